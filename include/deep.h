@@ -1,0 +1,192 @@
+/*
+ * deep.h — the public interface of libdeep, deep learning and tree learning in C.
+ *
+ * One header, plain C99, usable from C++ and from FFI generators. Everything the library
+ * exports is named deep_* or DEEP_*. Objects are opaque handles; every call that can fail
+ * returns a deep_status and, on failure, leaves a message for deep_last_error().
+ *
+ * Ownership: every deep_*_new / deep_*_load has exactly one deep_*_free, which accepts NULL.
+ * Buffers the library allocates for the caller are released with deep_free().
+ * The library never aborts, exits or prints on its own; logs go to a callback you install.
+ */
+#ifndef DEEP_H
+#define DEEP_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* DEEP_API marks the exported functions; everything else in the library is hidden. */
+#if defined(DEEP_BUILDING_LIBRARY) && !defined(DEEP_STATIC) && defined(__GNUC__)
+#define DEEP_API __attribute__((visibility("default")))
+#else
+#define DEEP_API
+#endif
+
+/* ===================================================================================== */
+/* Versions: the header's version, and the version of the library actually loaded.       */
+/* ===================================================================================== */
+
+#define DEEP_VERSION_MAJOR 0
+#define DEEP_VERSION_MINOR 1
+#define DEEP_VERSION_PATCH 0
+#define DEEP_VERSION_NUMBER (DEEP_VERSION_MAJOR * 10000 + DEEP_VERSION_MINOR * 100 + DEEP_VERSION_PATCH)
+
+/* "MAJOR.MINOR.PATCH" of the loaded library; a static string, never freed. */
+DEEP_API const char *deep_version_string(void);
+/* DEEP_VERSION_NUMBER of the loaded library, to compare with the header's at run time. */
+DEEP_API int32_t deep_version_number(void);
+
+/* ===================================================================================== */
+/* Status codes and errors.                                                               */
+/* Values are explicit and append-only: a code is never renumbered nor reused.            */
+/* ===================================================================================== */
+
+typedef enum deep_status {
+    DEEP_OK = 0,
+    DEEP_ERR_NULL = -1,             /* a required handle or pointer was NULL */
+    DEEP_ERR_INVALID_ARGUMENT = -2, /* an argument is outside its allowed values */
+    DEEP_ERR_SHAPE = -3,            /* shapes or sizes do not fit together */
+    DEEP_ERR_OUT_OF_RANGE = -4,     /* an index, axis or label is out of range */
+    DEEP_ERR_NO_MEMORY = -5,        /* an allocation failed */
+    DEEP_ERR_OVERFLOW = -6,         /* a size or element count does not fit in 64 bits */
+    DEEP_ERR_STATE = -7,            /* calls in the wrong order (e.g. fit before compile) */
+    DEEP_ERR_IO = -8,               /* a file could not be opened, read or written */
+    DEEP_ERR_FORMAT = -9,           /* a file or buffer is corrupt, truncated or unsupported */
+    DEEP_ERR_NUMERIC = -10,         /* NaN or infinity where a finite number is needed */
+    DEEP_ERR_UNSUPPORTED = -11,     /* valid request the library does not implement */
+    DEEP_ERR_THREAD = -12,          /* a thread could not be started, or a handle is busy */
+    DEEP_ERR_BUFFER_TOO_SMALL = -13 /* a caller's buffer is smaller than the result */
+} deep_status;
+
+/* A short constant name for a status, e.g. "DEEP_ERR_SHAPE". Never NULL. */
+DEEP_API const char *deep_status_string(deep_status status);
+
+/* The message of the last failed call made by this thread, naming the function and what
+ * was wrong, e.g. "deep_tensor_reshape: 12 elements cannot take shape (5, 2)".
+ * Empty string when nothing failed yet. Valid until the next libdeep call on this thread. */
+DEEP_API const char *deep_last_error(void);
+
+/* Forgets this thread's last error message. */
+DEEP_API void deep_clear_error(void);
+
+/* Frees a buffer the library allocated for the caller. Accepts NULL. */
+DEEP_API void deep_free(void *buffer);
+
+/* ===================================================================================== */
+/* Logging and progress. The library prints nothing itself: handles that report (models, */
+/* forests) take a callback. deep_log_console is a ready-made callback for programs.      */
+/* ===================================================================================== */
+
+typedef enum deep_log_level {
+    DEEP_LOG_DEBUG = 0,
+    DEEP_LOG_INFO = 1,
+    DEEP_LOG_WARNING = 2,
+    DEEP_LOG_ERROR = 3
+} deep_log_level;
+
+/* message is one line without its newline, valid only during the call. */
+typedef void (*deep_log_fn)(void *user, deep_log_level level, const char *message);
+
+/* Writes INFO and DEBUG lines to standard output and WARNING and ERROR lines to standard
+ * error, each followed by a newline (stdio buffers are flushed first so the order holds).
+ * user is ignored. Only called when a caller installs it. */
+DEEP_API void deep_log_console(void *user, deep_log_level level, const char *message);
+
+/* ===================================================================================== */
+/* Threads. Thread counts are settings of the handles that do parallel work; 0 means     */
+/* "one per available core". This tells how many cores the process may use.               */
+/* ===================================================================================== */
+
+DEEP_API int32_t deep_cpu_count(void);
+
+/* ===================================================================================== */
+/* Random generator: a seedable stream (xoshiro256**) owned by whoever holds it. There is */
+/* no global generator; models and forests carry their own and take a seed.              */
+/* A generator must not be used from two threads at once.                                 */
+/* ===================================================================================== */
+
+typedef struct deep_rng deep_rng;
+
+DEEP_API deep_status deep_rng_new(uint64_t seed, deep_rng **out);
+DEEP_API void deep_rng_free(deep_rng *rng);
+/* Restarts the stream: the same seed always gives the same sequence. */
+DEEP_API deep_status deep_rng_seed(deep_rng *rng, uint64_t seed);
+/* Next 64 random bits. */
+DEEP_API deep_status deep_rng_next(deep_rng *rng, uint64_t *out);
+/* Uniform float in [0, 1). */
+DEEP_API deep_status deep_rng_uniform(deep_rng *rng, float *out);
+
+/* ===================================================================================== */
+/* Tensors: dense float32 arrays of rank 1 to DEEP_MAX_RANK, row-major (C order).         */
+/* Shapes are int64_t arrays of `rank` positive dimensions. A tensor owns its data.       */
+/* ===================================================================================== */
+
+#define DEEP_MAX_RANK 8
+
+typedef struct deep_tensor deep_tensor;
+
+/* A new tensor of the given shape filled with zeros. */
+DEEP_API deep_status deep_tensor_new(int32_t rank, const int64_t *shape, deep_tensor **out);
+/* A new tensor of the given shape with every element equal to value. */
+DEEP_API deep_status deep_tensor_new_filled(int32_t rank, const int64_t *shape, float value,
+                                            deep_tensor **out);
+/* A new tensor holding a copy of data; count must equal the number of elements of shape. */
+DEEP_API deep_status deep_tensor_new_from(int32_t rank, const int64_t *shape, const float *data,
+                                          int64_t count, deep_tensor **out);
+/* A deep copy of src. */
+DEEP_API deep_status deep_tensor_clone(const deep_tensor *src, deep_tensor **out);
+DEEP_API void deep_tensor_free(deep_tensor *tensor);
+
+DEEP_API deep_status deep_tensor_rank(const deep_tensor *tensor, int32_t *rank);
+/* Copies the shape into shape[0..rank-1]; capacity is the length of the caller's array. */
+DEEP_API deep_status deep_tensor_shape(const deep_tensor *tensor, int64_t *shape, int32_t capacity);
+/* The size of one axis; negative axes count from the end as in NumPy. */
+DEEP_API deep_status deep_tensor_dim(const deep_tensor *tensor, int32_t axis, int64_t *dim);
+/* The number of elements. */
+DEEP_API deep_status deep_tensor_size(const deep_tensor *tensor, int64_t *size);
+
+/* Element access by a full index of `rank` coordinates. */
+DEEP_API deep_status deep_tensor_get(const deep_tensor *tensor, const int64_t *index, int32_t rank,
+                                     float *value);
+DEEP_API deep_status deep_tensor_set(deep_tensor *tensor, const int64_t *index, int32_t rank,
+                                     float value);
+
+/* Direct access to the row-major element buffer. The pointer stays valid until the tensor
+ * is freed: reshape never moves the data. Do not write through it while another thread
+ * reads the tensor. */
+DEEP_API deep_status deep_tensor_data(const deep_tensor *tensor, const float **data);
+DEEP_API deep_status deep_tensor_data_mut(deep_tensor *tensor, float **data);
+/* Copies all elements into / out of a caller's buffer of exactly count floats. */
+DEEP_API deep_status deep_tensor_copy_to(const deep_tensor *tensor, float *buffer, int64_t count);
+DEEP_API deep_status deep_tensor_copy_from(deep_tensor *tensor, const float *buffer, int64_t count);
+
+/* Gives the tensor a new shape with the same number of elements. At most one dimension may
+ * be -1, which is inferred. On failure the tensor keeps its old shape. */
+DEEP_API deep_status deep_tensor_reshape(deep_tensor *tensor, int32_t rank, const int64_t *shape);
+
+/* Sets every element to value. */
+DEEP_API deep_status deep_tensor_fill(deep_tensor *tensor, float value);
+/* x = x * scale + shift for every element, e.g. scale = 1/255 to bring pixels to [0, 1]. */
+DEEP_API deep_status deep_tensor_scale_shift(deep_tensor *tensor, float scale, float shift);
+/* Fills with uniform values in [low, high) drawn from rng. */
+DEEP_API deep_status deep_tensor_fill_uniform(deep_tensor *tensor, deep_rng *rng, float low,
+                                              float high);
+/* Fills with normal values of the given mean and standard deviation drawn from rng. */
+DEEP_API deep_status deep_tensor_fill_normal(deep_tensor *tensor, deep_rng *rng, float mean,
+                                             float stddev);
+/* Sum of all elements, accumulated in double precision. */
+DEEP_API deep_status deep_tensor_sum(const deep_tensor *tensor, double *sum);
+/* Index of the largest element along the last axis, for each of the size/last_dim rows
+ * (e.g. the predicted class of each sample). capacity must be at least the row count;
+ * ties go to the first index. */
+DEEP_API deep_status deep_tensor_argmax(const deep_tensor *tensor, int64_t *indices, int64_t capacity);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* DEEP_H */

@@ -1,0 +1,68 @@
+/* Private helpers shared by every part of the library: error reporting, checked sizes,
+ * allocation, the random generator's state and the thread pool. Never installed. */
+#ifndef DEEP_CORE_H
+#define DEEP_CORE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "deep.h"
+
+/* Records "<func>: <message>" as this thread's last error and returns status. */
+deep_status deep_error_set(deep_status status, const char *func, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+#define DEEP_FAIL(status, ...) deep_error_set((status), __func__, __VA_ARGS__)
+
+/* Returns DEEP_ERR_NULL from the calling function when ptr is NULL, naming the argument. */
+#define DEEP_REQUIRE(ptr)                                                        \
+    do {                                                                         \
+        if ((ptr) == NULL)                                                       \
+            return DEEP_FAIL(DEEP_ERR_NULL, "argument '%s' is NULL", #ptr);       \
+    } while (0)
+
+/* Propagates a failed status from a nested call; the nested call already set the message. */
+#define DEEP_TRY(expr)                           \
+    do {                                         \
+        deep_status deep_try_status_ = (expr);   \
+        if (deep_try_status_ != DEEP_OK)         \
+            return deep_try_status_;             \
+    } while (0)
+
+/* a * b into *out, false when the product overflows int64_t (both must be >= 0). */
+bool deep_mul_i64(int64_t a, int64_t b, int64_t *out);
+
+/* malloc / calloc of count elements of size bytes; NULL on overflow or exhaustion. */
+void *deep_alloc(int64_t count, size_t size);
+void *deep_alloc_zero(int64_t count, size_t size);
+
+/* The random generator's state (xoshiro256**), embeddable in other handles. */
+struct deep_rng {
+    uint64_t s[4];
+};
+void deep_rng_init(struct deep_rng *rng, uint64_t seed);
+uint64_t deep_rng_u64(struct deep_rng *rng);
+/* Uniform in [0, 1) with 24 random bits. */
+float deep_rng_float(struct deep_rng *rng);
+/* Uniform integer in [0, bound), bound > 0, without modulo bias. */
+uint64_t deep_rng_below(struct deep_rng *rng, uint64_t bound);
+/* Standard normal (Box-Muller). */
+float deep_rng_normal(struct deep_rng *rng);
+/* Fisher-Yates shuffle of n indices. */
+void deep_rng_shuffle_i64(struct deep_rng *rng, int64_t *items, int64_t n);
+
+/* A fixed set of worker threads owned by one handle. deep_pool_run splits [0, n) into one
+ * contiguous chunk per thread (the calling thread takes chunk 0) and returns when all are
+ * done, so chunking depends only on n and the thread count: results are reproducible. */
+typedef struct deep_pool deep_pool;
+typedef void (*deep_pool_fn)(void *ctx, int64_t begin, int64_t end, int32_t worker);
+
+/* threads <= 0 means deep_cpu_count(). */
+deep_status deep_pool_new(int32_t threads, deep_pool **out);
+void deep_pool_free(deep_pool *pool);
+int32_t deep_pool_threads(const deep_pool *pool);
+/* Runs fn over [0, n); with pool NULL or one thread it runs inline. */
+void deep_pool_run(deep_pool *pool, int64_t n, deep_pool_fn fn, void *ctx);
+
+#endif

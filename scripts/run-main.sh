@@ -1,0 +1,13 @@
+#!/usr/bin/env bash
+# Builds libdeep and runs the main example: the job a newcomer runs first.
+# Usage: scripts/run-main.sh [BUILD_DIR]   (default: build)
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+build=$(realpath -m "${1:-$root/build}")
+cd "$root"
+
+[ -f "$build/build.ninja" ] || meson setup "$build"
+ninja -C "$build"
+
+# The main job. Change this one line when the headline example changes.
+"$build/examples/tensor_basics"

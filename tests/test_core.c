@@ -1,0 +1,806 @@
+/* Tests of libdeep/core: status names, per-thread errors, versions, logging, the random
+ * generator (public and internal), checked sizes, allocation and the thread pool. */
+#include <check.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "core/core.h"
+
+#define COUNT_OF(a) ((int)(sizeof(a) / sizeof((a)[0])))
+
+/* True when msg is "<func>: <something>", i.e. the message names the failing function. */
+static bool names_function(const char *msg, const char *func)
+{
+    size_t n = strlen(func);
+    return msg != NULL && strncmp(msg, func, n) == 0 && msg[n] == ':' && msg[n + 1] == ' ' &&
+           msg[n + 2] != '\0';
+}
+
+/* Asserts that `call` returns `expected` and leaves a message naming `func`. */
+#define ASSERT_FAILS(call, expected, func)                                                       \
+    do {                                                                                         \
+        deep_clear_error();                                                                      \
+        deep_status status_ = (call);                                                            \
+        ck_assert_msg(status_ == (expected), "%s returned %s, expected %s", #call,               \
+                      deep_status_string(status_), deep_status_string(expected));                \
+        ck_assert_msg(names_function(deep_last_error(), (func)), "%s: message \"%s\" does not name %s", \
+                      #call, deep_last_error(), (func));                                         \
+    } while (0)
+
+#define ASSERT_OK(call)                                                                          \
+    do {                                                                                         \
+        deep_status status_ = (call);                                                            \
+        ck_assert_msg(status_ == DEEP_OK, "%s returned %s: %s", #call, deep_status_string(status_), \
+                      deep_last_error());                                                        \
+    } while (0)
+
+/* ----------------------------------------------------------------------------------- */
+/* Status names                                                                         */
+/* ----------------------------------------------------------------------------------- */
+
+static const struct {
+    deep_status status;
+    int value;
+    const char *name;
+} status_table[] = {
+    {DEEP_OK, 0, "DEEP_OK"},
+    {DEEP_ERR_NULL, -1, "DEEP_ERR_NULL"},
+    {DEEP_ERR_INVALID_ARGUMENT, -2, "DEEP_ERR_INVALID_ARGUMENT"},
+    {DEEP_ERR_SHAPE, -3, "DEEP_ERR_SHAPE"},
+    {DEEP_ERR_OUT_OF_RANGE, -4, "DEEP_ERR_OUT_OF_RANGE"},
+    {DEEP_ERR_NO_MEMORY, -5, "DEEP_ERR_NO_MEMORY"},
+    {DEEP_ERR_OVERFLOW, -6, "DEEP_ERR_OVERFLOW"},
+    {DEEP_ERR_STATE, -7, "DEEP_ERR_STATE"},
+    {DEEP_ERR_IO, -8, "DEEP_ERR_IO"},
+    {DEEP_ERR_FORMAT, -9, "DEEP_ERR_FORMAT"},
+    {DEEP_ERR_NUMERIC, -10, "DEEP_ERR_NUMERIC"},
+    {DEEP_ERR_UNSUPPORTED, -11, "DEEP_ERR_UNSUPPORTED"},
+    {DEEP_ERR_THREAD, -12, "DEEP_ERR_THREAD"},
+    {DEEP_ERR_BUFFER_TOO_SMALL, -13, "DEEP_ERR_BUFFER_TOO_SMALL"},
+};
+
+START_TEST(status_string_names_every_code)
+{
+    for (int i = 0; i < COUNT_OF(status_table); i++) {
+        /* The values are part of the ABI: pin them. */
+        ck_assert_int_eq((int)status_table[i].status, status_table[i].value);
+        ck_assert_str_eq(deep_status_string(status_table[i].status), status_table[i].name);
+    }
+}
+END_TEST
+
+START_TEST(status_string_unknown_code)
+{
+    const int unknown[] = {1, 42, -14, -1000, -2147483647 - 1, 2147483647};
+    for (int i = 0; i < COUNT_OF(unknown); i++) {
+        const char *name = deep_status_string((deep_status)unknown[i]);
+        ck_assert_ptr_nonnull(name);
+        ck_assert_str_eq(name, "DEEP_ERR_UNKNOWN");
+    }
+}
+END_TEST
+
+/* ----------------------------------------------------------------------------------- */
+/* Last error                                                                           */
+/* ----------------------------------------------------------------------------------- */
+
+START_TEST(last_error_names_failing_function)
+{
+    ASSERT_FAILS(deep_rng_new(1, NULL), DEEP_ERR_NULL, "deep_rng_new");
+    ck_assert_ptr_nonnull(strstr(deep_last_error(), "'out'"));
+
+    uint64_t x;
+    ASSERT_FAILS(deep_rng_next(NULL, &x), DEEP_ERR_NULL, "deep_rng_next");
+    ck_assert_ptr_nonnull(strstr(deep_last_error(), "'rng'"));
+}
+END_TEST
+
+START_TEST(clear_error_empties_message)
+{
+    ASSERT_FAILS(deep_rng_seed(NULL, 1), DEEP_ERR_NULL, "deep_rng_seed");
+    deep_clear_error();
+    ck_assert_ptr_nonnull(deep_last_error());
+    ck_assert_str_eq(deep_last_error(), "");
+    deep_clear_error(); /* clearing twice is harmless */
+    ck_assert_str_eq(deep_last_error(), "");
+}
+END_TEST
+
+START_TEST(successful_call_keeps_previous_message)
+{
+    ASSERT_FAILS(deep_rng_seed(NULL, 1), DEEP_ERR_NULL, "deep_rng_seed");
+    deep_rng *rng = NULL;
+    ASSERT_OK(deep_rng_new(1, &rng));
+    ck_assert(names_function(deep_last_error(), "deep_rng_seed"));
+    deep_rng_free(rng);
+}
+END_TEST
+
+START_TEST(error_set_truncates_long_messages)
+{
+    char long_text[2000];
+    memset(long_text, 'x', sizeof long_text - 1);
+    long_text[sizeof long_text - 1] = '\0';
+    deep_status s = deep_error_set(DEEP_ERR_FORMAT, "some_function", "%s", long_text);
+    ck_assert_int_eq(s, DEEP_ERR_FORMAT);
+    const char *msg = deep_last_error();
+    ck_assert(names_function(msg, "some_function"));
+    ck_assert_uint_lt(strlen(msg), sizeof long_text - 1);
+    ck_assert_uint_gt(strlen(msg), 100);
+}
+END_TEST
+
+struct thread_report {
+    char initial[64];   /* the new thread's message before it fails */
+    char after_fail[256];
+    char after_clear[64];
+};
+
+static void *fail_on_other_thread(void *raw)
+{
+    struct thread_report *report = raw;
+    snprintf(report->initial, sizeof report->initial, "%s", deep_last_error());
+    float f;
+    (void)deep_rng_uniform(NULL, &f);
+    snprintf(report->after_fail, sizeof report->after_fail, "%s", deep_last_error());
+    deep_clear_error();
+    snprintf(report->after_clear, sizeof report->after_clear, "%s", deep_last_error());
+    return NULL;
+}
+
+START_TEST(last_error_is_per_thread)
+{
+    ASSERT_FAILS(deep_rng_next(NULL, NULL), DEEP_ERR_NULL, "deep_rng_next");
+    char before[256];
+    snprintf(before, sizeof before, "%s", deep_last_error());
+
+    struct thread_report report;
+    memset(&report, 0, sizeof report);
+    pthread_t thread;
+    ck_assert_int_eq(pthread_create(&thread, NULL, fail_on_other_thread, &report), 0);
+    ck_assert_int_eq(pthread_join(thread, NULL), 0);
+
+    ck_assert_str_eq(report.initial, "");
+    ck_assert_msg(names_function(report.after_fail, "deep_rng_uniform"), "thread saw \"%s\"",
+                  report.after_fail);
+    ck_assert_str_eq(report.after_clear, "");
+    /* Neither the other thread's failure nor its clear touched this thread's message. */
+    ck_assert_str_eq(deep_last_error(), before);
+}
+END_TEST
+
+/* ----------------------------------------------------------------------------------- */
+/* Versions, deep_free, cpu count                                                       */
+/* ----------------------------------------------------------------------------------- */
+
+START_TEST(version_matches_header)
+{
+    char expected[32];
+    snprintf(expected, sizeof expected, "%d.%d.%d", DEEP_VERSION_MAJOR, DEEP_VERSION_MINOR,
+             DEEP_VERSION_PATCH);
+    ck_assert_str_eq(deep_version_string(), expected);
+    ck_assert_int_eq(deep_version_number(), DEEP_VERSION_NUMBER);
+    ck_assert_int_eq(deep_version_number(),
+                     DEEP_VERSION_MAJOR * 10000 + DEEP_VERSION_MINOR * 100 + DEEP_VERSION_PATCH);
+    /* A static string: the same pointer every time. */
+    ck_assert_ptr_eq(deep_version_string(), deep_version_string());
+}
+END_TEST
+
+START_TEST(free_accepts_null_and_library_buffers)
+{
+    deep_free(NULL);
+    deep_free(deep_alloc(10, sizeof(float)));
+}
+END_TEST
+
+START_TEST(cpu_count_is_positive)
+{
+    int32_t n = deep_cpu_count();
+    ck_assert_int_ge(n, 1);
+    ck_assert_int_le(n, 1024);
+}
+END_TEST
+
+/* ----------------------------------------------------------------------------------- */
+/* deep_log_console                                                                     */
+/* ----------------------------------------------------------------------------------- */
+
+/* Reads what is waiting in a non-blocking pipe into buf (NUL-terminated). */
+static void drain(int fd, char *buf, size_t capacity)
+{
+    size_t used = 0;
+    for (;;) {
+        ssize_t n = read(fd, buf + used, capacity - 1 - used);
+        if (n <= 0)
+            break;
+        used += (size_t)n;
+    }
+    buf[used] = '\0';
+}
+
+/* Calls deep_log_console with pipes in place of stdout and stderr and returns what each got. */
+static void capture_log(deep_log_level level, const char *message, char *out, char *err, size_t capacity)
+{
+    int out_pipe[2], err_pipe[2];
+    ck_assert_int_eq(pipe(out_pipe), 0);
+    ck_assert_int_eq(pipe(err_pipe), 0);
+    fflush(stdout);
+    fflush(stderr);
+    int saved_out = dup(STDOUT_FILENO), saved_err = dup(STDERR_FILENO);
+    ck_assert_int_ge(saved_out, 0);
+    ck_assert_int_ge(saved_err, 0);
+    ck_assert_int_ge(dup2(out_pipe[1], STDOUT_FILENO), 0);
+    ck_assert_int_ge(dup2(err_pipe[1], STDERR_FILENO), 0);
+
+    deep_log_console(NULL, level, message);
+
+    /* Restore before asserting so that a failure report reaches the real streams. */
+    int restored_out = dup2(saved_out, STDOUT_FILENO), restored_err = dup2(saved_err, STDERR_FILENO);
+    close(saved_out);
+    close(saved_err);
+    close(out_pipe[1]);
+    close(err_pipe[1]);
+    ck_assert_int_ge(restored_out, 0);
+    ck_assert_int_ge(restored_err, 0);
+    fcntl(out_pipe[0], F_SETFL, O_NONBLOCK);
+    fcntl(err_pipe[0], F_SETFL, O_NONBLOCK);
+    drain(out_pipe[0], out, capacity);
+    drain(err_pipe[0], err, capacity);
+    close(out_pipe[0]);
+    close(err_pipe[0]);
+}
+
+START_TEST(log_console_routes_levels)
+{
+    static const struct {
+        deep_log_level level;
+        bool to_stderr;
+    } cases[] = {
+        {DEEP_LOG_DEBUG, false},
+        {DEEP_LOG_INFO, false},
+        {DEEP_LOG_WARNING, true},
+        {DEEP_LOG_ERROR, true},
+    };
+    for (int i = 0; i < COUNT_OF(cases); i++) {
+        char out[128], err[128];
+        capture_log(cases[i].level, "epoch 1/3 - loss: 0.25", out, err, sizeof out);
+        ck_assert_str_eq(cases[i].to_stderr ? err : out, "epoch 1/3 - loss: 0.25\n");
+        ck_assert_str_eq(cases[i].to_stderr ? out : err, "");
+    }
+}
+END_TEST
+
+START_TEST(log_console_null_and_empty_message)
+{
+    char out[32], err[32];
+    capture_log(DEEP_LOG_INFO, NULL, out, err, sizeof out);
+    ck_assert_str_eq(out, "\n");
+    ck_assert_str_eq(err, "");
+    capture_log(DEEP_LOG_ERROR, "", out, err, sizeof out);
+    ck_assert_str_eq(out, "");
+    ck_assert_str_eq(err, "\n");
+}
+END_TEST
+
+/* ----------------------------------------------------------------------------------- */
+/* Public random generator                                                              */
+/* ----------------------------------------------------------------------------------- */
+
+/* Sets the generator's state so that its next 64-bit output is `value`. xoshiro256**'s
+ * output is rotl(s[1] * 5, 7) * 9, which is invertible (5 and 9 are odd). */
+static uint64_t inverse_odd(uint64_t a)
+{
+    uint64_t x = a; /* right to 3 bits; each Newton step doubles that */
+    for (int i = 0; i < 5; i++)
+        x *= 2 - a * x;
+    return x;
+}
+
+static void force_next_output(struct deep_rng *rng, uint64_t value)
+{
+    uint64_t a = value * inverse_odd(9);
+    uint64_t b = (a >> 7) | (a << 57);
+    rng->s[0] = rng->s[2] = rng->s[3] = 0x0123456789abcdefULL;
+    rng->s[1] = b * inverse_odd(5);
+}
+
+START_TEST(rng_null_arguments)
+{
+    deep_rng *rng = NULL;
+    ASSERT_OK(deep_rng_new(7, &rng));
+    uint64_t u;
+    float f;
+    ASSERT_FAILS(deep_rng_new(7, NULL), DEEP_ERR_NULL, "deep_rng_new");
+    ASSERT_FAILS(deep_rng_seed(NULL, 7), DEEP_ERR_NULL, "deep_rng_seed");
+    ASSERT_FAILS(deep_rng_next(NULL, &u), DEEP_ERR_NULL, "deep_rng_next");
+    ASSERT_FAILS(deep_rng_next(rng, NULL), DEEP_ERR_NULL, "deep_rng_next");
+    ASSERT_FAILS(deep_rng_uniform(NULL, &f), DEEP_ERR_NULL, "deep_rng_uniform");
+    ASSERT_FAILS(deep_rng_uniform(rng, NULL), DEEP_ERR_NULL, "deep_rng_uniform");
+    deep_rng_free(rng);
+    deep_rng_free(NULL);
+}
+END_TEST
+
+START_TEST(rng_same_seed_same_sequence)
+{
+    deep_rng *a = NULL, *b = NULL, *c = NULL;
+    ASSERT_OK(deep_rng_new(12345, &a));
+    ASSERT_OK(deep_rng_new(12345, &b));
+    ASSERT_OK(deep_rng_new(12346, &c));
+    int differences = 0;
+    for (int i = 0; i < 1000; i++) {
+        uint64_t x, y, z;
+        ASSERT_OK(deep_rng_next(a, &x));
+        ASSERT_OK(deep_rng_next(b, &y));
+        ASSERT_OK(deep_rng_next(c, &z));
+        ck_assert_uint_eq(x, y);
+        differences += x != z;
+    }
+    ck_assert_int_gt(differences, 990);
+    deep_rng_free(a);
+    deep_rng_free(b);
+    deep_rng_free(c);
+}
+END_TEST
+
+START_TEST(rng_reseed_restarts)
+{
+    deep_rng *rng = NULL;
+    ASSERT_OK(deep_rng_new(99, &rng));
+    uint64_t first[16];
+    float first_f[16];
+    for (int i = 0; i < 16; i++)
+        ASSERT_OK(deep_rng_next(rng, &first[i]));
+    for (int i = 0; i < 16; i++)
+        ASSERT_OK(deep_rng_uniform(rng, &first_f[i]));
+
+    ASSERT_OK(deep_rng_seed(rng, 99));
+    for (int i = 0; i < 16; i++) {
+        uint64_t x;
+        ASSERT_OK(deep_rng_next(rng, &x));
+        ck_assert_uint_eq(x, first[i]);
+    }
+    for (int i = 0; i < 16; i++) {
+        float f;
+        ASSERT_OK(deep_rng_uniform(rng, &f));
+        ck_assert_float_eq(f, first_f[i]);
+    }
+    deep_rng_free(rng);
+}
+END_TEST
+
+START_TEST(rng_uniform_range_and_mean)
+{
+    deep_rng *rng = NULL;
+    ASSERT_OK(deep_rng_new(2024, &rng));
+    const int n = 200000;
+    double total = 0;
+    int low_half = 0, outside = 0;
+    for (int i = 0; i < n; i++) {
+        float f = -1;
+        (void)deep_rng_uniform(rng, &f);
+        outside += !(f >= 0.0f && f < 1.0f);
+        total += f;
+        low_half += f < 0.5f;
+    }
+    ck_assert_int_eq(outside, 0);
+    /* The standard error of the mean is 0.29 / sqrt(n) ~ 0.0007. */
+    ck_assert_double_eq_tol(total / n, 0.5, 0.01);
+    ck_assert_int_gt(low_half, n * 49 / 100);
+    ck_assert_int_lt(low_half, n * 51 / 100);
+    deep_rng_free(rng);
+}
+END_TEST
+
+START_TEST(rng_uniform_extremes)
+{
+    deep_rng *rng = NULL;
+    ASSERT_OK(deep_rng_new(0, &rng));
+    float f;
+    force_next_output(rng, UINT64_MAX);
+    ASSERT_OK(deep_rng_uniform(rng, &f));
+    ck_assert_float_lt(f, 1.0f);
+    ck_assert_float_eq(f, 1.0f - 1.0f / 16777216.0f);
+    force_next_output(rng, 0);
+    ASSERT_OK(deep_rng_uniform(rng, &f));
+    ck_assert_float_eq(f, 0.0f);
+    uint64_t x;
+    force_next_output(rng, 0xdeadbeefcafef00dULL);
+    ASSERT_OK(deep_rng_next(rng, &x));
+    ck_assert_uint_eq(x, 0xdeadbeefcafef00dULL);
+    deep_rng_free(rng);
+}
+END_TEST
+
+/* ----------------------------------------------------------------------------------- */
+/* Internal generator helpers                                                           */
+/* ----------------------------------------------------------------------------------- */
+
+START_TEST(rng_below_stays_in_bounds)
+{
+    static const uint64_t bounds[] = {1, 2, 3, 7, 10, 1000, (1ULL << 32) + 1, (1ULL << 63) + 1,
+                                      UINT64_MAX};
+    struct deep_rng rng;
+    deep_rng_init(&rng, 5);
+    for (int b = 0; b < COUNT_OF(bounds); b++) {
+        int outside = 0;
+        for (int i = 0; i < 2000; i++)
+            outside += deep_rng_below(&rng, bounds[b]) >= bounds[b];
+        ck_assert_msg(outside == 0, "bound %llu: %d values outside", (unsigned long long)bounds[b], outside);
+    }
+}
+END_TEST
+
+START_TEST(rng_below_reaches_every_value)
+{
+    struct deep_rng rng;
+    deep_rng_init(&rng, 6);
+    int seen[7] = {0};
+    for (int i = 0; i < 7000; i++)
+        seen[deep_rng_below(&rng, 7)]++;
+    for (int v = 0; v < 7; v++)
+        ck_assert_int_gt(seen[v], 800); /* expected 1000 each */
+}
+END_TEST
+
+/* Asserts that items[0..n) holds each of 0..n-1 exactly once. */
+static void assert_permutation(const int64_t *items, int64_t n)
+{
+    char *seen = calloc((size_t)n + 1, 1);
+    ck_assert_ptr_nonnull(seen);
+    for (int64_t i = 0; i < n; i++) {
+        ck_assert_int_ge(items[i], 0);
+        ck_assert_int_lt(items[i], n);
+        ck_assert_int_eq(seen[items[i]], 0);
+        seen[items[i]] = 1;
+    }
+    free(seen);
+}
+
+START_TEST(rng_shuffle_is_permutation)
+{
+    static const int64_t sizes[] = {0, 1, 2, 3, 10, 1000};
+    struct deep_rng rng;
+    deep_rng_init(&rng, 77);
+    int64_t items[1000];
+    for (int s = 0; s < COUNT_OF(sizes); s++) {
+        int64_t n = sizes[s];
+        for (int64_t i = 0; i < n; i++)
+            items[i] = i;
+        deep_rng_shuffle_i64(&rng, items, n);
+        assert_permutation(items, n);
+    }
+    /* 1000 items shuffled: staying in order is practically impossible. */
+    int64_t fixed = 0;
+    for (int64_t i = 0; i < 1000; i++)
+        fixed += items[i] == i;
+    ck_assert_int_lt(fixed, 20);
+}
+END_TEST
+
+START_TEST(rng_shuffle_is_reproducible)
+{
+    struct deep_rng a, b;
+    deep_rng_init(&a, 31);
+    deep_rng_init(&b, 31);
+    int64_t x[50], y[50];
+    for (int i = 0; i < 50; i++)
+        x[i] = y[i] = i;
+    deep_rng_shuffle_i64(&a, x, 50);
+    deep_rng_shuffle_i64(&b, y, 50);
+    ck_assert_mem_eq(x, y, sizeof x);
+}
+END_TEST
+
+/* ----------------------------------------------------------------------------------- */
+/* Checked sizes and allocation                                                         */
+/* ----------------------------------------------------------------------------------- */
+
+START_TEST(mul_i64_detects_overflow)
+{
+    static const struct {
+        int64_t a, b;
+        bool ok;
+        int64_t product;
+    } cases[] = {
+        {0, 0, true, 0},
+        {0, INT64_MAX, true, 0},
+        {INT64_MAX, 0, true, 0},
+        {1, INT64_MAX, true, INT64_MAX},
+        {INT64_MAX, 1, true, INT64_MAX},
+        {6, 7, true, 42},
+        {1LL << 31, 1LL << 31, true, 1LL << 62},
+        {1LL << 31, 1LL << 32, false, 0},
+        {1LL << 40, 1LL << 40, false, 0},
+        {3037000499LL, 3037000499LL, true, 3037000499LL * 3037000499LL},
+        {3037000500LL, 3037000500LL, false, 0},
+        {INT64_MAX, 2, false, 0},
+        {2, INT64_MAX, false, 0},
+        {INT64_MAX, INT64_MAX, false, 0},
+        {-1, 1, false, 0},
+        {1, -1, false, 0},
+        {-1, -1, false, 0},
+        {INT64_MIN, 0, false, 0},
+    };
+    for (int i = 0; i < COUNT_OF(cases); i++) {
+        int64_t out = -12345;
+        bool ok = deep_mul_i64(cases[i].a, cases[i].b, &out);
+        ck_assert_msg(ok == cases[i].ok, "case %d: %lld * %lld", i, (long long)cases[i].a,
+                      (long long)cases[i].b);
+        if (ok)
+            ck_assert_int_eq(out, cases[i].product);
+        else
+            ck_assert_int_eq(out, -12345); /* untouched on failure */
+    }
+}
+END_TEST
+
+START_TEST(alloc_rejects_absurd_counts)
+{
+    static const struct {
+        int64_t count;
+        size_t size;
+    } cases[] = {
+        {-1, 1},
+        {INT64_MIN, 4},
+        {INT64_MAX, 4},               /* the byte count overflows size_t */
+        {INT64_MAX, sizeof(double)},
+        {1LL << 61, 16},
+        {1LL << 61, 2},               /* representable, but 4 EiB exceeds any address space */
+    };
+    for (int i = 0; i < COUNT_OF(cases); i++) {
+        ck_assert_msg(deep_alloc(cases[i].count, cases[i].size) == NULL, "deep_alloc case %d", i);
+        ck_assert_msg(deep_alloc_zero(cases[i].count, cases[i].size) == NULL, "deep_alloc_zero case %d", i);
+    }
+}
+END_TEST
+
+START_TEST(alloc_small_and_zero_counts)
+{
+    /* A zero count still returns a unique pointer that can be freed. */
+    void *p = deep_alloc(0, sizeof(float));
+    void *q = deep_alloc_zero(0, sizeof(float));
+    ck_assert_ptr_nonnull(p);
+    ck_assert_ptr_nonnull(q);
+    deep_free(p);
+    deep_free(q);
+
+    float *z = deep_alloc_zero(64, sizeof *z);
+    ck_assert_ptr_nonnull(z);
+    for (int i = 0; i < 64; i++)
+        ck_assert_float_eq(z[i], 0.0f);
+    deep_free(z);
+
+    int64_t *w = deep_alloc(64, sizeof *w);
+    ck_assert_ptr_nonnull(w);
+    for (int i = 0; i < 64; i++)
+        w[i] = i; /* the whole requested size is writable (checked by ASan/valgrind) */
+    deep_free(w);
+}
+END_TEST
+
+/* ----------------------------------------------------------------------------------- */
+/* Thread pool                                                                          */
+/* ----------------------------------------------------------------------------------- */
+
+#define MAX_N 1000
+#define MAX_WORKERS 64
+
+/* What one run saw. Each worker index is used by one thread per run, so the per-worker
+ * slots need no locking; each element index belongs to exactly one chunk. */
+struct coverage {
+    int hits[MAX_N];
+    int owner[MAX_N];
+    int calls[MAX_WORKERS];
+    int bad_calls;  /* empty or out-of-bounds ranges, or a worker index out of range */
+    int32_t threads;
+    int64_t n;
+    pthread_t caller;
+    int ran_on_caller;
+};
+
+static void record(void *raw, int64_t begin, int64_t end, int32_t worker)
+{
+    struct coverage *c = raw;
+    if (worker < 0 || worker >= c->threads || worker >= MAX_WORKERS || begin < 0 || begin >= end ||
+        end > c->n) {
+        __atomic_add_fetch(&c->bad_calls, 1, __ATOMIC_RELAXED);
+        return;
+    }
+    c->calls[worker]++;
+    if (pthread_equal(pthread_self(), c->caller))
+        c->ran_on_caller = 1;
+    for (int64_t i = begin; i < end; i++) {
+        c->hits[i]++;
+        c->owner[i] = worker;
+    }
+}
+
+static void run_and_check(deep_pool *pool, int64_t n, struct coverage *c)
+{
+    memset(c, 0, sizeof *c);
+    c->threads = deep_pool_threads(pool);
+    c->n = n;
+    c->caller = pthread_self();
+    deep_pool_run(pool, n, record, c);
+    ck_assert_int_eq(c->bad_calls, 0);
+    int64_t wrong = 0, first_wrong = -1;
+    for (int64_t i = 0; i < n; i++)
+        if (c->hits[i] != 1 && wrong++ == 0)
+            first_wrong = i;
+    ck_assert_msg(wrong == 0, "n=%lld threads=%d: %lld indices not run exactly once, first %lld",
+                  (long long)n, (int)c->threads, (long long)wrong, (long long)first_wrong);
+    for (int w = 0; w < c->threads && w < MAX_WORKERS; w++)
+        ck_assert_int_le(c->calls[w], 1); /* one contiguous chunk per worker */
+}
+
+START_TEST(pool_new_thread_counts)
+{
+    static const int32_t requested[] = {1, 2, 4};
+    for (int i = 0; i < COUNT_OF(requested); i++) {
+        deep_pool *pool = NULL;
+        ASSERT_OK(deep_pool_new(requested[i], &pool));
+        ck_assert_ptr_nonnull(pool);
+        ck_assert_int_eq(deep_pool_threads(pool), requested[i]);
+        deep_pool_free(pool);
+    }
+    static const int32_t automatic[] = {0, -1};
+    for (int i = 0; i < COUNT_OF(automatic); i++) {
+        deep_pool *pool = NULL;
+        ASSERT_OK(deep_pool_new(automatic[i], &pool));
+        ck_assert_int_eq(deep_pool_threads(pool), deep_cpu_count());
+        deep_pool_free(pool);
+    }
+}
+END_TEST
+
+START_TEST(pool_new_null_out)
+{
+    ASSERT_FAILS(deep_pool_new(2, NULL), DEEP_ERR_NULL, "deep_pool_new");
+}
+END_TEST
+
+START_TEST(pool_free_null)
+{
+    deep_pool_free(NULL);
+    ck_assert_int_eq(deep_pool_threads(NULL), 1);
+}
+END_TEST
+
+START_TEST(pool_covers_every_index_once)
+{
+    static const int64_t sizes[] = {0, 1, 2, 3, MAX_N};
+    static struct coverage c;
+    for (int32_t threads = 1; threads <= 4; threads++) {
+        deep_pool *pool = NULL;
+        ASSERT_OK(deep_pool_new(threads, &pool));
+        for (int s = 0; s < COUNT_OF(sizes); s++) {
+            run_and_check(pool, sizes[s], &c);
+            if (sizes[s] == 0)
+                ck_assert_int_eq(c.calls[0], 0);
+        }
+        deep_pool_free(pool);
+    }
+}
+END_TEST
+
+START_TEST(pool_null_runs_inline)
+{
+    static const int64_t sizes[] = {0, 1, 2, 3, MAX_N};
+    static struct coverage c;
+    for (int s = 0; s < COUNT_OF(sizes); s++) {
+        run_and_check(NULL, sizes[s], &c);
+        ck_assert_int_eq(c.calls[0], sizes[s] > 0);
+        ck_assert_int_eq(c.ran_on_caller, sizes[s] > 0);
+    }
+}
+END_TEST
+
+START_TEST(pool_chunks_are_reproducible)
+{
+    static struct coverage first, again;
+    deep_pool *pool = NULL;
+    ASSERT_OK(deep_pool_new(4, &pool));
+    run_and_check(pool, MAX_N, &first);
+    run_and_check(pool, MAX_N, &again);
+    ck_assert_mem_eq(first.owner, again.owner, sizeof first.owner);
+    /* Chunks are contiguous and in worker order; with 1000 items every worker gets some. */
+    for (int i = 1; i < MAX_N; i++)
+        ck_assert_int_ge(first.owner[i], first.owner[i - 1]);
+    for (int w = 0; w < 4; w++)
+        ck_assert_int_eq(first.calls[w], 1);
+    deep_pool_free(pool);
+}
+END_TEST
+
+START_TEST(pool_repeated_runs)
+{
+    static struct coverage c;
+    deep_pool *pool = NULL;
+    ASSERT_OK(deep_pool_new(4, &pool));
+    for (int run = 0; run < 300; run++)
+        run_and_check(pool, (run * 37) % (MAX_N + 1), &c);
+    deep_pool_free(pool);
+}
+END_TEST
+
+/* ----------------------------------------------------------------------------------- */
+
+/* Check's default 4 s timeout is too tight when the suites run under the sanitizers on a
+ * loaded machine; speed is never asserted. */
+static TCase *new_tcase(Suite *s, const char *name)
+{
+    TCase *tc = tcase_create(name);
+    tcase_set_timeout(tc, 120);
+    suite_add_tcase(s, tc);
+    return tc;
+}
+
+static Suite *core_suite(void)
+{
+    Suite *s = suite_create("core");
+    TCase *tc;
+
+    tc = new_tcase(s, "status");
+    tcase_add_test(tc, status_string_names_every_code);
+    tcase_add_test(tc, status_string_unknown_code);
+
+    tc = new_tcase(s, "errors");
+    tcase_add_test(tc, last_error_names_failing_function);
+    tcase_add_test(tc, clear_error_empties_message);
+    tcase_add_test(tc, successful_call_keeps_previous_message);
+    tcase_add_test(tc, error_set_truncates_long_messages);
+    tcase_add_test(tc, last_error_is_per_thread);
+
+    tc = new_tcase(s, "misc");
+    tcase_add_test(tc, version_matches_header);
+    tcase_add_test(tc, free_accepts_null_and_library_buffers);
+    tcase_add_test(tc, cpu_count_is_positive);
+
+    tc = new_tcase(s, "log");
+    tcase_add_test(tc, log_console_routes_levels);
+    tcase_add_test(tc, log_console_null_and_empty_message);
+
+    tc = new_tcase(s, "rng");
+    tcase_add_test(tc, rng_null_arguments);
+    tcase_add_test(tc, rng_same_seed_same_sequence);
+    tcase_add_test(tc, rng_reseed_restarts);
+    tcase_add_test(tc, rng_uniform_range_and_mean);
+    tcase_add_test(tc, rng_uniform_extremes);
+
+    tc = new_tcase(s, "rng_internal");
+    tcase_add_test(tc, rng_below_stays_in_bounds);
+    tcase_add_test(tc, rng_below_reaches_every_value);
+    tcase_add_test(tc, rng_shuffle_is_permutation);
+    tcase_add_test(tc, rng_shuffle_is_reproducible);
+
+    tc = new_tcase(s, "alloc");
+    tcase_add_test(tc, mul_i64_detects_overflow);
+    tcase_add_test(tc, alloc_rejects_absurd_counts);
+    tcase_add_test(tc, alloc_small_and_zero_counts);
+
+    tc = new_tcase(s, "pool");
+    tcase_add_test(tc, pool_new_thread_counts);
+    tcase_add_test(tc, pool_new_null_out);
+    tcase_add_test(tc, pool_free_null);
+    tcase_add_test(tc, pool_covers_every_index_once);
+    tcase_add_test(tc, pool_null_runs_inline);
+    tcase_add_test(tc, pool_chunks_are_reproducible);
+    tcase_add_test(tc, pool_repeated_runs);
+    return s;
+}
+
+int main(void)
+{
+    SRunner *runner = srunner_create(core_suite());
+    srunner_run_all(runner, CK_ENV);
+    int failed = srunner_ntests_failed(runner);
+    srunner_free(runner);
+    return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}
