@@ -185,6 +185,102 @@ DEEP_API deep_status deep_tensor_sum(const deep_tensor *tensor, double *sum);
  * ties go to the first index. */
 DEEP_API deep_status deep_tensor_argmax(const deep_tensor *tensor, int64_t *indices, int64_t capacity);
 
+/* ===================================================================================== */
+/* Datasets: samples held as one contiguous float buffer of features, each sample of the  */
+/* same shape (e.g. (28, 28, 1) or (784,)), plus either integer class labels or float    */
+/* targets (or both, after deep_dataset_to_categorical). A dataset owns its buffers.      */
+/* ===================================================================================== */
+
+typedef struct deep_dataset deep_dataset;
+
+/* A dataset of `count` >= 1 samples of shape sample_shape[0..sample_rank-1] (rank 1 to
+ * DEEP_MAX_RANK - 1, so that a batch is a tensor), copying features
+ * (count * product(sample_shape) floats). It has no labels yet. */
+DEEP_API deep_status deep_dataset_new(int64_t count, int32_t sample_rank, const int64_t *sample_shape,
+                                      const float *features, deep_dataset **out);
+DEEP_API void deep_dataset_free(deep_dataset *dataset);
+
+/* Loads an IDX image file (the MNIST / Fashion-MNIST format, plain or .gz by content) and,
+ * unless labels_path is NULL, its IDX label file. Features are the raw byte values
+ * 0..255 as floats; each sample keeps the file's shape (e.g. (28, 28)). Every header
+ * field is validated; truncated, oversized or inconsistent files are DEEP_ERR_FORMAT. */
+DEEP_API deep_status deep_dataset_load_idx(const char *images_path, const char *labels_path,
+                                           deep_dataset **out);
+
+/* Integer class labels in [0, num_classes), one per sample. num_classes 0 means
+ * "the largest label plus one". Replaces any previous labels; targets are kept, so call
+ * deep_dataset_to_categorical again if they were the one-hot rows of the old labels. */
+DEEP_API deep_status deep_dataset_set_labels(deep_dataset *dataset, const int32_t *labels, int64_t count,
+                                             int32_t num_classes);
+/* Float targets, `width` per sample (regression, or one-hot rows). Replaces previous targets. */
+DEEP_API deep_status deep_dataset_set_targets(deep_dataset *dataset, const float *targets, int64_t count,
+                                              int64_t width);
+
+DEEP_API deep_status deep_dataset_count(const deep_dataset *dataset, int64_t *count);
+/* The shape of one sample; *rank receives its rank (also when capacity, the length of
+ * shape, is too small: DEEP_ERR_BUFFER_TOO_SMALL then tells the capacity needed). */
+DEEP_API deep_status deep_dataset_sample_shape(const deep_dataset *dataset, int64_t *shape, int32_t capacity,
+                                               int32_t *rank);
+/* Gives every sample a new shape with the same number of features, e.g. (28, 28) to
+ * (28, 28, 1) for a Conv2D input or to (784,) for a Dense one. All dimensions are explicit
+ * (no -1). */
+DEEP_API deep_status deep_dataset_reshape(deep_dataset *dataset, int32_t sample_rank, const int64_t *sample_shape);
+/* Number of classes (0 when the dataset has no labels). */
+DEEP_API deep_status deep_dataset_num_classes(const deep_dataset *dataset, int32_t *num_classes);
+/* Copies the labels into a caller's buffer of at least count entries; DEEP_ERR_STATE when
+ * the dataset has none (as for to_categorical and stratified splits). */
+DEEP_API deep_status deep_dataset_labels(const deep_dataset *dataset, int32_t *labels, int64_t capacity);
+/* Target width per sample (0 when the dataset has no targets). */
+DEEP_API deep_status deep_dataset_target_width(const deep_dataset *dataset, int64_t *width);
+/* All features as a new tensor of shape (count, sample shape...), e.g. for deep_model_predict. */
+DEEP_API deep_status deep_dataset_features(const deep_dataset *dataset, deep_tensor **out);
+/* Samples [start, start + count) as new tensors: features (count, sample shape...) and,
+ * when targets is not NULL, targets (count, width) — one-hot rows when the dataset only
+ * has labels. */
+DEEP_API deep_status deep_dataset_batch(const deep_dataset *dataset, int64_t start, int64_t count,
+                                        deep_tensor **features, deep_tensor **targets);
+
+/* Sets float targets to the one-hot rows of the labels (Keras to_categorical); labels stay. */
+DEEP_API deep_status deep_dataset_to_categorical(deep_dataset *dataset);
+/* features = features * scale + shift, e.g. scale 1/255 brings pixels to [0, 1]. */
+DEEP_API deep_status deep_dataset_scale(deep_dataset *dataset, float scale, float shift);
+/* Per-feature scaling with statistics taken from `reference` (pass the training set when
+ * scaling a test set, or the dataset itself / NULL to use its own statistics).
+ * Standardize: zero mean, unit variance (constant features become 0).
+ * Min-max: each feature to [0, 1] (constant features become 0). */
+DEEP_API deep_status deep_dataset_standardize(deep_dataset *dataset, const deep_dataset *reference);
+DEEP_API deep_status deep_dataset_minmax_scale(deep_dataset *dataset, const deep_dataset *reference);
+/* Reorders the samples (features with their labels and targets) by a seeded permutation. */
+DEEP_API deep_status deep_dataset_shuffle(deep_dataset *dataset, uint64_t seed);
+/* A new dataset of the samples at indices[0..count-1] (repeats allowed), in that order. */
+DEEP_API deep_status deep_dataset_subset(const deep_dataset *dataset, const int64_t *indices, int64_t count,
+                                         deep_dataset **out);
+/* Splits into new train and test datasets; test_fraction in (0, 1) of the samples go to
+ * test, chosen by a seeded shuffle. With stratify != 0 (needs labels) each class keeps
+ * its proportion in both parts. The source is unchanged. */
+DEEP_API deep_status deep_dataset_split(const deep_dataset *dataset, double test_fraction, uint64_t seed,
+                                        int32_t stratify, deep_dataset **train, deep_dataset **test);
+
+/* ===================================================================================== */
+/* Metrics on label arrays: what the model predicted against the truth.                   */
+/* ===================================================================================== */
+
+/* Fraction of positions where predicted == truth. */
+DEEP_API deep_status deep_metric_accuracy(const int32_t *truth, const int32_t *predicted, int64_t count,
+                                          double *accuracy);
+/* matrix[t * num_classes + p] counts samples of true class t predicted as p; the caller's
+ * matrix holds num_classes * num_classes entries. */
+DEEP_API deep_status deep_metric_confusion_matrix(const int32_t *truth, const int32_t *predicted, int64_t count,
+                                                  int32_t num_classes, int64_t *matrix);
+/* Per-class precision, recall and F1 into caller arrays of num_classes entries (any may
+ * be NULL), and their unweighted means (macro averages) into the macro_* outputs (any may
+ * be NULL). A class never predicted has precision 0; one never present has recall 0, as
+ * scikit-learn does with zero_division=0. */
+DEEP_API deep_status deep_metric_precision_recall_f1(const int32_t *truth, const int32_t *predicted,
+                                                     int64_t count, int32_t num_classes, double *precision,
+                                                     double *recall, double *f1, double *macro_precision,
+                                                     double *macro_recall, double *macro_f1);
+
 #ifdef __cplusplus
 }
 #endif

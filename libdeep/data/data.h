@@ -1,0 +1,26 @@
+/* Helpers shared by the data module's files (and by the IDX fuzz target). Never installed. */
+#ifndef DEEP_DATA_INTERNAL_H
+#define DEEP_DATA_INTERNAL_H
+
+#include "data/dataset.h"
+
+/* A dataset of count samples of the given shape without labels or targets. It adopts
+ * `features` (count * sample size floats) or, when that is NULL, allocates them without
+ * initialising them; on failure the caller keeps `features`. Validates everything; errors
+ * name `caller`. Samples have rank at most DEEP_MAX_RANK - 1 so that a batch
+ * (count, sample shape...) is a valid tensor. */
+deep_status deep_dataset_create(const char *caller, int64_t count, int32_t sample_rank,
+                                const int64_t *sample_shape, float *features, deep_dataset **out);
+
+/* A new dataset of src's samples at indices[0..count-1], which the caller has checked to be
+ * in range (count >= 1), with their labels and targets. */
+deep_status deep_dataset_gather(const char *caller, const deep_dataset *src, const int64_t *indices,
+                                int64_t count, deep_dataset **out);
+
+/* deep_dataset_load_idx on files already read into memory (decompressed). labels may be
+ * NULL for no labels. The names only appear in error messages. */
+deep_status deep_idx_parse(const char *caller, const char *images_name, const unsigned char *images,
+                           size_t images_len, const char *labels_name, const unsigned char *labels,
+                           size_t labels_len, deep_dataset **out);
+
+#endif

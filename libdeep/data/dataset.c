@@ -1,0 +1,330 @@
+/* The dataset handle: creation, labels and targets, queries, reshaping, batches, subsets. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "data/data.h"
+#include "tensor/tensor.h"
+
+/* A sample shape leaves room for the batch axis in front of it. */
+static deep_status sample_shape_check(const char *caller, int32_t rank, const int64_t *shape,
+                                      int64_t *size)
+{
+    if (rank < 1 || rank > DEEP_MAX_RANK - 1)
+        return deep_error_set(DEEP_ERR_INVALID_ARGUMENT, caller,
+                              "sample rank %d is outside 1..%d (the batch axis makes it one more)",
+                              (int)rank, DEEP_MAX_RANK - 1);
+    return deep_shape_check(caller, rank, shape, size);
+}
+
+deep_status deep_dataset_create(const char *caller, int64_t count, int32_t sample_rank,
+                                const int64_t *sample_shape, float *features, deep_dataset **out)
+{
+    *out = NULL;
+    if (count < 1)
+        return deep_error_set(DEEP_ERR_INVALID_ARGUMENT, caller,
+                              "count is %lld; a dataset needs at least one sample", (long long)count);
+    int64_t sample_size, total;
+    DEEP_TRY(sample_shape_check(caller, sample_rank, sample_shape, &sample_size));
+    if (!deep_mul_i64(count, sample_size, &total) || (uint64_t)total > SIZE_MAX / sizeof(float))
+        return deep_error_set(DEEP_ERR_OVERFLOW, caller,
+                              "%lld samples of %lld features do not fit in memory", (long long)count,
+                              (long long)sample_size);
+    deep_dataset *d = calloc(1, sizeof *d);
+    float *own = features ? features : deep_alloc(total, sizeof(float));
+    if (d == NULL || own == NULL) {
+        free(d);
+        if (own != features)
+            free(own);
+        return deep_error_set(DEEP_ERR_NO_MEMORY, caller, "out of memory for %lld features",
+                              (long long)total);
+    }
+    d->count = count;
+    d->sample_rank = sample_rank;
+    memcpy(d->sample_shape, sample_shape, (size_t)sample_rank * sizeof *sample_shape);
+    d->sample_size = sample_size;
+    d->features = own;
+    *out = d;
+    return DEEP_OK;
+}
+
+deep_status deep_dataset_new(int64_t count, int32_t sample_rank, const int64_t *sample_shape,
+                             const float *features, deep_dataset **out)
+{
+    DEEP_REQUIRE(out);
+    *out = NULL;
+    DEEP_REQUIRE(features);
+    DEEP_TRY(deep_dataset_create(__func__, count, sample_rank, sample_shape, NULL, out));
+    memcpy((*out)->features, features, (size_t)(count * (*out)->sample_size) * sizeof(float));
+    return DEEP_OK;
+}
+
+void deep_dataset_free(deep_dataset *dataset)
+{
+    if (dataset == NULL)
+        return;
+    free(dataset->features);
+    free(dataset->labels);
+    free(dataset->targets);
+    free(dataset);
+}
+
+deep_status deep_dataset_set_labels(deep_dataset *dataset, const int32_t *labels, int64_t count,
+                                    int32_t num_classes)
+{
+    DEEP_REQUIRE(dataset);
+    DEEP_REQUIRE(labels);
+    if (count != dataset->count)
+        return DEEP_FAIL(DEEP_ERR_SHAPE, "%lld labels given for %lld samples", (long long)count,
+                         (long long)dataset->count);
+    if (num_classes < 0)
+        return DEEP_FAIL(DEEP_ERR_INVALID_ARGUMENT, "num_classes is %d; it must be >= 0 (0 = infer)",
+                         (int)num_classes);
+    int32_t largest = 0;
+    for (int64_t i = 0; i < count; i++) {
+        if (labels[i] < 0)
+            return DEEP_FAIL(DEEP_ERR_OUT_OF_RANGE, "label %d at position %lld is negative",
+                             (int)labels[i], (long long)i);
+        if (num_classes > 0 && labels[i] >= num_classes)
+            return DEEP_FAIL(DEEP_ERR_OUT_OF_RANGE, "label %d at position %lld is not below num_classes %d",
+                             (int)labels[i], (long long)i, (int)num_classes);
+        if (labels[i] > largest)
+            largest = labels[i];
+    }
+    int32_t *copy = deep_alloc(count, sizeof *copy);
+    if (copy == NULL)
+        return DEEP_FAIL(DEEP_ERR_NO_MEMORY, "out of memory for %lld labels", (long long)count);
+    memcpy(copy, labels, (size_t)count * sizeof *copy);
+    free(dataset->labels);
+    dataset->labels = copy;
+    dataset->num_classes = num_classes > 0 ? num_classes : largest + 1;
+    return DEEP_OK;
+}
+
+deep_status deep_dataset_set_targets(deep_dataset *dataset, const float *targets, int64_t count,
+                                     int64_t width)
+{
+    DEEP_REQUIRE(dataset);
+    DEEP_REQUIRE(targets);
+    if (count != dataset->count)
+        return DEEP_FAIL(DEEP_ERR_SHAPE, "%lld target rows given for %lld samples", (long long)count,
+                         (long long)dataset->count);
+    if (width < 1)
+        return DEEP_FAIL(DEEP_ERR_INVALID_ARGUMENT, "width is %lld; it must be at least 1",
+                         (long long)width);
+    int64_t total;
+    float *copy = deep_mul_i64(count, width, &total) ? deep_alloc(total, sizeof *copy) : NULL;
+    if (copy == NULL)
+        return DEEP_FAIL(DEEP_ERR_NO_MEMORY, "out of memory for %lld rows of %lld targets",
+                         (long long)count, (long long)width);
+    memcpy(copy, targets, (size_t)total * sizeof *copy);
+    free(dataset->targets);
+    dataset->targets = copy;
+    dataset->target_width = width;
+    return DEEP_OK;
+}
+
+deep_status deep_dataset_count(const deep_dataset *dataset, int64_t *count)
+{
+    DEEP_REQUIRE(dataset);
+    DEEP_REQUIRE(count);
+    *count = dataset->count;
+    return DEEP_OK;
+}
+
+deep_status deep_dataset_sample_shape(const deep_dataset *dataset, int64_t *shape, int32_t capacity,
+                                      int32_t *rank)
+{
+    DEEP_REQUIRE(dataset);
+    DEEP_REQUIRE(shape);
+    DEEP_REQUIRE(rank);
+    *rank = dataset->sample_rank; /* set even on failure: it is the capacity needed */
+    if (capacity < dataset->sample_rank)
+        return DEEP_FAIL(DEEP_ERR_BUFFER_TOO_SMALL, "samples have rank %d but capacity is %d",
+                         (int)dataset->sample_rank, (int)capacity);
+    memcpy(shape, dataset->sample_shape, (size_t)dataset->sample_rank * sizeof *shape);
+    return DEEP_OK;
+}
+
+deep_status deep_dataset_reshape(deep_dataset *dataset, int32_t sample_rank, const int64_t *sample_shape)
+{
+    DEEP_REQUIRE(dataset);
+    DEEP_REQUIRE(sample_shape);
+    int64_t size;
+    DEEP_TRY(sample_shape_check(__func__, sample_rank, sample_shape, &size));
+    if (size != dataset->sample_size) {
+        char old_s[128], new_s[128];
+        return DEEP_FAIL(DEEP_ERR_SHAPE, "samples of shape %s (%lld features) cannot take shape %s (%lld)",
+                         deep_shape_format(old_s, sizeof old_s, dataset->sample_rank, dataset->sample_shape),
+                         (long long)dataset->sample_size,
+                         deep_shape_format(new_s, sizeof new_s, sample_rank, sample_shape),
+                         (long long)size);
+    }
+    dataset->sample_rank = sample_rank;
+    memcpy(dataset->sample_shape, sample_shape, (size_t)sample_rank * sizeof *sample_shape);
+    return DEEP_OK;
+}
+
+deep_status deep_dataset_num_classes(const deep_dataset *dataset, int32_t *num_classes)
+{
+    DEEP_REQUIRE(dataset);
+    DEEP_REQUIRE(num_classes);
+    *num_classes = dataset->num_classes;
+    return DEEP_OK;
+}
+
+deep_status deep_dataset_labels(const deep_dataset *dataset, int32_t *labels, int64_t capacity)
+{
+    DEEP_REQUIRE(dataset);
+    DEEP_REQUIRE(labels);
+    if (dataset->labels == NULL)
+        return DEEP_FAIL(DEEP_ERR_STATE, "the dataset has no labels");
+    if (capacity < dataset->count)
+        return DEEP_FAIL(DEEP_ERR_BUFFER_TOO_SMALL, "the dataset has %lld labels but capacity is %lld",
+                         (long long)dataset->count, (long long)capacity);
+    memcpy(labels, dataset->labels, (size_t)dataset->count * sizeof *labels);
+    return DEEP_OK;
+}
+
+deep_status deep_dataset_target_width(const deep_dataset *dataset, int64_t *width)
+{
+    DEEP_REQUIRE(dataset);
+    DEEP_REQUIRE(width);
+    *width = dataset->target_width;
+    return DEEP_OK;
+}
+
+/* deep_tensor_new for a shape the dataset has already validated, so that the only possible
+ * failure, memory, is reported under the public function's name. */
+static deep_status new_tensor(const char *caller, int32_t rank, const int64_t *shape, deep_tensor **out)
+{
+    if (deep_tensor_new(rank, shape, out) == DEEP_OK)
+        return DEEP_OK;
+    char s[160];
+    return deep_error_set(DEEP_ERR_NO_MEMORY, caller, "out of memory for a tensor of shape %s",
+                          deep_shape_format(s, sizeof s, rank, shape));
+}
+
+/* A new tensor (count, sample shape...) holding samples [start, start + count). */
+static deep_status features_tensor(const char *caller, const deep_dataset *d, int64_t start, int64_t count,
+                                   deep_tensor **out)
+{
+    int64_t shape[DEEP_MAX_RANK];
+    shape[0] = count;
+    memcpy(shape + 1, d->sample_shape, (size_t)d->sample_rank * sizeof *shape);
+    DEEP_TRY(new_tensor(caller, d->sample_rank + 1, shape, out));
+    memcpy((*out)->data, d->features + start * d->sample_size,
+           (size_t)(count * d->sample_size) * sizeof(float));
+    return DEEP_OK;
+}
+
+/* One-hot rows of labels[0..count-1] into out, which holds count * num_classes floats. */
+static void one_hot(const int32_t *labels, int64_t count, int32_t num_classes, float *out)
+{
+    memset(out, 0, (size_t)count * (size_t)num_classes * sizeof *out);
+    for (int64_t i = 0; i < count; i++)
+        out[i * num_classes + labels[i]] = 1.0f;
+}
+
+deep_status deep_dataset_features(const deep_dataset *dataset, deep_tensor **out)
+{
+    DEEP_REQUIRE(out);
+    *out = NULL;
+    DEEP_REQUIRE(dataset);
+    return features_tensor(__func__, dataset, 0, dataset->count, out);
+}
+
+deep_status deep_dataset_batch(const deep_dataset *dataset, int64_t start, int64_t count,
+                               deep_tensor **features, deep_tensor **targets)
+{
+    DEEP_REQUIRE(features);
+    *features = NULL;
+    if (targets != NULL)
+        *targets = NULL;
+    DEEP_REQUIRE(dataset);
+    if (start < 0 || count < 1 || start > dataset->count || count > dataset->count - start)
+        return DEEP_FAIL(DEEP_ERR_OUT_OF_RANGE, "a batch of %lld samples from sample %lld does not fit in %lld samples",
+                         (long long)count, (long long)start, (long long)dataset->count);
+    if (targets != NULL && dataset->targets == NULL && dataset->labels == NULL)
+        return DEEP_FAIL(DEEP_ERR_STATE, "targets requested but the dataset has neither targets nor labels");
+    DEEP_TRY(features_tensor(__func__, dataset, start, count, features));
+    if (targets == NULL)
+        return DEEP_OK;
+    int64_t width = dataset->targets ? dataset->target_width : dataset->num_classes;
+    deep_status s = new_tensor(__func__, 2, (int64_t[]){count, width}, targets);
+    if (s != DEEP_OK) {
+        deep_tensor_free(*features);
+        *features = NULL;
+        return s;
+    }
+    if (dataset->targets)
+        memcpy((*targets)->data, dataset->targets + start * width, (size_t)(count * width) * sizeof(float));
+    else
+        one_hot(dataset->labels + start, count, dataset->num_classes, (*targets)->data);
+    return DEEP_OK;
+}
+
+deep_status deep_dataset_to_categorical(deep_dataset *dataset)
+{
+    DEEP_REQUIRE(dataset);
+    if (dataset->labels == NULL)
+        return DEEP_FAIL(DEEP_ERR_STATE, "the dataset has no labels to encode");
+    int64_t total;
+    float *rows = deep_mul_i64(dataset->count, dataset->num_classes, &total)
+                      ? deep_alloc(total, sizeof *rows) : NULL;
+    if (rows == NULL)
+        return DEEP_FAIL(DEEP_ERR_NO_MEMORY, "out of memory for %lld one-hot rows of %d classes",
+                         (long long)dataset->count, (int)dataset->num_classes);
+    one_hot(dataset->labels, dataset->count, dataset->num_classes, rows);
+    free(dataset->targets);
+    dataset->targets = rows;
+    dataset->target_width = dataset->num_classes;
+    return DEEP_OK;
+}
+
+deep_status deep_dataset_gather(const char *caller, const deep_dataset *src, const int64_t *indices,
+                                int64_t count, deep_dataset **out)
+{
+    deep_dataset *d;
+    DEEP_TRY(deep_dataset_create(caller, count, src->sample_rank, src->sample_shape, NULL, &d));
+    if (src->labels)
+        d->labels = deep_alloc(count, sizeof *d->labels);
+    int64_t target_total;
+    if (src->targets && deep_mul_i64(count, src->target_width, &target_total))
+        d->targets = deep_alloc(target_total, sizeof *d->targets);
+    if ((src->labels && !d->labels) || (src->targets && !d->targets)) {
+        deep_dataset_free(d);
+        return deep_error_set(DEEP_ERR_NO_MEMORY, caller, "out of memory for %lld samples",
+                              (long long)count);
+    }
+    d->num_classes = src->num_classes;
+    d->target_width = src->target_width;
+    size_t row = (size_t)src->sample_size * sizeof(float);
+    size_t target_row = (size_t)src->target_width * sizeof(float);
+    for (int64_t i = 0; i < count; i++) {
+        int64_t j = indices[i];
+        memcpy(d->features + i * d->sample_size, src->features + j * src->sample_size, row);
+        if (d->labels)
+            d->labels[i] = src->labels[j];
+        if (d->targets)
+            memcpy(d->targets + i * d->target_width, src->targets + j * src->target_width, target_row);
+    }
+    *out = d;
+    return DEEP_OK;
+}
+
+deep_status deep_dataset_subset(const deep_dataset *dataset, const int64_t *indices, int64_t count,
+                                deep_dataset **out)
+{
+    DEEP_REQUIRE(out);
+    *out = NULL;
+    DEEP_REQUIRE(dataset);
+    DEEP_REQUIRE(indices);
+    if (count < 1)
+        return DEEP_FAIL(DEEP_ERR_INVALID_ARGUMENT, "count is %lld; a subset needs at least one sample",
+                         (long long)count);
+    for (int64_t i = 0; i < count; i++)
+        if (indices[i] < 0 || indices[i] >= dataset->count)
+            return DEEP_FAIL(DEEP_ERR_OUT_OF_RANGE, "index %lld at position %lld is outside 0..%lld",
+                             (long long)indices[i], (long long)i, (long long)dataset->count - 1);
+    return deep_dataset_gather(__func__, dataset, indices, count, out);
+}
