@@ -281,6 +281,161 @@ DEEP_API deep_status deep_metric_precision_recall_f1(const int32_t *truth, const
                                                      double *recall, double *f1, double *macro_precision,
                                                      double *macro_recall, double *macro_f1);
 
+/* ===================================================================================== */
+/* Optimizers: how a model's weights move along their gradients. Options are set with    */
+/* enum keys so that new ones never change a signature. Defaults are Keras' defaults.    */
+/* ===================================================================================== */
+
+typedef struct deep_optimizer deep_optimizer;
+
+typedef enum deep_optimizer_kind {
+    DEEP_OPTIMIZER_SGD = 1,     /* learning_rate 0.01, momentum 0, nesterov 0 */
+    DEEP_OPTIMIZER_ADAM = 2,    /* learning_rate 0.001, beta_1 0.9, beta_2 0.999, epsilon 1e-7 */
+    DEEP_OPTIMIZER_RMSPROP = 3, /* learning_rate 0.001, rho 0.9, momentum 0, epsilon 1e-7 */
+    DEEP_OPTIMIZER_ADAGRAD = 4  /* learning_rate 0.001, initial_accumulator 0.1, epsilon 1e-7 */
+} deep_optimizer_kind;
+
+typedef enum deep_optimizer_option {
+    DEEP_OPT_LEARNING_RATE = 1,
+    DEEP_OPT_MOMENTUM = 2,            /* SGD, RMSprop; in [0, 1) */
+    DEEP_OPT_NESTEROV = 3,            /* SGD; 0 or 1 */
+    DEEP_OPT_BETA_1 = 4,              /* Adam; in [0, 1) */
+    DEEP_OPT_BETA_2 = 5,              /* Adam; in [0, 1) */
+    DEEP_OPT_EPSILON = 6,             /* Adam, RMSprop, Adagrad; > 0 */
+    DEEP_OPT_RHO = 7,                 /* RMSprop; in [0, 1) */
+    DEEP_OPT_INITIAL_ACCUMULATOR = 8  /* Adagrad; >= 0 */
+} deep_optimizer_option;
+
+DEEP_API deep_status deep_optimizer_new(deep_optimizer_kind kind, deep_optimizer **out);
+DEEP_API void deep_optimizer_free(deep_optimizer *optimizer);
+/* An option that does not apply to the optimizer's kind is DEEP_ERR_INVALID_ARGUMENT. */
+DEEP_API deep_status deep_optimizer_set_float(deep_optimizer *optimizer, deep_optimizer_option option,
+                                              float value);
+DEEP_API deep_status deep_optimizer_get_float(const deep_optimizer *optimizer, deep_optimizer_option option,
+                                              float *value);
+
+/* ===================================================================================== */
+/* Models: a Sequential chain of layers (Keras' Sequential). Build with deep_model_new and  */
+/* deep_model_add_*, then compile, fit, evaluate, predict. A model owns its layers and    */
+/* the optimizer it was compiled with. Predicting with one model from many threads at      */
+/* once is allowed; fit, evaluate and the setters must not run concurrently with any other */
+/* call on the same model (fit detects a second concurrent fit and fails with          */
+/* DEEP_ERR_THREAD).                                                                      */
+/* ===================================================================================== */
+
+typedef struct deep_model deep_model;
+
+typedef enum deep_activation {
+    DEEP_ACTIVATION_LINEAR = 0,
+    DEEP_ACTIVATION_RELU = 1,
+    DEEP_ACTIVATION_SIGMOID = 2,
+    DEEP_ACTIVATION_TANH = 3,
+    DEEP_ACTIVATION_SOFTMAX = 4,    /* over the last axis */
+    DEEP_ACTIVATION_LEAKY_RELU = 5, /* slope 0.3 below zero, as Keras' LeakyReLU */
+    DEEP_ACTIVATION_ELU = 6         /* alpha 1.0 */
+} deep_activation;
+
+typedef enum deep_loss {
+    DEEP_LOSS_MEAN_SQUARED_ERROR = 1,               /* float targets */
+    DEEP_LOSS_BINARY_CROSSENTROPY = 2,              /* float targets in [0, 1] */
+    DEEP_LOSS_CATEGORICAL_CROSSENTROPY = 3,         /* one-hot targets (deep_dataset_to_categorical) */
+    DEEP_LOSS_SPARSE_CATEGORICAL_CROSSENTROPY = 4   /* integer labels */
+} deep_loss;
+
+/* DEEP_METRIC_LOSS names the loss itself in deep_model_history and deep_model_evaluate. */
+typedef enum deep_metric {
+    DEEP_METRIC_LOSS = 0,
+    DEEP_METRIC_ACCURACY = 1,           /* argmax match, or threshold 0.5 for one output */
+    DEEP_METRIC_MEAN_ABSOLUTE_ERROR = 2
+} deep_metric;
+
+/* Settings of a model, set before fit (between epochs from an epoch callback for none). */
+typedef enum deep_model_option {
+    DEEP_MODEL_THREADS = 1,                  /* int: threads for libdeep's own loops; 0 = all cores (default) */
+    DEEP_MODEL_SHUFFLE = 2,                  /* int: 1 (default) reshuffles the training samples every epoch */
+    DEEP_MODEL_VALIDATION_SPLIT = 3,         /* float: last fraction of the training data held out, as Keras; 0 = none */
+    DEEP_MODEL_EARLY_STOPPING_PATIENCE = 4,  /* int: epochs without improvement before stopping; 0 = off */
+    DEEP_MODEL_EARLY_STOPPING_MIN_DELTA = 5, /* float: smallest decrease of the monitored loss that counts */
+    DEEP_MODEL_VERBOSE = 6                   /* int: 1 (default) logs one line per epoch to the log callback */
+} deep_model_option;
+
+/* A new empty Sequential model whose samples have shape input_shape (Keras' input_shape,
+ * channels last, without the batch axis). */
+DEEP_API deep_status deep_model_new(int32_t rank, const int64_t *input_shape, deep_model **out);
+DEEP_API void deep_model_free(deep_model *model);
+
+/* Layers, appended in order. Shapes are checked as each layer is added. */
+/* Dense: Glorot-uniform kernel of shape (inputs, units) and zero bias, as Keras. Its input
+ * must be rank 1 (add Flatten first). */
+DEEP_API deep_status deep_model_add_dense(deep_model *model, int64_t units, deep_activation activation,
+                                          int32_t use_bias);
+DEEP_API deep_status deep_model_add_activation(deep_model *model, deep_activation activation);
+/* Dropout: zeroes a fraction `rate` in [0, 1) of its inputs while training and scales the
+ * rest by 1 / (1 - rate); the identity at inference. */
+DEEP_API deep_status deep_model_add_dropout(deep_model *model, float rate);
+DEEP_API deep_status deep_model_add_flatten(deep_model *model);
+
+/* Seeds the model's random generator: weight initialisation (done by compile), shuffling
+ * and dropout. Same seed and settings give the same training run. Default seed 0. */
+DEEP_API deep_status deep_model_set_seed(deep_model *model, uint64_t seed);
+DEEP_API deep_status deep_model_set_int(deep_model *model, deep_model_option option, int64_t value);
+DEEP_API deep_status deep_model_set_float(deep_model *model, deep_model_option option, double value);
+/* Progress lines ("epoch 3/10 - 2.1s - loss: 0.3120 - accuracy: 0.8861") go here. NULL
+ * (the default) discards them. */
+DEEP_API deep_status deep_model_set_log(deep_model *model, deep_log_fn log, void *user);
+
+/* Called after every training batch with its mean loss; return nonzero to stop fit. */
+typedef int32_t (*deep_batch_fn)(void *user, int32_t epoch, int64_t batch, double loss);
+/* Called after every epoch (0-based) once its history is recorded; the callback may read
+ * deep_model_history and change the learning rate through deep_model_optimizer. Return
+ * nonzero to stop fit. */
+typedef int32_t (*deep_epoch_fn)(void *user, deep_model *model, int32_t epoch);
+DEEP_API deep_status deep_model_set_callbacks(deep_model *model, deep_batch_fn on_batch, deep_epoch_fn on_epoch,
+                                              void *user);
+
+/* Initialises the weights and fixes the training configuration. The model takes
+ * ownership of optimizer in every case, even when compile fails. metrics may be NULL
+ * when metric_count is 0. Compiling again re-initialises the weights. */
+DEEP_API deep_status deep_model_compile(deep_model *model, deep_optimizer *optimizer, deep_loss loss,
+                                        const deep_metric *metrics, int32_t metric_count);
+/* The optimizer the model was compiled with, still owned by the model. */
+DEEP_API deep_status deep_model_optimizer(deep_model *model, deep_optimizer **optimizer);
+
+/* Trains for `epochs` passes over train in batches of batch_size. validation may be NULL;
+ * when given it replaces DEEP_MODEL_VALIDATION_SPLIT. A non-finite loss stops training
+ * with DEEP_ERR_NUMERIC naming the epoch and batch. */
+DEEP_API deep_status deep_model_fit(deep_model *model, const deep_dataset *train, int32_t epochs,
+                                    int32_t batch_size, const deep_dataset *validation);
+/* Epochs recorded by the last fit. */
+DEEP_API deep_status deep_model_history_length(const deep_model *model, int32_t *epochs);
+/* The value of a compiled metric (or DEEP_METRIC_LOSS) at an epoch of the last fit, on
+ * the training data or (validation != 0) on the validation data. */
+DEEP_API deep_status deep_model_history(const deep_model *model, int32_t epoch, deep_metric metric,
+                                        int32_t validation, double *value);
+
+/* Mean loss then each compiled metric, in compile order, into values[0..metric_count]. */
+DEEP_API deep_status deep_model_evaluate(deep_model *model, const deep_dataset *data, int32_t batch_size,
+                                         double *values, int32_t capacity);
+/* Outputs for inputs of shape (n, input shape...) as a new tensor (n, output shape...). */
+DEEP_API deep_status deep_model_predict(const deep_model *model, const deep_tensor *inputs, deep_tensor **out);
+
+/* The Keras summary table (layer name and type, output shape, parameter count, totals) as
+ * text. Writes at most capacity bytes including the terminating NUL and stores the full
+ * length plus one in *needed; call with buffer NULL and capacity 0 to size the buffer. */
+DEEP_API deep_status deep_model_summary(const deep_model *model, char *buffer, int64_t capacity, int64_t *needed);
+
+DEEP_API deep_status deep_model_layer_count(const deep_model *model, int32_t *count);
+/* Total parameters, trainable or not (Keras' "Total params"). */
+DEEP_API deep_status deep_model_parameter_count(const deep_model *model, int64_t *count);
+/* Weight tensors of a layer in Keras order (Dense: kernel then bias). */
+DEEP_API deep_status deep_model_weight_count(const deep_model *model, int32_t layer, int32_t *count);
+/* A copy of weight `index` of `layer`. */
+DEEP_API deep_status deep_model_get_weight(const deep_model *model, int32_t layer, int32_t index,
+                                           deep_tensor **out);
+/* Replaces weight `index` of `layer` with a copy of value, whose shape must match. */
+DEEP_API deep_status deep_model_set_weight(deep_model *model, int32_t layer, int32_t index,
+                                           const deep_tensor *value);
+
 #ifdef __cplusplus
 }
 #endif

@@ -1,0 +1,200 @@
+/* Describing a model: the Keras summary table, layer and parameter counts, and reading
+ * and writing weights. */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "graph/model.h"
+#include "tensor/tensor.h"
+
+static int64_t layer_parameters(const deep_layer *layer, bool trainable_only)
+{
+    int64_t total = 0;
+    for (int32_t p = 0; p < layer->param_count; p++)
+        if (layer->params[p].trainable || !trainable_only)
+            total += layer->params[p].size;
+    return total;
+}
+
+static int64_t total_parameters(const deep_model *model, bool trainable_only)
+{
+    int64_t total = 0;
+    for (int32_t i = 0; i < model->layer_count; i++)
+        total += layer_parameters(model->layers[i], trainable_only);
+    return total;
+}
+
+/* 1234567 -> "1,234,567", as Keras prints totals. */
+static void group_thousands(int64_t value, char *buf, size_t capacity)
+{
+    char digits[32];
+    int n = snprintf(digits, sizeof digits, "%lld", (long long)value);
+    size_t used = 0;
+    for (int i = 0; i < n && used + 2 < capacity; i++) {
+        if (i > 0 && (n - i) % 3 == 0)
+            buf[used++] = ',';
+        buf[used++] = digits[i];
+    }
+    buf[used] = '\0';
+}
+
+/* Appends formatted text to a growing string; on allocation failure the text is dropped
+ * and *failed is set, so the caller checks once at the end. */
+typedef struct text {
+    char *data;
+    size_t length, capacity;
+    bool failed;
+} text;
+
+__attribute__((format(printf, 2, 3))) static void text_add(text *t, const char *fmt, ...)
+{
+    va_list args;
+    va_start(args, fmt);
+    char line[256];
+    int n = vsnprintf(line, sizeof line, fmt, args);
+    va_end(args);
+    if (n < 0 || t->failed)
+        return;
+    size_t add = (size_t)n < sizeof line ? (size_t)n : sizeof line - 1;
+    if (t->length + add + 1 > t->capacity) {
+        size_t capacity = (t->length + add + 1) * 2;
+        char *grown = realloc(t->data, capacity);
+        if (grown == NULL) {
+            t->failed = true;
+            return;
+        }
+        t->data = grown;
+        t->capacity = capacity;
+    }
+    memcpy(t->data + t->length, line, add);
+    t->length += add;
+    t->data[t->length] = '\0';
+}
+
+static void summary_text(const deep_model *model, text *t)
+{
+    static const char rule[] = "_________________________________________________________________";
+    static const char thick[] = "=================================================================";
+    text_add(t, "Model: \"sequential\"\n%s\n", rule);
+    text_add(t, " %-28s%-26s%-10s\n%s\n", "Layer (type)", "Output Shape", "Param #", thick);
+    for (int32_t i = 0; i < model->layer_count; i++) {
+        const deep_layer *layer = model->layers[i];
+        char label[96], shape[128], batch_shape[140];
+        snprintf(label, sizeof label, "%s (%s)", layer->name, layer->ops->class_name);
+        deep_shape_format(shape, sizeof shape, layer->out_rank, layer->out_shape);
+        snprintf(batch_shape, sizeof batch_shape, "(None, %s", shape + 1);
+        if (layer->out_rank == 1)
+            batch_shape[strlen(batch_shape) - 2] = ')', batch_shape[strlen(batch_shape) - 1] = '\0';
+        text_add(t, " %-28s%-26s%-10lld\n", label, batch_shape, (long long)layer_parameters(layer, false));
+        text_add(t, "%s\n", i + 1 < model->layer_count ? "" : thick);
+    }
+    int64_t all = total_parameters(model, false), trainable = total_parameters(model, true);
+    char total[40], train[40], frozen[40];
+    group_thousands(all, total, sizeof total);
+    group_thousands(trainable, train, sizeof train);
+    group_thousands(all - trainable, frozen, sizeof frozen);
+    text_add(t, "Total params: %s\nTrainable params: %s\nNon-trainable params: %s\n%s\n", total, train, frozen, rule);
+}
+
+deep_status deep_model_summary(const deep_model *model, char *buffer, int64_t capacity, int64_t *needed)
+{
+    DEEP_REQUIRE(model);
+    DEEP_REQUIRE(needed);
+    if (capacity < 0 || (capacity > 0 && buffer == NULL))
+        return DEEP_FAIL(DEEP_ERR_INVALID_ARGUMENT, "buffer is NULL or capacity %lld is negative", (long long)capacity);
+    text t = {0};
+    summary_text(model, &t);
+    if (t.failed) {
+        free(t.data);
+        return DEEP_FAIL(DEEP_ERR_NO_MEMORY, "out of memory");
+    }
+    *needed = (int64_t)t.length + 1;
+    deep_status status = DEEP_OK;
+    if (capacity > 0) {
+        size_t copy = t.length < (size_t)capacity ? t.length : (size_t)capacity - 1;
+        memcpy(buffer, t.data, copy);
+        buffer[copy] = '\0';
+        if (copy < t.length && buffer != NULL)
+            status = DEEP_FAIL(DEEP_ERR_BUFFER_TOO_SMALL, "the summary needs %lld bytes but capacity is %lld",
+                               (long long)*needed, (long long)capacity);
+    }
+    free(t.data);
+    return status;
+}
+
+deep_status deep_model_layer_count(const deep_model *model, int32_t *count)
+{
+    DEEP_REQUIRE(model);
+    DEEP_REQUIRE(count);
+    *count = model->layer_count;
+    return DEEP_OK;
+}
+
+deep_status deep_model_parameter_count(const deep_model *model, int64_t *count)
+{
+    DEEP_REQUIRE(model);
+    DEEP_REQUIRE(count);
+    *count = total_parameters(model, false);
+    return DEEP_OK;
+}
+
+static deep_status find_layer(const char *caller, const deep_model *model, int32_t layer, const deep_layer **out)
+{
+    if (model == NULL)
+        return deep_error_set(DEEP_ERR_NULL, caller, "argument 'model' is NULL");
+    if (layer < 0 || layer >= model->layer_count)
+        return deep_error_set(DEEP_ERR_OUT_OF_RANGE, caller, "layer %d is outside the model's %d layers", (int)layer,
+                              (int)model->layer_count);
+    *out = model->layers[layer];
+    return DEEP_OK;
+}
+
+static deep_status find_weight(const char *caller, const deep_model *model, int32_t layer, int32_t index,
+                               const deep_param **out)
+{
+    const deep_layer *l = NULL;
+    DEEP_TRY(find_layer(caller, model, layer, &l));
+    if (index < 0 || index >= l->param_count)
+        return deep_error_set(DEEP_ERR_OUT_OF_RANGE, caller, "layer %d (%s) has %d weights, not %d", (int)layer,
+                              l->name, (int)l->param_count, (int)index + 1);
+    if (!model->compiled)
+        return deep_error_set(DEEP_ERR_STATE, caller, "weights are created by deep_model_compile");
+    *out = &l->params[index];
+    return DEEP_OK;
+}
+
+deep_status deep_model_weight_count(const deep_model *model, int32_t layer, int32_t *count)
+{
+    DEEP_REQUIRE(count);
+    const deep_layer *l = NULL;
+    DEEP_TRY(find_layer(__func__, model, layer, &l));
+    *count = l->param_count;
+    return DEEP_OK;
+}
+
+deep_status deep_model_get_weight(const deep_model *model, int32_t layer, int32_t index, deep_tensor **out)
+{
+    DEEP_REQUIRE(out);
+    *out = NULL;
+    const deep_param *p = NULL;
+    DEEP_TRY(find_weight(__func__, model, layer, index, &p));
+    return deep_tensor_new_from(p->rank, p->shape, p->value, p->size, out);
+}
+
+deep_status deep_model_set_weight(deep_model *model, int32_t layer, int32_t index, const deep_tensor *value)
+{
+    DEEP_REQUIRE(value);
+    const deep_param *p = NULL;
+    DEEP_TRY(find_weight(__func__, model, layer, index, &p));
+    if (atomic_load(&model->busy))
+        return DEEP_FAIL(DEEP_ERR_THREAD, "the model is being trained or evaluated by another call");
+    if (value->rank != p->rank || memcmp(value->shape, p->shape, (size_t)p->rank * sizeof *p->shape) != 0) {
+        char want[128], got[128];
+        return DEEP_FAIL(DEEP_ERR_SHAPE, "layer %d %s has shape %s but the value has shape %s", (int)layer, p->name,
+                         deep_shape_format(want, sizeof want, p->rank, p->shape),
+                         deep_shape_format(got, sizeof got, value->rank, value->shape));
+    }
+    memcpy(p->value, value->data, (size_t)p->size * sizeof(float));
+    return DEEP_OK;
+}

@@ -1,0 +1,275 @@
+/* Training: epochs of shuffled mini-batches, validation, history, callbacks, early
+ * stopping and the progress line. No memory is allocated inside the batch loop. */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "graph/model.h"
+#include "optim/optim.h"
+
+static double seconds_now(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (double)t.tv_sec + (double)t.tv_nsec * 1e-9;
+}
+
+static const char *metric_name(deep_metric metric)
+{
+    return metric == DEEP_METRIC_ACCURACY ? "accuracy" : metric == DEEP_METRIC_MEAN_ABSOLUTE_ERROR ? "mae" : "loss";
+}
+
+static void log_epoch(const deep_model *model, int32_t epoch, int32_t epochs, double seconds, const double *train,
+                      const double *validation)
+{
+    if (!model->verbose || model->log == NULL)
+        return;
+    char line[512];
+    int used = snprintf(line, sizeof line, "Epoch %d/%d - %.1fs", (int)epoch + 1, (int)epochs, seconds);
+    for (int32_t part = 0; part < (validation ? 2 : 1); part++) {
+        const double *values = part == 0 ? train : validation;
+        for (int32_t i = 0; i < deep_model_stat_count(model) && used < (int)sizeof line; i++)
+            used += snprintf(line + used, sizeof line - (size_t)used, " - %s%s: %.4f", part ? "val_" : "",
+                             metric_name(i == 0 ? DEEP_METRIC_LOSS : model->metrics[i - 1]), values[i]);
+    }
+    model->log(model->log_user, DEEP_LOG_INFO, line);
+}
+
+static deep_status record_history(deep_model *model, const double *train, const double *validation)
+{
+    int32_t stride = 2 * deep_model_stat_count(model);
+    if (model->history_length == model->history_capacity) {
+        int32_t capacity = model->history_capacity ? 2 * model->history_capacity : 16;
+        double *grown = realloc(model->history, (size_t)capacity * (size_t)stride * sizeof *grown);
+        if (grown == NULL)
+            return deep_error_set(DEEP_ERR_NO_MEMORY, "deep_model_fit", "out of memory for the history");
+        model->history = grown;
+        model->history_capacity = capacity;
+    }
+    double *row = model->history + (size_t)model->history_length * (size_t)stride;
+    for (int32_t i = 0; i < stride / 2; i++) {
+        row[i] = train[i];
+        row[stride / 2 + i] = validation ? validation[i] : NAN;
+    }
+    model->history_length++;
+    return DEEP_OK;
+}
+
+struct update_ctx {
+    deep_model *model;
+};
+
+static void update_weights(void *raw, int64_t begin, int64_t end, int32_t worker)
+{
+    (void)worker;
+    deep_model *model = ((struct update_ctx *)raw)->model;
+    deep_optimizer_update(model->optimizer, 0, model->weights, model->grads, begin, end);
+}
+
+/* Everything one fit call needs besides the model. */
+typedef struct fit_run {
+    const deep_dataset *train;
+    const deep_dataset *validation;
+    int64_t train_count;       /* samples used for training: the head of train */
+    int64_t validation_first;  /* validation samples: [validation_first, +validation_count) */
+    int64_t validation_count;
+    int64_t batch_size;
+    int64_t *order;
+    float *best_weights;       /* early stopping's copy of the best weights, or NULL */
+    deep_workspace ws;
+} fit_run;
+
+static deep_status train_epoch(deep_model *model, fit_run *run, int32_t epoch, double *train_values, bool *stop)
+{
+    deep_exec ex = {.pool = model->pool, .rng = &model->rng, .training = true};
+    deep_pass_stats stats = {0};
+    if (model->shuffle)
+        deep_rng_shuffle_i64(&model->rng, run->order, run->train_count);
+    int64_t batches = (run->train_count + run->batch_size - 1) / run->batch_size;
+    for (int64_t b = 0; b < batches; b++) {
+        int64_t first = b * run->batch_size;
+        int64_t batch = run->train_count - first < run->batch_size ? run->train_count - first : run->batch_size;
+        deep_model_gather(model, run->train, run->order + first, 0, batch, &run->ws);
+        deep_model_forward(model, &run->ws, &ex, batch);
+        double loss = deep_model_score_batch(model, &run->ws, batch, &stats, run->ws.grad_a);
+        if (!isfinite(loss))
+            return deep_error_set(DEEP_ERR_NUMERIC, "deep_model_fit",
+                                  "the loss became %s at epoch %d, batch %lld; lower the learning rate "
+                                  "or check the data for NaN", isnan(loss) ? "NaN" : "infinite", (int)epoch + 1,
+                                  (long long)b + 1);
+        deep_model_backward(model, &run->ws, &ex, batch);
+        deep_optimizer_begin_step(model->optimizer);
+        struct update_ctx ctx = {model};
+        deep_pool_run(model->pool, model->weight_total, update_weights, &ctx);
+        if (model->on_batch != NULL && model->on_batch(model->callback_user, epoch, b, loss) != 0) {
+            *stop = true;
+            break;
+        }
+    }
+    deep_pass_stats_means(model, &stats, train_values);
+    return DEEP_OK;
+}
+
+/* Early stopping watches the validation loss when there is one, else the training loss.
+ * Returns true when patience ran out. */
+static bool early_stopping(deep_model *model, fit_run *run, double monitored, double *best, int32_t *waited)
+{
+    if (model->patience == 0)
+        return false;
+    if (monitored < *best - model->min_delta) {
+        *best = monitored;
+        *waited = 0;
+        memcpy(run->best_weights, model->weights, (size_t)model->weight_total * sizeof(float));
+        return false;
+    }
+    return ++*waited >= model->patience;
+}
+
+static deep_status check_fit(const deep_model *model, const deep_dataset *train, int32_t epochs, int32_t batch_size,
+                             const deep_dataset *validation)
+{
+    if (!model->compiled)
+        return deep_error_set(DEEP_ERR_STATE, "deep_model_fit",
+                              "the model must be compiled with deep_model_compile before fit");
+    if (epochs < 1)
+        return deep_error_set(DEEP_ERR_INVALID_ARGUMENT, "deep_model_fit", "epochs is %d; it must be at least 1",
+                              (int)epochs);
+    if (batch_size < 1)
+        return deep_error_set(DEEP_ERR_INVALID_ARGUMENT, "deep_model_fit", "batch_size is %d; it must be at least 1",
+                              (int)batch_size);
+    DEEP_TRY(deep_model_check_data(model, train, "deep_model_fit"));
+    if (validation != NULL)
+        DEEP_TRY(deep_model_check_data(model, validation, "deep_model_fit (validation)"));
+    return DEEP_OK;
+}
+
+static deep_status prepare_run(deep_model *model, const deep_dataset *train, int32_t batch_size,
+                               const deep_dataset *validation, fit_run *run)
+{
+    memset(run, 0, sizeof *run);
+    run->train = train;
+    run->batch_size = batch_size;
+    run->train_count = train->count;
+    run->validation = validation;
+    if (validation != NULL) {
+        run->validation_count = validation->count;
+    } else if (model->validation_split > 0) {
+        /* As Keras: the last fraction of the samples, taken before any shuffling. */
+        int64_t held = (int64_t)((double)train->count * model->validation_split);
+        if (held < 1 || held >= train->count)
+            return deep_error_set(DEEP_ERR_INVALID_ARGUMENT, "deep_model_fit",
+                                  "validation split %g of %lld samples leaves an empty training or validation part",
+                                  model->validation_split, (long long)train->count);
+        run->validation = train;
+        run->train_count = train->count - held;
+        run->validation_first = run->train_count;
+        run->validation_count = held;
+    }
+    int64_t max_batch = batch_size < run->train_count ? batch_size : run->train_count;
+    run->order = deep_alloc(run->train_count, sizeof(int64_t));
+    if (model->patience > 0)
+        run->best_weights = deep_alloc(model->weight_total, sizeof(float));
+    if (run->order == NULL || (model->patience > 0 && run->best_weights == NULL) ||
+        deep_workspace_init(model, max_batch, true, &run->ws) != DEEP_OK)
+        return deep_error_set(DEEP_ERR_NO_MEMORY, "deep_model_fit", "out of memory for batches of %d samples",
+                              (int)batch_size);
+    for (int64_t i = 0; i < run->train_count; i++)
+        run->order[i] = i;
+    return deep_model_prepare_pool(model);
+}
+
+static void release_run(deep_model *model, fit_run *run)
+{
+    free(run->order);
+    free(run->best_weights);
+    deep_workspace_release(model, &run->ws);
+}
+
+static deep_status fit_epochs(deep_model *model, fit_run *run, int32_t epochs)
+{
+    double train_values[1 + DEEP_MAX_METRICS], validation_values[1 + DEEP_MAX_METRICS];
+    double best = INFINITY;
+    int32_t waited = 0;
+    bool improved_once = false;
+    model->history_length = 0;
+    for (int32_t epoch = 0; epoch < epochs; epoch++) {
+        double start = seconds_now();
+        bool stop = false;
+        DEEP_TRY(train_epoch(model, run, epoch, train_values, &stop));
+        double *validation = NULL;
+        if (run->validation_count > 0) {
+            DEEP_TRY(deep_model_evaluate_range("deep_model_fit", model, run->validation, run->validation_first,
+                                               run->validation_count, run->batch_size, validation_values));
+            validation = validation_values;
+            if (!isfinite(validation[0]))
+                return deep_error_set(DEEP_ERR_NUMERIC, "deep_model_fit",
+                                      "the validation loss is not finite after epoch %d; check the validation data "
+                                      "for NaN", (int)epoch + 1);
+        }
+        DEEP_TRY(record_history(model, train_values, validation));
+        log_epoch(model, epoch, epochs, seconds_now() - start, train_values, validation);
+        double monitored = validation ? validation[0] : train_values[0];
+        if (early_stopping(model, run, monitored, &best, &waited))
+            stop = true;
+        improved_once = improved_once || waited == 0;
+        if (model->on_epoch != NULL && model->on_epoch(model->callback_user, model, epoch) != 0)
+            stop = true;
+        if (stop)
+            break;
+    }
+    /* restore_best_weights: end with the weights of the best monitored epoch. */
+    if (model->patience > 0 && improved_once)
+        memcpy(model->weights, run->best_weights, (size_t)model->weight_total * sizeof(float));
+    return DEEP_OK;
+}
+
+deep_status deep_model_fit(deep_model *model, const deep_dataset *train, int32_t epochs, int32_t batch_size,
+                           const deep_dataset *validation)
+{
+    DEEP_REQUIRE(model);
+    DEEP_REQUIRE(train);
+    DEEP_TRY(check_fit(model, train, epochs, batch_size, validation));
+    if (atomic_exchange(&model->busy, 1))
+        return DEEP_FAIL(DEEP_ERR_THREAD, "the model is already being trained or evaluated by another call");
+    fit_run run;
+    deep_status status = prepare_run(model, train, batch_size, validation, &run);
+    if (status == DEEP_OK)
+        status = fit_epochs(model, &run, epochs);
+    release_run(model, &run);
+    atomic_store(&model->busy, 0);
+    return status;
+}
+
+deep_status deep_model_history_length(const deep_model *model, int32_t *epochs)
+{
+    DEEP_REQUIRE(model);
+    DEEP_REQUIRE(epochs);
+    *epochs = model->history_length;
+    return DEEP_OK;
+}
+
+deep_status deep_model_history(const deep_model *model, int32_t epoch, deep_metric metric, int32_t validation,
+                               double *value)
+{
+    DEEP_REQUIRE(model);
+    DEEP_REQUIRE(value);
+    if (epoch < 0 || epoch >= model->history_length)
+        return DEEP_FAIL(DEEP_ERR_OUT_OF_RANGE, "epoch %d is outside the %d recorded epochs", (int)epoch,
+                         (int)model->history_length);
+    int32_t column = -1;
+    if (metric == DEEP_METRIC_LOSS)
+        column = 0;
+    for (int32_t i = 0; i < model->metric_count && column < 0; i++)
+        if (model->metrics[i] == metric)
+            column = 1 + i;
+    if (column < 0)
+        return DEEP_FAIL(DEEP_ERR_INVALID_ARGUMENT, "metric %d was not compiled into the model", (int)metric);
+    int32_t count = deep_model_stat_count(model);
+    double v = model->history[(size_t)epoch * 2 * (size_t)count + (validation ? (size_t)count : 0) + (size_t)column];
+    if (isnan(v) && validation)
+        return DEEP_FAIL(DEEP_ERR_STATE, "the last fit had no validation data");
+    *value = v;
+    return DEEP_OK;
+}

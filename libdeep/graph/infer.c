@@ -1,0 +1,104 @@
+/* Inference: evaluate (loss and metrics on a dataset) and predict (outputs for inputs).
+ * predict only reads the model and uses buffers of its own, so any number of threads may
+ * predict with one model at once. */
+#include <string.h>
+
+#include "graph/model.h"
+#include "tensor/tensor.h"
+
+/* Inference goes through buffers of this many samples at a time. */
+#define PREDICT_CHUNK 256
+
+deep_status deep_model_evaluate_range(const char *caller, deep_model *model, const deep_dataset *data, int64_t first,
+                                      int64_t count, int64_t batch_size, double *values)
+{
+    deep_workspace ws;
+    int64_t max_batch = batch_size < count ? batch_size : count;
+    if (deep_workspace_init(model, max_batch, false, &ws) != DEEP_OK)
+        return deep_error_set(DEEP_ERR_NO_MEMORY, caller, "out of memory for batches of %lld samples",
+                              (long long)batch_size);
+    deep_exec ex = {.pool = model->pool};
+    deep_pass_stats stats = {0};
+    for (int64_t start = 0; start < count; start += max_batch) {
+        int64_t batch = count - start < max_batch ? count - start : max_batch;
+        deep_model_gather(model, data, NULL, first + start, batch, &ws);
+        deep_model_forward(model, &ws, &ex, batch);
+        deep_model_score_batch(model, &ws, batch, &stats, NULL);
+    }
+    deep_pass_stats_means(model, &stats, values);
+    deep_workspace_release(model, &ws);
+    return DEEP_OK;
+}
+
+deep_status deep_model_evaluate(deep_model *model, const deep_dataset *data, int32_t batch_size, double *values,
+                                int32_t capacity)
+{
+    DEEP_REQUIRE(model);
+    DEEP_REQUIRE(data);
+    DEEP_REQUIRE(values);
+    if (!model->compiled)
+        return DEEP_FAIL(DEEP_ERR_STATE, "the model must be compiled with deep_model_compile before evaluate");
+    if (batch_size < 1)
+        return DEEP_FAIL(DEEP_ERR_INVALID_ARGUMENT, "batch_size is %d; it must be at least 1", (int)batch_size);
+    if (capacity < deep_model_stat_count(model))
+        return DEEP_FAIL(DEEP_ERR_BUFFER_TOO_SMALL, "the loss and %d metrics need %d values but capacity is %d",
+                         (int)model->metric_count, (int)deep_model_stat_count(model), (int)capacity);
+    DEEP_TRY(deep_model_check_data(model, data, __func__));
+    if (atomic_exchange(&model->busy, 1))
+        return DEEP_FAIL(DEEP_ERR_THREAD, "the model is already being trained or evaluated by another call");
+    deep_status status = deep_model_prepare_pool(model);
+    if (status == DEEP_OK)
+        status = deep_model_evaluate_range(__func__, model, data, 0, data->count, batch_size, values);
+    atomic_store(&model->busy, 0);
+    return status;
+}
+
+static deep_status check_inputs(const deep_model *model, const deep_tensor *inputs)
+{
+    if (!model->compiled)
+        return deep_error_set(DEEP_ERR_STATE, "deep_model_predict",
+                              "the model has no weights before deep_model_compile");
+    int64_t per_sample = inputs->rank > 1 ? inputs->size / inputs->shape[0] : 0;
+    if (per_sample != model->in_size) {
+        char s[128];
+        return deep_error_set(DEEP_ERR_SHAPE, "deep_model_predict",
+                              "inputs of shape %s have %lld features per sample but layer 0 (%s) expects %lld",
+                              deep_shape_format(s, sizeof s, inputs->rank, inputs->shape), (long long)per_sample,
+                              model->layers[0]->name, (long long)model->in_size);
+    }
+    return DEEP_OK;
+}
+
+deep_status deep_model_predict(const deep_model *model, const deep_tensor *inputs, deep_tensor **out)
+{
+    DEEP_REQUIRE(out);
+    *out = NULL;
+    DEEP_REQUIRE(model);
+    DEEP_REQUIRE(inputs);
+    DEEP_TRY(check_inputs(model, inputs));
+    const deep_layer *last = deep_model_output_layer(model);
+    if (last->out_rank + 1 > DEEP_MAX_RANK)
+        return DEEP_FAIL(DEEP_ERR_SHAPE, "the output rank %d is too high for a tensor", (int)last->out_rank + 1);
+    int64_t n = inputs->shape[0];
+    int64_t shape[DEEP_MAX_RANK] = {n};
+    memcpy(shape + 1, last->out_shape, (size_t)last->out_rank * sizeof *shape);
+    deep_tensor *result;
+    DEEP_TRY(deep_tensor_new(last->out_rank + 1, shape, &result));
+
+    deep_workspace ws;
+    if (deep_workspace_init(model, n < PREDICT_CHUNK ? n : PREDICT_CHUNK, false, &ws) != DEEP_OK) {
+        deep_tensor_free(result);
+        return DEEP_FAIL(DEEP_ERR_NO_MEMORY, "out of memory for prediction buffers");
+    }
+    deep_exec ex = {0};
+    for (int64_t start = 0; start < n; start += ws.max_batch) {
+        int64_t batch = n - start < ws.max_batch ? n - start : ws.max_batch;
+        memcpy(ws.acts[0], inputs->data + start * model->in_size, (size_t)(batch * model->in_size) * sizeof(float));
+        deep_model_forward(model, &ws, &ex, batch);
+        memcpy(result->data + start * last->out_size, ws.acts[model->layer_count],
+               (size_t)(batch * last->out_size) * sizeof(float));
+    }
+    deep_workspace_release(model, &ws);
+    *out = result;
+    return DEEP_OK;
+}

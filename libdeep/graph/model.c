@@ -1,0 +1,359 @@
+/* Building a Sequential model: creation, layers, settings and compile. */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "graph/model.h"
+#include "kernels/kernels.h"
+#include "losses/loss.h"
+#include "optim/optim.h"
+#include "tensor/tensor.h"
+
+deep_status deep_model_new(int32_t rank, const int64_t *input_shape, deep_model **out)
+{
+    DEEP_REQUIRE(out);
+    *out = NULL;
+    int64_t size;
+    DEEP_TRY(deep_shape_check(__func__, rank, input_shape, &size));
+    deep_model *model = calloc(1, sizeof *model);
+    if (model == NULL)
+        return DEEP_FAIL(DEEP_ERR_NO_MEMORY, "out of memory");
+    model->in_rank = rank;
+    memcpy(model->in_shape, input_shape, (size_t)rank * sizeof *input_shape);
+    model->in_size = size;
+    model->shuffle = true;
+    model->verbose = true;
+    deep_rng_init(&model->rng, 0);
+    atomic_init(&model->busy, 0);
+    *out = model;
+    return DEEP_OK;
+}
+
+static void release_weights(deep_model *model)
+{
+    free(model->weights);
+    free(model->grads);
+    model->weights = model->grads = NULL;
+    model->weight_total = 0;
+    for (int32_t i = 0; i < model->layer_count; i++)
+        for (int32_t p = 0; p < model->layers[i]->param_count; p++)
+            model->layers[i]->params[p].value = model->layers[i]->params[p].grad = NULL;
+}
+
+void deep_model_free(deep_model *model)
+{
+    if (model == NULL)
+        return;
+    release_weights(model);
+    for (int32_t i = 0; i < model->layer_count; i++)
+        free(model->layers[i]);
+    free(model->layers);
+    deep_optimizer_free(model->optimizer);
+    deep_pool_free(model->pool);
+    free(model->history);
+    free(model);
+}
+
+/* Keras names layers by type: "dense", then "dense_1", "dense_2", ... */
+static void name_layer(const deep_model *model, deep_layer *layer)
+{
+    int same = 0;
+    for (int32_t i = 0; i < model->layer_count; i++)
+        if (model->layers[i]->ops == layer->ops)
+            same++;
+    if (same == 0)
+        snprintf(layer->name, sizeof layer->name, "%s", layer->ops->type);
+    else
+        snprintf(layer->name, sizeof layer->name, "%s_%d", layer->ops->type, same);
+}
+
+/* Appends a configured layer after building it against the current output shape. The
+ * model is unchanged when the layer does not fit. */
+static deep_status add_layer(deep_model *model, deep_layer *layer, const char *caller)
+{
+    if (model->compiled)
+        return deep_error_set(DEEP_ERR_STATE, caller, "layers cannot be added after deep_model_compile");
+    if (model->layer_count == 0) {
+        layer->in_rank = model->in_rank;
+        memcpy(layer->in_shape, model->in_shape, sizeof model->in_shape);
+    } else {
+        const deep_layer *prev = model->layers[model->layer_count - 1];
+        layer->in_rank = prev->out_rank;
+        memcpy(layer->in_shape, prev->out_shape, sizeof prev->out_shape);
+    }
+    layer->in_size = 1;
+    for (int32_t i = 0; i < layer->in_rank; i++)
+        layer->in_size *= layer->in_shape[i];
+    name_layer(model, layer);
+
+    deep_status status = layer->ops->build(layer);
+    if (status != DEEP_OK) {
+        /* Re-prefix the message with the public function and the layer's position. */
+        char reason[400];
+        snprintf(reason, sizeof reason, "%s", deep_last_error());
+        const char *colon = strstr(reason, ": ");
+        return deep_error_set(status, caller, "layer %d (%s): %s", (int)model->layer_count, layer->name,
+                              colon ? colon + 2 : reason);
+    }
+    layer->out_size = 1;
+    for (int32_t i = 0; i < layer->out_rank; i++)
+        if (!deep_mul_i64(layer->out_size, layer->out_shape[i], &layer->out_size))
+            return deep_error_set(DEEP_ERR_OVERFLOW, caller, "layer %d (%s): output size overflows",
+                                  (int)model->layer_count, layer->name);
+
+    if (model->layer_count == model->layer_capacity) {
+        int32_t capacity = model->layer_capacity ? 2 * model->layer_capacity : 8;
+        deep_layer **grown = realloc(model->layers, (size_t)capacity * sizeof *grown);
+        if (grown == NULL)
+            return deep_error_set(DEEP_ERR_NO_MEMORY, caller, "out of memory");
+        model->layers = grown;
+        model->layer_capacity = capacity;
+    }
+    deep_layer *owned = malloc(sizeof *owned);
+    if (owned == NULL)
+        return deep_error_set(DEEP_ERR_NO_MEMORY, caller, "out of memory");
+    *owned = *layer;
+    model->layers[model->layer_count++] = owned;
+    return DEEP_OK;
+}
+
+deep_status deep_model_add_dense(deep_model *model, int64_t units, deep_activation activation, int32_t use_bias)
+{
+    DEEP_REQUIRE(model);
+    if (units < 1)
+        return DEEP_FAIL(DEEP_ERR_INVALID_ARGUMENT, "units is %lld; it must be at least 1", (long long)units);
+    if (!deep_activation_is_valid(activation))
+        return DEEP_FAIL(DEEP_ERR_INVALID_ARGUMENT, "unknown activation %d", (int)activation);
+    deep_layer layer = {.ops = &deep_dense_ops, .units = units, .activation = activation, .use_bias = use_bias != 0};
+    return add_layer(model, &layer, __func__);
+}
+
+deep_status deep_model_add_activation(deep_model *model, deep_activation activation)
+{
+    DEEP_REQUIRE(model);
+    if (!deep_activation_is_valid(activation))
+        return DEEP_FAIL(DEEP_ERR_INVALID_ARGUMENT, "unknown activation %d", (int)activation);
+    deep_layer layer = {.ops = &deep_activation_ops, .activation = activation};
+    return add_layer(model, &layer, __func__);
+}
+
+deep_status deep_model_add_dropout(deep_model *model, float rate)
+{
+    DEEP_REQUIRE(model);
+    if (!(rate >= 0.0f && rate < 1.0f))
+        return DEEP_FAIL(DEEP_ERR_INVALID_ARGUMENT, "rate %g is outside [0, 1)", (double)rate);
+    deep_layer layer = {.ops = &deep_dropout_ops, .rate = rate};
+    return add_layer(model, &layer, __func__);
+}
+
+deep_status deep_model_add_flatten(deep_model *model)
+{
+    DEEP_REQUIRE(model);
+    deep_layer layer = {.ops = &deep_flatten_ops};
+    return add_layer(model, &layer, __func__);
+}
+
+/* Settings cannot change while fit runs on another thread; from fit's own callbacks they may. */
+deep_status deep_model_set_seed(deep_model *model, uint64_t seed)
+{
+    DEEP_REQUIRE(model);
+    model->seed = seed;
+    deep_rng_init(&model->rng, seed);
+    return DEEP_OK;
+}
+
+deep_status deep_model_set_int(deep_model *model, deep_model_option option, int64_t value)
+{
+    DEEP_REQUIRE(model);
+    switch (option) {
+    case DEEP_MODEL_THREADS:
+        if (value < 0 || value > 1024)
+            return DEEP_FAIL(DEEP_ERR_INVALID_ARGUMENT, "threads %lld is outside 0..1024", (long long)value);
+        model->threads = (int32_t)value;
+        return DEEP_OK;
+    case DEEP_MODEL_SHUFFLE:
+    case DEEP_MODEL_VERBOSE:
+        if (value != 0 && value != 1)
+            return DEEP_FAIL(DEEP_ERR_INVALID_ARGUMENT, "option %d takes 0 or 1, not %lld", (int)option,
+                             (long long)value);
+        if (option == DEEP_MODEL_SHUFFLE)
+            model->shuffle = value != 0;
+        else
+            model->verbose = value != 0;
+        return DEEP_OK;
+    case DEEP_MODEL_EARLY_STOPPING_PATIENCE:
+        if (value < 0 || value > INT32_MAX)
+            return DEEP_FAIL(DEEP_ERR_INVALID_ARGUMENT, "patience %lld must be >= 0", (long long)value);
+        model->patience = (int32_t)value;
+        return DEEP_OK;
+    case DEEP_MODEL_VALIDATION_SPLIT:
+    case DEEP_MODEL_EARLY_STOPPING_MIN_DELTA:
+        return DEEP_FAIL(DEEP_ERR_INVALID_ARGUMENT, "option %d is a float; use deep_model_set_float", (int)option);
+    }
+    return DEEP_FAIL(DEEP_ERR_INVALID_ARGUMENT, "unknown option %d", (int)option);
+}
+
+deep_status deep_model_set_float(deep_model *model, deep_model_option option, double value)
+{
+    DEEP_REQUIRE(model);
+    switch (option) {
+    case DEEP_MODEL_VALIDATION_SPLIT:
+        if (!(value >= 0.0 && value < 1.0))
+            return DEEP_FAIL(DEEP_ERR_INVALID_ARGUMENT, "validation split %g is outside [0, 1)", value);
+        model->validation_split = value;
+        return DEEP_OK;
+    case DEEP_MODEL_EARLY_STOPPING_MIN_DELTA:
+        if (!(value >= 0.0) || !isfinite(value))
+            return DEEP_FAIL(DEEP_ERR_INVALID_ARGUMENT, "min_delta %g must be finite and >= 0", value);
+        model->min_delta = value;
+        return DEEP_OK;
+    case DEEP_MODEL_THREADS:
+    case DEEP_MODEL_SHUFFLE:
+    case DEEP_MODEL_EARLY_STOPPING_PATIENCE:
+    case DEEP_MODEL_VERBOSE:
+        return DEEP_FAIL(DEEP_ERR_INVALID_ARGUMENT, "option %d is an integer; use deep_model_set_int", (int)option);
+    }
+    return DEEP_FAIL(DEEP_ERR_INVALID_ARGUMENT, "unknown option %d", (int)option);
+}
+
+deep_status deep_model_set_log(deep_model *model, deep_log_fn log, void *user)
+{
+    DEEP_REQUIRE(model);
+    model->log = log;
+    model->log_user = user;
+    return DEEP_OK;
+}
+
+deep_status deep_model_set_callbacks(deep_model *model, deep_batch_fn on_batch, deep_epoch_fn on_epoch, void *user)
+{
+    DEEP_REQUIRE(model);
+    model->on_batch = on_batch;
+    model->on_epoch = on_epoch;
+    model->callback_user = user;
+    return DEEP_OK;
+}
+
+static int64_t weight_count(const deep_model *model)
+{
+    int64_t total = 0;
+    for (int32_t i = 0; i < model->layer_count; i++)
+        for (int32_t p = 0; p < model->layers[i]->param_count; p++)
+            total += model->layers[i]->params[p].size;
+    return total;
+}
+
+/* Replaces the weight blocks and points every parameter at its place in them. */
+static void adopt_weights(deep_model *model, float *weights, float *grads, int64_t total)
+{
+    release_weights(model);
+    model->weights = weights;
+    model->grads = grads;
+    model->weight_total = total;
+    int64_t offset = 0;
+    for (int32_t i = 0; i < model->layer_count; i++)
+        for (int32_t p = 0; p < model->layers[i]->param_count; p++) {
+            deep_param *param = &model->layers[i]->params[p];
+            param->value = weights + offset;
+            param->grad = grads + offset;
+            offset += param->size;
+        }
+}
+
+static deep_status check_compile(const deep_model *model, deep_loss loss, const deep_metric *metrics,
+                                 int32_t metric_count)
+{
+    if (model->layer_count == 0)
+        return deep_error_set(DEEP_ERR_STATE, "deep_model_compile", "the model has no layers");
+    if (!deep_loss_is_valid(loss))
+        return deep_error_set(DEEP_ERR_INVALID_ARGUMENT, "deep_model_compile", "unknown loss %d", (int)loss);
+    if (metric_count < 0 || metric_count > DEEP_MAX_METRICS)
+        return deep_error_set(DEEP_ERR_INVALID_ARGUMENT, "deep_model_compile", "metric_count %d is outside 0..%d",
+                              (int)metric_count, DEEP_MAX_METRICS);
+    if (metric_count > 0 && metrics == NULL)
+        return deep_error_set(DEEP_ERR_NULL, "deep_model_compile",
+                              "argument 'metrics' is NULL but metric_count is %d", (int)metric_count);
+    for (int32_t i = 0; i < metric_count; i++)
+        if (metrics[i] != DEEP_METRIC_ACCURACY && metrics[i] != DEEP_METRIC_MEAN_ABSOLUTE_ERROR)
+            return deep_error_set(DEEP_ERR_INVALID_ARGUMENT, "deep_model_compile",
+                                  "metric %d (value %d) is not a compilable metric", (int)i, (int)metrics[i]);
+    int64_t width = deep_model_output_layer(model)->out_size;
+    if (loss == DEEP_LOSS_BINARY_CROSSENTROPY && width != 1 &&
+        deep_model_output_layer(model)->activation == DEEP_ACTIVATION_SOFTMAX)
+        return deep_error_set(DEEP_ERR_INVALID_ARGUMENT, "deep_model_compile",
+                              "binary cross-entropy after a softmax of %lld outputs; use categorical cross-entropy",
+                              (long long)width);
+    return DEEP_OK;
+}
+
+deep_status deep_model_compile(deep_model *model, deep_optimizer *optimizer, deep_loss loss,
+                               const deep_metric *metrics, int32_t metric_count)
+{
+    if (model == NULL || optimizer == NULL) {
+        if (model == NULL || model->optimizer != optimizer)
+            deep_optimizer_free(optimizer);
+        return model == NULL ? DEEP_FAIL(DEEP_ERR_NULL, "argument 'model' is NULL")
+                             : DEEP_FAIL(DEEP_ERR_NULL, "argument 'optimizer' is NULL");
+    }
+    if (atomic_load(&model->busy)) {
+        if (model->optimizer != optimizer)
+            deep_optimizer_free(optimizer);
+        return DEEP_FAIL(DEEP_ERR_THREAD, "the model is being trained or evaluated by another call");
+    }
+    /* Everything that can fail happens before the model changes, so a failed compile
+     * leaves the model as it was. */
+    deep_status status = check_compile(model, loss, metrics, metric_count);
+    int64_t total = weight_count(model);
+    float *weights = NULL, *grads = NULL;
+    if (status == DEEP_OK && ((weights = deep_alloc(total, sizeof(float))) == NULL ||
+                              (grads = deep_alloc_zero(total, sizeof(float))) == NULL))
+        status = DEEP_FAIL(DEEP_ERR_NO_MEMORY, "out of memory for %lld weights", (long long)total);
+    if (status == DEEP_OK && deep_optimizer_bind(optimizer, 1, &total) != DEEP_OK)
+        status = DEEP_FAIL(DEEP_ERR_NO_MEMORY, "out of memory for the optimizer state");
+    if (status != DEEP_OK) {
+        free(weights);
+        free(grads);
+        if (model->optimizer != optimizer)
+            deep_optimizer_free(optimizer);
+        return status;
+    }
+    adopt_weights(model, weights, grads, total);
+    if (model->optimizer != optimizer)
+        deep_optimizer_free(model->optimizer);
+    model->optimizer = optimizer;
+    model->loss = loss;
+    model->metric_count = metric_count;
+    for (int32_t i = 0; i < metric_count; i++)
+        model->metrics[i] = metrics[i];
+    /* Re-seeding here makes the initial weights a function of the seed alone. */
+    deep_rng_init(&model->rng, model->seed);
+    for (int32_t i = 0; i < model->layer_count; i++)
+        if (model->layers[i]->ops->init != NULL)
+            model->layers[i]->ops->init(model->layers[i], &model->rng);
+    /* History rows are sized by the metric count: drop any kept from an earlier compile. */
+    free(model->history);
+    model->history = NULL;
+    model->history_length = model->history_capacity = 0;
+    model->compiled = true;
+    return DEEP_OK;
+}
+
+deep_status deep_model_optimizer(deep_model *model, deep_optimizer **optimizer)
+{
+    DEEP_REQUIRE(model);
+    DEEP_REQUIRE(optimizer);
+    if (!model->compiled)
+        return DEEP_FAIL(DEEP_ERR_STATE, "the model has no optimizer before deep_model_compile");
+    *optimizer = model->optimizer;
+    return DEEP_OK;
+}
+
+deep_status deep_model_prepare_pool(deep_model *model)
+{
+    int32_t wanted = model->threads > 0 ? model->threads : deep_cpu_count();
+    if (model->pool != NULL && deep_pool_threads(model->pool) == wanted)
+        return DEEP_OK;
+    deep_pool_free(model->pool);
+    model->pool = NULL;
+    return deep_pool_new(wanted, &model->pool);
+}

@@ -1,0 +1,111 @@
+/* The model's layout, shared by the files that build, train, run and describe it. */
+#ifndef DEEP_MODEL_INTERNAL_H
+#define DEEP_MODEL_INTERNAL_H
+
+#include <stdatomic.h>
+
+#include "data/dataset.h"
+#include "layers/layer.h"
+
+#define DEEP_MAX_METRICS 8
+
+struct deep_model {
+    int32_t in_rank;
+    int64_t in_shape[DEEP_MAX_RANK];
+    int64_t in_size;
+    deep_layer **layers;
+    int32_t layer_count, layer_capacity;
+
+    /* Set by compile. All weights live in one block, their gradients in another. */
+    bool compiled;
+    deep_optimizer *optimizer;
+    deep_loss loss;
+    deep_metric metrics[DEEP_MAX_METRICS];
+    int32_t metric_count;
+    float *weights;
+    float *grads;
+    int64_t weight_total;
+
+    /* Settings. */
+    uint64_t seed;
+    struct deep_rng rng;
+    int32_t threads;
+    bool shuffle;
+    double validation_split;
+    int32_t patience;
+    double min_delta;
+    bool verbose;
+    deep_log_fn log;
+    void *log_user;
+    deep_batch_fn on_batch;
+    deep_epoch_fn on_epoch;
+    void *callback_user;
+
+    deep_pool *pool;           /* created by fit/evaluate for the current thread setting */
+
+    /* History of the last fit: per epoch, the loss and metrics on the training data,
+     * then on the validation data (NaN when there was none). */
+    double *history;
+    int32_t history_length, history_capacity;
+
+    atomic_int busy;           /* set while fit or evaluate runs */
+};
+
+/* Values recorded per epoch and per part (training, validation). */
+static inline int32_t deep_model_stat_count(const deep_model *model)
+{
+    return 1 + model->metric_count;
+}
+
+/* The last layer, whose output is the model's output. */
+static inline const deep_layer *deep_model_output_layer(const deep_model *model)
+{
+    return model->layers[model->layer_count - 1];
+}
+
+/* Buffers for passes over batches of up to max_batch samples. */
+typedef struct deep_workspace {
+    int64_t max_batch;
+    float **acts;              /* layer_count + 1: acts[0] is the input batch */
+    float **scratch;           /* per layer, NULL when a layer needs none */
+    float *grad_a, *grad_b;    /* training only: dL/d(activations), swapped layer by layer */
+    int32_t *labels;           /* the batch's labels, when the dataset has them */
+    float *targets;            /* the batch's float targets, when the loss or metrics need them */
+} deep_workspace;
+
+deep_status deep_workspace_init(const deep_model *model, int64_t max_batch, bool training, deep_workspace *ws);
+void deep_workspace_release(const deep_model *model, deep_workspace *ws);
+
+/* acts[0] -> acts[layer_count] for `batch` samples. */
+void deep_model_forward(const deep_model *model, deep_workspace *ws, const deep_exec *ex, int64_t batch);
+/* From dL/d(output) in ws->grad_a, fills every parameter's gradient. */
+void deep_model_backward(deep_model *model, deep_workspace *ws, deep_exec *ex, int64_t batch);
+
+/* Checks that a dataset fits the model and its loss; `caller` names the public function. */
+deep_status deep_model_check_data(const deep_model *model, const deep_dataset *data, const char *caller);
+/* Copies samples order[0..batch-1] (or first..first+batch-1 when order is NULL) into the
+ * workspace: features, labels and targets as the loss needs them. */
+void deep_model_gather(const deep_model *model, const deep_dataset *data, const int64_t *order, int64_t first,
+                       int64_t batch, deep_workspace *ws);
+
+/* Running sums of the loss and metrics over the batches of a pass. */
+typedef struct deep_pass_stats {
+    double sums[1 + DEEP_MAX_METRICS];
+    int64_t samples;
+} deep_pass_stats;
+
+/* Loss of the current batch (after a forward pass), added to stats with the metrics;
+ * when grad is not NULL it receives dL/d(output) for backward. Returns the batch's loss. */
+double deep_model_score_batch(const deep_model *model, deep_workspace *ws, int64_t batch, deep_pass_stats *stats,
+                              float *grad);
+/* Means of a pass into values[0..stat_count-1]. */
+void deep_pass_stats_means(const deep_model *model, const deep_pass_stats *stats, double *values);
+
+/* Ensures model->pool matches the thread setting. */
+deep_status deep_model_prepare_pool(deep_model *model);
+
+/* Inference loss and metrics over samples [first, first + count) of data; errors name caller. */
+deep_status deep_model_evaluate_range(const char *caller, deep_model *model, const deep_dataset *data, int64_t first,
+                                      int64_t count, int64_t batch_size, double *values);
+
+#endif

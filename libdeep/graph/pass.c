@@ -1,0 +1,221 @@
+/* What every pass over batches shares: buffers, the forward and backward sweeps through
+ * the layers, checking and gathering the data, and scoring the output. */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "graph/model.h"
+#include "losses/loss.h"
+
+static int64_t largest_activation(const deep_model *model)
+{
+    int64_t largest = model->in_size;
+    for (int32_t i = 0; i < model->layer_count; i++)
+        largest = model->layers[i]->out_size > largest ? model->layers[i]->out_size : largest;
+    return largest;
+}
+
+deep_status deep_workspace_init(const deep_model *model, int64_t max_batch, bool training, deep_workspace *ws)
+{
+    memset(ws, 0, sizeof *ws);
+    ws->max_batch = max_batch;
+    int32_t n = model->layer_count;
+    ws->acts = calloc((size_t)n + 1, sizeof *ws->acts);
+    ws->scratch = calloc((size_t)n, sizeof *ws->scratch);
+    bool ok = ws->acts != NULL && ws->scratch != NULL;
+    for (int32_t i = 0; ok && i <= n; i++) {
+        int64_t width = i == 0 ? model->in_size : model->layers[i - 1]->out_size;
+        ok = (ws->acts[i] = deep_alloc(max_batch * width, sizeof(float))) != NULL;
+    }
+    for (int32_t i = 0; ok && i < n; i++) {
+        const deep_layer *layer = model->layers[i];
+        if (layer->scratch_size > 0 || layer->scratch_fixed > 0)
+            ok = (ws->scratch[i] = deep_alloc(max_batch * layer->scratch_size + layer->scratch_fixed, sizeof(float))) != NULL;
+    }
+    int64_t out_width = deep_model_output_layer(model)->out_size;
+    if (ok && training) {
+        int64_t largest = largest_activation(model);
+        ok = (ws->grad_a = deep_alloc(max_batch * largest, sizeof(float))) != NULL &&
+             (ws->grad_b = deep_alloc(max_batch * largest, sizeof(float))) != NULL;
+    }
+    ok = ok && (ws->labels = deep_alloc(max_batch, sizeof(int32_t))) != NULL &&
+         (ws->targets = deep_alloc(max_batch * out_width, sizeof(float))) != NULL;
+    if (!ok) {
+        deep_workspace_release(model, ws);
+        return DEEP_ERR_NO_MEMORY;
+    }
+    return DEEP_OK;
+}
+
+void deep_workspace_release(const deep_model *model, deep_workspace *ws)
+{
+    for (int32_t i = 0; ws->acts != NULL && i <= model->layer_count; i++)
+        free(ws->acts[i]);
+    for (int32_t i = 0; ws->scratch != NULL && i < model->layer_count; i++)
+        free(ws->scratch[i]);
+    free(ws->acts);
+    free(ws->scratch);
+    free(ws->grad_a);
+    free(ws->grad_b);
+    free(ws->labels);
+    free(ws->targets);
+    memset(ws, 0, sizeof *ws);
+}
+
+void deep_model_forward(const deep_model *model, deep_workspace *ws, const deep_exec *ex, int64_t batch)
+{
+    for (int32_t i = 0; i < model->layer_count; i++) {
+        const deep_layer *layer = model->layers[i];
+        layer->ops->forward(layer, ex, ws->acts[i], ws->acts[i + 1], ws->scratch[i], batch);
+    }
+}
+
+void deep_model_backward(deep_model *model, deep_workspace *ws, deep_exec *ex, int64_t batch)
+{
+    float *grad_out = ws->grad_a, *grad_in = ws->grad_b;
+    bool fused = deep_loss_fuses_with(model->loss, deep_model_output_layer(model)->activation);
+    for (int32_t i = model->layer_count - 1; i >= 0; i--) {
+        deep_layer *layer = model->layers[i];
+        ex->fused_output = fused && i == model->layer_count - 1;
+        /* The first layer's input gradient is never needed. */
+        layer->ops->backward(layer, ex, ws->acts[i], ws->acts[i + 1], grad_out, i > 0 ? grad_in : NULL,
+                             ws->scratch[i], batch);
+        float *t = grad_out;
+        grad_out = grad_in;
+        grad_in = t;
+    }
+    ex->fused_output = false;
+}
+
+/* The dataset supplies float targets for the loss either as targets or, for one output,
+ * as its labels read as 0/1 values. */
+static bool uses_label_targets(const deep_model *model, const deep_dataset *data)
+{
+    return data->targets == NULL && data->labels != NULL && deep_model_output_layer(model)->out_size == 1;
+}
+
+deep_status deep_model_check_data(const deep_model *model, const deep_dataset *data, const char *caller)
+{
+    const deep_layer *first = model->layers[0];
+    if (data->count < 1)
+        return deep_error_set(DEEP_ERR_INVALID_ARGUMENT, caller, "the dataset is empty");
+    if (data->sample_size != model->in_size)
+        return deep_error_set(DEEP_ERR_SHAPE, caller, "input has %lld features but layer 0 (%s) expects %lld",
+                              (long long)data->sample_size, first->name, (long long)model->in_size);
+    int64_t width = deep_model_output_layer(model)->out_size;
+    if (model->loss == DEEP_LOSS_SPARSE_CATEGORICAL_CROSSENTROPY) {
+        if (data->labels == NULL)
+            return deep_error_set(DEEP_ERR_INVALID_ARGUMENT, caller,
+                                  "sparse categorical cross-entropy needs integer labels; the dataset has none");
+        if (data->num_classes > width)
+            return deep_error_set(DEEP_ERR_OUT_OF_RANGE, caller,
+                                  "labels go up to %d but the model has %lld outputs", (int)data->num_classes - 1,
+                                  (long long)width);
+        return DEEP_OK;
+    }
+    if (data->targets == NULL && !uses_label_targets(model, data)) {
+        if (data->labels != NULL && model->loss == DEEP_LOSS_CATEGORICAL_CROSSENTROPY)
+            return deep_error_set(DEEP_ERR_INVALID_ARGUMENT, caller,
+                                  "categorical cross-entropy needs one-hot targets; call deep_dataset_to_categorical "
+                                  "or use sparse categorical cross-entropy");
+        return deep_error_set(DEEP_ERR_INVALID_ARGUMENT, caller, "the loss needs float targets; the dataset has none");
+    }
+    if (uses_label_targets(model, data) && data->num_classes > 2)
+        return deep_error_set(DEEP_ERR_OUT_OF_RANGE, caller,
+                              "labels go up to %d but a single output takes 0/1 labels as targets",
+                              (int)data->num_classes - 1);
+    if (data->targets != NULL && data->target_width != width)
+        return deep_error_set(DEEP_ERR_SHAPE, caller, "targets have width %lld but the model has %lld outputs",
+                              (long long)data->target_width, (long long)width);
+    return DEEP_OK;
+}
+
+void deep_model_gather(const deep_model *model, const deep_dataset *data, const int64_t *order, int64_t first,
+                       int64_t batch, deep_workspace *ws)
+{
+    int64_t in_size = data->sample_size;
+    int64_t width = deep_model_output_layer(model)->out_size;
+    bool label_targets = uses_label_targets(model, data);
+    for (int64_t b = 0; b < batch; b++) {
+        int64_t s = order != NULL ? order[b] : first + b;
+        memcpy(ws->acts[0] + b * in_size, data->features + s * in_size, (size_t)in_size * sizeof(float));
+        if (data->labels != NULL)
+            ws->labels[b] = data->labels[s];
+        if (data->targets != NULL)
+            memcpy(ws->targets + b * width, data->targets + s * width, (size_t)width * sizeof(float));
+        else if (label_targets)
+            ws->targets[b] = (float)data->labels[s];
+    }
+}
+
+static int64_t argmax_row(const float *row, int64_t width)
+{
+    int64_t best = 0;
+    for (int64_t j = 1; j < width; j++)
+        if (row[j] > row[best])
+            best = j;
+    return best;
+}
+
+/* Correct predictions in the batch: the largest output against the label (or the
+ * target's largest entry); for a single output, both sides thresholded at 0.5. */
+static int64_t count_correct(const float *pred, const deep_workspace *ws, bool has_labels, bool has_targets,
+                             int64_t batch, int64_t width)
+{
+    int64_t correct = 0;
+    for (int64_t b = 0; b < batch; b++) {
+        const float *row = pred + b * width;
+        if (width == 1) {
+            float truth = has_targets ? ws->targets[b] : (float)ws->labels[b];
+            correct += (row[0] > 0.5f) == (truth > 0.5f);
+        } else {
+            int64_t truth = has_labels ? ws->labels[b] : argmax_row(ws->targets + b * width, width);
+            correct += argmax_row(row, width) == truth;
+        }
+    }
+    return correct;
+}
+
+static double absolute_error_sum(const float *pred, const deep_workspace *ws, bool has_targets, int64_t batch,
+                                 int64_t width)
+{
+    double sum = 0;
+    for (int64_t i = 0; i < batch * width; i++) {
+        float truth = has_targets ? ws->targets[i] : (float)(ws->labels[i / width] == i % width);
+        sum += fabs((double)pred[i] - truth);
+    }
+    return sum / (double)width;
+}
+
+double deep_model_score_batch(const deep_model *model, deep_workspace *ws, int64_t batch, deep_pass_stats *stats,
+                              float *grad)
+{
+    int64_t width = deep_model_output_layer(model)->out_size;
+    const float *pred = ws->acts[model->layer_count];
+    bool sparse = model->loss == DEEP_LOSS_SPARSE_CATEGORICAL_CROSSENTROPY;
+    const float *targets = sparse ? NULL : ws->targets;
+    const int32_t *labels = sparse ? ws->labels : NULL;
+    bool fused = grad != NULL && deep_loss_fuses_with(model->loss, deep_model_output_layer(model)->activation);
+    double loss = deep_loss_compute(model->loss, pred, targets, labels, batch, width, fused ? NULL : grad);
+    if (fused)
+        deep_loss_fused_grad(model->loss, pred, targets, labels, batch, width, grad);
+
+    /* Sparse losses gather labels only; other losses gather targets (or labels as targets). */
+    bool has_targets = !sparse;
+    bool has_labels = sparse || (targets == NULL);
+    stats->sums[0] += loss * (double)batch;
+    for (int32_t m = 0; m < model->metric_count; m++) {
+        if (model->metrics[m] == DEEP_METRIC_ACCURACY)
+            stats->sums[1 + m] += (double)count_correct(pred, ws, has_labels, has_targets, batch, width);
+        else
+            stats->sums[1 + m] += absolute_error_sum(pred, ws, has_targets, batch, width);
+    }
+    stats->samples += batch;
+    return loss;
+}
+
+void deep_pass_stats_means(const deep_model *model, const deep_pass_stats *stats, double *values)
+{
+    for (int32_t i = 0; i < deep_model_stat_count(model); i++)
+        values[i] = stats->samples > 0 ? stats->sums[i] / (double)stats->samples : NAN;
+}

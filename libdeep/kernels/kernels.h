@@ -1,0 +1,23 @@
+/* Numeric kernels shared by the layers: activations and the row-major CBLAS wrapper. */
+#ifndef DEEP_KERNELS_H
+#define DEEP_KERNELS_H
+
+#include "core/core.h"
+
+bool deep_activation_is_valid(deep_activation activation);
+/* Keras' lower-case name: "relu", "softmax", ... */
+const char *deep_activation_name(deep_activation activation);
+
+/* x = f(x) in place on `rows` rows of `width` values (softmax works along each row). */
+void deep_activation_forward(deep_activation activation, float *x, int64_t rows, int64_t width);
+/* grad = grad * f'(.) in place, written in terms of the output y = f(x), which is what the
+ * layers keep from the forward pass (softmax uses the full Jacobian of each row). */
+void deep_activation_backward(deep_activation activation, const float *y, float *grad, int64_t rows,
+                              int64_t width);
+
+/* C = alpha * op(A) * op(B) + beta * C, all row-major, op = transpose when the flag is set;
+ * M x K times K x N. Dimensions must fit in int, which the layers check when built. */
+void deep_gemm(bool transpose_a, bool transpose_b, int64_t m, int64_t n, int64_t k, float alpha,
+               const float *a, const float *b, float beta, float *c);
+
+#endif

@@ -1,0 +1,48 @@
+/* Activation: applies an activation function on its own, as Keras' Activation layer. */
+#include <string.h>
+
+#include "kernels/kernels.h"
+#include "layers/layer.h"
+
+static deep_status activation_build(deep_layer *layer)
+{
+    layer->out_rank = layer->in_rank;
+    memcpy(layer->out_shape, layer->in_shape, sizeof layer->in_shape);
+    return DEEP_OK;
+}
+
+/* Softmax runs along the last axis, so rows are of that axis' width. */
+static int64_t row_width(const deep_layer *layer)
+{
+    return layer->in_shape[layer->in_rank - 1];
+}
+
+static void activation_forward(const deep_layer *layer, const deep_exec *ex, const float *in, float *out,
+                               float *scratch, int64_t batch)
+{
+    (void)ex;
+    (void)scratch;
+    memcpy(out, in, (size_t)(batch * layer->in_size) * sizeof *out);
+    int64_t width = row_width(layer);
+    deep_activation_forward(layer->activation, out, batch * layer->in_size / width, width);
+}
+
+static void activation_backward(deep_layer *layer, const deep_exec *ex, const float *in, const float *out,
+                                float *grad_out, float *grad_in, float *scratch, int64_t batch)
+{
+    (void)in;
+    (void)scratch;
+    int64_t width = row_width(layer);
+    if (!ex->fused_output)
+        deep_activation_backward(layer->activation, out, grad_out, batch * layer->in_size / width, width);
+    if (grad_in != NULL)
+        memcpy(grad_in, grad_out, (size_t)(batch * layer->in_size) * sizeof *grad_in);
+}
+
+const deep_layer_ops deep_activation_ops = {
+    .type = "activation",
+    .class_name = "Activation",
+    .build = activation_build,
+    .forward = activation_forward,
+    .backward = activation_backward,
+};

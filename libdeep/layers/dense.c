@@ -1,0 +1,111 @@
+/* Dense: out = activation(in . kernel + bias), kernel of shape (inputs, units) as Keras
+ * stores it, Glorot-uniform initial kernel and zero bias. */
+#include <math.h>
+#include <limits.h>
+
+#include "kernels/kernels.h"
+#include "layers/layer.h"
+#include "tensor/tensor.h"
+
+static deep_status dense_build(deep_layer *layer)
+{
+    if (layer->in_rank != 1) {
+        char s[128];
+        return DEEP_FAIL(DEEP_ERR_SHAPE, "Dense needs a rank-1 input but gets %s; add a Flatten layer first",
+                         deep_shape_format(s, sizeof s, layer->in_rank, layer->in_shape));
+    }
+    if (layer->in_size > INT_MAX || layer->units > INT_MAX)
+        return DEEP_FAIL(DEEP_ERR_OVERFLOW, "Dense of %lld inputs and %lld units is too large for CBLAS",
+                         (long long)layer->in_size, (long long)layer->units);
+    layer->out_rank = 1;
+    layer->out_shape[0] = layer->units;
+    int64_t kernel[2] = {layer->in_size, layer->units};
+    deep_layer_declare_param(layer, 0, "kernel", 2, kernel);
+    if (layer->use_bias)
+        deep_layer_declare_param(layer, 1, "bias", 1, &layer->units);
+    return DEEP_OK;
+}
+
+static void dense_init(deep_layer *layer, struct deep_rng *rng)
+{
+    deep_param *kernel = &layer->params[0];
+    float limit = sqrtf(6.0f / (float)(layer->in_size + layer->units));
+    for (int64_t i = 0; i < kernel->size; i++)
+        kernel->value[i] = (2.0f * deep_rng_float(rng) - 1.0f) * limit;
+    if (layer->use_bias)
+        for (int64_t i = 0; i < layer->units; i++)
+            layer->params[1].value[i] = 0.0f;
+}
+
+struct rows_ctx {
+    const deep_layer *layer;
+    float *out;
+    float *grad;
+};
+
+static void bias_activation_rows(void *raw, int64_t begin, int64_t end, int32_t worker)
+{
+    (void)worker;
+    struct rows_ctx *c = raw;
+    const deep_layer *layer = c->layer;
+    int64_t units = layer->units;
+    float *out = c->out + begin * units;
+    if (layer->use_bias) {
+        const float *bias = layer->params[1].value;
+        for (int64_t r = 0; r < end - begin; r++)
+            for (int64_t j = 0; j < units; j++)
+                out[r * units + j] += bias[j];
+    }
+    deep_activation_forward(layer->activation, out, end - begin, units);
+}
+
+static void dense_forward(const deep_layer *layer, const deep_exec *ex, const float *in, float *out,
+                          float *scratch, int64_t batch)
+{
+    (void)scratch;
+    deep_gemm(false, false, batch, layer->units, layer->in_size, 1.0f, in, layer->params[0].value, 0.0f, out);
+    struct rows_ctx c = {layer, out, NULL};
+    deep_pool_run(ex->pool, batch, bias_activation_rows, &c);
+}
+
+static void activation_grad_rows(void *raw, int64_t begin, int64_t end, int32_t worker)
+{
+    (void)worker;
+    struct rows_ctx *c = raw;
+    int64_t units = c->layer->units;
+    deep_activation_backward(c->layer->activation, c->out + begin * units, c->grad + begin * units,
+                             end - begin, units);
+}
+
+static void dense_backward(deep_layer *layer, const deep_exec *ex, const float *in, const float *out,
+                           float *grad_out, float *grad_in, float *scratch, int64_t batch)
+{
+    (void)scratch;
+    int64_t units = layer->units;
+    if (!ex->fused_output) {
+        struct rows_ctx c = {layer, (float *)out, grad_out};
+        deep_pool_run(ex->pool, batch, activation_grad_rows, &c);
+    }
+    /* dKernel = in^T . dZ ; dBias = column sums of dZ ; dIn = dZ . kernel^T */
+    deep_gemm(true, false, layer->in_size, units, batch, 1.0f, in, grad_out, 0.0f, layer->params[0].grad);
+    if (layer->use_bias) {
+        float *bias_grad = layer->params[1].grad;
+        for (int64_t j = 0; j < units; j++)
+            bias_grad[j] = 0.0f;
+        for (int64_t r = 0; r < batch; r++)
+            for (int64_t j = 0; j < units; j++)
+                bias_grad[j] += grad_out[r * units + j];
+    }
+    if (grad_in != NULL)
+        deep_gemm(false, true, batch, layer->in_size, units, 1.0f, grad_out, layer->params[0].value, 0.0f,
+                  grad_in);
+}
+
+const deep_layer_ops deep_dense_ops = {
+    .type = "dense",
+    .class_name = "Dense",
+    .build = dense_build,
+    .init = dense_init,
+    .forward = dense_forward,
+    .backward = dense_backward,
+};

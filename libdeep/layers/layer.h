@@ -1,0 +1,79 @@
+/* The private interface every layer type implements: a table of functions (shape
+ * inference, initialisation, forward, backward) plus a description of the layer's
+ * parameters. Adding a layer type is one new file and one entry in the model's add_* set. */
+#ifndef DEEP_LAYER_H
+#define DEEP_LAYER_H
+
+#include "core/core.h"
+
+#define DEEP_LAYER_MAX_PARAMS 4
+
+/* One weight tensor of a layer. The model owns the memory behind value and grad: all
+ * parameters live in one block so the optimizer sweeps them in a single pass. */
+typedef struct deep_param {
+    const char *name;        /* Keras' name: "kernel", "bias" */
+    int32_t rank;
+    int64_t shape[DEEP_MAX_RANK];
+    int64_t size;
+    float *value;
+    float *grad;             /* d(mean batch loss)/d(value), overwritten by each backward */
+    bool trainable;          /* false for statistics a layer updates itself (batch norm) */
+} deep_param;
+
+/* What one forward or backward call may use. */
+typedef struct deep_exec {
+    deep_pool *pool;         /* the model's threads; NULL runs everything on the caller */
+    struct deep_rng *rng;    /* training randomness (dropout); NULL at inference */
+    bool training;
+    bool fused_output;       /* the loss already gave dL/d(pre-activation) for this layer */
+} deep_exec;
+
+typedef struct deep_layer deep_layer;
+
+typedef struct deep_layer_ops {
+    const char *type;        /* stable lower-case name, used in files: "dense" */
+    const char *class_name;  /* Keras' class name, used in summaries: "Dense" */
+    /* From in_rank/in_shape (already set), sets out_rank/out_shape, the parameters'
+     * shapes and scratch sizes; fails with a message when the input does not fit. */
+    deep_status (*build)(deep_layer *layer);
+    /* Fills the parameters with their initial values (NULL when there are none). */
+    void (*init)(deep_layer *layer, struct deep_rng *rng);
+    /* out[batch * out_size] = f(in[batch * in_size]); scratch holds batch * scratch_size +
+     * scratch_fixed floats, for the forward pass itself and, when training, for backward. */
+    void (*forward)(const deep_layer *layer, const deep_exec *ex, const float *in, float *out,
+                    float *scratch, int64_t batch);
+    /* From dL/dout (grad_out, which may be overwritten) sets the parameters' grads and,
+     * unless grad_in is NULL, writes dL/din. scratch holds what forward left there and may
+     * be overwritten. */
+    void (*backward)(deep_layer *layer, const deep_exec *ex, const float *in, const float *out,
+                     float *grad_out, float *grad_in, float *scratch, int64_t batch);
+} deep_layer_ops;
+
+struct deep_layer {
+    const deep_layer_ops *ops;
+    char name[48];                        /* "dense_1", numbered per type as Keras does */
+    int32_t in_rank, out_rank;
+    int64_t in_shape[DEEP_MAX_RANK], out_shape[DEEP_MAX_RANK];
+    int64_t in_size, out_size;            /* per sample */
+    int64_t scratch_size;                 /* floats of scratch per sample */
+    int64_t scratch_fixed;                /* plus this many per batch (e.g. per-channel statistics) */
+    int32_t param_count;
+    deep_param params[DEEP_LAYER_MAX_PARAMS];
+    /* Configuration; each layer type reads the fields it needs. */
+    int64_t units;                        /* Dense units */
+    deep_activation activation;
+    bool use_bias;
+    float rate;                           /* Dropout */
+};
+
+extern const deep_layer_ops deep_dense_ops;
+extern const deep_layer_ops deep_activation_ops;
+extern const deep_layer_ops deep_dropout_ops;
+extern const deep_layer_ops deep_flatten_ops;
+
+/* Declares trainable parameter `index` with the given shape; the model allocates its
+ * memory later. */
+void deep_layer_declare_param(deep_layer *layer, int32_t index, const char *name, int32_t rank,
+                              const int64_t *shape);
+
+#endif

@@ -1,0 +1,26 @@
+/* Loss values and their gradients with respect to the model's output. Every loss is the
+ * mean over the batch of a per-sample loss, as Keras computes it. */
+#ifndef DEEP_LOSS_INTERNAL_H
+#define DEEP_LOSS_INTERNAL_H
+
+#include "core/core.h"
+
+/* True for the four deep_loss values. */
+bool deep_loss_is_valid(deep_loss loss);
+
+/* Mean loss of a batch of predictions pred[batch * width]. Sparse categorical
+ * cross-entropy reads labels[batch] (targets unused); the others read
+ * targets[batch * width] (labels unused). Probabilities are clipped to [1e-7, 1 - 1e-7]
+ * as Keras does. When grad is not NULL it receives d(mean loss)/d(pred). */
+double deep_loss_compute(deep_loss loss, const float *pred, const float *targets, const int32_t *labels,
+                         int64_t batch, int64_t width, float *grad);
+
+/* True when the loss pairs with the activation of the output layer so that the gradient
+ * with respect to the pre-activation is simply (pred - target) / n: categorical and sparse
+ * categorical cross-entropy after softmax, binary cross-entropy after sigmoid. */
+bool deep_loss_fuses_with(deep_loss loss, deep_activation activation);
+/* That fused gradient with respect to the output layer's pre-activation. */
+void deep_loss_fused_grad(deep_loss loss, const float *pred, const float *targets, const int32_t *labels,
+                          int64_t batch, int64_t width, float *grad);
+
+#endif
