@@ -240,6 +240,13 @@ DEEP_API deep_status deep_dataset_features(const deep_dataset *dataset, deep_ten
 DEEP_API deep_status deep_dataset_batch(const deep_dataset *dataset, int64_t start, int64_t count,
                                         deep_tensor **features, deep_tensor **targets);
 
+/* Loads CIFAR-10 binary batches (the official "binary version": records of 1 label byte
+ * and 3072 pixel bytes, channel-planar 32x32 red, green, blue). Samples come out
+ * channels-last with shape (32, 32, 3), pixel values 0..255 as floats, and 10 classes.
+ * paths holds path_count files (e.g. data_batch_1.bin .. data_batch_5.bin); a file whose
+ * size is not a whole number of records, or a label above 9, is DEEP_ERR_FORMAT. */
+DEEP_API deep_status deep_dataset_load_cifar10(const char *const *paths, int32_t path_count, deep_dataset **out);
+
 /* Sets float targets to the one-hot rows of the labels (Keras to_categorical); labels stay. */
 DEEP_API deep_status deep_dataset_to_categorical(deep_dataset *dataset);
 /* features = features * scale + shift, e.g. scale 1/255 brings pixels to [0, 1]. */
@@ -374,6 +381,33 @@ DEEP_API deep_status deep_model_add_activation(deep_model *model, deep_activatio
  * rest by 1 / (1 - rate); the identity at inference. */
 DEEP_API deep_status deep_model_add_dropout(deep_model *model, float rate);
 DEEP_API deep_status deep_model_add_flatten(deep_model *model);
+
+/* Convolutional layers take and give channels-last samples (height, width, channels). */
+typedef enum deep_padding {
+    DEEP_PADDING_VALID = 0, /* no padding: the output shrinks by kernel - 1 */
+    DEEP_PADDING_SAME = 1   /* zero padding so that output = ceil(input / stride), as Keras */
+} deep_padding;
+
+/* Conv2D: `filters` kernels of kernel_h x kernel_w over all input channels, Glorot-uniform
+ * kernel of shape (kernel_h, kernel_w, channels, filters) and zero bias, as Keras. */
+DEEP_API deep_status deep_model_add_conv2d(deep_model *model, int64_t filters, int64_t kernel_h, int64_t kernel_w,
+                                           int64_t stride_h, int64_t stride_w, deep_padding padding,
+                                           deep_activation activation, int32_t use_bias);
+/* MaxPooling2D and AveragePooling2D over pool_h x pool_w windows; strides 0 mean "equal to
+ * the pool size" (Keras' strides=None). Average pooling with `same` padding averages only
+ * the cells inside the input. */
+DEEP_API deep_status deep_model_add_max_pooling2d(deep_model *model, int64_t pool_h, int64_t pool_w,
+                                                  int64_t stride_h, int64_t stride_w, deep_padding padding);
+DEEP_API deep_status deep_model_add_average_pooling2d(deep_model *model, int64_t pool_h, int64_t pool_w,
+                                                      int64_t stride_h, int64_t stride_w, deep_padding padding);
+/* GlobalAveragePooling2D: (height, width, channels) to (channels,). */
+DEEP_API deep_status deep_model_add_global_average_pooling2d(deep_model *model);
+/* BatchNormalization over the last axis (channels, or features of a rank-1 input): learned
+ * scale gamma and shift beta, moving mean and variance updated as
+ * moving = momentum * moving + (1 - momentum) * batch statistic while training and used at
+ * inference. Keras defaults: momentum 0.99, epsilon 0.001. Weights in Keras order: gamma,
+ * beta, moving_mean, moving_variance (the last two are not trainable). */
+DEEP_API deep_status deep_model_add_batch_normalization(deep_model *model, float momentum, float epsilon);
 
 /* Seeds the model's random generator: weight initialisation (done by compile), shuffling
  * and dropout. Same seed and settings give the same training run. Default seed 0. */

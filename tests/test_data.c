@@ -744,6 +744,88 @@ START_TEST(idx_fashion_mnist)
 }
 END_TEST
 
+/* CIFAR-10 records: label byte, then 1024 red, 1024 green, 1024 blue bytes. Record r has
+ * label (3 * r + 1) % 10 and pixel value (r + 7 * channel + p) % 256 at pixel p. */
+static void write_cifar(const char *path, int records, int first, int label_override)
+{
+    unsigned char *bytes = malloc((size_t)records * 3073);
+    ck_assert_ptr_nonnull(bytes);
+    for (int r = 0; r < records; r++) {
+        unsigned char *rec = bytes + (size_t)r * 3073;
+        rec[0] = (unsigned char)(label_override >= 0 ? label_override : (3 * (first + r) + 1) % 10);
+        for (int ch = 0; ch < 3; ch++)
+            for (int p = 0; p < 1024; p++)
+                rec[1 + ch * 1024 + p] = (unsigned char)((first + r + 7 * ch + p) % 256);
+    }
+    write_bytes(path, bytes, (size_t)records * 3073, 0);
+    free(bytes);
+}
+
+START_TEST(cifar_load)
+{
+    char a[128], b[128];
+    tmp_path(a, sizeof a, "data_batch_1.bin");
+    tmp_path(b, sizeof b, "data_batch_2.bin");
+    write_cifar(a, 3, 0, -1);
+    write_cifar(b, 2, 3, -1);
+    const char *paths[] = {a, b};
+    deep_dataset *d;
+    OK(deep_dataset_load_cifar10(paths, 2, &d));
+    ck_assert_int_eq(d->count, 5);
+    ck_assert_int_eq(d->sample_rank, 3);
+    ck_assert_int_eq(d->sample_shape[0], 32);
+    ck_assert_int_eq(d->sample_shape[1], 32);
+    ck_assert_int_eq(d->sample_shape[2], 3);
+    ck_assert_int_eq(d->num_classes, 10);
+    unsigned wrong = 0;
+    for (int r = 0; r < 5; r++) {
+        ck_assert_int_eq(d->labels[r], (3 * r + 1) % 10);
+        /* Channel-planar in the file, channels-last in the dataset. */
+        for (int p = 0; p < 1024; p++)
+            for (int ch = 0; ch < 3; ch++)
+                wrong += d->features[(r * 1024 + p) * 3 + ch] != (float)((r + 7 * ch + p) % 256);
+    }
+    ck_assert_uint_eq(wrong, 0);
+    deep_dataset_free(d);
+    unlink(a);
+    unlink(b);
+}
+END_TEST
+
+START_TEST(cifar_bad_files)
+{
+    char path[128], missing[128];
+    tmp_path(path, sizeof path, "bad.bin");
+    tmp_path(missing, sizeof missing, "missing.bin");
+    const char *paths[] = {path};
+    deep_dataset *d = (deep_dataset *)tmpdir;
+
+    unsigned char extra[3073 + 1] = {0};
+    write_bytes(path, extra, sizeof extra, 0); /* one record and a stray byte */
+    FAILS(deep_dataset_load_cifar10(paths, 1, &d), DEEP_ERR_FORMAT, "deep_dataset_load_cifar10");
+    ck_assert_ptr_null(d);
+    ck_assert_ptr_nonnull(strstr(deep_last_error(), "3074 bytes"));
+    write_bytes(path, extra, 0, 0); /* empty */
+    FAILS(deep_dataset_load_cifar10(paths, 1, &d), DEEP_ERR_FORMAT, "deep_dataset_load_cifar10");
+    write_bytes(path, extra, 3072, 0); /* one byte short */
+    FAILS(deep_dataset_load_cifar10(paths, 1, &d), DEEP_ERR_FORMAT, "deep_dataset_load_cifar10");
+    write_cifar(path, 2, 0, 10); /* label out of 0..9 */
+    FAILS(deep_dataset_load_cifar10(paths, 1, &d), DEEP_ERR_FORMAT, "deep_dataset_load_cifar10");
+    ck_assert_ptr_nonnull(strstr(deep_last_error(), "label 10"));
+
+    const char *gone[] = {missing};
+    FAILS(deep_dataset_load_cifar10(gone, 1, &d), DEEP_ERR_IO, "deep_dataset_load_cifar10");
+    ck_assert_ptr_nonnull(strstr(deep_last_error(), missing));
+    const char *null_entry[] = {NULL};
+    FAILS(deep_dataset_load_cifar10(null_entry, 1, &d), DEEP_ERR_NULL, "deep_dataset_load_cifar10");
+    FAILS(deep_dataset_load_cifar10(NULL, 1, &d), DEEP_ERR_NULL, "deep_dataset_load_cifar10");
+    FAILS(deep_dataset_load_cifar10(paths, 0, &d), DEEP_ERR_INVALID_ARGUMENT, "deep_dataset_load_cifar10");
+    FAILS(deep_dataset_load_cifar10(paths, 1, NULL), DEEP_ERR_NULL, "deep_dataset_load_cifar10");
+    ck_assert_ptr_null(d);
+    unlink(path);
+}
+END_TEST
+
 int main(void)
 {
     snprintf(tmpdir, sizeof tmpdir, "%s", "/tmp/libdeep-test-data-XXXXXX");
@@ -758,6 +840,7 @@ int main(void)
         {"scaling", {scale, standardize, minmax_scale}},
         {"order", {shuffle, split, split_stratified}},
         {"idx", {idx_load, idx_truncated, idx_bad_headers, idx_misuse, idx_fashion_mnist}},
+        {"cifar", {cifar_load, cifar_bad_files}},
     };
     for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
         TCase *tc = tcase_create(cases[i].name);

@@ -154,6 +154,79 @@ deep_status deep_model_add_flatten(deep_model *model)
     return add_layer(model, &layer, __func__);
 }
 
+static deep_status check_window(const char *caller, const char *what, int64_t h, int64_t w, int64_t stride_h,
+                                int64_t stride_w, deep_padding padding)
+{
+    if (h < 1 || w < 1)
+        return deep_error_set(DEEP_ERR_INVALID_ARGUMENT, caller, "%s %lld x %lld must be at least 1 x 1", what,
+                              (long long)h, (long long)w);
+    if (stride_h < 1 || stride_w < 1)
+        return deep_error_set(DEEP_ERR_INVALID_ARGUMENT, caller, "strides %lld x %lld must be at least 1 x 1",
+                              (long long)stride_h, (long long)stride_w);
+    if (padding != DEEP_PADDING_VALID && padding != DEEP_PADDING_SAME)
+        return deep_error_set(DEEP_ERR_INVALID_ARGUMENT, caller, "unknown padding %d", (int)padding);
+    return DEEP_OK;
+}
+
+deep_status deep_model_add_conv2d(deep_model *model, int64_t filters, int64_t kernel_h, int64_t kernel_w,
+                                  int64_t stride_h, int64_t stride_w, deep_padding padding, deep_activation activation,
+                                  int32_t use_bias)
+{
+    DEEP_REQUIRE(model);
+    if (filters < 1)
+        return DEEP_FAIL(DEEP_ERR_INVALID_ARGUMENT, "filters is %lld; it must be at least 1", (long long)filters);
+    DEEP_TRY(check_window(__func__, "kernel size", kernel_h, kernel_w, stride_h, stride_w, padding));
+    if (!deep_activation_is_valid(activation))
+        return DEEP_FAIL(DEEP_ERR_INVALID_ARGUMENT, "unknown activation %d", (int)activation);
+    deep_layer layer = {.ops = &deep_conv2d_ops, .units = filters, .kernel = {kernel_h, kernel_w},
+                        .strides = {stride_h, stride_w}, .padding = padding, .activation = activation,
+                        .use_bias = use_bias != 0};
+    return add_layer(model, &layer, __func__);
+}
+
+static deep_status add_pooling(deep_model *model, const deep_layer_ops *ops, int64_t pool_h, int64_t pool_w,
+                               int64_t stride_h, int64_t stride_w, deep_padding padding, const char *caller)
+{
+    /* Keras' strides=None: the windows tile the input. */
+    stride_h = stride_h == 0 ? pool_h : stride_h;
+    stride_w = stride_w == 0 ? pool_w : stride_w;
+    DEEP_TRY(check_window(caller, "pool size", pool_h, pool_w, stride_h, stride_w, padding));
+    deep_layer layer = {.ops = ops, .kernel = {pool_h, pool_w}, .strides = {stride_h, stride_w}, .padding = padding};
+    return add_layer(model, &layer, caller);
+}
+
+deep_status deep_model_add_max_pooling2d(deep_model *model, int64_t pool_h, int64_t pool_w, int64_t stride_h,
+                                         int64_t stride_w, deep_padding padding)
+{
+    DEEP_REQUIRE(model);
+    return add_pooling(model, &deep_max_pooling2d_ops, pool_h, pool_w, stride_h, stride_w, padding, __func__);
+}
+
+deep_status deep_model_add_average_pooling2d(deep_model *model, int64_t pool_h, int64_t pool_w, int64_t stride_h,
+                                             int64_t stride_w, deep_padding padding)
+{
+    DEEP_REQUIRE(model);
+    return add_pooling(model, &deep_average_pooling2d_ops, pool_h, pool_w, stride_h, stride_w, padding, __func__);
+}
+
+deep_status deep_model_add_global_average_pooling2d(deep_model *model)
+{
+    DEEP_REQUIRE(model);
+    deep_layer layer = {.ops = &deep_global_average_pooling2d_ops};
+    return add_layer(model, &layer, __func__);
+}
+
+deep_status deep_model_add_batch_normalization(deep_model *model, float momentum, float epsilon)
+{
+    DEEP_REQUIRE(model);
+    if (!(momentum >= 0.0f && momentum < 1.0f))
+        return DEEP_FAIL(DEEP_ERR_INVALID_ARGUMENT, "momentum %g is outside [0, 1)", (double)momentum);
+    if (!(epsilon > 0.0f) || !isfinite(epsilon))
+        return DEEP_FAIL(DEEP_ERR_INVALID_ARGUMENT, "epsilon %g must be finite and > 0", (double)epsilon);
+    deep_layer layer = {.ops = &deep_batch_normalization_ops, .momentum = momentum, .epsilon = epsilon};
+    return add_layer(model, &layer, __func__);
+}
+
 /* Settings cannot change while fit runs on another thread; from fit's own callbacks they may. */
 deep_status deep_model_set_seed(deep_model *model, uint64_t seed)
 {

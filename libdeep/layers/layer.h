@@ -60,20 +60,35 @@ struct deep_layer {
     int32_t param_count;
     deep_param params[DEEP_LAYER_MAX_PARAMS];
     /* Configuration; each layer type reads the fields it needs. */
-    int64_t units;                        /* Dense units */
+    int64_t units;                        /* Dense units, Conv2D filters */
     deep_activation activation;
     bool use_bias;
     float rate;                           /* Dropout */
+    int64_t kernel[2], strides[2];        /* Conv2D kernel, pooling window; their strides */
+    deep_padding padding;
+    int64_t pad[2];                       /* top and left padding, derived by build */
+    float momentum, epsilon;              /* BatchNormalization */
 };
 
 extern const deep_layer_ops deep_dense_ops;
 extern const deep_layer_ops deep_activation_ops;
 extern const deep_layer_ops deep_dropout_ops;
 extern const deep_layer_ops deep_flatten_ops;
+extern const deep_layer_ops deep_conv2d_ops;
+extern const deep_layer_ops deep_max_pooling2d_ops;
+extern const deep_layer_ops deep_average_pooling2d_ops;
+extern const deep_layer_ops deep_global_average_pooling2d_ops;
+extern const deep_layer_ops deep_batch_normalization_ops;
 
 /* Declares trainable parameter `index` with the given shape; the model allocates its
  * memory later. */
 void deep_layer_declare_param(deep_layer *layer, int32_t index, const char *name, int32_t rank,
                               const int64_t *shape);
+
+/* Output size of one spatial axis and the padding before it, Keras' rules: `valid` fits
+ * whole windows, `same` gives ceil(input / stride) with the extra padding after. Fails when
+ * a `valid` window is larger than the input. */
+deep_status deep_window_axis(int64_t input, int64_t window, int64_t stride, deep_padding padding, int64_t *output,
+                             int64_t *pad_before);
 
 #endif

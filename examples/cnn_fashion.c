@@ -1,0 +1,105 @@
+/* cnn_fashion: the seed convolutional network on Fashion-MNIST.
+ *
+ *   model = Sequential([
+ *       Conv2D(32, (3, 3), activation='relu', input_shape=(28, 28, 1)),
+ *       MaxPooling2D((2, 2)),
+ *       Conv2D(64, (3, 3), activation='relu'),
+ *       MaxPooling2D((2, 2)),
+ *       Flatten(),
+ *       Dense(64, activation='relu'),
+ *       Dense(10, activation='softmax')])
+ *   model.compile(optimizer='adam', loss='sparse_categorical_crossentropy', metrics=['accuracy'])
+ *   model.fit(x_train / 255, y_train, epochs=5)          # Keras' default batch size, 32
+ *   model.evaluate(x_test / 255, y_test)
+ *
+ * Usage: cnn_fashion [DATA_DIR [EPOCHS]]   (default /usr/share/datasets/fashion-mnist, 5)
+ */
+#include <stdio.h>
+#include <stdlib.h>
+
+#include <deep.h>
+
+#define CHECK(call)                                                                              \
+    do {                                                                                         \
+        deep_status status_ = (call);                                                            \
+        if (status_ != DEEP_OK) {                                                                \
+            fprintf(stderr, "error: %s (%s)\n", deep_last_error(), deep_status_string(status_)); \
+            goto done;                                                                           \
+        }                                                                                        \
+    } while (0)
+
+/* Loads one split as (28, 28, 1) images with pixels in [0, 1] and integer labels. */
+static deep_status load_split(const char *dir, const char *prefix, deep_dataset **out)
+{
+    char images[1024], labels[1024];
+    snprintf(images, sizeof images, "%s/%s-images-idx3-ubyte.gz", dir, prefix);
+    snprintf(labels, sizeof labels, "%s/%s-labels-idx1-ubyte.gz", dir, prefix);
+    deep_status status = deep_dataset_load_idx(images, labels, out);
+    const int64_t image_shape[] = {28, 28, 1};
+    if (status == DEEP_OK)
+        status = deep_dataset_reshape(*out, 3, image_shape);
+    if (status == DEEP_OK)
+        status = deep_dataset_scale(*out, 1.0f / 255.0f, 0.0f);
+    return status;
+}
+
+static deep_status print_summary(const deep_model *model)
+{
+    int64_t needed = 0;
+    deep_status status = deep_model_summary(model, NULL, 0, &needed);
+    char *text = status == DEEP_OK ? malloc((size_t)needed) : NULL;
+    if (status == DEEP_OK && text == NULL)
+        return DEEP_ERR_NO_MEMORY;
+    if (status == DEEP_OK)
+        status = deep_model_summary(model, text, needed, &needed);
+    if (status == DEEP_OK)
+        fputs(text, stdout);
+    free(text);
+    return status;
+}
+
+int main(int argc, char **argv)
+{
+    const char *dir = argc > 1 ? argv[1] : "/usr/share/datasets/fashion-mnist";
+    int epochs = argc > 2 ? atoi(argv[2]) : 5;
+    int exit_code = 1;
+    deep_dataset *train = NULL, *test = NULL;
+    deep_model *model = NULL;
+    deep_optimizer *adam = NULL;
+
+    CHECK(load_split(dir, "train", &train));
+    CHECK(load_split(dir, "t10k", &test));
+
+    const int64_t input_shape[] = {28, 28, 1};
+    CHECK(deep_model_new(3, input_shape, &model));
+    CHECK(deep_model_set_seed(model, 42));
+    CHECK(deep_model_add_conv2d(model, 32, 3, 3, 1, 1, DEEP_PADDING_VALID, DEEP_ACTIVATION_RELU, 1));
+    CHECK(deep_model_add_max_pooling2d(model, 2, 2, 0, 0, DEEP_PADDING_VALID));
+    CHECK(deep_model_add_conv2d(model, 64, 3, 3, 1, 1, DEEP_PADDING_VALID, DEEP_ACTIVATION_RELU, 1));
+    CHECK(deep_model_add_max_pooling2d(model, 2, 2, 0, 0, DEEP_PADDING_VALID));
+    CHECK(deep_model_add_flatten(model));
+    CHECK(deep_model_add_dense(model, 64, DEEP_ACTIVATION_RELU, 1));
+    CHECK(deep_model_add_dense(model, 10, DEEP_ACTIVATION_SOFTMAX, 1));
+    CHECK(print_summary(model));
+
+    CHECK(deep_optimizer_new(DEEP_OPTIMIZER_ADAM, &adam));
+    const deep_metric metrics[] = {DEEP_METRIC_ACCURACY};
+    deep_status compiled = deep_model_compile(model, adam, DEEP_LOSS_SPARSE_CATEGORICAL_CROSSENTROPY, metrics, 1);
+    adam = NULL; /* the model owns it now, even if compile failed */
+    CHECK(compiled);
+
+    CHECK(deep_model_set_log(model, deep_log_console, NULL));
+    CHECK(deep_model_fit(model, train, epochs, 32, NULL));
+
+    double results[2];
+    CHECK(deep_model_evaluate(model, test, 256, results, 2));
+    printf("test loss: %.4f\n", results[0]);
+    printf("test accuracy: %.4f\n", results[1]);
+    exit_code = 0;
+done:
+    deep_optimizer_free(adam);
+    deep_model_free(model);
+    deep_dataset_free(train);
+    deep_dataset_free(test);
+    return exit_code;
+}

@@ -1,0 +1,104 @@
+/* CIFAR-10's binary format: records of one label byte and 3072 pixel bytes, stored
+ * channel-planar (1024 red, 1024 green, 1024 blue, each 32 rows of 32). Samples are
+ * turned channels-last, (32, 32, 3), the layout Conv2D takes. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "data/data.h"
+
+#define SIDE 32
+#define PLANE (SIDE * SIDE)
+#define RECORD (1 + 3 * PLANE)
+#define CLASSES 10
+
+/* Number of records in a file, checking that its size is a whole number of them. */
+static deep_status count_records(const char *caller, const char *path, int64_t *records)
+{
+    FILE *f = fopen(path, "rb");
+    if (f == NULL)
+        return deep_error_set(DEEP_ERR_IO, caller, "cannot open '%s': %s", path, strerror(errno));
+    long size = fseek(f, 0, SEEK_END) == 0 ? ftell(f) : -1;
+    fclose(f);
+    if (size < 0)
+        return deep_error_set(DEEP_ERR_IO, caller, "cannot find the size of '%s'", path);
+    if (size == 0 || size % RECORD != 0)
+        return deep_error_set(DEEP_ERR_FORMAT, caller,
+                              "'%s' has %ld bytes, not a whole number of %d-byte CIFAR-10 records", path, size,
+                              RECORD);
+    *records = size / RECORD;
+    return DEEP_OK;
+}
+
+/* Reads `records` records of one file into features (channels-last) and labels. */
+static deep_status read_records(const char *caller, const char *path, int64_t records, float *features,
+                                int32_t *labels)
+{
+    FILE *f = fopen(path, "rb");
+    if (f == NULL)
+        return deep_error_set(DEEP_ERR_IO, caller, "cannot open '%s': %s", path, strerror(errno));
+    unsigned char record[RECORD];
+    deep_status status = DEEP_OK;
+    for (int64_t r = 0; r < records && status == DEEP_OK; r++) {
+        if (fread(record, 1, RECORD, f) != RECORD) {
+            status = deep_error_set(DEEP_ERR_IO, caller, "'%s' ended early at record %lld", path, (long long)r);
+        } else if (record[0] >= CLASSES) {
+            status = deep_error_set(DEEP_ERR_FORMAT, caller, "'%s': record %lld has label %d; labels are 0..9", path,
+                                    (long long)r, record[0]);
+        } else {
+            labels[r] = record[0];
+            float *sample = features + r * 3 * PLANE;
+            for (int p = 0; p < PLANE; p++)
+                for (int ch = 0; ch < 3; ch++)
+                    sample[p * 3 + ch] = record[1 + ch * PLANE + p];
+        }
+    }
+    fclose(f);
+    return status;
+}
+
+deep_status deep_dataset_load_cifar10(const char *const *paths, int32_t path_count, deep_dataset **out)
+{
+    DEEP_REQUIRE(out);
+    *out = NULL;
+    DEEP_REQUIRE(paths);
+    if (path_count < 1)
+        return DEEP_FAIL(DEEP_ERR_INVALID_ARGUMENT, "path_count is %d; give at least one file", (int)path_count);
+    int64_t total = 0;
+    for (int32_t i = 0; i < path_count; i++) {
+        if (paths[i] == NULL)
+            return DEEP_FAIL(DEEP_ERR_NULL, "paths[%d] is NULL", (int)i);
+        int64_t records;
+        DEEP_TRY(count_records(__func__, paths[i], &records));
+        total += records;
+    }
+    const int64_t shape[] = {SIDE, SIDE, 3};
+    deep_dataset *dataset;
+    DEEP_TRY(deep_dataset_create(__func__, total, 3, shape, NULL, &dataset));
+    int32_t *labels = deep_alloc(total, sizeof *labels);
+    if (labels == NULL) {
+        deep_dataset_free(dataset);
+        return DEEP_FAIL(DEEP_ERR_NO_MEMORY, "out of memory for %lld labels", (long long)total);
+    }
+    deep_status status = DEEP_OK;
+    int64_t first = 0;
+    for (int32_t i = 0; i < path_count && status == DEEP_OK; i++) {
+        int64_t records;
+        status = count_records(__func__, paths[i], &records);
+        if (status == DEEP_OK && first + records > total)
+            status = DEEP_FAIL(DEEP_ERR_IO, "'%s' grew while it was being read", paths[i]);
+        if (status == DEEP_OK)
+            status = read_records(__func__, paths[i], records, dataset->features + first * 3 * PLANE, labels + first);
+        first += records;
+    }
+    if (status == DEEP_OK)
+        status = deep_dataset_set_labels(dataset, labels, total, CLASSES);
+    free(labels);
+    if (status != DEEP_OK) {
+        deep_dataset_free(dataset);
+        return status;
+    }
+    *out = dataset;
+    return DEEP_OK;
+}

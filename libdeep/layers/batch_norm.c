@@ -1,0 +1,137 @@
+/* BatchNormalization over the last axis. Training normalises with the batch's mean and
+ * (biased) variance and moves the running statistics towards them; inference uses the
+ * running statistics. The per-channel batch statistics live in the layer's fixed
+ * scratch; backward recomputes them from the input, so nothing else is kept. */
+#include <math.h>
+#include <string.h>
+
+#include "layers/layer.h"
+
+enum { GAMMA, BETA, MOVING_MEAN, MOVING_VARIANCE };
+
+static int64_t channels(const deep_layer *layer)
+{
+    return layer->in_shape[layer->in_rank - 1];
+}
+
+static deep_status batch_norm_build(deep_layer *layer)
+{
+    layer->out_rank = layer->in_rank;
+    memcpy(layer->out_shape, layer->in_shape, sizeof layer->in_shape);
+    int64_t c = channels(layer);
+    static const char *const names[] = {"gamma", "beta", "moving_mean", "moving_variance"};
+    for (int32_t p = 0; p < 4; p++)
+        deep_layer_declare_param(layer, p, names[p], 1, &c);
+    layer->params[MOVING_MEAN].trainable = false;
+    layer->params[MOVING_VARIANCE].trainable = false;
+    /* Mean and inverse standard deviation per channel, as doubles. */
+    layer->scratch_fixed = 2 * c * (int64_t)(sizeof(double) / sizeof(float));
+    return DEEP_OK;
+}
+
+static void batch_norm_init(deep_layer *layer, struct deep_rng *rng)
+{
+    (void)rng;
+    for (int64_t i = 0; i < channels(layer); i++) {
+        layer->params[GAMMA].value[i] = 1.0f;
+        layer->params[BETA].value[i] = 0.0f;
+        layer->params[MOVING_MEAN].value[i] = 0.0f;
+        layer->params[MOVING_VARIANCE].value[i] = 1.0f;
+    }
+}
+
+/* The fixed scratch sits after the per-sample part, which this layer does not use. */
+static double *statistics_space(float *scratch)
+{
+    return (double *)(void *)scratch;
+}
+
+/* Per-channel mean and variance of the batch, accumulated in double. */
+static void batch_statistics(const float *in, int64_t rows, int64_t c, double *mean, double *variance)
+{
+    for (int64_t ch = 0; ch < c; ch++)
+        mean[ch] = variance[ch] = 0;
+    for (int64_t r = 0; r < rows; r++)
+        for (int64_t ch = 0; ch < c; ch++)
+            mean[ch] += in[r * c + ch];
+    for (int64_t ch = 0; ch < c; ch++)
+        mean[ch] /= (double)rows;
+    for (int64_t r = 0; r < rows; r++)
+        for (int64_t ch = 0; ch < c; ch++) {
+            double d = in[r * c + ch] - mean[ch];
+            variance[ch] += d * d;
+        }
+    for (int64_t ch = 0; ch < c; ch++)
+        variance[ch] /= (double)rows;
+}
+
+static void batch_norm_forward(const deep_layer *layer, const deep_exec *ex, const float *in, float *out,
+                               float *scratch, int64_t batch)
+{
+    (void)ex;
+    int64_t c = channels(layer), rows = batch * layer->in_size / c;
+    const float *gamma = layer->params[GAMMA].value, *beta = layer->params[BETA].value;
+    float *moving_mean = layer->params[MOVING_MEAN].value, *moving_var = layer->params[MOVING_VARIANCE].value;
+    double *mean = statistics_space(scratch), *variance = mean + c;
+    if (ex->training) {
+        batch_statistics(in, rows, c, mean, variance);
+        /* Training mutates the running statistics: that is why fit is never concurrent. */
+        for (int64_t ch = 0; ch < c; ch++) {
+            moving_mean[ch] = layer->momentum * moving_mean[ch] + (1 - layer->momentum) * (float)mean[ch];
+            moving_var[ch] = layer->momentum * moving_var[ch] + (1 - layer->momentum) * (float)variance[ch];
+        }
+    } else {
+        for (int64_t ch = 0; ch < c; ch++) {
+            mean[ch] = moving_mean[ch];
+            variance[ch] = moving_var[ch];
+        }
+    }
+    for (int64_t ch = 0; ch < c; ch++)
+        variance[ch] = 1.0 / sqrt(variance[ch] + layer->epsilon); /* now the inverse std */
+    for (int64_t r = 0; r < rows; r++)
+        for (int64_t ch = 0; ch < c; ch++)
+            out[r * c + ch] = gamma[ch] * (float)((in[r * c + ch] - mean[ch]) * variance[ch]) + beta[ch];
+}
+
+static void batch_norm_backward(deep_layer *layer, const deep_exec *ex, const float *in, const float *out,
+                                float *grad_out, float *grad_in, float *scratch, int64_t batch)
+{
+    (void)ex;
+    (void)out;
+    int64_t c = channels(layer), rows = batch * layer->in_size / c;
+    const float *gamma = layer->params[GAMMA].value;
+    float *dgamma = layer->params[GAMMA].grad, *dbeta = layer->params[BETA].grad;
+    double *mean = statistics_space(scratch), *inv_std = mean + c;
+    batch_statistics(in, rows, c, mean, inv_std);
+    for (int64_t ch = 0; ch < c; ch++) {
+        inv_std[ch] = 1.0 / sqrt(inv_std[ch] + layer->epsilon);
+        dgamma[ch] = dbeta[ch] = 0;
+    }
+    for (int64_t r = 0; r < rows; r++)
+        for (int64_t ch = 0; ch < c; ch++) {
+            float xhat = (float)((in[r * c + ch] - mean[ch]) * inv_std[ch]);
+            dgamma[ch] += grad_out[r * c + ch] * xhat;
+            dbeta[ch] += grad_out[r * c + ch];
+        }
+    /* The moving statistics are not trained. */
+    memset(layer->params[MOVING_MEAN].grad, 0, (size_t)c * sizeof(float));
+    memset(layer->params[MOVING_VARIANCE].grad, 0, (size_t)c * sizeof(float));
+    if (grad_in == NULL)
+        return;
+    /* dx = gamma * inv_std / N * (N * dy - sum(dy) - xhat * sum(dy * xhat)) */
+    for (int64_t r = 0; r < rows; r++)
+        for (int64_t ch = 0; ch < c; ch++) {
+            float xhat = (float)((in[r * c + ch] - mean[ch]) * inv_std[ch]);
+            float scale = gamma[ch] * (float)inv_std[ch] / (float)rows;
+            grad_in[r * c + ch] = scale * ((float)rows * grad_out[r * c + ch] - dbeta[ch] - xhat * dgamma[ch]);
+        }
+}
+
+const deep_layer_ops deep_batch_normalization_ops = {
+    .type = "batch_normalization",
+    .class_name = "BatchNormalization",
+    .build = batch_norm_build,
+    .init = batch_norm_init,
+    .forward = batch_norm_forward,
+    .backward = batch_norm_backward,
+};

@@ -1,0 +1,202 @@
+/* Conv2D, channels last, as im2col followed by one GEMM for the whole batch: each output
+ * pixel's receptive field becomes a row of `cols` (kernel_h * kernel_w * channels values,
+ * in the kernel's own (kh, kw, c) order), so cols . kernel is the (pixels, filters) output
+ * already in channels-last layout. The rows stay in scratch for the kernel gradient; the
+ * backward pass then reuses that space for the gradient of the rows (col2im). */
+#include <limits.h>
+#include <math.h>
+#include <string.h>
+
+#include "kernels/kernels.h"
+#include "layers/layer.h"
+#include "tensor/tensor.h"
+
+typedef struct conv_geometry {
+    int64_t h, w, c;          /* input */
+    int64_t oh, ow, f;        /* output */
+    int64_t kh, kw, sh, sw;
+    int64_t pt, pl;           /* padding before rows and columns */
+    int64_t pixels;           /* oh * ow */
+    int64_t patch;            /* kh * kw * c: one row of cols */
+} conv_geometry;
+
+static conv_geometry geometry(const deep_layer *layer)
+{
+    conv_geometry g = {
+        .h = layer->in_shape[0], .w = layer->in_shape[1], .c = layer->in_shape[2],
+        .oh = layer->out_shape[0], .ow = layer->out_shape[1], .f = layer->units,
+        .kh = layer->kernel[0], .kw = layer->kernel[1], .sh = layer->strides[0], .sw = layer->strides[1],
+        .pt = layer->pad[0], .pl = layer->pad[1],
+    };
+    g.pixels = g.oh * g.ow;
+    g.patch = g.kh * g.kw * g.c;
+    return g;
+}
+
+static deep_status conv2d_build(deep_layer *layer)
+{
+    char s[128];
+    if (layer->in_rank != 3)
+        return DEEP_FAIL(DEEP_ERR_SHAPE, "Conv2D needs (height, width, channels) inputs but gets %s",
+                         deep_shape_format(s, sizeof s, layer->in_rank, layer->in_shape));
+    for (int axis = 0; axis < 2; axis++)
+        DEEP_TRY(deep_window_axis(layer->in_shape[axis], layer->kernel[axis], layer->strides[axis], layer->padding,
+                                  &layer->out_shape[axis], &layer->pad[axis]));
+    layer->out_rank = 3;
+    layer->out_shape[2] = layer->units;
+    int64_t patch = layer->kernel[0] * layer->kernel[1] * layer->in_shape[2];
+    int64_t pixels = layer->out_shape[0] * layer->out_shape[1];
+    if (patch > INT_MAX || layer->units > INT_MAX || pixels > INT_MAX / patch)
+        return DEEP_FAIL(DEEP_ERR_OVERFLOW, "Conv2D of %lld filters over patches of %lld is too large for CBLAS",
+                         (long long)layer->units, (long long)patch);
+    layer->scratch_size = pixels * patch;
+    int64_t kernel_shape[4] = {layer->kernel[0], layer->kernel[1], layer->in_shape[2], layer->units};
+    deep_layer_declare_param(layer, 0, "kernel", 4, kernel_shape);
+    if (layer->use_bias)
+        deep_layer_declare_param(layer, 1, "bias", 1, &layer->units);
+    return DEEP_OK;
+}
+
+static void conv2d_init(deep_layer *layer, struct deep_rng *rng)
+{
+    /* Glorot uniform with Keras' fans for a conv kernel: receptive field times channels. */
+    int64_t receptive = layer->kernel[0] * layer->kernel[1];
+    float fan_in = (float)(receptive * layer->in_shape[2]), fan_out = (float)(receptive * layer->units);
+    float limit = sqrtf(6.0f / (fan_in + fan_out));
+    deep_param *kernel = &layer->params[0];
+    for (int64_t i = 0; i < kernel->size; i++)
+        kernel->value[i] = (2.0f * deep_rng_float(rng) - 1.0f) * limit;
+    if (layer->use_bias)
+        memset(layer->params[1].value, 0, (size_t)layer->units * sizeof(float));
+}
+
+/* The input cell feeding row (oy, ox) at kernel offset (ky, kx), or NULL in the padding. */
+static inline const float *source_cell(const conv_geometry *g, const float *image, int64_t oy, int64_t ox, int64_t ky,
+                                       int64_t kx)
+{
+    int64_t y = oy * g->sh - g->pt + ky, x = ox * g->sw - g->pl + kx;
+    if (y < 0 || y >= g->h || x < 0 || x >= g->w)
+        return NULL;
+    return image + (y * g->w + x) * g->c;
+}
+
+typedef struct conv_ctx {
+    const deep_layer *layer;
+    conv_geometry g;
+    const float *in;
+    float *grad_in;
+    float *cols;
+    float *out;
+    float *grad;
+} conv_ctx;
+
+static void im2col_samples(void *raw, int64_t begin, int64_t end, int32_t worker)
+{
+    (void)worker;
+    const conv_ctx *ctx = raw;
+    const conv_geometry *g = &ctx->g;
+    size_t run = (size_t)g->c * sizeof(float);
+    for (int64_t s = begin; s < end; s++) {
+        const float *image = ctx->in + s * g->h * g->w * g->c;
+        float *row = ctx->cols + s * g->pixels * g->patch;
+        for (int64_t oy = 0; oy < g->oh; oy++)
+            for (int64_t ox = 0; ox < g->ow; ox++)
+                for (int64_t ky = 0; ky < g->kh; ky++)
+                    for (int64_t kx = 0; kx < g->kw; kx++, row += g->c) {
+                        const float *cell = source_cell(g, image, oy, ox, ky, kx);
+                        if (cell != NULL)
+                            memcpy(row, cell, run);
+                        else
+                            memset(row, 0, run);
+                    }
+    }
+}
+
+static void col2im_samples(void *raw, int64_t begin, int64_t end, int32_t worker)
+{
+    (void)worker;
+    const conv_ctx *ctx = raw;
+    const conv_geometry *g = &ctx->g;
+    for (int64_t s = begin; s < end; s++) {
+        float *image = ctx->grad_in + s * g->h * g->w * g->c;
+        const float *row = ctx->cols + s * g->pixels * g->patch;
+        memset(image, 0, (size_t)(g->h * g->w * g->c) * sizeof(float));
+        for (int64_t oy = 0; oy < g->oh; oy++)
+            for (int64_t ox = 0; ox < g->ow; ox++)
+                for (int64_t ky = 0; ky < g->kh; ky++)
+                    for (int64_t kx = 0; kx < g->kw; kx++, row += g->c) {
+                        float *cell = (float *)source_cell(g, image, oy, ox, ky, kx);
+                        if (cell != NULL)
+                            for (int64_t ch = 0; ch < g->c; ch++)
+                                cell[ch] += row[ch];
+                    }
+    }
+}
+
+static void bias_activation_samples(void *raw, int64_t begin, int64_t end, int32_t worker)
+{
+    (void)worker;
+    const conv_ctx *ctx = raw;
+    const deep_layer *layer = ctx->layer;
+    int64_t f = ctx->g.f, rows = (end - begin) * ctx->g.pixels;
+    float *out = ctx->out + begin * ctx->g.pixels * f;
+    if (layer->use_bias) {
+        const float *bias = layer->params[1].value;
+        for (int64_t r = 0; r < rows; r++)
+            for (int64_t j = 0; j < f; j++)
+                out[r * f + j] += bias[j];
+    }
+    deep_activation_forward(layer->activation, out, rows, f);
+}
+
+static void activation_grad_samples(void *raw, int64_t begin, int64_t end, int32_t worker)
+{
+    (void)worker;
+    const conv_ctx *ctx = raw;
+    int64_t offset = begin * ctx->g.pixels * ctx->g.f;
+    deep_activation_backward(ctx->layer->activation, ctx->out + offset, ctx->grad + offset,
+                             (end - begin) * ctx->g.pixels, ctx->g.f);
+}
+
+static void conv2d_forward(const deep_layer *layer, const deep_exec *ex, const float *in, float *out, float *cols,
+                           int64_t batch)
+{
+    conv_ctx ctx = {.layer = layer, .g = geometry(layer), .in = in, .cols = cols, .out = out};
+    deep_pool_run(ex->pool, batch, im2col_samples, &ctx);
+    deep_gemm(false, false, batch * ctx.g.pixels, ctx.g.f, ctx.g.patch, 1.0f, cols, layer->params[0].value, 0.0f, out);
+    deep_pool_run(ex->pool, batch, bias_activation_samples, &ctx);
+}
+
+static void conv2d_backward(deep_layer *layer, const deep_exec *ex, const float *in, const float *out, float *grad_out,
+                            float *grad_in, float *cols, int64_t batch)
+{
+    (void)in;
+    conv_ctx ctx = {.layer = layer, .g = geometry(layer), .cols = cols, .out = (float *)out, .grad = grad_out,
+                    .grad_in = grad_in};
+    const conv_geometry *g = &ctx.g;
+    int64_t rows = batch * g->pixels;
+    if (!ex->fused_output)
+        deep_pool_run(ex->pool, batch, activation_grad_samples, &ctx);
+    deep_gemm(true, false, g->patch, g->f, rows, 1.0f, cols, grad_out, 0.0f, layer->params[0].grad);
+    if (layer->use_bias) {
+        float *bias_grad = layer->params[1].grad;
+        memset(bias_grad, 0, (size_t)g->f * sizeof(float));
+        for (int64_t r = 0; r < rows; r++)
+            for (int64_t j = 0; j < g->f; j++)
+                bias_grad[j] += grad_out[r * g->f + j];
+    }
+    if (grad_in == NULL)
+        return;
+    /* The rows are no longer needed: their space takes the rows' gradient. */
+    deep_gemm(false, true, rows, g->patch, g->f, 1.0f, grad_out, layer->params[0].value, 0.0f, cols);
+    deep_pool_run(ex->pool, batch, col2im_samples, &ctx);
+}
+
+const deep_layer_ops deep_conv2d_ops = {
+    .type = "conv2d",
+    .class_name = "Conv2D",
+    .build = conv2d_build,
+    .init = conv2d_init,
+    .forward = conv2d_forward,
+    .backward = conv2d_backward,
+};

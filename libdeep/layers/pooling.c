@@ -1,0 +1,228 @@
+/* MaxPooling2D, AveragePooling2D and GlobalAveragePooling2D over channels-last samples.
+ * Max pooling remembers, in scratch, which input cell won each window; backward sends the
+ * gradient there. Average pooling over `same` padding divides by the cells inside the
+ * input only, as Keras does. */
+#include <string.h>
+
+#include "layers/layer.h"
+#include "tensor/tensor.h"
+
+static deep_status check_image_input(const deep_layer *layer)
+{
+    char s[128];
+    if (layer->in_rank != 3)
+        return DEEP_FAIL(DEEP_ERR_SHAPE, "%s needs (height, width, channels) inputs but gets %s",
+                         layer->ops->class_name, deep_shape_format(s, sizeof s, layer->in_rank, layer->in_shape));
+    return DEEP_OK;
+}
+
+static deep_status pooling_build(deep_layer *layer)
+{
+    DEEP_TRY(check_image_input(layer));
+    for (int axis = 0; axis < 2; axis++)
+        DEEP_TRY(deep_window_axis(layer->in_shape[axis], layer->kernel[axis], layer->strides[axis], layer->padding,
+                                  &layer->out_shape[axis], &layer->pad[axis]));
+    layer->out_rank = 3;
+    layer->out_shape[2] = layer->in_shape[2];
+    if (layer->ops == &deep_max_pooling2d_ops)
+        layer->scratch_size = layer->out_shape[0] * layer->out_shape[1] * layer->out_shape[2];
+    return DEEP_OK;
+}
+
+/* The window of output cell (oy, ox), clipped to the input. */
+typedef struct window {
+    int64_t y0, y1, x0, x1;
+} window;
+
+static window window_at(const deep_layer *layer, int64_t oy, int64_t ox)
+{
+    window w;
+    w.y0 = oy * layer->strides[0] - layer->pad[0];
+    w.x0 = ox * layer->strides[1] - layer->pad[1];
+    w.y1 = w.y0 + layer->kernel[0];
+    w.x1 = w.x0 + layer->kernel[1];
+    w.y0 = w.y0 < 0 ? 0 : w.y0;
+    w.x0 = w.x0 < 0 ? 0 : w.x0;
+    w.y1 = w.y1 > layer->in_shape[0] ? layer->in_shape[0] : w.y1;
+    w.x1 = w.x1 > layer->in_shape[1] ? layer->in_shape[1] : w.x1;
+    return w;
+}
+
+typedef struct pool_ctx {
+    const deep_layer *layer;
+    const float *in;
+    float *out;
+    const float *grad_out;
+    float *grad_in;
+    int32_t *winners;
+} pool_ctx;
+
+static void max_forward_samples(void *raw, int64_t begin, int64_t end, int32_t worker)
+{
+    (void)worker;
+    const pool_ctx *ctx = raw;
+    const deep_layer *l = ctx->layer;
+    int64_t w_in = l->in_shape[1], c = l->in_shape[2];
+    for (int64_t s = begin; s < end; s++) {
+        const float *image = ctx->in + s * l->in_size;
+        float *out = ctx->out + s * l->out_size;
+        int32_t *winners = ctx->winners + s * l->out_size;
+        for (int64_t oy = 0; oy < l->out_shape[0]; oy++)
+            for (int64_t ox = 0; ox < l->out_shape[1]; ox++, out += c, winners += c) {
+                window w = window_at(l, oy, ox);
+                for (int64_t ch = 0; ch < c; ch++) {
+                    int64_t best = (w.y0 * w_in + w.x0) * c + ch;
+                    for (int64_t y = w.y0; y < w.y1; y++)
+                        for (int64_t x = w.x0; x < w.x1; x++) {
+                            int64_t at = (y * w_in + x) * c + ch;
+                            best = image[at] > image[best] ? at : best;
+                        }
+                    out[ch] = image[best];
+                    winners[ch] = (int32_t)best;
+                }
+            }
+    }
+}
+
+static void max_backward_samples(void *raw, int64_t begin, int64_t end, int32_t worker)
+{
+    (void)worker;
+    const pool_ctx *ctx = raw;
+    const deep_layer *l = ctx->layer;
+    for (int64_t s = begin; s < end; s++) {
+        float *grad_in = ctx->grad_in + s * l->in_size;
+        const float *grad_out = ctx->grad_out + s * l->out_size;
+        const int32_t *winners = ctx->winners + s * l->out_size;
+        memset(grad_in, 0, (size_t)l->in_size * sizeof(float));
+        for (int64_t i = 0; i < l->out_size; i++)
+            grad_in[winners[i]] += grad_out[i];
+    }
+}
+
+/* Average pooling: forward sums each window and divides by its cell count; backward
+ * spreads each output gradient evenly over its window. */
+static void average_samples(void *raw, int64_t begin, int64_t end, int32_t worker, bool backward)
+{
+    (void)worker;
+    const pool_ctx *ctx = raw;
+    const deep_layer *l = ctx->layer;
+    int64_t w_in = l->in_shape[1], c = l->in_shape[2];
+    for (int64_t s = begin; s < end; s++) {
+        if (backward)
+            memset(ctx->grad_in + s * l->in_size, 0, (size_t)l->in_size * sizeof(float));
+        for (int64_t oy = 0; oy < l->out_shape[0]; oy++)
+            for (int64_t ox = 0; ox < l->out_shape[1]; ox++) {
+                window w = window_at(l, oy, ox);
+                float inv = 1.0f / (float)((w.y1 - w.y0) * (w.x1 - w.x0));
+                int64_t o = s * l->out_size + (oy * l->out_shape[1] + ox) * c;
+                for (int64_t ch = 0; ch < c; ch++) {
+                    float sum = 0, share = backward ? ctx->grad_out[o + ch] * inv : 0;
+                    for (int64_t y = w.y0; y < w.y1; y++)
+                        for (int64_t x = w.x0; x < w.x1; x++) {
+                            int64_t at = s * l->in_size + (y * w_in + x) * c + ch;
+                            if (backward)
+                                ctx->grad_in[at] += share;
+                            else
+                                sum += ctx->in[at];
+                        }
+                    if (!backward)
+                        ctx->out[o + ch] = sum * inv;
+                }
+            }
+    }
+}
+
+static void average_forward_samples(void *raw, int64_t begin, int64_t end, int32_t worker)
+{
+    average_samples(raw, begin, end, worker, false);
+}
+
+static void average_backward_samples(void *raw, int64_t begin, int64_t end, int32_t worker)
+{
+    average_samples(raw, begin, end, worker, true);
+}
+
+static void pooling_forward(const deep_layer *layer, const deep_exec *ex, const float *in, float *out, float *scratch,
+                            int64_t batch)
+{
+    pool_ctx ctx = {.layer = layer, .in = in, .out = out, .winners = (int32_t *)scratch};
+    bool max = layer->ops == &deep_max_pooling2d_ops;
+    deep_pool_run(ex->pool, batch, max ? max_forward_samples : average_forward_samples, &ctx);
+}
+
+static void pooling_backward(deep_layer *layer, const deep_exec *ex, const float *in, const float *out,
+                             float *grad_out, float *grad_in, float *scratch, int64_t batch)
+{
+    (void)in;
+    (void)out;
+    if (grad_in == NULL)
+        return;
+    pool_ctx ctx = {.layer = layer, .grad_out = grad_out, .grad_in = grad_in, .winners = (int32_t *)scratch};
+    bool max = layer->ops == &deep_max_pooling2d_ops;
+    deep_pool_run(ex->pool, batch, max ? max_backward_samples : average_backward_samples, &ctx);
+}
+
+const deep_layer_ops deep_max_pooling2d_ops = {
+    .type = "max_pooling2d",
+    .class_name = "MaxPooling2D",
+    .build = pooling_build,
+    .forward = pooling_forward,
+    .backward = pooling_backward,
+};
+
+const deep_layer_ops deep_average_pooling2d_ops = {
+    .type = "average_pooling2d",
+    .class_name = "AveragePooling2D",
+    .build = pooling_build,
+    .forward = pooling_forward,
+    .backward = pooling_backward,
+};
+
+static deep_status global_build(deep_layer *layer)
+{
+    DEEP_TRY(check_image_input(layer));
+    layer->out_rank = 1;
+    layer->out_shape[0] = layer->in_shape[2];
+    return DEEP_OK;
+}
+
+static void global_forward(const deep_layer *layer, const deep_exec *ex, const float *in, float *out, float *scratch,
+                           int64_t batch)
+{
+    (void)ex;
+    (void)scratch;
+    int64_t cells = layer->in_shape[0] * layer->in_shape[1], c = layer->in_shape[2];
+    for (int64_t s = 0; s < batch; s++) {
+        float *o = out + s * c;
+        memset(o, 0, (size_t)c * sizeof(float));
+        for (int64_t i = 0; i < cells; i++)
+            for (int64_t ch = 0; ch < c; ch++)
+                o[ch] += in[(s * cells + i) * c + ch];
+        for (int64_t ch = 0; ch < c; ch++)
+            o[ch] /= (float)cells;
+    }
+}
+
+static void global_backward(deep_layer *layer, const deep_exec *ex, const float *in, const float *out,
+                            float *grad_out, float *grad_in, float *scratch, int64_t batch)
+{
+    (void)ex;
+    (void)in;
+    (void)out;
+    (void)scratch;
+    if (grad_in == NULL)
+        return;
+    int64_t cells = layer->in_shape[0] * layer->in_shape[1], c = layer->in_shape[2];
+    for (int64_t s = 0; s < batch; s++)
+        for (int64_t i = 0; i < cells; i++)
+            for (int64_t ch = 0; ch < c; ch++)
+                grad_in[(s * cells + i) * c + ch] = grad_out[s * c + ch] / (float)cells;
+}
+
+const deep_layer_ops deep_global_average_pooling2d_ops = {
+    .type = "global_average_pooling2d",
+    .class_name = "GlobalAveragePooling2D",
+    .build = global_build,
+    .forward = global_forward,
+    .backward = global_backward,
+};
