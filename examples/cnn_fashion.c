@@ -12,7 +12,7 @@
  *   model.fit(x_train / 255, y_train, epochs=5)          # Keras' default batch size, 32
  *   model.evaluate(x_test / 255, y_test)
  *
- * Usage: cnn_fashion [DATA_DIR [EPOCHS]]   (default /usr/share/datasets/fashion-mnist, 5)
+ * Usage: cnn_fashion [DATA_DIR [EPOCHS [SEED]]]   (default /usr/share/datasets/fashion-mnist, 5, 42)
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -62,6 +62,7 @@ int main(int argc, char **argv)
 {
     const char *dir = argc > 1 ? argv[1] : "/usr/share/datasets/fashion-mnist";
     int epochs = argc > 2 ? atoi(argv[2]) : 5;
+    unsigned long long seed = argc > 3 ? strtoull(argv[3], NULL, 10) : 42;
     int exit_code = 1;
     deep_dataset *train = NULL, *test = NULL;
     deep_model *model = NULL;
@@ -72,7 +73,7 @@ int main(int argc, char **argv)
 
     const int64_t input_shape[] = {28, 28, 1};
     CHECK(deep_model_new(3, input_shape, &model));
-    CHECK(deep_model_set_seed(model, 42));
+    CHECK(deep_model_set_seed(model, seed));
     CHECK(deep_model_add_conv2d(model, 32, 3, 3, 1, 1, DEEP_PADDING_VALID, DEEP_ACTIVATION_RELU, 1));
     CHECK(deep_model_add_max_pooling2d(model, 2, 2, 0, 0, DEEP_PADDING_VALID));
     CHECK(deep_model_add_conv2d(model, 64, 3, 3, 1, 1, DEEP_PADDING_VALID, DEEP_ACTIVATION_RELU, 1));

@@ -72,21 +72,37 @@ __attribute__((format(printf, 2, 3))) static void text_add(text *t, const char *
     t->data[t->length] = '\0';
 }
 
+/* "dense_1 (Dense)": the first column of the summary. */
+static int layer_label(const deep_layer *layer, char *buf, size_t capacity)
+{
+    return snprintf(buf, capacity, "%s (%s)", layer->name, layer->ops->class_name);
+}
+
 static void summary_text(const deep_model *model, text *t)
 {
-    static const char rule[] = "_________________________________________________________________";
-    static const char thick[] = "=================================================================";
+    /* Keras' column widths, with the first widened so that no label runs into the next. */
+    int first = 28;
+    for (int32_t i = 0; i < model->layer_count; i++) {
+        char label[96];
+        int length = layer_label(model->layers[i], label, sizeof label) + 1;
+        first = length > first ? length : first;
+    }
+    char rule[128], thick[128];
+    int line = first + 37;
+    memset(rule, '_', (size_t)line);
+    memset(thick, '=', (size_t)line);
+    rule[line] = thick[line] = '\0';
     text_add(t, "Model: \"sequential\"\n%s\n", rule);
-    text_add(t, " %-28s%-26s%-10s\n%s\n", "Layer (type)", "Output Shape", "Param #", thick);
+    text_add(t, " %-*s%-26s%-10s\n%s\n", first - 1, "Layer (type)", "Output Shape", "Param #", thick);
     for (int32_t i = 0; i < model->layer_count; i++) {
         const deep_layer *layer = model->layers[i];
         char label[96], shape[128], batch_shape[140];
-        snprintf(label, sizeof label, "%s (%s)", layer->name, layer->ops->class_name);
+        layer_label(layer, label, sizeof label);
         deep_shape_format(shape, sizeof shape, layer->out_rank, layer->out_shape);
         snprintf(batch_shape, sizeof batch_shape, "(None, %s", shape + 1);
         if (layer->out_rank == 1)
             batch_shape[strlen(batch_shape) - 2] = ')', batch_shape[strlen(batch_shape) - 1] = '\0';
-        text_add(t, " %-28s%-26s%-10lld\n", label, batch_shape, (long long)layer_parameters(layer, false));
+        text_add(t, " %-*s%-26s%-10lld\n", first - 1, label, batch_shape, (long long)layer_parameters(layer, false));
         text_add(t, "%s\n", i + 1 < model->layer_count ? "" : thick);
     }
     int64_t all = total_parameters(model, false), trainable = total_parameters(model, true);

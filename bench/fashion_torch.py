@@ -1,20 +1,22 @@
 #!/usr/bin/python3
-"""mlp_fashion_torch: the PyTorch side of the seed MLP benchmark (see bench/README.md).
+"""fashion_torch: the PyTorch side of the Fashion-MNIST benchmarks (see bench/README.md).
 
-Same data (the same .gz IDX files), same model, optimizer, loss, batch size and timing
-boundaries as bench/mlp_fashion_bench.c:
+Same data (the same .gz IDX files), same models, optimizer, loss, batch sizes and timing
+boundaries as bench/fashion_bench.c:
 
-    Linear(784, 256) + ReLU, Linear(256, 128) + ReLU, Linear(128, 10)
-    Glorot-uniform weights and zero biases (Keras' Dense defaults)
+    mlp: Linear(784, 256) + ReLU, Linear(256, 128) + ReLU, Linear(128, 10); batch 128
+    cnn: Conv2d(1, 32, 3) + ReLU, MaxPool2d(2), Conv2d(32, 64, 3) + ReLU, MaxPool2d(2),
+         Flatten, Linear(1600, 64) + ReLU, Linear(64, 10); batch 32
+    Glorot-uniform weights and zero biases (Keras' defaults)
     Adam(lr 1e-3, eps 1e-7), softmax + cross-entropy (CrossEntropyLoss on logits)
-    batch 128, a fresh randperm shuffle every epoch, no DataLoader
+    a fresh randperm shuffle every epoch, no DataLoader
 
 Timed: one training epoch (shuffle plus the forward/backward/update loop), then one
-evaluation pass (loss and accuracy) over the 10000 test images in batches of 128 under
-torch.no_grad(). Nothing is warmed up first, on either side.
+evaluation pass (loss and accuracy) over the 10000 test images under torch.no_grad().
+Nothing is warmed up first, on either side.
 
 Run with Debian's interpreter, /usr/bin/python3 (python3-torch):
-    /usr/bin/python3 bench/mlp_fashion_torch.py [THREADS [DATA_DIR]]
+    /usr/bin/python3 bench/fashion_torch.py mlp|cnn [THREADS [DATA_DIR]]
 
 Prints one machine-readable line:
     pytorch epoch_seconds=X eval_seconds=Y test_accuracy=Z peak_rss_mb=M
@@ -29,8 +31,6 @@ import time
 import numpy as np
 import torch
 from torch import nn
-
-BATCH_SIZE = 128
 
 
 def read_idx(path):
@@ -49,35 +49,50 @@ def read_idx(path):
     return data.reshape(dims)
 
 
-def load_split(directory, prefix):
+def load_split(directory, prefix, cnn):
     images = read_idx(os.path.join(directory, f"{prefix}-images-idx3-ubyte.gz"))
     labels = read_idx(os.path.join(directory, f"{prefix}-labels-idx1-ubyte.gz"))
+    shape = (len(images), 1, 28, 28) if cnn else (len(images), -1)
     # One float copy, scaled in place: no float temporaries to inflate the peak RSS.
-    x = torch.from_numpy(images.reshape(len(images), -1)).to(torch.float32).mul_(1.0 / 255.0)
+    x = torch.from_numpy(images.reshape(shape)).to(torch.float32).mul_(1.0 / 255.0)
     y = torch.from_numpy(labels.astype(np.int64))
     return x, y
 
 
-def glorot_dense(inputs, units):
-    layer = nn.Linear(inputs, units)
+def glorot(layer):
     nn.init.xavier_uniform_(layer.weight)
     nn.init.zeros_(layer.bias)
     return layer
 
 
+def build_model(cnn):
+    """The seed model; softmax lives in the loss, the PyTorch idiom."""
+    if cnn:
+        return nn.Sequential(
+            glorot(nn.Conv2d(1, 32, 3)), nn.ReLU(), nn.MaxPool2d(2),
+            glorot(nn.Conv2d(32, 64, 3)), nn.ReLU(), nn.MaxPool2d(2),
+            nn.Flatten(), glorot(nn.Linear(1600, 64)), nn.ReLU(),
+            glorot(nn.Linear(64, 10)))
+    return nn.Sequential(
+        glorot(nn.Linear(784, 256)), nn.ReLU(),
+        glorot(nn.Linear(256, 128)), nn.ReLU(),
+        glorot(nn.Linear(128, 10)))
+
+
 def main():
-    threads = int(sys.argv[1]) if len(sys.argv) > 1 else 2
-    directory = sys.argv[2] if len(sys.argv) > 2 else "/usr/share/datasets/fashion-mnist"
+    if len(sys.argv) < 2 or sys.argv[1] not in ("mlp", "cnn"):
+        sys.exit("usage: fashion_torch.py mlp|cnn [THREADS [DATA_DIR]]")
+    cnn = sys.argv[1] == "cnn"
+    batch_size = 32 if cnn else 128
+    threads = int(sys.argv[2]) if len(sys.argv) > 2 else 2
+    directory = sys.argv[3] if len(sys.argv) > 3 else "/usr/share/datasets/fashion-mnist"
     torch.set_num_threads(threads)
     torch.manual_seed(42)
 
-    x_train, y_train = load_split(directory, "train")
-    x_test, y_test = load_split(directory, "t10k")
+    x_train, y_train = load_split(directory, "train", cnn)
+    x_test, y_test = load_split(directory, "t10k", cnn)
 
-    model = nn.Sequential(
-        glorot_dense(784, 256), nn.ReLU(),
-        glorot_dense(256, 128), nn.ReLU(),
-        glorot_dense(128, 10))  # softmax lives in the loss, the PyTorch idiom
+    model = build_model(cnn)
     loss_fn = nn.CrossEntropyLoss()
     optimizer = torch.optim.Adam(model.parameters(), lr=1e-3, eps=1e-7)
 
@@ -85,8 +100,8 @@ def main():
     start = time.perf_counter()
     model.train()
     order = torch.randperm(n)
-    for first in range(0, n, BATCH_SIZE):
-        index = order[first:first + BATCH_SIZE]
+    for first in range(0, n, batch_size):
+        index = order[first:first + batch_size]
         xb, yb = x_train[index], y_train[index]
         optimizer.zero_grad(set_to_none=True)
         loss = loss_fn(model(xb), yb)
@@ -99,8 +114,8 @@ def main():
     correct = 0
     loss_sum = 0.0
     with torch.no_grad():
-        for first in range(0, x_test.shape[0], BATCH_SIZE):
-            xb, yb = x_test[first:first + BATCH_SIZE], y_test[first:first + BATCH_SIZE]
+        for first in range(0, x_test.shape[0], batch_size):
+            xb, yb = x_test[first:first + batch_size], y_test[first:first + batch_size]
             logits = model(xb)
             loss_sum += loss_fn(logits, yb).item() * xb.shape[0]
             correct += (logits.argmax(dim=1) == yb).sum().item()

@@ -1,0 +1,211 @@
+/* fashion_bench: times libdeep on the seed workflows on Fashion-MNIST, for comparison with
+ * bench/fashion_torch.py (run both through bench/run-bench.sh).
+ *
+ *   mlp: Sequential([Dense(256, relu), Dense(128, relu), Dense(10, softmax)]),
+ *        categorical cross-entropy on one-hot labels, batch 128
+ *   cnn: Conv2D(32, 3x3, relu) - MaxPooling2D(2x2) - Conv2D(64, 3x3, relu) -
+ *        MaxPooling2D(2x2) - Flatten - Dense(64, relu) - Dense(10, softmax),
+ *        sparse categorical cross-entropy, batch 32 (Keras' default)
+ *   both: Adam(lr 1e-3, eps 1e-7), shuffled every epoch, seed 42.
+ *
+ * Timed (CLOCK_MONOTONIC wall clock): one training epoch (the shuffle plus the
+ * forward/backward/update loop; data loading is excluded), then one evaluate pass over
+ * the 10000 test images. Nothing is warmed up first, on either side. For the CNN it also
+ * reports the matrix-product work of the epoch as GFLOP/s, beside what a plain large
+ * cblas_sgemm reaches on this machine with the same BLAS.
+ *
+ * Usage: fashion_bench mlp|cnn [THREADS [DATA_DIR [TRAIN_SAMPLES]]]
+ *   THREADS        DEEP_MODEL_THREADS (default 2); set OPENBLAS_NUM_THREADS to match
+ *   DATA_DIR       default /usr/share/datasets/fashion-mnist
+ *   TRAIN_SAMPLES  train on the first N samples only (default all; for profiling runs)
+ *
+ * Prints one machine-readable line:
+ *   libdeep epoch_seconds=X eval_seconds=Y test_accuracy=Z peak_rss_mb=M [gflops=G sgemm_gflops=S]
+ */
+#include <cblas.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <time.h>
+
+#include <deep.h>
+
+#define CHECK(call)                                                                                  \
+    do {                                                                                             \
+        deep_status status_ = (call);                                                                \
+        if (status_ != DEEP_OK) {                                                                    \
+            fprintf(stderr, "fashion_bench: %s: %s (%s)\n", #call, deep_last_error(),               \
+                    deep_status_string(status_));                                                    \
+            goto done;                                                                               \
+        }                                                                                            \
+    } while (0)
+
+static double seconds_now(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (double)t.tv_sec + (double)t.tv_nsec * 1e-9;
+}
+
+/* Loads one split as the examples do: pixels in [0, 1]; the MLP flattens the images and
+ * one-hot encodes the labels, the CNN keeps (28, 28, 1) images and integer labels. */
+static deep_status load_split(const char *dir, const char *prefix, int cnn, int64_t keep, deep_dataset **out)
+{
+    char images[1024], labels[1024];
+    snprintf(images, sizeof images, "%s/%s-images-idx3-ubyte.gz", dir, prefix);
+    snprintf(labels, sizeof labels, "%s/%s-labels-idx1-ubyte.gz", dir, prefix);
+    deep_dataset *all = NULL;
+    deep_status status = deep_dataset_load_idx(images, labels, &all);
+    int64_t count = 0;
+    if (status == DEEP_OK)
+        status = deep_dataset_count(all, &count);
+    if (status == DEEP_OK && keep > 0 && keep < count) {
+        int64_t *first = malloc((size_t)keep * sizeof *first);
+        if (first == NULL)
+            status = DEEP_ERR_NO_MEMORY;
+        for (int64_t i = 0; first != NULL && i < keep; i++)
+            first[i] = i;
+        if (status == DEEP_OK)
+            status = deep_dataset_subset(all, first, keep, out);
+        free(first);
+        deep_dataset_free(all);
+    } else {
+        *out = all;
+    }
+    const int64_t image[] = {28, 28, 1}, flat[] = {784};
+    if (status == DEEP_OK)
+        status = cnn ? deep_dataset_reshape(*out, 3, image) : deep_dataset_reshape(*out, 1, flat);
+    if (status == DEEP_OK)
+        status = deep_dataset_scale(*out, 1.0f / 255.0f, 0.0f);
+    if (status == DEEP_OK && !cnn)
+        status = deep_dataset_to_categorical(*out);
+    return status;
+}
+
+static deep_status build_model(int cnn, deep_model **out)
+{
+    const int64_t image[] = {28, 28, 1}, flat[] = {784};
+    deep_model *m = NULL;
+    deep_status s = cnn ? deep_model_new(3, image, &m) : deep_model_new(1, flat, &m);
+    if (s == DEEP_OK && cnn) {
+        s = deep_model_add_conv2d(m, 32, 3, 3, 1, 1, DEEP_PADDING_VALID, DEEP_ACTIVATION_RELU, 1);
+        if (s == DEEP_OK)
+            s = deep_model_add_max_pooling2d(m, 2, 2, 0, 0, DEEP_PADDING_VALID);
+        if (s == DEEP_OK)
+            s = deep_model_add_conv2d(m, 64, 3, 3, 1, 1, DEEP_PADDING_VALID, DEEP_ACTIVATION_RELU, 1);
+        if (s == DEEP_OK)
+            s = deep_model_add_max_pooling2d(m, 2, 2, 0, 0, DEEP_PADDING_VALID);
+        if (s == DEEP_OK)
+            s = deep_model_add_flatten(m);
+        if (s == DEEP_OK)
+            s = deep_model_add_dense(m, 64, DEEP_ACTIVATION_RELU, 1);
+    } else if (s == DEEP_OK) {
+        s = deep_model_add_dense(m, 256, DEEP_ACTIVATION_RELU, 1);
+        if (s == DEEP_OK)
+            s = deep_model_add_dense(m, 128, DEEP_ACTIVATION_RELU, 1);
+    }
+    if (s == DEEP_OK)
+        s = deep_model_add_dense(m, 10, DEEP_ACTIVATION_SOFTMAX, 1);
+    if (s != DEEP_OK) {
+        deep_model_free(m);
+        m = NULL;
+    }
+    *out = m;
+    return s;
+}
+
+/* Multiply-adds of one CNN sample's forward matrix products (conv as im2col GEMM). */
+static double cnn_forward_macs(void)
+{
+    return 26.0 * 26 * 9 * 32 + 11.0 * 11 * 288 * 64 + 1600.0 * 64 + 64.0 * 10;
+}
+
+/* GEMM FLOPs of one training sample: forward, the weight gradients (same size) and the
+ * input gradients of every layer but the first (whose input needs none). */
+static double cnn_train_flops(void)
+{
+    double forward = cnn_forward_macs(), first = 26.0 * 26 * 9 * 32;
+    return 2.0 * (3 * forward - first);
+}
+
+/* What cblas_sgemm reaches on large square matrices with this BLAS and thread setting. */
+static double sgemm_gflops(void)
+{
+    const int n = 1536;
+    float *a = malloc(sizeof(float) * n * n), *b = malloc(sizeof(float) * n * n), *c = malloc(sizeof(float) * n * n);
+    if (a == NULL || b == NULL || c == NULL) {
+        free(a), free(b), free(c);
+        return 0;
+    }
+    for (int i = 0; i < n * n; i++)
+        a[i] = b[i] = (float)(i % 7) * 0.1f;
+    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, n, n, n, 1, a, n, b, n, 0, c, n); /* warm-up */
+    int reps = 5;
+    double start = seconds_now();
+    for (int r = 0; r < reps; r++)
+        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, n, n, n, 1, a, n, b, n, 0, c, n);
+    double seconds = seconds_now() - start;
+    free(a), free(b), free(c);
+    return 2.0 * n * n * (double)n * reps / seconds / 1e9;
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 2 || (strcmp(argv[1], "mlp") != 0 && strcmp(argv[1], "cnn") != 0)) {
+        fprintf(stderr, "usage: fashion_bench mlp|cnn [THREADS [DATA_DIR [TRAIN_SAMPLES]]]\n");
+        return 2;
+    }
+    int cnn = strcmp(argv[1], "cnn") == 0;
+    int threads = argc > 2 ? atoi(argv[2]) : 2;
+    const char *dir = argc > 3 ? argv[3] : "/usr/share/datasets/fashion-mnist";
+    int64_t train_samples = argc > 4 ? atoll(argv[4]) : 0;
+    int batch_size = cnn ? 32 : 128;
+    int exit_code = 1;
+    deep_dataset *train = NULL, *test = NULL;
+    deep_model *model = NULL;
+    deep_optimizer *adam = NULL;
+
+    CHECK(load_split(dir, "train", cnn, train_samples, &train));
+    CHECK(load_split(dir, "t10k", cnn, 0, &test));
+    CHECK(build_model(cnn, &model));
+    CHECK(deep_model_set_seed(model, 42));
+    CHECK(deep_model_set_int(model, DEEP_MODEL_THREADS, threads));
+    CHECK(deep_model_set_int(model, DEEP_MODEL_VERBOSE, 0));
+
+    CHECK(deep_optimizer_new(DEEP_OPTIMIZER_ADAM, &adam));
+    CHECK(deep_optimizer_set_float(adam, DEEP_OPT_LEARNING_RATE, 1e-3f));
+    CHECK(deep_optimizer_set_float(adam, DEEP_OPT_EPSILON, 1e-7f));
+    const deep_metric metrics[] = {DEEP_METRIC_ACCURACY};
+    deep_loss loss = cnn ? DEEP_LOSS_SPARSE_CATEGORICAL_CROSSENTROPY : DEEP_LOSS_CATEGORICAL_CROSSENTROPY;
+    deep_status compiled = deep_model_compile(model, adam, loss, metrics, 1);
+    adam = NULL; /* the model owns it now, even if compile failed */
+    CHECK(compiled);
+
+    int64_t samples = 0;
+    CHECK(deep_dataset_count(train, &samples));
+    double start = seconds_now();
+    CHECK(deep_model_fit(model, train, 1, batch_size, NULL));
+    double epoch_seconds = seconds_now() - start;
+
+    double results[2] = {0.0, 0.0};
+    start = seconds_now();
+    CHECK(deep_model_evaluate(model, test, batch_size, results, 2));
+    double eval_seconds = seconds_now() - start;
+
+    struct rusage usage;
+    getrusage(RUSAGE_SELF, &usage);
+    printf("libdeep epoch_seconds=%.4f eval_seconds=%.4f test_accuracy=%.4f peak_rss_mb=%.1f", epoch_seconds,
+           eval_seconds, results[1], (double)usage.ru_maxrss / 1024.0);
+    if (cnn)
+        printf(" gflops=%.1f sgemm_gflops=%.1f", cnn_train_flops() * (double)samples / epoch_seconds / 1e9,
+               sgemm_gflops());
+    printf("\n");
+    exit_code = 0;
+done:
+    deep_optimizer_free(adam);
+    deep_model_free(model);
+    deep_dataset_free(train);
+    deep_dataset_free(test);
+    return exit_code;
+}
