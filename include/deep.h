@@ -356,9 +356,16 @@ typedef enum deep_metric {
     DEEP_METRIC_MEAN_ABSOLUTE_ERROR = 2
 } deep_metric;
 
-/* Settings of a model, set before fit (between epochs from an epoch callback for none). */
+/* Settings of a model, set before fit.
+ * Threads: fit and evaluate split every matrix product and loop among the model's own
+ * threads. While they run with more than one thread and the BLAS is OpenBLAS, libdeep asks
+ * OpenBLAS for a single thread (openblas_set_num_threads) and restores its previous count
+ * when the call returns, as scikit-learn's threadpoolctl does: two pools of threads on the
+ * same cores slow each other down. OpenBLAS's count is process-wide, so other threads of
+ * the program calling OpenBLAS meanwhile run single-threaded. predict leaves the BLAS
+ * alone and runs on the calling thread. */
 typedef enum deep_model_option {
-    DEEP_MODEL_THREADS = 1,                  /* int: threads for libdeep's own loops; 0 = all cores (default) */
+    DEEP_MODEL_THREADS = 1,                  /* int: threads of fit and evaluate; 0 = all cores (default) */
     DEEP_MODEL_SHUFFLE = 2,                  /* int: 1 (default) reshuffles the training samples every epoch */
     DEEP_MODEL_VALIDATION_SPLIT = 3,         /* float: last fraction of the training data held out, as Keras; 0 = none */
     DEEP_MODEL_EARLY_STOPPING_PATIENCE = 4,  /* int: epochs without improvement before stopping; 0 = off */

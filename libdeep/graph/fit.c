@@ -7,6 +7,7 @@
 #include <time.h>
 
 #include "graph/model.h"
+#include "kernels/kernels.h"
 #include "optim/optim.h"
 
 static double seconds_now(void)
@@ -235,8 +236,11 @@ deep_status deep_model_fit(deep_model *model, const deep_dataset *train, int32_t
         return DEEP_FAIL(DEEP_ERR_THREAD, "the model is already being trained or evaluated by another call");
     fit_run run;
     deep_status status = prepare_run(model, train, batch_size, validation, &run);
-    if (status == DEEP_OK)
+    if (status == DEEP_OK) {
+        int blas_threads = deep_blas_threads_single();
         status = fit_epochs(model, &run, epochs);
+        deep_blas_threads_restore(blas_threads);
+    }
     release_run(model, &run);
     atomic_store(&model->busy, 0);
     return status;

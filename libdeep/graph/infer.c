@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "graph/model.h"
+#include "kernels/kernels.h"
 #include "tensor/tensor.h"
 
 /* Inference goes through buffers of this many samples at a time. */
@@ -47,8 +48,11 @@ deep_status deep_model_evaluate(deep_model *model, const deep_dataset *data, int
     if (atomic_exchange(&model->busy, 1))
         return DEEP_FAIL(DEEP_ERR_THREAD, "the model is already being trained or evaluated by another call");
     deep_status status = deep_model_prepare_pool(model);
-    if (status == DEEP_OK)
+    if (status == DEEP_OK) {
+        int blas_threads = deep_blas_threads_single();
         status = deep_model_evaluate_range(__func__, model, data, 0, data->count, batch_size, values);
+        deep_blas_threads_restore(blas_threads);
+    }
     atomic_store(&model->busy, 0);
     return status;
 }

@@ -16,8 +16,15 @@ void deep_activation_backward(deep_activation activation, const float *y, float 
                               int64_t width);
 
 /* C = alpha * op(A) * op(B) + beta * C, all row-major, op = transpose when the flag is set;
- * M x K times K x N. Dimensions must fit in int, which the layers check when built. */
-void deep_gemm(bool transpose_a, bool transpose_b, int64_t m, int64_t n, int64_t k, float alpha,
+ * M x K times K x N. Dimensions must fit in int, which the layers check when built. The
+ * rows of C are split among the pool's threads (pool NULL: one call on the caller). */
+void deep_gemm(deep_pool *pool, bool transpose_a, bool transpose_b, int64_t m, int64_t n, int64_t k, float alpha,
                const float *a, const float *b, float beta, float *c);
+
+/* While libdeep splits the products itself, OpenBLAS is asked for one thread, as
+ * scikit-learn's threadpoolctl does; the setting is process-wide, so it is restored right
+ * after. single returns what restore needs (0 when the BLAS is not OpenBLAS). */
+int deep_blas_threads_single(void);
+void deep_blas_threads_restore(int previous);
 
 #endif

@@ -163,7 +163,7 @@ static void conv2d_forward(const deep_layer *layer, const deep_exec *ex, const f
 {
     conv_ctx ctx = {.layer = layer, .g = geometry(layer), .in = in, .cols = cols, .out = out};
     deep_pool_run(ex->pool, batch, im2col_samples, &ctx);
-    deep_gemm(false, false, batch * ctx.g.pixels, ctx.g.f, ctx.g.patch, 1.0f, cols, layer->params[0].value, 0.0f, out);
+    deep_gemm(ex->pool, false, false, batch * ctx.g.pixels, ctx.g.f, ctx.g.patch, 1.0f, cols, layer->params[0].value, 0.0f, out);
     deep_pool_run(ex->pool, batch, bias_activation_samples, &ctx);
 }
 
@@ -177,7 +177,7 @@ static void conv2d_backward(deep_layer *layer, const deep_exec *ex, const float 
     int64_t rows = batch * g->pixels;
     if (!ex->fused_output)
         deep_pool_run(ex->pool, batch, activation_grad_samples, &ctx);
-    deep_gemm(true, false, g->patch, g->f, rows, 1.0f, cols, grad_out, 0.0f, layer->params[0].grad);
+    deep_gemm(ex->pool, true, false, g->patch, g->f, rows, 1.0f, cols, grad_out, 0.0f, layer->params[0].grad);
     if (layer->use_bias) {
         float *bias_grad = layer->params[1].grad;
         memset(bias_grad, 0, (size_t)g->f * sizeof(float));
@@ -188,7 +188,7 @@ static void conv2d_backward(deep_layer *layer, const deep_exec *ex, const float 
     if (grad_in == NULL)
         return;
     /* The rows are no longer needed: their space takes the rows' gradient. */
-    deep_gemm(false, true, rows, g->patch, g->f, 1.0f, grad_out, layer->params[0].value, 0.0f, cols);
+    deep_gemm(ex->pool, false, true, rows, g->patch, g->f, 1.0f, grad_out, layer->params[0].value, 0.0f, cols);
     deep_pool_run(ex->pool, batch, col2im_samples, &ctx);
 }
 

@@ -63,7 +63,7 @@ static void dense_forward(const deep_layer *layer, const deep_exec *ex, const fl
                           float *scratch, int64_t batch)
 {
     (void)scratch;
-    deep_gemm(false, false, batch, layer->units, layer->in_size, 1.0f, in, layer->params[0].value, 0.0f, out);
+    deep_gemm(ex->pool, false, false, batch, layer->units, layer->in_size, 1.0f, in, layer->params[0].value, 0.0f, out);
     struct rows_ctx c = {layer, out, NULL};
     deep_pool_run(ex->pool, batch, bias_activation_rows, &c);
 }
@@ -87,7 +87,7 @@ static void dense_backward(deep_layer *layer, const deep_exec *ex, const float *
         deep_pool_run(ex->pool, batch, activation_grad_rows, &c);
     }
     /* dKernel = in^T . dZ ; dBias = column sums of dZ ; dIn = dZ . kernel^T */
-    deep_gemm(true, false, layer->in_size, units, batch, 1.0f, in, grad_out, 0.0f, layer->params[0].grad);
+    deep_gemm(ex->pool, true, false, layer->in_size, units, batch, 1.0f, in, grad_out, 0.0f, layer->params[0].grad);
     if (layer->use_bias) {
         float *bias_grad = layer->params[1].grad;
         for (int64_t j = 0; j < units; j++)
@@ -97,7 +97,7 @@ static void dense_backward(deep_layer *layer, const deep_exec *ex, const float *
                 bias_grad[j] += grad_out[r * units + j];
     }
     if (grad_in != NULL)
-        deep_gemm(false, true, batch, layer->in_size, units, 1.0f, grad_out, layer->params[0].value, 0.0f,
+        deep_gemm(ex->pool, false, true, batch, layer->in_size, units, 1.0f, grad_out, layer->params[0].value, 0.0f,
                   grad_in);
 }
 

@@ -181,7 +181,7 @@ static deep_status flat_offset(const char *caller, const deep_tensor *t, const i
 deep_status deep_tensor_get(const deep_tensor *tensor, const int64_t *index, int32_t rank, float *value)
 {
     DEEP_REQUIRE(value);
-    int64_t offset;
+    int64_t offset = 0;
     DEEP_TRY(flat_offset(__func__, tensor, index, rank, &offset));
     *value = tensor->data[offset];
     return DEEP_OK;
@@ -189,7 +189,7 @@ deep_status deep_tensor_get(const deep_tensor *tensor, const int64_t *index, int
 
 deep_status deep_tensor_set(deep_tensor *tensor, const int64_t *index, int32_t rank, float value)
 {
-    int64_t offset;
+    int64_t offset = 0;
     DEEP_TRY(flat_offset(__func__, tensor, index, rank, &offset));
     tensor->data[offset] = value;
     return DEEP_OK;
