@@ -69,7 +69,7 @@ deep_status deep_dataset_load_cifar10(const char *const *paths, int32_t path_cou
     for (int32_t i = 0; i < path_count; i++) {
         if (paths[i] == NULL)
             return DEEP_FAIL(DEEP_ERR_NULL, "paths[%d] is NULL", (int)i);
-        int64_t records;
+        int64_t records = 0;
         DEEP_TRY(count_records(__func__, paths[i], &records));
         total += records;
     }
@@ -84,7 +84,7 @@ deep_status deep_dataset_load_cifar10(const char *const *paths, int32_t path_cou
     deep_status status = DEEP_OK;
     int64_t first = 0;
     for (int32_t i = 0; i < path_count && status == DEEP_OK; i++) {
-        int64_t records;
+        int64_t records = 0;
         status = count_records(__func__, paths[i], &records);
         if (status == DEEP_OK && first + records > total)
             status = DEEP_FAIL(DEEP_ERR_IO, "'%s' grew while it was being read", paths[i]);
