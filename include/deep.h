@@ -269,6 +269,93 @@ DEEP_API deep_status deep_dataset_split(const deep_dataset *dataset, double test
                                         int32_t stratify, deep_dataset **train, deep_dataset **test);
 
 /* ===================================================================================== */
+/* Tables: datasets read from CSV files, with named columns, string class labels and     */
+/* missing values — the pandas steps before a model: load, describe, fill or drop what   */
+/* is missing, concatenate, write back, and the k-fold splits of cross-validation.       */
+/* A missing feature value is a NaN; the calls below count, fill or drop them.           */
+/* ===================================================================================== */
+
+/* Loads a CSV file with a header row: comma-separated, fields optionally quoted ("a,b" and
+ * "say ""hi""" as in RFC 4180), LF or CRLF line endings, blank lines skipped. Every column
+ * but the label column is a float feature (samples of shape (n_features,)); the cells "",
+ * "NA", "NaN" and "nan" (surrounding blanks ignored) are missing and become NaN. With
+ * label_column naming a header field, its values are the labels: when all are integers
+ * >= 0 they are the class ids, otherwise each distinct string is a class numbered in
+ * order of first appearance and its name is kept (deep_dataset_class_name). NULL means no
+ * labels. A ragged row or a non-numeric feature cell is DEEP_ERR_FORMAT naming the line
+ * and column; an unknown label_column is DEEP_ERR_INVALID_ARGUMENT listing the columns; a
+ * file without data rows is DEEP_ERR_FORMAT. */
+DEEP_API deep_status deep_dataset_load_csv(const char *path, const char *label_column, deep_dataset **out);
+/* Writes the features and (when present) the labels as CSV, atomically (a temporary file
+ * in the same directory, then rename). The header holds the column names, or f0, f1, ...;
+ * the label column comes last under its loaded name (or "label") with class names when
+ * the dataset has them. Values are printed with 9 significant digits, so floats read back
+ * exactly; missing values are empty cells. Targets are not written. */
+DEEP_API deep_status deep_dataset_write_csv(const deep_dataset *dataset, const char *path);
+
+/* Copies the name of feature column `column` (0-based), or of class class_id, into buf
+ * with its terminating NUL. DEEP_ERR_STATE when the dataset has no such names (it was not
+ * loaded from CSV, or its labels were integers), DEEP_ERR_BUFFER_TOO_SMALL when the name
+ * does not fit in capacity bytes. */
+DEEP_API deep_status deep_dataset_column_name(const deep_dataset *dataset, int64_t column, char *buf,
+                                              int64_t capacity);
+DEEP_API deep_status deep_dataset_class_name(const deep_dataset *dataset, int32_t class_id, char *buf,
+                                             int64_t capacity);
+
+/* Number of missing (NaN) features in one column, or in all of them with column -1. */
+DEEP_API deep_status deep_dataset_missing_count(const deep_dataset *dataset, int64_t column, int64_t *count);
+
+typedef enum deep_fill {
+    DEEP_FILL_MEAN = 1,  /* the column's mean */
+    DEEP_FILL_MEDIAN = 2 /* the column's median (mean of the two middle values for even counts) */
+} deep_fill;
+
+/* Replaces each missing feature with a statistic of its column's present values in
+ * `reference` (the training set when filling a test set; NULL for the dataset itself),
+ * as scikit-learn's SimpleImputer. A column with no present value is DEEP_ERR_NUMERIC
+ * and the dataset is left unchanged. */
+DEEP_API deep_status deep_dataset_fill_missing(deep_dataset *dataset, deep_fill strategy,
+                                               const deep_dataset *reference);
+/* Removes the samples that have any missing feature (pandas dropna). Removing every
+ * sample is DEEP_ERR_NUMERIC and leaves the dataset unchanged. */
+DEEP_API deep_status deep_dataset_drop_missing(deep_dataset *dataset);
+
+typedef enum deep_column_stat {
+    DEEP_STAT_COUNT = 1,   /* present (non-missing) values */
+    DEEP_STAT_MISSING = 2, /* missing values */
+    DEEP_STAT_MEAN = 3,
+    DEEP_STAT_STD = 4,     /* sample standard deviation (n - 1 in the denominator, as pandas) */
+    DEEP_STAT_MIN = 5,
+    DEEP_STAT_MAX = 6
+} deep_column_stat;
+
+/* One statistic of feature column `column` over its present values (pandas describe).
+ * Mean, min and max of a column with no present value, and the std of one with fewer than
+ * two, are NaN. */
+DEEP_API deep_status deep_dataset_describe(const deep_dataset *dataset, int64_t column, deep_column_stat stat,
+                                           double *value);
+/* The statistics of every feature column as a text table, one row per column (pandas'
+ * describe().T). Writes at most capacity bytes including the terminating NUL and stores
+ * the full length plus one in *needed; call with buffer NULL and capacity 0 to size it. */
+DEEP_API deep_status deep_dataset_describe_text(const deep_dataset *dataset, char *buffer, int64_t capacity,
+                                                int64_t *needed);
+
+/* A new dataset of a's samples followed by b's (pandas concat). Sample shapes must match;
+ * both or neither must have labels, and targets of the same width. Class names are
+ * matched by name: b's classes missing from a are appended after a's. */
+DEEP_API deep_status deep_dataset_concat(const deep_dataset *a, const deep_dataset *b, deep_dataset **out);
+
+/* The train and test indices of fold `fold` of `folds` over count samples (scikit-learn
+ * KFold): test folds are consecutive runs of the (seeded-shuffled when shuffle != 0)
+ * order, the first count % folds of them one longer, and both lists come out sorted.
+ * 2 <= folds <= count. *train_count and *test_count are set even when a capacity is too
+ * small (DEEP_ERR_BUFFER_TOO_SMALL), so they can be queried with capacities 0. */
+DEEP_API deep_status deep_kfold_indices(int64_t count, int32_t folds, int32_t fold, int32_t shuffle,
+                                        uint64_t seed, int64_t *train_indices, int64_t train_capacity,
+                                        int64_t *train_count, int64_t *test_indices, int64_t test_capacity,
+                                        int64_t *test_count);
+
+/* ===================================================================================== */
 /* Metrics on label arrays: what the model predicted against the truth.                   */
 /* ===================================================================================== */
 

@@ -23,4 +23,16 @@ deep_status deep_idx_parse(const char *caller, const char *images_name, const un
                            size_t images_len, const char *labels_name, const unsigned char *labels,
                            size_t labels_len, deep_dataset **out);
 
+/* A copy of names[0..count-1] as one allocation (the pointer array, then the strings), so
+ * that a single free() releases it; NULL for names NULL or out of memory. */
+char **deep_names_copy(char *const *names, int64_t count);
+
+/* Gives dst copies of src's column, class and label names. */
+deep_status deep_dataset_copy_names(const char *caller, deep_dataset *dst, const deep_dataset *src);
+
+/* deep_dataset_load_csv on text already in memory; `name` (the path) only appears in
+ * error messages. */
+deep_status deep_csv_parse(const char *caller, const char *name, const char *text, size_t len,
+                           const char *label_column, deep_dataset **out);
+
 #endif

@@ -65,7 +65,52 @@ void deep_dataset_free(deep_dataset *dataset)
     free(dataset->features);
     free(dataset->labels);
     free(dataset->targets);
+    free(dataset->column_names);
+    free(dataset->class_names);
+    free(dataset->label_name);
     free(dataset);
+}
+
+char **deep_names_copy(char *const *names, int64_t count)
+{
+    if (names == NULL)
+        return NULL;
+    size_t text = 0;
+    for (int64_t i = 0; i < count; i++)
+        text += strlen(names[i]) + 1;
+    int64_t pointers;
+    if (!deep_mul_i64(count, (int64_t)sizeof(char *), &pointers) || text > SIZE_MAX - (size_t)pointers)
+        return NULL;
+    char **copy = malloc((size_t)pointers + text);
+    if (copy == NULL)
+        return NULL;
+    char *at = (char *)(copy + count);
+    for (int64_t i = 0; i < count; i++) {
+        size_t n = strlen(names[i]) + 1;
+        copy[i] = memcpy(at, names[i], n);
+        at += n;
+    }
+    return copy;
+}
+
+deep_status deep_dataset_copy_names(const char *caller, deep_dataset *dst, const deep_dataset *src)
+{
+    char **columns = deep_names_copy(src->column_names, src->sample_size);
+    char **classes = deep_names_copy(src->class_names, src->num_classes);
+    char *label = src->label_name ? strdup(src->label_name) : NULL;
+    if ((src->column_names && !columns) || (src->class_names && !classes) || (src->label_name && !label)) {
+        free(columns);
+        free(classes);
+        free(label);
+        return deep_error_set(DEEP_ERR_NO_MEMORY, caller, "out of memory for the column names");
+    }
+    free(dst->column_names);
+    free(dst->class_names);
+    free(dst->label_name);
+    dst->column_names = columns;
+    dst->class_names = classes;
+    dst->label_name = label;
+    return DEEP_OK;
 }
 
 deep_status deep_dataset_set_labels(deep_dataset *dataset, const int32_t *labels, int64_t count,
@@ -96,6 +141,8 @@ deep_status deep_dataset_set_labels(deep_dataset *dataset, const int32_t *labels
     memcpy(copy, labels, (size_t)count * sizeof *copy);
     free(dataset->labels);
     dataset->labels = copy;
+    free(dataset->class_names); /* they named the old labels */
+    dataset->class_names = NULL;
     dataset->num_classes = num_classes > 0 ? num_classes : largest + 1;
     return DEEP_OK;
 }
@@ -295,6 +342,11 @@ deep_status deep_dataset_gather(const char *caller, const deep_dataset *src, con
         deep_dataset_free(d);
         return deep_error_set(DEEP_ERR_NO_MEMORY, caller, "out of memory for %lld samples",
                               (long long)count);
+    }
+    deep_status status = deep_dataset_copy_names(caller, d, src);
+    if (status != DEEP_OK) {
+        deep_dataset_free(d);
+        return status;
     }
     d->num_classes = src->num_classes;
     d->target_width = src->target_width;

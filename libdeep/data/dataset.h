@@ -14,6 +14,10 @@ struct deep_dataset {
     int32_t num_classes;                  /* 0 without labels */
     float *targets;                       /* count * target_width, or NULL */
     int64_t target_width;                 /* 0 without targets */
+    /* Names from a CSV header, each array one block (see deep_names_copy), or NULL. */
+    char **column_names;                  /* sample_size feature names */
+    char **class_names;                   /* num_classes label names, when labels were strings */
+    char *label_name;                     /* the label column's name */
 };
 
 #endif

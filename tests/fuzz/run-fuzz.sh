@@ -1,25 +1,41 @@
 #!/bin/sh
-# Builds the IDX fuzz target with libFuzzer, ASan and UBSan, and runs it.
-# Usage: tests/fuzz/run-fuzz.sh [seconds (default 30)] [work dir (default: a new temporary one)]
+# Builds a fuzz target (the IDX parser by default, or the CSV parser) with libFuzzer, ASan
+# and UBSan, and runs it.
+# Usage: tests/fuzz/run-fuzz.sh [seconds (default 30)] [work dir (default: a new temporary one)] [idx|csv]
 # Needs clang. Crashing inputs are written to the work dir. Not part of `meson test`.
 set -eu
 seconds=${1:-30}
+target=${3:-idx}
 root=$(cd "$(dirname "$0")/../.." && pwd)
-work=${2:-$(mktemp -d /tmp/fuzz-idx-XXXXXX)}
+work=${2:-$(mktemp -d "/tmp/fuzz-$target-XXXXXX")}
 mkdir -p "$work/corpus"
 
+case "$target" in
+idx) sources="$root/libdeep/data/idx.c" ;;
+csv) sources="$root/libdeep/data/csv.c $root/libdeep/data/table.c" ;;
+*) echo "unknown target '$target' (idx or csv)" >&2; exit 2 ;;
+esac
+# shellcheck disable=SC2086 # $sources is a list of paths without blanks
 clang -std=c11 -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
     -D_POSIX_C_SOURCE=200809L -DDEEP_STATIC -I"$root/include" -I"$root/libdeep" \
-    "$root/tests/fuzz/fuzz_idx.c" "$root/libdeep/data/idx.c" "$root/libdeep/data/dataset.c" \
+    "$root/tests/fuzz/fuzz_$target.c" $sources "$root/libdeep/data/dataset.c" \
     "$root/libdeep/tensor/tensor.c" "$root/libdeep/core/status.c" "$root/libdeep/core/alloc.c" \
-    -lz -lm -o "$work/fuzz_idx"
+    -lz -lm -o "$work/fuzz_$target"
 
-# Seeds: three 2x2 images with their labels, and the images alone (split past the end).
-images='\0\0\10\3\0\0\0\3\0\0\0\2\0\0\0\2\0\1\2\3\4\5\6\7\10\11\12\377'
-labels='\0\0\10\1\0\0\0\3\2\0\7'
-printf "\034\0$images$labels" > "$work/corpus/seed-pair"
-printf "\377\377$images" > "$work/corpus/seed-images"
+if [ "$target" = idx ]; then
+    # Seeds: three 2x2 images with their labels, and the images alone (split past the end).
+    images='\0\0\10\3\0\0\0\3\0\0\0\2\0\0\0\2\0\1\2\3\4\5\6\7\10\11\12\377'
+    labels='\0\0\10\1\0\0\0\3\2\0\7'
+    printf "\034\0$images$labels" > "$work/corpus/seed-pair"
+    printf "\377\377$images" > "$work/corpus/seed-images"
+else
+    # Seeds: a label column "y" with string classes, quotes, CRLF and missing cells; and
+    # a table without labels.
+    printf '\001ya,"b,c",y\r\n1.5,NA,"x"\r\n,2e3,"q ""r"""\r\n7,-1,x\r\n' > "$work/corpus/seed-labels"
+    printf '\000a,b\n1,2\nnan,\n\n3,4' > "$work/corpus/seed-plain"
+    { printf '\006origin'; cat "$root/examples/data/cars.csv"; } > "$work/corpus/seed-cars"
+fi
 
-echo "fuzzing for $seconds s in $work"
-"$work/fuzz_idx" -max_total_time="$seconds" -max_len=4096 -print_final_stats=1 \
+echo "fuzzing $target for $seconds s in $work"
+"$work/fuzz_$target" -max_total_time="$seconds" -max_len=4096 -print_final_stats=1 \
     -artifact_prefix="$work/" "$work/corpus"

@@ -1,0 +1,608 @@
+/* CSV tables: a header row, then one sample per row. The parser works on text in memory,
+ * so that it can be fuzzed; the loader reads the file and hands it over. Numbers are read
+ * and written in the "C" locale whatever the program set, so that files travel. */
+#include <errno.h>
+#include <float.h>
+#include <locale.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "data/data.h"
+
+/* ------------------------------------------------------------------------------ reading */
+
+/* A growing list of owned strings: the header's names, then the label classes. */
+struct names {
+    char **items;
+    int64_t count, capacity;
+};
+
+static bool names_push(struct names *n, const char *s)
+{
+    if (n->count == n->capacity) {
+        int64_t capacity = n->capacity ? 2 * n->capacity : 16;
+        char **grown = realloc(n->items, (size_t)capacity * sizeof *grown);
+        if (grown == NULL)
+            return false;
+        n->items = grown;
+        n->capacity = capacity;
+    }
+    if ((n->items[n->count] = strdup(s)) == NULL)
+        return false;
+    n->count++;
+    return true;
+}
+
+static void names_clear(struct names *n)
+{
+    for (int64_t i = 0; i < n->count; i++)
+        free(n->items[i]);
+    free(n->items);
+}
+
+/* Where the parser is, and the fields of the current record: field i is the NUL-terminated
+ * string at text + start[i], quotes removed. Both buffers are reused from row to row. */
+struct parser {
+    const char *caller, *name;
+    const char *p, *end;
+    int64_t line;        /* physical line of p, from 1 */
+    int64_t record_line; /* where the current record starts */
+    char *text;
+    size_t length, capacity;
+    size_t *start;
+    int64_t fields, field_capacity;
+};
+
+static deep_status no_memory(const struct parser *ps)
+{
+    return deep_error_set(DEEP_ERR_NO_MEMORY, ps->caller, "out of memory reading '%s'", ps->name);
+}
+
+static bool put(struct parser *ps, char c)
+{
+    if (ps->length == ps->capacity) {
+        size_t capacity = ps->capacity ? 2 * ps->capacity : 256;
+        char *grown = realloc(ps->text, capacity);
+        if (grown == NULL)
+            return false;
+        ps->text = grown;
+        ps->capacity = capacity;
+    }
+    ps->text[ps->length++] = c;
+    return true;
+}
+
+static bool begin_field(struct parser *ps)
+{
+    if (ps->fields == ps->field_capacity) {
+        int64_t capacity = ps->field_capacity ? 2 * ps->field_capacity : 16;
+        size_t *grown = realloc(ps->start, (size_t)capacity * sizeof *grown);
+        if (grown == NULL)
+            return false;
+        ps->start = grown;
+        ps->field_capacity = capacity;
+    }
+    ps->start[ps->fields++] = ps->length;
+    return true;
+}
+
+static const char *field(const struct parser *ps, int64_t i)
+{
+    return ps->text + ps->start[i];
+}
+
+/* A line ends at LF, at CRLF, or at the end of the text. */
+static bool at_line_end(const struct parser *ps)
+{
+    return ps->p == ps->end || *ps->p == '\n' || (*ps->p == '\r' && (ps->p + 1 == ps->end || ps->p[1] == '\n'));
+}
+
+static void skip_line_end(struct parser *ps)
+{
+    if (ps->p < ps->end && *ps->p == '\r')
+        ps->p++;
+    if (ps->p < ps->end) {
+        ps->p++;
+        ps->line++;
+    }
+}
+
+/* Reads the next record that is not a blank line; *got is false at the end of the text. */
+static deep_status next_record(struct parser *ps, bool *got)
+{
+    while (ps->p < ps->end && at_line_end(ps))
+        skip_line_end(ps);
+    *got = ps->p < ps->end;
+    ps->fields = 0;
+    ps->length = 0;
+    ps->record_line = ps->line;
+    while (*got) {
+        if (!begin_field(ps))
+            return no_memory(ps);
+        if (ps->p < ps->end && *ps->p == '"') { /* RFC 4180: commas and newlines inside, "" for a quote */
+            ps->p++;
+            for (;;) {
+                if (ps->p == ps->end)
+                    return deep_error_set(DEEP_ERR_FORMAT, ps->caller, "%s:%lld: column %lld: a quoted field is not closed",
+                                          ps->name, (long long)ps->record_line, (long long)ps->fields);
+                char c = *ps->p++;
+                if (c == '"' && (ps->p == ps->end || *ps->p != '"'))
+                    break;
+                if (c == '"')
+                    ps->p++;
+                ps->line += c == '\n';
+                if (!put(ps, c))
+                    return no_memory(ps);
+            }
+            if (!at_line_end(ps) && *ps->p != ',')
+                return deep_error_set(DEEP_ERR_FORMAT, ps->caller, "%s:%lld: column %lld: text after the closing quote",
+                                      ps->name, (long long)ps->line, (long long)ps->fields);
+        } else {
+            while (!at_line_end(ps) && *ps->p != ',')
+                if (!put(ps, *ps->p++))
+                    return no_memory(ps);
+        }
+        if (!put(ps, '\0'))
+            return no_memory(ps);
+        if (at_line_end(ps)) {
+            skip_line_end(ps);
+            break;
+        }
+        ps->p++; /* the comma */
+    }
+    return DEEP_OK;
+}
+
+/* Removes the blanks around s in place. */
+static char *trim(char *s)
+{
+    while (*s == ' ' || *s == '\t')
+        s++;
+    size_t n = strlen(s);
+    while (n > 0 && (s[n - 1] == ' ' || s[n - 1] == '\t'))
+        s[--n] = '\0';
+    return s;
+}
+
+/* A feature cell: a number, or one of the spellings of a missing value (NaN). Returns
+ * NULL, or what is wrong with the cell. */
+static const char *parse_feature(char *cell, float *value)
+{
+    char *s = trim(cell), *end;
+    if (*s == '\0' || strcmp(s, "NA") == 0 || strcmp(s, "NaN") == 0 || strcmp(s, "nan") == 0) {
+        *value = NAN;
+        return NULL;
+    }
+    errno = 0;
+    double v = strtod(s, &end);
+    if (end == s || *end != '\0')
+        return "is not a number";
+    /* Converting a double beyond the float range to float is undefined behaviour. */
+    if ((errno == ERANGE && isinf(v)) || (isfinite(v) && fabs(v) > FLT_MAX))
+        return "is beyond the float range";
+    *value = (float)v;
+    return NULL;
+}
+
+/* A class id written as digits, below INT32_MAX so that the class count fits too; -1 otherwise. */
+static int64_t parse_class_id(const char *s)
+{
+    int64_t id = 0;
+    if (*s == '\0' || strlen(s) > 10)
+        return -1;
+    for (; *s; s++) {
+        if (*s < '0' || *s > '9')
+            return -1;
+        id = id * 10 + (*s - '0');
+    }
+    return id < INT32_MAX ? id : -1;
+}
+
+/* Everything a parse builds, freed in one place whatever happened. */
+struct table {
+    struct names header, classes;
+    int64_t label_at; /* the label column, or -1 */
+    int64_t features, rows, row_capacity;
+    float *values;
+    int32_t *by_name;   /* each row's class id by order of first appearance */
+    int64_t *by_digits; /* each row's class id when written as digits, else -1 */
+    bool all_digits;
+    int32_t *slots;     /* hash table of class ids (-1: empty), slot_count a power of two */
+    int64_t slot_count;
+};
+
+/* "a, b, c" for the message about an unknown label column, cut short for long headers. */
+static void list_columns(const struct names *header, char *buf, size_t capacity)
+{
+    size_t used = 0;
+    buf[0] = '\0';
+    for (int64_t i = 0; i < header->count && used + 1 < capacity; i++) {
+        int n = snprintf(buf + used, capacity - used, "%s'%s'", i ? ", " : "", header->items[i]);
+        used += n > 0 ? (size_t)n : 0;
+    }
+    if (used >= capacity && capacity > 4)
+        memcpy(buf + capacity - 4, "...", 4);
+}
+
+static deep_status read_header(struct parser *ps, struct table *t, const char *label_column)
+{
+    bool got;
+    DEEP_TRY(next_record(ps, &got));
+    if (!got)
+        return deep_error_set(DEEP_ERR_FORMAT, ps->caller, "'%s' is empty; a header row is needed", ps->name);
+    for (int64_t j = 0; j < ps->fields; j++) {
+        if (!names_push(&t->header, field(ps, j)))
+            return no_memory(ps);
+        if (label_column && t->label_at < 0 && strcmp(field(ps, j), label_column) == 0)
+            t->label_at = j;
+    }
+    if (label_column && t->label_at < 0) {
+        char list[512];
+        list_columns(&t->header, list, sizeof list);
+        return deep_error_set(DEEP_ERR_INVALID_ARGUMENT, ps->caller, "'%s' has no column '%s'; its columns are %s",
+                              ps->name, label_column, list);
+    }
+    t->features = ps->fields - (t->label_at >= 0);
+    if (t->features == 0)
+        return deep_error_set(DEEP_ERR_FORMAT, ps->caller, "'%s' has no feature columns besides the label",
+                              ps->name);
+    return DEEP_OK;
+}
+
+static uint64_t hash_text(const char *s)
+{
+    uint64_t h = 14695981039346656037u; /* FNV-1a */
+    for (; *s; s++)
+        h = (h ^ (unsigned char)*s) * 1099511628211u;
+    return h;
+}
+
+/* The slot holding class name s, or the empty slot where it belongs (linear probing). */
+static int64_t find_slot(const int32_t *slots, int64_t slot_count, char *const *names, const char *s)
+{
+    uint64_t mask = (uint64_t)slot_count - 1, h = hash_text(s) & mask;
+    while (slots[h] >= 0 && strcmp(names[slots[h]], s) != 0)
+        h = (h + 1) & mask;
+    return (int64_t)h;
+}
+
+/* The id of class name s, added when new. A hash table kept at most half full, so that a
+ * column of many distinct strings (an id column chosen by mistake) still loads in linear time. */
+static bool class_id(struct table *t, const char *s, int32_t *id)
+{
+    if (2 * (t->classes.count + 1) > t->slot_count) {
+        int64_t n = t->slot_count ? 2 * t->slot_count : 64;
+        int32_t *slots = deep_alloc(n, sizeof *slots);
+        if (slots == NULL)
+            return false;
+        memset(slots, 0xff, (size_t)n * sizeof *slots); /* all -1 */
+        for (int64_t c = 0; c < t->classes.count; c++)
+            slots[find_slot(slots, n, t->classes.items, t->classes.items[c])] = (int32_t)c;
+        free(t->slots);
+        t->slots = slots;
+        t->slot_count = n;
+    }
+    int64_t at = find_slot(t->slots, t->slot_count, t->classes.items, s);
+    if (t->slots[at] < 0) {
+        if (t->classes.count == INT32_MAX || !names_push(&t->classes, s))
+            return false;
+        t->slots[at] = (int32_t)(t->classes.count - 1);
+    }
+    *id = t->slots[at];
+    return true;
+}
+
+/* Records the label cell of the current row. */
+static deep_status read_label(struct parser *ps, struct table *t, char *cell)
+{
+    char *s = trim(cell);
+    if (*s == '\0')
+        return deep_error_set(DEEP_ERR_FORMAT, ps->caller, "%s:%lld: column %lld (%s): the label is missing",
+                              ps->name, (long long)ps->record_line, (long long)t->label_at + 1,
+                              t->header.items[t->label_at]);
+    if (!class_id(t, s, &t->by_name[t->rows]))
+        return no_memory(ps);
+    t->by_digits[t->rows] = parse_class_id(s);
+    t->all_digits = t->all_digits && t->by_digits[t->rows] >= 0;
+    return DEEP_OK;
+}
+
+/* Room for one more row. */
+static bool grow_rows(struct table *t)
+{
+    if (t->rows < t->row_capacity)
+        return true;
+    int64_t capacity = t->row_capacity ? 2 * t->row_capacity : 64, total;
+    if (!deep_mul_i64(capacity, t->features, &total) || (uint64_t)total > SIZE_MAX / sizeof(float))
+        return false;
+    float *values = realloc(t->values, (size_t)total * sizeof *values);
+    if (values == NULL)
+        return false;
+    t->values = values;
+    if (t->label_at >= 0) {
+        int32_t *by_name = realloc(t->by_name, (size_t)capacity * sizeof *by_name);
+        if (by_name == NULL)
+            return false;
+        t->by_name = by_name;
+        int64_t *by_digits = realloc(t->by_digits, (size_t)capacity * sizeof *by_digits);
+        if (by_digits == NULL)
+            return false;
+        t->by_digits = by_digits;
+    }
+    t->row_capacity = capacity;
+    return true;
+}
+
+static deep_status read_rows(struct parser *ps, struct table *t)
+{
+    int64_t columns = t->header.count;
+    for (;;) {
+        bool got;
+        DEEP_TRY(next_record(ps, &got));
+        if (!got)
+            break;
+        if (ps->fields != columns)
+            return deep_error_set(DEEP_ERR_FORMAT, ps->caller, "%s:%lld: %lld fields but the header has %lld",
+                                  ps->name, (long long)ps->record_line, (long long)ps->fields, (long long)columns);
+        if (!grow_rows(t))
+            return no_memory(ps);
+        float *row = t->values + t->rows * t->features;
+        for (int64_t j = 0, k = 0; j < columns; j++) {
+            char *cell = ps->text + ps->start[j];
+            const char *wrong = NULL;
+            if (j == t->label_at)
+                DEEP_TRY(read_label(ps, t, cell));
+            else if ((wrong = parse_feature(cell, &row[k++])) != NULL)
+                return deep_error_set(DEEP_ERR_FORMAT, ps->caller, "%s:%lld: column %lld (%s): '%.40s' %s", ps->name,
+                                      (long long)ps->record_line, (long long)j + 1, t->header.items[j], trim(cell),
+                                      wrong);
+        }
+        t->rows++;
+    }
+    if (t->rows == 0)
+        return deep_error_set(DEEP_ERR_FORMAT, ps->caller, "'%s' has a header but no data rows", ps->name);
+    return DEEP_OK;
+}
+
+/* Moves the table's buffers into a new dataset. */
+static deep_status build_dataset(const char *caller, struct table *t, deep_dataset **out)
+{
+    deep_dataset *d;
+    DEEP_TRY(deep_dataset_create(caller, t->rows, 1, (int64_t[]){t->features}, t->values, &d));
+    t->values = NULL;
+    /* The feature names are the header without the label column. */
+    if (t->label_at >= 0) {
+        d->label_name = t->header.items[t->label_at];
+        memmove(t->header.items + t->label_at, t->header.items + t->label_at + 1,
+                (size_t)(t->header.count - t->label_at - 1) * sizeof(char *));
+        t->header.count--;
+    }
+    bool ok = (d->column_names = deep_names_copy(t->header.items, t->features)) != NULL;
+    if (ok && t->label_at >= 0) {
+        int32_t *labels = d->labels = deep_alloc(t->rows, sizeof *labels);
+        ok = labels != NULL;
+        for (int64_t i = 0; ok && i < t->rows; i++) {
+            labels[i] = t->all_digits ? (int32_t)t->by_digits[i] : t->by_name[i];
+            d->num_classes = labels[i] >= d->num_classes ? labels[i] + 1 : d->num_classes;
+        }
+        if (ok && !t->all_digits)
+            ok = (d->class_names = deep_names_copy(t->classes.items, t->classes.count)) != NULL;
+    }
+    if (!ok) {
+        deep_dataset_free(d);
+        return deep_error_set(DEEP_ERR_NO_MEMORY, caller, "out of memory for the names of a table");
+    }
+    *out = d;
+    return DEEP_OK;
+}
+
+/* The "C" locale for this thread while a file is read or written; uselocale is per-thread,
+ * so other threads keep theirs. */
+static locale_t c_locale_begin(locale_t *saved)
+{
+    locale_t c = newlocale(LC_NUMERIC_MASK, "C", (locale_t)0);
+    *saved = c ? uselocale(c) : (locale_t)0;
+    return c;
+}
+
+static void c_locale_end(locale_t c, locale_t saved)
+{
+    if (c) {
+        uselocale(saved);
+        freelocale(c);
+    }
+}
+
+deep_status deep_csv_parse(const char *caller, const char *name, const char *text, size_t len,
+                           const char *label_column, deep_dataset **out)
+{
+    *out = NULL;
+    struct parser ps = {.caller = caller, .name = name, .p = text, .end = text + len, .line = 1};
+    struct table t = {.label_at = -1, .all_digits = true};
+    locale_t saved, c = c_locale_begin(&saved);
+    deep_status status = c ? DEEP_OK : no_memory(&ps);
+    if (status == DEEP_OK)
+        status = read_header(&ps, &t, label_column);
+    if (status == DEEP_OK)
+        status = read_rows(&ps, &t);
+    c_locale_end(c, saved);
+    if (status == DEEP_OK)
+        status = build_dataset(caller, &t, out);
+    free(ps.text);
+    free(ps.start);
+    names_clear(&t.header);
+    names_clear(&t.classes);
+    free(t.values);
+    free(t.by_name);
+    free(t.by_digits);
+    free(t.slots);
+    return status;
+}
+
+deep_status deep_dataset_load_csv(const char *path, const char *label_column, deep_dataset **out)
+{
+    DEEP_REQUIRE(out);
+    *out = NULL;
+    DEEP_REQUIRE(path);
+    FILE *f = fopen(path, "rb");
+    if (f == NULL)
+        return DEEP_FAIL(DEEP_ERR_IO, "cannot open '%s': %s", path, strerror(errno));
+    char *text = NULL;
+    size_t len = 0, capacity = 0;
+    bool no_memory = false;
+    while (!no_memory && !feof(f) && !ferror(f)) {
+        if (len == capacity) {
+            char *grown = capacity < SIZE_MAX / 2 ? realloc(text, capacity = capacity ? 2 * capacity : 65536) : NULL;
+            no_memory = grown == NULL;
+            text = grown ? grown : text;
+        }
+        if (!no_memory)
+            len += fread(text + len, 1, capacity - len, f);
+    }
+    int error = ferror(f) ? errno : 0;
+    fclose(f);
+    deep_status status = DEEP_OK;
+    if (no_memory)
+        status = DEEP_FAIL(DEEP_ERR_NO_MEMORY, "out of memory reading '%s'", path);
+    else if (error)
+        status = DEEP_FAIL(DEEP_ERR_IO, "cannot read '%s': %s", path, strerror(error));
+    else
+        status = deep_csv_parse(__func__, path, text, len, label_column, out);
+    free(text);
+    return status;
+}
+
+/* ------------------------------------------------------------------------------ writing */
+
+/* Buffered output to a file descriptor; the first failure's errno sticks and later output
+ * is dropped, so that the caller checks once at the end. (The library does not use stdio
+ * for output: it must never be able to print.) */
+struct sink {
+    int fd, error;
+    size_t used;
+    char buf[16384];
+};
+
+static void sink_flush(struct sink *s)
+{
+    for (size_t done = 0; done < s->used && !s->error;) {
+        ssize_t n = write(s->fd, s->buf + done, s->used - done);
+        if (n < 0 && errno != EINTR)
+            s->error = errno;
+        done += n > 0 ? (size_t)n : 0;
+    }
+    s->used = 0;
+}
+
+static void sink_add(struct sink *s, const char *text, size_t n)
+{
+    while (n > 0 && !s->error) {
+        if (s->used == sizeof s->buf)
+            sink_flush(s);
+        size_t part = n < sizeof s->buf - s->used ? n : sizeof s->buf - s->used;
+        memcpy(s->buf + s->used, text, part);
+        s->used += part;
+        text += part;
+        n -= part;
+    }
+}
+
+/* A text cell after the separator sep, quoted when it holds a separator, a quote, a line
+ * break or outer blanks (the reader keeps those in column names), and when it is an empty
+ * first cell: alone on its line it would read as a blank line, which is skipped. */
+static void sink_text(struct sink *s, const char *sep, const char *text)
+{
+    sink_add(s, sep, strlen(sep));
+    size_t n = strlen(text);
+    bool quote = strpbrk(text, ",\"\r\n") != NULL || (n > 0 && (text[0] == ' ' || text[n - 1] == ' ')) ||
+                 (n == 0 && *sep == '\0');
+    if (!quote) {
+        sink_add(s, text, n);
+        return;
+    }
+    sink_add(s, "\"", 1);
+    for (const char *q; (q = strchr(text, '"')) != NULL; text = q + 1)
+        sink_add(s, text, (size_t)(q - text + 1)), sink_add(s, "\"", 1);
+    sink_add(s, text, strlen(text));
+    sink_add(s, "\"", 1);
+}
+
+static void sink_write_table(struct sink *s, const deep_dataset *d)
+{
+    char cell[48];
+    for (int64_t j = 0; j < d->sample_size; j++) {
+        snprintf(cell, sizeof cell, "f%lld", (long long)j);
+        sink_text(s, j ? "," : "", d->column_names ? d->column_names[j] : cell);
+    }
+    if (d->labels)
+        sink_text(s, ",", d->label_name ? d->label_name : "label");
+    sink_add(s, "\n", 1);
+    for (int64_t i = 0; i < d->count && !s->error; i++) {
+        const float *row = d->features + i * d->sample_size;
+        for (int64_t j = 0; j < d->sample_size; j++) {
+            if (isnan(row[j]))
+                cell[0] = '\0'; /* missing */
+            else
+                snprintf(cell, sizeof cell, "%.9g", (double)row[j]);
+            sink_text(s, j ? "," : "", cell);
+        }
+        if (d->labels) {
+            snprintf(cell, sizeof cell, "%d", (int)d->labels[i]);
+            sink_text(s, ",", d->class_names ? d->class_names[d->labels[i]] : cell);
+        }
+        sink_add(s, "\n", 1);
+    }
+    sink_flush(s);
+}
+
+deep_status deep_dataset_write_csv(const deep_dataset *dataset, const char *path)
+{
+    DEEP_REQUIRE(dataset);
+    DEEP_REQUIRE(path);
+    /* A temporary file in the same directory, renamed over the target once complete: a
+     * reader never sees half a file, and a failed write leaves the old one in place. */
+    size_t n = strlen(path);
+    char *tmp = malloc(n + sizeof ".tmp-XXXXXX");
+    struct sink *s = malloc(sizeof *s);
+    if (tmp == NULL || s == NULL) {
+        free(tmp);
+        free(s);
+        return DEEP_FAIL(DEEP_ERR_NO_MEMORY, "out of memory writing '%s'", path);
+    }
+    memcpy(tmp, path, n);
+    memcpy(tmp + n, ".tmp-XXXXXX", sizeof ".tmp-XXXXXX");
+    *s = (struct sink){.fd = mkstemp(tmp)};
+    deep_status status = DEEP_OK;
+    if (s->fd < 0) {
+        status = DEEP_FAIL(DEEP_ERR_IO, "cannot create a temporary file next to '%s': %s", path, strerror(errno));
+    } else {
+        /* mkstemp makes the file private (0600); a table is ordinary data. */
+        if (fchmod(s->fd, 0644) != 0)
+            s->error = errno;
+        locale_t saved, c = c_locale_begin(&saved);
+        if (c == NULL)
+            s->error = ENOMEM;
+        else
+            sink_write_table(s, dataset);
+        c_locale_end(c, saved);
+        if (!s->error && fsync(s->fd) != 0)
+            s->error = errno;
+        if (close(s->fd) != 0 && !s->error)
+            s->error = errno;
+        if (!s->error && rename(tmp, path) != 0)
+            s->error = errno;
+        if (s->error) {
+            unlink(tmp);
+            status = DEEP_FAIL(DEEP_ERR_IO, "cannot write '%s': %s", path, strerror(s->error));
+        }
+    }
+    free(tmp);
+    free(s);
+    return status;
+}

@@ -1,0 +1,366 @@
+/* Tables as pandas handles them: column and class names, missing values (NaN) counted,
+ * filled or dropped, per-column statistics, and concatenation by rows. */
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "data/data.h"
+#include "tensor/tensor.h"
+
+/* Copies one of `count` names into buf; errors name `caller`. */
+static deep_status copy_name(const char *caller, char *const *names, int64_t count, int64_t index,
+                             const char *what, char *buf, int64_t capacity)
+{
+    if (names == NULL)
+        return deep_error_set(DEEP_ERR_STATE, caller, "the dataset has no %s names", what);
+    if (index < 0 || index >= count)
+        return deep_error_set(DEEP_ERR_OUT_OF_RANGE, caller, "%s %lld is outside 0..%lld", what,
+                              (long long)index, (long long)count - 1);
+    int64_t needed = (int64_t)strlen(names[index]) + 1;
+    if (capacity < needed)
+        return deep_error_set(DEEP_ERR_BUFFER_TOO_SMALL, caller, "the name of %s %lld needs %lld bytes but capacity is %lld",
+                              what, (long long)index, (long long)needed, (long long)capacity);
+    memcpy(buf, names[index], (size_t)needed);
+    return DEEP_OK;
+}
+
+deep_status deep_dataset_column_name(const deep_dataset *dataset, int64_t column, char *buf, int64_t capacity)
+{
+    DEEP_REQUIRE(dataset);
+    DEEP_REQUIRE(buf);
+    return copy_name(__func__, dataset->column_names, dataset->sample_size, column, "column", buf, capacity);
+}
+
+deep_status deep_dataset_class_name(const deep_dataset *dataset, int32_t class_id, char *buf, int64_t capacity)
+{
+    DEEP_REQUIRE(dataset);
+    DEEP_REQUIRE(buf);
+    return copy_name(__func__, dataset->class_names, dataset->num_classes, class_id, "class", buf, capacity);
+}
+
+static deep_status check_column(const char *caller, const deep_dataset *d, int64_t column)
+{
+    if (column < 0 || column >= d->sample_size)
+        return deep_error_set(DEEP_ERR_OUT_OF_RANGE, caller, "column %lld is outside 0..%lld", (long long)column,
+                              (long long)d->sample_size - 1);
+    return DEEP_OK;
+}
+
+/* "column 3 (mpg)", or "column 3" without names, for messages. */
+static const char *column_label(const deep_dataset *d, int64_t column, char *buf, size_t capacity)
+{
+    if (d->column_names)
+        snprintf(buf, capacity, "column %lld (%s)", (long long)column, d->column_names[column]);
+    else
+        snprintf(buf, capacity, "column %lld", (long long)column);
+    return buf;
+}
+
+/* The statistics of one column over its present values; std has n - 1 in the
+ * denominator and is computed from the deviations (two passes), which is steadier than
+ * accumulating squares. */
+struct column_stats {
+    int64_t count, missing;
+    double mean, std, min, max;
+};
+
+static struct column_stats column_stats(const deep_dataset *d, int64_t column)
+{
+    struct column_stats s = {0, 0, 0.0, NAN, INFINITY, -INFINITY};
+    double sum = 0.0, squares = 0.0;
+    for (int64_t i = 0; i < d->count; i++) {
+        float x = d->features[i * d->sample_size + column];
+        if (isnan(x)) {
+            s.missing++;
+            continue;
+        }
+        s.count++;
+        sum += x;
+        s.min = fmin(s.min, x);
+        s.max = fmax(s.max, x);
+    }
+    if (s.count == 0) {
+        s.mean = s.min = s.max = NAN;
+        return s;
+    }
+    s.mean = sum / (double)s.count;
+    for (int64_t i = 0; i < d->count; i++) {
+        float x = d->features[i * d->sample_size + column];
+        if (!isnan(x))
+            squares += (x - s.mean) * (x - s.mean);
+    }
+    if (s.count > 1)
+        s.std = sqrt(squares / (double)(s.count - 1));
+    return s;
+}
+
+deep_status deep_dataset_missing_count(const deep_dataset *dataset, int64_t column, int64_t *count)
+{
+    DEEP_REQUIRE(dataset);
+    DEEP_REQUIRE(count);
+    if (column != -1)
+        DEEP_TRY(check_column(__func__, dataset, column));
+    int64_t missing = 0, total = dataset->count * dataset->sample_size;
+    for (int64_t i = 0; i < total; i++)
+        missing += isnan(dataset->features[i]) && (column == -1 || i % dataset->sample_size == column);
+    *count = missing;
+    return DEEP_OK;
+}
+
+deep_status deep_dataset_describe(const deep_dataset *dataset, int64_t column, deep_column_stat stat, double *value)
+{
+    DEEP_REQUIRE(dataset);
+    DEEP_REQUIRE(value);
+    DEEP_TRY(check_column(__func__, dataset, column));
+    if (stat < DEEP_STAT_COUNT || stat > DEEP_STAT_MAX)
+        return DEEP_FAIL(DEEP_ERR_INVALID_ARGUMENT, "unknown statistic %d", (int)stat);
+    struct column_stats s = column_stats(dataset, column);
+    const double values[] = {(double)s.count, (double)s.missing, s.mean, s.std, s.min, s.max};
+    *value = values[stat - DEEP_STAT_COUNT];
+    return DEEP_OK;
+}
+
+/* snprintf at buf + *used that keeps counting past the end of the buffer, so that one
+ * pass both writes what fits and measures the whole text. */
+__attribute__((format(printf, 4, 5))) static void append(char *buf, int64_t capacity, int64_t *used,
+                                                         const char *fmt, ...)
+{
+    va_list args;
+    va_start(args, fmt);
+    char *at = *used < capacity ? buf + *used : NULL;
+    int n = vsnprintf(at, at ? (size_t)(capacity - *used) : 0, fmt, args);
+    va_end(args);
+    *used += n > 0 ? n : 0;
+}
+
+deep_status deep_dataset_describe_text(const deep_dataset *dataset, char *buffer, int64_t capacity,
+                                       int64_t *needed)
+{
+    DEEP_REQUIRE(dataset);
+    DEEP_REQUIRE(needed);
+    if (capacity < 0 || (capacity > 0 && buffer == NULL))
+        return DEEP_FAIL(DEEP_ERR_INVALID_ARGUMENT, "buffer is NULL or capacity %lld is negative", (long long)capacity);
+    /* One row per column (pandas' describe().T): wide tables stay readable. */
+    int width = 6;
+    for (int64_t j = 0; dataset->column_names && j < dataset->sample_size; j++) {
+        size_t n = strlen(dataset->column_names[j]);
+        width = n > (size_t)width ? (n < 40 ? (int)n : 40) : width;
+    }
+    int64_t used = 0;
+    append(buffer, capacity, &used, "%-*s %8s %8s %12s %12s %12s %12s\n", width, "column", "count", "missing",
+           "mean", "std", "min", "max");
+    for (int64_t j = 0; j < dataset->sample_size; j++) {
+        char name[32];
+        snprintf(name, sizeof name, "f%lld", (long long)j);
+        struct column_stats s = column_stats(dataset, j);
+        append(buffer, capacity, &used, "%-*.*s %8lld %8lld %12.6g %12.6g %12.6g %12.6g\n", width, width,
+               dataset->column_names ? dataset->column_names[j] : name, (long long)s.count, (long long)s.missing,
+               s.mean, s.std, s.min, s.max);
+    }
+    *needed = used + 1;
+    if (capacity > 0 && used >= capacity)
+        return DEEP_FAIL(DEEP_ERR_BUFFER_TOO_SMALL, "the table needs %lld bytes but capacity is %lld",
+                         (long long)*needed, (long long)capacity);
+    return DEEP_OK;
+}
+
+static int by_value(const void *a, const void *b)
+{
+    float x = *(const float *)a, y = *(const float *)b;
+    return (x > y) - (x < y);
+}
+
+/* The median of the present values of one column, using scratch (count floats). */
+static double column_median(const deep_dataset *d, int64_t column, float *scratch)
+{
+    int64_t n = 0;
+    for (int64_t i = 0; i < d->count; i++) {
+        float x = d->features[i * d->sample_size + column];
+        if (!isnan(x))
+            scratch[n++] = x;
+    }
+    if (n == 0)
+        return NAN;
+    qsort(scratch, (size_t)n, sizeof *scratch, by_value);
+    return n % 2 ? scratch[n / 2] : ((double)scratch[n / 2 - 1] + scratch[n / 2]) / 2.0;
+}
+
+deep_status deep_dataset_fill_missing(deep_dataset *dataset, deep_fill strategy, const deep_dataset *reference)
+{
+    DEEP_REQUIRE(dataset);
+    if (reference == NULL)
+        reference = dataset;
+    if (strategy != DEEP_FILL_MEAN && strategy != DEEP_FILL_MEDIAN)
+        return DEEP_FAIL(DEEP_ERR_INVALID_ARGUMENT, "unknown strategy %d; use DEEP_FILL_MEAN or DEEP_FILL_MEDIAN",
+                         (int)strategy);
+    if (reference->sample_size != dataset->sample_size)
+        return DEEP_FAIL(DEEP_ERR_SHAPE, "the reference has %lld features per sample but the dataset has %lld",
+                         (long long)reference->sample_size, (long long)dataset->sample_size);
+    int64_t m = dataset->sample_size;
+    float *fill = deep_alloc(m, sizeof *fill);
+    float *scratch = strategy == DEEP_FILL_MEDIAN ? deep_alloc(reference->count, sizeof *scratch) : NULL;
+    deep_status status = DEEP_OK;
+    if (fill == NULL || (strategy == DEEP_FILL_MEDIAN && scratch == NULL))
+        status = DEEP_FAIL(DEEP_ERR_NO_MEMORY, "out of memory for %lld column statistics", (long long)m);
+    /* Every value is computed before any is written: a failure leaves the dataset as it was,
+     * and filling a dataset from itself sees only its original values. */
+    for (int64_t j = 0; status == DEEP_OK && j < m; j++) {
+        double v = strategy == DEEP_FILL_MEAN ? column_stats(reference, j).mean : column_median(reference, j, scratch);
+        char label[96];
+        if (isnan(v))
+            status = DEEP_FAIL(DEEP_ERR_NUMERIC, "%s of the %s has no value to take the %s of",
+                               column_label(reference, j, label, sizeof label),
+                               reference == dataset ? "dataset" : "reference",
+                               strategy == DEEP_FILL_MEAN ? "mean" : "median");
+        else
+            fill[j] = (float)v;
+    }
+    for (int64_t i = 0; status == DEEP_OK && i < dataset->count * m; i++)
+        if (isnan(dataset->features[i]))
+            dataset->features[i] = fill[i % m];
+    free(fill);
+    free(scratch);
+    return status;
+}
+
+/* Replaces d's contents with those of a new dataset built from it. */
+static void replace(deep_dataset *d, deep_dataset *fresh)
+{
+    deep_dataset old = *d;
+    *d = *fresh;
+    *fresh = old;
+    deep_dataset_free(fresh);
+}
+
+deep_status deep_dataset_drop_missing(deep_dataset *dataset)
+{
+    DEEP_REQUIRE(dataset);
+    int64_t *keep = deep_alloc(dataset->count, sizeof *keep), kept = 0;
+    if (keep == NULL)
+        return DEEP_FAIL(DEEP_ERR_NO_MEMORY, "out of memory for %lld indices", (long long)dataset->count);
+    for (int64_t i = 0; i < dataset->count; i++) {
+        const float *row = dataset->features + i * dataset->sample_size;
+        int64_t j = 0;
+        while (j < dataset->sample_size && !isnan(row[j]))
+            j++;
+        if (j == dataset->sample_size)
+            keep[kept++] = i;
+    }
+    deep_status status = DEEP_OK;
+    deep_dataset *fresh = NULL;
+    if (kept == 0)
+        status = DEEP_FAIL(DEEP_ERR_NUMERIC, "every one of the %lld samples has a missing value; none would be left",
+                           (long long)dataset->count);
+    else if (kept < dataset->count && (status = deep_dataset_gather(__func__, dataset, keep, kept, &fresh)) == DEEP_OK)
+        replace(dataset, fresh);
+    free(keep);
+    return status;
+}
+
+static bool same_names(char *const *a, char *const *b, int64_t count)
+{
+    for (int64_t i = 0; i < count; i++)
+        if (strcmp(a[i], b[i]) != 0)
+            return false;
+    return true;
+}
+
+/* The class names of a and b merged (a's, then b's that a lacks) into *merged, and b's
+ * class ids in the merged list into remap (b->num_classes entries). */
+static deep_status merge_classes(const char *caller, const deep_dataset *a, const deep_dataset *b,
+                                 char ***merged, int32_t *count, int32_t *remap)
+{
+    char **all = deep_alloc((int64_t)a->num_classes + b->num_classes, sizeof *all);
+    if (all == NULL)
+        return deep_error_set(DEEP_ERR_NO_MEMORY, caller, "out of memory for the class names");
+    memcpy(all, a->class_names, (size_t)a->num_classes * sizeof *all);
+    int32_t n = a->num_classes;
+    for (int32_t c = 0; c < b->num_classes; c++) {
+        int32_t k = 0;
+        while (k < n && strcmp(all[k], b->class_names[c]) != 0)
+            k++;
+        if (k == n)
+            all[n++] = b->class_names[c];
+        remap[c] = k;
+    }
+    *merged = deep_names_copy(all, n);
+    *count = n;
+    free(all);
+    return *merged ? DEEP_OK : deep_error_set(DEEP_ERR_NO_MEMORY, caller, "out of memory for the class names");
+}
+
+/* Checks that b's samples can follow a's. */
+static deep_status check_concat(const char *caller, const deep_dataset *a, const deep_dataset *b)
+{
+    char sa[160], sb[160];
+    if (a->sample_rank != b->sample_rank ||
+        memcmp(a->sample_shape, b->sample_shape, (size_t)a->sample_rank * sizeof *a->sample_shape) != 0)
+        return deep_error_set(DEEP_ERR_SHAPE, caller, "samples of shape %s cannot be joined with samples of shape %s",
+                              deep_shape_format(sa, sizeof sa, a->sample_rank, a->sample_shape),
+                              deep_shape_format(sb, sizeof sb, b->sample_rank, b->sample_shape));
+    if (a->column_names && b->column_names && !same_names(a->column_names, b->column_names, a->sample_size))
+        return deep_error_set(DEEP_ERR_INVALID_ARGUMENT, caller, "the datasets have different column names");
+    if ((a->labels == NULL) != (b->labels == NULL))
+        return deep_error_set(DEEP_ERR_STATE, caller, "%s has labels but %s has none", a->labels ? "a" : "b",
+                              a->labels ? "b" : "a");
+    if ((a->class_names == NULL) != (b->class_names == NULL))
+        return deep_error_set(DEEP_ERR_STATE, caller, "%s has class names but %s has integer classes",
+                              a->class_names ? "a" : "b", a->class_names ? "b" : "a");
+    if (a->target_width != b->target_width)
+        return deep_error_set(DEEP_ERR_SHAPE, caller, "a has %lld targets per sample but b has %lld",
+                              (long long)a->target_width, (long long)b->target_width);
+    return DEEP_OK;
+}
+
+deep_status deep_dataset_concat(const deep_dataset *a, const deep_dataset *b, deep_dataset **out)
+{
+    DEEP_REQUIRE(out);
+    *out = NULL;
+    DEEP_REQUIRE(a);
+    DEEP_REQUIRE(b);
+    DEEP_TRY(check_concat(__func__, a, b));
+    if (a->count > INT64_MAX - b->count)
+        return DEEP_FAIL(DEEP_ERR_OVERFLOW, "%lld + %lld samples overflow", (long long)a->count, (long long)b->count);
+    /* a's rows gathered into a dataset of the joint size, then b's copied after them. */
+    int64_t n = a->count + b->count;
+    int64_t *order = deep_alloc(n, sizeof *order);
+    /* b's class ids in the merged class list, when classes have names. */
+    int32_t *remap = a->class_names ? deep_alloc(b->num_classes, sizeof *remap) : NULL;
+    deep_dataset *d = NULL;
+    deep_status status = DEEP_OK;
+    if (order == NULL || (a->class_names && remap == NULL))
+        status = DEEP_FAIL(DEEP_ERR_NO_MEMORY, "out of memory for %lld indices", (long long)n);
+    for (int64_t i = 0; status == DEEP_OK && i < n; i++)
+        order[i] = i < a->count ? i : 0;
+    if (status == DEEP_OK)
+        status = deep_dataset_gather(__func__, a, order, n, &d);
+    if (status == DEEP_OK && a->class_names) {
+        char **merged;
+        status = merge_classes(__func__, a, b, &merged, &d->num_classes, remap);
+        if (status == DEEP_OK) {
+            free(d->class_names);
+            d->class_names = merged;
+        }
+    }
+    if (status == DEEP_OK) {
+        int64_t m = a->sample_size, w = a->target_width;
+        memcpy(d->features + a->count * m, b->features, (size_t)(b->count * m) * sizeof(float));
+        if (w > 0)
+            memcpy(d->targets + a->count * w, b->targets, (size_t)(b->count * w) * sizeof(float));
+        for (int64_t i = 0; d->labels && i < b->count; i++)
+            d->labels[a->count + i] = remap ? remap[b->labels[i]] : b->labels[i];
+        if (d->labels && !a->class_names && b->num_classes > d->num_classes)
+            d->num_classes = b->num_classes;
+        if (!d->column_names && b->column_names && (d->column_names = deep_names_copy(b->column_names, m)) == NULL)
+            status = DEEP_FAIL(DEEP_ERR_NO_MEMORY, "out of memory for the column names");
+    }
+    free(order);
+    free(remap);
+    if (status != DEEP_OK)
+        deep_dataset_free(d);
+    else
+        *out = d;
+    return status;
+}
