@@ -564,6 +564,155 @@ DEEP_API deep_status deep_model_get_weight(const deep_model *model, int32_t laye
 DEEP_API deep_status deep_model_set_weight(deep_model *model, int32_t layer, int32_t index,
                                            const deep_tensor *value);
 
+/* ===================================================================================== */
+/* Trees and forests: scikit-learn's DecisionTreeClassifier / DecisionTreeRegressor and   */
+/* RandomForestClassifier / RandomForestRegressor on the features of a dataset (each      */
+/* sample flattened to its sample_size features). A node sends a sample left when         */
+/* feature <= threshold. Settings are enum-keyed; set them before fit. Predicting with    */
+/* one fitted tree or forest from many threads at once is allowed; fit and the setters    */
+/* must not run concurrently with any other call on the same handle.                     */
+/* ===================================================================================== */
+
+typedef struct deep_tree deep_tree;
+typedef struct deep_forest deep_forest;
+
+typedef enum deep_tree_kind {
+    DEEP_TREE_CLASSIFIER = 1, /* integer labels; predicts class ids */
+    DEEP_TREE_REGRESSOR = 2   /* targets of width 1 (or labels read as numbers); predicts values */
+} deep_tree_kind;
+
+typedef enum deep_criterion {
+    DEEP_CRITERION_GINI = 1,         /* classifier default */
+    DEEP_CRITERION_ENTROPY = 2,      /* classifier; information gain in bits */
+    DEEP_CRITERION_SQUARED_ERROR = 3 /* regressor (the only one) */
+} deep_criterion;
+
+typedef enum deep_splitter {
+    DEEP_SPLITTER_AUTO = 0,     /* default: histogram above 20000 training samples, else exact */
+    DEEP_SPLITTER_EXACT = 1,    /* every midpoint between consecutive distinct values of the node */
+    DEEP_SPLITTER_HISTOGRAM = 2 /* features binned once (<= DEEP_TREE_MAX_BINS quantile bins); */
+                                /* thresholds are midpoints between neighbouring bins */
+} deep_splitter;
+
+/* "No limit", for DEEP_TREE_MAX_DEPTH. */
+#define DEEP_UNLIMITED INT64_MAX
+/* Special values of DEEP_TREE_MAX_FEATURES (as scikit-learn's "sqrt" and "log2"). */
+#define DEEP_MAX_FEATURES_ALL 0
+#define DEEP_MAX_FEATURES_SQRT (-1)
+#define DEEP_MAX_FEATURES_LOG2 (-2)
+
+/* Options of trees and forests. The DEEP_TREE_* ones apply to both (a forest passes them
+ * to its trees), the DEEP_FOREST_* ones only to forests. "int" options are set with
+ * *_set_int, "float" ones with *_set_float; the wrong setter, an option that does not
+ * apply or a value out of range is DEEP_ERR_INVALID_ARGUMENT. */
+typedef enum deep_tree_option {
+    DEEP_TREE_CRITERION = 1,             /* int deep_criterion; gini (classifier), squared error (regressor) */
+    DEEP_TREE_MAX_DEPTH = 2,             /* int >= 1, default DEEP_UNLIMITED */
+    DEEP_TREE_MIN_SAMPLES_SPLIT = 3,     /* int >= 2, default 2 */
+    DEEP_TREE_MIN_SAMPLES_LEAF = 4,      /* int >= 1, default 1 */
+    DEEP_TREE_MAX_FEATURES = 5,          /* int count >= 1 or DEEP_MAX_FEATURES_*; float fraction in (0, 1].
+                                            Tree default all; forest default sqrt (classifier), all (regressor) */
+    DEEP_TREE_MIN_IMPURITY_DECREASE = 6, /* float >= 0, default 0 (weighted as scikit-learn) */
+    DEEP_TREE_SEED = 7,                  /* int, default 0: seeds the order features are tried in (and a
+                                            forest's bootstrap samples) */
+    DEEP_TREE_SPLITTER = 8,              /* int deep_splitter, default DEEP_SPLITTER_AUTO */
+    DEEP_TREE_MAX_BINS = 9,              /* int in [2, 256], default 256: histogram bins per feature */
+    DEEP_FOREST_N_ESTIMATORS = 20,       /* int >= 1, default 100 */
+    DEEP_FOREST_BOOTSTRAP = 21,          /* int 0 or 1, default 1 */
+    DEEP_FOREST_MAX_SAMPLES = 22,        /* int count >= 1 or float fraction in (0, 1]: bootstrap size;
+                                            default 0 = the training set's size */
+    DEEP_FOREST_THREADS = 23,            /* int >= 0, default 0 = all cores; results do not depend on it */
+    DEEP_FOREST_OOB_SCORE = 24           /* int 0 or 1, default 0: compute the out-of-bag score in fit */
+} deep_tree_option;
+
+DEEP_API deep_status deep_tree_new(deep_tree_kind kind, deep_tree **out);
+DEEP_API void deep_tree_free(deep_tree *tree);
+DEEP_API deep_status deep_tree_set_int(deep_tree *tree, deep_tree_option option, int64_t value);
+DEEP_API deep_status deep_tree_set_float(deep_tree *tree, deep_tree_option option, double value);
+/* Classifier: every sample of class c weighs weights[c] (count entries, each finite and
+ * >= 0), as scikit-learn's class_weight. weights NULL (count 0) goes back to weight 1.
+ * Fit fails with DEEP_ERR_SHAPE when count differs from the dataset's class count. */
+DEEP_API deep_status deep_tree_set_class_weights(deep_tree *tree, const double *weights, int32_t count);
+
+/* Grows the tree on data's features and its labels (classifier) or its width-1 targets,
+ * else its labels as numbers (regressor). Non-finite features or targets are
+ * DEEP_ERR_NUMERIC naming the sample and feature: fill missing values first. Refitting
+ * replaces the previous tree. */
+DEEP_API deep_status deep_tree_fit(deep_tree *tree, const deep_dataset *data);
+/* inputs has shape (n, features...) with as many features per sample as the training
+ * data. Returns a new tensor (n,): class ids as floats, or predicted values. A NaN input
+ * is DEEP_ERR_NUMERIC naming the row and column; before fit, DEEP_ERR_STATE. */
+DEEP_API deep_status deep_tree_predict(const deep_tree *tree, const deep_tensor *inputs, deep_tensor **out);
+/* Classifier only: a new tensor (n, classes) of the class fractions of each sample's leaf
+ * (weighted); rows sum to 1. A regressor is DEEP_ERR_INVALID_ARGUMENT. */
+DEEP_API deep_status deep_tree_predict_proba(const deep_tree *tree, const deep_tensor *inputs, deep_tensor **out);
+/* Accuracy (classifier) or the coefficient of determination R^2 (regressor) on data. */
+DEEP_API deep_status deep_tree_score(const deep_tree *tree, const deep_dataset *data, double *score);
+/* Impurity-based importances of the `features` inputs, normalised to sum 1 (all 0 when
+ * the tree is a single leaf); capacity must be at least the feature count. */
+DEEP_API deep_status deep_tree_feature_importances(const deep_tree *tree, double *importances, int64_t capacity);
+/* Nodes are numbered 0 (the root) to count - 1 in depth-first order, left child first. */
+DEEP_API deep_status deep_tree_node_count(const deep_tree *tree, int64_t *count);
+/* Depth of the deepest leaf (a single leaf has depth 0). */
+DEEP_API deep_status deep_tree_depth(const deep_tree *tree, int64_t *depth);
+/* A node's split: feature index (-1 for a leaf, whose other outputs are then 0 and -1),
+ * threshold, and children. Any output may be NULL. */
+DEEP_API deep_status deep_tree_node(const deep_tree *tree, int64_t node, int64_t *feature, float *threshold,
+                                    int64_t *left, int64_t *right);
+/* A node's prediction: the weighted class fractions (classes entries) or the mean value
+ * (1 entry) into values; capacity is the length of values. */
+DEEP_API deep_status deep_tree_node_value(const deep_tree *tree, int64_t node, double *values, int64_t capacity);
+/* The fitted tree as JSON text (settings and every node with its feature, threshold,
+ * children, impurity, samples and value). Writes at most capacity bytes including the
+ * terminating NUL and stores the full length plus one in *needed; call with buffer NULL
+ * and capacity 0 to size the buffer. */
+DEEP_API deep_status deep_tree_to_json(const deep_tree *tree, char *buffer, int64_t capacity, int64_t *needed);
+
+/* Random forest: N_ESTIMATORS trees, each grown on a bootstrap sample (when BOOTSTRAP is
+ * 1) with MAX_FEATURES features tried per split, in parallel on the forest's threads.
+ * Tree i draws from a generator seeded by (SEED, i), so the result depends on the seed
+ * but not on the thread count. */
+DEEP_API deep_status deep_forest_new(deep_tree_kind kind, deep_forest **out);
+DEEP_API void deep_forest_free(deep_forest *forest);
+DEEP_API deep_status deep_forest_set_int(deep_forest *forest, deep_tree_option option, int64_t value);
+DEEP_API deep_status deep_forest_set_float(deep_forest *forest, deep_tree_option option, double value);
+DEEP_API deep_status deep_forest_set_class_weights(deep_forest *forest, const double *weights, int32_t count);
+DEEP_API deep_status deep_forest_fit(deep_forest *forest, const deep_dataset *data);
+/* As the tree's: the class with the largest mean probability, or the mean prediction.
+ * Inputs of 1024 rows or more are spread over DEEP_FOREST_THREADS threads started for the
+ * call (so concurrent calls do not share them); the result does not depend on them. */
+DEEP_API deep_status deep_forest_predict(const deep_forest *forest, const deep_tensor *inputs, deep_tensor **out);
+/* Classifier only: the mean of the trees' probabilities, a new tensor (n, classes). */
+DEEP_API deep_status deep_forest_predict_proba(const deep_forest *forest, const deep_tensor *inputs,
+                                               deep_tensor **out);
+DEEP_API deep_status deep_forest_score(const deep_forest *forest, const deep_dataset *data, double *score);
+/* Accuracy or R^2 of the out-of-bag predictions over the training samples left out of at
+ * least one tree; DEEP_ERR_STATE unless fit ran with OOB_SCORE 1 and BOOTSTRAP 1. */
+DEEP_API deep_status deep_forest_oob_score(const deep_forest *forest, double *score);
+/* The mean of the trees' normalised importances, normalised to sum 1. */
+DEEP_API deep_status deep_forest_feature_importances(const deep_forest *forest, double *importances,
+                                                     int64_t capacity);
+DEEP_API deep_status deep_forest_tree_count(const deep_forest *forest, int64_t *count);
+
+/* Model files: a fitted tree or forest with its settings, in libdeep's versioned binary
+ * format (described in libdeep/trees/io.c), written atomically (a temporary file in the
+ * same directory, then rename). Loading validates every field: a truncated, corrupt or
+ * foreign file, or a newer format version, is DEEP_ERR_FORMAT naming the byte offset.
+ * Saving before fit is DEEP_ERR_STATE. A loaded forest starts its threads on first fit. */
+DEEP_API deep_status deep_tree_save(const deep_tree *tree, const char *path);
+DEEP_API deep_status deep_tree_load(const char *path, deep_tree **out);
+DEEP_API deep_status deep_forest_save(const deep_forest *forest, const char *path);
+DEEP_API deep_status deep_forest_load(const char *path, deep_forest **out);
+
+/* k-fold cross-validation (scikit-learn's cross_val_score with a shuffled KFold): for each
+ * of `folds` folds of deep_kfold_indices(shuffle 1, seed), a fresh learner with the
+ * handle's settings is fitted on the other folds and scored (accuracy or R^2) on this
+ * one, into scores[0..folds-1]. The handle itself is not changed. 2 <= folds <= samples. */
+DEEP_API deep_status deep_tree_cross_val_score(const deep_tree *tree, const deep_dataset *data, int32_t folds,
+                                               uint64_t seed, double *scores, int32_t capacity);
+DEEP_API deep_status deep_forest_cross_val_score(const deep_forest *forest, const deep_dataset *data,
+                                                 int32_t folds, uint64_t seed, double *scores, int32_t capacity);
+
 #ifdef __cplusplus
 }
 #endif

@@ -1,0 +1,92 @@
+/* Cross-validated scores of trees and forests: fit a fresh copy of the learner's settings
+ * on each k-fold training part and score it on the held-out fold. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "trees/trees.h"
+
+/* One fold: fit a copy of the learner on train and score it on test. */
+typedef deep_status (*fold_fn)(const char *caller, const void *learner, const deep_dataset *train,
+                               const deep_dataset *test, double *score);
+
+static deep_status tree_fold(const char *caller, const void *learner, const deep_dataset *train,
+                             const deep_dataset *test, double *score)
+{
+    deep_tree *tree;
+    DEEP_TRY(tree_clone_settings(caller, learner, &tree));
+    deep_status s = deep_tree_fit(tree, train);
+    if (s == DEEP_OK)
+        s = deep_tree_score(tree, test, score);
+    deep_tree_free(tree);
+    return s;
+}
+
+static deep_status forest_fold(const char *caller, const void *learner, const deep_dataset *train,
+                               const deep_dataset *test, double *score)
+{
+    deep_forest *forest;
+    DEEP_TRY(forest_clone_settings(caller, learner, &forest));
+    deep_status s = deep_forest_fit(forest, train);
+    if (s == DEEP_OK)
+        s = deep_forest_score(forest, test, score);
+    deep_forest_free(forest);
+    return s;
+}
+
+static deep_status cross_validate(const char *caller, deep_tree_kind kind, const void *learner, fold_fn fold,
+                                  const deep_dataset *data, int32_t folds, uint64_t seed, double *scores,
+                                  int32_t capacity)
+{
+    if (data == NULL || scores == NULL)
+        return deep_error_set(DEEP_ERR_NULL, caller, "argument '%s' is NULL", data ? "scores" : "data");
+    if (folds < 2 || folds > data->count)
+        return deep_error_set(DEEP_ERR_INVALID_ARGUMENT, caller, "folds must be in [2, %lld], got %d",
+                              (long long)data->count, (int)folds);
+    if (capacity < folds)
+        return deep_error_set(DEEP_ERR_BUFFER_TOO_SMALL, caller, "capacity %d is below the %d folds", (int)capacity,
+                              (int)folds);
+    DEEP_TRY(tree_score_check(caller, kind, data, data->sample_size));
+    int64_t *train_idx = deep_alloc(data->count, sizeof *train_idx);
+    int64_t *test_idx = deep_alloc(data->count, sizeof *test_idx);
+    deep_status s = train_idx && test_idx ? DEEP_OK : DEEP_ERR_NO_MEMORY;
+    if (s != DEEP_OK)
+        deep_error_set(s, caller, "no memory for the fold indices");
+    for (int32_t k = 0; k < folds && s == DEEP_OK; k++) {
+        int64_t n_train, n_test;
+        deep_dataset *train = NULL, *test = NULL;
+        s = deep_kfold_indices(data->count, folds, k, 1, seed, train_idx, data->count, &n_train, test_idx,
+                               data->count, &n_test);
+        if (s == DEEP_OK)
+            s = deep_dataset_subset(data, train_idx, n_train, &train);
+        if (s == DEEP_OK)
+            s = deep_dataset_subset(data, test_idx, n_test, &test);
+        if (s == DEEP_OK)
+            s = fold(caller, learner, train, test, &scores[k]);
+        if (s != DEEP_OK) {
+            /* Name this function, keeping the nested call's explanation. */
+            char nested[512];
+            snprintf(nested, sizeof nested, "%s", deep_last_error());
+            deep_error_set(s, caller, "fold %d: %s", (int)k, nested);
+        }
+        deep_dataset_free(train);
+        deep_dataset_free(test);
+    }
+    free(train_idx);
+    free(test_idx);
+    return s;
+}
+
+deep_status deep_tree_cross_val_score(const deep_tree *tree, const deep_dataset *data, int32_t folds,
+                                      uint64_t seed, double *scores, int32_t capacity)
+{
+    DEEP_REQUIRE(tree);
+    return cross_validate(__func__, tree->params.kind, tree, tree_fold, data, folds, seed, scores, capacity);
+}
+
+deep_status deep_forest_cross_val_score(const deep_forest *forest, const deep_dataset *data, int32_t folds,
+                                        uint64_t seed, double *scores, int32_t capacity)
+{
+    DEEP_REQUIRE(forest);
+    return cross_validate(__func__, forest->params.kind, forest, forest_fold, data, folds, seed, scores, capacity);
+}

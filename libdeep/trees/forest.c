@@ -1,0 +1,478 @@
+/* The random forest handle: trees grown in parallel on bootstrap samples, averaged
+ * predictions, the out-of-bag score. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "trees/trees.h"
+
+deep_status deep_forest_new(deep_tree_kind kind, deep_forest **out)
+{
+    DEEP_REQUIRE(out);
+    *out = NULL;
+    if (kind != DEEP_TREE_CLASSIFIER && kind != DEEP_TREE_REGRESSOR)
+        return DEEP_FAIL(DEEP_ERR_INVALID_ARGUMENT, "kind %d is not a deep_tree_kind", (int)kind);
+    deep_forest *forest = calloc(1, sizeof *forest);
+    if (forest == NULL)
+        return DEEP_FAIL(DEEP_ERR_NO_MEMORY, "no memory for a forest");
+    tree_params_init(&forest->params, kind);
+    /* scikit-learn's defaults: sqrt(features) per split for classification, all for regression. */
+    if (kind == DEEP_TREE_CLASSIFIER)
+        forest->params.max_features = DEEP_MAX_FEATURES_SQRT;
+    forest->n_estimators = 100;
+    forest->bootstrap = true;
+    *out = forest;
+    return DEEP_OK;
+}
+
+static void drop_trees(deep_forest *forest)
+{
+    for (int64_t t = 0; t < forest->tree_count; t++)
+        tree_model_clear(&forest->trees[t]);
+    free(forest->trees);
+    forest->trees = NULL;
+    forest->tree_count = 0;
+    forest->has_oob = false;
+}
+
+void deep_forest_free(deep_forest *forest)
+{
+    if (forest == NULL)
+        return;
+    drop_trees(forest);
+    tree_params_clear(&forest->params);
+    deep_pool_free(forest->pool);
+    free(forest);
+}
+
+deep_status deep_forest_set_int(deep_forest *forest, deep_tree_option option, int64_t value)
+{
+    DEEP_REQUIRE(forest);
+    switch (option) {
+    case DEEP_FOREST_N_ESTIMATORS:
+        if (value < 1 || value > INT32_MAX)
+            return DEEP_FAIL(DEEP_ERR_INVALID_ARGUMENT, "n_estimators must be in [1, %d], got %lld", (int)INT32_MAX,
+                             (long long)value);
+        forest->n_estimators = value;
+        return DEEP_OK;
+    case DEEP_FOREST_BOOTSTRAP:
+    case DEEP_FOREST_OOB_SCORE:
+        if (value != 0 && value != 1)
+            return DEEP_FAIL(DEEP_ERR_INVALID_ARGUMENT, "%s must be 0 or 1, got %lld",
+                             option == DEEP_FOREST_BOOTSTRAP ? "bootstrap" : "oob_score", (long long)value);
+        *(option == DEEP_FOREST_BOOTSTRAP ? &forest->bootstrap : &forest->oob) = value == 1;
+        return DEEP_OK;
+    case DEEP_FOREST_MAX_SAMPLES:
+        if (value < 0)
+            return DEEP_FAIL(DEEP_ERR_INVALID_ARGUMENT, "max_samples must be >= 1 (0 = all), got %lld",
+                             (long long)value);
+        forest->max_samples = value;
+        forest->max_samples_fraction = 0;
+        return DEEP_OK;
+    case DEEP_FOREST_THREADS:
+        if (value < 0 || value > 1024)
+            return DEEP_FAIL(DEEP_ERR_INVALID_ARGUMENT, "threads must be in [0, 1024], got %lld", (long long)value);
+        forest->threads = (int32_t)value;
+        return DEEP_OK;
+    default:
+        return tree_params_set_int(__func__, &forest->params, option, value);
+    }
+}
+
+deep_status deep_forest_set_float(deep_forest *forest, deep_tree_option option, double value)
+{
+    DEEP_REQUIRE(forest);
+    if (option != DEEP_FOREST_MAX_SAMPLES)
+        return tree_params_set_float(__func__, &forest->params, option, value);
+    if (!(value > 0 && value <= 1))
+        return DEEP_FAIL(DEEP_ERR_INVALID_ARGUMENT, "max_samples as a fraction must be in (0, 1], got %g", value);
+    forest->max_samples_fraction = value;
+    forest->max_samples = 0;
+    return DEEP_OK;
+}
+
+deep_status deep_forest_set_class_weights(deep_forest *forest, const double *weights, int32_t count)
+{
+    DEEP_REQUIRE(forest);
+    return tree_params_set_class_weights(__func__, &forest->params, weights, count);
+}
+
+/* One fit's shared state for the workers. */
+struct fit_job {
+    const deep_forest *forest;
+    const struct tree_table *table;
+    int64_t draws;         /* bootstrap sample size */
+    struct tree_model *trees;
+    deep_status *status;   /* per tree */
+    uint8_t *in_bag;       /* tree_count * n when the OOB score is wanted, else NULL */
+};
+
+/* Tree t's own generator: a function of the seed and t only, never of the thread. */
+static void tree_rng(uint64_t seed, int64_t t, struct deep_rng *rng)
+{
+    deep_rng_init(rng, seed ^ (0x9E3779B97F4A7C15ull * (uint64_t)(t + 1)));
+}
+
+static void grow_trees(void *raw, int64_t begin, int64_t end, int32_t worker)
+{
+    (void)worker;
+    struct fit_job *job = raw;
+    const deep_forest *forest = job->forest;
+    int64_t n = job->table->n;
+    double *weights = forest->bootstrap ? deep_alloc(n, sizeof *weights) : NULL;
+    for (int64_t t = begin; t < end; t++) {
+        struct deep_rng rng;
+        tree_rng(forest->params.seed, t, &rng);
+        if (forest->bootstrap) {
+            if (weights == NULL) {
+                job->status[t] = DEEP_ERR_NO_MEMORY;
+                continue;
+            }
+            memset(weights, 0, (size_t)n * sizeof *weights);
+            for (int64_t k = 0; k < job->draws; k++)
+                weights[deep_rng_below(&rng, (uint64_t)n)] += 1;
+            if (job->in_bag)
+                for (int64_t i = 0; i < n; i++)
+                    job->in_bag[t * n + i] = weights[i] > 0;
+        }
+        job->status[t] = tree_grow("deep_forest_fit", &forest->params, job->table, weights, deep_rng_u64(&rng),
+                                   &job->trees[t]);
+    }
+    free(weights);
+}
+
+/* Rows are predicted a block at a time, tree by tree within the block, so that one
+ * tree's nodes stay in cache while the block's rows go through it. */
+#define BLOCK 256
+
+/* Buffers of one predicting thread: BLOCK rows' sums and tree counts. */
+struct block_buffers {
+    double *acc;   /* BLOCK * width */
+    int64_t *used; /* BLOCK */
+};
+
+static bool buffers_new(struct block_buffers *b, int32_t width)
+{
+    b->acc = deep_alloc((int64_t)BLOCK * width, sizeof *b->acc);
+    b->used = deep_alloc(BLOCK, sizeof *b->used);
+    return b->acc && b->used;
+}
+
+static void buffers_free(struct block_buffers *b)
+{
+    free(b->acc);
+    free(b->used);
+}
+
+/* Predictions for rows [begin, end) of x: the class with the largest summed probability
+ * (lowest id on ties) or the mean value into out[i], or (proba) the mean probabilities
+ * into out[i * width ...]. With in_bag (tree_count * n flags) a tree only votes for the
+ * rows outside its bag, and has[i] tells whether any tree voted. Every row sums the
+ * trees in the same order, whatever the blocks and threads. */
+static void predict_rows(const deep_forest *forest, const float *x, int64_t begin, int64_t end,
+                         const uint8_t *in_bag, int64_t n, bool proba, struct block_buffers *buf, float *out,
+                         uint8_t *has)
+{
+    const struct tree_model *first = &forest->trees[0];
+    int32_t width = first->width;
+    for (int64_t lo = begin; lo < end; lo += BLOCK) {
+        int64_t hi = end - lo < BLOCK ? end : lo + BLOCK;
+        memset(buf->acc, 0, (size_t)((hi - lo) * width) * sizeof *buf->acc);
+        memset(buf->used, 0, (size_t)(hi - lo) * sizeof *buf->used);
+        for (int64_t t = 0; t < forest->tree_count; t++) {
+            const struct tree_model *m = &forest->trees[t];
+            for (int64_t i = lo; i < hi; i++) {
+                if (in_bag && in_bag[t * n + i])
+                    continue;
+                const double *v = m->values + tree_model_leaf(m, x + i * m->n_features) * width;
+                double *acc = buf->acc + (i - lo) * width;
+                for (int32_t c = 0; c < width; c++)
+                    acc[c] += v[c];
+                buf->used[i - lo]++;
+            }
+        }
+        for (int64_t i = lo; i < hi; i++) {
+            const double *acc = buf->acc + (i - lo) * width;
+            double used = buf->used[i - lo] > 0 ? (double)buf->used[i - lo] : 1;
+            if (has)
+                has[i] = buf->used[i - lo] > 0;
+            if (proba) {
+                for (int32_t c = 0; c < width; c++)
+                    out[i * width + c] = (float)(acc[c] / used);
+            } else if (first->n_classes == 0) {
+                out[i] = (float)(acc[0] / used);
+            } else {
+                int32_t best = 0;
+                for (int32_t c = 1; c < width; c++)
+                    if (acc[c] > acc[best])
+                        best = c;
+                out[i] = (float)best;
+            }
+        }
+    }
+}
+
+/* Rows predicted in parallel: each worker takes a contiguous chunk with its own buffers. */
+struct rows_job {
+    const deep_forest *forest;
+    const float *x;
+    const uint8_t *in_bag; /* OOB: tree_count * n_bag flags, else NULL */
+    int64_t n_bag;
+    bool proba;
+    float *out;
+    uint8_t *has;
+    struct block_buffers *buffers; /* one per worker */
+};
+
+static void rows_chunk(void *raw, int64_t begin, int64_t end, int32_t worker)
+{
+    struct rows_job *job = raw;
+    predict_rows(job->forest, job->x, begin, end, job->in_bag, job->n_bag, job->proba, &job->buffers[worker],
+                 job->out, job->has);
+}
+
+/* Runs job over n rows on pool (NULL: inline) with one set of buffers per worker. */
+static bool run_rows(deep_pool *pool, int64_t n, struct rows_job *job)
+{
+    int32_t workers = pool ? deep_pool_threads(pool) : 1;
+    job->buffers = calloc((size_t)workers, sizeof *job->buffers);
+    bool memory = job->buffers != NULL;
+    for (int32_t w = 0; memory && w < workers; w++)
+        memory = buffers_new(&job->buffers[w], job->forest->trees[0].width);
+    if (memory)
+        deep_pool_run(pool, n, rows_chunk, job);
+    for (int32_t w = 0; job->buffers && w < workers; w++)
+        buffers_free(&job->buffers[w]);
+    free(job->buffers);
+    return memory;
+}
+
+/* Accuracy or R^2 over the samples some tree left out of its bag. */
+static deep_status oob_score(deep_forest *forest, const struct tree_table *table, const uint8_t *in_bag)
+{
+    int64_t n = table->n;
+    struct rows_job job = {forest, table->x, in_bag, n, false, deep_alloc(n, sizeof(float)), deep_alloc(n, 1), NULL};
+    float *truth = deep_alloc(n, sizeof *truth);
+    bool memory = job.out && job.has && truth && run_rows(forest->pool, n, &job);
+    if (memory) {
+        bool any = false;
+        for (int64_t i = 0; i < n; i++) {
+            truth[i] = table->labels ? (float)table->labels[i] : table->y[i];
+            any = any || job.has[i];
+        }
+        forest->oob_score = tree_score_rows(forest->params.kind, truth, job.out, job.has, n);
+        forest->has_oob = any;
+    }
+    free(truth);
+    free(job.out);
+    free(job.has);
+    return memory ? DEEP_OK : DEEP_ERR_NO_MEMORY;
+}
+
+/* The forest's pool with its current thread setting. */
+static deep_status ensure_pool(deep_forest *forest)
+{
+    int32_t want = forest->threads > 0 ? forest->threads : deep_cpu_count();
+    if (forest->pool && deep_pool_threads(forest->pool) == want)
+        return DEEP_OK;
+    deep_pool_free(forest->pool);
+    forest->pool = NULL;
+    deep_status s = deep_pool_new(want, &forest->pool);
+    return s == DEEP_OK ? s : deep_error_set(s, "deep_forest_fit", "could not start %d threads", (int)want);
+}
+
+/* Checks the bootstrap settings against a table of n rows; *draws receives the size. */
+static deep_status bootstrap_size(const deep_forest *f, int64_t n, int64_t *draws)
+{
+    if (f->oob && !f->bootstrap)
+        return deep_error_set(DEEP_ERR_INVALID_ARGUMENT, "deep_forest_fit", "the out-of-bag score needs bootstrap 1");
+    if (f->max_samples > n)
+        return deep_error_set(DEEP_ERR_INVALID_ARGUMENT, "deep_forest_fit",
+                              "max_samples %lld exceeds the %lld training samples", (long long)f->max_samples,
+                              (long long)n);
+    *draws = f->max_samples > 0 ? f->max_samples : n;
+    if (f->max_samples_fraction > 0) {
+        *draws = (int64_t)(f->max_samples_fraction * (double)n + 0.5);
+        if (*draws < 1)
+            *draws = 1;
+    }
+    return DEEP_OK;
+}
+
+deep_status deep_forest_fit(deep_forest *forest, const deep_dataset *data)
+{
+    DEEP_REQUIRE(forest);
+    DEEP_REQUIRE(data);
+    struct tree_table table;
+    DEEP_TRY(ensure_pool(forest));
+    DEEP_TRY(tree_table_init(__func__, &forest->params, data, forest->pool, &table));
+    int64_t count = forest->n_estimators, n = table.n, draws = 0, cells = 0;
+    deep_status s = bootstrap_size(forest, n, &draws);
+    if (s != DEEP_OK) {
+        tree_table_clear(&table);
+        return s;
+    }
+    drop_trees(forest);
+    struct fit_job job = {forest, &table, draws, calloc((size_t)count, sizeof *job.trees),
+                          calloc((size_t)count, sizeof *job.status), NULL};
+    bool memory = job.trees && job.status;
+    if (forest->oob) {
+        memory = memory && deep_mul_i64(count, n, &cells);
+        job.in_bag = memory ? deep_alloc(cells, 1) : NULL;
+        memory = memory && job.in_bag;
+    }
+    if (memory) {
+        deep_pool_run(forest->pool, count, grow_trees, &job);
+        for (int64_t t = 0; t < count; t++)
+            memory = memory && job.status[t] == DEEP_OK;
+    }
+    forest->trees = job.trees;
+    forest->tree_count = job.trees ? count : 0;
+    if (memory && forest->oob)
+        memory = oob_score(forest, &table, job.in_bag) == DEEP_OK;
+    free(job.status);
+    free(job.in_bag);
+    tree_table_clear(&table);
+    if (!memory) {
+        drop_trees(forest);
+        return DEEP_FAIL(DEEP_ERR_NO_MEMORY, "no memory to grow %lld trees on %lld samples", (long long)count,
+                         (long long)n);
+    }
+    return DEEP_OK;
+}
+
+static deep_status fitted(const char *caller, const deep_forest *forest)
+{
+    if (forest == NULL)
+        return deep_error_set(DEEP_ERR_NULL, caller, "argument 'forest' is NULL");
+    if (forest->tree_count == 0)
+        return deep_error_set(DEEP_ERR_STATE, caller, "the forest is not fitted yet (call deep_forest_fit)");
+    return DEEP_OK;
+}
+
+/* Predictions (or mean probabilities) of n rows into out. Large inputs are spread over
+ * threads started for this call (not the forest's pool), so that many threads may
+ * predict with one forest at once; if they cannot start, the calling thread does it all. */
+static deep_status predict_into(const char *caller, const deep_forest *forest, const float *x, int64_t n, bool proba,
+                                float *out)
+{
+    int32_t threads = forest->threads > 0 ? forest->threads : deep_cpu_count();
+    deep_pool *pool = NULL;
+    if (n >= 4 * BLOCK && threads > 1 && deep_pool_new(threads, &pool) != DEEP_OK)
+        pool = NULL;
+    struct rows_job job = {forest, x, NULL, 0, proba, out, NULL, NULL};
+    bool memory = run_rows(pool, n, &job);
+    deep_pool_free(pool);
+    return memory ? DEEP_OK : deep_error_set(DEEP_ERR_NO_MEMORY, caller, "out of memory");
+}
+
+static deep_status predict(const char *caller, const deep_forest *forest, const deep_tensor *inputs, bool proba,
+                           deep_tensor **out)
+{
+    if (out == NULL)
+        return deep_error_set(DEEP_ERR_NULL, caller, "argument 'out' is NULL");
+    *out = NULL;
+    DEEP_TRY(fitted(caller, forest));
+    const struct tree_model *m = &forest->trees[0];
+    if (proba && m->n_classes == 0)
+        return deep_error_set(DEEP_ERR_INVALID_ARGUMENT, caller,
+                              "a regressor has no class probabilities (use deep_forest_predict)");
+    int64_t n;
+    DEEP_TRY(tree_inputs_check(caller, inputs, m->n_features, &n));
+    int64_t shape[2] = {n, m->width};
+    deep_tensor *result;
+    if (deep_tensor_new(proba ? 2 : 1, shape, &result) != DEEP_OK)
+        return deep_error_set(DEEP_ERR_NO_MEMORY, caller, "no memory for %lld predictions", (long long)n);
+    deep_status s = predict_into(caller, forest, inputs->data, n, proba, result->data);
+    if (s != DEEP_OK) {
+        deep_tensor_free(result);
+        return s;
+    }
+    *out = result;
+    return DEEP_OK;
+}
+
+deep_status deep_forest_predict(const deep_forest *forest, const deep_tensor *inputs, deep_tensor **out)
+{
+    return predict(__func__, forest, inputs, false, out);
+}
+
+deep_status deep_forest_predict_proba(const deep_forest *forest, const deep_tensor *inputs, deep_tensor **out)
+{
+    return predict(__func__, forest, inputs, true, out);
+}
+
+deep_status deep_forest_score(const deep_forest *forest, const deep_dataset *data, double *score)
+{
+    DEEP_REQUIRE(score);
+    DEEP_TRY(fitted(__func__, forest));
+    const struct tree_model *m = &forest->trees[0];
+    DEEP_TRY(tree_score_check(__func__, m->kind, data, m->n_features));
+    float *predicted = deep_alloc(data->count, sizeof *predicted);
+    if (predicted == NULL)
+        return DEEP_FAIL(DEEP_ERR_NO_MEMORY, "no memory for %lld predictions", (long long)data->count);
+    deep_status s = predict_into(__func__, forest, data->features, data->count, false, predicted);
+    if (s == DEEP_OK)
+        s = tree_score_data(__func__, m->kind, predicted, data, score);
+    free(predicted);
+    return s;
+}
+
+deep_status deep_forest_oob_score(const deep_forest *forest, double *score)
+{
+    DEEP_REQUIRE(score);
+    DEEP_TRY(fitted(__func__, forest));
+    if (!forest->has_oob)
+        return DEEP_FAIL(DEEP_ERR_STATE, "no out-of-bag score: fit with DEEP_FOREST_OOB_SCORE 1 and bootstrap 1");
+    *score = forest->oob_score;
+    return DEEP_OK;
+}
+
+deep_status deep_forest_feature_importances(const deep_forest *forest, double *importances, int64_t capacity)
+{
+    DEEP_REQUIRE(importances);
+    DEEP_TRY(fitted(__func__, forest));
+    int64_t nf = forest->trees[0].n_features;
+    if (capacity < nf)
+        return DEEP_FAIL(DEEP_ERR_BUFFER_TOO_SMALL, "capacity %lld is below the %lld features", (long long)capacity,
+                         (long long)nf);
+    /* As scikit-learn: the mean over the trees that split at all, normalised again. */
+    memset(importances, 0, (size_t)nf * sizeof *importances);
+    double sum = 0;
+    for (int64_t t = 0; t < forest->tree_count; t++)
+        if (forest->trees[t].node_count > 1)
+            for (int64_t f = 0; f < nf; f++) {
+                importances[f] += forest->trees[t].importances[f];
+                sum += forest->trees[t].importances[f];
+            }
+    if (sum > 0)
+        for (int64_t f = 0; f < nf; f++)
+            importances[f] /= sum;
+    return DEEP_OK;
+}
+
+deep_status deep_forest_tree_count(const deep_forest *forest, int64_t *count)
+{
+    DEEP_REQUIRE(forest);
+    DEEP_REQUIRE(count);
+    *count = forest->tree_count;
+    return DEEP_OK;
+}
+
+deep_status forest_clone_settings(const char *caller, const deep_forest *forest, deep_forest **out)
+{
+    deep_forest *copy = calloc(1, sizeof *copy);
+    if (copy == NULL)
+        return deep_error_set(DEEP_ERR_NO_MEMORY, caller, "no memory for a forest");
+    *copy = *forest;
+    copy->pool = NULL;
+    copy->trees = NULL;
+    copy->tree_count = 0;
+    copy->has_oob = false;
+    deep_status s = tree_params_copy(caller, &copy->params, &forest->params);
+    if (s != DEEP_OK) {
+        free(copy);
+        return s;
+    }
+    *out = copy;
+    return DEEP_OK;
+}
