@@ -7,9 +7,9 @@
  * misuse of deep_model_add_*, and a tiny CNN trained end to end.
  *
  * DESIGN.md: "Every trainable layer has a finite-difference gradient check in its tests."
- * One checker (fd_check_run) serves every layer: with L = sum_i R_i * out_i for a fixed
- * random R, dL/dout = R is what backward receives, and central differences of L give the
- * numeric dL/dparam and dL/din to compare with what backward wrote. */
+ * One checker (grad_check_run, in gradcheck.h) serves every layer: with L = sum_i R_i * out_i
+ * for a fixed random R, dL/dout = R is what backward receives, and central differences of L
+ * give the numeric dL/dparam and dL/din to compare with what backward wrote. */
 #include <check.h>
 #include <math.h>
 #include <stdio.h>
@@ -19,15 +19,7 @@
 #include "core/core.h"
 #include "layers/layer.h"
 
-#define COUNT_OF(a) ((int)(sizeof(a) / sizeof((a)[0])))
-
-#define ASSERT_OK(call)                                                                                    \
-    do {                                                                                                   \
-        deep_status status_ = (call);                                                                      \
-        ck_assert_msg(status_ == DEEP_OK, "%s failed with %s: %s", #call, deep_status_string(status_),     \
-                      deep_last_error());                                                                  \
-    } while (0)
-
+#include "check_helpers.h"
 /* Central differences with a step of 1e-2: the loss is summed in double, so float rounding
  * in the outputs (about 1e-7 each, over the few dozen outputs one entry touches) stays far
  * below ABS_TOL after the division by 2 * STEP. */
@@ -40,23 +32,10 @@
 #define KINK_MARGIN (2 * STEP)
 #define DISTINCT_SPACING 0.05f
 
-static bool within(double a, double b, double rel, double abs_floor)
-{
-    return fabs(a - b) <= abs_floor + rel * fmax(fabs(a), fabs(b));
-}
-
-static float *floats(int64_t n)
-{
-    float *p = calloc((size_t)(n > 0 ? n : 1), sizeof *p);
-    ck_assert_msg(p != NULL, "out of memory");
-    return p;
-}
-
-static void fill_uniform(struct deep_rng *rng, float *x, int64_t n, float lo, float hi)
-{
-    for (int64_t i = 0; i < n; i++)
-        x[i] = lo + (hi - lo) * deep_rng_float(rng);
-}
+#define GRADCHECK_STEP STEP
+#define GRADCHECK_REL_TOL REL_TOL
+#define GRADCHECK_ABS_TOL ABS_TOL
+#include "gradcheck.h"
 
 /* n distinct values DISTINCT_SPACING apart in random order: no max-pooling ties, and no
  * finite-difference step can change a window's winner. */
@@ -72,157 +51,17 @@ static void fill_distinct(struct deep_rng *rng, float *x, int64_t n)
     free(order);
 }
 
-static int64_t shape_size(int32_t rank, const int64_t *shape)
-{
-    int64_t size = 1;
-    for (int32_t i = 0; i < rank; i++)
-        size *= shape[i];
-    return size;
-}
-
-/* Sets the input shape of `layer` (ops and configuration already set) and builds it, as
- * the model does. */
-static deep_status layer_try_build(deep_layer *layer, int32_t in_rank, const int64_t *in_shape)
-{
-    layer->in_rank = in_rank;
-    memcpy(layer->in_shape, in_shape, (size_t)in_rank * sizeof *in_shape);
-    layer->in_size = shape_size(in_rank, in_shape);
-    deep_status status = layer->ops->build(layer);
-    if (status == DEEP_OK)
-        layer->out_size = shape_size(layer->out_rank, layer->out_shape);
-    return status;
-}
-
 /* Builds the layer and gives every parameter memory of its own (the model's job); the
  * values are filled deterministically from `seed`, uniform in [lo, hi). */
 static void layer_setup(deep_layer *layer, int32_t in_rank, const int64_t *in_shape, uint64_t seed, float lo,
                         float hi)
 {
-    deep_status status = layer_try_build(layer, in_rank, in_shape);
-    ck_assert_msg(status == DEEP_OK, "%s: build failed with %s: %s", layer->ops->type, deep_status_string(status),
-                  deep_last_error());
+    layer_build_and_alloc(layer, in_rank, in_shape);
     struct deep_rng rng;
     deep_rng_init(&rng, seed);
-    for (int32_t p = 0; p < layer->param_count; p++) {
-        layer->params[p].value = floats(layer->params[p].size);
-        layer->params[p].grad = floats(layer->params[p].size);
-        fill_uniform(&rng, layer->params[p].value, layer->params[p].size, lo, hi);
-    }
-}
-
-static void layer_release(deep_layer *layer)
-{
-    for (int32_t p = 0; p < layer->param_count; p++) {
-        free(layer->params[p].value);
-        free(layer->params[p].grad);
-        layer->params[p].value = layer->params[p].grad = NULL;
-    }
-}
-
-static float *layer_scratch(const deep_layer *layer, int64_t batch)
-{
-    return floats(batch * layer->scratch_size + layer->scratch_fixed);
-}
-
-/* ----------------------------------------------------------------------------------- */
-/* The gradient checker                                                                  */
-/* ----------------------------------------------------------------------------------- */
-
-typedef struct fd_check {
-    const char *what;  /* names the case in messages */
-    deep_layer *layer;
-    deep_exec ex;
-    float *in;         /* batch * in_size; perturbed in place and restored */
-    int64_t batch;
-    float *r, *out, *scratch;
-} fd_check;
-
-static double objective(const fd_check *fc)
-{
-    const deep_layer *layer = fc->layer;
-    layer->ops->forward(layer, &fc->ex, fc->in, fc->out, fc->scratch, fc->batch);
-    double loss = 0;
-    for (int64_t i = 0; i < fc->batch * layer->out_size; i++)
-        loss += (double)fc->r[i] * fc->out[i];
-    return loss;
-}
-
-/* Central difference of L in *x; divides by the step float actually took. */
-static double numeric_derivative(const fd_check *fc, float *x)
-{
-    float saved = *x, plus = saved + STEP, minus = saved - STEP;
-    *x = plus;
-    double loss_plus = objective(fc);
-    *x = minus;
-    double loss_minus = objective(fc);
-    *x = saved;
-    return (loss_plus - loss_minus) / ((double)plus - (double)minus);
-}
-
-static int compare_gradient(const fd_check *fc, const char *name, float *x, const float *analytic, int64_t n,
-                            char *first, size_t capacity)
-{
-    int mismatches = 0;
-    for (int64_t i = 0; i < n; i++) {
-        double numeric = numeric_derivative(fc, x + i);
-        if (within(analytic[i], numeric, REL_TOL, ABS_TOL))
-            continue;
-        if (mismatches++ == 0 && first[0] == '\0')
-            snprintf(first, capacity, "%s: dL/d%s[%lld]: backward gives %.6g, finite differences %.6g", fc->what,
-                     name, (long long)i, (double)analytic[i], numeric);
-    }
-    return mismatches;
-}
-
-/* Runs a fresh forward and one backward with dL/dout = R (grads and dL/din pre-filled with
- * garbage, so accumulating instead of overwriting shows), then checks every trainable
- * parameter's grad and dL/din against central differences. Returns the mismatches and
- * describes the first in `first`. */
-static int fd_check_run(fd_check *fc, char *first, size_t capacity)
-{
-    deep_layer *layer = fc->layer;
-    int64_t n_in = fc->batch * layer->in_size, n_out = fc->batch * layer->out_size;
-    fc->r = floats(n_out);
-    fc->out = floats(n_out);
-    fc->scratch = layer_scratch(layer, fc->batch);
-    float *grad_out = floats(n_out), *grad_in = floats(n_in);
-    struct deep_rng rng;
-    deep_rng_init(&rng, 0x5eed);
-    fill_uniform(&rng, fc->r, n_out, -1.0f, 1.0f);
-
     for (int32_t p = 0; p < layer->param_count; p++)
-        for (int64_t i = 0; i < layer->params[p].size; i++)
-            layer->params[p].grad[i] = 1e3f;
-    for (int64_t i = 0; i < n_in; i++)
-        grad_in[i] = -1e3f;
-    objective(fc);
-    memcpy(grad_out, fc->r, (size_t)n_out * sizeof *grad_out); /* backward may overwrite it */
-    layer->ops->backward(layer, &fc->ex, fc->in, fc->out, grad_out, grad_in, fc->scratch, fc->batch);
-
-    /* Forward never touches the grads, so they can be read while the differences run. */
-    int mismatches = 0;
-    first[0] = '\0';
-    for (int32_t p = 0; p < layer->param_count; p++) {
-        deep_param *param = &layer->params[p];
-        if (param->trainable)
-            mismatches += compare_gradient(fc, param->name, param->value, param->grad, param->size, first, capacity);
-    }
-    mismatches += compare_gradient(fc, "in", fc->in, grad_in, n_in, first, capacity);
-    free(fc->r);
-    free(fc->out);
-    free(fc->scratch);
-    free(grad_out);
-    free(grad_in);
-    return mismatches;
+        fill_uniform(&rng, layer->params[p].value, layer->params[p].size, lo, hi);
 }
-
-#define ASSERT_GRADIENTS_MATCH(fc)                                                                         \
-    do {                                                                                                   \
-        char first_[320] = "";                                                                             \
-        int mismatches_ = fd_check_run((fc), first_, sizeof first_);                                       \
-        ck_assert_msg(mismatches_ == 0, "%d gradient entries differ from finite differences; first: %s",   \
-                      mismatches_, first_);                                                                \
-    } while (0)
 
 /* ----------------------------------------------------------------------------------- */
 /* Direct references, written from Keras' definitions                                     */
@@ -423,7 +262,7 @@ START_TEST(conv2d_gradients)
     struct deep_rng rng;
     deep_rng_init(&rng, 400 + (uint64_t)_i);
     draw_conv_inputs(cc, &layer, &rng, in, BATCH);
-    fd_check fc = {.what = cc->what, .layer = &layer, .ex = {.training = true}, .in = in, .batch = BATCH};
+    grad_check fc = {.what = cc->what, .layer = &layer, .ex = {.training = true}, .in = in, .batch = BATCH};
     ASSERT_GRADIENTS_MATCH(&fc);
     free(in);
     layer_release(&layer);
@@ -647,7 +486,7 @@ START_TEST(pooling_gradients)
     fill_distinct(&rng, in, BATCH * layer.in_size);
     char what[160];
     snprintf(what, sizeof what, "%s %s", layer.ops->class_name, pc->what);
-    fd_check fc = {.what = what, .layer = &layer, .ex = {.training = true}, .in = in, .batch = BATCH};
+    grad_check fc = {.what = what, .layer = &layer, .ex = {.training = true}, .in = in, .batch = BATCH};
     ASSERT_GRADIENTS_MATCH(&fc);
     free(in);
     layer_release(&layer);
@@ -723,7 +562,7 @@ START_TEST(global_average_pooling_values_and_gradient)
                           ch, (double)out[s * C + ch], sum / (H * W));
         }
     free(scratch);
-    fd_check fc = {.what = "GlobalAveragePooling2D", .layer = &layer, .ex = {.training = true}, .in = in,
+    grad_check fc = {.what = "GlobalAveragePooling2D", .layer = &layer, .ex = {.training = true}, .in = in,
                    .batch = BATCH};
     ASSERT_GRADIENTS_MATCH(&fc);
     layer_release(&layer);
@@ -877,7 +716,7 @@ START_TEST(batch_norm_training_gradients)
     struct deep_rng rng;
     deep_rng_init(&rng, 40 + (uint64_t)_i);
     fill_uniform(&rng, in, n, -1.0f, 1.0f);
-    fd_check fc = {.what = bn_cases[_i].what, .layer = &layer, .ex = {.training = true}, .in = in, .batch = batch};
+    grad_check fc = {.what = bn_cases[_i].what, .layer = &layer, .ex = {.training = true}, .in = in, .batch = batch};
     ASSERT_GRADIENTS_MATCH(&fc);
 
     /* The moving statistics are not trained: backward writes zeros over whatever was there. */
@@ -1431,9 +1270,5 @@ static Suite *cnn_layers_suite(void)
 
 int main(void)
 {
-    SRunner *runner = srunner_create(cnn_layers_suite());
-    srunner_run_all(runner, CK_ENV);
-    int failed = srunner_ntests_failed(runner);
-    srunner_free(runner);
-    return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+    return run_suite(cnn_layers_suite(), CK_ENV);
 }

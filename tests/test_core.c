@@ -10,34 +10,7 @@
 #include <unistd.h>
 
 #include "core/core.h"
-
-#define COUNT_OF(a) ((int)(sizeof(a) / sizeof((a)[0])))
-
-/* True when msg is "<func>: <something>", i.e. the message names the failing function. */
-static bool names_function(const char *msg, const char *func)
-{
-    size_t n = strlen(func);
-    return msg != NULL && strncmp(msg, func, n) == 0 && msg[n] == ':' && msg[n + 1] == ' ' &&
-           msg[n + 2] != '\0';
-}
-
-/* Asserts that `call` returns `expected` and leaves a message naming `func`. */
-#define ASSERT_FAILS(call, expected, func)                                                       \
-    do {                                                                                         \
-        deep_clear_error();                                                                      \
-        deep_status status_ = (call);                                                            \
-        ck_assert_msg(status_ == (expected), "%s returned %s, expected %s", #call,               \
-                      deep_status_string(status_), deep_status_string(expected));                \
-        ck_assert_msg(names_function(deep_last_error(), (func)), "%s: message \"%s\" does not name %s", \
-                      #call, deep_last_error(), (func));                                         \
-    } while (0)
-
-#define ASSERT_OK(call)                                                                          \
-    do {                                                                                         \
-        deep_status status_ = (call);                                                            \
-        ck_assert_msg(status_ == DEEP_OK, "%s returned %s: %s", #call, deep_status_string(status_), \
-                      deep_last_error());                                                        \
-    } while (0)
+#include "check_helpers.h"
 
 /* ----------------------------------------------------------------------------------- */
 /* Status names                                                                         */
@@ -798,9 +771,5 @@ static Suite *core_suite(void)
 
 int main(void)
 {
-    SRunner *runner = srunner_create(core_suite());
-    srunner_run_all(runner, CK_ENV);
-    int failed = srunner_ntests_failed(runner);
-    srunner_free(runner);
-    return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+    return run_suite(core_suite(), CK_ENV);
 }

@@ -3,9 +3,9 @@
  * configuration, builds the layer, owns its parameter memory and calls forward/backward.
  *
  * DESIGN.md: "Every trainable layer has a finite-difference gradient check in its tests."
- * One checker (grad_check_run) serves every layer: with L = sum_i R_i * out_i for a fixed
- * random R, dL/dout = R is what backward receives, and central differences of L give the
- * numeric dL/dparam and dL/din to compare with what backward wrote. */
+ * One checker (grad_check_run, in gradcheck.h) serves every layer: with L = sum_i R_i * out_i
+ * for a fixed random R, dL/dout = R is what backward receives, and central differences of L
+ * give the numeric dL/dparam and dL/din to compare with what backward wrote. */
 #include <check.h>
 #include <math.h>
 #include <stdio.h>
@@ -17,7 +17,7 @@
 #include "layers/layer.h"
 #include "losses/loss.h"
 
-#define COUNT_OF(a) ((int)(sizeof(a) / sizeof((a)[0])))
+#include "check_helpers.h"
 
 /* Finite differences in float: a step of 5e-3 keeps rounding noise (the loss itself is
  * summed in double) well below the absolute floor, and the curvature error tiny. */
@@ -28,6 +28,11 @@
  * at most STEP; keeping every pre-activation 2 * STEP away from 0 keeps relu and
  * leaky_relu on one side of their kink for the whole difference. */
 #define KINK_MARGIN (2 * STEP)
+
+#define GRADCHECK_STEP STEP
+#define GRADCHECK_REL_TOL REL_TOL
+#define GRADCHECK_ABS_TOL ABS_TOL
+#include "gradcheck.h"
 
 /* ----------------------------------------------------------------------------------- */
 /* Activations: the table every test loops over, with references in double from libm     */
@@ -66,73 +71,19 @@ static void ref_softmax(const double *x, double *y, int n)
         y[j] /= sum;
 }
 
-static bool within(double a, double b, double rel, double abs_floor)
-{
-    return fabs(a - b) <= abs_floor + rel * fmax(fabs(a), fabs(b));
-}
-
 /* ----------------------------------------------------------------------------------- */
 /* Standalone layers                                                                     */
 /* ----------------------------------------------------------------------------------- */
-
-static float *floats(int64_t n)
-{
-    float *p = calloc((size_t)(n > 0 ? n : 1), sizeof *p);
-    ck_assert_msg(p != NULL, "out of memory");
-    return p;
-}
-
-static void fill_uniform(struct deep_rng *rng, float *x, int64_t n, float lo, float hi)
-{
-    for (int64_t i = 0; i < n; i++)
-        x[i] = lo + (hi - lo) * deep_rng_float(rng);
-}
-
-static int64_t shape_size(int32_t rank, const int64_t *shape)
-{
-    int64_t size = 1;
-    for (int32_t i = 0; i < rank; i++)
-        size *= shape[i];
-    return size;
-}
-
-/* Sets the input shape of `layer` (ops and configuration already set) and builds it, as
- * the model does; returns build's status and leaves the layer unallocated on failure. */
-static deep_status layer_try_build(deep_layer *layer, int32_t in_rank, const int64_t *in_shape)
-{
-    layer->in_rank = in_rank;
-    memcpy(layer->in_shape, in_shape, (size_t)in_rank * sizeof *in_shape);
-    layer->in_size = shape_size(in_rank, in_shape);
-    deep_status status = layer->ops->build(layer);
-    if (status == DEEP_OK)
-        layer->out_size = shape_size(layer->out_rank, layer->out_shape);
-    return status;
-}
 
 /* Builds the layer, gives every parameter memory of its own (the model's job) and runs
  * the layer's initialiser from a generator seeded with `seed`. */
 static void layer_setup(deep_layer *layer, int32_t in_rank, const int64_t *in_shape, uint64_t seed)
 {
-    deep_status status = layer_try_build(layer, in_rank, in_shape);
-    ck_assert_msg(status == DEEP_OK, "%s: build failed with %s: %s", layer->ops->type, deep_status_string(status),
-                  deep_last_error());
-    for (int32_t p = 0; p < layer->param_count; p++) {
-        layer->params[p].value = floats(layer->params[p].size);
-        layer->params[p].grad = floats(layer->params[p].size);
-    }
+    layer_build_and_alloc(layer, in_rank, in_shape);
     if (layer->ops->init != NULL) {
         struct deep_rng rng;
         deep_rng_init(&rng, seed);
         layer->ops->init(layer, &rng);
-    }
-}
-
-static void layer_release(deep_layer *layer)
-{
-    for (int32_t p = 0; p < layer->param_count; p++) {
-        free(layer->params[p].value);
-        free(layer->params[p].grad);
-        layer->params[p].value = layer->params[p].grad = NULL;
     }
 }
 
@@ -169,114 +120,6 @@ static void draw_inputs_away_from_kinks(const deep_layer *layer, struct deep_rng
     ck_abort_msg("%s: could not draw inputs with every pre-activation beyond %g of zero", layer->ops->type,
                  (double)KINK_MARGIN);
 }
-
-/* ----------------------------------------------------------------------------------- */
-/* The gradient checker                                                                  */
-/* ----------------------------------------------------------------------------------- */
-
-typedef struct grad_check {
-    const char *what;            /* names the case in messages: "dense(relu, bias)" */
-    deep_layer *layer;           /* whose backward gives the analytic gradients */
-    const deep_layer *objective; /* whose forward defines L (sharing layer's parameters); NULL: layer */
-    deep_exec ex;
-    uint64_t mask_seed;          /* with ex.rng set, re-seeded before every forward: the same dropout mask */
-    float *in;                   /* batch * in_size; perturbed in place and restored */
-    int64_t batch;
-} grad_check;
-
-typedef struct grad_buffers {
-    float *r, *out, *scratch;
-} grad_buffers;
-
-static void forward(const grad_check *gc, const deep_layer *layer, const grad_buffers *b)
-{
-    if (gc->ex.rng != NULL)
-        deep_rng_init(gc->ex.rng, gc->mask_seed);
-    layer->ops->forward(layer, &gc->ex, gc->in, b->out, b->scratch, gc->batch);
-}
-
-static double objective(const grad_check *gc, const grad_buffers *b)
-{
-    const deep_layer *layer = gc->objective != NULL ? gc->objective : gc->layer;
-    forward(gc, layer, b);
-    double loss = 0;
-    for (int64_t i = 0; i < gc->batch * layer->out_size; i++)
-        loss += (double)b->r[i] * b->out[i];
-    return loss;
-}
-
-/* Central difference of L in *x; divides by the step float actually took. */
-static double numeric_derivative(const grad_check *gc, const grad_buffers *b, float *x)
-{
-    float saved = *x, plus = saved + STEP, minus = saved - STEP;
-    *x = plus;
-    double loss_plus = objective(gc, b);
-    *x = minus;
-    double loss_minus = objective(gc, b);
-    *x = saved;
-    return (loss_plus - loss_minus) / ((double)plus - (double)minus);
-}
-
-/* Compares one analytic gradient array with central differences of L in each of the
- * `n` entries of x; returns the mismatches and, unless `first` already holds one,
- * describes the first of them there. */
-static int compare_gradient(const grad_check *gc, const grad_buffers *b, const char *name, float *x,
-                            const float *analytic, int64_t n, char *first, size_t capacity)
-{
-    int mismatches = 0;
-    for (int64_t i = 0; i < n; i++) {
-        double numeric = numeric_derivative(gc, b, x + i);
-        if (within(analytic[i], numeric, REL_TOL, ABS_TOL))
-            continue;
-        mismatches++;
-        if (first[0] == '\0')
-            snprintf(first, capacity, "%s: dL/d%s[%lld]: analytic %.6g vs numeric %.6g", gc->what, name,
-                     (long long)i, (double)analytic[i], numeric);
-    }
-    return mismatches;
-}
-
-/* Runs forward and backward once with dL/dout = R, then checks every parameter's grad and
- * dL/din against central differences. Returns the number of mismatching entries. */
-static int grad_check_run(grad_check *gc, char *first, size_t capacity)
-{
-    deep_layer *layer = gc->layer;
-    int64_t n_in = gc->batch * layer->in_size, n_out = gc->batch * layer->out_size;
-    grad_buffers b = {floats(n_out), floats(n_out), floats(gc->batch * layer->scratch_size + layer->scratch_fixed)};
-    float *grad_out = floats(n_out), *grad_in = floats(n_in);
-    struct deep_rng rng;
-    deep_rng_init(&rng, 0x5eed);
-    fill_uniform(&rng, b.r, n_out, -1.0f, 1.0f);
-
-    forward(gc, layer, &b);
-    memcpy(grad_out, b.r, (size_t)n_out * sizeof *grad_out); /* backward may overwrite it */
-    layer->ops->backward(layer, &gc->ex, gc->in, b.out, grad_out, grad_in, b.scratch, gc->batch);
-
-    /* Forward never touches the grads, so they can be read while the differences run. */
-    int mismatches = 0;
-    first[0] = '\0';
-    for (int32_t p = 0; p < layer->param_count; p++) {
-        deep_param *param = &layer->params[p];
-        if (!param->trainable)
-            continue; /* statistics the layer updates itself have no gradient */
-        mismatches += compare_gradient(gc, &b, param->name, param->value, param->grad, param->size, first, capacity);
-    }
-    mismatches += compare_gradient(gc, &b, "in", gc->in, grad_in, n_in, first, capacity);
-    free(b.r);
-    free(b.out);
-    free(b.scratch);
-    free(grad_out);
-    free(grad_in);
-    return mismatches;
-}
-
-#define ASSERT_GRADIENTS_MATCH(gc)                                                                  \
-    do {                                                                                            \
-        char first_[256] = "";                                                                      \
-        int mismatches_ = grad_check_run((gc), first_, sizeof first_);                              \
-        ck_assert_msg(mismatches_ == 0, "%d gradient entries differ from finite differences; first: %s", \
-                      mismatches_, first_);                                                         \
-    } while (0)
 
 /* ----------------------------------------------------------------------------------- */
 /* Activation kernels                                                                    */
@@ -1018,9 +861,5 @@ static Suite *layers_suite(void)
 
 int main(void)
 {
-    SRunner *runner = srunner_create(layers_suite());
-    srunner_run_all(runner, CK_ENV);
-    int failed = srunner_ntests_failed(runner);
-    srunner_free(runner);
-    return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+    return run_suite(layers_suite(), CK_ENV);
 }

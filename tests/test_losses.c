@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "losses/loss.h"
+#include "check_helpers.h"
 
 #define BATCH 3
 #define WIDTH 4
@@ -285,9 +286,5 @@ int main(void)
     tcase_add_test(grads, fused_gradient_values);
     suite_add_tcase(s, grads);
 
-    SRunner *runner = srunner_create(s);
-    srunner_run_all(runner, CK_NORMAL);
-    const int failed = srunner_ntests_failed(runner);
-    srunner_free(runner);
-    return failed != 0;
+    return run_suite(s, CK_NORMAL);
 }

@@ -3,15 +3,8 @@
 #include <string.h>
 
 #include "core/core.h"
+#include "check_helpers.h"
 
-#define FAILS(expr, status, func)                                                              \
-    do {                                                                                       \
-        ck_assert_int_eq((expr), (status));                                                    \
-        ck_assert_msg(strstr(deep_last_error(), (func)) != NULL, "message '%s' does not name %s", \
-                      deep_last_error(), (func));                                              \
-    } while (0)
-
-#define OK(expr) ck_assert_int_eq((expr), DEEP_OK)
 
 /* Five classes: 3 is present but never predicted, 4 predicted but never present.
  *   class  tp  predicted  true   precision  recall  F1 = 2tp / (predicted + true)
@@ -129,9 +122,5 @@ int main(void)
     tcase_add_test(tc, confusion_matrix);
     tcase_add_test(tc, precision_recall_f1);
     suite_add_tcase(s, tc);
-    SRunner *r = srunner_create(s);
-    srunner_run_all(r, CK_NORMAL);
-    int failed = srunner_ntests_failed(r);
-    srunner_free(r);
-    return failed != 0;
+    return run_suite(s, CK_NORMAL);
 }

@@ -12,44 +12,8 @@
 
 #include "deep.h"
 
-#define COUNT_OF(a) ((int)(sizeof(a) / sizeof((a)[0])))
-
-/* ---- assertions ---------------------------------------------------------------------- */
-
-/* True when msg is "<func>: <something>" or "<func> (<detail>): <something>". */
-static bool names_function(const char *msg, const char *func)
-{
-    size_t n = strlen(func);
-    return strncmp(msg, func, n) == 0 && (msg[n] == ':' || msg[n] == ' ') && strchr(msg + n, ':') != NULL;
-}
-
-#define ASSERT_OK(call)                                                                                   \
-    do {                                                                                                  \
-        deep_status status_ = (call);                                                                     \
-        ck_assert_msg(status_ == DEEP_OK, "%s returned %s: %s", #call, deep_status_string(status_),        \
-                      deep_last_error());                                                                 \
-    } while (0)
-
-/* The status was `expected`, and the message names `func` and contains `fragment`. */
-static void check_failure(int line, const char *call, deep_status status, deep_status expected, const char *func,
-                          const char *fragment)
-{
-    const char *msg = deep_last_error();
-    ck_assert_msg(status == expected, "line %d: %s returned %s, expected %s (message \"%s\")", line, call,
-                  deep_status_string(status), deep_status_string(expected), msg);
-    ck_assert_msg(names_function(msg, func), "line %d: %s: message \"%s\" does not name %s", line, call, msg, func);
-    ck_assert_msg(fragment[0] == '\0' || strstr(msg, fragment) != NULL, "line %d: %s: message \"%s\" lacks \"%s\"",
-                  line, call, msg, fragment);
-}
-
-#define ASSERT_FAILS_WITH(call, expected, func, fragment)                                                 \
-    do {                                                                                                  \
-        deep_clear_error();                                                                               \
-        deep_status status_ = (call);                                                                     \
-        check_failure(__LINE__, #call, status_, (expected), (func), (fragment));                                    \
-    } while (0)
-
-#define ASSERT_FAILS(call, expected, func) ASSERT_FAILS_WITH(call, expected, func, "")
+#define CHECK_NAMES_FUNCTION names_function_detailed
+#include "check_helpers.h"
 
 /* ---- synthetic data ------------------------------------------------------------------- */
 
@@ -1368,6 +1332,29 @@ START_TEST(fit_rejects_bad_data)
 }
 END_TEST
 
+/* Two inputs, an optional hidden ReLU layer of `hidden` units (none for 0), a softmax over two
+ * classes, compiled with SGD(0.1) and sparse cross-entropy; no shuffling, so batches are known. */
+static deep_model *unshuffled_softmax(int64_t hidden)
+{
+    deep_model *model = new_model(2, 0);
+    if (hidden > 0)
+        add_dense(model, hidden, DEEP_ACTIVATION_RELU);
+    add_dense(model, 2, DEEP_ACTIVATION_SOFTMAX);
+    compile(model, DEEP_OPTIMIZER_SGD, 0.1f, DEEP_LOSS_SPARSE_CATEGORICAL_CROSSENTROPY, NULL, 0);
+    ASSERT_OK(deep_model_set_int(model, DEEP_MODEL_SHUFFLE, 0));
+    return model;
+}
+
+/* Every weight is finite (a NaN input must not leak into them). */
+static void assert_weights_finite(const deep_model *model)
+{
+    int64_t n = 0;
+    float *w = all_weights(model, &n);
+    for (int64_t i = 0; i < n; i++)
+        ck_assert_msg(isfinite(w[i]), "weight %lld is %g after a NaN input", (long long)i, (double)w[i]);
+    free(w);
+}
+
 /* A NaN feature makes the loss NaN: fit stops with the epoch and batch where it happened. */
 START_TEST(fit_reports_nan_loss)
 {
@@ -1376,10 +1363,7 @@ START_TEST(fit_reports_nan_loss)
         const char *where;
     } cases[] = {{0, "epoch 1, batch 1"}, {5, "epoch 1, batch 2"}};
     for (int c = 0; c < COUNT_OF(cases); c++) {
-        deep_model *model = new_model(2, 0);
-        add_dense(model, 2, DEEP_ACTIVATION_SOFTMAX);
-        compile(model, DEEP_OPTIMIZER_SGD, 0.1f, DEEP_LOSS_SPARSE_CATEGORICAL_CROSSENTROPY, NULL, 0);
-        ASSERT_OK(deep_model_set_int(model, DEEP_MODEL_SHUFFLE, 0));
+        deep_model *model = unshuffled_softmax(0);
         float x[16] = {0};
         int32_t y[8] = {0, 1, 0, 1, 0, 1, 0, 1};
         x[2 * cases[c].nan_sample + 1] = NAN;
@@ -1387,11 +1371,7 @@ START_TEST(fit_reports_nan_loss)
         ASSERT_FAILS_WITH(deep_model_fit(model, data, 3, 4, NULL), DEEP_ERR_NUMERIC, "deep_model_fit",
                           cases[c].where);
         /* The weights stay finite and the model usable. */
-        int64_t n = 0;
-        float *w = all_weights(model, &n);
-        for (int64_t i = 0; i < n; i++)
-            ck_assert(isfinite(w[i]));
-        free(w);
+        assert_weights_finite(model);
         deep_model_free(model);
         deep_dataset_free(data);
     }
@@ -1401,21 +1381,13 @@ END_TEST
 /* A hidden ReLU layer must not hide the NaN: the weights would silently become NaN. */
 START_TEST(fit_reports_nan_through_relu)
 {
-    deep_model *model = new_model(2, 0);
-    add_dense(model, 4, DEEP_ACTIVATION_RELU);
-    add_dense(model, 2, DEEP_ACTIVATION_SOFTMAX);
-    compile(model, DEEP_OPTIMIZER_SGD, 0.1f, DEEP_LOSS_SPARSE_CATEGORICAL_CROSSENTROPY, NULL, 0);
-    ASSERT_OK(deep_model_set_int(model, DEEP_MODEL_SHUFFLE, 0));
+    deep_model *model = unshuffled_softmax(4);
     float x[16] = {0.5f, -1, 1, 2, 0.5f, 0.5f, -1, -1, 2, 1, NAN, 0, 1, 1, -2, 0};
     int32_t y[8] = {0, 1, 0, 1, 0, 1, 0, 1};
     deep_dataset *data = make_dataset(8, 2, x, y, 2, NULL, 0);
     ASSERT_FAILS_WITH(deep_model_fit(model, data, 2, 4, NULL), DEEP_ERR_NUMERIC, "deep_model_fit",
                       "epoch 1, batch 2");
-    int64_t n = 0;
-    float *w = all_weights(model, &n);
-    for (int64_t i = 0; i < n; i++)
-        ck_assert_msg(isfinite(w[i]), "weight %lld is %g after a NaN input", (long long)i, (double)w[i]);
-    free(w);
+    assert_weights_finite(model);
     deep_model_free(model);
     deep_dataset_free(data);
 }
@@ -1770,9 +1742,5 @@ static Suite *model_suite(void)
 
 int main(void)
 {
-    SRunner *runner = srunner_create(model_suite());
-    srunner_run_all(runner, CK_NORMAL);
-    const int failed = srunner_ntests_failed(runner);
-    srunner_free(runner);
-    return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+    return run_suite(model_suite(), CK_NORMAL);
 }

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "optim/optim.h"
+#include "check_helpers.h"
 
 #define N 7 /* weights in the step-by-step comparisons */
 
@@ -586,9 +587,5 @@ int main(void)
     tcase_add_test(state, update_ignores_impossible_calls);
     suite_add_tcase(s, state);
 
-    SRunner *runner = srunner_create(s);
-    srunner_run_all(runner, CK_NORMAL);
-    const int failed = srunner_ntests_failed(runner);
-    srunner_free(runner);
-    return failed != 0;
+    return run_suite(s, CK_NORMAL);
 }
