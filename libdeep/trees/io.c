@@ -347,6 +347,13 @@ static void get_model(struct in *r, deep_tree_kind kind, struct tree_model *m)
     /* Each node takes 40 bytes plus its values: the file's size bounds the count. */
     int64_t nodes = get_count(r, 1, (int64_t)((r->length - r->at) / 40), "node_count");
     m->depth = get_count(r, 0, nodes, "depth");
+    /* Nor can a corrupt class or feature count ask for more memory than the file holds. */
+    size_t left = r->length - r->at;
+    if (r->status == DEEP_OK &&
+        ((size_t)m->n_features > left / 8 || (size_t)m->width > left / 8 / (size_t)nodes ||
+         (size_t)nodes * 40 + ((size_t)nodes * (size_t)m->width + (size_t)m->n_features) * 8 > left))
+        bad(r, "%lld nodes of %d values and %lld importances do not fit in the file", (long long)nodes,
+            (int)m->width, (long long)m->n_features);
     if (r->status != DEEP_OK)
         return;
     m->nodes = deep_alloc(nodes, sizeof *m->nodes);

@@ -1,7 +1,7 @@
 #!/bin/sh
-# Builds a fuzz target (the IDX parser by default, or the CSV parser) with libFuzzer, ASan
-# and UBSan, and runs it.
-# Usage: tests/fuzz/run-fuzz.sh [seconds (default 30)] [work dir (default: a new temporary one)] [idx|csv]
+# Builds a fuzz target (the IDX parser by default, the CSV parser, or the tree and forest
+# file loaders) with libFuzzer, ASan and UBSan, and runs it.
+# Usage: tests/fuzz/run-fuzz.sh [seconds (default 30)] [work dir (default: a new temporary one)] [idx|csv|tree]
 # Needs clang. Crashing inputs are written to the work dir. Not part of `meson test`.
 set -eu
 seconds=${1:-30}
@@ -10,17 +10,21 @@ root=$(cd "$(dirname "$0")/../.." && pwd)
 work=${2:-$(mktemp -d "/tmp/fuzz-$target-XXXXXX")}
 mkdir -p "$work/corpus"
 
+main="$root/tests/fuzz/fuzz_$target.c"
 case "$target" in
 idx) sources="$root/libdeep/data/idx.c" ;;
 csv) sources="$root/libdeep/data/csv.c $root/libdeep/data/table.c" ;;
-*) echo "unknown target '$target' (idx or csv)" >&2; exit 2 ;;
+tree)
+    main="$root/tests/fuzz/fuzz_tree_load.c"
+    sources="$root/libdeep/trees/*.c $root/libdeep/data/kfold.c $root/libdeep/core/rng.c $root/libdeep/core/threads.c" ;;
+*) echo "unknown target '$target' (idx, csv or tree)" >&2; exit 2 ;;
 esac
-# shellcheck disable=SC2086 # $sources is a list of paths without blanks
+# shellcheck disable=SC2086 # $sources is a list of paths (and globs) without blanks
 clang -std=c11 -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
     -D_POSIX_C_SOURCE=200809L -DDEEP_STATIC -I"$root/include" -I"$root/libdeep" \
-    "$root/tests/fuzz/fuzz_$target.c" $sources "$root/libdeep/data/dataset.c" \
+    "$main" $sources "$root/libdeep/data/dataset.c" \
     "$root/libdeep/tensor/tensor.c" "$root/libdeep/core/status.c" "$root/libdeep/core/alloc.c" \
-    -lz -lm -o "$work/fuzz_$target"
+    -lz -lm -lpthread -o "$work/fuzz_$target"
 
 if [ "$target" = idx ]; then
     # Seeds: three 2x2 images with their labels, and the images alone (split past the end).
@@ -28,6 +32,9 @@ if [ "$target" = idx ]; then
     labels='\0\0\10\1\0\0\0\3\2\0\7'
     printf "\034\0$images$labels" > "$work/corpus/seed-pair"
     printf "\377\377$images" > "$work/corpus/seed-images"
+elif [ "$target" = tree ]; then
+    # Seeds: the target's seed mode fits small trees and forests and saves them.
+    FUZZ_TREE_SEEDS="$work/corpus" "$work/fuzz_$target"
 else
     # Seeds: a label column "y" with string classes, quotes, CRLF and missing cells; and
     # a table without labels.
