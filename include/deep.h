@@ -695,7 +695,7 @@ DEEP_API deep_status deep_forest_feature_importances(const deep_forest *forest, 
 DEEP_API deep_status deep_forest_tree_count(const deep_forest *forest, int64_t *count);
 
 /* Model files: a fitted tree or forest with its settings, in libdeep's versioned binary
- * format (described in libdeep/trees/io.c), written atomically (a temporary file in the
+ * format (docs/tree-format.md), written atomically (a temporary file in the
  * same directory, then rename). Loading validates every field: a truncated, corrupt or
  * foreign file, or a newer format version, is DEEP_ERR_FORMAT naming the byte offset.
  * Saving before fit is DEEP_ERR_STATE. A loaded forest starts its threads on first fit. */
