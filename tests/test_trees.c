@@ -612,6 +612,41 @@ static void *predict_thread(void *raw)
     return NULL;
 }
 
+START_TEST(forest_class_weights)
+{
+    /* The tree case above, as a forest of trees that all see every row (no bootstrap,
+     * the one feature): weights reach each tree, and a wrong count fails the fit. */
+    const float x[] = {0, 1, 2, 3, 4, 5};
+    const int32_t y[] = {0, 0, 0, 0, 0, 1};
+    deep_dataset *d = table(6, 1, x, y, NULL);
+    deep_forest *forest;
+    OK(deep_forest_new(DEEP_TREE_CLASSIFIER, &forest));
+    OK(deep_forest_set_int(forest, DEEP_FOREST_N_ESTIMATORS, 3));
+    OK(deep_forest_set_int(forest, DEEP_FOREST_BOOTSTRAP, 0));
+    OK(deep_forest_set_int(forest, DEEP_TREE_MAX_DEPTH, 1));
+    OK(deep_forest_set_int(forest, DEEP_TREE_MIN_SAMPLES_LEAF, 3));
+    OK(deep_forest_fit(forest, d));
+    deep_tensor *in = rows(1, 1, (const float[]){5}), *out;
+    OK(deep_forest_predict(forest, in, &out));
+    ck_assert_float_eq(out->data[0], 0);
+    deep_tensor_free(out);
+    OK(deep_forest_set_class_weights(forest, (const double[]){1, 5}, 2));
+    OK(deep_forest_fit(forest, d));
+    OK(deep_forest_predict(forest, in, &out));
+    ck_assert_float_eq(out->data[0], 1);
+    deep_tensor_free(out);
+    OK(deep_forest_set_class_weights(forest, (const double[]){1, 5, 1}, 3));
+    FAILS(deep_forest_fit(forest, d), DEEP_ERR_SHAPE, "deep_forest_fit");
+    FAILS(deep_forest_set_class_weights(forest, (const double[]){1, -1}, 2), DEEP_ERR_INVALID_ARGUMENT,
+          "deep_forest_set_class_weights");
+    FAILS(deep_forest_set_class_weights(NULL, (const double[]){1, 1}, 2), DEEP_ERR_NULL,
+          "deep_forest_set_class_weights");
+    deep_tensor_free(in);
+    deep_forest_free(forest);
+    deep_dataset_free(d);
+}
+END_TEST
+
 START_TEST(forest_concurrent_predict)
 {
     /* Enough rows that each predict call spreads them over threads of its own; the result
@@ -906,7 +941,7 @@ int main(void)
         {"settings", {limits_respected, importances_proba_and_max_features, class_weights, json_dump}},
         {"histogram", {histogram_matches_exact_on_few_values, binning, radix_sort}},
         {"forest", {forest_reproducible_across_threads, forest_generalises, forest_regressor,
-                    forest_concurrent_predict}},
+                    forest_class_weights, forest_concurrent_predict}},
         {"cross_validation", {cross_validation}},
         {"files", {save_and_load}},
         {"misuse", {misuse}},
