@@ -57,30 +57,44 @@ typedef struct pool_ctx {
     int32_t *winners;
 } pool_ctx;
 
+/* The largest value of each channel in one window, and where it is. Cell by cell with
+ * the channels innermost: contiguous loads and a channel loop the compiler vectorises
+ * (restrict tells it the arrays do not overlap). The first largest value wins. */
+static void max_window(const float *restrict image, int64_t w_in, int64_t c, window w, float *restrict out,
+                       int32_t *restrict winners)
+{
+    int32_t first = (int32_t)((w.y0 * w_in + w.x0) * c);
+    for (int64_t ch = 0; ch < c; ch++) {
+        out[ch] = image[first + ch];
+        winners[ch] = first + (int32_t)ch;
+    }
+    for (int64_t y = w.y0; y < w.y1; y++)
+        for (int64_t x = w.x0; x < w.x1; x++) {
+            int32_t cell = (int32_t)((y * w_in + x) * c);
+            const float *values = image + cell;
+            for (int32_t ch = 0; ch < (int32_t)c; ch++) {
+                /* Branch-free (a mask, not a conditional store), or GCC will not vectorise it. */
+                float v = values[ch], o = out[ch];
+                int32_t larger = -(int32_t)(v > o);
+                out[ch] = v > o ? v : o;
+                winners[ch] ^= (winners[ch] ^ (cell + ch)) & larger;
+            }
+        }
+}
+
 static void max_forward_samples(void *raw, int64_t begin, int64_t end, int32_t worker)
 {
     (void)worker;
     const pool_ctx *ctx = raw;
     const deep_layer *l = ctx->layer;
-    int64_t w_in = l->in_shape[1], c = l->in_shape[2];
+    int64_t c = l->in_shape[2];
     for (int64_t s = begin; s < end; s++) {
         const float *image = ctx->in + s * l->in_size;
         float *out = ctx->out + s * l->out_size;
         int32_t *winners = ctx->winners + s * l->out_size;
         for (int64_t oy = 0; oy < l->out_shape[0]; oy++)
-            for (int64_t ox = 0; ox < l->out_shape[1]; ox++, out += c, winners += c) {
-                window w = window_at(l, oy, ox);
-                for (int64_t ch = 0; ch < c; ch++) {
-                    int64_t best = (w.y0 * w_in + w.x0) * c + ch;
-                    for (int64_t y = w.y0; y < w.y1; y++)
-                        for (int64_t x = w.x0; x < w.x1; x++) {
-                            int64_t at = (y * w_in + x) * c + ch;
-                            best = image[at] > image[best] ? at : best;
-                        }
-                    out[ch] = image[best];
-                    winners[ch] = (int32_t)best;
-                }
-            }
+            for (int64_t ox = 0; ox < l->out_shape[1]; ox++, out += c, winners += c)
+                max_window(image, l->in_shape[1], c, window_at(l, oy, ox), out, winners);
     }
 }
 
