@@ -491,6 +491,7 @@ START_TEST(failed_save_keeps_previous_file)
     deep_model *loaded = NULL;
     ASSERT_OK(deep_model_load(s.path, &loaded));
     assert_same_weights(tiny, loaded);
+    deep_model_free(loaded);
 
     /* A directory in the way, or a missing directory: an error, nothing harmed. */
     char sub[200];
