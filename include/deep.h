@@ -457,7 +457,12 @@ typedef enum deep_model_option {
     DEEP_MODEL_VALIDATION_SPLIT = 3,         /* float: last fraction of the training data held out, as Keras; 0 = none */
     DEEP_MODEL_EARLY_STOPPING_PATIENCE = 4,  /* int: epochs without improvement before stopping; 0 = off */
     DEEP_MODEL_EARLY_STOPPING_MIN_DELTA = 5, /* float: smallest decrease of the monitored loss that counts */
-    DEEP_MODEL_VERBOSE = 6                   /* int: 1 (default) logs one line per epoch to the log callback */
+    DEEP_MODEL_VERBOSE = 6,                  /* int: 1 (default) logs one line per epoch to the log callback */
+    DEEP_MODEL_CHECKPOINT_PERIOD = 7,        /* int: fit saves a checkpoint every N epochs; 0 = never (default) */
+    DEEP_MODEL_INITIAL_EPOCH = 8,            /* int: the next fit runs epochs initial_epoch .. epochs - 1 (Keras'
+                                                initial_epoch), then this goes back to 0; set by deep_model_load
+                                                from a checkpoint */
+    DEEP_MODEL_CHECKPOINT_PATH = 9           /* string: where checkpoints go (deep_model_set_string); NULL = none */
 } deep_model_option;
 
 /* A new empty Sequential model whose samples have shape input_shape (Keras' input_shape,
@@ -508,6 +513,11 @@ DEEP_API deep_status deep_model_add_batch_normalization(deep_model *model, float
 DEEP_API deep_status deep_model_set_seed(deep_model *model, uint64_t seed);
 DEEP_API deep_status deep_model_set_int(deep_model *model, deep_model_option option, int64_t value);
 DEEP_API deep_status deep_model_set_float(deep_model *model, deep_model_option option, double value);
+/* String options (DEEP_MODEL_CHECKPOINT_PATH): the model keeps a copy; NULL clears it. */
+DEEP_API deep_status deep_model_set_string(deep_model *model, deep_model_option option, const char *value);
+/* The current value of an integer option, e.g. DEEP_MODEL_INITIAL_EPOCH after loading a
+ * checkpoint. A float or string option is DEEP_ERR_INVALID_ARGUMENT. */
+DEEP_API deep_status deep_model_get_int(const deep_model *model, deep_model_option option, int64_t *value);
 /* Progress lines ("epoch 3/10 - 2.1s - loss: 0.3120 - accuracy: 0.8861") go here. NULL
  * (the default) discards them. */
 DEEP_API deep_status deep_model_set_log(deep_model *model, deep_log_fn log, void *user);
@@ -563,6 +573,36 @@ DEEP_API deep_status deep_model_get_weight(const deep_model *model, int32_t laye
 /* Replaces weight `index` of `layer` with a copy of value, whose shape must match. */
 DEEP_API deep_status deep_model_set_weight(deep_model *model, int32_t layer, int32_t index,
                                            const deep_tensor *value);
+
+/* Model files: the whole model in a safetensors file (docs/model-format.md) that other
+ * tools read too — the architecture (layer types, names and Keras configs), the settings,
+ * and, when the model is compiled, its weights, loss, metrics, optimizer with its state
+ * (moments, step count) and random generator state, so that a loaded model predicts at
+ * once and can continue fit. An uncompiled model is saved as its architecture and loads
+ * uncompiled. Tensors are named "<layer name>/<weight name>" ("dense_1/kernel") and
+ * "optimizer/<layer name>/<weight name>/<slot>" ("optimizer/dense_1/kernel/momentum").
+ *
+ * deep_model_save writes a temporary file next to path and renames it over path, so a
+ * failed or interrupted save leaves any previous file intact (DEEP_ERR_IO). Loading
+ * validates every field and a CRC-32 of the whole file: anything truncated, corrupt,
+ * foreign or of a newer format version is DEEP_ERR_FORMAT naming the file, the byte
+ * offset or the field. Callbacks, the log and checkpoint settings are not saved. Saving
+ * must not run concurrently with fit on another thread; fit's own callbacks may save, and
+ * a save from the epoch callback is a resume point as a checkpoint is.
+ *
+ * Checkpoints: with DEEP_MODEL_CHECKPOINT_PERIOD N > 0 and DEEP_MODEL_CHECKPOINT_PATH set,
+ * fit saves the model after every N-th epoch (after the epoch callback). To resume, load
+ * the checkpoint and call fit with the same data, epochs and batch size as the interrupted
+ * run: the loaded model's DEEP_MODEL_INITIAL_EPOCH makes it continue after the saved epoch,
+ * and the weights end bit-identical to an uninterrupted run's. The history then holds the
+ * resumed epochs only. Checkpoints with early stopping are DEEP_ERR_UNSUPPORTED. */
+DEEP_API deep_status deep_model_save(const deep_model *model, const char *path);
+DEEP_API deep_status deep_model_load(const char *path, deep_model **out);
+/* The same file in caller-owned memory: *needed is always set to the file's size; capacity
+ * 0 is the size query (DEEP_OK), a smaller nonzero capacity is DEEP_ERR_BUFFER_TOO_SMALL. */
+DEEP_API deep_status deep_model_save_buffer(const deep_model *model, void *buffer, int64_t capacity,
+                                            int64_t *needed);
+DEEP_API deep_status deep_model_load_buffer(const void *data, int64_t size, deep_model **out);
 
 /* ===================================================================================== */
 /* Trees and forests: scikit-learn's DecisionTreeClassifier / DecisionTreeRegressor and   */

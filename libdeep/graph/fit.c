@@ -7,6 +7,7 @@
 #include <time.h>
 
 #include "graph/model.h"
+#include "io/file.h"
 #include "kernels/kernels.h"
 #include "optim/optim.h"
 
@@ -86,6 +87,10 @@ static deep_status train_epoch(deep_model *model, fit_run *run, int32_t epoch, d
 {
     deep_exec ex = {.pool = model->pool, .rng = &model->rng, .training = true};
     deep_pass_stats stats = {0};
+    /* Each epoch's order depends on the generator's state alone (not on the previous
+     * epoch's order), so that a checkpoint's generator state is all a resumed fit needs. */
+    for (int64_t i = 0; i < run->train_count; i++)
+        run->order[i] = i;
     if (model->shuffle)
         deep_rng_shuffle_i64(&model->rng, run->order, run->train_count);
     int64_t batches = (run->train_count + run->batch_size - 1) / run->batch_size;
@@ -143,6 +148,14 @@ static deep_status check_fit(const deep_model *model, const deep_dataset *train,
     DEEP_TRY(deep_model_check_data(model, train, "deep_model_fit"));
     if (validation != NULL)
         DEEP_TRY(deep_model_check_data(model, validation, "deep_model_fit (validation)"));
+    if (model->checkpoint_period > 0 && model->checkpoint_path == NULL)
+        return deep_error_set(DEEP_ERR_STATE, "deep_model_fit",
+                              "DEEP_MODEL_CHECKPOINT_PERIOD is %d but no DEEP_MODEL_CHECKPOINT_PATH is set",
+                              (int)model->checkpoint_period);
+    if (model->checkpoint_period > 0 && model->patience > 0)
+        return deep_error_set(DEEP_ERR_UNSUPPORTED, "deep_model_fit",
+                              "checkpoints do not record early stopping's state yet; set "
+                              "DEEP_MODEL_EARLY_STOPPING_PATIENCE to 0 or DEEP_MODEL_CHECKPOINT_PERIOD to 0");
     return DEEP_OK;
 }
 
@@ -188,6 +201,24 @@ static void release_run(deep_model *model, fit_run *run)
     deep_workspace_release(model, &run->ws);
 }
 
+/* Writes the checkpoint after `done` epochs; the model records it as its resume point. */
+static deep_status save_checkpoint(deep_model *model, int32_t done)
+{
+    deep_bytes b = {0};
+    deep_status status = deep_model_serialize("deep_model_fit", model, &b);
+    if (status == DEEP_OK)
+        status = deep_file_write_atomic("deep_model_fit", model->checkpoint_path, b.data, b.length);
+    deep_bytes_free(&b);
+    if (status != DEEP_OK) {
+        char reason[400];
+        snprintf(reason, sizeof reason, "%s", deep_last_error());
+        const char *colon = strstr(reason, ": ");
+        return deep_error_set(status, "deep_model_fit", "checkpoint after epoch %d: %s", (int)done,
+                              colon ? colon + 2 : reason);
+    }
+    return DEEP_OK;
+}
+
 static deep_status fit_epochs(deep_model *model, fit_run *run, int32_t epochs)
 {
     double train_values[1 + DEEP_MAX_METRICS], validation_values[1 + DEEP_MAX_METRICS];
@@ -195,7 +226,7 @@ static deep_status fit_epochs(deep_model *model, fit_run *run, int32_t epochs)
     int32_t waited = 0;
     bool improved_once = false;
     model->history_length = 0;
-    for (int32_t epoch = 0; epoch < epochs; epoch++) {
+    for (int32_t epoch = model->initial_epoch; epoch < epochs; epoch++) {
         double start = seconds_now();
         bool stop = false;
         DEEP_TRY(train_epoch(model, run, epoch, train_values, &stop));
@@ -215,8 +246,11 @@ static deep_status fit_epochs(deep_model *model, fit_run *run, int32_t epochs)
         if (early_stopping(model, run, monitored, &best, &waited))
             stop = true;
         improved_once = improved_once || waited == 0;
+        model->resume_epoch = epoch + 1; /* what a save from here on records */
         if (model->on_epoch != NULL && model->on_epoch(model->callback_user, model, epoch) != 0)
             stop = true;
+        if (model->checkpoint_period > 0 && (epoch + 1) % model->checkpoint_period == 0)
+            DEEP_TRY(save_checkpoint(model, epoch + 1));
         if (stop)
             break;
     }
@@ -238,10 +272,14 @@ deep_status deep_model_fit(deep_model *model, const deep_dataset *train, int32_t
     deep_status status = prepare_run(model, train, batch_size, validation, &run);
     if (status == DEEP_OK) {
         int blas_threads = deep_blas_threads_single();
+        model->resume_epoch = model->initial_epoch;
         status = fit_epochs(model, &run, epochs);
         deep_blas_threads_restore(blas_threads);
     }
     release_run(model, &run);
+    /* initial_epoch applies to one fit, as Keras' argument; later saves are no resume points. */
+    model->initial_epoch = 0;
+    model->resume_epoch = 0;
     atomic_store(&model->busy, 0);
     return status;
 }

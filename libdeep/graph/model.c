@@ -52,6 +52,7 @@ void deep_model_free(deep_model *model)
     deep_optimizer_free(model->optimizer);
     deep_pool_free(model->pool);
     free(model->history);
+    free(model->checkpoint_path);
     free(model);
 }
 
@@ -260,9 +261,22 @@ deep_status deep_model_set_int(deep_model *model, deep_model_option option, int6
             return DEEP_FAIL(DEEP_ERR_INVALID_ARGUMENT, "patience %lld must be >= 0", (long long)value);
         model->patience = (int32_t)value;
         return DEEP_OK;
+    case DEEP_MODEL_CHECKPOINT_PERIOD:
+    case DEEP_MODEL_INITIAL_EPOCH:
+        if (value < 0 || value > INT32_MAX)
+            return DEEP_FAIL(DEEP_ERR_INVALID_ARGUMENT, "%s %lld is outside 0..%d",
+                             option == DEEP_MODEL_INITIAL_EPOCH ? "initial epoch" : "checkpoint period",
+                             (long long)value, INT32_MAX);
+        if (option == DEEP_MODEL_CHECKPOINT_PERIOD)
+            model->checkpoint_period = (int32_t)value;
+        else
+            model->initial_epoch = (int32_t)value;
+        return DEEP_OK;
     case DEEP_MODEL_VALIDATION_SPLIT:
     case DEEP_MODEL_EARLY_STOPPING_MIN_DELTA:
         return DEEP_FAIL(DEEP_ERR_INVALID_ARGUMENT, "option %d is a float; use deep_model_set_float", (int)option);
+    case DEEP_MODEL_CHECKPOINT_PATH:
+        return DEEP_FAIL(DEEP_ERR_INVALID_ARGUMENT, "option %d is a string; use deep_model_set_string", (int)option);
     }
     return DEEP_FAIL(DEEP_ERR_INVALID_ARGUMENT, "unknown option %d", (int)option);
 }
@@ -285,7 +299,51 @@ deep_status deep_model_set_float(deep_model *model, deep_model_option option, do
     case DEEP_MODEL_SHUFFLE:
     case DEEP_MODEL_EARLY_STOPPING_PATIENCE:
     case DEEP_MODEL_VERBOSE:
+    case DEEP_MODEL_CHECKPOINT_PERIOD:
+    case DEEP_MODEL_INITIAL_EPOCH:
         return DEEP_FAIL(DEEP_ERR_INVALID_ARGUMENT, "option %d is an integer; use deep_model_set_int", (int)option);
+    case DEEP_MODEL_CHECKPOINT_PATH:
+        return DEEP_FAIL(DEEP_ERR_INVALID_ARGUMENT, "option %d is a string; use deep_model_set_string", (int)option);
+    }
+    return DEEP_FAIL(DEEP_ERR_INVALID_ARGUMENT, "unknown option %d", (int)option);
+}
+
+deep_status deep_model_set_string(deep_model *model, deep_model_option option, const char *value)
+{
+    DEEP_REQUIRE(model);
+    if (option != DEEP_MODEL_CHECKPOINT_PATH)
+        return DEEP_FAIL(DEEP_ERR_INVALID_ARGUMENT, "option %d is not a string option", (int)option);
+    if (atomic_load(&model->busy))
+        return DEEP_FAIL(DEEP_ERR_THREAD, "the model is being trained or evaluated by another call");
+    char *copy = NULL;
+    if (value != NULL) {
+        if (value[0] == '\0')
+            return DEEP_FAIL(DEEP_ERR_INVALID_ARGUMENT, "the checkpoint path is empty; pass NULL for no checkpoints");
+        size_t n = strlen(value) + 1;
+        if ((copy = malloc(n)) == NULL)
+            return DEEP_FAIL(DEEP_ERR_NO_MEMORY, "out of memory");
+        memcpy(copy, value, n);
+    }
+    free(model->checkpoint_path);
+    model->checkpoint_path = copy;
+    return DEEP_OK;
+}
+
+deep_status deep_model_get_int(const deep_model *model, deep_model_option option, int64_t *value)
+{
+    DEEP_REQUIRE(model);
+    DEEP_REQUIRE(value);
+    switch (option) {
+    case DEEP_MODEL_THREADS: *value = model->threads; return DEEP_OK;
+    case DEEP_MODEL_SHUFFLE: *value = model->shuffle; return DEEP_OK;
+    case DEEP_MODEL_EARLY_STOPPING_PATIENCE: *value = model->patience; return DEEP_OK;
+    case DEEP_MODEL_VERBOSE: *value = model->verbose; return DEEP_OK;
+    case DEEP_MODEL_CHECKPOINT_PERIOD: *value = model->checkpoint_period; return DEEP_OK;
+    case DEEP_MODEL_INITIAL_EPOCH: *value = model->initial_epoch; return DEEP_OK;
+    case DEEP_MODEL_VALIDATION_SPLIT:
+    case DEEP_MODEL_EARLY_STOPPING_MIN_DELTA:
+    case DEEP_MODEL_CHECKPOINT_PATH:
+        return DEEP_FAIL(DEEP_ERR_INVALID_ARGUMENT, "option %d is not an integer option", (int)option);
     }
     return DEEP_FAIL(DEEP_ERR_INVALID_ARGUMENT, "unknown option %d", (int)option);
 }

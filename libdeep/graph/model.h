@@ -43,6 +43,12 @@ struct deep_model {
 
     deep_pool *pool;           /* created by fit/evaluate for the current thread setting */
 
+    /* Checkpoints and resuming (libdeep/io/model.c writes and reads these). */
+    char *checkpoint_path;     /* NULL: no checkpoints */
+    int32_t checkpoint_period; /* epochs between checkpoints; 0: none */
+    int32_t initial_epoch;     /* the next fit starts at this epoch (Keras' initial_epoch) */
+    int32_t resume_epoch;      /* inside fit: epochs finished so far, what a save records */
+
     /* History of the last fit: per epoch, the loss and metrics on the training data,
      * then on the validation data (NaN when there was none). */
     double *history;
@@ -107,5 +113,9 @@ deep_status deep_model_prepare_pool(deep_model *model);
 /* Inference loss and metrics over samples [first, first + count) of data; errors name caller. */
 deep_status deep_model_evaluate_range(const char *caller, deep_model *model, const deep_dataset *data, int64_t first,
                                       int64_t count, int64_t batch_size, double *values);
+
+/* Appends the whole model file (safetensors) to out; errors name caller. */
+typedef struct deep_bytes deep_bytes;
+deep_status deep_model_serialize(const char *caller, const deep_model *model, deep_bytes *out);
 
 #endif

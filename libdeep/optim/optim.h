@@ -17,4 +17,21 @@ void deep_optimizer_begin_step(deep_optimizer *optimizer);
 void deep_optimizer_update(deep_optimizer *optimizer, int32_t slot, float *weights, const float *grads,
                            int64_t begin, int64_t end);
 
+/* What model files save and restore: the kind and its Keras class name, which options
+ * apply, the per-element state arrays (Keras' slot names: SGD "momentum"; Adam "momentum"
+ * and "velocity"; RMSprop "velocity" and "momentum"; Adagrad "accumulator") and the step
+ * count. A state array holds one float per bound element (all slots' sizes added). */
+deep_optimizer_kind deep_optimizer_kind_of(const deep_optimizer *optimizer);
+const char *deep_optimizer_kind_name(deep_optimizer_kind kind); /* NULL for an unknown kind */
+/* The option called name (e.g. "beta_1"), or 0 when there is none. */
+deep_optimizer_option deep_optimizer_option_by_name(const char *name);
+const char *deep_optimizer_option_name(deep_optimizer_option option);
+bool deep_optimizer_has_option(const deep_optimizer *optimizer, deep_optimizer_option option);
+int32_t deep_optimizer_state_count(const deep_optimizer *optimizer);
+const char *deep_optimizer_state_name(const deep_optimizer *optimizer, int32_t index);
+/* State array `index`, NULL before bind. */
+float *deep_optimizer_state(const deep_optimizer *optimizer, int32_t index);
+int64_t deep_optimizer_step(const deep_optimizer *optimizer);
+void deep_optimizer_set_step(deep_optimizer *optimizer, int64_t step);
+
 #endif

@@ -15,24 +15,25 @@
 struct kind_info {
     const char *name;
     int32_t states;   /* per-element float arrays: velocity, moments, accumulators */
+    const char *state_names[2];
     uint32_t options; /* BIT(option) for each option the kind accepts */
     float defaults[OPTION_COUNT];
 };
 
 static const struct kind_info kinds[KIND_COUNT] = {
-    [DEEP_OPTIMIZER_SGD] = {"SGD", 1, BIT(DEEP_OPT_LEARNING_RATE) | BIT(DEEP_OPT_MOMENTUM) | BIT(DEEP_OPT_NESTEROV),
+    [DEEP_OPTIMIZER_SGD] = {"SGD", 1, {"momentum"}, BIT(DEEP_OPT_LEARNING_RATE) | BIT(DEEP_OPT_MOMENTUM) | BIT(DEEP_OPT_NESTEROV),
                             {[DEEP_OPT_LEARNING_RATE] = 0.01f}},
-    [DEEP_OPTIMIZER_ADAM] = {"Adam", 2,
+    [DEEP_OPTIMIZER_ADAM] = {"Adam", 2, {"momentum", "velocity"},
                              BIT(DEEP_OPT_LEARNING_RATE) | BIT(DEEP_OPT_BETA_1) | BIT(DEEP_OPT_BETA_2) |
                                  BIT(DEEP_OPT_EPSILON),
                              {[DEEP_OPT_LEARNING_RATE] = 0.001f, [DEEP_OPT_BETA_1] = 0.9f,
                               [DEEP_OPT_BETA_2] = 0.999f, [DEEP_OPT_EPSILON] = 1e-7f}},
-    [DEEP_OPTIMIZER_RMSPROP] = {"RMSprop", 2,
+    [DEEP_OPTIMIZER_RMSPROP] = {"RMSprop", 2, {"velocity", "momentum"},
                                 BIT(DEEP_OPT_LEARNING_RATE) | BIT(DEEP_OPT_RHO) | BIT(DEEP_OPT_MOMENTUM) |
                                     BIT(DEEP_OPT_EPSILON),
                                 {[DEEP_OPT_LEARNING_RATE] = 0.001f, [DEEP_OPT_RHO] = 0.9f,
                                  [DEEP_OPT_EPSILON] = 1e-7f}},
-    [DEEP_OPTIMIZER_ADAGRAD] = {"Adagrad", 1,
+    [DEEP_OPTIMIZER_ADAGRAD] = {"Adagrad", 1, {"accumulator"},
                                 BIT(DEEP_OPT_LEARNING_RATE) | BIT(DEEP_OPT_INITIAL_ACCUMULATOR) |
                                     BIT(DEEP_OPT_EPSILON),
                                 {[DEEP_OPT_LEARNING_RATE] = 0.001f, [DEEP_OPT_INITIAL_ACCUMULATOR] = 0.1f,
@@ -285,4 +286,61 @@ void deep_optimizer_update(deep_optimizer *optimizer, int32_t slot, float *weigh
         adagrad(w, g, state, n, lr, eps);
         break;
     }
+}
+
+/* ---------------------------------------------------------------- model files */
+
+deep_optimizer_kind deep_optimizer_kind_of(const deep_optimizer *optimizer)
+{
+    return optimizer->kind;
+}
+
+const char *deep_optimizer_kind_name(deep_optimizer_kind kind)
+{
+    return kind > 0 && kind < KIND_COUNT ? kinds[kind].name : NULL;
+}
+
+deep_optimizer_option deep_optimizer_option_by_name(const char *name)
+{
+    for (int o = 1; o < OPTION_COUNT; o++)
+        if (strcmp(option_names[o], name) == 0)
+            return (deep_optimizer_option)o;
+    return (deep_optimizer_option)0;
+}
+
+const char *deep_optimizer_option_name(deep_optimizer_option option)
+{
+    return option > 0 && option < OPTION_COUNT ? option_names[option] : NULL;
+}
+
+bool deep_optimizer_has_option(const deep_optimizer *optimizer, deep_optimizer_option option)
+{
+    return option > 0 && option < OPTION_COUNT && (optimizer->info->options & BIT(option)) != 0;
+}
+
+int32_t deep_optimizer_state_count(const deep_optimizer *optimizer)
+{
+    return optimizer->info->states;
+}
+
+const char *deep_optimizer_state_name(const deep_optimizer *optimizer, int32_t index)
+{
+    return optimizer->info->state_names[index];
+}
+
+float *deep_optimizer_state(const deep_optimizer *optimizer, int32_t index)
+{
+    if (optimizer->state == NULL || index < 0 || index >= optimizer->info->states)
+        return NULL;
+    return optimizer->state + (size_t)index * (size_t)optimizer->offsets[optimizer->count];
+}
+
+int64_t deep_optimizer_step(const deep_optimizer *optimizer)
+{
+    return optimizer->step;
+}
+
+void deep_optimizer_set_step(deep_optimizer *optimizer, int64_t step)
+{
+    optimizer->step = step;
 }

@@ -27,6 +27,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "io/file.h"
 #include "trees/trees.h"
 
 #define FORMAT_VERSION 1
@@ -131,45 +132,11 @@ static void put_header(struct out *o, const char *magic)
     put_u32(o, 0);
 }
 
-/* Writes the bytes to a temporary file next to path, then renames it over path: a reader
- * never sees half a file, and a failed write leaves the old one in place. */
 static deep_status write_atomic(const char *caller, const char *path, struct out *o)
 {
     if (o->failed)
         return deep_error_set(DEEP_ERR_NO_MEMORY, caller, "out of memory writing '%s'", path);
-    size_t n = strlen(path);
-    char *tmp = malloc(n + sizeof ".tmp-XXXXXX");
-    if (tmp == NULL)
-        return deep_error_set(DEEP_ERR_NO_MEMORY, caller, "out of memory writing '%s'", path);
-    memcpy(tmp, path, n);
-    memcpy(tmp + n, ".tmp-XXXXXX", sizeof ".tmp-XXXXXX");
-    int fd = mkstemp(tmp), error = 0;
-    if (fd < 0) {
-        error = errno;
-        free(tmp);
-        return deep_error_set(DEEP_ERR_IO, caller, "cannot create a temporary file next to '%s': %s", path,
-                              strerror(error));
-    }
-    if (fchmod(fd, 0644) != 0) /* mkstemp makes it private; a model file is ordinary data */
-        error = errno;
-    for (size_t done = 0; !error && done < o->length;) {
-        ssize_t w = write(fd, o->data + done, o->length - done);
-        if (w < 0 && errno != EINTR)
-            error = errno;
-        done += w > 0 ? (size_t)w : 0;
-    }
-    if (!error && fsync(fd) != 0)
-        error = errno;
-    if (close(fd) != 0 && !error)
-        error = errno;
-    if (!error && rename(tmp, path) != 0)
-        error = errno;
-    if (error)
-        unlink(tmp);
-    free(tmp);
-    if (error)
-        return deep_error_set(DEEP_ERR_IO, caller, "cannot write '%s': %s", path, strerror(error));
-    return DEEP_OK;
+    return deep_file_write_atomic(caller, path, o->data, o->length);
 }
 
 deep_status deep_tree_save(const deep_tree *tree, const char *path)
@@ -394,34 +361,9 @@ static void get_model(struct in *r, deep_tree_kind kind, struct tree_model *m)
 static deep_status open_file(const char *caller, const char *path, const char *magic, struct in *r, uint8_t **data)
 {
     *data = NULL;
-    FILE *f = fopen(path, "rb");
-    if (f == NULL)
-        return deep_error_set(DEEP_ERR_IO, caller, "cannot open '%s': %s", path, strerror(errno));
-    size_t length = 0, capacity = 0;
-    uint8_t *bytes = NULL;
-    bool memory = true;
-    for (;;) {
-        if (length == capacity) {
-            capacity = capacity ? 2 * capacity : 65536;
-            uint8_t *grown = realloc(bytes, capacity);
-            if (grown == NULL) {
-                memory = false;
-                break;
-            }
-            bytes = grown;
-        }
-        size_t got = fread(bytes + length, 1, capacity - length, f);
-        length += got;
-        if (got == 0)
-            break;
-    }
-    bool failed = ferror(f) != 0;
-    fclose(f);
-    if (!memory || failed) {
-        free(bytes);
-        return memory ? deep_error_set(DEEP_ERR_IO, caller, "cannot read '%s'", path)
-                      : deep_error_set(DEEP_ERR_NO_MEMORY, caller, "out of memory reading '%s'", path);
-    }
+    size_t length;
+    uint8_t *bytes;
+    DEEP_TRY(deep_file_read(caller, path, &bytes, &length));
     *data = bytes;
     *r = (struct in){caller, path, bytes, length, 0, DEEP_OK};
     if (length < 16 || memcmp(bytes, magic, 8) != 0) {

@@ -1,7 +1,7 @@
 #!/bin/sh
-# Builds a fuzz target (the IDX parser by default, the CSV parser, or the tree and forest
-# file loaders) with libFuzzer, ASan and UBSan, and runs it.
-# Usage: tests/fuzz/run-fuzz.sh [seconds (default 30)] [work dir (default: a new temporary one)] [idx|csv|tree]
+# Builds a fuzz target (the IDX parser by default, the CSV parser, the tree and forest
+# file loaders, or the model file loader) with libFuzzer, ASan and UBSan, and runs it.
+# Usage: tests/fuzz/run-fuzz.sh [seconds (default 30)] [work dir (default: a new temporary one)] [idx|csv|tree|model]
 # Needs clang. Crashing inputs are written to the work dir. Not part of `meson test`.
 set -eu
 seconds=${1:-30}
@@ -17,7 +17,11 @@ csv) sources="$root/libdeep/data/csv.c $root/libdeep/data/table.c" ;;
 tree)
     main="$root/tests/fuzz/fuzz_tree_load.c"
     sources="$root/libdeep/trees/*.c $root/libdeep/data/kfold.c $root/libdeep/core/rng.c $root/libdeep/core/threads.c" ;;
-*) echo "unknown target '$target' (idx, csv or tree)" >&2; exit 2 ;;
+model)
+    main="$root/tests/fuzz/fuzz_model_load.c"
+    # The loader rebuilds whole models, so it needs nearly the whole library and the BLAS.
+    sources="$(ls "$root"/libdeep/*/*.c | grep -v -e '/data/dataset.c' -e '/tensor/tensor.c' -e '/core/status.c' -e '/core/alloc.c' | tr '\n' ' ') $(pkg-config --cflags --libs openblas)" ;;
+*) echo "unknown target '$target' (idx, csv, tree or model)" >&2; exit 2 ;;
 esac
 # shellcheck disable=SC2086 # $sources is a list of paths (and globs) without blanks
 clang -std=c11 -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
@@ -32,6 +36,9 @@ if [ "$target" = idx ]; then
     labels='\0\0\10\1\0\0\0\3\2\0\7'
     printf "\034\0$images$labels" > "$work/corpus/seed-pair"
     printf "\377\377$images" > "$work/corpus/seed-images"
+elif [ "$target" = model ]; then
+    # Seeds: the golden model files of every format version.
+    cp "$root"/tests/golden/v*/*.safetensors "$work/corpus/"
 elif [ "$target" = tree ]; then
     # Seeds: the target's seed mode fits small trees and forests and saves them.
     FUZZ_TREE_SEEDS="$work/corpus" "$work/fuzz_$target"

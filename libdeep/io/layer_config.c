@@ -1,0 +1,255 @@
+/* The per-type table of layer configurations. To make a new layer type savable, give it a
+ * list of fields and a small function that calls its deep_model_add_*, and add one line to
+ * `types` below. */
+#include <stddef.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "io/layer_config.h"
+#include "kernels/kernels.h"
+
+typedef enum field_kind {
+    FIELD_SIZE,       /* int64_t >= 1 (the add call checks the range) */
+    FIELD_PAIR,       /* int64_t[2]: kernel size, pool size, strides */
+    FIELD_BOOL,       /* bool */
+    FIELD_FLOAT,      /* float */
+    FIELD_ACTIVATION, /* deep_activation, by name */
+    FIELD_PADDING     /* deep_padding, "valid" or "same" */
+} field_kind;
+
+typedef struct field {
+    const char *name; /* Keras' argument name */
+    field_kind kind;
+    size_t offset;    /* in struct deep_layer */
+} field;
+
+#define FIELD(name, kind, member) {name, kind, offsetof(deep_layer, member)}
+#define MAX_FIELDS 8
+
+typedef struct layer_type {
+    const deep_layer_ops *ops;
+    field fields[MAX_FIELDS]; /* ended by a NULL name */
+    deep_status (*add)(deep_model *model, const deep_layer *config);
+} layer_type;
+
+static deep_status add_dense(deep_model *m, const deep_layer *c)
+{
+    return deep_model_add_dense(m, c->units, c->activation, c->use_bias);
+}
+
+static deep_status add_activation(deep_model *m, const deep_layer *c)
+{
+    return deep_model_add_activation(m, c->activation);
+}
+
+static deep_status add_dropout(deep_model *m, const deep_layer *c)
+{
+    return deep_model_add_dropout(m, c->rate);
+}
+
+static deep_status add_flatten(deep_model *m, const deep_layer *c)
+{
+    (void)c;
+    return deep_model_add_flatten(m);
+}
+
+static deep_status add_conv2d(deep_model *m, const deep_layer *c)
+{
+    return deep_model_add_conv2d(m, c->units, c->kernel[0], c->kernel[1], c->strides[0], c->strides[1], c->padding,
+                                 c->activation, c->use_bias);
+}
+
+static deep_status add_max_pooling2d(deep_model *m, const deep_layer *c)
+{
+    return deep_model_add_max_pooling2d(m, c->kernel[0], c->kernel[1], c->strides[0], c->strides[1], c->padding);
+}
+
+static deep_status add_average_pooling2d(deep_model *m, const deep_layer *c)
+{
+    return deep_model_add_average_pooling2d(m, c->kernel[0], c->kernel[1], c->strides[0], c->strides[1], c->padding);
+}
+
+static deep_status add_global_average_pooling2d(deep_model *m, const deep_layer *c)
+{
+    (void)c;
+    return deep_model_add_global_average_pooling2d(m);
+}
+
+static deep_status add_batch_normalization(deep_model *m, const deep_layer *c)
+{
+    return deep_model_add_batch_normalization(m, c->momentum, c->epsilon);
+}
+
+#define POOLING_FIELDS                                                                                    \
+    {FIELD("pool_size", FIELD_PAIR, kernel), FIELD("strides", FIELD_PAIR, strides),                      \
+     FIELD("padding", FIELD_PADDING, padding)}
+
+static const layer_type types[] = {
+    {&deep_dense_ops,
+     {FIELD("units", FIELD_SIZE, units), FIELD("activation", FIELD_ACTIVATION, activation),
+      FIELD("use_bias", FIELD_BOOL, use_bias)},
+     add_dense},
+    {&deep_activation_ops, {FIELD("activation", FIELD_ACTIVATION, activation)}, add_activation},
+    {&deep_dropout_ops, {FIELD("rate", FIELD_FLOAT, rate)}, add_dropout},
+    {&deep_flatten_ops, {{NULL, FIELD_SIZE, 0}}, add_flatten},
+    {&deep_conv2d_ops,
+     {FIELD("filters", FIELD_SIZE, units), FIELD("kernel_size", FIELD_PAIR, kernel),
+      FIELD("strides", FIELD_PAIR, strides), FIELD("padding", FIELD_PADDING, padding),
+      FIELD("activation", FIELD_ACTIVATION, activation), FIELD("use_bias", FIELD_BOOL, use_bias)},
+     add_conv2d},
+    {&deep_max_pooling2d_ops, POOLING_FIELDS, add_max_pooling2d},
+    {&deep_average_pooling2d_ops, POOLING_FIELDS, add_average_pooling2d},
+    {&deep_global_average_pooling2d_ops, {{NULL, FIELD_SIZE, 0}}, add_global_average_pooling2d},
+    {&deep_batch_normalization_ops,
+     {FIELD("momentum", FIELD_FLOAT, momentum), FIELD("epsilon", FIELD_FLOAT, epsilon)},
+     add_batch_normalization},
+};
+
+int deep_activation_by_name(const char *name)
+{
+    for (int a = 0; deep_activation_is_valid((deep_activation)a); a++)
+        if (strcmp(deep_activation_name((deep_activation)a), name) == 0)
+            return a;
+    return -1;
+}
+
+static const layer_type *type_of_ops(const deep_layer_ops *ops)
+{
+    for (size_t i = 0; i < sizeof types / sizeof types[0]; i++)
+        if (types[i].ops == ops)
+            return &types[i];
+    return NULL;
+}
+
+static const layer_type *type_by_name(const char *name)
+{
+    for (size_t i = 0; i < sizeof types / sizeof types[0]; i++)
+        if (strcmp(types[i].ops->type, name) == 0)
+            return &types[i];
+    return NULL;
+}
+
+deep_status deep_layer_config_write(const char *caller, const deep_layer *layer, deep_bytes *out)
+{
+    const layer_type *t = type_of_ops(layer->ops);
+    if (t == NULL)
+        return deep_error_set(DEEP_ERR_UNSUPPORTED, caller, "layer %s of type %s cannot be saved yet", layer->name,
+                              layer->ops->type);
+    const char *base = (const char *)layer;
+    deep_bytes_put(out, "{", 1);
+    for (int i = 0; i < MAX_FIELDS && t->fields[i].name != NULL; i++) {
+        const field *f = &t->fields[i];
+        const void *at = base + f->offset;
+        deep_json_put_key(out, i == 0, f->name);
+        switch (f->kind) {
+        case FIELD_SIZE:
+            deep_bytes_printf(out, "%lld", (long long)*(const int64_t *)at);
+            break;
+        case FIELD_PAIR:
+            deep_bytes_printf(out, "[%lld, %lld]", (long long)((const int64_t *)at)[0],
+                              (long long)((const int64_t *)at)[1]);
+            break;
+        case FIELD_BOOL:
+            deep_bytes_printf(out, "%s", *(const bool *)at ? "true" : "false");
+            break;
+        case FIELD_FLOAT:
+            deep_json_put_float(out, *(const float *)at);
+            break;
+        case FIELD_ACTIVATION:
+            deep_bytes_printf(out, "\"%s\"", deep_activation_name(*(const deep_activation *)at));
+            break;
+        case FIELD_PADDING:
+            deep_bytes_printf(out, "\"%s\"", *(const deep_padding *)at == DEEP_PADDING_SAME ? "same" : "valid");
+            break;
+        }
+    }
+    deep_bytes_put(out, "}", 1);
+    return DEEP_OK;
+}
+
+/* Reads one field's value into the configuration; false when it has the wrong kind. */
+static bool read_field(const deep_json *doc, const deep_json_node *v, const field *f, char *base)
+{
+    void *at = base + f->offset;
+    int64_t i;
+    switch (f->kind) {
+    case FIELD_SIZE:
+        return deep_json_int(doc, v, (int64_t *)at);
+    case FIELD_PAIR: {
+        const deep_json_node *a = v->type == DEEP_JSON_ARRAY && v->count == 2 ? deep_json_at(doc, v->first) : NULL;
+        return a != NULL && deep_json_int(doc, a, &((int64_t *)at)[0]) &&
+               deep_json_int(doc, deep_json_at(doc, a->next), &((int64_t *)at)[1]);
+    }
+    case FIELD_BOOL:
+        if (v->type != DEEP_JSON_TRUE && v->type != DEEP_JSON_FALSE)
+            return false;
+        *(bool *)at = v->type == DEEP_JSON_TRUE;
+        return true;
+    case FIELD_FLOAT:
+        return deep_json_float(doc, v, (float *)at);
+    case FIELD_ACTIVATION:
+        if (v->type != DEEP_JSON_STRING || (i = deep_activation_by_name(deep_json_string(doc, v))) < 0)
+            return false;
+        *(deep_activation *)at = (deep_activation)i;
+        return true;
+    case FIELD_PADDING:
+        if (v->type != DEEP_JSON_STRING)
+            return false;
+        if (strcmp(deep_json_string(doc, v), "valid") == 0)
+            *(deep_padding *)at = DEEP_PADDING_VALID;
+        else if (strcmp(deep_json_string(doc, v), "same") == 0)
+            *(deep_padding *)at = DEEP_PADDING_SAME;
+        else
+            return false;
+        return true;
+    }
+    return false;
+}
+
+static const char *const kind_names[] = {
+    [FIELD_SIZE] = "an integer", [FIELD_PAIR] = "a pair of integers", [FIELD_BOOL] = "true or false",
+    [FIELD_FLOAT] = "a finite number", [FIELD_ACTIVATION] = "an activation name",
+    [FIELD_PADDING] = "\"valid\" or \"same\"",
+};
+
+deep_status deep_layer_config_add(const char *caller, const char *context, deep_model *model, const char *type,
+                                  const deep_json *doc, const deep_json_node *config)
+{
+    const layer_type *t = type_by_name(type);
+    if (t == NULL)
+        return deep_error_set(DEEP_ERR_FORMAT, caller, "%s: unknown layer type '%s'", context, type);
+    if (config->type != DEEP_JSON_OBJECT)
+        return deep_error_set(DEEP_ERR_FORMAT, caller, "%s: the config is not an object", context);
+    deep_layer c;
+    memset(&c, 0, sizeof c);
+    bool seen[MAX_FIELDS] = {false};
+    for (const deep_json_node *m = deep_json_at(doc, config->first); m; m = deep_json_at(doc, m->next)) {
+        const char *key = deep_json_key(doc, m);
+        int i = 0;
+        while (i < MAX_FIELDS && t->fields[i].name != NULL && strcmp(t->fields[i].name, key) != 0)
+            i++;
+        if (i == MAX_FIELDS || t->fields[i].name == NULL)
+            return deep_error_set(DEEP_ERR_FORMAT, caller, "%s: unknown config field '%s' for a %s layer", context,
+                                  key, type);
+        if (seen[i])
+            return deep_error_set(DEEP_ERR_FORMAT, caller, "%s: config field '%s' appears twice", context, key);
+        seen[i] = true;
+        if (!read_field(doc, m, &t->fields[i], (char *)&c))
+            return deep_error_set(DEEP_ERR_FORMAT, caller, "%s: config field '%s' must be %s", context, key,
+                                  kind_names[t->fields[i].kind]);
+    }
+    for (int i = 0; i < MAX_FIELDS && t->fields[i].name != NULL; i++)
+        if (!seen[i])
+            return deep_error_set(DEEP_ERR_FORMAT, caller, "%s: config field '%s' is missing", context,
+                                  t->fields[i].name);
+    deep_status status = t->add(model, &c);
+    if (status != DEEP_OK) {
+        /* Keep the add call's reason, without its function name. */
+        char reason[400];
+        snprintf(reason, sizeof reason, "%s", deep_last_error());
+        const char *colon = strstr(reason, ": ");
+        return deep_error_set(status == DEEP_ERR_NO_MEMORY ? status : DEEP_ERR_FORMAT, caller, "%s: %s", context,
+                              colon ? colon + 2 : reason);
+    }
+    return DEEP_OK;
+}

@@ -1,0 +1,640 @@
+/* Model files: a whole Sequential model — architecture, settings, weights and, when it is
+ * compiled, the loss, metrics and optimizer with its state, and the random generator —
+ * in a safetensors file (docs/model-format.md). The weights are tensors named
+ * "<layer>/<weight>" ("dense_1/kernel"); the rest is one JSON document in the metadata. */
+#include <inttypes.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "graph/model.h"
+#include "io/file.h"
+#include "io/layer_config.h"
+#include "io/safetensors.h"
+#include "optim/optim.h"
+#include "tensor/tensor.h"
+
+#define FORMAT_VERSION "1"
+#define META_FORMAT "libdeep.format"
+#define META_VERSION "libdeep.format_version"
+#define META_MODEL "libdeep.model"
+/* "optimizer/" + layer name + "/" + weight name + "/" + slot name */
+#define NAME_CAPACITY 128
+
+static const char *const loss_names[] = {
+    [DEEP_LOSS_MEAN_SQUARED_ERROR] = "mean_squared_error",
+    [DEEP_LOSS_BINARY_CROSSENTROPY] = "binary_crossentropy",
+    [DEEP_LOSS_CATEGORICAL_CROSSENTROPY] = "categorical_crossentropy",
+    [DEEP_LOSS_SPARSE_CATEGORICAL_CROSSENTROPY] = "sparse_categorical_crossentropy",
+};
+
+static const char *const metric_names[] = {
+    [DEEP_METRIC_ACCURACY] = "accuracy",
+    [DEEP_METRIC_MEAN_ABSOLUTE_ERROR] = "mean_absolute_error",
+};
+
+#define COUNT(a) ((int)(sizeof(a) / sizeof((a)[0])))
+
+static int name_index(const char *const *names, int count, const char *name)
+{
+    for (int i = 1; i < count; i++)
+        if (names[i] != NULL && strcmp(names[i], name) == 0)
+            return i;
+    return 0;
+}
+
+/* ---------------------------------------------------------------- saving */
+
+static void put_u64_string(deep_bytes *b, uint64_t v)
+{
+    deep_bytes_printf(b, "\"%" PRIu64 "\"", v);
+}
+
+static deep_status put_architecture(const char *caller, const deep_model *model, deep_bytes *j)
+{
+    deep_bytes_put(j, "{", 1);
+    deep_json_put_key(j, true, "library_version");
+    deep_json_put_string(j, deep_version_string(), strlen(deep_version_string()));
+    deep_json_put_key(j, false, "input_shape");
+    deep_bytes_put(j, "[", 1);
+    for (int32_t d = 0; d < model->in_rank; d++)
+        deep_bytes_printf(j, "%s%lld", d ? ", " : "", (long long)model->in_shape[d]);
+    deep_bytes_put(j, "]", 1);
+    deep_json_put_key(j, false, "layers");
+    deep_bytes_put(j, "[", 1);
+    for (int32_t i = 0; i < model->layer_count; i++) {
+        const deep_layer *layer = model->layers[i];
+        deep_bytes_put(j, i ? ", {" : "{", i ? 3 : 1);
+        deep_json_put_key(j, true, "type");
+        deep_json_put_string(j, layer->ops->type, strlen(layer->ops->type));
+        deep_json_put_key(j, false, "name");
+        deep_json_put_string(j, layer->name, strlen(layer->name));
+        deep_json_put_key(j, false, "config");
+        DEEP_TRY(deep_layer_config_write(caller, layer, j));
+        deep_bytes_put(j, "}", 1);
+    }
+    deep_bytes_put(j, "]", 1);
+
+    deep_json_put_key(j, false, "compile");
+    if (!model->compiled) {
+        deep_bytes_put(j, "null", 4);
+    } else {
+        const deep_optimizer *opt = model->optimizer;
+        deep_bytes_put(j, "{", 1);
+        deep_json_put_key(j, true, "loss");
+        deep_bytes_printf(j, "\"%s\"", loss_names[model->loss]);
+        deep_json_put_key(j, false, "metrics");
+        deep_bytes_put(j, "[", 1);
+        for (int32_t m = 0; m < model->metric_count; m++)
+            deep_bytes_printf(j, "%s\"%s\"", m ? ", " : "", metric_names[model->metrics[m]]);
+        deep_bytes_put(j, "]", 1);
+        deep_json_put_key(j, false, "optimizer");
+        deep_bytes_put(j, "{", 1);
+        deep_json_put_key(j, true, "class_name");
+        deep_bytes_printf(j, "\"%s\"", deep_optimizer_kind_name(deep_optimizer_kind_of(opt)));
+        deep_json_put_key(j, false, "iterations");
+        deep_bytes_printf(j, "%lld", (long long)deep_optimizer_step(opt));
+        deep_json_put_key(j, false, "config");
+        deep_bytes_put(j, "{", 1);
+        bool first = true;
+        for (int o = DEEP_OPT_LEARNING_RATE; o <= DEEP_OPT_INITIAL_ACCUMULATOR; o++) {
+            float v;
+            if (!deep_optimizer_has_option(opt, (deep_optimizer_option)o))
+                continue;
+            deep_optimizer_get_float(opt, (deep_optimizer_option)o, &v);
+            deep_json_put_key(j, first, deep_optimizer_option_name((deep_optimizer_option)o));
+            deep_json_put_float(j, v);
+            first = false;
+        }
+        deep_bytes_put(j, "}}}", 3);
+    }
+
+    deep_json_put_key(j, false, "settings");
+    deep_bytes_put(j, "{", 1);
+    deep_json_put_key(j, true, "seed");
+    put_u64_string(j, model->seed);
+    deep_json_put_key(j, false, "threads");
+    deep_bytes_printf(j, "%d", (int)model->threads);
+    deep_json_put_key(j, false, "shuffle");
+    deep_bytes_printf(j, "%s", model->shuffle ? "true" : "false");
+    deep_json_put_key(j, false, "validation_split");
+    deep_json_put_double(j, model->validation_split);
+    deep_json_put_key(j, false, "early_stopping_patience");
+    deep_bytes_printf(j, "%d", (int)model->patience);
+    deep_json_put_key(j, false, "early_stopping_min_delta");
+    deep_json_put_double(j, model->min_delta);
+    deep_json_put_key(j, false, "verbose");
+    deep_bytes_printf(j, "%s", model->verbose ? "true" : "false");
+    deep_bytes_put(j, "}", 1);
+
+    deep_json_put_key(j, false, "training");
+    deep_bytes_put(j, "{", 1);
+    deep_json_put_key(j, true, "initial_epoch");
+    deep_bytes_printf(j, "%d", (int)model->resume_epoch);
+    deep_json_put_key(j, false, "rng");
+    deep_bytes_put(j, "[", 1);
+    for (int i = 0; i < 4; i++) {
+        if (i)
+            deep_bytes_put(j, ", ", 2);
+        put_u64_string(j, model->rng.s[i]);
+    }
+    deep_bytes_put(j, "]}}", 3);
+    return DEEP_OK;
+}
+
+deep_status deep_model_serialize(const char *caller, const deep_model *model, deep_bytes *out)
+{
+    deep_c_locale locale = deep_c_locale_begin();
+    deep_bytes j = {0};
+    deep_status status = put_architecture(caller, model, &j);
+    deep_bytes_put(&j, "", 1); /* the terminating NUL */
+    deep_c_locale_end(locale);
+    if (status == DEEP_OK && j.failed)
+        status = deep_error_set(DEEP_ERR_NO_MEMORY, caller, "out of memory");
+
+    /* The weights, then the optimizer's state slices of each weight. */
+    int64_t params = 0;
+    for (int32_t i = 0; model->compiled && i < model->layer_count; i++)
+        params += model->layers[i]->param_count;
+    int32_t slots = model->compiled ? deep_optimizer_state_count(model->optimizer) : 0;
+    int64_t count = params * (1 + slots);
+    deep_st_out *tensors = deep_alloc(count, sizeof *tensors);
+    char *names = deep_alloc(count, NAME_CAPACITY);
+    if (status == DEEP_OK && count > 0 && (tensors == NULL || names == NULL))
+        status = deep_error_set(DEEP_ERR_NO_MEMORY, caller, "out of memory");
+    int64_t t = 0;
+    for (int32_t slot = -1; status == DEEP_OK && slot < slots; slot++)
+        for (int32_t i = 0; i < model->layer_count && model->compiled; i++) {
+            const deep_layer *layer = model->layers[i];
+            for (int32_t p = 0; p < layer->param_count; p++, t++) {
+                const deep_param *param = &layer->params[p];
+                char *name = names + t * NAME_CAPACITY;
+                const float *data = param->value;
+                if (slot < 0) {
+                    snprintf(name, NAME_CAPACITY, "%s/%s", layer->name, param->name);
+                } else {
+                    snprintf(name, NAME_CAPACITY, "optimizer/%s/%s/%s", layer->name, param->name,
+                             deep_optimizer_state_name(model->optimizer, slot));
+                    data = deep_optimizer_state(model->optimizer, slot) + (param->value - model->weights);
+                }
+                tensors[t] = (deep_st_out){name, param->rank, param->shape, data, param->size};
+            }
+        }
+    if (status == DEEP_OK) {
+        const char *keys[] = {META_FORMAT, META_VERSION, META_MODEL};
+        const char *values[] = {"model", FORMAT_VERSION, (const char *)j.data};
+        status = deep_safetensors_write(caller, tensors, count, keys, values, 3, out);
+    }
+    free(tensors);
+    free(names);
+    deep_bytes_free(&j);
+    return status;
+}
+
+deep_status deep_model_save(const deep_model *model, const char *path)
+{
+    DEEP_REQUIRE(model);
+    DEEP_REQUIRE(path);
+    deep_bytes b = {0};
+    deep_status status = deep_model_serialize(__func__, model, &b);
+    if (status == DEEP_OK)
+        status = deep_file_write_atomic(__func__, path, b.data, b.length);
+    deep_bytes_free(&b);
+    return status;
+}
+
+deep_status deep_model_save_buffer(const deep_model *model, void *buffer, int64_t capacity, int64_t *needed)
+{
+    DEEP_REQUIRE(needed);
+    *needed = 0;
+    DEEP_REQUIRE(model);
+    if (capacity < 0 || (capacity > 0 && buffer == NULL))
+        return DEEP_FAIL(DEEP_ERR_INVALID_ARGUMENT, "buffer must hold capacity >= 0 bytes (capacity %lld)",
+                         (long long)capacity);
+    deep_bytes b = {0};
+    deep_status status = deep_model_serialize(__func__, model, &b);
+    if (status == DEEP_OK) {
+        *needed = (int64_t)b.length;
+        if (capacity > 0 && capacity < (int64_t)b.length)
+            status = DEEP_FAIL(DEEP_ERR_BUFFER_TOO_SMALL, "the model file needs %lld bytes, the buffer holds %lld",
+                               (long long)b.length, (long long)capacity);
+        else if (capacity > 0)
+            memcpy(buffer, b.data, b.length);
+    }
+    deep_bytes_free(&b);
+    return status;
+}
+
+/* ---------------------------------------------------------------- loading */
+
+typedef struct loader {
+    const char *caller;
+    const char *source;   /* "'path'" or "the buffer" */
+    deep_status status;
+    deep_json doc;        /* the model document */
+    deep_safetensors st;
+    deep_model *model;
+} loader;
+
+__attribute__((format(printf, 2, 3))) static deep_status bad(loader *l, const char *fmt, ...)
+{
+    if (l->status != DEEP_OK)
+        return l->status;
+    char what[400];
+    va_list args;
+    va_start(args, fmt);
+    vsnprintf(what, sizeof what, fmt, args);
+    va_end(args);
+    l->status = deep_error_set(DEEP_ERR_FORMAT, l->caller, "%s: %s", l->source, what);
+    return l->status;
+}
+
+/* A failed public call on the model being built: its reason, re-prefixed. */
+static deep_status nested(loader *l, deep_status status, const char *what)
+{
+    if (status == DEEP_OK || l->status != DEEP_OK)
+        return l->status;
+    char reason[400];
+    snprintf(reason, sizeof reason, "%s", deep_last_error());
+    const char *colon = strstr(reason, ": ");
+    l->status = deep_error_set(status == DEEP_ERR_NO_MEMORY ? status : DEEP_ERR_FORMAT, l->caller, "%s: %s: %s",
+                               l->source, what, colon ? colon + 2 : reason);
+    return l->status;
+}
+
+/* Finds the members names[0..n) of object obj, each exactly once and nothing else. */
+static bool members(loader *l, const deep_json_node *obj, const char *what, const char *const *names, int n,
+                    const deep_json_node **found)
+{
+    if (obj == NULL || obj->type != DEEP_JSON_OBJECT) {
+        bad(l, "%s is not an object", what);
+        return false;
+    }
+    for (int i = 0; i < n; i++)
+        found[i] = NULL;
+    for (const deep_json_node *m = deep_json_at(&l->doc, obj->first); m; m = deep_json_at(&l->doc, m->next)) {
+        const char *key = deep_json_key(&l->doc, m);
+        int i = 0;
+        while (i < n && strcmp(names[i], key) != 0)
+            i++;
+        if (i == n) {
+            bad(l, "%s has an unknown field '%s'", what, key);
+            return false;
+        }
+        if (found[i] != NULL) {
+            bad(l, "%s has field '%s' twice", what, key);
+            return false;
+        }
+        found[i] = m;
+    }
+    for (int i = 0; i < n; i++)
+        if (found[i] == NULL) {
+            bad(l, "%s lacks its field '%s'", what, names[i]);
+            return false;
+        }
+    return true;
+}
+
+static bool get_int(loader *l, const deep_json_node *v, int64_t lo, int64_t hi, const char *what, int64_t *out)
+{
+    if (!deep_json_int(&l->doc, v, out) || *out < lo || *out > hi) {
+        bad(l, "%s must be an integer in [%lld, %lld]", what, (long long)lo, (long long)hi);
+        return false;
+    }
+    return true;
+}
+
+static bool get_bool(loader *l, const deep_json_node *v, const char *what, bool *out)
+{
+    if (v->type != DEEP_JSON_TRUE && v->type != DEEP_JSON_FALSE) {
+        bad(l, "%s must be true or false", what);
+        return false;
+    }
+    *out = v->type == DEEP_JSON_TRUE;
+    return true;
+}
+
+/* A u64 written as a string of decimal digits, without sign or leading zeros. */
+static bool get_u64(loader *l, const deep_json_node *v, const char *what, uint64_t *out)
+{
+    const char *s = v->type == DEEP_JSON_STRING ? deep_json_string(&l->doc, v) : "";
+    uint64_t x = 0;
+    bool ok = s[0] != '\0' && (s[0] != '0' || s[1] == '\0');
+    for (const char *c = s; ok && *c; c++) {
+        ok = *c >= '0' && *c <= '9' && x <= (UINT64_MAX - (uint64_t)(*c - '0')) / 10;
+        x = x * 10 + (uint64_t)(*c - '0');
+    }
+    if (!ok) {
+        bad(l, "%s must be a string of decimal digits of an unsigned 64-bit integer", what);
+        return false;
+    }
+    *out = x;
+    return true;
+}
+
+static void load_layers(loader *l, const deep_json_node *shape, const deep_json_node *layers)
+{
+    int64_t dims[DEEP_MAX_RANK];
+    if (shape->type != DEEP_JSON_ARRAY || shape->count < 1 || shape->count > DEEP_MAX_RANK - 1) {
+        bad(l, "input_shape must be an array of 1 to %d sizes", DEEP_MAX_RANK - 1);
+        return;
+    }
+    int32_t rank = 0;
+    for (const deep_json_node *v = deep_json_at(&l->doc, shape->first); v; v = deep_json_at(&l->doc, v->next))
+        if (!get_int(l, v, 1, INT64_MAX, "a dimension of input_shape", &dims[rank++]))
+            return;
+    if (nested(l, deep_model_new(rank, dims, &l->model), "input_shape") != DEEP_OK)
+        return;
+    if (layers->type != DEEP_JSON_ARRAY) {
+        bad(l, "layers must be an array");
+        return;
+    }
+    int32_t i = 0;
+    for (const deep_json_node *v = deep_json_at(&l->doc, layers->first); v; v = deep_json_at(&l->doc, v->next), i++) {
+        char what[64];
+        snprintf(what, sizeof what, "layer %d", (int)i);
+        static const char *const keys[] = {"type", "name", "config"};
+        const deep_json_node *f[3];
+        if (!members(l, v, what, keys, 3, f))
+            return;
+        if (f[0]->type != DEEP_JSON_STRING || f[1]->type != DEEP_JSON_STRING) {
+            bad(l, "%s: type and name must be strings", what);
+            return;
+        }
+        const char *type = deep_json_string(&l->doc, f[0]), *name = deep_json_string(&l->doc, f[1]);
+        char context[512];
+        snprintf(context, sizeof context, "%s: layer %d (%s)", l->source, (int)i, type);
+        l->status = deep_layer_config_add(l->caller, context, l->model, type, &l->doc, f[2]);
+        if (l->status != DEEP_OK)
+            return;
+        /* Names are derived from the types in order, so a different one means a damaged file. */
+        if (strcmp(l->model->layers[i]->name, name) != 0) {
+            bad(l, "layer %d is named '%s' but a %s layer at that place is named '%s'", (int)i, name, type,
+                l->model->layers[i]->name);
+            return;
+        }
+    }
+}
+
+static void load_settings(loader *l, const deep_json_node *settings)
+{
+    static const char *const keys[] = {"seed", "threads", "shuffle", "validation_split", "early_stopping_patience",
+                                       "early_stopping_min_delta", "verbose"};
+    const deep_json_node *f[7];
+    uint64_t seed;
+    int64_t threads, patience;
+    bool shuffle, verbose;
+    double split, delta;
+    if (!members(l, settings, "settings", keys, 7, f) || !get_u64(l, f[0], "settings.seed", &seed) ||
+        !get_int(l, f[1], 0, INT32_MAX, "settings.threads", &threads) ||
+        !get_bool(l, f[2], "settings.shuffle", &shuffle) ||
+        !get_int(l, f[4], 0, INT32_MAX, "settings.early_stopping_patience", &patience) ||
+        !get_bool(l, f[6], "settings.verbose", &verbose))
+        return;
+    if (!deep_json_double(&l->doc, f[3], &split) || !deep_json_double(&l->doc, f[5], &delta)) {
+        bad(l, "settings.validation_split and settings.early_stopping_min_delta must be finite numbers");
+        return;
+    }
+    deep_model *m = l->model;
+    nested(l, deep_model_set_seed(m, seed), "settings.seed");
+    nested(l, deep_model_set_int(m, DEEP_MODEL_THREADS, threads), "settings.threads");
+    nested(l, deep_model_set_int(m, DEEP_MODEL_SHUFFLE, shuffle), "settings.shuffle");
+    nested(l, deep_model_set_float(m, DEEP_MODEL_VALIDATION_SPLIT, split), "settings.validation_split");
+    nested(l, deep_model_set_int(m, DEEP_MODEL_EARLY_STOPPING_PATIENCE, patience),
+           "settings.early_stopping_patience");
+    nested(l, deep_model_set_float(m, DEEP_MODEL_EARLY_STOPPING_MIN_DELTA, delta), "settings.early_stopping_min_delta");
+    nested(l, deep_model_set_int(m, DEEP_MODEL_VERBOSE, verbose), "settings.verbose");
+}
+
+/* The optimizer through the public setters, so a file cannot hold a setting they refuse. */
+static deep_optimizer *load_optimizer(loader *l, const deep_json_node *node, int64_t *iterations)
+{
+    static const char *const keys[] = {"class_name", "iterations", "config"};
+    const deep_json_node *f[3];
+    if (!members(l, node, "compile.optimizer", keys, 3, f) ||
+        !get_int(l, f[1], 0, INT64_MAX, "compile.optimizer.iterations", iterations))
+        return NULL;
+    int kind = 0;
+    for (int k = DEEP_OPTIMIZER_SGD; k <= DEEP_OPTIMIZER_ADAGRAD; k++)
+        if (f[0]->type == DEEP_JSON_STRING &&
+            strcmp(deep_json_string(&l->doc, f[0]), deep_optimizer_kind_name((deep_optimizer_kind)k)) == 0)
+            kind = k;
+    if (kind == 0) {
+        bad(l, "compile.optimizer.class_name is not SGD, Adam, RMSprop or Adagrad");
+        return NULL;
+    }
+    deep_optimizer *opt = NULL;
+    if (nested(l, deep_optimizer_new((deep_optimizer_kind)kind, &opt), "compile.optimizer") != DEEP_OK)
+        return NULL;
+    if (f[2]->type != DEEP_JSON_OBJECT)
+        bad(l, "compile.optimizer.config is not an object");
+    uint32_t seen = 0;
+    for (const deep_json_node *m = deep_json_at(&l->doc, f[2]->first); m && l->status == DEEP_OK;
+         m = deep_json_at(&l->doc, m->next)) {
+        const char *key = deep_json_key(&l->doc, m);
+        deep_optimizer_option o = deep_optimizer_option_by_name(key);
+        float v;
+        if (o == 0 || !deep_optimizer_has_option(opt, o))
+            bad(l, "compile.optimizer.config has field '%s', which %s does not take", key,
+                deep_optimizer_kind_name((deep_optimizer_kind)kind));
+        else if (seen & (1u << o))
+            bad(l, "compile.optimizer.config has field '%s' twice", key);
+        else if (!deep_json_float(&l->doc, m, &v))
+            bad(l, "compile.optimizer.config.%s must be a finite number", key);
+        else
+            nested(l, deep_optimizer_set_float(opt, o, v), "compile.optimizer.config");
+        seen |= 1u << o;
+    }
+    for (int o = DEEP_OPT_LEARNING_RATE; o <= DEEP_OPT_INITIAL_ACCUMULATOR && l->status == DEEP_OK; o++)
+        if (deep_optimizer_has_option(opt, (deep_optimizer_option)o) && !(seen & (1u << o)))
+            bad(l, "compile.optimizer.config lacks '%s'", deep_optimizer_option_name((deep_optimizer_option)o));
+    if (l->status != DEEP_OK) {
+        deep_optimizer_free(opt);
+        return NULL;
+    }
+    return opt;
+}
+
+static void load_compile(loader *l, const deep_json_node *node, int64_t *iterations)
+{
+    static const char *const keys[] = {"loss", "metrics", "optimizer"};
+    const deep_json_node *f[3];
+    if (!members(l, node, "compile", keys, 3, f))
+        return;
+    int loss = f[0]->type == DEEP_JSON_STRING ? name_index(loss_names, COUNT(loss_names),
+                                                           deep_json_string(&l->doc, f[0]))
+                                              : 0;
+    if (loss == 0) {
+        bad(l, "compile.loss is not a known loss");
+        return;
+    }
+    if (f[1]->type != DEEP_JSON_ARRAY || f[1]->count > DEEP_MAX_METRICS) {
+        bad(l, "compile.metrics must be an array of at most %d metric names", DEEP_MAX_METRICS);
+        return;
+    }
+    deep_metric metrics[DEEP_MAX_METRICS];
+    int32_t n = 0;
+    for (const deep_json_node *v = deep_json_at(&l->doc, f[1]->first); v; v = deep_json_at(&l->doc, v->next)) {
+        int m = v->type == DEEP_JSON_STRING ? name_index(metric_names, COUNT(metric_names), deep_json_string(&l->doc, v))
+                                            : 0;
+        if (m == 0) {
+            bad(l, "compile.metrics[%d] is not a known metric", (int)n);
+            return;
+        }
+        metrics[n++] = (deep_metric)m;
+    }
+    deep_optimizer *opt = load_optimizer(l, f[2], iterations);
+    if (opt == NULL)
+        return;
+    nested(l, deep_model_compile(l->model, opt, (deep_loss)loss, metrics, n), "compile");
+}
+
+/* Copies the entry called name, of exactly the parameter's shape, into values. */
+static void load_tensor(loader *l, const char *name, const deep_param *param, float *values)
+{
+    deep_st_entry *e = deep_safetensors_find(&l->st, name);
+    if (e == NULL) {
+        bad(l, "tensor '%s' is missing", name);
+        return;
+    }
+    char want[128], got[128];
+    if (e->rank != param->rank || memcmp(e->shape, param->shape, (size_t)param->rank * sizeof *e->shape) != 0) {
+        bad(l, "tensor '%s' has shape %s but the layer needs %s", name,
+            e->rank >= 1 ? deep_shape_format(got, sizeof got, e->rank, e->shape) : "()",
+            deep_shape_format(want, sizeof want, param->rank, param->shape));
+        return;
+    }
+    deep_safetensors_copy(e, values);
+    for (int64_t i = 0; i < e->count; i++)
+        if (!isfinite(values[i])) {
+            bad(l, "tensor '%s' holds a non-finite value at element %lld", name, (long long)i);
+            return;
+        }
+    e->used = true;
+}
+
+static void load_state(loader *l, const deep_json_node *training, int64_t iterations)
+{
+    static const char *const keys[] = {"initial_epoch", "rng"};
+    const deep_json_node *f[2];
+    int64_t epoch;
+    uint64_t s[4] = {0};
+    if (!members(l, training, "training", keys, 2, f) ||
+        !get_int(l, f[0], 0, INT32_MAX, "training.initial_epoch", &epoch))
+        return;
+    if (f[1]->type != DEEP_JSON_ARRAY || f[1]->count != 4) {
+        bad(l, "training.rng must be an array of 4 strings");
+        return;
+    }
+    int i = 0;
+    for (const deep_json_node *v = deep_json_at(&l->doc, f[1]->first); v; v = deep_json_at(&l->doc, v->next))
+        if (!get_u64(l, v, "training.rng", &s[i++]))
+            return;
+    if ((s[0] | s[1] | s[2] | s[3]) == 0) {
+        bad(l, "training.rng is all zeros, which is not a state of the generator");
+        return;
+    }
+    deep_model *m = l->model;
+    char name[NAME_CAPACITY];
+    for (int32_t k = 0; m->compiled && k < m->layer_count && l->status == DEEP_OK; k++)
+        for (int32_t p = 0; p < m->layers[k]->param_count && l->status == DEEP_OK; p++) {
+            const deep_param *param = &m->layers[k]->params[p];
+            snprintf(name, sizeof name, "%s/%s", m->layers[k]->name, param->name);
+            load_tensor(l, name, param, param->value);
+            for (int32_t slot = 0; slot < deep_optimizer_state_count(m->optimizer) && l->status == DEEP_OK; slot++) {
+                snprintf(name, sizeof name, "optimizer/%s/%s/%s", m->layers[k]->name, param->name,
+                         deep_optimizer_state_name(m->optimizer, slot));
+                load_tensor(l, name, param, deep_optimizer_state(m->optimizer, slot) + (param->value - m->weights));
+            }
+        }
+    for (int64_t e = 0; e < l->st.entry_count && l->status == DEEP_OK; e++)
+        if (!l->st.entries[e].used)
+            bad(l, "tensor '%s' belongs to no weight of the model%s", l->st.entries[e].name,
+                m->compiled ? "" : " (an uncompiled model has no weights)");
+    if (l->status != DEEP_OK)
+        return;
+    if (m->compiled)
+        deep_optimizer_set_step(m->optimizer, iterations);
+    memcpy(m->rng.s, s, sizeof s);
+    m->initial_epoch = (int32_t)epoch;
+}
+
+static deep_status load_bytes(const char *caller, const char *source, const uint8_t *bytes, size_t length,
+                              deep_model **out)
+{
+    loader l = {.caller = caller, .source = source};
+    l.status = deep_safetensors_read(caller, source, bytes, length, &l.st);
+    const char *format = NULL, *version = NULL, *text = NULL;
+    if (l.status == DEEP_OK) {
+        format = deep_safetensors_meta(&l.st, META_FORMAT);
+        version = deep_safetensors_meta(&l.st, META_VERSION);
+        text = deep_safetensors_meta(&l.st, META_MODEL);
+        if (format == NULL || strcmp(format, "model") != 0 || text == NULL)
+            bad(&l, "a safetensors file but not a libdeep model (its metadata lack \"%s\": \"model\" or \"%s\")",
+                META_FORMAT, META_MODEL);
+        else if (version == NULL || strcmp(version, FORMAT_VERSION) != 0)
+            bad(&l, "model format version \"%s\" is not supported (this library reads version %s)",
+                version ? version : "(none)", FORMAT_VERSION);
+    }
+    deep_c_locale locale = deep_c_locale_begin();
+    bool parsed = l.status == DEEP_OK && deep_json_parse(&l.doc, text, strlen(text));
+    if (l.status == DEEP_OK && !parsed) {
+        if (l.doc.no_memory)
+            l.status = deep_error_set(DEEP_ERR_NO_MEMORY, caller, "out of memory reading %s", source);
+        else
+            bad(&l, "the model description (metadata \"%s\") is malformed at character %zu: %s", META_MODEL,
+                l.doc.error_at, l.doc.error);
+    }
+    static const char *const keys[] = {"library_version", "input_shape", "layers", "compile", "settings",
+                                       "training"};
+    const deep_json_node *f[6];
+    int64_t iterations = 0;
+    if (l.status == DEEP_OK && members(&l, deep_json_root(&l.doc), "the model description", keys, 6, f)) {
+        if (f[0]->type != DEEP_JSON_STRING)
+            bad(&l, "library_version is not a string");
+        if (l.status == DEEP_OK)
+            load_layers(&l, f[1], f[2]);
+        if (l.status == DEEP_OK)
+            load_settings(&l, f[4]);
+        if (l.status == DEEP_OK && f[3]->type != DEEP_JSON_NULL)
+            load_compile(&l, f[3], &iterations);
+        if (l.status == DEEP_OK)
+            load_state(&l, f[5], iterations);
+    }
+    deep_c_locale_end(locale);
+    deep_json_free(&l.doc);
+    deep_safetensors_free(&l.st);
+    if (l.status != DEEP_OK) {
+        deep_model_free(l.model);
+        return l.status;
+    }
+    *out = l.model;
+    return DEEP_OK;
+}
+
+deep_status deep_model_load(const char *path, deep_model **out)
+{
+    DEEP_REQUIRE(out);
+    *out = NULL;
+    DEEP_REQUIRE(path);
+    uint8_t *data;
+    size_t length;
+    DEEP_TRY(deep_file_read(__func__, path, &data, &length));
+    char source[320];
+    snprintf(source, sizeof source, "'%s'", path);
+    deep_status status = load_bytes(__func__, source, data ? data : (const uint8_t *)"", length, out);
+    free(data);
+    return status;
+}
+
+deep_status deep_model_load_buffer(const void *data, int64_t size, deep_model **out)
+{
+    DEEP_REQUIRE(out);
+    *out = NULL;
+    DEEP_REQUIRE(data);
+    if (size < 0)
+        return DEEP_FAIL(DEEP_ERR_INVALID_ARGUMENT, "size is %lld; it must be >= 0", (long long)size);
+    return load_bytes(__func__, "the buffer", data, (size_t)size, out);
+}

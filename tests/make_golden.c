@@ -1,0 +1,97 @@
+/* Writes the golden model files of the current format version into a directory:
+ *   build/tests/make_golden tests/golden/v1
+ * all-layers.safetensors  every layer type, compiled with Adam and trained for 2 epochs
+ * tiny.safetensors        two Dense layers, SGD with momentum, trained for 2 epochs
+ * uncompiled.safetensors  the all-layers architecture, never compiled
+ * and, for the two trained ones, NAME.expected: inputs and the outputs deep_model_predict
+ * gave for them, as C99 hexadecimal floats (exact). test_modelio loads these files and
+ * checks the outputs; files of older versions stay in their folders and must keep loading,
+ * so regenerate only the folder of a new version. */
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "model_fixtures.h"
+
+static void write_expected(const char *dir, const char *name, const deep_model *model, int64_t count,
+                           int32_t rank, const int64_t *sample_shape)
+{
+    int64_t shape[DEEP_MAX_RANK] = {count}, size = 1;
+    for (int32_t d = 0; d < rank; d++) {
+        shape[d + 1] = sample_shape[d];
+        size *= sample_shape[d];
+    }
+    float *x = fixture_features(count, size, 99);
+    deep_tensor *inputs = NULL, *outputs = NULL;
+    FIXTURE(deep_tensor_new_from(rank + 1, shape, x, count * size, &inputs));
+    FIXTURE(deep_model_predict(model, inputs, &outputs));
+    char path[4096];
+    snprintf(path, sizeof path, "%s/%s.expected", dir, name);
+    FILE *f = fopen(path, "w");
+    if (f == NULL) {
+        perror(path);
+        exit(1);
+    }
+    const deep_tensor *parts[2] = {inputs, outputs};
+    const char *labels[2] = {"inputs", "outputs"};
+    for (int p = 0; p < 2; p++) {
+        int32_t r;
+        int64_t dims[DEEP_MAX_RANK], n;
+        const float *data;
+        FIXTURE(deep_tensor_rank(parts[p], &r));
+        FIXTURE(deep_tensor_shape(parts[p], dims, DEEP_MAX_RANK));
+        FIXTURE(deep_tensor_size(parts[p], &n));
+        FIXTURE(deep_tensor_data(parts[p], &data));
+        fprintf(f, "%s %d", labels[p], (int)r);
+        for (int32_t d = 0; d < r; d++)
+            fprintf(f, " %lld", (long long)dims[d]);
+        for (int64_t i = 0; i < n; i++)
+            fprintf(f, " %a", (double)data[i]);
+        fprintf(f, "\n");
+    }
+    if (fclose(f) != 0) {
+        perror(path);
+        exit(1);
+    }
+    free(x);
+    deep_tensor_free(inputs);
+    deep_tensor_free(outputs);
+}
+
+static void save(const deep_model *model, const char *dir, const char *name)
+{
+    char path[4096];
+    snprintf(path, sizeof path, "%s/%s.safetensors", dir, name);
+    FIXTURE(deep_model_save(model, path));
+    printf("wrote %s\n", path);
+}
+
+int main(int argc, char **argv)
+{
+    if (argc != 2) {
+        fprintf(stderr, "usage: %s DIRECTORY\n", argv[0]);
+        return 2;
+    }
+    const char *dir = argv[1];
+
+    deep_model *all = fixture_all_layers(7);
+    save(all, dir, "uncompiled");
+    fixture_compile(all, DEEP_OPTIMIZER_ADAM, DEEP_LOSS_SPARSE_CATEGORICAL_CROSSENTROPY);
+    FIXTURE(deep_model_set_float(all, DEEP_MODEL_VALIDATION_SPLIT, 0.25));
+    deep_dataset *images = fixture_images(32, 5);
+    FIXTURE(deep_model_fit(all, images, 2, 8, NULL));
+    save(all, dir, "all-layers");
+    write_expected(dir, "all-layers", all, 4, 3, (const int64_t[]){6, 6, 2});
+
+    deep_model *tiny = fixture_tiny(3);
+    fixture_compile(tiny, DEEP_OPTIMIZER_SGD, DEEP_LOSS_BINARY_CROSSENTROPY);
+    deep_dataset *points = fixture_points(16, 4);
+    FIXTURE(deep_model_fit(tiny, points, 2, 4, NULL));
+    save(tiny, dir, "tiny");
+    write_expected(dir, "tiny", tiny, 3, 1, (const int64_t[]){2});
+
+    deep_dataset_free(images);
+    deep_dataset_free(points);
+    deep_model_free(all);
+    deep_model_free(tiny);
+    return 0;
+}

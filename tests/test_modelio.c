@@ -1,0 +1,919 @@
+/* Model files: save -> load round trips of every layer type and optimizer (bit-exact
+ * weights, predictions, and a bit-exact continued fit), the buffer calls, uncompiled
+ * models, checkpoints and resuming, atomic saves that fail without harming the old file,
+ * the golden files of each format version, every truncation and single-byte corruption
+ * of a golden file, field-by-field validation, misuse, and the JSON parser underneath.
+ * `test_modelio exhaustive` runs only the exhaustive corruption test (suite 'slow'). */
+#include <check.h>
+#include <dirent.h>
+#include <math.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <zlib.h>
+
+#include "io/json.h"
+
+#define CHECK_NAMES_FUNCTION names_function_detailed
+#include "check_helpers.h"
+#include "model_fixtures.h"
+
+#ifndef DEEP_GOLDEN_DIR
+#error "DEEP_GOLDEN_DIR must name tests/golden"
+#endif
+
+/* ---- files and directories ------------------------------------------------------------ */
+
+typedef struct scratch {
+    char dir[64];
+    char path[128];
+} scratch;
+
+static void scratch_open(scratch *s, const char *name)
+{
+    snprintf(s->dir, sizeof s->dir, "/tmp/deep-modelio-XXXXXX");
+    ck_assert_ptr_nonnull(mkdtemp(s->dir));
+    snprintf(s->path, sizeof s->path, "%s/%s", s->dir, name);
+}
+
+/* Names in the directory, other than . and .. */
+static int scratch_entries(const scratch *s)
+{
+    DIR *d = opendir(s->dir);
+    ck_assert_ptr_nonnull(d);
+    int n = 0;
+    for (struct dirent *e; (e = readdir(d)) != NULL;)
+        if (strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0)
+            n++;
+    closedir(d);
+    return n;
+}
+
+static void scratch_close(scratch *s)
+{
+    DIR *d = opendir(s->dir);
+    ck_assert_ptr_nonnull(d);
+    for (struct dirent *e; (e = readdir(d)) != NULL;) {
+        if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
+            continue;
+        char p[400];
+        snprintf(p, sizeof p, "%s/%s", s->dir, e->d_name);
+        struct stat st;
+        if (stat(p, &st) == 0 && S_ISDIR(st.st_mode))
+            rmdir(p);
+        else
+            unlink(p);
+    }
+    closedir(d);
+    ck_assert_int_eq(rmdir(s->dir), 0);
+}
+
+static uint8_t *read_all(const char *path, size_t *length)
+{
+    FILE *f = fopen(path, "rb");
+    ck_assert_msg(f != NULL, "cannot open %s", path);
+    fseek(f, 0, SEEK_END);
+    long n = ftell(f);
+    fseek(f, 0, SEEK_SET);
+    uint8_t *data = malloc((size_t)n + 1);
+    ck_assert_int_eq(fread(data, 1, (size_t)n, f), (size_t)n);
+    fclose(f);
+    *length = (size_t)n;
+    return data;
+}
+
+static void write_all(const char *path, const void *data, size_t length)
+{
+    FILE *f = fopen(path, "wb");
+    ck_assert_ptr_nonnull(f);
+    ck_assert_int_eq(fwrite(data, 1, length, f), length);
+    ck_assert_int_eq(fclose(f), 0);
+}
+
+static uint8_t *golden(const char *name, size_t *length)
+{
+    char path[512];
+    snprintf(path, sizeof path, "%s/%s", DEEP_GOLDEN_DIR, name);
+    return read_all(path, length);
+}
+
+/* ---- comparing models ----------------------------------------------------------------- */
+
+/* Every weight of a and b has the same shape and the same bits. */
+static void assert_same_weights(const deep_model *a, const deep_model *b)
+{
+    int32_t layers_a, layers_b;
+    ASSERT_OK(deep_model_layer_count(a, &layers_a));
+    ASSERT_OK(deep_model_layer_count(b, &layers_b));
+    ck_assert_int_eq(layers_a, layers_b);
+    for (int32_t i = 0; i < layers_a; i++) {
+        int32_t count_a, count_b;
+        ASSERT_OK(deep_model_weight_count(a, i, &count_a));
+        ASSERT_OK(deep_model_weight_count(b, i, &count_b));
+        ck_assert_int_eq(count_a, count_b);
+        for (int32_t w = 0; w < count_a; w++) {
+            deep_tensor *ta, *tb;
+            ASSERT_OK(deep_model_get_weight(a, i, w, &ta));
+            ASSERT_OK(deep_model_get_weight(b, i, w, &tb));
+            int64_t sa[DEEP_MAX_RANK] = {0}, sb[DEEP_MAX_RANK] = {0}, n;
+            ASSERT_OK(deep_tensor_shape(ta, sa, DEEP_MAX_RANK));
+            ASSERT_OK(deep_tensor_shape(tb, sb, DEEP_MAX_RANK));
+            ck_assert_mem_eq(sa, sb, sizeof sa);
+            ASSERT_OK(deep_tensor_size(ta, &n));
+            const float *da, *db;
+            ASSERT_OK(deep_tensor_data(ta, &da));
+            ASSERT_OK(deep_tensor_data(tb, &db));
+            ck_assert_msg(memcmp(da, db, (size_t)n * sizeof(float)) == 0, "layer %d weight %d differs", (int)i,
+                          (int)w);
+            deep_tensor_free(ta);
+            deep_tensor_free(tb);
+        }
+    }
+}
+
+static deep_tensor *predict(const deep_model *m, const deep_tensor *x)
+{
+    deep_tensor *y = NULL;
+    ASSERT_OK(deep_model_predict(m, x, &y));
+    return y;
+}
+
+static void assert_same_tensor(const deep_tensor *a, const deep_tensor *b)
+{
+    int64_t na, nb;
+    const float *da, *db;
+    ASSERT_OK(deep_tensor_size(a, &na));
+    ASSERT_OK(deep_tensor_size(b, &nb));
+    ck_assert_int_eq(na, nb);
+    ASSERT_OK(deep_tensor_data(a, &da));
+    ASSERT_OK(deep_tensor_data(b, &db));
+    ck_assert(memcmp(da, db, (size_t)na * sizeof(float)) == 0);
+}
+
+static char *summary(const deep_model *m)
+{
+    int64_t needed = 0;
+    ASSERT_OK(deep_model_summary(m, NULL, 0, &needed));
+    char *text = malloc((size_t)needed);
+    ASSERT_OK(deep_model_summary(m, text, needed, &needed));
+    return text;
+}
+
+static deep_tensor *image_inputs(int64_t n)
+{
+    float *x = fixture_features(n, 72, 1234);
+    deep_tensor *t = NULL;
+    ASSERT_OK(deep_tensor_new_from(4, (const int64_t[]){n, 6, 6, 2}, x, n * 72, &t));
+    free(x);
+    return t;
+}
+
+/* ---- round trips ---------------------------------------------------------------------- */
+
+static const deep_optimizer_kind all_kinds[] = {DEEP_OPTIMIZER_SGD, DEEP_OPTIMIZER_ADAM, DEEP_OPTIMIZER_RMSPROP,
+                                                DEEP_OPTIMIZER_ADAGRAD};
+
+START_TEST(round_trip_every_layer_and_optimizer)
+{
+    deep_optimizer_kind kind = all_kinds[_i];
+    scratch s;
+    scratch_open(&s, "model.safetensors");
+    deep_dataset *data = fixture_images(24, 8);
+    deep_model *model = fixture_all_layers(40 + (uint64_t)_i);
+    fixture_compile(model, kind, DEEP_LOSS_SPARSE_CATEGORICAL_CROSSENTROPY);
+    ASSERT_OK(deep_model_fit(model, data, 2, 8, NULL));
+    ASSERT_OK(deep_model_save(model, s.path));
+    ck_assert_int_eq(scratch_entries(&s), 1); /* no temporary file left behind */
+
+    deep_model *loaded = (deep_model *)&loaded;
+    ASSERT_OK(deep_model_load(s.path, &loaded));
+    ck_assert_ptr_nonnull(loaded);
+    assert_same_weights(model, loaded);
+    char *sa = summary(model), *sb = summary(loaded);
+    ck_assert_str_eq(sa, sb);
+    free(sa);
+    free(sb);
+    deep_tensor *x = image_inputs(5), *ya = predict(model, x), *yb = predict(loaded, x);
+    assert_same_tensor(ya, yb);
+
+    deep_optimizer *oa, *ob;
+    ASSERT_OK(deep_model_optimizer(model, &oa));
+    ASSERT_OK(deep_model_optimizer(loaded, &ob));
+    float la, lb;
+    ASSERT_OK(deep_optimizer_get_float(oa, DEEP_OPT_LEARNING_RATE, &la));
+    ASSERT_OK(deep_optimizer_get_float(ob, DEEP_OPT_LEARNING_RATE, &lb));
+    ck_assert(la == lb);
+    ASSERT_FAILS(deep_optimizer_get_float(ob, kind == DEEP_OPTIMIZER_ADAM ? DEEP_OPT_RHO : DEEP_OPT_BETA_1, &lb),
+                 DEEP_ERR_INVALID_ARGUMENT, "deep_optimizer_get_float");
+
+    /* Moments, step count and random state came along: training on gives the same bits. */
+    ASSERT_OK(deep_model_fit(model, data, 1, 8, NULL));
+    ASSERT_OK(deep_model_fit(loaded, data, 1, 8, NULL));
+    assert_same_weights(model, loaded);
+
+    deep_tensor_free(x);
+    deep_tensor_free(ya);
+    deep_tensor_free(yb);
+    deep_model_free(model);
+    deep_model_free(loaded);
+    deep_dataset_free(data);
+    scratch_close(&s);
+}
+END_TEST
+
+START_TEST(round_trip_buffer)
+{
+    scratch s;
+    scratch_open(&s, "tiny.safetensors");
+    deep_model *model = fixture_tiny(9);
+    fixture_compile(model, DEEP_OPTIMIZER_ADAM, DEEP_LOSS_MEAN_SQUARED_ERROR);
+    int64_t needed = -1;
+    ASSERT_OK(deep_model_save_buffer(model, NULL, 0, &needed));
+    ck_assert_int_gt(needed, 64);
+    uint8_t *buffer = malloc((size_t)needed);
+    int64_t again = -1;
+    ASSERT_FAILS_WITH(deep_model_save_buffer(model, buffer, needed - 1, &again), DEEP_ERR_BUFFER_TOO_SMALL,
+                      "deep_model_save_buffer", "needs");
+    ck_assert_int_eq(again, needed);
+    ASSERT_OK(deep_model_save_buffer(model, buffer, needed, &again));
+    ck_assert_int_eq(again, needed);
+
+    /* The buffer holds exactly the file deep_model_save writes. */
+    ASSERT_OK(deep_model_save(model, s.path));
+    size_t length;
+    uint8_t *file = read_all(s.path, &length);
+    ck_assert_int_eq((int64_t)length, needed);
+    ck_assert(memcmp(file, buffer, length) == 0);
+
+    deep_model *loaded = NULL;
+    ASSERT_OK(deep_model_load_buffer(buffer, needed, &loaded));
+    assert_same_weights(model, loaded);
+    deep_model_free(loaded);
+    free(file);
+    free(buffer);
+    deep_model_free(model);
+    scratch_close(&s);
+}
+END_TEST
+
+START_TEST(uncompiled_loads_uncompiled)
+{
+    deep_model *model = fixture_all_layers(5);
+    int64_t needed;
+    ASSERT_OK(deep_model_save_buffer(model, NULL, 0, &needed));
+    uint8_t *buffer = malloc((size_t)needed);
+    ASSERT_OK(deep_model_save_buffer(model, buffer, needed, &needed));
+    deep_model *loaded = NULL;
+    ASSERT_OK(deep_model_load_buffer(buffer, needed, &loaded));
+    int32_t count;
+    ASSERT_OK(deep_model_layer_count(loaded, &count));
+    ck_assert_int_eq(count, 11);
+    deep_optimizer *opt;
+    ASSERT_FAILS(deep_model_optimizer(loaded, &opt), DEEP_ERR_STATE, "deep_model_optimizer");
+    deep_tensor *x = image_inputs(2), *y = NULL;
+    ASSERT_FAILS(deep_model_predict(loaded, x, &y), DEEP_ERR_STATE, "deep_model_predict");
+    /* Same architecture and seed: compiling both gives the same initial weights. */
+    fixture_compile(model, DEEP_OPTIMIZER_SGD, DEEP_LOSS_SPARSE_CATEGORICAL_CROSSENTROPY);
+    fixture_compile(loaded, DEEP_OPTIMIZER_SGD, DEEP_LOSS_SPARSE_CATEGORICAL_CROSSENTROPY);
+    assert_same_weights(model, loaded);
+    char *sa = summary(model), *sb = summary(loaded);
+    ck_assert_str_eq(sa, sb);
+    free(sa);
+    free(sb);
+    deep_tensor_free(x);
+    free(buffer);
+    deep_model_free(model);
+    deep_model_free(loaded);
+}
+END_TEST
+
+START_TEST(empty_model_round_trips)
+{
+    deep_model *model = NULL, *loaded = NULL;
+    ASSERT_OK(deep_model_new(2, (const int64_t[]){3, 4}, &model));
+    int64_t needed;
+    ASSERT_OK(deep_model_save_buffer(model, NULL, 0, &needed));
+    uint8_t *buffer = malloc((size_t)needed);
+    ASSERT_OK(deep_model_save_buffer(model, buffer, needed, &needed));
+    ASSERT_OK(deep_model_load_buffer(buffer, needed, &loaded));
+    int32_t count = -1;
+    ASSERT_OK(deep_model_layer_count(loaded, &count));
+    ck_assert_int_eq(count, 0);
+    free(buffer);
+    deep_model_free(model);
+    deep_model_free(loaded);
+}
+END_TEST
+
+/* ---- checkpoints ---------------------------------------------------------------------- */
+
+static int32_t stop_after_fourth(void *user, deep_model *model, int32_t epoch)
+{
+    (void)model;
+    int32_t *seen = user;
+    seen[epoch] = 1;
+    return epoch == 3;
+}
+
+static deep_model *resumable_model(void)
+{
+    deep_model *m = fixture_all_layers(21);
+    fixture_compile(m, DEEP_OPTIMIZER_ADAM, DEEP_LOSS_SPARSE_CATEGORICAL_CROSSENTROPY);
+    ASSERT_OK(deep_model_set_float(m, DEEP_MODEL_VALIDATION_SPLIT, 0.2));
+    return m;
+}
+
+START_TEST(checkpoint_resume_matches_uninterrupted_run)
+{
+    scratch s;
+    scratch_open(&s, "checkpoint.safetensors");
+    deep_dataset *data = fixture_images(30, 3);
+
+    deep_model *straight = resumable_model();
+    ASSERT_OK(deep_model_fit(straight, data, 6, 8, NULL));
+
+    /* The same run, checkpointing every 2 epochs, "crashes" after epoch 4. */
+    deep_model *first = resumable_model();
+    ASSERT_OK(deep_model_set_string(first, DEEP_MODEL_CHECKPOINT_PATH, s.path));
+    ASSERT_OK(deep_model_set_int(first, DEEP_MODEL_CHECKPOINT_PERIOD, 2));
+    int32_t seen[6] = {0};
+    ASSERT_OK(deep_model_set_callbacks(first, NULL, stop_after_fourth, seen));
+    ASSERT_OK(deep_model_fit(first, data, 6, 8, NULL));
+    ck_assert_int_eq(seen[3], 1);
+    ck_assert_int_eq(seen[4], 0);
+    int64_t value = -1;
+    ASSERT_OK(deep_model_get_int(first, DEEP_MODEL_INITIAL_EPOCH, &value));
+    ck_assert_int_eq(value, 0);
+    ck_assert_int_eq(scratch_entries(&s), 1);
+
+    deep_model *resumed = NULL;
+    ASSERT_OK(deep_model_load(s.path, &resumed));
+    ASSERT_OK(deep_model_get_int(resumed, DEEP_MODEL_INITIAL_EPOCH, &value));
+    ck_assert_int_eq(value, 4);
+    ASSERT_OK(deep_model_get_int(resumed, DEEP_MODEL_CHECKPOINT_PERIOD, &value));
+    ck_assert_int_eq(value, 0); /* checkpoint settings are not part of the file */
+    ASSERT_OK(deep_model_fit(resumed, data, 6, 8, NULL));
+    int32_t epochs = -1;
+    ASSERT_OK(deep_model_history_length(resumed, &epochs));
+    ck_assert_int_eq(epochs, 2);
+    assert_same_weights(straight, resumed);
+    ASSERT_OK(deep_model_get_int(resumed, DEEP_MODEL_INITIAL_EPOCH, &value));
+    ck_assert_int_eq(value, 0);
+    /* The last history entries agree with the uninterrupted run's too. */
+    double a, b;
+    ASSERT_OK(deep_model_history(straight, 5, DEEP_METRIC_LOSS, 1, &a));
+    ASSERT_OK(deep_model_history(resumed, 1, DEEP_METRIC_LOSS, 1, &b));
+    ck_assert(a == b);
+
+    deep_model_free(straight);
+    deep_model_free(first);
+    deep_model_free(resumed);
+    deep_dataset_free(data);
+    scratch_close(&s);
+}
+END_TEST
+
+START_TEST(checkpoint_periods_and_initial_epoch)
+{
+    scratch s;
+    scratch_open(&s, "every.safetensors");
+    deep_dataset *data = fixture_points(12, 2);
+    deep_model *m = fixture_tiny(4);
+    fixture_compile(m, DEEP_OPTIMIZER_SGD, DEEP_LOSS_BINARY_CROSSENTROPY);
+    ASSERT_OK(deep_model_set_string(m, DEEP_MODEL_CHECKPOINT_PATH, s.path));
+    ASSERT_OK(deep_model_set_int(m, DEEP_MODEL_CHECKPOINT_PERIOD, 3));
+    ASSERT_OK(deep_model_fit(m, data, 7, 4, NULL));
+    deep_model *c = NULL;
+    ASSERT_OK(deep_model_load(s.path, &c));
+    int64_t value = -1;
+    ASSERT_OK(deep_model_get_int(c, DEEP_MODEL_INITIAL_EPOCH, &value));
+    ck_assert_int_eq(value, 6); /* the last multiple of 3 */
+    /* Nothing left to do: fit returns at once with an empty history, as Keras does. */
+    ASSERT_OK(deep_model_fit(c, data, 6, 4, NULL));
+    int32_t epochs = -1;
+    ASSERT_OK(deep_model_history_length(c, &epochs));
+    ck_assert_int_eq(epochs, 0);
+    /* A plain save after fit is no resume point. */
+    ASSERT_OK(deep_model_save(m, s.path));
+    deep_model_free(c);
+    ASSERT_OK(deep_model_load(s.path, &c));
+    ASSERT_OK(deep_model_get_int(c, DEEP_MODEL_INITIAL_EPOCH, &value));
+    ck_assert_int_eq(value, 0);
+    /* Clearing the path and the period turns checkpoints off. */
+    ASSERT_OK(deep_model_set_string(m, DEEP_MODEL_CHECKPOINT_PATH, NULL));
+    ASSERT_FAILS_WITH(deep_model_fit(m, data, 1, 4, NULL), DEEP_ERR_STATE, "deep_model_fit",
+                      "DEEP_MODEL_CHECKPOINT_PATH");
+    ASSERT_OK(deep_model_set_int(m, DEEP_MODEL_CHECKPOINT_PERIOD, 0));
+    ASSERT_OK(deep_model_fit(m, data, 1, 4, NULL));
+    deep_model_free(c);
+    deep_model_free(m);
+    deep_dataset_free(data);
+    scratch_close(&s);
+}
+END_TEST
+
+START_TEST(checkpoint_misuse)
+{
+    deep_dataset *data = fixture_points(8, 2);
+    deep_model *m = fixture_tiny(4);
+    fixture_compile(m, DEEP_OPTIMIZER_SGD, DEEP_LOSS_BINARY_CROSSENTROPY);
+    ASSERT_FAILS(deep_model_set_int(m, DEEP_MODEL_CHECKPOINT_PERIOD, -1), DEEP_ERR_INVALID_ARGUMENT,
+                 "deep_model_set_int");
+    ASSERT_FAILS(deep_model_set_int(m, DEEP_MODEL_INITIAL_EPOCH, -2), DEEP_ERR_INVALID_ARGUMENT, "deep_model_set_int");
+    ASSERT_FAILS(deep_model_set_int(m, DEEP_MODEL_CHECKPOINT_PATH, 1), DEEP_ERR_INVALID_ARGUMENT, "deep_model_set_int");
+    ASSERT_FAILS(deep_model_set_float(m, DEEP_MODEL_CHECKPOINT_PATH, 1), DEEP_ERR_INVALID_ARGUMENT,
+                 "deep_model_set_float");
+    ASSERT_FAILS(deep_model_set_float(m, DEEP_MODEL_CHECKPOINT_PERIOD, 1), DEEP_ERR_INVALID_ARGUMENT,
+                 "deep_model_set_float");
+    ASSERT_FAILS(deep_model_set_string(m, DEEP_MODEL_THREADS, "x"), DEEP_ERR_INVALID_ARGUMENT,
+                 "deep_model_set_string");
+    ASSERT_FAILS(deep_model_set_string(m, DEEP_MODEL_CHECKPOINT_PATH, ""), DEEP_ERR_INVALID_ARGUMENT,
+                 "deep_model_set_string");
+    ASSERT_FAILS(deep_model_set_string(NULL, DEEP_MODEL_CHECKPOINT_PATH, "x"), DEEP_ERR_NULL, "deep_model_set_string");
+    int64_t value;
+    ASSERT_FAILS(deep_model_get_int(m, DEEP_MODEL_VALIDATION_SPLIT, &value), DEEP_ERR_INVALID_ARGUMENT,
+                 "deep_model_get_int");
+    ASSERT_FAILS(deep_model_get_int(m, (deep_model_option)99, &value), DEEP_ERR_INVALID_ARGUMENT,
+                 "deep_model_get_int");
+    ASSERT_FAILS(deep_model_get_int(m, DEEP_MODEL_THREADS, NULL), DEEP_ERR_NULL, "deep_model_get_int");
+    ASSERT_FAILS(deep_model_get_int(NULL, DEEP_MODEL_THREADS, &value), DEEP_ERR_NULL, "deep_model_get_int");
+    ASSERT_OK(deep_model_get_int(m, DEEP_MODEL_THREADS, &value));
+    ck_assert_int_eq(value, 1);
+
+    ASSERT_OK(deep_model_set_int(m, DEEP_MODEL_CHECKPOINT_PERIOD, 1));
+    ASSERT_FAILS_WITH(deep_model_fit(m, data, 1, 4, NULL), DEEP_ERR_STATE, "deep_model_fit", "CHECKPOINT_PATH");
+    ASSERT_OK(deep_model_set_string(m, DEEP_MODEL_CHECKPOINT_PATH, "/nonexistent-dir/deep/ckpt"));
+    ASSERT_OK(deep_model_set_int(m, DEEP_MODEL_EARLY_STOPPING_PATIENCE, 2));
+    ASSERT_FAILS_WITH(deep_model_fit(m, data, 1, 4, NULL), DEEP_ERR_UNSUPPORTED, "deep_model_fit", "early stopping");
+    ASSERT_OK(deep_model_set_int(m, DEEP_MODEL_EARLY_STOPPING_PATIENCE, 0));
+    /* A checkpoint that cannot be written stops fit with the reason. */
+    ASSERT_FAILS_WITH(deep_model_fit(m, data, 2, 4, NULL), DEEP_ERR_IO, "deep_model_fit",
+                      "checkpoint after epoch 1: cannot create a temporary file");
+    deep_model_free(m);
+    deep_dataset_free(data);
+}
+END_TEST
+
+/* ---- atomic saves --------------------------------------------------------------------- */
+
+START_TEST(failed_save_keeps_previous_file)
+{
+    scratch s;
+    scratch_open(&s, "model.safetensors");
+    deep_model *tiny = fixture_tiny(1), *big = fixture_all_layers(1);
+    fixture_compile(tiny, DEEP_OPTIMIZER_SGD, DEEP_LOSS_BINARY_CROSSENTROPY);
+    fixture_compile(big, DEEP_OPTIMIZER_ADAM, DEEP_LOSS_SPARSE_CATEGORICAL_CROSSENTROPY);
+    ASSERT_OK(deep_model_save(tiny, s.path));
+    size_t before_length;
+    uint8_t *before = read_all(s.path, &before_length);
+
+    /* Writes past 2000 bytes fail (EFBIG) while the limit holds: the bigger model's save
+     * fails midway. */
+    struct rlimit saved, small = {2000, 0};
+    ck_assert_int_eq(getrlimit(RLIMIT_FSIZE, &saved), 0);
+    small.rlim_max = saved.rlim_max;
+    void (*old_handler)(int) = signal(SIGXFSZ, SIG_IGN);
+    ck_assert_int_eq(setrlimit(RLIMIT_FSIZE, &small), 0);
+    deep_status status = deep_model_save(big, s.path);
+    ck_assert_int_eq(setrlimit(RLIMIT_FSIZE, &saved), 0);
+    signal(SIGXFSZ, old_handler);
+    check_failure(__LINE__, "deep_model_save(big)", status, DEEP_ERR_IO, "deep_model_save", "cannot write");
+
+    size_t after_length;
+    uint8_t *after = read_all(s.path, &after_length);
+    ck_assert_int_eq(after_length, before_length);
+    ck_assert(memcmp(before, after, before_length) == 0);
+    ck_assert_int_eq(scratch_entries(&s), 1); /* the temporary file is gone */
+    deep_model *loaded = NULL;
+    ASSERT_OK(deep_model_load(s.path, &loaded));
+    assert_same_weights(tiny, loaded);
+    deep_model_free(loaded);
+
+    /* A directory in the way, or a missing directory: an error, nothing harmed. */
+    char sub[200];
+    snprintf(sub, sizeof sub, "%s/sub", s.dir);
+    ck_assert_int_eq(mkdir(sub, 0755), 0);
+    ASSERT_FAILS_WITH(deep_model_save(tiny, sub), DEEP_ERR_IO, "deep_model_save", "cannot write");
+    struct stat st;
+    ck_assert(stat(sub, &st) == 0 && S_ISDIR(st.st_mode));
+    ck_assert_int_eq(scratch_entries(&s), 2);
+    ASSERT_FAILS_WITH(deep_model_save(tiny, "/nonexistent-dir/deep/model"), DEEP_ERR_IO, "deep_model_save",
+                      "/nonexistent-dir/deep/model");
+    ASSERT_FAILS_WITH(deep_model_load(sub, &loaded), DEEP_ERR_IO, "deep_model_load", "sub");
+
+    free(before);
+    free(after);
+    deep_model_free(loaded);
+    deep_model_free(tiny);
+    deep_model_free(big);
+    scratch_close(&s);
+}
+END_TEST
+
+/* ---- golden files --------------------------------------------------------------------- */
+
+/* Reads "<label> <rank> <dims...> <hex floats...>" into a new tensor. */
+static deep_tensor *read_expected_line(FILE *f, const char *label)
+{
+    char word[32];
+    int rank = 0;
+    ck_assert_int_eq(fscanf(f, "%31s %d", word, &rank), 2);
+    ck_assert_str_eq(word, label);
+    ck_assert(rank >= 1 && rank <= DEEP_MAX_RANK);
+    int64_t shape[DEEP_MAX_RANK], n = 1;
+    for (int d = 0; d < rank; d++) {
+        long long dim;
+        ck_assert_int_eq(fscanf(f, "%lld", &dim), 1);
+        shape[d] = dim;
+        n *= dim;
+    }
+    float *values = malloc((size_t)n * sizeof *values);
+    for (int64_t i = 0; i < n; i++) {
+        char text[64];
+        ck_assert_int_eq(fscanf(f, "%63s", text), 1);
+        values[i] = strtof(text, NULL);
+    }
+    deep_tensor *t = NULL;
+    ASSERT_OK(deep_tensor_new_from(rank, shape, values, n, &t));
+    free(values);
+    return t;
+}
+
+static const char *const golden_trained[] = {"v1/all-layers", "v1/tiny"};
+
+START_TEST(golden_files_predict_recorded_outputs)
+{
+    char path[512];
+    snprintf(path, sizeof path, "%s/%s.safetensors", DEEP_GOLDEN_DIR, golden_trained[_i]);
+    deep_model *model = NULL;
+    ASSERT_OK(deep_model_load(path, &model));
+    snprintf(path, sizeof path, "%s/%s.expected", DEEP_GOLDEN_DIR, golden_trained[_i]);
+    FILE *f = fopen(path, "r");
+    ck_assert_ptr_nonnull(f);
+    deep_tensor *inputs = read_expected_line(f, "inputs"), *expected = read_expected_line(f, "outputs");
+    fclose(f);
+    deep_tensor *outputs = predict(model, inputs);
+    int64_t n, m;
+    const float *got, *want;
+    ASSERT_OK(deep_tensor_size(outputs, &n));
+    ASSERT_OK(deep_tensor_size(expected, &m));
+    ck_assert_int_eq(n, m);
+    ASSERT_OK(deep_tensor_data(outputs, &got));
+    ASSERT_OK(deep_tensor_data(expected, &want));
+    /* A BLAS or compiler other than the one that wrote the file may round differently. */
+    for (int64_t i = 0; i < n; i++)
+        ck_assert_msg(fabsf(got[i] - want[i]) <= 1e-5f + 1e-5f * fabsf(want[i]), "output %lld: %a, recorded %a",
+                      (long long)i, (double)got[i], (double)want[i]);
+    /* Trained, compiled, not a resume point. */
+    deep_optimizer *opt;
+    ASSERT_OK(deep_model_optimizer(model, &opt));
+    int64_t epoch = -1;
+    ASSERT_OK(deep_model_get_int(model, DEEP_MODEL_INITIAL_EPOCH, &epoch));
+    ck_assert_int_eq(epoch, 0);
+    deep_tensor_free(inputs);
+    deep_tensor_free(expected);
+    deep_tensor_free(outputs);
+    deep_model_free(model);
+}
+END_TEST
+
+START_TEST(golden_uncompiled_loads)
+{
+    size_t length;
+    uint8_t *bytes = golden("v1/uncompiled.safetensors", &length);
+    deep_model *model = NULL;
+    ASSERT_OK(deep_model_load_buffer(bytes, (int64_t)length, &model));
+    int32_t count;
+    ASSERT_OK(deep_model_layer_count(model, &count));
+    ck_assert_int_eq(count, 11);
+    deep_model *fresh = fixture_all_layers(7);
+    char *sa = summary(model), *sb = summary(fresh);
+    ck_assert_str_eq(sa, sb);
+    free(sa);
+    free(sb);
+    free(bytes);
+    deep_model_free(model);
+    deep_model_free(fresh);
+}
+END_TEST
+
+/* ---- corruption ----------------------------------------------------------------------- */
+
+static void assert_rejected(const uint8_t *bytes, size_t length, const char *what, size_t at)
+{
+    deep_model *model = (deep_model *)&model;
+    deep_clear_error();
+    deep_status status = deep_model_load_buffer(bytes, (int64_t)length, &model);
+    ck_assert_msg(status == DEEP_ERR_FORMAT, "%s at %zu: %s (%s)", what, at, deep_status_string(status),
+                  deep_last_error());
+    ck_assert_msg(model == NULL, "%s at %zu: *out not NULL", what, at);
+    ck_assert_msg(names_function(deep_last_error(), "deep_model_load_buffer"), "%s at %zu: message \"%s\"", what, at,
+                  deep_last_error());
+}
+
+/* Every truncation, and every byte changed by `flips` (all 255 other values when 0). */
+static void corrupt_everywhere(const char *name, int flips)
+{
+    size_t length;
+    uint8_t *bytes = golden(name, &length);
+    uint8_t *copy = malloc(length);
+    for (size_t n = 0; n < length; n++)
+        assert_rejected(bytes, n, "truncation", n);
+    static const uint8_t some[] = {0xFF, 0x01, 0x20};
+    for (size_t at = 0; at < length; at++) {
+        memcpy(copy, bytes, length);
+        for (int k = 0; k < (flips ? flips : 255); k++) {
+            copy[at] = flips ? (uint8_t)(bytes[at] ^ some[k]) : (uint8_t)(bytes[at] + 1 + k);
+            if (copy[at] != bytes[at])
+                assert_rejected(copy, length, "corruption", at);
+        }
+    }
+    free(copy);
+    free(bytes);
+}
+
+START_TEST(every_truncation_and_some_corruptions)
+{
+    corrupt_everywhere("v1/tiny.safetensors", 3);
+    corrupt_everywhere("v1/all-layers.safetensors", 1);
+}
+END_TEST
+
+START_TEST(every_single_byte_corruption)
+{
+    corrupt_everywhere("v1/tiny.safetensors", 0);
+}
+END_TEST
+
+START_TEST(load_reports_file_and_offset)
+{
+    scratch s;
+    scratch_open(&s, "cut.safetensors");
+    size_t length;
+    uint8_t *bytes = golden("v1/tiny.safetensors", &length);
+    write_all(s.path, bytes, length - 1);
+    deep_model *m = (deep_model *)&m;
+    ASSERT_FAILS_WITH(deep_model_load(s.path, &m), DEEP_ERR_FORMAT, "deep_model_load", "cut.safetensors");
+    ck_assert_ptr_null(m);
+    bytes[length - 1] ^= 1;
+    write_all(s.path, bytes, length);
+    ASSERT_FAILS_WITH(deep_model_load(s.path, &m), DEEP_ERR_FORMAT, "deep_model_load", "checksum mismatch");
+    write_all(s.path, bytes, 0);
+    ASSERT_FAILS_WITH(deep_model_load(s.path, &m), DEEP_ERR_FORMAT, "deep_model_load", "too few");
+    free(bytes);
+    scratch_close(&s);
+}
+END_TEST
+
+/* ---- field-by-field validation: edits with a valid checksum --------------------------- */
+
+/* Recomputes "libdeep.checksum" after an edit, as a careless tool could. */
+static void refresh_checksum(uint8_t *bytes, size_t length)
+{
+    const char *key = "\"libdeep.checksum\": \"";
+    uint8_t *at = NULL;
+    for (size_t i = 0; i + strlen(key) < length && at == NULL; i++)
+        if (memcmp(bytes + i, key, strlen(key)) == 0)
+            at = bytes + i + strlen(key);
+    ck_assert_ptr_nonnull(at);
+    size_t skip = (size_t)(at - bytes);
+    uLong crc = crc32(0L, Z_NULL, 0);
+    crc = crc32(crc, bytes, (uInt)skip);
+    crc = crc32(crc, bytes + skip + 8, (uInt)(length - skip - 8));
+    char hex[9];
+    snprintf(hex, sizeof hex, "%08lx", crc);
+    memcpy(at, hex, 8);
+}
+
+/* Replaces the first `from` by `to` (same length) in the tiny golden file, fixes the
+ * checksum, and expects the load to fail with `fragment` in the message. */
+static void edited_rejected(const char *from, const char *to, deep_status expected, const char *fragment)
+{
+    size_t length, n = strlen(from);
+    ck_assert_int_eq(n, strlen(to));
+    uint8_t *bytes = golden("v1/tiny.safetensors", &length);
+    bool found = false;
+    for (size_t i = 0; i + n <= length && !found; i++)
+        if (memcmp(bytes + i, from, n) == 0) {
+            memcpy(bytes + i, to, n);
+            found = true;
+        }
+    ck_assert_msg(found, "'%s' is not in the file", from);
+    refresh_checksum(bytes, length);
+    deep_model *m = (deep_model *)&m;
+    ASSERT_FAILS_WITH(deep_model_load_buffer(bytes, (int64_t)length, &m), expected, "deep_model_load_buffer",
+                      fragment);
+    ck_assert_ptr_null(m);
+    free(bytes);
+}
+
+START_TEST(validates_every_field)
+{
+    /* The file itself loads once its checksum is recomputed without edits. */
+    edited_rejected("\"libdeep.format_version\": \"1\"", "\"libdeep.format_version\": \"2\"", DEEP_ERR_FORMAT,
+                    "version \"2\" is not supported");
+    edited_rejected("\"libdeep.format\": \"model\"", "\"libdeep.format\": \"mode_\"", DEEP_ERR_FORMAT,
+                    "not a libdeep model");
+    edited_rejected("\\\"type\\\": \\\"dense\\\"", "\\\"type\\\": \\\"dunse\\\"", DEEP_ERR_FORMAT,
+                    "unknown layer type 'dunse'");
+    edited_rejected("\\\"units\\\": 3", "\\\"units\\\": 0", DEEP_ERR_FORMAT, "units is 0");
+    edited_rejected("\\\"units\\\": 3", "\\\"unitz\\\": 3", DEEP_ERR_FORMAT, "unknown config field 'unitz'");
+    edited_rejected("\\\"units\\\": 3", "\\\"units\\\"::3", DEEP_ERR_FORMAT, "malformed");
+    edited_rejected("\\\"use_bias\\\": true", "\\\"use_bias\\\": 1234", DEEP_ERR_FORMAT, "must be true or false");
+    edited_rejected("\\\"activation\\\": \\\"relu\\\"", "\\\"activation\\\": \\\"relx\\\"", DEEP_ERR_FORMAT,
+                    "must be an activation name");
+    edited_rejected("\\\"name\\\": \\\"dense_1\\\"", "\\\"name\\\": \\\"dense_9\\\"", DEEP_ERR_FORMAT,
+                    "is named 'dense_9'");
+    edited_rejected("\\\"momentum\\\": 0.899999976", "\\\"momentum\\\": 1.899999976", DEEP_ERR_FORMAT,
+                    "momentum of SGD must be in [0, 1)");
+    edited_rejected("\\\"momentum\\\": 0.899999976", "\\\"beta_1\\\":   0.899999976", DEEP_ERR_FORMAT,
+                    "'beta_1', which SGD does not take");
+    edited_rejected("\\\"loss\\\": \\\"binary_crossentropy\\\"", "\\\"loss\\\": \\\"binary_crossentropx\\\"",
+                    DEEP_ERR_FORMAT, "compile.loss is not a known loss");
+    edited_rejected("\\\"metrics\\\": [\\\"accuracy\\\"]", "\\\"metrics\\\": [\\\"accuracx\\\"]", DEEP_ERR_FORMAT,
+                    "compile.metrics[0]");
+    edited_rejected("\\\"seed\\\": \\\"3\\\"", "\\\"seed\\\": \\\"x\\\"", DEEP_ERR_FORMAT, "settings.seed");
+    edited_rejected("\\\"threads\\\": 1", "\\\"threads\\\": -", DEEP_ERR_FORMAT, "malformed");
+    edited_rejected("\\\"initial_epoch\\\": 0", "\\\"initial_epoch\\\": -", DEEP_ERR_FORMAT, "malformed");
+    edited_rejected("\\\"iterations\\\": 8", "\\\"iterations\\\": -", DEEP_ERR_FORMAT, "malformed");
+    edited_rejected("\\\"input_shape\\\": [2]", "\\\"input_shape\\\": [3]", DEEP_ERR_FORMAT,
+                    "tensor 'dense/kernel' has shape (2, 3) but the layer needs (3, 3)");
+    edited_rejected("\"dense/bias\"", "\"dense/bia_\"", DEEP_ERR_FORMAT, "tensor 'dense/bias' is missing");
+    edited_rejected("\"dtype\": \"F32\"", "\"dtype\": \"F16\"", DEEP_ERR_FORMAT, "dtype F16");
+    edited_rejected("\"data_offsets\": [0, 24]", "\"data_offsets\": [4, 28]", DEEP_ERR_FORMAT,
+                    "leave a hole at byte 4");
+    edited_rejected("\"data_offsets\": [24, 36]", "\"data_offsets\": [20, 32]", DEEP_ERR_FORMAT,
+                    "overlap at byte 20");
+    edited_rejected("\"shape\": [2, 3]", "\"shape\": [3, 3]", DEEP_ERR_FORMAT, "takes 36 bytes, not 24");
+    edited_rejected("{\"__metadata__\"", "[\"__metadata__\"", DEEP_ERR_FORMAT, "does not start with '{'");
+}
+END_TEST
+
+START_TEST(rejects_non_finite_weights_and_foreign_files)
+{
+    /* A NaN in the first weight, with a valid checksum. */
+    size_t length;
+    uint8_t *bytes = golden("v1/tiny.safetensors", &length);
+    uint64_t header = 0;
+    for (int i = 0; i < 8; i++)
+        header |= (uint64_t)bytes[i] << (8 * i);
+    const uint8_t nan[4] = {0x00, 0x00, 0xC0, 0x7F};
+    memcpy(bytes + 8 + header, nan, 4);
+    refresh_checksum(bytes, length);
+    deep_model *m = (deep_model *)&m;
+    ASSERT_FAILS_WITH(deep_model_load_buffer(bytes, (int64_t)length, &m), DEEP_ERR_FORMAT, "deep_model_load_buffer",
+                      "tensor 'dense/kernel' holds a non-finite value at element 0");
+    free(bytes);
+
+    /* A valid safetensors file from another tool, without libdeep's metadata. */
+    const char foreign_header[] = "{\"w\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[0,4]}}   ";
+    uint8_t foreign[8 + sizeof foreign_header - 1 + 4] = {sizeof foreign_header - 1};
+    memcpy(foreign + 8, foreign_header, sizeof foreign_header - 1);
+    ASSERT_FAILS_WITH(deep_model_load_buffer(foreign, (int64_t)sizeof foreign, &m), DEEP_ERR_FORMAT,
+                      "deep_model_load_buffer", "not a file libdeep wrote");
+    ASSERT_FAILS_WITH(deep_model_load_buffer("DEEPTREE\1\0\0\0\0\0\0\0", 16, &m), DEEP_ERR_FORMAT,
+                      "deep_model_load_buffer", "header length");
+}
+END_TEST
+
+/* ---- misuse --------------------------------------------------------------------------- */
+
+START_TEST(misuse)
+{
+    deep_model *m = fixture_tiny(1), *out = (deep_model *)&out;
+    int64_t needed = -1;
+    char buffer[16];
+    ASSERT_FAILS(deep_model_save(NULL, "x"), DEEP_ERR_NULL, "deep_model_save");
+    ASSERT_FAILS(deep_model_save(m, NULL), DEEP_ERR_NULL, "deep_model_save");
+    ASSERT_FAILS(deep_model_save_buffer(NULL, buffer, 16, &needed), DEEP_ERR_NULL, "deep_model_save_buffer");
+    ck_assert_int_eq(needed, 0);
+    ASSERT_FAILS(deep_model_save_buffer(m, buffer, 16, NULL), DEEP_ERR_NULL, "deep_model_save_buffer");
+    ASSERT_FAILS(deep_model_save_buffer(m, NULL, 16, &needed), DEEP_ERR_INVALID_ARGUMENT, "deep_model_save_buffer");
+    ASSERT_FAILS(deep_model_save_buffer(m, buffer, -1, &needed), DEEP_ERR_INVALID_ARGUMENT, "deep_model_save_buffer");
+    ASSERT_FAILS(deep_model_save_buffer(m, buffer, 16, &needed), DEEP_ERR_BUFFER_TOO_SMALL, "deep_model_save_buffer");
+    ck_assert_int_gt(needed, 16);
+    ASSERT_FAILS(deep_model_load(NULL, &out), DEEP_ERR_NULL, "deep_model_load");
+    ck_assert_ptr_null(out);
+    ASSERT_FAILS(deep_model_load("x", NULL), DEEP_ERR_NULL, "deep_model_load");
+    ASSERT_FAILS_WITH(deep_model_load("/nonexistent-dir/model.safetensors", &out), DEEP_ERR_IO, "deep_model_load",
+                      "cannot open '/nonexistent-dir/model.safetensors'");
+    out = (deep_model *)&out;
+    ASSERT_FAILS(deep_model_load_buffer(NULL, 10, &out), DEEP_ERR_NULL, "deep_model_load_buffer");
+    ck_assert_ptr_null(out);
+    ASSERT_FAILS(deep_model_load_buffer(buffer, 10, NULL), DEEP_ERR_NULL, "deep_model_load_buffer");
+    ASSERT_FAILS(deep_model_load_buffer(buffer, -1, &out), DEEP_ERR_INVALID_ARGUMENT, "deep_model_load_buffer");
+    ASSERT_FAILS_WITH(deep_model_load_buffer(buffer, 0, &out), DEEP_ERR_FORMAT, "deep_model_load_buffer",
+                      "the buffer");
+    deep_model_free(m);
+}
+END_TEST
+
+/* ---- the JSON parser ------------------------------------------------------------------ */
+
+static bool parses(const char *text)
+{
+    deep_json doc;
+    bool ok = deep_json_parse(&doc, text, strlen(text));
+    ck_assert(!doc.no_memory);
+    deep_json_free(&doc);
+    return ok;
+}
+
+START_TEST(json_parser)
+{
+    const char *good[] = {"{}", "[]", " {\"a\": [1, -2.5e3, true, false, null, \"x\\n\\u00e9\\ud83d\\ude00\"]} ",
+                          "0", "-0", "\"\"", "{\"a\": {\"b\": {}}}"};
+    for (int i = 0; i < COUNT_OF(good); i++)
+        ck_assert_msg(parses(good[i]), "%s", good[i]);
+    const char *bad[] = {"", "{", "[1,]", "{\"a\":1,}", "01", "1.", ".5", "1e", "+1", "\"abc", "\"\\x\"",
+                         "\"\\ud800\"", "\"\\udc00\"", "\"\\u0000\"", "\"\\u12g4\"", "\"a\tb\"", "{1: 2}",
+                         "{\"a\" 1}", "[1 2]", "tru", "nul", "[] []", "{\"a\": }"};
+    for (int i = 0; i < COUNT_OF(bad); i++)
+        ck_assert_msg(!parses(bad[i]), "%s", bad[i]);
+    char deep[200];
+    memset(deep, '[', 100);
+    memset(deep + 100, ']', 100);
+    deep_json doc;
+    ck_assert(!deep_json_parse(&doc, deep, sizeof deep));
+    ck_assert(strstr(doc.error, "nested") != NULL);
+    deep_json_free(&doc);
+
+    const char *numbers = "[9223372036854775807, -9223372036854775808, 9223372036854775808, 1.5, 1e400, 3]";
+    ck_assert(deep_json_parse(&doc, numbers, strlen(numbers)));
+    const deep_json_node *v = deep_json_at(&doc, deep_json_root(&doc)->first);
+    int64_t i64;
+    double d;
+    float f;
+    ck_assert(deep_json_int(&doc, v, &i64) && i64 == INT64_MAX);
+    v = deep_json_at(&doc, v->next);
+    ck_assert(deep_json_int(&doc, v, &i64) && i64 == INT64_MIN);
+    v = deep_json_at(&doc, v->next);
+    ck_assert(!deep_json_int(&doc, v, &i64));
+    v = deep_json_at(&doc, v->next);
+    ck_assert(!deep_json_int(&doc, v, &i64));
+    ck_assert(deep_json_double(&doc, v, &d) && d == 1.5);
+    v = deep_json_at(&doc, v->next);
+    ck_assert(!deep_json_double(&doc, v, &d));
+    ck_assert(!deep_json_float(&doc, v, &f));
+    v = deep_json_at(&doc, v->next);
+    ck_assert(deep_json_float(&doc, v, &f) && f == 3.0f);
+    ck_assert_ptr_null(deep_json_at(&doc, v->next));
+    deep_json_free(&doc);
+
+    const char *text = "{\"k\\u00e9y\": \"v\\\"al\"}";
+    ck_assert(deep_json_parse(&doc, text, strlen(text)));
+    const deep_json_node *member = deep_json_at(&doc, deep_json_root(&doc)->first);
+    ck_assert_str_eq(deep_json_key(&doc, member), "k\xc3\xa9y");
+    ck_assert_str_eq(deep_json_string(&doc, member), "v\"al");
+    deep_json_free(&doc);
+}
+END_TEST
+
+static Suite *modelio_suite(bool exhaustive)
+{
+    Suite *suite = suite_create("modelio");
+    if (exhaustive) {
+        TCase *tc = tcase_create("exhaustive");
+        tcase_set_timeout(tc, 600);
+        tcase_add_test(tc, every_single_byte_corruption);
+        suite_add_tcase(suite, tc);
+        return suite;
+    }
+    TCase *round = tcase_create("round trips");
+    tcase_set_timeout(round, 120);
+    tcase_add_loop_test(round, round_trip_every_layer_and_optimizer, 0, COUNT_OF(all_kinds));
+    tcase_add_test(round, round_trip_buffer);
+    tcase_add_test(round, uncompiled_loads_uncompiled);
+    tcase_add_test(round, empty_model_round_trips);
+    suite_add_tcase(suite, round);
+
+    TCase *ckpt = tcase_create("checkpoints");
+    tcase_set_timeout(ckpt, 120);
+    tcase_add_test(ckpt, checkpoint_resume_matches_uninterrupted_run);
+    tcase_add_test(ckpt, checkpoint_periods_and_initial_epoch);
+    tcase_add_test(ckpt, checkpoint_misuse);
+    suite_add_tcase(suite, ckpt);
+
+    TCase *files = tcase_create("files");
+    tcase_set_timeout(files, 300);
+    tcase_add_test(files, failed_save_keeps_previous_file);
+    tcase_add_loop_test(files, golden_files_predict_recorded_outputs, 0, COUNT_OF(golden_trained));
+    tcase_add_test(files, golden_uncompiled_loads);
+    tcase_add_test(files, every_truncation_and_some_corruptions);
+    tcase_add_test(files, load_reports_file_and_offset);
+    tcase_add_test(files, validates_every_field);
+    tcase_add_test(files, rejects_non_finite_weights_and_foreign_files);
+    tcase_add_test(files, misuse);
+    tcase_add_test(files, json_parser);
+    suite_add_tcase(suite, files);
+    return suite;
+}
+
+int main(int argc, char **argv)
+{
+    return run_suite(modelio_suite(argc > 1 && strcmp(argv[1], "exhaustive") == 0), CK_NORMAL);
+}
