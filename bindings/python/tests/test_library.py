@@ -1,0 +1,95 @@
+import os
+import subprocess
+import sys
+import threading
+
+import numpy as np
+import pytest
+
+import libdeep
+
+PACKAGE_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def test_versions():
+    assert libdeep.__version__ == "0.1.0"
+    major, minor, patch = (int(p) for p in libdeep.library_version.split("."))
+    assert major == 0 and minor >= 1
+    assert libdeep._lib.deep_version_number() == major * 10000 + minor * 100 + patch
+    assert libdeep.cpu_count() >= 1
+    assert libdeep.has_function("deep_model_fit")
+    assert not libdeep.has_function("deep_no_such_function")
+
+
+def test_every_status_has_its_exception_class():
+    for status, cls in libdeep.errors.STATUS_CLASSES.items():
+        name = libdeep._lib.deep_status_string(status).decode()
+        assert name.startswith("DEEP_ERR_")
+        assert issubclass(cls, libdeep.Error)
+    assert issubclass(libdeep.ShapeError, ValueError)
+    assert issubclass(libdeep.FileError, OSError)
+    assert issubclass(libdeep.StateError, RuntimeError)
+
+
+def test_error_message_is_the_failing_calls_own():
+    with pytest.raises(libdeep.ShapeError) as info:
+        libdeep.Dataset(np.zeros((3, 2))).reshape(5)
+    error = info.value
+    assert error.status == -3 and error.status_name == "DEEP_ERR_SHAPE"
+    assert error.message.startswith("deep_dataset_reshape:")
+    assert str(error) == error.message + " (DEEP_ERR_SHAPE)"
+
+
+def test_error_messages_are_per_thread():
+    # deep_last_error is thread-local: each thread's exception carries its own failure.
+    messages = {}
+
+    def fail(name, shape):
+        try:
+            libdeep.Dataset(np.zeros((4, 3))).reshape(shape)
+        except libdeep.Error as exc:
+            messages[name] = exc.message
+
+    threads = [threading.Thread(target=fail, args=(f"t{i}", 5 + i)) for i in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    for i in range(4):
+        assert messages[f"t{i}"].endswith(f"cannot take shape ({5 + i},) ({5 + i})")
+
+
+def test_null_handles_are_caught_by_the_library():
+    # The NULL-equivalent of every handle argument reaches C as NULL and comes back as
+    # NullError rather than a crash.
+    with pytest.raises(libdeep.NullError):
+        libdeep._lib.deep_model_fit(None, None, 1, 1, None)
+    with pytest.raises(libdeep.NullError):
+        libdeep._lib.deep_tree_fit(None, None)
+    with pytest.raises(libdeep.NullError):
+        libdeep._lib.deep_dataset_count(None, None)
+    with pytest.raises(TypeError):
+        libdeep.Sequential([None])
+    with pytest.raises(TypeError, match="needs x"):
+        libdeep.Sequential([libdeep.Dense(2, input_shape=(3,))]).fit(None, None)
+
+
+def _import_with(env_value):
+    env = dict(os.environ, LIBDEEP_LIBRARY=env_value, PYTHONPATH=PACKAGE_DIR)
+    return subprocess.run([sys.executable, "-c", "import libdeep"], env=env, capture_output=True, text=True)
+
+
+def test_a_missing_library_fails_clearly(tmp_path):
+    result = _import_with(str(tmp_path / "libdeep.so.0"))
+    assert result.returncode != 0
+    assert "LibraryNotFoundError" in result.stderr and "LIBDEEP_LIBRARY" in result.stderr
+
+
+def test_a_foreign_library_fails_clearly():
+    import ctypes.util
+    libz = ctypes.util.find_library("z")
+    if libz is None:
+        pytest.skip("no libz to stand in for a foreign library")
+    result = _import_with(libz)
+    assert result.returncode != 0
+    assert "does not export deep_version_string" in result.stderr
