@@ -74,22 +74,24 @@ def test_null_handles_are_caught_by_the_library():
         libdeep.Sequential([libdeep.Dense(2, input_shape=(3,))]).fit(None, None)
 
 
-def _import_with(env_value):
+def _import_with(env_value, cwd):
+    # cwd: not the build directory, whose libdeep.so Python would take for an extension module.
     env = dict(os.environ, LIBDEEP_LIBRARY=env_value, PYTHONPATH=PACKAGE_DIR)
-    return subprocess.run([sys.executable, "-c", "import libdeep"], env=env, capture_output=True, text=True)
+    return subprocess.run([sys.executable, "-c", "import libdeep"], env=env, capture_output=True, text=True,
+                          cwd=cwd)
 
 
 def test_a_missing_library_fails_clearly(tmp_path):
-    result = _import_with(str(tmp_path / "libdeep.so.0"))
+    result = _import_with(str(tmp_path / "libdeep.so.0"), tmp_path)
     assert result.returncode != 0
     assert "LibraryNotFoundError" in result.stderr and "LIBDEEP_LIBRARY" in result.stderr
 
 
-def test_a_foreign_library_fails_clearly():
+def test_a_foreign_library_fails_clearly(tmp_path):
     import ctypes.util
     libz = ctypes.util.find_library("z")
     if libz is None:
         pytest.skip("no libz to stand in for a foreign library")
-    result = _import_with(libz)
+    result = _import_with(libz, tmp_path)
     assert result.returncode != 0
     assert "does not export deep_version_string" in result.stderr
