@@ -21,6 +21,14 @@ def test_versions():
     assert not libdeep.has_function("deep_no_such_function")
 
 
+def test_the_package_under_test():
+    # scripts/check-python.sh runs this suite against the pip-installed package.
+    if os.environ.get("LIBDEEP_TEST_INSTALLED") == "1":
+        assert "site-packages" in libdeep.__file__
+    else:
+        assert libdeep.__file__.startswith(PACKAGE_DIR)
+
+
 def test_every_status_has_its_exception_class():
     for status, cls in libdeep.errors.STATUS_CLASSES.items():
         name = libdeep._lib.deep_status_string(status).decode()
