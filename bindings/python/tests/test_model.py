@@ -344,3 +344,27 @@ def test_many_models_are_freed(blobs):
     del model
     gc.collect()
     assert not any(f.alive for f in finalizers)
+
+
+def test_predict_from_many_threads(blobs, mlp):
+    import threading
+    x, y = blobs
+    mlp.fit(x, y, epochs=2, verbose=0)
+    expected = mlp.predict(x)
+    results, errors_seen = [None] * 4, []
+
+    def work(i):
+        try:
+            for _ in range(20):
+                results[i] = mlp.predict(x)
+        except Exception as exc:  # reported below
+            errors_seen.append(exc)
+
+    threads = [threading.Thread(target=work, args=(i,)) for i in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not errors_seen
+    for r in results:
+        np.testing.assert_array_equal(r, expected)
