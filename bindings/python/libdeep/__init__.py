@@ -22,8 +22,8 @@ from . import data as datasets
 from .data import Dataset, load_idx, load_csv, load_cifar10, kfold_indices
 from .layers import (Input, Dense, Activation, Dropout, Flatten, Conv2D, MaxPooling2D, AveragePooling2D,
                      GlobalAveragePooling2D, BatchNormalization)
-from .models import Sequential, Model, load_model, load_model_from_bytes, Callback, EarlyStopping, History
-from . import models as callbacks
+from .models import Sequential, load_model, load_model_from_bytes, Callback, EarlyStopping, History
+from . import callbacks
 from .trees import DecisionTreeClassifier, DecisionTreeRegressor, RandomForestClassifier, RandomForestRegressor
 
 #: Version of the C library actually loaded ("MAJOR.MINOR.PATCH").

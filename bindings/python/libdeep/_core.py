@@ -23,7 +23,7 @@ import weakref
 import numpy as np
 
 from . import errors
-from ._lib import lib, out, shape_array, i32, i64, p_f32_ptr
+from ._lib import lib, out, shape_array, i32, i64
 
 
 class Handle:
@@ -132,12 +132,6 @@ def new_tensor(data, what="input"):
 def pointer_of(array):
     """The address of a NumPy array's first element (None for an empty array)."""
     return array.ctypes.data if array.size else None
-
-
-def tensor_data_address(tensor):
-    data = ctypes.c_void_p()
-    lib.deep_tensor_data(tensor._ptr, ctypes.cast(ctypes.byref(data), p_f32_ptr))
-    return data.value
 
 
 def enum_value(table, value, what):

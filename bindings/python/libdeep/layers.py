@@ -6,13 +6,13 @@ belongs to that model (it cannot be added to another) and reads and writes the m
 weights. A layer keeps its model alive.
 """
 
+import ctypes
+
 import numpy as np
 
 from . import errors
 from ._core import enum_value, new_tensor, tensor_to_array
 from ._lib import lib, out, i32
-
-import ctypes
 
 ACTIVATIONS = {
     "linear": 0,
@@ -33,8 +33,8 @@ def activation_value(activation):
 
 
 def _pair(value, what):
-    if isinstance(value, int):
-        return value, value
+    if isinstance(value, (int, np.integer)) and not isinstance(value, bool):
+        return int(value), int(value)
     try:
         a, b = value
         return int(a), int(b)

@@ -185,6 +185,8 @@ class Sequential(Handle):
         address = opt._create()
         # The C model owns the optimizer from here on, even when compile fails.
         lib.deep_model_compile(model, address, _LOSSES[loss.lower()], codes if names else None, len(names))
+        if self.optimizer is not None and self.optimizer is not opt:
+            self.optimizer._unbind()  # the model freed it; the object keeps only its settings
         opt._bind(self)
         self.optimizer = opt
         self._loss = _LOSSES[loss.lower()]
@@ -481,5 +483,3 @@ def load_model_from_bytes(data):
     fn(data, len(data), ctypes.byref(handle))
     return Sequential._from_handle(handle.value)
 
-
-Model = Sequential

@@ -52,6 +52,9 @@ class Optimizer:
             raise errors.StateError("this optimizer is already used by another model; create a new one")
         object.__setattr__(self, "_model", model)
 
+    def _unbind(self):
+        object.__setattr__(self, "_model", None)
+
     def _model_optimizer(self):
         handle = out()
         lib.deep_model_optimizer(self._model._ptr, ctypes.byref(handle))

@@ -190,11 +190,16 @@ class _Estimator(Handle):
     # ---- fit / predict / score ---------------------------------------------------------
 
     def fit(self, X, y=None):
-        data, owned = self._fit_dataset(X, y)
+        classes = self.classes_
+        data, owned = None, False
         try:
+            data, owned = self._fit_dataset(X, y)
             self._class_weights(data)
             self._fn("fit")(self._ptr, data._ptr)
             self.n_features_in_ = int(np.prod(data.sample_shape))
+        except BaseException:
+            self.classes_ = classes  # a failed fit leaves the fitted estimator as it was
+            raise
         finally:
             if owned:
                 data.close()

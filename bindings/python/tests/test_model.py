@@ -368,3 +368,23 @@ def test_predict_from_many_threads(blobs, mlp):
     assert not errors_seen
     for r in results:
         np.testing.assert_array_equal(r, expected)
+
+
+def test_recompiling_rebinds_the_optimizer(mlp):
+    first = mlp.optimizer
+    second = libdeep.optimizers.SGD(learning_rate=0.3)
+    mlp.compile(second, "sparse_categorical_crossentropy")
+    assert mlp.optimizer is second and second.learning_rate == pytest.approx(0.3)
+    # The first optimizer is no longer the model's; it keeps its own settings.
+    assert first.learning_rate == pytest.approx(0.01)
+    first.learning_rate = 0.5
+    assert second.learning_rate == pytest.approx(0.3)
+
+
+def test_layer_arguments_in_keras_forms():
+    conv = Conv2D(np.int64(2), kernel_size=(3, 2), strides=np.int32(1), padding="same")
+    assert conv.kernel_size == (3, 2) and conv.strides == (1, 1)
+    with pytest.raises(ValueError, match="padding"):
+        Conv2D(2, 3, padding="full")
+    with pytest.raises(TypeError, match="kernel_size"):
+        Conv2D(2, "3x3")

@@ -212,3 +212,15 @@ def test_use_after_close(blobs):
         reg.fit(x, x[:, 0])
     with pytest.raises(libdeep.ClosedError):
         reg.score(x, x[:, 0])
+
+
+def test_a_failed_refit_keeps_the_fitted_tree(blobs):
+    x, y = blobs
+    tree = DecisionTreeClassifier(max_depth=3).fit(x, y)
+    before = tree.predict(x)
+    bad = x.copy()
+    bad[0, 0] = np.inf
+    with pytest.raises(libdeep.NumericError):
+        tree.fit(bad, np.array(["p", "q", "r"])[y])
+    np.testing.assert_array_equal(tree.classes_, [0, 1, 2])
+    np.testing.assert_array_equal(tree.predict(x), before)
