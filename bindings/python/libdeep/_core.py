@@ -60,6 +60,19 @@ class Handle:
         self._finalizer.detach()
         self._address = None
 
+    # A copy would share the C object but not the "freed" state: forbid copying and pickling.
+    def __reduce__(self):
+        raise TypeError(f"a libdeep {self._kind} cannot be copied or pickled: it owns a C object"
+                        + self._copy_hint)
+
+    _copy_hint = ""
+
+    def __copy__(self):
+        self.__reduce__()
+
+    def __deepcopy__(self, memo):
+        self.__reduce__()
+
     def __enter__(self):
         return self
 

@@ -31,6 +31,7 @@ class Dataset(Handle):
 
     _free = "deep_dataset_free"
     _kind = "dataset"
+    _copy_hint = " (dataset.subset(range(len(dataset))) makes an independent copy)"
 
     def __init__(self, x=None, y=None, *, num_classes=0, _address=None):
         if _address is not None:

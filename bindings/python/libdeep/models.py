@@ -74,6 +74,7 @@ class Sequential(Handle):
 
     _free = "deep_model_free"
     _kind = "model"
+    _copy_hint = " (save and load it, or copy its weights with get_weights/set_weights)"
 
     def __init__(self, layers=None, input_shape=None, name=None, *, _address=None):
         self._address = None

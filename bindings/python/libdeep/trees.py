@@ -319,6 +319,7 @@ class _Tree(_Estimator):
     _prefix = "deep_tree"
     _free = "deep_tree_free"
     _kind = "tree"
+    _copy_hint = " (save and load it to copy it)"
     _params = ("criterion", "splitter", "max_depth", "min_samples_split", "min_samples_leaf", "max_features",
                "min_impurity_decrease", "random_state", "max_bins", "class_weight")
 
@@ -367,6 +368,7 @@ class _Forest(_Estimator):
     _prefix = "deep_forest"
     _free = "deep_forest_free"
     _kind = "forest"
+    _copy_hint = " (save and load it to copy it)"
     _params = ("n_estimators", "criterion", "splitter", "max_depth", "min_samples_split", "min_samples_leaf",
                "max_features", "min_impurity_decrease", "bootstrap", "max_samples", "oob_score", "n_jobs",
                "random_state", "max_bins", "class_weight")

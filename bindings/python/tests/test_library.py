@@ -139,3 +139,19 @@ def test_float32_c_contiguous_inputs_are_not_copied_by_the_binding():
     converted = as_float_array(strided)
     assert converted is not strided and converted.flags.c_contiguous
     assert as_float_array(a.astype(np.float64)).dtype == np.float32
+
+
+def test_handles_cannot_be_copied_or_pickled(blobs, mlp):
+    import copy
+    import pickle
+    x, y = blobs
+    objects = [mlp, libdeep.Dataset(x, y), libdeep.DecisionTreeClassifier().fit(x, y),
+               libdeep.RandomForestRegressor(n_estimators=2).fit(x, x[:, 0])]
+    for obj in objects:
+        for attempt in (copy.copy, copy.deepcopy, pickle.dumps):
+            with pytest.raises(TypeError, match="cannot be copied or pickled"):
+                attempt(obj)
+    # The view returned by predict copies like any array (NumPy copies the data).
+    out = mlp.predict(x[:2])
+    np.testing.assert_array_equal(copy.deepcopy(out), out)
+    assert pickle.loads(pickle.dumps(out)).shape == (2, 3)
