@@ -9,7 +9,9 @@ The C calls release the GIL while they run.
 
 import ctypes
 import os
+import signal
 import sys
+import threading
 
 import numpy as np
 
@@ -62,6 +64,22 @@ class History:
     def __init__(self, history, epochs):
         self.history = history
         self.epoch = list(range(epochs))
+
+
+def _catch_ctrl_c(failure):
+    """While fit runs on the main thread with Python's default SIGINT handling, Ctrl-C
+    records a KeyboardInterrupt instead of raising it inside a ctypes callback (where it
+    would be lost); the next batch callback then stops fit, which re-raises it. Returns
+    the function that restores the previous handler."""
+    if threading.current_thread() is not threading.main_thread() or \
+            signal.getsignal(signal.SIGINT) is not signal.default_int_handler:
+        return lambda: None
+
+    def handler(signum, frame):
+        failure.append(KeyboardInterrupt())
+
+    signal.signal(signal.SIGINT, handler)
+    return lambda: signal.signal(signal.SIGINT, signal.default_int_handler)
 
 
 def _load_path(path):
@@ -257,10 +275,12 @@ class Sequential(Handle):
             failure = []
             self.stop_training = False
             self._install_callbacks(plain, failure)
+            restore = _catch_ctrl_c(failure)
             try:
                 lib.deep_model_fit(model, train._ptr, int(epochs), batch_size,
                                    None if validation is None else validation._ptr)
             finally:
+                restore()
                 lib.deep_model_set_callbacks(model, BATCH_FN(), EPOCH_FN(), None)
                 self._callbacks_c = None
             if failure:
@@ -287,12 +307,14 @@ class Sequential(Handle):
         lib.deep_model_set_log(self._ptr, self._log_cb, None)
 
     def _install_callbacks(self, callbacks, failure):
-        if not callbacks:
-            return
+        # Installed even without user callbacks: running a little Python after each batch
+        # lets Ctrl-C (KeyboardInterrupt) stop fit at the next batch.
         for cb in callbacks:
             cb.set_model(self)
 
         def on_batch(user, epoch, batch, loss):
+            if failure:
+                return 1
             try:
                 for cb in callbacks:
                     cb.on_train_batch_end(int(batch), {"loss": float(loss)})
@@ -302,6 +324,10 @@ class Sequential(Handle):
                 return 1
 
         def on_epoch(user, model, epoch):
+            if failure:
+                return 1
+            if not callbacks:
+                return 1 if self.stop_training else 0
             try:
                 logs = self._epoch_logs(int(epoch))
                 for cb in callbacks:

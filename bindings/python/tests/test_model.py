@@ -388,3 +388,30 @@ def test_layer_arguments_in_keras_forms():
         Conv2D(2, 3, padding="full")
     with pytest.raises(TypeError, match="kernel_size"):
         Conv2D(2, "3x3")
+
+
+def test_ctrl_c_stops_fit(blobs, mlp):
+    import os
+    import signal
+    import threading
+    import time
+    x, y = blobs
+    timer = threading.Timer(0.3, os.kill, (os.getpid(), signal.SIGINT))
+    started = time.monotonic()
+    timer.start()
+    try:
+        with pytest.raises(KeyboardInterrupt):
+            mlp.fit(x, y, epochs=100000, batch_size=8, verbose=0)
+    finally:
+        timer.cancel()
+    assert time.monotonic() - started < 60
+    length = ctypes_length(mlp)
+    assert 0 <= length < 100000
+    mlp.fit(x, y, epochs=1, verbose=0)  # still usable
+
+
+def ctypes_length(model):
+    import ctypes
+    n = ctypes.c_int32()
+    libdeep._lib.deep_model_history_length(model._ptr, ctypes.byref(n))
+    return n.value
