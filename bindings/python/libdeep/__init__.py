@@ -40,3 +40,22 @@ def has_function(name):
 def cpu_count():
     """Cores the process may use, as the library counts them."""
     return _lib.deep_cpu_count()
+
+
+__all__ = [
+    "__version__", "library_version", "library_path", "has_function", "cpu_count",
+    # errors
+    "Error", "NullError", "InvalidArgumentError", "ShapeError", "OutOfRangeError", "OutOfMemoryError",
+    "SizeOverflowError", "StateError", "FileError", "FormatError", "NumericError", "UnsupportedError",
+    "ThreadError", "BufferTooSmallError", "ClosedError", "MissingSymbolError", "LibraryNotFoundError",
+    # modules
+    "layers", "optimizers", "metrics", "utils", "datasets", "callbacks",
+    # data
+    "Dataset", "load_idx", "load_csv", "load_cifar10", "kfold_indices",
+    # models
+    "Input", "Dense", "Activation", "Dropout", "Flatten", "Conv2D", "MaxPooling2D", "AveragePooling2D",
+    "GlobalAveragePooling2D", "BatchNormalization", "Sequential", "load_model", "load_model_from_bytes",
+    "Callback", "EarlyStopping", "History",
+    # trees
+    "DecisionTreeClassifier", "DecisionTreeRegressor", "RandomForestClassifier", "RandomForestRegressor",
+]

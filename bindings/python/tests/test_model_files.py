@@ -6,7 +6,6 @@ import numpy as np
 import pytest
 
 import libdeep
-from libdeep import Dense
 
 HAVE_FILES = all(libdeep.has_function(name) for name in
                  ("deep_model_save", "deep_model_load", "deep_model_save_buffer", "deep_model_load_buffer"))
