@@ -209,6 +209,16 @@ def _open():
         + ". Install libdeep (meson install; ldconfig) or set LIBDEEP_LIBRARY to the path of libdeep.so.0")
 
 
+def check_version(number, version, path):
+    """Raises LibraryNotFoundError unless DEEP_VERSION_NUMBER `number` is REQUIRED_MAJOR.x
+    with x >= REQUIRED_MINOR (a new major version may change the ABI; an older minor
+    version lacks functions declared here)."""
+    major, minor = number // 10000, number // 100 % 100
+    if major != REQUIRED_MAJOR or minor < REQUIRED_MINOR:
+        raise errors.LibraryNotFoundError(
+            f"{path} is libdeep {version}, but this binding needs {REQUIRED_MAJOR}.x with x >= {REQUIRED_MINOR}")
+
+
 class _Library:
     """The loaded shared object with every function declared; attributes are the C names."""
 
@@ -222,13 +232,8 @@ class _Library:
                     f"{self.path} does not export {name}: it is not a compatible libdeep") from None
             self._declare(fn, restype, argtypes)
             setattr(self, name, fn)
-        number = self.deep_version_number()
         self.version = self.deep_version_string().decode()
-        major, minor = number // 10000, number // 100 % 100
-        if major != REQUIRED_MAJOR or minor < REQUIRED_MINOR:
-            raise errors.LibraryNotFoundError(
-                f"{self.path} is libdeep {self.version}, but this binding needs "
-                f"{REQUIRED_MAJOR}.x with x >= {REQUIRED_MINOR}")
+        check_version(self.deep_version_number(), self.version, self.path)
 
     def _declare(self, fn, restype, argtypes):
         fn.argtypes = argtypes

@@ -155,3 +155,12 @@ def test_handles_cannot_be_copied_or_pickled(blobs, mlp):
     out = mlp.predict(x[:2])
     np.testing.assert_array_equal(copy.deepcopy(out), out)
     assert pickle.loads(pickle.dumps(out)).shape == (2, 3)
+
+
+def test_version_check():
+    from libdeep._lib import check_version
+    check_version(100, "0.1.0", "lib")
+    check_version(905, "0.9.5", "lib")
+    for number, version in ((10100, "1.1.0"), (0, "0.0.0"), (20000, "2.0.0")):
+        with pytest.raises(libdeep.LibraryNotFoundError, match=f"is libdeep {version}, but this binding needs 0.x"):
+            check_version(number, version, "lib")
