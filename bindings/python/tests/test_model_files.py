@@ -31,6 +31,13 @@ def test_save_and_load_a_file(tmp_path, blobs, trained):
     for a, b in zip(loaded.get_weights(), trained.get_weights()):
         np.testing.assert_array_equal(a, b)
     assert loaded.summary_text() == trained.summary_text()
+    # A compiled model comes back compiled: it evaluates (loss and its metric, which Python
+    # learns from the library) and trains on.
+    results = loaded.evaluate(x, y)
+    assert results == pytest.approx(trained.evaluate(x, y))
+    assert len(results) == 2
+    loaded.fit(x, y, epochs=1, verbose=0)
+    assert loaded.evaluate(x, y)[1] > 0.9
 
 
 @needs_files
