@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Runs everything CI runs after the dependencies are installed: the gcc build with -Werror and
-# its test suites, the export, ABI and install checks, the suites under valgrind, an
+# its test suites (including the Python binding's pytest suite), the export, ABI and install
+# checks, the Python binding installed with pip into a venv, the suites under valgrind, an
 # ASan+UBSan build with its suites, and a clang build with -Werror.
 #
 # Usage: scripts/test-all.sh [BUILD_DIR]
@@ -40,7 +41,7 @@ setup() {
 }
 
 section "gcc build (-Werror) in ${build#"$root"/}"
-CC=gcc setup "$build" -Dwerror=true
+CC=gcc setup "$build" -Dwerror=true -Dpython_tests=enabled
 ninja -C "$build"
 
 section "test suites (gcc)"
@@ -54,6 +55,9 @@ scripts/check-abi.sh "$build"
 
 section "install and out-of-tree consumer"
 scripts/check-consumer.sh "$build"
+
+section "Python binding: pip install into a venv, import, pytest"
+scripts/check-python.sh "$build"
 
 section "test suites under valgrind"
 # The 'valgrind' test setup is defined in the top meson.build (CK_FORK=no, leak checking).

@@ -1,0 +1,61 @@
+"""libdeep: Python binding of the libdeep C library (deep learning and tree learning with a
+Keras-shaped interface), loaded through ctypes; no compiler needed.
+
+    import libdeep
+    from libdeep.layers import Dense
+    model = libdeep.Sequential([Dense(64, activation="relu", input_shape=(20,)),
+                                Dense(3, activation="softmax")])
+    model.compile(optimizer="adam", loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+    model.fit(x, y, epochs=5, batch_size=32)
+
+The shared library is found through LIBDEEP_LIBRARY (a path), else the dynamic loader
+(an installed libdeep.so.0). See bindings/python/README.md.
+"""
+
+from ._version import __version__
+from ._lib import lib as _lib
+from .errors import (Error, NullError, InvalidArgumentError, ShapeError, OutOfRangeError, OutOfMemoryError,
+                     SizeOverflowError, StateError, FileError, FormatError, NumericError, UnsupportedError,
+                     ThreadError, BufferTooSmallError, ClosedError, MissingSymbolError, LibraryNotFoundError)
+from . import layers, optimizers, metrics, utils
+from . import data as datasets
+from .data import Dataset, load_idx, load_csv, load_cifar10, kfold_indices
+from .layers import (Input, Dense, Activation, Dropout, Flatten, Conv2D, MaxPooling2D, AveragePooling2D,
+                     GlobalAveragePooling2D, BatchNormalization)
+from .models import Sequential, load_model, load_model_from_bytes, Callback, EarlyStopping, History
+from . import callbacks
+from .trees import DecisionTreeClassifier, DecisionTreeRegressor, RandomForestClassifier, RandomForestRegressor
+
+#: Version of the C library actually loaded ("MAJOR.MINOR.PATCH").
+library_version = _lib.version
+#: Path (or soname) the C library was loaded from.
+library_path = _lib.path
+
+
+def has_function(name):
+    """Whether the loaded C library exports `name` (e.g. "deep_model_save")."""
+    return _lib.has(name)
+
+
+def cpu_count():
+    """Cores the process may use, as the library counts them."""
+    return _lib.deep_cpu_count()
+
+
+__all__ = [
+    "__version__", "library_version", "library_path", "has_function", "cpu_count",
+    # errors
+    "Error", "NullError", "InvalidArgumentError", "ShapeError", "OutOfRangeError", "OutOfMemoryError",
+    "SizeOverflowError", "StateError", "FileError", "FormatError", "NumericError", "UnsupportedError",
+    "ThreadError", "BufferTooSmallError", "ClosedError", "MissingSymbolError", "LibraryNotFoundError",
+    # modules
+    "layers", "optimizers", "metrics", "utils", "datasets", "callbacks",
+    # data
+    "Dataset", "load_idx", "load_csv", "load_cifar10", "kfold_indices",
+    # models
+    "Input", "Dense", "Activation", "Dropout", "Flatten", "Conv2D", "MaxPooling2D", "AveragePooling2D",
+    "GlobalAveragePooling2D", "BatchNormalization", "Sequential", "load_model", "load_model_from_bytes",
+    "Callback", "EarlyStopping", "History",
+    # trees
+    "DecisionTreeClassifier", "DecisionTreeRegressor", "RandomForestClassifier", "RandomForestRegressor",
+]

@@ -1,0 +1,335 @@
+"""Datasets: samples of one shape as contiguous float32 features, with integer class labels
+and/or float targets (a deep_dataset). Built from NumPy arrays, or loaded from IDX
+(MNIST / Fashion-MNIST), CSV or CIFAR-10 files by the C library's own loaders.
+
+The library copies the arrays it is given into the dataset (it owns its buffers); a
+float32 C-contiguous feature array is passed as is, anything else numeric is converted
+once (see libdeep._core). Reading features or targets back returns NumPy views of a new
+tensor without a further copy; labels are written by C straight into a new NumPy array.
+"""
+
+import ctypes
+import os
+
+import numpy as np
+
+from . import errors
+from ._core import Handle, as_float_array, as_label_array, enum_value, pointer_of, tensor_to_array
+from ._lib import lib, out, shape_array, read_text, i32, i64, f64
+
+_FILL = {"mean": 1, "median": 2}
+_STATS = {"count": 1, "missing": 2, "mean": 3, "std": 4, "min": 5, "max": 6}
+
+
+def _path(path):
+    return os.fsencode(path)
+
+
+class Dataset(Handle):
+    """A deep_dataset. Dataset(x, y=None) copies NumPy arrays: x of shape (n, sample...);
+    y either integer class labels of shape (n,) or float targets of shape (n, ...)."""
+
+    _free = "deep_dataset_free"
+    _kind = "dataset"
+    _copy_hint = " (dataset.subset(range(len(dataset))) makes an independent copy)"
+
+    def __init__(self, x=None, y=None, *, num_classes=0, _address=None):
+        if _address is not None:
+            super().__init__(_address)
+            return
+        if x is None:
+            raise TypeError("Dataset needs features x (or use Dataset.from_idx / from_csv / from_cifar10)")
+        features = as_float_array(x, "features")
+        if features.ndim < 2:
+            raise errors.ShapeError(f"features must have shape (samples, features...); got shape {features.shape}")
+        handle = out()
+        lib.deep_dataset_new(features.shape[0], features.ndim - 1, shape_array(features.shape[1:]),
+                             pointer_of(features), ctypes.byref(handle))
+        super().__init__(handle.value)
+        if y is not None:
+            self.set_y(y, num_classes=num_classes)
+
+    @classmethod
+    def _wrap(cls, handle):
+        return cls(_address=handle.value)
+
+    # ---- loaders ------------------------------------------------------------------------
+
+    @classmethod
+    def from_idx(cls, images_path, labels_path=None):
+        """IDX images (and labels), plain or .gz: raw byte values 0..255 as floats."""
+        handle = out()
+        lib.deep_dataset_load_idx(_path(images_path), None if labels_path is None else _path(labels_path),
+                                  ctypes.byref(handle))
+        return cls._wrap(handle)
+
+    @classmethod
+    def from_csv(cls, path, label_column=None):
+        """A CSV file with a header row; label_column names the column holding the labels."""
+        handle = out()
+        lib.deep_dataset_load_csv(_path(path), None if label_column is None else label_column.encode(),
+                                  ctypes.byref(handle))
+        return cls._wrap(handle)
+
+    @classmethod
+    def from_cifar10(cls, paths):
+        """CIFAR-10 binary batches; samples (32, 32, 3) channels last, values 0..255."""
+        if isinstance(paths, (str, bytes, os.PathLike)):
+            paths = [paths]
+        encoded = [_path(p) for p in paths]
+        array = (ctypes.c_char_p * len(encoded))(*encoded)
+        handle = out()
+        lib.deep_dataset_load_cifar10(array, len(encoded), ctypes.byref(handle))
+        return cls._wrap(handle)
+
+    def to_csv(self, path):
+        """Writes features and labels as CSV, atomically."""
+        lib.deep_dataset_write_csv(self._ptr, _path(path))
+
+    # ---- answers ------------------------------------------------------------------------
+
+    def set_y(self, y, num_classes=0):
+        """Integer y of shape (n,) becomes labels; float y becomes targets (n, width)."""
+        array = np.asarray(y)
+        if array.dtype.kind in "biu" and array.ndim == 1:
+            self.set_labels(array, num_classes)
+        else:
+            self.set_targets(array)
+
+    def set_labels(self, labels, num_classes=0):
+        array = as_label_array(labels)
+        if array.ndim != 1:
+            raise errors.ShapeError(f"labels must have shape (samples,); got shape {array.shape}")
+        lib.deep_dataset_set_labels(self._ptr, pointer_of(array), array.size, int(num_classes))
+
+    def set_targets(self, targets):
+        array = as_float_array(targets, "targets")
+        if array.ndim == 0:
+            raise errors.ShapeError("targets must have shape (samples,) or (samples, width)")
+        width = int(np.prod(array.shape[1:])) if array.ndim > 1 else 1
+        lib.deep_dataset_set_targets(self._ptr, pointer_of(array), array.shape[0], width)
+
+    # ---- properties ---------------------------------------------------------------------
+
+    def __len__(self):
+        count = i64(0)
+        lib.deep_dataset_count(self._ptr, ctypes.byref(count))
+        return count.value
+
+    @property
+    def count(self):
+        return len(self)
+
+    @property
+    def sample_shape(self):
+        rank = i32(0)
+        shape = (i64 * 8)()
+        lib.deep_dataset_sample_shape(self._ptr, shape, 8, ctypes.byref(rank))
+        return tuple(shape[: rank.value])
+
+    @property
+    def num_classes(self):
+        value = i32(0)
+        lib.deep_dataset_num_classes(self._ptr, ctypes.byref(value))
+        return value.value
+
+    @property
+    def target_width(self):
+        value = i64(0)
+        lib.deep_dataset_target_width(self._ptr, ctypes.byref(value))
+        return value.value
+
+    @property
+    def features(self):
+        """All features, (n, sample shape...) float32: a view of a fresh copy."""
+        handle = out()
+        lib.deep_dataset_features(self._ptr, ctypes.byref(handle))
+        return tensor_to_array(handle.value)
+
+    @property
+    def labels(self):
+        """The integer labels as a new int32 array (StateError when there are none)."""
+        labels = np.empty(len(self), dtype=np.int32)
+        lib.deep_dataset_labels(self._ptr, labels.ctypes.data, labels.size)
+        return labels
+
+    @property
+    def targets(self):
+        """The float targets (n, width), or the one-hot rows of the labels when there are none."""
+        features, targets = out(), out()
+        lib.deep_dataset_batch(self._ptr, 0, len(self), ctypes.byref(features), ctypes.byref(targets))
+        lib.deep_tensor_free(features.value)
+        return tensor_to_array(targets.value)
+
+    def column_name(self, column):
+        return self._name(lib.deep_dataset_column_name, int(column))
+
+    def class_name(self, class_id):
+        return self._name(lib.deep_dataset_class_name, int(class_id))
+
+    def _name(self, fn, index):
+        capacity = 64
+        while True:
+            buf = ctypes.create_string_buffer(capacity)
+            try:
+                fn(self._ptr, index, buf, capacity)
+                return buf.value.decode("utf-8", "replace")
+            except errors.BufferTooSmallError:
+                if capacity >= 1 << 20:
+                    raise
+                capacity *= 4
+
+    @property
+    def column_names(self):
+        """Names of the feature columns (CSV datasets); StateError for others."""
+        width = int(np.prod(self.sample_shape))
+        return [self.column_name(c) for c in range(width)]
+
+    @property
+    def class_names(self):
+        """Names of the classes (CSV datasets with string labels); StateError for others."""
+        return [self.class_name(c) for c in range(self.num_classes)]
+
+    # ---- transformations (in place; return self so calls can be chained) ---------------
+
+    def reshape(self, *sample_shape):
+        if len(sample_shape) == 1 and not isinstance(sample_shape[0], int):
+            sample_shape = tuple(sample_shape[0])
+        lib.deep_dataset_reshape(self._ptr, len(sample_shape), shape_array(sample_shape))
+        return self
+
+    def scale(self, scale, shift=0.0):
+        lib.deep_dataset_scale(self._ptr, float(scale), float(shift))
+        return self
+
+    def standardize(self, reference=None):
+        lib.deep_dataset_standardize(self._ptr, None if reference is None else reference._ptr)
+        return self
+
+    def minmax_scale(self, reference=None):
+        lib.deep_dataset_minmax_scale(self._ptr, None if reference is None else reference._ptr)
+        return self
+
+    def to_categorical(self):
+        lib.deep_dataset_to_categorical(self._ptr)
+        return self
+
+    def shuffle(self, seed=0):
+        lib.deep_dataset_shuffle(self._ptr, int(seed))
+        return self
+
+    def fill_missing(self, strategy="mean", reference=None):
+        lib.deep_dataset_fill_missing(self._ptr, enum_value(_FILL, strategy, "fill strategy"),
+                                      None if reference is None else reference._ptr)
+        return self
+
+    def drop_missing(self):
+        lib.deep_dataset_drop_missing(self._ptr)
+        return self
+
+    # ---- new datasets ------------------------------------------------------------------
+
+    def subset(self, indices):
+        array = np.ascontiguousarray(indices, dtype=np.int64)
+        if array.ndim != 1:
+            raise errors.ShapeError(f"indices must be one-dimensional; got shape {array.shape}")
+        handle = out()
+        lib.deep_dataset_subset(self._ptr, pointer_of(array), array.size, ctypes.byref(handle))
+        return Dataset._wrap(handle)
+
+    def split(self, test_fraction=0.25, seed=0, stratify=False):
+        """(train, test): new datasets, test_fraction of the samples in test."""
+        train, test = out(), out()
+        lib.deep_dataset_split(self._ptr, float(test_fraction), int(seed), int(bool(stratify)),
+                               ctypes.byref(train), ctypes.byref(test))
+        return Dataset._wrap(train), Dataset._wrap(test)
+
+    def concat(self, other):
+        handle = out()
+        lib.deep_dataset_concat(self._ptr, other._ptr, ctypes.byref(handle))
+        return Dataset._wrap(handle)
+
+    # ---- statistics --------------------------------------------------------------------
+
+    def missing_count(self, column=-1):
+        count = i64(0)
+        lib.deep_dataset_missing_count(self._ptr, int(column), ctypes.byref(count))
+        return count.value
+
+    def describe(self, column=None, stat=None):
+        """With no arguments the pandas-like table as text; else one statistic of a column."""
+        if column is None and stat is None:
+            return read_text(lib.deep_dataset_describe_text, self._ptr)
+        if column is None or stat is None:
+            raise TypeError("describe() takes both column and stat, or neither")
+        value = f64(0)
+        lib.deep_dataset_describe(self._ptr, int(column), enum_value(_STATS, stat, "statistic"),
+                                  ctypes.byref(value))
+        return value.value
+
+    def __repr__(self):
+        if self.closed:
+            return "<libdeep.Dataset (closed)>"
+        return f"<libdeep.Dataset {len(self)} samples of shape {self.sample_shape}, {self.num_classes} classes>"
+
+
+def as_dataset(x, y=None):
+    """x itself when it is a Dataset (y must then be None), else a new Dataset(x, y)."""
+    if isinstance(x, Dataset):
+        if y is not None:
+            raise TypeError("pass either a Dataset or arrays x and y, not a Dataset and y")
+        return x
+    return Dataset(x, y)
+
+
+def load_idx(images_path, labels_path=None):
+    return Dataset.from_idx(images_path, labels_path)
+
+
+def load_csv(path, label_column=None):
+    return Dataset.from_csv(path, label_column)
+
+
+def load_cifar10(paths):
+    return Dataset.from_cifar10(paths)
+
+
+def kfold_indices(count, folds, fold, shuffle=True, seed=0):
+    """(train_indices, test_indices) of one fold, as scikit-learn's KFold, int64 arrays."""
+    n_train, n_test = i64(0), i64(0)
+    args = (int(count), int(folds), int(fold), int(bool(shuffle)), int(seed))
+    try:
+        lib.deep_kfold_indices(*args, None, 0, ctypes.byref(n_train), None, 0, ctypes.byref(n_test))
+    except errors.BufferTooSmallError:
+        pass
+    train = np.empty(n_train.value, dtype=np.int64)
+    test = np.empty(n_test.value, dtype=np.int64)
+    lib.deep_kfold_indices(*args, train.ctypes.data, train.size, ctypes.byref(n_train),
+                           test.ctypes.data, test.size, ctypes.byref(n_test))
+    return train, test
+
+
+def _fashion_split(path, prefix):
+    images = os.path.join(path, f"{prefix}-images-idx3-ubyte.gz")
+    labels = os.path.join(path, f"{prefix}-labels-idx1-ubyte.gz")
+    return Dataset.from_idx(images, labels)
+
+
+class fashion_mnist:
+    """Keras' keras.datasets.fashion_mnist, read by libdeep's IDX loader from Debian's
+    dataset-fashion-mnist package (or another directory holding the four .gz files)."""
+
+    DEFAULT_PATH = "/usr/share/datasets/fashion-mnist"
+
+    @staticmethod
+    def load_datasets(path=DEFAULT_PATH):
+        """(train, test) Datasets of (28, 28) samples, values 0..255, with labels."""
+        return _fashion_split(path, "train"), _fashion_split(path, "t10k")
+
+    @staticmethod
+    def load_data(path=DEFAULT_PATH):
+        """((x_train, y_train), (x_test, y_test)) as NumPy arrays, as Keras: x float32 of
+        shape (n, 28, 28) with values 0..255, y int32 class ids."""
+        train, test = fashion_mnist.load_datasets(path)
+        with train, test:
+            return (train.features, train.labels), (test.features, test.labels)

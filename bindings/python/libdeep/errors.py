@@ -1,0 +1,107 @@
+"""Exceptions: one class per family of deep_status codes, all subclasses of libdeep.Error.
+
+Each class also derives from the built-in exception a Python user would expect for that
+kind of failure (ShapeError is a ValueError, FileError an OSError, ...), so code that
+catches ValueError keeps working. An exception raised for a failed C call carries:
+
+    status       the deep_status value (a negative int)
+    status_name  deep_status_string(status), e.g. "DEEP_ERR_SHAPE"
+    message      deep_last_error() read right after the failing call on the same thread
+"""
+
+
+class Error(Exception):
+    """Base class of every exception raised by libdeep."""
+
+    def __init__(self, message, status=None, status_name=None):
+        super().__init__(message)
+        self.message = message
+        self.status = status
+        self.status_name = status_name
+
+    def __str__(self):
+        if self.status_name:
+            return f"{self.message} ({self.status_name})"
+        return self.message
+
+
+class NullError(Error, ValueError):
+    """DEEP_ERR_NULL: a required handle or pointer was missing."""
+
+
+class InvalidArgumentError(Error, ValueError):
+    """DEEP_ERR_INVALID_ARGUMENT: an argument is outside its allowed values."""
+
+
+class ShapeError(Error, ValueError):
+    """DEEP_ERR_SHAPE: shapes or sizes do not fit together."""
+
+
+class OutOfRangeError(Error, IndexError):
+    """DEEP_ERR_OUT_OF_RANGE: an index, axis or label is out of range."""
+
+
+class OutOfMemoryError(Error, MemoryError):
+    """DEEP_ERR_NO_MEMORY: an allocation failed."""
+
+
+class SizeOverflowError(Error, OverflowError):
+    """DEEP_ERR_OVERFLOW: a size or element count does not fit in 64 bits."""
+
+
+class StateError(Error, RuntimeError):
+    """DEEP_ERR_STATE: calls in the wrong order (e.g. fit before compile)."""
+
+
+class FileError(Error, OSError):
+    """DEEP_ERR_IO: a file could not be opened, read or written."""
+
+
+class FormatError(Error, ValueError):
+    """DEEP_ERR_FORMAT: a file or buffer is corrupt, truncated or unsupported."""
+
+
+class NumericError(Error, ArithmeticError):
+    """DEEP_ERR_NUMERIC: NaN or infinity where a finite number is needed."""
+
+
+class UnsupportedError(Error, NotImplementedError):
+    """DEEP_ERR_UNSUPPORTED: a valid request the library does not implement."""
+
+
+class ThreadError(Error, RuntimeError):
+    """DEEP_ERR_THREAD: a thread could not be started, or a handle is busy."""
+
+
+class BufferTooSmallError(Error):
+    """DEEP_ERR_BUFFER_TOO_SMALL: a buffer is smaller than the result."""
+
+
+class ClosedError(Error, ValueError):
+    """An object was used after close() (raised by the binding, never by the C library)."""
+
+
+class MissingSymbolError(Error, NotImplementedError):
+    """The loaded C library lacks a function this binding can call (an older library)."""
+
+
+class LibraryNotFoundError(Error, ImportError):
+    """The shared library could not be found or loaded, or has an incompatible version."""
+
+
+# deep_status value -> exception class. Unknown (newer) codes raise the base Error.
+STATUS_CLASSES = {
+    -1: NullError,
+    -2: InvalidArgumentError,
+    -3: ShapeError,
+    -4: OutOfRangeError,
+    -5: OutOfMemoryError,
+    -6: SizeOverflowError,
+    -7: StateError,
+    -8: FileError,
+    -9: FormatError,
+    -10: NumericError,
+    -11: UnsupportedError,
+    -12: ThreadError,
+    -13: BufferTooSmallError,
+}

@@ -1,0 +1,212 @@
+"""Keras layer constructors: Dense, Activation, Dropout, Flatten, Conv2D, MaxPooling2D,
+AveragePooling2D, GlobalAveragePooling2D, BatchNormalization, and Input.
+
+A layer object describes a layer until it is added to a Sequential model; from then on it
+belongs to that model (it cannot be added to another) and reads and writes the model's
+weights. A layer keeps its model alive.
+"""
+
+import ctypes
+
+import numpy as np
+
+from . import errors
+from ._core import enum_value, new_tensor, tensor_to_array
+from ._lib import lib, out, i32
+
+ACTIVATIONS = {
+    "linear": 0,
+    "relu": 1,
+    "sigmoid": 2,
+    "tanh": 3,
+    "softmax": 4,
+    "leaky_relu": 5,
+    "elu": 6,
+}
+_PADDING = {"valid": 0, "same": 1}
+
+
+def activation_value(activation):
+    if activation is None:
+        return ACTIVATIONS["linear"]
+    return enum_value(ACTIVATIONS, activation, "activation")
+
+
+def _pair(value, what):
+    if isinstance(value, (int, np.integer)) and not isinstance(value, bool):
+        return int(value), int(value)
+    try:
+        a, b = value
+        return int(a), int(b)
+    except (TypeError, ValueError):
+        raise TypeError(f"{what} must be an int or a pair of ints; got {value!r}") from None
+
+
+def _positive_int(value, what):
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
+        raise TypeError(f"{what} must be an int; got {value!r}")
+    return int(value)
+
+
+class Input:
+    """keras.Input(shape=...): gives a Sequential model its input shape (without the batch axis)."""
+
+    def __init__(self, shape):
+        self.shape = tuple(int(d) for d in shape)
+
+    def __repr__(self):
+        return f"Input(shape={self.shape})"
+
+
+class Layer:
+    """Base class. Subclasses implement _append(model_address)."""
+
+    def __init__(self, input_shape=None, name=None):
+        self.input_shape = None if input_shape is None else tuple(int(d) for d in input_shape)
+        self.name = name
+        self._model = None
+        self._index = None
+
+    def _attach(self, model, index):
+        self._model = model
+        self._index = index
+
+    def _require_model(self):
+        if self._model is None:
+            raise errors.StateError(f"{type(self).__name__} is not part of a model yet; add it to a Sequential first")
+        return self._model
+
+    @property
+    def model(self):
+        return self._model
+
+    def get_weights(self):
+        """The layer's weights in Keras order (Dense: kernel, bias) as NumPy arrays (copies)."""
+        model = self._require_model()
+        count = i32(0)
+        lib.deep_model_weight_count(model._ptr, self._index, ctypes.byref(count))
+        weights = []
+        for w in range(count.value):
+            handle = out()
+            lib.deep_model_get_weight(model._ptr, self._index, w, ctypes.byref(handle))
+            weights.append(tensor_to_array(handle.value))
+        return weights
+
+    def set_weights(self, weights):
+        """Replaces the layer's weights; each array must have the current weight's shape."""
+        model = self._require_model()
+        count = i32(0)
+        lib.deep_model_weight_count(model._ptr, self._index, ctypes.byref(count))
+        weights = list(weights)
+        if len(weights) != count.value:
+            raise errors.ShapeError(
+                f"layer {self._index} ({type(self).__name__}) has {count.value} weights; got {len(weights)} arrays")
+        for w, value in enumerate(weights):
+            with new_tensor(value, "weights") as tensor:
+                lib.deep_model_set_weight(model._ptr, self._index, w, tensor._ptr)
+
+    @property
+    def weights(self):
+        return self.get_weights()
+
+    def __repr__(self):
+        return f"<libdeep.layers.{type(self).__name__}>"
+
+
+class Dense(Layer):
+    def __init__(self, units, activation=None, use_bias=True, input_shape=None, name=None):
+        super().__init__(input_shape, name)
+        self.units = _positive_int(units, "units")
+        self.activation = activation
+        self.use_bias = bool(use_bias)
+        self._activation = activation_value(activation)
+
+    def _append(self, address):
+        lib.deep_model_add_dense(address, self.units, self._activation, int(self.use_bias))
+
+
+class Activation(Layer):
+    def __init__(self, activation, input_shape=None, name=None):
+        super().__init__(input_shape, name)
+        self.activation = activation
+        self._activation = activation_value(activation)
+
+    def _append(self, address):
+        lib.deep_model_add_activation(address, self._activation)
+
+
+class Dropout(Layer):
+    def __init__(self, rate, input_shape=None, name=None):
+        super().__init__(input_shape, name)
+        self.rate = float(rate)
+
+    def _append(self, address):
+        lib.deep_model_add_dropout(address, self.rate)
+
+
+class Flatten(Layer):
+    def _append(self, address):
+        lib.deep_model_add_flatten(address)
+
+
+class Conv2D(Layer):
+    def __init__(self, filters, kernel_size, strides=(1, 1), padding="valid", activation=None, use_bias=True,
+                 input_shape=None, name=None):
+        super().__init__(input_shape, name)
+        self.filters = _positive_int(filters, "filters")
+        self.kernel_size = _pair(kernel_size, "kernel_size")
+        self.strides = _pair(strides, "strides")
+        self.padding = padding
+        self._padding = enum_value(_PADDING, padding, "padding")
+        self.activation = activation
+        self._activation = activation_value(activation)
+        self.use_bias = bool(use_bias)
+
+    def _append(self, address):
+        lib.deep_model_add_conv2d(address, self.filters, *self.kernel_size, *self.strides, self._padding,
+                                  self._activation, int(self.use_bias))
+
+
+class _Pooling2D(Layer):
+    _c_name = None
+
+    def __init__(self, pool_size=(2, 2), strides=None, padding="valid", input_shape=None, name=None):
+        super().__init__(input_shape, name)
+        self.pool_size = _pair(pool_size, "pool_size")
+        self.strides = None if strides is None else _pair(strides, "strides")
+        self.padding = padding
+        self._padding = enum_value(_PADDING, padding, "padding")
+
+    def _append(self, address):
+        strides = self.strides or (0, 0)  # 0: equal to the pool size, as Keras' strides=None
+        getattr(lib, self._c_name)(address, *self.pool_size, *strides, self._padding)
+
+
+class MaxPooling2D(_Pooling2D):
+    _c_name = "deep_model_add_max_pooling2d"
+
+
+class AveragePooling2D(_Pooling2D):
+    _c_name = "deep_model_add_average_pooling2d"
+
+
+class GlobalAveragePooling2D(Layer):
+    def _append(self, address):
+        lib.deep_model_add_global_average_pooling2d(address)
+
+
+class BatchNormalization(Layer):
+    def __init__(self, momentum=0.99, epsilon=0.001, input_shape=None, name=None):
+        super().__init__(input_shape, name)
+        self.momentum = float(momentum)
+        self.epsilon = float(epsilon)
+
+    def _append(self, address):
+        lib.deep_model_add_batch_normalization(address, self.momentum, self.epsilon)
+
+
+class LoadedLayer(Layer):
+    """A layer of a model loaded from a file: its weights are reachable, its settings are not."""
+
+    def _append(self, address):
+        raise errors.StateError("a layer of a loaded model cannot be added to another model")

@@ -1,0 +1,512 @@
+"""Sequential models (a deep_model): add layers, compile, fit, evaluate, predict, summary,
+weights, save and load.
+
+fit/evaluate/predict take NumPy arrays or Datasets. Arrays are copied once into a C
+dataset or tensor (the C API owns its buffers); float32 C-contiguous arrays are passed
+without an intermediate copy. predict returns a NumPy view of the output tensor, no copy.
+The C calls release the GIL while they run.
+"""
+
+import ctypes
+import os
+import signal
+import sys
+import threading
+
+import numpy as np
+
+from . import errors
+from . import optimizers as _optimizers
+from ._core import Handle, new_tensor, tensor_to_array
+from ._lib import lib, out, shape_array, read_text, BATCH_FN, EPOCH_FN, LOG_FN, i32, i64, f64
+from .data import Dataset
+from .layers import Input, Layer, LoadedLayer
+
+_LOSSES = {
+    "mse": 1,
+    "mean_squared_error": 1,
+    "binary_crossentropy": 2,
+    "categorical_crossentropy": 3,
+    "sparse_categorical_crossentropy": 4,
+}
+_METRICS = {"accuracy": 1, "acc": 1, "mae": 2, "mean_absolute_error": 2}
+_OPT_THREADS, _OPT_SHUFFLE, _OPT_VALIDATION_SPLIT, _OPT_PATIENCE, _OPT_MIN_DELTA, _OPT_VERBOSE = 1, 2, 3, 4, 5, 6
+
+
+class Callback:
+    """Keras-style callback: override on_epoch_end(epoch, logs) and/or
+    on_train_batch_end(batch, logs); set self.model.stop_training = True to stop fit."""
+
+    model = None
+
+    def set_model(self, model):
+        self.model = model
+
+    def on_epoch_end(self, epoch, logs=None):
+        pass
+
+    def on_train_batch_end(self, batch, logs=None):
+        pass
+
+
+class EarlyStopping(Callback):
+    """Keras' EarlyStopping on the validation loss (or the training loss without validation);
+    the library restores the best weights. Implemented by the C library's settings."""
+
+    def __init__(self, patience=0, min_delta=0.0):
+        self.patience = int(patience)
+        self.min_delta = float(min_delta)
+
+
+class History:
+    """What fit returns: history[name] lists one value per epoch (Keras' History)."""
+
+    def __init__(self, history, epochs):
+        self.history = history
+        self.epoch = list(range(epochs))
+
+
+def _catch_ctrl_c(failure):
+    """While fit runs on the main thread with Python's default SIGINT handling, Ctrl-C
+    records a KeyboardInterrupt instead of raising it inside a ctypes callback (where it
+    would be lost); the next batch callback then stops fit, which re-raises it. Returns
+    the function that restores the previous handler."""
+    if threading.current_thread() is not threading.main_thread() or \
+            signal.getsignal(signal.SIGINT) is not signal.default_int_handler:
+        return lambda: None
+
+    def handler(signum, frame):
+        failure.append(KeyboardInterrupt())
+
+    signal.signal(signal.SIGINT, handler)
+    return lambda: signal.signal(signal.SIGINT, signal.default_int_handler)
+
+
+def _load_path(path):
+    return os.fsencode(path)
+
+
+class Sequential(Handle):
+    """keras.Sequential. The input shape comes from input_shape=, an Input(shape) first
+    element, or input_shape= on the first layer; the C model is created then."""
+
+    _free = "deep_model_free"
+    _kind = "model"
+    _copy_hint = " (save and load it, or copy its weights with get_weights/set_weights)"
+
+    def __init__(self, layers=None, input_shape=None, name=None, *, _address=None):
+        self._address = None
+        self._finalizer = None
+        self._closed = False
+        self.name = name
+        self.layers = []
+        self._pending = []
+        self._seed = None
+        self._loss = None
+        self._metric_names = None
+        self.optimizer = None
+        self.stop_training = False
+        self._log_cb = None
+        self._callbacks_c = None
+        if _address is not None:
+            Handle.__init__(self, _address)
+            return
+        if input_shape is not None:
+            self._build(input_shape)
+        for layer in layers or []:
+            self.add(layer)
+
+    # ---- handle ------------------------------------------------------------------------
+
+    @property
+    def _ptr(self):
+        if self._closed:
+            raise errors.ClosedError("this model has been closed")
+        if self._address is None:
+            raise errors.StateError("the model has no input shape yet: pass input_shape= to Sequential or to "
+                                    "the first layer, or start the layer list with libdeep.Input(shape)")
+        return self._address
+
+    @property
+    def closed(self):
+        return self._closed
+
+    def close(self):
+        self._closed = True
+        self._address = None
+        if self._finalizer is not None:
+            self._finalizer()
+
+    @property
+    def built(self):
+        return self._address is not None
+
+    def _build(self, input_shape):
+        if self._address is not None:
+            raise errors.StateError("the model already has an input shape")
+        shape = tuple(int(d) for d in input_shape)
+        handle = out()
+        lib.deep_model_new(len(shape), shape_array(shape), ctypes.byref(handle))
+        Handle.__init__(self, handle.value)
+        if self._seed is not None:
+            lib.deep_model_set_seed(self._address, self._seed)
+        pending, self._pending = self._pending, []
+        for layer in pending:
+            self._append(layer)
+
+    # ---- building ----------------------------------------------------------------------
+
+    def add(self, layer):
+        if self._closed:
+            raise errors.ClosedError("this model has been closed")
+        if isinstance(layer, Input):
+            self._build(layer.shape)
+            return
+        if not isinstance(layer, Layer):
+            raise TypeError(f"add() takes a libdeep layer; got {layer!r}")
+        if layer._model is not None or any(layer is p for p in self._pending):
+            raise errors.StateError(f"this {type(layer).__name__} already belongs to a model")
+        if self._address is None:
+            if layer.input_shape is not None:
+                self._build(layer.input_shape)
+            else:
+                self._pending.append(layer)
+                return
+        self._append(layer)
+
+    def _append(self, layer):
+        layer._append(self._ptr)  # raises (and adds nothing) when the shapes do not fit
+        layer._attach(self, len(self.layers))
+        self.layers.append(layer)
+
+    def set_seed(self, seed):
+        """Seeds weight initialisation (done by compile), shuffling and dropout."""
+        self._seed = int(seed)
+        if self._address is not None:
+            lib.deep_model_set_seed(self._address, self._seed)
+
+    # ---- compile -----------------------------------------------------------------------
+
+    def compile(self, optimizer="rmsprop", loss=None, metrics=None):
+        if loss is None:
+            raise ValueError("compile() needs a loss, e.g. loss='sparse_categorical_crossentropy'")
+        if not isinstance(loss, str) or loss.lower() not in _LOSSES:
+            raise ValueError(f"unknown loss {loss!r}; expected one of {sorted(_LOSSES)}")
+        names = [] if metrics is None else list(metrics)
+        for m in names:
+            if not isinstance(m, str) or m.lower() not in _METRICS:
+                raise ValueError(f"unknown metric {m!r}; expected one of {sorted(_METRICS)}")
+        opt = _optimizers.get(optimizer)
+        if opt._model is not None and opt._model is not self:
+            raise errors.StateError("this optimizer is already used by another model; create a new one")
+        model = self._ptr
+        codes = (ctypes.c_int * max(1, len(names)))(*[_METRICS[m.lower()] for m in names])
+        address = opt._create()
+        # The C model owns the optimizer from here on, even when compile fails.
+        lib.deep_model_compile(model, address, _LOSSES[loss.lower()], codes if names else None, len(names))
+        if self.optimizer is not None and self.optimizer is not opt:
+            self.optimizer._unbind()  # the model freed it; the object keeps only its settings
+        opt._bind(self)
+        self.optimizer = opt
+        self._loss = _LOSSES[loss.lower()]
+        self._metric_names = [m.lower() for m in names]
+
+    # ---- data --------------------------------------------------------------------------
+
+    def _dataset(self, x, y, what):
+        """(dataset, owned): x when it is a Dataset, else a new one from arrays x and y."""
+        if isinstance(x, Dataset):
+            if y is not None:
+                raise TypeError(f"{what}: pass either a Dataset or arrays x and y, not a Dataset and y")
+            return x, False
+        if x is None:
+            raise TypeError(f"{what} needs x")
+        data = Dataset(x)
+        try:
+            if y is not None:
+                array = np.asarray(y)
+                labels = array.dtype.kind in "biu" and array.ndim == 1
+                # Losses on float targets read 1-D integer y as 0/1 (or regression) values.
+                if self._loss in (_LOSSES["mse"], _LOSSES["binary_crossentropy"]) and array.ndim == 1:
+                    labels = False
+                if labels:
+                    data.set_labels(array)
+                else:
+                    data.set_targets(array.reshape(array.shape[0], -1) if array.ndim else array)
+        except BaseException:
+            data.close()
+            raise
+        return data, True
+
+    # ---- fit ---------------------------------------------------------------------------
+
+    def fit(self, x=None, y=None, batch_size=None, epochs=1, verbose="auto", callbacks=None,
+            validation_split=0.0, validation_data=None, shuffle=True, seed=None):
+        model = self._ptr
+        if seed is not None:
+            self.set_seed(seed)
+        batch_size = 32 if batch_size is None else int(batch_size)
+        callbacks = list(callbacks or [])
+        train, own_train = self._dataset(x, y, "fit")
+        validation, own_validation = None, False
+        try:
+            if validation_data is not None:
+                if isinstance(validation_data, Dataset):
+                    validation = validation_data
+                else:
+                    vx, vy = validation_data
+                    validation, own_validation = self._dataset(vx, vy, "validation_data")
+            patience, min_delta = 0, 0.0
+            plain = []
+            for cb in callbacks:
+                if isinstance(cb, EarlyStopping):
+                    patience, min_delta = cb.patience, cb.min_delta
+                elif isinstance(cb, Callback):
+                    plain.append(cb)
+                else:
+                    raise TypeError(f"callbacks must be libdeep.callbacks.Callback instances; got {cb!r}")
+            lib.deep_model_set_int(model, _OPT_SHUFFLE, int(bool(shuffle)))
+            lib.deep_model_set_float(model, _OPT_VALIDATION_SPLIT, float(validation_split))
+            lib.deep_model_set_int(model, _OPT_PATIENCE, patience)
+            lib.deep_model_set_float(model, _OPT_MIN_DELTA, min_delta)
+            verbose = 1 if verbose == "auto" else int(verbose)
+            lib.deep_model_set_int(model, _OPT_VERBOSE, 1 if verbose else 0)
+            self._set_log(verbose)
+            failure = []
+            self.stop_training = False
+            self._install_callbacks(plain, failure)
+            restore = _catch_ctrl_c(failure)
+            try:
+                lib.deep_model_fit(model, train._ptr, int(epochs), batch_size,
+                                   None if validation is None else validation._ptr)
+            finally:
+                restore()
+                lib.deep_model_set_callbacks(model, BATCH_FN(), EPOCH_FN(), None)
+                self._callbacks_c = None
+            if failure:
+                raise failure[0]
+            has_validation = validation is not None or float(validation_split) > 0
+            return self._history(has_validation)
+        finally:
+            if own_train:
+                train.close()
+            if own_validation:
+                validation.close()
+
+    def _set_log(self, verbose):
+        if verbose:
+            def log(user, level, message):
+                try:
+                    text = message.decode("utf-8", "replace")
+                    print(text, file=sys.stderr if level >= 2 else sys.stdout, flush=True)
+                except Exception:  # never let an exception cross the C frame
+                    pass
+            self._log_cb = LOG_FN(log)
+        else:
+            self._log_cb = LOG_FN()
+        lib.deep_model_set_log(self._ptr, self._log_cb, None)
+
+    def _install_callbacks(self, callbacks, failure):
+        # Installed even without user callbacks: running a little Python after each batch
+        # lets Ctrl-C (KeyboardInterrupt) stop fit at the next batch.
+        for cb in callbacks:
+            cb.set_model(self)
+
+        def on_batch(user, epoch, batch, loss):
+            if failure:
+                return 1
+            try:
+                for cb in callbacks:
+                    cb.on_train_batch_end(int(batch), {"loss": float(loss)})
+                return 1 if self.stop_training else 0
+            except BaseException as exc:  # re-raised by fit once the C call returns
+                failure.append(exc)
+                return 1
+
+        def on_epoch(user, model, epoch):
+            if failure:
+                return 1
+            if not callbacks:
+                return 1 if self.stop_training else 0
+            try:
+                logs = self._epoch_logs(int(epoch))
+                for cb in callbacks:
+                    cb.on_epoch_end(int(epoch), logs)
+                return 1 if self.stop_training else 0
+            except BaseException as exc:
+                failure.append(exc)
+                return 1
+
+        self._callbacks_c = (BATCH_FN(on_batch), EPOCH_FN(on_epoch))
+        lib.deep_model_set_callbacks(self._ptr, self._callbacks_c[0], self._callbacks_c[1], None)
+
+    def _stat_names(self):
+        return ["loss"] + list(self._metric_names or [])
+
+    def _stat_codes(self):
+        return [0] + [_METRICS[m] for m in self._metric_names or []]
+
+    def _epoch_logs(self, epoch):
+        logs = {}
+        for name, code in zip(self._stat_names(), self._stat_codes()):
+            value = f64(0)
+            lib.deep_model_history(self._ptr, epoch, code, 0, ctypes.byref(value))
+            logs[name] = value.value
+            try:
+                lib.deep_model_history(self._ptr, epoch, code, 1, ctypes.byref(value))
+                logs["val_" + name] = value.value
+            except errors.Error:
+                pass
+        return logs
+
+    def _history(self, has_validation):
+        length = i32(0)
+        lib.deep_model_history_length(self._ptr, ctypes.byref(length))
+        history = {}
+        parts = [0, 1] if has_validation else [0]
+        for validation in parts:
+            for name, code in zip(self._stat_names(), self._stat_codes()):
+                values = []
+                for epoch in range(length.value):
+                    value = f64(0)
+                    lib.deep_model_history(self._ptr, epoch, code, validation, ctypes.byref(value))
+                    values.append(value.value)
+                history[("val_" if validation else "") + name] = values
+        return History(history, length.value)
+
+    # ---- evaluate / predict -----------------------------------------------------------
+
+    def evaluate(self, x=None, y=None, batch_size=None, verbose="auto", return_dict=False):
+        """The loss, or [loss, metric...] when metrics were compiled (Keras' convention)."""
+        model = self._ptr
+        batch_size = 32 if batch_size is None else int(batch_size)
+        data, owned = self._dataset(x, y, "evaluate")
+        try:
+            if self._metric_names is not None:
+                capacity = 1 + len(self._metric_names)
+                values = (f64 * capacity)()
+                lib.deep_model_evaluate(model, data._ptr, batch_size, values, capacity)
+            else:  # a loaded model: its metric count is not known to Python, so ask
+                capacity = 1
+                while True:
+                    values = (f64 * capacity)()
+                    try:
+                        lib.deep_model_evaluate(model, data._ptr, batch_size, values, capacity)
+                        break
+                    except errors.BufferTooSmallError:
+                        if capacity >= 64:
+                            raise
+                        capacity += 1
+        finally:
+            if owned:
+                data.close()
+        results = list(values)
+        if return_dict:
+            names = self._stat_names() if self._metric_names is not None else \
+                ["loss"] + [f"metric_{i}" for i in range(1, capacity)]
+            return dict(zip(names, results))
+        return results[0] if len(results) == 1 else results
+
+    def predict(self, x, batch_size=None, verbose="auto"):
+        """Outputs (n, output shape...) as a float32 NumPy array (a view of the C tensor)."""
+        model = self._ptr
+        if isinstance(x, Dataset):
+            handle = out()
+            lib.deep_dataset_features(x._ptr, ctypes.byref(handle))
+            from ._core import Tensor
+            inputs = Tensor(handle.value)
+        else:
+            inputs = new_tensor(x, "predict input")
+        with inputs:
+            result = out()
+            lib.deep_model_predict(model, inputs._ptr, ctypes.byref(result))
+        return tensor_to_array(result.value)
+
+    # ---- introspection -----------------------------------------------------------------
+
+    def summary(self, print_fn=None):
+        """Prints Keras' summary table (through print_fn when given)."""
+        text = self.summary_text()
+        (print_fn or print)(text.rstrip("\n"))
+
+    def summary_text(self):
+        return read_text(lib.deep_model_summary, self._ptr)
+
+    def count_params(self):
+        count = i64(0)
+        lib.deep_model_parameter_count(self._ptr, ctypes.byref(count))
+        return count.value
+
+    def get_weights(self):
+        return [w for layer in self.layers for w in layer.get_weights()]
+
+    def set_weights(self, weights):
+        weights = list(weights)
+        counts = []
+        for layer in self.layers:
+            count = i32(0)
+            lib.deep_model_weight_count(self._ptr, layer._index, ctypes.byref(count))
+            counts.append(count.value)
+        if len(weights) != sum(counts):
+            raise errors.ShapeError(f"the model has {sum(counts)} weight arrays; got {len(weights)}")
+        start = 0
+        for layer, count in zip(self.layers, counts):
+            layer.set_weights(weights[start:start + count])
+            start += count
+
+    def set_threads(self, threads):
+        """Threads used by fit and evaluate (0 = all cores)."""
+        lib.deep_model_set_int(self._ptr, _OPT_THREADS, int(threads))
+
+    # ---- files -------------------------------------------------------------------------
+
+    def save(self, path):
+        """Saves the model to a file (needs a libdeep with deep_model_save)."""
+        fn = lib.deep_model_save
+        fn(self._ptr, _load_path(path))
+
+    def to_bytes(self):
+        """The model file's contents as bytes (needs deep_model_save_buffer)."""
+        fn = lib.deep_model_save_buffer
+        needed = i64(0)
+        try:
+            fn(self._ptr, None, 0, ctypes.byref(needed))
+        except errors.BufferTooSmallError:
+            pass
+        buf = ctypes.create_string_buffer(needed.value)
+        fn(self._ptr, buf, needed.value, ctypes.byref(needed))
+        return buf.raw[: needed.value]
+
+    @classmethod
+    def _from_handle(cls, address):
+        model = cls(_address=address)
+        count = i32(0)
+        lib.deep_model_layer_count(address, ctypes.byref(count))
+        for index in range(count.value):
+            layer = LoadedLayer()
+            layer._attach(model, index)
+            model.layers.append(layer)
+        return model
+
+    def __repr__(self):
+        if self._closed:
+            return "<libdeep.Sequential (closed)>"
+        return f"<libdeep.Sequential with {len(self.layers)} layers>"
+
+
+def load_model(path):
+    """A model saved by Model.save (needs a libdeep with deep_model_load)."""
+    fn = lib.deep_model_load
+    handle = out()
+    fn(_load_path(path), ctypes.byref(handle))
+    return Sequential._from_handle(handle.value)
+
+
+def load_model_from_bytes(data):
+    """A model from the bytes of Model.to_bytes (needs deep_model_load_buffer)."""
+    fn = lib.deep_model_load_buffer
+    data = bytes(data)
+    handle = out()
+    fn(data, len(data), ctypes.byref(handle))
+    return Sequential._from_handle(handle.value)
+

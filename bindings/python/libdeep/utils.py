@@ -1,0 +1,18 @@
+"""Small array helpers in Keras' spelling."""
+
+import numpy as np
+
+from ._core import as_label_array
+
+
+def to_categorical(y, num_classes=None):
+    """One-hot float32 rows of integer class ids, as keras.utils.to_categorical."""
+    labels = as_label_array(y, "y").reshape(-1)
+    if labels.size and labels.min() < 0:
+        raise ValueError("class ids must be >= 0")
+    n = int(labels.max()) + 1 if num_classes is None else int(num_classes)
+    if labels.size and labels.max() >= n:
+        raise ValueError(f"class id {int(labels.max())} is not below num_classes={n}")
+    result = np.zeros((labels.size, n), dtype=np.float32)
+    result[np.arange(labels.size), labels] = 1.0
+    return result
