@@ -16,7 +16,7 @@ from ._version import __version__
 from ._lib import lib as _lib
 from .errors import (Error, NullError, InvalidArgumentError, ShapeError, OutOfRangeError, OutOfMemoryError,
                      SizeOverflowError, StateError, FileError, FormatError, NumericError, UnsupportedError,
-                     ThreadError, BufferTooSmallError, ClosedError, MissingSymbolError, LibraryNotFoundError)
+                     ThreadError, BufferTooSmallError, ClosedError, LibraryNotFoundError)
 from . import layers, optimizers, metrics, utils
 from . import data as datasets
 from .data import Dataset, load_idx, load_csv, load_cifar10, kfold_indices
@@ -47,7 +47,7 @@ __all__ = [
     # errors
     "Error", "NullError", "InvalidArgumentError", "ShapeError", "OutOfRangeError", "OutOfMemoryError",
     "SizeOverflowError", "StateError", "FileError", "FormatError", "NumericError", "UnsupportedError",
-    "ThreadError", "BufferTooSmallError", "ClosedError", "MissingSymbolError", "LibraryNotFoundError",
+    "ThreadError", "BufferTooSmallError", "ClosedError", "LibraryNotFoundError",
     # modules
     "layers", "optimizers", "metrics", "utils", "datasets", "callbacks",
     # data

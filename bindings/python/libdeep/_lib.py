@@ -171,16 +171,12 @@ _FUNCTIONS = {
     "deep_forest_save": (c_status, [ptr, cstr]),
     "deep_forest_load": (c_status, [cstr, out_ptr]),
     "deep_forest_cross_val_score": (c_status, [ptr, ptr, i32, u64, ptr, i32]),
-}
-
-# Bound only when first called: functions that newer libraries add. A library without
-# them still loads; calling one raises MissingSymbolError naming the symbol.
-_OPTIONAL_FUNCTIONS = {
     "deep_model_save": (c_status, [ptr, cstr]),
     "deep_model_load": (c_status, [cstr, out_ptr]),
     "deep_model_save_buffer": (c_status, [ptr, ptr, i64, p_i64]),
     "deep_model_load_buffer": (c_status, [ptr, i64, out_ptr]),
 }
+
 
 
 def _candidates():
@@ -259,21 +255,6 @@ class _Library:
             return True
         except AttributeError:
             return False
-
-    def __getattr__(self, name):
-        # Only reached for names not yet set: the optional functions, bound on first use.
-        if name in _OPTIONAL_FUNCTIONS:
-            try:
-                fn = getattr(self.cdll, name)
-            except AttributeError:
-                raise errors.MissingSymbolError(
-                    f"{name} is not available: the loaded library {self.path} (libdeep {self.version}) "
-                    f"does not export it; a newer libdeep is needed") from None
-            restype, argtypes = _OPTIONAL_FUNCTIONS[name]
-            self._declare(fn, restype, argtypes)
-            setattr(self, name, fn)
-            return fn
-        raise AttributeError(name)
 
 
 lib = _Library()

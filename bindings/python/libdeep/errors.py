@@ -81,10 +81,6 @@ class ClosedError(Error, ValueError):
     """An object was used after close() (raised by the binding, never by the C library)."""
 
 
-class MissingSymbolError(Error, NotImplementedError):
-    """The loaded C library lacks a function this binding can call (an older library)."""
-
-
 class LibraryNotFoundError(Error, ImportError):
     """The shared library could not be found or loaded, or has an incompatible version."""
 
