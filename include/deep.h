@@ -409,6 +409,71 @@ DEEP_API deep_status deep_optimizer_get_float(const deep_optimizer *optimizer, d
                                               float *value);
 
 /* ===================================================================================== */
+/* Sequences: integer token ids for Embedding and recurrent layers — Keras' pad_sequences */
+/* and Tokenizer, and the sliding windows of next-token prediction. Id 0 is padding and   */
+/* id 1 stands for every token a vocabulary leaves out; real tokens are numbered from 2. */
+/* Datasets hold the ids as floats (exact up to 2^24).                                   */
+/* ===================================================================================== */
+
+typedef enum deep_pad_side {
+    DEEP_PAD_PRE = 0, /* before the sequence (Keras' default for both padding and truncating) */
+    DEEP_PAD_POST = 1 /* after it */
+} deep_pad_side;
+
+/* A new dataset of `count` >= 1 samples of shape (width,), sample i holding the ids of
+ * sequences[i] (lengths[i] >= 0 of them, each >= 0; NULL allowed for length 0), where width
+ * is maxlen, or the longest length when maxlen is 0. Shorter sequences are filled with 0
+ * before (DEEP_PAD_PRE) or after (DEEP_PAD_POST) their ids; longer ones lose ids at the
+ * start (truncating DEEP_PAD_PRE) or the end (DEEP_PAD_POST). No labels yet. */
+DEEP_API deep_status deep_dataset_new_sequences(const int32_t *const *sequences, const int64_t *lengths,
+                                                int64_t count, int64_t maxlen, deep_pad_side padding,
+                                                deep_pad_side truncating, deep_dataset **out);
+/* Next-token prediction over one sequence of `count` ids in [0, num_classes): sample i has
+ * the `window` ids starting at i * stride as features and the id after them as its label
+ * (num_classes classes, e.g. a vocabulary's size). count must exceed window. */
+DEEP_API deep_status deep_dataset_new_windows(const int32_t *ids, int64_t count, int64_t window, int64_t stride,
+                                              int32_t num_classes, deep_dataset **out);
+
+/* A vocabulary: add texts (UTF-8) to count their tokens, then freeze it to number them by
+ * falling count (ties: first seen first) from 2, and encode texts into ids. Tokens are
+ * the code points of the text, or its words (runs of non-blank characters; no case
+ * folding). Adding after freeze, or querying before it, is DEEP_ERR_STATE. A frozen
+ * vocabulary is read-only: it may be used from several threads at once. */
+typedef struct deep_vocab deep_vocab;
+
+typedef enum deep_token_kind {
+    DEEP_TOKENS_CHARACTERS = 0, /* every Unicode code point, blanks and line ends included */
+    DEEP_TOKENS_WORDS = 1       /* separated by spaces, tabs and line ends */
+} deep_token_kind;
+
+DEEP_API deep_status deep_vocab_new(deep_token_kind kind, deep_vocab **out);
+DEEP_API void deep_vocab_free(deep_vocab *vocab);
+/* Counts the tokens of text[0..length). Text that is not valid UTF-8 is DEEP_ERR_FORMAT
+ * naming the byte, and nothing is counted. */
+DEEP_API deep_status deep_vocab_add_text(deep_vocab *vocab, const char *text, int64_t length);
+/* deep_vocab_add_text on a whole file (DEEP_ERR_IO when it cannot be read). */
+DEEP_API deep_status deep_vocab_add_file(deep_vocab *vocab, const char *path);
+/* Numbers the tokens seen at least min_count (>= 1) times, the most frequent first, up to
+ * max_size ids in all (the reserved 0 and 1 included; 0 for no limit, else > 2); the rest
+ * map to 1. */
+DEEP_API deep_status deep_vocab_freeze(deep_vocab *vocab, int32_t max_size, int64_t min_count);
+/* The number of ids, reserved ones included: the input_dim of an Embedding, the units of
+ * a softmax over tokens. */
+DEEP_API deep_status deep_vocab_size(const deep_vocab *vocab, int32_t *size);
+/* The id of one token (1 when the vocabulary left it out or never saw it). */
+DEEP_API deep_status deep_vocab_id(const deep_vocab *vocab, const char *token, int32_t *id);
+/* The token of an id, NUL-terminated, into buffer; "" for 0 and "<unknown>" for 1.
+ * *needed is set to its size in bytes (NUL included) even when capacity is too small
+ * (DEEP_ERR_BUFFER_TOO_SMALL). */
+DEEP_API deep_status deep_vocab_token(const deep_vocab *vocab, int32_t id, char *buffer, int64_t capacity,
+                                      int64_t *needed);
+/* The ids of the tokens of text[0..length) into ids (capacity entries); *count is set to
+ * the token count even when capacity is too small (DEEP_ERR_BUFFER_TOO_SMALL): call with
+ * ids NULL and capacity 0 to size the buffer. */
+DEEP_API deep_status deep_vocab_encode(const deep_vocab *vocab, const char *text, int64_t length, int32_t *ids,
+                                       int64_t capacity, int64_t *count);
+
+/* ===================================================================================== */
 /* Models: a Sequential chain of layers (Keras' Sequential). Build with deep_model_new and  */
 /* deep_model_add_*, then compile, fit, evaluate, predict. A model owns its layers and    */
 /* the optimizer it was compiled with. Predicting with one model from many threads at      */
