@@ -1,7 +1,7 @@
 #!/bin/sh
 # Builds a fuzz target (the IDX parser by default, the CSV parser, the tree and forest
-# file loaders, or the model file loader) with libFuzzer, ASan and UBSan, and runs it.
-# Usage: tests/fuzz/run-fuzz.sh [seconds (default 30)] [work dir (default: a new temporary one)] [idx|csv|tree|model]
+# file loaders, the model file loader, or the vocabulary's tokenizers) with libFuzzer, ASan and UBSan, and runs it.
+# Usage: tests/fuzz/run-fuzz.sh [seconds (default 30)] [work dir (default: a new temporary one)] [idx|csv|tree|model|vocab]
 # Needs clang. Crashing inputs are written to the work dir. Not part of `meson test`.
 set -eu
 seconds=${1:-30}
@@ -14,6 +14,7 @@ main="$root/tests/fuzz/fuzz_$target.c"
 case "$target" in
 idx) sources="$root/libdeep/data/idx.c" ;;
 csv) sources="$root/libdeep/data/csv.c $root/libdeep/data/table.c" ;;
+vocab) sources="$root/libdeep/data/vocab.c $root/libdeep/io/file.c" ;;
 tree)
     main="$root/tests/fuzz/fuzz_tree_load.c"
     sources="$root/libdeep/trees/*.c $root/libdeep/data/kfold.c $root/libdeep/core/rng.c $root/libdeep/core/threads.c" ;;
@@ -21,7 +22,7 @@ model)
     main="$root/tests/fuzz/fuzz_model_load.c"
     # The loader rebuilds whole models, so it needs nearly the whole library and the BLAS.
     sources="$(ls "$root"/libdeep/*/*.c | grep -v -e '/data/dataset.c' -e '/tensor/tensor.c' -e '/core/status.c' -e '/core/alloc.c' | tr '\n' ' ') $(pkg-config --cflags --libs openblas)" ;;
-*) echo "unknown target '$target' (idx, csv, tree or model)" >&2; exit 2 ;;
+*) echo "unknown target '$target' (idx, csv, tree, model or vocab)" >&2; exit 2 ;;
 esac
 # shellcheck disable=SC2086 # $sources is a list of paths (and globs) without blanks
 clang -std=c11 -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
@@ -39,6 +40,11 @@ if [ "$target" = idx ]; then
 elif [ "$target" = model ]; then
     # Seeds: the golden model files of every format version.
     cp "$root"/tests/golden/v*/*.safetensors "$work/corpus/"
+elif [ "$target" = vocab ]; then
+    # Seeds: words and characters of a few languages, and text with a broken sequence.
+    printf '\001the cat sat\n\tk\303\266nnen r\303\251sum\303\251\r\n' > "$work/corpus/seed-words"
+    printf '\000na\303\257ve \342\202\254 \360\237\230\200' > "$work/corpus/seed-chars"
+    printf '\000ok\355\240\200' > "$work/corpus/seed-surrogate"
 elif [ "$target" = tree ]; then
     # Seeds: the target's seed mode fits small trees and forests and saves them.
     FUZZ_TREE_SEEDS="$work/corpus" "$work/fuzz_$target"
