@@ -468,8 +468,9 @@ DEEP_API deep_status deep_vocab_id(const deep_vocab *vocab, const char *token, i
 DEEP_API deep_status deep_vocab_token(const deep_vocab *vocab, int32_t id, char *buffer, int64_t capacity,
                                       int64_t *needed);
 /* The ids of the tokens of text[0..length) into ids (capacity entries); *count is set to
- * the token count even when capacity is too small (DEEP_ERR_BUFFER_TOO_SMALL): call with
- * ids NULL and capacity 0 to size the buffer. */
+ * the token count even when capacity is too small, which is DEEP_ERR_BUFFER_TOO_SMALL
+ * after the first `capacity` ids were written (a truncated encoding): call with ids NULL
+ * and capacity 0 to size the buffer. */
 DEEP_API deep_status deep_vocab_encode(const deep_vocab *vocab, const char *text, int64_t length, int32_t *ids,
                                        int64_t capacity, int64_t *count);
 

@@ -164,7 +164,11 @@ START_TEST(character_vocabulary)
     ASSERT_FAILS_WITH(deep_vocab_encode(v, "abc", 3, NULL, 0, &count), DEEP_ERR_BUFFER_TOO_SMALL,
                       "deep_vocab_encode", "3 tokens");
     ck_assert_int_eq(count, 3);
-    ASSERT_FAILS(deep_vocab_encode(v, "abc", 3, ids, 2, &count), DEEP_ERR_BUFFER_TOO_SMALL, "deep_vocab_encode");
+    ids[2] = -7;
+    ASSERT_FAILS(deep_vocab_encode(v, "cab", 3, ids, 2, &count), DEEP_ERR_BUFFER_TOO_SMALL, "deep_vocab_encode");
+    ck_assert_int_eq(ids[0], 6); /* the first two, truncated */
+    ck_assert_int_eq(ids[1], 2);
+    ck_assert_int_eq(ids[2], -7);
     deep_vocab_free(v);
 
     /* max_size keeps the most frequent (a and é); min_count drops the rare. */
