@@ -460,8 +460,8 @@ typedef enum deep_model_option {
     DEEP_MODEL_VERBOSE = 6,                  /* int: 1 (default) logs one line per epoch to the log callback */
     DEEP_MODEL_CHECKPOINT_PERIOD = 7,        /* int: fit saves a checkpoint every N epochs; 0 = never (default) */
     DEEP_MODEL_INITIAL_EPOCH = 8,            /* int: the next fit runs epochs initial_epoch .. epochs - 1 (Keras'
-                                                initial_epoch), then this goes back to 0; set by deep_model_load
-                                                from a checkpoint */
+                                                initial_epoch), then this goes back to 0, as it does on compile;
+                                                set by deep_model_load from a checkpoint */
     DEEP_MODEL_CHECKPOINT_PATH = 9           /* string: where checkpoints go (deep_model_set_string); NULL = none */
 } deep_model_option;
 
@@ -594,8 +594,9 @@ DEEP_API deep_status deep_model_set_weight(deep_model *model, int32_t layer, int
  * fit saves the model after every N-th epoch (after the epoch callback). To resume, load
  * the checkpoint and call fit with the same data, epochs and batch size as the interrupted
  * run: the loaded model's DEEP_MODEL_INITIAL_EPOCH makes it continue after the saved epoch,
- * and the weights end bit-identical to an uninterrupted run's. The history then holds the
- * resumed epochs only. Checkpoints with early stopping are DEEP_ERR_UNSUPPORTED. */
+ * and the weights end bit-identical to an uninterrupted run's (early stopping's state is
+ * in the checkpoint too). The history then holds the resumed epochs only. A loaded
+ * checkpoint saved again stays a resume point; compile or a finished fit clears that. */
 DEEP_API deep_status deep_model_save(const deep_model *model, const char *path);
 DEEP_API deep_status deep_model_load(const char *path, deep_model **out);
 /* The same file in caller-owned memory: *needed is always set to the file's size; capacity
