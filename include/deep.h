@@ -597,10 +597,14 @@ DEEP_API deep_status deep_model_set_weight(deep_model *model, int32_t layer, int
  * and the weights end bit-identical to an uninterrupted run's (early stopping's state is
  * in the checkpoint too). The history then holds the resumed epochs only. A loaded
  * checkpoint saved again stays a resume point; compile or a finished fit clears that. */
+/* A layer type the file format does not know yet is DEEP_ERR_UNSUPPORTED, never left out. */
 DEEP_API deep_status deep_model_save(const deep_model *model, const char *path);
+/* A new model in *out (NULL on failure), freed with deep_model_free. */
 DEEP_API deep_status deep_model_load(const char *path, deep_model **out);
-/* The same file in caller-owned memory: *needed is always set to the file's size; capacity
- * 0 is the size query (DEEP_OK), a smaller nonzero capacity is DEEP_ERR_BUFFER_TOO_SMALL. */
+/* The same file in caller-owned memory. *needed receives the file's size whenever the file
+ * could be built (0 otherwise); capacity 0 is the size query (DEEP_OK), a smaller nonzero
+ * capacity is DEEP_ERR_BUFFER_TOO_SMALL and leaves the buffer untouched. load_buffer
+ * only reads data during the call. */
 DEEP_API deep_status deep_model_save_buffer(const deep_model *model, void *buffer, int64_t capacity,
                                             int64_t *needed);
 DEEP_API deep_status deep_model_load_buffer(const void *data, int64_t size, deep_model **out);

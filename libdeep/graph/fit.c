@@ -287,13 +287,14 @@ deep_status deep_model_fit(deep_model *model, const deep_dataset *train, int32_t
         model->resume_epoch = model->initial_epoch;
         status = fit_epochs(model, &run, epochs);
         deep_blas_threads_restore(blas_threads);
+        /* initial_epoch applies to the one fit that ran, as Keras' argument; later saves
+         * are no resume points. A fit that could not start keeps both for a retry. */
+        model->initial_epoch = 0;
+        model->resume_epoch = 0;
+        if (!model->stopping.loaded)
+            model->stopping = (struct deep_stopping){0}; /* a failed fit may leave it pointing into the run */
     }
-    if (!model->stopping.loaded)
-        model->stopping = (struct deep_stopping){0}; /* a failed fit may leave it pointing into the run */
     release_run(model, &run);
-    /* initial_epoch applies to one fit, as Keras' argument; later saves are no resume points. */
-    model->initial_epoch = 0;
-    model->resume_epoch = 0;
     atomic_store(&model->busy, 0);
     return status;
 }
