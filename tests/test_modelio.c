@@ -456,6 +456,13 @@ START_TEST(checkpoint_periods_and_initial_epoch)
     int64_t value = -1;
     ASSERT_OK(deep_model_get_int(c, DEEP_MODEL_INITIAL_EPOCH, &value));
     ck_assert_int_eq(value, 6); /* the last multiple of 3 */
+    /* A fit that cannot start (5% of 12 samples is no validation set) keeps the resume point. */
+    ASSERT_OK(deep_model_set_float(c, DEEP_MODEL_VALIDATION_SPLIT, 0.05));
+    ASSERT_FAILS_WITH(deep_model_fit(c, data, 9, 4, NULL), DEEP_ERR_INVALID_ARGUMENT, "deep_model_fit",
+                      "validation split");
+    ASSERT_OK(deep_model_get_int(c, DEEP_MODEL_INITIAL_EPOCH, &value));
+    ck_assert_int_eq(value, 6);
+    ASSERT_OK(deep_model_set_float(c, DEEP_MODEL_VALIDATION_SPLIT, 0));
     /* Nothing left to do: fit returns at once with an empty history, as Keras does. */
     ASSERT_OK(deep_model_fit(c, data, 6, 4, NULL));
     int32_t epochs = -1;
