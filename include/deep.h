@@ -526,8 +526,8 @@ typedef enum deep_model_option {
     DEEP_MODEL_VERBOSE = 6,                  /* int: 1 (default) logs one line per epoch to the log callback */
     DEEP_MODEL_CHECKPOINT_PERIOD = 7,        /* int: fit saves a checkpoint every N epochs; 0 = never (default) */
     DEEP_MODEL_INITIAL_EPOCH = 8,            /* int: the next fit runs epochs initial_epoch .. epochs - 1 (Keras'
-                                                initial_epoch), then this goes back to 0; set by deep_model_load
-                                                from a checkpoint */
+                                                initial_epoch), then this goes back to 0, as it does on compile;
+                                                set by deep_model_load from a checkpoint */
     DEEP_MODEL_CHECKPOINT_PATH = 9           /* string: where checkpoints go (deep_model_set_string); NULL = none */
 } deep_model_option;
 
@@ -660,12 +660,17 @@ DEEP_API deep_status deep_model_set_weight(deep_model *model, int32_t layer, int
  * fit saves the model after every N-th epoch (after the epoch callback). To resume, load
  * the checkpoint and call fit with the same data, epochs and batch size as the interrupted
  * run: the loaded model's DEEP_MODEL_INITIAL_EPOCH makes it continue after the saved epoch,
- * and the weights end bit-identical to an uninterrupted run's. The history then holds the
- * resumed epochs only. Checkpoints with early stopping are DEEP_ERR_UNSUPPORTED. */
+ * and the weights end bit-identical to an uninterrupted run's (early stopping's state is
+ * in the checkpoint too). The history then holds the resumed epochs only. A loaded
+ * checkpoint saved again stays a resume point; compile or a finished fit clears that. */
+/* A layer type the file format does not know yet is DEEP_ERR_UNSUPPORTED, never left out. */
 DEEP_API deep_status deep_model_save(const deep_model *model, const char *path);
+/* A new model in *out (NULL on failure), freed with deep_model_free. */
 DEEP_API deep_status deep_model_load(const char *path, deep_model **out);
-/* The same file in caller-owned memory: *needed is always set to the file's size; capacity
- * 0 is the size query (DEEP_OK), a smaller nonzero capacity is DEEP_ERR_BUFFER_TOO_SMALL. */
+/* The same file in caller-owned memory. *needed receives the file's size whenever the file
+ * could be built (0 otherwise); capacity 0 is the size query (DEEP_OK), a smaller nonzero
+ * capacity is DEEP_ERR_BUFFER_TOO_SMALL and leaves the buffer untouched. load_buffer
+ * only reads data during the call. */
 DEEP_API deep_status deep_model_save_buffer(const deep_model *model, void *buffer, int64_t capacity,
                                             int64_t *needed);
 DEEP_API deep_status deep_model_load_buffer(const void *data, int64_t size, deep_model **out);

@@ -319,6 +319,8 @@ static int32_t stop_after_fourth(void *user, deep_model *model, int32_t epoch)
     return epoch == 3;
 }
 
+static double stopping_min_delta;
+
 static deep_model *resumable_model(void)
 {
     deep_model *m = fixture_all_layers(21);
@@ -377,6 +379,68 @@ START_TEST(checkpoint_resume_matches_uninterrupted_run)
 }
 END_TEST
 
+/* Early stopping across a resume: patience 2 with a min_delta no later epoch can beat, so
+ * the run stops after its third epoch and restores the first epoch's weights. The crash
+ * comes after epoch `crash` (1-based); the resumed fit must end as the uninterrupted one. */
+static int32_t stop_at(void *user, deep_model *model, int32_t epoch)
+{
+    (void)model;
+    return epoch + 1 == *(const int32_t *)user;
+}
+
+static deep_model *stopping_model(const char *checkpoint, const int32_t *crash)
+{
+    deep_model *m = fixture_all_layers(17);
+    fixture_compile(m, DEEP_OPTIMIZER_RMSPROP, DEEP_LOSS_SPARSE_CATEGORICAL_CROSSENTROPY);
+    ASSERT_OK(deep_model_set_float(m, DEEP_MODEL_VALIDATION_SPLIT, 0.25));
+    ASSERT_OK(deep_model_set_int(m, DEEP_MODEL_EARLY_STOPPING_PATIENCE, 2));
+    ASSERT_OK(deep_model_set_float(m, DEEP_MODEL_EARLY_STOPPING_MIN_DELTA, stopping_min_delta));
+    if (checkpoint != NULL) {
+        ASSERT_OK(deep_model_set_string(m, DEEP_MODEL_CHECKPOINT_PATH, checkpoint));
+        ASSERT_OK(deep_model_set_int(m, DEEP_MODEL_CHECKPOINT_PERIOD, 1));
+        ASSERT_OK(deep_model_set_callbacks(m, NULL, stop_at, (void *)crash));
+    }
+    return m;
+}
+
+START_TEST(checkpoint_resume_with_early_stopping)
+{
+    /* _i: 0, 1 crash before early stopping ends the run, 2 at the epoch it does; with
+     * min_delta 0 (loop 3..5) the best epoch moves as training improves. */
+    const int32_t crash = 1 + _i % 3;
+    stopping_min_delta = _i < 3 ? 100.0 : 0.0;
+    scratch s;
+    scratch_open(&s, "stopping.safetensors");
+    deep_dataset *data = fixture_images(24, 6);
+    deep_model *straight = stopping_model(NULL, NULL);
+    ASSERT_OK(deep_model_fit(straight, data, 6, 8, NULL));
+    int32_t ran = 0;
+    ASSERT_OK(deep_model_history_length(straight, &ran));
+    if (_i < 3)
+        ck_assert_int_eq(ran, 3);
+
+    deep_model *first = stopping_model(s.path, &crash);
+    ASSERT_OK(deep_model_fit(first, data, 6, 8, NULL));
+    deep_model *resumed = NULL;
+    ASSERT_OK(deep_model_load(s.path, &resumed));
+    int64_t value = -1;
+    ASSERT_OK(deep_model_get_int(resumed, DEEP_MODEL_INITIAL_EPOCH, &value));
+    ck_assert_int_eq(value, crash);
+    /* Saving the loaded checkpoint again keeps it a resume point, early stopping included. */
+    ASSERT_OK(deep_model_save(resumed, s.path));
+    deep_model_free(resumed);
+    ASSERT_OK(deep_model_load(s.path, &resumed));
+    ASSERT_OK(deep_model_fit(resumed, data, 6, 8, NULL));
+    assert_same_weights(straight, resumed);
+
+    deep_model_free(straight);
+    deep_model_free(first);
+    deep_model_free(resumed);
+    deep_dataset_free(data);
+    scratch_close(&s);
+}
+END_TEST
+
 START_TEST(checkpoint_periods_and_initial_epoch)
 {
     scratch s;
@@ -392,6 +456,13 @@ START_TEST(checkpoint_periods_and_initial_epoch)
     int64_t value = -1;
     ASSERT_OK(deep_model_get_int(c, DEEP_MODEL_INITIAL_EPOCH, &value));
     ck_assert_int_eq(value, 6); /* the last multiple of 3 */
+    /* A fit that cannot start (5% of 12 samples is no validation set) keeps the resume point. */
+    ASSERT_OK(deep_model_set_float(c, DEEP_MODEL_VALIDATION_SPLIT, 0.05));
+    ASSERT_FAILS_WITH(deep_model_fit(c, data, 9, 4, NULL), DEEP_ERR_INVALID_ARGUMENT, "deep_model_fit",
+                      "validation split");
+    ASSERT_OK(deep_model_get_int(c, DEEP_MODEL_INITIAL_EPOCH, &value));
+    ck_assert_int_eq(value, 6);
+    ASSERT_OK(deep_model_set_float(c, DEEP_MODEL_VALIDATION_SPLIT, 0));
     /* Nothing left to do: fit returns at once with an empty history, as Keras does. */
     ASSERT_OK(deep_model_fit(c, data, 6, 4, NULL));
     int32_t epochs = -1;
@@ -401,6 +472,11 @@ START_TEST(checkpoint_periods_and_initial_epoch)
     ASSERT_OK(deep_model_save(m, s.path));
     deep_model_free(c);
     ASSERT_OK(deep_model_load(s.path, &c));
+    ASSERT_OK(deep_model_get_int(c, DEEP_MODEL_INITIAL_EPOCH, &value));
+    ck_assert_int_eq(value, 0);
+    /* Compiling again starts afresh: no resume point any more. */
+    ASSERT_OK(deep_model_set_int(c, DEEP_MODEL_INITIAL_EPOCH, 3));
+    fixture_compile(c, DEEP_OPTIMIZER_SGD, DEEP_LOSS_BINARY_CROSSENTROPY);
     ASSERT_OK(deep_model_get_int(c, DEEP_MODEL_INITIAL_EPOCH, &value));
     ck_assert_int_eq(value, 0);
     /* Clearing the path and the period turns checkpoints off. */
@@ -447,9 +523,6 @@ START_TEST(checkpoint_misuse)
     ASSERT_OK(deep_model_set_int(m, DEEP_MODEL_CHECKPOINT_PERIOD, 1));
     ASSERT_FAILS_WITH(deep_model_fit(m, data, 1, 4, NULL), DEEP_ERR_STATE, "deep_model_fit", "CHECKPOINT_PATH");
     ASSERT_OK(deep_model_set_string(m, DEEP_MODEL_CHECKPOINT_PATH, "/nonexistent-dir/deep/ckpt"));
-    ASSERT_OK(deep_model_set_int(m, DEEP_MODEL_EARLY_STOPPING_PATIENCE, 2));
-    ASSERT_FAILS_WITH(deep_model_fit(m, data, 1, 4, NULL), DEEP_ERR_UNSUPPORTED, "deep_model_fit", "early stopping");
-    ASSERT_OK(deep_model_set_int(m, DEEP_MODEL_EARLY_STOPPING_PATIENCE, 0));
     /* A checkpoint that cannot be written stops fit with the reason. */
     ASSERT_FAILS_WITH(deep_model_fit(m, data, 2, 4, NULL), DEEP_ERR_IO, "deep_model_fit",
                       "checkpoint after epoch 1: cannot create a temporary file");
@@ -739,6 +812,8 @@ START_TEST(validates_every_field)
     edited_rejected("\\\"seed\\\": \\\"3\\\"", "\\\"seed\\\": \\\"x\\\"", DEEP_ERR_FORMAT, "settings.seed");
     edited_rejected("\\\"threads\\\": 1", "\\\"threads\\\": -", DEEP_ERR_FORMAT, "malformed");
     edited_rejected("\\\"initial_epoch\\\": 0", "\\\"initial_epoch\\\": -", DEEP_ERR_FORMAT, "malformed");
+    edited_rejected("\\\"early_stopping\\\": null", "\\\"early_stopping\\\": true", DEEP_ERR_FORMAT,
+                    "training.early_stopping is not an object");
     edited_rejected("\\\"iterations\\\": 8", "\\\"iterations\\\": -", DEEP_ERR_FORMAT, "malformed");
     edited_rejected("\\\"input_shape\\\": [2]", "\\\"input_shape\\\": [3]", DEEP_ERR_FORMAT,
                     "tensor 'dense/kernel' has shape (2, 3) but the layer needs (3, 3)");
@@ -894,6 +969,7 @@ static Suite *modelio_suite(bool exhaustive)
     TCase *ckpt = tcase_create("checkpoints");
     tcase_set_timeout(ckpt, 120);
     tcase_add_test(ckpt, checkpoint_resume_matches_uninterrupted_run);
+    tcase_add_loop_test(ckpt, checkpoint_resume_with_early_stopping, 0, 6);
     tcase_add_test(ckpt, checkpoint_periods_and_initial_epoch);
     tcase_add_test(ckpt, checkpoint_misuse);
     suite_add_tcase(suite, ckpt);

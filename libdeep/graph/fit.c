@@ -152,10 +152,6 @@ static deep_status check_fit(const deep_model *model, const deep_dataset *train,
         return deep_error_set(DEEP_ERR_STATE, "deep_model_fit",
                               "DEEP_MODEL_CHECKPOINT_PERIOD is %d but no DEEP_MODEL_CHECKPOINT_PATH is set",
                               (int)model->checkpoint_period);
-    if (model->checkpoint_period > 0 && model->patience > 0)
-        return deep_error_set(DEEP_ERR_UNSUPPORTED, "deep_model_fit",
-                              "checkpoints do not record early stopping's state yet; set "
-                              "DEEP_MODEL_EARLY_STOPPING_PATIENCE to 0 or DEEP_MODEL_CHECKPOINT_PERIOD to 0");
     return DEEP_OK;
 }
 
@@ -225,8 +221,20 @@ static deep_status fit_epochs(deep_model *model, fit_run *run, int32_t epochs)
     double best = INFINITY;
     int32_t waited = 0;
     bool improved_once = false;
+    int32_t first = model->initial_epoch;
+    if (model->patience > 0 && first > 0 && model->stopping.loaded) {
+        /* Resuming: early stopping goes on from the checkpoint's state; a run that had
+         * already stopped only restores its best weights, as it did when it stopped. */
+        best = model->stopping.best;
+        waited = model->stopping.waited;
+        improved_once = model->stopping.improved;
+        memcpy(run->best_weights, model->stopping.weights, (size_t)model->weight_total * sizeof(float));
+        if (waited >= model->patience)
+            first = epochs;
+    }
+    deep_model_forget_stopping(model);
     model->history_length = 0;
-    for (int32_t epoch = model->initial_epoch; epoch < epochs; epoch++) {
+    for (int32_t epoch = first; epoch < epochs; epoch++) {
         double start = seconds_now();
         bool stop = false;
         DEEP_TRY(train_epoch(model, run, epoch, train_values, &stop));
@@ -247,6 +255,9 @@ static deep_status fit_epochs(deep_model *model, fit_run *run, int32_t epochs)
             stop = true;
         improved_once = improved_once || waited == 0;
         model->resume_epoch = epoch + 1; /* what a save from here on records */
+        if (model->patience > 0)
+            model->stopping = (struct deep_stopping){.saved = true, .best = best, .waited = waited,
+                                                     .improved = improved_once, .weights = run->best_weights};
         if (model->on_epoch != NULL && model->on_epoch(model->callback_user, model, epoch) != 0)
             stop = true;
         if (model->checkpoint_period > 0 && (epoch + 1) % model->checkpoint_period == 0)
@@ -257,6 +268,7 @@ static deep_status fit_epochs(deep_model *model, fit_run *run, int32_t epochs)
     /* restore_best_weights: end with the weights of the best monitored epoch. */
     if (model->patience > 0 && improved_once)
         memcpy(model->weights, run->best_weights, (size_t)model->weight_total * sizeof(float));
+    model->stopping = (struct deep_stopping){0}; /* it pointed into the run */
     return DEEP_OK;
 }
 
@@ -275,11 +287,14 @@ deep_status deep_model_fit(deep_model *model, const deep_dataset *train, int32_t
         model->resume_epoch = model->initial_epoch;
         status = fit_epochs(model, &run, epochs);
         deep_blas_threads_restore(blas_threads);
+        /* initial_epoch applies to the one fit that ran, as Keras' argument; later saves
+         * are no resume points. A fit that could not start keeps both for a retry. */
+        model->initial_epoch = 0;
+        model->resume_epoch = 0;
+        if (!model->stopping.loaded)
+            model->stopping = (struct deep_stopping){0}; /* a failed fit may leave it pointing into the run */
     }
     release_run(model, &run);
-    /* initial_epoch applies to one fit, as Keras' argument; later saves are no resume points. */
-    model->initial_epoch = 0;
-    model->resume_epoch = 0;
     atomic_store(&model->busy, 0);
     return status;
 }

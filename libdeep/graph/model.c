@@ -41,10 +41,18 @@ static void release_weights(deep_model *model)
             model->layers[i]->params[p].value = model->layers[i]->params[p].grad = NULL;
 }
 
+void deep_model_forget_stopping(deep_model *model)
+{
+    if (model->stopping.loaded)
+        free(model->stopping.weights);
+    model->stopping = (struct deep_stopping){0};
+}
+
 void deep_model_free(deep_model *model)
 {
     if (model == NULL)
         return;
+    deep_model_forget_stopping(model);
     release_weights(model);
     for (int32_t i = 0; i < model->layer_count; i++)
         free(model->layers[i]);
@@ -449,6 +457,9 @@ deep_status deep_model_compile(deep_model *model, deep_optimizer *optimizer, dee
         return status;
     }
     adopt_weights(model, weights, grads, total);
+    /* A resume point belonged to the old weights. */
+    deep_model_forget_stopping(model);
+    model->initial_epoch = 0;
     if (model->optimizer != optimizer)
         deep_optimizer_free(model->optimizer);
     model->optimizer = optimizer;

@@ -48,6 +48,17 @@ struct deep_model {
     int32_t checkpoint_period; /* epochs between checkpoints; 0: none */
     int32_t initial_epoch;     /* the next fit starts at this epoch (Keras' initial_epoch) */
     int32_t resume_epoch;      /* inside fit: epochs finished so far, what a save records */
+    /* Early stopping's state at a resume point: inside fit (with patience) what a save
+     * records, pointing at fit's copy of the best weights; after loading a file that has
+     * it, what the next fit starts from, with its own copy of the weights. */
+    struct deep_stopping {
+        bool saved;            /* a save records it (inside fit, patience > 0) */
+        bool loaded;           /* read from a file; `weights` is then owned */
+        double best;           /* the best monitored loss so far */
+        int32_t waited;        /* epochs since it improved */
+        bool improved;         /* improved at least once: the end restores `weights` */
+        float *weights;        /* weight_total floats: the weights of the best epoch */
+    } stopping;
 
     /* History of the last fit: per epoch, the loss and metrics on the training data,
      * then on the validation data (NaN when there was none). */
@@ -113,6 +124,9 @@ deep_status deep_model_prepare_pool(deep_model *model);
 /* Inference loss and metrics over samples [first, first + count) of data; errors name caller. */
 deep_status deep_model_evaluate_range(const char *caller, deep_model *model, const deep_dataset *data, int64_t first,
                                       int64_t count, int64_t batch_size, double *values);
+
+/* Drops early stopping state loaded from a file (compile and free call it). */
+void deep_model_forget_stopping(deep_model *model);
 
 /* Appends the whole model file (safetensors) to out; errors name caller. */
 typedef struct deep_bytes deep_bytes;

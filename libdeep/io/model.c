@@ -52,6 +52,12 @@ static void put_u64_string(deep_bytes *b, uint64_t v)
     deep_bytes_printf(b, "\"%" PRIu64 "\"", v);
 }
 
+/* Early stopping's state is part of a resume point: inside fit, or loaded from one. */
+static bool has_stopping(const deep_model *model)
+{
+    return model->compiled && (model->stopping.saved || model->stopping.loaded) && isfinite(model->stopping.best);
+}
+
 static deep_status put_architecture(const char *caller, const deep_model *model, deep_bytes *j)
 {
     deep_bytes_put(j, "{", 1);
@@ -129,10 +135,12 @@ static deep_status put_architecture(const char *caller, const deep_model *model,
     deep_bytes_printf(j, "%s", model->verbose ? "true" : "false");
     deep_bytes_put(j, "}", 1);
 
+    /* Inside fit the epochs done so far; outside, the setting (a loaded checkpoint's). */
+    int32_t epoch = model->resume_epoch > model->initial_epoch ? model->resume_epoch : model->initial_epoch;
     deep_json_put_key(j, false, "training");
     deep_bytes_put(j, "{", 1);
     deep_json_put_key(j, true, "initial_epoch");
-    deep_bytes_printf(j, "%d", (int)model->resume_epoch);
+    deep_bytes_printf(j, "%d", (int)epoch);
     deep_json_put_key(j, false, "rng");
     deep_bytes_put(j, "[", 1);
     for (int i = 0; i < 4; i++) {
@@ -140,7 +148,21 @@ static deep_status put_architecture(const char *caller, const deep_model *model,
             deep_bytes_put(j, ", ", 2);
         put_u64_string(j, model->rng.s[i]);
     }
-    deep_bytes_put(j, "]}}", 3);
+    deep_bytes_put(j, "]", 1);
+    deep_json_put_key(j, false, "early_stopping");
+    if (has_stopping(model)) {
+        deep_bytes_put(j, "{", 1);
+        deep_json_put_key(j, true, "best");
+        deep_json_put_double(j, model->stopping.best);
+        deep_json_put_key(j, false, "waited");
+        deep_bytes_printf(j, "%d", (int)model->stopping.waited);
+        deep_json_put_key(j, false, "improved");
+        deep_bytes_printf(j, "%s", model->stopping.improved ? "true" : "false");
+        deep_bytes_put(j, "}", 1);
+    } else {
+        deep_bytes_put(j, "null", 4);
+    }
+    deep_bytes_put(j, "}}", 2);
     return DEEP_OK;
 }
 
@@ -154,18 +176,20 @@ deep_status deep_model_serialize(const char *caller, const deep_model *model, de
     if (status == DEEP_OK && j.failed)
         status = deep_error_set(DEEP_ERR_NO_MEMORY, caller, "out of memory");
 
-    /* The weights, then the optimizer's state slices of each weight. */
+    /* The weights, then the optimizer's state slices of each weight, then early stopping's
+     * best weights at a resume point. */
     int64_t params = 0;
     for (int32_t i = 0; model->compiled && i < model->layer_count; i++)
         params += model->layers[i]->param_count;
     int32_t slots = model->compiled ? deep_optimizer_state_count(model->optimizer) : 0;
-    int64_t count = params * (1 + slots);
+    int32_t groups = slots + (has_stopping(model) ? 1 : 0);
+    int64_t count = params * (1 + groups);
     deep_st_out *tensors = deep_alloc(count, sizeof *tensors);
     char *names = deep_alloc(count, NAME_CAPACITY);
     if (status == DEEP_OK && count > 0 && (tensors == NULL || names == NULL))
         status = deep_error_set(DEEP_ERR_NO_MEMORY, caller, "out of memory");
     int64_t t = 0;
-    for (int32_t slot = -1; status == DEEP_OK && slot < slots; slot++)
+    for (int32_t slot = -1; status == DEEP_OK && slot < groups; slot++)
         for (int32_t i = 0; i < model->layer_count && model->compiled; i++) {
             const deep_layer *layer = model->layers[i];
             for (int32_t p = 0; p < layer->param_count; p++, t++) {
@@ -174,6 +198,9 @@ deep_status deep_model_serialize(const char *caller, const deep_model *model, de
                 const float *data = param->value;
                 if (slot < 0) {
                     snprintf(name, NAME_CAPACITY, "%s/%s", layer->name, param->name);
+                } else if (slot == slots) {
+                    snprintf(name, NAME_CAPACITY, "early_stopping/%s/%s", layer->name, param->name);
+                    data = model->stopping.weights + (param->value - model->weights);
                 } else {
                     snprintf(name, NAME_CAPACITY, "optimizer/%s/%s/%s", layer->name, param->name,
                              deep_optimizer_state_name(model->optimizer, slot));
@@ -515,13 +542,44 @@ static void load_tensor(loader *l, const char *name, const deep_param *param, fl
     e->used = true;
 }
 
+/* Early stopping's state of a resume point; its best weights come with the tensors. */
+static void load_stopping(loader *l, const deep_json_node *node)
+{
+    static const char *const keys[] = {"best", "waited", "improved"};
+    const deep_json_node *f[3];
+    int64_t waited;
+    bool improved;
+    double best;
+    deep_model *m = l->model;
+    if (!members(l, node, "training.early_stopping", keys, 3, f) ||
+        !get_int(l, f[1], 0, INT32_MAX, "training.early_stopping.waited", &waited) ||
+        !get_bool(l, f[2], "training.early_stopping.improved", &improved))
+        return;
+    if (!deep_json_double(&l->doc, f[0], &best)) {
+        bad(l, "training.early_stopping.best must be a finite number");
+        return;
+    }
+    if (!m->compiled || m->patience == 0) {
+        bad(l, "training.early_stopping is set but the model %s", m->compiled ? "has no early stopping patience"
+                                                                                : "is not compiled");
+        return;
+    }
+    float *weights = deep_alloc(m->weight_total, sizeof *weights);
+    if (weights == NULL && m->weight_total > 0) {
+        l->status = deep_error_set(DEEP_ERR_NO_MEMORY, l->caller, "out of memory reading %s", l->source);
+        return;
+    }
+    m->stopping = (struct deep_stopping){.loaded = true, .best = best, .waited = (int32_t)waited,
+                                         .improved = improved, .weights = weights};
+}
+
 static void load_state(loader *l, const deep_json_node *training, int64_t iterations)
 {
-    static const char *const keys[] = {"initial_epoch", "rng"};
-    const deep_json_node *f[2];
+    static const char *const keys[] = {"initial_epoch", "rng", "early_stopping"};
+    const deep_json_node *f[3];
     int64_t epoch;
     uint64_t s[4] = {0};
-    if (!members(l, training, "training", keys, 2, f) ||
+    if (!members(l, training, "training", keys, 3, f) ||
         !get_int(l, f[0], 0, INT32_MAX, "training.initial_epoch", &epoch))
         return;
     if (f[1]->type != DEEP_JSON_ARRAY || f[1]->count != 4) {
@@ -537,6 +595,10 @@ static void load_state(loader *l, const deep_json_node *training, int64_t iterat
         return;
     }
     deep_model *m = l->model;
+    if (f[2]->type != DEEP_JSON_NULL)
+        load_stopping(l, f[2]);
+    if (l->status != DEEP_OK)
+        return;
     char name[NAME_CAPACITY];
     for (int32_t k = 0; m->compiled && k < m->layer_count && l->status == DEEP_OK; k++)
         for (int32_t p = 0; p < m->layers[k]->param_count && l->status == DEEP_OK; p++) {
@@ -547,6 +609,10 @@ static void load_state(loader *l, const deep_json_node *training, int64_t iterat
                 snprintf(name, sizeof name, "optimizer/%s/%s/%s", m->layers[k]->name, param->name,
                          deep_optimizer_state_name(m->optimizer, slot));
                 load_tensor(l, name, param, deep_optimizer_state(m->optimizer, slot) + (param->value - m->weights));
+            }
+            if (m->stopping.loaded && l->status == DEEP_OK) {
+                snprintf(name, sizeof name, "early_stopping/%s/%s", m->layers[k]->name, param->name);
+                load_tensor(l, name, param, m->stopping.weights + (param->value - m->weights));
             }
         }
     for (int64_t e = 0; e < l->st.entry_count && l->status == DEEP_OK; e++)
