@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs everything CI runs after the dependencies are installed: the gcc build with -Werror and
-# its test suites, the export, ABI and install checks, the suites under valgrind, an
-# ASan+UBSan build with its suites, and a clang build with -Werror.
+# its test suites, the export, ABI, Debian symbols file and install checks, the suites under
+# valgrind, an ASan+UBSan build with its suites, and a clang build with -Werror.
 #
 # Usage: scripts/test-all.sh [BUILD_DIR]
 #   BUILD_DIR is the main gcc build (default: build); the ABI baseline is checked against it.
@@ -51,6 +51,9 @@ scripts/check-exports.sh "$build"
 
 section "ABI against abi/libdeep.abi"
 scripts/check-abi.sh "$build"
+
+section "Debian symbols file against the exports"
+scripts/check-symbols.sh "$build"
 
 section "install and out-of-tree consumer"
 scripts/check-consumer.sh "$build"
