@@ -12,7 +12,8 @@
 #      `pkg-config --cflags --libs libdeep`, checks it loads /usr/lib/<triplet>/libdeep.so.0,
 #      and runs it: it trains a small network and a forest and reports a misuse;
 #   5. runs the binding checks against the installed package: scripts/check-go.sh (go vet,
-#      go test -race and a Go program that trains, on a temporary copy of bindings/go);
+#      go test -race and a Go program that trains, on a temporary copy of bindings/go) and
+#      scripts/check-rust.sh (cargo test and a Rust program that trains, bindings/rust);
 #   6. purges the packages (also when a step failed).
 # Needs root (or sudo) for apt, and the packages of scripts/debian-packages.txt.
 #
@@ -158,7 +159,7 @@ cp tests/package/train_small.c "$work/"
 say "C program built against the installed package trained its models"
 
 # --- 5. the bindings, against the installed package -------------------------------------------
-for check in scripts/check-go.sh; do
+for check in scripts/check-go.sh scripts/check-rust.sh; do
     say "running $check against the installed package"
     env -u PKG_CONFIG_PATH -u LD_LIBRARY_PATH "$check" || fail "$check failed"
 done
