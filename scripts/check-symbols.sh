@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Checks that debian/libdeep0.symbols lists exactly the symbols the build's libdeep.so
-# exports, under the right soname, so that the Debian package build (which runs
-# dpkg-gensymbols -c4 and fails on any difference) will pass. The file is regenerated with
+# exports, under the right soname, and that debian/changelog is at the version of deep.h, so
+# that the Debian package build (which runs dpkg-gensymbols -c4 and fails on any difference,
+# and stops on a version mismatch) will pass. The file is regenerated with
 # scripts/update-symbols.sh BUILD_DIR (docs/abi.md).
 #
 # Usage: scripts/check-symbols.sh BUILD_DIR
@@ -19,6 +20,13 @@ version=$(scripts/version.sh include/deep.h)
 major=${version%%.*}
 head -n 1 "$file" | grep -q "^libdeep\.so\.$major libdeep$major #MINVER#$" \
     || fail "$file does not start with 'libdeep.so.$major libdeep$major #MINVER#' (soname from include/deep.h)"
+
+# The package version must be the header's too, or the package build stops (debian/rules).
+if command -v dpkg-parsechangelog >/dev/null 2>&1; then
+    changelog=$(dpkg-parsechangelog -l debian/changelog -S Version)
+    [ "$changelog" = "$version" ] \
+        || fail "debian/changelog is at $changelog but include/deep.h at $version; add an entry: dch -v $version"
+fi
 
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
