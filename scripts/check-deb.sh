@@ -117,6 +117,7 @@ expect "${debs[1]}" "^/usr/include/deep\.h$" "deep.h"
 expect "${debs[1]}" "^/usr/lib/$triplet/libdeep\.so$" "the libdeep.so link"
 expect "${debs[1]}" "^/usr/lib/$triplet/pkgconfig/libdeep\.pc$" "libdeep.pc"
 expect "${debs[2]}" "^/usr/share/doc/libdeep-doc/html/deep_8h\.html$" "the API reference (html/deep_8h.html)"
+expect "${debs[2]}" "^/usr/share/doc/libdeep-doc/guide\.md(\.gz)?$" "the user guide in /usr/share/doc/libdeep-doc"
 dpkg-deb -I "${debs[0]}" shlibs | grep -qx "libdeep $major libdeep$major (>= [0-9.]*)" \
     || fail "libdeep0 has no shlibs line for libdeep $major"
 dpkg-deb -I "${debs[0]}" symbols > "$tmp/symbols" || fail "libdeep0 has no symbols control file"
