@@ -173,3 +173,51 @@ func (d *Dataset) Split(testFraction float64, seed uint64, stratify bool) (train
 	}
 	return wrapDataset(a), wrapDataset(b), nil
 }
+
+// LoadIDX loads an IDX image file (MNIST / Fashion-MNIST, plain or .gz) and, unless
+// labelsPath is "", its IDX label file.
+func LoadIDX(imagesPath, labelsPath string) (*Dataset, error) {
+	cimages := C.CString(imagesPath)
+	defer C.free(unsafe.Pointer(cimages))
+	var clabels *C.char
+	if labelsPath != "" {
+		clabels = C.CString(labelsPath)
+		defer C.free(unsafe.Pointer(clabels))
+	}
+	var p *C.deep_dataset
+	if err := call(func() C.deep_status { return C.deep_dataset_load_idx(cimages, clabels, &p) }); err != nil {
+		return nil, err
+	}
+	return wrapDataset(p), nil
+}
+
+// SampleShape is the shape of one sample.
+func (d *Dataset) SampleShape() ([]int64, error) {
+	var shape []int64
+	err := d.read("Dataset.SampleShape", func(p *C.deep_dataset) C.deep_status {
+		var rank C.int32_t
+		buf := make([]int64, C.DEEP_MAX_RANK)
+		s := C.deep_dataset_sample_shape(p, int64Ptr(buf), C.int32_t(len(buf)), &rank)
+		shape = buf[:int(rank)]
+		return s
+	})
+	if err != nil {
+		return nil, err
+	}
+	return shape, nil
+}
+
+// Reshape gives every sample a new shape with the same number of features, e.g. (28, 28)
+// to (28, 28, 1) for Conv2D or (784) for Dense.
+func (d *Dataset) Reshape(sampleShape []int64) error {
+	return d.write("Dataset.Reshape", func(p *C.deep_dataset) C.deep_status {
+		return C.deep_dataset_reshape(p, C.int32_t(len(sampleShape)), int64Ptr(sampleShape))
+	})
+}
+
+// Scale sets every feature to feature*scale + shift (scale 1/255 brings pixels to [0, 1]).
+func (d *Dataset) Scale(scale, shift float32) error {
+	return d.write("Dataset.Scale", func(p *C.deep_dataset) C.deep_status {
+		return C.deep_dataset_scale(p, C.float(scale), C.float(shift))
+	})
+}

@@ -149,6 +149,24 @@ func TestDatasetErrors(t *testing.T) {
 	wantError(t, d.SetTargets([]float32{1, 2, 3}, 2), ErrShape, "SetTargets")
 	_, err = LoadCSV(filepath.Join(t.TempDir(), "missing.csv"), "")
 	wantError(t, err, ErrIO, "deep_dataset_load_csv")
+	_, err = LoadIDX(filepath.Join(t.TempDir(), "missing-images"), "")
+	wantError(t, err, ErrIO, "deep_dataset_load_idx")
+
+	// Samples of (2) can become (2, 1) or (1, 2) but not (3).
+	must(t, d.Reshape([]int64{2, 1}))
+	shape, err := d.SampleShape()
+	must(t, err)
+	if len(shape) != 2 || shape[0] != 2 || shape[1] != 1 {
+		t.Fatalf("sample shape %v after reshape", shape)
+	}
+	wantError(t, d.Reshape([]int64{3}), ErrShape, "deep_dataset_reshape")
+	must(t, d.Scale(0.5, 1))
+	x, err := d.Features()
+	must(t, err)
+	defer x.Close()
+	if data, _ := x.Data(); data[0] != 1.5 || data[3] != 3 {
+		t.Fatalf("scaled features %v", data)
+	}
 }
 
 func TestNetworkLearnsXOR(t *testing.T) {
@@ -167,6 +185,17 @@ func TestNetworkLearnsXOR(t *testing.T) {
 	must(t, adam.SetFloat(LearningRate, 0.02))
 	must(t, m.Compile(adam, SparseCategoricalCrossentropy, MetricAccuracy))
 	must(t, m.Fit(train, 40, 32, nil))
+	epochs, err := m.HistoryLength()
+	must(t, err)
+	firstLoss, err := m.History(0, MetricLoss, false)
+	must(t, err)
+	lastLoss, err := m.History(epochs-1, MetricLoss, false)
+	must(t, err)
+	if epochs != 40 || !(lastLoss < firstLoss) {
+		t.Fatalf("history: %d epochs, loss %.4f then %.4f", epochs, firstLoss, lastLoss)
+	}
+	_, err = m.History(epochs, MetricLoss, false)
+	wantError(t, err, ErrOutOfRange, "deep_model_history")
 	values, err := m.Evaluate(test, 100)
 	must(t, err)
 	if len(values) != 2 || values[1] < 0.9 {
@@ -262,6 +291,15 @@ func TestForestLearnsXOR(t *testing.T) {
 	must(t, err)
 	if score < 0.9 {
 		t.Fatalf("forest test accuracy %.4f < 0.9", score)
+	}
+	importances, err := f.FeatureImportances(2)
+	must(t, err)
+	if sum := importances[0] + importances[1]; sum < 0.999 || sum > 1.001 {
+		t.Fatalf("forest importances %v do not sum to 1", importances)
+	}
+	_, err = f.FeatureImportances(1)
+	if err == nil {
+		t.Fatal("importances of 2 features fitted into 1 slot")
 	}
 	if n, _ := f.TreeCount(); n != 25 {
 		t.Fatalf("%d trees", n)

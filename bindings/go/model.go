@@ -352,6 +352,25 @@ func (m *Model) Summary() (string, error) {
 	return text, err
 }
 
+// HistoryLength is the number of epochs the last Fit recorded.
+func (m *Model) HistoryLength() (int, error) {
+	var n C.int32_t
+	err := m.read("Model.HistoryLength", func(p *C.deep_model) C.deep_status {
+		return C.deep_model_history_length(p, &n)
+	})
+	return int(n), err
+}
+
+// History is the value of a compiled metric (or MetricLoss) at an epoch of the last Fit, on
+// the training data or (validation) on the validation data.
+func (m *Model) History(epoch int, metric Metric, validation bool) (float64, error) {
+	var v C.double
+	err := m.read("Model.History", func(p *C.deep_model) C.deep_status {
+		return C.deep_model_history(p, C.int32_t(epoch), C.deep_metric(metric), cBool(validation), &v)
+	})
+	return float64(v), err
+}
+
 // ParameterCount is the number of parameters, trainable or not.
 func (m *Model) ParameterCount() (int64, error) {
 	var n C.int64_t

@@ -208,6 +208,19 @@ func (t *Tree) Score(data *Dataset) (float64, error) {
 	return float64(score), err
 }
 
+// FeatureImportances is the impurity-based importance of each of the tree's features
+// (features must be at least the number it was fitted on), normalised to sum 1.
+func (t *Tree) FeatureImportances(features int) ([]float64, error) {
+	out := make([]float64, features)
+	err := with(&t.handle, t.open, true, "Tree.FeatureImportances", func() C.deep_status {
+		return C.deep_tree_feature_importances(t.p, doublePtr(out), C.int64_t(len(out)))
+	})
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 // Depth is the depth of the deepest leaf.
 func (t *Tree) Depth() (int64, error) {
 	var d C.int64_t
@@ -276,6 +289,18 @@ func (f *Forest) Score(data *Dataset) (float64, error) {
 		return C.deep_forest_score(f.p, data.p, &score)
 	})
 	return float64(score), err
+}
+
+// FeatureImportances is the mean of the trees' importances, normalised to sum 1.
+func (f *Forest) FeatureImportances(features int) ([]float64, error) {
+	out := make([]float64, features)
+	err := with(&f.handle, f.open, true, "Forest.FeatureImportances", func() C.deep_status {
+		return C.deep_forest_feature_importances(f.p, doublePtr(out), C.int64_t(len(out)))
+	})
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
 }
 
 // TreeCount is the number of fitted trees.

@@ -356,6 +356,39 @@ impl Dataset {
         Ok(Dataset::from_raw(raw))
     }
 
+    /// Loads an IDX image file (MNIST / Fashion-MNIST, plain or .gz) and, when given, its
+    /// IDX label file.
+    pub fn load_idx<P: AsRef<Path>, Q: AsRef<Path>>(images: P, labels: Option<Q>) -> Result<Dataset> {
+        let images = c_path(images.as_ref())?;
+        let labels = match labels {
+            Some(l) => Some(c_path(l.as_ref())?),
+            None => None,
+        };
+        let labels_ptr: *const c_char = labels.as_ref().map_or(ptr::null(), |l| l.as_ptr());
+        let mut raw = ptr::null_mut();
+        check(unsafe { sys::deep_dataset_load_idx(images.as_ptr(), labels_ptr, &mut raw) })?;
+        Ok(Dataset::from_raw(raw))
+    }
+
+    /// The shape of one sample.
+    pub fn sample_shape(&self) -> Result<Vec<i64>> {
+        let mut shape = vec![0i64; sys::DEEP_MAX_RANK as usize];
+        let mut r = 0i32;
+        check(unsafe { sys::deep_dataset_sample_shape(self.ptr(), shape.as_mut_ptr(), rank_of(shape.len()), &mut r) })?;
+        shape.truncate(r as usize);
+        Ok(shape)
+    }
+
+    /// Gives every sample a new shape with the same number of features.
+    pub fn reshape(&mut self, sample_shape: &[i64]) -> Result<()> {
+        check(unsafe { sys::deep_dataset_reshape(self.ptr(), rank(sample_shape), sample_shape.as_ptr()) })
+    }
+
+    /// feature = feature * scale + shift for every feature.
+    pub fn scale(&mut self, scale: f32, shift: f32) -> Result<()> {
+        check(unsafe { sys::deep_dataset_scale(self.ptr(), scale, shift) })
+    }
+
     /// Class labels in `[0, num_classes)`, one per sample (num_classes 0: the largest + 1).
     pub fn set_labels(&mut self, labels: &[i32], num_classes: i32) -> Result<()> {
         check(unsafe { sys::deep_dataset_set_labels(self.ptr(), labels.as_ptr(), len64(labels.len()), num_classes) })
@@ -629,6 +662,21 @@ impl Model {
         Ok(string_until_nul(&buffer))
     }
 
+    /// The number of epochs the last fit recorded.
+    pub fn history_length(&self) -> Result<usize> {
+        let mut n = 0i32;
+        check(unsafe { sys::deep_model_history_length(self.ptr(), &mut n) })?;
+        Ok(n as usize)
+    }
+
+    /// A compiled metric (or `Metric::Loss`) at an epoch of the last fit, on the training
+    /// data or (validation) on the validation data.
+    pub fn history(&self, epoch: usize, metric: Metric, validation: bool) -> Result<f64> {
+        let mut v = 0f64;
+        check(unsafe { sys::deep_model_history(self.ptr(), rank_of(epoch), metric as i32, validation as i32, &mut v) })?;
+        Ok(v)
+    }
+
     pub fn parameter_count(&self) -> Result<i64> {
         let mut n = 0i64;
         check(unsafe { sys::deep_model_parameter_count(self.ptr(), &mut n) })?;
@@ -700,7 +748,7 @@ unsafe impl Sync for Forest {}
 
 macro_rules! learner {
     ($name:ident, $new:path, $set_int:path, $set_float:path, $fit:path, $predict:path, $proba:path,
-     $score:path, $save:path, $load:path) => {
+     $score:path, $importances:path, $save:path, $load:path) => {
         impl $name {
             /// An unfitted learner with scikit-learn's defaults.
             pub fn new(kind: TreeKind) -> Result<$name> {
@@ -751,6 +799,14 @@ macro_rules! learner {
                 Ok(score)
             }
 
+            /// Impurity-based importance of each feature, normalised to sum 1; `features` must
+            /// be at least the number it was fitted on.
+            pub fn feature_importances(&self, features: usize) -> Result<Vec<f64>> {
+                let mut out = vec![0f64; features];
+                check(unsafe { $importances(self.ptr(), out.as_mut_ptr(), len64(out.len())) })?;
+                Ok(out)
+            }
+
             /// Writes the fitted learner to path, atomically.
             pub fn save<P: AsRef<Path>>(&self, path: P) -> Result<()> {
                 let path = c_path(path.as_ref())?;
@@ -761,11 +817,12 @@ macro_rules! learner {
 }
 
 learner!(Tree, sys::deep_tree_new, sys::deep_tree_set_int, sys::deep_tree_set_float, sys::deep_tree_fit,
-         sys::deep_tree_predict, sys::deep_tree_predict_proba, sys::deep_tree_score, sys::deep_tree_save,
+         sys::deep_tree_predict, sys::deep_tree_predict_proba, sys::deep_tree_score,
+         sys::deep_tree_feature_importances, sys::deep_tree_save,
          sys::deep_tree_load);
 learner!(Forest, sys::deep_forest_new, sys::deep_forest_set_int, sys::deep_forest_set_float,
          sys::deep_forest_fit, sys::deep_forest_predict, sys::deep_forest_predict_proba, sys::deep_forest_score,
-         sys::deep_forest_save, sys::deep_forest_load);
+         sys::deep_forest_feature_importances, sys::deep_forest_save, sys::deep_forest_load);
 
 impl Tree {
     /// Depth of the deepest leaf.

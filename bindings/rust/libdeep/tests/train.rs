@@ -62,6 +62,14 @@ fn version_matches_header() {
 fn network_learns_xor() {
     let mut model = xor_network();
     let test = xor(2, 400);
+    let epochs = model.history_length().unwrap();
+    assert_eq!(epochs, 40);
+    let (first, last) = (
+        model.history(0, Metric::Loss, false).unwrap(),
+        model.history(epochs - 1, Metric::Loss, false).unwrap(),
+    );
+    assert!(last < first, "loss {} then {}", first, last);
+    expect_error(model.history(epochs, Metric::Loss, false), Status::OutOfRange, "deep_model_history");
     let values = model.evaluate(&test, 100).unwrap();
     assert_eq!(values.len(), 2);
     assert!(values[1] >= 0.9, "test accuracy {} < 0.9", values[1]);
@@ -97,6 +105,9 @@ fn forest_and_tree_learn_xor() {
     let score = forest.score(&test).unwrap();
     assert!(score >= 0.9, "forest test accuracy {} < 0.9", score);
     assert_eq!(forest.tree_count().unwrap(), 25);
+    let importances = forest.feature_importances(2).unwrap();
+    assert!((importances.iter().sum::<f64>() - 1.0).abs() < 1e-6, "{:?}", importances);
+    assert!(forest.feature_importances(1).is_err());
 
     // Saved and loaded, it predicts the same; probabilities are rows summing to 1.
     let dir = std::env::temp_dir().join(format!("libdeep-rust-{}", std::process::id()));
@@ -150,6 +161,11 @@ fn wrong_shapes_are_errors() {
     expect_error(d.set_targets(&[1.0, 2.0, 3.0], 2), Status::Shape, "set_targets");
     expect_error(d.to_categorical(), Status::State, "deep_dataset_to_categorical");
     expect_error(d.labels(), Status::State, "deep_dataset_labels");
+    d.reshape(&[2, 1]).unwrap();
+    assert_eq!(d.sample_shape().unwrap(), vec![2, 1]);
+    expect_error(d.reshape(&[3]), Status::Shape, "deep_dataset_reshape");
+    d.scale(0.5, 1.0).unwrap();
+    assert_eq!(d.features().unwrap().data().unwrap(), &[1.5, 2.0, 2.5, 3.0]);
 
     let model = xor_network();
     let wrong = Tensor::zeros(&[4, 3]).unwrap();
@@ -183,6 +199,7 @@ fn misuse_is_an_error() {
     expect_error(Forest::load(dir.join("bad.bin")), Status::Format, "deep_forest_load");
     expect_error(Forest::load(dir.join("missing.bin")), Status::Io, "deep_forest_load");
     expect_error(Dataset::load_csv(dir.join("missing.csv"), None), Status::Io, "deep_dataset_load_csv");
+    expect_error(Dataset::load_idx(dir.join("missing-images"), None::<&str>), Status::Io, "deep_dataset_load_idx");
     std::fs::remove_dir_all(&dir).unwrap();
     assert!(Model::new(&[]).is_err());
 }
