@@ -7,6 +7,7 @@ import (
 	"runtime"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 )
@@ -437,4 +438,55 @@ func TestFinalizers(t *testing.T) {
 	if n := finalized.Load() - before; n < 100 {
 		t.Fatalf("only %d of 100 dropped tensors were finalized", n)
 	}
+}
+
+// Close while other goroutines predict: calls in flight finish, later ones get ErrClosed,
+// nothing crashes (go test -race checks the locking).
+func TestCloseWhilePredicting(t *testing.T) {
+	m, err := NewModel(2)
+	must(t, err)
+	must(t, m.AddDense(8, ReLU))
+	must(t, m.AddDense(2, Softmax))
+	opt, err := NewOptimizer(Adam)
+	must(t, err)
+	must(t, m.Compile(opt, SparseCategoricalCrossentropy))
+	inputs, err := NewTensor([]int64{64, 2}, nil)
+	must(t, err)
+	defer inputs.Close()
+
+	var wg sync.WaitGroup
+	var predicted, refused atomic.Int64
+	errs := make(chan error, 4)
+	for g := 0; g < 4; g++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := 0; i < 500; i++ {
+				out, err := m.Predict(inputs)
+				switch {
+				case err == nil:
+					predicted.Add(1)
+					out.Close()
+				case errors.Is(err, ErrClosed):
+					refused.Add(1)
+				default:
+					errs <- err
+					return
+				}
+			}
+		}()
+	}
+	for predicted.Load() == 0 {
+		runtime.Gosched()
+	}
+	must(t, m.Close())
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Fatal(err)
+	}
+	if _, err := m.Predict(inputs); !errors.Is(err, ErrClosed) {
+		t.Fatalf("Predict after Close: %v", err)
+	}
+	t.Logf("%d predictions before Close, %d refused after", predicted.Load(), refused.Load())
 }
