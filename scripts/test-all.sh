@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Runs everything CI runs after the dependencies are installed: the gcc build with -Werror and
-# its test suites (including the Python binding's pytest suite), the export, ABI and install
-# checks, the Python binding installed with pip into a venv, the suites under valgrind, an
-# ASan+UBSan build with its suites, and a clang build with -Werror.
+# its test suites (including the Python binding's pytest suite), the export, ABI, Debian
+# symbols file and install checks, the Python binding installed with pip into a venv, the
+# suites under valgrind, an ASan+UBSan build with its suites, and a clang build with -Werror.
 #
 # Usage: scripts/test-all.sh [BUILD_DIR]
 #   BUILD_DIR is the main gcc build (default: build); the ABI baseline is checked against it.
@@ -52,6 +52,9 @@ scripts/check-exports.sh "$build"
 
 section "ABI against abi/libdeep.abi"
 scripts/check-abi.sh "$build"
+
+section "Debian symbols file against the exports"
+scripts/check-symbols.sh "$build"
 
 section "install and out-of-tree consumer"
 scripts/check-consumer.sh "$build"

@@ -1,0 +1,223 @@
+package deep
+
+/*
+#include <stdlib.h>
+#include <deep.h>
+*/
+import "C"
+
+import (
+	"runtime"
+	"unsafe"
+)
+
+// Dataset holds samples of one shape as float features, with integer class labels and/or
+// float targets.
+type Dataset struct {
+	handle
+	p *C.deep_dataset
+}
+
+func wrapDataset(p *C.deep_dataset) *Dataset {
+	d := &Dataset{p: p}
+	runtime.SetFinalizer(d, func(d *Dataset) {
+		if d.p != nil {
+			finalized.Add(1)
+			C.deep_dataset_free(d.p)
+		}
+	})
+	return d
+}
+
+// NewDataset makes a dataset of len(features) / product(sampleShape) samples, each of shape
+// sampleShape (e.g. []int64{784} or {28, 28, 1}), copying features. It has no labels yet.
+func NewDataset(sampleShape []int64, features []float32) (*Dataset, error) {
+	var p *C.deep_dataset
+	size, ok := elements(sampleShape)
+	count := int64(1)
+	if ok {
+		// The C function reads count * size floats: the slice must hold exactly that.
+		if len(features) == 0 || int64(len(features))%size != 0 {
+			return nil, goError(ErrShape, "deep.NewDataset: %d features do not make whole samples of %d features",
+				len(features), size)
+		}
+		count = int64(len(features)) / size
+	}
+	err := call(func() C.deep_status {
+		return C.deep_dataset_new(C.int64_t(count), C.int32_t(len(sampleShape)), int64Ptr(sampleShape),
+			floatPtr(features), &p)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return wrapDataset(p), nil
+}
+
+// LoadCSV loads a CSV file with a header row (deep_dataset_load_csv); labelColumn names the
+// column of class labels, or is "" for none.
+func LoadCSV(path, labelColumn string) (*Dataset, error) {
+	cpath := C.CString(path)
+	defer C.free(unsafe.Pointer(cpath))
+	var clabel *C.char
+	if labelColumn != "" {
+		clabel = C.CString(labelColumn)
+		defer C.free(unsafe.Pointer(clabel))
+	}
+	var p *C.deep_dataset
+	if err := call(func() C.deep_status { return C.deep_dataset_load_csv(cpath, clabel, &p) }); err != nil {
+		return nil, err
+	}
+	return wrapDataset(p), nil
+}
+
+// Close frees the dataset. Closing twice is allowed.
+func (d *Dataset) Close() error {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if d.p != nil {
+		C.deep_dataset_free(d.p)
+		d.p = nil
+	}
+	return nil
+}
+
+func (d *Dataset) read(op string, f func(p *C.deep_dataset) C.deep_status) error {
+	d.mu.RLock()
+	defer d.mu.RUnlock()
+	if d.p == nil {
+		return closedError(op)
+	}
+	return call(func() C.deep_status { return f(d.p) })
+}
+
+func (d *Dataset) write(op string, f func(p *C.deep_dataset) C.deep_status) error {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if d.p == nil {
+		return closedError(op)
+	}
+	return call(func() C.deep_status { return f(d.p) })
+}
+
+// SetLabels gives every sample its class in [0, numClasses); numClasses 0 means the largest
+// label plus one.
+func (d *Dataset) SetLabels(labels []int32, numClasses int32) error {
+	return d.write("Dataset.SetLabels", func(p *C.deep_dataset) C.deep_status {
+		return C.deep_dataset_set_labels(p, int32Ptr(labels), C.int64_t(len(labels)), C.int32_t(numClasses))
+	})
+}
+
+// SetTargets gives every sample width float targets; len(targets) must be Count * width.
+func (d *Dataset) SetTargets(targets []float32, width int64) error {
+	if width < 1 || int64(len(targets))%width != 0 || len(targets) == 0 {
+		return goError(ErrShape, "deep.Dataset.SetTargets: %d targets are not whole rows of width %d",
+			len(targets), width)
+	}
+	return d.write("Dataset.SetTargets", func(p *C.deep_dataset) C.deep_status {
+		return C.deep_dataset_set_targets(p, floatPtr(targets), C.int64_t(int64(len(targets))/width),
+			C.int64_t(width))
+	})
+}
+
+// ToCategorical sets the targets to the one-hot rows of the labels.
+func (d *Dataset) ToCategorical() error {
+	return d.write("Dataset.ToCategorical", func(p *C.deep_dataset) C.deep_status {
+		return C.deep_dataset_to_categorical(p)
+	})
+}
+
+// Count is the number of samples.
+func (d *Dataset) Count() (int64, error) {
+	var n C.int64_t
+	err := d.read("Dataset.Count", func(p *C.deep_dataset) C.deep_status { return C.deep_dataset_count(p, &n) })
+	return int64(n), err
+}
+
+// Labels is a copy of the class labels; an error matching ErrState when there are none.
+func (d *Dataset) Labels() ([]int32, error) {
+	var labels []int32
+	err := d.read("Dataset.Labels", func(p *C.deep_dataset) C.deep_status {
+		var n C.int64_t
+		if s := C.deep_dataset_count(p, &n); s != C.DEEP_OK {
+			return s
+		}
+		labels = make([]int32, int(n))
+		return C.deep_dataset_labels(p, int32Ptr(labels), n)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return labels, nil
+}
+
+// Features is every sample's features as a new tensor (count, sample shape...).
+func (d *Dataset) Features() (*Tensor, error) {
+	var t *C.deep_tensor
+	if err := d.read("Dataset.Features", func(p *C.deep_dataset) C.deep_status {
+		return C.deep_dataset_features(p, &t)
+	}); err != nil {
+		return nil, err
+	}
+	return wrapTensor(t), nil
+}
+
+// Split divides the samples into new train and test datasets, testFraction of them to test,
+// by a seeded shuffle; stratify keeps each class's proportion (needs labels).
+func (d *Dataset) Split(testFraction float64, seed uint64, stratify bool) (train, test *Dataset, err error) {
+	var a, b *C.deep_dataset
+	err = d.read("Dataset.Split", func(p *C.deep_dataset) C.deep_status {
+		return C.deep_dataset_split(p, C.double(testFraction), C.uint64_t(seed), cBool(stratify), &a, &b)
+	})
+	if err != nil {
+		return nil, nil, err
+	}
+	return wrapDataset(a), wrapDataset(b), nil
+}
+
+// LoadIDX loads an IDX image file (MNIST / Fashion-MNIST, plain or .gz) and, unless
+// labelsPath is "", its IDX label file.
+func LoadIDX(imagesPath, labelsPath string) (*Dataset, error) {
+	cimages := C.CString(imagesPath)
+	defer C.free(unsafe.Pointer(cimages))
+	var clabels *C.char
+	if labelsPath != "" {
+		clabels = C.CString(labelsPath)
+		defer C.free(unsafe.Pointer(clabels))
+	}
+	var p *C.deep_dataset
+	if err := call(func() C.deep_status { return C.deep_dataset_load_idx(cimages, clabels, &p) }); err != nil {
+		return nil, err
+	}
+	return wrapDataset(p), nil
+}
+
+// SampleShape is the shape of one sample.
+func (d *Dataset) SampleShape() ([]int64, error) {
+	var shape []int64
+	err := d.read("Dataset.SampleShape", func(p *C.deep_dataset) C.deep_status {
+		var rank C.int32_t
+		buf := make([]int64, C.DEEP_MAX_RANK)
+		s := C.deep_dataset_sample_shape(p, int64Ptr(buf), C.int32_t(len(buf)), &rank)
+		shape = buf[:int(rank)]
+		return s
+	})
+	if err != nil {
+		return nil, err
+	}
+	return shape, nil
+}
+
+// Reshape gives every sample a new shape with the same number of features, e.g. (28, 28)
+// to (28, 28, 1) for Conv2D or (784) for Dense.
+func (d *Dataset) Reshape(sampleShape []int64) error {
+	return d.write("Dataset.Reshape", func(p *C.deep_dataset) C.deep_status {
+		return C.deep_dataset_reshape(p, C.int32_t(len(sampleShape)), int64Ptr(sampleShape))
+	})
+}
+
+// Scale sets every feature to feature*scale + shift (scale 1/255 brings pixels to [0, 1]).
+func (d *Dataset) Scale(scale, shift float32) error {
+	return d.write("Dataset.Scale", func(p *C.deep_dataset) C.deep_status {
+		return C.deep_dataset_scale(p, C.float(scale), C.float(shift))
+	})
+}

@@ -1,0 +1,3 @@
+module libdeep/deep
+
+go 1.19

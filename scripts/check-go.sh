@@ -1,0 +1,59 @@
+#!/usr/bin/env bash
+# Tests the Go binding (bindings/go, standard library only, cgo with `#cgo pkg-config:
+# libdeep`) against a libdeep that pkg-config finds: by default the installed one (the
+# libdeep-dev package; scripts/check-deb.sh runs it so), or with BUILD_DIR a meson build
+# staged into a temporary directory. On a temporary copy of the binding, with temporary
+# GOCACHE and GOPATH and no module proxy (nothing is downloaded):
+#   * gofmt finds nothing to reformat and go vet nothing to report;
+#   * go test -race: a network and a forest trained, every C error as a *deep.Error with
+#     its message, misuse (wrong shapes, use after Close) as errors, finalizers, concurrent
+#     predictions;
+#   * examples/xor builds, links the expected libdeep.so.MAJOR, trains and exits 0.
+#
+# Usage: scripts/check-go.sh [BUILD_DIR]
+set -euo pipefail
+[ $# -le 1 ] || { echo "usage: $0 [BUILD_DIR]" >&2; exit 2; }
+root=$(cd "$(dirname "$0")/.." && pwd)
+build=${1:+$(realpath -m "$1")}
+cd "$root"
+fail() { printf 'check-go: FAIL: %s\n' "$1" >&2; exit 1; }
+
+command -v go >/dev/null 2>&1 || fail "go not found: install Debian's golang-go (scripts/debian-packages.txt)"
+version=$(scripts/version.sh include/deep.h)
+major=${version%%.*}
+tmp=$(mktemp -d)
+trap 'chmod -R u+w "$tmp" 2>/dev/null; rm -rf "$tmp"' EXIT
+
+if [ -n "$build" ]; then
+    meson install -C "$build" --destdir "$tmp/stage" --quiet
+    pc=$(find "$tmp/stage" -name libdeep.pc -path '*/pkgconfig/*')
+    [ -n "$pc" ] || fail "no libdeep.pc was installed from $build"
+    sed -i "s|^prefix=|prefix=$tmp/stage|" "$pc"
+    export PKG_CONFIG_PATH=$(dirname "$pc")
+fi
+pkg-config --exists libdeep || fail "pkg-config finds no libdeep (install libdeep-dev, or pass a BUILD_DIR)"
+[ "$(pkg-config --modversion libdeep)" = "$version" ] \
+    || fail "pkg-config finds libdeep $(pkg-config --modversion libdeep), the header is $version"
+libdir=$(pkg-config --variable=libdir libdeep)
+if [ -n "$build" ]; then
+    export LD_LIBRARY_PATH=$libdir
+fi
+echo "check-go: $(go version), libdeep $version from $libdir"
+
+cp -r bindings/go "$tmp/src"
+export GOCACHE=$tmp/cache GOPATH=$tmp/gopath GOPROXY=off CGO_ENABLED=1
+cd "$tmp/src"
+unformatted=$(gofmt -l .)
+[ -z "$unformatted" ] || fail "gofmt would reformat: $unformatted"
+go vet ./... || fail "go vet reports problems"
+go test -count=1 -race -v ./... > "$tmp/test.log" 2>&1 || { cat "$tmp/test.log" >&2; fail "go test failed"; }
+grep -E '^(--- |ok|PASS|FAIL)' "$tmp/test.log" | sed 's/^/  /'
+
+go build -o "$tmp/xor" ./examples/xor || fail "examples/xor does not build"
+loaded=$(ldd "$tmp/xor" | awk -v lib="libdeep.so.$major" '$1 == lib { print $3 }')
+[ -n "$loaded" ] && [ "$(realpath "$loaded")" = "$(realpath "$libdir/libdeep.so.$major")" ] \
+    || { ldd "$tmp/xor" >&2; fail "examples/xor does not load $libdir/libdeep.so.$major"; }
+"$tmp/xor" > "$tmp/xor.log" 2>&1 || { cat "$tmp/xor.log" >&2; fail "examples/xor failed"; }
+grep -qx 'go program OK' "$tmp/xor.log" || { cat "$tmp/xor.log" >&2; fail "examples/xor did not finish"; }
+sed 's/^/  xor: /' "$tmp/xor.log"
+echo "check-go: OK: the Go binding passes its tests and its example trains against $libdir"

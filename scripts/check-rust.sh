@@ -1,0 +1,68 @@
+#!/usr/bin/env bash
+# Tests the Rust binding (bindings/rust: libdeep-sys, the raw declarations, and libdeep, the
+# safe API; no crate from outside the toolchain) against a libdeep that pkg-config finds:
+# by default the installed one (the libdeep-dev package; scripts/check-deb.sh runs it so),
+# or with BUILD_DIR a meson build staged into a temporary directory. With Debian's cargo
+# (or any cargo on PATH), offline, with temporary CARGO_HOME and target directories:
+#   * libdeep-sys/src/ffi.rs is what gen-sys.py makes of include/deep.h (every function);
+#   * cargo test: the raw layer's own tests; a network and a forest trained; every C error
+#     as an Error with its message; wrong shapes and slice lengths, calls in the wrong
+#     order, bad files; concurrent predictions; and doc tests showing that use after drop,
+#     reuse of a compiled optimizer and sharing a Dataset between threads do not compile;
+#   * examples/xor builds, links the expected libdeep.so.MAJOR, trains and exits 0.
+#
+# Usage: scripts/check-rust.sh [BUILD_DIR]
+set -euo pipefail
+[ $# -le 1 ] || { echo "usage: $0 [BUILD_DIR]" >&2; exit 2; }
+root=$(cd "$(dirname "$0")/.." && pwd)
+build=${1:+$(realpath -m "$1")}
+cd "$root"
+fail() { printf 'check-rust: FAIL: %s\n' "$1" >&2; exit 1; }
+
+command -v cargo >/dev/null 2>&1 || fail "cargo not found: install Debian's cargo (scripts/debian-packages.txt)"
+version=$(scripts/version.sh include/deep.h)
+major=${version%%.*}
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+
+python3 bindings/rust/gen-sys.py include/deep.h "$tmp/ffi.rs"
+if ! diff -u bindings/rust/libdeep-sys/src/ffi.rs "$tmp/ffi.rs" > "$tmp/ffi.diff"; then
+    head -n 40 "$tmp/ffi.diff" >&2
+    fail "bindings/rust/libdeep-sys/src/ffi.rs is out of date with include/deep.h; run scripts/update-rust-sys.sh"
+fi
+
+if [ -n "$build" ]; then
+    meson install -C "$build" --destdir "$tmp/stage" --quiet
+    pc=$(find "$tmp/stage" -name libdeep.pc -path '*/pkgconfig/*')
+    [ -n "$pc" ] || fail "no libdeep.pc was installed from $build"
+    sed -i "s|^prefix=|prefix=$tmp/stage|" "$pc"
+    export PKG_CONFIG_PATH=$(dirname "$pc")
+fi
+pkg-config --exists libdeep || fail "pkg-config finds no libdeep (install libdeep-dev, or pass a BUILD_DIR)"
+[ "$(pkg-config --modversion libdeep)" = "$version" ] \
+    || fail "pkg-config finds libdeep $(pkg-config --modversion libdeep), the header is $version"
+libdir=$(pkg-config --variable=libdir libdeep)
+if [ -n "$build" ]; then
+    export LD_LIBRARY_PATH=$libdir
+fi
+echo "check-rust: $(cargo --version), $(rustc --version), libdeep $version from $libdir"
+
+cp -r bindings/rust "$tmp/src"
+export CARGO_HOME=$tmp/cargo-home CARGO_TARGET_DIR=$tmp/target CARGO_NET_OFFLINE=true
+cd "$tmp/src"
+cargo test --offline -j "$(nproc)" > "$tmp/test.log" 2>&1 || { cat "$tmp/test.log" >&2; fail "cargo test failed"; }
+grep -E '^(test |test result|     Running|   Doc-tests)' "$tmp/test.log" | sed 's/^/  /'
+if grep -E '^warning' "$tmp/test.log"; then
+    fail "the build has warnings (above)"
+fi
+
+cargo build --offline --example xor -j "$(nproc)" > "$tmp/build.log" 2>&1 \
+    || { cat "$tmp/build.log" >&2; fail "examples/xor does not build"; }
+exe=$tmp/target/debug/examples/xor
+loaded=$(ldd "$exe" | awk -v lib="libdeep.so.$major" '$1 == lib { print $3 }')
+[ -n "$loaded" ] && [ "$(realpath "$loaded")" = "$(realpath "$libdir/libdeep.so.$major")" ] \
+    || { ldd "$exe" >&2; fail "examples/xor does not load $libdir/libdeep.so.$major"; }
+"$exe" > "$tmp/xor.log" 2>&1 || { cat "$tmp/xor.log" >&2; fail "examples/xor failed"; }
+grep -qx 'rust program OK' "$tmp/xor.log" || { cat "$tmp/xor.log" >&2; fail "examples/xor did not finish"; }
+sed 's/^/  xor: /' "$tmp/xor.log"
+echo "check-rust: OK: the Rust binding passes its tests and its example trains against $libdir"

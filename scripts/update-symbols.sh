@@ -1,0 +1,50 @@
+#!/usr/bin/env bash
+# Regenerates debian/libdeep0.symbols, the Debian symbols file, from the symbols a build of
+# libdeep.so exports (the version script libdeep/libdeep.map binds them to DEEP_* nodes).
+# Symbols already listed keep the version they first appeared in; new ones get the version
+# of include/deep.h. A symbol that disappeared is an ABI break and is refused (docs/abi.md),
+# unless --allow-break is given together with a major version bump (a new soname).
+# Commit the result with the header change; the package build (dpkg-gensymbols -c4) and
+# scripts/check-symbols.sh fail on any difference.
+#
+# Usage: scripts/update-symbols.sh BUILD_DIR [--allow-break]
+set -euo pipefail
+export LC_ALL=C   # one collation for sort, comm and join
+usage() { echo "usage: $0 BUILD_DIR [--allow-break]" >&2; exit 2; }
+[ $# -ge 1 ] && [ $# -le 2 ] || usage
+allow_break=${2:-}
+[ -z "$allow_break" ] || [ "$allow_break" = --allow-break ] || usage
+root=$(cd "$(dirname "$0")/.." && pwd)
+build=$(realpath -m "$1")
+cd "$root"
+file=debian/libdeep0.symbols
+
+ninja --quiet -C "$build"   # never record a stale library
+version=$(scripts/version.sh include/deep.h)
+major=${version%%.*}
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+
+scripts/list-symbols.sh "$build" > "$tmp/exported"
+[ -s "$tmp/exported" ] || { echo "update-symbols: $build/libdeep.so exports nothing" >&2; exit 1; }
+
+# The old file's "name@NODE minver" lines, when its soname is still the current one.
+: > "$tmp/old"
+if [ -f "$file" ] && head -n 1 "$file" | grep -q "^libdeep\.so\.$major "; then
+    awk '/^ / { print $1, $2 }' "$file" | sort > "$tmp/old"
+fi
+removed=$(cut -d' ' -f1 "$tmp/old" | comm -23 - "$tmp/exported")
+if [ -n "$removed" ] && [ "$allow_break" != --allow-break ]; then
+    echo "update-symbols: refusing: these symbols are no longer exported (an ABI break, docs/abi.md):" >&2
+    echo "$removed" | sed 's/^/  /' >&2
+    exit 1
+fi
+
+{
+    echo "libdeep.so.$major libdeep$major #MINVER#"
+    echo "* Build-Depends-Package: libdeep-dev"
+    join -a 1 -e "$version" -o '1.1,2.2' "$tmp/exported" "$tmp/old" | sed 's/^/ /'
+} > "$tmp/symbols"
+mv "$tmp/symbols" "$file"
+added=$(comm -13 <(cut -d' ' -f1 "$tmp/old") "$tmp/exported" | wc -l)
+echo "update-symbols: wrote $file ($(wc -l < "$tmp/exported") symbols, $added new at $version)"
