@@ -6,9 +6,9 @@ use std::os::raw::{c_char, c_int};
 use std::os::raw::c_void;
 
 pub const DEEP_VERSION_MAJOR: i32 = 0;
-pub const DEEP_VERSION_MINOR: i32 = 1;
+pub const DEEP_VERSION_MINOR: i32 = 2;
 pub const DEEP_VERSION_PATCH: i32 = 0;
-pub const DEEP_VERSION_NUMBER: i32 = 100;
+pub const DEEP_VERSION_NUMBER: i32 = 200;
 pub const DEEP_MAX_RANK: i64 = 8;
 pub const DEEP_UNLIMITED: i64 = i64::MAX;
 pub const DEEP_MAX_FEATURES_ALL: i64 = 0;
@@ -39,6 +39,13 @@ pub struct deep_dataset {
 /// Opaque handle `deep_optimizer` of deep.h.
 #[repr(C)]
 pub struct deep_optimizer {
+    _private: [u8; 0],
+    _not_send_sync: core::marker::PhantomData<(*mut u8, core::marker::PhantomPinned)>,
+}
+
+/// Opaque handle `deep_vocab` of deep.h.
+#[repr(C)]
+pub struct deep_vocab {
     _private: [u8; 0],
     _not_send_sync: core::marker::PhantomData<(*mut u8, core::marker::PhantomPinned)>,
 }
@@ -114,6 +121,14 @@ pub const DEEP_OPT_EPSILON: deep_optimizer_option = 6;
 pub const DEEP_OPT_RHO: deep_optimizer_option = 7;
 pub const DEEP_OPT_INITIAL_ACCUMULATOR: deep_optimizer_option = 8;
 
+pub type deep_pad_side = c_int;
+pub const DEEP_PAD_PRE: deep_pad_side = 0;
+pub const DEEP_PAD_POST: deep_pad_side = 1;
+
+pub type deep_token_kind = c_int;
+pub const DEEP_TOKENS_CHARACTERS: deep_token_kind = 0;
+pub const DEEP_TOKENS_WORDS: deep_token_kind = 1;
+
 pub type deep_activation = c_int;
 pub const DEEP_ACTIVATION_LINEAR: deep_activation = 0;
 pub const DEEP_ACTIVATION_RELU: deep_activation = 1;
@@ -141,6 +156,9 @@ pub const DEEP_MODEL_VALIDATION_SPLIT: deep_model_option = 3;
 pub const DEEP_MODEL_EARLY_STOPPING_PATIENCE: deep_model_option = 4;
 pub const DEEP_MODEL_EARLY_STOPPING_MIN_DELTA: deep_model_option = 5;
 pub const DEEP_MODEL_VERBOSE: deep_model_option = 6;
+pub const DEEP_MODEL_CHECKPOINT_PERIOD: deep_model_option = 7;
+pub const DEEP_MODEL_INITIAL_EPOCH: deep_model_option = 8;
+pub const DEEP_MODEL_CHECKPOINT_PATH: deep_model_option = 9;
 
 pub type deep_padding = c_int;
 pub const DEEP_PADDING_VALID: deep_padding = 0;
@@ -255,6 +273,17 @@ extern "C" {
     pub fn deep_optimizer_free(optimizer: *mut deep_optimizer);
     pub fn deep_optimizer_set_float(optimizer: *mut deep_optimizer, option: deep_optimizer_option, value: f32) -> deep_status;
     pub fn deep_optimizer_get_float(optimizer: *const deep_optimizer, option: deep_optimizer_option, value: *mut f32) -> deep_status;
+    pub fn deep_dataset_new_sequences(sequences: *const *const i32, lengths: *const i64, count: i64, maxlen: i64, padding: deep_pad_side, truncating: deep_pad_side, out: *mut *mut deep_dataset) -> deep_status;
+    pub fn deep_dataset_new_windows(ids: *const i32, count: i64, window: i64, stride: i64, num_classes: i32, out: *mut *mut deep_dataset) -> deep_status;
+    pub fn deep_vocab_new(kind: deep_token_kind, out: *mut *mut deep_vocab) -> deep_status;
+    pub fn deep_vocab_free(vocab: *mut deep_vocab);
+    pub fn deep_vocab_add_text(vocab: *mut deep_vocab, text: *const c_char, length: i64) -> deep_status;
+    pub fn deep_vocab_add_file(vocab: *mut deep_vocab, path: *const c_char) -> deep_status;
+    pub fn deep_vocab_freeze(vocab: *mut deep_vocab, max_size: i32, min_count: i64) -> deep_status;
+    pub fn deep_vocab_size(vocab: *const deep_vocab, size: *mut i32) -> deep_status;
+    pub fn deep_vocab_id(vocab: *const deep_vocab, token: *const c_char, id: *mut i32) -> deep_status;
+    pub fn deep_vocab_token(vocab: *const deep_vocab, id: i32, buffer: *mut c_char, capacity: i64, needed: *mut i64) -> deep_status;
+    pub fn deep_vocab_encode(vocab: *const deep_vocab, text: *const c_char, length: i64, ids: *mut i32, capacity: i64, count: *mut i64) -> deep_status;
     pub fn deep_model_new(rank: i32, input_shape: *const i64, out: *mut *mut deep_model) -> deep_status;
     pub fn deep_model_free(model: *mut deep_model);
     pub fn deep_model_add_dense(model: *mut deep_model, units: i64, activation: deep_activation, use_bias: i32) -> deep_status;
@@ -269,6 +298,8 @@ extern "C" {
     pub fn deep_model_set_seed(model: *mut deep_model, seed: u64) -> deep_status;
     pub fn deep_model_set_int(model: *mut deep_model, option: deep_model_option, value: i64) -> deep_status;
     pub fn deep_model_set_float(model: *mut deep_model, option: deep_model_option, value: f64) -> deep_status;
+    pub fn deep_model_set_string(model: *mut deep_model, option: deep_model_option, value: *const c_char) -> deep_status;
+    pub fn deep_model_get_int(model: *const deep_model, option: deep_model_option, value: *mut i64) -> deep_status;
     pub fn deep_model_set_log(model: *mut deep_model, log: deep_log_fn, user: *mut c_void) -> deep_status;
     pub fn deep_model_set_callbacks(model: *mut deep_model, on_batch: deep_batch_fn, on_epoch: deep_epoch_fn, user: *mut c_void) -> deep_status;
     pub fn deep_model_compile(model: *mut deep_model, optimizer: *mut deep_optimizer, loss: deep_loss, metrics: *const deep_metric, metric_count: i32) -> deep_status;
@@ -284,6 +315,10 @@ extern "C" {
     pub fn deep_model_weight_count(model: *const deep_model, layer: i32, count: *mut i32) -> deep_status;
     pub fn deep_model_get_weight(model: *const deep_model, layer: i32, index: i32, out: *mut *mut deep_tensor) -> deep_status;
     pub fn deep_model_set_weight(model: *mut deep_model, layer: i32, index: i32, value: *const deep_tensor) -> deep_status;
+    pub fn deep_model_save(model: *const deep_model, path: *const c_char) -> deep_status;
+    pub fn deep_model_load(path: *const c_char, out: *mut *mut deep_model) -> deep_status;
+    pub fn deep_model_save_buffer(model: *const deep_model, buffer: *mut c_void, capacity: i64, needed: *mut i64) -> deep_status;
+    pub fn deep_model_load_buffer(data: *const c_void, size: i64, out: *mut *mut deep_model) -> deep_status;
     pub fn deep_tree_new(kind: deep_tree_kind, out: *mut *mut deep_tree) -> deep_status;
     pub fn deep_tree_free(tree: *mut deep_tree);
     pub fn deep_tree_set_int(tree: *mut deep_tree, option: deep_tree_option, value: i64) -> deep_status;
