@@ -169,10 +169,29 @@ static int64_t steps_per_block(const lstm_ctx *c)
     return steps < 1 ? 1 : steps;
 }
 
+/* One sample's cell at one step: the gates' pre-activations (bias included) become the
+ * gates, and c_t, activation(c_t) and h_t are written. The pointers never overlap, which
+ * lets the loop vectorise once the activations are constants. */
+static inline DEEP_ALWAYS_INLINE void cell_forward_row(
+    float *restrict zi, float *restrict zf, float *restrict zg, float *restrict zo, const float *restrict c_prev,
+    float *restrict c_now, float *restrict a_now, float *restrict h_now, int64_t units, deep_activation act,
+    deep_activation rec)
+{
+    for (int64_t j = 0; j < units; j++) {
+        float i = deep_activate(rec, zi[j]), f = deep_activate(rec, zf[j]);
+        float g = deep_activate(act, zg[j]), o = deep_activate(rec, zo[j]);
+        float cell = f * c_prev[j] + i * g;
+        float a = deep_activate(act, cell);
+        zi[j] = i, zf[j] = f, zg[j] = g, zo[j] = o;
+        c_now[j] = cell;
+        a_now[j] = a;
+        h_now[j] = o * a;
+    }
+}
+
 /* The cell of step t for samples [begin, end), after z holds the step's pre-activations
- * but the bias. Inlined with constant activations, the switches fold and the loop over the
- * units vectorises. */
-static inline __attribute__((always_inline)) void cell_forward(const lstm_ctx *c, int64_t t, int64_t begin,
+ * but the bias. Inlined with constant activations, the switches fold away. */
+static inline DEEP_ALWAYS_INLINE void cell_forward(const lstm_ctx *c, int64_t t, int64_t begin,
                                                                int64_t end, deep_activation act,
                                                                deep_activation rec)
 {
@@ -181,22 +200,12 @@ static inline __attribute__((always_inline)) void cell_forward(const lstm_ctx *c
     const float *bias = layer->use_bias ? layer->params[2].value : NULL;
     for (int64_t b = begin; b < end; b++) {
         float *zr = c->z + (rows + b) * g;
-        const float *c_prev = c->cs + (rows + b) * u;
-        float *c_now = c->cs + (rows + c->batch + b) * u;
-        float *a_now = c->as + (rows + b) * u, *h_now = c->hs + (rows + b) * u;
+        float *h_now = c->hs + (rows + b) * u;
         if (bias != NULL)
             for (int64_t j = 0; j < g; j++)
                 zr[j] += bias[j];
-        for (int64_t j = 0; j < u; j++) {
-            float i = deep_activate(rec, zr[j]), f = deep_activate(rec, zr[u + j]);
-            float gg = deep_activate(act, zr[2 * u + j]), o = deep_activate(rec, zr[3 * u + j]);
-            float cell = f * c_prev[j] + i * gg;
-            float a = deep_activate(act, cell);
-            zr[j] = i, zr[u + j] = f, zr[2 * u + j] = gg, zr[3 * u + j] = o;
-            c_now[j] = cell;
-            a_now[j] = a;
-            h_now[j] = o * a;
-        }
+        cell_forward_row(zr, zr + u, zr + 2 * u, zr + 3 * u, c->cs + (rows + b) * u,
+                         c->cs + (rows + c->batch + b) * u, c->as + (rows + b) * u, h_now, u, act, rec);
         float *out = layer->return_sequences ? c->out + (b * c->steps + t) * u
                      : t == c->steps - 1        ? c->out + b * u
                                                 : NULL;
@@ -208,7 +217,7 @@ static inline __attribute__((always_inline)) void cell_forward(const lstm_ctx *c
     }
 }
 
-static void recur_forward(void *raw, int64_t begin, int64_t end, int32_t worker)
+DEEP_VECTOR_CLONES static void recur_forward(void *raw, int64_t begin, int64_t end, int32_t worker)
 {
     (void)worker;
     const lstm_ctx *c = raw;
@@ -249,31 +258,38 @@ static void lstm_forward(const deep_layer *layer, const deep_exec *ex, const flo
     deep_pool_run(ex->pool, batch, recur_forward, &c);
 }
 
-/* Step t of backward for samples [begin, end): from dL/dh_t and dL/dc_t (the part that
- * comes from step t + 1) in dh and dc, writes dL/dz_t over the gates and leaves
- * dL/dc_{t-1} in dc. */
-static inline __attribute__((always_inline)) void cell_backward(const lstm_ctx *c, int64_t t, int64_t begin,
+/* One sample's cell backward at one step: from dL/dh_t and the part of dL/dc_t that comes
+ * from step t + 1, dL/dz_t replaces the gates and dc becomes dL/dc_{t-1}. */
+static inline DEEP_ALWAYS_INLINE void cell_backward_row(
+    float *restrict zi, float *restrict zf, float *restrict zg, float *restrict zo, const float *restrict c_prev,
+    const float *restrict a_now, const float *restrict dh, float *restrict dc, int64_t units, deep_activation act,
+    deep_activation rec)
+{
+    for (int64_t j = 0; j < units; j++) {
+        float i = zi[j], f = zf[j], g = zg[j], o = zo[j], a = a_now[j];
+        float dcell = dc[j] + dh[j] * o * deep_activation_slope(act, a);
+        zi[j] = dcell * g * deep_activation_slope(rec, i);
+        zf[j] = dcell * c_prev[j] * deep_activation_slope(rec, f);
+        zg[j] = dcell * i * deep_activation_slope(act, g);
+        zo[j] = dh[j] * a * deep_activation_slope(rec, o);
+        dc[j] = dcell * f;
+    }
+}
+
+/* Step t of backward for samples [begin, end). */
+static inline DEEP_ALWAYS_INLINE void cell_backward(const lstm_ctx *c, int64_t t, int64_t begin,
                                                                 int64_t end, deep_activation act,
                                                                 deep_activation rec)
 {
     int64_t u = c->units, g = c->gates, rows = t * c->batch;
     for (int64_t b = begin; b < end; b++) {
         float *zr = c->z + (rows + b) * g;
-        const float *c_prev = c->cs + (rows + b) * u, *a_now = c->as + (rows + b) * u;
-        float *dh = c->dh + b * u, *dc = c->dc + b * u;
-        for (int64_t j = 0; j < u; j++) {
-            float i = zr[j], f = zr[u + j], gg = zr[2 * u + j], o = zr[3 * u + j], a = a_now[j];
-            float dcell = dc[j] + dh[j] * o * deep_activation_slope(act, a);
-            zr[j] = dcell * gg * deep_activation_slope(rec, i);
-            zr[u + j] = dcell * c_prev[j] * deep_activation_slope(rec, f);
-            zr[2 * u + j] = dcell * i * deep_activation_slope(act, gg);
-            zr[3 * u + j] = dh[j] * a * deep_activation_slope(rec, o);
-            dc[j] = dcell * f;
-        }
+        cell_backward_row(zr, zr + u, zr + 2 * u, zr + 3 * u, c->cs + (rows + b) * u, c->as + (rows + b) * u,
+                          c->dh + b * u, c->dc + b * u, u, act, rec);
     }
 }
 
-static void recur_backward(void *raw, int64_t begin, int64_t end, int32_t worker)
+DEEP_VECTOR_CLONES static void recur_backward(void *raw, int64_t begin, int64_t end, int32_t worker)
 {
     (void)worker;
     const lstm_ctx *c = raw;
