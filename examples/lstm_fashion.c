@@ -10,7 +10,7 @@
  *
  * Usage: lstm_fashion [DATA_DIR [EPOCHS [THREADS]]]
  *   DATA_DIR  default /usr/share/datasets/fashion-mnist (Debian's dataset-fashion-mnist)
- *   EPOCHS    default 8
+ *   EPOCHS    default 15 (test accuracy about 0.89)
  *   THREADS   default 0, one per core
  */
 #include <stdio.h>
@@ -45,7 +45,7 @@ static deep_status load_split(const char *dir, const char *prefix, deep_dataset 
 int main(int argc, char **argv)
 {
     const char *dir = argc > 1 ? argv[1] : "/usr/share/datasets/fashion-mnist";
-    int epochs = argc > 2 ? atoi(argv[2]) : 8;
+    int epochs = argc > 2 ? atoi(argv[2]) : 15;
     int threads = argc > 3 ? atoi(argv[3]) : 0;
     int exit_code = 1;
     deep_dataset *train = NULL, *test = NULL;
