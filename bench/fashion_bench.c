@@ -1,20 +1,22 @@
 /* fashion_bench: times libdeep on the seed workflows on Fashion-MNIST, for comparison with
  * bench/fashion_torch.py (run both through bench/run-bench.sh).
  *
- *   mlp: Sequential([Dense(256, relu), Dense(128, relu), Dense(10, softmax)]),
- *        categorical cross-entropy on one-hot labels, batch 128
- *   cnn: Conv2D(32, 3x3, relu) - MaxPooling2D(2x2) - Conv2D(64, 3x3, relu) -
- *        MaxPooling2D(2x2) - Flatten - Dense(64, relu) - Dense(10, softmax),
- *        sparse categorical cross-entropy, batch 32 (Keras' default)
- *   both: Adam(lr 1e-3, eps 1e-7), shuffled every epoch, seed 42.
+ *   mlp:  Sequential([Dense(256, relu), Dense(128, relu), Dense(10, softmax)]),
+ *         categorical cross-entropy on one-hot labels, batch 128
+ *   cnn:  Conv2D(32, 3x3, relu) - MaxPooling2D(2x2) - Conv2D(64, 3x3, relu) -
+ *         MaxPooling2D(2x2) - Flatten - Dense(64, relu) - Dense(10, softmax),
+ *         sparse categorical cross-entropy, batch 32 (Keras' default)
+ *   lstm: LSTM(128) - Dense(10, softmax) on each image as 28 steps of 28 features (its
+ *         rows), sparse categorical cross-entropy, batch 128 (examples/lstm_fashion.c)
+ *   all:  Adam(lr 1e-3, eps 1e-7), shuffled every epoch, seed 42.
  *
  * Timed (CLOCK_MONOTONIC wall clock): one training epoch (the shuffle plus the
  * forward/backward/update loop; data loading is excluded), then one evaluate pass over
- * the 10000 test images. Nothing is warmed up first, on either side. For the CNN it also
- * reports the matrix-product work of the epoch as GFLOP/s, beside what a plain large
- * cblas_sgemm reaches on this machine with the same BLAS.
+ * the 10000 test images. Nothing is warmed up first, on either side. For the CNN and the
+ * LSTM it also reports the matrix-product work of the epoch as GFLOP/s, beside what a
+ * plain large cblas_sgemm reaches on this machine with the same BLAS.
  *
- * Usage: fashion_bench mlp|cnn [THREADS [DATA_DIR [TRAIN_SAMPLES]]]
+ * Usage: fashion_bench mlp|cnn|lstm [THREADS [DATA_DIR [TRAIN_SAMPLES]]]
  *   THREADS        DEEP_MODEL_THREADS (default 2); set OPENBLAS_NUM_THREADS to match
  *   DATA_DIR       default /usr/share/datasets/fashion-mnist
  *   TRAIN_SAMPLES  train on the first N samples only (default all; for profiling runs)
@@ -48,9 +50,12 @@ static double seconds_now(void)
     return (double)t.tv_sec + (double)t.tv_nsec * 1e-9;
 }
 
+typedef enum workload { MLP, CNN, LSTM } workload;
+
 /* Loads one split as the examples do: pixels in [0, 1]; the MLP flattens the images and
- * one-hot encodes the labels, the CNN keeps (28, 28, 1) images and integer labels. */
-static deep_status load_split(const char *dir, const char *prefix, int cnn, int64_t keep, deep_dataset **out)
+ * one-hot encodes the labels, the CNN keeps (28, 28, 1) images and integer labels, the
+ * LSTM (28, 28) sequences and integer labels. */
+static deep_status load_split(const char *dir, const char *prefix, workload kind, int64_t keep, deep_dataset **out)
 {
     char images[1024], labels[1024];
     snprintf(images, sizeof images, "%s/%s-images-idx3-ubyte.gz", dir, prefix);
@@ -73,22 +78,28 @@ static deep_status load_split(const char *dir, const char *prefix, int cnn, int6
     } else {
         *out = all;
     }
-    const int64_t image[] = {28, 28, 1}, flat[] = {784};
+    const int64_t image[] = {28, 28, 1}, flat[] = {784}, sequence[] = {28, 28};
     if (status == DEEP_OK)
-        status = cnn ? deep_dataset_reshape(*out, 3, image) : deep_dataset_reshape(*out, 1, flat);
+        status = kind == CNN    ? deep_dataset_reshape(*out, 3, image)
+                 : kind == LSTM ? deep_dataset_reshape(*out, 2, sequence)
+                                : deep_dataset_reshape(*out, 1, flat);
     if (status == DEEP_OK)
         status = deep_dataset_scale(*out, 1.0f / 255.0f, 0.0f);
-    if (status == DEEP_OK && !cnn)
+    if (status == DEEP_OK && kind == MLP)
         status = deep_dataset_to_categorical(*out);
     return status;
 }
 
-static deep_status build_model(int cnn, deep_model **out)
+static deep_status build_model(workload kind, deep_model **out)
 {
-    const int64_t image[] = {28, 28, 1}, flat[] = {784};
+    const int64_t image[] = {28, 28, 1}, flat[] = {784}, sequence[] = {28, 28};
     deep_model *m = NULL;
-    deep_status s = cnn ? deep_model_new(3, image, &m) : deep_model_new(1, flat, &m);
-    if (s == DEEP_OK && cnn) {
+    deep_status s = kind == CNN    ? deep_model_new(3, image, &m)
+                    : kind == LSTM ? deep_model_new(2, sequence, &m)
+                                   : deep_model_new(1, flat, &m);
+    if (s == DEEP_OK && kind == LSTM) {
+        s = deep_model_add_lstm(m, 128, DEEP_ACTIVATION_TANH, DEEP_ACTIVATION_SIGMOID, 1, 0);
+    } else if (s == DEEP_OK && kind == CNN) {
         s = deep_model_add_conv2d(m, 32, 3, 3, 1, 1, DEEP_PADDING_VALID, DEEP_ACTIVATION_RELU, 1);
         if (s == DEEP_OK)
             s = deep_model_add_max_pooling2d(m, 2, 2, 0, 0, DEEP_PADDING_VALID);
@@ -129,6 +140,17 @@ static double cnn_train_flops(void)
     return 2.0 * (3 * forward - first);
 }
 
+/* GEMM FLOPs of one LSTM training sample, 28 steps of 28 features into 128 units: the
+ * input projection of every step and the recurrent product of every step but the first
+ * (h_0 = 0), forward; backward the same kernel gradients plus dL/dh through the recurrent
+ * kernel (no input gradient: it is the first layer); and the Dense layer's three. */
+static double lstm_train_flops(void)
+{
+    double steps = 28, features = 28, units = 128, gates = 4 * units;
+    double projection = steps * features * gates, recurrent = (steps - 1) * units * gates;
+    return 2.0 * (2 * projection + 3 * recurrent + 3 * units * 10);
+}
+
 /* What cblas_sgemm reaches on large square matrices with this BLAS and thread setting. */
 static double sgemm_gflops(void)
 {
@@ -152,23 +174,27 @@ static double sgemm_gflops(void)
 
 int main(int argc, char **argv)
 {
-    if (argc < 2 || (strcmp(argv[1], "mlp") != 0 && strcmp(argv[1], "cnn") != 0)) {
-        fprintf(stderr, "usage: fashion_bench mlp|cnn [THREADS [DATA_DIR [TRAIN_SAMPLES]]]\n");
+    workload kind = argc < 2                     ? (workload)-1
+                    : strcmp(argv[1], "mlp") == 0  ? MLP
+                    : strcmp(argv[1], "cnn") == 0  ? CNN
+                    : strcmp(argv[1], "lstm") == 0 ? LSTM
+                                                   : (workload)-1;
+    if (kind == (workload)-1) {
+        fprintf(stderr, "usage: fashion_bench mlp|cnn|lstm [THREADS [DATA_DIR [TRAIN_SAMPLES]]]\n");
         return 2;
     }
-    int cnn = strcmp(argv[1], "cnn") == 0;
     int threads = argc > 2 ? atoi(argv[2]) : 2;
     const char *dir = argc > 3 ? argv[3] : "/usr/share/datasets/fashion-mnist";
     int64_t train_samples = argc > 4 ? atoll(argv[4]) : 0;
-    int batch_size = cnn ? 32 : 128;
+    int batch_size = kind == CNN ? 32 : 128;
     int exit_code = 1;
     deep_dataset *train = NULL, *test = NULL;
     deep_model *model = NULL;
     deep_optimizer *adam = NULL;
 
-    CHECK(load_split(dir, "train", cnn, train_samples, &train));
-    CHECK(load_split(dir, "t10k", cnn, 0, &test));
-    CHECK(build_model(cnn, &model));
+    CHECK(load_split(dir, "train", kind, train_samples, &train));
+    CHECK(load_split(dir, "t10k", kind, 0, &test));
+    CHECK(build_model(kind, &model));
     CHECK(deep_model_set_seed(model, 42));
     CHECK(deep_model_set_int(model, DEEP_MODEL_THREADS, threads));
     CHECK(deep_model_set_int(model, DEEP_MODEL_VERBOSE, 0));
@@ -177,7 +203,7 @@ int main(int argc, char **argv)
     CHECK(deep_optimizer_set_float(adam, DEEP_OPT_LEARNING_RATE, 1e-3f));
     CHECK(deep_optimizer_set_float(adam, DEEP_OPT_EPSILON, 1e-7f));
     const deep_metric metrics[] = {DEEP_METRIC_ACCURACY};
-    deep_loss loss = cnn ? DEEP_LOSS_SPARSE_CATEGORICAL_CROSSENTROPY : DEEP_LOSS_CATEGORICAL_CROSSENTROPY;
+    deep_loss loss = kind == MLP ? DEEP_LOSS_CATEGORICAL_CROSSENTROPY : DEEP_LOSS_SPARSE_CATEGORICAL_CROSSENTROPY;
     deep_status compiled = deep_model_compile(model, adam, loss, metrics, 1);
     adam = NULL; /* the model owns it now, even if compile failed */
     CHECK(compiled);
@@ -197,8 +223,9 @@ int main(int argc, char **argv)
     getrusage(RUSAGE_SELF, &usage);
     printf("libdeep epoch_seconds=%.4f eval_seconds=%.4f test_accuracy=%.4f peak_rss_mb=%.1f", epoch_seconds,
            eval_seconds, results[1], (double)usage.ru_maxrss / 1024.0);
-    if (cnn)
-        printf(" gflops=%.1f sgemm_gflops=%.1f", cnn_train_flops() * (double)samples / epoch_seconds / 1e9,
+    if (kind != MLP)
+        printf(" gflops=%.1f sgemm_gflops=%.1f",
+               (kind == CNN ? cnn_train_flops() : lstm_train_flops()) * (double)samples / epoch_seconds / 1e9,
                sgemm_gflops());
     printf("\n");
     exit_code = 0;

@@ -4,10 +4,13 @@
 Same data (the same .gz IDX files), same models, optimizer, loss, batch sizes and timing
 boundaries as bench/fashion_bench.c:
 
-    mlp: Linear(784, 256) + ReLU, Linear(256, 128) + ReLU, Linear(128, 10); batch 128
-    cnn: Conv2d(1, 32, 3) + ReLU, MaxPool2d(2), Conv2d(32, 64, 3) + ReLU, MaxPool2d(2),
-         Flatten, Linear(1600, 64) + ReLU, Linear(64, 10); batch 32
-    Glorot-uniform weights and zero biases (Keras' defaults)
+    mlp:  Linear(784, 256) + ReLU, Linear(256, 128) + ReLU, Linear(128, 10); batch 128
+    cnn:  Conv2d(1, 32, 3) + ReLU, MaxPool2d(2), Conv2d(32, 64, 3) + ReLU, MaxPool2d(2),
+          Flatten, Linear(1600, 64) + ReLU, Linear(64, 10); batch 32
+    lstm: LSTM(28, 128, batch_first) on each image as 28 rows of 28 pixels, its last h
+          into Linear(128, 10); batch 128
+    Glorot-uniform weights and zero biases (Keras' defaults); the LSTM as Keras' too:
+    orthogonal recurrent weights, forget-gate bias 1 (bias_hh zero, so the sum is Keras')
     Adam(lr 1e-3, eps 1e-7), softmax + cross-entropy (CrossEntropyLoss on logits)
     a fresh randperm shuffle every epoch, no DataLoader
 
@@ -16,7 +19,7 @@ evaluation pass (loss and accuracy) over the 10000 test images under torch.no_gr
 Nothing is warmed up first, on either side.
 
 Run with Debian's interpreter, /usr/bin/python3 (python3-torch):
-    /usr/bin/python3 bench/fashion_torch.py mlp|cnn [THREADS [DATA_DIR]]
+    /usr/bin/python3 bench/fashion_torch.py mlp|cnn|lstm [THREADS [DATA_DIR]]
 
 Prints one machine-readable line:
     pytorch epoch_seconds=X eval_seconds=Y test_accuracy=Z peak_rss_mb=M
@@ -49,10 +52,10 @@ def read_idx(path):
     return data.reshape(dims)
 
 
-def load_split(directory, prefix, cnn):
+def load_split(directory, prefix, kind):
     images = read_idx(os.path.join(directory, f"{prefix}-images-idx3-ubyte.gz"))
     labels = read_idx(os.path.join(directory, f"{prefix}-labels-idx1-ubyte.gz"))
-    shape = (len(images), 1, 28, 28) if cnn else (len(images), -1)
+    shape = {"cnn": (len(images), 1, 28, 28), "lstm": (len(images), 28, 28), "mlp": (len(images), -1)}[kind]
     # One float copy, scaled in place: no float temporaries to inflate the peak RSS.
     x = torch.from_numpy(images.reshape(shape)).to(torch.float32).mul_(1.0 / 255.0)
     y = torch.from_numpy(labels.astype(np.int64))
@@ -65,9 +68,29 @@ def glorot(layer):
     return layer
 
 
-def build_model(cnn):
+class LastStep(nn.Module):
+    """nn.LSTM with Keras' initialisers, giving the last step's h (Keras' LSTM(units))."""
+
+    def __init__(self, features, units):
+        super().__init__()
+        self.lstm = nn.LSTM(features, units, batch_first=True)
+        nn.init.xavier_uniform_(self.lstm.weight_ih_l0)  # fans (features, 4 units), as Keras
+        nn.init.orthogonal_(self.lstm.weight_hh_l0)      # Keras' (units, 4 units), transposed
+        nn.init.zeros_(self.lstm.bias_ih_l0)
+        nn.init.zeros_(self.lstm.bias_hh_l0)
+        with torch.no_grad():
+            self.lstm.bias_ih_l0[units:2 * units].fill_(1.0)  # gates i, f, g, o: forget = 1
+
+    def forward(self, x):
+        _, (h, _) = self.lstm(x)
+        return h[-1]
+
+
+def build_model(kind):
     """The seed model; softmax lives in the loss, the PyTorch idiom."""
-    if cnn:
+    if kind == "lstm":
+        return nn.Sequential(LastStep(28, 128), glorot(nn.Linear(128, 10)))
+    if kind == "cnn":
         return nn.Sequential(
             glorot(nn.Conv2d(1, 32, 3)), nn.ReLU(), nn.MaxPool2d(2),
             glorot(nn.Conv2d(32, 64, 3)), nn.ReLU(), nn.MaxPool2d(2),
@@ -80,19 +103,19 @@ def build_model(cnn):
 
 
 def main():
-    if len(sys.argv) < 2 or sys.argv[1] not in ("mlp", "cnn"):
-        sys.exit("usage: fashion_torch.py mlp|cnn [THREADS [DATA_DIR]]")
-    cnn = sys.argv[1] == "cnn"
-    batch_size = 32 if cnn else 128
+    if len(sys.argv) < 2 or sys.argv[1] not in ("mlp", "cnn", "lstm"):
+        sys.exit("usage: fashion_torch.py mlp|cnn|lstm [THREADS [DATA_DIR]]")
+    kind = sys.argv[1]
+    batch_size = 32 if kind == "cnn" else 128
     threads = int(sys.argv[2]) if len(sys.argv) > 2 else 2
     directory = sys.argv[3] if len(sys.argv) > 3 else "/usr/share/datasets/fashion-mnist"
     torch.set_num_threads(threads)
     torch.manual_seed(42)
 
-    x_train, y_train = load_split(directory, "train", cnn)
-    x_test, y_test = load_split(directory, "t10k", cnn)
+    x_train, y_train = load_split(directory, "train", kind)
+    x_test, y_test = load_split(directory, "t10k", kind)
 
-    model = build_model(cnn)
+    model = build_model(kind)
     loss_fn = nn.CrossEntropyLoss()
     optimizer = torch.optim.Adam(model.parameters(), lr=1e-3, eps=1e-7)
 

@@ -3,9 +3,10 @@
 # same data, same thread count, same run. Prints the raw result lines and a table of
 # ratios (libdeep / pytorch: below 1 means libdeep is faster or smaller).
 #
-# Usage: bash bench/run-bench.sh mlp|cnn [BUILD_DIR [THREADS]]
+# Usage: bash bench/run-bench.sh mlp|cnn|lstm [BUILD_DIR [THREADS]]
 #   mlp        Dense(256) - Dense(128) - Dense(10), batch 128 (issue: the Sequential MLP)
 #   cnn        Conv2D(32) - pool - Conv2D(64) - pool - Dense(64) - Dense(10), batch 32
+#   lstm       LSTM(128) - Dense(10) on 28 steps of 28 pixels, batch 128 (issue: sequence models)
 #   BUILD_DIR  an existing meson build directory to (re)build with ninja; when omitted,
 #              build-bench/ at the top of the tree, set up as a release build if missing
 #   THREADS    threads for both sides (default 2, or $THREADS)
@@ -23,7 +24,7 @@ set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 top=$(cd "$here/.." && pwd)
 model=${1:-}
-case "$model" in mlp|cnn) ;; *) echo "usage: run-bench.sh mlp|cnn [BUILD_DIR [THREADS]]" >&2; exit 2 ;; esac
+case "$model" in mlp|cnn|lstm) ;; *) echo "usage: run-bench.sh mlp|cnn|lstm [BUILD_DIR [THREADS]]" >&2; exit 2 ;; esac
 build=${2:-}
 threads=${3:-${THREADS:-2}}
 data=${DATA_DIR:-/usr/share/datasets/fashion-mnist}
@@ -81,7 +82,7 @@ row "epoch seconds" epoch_seconds "%12.3f"
 row "eval seconds (10000)" eval_seconds "%12.3f"
 row "peak RSS (MB)" peak_rss_mb "%12.1f"
 row "test accuracy" test_accuracy "%12.4f"
-if [ "$model" = cnn ]; then
+if [ "$model" != mlp ]; then
     echo
     echo "libdeep GEMM work: $(median "$ours" gflops) GFLOP/s over the epoch;" \
          "cblas_sgemm on 1536x1536 matrices: $(median "$ours" sgemm_gflops) GFLOP/s"

@@ -574,6 +574,43 @@ DEEP_API deep_status deep_model_add_global_average_pooling2d(deep_model *model);
  * beta, moving_mean, moving_variance (the last two are not trainable). */
 DEEP_API deep_status deep_model_add_batch_normalization(deep_model *model, float momentum, float epsilon);
 
+/* Recurrent layers take samples of shape (timesteps, features), channels last as Keras
+ * (a batch is (batch, timesteps, features)), and give (units,) — the last output — or,
+ * with return_sequences != 0, (timesteps, units): one output per step, which is what a
+ * recurrent layer stacked on top needs. activation acts inside the cell and must be
+ * element-wise (not softmax). Their other Keras arguments are layer options
+ * (deep_model_set_layer_int / _float below). */
+
+/* LSTM, Keras' layer: gates i, f, c, o side by side in that order in a Glorot-uniform
+ * kernel (features, 4 * units), an orthogonal recurrent_kernel (units, 4 * units) and a
+ * bias (4 * units) that is zero except for ones in the forget gate's block
+ * (unit_forget_bias). Weights in Keras order: kernel, recurrent_kernel, bias. Keras
+ * defaults: activation tanh, recurrent_activation sigmoid, use_bias 1. Its input must have
+ * rank 2: after another recurrent layer, that one needs return_sequences. */
+DEEP_API deep_status deep_model_add_lstm(deep_model *model, int64_t units, deep_activation activation,
+                                         deep_activation recurrent_activation, int32_t use_bias,
+                                         int32_t return_sequences);
+
+/* Options of one layer, the Keras arguments that do not change its output shape. They are
+ * set before deep_model_compile (DEEP_ERR_STATE after); an option the layer's type does
+ * not take, the wrong setter or a value out of range is DEEP_ERR_INVALID_ARGUMENT. */
+typedef enum deep_layer_option {
+    DEEP_LAYER_DROPOUT = 1,           /* float in [0, 1), default 0: recurrent layers, fraction of the input
+                                         features dropped while training (one mask per sample for all steps) */
+    DEEP_LAYER_RECURRENT_DROPOUT = 2, /* float in [0, 1), default 0: recurrent layers, the same for the state
+                                         h_{t-1} that feeds the recurrent kernel */
+    DEEP_LAYER_GO_BACKWARDS = 3,      /* int 0 or 1, default 0: recurrent layers process the steps last to first
+                                         (and return the sequence in that order, as Keras) */
+    DEEP_LAYER_UNIT_FORGET_BIAS = 4   /* int 0 or 1, default 1: LSTM, the forget gate's bias starts at 1 */
+} deep_layer_option;
+
+/* layer counts from 0 in the order of the deep_model_add_* calls; negative values count
+ * from the end, so -1 is the layer added last. */
+DEEP_API deep_status deep_model_set_layer_int(deep_model *model, int32_t layer, deep_layer_option option,
+                                              int64_t value);
+DEEP_API deep_status deep_model_set_layer_float(deep_model *model, int32_t layer, deep_layer_option option,
+                                                double value);
+
 /* Seeds the model's random generator: weight initialisation (done by compile), shuffling
  * and dropout. Same seed and settings give the same training run. Default seed 0. */
 DEEP_API deep_status deep_model_set_seed(deep_model *model, uint64_t seed);

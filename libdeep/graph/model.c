@@ -236,6 +236,132 @@ deep_status deep_model_add_batch_normalization(deep_model *model, float momentum
     return add_layer(model, &layer, __func__);
 }
 
+/* A recurrent cell applies its activations element by element. */
+static deep_status check_cell_activation(const char *caller, const char *what, deep_activation activation)
+{
+    if (!deep_activation_is_valid(activation))
+        return deep_error_set(DEEP_ERR_INVALID_ARGUMENT, caller, "unknown %s %d", what, (int)activation);
+    if (activation == DEEP_ACTIVATION_SOFTMAX)
+        return deep_error_set(DEEP_ERR_INVALID_ARGUMENT, caller,
+                              "%s softmax is not element-wise; a recurrent cell takes linear, relu, sigmoid, tanh, "
+                              "leaky_relu or elu", what);
+    return DEEP_OK;
+}
+
+/* Recurrent layers need (timesteps, features) inputs. Stacked on a recurrent layer that
+ * returns only its last output, the message says what to change. */
+static deep_status add_recurrent(deep_model *model, deep_layer *layer, const char *caller)
+{
+    if (!model->compiled && model->layer_count > 0) {
+        const deep_layer *prev = model->layers[model->layer_count - 1];
+        if (deep_layer_is_recurrent(prev) && !prev->return_sequences) {
+            name_layer(model, layer);
+            return deep_error_set(DEEP_ERR_SHAPE, caller,
+                                  "layer %d (%s): %s needs (timesteps, features) inputs but layer %d (%s) returns "
+                                  "only its last output, (%lld,); add that layer with return_sequences=1 to stack "
+                                  "recurrent layers",
+                                  (int)model->layer_count, layer->name, layer->ops->class_name,
+                                  (int)model->layer_count - 1, prev->name, (long long)prev->units);
+        }
+    }
+    return add_layer(model, layer, caller);
+}
+
+deep_status deep_model_add_lstm(deep_model *model, int64_t units, deep_activation activation,
+                                deep_activation recurrent_activation, int32_t use_bias, int32_t return_sequences)
+{
+    DEEP_REQUIRE(model);
+    if (units < 1)
+        return DEEP_FAIL(DEEP_ERR_INVALID_ARGUMENT, "units is %lld; it must be at least 1", (long long)units);
+    DEEP_TRY(check_cell_activation(__func__, "activation", activation));
+    DEEP_TRY(check_cell_activation(__func__, "recurrent_activation", recurrent_activation));
+    deep_layer layer = {.ops = &deep_lstm_ops, .units = units, .activation = activation,
+                        .recurrent_activation = recurrent_activation, .use_bias = use_bias != 0,
+                        .return_sequences = return_sequences != 0, .unit_forget_bias = true};
+    return add_recurrent(model, &layer, __func__);
+}
+
+static const char *layer_option_name(deep_layer_option option)
+{
+    switch (option) {
+    case DEEP_LAYER_DROPOUT: return "dropout";
+    case DEEP_LAYER_RECURRENT_DROPOUT: return "recurrent_dropout";
+    case DEEP_LAYER_GO_BACKWARDS: return "go_backwards";
+    case DEEP_LAYER_UNIT_FORGET_BIAS: return "unit_forget_bias";
+    }
+    return NULL;
+}
+
+static bool layer_takes_option(const deep_layer *layer, deep_layer_option option)
+{
+    switch (option) {
+    case DEEP_LAYER_DROPOUT:
+    case DEEP_LAYER_RECURRENT_DROPOUT:
+    case DEEP_LAYER_GO_BACKWARDS:
+        return deep_layer_is_recurrent(layer);
+    case DEEP_LAYER_UNIT_FORGET_BIAS:
+        return layer->ops == &deep_lstm_ops;
+    }
+    return false;
+}
+
+/* The layer an option call addresses, once the option, the layer and the setter fit. */
+static deep_status option_target(const char *caller, deep_model *model, int32_t index, deep_layer_option option,
+                                 bool as_float, deep_layer **out)
+{
+    const char *name = layer_option_name(option);
+    if (name == NULL)
+        return deep_error_set(DEEP_ERR_INVALID_ARGUMENT, caller, "unknown layer option %d", (int)option);
+    if (index < -model->layer_count || index >= model->layer_count)
+        return deep_error_set(DEEP_ERR_OUT_OF_RANGE, caller, "layer %d is outside the model's %d layers", (int)index,
+                              (int)model->layer_count);
+    if (model->compiled)
+        return deep_error_set(DEEP_ERR_STATE, caller, "layer options are set before deep_model_compile");
+    int32_t position = index < 0 ? index + model->layer_count : index;
+    deep_layer *layer = model->layers[position];
+    if (!layer_takes_option(layer, option))
+        return deep_error_set(DEEP_ERR_INVALID_ARGUMENT, caller, "option %s does not apply to layer %d (%s, %s)", name,
+                              (int)position, layer->name, layer->ops->class_name);
+    bool is_float = option == DEEP_LAYER_DROPOUT || option == DEEP_LAYER_RECURRENT_DROPOUT;
+    if (is_float != as_float)
+        return deep_error_set(DEEP_ERR_INVALID_ARGUMENT, caller, "option %s is %s; use deep_model_set_layer_%s", name,
+                              is_float ? "a float" : "an integer", is_float ? "float" : "int");
+    *out = layer;
+    return DEEP_OK;
+}
+
+deep_status deep_model_set_layer_int(deep_model *model, int32_t layer, deep_layer_option option, int64_t value)
+{
+    DEEP_REQUIRE(model);
+    deep_layer *target = NULL;
+    DEEP_TRY(option_target(__func__, model, layer, option, false, &target));
+    if (value != 0 && value != 1)
+        return DEEP_FAIL(DEEP_ERR_INVALID_ARGUMENT, "option %s takes 0 or 1, not %lld", layer_option_name(option),
+                         (long long)value);
+    if (option == DEEP_LAYER_GO_BACKWARDS)
+        target->go_backwards = value != 0;
+    else
+        target->unit_forget_bias = value != 0;
+    return DEEP_OK;
+}
+
+deep_status deep_model_set_layer_float(deep_model *model, int32_t layer, deep_layer_option option, double value)
+{
+    DEEP_REQUIRE(model);
+    deep_layer *target = NULL;
+    DEEP_TRY(option_target(__func__, model, layer, option, true, &target));
+    /* Checked as the float the layer keeps: 0.99999999 would round to 1. */
+    float rate = (float)value;
+    if (!(rate >= 0.0f && rate < 1.0f))
+        return DEEP_FAIL(DEEP_ERR_INVALID_ARGUMENT, "option %s is %g; it must be in [0, 1)", layer_option_name(option),
+                         value);
+    if (option == DEEP_LAYER_DROPOUT)
+        target->rate = rate;
+    else
+        target->recurrent_rate = rate;
+    return DEEP_OK;
+}
+
 /* Settings cannot change while fit runs on another thread; from fit's own callbacks they may. */
 deep_status deep_model_set_seed(deep_model *model, uint64_t seed)
 {
@@ -418,7 +544,7 @@ static deep_status check_compile(const deep_model *model, deep_loss loss, const 
                                   "metric %d (value %d) is not a compilable metric", (int)i, (int)metrics[i]);
     int64_t width = deep_model_output_layer(model)->out_size;
     if (loss == DEEP_LOSS_BINARY_CROSSENTROPY && width != 1 &&
-        deep_model_output_layer(model)->activation == DEEP_ACTIVATION_SOFTMAX)
+        deep_layer_output_activation(deep_model_output_layer(model)) == DEEP_ACTIVATION_SOFTMAX)
         return deep_error_set(DEEP_ERR_INVALID_ARGUMENT, "deep_model_compile",
                               "binary cross-entropy after a softmax of %lld outputs; use categorical cross-entropy",
                               (long long)width);

@@ -73,7 +73,7 @@ void deep_model_forward(const deep_model *model, deep_workspace *ws, const deep_
 void deep_model_backward(deep_model *model, deep_workspace *ws, deep_exec *ex, int64_t batch)
 {
     float *grad_out = ws->grad_a, *grad_in = ws->grad_b;
-    bool fused = deep_loss_fuses_with(model->loss, deep_model_output_layer(model)->activation);
+    bool fused = deep_loss_fuses_with(model->loss, deep_layer_output_activation(deep_model_output_layer(model)));
     for (int32_t i = model->layer_count - 1; i >= 0; i--) {
         deep_layer *layer = model->layers[i];
         ex->fused_output = fused && i == model->layer_count - 1;
@@ -195,7 +195,8 @@ double deep_model_score_batch(const deep_model *model, deep_workspace *ws, int64
     bool sparse = model->loss == DEEP_LOSS_SPARSE_CATEGORICAL_CROSSENTROPY;
     const float *targets = sparse ? NULL : ws->targets;
     const int32_t *labels = sparse ? ws->labels : NULL;
-    bool fused = grad != NULL && deep_loss_fuses_with(model->loss, deep_model_output_layer(model)->activation);
+    bool fused =
+        grad != NULL && deep_loss_fuses_with(model->loss, deep_layer_output_activation(deep_model_output_layer(model)));
     double loss = deep_loss_compute(model->loss, pred, targets, labels, batch, width, fused ? NULL : grad);
     if (fused)
         deep_loss_fused_grad(model->loss, pred, targets, labels, batch, width, grad);

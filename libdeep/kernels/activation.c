@@ -2,10 +2,11 @@
  * output: the forward pass then keeps one buffer per layer. */
 #include <math.h>
 
+#include "kernels/fastmath.h"
 #include "kernels/kernels.h"
 
-#define LEAKY_RELU_SLOPE 0.3f /* Keras' LeakyReLU default */
-#define ELU_ALPHA 1.0f
+#define LEAKY_RELU_SLOPE DEEP_LEAKY_RELU_SLOPE
+#define ELU_ALPHA DEEP_ELU_ALPHA
 
 bool deep_activation_is_valid(deep_activation activation)
 {

@@ -70,6 +70,13 @@ struct deep_layer {
     deep_padding padding;
     int64_t pad[2];                       /* top and left padding, derived by build */
     float momentum, epsilon;              /* BatchNormalization */
+    /* Recurrent layers (LSTM): `activation` acts inside the cell and `rate` is the input
+     * dropout; the others are Keras' arguments of the same names. */
+    deep_activation recurrent_activation;
+    bool return_sequences;
+    bool go_backwards;
+    bool unit_forget_bias;                /* LSTM: the forget gate's bias starts at 1 */
+    float recurrent_rate;                 /* recurrent_dropout */
 };
 
 extern const deep_layer_ops deep_dense_ops;
@@ -81,11 +88,25 @@ extern const deep_layer_ops deep_max_pooling2d_ops;
 extern const deep_layer_ops deep_average_pooling2d_ops;
 extern const deep_layer_ops deep_global_average_pooling2d_ops;
 extern const deep_layer_ops deep_batch_normalization_ops;
+extern const deep_layer_ops deep_lstm_ops;
+
+/* True for the layer types that step through time (LSTM). */
+bool deep_layer_is_recurrent(const deep_layer *layer);
+/* The activation applied last to the layer's output, the one a loss may fuse with: the
+ * layer's activation, except for recurrent layers, whose activation acts inside the cell
+ * (their output is linear in that sense). */
+deep_activation deep_layer_output_activation(const deep_layer *layer);
 
 /* Declares trainable parameter `index` with the given shape; the model allocates its
  * memory later. */
 void deep_layer_declare_param(deep_layer *layer, int32_t index, const char *name, int32_t rank,
                               const int64_t *shape);
+
+/* Keras' initialisers. Glorot uniform: U(-limit, limit) with limit = sqrt(6 / (fan_in +
+ * fan_out)). Orthogonal (gain 1): a rows x cols matrix (row-major) whose rows (when rows
+ * <= cols) or columns are orthonormal, from the Gram-Schmidt QR of a Gaussian matrix. */
+void deep_init_glorot_uniform(float *w, int64_t count, int64_t fan_in, int64_t fan_out, struct deep_rng *rng);
+void deep_init_orthogonal(float *w, int64_t rows, int64_t cols, struct deep_rng *rng);
 
 /* Output size of one spatial axis and the padding before it, Keras' rules: `valid` fits
  * whole windows, `same` gives ceil(input / stride) with the extra padding after. Fails when

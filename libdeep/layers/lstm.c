@@ -1,0 +1,389 @@
+/* LSTM, as Keras' layer (its default implementation 2). Per time step t:
+ *
+ *   z = x_t . kernel + h_{t-1} . recurrent_kernel + bias, split into z_i, z_f, z_c, z_o
+ *   i, f, o = recurrent_activation(z_i, z_f, z_o);   g = activation(z_c)
+ *   c_t = f * c_{t-1} + i * g;                       h_t = o * activation(c_t)
+ *
+ * from h_0 = c_0 = 0. kernel (features, 4 units), recurrent_kernel (units, 4 units) and
+ * bias (4 units) hold the four gates side by side in that order, as Keras stores them.
+ * The output is h_T, or every h_t with return_sequences (in processing order, so reversed
+ * with go_backwards, as Keras).
+ *
+ * The work is laid out time-major. The input is first copied to (timesteps, batch,
+ * features) so that one GEMM projects the input of every step at once and each step's
+ * rows are contiguous. The recurrence is then split by samples among the model's threads:
+ * each runs every step for its own rows (one GEMM with the recurrent kernel and one fused
+ * element-wise pass per step), so the threads never wait for one another inside it.
+ * Backward through time runs the same way for dL/dh and dL/dc, leaving dL/dz of every
+ * step in place of the gates; the weight and input gradients are then GEMMs over all the
+ * steps at once.
+ *
+ * Dropout, as Keras' dropout and recurrent_dropout: while training, one inverted-dropout
+ * mask per sample over the input features and one over h_{t-1}, the same at every step. */
+#include <limits.h>
+#include <string.h>
+
+#include "kernels/fastmath.h"
+#include "kernels/kernels.h"
+#include "layers/layer.h"
+#include "tensor/tensor.h"
+
+/* The scratch of a batch, in floats, each block time-major (row t * batch + b):
+ *   xs     T * B * F      the input (times the dropout mask); backward: dL/d(xs)
+ *   z      T * B * 4U     the gates after their activations; backward: dL/dz
+ *   cs     (T + 1) * B * U  c_0 = 0, then c_1 .. c_T
+ *   as     T * B * U      activation(c_t)
+ *   hs     T * B * U      h_1 .. h_T times the recurrent dropout mask: what step t + 1 reads
+ *   dh, dc B * U          backward's running dL/dh_t and dL/dc_t
+ *   imask  B * F, rmask B * U   the dropout masks */
+typedef struct lstm_ctx {
+    const deep_layer *layer;
+    int64_t steps, features, units, gates, batch;
+    float *xs, *z, *cs, *as, *hs, *dh, *dc;
+    float *imask, *rmask; /* NULL when that dropout is off */
+    const float *in;
+    float *out;
+    const float *grad_out;
+    float *grad_in;
+} lstm_ctx;
+
+static deep_status lstm_build(deep_layer *layer)
+{
+    char s[128];
+    if (layer->in_rank != 2)
+        return DEEP_FAIL(DEEP_ERR_SHAPE, "LSTM needs (timesteps, features) inputs but gets %s",
+                         deep_shape_format(s, sizeof s, layer->in_rank, layer->in_shape));
+    int64_t steps = layer->in_shape[0], features = layer->in_shape[1], units = layer->units;
+    /* Per sample: T * (F + 4U + 3U) + U (c_0) + 2U (dh, dc) + F + U (masks). */
+    int64_t per_step = 0, scratch = 0;
+    bool fits = units <= INT_MAX / 4 && features <= INT_MAX && deep_mul_i64(steps, features + 7 * units, &per_step);
+    fits = fits && !__builtin_add_overflow(per_step, 4 * units + features, &scratch);
+    if (!fits)
+        return DEEP_FAIL(DEEP_ERR_OVERFLOW, "LSTM of %lld units over %lld steps of %lld features is too large",
+                         (long long)units, (long long)steps, (long long)features);
+    layer->scratch_size = scratch;
+    layer->out_rank = layer->return_sequences ? 2 : 1;
+    layer->out_shape[0] = layer->return_sequences ? steps : units;
+    layer->out_shape[1] = units;
+    int64_t kernel[2] = {features, 4 * units}, recurrent[2] = {units, 4 * units}, bias = 4 * units;
+    deep_layer_declare_param(layer, 0, "kernel", 2, kernel);
+    deep_layer_declare_param(layer, 1, "recurrent_kernel", 2, recurrent);
+    if (layer->use_bias)
+        deep_layer_declare_param(layer, 2, "bias", 1, &bias);
+    return DEEP_OK;
+}
+
+static void lstm_init(deep_layer *layer, struct deep_rng *rng)
+{
+    int64_t units = layer->units, features = layer->in_shape[1];
+    /* Keras: Glorot-uniform kernel (fans: features and 4 units), orthogonal recurrent
+     * kernel, zero bias but ones for the forget gate (unit_forget_bias). */
+    deep_init_glorot_uniform(layer->params[0].value, layer->params[0].size, features, 4 * units, rng);
+    deep_init_orthogonal(layer->params[1].value, units, 4 * units, rng);
+    if (layer->use_bias) {
+        float *bias = layer->params[2].value;
+        for (int64_t j = 0; j < 4 * units; j++)
+            bias[j] = layer->unit_forget_bias && j >= units && j < 2 * units ? 1.0f : 0.0f;
+    }
+}
+
+static lstm_ctx lstm_context(const deep_layer *layer, const deep_exec *ex, float *scratch, int64_t batch)
+{
+    lstm_ctx c = {.layer = layer, .steps = layer->in_shape[0], .features = layer->in_shape[1],
+                  .units = layer->units, .gates = 4 * layer->units, .batch = batch};
+    int64_t tb = c.steps * batch;
+    float *p = scratch;
+    c.xs = p, p += tb * c.features;
+    c.z = p, p += tb * c.gates;
+    c.cs = p, p += (tb + batch) * c.units;
+    c.as = p, p += tb * c.units;
+    c.hs = p, p += tb * c.units;
+    c.dh = p, p += batch * c.units;
+    c.dc = p, p += batch * c.units;
+    bool dropping = ex->training && ex->rng != NULL;
+    c.imask = dropping && layer->rate > 0.0f ? p : NULL;
+    p += batch * c.features;
+    c.rmask = dropping && layer->recurrent_rate > 0.0f ? p : NULL;
+    return c;
+}
+
+/* Drawn serially from the model's generator, so that a seed fixes the masks. */
+static void draw_mask(struct deep_rng *rng, float *mask, int64_t n, float rate)
+{
+    float keep_scale = 1.0f / (1.0f - rate);
+    for (int64_t i = 0; i < n; i++)
+        mask[i] = deep_rng_float(rng) >= rate ? keep_scale : 0.0f;
+}
+
+/* The input step a processing step reads. */
+static inline int64_t source_step(const lstm_ctx *c, int64_t t)
+{
+    return c->layer->go_backwards ? c->steps - 1 - t : t;
+}
+
+/* xs = the input, time-major, times the input mask. */
+static void gather_samples(void *raw, int64_t begin, int64_t end, int32_t worker)
+{
+    (void)worker;
+    const lstm_ctx *c = raw;
+    int64_t f = c->features;
+    for (int64_t b = begin; b < end; b++)
+        for (int64_t t = 0; t < c->steps; t++) {
+            const float *src = c->in + (b * c->steps + source_step(c, t)) * f;
+            float *dst = c->xs + (t * c->batch + b) * f;
+            if (c->imask == NULL) {
+                memcpy(dst, src, (size_t)f * sizeof *dst);
+            } else {
+                const float *mask = c->imask + b * f;
+                for (int64_t k = 0; k < f; k++)
+                    dst[k] = src[k] * mask[k];
+            }
+        }
+}
+
+/* dL/din from dL/d(xs), back in (batch, timesteps, features) order, times the mask. */
+static void scatter_samples(void *raw, int64_t begin, int64_t end, int32_t worker)
+{
+    (void)worker;
+    const lstm_ctx *c = raw;
+    int64_t f = c->features;
+    for (int64_t b = begin; b < end; b++)
+        for (int64_t t = 0; t < c->steps; t++) {
+            const float *src = c->xs + (t * c->batch + b) * f;
+            float *dst = c->grad_in + (b * c->steps + source_step(c, t)) * f;
+            if (c->imask == NULL) {
+                memcpy(dst, src, (size_t)f * sizeof *dst);
+            } else {
+                const float *mask = c->imask + b * f;
+                for (int64_t k = 0; k < f; k++)
+                    dst[k] = src[k] * mask[k];
+            }
+        }
+}
+
+/* Products over all the steps at once have T * batch rows, which CBLAS takes as an int:
+ * they run in blocks of whole steps that fit. */
+static int64_t steps_per_block(const lstm_ctx *c)
+{
+    int64_t steps = INT_MAX / c->batch;
+    return steps < 1 ? 1 : steps;
+}
+
+/* One sample's cell at one step: the gates' pre-activations (bias included) become the
+ * gates, and c_t, activation(c_t) and h_t are written. The pointers never overlap, which
+ * lets the loop vectorise once the activations are constants. */
+static inline DEEP_ALWAYS_INLINE void cell_forward_row(
+    float *restrict zi, float *restrict zf, float *restrict zg, float *restrict zo, const float *restrict c_prev,
+    float *restrict c_now, float *restrict a_now, float *restrict h_now, int64_t units, deep_activation act,
+    deep_activation rec)
+{
+    for (int64_t j = 0; j < units; j++) {
+        float i = deep_activate(rec, zi[j]), f = deep_activate(rec, zf[j]);
+        float g = deep_activate(act, zg[j]), o = deep_activate(rec, zo[j]);
+        float cell = f * c_prev[j] + i * g;
+        float a = deep_activate(act, cell);
+        zi[j] = i, zf[j] = f, zg[j] = g, zo[j] = o;
+        c_now[j] = cell;
+        a_now[j] = a;
+        h_now[j] = o * a;
+    }
+}
+
+/* The cell of step t for samples [begin, end), after z holds the step's pre-activations
+ * but the bias. Inlined with constant activations, the switches fold away. */
+static inline DEEP_ALWAYS_INLINE void cell_forward(const lstm_ctx *c, int64_t t, int64_t begin,
+                                                               int64_t end, deep_activation act,
+                                                               deep_activation rec)
+{
+    const deep_layer *layer = c->layer;
+    int64_t u = c->units, g = c->gates, rows = t * c->batch;
+    const float *bias = layer->use_bias ? layer->params[2].value : NULL;
+    for (int64_t b = begin; b < end; b++) {
+        float *zr = c->z + (rows + b) * g;
+        float *h_now = c->hs + (rows + b) * u;
+        if (bias != NULL)
+            for (int64_t j = 0; j < g; j++)
+                zr[j] += bias[j];
+        cell_forward_row(zr, zr + u, zr + 2 * u, zr + 3 * u, c->cs + (rows + b) * u,
+                         c->cs + (rows + c->batch + b) * u, c->as + (rows + b) * u, h_now, u, act, rec);
+        float *out = layer->return_sequences ? c->out + (b * c->steps + t) * u
+                     : t == c->steps - 1        ? c->out + b * u
+                                                : NULL;
+        if (out != NULL)
+            memcpy(out, h_now, (size_t)u * sizeof *out);
+        if (c->rmask != NULL)
+            for (int64_t j = 0; j < u; j++)
+                h_now[j] *= c->rmask[b * u + j];
+    }
+}
+
+DEEP_VECTOR_CLONES static void recur_forward(void *raw, int64_t begin, int64_t end, int32_t worker)
+{
+    (void)worker;
+    const lstm_ctx *c = raw;
+    const deep_layer *layer = c->layer;
+    int64_t u = c->units, g = c->gates, rows = end - begin;
+    memset(c->cs + begin * u, 0, (size_t)(rows * u) * sizeof(float)); /* c_0 */
+    bool keras_default = layer->activation == DEEP_ACTIVATION_TANH &&
+                         layer->recurrent_activation == DEEP_ACTIVATION_SIGMOID;
+    for (int64_t t = 0; t < c->steps; t++) {
+        if (t > 0) /* z_t += h_{t-1} . recurrent_kernel; h_0 = 0 adds nothing */
+            deep_gemm(NULL, false, false, rows, g, u, 1.0f, c->hs + ((t - 1) * c->batch + begin) * u,
+                      layer->params[1].value, 1.0f, c->z + (t * c->batch + begin) * g);
+        if (keras_default)
+            cell_forward(c, t, begin, end, DEEP_ACTIVATION_TANH, DEEP_ACTIVATION_SIGMOID);
+        else
+            cell_forward(c, t, begin, end, layer->activation, layer->recurrent_activation);
+    }
+}
+
+static void lstm_forward(const deep_layer *layer, const deep_exec *ex, const float *in, float *out, float *scratch,
+                         int64_t batch)
+{
+    lstm_ctx c = lstm_context(layer, ex, scratch, batch);
+    c.in = in;
+    c.out = out;
+    if (c.imask != NULL)
+        draw_mask(ex->rng, c.imask, batch * c.features, layer->rate);
+    if (c.rmask != NULL)
+        draw_mask(ex->rng, c.rmask, batch * c.units, layer->recurrent_rate);
+    deep_pool_run(ex->pool, batch, gather_samples, &c);
+    /* The input projection of every step: z = xs . kernel. */
+    int64_t block = steps_per_block(&c);
+    for (int64_t t = 0; t < c.steps; t += block) {
+        int64_t n = c.steps - t < block ? c.steps - t : block;
+        deep_gemm(ex->pool, false, false, n * batch, c.gates, c.features, 1.0f, c.xs + t * batch * c.features,
+                  layer->params[0].value, 0.0f, c.z + t * batch * c.gates);
+    }
+    deep_pool_run(ex->pool, batch, recur_forward, &c);
+}
+
+/* One sample's cell backward at one step: from dL/dh_t and the part of dL/dc_t that comes
+ * from step t + 1, dL/dz_t replaces the gates and dc becomes dL/dc_{t-1}. */
+static inline DEEP_ALWAYS_INLINE void cell_backward_row(
+    float *restrict zi, float *restrict zf, float *restrict zg, float *restrict zo, const float *restrict c_prev,
+    const float *restrict a_now, const float *restrict dh, float *restrict dc, int64_t units, deep_activation act,
+    deep_activation rec)
+{
+    for (int64_t j = 0; j < units; j++) {
+        float i = zi[j], f = zf[j], g = zg[j], o = zo[j], a = a_now[j];
+        float dcell = dc[j] + dh[j] * o * deep_activation_slope(act, a);
+        zi[j] = dcell * g * deep_activation_slope(rec, i);
+        zf[j] = dcell * c_prev[j] * deep_activation_slope(rec, f);
+        zg[j] = dcell * i * deep_activation_slope(act, g);
+        zo[j] = dh[j] * a * deep_activation_slope(rec, o);
+        dc[j] = dcell * f;
+    }
+}
+
+/* Step t of backward for samples [begin, end). */
+static inline DEEP_ALWAYS_INLINE void cell_backward(const lstm_ctx *c, int64_t t, int64_t begin,
+                                                                int64_t end, deep_activation act,
+                                                                deep_activation rec)
+{
+    int64_t u = c->units, g = c->gates, rows = t * c->batch;
+    for (int64_t b = begin; b < end; b++) {
+        float *zr = c->z + (rows + b) * g;
+        cell_backward_row(zr, zr + u, zr + 2 * u, zr + 3 * u, c->cs + (rows + b) * u, c->as + (rows + b) * u,
+                          c->dh + b * u, c->dc + b * u, u, act, rec);
+    }
+}
+
+DEEP_VECTOR_CLONES static void recur_backward(void *raw, int64_t begin, int64_t end, int32_t worker)
+{
+    (void)worker;
+    const lstm_ctx *c = raw;
+    const deep_layer *layer = c->layer;
+    int64_t u = c->units, g = c->gates, rows = end - begin, steps = c->steps;
+    float *dh = c->dh + begin * u;
+    memset(c->dc + begin * u, 0, (size_t)(rows * u) * sizeof(float));
+    if (layer->return_sequences)
+        memset(dh, 0, (size_t)(rows * u) * sizeof(float));
+    else
+        memcpy(dh, c->grad_out + begin * u, (size_t)(rows * u) * sizeof(float));
+    bool keras_default = layer->activation == DEEP_ACTIVATION_TANH &&
+                         layer->recurrent_activation == DEEP_ACTIVATION_SIGMOID;
+    for (int64_t t = steps - 1; t >= 0; t--) {
+        if (layer->return_sequences)
+            for (int64_t b = begin; b < end; b++) {
+                const float *from_output = c->grad_out + (b * steps + t) * u;
+                for (int64_t j = 0; j < u; j++)
+                    c->dh[b * u + j] += from_output[j];
+            }
+        if (keras_default)
+            cell_backward(c, t, begin, end, DEEP_ACTIVATION_TANH, DEEP_ACTIVATION_SIGMOID);
+        else
+            cell_backward(c, t, begin, end, layer->activation, layer->recurrent_activation);
+        if (t == 0)
+            break;
+        /* dL/dh_{t-1} = dL/dz_t . recurrent_kernel^T, through the recurrent mask. */
+        deep_gemm(NULL, false, true, rows, u, g, 1.0f, c->z + (t * c->batch + begin) * g, layer->params[1].value,
+                  0.0f, dh);
+        if (c->rmask != NULL)
+            for (int64_t i = 0; i < rows * u; i++)
+                dh[i] *= c->rmask[begin * u + i];
+    }
+}
+
+/* dL/dbias: the column sums of dL/dz over every step and sample. */
+static void bias_grad_columns(void *raw, int64_t begin, int64_t end, int32_t worker)
+{
+    (void)worker;
+    const lstm_ctx *c = raw;
+    float *grad = c->layer->params[2].grad;
+    int64_t g = c->gates, rows = c->steps * c->batch;
+    for (int64_t j = begin; j < end; j++)
+        grad[j] = 0.0f;
+    for (int64_t r = 0; r < rows; r++) {
+        const float *row = c->z + r * g;
+        for (int64_t j = begin; j < end; j++)
+            grad[j] += row[j];
+    }
+}
+
+static void lstm_backward(deep_layer *layer, const deep_exec *ex, const float *in, const float *out, float *grad_out,
+                          float *grad_in, float *scratch, int64_t batch)
+{
+    (void)in;
+    (void)out;
+    lstm_ctx c = lstm_context(layer, ex, scratch, batch);
+    c.grad_out = grad_out;
+    c.grad_in = grad_in;
+    deep_pool_run(ex->pool, batch, recur_backward, &c);
+
+    int64_t block = steps_per_block(&c), g = c.gates, f = c.features, u = c.units;
+    /* dKernel = xs^T . dz, over all steps. */
+    for (int64_t t = 0; t < c.steps; t += block) {
+        int64_t n = c.steps - t < block ? c.steps - t : block;
+        deep_gemm(ex->pool, true, false, f, g, n * batch, 1.0f, c.xs + t * batch * f, c.z + t * batch * g,
+                  t == 0 ? 0.0f : 1.0f, layer->params[0].grad);
+    }
+    /* dRecurrent = sum over t >= 1 of h_{t-1}^T . dz_t (h_0 = 0 adds nothing). */
+    if (c.steps == 1)
+        memset(layer->params[1].grad, 0, (size_t)layer->params[1].size * sizeof(float));
+    for (int64_t t = 1; t < c.steps; t += block) {
+        int64_t n = c.steps - t < block ? c.steps - t : block;
+        deep_gemm(ex->pool, true, false, u, g, n * batch, 1.0f, c.hs + (t - 1) * batch * u, c.z + t * batch * g,
+                  t == 1 ? 0.0f : 1.0f, layer->params[1].grad);
+    }
+    if (layer->use_bias)
+        deep_pool_run(ex->pool, g, bias_grad_columns, &c);
+    if (grad_in == NULL)
+        return;
+    /* xs is no longer needed: it takes dL/d(xs) = dz . kernel^T. */
+    for (int64_t t = 0; t < c.steps; t += block) {
+        int64_t n = c.steps - t < block ? c.steps - t : block;
+        deep_gemm(ex->pool, false, true, n * batch, f, g, 1.0f, c.z + t * batch * g, layer->params[0].value, 0.0f,
+                  c.xs + t * batch * f);
+    }
+    deep_pool_run(ex->pool, batch, scatter_samples, &c);
+}
+
+const deep_layer_ops deep_lstm_ops = {
+    .type = "lstm",
+    .class_name = "LSTM",
+    .build = lstm_build,
+    .init = lstm_init,
+    .forward = lstm_forward,
+    .backward = lstm_backward,
+};
