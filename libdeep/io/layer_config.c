@@ -24,7 +24,7 @@ typedef struct field {
 } field;
 
 #define FIELD(name, kind, member) {name, kind, offsetof(deep_layer, member)}
-#define MAX_FIELDS 8
+#define MAX_FIELDS 12
 
 typedef struct layer_type {
     const deep_layer_ops *ops;
@@ -80,6 +80,30 @@ static deep_status add_batch_normalization(deep_model *m, const deep_layer *c)
     return deep_model_add_batch_normalization(m, c->momentum, c->epsilon);
 }
 
+/* The Keras arguments of recurrent layers that deep_model_add_* does not take are layer
+ * options, set on the layer just added. */
+static deep_status set_recurrent_options(deep_model *m, const deep_layer *c)
+{
+    DEEP_TRY(deep_model_set_layer_float(m, -1, DEEP_LAYER_DROPOUT, c->rate));
+    DEEP_TRY(deep_model_set_layer_float(m, -1, DEEP_LAYER_RECURRENT_DROPOUT, c->recurrent_rate));
+    return deep_model_set_layer_int(m, -1, DEEP_LAYER_GO_BACKWARDS, c->go_backwards);
+}
+
+static deep_status add_lstm(deep_model *m, const deep_layer *c)
+{
+    DEEP_TRY(deep_model_add_lstm(m, c->units, c->activation, c->recurrent_activation, c->use_bias,
+                                 c->return_sequences));
+    DEEP_TRY(set_recurrent_options(m, c));
+    return deep_model_set_layer_int(m, -1, DEEP_LAYER_UNIT_FORGET_BIAS, c->unit_forget_bias);
+}
+
+#define RECURRENT_FIELDS                                                                                  \
+    FIELD("units", FIELD_SIZE, units), FIELD("activation", FIELD_ACTIVATION, activation),                \
+        FIELD("recurrent_activation", FIELD_ACTIVATION, recurrent_activation),                           \
+        FIELD("use_bias", FIELD_BOOL, use_bias), FIELD("return_sequences", FIELD_BOOL, return_sequences), \
+        FIELD("go_backwards", FIELD_BOOL, go_backwards), FIELD("dropout", FIELD_FLOAT, rate),            \
+        FIELD("recurrent_dropout", FIELD_FLOAT, recurrent_rate)
+
 #define POOLING_FIELDS                                                                                    \
     {FIELD("pool_size", FIELD_PAIR, kernel), FIELD("strides", FIELD_PAIR, strides),                      \
      FIELD("padding", FIELD_PADDING, padding)}
@@ -103,6 +127,7 @@ static const layer_type types[] = {
     {&deep_batch_normalization_ops,
      {FIELD("momentum", FIELD_FLOAT, momentum), FIELD("epsilon", FIELD_FLOAT, epsilon)},
      add_batch_normalization},
+    {&deep_lstm_ops, {RECURRENT_FIELDS, FIELD("unit_forget_bias", FIELD_BOOL, unit_forget_bias)}, add_lstm},
 };
 
 int deep_activation_by_name(const char *name)
