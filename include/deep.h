@@ -574,6 +574,18 @@ DEEP_API deep_status deep_model_add_global_average_pooling2d(deep_model *model);
  * beta, moving_mean, moving_variance (the last two are not trainable). */
 DEEP_API deep_status deep_model_add_batch_normalization(deep_model *model, float momentum, float epsilon);
 
+/* Embedding, Keras' layer: each input value is a token id, an integer in [0, input_dim)
+ * held as a float, replaced by its row of a (input_dim, output_dim) "embeddings" weight
+ * (uniform in [-0.05, 0.05] at first). Samples (input_length,) become (input_length,
+ * output_dim), ready for a recurrent layer (other input shapes get output_dim appended).
+ * input_length 0 takes the input's length; otherwise the model's input must be
+ * (input_length,). As the first layer, its ids are checked by fit, evaluate and predict:
+ * a negative or too large id is DEEP_ERR_OUT_OF_RANGE and a non-integral one (or NaN)
+ * DEEP_ERR_INVALID_ARGUMENT, naming the sample, the position and the value; sequences of
+ * another length are DEEP_ERR_SHAPE. */
+DEEP_API deep_status deep_model_add_embedding(deep_model *model, int64_t input_dim, int64_t output_dim,
+                                              int64_t input_length);
+
 /* Recurrent layers take samples of shape (timesteps, features), channels last as Keras
  * (a batch is (batch, timesteps, features)), and give (units,) — the last output — or,
  * with return_sequences != 0, (timesteps, units): one output per step, which is what a
@@ -590,6 +602,22 @@ DEEP_API deep_status deep_model_add_batch_normalization(deep_model *model, float
 DEEP_API deep_status deep_model_add_lstm(deep_model *model, int64_t units, deep_activation activation,
                                          deep_activation recurrent_activation, int32_t use_bias,
                                          int32_t return_sequences);
+
+/* GRU, Keras' layer with its TensorFlow 2 default reset_after=True: per step
+ * z = recurrent_activation(x W_z + h R_z + b), r likewise, n = activation(x W_n + b_n +
+ * r * (h R_n + b'_n)), h = z * h + (1 - z) * n; gates z, r, n side by side in a
+ * Glorot-uniform kernel (features, 3 * units), an orthogonal recurrent_kernel
+ * (units, 3 * units) and a zero bias (2, 3 * units): input bias, then recurrent bias.
+ * Weights in Keras order: kernel, recurrent_kernel, bias. Keras defaults: activation tanh,
+ * recurrent_activation sigmoid, use_bias 1. */
+DEEP_API deep_status deep_model_add_gru(deep_model *model, int64_t units, deep_activation activation,
+                                        deep_activation recurrent_activation, int32_t use_bias,
+                                        int32_t return_sequences);
+/* SimpleRNN, Keras' layer: per step h = activation(x . kernel + h . recurrent_kernel +
+ * bias), with a Glorot-uniform kernel (features, units), an orthogonal recurrent_kernel
+ * (units, units) and a zero bias (units), in that order. Keras default: activation tanh. */
+DEEP_API deep_status deep_model_add_simple_rnn(deep_model *model, int64_t units, deep_activation activation,
+                                               int32_t use_bias, int32_t return_sequences);
 
 /* Options of one layer, the Keras arguments that do not change its output shape. They are
  * set before deep_model_compile (DEEP_ERR_STATE after); an option the layer's type does

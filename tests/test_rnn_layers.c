@@ -1,4 +1,4 @@
-/* Tests of the recurrent layers (LSTM).
+/* Tests of the sequence layers (Embedding, LSTM, GRU, SimpleRNN).
  *
  * As in test_cnn_layers.c, most tests drive one layer on its own through its ops table
  * (the test sets the input shape and the configuration, builds the layer, owns its
@@ -36,6 +36,16 @@
 #define ELU DEEP_ACTIVATION_ELU
 #define LEAKY DEEP_ACTIVATION_LEAKY_RELU
 
+/* The recurrent layer types, tested over the same cases. */
+typedef enum rnn_kind { KIND_LSTM, KIND_GRU, KIND_RNN, KIND_COUNT } rnn_kind;
+static const char *const kind_names[KIND_COUNT] = {"LSTM", "GRU", "SimpleRNN"};
+static const int64_t kind_gates[KIND_COUNT] = {4, 3, 1};
+
+static const deep_layer_ops *kind_ops(rnn_kind kind)
+{
+    return kind == KIND_LSTM ? &deep_lstm_ops : kind == KIND_GRU ? &deep_gru_ops : &deep_simple_rnn_ops;
+}
+
 typedef struct lstm_case {
     const char *what;
     int64_t steps, features, units;
@@ -61,18 +71,23 @@ static const lstm_case lstm_cases[] = {
     {"4 steps, both dropouts, go_backwards, sequence", 4, 3, 3, TANH, SIGMOID, true, true, true, 0.25f, 0.25f},
 };
 
-static deep_layer lstm_layer(const lstm_case *lc)
+static deep_layer rnn_layer(const lstm_case *lc, rnn_kind kind)
 {
-    return (deep_layer){.ops = &deep_lstm_ops, .units = lc->units, .activation = lc->activation,
+    return (deep_layer){.ops = kind_ops(kind), .units = lc->units, .activation = lc->activation,
                         .recurrent_activation = lc->recurrent_activation, .use_bias = lc->use_bias,
                         .return_sequences = lc->return_sequences, .go_backwards = lc->go_backwards,
                         .unit_forget_bias = true, .rate = lc->dropout, .recurrent_rate = lc->recurrent_dropout};
 }
 
-/* Builds the layer, gives its parameters memory, and fills them uniform in [lo, hi). */
-static void lstm_setup(deep_layer *layer, const lstm_case *lc, uint64_t seed, float lo, float hi)
+static deep_layer lstm_layer(const lstm_case *lc)
 {
-    *layer = lstm_layer(lc);
+    return rnn_layer(lc, KIND_LSTM);
+}
+
+/* Builds the layer, gives its parameters memory, and fills them uniform in [lo, hi). */
+static void rnn_setup(deep_layer *layer, const lstm_case *lc, rnn_kind kind, uint64_t seed, float lo, float hi)
+{
+    *layer = rnn_layer(lc, kind);
     layer_build_and_alloc(layer, 2, (int64_t[]){lc->steps, lc->features});
     struct deep_rng rng;
     deep_rng_init(&rng, seed);
@@ -147,14 +162,99 @@ static void lstm_reference(const deep_layer *layer, const float *in, int64_t bat
     free(z);
 }
 
+/* GRU (reset_after), from Keras' GRUCell: z, r, n and h = z h + (1 - z) n. */
+static void gru_reference(const deep_layer *layer, const float *in, int64_t batch, double *out)
+{
+    int64_t T = layer->in_shape[0], F = layer->in_shape[1], U = layer->units, G = 3 * U;
+    const float *W = layer->params[0].value, *R = layer->params[1].value;
+    const float *bias = layer->use_bias ? layer->params[2].value : NULL;
+    double *h = calloc((size_t)U, sizeof *h), *x = calloc((size_t)G, sizeof *x), *r = calloc((size_t)G, sizeof *r);
+    ck_assert_msg(h != NULL && x != NULL && r != NULL, "out of memory");
+    for (int64_t s = 0; s < batch; s++) {
+        memset(h, 0, (size_t)U * sizeof *h);
+        for (int64_t t = 0; t < T; t++) {
+            const float *xt = in + (s * T + (layer->go_backwards ? T - 1 - t : t)) * F;
+            for (int64_t j = 0; j < G; j++) {
+                double a = bias != NULL ? bias[j] : 0.0, b = bias != NULL ? bias[G + j] : 0.0;
+                for (int64_t k = 0; k < F; k++)
+                    a += (double)xt[k] * W[k * G + j];
+                for (int64_t k = 0; k < U; k++)
+                    b += h[k] * R[k * G + j];
+                x[j] = a;
+                r[j] = b;
+            }
+            for (int64_t j = 0; j < U; j++) {
+                double z = ref_activation(layer->recurrent_activation, x[j] + r[j]);
+                double rr = ref_activation(layer->recurrent_activation, x[U + j] + r[U + j]);
+                double n = ref_activation(layer->activation, x[2 * U + j] + rr * r[2 * U + j]);
+                h[j] = z * h[j] + (1 - z) * n;
+            }
+            if (layer->return_sequences)
+                memcpy(out + (s * T + t) * U, h, (size_t)U * sizeof *h);
+        }
+        if (!layer->return_sequences)
+            memcpy(out + s * U, h, (size_t)U * sizeof *h);
+    }
+    free(h);
+    free(x);
+    free(r);
+}
+
+/* SimpleRNN: h = activation(x W + h R + b). */
+static void simple_rnn_reference(const deep_layer *layer, const float *in, int64_t batch, double *out)
+{
+    int64_t T = layer->in_shape[0], F = layer->in_shape[1], U = layer->units;
+    const float *W = layer->params[0].value, *R = layer->params[1].value;
+    const float *bias = layer->use_bias ? layer->params[2].value : NULL;
+    double *h = calloc((size_t)U, sizeof *h), *next = calloc((size_t)U, sizeof *next);
+    ck_assert_msg(h != NULL && next != NULL, "out of memory");
+    for (int64_t s = 0; s < batch; s++) {
+        memset(h, 0, (size_t)U * sizeof *h);
+        for (int64_t t = 0; t < T; t++) {
+            const float *xt = in + (s * T + (layer->go_backwards ? T - 1 - t : t)) * F;
+            for (int64_t j = 0; j < U; j++) {
+                double a = bias != NULL ? bias[j] : 0.0;
+                for (int64_t k = 0; k < F; k++)
+                    a += (double)xt[k] * W[k * U + j];
+                for (int64_t k = 0; k < U; k++)
+                    a += h[k] * R[k * U + j];
+                next[j] = ref_activation(layer->activation, a);
+            }
+            memcpy(h, next, (size_t)U * sizeof *h);
+            if (layer->return_sequences)
+                memcpy(out + (s * T + t) * U, h, (size_t)U * sizeof *h);
+        }
+        if (!layer->return_sequences)
+            memcpy(out + s * U, h, (size_t)U * sizeof *h);
+    }
+    free(h);
+    free(next);
+}
+
+static void rnn_reference(rnn_kind kind, const deep_layer *layer, const float *in, int64_t batch, double *out)
+{
+    if (kind == KIND_LSTM)
+        lstm_reference(layer, in, batch, out);
+    else if (kind == KIND_GRU)
+        gru_reference(layer, in, batch, out);
+    else
+        simple_rnn_reference(layer, in, batch, out);
+}
+
+/* _i of the loop tests over every kind and case. */
+#define CASE_KIND(i) ((rnn_kind)((i) / COUNT_OF(lstm_cases)))
+#define CASE_OF(i) (&lstm_cases[(i) % COUNT_OF(lstm_cases)])
+
 /* ----------------------------------------------------------------------------------- */
-/* LSTM on its own                                                                         */
+/* The recurrent layers on their own                                                       */
 /* ----------------------------------------------------------------------------------- */
 
-START_TEST(lstm_build_follows_keras_shapes)
+START_TEST(rnn_build_follows_keras_shapes)
 {
-    const lstm_case *lc = &lstm_cases[_i];
-    deep_layer layer = lstm_layer(lc);
+    rnn_kind kind = CASE_KIND(_i);
+    const lstm_case *lc = CASE_OF(_i);
+    int64_t gates = kind_gates[kind] * lc->units;
+    deep_layer layer = rnn_layer(lc, kind);
     deep_status status = layer_try_build(&layer, 2, (int64_t[]){lc->steps, lc->features});
     ck_assert_msg(status == DEEP_OK, "%s: build failed: %s", lc->what, deep_last_error());
     if (lc->return_sequences)
@@ -165,36 +265,40 @@ START_TEST(lstm_build_follows_keras_shapes)
                       lc->what);
     ck_assert_int_eq(layer.param_count, lc->use_bias ? 3 : 2);
     static const char *names[] = {"kernel", "recurrent_kernel", "bias"};
-    int64_t rows[] = {lc->features, lc->units, 4 * lc->units};
+    int64_t rows[] = {lc->features, lc->units};
     int64_t total = 0;
     for (int32_t p = 0; p < layer.param_count; p++) {
         const deep_param *param = &layer.params[p];
         ck_assert_str_eq(param->name, names[p]);
         ck_assert(param->trainable);
         if (p < 2)
-            ck_assert_msg(param->rank == 2 && param->shape[0] == rows[p] && param->shape[1] == 4 * lc->units,
-                          "%s: %s is not (%lld, %lld)", lc->what, names[p], (long long)rows[p],
-                          (long long)(4 * lc->units));
+            ck_assert_msg(param->rank == 2 && param->shape[0] == rows[p] && param->shape[1] == gates,
+                          "%s %s: %s is not (%lld, %lld)", kind_names[kind], lc->what, names[p], (long long)rows[p],
+                          (long long)gates);
+        else if (kind == KIND_GRU) /* reset_after: an input and a recurrent bias */
+            ck_assert_msg(param->rank == 2 && param->shape[0] == 2 && param->shape[1] == gates,
+                          "GRU %s: bias is not (2, 3 units)", lc->what);
         else
-            ck_assert_msg(param->rank == 1 && param->shape[0] == 4 * lc->units, "%s: bias is not (4 units,)",
-                          lc->what);
+            ck_assert_msg(param->rank == 1 && param->shape[0] == gates, "%s %s: bias is not (gates,)",
+                          kind_names[kind], lc->what);
         total += param->size;
     }
-    /* Keras: 4 * ((features + units) * units + units), without the last term without bias. */
-    int64_t keras = 4 * ((lc->features + lc->units) * lc->units + (lc->use_bias ? lc->units : 0));
-    ck_assert_msg(total == keras, "%s: %lld parameters, Keras has %lld", lc->what, (long long)total, (long long)keras);
+    /* Keras: gates * ((features + units) * units + units), with twice the bias for the GRU
+     * (reset_after) and none without bias. */
+    int64_t biases = !lc->use_bias ? 0 : kind == KIND_GRU ? 2 * lc->units : lc->units;
+    int64_t keras = kind_gates[kind] * ((lc->features + lc->units) * lc->units + biases);
+    ck_assert_msg(total == keras, "%s %s: %lld parameters, Keras has %lld", kind_names[kind], lc->what,
+                  (long long)total, (long long)keras);
 }
 END_TEST
 
-START_TEST(lstm_forward_matches_reference)
+START_TEST(rnn_forward_matches_reference)
 {
     enum { BATCH = 3 };
-    lstm_case lc = lstm_cases[_i];
-    lc.dropout = lc.recurrent_dropout = 0; /* dropout is inactive at inference anyway */
+    rnn_kind kind = CASE_KIND(_i);
+    lstm_case lc = *CASE_OF(_i);
     deep_layer layer;
-    lstm_setup(&layer, &lc, 100 + (uint64_t)_i, -0.6f, 0.6f);
-    layer.rate = lstm_cases[_i].dropout;
-    layer.recurrent_rate = lstm_cases[_i].recurrent_dropout;
+    rnn_setup(&layer, &lc, kind, 100 + (uint64_t)_i, -0.6f, 0.6f); /* dropout is off at inference */
     float *in = floats(BATCH * layer.in_size), *out = floats(BATCH * layer.out_size);
     float *scratch = layer_scratch(&layer, BATCH);
     double *want = malloc((size_t)(BATCH * layer.out_size) * sizeof *want);
@@ -204,10 +308,10 @@ START_TEST(lstm_forward_matches_reference)
     fill_uniform(&rng, in, BATCH * layer.in_size, -1.0f, 1.0f);
     deep_exec ex = {.training = false};
     layer.ops->forward(&layer, &ex, in, out, scratch, BATCH);
-    lstm_reference(&layer, in, BATCH, want);
+    rnn_reference(kind, &layer, in, BATCH, want);
     for (int64_t i = 0; i < BATCH * layer.out_size; i++)
-        ck_assert_msg(within(out[i], want[i], 1e-5, 2e-6), "%s: output %lld is %.7g, the reference gives %.7g",
-                      lc.what, (long long)i, (double)out[i], want[i]);
+        ck_assert_msg(within(out[i], want[i], 1e-5, 2e-6), "%s %s: output %lld is %.7g, the reference gives %.7g",
+                      kind_names[kind], lc.what, (long long)i, (double)out[i], want[i]);
     free(want);
     free(in);
     free(out);
@@ -218,14 +322,15 @@ END_TEST
 
 /* The generic cell (other activations than Keras' tanh / sigmoid) against the reference,
  * relu and leaky relu included. */
-START_TEST(lstm_other_activations_match_reference)
+START_TEST(rnn_other_activations_match_reference)
 {
     enum { BATCH = 2 };
+    rnn_kind kind = (rnn_kind)_i;
     static const deep_activation pairs[][2] = {{RELU, SIGMOID}, {LEAKY, TANH}, {TANH, TANH}, {ELU, LINEAR}};
     for (int k = 0; k < COUNT_OF(pairs); k++) {
         lstm_case lc = {"activations", 4, 3, 5, pairs[k][0], pairs[k][1], true, true, false, 0, 0};
         deep_layer layer;
-        lstm_setup(&layer, &lc, 300 + (uint64_t)k, -0.5f, 0.5f);
+        rnn_setup(&layer, &lc, kind, 300 + (uint64_t)k, -0.5f, 0.5f);
         float *in = floats(BATCH * layer.in_size), *out = floats(BATCH * layer.out_size);
         float *scratch = layer_scratch(&layer, BATCH);
         double *want = malloc((size_t)(BATCH * layer.out_size) * sizeof *want);
@@ -234,11 +339,11 @@ START_TEST(lstm_other_activations_match_reference)
         fill_uniform(&rng, in, BATCH * layer.in_size, -1.0f, 1.0f);
         deep_exec ex = {.training = true};
         layer.ops->forward(&layer, &ex, in, out, scratch, BATCH);
-        lstm_reference(&layer, in, BATCH, want);
+        rnn_reference(kind, &layer, in, BATCH, want);
         for (int64_t i = 0; i < BATCH * layer.out_size; i++)
             ck_assert_msg(within(out[i], want[i], 1e-5, 2e-6),
-                          "activation %d, recurrent %d: output %lld is %.7g, the reference gives %.7g",
-                          (int)pairs[k][0], (int)pairs[k][1], (long long)i, (double)out[i], want[i]);
+                          "%s, activation %d, recurrent %d: output %lld is %.7g, the reference gives %.7g",
+                          kind_names[kind], (int)pairs[k][0], (int)pairs[k][1], (long long)i, (double)out[i], want[i]);
         free(want);
         free(in);
         free(out);
@@ -248,17 +353,20 @@ START_TEST(lstm_other_activations_match_reference)
 }
 END_TEST
 
-START_TEST(lstm_gradients)
+START_TEST(rnn_gradients)
 {
     enum { BATCH = 2 };
-    const lstm_case *lc = &lstm_cases[_i];
+    rnn_kind kind = CASE_KIND(_i);
+    const lstm_case *lc = CASE_OF(_i);
+    char what[160];
+    snprintf(what, sizeof what, "%s %s", kind_names[kind], lc->what);
     deep_layer layer;
-    lstm_setup(&layer, lc, 500 + (uint64_t)_i, -0.6f, 0.6f);
+    rnn_setup(&layer, lc, kind, 500 + (uint64_t)_i, -0.6f, 0.6f);
     float *in = floats(BATCH * layer.in_size);
     struct deep_rng rng, masks;
     deep_rng_init(&rng, 600 + (uint64_t)_i);
     fill_uniform(&rng, in, BATCH * layer.in_size, -1.0f, 1.0f);
-    grad_check gc = {.what = lc->what, .layer = &layer, .ex = {.training = true, .rng = &masks},
+    grad_check gc = {.what = what, .layer = &layer, .ex = {.training = true, .rng = &masks},
                      .mask_seed = 700 + (uint64_t)_i, .in = in, .batch = BATCH};
     ASSERT_GRADIENTS_MATCH(&gc);
     free(in);
@@ -268,12 +376,13 @@ END_TEST
 
 /* Dropout really drops: with a high rate some outputs change, and at inference (or
  * without a generator) the layer is deterministic and equal to the reference. */
-START_TEST(lstm_dropout_applies_only_while_training)
+START_TEST(rnn_dropout_applies_only_while_training)
 {
     enum { BATCH = 4 };
+    rnn_kind kind = (rnn_kind)_i;
     lstm_case lc = {"dropout", 5, 4, 3, TANH, SIGMOID, true, true, false, 0.5f, 0.5f};
     deep_layer layer;
-    lstm_setup(&layer, &lc, 31, -0.6f, 0.6f);
+    rnn_setup(&layer, &lc, kind, 31, -0.6f, 0.6f);
     int64_t n_out = BATCH * layer.out_size;
     float *in = floats(BATCH * layer.in_size), *train = floats(n_out), *infer = floats(n_out);
     float *scratch = layer_scratch(&layer, BATCH);
@@ -284,14 +393,15 @@ START_TEST(lstm_dropout_applies_only_while_training)
     deep_exec training = {.training = true, .rng = &rng}, inference = {.training = false};
     layer.ops->forward(&layer, &training, in, train, scratch, BATCH);
     layer.ops->forward(&layer, &inference, in, infer, scratch, BATCH);
-    lstm_reference(&layer, in, BATCH, want);
+    rnn_reference(kind, &layer, in, BATCH, want);
     int changed = 0;
     for (int64_t i = 0; i < n_out; i++) {
-        ck_assert_msg(within(infer[i], want[i], 1e-5, 2e-6), "inference output %lld is %g, want %g", (long long)i,
-                      (double)infer[i], want[i]);
+        ck_assert_msg(within(infer[i], want[i], 1e-5, 2e-6), "%s: inference output %lld is %g, want %g",
+                      kind_names[kind], (long long)i, (double)infer[i], want[i]);
         changed += fabs(train[i] - want[i]) > 1e-4;
     }
-    ck_assert_msg(changed > n_out / 4, "dropout 0.5 changed only %d of %lld outputs", changed, (long long)n_out);
+    ck_assert_msg(changed > n_out / 4, "%s: dropout 0.5 changed only %d of %lld outputs", kind_names[kind], changed,
+                  (long long)n_out);
     free(want);
     free(in);
     free(train);
@@ -306,7 +416,7 @@ START_TEST(lstm_init_follows_keras)
     for (int forget = 0; forget < 2; forget++) {
         lstm_case lc = {"init", 3, 5, 6, TANH, SIGMOID, true, false, false, 0, 0};
         deep_layer layer;
-        lstm_setup(&layer, &lc, 1, 5.0f, 6.0f);
+        rnn_setup(&layer, &lc, KIND_LSTM, 1, 5.0f, 6.0f);
         layer.unit_forget_bias = forget;
         struct deep_rng rng;
         deep_rng_init(&rng, 42);
@@ -336,6 +446,38 @@ START_TEST(lstm_init_follows_keras)
             ck_assert_msg(layer.params[2].value[j] == want, "bias[%lld] = %g, want %g (unit_forget_bias %d)",
                           (long long)j, (double)layer.params[2].value[j], (double)want, forget);
         }
+        layer_release(&layer);
+    }
+}
+END_TEST
+
+/* GRU and SimpleRNN: Glorot kernel, orthonormal recurrent rows, zero bias. */
+START_TEST(gru_and_simple_rnn_init_follow_keras)
+{
+    for (rnn_kind kind = KIND_GRU; kind <= KIND_RNN; kind++) {
+        lstm_case lc = {"init", 3, 5, 6, TANH, SIGMOID, true, false, false, 0, 0};
+        deep_layer layer;
+        rnn_setup(&layer, &lc, kind, 1, 5.0f, 6.0f);
+        struct deep_rng rng;
+        deep_rng_init(&rng, 43);
+        layer.ops->init(&layer, &rng);
+        int64_t U = lc.units, G = kind_gates[kind] * U;
+        double limit = sqrt(6.0 / (double)(lc.features + G));
+        for (int64_t i = 0; i < layer.params[0].size; i++)
+            ck_assert_msg(fabs(layer.params[0].value[i]) <= limit, "%s: kernel[%lld] = %g is outside %g",
+                          kind_names[kind], (long long)i, (double)layer.params[0].value[i], limit);
+        const float *R = layer.params[1].value;
+        for (int64_t a = 0; a < U; a++)
+            for (int64_t b = 0; b < U; b++) {
+                double dot = 0;
+                for (int64_t k = 0; k < G; k++)
+                    dot += (double)R[a * G + k] * R[b * G + k];
+                ck_assert_msg(fabs(dot - (a == b)) < 1e-5, "%s: (R R^T)[%lld, %lld] = %g", kind_names[kind],
+                              (long long)a, (long long)b, dot);
+            }
+        for (int64_t j = 0; j < layer.params[2].size; j++)
+            ck_assert_msg(layer.params[2].value[j] == 0.0f, "%s: bias[%lld] = %g", kind_names[kind], (long long)j,
+                          (double)layer.params[2].value[j]);
         layer_release(&layer);
     }
 }
@@ -372,12 +514,12 @@ START_TEST(orthogonal_initialiser_shapes)
 }
 END_TEST
 
-START_TEST(lstm_backward_without_input_gradient)
+START_TEST(rnn_backward_without_input_gradient)
 {
     enum { BATCH = 3 };
-    const lstm_case *lc = &lstm_cases[3];
+    const lstm_case *lc = &lstm_cases[13]; /* both dropouts, go_backwards, sequence */
     deep_layer layer;
-    lstm_setup(&layer, lc, 7, -0.5f, 0.5f);
+    rnn_setup(&layer, lc, (rnn_kind)_i, 7, -0.5f, 0.5f);
     int64_t n_in = BATCH * layer.in_size, n_out = BATCH * layer.out_size;
     float *in = floats(n_in), *out = floats(n_out), *grad_out = floats(n_out), *r = floats(n_out);
     float *scratch = layer_scratch(&layer, BATCH), *grad_in = floats(n_in);
@@ -386,8 +528,10 @@ START_TEST(lstm_backward_without_input_gradient)
     deep_rng_init(&rng, 8);
     fill_uniform(&rng, in, n_in, -1.0f, 1.0f);
     fill_uniform(&rng, r, n_out, -1.0f, 1.0f);
-    deep_exec ex = {.training = true};
+    struct deep_rng masks;
+    deep_exec ex = {.training = true, .rng = &masks};
     for (int run = 0; run < 2; run++) {
+        deep_rng_init(&masks, 9);
         memcpy(grad_out, r, (size_t)n_out * sizeof *r);
         layer.ops->forward(&layer, &ex, in, out, scratch, BATCH);
         layer.ops->backward(&layer, &ex, in, out, grad_out, run == 0 ? grad_in : NULL, scratch, BATCH);
@@ -413,7 +557,7 @@ START_TEST(lstm_backward_without_input_gradient)
 END_TEST
 
 /* Split by samples among two threads, forward and backward give what one thread gives. */
-START_TEST(lstm_pool_of_threads_matches_inline)
+START_TEST(rnn_pool_of_threads_matches_inline)
 {
     enum { BATCH = 5 };
     deep_pool *threads = NULL;
@@ -421,7 +565,7 @@ START_TEST(lstm_pool_of_threads_matches_inline)
     for (int k = 0; k < 2; k++) {
         lstm_case lc = {"threads", 6, 3, 7, TANH, SIGMOID, true, k == 0, k == 1, 0.2f, 0.2f};
         deep_layer layer;
-        lstm_setup(&layer, &lc, 11, -0.5f, 0.5f);
+        rnn_setup(&layer, &lc, (rnn_kind)_i, 11, -0.5f, 0.5f);
         int64_t n_in = BATCH * layer.in_size, n_out = BATCH * layer.out_size;
         float *in = floats(n_in), *r = floats(n_out), *out[2], *grad_out[2], *grad_in[2], *scratch[2],
               *grads[2][DEEP_LAYER_MAX_PARAMS] = {{NULL}};
@@ -478,6 +622,103 @@ START_TEST(lstm_output_is_never_fused_with_the_loss)
     ck_assert_int_eq(deep_layer_output_activation(&layer), LINEAR);
     deep_layer dense = {.ops = &deep_dense_ops, .activation = SIGMOID};
     ck_assert_int_eq(deep_layer_output_activation(&dense), SIGMOID);
+}
+END_TEST
+
+/* ----------------------------------------------------------------------------------- */
+/* Embedding on its own                                                                    */
+/* ----------------------------------------------------------------------------------- */
+
+static deep_layer embedding_layer(int64_t input_dim, int64_t output_dim, int64_t input_length)
+{
+    return (deep_layer){.ops = &deep_embedding_ops, .input_dim = input_dim, .units = output_dim,
+                        .input_length = input_length};
+}
+
+START_TEST(embedding_build_follows_keras_shapes)
+{
+    deep_layer layer = embedding_layer(50, 8, 12);
+    ASSERT_OK(layer_try_build(&layer, 1, (int64_t[]){12}));
+    ck_assert_msg(layer.out_rank == 2 && layer.out_shape[0] == 12 && layer.out_shape[1] == 8,
+                  "(12,) ids do not become (12, 8)");
+    ck_assert_int_eq(layer.param_count, 1);
+    ck_assert_str_eq(layer.params[0].name, "embeddings");
+    ck_assert(layer.params[0].rank == 2 && layer.params[0].shape[0] == 50 && layer.params[0].shape[1] == 8);
+    /* Without input_length any input shape takes output_dim appended, as Keras. */
+    layer = embedding_layer(50, 8, 0);
+    ASSERT_OK(layer_try_build(&layer, 2, (int64_t[]){3, 4}));
+    ck_assert(layer.out_rank == 3 && layer.out_shape[0] == 3 && layer.out_shape[1] == 4 && layer.out_shape[2] == 8);
+    /* input_length must be the sequences' length. */
+    layer = embedding_layer(50, 8, 10);
+    ck_assert_int_eq(layer_try_build(&layer, 1, (int64_t[]){12}), DEEP_ERR_SHAPE);
+    ck_assert_msg(strstr(deep_last_error(), "input_length is 10") != NULL, "%s", deep_last_error());
+    layer = embedding_layer(50, 8, 12);
+    ck_assert_int_eq(layer_try_build(&layer, 2, (int64_t[]){12, 1}), DEEP_ERR_SHAPE);
+    layer = embedding_layer(50, 8, 0);
+    ck_assert_int_eq(layer_try_build(&layer, 7, (int64_t[]){1, 1, 1, 1, 1, 1, 2}), DEEP_ERR_SHAPE);
+}
+END_TEST
+
+START_TEST(embedding_forward_looks_up_rows)
+{
+    enum { BATCH = 2, LENGTH = 5, DIM = 3, VOCAB = 7 };
+    deep_layer layer = embedding_layer(VOCAB, DIM, LENGTH);
+    layer_build_and_alloc(&layer, 1, (int64_t[]){LENGTH});
+    for (int64_t i = 0; i < VOCAB * DIM; i++)
+        layer.params[0].value[i] = (float)i;
+    /* Ids as the model checks them, then values only a deeper Embedding could see:
+     * rounding to the nearest id, and zeros for what is no id. */
+    const float in[BATCH * LENGTH] = {0, 6, 3, 3, 1, 2.4f, 5.6f, -1, 7, NAN};
+    const int64_t rows[BATCH * LENGTH] = {0, 6, 3, 3, 1, 2, 6, -1, -1, -1};
+    float out[BATCH * LENGTH * DIM];
+    deep_exec ex = {.training = false};
+    layer.ops->forward(&layer, &ex, in, out, NULL, BATCH);
+    for (int i = 0; i < BATCH * LENGTH; i++)
+        for (int j = 0; j < DIM; j++) {
+            float want = rows[i] < 0 ? 0.0f : (float)(rows[i] * DIM + j);
+            ck_assert_msg(out[i * DIM + j] == want, "token %d (%g), value %d: %g, want %g", i, (double)in[i], j,
+                          (double)out[i * DIM + j], (double)want);
+        }
+    layer_release(&layer);
+}
+END_TEST
+
+START_TEST(embedding_gradients)
+{
+    enum { BATCH = 3, LENGTH = 6, DIM = 4, VOCAB = 5 };
+    deep_layer layer = embedding_layer(VOCAB, DIM, LENGTH);
+    layer_build_and_alloc(&layer, 1, (int64_t[]){LENGTH});
+    struct deep_rng rng;
+    deep_rng_init(&rng, 21);
+    fill_uniform(&rng, layer.params[0].value, layer.params[0].size, -0.5f, 0.5f);
+    /* 18 ids of 5: every id repeats, so the gradient must add up rather than overwrite;
+     * id 4 never appears, so its rows must come out zero. */
+    float in[BATCH * LENGTH];
+    for (int i = 0; i < BATCH * LENGTH; i++)
+        in[i] = (float)deep_rng_below(&rng, VOCAB - 1);
+    grad_check gc = {.what = "embedding", .layer = &layer, .ex = {.training = true}, .in = in, .batch = BATCH};
+    ASSERT_GRADIENTS_MATCH(&gc);
+    for (int j = 0; j < DIM; j++)
+        ck_assert(layer.params[0].grad[(VOCAB - 1) * DIM + j] == 0.0f);
+    layer_release(&layer);
+}
+END_TEST
+
+START_TEST(embedding_init_uniform)
+{
+    deep_layer layer = embedding_layer(40, 10, 0);
+    layer_build_and_alloc(&layer, 1, (int64_t[]){3});
+    struct deep_rng rng;
+    deep_rng_init(&rng, 4);
+    layer.ops->init(&layer, &rng);
+    double largest = 0;
+    for (int64_t i = 0; i < layer.params[0].size; i++) {
+        double v = layer.params[0].value[i];
+        ck_assert_msg(fabs(v) <= 0.05, "embeddings[%lld] = %g is outside [-0.05, 0.05]", (long long)i, v);
+        largest = fmax(largest, fabs(v));
+    }
+    ck_assert_msg(largest > 0.04, "the embeddings do not spread over [-0.05, 0.05] (max |w| %g)", largest);
+    layer_release(&layer);
 }
 END_TEST
 
@@ -571,6 +812,56 @@ START_TEST(lstm_misuse)
 }
 END_TEST
 
+START_TEST(gru_and_simple_rnn_misuse)
+{
+    static const char fg[] = "deep_model_add_gru", fs[] = "deep_model_add_simple_rnn";
+    deep_model *model = sequence_model(5, 3);
+    deep_status status = deep_model_add_gru(model, 0, TANH, SIGMOID, 1, 0);
+    expect_failure(status, DEEP_ERR_INVALID_ARGUMENT, fg, "units", "GRU of 0 units", model, 0);
+    status = deep_model_add_simple_rnn(model, -1, TANH, 1, 0);
+    expect_failure(status, DEEP_ERR_INVALID_ARGUMENT, fs, "units", "SimpleRNN of -1 units", model, 0);
+    status = deep_model_add_gru(model, 4, TANH, DEEP_ACTIVATION_SOFTMAX, 1, 0);
+    expect_failure(status, DEEP_ERR_INVALID_ARGUMENT, fg, "softmax", "GRU with softmax gates", model, 0);
+    status = deep_model_add_simple_rnn(model, 4, DEEP_ACTIVATION_SOFTMAX, 1, 0);
+    expect_failure(status, DEEP_ERR_INVALID_ARGUMENT, fs, "softmax", "SimpleRNN with a softmax", model, 0);
+    status = deep_model_add_simple_rnn(model, 4, (deep_activation)12, 1, 0);
+    expect_failure(status, DEEP_ERR_INVALID_ARGUMENT, fs, "12", "SimpleRNN with activation 12", model, 0);
+    ck_assert_int_eq(deep_model_add_gru(NULL, 4, TANH, SIGMOID, 1, 0), DEEP_ERR_NULL);
+    ck_assert_int_eq(deep_model_add_simple_rnn(NULL, 4, TANH, 1, 0), DEEP_ERR_NULL);
+
+    /* Any recurrent layer after one without return_sequences, whatever the kinds. */
+    ASSERT_OK(deep_model_add_gru(model, 4, TANH, SIGMOID, 1, 0));
+    status = deep_model_add_simple_rnn(model, 4, TANH, 1, 0);
+    expect_failure(status, DEEP_ERR_SHAPE, fs, "layer 0 (gru) returns only its last output", "SimpleRNN after GRU",
+                   model, 1);
+    status = deep_model_add_lstm(model, 4, TANH, SIGMOID, 1, 0);
+    expect_failure(status, DEEP_ERR_SHAPE, "deep_model_add_lstm", "return_sequences=1", "LSTM after GRU", model, 1);
+    deep_model_free(model);
+
+    model = sequence_model(5, 3);
+    ASSERT_OK(deep_model_add_simple_rnn(model, 4, TANH, 1, 0));
+    status = deep_model_add_gru(model, 4, TANH, SIGMOID, 1, 1);
+    expect_failure(status, DEEP_ERR_SHAPE, fg, "layer 0 (simple_rnn)", "GRU after SimpleRNN", model, 1);
+    /* unit_forget_bias is the LSTM's alone. */
+    status = deep_model_set_layer_int(model, 0, DEEP_LAYER_UNIT_FORGET_BIAS, 1);
+    expect_failure(status, DEEP_ERR_INVALID_ARGUMENT, "deep_model_set_layer_int", "SimpleRNN",
+                   "unit_forget_bias of a SimpleRNN", model, 1);
+    ASSERT_OK(deep_model_set_layer_int(model, 0, DEEP_LAYER_GO_BACKWARDS, 1));
+    ASSERT_OK(deep_model_set_layer_float(model, 0, DEEP_LAYER_RECURRENT_DROPOUT, 0.3));
+    deep_model_free(model);
+
+    /* Wrong input ranks. */
+    ASSERT_OK(deep_model_new(3, (int64_t[]){4, 4, 1}, &model));
+    status = deep_model_add_gru(model, 4, TANH, SIGMOID, 1, 0);
+    expect_failure(status, DEEP_ERR_SHAPE, fg, "GRU needs (timesteps, features) inputs but gets (4, 4, 1)",
+                   "GRU on images", model, 0);
+    status = deep_model_add_simple_rnn(model, 4, TANH, 1, 1);
+    expect_failure(status, DEEP_ERR_SHAPE, fs, "SimpleRNN needs (timesteps, features)", "SimpleRNN on images", model,
+                   0);
+    deep_model_free(model);
+}
+END_TEST
+
 START_TEST(layer_option_misuse)
 {
     static const char fi[] = "deep_model_set_layer_int", ff[] = "deep_model_set_layer_float";
@@ -638,6 +929,105 @@ START_TEST(layer_option_misuse)
 }
 END_TEST
 
+static deep_dataset *token_dataset(int64_t count, int64_t length, const float *ids, const int32_t *labels)
+{
+    deep_dataset *data = NULL;
+    ASSERT_OK(deep_dataset_new(count, 1, (int64_t[]){length}, ids, &data));
+    ASSERT_OK(deep_dataset_set_labels(data, labels, count, 2));
+    return data;
+}
+
+START_TEST(embedding_misuse)
+{
+    static const char fn[] = "deep_model_add_embedding";
+    deep_model *model = NULL;
+    ASSERT_OK(deep_model_new(1, (int64_t[]){4}, &model));
+    deep_status status = deep_model_add_embedding(model, 0, 8, 4);
+    expect_failure(status, DEEP_ERR_INVALID_ARGUMENT, fn, "input_dim", "input_dim 0", model, 0);
+    status = deep_model_add_embedding(model, 10, -1, 4);
+    expect_failure(status, DEEP_ERR_INVALID_ARGUMENT, fn, "output_dim", "output_dim -1", model, 0);
+    status = deep_model_add_embedding(model, 10, 8, -4);
+    expect_failure(status, DEEP_ERR_INVALID_ARGUMENT, fn, "input_length", "input_length -4", model, 0);
+    status = deep_model_add_embedding(model, 10, 8, 5);
+    expect_failure(status, DEEP_ERR_SHAPE, fn, "layer 0", "input_length 5 on (4,) inputs", model, 0);
+    ck_assert_int_eq(deep_model_add_embedding(NULL, 10, 8, 4), DEEP_ERR_NULL);
+    ASSERT_OK(deep_model_add_embedding(model, 10, 3, 4));
+    ASSERT_OK(deep_model_add_lstm(model, 2, TANH, SIGMOID, 1, 0));
+    ASSERT_OK(deep_model_add_dense(model, 1, SIGMOID, 1));
+    deep_optimizer *adam = NULL;
+    ASSERT_OK(deep_optimizer_new(DEEP_OPTIMIZER_ADAM, &adam));
+    ASSERT_OK(deep_model_compile(model, adam, DEEP_LOSS_BINARY_CROSSENTROPY, NULL, 0));
+
+    /* Bad ids at fit, evaluate and predict time: the value and its place are named. */
+    static const struct {
+        const char *what;
+        float bad;
+        deep_status want;
+        const char *fragment;
+    } cases[] = {
+        {"id = input_dim", 10.0f, DEEP_ERR_OUT_OF_RANGE, "token id 10 is not below input_dim"},
+        {"id above input_dim", 1234.0f, DEEP_ERR_OUT_OF_RANGE, "token id 1234 is not below input_dim"},
+        {"negative id", -1.0f, DEEP_ERR_OUT_OF_RANGE, "token id -1 is negative"},
+        {"non-integral id", 2.5f, DEEP_ERR_INVALID_ARGUMENT, "token id 2.5 is not a whole number"},
+        {"NaN id", NAN, DEEP_ERR_INVALID_ARGUMENT, "is not a whole number"},
+        {"infinite id", INFINITY, DEEP_ERR_OUT_OF_RANGE, "not below input_dim"},
+    };
+    for (int i = 0; i < COUNT_OF(cases); i++) {
+        float ids[3 * 4] = {1, 2, 3, 4, 5, 6, 7, 8, 9, 0, 1, 2};
+        ids[1 * 4 + 2] = cases[i].bad; /* sample 1, position 2 */
+        int32_t labels[3] = {0, 1, 0};
+        deep_dataset *data = token_dataset(3, 4, ids, labels);
+        deep_clear_error();
+        status = deep_model_fit(model, data, 1, 2, NULL);
+        expect_failure(status, cases[i].want, "deep_model_fit", cases[i].fragment, cases[i].what, model, 3);
+        ck_assert_msg(strstr(deep_last_error(), "layer 0 (embedding): sample 1, position 2") != NULL,
+                      "%s: the message does not name the place: %s", cases[i].what, deep_last_error());
+        double values[1];
+        status = deep_model_evaluate(model, data, 2, values, 1);
+        expect_failure(status, cases[i].want, "deep_model_evaluate", cases[i].fragment, cases[i].what, model, 3);
+        deep_tensor *inputs = NULL, *out = NULL;
+        ASSERT_OK(deep_dataset_features(data, &inputs));
+        status = deep_model_predict(model, inputs, &out);
+        expect_failure(status, cases[i].want, "deep_model_predict", cases[i].fragment, cases[i].what, model, 3);
+        ck_assert_ptr_null(out);
+        deep_tensor_free(inputs);
+        /* A bad id in the validation data is named as such. */
+        ids[1 * 4 + 2] = 3;
+        deep_dataset *good = token_dataset(3, 4, ids, labels);
+        status = deep_model_fit(model, good, 1, 2, data);
+        expect_failure(status, cases[i].want, "deep_model_fit (validation)", cases[i].fragment, cases[i].what, model,
+                       3);
+        deep_dataset_free(good);
+        deep_dataset_free(data);
+    }
+
+    /* Sequences longer (or shorter) than input_length. */
+    float ids[2 * 6] = {0};
+    int32_t labels[2] = {0, 1};
+    for (int64_t length = 3; length <= 6; length += 3) {
+        deep_dataset *data = token_dataset(2, length, ids, labels);
+        status = deep_model_fit(model, data, 1, 2, NULL);
+        expect_failure(status, DEEP_ERR_SHAPE, "deep_model_fit", "takes sequences of 4", "sequences of another length",
+                       model, 3);
+        double values[1];
+        status = deep_model_evaluate(model, data, 2, values, 1);
+        expect_failure(status, DEEP_ERR_SHAPE, "deep_model_evaluate", "pad or truncate", "another length", model, 3);
+        deep_tensor *inputs = NULL, *out = NULL;
+        ASSERT_OK(deep_dataset_features(data, &inputs));
+        status = deep_model_predict(model, inputs, &out);
+        expect_failure(status, DEEP_ERR_SHAPE, "deep_model_predict", "token ids", "another length", model, 3);
+        deep_tensor_free(inputs);
+        deep_dataset_free(data);
+    }
+    /* Valid ids train. */
+    float good_ids[2 * 4] = {0, 9, 3, 3, 9, 9, 0, 1};
+    deep_dataset *data = token_dataset(2, 4, good_ids, labels);
+    ASSERT_OK(deep_model_fit(model, data, 2, 2, NULL));
+    deep_dataset_free(data);
+    deep_model_free(model);
+}
+END_TEST
+
 /* The summary line of a layer, or NULL. */
 static const char *summary_line(const char *summary, const char *label, char *line, size_t capacity)
 {
@@ -651,10 +1041,44 @@ static const char *summary_line(const char *summary, const char *label, char *li
     return line;
 }
 
-/* The stacked model of the language-model seed, on (20, 64) inputs: Keras' summary. */
-START_TEST(lstm_summary_matches_keras)
+/* The language-model seed on sequences of 20 token ids: Embedding(1024, 64),
+ * LSTM(64, return_sequences=True), LSTM(64), Dense(64, relu), Dense(1024, softmax). */
+/* GRU (reset_after) and SimpleRNN rows, as Keras prints them. */
+START_TEST(gru_and_simple_rnn_summary_match_keras)
 {
     deep_model *model = sequence_model(20, 64);
+    ASSERT_OK(deep_model_add_gru(model, 64, TANH, SIGMOID, 1, 1));
+    ASSERT_OK(deep_model_add_simple_rnn(model, 64, TANH, 1, 1));
+    ASSERT_OK(deep_model_add_gru(model, 32, TANH, SIGMOID, 0, 0));
+    char summary[4096], line[160];
+    int64_t needed = 0;
+    ASSERT_OK(deep_model_summary(model, summary, sizeof summary, &needed));
+    static const struct {
+        const char *label, *shape;
+        long long params;
+    } rows[] = {
+        {"gru (GRU)", "(None, 20, 64)", 24960},
+        {"simple_rnn (SimpleRNN)", "(None, 20, 64)", 8256},
+        {"gru_1 (GRU)", "(None, 32)", 3 * (64 * 32 + 32 * 32)},
+    };
+    for (int i = 0; i < COUNT_OF(rows); i++) {
+        ck_assert_msg(summary_line(summary, rows[i].label, line, sizeof line) != NULL, "no \"%s\" row in:\n%s",
+                      rows[i].label, summary);
+        char params[32];
+        snprintf(params, sizeof params, " %lld", rows[i].params);
+        ck_assert_msg(strstr(line, rows[i].shape) != NULL && strstr(line, params) != NULL,
+                      "the %s row should show %s and %lld parameters: \"%s\"", rows[i].label, rows[i].shape,
+                      rows[i].params, line);
+    }
+    deep_model_free(model);
+}
+END_TEST
+
+START_TEST(lstm_summary_matches_keras)
+{
+    deep_model *model = NULL;
+    ASSERT_OK(deep_model_new(1, (int64_t[]){20}, &model));
+    ASSERT_OK(deep_model_add_embedding(model, 1024, 64, 20));
     ASSERT_OK(deep_model_add_lstm(model, 64, TANH, SIGMOID, 1, 1));
     ASSERT_OK(deep_model_add_lstm(model, 64, TANH, SIGMOID, 1, 0));
     ASSERT_OK(deep_model_add_dense(model, 64, DEEP_ACTIVATION_RELU, 1));
@@ -666,6 +1090,7 @@ START_TEST(lstm_summary_matches_keras)
         const char *label, *shape;
         long long params;
     } rows[] = {
+        {"embedding (Embedding)", "(None, 20, 64)", 65536},
         {"lstm (LSTM)", "(None, 20, 64)", 33024},
         {"lstm_1 (LSTM)", "(None, 64)", 33024},
         {"dense (Dense)", "(None, 64)", 4160},
@@ -680,10 +1105,12 @@ START_TEST(lstm_summary_matches_keras)
                       "the %s row should show %s and %lld parameters: \"%s\"", rows[i].label, rows[i].shape,
                       rows[i].params, line);
     }
-    ck_assert_msg(strstr(summary, "Total params: 136,768") != NULL, "the total is not 136,768:\n%s", summary);
+    ck_assert_msg(strstr(summary, "Total params: 202,304") != NULL, "the total is not 202,304:\n%s", summary);
     int32_t weights = 0;
-    ASSERT_OK(deep_model_weight_count(model, 0, &weights));
+    ASSERT_OK(deep_model_weight_count(model, 1, &weights));
     ck_assert_int_eq(weights, 3);
+    ASSERT_OK(deep_model_weight_count(model, 0, &weights));
+    ck_assert_int_eq(weights, 1);
     deep_model_free(model);
 }
 END_TEST
@@ -719,15 +1146,28 @@ static deep_dataset *memory_task(int64_t n, uint64_t seed, int64_t step)
 }
 
 /* The text-classifier seed's shape: LSTM(16) - Dense(1, sigmoid), binary cross-entropy. */
-static deep_model *memory_model(int32_t threads, bool stacked, bool backwards)
+/* Adds a recurrent layer of the kind through the public API. */
+static deep_status add_rnn(deep_model *model, rnn_kind kind, int64_t units, int32_t return_sequences)
+{
+    switch (kind) {
+    case KIND_LSTM:
+        return deep_model_add_lstm(model, units, TANH, SIGMOID, 1, return_sequences);
+    case KIND_GRU:
+        return deep_model_add_gru(model, units, TANH, SIGMOID, 1, return_sequences);
+    default:
+        return deep_model_add_simple_rnn(model, units, TANH, 1, return_sequences);
+    }
+}
+
+static deep_model *memory_model(rnn_kind kind, int32_t threads, bool stacked, bool backwards)
 {
     deep_model *model = sequence_model(MEMORY_STEPS, 2);
     ASSERT_OK(deep_model_set_seed(model, 7));
     ASSERT_OK(deep_model_set_int(model, DEEP_MODEL_THREADS, threads));
     ASSERT_OK(deep_model_set_int(model, DEEP_MODEL_VERBOSE, 0));
     if (stacked)
-        ASSERT_OK(deep_model_add_lstm(model, 8, TANH, SIGMOID, 1, 1));
-    ASSERT_OK(deep_model_add_lstm(model, 16, TANH, SIGMOID, 1, 0));
+        ASSERT_OK(add_rnn(model, kind, 8, 1));
+    ASSERT_OK(add_rnn(model, kind, 16, 0));
     if (backwards)
         ASSERT_OK(deep_model_set_layer_int(model, -1, DEEP_LAYER_GO_BACKWARDS, 1));
     ASSERT_OK(deep_model_add_dense(model, 1, SIGMOID, 1));
@@ -739,17 +1179,18 @@ static deep_model *memory_model(int32_t threads, bool stacked, bool backwards)
     return model;
 }
 
-START_TEST(lstm_learns_to_remember_the_first_step)
+START_TEST(rnn_learns_to_remember_the_first_step)
 {
-    /* _i: 0 one LSTM, 1 stacked LSTMs, 2 one LSTM reading backwards (the first step is then
-     * the last it sees, which is easy), each with 2 threads. */
+    /* For each kind, _i % 3: 0 one layer, 1 two stacked, 2 one reading backwards (the
+     * first step is then the last it sees, which is easy); 2 threads. */
+    rnn_kind kind = (rnn_kind)(_i / 3);
     deep_dataset *train = memory_task(512, 1, 0), *test = memory_task(256, 2, 0);
-    deep_model *model = memory_model(2, _i == 1, _i == 2);
+    deep_model *model = memory_model(kind, 2, _i % 3 == 1, _i % 3 == 2);
     ASSERT_OK(deep_model_fit(model, train, 15, 32, NULL));
     double values[2] = {0};
     ASSERT_OK(deep_model_evaluate(model, test, 64, values, 2));
-    ck_assert_msg(values[1] >= 0.95, "case %d: test accuracy %.3f (loss %.4f) after 15 epochs; want >= 0.95", _i,
-                  values[1], values[0]);
+    ck_assert_msg(values[1] >= 0.95, "%s, case %d: test accuracy %.3f (loss %.4f) after 15 epochs; want >= 0.95",
+                  kind_names[kind], _i % 3, values[1], values[0]);
     deep_model_free(model);
     deep_dataset_free(train);
     deep_dataset_free(test);
@@ -758,8 +1199,9 @@ END_TEST
 
 /* Same seed, one thread or two: the same training run and the same predictions; dropout
  * on, so the masks must not depend on the threads either. */
-START_TEST(lstm_same_result_with_two_threads)
+START_TEST(rnn_same_result_with_two_threads)
 {
+    rnn_kind kind = (rnn_kind)_i;
     deep_dataset *train = memory_task(96, 3, 0), *test = memory_task(32, 4, 0);
     deep_tensor *inputs = NULL, *predictions[2] = {NULL, NULL};
     ASSERT_OK(deep_dataset_features(test, &inputs));
@@ -768,10 +1210,10 @@ START_TEST(lstm_same_result_with_two_threads)
         ASSERT_OK(deep_model_set_seed(model, 5));
         ASSERT_OK(deep_model_set_int(model, DEEP_MODEL_THREADS, t + 1));
         ASSERT_OK(deep_model_set_int(model, DEEP_MODEL_VERBOSE, 0));
-        ASSERT_OK(deep_model_add_lstm(model, 8, TANH, SIGMOID, 1, 1));
+        ASSERT_OK(add_rnn(model, kind, 8, 1));
         ASSERT_OK(deep_model_set_layer_float(model, -1, DEEP_LAYER_DROPOUT, 0.2));
         ASSERT_OK(deep_model_set_layer_float(model, -1, DEEP_LAYER_RECURRENT_DROPOUT, 0.2));
-        ASSERT_OK(deep_model_add_lstm(model, 8, TANH, SIGMOID, 1, 0));
+        ASSERT_OK(add_rnn(model, kind, 8, 0));
         ASSERT_OK(deep_model_add_dense(model, 2, DEEP_ACTIVATION_SOFTMAX, 1));
         deep_optimizer *adam = NULL;
         ASSERT_OK(deep_optimizer_new(DEEP_OPTIMIZER_ADAM, &adam));
@@ -784,8 +1226,8 @@ START_TEST(lstm_same_result_with_two_threads)
     ASSERT_OK(deep_tensor_data(predictions[0], &a));
     ASSERT_OK(deep_tensor_data(predictions[1], &b));
     for (int i = 0; i < 32 * 2; i++)
-        ck_assert_msg(fabsf(a[i] - b[i]) <= 1e-5f, "prediction %d: %.7g with 1 thread, %.7g with 2", i, (double)a[i],
-                      (double)b[i]);
+        ck_assert_msg(fabsf(a[i] - b[i]) <= 1e-5f, "%s: prediction %d: %.7g with 1 thread, %.7g with 2",
+                      kind_names[kind], i, (double)a[i], (double)b[i]);
     deep_tensor_free(predictions[0]);
     deep_tensor_free(predictions[1]);
     deep_tensor_free(inputs);
@@ -820,6 +1262,66 @@ START_TEST(lstm_as_output_layer_trains)
 }
 END_TEST
 
+enum { TEXT_LENGTH = 12, TEXT_VOCAB = 20, TEXT_KEY = 3 };
+
+/* Sequences of TEXT_LENGTH token ids in [1, TEXT_VOCAB) with some trailing zeros
+ * (padding); the label is whether token TEXT_KEY occurs, anywhere. */
+static deep_dataset *text_task(int64_t n, uint64_t seed)
+{
+    struct deep_rng rng;
+    deep_rng_init(&rng, seed);
+    float *ids = floats(n * TEXT_LENGTH);
+    int32_t *y = malloc((size_t)n * sizeof *y);
+    ck_assert_msg(y != NULL, "out of memory");
+    for (int64_t s = 0; s < n; s++) {
+        float *row = ids + s * TEXT_LENGTH;
+        int64_t used = TEXT_LENGTH - (int64_t)deep_rng_below(&rng, 4);
+        for (int64_t i = 0; i < used; i++) {
+            row[i] = (float)(1 + deep_rng_below(&rng, TEXT_VOCAB - 1));
+            if (row[i] == TEXT_KEY)
+                row[i] = TEXT_KEY + 1;
+        }
+        y[s] = (int32_t)(s % 2);
+        if (y[s])
+            row[deep_rng_below(&rng, (uint64_t)used)] = TEXT_KEY;
+    }
+    deep_dataset *data = token_dataset(n, TEXT_LENGTH, ids, y);
+    free(ids);
+    free(y);
+    return data;
+}
+
+/* The text-classifier seed: Embedding(vocab, 8, input_length), LSTM(16, dropout=0.2,
+ * recurrent_dropout=0.2), Dense(1, sigmoid), binary cross-entropy. */
+START_TEST(text_classifier_seed_learns)
+{
+    deep_dataset *train = text_task(512, 1), *test = text_task(256, 2);
+    deep_model *model = NULL;
+    ASSERT_OK(deep_model_new(1, (int64_t[]){TEXT_LENGTH}, &model));
+    ASSERT_OK(deep_model_set_seed(model, 11));
+    ASSERT_OK(deep_model_set_int(model, DEEP_MODEL_THREADS, 2));
+    ASSERT_OK(deep_model_set_int(model, DEEP_MODEL_VERBOSE, 0));
+    ASSERT_OK(deep_model_add_embedding(model, TEXT_VOCAB, 8, TEXT_LENGTH));
+    ASSERT_OK(deep_model_add_lstm(model, 16, TANH, SIGMOID, 1, 0));
+    ASSERT_OK(deep_model_set_layer_float(model, -1, DEEP_LAYER_DROPOUT, 0.2));
+    ASSERT_OK(deep_model_set_layer_float(model, -1, DEEP_LAYER_RECURRENT_DROPOUT, 0.2));
+    ASSERT_OK(deep_model_add_dense(model, 1, SIGMOID, 1));
+    deep_optimizer *adam = NULL;
+    ASSERT_OK(deep_optimizer_new(DEEP_OPTIMIZER_ADAM, &adam));
+    ASSERT_OK(deep_optimizer_set_float(adam, DEEP_OPT_LEARNING_RATE, 0.01f));
+    const deep_metric metrics[] = {DEEP_METRIC_ACCURACY};
+    ASSERT_OK(deep_model_compile(model, adam, DEEP_LOSS_BINARY_CROSSENTROPY, metrics, 1));
+    ASSERT_OK(deep_model_fit(model, train, 15, 32, NULL));
+    double values[2] = {0};
+    ASSERT_OK(deep_model_evaluate(model, test, 64, values, 2));
+    ck_assert_msg(values[1] >= 0.95, "test accuracy %.3f (loss %.4f) after 15 epochs; want >= 0.95", values[1],
+                  values[0]);
+    deep_model_free(model);
+    deep_dataset_free(train);
+    deep_dataset_free(test);
+}
+END_TEST
+
 /* ----------------------------------------------------------------------------------- */
 
 static TCase *new_tcase(const char *name)
@@ -833,29 +1335,42 @@ static Suite *rnn_layers_suite(void)
 {
     Suite *s = suite_create("rnn_layers");
 
-    TCase *tc = new_tcase("lstm");
-    tcase_add_loop_test(tc, lstm_build_follows_keras_shapes, 0, COUNT_OF(lstm_cases));
-    tcase_add_loop_test(tc, lstm_forward_matches_reference, 0, COUNT_OF(lstm_cases));
-    tcase_add_test(tc, lstm_other_activations_match_reference);
-    tcase_add_loop_test(tc, lstm_gradients, 0, COUNT_OF(lstm_cases));
-    tcase_add_test(tc, lstm_dropout_applies_only_while_training);
+    TCase *tc = new_tcase("recurrent layers");
+    const int all_cases = KIND_COUNT * COUNT_OF(lstm_cases);
+    tcase_add_loop_test(tc, rnn_build_follows_keras_shapes, 0, all_cases);
+    tcase_add_loop_test(tc, rnn_forward_matches_reference, 0, all_cases);
+    tcase_add_loop_test(tc, rnn_other_activations_match_reference, 0, KIND_COUNT);
+    tcase_add_loop_test(tc, rnn_gradients, 0, all_cases);
+    tcase_add_loop_test(tc, rnn_dropout_applies_only_while_training, 0, KIND_COUNT);
     tcase_add_test(tc, lstm_init_follows_keras);
+    tcase_add_test(tc, gru_and_simple_rnn_init_follow_keras);
     tcase_add_test(tc, orthogonal_initialiser_shapes);
-    tcase_add_test(tc, lstm_backward_without_input_gradient);
-    tcase_add_test(tc, lstm_pool_of_threads_matches_inline);
+    tcase_add_loop_test(tc, rnn_backward_without_input_gradient, 0, KIND_COUNT);
+    tcase_add_loop_test(tc, rnn_pool_of_threads_matches_inline, 0, KIND_COUNT);
     tcase_add_test(tc, lstm_output_is_never_fused_with_the_loss);
+    suite_add_tcase(s, tc);
+
+    tc = new_tcase("embedding");
+    tcase_add_test(tc, embedding_build_follows_keras_shapes);
+    tcase_add_test(tc, embedding_forward_looks_up_rows);
+    tcase_add_test(tc, embedding_gradients);
+    tcase_add_test(tc, embedding_init_uniform);
     suite_add_tcase(s, tc);
 
     tc = new_tcase("public API");
     tcase_add_test(tc, lstm_misuse);
+    tcase_add_test(tc, gru_and_simple_rnn_misuse);
+    tcase_add_test(tc, embedding_misuse);
     tcase_add_test(tc, layer_option_misuse);
     tcase_add_test(tc, lstm_summary_matches_keras);
+    tcase_add_test(tc, gru_and_simple_rnn_summary_match_keras);
     suite_add_tcase(s, tc);
 
     tc = new_tcase("end to end");
-    tcase_add_loop_test(tc, lstm_learns_to_remember_the_first_step, 0, 3);
-    tcase_add_test(tc, lstm_same_result_with_two_threads);
+    tcase_add_loop_test(tc, rnn_learns_to_remember_the_first_step, 0, 3 * KIND_COUNT);
+    tcase_add_loop_test(tc, rnn_same_result_with_two_threads, 0, KIND_COUNT);
     tcase_add_test(tc, lstm_as_output_layer_trains);
+    tcase_add_test(tc, text_classifier_seed_learns);
     suite_add_tcase(s, tc);
 
     return s;

@@ -63,6 +63,12 @@ static deep_status check_inputs(const deep_model *model, const deep_tensor *inpu
         return deep_error_set(DEEP_ERR_STATE, "deep_model_predict",
                               "the model has no weights before deep_model_compile");
     int64_t per_sample = inputs->rank > 1 ? inputs->size / inputs->shape[0] : 0;
+    const deep_layer *first = model->layers[0];
+    if (per_sample != model->in_size && per_sample > 0 && first->ops == &deep_embedding_ops && model->in_rank == 1)
+        return deep_error_set(DEEP_ERR_SHAPE, "deep_model_predict",
+                              "sequences of %lld token ids but layer 0 (%s) takes sequences of %lld; pad or truncate "
+                              "them to that length",
+                              (long long)per_sample, first->name, (long long)model->in_size);
     if (per_sample != model->in_size) {
         char s[128];
         return deep_error_set(DEEP_ERR_SHAPE, "deep_model_predict",
@@ -70,6 +76,8 @@ static deep_status check_inputs(const deep_model *model, const deep_tensor *inpu
                               deep_shape_format(s, sizeof s, inputs->rank, inputs->shape), (long long)per_sample,
                               model->layers[0]->name, (long long)model->in_size);
     }
+    if (first->ops->check_input != NULL)
+        return first->ops->check_input(first, 0, inputs->data, inputs->shape[0], "deep_model_predict");
     return DEEP_OK;
 }
 

@@ -281,6 +281,47 @@ deep_status deep_model_add_lstm(deep_model *model, int64_t units, deep_activatio
     return add_recurrent(model, &layer, __func__);
 }
 
+deep_status deep_model_add_gru(deep_model *model, int64_t units, deep_activation activation,
+                               deep_activation recurrent_activation, int32_t use_bias, int32_t return_sequences)
+{
+    DEEP_REQUIRE(model);
+    if (units < 1)
+        return DEEP_FAIL(DEEP_ERR_INVALID_ARGUMENT, "units is %lld; it must be at least 1", (long long)units);
+    DEEP_TRY(check_cell_activation(__func__, "activation", activation));
+    DEEP_TRY(check_cell_activation(__func__, "recurrent_activation", recurrent_activation));
+    deep_layer layer = {.ops = &deep_gru_ops, .units = units, .activation = activation,
+                        .recurrent_activation = recurrent_activation, .use_bias = use_bias != 0,
+                        .return_sequences = return_sequences != 0};
+    return add_recurrent(model, &layer, __func__);
+}
+
+deep_status deep_model_add_simple_rnn(deep_model *model, int64_t units, deep_activation activation, int32_t use_bias,
+                                      int32_t return_sequences)
+{
+    DEEP_REQUIRE(model);
+    if (units < 1)
+        return DEEP_FAIL(DEEP_ERR_INVALID_ARGUMENT, "units is %lld; it must be at least 1", (long long)units);
+    DEEP_TRY(check_cell_activation(__func__, "activation", activation));
+    deep_layer layer = {.ops = &deep_simple_rnn_ops, .units = units, .activation = activation,
+                        .use_bias = use_bias != 0, .return_sequences = return_sequences != 0};
+    return add_recurrent(model, &layer, __func__);
+}
+
+deep_status deep_model_add_embedding(deep_model *model, int64_t input_dim, int64_t output_dim, int64_t input_length)
+{
+    DEEP_REQUIRE(model);
+    if (input_dim < 1)
+        return DEEP_FAIL(DEEP_ERR_INVALID_ARGUMENT, "input_dim is %lld; it must be at least 1", (long long)input_dim);
+    if (output_dim < 1)
+        return DEEP_FAIL(DEEP_ERR_INVALID_ARGUMENT, "output_dim is %lld; it must be at least 1", (long long)output_dim);
+    if (input_length < 0)
+        return DEEP_FAIL(DEEP_ERR_INVALID_ARGUMENT, "input_length is %lld; it must be >= 0 (0: the input's length)",
+                         (long long)input_length);
+    deep_layer layer = {.ops = &deep_embedding_ops, .input_dim = input_dim, .units = output_dim,
+                        .input_length = input_length};
+    return add_layer(model, &layer, __func__);
+}
+
 static const char *layer_option_name(deep_layer_option option)
 {
     switch (option) {

@@ -99,9 +99,16 @@ deep_status deep_model_check_data(const deep_model *model, const deep_dataset *d
     const deep_layer *first = model->layers[0];
     if (data->count < 1)
         return deep_error_set(DEEP_ERR_INVALID_ARGUMENT, caller, "the dataset is empty");
+    if (data->sample_size != model->in_size && first->ops == &deep_embedding_ops && model->in_rank == 1)
+        return deep_error_set(DEEP_ERR_SHAPE, caller,
+                              "sequences of %lld token ids but layer 0 (%s) takes sequences of %lld; pad or truncate "
+                              "them to that length",
+                              (long long)data->sample_size, first->name, (long long)model->in_size);
     if (data->sample_size != model->in_size)
         return deep_error_set(DEEP_ERR_SHAPE, caller, "input has %lld features but layer 0 (%s) expects %lld",
                               (long long)data->sample_size, first->name, (long long)model->in_size);
+    if (first->ops->check_input != NULL)
+        DEEP_TRY(first->ops->check_input(first, 0, data->features, data->count, caller));
     int64_t width = deep_model_output_layer(model)->out_size;
     if (model->loss == DEEP_LOSS_SPARSE_CATEGORICAL_CROSSENTROPY) {
         if (data->labels == NULL)

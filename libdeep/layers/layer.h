@@ -49,6 +49,12 @@ typedef struct deep_layer_ops {
      * be overwritten. */
     void (*backward)(deep_layer *layer, const deep_exec *ex, const float *in, const float *out,
                      float *grad_out, float *grad_in, float *scratch, int64_t batch);
+    /* Optional (NULL: any values do): checks `count` samples of input before a pass over
+     * them, since forward cannot fail. Called for the first layer only, on the data of
+     * fit, evaluate and predict; on failure it sets the error for the public function
+     * `caller`, naming the layer (at `position`), the sample and the offending value. */
+    deep_status (*check_input)(const deep_layer *layer, int32_t position, const float *in, int64_t count,
+                               const char *caller);
 } deep_layer_ops;
 
 struct deep_layer {
@@ -70,13 +76,16 @@ struct deep_layer {
     deep_padding padding;
     int64_t pad[2];                       /* top and left padding, derived by build */
     float momentum, epsilon;              /* BatchNormalization */
-    /* Recurrent layers (LSTM): `activation` acts inside the cell and `rate` is the input
+    /* Recurrent layers: `activation` acts inside the cell and `rate` is the input
      * dropout; the others are Keras' arguments of the same names. */
     deep_activation recurrent_activation;
     bool return_sequences;
     bool go_backwards;
     bool unit_forget_bias;                /* LSTM: the forget gate's bias starts at 1 */
     float recurrent_rate;                 /* recurrent_dropout */
+    /* Embedding: `units` is output_dim. */
+    int64_t input_dim;
+    int64_t input_length;                 /* 0: not given (Keras' None) */
 };
 
 extern const deep_layer_ops deep_dense_ops;
@@ -89,8 +98,11 @@ extern const deep_layer_ops deep_average_pooling2d_ops;
 extern const deep_layer_ops deep_global_average_pooling2d_ops;
 extern const deep_layer_ops deep_batch_normalization_ops;
 extern const deep_layer_ops deep_lstm_ops;
+extern const deep_layer_ops deep_gru_ops;
+extern const deep_layer_ops deep_simple_rnn_ops;
+extern const deep_layer_ops deep_embedding_ops;
 
-/* True for the layer types that step through time (LSTM). */
+/* True for the layer types that step through time (LSTM, GRU, SimpleRNN). */
 bool deep_layer_is_recurrent(const deep_layer *layer);
 /* The activation applied last to the layer's output, the one a loss may fuse with: the
  * layer's activation, except for recurrent layers, whose activation acts inside the cell

@@ -20,13 +20,11 @@
  *
  * Dropout, as Keras' dropout and recurrent_dropout: while training, one inverted-dropout
  * mask per sample over the input features and one over h_{t-1}, the same at every step. */
-#include <limits.h>
 #include <string.h>
 
 #include "kernels/fastmath.h"
 #include "kernels/kernels.h"
-#include "layers/layer.h"
-#include "tensor/tensor.h"
+#include "layers/recurrent.h"
 
 /* The scratch of a batch, in floats, each block time-major (row t * batch + b):
  *   xs     T * B * F      the input (times the dropout mask); backward: dL/d(xs)
@@ -41,22 +39,17 @@ typedef struct lstm_ctx {
     int64_t steps, features, units, gates, batch;
     float *xs, *z, *cs, *as, *hs, *dh, *dc;
     float *imask, *rmask; /* NULL when that dropout is off */
-    const float *in;
     float *out;
     const float *grad_out;
-    float *grad_in;
 } lstm_ctx;
 
 static deep_status lstm_build(deep_layer *layer)
 {
-    char s[128];
-    if (layer->in_rank != 2)
-        return DEEP_FAIL(DEEP_ERR_SHAPE, "LSTM needs (timesteps, features) inputs but gets %s",
-                         deep_shape_format(s, sizeof s, layer->in_rank, layer->in_shape));
+    DEEP_TRY(deep_rnn_check_input(layer, "LSTM", 4));
     int64_t steps = layer->in_shape[0], features = layer->in_shape[1], units = layer->units;
     /* Per sample: T * (F + 4U + 3U) + U (c_0) + 2U (dh, dc) + F + U (masks). */
     int64_t per_step = 0, scratch = 0;
-    bool fits = units <= INT_MAX / 4 && features <= INT_MAX && deep_mul_i64(steps, features + 7 * units, &per_step);
+    bool fits = deep_mul_i64(steps, features + 7 * units, &per_step);
     fits = fits && !__builtin_add_overflow(per_step, 4 * units + features, &scratch);
     if (!fits)
         return DEEP_FAIL(DEEP_ERR_OVERFLOW, "LSTM of %lld units over %lld steps of %lld features is too large",
@@ -105,68 +98,6 @@ static lstm_ctx lstm_context(const deep_layer *layer, const deep_exec *ex, float
     p += batch * c.features;
     c.rmask = dropping && layer->recurrent_rate > 0.0f ? p : NULL;
     return c;
-}
-
-/* Drawn serially from the model's generator, so that a seed fixes the masks. */
-static void draw_mask(struct deep_rng *rng, float *mask, int64_t n, float rate)
-{
-    float keep_scale = 1.0f / (1.0f - rate);
-    for (int64_t i = 0; i < n; i++)
-        mask[i] = deep_rng_float(rng) >= rate ? keep_scale : 0.0f;
-}
-
-/* The input step a processing step reads. */
-static inline int64_t source_step(const lstm_ctx *c, int64_t t)
-{
-    return c->layer->go_backwards ? c->steps - 1 - t : t;
-}
-
-/* xs = the input, time-major, times the input mask. */
-static void gather_samples(void *raw, int64_t begin, int64_t end, int32_t worker)
-{
-    (void)worker;
-    const lstm_ctx *c = raw;
-    int64_t f = c->features;
-    for (int64_t b = begin; b < end; b++)
-        for (int64_t t = 0; t < c->steps; t++) {
-            const float *src = c->in + (b * c->steps + source_step(c, t)) * f;
-            float *dst = c->xs + (t * c->batch + b) * f;
-            if (c->imask == NULL) {
-                memcpy(dst, src, (size_t)f * sizeof *dst);
-            } else {
-                const float *mask = c->imask + b * f;
-                for (int64_t k = 0; k < f; k++)
-                    dst[k] = src[k] * mask[k];
-            }
-        }
-}
-
-/* dL/din from dL/d(xs), back in (batch, timesteps, features) order, times the mask. */
-static void scatter_samples(void *raw, int64_t begin, int64_t end, int32_t worker)
-{
-    (void)worker;
-    const lstm_ctx *c = raw;
-    int64_t f = c->features;
-    for (int64_t b = begin; b < end; b++)
-        for (int64_t t = 0; t < c->steps; t++) {
-            const float *src = c->xs + (t * c->batch + b) * f;
-            float *dst = c->grad_in + (b * c->steps + source_step(c, t)) * f;
-            if (c->imask == NULL) {
-                memcpy(dst, src, (size_t)f * sizeof *dst);
-            } else {
-                const float *mask = c->imask + b * f;
-                for (int64_t k = 0; k < f; k++)
-                    dst[k] = src[k] * mask[k];
-            }
-        }
-}
-
-/* Products over all the steps at once have T * batch rows, which CBLAS takes as an int:
- * they run in blocks of whole steps that fit. */
-static int64_t steps_per_block(const lstm_ctx *c)
-{
-    int64_t steps = INT_MAX / c->batch;
-    return steps < 1 ? 1 : steps;
 }
 
 /* One sample's cell at one step: the gates' pre-activations (bias included) become the
@@ -237,24 +168,26 @@ DEEP_VECTOR_CLONES static void recur_forward(void *raw, int64_t begin, int64_t e
     }
 }
 
+static deep_rnn_input input_side(const lstm_ctx *c, const float *in, float *grad_in)
+{
+    return (deep_rnn_input){.steps = c->steps, .features = c->features, .batch = c->batch,
+                            .go_backwards = c->layer->go_backwards, .in = in, .grad_in = grad_in, .xs = c->xs,
+                            .mask = c->imask};
+}
+
 static void lstm_forward(const deep_layer *layer, const deep_exec *ex, const float *in, float *out, float *scratch,
                          int64_t batch)
 {
     lstm_ctx c = lstm_context(layer, ex, scratch, batch);
-    c.in = in;
     c.out = out;
     if (c.imask != NULL)
-        draw_mask(ex->rng, c.imask, batch * c.features, layer->rate);
+        deep_rnn_draw_mask(ex->rng, c.imask, batch * c.features, layer->rate);
     if (c.rmask != NULL)
-        draw_mask(ex->rng, c.rmask, batch * c.units, layer->recurrent_rate);
-    deep_pool_run(ex->pool, batch, gather_samples, &c);
+        deep_rnn_draw_mask(ex->rng, c.rmask, batch * c.units, layer->recurrent_rate);
+    deep_rnn_input io = input_side(&c, in, NULL);
+    deep_rnn_gather(ex->pool, &io);
     /* The input projection of every step: z = xs . kernel. */
-    int64_t block = steps_per_block(&c);
-    for (int64_t t = 0; t < c.steps; t += block) {
-        int64_t n = c.steps - t < block ? c.steps - t : block;
-        deep_gemm(ex->pool, false, false, n * batch, c.gates, c.features, 1.0f, c.xs + t * batch * c.features,
-                  layer->params[0].value, 0.0f, c.z + t * batch * c.gates);
-    }
+    deep_rnn_gemm_steps(ex->pool, c.steps, batch, false, c.gates, c.features, c.xs, layer->params[0].value, c.z);
     deep_pool_run(ex->pool, batch, recur_forward, &c);
 }
 
@@ -325,22 +258,6 @@ DEEP_VECTOR_CLONES static void recur_backward(void *raw, int64_t begin, int64_t 
     }
 }
 
-/* dL/dbias: the column sums of dL/dz over every step and sample. */
-static void bias_grad_columns(void *raw, int64_t begin, int64_t end, int32_t worker)
-{
-    (void)worker;
-    const lstm_ctx *c = raw;
-    float *grad = c->layer->params[2].grad;
-    int64_t g = c->gates, rows = c->steps * c->batch;
-    for (int64_t j = begin; j < end; j++)
-        grad[j] = 0.0f;
-    for (int64_t r = 0; r < rows; r++) {
-        const float *row = c->z + r * g;
-        for (int64_t j = begin; j < end; j++)
-            grad[j] += row[j];
-    }
-}
-
 static void lstm_backward(deep_layer *layer, const deep_exec *ex, const float *in, const float *out, float *grad_out,
                           float *grad_in, float *scratch, int64_t batch)
 {
@@ -348,35 +265,21 @@ static void lstm_backward(deep_layer *layer, const deep_exec *ex, const float *i
     (void)out;
     lstm_ctx c = lstm_context(layer, ex, scratch, batch);
     c.grad_out = grad_out;
-    c.grad_in = grad_in;
     deep_pool_run(ex->pool, batch, recur_backward, &c);
 
-    int64_t block = steps_per_block(&c), g = c.gates, f = c.features, u = c.units;
-    /* dKernel = xs^T . dz, over all steps. */
-    for (int64_t t = 0; t < c.steps; t += block) {
-        int64_t n = c.steps - t < block ? c.steps - t : block;
-        deep_gemm(ex->pool, true, false, f, g, n * batch, 1.0f, c.xs + t * batch * f, c.z + t * batch * g,
-                  t == 0 ? 0.0f : 1.0f, layer->params[0].grad);
-    }
-    /* dRecurrent = sum over t >= 1 of h_{t-1}^T . dz_t (h_0 = 0 adds nothing). */
-    if (c.steps == 1)
-        memset(layer->params[1].grad, 0, (size_t)layer->params[1].size * sizeof(float));
-    for (int64_t t = 1; t < c.steps; t += block) {
-        int64_t n = c.steps - t < block ? c.steps - t : block;
-        deep_gemm(ex->pool, true, false, u, g, n * batch, 1.0f, c.hs + (t - 1) * batch * u, c.z + t * batch * g,
-                  t == 1 ? 0.0f : 1.0f, layer->params[1].grad);
-    }
+    int64_t g = c.gates, u = c.units, steps = c.steps;
+    /* dKernel = xs^T . dz over every step; dRecurrent = h_{t-1}^T . dz_t over the steps
+     * t >= 1 (h_0 = 0 adds nothing); dBias = the column sums of dz. */
+    deep_rnn_gemm_sum(ex->pool, steps, batch, c.features, g, c.xs, c.z, layer->params[0].grad);
+    deep_rnn_gemm_sum(ex->pool, steps - 1, batch, u, g, c.hs, c.z + batch * g, layer->params[1].grad);
     if (layer->use_bias)
-        deep_pool_run(ex->pool, g, bias_grad_columns, &c);
+        deep_rnn_column_sums(ex->pool, c.z, steps * batch, g, layer->params[2].grad);
     if (grad_in == NULL)
         return;
     /* xs is no longer needed: it takes dL/d(xs) = dz . kernel^T. */
-    for (int64_t t = 0; t < c.steps; t += block) {
-        int64_t n = c.steps - t < block ? c.steps - t : block;
-        deep_gemm(ex->pool, false, true, n * batch, f, g, 1.0f, c.z + t * batch * g, layer->params[0].value, 0.0f,
-                  c.xs + t * batch * f);
-    }
-    deep_pool_run(ex->pool, batch, scatter_samples, &c);
+    deep_rnn_gemm_steps(ex->pool, steps, batch, true, c.features, g, c.z, layer->params[0].value, c.xs);
+    deep_rnn_input io = input_side(&c, NULL, grad_in);
+    deep_rnn_scatter(ex->pool, &io);
 }
 
 const deep_layer_ops deep_lstm_ops = {

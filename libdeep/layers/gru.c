@@ -1,0 +1,292 @@
+/* GRU, as Keras' layer with its TensorFlow 2 default reset_after=True (the cuDNN-compatible
+ * form). Per time step t:
+ *
+ *   x = x_t . kernel + input_bias           h = h_{t-1} . recurrent_kernel + recurrent_bias
+ *   z = recurrent_activation(x_z + h_z)     r = recurrent_activation(x_r + h_r)
+ *   n = activation(x_n + r * h_n)           h_t = z * h_{t-1} + (1 - z) * n
+ *
+ * from h_0 = 0, the blocks z, r, n side by side in that order in kernel (features,
+ * 3 units), recurrent_kernel (units, 3 units) and bias (2, 3 units): input bias, then
+ * recurrent bias. Keras' initialisers: Glorot-uniform kernel, orthogonal recurrent kernel,
+ * zero bias.
+ *
+ * The layout and the threading are the LSTM's (lstm.c): time-major blocks, one GEMM for
+ * the input projection of every step, the recurrence split by samples with one GEMM and
+ * one fused element-wise pass per step, the weight and input gradients over all the steps
+ * at once. Recurrent dropout masks h_{t-1} where it meets the recurrent kernel, while the
+ * update z * h_{t-1} takes it unmasked, as Keras. */
+#include <string.h>
+
+#include "kernels/fastmath.h"
+#include "kernels/kernels.h"
+#include "layers/recurrent.h"
+
+/* The scratch of a batch, in floats, each block time-major (row t * batch + b):
+ *   xs     T * B * F     the input (times the dropout mask); backward: dL/d(xs)
+ *   zx     T * B * 3U    the input projections, then z, r, n; backward: their dL/d
+ *   zh     T * B * 3U    the recurrent projections (bias included); backward: their dL/d
+ *   hs     T * B * U     h_1 .. h_T
+ *   hm     T * B * U     h_1 .. h_T times the recurrent mask (with recurrent dropout only)
+ *   dh, dt B * U         backward's running dL/dh_t, and the product that adds to it
+ *   imask  B * F, rmask B * U   the dropout masks */
+typedef struct gru_ctx {
+    const deep_layer *layer;
+    int64_t steps, features, units, gates, batch;
+    float *xs, *zx, *zh, *hs, *hm, *dh, *dt;
+    float *imask, *rmask; /* NULL when that dropout is off */
+    float *out;
+    const float *grad_out;
+} gru_ctx;
+
+static deep_status gru_build(deep_layer *layer)
+{
+    DEEP_TRY(deep_rnn_check_input(layer, "GRU", 6));
+    int64_t steps = layer->in_shape[0], features = layer->in_shape[1], units = layer->units;
+    int64_t per_step = 0, scratch = 0;
+    bool fits = deep_mul_i64(steps, features + 8 * units, &per_step);
+    fits = fits && !__builtin_add_overflow(per_step, 3 * units + features, &scratch);
+    if (!fits)
+        return DEEP_FAIL(DEEP_ERR_OVERFLOW, "GRU of %lld units over %lld steps of %lld features is too large",
+                         (long long)units, (long long)steps, (long long)features);
+    layer->scratch_size = scratch;
+    layer->out_rank = layer->return_sequences ? 2 : 1;
+    layer->out_shape[0] = layer->return_sequences ? steps : units;
+    layer->out_shape[1] = units;
+    int64_t kernel[2] = {features, 3 * units}, recurrent[2] = {units, 3 * units}, bias[2] = {2, 3 * units};
+    deep_layer_declare_param(layer, 0, "kernel", 2, kernel);
+    deep_layer_declare_param(layer, 1, "recurrent_kernel", 2, recurrent);
+    if (layer->use_bias)
+        deep_layer_declare_param(layer, 2, "bias", 2, bias);
+    return DEEP_OK;
+}
+
+static void gru_init(deep_layer *layer, struct deep_rng *rng)
+{
+    int64_t units = layer->units, features = layer->in_shape[1];
+    deep_init_glorot_uniform(layer->params[0].value, layer->params[0].size, features, 3 * units, rng);
+    deep_init_orthogonal(layer->params[1].value, units, 3 * units, rng);
+    if (layer->use_bias)
+        memset(layer->params[2].value, 0, (size_t)layer->params[2].size * sizeof(float));
+}
+
+static gru_ctx gru_context(const deep_layer *layer, const deep_exec *ex, float *scratch, int64_t batch)
+{
+    gru_ctx c = {.layer = layer, .steps = layer->in_shape[0], .features = layer->in_shape[1],
+                 .units = layer->units, .gates = 3 * layer->units, .batch = batch};
+    int64_t tb = c.steps * batch;
+    float *p = scratch;
+    c.xs = p, p += tb * c.features;
+    c.zx = p, p += tb * c.gates;
+    c.zh = p, p += tb * c.gates;
+    c.hs = p, p += tb * c.units;
+    c.hm = p, p += tb * c.units;
+    c.dh = p, p += batch * c.units;
+    c.dt = p, p += batch * c.units;
+    bool dropping = ex->training && ex->rng != NULL;
+    c.imask = dropping && layer->rate > 0.0f ? p : NULL;
+    p += batch * c.features;
+    c.rmask = dropping && layer->recurrent_rate > 0.0f ? p : NULL;
+    return c;
+}
+
+/* What the recurrent kernel reads at step t + 1: h_t, masked with recurrent dropout. */
+static inline float *recurrent_source(const gru_ctx *c)
+{
+    return c->rmask != NULL ? c->hm : c->hs;
+}
+
+/* One sample's cell at one step (first: h_{t-1} = 0). */
+static inline DEEP_ALWAYS_INLINE void cell_forward_row(
+    float *restrict xz, float *restrict xr, float *restrict xn, const float *restrict hz, const float *restrict hr,
+    const float *restrict hn, const float *restrict h_prev, float *restrict h_now, int64_t units, bool first,
+    deep_activation act, deep_activation rec)
+{
+    for (int64_t j = 0; j < units; j++) {
+        float z = deep_activate(rec, xz[j] + hz[j]), r = deep_activate(rec, xr[j] + hr[j]);
+        float n = deep_activate(act, xn[j] + r * hn[j]);
+        float prev = first ? 0.0f : h_prev[j];
+        xz[j] = z, xr[j] = r, xn[j] = n;
+        h_now[j] = z * prev + (1.0f - z) * n;
+    }
+}
+
+static inline DEEP_ALWAYS_INLINE void cell_forward(const gru_ctx *c, int64_t t, int64_t begin, int64_t end,
+                                                   bool first, deep_activation act, deep_activation rec)
+{
+    const deep_layer *layer = c->layer;
+    int64_t u = c->units, g = c->gates, rows = t * c->batch;
+    const float *bias = layer->use_bias ? layer->params[2].value : NULL;
+    for (int64_t b = begin; b < end; b++) {
+        float *xr = c->zx + (rows + b) * g, *hr = c->zh + (rows + b) * g, *h_now = c->hs + (rows + b) * u;
+        if (bias != NULL)
+            for (int64_t j = 0; j < g; j++) {
+                xr[j] += bias[j];
+                hr[j] += bias[g + j];
+            }
+        cell_forward_row(xr, xr + u, xr + 2 * u, hr, hr + u, hr + 2 * u,
+                         first ? NULL : c->hs + (rows - c->batch + b) * u, h_now, u, first, act, rec);
+        float *out = layer->return_sequences ? c->out + (b * c->steps + t) * u
+                     : t == c->steps - 1        ? c->out + b * u
+                                                : NULL;
+        if (out != NULL)
+            memcpy(out, h_now, (size_t)u * sizeof *out);
+        if (c->rmask != NULL) {
+            float *h_masked = c->hm + (rows + b) * u;
+            for (int64_t j = 0; j < u; j++)
+                h_masked[j] = h_now[j] * c->rmask[b * u + j];
+        }
+    }
+}
+
+static inline DEEP_ALWAYS_INLINE void forward_step(const gru_ctx *c, int64_t t, int64_t begin, int64_t end,
+                                                   bool keras_default)
+{
+    const deep_layer *layer = c->layer;
+    bool first = t == 0;
+    if (keras_default && first)
+        cell_forward(c, t, begin, end, true, DEEP_ACTIVATION_TANH, DEEP_ACTIVATION_SIGMOID);
+    else if (keras_default)
+        cell_forward(c, t, begin, end, false, DEEP_ACTIVATION_TANH, DEEP_ACTIVATION_SIGMOID);
+    else
+        cell_forward(c, t, begin, end, first, layer->activation, layer->recurrent_activation);
+}
+
+DEEP_VECTOR_CLONES static void recur_forward(void *raw, int64_t begin, int64_t end, int32_t worker)
+{
+    (void)worker;
+    const gru_ctx *c = raw;
+    const deep_layer *layer = c->layer;
+    int64_t u = c->units, g = c->gates, rows = end - begin;
+    bool keras_default = layer->activation == DEEP_ACTIVATION_TANH &&
+                         layer->recurrent_activation == DEEP_ACTIVATION_SIGMOID;
+    for (int64_t t = 0; t < c->steps; t++) {
+        float *zh = c->zh + (t * c->batch + begin) * g;
+        if (t == 0) /* h_0 = 0: only the recurrent bias */
+            memset(zh, 0, (size_t)(rows * g) * sizeof *zh);
+        else
+            deep_gemm(NULL, false, false, rows, g, u, 1.0f, recurrent_source(c) + ((t - 1) * c->batch + begin) * u,
+                      layer->params[1].value, 0.0f, zh);
+        forward_step(c, t, begin, end, keras_default);
+    }
+}
+
+static void gru_forward(const deep_layer *layer, const deep_exec *ex, const float *in, float *out, float *scratch,
+                        int64_t batch)
+{
+    gru_ctx c = gru_context(layer, ex, scratch, batch);
+    c.out = out;
+    if (c.imask != NULL)
+        deep_rnn_draw_mask(ex->rng, c.imask, batch * c.features, layer->rate);
+    if (c.rmask != NULL)
+        deep_rnn_draw_mask(ex->rng, c.rmask, batch * c.units, layer->recurrent_rate);
+    deep_rnn_input io = {.steps = c.steps, .features = c.features, .batch = batch,
+                         .go_backwards = layer->go_backwards, .in = in, .xs = c.xs, .mask = c.imask};
+    deep_rnn_gather(ex->pool, &io);
+    deep_rnn_gemm_steps(ex->pool, c.steps, batch, false, c.gates, c.features, c.xs, layer->params[0].value, c.zx);
+    deep_pool_run(ex->pool, batch, recur_forward, &c);
+}
+
+/* One sample's cell backward at one step: from dL/dh_t in dh, the gradients of both
+ * projections replace them, and dh keeps the direct part of dL/dh_{t-1}, z * dL/dh_t. */
+static inline DEEP_ALWAYS_INLINE void cell_backward_row(
+    float *restrict xz, float *restrict xr, float *restrict xn, float *restrict hz, float *restrict hr,
+    float *restrict hn, const float *restrict h_prev, float *restrict dh, int64_t units, bool first,
+    deep_activation act, deep_activation rec)
+{
+    for (int64_t j = 0; j < units; j++) {
+        float z = xz[j], r = xr[j], n = xn[j], d = dh[j];
+        float prev = first ? 0.0f : h_prev[j];
+        float dz = d * (prev - n) * deep_activation_slope(rec, z);
+        float dn = d * (1.0f - z) * deep_activation_slope(act, n);
+        float dr = dn * hn[j] * deep_activation_slope(rec, r);
+        xz[j] = dz, xr[j] = dr, xn[j] = dn;
+        hz[j] = dz, hr[j] = dr, hn[j] = dn * r;
+        dh[j] = d * z;
+    }
+}
+
+static inline DEEP_ALWAYS_INLINE void cell_backward(const gru_ctx *c, int64_t t, int64_t begin, int64_t end,
+                                                    bool first, deep_activation act, deep_activation rec)
+{
+    int64_t u = c->units, g = c->gates, rows = t * c->batch;
+    for (int64_t b = begin; b < end; b++) {
+        float *xr = c->zx + (rows + b) * g, *hr = c->zh + (rows + b) * g;
+        cell_backward_row(xr, xr + u, xr + 2 * u, hr, hr + u, hr + 2 * u,
+                          first ? NULL : c->hs + (rows - c->batch + b) * u, c->dh + b * u, u, first, act, rec);
+    }
+}
+
+DEEP_VECTOR_CLONES static void recur_backward(void *raw, int64_t begin, int64_t end, int32_t worker)
+{
+    (void)worker;
+    const gru_ctx *c = raw;
+    const deep_layer *layer = c->layer;
+    int64_t u = c->units, g = c->gates, rows = end - begin, steps = c->steps;
+    float *dh = c->dh + begin * u, *dt = c->dt + begin * u;
+    if (layer->return_sequences)
+        memset(dh, 0, (size_t)(rows * u) * sizeof(float));
+    else
+        memcpy(dh, c->grad_out + begin * u, (size_t)(rows * u) * sizeof(float));
+    bool keras_default = layer->activation == DEEP_ACTIVATION_TANH &&
+                         layer->recurrent_activation == DEEP_ACTIVATION_SIGMOID;
+    for (int64_t t = steps - 1; t >= 0; t--) {
+        if (layer->return_sequences)
+            for (int64_t b = begin; b < end; b++) {
+                const float *from_output = c->grad_out + (b * steps + t) * u;
+                for (int64_t j = 0; j < u; j++)
+                    c->dh[b * u + j] += from_output[j];
+            }
+        bool first = t == 0;
+        if (keras_default && first)
+            cell_backward(c, t, begin, end, true, DEEP_ACTIVATION_TANH, DEEP_ACTIVATION_SIGMOID);
+        else if (keras_default)
+            cell_backward(c, t, begin, end, false, DEEP_ACTIVATION_TANH, DEEP_ACTIVATION_SIGMOID);
+        else
+            cell_backward(c, t, begin, end, first, layer->activation, layer->recurrent_activation);
+        if (first)
+            break;
+        /* dL/dh_{t-1} += dL/d(recurrent projection) . recurrent_kernel^T, through the mask. */
+        const float *dzh = c->zh + (t * c->batch + begin) * g;
+        if (c->rmask == NULL) {
+            deep_gemm(NULL, false, true, rows, u, g, 1.0f, dzh, layer->params[1].value, 1.0f, dh);
+        } else {
+            deep_gemm(NULL, false, true, rows, u, g, 1.0f, dzh, layer->params[1].value, 0.0f, dt);
+            for (int64_t i = 0; i < rows * u; i++)
+                dh[i] += dt[i] * c->rmask[begin * u + i];
+        }
+    }
+}
+
+static void gru_backward(deep_layer *layer, const deep_exec *ex, const float *in, const float *out, float *grad_out,
+                         float *grad_in, float *scratch, int64_t batch)
+{
+    (void)in;
+    (void)out;
+    gru_ctx c = gru_context(layer, ex, scratch, batch);
+    c.grad_out = grad_out;
+    deep_pool_run(ex->pool, batch, recur_backward, &c);
+
+    int64_t g = c.gates, u = c.units, steps = c.steps;
+    deep_rnn_gemm_sum(ex->pool, steps, batch, c.features, g, c.xs, c.zx, layer->params[0].grad);
+    deep_rnn_gemm_sum(ex->pool, steps - 1, batch, u, g, recurrent_source(&c), c.zh + batch * g,
+                      layer->params[1].grad);
+    if (layer->use_bias) {
+        deep_rnn_column_sums(ex->pool, c.zx, steps * batch, g, layer->params[2].grad);
+        deep_rnn_column_sums(ex->pool, c.zh, steps * batch, g, layer->params[2].grad + g);
+    }
+    if (grad_in == NULL)
+        return;
+    deep_rnn_gemm_steps(ex->pool, steps, batch, true, c.features, g, c.zx, layer->params[0].value, c.xs);
+    deep_rnn_input io = {.steps = steps, .features = c.features, .batch = batch, .go_backwards = layer->go_backwards,
+                         .grad_in = grad_in, .xs = c.xs, .mask = c.imask};
+    deep_rnn_scatter(ex->pool, &io);
+}
+
+const deep_layer_ops deep_gru_ops = {
+    .type = "gru",
+    .class_name = "GRU",
+    .build = gru_build,
+    .init = gru_init,
+    .forward = gru_forward,
+    .backward = gru_backward,
+};

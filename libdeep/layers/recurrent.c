@@ -1,0 +1,132 @@
+/* Helpers shared by the recurrent layers (layers/recurrent.h). */
+#include <limits.h>
+#include <string.h>
+
+#include "kernels/kernels.h"
+#include "layers/recurrent.h"
+#include "tensor/tensor.h"
+
+deep_status deep_rnn_check_input(const deep_layer *layer, const char *class_name, int64_t gates)
+{
+    char s[128];
+    if (layer->in_rank != 2)
+        return DEEP_FAIL(DEEP_ERR_SHAPE, "%s needs (timesteps, features) inputs but gets %s", class_name,
+                         deep_shape_format(s, sizeof s, layer->in_rank, layer->in_shape));
+    if (layer->units > INT_MAX / gates || layer->in_shape[1] > INT_MAX)
+        return DEEP_FAIL(DEEP_ERR_OVERFLOW, "%s of %lld units over %lld features is too large for CBLAS", class_name,
+                         (long long)layer->units, (long long)layer->in_shape[1]);
+    return DEEP_OK;
+}
+
+/* The input step a processing step reads. */
+static inline int64_t source_step(const deep_rnn_input *io, int64_t t)
+{
+    return io->go_backwards ? io->steps - 1 - t : t;
+}
+
+static void copy_masked(float *dst, const float *src, const float *mask, int64_t n)
+{
+    if (mask == NULL) {
+        memcpy(dst, src, (size_t)n * sizeof *dst);
+        return;
+    }
+    for (int64_t k = 0; k < n; k++)
+        dst[k] = src[k] * mask[k];
+}
+
+static void gather_samples(void *raw, int64_t begin, int64_t end, int32_t worker)
+{
+    (void)worker;
+    const deep_rnn_input *io = raw;
+    int64_t f = io->features;
+    for (int64_t b = begin; b < end; b++)
+        for (int64_t t = 0; t < io->steps; t++)
+            copy_masked(io->xs + (t * io->batch + b) * f, io->in + (b * io->steps + source_step(io, t)) * f,
+                        io->mask != NULL ? io->mask + b * f : NULL, f);
+}
+
+static void scatter_samples(void *raw, int64_t begin, int64_t end, int32_t worker)
+{
+    (void)worker;
+    const deep_rnn_input *io = raw;
+    int64_t f = io->features;
+    for (int64_t b = begin; b < end; b++)
+        for (int64_t t = 0; t < io->steps; t++)
+            copy_masked(io->grad_in + (b * io->steps + source_step(io, t)) * f, io->xs + (t * io->batch + b) * f,
+                        io->mask != NULL ? io->mask + b * f : NULL, f);
+}
+
+void deep_rnn_gather(deep_pool *pool, const deep_rnn_input *io)
+{
+    deep_pool_run(pool, io->batch, gather_samples, (void *)io);
+}
+
+void deep_rnn_scatter(deep_pool *pool, const deep_rnn_input *io)
+{
+    deep_pool_run(pool, io->batch, scatter_samples, (void *)io);
+}
+
+void deep_rnn_draw_mask(struct deep_rng *rng, float *mask, int64_t n, float rate)
+{
+    float keep_scale = 1.0f / (1.0f - rate);
+    for (int64_t i = 0; i < n; i++)
+        mask[i] = deep_rng_float(rng) >= rate ? keep_scale : 0.0f;
+}
+
+/* Whole steps per CBLAS call, so that the rows fit in an int. */
+static int64_t steps_per_block(int64_t batch)
+{
+    int64_t steps = INT_MAX / batch;
+    return steps < 1 ? 1 : steps;
+}
+
+void deep_rnn_gemm_steps(deep_pool *pool, int64_t steps, int64_t batch, bool transpose_b, int64_t n, int64_t k,
+                         const float *a, const float *b, float *c)
+{
+    int64_t block = steps_per_block(batch);
+    for (int64_t t = 0; t < steps; t += block) {
+        int64_t count = steps - t < block ? steps - t : block;
+        deep_gemm(pool, false, transpose_b, count * batch, n, k, 1.0f, a + t * batch * k, b, 0.0f,
+                  c + t * batch * n);
+    }
+}
+
+void deep_rnn_gemm_sum(deep_pool *pool, int64_t steps, int64_t batch, int64_t m, int64_t n, const float *a,
+                       const float *b, float *c)
+{
+    if (steps <= 0) {
+        memset(c, 0, (size_t)(m * n) * sizeof *c);
+        return;
+    }
+    int64_t block = steps_per_block(batch);
+    for (int64_t t = 0; t < steps; t += block) {
+        int64_t count = steps - t < block ? steps - t : block;
+        deep_gemm(pool, true, false, m, n, count * batch, 1.0f, a + t * batch * m, b + t * batch * n,
+                  t == 0 ? 0.0f : 1.0f, c);
+    }
+}
+
+typedef struct sums_ctx {
+    const float *z;
+    int64_t rows, width;
+    float *sums;
+} sums_ctx;
+
+static void sum_columns(void *raw, int64_t begin, int64_t end, int32_t worker)
+{
+    (void)worker;
+    const sums_ctx *c = raw;
+    for (int64_t j = begin; j < end; j++)
+        c->sums[j] = 0.0f;
+    for (int64_t r = 0; r < c->rows; r++) {
+        const float *row = c->z + r * c->width;
+        for (int64_t j = begin; j < end; j++)
+            c->sums[j] += row[j];
+    }
+}
+
+void deep_rnn_column_sums(deep_pool *pool, const float *z, int64_t rows, int64_t width, float *sums)
+{
+    sums_ctx c = {z, rows, width, sums};
+    deep_pool_run(pool, width, sum_columns, &c);
+}

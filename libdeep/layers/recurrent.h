@@ -1,0 +1,46 @@
+/* What the recurrent layers share. They lay a batch out time-major (row t * batch + b), so
+ * that one GEMM covers the input projection of every step and each step's rows are
+ * contiguous; these helpers move the input in and its gradient out of that layout, draw
+ * the dropout masks, and run the products and sums over all the steps at once. */
+#ifndef DEEP_RECURRENT_H
+#define DEEP_RECURRENT_H
+
+#include "layers/layer.h"
+
+/* Checks that a recurrent layer's input is (timesteps, features) and that `gates` blocks
+ * of `units` columns fit CBLAS' int; class_name names the layer in the message. */
+deep_status deep_rnn_check_input(const deep_layer *layer, const char *class_name, int64_t gates);
+
+/* The input side of one batch: `in` and `grad_in` are (batch, steps, features), `xs`
+ * (steps, batch, features); processing step t reads input step t, or steps - 1 - t with
+ * go_backwards. mask (batch * features) multiplies both ways; NULL is no dropout. */
+typedef struct deep_rnn_input {
+    int64_t steps, features, batch;
+    bool go_backwards;
+    const float *in;
+    float *grad_in;
+    float *xs;
+    const float *mask;
+} deep_rnn_input;
+
+/* xs = in, time-major, times the mask. */
+void deep_rnn_gather(deep_pool *pool, const deep_rnn_input *io);
+/* grad_in = xs (holding dL/d(xs)) back in batch-major order, times the mask. */
+void deep_rnn_scatter(deep_pool *pool, const deep_rnn_input *io);
+
+/* Inverted dropout: each entry 1 / (1 - rate) with probability 1 - rate, else 0, drawn
+ * serially so that a seed fixes the masks whatever the thread count. */
+void deep_rnn_draw_mask(struct deep_rng *rng, float *mask, int64_t n, float rate);
+
+/* For every step at once, c = a . op(b): a is (steps * batch, k), c (steps * batch, n), b
+ * (k, n) or, transposed, (n, k). Blocks of whole steps keep each CBLAS call within int. */
+void deep_rnn_gemm_steps(deep_pool *pool, int64_t steps, int64_t batch, bool transpose_b, int64_t n, int64_t k,
+                         const float *a, const float *b, float *c);
+/* c (m, n) = a^T . b summed over the steps * batch rows of a (m wide) and b (n wide): a
+ * weight gradient over every step. No steps gives zeros. */
+void deep_rnn_gemm_sum(deep_pool *pool, int64_t steps, int64_t batch, int64_t m, int64_t n, const float *a,
+                       const float *b, float *c);
+/* sums[j] = the sum over rows of z[r * width + j]: a bias gradient over every step. */
+void deep_rnn_column_sums(deep_pool *pool, const float *z, int64_t rows, int64_t width, float *sums);
+
+#endif

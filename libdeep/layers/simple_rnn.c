@@ -1,0 +1,221 @@
+/* SimpleRNN, as Keras' layer: per time step h_t = activation(x_t . kernel +
+ * h_{t-1} . recurrent_kernel + bias) from h_0 = 0, with a Glorot-uniform kernel
+ * (features, units), an orthogonal recurrent_kernel (units, units) and a zero bias
+ * (units). The layout and the threading are the LSTM's (lstm.c). */
+#include <string.h>
+
+#include "kernels/fastmath.h"
+#include "kernels/kernels.h"
+#include "layers/recurrent.h"
+
+/* The scratch of a batch, in floats, each block time-major (row t * batch + b):
+ *   xs     T * B * F   the input (times the dropout mask); backward: dL/d(xs)
+ *   z      T * B * U   the pre-activations; backward: dL/dz
+ *   hs     T * B * U   h_1 .. h_T
+ *   hm     T * B * U   h_1 .. h_T times the recurrent mask (with recurrent dropout only)
+ *   dh     B * U       backward's running dL/dh_t
+ *   imask  B * F, rmask B * U   the dropout masks */
+typedef struct rnn_ctx {
+    const deep_layer *layer;
+    int64_t steps, features, units, batch;
+    float *xs, *z, *hs, *hm, *dh;
+    float *imask, *rmask; /* NULL when that dropout is off */
+    float *out;
+    const float *grad_out;
+} rnn_ctx;
+
+static deep_status simple_rnn_build(deep_layer *layer)
+{
+    DEEP_TRY(deep_rnn_check_input(layer, "SimpleRNN", 1));
+    int64_t steps = layer->in_shape[0], features = layer->in_shape[1], units = layer->units;
+    int64_t per_step = 0, scratch = 0;
+    bool fits = deep_mul_i64(steps, features + 3 * units, &per_step);
+    fits = fits && !__builtin_add_overflow(per_step, 2 * units + features, &scratch);
+    if (!fits)
+        return DEEP_FAIL(DEEP_ERR_OVERFLOW, "SimpleRNN of %lld units over %lld steps of %lld features is too large",
+                         (long long)units, (long long)steps, (long long)features);
+    layer->scratch_size = scratch;
+    layer->out_rank = layer->return_sequences ? 2 : 1;
+    layer->out_shape[0] = layer->return_sequences ? steps : units;
+    layer->out_shape[1] = units;
+    int64_t kernel[2] = {features, units}, recurrent[2] = {units, units};
+    deep_layer_declare_param(layer, 0, "kernel", 2, kernel);
+    deep_layer_declare_param(layer, 1, "recurrent_kernel", 2, recurrent);
+    if (layer->use_bias)
+        deep_layer_declare_param(layer, 2, "bias", 1, &layer->units);
+    return DEEP_OK;
+}
+
+static void simple_rnn_init(deep_layer *layer, struct deep_rng *rng)
+{
+    int64_t units = layer->units, features = layer->in_shape[1];
+    deep_init_glorot_uniform(layer->params[0].value, layer->params[0].size, features, units, rng);
+    deep_init_orthogonal(layer->params[1].value, units, units, rng);
+    if (layer->use_bias)
+        memset(layer->params[2].value, 0, (size_t)units * sizeof(float));
+}
+
+static rnn_ctx rnn_context(const deep_layer *layer, const deep_exec *ex, float *scratch, int64_t batch)
+{
+    rnn_ctx c = {.layer = layer, .steps = layer->in_shape[0], .features = layer->in_shape[1],
+                 .units = layer->units, .batch = batch};
+    int64_t tb = c.steps * batch;
+    float *p = scratch;
+    c.xs = p, p += tb * c.features;
+    c.z = p, p += tb * c.units;
+    c.hs = p, p += tb * c.units;
+    c.hm = p, p += tb * c.units;
+    c.dh = p, p += batch * c.units;
+    bool dropping = ex->training && ex->rng != NULL;
+    c.imask = dropping && layer->rate > 0.0f ? p : NULL;
+    p += batch * c.features;
+    c.rmask = dropping && layer->recurrent_rate > 0.0f ? p : NULL;
+    return c;
+}
+
+static inline float *recurrent_source(const rnn_ctx *c)
+{
+    return c->rmask != NULL ? c->hm : c->hs;
+}
+
+static inline DEEP_ALWAYS_INLINE void activate_row(const float *restrict z, const float *restrict bias,
+                                                   float *restrict h, int64_t units, deep_activation act)
+{
+    if (bias != NULL)
+        for (int64_t j = 0; j < units; j++)
+            h[j] = deep_activate(act, z[j] + bias[j]);
+    else
+        for (int64_t j = 0; j < units; j++)
+            h[j] = deep_activate(act, z[j]);
+}
+
+static inline DEEP_ALWAYS_INLINE void cell_forward(const rnn_ctx *c, int64_t t, int64_t begin, int64_t end,
+                                                   deep_activation act)
+{
+    const deep_layer *layer = c->layer;
+    int64_t u = c->units, rows = t * c->batch;
+    const float *bias = layer->use_bias ? layer->params[2].value : NULL;
+    for (int64_t b = begin; b < end; b++) {
+        float *h_now = c->hs + (rows + b) * u;
+        activate_row(c->z + (rows + b) * u, bias, h_now, u, act);
+        float *out = layer->return_sequences ? c->out + (b * c->steps + t) * u
+                     : t == c->steps - 1        ? c->out + b * u
+                                                : NULL;
+        if (out != NULL)
+            memcpy(out, h_now, (size_t)u * sizeof *out);
+        if (c->rmask != NULL) {
+            float *h_masked = c->hm + (rows + b) * u;
+            for (int64_t j = 0; j < u; j++)
+                h_masked[j] = h_now[j] * c->rmask[b * u + j];
+        }
+    }
+}
+
+DEEP_VECTOR_CLONES static void recur_forward(void *raw, int64_t begin, int64_t end, int32_t worker)
+{
+    (void)worker;
+    const rnn_ctx *c = raw;
+    const deep_layer *layer = c->layer;
+    int64_t u = c->units, rows = end - begin;
+    for (int64_t t = 0; t < c->steps; t++) {
+        if (t > 0) /* z_t += h_{t-1} . recurrent_kernel; h_0 = 0 adds nothing */
+            deep_gemm(NULL, false, false, rows, u, u, 1.0f, recurrent_source(c) + ((t - 1) * c->batch + begin) * u,
+                      layer->params[1].value, 1.0f, c->z + (t * c->batch + begin) * u);
+        if (layer->activation == DEEP_ACTIVATION_TANH)
+            cell_forward(c, t, begin, end, DEEP_ACTIVATION_TANH);
+        else
+            cell_forward(c, t, begin, end, layer->activation);
+    }
+}
+
+static void simple_rnn_forward(const deep_layer *layer, const deep_exec *ex, const float *in, float *out,
+                               float *scratch, int64_t batch)
+{
+    rnn_ctx c = rnn_context(layer, ex, scratch, batch);
+    c.out = out;
+    if (c.imask != NULL)
+        deep_rnn_draw_mask(ex->rng, c.imask, batch * c.features, layer->rate);
+    if (c.rmask != NULL)
+        deep_rnn_draw_mask(ex->rng, c.rmask, batch * c.units, layer->recurrent_rate);
+    deep_rnn_input io = {.steps = c.steps, .features = c.features, .batch = batch,
+                         .go_backwards = layer->go_backwards, .in = in, .xs = c.xs, .mask = c.imask};
+    deep_rnn_gather(ex->pool, &io);
+    deep_rnn_gemm_steps(ex->pool, c.steps, batch, false, c.units, c.features, c.xs, layer->params[0].value, c.z);
+    deep_pool_run(ex->pool, batch, recur_forward, &c);
+}
+
+/* dL/dz_t = dL/dh_t * activation'(h_t), over the pre-activations. */
+static inline DEEP_ALWAYS_INLINE void slope_row(float *restrict dz, const float *restrict h, const float *restrict dh,
+                                                int64_t units, deep_activation act)
+{
+    for (int64_t j = 0; j < units; j++)
+        dz[j] = dh[j] * deep_activation_slope(act, h[j]);
+}
+
+DEEP_VECTOR_CLONES static void recur_backward(void *raw, int64_t begin, int64_t end, int32_t worker)
+{
+    (void)worker;
+    const rnn_ctx *c = raw;
+    const deep_layer *layer = c->layer;
+    int64_t u = c->units, rows = end - begin, steps = c->steps;
+    float *dh = c->dh + begin * u;
+    if (layer->return_sequences)
+        memset(dh, 0, (size_t)(rows * u) * sizeof(float));
+    else
+        memcpy(dh, c->grad_out + begin * u, (size_t)(rows * u) * sizeof(float));
+    for (int64_t t = steps - 1; t >= 0; t--) {
+        int64_t at = t * c->batch;
+        for (int64_t b = begin; b < end; b++) {
+            if (layer->return_sequences) {
+                const float *from_output = c->grad_out + (b * steps + t) * u;
+                for (int64_t j = 0; j < u; j++)
+                    c->dh[b * u + j] += from_output[j];
+            }
+            float *dz = c->z + (at + b) * u;
+            const float *h = c->hs + (at + b) * u;
+            if (layer->activation == DEEP_ACTIVATION_TANH)
+                slope_row(dz, h, c->dh + b * u, u, DEEP_ACTIVATION_TANH);
+            else
+                slope_row(dz, h, c->dh + b * u, u, layer->activation);
+        }
+        if (t == 0)
+            break;
+        /* dL/dh_{t-1} = dL/dz_t . recurrent_kernel^T, through the recurrent mask. */
+        deep_gemm(NULL, false, true, rows, u, u, 1.0f, c->z + (at + begin) * u, layer->params[1].value, 0.0f, dh);
+        if (c->rmask != NULL)
+            for (int64_t i = 0; i < rows * u; i++)
+                dh[i] *= c->rmask[begin * u + i];
+    }
+}
+
+static void simple_rnn_backward(deep_layer *layer, const deep_exec *ex, const float *in, const float *out,
+                                float *grad_out, float *grad_in, float *scratch, int64_t batch)
+{
+    (void)in;
+    (void)out;
+    rnn_ctx c = rnn_context(layer, ex, scratch, batch);
+    c.grad_out = grad_out;
+    deep_pool_run(ex->pool, batch, recur_backward, &c);
+
+    int64_t u = c.units, steps = c.steps;
+    deep_rnn_gemm_sum(ex->pool, steps, batch, c.features, u, c.xs, c.z, layer->params[0].grad);
+    deep_rnn_gemm_sum(ex->pool, steps - 1, batch, u, u, recurrent_source(&c), c.z + batch * u,
+                      layer->params[1].grad);
+    if (layer->use_bias)
+        deep_rnn_column_sums(ex->pool, c.z, steps * batch, u, layer->params[2].grad);
+    if (grad_in == NULL)
+        return;
+    deep_rnn_gemm_steps(ex->pool, steps, batch, true, c.features, u, c.z, layer->params[0].value, c.xs);
+    deep_rnn_input io = {.steps = steps, .features = c.features, .batch = batch, .go_backwards = layer->go_backwards,
+                         .grad_in = grad_in, .xs = c.xs, .mask = c.imask};
+    deep_rnn_scatter(ex->pool, &io);
+}
+
+const deep_layer_ops deep_simple_rnn_ops = {
+    .type = "simple_rnn",
+    .class_name = "SimpleRNN",
+    .build = simple_rnn_build,
+    .init = simple_rnn_init,
+    .forward = simple_rnn_forward,
+    .backward = simple_rnn_backward,
+};
