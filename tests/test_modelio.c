@@ -225,20 +225,30 @@ START_TEST(round_trip_every_layer_and_optimizer)
 }
 END_TEST
 
-/* Recurrent layers: the all-layers fixture is of images, so sequences get a model of
- * their own, with every recurrent option away from its default. */
-static deep_model *recurrent_model(void)
+/* Recurrent layers: the all-layers fixture is of images, so sequences get models of
+ * their own, with every recurrent option away from its default. Model 0: LSTMs on float
+ * steps; model 1: Embedding, GRU and SimpleRNN on token ids. */
+static deep_model *recurrent_model(int which)
 {
     deep_model *m = NULL;
-    ASSERT_OK(deep_model_new(2, (const int64_t[]){5, 3}, &m));
-    ASSERT_OK(deep_model_set_seed(m, 17));
-    ASSERT_OK(deep_model_add_lstm(m, 4, DEEP_ACTIVATION_TANH, DEEP_ACTIVATION_SIGMOID, 1, 1));
+    if (which == 0) {
+        ASSERT_OK(deep_model_new(2, (const int64_t[]){5, 3}, &m));
+        ASSERT_OK(deep_model_add_lstm(m, 4, DEEP_ACTIVATION_TANH, DEEP_ACTIVATION_SIGMOID, 1, 1));
+        ASSERT_OK(deep_model_set_layer_int(m, -1, DEEP_LAYER_UNIT_FORGET_BIAS, 0));
+    } else {
+        ASSERT_OK(deep_model_new(1, (const int64_t[]){15}, &m));
+        ASSERT_OK(deep_model_add_embedding(m, 9, 3, 15));
+        ASSERT_OK(deep_model_add_gru(m, 4, DEEP_ACTIVATION_TANH, DEEP_ACTIVATION_SIGMOID, 1, 1));
+    }
     ASSERT_OK(deep_model_set_layer_float(m, -1, DEEP_LAYER_DROPOUT, 0.25));
     ASSERT_OK(deep_model_set_layer_float(m, -1, DEEP_LAYER_RECURRENT_DROPOUT, 0.125));
     ASSERT_OK(deep_model_set_layer_int(m, -1, DEEP_LAYER_GO_BACKWARDS, 1));
-    ASSERT_OK(deep_model_set_layer_int(m, -1, DEEP_LAYER_UNIT_FORGET_BIAS, 0));
-    ASSERT_OK(deep_model_add_lstm(m, 3, DEEP_ACTIVATION_RELU, DEEP_ACTIVATION_SIGMOID, 0, 0));
+    if (which == 0)
+        ASSERT_OK(deep_model_add_lstm(m, 3, DEEP_ACTIVATION_RELU, DEEP_ACTIVATION_SIGMOID, 0, 0));
+    else
+        ASSERT_OK(deep_model_add_simple_rnn(m, 3, DEEP_ACTIVATION_RELU, 0, 0));
     ASSERT_OK(deep_model_add_dense(m, 2, DEEP_ACTIVATION_SOFTMAX, 1));
+    ASSERT_OK(deep_model_set_seed(m, 17));
     fixture_compile(m, DEEP_OPTIMIZER_ADAM, DEEP_LOSS_SPARSE_CATEGORICAL_CROSSENTROPY);
     return m;
 }
@@ -255,13 +265,17 @@ static uint8_t *to_buffer(const deep_model *m, int64_t *length)
 START_TEST(round_trip_recurrent_layers)
 {
     float *x = fixture_features(16, 15, 3);
+    if (_i == 1)
+        for (int i = 0; i < 16 * 15; i++)
+            x[i] = floorf((x[i] + 1) * 4.5f); /* token ids 0..8 */
     int32_t labels[16];
     for (int i = 0; i < 16; i++)
-        labels[i] = x[i * 15] + x[i * 15 + 14] > 0;
+        labels[i] = x[i * 15] + x[i * 15 + 14] > (_i == 1 ? 8 : 0);
     deep_dataset *data = NULL;
-    ASSERT_OK(deep_dataset_new(16, 2, (const int64_t[]){5, 3}, x, &data));
+    const int64_t steps[] = {5, 3}, ids[] = {15};
+    ASSERT_OK(deep_dataset_new(16, _i == 1 ? 1 : 2, _i == 1 ? ids : steps, x, &data));
     ASSERT_OK(deep_dataset_set_labels(data, labels, 16, 2));
-    deep_model *model = recurrent_model();
+    deep_model *model = recurrent_model(_i);
     ASSERT_OK(deep_model_fit(model, data, 2, 4, NULL));
 
     int64_t length, again;
@@ -1030,7 +1044,7 @@ static Suite *modelio_suite(bool exhaustive)
     TCase *round = tcase_create("round trips");
     tcase_set_timeout(round, 120);
     tcase_add_loop_test(round, round_trip_every_layer_and_optimizer, 0, COUNT_OF(all_kinds));
-    tcase_add_test(round, round_trip_recurrent_layers);
+    tcase_add_loop_test(round, round_trip_recurrent_layers, 0, 2);
     tcase_add_test(round, round_trip_buffer);
     tcase_add_test(round, uncompiled_loads_uncompiled);
     tcase_add_test(round, empty_model_round_trips);

@@ -97,12 +97,31 @@ static deep_status add_lstm(deep_model *m, const deep_layer *c)
     return deep_model_set_layer_int(m, -1, DEEP_LAYER_UNIT_FORGET_BIAS, c->unit_forget_bias);
 }
 
+static deep_status add_gru(deep_model *m, const deep_layer *c)
+{
+    DEEP_TRY(deep_model_add_gru(m, c->units, c->activation, c->recurrent_activation, c->use_bias,
+                                c->return_sequences));
+    return set_recurrent_options(m, c);
+}
+
+static deep_status add_simple_rnn(deep_model *m, const deep_layer *c)
+{
+    DEEP_TRY(deep_model_add_simple_rnn(m, c->units, c->activation, c->use_bias, c->return_sequences));
+    return set_recurrent_options(m, c);
+}
+
+static deep_status add_embedding(deep_model *m, const deep_layer *c)
+{
+    return deep_model_add_embedding(m, c->input_dim, c->units, c->input_length);
+}
+
+/* The fields every recurrent layer has. */
 #define RECURRENT_FIELDS                                                                                  \
     FIELD("units", FIELD_SIZE, units), FIELD("activation", FIELD_ACTIVATION, activation),                \
-        FIELD("recurrent_activation", FIELD_ACTIVATION, recurrent_activation),                           \
         FIELD("use_bias", FIELD_BOOL, use_bias), FIELD("return_sequences", FIELD_BOOL, return_sequences), \
         FIELD("go_backwards", FIELD_BOOL, go_backwards), FIELD("dropout", FIELD_FLOAT, rate),            \
         FIELD("recurrent_dropout", FIELD_FLOAT, recurrent_rate)
+#define RECURRENT_ACTIVATION FIELD("recurrent_activation", FIELD_ACTIVATION, recurrent_activation)
 
 #define POOLING_FIELDS                                                                                    \
     {FIELD("pool_size", FIELD_PAIR, kernel), FIELD("strides", FIELD_PAIR, strides),                      \
@@ -127,7 +146,15 @@ static const layer_type types[] = {
     {&deep_batch_normalization_ops,
      {FIELD("momentum", FIELD_FLOAT, momentum), FIELD("epsilon", FIELD_FLOAT, epsilon)},
      add_batch_normalization},
-    {&deep_lstm_ops, {RECURRENT_FIELDS, FIELD("unit_forget_bias", FIELD_BOOL, unit_forget_bias)}, add_lstm},
+    {&deep_embedding_ops,
+     {FIELD("input_dim", FIELD_SIZE, input_dim), FIELD("output_dim", FIELD_SIZE, units),
+      FIELD("input_length", FIELD_SIZE, input_length)},
+     add_embedding},
+    {&deep_lstm_ops,
+     {RECURRENT_FIELDS, RECURRENT_ACTIVATION, FIELD("unit_forget_bias", FIELD_BOOL, unit_forget_bias)},
+     add_lstm},
+    {&deep_gru_ops, {RECURRENT_FIELDS, RECURRENT_ACTIVATION}, add_gru},
+    {&deep_simple_rnn_ops, {RECURRENT_FIELDS}, add_simple_rnn},
 };
 
 int deep_activation_by_name(const char *name)
