@@ -1,5 +1,5 @@
 """Keras layer constructors: Dense, Activation, Dropout, Flatten, Conv2D, MaxPooling2D,
-AveragePooling2D, GlobalAveragePooling2D, BatchNormalization, and Input.
+AveragePooling2D, GlobalAveragePooling2D, BatchNormalization, Embedding, LSTM, and Input.
 
 A layer object describes a layer until it is added to a Sequential model; from then on it
 belongs to that model (it cannot be added to another) and reads and writes the model's
@@ -203,6 +203,51 @@ class BatchNormalization(Layer):
 
     def _append(self, address):
         lib.deep_model_add_batch_normalization(address, self.momentum, self.epsilon)
+
+
+# deep_layer_option values (deep.h)
+_LAYER_DROPOUT, _LAYER_RECURRENT_DROPOUT, _LAYER_GO_BACKWARDS, _LAYER_UNIT_FORGET_BIAS = 1, 2, 3, 4
+
+
+class Embedding(Layer):
+    """Token ids (integers in [0, input_dim), given as numbers) to rows of a learned
+    (input_dim, output_dim) matrix. input_length=None takes the input's length."""
+
+    def __init__(self, input_dim, output_dim, input_length=None, input_shape=None, name=None):
+        if input_shape is None and input_length is not None:
+            input_shape = (input_length,)
+        super().__init__(input_shape, name)
+        self.input_dim = _positive_int(input_dim, "input_dim")
+        self.output_dim = _positive_int(output_dim, "output_dim")
+        self.input_length = 0 if input_length is None else _positive_int(input_length, "input_length")
+
+    def _append(self, address):
+        lib.deep_model_add_embedding(address, self.input_dim, self.output_dim, self.input_length)
+
+
+class LSTM(Layer):
+    """keras.layers.LSTM: (timesteps, features) samples to (units,), or to (timesteps,
+    units) with return_sequences=True."""
+
+    def __init__(self, units, activation="tanh", recurrent_activation="sigmoid", use_bias=True,
+                 return_sequences=False, dropout=0.0, recurrent_dropout=0.0, go_backwards=False,
+                 unit_forget_bias=True, input_shape=None, name=None):
+        super().__init__(input_shape, name)
+        self.units = _positive_int(units, "units")
+        self.activation, self.recurrent_activation = activation, recurrent_activation
+        self._activation = activation_value(activation)
+        self._recurrent_activation = activation_value(recurrent_activation)
+        self.use_bias, self.return_sequences = bool(use_bias), bool(return_sequences)
+        self.dropout, self.recurrent_dropout = float(dropout), float(recurrent_dropout)
+        self.go_backwards, self.unit_forget_bias = bool(go_backwards), bool(unit_forget_bias)
+
+    def _append(self, address):
+        lib.deep_model_add_lstm(address, self.units, self._activation, self._recurrent_activation,
+                                int(self.use_bias), int(self.return_sequences))
+        lib.deep_model_set_layer_float(address, -1, _LAYER_DROPOUT, self.dropout)
+        lib.deep_model_set_layer_float(address, -1, _LAYER_RECURRENT_DROPOUT, self.recurrent_dropout)
+        lib.deep_model_set_layer_int(address, -1, _LAYER_GO_BACKWARDS, int(self.go_backwards))
+        lib.deep_model_set_layer_int(address, -1, _LAYER_UNIT_FORGET_BIAS, int(self.unit_forget_bias))
 
 
 class LoadedLayer(Layer):

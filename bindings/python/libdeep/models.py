@@ -495,7 +495,7 @@ class Sequential(Handle):
 
 
 def load_model(path):
-    """A model saved by Model.save (needs a libdeep with deep_model_load)."""
+    """A model saved by Model.save (a safetensors file, docs/model-format.md)."""
     fn = lib.deep_model_load
     handle = out()
     fn(_load_path(path), ctypes.byref(handle))
@@ -503,7 +503,7 @@ def load_model(path):
 
 
 def load_model_from_bytes(data):
-    """A model from the bytes of Model.to_bytes (needs deep_model_load_buffer)."""
+    """A model from the bytes of Model.to_bytes."""
     fn = lib.deep_model_load_buffer
     data = bytes(data)
     handle = out()
