@@ -164,6 +164,12 @@ pub type deep_padding = c_int;
 pub const DEEP_PADDING_VALID: deep_padding = 0;
 pub const DEEP_PADDING_SAME: deep_padding = 1;
 
+pub type deep_layer_option = c_int;
+pub const DEEP_LAYER_DROPOUT: deep_layer_option = 1;
+pub const DEEP_LAYER_RECURRENT_DROPOUT: deep_layer_option = 2;
+pub const DEEP_LAYER_GO_BACKWARDS: deep_layer_option = 3;
+pub const DEEP_LAYER_UNIT_FORGET_BIAS: deep_layer_option = 4;
+
 pub type deep_tree_kind = c_int;
 pub const DEEP_TREE_CLASSIFIER: deep_tree_kind = 1;
 pub const DEEP_TREE_REGRESSOR: deep_tree_kind = 2;
@@ -295,6 +301,12 @@ extern "C" {
     pub fn deep_model_add_average_pooling2d(model: *mut deep_model, pool_h: i64, pool_w: i64, stride_h: i64, stride_w: i64, padding: deep_padding) -> deep_status;
     pub fn deep_model_add_global_average_pooling2d(model: *mut deep_model) -> deep_status;
     pub fn deep_model_add_batch_normalization(model: *mut deep_model, momentum: f32, epsilon: f32) -> deep_status;
+    pub fn deep_model_add_embedding(model: *mut deep_model, input_dim: i64, output_dim: i64, input_length: i64) -> deep_status;
+    pub fn deep_model_add_lstm(model: *mut deep_model, units: i64, activation: deep_activation, recurrent_activation: deep_activation, use_bias: i32, return_sequences: i32) -> deep_status;
+    pub fn deep_model_add_gru(model: *mut deep_model, units: i64, activation: deep_activation, recurrent_activation: deep_activation, use_bias: i32, return_sequences: i32) -> deep_status;
+    pub fn deep_model_add_simple_rnn(model: *mut deep_model, units: i64, activation: deep_activation, use_bias: i32, return_sequences: i32) -> deep_status;
+    pub fn deep_model_set_layer_int(model: *mut deep_model, layer: i32, option: deep_layer_option, value: i64) -> deep_status;
+    pub fn deep_model_set_layer_float(model: *mut deep_model, layer: i32, option: deep_layer_option, value: f64) -> deep_status;
     pub fn deep_model_set_seed(model: *mut deep_model, seed: u64) -> deep_status;
     pub fn deep_model_set_int(model: *mut deep_model, option: deep_model_option, value: i64) -> deep_status;
     pub fn deep_model_set_float(model: *mut deep_model, option: deep_model_option, value: f64) -> deep_status;
