@@ -10,7 +10,7 @@
  * WORDS words are drawn from each list (lower-cased, without possessives); 80% train the
  * model, the held-out 20% give the accuracy and the confusion matrix.
  *
- * Usage: lstm_langid [EPOCHS [WORDS [LIST...]]]   (default 5, 8000, and the lists of
+ * Usage: lstm_langid [EPOCHS [WORDS [LIST...]]]   (default 10, 8000, and the lists of
  * wamerican, wfrench, wngerman, wspanish and witalian in /usr/share/dict)
  */
 #include <ctype.h>
@@ -128,7 +128,7 @@ int main(int argc, char **argv)
     static const char *default_lists[] = {"/usr/share/dict/american-english", "/usr/share/dict/french",
                                           "/usr/share/dict/ngerman", "/usr/share/dict/spanish",
                                           "/usr/share/dict/italian"};
-    int epochs = argc > 1 ? atoi(argv[1]) : 5;
+    int epochs = argc > 1 ? atoi(argv[1]) : 10;
     int64_t per_language = argc > 2 ? atoll(argv[2]) : 8000;
     const char *const *lists = argc > 3 ? (const char *const *)argv + 3 : default_lists;
     int32_t languages = argc > 3 ? argc - 3 : 5;

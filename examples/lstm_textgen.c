@@ -9,7 +9,7 @@
  * next character from the model's probabilities sharpened by a temperature, and slides on.
  *
  * Usage: lstm_textgen [TEXT_FILE [EPOCHS [TEMPERATURE]]]
- *   (default /usr/share/common-licenses/GPL-3, which every Debian system has; 10; 0.5)
+ *   (default /usr/share/common-licenses/GPL-3, which every Debian system has; 30; 0.5)
  */
 #include <math.h>
 #include <stdio.h>
@@ -112,7 +112,7 @@ static deep_status generate(const deep_model *model, const deep_vocab *vocab, co
 int main(int argc, char **argv)
 {
     const char *path = argc > 1 ? argv[1] : "/usr/share/common-licenses/GPL-3";
-    int epochs = argc > 2 ? atoi(argv[2]) : 10;
+    int epochs = argc > 2 ? atoi(argv[2]) : 30;
     double temperature = argc > 3 ? atof(argv[3]) : 0.5;
     if (epochs < 1 || !(temperature > 0)) {
         fprintf(stderr, "usage: lstm_textgen [TEXT_FILE [EPOCHS >= 1 [TEMPERATURE > 0]]]\n");
