@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "kernels/fastmath.h"
 #include "optim/optim.h"
 
 #define OPTION_COUNT (DEEP_OPT_INITIAL_ACCUMULATOR + 1)
@@ -199,9 +200,10 @@ void deep_optimizer_begin_step(deep_optimizer *optimizer)
     }
 }
 
-/* The update rules. restrict and plain float loops let the compiler vectorise them. */
+/* The update rules. restrict and plain float loops let the compiler vectorise them, and
+ * each is also built for AVX2 (DEEP_VECTOR_CLONES): Adam was 8% of an MLP epoch at SSE width. */
 
-static void sgd(float *restrict w, const float *restrict g, float *restrict v, int64_t n, float lr, float mu,
+DEEP_VECTOR_CLONES static void sgd(float *restrict w, const float *restrict g, float *restrict v, int64_t n, float lr, float mu,
                 bool nesterov)
 {
     if (mu == 0) {
@@ -220,7 +222,7 @@ static void sgd(float *restrict w, const float *restrict g, float *restrict v, i
     }
 }
 
-static void adam(float *restrict w, const float *restrict g, float *restrict m, float *restrict v, int64_t n,
+DEEP_VECTOR_CLONES static void adam(float *restrict w, const float *restrict g, float *restrict m, float *restrict v, int64_t n,
                  float rate, float b1, float b2, float eps)
 {
     for (int64_t i = 0; i < n; i++) {
@@ -230,7 +232,7 @@ static void adam(float *restrict w, const float *restrict g, float *restrict m, 
     }
 }
 
-static void rmsprop(float *restrict w, const float *restrict g, float *restrict a, float *restrict mom, int64_t n,
+DEEP_VECTOR_CLONES static void rmsprop(float *restrict w, const float *restrict g, float *restrict a, float *restrict mom, int64_t n,
                     float lr, float rho, float mu, float eps)
 {
     if (mu == 0) {
@@ -247,7 +249,7 @@ static void rmsprop(float *restrict w, const float *restrict g, float *restrict 
     }
 }
 
-static void adagrad(float *restrict w, const float *restrict g, float *restrict acc, int64_t n, float lr, float eps)
+DEEP_VECTOR_CLONES static void adagrad(float *restrict w, const float *restrict g, float *restrict acc, int64_t n, float lr, float eps)
 {
     for (int64_t i = 0; i < n; i++) {
         acc[i] += g[i] * g[i];
