@@ -1,8 +1,12 @@
 /* A small fork-join pool: workers sleep on a condition variable and wake once per job.
- * Each handle that computes in parallel owns one, so nothing is shared between handles. */
+ * Each handle that computes in parallel owns one, so nothing is shared between handles.
+ * A training step runs dozens of short jobs (a GEMM, an activation, an update), so going
+ * to sleep and being woken by the kernel for each would cost more than many of them: the
+ * workers and the caller first spin briefly on atomics, and only then block. */
 #define _GNU_SOURCE /* sched_getaffinity, CPU_COUNT */
 #include <pthread.h>
 #include <sched.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <unistd.h>
 
@@ -14,13 +18,23 @@ struct deep_pool {
     pthread_mutex_t lock;
     pthread_cond_t wake;
     pthread_cond_t done;
-    uint64_t generation;      /* bumped for each job so workers know a new one arrived */
-    int32_t pending;          /* workers still running the current job */
+    _Atomic uint64_t generation; /* bumped for each job so workers know a new one arrived */
+    _Atomic int32_t pending;     /* workers still running the current job */
     bool stopping;
     deep_pool_fn fn;
     void *ctx;
     int64_t n;
 };
+
+/* Spins before blocking: some tens of microseconds, longer than most jobs take to come. */
+#define SPIN_ROUNDS 4000
+
+static inline void spin_pause(void)
+{
+#if defined(__x86_64__) || defined(__i386__)
+    __builtin_ia32_pause();
+#endif
+}
 
 struct worker_arg {
     deep_pool *pool;
@@ -49,8 +63,10 @@ static void *worker_main(void *raw)
     free(raw);
     deep_pool *pool = arg.pool;
     uint64_t seen = 0;
-    pthread_mutex_lock(&pool->lock);
     for (;;) {
+        for (int i = 0; i < SPIN_ROUNDS && atomic_load_explicit(&pool->generation, memory_order_acquire) == seen; i++)
+            spin_pause();
+        pthread_mutex_lock(&pool->lock);
         while (!pool->stopping && pool->generation == seen)
             pthread_cond_wait(&pool->wake, &pool->lock);
         if (pool->stopping)
@@ -63,9 +79,13 @@ static void *worker_main(void *raw)
         pthread_mutex_unlock(&pool->lock);
         if (begin < end)
             fn(ctx, begin, end, arg.index);
-        pthread_mutex_lock(&pool->lock);
-        if (--pool->pending == 0)
+        /* The last one out signals under the lock, so a caller between its check of
+         * pending and its wait cannot miss it. */
+        if (atomic_fetch_sub_explicit(&pool->pending, 1, memory_order_acq_rel) == 1) {
+            pthread_mutex_lock(&pool->lock);
             pthread_cond_signal(&pool->done);
+            pthread_mutex_unlock(&pool->lock);
+        }
     }
     pthread_mutex_unlock(&pool->lock);
     return NULL;
@@ -155,6 +175,8 @@ void deep_pool_run(deep_pool *pool, int64_t n, deep_pool_fn fn, void *ctx)
     if (begin < end)
         fn(ctx, begin, end, 0);
 
+    for (int i = 0; i < SPIN_ROUNDS && atomic_load_explicit(&pool->pending, memory_order_acquire) > 0; i++)
+        spin_pause();
     pthread_mutex_lock(&pool->lock);
     while (pool->pending > 0)
         pthread_cond_wait(&pool->done, &pool->lock);
