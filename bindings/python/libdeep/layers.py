@@ -1,5 +1,6 @@
 """Keras layer constructors: Dense, Activation, Dropout, Flatten, Conv2D, MaxPooling2D,
-AveragePooling2D, GlobalAveragePooling2D, BatchNormalization, Embedding, LSTM, and Input.
+AveragePooling2D, GlobalAveragePooling2D, BatchNormalization, Embedding, SimpleRNN, GRU, LSTM,
+and Input.
 
 A layer object describes a layer until it is added to a Sequential model; from then on it
 belongs to that model (it cannot be added to another) and reads and writes the model's
@@ -225,28 +226,63 @@ class Embedding(Layer):
         lib.deep_model_add_embedding(address, self.input_dim, self.output_dim, self.input_length)
 
 
-class LSTM(Layer):
-    """keras.layers.LSTM: (timesteps, features) samples to (units,), or to (timesteps,
-    units) with return_sequences=True."""
+class SimpleRNN(Layer):
+    """keras.layers.SimpleRNN: (timesteps, features) samples to (units,), or to (timesteps,
+    units) with return_sequences=True. The other recurrent layers add to its arguments."""
+
+    def __init__(self, units, activation="tanh", use_bias=True, return_sequences=False, dropout=0.0,
+                 recurrent_dropout=0.0, go_backwards=False, input_shape=None, name=None):
+        super().__init__(input_shape, name)
+        self.units = _positive_int(units, "units")
+        self.activation = activation
+        self._activation = activation_value(activation)
+        self.use_bias, self.return_sequences = bool(use_bias), bool(return_sequences)
+        self.dropout, self.recurrent_dropout = float(dropout), float(recurrent_dropout)
+        self.go_backwards = bool(go_backwards)
+
+    def _add(self, address):
+        lib.deep_model_add_simple_rnn(address, self.units, self._activation, int(self.use_bias),
+                                      int(self.return_sequences))
+
+    def _append(self, address):
+        self._add(address)
+        lib.deep_model_set_layer_float(address, -1, _LAYER_DROPOUT, self.dropout)
+        lib.deep_model_set_layer_float(address, -1, _LAYER_RECURRENT_DROPOUT, self.recurrent_dropout)
+        lib.deep_model_set_layer_int(address, -1, _LAYER_GO_BACKWARDS, int(self.go_backwards))
+
+
+class GRU(SimpleRNN):
+    """keras.layers.GRU (reset_after=True, TensorFlow 2's default)."""
+
+    def __init__(self, units, activation="tanh", recurrent_activation="sigmoid", use_bias=True,
+                 return_sequences=False, dropout=0.0, recurrent_dropout=0.0, go_backwards=False,
+                 input_shape=None, name=None):
+        super().__init__(units, activation, use_bias, return_sequences, dropout, recurrent_dropout, go_backwards,
+                         input_shape, name)
+        self.recurrent_activation = recurrent_activation
+        self._recurrent_activation = activation_value(recurrent_activation)
+
+    def _add(self, address):
+        lib.deep_model_add_gru(address, self.units, self._activation, self._recurrent_activation,
+                               int(self.use_bias), int(self.return_sequences))
+
+
+class LSTM(GRU):
+    """keras.layers.LSTM."""
 
     def __init__(self, units, activation="tanh", recurrent_activation="sigmoid", use_bias=True,
                  return_sequences=False, dropout=0.0, recurrent_dropout=0.0, go_backwards=False,
                  unit_forget_bias=True, input_shape=None, name=None):
-        super().__init__(input_shape, name)
-        self.units = _positive_int(units, "units")
-        self.activation, self.recurrent_activation = activation, recurrent_activation
-        self._activation = activation_value(activation)
-        self._recurrent_activation = activation_value(recurrent_activation)
-        self.use_bias, self.return_sequences = bool(use_bias), bool(return_sequences)
-        self.dropout, self.recurrent_dropout = float(dropout), float(recurrent_dropout)
-        self.go_backwards, self.unit_forget_bias = bool(go_backwards), bool(unit_forget_bias)
+        super().__init__(units, activation, recurrent_activation, use_bias, return_sequences, dropout,
+                         recurrent_dropout, go_backwards, input_shape, name)
+        self.unit_forget_bias = bool(unit_forget_bias)
 
-    def _append(self, address):
+    def _add(self, address):
         lib.deep_model_add_lstm(address, self.units, self._activation, self._recurrent_activation,
                                 int(self.use_bias), int(self.return_sequences))
-        lib.deep_model_set_layer_float(address, -1, _LAYER_DROPOUT, self.dropout)
-        lib.deep_model_set_layer_float(address, -1, _LAYER_RECURRENT_DROPOUT, self.recurrent_dropout)
-        lib.deep_model_set_layer_int(address, -1, _LAYER_GO_BACKWARDS, int(self.go_backwards))
+
+    def _append(self, address):
+        super()._append(address)
         lib.deep_model_set_layer_int(address, -1, _LAYER_UNIT_FORGET_BIAS, int(self.unit_forget_bias))
 
 

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 import libdeep
-from libdeep import Dense, Embedding, Input, LSTM
+from libdeep import Dense, Embedding, GRU, Input, LSTM, SimpleRNN
 
 
 def count_task(n, seed):
@@ -53,3 +53,17 @@ def test_a_saved_lstm_model_predicts_the_same(tmp_path):
     model.save(tmp_path / "lstm.safetensors")
     loaded = libdeep.load_model(tmp_path / "lstm.safetensors")
     np.testing.assert_array_equal(loaded.predict(x), model.predict(x))
+
+
+@pytest.mark.parametrize("cell", [GRU, SimpleRNN])
+def test_gru_and_simple_rnn_learn_and_have_keras_weights(cell):
+    x, y = count_task(600, 5)
+    model = libdeep.Sequential([Input(shape=(8,)), Embedding(6, 8), cell(16, go_backwards=True),
+                                Dense(2, activation="softmax")])
+    model.compile(optimizer="adam", loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+    model.fit(x, y, epochs=30, batch_size=32, verbose=0)
+    tx, ty = count_task(300, 6)
+    assert model.evaluate(tx, ty)[1] > 0.85
+    gates = 3 if cell is GRU else 1
+    bias = (2, 3 * 16) if cell is GRU else (16,)  # GRU: reset_after=True, two bias rows
+    assert [w.shape for w in model.layers[1].get_weights()] == [(8, gates * 16), (16, gates * 16), bias]
