@@ -38,23 +38,12 @@ typedef struct gru_ctx {
     const float *grad_out;
 } gru_ctx;
 
+static const deep_rnn_cell gru_cell = {.class_name = "GRU", .gates = 3, .widest = 6, .step_units = 8, .fixed_units = 3};
+
 static deep_status gru_build(deep_layer *layer)
 {
-    DEEP_TRY(deep_rnn_check_input(layer, "GRU", 6));
-    int64_t steps = layer->in_shape[0], features = layer->in_shape[1], units = layer->units;
-    int64_t per_step = 0, scratch = 0;
-    bool fits = deep_mul_i64(steps, features + 8 * units, &per_step);
-    fits = fits && !__builtin_add_overflow(per_step, 3 * units + features, &scratch);
-    if (!fits)
-        return DEEP_FAIL(DEEP_ERR_OVERFLOW, "GRU of %lld units over %lld steps of %lld features is too large",
-                         (long long)units, (long long)steps, (long long)features);
-    layer->scratch_size = scratch;
-    layer->out_rank = layer->return_sequences ? 2 : 1;
-    layer->out_shape[0] = layer->return_sequences ? steps : units;
-    layer->out_shape[1] = units;
-    int64_t kernel[2] = {features, 3 * units}, recurrent[2] = {units, 3 * units}, bias[2] = {2, 3 * units};
-    deep_layer_declare_param(layer, 0, "kernel", 2, kernel);
-    deep_layer_declare_param(layer, 1, "recurrent_kernel", 2, recurrent);
+    DEEP_TRY(deep_rnn_build(layer, &gru_cell));
+    int64_t bias[2] = {2, 3 * layer->units}; /* reset_after: input and recurrent biases */
     if (layer->use_bias)
         deep_layer_declare_param(layer, 2, "bias", 2, bias);
     return DEEP_OK;

@@ -43,24 +43,14 @@ typedef struct lstm_ctx {
     const float *grad_out;
 } lstm_ctx;
 
+/* Scratch per sample: steps * (F + 4U + 3U), then U (c_0), 2U (dh, dc), F + U (masks). */
+static const deep_rnn_cell lstm_cell = {
+    .class_name = "LSTM", .gates = 4, .widest = 4, .step_units = 7, .fixed_units = 4};
+
 static deep_status lstm_build(deep_layer *layer)
 {
-    DEEP_TRY(deep_rnn_check_input(layer, "LSTM", 4));
-    int64_t steps = layer->in_shape[0], features = layer->in_shape[1], units = layer->units;
-    /* Per sample: T * (F + 4U + 3U) + U (c_0) + 2U (dh, dc) + F + U (masks). */
-    int64_t per_step = 0, scratch = 0;
-    bool fits = deep_mul_i64(steps, features + 7 * units, &per_step);
-    fits = fits && !__builtin_add_overflow(per_step, 4 * units + features, &scratch);
-    if (!fits)
-        return DEEP_FAIL(DEEP_ERR_OVERFLOW, "LSTM of %lld units over %lld steps of %lld features is too large",
-                         (long long)units, (long long)steps, (long long)features);
-    layer->scratch_size = scratch;
-    layer->out_rank = layer->return_sequences ? 2 : 1;
-    layer->out_shape[0] = layer->return_sequences ? steps : units;
-    layer->out_shape[1] = units;
-    int64_t kernel[2] = {features, 4 * units}, recurrent[2] = {units, 4 * units}, bias = 4 * units;
-    deep_layer_declare_param(layer, 0, "kernel", 2, kernel);
-    deep_layer_declare_param(layer, 1, "recurrent_kernel", 2, recurrent);
+    DEEP_TRY(deep_rnn_build(layer, &lstm_cell));
+    int64_t bias = 4 * layer->units;
     if (layer->use_bias)
         deep_layer_declare_param(layer, 2, "bias", 1, &bias);
     return DEEP_OK;

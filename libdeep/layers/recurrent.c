@@ -6,15 +6,30 @@
 #include "layers/recurrent.h"
 #include "tensor/tensor.h"
 
-deep_status deep_rnn_check_input(const deep_layer *layer, const char *class_name, int64_t gates)
+deep_status deep_rnn_build(deep_layer *layer, const deep_rnn_cell *cell)
 {
     char s[128];
+    const char *name = cell->class_name;
     if (layer->in_rank != 2)
-        return DEEP_FAIL(DEEP_ERR_SHAPE, "%s needs (timesteps, features) inputs but gets %s", class_name,
+        return DEEP_FAIL(DEEP_ERR_SHAPE, "%s needs (timesteps, features) inputs but gets %s", name,
                          deep_shape_format(s, sizeof s, layer->in_rank, layer->in_shape));
-    if (layer->units > INT_MAX / gates || layer->in_shape[1] > INT_MAX)
-        return DEEP_FAIL(DEEP_ERR_OVERFLOW, "%s of %lld units over %lld features is too large for CBLAS", class_name,
-                         (long long)layer->units, (long long)layer->in_shape[1]);
+    int64_t steps = layer->in_shape[0], features = layer->in_shape[1], units = layer->units;
+    if (units > INT_MAX / cell->widest || features > INT_MAX)
+        return DEEP_FAIL(DEEP_ERR_OVERFLOW, "%s of %lld units over %lld features is too large for CBLAS", name,
+                         (long long)units, (long long)features);
+    int64_t per_step = 0, scratch = 0;
+    bool fits = deep_mul_i64(steps, features + cell->step_units * units, &per_step);
+    fits = fits && !__builtin_add_overflow(per_step, cell->fixed_units * units + features, &scratch);
+    if (!fits)
+        return DEEP_FAIL(DEEP_ERR_OVERFLOW, "%s of %lld units over %lld steps of %lld features is too large", name,
+                         (long long)units, (long long)steps, (long long)features);
+    layer->scratch_size = scratch;
+    layer->out_rank = layer->return_sequences ? 2 : 1;
+    layer->out_shape[0] = layer->return_sequences ? steps : units;
+    layer->out_shape[1] = units;
+    int64_t kernel[2] = {features, cell->gates * units}, recurrent[2] = {units, cell->gates * units};
+    deep_layer_declare_param(layer, 0, "kernel", 2, kernel);
+    deep_layer_declare_param(layer, 1, "recurrent_kernel", 2, recurrent);
     return DEEP_OK;
 }
 

@@ -7,9 +7,20 @@
 
 #include "layers/layer.h"
 
-/* Checks that a recurrent layer's input is (timesteps, features) and that `gates` blocks
- * of `units` columns fit CBLAS' int; class_name names the layer in the message. */
-deep_status deep_rnn_check_input(const deep_layer *layer, const char *class_name, int64_t gates);
+/* What a recurrent cell's build needs to know of it. */
+typedef struct deep_rnn_cell {
+    const char *class_name; /* names the layer in messages: "LSTM" */
+    int64_t gates;          /* kernel and recurrent_kernel have gates * units columns */
+    int64_t widest;         /* the widest product, in units, that must fit CBLAS' int */
+    int64_t step_units;     /* scratch per sample: steps * (features + step_units * units) */
+    int64_t fixed_units;    /* ... + features + fixed_units * units */
+} deep_rnn_cell;
+
+/* The build all recurrent layers share: checks that the input is (timesteps, features)
+ * and that the sizes fit, sets the scratch size and the output shape ((units,) or, with
+ * return_sequences, (timesteps, units)) and declares the kernel and recurrent_kernel
+ * (parameters 0 and 1). The caller declares its bias. */
+deep_status deep_rnn_build(deep_layer *layer, const deep_rnn_cell *cell);
 
 /* The input side of one batch: `in` and `grad_in` are (batch, steps, features), `xs`
  * (steps, batch, features); processing step t reads input step t, or steps - 1 - t with

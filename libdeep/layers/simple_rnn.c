@@ -24,23 +24,11 @@ typedef struct rnn_ctx {
     const float *grad_out;
 } rnn_ctx;
 
+static const deep_rnn_cell simple_rnn_cell = {.class_name = "SimpleRNN", .gates = 1, .widest = 1, .step_units = 3, .fixed_units = 2};
+
 static deep_status simple_rnn_build(deep_layer *layer)
 {
-    DEEP_TRY(deep_rnn_check_input(layer, "SimpleRNN", 1));
-    int64_t steps = layer->in_shape[0], features = layer->in_shape[1], units = layer->units;
-    int64_t per_step = 0, scratch = 0;
-    bool fits = deep_mul_i64(steps, features + 3 * units, &per_step);
-    fits = fits && !__builtin_add_overflow(per_step, 2 * units + features, &scratch);
-    if (!fits)
-        return DEEP_FAIL(DEEP_ERR_OVERFLOW, "SimpleRNN of %lld units over %lld steps of %lld features is too large",
-                         (long long)units, (long long)steps, (long long)features);
-    layer->scratch_size = scratch;
-    layer->out_rank = layer->return_sequences ? 2 : 1;
-    layer->out_shape[0] = layer->return_sequences ? steps : units;
-    layer->out_shape[1] = units;
-    int64_t kernel[2] = {features, units}, recurrent[2] = {units, units};
-    deep_layer_declare_param(layer, 0, "kernel", 2, kernel);
-    deep_layer_declare_param(layer, 1, "recurrent_kernel", 2, recurrent);
+    DEEP_TRY(deep_rnn_build(layer, &simple_rnn_cell));
     if (layer->use_bias)
         deep_layer_declare_param(layer, 2, "bias", 1, &layer->units);
     return DEEP_OK;
