@@ -201,9 +201,13 @@ DEEP_API deep_status deep_dataset_new(int64_t count, int32_t sample_rank, const 
 DEEP_API void deep_dataset_free(deep_dataset *dataset);
 
 /* Loads an IDX image file (the MNIST / Fashion-MNIST format, plain or .gz by content) and,
- * unless labels_path is NULL, its IDX label file. Features are the raw byte values
- * 0..255 as floats; each sample keeps the file's shape (e.g. (28, 28)). Every header
- * field is validated; truncated, oversized or inconsistent files are DEEP_ERR_FORMAT. */
+ * unless labels_path is NULL, its IDX label file. Features read as the raw byte values
+ * 0..255 as floats; each sample keeps the file's shape (e.g. (28, 28)). The dataset keeps
+ * the bytes (a quarter of the memory of floats: 47 MB for Fashion-MNIST's training set)
+ * together with the factor and offset of a first deep_dataset_scale, and batches convert
+ * them as they are gathered; a later change of the features (another scale, standardize)
+ * converts them to floats once. Every header field is validated; truncated, oversized or
+ * inconsistent files are DEEP_ERR_FORMAT. */
 DEEP_API deep_status deep_dataset_load_idx(const char *images_path, const char *labels_path,
                                            deep_dataset **out);
 
@@ -242,7 +246,8 @@ DEEP_API deep_status deep_dataset_batch(const deep_dataset *dataset, int64_t sta
 
 /* Loads CIFAR-10 binary batches (the official "binary version": records of 1 label byte
  * and 3072 pixel bytes, channel-planar 32x32 red, green, blue). Samples come out
- * channels-last with shape (32, 32, 3), pixel values 0..255 as floats, and 10 classes.
+ * channels-last with shape (32, 32, 3), pixel values 0..255 as floats (kept as bytes, as
+ * deep_dataset_load_idx keeps them), and 10 classes.
  * paths holds path_count files (e.g. data_batch_1.bin .. data_batch_5.bin); a file whose
  * size is not a whole number of records, or a label above 9, is DEEP_ERR_FORMAT. */
 DEEP_API deep_status deep_dataset_load_cifar10(const char *const *paths, int32_t path_count, deep_dataset **out);

@@ -599,8 +599,15 @@ START_TEST(idx_load)
         ck_assert_int_eq(d->sample_rank, 2);
         ck_assert_int_eq(d->sample_shape[0], 2);
         ck_assert_int_eq(d->sample_shape[1], 2);
-        for (int i = 0; i < 12; i++)
-            ck_assert_float_eq(d->features[i], (float)images_idx[16 + i]);
+        /* Kept as the file's bytes, converted when read. */
+        ck_assert_ptr_nonnull(d->bytes);
+        ck_assert_ptr_null(d->features);
+        const float *values;
+        OK(deep_dataset_values("test", d, &values));
+        for (int i = 0; i < 12; i++) {
+            ck_assert_uint_eq(d->bytes[i], images_idx[16 + i]);
+            ck_assert_float_eq(values[i], (float)images_idx[16 + i]);
+        }
         ck_assert_int_eq(d->num_classes, 8);
         ck_assert_int_eq(d->labels[0], 2);
         ck_assert_int_eq(d->labels[1], 0);
@@ -736,11 +743,161 @@ START_TEST(idx_fashion_mnist)
     ck_assert_int_eq(d->sample_shape[0], 28);
     ck_assert_int_eq(d->sample_shape[1], 28);
     ck_assert_int_eq(d->num_classes, 10);
-    float top = 0;
+    uint8_t top = 0;
     for (int64_t i = 0; i < d->count * d->sample_size; i++)
-        top = fmaxf(top, d->features[i]);
-    ck_assert_float_eq(top, 255.0f);
+        top = d->bytes[i] > top ? d->bytes[i] : top;
+    ck_assert_uint_eq(top, 255);
     deep_dataset_free(d);
+}
+END_TEST
+
+/* Byte storage: an IDX dataset of 40 3x3 images and the same values as a float dataset;
+ * every operation must give both the same floats, bit for bit. */
+static void byte_and_float_twins(deep_dataset **bytes, deep_dataset **floats)
+{
+    enum { N = 40, PIXELS = 9 };
+    unsigned char images[16 + N * PIXELS] = {0, 0, 8, 3, 0, 0, 0, N, 0, 0, 0, 3, 0, 0, 0, 3};
+    unsigned char labels[8 + N] = {0, 0, 8, 1, 0, 0, 0, N};
+    for (int i = 0; i < N * PIXELS; i++)
+        images[16 + i] = (unsigned char)((i * 37 + i / 7) % 256);
+    for (int i = 0; i < N; i++)
+        labels[8 + i] = (unsigned char)(images[16 + i * PIXELS] > 127);
+    OK(load_bytes(images, sizeof images, labels, sizeof labels, 0, bytes));
+    float values[N * PIXELS];
+    int32_t classes[N];
+    for (int i = 0; i < N * PIXELS; i++)
+        values[i] = images[16 + i];
+    for (int i = 0; i < N; i++)
+        classes[i] = labels[8 + i];
+    OK(deep_dataset_new(N, 2, (int64_t[]){3, 3}, values, floats));
+    OK(deep_dataset_set_labels(*floats, classes, N, 0));
+}
+
+/* Both datasets hold the same floats, compared through a batch of all samples. */
+static void assert_same_values(const deep_dataset *a, const deep_dataset *b)
+{
+    ck_assert_int_eq(a->count, b->count);
+    deep_tensor *x = NULL, *y = NULL;
+    OK(deep_dataset_batch(a, 0, a->count, &x, NULL));
+    OK(deep_dataset_batch(b, 0, b->count, &y, NULL));
+    ck_assert_int_eq(memcmp(x->data, y->data, (size_t)x->size * sizeof(float)), 0);
+    const float *values;
+    OK(deep_dataset_values("test", a, &values));
+    ck_assert_int_eq(memcmp(values, y->data, (size_t)y->size * sizeof(float)), 0);
+    deep_tensor_free(x);
+    deep_tensor_free(y);
+}
+
+START_TEST(byte_storage_transforms)
+{
+    deep_dataset *b, *f;
+    byte_and_float_twins(&b, &f);
+    /* The first scale stays in the bytes' scale and shift: no floats are made. */
+    OK(deep_dataset_scale(b, 1.0f / 255.0f, 0.25f));
+    OK(deep_dataset_scale(f, 1.0f / 255.0f, 0.25f));
+    ck_assert_ptr_null(b->features);
+    deep_tensor *x = NULL;
+    OK(deep_dataset_batch(b, 3, 2, &x, NULL));
+    ck_assert_ptr_null(b->features); /* batches convert as they copy */
+    deep_tensor_free(x);
+    assert_same_values(b, f);
+    int64_t missing = -1;
+    OK(deep_dataset_missing_count(b, -1, &missing));
+    ck_assert_int_eq(missing, 0);
+    OK(deep_dataset_drop_missing(b));
+    OK(deep_dataset_fill_missing(b, DEEP_FILL_MEAN, NULL));
+    double mean_b, mean_f;
+    OK(deep_dataset_describe(b, 4, DEEP_STAT_MEAN, &mean_b));
+    OK(deep_dataset_describe(f, 4, DEEP_STAT_MEAN, &mean_f));
+    ck_assert_double_eq(mean_b, mean_f);
+    /* A second scale works on floats, converting the bytes once. */
+    OK(deep_dataset_scale(b, 3.0f, -1.0f));
+    OK(deep_dataset_scale(f, 3.0f, -1.0f));
+    ck_assert_ptr_null(b->bytes);
+    assert_same_values(b, f);
+    deep_dataset_free(b);
+    deep_dataset_free(f);
+
+    byte_and_float_twins(&b, &f);
+    OK(deep_dataset_standardize(b, NULL));
+    OK(deep_dataset_standardize(f, NULL));
+    assert_same_values(b, f);
+    deep_dataset_free(b);
+    deep_dataset_free(f);
+}
+END_TEST
+
+START_TEST(byte_storage_subsets_and_concat)
+{
+    deep_dataset *b, *f, *sb, *sf, *cb, *cf;
+    byte_and_float_twins(&b, &f);
+    OK(deep_dataset_scale(b, 0.5f, 0.0f));
+    OK(deep_dataset_scale(f, 0.5f, 0.0f));
+    const int64_t picks[] = {39, 0, 7, 7, 20};
+    OK(deep_dataset_subset(b, picks, 5, &sb));
+    OK(deep_dataset_subset(f, picks, 5, &sf));
+    ck_assert_ptr_nonnull(sb->bytes); /* a subset keeps the storage */
+    assert_same_values(sb, sf);
+    for (int i = 0; i < 5; i++)
+        ck_assert_int_eq(sb->labels[i], f->labels[picks[i]]);
+    /* Bytes with the same scale join as bytes... */
+    OK(deep_dataset_concat(b, sb, &cb));
+    OK(deep_dataset_concat(f, sf, &cf));
+    ck_assert_ptr_nonnull(cb->bytes);
+    assert_same_values(cb, cf);
+    deep_dataset_free(cb);
+    deep_dataset_free(cf);
+    /* ...anything else as floats. */
+    OK(deep_dataset_concat(b, sf, &cb));
+    OK(deep_dataset_concat(f, sf, &cf));
+    ck_assert_ptr_null(cb->bytes);
+    assert_same_values(cb, cf);
+    deep_dataset_free(cb);
+    deep_dataset_free(cf);
+    deep_dataset_free(b);
+    deep_dataset_free(f);
+    deep_dataset_free(sb);
+    deep_dataset_free(sf);
+}
+END_TEST
+
+/* A model and a tree learn exactly the same from bytes as from their floats. */
+START_TEST(byte_storage_trains_alike)
+{
+    deep_dataset *data[2];
+    byte_and_float_twins(&data[0], &data[1]);
+    deep_tensor *predictions[2] = {NULL, NULL}, *inputs = NULL;
+    double scores[2];
+    for (int k = 0; k < 2; k++) {
+        OK(deep_dataset_scale(data[k], 1.0f / 255.0f, 0.0f));
+        deep_model *model;
+        deep_optimizer *adam;
+        OK(deep_model_new(2, (int64_t[]){3, 3}, &model));
+        OK(deep_model_add_flatten(model));
+        OK(deep_model_add_dense(model, 8, DEEP_ACTIVATION_RELU, 1));
+        OK(deep_model_add_dense(model, 2, DEEP_ACTIVATION_SOFTMAX, 1));
+        OK(deep_optimizer_new(DEEP_OPTIMIZER_ADAM, &adam));
+        OK(deep_model_compile(model, adam, DEEP_LOSS_SPARSE_CATEGORICAL_CROSSENTROPY, NULL, 0));
+        OK(deep_model_fit(model, data[k], 3, 8, NULL));
+        if (inputs == NULL)
+            OK(deep_dataset_features(data[1], &inputs));
+        OK(deep_model_predict(model, inputs, &predictions[k]));
+        deep_model_free(model);
+        deep_tree *tree;
+        OK(deep_tree_new(DEEP_TREE_CLASSIFIER, &tree));
+        OK(deep_tree_fit(tree, data[k]));
+        OK(deep_tree_score(tree, data[k], &scores[k]));
+        deep_tree_free(tree);
+    }
+    ck_assert_int_eq(memcmp(predictions[0]->data, predictions[1]->data,
+                            (size_t)predictions[0]->size * sizeof(float)), 0);
+    ck_assert_double_eq(scores[0], 1.0);
+    ck_assert_double_eq(scores[1], 1.0);
+    for (int k = 0; k < 2; k++) {
+        deep_tensor_free(predictions[k]);
+        deep_dataset_free(data[k]);
+    }
+    deep_tensor_free(inputs);
 }
 END_TEST
 
@@ -783,7 +940,7 @@ START_TEST(cifar_load)
         /* Channel-planar in the file, channels-last in the dataset. */
         for (int p = 0; p < 1024; p++)
             for (int ch = 0; ch < 3; ch++)
-                wrong += d->features[(r * 1024 + p) * 3 + ch] != (float)((r + 7 * ch + p) % 256);
+                wrong += d->bytes[(r * 1024 + p) * 3 + ch] != (r + 7 * ch + p) % 256;
     }
     ck_assert_uint_eq(wrong, 0);
     deep_dataset_free(d);
@@ -841,6 +998,7 @@ int main(void)
         {"order", {shuffle, split, split_stratified}},
         {"idx", {idx_load, idx_truncated, idx_bad_headers, idx_misuse, idx_fashion_mnist}},
         {"cifar", {cifar_load, cifar_bad_files}},
+        {"byte storage", {byte_storage_transforms, byte_storage_subsets_and_concat, byte_storage_trains_alike}},
     };
     for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
         TCase *tc = tcase_create(cases[i].name);

@@ -32,7 +32,7 @@ static deep_status count_records(const char *caller, const char *path, int64_t *
 }
 
 /* Reads `records` records of one file into features (channels-last) and labels. */
-static deep_status read_records(const char *caller, const char *path, int64_t records, float *features,
+static deep_status read_records(const char *caller, const char *path, int64_t records, uint8_t *features,
                                 int32_t *labels)
 {
     FILE *f = fopen(path, "rb");
@@ -48,7 +48,7 @@ static deep_status read_records(const char *caller, const char *path, int64_t re
                                     (long long)r, record[0]);
         } else {
             labels[r] = record[0];
-            float *sample = features + r * 3 * PLANE;
+            uint8_t *sample = features + r * 3 * PLANE;
             for (int p = 0; p < PLANE; p++)
                 for (int ch = 0; ch < 3; ch++)
                     sample[p * 3 + ch] = record[1 + ch * PLANE + p];
@@ -75,7 +75,7 @@ deep_status deep_dataset_load_cifar10(const char *const *paths, int32_t path_cou
     }
     const int64_t shape[] = {SIDE, SIDE, 3};
     deep_dataset *dataset;
-    DEEP_TRY(deep_dataset_create(__func__, total, 3, shape, NULL, &dataset));
+    DEEP_TRY(deep_dataset_create_bytes(__func__, total, 3, shape, NULL, &dataset));
     int32_t *labels = deep_alloc(total, sizeof *labels);
     if (labels == NULL) {
         deep_dataset_free(dataset);
@@ -89,7 +89,7 @@ deep_status deep_dataset_load_cifar10(const char *const *paths, int32_t path_cou
         if (status == DEEP_OK && first + records > total)
             status = DEEP_FAIL(DEEP_ERR_IO, "'%s' grew while it was being read", paths[i]);
         if (status == DEEP_OK)
-            status = read_records(__func__, paths[i], records, dataset->features + first * 3 * PLANE, labels + first);
+            status = read_records(__func__, paths[i], records, dataset->bytes + first * 3 * PLANE, labels + first);
         first += records;
     }
     if (status == DEEP_OK)

@@ -533,7 +533,7 @@ static void sink_text(struct sink *s, const char *sep, const char *text)
     sink_add(s, "\"", 1);
 }
 
-static void sink_write_table(struct sink *s, const deep_dataset *d)
+static void sink_write_table(struct sink *s, const deep_dataset *d, const float *values)
 {
     char cell[48];
     for (int64_t j = 0; j < d->sample_size; j++) {
@@ -544,7 +544,7 @@ static void sink_write_table(struct sink *s, const deep_dataset *d)
         sink_text(s, ",", d->label_name ? d->label_name : "label");
     sink_add(s, "\n", 1);
     for (int64_t i = 0; i < d->count && !s->error; i++) {
-        const float *row = d->features + i * d->sample_size;
+        const float *row = values + i * d->sample_size;
         for (int64_t j = 0; j < d->sample_size; j++) {
             if (isnan(row[j]))
                 cell[0] = '\0'; /* missing */
@@ -565,6 +565,8 @@ deep_status deep_dataset_write_csv(const deep_dataset *dataset, const char *path
 {
     DEEP_REQUIRE(dataset);
     DEEP_REQUIRE(path);
+    const float *values;
+    DEEP_TRY(deep_dataset_values(__func__, dataset, &values));
     /* A temporary file in the same directory, renamed over the target once complete: a
      * reader never sees half a file, and a failed write leaves the old one in place. */
     size_t n = strlen(path);
@@ -589,7 +591,7 @@ deep_status deep_dataset_write_csv(const deep_dataset *dataset, const char *path
         if (c == NULL)
             s->error = ENOMEM;
         else
-            sink_write_table(s, dataset);
+            sink_write_table(s, dataset, values);
         c_locale_end(c, saved);
         if (!s->error && fsync(s->fd) != 0)
             s->error = errno;

@@ -12,8 +12,26 @@
 deep_status deep_dataset_create(const char *caller, int64_t count, int32_t sample_rank,
                                 const int64_t *sample_shape, float *features, deep_dataset **out);
 
+/* deep_dataset_create for byte storage (see dataset.h): adopts `bytes`, count * sample
+ * size of them, or allocates them uninitialised when NULL; on failure the caller keeps
+ * `bytes`. The values are the bytes themselves until deep_dataset_scale. */
+deep_status deep_dataset_create_bytes(const char *caller, int64_t count, int32_t sample_rank,
+                                      const int64_t *sample_shape, uint8_t *bytes, deep_dataset **out);
+
+/* The features as floats for a call that only reads them. A byte-stored dataset converts
+ * once into d->features and keeps both; concurrent readers may race to convert, the first
+ * to finish wins and the others free their copy, so this is safe from many threads. */
+deep_status deep_dataset_values(const char *caller, const deep_dataset *d, const float **values);
+
+/* The features as floats for a call that changes them: converts byte storage and drops
+ * the bytes. Like every call that modifies a dataset, not to run beside other calls on it. */
+deep_status deep_dataset_values_mut(const char *caller, deep_dataset *d, float **values);
+
+/* Samples [first, first + count) of d as floats into dst, from either storage. */
+void deep_dataset_read_samples(const deep_dataset *d, int64_t first, int64_t count, float *dst);
+
 /* A new dataset of src's samples at indices[0..count-1], which the caller has checked to be
- * in range (count >= 1), with their labels and targets. */
+ * in range (count >= 1), with their labels and targets, stored as src stores them. */
 deep_status deep_dataset_gather(const char *caller, const deep_dataset *src, const int64_t *indices,
                                 int64_t count, deep_dataset **out);
 

@@ -16,34 +16,57 @@ static deep_status sample_shape_check(const char *caller, int32_t rank, const in
     return deep_shape_check(caller, rank, shape, size);
 }
 
-deep_status deep_dataset_create(const char *caller, int64_t count, int32_t sample_rank,
-                                const int64_t *sample_shape, float *features, deep_dataset **out)
+/* The dataset without its values, which take `element` bytes each; *total gets their count. */
+static deep_status create_empty(const char *caller, int64_t count, int32_t sample_rank, const int64_t *sample_shape,
+                                size_t element, int64_t *total, deep_dataset **out)
 {
     *out = NULL;
     if (count < 1)
         return deep_error_set(DEEP_ERR_INVALID_ARGUMENT, caller,
                               "count is %lld; a dataset needs at least one sample", (long long)count);
-    int64_t sample_size, total;
+    int64_t sample_size;
     DEEP_TRY(sample_shape_check(caller, sample_rank, sample_shape, &sample_size));
-    if (!deep_mul_i64(count, sample_size, &total) || (uint64_t)total > SIZE_MAX / sizeof(float))
+    if (!deep_mul_i64(count, sample_size, total) || (uint64_t)*total > SIZE_MAX / element)
         return deep_error_set(DEEP_ERR_OVERFLOW, caller,
                               "%lld samples of %lld features do not fit in memory", (long long)count,
                               (long long)sample_size);
     deep_dataset *d = calloc(1, sizeof *d);
-    float *own = features ? features : deep_alloc(total, sizeof(float));
-    if (d == NULL || own == NULL) {
-        free(d);
-        if (own != features)
-            free(own);
-        return deep_error_set(DEEP_ERR_NO_MEMORY, caller, "out of memory for %lld features",
-                              (long long)total);
-    }
+    if (d == NULL)
+        return deep_error_set(DEEP_ERR_NO_MEMORY, caller, "out of memory for a dataset");
     d->count = count;
     d->sample_rank = sample_rank;
     memcpy(d->sample_shape, sample_shape, (size_t)sample_rank * sizeof *sample_shape);
     d->sample_size = sample_size;
-    d->features = own;
     *out = d;
+    return DEEP_OK;
+}
+
+deep_status deep_dataset_create(const char *caller, int64_t count, int32_t sample_rank,
+                                const int64_t *sample_shape, float *features, deep_dataset **out)
+{
+    int64_t total;
+    DEEP_TRY(create_empty(caller, count, sample_rank, sample_shape, sizeof(float), &total, out));
+    (*out)->features = features ? features : deep_alloc(total, sizeof(float));
+    if ((*out)->features == NULL) {
+        free(*out);
+        *out = NULL;
+        return deep_error_set(DEEP_ERR_NO_MEMORY, caller, "out of memory for %lld features", (long long)total);
+    }
+    return DEEP_OK;
+}
+
+deep_status deep_dataset_create_bytes(const char *caller, int64_t count, int32_t sample_rank,
+                                      const int64_t *sample_shape, uint8_t *bytes, deep_dataset **out)
+{
+    int64_t total;
+    DEEP_TRY(create_empty(caller, count, sample_rank, sample_shape, 1, &total, out));
+    (*out)->bytes = bytes ? bytes : deep_alloc(total, 1);
+    (*out)->byte_scale = 1.0f;
+    if ((*out)->bytes == NULL) {
+        free(*out);
+        *out = NULL;
+        return deep_error_set(DEEP_ERR_NO_MEMORY, caller, "out of memory for %lld features", (long long)total);
+    }
     return DEEP_OK;
 }
 
@@ -63,6 +86,7 @@ void deep_dataset_free(deep_dataset *dataset)
     if (dataset == NULL)
         return;
     free(dataset->features);
+    free(dataset->bytes);
     free(dataset->labels);
     free(dataset->targets);
     free(dataset->column_names);
@@ -259,8 +283,7 @@ static deep_status features_tensor(const char *caller, const deep_dataset *d, in
     shape[0] = count;
     memcpy(shape + 1, d->sample_shape, (size_t)d->sample_rank * sizeof *shape);
     DEEP_TRY(new_tensor(caller, d->sample_rank + 1, shape, out));
-    memcpy((*out)->data, d->features + start * d->sample_size,
-           (size_t)(count * d->sample_size) * sizeof(float));
+    deep_dataset_read_samples(d, start, count, (*out)->data);
     return DEEP_OK;
 }
 
@@ -332,7 +355,10 @@ deep_status deep_dataset_gather(const char *caller, const deep_dataset *src, con
                                 int64_t count, deep_dataset **out)
 {
     deep_dataset *d;
-    DEEP_TRY(deep_dataset_create(caller, count, src->sample_rank, src->sample_shape, NULL, &d));
+    if (src->bytes != NULL)
+        DEEP_TRY(deep_dataset_create_bytes(caller, count, src->sample_rank, src->sample_shape, NULL, &d));
+    else
+        DEEP_TRY(deep_dataset_create(caller, count, src->sample_rank, src->sample_shape, NULL, &d));
     if (src->labels)
         d->labels = deep_alloc(count, sizeof *d->labels);
     int64_t target_total;
@@ -350,11 +376,16 @@ deep_status deep_dataset_gather(const char *caller, const deep_dataset *src, con
     }
     d->num_classes = src->num_classes;
     d->target_width = src->target_width;
-    size_t row = (size_t)src->sample_size * sizeof(float);
+    d->byte_scale = src->byte_scale;
+    d->byte_shift = src->byte_shift;
+    int64_t m = src->sample_size;
     size_t target_row = (size_t)src->target_width * sizeof(float);
     for (int64_t i = 0; i < count; i++) {
         int64_t j = indices[i];
-        memcpy(d->features + i * d->sample_size, src->features + j * src->sample_size, row);
+        if (d->bytes)
+            memcpy(d->bytes + i * m, src->bytes + j * m, (size_t)m);
+        else
+            deep_dataset_read_samples(src, j, 1, d->features + i * m);
         if (d->labels)
             d->labels[i] = src->labels[j];
         if (d->targets)

@@ -9,7 +9,14 @@ struct deep_dataset {
     int32_t sample_rank;
     int64_t sample_shape[DEEP_MAX_RANK];
     int64_t sample_size;                  /* features per sample: product of sample_shape */
-    float *features;                      /* count * sample_size, row-major */
+    /* The features, count * sample_size row-major, as floats, or (bytes not NULL) as the
+     * bytes of a byte file (IDX, CIFAR-10): feature i is bytes[i] * byte_scale + byte_shift,
+     * a quarter of the memory. Batches convert bytes as they gather them; other readers
+     * take deep_dataset_values (data/data.h), which converts them once into `features`;
+     * calls that change the features convert them and drop the bytes. */
+    float *features;                      /* NULL until needed when bytes hold the values */
+    uint8_t *bytes;
+    float byte_scale, byte_shift;
     int32_t *labels;                      /* count class ids in [0, num_classes), or NULL */
     int32_t num_classes;                  /* 0 without labels */
     float *targets;                       /* count * target_width, or NULL */

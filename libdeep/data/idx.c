@@ -1,10 +1,9 @@
 /* The IDX format of MNIST and Fashion-MNIST: bytes 0, 0, a type code and the number of
  * dimensions, then each dimension as a big-endian uint32, then the row-major values.
  *
- * Files are streamed through zlib, which passes plain files through unchanged, and the
- * values are converted to floats chunk by chunk: no second copy of a 47 MB file, and a
- * file that claims to be huge costs only what it really holds. The same parser reads from
- * memory, so that it can be fuzzed without touching the disk. */
+ * Files are streamed through zlib, which passes plain files through unchanged, straight
+ * into the dataset's byte storage (data/dataset.h): a 47 MB file takes 47 MB. The same
+ * parser reads from memory, so that it can be fuzzed without touching the disk. */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -127,25 +126,21 @@ static deep_status read_header(const char *caller, struct source *s, struct idx_
     return DEEP_OK;
 }
 
-/* Reads the h->data_bytes values that follow the header into a new float buffer, and
- * checks that nothing follows them. The buffer grows with the data actually read. */
+/* Reads the h->data_bytes values that follow the header into a new buffer, and checks
+ * that nothing follows them. The buffer grows with the data actually read, so a file
+ * that claims to be huge costs only what it holds. */
 static deep_status read_values(const char *caller, struct source *s, const struct idx_header *h,
-                               float **out)
+                               uint8_t **out)
 {
     *out = NULL;
-    /* Room for one byte past the values, to detect trailing data. */
-    size_t chunk_bytes = h->data_bytes < CHUNK_BYTES ? (size_t)h->data_bytes + 1 : CHUNK_BYTES;
-    unsigned char *chunk = malloc(chunk_bytes);
-    float *values = NULL;
+    uint8_t *values = NULL;
     int64_t done = 0, capacity = 0;
-    deep_status status = chunk ? DEEP_OK : deep_error_set(DEEP_ERR_NO_MEMORY, caller, "out of memory");
+    deep_status status = DEEP_OK;
     while (status == DEEP_OK && done < h->data_bytes) {
-        size_t want = h->data_bytes - done < (int64_t)chunk_bytes ? (size_t)(h->data_bytes - done) : chunk_bytes;
-        if (done + (int64_t)want > capacity) {
+        if (done == capacity) {
             int64_t grown = capacity <= (h->data_bytes - CHUNK_BYTES) / 2 ? 2 * capacity + CHUNK_BYTES
                                                                           : h->data_bytes;
-            float *bigger = (uint64_t)grown <= SIZE_MAX / sizeof *values
-                                ? realloc(values, (size_t)grown * sizeof *values) : NULL;
+            uint8_t *bigger = (uint64_t)grown <= SIZE_MAX ? realloc(values, (size_t)grown) : NULL;
             if (bigger == NULL) {
                 status = deep_error_set(DEEP_ERR_NO_MEMORY, caller, "out of memory reading '%s'", s->name);
                 break;
@@ -154,21 +149,19 @@ static deep_status read_values(const char *caller, struct source *s, const struc
             capacity = grown;
         }
         size_t got;
-        status = source_read(caller, s, chunk, want, &got);
-        for (size_t i = 0; i < got; i++)
-            values[done + (int64_t)i] = chunk[i];
+        status = source_read(caller, s, values + done, (size_t)(capacity - done), &got);
         done += (int64_t)got;
-        if (status == DEEP_OK && got < want)
+        if (status == DEEP_OK && done < capacity)
             status = deep_error_set(DEEP_ERR_FORMAT, caller, "'%s' ends after %lld of %lld bytes", s->name,
                                     (long long)s->consumed, (long long)(h->header_bytes + h->data_bytes));
     }
-    size_t extra = 0;
+    unsigned char extra;
+    size_t extra_count = 0;
     if (status == DEEP_OK)
-        status = source_read(caller, s, chunk, 1, &extra);
-    if (status == DEEP_OK && extra != 0)
+        status = source_read(caller, s, &extra, 1, &extra_count);
+    if (status == DEEP_OK && extra_count != 0)
         status = deep_error_set(DEEP_ERR_FORMAT, caller, "'%s' has data after the %lld bytes its header promises",
                                 s->name, (long long)(h->header_bytes + h->data_bytes));
-    free(chunk);
     if (status != DEEP_OK) {
         free(values);
         return status;
@@ -196,15 +189,15 @@ static deep_status load(const char *caller, struct source *images, struct source
             return deep_error_set(DEEP_ERR_FORMAT, caller, "'%s' has %lld images but '%s' has %lld labels",
                                   images->name, (long long)ih.dims[0], labels->name, (long long)lh.dims[0]);
     }
-    float *features;
+    uint8_t *features;
     DEEP_TRY(read_values(caller, images, &ih, &features));
     deep_dataset *d;
-    deep_status status = deep_dataset_create(caller, ih.dims[0], ih.ndims - 1, ih.dims + 1, features, &d);
+    deep_status status = deep_dataset_create_bytes(caller, ih.dims[0], ih.ndims - 1, ih.dims + 1, features, &d);
     if (status != DEEP_OK) {
         free(features);
         return status;
     }
-    float *values = NULL;
+    uint8_t *values = NULL;
     if (labels != NULL)
         status = read_values(caller, labels, &lh, &values);
     if (status == DEEP_OK && labels != NULL && (d->labels = deep_alloc(d->count, sizeof *d->labels)) == NULL)

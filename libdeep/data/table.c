@@ -66,12 +66,12 @@ struct column_stats {
     double mean, std, min, max;
 };
 
-static struct column_stats column_stats(const deep_dataset *d, int64_t column)
+static struct column_stats column_stats(const deep_dataset *d, const float *values, int64_t column)
 {
     struct column_stats s = {0, 0, 0.0, NAN, INFINITY, -INFINITY};
     double sum = 0.0, squares = 0.0;
     for (int64_t i = 0; i < d->count; i++) {
-        float x = d->features[i * d->sample_size + column];
+        float x = values[i * d->sample_size + column];
         if (isnan(x)) {
             s.missing++;
             continue;
@@ -87,7 +87,7 @@ static struct column_stats column_stats(const deep_dataset *d, int64_t column)
     }
     s.mean = sum / (double)s.count;
     for (int64_t i = 0; i < d->count; i++) {
-        float x = d->features[i * d->sample_size + column];
+        float x = values[i * d->sample_size + column];
         if (!isnan(x))
             squares += (x - s.mean) * (x - s.mean);
     }
@@ -103,7 +103,7 @@ deep_status deep_dataset_missing_count(const deep_dataset *dataset, int64_t colu
     if (column != -1)
         DEEP_TRY(check_column(__func__, dataset, column));
     int64_t missing = 0, total = dataset->count * dataset->sample_size;
-    for (int64_t i = 0; i < total; i++)
+    for (int64_t i = 0; dataset->bytes == NULL && i < total; i++) /* bytes are never missing */
         missing += isnan(dataset->features[i]) && (column == -1 || i % dataset->sample_size == column);
     *count = missing;
     return DEEP_OK;
@@ -116,9 +116,11 @@ deep_status deep_dataset_describe(const deep_dataset *dataset, int64_t column, d
     DEEP_TRY(check_column(__func__, dataset, column));
     if (stat < DEEP_STAT_COUNT || stat > DEEP_STAT_MAX)
         return DEEP_FAIL(DEEP_ERR_INVALID_ARGUMENT, "unknown statistic %d", (int)stat);
-    struct column_stats s = column_stats(dataset, column);
-    const double values[] = {(double)s.count, (double)s.missing, s.mean, s.std, s.min, s.max};
-    *value = values[stat - DEEP_STAT_COUNT];
+    const float *features;
+    DEEP_TRY(deep_dataset_values(__func__, dataset, &features));
+    struct column_stats s = column_stats(dataset, features, column);
+    const double stats[] = {(double)s.count, (double)s.missing, s.mean, s.std, s.min, s.max};
+    *value = stats[stat - DEEP_STAT_COUNT];
     return DEEP_OK;
 }
 
@@ -142,6 +144,8 @@ deep_status deep_dataset_describe_text(const deep_dataset *dataset, char *buffer
     DEEP_REQUIRE(needed);
     if (capacity < 0 || (capacity > 0 && buffer == NULL))
         return DEEP_FAIL(DEEP_ERR_INVALID_ARGUMENT, "buffer is NULL or capacity %lld is negative", (long long)capacity);
+    const float *values;
+    DEEP_TRY(deep_dataset_values(__func__, dataset, &values));
     /* One row per column (pandas' describe().T): wide tables stay readable. */
     int width = 6;
     for (int64_t j = 0; dataset->column_names && j < dataset->sample_size; j++) {
@@ -154,7 +158,7 @@ deep_status deep_dataset_describe_text(const deep_dataset *dataset, char *buffer
     for (int64_t j = 0; j < dataset->sample_size; j++) {
         char name[32];
         snprintf(name, sizeof name, "f%lld", (long long)j);
-        struct column_stats s = column_stats(dataset, j);
+        struct column_stats s = column_stats(dataset, values, j);
         append(buffer, capacity, &used, "%-*.*s %8lld %8lld %12.6g %12.6g %12.6g %12.6g\n", width, width,
                dataset->column_names ? dataset->column_names[j] : name, (long long)s.count, (long long)s.missing,
                s.mean, s.std, s.min, s.max);
@@ -173,11 +177,11 @@ static int by_value(const void *a, const void *b)
 }
 
 /* The median of the present values of one column, using scratch (count floats). */
-static double column_median(const deep_dataset *d, int64_t column, float *scratch)
+static double column_median(const deep_dataset *d, const float *values, int64_t column, float *scratch)
 {
     int64_t n = 0;
     for (int64_t i = 0; i < d->count; i++) {
-        float x = d->features[i * d->sample_size + column];
+        float x = values[i * d->sample_size + column];
         if (!isnan(x))
             scratch[n++] = x;
     }
@@ -198,6 +202,8 @@ deep_status deep_dataset_fill_missing(deep_dataset *dataset, deep_fill strategy,
     if (reference->sample_size != dataset->sample_size)
         return DEEP_FAIL(DEEP_ERR_SHAPE, "the reference has %lld features per sample but the dataset has %lld",
                          (long long)reference->sample_size, (long long)dataset->sample_size);
+    const float *ref_values;
+    DEEP_TRY(deep_dataset_values(__func__, reference, &ref_values));
     int64_t m = dataset->sample_size;
     float *fill = deep_alloc(m, sizeof *fill);
     float *scratch = strategy == DEEP_FILL_MEDIAN ? deep_alloc(reference->count, sizeof *scratch) : NULL;
@@ -207,7 +213,8 @@ deep_status deep_dataset_fill_missing(deep_dataset *dataset, deep_fill strategy,
     /* Every value is computed before any is written: a failure leaves the dataset as it was,
      * and filling a dataset from itself sees only its original values. */
     for (int64_t j = 0; status == DEEP_OK && j < m; j++) {
-        double v = strategy == DEEP_FILL_MEAN ? column_stats(reference, j).mean : column_median(reference, j, scratch);
+        double v = strategy == DEEP_FILL_MEAN ? column_stats(reference, ref_values, j).mean
+                                                : column_median(reference, ref_values, j, scratch);
         char label[96];
         if (isnan(v))
             status = DEEP_FAIL(DEEP_ERR_NUMERIC, "%s of the %s has no value to take the %s of",
@@ -217,7 +224,7 @@ deep_status deep_dataset_fill_missing(deep_dataset *dataset, deep_fill strategy,
         else
             fill[j] = (float)v;
     }
-    for (int64_t i = 0; status == DEEP_OK && i < dataset->count * m; i++)
+    for (int64_t i = 0; status == DEEP_OK && dataset->bytes == NULL && i < dataset->count * m; i++)
         if (isnan(dataset->features[i]))
             dataset->features[i] = fill[i % m];
     free(fill);
@@ -237,6 +244,8 @@ static void replace(deep_dataset *d, deep_dataset *fresh)
 deep_status deep_dataset_drop_missing(deep_dataset *dataset)
 {
     DEEP_REQUIRE(dataset);
+    if (dataset->bytes != NULL)
+        return DEEP_OK; /* bytes are never missing */
     int64_t *keep = deep_alloc(dataset->count, sizeof *keep), kept = 0;
     if (keep == NULL)
         return DEEP_FAIL(DEEP_ERR_NO_MEMORY, "out of memory for %lld indices", (long long)dataset->count);
@@ -314,6 +323,21 @@ static deep_status check_concat(const char *caller, const deep_dataset *a, const
     return DEEP_OK;
 }
 
+/* b's features into d from sample `at` on: as bytes when both keep the same bytes, else as
+ * floats (d is new, so converting it loses nothing). */
+static deep_status append_features(deep_dataset *d, int64_t at, const deep_dataset *b)
+{
+    int64_t m = d->sample_size;
+    if (d->bytes && b->bytes && d->byte_scale == b->byte_scale && d->byte_shift == b->byte_shift) {
+        memcpy(d->bytes + at * m, b->bytes, (size_t)(b->count * m));
+        return DEEP_OK;
+    }
+    float *values;
+    DEEP_TRY(deep_dataset_values_mut("deep_dataset_concat", d, &values));
+    deep_dataset_read_samples(b, 0, b->count, values + at * m);
+    return DEEP_OK;
+}
+
 deep_status deep_dataset_concat(const deep_dataset *a, const deep_dataset *b, deep_dataset **out)
 {
     DEEP_REQUIRE(out);
@@ -344,9 +368,10 @@ deep_status deep_dataset_concat(const deep_dataset *a, const deep_dataset *b, de
             d->class_names = merged;
         }
     }
+    int64_t m = a->sample_size, w = a->target_width;
+    if (status == DEEP_OK)
+        status = append_features(d, a->count, b);
     if (status == DEEP_OK) {
-        int64_t m = a->sample_size, w = a->target_width;
-        memcpy(d->features + a->count * m, b->features, (size_t)(b->count * m) * sizeof(float));
         if (w > 0)
             memcpy(d->targets + a->count * w, b->targets, (size_t)(b->count * w) * sizeof(float));
         for (int64_t i = 0; d->labels && i < b->count; i++)

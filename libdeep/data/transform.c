@@ -11,9 +11,20 @@ deep_status deep_dataset_scale(deep_dataset *dataset, float scale, float shift)
     if (!isfinite(scale) || !isfinite(shift))
         return DEEP_FAIL(DEEP_ERR_NUMERIC, "scale %g and shift %g must be finite", (double)scale,
                          (double)shift);
+    if (dataset->bytes != NULL && dataset->byte_scale == 1.0f && dataset->byte_shift == 0.0f) {
+        /* Bytes that still are their own values take the scale as it is: the values stay
+         * exactly what scaling their floats gives, b * scale + shift. */
+        free(dataset->features);
+        dataset->features = NULL;
+        dataset->byte_scale = scale;
+        dataset->byte_shift = shift;
+        return DEEP_OK;
+    }
+    float *features;
+    DEEP_TRY(deep_dataset_values_mut(__func__, dataset, &features));
     int64_t total = dataset->count * dataset->sample_size;
     for (int64_t i = 0; i < total; i++)
-        dataset->features[i] = dataset->features[i] * scale + shift;
+        features[i] = features[i] * scale + shift;
     return DEEP_OK;
 }
 
@@ -33,6 +44,10 @@ static deep_status scale_features(const char *caller, deep_dataset *d, const dee
         return deep_error_set(DEEP_ERR_SHAPE, caller,
                               "the reference has %lld features per sample but the dataset has %lld",
                               (long long)ref->sample_size, (long long)d->sample_size);
+    const float *ref_values;
+    float *values;
+    DEEP_TRY(deep_dataset_values(caller, ref, &ref_values));
+    DEEP_TRY(deep_dataset_values_mut(caller, d, &values));
     int64_t m = d->sample_size, blocks;
     double *stats = deep_mul_i64(m, 4, &blocks) ? deep_alloc(blocks, sizeof *stats) : NULL;
     if (stats == NULL)
@@ -45,7 +60,7 @@ static deep_status scale_features(const char *caller, deep_dataset *d, const dee
         high[j] = -INFINITY;
     }
     for (int64_t i = 0; i < ref->count; i++) {
-        const float *row = ref->features + i * m;
+        const float *row = ref_values + i * m;
         for (int64_t j = 0; j < m; j++) {
             if (!isfinite(row[j])) {
                 free(stats);
@@ -63,7 +78,7 @@ static deep_status scale_features(const char *caller, deep_dataset *d, const dee
     if (how == STANDARDIZE) {
         /* Second pass over the deviations: steadier than accumulating squares. */
         for (int64_t i = 0; i < ref->count; i++) {
-            const float *row = ref->features + i * m;
+            const float *row = ref_values + i * m;
             for (int64_t j = 0; j < m; j++)
                 factor[j] += (row[j] - offset[j]) * (row[j] - offset[j]);
         }
@@ -79,7 +94,7 @@ static deep_status scale_features(const char *caller, deep_dataset *d, const dee
         }
     }
     for (int64_t i = 0; i < d->count; i++) {
-        float *row = d->features + i * m;
+        float *row = values + i * m;
         for (int64_t j = 0; j < m; j++)
             row[j] = (float)((row[j] - offset[j]) * factor[j]);
     }

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "data/data.h"
 #include "graph/model.h"
 #include "losses/loss.h"
 
@@ -107,8 +108,11 @@ deep_status deep_model_check_data(const deep_model *model, const deep_dataset *d
     if (data->sample_size != model->in_size)
         return deep_error_set(DEEP_ERR_SHAPE, caller, "input has %lld features but layer 0 (%s) expects %lld",
                               (long long)data->sample_size, first->name, (long long)model->in_size);
-    if (first->ops->check_input != NULL)
-        DEEP_TRY(first->ops->check_input(first, 0, data->features, data->count, caller));
+    if (first->ops->check_input != NULL) {
+        const float *values;
+        DEEP_TRY(deep_dataset_values(caller, data, &values));
+        DEEP_TRY(first->ops->check_input(first, 0, values, data->count, caller));
+    }
     int64_t width = deep_model_output_layer(model)->out_size;
     if (model->loss == DEEP_LOSS_SPARSE_CATEGORICAL_CROSSENTROPY) {
         if (data->labels == NULL)
@@ -145,7 +149,7 @@ void deep_model_gather(const deep_model *model, const deep_dataset *data, const 
     bool label_targets = uses_label_targets(model, data);
     for (int64_t b = 0; b < batch; b++) {
         int64_t s = order != NULL ? order[b] : first + b;
-        memcpy(ws->acts[0] + b * in_size, data->features + s * in_size, (size_t)in_size * sizeof(float));
+        deep_dataset_read_samples(data, s, 1, ws->acts[0] + b * in_size);
         if (data->labels != NULL)
             ws->labels[b] = data->labels[s];
         if (data->targets != NULL)

@@ -46,7 +46,7 @@ static deep_status cross_validate(const char *caller, deep_tree_kind kind, const
     if (capacity < folds)
         return deep_error_set(DEEP_ERR_BUFFER_TOO_SMALL, caller, "capacity %d is below the %d folds", (int)capacity,
                               (int)folds);
-    DEEP_TRY(tree_score_check(caller, kind, data, data->sample_size));
+    DEEP_TRY(tree_score_check(caller, kind, data, data->sample_size, NULL));
     int64_t *train_idx = deep_alloc(data->count, sizeof *train_idx);
     int64_t *test_idx = deep_alloc(data->count, sizeof *test_idx);
     deep_status s = train_idx && test_idx ? DEEP_OK : DEEP_ERR_NO_MEMORY;

@@ -406,11 +406,12 @@ deep_status deep_forest_score(const deep_forest *forest, const deep_dataset *dat
     DEEP_REQUIRE(score);
     DEEP_TRY(fitted(__func__, forest));
     const struct tree_model *m = &forest->trees[0];
-    DEEP_TRY(tree_score_check(__func__, m->kind, data, m->n_features));
+    const float *x;
+    DEEP_TRY(tree_score_check(__func__, m->kind, data, m->n_features, &x));
     float *predicted = deep_alloc(data->count, sizeof *predicted);
     if (predicted == NULL)
         return DEEP_FAIL(DEEP_ERR_NO_MEMORY, "no memory for %lld predictions", (long long)data->count);
-    deep_status s = predict_into(__func__, forest, data->features, data->count, false, predicted);
+    deep_status s = predict_into(__func__, forest, x, data->count, false, predicted);
     if (s == DEEP_OK)
         s = tree_score_data(__func__, m->kind, predicted, data, score);
     free(predicted);

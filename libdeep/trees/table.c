@@ -67,10 +67,12 @@ deep_status tree_table_init(const char *caller, const struct tree_params *p, con
         p->class_weight_count != data->num_classes)
         return deep_error_set(DEEP_ERR_SHAPE, caller, "%d class weights for a dataset of %d classes",
                               (int)p->class_weight_count, (int)data->num_classes);
-    DEEP_TRY(check_finite(caller, data->features, data->count, data->sample_size, "sample"));
+    const float *x;
+    DEEP_TRY(deep_dataset_values(caller, data, &x));
+    DEEP_TRY(check_finite(caller, x, data->count, data->sample_size, "sample"));
     table->n = data->count;
     table->n_features = data->sample_size;
-    table->x = data->features;
+    table->x = x;
     table->labels = p->kind == DEEP_TREE_CLASSIFIER ? data->labels : NULL;
     table->n_classes = p->kind == DEEP_TREE_CLASSIFIER ? data->num_classes : 0;
     DEEP_TRY(outputs(caller, p->kind, data, &table->y));

@@ -125,7 +125,8 @@ deep_status deep_tree_predict_proba(const deep_tree *tree, const deep_tensor *in
     return DEEP_OK;
 }
 
-deep_status tree_score_check(const char *caller, deep_tree_kind kind, const deep_dataset *data, int64_t n_features)
+deep_status tree_score_check(const char *caller, deep_tree_kind kind, const deep_dataset *data, int64_t n_features,
+                             const float **x)
 {
     if (data == NULL)
         return deep_error_set(DEEP_ERR_NULL, caller, "argument 'data' is NULL");
@@ -135,21 +136,29 @@ deep_status tree_score_check(const char *caller, deep_tree_kind kind, const deep
     if (kind == DEEP_TREE_CLASSIFIER ? data->labels == NULL : (data->target_width != 1 && data->labels == NULL))
         return deep_error_set(DEEP_ERR_STATE, caller, "the dataset has no %s to score against",
                               kind == DEEP_TREE_CLASSIFIER ? "labels" : "width-1 targets or labels");
+    if (x == NULL && data->bytes != NULL)
+        return DEEP_OK; /* bytes are always finite */
+    const float *values;
+    DEEP_TRY(deep_dataset_values(caller, data, &values));
     deep_tensor view = {.rank = 2, .shape = {data->count, n_features}, .size = data->count * n_features,
-                        .data = data->features};
+                        .data = (float *)values};
     int64_t rows;
-    return tree_inputs_check(caller, &view, n_features, &rows);
+    DEEP_TRY(tree_inputs_check(caller, &view, n_features, &rows));
+    if (x != NULL)
+        *x = values;
+    return DEEP_OK;
 }
 
 deep_status deep_tree_score(const deep_tree *tree, const deep_dataset *data, double *score)
 {
     DEEP_REQUIRE(score);
     DEEP_TRY(fitted(__func__, tree));
-    DEEP_TRY(tree_score_check(__func__, tree->model.kind, data, tree->model.n_features));
+    const float *x;
+    DEEP_TRY(tree_score_check(__func__, tree->model.kind, data, tree->model.n_features, &x));
     float *predicted = deep_alloc(data->count, sizeof *predicted);
     if (predicted == NULL)
         return DEEP_FAIL(DEEP_ERR_NO_MEMORY, "no memory for %lld predictions", (long long)data->count);
-    predict_rows(&tree->model, data->features, data->count, predicted);
+    predict_rows(&tree->model, x, data->count, predicted);
     deep_status s = tree_score_data(__func__, tree->model.kind, predicted, data, score);
     free(predicted);
     return s;

@@ -4,7 +4,7 @@
 #define DEEP_TREES_INTERNAL_H
 
 #include "core/core.h"
-#include "data/dataset.h"
+#include "data/data.h"
 #include "tensor/tensor.h"
 
 #define TREE_MAX_BINS 256
@@ -166,8 +166,9 @@ deep_status forest_clone_settings(const char *caller, const deep_forest *forest,
 /* Checks a (n, features...) input for predict: shape and NaN. Sets *rows. */
 deep_status tree_inputs_check(const char *caller, const deep_tensor *inputs, int64_t n_features, int64_t *rows);
 /* Checks that data can be scored by a fitted learner of n_features: outputs present,
- * feature count, finite features. */
-deep_status tree_score_check(const char *caller, deep_tree_kind kind, const deep_dataset *data, int64_t n_features);
+ * feature count, finite features. Unless x is NULL, *x gets the features as floats. */
+deep_status tree_score_check(const char *caller, deep_tree_kind kind, const deep_dataset *data, int64_t n_features,
+                             const float **x);
 /* Accuracy or R^2 of predictions against truth over the rows with mask[i] != 0 (all rows
  * when mask is NULL); 0 when no row counts. */
 double tree_score_rows(deep_tree_kind kind, const float *truth, const float *predicted, const uint8_t *mask,

@@ -29,9 +29,13 @@ int LLVMFuzzerTestOneInput(const unsigned char *data, size_t size)
             __builtin_trap();
         return 0;
     }
-    /* A loaded dataset is consistent: byte values, labels below num_classes, usable batches. */
+    /* A loaded dataset is consistent: its bytes read back as their values, labels below
+     * num_classes, usable batches. */
+    const float *values;
+    if (d->bytes == NULL || deep_dataset_values("fuzz_idx", d, &values) != DEEP_OK)
+        __builtin_trap();
     for (int64_t i = 0; i < d->count * d->sample_size; i++)
-        if (!(d->features[i] >= 0.0f && d->features[i] <= 255.0f))
+        if (values[i] != (float)d->bytes[i])
             __builtin_trap();
     for (int64_t i = 0; d->labels && i < d->count; i++)
         if (d->labels[i] < 0 || d->labels[i] >= d->num_classes)

@@ -17,17 +17,17 @@ csv) sources="$root/libdeep/data/csv.c $root/libdeep/data/table.c" ;;
 vocab) sources="$root/libdeep/data/vocab.c $root/libdeep/io/file.c" ;;
 tree)
     main="$root/tests/fuzz/fuzz_tree_load.c"
-    sources="$root/libdeep/trees/*.c $root/libdeep/data/kfold.c $root/libdeep/core/rng.c $root/libdeep/core/threads.c" ;;
+    sources="$root/libdeep/trees/*.c $root/libdeep/io/file.c $root/libdeep/data/kfold.c $root/libdeep/core/rng.c $root/libdeep/core/threads.c" ;;
 model)
     main="$root/tests/fuzz/fuzz_model_load.c"
     # The loader rebuilds whole models, so it needs nearly the whole library and the BLAS.
-    sources="$(ls "$root"/libdeep/*/*.c | grep -v -e '/data/dataset.c' -e '/tensor/tensor.c' -e '/core/status.c' -e '/core/alloc.c' | tr '\n' ' ') $(pkg-config --cflags --libs openblas)" ;;
+    sources="$(ls "$root"/libdeep/*/*.c | grep -v -e '/data/dataset.c' -e '/data/storage.c' -e '/tensor/tensor.c' -e '/core/status.c' -e '/core/alloc.c' | tr '\n' ' ') $(pkg-config --cflags --libs openblas)" ;;
 *) echo "unknown target '$target' (idx, csv, tree, model or vocab)" >&2; exit 2 ;;
 esac
 # shellcheck disable=SC2086 # $sources is a list of paths (and globs) without blanks
 clang -std=c11 -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
     -D_POSIX_C_SOURCE=200809L -DDEEP_STATIC -I"$root/include" -I"$root/libdeep" \
-    "$main" $sources "$root/libdeep/data/dataset.c" \
+    "$main" $sources "$root/libdeep/data/dataset.c" "$root/libdeep/data/storage.c" \
     "$root/libdeep/tensor/tensor.c" "$root/libdeep/core/status.c" "$root/libdeep/core/alloc.c" \
     -lz -lm -lpthread -o "$work/fuzz_$target"
 
