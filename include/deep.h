@@ -619,6 +619,29 @@ DEEP_API deep_status deep_model_add_gru(deep_model *model, int64_t units, deep_a
 DEEP_API deep_status deep_model_add_simple_rnn(deep_model *model, int64_t units, deep_activation activation,
                                                int32_t use_bias, int32_t return_sequences);
 
+/* Bidirectional, Keras' wrapper: deep_model_add_bidirectional turns the recurrent layer
+ * added just before (LSTM, GRU or SimpleRNN, not yet wrapped) into two copies of it, one
+ * reading the steps first to last and one last to first, whose outputs are merged. With
+ * return_sequences the backward copy's sequence is reversed back first, so that step t of
+ * both lines up, as Keras does. The wrapped layer's arguments and its layer options
+ * (dropout, recurrent_dropout, go_backwards, unit_forget_bias), set before or after
+ * wrapping, apply to both copies; go_backwards makes the forward copy read backwards and
+ * the backward copy forwards, as in Keras. Weights: the forward copy's, then the backward
+ * copy's, each in the wrapped layer's order, named "forward_lstm/kernel", ...,
+ * "backward_lstm/bias" (forward_gru/..., forward_simple_rnn/...), so twice the wrapped
+ * layer's parameters. The summary shows it as "bidirectional (Bidirectional)". */
+typedef enum deep_merge_mode {
+    DEEP_MERGE_CONCAT = 0, /* Keras' default: (..., 2 * units), the forward outputs first */
+    DEEP_MERGE_SUM = 1,    /* forward + backward, (..., units) */
+    DEEP_MERGE_MUL = 2,    /* forward * backward */
+    DEEP_MERGE_AVE = 3     /* (forward + backward) / 2 */
+} deep_merge_mode;
+
+/* Wraps the last layer in Bidirectional (above). An empty model is DEEP_ERR_STATE, as is a
+ * compiled one; a last layer that is not recurrent or is already Bidirectional, or an
+ * unknown merge_mode, is DEEP_ERR_INVALID_ARGUMENT. The model is unchanged on failure. */
+DEEP_API deep_status deep_model_add_bidirectional(deep_model *model, deep_merge_mode merge_mode);
+
 /* Options of one layer, the Keras arguments that do not change its output shape. They are
  * set before deep_model_compile (DEEP_ERR_STATE after); an option the layer's type does
  * not take, the wrong setter or a value out of range is DEEP_ERR_INVALID_ARGUMENT. */
