@@ -495,6 +495,11 @@ typedef enum deep_activation {
     DEEP_ACTIVATION_ELU = 6         /* alpha 1.0 */
 } deep_activation;
 
+/* Losses and metrics act on the last axis of the model's output, as Keras': an output of
+ * shape (steps, classes) is scored step by step, against float targets of width
+ * steps * classes per sample (the (steps, classes) rows flattened, deep_dataset_set_targets),
+ * and averaged over the steps and the samples. Integer labels are one per sample, so the
+ * sparse loss needs a rank-1 output (compile fails with DEEP_ERR_UNSUPPORTED otherwise). */
 typedef enum deep_loss {
     DEEP_LOSS_MEAN_SQUARED_ERROR = 1,               /* float targets */
     DEEP_LOSS_BINARY_CROSSENTROPY = 2,              /* float targets in [0, 1] */
@@ -505,7 +510,8 @@ typedef enum deep_loss {
 /* DEEP_METRIC_LOSS names the loss itself in deep_model_history and deep_model_evaluate. */
 typedef enum deep_metric {
     DEEP_METRIC_LOSS = 0,
-    DEEP_METRIC_ACCURACY = 1,           /* argmax match, or threshold 0.5 for one output */
+    DEEP_METRIC_ACCURACY = 1,           /* argmax match (per step for per-step outputs), or threshold 0.5
+                                           for one output */
     DEEP_METRIC_MEAN_ABSOLUTE_ERROR = 2
 } deep_metric;
 
@@ -537,8 +543,11 @@ DEEP_API deep_status deep_model_new(int32_t rank, const int64_t *input_shape, de
 DEEP_API void deep_model_free(deep_model *model);
 
 /* Layers, appended in order. Shapes are checked as each layer is added. */
-/* Dense: Glorot-uniform kernel of shape (inputs, units) and zero bias, as Keras. Its input
- * must be rank 1 (add Flatten first). */
+/* Dense: Glorot-uniform kernel of shape (inputs, units) and zero bias, as Keras. As Keras'
+ * Dense it acts on the last axis of its input: a rank-1 input (inputs,) gives (units,); a
+ * (steps, inputs) input gives (steps, units), the same kernel applied to every step (what
+ * Keras' TimeDistributed(Dense) does), with a softmax over each step's units. Add Flatten
+ * first to mix all the features of a rank >= 2 input instead. */
 DEEP_API deep_status deep_model_add_dense(deep_model *model, int64_t units, deep_activation activation,
                                           int32_t use_bias);
 DEEP_API deep_status deep_model_add_activation(deep_model *model, deep_activation activation);

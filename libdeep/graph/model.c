@@ -627,7 +627,18 @@ static deep_status check_compile(const deep_model *model, deep_loss loss, const 
         if (metrics[i] != DEEP_METRIC_ACCURACY && metrics[i] != DEEP_METRIC_MEAN_ABSOLUTE_ERROR)
             return deep_error_set(DEEP_ERR_INVALID_ARGUMENT, "deep_model_compile",
                                   "metric %d (value %d) is not a compilable metric", (int)i, (int)metrics[i]);
-    int64_t width = deep_model_output_layer(model)->out_size;
+    /* Losses act on the last axis; sparse labels, one per sample, cannot label each step. */
+    if (loss == DEEP_LOSS_SPARSE_CATEGORICAL_CROSSENTROPY && deep_model_output_rows(model) > 1) {
+        char s[128];
+        const deep_layer *out = deep_model_output_layer(model);
+        return deep_error_set(DEEP_ERR_UNSUPPORTED, "deep_model_compile",
+                              "sparse categorical cross-entropy takes one label per sample, but the output %s has "
+                              "%lld rows per sample; give one-hot targets of width %lld per sample (steps x classes, "
+                              "deep_dataset_set_targets) and use categorical cross-entropy",
+                              deep_shape_format(s, sizeof s, out->out_rank, out->out_shape),
+                              (long long)deep_model_output_rows(model), (long long)out->out_size);
+    }
+    int64_t width = deep_model_output_width(model);
     if (loss == DEEP_LOSS_BINARY_CROSSENTROPY && width != 1 &&
         deep_layer_output_activation(deep_model_output_layer(model)) == DEEP_ACTIVATION_SOFTMAX)
         return deep_error_set(DEEP_ERR_INVALID_ARGUMENT, "deep_model_compile",
