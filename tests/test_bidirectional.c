@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <zlib.h>
 
 #include "core/core.h"
 #include "layers/layer.h"
@@ -535,6 +536,68 @@ START_TEST(bidirectional_model_file_round_trip)
 }
 END_TEST
 
+/* Recomputes "libdeep.checksum" after an edit, so that the field checks are what fails. */
+static void refresh_checksum(char *bytes, int64_t length)
+{
+    const char *key = "\"libdeep.checksum\": \"";
+    size_t n = strlen(key);
+    int64_t at = -1;
+    for (int64_t i = 0; i + (int64_t)n < length && at < 0; i++)
+        if (memcmp(bytes + i, key, n) == 0)
+            at = i + (int64_t)n;
+    ck_assert(at >= 0);
+    uLong crc = crc32(0L, Z_NULL, 0);
+    crc = crc32(crc, (const Bytef *)bytes, (uInt)at);
+    crc = crc32(crc, (const Bytef *)bytes + at + 8, (uInt)(length - at - 8));
+    char hex[9];
+    snprintf(hex, sizeof hex, "%08lx", crc);
+    memcpy(bytes + at, hex, 8);
+}
+
+/* The file of Bidirectional(SimpleRNN(4), concat), edited (`from` and `to` of the same
+ * length, in the escaped model document) with a valid checksum, fails to load naming
+ * `fragment`. */
+static void edited_rejected(const char *from, const char *to, const char *fragment)
+{
+    deep_model *model = sequence_model(5, 2);
+    ASSERT_OK(deep_model_add_simple_rnn(model, 4, TANH, 1, 0));
+    ASSERT_OK(deep_model_add_bidirectional(model, DEEP_MERGE_CONCAT));
+    int64_t size = 0;
+    ASSERT_OK(deep_model_save_buffer(model, NULL, 0, &size));
+    char *bytes = malloc((size_t)size);
+    ASSERT_OK(deep_model_save_buffer(model, bytes, size, &size));
+    deep_model_free(model);
+    size_t n = strlen(from);
+    ck_assert_int_eq(n, strlen(to));
+    bool found = false;
+    for (int64_t i = 0; i + (int64_t)n <= size && !found; i++)
+        if (memcmp(bytes + i, from, n) == 0) {
+            memcpy(bytes + i, to, n);
+            found = true;
+        }
+    ck_assert_msg(found, "'%s' is not in the file", from);
+    refresh_checksum(bytes, size);
+    deep_model *loaded = (deep_model *)&loaded;
+    ASSERT_FAILS_WITH(deep_model_load_buffer(bytes, size, &loaded), DEEP_ERR_FORMAT, "deep_model_load_buffer",
+                      fragment);
+    ck_assert_ptr_null(loaded);
+    free(bytes);
+}
+
+START_TEST(bidirectional_file_fields_are_validated)
+{
+    edited_rejected("\\\"merge_mode\\\": \\\"concat\\\"", "\\\"merge_mode\\\": \\\"concut\\\"",
+                    "'merge_mode' must be \"concat\", \"sum\", \"mul\" or \"ave\"");
+    edited_rejected("\\\"merge_mode\\\"", "\\\"merge_made\\\"", "unknown config field 'merge_made'");
+    edited_rejected("\\\"type\\\": \\\"simple_rnn\\\"", "\\\"type\\\": \\\"embedding\\\" ",
+                    "'layer' must be an object");
+    edited_rejected("\\\"type\\\": \\\"simple_rnn\\\"", "\\\"typo\\\": \\\"simple_rnn\\\"",
+                    "'layer' must be an object");
+    edited_rejected("\\\"units\\\": 4", "\\\"units\\\": 0", "units is 0");
+    edited_rejected("\\\"units\\\": 4", "\\\"unitz\\\": 4", "unknown config field 'unitz' for a simple_rnn");
+}
+END_TEST
+
 static Suite *bidirectional_suite(void)
 {
     Suite *s = suite_create("bidirectional");
@@ -553,6 +616,7 @@ static Suite *bidirectional_suite(void)
     tcase_add_test(tc, bidirectional_takes_the_wrapped_options);
     tcase_add_test(tc, bidirectional_summary_and_weights);
     tcase_add_test(tc, bidirectional_model_file_round_trip);
+    tcase_add_test(tc, bidirectional_file_fields_are_validated);
     suite_add_tcase(s, tc);
 
     tc = tcase_create("training");
