@@ -448,10 +448,11 @@ START_TEST(bidirectional_summary_and_weights)
 }
 END_TEST
 
-/* The sign of step 0 or of the last step, whichever `first_larger`-style rule the task
- * picks: sequences of STEPS_TASK steps of one feature in [0, 1); the label is whether the
- * first value is larger than the last. One direction alone must carry one end through the
- * whole sequence; together each end is near one copy's output. */
+/* Sequences of STEPS_TASK steps of one feature in [0, 1); the label is whether the first
+ * value is larger than the last. Each end is near one copy's output; a single direction
+ * must carry one end through the whole sequence (a plain stacked LSTM learns it too, so
+ * this shows the wrapper trains end to end; test_sequence_outputs.c has a task that only
+ * the backward copy can solve). */
 enum { STEPS_TASK = 12 };
 
 static deep_dataset *ends_task(int64_t n, uint64_t seed)
