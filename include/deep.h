@@ -500,6 +500,11 @@ typedef enum deep_activation {
     DEEP_ACTIVATION_ELU = 6         /* alpha 1.0 */
 } deep_activation;
 
+/* Losses and metrics act on the last axis of the model's output, as Keras': an output of
+ * shape (steps, classes) is scored step by step, against float targets of width
+ * steps * classes per sample (the (steps, classes) rows flattened, deep_dataset_set_targets),
+ * and averaged over the steps and the samples. Integer labels are one per sample, so the
+ * sparse loss needs a rank-1 output (compile fails with DEEP_ERR_UNSUPPORTED otherwise). */
 typedef enum deep_loss {
     DEEP_LOSS_MEAN_SQUARED_ERROR = 1,               /* float targets */
     DEEP_LOSS_BINARY_CROSSENTROPY = 2,              /* float targets in [0, 1] */
@@ -510,7 +515,8 @@ typedef enum deep_loss {
 /* DEEP_METRIC_LOSS names the loss itself in deep_model_history and deep_model_evaluate. */
 typedef enum deep_metric {
     DEEP_METRIC_LOSS = 0,
-    DEEP_METRIC_ACCURACY = 1,           /* argmax match, or threshold 0.5 for one output */
+    DEEP_METRIC_ACCURACY = 1,           /* argmax match (per step for per-step outputs), or threshold 0.5
+                                           for one output */
     DEEP_METRIC_MEAN_ABSOLUTE_ERROR = 2
 } deep_metric;
 
@@ -542,8 +548,11 @@ DEEP_API deep_status deep_model_new(int32_t rank, const int64_t *input_shape, de
 DEEP_API void deep_model_free(deep_model *model);
 
 /* Layers, appended in order. Shapes are checked as each layer is added. */
-/* Dense: Glorot-uniform kernel of shape (inputs, units) and zero bias, as Keras. Its input
- * must be rank 1 (add Flatten first). */
+/* Dense: Glorot-uniform kernel of shape (inputs, units) and zero bias, as Keras. As Keras'
+ * Dense it acts on the last axis of its input: a rank-1 input (inputs,) gives (units,); a
+ * (steps, inputs) input gives (steps, units), the same kernel applied to every step (what
+ * Keras' TimeDistributed(Dense) does), with a softmax over each step's units. Add Flatten
+ * first to mix all the features of a rank >= 2 input instead. */
 DEEP_API deep_status deep_model_add_dense(deep_model *model, int64_t units, deep_activation activation,
                                           int32_t use_bias);
 DEEP_API deep_status deep_model_add_activation(deep_model *model, deep_activation activation);
@@ -623,6 +632,29 @@ DEEP_API deep_status deep_model_add_gru(deep_model *model, int64_t units, deep_a
  * (units, units) and a zero bias (units), in that order. Keras default: activation tanh. */
 DEEP_API deep_status deep_model_add_simple_rnn(deep_model *model, int64_t units, deep_activation activation,
                                                int32_t use_bias, int32_t return_sequences);
+
+/* Bidirectional, Keras' wrapper: deep_model_add_bidirectional turns the recurrent layer
+ * added just before (LSTM, GRU or SimpleRNN, not yet wrapped) into two copies of it, one
+ * reading the steps first to last and one last to first, whose outputs are merged. With
+ * return_sequences the backward copy's sequence is reversed back first, so that step t of
+ * both lines up, as Keras does. The wrapped layer's arguments and its layer options
+ * (dropout, recurrent_dropout, go_backwards, unit_forget_bias), set before or after
+ * wrapping, apply to both copies; go_backwards makes the forward copy read backwards and
+ * the backward copy forwards, as in Keras. Weights: the forward copy's, then the backward
+ * copy's, each in the wrapped layer's order, named "forward_lstm/kernel", ...,
+ * "backward_lstm/bias" (forward_gru/..., forward_simple_rnn/...), so twice the wrapped
+ * layer's parameters. The summary shows it as "bidirectional (Bidirectional)". */
+typedef enum deep_merge_mode {
+    DEEP_MERGE_CONCAT = 0, /* Keras' default: (..., 2 * units), the forward outputs first */
+    DEEP_MERGE_SUM = 1,    /* forward + backward, (..., units) */
+    DEEP_MERGE_MUL = 2,    /* forward * backward */
+    DEEP_MERGE_AVE = 3     /* (forward + backward) / 2 */
+} deep_merge_mode;
+
+/* Wraps the last layer in Bidirectional (above). An empty model is DEEP_ERR_STATE, as is a
+ * compiled one; a last layer that is not recurrent or is already Bidirectional, or an
+ * unknown merge_mode, is DEEP_ERR_INVALID_ARGUMENT. The model is unchanged on failure. */
+DEEP_API deep_status deep_model_add_bidirectional(deep_model *model, deep_merge_mode merge_mode);
 
 /* Options of one layer, the Keras arguments that do not change its output shape. They are
  * set before deep_model_compile (DEEP_ERR_STATE after); an option the layer's type does

@@ -329,21 +329,79 @@ START_TEST(dense_build_declares_kernel_and_bias)
 }
 END_TEST
 
-START_TEST(dense_build_rejects_rank_2_or_3_input)
+/* Keras' Dense on a rank-2 or rank-3 input acts on the last axis (TimeDistributed(Dense)):
+ * (2, 3, 4) -> (2, 3, units) with a (4, units) kernel, and each row of 4 gives the same
+ * output as a rank-1 Dense with the same weights; a softmax normalises every row. */
+START_TEST(dense_acts_on_the_last_axis)
 {
-    static const int64_t shape[] = {2, 3, 4};
+    enum { B = 2, ROWS = 6, FEATURES = 4 };
+    static const int64_t shape[] = {2, 3, FEATURES};
     for (int32_t rank = 2; rank <= 3; rank++) {
-        deep_layer layer = dense_layer(UNITS, DEEP_ACTIVATION_LINEAR, true);
-        deep_clear_error();
-        deep_status status = layer_try_build(&layer, rank, shape);
-        ck_assert_msg(status == DEEP_ERR_SHAPE, "rank-%d input: build returned %s, expected DEEP_ERR_SHAPE", rank,
-                      deep_status_string(status));
-        const char *msg = deep_last_error();
-        ck_assert_msg(msg != NULL && strstr(msg, "Flatten") != NULL,
-                      "rank-%d input: message \"%s\" does not suggest Flatten", rank, msg);
-        ck_assert_msg(strstr(msg, rank == 2 ? "(2, 3)" : "(2, 3, 4)") != NULL,
-                      "rank-%d input: message \"%s\" does not give the shape", rank, msg);
+        const int64_t *in_shape = shape + 3 - rank;
+        int64_t rows = rank == 2 ? 3 : ROWS;
+        deep_layer layer = dense_layer(UNITS, DEEP_ACTIVATION_SOFTMAX, true);
+        ck_assert_int_eq(layer_try_build(&layer, rank, in_shape), DEEP_OK);
+        ck_assert_int_eq(layer.out_rank, rank);
+        for (int32_t d = 0; d + 1 < rank; d++)
+            ck_assert_int_eq(layer.out_shape[d], in_shape[d]);
+        ck_assert_int_eq(layer.out_shape[rank - 1], UNITS);
+        ck_assert_int_eq(layer.params[0].shape[0], FEATURES);
+        ck_assert_int_eq(layer.params[0].shape[1], UNITS);
+        layer_build_and_alloc(&layer, rank, in_shape);
+        struct deep_rng rng;
+        deep_rng_init(&rng, 11);
+        for (int32_t p = 0; p < layer.param_count; p++)
+            fill_uniform(&rng, layer.params[p].value, layer.params[p].size, -1.0f, 1.0f);
+        deep_layer row = dense_layer(UNITS, DEEP_ACTIVATION_SOFTMAX, true);
+        ck_assert_int_eq(layer_try_build(&row, 1, (int64_t[]){FEATURES}), DEEP_OK);
+        for (int32_t p = 0; p < row.param_count; p++)
+            row.params[p] = layer.params[p];
+        float in[B * ROWS * FEATURES], out[B * ROWS * UNITS], want[B * ROWS * UNITS];
+        fill_uniform(&rng, in, B * rows * FEATURES, -1.0f, 1.0f);
+        deep_exec ex = {0};
+        layer.ops->forward(&layer, &ex, in, out, NULL, B);
+        row.ops->forward(&row, &ex, in, want, NULL, B * rows);
+        for (int64_t r = 0; r < B * rows; r++) {
+            double sum = 0;
+            for (int j = 0; j < UNITS; j++) {
+                ck_assert_msg(out[r * UNITS + j] == want[r * UNITS + j], "rank %d, row %lld, unit %d: %g, want %g",
+                              rank, (long long)r, j, (double)out[r * UNITS + j], (double)want[r * UNITS + j]);
+                sum += out[r * UNITS + j];
+            }
+            ck_assert_msg(fabs(sum - 1) < 1e-5, "rank %d: row %lld of the softmax sums to %g", rank, (long long)r, sum);
+        }
+        layer_release(&layer);
     }
+}
+END_TEST
+
+/* Per-step Dense: finite differences on a (3, INPUTS) sample, for every activation
+ * (softmax over each row), and with a fused softmax output. */
+START_TEST(dense_sequence_gradients)
+{
+    enum { STEPS = 3 };
+    int a = _i % COUNT_OF(activations);
+    bool fused = _i >= COUNT_OF(activations);
+    deep_activation activation = fused ? DEEP_ACTIVATION_SOFTMAX : activations[a].activation;
+    if (fused && a > 0)
+        return; /* one fused case is enough */
+    char what[64];
+    snprintf(what, sizeof what, "dense(%s) on (%d, %d)%s", deep_activation_name(activation), STEPS, INPUTS,
+             fused ? ", fused output" : "");
+    deep_layer layer = dense_layer(UNITS, activation, true);
+    layer_build_and_alloc(&layer, 2, (int64_t[]){STEPS, INPUTS});
+    struct deep_rng rng;
+    deep_rng_init(&rng, 900 + (uint64_t)_i);
+    for (int32_t p = 0; p < layer.param_count; p++)
+        fill_uniform(&rng, layer.params[p].value, layer.params[p].size, -1.0f, 1.0f);
+    float in[BATCH * STEPS * INPUTS];
+    draw_inputs_away_from_kinks(&layer, &rng, in, BATCH, -1.0f, 1.0f);
+    deep_layer linear = layer;
+    linear.activation = DEEP_ACTIVATION_LINEAR;
+    grad_check gc = {.what = what, .layer = &layer, .objective = fused ? &linear : NULL,
+                     .ex = {.training = true, .fused_output = fused}, .in = in, .batch = BATCH};
+    ASSERT_GRADIENTS_MATCH(&gc);
+    layer_release(&layer);
 }
 END_TEST
 
@@ -825,7 +883,8 @@ static Suite *layers_suite(void)
 
     tc = tcase_create("dense");
     tcase_add_loop_test(tc, dense_build_declares_kernel_and_bias, 0, 2);
-    tcase_add_test(tc, dense_build_rejects_rank_2_or_3_input);
+    tcase_add_test(tc, dense_acts_on_the_last_axis);
+    tcase_add_loop_test(tc, dense_sequence_gradients, 0, 2 * COUNT_OF(activations));
     tcase_add_test(tc, dense_init_glorot_uniform_and_zero_bias);
     tcase_add_loop_test(tc, dense_gradients, 0, 2 * COUNT_OF(activations));
     tcase_add_loop_test(tc, dense_fused_output_takes_pre_activation_gradient, 0, COUNT_OF(fused_pairs));

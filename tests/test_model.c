@@ -1169,16 +1169,18 @@ START_TEST(add_layer_misuse)
     ck_assert_int_eq(layers, 1);
     deep_model_free(model);
 
-    /* Dense needs a rank-1 input: a rank-2 input wants a Flatten first. */
+    /* Dense on a rank-2 input acts on the last axis, as Keras': (4, 3) -> (4, 2) with a
+     * (3, 2) kernel; after Flatten it sees all 12 features. */
     const int64_t image[2] = {4, 3};
     ASSERT_OK(deep_model_new(2, image, &model));
-    ASSERT_FAILS_WITH(deep_model_add_dense(model, 2, DEEP_ACTIVATION_RELU, 1), DEEP_ERR_SHAPE,
-                      "deep_model_add_dense", "Flatten");
-    ASSERT_OK(deep_model_layer_count(model, &layers));
-    ck_assert_int_eq(layers, 0);
-    ASSERT_OK(deep_model_add_flatten(model));
     add_dense(model, 2, DEEP_ACTIVATION_RELU);
     int64_t params = 0;
+    ASSERT_OK(deep_model_parameter_count(model, &params));
+    ck_assert_int_eq(params, 3 * 2 + 2);
+    deep_model_free(model);
+    ASSERT_OK(deep_model_new(2, image, &model));
+    ASSERT_OK(deep_model_add_flatten(model));
+    add_dense(model, 2, DEEP_ACTIVATION_RELU);
     ASSERT_OK(deep_model_parameter_count(model, &params));
     ck_assert_int_eq(params, 12 * 2 + 2);
     deep_model_free(model);

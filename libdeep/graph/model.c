@@ -261,7 +261,7 @@ static deep_status add_recurrent(deep_model *model, deep_layer *layer, const cha
                                   "only its last output, (%lld,); add that layer with return_sequences=1 to stack "
                                   "recurrent layers",
                                   (int)model->layer_count, layer->name, layer->ops->class_name,
-                                  (int)model->layer_count - 1, prev->name, (long long)prev->units);
+                                  (int)model->layer_count - 1, prev->name, (long long)prev->out_shape[0]);
         }
     }
     return add_layer(model, layer, caller);
@@ -307,6 +307,50 @@ deep_status deep_model_add_simple_rnn(deep_model *model, int64_t units, deep_act
     return add_recurrent(model, &layer, __func__);
 }
 
+static bool merge_mode_is_valid(deep_merge_mode mode)
+{
+    return mode == DEEP_MERGE_CONCAT || mode == DEEP_MERGE_SUM || mode == DEEP_MERGE_MUL || mode == DEEP_MERGE_AVE;
+}
+
+/* The last layer is rebuilt as a Bidirectional with its configuration: it is taken off,
+ * the wrapper added in its place (named and built as any layer), and put back if that
+ * fails. */
+deep_status deep_model_add_bidirectional(deep_model *model, deep_merge_mode merge_mode)
+{
+    DEEP_REQUIRE(model);
+    if (!merge_mode_is_valid(merge_mode))
+        return DEEP_FAIL(DEEP_ERR_INVALID_ARGUMENT, "unknown merge_mode %d; use concat, sum, mul or ave",
+                         (int)merge_mode);
+    if (model->compiled)
+        return DEEP_FAIL(DEEP_ERR_STATE, "layers cannot be wrapped after deep_model_compile");
+    if (model->layer_count == 0)
+        return DEEP_FAIL(DEEP_ERR_STATE, "the model has no layer to wrap; add an LSTM, GRU or SimpleRNN first");
+    int32_t position = model->layer_count - 1;
+    deep_layer *last = model->layers[position];
+    if (last->ops == &deep_bidirectional_ops)
+        return DEEP_FAIL(DEEP_ERR_INVALID_ARGUMENT, "layer %d (%s) is already Bidirectional", (int)position,
+                         last->name);
+    if (!deep_layer_is_recurrent(last))
+        return DEEP_FAIL(DEEP_ERR_INVALID_ARGUMENT,
+                         "layer %d (%s) is a %s; Bidirectional wraps an LSTM, GRU or SimpleRNN", (int)position,
+                         last->name, last->ops->class_name);
+    deep_layer layer = *last;
+    layer.ops = &deep_bidirectional_ops;
+    layer.wrapped = last->ops;
+    layer.merge_mode = merge_mode;
+    layer.param_count = 0;
+    memset(layer.params, 0, sizeof layer.params);
+    model->layer_count--;
+    deep_status status = add_layer(model, &layer, __func__);
+    if (status != DEEP_OK) {
+        model->layers[position] = last;
+        model->layer_count = position + 1;
+        return status;
+    }
+    free(last);
+    return DEEP_OK;
+}
+
 deep_status deep_model_add_embedding(deep_model *model, int64_t input_dim, int64_t output_dim, int64_t input_length)
 {
     DEEP_REQUIRE(model);
@@ -341,7 +385,7 @@ static bool layer_takes_option(const deep_layer *layer, deep_layer_option option
     case DEEP_LAYER_GO_BACKWARDS:
         return deep_layer_is_recurrent(layer);
     case DEEP_LAYER_UNIT_FORGET_BIAS:
-        return layer->ops == &deep_lstm_ops;
+        return layer->ops == &deep_lstm_ops || layer->wrapped == &deep_lstm_ops;
     }
     return false;
 }
@@ -583,7 +627,18 @@ static deep_status check_compile(const deep_model *model, deep_loss loss, const 
         if (metrics[i] != DEEP_METRIC_ACCURACY && metrics[i] != DEEP_METRIC_MEAN_ABSOLUTE_ERROR)
             return deep_error_set(DEEP_ERR_INVALID_ARGUMENT, "deep_model_compile",
                                   "metric %d (value %d) is not a compilable metric", (int)i, (int)metrics[i]);
-    int64_t width = deep_model_output_layer(model)->out_size;
+    /* Losses act on the last axis; sparse labels, one per sample, cannot label each step. */
+    if (loss == DEEP_LOSS_SPARSE_CATEGORICAL_CROSSENTROPY && deep_model_output_rows(model) > 1) {
+        char s[128];
+        const deep_layer *out = deep_model_output_layer(model);
+        return deep_error_set(DEEP_ERR_UNSUPPORTED, "deep_model_compile",
+                              "sparse categorical cross-entropy takes one label per sample, but the output %s has "
+                              "%lld rows per sample; give one-hot targets of width %lld per sample (steps x classes, "
+                              "deep_dataset_set_targets) and use categorical cross-entropy",
+                              deep_shape_format(s, sizeof s, out->out_rank, out->out_shape),
+                              (long long)deep_model_output_rows(model), (long long)out->out_size);
+    }
+    int64_t width = deep_model_output_width(model);
     if (loss == DEEP_LOSS_BINARY_CROSSENTROPY && width != 1 &&
         deep_layer_output_activation(deep_model_output_layer(model)) == DEEP_ACTIVATION_SOFTMAX)
         return deep_error_set(DEEP_ERR_INVALID_ARGUMENT, "deep_model_compile",

@@ -80,6 +80,20 @@ static inline const deep_layer *deep_model_output_layer(const deep_model *model)
     return model->layers[model->layer_count - 1];
 }
 
+/* Losses and metrics act on the last axis of the output, as Keras': an output
+ * (steps, classes) is `steps` rows of `classes` per sample, each scored on its own and
+ * averaged. These give that axis' width and the rows of one sample (1 for rank 1). */
+static inline int64_t deep_model_output_width(const deep_model *model)
+{
+    const deep_layer *out = deep_model_output_layer(model);
+    return out->out_shape[out->out_rank - 1];
+}
+
+static inline int64_t deep_model_output_rows(const deep_model *model)
+{
+    return deep_model_output_layer(model)->out_size / deep_model_output_width(model);
+}
+
 /* Buffers for passes over batches of up to max_batch samples. */
 typedef struct deep_workspace {
     int64_t max_batch;

@@ -168,19 +168,21 @@ static int64_t argmax_row(const float *row, int64_t width)
     return best;
 }
 
-/* Correct predictions in the batch: the largest output against the label (or the
- * target's largest entry); for a single output, both sides thresholded at 0.5. */
+/* Correct predictions in `rows` rows of the last axis (a batch of rank-1 outputs, or of
+ * per-step outputs): the largest output against the label (or the target's largest
+ * entry); for rows of a single output, both sides thresholded at 0.5. Labels, one per
+ * sample, only come with rank-1 outputs (rows = batch). */
 static int64_t count_correct(const float *pred, const deep_workspace *ws, bool has_labels, bool has_targets,
-                             int64_t batch, int64_t width)
+                             int64_t rows, int64_t width)
 {
     int64_t correct = 0;
-    for (int64_t b = 0; b < batch; b++) {
-        const float *row = pred + b * width;
+    for (int64_t r = 0; r < rows; r++) {
+        const float *row = pred + r * width;
         if (width == 1) {
-            float truth = has_targets ? ws->targets[b] : (float)ws->labels[b];
+            float truth = has_targets ? ws->targets[r] : (float)ws->labels[r];
             correct += (row[0] > 0.5f) == (truth > 0.5f);
         } else {
-            int64_t truth = has_labels ? ws->labels[b] : argmax_row(ws->targets + b * width, width);
+            int64_t truth = has_labels ? ws->labels[r] : argmax_row(ws->targets + r * width, width);
             correct += argmax_row(row, width) == truth;
         }
     }
@@ -201,16 +203,18 @@ static double absolute_error_sum(const float *pred, const deep_workspace *ws, bo
 double deep_model_score_batch(const deep_model *model, deep_workspace *ws, int64_t batch, deep_pass_stats *stats,
                               float *grad)
 {
-    int64_t width = deep_model_output_layer(model)->out_size;
+    int64_t size = deep_model_output_layer(model)->out_size, width = deep_model_output_width(model);
+    int64_t steps = deep_model_output_rows(model), rows = batch * steps;
     const float *pred = ws->acts[model->layer_count];
     bool sparse = model->loss == DEEP_LOSS_SPARSE_CATEGORICAL_CROSSENTROPY;
     const float *targets = sparse ? NULL : ws->targets;
     const int32_t *labels = sparse ? ws->labels : NULL;
     bool fused =
         grad != NULL && deep_loss_fuses_with(model->loss, deep_layer_output_activation(deep_model_output_layer(model)));
-    double loss = deep_loss_compute(model->loss, pred, targets, labels, batch, width, fused ? NULL : grad);
+    /* Per row of the last axis, so that per-step losses average over the steps as Keras'. */
+    double loss = deep_loss_compute(model->loss, pred, targets, labels, rows, width, fused ? NULL : grad);
     if (fused)
-        deep_loss_fused_grad(model->loss, pred, targets, labels, batch, width, grad);
+        deep_loss_fused_grad(model->loss, pred, targets, labels, rows, width, grad);
 
     /* Sparse losses gather labels only; other losses gather targets (or labels as targets). */
     bool has_targets = !sparse;
@@ -218,9 +222,9 @@ double deep_model_score_batch(const deep_model *model, deep_workspace *ws, int64
     stats->sums[0] += loss * (double)batch;
     for (int32_t m = 0; m < model->metric_count; m++) {
         if (model->metrics[m] == DEEP_METRIC_ACCURACY)
-            stats->sums[1 + m] += (double)count_correct(pred, ws, has_labels, has_targets, batch, width);
+            stats->sums[1 + m] += (double)count_correct(pred, ws, has_labels, has_targets, rows, width) / (double)steps;
         else
-            stats->sums[1 + m] += absolute_error_sum(pred, ws, has_targets, batch, width);
+            stats->sums[1 + m] += absolute_error_sum(pred, ws, has_targets, batch, size);
     }
     stats->samples += batch;
     return loss;

@@ -14,7 +14,10 @@ typedef enum field_kind {
     FIELD_BOOL,       /* bool */
     FIELD_FLOAT,      /* float */
     FIELD_ACTIVATION, /* deep_activation, by name */
-    FIELD_PADDING     /* deep_padding, "valid" or "same" */
+    FIELD_PADDING,    /* deep_padding, "valid" or "same" */
+    FIELD_MERGE_MODE, /* deep_merge_mode, "concat", "sum", "mul" or "ave" */
+    FIELD_LAYER       /* the wrapped layer type (`wrapped`) and its own config, from the same struct:
+                         {"type": "lstm", "config": {...}} */
 } field_kind;
 
 typedef struct field {
@@ -110,6 +113,15 @@ static deep_status add_simple_rnn(deep_model *m, const deep_layer *c)
     return set_recurrent_options(m, c);
 }
 
+static const layer_type *type_of_ops(const deep_layer_ops *ops);
+
+/* The wrapped layer is added first, then wrapped, as a caller of the public API does. */
+static deep_status add_bidirectional(deep_model *m, const deep_layer *c)
+{
+    DEEP_TRY(type_of_ops(c->wrapped)->add(m, c));
+    return deep_model_add_bidirectional(m, c->merge_mode);
+}
+
 static deep_status add_embedding(deep_model *m, const deep_layer *c)
 {
     return deep_model_add_embedding(m, c->input_dim, c->units, c->input_length);
@@ -155,7 +167,28 @@ static const layer_type types[] = {
      add_lstm},
     {&deep_gru_ops, {RECURRENT_FIELDS, RECURRENT_ACTIVATION}, add_gru},
     {&deep_simple_rnn_ops, {RECURRENT_FIELDS}, add_simple_rnn},
+    {&deep_bidirectional_ops,
+     {FIELD("layer", FIELD_LAYER, wrapped), FIELD("merge_mode", FIELD_MERGE_MODE, merge_mode)},
+     add_bidirectional},
 };
+
+static const char *const merge_mode_names[] = {
+    [DEEP_MERGE_CONCAT] = "concat", [DEEP_MERGE_SUM] = "sum", [DEEP_MERGE_MUL] = "mul", [DEEP_MERGE_AVE] = "ave",
+};
+
+static int merge_mode_by_name(const char *name)
+{
+    for (int i = 0; i < (int)(sizeof merge_mode_names / sizeof merge_mode_names[0]); i++)
+        if (strcmp(merge_mode_names[i], name) == 0)
+            return i;
+    return -1;
+}
+
+/* The types a Bidirectional may wrap in a file: the recurrent ones. */
+static bool is_wrappable(const layer_type *t)
+{
+    return t->ops == &deep_lstm_ops || t->ops == &deep_gru_ops || t->ops == &deep_simple_rnn_ops;
+}
 
 int deep_activation_by_name(const char *name)
 {
@@ -213,6 +246,18 @@ deep_status deep_layer_config_write(const char *caller, const deep_layer *layer,
         case FIELD_PADDING:
             deep_bytes_printf(out, "\"%s\"", *(const deep_padding *)at == DEEP_PADDING_SAME ? "same" : "valid");
             break;
+        case FIELD_MERGE_MODE:
+            deep_bytes_printf(out, "\"%s\"", merge_mode_names[*(const deep_merge_mode *)at]);
+            break;
+        case FIELD_LAYER: {
+            deep_layer wrapped = *layer;
+            wrapped.ops = layer->wrapped;
+            wrapped.wrapped = NULL;
+            deep_bytes_printf(out, "{\"type\": \"%s\", \"config\": ", wrapped.ops->type);
+            DEEP_TRY(deep_layer_config_write(caller, &wrapped, out));
+            deep_bytes_put(out, "}", 1);
+            break;
+        }
         }
     }
     deep_bytes_put(out, "}", 1);
@@ -254,6 +299,13 @@ static bool read_field(const deep_json *doc, const deep_json_node *v, const fiel
         else
             return false;
         return true;
+    case FIELD_MERGE_MODE:
+        if (v->type != DEEP_JSON_STRING || (i = merge_mode_by_name(deep_json_string(doc, v))) < 0)
+            return false;
+        *(deep_merge_mode *)at = (deep_merge_mode)i;
+        return true;
+    case FIELD_LAYER:
+        return false; /* read_config reads it */
     }
     return false;
 }
@@ -261,19 +313,45 @@ static bool read_field(const deep_json *doc, const deep_json_node *v, const fiel
 static const char *const kind_names[] = {
     [FIELD_SIZE] = "an integer", [FIELD_PAIR] = "a pair of integers", [FIELD_BOOL] = "true or false",
     [FIELD_FLOAT] = "a finite number", [FIELD_ACTIVATION] = "an activation name",
-    [FIELD_PADDING] = "\"valid\" or \"same\"",
+    [FIELD_PADDING] = "\"valid\" or \"same\"", [FIELD_MERGE_MODE] = "\"concat\", \"sum\", \"mul\" or \"ave\"",
+    [FIELD_LAYER] = "an object {\"type\": ..., \"config\": {...}} of an lstm, gru or simple_rnn",
 };
 
-deep_status deep_layer_config_add(const char *caller, const char *context, deep_model *model, const char *type,
-                                  const deep_json *doc, const deep_json_node *config)
+static deep_status read_config(const char *caller, const char *context, const layer_type *t, const deep_json *doc,
+                               const deep_json_node *config, deep_layer *c);
+
+/* A wrapped layer: its type into c->wrapped, its fields into c itself. */
+static deep_status read_wrapped(const char *caller, const char *context, const deep_json *doc,
+                                const deep_json_node *v, deep_layer *c, bool *ok)
 {
-    const layer_type *t = type_by_name(type);
-    if (t == NULL)
-        return deep_error_set(DEEP_ERR_FORMAT, caller, "%s: unknown layer type '%s'", context, type);
+    *ok = false;
+    if (v->type != DEEP_JSON_OBJECT || v->count != 2)
+        return DEEP_OK;
+    const deep_json_node *type = NULL, *config = NULL;
+    for (const deep_json_node *m = deep_json_at(doc, v->first); m; m = deep_json_at(doc, m->next)) {
+        if (strcmp(deep_json_key(doc, m), "type") == 0)
+            type = m;
+        else if (strcmp(deep_json_key(doc, m), "config") == 0)
+            config = m;
+    }
+    if (type == NULL || config == NULL || type->type != DEEP_JSON_STRING)
+        return DEEP_OK;
+    const layer_type *inner = type_by_name(deep_json_string(doc, type));
+    if (inner == NULL || !is_wrappable(inner))
+        return DEEP_OK;
+    c->wrapped = inner->ops;
+    *ok = true;
+    return read_config(caller, context, inner, doc, config, c);
+}
+
+/* Reads `config` into c: every field of t present once, no unknown field, each value of
+ * its kind. */
+static deep_status read_config(const char *caller, const char *context, const layer_type *t, const deep_json *doc,
+                               const deep_json_node *config, deep_layer *c)
+{
+    const char *type = t->ops->type;
     if (config->type != DEEP_JSON_OBJECT)
-        return deep_error_set(DEEP_ERR_FORMAT, caller, "%s: the config is not an object", context);
-    deep_layer c;
-    memset(&c, 0, sizeof c);
+        return deep_error_set(DEEP_ERR_FORMAT, caller, "%s: the %s config is not an object", context, type);
     bool seen[MAX_FIELDS] = {false};
     for (const deep_json_node *m = deep_json_at(doc, config->first); m; m = deep_json_at(doc, m->next)) {
         const char *key = deep_json_key(doc, m);
@@ -286,7 +364,12 @@ deep_status deep_layer_config_add(const char *caller, const char *context, deep_
         if (seen[i])
             return deep_error_set(DEEP_ERR_FORMAT, caller, "%s: config field '%s' appears twice", context, key);
         seen[i] = true;
-        if (!read_field(doc, m, &t->fields[i], (char *)&c))
+        bool ok = false;
+        if (t->fields[i].kind == FIELD_LAYER)
+            DEEP_TRY(read_wrapped(caller, context, doc, m, c, &ok));
+        else
+            ok = read_field(doc, m, &t->fields[i], (char *)c);
+        if (!ok)
             return deep_error_set(DEEP_ERR_FORMAT, caller, "%s: config field '%s' must be %s", context, key,
                                   kind_names[t->fields[i].kind]);
     }
@@ -294,6 +377,18 @@ deep_status deep_layer_config_add(const char *caller, const char *context, deep_
         if (!seen[i])
             return deep_error_set(DEEP_ERR_FORMAT, caller, "%s: config field '%s' is missing", context,
                                   t->fields[i].name);
+    return DEEP_OK;
+}
+
+deep_status deep_layer_config_add(const char *caller, const char *context, deep_model *model, const char *type,
+                                  const deep_json *doc, const deep_json_node *config)
+{
+    const layer_type *t = type_by_name(type);
+    if (t == NULL)
+        return deep_error_set(DEEP_ERR_FORMAT, caller, "%s: unknown layer type '%s'", context, type);
+    deep_layer c;
+    memset(&c, 0, sizeof c);
+    DEEP_TRY(read_config(caller, context, t, doc, config, &c));
     deep_status status = t->add(model, &c);
     if (status != DEEP_OK) {
         /* Keep the add call's reason, without its function name. */

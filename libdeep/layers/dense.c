@@ -1,25 +1,37 @@
 /* Dense: out = activation(in . kernel + bias), kernel of shape (inputs, units) as Keras
- * stores it, Glorot-uniform initial kernel and zero bias. */
+ * stores it, Glorot-uniform initial kernel and zero bias. As Keras', it acts on the last
+ * axis: an input (steps, features) is `steps` rows of `features`, each mapped to `units`
+ * (what TimeDistributed(Dense) does), so a batch is one GEMM over batch * steps rows and
+ * a softmax normalises each row. */
 #include <math.h>
 #include <limits.h>
+#include <string.h>
 
 #include "kernels/kernels.h"
 #include "layers/layer.h"
 #include "tensor/tensor.h"
 
+/* The inputs of one row (the last axis) and the rows of one sample. */
+static int64_t row_inputs(const deep_layer *layer)
+{
+    return layer->in_shape[layer->in_rank - 1];
+}
+
+static int64_t sample_rows(const deep_layer *layer)
+{
+    return layer->in_size / row_inputs(layer);
+}
+
 static deep_status dense_build(deep_layer *layer)
 {
-    if (layer->in_rank != 1) {
-        char s[128];
-        return DEEP_FAIL(DEEP_ERR_SHAPE, "Dense needs a rank-1 input but gets %s; add a Flatten layer first",
-                         deep_shape_format(s, sizeof s, layer->in_rank, layer->in_shape));
-    }
-    if (layer->in_size > INT_MAX || layer->units > INT_MAX)
-        return DEEP_FAIL(DEEP_ERR_OVERFLOW, "Dense of %lld inputs and %lld units is too large for CBLAS",
-                         (long long)layer->in_size, (long long)layer->units);
-    layer->out_rank = 1;
-    layer->out_shape[0] = layer->units;
-    int64_t kernel[2] = {layer->in_size, layer->units};
+    int64_t inputs = row_inputs(layer);
+    if (inputs > INT_MAX || layer->units > INT_MAX || sample_rows(layer) > INT_MAX)
+        return DEEP_FAIL(DEEP_ERR_OVERFLOW, "Dense of %lld inputs and %lld units over %lld rows is too large for CBLAS",
+                         (long long)inputs, (long long)layer->units, (long long)sample_rows(layer));
+    layer->out_rank = layer->in_rank;
+    memcpy(layer->out_shape, layer->in_shape, sizeof layer->out_shape);
+    layer->out_shape[layer->out_rank - 1] = layer->units;
+    int64_t kernel[2] = {inputs, layer->units};
     deep_layer_declare_param(layer, 0, "kernel", 2, kernel);
     if (layer->use_bias)
         deep_layer_declare_param(layer, 1, "bias", 1, &layer->units);
@@ -29,7 +41,7 @@ static deep_status dense_build(deep_layer *layer)
 static void dense_init(deep_layer *layer, struct deep_rng *rng)
 {
     deep_param *kernel = &layer->params[0];
-    float limit = sqrtf(6.0f / (float)(layer->in_size + layer->units));
+    float limit = sqrtf(6.0f / (float)(row_inputs(layer) + layer->units));
     for (int64_t i = 0; i < kernel->size; i++)
         kernel->value[i] = (2.0f * deep_rng_float(rng) - 1.0f) * limit;
     if (layer->use_bias)
@@ -63,9 +75,11 @@ static void dense_forward(const deep_layer *layer, const deep_exec *ex, const fl
                           float *scratch, int64_t batch)
 {
     (void)scratch;
-    deep_gemm(ex->pool, false, false, batch, layer->units, layer->in_size, 1.0f, in, layer->params[0].value, 0.0f, out);
+    int64_t rows = batch * sample_rows(layer);
+    deep_gemm(ex->pool, false, false, rows, layer->units, row_inputs(layer), 1.0f, in, layer->params[0].value, 0.0f,
+              out);
     struct rows_ctx c = {layer, out, NULL};
-    deep_pool_run(ex->pool, batch, bias_activation_rows, &c);
+    deep_pool_run(ex->pool, rows, bias_activation_rows, &c);
 }
 
 static void activation_grad_rows(void *raw, int64_t begin, int64_t end, int32_t worker)
@@ -81,24 +95,23 @@ static void dense_backward(deep_layer *layer, const deep_exec *ex, const float *
                            float *grad_out, float *grad_in, float *scratch, int64_t batch)
 {
     (void)scratch;
-    int64_t units = layer->units;
+    int64_t units = layer->units, inputs = row_inputs(layer), rows = batch * sample_rows(layer);
     if (!ex->fused_output) {
         struct rows_ctx c = {layer, (float *)out, grad_out};
-        deep_pool_run(ex->pool, batch, activation_grad_rows, &c);
+        deep_pool_run(ex->pool, rows, activation_grad_rows, &c);
     }
-    /* dKernel = in^T . dZ ; dBias = column sums of dZ ; dIn = dZ . kernel^T */
-    deep_gemm(ex->pool, true, false, layer->in_size, units, batch, 1.0f, in, grad_out, 0.0f, layer->params[0].grad);
+    /* dKernel = in^T . dZ ; dBias = column sums of dZ ; dIn = dZ . kernel^T, over every row */
+    deep_gemm(ex->pool, true, false, inputs, units, rows, 1.0f, in, grad_out, 0.0f, layer->params[0].grad);
     if (layer->use_bias) {
         float *bias_grad = layer->params[1].grad;
         for (int64_t j = 0; j < units; j++)
             bias_grad[j] = 0.0f;
-        for (int64_t r = 0; r < batch; r++)
+        for (int64_t r = 0; r < rows; r++)
             for (int64_t j = 0; j < units; j++)
                 bias_grad[j] += grad_out[r * units + j];
     }
     if (grad_in != NULL)
-        deep_gemm(ex->pool, false, true, batch, layer->in_size, units, 1.0f, grad_out, layer->params[0].value, 0.0f,
-                  grad_in);
+        deep_gemm(ex->pool, false, true, rows, inputs, units, 1.0f, grad_out, layer->params[0].value, 0.0f, grad_in);
 }
 
 const deep_layer_ops deep_dense_ops = {

@@ -75,7 +75,8 @@ void deep_init_orthogonal(float *w, int64_t rows, int64_t cols, struct deep_rng 
 
 bool deep_layer_is_recurrent(const deep_layer *layer)
 {
-    return layer->ops == &deep_lstm_ops || layer->ops == &deep_gru_ops || layer->ops == &deep_simple_rnn_ops;
+    return layer->ops == &deep_lstm_ops || layer->ops == &deep_gru_ops || layer->ops == &deep_simple_rnn_ops ||
+           layer->ops == &deep_bidirectional_ops;
 }
 
 deep_activation deep_layer_output_activation(const deep_layer *layer)

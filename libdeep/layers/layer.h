@@ -8,7 +8,7 @@
 
 #include "core/core.h"
 
-#define DEEP_LAYER_MAX_PARAMS 4
+#define DEEP_LAYER_MAX_PARAMS 6 /* Bidirectional: two recurrent layers' three */
 
 /* One weight tensor of a layer. The model owns the memory behind value and grad: all
  * parameters live in one block so the optimizer sweeps them in a single pass. */
@@ -86,6 +86,9 @@ struct deep_layer {
     /* Embedding: `units` is output_dim. */
     int64_t input_dim;
     int64_t input_length;                 /* 0: not given (Keras' None) */
+    /* Bidirectional: the wrapped recurrent type, whose configuration is the fields above. */
+    const struct deep_layer_ops *wrapped;
+    deep_merge_mode merge_mode;
 };
 
 extern const deep_layer_ops deep_dense_ops;
@@ -101,8 +104,10 @@ extern const deep_layer_ops deep_lstm_ops;
 extern const deep_layer_ops deep_gru_ops;
 extern const deep_layer_ops deep_simple_rnn_ops;
 extern const deep_layer_ops deep_embedding_ops;
+extern const deep_layer_ops deep_bidirectional_ops;
 
-/* True for the layer types that step through time (LSTM, GRU, SimpleRNN). */
+/* True for the layer types that step through time (LSTM, GRU, SimpleRNN, and
+ * Bidirectional around one of them). */
 bool deep_layer_is_recurrent(const deep_layer *layer);
 /* The activation applied last to the layer's output, the one a loss may fuse with: the
  * layer's activation, except for recurrent layers, whose activation acts inside the cell

@@ -122,6 +122,7 @@ _FUNCTIONS = {
     "deep_model_add_lstm": (c_status, [ptr, i64, c_enum, c_enum, i32, i32]),
     "deep_model_add_gru": (c_status, [ptr, i64, c_enum, c_enum, i32, i32]),
     "deep_model_add_simple_rnn": (c_status, [ptr, i64, c_enum, i32, i32]),
+    "deep_model_add_bidirectional": (c_status, [ptr, c_enum]),
     "deep_model_set_layer_int": (c_status, [ptr, i32, c_enum, i64]),
     "deep_model_set_layer_float": (c_status, [ptr, i32, c_enum, f64]),
     "deep_model_set_seed": (c_status, [ptr, u64]),

@@ -1,6 +1,6 @@
 """Keras layer constructors: Dense, Activation, Dropout, Flatten, Conv2D, MaxPooling2D,
 AveragePooling2D, GlobalAveragePooling2D, BatchNormalization, Embedding, SimpleRNN, GRU, LSTM,
-and Input.
+the Bidirectional wrapper, and Input.
 
 A layer object describes a layer until it is added to a Sequential model; from then on it
 belongs to that model (it cannot be added to another) and reads and writes the model's
@@ -115,6 +115,10 @@ class Layer:
 
 
 class Dense(Layer):
+    """keras.layers.Dense. As in Keras it acts on the last axis: on (timesteps, features)
+    samples it gives (timesteps, units), the same kernel at every step (TimeDistributed(Dense)),
+    with a softmax over each step; fit such a model on y of shape (n, timesteps, classes)."""
+
     def __init__(self, units, activation=None, use_bias=True, input_shape=None, name=None):
         super().__init__(input_shape, name)
         self.units = _positive_int(units, "units")
@@ -284,6 +288,35 @@ class LSTM(GRU):
     def _append(self, address):
         super()._append(address)
         lib.deep_model_set_layer_int(address, -1, _LAYER_UNIT_FORGET_BIAS, int(self.unit_forget_bias))
+
+
+_MERGE_MODES = {"concat": 0, "sum": 1, "mul": 2, "ave": 3}
+
+
+class Bidirectional(Layer):
+    """keras.layers.Bidirectional(layer, merge_mode="concat"): a forward and a backward copy
+    of an LSTM, GRU or SimpleRNN whose outputs are merged ("concat", "sum", "mul", "ave"). The
+    wrapped layer's arguments (return_sequences, dropout, go_backwards, ...) apply to both;
+    its weights are the forward copy's, then the backward copy's."""
+
+    def __init__(self, layer, merge_mode="concat", input_shape=None, name=None):
+        if not isinstance(layer, SimpleRNN):
+            raise TypeError(f"Bidirectional wraps an LSTM, GRU or SimpleRNN layer; got {layer!r}")
+        if layer._model is not None or getattr(layer, "_wrapper", None) is not None:
+            raise errors.StateError(f"this {type(layer).__name__} already belongs to a model or a Bidirectional")
+        if merge_mode is None:
+            raise ValueError("merge_mode=None (a list of both outputs) is not supported; "
+                             "use 'concat', 'sum', 'mul' or 'ave'")
+        self._merge_mode = enum_value(_MERGE_MODES, merge_mode, "merge_mode")
+        super().__init__(layer.input_shape if input_shape is None else input_shape, name)
+        self.layer, self.merge_mode = layer, merge_mode
+        layer._wrapper = self
+
+    def _append(self, address):
+        # The wrapped layer is added, then wrapped in place; wrapping a recurrent layer just
+        # added to an uncompiled model can only fail when memory runs out.
+        self.layer._append(address)
+        lib.deep_model_add_bidirectional(address, self._merge_mode)
 
 
 class LoadedLayer(Layer):

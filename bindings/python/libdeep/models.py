@@ -166,6 +166,8 @@ class Sequential(Handle):
             raise TypeError(f"add() takes a libdeep layer; got {layer!r}")
         if layer._model is not None or any(layer is p for p in self._pending):
             raise errors.StateError(f"this {type(layer).__name__} already belongs to a model")
+        if getattr(layer, "_wrapper", None) is not None:
+            raise errors.StateError(f"this {type(layer).__name__} is wrapped in a Bidirectional; add that instead")
         if self._address is None:
             if layer.input_shape is not None:
                 self._build(layer.input_shape)

@@ -1,0 +1,206 @@
+/* Per-step outputs through the public API: Dense on a (steps, features) input acts on the
+ * last axis (Keras' Dense, i.e. TimeDistributed(Dense)), a softmax normalises each step,
+ * and the losses and metrics score each step against targets of shape (steps, classes)
+ * flattened per sample, averaging over the steps as Keras does. (The layer-level gradient
+ * checks of the per-step Dense are in test_layers.c.) */
+#include <check.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/core.h"
+
+#include "check_helpers.h"
+
+#define TANH DEEP_ACTIVATION_TANH
+#define SIGMOID DEEP_ACTIVATION_SIGMOID
+#define SOFTMAX DEEP_ACTIVATION_SOFTMAX
+
+enum { STEPS = 10, TOKENS = 3 };
+
+static float *floats(int64_t n)
+{
+    float *p = calloc((size_t)n, sizeof *p);
+    ck_assert(p != NULL);
+    return p;
+}
+
+/* Sequences of STEPS one-hot tokens of TOKENS kinds. Each step is tagged (one-hot of 2)
+ * with whether its token equals the previous one (`look` -1) or the next one (`look` +1);
+ * the step without a neighbour is tagged 0. */
+static deep_dataset *repeat_task(int64_t n, uint64_t seed, int look)
+{
+    struct deep_rng rng;
+    deep_rng_init(&rng, seed);
+    float *x = floats(n * STEPS * TOKENS), *y = floats(n * STEPS * 2);
+    int *tokens = malloc(STEPS * sizeof *tokens);
+    for (int64_t s = 0; s < n; s++) {
+        for (int t = 0; t < STEPS; t++) {
+            tokens[t] = (int)(deep_rng_float(&rng) * TOKENS) % TOKENS;
+            x[(s * STEPS + t) * TOKENS + tokens[t]] = 1.0f;
+        }
+        for (int t = 0; t < STEPS; t++) {
+            int other = t + look;
+            int same = other >= 0 && other < STEPS && tokens[other] == tokens[t];
+            y[(s * STEPS + t) * 2 + same] = 1.0f;
+        }
+    }
+    deep_dataset *data = NULL;
+    ASSERT_OK(deep_dataset_new(n, 2, (int64_t[]){STEPS, TOKENS}, x, &data));
+    ASSERT_OK(deep_dataset_set_targets(data, y, n, STEPS * 2));
+    free(x);
+    free(y);
+    free(tokens);
+    return data;
+}
+
+static deep_model *tagger(bool bidirectional, deep_loss loss)
+{
+    deep_model *model = NULL;
+    ASSERT_OK(deep_model_new(2, (int64_t[]){STEPS, TOKENS}, &model));
+    ASSERT_OK(deep_model_set_seed(model, 11));
+    ASSERT_OK(deep_model_set_int(model, DEEP_MODEL_VERBOSE, 0));
+    ASSERT_OK(deep_model_set_int(model, DEEP_MODEL_THREADS, 2));
+    ASSERT_OK(deep_model_add_lstm(model, 16, TANH, SIGMOID, 1, 1));
+    if (bidirectional)
+        ASSERT_OK(deep_model_add_bidirectional(model, DEEP_MERGE_CONCAT));
+    ASSERT_OK(deep_model_add_dense(model, 2, SOFTMAX, 1));
+    deep_optimizer *adam = NULL;
+    ASSERT_OK(deep_optimizer_new(DEEP_OPTIMIZER_ADAM, &adam));
+    ASSERT_OK(deep_optimizer_set_float(adam, DEEP_OPT_LEARNING_RATE, 0.01f));
+    const deep_metric metrics[] = {DEEP_METRIC_ACCURACY, DEEP_METRIC_MEAN_ABSOLUTE_ERROR};
+    ASSERT_OK(deep_model_compile(model, adam, loss, metrics, 2));
+    return model;
+}
+
+/* The fraction of steps tagged 1, the accuracy of always answering the majority tag. */
+static double majority_rate(const deep_dataset *data)
+{
+    int64_t n = 0;
+    ASSERT_OK(deep_dataset_count(data, &n));
+    deep_tensor *features = NULL, *targets = NULL;
+    ASSERT_OK(deep_dataset_batch(data, 0, n, &features, &targets));
+    const float *y = NULL;
+    ASSERT_OK(deep_tensor_data(targets, &y));
+    double ones = 0;
+    for (int64_t i = 0; i < n * STEPS; i++)
+        ones += y[2 * i + 1];
+    deep_tensor_free(features);
+    deep_tensor_free(targets);
+    double rate = ones / (double)(n * STEPS);
+    return rate > 0.5 ? rate : 1 - rate;
+}
+
+/* LSTM(return_sequences) -> Dense(2, softmax) tags each step with whether its token
+ * repeats the previous one; Bidirectional(LSTM) -> Dense tags whether the next one
+ * repeats it, which a forward LSTM cannot know at that step: case 2 checks that it
+ * indeed stays near the majority tag, so the Bidirectional's success needs its backward
+ * copy. */
+START_TEST(sequence_tagger_learns)
+{
+    static const char *const what[] = {"LSTM, previous token", "Bidirectional, next token", "LSTM, next token"};
+    int look = _i == 0 ? -1 : +1;
+    deep_dataset *train = repeat_task(512, 1, look), *test = repeat_task(256, 2, look);
+    deep_model *model = tagger(_i == 1, DEEP_LOSS_CATEGORICAL_CROSSENTROPY);
+    ASSERT_OK(deep_model_fit(model, train, 15, 32, NULL));
+    double values[3] = {0};
+    ASSERT_OK(deep_model_evaluate(model, test, 64, values, 3));
+    double chance = majority_rate(test);
+    if (_i == 2)
+        ck_assert_msg(values[1] < chance + 0.1, "%s: per-step accuracy %.3f, but the majority tag gives only %.3f",
+                      what[_i], values[1], chance);
+    else
+        ck_assert_msg(values[1] >= 0.95 && values[1] > chance + 0.2,
+                      "%s: per-step accuracy %.3f (loss %.4f); the majority tag gives %.3f, want >= 0.95", what[_i],
+                      values[1], values[0], chance);
+    deep_model_free(model);
+    deep_dataset_free(train);
+    deep_dataset_free(test);
+}
+END_TEST
+
+/* evaluate's loss and metrics are Keras': per step, then the mean over steps and samples. */
+START_TEST(per_step_losses_average_over_steps)
+{
+    static const deep_loss losses[] = {DEEP_LOSS_CATEGORICAL_CROSSENTROPY, DEEP_LOSS_MEAN_SQUARED_ERROR};
+    deep_loss loss = losses[_i];
+    enum { N = 16 };
+    deep_dataset *data = repeat_task(N, 3, -1);
+    deep_model *model = tagger(false, loss);
+    deep_tensor *inputs = NULL, *pred = NULL, *features = NULL, *targets = NULL;
+    ASSERT_OK(deep_dataset_features(data, &inputs));
+    ASSERT_OK(deep_model_predict(model, inputs, &pred));
+    ASSERT_OK(deep_dataset_batch(data, 0, N, &features, &targets));
+    const float *p = NULL, *y = NULL;
+    ASSERT_OK(deep_tensor_data(pred, &p));
+    ASSERT_OK(deep_tensor_data(targets, &y));
+    double total = 0, correct = 0, absolute = 0;
+    for (int64_t r = 0; r < N * STEPS; r++) {
+        const float *pr = p + 2 * r, *yr = y + 2 * r;
+        for (int j = 0; j < 2; j++) {
+            double q = fmin(fmax(pr[j], 1e-7), 1 - 1e-7);
+            if (loss == DEEP_LOSS_CATEGORICAL_CROSSENTROPY)
+                total += -yr[j] * log(q);
+            else
+                total += 0.5 * (pr[j] - yr[j]) * (pr[j] - yr[j]);
+            absolute += 0.5 * fabs(pr[j] - yr[j]);
+        }
+        correct += (pr[1] > pr[0]) == (yr[1] > yr[0]);
+    }
+    double values[3] = {0};
+    ASSERT_OK(deep_model_evaluate(model, data, 5, values, 3)); /* batches of 5 and a last one of 1 */
+    double want[3] = {total / (N * STEPS), correct / (N * STEPS), absolute / (N * STEPS)};
+    for (int i = 0; i < 3; i++)
+        ck_assert_msg(fabs(values[i] - want[i]) < 1e-5, "loss %d, value %d: evaluate gives %.7g, per step %.7g",
+                      (int)loss, i, values[i], want[i]);
+    deep_tensor_free(inputs);
+    deep_tensor_free(pred);
+    deep_tensor_free(features);
+    deep_tensor_free(targets);
+    deep_model_free(model);
+    deep_dataset_free(data);
+}
+END_TEST
+
+/* Integer labels are one per sample, so they cannot tag steps: sparse categorical
+ * cross-entropy on a per-step output is refused at compile with what to do instead, and
+ * targets of the wrong width fail fit. */
+START_TEST(per_step_misuse)
+{
+    deep_model *model = NULL;
+    ASSERT_OK(deep_model_new(2, (int64_t[]){STEPS, TOKENS}, &model));
+    ASSERT_OK(deep_model_set_int(model, DEEP_MODEL_VERBOSE, 0));
+    ASSERT_OK(deep_model_add_lstm(model, 4, TANH, SIGMOID, 1, 1));
+    ASSERT_OK(deep_model_add_dense(model, 2, SOFTMAX, 1));
+    deep_optimizer *adam = NULL;
+    ASSERT_OK(deep_optimizer_new(DEEP_OPTIMIZER_ADAM, &adam));
+    ASSERT_FAILS_WITH(deep_model_compile(model, adam, DEEP_LOSS_SPARSE_CATEGORICAL_CROSSENTROPY, NULL, 0),
+                      DEEP_ERR_UNSUPPORTED, "deep_model_compile", "one-hot targets of width 20");
+    ASSERT_OK(deep_optimizer_new(DEEP_OPTIMIZER_ADAM, &adam));
+    ASSERT_OK(deep_model_compile(model, adam, DEEP_LOSS_CATEGORICAL_CROSSENTROPY, NULL, 0));
+    deep_dataset *data = repeat_task(8, 4, -1);
+    float y[8 * 2] = {0};
+    ASSERT_OK(deep_dataset_set_targets(data, y, 8, 2));
+    ASSERT_FAILS_WITH(deep_model_fit(model, data, 1, 4, NULL), DEEP_ERR_SHAPE, "deep_model_fit", "width 2");
+    deep_dataset_free(data);
+    deep_model_free(model);
+}
+END_TEST
+
+static Suite *sequence_outputs_suite(void)
+{
+    Suite *s = suite_create("sequence_outputs");
+    TCase *tc = tcase_create("per_step");
+    tcase_set_timeout(tc, 300);
+    tcase_add_loop_test(tc, per_step_losses_average_over_steps, 0, 2);
+    tcase_add_test(tc, per_step_misuse);
+    tcase_add_loop_test(tc, sequence_tagger_learns, 0, 3);
+    suite_add_tcase(s, tc);
+    return s;
+}
+
+int main(void)
+{
+    return run_suite(sequence_outputs_suite(), CK_ENV);
+}
