@@ -21,9 +21,13 @@ use crate::tensor::Tensor;
 c_enum!(
     /// The level of a log line (`deep_log_level`).
     LogLevel {
+        /// Details.
         Debug = sys::DEEP_LOG_DEBUG,
+        /// Progress, e.g. one line per epoch.
         Info = sys::DEEP_LOG_INFO,
+        /// Something to look at.
         Warning = sys::DEEP_LOG_WARNING,
+        /// A failure.
         Error = sys::DEEP_LOG_ERROR,
     }
 );

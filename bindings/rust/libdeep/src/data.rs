@@ -38,10 +38,13 @@ c_enum!(
         Count = sys::DEEP_STAT_COUNT,
         /// Missing values.
         Missing = sys::DEEP_STAT_MISSING,
+        /// The mean.
         Mean = sys::DEEP_STAT_MEAN,
         /// Sample standard deviation (n - 1 in the denominator, as pandas).
         Std = sys::DEEP_STAT_STD,
+        /// The smallest value.
         Min = sys::DEEP_STAT_MIN,
+        /// The largest value.
         Max = sys::DEEP_STAT_MAX,
     }
 );

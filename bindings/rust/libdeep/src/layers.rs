@@ -21,9 +21,13 @@ use crate::model::Model;
 c_enum!(
     /// A layer's activation (`deep_activation`). As a [`Layer`] it is Keras' `Activation`.
     Activation {
+        /// The identity.
         Linear = sys::DEEP_ACTIVATION_LINEAR,
+        /// max(x, 0).
         Relu = sys::DEEP_ACTIVATION_RELU,
+        /// 1 / (1 + e^-x).
         Sigmoid = sys::DEEP_ACTIVATION_SIGMOID,
+        /// The hyperbolic tangent.
         Tanh = sys::DEEP_ACTIVATION_TANH,
         /// Over the last axis.
         Softmax = sys::DEEP_ACTIVATION_SOFTMAX,
@@ -62,6 +66,13 @@ c_enum!(
 pub trait Layer {
     /// Appends the layer (and sets its options) at the end of `model`.
     fn add_to(&self, model: &mut Model) -> Result<()>;
+}
+
+/// A borrowed layer (or `&dyn Layer`, e.g. from a list of layers) adds the same layer.
+impl<L: Layer + ?Sized> Layer for &L {
+    fn add_to(&self, model: &mut Model) -> Result<()> {
+        (**self).add_to(model)
+    }
 }
 
 impl Model {
@@ -163,13 +174,16 @@ pub struct Dense {
 }
 
 impl Dense {
+    /// Dense(units) with a linear activation and a bias.
     pub fn new(units: i64) -> Dense {
         Dense { units, activation: Activation::Linear, use_bias: true }
     }
+    /// The activation applied to the output.
     pub fn activation(mut self, activation: Activation) -> Dense {
         self.activation = activation;
         self
     }
+    /// With a bias (default true).
     pub fn use_bias(mut self, use_bias: bool) -> Dense {
         self.use_bias = use_bias;
         self
@@ -199,6 +213,7 @@ pub struct Dropout {
 }
 
 impl Dropout {
+    /// Dropout(rate), rate in [0, 1).
     pub fn new(rate: f32) -> Dropout {
         Dropout { rate }
     }
@@ -223,21 +238,26 @@ pub struct Conv2d {
 }
 
 impl Conv2d {
+    /// Conv2D(filters, kernel) with strides 1, valid padding, linear activation and a bias.
     pub fn new(filters: i64, kernel: (i64, i64)) -> Conv2d {
         Conv2d { filters, kernel, strides: (1, 1), padding: Padding::Valid, activation: Activation::Linear, use_bias: true }
     }
+    /// The strides (rows, columns), default (1, 1).
     pub fn strides(mut self, strides: (i64, i64)) -> Conv2d {
         self.strides = strides;
         self
     }
+    /// Valid (default) or same padding.
     pub fn padding(mut self, padding: Padding) -> Conv2d {
         self.padding = padding;
         self
     }
+    /// The activation applied to the output.
     pub fn activation(mut self, activation: Activation) -> Conv2d {
         self.activation = activation;
         self
     }
+    /// With a bias (default true).
     pub fn use_bias(mut self, use_bias: bool) -> Conv2d {
         self.use_bias = use_bias;
         self
@@ -267,6 +287,7 @@ macro_rules! pooling {
         }
 
         impl $name {
+            /// Pooling over (pool_h, pool_w) windows, strides the pool size, valid padding.
             pub fn new(pool: (i64, i64)) -> $name {
                 $name { pool, strides: None, padding: Padding::Valid }
             }
@@ -275,6 +296,7 @@ macro_rules! pooling {
                 self.strides = Some(strides);
                 self
             }
+            /// Valid (default) or same padding.
             pub fn padding(mut self, padding: Padding) -> $name {
                 self.padding = padding;
                 self
@@ -318,13 +340,16 @@ pub struct BatchNormalization {
 }
 
 impl BatchNormalization {
+    /// BatchNormalization with Keras' defaults.
     pub fn new() -> BatchNormalization {
         BatchNormalization { momentum: 0.99, epsilon: 0.001 }
     }
+    /// The momentum of the moving statistics, in [0, 1).
     pub fn momentum(mut self, momentum: f32) -> BatchNormalization {
         self.momentum = momentum;
         self
     }
+    /// Added to the variance, > 0.
     pub fn epsilon(mut self, epsilon: f32) -> BatchNormalization {
         self.epsilon = epsilon;
         self
@@ -353,9 +378,11 @@ pub struct Embedding {
 }
 
 impl Embedding {
+    /// Embedding(input_dim, output_dim) taking the input's length.
     pub fn new(input_dim: i64, output_dim: i64) -> Embedding {
         Embedding { input_dim, output_dim, input_length: 0 }
     }
+    /// The sequence length; the model's input must then be (input_length,).
     pub fn input_length(mut self, input_length: i64) -> Embedding {
         self.input_length = input_length;
         self
@@ -473,6 +500,7 @@ macro_rules! recurrent_builder {
 pub struct Lstm(Recurrent);
 
 impl Lstm {
+    /// LSTM(units) with Keras' defaults.
     pub fn new(units: i64) -> Lstm {
         Lstm(Recurrent::new(units))
     }
@@ -509,6 +537,7 @@ impl Layer for Lstm {
 pub struct Gru(Recurrent);
 
 impl Gru {
+    /// GRU(units) with Keras' defaults.
     pub fn new(units: i64) -> Gru {
         Gru(Recurrent::new(units))
     }
@@ -539,6 +568,7 @@ impl Layer for Gru {
 pub struct SimpleRnn(Recurrent);
 
 impl SimpleRnn {
+    /// SimpleRNN(units) with Keras' defaults.
     pub fn new(units: i64) -> SimpleRnn {
         SimpleRnn(Recurrent::new(units))
     }

@@ -90,13 +90,15 @@
 //! model.set_batch_callback(move |_, _, _| { c.set(c.get() + 1); std::ops::ControlFlow::Continue(()) }).unwrap();
 //! ```
 //!
-//! The model an epoch callback sees cannot leave the callback:
+//! The model an epoch callback sees cannot be kept beyond the callback (it borrows the model
+//! being fitted, and is not `Send`):
 //!
 //! ```compile_fail
 //! let mut model = libdeep::Model::new(&[2]).unwrap();
 //! let mut kept = None;
 //! model.set_epoch_callback(move |m, _| { kept = Some(m); std::ops::ControlFlow::Continue(()) }).unwrap();
 //! ```
+#![warn(missing_docs)]
 use std::ffi::CStr;
 
 use libdeep_sys as sys;

@@ -28,9 +28,11 @@ c_enum!(
 c_enum!(
     /// A compiled metric (`deep_metric`); `Loss` names the loss itself in the history.
     Metric {
+        /// The loss itself.
         Loss = sys::DEEP_METRIC_LOSS,
         /// Argmax match, or threshold 0.5 for one output.
         Accuracy = sys::DEEP_METRIC_ACCURACY,
+        /// The mean of |output - target|.
         MeanAbsoluteError = sys::DEEP_METRIC_MEAN_ABSOLUTE_ERROR,
     }
 );

@@ -22,6 +22,7 @@ c_enum!(
 c_enum!(
     /// An optimizer setting (`deep_optimizer_option`).
     OptimizerOption {
+        /// Every kind; > 0.
         LearningRate = sys::DEEP_OPT_LEARNING_RATE,
         /// SGD, RMSprop; in [0, 1).
         Momentum = sys::DEEP_OPT_MOMENTUM,

@@ -206,9 +206,11 @@ learner!(Forest, sys::deep_forest_new, sys::deep_forest_set_int, sys::deep_fores
 pub struct Split {
     /// The feature index (in the flattened sample).
     pub feature: usize,
+    /// Samples with a feature value up to this go left.
     pub threshold: f32,
-    /// The node numbers of the children.
+    /// The node number of the left child.
     pub left: usize,
+    /// The node number of the right child.
     pub right: usize,
 }
 
@@ -216,7 +218,9 @@ pub struct Split {
 /// class fractions (classifier) or the mean value (regressor, one entry).
 #[derive(Clone, Debug, PartialEq)]
 pub struct Node {
+    /// How the node splits; None for a leaf.
     pub split: Option<Split>,
+    /// The class fractions (classifier) or the mean value (regressor).
     pub value: Vec<f64>,
 }
 

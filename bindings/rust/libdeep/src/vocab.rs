@@ -79,7 +79,7 @@ impl Vocab {
         Ok(id)
     }
 
-    /// The token of an id: "" for 0, "<unknown>" for 1.
+    /// The token of an id: `""` for 0, `"<unknown>"` for 1.
     pub fn token(&self, id: i32) -> Result<String> {
         let mut needed = 0i64;
         let mut buffer = vec![0u8; 16];

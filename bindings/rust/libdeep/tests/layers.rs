@@ -68,9 +68,14 @@ fn gru_and_simple_rnn_learn_it_too() {
 #[test]
 fn stacked_recurrent_layers_with_options() {
     let mut model = Model::new(&[6, 1]).unwrap();
-    model.add(Lstm::new(8).return_sequences(true).dropout(0.2).recurrent_dropout(0.1)).unwrap();
-    model.add_gru(8, true).unwrap();
-    model.add_simple_rnn(4, false).unwrap();
+    let stack: Vec<Box<dyn Layer>> = vec![
+        Box::new(Lstm::new(8).return_sequences(true).dropout(0.2).recurrent_dropout(0.1)),
+        Box::new(Gru::new(8).return_sequences(true).recurrent_activation(Activation::Sigmoid)),
+        Box::new(SimpleRnn::new(4).use_bias(true)),
+    ];
+    for layer in &stack {
+        model.add(layer.as_ref()).unwrap();
+    }
     model.add_dense(2, Activation::Softmax).unwrap();
     compile_adam(&mut model, 0.01);
     // LSTM: kernel (1, 32), recurrent (8, 32), bias 32; GRU: (8, 24), (8, 24), (2, 24);
