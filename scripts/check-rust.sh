@@ -5,11 +5,20 @@
 # or with BUILD_DIR a meson build staged into a temporary directory. With Debian's cargo
 # (or any cargo on PATH), offline, with temporary CARGO_HOME and target directories:
 #   * libdeep-sys/src/ffi.rs is what gen-sys.py makes of include/deep.h (every function);
-#   * cargo test: the raw layer's own tests; a network and a forest trained; every C error
-#     as an Error with its message; wrong shapes and slice lengths, calls in the wrong
+#   * cargo test: the raw layer's own tests; a network and a forest trained; one test file
+#     per group of the safe API (layers: LSTM, GRU, SimpleRNN, Embedding and a CNN learn
+#     small tasks; modelio: file and buffer round trips predict identically; callbacks and
+#     the log through C trampolines, panics caught; data, vocab, metrics, trees, tensor:
+#     results checked against values worked out by hand); every C error as an Error with
+#     its message; wrong shapes and slice lengths, invalid options, calls in the wrong
 #     order, bad files; concurrent predictions; and doc tests showing that use after drop,
-#     reuse of a compiled optimizer and sharing a Dataset between threads do not compile;
-#   * examples/xor builds, links the expected libdeep.so.MAJOR, trains and exits 0.
+#     reuse of a compiled optimizer, sharing a Dataset, Optimizer or Rng between threads,
+#     a callback that is not Send and keeping the callback's model do not compile;
+#   * every example builds (xor, cnn_fashion, lstm_fashion, forest); xor links the expected
+#     libdeep.so.MAJOR, trains and exits 0; forest runs on examples/data/iris.csv; and, when
+#     Fashion-MNIST is installed (/usr/share/datasets/fashion-mnist, Debian's
+#     dataset-fashion-mnist, or FASHION_MNIST_DIR), cnn_fashion trains 1 epoch on 2000
+#     images, so that CI stays fast. Each must print a test accuracy above a floor.
 #
 # Usage: scripts/check-rust.sh [BUILD_DIR]
 set -euo pipefail
@@ -56,13 +65,38 @@ if grep -E '^warning' "$tmp/test.log"; then
     fail "the build has warnings (above)"
 fi
 
-cargo build --offline --example xor -j "$(nproc)" > "$tmp/build.log" 2>&1 \
-    || { cat "$tmp/build.log" >&2; fail "examples/xor does not build"; }
-exe=$tmp/target/debug/examples/xor
+cargo build --offline --examples -j "$(nproc)" > "$tmp/build.log" 2>&1 \
+    || { cat "$tmp/build.log" >&2; fail "the examples do not build"; }
+if grep -E '^warning' "$tmp/build.log"; then
+    fail "the examples build with warnings (above)"
+fi
+examples=$tmp/target/debug/examples
+exe=$examples/xor
 loaded=$(ldd "$exe" | awk -v lib="libdeep.so.$major" '$1 == lib { print $3 }')
 [ -n "$loaded" ] && [ "$(realpath "$loaded")" = "$(realpath "$libdir/libdeep.so.$major")" ] \
     || { ldd "$exe" >&2; fail "examples/xor does not load $libdir/libdeep.so.$major"; }
 "$exe" > "$tmp/xor.log" 2>&1 || { cat "$tmp/xor.log" >&2; fail "examples/xor failed"; }
 grep -qx 'rust program OK' "$tmp/xor.log" || { cat "$tmp/xor.log" >&2; fail "examples/xor did not finish"; }
 sed 's/^/  xor: /' "$tmp/xor.log"
-echo "check-rust: OK: the Rust binding passes its tests and its example trains against $libdir"
+
+# run_example NAME FLOOR ARGS...: runs an example, which must exit 0 and print
+# "test accuracy: X" with X >= FLOOR; shows its last lines.
+run_example() {
+    local name=$1 floor=$2
+    shift 2
+    "$examples/$name" "$@" > "$tmp/$name.log" 2>&1 || { cat "$tmp/$name.log" >&2; fail "examples/$name $* failed"; }
+    local accuracy
+    accuracy=$(awk '/^test accuracy: / { print $3 }' "$tmp/$name.log" | tail -n 1)
+    [ -n "$accuracy" ] || { cat "$tmp/$name.log" >&2; fail "examples/$name printed no test accuracy"; }
+    awk -v a="$accuracy" -v f="$floor" 'BEGIN { exit !(a >= f) }' \
+        || { cat "$tmp/$name.log" >&2; fail "examples/$name: test accuracy $accuracy is below $floor"; }
+    grep -E '^(test |out-of-bag|5-fold|fit time)' "$tmp/$name.log" | sed "s/^/  $name: /"
+}
+run_example forest 0.8 --csv "$root/examples/data/iris.csv" species 50
+fashion=${FASHION_MNIST_DIR:-/usr/share/datasets/fashion-mnist}
+if [ -f "$fashion/train-images-idx3-ubyte.gz" ]; then
+    run_example cnn_fashion 0.5 "$fashion" 1 2000
+else
+    echo "check-rust: no Fashion-MNIST in $fashion: cnn_fashion built but not run"
+fi
+echo "check-rust: OK: the Rust binding passes its tests and its examples train against $libdir"

@@ -214,4 +214,7 @@ fn _assert_threads() {
     send::<Dataset>();
     send::<Optimizer>();
     sync::<Tensor>();
+    send::<libdeep::Vocab>();
+    sync::<libdeep::Vocab>();
+    send::<libdeep::Rng>();
 }

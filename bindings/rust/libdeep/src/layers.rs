@@ -1,0 +1,587 @@
+//! Layers: Keras-shaped builders added with [`Model::add`], the `add_*` shortcuts of
+//! [`Model`], and the per-layer options of recurrent layers.
+//!
+//! ```
+//! use libdeep::layers::{Dense, Lstm};
+//! use libdeep::{Activation, Model};
+//! // Keras: Sequential([Input((28, 28)), LSTM(64, return_sequences=True, dropout=0.2),
+//! //                    LSTM(64), Dense(10, activation="softmax")])
+//! let mut model = Model::new(&[28, 28])?;
+//! model.add(Lstm::new(64).return_sequences(true).dropout(0.2))?;
+//! model.add(Lstm::new(64))?;
+//! model.add(Dense::new(10).activation(Activation::Softmax))?;
+//! assert_eq!(model.layer_count()?, 3);
+//! # Ok::<(), libdeep::Error>(())
+//! ```
+use libdeep_sys as sys;
+
+use crate::error::{check, Error, Result, Status};
+use crate::model::Model;
+
+c_enum!(
+    /// A layer's activation (`deep_activation`). As a [`Layer`] it is Keras' `Activation`.
+    Activation {
+        /// The identity.
+        Linear = sys::DEEP_ACTIVATION_LINEAR,
+        /// max(x, 0).
+        Relu = sys::DEEP_ACTIVATION_RELU,
+        /// 1 / (1 + e^-x).
+        Sigmoid = sys::DEEP_ACTIVATION_SIGMOID,
+        /// The hyperbolic tangent.
+        Tanh = sys::DEEP_ACTIVATION_TANH,
+        /// Over the last axis.
+        Softmax = sys::DEEP_ACTIVATION_SOFTMAX,
+        /// Slope 0.3 below zero, as Keras' LeakyReLU.
+        LeakyRelu = sys::DEEP_ACTIVATION_LEAKY_RELU,
+        /// Alpha 1.0.
+        Elu = sys::DEEP_ACTIVATION_ELU,
+    }
+);
+c_enum!(
+    /// Padding of convolution and pooling layers (`deep_padding`).
+    Padding {
+        /// No padding: the output shrinks by kernel - 1.
+        Valid = sys::DEEP_PADDING_VALID,
+        /// Zero padding so that output = ceil(input / stride), as Keras.
+        Same = sys::DEEP_PADDING_SAME,
+    }
+);
+c_enum!(
+    /// Options of one layer (`deep_layer_option`): the Keras arguments that do not change
+    /// its output shape, set before compile with [`Model::set_layer_float`] (`Dropout`,
+    /// `RecurrentDropout`) or [`Model::set_layer_int`] (`GoBackwards`, `UnitForgetBias`).
+    LayerOption {
+        /// float in [0, 1): recurrent layers, fraction of the input features dropped while training.
+        Dropout = sys::DEEP_LAYER_DROPOUT,
+        /// float in [0, 1): recurrent layers, the same for the state feeding the recurrent kernel.
+        RecurrentDropout = sys::DEEP_LAYER_RECURRENT_DROPOUT,
+        /// int 0 or 1: recurrent layers process the steps last to first.
+        GoBackwards = sys::DEEP_LAYER_GO_BACKWARDS,
+        /// int 0 or 1, default 1: LSTM, the forget gate's bias starts at 1.
+        UnitForgetBias = sys::DEEP_LAYER_UNIT_FORGET_BIAS,
+    }
+);
+
+/// Something [`Model::add`] appends: one of the builders below, or an [`Activation`].
+pub trait Layer {
+    /// Appends the layer (and sets its options) at the end of `model`.
+    fn add_to(&self, model: &mut Model) -> Result<()>;
+}
+
+/// A borrowed layer (or `&dyn Layer`, e.g. from a list of layers) adds the same layer.
+impl<L: Layer + ?Sized> Layer for &L {
+    fn add_to(&self, model: &mut Model) -> Result<()> {
+        (**self).add_to(model)
+    }
+}
+
+impl Model {
+    /// Appends a layer built with one of the [`layers`](crate::layers) builders. Shapes are
+    /// checked as each layer is added; adding after compile is a `Status::State` error.
+    pub fn add<L: Layer>(&mut self, layer: L) -> Result<()> {
+        layer.add_to(self)
+    }
+
+    /// Appends Dense(units, activation) with a bias.
+    pub fn add_dense(&mut self, units: i64, activation: Activation) -> Result<()> {
+        self.add(Dense::new(units).activation(activation))
+    }
+
+    /// Appends Flatten.
+    pub fn add_flatten(&mut self) -> Result<()> {
+        self.add(Flatten)
+    }
+
+    /// Appends Dropout(rate).
+    pub fn add_dropout(&mut self, rate: f32) -> Result<()> {
+        self.add(Dropout::new(rate))
+    }
+
+    /// Appends Activation(activation).
+    pub fn add_activation(&mut self, activation: Activation) -> Result<()> {
+        self.add(activation)
+    }
+
+    /// Appends Conv2D(filters, (kernel_h, kernel_w)) with strides 1 and a bias.
+    pub fn add_conv2d(&mut self, filters: i64, kernel: (i64, i64), padding: Padding, activation: Activation) -> Result<()> {
+        self.add(Conv2d::new(filters, kernel).padding(padding).activation(activation))
+    }
+
+    /// Appends MaxPooling2D(pool) with strides equal to the pool size.
+    pub fn add_max_pooling2d(&mut self, pool: (i64, i64)) -> Result<()> {
+        self.add(MaxPooling2d::new(pool))
+    }
+
+    /// Appends AveragePooling2D(pool) with strides equal to the pool size.
+    pub fn add_average_pooling2d(&mut self, pool: (i64, i64)) -> Result<()> {
+        self.add(AveragePooling2d::new(pool))
+    }
+
+    /// Appends GlobalAveragePooling2D: (height, width, channels) to (channels,).
+    pub fn add_global_average_pooling2d(&mut self) -> Result<()> {
+        self.add(GlobalAveragePooling2d)
+    }
+
+    /// Appends BatchNormalization with Keras' defaults (momentum 0.99, epsilon 0.001).
+    pub fn add_batch_normalization(&mut self) -> Result<()> {
+        self.add(BatchNormalization::new())
+    }
+
+    /// Appends Embedding(input_dim, output_dim); `input_length` 0 takes the input's length.
+    pub fn add_embedding(&mut self, input_dim: i64, output_dim: i64, input_length: i64) -> Result<()> {
+        self.add(Embedding::new(input_dim, output_dim).input_length(input_length))
+    }
+
+    /// Appends LSTM(units) with Keras' defaults (tanh, sigmoid, a bias).
+    pub fn add_lstm(&mut self, units: i64, return_sequences: bool) -> Result<()> {
+        self.add(Lstm::new(units).return_sequences(return_sequences))
+    }
+
+    /// Appends GRU(units) with Keras' defaults (tanh, sigmoid, a bias, reset_after).
+    pub fn add_gru(&mut self, units: i64, return_sequences: bool) -> Result<()> {
+        self.add(Gru::new(units).return_sequences(return_sequences))
+    }
+
+    /// Appends SimpleRNN(units) with Keras' defaults (tanh, a bias).
+    pub fn add_simple_rnn(&mut self, units: i64, return_sequences: bool) -> Result<()> {
+        self.add(SimpleRnn::new(units).return_sequences(return_sequences))
+    }
+
+    /// Sets an integer option of `layer` (from 0 in the order added; -1 is the last).
+    pub fn set_layer_int(&mut self, layer: i32, option: LayerOption, value: i64) -> Result<()> {
+        check(unsafe { sys::deep_model_set_layer_int(self.ptr(), layer, option as i32, value) })
+    }
+
+    /// Sets a float option of `layer` (from 0 in the order added; -1 is the last).
+    pub fn set_layer_float(&mut self, layer: i32, option: LayerOption, value: f64) -> Result<()> {
+        check(unsafe { sys::deep_model_set_layer_float(self.ptr(), layer, option as i32, value) })
+    }
+}
+
+impl Layer for Activation {
+    fn add_to(&self, model: &mut Model) -> Result<()> {
+        check(unsafe { sys::deep_model_add_activation(model.ptr(), *self as i32) })
+    }
+}
+
+/// Dense: a Glorot-uniform kernel (inputs, units) and a zero bias. Its input must be rank 1
+/// (add [`Flatten`] first). Defaults: linear activation, a bias.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Dense {
+    units: i64,
+    activation: Activation,
+    use_bias: bool,
+}
+
+impl Dense {
+    /// Dense(units) with a linear activation and a bias.
+    pub fn new(units: i64) -> Dense {
+        Dense { units, activation: Activation::Linear, use_bias: true }
+    }
+    /// The activation applied to the output.
+    pub fn activation(mut self, activation: Activation) -> Dense {
+        self.activation = activation;
+        self
+    }
+    /// With a bias (default true).
+    pub fn use_bias(mut self, use_bias: bool) -> Dense {
+        self.use_bias = use_bias;
+        self
+    }
+}
+
+impl Layer for Dense {
+    fn add_to(&self, model: &mut Model) -> Result<()> {
+        check(unsafe { sys::deep_model_add_dense(model.ptr(), self.units, self.activation as i32, self.use_bias as i32) })
+    }
+}
+
+/// Flatten: any sample shape to (features,).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Flatten;
+
+impl Layer for Flatten {
+    fn add_to(&self, model: &mut Model) -> Result<()> {
+        check(unsafe { sys::deep_model_add_flatten(model.ptr()) })
+    }
+}
+
+/// Dropout: zeroes a fraction `rate` in [0, 1) of its inputs while training.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Dropout {
+    rate: f32,
+}
+
+impl Dropout {
+    /// Dropout(rate), rate in [0, 1).
+    pub fn new(rate: f32) -> Dropout {
+        Dropout { rate }
+    }
+}
+
+impl Layer for Dropout {
+    fn add_to(&self, model: &mut Model) -> Result<()> {
+        check(unsafe { sys::deep_model_add_dropout(model.ptr(), self.rate) })
+    }
+}
+
+/// Conv2D: `filters` kernels of (kernel_h, kernel_w) over channels-last samples.
+/// Defaults: strides (1, 1), valid padding, linear activation, a bias.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Conv2d {
+    filters: i64,
+    kernel: (i64, i64),
+    strides: (i64, i64),
+    padding: Padding,
+    activation: Activation,
+    use_bias: bool,
+}
+
+impl Conv2d {
+    /// Conv2D(filters, kernel) with strides 1, valid padding, linear activation and a bias.
+    pub fn new(filters: i64, kernel: (i64, i64)) -> Conv2d {
+        Conv2d { filters, kernel, strides: (1, 1), padding: Padding::Valid, activation: Activation::Linear, use_bias: true }
+    }
+    /// The strides (rows, columns), default (1, 1).
+    pub fn strides(mut self, strides: (i64, i64)) -> Conv2d {
+        self.strides = strides;
+        self
+    }
+    /// Valid (default) or same padding.
+    pub fn padding(mut self, padding: Padding) -> Conv2d {
+        self.padding = padding;
+        self
+    }
+    /// The activation applied to the output.
+    pub fn activation(mut self, activation: Activation) -> Conv2d {
+        self.activation = activation;
+        self
+    }
+    /// With a bias (default true).
+    pub fn use_bias(mut self, use_bias: bool) -> Conv2d {
+        self.use_bias = use_bias;
+        self
+    }
+}
+
+impl Layer for Conv2d {
+    fn add_to(&self, model: &mut Model) -> Result<()> {
+        let s = self;
+        check(unsafe {
+            sys::deep_model_add_conv2d(
+                model.ptr(), s.filters, s.kernel.0, s.kernel.1, s.strides.0, s.strides.1,
+                s.padding as i32, s.activation as i32, s.use_bias as i32,
+            )
+        })
+    }
+}
+
+macro_rules! pooling {
+    ($(#[$doc:meta])* $name:ident, $add:path) => {
+        $(#[$doc])*
+        #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+        pub struct $name {
+            pool: (i64, i64),
+            strides: Option<(i64, i64)>,
+            padding: Padding,
+        }
+
+        impl $name {
+            /// Pooling over (pool_h, pool_w) windows, strides the pool size, valid padding.
+            pub fn new(pool: (i64, i64)) -> $name {
+                $name { pool, strides: None, padding: Padding::Valid }
+            }
+            /// Strides other than the pool size.
+            pub fn strides(mut self, strides: (i64, i64)) -> $name {
+                self.strides = Some(strides);
+                self
+            }
+            /// Valid (default) or same padding.
+            pub fn padding(mut self, padding: Padding) -> $name {
+                self.padding = padding;
+                self
+            }
+        }
+
+        impl Layer for $name {
+            fn add_to(&self, model: &mut Model) -> Result<()> {
+                let (sh, sw) = self.strides.unwrap_or((0, 0)); // 0: the pool size
+                check(unsafe { $add(model.ptr(), self.pool.0, self.pool.1, sh, sw, self.padding as i32) })
+            }
+        }
+    };
+}
+
+pooling!(
+    /// MaxPooling2D over (pool_h, pool_w) windows; defaults: strides the pool size, valid padding.
+    MaxPooling2d, sys::deep_model_add_max_pooling2d
+);
+pooling!(
+    /// AveragePooling2D over (pool_h, pool_w) windows; with same padding it averages only
+    /// the cells inside the input.
+    AveragePooling2d, sys::deep_model_add_average_pooling2d
+);
+
+/// GlobalAveragePooling2D: (height, width, channels) to (channels,).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct GlobalAveragePooling2d;
+
+impl Layer for GlobalAveragePooling2d {
+    fn add_to(&self, model: &mut Model) -> Result<()> {
+        check(unsafe { sys::deep_model_add_global_average_pooling2d(model.ptr()) })
+    }
+}
+
+/// BatchNormalization over the last axis; Keras' defaults momentum 0.99, epsilon 0.001.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct BatchNormalization {
+    momentum: f32,
+    epsilon: f32,
+}
+
+impl BatchNormalization {
+    /// BatchNormalization with Keras' defaults.
+    pub fn new() -> BatchNormalization {
+        BatchNormalization { momentum: 0.99, epsilon: 0.001 }
+    }
+    /// The momentum of the moving statistics, in [0, 1).
+    pub fn momentum(mut self, momentum: f32) -> BatchNormalization {
+        self.momentum = momentum;
+        self
+    }
+    /// Added to the variance, > 0.
+    pub fn epsilon(mut self, epsilon: f32) -> BatchNormalization {
+        self.epsilon = epsilon;
+        self
+    }
+}
+
+impl Default for BatchNormalization {
+    fn default() -> Self {
+        BatchNormalization::new()
+    }
+}
+
+impl Layer for BatchNormalization {
+    fn add_to(&self, model: &mut Model) -> Result<()> {
+        check(unsafe { sys::deep_model_add_batch_normalization(model.ptr(), self.momentum, self.epsilon) })
+    }
+}
+
+/// Embedding: each input value, a token id in [0, input_dim) held as a float, becomes its
+/// row of an (input_dim, output_dim) weight. Default input_length 0: the input's length.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Embedding {
+    input_dim: i64,
+    output_dim: i64,
+    input_length: i64,
+}
+
+impl Embedding {
+    /// Embedding(input_dim, output_dim) taking the input's length.
+    pub fn new(input_dim: i64, output_dim: i64) -> Embedding {
+        Embedding { input_dim, output_dim, input_length: 0 }
+    }
+    /// The sequence length; the model's input must then be (input_length,).
+    pub fn input_length(mut self, input_length: i64) -> Embedding {
+        self.input_length = input_length;
+        self
+    }
+}
+
+impl Layer for Embedding {
+    fn add_to(&self, model: &mut Model) -> Result<()> {
+        check(unsafe { sys::deep_model_add_embedding(model.ptr(), self.input_dim, self.output_dim, self.input_length) })
+    }
+}
+
+/// The Keras arguments every recurrent layer shares.
+#[derive(Clone, Copy, Debug, PartialEq)]
+struct Recurrent {
+    units: i64,
+    activation: Activation,
+    recurrent_activation: Activation,
+    use_bias: bool,
+    return_sequences: bool,
+    dropout: f64,
+    recurrent_dropout: f64,
+    go_backwards: bool,
+    unit_forget_bias: bool,
+}
+
+impl Recurrent {
+    fn new(units: i64) -> Recurrent {
+        Recurrent {
+            units,
+            activation: Activation::Tanh,
+            recurrent_activation: Activation::Sigmoid,
+            use_bias: true,
+            return_sequences: false,
+            dropout: 0.0,
+            recurrent_dropout: 0.0,
+            go_backwards: false,
+            unit_forget_bias: true,
+        }
+    }
+
+    /// Checks the options that could fail after the layer is added, so that a bad value
+    /// never leaves the layer in the model without its options.
+    fn check_options(&self, layer: &str) -> Result<()> {
+        for (name, rate) in [("dropout", self.dropout), ("recurrent_dropout", self.recurrent_dropout)] {
+            if !(0.0..1.0).contains(&rate) {
+                return Err(Error::new(
+                    Status::InvalidArgument,
+                    format!("{}: {} is {}; it must be in [0, 1)", layer, name, rate),
+                ));
+            }
+        }
+        Ok(())
+    }
+
+    /// Sets the options that differ from the C defaults on the layer just added.
+    fn set_options(&self, model: &mut Model, lstm: bool) -> Result<()> {
+        if self.dropout != 0.0 {
+            model.set_layer_float(-1, LayerOption::Dropout, self.dropout)?;
+        }
+        if self.recurrent_dropout != 0.0 {
+            model.set_layer_float(-1, LayerOption::RecurrentDropout, self.recurrent_dropout)?;
+        }
+        if self.go_backwards {
+            model.set_layer_int(-1, LayerOption::GoBackwards, 1)?;
+        }
+        if lstm && !self.unit_forget_bias {
+            model.set_layer_int(-1, LayerOption::UnitForgetBias, 0)?;
+        }
+        Ok(())
+    }
+}
+
+macro_rules! recurrent_builder {
+    ($name:ident) => {
+        impl $name {
+            /// The activation inside the cell (element-wise; default tanh).
+            pub fn activation(mut self, activation: Activation) -> $name {
+                self.0.activation = activation;
+                self
+            }
+            /// With a bias (default true).
+            pub fn use_bias(mut self, use_bias: bool) -> $name {
+                self.0.use_bias = use_bias;
+                self
+            }
+            /// One output per step, (timesteps, units), instead of the last (default false).
+            pub fn return_sequences(mut self, return_sequences: bool) -> $name {
+                self.0.return_sequences = return_sequences;
+                self
+            }
+            /// Fraction in [0, 1) of the input features dropped while training (default 0).
+            pub fn dropout(mut self, rate: f64) -> $name {
+                self.0.dropout = rate;
+                self
+            }
+            /// Fraction in [0, 1) of the state dropped before the recurrent kernel (default 0).
+            pub fn recurrent_dropout(mut self, rate: f64) -> $name {
+                self.0.recurrent_dropout = rate;
+                self
+            }
+            /// Processes the steps last to first (default false).
+            pub fn go_backwards(mut self, go_backwards: bool) -> $name {
+                self.0.go_backwards = go_backwards;
+                self
+            }
+        }
+    };
+}
+
+/// LSTM: gates i, f, c, o; Glorot-uniform kernel, orthogonal recurrent kernel, bias with
+/// ones in the forget gate. Input (timesteps, features). Keras' defaults: tanh, sigmoid,
+/// a bias, unit_forget_bias.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Lstm(Recurrent);
+
+impl Lstm {
+    /// LSTM(units) with Keras' defaults.
+    pub fn new(units: i64) -> Lstm {
+        Lstm(Recurrent::new(units))
+    }
+    /// The activation of the gates (default sigmoid).
+    pub fn recurrent_activation(mut self, activation: Activation) -> Lstm {
+        self.0.recurrent_activation = activation;
+        self
+    }
+    /// Whether the forget gate's bias starts at 1 (default true).
+    pub fn unit_forget_bias(mut self, unit_forget_bias: bool) -> Lstm {
+        self.0.unit_forget_bias = unit_forget_bias;
+        self
+    }
+}
+recurrent_builder!(Lstm);
+
+impl Layer for Lstm {
+    fn add_to(&self, model: &mut Model) -> Result<()> {
+        let r = &self.0;
+        r.check_options("Lstm")?;
+        check(unsafe {
+            sys::deep_model_add_lstm(
+                model.ptr(), r.units, r.activation as i32, r.recurrent_activation as i32,
+                r.use_bias as i32, r.return_sequences as i32,
+            )
+        })?;
+        r.set_options(model, true)
+    }
+}
+
+/// GRU with TensorFlow 2's reset_after: gates z, r, n; bias (2, 3 * units). Keras'
+/// defaults: tanh, sigmoid, a bias.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Gru(Recurrent);
+
+impl Gru {
+    /// GRU(units) with Keras' defaults.
+    pub fn new(units: i64) -> Gru {
+        Gru(Recurrent::new(units))
+    }
+    /// The activation of the gates (default sigmoid).
+    pub fn recurrent_activation(mut self, activation: Activation) -> Gru {
+        self.0.recurrent_activation = activation;
+        self
+    }
+}
+recurrent_builder!(Gru);
+
+impl Layer for Gru {
+    fn add_to(&self, model: &mut Model) -> Result<()> {
+        let r = &self.0;
+        r.check_options("Gru")?;
+        check(unsafe {
+            sys::deep_model_add_gru(
+                model.ptr(), r.units, r.activation as i32, r.recurrent_activation as i32,
+                r.use_bias as i32, r.return_sequences as i32,
+            )
+        })?;
+        r.set_options(model, false)
+    }
+}
+
+/// SimpleRNN: h = activation(x . kernel + h . recurrent_kernel + bias); default tanh.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct SimpleRnn(Recurrent);
+
+impl SimpleRnn {
+    /// SimpleRNN(units) with Keras' defaults.
+    pub fn new(units: i64) -> SimpleRnn {
+        SimpleRnn(Recurrent::new(units))
+    }
+}
+recurrent_builder!(SimpleRnn);
+
+impl Layer for SimpleRnn {
+    fn add_to(&self, model: &mut Model) -> Result<()> {
+        let r = &self.0;
+        r.check_options("SimpleRnn")?;
+        check(unsafe {
+            sys::deep_model_add_simple_rnn(model.ptr(), r.units, r.activation as i32, r.use_bias as i32, r.return_sequences as i32)
+        })?;
+        r.set_options(model, false)
+    }
+}

@@ -1,0 +1,244 @@
+//! Sequential models: create, compile, fit, evaluate, predict, settings and history. The
+//! layers are in `layers`, files and weights in `modelio`, callbacks in `callbacks`.
+use std::fmt;
+use std::ptr::{self, NonNull};
+
+use libdeep_sys as sys;
+
+use crate::callbacks::Hooks;
+use crate::convert::{c_string, int32, rank};
+use crate::data::Dataset;
+use crate::error::{check, Result};
+use crate::optimizer::{Optimizer, OptimizerRef};
+use crate::tensor::Tensor;
+
+c_enum!(
+    /// What a model minimises (`deep_loss`).
+    Loss {
+        /// Float targets.
+        MeanSquaredError = sys::DEEP_LOSS_MEAN_SQUARED_ERROR,
+        /// Float targets in [0, 1].
+        BinaryCrossentropy = sys::DEEP_LOSS_BINARY_CROSSENTROPY,
+        /// One-hot targets ([`Dataset::to_categorical`]).
+        CategoricalCrossentropy = sys::DEEP_LOSS_CATEGORICAL_CROSSENTROPY,
+        /// Integer labels.
+        SparseCategoricalCrossentropy = sys::DEEP_LOSS_SPARSE_CATEGORICAL_CROSSENTROPY,
+    }
+);
+c_enum!(
+    /// A compiled metric (`deep_metric`); `Loss` names the loss itself in the history.
+    Metric {
+        /// The loss itself.
+        Loss = sys::DEEP_METRIC_LOSS,
+        /// Argmax match, or threshold 0.5 for one output.
+        Accuracy = sys::DEEP_METRIC_ACCURACY,
+        /// The mean of |output - target|.
+        MeanAbsoluteError = sys::DEEP_METRIC_MEAN_ABSOLUTE_ERROR,
+    }
+);
+c_enum!(
+    /// Integer, float and string settings of a model (`deep_model_option`).
+    ModelOption {
+        /// int: threads of fit and evaluate; 0 = all cores (default).
+        Threads = sys::DEEP_MODEL_THREADS,
+        /// int: 1 (default) reshuffles the training samples every epoch.
+        Shuffle = sys::DEEP_MODEL_SHUFFLE,
+        /// float: last fraction of the training data held out, as Keras; 0 = none.
+        ValidationSplit = sys::DEEP_MODEL_VALIDATION_SPLIT,
+        /// int: epochs without improvement before stopping; 0 = off.
+        EarlyStoppingPatience = sys::DEEP_MODEL_EARLY_STOPPING_PATIENCE,
+        /// float: smallest decrease of the monitored loss that counts.
+        EarlyStoppingMinDelta = sys::DEEP_MODEL_EARLY_STOPPING_MIN_DELTA,
+        /// int: 1 (default) logs one line per epoch to the log callback.
+        Verbose = sys::DEEP_MODEL_VERBOSE,
+        /// int: fit saves a checkpoint every N epochs; 0 = never (default).
+        CheckpointPeriod = sys::DEEP_MODEL_CHECKPOINT_PERIOD,
+        /// int: the next fit runs epochs initial_epoch .. epochs - 1; set by loading a checkpoint.
+        InitialEpoch = sys::DEEP_MODEL_INITIAL_EPOCH,
+        /// string: where checkpoints go ([`Model::set_string`]).
+        CheckpointPath = sys::DEEP_MODEL_CHECKPOINT_PATH,
+    }
+);
+
+/// A Sequential chain of layers (Keras' Sequential).
+pub struct Model {
+    pub(crate) raw: NonNull<sys::deep_model>,
+    /// The metric count given to compile; None for a loaded model until evaluate finds it.
+    pub(crate) metrics: Option<usize>,
+    /// The closures of the log and the callbacks, owned here and lent to C as `user`.
+    pub(crate) hooks: Option<NonNull<Hooks>>,
+}
+// deep.h: "Predicting with one model from many threads at once is allowed; fit, evaluate and
+// the setters must not run concurrently with any other call" — the latter take &mut self.
+// The hooks are only touched by the setters and, through C, by fit (&mut self), so the
+// closures need to be Send (the model may move) but never Sync.
+unsafe impl Send for Model {}
+unsafe impl Sync for Model {}
+
+impl Drop for Model {
+    fn drop(&mut self) {
+        unsafe { sys::deep_model_free(self.raw.as_ptr()) }
+        if let Some(hooks) = self.hooks.take() {
+            // The C model, the only other holder of the pointer, is gone.
+            drop(unsafe { Box::from_raw(hooks.as_ptr()) });
+        }
+    }
+}
+
+impl fmt::Debug for Model {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Model({:p})", self.raw)
+    }
+}
+
+/// The C calls behind the read-only model methods, shared with [`crate::EpochModel`].
+pub(crate) mod read {
+    use super::*;
+
+    pub(crate) fn history_length(raw: *mut sys::deep_model) -> Result<usize> {
+        let mut n = 0i32;
+        check(unsafe { sys::deep_model_history_length(raw, &mut n) })?;
+        Ok(n as usize)
+    }
+
+    pub(crate) fn history(raw: *mut sys::deep_model, epoch: usize, metric: Metric, validation: bool) -> Result<f64> {
+        let mut v = 0f64;
+        check(unsafe { sys::deep_model_history(raw, int32(epoch), metric as i32, validation as i32, &mut v) })?;
+        Ok(v)
+    }
+}
+
+impl Model {
+    pub(crate) fn ptr(&self) -> *mut sys::deep_model {
+        self.raw.as_ptr()
+    }
+
+    /// A model around a handle the library just made (new or loaded).
+    pub(crate) fn from_raw(raw: *mut sys::deep_model, metrics: Option<usize>) -> Model {
+        Model { raw: NonNull::new(raw).expect("libdeep returned a NULL model"), metrics, hooks: None }
+    }
+
+    /// An empty model whose samples have `input_shape` (channels last, no batch axis).
+    pub fn new(input_shape: &[i64]) -> Result<Model> {
+        let mut raw = ptr::null_mut();
+        check(unsafe { sys::deep_model_new(rank(input_shape), input_shape.as_ptr(), &mut raw) })?;
+        Ok(Model::from_raw(raw, Some(0)))
+    }
+
+    /// Seeds the model's generator: weight initialisation (at compile), shuffling, dropout.
+    pub fn set_seed(&mut self, seed: u64) -> Result<()> {
+        check(unsafe { sys::deep_model_set_seed(self.ptr(), seed) })
+    }
+
+    /// Sets an integer option.
+    pub fn set_int(&mut self, option: ModelOption, value: i64) -> Result<()> {
+        check(unsafe { sys::deep_model_set_int(self.ptr(), option as i32, value) })
+    }
+
+    /// Sets a float option.
+    pub fn set_float(&mut self, option: ModelOption, value: f64) -> Result<()> {
+        check(unsafe { sys::deep_model_set_float(self.ptr(), option as i32, value) })
+    }
+
+    /// Sets a string option (`ModelOption::CheckpointPath`); None clears it.
+    pub fn set_string(&mut self, option: ModelOption, value: Option<&str>) -> Result<()> {
+        let value = match value {
+            Some(v) => Some(c_string("Model::set_string", v)?),
+            None => None,
+        };
+        let value_ptr = value.as_ref().map_or(ptr::null(), |v| v.as_ptr());
+        check(unsafe { sys::deep_model_set_string(self.ptr(), option as i32, value_ptr) })
+    }
+
+    /// The current value of an integer option, e.g. `InitialEpoch` of a loaded checkpoint.
+    pub fn get_int(&self, option: ModelOption) -> Result<i64> {
+        let mut value = 0i64;
+        check(unsafe { sys::deep_model_get_int(self.ptr(), option as i32, &mut value) })?;
+        Ok(value)
+    }
+
+    /// Initialises the weights and fixes the loss and metrics. The model takes the
+    /// optimizer over in every case, even when this fails.
+    pub fn compile(&mut self, optimizer: Optimizer, loss: Loss, metrics: &[Metric]) -> Result<()> {
+        let raw = optimizer.ptr();
+        std::mem::forget(optimizer); // freed by the model from now on
+        let codes: Vec<i32> = metrics.iter().map(|&m| m as i32).collect();
+        let codes_ptr = if codes.is_empty() { ptr::null() } else { codes.as_ptr() };
+        check(unsafe { sys::deep_model_compile(self.ptr(), raw, loss as i32, codes_ptr, int32(codes.len())) })?;
+        self.metrics = Some(metrics.len());
+        Ok(())
+    }
+
+    /// The optimizer the model was compiled with, still the model's (e.g. to read or change
+    /// its learning rate). Before compile, a `Status::State` error.
+    pub fn optimizer(&mut self) -> Result<OptimizerRef<'_>> {
+        OptimizerRef::of(self.ptr())
+    }
+
+    /// Trains for `epochs` passes over `train` in batches of `batch_size`; `validation`,
+    /// when given, replaces `ModelOption::ValidationSplit`. A callback that panicked stopped
+    /// the run: its panic resumes here, once fit has returned.
+    pub fn fit(&mut self, train: &Dataset, epochs: i32, batch_size: i32, validation: Option<&Dataset>) -> Result<()> {
+        let v = validation.map_or(ptr::null_mut(), |d| d.ptr());
+        let code = unsafe { sys::deep_model_fit(self.ptr(), train.ptr(), epochs, batch_size, v) };
+        self.resume_callback_panic();
+        check(code)
+    }
+
+    /// The mean loss then each compiled metric, in compile order.
+    pub fn evaluate(&mut self, data: &Dataset, batch_size: i32) -> Result<Vec<f64>> {
+        let call = |values: &mut Vec<f64>| unsafe {
+            sys::deep_model_evaluate(self.ptr(), data.ptr(), batch_size, values.as_mut_ptr(), int32(values.len()))
+        };
+        let mut values = vec![0f64; self.metrics.unwrap_or(0) + 1];
+        let mut code = call(&mut values);
+        if self.metrics.is_none() {
+            // A loaded model: the capacity check comes before any work, so grow it until
+            // it holds the loss and every metric (at most 8 in a model file).
+            while code == sys::DEEP_ERR_BUFFER_TOO_SMALL && values.len() < 64 {
+                values.push(0.0);
+                code = call(&mut values);
+            }
+        }
+        check(code)?;
+        self.metrics = Some(values.len() - 1);
+        Ok(values)
+    }
+
+    /// The outputs for inputs of shape (n, input shape...); callable from many threads.
+    pub fn predict(&self, inputs: &Tensor) -> Result<Tensor> {
+        let mut raw = ptr::null_mut();
+        check(unsafe { sys::deep_model_predict(self.ptr(), inputs.ptr(), &mut raw) })?;
+        Ok(Tensor::from_raw(raw))
+    }
+
+    /// The Keras summary table.
+    pub fn summary(&self) -> Result<String> {
+        crate::convert::text_sized(|buf, cap, needed| unsafe { sys::deep_model_summary(self.ptr(), buf, cap, needed) })
+    }
+
+    /// The number of epochs the last fit recorded.
+    pub fn history_length(&self) -> Result<usize> {
+        read::history_length(self.ptr())
+    }
+
+    /// A compiled metric (or `Metric::Loss`) at an epoch of the last fit, on the training
+    /// data or (validation) on the validation data.
+    pub fn history(&self, epoch: usize, metric: Metric, validation: bool) -> Result<f64> {
+        read::history(self.ptr(), epoch, metric, validation)
+    }
+
+    /// Total parameters, trainable or not (Keras' "Total params").
+    pub fn parameter_count(&self) -> Result<i64> {
+        let mut n = 0i64;
+        check(unsafe { sys::deep_model_parameter_count(self.ptr(), &mut n) })?;
+        Ok(n)
+    }
+
+    /// The number of layers.
+    pub fn layer_count(&self) -> Result<i32> {
+        let mut n = 0i32;
+        check(unsafe { sys::deep_model_layer_count(self.ptr(), &mut n) })?;
+        Ok(n)
+    }
+}
