@@ -5,9 +5,22 @@ package deep
 */
 import "C"
 
+import "unsafe"
+
 // Metrics on label slices: what a model predicted against the truth. truth and predicted
 // must have the same length; labels of ConfusionMatrix and PrecisionRecallF1 must lie in
 // [0, numClasses).
+
+// noLabels stands for an empty slice, so that the C library says that no sample was given
+// rather than that a pointer is NULL; it reads nothing through it.
+var noLabels [1]int32
+
+func labelsPtr(s []int32) *C.int32_t {
+	if len(s) == 0 {
+		return (*C.int32_t)(unsafe.Pointer(&noLabels[0]))
+	}
+	return int32Ptr(s)
+}
 
 func sameLength(op string, truth, predicted []int32) error {
 	if len(truth) != len(predicted) {
@@ -23,7 +36,7 @@ func Accuracy(truth, predicted []int32) (float64, error) {
 	}
 	var v C.double
 	err := call(func() C.deep_status {
-		return C.deep_metric_accuracy(int32Ptr(truth), int32Ptr(predicted), C.int64_t(len(truth)), &v)
+		return C.deep_metric_accuracy(labelsPtr(truth), labelsPtr(predicted), C.int64_t(len(truth)), &v)
 	})
 	return float64(v), err
 }
@@ -39,7 +52,7 @@ func ConfusionMatrix(truth, predicted []int32, numClasses int32) ([][]int64, err
 	n := int(numClasses)
 	flat := make([]int64, n*n)
 	if err := call(func() C.deep_status {
-		return C.deep_metric_confusion_matrix(int32Ptr(truth), int32Ptr(predicted), C.int64_t(len(truth)),
+		return C.deep_metric_confusion_matrix(labelsPtr(truth), labelsPtr(predicted), C.int64_t(len(truth)),
 			C.int32_t(numClasses), int64Ptr(flat))
 	}); err != nil {
 		return nil, err
@@ -74,7 +87,7 @@ func PrecisionRecallF1(truth, predicted []int32, numClasses int32) (*ClassReport
 	}
 	var mp, mr, mf C.double
 	if err := call(func() C.deep_status {
-		return C.deep_metric_precision_recall_f1(int32Ptr(truth), int32Ptr(predicted), C.int64_t(len(truth)),
+		return C.deep_metric_precision_recall_f1(labelsPtr(truth), labelsPtr(predicted), C.int64_t(len(truth)),
 			C.int32_t(numClasses), doublePtr(r.Precision), doublePtr(r.Recall), doublePtr(r.F1), &mp, &mr, &mf)
 	}); err != nil {
 		return nil, err
