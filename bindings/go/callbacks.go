@@ -145,44 +145,47 @@ func goDeepLog(user C.uintptr_t, level C.int32_t, message *C.char) {
 	})
 }
 
-// install gives the C model the trampolines when the model has any Go function, or takes
-// them away, keeping one cgo.Handle for the model's lifetime.
-func (m *Model) install(p *C.deep_model) C.deep_status {
+// The C model holds the trampolines, with one cgo.Handle of the model's callbackState as
+// their user pointer, while any Go function is set; the handle is released only once C
+// holds neither trampoline any more.
+
+func (s *callbackState) empty() bool { return s.onBatch == nil && s.onEpoch == nil && s.log == nil }
+
+// installCallbacks installs the batch and epoch trampolines, whichever Go functions are set
+// (so that a panic in the log stops Fit at the next batch), or removes them when none is.
+func (m *Model) installCallbacks(p *C.deep_model) C.deep_status {
 	s := m.cb
-	if s.onBatch == nil && s.onEpoch == nil && s.log == nil {
+	if s.empty() {
 		st := C.go_deep_set_callbacks(p, 0)
 		if st == C.DEEP_OK {
-			st = C.go_deep_set_log(p, 0)
+			s.release()
 		}
-		s.release()
 		return st
 	}
 	if s.handle == 0 {
 		s.handle = cgo.NewHandle(s)
 	}
-	// Both trampolines are installed whichever functions are set, so that a panic in the
-	// log stops Fit at the next batch.
-	if st := C.go_deep_set_callbacks(p, C.uintptr_t(s.handle)); st != C.DEEP_OK {
-		return st
+	return C.go_deep_set_callbacks(p, C.uintptr_t(s.handle))
+}
+
+func (m *Model) state() *callbackState {
+	if m.cb == nil {
+		m.cb = &callbackState{}
 	}
-	if s.log == nil {
-		return C.go_deep_set_log(p, 0)
-	}
-	return C.go_deep_set_log(p, C.uintptr_t(s.handle))
+	return m.cb
 }
 
 // SetCallbacks makes Fit call onBatch after every batch and onEpoch after every epoch
 // (either may be nil; both nil removes them). They run on the goroutine that called Fit,
 // while Fit holds the model: they must not call the Model's methods, which would wait for
 // Fit forever, but use the *Epoch they are given. The model keeps the functions until
-// SetCallbacks is called again or it is closed; they are not saved with it.
+// SetCallbacks is called again or it is closed; they are not saved with it. Close a model
+// that has callbacks: its finalizer cannot run while they refer to it.
 func (m *Model) SetCallbacks(onBatch BatchFunc, onEpoch EpochFunc) error {
 	return m.write("Model.SetCallbacks", func(p *C.deep_model) C.deep_status {
-		if m.cb == nil {
-			m.cb = &callbackState{}
-		}
-		m.cb.onBatch, m.cb.onEpoch = onBatch, onEpoch
-		return m.install(p)
+		s := m.state()
+		s.onBatch, s.onEpoch = onBatch, onEpoch
+		return m.installCallbacks(p)
 	})
 }
 
@@ -191,25 +194,30 @@ func (m *Model) SetCallbacks(onBatch BatchFunc, onEpoch EpochFunc) error {
 // SetConsoleLog does without a Go call per line.
 func (m *Model) SetLog(log LogFunc) error {
 	return m.write("Model.SetLog", func(p *C.deep_model) C.deep_status {
-		if m.cb == nil {
-			m.cb = &callbackState{}
+		s := m.state()
+		s.log = log
+		if log == nil {
+			if st := C.go_deep_set_log(p, 0); st != C.DEEP_OK {
+				return st
+			}
+			return m.installCallbacks(p)
 		}
-		m.cb.log = log
-		return m.install(p)
+		if st := m.installCallbacks(p); st != C.DEEP_OK {
+			return st
+		}
+		return C.go_deep_set_log(p, C.uintptr_t(s.handle))
 	})
 }
 
-// SetConsoleLog installs the C library's console log (deep_log_console): INFO lines to
-// standard output, warnings and errors to standard error.
+// SetConsoleLog installs the C library's console log (deep_log_console) in place of any
+// LogFunc: INFO lines to standard output, warnings and errors to standard error.
 func (m *Model) SetConsoleLog() error {
 	return m.write("Model.SetConsoleLog", func(p *C.deep_model) C.deep_status {
-		if m.cb != nil {
-			m.cb.log = nil
-			if st := m.install(p); st != C.DEEP_OK {
-				return st
-			}
+		if st := C.go_deep_set_console_log(p); st != C.DEEP_OK {
+			return st
 		}
-		return C.go_deep_set_console_log(p)
+		m.state().log = nil
+		return m.installCallbacks(p)
 	})
 }
 

@@ -1,7 +1,10 @@
 package deep
 
 import (
+	"bytes"
 	"errors"
+	"os"
+	"os/exec"
 	"strings"
 	"testing"
 )
@@ -86,7 +89,6 @@ func TestCallbacksOncePerEpochWithTheLoss(t *testing.T) {
 	must(t, m.SetConsoleLog())
 	must(t, m.SetInt(ModelVerbose, 0))
 	must(t, m.Fit(train, 1, 32, nil))
-	LogConsole(LogDebug, "deep_test: LogConsole writes this line to standard output")
 }
 
 func TestCallbacksStopAndSchedule(t *testing.T) {
@@ -193,5 +195,39 @@ func TestCallbackErrors(t *testing.T) {
 	wantError(t, err, ErrState, "deep_model_optimizer")
 	if LogWarning.String() != "WARNING" || LogLevel(9).String() != "LogLevel(9)" {
 		t.Fatal("LogLevel.String")
+	}
+}
+
+// The console log writes from C to the process's standard output, so a child process runs
+// the training and this test reads what it printed.
+func TestConsoleLogOutput(t *testing.T) {
+	if os.Getenv("DEEP_TEST_CONSOLE_CHILD") == "1" {
+		m := callbackModel(t)
+		defer m.Close()
+		train := xor(t, 24, 64)
+		defer train.Close()
+		must(t, m.SetConsoleLog())
+		epochs := 0
+		// Installing callbacks afterwards keeps the console log.
+		must(t, m.SetCallbacks(nil, func(*Epoch) bool { epochs++; return false }))
+		must(t, m.Fit(train, 2, 32, nil))
+		if epochs != 2 {
+			t.Fatalf("%d epoch calls", epochs)
+		}
+		LogConsole(LogWarning, "a warning goes to standard error")
+		return
+	}
+	cmd := exec.Command(os.Args[0], "-test.run=^TestConsoleLogOutput$", "-test.count=1")
+	cmd.Env = append(os.Environ(), "DEEP_TEST_CONSOLE_CHILD=1")
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	if err := cmd.Run(); err != nil {
+		t.Fatalf("child: %v\n%s%s", err, stdout.String(), stderr.String())
+	}
+	if !strings.Contains(stdout.String(), "Epoch 1/2") || !strings.Contains(stdout.String(), "Epoch 2/2") {
+		t.Fatalf("the console log printed:\n%s", stdout.String())
+	}
+	if !strings.Contains(stderr.String(), "a warning goes to standard error") {
+		t.Fatalf("standard error:\n%s", stderr.String())
 	}
 }
