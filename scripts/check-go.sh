@@ -5,10 +5,15 @@
 # staged into a temporary directory. On a temporary copy of the binding, with temporary
 # GOCACHE and GOPATH and no module proxy (nothing is downloaded):
 #   * gofmt finds nothing to reformat and go vet nothing to report;
-#   * go test -race: a network and a forest trained, every C error as a *deep.Error with
-#     its message, misuse (wrong shapes, use after Close) as errors, finalizers, concurrent
-#     predictions;
-#   * examples/xor builds, links the expected libdeep.so.MAJOR, trains and exits 0.
+#   * go test -race: networks (dense, convolutional, LSTM, GRU, SimpleRNN, Embedding) and
+#     trees and forests trained, model files and weights, callbacks and logs, datasets,
+#     CSV tables, vocabularies, metrics against values computed by hand; every C error as a
+#     *deep.Error with its message, misuse (wrong shapes, use after Close, nil handles,
+#     invalid options) as errors, finalizers, concurrent predictions;
+#   * every program under examples/ builds; examples/xor links the expected
+#     libdeep.so.MAJOR, trains and exits 0;
+#   * examples/cnn_fashion trains 1 epoch on 2000 images and exits 0, when Fashion-MNIST is
+#     installed (Debian's dataset-fashion-mnist, FASHION_DIR to look elsewhere).
 #
 # Usage: scripts/check-go.sh [BUILD_DIR]
 set -euo pipefail
@@ -49,11 +54,31 @@ go vet ./... || fail "go vet reports problems"
 go test -count=1 -race -v ./... > "$tmp/test.log" 2>&1 || { cat "$tmp/test.log" >&2; fail "go test failed"; }
 grep -E '^(--- |ok|PASS|FAIL)' "$tmp/test.log" | sed 's/^/  /'
 
-go build -o "$tmp/xor" ./examples/xor || fail "examples/xor does not build"
+mkdir -p "$tmp/bin"
+for example in examples/*/; do
+    name=$(basename "$example")
+    go build -o "$tmp/bin/$name" "./examples/$name" || fail "examples/$name does not build"
+done
+echo "  built: $(ls "$tmp/bin" | tr '\n' ' ')"
+mv "$tmp/bin/xor" "$tmp/xor"
 loaded=$(ldd "$tmp/xor" | awk -v lib="libdeep.so.$major" '$1 == lib { print $3 }')
 [ -n "$loaded" ] && [ "$(realpath "$loaded")" = "$(realpath "$libdir/libdeep.so.$major")" ] \
     || { ldd "$tmp/xor" >&2; fail "examples/xor does not load $libdir/libdeep.so.$major"; }
 "$tmp/xor" > "$tmp/xor.log" 2>&1 || { cat "$tmp/xor.log" >&2; fail "examples/xor failed"; }
 grep -qx 'go program OK' "$tmp/xor.log" || { cat "$tmp/xor.log" >&2; fail "examples/xor did not finish"; }
 sed 's/^/  xor: /' "$tmp/xor.log"
-echo "check-go: OK: the Go binding passes its tests and its example trains against $libdir"
+
+fashion=${FASHION_DIR:-/usr/share/datasets/fashion-mnist}
+if [ -f "$fashion/train-images-idx3-ubyte.gz" ]; then
+    "$tmp/bin/cnn_fashion" -data "$fashion" -limit 2000 -epochs 1 > "$tmp/cnn.log" 2>&1 \
+        || { cat "$tmp/cnn.log" >&2; fail "examples/cnn_fashion failed"; }
+    accuracy=$(awk '/^test accuracy: / { print $3 }' "$tmp/cnn.log")
+    [ -n "$accuracy" ] || { cat "$tmp/cnn.log" >&2; fail "examples/cnn_fashion did not finish"; }
+    # 2000 images and 1 epoch give about 0.70; a guess gives 0.10.
+    awk -v a="$accuracy" 'BEGIN { exit !(a >= 0.5) }' \
+        || { cat "$tmp/cnn.log" >&2; fail "examples/cnn_fashion did not learn (test accuracy $accuracy)"; }
+    grep -E '^(Epoch|test)' "$tmp/cnn.log" | sed 's/^/  cnn_fashion: /'
+else
+    echo "  cnn_fashion: not run, no Fashion-MNIST in $fashion"
+fi
+echo "check-go: OK: the Go binding passes its tests and its examples build and train against $libdir"

@@ -56,11 +56,16 @@ func NewDataset(sampleShape []int64, features []float32) (*Dataset, error) {
 // LoadCSV loads a CSV file with a header row (deep_dataset_load_csv); labelColumn names the
 // column of class labels, or is "" for none.
 func LoadCSV(path, labelColumn string) (*Dataset, error) {
-	cpath := C.CString(path)
+	cpath, err := cString("LoadCSV", path)
+	if err != nil {
+		return nil, err
+	}
 	defer C.free(unsafe.Pointer(cpath))
 	var clabel *C.char
 	if labelColumn != "" {
-		clabel = C.CString(labelColumn)
+		if clabel, err = cString("LoadCSV", labelColumn); err != nil {
+			return nil, err
+		}
 		defer C.free(unsafe.Pointer(clabel))
 	}
 	var p *C.deep_dataset
@@ -72,6 +77,9 @@ func LoadCSV(path, labelColumn string) (*Dataset, error) {
 
 // Close frees the dataset. Closing twice is allowed.
 func (d *Dataset) Close() error {
+	if d == nil {
+		return nil
+	}
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	if d.p != nil {
@@ -82,6 +90,9 @@ func (d *Dataset) Close() error {
 }
 
 func (d *Dataset) read(op string, f func(p *C.deep_dataset) C.deep_status) error {
+	if d == nil {
+		return nilError(op)
+	}
 	d.mu.RLock()
 	defer d.mu.RUnlock()
 	if d.p == nil {
@@ -91,12 +102,44 @@ func (d *Dataset) read(op string, f func(p *C.deep_dataset) C.deep_status) error
 }
 
 func (d *Dataset) write(op string, f func(p *C.deep_dataset) C.deep_status) error {
+	if d == nil {
+		return nilError(op)
+	}
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	if d.p == nil {
 		return closedError(op)
 	}
 	return call(func() C.deep_status { return f(d.p) })
+}
+
+// borrow locks d shared for a call that takes it as an argument; release undoes that.
+func (d *Dataset) borrow(op string) (p *C.deep_dataset, release func(), err error) {
+	if d == nil {
+		return nil, func() {}, nilError(op)
+	}
+	d.mu.RLock()
+	if d.p == nil {
+		d.mu.RUnlock()
+		return nil, func() {}, closedError(op)
+	}
+	return d.p, d.mu.RUnlock, nil
+}
+
+// withReference runs f on d (held exclusively) with reference's pointer, held shared: nil
+// when reference is nil or d itself, which the C library reads as "d's own statistics".
+func (d *Dataset) withReference(op string, reference *Dataset,
+	f func(p, ref *C.deep_dataset) C.deep_status) error {
+	var ref *C.deep_dataset
+	if reference != nil && reference != d {
+		p, release, err := reference.borrow(op + ": reference")
+		if err != nil {
+			return err
+		}
+		defer release()
+		ref = p
+	}
+	return d.write(op, func(p *C.deep_dataset) C.deep_status { return f(p, ref) })
 }
 
 // SetLabels gives every sample its class in [0, numClasses); numClasses 0 means the largest
@@ -177,11 +220,16 @@ func (d *Dataset) Split(testFraction float64, seed uint64, stratify bool) (train
 // LoadIDX loads an IDX image file (MNIST / Fashion-MNIST, plain or .gz) and, unless
 // labelsPath is "", its IDX label file.
 func LoadIDX(imagesPath, labelsPath string) (*Dataset, error) {
-	cimages := C.CString(imagesPath)
+	cimages, err := cString("LoadIDX", imagesPath)
+	if err != nil {
+		return nil, err
+	}
 	defer C.free(unsafe.Pointer(cimages))
 	var clabels *C.char
 	if labelsPath != "" {
-		clabels = C.CString(labelsPath)
+		if clabels, err = cString("LoadIDX", labelsPath); err != nil {
+			return nil, err
+		}
 		defer C.free(unsafe.Pointer(clabels))
 	}
 	var p *C.deep_dataset
@@ -219,5 +267,139 @@ func (d *Dataset) Reshape(sampleShape []int64) error {
 func (d *Dataset) Scale(scale, shift float32) error {
 	return d.write("Dataset.Scale", func(p *C.deep_dataset) C.deep_status {
 		return C.deep_dataset_scale(p, C.float(scale), C.float(shift))
+	})
+}
+
+// LoadCIFAR10 loads CIFAR-10 binary batches (data_batch_1.bin ... or test_batch.bin):
+// samples (32, 32, 3) channels last, pixels 0..255, 10 classes.
+func LoadCIFAR10(paths ...string) (*Dataset, error) {
+	if len(paths) == 0 {
+		return nil, goError(ErrInvalidArgument, "deep.LoadCIFAR10: no file given")
+	}
+	// An array of C strings lives in C memory: cgo forbids handing C Go memory that holds
+	// Go pointers.
+	array := (**C.char)(C.calloc(C.size_t(len(paths)), C.size_t(unsafe.Sizeof((*C.char)(nil)))))
+	if array == nil {
+		return nil, goError(ErrNoMemory, "deep.LoadCIFAR10: out of memory")
+	}
+	defer C.free(unsafe.Pointer(array))
+	cpaths := unsafe.Slice(array, len(paths))
+	defer func() {
+		for _, c := range cpaths {
+			C.free(unsafe.Pointer(c))
+		}
+	}()
+	for i, path := range paths {
+		c, err := cString("LoadCIFAR10", path)
+		if err != nil {
+			return nil, err
+		}
+		cpaths[i] = c
+	}
+	var p *C.deep_dataset
+	if err := call(func() C.deep_status {
+		return C.deep_dataset_load_cifar10(&cpaths[0], C.int32_t(len(paths)), &p)
+	}); err != nil {
+		return nil, err
+	}
+	return wrapDataset(p), nil
+}
+
+// NumClasses is the number of classes (0 when the dataset has no labels).
+func (d *Dataset) NumClasses() (int32, error) {
+	var n C.int32_t
+	err := d.read("Dataset.NumClasses", func(p *C.deep_dataset) C.deep_status {
+		return C.deep_dataset_num_classes(p, &n)
+	})
+	return int32(n), err
+}
+
+// TargetWidth is the number of float targets per sample (0 when there are none).
+func (d *Dataset) TargetWidth() (int64, error) {
+	var n C.int64_t
+	err := d.read("Dataset.TargetWidth", func(p *C.deep_dataset) C.deep_status {
+		return C.deep_dataset_target_width(p, &n)
+	})
+	return int64(n), err
+}
+
+// Batch is samples [start, start+count) as new tensors: features (count, sample shape...)
+// and targets (count, width), the one-hot rows of the labels when there are no targets.
+func (d *Dataset) Batch(start, count int64) (features, targets *Tensor, err error) {
+	var f, t *C.deep_tensor
+	if err := d.read("Dataset.Batch", func(p *C.deep_dataset) C.deep_status {
+		return C.deep_dataset_batch(p, C.int64_t(start), C.int64_t(count), &f, &t)
+	}); err != nil {
+		return nil, nil, err
+	}
+	return wrapTensor(f), wrapTensor(t), nil
+}
+
+// BatchFeatures is the features of samples [start, start+count) as a new tensor, for
+// datasets with or without labels.
+func (d *Dataset) BatchFeatures(start, count int64) (*Tensor, error) {
+	var f *C.deep_tensor
+	if err := d.read("Dataset.BatchFeatures", func(p *C.deep_dataset) C.deep_status {
+		return C.deep_dataset_batch(p, C.int64_t(start), C.int64_t(count), &f, nil)
+	}); err != nil {
+		return nil, err
+	}
+	return wrapTensor(f), nil
+}
+
+// Shuffle reorders the samples (with their labels and targets) by a seeded permutation.
+func (d *Dataset) Shuffle(seed uint64) error {
+	return d.write("Dataset.Shuffle", func(p *C.deep_dataset) C.deep_status {
+		return C.deep_dataset_shuffle(p, C.uint64_t(seed))
+	})
+}
+
+// Subset is a new dataset of the samples at indices (repeats allowed), in that order.
+func (d *Dataset) Subset(indices []int64) (*Dataset, error) {
+	var out *C.deep_dataset
+	if err := d.read("Dataset.Subset", func(p *C.deep_dataset) C.deep_status {
+		return C.deep_dataset_subset(p, int64Ptr(indices), C.int64_t(len(indices)), &out)
+	}); err != nil {
+		return nil, err
+	}
+	return wrapDataset(out), nil
+}
+
+// Concat is a new dataset of a's samples followed by b's (pandas concat). Sample shapes
+// must match; both or neither must have labels; class names are matched by name.
+func Concat(a, b *Dataset) (*Dataset, error) {
+	pa, release, err := a.borrow("Concat: a")
+	if err != nil {
+		return nil, err
+	}
+	defer release()
+	pb := pa
+	if b != a {
+		var releaseB func()
+		if pb, releaseB, err = b.borrow("Concat: b"); err != nil {
+			return nil, err
+		}
+		defer releaseB()
+	}
+	var out *C.deep_dataset
+	if err := call(func() C.deep_status { return C.deep_dataset_concat(pa, pb, &out) }); err != nil {
+		return nil, err
+	}
+	return wrapDataset(out), nil
+}
+
+// Standardize gives every feature zero mean and unit variance, with the statistics of
+// reference (the training set when scaling a test set; nil for the dataset's own).
+func (d *Dataset) Standardize(reference *Dataset) error {
+	return d.withReference("Dataset.Standardize", reference, func(p, ref *C.deep_dataset) C.deep_status {
+		return C.deep_dataset_standardize(p, ref)
+	})
+}
+
+// MinMaxScale brings every feature to [0, 1], with the minimum and maximum of reference (nil
+// for the dataset's own).
+func (d *Dataset) MinMaxScale(reference *Dataset) error {
+	return d.withReference("Dataset.MinMaxScale", reference, func(p, ref *C.deep_dataset) C.deep_status {
+		return C.deep_dataset_minmax_scale(p, ref)
 	})
 }

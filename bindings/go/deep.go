@@ -7,12 +7,27 @@
 // status and the message deep_last_error() gave; compare with errors.Is against the
 // Status constants (errors.Is(err, deep.ErrShape)).
 //
-// Handles (Tensor, Dataset, Optimizer, Model, Tree, Forest) own C memory. Close releases it
-// at once; a finalizer releases it when a handle is garbage-collected without Close. Any
-// call on a closed handle returns an error matching ErrClosed. Handles are safe to use from
-// several goroutines: calls that only read (Predict, Score, Shape, ...) run concurrently,
-// as the C library allows, and calls that change a handle (Fit, setters, Close) wait for
-// the others to finish.
+// Handles (Tensor, Dataset, Optimizer, Model, Tree, Forest, Vocab, Rng) own C memory. Close
+// releases it at once; a finalizer releases it when a handle is garbage-collected without
+// Close. Any call on a closed handle returns an error matching ErrClosed, and a nil handle
+// (as receiver or argument) one matching ErrNull; neither crashes. Handles are safe to use
+// from several goroutines: calls that only read (Predict, Score, Shape, Encode, ...) run
+// concurrently, as the C library allows, and calls that change a handle (Fit, setters,
+// Close) wait for the others to finish.
+//
+// Callbacks (Model.SetCallbacks, Model.SetLog) are Go functions that the C library calls
+// through exported trampolines: the model holds a runtime/cgo.Handle of them, never a Go
+// pointer. They run on the goroutine that called Fit, while Fit holds the model, so they
+// must not call the Model's own methods (that would deadlock): the *Epoch they are given
+// reads the history, changes the learning rate and saves. A panic in a callback stops Fit
+// and is raised again by Fit once the C call has returned.
+//
+// Every function of deep.h has a Go counterpart except these, on purpose:
+//   - deep_free: no function of this version hands the caller a buffer to free;
+//   - deep_clear_error and deep_last_error: used by every call internally, so that an
+//     *Error always carries the message of its own C call;
+//   - deep_tensor_data and deep_tensor_data_mut are reached through Tensor.View and
+//     Tensor.Update, which lend the C buffer as a slice only for the length of a call.
 package deep
 
 /*
@@ -26,6 +41,7 @@ import (
 	"errors"
 	"fmt"
 	"runtime"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"unsafe"
@@ -93,15 +109,41 @@ func goError(s Status, format string, args ...any) error {
 func call(f func() C.deep_status) error {
 	runtime.LockOSThread()
 	defer runtime.UnlockOSThread()
+	C.deep_clear_error()
 	s := f()
 	if s == C.DEEP_OK {
 		return nil
 	}
-	return &Error{Status: Status(s), Message: C.GoString(C.deep_last_error())}
+	message := C.GoString(C.deep_last_error())
+	if message == "" {
+		message = "libdeep: " + Status(s).String()
+	}
+	return &Error{Status: Status(s), Message: message}
+}
+
+// nilError is the error of a call on, or with, a nil handle.
+func nilError(op string) error {
+	return &Error{Status: ErrNull, Message: "deep: " + op + ": nil handle"}
+}
+
+// cString is s as a C string (free it with C.free), or an ErrInvalidArgument when s holds
+// a NUL byte, which C would read as its end.
+func cString(op, s string) (*C.char, error) {
+	if strings.IndexByte(s, 0) >= 0 {
+		return nil, goError(ErrInvalidArgument, "deep: %s: %q holds a NUL byte", op, s)
+	}
+	return C.CString(s), nil
 }
 
 // Version is the version of the loaded C library, "MAJOR.MINOR.PATCH".
 func Version() string { return C.GoString(C.deep_version_string()) }
+
+// VersionNumber is MAJOR*10000 + MINOR*100 + PATCH of the loaded C library
+// (deep_version_number), to compare with HeaderVersionNumber.
+func VersionNumber() int { return int(C.deep_version_number()) }
+
+// HeaderVersionNumber is DEEP_VERSION_NUMBER of the deep.h this package was compiled against.
+const HeaderVersionNumber = C.DEEP_VERSION_NUMBER
 
 // HeaderVersion is the version of the deep.h this package was compiled against.
 func HeaderVersion() string {
@@ -166,4 +208,47 @@ func cBool(b bool) C.int32_t {
 		return 1
 	}
 	return 0
+}
+
+// text runs one of the C calls that write NUL-terminated text into a caller's buffer and
+// tell its size in *needed (size query with capacity 0, then the call itself), and
+// stores the text in out.
+func text(out *string, f func(buf *C.char, capacity C.int64_t, needed *C.int64_t) C.deep_status) C.deep_status {
+	var needed C.int64_t
+	if s := f(nil, 0, &needed); s != C.DEEP_OK && s != C.DEEP_ERR_BUFFER_TOO_SMALL {
+		return s
+	}
+	if needed < 1 {
+		needed = 1
+	}
+	buf := C.malloc(C.size_t(needed))
+	if buf == nil {
+		return C.DEEP_ERR_NO_MEMORY
+	}
+	defer C.free(buf)
+	if s := f((*C.char)(buf), needed, &needed); s != C.DEEP_OK {
+		return s
+	}
+	*out = C.GoString((*C.char)(buf))
+	return C.DEEP_OK
+}
+
+// name runs one of the C calls that copy a name into a caller's buffer without telling its
+// size, growing the buffer until the name fits, and stores the name in out.
+func name(out *string, f func(buf *C.char, capacity C.int64_t) C.deep_status) C.deep_status {
+	for capacity := C.int64_t(64); ; capacity *= 4 {
+		buf := C.malloc(C.size_t(capacity))
+		if buf == nil {
+			return C.DEEP_ERR_NO_MEMORY
+		}
+		s := f((*C.char)(buf), capacity)
+		if s == C.DEEP_OK {
+			*out = C.GoString((*C.char)(buf))
+		}
+		C.free(buf)
+		if s != C.DEEP_ERR_BUFFER_TOO_SMALL || capacity >= 1<<30 {
+			return s
+		}
+		C.deep_clear_error()
+	}
 }

@@ -6,19 +6,9 @@ package deep
 */
 import "C"
 
-import "runtime"
-
-// Activation is a layer's activation function (deep_activation).
-type Activation int32
-
-const (
-	Linear    Activation = C.DEEP_ACTIVATION_LINEAR
-	ReLU      Activation = C.DEEP_ACTIVATION_RELU
-	Sigmoid   Activation = C.DEEP_ACTIVATION_SIGMOID
-	Tanh      Activation = C.DEEP_ACTIVATION_TANH
-	Softmax   Activation = C.DEEP_ACTIVATION_SOFTMAX
-	LeakyReLU Activation = C.DEEP_ACTIVATION_LEAKY_RELU
-	ELU       Activation = C.DEEP_ACTIVATION_ELU
+import (
+	"runtime"
+	"unsafe"
 )
 
 // Loss is what a model minimises (deep_loss).
@@ -40,14 +30,6 @@ const (
 	MetricMeanAbsoluteError Metric = C.DEEP_METRIC_MEAN_ABSOLUTE_ERROR
 )
 
-// Padding of convolution and pooling layers (deep_padding).
-type Padding int32
-
-const (
-	Valid Padding = C.DEEP_PADDING_VALID
-	Same  Padding = C.DEEP_PADDING_SAME
-)
-
 // ModelOption is a model setting (deep_model_option).
 type ModelOption int32
 
@@ -58,83 +40,34 @@ const (
 	ModelEarlyStoppingPatience ModelOption = C.DEEP_MODEL_EARLY_STOPPING_PATIENCE
 	ModelEarlyStoppingMinDelta ModelOption = C.DEEP_MODEL_EARLY_STOPPING_MIN_DELTA
 	ModelVerbose               ModelOption = C.DEEP_MODEL_VERBOSE
+	// ModelCheckpointPeriod (int): Fit saves a checkpoint to ModelCheckpointPath every N
+	// epochs; 0 = never (default).
+	ModelCheckpointPeriod ModelOption = C.DEEP_MODEL_CHECKPOINT_PERIOD
+	// ModelInitialEpoch (int): the next Fit runs epochs initial .. epochs-1 (Keras'
+	// initial_epoch); set by LoadModel from a checkpoint.
+	ModelInitialEpoch ModelOption = C.DEEP_MODEL_INITIAL_EPOCH
+	// ModelCheckpointPath (string, SetString): where checkpoints go; "" = none.
+	ModelCheckpointPath ModelOption = C.DEEP_MODEL_CHECKPOINT_PATH
 )
-
-// OptimizerKind names an optimizer (deep_optimizer_kind).
-type OptimizerKind int32
-
-const (
-	SGD     OptimizerKind = C.DEEP_OPTIMIZER_SGD
-	Adam    OptimizerKind = C.DEEP_OPTIMIZER_ADAM
-	RMSprop OptimizerKind = C.DEEP_OPTIMIZER_RMSPROP
-	Adagrad OptimizerKind = C.DEEP_OPTIMIZER_ADAGRAD
-)
-
-// OptimizerOption is an optimizer setting (deep_optimizer_option).
-type OptimizerOption int32
-
-const (
-	LearningRate       OptimizerOption = C.DEEP_OPT_LEARNING_RATE
-	Momentum           OptimizerOption = C.DEEP_OPT_MOMENTUM
-	Nesterov           OptimizerOption = C.DEEP_OPT_NESTEROV
-	Beta1              OptimizerOption = C.DEEP_OPT_BETA_1
-	Beta2              OptimizerOption = C.DEEP_OPT_BETA_2
-	Epsilon            OptimizerOption = C.DEEP_OPT_EPSILON
-	Rho                OptimizerOption = C.DEEP_OPT_RHO
-	InitialAccumulator OptimizerOption = C.DEEP_OPT_INITIAL_ACCUMULATOR
-)
-
-// Optimizer moves a model's weights along their gradients. Model.Compile takes it over:
-// afterwards the Optimizer handle is closed (the model frees it).
-type Optimizer struct {
-	handle
-	p *C.deep_optimizer
-}
-
-// NewOptimizer makes an optimizer with Keras' defaults for its kind.
-func NewOptimizer(kind OptimizerKind) (*Optimizer, error) {
-	var p *C.deep_optimizer
-	if err := call(func() C.deep_status { return C.deep_optimizer_new(C.deep_optimizer_kind(kind), &p) }); err != nil {
-		return nil, err
-	}
-	o := &Optimizer{p: p}
-	runtime.SetFinalizer(o, func(o *Optimizer) {
-		if o.p != nil {
-			finalized.Add(1)
-			C.deep_optimizer_free(o.p)
-		}
-	})
-	return o, nil
-}
-
-// Close frees the optimizer unless a model took it over. Closing twice is allowed.
-func (o *Optimizer) Close() error {
-	o.mu.Lock()
-	defer o.mu.Unlock()
-	if o.p != nil {
-		C.deep_optimizer_free(o.p)
-		o.p = nil
-	}
-	return nil
-}
-
-// SetFloat sets an option; one that does not apply to the kind is an ErrInvalidArgument.
-func (o *Optimizer) SetFloat(option OptimizerOption, value float32) error {
-	o.mu.Lock()
-	defer o.mu.Unlock()
-	if o.p == nil {
-		return closedError("Optimizer.SetFloat")
-	}
-	return call(func() C.deep_status {
-		return C.deep_optimizer_set_float(o.p, C.deep_optimizer_option(option), C.float(value))
-	})
-}
 
 // Model is a Sequential chain of layers (Keras' Sequential).
 type Model struct {
 	handle
 	p       *C.deep_model
-	metrics int // metrics given to Compile, so that Evaluate knows how many values come back
+	metrics int // compiled metrics, so that Evaluate knows how many values come back; -1 unknown
+	cb      *callbackState
+}
+
+func wrapModel(p *C.deep_model, metrics int) *Model {
+	m := &Model{p: p, metrics: metrics}
+	runtime.SetFinalizer(m, func(m *Model) {
+		if m.p != nil {
+			finalized.Add(1)
+			C.deep_model_free(m.p)
+		}
+		m.cb.release()
+	})
+	return m
 }
 
 // NewModel makes an empty model whose samples have shape inputShape (channels last,
@@ -146,28 +79,30 @@ func NewModel(inputShape ...int64) (*Model, error) {
 	}); err != nil {
 		return nil, err
 	}
-	m := &Model{p: p}
-	runtime.SetFinalizer(m, func(m *Model) {
-		if m.p != nil {
-			finalized.Add(1)
-			C.deep_model_free(m.p)
-		}
-	})
-	return m, nil
+	return wrapModel(p, 0), nil
 }
 
-// Close frees the model, its layers and its optimizer. Closing twice is allowed.
+// Close frees the model, its layers and its optimizer, and forgets its callbacks. Closing
+// twice is allowed.
 func (m *Model) Close() error {
+	if m == nil {
+		return nil
+	}
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	if m.p != nil {
 		C.deep_model_free(m.p)
 		m.p = nil
 	}
+	m.cb.release()
+	m.cb = nil
 	return nil
 }
 
 func (m *Model) write(op string, f func(p *C.deep_model) C.deep_status) error {
+	if m == nil {
+		return nilError(op)
+	}
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	if m.p == nil {
@@ -177,46 +112,15 @@ func (m *Model) write(op string, f func(p *C.deep_model) C.deep_status) error {
 }
 
 func (m *Model) read(op string, f func(p *C.deep_model) C.deep_status) error {
+	if m == nil {
+		return nilError(op)
+	}
 	m.mu.RLock()
 	defer m.mu.RUnlock()
 	if m.p == nil {
 		return closedError(op)
 	}
 	return call(func() C.deep_status { return f(m.p) })
-}
-
-// AddDense appends Dense(units, activation) with a bias.
-func (m *Model) AddDense(units int64, activation Activation) error {
-	return m.write("Model.AddDense", func(p *C.deep_model) C.deep_status {
-		return C.deep_model_add_dense(p, C.int64_t(units), C.deep_activation(activation), 1)
-	})
-}
-
-// AddFlatten appends Flatten().
-func (m *Model) AddFlatten() error {
-	return m.write("Model.AddFlatten", func(p *C.deep_model) C.deep_status { return C.deep_model_add_flatten(p) })
-}
-
-// AddDropout appends Dropout(rate).
-func (m *Model) AddDropout(rate float32) error {
-	return m.write("Model.AddDropout", func(p *C.deep_model) C.deep_status {
-		return C.deep_model_add_dropout(p, C.float(rate))
-	})
-}
-
-// AddConv2D appends Conv2D(filters, (kernelH, kernelW), strides (1, 1), padding, activation).
-func (m *Model) AddConv2D(filters, kernelH, kernelW int64, padding Padding, activation Activation) error {
-	return m.write("Model.AddConv2D", func(p *C.deep_model) C.deep_status {
-		return C.deep_model_add_conv2d(p, C.int64_t(filters), C.int64_t(kernelH), C.int64_t(kernelW), 1, 1,
-			C.deep_padding(padding), C.deep_activation(activation), 1)
-	})
-}
-
-// AddMaxPooling2D appends MaxPooling2D((poolH, poolW)) with strides equal to the pool size.
-func (m *Model) AddMaxPooling2D(poolH, poolW int64) error {
-	return m.write("Model.AddMaxPooling2D", func(p *C.deep_model) C.deep_status {
-		return C.deep_model_add_max_pooling2d(p, C.int64_t(poolH), C.int64_t(poolW), 0, 0, C.DEEP_PADDING_VALID)
-	})
 }
 
 // SetSeed seeds the model's random generator (weights, shuffling, dropout).
@@ -240,9 +144,56 @@ func (m *Model) SetFloat(option ModelOption, value float64) error {
 	})
 }
 
+// SetString sets a string option (ModelCheckpointPath); "" clears it.
+func (m *Model) SetString(option ModelOption, value string) error {
+	var cvalue *C.char
+	if value != "" {
+		var err error
+		if cvalue, err = cString("Model.SetString", value); err != nil {
+			return err
+		}
+		defer C.free(unsafe.Pointer(cvalue))
+	}
+	return m.write("Model.SetString", func(p *C.deep_model) C.deep_status {
+		return C.deep_model_set_string(p, C.deep_model_option(option), cvalue)
+	})
+}
+
+// Int is the current value of an integer option, e.g. ModelInitialEpoch after loading a
+// checkpoint; a float or string option is an ErrInvalidArgument.
+func (m *Model) Int(option ModelOption) (int64, error) {
+	var v C.int64_t
+	err := m.read("Model.Int", func(p *C.deep_model) C.deep_status {
+		return C.deep_model_get_int(p, C.deep_model_option(option), &v)
+	})
+	return int64(v), err
+}
+
+// OptimizerFloat is an option of the optimizer the model was compiled with (ErrState before
+// Compile).
+func (m *Model) OptimizerFloat(option OptimizerOption) (float32, error) {
+	var v C.float
+	err := m.read("Model.OptimizerFloat", func(p *C.deep_model) C.deep_status { return optimizerFloat(p, option, &v) })
+	return float32(v), err
+}
+
+// SetOptimizerFloat changes an option of the optimizer the model was compiled with, e.g.
+// LearningRate between two Fit calls.
+func (m *Model) SetOptimizerFloat(option OptimizerOption, value float32) error {
+	return m.write("Model.SetOptimizerFloat", func(p *C.deep_model) C.deep_status {
+		return setOptimizerFloat(p, option, value)
+	})
+}
+
 // Compile initialises the weights and fixes the loss and metrics. The model takes the
 // optimizer over in every case, even when Compile fails: its handle is closed afterwards.
 func (m *Model) Compile(optimizer *Optimizer, loss Loss, metrics ...Metric) error {
+	if optimizer == nil {
+		return nilError("Model.Compile: optimizer")
+	}
+	if m == nil {
+		return nilError("Model.Compile")
+	}
 	optimizer.mu.Lock()
 	defer optimizer.mu.Unlock()
 	if optimizer.p == nil {
@@ -272,40 +223,76 @@ func (m *Model) Compile(optimizer *Optimizer, loss Loss, metrics ...Metric) erro
 	return err
 }
 
-// Fit trains for epochs passes over train in batches of batchSize; validation may be nil.
+// Fit trains for epochs passes over train in batches of batchSize; validation may be nil
+// (it then replaces ModelValidationSplit). Callbacks set with SetCallbacks and SetLog run
+// on this goroutine; a panic in one stops the training and is raised again here.
 func (m *Model) Fit(train *Dataset, epochs, batchSize int, validation *Dataset) error {
-	train.mu.RLock()
-	defer train.mu.RUnlock()
-	if train.p == nil {
-		return closedError("Model.Fit: train")
+	tp, release, err := train.borrow("Model.Fit: train")
+	if err != nil {
+		return err
 	}
+	defer release()
 	var vp *C.deep_dataset
 	if validation != nil {
-		if validation != train {
-			validation.mu.RLock()
-			defer validation.mu.RUnlock()
+		if validation == train {
+			vp = tp
+		} else {
+			var releaseV func()
+			if vp, releaseV, err = validation.borrow("Model.Fit: validation"); err != nil {
+				return err
+			}
+			defer releaseV()
 		}
-		if validation.p == nil {
-			return closedError("Model.Fit: validation")
-		}
-		vp = validation.p
 	}
-	return m.write("Model.Fit", func(p *C.deep_model) C.deep_status {
-		return C.deep_model_fit(p, train.p, C.int32_t(epochs), C.int32_t(batchSize), vp)
+	if m == nil {
+		return nilError("Model.Fit")
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.p == nil {
+		return closedError("Model.Fit")
+	}
+	err = call(func() C.deep_status {
+		return C.deep_model_fit(m.p, tp, C.int32_t(epochs), C.int32_t(batchSize), vp)
 	})
+	m.cb.repanic()
+	return err
 }
 
 // Evaluate is the mean loss on data followed by each compiled metric, in Compile order.
 func (m *Model) Evaluate(data *Dataset, batchSize int) ([]float64, error) {
-	data.mu.RLock()
-	defer data.mu.RUnlock()
-	if data.p == nil {
-		return nil, closedError("Model.Evaluate: data")
+	dp, release, err := data.borrow("Model.Evaluate: data")
+	if err != nil {
+		return nil, err
+	}
+	defer release()
+	if m == nil {
+		return nil, nilError("Model.Evaluate")
 	}
 	var values []float64
-	err := m.write("Model.Evaluate", func(p *C.deep_model) C.deep_status {
-		values = make([]float64, m.metrics+1)
-		return C.deep_model_evaluate(p, data.p, C.int32_t(batchSize), doublePtr(values), C.int32_t(len(values)))
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.p == nil {
+		return nil, closedError("Model.Evaluate")
+	}
+	err = call(func() C.deep_status {
+		// A loaded model's metric count is learnt from the library: capacity is checked
+		// before any work, so a too small one fails at once.
+		for n := m.metrics; n < 64; n++ {
+			if n < 0 {
+				continue
+			}
+			values = make([]float64, n+1)
+			s := C.deep_model_evaluate(m.p, dp, C.int32_t(batchSize), doublePtr(values), C.int32_t(len(values)))
+			if s != C.DEEP_ERR_BUFFER_TOO_SMALL || m.metrics >= 0 {
+				if s == C.DEEP_OK {
+					m.metrics = n
+				}
+				return s
+			}
+			C.deep_clear_error()
+		}
+		return C.DEEP_ERR_BUFFER_TOO_SMALL
 	})
 	if err != nil {
 		return nil, err
@@ -316,14 +303,14 @@ func (m *Model) Evaluate(data *Dataset, batchSize int) ([]float64, error) {
 // Predict is the model's output for inputs of shape (n, input shape...). Any number of
 // goroutines may predict with one model at once.
 func (m *Model) Predict(inputs *Tensor) (*Tensor, error) {
-	inputs.mu.RLock()
-	defer inputs.mu.RUnlock()
-	if inputs.p == nil {
-		return nil, closedError("Model.Predict: inputs")
+	ip, release, err := inputs.borrow("Model.Predict: inputs")
+	if err != nil {
+		return nil, err
 	}
+	defer release()
 	var out *C.deep_tensor
 	if err := m.read("Model.Predict", func(p *C.deep_model) C.deep_status {
-		return C.deep_model_predict(p, inputs.p, &out)
+		return C.deep_model_predict(p, ip, &out)
 	}); err != nil {
 		return nil, err
 	}
@@ -332,24 +319,13 @@ func (m *Model) Predict(inputs *Tensor) (*Tensor, error) {
 
 // Summary is the Keras summary table of the model.
 func (m *Model) Summary() (string, error) {
-	var text string
+	var out string
 	err := m.read("Model.Summary", func(p *C.deep_model) C.deep_status {
-		var needed C.int64_t
-		if s := C.deep_model_summary(p, nil, 0, &needed); s != C.DEEP_OK && s != C.DEEP_ERR_BUFFER_TOO_SMALL {
-			return s
-		}
-		buf := C.malloc(C.size_t(needed))
-		if buf == nil {
-			return C.DEEP_ERR_NO_MEMORY
-		}
-		defer C.free(buf)
-		if s := C.deep_model_summary(p, (*C.char)(buf), needed, &needed); s != C.DEEP_OK {
-			return s
-		}
-		text = C.GoString((*C.char)(buf))
-		return C.DEEP_OK
+		return text(&out, func(buf *C.char, capacity C.int64_t, needed *C.int64_t) C.deep_status {
+			return C.deep_model_summary(p, buf, capacity, needed)
+		})
 	})
-	return text, err
+	return out, err
 }
 
 // HistoryLength is the number of epochs the last Fit recorded.

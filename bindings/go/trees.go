@@ -40,10 +40,37 @@ const (
 	ForestOOBScore          TreeOption = C.DEEP_FOREST_OOB_SCORE
 )
 
+// Criterion is how a split is judged (deep_criterion), the value of TreeCriterion.
+type Criterion int64
+
+const (
+	Gini         Criterion = C.DEEP_CRITERION_GINI          // classifier default
+	Entropy      Criterion = C.DEEP_CRITERION_ENTROPY       // classifier; information gain in bits
+	SquaredError Criterion = C.DEEP_CRITERION_SQUARED_ERROR // regressor (the only one)
+)
+
+// Splitter is how split thresholds are searched (deep_splitter), the value of TreeSplitter.
+type Splitter int64
+
+const (
+	SplitterAuto      Splitter = C.DEEP_SPLITTER_AUTO      // histogram above 20000 samples, else exact
+	SplitterExact     Splitter = C.DEEP_SPLITTER_EXACT     // every midpoint between distinct values
+	SplitterHistogram Splitter = C.DEEP_SPLITTER_HISTOGRAM // quantile bins (TreeMaxBins)
+)
+
+// Special values of the integer options.
+const (
+	Unlimited       int64 = C.DEEP_UNLIMITED         // TreeMaxDepth without limit
+	MaxFeaturesAll  int64 = C.DEEP_MAX_FEATURES_ALL  // TreeMaxFeatures: every feature
+	MaxFeaturesSqrt int64 = C.DEEP_MAX_FEATURES_SQRT // TreeMaxFeatures: sqrt of the count ("sqrt")
+	MaxFeaturesLog2 int64 = C.DEEP_MAX_FEATURES_LOG2 // TreeMaxFeatures: log2 of the count ("log2")
+)
+
 // Tree is a decision tree (scikit-learn's DecisionTreeClassifier / DecisionTreeRegressor).
 type Tree struct {
 	handle
-	p *C.deep_tree
+	p     *C.deep_tree
+	width int // values per node (classes, or 1), found by NodeValue; 0 until then
 }
 
 // Forest is a random forest (RandomForestClassifier / RandomForestRegressor).
@@ -94,7 +121,10 @@ func NewForest(kind TreeKind) (*Forest, error) {
 
 // LoadTree loads a tree saved by Tree.Save.
 func LoadTree(path string) (*Tree, error) {
-	cpath := C.CString(path)
+	cpath, err := cString("LoadTree", path)
+	if err != nil {
+		return nil, err
+	}
 	defer C.free(unsafe.Pointer(cpath))
 	var p *C.deep_tree
 	if err := call(func() C.deep_status { return C.deep_tree_load(cpath, &p) }); err != nil {
@@ -105,7 +135,10 @@ func LoadTree(path string) (*Tree, error) {
 
 // LoadForest loads a forest saved by Forest.Save.
 func LoadForest(path string) (*Forest, error) {
-	cpath := C.CString(path)
+	cpath, err := cString("LoadForest", path)
+	if err != nil {
+		return nil, err
+	}
 	defer C.free(unsafe.Pointer(cpath))
 	var p *C.deep_forest
 	if err := call(func() C.deep_status { return C.deep_forest_load(cpath, &p) }); err != nil {
@@ -116,6 +149,9 @@ func LoadForest(path string) (*Forest, error) {
 
 // Close frees the tree. Closing twice is allowed.
 func (t *Tree) Close() error {
+	if t == nil {
+		return nil
+	}
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	if t.p != nil {
@@ -127,6 +163,9 @@ func (t *Tree) Close() error {
 
 // Close frees the forest. Closing twice is allowed.
 func (f *Forest) Close() error {
+	if f == nil {
+		return nil
+	}
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	if f.p != nil {
@@ -154,40 +193,58 @@ func with(h *handle, open func() bool, shared bool, op string, fn func() C.deep_
 func (t *Tree) open() bool   { return t.p != nil }
 func (f *Forest) open() bool { return f.p != nil }
 
+// do and do run fn on an open tree or forest, held shared or exclusively.
+func (t *Tree) do(shared bool, op string, fn func() C.deep_status) error {
+	if t == nil {
+		return nilError(op)
+	}
+	return with(&t.handle, t.open, shared, op, fn)
+}
+
+func (f *Forest) do(shared bool, op string, fn func() C.deep_status) error {
+	if f == nil {
+		return nilError(op)
+	}
+	return with(&f.handle, f.open, shared, op, fn)
+}
+
 // SetInt sets an integer option.
 func (t *Tree) SetInt(option TreeOption, value int64) error {
-	return with(&t.handle, t.open, false, "Tree.SetInt", func() C.deep_status {
+	return t.do(false, "Tree.SetInt", func() C.deep_status {
 		return C.deep_tree_set_int(t.p, C.deep_tree_option(option), C.int64_t(value))
 	})
 }
 
 // SetFloat sets a float option.
 func (t *Tree) SetFloat(option TreeOption, value float64) error {
-	return with(&t.handle, t.open, false, "Tree.SetFloat", func() C.deep_status {
+	return t.do(false, "Tree.SetFloat", func() C.deep_status {
 		return C.deep_tree_set_float(t.p, C.deep_tree_option(option), C.double(value))
 	})
 }
 
 // Fit grows the tree on data's features and labels (classifier) or targets (regressor).
 func (t *Tree) Fit(data *Dataset) error {
-	data.mu.RLock()
-	defer data.mu.RUnlock()
-	if data.p == nil {
-		return closedError("Tree.Fit: data")
+	dp, release, err := data.borrow("Tree.Fit: data")
+	if err != nil {
+		return err
 	}
-	return with(&t.handle, t.open, false, "Tree.Fit", func() C.deep_status { return C.deep_tree_fit(t.p, data.p) })
+	defer release()
+	return t.do(false, "Tree.Fit", func() C.deep_status {
+		t.width = 0
+		return C.deep_tree_fit(t.p, dp)
+	})
 }
 
 // Predict is a tensor (n,) of class ids (as floats) or values for inputs (n, features...).
 func (t *Tree) Predict(inputs *Tensor) (*Tensor, error) {
-	inputs.mu.RLock()
-	defer inputs.mu.RUnlock()
-	if inputs.p == nil {
-		return nil, closedError("Tree.Predict: inputs")
+	ip, release, err := inputs.borrow("Tree.Predict: inputs")
+	if err != nil {
+		return nil, err
 	}
+	defer release()
 	var out *C.deep_tensor
-	if err := with(&t.handle, t.open, true, "Tree.Predict", func() C.deep_status {
-		return C.deep_tree_predict(t.p, inputs.p, &out)
+	if err := t.do(true, "Tree.Predict", func() C.deep_status {
+		return C.deep_tree_predict(t.p, ip, &out)
 	}); err != nil {
 		return nil, err
 	}
@@ -196,14 +253,14 @@ func (t *Tree) Predict(inputs *Tensor) (*Tensor, error) {
 
 // Score is the accuracy (classifier) or R^2 (regressor) on data.
 func (t *Tree) Score(data *Dataset) (float64, error) {
-	data.mu.RLock()
-	defer data.mu.RUnlock()
-	if data.p == nil {
-		return 0, closedError("Tree.Score: data")
+	dp, release, err := data.borrow("Tree.Score: data")
+	if err != nil {
+		return 0, err
 	}
+	defer release()
 	var score C.double
-	err := with(&t.handle, t.open, true, "Tree.Score", func() C.deep_status {
-		return C.deep_tree_score(t.p, data.p, &score)
+	err = t.do(true, "Tree.Score", func() C.deep_status {
+		return C.deep_tree_score(t.p, dp, &score)
 	})
 	return float64(score), err
 }
@@ -212,7 +269,7 @@ func (t *Tree) Score(data *Dataset) (float64, error) {
 // (features must be at least the number it was fitted on), normalised to sum 1.
 func (t *Tree) FeatureImportances(features int) ([]float64, error) {
 	out := make([]float64, features)
-	err := with(&t.handle, t.open, true, "Tree.FeatureImportances", func() C.deep_status {
+	err := t.do(true, "Tree.FeatureImportances", func() C.deep_status {
 		return C.deep_tree_feature_importances(t.p, doublePtr(out), C.int64_t(len(out)))
 	})
 	if err != nil {
@@ -224,53 +281,56 @@ func (t *Tree) FeatureImportances(features int) ([]float64, error) {
 // Depth is the depth of the deepest leaf.
 func (t *Tree) Depth() (int64, error) {
 	var d C.int64_t
-	err := with(&t.handle, t.open, true, "Tree.Depth", func() C.deep_status { return C.deep_tree_depth(t.p, &d) })
+	err := t.do(true, "Tree.Depth", func() C.deep_status { return C.deep_tree_depth(t.p, &d) })
 	return int64(d), err
 }
 
 // Save writes the fitted tree to path (atomically).
 func (t *Tree) Save(path string) error {
-	cpath := C.CString(path)
+	cpath, err := cString("Tree.Save", path)
+	if err != nil {
+		return err
+	}
 	defer C.free(unsafe.Pointer(cpath))
-	return with(&t.handle, t.open, true, "Tree.Save", func() C.deep_status { return C.deep_tree_save(t.p, cpath) })
+	return t.do(true, "Tree.Save", func() C.deep_status { return C.deep_tree_save(t.p, cpath) })
 }
 
 // SetInt sets an integer option.
 func (f *Forest) SetInt(option TreeOption, value int64) error {
-	return with(&f.handle, f.open, false, "Forest.SetInt", func() C.deep_status {
+	return f.do(false, "Forest.SetInt", func() C.deep_status {
 		return C.deep_forest_set_int(f.p, C.deep_tree_option(option), C.int64_t(value))
 	})
 }
 
 // SetFloat sets a float option.
 func (f *Forest) SetFloat(option TreeOption, value float64) error {
-	return with(&f.handle, f.open, false, "Forest.SetFloat", func() C.deep_status {
+	return f.do(false, "Forest.SetFloat", func() C.deep_status {
 		return C.deep_forest_set_float(f.p, C.deep_tree_option(option), C.double(value))
 	})
 }
 
 // Fit grows the forest's trees on data.
 func (f *Forest) Fit(data *Dataset) error {
-	data.mu.RLock()
-	defer data.mu.RUnlock()
-	if data.p == nil {
-		return closedError("Forest.Fit: data")
+	dp, release, err := data.borrow("Forest.Fit: data")
+	if err != nil {
+		return err
 	}
-	return with(&f.handle, f.open, false, "Forest.Fit", func() C.deep_status {
-		return C.deep_forest_fit(f.p, data.p)
+	defer release()
+	return f.do(false, "Forest.Fit", func() C.deep_status {
+		return C.deep_forest_fit(f.p, dp)
 	})
 }
 
 // Predict is a tensor (n,) of class ids (as floats) or values for inputs (n, features...).
 func (f *Forest) Predict(inputs *Tensor) (*Tensor, error) {
-	inputs.mu.RLock()
-	defer inputs.mu.RUnlock()
-	if inputs.p == nil {
-		return nil, closedError("Forest.Predict: inputs")
+	ip, release, err := inputs.borrow("Forest.Predict: inputs")
+	if err != nil {
+		return nil, err
 	}
+	defer release()
 	var out *C.deep_tensor
-	if err := with(&f.handle, f.open, true, "Forest.Predict", func() C.deep_status {
-		return C.deep_forest_predict(f.p, inputs.p, &out)
+	if err := f.do(true, "Forest.Predict", func() C.deep_status {
+		return C.deep_forest_predict(f.p, ip, &out)
 	}); err != nil {
 		return nil, err
 	}
@@ -279,14 +339,14 @@ func (f *Forest) Predict(inputs *Tensor) (*Tensor, error) {
 
 // Score is the accuracy (classifier) or R^2 (regressor) on data.
 func (f *Forest) Score(data *Dataset) (float64, error) {
-	data.mu.RLock()
-	defer data.mu.RUnlock()
-	if data.p == nil {
-		return 0, closedError("Forest.Score: data")
+	dp, release, err := data.borrow("Forest.Score: data")
+	if err != nil {
+		return 0, err
 	}
+	defer release()
 	var score C.double
-	err := with(&f.handle, f.open, true, "Forest.Score", func() C.deep_status {
-		return C.deep_forest_score(f.p, data.p, &score)
+	err = f.do(true, "Forest.Score", func() C.deep_status {
+		return C.deep_forest_score(f.p, dp, &score)
 	})
 	return float64(score), err
 }
@@ -294,7 +354,7 @@ func (f *Forest) Score(data *Dataset) (float64, error) {
 // FeatureImportances is the mean of the trees' importances, normalised to sum 1.
 func (f *Forest) FeatureImportances(features int) ([]float64, error) {
 	out := make([]float64, features)
-	err := with(&f.handle, f.open, true, "Forest.FeatureImportances", func() C.deep_status {
+	err := f.do(true, "Forest.FeatureImportances", func() C.deep_status {
 		return C.deep_forest_feature_importances(f.p, doublePtr(out), C.int64_t(len(out)))
 	})
 	if err != nil {
@@ -306,7 +366,7 @@ func (f *Forest) FeatureImportances(features int) ([]float64, error) {
 // TreeCount is the number of fitted trees.
 func (f *Forest) TreeCount() (int64, error) {
 	var n C.int64_t
-	err := with(&f.handle, f.open, true, "Forest.TreeCount", func() C.deep_status {
+	err := f.do(true, "Forest.TreeCount", func() C.deep_status {
 		return C.deep_forest_tree_count(f.p, &n)
 	})
 	return int64(n), err
@@ -314,9 +374,12 @@ func (f *Forest) TreeCount() (int64, error) {
 
 // Save writes the fitted forest to path (atomically).
 func (f *Forest) Save(path string) error {
-	cpath := C.CString(path)
+	cpath, err := cString("Forest.Save", path)
+	if err != nil {
+		return err
+	}
 	defer C.free(unsafe.Pointer(cpath))
-	return with(&f.handle, f.open, true, "Forest.Save", func() C.deep_status {
+	return f.do(true, "Forest.Save", func() C.deep_status {
 		return C.deep_forest_save(f.p, cpath)
 	})
 }
