@@ -14,7 +14,8 @@
  * the input projection of every step, the recurrence split by samples with one GEMM and
  * one fused element-wise pass per step, the weight and input gradients over all the steps
  * at once. Recurrent dropout masks h_{t-1} where it meets the recurrent kernel, while the
- * update z * h_{t-1} takes it unmasked, as Keras. */
+ * update z * h_{t-1} takes it unmasked, as Keras. Padding steps (ex->mask) carry h over
+ * and repeat the previous output, as the LSTM's do. */
 #include <string.h>
 
 #include "kernels/fastmath.h"
@@ -34,6 +35,7 @@ typedef struct gru_ctx {
     int64_t steps, features, units, gates, batch;
     float *xs, *zx, *zh, *hs, *hm, *dh, *dt;
     float *imask, *rmask; /* NULL when that dropout is off */
+    deep_rnn_steps st;    /* the padding mask */
     float *out;
     const float *grad_out;
 } gru_ctx;
@@ -61,7 +63,8 @@ static void gru_init(deep_layer *layer, struct deep_rng *rng)
 static gru_ctx gru_context(const deep_layer *layer, const deep_exec *ex, float *scratch, int64_t batch)
 {
     gru_ctx c = {.layer = layer, .steps = layer->in_shape[0], .features = layer->in_shape[1],
-                 .units = layer->units, .gates = 3 * layer->units, .batch = batch};
+                 .units = layer->units, .gates = 3 * layer->units, .batch = batch,
+                 .st = {ex->mask, layer->in_shape[0], layer->go_backwards}};
     int64_t tb = c.steps * batch;
     float *p = scratch;
     c.xs = p, p += tb * c.features;
@@ -107,17 +110,21 @@ static inline DEEP_ALWAYS_INLINE void cell_forward(const gru_ctx *c, int64_t t, 
     const float *bias = layer->use_bias ? layer->params[2].value : NULL;
     for (int64_t b = begin; b < end; b++) {
         float *xr = c->zx + (rows + b) * g, *hr = c->zh + (rows + b) * g, *h_now = c->hs + (rows + b) * u;
-        if (bias != NULL)
+        float *out = deep_rnn_output(layer, &c->st, c->out, b, t);
+        bool kept = deep_rnn_kept(&c->st, b, t);
+        if (!kept && first)
+            memset(h_now, 0, (size_t)u * sizeof *h_now);
+        else if (!kept) /* padding: h stays what it was */
+            memcpy(h_now, h_now - c->batch * u, (size_t)u * sizeof *h_now);
+        else if (bias != NULL)
             for (int64_t j = 0; j < g; j++) {
                 xr[j] += bias[j];
                 hr[j] += bias[g + j];
             }
-        cell_forward_row(xr, xr + u, xr + 2 * u, hr, hr + u, hr + 2 * u,
-                         first ? NULL : c->hs + (rows - c->batch + b) * u, h_now, u, first, act, rec);
-        float *out = layer->return_sequences ? c->out + (b * c->steps + t) * u
-                     : t == c->steps - 1        ? c->out + b * u
-                                                : NULL;
-        if (out != NULL)
+        if (kept)
+            cell_forward_row(xr, xr + u, xr + 2 * u, hr, hr + u, hr + 2 * u,
+                             first ? NULL : c->hs + (rows - c->batch + b) * u, h_now, u, first, act, rec);
+        if (out != NULL && kept)
             memcpy(out, h_now, (size_t)u * sizeof *out);
         if (c->rmask != NULL) {
             float *h_masked = c->hm + (rows + b) * u;
@@ -200,6 +207,11 @@ static inline DEEP_ALWAYS_INLINE void cell_backward(const gru_ctx *c, int64_t t,
     int64_t u = c->units, g = c->gates, rows = t * c->batch;
     for (int64_t b = begin; b < end; b++) {
         float *xr = c->zx + (rows + b) * g, *hr = c->zh + (rows + b) * g;
+        if (!deep_rnn_kept(&c->st, b, t)) { /* dh passes through; nothing reaches the cell */
+            memset(xr, 0, (size_t)g * sizeof *xr);
+            memset(hr, 0, (size_t)g * sizeof *hr);
+            continue;
+        }
         cell_backward_row(xr, xr + u, xr + 2 * u, hr, hr + u, hr + 2 * u,
                           first ? NULL : c->hs + (rows - c->batch + b) * u, c->dh + b * u, u, first, act, rec);
     }
@@ -271,6 +283,13 @@ static void gru_backward(deep_layer *layer, const deep_exec *ex, const float *in
     deep_rnn_scatter(ex->pool, &io);
 }
 
+static void gru_final_state(const deep_layer *layer, const float *scratch, int64_t batch, float *h, float *c)
+{
+    (void)c;
+    gru_ctx x = gru_context(layer, &(deep_exec){0}, (float *)scratch, batch);
+    memcpy(h, x.hs + (x.steps - 1) * batch * x.units, (size_t)(batch * x.units) * sizeof *h);
+}
+
 const deep_layer_ops deep_gru_ops = {
     .type = "gru",
     .class_name = "GRU",
@@ -278,4 +297,6 @@ const deep_layer_ops deep_gru_ops = {
     .init = gru_init,
     .forward = gru_forward,
     .backward = gru_backward,
+    .mask_flow = deep_rnn_mask_flow,
+    .final_state = gru_final_state,
 };
