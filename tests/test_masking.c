@@ -822,6 +822,157 @@ START_TEST(predict_states_from_many_threads)
 }
 END_TEST
 
+
+/* ----------------------------------------------------------------------------------- */
+/* GRU with reset_after=False                                                              */
+/* ----------------------------------------------------------------------------------- */
+
+/* Keras' GRUCell with reset_after=False, in double: z, r from x W + h R + b, then
+ * n = activation(x W_n + b_n + (r * h) R_n) and h = z h + (1 - z) n. */
+static void gru_before_reference(const deep_layer *layer, const float *in, int64_t batch, double *out)
+{
+    int64_t T = layer->in_shape[0], F = layer->in_shape[1], U = layer->units, G = 3 * U;
+    const float *W = layer->params[0].value, *R = layer->params[1].value;
+    const float *bias = layer->use_bias ? layer->params[2].value : NULL;
+    double h[16], x[48], zr[32], next[16];
+    ck_assert(U <= 16);
+    for (int64_t s = 0; s < batch; s++) {
+        for (int64_t j = 0; j < U; j++)
+            h[j] = 0;
+        for (int64_t t = 0; t < T; t++) {
+            const float *xt = in + (s * T + (layer->go_backwards ? T - 1 - t : t)) * F;
+            for (int64_t j = 0; j < G; j++) {
+                x[j] = bias != NULL ? bias[j] : 0.0;
+                for (int64_t k = 0; k < F; k++)
+                    x[j] += (double)xt[k] * W[k * G + j];
+            }
+            for (int64_t j = 0; j < 2 * U; j++) {
+                double a = x[j];
+                for (int64_t k = 0; k < U; k++)
+                    a += h[k] * R[k * G + j];
+                zr[j] = 1.0 / (1.0 + exp(-a));
+            }
+            for (int64_t j = 0; j < U; j++) {
+                double a = x[2 * U + j];
+                for (int64_t k = 0; k < U; k++)
+                    a += zr[U + k] * h[k] * R[k * G + 2 * U + j];
+                next[j] = zr[j] * h[j] + (1 - zr[j]) * tanh(a);
+            }
+            memcpy(h, next, (size_t)U * sizeof *h);
+            if (layer->return_sequences)
+                memcpy(out + (s * T + t) * U, h, (size_t)U * sizeof *h);
+        }
+        if (!layer->return_sequences)
+            memcpy(out + s * U, h, (size_t)U * sizeof *h);
+    }
+}
+
+START_TEST(gru_reset_before_matches_reference)
+{
+    for (int k = 0; k < 4; k++) {
+        deep_layer layer = masked_rnn(KIND_GRU, k & 1, k & 2, false, 200 + (uint64_t)k);
+        ck_assert_msg(layer.params[2].rank == 1 && layer.params[2].shape[0] == 3 * UNITS,
+                      "reset_after=False: the bias is not (3 units,)");
+        float *in = floats(BATCH * layer.in_size), *out = floats(BATCH * layer.out_size);
+        float *scratch = layer_scratch(&layer, BATCH);
+        double *want = calloc((size_t)(BATCH * layer.out_size), sizeof *want);
+        struct deep_rng rng;
+        deep_rng_init(&rng, 210 + (uint64_t)k);
+        fill_uniform(&rng, in, BATCH * layer.in_size, -1.0f, 1.0f);
+        layer.ops->forward(&layer, &(deep_exec){0}, in, out, scratch, BATCH);
+        gru_before_reference(&layer, in, BATCH, want);
+        for (int64_t i = 0; i < BATCH * layer.out_size; i++)
+            ck_assert_msg(within(out[i], want[i], 1e-5, 2e-6), "case %d: output %lld is %.7g, the reference %.7g", k,
+                          (long long)i, (double)out[i], want[i]);
+        free(in);
+        free(out);
+        free(scratch);
+        free(want);
+        layer_release(&layer);
+    }
+}
+END_TEST
+
+/* _i: bit 0 return_sequences, 1 go_backwards, 2 both dropouts, 3 the mask; then 16: no
+ * bias, 17: one step. */
+START_TEST(gru_reset_before_gradients)
+{
+    deep_layer layer = {.ops = &deep_gru_ops, .units = UNITS, .activation = TANH, .recurrent_activation = SIGMOID,
+                        .use_bias = _i != 16, .return_sequences = _i & 1, .go_backwards = (_i >> 1) & 1,
+                        .reset_after = false, .rate = (_i >> 2) & 1 ? 0.25f : 0.0f,
+                        .recurrent_rate = (_i >> 2) & 1 ? 0.3f : 0.0f};
+    int64_t steps = _i == 17 ? 1 : STEPS;
+    layer_build_and_alloc(&layer, 2, (int64_t[]){steps, FEATURES});
+    struct deep_rng rng, masks;
+    deep_rng_init(&rng, 300 + (uint64_t)_i);
+    for (int32_t p = 0; p < layer.param_count; p++)
+        fill_uniform(&rng, layer.params[p].value, layer.params[p].size, -0.6f, 0.6f);
+    float *in = floats(BATCH * layer.in_size);
+    fill_uniform(&rng, in, BATCH * layer.in_size, -1.0f, 1.0f);
+    char what[96];
+    snprintf(what, sizeof what, "GRU reset_after=False, case %d", _i);
+    bool masked = (_i >> 3) & 1 && _i < 16;
+    grad_check gc = {.what = what, .layer = &layer,
+                     .ex = {.training = true, .rng = &masks, .mask = masked ? step_mask : NULL},
+                     .mask_seed = 310 + (uint64_t)_i, .in = in, .batch = BATCH};
+    ASSERT_GRADIENTS_MATCH(&gc);
+    free(in);
+    layer_release(&layer);
+}
+END_TEST
+
+/* Through the public API: Keras' weight shapes and parameter counts for both settings, the
+ * option's default, and a file keeps it. */
+START_TEST(gru_reset_after_option)
+{
+    enum { F = 7, U = 5 };
+    for (int after = 0; after < 2; after++) {
+        deep_model *model = NULL;
+        ASSERT_OK(deep_model_new(2, (int64_t[]){4, F}, &model));
+        ASSERT_OK(deep_model_add_gru(model, U, TANH, SIGMOID, 1, 0));
+        if (!after)
+            ASSERT_OK(deep_model_set_layer_int(model, 0, DEEP_LAYER_RESET_AFTER, 0));
+        int64_t params = 0, keras = 3 * ((F + U) * U + (after ? 2 : 1) * U);
+        ASSERT_OK(deep_model_parameter_count(model, &params));
+        ck_assert_msg(params == keras, "reset_after %d: %lld parameters, Keras has %lld", after, (long long)params,
+                      (long long)keras);
+        compile_model(model);
+        deep_tensor *bias = NULL;
+        ASSERT_OK(deep_model_get_weight(model, 0, 2, &bias));
+        int64_t shape[2] = {0, 0};
+        int32_t rank = 0;
+        ASSERT_OK(deep_tensor_rank(bias, &rank));
+        ASSERT_OK(deep_tensor_shape(bias, shape, 2));
+        if (after)
+            ck_assert_msg(rank == 2 && shape[0] == 2 && shape[1] == 3 * U, "reset_after: bias is not (2, 3 units)");
+        else
+            ck_assert_msg(rank == 1 && shape[0] == 3 * U, "reset_after=False: bias is not (3 units,)");
+        deep_tensor_free(bias);
+        ck_assert(saved_with(model, after ? "reset_after\\\": true" : "reset_after\\\": false"));
+        int64_t size = 0;
+        ASSERT_OK(deep_model_save_buffer(model, NULL, 0, &size));
+        void *bytes = malloc((size_t)size);
+        ASSERT_OK(deep_model_save_buffer(model, bytes, size, &size));
+        deep_model *loaded = NULL;
+        ASSERT_OK(deep_model_load_buffer(bytes, size, &loaded));
+        free(bytes);
+        float x[2 * 4 * F];
+        for (int i = 0; i < COUNT_OF(x); i++)
+            x[i] = 0.1f * (float)(i % 9) - 0.4f;
+        int64_t in_shape[3] = {2, 4, F};
+        deep_tensor *a = predict(model, 3, in_shape, x), *b = predict(loaded, 3, in_shape, x);
+        const float *pa = NULL, *pb = NULL;
+        ASSERT_OK(deep_tensor_data(a, &pa));
+        ASSERT_OK(deep_tensor_data(b, &pb));
+        ck_assert(memcmp(pa, pb, 2 * U * sizeof(float)) == 0);
+        deep_tensor_free(a);
+        deep_tensor_free(b);
+        deep_model_free(loaded);
+        deep_model_free(model);
+    }
+}
+END_TEST
+
 /* ----------------------------------------------------------------------------------- */
 
 static TCase *new_tcase(const char *name)
@@ -859,6 +1010,12 @@ static Suite *masking_suite(void)
     tcase_add_test(tc, lstm_states_match_a_hand_computed_step);
     tcase_add_test(tc, predict_states_misuse);
     tcase_add_test(tc, predict_states_from_many_threads);
+    suite_add_tcase(s, tc);
+
+    tc = new_tcase("gru reset_after");
+    tcase_add_test(tc, gru_reset_before_matches_reference);
+    tcase_add_loop_test(tc, gru_reset_before_gradients, 0, 18);
+    tcase_add_test(tc, gru_reset_after_option);
     suite_add_tcase(s, tc);
     return s;
 }
