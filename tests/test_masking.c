@@ -59,17 +59,19 @@ static deep_layer masked_rnn(rnn_kind kind, bool return_sequences, bool go_backw
     return layer;
 }
 
-/* _i over kinds x {last output, sequence} x {forwards, go_backwards} (x dropout). */
+/* _i over kinds x {last output, sequence} x {forwards, go_backwards} (x dropout, which
+ * comes with zero_output_for_mask, the Bidirectional wrapper's setting). */
 START_TEST(masked_rnn_gradients)
 {
     rnn_kind kind = (rnn_kind)(_i / 8);
     bool sequences = _i & 1, backwards = (_i >> 1) & 1, dropout = (_i >> 2) & 1;
     deep_layer layer = masked_rnn(kind, sequences, backwards, true, 50 + (uint64_t)_i);
+    layer.zero_output_for_mask = dropout;
     layer.rate = dropout ? 0.25f : 0.0f;
     layer.recurrent_rate = dropout ? 0.25f : 0.0f;
     char what[128];
-    snprintf(what, sizeof what, "%s masked, return_sequences %d, go_backwards %d, dropout %d", kind_names[kind],
-             sequences, backwards, dropout);
+    snprintf(what, sizeof what, "%s masked, return_sequences %d, go_backwards %d, dropout and zero outputs %d",
+             kind_names[kind], sequences, backwards, dropout);
     float *in = floats(BATCH * layer.in_size);
     struct deep_rng rng, masks;
     deep_rng_init(&rng, 60 + (uint64_t)_i);
@@ -119,6 +121,19 @@ START_TEST(masked_rnn_outputs_follow_keras)
             seen = seen || real;
         }
     }
+    /* zero_output_for_mask (Bidirectional's setting): zeros at every padding step. */
+    seq.zero_output_for_mask = true;
+    seq.ops->forward(&seq, &ex, in, again, scratch, BATCH);
+    for (int64_t b = 0; b < BATCH; b++)
+        for (int64_t t = 0; t < STEPS; t++)
+            for (int64_t j = 0; j < UNITS; j++) {
+                bool real = step_mask[b * STEPS + (backwards ? STEPS - 1 - t : t)];
+                float want = real ? out[(b * STEPS + t) * UNITS + j] : 0.0f;
+                ck_assert_msg(again[(b * STEPS + t) * UNITS + j] == want,
+                              "%s zero_output_for_mask: sample %lld step %lld", kind_names[kind], (long long)b,
+                              (long long)t);
+            }
+    seq.zero_output_for_mask = false;
     /* New values at the padding steps: the same outputs. */
     for (int64_t i = 0; i < BATCH * STEPS; i++)
         if (!step_mask[i])

@@ -426,6 +426,7 @@ static void gru_backward(deep_layer *layer, const deep_exec *ex, const float *in
     (void)in;
     (void)out;
     gru_ctx c = gru_context(layer, ex, scratch, batch);
+    deep_rnn_drop_padding_grads(layer, &c.st, grad_out, batch);
     c.grad_out = grad_out;
     deep_pool_run(ex->pool, batch, layer->reset_after ? recur_backward : recur_backward_before, &c);
 

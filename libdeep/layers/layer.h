@@ -104,6 +104,10 @@ struct deep_layer {
     bool go_backwards;
     bool unit_forget_bias;                /* LSTM: the forget gate's bias starts at 1 */
     float recurrent_rate;                 /* recurrent_dropout */
+    /* Keras' zero_output_for_mask, not a public option: padding steps of the output
+     * sequence are zeros instead of the previous output (what Keras' Bidirectional sets
+     * on its layers with return_sequences, so that the reversed sequence lines up). */
+    bool zero_output_for_mask;
     bool reset_after;                     /* GRU: the reset gate after the recurrent kernel (Keras' default) */
     /* Embedding: `units` is output_dim. */
     int64_t input_dim;

@@ -268,6 +268,7 @@ static void lstm_backward(deep_layer *layer, const deep_exec *ex, const float *i
     (void)in;
     (void)out;
     lstm_ctx c = lstm_context(layer, ex, scratch, batch);
+    deep_rnn_drop_padding_grads(layer, &c.st, grad_out, batch);
     c.grad_out = grad_out;
     deep_pool_run(ex->pool, batch, recur_backward, &c);
 

@@ -45,7 +45,7 @@ float *deep_rnn_output(const deep_layer *layer, const deep_rnn_steps *st, float 
     if (layer->return_sequences) {
         float *row = out + (b * steps + t) * u;
         if (!kept) {
-            if (t == 0)
+            if (t == 0 || layer->zero_output_for_mask)
                 memset(row, 0, (size_t)u * sizeof *row);
             else
                 memcpy(row, row - u, (size_t)u * sizeof *row);
@@ -58,6 +58,16 @@ float *deep_rnn_output(const deep_layer *layer, const deep_rnn_steps *st, float 
     if (t == 0 && !kept)
         memset(row, 0, (size_t)u * sizeof *row);
     return row;
+}
+
+void deep_rnn_drop_padding_grads(const deep_layer *layer, const deep_rnn_steps *st, float *grad_out, int64_t batch)
+{
+    if (!layer->zero_output_for_mask || !layer->return_sequences || st->mask == NULL)
+        return;
+    for (int64_t b = 0; b < batch; b++)
+        for (int64_t t = 0; t < st->steps; t++)
+            if (!deep_rnn_kept(st, b, t))
+                memset(grad_out + (b * st->steps + t) * layer->units, 0, (size_t)layer->units * sizeof *grad_out);
 }
 
 void deep_rnn_state_grad(const deep_rnn_steps *st, int64_t t, int64_t begin, int64_t end, int64_t units,

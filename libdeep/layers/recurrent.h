@@ -68,6 +68,10 @@ static inline bool deep_rnn_kept(const deep_rnn_steps *st, int64_t b, int64_t t)
  * caller writes h_t where this returns non-NULL and the step is real. */
 float *deep_rnn_output(const deep_layer *layer, const deep_rnn_steps *st, float *out, int64_t b, int64_t t);
 
+/* With zero_output_for_mask, the padding steps' outputs are constants: their rows of
+ * dL/dout (batch, steps, units) are cleared before backward reads them. */
+void deep_rnn_drop_padding_grads(const deep_layer *layer, const deep_rnn_steps *st, float *grad_out, int64_t batch);
+
 /* The padding part of backward at step t for samples [begin, end): from dL/dh_t in dh
  * (rows `begin..end` of batch-wide dh), dL/dh_{t-1} = dz_t . recurrent_kernel^T (times the
  * recurrent mask rmask, batch * units, unless NULL) for real steps, and dL/dh_t itself for

@@ -188,6 +188,7 @@ static void simple_rnn_backward(deep_layer *layer, const deep_exec *ex, const fl
     (void)in;
     (void)out;
     rnn_ctx c = rnn_context(layer, ex, scratch, batch);
+    deep_rnn_drop_padding_grads(layer, &c.st, grad_out, batch);
     c.grad_out = grad_out;
     deep_pool_run(ex->pool, batch, recur_backward, &c);
 
