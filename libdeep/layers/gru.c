@@ -126,21 +126,19 @@ static inline DEEP_ALWAYS_INLINE void cell_forward(const gru_ctx *c, int64_t t, 
     for (int64_t b = begin; b < end; b++) {
         float *xr = c->zx + (rows + b) * g, *hr = c->zh + (rows + b) * g, *h_now = c->hs + (rows + b) * u;
         float *out = deep_rnn_output(layer, &c->st, c->out, b, t);
-        bool kept = deep_rnn_kept(&c->st, b, t);
-        if (!kept && first)
-            memset(h_now, 0, (size_t)u * sizeof *h_now);
-        else if (!kept) /* padding: h stays what it was */
-            memcpy(h_now, h_now - c->batch * u, (size_t)u * sizeof *h_now);
-        else if (bias != NULL)
-            for (int64_t j = 0; j < g; j++) {
-                xr[j] += bias[j];
-                hr[j] += bias[g + j];
-            }
-        if (kept)
+        if (!deep_rnn_kept(&c->st, b, t)) { /* padding: h stays what it was */
+            deep_rnn_carry(h_now, t, c->batch, u);
+        } else {
+            if (bias != NULL)
+                for (int64_t j = 0; j < g; j++) {
+                    xr[j] += bias[j];
+                    hr[j] += bias[g + j];
+                }
             cell_forward_row(xr, xr + u, xr + 2 * u, hr, hr + u, hr + 2 * u,
                              first ? NULL : c->hs + (rows - c->batch + b) * u, h_now, u, first, act, rec);
-        if (out != NULL && kept)
-            memcpy(out, h_now, (size_t)u * sizeof *out);
+            if (out != NULL)
+                memcpy(out, h_now, (size_t)u * sizeof *out);
+        }
         if (c->rmask != NULL) {
             float *h_masked = c->hm + (rows + b) * u;
             for (int64_t j = 0; j < u; j++)
@@ -216,10 +214,8 @@ static void step_before(const gru_ctx *c, int64_t t, int64_t begin, int64_t end)
             }
             if (out != NULL)
                 memcpy(out, h_now, (size_t)u * sizeof *out);
-        } else if (h_prev != NULL) { /* padding: h stays what it was */
-            memcpy(h_now, h_prev, (size_t)u * sizeof *h_now);
-        } else {
-            memset(h_now, 0, (size_t)u * sizeof *h_now);
+        } else { /* padding: h stays what it was */
+            deep_rnn_carry(h_now, t, c->batch, u);
         }
         if (c->rmask != NULL)
             for (int64_t j = 0; j < u; j++)

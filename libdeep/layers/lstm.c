@@ -132,10 +132,7 @@ static inline DEEP_ALWAYS_INLINE void cell_forward(const lstm_ctx *c, int64_t t,
         if (!deep_rnn_kept(&c->st, b, t)) {
             /* Padding: c and h (as step t + 1 reads it) stay what they were. */
             memcpy(c->cs + (rows + c->batch + b) * u, c->cs + (rows + b) * u, (size_t)u * sizeof(float));
-            if (t == 0)
-                memset(h_now, 0, (size_t)u * sizeof *h_now);
-            else
-                memcpy(h_now, h_now - c->batch * u, (size_t)u * sizeof *h_now);
+            deep_rnn_carry(h_now, t, c->batch, u);
             continue;
         }
         if (bias != NULL)

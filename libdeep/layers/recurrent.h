@@ -5,6 +5,8 @@
 #ifndef DEEP_RECURRENT_H
 #define DEEP_RECURRENT_H
 
+#include <string.h>
+
 #include "layers/layer.h"
 
 /* What a recurrent cell's build needs to know of it. */
@@ -59,6 +61,16 @@ typedef struct deep_rnn_steps {
 static inline bool deep_rnn_kept(const deep_rnn_steps *st, int64_t b, int64_t t)
 {
     return deep_step_kept(st->mask, st->steps, b, t, st->go_backwards);
+}
+
+/* A state row at a padding step t: what it was at step t - 1 (the row batch * units
+ * before, time-major), or zeros at step 0. */
+static inline void deep_rnn_carry(float *row, int64_t t, int64_t batch, int64_t units)
+{
+    if (t == 0)
+        memset(row, 0, (size_t)units * sizeof *row);
+    else
+        memcpy(row, row - batch * units, (size_t)units * sizeof *row);
 }
 
 /* Where sample b's output goes at processing step t, out being (batch, steps, units) with

@@ -88,15 +88,13 @@ static inline DEEP_ALWAYS_INLINE void cell_forward(const rnn_ctx *c, int64_t t, 
     for (int64_t b = begin; b < end; b++) {
         float *h_now = c->hs + (rows + b) * u;
         float *out = deep_rnn_output(layer, &c->st, c->out, b, t);
-        bool kept = deep_rnn_kept(&c->st, b, t);
-        if (kept)
+        if (!deep_rnn_kept(&c->st, b, t)) { /* padding: h stays what it was */
+            deep_rnn_carry(h_now, t, c->batch, u);
+        } else {
             activate_row(c->z + (rows + b) * u, bias, h_now, u, act);
-        else if (t == 0)
-            memset(h_now, 0, (size_t)u * sizeof *h_now);
-        else /* padding: h stays what it was */
-            memcpy(h_now, h_now - c->batch * u, (size_t)u * sizeof *h_now);
-        if (out != NULL && kept)
-            memcpy(out, h_now, (size_t)u * sizeof *out);
+            if (out != NULL)
+                memcpy(out, h_now, (size_t)u * sizeof *out);
+        }
         if (c->rmask != NULL) {
             float *h_masked = c->hm + (rows + b) * u;
             for (int64_t j = 0; j < u; j++)
