@@ -590,12 +590,13 @@ DEEP_API deep_status deep_model_add_embedding(deep_model *model, int64_t input_d
  * (one entry per sample and step) is made by a Masking layer, or by an Embedding with
  * DEEP_LAYER_MASK_ZERO 1 (id 0 is padding, as deep_dataset_new_sequences pads), passes
  * unchanged through Dropout, Activation, BatchNormalization and recurrent layers with
- * return_sequences, and ends at a recurrent layer without return_sequences. At a padded
- * step a recurrent layer carries its state over unchanged and outputs its previous output
- * (zeros before the first real step), so a sequence padded before ('pre') or after
- * ('post') gives what the unpadded sequence gives; padded steps get no gradient through
- * the cell. A layer that would lose the time axis (Flatten, Dense, Conv2D, ...) cannot
- * follow a mask: adding it is DEEP_ERR_INVALID_ARGUMENT. */
+ * return_sequences (BatchNormalization's statistics still count the padded steps), and
+ * ends at a recurrent layer without return_sequences. At a padded step a recurrent layer
+ * carries its state over unchanged and outputs its previous output (zeros before the first
+ * real step), so a sequence padded before ('pre') or after ('post') gives what the
+ * unpadded sequence gives; padded steps get no gradient through the cell. A layer that
+ * would lose the time axis (Flatten, Dense, Conv2D, ...) cannot follow a mask: adding it
+ * is DEEP_ERR_INVALID_ARGUMENT. */
 /* Masking: a step of a (timesteps, features) sample is padding when all its features equal
  * mask_value (Keras' default 0.0; it must be finite). The output is the input with the
  * padding steps set to 0, as Keras' inputs * mask. */
