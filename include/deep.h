@@ -600,6 +600,22 @@ DEEP_API deep_status deep_model_add_batch_normalization(deep_model *model, float
 DEEP_API deep_status deep_model_add_embedding(deep_model *model, int64_t input_dim, int64_t output_dim,
                                               int64_t input_length);
 
+/* Masks, as Keras': padded steps of a sequence are skipped by the recurrent layers. A mask
+ * (one entry per sample and step) is made by a Masking layer, or by an Embedding with
+ * DEEP_LAYER_MASK_ZERO 1 (id 0 is padding, as deep_dataset_new_sequences pads), passes
+ * unchanged through Dropout, Activation, BatchNormalization and recurrent layers with
+ * return_sequences, Bidirectional ones included (BatchNormalization's statistics still
+ * count the padded steps), and ends at a recurrent layer without return_sequences. At a padded step a recurrent layer
+ * carries its state over unchanged and outputs its previous output (zeros before the first
+ * real step), so a sequence padded before ('pre') or after ('post') gives what the
+ * unpadded sequence gives; padded steps get no gradient through the cell. Other layers
+ * (Flatten, Conv2D, ..., and Dense, whose per-step loss would count the padded steps)
+ * cannot follow a mask: adding one is DEEP_ERR_INVALID_ARGUMENT. */
+/* Masking: a step of a (timesteps, features) sample is padding when all its features equal
+ * mask_value (Keras' default 0.0; it must be finite). The output is the input with the
+ * padding steps set to 0, as Keras' inputs * mask. */
+DEEP_API deep_status deep_model_add_masking(deep_model *model, float mask_value);
+
 /* Recurrent layers take samples of shape (timesteps, features), channels last as Keras
  * (a batch is (batch, timesteps, features)), and give (units,) — the last output — or,
  * with return_sequences != 0, (timesteps, units): one output per step, which is what a
@@ -617,7 +633,7 @@ DEEP_API deep_status deep_model_add_lstm(deep_model *model, int64_t units, deep_
                                          deep_activation recurrent_activation, int32_t use_bias,
                                          int32_t return_sequences);
 
-/* GRU, Keras' layer with its TensorFlow 2 default reset_after=True: per step
+/* GRU, Keras' layer with its TensorFlow 2 default reset_after=True (DEEP_LAYER_RESET_AFTER): per step
  * z = recurrent_activation(x W_z + h R_z + b), r likewise, n = activation(x W_n + b_n +
  * r * (h R_n + b'_n)), h = z * h + (1 - z) * n; gates z, r, n side by side in a
  * Glorot-uniform kernel (features, 3 * units), an orthogonal recurrent_kernel
@@ -666,7 +682,13 @@ typedef enum deep_layer_option {
                                          h_{t-1} that feeds the recurrent kernel */
     DEEP_LAYER_GO_BACKWARDS = 3,      /* int 0 or 1, default 0: recurrent layers process the steps last to first
                                          (and return the sequence in that order, as Keras) */
-    DEEP_LAYER_UNIT_FORGET_BIAS = 4   /* int 0 or 1, default 1: LSTM, the forget gate's bias starts at 1 */
+    DEEP_LAYER_UNIT_FORGET_BIAS = 4,  /* int 0 or 1, default 1: LSTM, the forget gate's bias starts at 1 */
+    DEEP_LAYER_MASK_ZERO = 5,         /* int 0 or 1, default 0: Embedding of (input_length,) ids, id 0 is padding
+                                         and masks its step (Keras' mask_zero; input_dim must then be the
+                                         vocabulary size plus 1, at least 2) */
+    DEEP_LAYER_RESET_AFTER = 6        /* int 0 or 1, default 1 (TensorFlow 2 Keras): GRU. With 0 the reset gate
+                                         multiplies h before the recurrent kernel, n = activation(x W_n + b_n +
+                                         (r * h) R_n), and the bias is one (3 * units) vector, as Keras' */
 } deep_layer_option;
 
 /* layer counts from 0 in the order of the deep_model_add_* calls; negative values count
@@ -724,6 +746,18 @@ DEEP_API deep_status deep_model_evaluate(deep_model *model, const deep_dataset *
                                          double *values, int32_t capacity);
 /* Outputs for inputs of shape (n, input shape...) as a new tensor (n, output shape...). */
 DEEP_API deep_status deep_model_predict(const deep_model *model, const deep_tensor *inputs, deep_tensor **out);
+/* Keras' return_state for a Sequential model: runs the model on inputs (n, input shape...)
+ * up to recurrent layer `layer` (negative counts from the end) and writes that layer's final
+ * states into caller-owned tensors of shape (n, units): h (required), and for an LSTM c
+ * (NULL to skip it; any other layer type takes NULL only). The final states are those after
+ * the layer's last step (the first input step with go_backwards; padded steps carry them
+ * over), so h equals the layer's output without return_sequences and the last step of its
+ * output sequence with it. Like deep_model_predict it only reads the model: any number of
+ * threads may call it at once. Before compile DEEP_ERR_STATE; a layer that is not
+ * recurrent DEEP_ERR_INVALID_ARGUMENT; a Bidirectional layer DEEP_ERR_UNSUPPORTED (its two
+ * directions have separate states); tensors of another shape DEEP_ERR_SHAPE. */
+DEEP_API deep_status deep_model_predict_states(const deep_model *model, const deep_tensor *inputs, int32_t layer,
+                                               deep_tensor *state_h, deep_tensor *state_c);
 
 /* The Keras summary table (layer name and type, output shape, parameter count, totals) as
  * text. Writes at most capacity bytes including the terminating NUL and stores the full

@@ -227,7 +227,8 @@ END_TEST
 
 /* Recurrent layers: the all-layers fixture is of images, so sequences get models of
  * their own, with every recurrent option away from its default. Model 0: LSTMs on float
- * steps; model 1: Embedding, GRU and SimpleRNN on token ids. */
+ * steps; model 1: Embedding (mask_zero), GRU and SimpleRNN on token ids; model 2:
+ * Masking, GRU (reset_after=False) and SimpleRNN on float steps. */
 static deep_model *recurrent_model(int which)
 {
     deep_model *m = NULL;
@@ -235,10 +236,16 @@ static deep_model *recurrent_model(int which)
         ASSERT_OK(deep_model_new(2, (const int64_t[]){5, 3}, &m));
         ASSERT_OK(deep_model_add_lstm(m, 4, DEEP_ACTIVATION_TANH, DEEP_ACTIVATION_SIGMOID, 1, 1));
         ASSERT_OK(deep_model_set_layer_int(m, -1, DEEP_LAYER_UNIT_FORGET_BIAS, 0));
-    } else {
+    } else if (which == 1) {
         ASSERT_OK(deep_model_new(1, (const int64_t[]){15}, &m));
         ASSERT_OK(deep_model_add_embedding(m, 9, 3, 15));
+        ASSERT_OK(deep_model_set_layer_int(m, -1, DEEP_LAYER_MASK_ZERO, 1));
         ASSERT_OK(deep_model_add_gru(m, 4, DEEP_ACTIVATION_TANH, DEEP_ACTIVATION_SIGMOID, 1, 1));
+    } else {
+        ASSERT_OK(deep_model_new(2, (const int64_t[]){5, 3}, &m));
+        ASSERT_OK(deep_model_add_masking(m, -1.5f));
+        ASSERT_OK(deep_model_add_gru(m, 4, DEEP_ACTIVATION_TANH, DEEP_ACTIVATION_SIGMOID, 1, 1));
+        ASSERT_OK(deep_model_set_layer_int(m, -1, DEEP_LAYER_RESET_AFTER, 0));
     }
     ASSERT_OK(deep_model_set_layer_float(m, -1, DEEP_LAYER_DROPOUT, 0.25));
     ASSERT_OK(deep_model_set_layer_float(m, -1, DEEP_LAYER_RECURRENT_DROPOUT, 0.125));
@@ -268,6 +275,9 @@ START_TEST(round_trip_recurrent_layers)
     if (_i == 1)
         for (int i = 0; i < 16 * 15; i++)
             x[i] = floorf((x[i] + 1) * 4.5f); /* token ids 0..8 */
+    if (_i == 2) /* padding steps for the Masking layer */
+        for (int s = 0; s < 16; s += 2)
+            x[s * 15] = x[s * 15 + 1] = x[s * 15 + 2] = -1.5f;
     int32_t labels[16];
     for (int i = 0; i < 16; i++)
         labels[i] = x[i * 15] + x[i * 15 + 14] > (_i == 1 ? 8 : 0);
@@ -911,6 +921,49 @@ START_TEST(validates_every_field)
 }
 END_TEST
 
+/* Blanks the first `from` in bytes (with spaces, which JSON skips); false when absent. */
+static bool blank_out(uint8_t *bytes, size_t length, const char *from)
+{
+    size_t n = strlen(from);
+    for (size_t i = 0; i + n <= length; i++)
+        if (memcmp(bytes + i, from, n) == 0) {
+            memset(bytes + i, ' ', n);
+            return true;
+        }
+    return false;
+}
+
+static bool has_text(const uint8_t *bytes, size_t length, const char *text)
+{
+    for (size_t i = 0; i + strlen(text) <= length; i++)
+        if (memcmp(bytes + i, text, strlen(text)) == 0)
+            return true;
+    return false;
+}
+
+/* Files written before Embedding's mask_zero and the GRU's reset_after existed lack those
+ * fields: they load with Keras' defaults (false, true). */
+START_TEST(configs_without_later_fields_load_with_defaults)
+{
+    deep_model *model = recurrent_model(1);
+    int64_t length = 0;
+    uint8_t *bytes = to_buffer(model, &length);
+    ck_assert(blank_out(bytes, (size_t)length, ", \\\"mask_zero\\\": true"));
+    ck_assert(blank_out(bytes, (size_t)length, ", \\\"reset_after\\\": true"));
+    refresh_checksum(bytes, (size_t)length);
+    deep_model *loaded = NULL;
+    ASSERT_OK(deep_model_load_buffer(bytes, length, &loaded));
+    int64_t again = 0;
+    uint8_t *resaved = to_buffer(loaded, &again);
+    ck_assert(has_text(resaved, (size_t)again, "\\\"mask_zero\\\": false"));
+    ck_assert(has_text(resaved, (size_t)again, "\\\"reset_after\\\": true"));
+    free(bytes);
+    free(resaved);
+    deep_model_free(model);
+    deep_model_free(loaded);
+}
+END_TEST
+
 START_TEST(rejects_non_finite_weights_and_foreign_files)
 {
     /* A NaN in the first weight, with a valid checksum. */
@@ -1044,7 +1097,7 @@ static Suite *modelio_suite(bool exhaustive)
     TCase *round = tcase_create("round trips");
     tcase_set_timeout(round, 120);
     tcase_add_loop_test(round, round_trip_every_layer_and_optimizer, 0, COUNT_OF(all_kinds));
-    tcase_add_loop_test(round, round_trip_recurrent_layers, 0, 2);
+    tcase_add_loop_test(round, round_trip_recurrent_layers, 0, 3);
     tcase_add_test(round, round_trip_buffer);
     tcase_add_test(round, uncompiled_loads_uncompiled);
     tcase_add_test(round, empty_model_round_trips);
@@ -1066,6 +1119,7 @@ static Suite *modelio_suite(bool exhaustive)
     tcase_add_test(files, every_truncation_and_some_corruptions);
     tcase_add_test(files, load_reports_file_and_offset);
     tcase_add_test(files, validates_every_field);
+    tcase_add_test(files, configs_without_later_fields_load_with_defaults);
     tcase_add_test(files, rejects_non_finite_weights_and_foreign_files);
     tcase_add_test(files, misuse);
     tcase_add_test(files, json_parser);

@@ -76,7 +76,8 @@ static deep_layer rnn_layer(const lstm_case *lc, rnn_kind kind)
     return (deep_layer){.ops = kind_ops(kind), .units = lc->units, .activation = lc->activation,
                         .recurrent_activation = lc->recurrent_activation, .use_bias = lc->use_bias,
                         .return_sequences = lc->return_sequences, .go_backwards = lc->go_backwards,
-                        .unit_forget_bias = true, .rate = lc->dropout, .recurrent_rate = lc->recurrent_dropout};
+                        .unit_forget_bias = true, .reset_after = true, .rate = lc->dropout,
+                        .recurrent_rate = lc->recurrent_dropout};
 }
 
 static deep_layer lstm_layer(const lstm_case *lc)

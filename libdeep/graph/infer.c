@@ -57,27 +57,26 @@ deep_status deep_model_evaluate(deep_model *model, const deep_dataset *data, int
     return status;
 }
 
-static deep_status check_inputs(const deep_model *model, const deep_tensor *inputs)
+static deep_status check_inputs(const deep_model *model, const deep_tensor *inputs, const char *caller)
 {
     if (!model->compiled)
-        return deep_error_set(DEEP_ERR_STATE, "deep_model_predict",
-                              "the model has no weights before deep_model_compile");
+        return deep_error_set(DEEP_ERR_STATE, caller, "the model has no weights before deep_model_compile");
     int64_t per_sample = inputs->rank > 1 ? inputs->size / inputs->shape[0] : 0;
     const deep_layer *first = model->layers[0];
     if (per_sample != model->in_size && per_sample > 0 && first->ops == &deep_embedding_ops && model->in_rank == 1)
-        return deep_error_set(DEEP_ERR_SHAPE, "deep_model_predict",
+        return deep_error_set(DEEP_ERR_SHAPE, caller,
                               "sequences of %lld token ids but layer 0 (%s) takes sequences of %lld; pad or truncate "
                               "them to that length",
                               (long long)per_sample, first->name, (long long)model->in_size);
     if (per_sample != model->in_size) {
         char s[128];
-        return deep_error_set(DEEP_ERR_SHAPE, "deep_model_predict",
+        return deep_error_set(DEEP_ERR_SHAPE, caller,
                               "inputs of shape %s have %lld features per sample but layer 0 (%s) expects %lld",
                               deep_shape_format(s, sizeof s, inputs->rank, inputs->shape), (long long)per_sample,
                               model->layers[0]->name, (long long)model->in_size);
     }
     if (first->ops->check_input != NULL)
-        return first->ops->check_input(first, 0, inputs->data, inputs->shape[0], "deep_model_predict");
+        return first->ops->check_input(first, 0, inputs->data, inputs->shape[0], caller);
     return DEEP_OK;
 }
 
@@ -87,7 +86,7 @@ deep_status deep_model_predict(const deep_model *model, const deep_tensor *input
     *out = NULL;
     DEEP_REQUIRE(model);
     DEEP_REQUIRE(inputs);
-    DEEP_TRY(check_inputs(model, inputs));
+    DEEP_TRY(check_inputs(model, inputs, __func__));
     const deep_layer *last = deep_model_output_layer(model);
     if (last->out_rank + 1 > DEEP_MAX_RANK)
         return DEEP_FAIL(DEEP_ERR_SHAPE, "the output rank %d is too high for a tensor", (int)last->out_rank + 1);
@@ -112,5 +111,64 @@ deep_status deep_model_predict(const deep_model *model, const deep_tensor *input
     }
     deep_workspace_release(model, &ws);
     *out = result;
+    return DEEP_OK;
+}
+
+/* The state tensors must be (n, units); c is the LSTM's alone. */
+static deep_status check_states(const deep_layer *layer, int32_t position, int64_t n, const deep_tensor *state_h,
+                                const deep_tensor *state_c, const char *caller)
+{
+    if (!deep_layer_is_recurrent(layer))
+        return deep_error_set(DEEP_ERR_INVALID_ARGUMENT, caller,
+                              "layer %d (%s, %s) is not recurrent: only LSTM, GRU and SimpleRNN layers have states",
+                              (int)position, layer->name, layer->ops->class_name);
+    if (layer->ops->final_state == NULL)
+        return deep_error_set(DEEP_ERR_UNSUPPORTED, caller,
+                              "layer %d (%s, %s) gives no states: read those of a layer that is not wrapped",
+                              (int)position, layer->name, layer->ops->class_name);
+    if (state_c != NULL && layer->ops != &deep_lstm_ops)
+        return deep_error_set(DEEP_ERR_INVALID_ARGUMENT, caller,
+                              "layer %d (%s, %s) has no cell state c; only an LSTM does: pass NULL for state_c",
+                              (int)position, layer->name, layer->ops->class_name);
+    const deep_tensor *states[2] = {state_h, state_c};
+    for (int k = 0; k < 2; k++) {
+        const deep_tensor *t = states[k];
+        if (t != NULL && !(t->rank == 2 && t->shape[0] == n && t->shape[1] == layer->units)) {
+            char s[128];
+            return deep_error_set(DEEP_ERR_SHAPE, caller, "%s has shape %s but layer %d (%s) needs (%lld, %lld)",
+                                  k == 0 ? "state_h" : "state_c", deep_shape_format(s, sizeof s, t->rank, t->shape),
+                                  (int)position, layer->name, (long long)n, (long long)layer->units);
+        }
+    }
+    return DEEP_OK;
+}
+
+deep_status deep_model_predict_states(const deep_model *model, const deep_tensor *inputs, int32_t layer,
+                                      deep_tensor *state_h, deep_tensor *state_c)
+{
+    DEEP_REQUIRE(model);
+    DEEP_REQUIRE(inputs);
+    DEEP_REQUIRE(state_h);
+    if (layer < -model->layer_count || layer >= model->layer_count)
+        return DEEP_FAIL(DEEP_ERR_OUT_OF_RANGE, "layer %d is outside the model's %d layers", (int)layer,
+                         (int)model->layer_count);
+    DEEP_TRY(check_inputs(model, inputs, __func__));
+    int32_t position = layer < 0 ? layer + model->layer_count : layer;
+    const deep_layer *target = model->layers[position];
+    int64_t n = inputs->shape[0], u = target->units;
+    DEEP_TRY(check_states(target, position, n, state_h, state_c, __func__));
+
+    deep_workspace ws;
+    if (deep_workspace_init(model, n < PREDICT_CHUNK ? n : PREDICT_CHUNK, false, &ws) != DEEP_OK)
+        return DEEP_FAIL(DEEP_ERR_NO_MEMORY, "out of memory for prediction buffers");
+    deep_exec ex = {0};
+    for (int64_t start = 0; start < n; start += ws.max_batch) {
+        int64_t batch = n - start < ws.max_batch ? n - start : ws.max_batch;
+        memcpy(ws.acts[0], inputs->data + start * model->in_size, (size_t)(batch * model->in_size) * sizeof(float));
+        deep_model_forward_layers(model, &ws, &ex, batch, position + 1);
+        target->ops->final_state(target, ws.scratch[position], batch, state_h->data + start * u,
+                                 state_c != NULL ? state_c->data + start * u : NULL);
+    }
+    deep_workspace_release(model, &ws);
     return DEEP_OK;
 }

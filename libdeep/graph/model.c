@@ -96,6 +96,13 @@ static deep_status add_layer(deep_model *model, deep_layer *layer, const char *c
         layer->in_size *= layer->in_shape[i];
     name_layer(model, layer);
 
+    int32_t source = deep_model_mask_source(model, model->layer_count);
+    if (source >= 0 && deep_layer_mask_flow(layer) == DEEP_MASK_REFUSED)
+        return deep_error_set(DEEP_ERR_INVALID_ARGUMENT, caller,
+                              "layer %d (%s): %s does not take masked inputs, and layer %d (%s) masks the steps "
+                              "before it; end the mask first with a recurrent layer without return_sequences",
+                              (int)model->layer_count, layer->name, layer->ops->class_name, (int)source,
+                              model->layers[source]->name);
     deep_status status = layer->ops->build(layer);
     if (status != DEEP_OK) {
         /* Re-prefix the message with the public function and the layer's position. */
@@ -291,7 +298,7 @@ deep_status deep_model_add_gru(deep_model *model, int64_t units, deep_activation
     DEEP_TRY(check_cell_activation(__func__, "recurrent_activation", recurrent_activation));
     deep_layer layer = {.ops = &deep_gru_ops, .units = units, .activation = activation,
                         .recurrent_activation = recurrent_activation, .use_bias = use_bias != 0,
-                        .return_sequences = return_sequences != 0};
+                        .return_sequences = return_sequences != 0, .reset_after = true};
     return add_recurrent(model, &layer, __func__);
 }
 
@@ -366,6 +373,15 @@ deep_status deep_model_add_embedding(deep_model *model, int64_t input_dim, int64
     return add_layer(model, &layer, __func__);
 }
 
+deep_status deep_model_add_masking(deep_model *model, float mask_value)
+{
+    DEEP_REQUIRE(model);
+    if (!isfinite(mask_value))
+        return DEEP_FAIL(DEEP_ERR_INVALID_ARGUMENT, "mask_value %g is not finite", (double)mask_value);
+    deep_layer layer = {.ops = &deep_masking_ops, .mask_value = mask_value};
+    return add_layer(model, &layer, __func__);
+}
+
 static const char *layer_option_name(deep_layer_option option)
 {
     switch (option) {
@@ -373,6 +389,8 @@ static const char *layer_option_name(deep_layer_option option)
     case DEEP_LAYER_RECURRENT_DROPOUT: return "recurrent_dropout";
     case DEEP_LAYER_GO_BACKWARDS: return "go_backwards";
     case DEEP_LAYER_UNIT_FORGET_BIAS: return "unit_forget_bias";
+    case DEEP_LAYER_MASK_ZERO: return "mask_zero";
+    case DEEP_LAYER_RESET_AFTER: return "reset_after";
     }
     return NULL;
 }
@@ -386,6 +404,10 @@ static bool layer_takes_option(const deep_layer *layer, deep_layer_option option
         return deep_layer_is_recurrent(layer);
     case DEEP_LAYER_UNIT_FORGET_BIAS:
         return layer->ops == &deep_lstm_ops || layer->wrapped == &deep_lstm_ops;
+    case DEEP_LAYER_MASK_ZERO:
+        return layer->ops == &deep_embedding_ops;
+    case DEEP_LAYER_RESET_AFTER:
+        return layer->ops == &deep_gru_ops || layer->wrapped == &deep_gru_ops;
     }
     return false;
 }
@@ -415,6 +437,32 @@ static deep_status option_target(const char *caller, deep_model *model, int32_t 
     return DEEP_OK;
 }
 
+/* Builds an existing layer again after an option changed, and checks that the layers after
+ * it still take the mask that reaches them. */
+static deep_status rebuild_for_option(deep_model *model, deep_layer *layer, const char *caller)
+{
+    int32_t position = 0;
+    while (model->layers[position] != layer)
+        position++;
+    if (layer->ops->build(layer) != DEEP_OK) {
+        char reason[400];
+        snprintf(reason, sizeof reason, "%s", deep_last_error());
+        const char *colon = strstr(reason, ": ");
+        return deep_error_set(DEEP_ERR_SHAPE, caller, "layer %d (%s): %s", (int)position, layer->name,
+                              colon ? colon + 2 : reason);
+    }
+    for (int32_t i = position + 1; i < model->layer_count; i++) {
+        int32_t source = deep_model_mask_source(model, i);
+        const deep_layer *next = model->layers[i];
+        if (source >= 0 && deep_layer_mask_flow(next) == DEEP_MASK_REFUSED)
+            return deep_error_set(DEEP_ERR_INVALID_ARGUMENT, caller,
+                                  "layer %d (%s) would mask the steps, but layer %d (%s, %s) after it does not take "
+                                  "masked inputs", (int)source, model->layers[source]->name, (int)i, next->name,
+                                  next->ops->class_name);
+    }
+    return DEEP_OK;
+}
+
 deep_status deep_model_set_layer_int(deep_model *model, int32_t layer, deep_layer_option option, int64_t value)
 {
     DEEP_REQUIRE(model);
@@ -423,11 +471,24 @@ deep_status deep_model_set_layer_int(deep_model *model, int32_t layer, deep_laye
     if (value != 0 && value != 1)
         return DEEP_FAIL(DEEP_ERR_INVALID_ARGUMENT, "option %s takes 0 or 1, not %lld", layer_option_name(option),
                          (long long)value);
-    if (option == DEEP_LAYER_GO_BACKWARDS)
-        target->go_backwards = value != 0;
-    else
-        target->unit_forget_bias = value != 0;
-    return DEEP_OK;
+    if (option == DEEP_LAYER_MASK_ZERO && value == 1 && target->input_dim < 2)
+        return DEEP_FAIL(DEEP_ERR_INVALID_ARGUMENT,
+                         "mask_zero makes id 0 padding, so input_dim must leave room for it (the vocabulary size "
+                         "plus 1), but it is %lld", (long long)target->input_dim);
+    bool *flag = option == DEEP_LAYER_GO_BACKWARDS ? &target->go_backwards
+                 : option == DEEP_LAYER_MASK_ZERO  ? &target->mask_zero
+                 : option == DEEP_LAYER_RESET_AFTER ? &target->reset_after
+                                                    : &target->unit_forget_bias;
+    bool before = *flag;
+    *flag = value != 0;
+    /* Options may change the weights' shapes (reset_after) or what the layer accepts
+     * (mask_zero): the layer is built again, and the option undone if that fails. */
+    deep_status status = rebuild_for_option(model, target, __func__);
+    if (status != DEEP_OK) {
+        *flag = before;
+        rebuild_for_option(model, target, __func__);
+    }
+    return status;
 }
 
 deep_status deep_model_set_layer_float(deep_model *model, int32_t layer, deep_layer_option option, double value)

@@ -100,6 +100,10 @@ typedef struct deep_workspace {
     float **acts;              /* layer_count + 1: acts[0] is the input batch */
     float **scratch;           /* per layer, NULL when a layer needs none */
     float *grad_a, *grad_b;    /* training only: dL/d(activations), swapped layer by layer */
+    /* Keras' masks: masks[i] is the mask of acts[i] (NULL: none), batch * steps entries,
+     * either made by layer i - 1 into mask_store[i - 1] or passed on from masks[i - 1]. */
+    const uint8_t **masks;     /* layer_count + 1 */
+    uint8_t **mask_store;      /* per layer, NULL unless it makes a mask */
     int32_t *labels;           /* the batch's labels, when the dataset has them */
     float *targets;            /* the batch's float targets, when the loss or metrics need them */
 } deep_workspace;
@@ -107,8 +111,15 @@ typedef struct deep_workspace {
 deep_status deep_workspace_init(const deep_model *model, int64_t max_batch, bool training, deep_workspace *ws);
 void deep_workspace_release(const deep_model *model, deep_workspace *ws);
 
+/* The layer (0-based) whose mask reaches the input of layer `position` (position
+ * layer_count: the model's output), or -1 when that input has no mask. */
+int32_t deep_model_mask_source(const deep_model *model, int32_t position);
+
 /* acts[0] -> acts[layer_count] for `batch` samples. */
 void deep_model_forward(const deep_model *model, deep_workspace *ws, const deep_exec *ex, int64_t batch);
+/* The same through the first `count` layers only. */
+void deep_model_forward_layers(const deep_model *model, deep_workspace *ws, const deep_exec *ex, int64_t batch,
+                               int32_t count);
 /* From dL/d(output) in ws->grad_a, fills every parameter's gradient. */
 void deep_model_backward(deep_model *model, deep_workspace *ws, deep_exec *ex, int64_t batch);
 

@@ -23,7 +23,17 @@ deep_status deep_workspace_init(const deep_model *model, int64_t max_batch, bool
     int32_t n = model->layer_count;
     ws->acts = calloc((size_t)n + 1, sizeof *ws->acts);
     ws->scratch = calloc((size_t)n, sizeof *ws->scratch);
-    bool ok = ws->acts != NULL && ws->scratch != NULL;
+    ws->masks = calloc((size_t)n + 1, sizeof *ws->masks);
+    ws->mask_store = calloc((size_t)n, sizeof *ws->mask_store);
+    bool ok = ws->acts != NULL && ws->scratch != NULL && ws->masks != NULL && ws->mask_store != NULL;
+    for (int32_t i = 0; ok && i < n; i++) {
+        const deep_layer *layer = model->layers[i];
+        deep_mask_flow flow = deep_layer_mask_flow(layer);
+        if (flow == DEEP_MASK_MADE)
+            ok = (ws->masks[i + 1] = ws->mask_store[i] = deep_alloc(max_batch * layer->in_shape[0], 1)) != NULL;
+        else if (flow == DEEP_MASK_KEPT)
+            ws->masks[i + 1] = ws->masks[i];
+    }
     for (int32_t i = 0; ok && i <= n; i++) {
         int64_t width = i == 0 ? model->in_size : model->layers[i - 1]->out_size;
         ok = (ws->acts[i] = deep_alloc(max_batch * width, sizeof(float))) != NULL;
@@ -54,8 +64,12 @@ void deep_workspace_release(const deep_model *model, deep_workspace *ws)
         free(ws->acts[i]);
     for (int32_t i = 0; ws->scratch != NULL && i < model->layer_count; i++)
         free(ws->scratch[i]);
+    for (int32_t i = 0; ws->mask_store != NULL && i < model->layer_count; i++)
+        free(ws->mask_store[i]);
     free(ws->acts);
     free(ws->scratch);
+    free(ws->masks);
+    free(ws->mask_store);
     free(ws->grad_a);
     free(ws->grad_b);
     free(ws->labels);
@@ -63,11 +77,31 @@ void deep_workspace_release(const deep_model *model, deep_workspace *ws)
     memset(ws, 0, sizeof *ws);
 }
 
+int32_t deep_model_mask_source(const deep_model *model, int32_t position)
+{
+    int32_t source = -1;
+    for (int32_t i = 0; i < position; i++) {
+        deep_mask_flow flow = deep_layer_mask_flow(model->layers[i]);
+        source = flow == DEEP_MASK_MADE ? i : flow == DEEP_MASK_KEPT ? source : -1;
+    }
+    return source;
+}
+
 void deep_model_forward(const deep_model *model, deep_workspace *ws, const deep_exec *ex, int64_t batch)
 {
-    for (int32_t i = 0; i < model->layer_count; i++) {
+    deep_model_forward_layers(model, ws, ex, batch, model->layer_count);
+}
+
+void deep_model_forward_layers(const deep_model *model, deep_workspace *ws, const deep_exec *ex, int64_t batch,
+                               int32_t count)
+{
+    for (int32_t i = 0; i < count; i++) {
         const deep_layer *layer = model->layers[i];
-        layer->ops->forward(layer, ex, ws->acts[i], ws->acts[i + 1], ws->scratch[i], batch);
+        if (ws->mask_store[i] != NULL)
+            layer->ops->compute_mask(layer, ws->acts[i], ws->mask_store[i], batch);
+        deep_exec own = *ex;
+        own.mask = ws->masks[i];
+        layer->ops->forward(layer, &own, ws->acts[i], ws->acts[i + 1], ws->scratch[i], batch);
     }
 }
 
@@ -78,6 +112,7 @@ void deep_model_backward(deep_model *model, deep_workspace *ws, deep_exec *ex, i
     for (int32_t i = model->layer_count - 1; i >= 0; i--) {
         deep_layer *layer = model->layers[i];
         ex->fused_output = fused && i == model->layer_count - 1;
+        ex->mask = ws->masks[i];
         /* The first layer's input gradient is never needed. */
         layer->ops->backward(layer, ex, ws->acts[i], ws->acts[i + 1], grad_out, i > 0 ? grad_in : NULL,
                              ws->scratch[i], batch);
@@ -86,6 +121,7 @@ void deep_model_backward(deep_model *model, deep_workspace *ws, deep_exec *ex, i
         grad_in = t;
     }
     ex->fused_output = false;
+    ex->mask = NULL;
 }
 
 /* The dataset supplies float targets for the loss either as targets or, for one output,

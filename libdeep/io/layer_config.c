@@ -24,9 +24,13 @@ typedef struct field {
     const char *name; /* Keras' argument name */
     field_kind kind;
     size_t offset;    /* in struct deep_layer */
+    bool optional;    /* added after the first files were written: absent means `fallback` */
+    bool fallback;    /* an optional FIELD_BOOL's value when absent */
 } field;
 
-#define FIELD(name, kind, member) {name, kind, offsetof(deep_layer, member)}
+#define FIELD(name, kind, member) {name, kind, offsetof(deep_layer, member), false, false}
+/* A bool field that older files do not have, read as `absent` when missing. */
+#define LATER_BOOL(name, member, absent) {name, FIELD_BOOL, offsetof(deep_layer, member), true, absent}
 #define MAX_FIELDS 12
 
 typedef struct layer_type {
@@ -104,7 +108,8 @@ static deep_status add_gru(deep_model *m, const deep_layer *c)
 {
     DEEP_TRY(deep_model_add_gru(m, c->units, c->activation, c->recurrent_activation, c->use_bias,
                                 c->return_sequences));
-    return set_recurrent_options(m, c);
+    DEEP_TRY(set_recurrent_options(m, c));
+    return deep_model_set_layer_int(m, -1, DEEP_LAYER_RESET_AFTER, c->reset_after);
 }
 
 static deep_status add_simple_rnn(deep_model *m, const deep_layer *c)
@@ -124,7 +129,13 @@ static deep_status add_bidirectional(deep_model *m, const deep_layer *c)
 
 static deep_status add_embedding(deep_model *m, const deep_layer *c)
 {
-    return deep_model_add_embedding(m, c->input_dim, c->units, c->input_length);
+    DEEP_TRY(deep_model_add_embedding(m, c->input_dim, c->units, c->input_length));
+    return deep_model_set_layer_int(m, -1, DEEP_LAYER_MASK_ZERO, c->mask_zero);
+}
+
+static deep_status add_masking(deep_model *m, const deep_layer *c)
+{
+    return deep_model_add_masking(m, c->mask_value);
 }
 
 /* The fields every recurrent layer has. */
@@ -146,7 +157,7 @@ static const layer_type types[] = {
      add_dense},
     {&deep_activation_ops, {FIELD("activation", FIELD_ACTIVATION, activation)}, add_activation},
     {&deep_dropout_ops, {FIELD("rate", FIELD_FLOAT, rate)}, add_dropout},
-    {&deep_flatten_ops, {{NULL, FIELD_SIZE, 0}}, add_flatten},
+    {&deep_flatten_ops, {{NULL, FIELD_SIZE, 0, false, false}}, add_flatten},
     {&deep_conv2d_ops,
      {FIELD("filters", FIELD_SIZE, units), FIELD("kernel_size", FIELD_PAIR, kernel),
       FIELD("strides", FIELD_PAIR, strides), FIELD("padding", FIELD_PADDING, padding),
@@ -154,18 +165,19 @@ static const layer_type types[] = {
      add_conv2d},
     {&deep_max_pooling2d_ops, POOLING_FIELDS, add_max_pooling2d},
     {&deep_average_pooling2d_ops, POOLING_FIELDS, add_average_pooling2d},
-    {&deep_global_average_pooling2d_ops, {{NULL, FIELD_SIZE, 0}}, add_global_average_pooling2d},
+    {&deep_global_average_pooling2d_ops, {{NULL, FIELD_SIZE, 0, false, false}}, add_global_average_pooling2d},
     {&deep_batch_normalization_ops,
      {FIELD("momentum", FIELD_FLOAT, momentum), FIELD("epsilon", FIELD_FLOAT, epsilon)},
      add_batch_normalization},
     {&deep_embedding_ops,
      {FIELD("input_dim", FIELD_SIZE, input_dim), FIELD("output_dim", FIELD_SIZE, units),
-      FIELD("input_length", FIELD_SIZE, input_length)},
+      FIELD("input_length", FIELD_SIZE, input_length), LATER_BOOL("mask_zero", mask_zero, false)},
      add_embedding},
+    {&deep_masking_ops, {FIELD("mask_value", FIELD_FLOAT, mask_value)}, add_masking},
     {&deep_lstm_ops,
      {RECURRENT_FIELDS, RECURRENT_ACTIVATION, FIELD("unit_forget_bias", FIELD_BOOL, unit_forget_bias)},
      add_lstm},
-    {&deep_gru_ops, {RECURRENT_FIELDS, RECURRENT_ACTIVATION}, add_gru},
+    {&deep_gru_ops, {RECURRENT_FIELDS, RECURRENT_ACTIVATION, LATER_BOOL("reset_after", reset_after, true)}, add_gru},
     {&deep_simple_rnn_ops, {RECURRENT_FIELDS}, add_simple_rnn},
     {&deep_bidirectional_ops,
      {FIELD("layer", FIELD_LAYER, wrapped), FIELD("merge_mode", FIELD_MERGE_MODE, merge_mode)},
@@ -374,7 +386,9 @@ static deep_status read_config(const char *caller, const char *context, const la
                                   kind_names[t->fields[i].kind]);
     }
     for (int i = 0; i < MAX_FIELDS && t->fields[i].name != NULL; i++)
-        if (!seen[i])
+        if (!seen[i] && t->fields[i].optional)
+            *(bool *)((char *)c + t->fields[i].offset) = t->fields[i].fallback;
+        else if (!seen[i])
             return deep_error_set(DEEP_ERR_FORMAT, caller, "%s: config field '%s' is missing", context,
                                   t->fields[i].name);
     return DEEP_OK;

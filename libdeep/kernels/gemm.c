@@ -32,6 +32,7 @@ typedef struct gemm_job {
     float alpha, beta;
     const float *a, *b;
     float *c;
+    int64_t lda, ldb, ldc;
 } gemm_job;
 
 /* Rows [begin, end) of C: the same rows of op(A), all of B. */
@@ -39,17 +40,23 @@ static void gemm_rows(void *raw, int64_t begin, int64_t end, int32_t worker)
 {
     (void)worker;
     const gemm_job *j = raw;
-    int lda = (int)(j->transpose_a ? j->m : j->k);
-    int ldb = (int)(j->transpose_b ? j->k : j->n);
-    const float *a = j->transpose_a ? j->a + begin : j->a + begin * j->k;
+    const float *a = j->transpose_a ? j->a + begin : j->a + begin * j->lda;
     cblas_sgemm(CblasRowMajor, j->transpose_a ? CblasTrans : CblasNoTrans, j->transpose_b ? CblasTrans : CblasNoTrans,
-                (int)(end - begin), (int)j->n, (int)j->k, j->alpha, a, lda, j->b, ldb, j->beta, j->c + begin * j->n,
-                (int)j->n);
+                (int)(end - begin), (int)j->n, (int)j->k, j->alpha, a, (int)j->lda, j->b, (int)j->ldb, j->beta,
+                j->c + begin * j->ldc, (int)j->ldc);
+}
+
+void deep_gemm_strided(deep_pool *pool, bool transpose_a, bool transpose_b, int64_t m, int64_t n, int64_t k,
+                       float alpha, const float *a, int64_t lda, const float *b, int64_t ldb, float beta, float *c,
+                       int64_t ldc)
+{
+    gemm_job job = {transpose_a, transpose_b, m, n, k, alpha, beta, a, b, c, lda, ldb, ldc};
+    deep_pool_run(pool, m, gemm_rows, &job);
 }
 
 void deep_gemm(deep_pool *pool, bool transpose_a, bool transpose_b, int64_t m, int64_t n, int64_t k, float alpha,
                const float *a, const float *b, float beta, float *c)
 {
-    gemm_job job = {transpose_a, transpose_b, m, n, k, alpha, beta, a, b, c};
-    deep_pool_run(pool, m, gemm_rows, &job);
+    deep_gemm_strided(pool, transpose_a, transpose_b, m, n, k, alpha, a, transpose_a ? m : k, b, transpose_b ? k : n,
+                      beta, c, n);
 }

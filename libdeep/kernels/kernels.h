@@ -20,6 +20,11 @@ void deep_activation_backward(deep_activation activation, const float *y, float 
  * rows of C are split among the pool's threads (pool NULL: one call on the caller). */
 void deep_gemm(deep_pool *pool, bool transpose_a, bool transpose_b, int64_t m, int64_t n, int64_t k, float alpha,
                const float *a, const float *b, float beta, float *c);
+/* The same on blocks of wider matrices: lda, ldb, ldc are the row strides of A, B and C as
+ * stored (e.g. the GRU's candidate block of its recurrent kernel). */
+void deep_gemm_strided(deep_pool *pool, bool transpose_a, bool transpose_b, int64_t m, int64_t n, int64_t k,
+                       float alpha, const float *a, int64_t lda, const float *b, int64_t ldb, float beta, float *c,
+                       int64_t ldc);
 
 /* While libdeep splits the products itself, OpenBLAS is asked for one thread, as
  * scikit-learn's threadpoolctl does; the setting is process-wide, so it is restored right

@@ -45,4 +45,5 @@ const deep_layer_ops deep_activation_ops = {
     .build = activation_build,
     .forward = activation_forward,
     .backward = activation_backward,
+    .mask_flow = deep_mask_kept,
 };

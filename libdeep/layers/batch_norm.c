@@ -134,4 +134,5 @@ const deep_layer_ops deep_batch_normalization_ops = {
     .init = batch_norm_init,
     .forward = batch_norm_forward,
     .backward = batch_norm_backward,
+    .mask_flow = deep_mask_kept,
 };

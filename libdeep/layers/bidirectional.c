@@ -8,7 +8,8 @@
  * wrapped type's own ops on a copy of the layer struct that views one half of the
  * parameters. The copy lives on the stack for the call only, so predicting from several
  * threads at once stays safe. The wrapped build only computes shapes, so it is simply run
- * again on the copy to learn the direction's output and scratch sizes.
+ * again on the copy to learn the direction's output and scratch sizes. A mask reaches both
+ * copies through the pass (deep_exec), as for the wrapped layer alone.
  *
  * Parameters: the forward copy's, then the backward copy's, in the wrapped type's order.
  * Scratch of a batch of B, with s, f the wrapped type's scratch_size and scratch_fixed and
@@ -20,7 +21,7 @@
  *   gin               B * in_size: the backward copy's dL/din, added to the forward one's */
 #include <string.h>
 
-#include "layers/layer.h"
+#include "layers/recurrent.h"
 
 enum { FORWARD = 0, BACKWARD = 1 };
 
@@ -56,8 +57,10 @@ static void direction_config(const deep_layer *layer, int direction, deep_layer 
     cell->ops = layer->wrapped;
     cell->wrapped = NULL;
     cell->param_count = 0;
-    /* Keras flips go_backwards for the backward copy, whatever the wrapped layer says. */
+    /* Keras flips go_backwards for the backward copy, whatever the wrapped layer says, and
+     * zeroes the padding steps of both copies' sequences, so that merged steps line up. */
     cell->go_backwards = layer->go_backwards != (direction == BACKWARD);
+    cell->zero_output_for_mask = layer->return_sequences;
 }
 
 /* A direction ready to run: the wrapped build gave its sizes, and its parameters view the
@@ -229,4 +232,5 @@ const deep_layer_ops deep_bidirectional_ops = {
     .init = bidirectional_init,
     .forward = bidirectional_forward,
     .backward = bidirectional_backward,
+    .mask_flow = deep_rnn_mask_flow,
 };

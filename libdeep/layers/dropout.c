@@ -51,4 +51,5 @@ const deep_layer_ops deep_dropout_ops = {
     .build = dropout_build,
     .forward = dropout_forward,
     .backward = dropout_backward,
+    .mask_flow = deep_mask_kept,
 };

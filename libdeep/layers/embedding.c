@@ -8,7 +8,11 @@
  * large or non-integral id is an error naming the sample, the position and the value. An
  * Embedding deeper in a model only sees other layers' outputs, which cannot be checked
  * beforehand: there forward rounds each value to the nearest id and gives zeros for ids
- * out of range, and the ids get no gradient. */
+ * out of range, and the ids get no gradient.
+ *
+ * With mask_zero, id 0 is padding (Keras' mask_zero=True): the layer makes the mask that
+ * the recurrent layers after it read, 1 where the id is not 0. Its row of the embeddings
+ * is still looked up, and learns nothing through a masked step. */
 #include <limits.h>
 #include <math.h>
 #include <string.h>
@@ -29,6 +33,9 @@ static deep_status embedding_build(deep_layer *layer)
                          (long long)layer->input_length,
                          deep_shape_format(s, sizeof s, layer->in_rank, layer->in_shape),
                          (long long)layer->input_length);
+    if (layer->mask_zero && layer->in_rank != 1)
+        return DEEP_FAIL(DEEP_ERR_SHAPE, "mask_zero needs (input_length,) sequences of ids but the input is %s",
+                         deep_shape_format(s, sizeof s, layer->in_rank, layer->in_shape));
     int64_t size = 0;
     if (!deep_mul_i64(layer->input_dim, layer->units, &size))
         return DEEP_FAIL(DEEP_ERR_OVERFLOW, "an Embedding of %lld ids by %lld values is too large",
@@ -143,6 +150,19 @@ static deep_status embedding_check_input(const deep_layer *layer, int32_t positi
     return DEEP_OK;
 }
 
+static deep_mask_flow embedding_mask_flow(const deep_layer *layer)
+{
+    return layer->mask_zero ? DEEP_MASK_MADE : DEEP_MASK_ENDS;
+}
+
+/* Padding is id 0 as the first layer's check leaves it, or anything that rounds to it
+ * deeper in a model, as forward reads ids. */
+static void embedding_compute_mask(const deep_layer *layer, const float *in, uint8_t *mask, int64_t batch)
+{
+    for (int64_t i = 0; i < batch * layer->in_size; i++)
+        mask[i] = token_row(layer, in[i]) != 0;
+}
+
 const deep_layer_ops deep_embedding_ops = {
     .type = "embedding",
     .class_name = "Embedding",
@@ -151,4 +171,6 @@ const deep_layer_ops deep_embedding_ops = {
     .forward = embedding_forward,
     .backward = embedding_backward,
     .check_input = embedding_check_input,
+    .mask_flow = embedding_mask_flow,
+    .compute_mask = embedding_compute_mask,
 };

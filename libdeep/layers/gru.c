@@ -14,7 +14,16 @@
  * the input projection of every step, the recurrence split by samples with one GEMM and
  * one fused element-wise pass per step, the weight and input gradients over all the steps
  * at once. Recurrent dropout masks h_{t-1} where it meets the recurrent kernel, while the
- * update z * h_{t-1} takes it unmasked, as Keras. */
+ * update z * h_{t-1} takes it unmasked, as Keras. Padding steps (ex->mask) carry h over
+ * and repeat the previous output, as the LSTM's do.
+ *
+ * With reset_after=False (Keras' other form, the original GRU) the reset gate acts before
+ * the recurrent kernel's candidate block and the bias is one (3 units) vector:
+ *
+ *   x = x_t . kernel + bias                 h = h_{t-1} . recurrent_kernel[:, z and r]
+ *   z, r as above                           n = activation(x_n + (r * h_{t-1}) . recurrent_kernel[:, n])
+ *
+ * which takes a second, dependent product per step, of r * h_{t-1} (kept for backward). */
 #include <string.h>
 
 #include "kernels/fastmath.h"
@@ -27,25 +36,31 @@
  *   zh     T * B * 3U    the recurrent projections (bias included); backward: their dL/d
  *   hs     T * B * U     h_1 .. h_T
  *   hm     T * B * U     h_1 .. h_T times the recurrent mask (with recurrent dropout only)
+ *   rh     T * B * U     reset_after=False only: r_t * h_{t-1} (masked as hm) at every step
  *   dh, dt B * U         backward's running dL/dh_t, and the product that adds to it
  *   imask  B * F, rmask B * U   the dropout masks */
 typedef struct gru_ctx {
     const deep_layer *layer;
     int64_t steps, features, units, gates, batch;
-    float *xs, *zx, *zh, *hs, *hm, *dh, *dt;
+    float *xs, *zx, *zh, *hs, *hm, *rh, *dh, *dt;
     float *imask, *rmask; /* NULL when that dropout is off */
+    deep_rnn_steps st;    /* the padding mask */
     float *out;
     const float *grad_out;
 } gru_ctx;
 
 static const deep_rnn_cell gru_cell = {.class_name = "GRU", .gates = 3, .widest = 6, .step_units = 8, .fixed_units = 3};
+/* reset_after=False keeps r * h_{t-1} of every step too. */
+static const deep_rnn_cell gru_cell_before = {
+    .class_name = "GRU", .gates = 3, .widest = 6, .step_units = 9, .fixed_units = 3};
 
 static deep_status gru_build(deep_layer *layer)
 {
-    DEEP_TRY(deep_rnn_build(layer, &gru_cell));
-    int64_t bias[2] = {2, 3 * layer->units}; /* reset_after: input and recurrent biases */
+    DEEP_TRY(deep_rnn_build(layer, layer->reset_after ? &gru_cell : &gru_cell_before));
+    /* reset_after: input and recurrent biases, (2, 3 units); otherwise one, (3 units,). */
+    int64_t bias[2] = {2, 3 * layer->units};
     if (layer->use_bias)
-        deep_layer_declare_param(layer, 2, "bias", 2, bias);
+        deep_layer_declare_param(layer, 2, "bias", layer->reset_after ? 2 : 1, layer->reset_after ? bias : bias + 1);
     return DEEP_OK;
 }
 
@@ -61,7 +76,8 @@ static void gru_init(deep_layer *layer, struct deep_rng *rng)
 static gru_ctx gru_context(const deep_layer *layer, const deep_exec *ex, float *scratch, int64_t batch)
 {
     gru_ctx c = {.layer = layer, .steps = layer->in_shape[0], .features = layer->in_shape[1],
-                 .units = layer->units, .gates = 3 * layer->units, .batch = batch};
+                 .units = layer->units, .gates = 3 * layer->units, .batch = batch,
+                 .st = {ex->mask, layer->in_shape[0], layer->go_backwards}};
     int64_t tb = c.steps * batch;
     float *p = scratch;
     c.xs = p, p += tb * c.features;
@@ -69,6 +85,8 @@ static gru_ctx gru_context(const deep_layer *layer, const deep_exec *ex, float *
     c.zh = p, p += tb * c.gates;
     c.hs = p, p += tb * c.units;
     c.hm = p, p += tb * c.units;
+    if (!layer->reset_after)
+        c.rh = p, p += tb * c.units;
     c.dh = p, p += batch * c.units;
     c.dt = p, p += batch * c.units;
     bool dropping = ex->training && ex->rng != NULL;
@@ -107,18 +125,20 @@ static inline DEEP_ALWAYS_INLINE void cell_forward(const gru_ctx *c, int64_t t, 
     const float *bias = layer->use_bias ? layer->params[2].value : NULL;
     for (int64_t b = begin; b < end; b++) {
         float *xr = c->zx + (rows + b) * g, *hr = c->zh + (rows + b) * g, *h_now = c->hs + (rows + b) * u;
-        if (bias != NULL)
-            for (int64_t j = 0; j < g; j++) {
-                xr[j] += bias[j];
-                hr[j] += bias[g + j];
-            }
-        cell_forward_row(xr, xr + u, xr + 2 * u, hr, hr + u, hr + 2 * u,
-                         first ? NULL : c->hs + (rows - c->batch + b) * u, h_now, u, first, act, rec);
-        float *out = layer->return_sequences ? c->out + (b * c->steps + t) * u
-                     : t == c->steps - 1        ? c->out + b * u
-                                                : NULL;
-        if (out != NULL)
-            memcpy(out, h_now, (size_t)u * sizeof *out);
+        float *out = deep_rnn_output(layer, &c->st, c->out, b, t);
+        if (!deep_rnn_kept(&c->st, b, t)) { /* padding: h stays what it was */
+            deep_rnn_carry(h_now, t, c->batch, u);
+        } else {
+            if (bias != NULL)
+                for (int64_t j = 0; j < g; j++) {
+                    xr[j] += bias[j];
+                    hr[j] += bias[g + j];
+                }
+            cell_forward_row(xr, xr + u, xr + 2 * u, hr, hr + u, hr + 2 * u,
+                             first ? NULL : c->hs + (rows - c->batch + b) * u, h_now, u, first, act, rec);
+            if (out != NULL)
+                memcpy(out, h_now, (size_t)u * sizeof *out);
+        }
         if (c->rmask != NULL) {
             float *h_masked = c->hm + (rows + b) * u;
             for (int64_t j = 0; j < u; j++)
@@ -139,6 +159,151 @@ static inline DEEP_ALWAYS_INLINE void forward_step(const gru_ctx *c, int64_t t, 
     else
         cell_forward(c, t, begin, end, first, layer->activation, layer->recurrent_activation);
 }
+
+/* ---- reset_after=False: the reset gate before the candidate's product ---------------- */
+
+/* z and r of one sample at step t (bias already in x), and r * h_{t-1} into rh. */
+static void gates_before_row(const gru_ctx *c, float *restrict x, const float *restrict hzr,
+                             const float *restrict h_prev, float *restrict rh)
+{
+    const deep_layer *layer = c->layer;
+    int64_t u = c->units;
+    for (int64_t j = 0; j < u; j++) {
+        float z = deep_activate(layer->recurrent_activation, x[j] + hzr[j]);
+        float r = deep_activate(layer->recurrent_activation, x[u + j] + hzr[u + j]);
+        x[j] = z, x[u + j] = r;
+        rh[j] = h_prev != NULL ? r * h_prev[j] : 0.0f;
+    }
+}
+
+/* Step t of reset_after=False for samples [begin, end). */
+static void step_before(const gru_ctx *c, int64_t t, int64_t begin, int64_t end)
+{
+    const deep_layer *layer = c->layer;
+    int64_t u = c->units, g = c->gates, rows = end - begin, at = t * c->batch;
+    const float *R = layer->params[1].value, *bias = layer->use_bias ? layer->params[2].value : NULL;
+    const float *source = t > 0 ? recurrent_source(c) + (at - c->batch) * u : NULL;
+    float *zh = c->zh + (at + begin) * g;
+    if (t == 0)
+        memset(zh, 0, (size_t)(rows * g) * sizeof *zh);
+    else /* h_{t-1} . recurrent_kernel for the z and r blocks */
+        deep_gemm_strided(NULL, false, false, rows, 2 * u, u, 1.0f, source + begin * u, u, R, g, 0.0f, zh, g);
+    for (int64_t b = begin; b < end; b++) {
+        float *x = c->zx + (at + b) * g, *rh = c->rh + (at + b) * u;
+        if (bias != NULL)
+            for (int64_t j = 0; j < g; j++)
+                x[j] += bias[j];
+        if (deep_rnn_kept(&c->st, b, t))
+            gates_before_row(c, x, c->zh + (at + b) * g, source != NULL ? source + b * u : NULL, rh);
+        else
+            memset(rh, 0, (size_t)u * sizeof *rh);
+    }
+    /* (r * h_{t-1}) . recurrent_kernel[:, n] into the n block of zh. */
+    if (t > 0)
+        deep_gemm_strided(NULL, false, false, rows, u, u, 1.0f, c->rh + (at + begin) * u, u, R + 2 * u, g, 0.0f,
+                          zh + 2 * u, g);
+    for (int64_t b = begin; b < end; b++) {
+        float *x = c->zx + (at + b) * g, *h_now = c->hs + (at + b) * u, *out = deep_rnn_output(layer, &c->st, c->out, b, t);
+        const float *h_prev = t > 0 ? c->hs + (at - c->batch + b) * u : NULL;
+        if (deep_rnn_kept(&c->st, b, t)) {
+            const float *hn = c->zh + (at + b) * g + 2 * u;
+            for (int64_t j = 0; j < u; j++) {
+                float n = deep_activate(layer->activation, x[2 * u + j] + hn[j]), z = x[j];
+                x[2 * u + j] = n;
+                h_now[j] = z * (h_prev != NULL ? h_prev[j] : 0.0f) + (1.0f - z) * n;
+            }
+            if (out != NULL)
+                memcpy(out, h_now, (size_t)u * sizeof *out);
+        } else { /* padding: h stays what it was */
+            deep_rnn_carry(h_now, t, c->batch, u);
+        }
+        if (c->rmask != NULL)
+            for (int64_t j = 0; j < u; j++)
+                c->hm[(at + b) * u + j] = h_now[j] * c->rmask[b * u + j];
+    }
+}
+
+/* Backward of step t of reset_after=False for samples [begin, end): from dL/dh_t in dh,
+ * zx and zh take dL/d(x z, r, n) and dL/d(h z, r, n pre-activations), and dh becomes
+ * dL/dh_{t-1}. */
+static void step_before_backward(const gru_ctx *c, int64_t t, int64_t begin, int64_t end)
+{
+    const deep_layer *layer = c->layer;
+    int64_t u = c->units, g = c->gates, rows = end - begin, at = t * c->batch;
+    const float *R = layer->params[1].value;
+    for (int64_t b = begin; b < end; b++) {
+        float *x = c->zx + (at + b) * g, *hr = c->zh + (at + b) * g, *dh = c->dh + b * u;
+        if (!deep_rnn_kept(&c->st, b, t)) { /* dh passes through; nothing reaches the cell */
+            memset(x, 0, (size_t)g * sizeof *x);
+            memset(hr, 0, (size_t)g * sizeof *hr);
+            continue;
+        }
+        const float *h_prev = t > 0 ? c->hs + (at - c->batch + b) * u : NULL;
+        for (int64_t j = 0; j < u; j++) {
+            float z = x[j], n = x[2 * u + j], d = dh[j];
+            float dz = d * ((h_prev != NULL ? h_prev[j] : 0.0f) - n) * deep_activation_slope(layer->recurrent_activation, z);
+            float dn = d * (1.0f - z) * deep_activation_slope(layer->activation, n);
+            x[j] = hr[j] = dz;
+            x[2 * u + j] = hr[2 * u + j] = dn;
+            dh[j] = d * z;
+        }
+    }
+    if (t == 0) { /* r met h_0 = 0: no gradient */
+        for (int64_t b = begin; b < end; b++)
+            for (int64_t j = 0; j < u; j++)
+                c->zx[(at + b) * g + u + j] = c->zh[(at + b) * g + u + j] = 0.0f;
+        return;
+    }
+    /* dL/d(r * h_{t-1}) = dn . recurrent_kernel[:, n]^T, into dt. */
+    float *dt = c->dt + begin * u;
+    deep_gemm_strided(NULL, false, true, rows, u, u, 1.0f, c->zh + (at + begin) * g + 2 * u, g, R + 2 * u, g, 0.0f,
+                      dt, u);
+    const float *source = recurrent_source(c) + (at - c->batch) * u;
+    for (int64_t b = begin; b < end; b++) {
+        if (!deep_rnn_kept(&c->st, b, t))
+            continue;
+        float *x = c->zx + (at + b) * g, *hr = c->zh + (at + b) * g, *dh = c->dh + b * u;
+        for (int64_t j = 0; j < u; j++) {
+            float r = x[u + j], drh = c->dt[b * u + j];
+            x[u + j] = hr[u + j] = drh * source[b * u + j] * deep_activation_slope(layer->recurrent_activation, r);
+            /* r * h_{t-1} met h through the recurrent mask */
+            dh[j] += drh * r * (c->rmask != NULL ? c->rmask[b * u + j] : 1.0f);
+        }
+    }
+    /* dL/dh_{t-1} += dL/d(h z, r) . recurrent_kernel[:, z and r]^T, through the mask. */
+    deep_gemm_strided(NULL, false, true, rows, u, 2 * u, 1.0f, c->zh + (at + begin) * g, g, R, g, 0.0f, dt, u);
+    for (int64_t b = begin; b < end; b++)
+        for (int64_t j = 0; j < u; j++)
+            c->dh[b * u + j] += c->dt[b * u + j] * (c->rmask != NULL ? c->rmask[b * u + j] : 1.0f);
+}
+
+DEEP_VECTOR_CLONES static void recur_forward_before(void *raw, int64_t begin, int64_t end, int32_t worker)
+{
+    (void)worker;
+    const gru_ctx *c = raw;
+    for (int64_t t = 0; t < c->steps; t++)
+        step_before(c, t, begin, end);
+}
+
+DEEP_VECTOR_CLONES static void recur_backward_before(void *raw, int64_t begin, int64_t end, int32_t worker)
+{
+    (void)worker;
+    const gru_ctx *c = raw;
+    int64_t u = c->units, steps = c->steps;
+    bool sequences = c->layer->return_sequences;
+    for (int64_t b = begin; b < end; b++)
+        for (int64_t j = 0; j < u; j++)
+            c->dh[b * u + j] = sequences ? 0.0f : c->grad_out[b * u + j];
+    for (int64_t t = steps - 1; t >= 0; t--) {
+        if (sequences)
+            for (int64_t b = begin; b < end; b++)
+                for (int64_t j = 0; j < u; j++)
+                    c->dh[b * u + j] += c->grad_out[(b * steps + t) * u + j];
+        step_before_backward(c, t, begin, end);
+    }
+}
+
+/* ---- reset_after=True -------------------------------------------------------------- */
 
 DEEP_VECTOR_CLONES static void recur_forward(void *raw, int64_t begin, int64_t end, int32_t worker)
 {
@@ -172,7 +337,7 @@ static void gru_forward(const deep_layer *layer, const deep_exec *ex, const floa
                          .go_backwards = layer->go_backwards, .in = in, .xs = c.xs, .mask = c.imask};
     deep_rnn_gather(ex->pool, &io);
     deep_rnn_gemm_steps(ex->pool, c.steps, batch, false, c.gates, c.features, c.xs, layer->params[0].value, c.zx);
-    deep_pool_run(ex->pool, batch, recur_forward, &c);
+    deep_pool_run(ex->pool, batch, layer->reset_after ? recur_forward : recur_forward_before, &c);
 }
 
 /* One sample's cell backward at one step: from dL/dh_t in dh, the gradients of both
@@ -200,6 +365,11 @@ static inline DEEP_ALWAYS_INLINE void cell_backward(const gru_ctx *c, int64_t t,
     int64_t u = c->units, g = c->gates, rows = t * c->batch;
     for (int64_t b = begin; b < end; b++) {
         float *xr = c->zx + (rows + b) * g, *hr = c->zh + (rows + b) * g;
+        if (!deep_rnn_kept(&c->st, b, t)) { /* dh passes through; nothing reaches the cell */
+            memset(xr, 0, (size_t)g * sizeof *xr);
+            memset(hr, 0, (size_t)g * sizeof *hr);
+            continue;
+        }
         cell_backward_row(xr, xr + u, xr + 2 * u, hr, hr + u, hr + 2 * u,
                           first ? NULL : c->hs + (rows - c->batch + b) * u, c->dh + b * u, u, first, act, rec);
     }
@@ -252,23 +422,35 @@ static void gru_backward(deep_layer *layer, const deep_exec *ex, const float *in
     (void)in;
     (void)out;
     gru_ctx c = gru_context(layer, ex, scratch, batch);
+    deep_rnn_drop_padding_grads(layer, &c.st, grad_out, batch);
     c.grad_out = grad_out;
-    deep_pool_run(ex->pool, batch, recur_backward, &c);
+    deep_pool_run(ex->pool, batch, layer->reset_after ? recur_backward : recur_backward_before, &c);
 
     int64_t g = c.gates, u = c.units, steps = c.steps;
     deep_rnn_gemm_sum(ex->pool, steps, batch, c.features, g, c.xs, c.zx, layer->params[0].grad);
     deep_rnn_gemm_sum(ex->pool, steps - 1, batch, u, g, recurrent_source(&c), c.zh + batch * g,
                       layer->params[1].grad);
-    if (layer->use_bias) {
+    if (!layer->reset_after) /* the n block met r * h_{t-1}, not h_{t-1} */
+        for (int64_t t = 1; t < steps; t++)
+            deep_gemm_strided(ex->pool, true, false, u, u, batch, 1.0f, c.rh + t * batch * u, u,
+                              c.zh + t * batch * g + 2 * u, g, t == 1 ? 0.0f : 1.0f, layer->params[1].grad + 2 * u, g);
+    if (layer->use_bias)
         deep_rnn_column_sums(ex->pool, c.zx, steps * batch, g, layer->params[2].grad);
+    if (layer->use_bias && layer->reset_after)
         deep_rnn_column_sums(ex->pool, c.zh, steps * batch, g, layer->params[2].grad + g);
-    }
     if (grad_in == NULL)
         return;
     deep_rnn_gemm_steps(ex->pool, steps, batch, true, c.features, g, c.zx, layer->params[0].value, c.xs);
     deep_rnn_input io = {.steps = steps, .features = c.features, .batch = batch, .go_backwards = layer->go_backwards,
                          .grad_in = grad_in, .xs = c.xs, .mask = c.imask};
     deep_rnn_scatter(ex->pool, &io);
+}
+
+static void gru_final_state(const deep_layer *layer, const float *scratch, int64_t batch, float *h, float *c)
+{
+    (void)c;
+    gru_ctx x = gru_context(layer, &(deep_exec){0}, (float *)scratch, batch);
+    memcpy(h, x.hs + (x.steps - 1) * batch * x.units, (size_t)(batch * x.units) * sizeof *h);
 }
 
 const deep_layer_ops deep_gru_ops = {
@@ -278,4 +460,6 @@ const deep_layer_ops deep_gru_ops = {
     .init = gru_init,
     .forward = gru_forward,
     .backward = gru_backward,
+    .mask_flow = deep_rnn_mask_flow,
+    .final_state = gru_final_state,
 };

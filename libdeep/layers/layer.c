@@ -79,6 +79,17 @@ bool deep_layer_is_recurrent(const deep_layer *layer)
            layer->ops == &deep_bidirectional_ops;
 }
 
+deep_mask_flow deep_mask_kept(const deep_layer *layer)
+{
+    (void)layer;
+    return DEEP_MASK_KEPT;
+}
+
+deep_mask_flow deep_layer_mask_flow(const deep_layer *layer)
+{
+    return layer->ops->mask_flow != NULL ? layer->ops->mask_flow(layer) : DEEP_MASK_REFUSED;
+}
+
 deep_activation deep_layer_output_activation(const deep_layer *layer)
 {
     return deep_layer_is_recurrent(layer) ? DEEP_ACTIVATION_LINEAR : layer->activation;

@@ -28,7 +28,20 @@ typedef struct deep_exec {
     struct deep_rng *rng;    /* training randomness (dropout); NULL at inference */
     bool training;
     bool fused_output;       /* the loss already gave dL/d(pre-activation) for this layer */
+    /* Keras' mask of the layer's input: batch * steps entries (sample-major, steps the
+     * input's first axis), 1 for a real step and 0 for padding; NULL when the input has
+     * none. The same in forward and backward. A wrapper passes it on to its inner layers. */
+    const uint8_t *mask;
 } deep_exec;
+
+/* What a layer does with masks (Keras' supports_masking and compute_mask). A mask only
+ * ever covers (timesteps, ...) inputs, one entry per step. */
+typedef enum deep_mask_flow {
+    DEEP_MASK_REFUSED = 0, /* a masked input is an error (the layer would lose the time axis) */
+    DEEP_MASK_ENDS,        /* takes a masked input; its output has no mask */
+    DEEP_MASK_KEPT,        /* its output has its input's mask, if any (the time axis stays) */
+    DEEP_MASK_MADE         /* compute_mask makes its output's mask from its input */
+} deep_mask_flow;
 
 typedef struct deep_layer deep_layer;
 
@@ -55,6 +68,14 @@ typedef struct deep_layer_ops {
      * `caller`, naming the layer (at `position`), the sample and the offending value. */
     deep_status (*check_input)(const deep_layer *layer, int32_t position, const float *in, int64_t count,
                                const char *caller);
+    /* Optional (NULL: DEEP_MASK_REFUSED): how masks flow through the layer, which may
+     * depend on its configuration (Embedding's mask_zero, return_sequences). */
+    deep_mask_flow (*mask_flow)(const deep_layer *layer);
+    /* With DEEP_MASK_MADE: mask[batch * in_shape[0]] from the layer's input. */
+    void (*compute_mask)(const deep_layer *layer, const float *in, uint8_t *mask, int64_t batch);
+    /* Recurrent layers: the states after the last step of the forward pass that left
+     * `scratch` (inference), h (batch * units) and, for the LSTM, c; c NULL skips it. */
+    void (*final_state)(const deep_layer *layer, const float *scratch, int64_t batch, float *h, float *c);
 } deep_layer_ops;
 
 struct deep_layer {
@@ -83,12 +104,19 @@ struct deep_layer {
     bool go_backwards;
     bool unit_forget_bias;                /* LSTM: the forget gate's bias starts at 1 */
     float recurrent_rate;                 /* recurrent_dropout */
+    /* Keras' zero_output_for_mask, not a public option: padding steps of the output
+     * sequence are zeros instead of the previous output (what Keras' Bidirectional sets
+     * on its layers with return_sequences, so that the reversed sequence lines up). */
+    bool zero_output_for_mask;
+    bool reset_after;                     /* GRU: the reset gate after the recurrent kernel (Keras' default) */
     /* Embedding: `units` is output_dim. */
     int64_t input_dim;
     int64_t input_length;                 /* 0: not given (Keras' None) */
     /* Bidirectional: the wrapped recurrent type, whose configuration is the fields above. */
     const struct deep_layer_ops *wrapped;
     deep_merge_mode merge_mode;
+    bool mask_zero;                       /* id 0 is padding: the output is masked there */
+    float mask_value;                     /* Masking */
 };
 
 extern const deep_layer_ops deep_dense_ops;
@@ -105,6 +133,18 @@ extern const deep_layer_ops deep_gru_ops;
 extern const deep_layer_ops deep_simple_rnn_ops;
 extern const deep_layer_ops deep_embedding_ops;
 extern const deep_layer_ops deep_bidirectional_ops;
+extern const deep_layer_ops deep_masking_ops;
+
+/* mask_flow of the layers that keep the time axis and pass the mask on as it is. */
+deep_mask_flow deep_mask_kept(const deep_layer *layer);
+/* The layer's deep_mask_flow (DEEP_MASK_REFUSED when its ops say nothing). */
+deep_mask_flow deep_layer_mask_flow(const deep_layer *layer);
+/* Whether processing step t of sample b is a real step: input step t, or steps - 1 - t
+ * with go_backwards. mask NULL: every step is. */
+static inline bool deep_step_kept(const uint8_t *mask, int64_t steps, int64_t b, int64_t t, bool go_backwards)
+{
+    return mask == NULL || mask[b * steps + (go_backwards ? steps - 1 - t : t)] != 0;
+}
 
 /* True for the layer types that step through time (LSTM, GRU, SimpleRNN, and
  * Bidirectional around one of them). */

@@ -19,7 +19,11 @@
  * steps at once.
  *
  * Dropout, as Keras' dropout and recurrent_dropout: while training, one inverted-dropout
- * mask per sample over the input features and one over h_{t-1}, the same at every step. */
+ * mask per sample over the input features and one over h_{t-1}, the same at every step.
+ *
+ * Masking, as Keras: at a padding step (ex->mask) h and c are carried over unchanged and
+ * the step's output is the previous output; its dL/dz is zero, and dL/dh, dL/dc pass
+ * straight through it. */
 #include <string.h>
 
 #include "kernels/fastmath.h"
@@ -39,6 +43,7 @@ typedef struct lstm_ctx {
     int64_t steps, features, units, gates, batch;
     float *xs, *z, *cs, *as, *hs, *dh, *dc;
     float *imask, *rmask; /* NULL when that dropout is off */
+    deep_rnn_steps st;    /* the padding mask */
     float *out;
     const float *grad_out;
 } lstm_ctx;
@@ -73,7 +78,8 @@ static void lstm_init(deep_layer *layer, struct deep_rng *rng)
 static lstm_ctx lstm_context(const deep_layer *layer, const deep_exec *ex, float *scratch, int64_t batch)
 {
     lstm_ctx c = {.layer = layer, .steps = layer->in_shape[0], .features = layer->in_shape[1],
-                  .units = layer->units, .gates = 4 * layer->units, .batch = batch};
+                  .units = layer->units, .gates = 4 * layer->units, .batch = batch,
+                  .st = {ex->mask, layer->in_shape[0], layer->go_backwards}};
     int64_t tb = c.steps * batch;
     float *p = scratch;
     c.xs = p, p += tb * c.features;
@@ -122,14 +128,18 @@ static inline DEEP_ALWAYS_INLINE void cell_forward(const lstm_ctx *c, int64_t t,
     for (int64_t b = begin; b < end; b++) {
         float *zr = c->z + (rows + b) * g;
         float *h_now = c->hs + (rows + b) * u;
+        float *out = deep_rnn_output(layer, &c->st, c->out, b, t);
+        if (!deep_rnn_kept(&c->st, b, t)) {
+            /* Padding: c and h (as step t + 1 reads it) stay what they were. */
+            memcpy(c->cs + (rows + c->batch + b) * u, c->cs + (rows + b) * u, (size_t)u * sizeof(float));
+            deep_rnn_carry(h_now, t, c->batch, u);
+            continue;
+        }
         if (bias != NULL)
             for (int64_t j = 0; j < g; j++)
                 zr[j] += bias[j];
         cell_forward_row(zr, zr + u, zr + 2 * u, zr + 3 * u, c->cs + (rows + b) * u,
                          c->cs + (rows + c->batch + b) * u, c->as + (rows + b) * u, h_now, u, act, rec);
-        float *out = layer->return_sequences ? c->out + (b * c->steps + t) * u
-                     : t == c->steps - 1        ? c->out + b * u
-                                                : NULL;
         if (out != NULL)
             memcpy(out, h_now, (size_t)u * sizeof *out);
         if (c->rmask != NULL)
@@ -207,6 +217,10 @@ static inline DEEP_ALWAYS_INLINE void cell_backward(const lstm_ctx *c, int64_t t
     int64_t u = c->units, g = c->gates, rows = t * c->batch;
     for (int64_t b = begin; b < end; b++) {
         float *zr = c->z + (rows + b) * g;
+        if (!deep_rnn_kept(&c->st, b, t)) { /* dh and dc pass through; nothing reaches the cell */
+            memset(zr, 0, (size_t)g * sizeof *zr);
+            continue;
+        }
         cell_backward_row(zr, zr + u, zr + 2 * u, zr + 3 * u, c->cs + (rows + b) * u, c->as + (rows + b) * u,
                           c->dh + b * u, c->dc + b * u, u, act, rec);
     }
@@ -240,11 +254,8 @@ DEEP_VECTOR_CLONES static void recur_backward(void *raw, int64_t begin, int64_t 
         if (t == 0)
             break;
         /* dL/dh_{t-1} = dL/dz_t . recurrent_kernel^T, through the recurrent mask. */
-        deep_gemm(NULL, false, true, rows, u, g, 1.0f, c->z + (t * c->batch + begin) * g, layer->params[1].value,
-                  0.0f, dh);
-        if (c->rmask != NULL)
-            for (int64_t i = 0; i < rows * u; i++)
-                dh[i] *= c->rmask[begin * u + i];
+        deep_rnn_state_grad(&c->st, t, begin, end, u, g, c->z + (t * c->batch + begin) * g, layer->params[1].value,
+                            c->rmask, c->dh);
     }
 }
 
@@ -254,6 +265,7 @@ static void lstm_backward(deep_layer *layer, const deep_exec *ex, const float *i
     (void)in;
     (void)out;
     lstm_ctx c = lstm_context(layer, ex, scratch, batch);
+    deep_rnn_drop_padding_grads(layer, &c.st, grad_out, batch);
     c.grad_out = grad_out;
     deep_pool_run(ex->pool, batch, recur_backward, &c);
 
@@ -272,6 +284,16 @@ static void lstm_backward(deep_layer *layer, const deep_exec *ex, const float *i
     deep_rnn_scatter(ex->pool, &io);
 }
 
+/* After an inference pass: h_T (hs holds h unmasked then) and c_T. */
+static void lstm_final_state(const deep_layer *layer, const float *scratch, int64_t batch, float *h, float *c)
+{
+    lstm_ctx x = lstm_context(layer, &(deep_exec){0}, (float *)scratch, batch);
+    int64_t u = x.units, last = (x.steps - 1) * batch;
+    memcpy(h, x.hs + last * u, (size_t)(batch * u) * sizeof *h);
+    if (c != NULL)
+        memcpy(c, x.cs + (last + batch) * u, (size_t)(batch * u) * sizeof *c);
+}
+
 const deep_layer_ops deep_lstm_ops = {
     .type = "lstm",
     .class_name = "LSTM",
@@ -279,4 +301,6 @@ const deep_layer_ops deep_lstm_ops = {
     .init = lstm_init,
     .forward = lstm_forward,
     .backward = lstm_backward,
+    .mask_flow = deep_rnn_mask_flow,
+    .final_state = lstm_final_state,
 };

@@ -33,6 +33,67 @@ deep_status deep_rnn_build(deep_layer *layer, const deep_rnn_cell *cell)
     return DEEP_OK;
 }
 
+deep_mask_flow deep_rnn_mask_flow(const deep_layer *layer)
+{
+    return layer->return_sequences ? DEEP_MASK_KEPT : DEEP_MASK_ENDS;
+}
+
+float *deep_rnn_output(const deep_layer *layer, const deep_rnn_steps *st, float *out, int64_t b, int64_t t)
+{
+    int64_t u = layer->units, steps = st->steps;
+    bool kept = deep_rnn_kept(st, b, t);
+    if (layer->return_sequences) {
+        float *row = out + (b * steps + t) * u;
+        if (!kept) {
+            if (t == 0 || layer->zero_output_for_mask)
+                memset(row, 0, (size_t)u * sizeof *row);
+            else
+                memcpy(row, row - u, (size_t)u * sizeof *row);
+        }
+        return row;
+    }
+    float *row = out + b * u;
+    if (st->mask == NULL)
+        return t == steps - 1 ? row : NULL;
+    if (t == 0 && !kept)
+        memset(row, 0, (size_t)u * sizeof *row);
+    return row;
+}
+
+void deep_rnn_drop_padding_grads(const deep_layer *layer, const deep_rnn_steps *st, float *grad_out, int64_t batch)
+{
+    if (!layer->zero_output_for_mask || !layer->return_sequences || st->mask == NULL)
+        return;
+    for (int64_t b = 0; b < batch; b++)
+        for (int64_t t = 0; t < st->steps; t++)
+            if (!deep_rnn_kept(st, b, t))
+                memset(grad_out + (b * st->steps + t) * layer->units, 0, (size_t)layer->units * sizeof *grad_out);
+}
+
+void deep_rnn_state_grad(const deep_rnn_steps *st, int64_t t, int64_t begin, int64_t end, int64_t units,
+                         int64_t gates, const float *dz, const float *recurrent_kernel, const float *rmask, float *dh)
+{
+    int64_t rows = end - begin;
+    float *mine = dh + begin * units;
+    if (st->mask == NULL) {
+        deep_gemm(NULL, false, true, rows, units, gates, 1.0f, dz, recurrent_kernel, 0.0f, mine);
+        if (rmask != NULL)
+            for (int64_t i = 0; i < rows * units; i++)
+                mine[i] *= rmask[begin * units + i];
+        return;
+    }
+    /* Padding rows keep dh (their dz is zero, so the product adds nothing to them). */
+    for (int64_t b = begin; b < end; b++)
+        if (deep_rnn_kept(st, b, t))
+            memset(dh + b * units, 0, (size_t)units * sizeof *dh);
+    deep_gemm(NULL, false, true, rows, units, gates, 1.0f, dz, recurrent_kernel, 1.0f, mine);
+    if (rmask != NULL)
+        for (int64_t b = begin; b < end; b++)
+            if (deep_rnn_kept(st, b, t))
+                for (int64_t j = 0; j < units; j++)
+                    dh[b * units + j] *= rmask[b * units + j];
+}
+
 /* The input step a processing step reads. */
 static inline int64_t source_step(const deep_rnn_input *io, int64_t t)
 {

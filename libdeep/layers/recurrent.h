@@ -5,6 +5,8 @@
 #ifndef DEEP_RECURRENT_H
 #define DEEP_RECURRENT_H
 
+#include <string.h>
+
 #include "layers/layer.h"
 
 /* What a recurrent cell's build needs to know of it. */
@@ -21,6 +23,10 @@ typedef struct deep_rnn_cell {
  * return_sequences, (timesteps, units)) and declares the kernel and recurrent_kernel
  * (parameters 0 and 1). The caller declares its bias. */
 deep_status deep_rnn_build(deep_layer *layer, const deep_rnn_cell *cell);
+
+/* mask_flow of the recurrent layers (Keras): they read the mask, and their output keeps
+ * it with return_sequences only. */
+deep_mask_flow deep_rnn_mask_flow(const deep_layer *layer);
 
 /* The input side of one batch: `in` and `grad_in` are (batch, steps, features), `xs`
  * (steps, batch, features); processing step t reads input step t, or steps - 1 - t with
@@ -42,6 +48,48 @@ void deep_rnn_scatter(deep_pool *pool, const deep_rnn_input *io);
 /* Inverted dropout: each entry 1 / (1 - rate) with probability 1 - rate, else 0, drawn
  * serially so that a seed fixes the masks whatever the thread count. */
 void deep_rnn_draw_mask(struct deep_rng *rng, float *mask, int64_t n, float rate);
+
+/* Masks of padding steps (Keras' masking), for the cells: at a padding step the state is
+ * carried over unchanged and the output is the previous one (zeros before the first real
+ * step), so a padding step takes no gradient through the cell. */
+typedef struct deep_rnn_steps {
+    const uint8_t *mask; /* batch * steps, input order; NULL: every step is real */
+    int64_t steps;
+    bool go_backwards;
+} deep_rnn_steps;
+
+static inline bool deep_rnn_kept(const deep_rnn_steps *st, int64_t b, int64_t t)
+{
+    return deep_step_kept(st->mask, st->steps, b, t, st->go_backwards);
+}
+
+/* A state row at a padding step t: what it was at step t - 1 (the row batch * units
+ * before, time-major), or zeros at step 0. */
+static inline void deep_rnn_carry(float *row, int64_t t, int64_t batch, int64_t units)
+{
+    if (t == 0)
+        memset(row, 0, (size_t)units * sizeof *row);
+    else
+        memcpy(row, row - batch * units, (size_t)units * sizeof *row);
+}
+
+/* Where sample b's output goes at processing step t, out being (batch, steps, units) with
+ * return_sequences or (batch, units), or NULL when nothing is written there. A padding step
+ * of a sequence gets the previous output (zeros at step 0) here; the last output is written
+ * at every real step (and zeroed at step 0), so that it ends as the last real step's. The
+ * caller writes h_t where this returns non-NULL and the step is real. */
+float *deep_rnn_output(const deep_layer *layer, const deep_rnn_steps *st, float *out, int64_t b, int64_t t);
+
+/* With zero_output_for_mask, the padding steps' outputs are constants: their rows of
+ * dL/dout (batch, steps, units) are cleared before backward reads them. */
+void deep_rnn_drop_padding_grads(const deep_layer *layer, const deep_rnn_steps *st, float *grad_out, int64_t batch);
+
+/* The padding part of backward at step t for samples [begin, end): from dL/dh_t in dh
+ * (rows `begin..end` of batch-wide dh), dL/dh_{t-1} = dz_t . recurrent_kernel^T (times the
+ * recurrent mask rmask, batch * units, unless NULL) for real steps, and dL/dh_t itself for
+ * padding ones. dz_t holds `gates` values per sample, `begin` first. */
+void deep_rnn_state_grad(const deep_rnn_steps *st, int64_t t, int64_t begin, int64_t end, int64_t units,
+                         int64_t gates, const float *dz, const float *recurrent_kernel, const float *rmask, float *dh);
 
 /* For every step at once, c = a . op(b): a is (steps * batch, k), c (steps * batch, n), b
  * (k, n) or, transposed, (n, k). Blocks of whole steps keep each CBLAS call within int. */

@@ -1,7 +1,8 @@
 /* SimpleRNN, as Keras' layer: per time step h_t = activation(x_t . kernel +
  * h_{t-1} . recurrent_kernel + bias) from h_0 = 0, with a Glorot-uniform kernel
  * (features, units), an orthogonal recurrent_kernel (units, units) and a zero bias
- * (units). The layout and the threading are the LSTM's (lstm.c). */
+ * (units). The layout, the threading and the handling of padding steps are the LSTM's
+ * (lstm.c). */
 #include <string.h>
 
 #include "kernels/fastmath.h"
@@ -20,6 +21,7 @@ typedef struct rnn_ctx {
     int64_t steps, features, units, batch;
     float *xs, *z, *hs, *hm, *dh;
     float *imask, *rmask; /* NULL when that dropout is off */
+    deep_rnn_steps st;    /* the padding mask */
     float *out;
     const float *grad_out;
 } rnn_ctx;
@@ -46,7 +48,7 @@ static void simple_rnn_init(deep_layer *layer, struct deep_rng *rng)
 static rnn_ctx rnn_context(const deep_layer *layer, const deep_exec *ex, float *scratch, int64_t batch)
 {
     rnn_ctx c = {.layer = layer, .steps = layer->in_shape[0], .features = layer->in_shape[1],
-                 .units = layer->units, .batch = batch};
+                 .units = layer->units, .batch = batch, .st = {ex->mask, layer->in_shape[0], layer->go_backwards}};
     int64_t tb = c.steps * batch;
     float *p = scratch;
     c.xs = p, p += tb * c.features;
@@ -85,12 +87,14 @@ static inline DEEP_ALWAYS_INLINE void cell_forward(const rnn_ctx *c, int64_t t, 
     const float *bias = layer->use_bias ? layer->params[2].value : NULL;
     for (int64_t b = begin; b < end; b++) {
         float *h_now = c->hs + (rows + b) * u;
-        activate_row(c->z + (rows + b) * u, bias, h_now, u, act);
-        float *out = layer->return_sequences ? c->out + (b * c->steps + t) * u
-                     : t == c->steps - 1        ? c->out + b * u
-                                                : NULL;
-        if (out != NULL)
-            memcpy(out, h_now, (size_t)u * sizeof *out);
+        float *out = deep_rnn_output(layer, &c->st, c->out, b, t);
+        if (!deep_rnn_kept(&c->st, b, t)) { /* padding: h stays what it was */
+            deep_rnn_carry(h_now, t, c->batch, u);
+        } else {
+            activate_row(c->z + (rows + b) * u, bias, h_now, u, act);
+            if (out != NULL)
+                memcpy(out, h_now, (size_t)u * sizeof *out);
+        }
         if (c->rmask != NULL) {
             float *h_masked = c->hm + (rows + b) * u;
             for (int64_t j = 0; j < u; j++)
@@ -161,7 +165,9 @@ DEEP_VECTOR_CLONES static void recur_backward(void *raw, int64_t begin, int64_t 
             }
             float *dz = c->z + (at + b) * u;
             const float *h = c->hs + (at + b) * u;
-            if (layer->activation == DEEP_ACTIVATION_TANH)
+            if (!deep_rnn_kept(&c->st, b, t)) /* dh passes through; nothing reaches the cell */
+                memset(dz, 0, (size_t)u * sizeof *dz);
+            else if (layer->activation == DEEP_ACTIVATION_TANH)
                 slope_row(dz, h, c->dh + b * u, u, DEEP_ACTIVATION_TANH);
             else
                 slope_row(dz, h, c->dh + b * u, u, layer->activation);
@@ -169,10 +175,8 @@ DEEP_VECTOR_CLONES static void recur_backward(void *raw, int64_t begin, int64_t 
         if (t == 0)
             break;
         /* dL/dh_{t-1} = dL/dz_t . recurrent_kernel^T, through the recurrent mask. */
-        deep_gemm(NULL, false, true, rows, u, u, 1.0f, c->z + (at + begin) * u, layer->params[1].value, 0.0f, dh);
-        if (c->rmask != NULL)
-            for (int64_t i = 0; i < rows * u; i++)
-                dh[i] *= c->rmask[begin * u + i];
+        deep_rnn_state_grad(&c->st, t, begin, end, u, u, c->z + (at + begin) * u, layer->params[1].value, c->rmask,
+                            c->dh);
     }
 }
 
@@ -182,6 +186,7 @@ static void simple_rnn_backward(deep_layer *layer, const deep_exec *ex, const fl
     (void)in;
     (void)out;
     rnn_ctx c = rnn_context(layer, ex, scratch, batch);
+    deep_rnn_drop_padding_grads(layer, &c.st, grad_out, batch);
     c.grad_out = grad_out;
     deep_pool_run(ex->pool, batch, recur_backward, &c);
 
@@ -199,6 +204,13 @@ static void simple_rnn_backward(deep_layer *layer, const deep_exec *ex, const fl
     deep_rnn_scatter(ex->pool, &io);
 }
 
+static void simple_rnn_final_state(const deep_layer *layer, const float *scratch, int64_t batch, float *h, float *c)
+{
+    (void)c;
+    rnn_ctx x = rnn_context(layer, &(deep_exec){0}, (float *)scratch, batch);
+    memcpy(h, x.hs + (x.steps - 1) * batch * x.units, (size_t)(batch * x.units) * sizeof *h);
+}
+
 const deep_layer_ops deep_simple_rnn_ops = {
     .type = "simple_rnn",
     .class_name = "SimpleRNN",
@@ -206,4 +218,6 @@ const deep_layer_ops deep_simple_rnn_ops = {
     .init = simple_rnn_init,
     .forward = simple_rnn_forward,
     .backward = simple_rnn_backward,
+    .mask_flow = deep_rnn_mask_flow,
+    .final_state = simple_rnn_final_state,
 };

@@ -21,7 +21,8 @@ from . import layers, optimizers, metrics, utils
 from . import data as datasets
 from .data import Dataset, load_idx, load_csv, load_cifar10, kfold_indices
 from .layers import (Input, Dense, Activation, Dropout, Flatten, Conv2D, MaxPooling2D, AveragePooling2D,
-                     GlobalAveragePooling2D, BatchNormalization, Embedding, SimpleRNN, GRU, LSTM, Bidirectional)
+                     GlobalAveragePooling2D, BatchNormalization, Embedding, Masking, SimpleRNN, GRU, LSTM,
+                     Bidirectional)
 from .models import Sequential, load_model, load_model_from_bytes, Callback, EarlyStopping, History
 from . import callbacks
 from .trees import DecisionTreeClassifier, DecisionTreeRegressor, RandomForestClassifier, RandomForestRegressor
@@ -54,7 +55,8 @@ __all__ = [
     "Dataset", "load_idx", "load_csv", "load_cifar10", "kfold_indices",
     # models
     "Input", "Dense", "Activation", "Dropout", "Flatten", "Conv2D", "MaxPooling2D", "AveragePooling2D",
-    "GlobalAveragePooling2D", "BatchNormalization", "Embedding", "SimpleRNN", "GRU", "LSTM", "Bidirectional", "Sequential", "load_model", "load_model_from_bytes",
+    "GlobalAveragePooling2D", "BatchNormalization", "Embedding", "Masking", "SimpleRNN", "GRU", "LSTM", "Bidirectional",
+    "Sequential", "load_model", "load_model_from_bytes",
     "Callback", "EarlyStopping", "History",
     # trees
     "DecisionTreeClassifier", "DecisionTreeRegressor", "RandomForestClassifier", "RandomForestRegressor",

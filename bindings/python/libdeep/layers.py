@@ -1,6 +1,6 @@
 """Keras layer constructors: Dense, Activation, Dropout, Flatten, Conv2D, MaxPooling2D,
-AveragePooling2D, GlobalAveragePooling2D, BatchNormalization, Embedding, SimpleRNN, GRU, LSTM,
-the Bidirectional wrapper, and Input.
+AveragePooling2D, GlobalAveragePooling2D, BatchNormalization, Embedding, Masking, SimpleRNN,
+GRU, LSTM, the Bidirectional wrapper, and Input.
 
 A layer object describes a layer until it is added to a Sequential model; from then on it
 belongs to that model (it cannot be added to another) and reads and writes the model's
@@ -212,22 +212,39 @@ class BatchNormalization(Layer):
 
 # deep_layer_option values (deep.h)
 _LAYER_DROPOUT, _LAYER_RECURRENT_DROPOUT, _LAYER_GO_BACKWARDS, _LAYER_UNIT_FORGET_BIAS = 1, 2, 3, 4
+_LAYER_MASK_ZERO, _LAYER_RESET_AFTER = 5, 6
 
 
 class Embedding(Layer):
     """Token ids (integers in [0, input_dim), given as numbers) to rows of a learned
-    (input_dim, output_dim) matrix. input_length=None takes the input's length."""
+    (input_dim, output_dim) matrix. input_length=None takes the input's length.
+    mask_zero=True makes id 0 padding, skipped by the recurrent layers after it (input_dim
+    then counts it: the vocabulary size plus 1)."""
 
-    def __init__(self, input_dim, output_dim, input_length=None, input_shape=None, name=None):
+    def __init__(self, input_dim, output_dim, input_length=None, mask_zero=False, input_shape=None, name=None):
         if input_shape is None and input_length is not None:
             input_shape = (input_length,)
         super().__init__(input_shape, name)
         self.input_dim = _positive_int(input_dim, "input_dim")
         self.output_dim = _positive_int(output_dim, "output_dim")
         self.input_length = 0 if input_length is None else _positive_int(input_length, "input_length")
+        self.mask_zero = bool(mask_zero)
 
     def _append(self, address):
         lib.deep_model_add_embedding(address, self.input_dim, self.output_dim, self.input_length)
+        lib.deep_model_set_layer_int(address, -1, _LAYER_MASK_ZERO, int(self.mask_zero))
+
+
+class Masking(Layer):
+    """keras.layers.Masking: a step of (timesteps, features) samples whose features all
+    equal mask_value is padding, skipped by the recurrent layers after it (and set to 0)."""
+
+    def __init__(self, mask_value=0.0, input_shape=None, name=None):
+        super().__init__(input_shape, name)
+        self.mask_value = float(mask_value)
+
+    def _append(self, address):
+        lib.deep_model_add_masking(address, self.mask_value)
 
 
 class SimpleRNN(Layer):
@@ -256,19 +273,23 @@ class SimpleRNN(Layer):
 
 
 class GRU(SimpleRNN):
-    """keras.layers.GRU (reset_after=True, TensorFlow 2's default)."""
+    """keras.layers.GRU. reset_after=True (TensorFlow 2's default) applies the reset gate
+    after the recurrent kernel and has a (2, 3 * units) bias; False before it, with a
+    (3 * units,) bias."""
 
     def __init__(self, units, activation="tanh", recurrent_activation="sigmoid", use_bias=True,
                  return_sequences=False, dropout=0.0, recurrent_dropout=0.0, go_backwards=False,
-                 input_shape=None, name=None):
+                 reset_after=True, input_shape=None, name=None):
         super().__init__(units, activation, use_bias, return_sequences, dropout, recurrent_dropout, go_backwards,
                          input_shape, name)
         self.recurrent_activation = recurrent_activation
         self._recurrent_activation = activation_value(recurrent_activation)
+        self.reset_after = bool(reset_after)
 
     def _add(self, address):
         lib.deep_model_add_gru(address, self.units, self._activation, self._recurrent_activation,
                                int(self.use_bias), int(self.return_sequences))
+        lib.deep_model_set_layer_int(address, -1, _LAYER_RESET_AFTER, int(self.reset_after))
 
 
 class LSTM(GRU):
@@ -278,7 +299,7 @@ class LSTM(GRU):
                  return_sequences=False, dropout=0.0, recurrent_dropout=0.0, go_backwards=False,
                  unit_forget_bias=True, input_shape=None, name=None):
         super().__init__(units, activation, recurrent_activation, use_bias, return_sequences, dropout,
-                         recurrent_dropout, go_backwards, input_shape, name)
+                         recurrent_dropout, go_backwards, True, input_shape, name)
         self.unit_forget_bias = bool(unit_forget_bias)
 
     def _add(self, address):

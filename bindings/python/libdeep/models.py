@@ -20,7 +20,7 @@ from . import optimizers as _optimizers
 from ._core import Handle, new_tensor, tensor_to_array
 from ._lib import lib, out, shape_array, read_text, BATCH_FN, EPOCH_FN, LOG_FN, i32, i64, f64
 from .data import Dataset
-from .layers import Input, Layer, LoadedLayer
+from .layers import LSTM, Input, Layer, LoadedLayer, SimpleRNN
 
 _LOSSES = {
     "mse": 1,
@@ -424,6 +424,24 @@ class Sequential(Handle):
             lib.deep_model_predict(model, inputs._ptr, ctypes.byref(result))
         return tensor_to_array(result.value)
 
+    def predict_states(self, x, layer=-1):
+        """Keras' return_state: the final states of recurrent layer `layer` (an index, negative
+        from the end, or the layer itself) after running the model on x, as a list of float32
+        (n, units) arrays: [h, c] for an LSTM, [h] for a GRU or SimpleRNN. h is the layer's
+        last output (the last step of its sequence with return_sequences)."""
+        index = self.layers.index(layer) if isinstance(layer, Layer) else int(layer)
+        units, has_cell = _state_size(self.layers[index] if -len(self.layers) <= index < len(self.layers) else None)
+        with new_tensor(x, "predict_states input") as inputs:
+            n = inputs.shape[0]
+            states = [new_tensor(np.zeros((n, units), np.float32), "state") for _ in range(2 if has_cell else 1)]
+            try:
+                lib.deep_model_predict_states(self._ptr, inputs._ptr, index, states[0]._ptr,
+                                              states[1]._ptr if has_cell else None)
+                return [np.array(state, copy=True) for state in states]
+            finally:
+                for state in states:
+                    state.close()
+
     # ---- introspection -----------------------------------------------------------------
 
     def summary(self, print_fn=None):
@@ -512,3 +530,18 @@ def load_model_from_bytes(data):
     fn(data, len(data), ctypes.byref(handle))
     return Sequential._from_handle(handle.value)
 
+
+
+def _state_size(layer):
+    """(units, whether it has a cell state) of a recurrent layer; (1, False) for anything
+    else, whose call then fails in the library with its own message."""
+    if isinstance(layer, SimpleRNN):  # GRU and LSTM too
+        return layer.units, isinstance(layer, LSTM)
+    if isinstance(layer, LoadedLayer):
+        try:
+            kernel = layer.get_weights()[1]
+        except (errors.Error, IndexError):
+            return 1, False
+        if kernel.ndim == 2 and kernel.shape[1] in (kernel.shape[0], 3 * kernel.shape[0], 4 * kernel.shape[0]):
+            return kernel.shape[0], kernel.shape[1] == 4 * kernel.shape[0]
+    return 1, False
