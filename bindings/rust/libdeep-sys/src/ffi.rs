@@ -6,9 +6,9 @@ use std::os::raw::{c_char, c_int};
 use std::os::raw::c_void;
 
 pub const DEEP_VERSION_MAJOR: i32 = 0;
-pub const DEEP_VERSION_MINOR: i32 = 2;
+pub const DEEP_VERSION_MINOR: i32 = 3;
 pub const DEEP_VERSION_PATCH: i32 = 0;
-pub const DEEP_VERSION_NUMBER: i32 = 200;
+pub const DEEP_VERSION_NUMBER: i32 = 300;
 pub const DEEP_MAX_RANK: i64 = 8;
 pub const DEEP_UNLIMITED: i64 = i64::MAX;
 pub const DEEP_MAX_FEATURES_ALL: i64 = 0;
@@ -164,11 +164,19 @@ pub type deep_padding = c_int;
 pub const DEEP_PADDING_VALID: deep_padding = 0;
 pub const DEEP_PADDING_SAME: deep_padding = 1;
 
+pub type deep_merge_mode = c_int;
+pub const DEEP_MERGE_CONCAT: deep_merge_mode = 0;
+pub const DEEP_MERGE_SUM: deep_merge_mode = 1;
+pub const DEEP_MERGE_MUL: deep_merge_mode = 2;
+pub const DEEP_MERGE_AVE: deep_merge_mode = 3;
+
 pub type deep_layer_option = c_int;
 pub const DEEP_LAYER_DROPOUT: deep_layer_option = 1;
 pub const DEEP_LAYER_RECURRENT_DROPOUT: deep_layer_option = 2;
 pub const DEEP_LAYER_GO_BACKWARDS: deep_layer_option = 3;
 pub const DEEP_LAYER_UNIT_FORGET_BIAS: deep_layer_option = 4;
+pub const DEEP_LAYER_MASK_ZERO: deep_layer_option = 5;
+pub const DEEP_LAYER_RESET_AFTER: deep_layer_option = 6;
 
 pub type deep_tree_kind = c_int;
 pub const DEEP_TREE_CLASSIFIER: deep_tree_kind = 1;
@@ -302,9 +310,11 @@ extern "C" {
     pub fn deep_model_add_global_average_pooling2d(model: *mut deep_model) -> deep_status;
     pub fn deep_model_add_batch_normalization(model: *mut deep_model, momentum: f32, epsilon: f32) -> deep_status;
     pub fn deep_model_add_embedding(model: *mut deep_model, input_dim: i64, output_dim: i64, input_length: i64) -> deep_status;
+    pub fn deep_model_add_masking(model: *mut deep_model, mask_value: f32) -> deep_status;
     pub fn deep_model_add_lstm(model: *mut deep_model, units: i64, activation: deep_activation, recurrent_activation: deep_activation, use_bias: i32, return_sequences: i32) -> deep_status;
     pub fn deep_model_add_gru(model: *mut deep_model, units: i64, activation: deep_activation, recurrent_activation: deep_activation, use_bias: i32, return_sequences: i32) -> deep_status;
     pub fn deep_model_add_simple_rnn(model: *mut deep_model, units: i64, activation: deep_activation, use_bias: i32, return_sequences: i32) -> deep_status;
+    pub fn deep_model_add_bidirectional(model: *mut deep_model, merge_mode: deep_merge_mode) -> deep_status;
     pub fn deep_model_set_layer_int(model: *mut deep_model, layer: i32, option: deep_layer_option, value: i64) -> deep_status;
     pub fn deep_model_set_layer_float(model: *mut deep_model, layer: i32, option: deep_layer_option, value: f64) -> deep_status;
     pub fn deep_model_set_seed(model: *mut deep_model, seed: u64) -> deep_status;
@@ -321,6 +331,7 @@ extern "C" {
     pub fn deep_model_history(model: *const deep_model, epoch: i32, metric: deep_metric, validation: i32, value: *mut f64) -> deep_status;
     pub fn deep_model_evaluate(model: *mut deep_model, data: *const deep_dataset, batch_size: i32, values: *mut f64, capacity: i32) -> deep_status;
     pub fn deep_model_predict(model: *const deep_model, inputs: *const deep_tensor, out: *mut *mut deep_tensor) -> deep_status;
+    pub fn deep_model_predict_states(model: *const deep_model, inputs: *const deep_tensor, layer: i32, state_h: *mut deep_tensor, state_c: *mut deep_tensor) -> deep_status;
     pub fn deep_model_summary(model: *const deep_model, buffer: *mut c_char, capacity: i64, needed: *mut i64) -> deep_status;
     pub fn deep_model_layer_count(model: *const deep_model, count: *mut i32) -> deep_status;
     pub fn deep_model_parameter_count(model: *const deep_model, count: *mut i64) -> deep_status;
