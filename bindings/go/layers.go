@@ -48,6 +48,22 @@ const (
 	LayerGoBackwards LayerOption = C.DEEP_LAYER_GO_BACKWARDS
 	// LayerUnitForgetBias (int 0 or 1, LSTM, default 1): the forget gate's bias starts at 1.
 	LayerUnitForgetBias LayerOption = C.DEEP_LAYER_UNIT_FORGET_BIAS
+	// LayerMaskZero (int 0 or 1, Embedding, default 0): id 0 is padding and masks its step
+	// (Keras' mask_zero); inputDim must then count it.
+	LayerMaskZero LayerOption = C.DEEP_LAYER_MASK_ZERO
+	// LayerResetAfter (int 0 or 1, GRU, default 1): with 0 the reset gate multiplies the
+	// state before the recurrent kernel, and the bias is one (3 units) vector.
+	LayerResetAfter LayerOption = C.DEEP_LAYER_RESET_AFTER
+)
+
+// MergeMode is how AddBidirectional merges its two directions (deep_merge_mode).
+type MergeMode int32
+
+const (
+	MergeConcat MergeMode = C.DEEP_MERGE_CONCAT // side by side: twice the units
+	MergeSum    MergeMode = C.DEEP_MERGE_SUM
+	MergeMul    MergeMode = C.DEEP_MERGE_MUL
+	MergeAve    MergeMode = C.DEEP_MERGE_AVE
 )
 
 // Keras' defaults of BatchNormalization, for Model.AddBatchNormalization.
@@ -255,6 +271,22 @@ func (m *Model) AddSimpleRNN(units int64, args ...LayerArg) error {
 			return C.deep_model_add_simple_rnn(p, C.int64_t(units), C.deep_activation(a.activation),
 				cBool(a.useBias), cBool(a.returnSequences))
 		})
+}
+
+// AddBidirectional wraps the recurrent layer added just before in Keras' Bidirectional: a
+// forward and a backward copy, merged by mode. Its layer options apply to both copies.
+func (m *Model) AddBidirectional(mode MergeMode) error {
+	return m.write("Model.AddBidirectional", func(p *C.deep_model) C.deep_status {
+		return C.deep_model_add_bidirectional(p, C.deep_merge_mode(mode))
+	})
+}
+
+// AddMasking appends Masking(maskValue): a step whose features all equal maskValue is
+// padding, which the recurrent layers after it skip (as LayerMaskZero does for Embedding).
+func (m *Model) AddMasking(maskValue float32) error {
+	return m.write("Model.AddMasking", func(p *C.deep_model) C.deep_status {
+		return C.deep_model_add_masking(p, C.float(maskValue))
+	})
 }
 
 // SetLayerInt sets an integer option of layer layer (0 is the first added, -1 the last),

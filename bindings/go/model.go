@@ -317,6 +317,33 @@ func (m *Model) Predict(inputs *Tensor) (*Tensor, error) {
 	return wrapTensor(out), nil
 }
 
+// PredictStates runs the model on inputs (n, input shape...) and writes the final states
+// of recurrent layer layer (-1 the last) into h and, for an LSTM, c (nil to skip it), both
+// of shape (n, units): Keras' return_state. Like Predict it may run on many goroutines.
+func (m *Model) PredictStates(inputs *Tensor, layer int, h, c *Tensor) error {
+	ip, releaseInputs, err := inputs.borrow("Model.PredictStates: inputs")
+	if err != nil {
+		return err
+	}
+	defer releaseInputs()
+	hp, releaseH, err := h.borrowMut("Model.PredictStates: h")
+	if err != nil {
+		return err
+	}
+	defer releaseH()
+	var cp *C.deep_tensor
+	if c != nil {
+		var releaseC func()
+		if cp, releaseC, err = c.borrowMut("Model.PredictStates: c"); err != nil {
+			return err
+		}
+		defer releaseC()
+	}
+	return m.read("Model.PredictStates", func(p *C.deep_model) C.deep_status {
+		return C.deep_model_predict_states(p, ip, C.int32_t(layer), hp, cp)
+	})
+}
+
 // Summary is the Keras summary table of the model.
 func (m *Model) Summary() (string, error) {
 	var out string

@@ -108,6 +108,19 @@ func (t *Tensor) borrow(op string) (p *C.deep_tensor, release func(), err error)
 	return t.p, t.mu.RUnlock, nil
 }
 
+// borrowMut locks t exclusively for a call that writes into it; release undoes that.
+func (t *Tensor) borrowMut(op string) (p *C.deep_tensor, release func(), err error) {
+	if t == nil {
+		return nil, func() {}, nilError(op)
+	}
+	t.mu.Lock()
+	if t.p == nil {
+		t.mu.Unlock()
+		return nil, func() {}, closedError(op)
+	}
+	return t.p, t.mu.Unlock, nil
+}
+
 // Shape is the tensor's shape.
 func (t *Tensor) Shape() ([]int64, error) {
 	var shape []int64

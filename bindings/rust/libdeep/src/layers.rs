@@ -59,6 +59,23 @@ c_enum!(
         GoBackwards = sys::DEEP_LAYER_GO_BACKWARDS,
         /// int 0 or 1, default 1: LSTM, the forget gate's bias starts at 1.
         UnitForgetBias = sys::DEEP_LAYER_UNIT_FORGET_BIAS,
+        /// int 0 or 1, default 0: Embedding, id 0 is padding and masks its step (Keras' mask_zero).
+        MaskZero = sys::DEEP_LAYER_MASK_ZERO,
+        /// int 0 or 1, default 1: GRU; with 0 the reset gate acts before the recurrent kernel.
+        ResetAfter = sys::DEEP_LAYER_RESET_AFTER,
+    }
+);
+c_enum!(
+    /// How [`Model::add_bidirectional`] merges its two directions (`deep_merge_mode`).
+    MergeMode {
+        /// Side by side: twice the units.
+        Concat = sys::DEEP_MERGE_CONCAT,
+        /// Element-wise sum.
+        Sum = sys::DEEP_MERGE_SUM,
+        /// Element-wise product.
+        Mul = sys::DEEP_MERGE_MUL,
+        /// Element-wise mean.
+        Ave = sys::DEEP_MERGE_AVE,
     }
 );
 
@@ -145,6 +162,18 @@ impl Model {
     /// Appends SimpleRNN(units) with Keras' defaults (tanh, a bias).
     pub fn add_simple_rnn(&mut self, units: i64, return_sequences: bool) -> Result<()> {
         self.add(SimpleRnn::new(units).return_sequences(return_sequences))
+    }
+
+    /// Wraps the recurrent layer added just before in Keras' Bidirectional: a forward and a
+    /// backward copy, merged by `mode`; its layer options apply to both copies.
+    pub fn add_bidirectional(&mut self, mode: MergeMode) -> Result<()> {
+        check(unsafe { sys::deep_model_add_bidirectional(self.ptr(), mode as sys::deep_merge_mode) })
+    }
+
+    /// Appends Masking(mask_value): a step whose features all equal `mask_value` is
+    /// padding, which the recurrent layers after it skip.
+    pub fn add_masking(&mut self, mask_value: f32) -> Result<()> {
+        check(unsafe { sys::deep_model_add_masking(self.ptr(), mask_value) })
     }
 
     /// Sets an integer option of `layer` (from 0 in the order added; -1 is the last).

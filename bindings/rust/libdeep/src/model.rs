@@ -212,6 +212,14 @@ impl Model {
         Ok(Tensor::from_raw(raw))
     }
 
+    /// Keras' return_state: runs the model on `inputs` (n, input shape...) and writes the
+    /// final states of recurrent layer `layer` (-1 the last) into `h` and, for an LSTM, `c`,
+    /// both of shape (n, units). Callable from many threads, as [`Model::predict`].
+    pub fn predict_states(&self, inputs: &Tensor, layer: i32, h: &mut Tensor, c: Option<&mut Tensor>) -> Result<()> {
+        let c = c.map_or(ptr::null_mut(), |c| c.ptr());
+        check(unsafe { sys::deep_model_predict_states(self.ptr(), inputs.ptr(), layer, h.ptr(), c) })
+    }
+
     /// The Keras summary table.
     pub fn summary(&self) -> Result<String> {
         crate::convert::text_sized(|buf, cap, needed| unsafe { sys::deep_model_summary(self.ptr(), buf, cap, needed) })
