@@ -262,7 +262,8 @@ fn layer_misuse_is_an_error() {
     expect_error(r.add(Dense::new(2)), Status::State, "deep_model_add_dense");
 
     let mut c = Model::new(&[4, 4, 1]).unwrap();
-    expect_error(c.add(Dense::new(3)), Status::Shape, "deep_model_add_dense");
+    // Dense acts on the last axis of any input (Keras' Dense); zero units is an error.
+    expect_error(c.add(Dense::new(0)), Status::InvalidArgument, "deep_model_add_dense");
     expect_error(c.add(Conv2d::new(2, (5, 5))), Status::Shape, "deep_model_add_conv2d");
     expect_error(c.add(BatchNormalization::new().momentum(1.5)), Status::InvalidArgument, "deep_model_add_batch_normalization");
     expect_error(c.add(Embedding::new(0, 4)), Status::InvalidArgument, "deep_model_add_embedding");
