@@ -382,19 +382,12 @@ DEEP_VECTOR_CLONES static void recur_backward(void *raw, int64_t begin, int64_t 
     const deep_layer *layer = c->layer;
     int64_t u = c->units, g = c->gates, rows = end - begin, steps = c->steps;
     float *dh = c->dh + begin * u, *dt = c->dt + begin * u;
-    if (layer->return_sequences)
-        memset(dh, 0, (size_t)(rows * u) * sizeof(float));
-    else
-        memcpy(dh, c->grad_out + begin * u, (size_t)(rows * u) * sizeof(float));
+    deep_rnn_init_dh(layer, c->grad_out, c->dh, begin, end);
     bool keras_default = layer->activation == DEEP_ACTIVATION_TANH &&
                          layer->recurrent_activation == DEEP_ACTIVATION_SIGMOID;
     for (int64_t t = steps - 1; t >= 0; t--) {
-        if (layer->return_sequences)
-            for (int64_t b = begin; b < end; b++) {
-                const float *from_output = c->grad_out + (b * steps + t) * u;
-                for (int64_t j = 0; j < u; j++)
-                    c->dh[b * u + j] += from_output[j];
-            }
+        for (int64_t b = begin; b < end; b++)
+            deep_rnn_add_step_grad(layer, c->grad_out, c->dh, steps, b, t);
         bool first = t == 0;
         if (keras_default && first)
             cell_backward(c, t, begin, end, true, DEEP_ACTIVATION_TANH, DEEP_ACTIVATION_SIGMOID);
@@ -450,7 +443,7 @@ static void gru_final_state(const deep_layer *layer, const float *scratch, int64
 {
     (void)c;
     gru_ctx x = gru_context(layer, &(deep_exec){0}, (float *)scratch, batch);
-    memcpy(h, x.hs + (x.steps - 1) * batch * x.units, (size_t)(batch * x.units) * sizeof *h);
+    deep_rnn_last_state(x.hs, x.steps, batch, x.units, h);
 }
 
 const deep_layer_ops deep_gru_ops = {

@@ -232,21 +232,13 @@ DEEP_VECTOR_CLONES static void recur_backward(void *raw, int64_t begin, int64_t 
     const lstm_ctx *c = raw;
     const deep_layer *layer = c->layer;
     int64_t u = c->units, g = c->gates, rows = end - begin, steps = c->steps;
-    float *dh = c->dh + begin * u;
     memset(c->dc + begin * u, 0, (size_t)(rows * u) * sizeof(float));
-    if (layer->return_sequences)
-        memset(dh, 0, (size_t)(rows * u) * sizeof(float));
-    else
-        memcpy(dh, c->grad_out + begin * u, (size_t)(rows * u) * sizeof(float));
+    deep_rnn_init_dh(layer, c->grad_out, c->dh, begin, end);
     bool keras_default = layer->activation == DEEP_ACTIVATION_TANH &&
                          layer->recurrent_activation == DEEP_ACTIVATION_SIGMOID;
     for (int64_t t = steps - 1; t >= 0; t--) {
-        if (layer->return_sequences)
-            for (int64_t b = begin; b < end; b++) {
-                const float *from_output = c->grad_out + (b * steps + t) * u;
-                for (int64_t j = 0; j < u; j++)
-                    c->dh[b * u + j] += from_output[j];
-            }
+        for (int64_t b = begin; b < end; b++)
+            deep_rnn_add_step_grad(layer, c->grad_out, c->dh, steps, b, t);
         if (keras_default)
             cell_backward(c, t, begin, end, DEEP_ACTIVATION_TANH, DEEP_ACTIVATION_SIGMOID);
         else

@@ -84,6 +84,38 @@ float *deep_rnn_output(const deep_layer *layer, const deep_rnn_steps *st, float 
  * dL/dout (batch, steps, units) are cleared before backward reads them. */
 void deep_rnn_drop_padding_grads(const deep_layer *layer, const deep_rnn_steps *st, float *grad_out, int64_t batch);
 
+/* dL/dh of samples [begin, end) before backpropagation reaches the last step: the output's
+ * gradient without return_sequences; zero with it, each step adding its own
+ * (deep_rnn_add_step_grad). dh and grad_out hold every sample of the batch. */
+static inline void deep_rnn_init_dh(const deep_layer *layer, const float *grad_out, float *dh, int64_t begin,
+                                    int64_t end)
+{
+    size_t bytes = (size_t)((end - begin) * layer->units) * sizeof *dh;
+    if (layer->return_sequences)
+        memset(dh + begin * layer->units, 0, bytes);
+    else
+        memcpy(dh + begin * layer->units, grad_out + begin * layer->units, bytes);
+}
+
+/* With return_sequences: adds the gradient of step t's output of sample b to its dL/dh. */
+static inline void deep_rnn_add_step_grad(const deep_layer *layer, const float *grad_out, float *dh, int64_t steps,
+                                          int64_t b, int64_t t)
+{
+    if (!layer->return_sequences)
+        return;
+    int64_t u = layer->units;
+    const float *from_output = grad_out + (b * steps + t) * u;
+    for (int64_t j = 0; j < u; j++)
+        dh[b * u + j] += from_output[j];
+}
+
+/* The final h of a batch: the states after the last processing step, hs holding steps
+ * blocks of batch * units. */
+static inline void deep_rnn_last_state(const float *hs, int64_t steps, int64_t batch, int64_t units, float *h)
+{
+    memcpy(h, hs + (steps - 1) * batch * units, (size_t)(batch * units) * sizeof *h);
+}
+
 /* The padding part of backward at step t for samples [begin, end): from dL/dh_t in dh
  * (rows `begin..end` of batch-wide dh), dL/dh_{t-1} = dz_t . recurrent_kernel^T (times the
  * recurrent mask rmask, batch * units, unless NULL) for real steps, and dL/dh_t itself for

@@ -149,20 +149,12 @@ DEEP_VECTOR_CLONES static void recur_backward(void *raw, int64_t begin, int64_t 
     (void)worker;
     const rnn_ctx *c = raw;
     const deep_layer *layer = c->layer;
-    int64_t u = c->units, rows = end - begin, steps = c->steps;
-    float *dh = c->dh + begin * u;
-    if (layer->return_sequences)
-        memset(dh, 0, (size_t)(rows * u) * sizeof(float));
-    else
-        memcpy(dh, c->grad_out + begin * u, (size_t)(rows * u) * sizeof(float));
+    int64_t u = c->units, steps = c->steps;
+    deep_rnn_init_dh(layer, c->grad_out, c->dh, begin, end);
     for (int64_t t = steps - 1; t >= 0; t--) {
         int64_t at = t * c->batch;
         for (int64_t b = begin; b < end; b++) {
-            if (layer->return_sequences) {
-                const float *from_output = c->grad_out + (b * steps + t) * u;
-                for (int64_t j = 0; j < u; j++)
-                    c->dh[b * u + j] += from_output[j];
-            }
+            deep_rnn_add_step_grad(layer, c->grad_out, c->dh, steps, b, t);
             float *dz = c->z + (at + b) * u;
             const float *h = c->hs + (at + b) * u;
             if (!deep_rnn_kept(&c->st, b, t)) /* dh passes through; nothing reaches the cell */
@@ -208,7 +200,7 @@ static void simple_rnn_final_state(const deep_layer *layer, const float *scratch
 {
     (void)c;
     rnn_ctx x = rnn_context(layer, &(deep_exec){0}, (float *)scratch, batch);
-    memcpy(h, x.hs + (x.steps - 1) * batch * x.units, (size_t)(batch * x.units) * sizeof *h);
+    deep_rnn_last_state(x.hs, x.steps, batch, x.units, h);
 }
 
 const deep_layer_ops deep_simple_rnn_ops = {
