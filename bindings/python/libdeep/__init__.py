@@ -23,7 +23,8 @@ from .data import Dataset, load_idx, load_csv, load_cifar10, kfold_indices
 from .layers import (Input, Dense, Activation, Dropout, Flatten, Conv2D, MaxPooling2D, AveragePooling2D,
                      GlobalAveragePooling2D, BatchNormalization, Embedding, Masking, SimpleRNN, GRU, LSTM,
                      Bidirectional)
-from .models import Sequential, load_model, load_model_from_bytes, Callback, EarlyStopping, History
+from .models import Sequential, load_model, load_model_from_bytes, Callback, EarlyStopping, History, \
+    LearningRateScheduler
 from . import callbacks
 from .trees import DecisionTreeClassifier, DecisionTreeRegressor, RandomForestClassifier, RandomForestRegressor
 
@@ -57,7 +58,7 @@ __all__ = [
     "Input", "Dense", "Activation", "Dropout", "Flatten", "Conv2D", "MaxPooling2D", "AveragePooling2D",
     "GlobalAveragePooling2D", "BatchNormalization", "Embedding", "Masking", "SimpleRNN", "GRU", "LSTM", "Bidirectional",
     "Sequential", "load_model", "load_model_from_bytes",
-    "Callback", "EarlyStopping", "History",
+    "Callback", "EarlyStopping", "History", "LearningRateScheduler",
     # trees
     "DecisionTreeClassifier", "DecisionTreeRegressor", "RandomForestClassifier", "RandomForestRegressor",
 ]

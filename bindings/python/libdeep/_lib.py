@@ -129,6 +129,7 @@ _FUNCTIONS = {
     "deep_model_set_seed": (c_status, [ptr, u64]),
     "deep_model_set_int": (c_status, [ptr, c_enum, i64]),
     "deep_model_set_float": (c_status, [ptr, c_enum, f64]),
+    "deep_model_get_int": (c_status, [ptr, c_enum, p_i64]),
     "deep_model_set_log": (c_status, [ptr, LOG_FN, ptr]),
     "deep_model_set_callbacks": (c_status, [ptr, BATCH_FN, EPOCH_FN, ptr]),
     "deep_model_compile": (c_status, [ptr, ptr, c_enum, ptr, i32]),

@@ -31,22 +31,45 @@ _LOSSES = {
 }
 _METRICS = {"accuracy": 1, "acc": 1, "mae": 2, "mean_absolute_error": 2}
 _OPT_THREADS, _OPT_SHUFFLE, _OPT_VALIDATION_SPLIT, _OPT_PATIENCE, _OPT_MIN_DELTA, _OPT_VERBOSE = 1, 2, 3, 4, 5, 6
+_OPT_INITIAL_EPOCH = 8
 
 
 class Callback:
-    """Keras-style callback: override on_epoch_end(epoch, logs) and/or
-    on_train_batch_end(batch, logs); set self.model.stop_training = True to stop fit."""
+    """Keras-style callback: override on_epoch_begin(epoch, logs), on_epoch_end(epoch, logs)
+    and/or on_train_batch_end(batch, logs); set self.model.stop_training = True to stop fit.
+    on_epoch_begin gets an empty logs dict; for the epochs after the first it runs in the
+    C library's end-of-epoch callback of the epoch before."""
 
     model = None
 
     def set_model(self, model):
         self.model = model
 
+    def on_epoch_begin(self, epoch, logs=None):
+        pass
+
     def on_epoch_end(self, epoch, logs=None):
         pass
 
     def on_train_batch_end(self, batch, logs=None):
         pass
+
+
+class LearningRateScheduler(Callback):
+    """Keras' LearningRateScheduler: before every epoch (0-based) sets the optimizer's
+    learning rate to schedule(epoch, lr), lr being the current one."""
+
+    def __init__(self, schedule, verbose=0):
+        if not callable(schedule):
+            raise TypeError(f"schedule must be callable, as schedule(epoch, lr); got {schedule!r}")
+        self.schedule = schedule
+        self.verbose = verbose
+
+    def on_epoch_begin(self, epoch, logs=None):
+        learning_rate = float(self.schedule(epoch, self.model.optimizer.learning_rate))
+        self.model.optimizer.learning_rate = learning_rate
+        if self.verbose:
+            print(f"\nEpoch {epoch + 1}: LearningRateScheduler setting learning rate to {learning_rate}.")
 
 
 class EarlyStopping(Callback):
@@ -276,9 +299,14 @@ class Sequential(Handle):
             self._set_log(verbose)
             failure = []
             self.stop_training = False
-            self._install_callbacks(plain, failure)
+            self._install_callbacks(plain, failure, int(epochs))
             restore = _catch_ctrl_c(failure)
             try:
+                first_epoch = i64(0)
+                lib.deep_model_get_int(model, _OPT_INITIAL_EPOCH, ctypes.byref(first_epoch))
+                if first_epoch.value < int(epochs):
+                    for cb in plain:
+                        cb.on_epoch_begin(first_epoch.value, {})
                 lib.deep_model_fit(model, train._ptr, int(epochs), batch_size,
                                    None if validation is None else validation._ptr)
             finally:
@@ -308,7 +336,7 @@ class Sequential(Handle):
             self._log_cb = LOG_FN()
         lib.deep_model_set_log(self._ptr, self._log_cb, None)
 
-    def _install_callbacks(self, callbacks, failure):
+    def _install_callbacks(self, callbacks, failure, epochs):
         # Installed even without user callbacks: running a little Python after each batch
         # lets Ctrl-C (KeyboardInterrupt) stop fit at the next batch.
         for cb in callbacks:
@@ -334,6 +362,9 @@ class Sequential(Handle):
                 logs = self._epoch_logs(int(epoch))
                 for cb in callbacks:
                     cb.on_epoch_end(int(epoch), logs)
+                if not self.stop_training and epoch + 1 < epochs:
+                    for cb in callbacks:
+                        cb.on_epoch_begin(int(epoch) + 1, {})
                 return 1 if self.stop_training else 0
             except BaseException as exc:
                 failure.append(exc)

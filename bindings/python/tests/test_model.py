@@ -212,6 +212,51 @@ def test_callback_exception_propagates(blobs, mlp):
     mlp.fit(x, y, epochs=1, verbose=0)  # the model is still usable, callbacks removed
 
 
+def test_learning_rate_scheduler_sets_the_rate_before_each_epoch(blobs, mlp):
+    x, y = blobs
+    seen = []
+
+    def schedule(epoch, lr):
+        seen.append((epoch, lr))
+        return 0.01 / (epoch + 1)
+
+    mlp.fit(x, y, epochs=3, verbose=0, callbacks=[libdeep.LearningRateScheduler(schedule)])
+    assert [epoch for epoch, _ in seen] == [0, 1, 2]
+    assert [lr for _, lr in seen] == pytest.approx([0.01, 0.01, 0.005])
+    assert mlp.optimizer.learning_rate == pytest.approx(0.01 / 3)  # read back from the C optimizer
+
+
+def test_learning_rate_scheduler_changes_training(blobs):
+    x, y = blobs
+    losses = []
+    for callbacks in ([], [libdeep.LearningRateScheduler(lambda epoch, lr: lr if epoch < 1 else lr / 100)]):
+        model = libdeep.Sequential([Dense(8, activation="relu", input_shape=(4,)), Dense(3, activation="softmax")])
+        model.set_seed(5)
+        model.compile(libdeep.optimizers.Adam(0.01), "sparse_categorical_crossentropy")
+        losses.append(model.fit(x, y, epochs=3, verbose=0, callbacks=callbacks).history["loss"])
+    assert losses[0][0] == losses[1][0]  # the same first epoch
+    assert losses[0][1:] != losses[1][1:]
+
+
+def test_learning_rate_scheduler_misuse(blobs, mlp):
+    x, y = blobs
+    with pytest.raises(TypeError, match="callable"):
+        libdeep.LearningRateScheduler(0.001)
+    with pytest.raises(libdeep.InvalidArgumentError):
+        mlp.fit(x, y, epochs=2, verbose=0, callbacks=[libdeep.LearningRateScheduler(lambda epoch, lr: -1.0)])
+    began = []
+
+    class Stopper(libdeep.Callback):
+        def on_epoch_begin(self, epoch, logs=None):
+            began.append(epoch)
+
+        def on_epoch_end(self, epoch, logs=None):
+            self.model.stop_training = epoch == 1
+
+    mlp.fit(x, y, epochs=5, verbose=0, callbacks=[Stopper()])
+    assert began == [0, 1]  # no epoch 2 begins once fit was told to stop
+
+
 def test_early_stopping(blobs, mlp):
     x, y = blobs
     h = mlp.fit(x, y, epochs=200, verbose=0, validation_split=0.3,
