@@ -603,14 +603,17 @@ DEEP_API deep_status deep_model_add_embedding(deep_model *model, int64_t input_d
 /* Masks, as Keras': padded steps of a sequence are skipped by the recurrent layers. A mask
  * (one entry per sample and step) is made by a Masking layer, or by an Embedding with
  * DEEP_LAYER_MASK_ZERO 1 (id 0 is padding, as deep_dataset_new_sequences pads), passes
- * unchanged through Dropout, Activation, BatchNormalization and recurrent layers with
- * return_sequences, Bidirectional ones included (BatchNormalization's statistics still
- * count the padded steps), and ends at a recurrent layer without return_sequences. At a padded step a recurrent layer
- * carries its state over unchanged and outputs its previous output (zeros before the first
- * real step), so a sequence padded before ('pre') or after ('post') gives what the
- * unpadded sequence gives; padded steps get no gradient through the cell. Other layers
- * (Flatten, Conv2D, ..., and Dense, whose per-step loss would count the padded steps)
- * cannot follow a mask: adding one is DEEP_ERR_INVALID_ARGUMENT. */
+ * unchanged through Dropout, Activation, BatchNormalization, Dense and recurrent layers
+ * with return_sequences, Bidirectional ones included (BatchNormalization's statistics still
+ * count the padded steps), and ends at a recurrent layer without return_sequences. At a
+ * padded step a recurrent layer carries its state over unchanged and outputs its previous
+ * output (zeros before the first real step), so a sequence padded before ('pre') or after
+ * ('post') gives what the unpadded sequence gives; padded steps get no gradient through
+ * the cell. When the mask reaches a per-step output, the loss and metrics skip the padded
+ * steps, as Keras': a batch's loss is the mean over its real steps, a metric the mean over
+ * all the real steps of the pass; their targets are never read, and their predictions are
+ * still computed. Other layers (Flatten, Conv2D, ...) cannot follow a mask: adding one is
+ * DEEP_ERR_INVALID_ARGUMENT. */
 /* Masking: a step of a (timesteps, features) sample is padding when all its features equal
  * mask_value (Keras' default 0.0; it must be finite). The output is the input with the
  * padding steps set to 0, as Keras' inputs * mask. */

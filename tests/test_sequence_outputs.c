@@ -1,7 +1,8 @@
 /* Per-step outputs through the public API: Dense on a (steps, features) input acts on the
  * last axis (Keras' Dense, i.e. TimeDistributed(Dense)), a softmax normalises each step,
  * and the losses and metrics score each step against targets of shape (steps, classes)
- * flattened per sample, averaging over the steps as Keras does. (The layer-level gradient
+ * flattened per sample, averaging over the steps as Keras does, over the real steps only
+ * when a mask reaches the output. (The layer-level gradient
  * checks of the per-step Dense are in test_layers.c.) */
 #include <check.h>
 #include <math.h>
@@ -188,6 +189,203 @@ START_TEST(per_step_misuse)
 }
 END_TEST
 
+/* ----------------------------------------------------------------------------------- */
+/* Masked per-step outputs: the loss and metrics skip the padded steps, as Keras'         */
+/* ----------------------------------------------------------------------------------- */
+
+enum { PADDED = 12 };
+
+/* Whether step t of sample s is real: sample s is padded 'post' by s % 4 steps. */
+static bool real_step(int64_t s, int64_t t)
+{
+    return t < STEPS - s % 4;
+}
+
+/* repeat_task(PADDED, seed, -1) with the padded steps' tokens zeroed (Masking's value)
+ * and their targets set to (filler, 1 - filler): tags a loss that scored them would learn. */
+static deep_dataset *padded_repeat_task(uint64_t seed, float filler)
+{
+    deep_dataset *plain = repeat_task(PADDED, seed, -1);
+    deep_tensor *features = NULL, *targets = NULL;
+    ASSERT_OK(deep_dataset_batch(plain, 0, PADDED, &features, &targets));
+    float *x = NULL, *y = NULL;
+    ASSERT_OK(deep_tensor_data_mut(features, &x));
+    ASSERT_OK(deep_tensor_data_mut(targets, &y));
+    for (int64_t s = 0; s < PADDED; s++)
+        for (int64_t t = 0; t < STEPS; t++)
+            if (!real_step(s, t)) {
+                memset(x + (s * STEPS + t) * TOKENS, 0, TOKENS * sizeof *x);
+                y[(s * STEPS + t) * 2] = filler;
+                y[(s * STEPS + t) * 2 + 1] = 1 - filler;
+            }
+    deep_dataset *data = NULL;
+    ASSERT_OK(deep_dataset_new(PADDED, 2, (int64_t[]){STEPS, TOKENS}, x, &data));
+    ASSERT_OK(deep_dataset_set_targets(data, y, PADDED, STEPS * 2));
+    deep_tensor_free(features);
+    deep_tensor_free(targets);
+    deep_dataset_free(plain);
+    return data;
+}
+
+/* [Masking] LSTM(8, return_sequences) Dense(2, softmax), categorical cross-entropy with
+ * accuracy and MAE, trained without shuffling by `optimizer`. */
+static deep_model *masked_tagger(bool masked, deep_optimizer_kind optimizer, float learning_rate)
+{
+    deep_model *model = NULL;
+    ASSERT_OK(deep_model_new(2, (int64_t[]){STEPS, TOKENS}, &model));
+    ASSERT_OK(deep_model_set_seed(model, 13));
+    ASSERT_OK(deep_model_set_int(model, DEEP_MODEL_VERBOSE, 0));
+    ASSERT_OK(deep_model_set_int(model, DEEP_MODEL_SHUFFLE, 0));
+    if (masked)
+        ASSERT_OK(deep_model_add_masking(model, 0.0f));
+    ASSERT_OK(deep_model_add_lstm(model, 8, TANH, SIGMOID, 1, 1));
+    ASSERT_OK(deep_model_add_dense(model, 2, SOFTMAX, 1));
+    deep_optimizer *opt = NULL;
+    ASSERT_OK(deep_optimizer_new(optimizer, &opt));
+    ASSERT_OK(deep_optimizer_set_float(opt, DEEP_OPT_LEARNING_RATE, learning_rate));
+    const deep_metric metrics[] = {DEEP_METRIC_ACCURACY, DEEP_METRIC_MEAN_ABSOLUTE_ERROR};
+    ASSERT_OK(deep_model_compile(model, opt, DEEP_LOSS_CATEGORICAL_CROSSENTROPY, metrics, 2));
+    return model;
+}
+
+/* evaluate in batches of 5, 5 and 2: each batch's loss is the mean over its real steps and
+ * the pass's loss their mean weighted by batch size (Keras' loss tracker); accuracy and MAE
+ * are means over all the real steps (Keras' masked metrics). */
+START_TEST(masked_steps_are_not_scored)
+{
+    enum { BATCH = 5 };
+    deep_dataset *data = padded_repeat_task(5, 0.9f);
+    deep_model *model = masked_tagger(true, DEEP_OPTIMIZER_ADAM, 0.01f);
+    ASSERT_OK(deep_model_fit(model, data, 3, 4, NULL)); /* away from the initial weights */
+    deep_tensor *inputs = NULL, *pred = NULL, *features = NULL, *targets = NULL;
+    ASSERT_OK(deep_dataset_features(data, &inputs));
+    ASSERT_OK(deep_model_predict(model, inputs, &pred));
+    ASSERT_OK(deep_dataset_batch(data, 0, PADDED, &features, &targets));
+    const float *p = NULL, *y = NULL;
+    ASSERT_OK(deep_tensor_data(pred, &p));
+    ASSERT_OK(deep_tensor_data(targets, &y));
+    double loss = 0, correct = 0, absolute = 0, real = 0;
+    for (int64_t first = 0; first < PADDED; first += BATCH) {
+        int64_t end = first + BATCH < PADDED ? first + BATCH : PADDED;
+        double batch_loss = 0, batch_real = 0;
+        for (int64_t s = first; s < end; s++)
+            for (int64_t t = 0; t < STEPS; t++) {
+                if (!real_step(s, t))
+                    continue;
+                const float *pr = p + (s * STEPS + t) * 2, *yr = y + (s * STEPS + t) * 2;
+                for (int j = 0; j < 2; j++) {
+                    batch_loss += -yr[j] * log(fmin(fmax(pr[j], 1e-7), 1 - 1e-7));
+                    absolute += 0.5 * fabs(pr[j] - yr[j]);
+                }
+                correct += (pr[1] > pr[0]) == (yr[1] > yr[0]);
+                batch_real++;
+            }
+        loss += (double)(end - first) * batch_loss / batch_real;
+        real += batch_real;
+    }
+    double values[3] = {0};
+    ASSERT_OK(deep_model_evaluate(model, data, BATCH, values, 3));
+    double want[3] = {loss / PADDED, correct / real, absolute / real};
+    for (int i = 0; i < 3; i++)
+        ck_assert_msg(fabs(values[i] - want[i]) < 1e-5, "value %d: evaluate gives %.7g, over the real steps %.7g", i,
+                      values[i], want[i]);
+    deep_tensor_free(inputs);
+    deep_tensor_free(pred);
+    deep_tensor_free(features);
+    deep_tensor_free(targets);
+    deep_model_free(model);
+    deep_dataset_free(data);
+}
+END_TEST
+
+static void fit_history(deep_model *model, const deep_dataset *data, double *loss)
+{
+    ASSERT_OK(deep_model_fit(model, data, 2, 4, NULL));
+    for (int32_t e = 0; e < 2; e++)
+        ASSERT_OK(deep_model_history(model, e, DEEP_METRIC_LOSS, 0, &loss[e]));
+}
+
+/* What the padded steps' targets say cannot change training when they are masked; without
+ * the Masking layer (the same data, the padding read as steps of zeros) it does. */
+START_TEST(padded_step_targets_are_ignored)
+{
+    deep_dataset *a = padded_repeat_task(6, 0.0f), *b = padded_repeat_task(6, 1.0f);
+    for (int masked = 1; masked >= 0; masked--) {
+        double loss_a[2], loss_b[2];
+        deep_model *model_a = masked_tagger(masked, DEEP_OPTIMIZER_ADAM, 0.01f);
+        deep_model *model_b = masked_tagger(masked, DEEP_OPTIMIZER_ADAM, 0.01f);
+        fit_history(model_a, a, loss_a);
+        fit_history(model_b, b, loss_b);
+        deep_tensor *wa = NULL, *wb = NULL;
+        ASSERT_OK(deep_model_get_weight(model_a, masked ? 2 : 1, 0, &wa));
+        ASSERT_OK(deep_model_get_weight(model_b, masked ? 2 : 1, 0, &wb));
+        const float *da = NULL, *db = NULL;
+        ASSERT_OK(deep_tensor_data(wa, &da));
+        ASSERT_OK(deep_tensor_data(wb, &db));
+        bool same = memcmp(da, db, 8 * 2 * sizeof *da) == 0 && loss_a[0] == loss_b[0] && loss_a[1] == loss_b[1];
+        ck_assert_msg(same == (masked == 1), "%s: the padded steps' targets %s training (losses %.6f, %.6f vs %.6f, %.6f)",
+                      masked ? "masked" : "unmasked", same ? "do not change" : "change", loss_a[0], loss_a[1],
+                      loss_b[0], loss_b[1]);
+        deep_tensor_free(wa);
+        deep_tensor_free(wb);
+        deep_model_free(model_a);
+        deep_model_free(model_b);
+    }
+    deep_dataset_free(a);
+    deep_dataset_free(b);
+}
+END_TEST
+
+/* Every Dense kernel entry and some LSTM kernel entries: the gradient training applies (one
+ * SGD step on the whole set, read from the weights it changed) against central differences
+ * of evaluate's loss, which averages over the real steps only. */
+START_TEST(masked_loss_gradient_check)
+{
+    enum { CHECKED_LSTM = 12 };
+    const float lr = 1000.0f, h = 2e-3f;
+    deep_dataset *data = padded_repeat_task(7, 0.3f);
+    deep_model *model = masked_tagger(true, DEEP_OPTIMIZER_SGD, lr);
+    deep_model *stepped = masked_tagger(true, DEEP_OPTIMIZER_SGD, lr); /* the same seed: the same weights */
+    ASSERT_OK(deep_model_fit(stepped, data, 1, PADDED, NULL));
+    static const struct { int32_t layer; int64_t count; } checked[] = {{2, 16}, {1, CHECKED_LSTM}};
+    for (size_t c = 0; c < sizeof checked / sizeof checked[0]; c++) {
+        deep_tensor *w = NULL, *after = NULL;
+        ASSERT_OK(deep_model_get_weight(model, checked[c].layer, 0, &w));
+        ASSERT_OK(deep_model_get_weight(stepped, checked[c].layer, 0, &after));
+        float *wv = NULL;
+        const float *av = NULL;
+        ASSERT_OK(deep_tensor_data_mut(w, &wv));
+        ASSERT_OK(deep_tensor_data(after, &av));
+        for (int64_t i = 0; i < checked[c].count; i++) {
+            int64_t k = i * 5; /* spread over the kernel */
+            int64_t size = 0;
+            ASSERT_OK(deep_tensor_size(w, &size));
+            k %= size;
+            float original = wv[k];
+            double loss[2];
+            for (int side = 0; side < 2; side++) {
+                wv[k] = original + (side ? h : -h);
+                ASSERT_OK(deep_model_set_weight(model, checked[c].layer, 0, w));
+                double values[3];
+                ASSERT_OK(deep_model_evaluate(model, data, PADDED, values, 3));
+                loss[side] = values[0];
+            }
+            wv[k] = original;
+            ASSERT_OK(deep_model_set_weight(model, checked[c].layer, 0, w));
+            double numeric = (loss[1] - loss[0]) / (2.0 * h), applied = ((double)original - av[k]) / lr;
+            ck_assert_msg(fabs(numeric - applied) <= 2e-4 + 2e-2 * fmax(fabs(numeric), fabs(applied)),
+                          "layer %d kernel[%lld]: dL/dw %.6g from the SGD step, %.6g by central differences",
+                          (int)checked[c].layer, (long long)k, applied, numeric);
+        }
+        deep_tensor_free(w);
+        deep_tensor_free(after);
+    }
+    deep_model_free(model);
+    deep_model_free(stepped);
+    deep_dataset_free(data);
+}
+END_TEST
+
 static Suite *sequence_outputs_suite(void)
 {
     Suite *s = suite_create("sequence_outputs");
@@ -196,6 +394,12 @@ static Suite *sequence_outputs_suite(void)
     tcase_add_loop_test(tc, per_step_losses_average_over_steps, 0, 2);
     tcase_add_test(tc, per_step_misuse);
     tcase_add_loop_test(tc, sequence_tagger_learns, 0, 3);
+    suite_add_tcase(s, tc);
+    tc = tcase_create("masked");
+    tcase_set_timeout(tc, 300);
+    tcase_add_test(tc, masked_steps_are_not_scored);
+    tcase_add_test(tc, padded_step_targets_are_ignored);
+    tcase_add_test(tc, masked_loss_gradient_check);
     suite_add_tcase(s, tc);
     return s;
 }

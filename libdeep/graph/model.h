@@ -106,6 +106,10 @@ typedef struct deep_workspace {
     uint8_t **mask_store;      /* per layer, NULL unless it makes a mask */
     int32_t *labels;           /* the batch's labels, when the dataset has them */
     float *targets;            /* the batch's float targets, when the loss or metrics need them */
+    /* Only when the output has a mask: its unmasked rows (of the last axis) gathered
+     * together, what the loss and metrics score, and the loss gradient on them. */
+    float *kept_pred, *kept_targets, *kept_grad;
+    int32_t *kept_labels;
 } deep_workspace;
 
 deep_status deep_workspace_init(const deep_model *model, int64_t max_batch, bool training, deep_workspace *ws);
@@ -130,9 +134,12 @@ deep_status deep_model_check_data(const deep_model *model, const deep_dataset *d
 void deep_model_gather(const deep_model *model, const deep_dataset *data, const int64_t *order, int64_t first,
                        int64_t batch, deep_workspace *ws);
 
-/* Running sums of the loss and metrics over the batches of a pass. */
+/* Running sums of the loss and metrics over the batches of a pass. The loss is a mean
+ * over samples of the batch losses, as Keras'; a metric a mean over the scored rows (all
+ * of them, or the unmasked steps of a masked per-step output). */
 typedef struct deep_pass_stats {
     double sums[1 + DEEP_MAX_METRICS];
+    double counts[1 + DEEP_MAX_METRICS];
     int64_t samples;
 } deep_pass_stats;
 

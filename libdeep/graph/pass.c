@@ -51,6 +51,11 @@ deep_status deep_workspace_init(const deep_model *model, int64_t max_batch, bool
     }
     ok = ok && (ws->labels = deep_alloc(max_batch, sizeof(int32_t))) != NULL &&
          (ws->targets = deep_alloc(max_batch * out_width, sizeof(float))) != NULL;
+    if (ok && ws->masks[n] != NULL)
+        ok = (ws->kept_pred = deep_alloc(max_batch * out_width, sizeof(float))) != NULL &&
+             (ws->kept_targets = deep_alloc(max_batch * out_width, sizeof(float))) != NULL &&
+             (ws->kept_grad = deep_alloc(max_batch * out_width, sizeof(float))) != NULL &&
+             (ws->kept_labels = deep_alloc(max_batch, sizeof(int32_t))) != NULL;
     if (!ok) {
         deep_workspace_release(model, ws);
         return DEEP_ERR_NO_MEMORY;
@@ -74,6 +79,10 @@ void deep_workspace_release(const deep_model *model, deep_workspace *ws)
     free(ws->grad_b);
     free(ws->labels);
     free(ws->targets);
+    free(ws->kept_pred);
+    free(ws->kept_targets);
+    free(ws->kept_grad);
+    free(ws->kept_labels);
     memset(ws, 0, sizeof *ws);
 }
 
@@ -206,61 +215,100 @@ static int64_t argmax_row(const float *row, int64_t width)
 
 /* Correct predictions in `rows` rows of the last axis (a batch of rank-1 outputs, or of
  * per-step outputs): the largest output against the label (or the target's largest
- * entry); for rows of a single output, both sides thresholded at 0.5. Labels, one per
- * sample, only come with rank-1 outputs (rows = batch). */
-static int64_t count_correct(const float *pred, const deep_workspace *ws, bool has_labels, bool has_targets,
-                             int64_t rows, int64_t width)
+ * entry); for rows of a single output, both sides thresholded at 0.5. Labels (targets
+ * NULL), one per sample, only come with one row per sample. */
+static int64_t count_correct(const float *pred, const float *targets, const int32_t *labels, int64_t rows,
+                             int64_t width)
 {
     int64_t correct = 0;
     for (int64_t r = 0; r < rows; r++) {
         const float *row = pred + r * width;
         if (width == 1) {
-            float truth = has_targets ? ws->targets[r] : (float)ws->labels[r];
+            float truth = targets != NULL ? targets[r] : (float)labels[r];
             correct += (row[0] > 0.5f) == (truth > 0.5f);
         } else {
-            int64_t truth = has_labels ? ws->labels[r] : argmax_row(ws->targets + r * width, width);
+            int64_t truth = targets != NULL ? argmax_row(targets + r * width, width) : labels[r];
             correct += argmax_row(row, width) == truth;
         }
     }
     return correct;
 }
 
-static double absolute_error_sum(const float *pred, const deep_workspace *ws, bool has_targets, int64_t batch,
+/* The sum over rows of each row's mean absolute error (labels read as one-hot rows). */
+static double absolute_error_sum(const float *pred, const float *targets, const int32_t *labels, int64_t rows,
                                  int64_t width)
 {
     double sum = 0;
-    for (int64_t i = 0; i < batch * width; i++) {
-        float truth = has_targets ? ws->targets[i] : (float)(ws->labels[i / width] == i % width);
+    for (int64_t i = 0; i < rows * width; i++) {
+        float truth = targets != NULL ? targets[i] : (float)(labels[i / width] == i % width);
         sum += fabs((double)pred[i] - truth);
     }
     return sum / (double)width;
 }
 
+/* Gathers the rows whose mask entry is set into the workspace's kept_ buffers and points
+ * pred, targets and labels at them (Keras' masked loss: padded steps are not scored).
+ * Returns how many rows were kept. */
+static int64_t keep_unmasked_rows(deep_workspace *ws, const uint8_t *mask, int64_t rows, int64_t width,
+                                  const float **pred, const float **targets, const int32_t **labels)
+{
+    int64_t kept = 0;
+    for (int64_t r = 0; r < rows; r++) {
+        if (!mask[r])
+            continue;
+        memcpy(ws->kept_pred + kept * width, *pred + r * width, (size_t)width * sizeof(float));
+        if (*targets != NULL)
+            memcpy(ws->kept_targets + kept * width, *targets + r * width, (size_t)width * sizeof(float));
+        if (*labels != NULL)
+            ws->kept_labels[kept] = (*labels)[r];
+        kept++;
+    }
+    *pred = ws->kept_pred;
+    *targets = *targets != NULL ? ws->kept_targets : NULL;
+    *labels = *labels != NULL ? ws->kept_labels : NULL;
+    return kept;
+}
+
+/* The gradient of the kept rows back to their places; masked rows get none. */
+static void spread_kept_grad(const float *kept_grad, const uint8_t *mask, int64_t rows, int64_t width, float *grad)
+{
+    int64_t kept = 0;
+    for (int64_t r = 0; r < rows; r++) {
+        if (mask[r])
+            memcpy(grad + r * width, kept_grad + kept++ * width, (size_t)width * sizeof(float));
+        else
+            memset(grad + r * width, 0, (size_t)width * sizeof(float));
+    }
+}
+
 double deep_model_score_batch(const deep_model *model, deep_workspace *ws, int64_t batch, deep_pass_stats *stats,
                               float *grad)
 {
-    int64_t size = deep_model_output_layer(model)->out_size, width = deep_model_output_width(model);
-    int64_t steps = deep_model_output_rows(model), rows = batch * steps;
+    int64_t width = deep_model_output_width(model), rows = batch * deep_model_output_rows(model);
     const float *pred = ws->acts[model->layer_count];
     bool sparse = model->loss == DEEP_LOSS_SPARSE_CATEGORICAL_CROSSENTROPY;
+    /* Sparse losses gather labels only; other losses gather targets (or labels as targets). */
     const float *targets = sparse ? NULL : ws->targets;
     const int32_t *labels = sparse ? ws->labels : NULL;
+    const uint8_t *mask = ws->masks[model->layer_count];
+    int64_t scored = mask != NULL ? keep_unmasked_rows(ws, mask, rows, width, &pred, &targets, &labels) : rows;
+    float *scored_grad = mask != NULL && grad != NULL ? ws->kept_grad : grad;
     bool fused =
         grad != NULL && deep_loss_fuses_with(model->loss, deep_layer_output_activation(deep_model_output_layer(model)));
     /* Per row of the last axis, so that per-step losses average over the steps as Keras'. */
-    double loss = deep_loss_compute(model->loss, pred, targets, labels, rows, width, fused ? NULL : grad);
+    double loss = deep_loss_compute(model->loss, pred, targets, labels, scored, width, fused ? NULL : scored_grad);
     if (fused)
-        deep_loss_fused_grad(model->loss, pred, targets, labels, rows, width, grad);
+        deep_loss_fused_grad(model->loss, pred, targets, labels, scored, width, scored_grad);
+    if (mask != NULL && grad != NULL)
+        spread_kept_grad(scored_grad, mask, rows, width, grad);
 
-    /* Sparse losses gather labels only; other losses gather targets (or labels as targets). */
-    bool has_targets = !sparse;
-    bool has_labels = sparse || (targets == NULL);
     stats->sums[0] += loss * (double)batch;
+    stats->counts[0] += (double)batch;
     for (int32_t m = 0; m < model->metric_count; m++) {
-        if (model->metrics[m] == DEEP_METRIC_ACCURACY)
-            stats->sums[1 + m] += (double)count_correct(pred, ws, has_labels, has_targets, rows, width) / (double)steps;
-        else
-            stats->sums[1 + m] += absolute_error_sum(pred, ws, has_targets, batch, size);
+        stats->sums[1 + m] += model->metrics[m] == DEEP_METRIC_ACCURACY
+                                  ? (double)count_correct(pred, targets, labels, scored, width)
+                                  : absolute_error_sum(pred, targets, labels, scored, width);
+        stats->counts[1 + m] += (double)scored;
     }
     stats->samples += batch;
     return loss;
@@ -269,5 +317,5 @@ double deep_model_score_batch(const deep_model *model, deep_workspace *ws, int64
 void deep_pass_stats_means(const deep_model *model, const deep_pass_stats *stats, double *values)
 {
     for (int32_t i = 0; i < deep_model_stat_count(model); i++)
-        values[i] = stats->samples > 0 ? stats->sums[i] / (double)stats->samples : NAN;
+        values[i] = stats->samples == 0 ? NAN : stats->counts[i] > 0 ? stats->sums[i] / stats->counts[i] : 0.0;
 }

@@ -121,4 +121,6 @@ const deep_layer_ops deep_dense_ops = {
     .init = dense_init,
     .forward = dense_forward,
     .backward = dense_backward,
+    /* Per step on a masked sequence, as Keras' Dense: the loss then skips the padded steps. */
+    .mask_flow = deep_mask_kept,
 };
