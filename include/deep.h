@@ -603,9 +603,9 @@ DEEP_API deep_status deep_model_add_embedding(deep_model *model, int64_t input_d
 /* Masks, as Keras': padded steps of a sequence are skipped by the recurrent layers. A mask
  * (one entry per sample and step) is made by a Masking layer, or by an Embedding with
  * DEEP_LAYER_MASK_ZERO 1 (id 0 is padding, as deep_dataset_new_sequences pads), passes
- * unchanged through Dropout, Activation, BatchNormalization, Dense and recurrent layers
- * with return_sequences, Bidirectional ones included (BatchNormalization's statistics still
- * count the padded steps), and ends at a recurrent layer without return_sequences. At a
+ * unchanged through Dropout, Activation, BatchNormalization (whose batch statistics count
+ * the real steps only), Dense and recurrent layers with return_sequences, Bidirectional
+ * ones included, and ends at a recurrent layer without return_sequences. At a
  * padded step a recurrent layer carries its state over unchanged and outputs its previous
  * output (zeros before the first real step), so a sequence padded before ('pre') or after
  * ('post') gives what the unpadded sequence gives; padded steps get no gradient through

@@ -280,6 +280,88 @@ START_TEST(embedding_mask_zero_marks_id_zero)
 }
 END_TEST
 
+/* BatchNormalization on (STEPS, FEATURES) steps with gamma, beta and the moving
+ * statistics uniform in [0.5, 1.5). */
+static deep_layer masked_batch_norm(void)
+{
+    deep_layer layer = {.ops = &deep_batch_normalization_ops, .momentum = 0.9f, .epsilon = 1e-3f};
+    layer_build_and_alloc(&layer, 2, (int64_t[]){STEPS, FEATURES});
+    struct deep_rng rng;
+    deep_rng_init(&rng, 80);
+    for (int32_t p = 0; p < layer.param_count; p++)
+        fill_uniform(&rng, layer.params[p].value, layer.params[p].size, 0.5f, 1.5f);
+    return layer;
+}
+
+/* Training on a masked batch (sample 3 all padding): the gradients of every output, padded
+ * steps included, since all are normalised with the statistics of the real steps. */
+START_TEST(masked_batch_norm_gradients)
+{
+    deep_layer layer = masked_batch_norm();
+    float *in = floats(BATCH * layer.in_size);
+    struct deep_rng rng;
+    deep_rng_init(&rng, 81);
+    fill_uniform(&rng, in, BATCH * layer.in_size, -1.0f, 1.0f);
+    grad_check gc = {.what = "BatchNormalization, masked", .layer = &layer,
+                     .ex = {.training = true, .mask = step_mask}, .in = in, .batch = BATCH};
+    ASSERT_GRADIENTS_MATCH(&gc);
+    free(in);
+    layer_release(&layer);
+}
+END_TEST
+
+/* The batch statistics and so the moving ones count the real steps only: what the padded
+ * steps hold changes neither the real steps' outputs nor the moving statistics, which move
+ * towards the mean and variance worked out over the real steps. */
+START_TEST(masked_batch_norm_counts_real_steps)
+{
+    enum { ROWS = BATCH * STEPS };
+    float outputs[2][ROWS * FEATURES], moving[2][2 * FEATURES];
+    float in[ROWS * FEATURES];
+    struct deep_rng rng;
+    deep_rng_init(&rng, 82);
+    fill_uniform(&rng, in, ROWS * FEATURES, -1.0f, 1.0f);
+    float start[2][FEATURES];
+    for (int trial = 0; trial < 2; trial++) {
+        deep_layer layer = masked_batch_norm();
+        memcpy(start[0], layer.params[2].value, sizeof start[0]);
+        memcpy(start[1], layer.params[3].value, sizeof start[1]);
+        for (int r = 0; r < ROWS; r++)
+            for (int f = 0; f < FEATURES && !step_mask[r]; f++)
+                in[r * FEATURES + f] = trial == 0 ? 0.0f : 50.0f + (float)(r * FEATURES + f);
+        deep_exec ex = {.training = true, .mask = step_mask};
+        float *scratch = layer_scratch(&layer, BATCH);
+        layer.ops->forward(&layer, &ex, in, outputs[trial], scratch, BATCH);
+        memcpy(moving[trial], layer.params[2].value, FEATURES * sizeof(float));
+        memcpy(moving[trial] + FEATURES, layer.params[3].value, FEATURES * sizeof(float));
+        free(scratch);
+        layer_release(&layer);
+    }
+    for (int r = 0; r < ROWS; r++)
+        for (int f = 0; f < FEATURES && step_mask[r]; f++)
+            ck_assert_msg(outputs[0][r * FEATURES + f] == outputs[1][r * FEATURES + f],
+                          "row %d feature %d: %.7g with zeros at the padded steps, %.7g with large values", r, f,
+                          (double)outputs[0][r * FEATURES + f], (double)outputs[1][r * FEATURES + f]);
+    for (int f = 0; f < FEATURES; f++) {
+        double sum = 0, squares = 0, n = 0;
+        for (int r = 0; r < ROWS; r++)
+            if (step_mask[r]) {
+                sum += in[r * FEATURES + f];
+                n++;
+            }
+        double mean = sum / n;
+        for (int r = 0; r < ROWS; r++)
+            if (step_mask[r])
+                squares += (in[r * FEATURES + f] - mean) * (in[r * FEATURES + f] - mean);
+        double want_mean = 0.9 * start[0][f] + 0.1 * mean, want_var = 0.9 * start[1][f] + 0.1 * squares / n;
+        ck_assert_msg(within(moving[1][f], want_mean, 1e-5, 1e-6) && within(moving[1][FEATURES + f], want_var, 1e-5, 1e-6),
+                      "feature %d: moving mean %.7g and variance %.7g, want %.7g and %.7g from the real steps", f,
+                      (double)moving[1][f], (double)moving[1][FEATURES + f], want_mean, want_var);
+        ck_assert(moving[0][f] == moving[1][f] && moving[0][FEATURES + f] == moving[1][FEATURES + f]);
+    }
+}
+END_TEST
+
 /* ----------------------------------------------------------------------------------- */
 /* Through the public API: padded sequences give the unpadded sequences' outputs          */
 /* ----------------------------------------------------------------------------------- */
@@ -1025,6 +1107,8 @@ static Suite *masking_suite(void)
     tcase_add_test(tc, masking_marks_exactly_the_padding_steps);
     tcase_add_test(tc, masking_gradient_check);
     tcase_add_test(tc, embedding_mask_zero_marks_id_zero);
+    tcase_add_test(tc, masked_batch_norm_gradients);
+    tcase_add_test(tc, masked_batch_norm_counts_real_steps);
     suite_add_tcase(s, tc);
 
     tc = new_tcase("models");

@@ -1,7 +1,9 @@
 /* BatchNormalization over the last axis. Training normalises with the batch's mean and
  * (biased) variance and moves the running statistics towards them; inference uses the
- * running statistics. The per-channel batch statistics live in the layer's fixed
- * scratch; backward recomputes them from the input, so nothing else is kept. */
+ * running statistics. On a masked sequence the batch statistics count the real steps
+ * only, as Keras 3's (every step is still normalised). The per-channel batch statistics
+ * live in the layer's fixed scratch; backward recomputes them from the input, so nothing
+ * else is kept. */
 #include <math.h>
 #include <string.h>
 
@@ -46,23 +48,38 @@ static double *statistics_space(float *scratch)
     return (double *)(void *)scratch;
 }
 
-/* Per-channel mean and variance of the batch, accumulated in double. */
-static void batch_statistics(const float *in, int64_t rows, int64_t c, double *mean, double *variance)
+/* Whether row r (of the last axis) counts in the batch statistics: every row, or with a
+ * mask (one entry per sample and step) the rows of real steps. */
+static bool counted(const deep_layer *layer, const uint8_t *mask, int64_t r)
 {
+    return mask == NULL || mask[r / (layer->in_size / (layer->in_shape[0] * channels(layer)))];
+}
+
+/* Per-channel mean and variance of the counted rows, accumulated in double; returns how
+ * many rows counted (none: mean 0, variance 0). */
+static int64_t batch_statistics(const deep_layer *layer, const uint8_t *mask, const float *in, int64_t rows,
+                                double *mean, double *variance)
+{
+    int64_t c = channels(layer), n = 0;
     for (int64_t ch = 0; ch < c; ch++)
         mean[ch] = variance[ch] = 0;
     for (int64_t r = 0; r < rows; r++)
-        for (int64_t ch = 0; ch < c; ch++)
-            mean[ch] += in[r * c + ch];
-    for (int64_t ch = 0; ch < c; ch++)
-        mean[ch] /= (double)rows;
-    for (int64_t r = 0; r < rows; r++)
-        for (int64_t ch = 0; ch < c; ch++) {
-            double d = in[r * c + ch] - mean[ch];
-            variance[ch] += d * d;
+        if (counted(layer, mask, r)) {
+            n++;
+            for (int64_t ch = 0; ch < c; ch++)
+                mean[ch] += in[r * c + ch];
         }
-    for (int64_t ch = 0; ch < c; ch++)
-        variance[ch] /= (double)rows;
+    for (int64_t ch = 0; ch < c && n > 0; ch++)
+        mean[ch] /= (double)n;
+    for (int64_t r = 0; r < rows; r++)
+        if (counted(layer, mask, r))
+            for (int64_t ch = 0; ch < c; ch++) {
+                double d = in[r * c + ch] - mean[ch];
+                variance[ch] += d * d;
+            }
+    for (int64_t ch = 0; ch < c && n > 0; ch++)
+        variance[ch] /= (double)n;
+    return n;
 }
 
 static void batch_norm_forward(const deep_layer *layer, const deep_exec *ex, const float *in, float *out,
@@ -74,9 +91,10 @@ static void batch_norm_forward(const deep_layer *layer, const deep_exec *ex, con
     float *moving_mean = layer->params[MOVING_MEAN].value, *moving_var = layer->params[MOVING_VARIANCE].value;
     double *mean = statistics_space(scratch), *variance = mean + c;
     if (ex->training) {
-        batch_statistics(in, rows, c, mean, variance);
-        /* Training mutates the running statistics: that is why fit is never concurrent. */
-        for (int64_t ch = 0; ch < c; ch++) {
+        int64_t counted_rows = batch_statistics(layer, ex->mask, in, rows, mean, variance);
+        /* Training mutates the running statistics: that is why fit is never concurrent. A
+         * batch of padding only leaves them alone. */
+        for (int64_t ch = 0; ch < c && counted_rows > 0; ch++) {
             moving_mean[ch] = layer->momentum * moving_mean[ch] + (1 - layer->momentum) * (float)mean[ch];
             moving_var[ch] = layer->momentum * moving_var[ch] + (1 - layer->momentum) * (float)variance[ch];
         }
@@ -96,13 +114,12 @@ static void batch_norm_forward(const deep_layer *layer, const deep_exec *ex, con
 static void batch_norm_backward(deep_layer *layer, const deep_exec *ex, const float *in, const float *out,
                                 float *grad_out, float *grad_in, float *scratch, int64_t batch)
 {
-    (void)ex;
     (void)out;
     int64_t c = channels(layer), rows = batch * layer->in_size / c;
     const float *gamma = layer->params[GAMMA].value;
     float *dgamma = layer->params[GAMMA].grad, *dbeta = layer->params[BETA].grad;
     double *mean = statistics_space(scratch), *inv_std = mean + c;
-    batch_statistics(in, rows, c, mean, inv_std);
+    int64_t n = batch_statistics(layer, ex->mask, in, rows, mean, inv_std);
     for (int64_t ch = 0; ch < c; ch++) {
         inv_std[ch] = 1.0 / sqrt(inv_std[ch] + layer->epsilon);
         dgamma[ch] = dbeta[ch] = 0;
@@ -118,13 +135,20 @@ static void batch_norm_backward(deep_layer *layer, const deep_exec *ex, const fl
     memset(layer->params[MOVING_VARIANCE].grad, 0, (size_t)c * sizeof(float));
     if (grad_in == NULL)
         return;
-    /* dx = gamma * inv_std / N * (N * dy - sum(dy) - xhat * sum(dy * xhat)) */
-    for (int64_t r = 0; r < rows; r++)
+    /* dx = gamma * inv_std / n * (n * dy - counted * (sum(dy) + xhat * sum(dy * xhat))), the
+     * sums over every row (each is normalised with the statistics), n the counted rows and
+     * `counted` 1 for a row that entered the statistics, 0 for a padded step. */
+    for (int64_t r = 0; r < rows; r++) {
+        bool in_statistics = counted(layer, ex->mask, r);
         for (int64_t ch = 0; ch < c; ch++) {
             float xhat = (float)((in[r * c + ch] - mean[ch]) * inv_std[ch]);
-            float scale = gamma[ch] * (float)inv_std[ch] / (float)rows;
-            grad_in[r * c + ch] = scale * ((float)rows * grad_out[r * c + ch] - dbeta[ch] - xhat * dgamma[ch]);
+            float dy = grad_out[r * c + ch];
+            grad_in[r * c + ch] = n == 0 || !in_statistics
+                                      ? gamma[ch] * (float)inv_std[ch] * dy
+                                      : gamma[ch] * (float)inv_std[ch] / (float)n *
+                                            ((float)n * dy - dbeta[ch] - xhat * dgamma[ch]);
         }
+    }
 }
 
 const deep_layer_ops deep_batch_normalization_ops = {
