@@ -10,8 +10,13 @@
 //	    Dense(64, activation='relu'),
 //	    Dense(10, activation='softmax')])
 //	model.compile(optimizer='adam', loss='sparse_categorical_crossentropy', metrics=['accuracy'])
-//	model.fit(x_train / 255, y_train, epochs=5, batch_size=32)
-//	model.evaluate(x_test / 255, y_test)
+//	x_train, x_test = ((x / 255 - 0.2860) / 0.3530 for x in (x_train, x_test))
+//	halve = LearningRateScheduler(lambda epoch, lr: lr if epoch < 3 else lr / 2)
+//	model.fit(x_train, y_train, epochs=5, batch_size=32, callbacks=[halve])
+//	model.evaluate(x_test, y_test)
+//
+// The recipe (standardised pixels, the learning rate halved for the last two epochs) is
+// explained in examples/cnn_fashion.c; with the same seed this prints the same accuracy.
 //
 // Usage: cnn_fashion [-data DIR] [-epochs N] [-limit N] [-seed N] [-threads N]
 //
@@ -28,8 +33,11 @@ import (
 	"libdeep/deep"
 )
 
-// load reads one split as (28, 28, 1) images with pixels in [0, 1], keeping the first limit
-// samples when limit > 0.
+// The mean and standard deviation of the training pixels, on the [0, 1] scale.
+var pixelMean, pixelStd = 0.2860, 0.3530
+
+// load reads one split as standardised (28, 28, 1) images, keeping the first limit samples
+// when limit > 0.
 func load(dir, prefix string, limit int64) (*deep.Dataset, error) {
 	d, err := deep.LoadIDX(filepath.Join(dir, prefix+"-images-idx3-ubyte.gz"),
 		filepath.Join(dir, prefix+"-labels-idx1-ubyte.gz"))
@@ -52,7 +60,7 @@ func load(dir, prefix string, limit int64) (*deep.Dataset, error) {
 		d.Close()
 		return nil, err
 	}
-	if err := d.Scale(1.0/255, 0); err != nil {
+	if err := d.Scale(float32(1/(255*pixelStd)), float32(-pixelMean/pixelStd)); err != nil {
 		d.Close()
 		return nil, err
 	}
@@ -107,8 +115,27 @@ func run(dir string, epochs int, limit int64, seed uint64, threads int64) error 
 	if err := model.SetConsoleLog(); err != nil {
 		return err
 	}
+	// Keras' LearningRateScheduler above, run after each epoch for the next one.
+	var scheduleErr error
+	if err := model.SetCallbacks(nil, func(e *deep.Epoch) bool {
+		next := e.Index + 1
+		if next < 3 || next >= epochs {
+			return false
+		}
+		lr, err := e.OptimizerFloat(deep.LearningRate)
+		if err == nil {
+			err = e.SetOptimizerFloat(deep.LearningRate, lr/2)
+		}
+		scheduleErr = err
+		return err != nil
+	}); err != nil {
+		return err
+	}
 	if err := model.Fit(train, epochs, 32, nil); err != nil {
 		return err
+	}
+	if scheduleErr != nil {
+		return scheduleErr
 	}
 	results, err := model.Evaluate(test, 256)
 	if err != nil {
