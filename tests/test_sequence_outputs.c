@@ -121,6 +121,44 @@ START_TEST(sequence_tagger_learns)
 }
 END_TEST
 
+/* A model's predictions for every sample of a dataset, beside the dataset's targets. */
+typedef struct predictions {
+    deep_tensor *inputs, *pred, *features, *targets;
+    const float *p, *y; /* (samples, STEPS, 2) each */
+} predictions;
+
+static predictions predict_all(const deep_model *model, const deep_dataset *data)
+{
+    predictions got = {0};
+    int64_t n = 0;
+    ASSERT_OK(deep_dataset_count(data, &n));
+    ASSERT_OK(deep_dataset_features(data, &got.inputs));
+    ASSERT_OK(deep_model_predict(model, got.inputs, &got.pred));
+    ASSERT_OK(deep_dataset_batch(data, 0, n, &got.features, &got.targets));
+    ASSERT_OK(deep_tensor_data(got.pred, &got.p));
+    ASSERT_OK(deep_tensor_data(got.targets, &got.y));
+    return got;
+}
+
+static void predictions_free(predictions *got)
+{
+    deep_tensor_free(got->inputs);
+    deep_tensor_free(got->pred);
+    deep_tensor_free(got->features);
+    deep_tensor_free(got->targets);
+}
+
+/* evaluate in batches of `batch` gives the loss, accuracy and MAE in want. */
+static void assert_evaluates_to(deep_model *model, const deep_dataset *data, int32_t batch, const double *want,
+                                const char *what)
+{
+    double values[3] = {0};
+    ASSERT_OK(deep_model_evaluate(model, data, batch, values, 3));
+    for (int i = 0; i < 3; i++)
+        ck_assert_msg(fabs(values[i] - want[i]) < 1e-5, "%s, value %d: evaluate gives %.7g, worked out %.7g", what, i,
+                      values[i], want[i]);
+}
+
 /* evaluate's loss and metrics are Keras': per step, then the mean over steps and samples. */
 START_TEST(per_step_losses_average_over_steps)
 {
@@ -129,13 +167,8 @@ START_TEST(per_step_losses_average_over_steps)
     enum { N = 16 };
     deep_dataset *data = repeat_task(N, 3, -1);
     deep_model *model = tagger(false, loss);
-    deep_tensor *inputs = NULL, *pred = NULL, *features = NULL, *targets = NULL;
-    ASSERT_OK(deep_dataset_features(data, &inputs));
-    ASSERT_OK(deep_model_predict(model, inputs, &pred));
-    ASSERT_OK(deep_dataset_batch(data, 0, N, &features, &targets));
-    const float *p = NULL, *y = NULL;
-    ASSERT_OK(deep_tensor_data(pred, &p));
-    ASSERT_OK(deep_tensor_data(targets, &y));
+    predictions got = predict_all(model, data);
+    const float *p = got.p, *y = got.y;
     double total = 0, correct = 0, absolute = 0;
     for (int64_t r = 0; r < N * STEPS; r++) {
         const float *pr = p + 2 * r, *yr = y + 2 * r;
@@ -149,16 +182,10 @@ START_TEST(per_step_losses_average_over_steps)
         }
         correct += (pr[1] > pr[0]) == (yr[1] > yr[0]);
     }
-    double values[3] = {0};
-    ASSERT_OK(deep_model_evaluate(model, data, 5, values, 3)); /* batches of 5 and a last one of 1 */
-    double want[3] = {total / (N * STEPS), correct / (N * STEPS), absolute / (N * STEPS)};
-    for (int i = 0; i < 3; i++)
-        ck_assert_msg(fabs(values[i] - want[i]) < 1e-5, "loss %d, value %d: evaluate gives %.7g, per step %.7g",
-                      (int)loss, i, values[i], want[i]);
-    deep_tensor_free(inputs);
-    deep_tensor_free(pred);
-    deep_tensor_free(features);
-    deep_tensor_free(targets);
+    const double want[3] = {total / (N * STEPS), correct / (N * STEPS), absolute / (N * STEPS)};
+    /* batches of 5 and a last one of 1 */
+    assert_evaluates_to(model, data, 5, want, loss == DEEP_LOSS_MEAN_SQUARED_ERROR ? "mse" : "cross-entropy");
+    predictions_free(&got);
     deep_model_free(model);
     deep_dataset_free(data);
 }
@@ -257,13 +284,8 @@ START_TEST(masked_steps_are_not_scored)
     deep_dataset *data = padded_repeat_task(5, 0.9f);
     deep_model *model = masked_tagger(true, DEEP_OPTIMIZER_ADAM, 0.01f);
     ASSERT_OK(deep_model_fit(model, data, 3, 4, NULL)); /* away from the initial weights */
-    deep_tensor *inputs = NULL, *pred = NULL, *features = NULL, *targets = NULL;
-    ASSERT_OK(deep_dataset_features(data, &inputs));
-    ASSERT_OK(deep_model_predict(model, inputs, &pred));
-    ASSERT_OK(deep_dataset_batch(data, 0, PADDED, &features, &targets));
-    const float *p = NULL, *y = NULL;
-    ASSERT_OK(deep_tensor_data(pred, &p));
-    ASSERT_OK(deep_tensor_data(targets, &y));
+    predictions got = predict_all(model, data);
+    const float *p = got.p, *y = got.y;
     double loss = 0, correct = 0, absolute = 0, real = 0;
     for (int64_t first = 0; first < PADDED; first += BATCH) {
         int64_t end = first + BATCH < PADDED ? first + BATCH : PADDED;
@@ -283,16 +305,9 @@ START_TEST(masked_steps_are_not_scored)
         loss += (double)(end - first) * batch_loss / batch_real;
         real += batch_real;
     }
-    double values[3] = {0};
-    ASSERT_OK(deep_model_evaluate(model, data, BATCH, values, 3));
-    double want[3] = {loss / PADDED, correct / real, absolute / real};
-    for (int i = 0; i < 3; i++)
-        ck_assert_msg(fabs(values[i] - want[i]) < 1e-5, "value %d: evaluate gives %.7g, over the real steps %.7g", i,
-                      values[i], want[i]);
-    deep_tensor_free(inputs);
-    deep_tensor_free(pred);
-    deep_tensor_free(features);
-    deep_tensor_free(targets);
+    const double want[3] = {loss / PADDED, correct / real, absolute / real};
+    assert_evaluates_to(model, data, BATCH, want, "over the real steps");
+    predictions_free(&got);
     deep_model_free(model);
     deep_dataset_free(data);
 }
