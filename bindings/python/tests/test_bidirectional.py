@@ -129,3 +129,29 @@ def test_per_step_integer_labels_are_refused():
                                 Dense(2, activation="softmax")])
     with pytest.raises(libdeep.UnsupportedError, match="one-hot targets"):
         model.compile(optimizer="adam", loss="sparse_categorical_crossentropy")
+
+
+def test_masked_tagger_scores_only_the_real_steps():
+    """Masking -> LSTM(return_sequences) -> Dense: the padded steps ('post', marked by zero
+    tokens) are not scored, so their targets do not matter, as in Keras."""
+    x, y = repeat_task(64, 7)
+    lengths = 4 + np.arange(64) % 7
+    real = np.arange(10)[None, :] < lengths[:, None]
+    x[~real] = 0.0
+    losses, metrics = [], []
+    for filler in (0.0, 1.0):
+        y_padded = y.copy()
+        y_padded[~real] = [filler, 1 - filler]
+        model = libdeep.Sequential([Input(shape=(10, 3)), libdeep.Masking(), LSTM(8, return_sequences=True),
+                                    Dense(2, activation="softmax")])
+        model.set_seed(4)
+        model.compile(optimizer="adam", loss="categorical_crossentropy", metrics=["accuracy"])
+        losses.append(model.fit(x, y_padded, epochs=2, batch_size=64, shuffle=False, verbose=0).history["loss"])
+        pred = model.predict(x)
+        metrics.append(model.evaluate(x, y_padded, batch_size=64))
+    assert losses[0] == losses[1]
+    assert metrics[0] == metrics[1]
+    want_loss = -(y[real] * np.log(np.clip(pred[real], 1e-7, 1 - 1e-7))).sum(-1).mean()
+    want_accuracy = np.mean(pred[real].argmax(-1) == y[real].argmax(-1))
+    assert metrics[1][0] == pytest.approx(want_loss, rel=1e-4)
+    assert metrics[1][1] == pytest.approx(want_accuracy, abs=1e-6)
