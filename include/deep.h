@@ -204,9 +204,9 @@ DEEP_API void deep_dataset_free(deep_dataset *dataset);
  * unless labels_path is NULL, its IDX label file. Features read as the raw byte values
  * 0..255 as floats; each sample keeps the file's shape (e.g. (28, 28)). The dataset keeps
  * the bytes (a quarter of the memory of floats: 47 MB for Fashion-MNIST's training set)
- * together with the factor and offset of a first deep_dataset_scale, and batches convert
- * them as they are gathered; a later change of the features (another scale, standardize)
- * converts them to floats once. Every header field is validated; truncated, oversized or
+ * together with the factor and offset of a first deep_dataset_scale; batches convert
+ * them as they are gathered, and trees and forests fit on them directly. A later change of
+ * the features (another scale, standardize) converts them to floats once. Every header field is validated; truncated, oversized or
  * inconsistent files are DEEP_ERR_FORMAT. */
 DEEP_API deep_status deep_dataset_load_idx(const char *images_path, const char *labels_path,
                                            deep_dataset **out);

@@ -901,6 +901,99 @@ START_TEST(byte_storage_trains_alike)
 }
 END_TEST
 
+/* 300 samples of 6 bytes whose 3 classes follow two of them, with label noise, kept as
+ * bytes and, as floats, the same values; both scaled to [-0.5, 0.5]. */
+static void noisy_twins(deep_dataset **bytes, deep_dataset **floats)
+{
+    enum { N = 300, P = 6 };
+    uint8_t *pixels = malloc(N * P);
+    float values[N * P];
+    int32_t labels[N];
+    uint32_t state = 12345;
+    for (int i = 0; i < N * P; i++) {
+        state = state * 1664525u + 1013904223u;
+        pixels[i] = (uint8_t)(state >> 24);
+        values[i] = pixels[i];
+    }
+    for (int i = 0; i < N; i++) {
+        state = state * 1664525u + 1013904223u;
+        labels[i] = (pixels[i * P] / 86 + pixels[i * P + 3] / 128 + (state >> 30 == 0)) % 3;
+    }
+    OK(deep_dataset_create_bytes("test", N, 1, (int64_t[]){P}, pixels, bytes));
+    OK(deep_dataset_new(N, 1, (int64_t[]){P}, values, floats));
+    OK(deep_dataset_set_labels(*bytes, labels, N, 0));
+    OK(deep_dataset_set_labels(*floats, labels, N, 0));
+    OK(deep_dataset_scale(*bytes, 1.0f / 255.0f, -0.5f));
+    OK(deep_dataset_scale(*floats, 1.0f / 255.0f, -0.5f));
+}
+
+static char *tree_json(const deep_tree *tree)
+{
+    int64_t needed = 0;
+    OK(deep_tree_to_json(tree, NULL, 0, &needed));
+    char *text = malloc((size_t)needed);
+    OK(deep_tree_to_json(tree, text, needed, &needed));
+    return text;
+}
+
+/* Trees and forests (with the out-of-bag score) grow from the bytes themselves, without
+ * a float copy of the dataset, into what they grow from the floats: _i picks the exact
+ * or the histogram splitter. */
+START_TEST(byte_storage_grows_the_same_trees)
+{
+    deep_splitter splitter = _i == 0 ? DEEP_SPLITTER_EXACT : DEEP_SPLITTER_HISTOGRAM;
+    deep_dataset *data[2];
+    noisy_twins(&data[0], &data[1]);
+    char *json[2];
+    double oob[2];
+    deep_tensor *proba[2], *inputs = NULL;
+    OK(deep_dataset_features(data[1], &inputs));
+    for (int k = 0; k < 2; k++) {
+        deep_tree *tree;
+        OK(deep_tree_new(DEEP_TREE_CLASSIFIER, &tree));
+        OK(deep_tree_set_int(tree, DEEP_TREE_SPLITTER, splitter));
+        OK(deep_tree_fit(tree, data[k]));
+        json[k] = tree_json(tree);
+        deep_tree_free(tree);
+        deep_forest *forest;
+        OK(deep_forest_new(DEEP_TREE_CLASSIFIER, &forest));
+        OK(deep_forest_set_int(forest, DEEP_FOREST_N_ESTIMATORS, 12));
+        OK(deep_forest_set_int(forest, DEEP_FOREST_OOB_SCORE, 1));
+        OK(deep_forest_set_int(forest, DEEP_FOREST_THREADS, 2));
+        OK(deep_forest_set_int(forest, DEEP_TREE_SPLITTER, splitter));
+        OK(deep_forest_fit(forest, data[k]));
+        OK(deep_forest_oob_score(forest, &oob[k]));
+        OK(deep_forest_predict_proba(forest, inputs, &proba[k]));
+        deep_forest_free(forest);
+    }
+    ck_assert_ptr_null(data[0]->features); /* nothing converted the bytes to floats */
+    ck_assert_str_eq(json[0], json[1]);
+    ck_assert_msg(strlen(json[0]) > 500, "a tree of a few nodes only: %s", json[0]);
+    ck_assert_double_eq(oob[0], oob[1]);
+    ck_assert_int_eq(memcmp(proba[0]->data, proba[1]->data, (size_t)proba[0]->size * sizeof(float)), 0);
+    for (int k = 0; k < 2; k++) {
+        free(json[k]);
+        deep_tensor_free(proba[k]);
+        deep_dataset_free(data[k]);
+    }
+    deep_tensor_free(inputs);
+
+    /* A scale that takes the largest byte to infinity is a clear error, as an infinite float is. */
+    uint8_t *pixels = calloc(8, 1);
+    pixels[7] = 255;
+    deep_dataset *huge;
+    OK(deep_dataset_create_bytes("test", 4, 1, (int64_t[]){2}, pixels, &huge));
+    OK(deep_dataset_set_labels(huge, (const int32_t[]){0, 1, 0, 1}, 4, 0));
+    OK(deep_dataset_scale(huge, 1e37f, 0.0f));
+    deep_tree *tree;
+    OK(deep_tree_new(DEEP_TREE_CLASSIFIER, &tree));
+    FAILS(deep_tree_fit(tree, huge), DEEP_ERR_NUMERIC, "deep_tree_fit");
+    ck_assert_msg(strstr(deep_last_error(), "trees need finite features") != NULL, "%s", deep_last_error());
+    deep_tree_free(tree);
+    deep_dataset_free(huge);
+}
+END_TEST
+
 /* CIFAR-10 records: label byte, then 1024 red, 1024 green, 1024 blue bytes. Record r has
  * label (3 * r + 1) % 10 and pixel value (r + 7 * channel + p) % 256 at pixel p. */
 static void write_cifar(const char *path, int records, int first, int label_override)
@@ -1007,6 +1100,10 @@ int main(void)
             tcase_add_test(tc, cases[i].tests[j]);
         suite_add_tcase(s, tc);
     }
+    TCase *trees = tcase_create("byte storage trees");
+    tcase_set_timeout(trees, 120);
+    tcase_add_loop_test(trees, byte_storage_grows_the_same_trees, 0, 2);
+    suite_add_tcase(s, trees);
     SRunner *r = srunner_create(s);
     srunner_run_all(r, CK_NORMAL);
     int failed = srunner_ntests_failed(r);

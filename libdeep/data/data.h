@@ -30,6 +30,15 @@ deep_status deep_dataset_values_mut(const char *caller, deep_dataset *d, float *
 /* Samples [first, first + count) of d as floats into dst, from either storage. */
 void deep_dataset_read_samples(const deep_dataset *d, int64_t first, int64_t count, float *dst);
 
+/* The value a stored byte stands for, after the dataset's scale and shift: the one
+ * conversion every reader of byte storage uses, so that all see the same floats. */
+static inline float deep_byte_value(uint8_t byte, float scale, float shift)
+{
+    return (float)byte * scale + shift;
+}
+/* n bytes converted so into dst. */
+void deep_dataset_convert_bytes(const uint8_t *bytes, int64_t n, float scale, float shift, float *dst);
+
 /* A new dataset of src's samples at indices[0..count-1], which the caller has checked to be
  * in range (count >= 1), with their labels and targets, stored as src stores them. */
 deep_status deep_dataset_gather(const char *caller, const deep_dataset *src, const int64_t *indices,

@@ -6,17 +6,17 @@
 
 #include "data/data.h"
 
-static void convert(const uint8_t *bytes, int64_t n, float scale, float shift, float *dst)
+void deep_dataset_convert_bytes(const uint8_t *bytes, int64_t n, float scale, float shift, float *dst)
 {
     for (int64_t i = 0; i < n; i++)
-        dst[i] = (float)bytes[i] * scale + shift;
+        dst[i] = deep_byte_value(bytes[i], scale, shift);
 }
 
 void deep_dataset_read_samples(const deep_dataset *d, int64_t first, int64_t count, float *dst)
 {
     int64_t m = d->sample_size;
     if (d->bytes != NULL)
-        convert(d->bytes + first * m, count * m, d->byte_scale, d->byte_shift, dst);
+        deep_dataset_convert_bytes(d->bytes + first * m, count * m, d->byte_scale, d->byte_shift, dst);
     else
         memcpy(dst, d->features + first * m, (size_t)(count * m) * sizeof *dst);
 }
@@ -30,7 +30,7 @@ deep_status deep_dataset_values(const char *caller, const deep_dataset *d, const
         if (converted == NULL)
             return deep_error_set(DEEP_ERR_NO_MEMORY, caller, "out of memory converting %lld features to floats",
                                   (long long)total);
-        convert(d->bytes, total, d->byte_scale, d->byte_shift, converted);
+        deep_dataset_convert_bytes(d->bytes, total, d->byte_scale, d->byte_shift, converted);
         /* The conversion is the dataset's value, not a change to it, hence the cast. */
         float **slot = (float **)&d->features;
         if (__atomic_compare_exchange_n(slot, &features, converted, false, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))

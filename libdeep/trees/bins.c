@@ -56,12 +56,12 @@ struct bin_job {
 static void bin_features(void *raw, int64_t begin, int64_t end, int32_t worker)
 {
     struct bin_job *job = raw;
-    int64_t n = job->table->n, features = job->table->n_features;
+    int64_t n = job->table->n;
     uint32_t *keys = job->keys + 2 * n * worker;
     int32_t *rows = job->rows + 2 * n * worker;
     for (int64_t f = begin; f < end; f++) {
         for (int64_t i = 0; i < n; i++) {
-            keys[i] = tree_sort_key(job->table->x[i * features + f]);
+            keys[i] = tree_sort_key(tree_table_value(job->table, i, f));
             rows[i] = (int32_t)i;
         }
         tree_sort(keys, rows, n, keys + n, rows + n);

@@ -144,38 +144,44 @@ static void grow_trees(void *raw, int64_t begin, int64_t end, int32_t worker)
  * tree's nodes stay in cache while the block's rows go through it. */
 #define BLOCK 256
 
-/* Buffers of one predicting thread: BLOCK rows' sums and tree counts. */
+/* Buffers of one predicting thread: BLOCK rows' sums and tree counts, and their
+ * features when they come from a table of bytes. */
 struct block_buffers {
     double *acc;   /* BLOCK * width */
     int64_t *used; /* BLOCK */
+    float *rows;   /* BLOCK * n_features, or NULL */
 };
 
-static bool buffers_new(struct block_buffers *b, int32_t width)
+static bool buffers_new(struct block_buffers *b, int32_t width, int64_t row_floats)
 {
     b->acc = deep_alloc((int64_t)BLOCK * width, sizeof *b->acc);
     b->used = deep_alloc(BLOCK, sizeof *b->used);
-    return b->acc && b->used;
+    b->rows = row_floats > 0 ? deep_alloc((int64_t)BLOCK * row_floats, sizeof *b->rows) : NULL;
+    return b->acc && b->used && (row_floats == 0 || b->rows);
 }
 
 static void buffers_free(struct block_buffers *b)
 {
     free(b->acc);
     free(b->used);
+    free(b->rows);
 }
 
-/* Predictions for rows [begin, end) of x: the class with the largest summed probability
- * (lowest id on ties) or the mean value into out[i], or (proba) the mean probabilities
- * into out[i * width ...]. With in_bag (tree_count * n flags) a tree only votes for the
+/* Predictions for rows [begin, end) of x (or, x NULL, of the training table): the class
+ * with the largest summed probability (lowest id on ties) or the mean value into out[i],
+ * or (proba) the mean probabilities into out[i * width ...]. With in_bag (tree_count * n flags) a tree only votes for the
  * rows outside its bag, and has[i] tells whether any tree voted. Every row sums the
  * trees in the same order, whatever the blocks and threads. */
-static void predict_rows(const deep_forest *forest, const float *x, int64_t begin, int64_t end,
-                         const uint8_t *in_bag, int64_t n, bool proba, struct block_buffers *buf, float *out,
-                         uint8_t *has)
+static void predict_rows(const deep_forest *forest, const float *x, const struct tree_table *table, int64_t begin,
+                         int64_t end, const uint8_t *in_bag, int64_t n, bool proba, struct block_buffers *buf,
+                         float *out, uint8_t *has)
 {
     const struct tree_model *first = &forest->trees[0];
     int32_t width = first->width;
+    int64_t features = first->n_features;
     for (int64_t lo = begin; lo < end; lo += BLOCK) {
         int64_t hi = end - lo < BLOCK ? end : lo + BLOCK;
+        const float *block = x != NULL ? x + lo * features : tree_table_rows(table, lo, hi - lo, buf->rows);
         memset(buf->acc, 0, (size_t)((hi - lo) * width) * sizeof *buf->acc);
         memset(buf->used, 0, (size_t)(hi - lo) * sizeof *buf->used);
         for (int64_t t = 0; t < forest->tree_count; t++) {
@@ -183,7 +189,7 @@ static void predict_rows(const deep_forest *forest, const float *x, int64_t begi
             for (int64_t i = lo; i < hi; i++) {
                 if (in_bag && in_bag[t * n + i])
                     continue;
-                const double *v = m->values + tree_model_leaf(m, x + i * m->n_features) * width;
+                const double *v = m->values + tree_model_leaf(m, block + (i - lo) * features) * width;
                 double *acc = buf->acc + (i - lo) * width;
                 for (int32_t c = 0; c < width; c++)
                     acc[c] += v[c];
@@ -214,8 +220,9 @@ static void predict_rows(const deep_forest *forest, const float *x, int64_t begi
 /* Rows predicted in parallel: each worker takes a contiguous chunk with its own buffers. */
 struct rows_job {
     const deep_forest *forest;
-    const float *x;
-    const uint8_t *in_bag; /* OOB: tree_count * n_bag flags, else NULL */
+    const float *x;                 /* the rows, or NULL for those of table */
+    const struct tree_table *table; /* OOB: the training table */
+    const uint8_t *in_bag;          /* OOB: tree_count * n_bag flags, else NULL */
     int64_t n_bag;
     bool proba;
     float *out;
@@ -226,8 +233,8 @@ struct rows_job {
 static void rows_chunk(void *raw, int64_t begin, int64_t end, int32_t worker)
 {
     struct rows_job *job = raw;
-    predict_rows(job->forest, job->x, begin, end, job->in_bag, job->n_bag, job->proba, &job->buffers[worker],
-                 job->out, job->has);
+    predict_rows(job->forest, job->x, job->table, begin, end, job->in_bag, job->n_bag, job->proba,
+                 &job->buffers[worker], job->out, job->has);
 }
 
 /* Runs job over n rows on pool (NULL: inline) with one set of buffers per worker. */
@@ -236,8 +243,9 @@ static bool run_rows(deep_pool *pool, int64_t n, struct rows_job *job)
     int32_t workers = pool ? deep_pool_threads(pool) : 1;
     job->buffers = calloc((size_t)workers, sizeof *job->buffers);
     bool memory = job->buffers != NULL;
+    int64_t row_floats = job->x == NULL && job->table->x == NULL ? job->table->n_features : 0;
     for (int32_t w = 0; memory && w < workers; w++)
-        memory = buffers_new(&job->buffers[w], job->forest->trees[0].width);
+        memory = buffers_new(&job->buffers[w], job->forest->trees[0].width, row_floats);
     if (memory)
         deep_pool_run(pool, n, rows_chunk, job);
     for (int32_t w = 0; job->buffers && w < workers; w++)
@@ -250,7 +258,8 @@ static bool run_rows(deep_pool *pool, int64_t n, struct rows_job *job)
 static deep_status oob_score(deep_forest *forest, const struct tree_table *table, const uint8_t *in_bag)
 {
     int64_t n = table->n;
-    struct rows_job job = {forest, table->x, in_bag, n, false, deep_alloc(n, sizeof(float)), deep_alloc(n, 1), NULL};
+    struct rows_job job = {.forest = forest, .table = table, .in_bag = in_bag, .n_bag = n,
+                           .out = deep_alloc(n, sizeof(float)), .has = deep_alloc(n, 1)};
     float *truth = deep_alloc(n, sizeof *truth);
     bool memory = job.out && job.has && truth && run_rows(forest->pool, n, &job);
     if (memory) {
@@ -359,7 +368,7 @@ static deep_status predict_into(const char *caller, const deep_forest *forest, c
     deep_pool *pool = NULL;
     if (n >= 4 * BLOCK && threads > 1 && deep_pool_new(threads, &pool) != DEEP_OK)
         pool = NULL;
-    struct rows_job job = {forest, x, NULL, 0, proba, out, NULL, NULL};
+    struct rows_job job = {.forest = forest, .x = x, .proba = proba, .out = out};
     bool memory = run_rows(pool, n, &job);
     deep_pool_free(pool);
     return memory ? DEEP_OK : deep_error_set(DEEP_ERR_NO_MEMORY, caller, "out of memory");

@@ -145,7 +145,7 @@ static bool scan_exact(struct search *q, const int32_t *rows, int32_t f, struct 
     struct tree_scratch *s = q->s;
     int64_t m = q->count;
     for (int64_t i = 0; i < m; i++) {
-        s->keys[i] = tree_sort_key(t->x[(int64_t)rows[i] * t->n_features + f]);
+        s->keys[i] = tree_sort_key(tree_table_value(t, rows[i], f));
         s->sorted[i] = rows[i];
     }
     tree_sort(s->keys, s->sorted, m, s->keys + m, s->sorted + m);
@@ -232,7 +232,7 @@ static void partition(struct search *q, int32_t *rows, const struct tree_split *
     for (int64_t i = 0; i < q->count; i++) {
         int32_t row = rows[i];
         bool left = t->bins ? t->bins->codes[(int64_t)best->feature * t->n + row] <= q->best_bin
-                            : t->x[(int64_t)row * t->n_features + best->feature] <= best->threshold;
+                            : tree_table_value(t, row, best->feature) <= best->threshold;
         q->s->moved[left ? l++ : r++] = row;
     }
     memcpy(rows, q->s->moved, (size_t)q->count * sizeof *rows);

@@ -67,12 +67,23 @@ deep_status tree_table_init(const char *caller, const struct tree_params *p, con
         p->class_weight_count != data->num_classes)
         return deep_error_set(DEEP_ERR_SHAPE, caller, "%d class weights for a dataset of %d classes",
                               (int)p->class_weight_count, (int)data->num_classes);
-    const float *x;
-    DEEP_TRY(deep_dataset_values(caller, data, &x));
-    DEEP_TRY(check_finite(caller, x, data->count, data->sample_size, "sample"));
+    if (data->bytes != NULL) {
+        /* Bytes b give b * scale + shift, finite for every b when it is at both ends. */
+        float low = deep_byte_value(0, data->byte_scale, data->byte_shift);
+        float high = deep_byte_value(255, data->byte_scale, data->byte_shift);
+        if (!isfinite(low) || !isfinite(high))
+            return deep_error_set(DEEP_ERR_NUMERIC, caller,
+                                  "the dataset's scale makes its byte values reach %g; trees need finite features",
+                                  (double)(isfinite(low) ? high : low));
+        table->bytes = data->bytes;
+        table->byte_scale = data->byte_scale;
+        table->byte_shift = data->byte_shift;
+    } else {
+        DEEP_TRY(deep_dataset_values(caller, data, &table->x));
+        DEEP_TRY(check_finite(caller, table->x, data->count, data->sample_size, "sample"));
+    }
     table->n = data->count;
     table->n_features = data->sample_size;
-    table->x = x;
     table->labels = p->kind == DEEP_TREE_CLASSIFIER ? data->labels : NULL;
     table->n_classes = p->kind == DEEP_TREE_CLASSIFIER ? data->num_classes : 0;
     DEEP_TRY(outputs(caller, p->kind, data, &table->y));
@@ -86,6 +97,15 @@ deep_status tree_table_init(const char *caller, const struct tree_params *p, con
         }
     }
     return DEEP_OK;
+}
+
+const float *tree_table_rows(const struct tree_table *t, int64_t first, int64_t count, float *buffer)
+{
+    if (t->x != NULL)
+        return t->x + first * t->n_features;
+    deep_dataset_convert_bytes(t->bytes + first * t->n_features, count * t->n_features, t->byte_scale,
+                               t->byte_shift, buffer);
+    return buffer;
 }
 
 void tree_table_clear(struct tree_table *table)

@@ -58,7 +58,12 @@ struct tree_bins {
 /* The training table: validated features and the outputs, as the builders read them. */
 struct tree_table {
     int64_t n, n_features;
-    const float *x;          /* row-major n * n_features, all finite */
+    /* The features, row-major n * n_features, all finite: floats in x, or (x NULL) for a
+     * dataset kept as bytes the bytes themselves, read as the dataset converts them, so
+     * that a fit holds no float copy of a byte file. */
+    const float *x;
+    const uint8_t *bytes;
+    float byte_scale, byte_shift;
     const int32_t *labels;   /* classifier: n labels in [0, n_classes) */
     int32_t n_classes;       /* classifier; 0 for a regressor */
     float *y;                /* regressor: n finite values (owned) */
@@ -71,6 +76,15 @@ struct tree_table {
 deep_status tree_table_init(const char *caller, const struct tree_params *p, const deep_dataset *data,
                             deep_pool *pool, struct tree_table *table);
 void tree_table_clear(struct tree_table *table);
+/* Feature f of row `row`, as a float whatever the table holds. */
+static inline float tree_table_value(const struct tree_table *t, int64_t row, int64_t f)
+{
+    int64_t i = row * t->n_features + f;
+    return t->x != NULL ? t->x[i] : deep_byte_value(t->bytes[i], t->byte_scale, t->byte_shift);
+}
+/* Rows [first, first + count) as floats: in the table itself, or converted into buffer
+ * (count * n_features) when it holds bytes. */
+const float *tree_table_rows(const struct tree_table *t, int64_t first, int64_t count, float *buffer);
 /* Bins every feature into at most max_bins quantile bins, features spread over pool's
  * threads (pool may be NULL); the result does not depend on the thread count. */
 deep_status tree_bins_build(const char *caller, const struct tree_table *table, int32_t max_bins, deep_pool *pool,
