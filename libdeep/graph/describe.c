@@ -155,6 +155,40 @@ deep_status deep_model_parameter_count(const deep_model *model, int64_t *count)
     return DEEP_OK;
 }
 
+/* Copies rank entries of shape into the caller's array; capacity 0 only reports the rank. */
+static deep_status copy_shape(const char *caller, int32_t rank, const int64_t *shape, int64_t *out, int32_t capacity,
+                              int32_t *out_rank)
+{
+    if (out_rank == NULL)
+        return deep_error_set(DEEP_ERR_NULL, caller, "argument 'rank' is NULL");
+    if (capacity < 0 || (capacity > 0 && out == NULL))
+        return deep_error_set(DEEP_ERR_INVALID_ARGUMENT, caller, "shape is NULL or capacity %d is negative",
+                              (int)capacity);
+    *out_rank = rank;
+    if (capacity == 0)
+        return DEEP_OK;
+    if (capacity < rank)
+        return deep_error_set(DEEP_ERR_BUFFER_TOO_SMALL, caller, "the shape has %d axes but capacity is %d",
+                              (int)rank, (int)capacity);
+    memcpy(out, shape, (size_t)rank * sizeof *out);
+    return DEEP_OK;
+}
+
+deep_status deep_model_input_shape(const deep_model *model, int64_t *shape, int32_t capacity, int32_t *rank)
+{
+    DEEP_REQUIRE(model);
+    return copy_shape(__func__, model->in_rank, model->in_shape, shape, capacity, rank);
+}
+
+deep_status deep_model_output_shape(const deep_model *model, int64_t *shape, int32_t capacity, int32_t *rank)
+{
+    DEEP_REQUIRE(model);
+    if (model->layer_count == 0)
+        return copy_shape(__func__, model->in_rank, model->in_shape, shape, capacity, rank);
+    const deep_layer *last = deep_model_output_layer(model);
+    return copy_shape(__func__, last->out_rank, last->out_shape, shape, capacity, rank);
+}
+
 static deep_status find_layer(const char *caller, const deep_model *model, int32_t layer, const deep_layer **out)
 {
     if (model == NULL)

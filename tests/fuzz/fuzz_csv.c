@@ -1,56 +1,144 @@
-/* libFuzzer target for the CSV parser. The first input byte chooses the label column:
- * 0 for none, otherwise the name made of the next byte count bytes (e.g. "y"); the rest
- * is the file. */
+/* Fuzz target: CSV tables through the public calls of the pandas workflow. The first
+ * input byte is the length of the label column's name that follows (0: no labels); the
+ * rest is the file. A table that loads is described, written back with
+ * deep_dataset_write_csv and loaded again, which must give the same samples, labels and
+ * names; then its missing values are filled (the copy) and dropped (the original). */
 #include <math.h>
-#include <stdlib.h>
-#include <string.h>
+#include <stdint.h>
 
-#include "data/data.h"
+#include "fuzz_dataset.h"
 
-int LLVMFuzzerTestOneInput(const unsigned char *data, size_t size);
+static char out_dir[64], out_path[96];
+
+static void remove_out_dir(void)
+{
+    unlink(out_path);
+    rmdir(out_dir);
+}
+
+/* The features of d as a malloc'd array of *n floats. */
+static float *features(const deep_dataset *d, int64_t *n)
+{
+    deep_tensor *x = NULL;
+    fuzz_require(deep_dataset_features(d, &x) == DEEP_OK && deep_tensor_size(x, n) == DEEP_OK, "features");
+    float *values = malloc((size_t)*n * sizeof *values + 1);
+    fuzz_require(values != NULL && deep_tensor_copy_to(x, values, *n) == DEEP_OK, "deep_tensor_copy_to");
+    deep_tensor_free(x);
+    return values;
+}
+
+static void same_name(deep_status (*get)(const deep_dataset *, int64_t, char *, int64_t), const deep_dataset *a,
+                      const deep_dataset *b, int64_t i)
+{
+    char x[512], y[512];
+    deep_status sa = get(a, i, x, sizeof x), sb = get(b, i, y, sizeof y);
+    fuzz_require(sa == sb && (sa != DEEP_OK || strcmp(x, y) == 0), "a name changed on the round trip");
+}
+
+static deep_status class_name(const deep_dataset *d, int64_t i, char *buf, int64_t capacity)
+{
+    return deep_dataset_class_name(d, (int32_t)i, buf, capacity);
+}
+
+static void check_round_trip(const deep_dataset *a, const deep_dataset *b)
+{
+    int64_t na = 0, nb = 0;
+    float *fa = features(a, &na), *fb = features(b, &nb);
+    fuzz_require(na == nb, "the feature count changed on the round trip");
+    for (int64_t i = 0; i < na; i++)
+        fuzz_require(isnan(fa[i]) ? isnan(fb[i]) : fa[i] == fb[i], "a value changed on the round trip");
+    free(fa);
+    free(fb);
+    int64_t count = 0, shape[2];
+    int32_t rank, ca = 0, cb = 0;
+    fuzz_require(deep_dataset_count(a, &count) == DEEP_OK && deep_dataset_sample_shape(a, shape, 2, &rank) == DEEP_OK,
+                 "shape");
+    for (int64_t j = 0; j < shape[0]; j++)
+        same_name(deep_dataset_column_name, a, b, j);
+    fuzz_require(deep_dataset_num_classes(a, &ca) == DEEP_OK && deep_dataset_num_classes(b, &cb) == DEEP_OK &&
+                     ca == cb,
+                 "the class count changed on the round trip");
+    if (ca > 0) {
+        int32_t *la = malloc((size_t)count * sizeof *la), *lb = malloc((size_t)count * sizeof *lb);
+        fuzz_require(la && lb && deep_dataset_labels(a, la, count) == DEEP_OK &&
+                         deep_dataset_labels(b, lb, count) == DEEP_OK,
+                     "labels");
+        fuzz_require(memcmp(la, lb, (size_t)count * sizeof *la) == 0, "a label changed on the round trip");
+        free(la);
+        free(lb);
+        for (int32_t c = 0; c < ca; c++)
+            same_name(class_name, a, b, c);
+    }
+}
+
+static void describe(const deep_dataset *d)
+{
+    int64_t needed = 0, columns, missing;
+    int32_t rank;
+    fuzz_require(deep_dataset_describe_text(d, NULL, 0, &needed) == DEEP_OK && needed >= 1, "describe_text size");
+    char *text = malloc((size_t)needed);
+    fuzz_require(text != NULL && deep_dataset_describe_text(d, text, needed, &needed) == DEEP_OK &&
+                     strlen(text) + 1 == (size_t)needed,
+                 "deep_dataset_describe_text");
+    free(text);
+    fuzz_require(deep_dataset_sample_shape(d, &columns, 1, &rank) == DEEP_OK && rank == 1, "a table has rank 1");
+    for (int64_t j = 0; j < columns; j++) {
+        for (int stat = DEEP_STAT_COUNT; stat <= DEEP_STAT_MAX; stat++) {
+            double value;
+            fuzz_require(deep_dataset_describe(d, j, (deep_column_stat)stat, &value) == DEEP_OK, "describe");
+        }
+    }
+    fuzz_require(deep_dataset_missing_count(d, -1, &missing) == DEEP_OK && missing >= 0, "missing_count");
+}
 
 int LLVMFuzzerTestOneInput(const unsigned char *data, size_t size)
 {
     if (size < 1 || size - 1 < data[0])
         return 0;
+    if (out_dir[0] == '\0') {
+        fuzz_make_dir(out_dir, sizeof out_dir, "csv");
+        snprintf(out_path, sizeof out_path, "%s/table.csv", out_dir);
+        atexit(remove_out_dir);
+    }
     char label[256];
     memcpy(label, data + 1, data[0]);
     label[data[0]] = '\0';
-    const char *text = (const char *)data + 1 + data[0];
-    size_t len = size - 1 - data[0];
-    deep_dataset *d = (deep_dataset *)data; /* must come back NULL on failure */
-    deep_status status = deep_csv_parse("fuzz_csv", "input", text, len, data[0] ? label : NULL, &d);
-    if (status != DEEP_OK) {
-        /* Failures leave no object behind and always explain themselves. */
-        if (d != NULL || strncmp(deep_last_error(), "fuzz_csv: ", 10) != 0)
-            __builtin_trap();
+    const char *path = fuzz_file(0, data + 1 + data[0], size - 1 - data[0]);
+
+    deep_clear_error();
+    deep_dataset *d = (deep_dataset *)&d; /* must come back NULL on failure */
+    if (deep_dataset_load_csv(path, data[0] ? label : NULL, &d) != DEEP_OK) {
+        fuzz_check_failure(d, "deep_dataset_load_csv");
         return 0;
     }
-    /* A loaded table is consistent: names for every column, labels below num_classes with
-     * a name each when they were strings, and every table call works on it. */
-    if (d->count < 1 || d->sample_rank != 1 || d->column_names == NULL || (d->labels == NULL) != (data[0] == 0))
-        __builtin_trap();
-    for (int64_t j = 0; j < d->sample_size; j++)
-        if (d->column_names[j] == NULL)
-            __builtin_trap();
-    for (int64_t i = 0; d->labels && i < d->count; i++)
-        if (d->labels[i] < 0 || d->labels[i] >= d->num_classes)
-            __builtin_trap();
-    for (int32_t c = 0; d->class_names && c < d->num_classes; c++)
-        if (d->class_names[c] == NULL)
-            __builtin_trap();
-    int64_t needed, missing;
-    double value;
-    if (deep_dataset_describe_text(d, NULL, 0, &needed) != DEEP_OK || deep_dataset_missing_count(d, -1, &missing) != DEEP_OK ||
-        deep_dataset_describe(d, 0, DEEP_STAT_STD, &value) != DEEP_OK)
-        __builtin_trap();
-    deep_dataset *copy = NULL;
-    if (deep_dataset_concat(d, d, &copy) != DEEP_OK || copy->count != 2 * d->count)
-        __builtin_trap();
-    deep_status filled = deep_dataset_fill_missing(copy, DEEP_FILL_MEDIAN, NULL);
-    if (filled == DEEP_OK && (deep_dataset_missing_count(copy, -1, &missing) != DEEP_OK || missing != 0))
-        __builtin_trap();
-    deep_dataset_free(copy);
+    fuzz_check_dataset(d);
+    describe(d);
+
+    deep_status written = deep_dataset_write_csv(d, out_path);
+    if (written == DEEP_OK) {
+        /* The label column comes back under its loaded name, or "label". */
+        int32_t classes = 0;
+        fuzz_require(deep_dataset_num_classes(d, &classes) == DEEP_OK, "num_classes");
+        deep_dataset *again = NULL;
+        fuzz_require(deep_dataset_load_csv(out_path, classes > 0 ? (data[0] ? label : "label") : NULL, &again) ==
+                         DEEP_OK,
+                     "a written table does not load");
+        check_round_trip(d, again);
+        deep_status filled = deep_dataset_fill_missing(again, DEEP_FILL_MEDIAN, NULL);
+        fuzz_require(filled == DEEP_OK || filled == DEEP_ERR_NUMERIC, "deep_dataset_fill_missing");
+        int64_t missing = -1;
+        fuzz_require(deep_dataset_missing_count(again, -1, &missing) == DEEP_OK && (filled != DEEP_OK || missing == 0),
+                     "missing values left after a fill");
+        deep_dataset_free(again);
+    } else {
+        fuzz_check_failure(NULL, "deep_dataset_write_csv");
+    }
+    deep_status dropped = deep_dataset_drop_missing(d);
+    fuzz_require(dropped == DEEP_OK || dropped == DEEP_ERR_NUMERIC, "deep_dataset_drop_missing");
+    if (dropped == DEEP_OK) {
+        int64_t missing = -1;
+        fuzz_require(deep_dataset_missing_count(d, -1, &missing) == DEEP_OK && missing == 0, "drop_missing left some");
+    }
     deep_dataset_free(d);
     return 0;
 }

@@ -1,33 +1,84 @@
-/* libFuzzer target for the tree and forest file loaders (libdeep/trees/io.c). The loaders
- * only read from a path, so each input is written to a private temporary file made with
- * mkstemp in /tmp, created once per process and rewritten every run. It is unlinked at
- * once and reached through /proc/self/fd, so that even a crashing run leaves nothing
- * behind. Both deep_tree_load and deep_forest_load read every input: one of them meets
- * the wrong magic, the other parses.
+/* Fuzz target: the tree and forest file loaders (libdeep/trees/io.c), through a private
+ * in-memory file (fuzz.h). Both deep_tree_load and deep_forest_load read every input: one
+ * of them meets the wrong magic, the other parses. What loads is used as a program would: predictions,
+ * importances, the JSON dump, a save whose file loads and saves to the same bytes, and a
+ * refit on a small dataset with the loaded settings.
  *
  * Seed mode: with FUZZ_TREE_SEEDS=dir in the environment the target writes valid files (a
  * classifier and a regressor tree, a 3-tree classifier and regressor forest, fitted on a
  * tiny dataset) into dir and exits; tests/fuzz/run-fuzz.sh uses it to fill the corpus. */
-#include <fcntl.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-#include <unistd.h>
-
+#include "fuzz.h"
+/* Only to read a loaded tree's feature and class counts, which the API does not report. */
 #include "trees/trees.h"
 
 int LLVMFuzzerInitialize(int *argc, char ***argv);
-int LLVMFuzzerTestOneInput(const unsigned char *data, size_t size);
 
-static char path[64];
-static int fd = -1;
+#define require fuzz_require
 
-static void require(int ok, const char *what)
+/* ---------------------------------------------------------------- save and refit */
+
+static char out_dir[64];
+
+static void remove_out_dir(void)
 {
-    if (!ok) {
-        fprintf(stderr, "fuzz_tree_load: %s (last error: \"%s\")\n", what, deep_last_error());
-        abort();
+    char file[96];
+    for (int i = 0; i < 2; i++) {
+        snprintf(file, sizeof file, "%s/%d", out_dir, i);
+        unlink(file);
     }
+    rmdir(out_dir);
+}
+
+static unsigned char *slurp(const char *file, long *size)
+{
+    FILE *f = fopen(file, "rb");
+    require(f != NULL && fseek(f, 0, SEEK_END) == 0 && (*size = ftell(f)) > 0 && fseek(f, 0, SEEK_SET) == 0,
+            "cannot open a saved file");
+    unsigned char *bytes = malloc((size_t)*size);
+    require(bytes != NULL && fread(bytes, 1, (size_t)*size, f) == (size_t)*size, "cannot read a saved file");
+    fclose(f);
+    return bytes;
+}
+
+/* save(x) to one file, load it, save that to another: both files hold the same bytes. */
+#define CHECK_RESAVE(type, x)                                                                          \
+    do {                                                                                               \
+        char first[96], second[96];                                                                    \
+        snprintf(first, sizeof first, "%s/0", out_dir);                                                \
+        snprintf(second, sizeof second, "%s/1", out_dir);                                              \
+        deep_##type *again = NULL;                                                                     \
+        require(deep_##type##_save(x, first) == DEEP_OK, "deep_" #type "_save");                       \
+        require(deep_##type##_load(first, &again) == DEEP_OK, "a saved " #type " does not load");      \
+        require(deep_##type##_save(again, second) == DEEP_OK, "deep_" #type "_save of a loaded one"); \
+        deep_##type##_free(again);                                                                     \
+        long n1, n2;                                                                                   \
+        unsigned char *b1 = slurp(first, &n1), *b2 = slurp(second, &n2);                               \
+        require(n1 == n2 && memcmp(b1, b2, (size_t)n1) == 0, "save, load, save gives other bytes");   \
+        free(b1);                                                                                      \
+        free(b2);                                                                                      \
+    } while (0)
+
+/* 12 samples of n_features features from the input's bytes, with labels below classes
+ * (classifier) or targets (regressor). NULL when there are too many features. */
+static deep_dataset *refit_data(int64_t n_features, int32_t classes, const unsigned char *data, size_t size)
+{
+    if (n_features > 64)
+        return NULL;
+    float x[12 * 64], y[12];
+    int32_t labels[12];
+    for (int64_t i = 0; i < 12 * n_features; i++)
+        x[i] = (float)data[(size_t)i % size] / 16;
+    for (int i = 0; i < 12; i++) {
+        labels[i] = classes > 0 ? (int32_t)(data[(size_t)i % size] % (unsigned)classes) : 0;
+        y[i] = (float)i / 3;
+    }
+    deep_dataset *d = NULL;
+    require(deep_dataset_new(12, 1, &n_features, x, &d) == DEEP_OK, "deep_dataset_new");
+    if (classes > 0)
+        require(deep_dataset_set_labels(d, labels, 12, classes) == DEEP_OK, "deep_dataset_set_labels");
+    else
+        require(deep_dataset_set_targets(d, y, 12, 1) == DEEP_OK, "deep_dataset_set_targets");
+    return d;
 }
 
 /* ---------------------------------------------------------------- seeds */
@@ -101,11 +152,8 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
         write_seeds(seeds);
         exit(0);
     }
-    char name[] = "/tmp/fuzz_tree_load-XXXXXX";
-    fd = mkstemp(name);
-    require(fd >= 0, "cannot create a temporary file in /tmp");
-    unlink(name);
-    snprintf(path, sizeof path, "/proc/self/fd/%d", fd);
+    fuzz_make_dir(out_dir, sizeof out_dir, "tree");
+    atexit(remove_out_dir);
     return 0;
 }
 
@@ -178,6 +226,14 @@ static void exercise_tree(deep_tree *tree, const unsigned char *data, size_t siz
                 strlen(json) + 1 == (size_t)needed,
             "deep_tree_to_json");
     free(json);
+    CHECK_RESAVE(tree, tree);
+    deep_dataset *d = refit_data(n_features, classes, data, size);
+    if (d != NULL) {
+        deep_status s = deep_tree_fit(tree, d);
+        /* Loaded settings may not suit these samples (class weights, max_samples). */
+        require(s == DEEP_OK || s == DEEP_ERR_SHAPE || s == DEEP_ERR_INVALID_ARGUMENT, "refitting a loaded tree");
+        deep_dataset_free(d);
+    }
 }
 
 static void exercise_forest(deep_forest *forest, const unsigned char *data, size_t size)
@@ -202,22 +258,23 @@ static void exercise_forest(deep_forest *forest, const unsigned char *data, size
     free(importances);
     deep_status s = deep_forest_oob_score(forest, &oob);
     require(s == DEEP_OK || s == DEEP_ERR_STATE, "deep_forest_oob_score");
-}
-
-/* Failures leave no object behind and always explain themselves, naming the loader. */
-static void check_failure(const void *out, const char *loader)
-{
-    require(out == NULL, "*out is not NULL after a failed load");
-    const char *message = deep_last_error();
-    require(message[0] != '\0', "empty deep_last_error after a failed load");
-    require(strncmp(message, loader, strlen(loader)) == 0, "deep_last_error does not name the loader");
+    CHECK_RESAVE(forest, forest);
+    deep_dataset *d = refit_data(n_features, classes, data, size);
+    if (d != NULL) {
+        /* One thread and few trees keep a run short whatever the file asked for. */
+        require(deep_forest_set_int(forest, DEEP_FOREST_THREADS, 1) == DEEP_OK, "threads");
+        require(deep_forest_set_int(forest, DEEP_FOREST_N_ESTIMATORS, 2) == DEEP_OK, "n_estimators");
+        s = deep_forest_fit(forest, d);
+        require(s == DEEP_OK || s == DEEP_ERR_SHAPE || s == DEEP_ERR_INVALID_ARGUMENT, "refitting a loaded forest");
+        deep_dataset_free(d);
+    }
 }
 
 int LLVMFuzzerTestOneInput(const unsigned char *data, size_t size)
 {
     if (size == 0)
         return 0;
-    require(ftruncate(fd, 0) == 0 && pwrite(fd, data, size, 0) == (ssize_t)size, "cannot write the input");
+    const char *path = fuzz_file(0, data, size);
 
     deep_clear_error();
     deep_tree *tree = (deep_tree *)&tree; /* must come back NULL on failure */
@@ -226,7 +283,7 @@ int LLVMFuzzerTestOneInput(const unsigned char *data, size_t size)
         exercise_tree(tree, data, size);
         deep_tree_free(tree);
     } else {
-        check_failure(tree, "deep_tree_load: ");
+        fuzz_check_failure(tree, "deep_tree_load");
     }
 
     deep_clear_error();
@@ -236,7 +293,7 @@ int LLVMFuzzerTestOneInput(const unsigned char *data, size_t size)
         exercise_forest(forest, data, size);
         deep_forest_free(forest);
     } else {
-        check_failure(forest, "deep_forest_load: ");
+        fuzz_check_failure(forest, "deep_forest_load");
     }
     return 0;
 }

@@ -1,11 +1,7 @@
-/* libFuzzer target for the vocabulary's tokenizers. The first input byte's low bit picks
- * characters or words; the rest is text, added, frozen, encoded and decoded back. */
-#include <stdlib.h>
-#include <string.h>
-
-#include "deep.h"
-
-int LLVMFuzzerTestOneInput(const unsigned char *data, size_t size);
+/* Fuzz target: the vocabulary's tokenizers. The first input byte's low bit picks
+ * characters or words; the rest is text, added, frozen, encoded and decoded back, and
+ * read once more from a file with deep_vocab_add_file, which must count the same. */
+#include "fuzz.h"
 
 int LLVMFuzzerTestOneInput(const unsigned char *data, size_t size)
 {
@@ -43,6 +39,15 @@ int LLVMFuzzerTestOneInput(const unsigned char *data, size_t size)
         }
         free(ids);
     }
+    deep_vocab *from_file = NULL;
+    fuzz_require(deep_vocab_new((deep_token_kind)(data[0] & 1), &from_file) == DEEP_OK, "deep_vocab_new");
+    deep_status read = deep_vocab_add_file(from_file, fuzz_file(0, text, (size_t)length));
+    fuzz_require(read == added, "deep_vocab_add_file and deep_vocab_add_text disagree");
+    int32_t file_size = 0;
+    fuzz_require(deep_vocab_freeze(from_file, 0, 1) == DEEP_OK && deep_vocab_size(from_file, &file_size) == DEEP_OK &&
+                     file_size == vocab_size,
+                 "deep_vocab_add_file counted other tokens");
+    deep_vocab_free(from_file);
     deep_vocab_free(vocab);
     return 0;
 }
