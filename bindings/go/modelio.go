@@ -74,6 +74,37 @@ func LoadModelBuffer(data []byte) (*Model, error) {
 	return wrapModel(p, -1), nil
 }
 
+// InputShape is the shape of one sample at the model's input (Keras' input_shape without
+// the batch axis).
+func (m *Model) InputShape() ([]int64, error) {
+	return m.shape("Model.InputShape", func(p *C.deep_model, buf *C.int64_t, n C.int32_t, rank *C.int32_t) C.deep_status {
+		return C.deep_model_input_shape(p, buf, n, rank)
+	})
+}
+
+// OutputShape is the shape of one sample at the model's output (Keras' output_shape
+// without the batch axis); the input shape while the model has no layer.
+func (m *Model) OutputShape() ([]int64, error) {
+	return m.shape("Model.OutputShape", func(p *C.deep_model, buf *C.int64_t, n C.int32_t, rank *C.int32_t) C.deep_status {
+		return C.deep_model_output_shape(p, buf, n, rank)
+	})
+}
+
+func (m *Model) shape(what string, get func(*C.deep_model, *C.int64_t, C.int32_t, *C.int32_t) C.deep_status) ([]int64, error) {
+	var shape []int64
+	err := m.read(what, func(p *C.deep_model) C.deep_status {
+		var rank C.int32_t
+		buf := make([]int64, C.DEEP_MAX_RANK)
+		s := get(p, int64Ptr(buf), C.int32_t(len(buf)), &rank)
+		shape = buf[:int(rank)]
+		return s
+	})
+	if err != nil {
+		return nil, err
+	}
+	return shape, nil
+}
+
 // LayerCount is the number of layers added.
 func (m *Model) LayerCount() (int, error) {
 	var n C.int32_t

@@ -100,6 +100,29 @@ func TestModelSaveLoadPredictsIdentically(t *testing.T) {
 	sameFloats(t, "after more training", predictions(t, m, test), predictions(t, fromFile, test))
 }
 
+func TestModelShapes(t *testing.T) {
+	m, err := NewModel(28, 28, 1)
+	must(t, err)
+	defer m.Close()
+	if out, _ := m.OutputShape(); len(out) != 3 || out[2] != 1 {
+		t.Fatalf("a model without layers gives its input shape, got %v", out)
+	}
+	must(t, m.AddConv2D(4, 3, 3, Same, ReLU))
+	must(t, m.AddFlatten())
+	must(t, m.AddDense(10, Softmax))
+	in, err := m.InputShape()
+	must(t, err)
+	out, err := m.OutputShape()
+	must(t, err)
+	if len(in) != 3 || in[0] != 28 || in[1] != 28 || in[2] != 1 || len(out) != 1 || out[0] != 10 {
+		t.Fatalf("input %v, output %v", in, out)
+	}
+	m.Close()
+	if _, err := m.InputShape(); !errors.Is(err, ErrClosed) {
+		t.Fatalf("closed model: %v", err)
+	}
+}
+
 func TestModelWeights(t *testing.T) {
 	m, test := trainedXOR(t, 1)
 	defer m.Close()

@@ -143,6 +143,8 @@ _FUNCTIONS = {
     "deep_model_summary": (c_status, [ptr, ptr, i64, p_i64]),
     "deep_model_layer_count": (c_status, [ptr, p_i32]),
     "deep_model_parameter_count": (c_status, [ptr, p_i64]),
+    "deep_model_input_shape": (c_status, [ptr, p_i64, i32, p_i32]),
+    "deep_model_output_shape": (c_status, [ptr, p_i64, i32, p_i32]),
     "deep_model_weight_count": (c_status, [ptr, i32, p_i32]),
     "deep_model_get_weight": (c_status, [ptr, i32, i32, out_ptr]),
     "deep_model_set_weight": (c_status, [ptr, i32, i32, ptr]),

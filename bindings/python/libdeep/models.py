@@ -483,6 +483,22 @@ class Sequential(Handle):
     def summary_text(self):
         return read_text(lib.deep_model_summary, self._ptr)
 
+    def _shape(self, fn):
+        dims = (i64 * 8)()
+        rank = i32(0)
+        fn(self._ptr, dims, len(dims), ctypes.byref(rank))
+        return (None,) + tuple(dims[: rank.value])
+
+    @property
+    def input_shape(self):
+        """Keras' model.input_shape: (None, ...) with the batch axis first."""
+        return self._shape(lib.deep_model_input_shape)
+
+    @property
+    def output_shape(self):
+        """Keras' model.output_shape: (None, ...) with the batch axis first."""
+        return self._shape(lib.deep_model_output_shape)
+
     def count_params(self):
         count = i64(0)
         lib.deep_model_parameter_count(self._ptr, ctypes.byref(count))

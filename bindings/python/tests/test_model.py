@@ -136,6 +136,19 @@ def test_summary_text(mlp, capsys):
     assert lines == [text.rstrip("\n")]
 
 
+def test_input_and_output_shapes():
+    model = libdeep.Sequential([Input((28, 28, 1)), Conv2D(4, 3), MaxPooling2D(), Flatten(),
+                                Dense(10, activation="softmax")])
+    assert model.input_shape == (None, 28, 28, 1)
+    assert model.output_shape == (None, 10)
+    bare = libdeep.Sequential([Input((5,))])
+    assert bare.output_shape == (None, 5)  # no layer yet: the input
+    loaded = libdeep.load_model_from_bytes(model.to_bytes())
+    assert (loaded.input_shape, loaded.output_shape) == (model.input_shape, model.output_shape)
+    with pytest.raises(libdeep.StateError):
+        libdeep.Sequential().input_shape
+
+
 def test_weights_round_trip(blobs, mlp):
     x, _ = blobs
     weights = mlp.get_weights()

@@ -334,6 +334,8 @@ extern "C" {
     pub fn deep_model_predict_states(model: *const deep_model, inputs: *const deep_tensor, layer: i32, state_h: *mut deep_tensor, state_c: *mut deep_tensor) -> deep_status;
     pub fn deep_model_summary(model: *const deep_model, buffer: *mut c_char, capacity: i64, needed: *mut i64) -> deep_status;
     pub fn deep_model_layer_count(model: *const deep_model, count: *mut i32) -> deep_status;
+    pub fn deep_model_input_shape(model: *const deep_model, shape: *mut i64, capacity: i32, rank: *mut i32) -> deep_status;
+    pub fn deep_model_output_shape(model: *const deep_model, shape: *mut i64, capacity: i32, rank: *mut i32) -> deep_status;
     pub fn deep_model_parameter_count(model: *const deep_model, count: *mut i64) -> deep_status;
     pub fn deep_model_weight_count(model: *const deep_model, layer: i32, count: *mut i32) -> deep_status;
     pub fn deep_model_get_weight(model: *const deep_model, layer: i32, index: i32, out: *mut *mut deep_tensor) -> deep_status;

@@ -243,6 +243,28 @@ impl Model {
         Ok(n)
     }
 
+    /// The shape of one sample at the input (Keras' `input_shape` without the batch axis).
+    pub fn input_shape(&self) -> Result<Vec<i64>> {
+        self.shape(sys::deep_model_input_shape)
+    }
+
+    /// The shape of one sample at the output (Keras' `output_shape` without the batch
+    /// axis); the input shape while the model has no layer.
+    pub fn output_shape(&self) -> Result<Vec<i64>> {
+        self.shape(sys::deep_model_output_shape)
+    }
+
+    fn shape(
+        &self,
+        get: unsafe extern "C" fn(*const sys::deep_model, *mut i64, i32, *mut i32) -> sys::deep_status,
+    ) -> Result<Vec<i64>> {
+        let mut shape = vec![0i64; sys::DEEP_MAX_RANK as usize];
+        let mut r = 0i32;
+        check(unsafe { get(self.ptr(), shape.as_mut_ptr(), shape.len() as i32, &mut r) })?;
+        shape.truncate(r as usize);
+        Ok(shape)
+    }
+
     /// The number of layers.
     pub fn layer_count(&self) -> Result<i32> {
         let mut n = 0i32;

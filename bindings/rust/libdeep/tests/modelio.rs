@@ -58,6 +58,9 @@ fn file_round_trip_and_uncompiled_models() {
     plain.add_dense(4, Activation::Relu).unwrap();
     let mut back = Model::from_bytes(&plain.to_bytes().unwrap()).unwrap();
     assert_eq!(back.layer_count().unwrap(), 1);
+    assert_eq!(back.input_shape().unwrap(), vec![3]);
+    assert_eq!(back.output_shape().unwrap(), vec![4]);
+    assert_eq!(Model::new(&[28, 28, 1]).unwrap().output_shape().unwrap(), vec![28, 28, 1]);
     expect_error(back.predict(&Tensor::zeros(&[1, 3]).unwrap()), Status::State, "deep_model_predict");
     back.compile(Optimizer::new(OptimizerKind::Sgd).unwrap(), Loss::MeanSquaredError, &[]).unwrap();
     assert_eq!(back.parameter_count().unwrap(), 3 * 4 + 4);
