@@ -212,7 +212,9 @@ DEEP_API deep_status deep_dataset_load_idx(const char *images_path, const char *
                                            deep_dataset **out);
 
 /* Integer class labels in [0, num_classes), one per sample. num_classes 0 means
- * "the largest label plus one". Replaces any previous labels; targets are kept, so call
+ * "the largest label plus one" (so labels must then be below INT32_MAX; a label of
+ * INT32_MAX is DEEP_ERR_OUT_OF_RANGE). Replaces any previous labels (and drops class names,
+ * which named the old ones); targets are kept, so call
  * deep_dataset_to_categorical again if they were the one-hot rows of the old labels. */
 DEEP_API deep_status deep_dataset_set_labels(deep_dataset *dataset, const int32_t *labels, int64_t count,
                                              int32_t num_classes);

@@ -822,6 +822,33 @@ START_TEST(save_and_load)
 }
 END_TEST
 
+/* ---------------------------------------------------------------- extreme settings */
+
+/* A label of INT32_MAX with num_classes 0 used to wrap the inferred class count to a
+ * negative one, on which deep_tree_fit crashed. It is refused, and the labels stay. */
+START_TEST(label_int32_max_refused)
+{
+    const float x[] = {0, 1, 2, 3};
+    const int32_t y[] = {0, 1, 0, 1}, huge[] = {0, INT32_MAX, 0, 1};
+    deep_dataset *d = table(4, 1, x, y, NULL);
+    FAILS(deep_dataset_set_labels(d, huge, 4, 0), DEEP_ERR_OUT_OF_RANGE, "deep_dataset_set_labels");
+    ck_assert_ptr_nonnull(strstr(deep_last_error(), "label 2147483647 leaves no room for the class count"));
+    int32_t classes;
+    OK(deep_dataset_num_classes(d, &classes));
+    ck_assert_int_eq(classes, 2);
+    deep_tree *tree;
+    OK(deep_tree_new(DEEP_TREE_CLASSIFIER, &tree));
+    OK(deep_tree_fit(tree, d));
+    double score;
+    OK(deep_tree_score(tree, d, &score));
+    ck_assert_double_eq(score, 1.0);
+    /* Given explicitly, INT32_MAX - 1 is the largest label num_classes INT32_MAX allows. */
+    FAILS(deep_dataset_set_labels(d, huge, 4, INT32_MAX), DEEP_ERR_OUT_OF_RANGE, "deep_dataset_set_labels");
+    deep_tree_free(tree);
+    deep_dataset_free(d);
+}
+END_TEST
+
 /* ---------------------------------------------------------------- misuse */
 
 START_TEST(misuse)
@@ -944,7 +971,7 @@ int main(void)
                     forest_class_weights, forest_concurrent_predict}},
         {"cross_validation", {cross_validation}},
         {"files", {save_and_load}},
-        {"misuse", {misuse}},
+        {"misuse", {misuse, label_int32_max_refused}},
     };
     for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
         TCase *tc = tcase_create(cases[i].name);
