@@ -856,7 +856,10 @@ typedef enum deep_splitter {
 /* Options of trees and forests. The DEEP_TREE_* ones apply to both (a forest passes them
  * to its trees), the DEEP_FOREST_* ones only to forests. "int" options are set with
  * *_set_int, "float" ones with *_set_float; the wrong setter, an option that does not
- * apply or a value out of range is DEEP_ERR_INVALID_ARGUMENT. */
+ * apply or a value out of range is DEEP_ERR_INVALID_ARGUMENT. The count settings
+ * (max_depth, min_samples_split, min_samples_leaf, max_features, max_samples) take any
+ * value up to INT64_MAX, from a setter or a tree/forest file: one beyond the training set
+ * just stops splitting (or takes every feature), it never overflows. */
 typedef enum deep_tree_option {
     DEEP_TREE_CRITERION = 1,             /* int deep_criterion; gini (classifier), squared error (regressor) */
     DEEP_TREE_MAX_DEPTH = 2,             /* int >= 1, default DEEP_UNLIMITED */
@@ -869,7 +872,7 @@ typedef enum deep_tree_option {
                                             forest's bootstrap samples) */
     DEEP_TREE_SPLITTER = 8,              /* int deep_splitter, default DEEP_SPLITTER_AUTO */
     DEEP_TREE_MAX_BINS = 9,              /* int in [2, 256], default 256: histogram bins per feature */
-    DEEP_FOREST_N_ESTIMATORS = 20,       /* int >= 1, default 100 */
+    DEEP_FOREST_N_ESTIMATORS = 20,       /* int in [1, INT32_MAX], default 100 */
     DEEP_FOREST_BOOTSTRAP = 21,          /* int 0 or 1, default 1 */
     DEEP_FOREST_MAX_SAMPLES = 22,        /* int count >= 1 or float fraction in (0, 1]: bootstrap size;
                                             default 0 = the training set's size */
