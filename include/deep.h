@@ -290,14 +290,16 @@ DEEP_API deep_status deep_dataset_split(const deep_dataset *dataset, double test
  * >= 0 they are the class ids, otherwise each distinct string is a class numbered in
  * order of first appearance and its name is kept (deep_dataset_class_name). NULL means no
  * labels. A ragged row or a non-numeric feature cell is DEEP_ERR_FORMAT naming the line
- * and column; an unknown label_column is DEEP_ERR_INVALID_ARGUMENT listing the columns; a
- * file without data rows is DEEP_ERR_FORMAT. */
+ * and column; an unknown label_column is DEEP_ERR_INVALID_ARGUMENT listing the columns,
+ * and so is one that names two columns; a file without data rows is DEEP_ERR_FORMAT. */
 DEEP_API deep_status deep_dataset_load_csv(const char *path, const char *label_column, deep_dataset **out);
 /* Writes the features and (when present) the labels as CSV, atomically (a temporary file
  * in the same directory, then rename). The header holds the column names, or f0, f1, ...;
  * the label column comes last under its loaded name (or "label") with class names when
  * the dataset has them. Values are printed with 9 significant digits, so floats read back
- * exactly; missing values are empty cells. Targets are not written. */
+ * exactly; missing values are empty cells. Targets are not written. A label column whose
+ * name is also a feature column's is DEEP_ERR_INVALID_ARGUMENT (a reload could not tell
+ * them apart), and nothing is written. */
 DEEP_API deep_status deep_dataset_write_csv(const deep_dataset *dataset, const char *path);
 
 /* Copies the name of feature column `column` (0-based), or of class class_id, into buf

@@ -687,6 +687,35 @@ START_TEST(write_round_trip)
     ck_assert_str_eq(read_all(path), "\"\"\n1\n\"\"\n2\n");
     deep_dataset_free(d);
 
+    /* A label named like a feature would swap them on reload: refused, nothing written.
+     * Here the features are "label" and "x" and the labels get the default name "label". */
+    unlink(path);
+    OK(load_text("label,x\n1,2\n3,4\n", NULL, &d));
+    OK(deep_dataset_set_labels(d, (int32_t[]){0, 1}, 2, 0));
+    FAILS(deep_dataset_write_csv(d, path), DEEP_ERR_INVALID_ARGUMENT, "deep_dataset_write_csv");
+    SAYS("the label column and feature column 0 are both named 'label'");
+    ck_assert_int_eq(access(path, F_OK), -1);
+    ck_assert_int_eq(files_in_tmpdir(), 0);
+    deep_dataset_free(d);
+    /* Unnamed features are written f0, f1, ...: a label named "f0" clashes with the first. */
+    OK(load_text("a,f0\n1,x\n2,y\n", "f0", &d));
+    free(d->column_names);
+    d->column_names = NULL;
+    FAILS(deep_dataset_write_csv(d, path), DEEP_ERR_INVALID_ARGUMENT, "deep_dataset_write_csv");
+    SAYS("both named 'f0'");
+    deep_dataset_free(d);
+    OK(load_text("a,f1\n1,x\n2,y\n", "f1", &d));
+    free(d->column_names);
+    d->column_names = NULL;
+    OK(deep_dataset_write_csv(d, path));
+    ck_assert_str_eq(read_all(path), "f0,f1\n1,x\n2,y\n");
+    deep_dataset_free(d);
+    /* A file written elsewhere with two columns of the label's name is ambiguous too. */
+    FAILS(load_text("y,x,y\n1,2,3\n", "y", &d), DEEP_ERR_INVALID_ARGUMENT, "deep_dataset_load_csv");
+    SAYS("two columns named 'y' (columns 1 and 3)");
+    OK(load_text("y,x,y\n1,2,3\n", "x", &d)); /* features may share a name */
+    deep_dataset_free(d);
+
     char nowhere[160];
     tmp_path(nowhere, sizeof nowhere, "missing-dir/out.csv");
     OK(deep_dataset_new(1, 1, (int64_t[]){1}, (float[]){0}, &d));

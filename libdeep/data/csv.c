@@ -239,8 +239,15 @@ static deep_status read_header(struct parser *ps, struct table *t, const char *l
     for (int64_t j = 0; j < ps->fields; j++) {
         if (!names_push(&t->header, field(ps, j)))
             return no_memory(ps);
-        if (label_column && t->label_at < 0 && strcmp(field(ps, j), label_column) == 0)
+        if (label_column && strcmp(field(ps, j), label_column) == 0) {
+            /* Taking the first of two would silently train on the wrong column. */
+            if (t->label_at >= 0)
+                return deep_error_set(DEEP_ERR_INVALID_ARGUMENT, ps->caller,
+                                      "'%s' has two columns named '%s' (columns %lld and %lld); the label "
+                                      "column must be unique", ps->name, label_column,
+                                      (long long)t->label_at + 1, (long long)j + 1);
             t->label_at = j;
+        }
     }
     if (label_column && t->label_at < 0) {
         char list[512];
@@ -533,13 +540,20 @@ static void sink_text(struct sink *s, const char *sep, const char *text)
     sink_add(s, "\"", 1);
 }
 
+/* The header name of feature column j: its name, or f<j>. */
+static const char *column_header(const deep_dataset *d, int64_t j, char *buf, size_t capacity)
+{
+    if (d->column_names)
+        return d->column_names[j];
+    snprintf(buf, capacity, "f%lld", (long long)j);
+    return buf;
+}
+
 static void sink_write_table(struct sink *s, const deep_dataset *d, const float *values)
 {
     char cell[48];
-    for (int64_t j = 0; j < d->sample_size; j++) {
-        snprintf(cell, sizeof cell, "f%lld", (long long)j);
-        sink_text(s, j ? "," : "", d->column_names ? d->column_names[j] : cell);
-    }
+    for (int64_t j = 0; j < d->sample_size; j++)
+        sink_text(s, j ? "," : "", column_header(d, j, cell, sizeof cell));
     if (d->labels)
         sink_text(s, ",", d->label_name ? d->label_name : "label");
     sink_add(s, "\n", 1);
@@ -565,6 +579,15 @@ deep_status deep_dataset_write_csv(const deep_dataset *dataset, const char *path
 {
     DEEP_REQUIRE(dataset);
     DEEP_REQUIRE(path);
+    /* A label column named like a feature could not be told apart on reload (the loader
+     * refuses an ambiguous label column), so such a table is not written. */
+    const char *label = dataset->label_name ? dataset->label_name : "label";
+    for (int64_t j = 0; dataset->labels && j < dataset->sample_size; j++) {
+        char buf[48];
+        if (strcmp(column_header(dataset, j, buf, sizeof buf), label) == 0)
+            return DEEP_FAIL(DEEP_ERR_INVALID_ARGUMENT, "the label column and feature column %lld are both named "
+                             "'%s'; a reload could not tell them apart", (long long)j, label);
+    }
     const float *values;
     DEEP_TRY(deep_dataset_values(__func__, dataset, &values));
     /* A temporary file in the same directory, renamed over the target once complete: a
