@@ -287,9 +287,11 @@ DEEP_API deep_status deep_dataset_split(const deep_dataset *dataset, double test
  * but the label column is a float feature (samples of shape (n_features,)); the cells "",
  * "NA", "NaN" and "nan" (surrounding blanks ignored) are missing and become NaN. With
  * label_column naming a header field, its values are the labels: when all are integers
- * >= 0 they are the class ids, otherwise each distinct string is a class numbered in
- * order of first appearance and its name is kept (deep_dataset_class_name). NULL means no
- * labels. A ragged row or a non-numeric feature cell is DEEP_ERR_FORMAT naming the line
+ * >= 0 they are the class ids, otherwise each distinct string is a class, numbered in
+ * sorted order (byte-wise strcmp of the UTF-8 names, as scikit-learn's LabelEncoder), and
+ * its name is kept (deep_dataset_class_name). Files holding the same classes thus number
+ * them alike; a test file lacking some of the training file's classes does not, so encode
+ * it with deep_dataset_use_classes(test, train). NULL means no labels. A ragged row or a non-numeric feature cell is DEEP_ERR_FORMAT naming the line
  * and column; an unknown label_column is DEEP_ERR_INVALID_ARGUMENT listing the columns,
  * and so is one that names two columns; a file without data rows is DEEP_ERR_FORMAT. */
 DEEP_API deep_status deep_dataset_load_csv(const char *path, const char *label_column, deep_dataset **out);
@@ -351,8 +353,19 @@ DEEP_API deep_status deep_dataset_describe_text(const deep_dataset *dataset, cha
 
 /* A new dataset of a's samples followed by b's (pandas concat). Sample shapes must match;
  * both or neither must have labels, and targets of the same width. Class names are
- * matched by name: b's classes missing from a are appended after a's. */
+ * matched by name: the result's classes are the sorted union of a's and b's, so a's ids
+ * stay as they were unless b brings a class that sorts before some of a's. */
 DEEP_API deep_status deep_dataset_concat(const deep_dataset *a, const deep_dataset *b, deep_dataset **out);
+
+/* Re-encodes the string class labels of `dataset` with the class list of `reference`
+ * (scikit-learn: encoding a test set with the LabelEncoder fitted on the training set):
+ * afterwards both number every class alike, dataset has reference's num_classes and class
+ * names, and a model fitted on reference scores dataset correctly even when dataset lacks
+ * some classes or met them in another order. Both need class names (string labels loaded
+ * from CSV), else DEEP_ERR_STATE. A class of dataset that reference does not have is
+ * DEEP_ERR_INVALID_ARGUMENT naming the class and a sample holding it. On failure dataset is
+ * unchanged. Targets are kept, as by deep_dataset_set_labels. */
+DEEP_API deep_status deep_dataset_use_classes(deep_dataset *dataset, const deep_dataset *reference);
 
 /* The train and test indices of fold `fold` of `folds` over count samples (scikit-learn
  * KFold): test folds are consecutive runs of the (seeded-shuffled when shuffle != 0)

@@ -210,7 +210,7 @@ struct table {
     int64_t label_at; /* the label column, or -1 */
     int64_t features, rows, row_capacity;
     float *values;
-    int32_t *by_name;   /* each row's class id by order of first appearance */
+    int32_t *by_name;   /* each row's class id: by first appearance, then (sort_classes) by name */
     int64_t *by_digits; /* each row's class id when written as digits, else -1 */
     bool all_digits;
     int32_t *slots;     /* hash table of class ids (-1: empty), slot_count a power of two */
@@ -377,6 +377,35 @@ static deep_status read_rows(struct parser *ps, struct table *t)
     return DEEP_OK;
 }
 
+static int compare_names(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Renumbers string classes in sorted (byte-wise) order, as scikit-learn's LabelEncoder:
+ * sorts t->classes and rewrites by_name, so that two files holding the same classes give
+ * them the same ids whatever order they appear in. */
+static bool sort_classes(struct table *t)
+{
+    int64_t n = t->classes.count;
+    char **sorted = deep_alloc(n, sizeof *sorted);
+    int32_t *rank = deep_alloc(n, sizeof *rank);
+    bool ok = sorted && rank;
+    if (ok) {
+        memcpy(sorted, t->classes.items, (size_t)n * sizeof *sorted);
+        qsort(sorted, (size_t)n, sizeof *sorted, compare_names);
+        /* The old id of each name is its slot in the hash table. */
+        for (int64_t c = 0; c < n; c++)
+            rank[t->slots[find_slot(t->slots, t->slot_count, t->classes.items, sorted[c])]] = (int32_t)c;
+        for (int64_t i = 0; i < t->rows; i++)
+            t->by_name[i] = rank[t->by_name[i]];
+        memcpy(t->classes.items, sorted, (size_t)n * sizeof *sorted);
+    }
+    free(sorted);
+    free(rank);
+    return ok;
+}
+
 /* Moves the table's buffers into a new dataset. */
 static deep_status build_dataset(const char *caller, struct table *t, deep_dataset **out)
 {
@@ -391,6 +420,8 @@ static deep_status build_dataset(const char *caller, struct table *t, deep_datas
         t->header.count--;
     }
     bool ok = (d->column_names = deep_names_copy(t->header.items, t->features)) != NULL;
+    if (ok && t->label_at >= 0 && !t->all_digits)
+        ok = sort_classes(t);
     if (ok && t->label_at >= 0) {
         int32_t *labels = d->labels = deep_alloc(t->rows, sizeof *labels);
         ok = labels != NULL;
