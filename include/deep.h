@@ -207,7 +207,10 @@ DEEP_API void deep_dataset_free(deep_dataset *dataset);
  * together with the factor and offset of a first deep_dataset_scale; batches convert
  * them as they are gathered, and trees and forests fit on them directly. A later change of
  * the features (another scale, standardize) converts them to floats once. Every header field is validated; truncated, oversized or
- * inconsistent files are DEEP_ERR_FORMAT. */
+ * inconsistent files are DEEP_ERR_FORMAT. Files are read no further than their headers
+ * declare, and a .gz declaring more than its compressed bytes can hold is DEEP_ERR_FORMAT
+ * before its values are read. Only regular files are read: a device (/dev/zero), pipe or
+ * directory is DEEP_ERR_IO, as for every dataset loader. */
 DEEP_API deep_status deep_dataset_load_idx(const char *images_path, const char *labels_path,
                                            deep_dataset **out);
 
@@ -251,7 +254,8 @@ DEEP_API deep_status deep_dataset_batch(const deep_dataset *dataset, int64_t sta
  * channels-last with shape (32, 32, 3), pixel values 0..255 as floats (kept as bytes, as
  * deep_dataset_load_idx keeps them), and 10 classes.
  * paths holds path_count files (e.g. data_batch_1.bin .. data_batch_5.bin); a file whose
- * size is not a whole number of records, or a label above 9, is DEEP_ERR_FORMAT. */
+ * size is not a whole number of records, or a label above 9, is DEEP_ERR_FORMAT; anything
+ * but a regular file is DEEP_ERR_IO. */
 DEEP_API deep_status deep_dataset_load_cifar10(const char *const *paths, int32_t path_count, deep_dataset **out);
 
 /* Sets float targets to the one-hot rows of the labels (Keras to_categorical); labels stay. */
@@ -293,7 +297,8 @@ DEEP_API deep_status deep_dataset_split(const deep_dataset *dataset, double test
  * them alike; a test file lacking some of the training file's classes does not, so encode
  * it with deep_dataset_use_classes(test, train). NULL means no labels. A ragged row or a non-numeric feature cell is DEEP_ERR_FORMAT naming the line
  * and column; an unknown label_column is DEEP_ERR_INVALID_ARGUMENT listing the columns,
- * and so is one that names two columns; a file without data rows is DEEP_ERR_FORMAT. */
+ * and so is one that names two columns; a file without data rows is DEEP_ERR_FORMAT.
+ * Only regular files are read: a device (/dev/zero), pipe or directory is DEEP_ERR_IO. */
 DEEP_API deep_status deep_dataset_load_csv(const char *path, const char *label_column, deep_dataset **out);
 /* Writes the features and (when present) the labels as CSV, atomically (a temporary file
  * in the same directory, then rename). The header holds the column names, or f0, f1, ...;

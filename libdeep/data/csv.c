@@ -488,30 +488,31 @@ deep_status deep_dataset_load_csv(const char *path, const char *label_column, de
     DEEP_REQUIRE(out);
     *out = NULL;
     DEEP_REQUIRE(path);
-    FILE *f = fopen(path, "rb");
-    if (f == NULL)
-        return DEEP_FAIL(DEEP_ERR_IO, "cannot open '%s': %s", path, strerror(errno));
-    char *text = NULL;
-    size_t len = 0, capacity = 0;
-    bool no_memory = false;
-    while (!no_memory && !feof(f) && !ferror(f)) {
-        if (len == capacity) {
-            char *grown = capacity < SIZE_MAX / 2 ? realloc(text, capacity = capacity ? 2 * capacity : 65536) : NULL;
-            no_memory = grown == NULL;
-            text = grown ? grown : text;
-        }
-        if (!no_memory)
-            len += fread(text + len, 1, capacity - len, f);
+    /* A regular file only, read up to the size it had when opened: a device or pipe
+     * (/dev/zero) would otherwise be read until memory runs out. */
+    int fd;
+    int64_t size;
+    DEEP_TRY(deep_data_open(__func__, path, &fd, &size));
+    char *text = (uint64_t)size < SIZE_MAX ? malloc((size_t)size + 1) : NULL;
+    if (text == NULL) {
+        close(fd);
+        return DEEP_FAIL(DEEP_ERR_NO_MEMORY, "out of memory for the %lld bytes of '%s'", (long long)size, path);
     }
-    int error = ferror(f) ? errno : 0;
-    fclose(f);
-    deep_status status = DEEP_OK;
-    if (no_memory)
-        status = DEEP_FAIL(DEEP_ERR_NO_MEMORY, "out of memory reading '%s'", path);
-    else if (error)
-        status = DEEP_FAIL(DEEP_ERR_IO, "cannot read '%s': %s", path, strerror(error));
-    else
-        status = deep_csv_parse(__func__, path, text, len, label_column, out);
+    size_t len = 0;
+    int error = 0;
+    while (len < (size_t)size) {
+        ssize_t n = read(fd, text + len, (size_t)size - len);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0)
+            error = errno;
+        if (n <= 0)
+            break; /* an error, or the file shrank since it was opened */
+        len += (size_t)n;
+    }
+    close(fd);
+    deep_status status = error ? DEEP_FAIL(DEEP_ERR_IO, "cannot read '%s': %s", path, strerror(error))
+                               : deep_csv_parse(__func__, path, text, len, label_column, out);
     free(text);
     return status;
 }
