@@ -285,19 +285,25 @@ static deep_status merge_classes(const char *caller, const deep_dataset *a, cons
     char **all = deep_alloc((int64_t)a->num_classes + b->num_classes, sizeof *all);
     if (all == NULL)
         return deep_error_set(DEEP_ERR_NO_MEMORY, caller, "out of memory for the class names");
-    int32_t i = 0, j = 0, n = 0;
+    int32_t i = 0, j = 0;
+    int64_t n = 0;
     while (i < a->num_classes || j < b->num_classes) {
         int order = i == a->num_classes ? 1 : j == b->num_classes ? -1
                                                                   : strcmp(a->class_names[i], b->class_names[j]);
         all[n] = order <= 0 ? a->class_names[i] : b->class_names[j];
         if (order <= 0)
-            remap_a[i++] = n;
+            remap_a[i++] = (int32_t)n;
         if (order >= 0)
-            remap_b[j++] = n;
+            remap_b[j++] = (int32_t)n;
         n++;
     }
+    if (n > INT32_MAX) {
+        free(all);
+        return deep_error_set(DEEP_ERR_OVERFLOW, caller, "%lld classes in all do not fit in an int32_t class id",
+                              (long long)n);
+    }
     *merged = deep_names_copy(all, n);
-    *count = n;
+    *count = (int32_t)n;
     free(all);
     return *merged ? DEEP_OK : deep_error_set(DEEP_ERR_NO_MEMORY, caller, "out of memory for the class names");
 }
