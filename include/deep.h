@@ -207,12 +207,17 @@ DEEP_API void deep_dataset_free(deep_dataset *dataset);
  * together with the factor and offset of a first deep_dataset_scale; batches convert
  * them as they are gathered, and trees and forests fit on them directly. A later change of
  * the features (another scale, standardize) converts them to floats once. Every header field is validated; truncated, oversized or
- * inconsistent files are DEEP_ERR_FORMAT. */
+ * inconsistent files are DEEP_ERR_FORMAT. Files are read no further than their headers
+ * declare, and a .gz declaring more than its compressed bytes can hold is DEEP_ERR_FORMAT
+ * before its values are read. Only regular files are read: a device (/dev/zero), pipe or
+ * directory is DEEP_ERR_IO, as for every dataset loader. */
 DEEP_API deep_status deep_dataset_load_idx(const char *images_path, const char *labels_path,
                                            deep_dataset **out);
 
 /* Integer class labels in [0, num_classes), one per sample. num_classes 0 means
- * "the largest label plus one". Replaces any previous labels; targets are kept, so call
+ * "the largest label plus one" (so labels must then be below INT32_MAX; a label of
+ * INT32_MAX is DEEP_ERR_OUT_OF_RANGE). Replaces any previous labels (and drops class names,
+ * which named the old ones); targets are kept, so call
  * deep_dataset_to_categorical again if they were the one-hot rows of the old labels. */
 DEEP_API deep_status deep_dataset_set_labels(deep_dataset *dataset, const int32_t *labels, int64_t count,
                                              int32_t num_classes);
@@ -249,7 +254,8 @@ DEEP_API deep_status deep_dataset_batch(const deep_dataset *dataset, int64_t sta
  * channels-last with shape (32, 32, 3), pixel values 0..255 as floats (kept as bytes, as
  * deep_dataset_load_idx keeps them), and 10 classes.
  * paths holds path_count files (e.g. data_batch_1.bin .. data_batch_5.bin); a file whose
- * size is not a whole number of records, or a label above 9, is DEEP_ERR_FORMAT. */
+ * size is not a whole number of records, or a label above 9, is DEEP_ERR_FORMAT; anything
+ * but a regular file is DEEP_ERR_IO. */
 DEEP_API deep_status deep_dataset_load_cifar10(const char *const *paths, int32_t path_count, deep_dataset **out);
 
 /* Sets float targets to the one-hot rows of the labels (Keras to_categorical); labels stay. */
@@ -285,17 +291,22 @@ DEEP_API deep_status deep_dataset_split(const deep_dataset *dataset, double test
  * but the label column is a float feature (samples of shape (n_features,)); the cells "",
  * "NA", "NaN" and "nan" (surrounding blanks ignored) are missing and become NaN. With
  * label_column naming a header field, its values are the labels: when all are integers
- * >= 0 they are the class ids, otherwise each distinct string is a class numbered in
- * order of first appearance and its name is kept (deep_dataset_class_name). NULL means no
- * labels. A ragged row or a non-numeric feature cell is DEEP_ERR_FORMAT naming the line
- * and column; an unknown label_column is DEEP_ERR_INVALID_ARGUMENT listing the columns; a
- * file without data rows is DEEP_ERR_FORMAT. */
+ * >= 0 they are the class ids, otherwise each distinct string is a class, numbered in
+ * sorted order (byte-wise strcmp of the UTF-8 names, as scikit-learn's LabelEncoder), and
+ * its name is kept (deep_dataset_class_name). Files holding the same classes thus number
+ * them alike; a test file lacking some of the training file's classes does not, so encode
+ * it with deep_dataset_use_classes(test, train). NULL means no labels. A ragged row or a non-numeric feature cell is DEEP_ERR_FORMAT naming the line
+ * and column; an unknown label_column is DEEP_ERR_INVALID_ARGUMENT listing the columns,
+ * and so is one that names two columns; a file without data rows is DEEP_ERR_FORMAT.
+ * Only regular files are read: a device (/dev/zero), pipe or directory is DEEP_ERR_IO. */
 DEEP_API deep_status deep_dataset_load_csv(const char *path, const char *label_column, deep_dataset **out);
 /* Writes the features and (when present) the labels as CSV, atomically (a temporary file
  * in the same directory, then rename). The header holds the column names, or f0, f1, ...;
  * the label column comes last under its loaded name (or "label") with class names when
  * the dataset has them. Values are printed with 9 significant digits, so floats read back
- * exactly; missing values are empty cells. Targets are not written. */
+ * exactly; missing values are empty cells. Targets are not written. A label column whose
+ * name is also a feature column's is DEEP_ERR_INVALID_ARGUMENT (a reload could not tell
+ * them apart), and nothing is written. */
 DEEP_API deep_status deep_dataset_write_csv(const deep_dataset *dataset, const char *path);
 
 /* Copies the name of feature column `column` (0-based), or of class class_id, into buf
@@ -347,8 +358,19 @@ DEEP_API deep_status deep_dataset_describe_text(const deep_dataset *dataset, cha
 
 /* A new dataset of a's samples followed by b's (pandas concat). Sample shapes must match;
  * both or neither must have labels, and targets of the same width. Class names are
- * matched by name: b's classes missing from a are appended after a's. */
+ * matched by name: the result's classes are the sorted union of a's and b's, so a's ids
+ * stay as they were unless b brings a class that sorts before some of a's. */
 DEEP_API deep_status deep_dataset_concat(const deep_dataset *a, const deep_dataset *b, deep_dataset **out);
+
+/* Re-encodes the string class labels of `dataset` with the class list of `reference`
+ * (scikit-learn: encoding a test set with the LabelEncoder fitted on the training set):
+ * afterwards both number every class alike, dataset has reference's num_classes and class
+ * names, and a model fitted on reference scores dataset correctly even when dataset lacks
+ * some classes or met them in another order. Both need class names (string labels loaded
+ * from CSV), else DEEP_ERR_STATE. A class of dataset that reference does not have is
+ * DEEP_ERR_INVALID_ARGUMENT naming the class and a sample holding it. On failure dataset is
+ * unchanged. Targets are kept, as by deep_dataset_set_labels. */
+DEEP_API deep_status deep_dataset_use_classes(deep_dataset *dataset, const deep_dataset *reference);
 
 /* The train and test indices of fold `fold` of `folds` over count samples (scikit-learn
  * KFold): test folds are consecutive runs of the (seeded-shuffled when shuffle != 0)
@@ -864,7 +886,10 @@ typedef enum deep_splitter {
 /* Options of trees and forests. The DEEP_TREE_* ones apply to both (a forest passes them
  * to its trees), the DEEP_FOREST_* ones only to forests. "int" options are set with
  * *_set_int, "float" ones with *_set_float; the wrong setter, an option that does not
- * apply or a value out of range is DEEP_ERR_INVALID_ARGUMENT. */
+ * apply or a value out of range is DEEP_ERR_INVALID_ARGUMENT. The count settings
+ * (max_depth, min_samples_split, min_samples_leaf, max_features, max_samples) take any
+ * value up to INT64_MAX, from a setter or a tree/forest file: one beyond the training set
+ * just stops splitting (or takes every feature), it never overflows. */
 typedef enum deep_tree_option {
     DEEP_TREE_CRITERION = 1,             /* int deep_criterion; gini (classifier), squared error (regressor) */
     DEEP_TREE_MAX_DEPTH = 2,             /* int >= 1, default DEEP_UNLIMITED */
@@ -877,7 +902,7 @@ typedef enum deep_tree_option {
                                             forest's bootstrap samples) */
     DEEP_TREE_SPLITTER = 8,              /* int deep_splitter, default DEEP_SPLITTER_AUTO */
     DEEP_TREE_MAX_BINS = 9,              /* int in [2, 256], default 256: histogram bins per feature */
-    DEEP_FOREST_N_ESTIMATORS = 20,       /* int >= 1, default 100 */
+    DEEP_FOREST_N_ESTIMATORS = 20,       /* int in [1, INT32_MAX], default 100 */
     DEEP_FOREST_BOOTSTRAP = 21,          /* int 0 or 1, default 1 */
     DEEP_FOREST_MAX_SAMPLES = 22,        /* int count >= 1 or float fraction in (0, 1]: bootstrap size;
                                             default 0 = the training set's size */

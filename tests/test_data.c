@@ -680,8 +680,12 @@ START_TEST(idx_bad_headers)
     ck_assert_int_eq(load_bytes(overflow, sizeof overflow, NULL, 0, 0, &d), DEEP_ERR_FORMAT);
     ck_assert_ptr_nonnull(strstr(deep_last_error(), "64 bits"));
     const unsigned char huge[] = {0, 0, 8, 2, 127, 255, 255, 255, 255, 255, 255, 255, 1, 2, 3};
-    ck_assert_int_eq(load_bytes(huge, sizeof huge, NULL, 0, 1, &d), DEEP_ERR_FORMAT);
+    ck_assert_int_eq(load_bytes(huge, sizeof huge, NULL, 0, 0, &d), DEEP_ERR_FORMAT);
     ck_assert_ptr_nonnull(strstr(deep_last_error(), "ends after 15 of"));
+    /* Compressed, it is refused before any value is read: no gzip file of a few dozen
+     * bytes decompresses to 2^63 bytes. */
+    ck_assert_int_eq(load_bytes(huge, sizeof huge, NULL, 0, 1, &d), DEEP_ERR_FORMAT);
+    ck_assert_ptr_nonnull(strstr(deep_last_error(), "compressed bytes can hold"));
 
     /* Trailing bytes after a valid file. */
     unsigned char longer[sizeof images_idx + 1];
@@ -1076,6 +1080,73 @@ START_TEST(cifar_bad_files)
 }
 END_TEST
 
+/* ---------------------------------------------------------------- files that never end */
+
+/* /dev/zero used to be read until memory ran out (CSV) or was misread as a file; devices,
+ * pipes and directories are refused before anything is read. */
+START_TEST(loaders_refuse_non_regular_files)
+{
+    deep_dataset *d = (deep_dataset *)tmpdir;
+    FAILS(deep_dataset_load_csv("/dev/zero", NULL, &d), DEEP_ERR_IO, "deep_dataset_load_csv");
+    ck_assert_ptr_nonnull(strstr(deep_last_error(), "'/dev/zero' is a character device"));
+    ck_assert_ptr_null(d);
+    FAILS(deep_dataset_load_idx("/dev/zero", NULL, &d), DEEP_ERR_IO, "deep_dataset_load_idx");
+    ck_assert_ptr_nonnull(strstr(deep_last_error(), "'/dev/zero' is a character device"));
+    char images[128];
+    tmp_path(images, sizeof images, "good.idx");
+    write_bytes(images, images_idx, sizeof images_idx, 0);
+    FAILS(deep_dataset_load_idx(images, "/dev/zero", &d), DEEP_ERR_IO, "deep_dataset_load_idx");
+    ck_assert_ptr_nonnull(strstr(deep_last_error(), "regular files only"));
+    unlink(images);
+    const char *zero[] = {"/dev/zero"};
+    FAILS(deep_dataset_load_cifar10(zero, 1, &d), DEEP_ERR_IO, "deep_dataset_load_cifar10");
+    ck_assert_ptr_nonnull(strstr(deep_last_error(), "character device"));
+    FAILS(deep_dataset_load_csv(tmpdir, NULL, &d), DEEP_ERR_IO, "deep_dataset_load_csv");
+    ck_assert_ptr_nonnull(strstr(deep_last_error(), "is a directory"));
+
+    /* A pipe without a writer: refused at once, without waiting for one. */
+    char fifo[128];
+    tmp_path(fifo, sizeof fifo, "fifo");
+    ck_assert_int_eq(mkfifo(fifo, 0600), 0);
+    FAILS(deep_dataset_load_csv(fifo, NULL, &d), DEEP_ERR_IO, "deep_dataset_load_csv");
+    ck_assert_ptr_nonnull(strstr(deep_last_error(), "is a pipe"));
+    FAILS(deep_dataset_load_idx(fifo, NULL, &d), DEEP_ERR_IO, "deep_dataset_load_idx");
+    const char *pipes[] = {fifo};
+    FAILS(deep_dataset_load_cifar10(pipes, 1, &d), DEEP_ERR_IO, "deep_dataset_load_cifar10");
+    ck_assert_ptr_null(d);
+    unlink(fifo);
+}
+END_TEST
+
+/* A .gz is read no further than its header declares: one 2x2 image followed by 8 MB of
+ * zeros (a few kB compressed) is refused after 21 decompressed bytes. */
+START_TEST(idx_gzip_bomb_is_bounded)
+{
+    enum { BOMB = 8 << 20 };
+    unsigned char *bomb = calloc(1, 16 + BOMB);
+    const unsigned char header[] = {0, 0, 8, 3, 0, 0, 0, 1, 0, 0, 0, 2, 0, 0, 0, 2};
+    memcpy(bomb, header, sizeof header);
+    char path[128];
+    tmp_path(path, sizeof path, "bomb.idx.gz");
+    write_bytes(path, bomb, 16 + BOMB, 1);
+    free(bomb);
+    struct stat st;
+    ck_assert_int_eq(stat(path, &st), 0);
+    ck_assert_int_lt(st.st_size, 64 << 10);
+    deep_dataset *d = (deep_dataset *)tmpdir;
+    FAILS(deep_dataset_load_idx(path, NULL, &d), DEEP_ERR_FORMAT, "deep_dataset_load_idx");
+    ck_assert_ptr_nonnull(strstr(deep_last_error(), "data after the 20 bytes its header promises"));
+    ck_assert_ptr_null(d);
+
+    /* The other way round: a few bytes declaring 1000 images of 100 x 100. */
+    const unsigned char big[] = {0, 0, 8, 3, 0, 0, 3, 232, 0, 0, 0, 100, 0, 0, 0, 100, 1, 2, 3};
+    write_bytes(path, big, sizeof big, 1);
+    FAILS(deep_dataset_load_idx(path, NULL, &d), DEEP_ERR_FORMAT, "deep_dataset_load_idx");
+    ck_assert_ptr_nonnull(strstr(deep_last_error(), "declares 10000000 bytes of data, more than its"));
+    unlink(path);
+}
+END_TEST
+
 int main(void)
 {
     snprintf(tmpdir, sizeof tmpdir, "%s", "/tmp/libdeep-test-data-XXXXXX");
@@ -1091,6 +1162,7 @@ int main(void)
         {"order", {shuffle, split, split_stratified}},
         {"idx", {idx_load, idx_truncated, idx_bad_headers, idx_misuse, idx_fashion_mnist}},
         {"cifar", {cifar_load, cifar_bad_files}},
+        {"special files", {loaders_refuse_non_regular_files, idx_gzip_bomb_is_bounded}},
         {"byte storage", {byte_storage_transforms, byte_storage_subsets_and_concat, byte_storage_trains_alike}},
     };
     for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {

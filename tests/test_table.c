@@ -126,9 +126,10 @@ START_TEST(load_line_endings_and_quotes)
     ck_assert_int_eq(d->count, 3);
     check_name(deep_dataset_column_name, d, 0, "a,b");
     check_name(deep_dataset_column_name, d, 1, "say \"hi\"");
-    check_name(class_name, d, 0, "x, y");
+    check_name(class_name, d, 0, "\"q\""); /* classes in strcmp order */
     check_name(class_name, d, 1, "two\nlines");
-    check_name(class_name, d, 2, "\"q\"");
+    check_name(class_name, d, 2, "x, y");
+    ck_assert_int_eq(d->labels[0], 2);
     ck_assert_float_eq(d->features[5], 6.0f);
     deep_dataset_free(d);
 }
@@ -136,7 +137,7 @@ END_TEST
 
 START_TEST(load_labels)
 {
-    /* Integers >= 0 are class ids as they are; anything else maps strings by first appearance. */
+    /* Integers >= 0 are class ids as they are; anything else numbers the strings in sorted order. */
     deep_dataset *d;
     OK(load_text("x,y\n0,2\n0,0\n0,5\n", "y", &d));
     ck_assert_int_eq(d->num_classes, 6);
@@ -149,17 +150,18 @@ START_TEST(load_labels)
 
     const char *as_strings[] = {"x,y\n0,2\n0,-1\n0,2\n", "x,y\n0,2\n0,1.5\n0,2\n", "x,y\n0,2\n0,b\n0,2\n",
                                 "x,y\n0,2\n0,99999999999\n0,2\n"};
+    const int32_t two_id[] = {1, 1, 0, 0}; /* "-1" and "1.5" sort before "2", "b" and "99..." after */
     for (size_t i = 0; i < sizeof as_strings / sizeof *as_strings; i++) {
         OK(load_text(as_strings[i], "y", &d));
         ck_assert_int_eq(d->num_classes, 2);
-        ck_assert_int_eq(d->labels[0], 0);
-        ck_assert_int_eq(d->labels[1], 1);
-        ck_assert_int_eq(d->labels[2], 0);
-        check_name(class_name, d, 0, "2");
+        ck_assert_int_eq(d->labels[0], two_id[i]);
+        ck_assert_int_eq(d->labels[1], 1 - two_id[i]);
+        ck_assert_int_eq(d->labels[2], two_id[i]);
+        check_name(class_name, d, two_id[i], "2");
         deep_dataset_free(d);
     }
 
-    /* Many classes (the lookup table grows several times): ids by first appearance. */
+    /* Many classes (the lookup table grows several times): ids in strcmp order of the names. */
     enum { ROWS = 3000, CLASSES = 1500 };
     static char text[ROWS * 16 + 8] = "x,y\n";
     size_t used = strlen(text);
@@ -167,9 +169,17 @@ START_TEST(load_labels)
         used += (size_t)snprintf(text + used, sizeof text - used, "%d,c%d\n", i, i % CLASSES);
     OK(load_text(text, "y", &d));
     ck_assert_int_eq(d->num_classes, CLASSES);
-    for (int i = 0; i < ROWS; i++)
-        ck_assert_int_eq(d->labels[i], i % CLASSES);
-    check_name(class_name, d, CLASSES - 1, "c1499");
+    for (int i = 0; i < ROWS; i++) {
+        char want[16];
+        snprintf(want, sizeof want, "c%d", i % CLASSES);
+        ck_assert_str_eq(d->class_names[d->labels[i]], want);
+    }
+    for (int c = 1; c < CLASSES; c++)
+        ck_assert_int_lt(strcmp(d->class_names[c - 1], d->class_names[c]), 0);
+    check_name(class_name, d, 0, "c0");
+    check_name(class_name, d, 1, "c1");
+    check_name(class_name, d, 2, "c10");
+    check_name(class_name, d, CLASSES - 1, "c999");
     deep_dataset_free(d);
 }
 END_TEST
@@ -467,12 +477,14 @@ START_TEST(concat)
     ck_assert_int_eq(c->count, 5);
     for (int i = 0; i < 10; i++)
         ck_assert_float_eq(c->features[i], (float)(i + 1));
-    /* b's classes are matched by name: cat keeps a's id, bird is new. */
-    const int32_t want[] = {0, 1, 2, 0, 2};
+    /* Classes are matched by name, and the result's are the sorted union: bird, cat, dog. */
+    const int32_t want[] = {1, 2, 0, 1, 0};
     for (int i = 0; i < 5; i++)
         ck_assert_int_eq(c->labels[i], want[i]);
     ck_assert_int_eq(c->num_classes, 3);
-    check_name(class_name, c, 2, "bird");
+    check_name(class_name, c, 0, "bird");
+    check_name(class_name, c, 1, "cat");
+    check_name(class_name, c, 2, "dog");
     check_name(deep_dataset_column_name, c, 1, "y");
     ck_assert_str_eq(c->label_name, "kind");
     deep_dataset_free(c);
@@ -520,6 +532,91 @@ START_TEST(concat)
     deep_dataset *list[] = {a, b, plain, wide, ints, renamed, targets, more, unnamed};
     for (size_t i = 0; i < sizeof list / sizeof *list; i++)
         deep_dataset_free(list[i]);
+}
+END_TEST
+
+/* ----------------------------------------------------------------------- class ids */
+
+/* Fits a tree on train and returns its accuracy on test. */
+static double tree_accuracy(const deep_dataset *train, const deep_dataset *test)
+{
+    deep_tree *tree;
+    double score;
+    OK(deep_tree_new(DEEP_TREE_CLASSIFIER, &tree));
+    OK(deep_tree_fit(tree, train));
+    OK(deep_tree_score(tree, test, &score));
+    deep_tree_free(tree);
+    return score;
+}
+
+START_TEST(class_ids_agree_across_files)
+{
+    /* The same classes met in another order: ids by first appearance gave the test file
+     * other ids, and a perfect tree scored 0. Sorted, both number a, b, c as 0, 1, 2. */
+    deep_dataset *train, *test;
+    OK(load_text("x,y\n1,b\n2,a\n3,c\n1,b\n", "y", &train));
+    OK(load_text("x,y\n3,c\n1,b\n2,a\n", "y", &test));
+    ck_assert_int_eq(train->labels[0], 1);
+    ck_assert_int_eq(test->labels[0], 2);
+    for (int c = 0; c < 3; c++)
+        ck_assert_str_eq(train->class_names[c], test->class_names[c]);
+    ck_assert_double_eq(tree_accuracy(train, test), 1.0);
+    deep_dataset_free(test);
+
+    /* A test file lacking class a numbers b and c from 0: use_classes re-encodes it with
+     * the training set's list. */
+    OK(load_text("x,y\n3,c\n1,b\n", "y", &test));
+    ck_assert_int_eq(test->num_classes, 2);
+    ck_assert_int_eq(test->labels[0], 1);
+    ck_assert_double_eq(tree_accuracy(train, test), 0.0);
+    OK(deep_dataset_use_classes(test, train));
+    ck_assert_int_eq(test->num_classes, 3);
+    ck_assert_int_eq(test->labels[0], 2);
+    ck_assert_int_eq(test->labels[1], 1);
+    check_name(class_name, test, 0, "a");
+    ck_assert_str_eq(test->label_name, "y");
+    ck_assert_double_eq(tree_accuracy(train, test), 1.0);
+    OK(deep_dataset_use_classes(test, test)); /* its own list: nothing changes */
+    ck_assert_int_eq(test->labels[0], 2);
+    ck_assert_int_eq(test->num_classes, 3);
+    deep_dataset_free(test);
+
+    /* A class the reference lacks is named, and the dataset stays as it was. */
+    OK(load_text("x,y\n1,b\n4,dingo\n", "y", &test));
+    FAILS(deep_dataset_use_classes(test, train), DEEP_ERR_INVALID_ARGUMENT, "deep_dataset_use_classes");
+    SAYS("class 'dingo' of sample 1 is not one of the reference's 3 classes");
+    ck_assert_int_eq(test->num_classes, 2);
+    ck_assert_int_eq(test->labels[0], 0);
+    ck_assert_int_eq(test->labels[1], 1);
+    check_name(class_name, test, 1, "dingo");
+    /* The other way round fails too: test lacks train's a and c. */
+    FAILS(deep_dataset_use_classes(train, test), DEEP_ERR_INVALID_ARGUMENT, "deep_dataset_use_classes");
+    SAYS("class 'a'");
+    ck_assert_int_eq(train->labels[1], 0);
+
+    deep_dataset *ints, *plain;
+    OK(load_text("x,y\n1,0\n2,1\n", "y", &ints));
+    OK(load_text("x,y\n1,0\n", NULL, &plain));
+    FAILS(deep_dataset_use_classes(ints, train), DEEP_ERR_STATE, "deep_dataset_use_classes");
+    SAYS("the dataset has no class names");
+    FAILS(deep_dataset_use_classes(train, ints), DEEP_ERR_STATE, "deep_dataset_use_classes");
+    SAYS("the reference has no class names");
+    FAILS(deep_dataset_use_classes(plain, train), DEEP_ERR_STATE, "deep_dataset_use_classes");
+    FAILS(deep_dataset_use_classes(NULL, train), DEEP_ERR_NULL, "deep_dataset_use_classes");
+    FAILS(deep_dataset_use_classes(train, NULL), DEEP_ERR_NULL, "deep_dataset_use_classes");
+
+    /* Splits keep the whole sorted list, so their parts agree with each other. */
+    deep_dataset *part_a, *part_b;
+    OK(deep_dataset_split(train, 0.5, 3, 0, &part_a, &part_b));
+    ck_assert_int_eq(part_a->num_classes, 3);
+    ck_assert_int_eq(part_b->num_classes, 3);
+    check_name(class_name, part_b, 2, "c");
+    deep_dataset_free(part_a);
+    deep_dataset_free(part_b);
+    deep_dataset_free(ints);
+    deep_dataset_free(plain);
+    deep_dataset_free(test);
+    deep_dataset_free(train);
 }
 END_TEST
 
@@ -657,8 +754,9 @@ START_TEST(write_round_trip)
                   (isnan(d->features[i]) && isnan(back->features[i])));
     check_name(deep_dataset_column_name, back, 1, "b \"q\"");
     check_name(deep_dataset_column_name, back, 2, " c ");
-    check_name(class_name, back, 0, "x,y");
-    ck_assert_int_eq(back->labels[1], 1);
+    check_name(class_name, back, 1, "x,y");
+    ck_assert_int_eq(back->labels[0], 1);
+    ck_assert_int_eq(back->labels[1], 0); /* "plain" sorts first */
     deep_dataset_free(back);
     deep_dataset_free(d);
 
@@ -687,6 +785,35 @@ START_TEST(write_round_trip)
     ck_assert_str_eq(read_all(path), "\"\"\n1\n\"\"\n2\n");
     deep_dataset_free(d);
 
+    /* A label named like a feature would swap them on reload: refused, nothing written.
+     * Here the features are "label" and "x" and the labels get the default name "label". */
+    unlink(path);
+    OK(load_text("label,x\n1,2\n3,4\n", NULL, &d));
+    OK(deep_dataset_set_labels(d, (int32_t[]){0, 1}, 2, 0));
+    FAILS(deep_dataset_write_csv(d, path), DEEP_ERR_INVALID_ARGUMENT, "deep_dataset_write_csv");
+    SAYS("the label column and feature column 0 are both named 'label'");
+    ck_assert_int_eq(access(path, F_OK), -1);
+    ck_assert_int_eq(files_in_tmpdir(), 0);
+    deep_dataset_free(d);
+    /* Unnamed features are written f0, f1, ...: a label named "f0" clashes with the first. */
+    OK(load_text("a,f0\n1,x\n2,y\n", "f0", &d));
+    free(d->column_names);
+    d->column_names = NULL;
+    FAILS(deep_dataset_write_csv(d, path), DEEP_ERR_INVALID_ARGUMENT, "deep_dataset_write_csv");
+    SAYS("both named 'f0'");
+    deep_dataset_free(d);
+    OK(load_text("a,f1\n1,x\n2,y\n", "f1", &d));
+    free(d->column_names);
+    d->column_names = NULL;
+    OK(deep_dataset_write_csv(d, path));
+    ck_assert_str_eq(read_all(path), "f0,f1\n1,x\n2,y\n");
+    deep_dataset_free(d);
+    /* A file written elsewhere with two columns of the label's name is ambiguous too. */
+    FAILS(load_text("y,x,y\n1,2,3\n", "y", &d), DEEP_ERR_INVALID_ARGUMENT, "deep_dataset_load_csv");
+    SAYS("two columns named 'y' (columns 1 and 3)");
+    OK(load_text("y,x,y\n1,2,3\n", "x", &d)); /* features may share a name */
+    deep_dataset_free(d);
+
     char nowhere[160];
     tmp_path(nowhere, sizeof nowhere, "missing-dir/out.csv");
     OK(deep_dataset_new(1, 1, (int64_t[]){1}, (float[]){0}, &d));
@@ -713,6 +840,7 @@ int main(void)
         {"describe", {describe, describe_text}},
         {"missing", {fill_missing, drop_missing}},
         {"concat", {concat}},
+        {"class ids", {class_ids_agree_across_files}},
         {"kfold", {kfold_exact, kfold_partition, kfold_shuffle_and_misuse}},
         {"write", {write_round_trip}},
     };

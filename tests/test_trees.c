@@ -822,6 +822,110 @@ START_TEST(save_and_load)
 }
 END_TEST
 
+/* ---------------------------------------------------------------- extreme settings */
+
+/* A label of INT32_MAX with num_classes 0 used to wrap the inferred class count to a
+ * negative one, on which deep_tree_fit crashed. It is refused, and the labels stay. */
+START_TEST(label_int32_max_refused)
+{
+    const float x[] = {0, 1, 2, 3};
+    const int32_t y[] = {0, 1, 0, 1}, huge[] = {0, INT32_MAX, 0, 1};
+    deep_dataset *d = table(4, 1, x, y, NULL);
+    FAILS(deep_dataset_set_labels(d, huge, 4, 0), DEEP_ERR_OUT_OF_RANGE, "deep_dataset_set_labels");
+    ck_assert_ptr_nonnull(strstr(deep_last_error(), "label 2147483647 leaves no room for the class count"));
+    int32_t classes;
+    OK(deep_dataset_num_classes(d, &classes));
+    ck_assert_int_eq(classes, 2);
+    deep_tree *tree;
+    OK(deep_tree_new(DEEP_TREE_CLASSIFIER, &tree));
+    OK(deep_tree_fit(tree, d));
+    double score;
+    OK(deep_tree_score(tree, d, &score));
+    ck_assert_double_eq(score, 1.0);
+    /* Given explicitly, INT32_MAX - 1 is the largest label num_classes INT32_MAX allows. */
+    FAILS(deep_dataset_set_labels(d, huge, 4, INT32_MAX), DEEP_ERR_OUT_OF_RANGE, "deep_dataset_set_labels");
+    deep_tree_free(tree);
+    deep_dataset_free(d);
+}
+END_TEST
+
+/* Counts as large as INT64_MAX, from the setters or from a file, only stop the splits:
+ * min_samples_leaf used to be doubled in the split test, a signed overflow (UBSan). */
+static void check_one_leaf(deep_tree *tree, const deep_dataset *d)
+{
+    int64_t nodes;
+    OK(deep_tree_fit(tree, d));
+    OK(deep_tree_node_count(tree, &nodes));
+    ck_assert_int_eq(nodes, 1);
+}
+
+START_TEST(huge_counts_do_not_overflow)
+{
+    deep_dataset *d = blobs(60, 3, 2, 5);
+    const deep_tree_option counts[] = {DEEP_TREE_MIN_SAMPLES_LEAF, DEEP_TREE_MIN_SAMPLES_SPLIT};
+    for (int splitter = DEEP_SPLITTER_EXACT; splitter <= DEEP_SPLITTER_HISTOGRAM; splitter++)
+        for (int i = 0; i < 2; i++) {
+            deep_tree *tree;
+            OK(deep_tree_new(DEEP_TREE_CLASSIFIER, &tree));
+            OK(deep_tree_set_int(tree, DEEP_TREE_SPLITTER, splitter));
+            OK(deep_tree_set_int(tree, counts[i], INT64_MAX));
+            OK(deep_tree_set_int(tree, DEEP_TREE_MAX_FEATURES, INT64_MAX));
+            check_one_leaf(tree, d);
+            deep_tree_free(tree);
+        }
+    /* Half the samples is still a valid leaf size: 60 rows split into 30 and 30 at most. */
+    deep_tree *tree;
+    OK(deep_tree_new(DEEP_TREE_CLASSIFIER, &tree));
+    OK(deep_tree_set_int(tree, DEEP_TREE_MIN_SAMPLES_LEAF, (INT64_MAX / 2) + 1));
+    check_one_leaf(tree, d);
+    OK(deep_tree_set_int(tree, DEEP_TREE_MIN_SAMPLES_LEAF, 30));
+    OK(deep_tree_set_int(tree, DEEP_TREE_MAX_DEPTH, INT64_MAX));
+    OK(deep_tree_fit(tree, d));
+    int64_t nodes;
+    OK(deep_tree_node_count(tree, &nodes));
+    ck_assert_int_eq(nodes, 3);
+    OK(deep_tree_set_int(tree, DEEP_TREE_MIN_SAMPLES_LEAF, 1));
+
+    /* The same from files: min_samples_leaf is the i64 at byte 16 + 4 + 4 + 8 + 8 = 40. */
+    char path[128];
+    snprintf(path, sizeof path, "%s/huge.bin", tmpdir);
+    OK(deep_tree_save(tree, path));
+    long length;
+    unsigned char *bytes = slurp(path, &length);
+    const unsigned char max[8] = {0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x7f};
+    memcpy(bytes + 40, max, 8);
+    spill(path, bytes, length);
+    free(bytes);
+    deep_tree *loaded;
+    OK(deep_tree_load(path, &loaded));
+    check_one_leaf(loaded, d);
+    deep_tree_free(loaded);
+    deep_tree_free(tree);
+
+    deep_forest *forest, *back;
+    OK(deep_forest_new(DEEP_TREE_CLASSIFIER, &forest));
+    OK(deep_forest_set_int(forest, DEEP_FOREST_N_ESTIMATORS, 3));
+    OK(deep_forest_set_int(forest, DEEP_FOREST_THREADS, 1));
+    OK(deep_forest_set_int(forest, DEEP_FOREST_MAX_SAMPLES, 60));
+    OK(deep_forest_fit(forest, d));
+    OK(deep_forest_save(forest, path));
+    bytes = slurp(path, &length);
+    memcpy(bytes + 40, max, 8);
+    spill(path, bytes, length);
+    free(bytes);
+    OK(deep_forest_load(path, &back));
+    OK(deep_forest_fit(back, d));
+    double importances[3];
+    OK(deep_forest_feature_importances(back, importances, 3));
+    for (int f = 0; f < 3; f++)
+        ck_assert_double_eq(importances[f], 0.0); /* no tree split */
+    deep_forest_free(back);
+    deep_forest_free(forest);
+    unlink(path);
+    deep_dataset_free(d);
+}
+END_TEST
+
 /* ---------------------------------------------------------------- misuse */
 
 START_TEST(misuse)
@@ -943,8 +1047,8 @@ int main(void)
         {"forest", {forest_reproducible_across_threads, forest_generalises, forest_regressor,
                     forest_class_weights, forest_concurrent_predict}},
         {"cross_validation", {cross_validation}},
-        {"files", {save_and_load}},
-        {"misuse", {misuse}},
+        {"files", {save_and_load, huge_counts_do_not_overflow}},
+        {"misuse", {misuse, label_int32_max_refused}},
     };
     for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
         TCase *tc = tcase_create(cases[i].name);

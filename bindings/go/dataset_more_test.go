@@ -128,7 +128,7 @@ func TestCSVTable(t *testing.T) {
 	if n, _ := d.NumClasses(); n != 3 {
 		t.Fatalf("%d classes", n)
 	}
-	for i, want := range []string{"cat", "dog", "bird"} {
+	for i, want := range []string{"bird", "cat", "dog"} { // sorted, not by first appearance
 		if got, err := d.ClassName(int32(i)); err != nil || got != want {
 			t.Fatalf("class %d: %q %v, want %q", i, got, err, want)
 		}
@@ -187,7 +187,7 @@ func TestCSVTable(t *testing.T) {
 	back, _ := x.Data()
 	x.Close()
 	sameFloats(t, "written and read back", data, back)
-	if got, _ := again.ClassName(2); got != "bird" {
+	if got, _ := again.ClassName(0); got != "bird" {
 		t.Fatalf("class 2 read back as %q", got)
 	}
 
@@ -212,6 +212,40 @@ func TestCSVTable(t *testing.T) {
 	_, err = LoadCSV(path, "")
 	wantError(t, err, ErrFormat, "deep_dataset_load_csv")
 	wantError(t, d.WriteCSV(filepath.Join(dir, "none", "x.csv")), ErrIO, "deep_dataset_write_csv")
+}
+
+func TestUseClasses(t *testing.T) {
+	dir := t.TempDir()
+	load := func(name, text string) *Dataset {
+		path := filepath.Join(dir, name)
+		must(t, os.WriteFile(path, []byte(text), 0o644))
+		d, err := LoadCSV(path, "y")
+		must(t, err)
+		return d
+	}
+	train := load("train.csv", "x,y\n1,b\n2,a\n3,c\n")
+	defer train.Close()
+	test := load("test.csv", "x,y\n3,c\n1,b\n")
+	defer test.Close()
+	if labels, _ := train.Labels(); labels[0] != 1 || labels[1] != 0 || labels[2] != 2 {
+		t.Fatalf("train labels %v, want [1 0 2] (sorted class ids)", labels)
+	}
+	must(t, test.UseClasses(train))
+	if n, _ := test.NumClasses(); n != 3 {
+		t.Fatalf("%d classes after UseClasses, want 3", n)
+	}
+	if labels, _ := test.Labels(); labels[0] != 2 || labels[1] != 1 {
+		t.Fatalf("test labels %v, want [2 1]", labels)
+	}
+	other := load("other.csv", "x,y\n1,b\n4,dingo\n")
+	defer other.Close()
+	wantError(t, other.UseClasses(train), ErrInvalidArgument, "class 'dingo'")
+	if labels, _ := other.Labels(); labels[0] != 0 || labels[1] != 1 {
+		t.Fatalf("labels %v changed by a failed UseClasses", labels)
+	}
+	plain, _ := NewDataset([]int64{1}, []float32{1, 2})
+	defer plain.Close()
+	wantError(t, plain.UseClasses(train), ErrState, "deep_dataset_use_classes")
 }
 
 func TestKFoldIndices(t *testing.T) {

@@ -90,6 +90,22 @@ func (d *Dataset) FillMissing(strategy Fill, reference *Dataset) error {
 	})
 }
 
+// UseClasses re-encodes the string class labels with reference's class list, so that a test
+// set numbers its classes as the training set does (scikit-learn: a LabelEncoder fitted on
+// the training set). A class reference lacks is ErrInvalidArgument naming it, and the
+// dataset is unchanged; a dataset without class names is ErrState.
+func (d *Dataset) UseClasses(reference *Dataset) error {
+	if reference == nil {
+		return goError(ErrNull, "deep.Dataset.UseClasses: reference is nil")
+	}
+	return d.withReference("Dataset.UseClasses", reference, func(p, ref *C.deep_dataset) C.deep_status {
+		if ref == nil { // reference is d itself
+			ref = p
+		}
+		return C.deep_dataset_use_classes(p, ref)
+	})
+}
+
 // DropMissing removes the samples that have any missing feature (pandas dropna).
 func (d *Dataset) DropMissing() error {
 	return d.write("Dataset.DropMissing", func(p *C.deep_dataset) C.deep_status {

@@ -2,9 +2,10 @@
  * channel-planar (1024 red, 1024 green, 1024 blue, each 32 rows of 32). Samples are
  * turned channels-last, (32, 32, 3), the layout Conv2D takes. */
 #include <errno.h>
-#include <stdio.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "data/data.h"
 
@@ -13,36 +14,49 @@
 #define RECORD (1 + 3 * PLANE)
 #define CLASSES 10
 
-/* Number of records in a file, checking that its size is a whole number of them. */
-static deep_status count_records(const char *caller, const char *path, int64_t *records)
+/* Opens one file (regular files only, see data/data.h) and counts its records, checking
+ * that its size is a whole number of them. */
+static deep_status open_records(const char *caller, const char *path, int *fd, int64_t *records)
 {
-    FILE *f = fopen(path, "rb");
-    if (f == NULL)
-        return deep_error_set(DEEP_ERR_IO, caller, "cannot open '%s': %s", path, strerror(errno));
-    long size = fseek(f, 0, SEEK_END) == 0 ? ftell(f) : -1;
-    fclose(f);
-    if (size < 0)
-        return deep_error_set(DEEP_ERR_IO, caller, "cannot find the size of '%s'", path);
-    if (size == 0 || size % RECORD != 0)
+    int64_t size;
+    DEEP_TRY(deep_data_open(caller, path, fd, &size));
+    if (size == 0 || size % RECORD != 0) {
+        close(*fd);
+        *fd = -1;
         return deep_error_set(DEEP_ERR_FORMAT, caller,
-                              "'%s' has %ld bytes, not a whole number of %d-byte CIFAR-10 records", path, size,
-                              RECORD);
+                              "'%s' has %lld bytes, not a whole number of %d-byte CIFAR-10 records", path,
+                              (long long)size, RECORD);
+    }
     *records = size / RECORD;
     return DEEP_OK;
 }
 
-/* Reads `records` records of one file into features (channels-last) and labels. */
-static deep_status read_records(const char *caller, const char *path, int64_t records, uint8_t *features,
+/* Exactly n bytes from fd into buf; false at an early end or an error (errno set, or 0). */
+static bool read_exactly(int fd, unsigned char *buf, size_t n)
+{
+    size_t done = 0;
+    errno = 0;
+    while (done < n) {
+        ssize_t got = read(fd, buf + done, n - done);
+        if (got < 0 && errno == EINTR)
+            continue;
+        if (got <= 0)
+            return false;
+        done += (size_t)got;
+    }
+    return true;
+}
+
+/* Reads `records` records of an opened file into features (channels-last) and labels. */
+static deep_status read_records(const char *caller, const char *path, int fd, int64_t records, uint8_t *features,
                                 int32_t *labels)
 {
-    FILE *f = fopen(path, "rb");
-    if (f == NULL)
-        return deep_error_set(DEEP_ERR_IO, caller, "cannot open '%s': %s", path, strerror(errno));
     unsigned char record[RECORD];
     deep_status status = DEEP_OK;
     for (int64_t r = 0; r < records && status == DEEP_OK; r++) {
-        if (fread(record, 1, RECORD, f) != RECORD) {
-            status = deep_error_set(DEEP_ERR_IO, caller, "'%s' ended early at record %lld", path, (long long)r);
+        if (!read_exactly(fd, record, RECORD)) {
+            status = deep_error_set(DEEP_ERR_IO, caller, "'%s' ended early at record %lld%s%s", path, (long long)r,
+                                    errno ? ": " : "", errno ? strerror(errno) : "");
         } else if (record[0] >= CLASSES) {
             status = deep_error_set(DEEP_ERR_FORMAT, caller, "'%s': record %lld has label %d; labels are 0..9", path,
                                     (long long)r, record[0]);
@@ -54,7 +68,6 @@ static deep_status read_records(const char *caller, const char *path, int64_t re
                     sample[p * 3 + ch] = record[1 + ch * PLANE + p];
         }
     }
-    fclose(f);
     return status;
 }
 
@@ -70,8 +83,11 @@ deep_status deep_dataset_load_cifar10(const char *const *paths, int32_t path_cou
         if (paths[i] == NULL)
             return DEEP_FAIL(DEEP_ERR_NULL, "paths[%d] is NULL", (int)i);
         int64_t records = 0;
-        DEEP_TRY(count_records(__func__, paths[i], &records));
-        total += records;
+        int fd;
+        DEEP_TRY(open_records(__func__, paths[i], &fd, &records));
+        close(fd);
+        if (!deep_add_i64(total, records, &total))
+            return DEEP_FAIL(DEEP_ERR_OVERFLOW, "the records of the %d files overflow 64 bits", (int)path_count);
     }
     const int64_t shape[] = {SIDE, SIDE, 3};
     deep_dataset *dataset;
@@ -85,13 +101,18 @@ deep_status deep_dataset_load_cifar10(const char *const *paths, int32_t path_cou
     int64_t first = 0;
     for (int32_t i = 0; i < path_count && status == DEEP_OK; i++) {
         int64_t records = 0;
-        status = count_records(__func__, paths[i], &records);
-        if (status == DEEP_OK && first + records > total)
+        int fd = -1;
+        status = open_records(__func__, paths[i], &fd, &records);
+        if (status == DEEP_OK && records > total - first)
             status = DEEP_FAIL(DEEP_ERR_IO, "'%s' grew while it was being read", paths[i]);
         if (status == DEEP_OK)
-            status = read_records(__func__, paths[i], records, dataset->bytes + first * 3 * PLANE, labels + first);
+            status = read_records(__func__, paths[i], fd, records, dataset->bytes + first * 3 * PLANE, labels + first);
+        if (fd >= 0)
+            close(fd);
         first += records;
     }
+    if (status == DEEP_OK && first != total)
+        status = DEEP_FAIL(DEEP_ERR_IO, "the files shrank while they were being read");
     if (status == DEEP_OK)
         status = deep_dataset_set_labels(dataset, labels, total, CLASSES);
     free(labels);

@@ -210,7 +210,7 @@ struct table {
     int64_t label_at; /* the label column, or -1 */
     int64_t features, rows, row_capacity;
     float *values;
-    int32_t *by_name;   /* each row's class id by order of first appearance */
+    int32_t *by_name;   /* each row's class id: by first appearance, then (sort_classes) by name */
     int64_t *by_digits; /* each row's class id when written as digits, else -1 */
     bool all_digits;
     int32_t *slots;     /* hash table of class ids (-1: empty), slot_count a power of two */
@@ -239,8 +239,15 @@ static deep_status read_header(struct parser *ps, struct table *t, const char *l
     for (int64_t j = 0; j < ps->fields; j++) {
         if (!names_push(&t->header, field(ps, j)))
             return no_memory(ps);
-        if (label_column && t->label_at < 0 && strcmp(field(ps, j), label_column) == 0)
+        if (label_column && strcmp(field(ps, j), label_column) == 0) {
+            /* Taking the first of two would silently train on the wrong column. */
+            if (t->label_at >= 0)
+                return deep_error_set(DEEP_ERR_INVALID_ARGUMENT, ps->caller,
+                                      "'%s' has two columns named '%s' (columns %lld and %lld); the label "
+                                      "column must be unique", ps->name, label_column,
+                                      (long long)t->label_at + 1, (long long)j + 1);
             t->label_at = j;
+        }
     }
     if (label_column && t->label_at < 0) {
         char list[512];
@@ -370,6 +377,35 @@ static deep_status read_rows(struct parser *ps, struct table *t)
     return DEEP_OK;
 }
 
+static int compare_names(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Renumbers string classes in sorted (byte-wise) order, as scikit-learn's LabelEncoder:
+ * sorts t->classes and rewrites by_name, so that two files holding the same classes give
+ * them the same ids whatever order they appear in. */
+static bool sort_classes(struct table *t)
+{
+    int64_t n = t->classes.count;
+    char **sorted = deep_alloc(n, sizeof *sorted);
+    int32_t *rank = deep_alloc(n, sizeof *rank);
+    bool ok = sorted && rank;
+    if (ok) {
+        memcpy(sorted, t->classes.items, (size_t)n * sizeof *sorted);
+        qsort(sorted, (size_t)n, sizeof *sorted, compare_names);
+        /* The old id of each name is its slot in the hash table. */
+        for (int64_t c = 0; c < n; c++)
+            rank[t->slots[find_slot(t->slots, t->slot_count, t->classes.items, sorted[c])]] = (int32_t)c;
+        for (int64_t i = 0; i < t->rows; i++)
+            t->by_name[i] = rank[t->by_name[i]];
+        memcpy(t->classes.items, sorted, (size_t)n * sizeof *sorted);
+    }
+    free(sorted);
+    free(rank);
+    return ok;
+}
+
 /* Moves the table's buffers into a new dataset. */
 static deep_status build_dataset(const char *caller, struct table *t, deep_dataset **out)
 {
@@ -384,6 +420,8 @@ static deep_status build_dataset(const char *caller, struct table *t, deep_datas
         t->header.count--;
     }
     bool ok = (d->column_names = deep_names_copy(t->header.items, t->features)) != NULL;
+    if (ok && t->label_at >= 0 && !t->all_digits)
+        ok = sort_classes(t);
     if (ok && t->label_at >= 0) {
         int32_t *labels = d->labels = deep_alloc(t->rows, sizeof *labels);
         ok = labels != NULL;
@@ -450,30 +488,31 @@ deep_status deep_dataset_load_csv(const char *path, const char *label_column, de
     DEEP_REQUIRE(out);
     *out = NULL;
     DEEP_REQUIRE(path);
-    FILE *f = fopen(path, "rb");
-    if (f == NULL)
-        return DEEP_FAIL(DEEP_ERR_IO, "cannot open '%s': %s", path, strerror(errno));
-    char *text = NULL;
-    size_t len = 0, capacity = 0;
-    bool no_memory = false;
-    while (!no_memory && !feof(f) && !ferror(f)) {
-        if (len == capacity) {
-            char *grown = capacity < SIZE_MAX / 2 ? realloc(text, capacity = capacity ? 2 * capacity : 65536) : NULL;
-            no_memory = grown == NULL;
-            text = grown ? grown : text;
-        }
-        if (!no_memory)
-            len += fread(text + len, 1, capacity - len, f);
+    /* A regular file only, read up to the size it had when opened: a device or pipe
+     * (/dev/zero) would otherwise be read until memory runs out. */
+    int fd;
+    int64_t size;
+    DEEP_TRY(deep_data_open(__func__, path, &fd, &size));
+    char *text = (uint64_t)size < SIZE_MAX ? malloc((size_t)size + 1) : NULL;
+    if (text == NULL) {
+        close(fd);
+        return DEEP_FAIL(DEEP_ERR_NO_MEMORY, "out of memory for the %lld bytes of '%s'", (long long)size, path);
     }
-    int error = ferror(f) ? errno : 0;
-    fclose(f);
-    deep_status status = DEEP_OK;
-    if (no_memory)
-        status = DEEP_FAIL(DEEP_ERR_NO_MEMORY, "out of memory reading '%s'", path);
-    else if (error)
-        status = DEEP_FAIL(DEEP_ERR_IO, "cannot read '%s': %s", path, strerror(error));
-    else
-        status = deep_csv_parse(__func__, path, text, len, label_column, out);
+    size_t len = 0;
+    int error = 0;
+    while (len < (size_t)size) {
+        ssize_t n = read(fd, text + len, (size_t)size - len);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0)
+            error = errno;
+        if (n <= 0)
+            break; /* an error, or the file shrank since it was opened */
+        len += (size_t)n;
+    }
+    close(fd);
+    deep_status status = error ? DEEP_FAIL(DEEP_ERR_IO, "cannot read '%s': %s", path, strerror(error))
+                               : deep_csv_parse(__func__, path, text, len, label_column, out);
     free(text);
     return status;
 }
@@ -533,13 +572,20 @@ static void sink_text(struct sink *s, const char *sep, const char *text)
     sink_add(s, "\"", 1);
 }
 
+/* The header name of feature column j: its name, or f<j>. */
+static const char *column_header(const deep_dataset *d, int64_t j, char *buf, size_t capacity)
+{
+    if (d->column_names)
+        return d->column_names[j];
+    snprintf(buf, capacity, "f%lld", (long long)j);
+    return buf;
+}
+
 static void sink_write_table(struct sink *s, const deep_dataset *d, const float *values)
 {
     char cell[48];
-    for (int64_t j = 0; j < d->sample_size; j++) {
-        snprintf(cell, sizeof cell, "f%lld", (long long)j);
-        sink_text(s, j ? "," : "", d->column_names ? d->column_names[j] : cell);
-    }
+    for (int64_t j = 0; j < d->sample_size; j++)
+        sink_text(s, j ? "," : "", column_header(d, j, cell, sizeof cell));
     if (d->labels)
         sink_text(s, ",", d->label_name ? d->label_name : "label");
     sink_add(s, "\n", 1);
@@ -565,6 +611,15 @@ deep_status deep_dataset_write_csv(const deep_dataset *dataset, const char *path
 {
     DEEP_REQUIRE(dataset);
     DEEP_REQUIRE(path);
+    /* A label column named like a feature could not be told apart on reload (the loader
+     * refuses an ambiguous label column), so such a table is not written. */
+    const char *label = dataset->label_name ? dataset->label_name : "label";
+    for (int64_t j = 0; dataset->labels && j < dataset->sample_size; j++) {
+        char buf[48];
+        if (strcmp(column_header(dataset, j, buf, sizeof buf), label) == 0)
+            return DEEP_FAIL(DEEP_ERR_INVALID_ARGUMENT, "the label column and feature column %lld are both named "
+                             "'%s'; a reload could not tell them apart", (long long)j, label);
+    }
     const float *values;
     DEEP_TRY(deep_dataset_values(__func__, dataset, &values));
     /* A temporary file in the same directory, renamed over the target once complete: a

@@ -159,6 +159,11 @@ deep_status deep_dataset_set_labels(deep_dataset *dataset, const int32_t *labels
         if (labels[i] > largest)
             largest = labels[i];
     }
+    /* Inferred, the count is the largest label plus one, which must still be an int32_t. */
+    if (num_classes == 0 && largest == INT32_MAX)
+        return DEEP_FAIL(DEEP_ERR_OUT_OF_RANGE, "label %d leaves no room for the class count (num_classes 0 "
+                         "infers the largest label plus one; labels must be below %d)", (int)largest,
+                         (int)INT32_MAX);
     int32_t *copy = deep_alloc(count, sizeof *copy);
     if (copy == NULL)
         return DEEP_FAIL(DEEP_ERR_NO_MEMORY, "out of memory for %lld labels", (long long)count);

@@ -23,7 +23,9 @@ struct deep_dataset {
     int64_t target_width;                 /* 0 without targets */
     /* Names from a CSV header, each array one block (see deep_names_copy), or NULL. */
     char **column_names;                  /* sample_size feature names */
-    char **class_names;                   /* num_classes label names, when labels were strings */
+    char **class_names;                   /* num_classes label names, when labels were strings;
+                                             always distinct and in strcmp order (CSV loading
+                                             sorts them, concat merges, use_classes copies) */
     char *label_name;                     /* the label column's name */
 };
 

@@ -2,11 +2,15 @@
  * dimensions, then each dimension as a big-endian uint32, then the row-major values.
  *
  * Files are streamed through zlib, which passes plain files through unchanged, straight
- * into the dataset's byte storage (data/dataset.h): a 47 MB file takes 47 MB. The same
- * parser reads from memory, so that it can be fuzzed without touching the disk. */
+ * into the dataset's byte storage (data/dataset.h): a 47 MB file takes 47 MB. Only
+ * regular files are read, never beyond the sizes their headers declare, and a .gz whose
+ * declared size exceeds what its compressed bytes can hold is refused before decompressing
+ * its values. The same parser reads from memory, so that it can be fuzzed without touching
+ * the disk. */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <zlib.h>
 
 #include "data/data.h"
@@ -20,8 +24,13 @@ struct source {
     gzFile file;
     const unsigned char *mem;
     size_t len, pos;
-    int64_t consumed; /* bytes delivered so far, for messages */
+    int64_t consumed;  /* bytes delivered so far, for messages */
+    int64_t file_size; /* the file's size on disk (a file source) */
 };
+
+/* Deflate codes at most 258 bytes in 2 bits: no gzip file decompresses to more than this
+ * many bytes per byte of it. */
+#define GZIP_MAX_RATIO 1032
 
 struct idx_header {
     int32_t ndims;
@@ -123,6 +132,14 @@ static deep_status read_header(const char *caller, struct source *s, struct idx_
                                   s->name);
     }
     h->data_bytes = total;
+    /* A compressed file that could not hold what its header declares is refused before its
+     * values are read (a plain file's reading stops at its own end anyway). */
+    int64_t most;
+    if (s->file != NULL && !gzdirect(s->file) && deep_mul_i64(s->file_size, GZIP_MAX_RATIO, &most) &&
+        total + h->header_bytes > most)
+        return deep_error_set(DEEP_ERR_FORMAT, caller,
+                              "'%s' declares %lld bytes of data, more than its %lld compressed bytes can hold",
+                              s->name, (long long)total, (long long)s->file_size);
     return DEEP_OK;
 }
 
@@ -229,11 +246,13 @@ deep_status deep_idx_parse(const char *caller, const char *images_name, const un
 static deep_status source_open(const char *caller, const char *path, struct source *s)
 {
     *s = (struct source){.name = path};
-    errno = 0;
-    s->file = gzopen(path, "rb");
-    if (s->file == NULL)
-        return deep_error_set(DEEP_ERR_IO, caller, "cannot open '%s': %s", path,
-                              errno ? strerror(errno) : "out of memory");
+    int fd;
+    DEEP_TRY(deep_data_open(caller, path, &fd, &s->file_size));
+    s->file = gzdopen(fd, "rb");
+    if (s->file == NULL) {
+        close(fd);
+        return deep_error_set(DEEP_ERR_NO_MEMORY, caller, "out of memory opening '%s'", path);
+    }
     gzbuffer(s->file, 1 << 17); /* zlib's default 8 KiB means many small reads */
     return DEEP_OK;
 }

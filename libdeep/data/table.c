@@ -276,28 +276,82 @@ static bool same_names(char *const *a, char *const *b, int64_t count)
     return true;
 }
 
-/* The class names of a and b merged (a's, then b's that a lacks) into *merged, and b's
- * class ids in the merged list into remap (b->num_classes entries). */
+/* The class names of a and b merged into one sorted list (both are sorted, see
+ * dataset.h) in *merged, and the ids of a's and b's classes in it in remap_a and remap_b
+ * (a->num_classes and b->num_classes entries). */
 static deep_status merge_classes(const char *caller, const deep_dataset *a, const deep_dataset *b,
-                                 char ***merged, int32_t *count, int32_t *remap)
+                                 char ***merged, int32_t *count, int32_t *remap_a, int32_t *remap_b)
 {
     char **all = deep_alloc((int64_t)a->num_classes + b->num_classes, sizeof *all);
     if (all == NULL)
         return deep_error_set(DEEP_ERR_NO_MEMORY, caller, "out of memory for the class names");
-    memcpy(all, a->class_names, (size_t)a->num_classes * sizeof *all);
-    int32_t n = a->num_classes;
-    for (int32_t c = 0; c < b->num_classes; c++) {
-        int32_t k = 0;
-        while (k < n && strcmp(all[k], b->class_names[c]) != 0)
-            k++;
-        if (k == n)
-            all[n++] = b->class_names[c];
-        remap[c] = k;
+    int32_t i = 0, j = 0;
+    int64_t n = 0;
+    while (i < a->num_classes || j < b->num_classes) {
+        int order = i == a->num_classes ? 1 : j == b->num_classes ? -1
+                                                                  : strcmp(a->class_names[i], b->class_names[j]);
+        all[n] = order <= 0 ? a->class_names[i] : b->class_names[j];
+        if (order <= 0)
+            remap_a[i++] = (int32_t)n;
+        if (order >= 0)
+            remap_b[j++] = (int32_t)n;
+        n++;
+    }
+    if (n > INT32_MAX) {
+        free(all);
+        return deep_error_set(DEEP_ERR_OVERFLOW, caller, "%lld classes in all do not fit in an int32_t class id",
+                              (long long)n);
     }
     *merged = deep_names_copy(all, n);
-    *count = n;
+    *count = (int32_t)n;
     free(all);
     return *merged ? DEEP_OK : deep_error_set(DEEP_ERR_NO_MEMORY, caller, "out of memory for the class names");
+}
+
+static int compare_names(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+deep_status deep_dataset_use_classes(deep_dataset *dataset, const deep_dataset *reference)
+{
+    DEEP_REQUIRE(dataset);
+    DEEP_REQUIRE(reference);
+    if (dataset->class_names == NULL || reference->class_names == NULL)
+        return DEEP_FAIL(DEEP_ERR_STATE, "the %s has no class names (only string labels loaded from CSV have them)",
+                         dataset->class_names == NULL ? "dataset" : "reference");
+    /* Everything is computed before anything changes, so a failure leaves the dataset as it was. */
+    int32_t *map = deep_alloc(dataset->num_classes, sizeof *map);
+    int32_t *labels = deep_alloc(dataset->count, sizeof *labels);
+    char **names = deep_names_copy(reference->class_names, reference->num_classes);
+    deep_status status = DEEP_OK;
+    if (map == NULL || labels == NULL || names == NULL)
+        status = DEEP_FAIL(DEEP_ERR_NO_MEMORY, "out of memory for %lld labels", (long long)dataset->count);
+    for (int32_t c = 0; status == DEEP_OK && c < dataset->num_classes; c++) {
+        char **found = bsearch(&dataset->class_names[c], reference->class_names, (size_t)reference->num_classes,
+                               sizeof *reference->class_names, compare_names);
+        map[c] = found ? (int32_t)(found - reference->class_names) : -1;
+    }
+    for (int64_t i = 0; status == DEEP_OK && i < dataset->count; i++) {
+        labels[i] = map[dataset->labels[i]];
+        if (labels[i] < 0)
+            status = DEEP_FAIL(DEEP_ERR_INVALID_ARGUMENT, "class '%s' of sample %lld is not one of the reference's "
+                               "%d classes", dataset->class_names[dataset->labels[i]], (long long)i,
+                               (int)reference->num_classes);
+    }
+    if (status == DEEP_OK) {
+        free(dataset->labels);
+        free(dataset->class_names);
+        dataset->labels = labels;
+        dataset->class_names = names;
+        dataset->num_classes = reference->num_classes;
+        labels = NULL;
+        names = NULL;
+    }
+    free(map);
+    free(labels);
+    free(names);
+    return status;
 }
 
 /* Checks that b's samples can follow a's. */
@@ -350,8 +404,9 @@ deep_status deep_dataset_concat(const deep_dataset *a, const deep_dataset *b, de
     /* a's rows gathered into a dataset of the joint size, then b's copied after them. */
     int64_t n = a->count + b->count;
     int64_t *order = deep_alloc(n, sizeof *order);
-    /* b's class ids in the merged class list, when classes have names. */
-    int32_t *remap = a->class_names ? deep_alloc(b->num_classes, sizeof *remap) : NULL;
+    /* a's and b's class ids in the merged class list, when classes have names. */
+    int32_t *remap = a->class_names ? deep_alloc((int64_t)a->num_classes + b->num_classes, sizeof *remap) : NULL;
+    int32_t *remap_b = remap ? remap + a->num_classes : NULL;
     deep_dataset *d = NULL;
     deep_status status = DEEP_OK;
     if (order == NULL || (a->class_names && remap == NULL))
@@ -362,10 +417,12 @@ deep_status deep_dataset_concat(const deep_dataset *a, const deep_dataset *b, de
         status = deep_dataset_gather(__func__, a, order, n, &d);
     if (status == DEEP_OK && a->class_names) {
         char **merged;
-        status = merge_classes(__func__, a, b, &merged, &d->num_classes, remap);
+        status = merge_classes(__func__, a, b, &merged, &d->num_classes, remap, remap_b);
         if (status == DEEP_OK) {
             free(d->class_names);
             d->class_names = merged;
+            for (int64_t i = 0; i < a->count; i++)
+                d->labels[i] = remap[d->labels[i]];
         }
     }
     int64_t m = a->sample_size, w = a->target_width;
@@ -375,7 +432,7 @@ deep_status deep_dataset_concat(const deep_dataset *a, const deep_dataset *b, de
         if (w > 0)
             memcpy(d->targets + a->count * w, b->targets, (size_t)(b->count * w) * sizeof(float));
         for (int64_t i = 0; d->labels && i < b->count; i++)
-            d->labels[a->count + i] = remap ? remap[b->labels[i]] : b->labels[i];
+            d->labels[a->count + i] = remap ? remap_b[b->labels[i]] : b->labels[i];
         if (d->labels && !a->class_names && b->num_classes > d->num_classes)
             d->num_classes = b->num_classes;
         if (!d->column_names && b->column_names && (d->column_names = deep_names_copy(b->column_names, m)) == NULL)

@@ -46,11 +46,15 @@ static bool add_node(struct builder *b, const struct tree_node *node, const doub
 {
     struct tree_model *m = b->m;
     if (m->node_count == m->capacity) {
-        int64_t cap = m->capacity ? 2 * m->capacity : 64;
+        int64_t cap = m->capacity ? 2 * m->capacity : 64, cells, bytes;
+        if (!deep_mul_i64(cap, m->width, &cells) || !deep_mul_i64(cells, (int64_t)sizeof *m->values, &bytes) ||
+            (uint64_t)bytes > SIZE_MAX || !deep_mul_i64(cap, (int64_t)sizeof *m->nodes, &bytes) ||
+            (uint64_t)bytes > SIZE_MAX)
+            return false; /* a tree of so many nodes and classes cannot be held */
         struct tree_node *nodes = realloc(m->nodes, (size_t)cap * sizeof *nodes);
         if (nodes != NULL)
             m->nodes = nodes;
-        double *values = realloc(m->values, (size_t)(cap * m->width) * sizeof *values);
+        double *values = realloc(m->values, (size_t)cells * sizeof *values);
         if (values != NULL)
             m->values = values;
         if (nodes == NULL || values == NULL)
@@ -81,7 +85,8 @@ static deep_status grow(struct builder *b, int64_t count, double total_weight)
         struct tree_node node = {.feature = -1, .left = -1, .right = -1, .weight = weight, .samples = at.count};
         node.impurity = tree_impurity(p->criterion, b->stats, width, weight);
         struct tree_split split = {.feature = -1};
-        if (at.depth < p->max_depth && at.count >= p->min_samples_split && at.count >= 2 * p->min_samples_leaf &&
+        /* count / 2 >= leaf, not count >= 2 * leaf: min_samples_leaf may be as large as INT64_MAX. */
+        if (at.depth < p->max_depth && at.count >= p->min_samples_split && at.count / 2 >= p->min_samples_leaf &&
             node.impurity > TREE_EPSILON) {
             tree_split_find(p, b->table, b->weights, b->scratch, rows, at.count, b->stats, weight, node.impurity,
                             b->features, &b->rng, &split);

@@ -96,6 +96,7 @@ _FUNCTIONS = {
     "deep_dataset_describe": (c_status, [ptr, i64, c_enum, p_f64]),
     "deep_dataset_describe_text": (c_status, [ptr, ptr, i64, p_i64]),
     "deep_dataset_concat": (c_status, [ptr, ptr, out_ptr]),
+    "deep_dataset_use_classes": (c_status, [ptr, ptr]),
     "deep_kfold_indices": (c_status, [i64, i32, i32, i32, u64, ptr, i64, p_i64, ptr, i64, p_i64]),
     # metrics
     "deep_metric_accuracy": (c_status, [ptr, ptr, i64, p_f64]),

@@ -227,6 +227,14 @@ class Dataset(Handle):
         lib.deep_dataset_drop_missing(self._ptr)
         return self
 
+    def use_classes(self, reference):
+        """Re-encodes the string class labels with reference's class list (a test set
+        encoded with the training set's classes, as scikit-learn's fitted LabelEncoder).
+        InvalidArgumentError naming a class reference lacks (the dataset is unchanged),
+        StateError when either has no class names."""
+        lib.deep_dataset_use_classes(self._ptr, reference._ptr)
+        return self
+
     # ---- new datasets ------------------------------------------------------------------
 
     def subset(self, indices):

@@ -175,6 +175,28 @@ def test_csv_round_trip(tmp_path):
     assert again.class_names == data.class_names
 
 
+def test_class_ids_are_sorted_and_shared(tmp_path):
+    train_path, test_path = tmp_path / "train.csv", tmp_path / "test.csv"
+    train_path.write_text("x,y\n1,b\n2,a\n3,c\n")
+    test_path.write_text("x,y\n3,c\n1,b\n")
+    train = libdeep.load_csv(train_path, "y")
+    assert train.class_names == ["a", "b", "c"]  # sorted, not by first appearance
+    np.testing.assert_array_equal(train.labels, [1, 0, 2])
+    test = libdeep.load_csv(test_path, "y")
+    assert test.class_names == ["b", "c"]
+    assert test.use_classes(train) is test
+    assert test.class_names == ["a", "b", "c"] and test.num_classes == 3
+    np.testing.assert_array_equal(test.labels, [2, 1])
+    test_path.write_text("x,y\n1,b\n4,dingo\n")
+    other = libdeep.load_csv(test_path, "y")
+    with pytest.raises(libdeep.InvalidArgumentError, match="class 'dingo'"):
+        other.use_classes(train)
+    assert other.class_names == ["b", "dingo"]  # unchanged
+    np.testing.assert_array_equal(other.labels, [0, 1])
+    with pytest.raises(libdeep.StateError):
+        Dataset(np.zeros((2, 1)), np.array([0, 1])).use_classes(train)
+
+
 def test_csv_errors(tmp_path):
     with pytest.raises(libdeep.FileError) as info:
         libdeep.load_csv(tmp_path / "missing.csv")

@@ -279,6 +279,7 @@ extern "C" {
     pub fn deep_dataset_describe(dataset: *const deep_dataset, column: i64, stat: deep_column_stat, value: *mut f64) -> deep_status;
     pub fn deep_dataset_describe_text(dataset: *const deep_dataset, buffer: *mut c_char, capacity: i64, needed: *mut i64) -> deep_status;
     pub fn deep_dataset_concat(a: *const deep_dataset, b: *const deep_dataset, out: *mut *mut deep_dataset) -> deep_status;
+    pub fn deep_dataset_use_classes(dataset: *mut deep_dataset, reference: *const deep_dataset) -> deep_status;
     pub fn deep_kfold_indices(count: i64, folds: i32, fold: i32, shuffle: i32, seed: u64, train_indices: *mut i64, train_capacity: i64, train_count: *mut i64, test_indices: *mut i64, test_capacity: i64, test_count: *mut i64) -> deep_status;
     pub fn deep_metric_accuracy(truth: *const i32, predicted: *const i32, count: i64, accuracy: *mut f64) -> deep_status;
     pub fn deep_metric_confusion_matrix(truth: *const i32, predicted: *const i32, count: i64, num_classes: i32, matrix: *mut i64) -> deep_status;

@@ -309,6 +309,14 @@ impl Dataset {
         check(unsafe { sys::deep_dataset_fill_missing(self.ptr(), strategy as i32, reference_ptr(reference)) })
     }
 
+    /// Re-encodes the string class labels with `reference`'s class list, so that a test set
+    /// numbers its classes as the training set does (scikit-learn: the LabelEncoder fitted
+    /// on the training set). A class `reference` lacks is `Status::InvalidArgument` naming
+    /// it, and the dataset is unchanged; a dataset without class names is `Status::State`.
+    pub fn use_classes(&mut self, reference: &Dataset) -> Result<()> {
+        check(unsafe { sys::deep_dataset_use_classes(self.ptr(), reference.ptr() as *const _) })
+    }
+
     /// Removes the samples with any missing feature (pandas dropna).
     pub fn drop_missing(&mut self) -> Result<()> {
         check(unsafe { sys::deep_dataset_drop_missing(self.ptr()) })

@@ -150,8 +150,8 @@ fn missing_values_names_describe_and_csv_round_trip() {
     assert_eq!(d.count().unwrap(), 4);
     assert_eq!(d.column_name(0).unwrap(), "height");
     assert_eq!(d.column_name(1).unwrap(), "weight");
-    assert_eq!((d.class_name(0).unwrap(), d.class_name(1).unwrap(), d.class_name(2).unwrap()), ("cat".into(), "dog".into(), "bird".into()));
-    assert_eq!(d.labels().unwrap(), vec![0, 1, 0, 2]);
+    assert_eq!((d.class_name(0).unwrap(), d.class_name(1).unwrap(), d.class_name(2).unwrap()), ("bird".into(), "cat".into(), "dog".into())); // sorted
+    assert_eq!(d.labels().unwrap(), vec![1, 2, 1, 0]);
     expect_error(d.column_name(2), Status::OutOfRange, "deep_dataset_column_name");
     assert_eq!(d.missing_count(None).unwrap(), 2);
     assert_eq!(d.missing_count(Some(0)).unwrap(), 1);
@@ -173,13 +173,13 @@ fn missing_values_names_describe_and_csv_round_trip() {
     let mut dropped = Dataset::load_csv(dir.join("t.csv"), Some("kind")).unwrap();
     dropped.drop_missing().unwrap();
     assert_eq!(features(&dropped), vec![1., 10., 5., 40.]);
-    assert_eq!(dropped.labels().unwrap(), vec![0, 2]);
+    assert_eq!(dropped.labels().unwrap(), vec![1, 0]);
 
     // Written and read back: the same values, names and classes.
     median.write_csv(dir.join("out.csv")).unwrap();
     let back = Dataset::load_csv(dir.join("out.csv"), Some("kind")).unwrap();
     assert_eq!(features(&back), features(&median));
-    assert_eq!(back.class_name(2).unwrap(), "bird");
+    assert_eq!(back.class_name(0).unwrap(), "bird");
     assert_eq!(back.column_name(1).unwrap(), "weight");
     let written = std::fs::read_to_string(dir.join("out.csv")).unwrap();
     assert!(written.starts_with("height,weight,kind\n"), "{}", written);
@@ -197,6 +197,27 @@ fn missing_values_names_describe_and_csv_round_trip() {
     assert!(err.message().contains('3'), "{}", err);
     expect_error(Dataset::load_csv(dir.join("t.csv"), Some("colour")), Status::InvalidArgument, "deep_dataset_load_csv");
     expect_error(small().write_csv(dir.join("no-dir").join("x.csv")), Status::Io, "deep_dataset_write_csv");
+}
+
+#[test]
+fn test_sets_take_the_training_classes() {
+    let dir = TempDir::new("classes");
+    std::fs::write(dir.join("train.csv"), "x,y\n1,b\n2,a\n3,c\n").unwrap();
+    std::fs::write(dir.join("test.csv"), "x,y\n3,c\n1,b\n").unwrap();
+    std::fs::write(dir.join("other.csv"), "x,y\n1,b\n4,dingo\n").unwrap();
+    let train = Dataset::load_csv(dir.join("train.csv"), Some("y")).unwrap();
+    assert_eq!(train.labels().unwrap(), vec![1, 0, 2]); // a, b, c in sorted order
+    let mut test = Dataset::load_csv(dir.join("test.csv"), Some("y")).unwrap();
+    assert_eq!(test.labels().unwrap(), vec![1, 0]);
+    test.use_classes(&train).unwrap();
+    assert_eq!(test.labels().unwrap(), vec![2, 1]);
+    assert_eq!(test.num_classes().unwrap(), 3);
+    assert_eq!(test.class_name(0).unwrap(), "a");
+    let mut other = Dataset::load_csv(dir.join("other.csv"), Some("y")).unwrap();
+    let err = expect_error(other.use_classes(&train), Status::InvalidArgument, "deep_dataset_use_classes");
+    assert!(err.message().contains("class 'dingo'"), "{}", err);
+    assert_eq!(other.labels().unwrap(), vec![0, 1], "a failed call changed the dataset");
+    expect_error(small().use_classes(&train), Status::State, "deep_dataset_use_classes");
 }
 
 #[test]
