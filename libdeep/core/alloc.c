@@ -13,6 +13,14 @@ bool deep_mul_i64(int64_t a, int64_t b, int64_t *out)
     return true;
 }
 
+bool deep_add_i64(int64_t a, int64_t b, int64_t *out)
+{
+    if (a < 0 || b < 0 || a > INT64_MAX - b)
+        return false;
+    *out = a + b;
+    return true;
+}
+
 static bool byte_count(int64_t count, size_t size, size_t *bytes)
 {
     if (count < 0 || (uint64_t)count > SIZE_MAX / (size ? size : 1))

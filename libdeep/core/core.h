@@ -32,6 +32,8 @@ deep_status deep_error_set(deep_status status, const char *func, const char *fmt
 
 /* a * b into *out, false when the product overflows int64_t (both must be >= 0). */
 bool deep_mul_i64(int64_t a, int64_t b, int64_t *out);
+/* a + b into *out, false when the sum overflows int64_t or an operand is negative. */
+bool deep_add_i64(int64_t a, int64_t b, int64_t *out);
 
 /* malloc / calloc of count elements of size bytes; NULL on overflow or exhaustion. */
 void *deep_alloc(int64_t count, size_t size);
