@@ -90,7 +90,8 @@ static deep_status check_built(const deep_model *model, deep_layer *layer, const
     DEEP_TRY(deep_sample_shape_check(caller, what, layer->out_rank, layer->out_shape, &layer->out_size));
     if (layer->scratch_size > DEEP_MAX_LAYER_SIZE || layer->scratch_fixed > DEEP_MAX_LAYER_SIZE)
         return deep_error_set(DEEP_ERR_OVERFLOW, caller,
-                              "layer %d (%s): its working memory of %lld values per sample (plus %lld) is more than %lld",
+                              "layer %d (%s): its working memory of %lld values per sample (plus %lld) is more "
+                              "than %lld",
                               (int)model->layer_count, layer->name, (long long)layer->scratch_size,
                               (long long)layer->scratch_fixed, (long long)DEEP_MAX_LAYER_SIZE);
     return DEEP_OK;
@@ -191,7 +192,7 @@ static deep_status check_window(const char *caller, const char *what, int64_t h,
         return deep_error_set(DEEP_ERR_INVALID_ARGUMENT, caller, "%s %lld x %lld must be at least 1 x 1", what,
                               (long long)h, (long long)w);
     if (stride_h < 1 || stride_w < 1 || stride_h > DEEP_MAX_LAYER_SIZE || stride_w > DEEP_MAX_LAYER_SIZE)
-        return deep_error_set(DEEP_ERR_INVALID_ARGUMENT, caller, "strides %lld x %lld must be in 1..%lld", 
+        return deep_error_set(DEEP_ERR_INVALID_ARGUMENT, caller, "strides %lld x %lld must be in 1..%lld",
                               (long long)stride_h, (long long)stride_w, (long long)DEEP_MAX_LAYER_SIZE);
     if (padding != DEEP_PADDING_VALID && padding != DEEP_PADDING_SAME)
         return deep_error_set(DEEP_ERR_INVALID_ARGUMENT, caller, "unknown padding %d", (int)padding);
@@ -374,8 +375,9 @@ deep_status deep_model_add_embedding(deep_model *model, int64_t input_dim, int64
     DEEP_TRY(deep_size_check(__func__, "input_dim", input_dim, 1));
     DEEP_TRY(deep_size_check(__func__, "output_dim", output_dim, 1));
     if (input_length < 0 || input_length > DEEP_MAX_LAYER_SIZE)
-        return DEEP_FAIL(DEEP_ERR_INVALID_ARGUMENT, "input_length is %lld; it must be in 0..%lld (0: the input's length)",
-                         (long long)input_length, (long long)DEEP_MAX_LAYER_SIZE);
+        return DEEP_FAIL(DEEP_ERR_INVALID_ARGUMENT,
+                         "input_length is %lld; it must be in 0..%lld (0: the input's length)", (long long)input_length,
+                         (long long)DEEP_MAX_LAYER_SIZE);
     deep_layer layer = {.ops = &deep_embedding_ops, .input_dim = input_dim, .units = output_dim,
                         .input_length = input_length};
     return add_layer(model, &layer, __func__);

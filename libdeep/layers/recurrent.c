@@ -17,8 +17,9 @@ deep_status deep_rnn_build(deep_layer *layer, const deep_rnn_cell *cell)
     /* units * widest fits int, so the gate widths (gates * units <= widest * units) and the
      * multiples of units below cannot overflow. */
     if (units < 1 || units > INT_MAX / cell->widest || features > INT_MAX)
-        return DEEP_FAIL(DEEP_ERR_OVERFLOW, "%s of %lld units over %lld features is too large for CBLAS (units at most %d)",
-                         name, (long long)units, (long long)features, INT_MAX / (int)cell->widest);
+        return DEEP_FAIL(DEEP_ERR_OVERFLOW,
+                         "%s of %lld units over %lld features is too large for CBLAS (units at most %d)", name,
+                         (long long)units, (long long)features, INT_MAX / (int)cell->widest);
     int64_t per_step = 0, scratch = 0;
     bool fits = deep_mul_i64(steps, features + cell->step_units * units, &per_step);
     fits = fits && deep_add_i64(per_step, cell->fixed_units * units + features, &scratch);
