@@ -52,7 +52,8 @@ typedef enum deep_status {
     DEEP_ERR_SHAPE = -3,            /* shapes or sizes do not fit together */
     DEEP_ERR_OUT_OF_RANGE = -4,     /* an index, axis or label is out of range */
     DEEP_ERR_NO_MEMORY = -5,        /* an allocation failed */
-    DEEP_ERR_OVERFLOW = -6,         /* a size or element count does not fit in 64 bits */
+    DEEP_ERR_OVERFLOW = -6,         /* a size or element count does not fit in 64 bits, or exceeds a
+                                       documented limit (DEEP_MAX_LAYER_SIZE) */
     DEEP_ERR_STATE = -7,            /* calls in the wrong order (e.g. fit before compile) */
     DEEP_ERR_IO = -8,               /* a file could not be opened, read or written */
     DEEP_ERR_FORMAT = -9,           /* a file or buffer is corrupt, truncated or unsupported */
@@ -126,6 +127,19 @@ DEEP_API deep_status deep_rng_uniform(deep_rng *rng, float *out);
 /* ===================================================================================== */
 
 #define DEEP_MAX_RANK 8
+/* The rank of one sample (a model's input, each layer's output, a dataset's samples): one
+ * less than DEEP_MAX_RANK, so that a batch of samples is a tensor. deep_model_new, the
+ * layers and deep_model_load all apply this one rule, so a model that can be built can be
+ * saved, loaded and run. */
+#define DEEP_MAX_SAMPLE_RANK 7
+/* The largest size a model accepts, 2^31 - 1 (what CBLAS' int indexes): every size argument
+ * of a layer (units, filters, strides, input_dim, output_dim, input_length), every
+ * dimension and the element count of a sample (the model's input, each layer's output), a
+ * layer's working memory per sample, and the element count of each weight tensor. A larger
+ * argument is DEEP_ERR_INVALID_ARGUMENT, a larger computed size DEEP_ERR_OVERFLOW, when the
+ * layer is added or the model created (and DEEP_ERR_FORMAT from deep_model_load), with a
+ * message naming the layer and the field; sizes are never wrapped around. */
+#define DEEP_MAX_LAYER_SIZE 2147483647
 
 typedef struct deep_tensor deep_tensor;
 
@@ -565,11 +579,21 @@ typedef enum deep_model_option {
 } deep_model_option;
 
 /* A new empty Sequential model whose samples have shape input_shape (Keras' input_shape,
- * channels last, without the batch axis). */
+ * channels last, without the batch axis): rank 1 to DEEP_MAX_SAMPLE_RANK (7; rank 8 is
+ * DEEP_ERR_INVALID_ARGUMENT, as a batch of such samples would not be a tensor), every
+ * dimension >= 1 (DEEP_ERR_INVALID_ARGUMENT) and at most DEEP_MAX_LAYER_SIZE elements in
+ * all (DEEP_ERR_OVERFLOW). */
 DEEP_API deep_status deep_model_new(int32_t rank, const int64_t *input_shape, deep_model **out);
 DEEP_API void deep_model_free(deep_model *model);
 
-/* Layers, appended in order. Shapes are checked as each layer is added. */
+/* Layers, appended in order. Shapes are checked as each layer is added, and the limits of
+ * DEEP_MAX_LAYER_SIZE (2^31 - 1) and DEEP_MAX_SAMPLE_RANK (7) apply to every layer: a size
+ * argument above the limit is DEEP_ERR_INVALID_ARGUMENT; an output with more elements or
+ * a higher rank, a weight tensor with more elements (Dense's inputs * units, Conv2D's
+ * kernel_h * kernel_w * channels * filters, Embedding's input_dim * output_dim, a recurrent
+ * layer's features * gates * units) or more working memory per sample is DEEP_ERR_OVERFLOW
+ * (DEEP_ERR_SHAPE for Embedding's extra axis), naming the layer's position and the field.
+ * A failed add leaves the model as it was. */
 /* Dense: Glorot-uniform kernel of shape (inputs, units) and zero bias, as Keras. As Keras'
  * Dense it acts on the last axis of its input: a rank-1 input (inputs,) gives (units,); a
  * (steps, inputs) input gives (steps, units), the same kernel applied to every step (what
@@ -590,13 +614,21 @@ typedef enum deep_padding {
 } deep_padding;
 
 /* Conv2D: `filters` kernels of kernel_h x kernel_w over all input channels, Glorot-uniform
- * kernel of shape (kernel_h, kernel_w, channels, filters) and zero bias, as Keras. */
+ * kernel of shape (kernel_h, kernel_w, channels, filters) and zero bias, as Keras.
+ * filters and the strides are 1..DEEP_MAX_LAYER_SIZE. The kernel must fit in the input
+ * with `valid` padding; with `same` (where Keras allows a kernel larger than the input) it
+ * may be at most 2 * input + 1 on each axis, i.e. at most the input's own size of padding
+ * on each side; a larger one is DEEP_ERR_SHAPE ("layer 2 (conv2d): kernel_size 60 exceeds
+ * the input height 28 ..."). Each sample's im2col rows (output positions x kernel_h x
+ * kernel_w x channels values) must fit CBLAS' int (DEEP_ERR_OVERFLOW otherwise). */
 DEEP_API deep_status deep_model_add_conv2d(deep_model *model, int64_t filters, int64_t kernel_h, int64_t kernel_w,
                                            int64_t stride_h, int64_t stride_w, deep_padding padding,
                                            deep_activation activation, int32_t use_bias);
 /* MaxPooling2D and AveragePooling2D over pool_h x pool_w windows; strides 0 mean "equal to
- * the pool size" (Keras' strides=None). Average pooling with `same` padding averages only
- * the cells inside the input. */
+ * the pool size" (Keras' strides=None), otherwise 1..DEEP_MAX_LAYER_SIZE. The window follows
+ * Conv2D's rule: it fits in the input with `valid` padding and is at most 2 * input + 1 with
+ * `same` (DEEP_ERR_SHAPE otherwise). Average pooling with `same` padding averages only the
+ * cells inside the input. */
 DEEP_API deep_status deep_model_add_max_pooling2d(deep_model *model, int64_t pool_h, int64_t pool_w,
                                                   int64_t stride_h, int64_t stride_w, deep_padding padding);
 DEEP_API deep_status deep_model_add_average_pooling2d(deep_model *model, int64_t pool_h, int64_t pool_w,
@@ -613,7 +645,9 @@ DEEP_API deep_status deep_model_add_batch_normalization(deep_model *model, float
 /* Embedding, Keras' layer: each input value is a token id, an integer in [0, input_dim)
  * held as a float, replaced by its row of a (input_dim, output_dim) "embeddings" weight
  * (uniform in [-0.05, 0.05] at first). Samples (input_length,) become (input_length,
- * output_dim), ready for a recurrent layer (other input shapes get output_dim appended).
+ * output_dim), ready for a recurrent layer (other input shapes get output_dim appended,
+ * so the input's rank must be below DEEP_MAX_SAMPLE_RANK). input_dim * output_dim and the
+ * output's elements are at most DEEP_MAX_LAYER_SIZE.
  * input_length 0 takes the input's length; otherwise the model's input must be
  * (input_length,). As the first layer, its ids are checked by fit, evaluate and predict:
  * a negative or too large id is DEEP_ERR_OUT_OF_RANGE and a non-integral one (or NaN)
@@ -646,7 +680,10 @@ DEEP_API deep_status deep_model_add_masking(deep_model *model, float mask_value)
  * with return_sequences != 0, (timesteps, units): one output per step, which is what a
  * recurrent layer stacked on top needs. activation acts inside the cell and must be
  * element-wise (not softmax). Their other Keras arguments are layer options
- * (deep_model_set_layer_int / _float below). */
+ * (deep_model_set_layer_int / _float below). units is at most DEEP_MAX_LAYER_SIZE divided
+ * by the widest product's gate count (LSTM 4, GRU 6, SimpleRNN 1), since the gates of all
+ * units form one CBLAS operand, and the kernel (features, gates * units) and the
+ * recurrent_kernel (units, gates * units) have at most DEEP_MAX_LAYER_SIZE elements. */
 
 /* LSTM, Keras' layer: gates i, f, c, o side by side in that order in a Glorot-uniform
  * kernel (features, 4 * units), an orthogonal recurrent_kernel (units, 4 * units) and a

@@ -906,6 +906,63 @@ START_TEST(conv2d_misuse)
 }
 END_TEST
 
+/* Hostile window sizes through the public API (issue #14): a kernel of 2^32 with 'same'
+ * padding once overflowed the im2col size to 0 and divided by it; one of INT64_MAX was
+ * accepted and compile + predict wrote far outside the buffers; a pooling stride of
+ * INT64_MAX overflowed ceil(input / stride). Each is refused at the door, naming the
+ * layer, the field and the input, and the model stays usable. */
+START_TEST(windows_beyond_the_input_are_refused)
+{
+    deep_model *model = image_model(28, 28, 1);
+    static const char conv[] = "deep_model_add_conv2d";
+    ASSERT_FAILS_WITH(deep_model_add_conv2d(model, 1, INT64_MAX, 1, 1, 1, VALID, RELU, 1), DEEP_ERR_SHAPE, conv,
+                      "layer 0 (conv2d): kernel_size 9223372036854775807 exceeds the input height 28");
+    ASSERT_FAILS_WITH(deep_model_add_conv2d(model, 1, 3, INT64_MAX, 1, 1, SAME, RELU, 1), DEEP_ERR_SHAPE, conv,
+                      "layer 0 (conv2d): kernel_size 9223372036854775807 exceeds the input width 28");
+    ASSERT_FAILS_WITH(deep_model_add_conv2d(model, 1, INT64_C(4294967296), INT64_C(4294967296), 1, 1, SAME, RELU, 1),
+                      DEEP_ERR_SHAPE, conv, "layer 0 (conv2d): kernel_size 4294967296 exceeds the input height 28");
+    /* 'same' allows the input padded by its own size on each side: 57 on 28, not 58. */
+    ASSERT_FAILS_WITH(deep_model_add_conv2d(model, 1, 58, 1, 1, 1, SAME, RELU, 1), DEEP_ERR_SHAPE, conv,
+                      "at most 57");
+    ASSERT_FAILS_WITH(deep_model_add_conv2d(model, 1, 3, 3, INT64_MAX, 1, SAME, RELU, 1), DEEP_ERR_INVALID_ARGUMENT,
+                      conv, "strides 9223372036854775807 x 1 must be in 1..2147483647");
+    ASSERT_FAILS_WITH(deep_model_add_conv2d(model, INT64_C(2147483648), 3, 3, 1, 1, SAME, RELU, 1),
+                      DEEP_ERR_INVALID_ARGUMENT, conv, "filters is 2147483648; it must be in 1..2147483647");
+    static const char max[] = "deep_model_add_max_pooling2d", avg[] = "deep_model_add_average_pooling2d";
+    ASSERT_FAILS_WITH(deep_model_add_max_pooling2d(model, 2, 2, INT64_MAX, INT64_MAX, SAME), DEEP_ERR_INVALID_ARGUMENT,
+                      max, "strides 9223372036854775807 x 9223372036854775807 must be in 1..2147483647");
+    ASSERT_FAILS_WITH(deep_model_add_average_pooling2d(model, INT64_MAX, 2, 0, 1, SAME), DEEP_ERR_INVALID_ARGUMENT,
+                      avg, "strides 9223372036854775807 x 1");
+    ASSERT_FAILS_WITH(deep_model_add_average_pooling2d(model, INT64_MAX, 2, 1, 1, SAME), DEEP_ERR_SHAPE, avg,
+                      "layer 0 (average_pooling2d): pool_size 9223372036854775807 exceeds the input height 28");
+    ck_assert_int_eq(layer_count(model), 0);
+
+    /* The largest 'same' window and a stride beyond the input still give Keras' shapes. */
+    ASSERT_OK(deep_model_add_conv2d(model, 2, 57, 57, 1, 1, SAME, RELU, 1));                 /* 28x28x2 */
+    ASSERT_OK(deep_model_add_max_pooling2d(model, 2, 2, DEEP_MAX_LAYER_SIZE, 100, SAME));    /* 1x1x2 */
+    ASSERT_OK(deep_model_add_flatten(model));
+    ASSERT_OK(deep_model_add_dense(model, 1, DEEP_ACTIVATION_LINEAR, 1));
+    deep_optimizer *opt = NULL;
+    ASSERT_OK(deep_optimizer_new(DEEP_OPTIMIZER_SGD, &opt));
+    ASSERT_OK(deep_model_compile(model, opt, DEEP_LOSS_MEAN_SQUARED_ERROR, NULL, 0));
+    deep_tensor *x = NULL, *y = NULL;
+    ASSERT_OK(deep_tensor_new_filled(4, (int64_t[]){2, 28, 28, 1}, 0.5f, &x));
+    ASSERT_OK(deep_model_predict(model, x, &y));
+    int64_t shape[DEEP_MAX_RANK];
+    ASSERT_OK(deep_tensor_shape(y, shape, DEEP_MAX_RANK));
+    ck_assert(shape[0] == 2 && shape[1] == 1);
+    deep_tensor_free(x);
+    deep_tensor_free(y);
+    deep_model_free(model);
+
+    /* A window that fits but whose im2col rows exceed CBLAS' int per sample. */
+    model = image_model(2048, 2048, 1);
+    ASSERT_FAILS_WITH(deep_model_add_conv2d(model, 1, 64, 64, 1, 1, SAME, RELU, 1), DEEP_ERR_OVERFLOW, conv,
+                      "layer 0 (conv2d): kernel_size 64 x 64 over 1 channels at 2048 x 2048 output positions");
+    deep_model_free(model);
+}
+END_TEST
+
 START_TEST(pooling_misuse)
 {
     typedef deep_status (*add_pool_fn)(deep_model *, int64_t, int64_t, int64_t, int64_t, deep_padding);
@@ -1255,6 +1312,7 @@ static Suite *cnn_layers_suite(void)
     tc = new_tcase("public API misuse");
     tcase_add_test(tc, conv2d_misuse);
     tcase_add_test(tc, pooling_misuse);
+    tcase_add_test(tc, windows_beyond_the_input_are_refused);
     tcase_add_test(tc, image_layers_after_rank_1_input);
     tcase_add_test(tc, batch_norm_misuse);
     suite_add_tcase(s, tc);

@@ -1668,6 +1668,133 @@ START_TEST(concurrent_fit_is_refused)
 }
 END_TEST
 
+/* ---- sizes and ranks at the door (issue #14) ---------------------------------------- */
+
+/* Saves the model to a buffer, loads it back, and predicts with both: the same outputs. */
+static void round_trip_and_predict(deep_model *model, int32_t rank, const int64_t *sample)
+{
+    deep_optimizer *opt = NULL;
+    ASSERT_OK(deep_optimizer_new(DEEP_OPTIMIZER_SGD, &opt));
+    ASSERT_OK(deep_model_compile(model, opt, DEEP_LOSS_MEAN_SQUARED_ERROR, NULL, 0));
+    int64_t needed = 0;
+    ASSERT_OK(deep_model_save_buffer(model, NULL, 0, &needed));
+    void *buffer = malloc((size_t)needed);
+    ASSERT_OK(deep_model_save_buffer(model, buffer, needed, &needed));
+    deep_model *loaded = NULL;
+    ASSERT_OK(deep_model_load_buffer(buffer, needed, &loaded));
+    int64_t shape[DEEP_MAX_RANK] = {2};
+    memcpy(shape + 1, sample, (size_t)rank * sizeof *shape);
+    deep_tensor *x = NULL, *a = NULL, *b = NULL;
+    ASSERT_OK(deep_tensor_new_filled(rank + 1, shape, 1.0f, &x));
+    ASSERT_OK(deep_model_predict(model, x, &a));
+    ASSERT_OK(deep_model_predict(loaded, x, &b));
+    int64_t n = 0, m = 0;
+    ASSERT_OK(deep_tensor_size(a, &n));
+    ASSERT_OK(deep_tensor_size(b, &m));
+    ck_assert_int_eq(n, m);
+    const float *da = NULL, *db = NULL;
+    ASSERT_OK(deep_tensor_data(a, &da));
+    ASSERT_OK(deep_tensor_data(b, &db));
+    ck_assert(memcmp(da, db, (size_t)n * sizeof *da) == 0);
+    deep_tensor_free(x);
+    deep_tensor_free(a);
+    deep_tensor_free(b);
+    deep_model_free(loaded);
+    free(buffer);
+}
+
+/* One rule for ranks: a sample has rank 1..DEEP_MAX_SAMPLE_RANK (a batch adds one axis, up
+ * to DEEP_MAX_RANK). Rank 8 was accepted by deep_model_new, saved with DEEP_OK, and could
+ * neither be loaded nor predict; now it is refused at the door, and the largest rank that
+ * is accepted saves, loads and predicts. */
+START_TEST(ranks_follow_one_rule)
+{
+    ck_assert_int_eq(DEEP_MAX_SAMPLE_RANK, DEEP_MAX_RANK - 1);
+    const int64_t ones[DEEP_MAX_RANK] = {1, 1, 1, 1, 1, 1, 2, 2};
+    deep_model *model = (deep_model *)&model;
+    ASSERT_FAILS_WITH(deep_model_new(DEEP_MAX_RANK, ones, &model), DEEP_ERR_INVALID_ARGUMENT, "deep_model_new",
+                      "input_shape has rank 8; a sample's rank must be 1..7");
+    ck_assert_ptr_null(model);
+
+    /* Rank 7 in, Dense keeps the rank: saves, loads, predicts. */
+    ASSERT_OK(deep_model_new(DEEP_MAX_SAMPLE_RANK, ones, &model));
+    ASSERT_OK(deep_model_add_dense(model, 3, DEEP_ACTIVATION_RELU, 1));
+    /* Embedding adds an axis, which a rank-7 sample leaves no room for. */
+    ASSERT_FAILS_WITH(deep_model_add_embedding(model, 10, 4, 0), DEEP_ERR_SHAPE, "deep_model_add_embedding",
+                      "layer 1 (embedding): Embedding adds an axis");
+    round_trip_and_predict(model, DEEP_MAX_SAMPLE_RANK, ones);
+    deep_model_free(model);
+
+    /* Rank 6 in, Embedding to rank 7: the same. */
+    ASSERT_OK(deep_model_new(DEEP_MAX_SAMPLE_RANK - 1, ones, &model));
+    ASSERT_OK(deep_model_add_embedding(model, 10, 4, 0));
+    round_trip_and_predict(model, DEEP_MAX_SAMPLE_RANK - 1, ones);
+    deep_model_free(model);
+}
+END_TEST
+
+/* Sizes beyond DEEP_MAX_LAYER_SIZE, or whose products are, are refused by every layer
+ * type as it is added, naming the layer and the field, instead of wrapping around. */
+START_TEST(layer_sizes_are_limited)
+{
+    const deep_activation TANH = DEEP_ACTIVATION_TANH, SIGMOID = DEEP_ACTIVATION_SIGMOID;
+    const int64_t big = INT64_C(2147483648), max = DEEP_MAX_LAYER_SIZE;
+    deep_model *model = (deep_model *)&model;
+    ASSERT_FAILS_WITH(deep_model_new(2, (int64_t[]){65536, 65536}, &model), DEEP_ERR_OVERFLOW, "deep_model_new",
+                      "input_shape (65536, 65536) has more than 2147483647 elements per sample");
+    ASSERT_FAILS_WITH(deep_model_new(1, &big, &model), DEEP_ERR_OVERFLOW, "deep_model_new",
+                      "dimension 0 of input_shape is 2147483648");
+
+    /* Arguments. */
+    model = new_model(4, 0);
+    ASSERT_FAILS_WITH(deep_model_add_dense(model, big, DEEP_ACTIVATION_RELU, 1), DEEP_ERR_INVALID_ARGUMENT,
+                      "deep_model_add_dense", "units is 2147483648; it must be in 1..2147483647");
+    ASSERT_FAILS_WITH(deep_model_add_embedding(model, big, 2, 0), DEEP_ERR_INVALID_ARGUMENT,
+                      "deep_model_add_embedding", "input_dim is 2147483648");
+    ASSERT_FAILS_WITH(deep_model_add_embedding(model, 2, big, 0), DEEP_ERR_INVALID_ARGUMENT,
+                      "deep_model_add_embedding", "output_dim is 2147483648");
+    ASSERT_FAILS_WITH(deep_model_add_embedding(model, 2, 2, big), DEEP_ERR_INVALID_ARGUMENT,
+                      "deep_model_add_embedding", "input_length is 2147483648");
+    ASSERT_FAILS_WITH(deep_model_add_lstm(model, big, TANH, SIGMOID, 1, 0), DEEP_ERR_INVALID_ARGUMENT,
+                      "deep_model_add_lstm", "units is 2147483648");
+    ASSERT_FAILS_WITH(deep_model_add_gru(model, big, TANH, SIGMOID, 1, 0), DEEP_ERR_INVALID_ARGUMENT,
+                      "deep_model_add_gru", "units is 2147483648");
+    ASSERT_FAILS_WITH(deep_model_add_simple_rnn(model, big, TANH, 1, 0), DEEP_ERR_INVALID_ARGUMENT,
+                      "deep_model_add_simple_rnn", "units is 2147483648");
+
+    /* Weights: units * inputs (Dense), input_dim * output_dim (Embedding). */
+    ASSERT_FAILS_WITH(deep_model_add_embedding(model, max, max, 0), DEEP_ERR_OVERFLOW, "deep_model_add_embedding",
+                      "layer 0 (embedding): weight 'embeddings' of shape (2147483647, 2147483647) has more than");
+    ASSERT_FAILS_WITH(deep_model_add_embedding(model, 3, max, 0), DEEP_ERR_OVERFLOW, "deep_model_add_embedding",
+                      "weight 'embeddings' of shape (3, 2147483647)");
+    /* The output of an Embedding of (4,) ids by 2^29 values: 2^31 values per sample. */
+    ASSERT_FAILS_WITH(deep_model_add_embedding(model, 1, INT64_C(536870912), 0), DEEP_ERR_OVERFLOW,
+                      "deep_model_add_embedding", "the output of layer 0 (embedding) (4, 536870912) has more than");
+    ASSERT_OK(deep_model_add_dense(model, INT64_C(536870911), DEEP_ACTIVATION_LINEAR, 0)); /* 4 x (2^29 - 1) */
+    ASSERT_FAILS_WITH(deep_model_add_dense(model, 5, DEEP_ACTIVATION_LINEAR, 1), DEEP_ERR_OVERFLOW,
+                      "deep_model_add_dense", "layer 1 (dense_1): weight 'kernel' of shape (536870911, 5)");
+    deep_model_free(model);
+
+    /* Recurrent layers: 4 (LSTM), 3 (GRU) or 1 (SimpleRNN) gate blocks of units, per input feature. */
+    const int64_t sequence[2] = {2, 100000};
+    ASSERT_OK(deep_model_new(2, sequence, &model));
+    ASSERT_FAILS_WITH(deep_model_add_lstm(model, INT64_C(536870912), TANH, SIGMOID, 1, 0), DEEP_ERR_OVERFLOW,
+                      "deep_model_add_lstm", "layer 0 (lstm): LSTM of 536870912 units over 100000 features");
+    ASSERT_FAILS_WITH(deep_model_add_lstm(model, 10000, TANH, SIGMOID, 1, 0), DEEP_ERR_OVERFLOW,
+                      "deep_model_add_lstm", "layer 0 (lstm): weight 'kernel' of shape (100000, 40000)");
+    ASSERT_FAILS_WITH(deep_model_add_gru(model, 10000, TANH, SIGMOID, 1, 0), DEEP_ERR_OVERFLOW,
+                      "deep_model_add_gru", "layer 0 (gru): weight 'kernel' of shape (100000, 30000)");
+    ASSERT_FAILS_WITH(deep_model_add_simple_rnn(model, 50000, TANH, 1, 1), DEEP_ERR_OVERFLOW,
+                      "deep_model_add_simple_rnn", "layer 0 (simple_rnn): weight 'kernel' of shape (100000, 50000)");
+    int32_t layers = -1;
+    ASSERT_OK(deep_model_layer_count(model, &layers));
+    ck_assert_int_eq(layers, 0);
+    ASSERT_OK(deep_model_add_simple_rnn(model, 10, TANH, 1, 1));
+    ASSERT_OK(deep_model_add_bidirectional(model, DEEP_MERGE_CONCAT));
+    deep_model_free(model);
+}
+END_TEST
+
 /* ---- the suite ------------------------------------------------------------------------------ */
 
 static Suite *model_suite(void)
@@ -1722,6 +1849,8 @@ static Suite *model_suite(void)
     TCase *misuse = tcase_create("misuse");
     tcase_add_test(misuse, null_arguments);
     tcase_add_test(misuse, new_rejects_bad_shapes);
+    tcase_add_test(misuse, ranks_follow_one_rule);
+    tcase_add_test(misuse, layer_sizes_are_limited);
     tcase_add_test(misuse, add_layer_misuse);
     tcase_add_test(misuse, compile_misuse);
     tcase_add_test(misuse, fit_rejects_bad_data);

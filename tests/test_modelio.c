@@ -3,7 +3,8 @@
  * models, checkpoints and resuming, atomic saves that fail without harming the old file,
  * the golden files of each format version, every truncation and single-byte corruption
  * of a golden file, field-by-field validation, misuse, and the JSON parser underneath.
- * `test_modelio exhaustive` runs only the exhaustive corruption test (suite 'slow'). */
+ * `test_modelio exhaustive` runs only the exhaustive corruption test (suite 'slow');
+ * `test_modelio write-corrupt tests/golden/corrupt` writes the crafted hostile files. */
 #include <check.h>
 #include <dirent.h>
 #include <math.h>
@@ -909,7 +910,7 @@ START_TEST(validates_every_field)
                     "training.early_stopping is not an object");
     edited_rejected("\\\"iterations\\\": 8", "\\\"iterations\\\": -", DEEP_ERR_FORMAT, "malformed");
     edited_rejected("\\\"input_shape\\\": [2]", "\\\"input_shape\\\": [3]", DEEP_ERR_FORMAT,
-                    "tensor 'dense/kernel' has shape (2, 3) but the layer needs (3, 3)");
+                    "tensor 'dense/kernel' has shape (2, 3) but layer 0 (dense) needs (3, 3)");
     edited_rejected("\"dense/bias\"", "\"dense/bia_\"", DEEP_ERR_FORMAT, "tensor 'dense/bias' is missing");
     edited_rejected("\"dtype\": \"F32\"", "\"dtype\": \"F16\"", DEEP_ERR_FORMAT, "dtype F16");
     edited_rejected("\"data_offsets\": [0, 24]", "\"data_offsets\": [4, 28]", DEEP_ERR_FORMAT,
@@ -990,6 +991,179 @@ START_TEST(rejects_non_finite_weights_and_foreign_files)
                       "deep_model_load_buffer", "header length");
 }
 END_TEST
+
+/* ---- crafted files: hostile sizes with a valid checksum -------------------------------- */
+
+/* Model files built from scratch, as an attacker would: a description whose sizes overflow
+ * or are huge, no tensors, a correct checksum. Each is written to tests/golden/corrupt/ by
+ * `test_modelio write-corrupt DIR` (the README there says what each is) and must be refused
+ * with DEEP_ERR_FORMAT and the fragment given, quickly and without a large allocation. */
+#define CONV2D(kernel, strides, padding)                                                                   \
+    "{'type': 'conv2d', 'name': 'conv2d', 'config': {'filters': 1, 'kernel_size': " kernel ", 'strides': " \
+    strides ", 'padding': '" padding "', 'activation': 'linear', 'use_bias': true}}"
+#define RECURRENT_CONFIG(units)                                                                            \
+    "{'units': " units ", 'activation': 'tanh', 'use_bias': true, 'return_sequences': false, "             \
+    "'go_backwards': false, 'dropout': 0, 'recurrent_dropout': 0, 'recurrent_activation': 'sigmoid', "     \
+    "'unit_forget_bias': true}"
+#define SGD_COMPILE                                                                                         \
+    "{'loss': 'mean_squared_error', 'metrics': [], 'optimizer': {'class_name': 'SGD', 'iterations': 0, "   \
+    "'config': {'learning_rate': 0.01, 'momentum': 0, 'nesterov': 0}}}"
+
+static const struct crafted {
+    const char *file;        /* its name in tests/golden/corrupt */
+    const char *input_shape; /* JSON, with ' for " */
+    const char *layers;
+    const char *compile;
+    const char *fragment;    /* what the refusal says */
+} crafted[] = {
+    {"conv2d-kernel-2p32-same.safetensors", "[28, 28, 1]", CONV2D("[4294967296, 4294967296]", "[1, 1]", "same"),
+     "null", "layer 0 (conv2d): kernel_size 4294967296 exceeds the input height 28"},
+    {"conv2d-kernel-int64max.safetensors", "[28, 28, 1]", CONV2D("[9223372036854775807, 1]", "[1, 1]", "valid"),
+     "null", "layer 0 (conv2d): kernel_size 9223372036854775807 exceeds the input height 28"},
+    {"conv2d-im2col-too-large.safetensors", "[2048, 2048, 1]", CONV2D("[64, 64]", "[1, 1]", "same"), "null",
+     "layer 0 (conv2d): kernel_size 64 x 64 over 1 channels at 2048 x 2048 output positions takes more than"},
+    {"max-pooling-stride-int64max.safetensors", "[28, 28, 1]",
+     "{'type': 'max_pooling2d', 'name': 'max_pooling2d', 'config': {'pool_size': [2, 2], 'strides': "
+     "[9223372036854775807, 9223372036854775807], 'padding': 'same'}}",
+     "null", "layer 0 (max_pooling2d): strides 9223372036854775807 x 9223372036854775807 must be in 1..2147483647"},
+    {"input-rank-8.safetensors", "[1, 1, 1, 1, 1, 1, 1, 1]", "", "null", "input_shape must be an array of 1 to 7"},
+    {"input-too-large.safetensors", "[65536, 65536]", "", "null",
+     "input_shape (65536, 65536) has more than 2147483647 elements per sample"},
+    {"dense-kernel-overflow.safetensors", "[2147483647]",
+     "{'type': 'dense', 'name': 'dense', 'config': {'units': 2147483647, 'activation': 'linear', 'use_bias': true}}",
+     "null", "layer 0 (dense): weight 'kernel' of shape (2147483647, 2147483647) has more than 2147483647"},
+    {"embedding-overflow.safetensors", "[4]",
+     "{'type': 'embedding', 'name': 'embedding', 'config': {'input_dim': 2147483647, 'output_dim': 2147483647, "
+     "'input_length': 0, 'mask_zero': false}}",
+     "null", "layer 0 (embedding): weight 'embeddings' of shape (2147483647, 2147483647) has more than"},
+    {"lstm-units-overflow.safetensors", "[2, 3]",
+     "{'type': 'lstm', 'name': 'lstm', 'config': " RECURRENT_CONFIG("2147483647") "}", "null",
+     "layer 0 (lstm): LSTM of 2147483647 units over 3 features is too large"},
+    {"huge-dense-compiled.safetensors", "[40000]",
+     "{'type': 'dense', 'name': 'dense', 'config': {'units': 40000, 'activation': 'linear', 'use_bias': false}}",
+     SGD_COMPILE, "tensor 'dense/kernel' is missing: layer 0 (dense) needs (40000, 40000), 1600000000 floats"},
+};
+
+/* The whole file of a crafted entry, its checksum right; NULL if it does not fit the
+ * buffers. No Check calls: `write-corrupt` runs it outside any test. */
+static uint8_t *crafted_file(const struct crafted *c, size_t *length)
+{
+    char model[2048];
+    int n = snprintf(model, sizeof model,
+                     "{'library_version': '0.4.0', 'input_shape': %s, 'layers': [%s], 'compile': %s, 'settings': "
+                     "{'seed': '1', 'threads': 1, 'shuffle': true, 'validation_split': 0, "
+                     "'early_stopping_patience': 0, 'early_stopping_min_delta': 0, 'verbose': false}, 'training': "
+                     "{'initial_epoch': 0, 'rng': ['1', '2', '3', '4'], 'early_stopping': null}}",
+                     c->input_shape, c->layers, c->compile);
+    if (n <= 0 || n >= (int)sizeof model)
+        return NULL;
+    char header[4096];
+    const char *key = "\", \"libdeep.checksum\": \"";
+    size_t h = (size_t)snprintf(header, sizeof header,
+                                "{\"__metadata__\": {\"libdeep.format\": \"model\", \"libdeep.format_version\": "
+                                "\"1\", \"libdeep.model\": \"");
+    for (const char *ch = model; *ch; ch++) {
+        if (*ch == '\'')
+            header[h++] = '\\', header[h++] = '"';
+        else
+            header[h++] = *ch;
+    }
+    size_t digits = 8 + h + strlen(key);
+    h += (size_t)snprintf(header + h, sizeof header - h, "%s00000000\"}}", key);
+    while ((8 + h) % 8 != 0)
+        header[h++] = ' ';
+    uint8_t *bytes = malloc(8 + h);
+    for (int i = 0; i < 8; i++)
+        bytes[i] = (uint8_t)((uint64_t)h >> (8 * i));
+    memcpy(bytes + 8, header, h);
+    *length = 8 + h;
+    uLong crc = crc32(0L, Z_NULL, 0);
+    crc = crc32(crc, bytes, (uInt)digits);
+    crc = crc32(crc, bytes + digits + 8, (uInt)(*length - digits - 8));
+    char hex[9];
+    snprintf(hex, sizeof hex, "%08lx", crc);
+    memcpy(bytes + digits, hex, 8);
+    return bytes;
+}
+
+START_TEST(crafted_files_are_refused)
+{
+    const struct crafted *c = &crafted[_i];
+    size_t length;
+    uint8_t *bytes = crafted_file(c, &length);
+    ck_assert_ptr_nonnull(bytes);
+    ck_assert_msg(length < 1024, "%s: %zu bytes", c->file, length);
+    deep_model *m = (deep_model *)&m;
+    ASSERT_FAILS_WITH(deep_model_load_buffer(bytes, (int64_t)length, &m), DEEP_ERR_FORMAT, "deep_model_load_buffer",
+                      c->fragment);
+    ck_assert_ptr_null(m);
+    /* The same through a file, and the copy kept in tests/golden/corrupt is this file. */
+    scratch s;
+    scratch_open(&s, c->file);
+    write_all(s.path, bytes, length);
+    m = (deep_model *)&m;
+    ASSERT_FAILS_WITH(deep_model_load(s.path, &m), DEEP_ERR_FORMAT, "deep_model_load", c->fragment);
+    ck_assert_ptr_null(m);
+    scratch_close(&s);
+    char name[256];
+    snprintf(name, sizeof name, "corrupt/%s", c->file);
+    size_t kept_length;
+    uint8_t *kept = golden(name, &kept_length);
+    ck_assert_msg(kept_length == length && memcmp(kept, bytes, length) == 0,
+                  "tests/golden/corrupt/%s differs from the crafted file; rewrite it with test_modelio write-corrupt",
+                  c->file);
+    free(kept);
+    free(bytes);
+}
+END_TEST
+
+/* Every file of tests/golden/corrupt (the crafted ones above and any added by hand) is
+ * refused by deep_model_load with a message naming it, and leaves *out NULL. */
+START_TEST(corrupt_folder_is_refused)
+{
+    char dir[512];
+    snprintf(dir, sizeof dir, "%s/corrupt", DEEP_GOLDEN_DIR);
+    DIR *d = opendir(dir);
+    ck_assert_msg(d != NULL, "cannot open %s", dir);
+    int files = 0;
+    for (struct dirent *e; (e = readdir(d)) != NULL;) {
+        if (e->d_name[0] == '.' || strcmp(e->d_name, "README") == 0)
+            continue;
+        char path[1024];
+        snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
+        deep_model *m = (deep_model *)&m;
+        deep_clear_error();
+        deep_status status = deep_model_load(path, &m);
+        ck_assert_msg(status != DEEP_OK, "%s loads", e->d_name);
+        ck_assert_msg(names_function(deep_last_error(), "deep_model_load"), "%s: message \"%s\"", e->d_name,
+                      deep_last_error());
+        ck_assert_ptr_null(m);
+        files++;
+    }
+    closedir(d);
+    ck_assert_int_ge(files, COUNT_OF(crafted));
+}
+END_TEST
+
+/* `test_modelio write-corrupt DIR` writes the crafted files into DIR. */
+static int write_corrupt(const char *dir)
+{
+    for (int i = 0; i < COUNT_OF(crafted); i++) {
+        size_t length;
+        uint8_t *bytes = crafted_file(&crafted[i], &length);
+        if (bytes == NULL)
+            return 1;
+        char path[1024];
+        snprintf(path, sizeof path, "%s/%s", dir, crafted[i].file);
+        FILE *f = fopen(path, "wb");
+        if (f == NULL || fwrite(bytes, 1, length, f) != length || fclose(f) != 0) {
+            perror(path);
+            return 1;
+        }
+        free(bytes);
+    }
+    return 0;
+}
 
 /* ---- misuse --------------------------------------------------------------------------- */
 
@@ -1123,11 +1297,15 @@ static Suite *modelio_suite(bool exhaustive)
     tcase_add_test(files, rejects_non_finite_weights_and_foreign_files);
     tcase_add_test(files, misuse);
     tcase_add_test(files, json_parser);
+    tcase_add_loop_test(files, crafted_files_are_refused, 0, COUNT_OF(crafted));
+    tcase_add_test(files, corrupt_folder_is_refused);
     suite_add_tcase(suite, files);
     return suite;
 }
 
 int main(int argc, char **argv)
 {
+    if (argc == 3 && strcmp(argv[1], "write-corrupt") == 0)
+        return write_corrupt(argv[2]);
     return run_suite(modelio_suite(argc > 1 && strcmp(argv[1], "exhaustive") == 0), CK_NORMAL);
 }

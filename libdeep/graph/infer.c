@@ -87,9 +87,9 @@ deep_status deep_model_predict(const deep_model *model, const deep_tensor *input
     DEEP_REQUIRE(model);
     DEEP_REQUIRE(inputs);
     DEEP_TRY(check_inputs(model, inputs, __func__));
+    /* Every layer's output is a sample of rank <= DEEP_MAX_SAMPLE_RANK (checked as it was
+     * added), so the batch of outputs is a tensor. */
     const deep_layer *last = deep_model_output_layer(model);
-    if (last->out_rank + 1 > DEEP_MAX_RANK)
-        return DEEP_FAIL(DEEP_ERR_SHAPE, "the output rank %d is too high for a tensor", (int)last->out_rank + 1);
     int64_t n = inputs->shape[0];
     int64_t shape[DEEP_MAX_RANK] = {n};
     memcpy(shape + 1, last->out_shape, (size_t)last->out_rank * sizeof *shape);

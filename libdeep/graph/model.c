@@ -14,8 +14,9 @@ deep_status deep_model_new(int32_t rank, const int64_t *input_shape, deep_model 
 {
     DEEP_REQUIRE(out);
     *out = NULL;
+    DEEP_REQUIRE(input_shape);
     int64_t size;
-    DEEP_TRY(deep_shape_check(__func__, rank, input_shape, &size));
+    DEEP_TRY(deep_sample_shape_check(__func__, "input_shape", rank, input_shape, &size));
     deep_model *model = calloc(1, sizeof *model);
     if (model == NULL)
         return DEEP_FAIL(DEEP_ERR_NO_MEMORY, "out of memory");
@@ -77,6 +78,25 @@ static void name_layer(const deep_model *model, deep_layer *layer)
         snprintf(layer->name, sizeof layer->name, "%s_%d", layer->ops->type, same);
 }
 
+/* What every built layer must satisfy, whatever its type, so that the model can be saved,
+ * loaded, compiled and run: its output is a sample (deep_sample_shape_check, which sets
+ * out_size) and its working memory per sample is at most DEEP_MAX_LAYER_SIZE, which keeps
+ * every batch-sized buffer (batch <= INT32_MAX samples) within int64_t. Its weights were
+ * checked as it declared them. */
+static deep_status check_built(const deep_model *model, deep_layer *layer, const char *caller)
+{
+    char what[96];
+    snprintf(what, sizeof what, "the output of layer %d (%s)", (int)model->layer_count, layer->name);
+    DEEP_TRY(deep_sample_shape_check(caller, what, layer->out_rank, layer->out_shape, &layer->out_size));
+    if (layer->scratch_size > DEEP_MAX_LAYER_SIZE || layer->scratch_fixed > DEEP_MAX_LAYER_SIZE)
+        return deep_error_set(DEEP_ERR_OVERFLOW, caller,
+                              "layer %d (%s): its working memory of %lld values per sample (plus %lld) is more "
+                              "than %lld",
+                              (int)model->layer_count, layer->name, (long long)layer->scratch_size,
+                              (long long)layer->scratch_fixed, (long long)DEEP_MAX_LAYER_SIZE);
+    return DEEP_OK;
+}
+
 /* Appends a configured layer after building it against the current output shape. The
  * model is unchanged when the layer does not fit. */
 static deep_status add_layer(deep_model *model, deep_layer *layer, const char *caller)
@@ -91,9 +111,8 @@ static deep_status add_layer(deep_model *model, deep_layer *layer, const char *c
         layer->in_rank = prev->out_rank;
         memcpy(layer->in_shape, prev->out_shape, sizeof prev->out_shape);
     }
-    layer->in_size = 1;
-    for (int32_t i = 0; i < layer->in_rank; i++)
-        layer->in_size *= layer->in_shape[i];
+    /* The input is the model's or the previous layer's output, both checked samples. */
+    layer->in_size = model->layer_count == 0 ? model->in_size : model->layers[model->layer_count - 1]->out_size;
     name_layer(model, layer);
 
     int32_t source = deep_model_mask_source(model, model->layer_count);
@@ -112,11 +131,7 @@ static deep_status add_layer(deep_model *model, deep_layer *layer, const char *c
         return deep_error_set(status, caller, "layer %d (%s): %s", (int)model->layer_count, layer->name,
                               colon ? colon + 2 : reason);
     }
-    layer->out_size = 1;
-    for (int32_t i = 0; i < layer->out_rank; i++)
-        if (!deep_mul_i64(layer->out_size, layer->out_shape[i], &layer->out_size))
-            return deep_error_set(DEEP_ERR_OVERFLOW, caller, "layer %d (%s): output size overflows",
-                                  (int)model->layer_count, layer->name);
+    DEEP_TRY(check_built(model, layer, caller));
 
     if (model->layer_count == model->layer_capacity) {
         int32_t capacity = model->layer_capacity ? 2 * model->layer_capacity : 8;
@@ -137,8 +152,7 @@ static deep_status add_layer(deep_model *model, deep_layer *layer, const char *c
 deep_status deep_model_add_dense(deep_model *model, int64_t units, deep_activation activation, int32_t use_bias)
 {
     DEEP_REQUIRE(model);
-    if (units < 1)
-        return DEEP_FAIL(DEEP_ERR_INVALID_ARGUMENT, "units is %lld; it must be at least 1", (long long)units);
+    DEEP_TRY(deep_size_check(__func__, "units", units, 1));
     if (!deep_activation_is_valid(activation))
         return DEEP_FAIL(DEEP_ERR_INVALID_ARGUMENT, "unknown activation %d", (int)activation);
     deep_layer layer = {.ops = &deep_dense_ops, .units = units, .activation = activation, .use_bias = use_bias != 0};
@@ -173,12 +187,13 @@ deep_status deep_model_add_flatten(deep_model *model)
 static deep_status check_window(const char *caller, const char *what, int64_t h, int64_t w, int64_t stride_h,
                                 int64_t stride_w, deep_padding padding)
 {
+    /* The windows' upper bound depends on the input: the layer's build checks it. */
     if (h < 1 || w < 1)
         return deep_error_set(DEEP_ERR_INVALID_ARGUMENT, caller, "%s %lld x %lld must be at least 1 x 1", what,
                               (long long)h, (long long)w);
-    if (stride_h < 1 || stride_w < 1)
-        return deep_error_set(DEEP_ERR_INVALID_ARGUMENT, caller, "strides %lld x %lld must be at least 1 x 1",
-                              (long long)stride_h, (long long)stride_w);
+    if (stride_h < 1 || stride_w < 1 || stride_h > DEEP_MAX_LAYER_SIZE || stride_w > DEEP_MAX_LAYER_SIZE)
+        return deep_error_set(DEEP_ERR_INVALID_ARGUMENT, caller, "strides %lld x %lld must be in 1..%lld",
+                              (long long)stride_h, (long long)stride_w, (long long)DEEP_MAX_LAYER_SIZE);
     if (padding != DEEP_PADDING_VALID && padding != DEEP_PADDING_SAME)
         return deep_error_set(DEEP_ERR_INVALID_ARGUMENT, caller, "unknown padding %d", (int)padding);
     return DEEP_OK;
@@ -189,8 +204,7 @@ deep_status deep_model_add_conv2d(deep_model *model, int64_t filters, int64_t ke
                                   int32_t use_bias)
 {
     DEEP_REQUIRE(model);
-    if (filters < 1)
-        return DEEP_FAIL(DEEP_ERR_INVALID_ARGUMENT, "filters is %lld; it must be at least 1", (long long)filters);
+    DEEP_TRY(deep_size_check(__func__, "filters", filters, 1));
     DEEP_TRY(check_window(__func__, "kernel size", kernel_h, kernel_w, stride_h, stride_w, padding));
     if (!deep_activation_is_valid(activation))
         return DEEP_FAIL(DEEP_ERR_INVALID_ARGUMENT, "unknown activation %d", (int)activation);
@@ -278,8 +292,7 @@ deep_status deep_model_add_lstm(deep_model *model, int64_t units, deep_activatio
                                 deep_activation recurrent_activation, int32_t use_bias, int32_t return_sequences)
 {
     DEEP_REQUIRE(model);
-    if (units < 1)
-        return DEEP_FAIL(DEEP_ERR_INVALID_ARGUMENT, "units is %lld; it must be at least 1", (long long)units);
+    DEEP_TRY(deep_size_check(__func__, "units", units, 1));
     DEEP_TRY(check_cell_activation(__func__, "activation", activation));
     DEEP_TRY(check_cell_activation(__func__, "recurrent_activation", recurrent_activation));
     deep_layer layer = {.ops = &deep_lstm_ops, .units = units, .activation = activation,
@@ -292,8 +305,7 @@ deep_status deep_model_add_gru(deep_model *model, int64_t units, deep_activation
                                deep_activation recurrent_activation, int32_t use_bias, int32_t return_sequences)
 {
     DEEP_REQUIRE(model);
-    if (units < 1)
-        return DEEP_FAIL(DEEP_ERR_INVALID_ARGUMENT, "units is %lld; it must be at least 1", (long long)units);
+    DEEP_TRY(deep_size_check(__func__, "units", units, 1));
     DEEP_TRY(check_cell_activation(__func__, "activation", activation));
     DEEP_TRY(check_cell_activation(__func__, "recurrent_activation", recurrent_activation));
     deep_layer layer = {.ops = &deep_gru_ops, .units = units, .activation = activation,
@@ -306,8 +318,7 @@ deep_status deep_model_add_simple_rnn(deep_model *model, int64_t units, deep_act
                                       int32_t return_sequences)
 {
     DEEP_REQUIRE(model);
-    if (units < 1)
-        return DEEP_FAIL(DEEP_ERR_INVALID_ARGUMENT, "units is %lld; it must be at least 1", (long long)units);
+    DEEP_TRY(deep_size_check(__func__, "units", units, 1));
     DEEP_TRY(check_cell_activation(__func__, "activation", activation));
     deep_layer layer = {.ops = &deep_simple_rnn_ops, .units = units, .activation = activation,
                         .use_bias = use_bias != 0, .return_sequences = return_sequences != 0};
@@ -361,13 +372,12 @@ deep_status deep_model_add_bidirectional(deep_model *model, deep_merge_mode merg
 deep_status deep_model_add_embedding(deep_model *model, int64_t input_dim, int64_t output_dim, int64_t input_length)
 {
     DEEP_REQUIRE(model);
-    if (input_dim < 1)
-        return DEEP_FAIL(DEEP_ERR_INVALID_ARGUMENT, "input_dim is %lld; it must be at least 1", (long long)input_dim);
-    if (output_dim < 1)
-        return DEEP_FAIL(DEEP_ERR_INVALID_ARGUMENT, "output_dim is %lld; it must be at least 1", (long long)output_dim);
-    if (input_length < 0)
-        return DEEP_FAIL(DEEP_ERR_INVALID_ARGUMENT, "input_length is %lld; it must be >= 0 (0: the input's length)",
-                         (long long)input_length);
+    DEEP_TRY(deep_size_check(__func__, "input_dim", input_dim, 1));
+    DEEP_TRY(deep_size_check(__func__, "output_dim", output_dim, 1));
+    if (input_length < 0 || input_length > DEEP_MAX_LAYER_SIZE)
+        return DEEP_FAIL(DEEP_ERR_INVALID_ARGUMENT,
+                         "input_length is %lld; it must be in 0..%lld (0: the input's length)", (long long)input_length,
+                         (long long)DEEP_MAX_LAYER_SIZE);
     deep_layer layer = {.ops = &deep_embedding_ops, .input_dim = input_dim, .units = output_dim,
                         .input_length = input_length};
     return add_layer(model, &layer, __func__);

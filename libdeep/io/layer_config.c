@@ -409,8 +409,16 @@ deep_status deep_layer_config_add(const char *caller, const char *context, deep_
         char reason[400];
         snprintf(reason, sizeof reason, "%s", deep_last_error());
         const char *colon = strstr(reason, ": ");
+        const char *rest = colon ? colon + 2 : reason;
+        /* "layer 2 (conv2d_1): ..." from the add call: the context names the layer already. */
+        size_t digits = strncmp(rest, "layer ", 6) == 0 ? strspn(rest + 6, "0123456789") : 0;
+        if (digits > 0 && strncmp(rest + 6 + digits, " (", 2) == 0) {
+            const char *close = rest + 6 + digits + 2 + strcspn(rest + 6 + digits + 2, ") ");
+            if (strncmp(close, "): ", 3) == 0)
+                rest = close + 3;
+        }
         return deep_error_set(status == DEEP_ERR_NO_MEMORY ? status : DEEP_ERR_FORMAT, caller, "%s: %s", context,
-                              colon ? colon + 2 : reason);
+                              rest);
     }
     return DEEP_OK;
 }

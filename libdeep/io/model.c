@@ -363,9 +363,10 @@ static bool get_u64(loader *l, const deep_json_node *v, const char *what, uint64
 
 static void load_layers(loader *l, const deep_json_node *shape, const deep_json_node *layers)
 {
-    int64_t dims[DEEP_MAX_RANK];
-    if (shape->type != DEEP_JSON_ARRAY || shape->count < 1 || shape->count > DEEP_MAX_RANK - 1) {
-        bad(l, "input_shape must be an array of 1 to %d sizes", DEEP_MAX_RANK - 1);
+    /* The rank and sizes are deep_model_new's rule; the array is bounded here to read it. */
+    int64_t dims[DEEP_MAX_SAMPLE_RANK];
+    if (shape->type != DEEP_JSON_ARRAY || shape->count < 1 || shape->count > DEEP_MAX_SAMPLE_RANK) {
+        bad(l, "input_shape must be an array of 1 to %d sizes (DEEP_MAX_SAMPLE_RANK)", DEEP_MAX_SAMPLE_RANK);
         return;
     }
     int32_t rank = 0;
@@ -518,6 +519,33 @@ static void load_compile(loader *l, const deep_json_node *node, int64_t *iterati
     nested(l, deep_model_compile(l->model, opt, (deep_loss)loss, metrics, n), "compile");
 }
 
+/* Before anything is allocated for the weights: every weight the architecture declares
+ * has its tensor in the file, of exactly its shape. The tensors were checked against the
+ * file's bytes, so the weights a compiled model then allocates (and the optimizer's state
+ * and early stopping's copy, each as large) are bounded by the file's size: a small file
+ * that declares huge layers is refused here, not after compile allocated them. */
+static void check_weight_tensors(loader *l)
+{
+    const deep_model *m = l->model;
+    char name[NAME_CAPACITY], want[128], got[128];
+    for (int32_t k = 0; k < m->layer_count && l->status == DEEP_OK; k++)
+        for (int32_t p = 0; p < m->layers[k]->param_count && l->status == DEEP_OK; p++) {
+            const deep_layer *layer = m->layers[k];
+            const deep_param *param = &layer->params[p];
+            snprintf(name, sizeof name, "%s/%s", layer->name, param->name);
+            const deep_st_entry *e = deep_safetensors_find(&l->st, name);
+            deep_shape_format(want, sizeof want, param->rank, param->shape);
+            if (e == NULL)
+                bad(l, "tensor '%s' is missing: layer %d (%s) needs %s, %lld floats", name, (int)k,
+                    layer->ops->type, want, (long long)param->size);
+            else if (e->rank != param->rank ||
+                     memcmp(e->shape, param->shape, (size_t)param->rank * sizeof *e->shape) != 0)
+                bad(l, "tensor '%s' has shape %s but layer %d (%s) needs %s", name,
+                    e->rank >= 1 ? deep_shape_format(got, sizeof got, e->rank, e->shape) : "()", (int)k,
+                    layer->ops->type, want);
+        }
+}
+
 /* Copies the entry called name, of exactly the parameter's shape, into values. */
 static void load_tensor(loader *l, const char *name, const deep_param *param, float *values)
 {
@@ -664,6 +692,8 @@ static deep_status load_bytes(const char *caller, const char *source, const uint
             load_layers(&l, f[1], f[2]);
         if (l.status == DEEP_OK)
             load_settings(&l, f[4]);
+        if (l.status == DEEP_OK && f[3]->type != DEEP_JSON_NULL)
+            check_weight_tensors(&l);
         if (l.status == DEEP_OK && f[3]->type != DEEP_JSON_NULL)
             load_compile(&l, f[3], &iterations);
         if (l.status == DEEP_OK)

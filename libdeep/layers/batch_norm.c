@@ -23,7 +23,7 @@ static deep_status batch_norm_build(deep_layer *layer)
     int64_t c = channels(layer);
     static const char *const names[] = {"gamma", "beta", "moving_mean", "moving_variance"};
     for (int32_t p = 0; p < 4; p++)
-        deep_layer_declare_param(layer, p, names[p], 1, &c);
+        DEEP_TRY(deep_layer_declare_param(layer, p, names[p], 1, &c));
     layer->params[MOVING_MEAN].trainable = false;
     layer->params[MOVING_VARIANCE].trainable = false;
     /* Mean and inverse standard deviation per channel, as doubles. */

@@ -88,8 +88,7 @@ static deep_status bidirectional_build(deep_layer *layer)
     int64_t out = cell.return_sequences ? cell.out_shape[0] * cell.units : cell.units;
     int64_t halves = 0, buffers = 0, scratch = 0;
     bool fits = deep_mul_i64(cell.scratch_size, 2, &halves) && deep_mul_i64(out, 4, &buffers) &&
-                !__builtin_add_overflow(halves, buffers, &scratch) &&
-                !__builtin_add_overflow(scratch, layer->in_size, &scratch);
+                deep_add_i64(halves, buffers, &scratch) && deep_add_i64(scratch, layer->in_size, &scratch);
     if (!fits || cell.scratch_fixed > INT64_MAX / 2)
         return DEEP_FAIL(DEEP_ERR_OVERFLOW, "Bidirectional(%s) of %lld units is too large", cell.ops->class_name,
                          (long long)cell.units);
@@ -106,7 +105,7 @@ static deep_status bidirectional_build(deep_layer *layer)
             if (name == NULL)
                 return DEEP_FAIL(DEEP_ERR_UNSUPPORTED, "Bidirectional has no name for %s weight '%s'",
                                  cell.ops->class_name, p->name);
-            deep_layer_declare_param(layer, direction * cell.param_count + k, name, p->rank, p->shape);
+            DEEP_TRY(deep_layer_declare_param(layer, direction * cell.param_count + k, name, p->rank, p->shape));
         }
     return DEEP_OK;
 }

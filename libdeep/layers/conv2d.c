@@ -40,20 +40,26 @@ static deep_status conv2d_build(deep_layer *layer)
         return DEEP_FAIL(DEEP_ERR_SHAPE, "Conv2D needs (height, width, channels) inputs but gets %s",
                          deep_shape_format(s, sizeof s, layer->in_rank, layer->in_shape));
     for (int axis = 0; axis < 2; axis++)
-        DEEP_TRY(deep_window_axis(layer->in_shape[axis], layer->kernel[axis], layer->strides[axis], layer->padding,
-                                  &layer->out_shape[axis], &layer->pad[axis]));
+        DEEP_TRY(deep_window_axis("kernel_size", axis, layer->in_shape[axis], layer->kernel[axis],
+                                  layer->strides[axis], layer->padding, &layer->out_shape[axis], &layer->pad[axis]));
     layer->out_rank = 3;
     layer->out_shape[2] = layer->units;
-    int64_t patch = layer->kernel[0] * layer->kernel[1] * layer->in_shape[2];
-    int64_t pixels = layer->out_shape[0] * layer->out_shape[1];
-    if (patch > INT_MAX || layer->units > INT_MAX || pixels > INT_MAX / patch)
-        return DEEP_FAIL(DEEP_ERR_OVERFLOW, "Conv2D of %lld filters over patches of %lld is too large for CBLAS",
-                         (long long)layer->units, (long long)patch);
-    layer->scratch_size = pixels * patch;
+    /* Each sample's im2col rows (pixels x patch) are one CBLAS operand: they must fit its int. */
+    int64_t patch = 0, pixels = 0, cols = 0;
+    bool fits = deep_mul_i64(layer->kernel[0], layer->kernel[1], &patch) &&
+                deep_mul_i64(patch, layer->in_shape[2], &patch) &&
+                deep_mul_i64(layer->out_shape[0], layer->out_shape[1], &pixels) && deep_mul_i64(pixels, patch, &cols);
+    if (!fits || cols > INT_MAX || layer->units > INT_MAX)
+        return DEEP_FAIL(DEEP_ERR_OVERFLOW,
+                         "kernel_size %lld x %lld over %lld channels at %lld x %lld output positions takes more than "
+                         "%d values per sample (im2col)",
+                         (long long)layer->kernel[0], (long long)layer->kernel[1], (long long)layer->in_shape[2],
+                         (long long)layer->out_shape[0], (long long)layer->out_shape[1], INT_MAX);
+    layer->scratch_size = cols;
     int64_t kernel_shape[4] = {layer->kernel[0], layer->kernel[1], layer->in_shape[2], layer->units};
-    deep_layer_declare_param(layer, 0, "kernel", 4, kernel_shape);
+    DEEP_TRY(deep_layer_declare_param(layer, 0, "kernel", 4, kernel_shape));
     if (layer->use_bias)
-        deep_layer_declare_param(layer, 1, "bias", 1, &layer->units);
+        DEEP_TRY(deep_layer_declare_param(layer, 1, "bias", 1, &layer->units));
     return DEEP_OK;
 }
 

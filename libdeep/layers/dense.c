@@ -32,9 +32,9 @@ static deep_status dense_build(deep_layer *layer)
     memcpy(layer->out_shape, layer->in_shape, sizeof layer->out_shape);
     layer->out_shape[layer->out_rank - 1] = layer->units;
     int64_t kernel[2] = {inputs, layer->units};
-    deep_layer_declare_param(layer, 0, "kernel", 2, kernel);
+    DEEP_TRY(deep_layer_declare_param(layer, 0, "kernel", 2, kernel));
     if (layer->use_bias)
-        deep_layer_declare_param(layer, 1, "bias", 1, &layer->units);
+        DEEP_TRY(deep_layer_declare_param(layer, 1, "bias", 1, &layer->units));
     return DEEP_OK;
 }
 

@@ -23,10 +23,12 @@
 static deep_status embedding_build(deep_layer *layer)
 {
     char s[128];
-    /* A batch of the output is a tensor of rank out_rank + 1. */
-    if (layer->in_rank + 2 > DEEP_MAX_RANK)
-        return DEEP_FAIL(DEEP_ERR_SHAPE, "Embedding adds an axis, which inputs of shape %s leave no room for",
-                         deep_shape_format(s, sizeof s, layer->in_rank, layer->in_shape));
+    /* The output is a sample too: its rank is at most DEEP_MAX_SAMPLE_RANK. */
+    if (layer->in_rank + 1 > DEEP_MAX_SAMPLE_RANK)
+        return DEEP_FAIL(DEEP_ERR_SHAPE,
+                         "Embedding adds an axis, which inputs of shape %s leave no room for (a sample's rank is at "
+                         "most %d)",
+                         deep_shape_format(s, sizeof s, layer->in_rank, layer->in_shape), DEEP_MAX_SAMPLE_RANK);
     if (layer->input_length > 0 && (layer->in_rank != 1 || layer->in_shape[0] != layer->input_length))
         return DEEP_FAIL(DEEP_ERR_SHAPE,
                          "input_length is %lld but the input is %s; the model's input shape must be (%lld,)",
@@ -36,16 +38,12 @@ static deep_status embedding_build(deep_layer *layer)
     if (layer->mask_zero && layer->in_rank != 1)
         return DEEP_FAIL(DEEP_ERR_SHAPE, "mask_zero needs (input_length,) sequences of ids but the input is %s",
                          deep_shape_format(s, sizeof s, layer->in_rank, layer->in_shape));
-    int64_t size = 0;
-    if (!deep_mul_i64(layer->input_dim, layer->units, &size))
-        return DEEP_FAIL(DEEP_ERR_OVERFLOW, "an Embedding of %lld ids by %lld values is too large",
-                         (long long)layer->input_dim, (long long)layer->units);
+    /* The embeddings' element count is checked by their declaration. */
     layer->out_rank = layer->in_rank + 1;
     memcpy(layer->out_shape, layer->in_shape, (size_t)layer->in_rank * sizeof *layer->in_shape);
     layer->out_shape[layer->in_rank] = layer->units;
     int64_t shape[2] = {layer->input_dim, layer->units};
-    deep_layer_declare_param(layer, 0, "embeddings", 2, shape);
-    return DEEP_OK;
+    return deep_layer_declare_param(layer, 0, "embeddings", 2, shape);
 }
 
 static void embedding_init(deep_layer *layer, struct deep_rng *rng)

@@ -60,7 +60,8 @@ static deep_status gru_build(deep_layer *layer)
     /* reset_after: input and recurrent biases, (2, 3 units); otherwise one, (3 units,). */
     int64_t bias[2] = {2, 3 * layer->units};
     if (layer->use_bias)
-        deep_layer_declare_param(layer, 2, "bias", layer->reset_after ? 2 : 1, layer->reset_after ? bias : bias + 1);
+        DEEP_TRY(deep_layer_declare_param(layer, 2, "bias", layer->reset_after ? 2 : 1,
+                                          layer->reset_after ? bias : bias + 1));
     return DEEP_OK;
 }
 

@@ -3,23 +3,64 @@
 #include <string.h>
 
 #include "layers/layer.h"
+#include "tensor/tensor.h"
 
-void deep_layer_declare_param(deep_layer *layer, int32_t index, const char *name, int32_t rank,
-                              const int64_t *shape)
+deep_status deep_layer_declare_param(deep_layer *layer, int32_t index, const char *name, int32_t rank,
+                                     const int64_t *shape)
 {
     deep_param *p = &layer->params[index];
+    int64_t size = 1;
+    bool fits = true;
+    for (int32_t i = 0; i < rank; i++)
+        fits = fits && shape[i] >= 1 && deep_mul_i64(size, shape[i], &size) && size <= DEEP_MAX_LAYER_SIZE;
+    if (!fits) {
+        char s[160];
+        return DEEP_FAIL(DEEP_ERR_OVERFLOW, "weight '%s' of shape %s has more than %lld elements", name,
+                         deep_shape_format(s, sizeof s, rank, shape), (long long)DEEP_MAX_LAYER_SIZE);
+    }
     p->name = name;
     p->rank = rank;
-    p->size = 1;
-    for (int32_t i = 0; i < rank; i++) {
-        p->shape[i] = shape[i];
-        p->size *= shape[i];
-    }
+    p->size = size;
+    memcpy(p->shape, shape, (size_t)rank * sizeof *shape);
     p->value = NULL;
     p->grad = NULL;
     p->trainable = true;
     if (layer->param_count < index + 1)
         layer->param_count = index + 1;
+    return DEEP_OK;
+}
+
+deep_status deep_sample_shape_check(const char *caller, const char *what, int32_t rank, const int64_t *shape,
+                                    int64_t *size)
+{
+    if (rank < 1 || rank > DEEP_MAX_SAMPLE_RANK)
+        return deep_error_set(DEEP_ERR_INVALID_ARGUMENT, caller,
+                              "%s has rank %d; a sample's rank must be 1..%d (DEEP_MAX_SAMPLE_RANK), one less than "
+                              "a tensor's, so that a batch of samples is a tensor",
+                              what, (int)rank, DEEP_MAX_SAMPLE_RANK);
+    int64_t total = 1;
+    for (int32_t i = 0; i < rank; i++) {
+        if (shape[i] < 1 || shape[i] > DEEP_MAX_LAYER_SIZE)
+            return deep_error_set(shape[i] < 1 ? DEEP_ERR_INVALID_ARGUMENT : DEEP_ERR_OVERFLOW, caller,
+                                  "dimension %d of %s is %lld; it must be in 1..%lld", (int)i, what,
+                                  (long long)shape[i], (long long)DEEP_MAX_LAYER_SIZE);
+        if (!deep_mul_i64(total, shape[i], &total) || total > DEEP_MAX_LAYER_SIZE) {
+            char s[160];
+            return deep_error_set(DEEP_ERR_OVERFLOW, caller,
+                                  "%s %s has more than %lld elements per sample (DEEP_MAX_LAYER_SIZE)", what,
+                                  deep_shape_format(s, sizeof s, rank, shape), (long long)DEEP_MAX_LAYER_SIZE);
+        }
+    }
+    *size = total;
+    return DEEP_OK;
+}
+
+deep_status deep_size_check(const char *caller, const char *field, int64_t value, int64_t min)
+{
+    if (value < min || value > DEEP_MAX_LAYER_SIZE)
+        return deep_error_set(DEEP_ERR_INVALID_ARGUMENT, caller, "%s is %lld; it must be in %lld..%lld", field,
+                              (long long)value, (long long)min, (long long)DEEP_MAX_LAYER_SIZE);
+    return DEEP_OK;
 }
 
 void deep_init_glorot_uniform(float *w, int64_t count, int64_t fan_in, int64_t fan_out, struct deep_rng *rng)
@@ -95,17 +136,27 @@ deep_activation deep_layer_output_activation(const deep_layer *layer)
     return deep_layer_is_recurrent(layer) ? DEEP_ACTIVATION_LINEAR : layer->activation;
 }
 
-deep_status deep_window_axis(int64_t input, int64_t window, int64_t stride, deep_padding padding, int64_t *output,
-                             int64_t *pad_before)
+deep_status deep_window_axis(const char *field, int axis, int64_t input, int64_t window, int64_t stride,
+                             deep_padding padding, int64_t *output, int64_t *pad_before)
 {
+    const char *axis_name = axis == 0 ? "height" : "width";
+    int64_t limit = padding == DEEP_PADDING_VALID ? input : input > INT64_MAX / 2 - 1 ? INT64_MAX : 2 * input + 1;
+    if (window > limit) {
+        if (padding == DEEP_PADDING_VALID)
+            return DEEP_FAIL(DEEP_ERR_SHAPE, "%s %lld exceeds the input %s %lld with 'valid' padding", field,
+                             (long long)window, axis_name, (long long)input);
+        return DEEP_FAIL(DEEP_ERR_SHAPE,
+                         "%s %lld exceeds the input %s %lld (with 'same' padding a window may be at most %lld, the "
+                         "input padded by its own size on each side)",
+                         field, (long long)window, axis_name, (long long)input, (long long)limit);
+    }
     if (padding == DEEP_PADDING_VALID) {
-        if (window > input)
-            return DEEP_FAIL(DEEP_ERR_SHAPE, "a window of %lld is larger than the input of %lld with 'valid' padding",
-                             (long long)window, (long long)input);
         *output = (input - window) / stride + 1;
         *pad_before = 0;
     } else {
-        *output = (input + stride - 1) / stride;
+        /* ceil(input / stride) without input + stride - 1, which a huge stride overflows;
+         * (output - 1) * stride < input then bounds the padding. */
+        *output = (input - 1) / stride + 1;
         int64_t total = (*output - 1) * stride + window - input;
         *pad_before = total > 0 ? total / 2 : 0;
     }

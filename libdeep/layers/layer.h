@@ -155,9 +155,20 @@ bool deep_layer_is_recurrent(const deep_layer *layer);
 deep_activation deep_layer_output_activation(const deep_layer *layer);
 
 /* Declares trainable parameter `index` with the given shape; the model allocates its
- * memory later. */
-void deep_layer_declare_param(deep_layer *layer, int32_t index, const char *name, int32_t rank,
-                              const int64_t *shape);
+ * memory later. Fails (DEEP_ERR_OVERFLOW, naming the weight and its shape) when a
+ * dimension is below 1 or the element count exceeds DEEP_MAX_LAYER_SIZE. */
+deep_status deep_layer_declare_param(deep_layer *layer, int32_t index, const char *name, int32_t rank,
+                                     const int64_t *shape);
+
+/* The one rule for the shape of a sample (a model's input, a layer's output): rank 1 to
+ * DEEP_MAX_SAMPLE_RANK, every dimension in 1..DEEP_MAX_LAYER_SIZE and their product at most
+ * DEEP_MAX_LAYER_SIZE, which is stored in *size. Errors name `caller` and `what` ("input_shape"). */
+deep_status deep_sample_shape_check(const char *caller, const char *what, int32_t rank, const int64_t *shape,
+                                    int64_t *size);
+
+/* A size argument of a layer (units, filters, strides, ...): min..DEEP_MAX_LAYER_SIZE, or
+ * DEEP_ERR_INVALID_ARGUMENT naming `caller` and `field`. */
+deep_status deep_size_check(const char *caller, const char *field, int64_t value, int64_t min);
 
 /* Keras' initialisers. Glorot uniform: U(-limit, limit) with limit = sqrt(6 / (fan_in +
  * fan_out)). Orthogonal (gain 1): a rows x cols matrix (row-major) whose rows (when rows
@@ -166,9 +177,12 @@ void deep_init_glorot_uniform(float *w, int64_t count, int64_t fan_in, int64_t f
 void deep_init_orthogonal(float *w, int64_t rows, int64_t cols, struct deep_rng *rng);
 
 /* Output size of one spatial axis and the padding before it, Keras' rules: `valid` fits
- * whole windows, `same` gives ceil(input / stride) with the extra padding after. Fails when
- * a `valid` window is larger than the input. */
-deep_status deep_window_axis(int64_t input, int64_t window, int64_t stride, deep_padding padding, int64_t *output,
-                             int64_t *pad_before);
+ * whole windows, `same` gives ceil(input / stride) with the extra padding after. Fails
+ * (DEEP_ERR_SHAPE, naming `field`, "kernel_size" or "pool_size", and the axis) when the
+ * window exceeds the input: with `valid` it must fit in it, with `same` it may be at most
+ * 2 * input + 1 (padding of at most the input's own size on each side). The window and the
+ * stride are >= 1; the arithmetic cannot overflow for any such int64 values. */
+deep_status deep_window_axis(const char *field, int axis, int64_t input, int64_t window, int64_t stride,
+                             deep_padding padding, int64_t *output, int64_t *pad_before);
 
 #endif

@@ -57,7 +57,7 @@ static deep_status lstm_build(deep_layer *layer)
     DEEP_TRY(deep_rnn_build(layer, &lstm_cell));
     int64_t bias = 4 * layer->units;
     if (layer->use_bias)
-        deep_layer_declare_param(layer, 2, "bias", 1, &bias);
+        DEEP_TRY(deep_layer_declare_param(layer, 2, "bias", 1, &bias));
     return DEEP_OK;
 }
 

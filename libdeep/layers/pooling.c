@@ -20,10 +20,12 @@ static deep_status pooling_build(deep_layer *layer)
 {
     DEEP_TRY(check_image_input(layer));
     for (int axis = 0; axis < 2; axis++)
-        DEEP_TRY(deep_window_axis(layer->in_shape[axis], layer->kernel[axis], layer->strides[axis], layer->padding,
-                                  &layer->out_shape[axis], &layer->pad[axis]));
+        DEEP_TRY(deep_window_axis("pool_size", axis, layer->in_shape[axis], layer->kernel[axis], layer->strides[axis],
+                                  layer->padding, &layer->out_shape[axis], &layer->pad[axis]));
     layer->out_rank = 3;
     layer->out_shape[2] = layer->in_shape[2];
+    /* The output has at most the input's cells (windows >= 1 cell, strides >= 1), which
+     * the model checked; the winners are int32 indices into the input, which fits too. */
     if (layer->ops == &deep_max_pooling2d_ops)
         layer->scratch_size = layer->out_shape[0] * layer->out_shape[1] * layer->out_shape[2];
     return DEEP_OK;

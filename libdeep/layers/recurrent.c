@@ -14,12 +14,15 @@ deep_status deep_rnn_build(deep_layer *layer, const deep_rnn_cell *cell)
         return DEEP_FAIL(DEEP_ERR_SHAPE, "%s needs (timesteps, features) inputs but gets %s", name,
                          deep_shape_format(s, sizeof s, layer->in_rank, layer->in_shape));
     int64_t steps = layer->in_shape[0], features = layer->in_shape[1], units = layer->units;
-    if (units > INT_MAX / cell->widest || features > INT_MAX)
-        return DEEP_FAIL(DEEP_ERR_OVERFLOW, "%s of %lld units over %lld features is too large for CBLAS", name,
-                         (long long)units, (long long)features);
+    /* units * widest fits int, so the gate widths (gates * units <= widest * units) and the
+     * multiples of units below cannot overflow. */
+    if (units < 1 || units > INT_MAX / cell->widest || features > INT_MAX)
+        return DEEP_FAIL(DEEP_ERR_OVERFLOW,
+                         "%s of %lld units over %lld features is too large for CBLAS (units at most %d)", name,
+                         (long long)units, (long long)features, INT_MAX / (int)cell->widest);
     int64_t per_step = 0, scratch = 0;
     bool fits = deep_mul_i64(steps, features + cell->step_units * units, &per_step);
-    fits = fits && !__builtin_add_overflow(per_step, cell->fixed_units * units + features, &scratch);
+    fits = fits && deep_add_i64(per_step, cell->fixed_units * units + features, &scratch);
     if (!fits)
         return DEEP_FAIL(DEEP_ERR_OVERFLOW, "%s of %lld units over %lld steps of %lld features is too large", name,
                          (long long)units, (long long)steps, (long long)features);
@@ -28,9 +31,8 @@ deep_status deep_rnn_build(deep_layer *layer, const deep_rnn_cell *cell)
     layer->out_shape[0] = layer->return_sequences ? steps : units;
     layer->out_shape[1] = units;
     int64_t kernel[2] = {features, cell->gates * units}, recurrent[2] = {units, cell->gates * units};
-    deep_layer_declare_param(layer, 0, "kernel", 2, kernel);
-    deep_layer_declare_param(layer, 1, "recurrent_kernel", 2, recurrent);
-    return DEEP_OK;
+    DEEP_TRY(deep_layer_declare_param(layer, 0, "kernel", 2, kernel));
+    return deep_layer_declare_param(layer, 1, "recurrent_kernel", 2, recurrent);
 }
 
 deep_mask_flow deep_rnn_mask_flow(const deep_layer *layer)

@@ -32,7 +32,7 @@ static deep_status simple_rnn_build(deep_layer *layer)
 {
     DEEP_TRY(deep_rnn_build(layer, &simple_rnn_cell));
     if (layer->use_bias)
-        deep_layer_declare_param(layer, 2, "bias", 1, &layer->units);
+        DEEP_TRY(deep_layer_declare_param(layer, 2, "bias", 1, &layer->units));
     return DEEP_OK;
 }
 
