@@ -291,8 +291,9 @@ DEEP_API deep_status deep_dataset_split(const deep_dataset *dataset, double test
  * and column; an unknown label_column is DEEP_ERR_INVALID_ARGUMENT listing the columns; a
  * file without data rows is DEEP_ERR_FORMAT. */
 DEEP_API deep_status deep_dataset_load_csv(const char *path, const char *label_column, deep_dataset **out);
-/* Writes the features and (when present) the labels as CSV, atomically (a temporary file
- * in the same directory, then rename). The header holds the column names, or f0, f1, ...;
+/* Writes the features and (when present) the labels as CSV, atomically, as deep_model_save
+ * writes (a temporary file in the same directory, then rename; the old file's mode and a
+ * symbolic link at path are kept). The header holds the column names, or f0, f1, ...;
  * the label column comes last under its loaded name (or "label") with class names when
  * the dataset has them. Values are printed with 9 significant digits, so floats read back
  * exactly; missing values are empty cells. Targets are not written. */
@@ -456,7 +457,8 @@ DEEP_API void deep_vocab_free(deep_vocab *vocab);
 /* Counts the tokens of text[0..length). Text that is not valid UTF-8 is DEEP_ERR_FORMAT
  * naming the byte, and nothing is counted. */
 DEEP_API deep_status deep_vocab_add_text(deep_vocab *vocab, const char *text, int64_t length);
-/* deep_vocab_add_text on a whole file (DEEP_ERR_IO when it cannot be read). */
+/* deep_vocab_add_text on a whole file (DEEP_ERR_IO when it cannot be read, or is not a
+ * regular file: a directory, a FIFO, a device such as /dev/zero). */
 DEEP_API deep_status deep_vocab_add_file(deep_vocab *vocab, const char *path);
 /* Numbers the tokens seen at least min_count (>= 1) times, the most frequent first, up to
  * max_size ids in all (the reserved 0 and 1 included; 0 for no limit, else > 2); the rest
@@ -788,12 +790,20 @@ DEEP_API deep_status deep_model_set_weight(deep_model *model, int32_t layer, int
  * "optimizer/<layer name>/<weight name>/<slot>" ("optimizer/dense_1/kernel/momentum").
  *
  * deep_model_save writes a temporary file next to path and renames it over path, so a
- * failed or interrupted save leaves any previous file intact (DEEP_ERR_IO). Loading
- * validates every field and a CRC-32 of the whole file: anything truncated, corrupt,
- * foreign or of a newer format version is DEEP_ERR_FORMAT naming the file, the byte
- * offset or the field. Callbacks, the log and checkpoint settings are not saved. Saving
- * must not run concurrently with fit on another thread; fit's own callbacks may save, and
- * a save from the epoch callback is a resume point as a checkpoint is.
+ * failed or interrupted save leaves any previous file intact (DEEP_ERR_IO, or
+ * DEEP_ERR_NO_MEMORY). The file keeps the mode of the one it replaces (a new one gets
+ * 0666 less the umask); a symbolic link at path stays and the file it names is replaced;
+ * an existing path that is not a regular file (a directory, a FIFO, a device) is refused.
+ * The temporary file is ".<name>.deep-tmp-<pid>-<6 characters>" in the target's
+ * directory; a save that was killed leaves it, and the next successful save to the same
+ * path removes it once that process has ended and the file is ten minutes old
+ * (docs/model-format.md, "Saving"). Loading reads regular files only
+ * (/dev/zero, a FIFO or a directory is DEEP_ERR_IO at once), then validates every field
+ * and a CRC-32 of the whole file: anything truncated, corrupt, foreign or of a newer
+ * format version is DEEP_ERR_FORMAT naming the file, the byte offset or the field.
+ * Callbacks, the log and checkpoint settings are not saved. Saving must not run
+ * concurrently with fit on another thread; fit's own callbacks may save, and a save from
+ * the epoch callback is a resume point as a checkpoint is.
  *
  * Checkpoints: with DEEP_MODEL_CHECKPOINT_PERIOD N > 0 and DEEP_MODEL_CHECKPOINT_PATH set,
  * fit saves the model after every N-th epoch (after the epoch callback). To resume, load
@@ -945,9 +955,11 @@ DEEP_API deep_status deep_forest_feature_importances(const deep_forest *forest, 
 DEEP_API deep_status deep_forest_tree_count(const deep_forest *forest, int64_t *count);
 
 /* Model files: a fitted tree or forest with its settings, in libdeep's versioned binary
- * format (docs/tree-format.md), written atomically (a temporary file in the
- * same directory, then rename). Loading validates every field: a truncated, corrupt or
- * foreign file, or a newer format version, is DEEP_ERR_FORMAT naming the byte offset.
+ * format (docs/tree-format.md), written atomically as deep_model_save writes (a temporary
+ * file in the same directory, then rename; the old file's mode and a symbolic link at
+ * path are kept). Loading reads regular files only and validates every field: a
+ * truncated, corrupt or foreign file, or a newer format version, is DEEP_ERR_FORMAT
+ * naming the byte offset.
  * Saving before fit is DEEP_ERR_STATE. A loaded forest starts its threads on first fit. */
 DEEP_API deep_status deep_tree_save(const deep_tree *tree, const char *path);
 DEEP_API deep_status deep_tree_load(const char *path, deep_tree **out);
