@@ -777,7 +777,9 @@ DEEP_API deep_status deep_model_weight_count(const deep_model *model, int32_t la
 /* A copy of weight `index` of `layer`. */
 DEEP_API deep_status deep_model_get_weight(const deep_model *model, int32_t layer, int32_t index,
                                            deep_tensor **out);
-/* Replaces weight `index` of `layer` with a copy of value, whose shape must match. */
+/* Replaces weight `index` of `layer` with a copy of value, whose shape must match
+ * (DEEP_ERR_SHAPE) and whose values must all be finite (DEEP_ERR_NUMERIC naming the first
+ * NaN or infinity; the weight is then unchanged). */
 DEEP_API deep_status deep_model_set_weight(deep_model *model, int32_t layer, int32_t index,
                                            const deep_tensor *value);
 
@@ -797,7 +799,10 @@ DEEP_API deep_status deep_model_set_weight(deep_model *model, int32_t layer, int
  * The temporary file is ".<name>.deep-tmp-<pid>-<6 characters>" in the target's
  * directory; a save that was killed leaves it, and the next successful save to the same
  * path removes it once that process has ended and the file is ten minutes old
- * (docs/model-format.md, "Saving"). Loading reads regular files only
+ * (docs/model-format.md, "Saving"). A model whose weights, optimizer state or early
+ * stopping weights hold NaN or an infinity (training that diverged) is not saved:
+ * DEEP_ERR_NUMERIC naming the tensor, before any file is touched, since loading refuses
+ * such a file; whatever saves with DEEP_OK loads. Loading reads regular files only
  * (/dev/zero, a FIFO or a directory is DEEP_ERR_IO at once), then validates every field
  * and a CRC-32 of the whole file: anything truncated, corrupt, foreign or of a newer
  * format version is DEEP_ERR_FORMAT naming the file, the byte offset or the field.

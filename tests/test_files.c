@@ -1,6 +1,7 @@
 /* The files every saver and loader shares (libdeep/io/file.c): saves that stop when memory
  * runs out, that keep the target's mode, follow symbolic links, refuse what is not a
- * regular file and clean up after killed saves; loaders that refuse /dev/zero, directories and FIFOs
+ * regular file and clean up after killed saves; saves that refuse non-finite weights
+ * before touching the old file; loaders that refuse /dev/zero, directories and FIFOs
  * without reading them. Model, tree, vocabulary and CSV files alike.
  *
  * Allocation failures: this executable is linked with --wrap=malloc,realloc,calloc (see
@@ -277,6 +278,66 @@ START_TEST(save_stops_when_memory_runs_out)
 END_TEST
 
 /* ---- non-finite weights ----------------------------------------------------------------- */
+
+/* Loading refuses non-finite values, so saving refuses them first: the old file stays
+ * byte for byte, the buffer call fails the same way, and set_weight refuses them at the
+ * door. */
+START_TEST(save_refuses_non_finite_weights)
+{
+    scratch s;
+    scratch_open(&s, "model.safetensors");
+    deep_model *model = compiled_model();
+    ASSERT_OK(deep_model_save(model, s.path));
+    size_t length;
+    uint8_t *before = read_all(s.path, &length);
+
+    float kept = model->weights[5];
+    model->weights[5] = NAN; /* as training that diverged leaves it */
+    ASSERT_FAILS_WITH(deep_model_save(model, s.path), DEEP_ERR_NUMERIC, "deep_model_save", "conv2d/kernel' holds NaN");
+    ck_assert(same_file(s.path, before, length));
+    ck_assert_int_eq(scratch_entries(&s), 1);
+    int64_t needed = -1;
+    ASSERT_FAILS_WITH(deep_model_save_buffer(model, NULL, 0, &needed), DEEP_ERR_NUMERIC, "deep_model_save_buffer",
+                      "non-finite");
+    ck_assert_int_eq(needed, 0);
+    model->weights[5] = kept;
+
+    /* The optimizer's state is saved too. */
+    float *moments = deep_optimizer_state(model->optimizer, 0);
+    moments[2] = INFINITY;
+    ASSERT_FAILS_WITH(deep_model_save(model, s.path), DEEP_ERR_NUMERIC, "deep_model_save", "holds an infinity");
+    ck_assert(same_file(s.path, before, length));
+    moments[2] = 0;
+    ASSERT_OK(deep_model_save(model, s.path));
+    ck_assert(same_file(s.path, before, length));
+
+    /* set_weight: NaN or an infinity anywhere in the value is refused, the weight kept. */
+    deep_tensor *kernel = NULL, *after = NULL;
+    ASSERT_OK(deep_model_get_weight(model, 0, 0, &kernel));
+    float *data = NULL;
+    ASSERT_OK(deep_tensor_data_mut(kernel, &data));
+    float first = data[0];
+    int64_t size = 0;
+    ASSERT_OK(deep_tensor_size(kernel, &size));
+    data[size - 1] = NAN;
+    ASSERT_FAILS_WITH(deep_model_set_weight(model, 0, 0, kernel), DEEP_ERR_NUMERIC, "deep_model_set_weight",
+                      "holds NaN at element");
+    data[size - 1] = -INFINITY;
+    ASSERT_FAILS_WITH(deep_model_set_weight(model, 0, 0, kernel), DEEP_ERR_NUMERIC, "deep_model_set_weight",
+                      "infinity");
+    ASSERT_OK(deep_model_get_weight(model, 0, 0, &after));
+    const float *now = NULL;
+    ASSERT_OK(deep_tensor_data(after, &now));
+    ck_assert(isfinite(now[size - 1]) && now[0] == first);
+    ASSERT_OK(deep_model_save(model, s.path));
+    ck_assert(same_file(s.path, before, length));
+    deep_tensor_free(kernel);
+    deep_tensor_free(after);
+    free(before);
+    deep_model_free(model);
+    scratch_close(&s);
+}
+END_TEST
 
 /* ---- modes, links and temporary files --------------------------------------------------- */
 
@@ -564,6 +625,7 @@ static Suite *files_suite(void)
     TCase *memory = tcase_create("memory");
     tcase_set_timeout(memory, 60);
     tcase_add_test(memory, save_stops_when_memory_runs_out);
+    tcase_add_test(memory, save_refuses_non_finite_weights);
     suite_add_tcase(suite, memory);
 
     TCase *saving = tcase_create("saving");

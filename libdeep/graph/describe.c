@@ -1,5 +1,6 @@
 /* Describing a model: the Keras summary table, layer and parameter counts, and reading
  * and writing weights. */
+#include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -211,6 +212,12 @@ deep_status deep_model_set_weight(deep_model *model, int32_t layer, int32_t inde
                          deep_shape_format(want, sizeof want, p->rank, p->shape),
                          deep_shape_format(got, sizeof got, value->rank, value->shape));
     }
+    /* A non-finite weight would make every output NaN, and no file could hold it. */
+    for (int64_t i = 0; i < p->size; i++)
+        if (!isfinite(value->data[i]))
+            return DEEP_FAIL(DEEP_ERR_NUMERIC, "the value for layer %d %s holds %s at element %lld; weights must "
+                             "be finite", (int)layer, p->name, isnan(value->data[i]) ? "NaN" : "an infinity",
+                             (long long)i);
     memcpy(p->value, value->data, (size_t)p->size * sizeof(float));
     return DEEP_OK;
 }
