@@ -486,8 +486,9 @@ DEEP_API deep_status deep_vocab_encode(const deep_vocab *vocab, const char *text
 /* deep_model_add_*, then compile, fit, evaluate, predict. A model owns its layers and    */
 /* the optimizer it was compiled with. Predicting with one model from many threads at      */
 /* once is allowed; fit, evaluate and the setters must not run concurrently with any other */
-/* call on the same model (fit detects a second concurrent fit and fails with          */
-/* DEEP_ERR_THREAD).                                                                      */
+/* call on the same model (fit, evaluate and the setters detect a running fit or evaluate  */
+/* and fail with DEEP_ERR_THREAD). What fit's own callbacks may change is listed at        */
+/* deep_epoch_fn.                                                                          */
 /* ===================================================================================== */
 
 typedef struct deep_model deep_model;
@@ -522,7 +523,12 @@ typedef enum deep_metric {
     DEEP_METRIC_MEAN_ABSOLUTE_ERROR = 2
 } deep_metric;
 
-/* Settings of a model, set before fit.
+/* Settings of a model, set before fit. From fit's own callbacks (the log, batch and epoch
+ * callbacks, on fit's thread) DEEP_MODEL_SHUFFLE (from the next epoch),
+ * DEEP_MODEL_VERBOSE (from the next log line) and DEEP_MODEL_EARLY_STOPPING_MIN_DELTA (from
+ * the next epoch's comparison) may change; every other option, and the seed, is refused
+ * with DEEP_ERR_STATE and left as it was, because fit read it when it started. While fit
+ * or evaluate runs, a setter called from another thread is DEEP_ERR_THREAD.
  * Threads: fit and evaluate split every matrix product and loop among the model's own
  * threads. While they run with more than one thread and the BLAS is OpenBLAS, libdeep asks
  * OpenBLAS for a single thread (openblas_set_num_threads) and restores its previous count
@@ -704,7 +710,8 @@ DEEP_API deep_status deep_model_set_layer_float(deep_model *model, int32_t layer
                                                 double value);
 
 /* Seeds the model's random generator: weight initialisation (done by compile), shuffling
- * and dropout. Same seed and settings give the same training run. Default seed 0. */
+ * and dropout. Same seed and settings give the same training run. Default seed 0.
+ * DEEP_ERR_STATE from fit's callbacks. */
 DEEP_API deep_status deep_model_set_seed(deep_model *model, uint64_t seed);
 DEEP_API deep_status deep_model_set_int(deep_model *model, deep_model_option option, int64_t value);
 DEEP_API deep_status deep_model_set_float(deep_model *model, deep_model_option option, double value);
@@ -714,21 +721,32 @@ DEEP_API deep_status deep_model_set_string(deep_model *model, deep_model_option 
  * checkpoint. A float or string option is DEEP_ERR_INVALID_ARGUMENT. */
 DEEP_API deep_status deep_model_get_int(const deep_model *model, deep_model_option option, int64_t *value);
 /* Progress lines ("epoch 3/10 - 2.1s - loss: 0.3120 - accuracy: 0.8861") go here. NULL
- * (the default) discards them. */
+ * (the default) discards them. May be changed from fit's callbacks. */
 DEEP_API deep_status deep_model_set_log(deep_model *model, deep_log_fn log, void *user);
 
 /* Called after every training batch with its mean loss; return nonzero to stop fit. */
 typedef int32_t (*deep_batch_fn)(void *user, int32_t epoch, int64_t batch, double loss);
 /* Called after every epoch (0-based) once its history is recorded; the callback may read
  * deep_model_history and change the learning rate through deep_model_optimizer. Return
- * nonzero to stop fit. */
+ * nonzero to stop fit.
+ * What fit's callbacks (these two and the log) may do with the model being trained, as a
+ * Keras callback may: read it (history, weights, summary, predict), save it, change the
+ * optimizer's settings (deep_optimizer_set_float on deep_model_optimizer's optimizer:
+ * from the next batch), set weights (deep_model_set_weight: the next batch trains from
+ * them), change the log and the callbacks, and the options DEEP_MODEL_SHUFFLE,
+ * DEEP_MODEL_VERBOSE and DEEP_MODEL_EARLY_STOPPING_MIN_DELTA. Refused with DEEP_ERR_STATE,
+ * leaving the model as it was: the other options (patience, checkpoint period and path,
+ * threads, validation split, initial epoch), the seed, compile, adding layers and layer
+ * options. fit and evaluate of the same model are DEEP_ERR_THREAD (it is busy). A callback
+ * must not free the model. */
 typedef int32_t (*deep_epoch_fn)(void *user, deep_model *model, int32_t epoch);
 DEEP_API deep_status deep_model_set_callbacks(deep_model *model, deep_batch_fn on_batch, deep_epoch_fn on_epoch,
                                               void *user);
 
 /* Initialises the weights and fixes the training configuration. The model takes
  * ownership of optimizer in every case, even when compile fails. metrics may be NULL
- * when metric_count is 0. Compiling again re-initialises the weights. */
+ * when metric_count is 0. Compiling again re-initialises the weights. DEEP_ERR_STATE
+ * from fit's callbacks. */
 DEEP_API deep_status deep_model_compile(deep_model *model, deep_optimizer *optimizer, deep_loss loss,
                                         const deep_metric *metrics, int32_t metric_count);
 /* The optimizer the model was compiled with, still owned by the model. */
@@ -779,7 +797,7 @@ DEEP_API deep_status deep_model_get_weight(const deep_model *model, int32_t laye
                                            deep_tensor **out);
 /* Replaces weight `index` of `layer` with a copy of value, whose shape must match
  * (DEEP_ERR_SHAPE) and whose values must all be finite (DEEP_ERR_NUMERIC naming the first
- * NaN or infinity; the weight is then unchanged). */
+ * NaN or infinity; the weight is then unchanged). Allowed from fit's callbacks. */
 DEEP_API deep_status deep_model_set_weight(deep_model *model, int32_t layer, int32_t index,
                                            const deep_tensor *value);
 

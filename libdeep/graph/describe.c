@@ -204,8 +204,8 @@ deep_status deep_model_set_weight(deep_model *model, int32_t layer, int32_t inde
     DEEP_REQUIRE(value);
     const deep_param *p = NULL;
     DEEP_TRY(find_weight(__func__, model, layer, index, &p));
-    if (atomic_load(&model->busy))
-        return DEEP_FAIL(DEEP_ERR_THREAD, "the model is being trained or evaluated by another call");
+    /* From fit's callbacks the weights may change: the next batch trains from them. */
+    DEEP_TRY(deep_model_may_change(model, __func__, "the weights cannot change", true));
     if (value->rank != p->rank || memcmp(value->shape, p->shape, (size_t)p->rank * sizeof *p->shape) != 0) {
         char want[128], got[128];
         return DEEP_FAIL(DEEP_ERR_SHAPE, "layer %d %s has shape %s but the value has shape %s", (int)layer, p->name,
