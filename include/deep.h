@@ -314,8 +314,9 @@ DEEP_API deep_status deep_dataset_split(const deep_dataset *dataset, double test
  * and so is one that names two columns; a file without data rows is DEEP_ERR_FORMAT.
  * Only regular files are read: a device (/dev/zero), pipe or directory is DEEP_ERR_IO. */
 DEEP_API deep_status deep_dataset_load_csv(const char *path, const char *label_column, deep_dataset **out);
-/* Writes the features and (when present) the labels as CSV, atomically (a temporary file
- * in the same directory, then rename). The header holds the column names, or f0, f1, ...;
+/* Writes the features and (when present) the labels as CSV, atomically, as deep_model_save
+ * writes (a temporary file in the same directory, then rename; the old file's mode and a
+ * symbolic link at path are kept). The header holds the column names, or f0, f1, ...;
  * the label column comes last under its loaded name (or "label") with class names when
  * the dataset has them. Values are printed with 9 significant digits, so floats read back
  * exactly; missing values are empty cells. Targets are not written. A label column whose
@@ -492,7 +493,8 @@ DEEP_API void deep_vocab_free(deep_vocab *vocab);
 /* Counts the tokens of text[0..length). Text that is not valid UTF-8 is DEEP_ERR_FORMAT
  * naming the byte, and nothing is counted. */
 DEEP_API deep_status deep_vocab_add_text(deep_vocab *vocab, const char *text, int64_t length);
-/* deep_vocab_add_text on a whole file (DEEP_ERR_IO when it cannot be read). */
+/* deep_vocab_add_text on a whole file (DEEP_ERR_IO when it cannot be read, or is not a
+ * regular file: a directory, a FIFO, a device such as /dev/zero). */
 DEEP_API deep_status deep_vocab_add_file(deep_vocab *vocab, const char *path);
 /* Numbers the tokens seen at least min_count (>= 1) times, the most frequent first, up to
  * max_size ids in all (the reserved 0 and 1 included; 0 for no limit, else > 2); the rest
@@ -520,8 +522,9 @@ DEEP_API deep_status deep_vocab_encode(const deep_vocab *vocab, const char *text
 /* deep_model_add_*, then compile, fit, evaluate, predict. A model owns its layers and    */
 /* the optimizer it was compiled with. Predicting with one model from many threads at      */
 /* once is allowed; fit, evaluate and the setters must not run concurrently with any other */
-/* call on the same model (fit detects a second concurrent fit and fails with          */
-/* DEEP_ERR_THREAD).                                                                      */
+/* call on the same model (fit, evaluate and the setters detect a running fit or evaluate  */
+/* and fail with DEEP_ERR_THREAD). What fit's own callbacks may change is listed at        */
+/* deep_epoch_fn.                                                                          */
 /* ===================================================================================== */
 
 typedef struct deep_model deep_model;
@@ -556,7 +559,12 @@ typedef enum deep_metric {
     DEEP_METRIC_MEAN_ABSOLUTE_ERROR = 2
 } deep_metric;
 
-/* Settings of a model, set before fit.
+/* Settings of a model, set before fit. From fit's own callbacks (the log, batch and epoch
+ * callbacks, on fit's thread) DEEP_MODEL_SHUFFLE (from the next epoch),
+ * DEEP_MODEL_VERBOSE (from the next log line) and DEEP_MODEL_EARLY_STOPPING_MIN_DELTA (from
+ * the next epoch's comparison) may change; every other option, and the seed, is refused
+ * with DEEP_ERR_STATE and left as it was, because fit read it when it started. While fit
+ * or evaluate runs, a setter called from another thread is DEEP_ERR_THREAD.
  * Threads: fit and evaluate split every matrix product and loop among the model's own
  * threads. While they run with more than one thread and the BLAS is OpenBLAS, libdeep asks
  * OpenBLAS for a single thread (openblas_set_num_threads) and restores its previous count
@@ -761,7 +769,8 @@ DEEP_API deep_status deep_model_set_layer_float(deep_model *model, int32_t layer
                                                 double value);
 
 /* Seeds the model's random generator: weight initialisation (done by compile), shuffling
- * and dropout. Same seed and settings give the same training run. Default seed 0. */
+ * and dropout. Same seed and settings give the same training run. Default seed 0.
+ * DEEP_ERR_STATE from fit's callbacks. */
 DEEP_API deep_status deep_model_set_seed(deep_model *model, uint64_t seed);
 DEEP_API deep_status deep_model_set_int(deep_model *model, deep_model_option option, int64_t value);
 DEEP_API deep_status deep_model_set_float(deep_model *model, deep_model_option option, double value);
@@ -771,21 +780,32 @@ DEEP_API deep_status deep_model_set_string(deep_model *model, deep_model_option 
  * checkpoint. A float or string option is DEEP_ERR_INVALID_ARGUMENT. */
 DEEP_API deep_status deep_model_get_int(const deep_model *model, deep_model_option option, int64_t *value);
 /* Progress lines ("epoch 3/10 - 2.1s - loss: 0.3120 - accuracy: 0.8861") go here. NULL
- * (the default) discards them. */
+ * (the default) discards them. May be changed from fit's callbacks. */
 DEEP_API deep_status deep_model_set_log(deep_model *model, deep_log_fn log, void *user);
 
 /* Called after every training batch with its mean loss; return nonzero to stop fit. */
 typedef int32_t (*deep_batch_fn)(void *user, int32_t epoch, int64_t batch, double loss);
 /* Called after every epoch (0-based) once its history is recorded; the callback may read
  * deep_model_history and change the learning rate through deep_model_optimizer. Return
- * nonzero to stop fit. */
+ * nonzero to stop fit.
+ * What fit's callbacks (these two and the log) may do with the model being trained, as a
+ * Keras callback may: read it (history, weights, summary, predict), save it, change the
+ * optimizer's settings (deep_optimizer_set_float on deep_model_optimizer's optimizer:
+ * from the next batch), set weights (deep_model_set_weight: the next batch trains from
+ * them), change the log and the callbacks, and the options DEEP_MODEL_SHUFFLE,
+ * DEEP_MODEL_VERBOSE and DEEP_MODEL_EARLY_STOPPING_MIN_DELTA. Refused with DEEP_ERR_STATE,
+ * leaving the model as it was: the other options (patience, checkpoint period and path,
+ * threads, validation split, initial epoch), the seed, compile, adding layers and layer
+ * options. fit and evaluate of the same model are DEEP_ERR_THREAD (it is busy). A callback
+ * must not free the model. */
 typedef int32_t (*deep_epoch_fn)(void *user, deep_model *model, int32_t epoch);
 DEEP_API deep_status deep_model_set_callbacks(deep_model *model, deep_batch_fn on_batch, deep_epoch_fn on_epoch,
                                               void *user);
 
 /* Initialises the weights and fixes the training configuration. The model takes
  * ownership of optimizer in every case, even when compile fails. metrics may be NULL
- * when metric_count is 0. Compiling again re-initialises the weights. */
+ * when metric_count is 0. Compiling again re-initialises the weights. DEEP_ERR_STATE
+ * from fit's callbacks. */
 DEEP_API deep_status deep_model_compile(deep_model *model, deep_optimizer *optimizer, deep_loss loss,
                                         const deep_metric *metrics, int32_t metric_count);
 /* The optimizer the model was compiled with, still owned by the model. */
@@ -844,7 +864,9 @@ DEEP_API deep_status deep_model_weight_count(const deep_model *model, int32_t la
 /* A copy of weight `index` of `layer`. */
 DEEP_API deep_status deep_model_get_weight(const deep_model *model, int32_t layer, int32_t index,
                                            deep_tensor **out);
-/* Replaces weight `index` of `layer` with a copy of value, whose shape must match. */
+/* Replaces weight `index` of `layer` with a copy of value, whose shape must match
+ * (DEEP_ERR_SHAPE) and whose values must all be finite (DEEP_ERR_NUMERIC naming the first
+ * NaN or infinity; the weight is then unchanged). Allowed from fit's callbacks. */
 DEEP_API deep_status deep_model_set_weight(deep_model *model, int32_t layer, int32_t index,
                                            const deep_tensor *value);
 
@@ -857,12 +879,23 @@ DEEP_API deep_status deep_model_set_weight(deep_model *model, int32_t layer, int
  * "optimizer/<layer name>/<weight name>/<slot>" ("optimizer/dense_1/kernel/momentum").
  *
  * deep_model_save writes a temporary file next to path and renames it over path, so a
- * failed or interrupted save leaves any previous file intact (DEEP_ERR_IO). Loading
- * validates every field and a CRC-32 of the whole file: anything truncated, corrupt,
- * foreign or of a newer format version is DEEP_ERR_FORMAT naming the file, the byte
- * offset or the field. Callbacks, the log and checkpoint settings are not saved. Saving
- * must not run concurrently with fit on another thread; fit's own callbacks may save, and
- * a save from the epoch callback is a resume point as a checkpoint is.
+ * failed or interrupted save leaves any previous file intact (DEEP_ERR_IO, or
+ * DEEP_ERR_NO_MEMORY). The file keeps the mode of the one it replaces (a new one gets
+ * 0666 less the umask); a symbolic link at path stays and the file it names is replaced;
+ * an existing path that is not a regular file (a directory, a FIFO, a device) is refused.
+ * The temporary file is ".<name>.deep-tmp-<pid>-<6 characters>" in the target's
+ * directory; a save that was killed leaves it, and the next successful save to the same
+ * path removes it once that process has ended and the file is ten minutes old
+ * (docs/model-format.md, "Saving"). A model whose weights, optimizer state or early
+ * stopping weights hold NaN or an infinity (training that diverged) is not saved:
+ * DEEP_ERR_NUMERIC naming the tensor, before any file is touched, since loading refuses
+ * such a file; whatever saves with DEEP_OK loads. Loading reads regular files only
+ * (/dev/zero, a FIFO or a directory is DEEP_ERR_IO at once), then validates every field
+ * and a CRC-32 of the whole file: anything truncated, corrupt, foreign or of a newer
+ * format version is DEEP_ERR_FORMAT naming the file, the byte offset or the field.
+ * Callbacks, the log and checkpoint settings are not saved. Saving must not run
+ * concurrently with fit on another thread; fit's own callbacks may save, and a save from
+ * the epoch callback is a resume point as a checkpoint is.
  *
  * Checkpoints: with DEEP_MODEL_CHECKPOINT_PERIOD N > 0 and DEEP_MODEL_CHECKPOINT_PATH set,
  * fit saves the model after every N-th epoch (after the epoch callback). To resume, load
@@ -1017,9 +1050,11 @@ DEEP_API deep_status deep_forest_feature_importances(const deep_forest *forest, 
 DEEP_API deep_status deep_forest_tree_count(const deep_forest *forest, int64_t *count);
 
 /* Model files: a fitted tree or forest with its settings, in libdeep's versioned binary
- * format (docs/tree-format.md), written atomically (a temporary file in the
- * same directory, then rename). Loading validates every field: a truncated, corrupt or
- * foreign file, or a newer format version, is DEEP_ERR_FORMAT naming the byte offset.
+ * format (docs/tree-format.md), written atomically as deep_model_save writes (a temporary
+ * file in the same directory, then rename; the old file's mode and a symbolic link at
+ * path are kept). Loading reads regular files only and validates every field: a
+ * truncated, corrupt or foreign file, or a newer format version, is DEEP_ERR_FORMAT
+ * naming the byte offset.
  * Saving before fit is DEEP_ERR_STATE. A loaded forest starts its threads on first fit. */
 DEEP_API deep_status deep_tree_save(const deep_tree *tree, const char *path);
 DEEP_API deep_status deep_tree_load(const char *path, deep_tree **out);

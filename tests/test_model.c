@@ -1539,8 +1539,9 @@ END_TEST
 
 /* ---- one model, several calls at once -------------------------------------------------- */
 
-/* From inside fit's own callback, anything that would change the model under training is
- * refused with DEEP_ERR_THREAD; reading it is fine. */
+/* From inside fit's own callback, fit and evaluate find the model busy (DEEP_ERR_THREAD),
+ * compile is refused (DEEP_ERR_STATE), the weights may be set (the next batch trains from
+ * them), and reading the model is fine. */
 typedef struct reentry {
     const deep_dataset *data;
     deep_status fit, evaluate, compile, set_weight, predict, history;
@@ -1561,10 +1562,8 @@ static int32_t reenter(void *user, deep_model *model, int32_t epoch)
     deep_optimizer_new(DEEP_OPTIMIZER_SGD, &opt); /* compile takes it even when refusing */
     r->compile = deep_model_compile(model, opt, DEEP_LOSS_SPARSE_CATEGORICAL_CROSSENTROPY, NULL, 0);
     r->messages_ok = r->messages_ok && names_function(deep_last_error(), "deep_model_compile");
-    if (deep_model_get_weight(model, 0, 0, &kernel) == DEEP_OK) {
+    if (deep_model_get_weight(model, 0, 0, &kernel) == DEEP_OK)
         r->set_weight = deep_model_set_weight(model, 0, 0, kernel);
-        r->messages_ok = r->messages_ok && names_function(deep_last_error(), "deep_model_set_weight");
-    }
     if (deep_dataset_features(r->data, &x) == DEEP_OK)
         r->predict = deep_model_predict(model, x, &y);
     r->history = deep_model_history(model, 0, DEEP_METRIC_LOSS, 0, values);
@@ -1583,8 +1582,8 @@ START_TEST(reentrant_calls_from_a_callback)
     ASSERT_OK(deep_model_fit(model, data, 5, 4, NULL));
     ck_assert_int_eq(r.fit, DEEP_ERR_THREAD);
     ck_assert_int_eq(r.evaluate, DEEP_ERR_THREAD);
-    ck_assert_int_eq(r.compile, DEEP_ERR_THREAD);
-    ck_assert_int_eq(r.set_weight, DEEP_ERR_THREAD);
+    ck_assert_int_eq(r.compile, DEEP_ERR_STATE);
+    ck_assert_int_eq(r.set_weight, DEEP_OK);
     ck_assert_int_eq(r.predict, DEEP_OK);
     ck_assert_int_eq(r.history, DEEP_OK);
     ck_assert(r.messages_ok);
@@ -1595,6 +1594,155 @@ START_TEST(reentrant_calls_from_a_callback)
     ASSERT_OK(deep_model_fit(model, data, 1, 4, NULL));
     double values[2];
     ASSERT_OK(deep_model_evaluate(model, data, 4, values, 2));
+    deep_model_free(model);
+    deep_dataset_free(data);
+}
+END_TEST
+
+/* Every setter called from each of fit's callbacks (the log line, the last batch, the
+ * epoch), once, at the end of the only epoch. Settings fit reads once when it starts, or
+ * whose change would break its run, are refused with DEEP_ERR_STATE naming them and left
+ * as they were: patience raised from 0 once dereferenced early stopping's missing copy of
+ * the weights, a checkpoint period without a path the missing path. Shuffle, verbose,
+ * min_delta, the weights, the learning rate, the log and the callbacks apply. */
+typedef struct from_callback {
+    deep_model *model;
+    bool done;
+    int count;
+    deep_status status[20];
+    char message[20][300];
+} from_callback;
+
+static void log_to_nowhere(void *user, deep_log_level level, const char *message);
+static int32_t setters_in_batch(void *user, int32_t epoch, int64_t batch, double loss);
+static int32_t setters_in_epoch(void *user, deep_model *model, int32_t epoch);
+
+static void try_setters(from_callback *c, deep_log_fn log, deep_batch_fn on_batch, deep_epoch_fn on_epoch)
+{
+    if (c->done)
+        return;
+    c->done = true;
+    deep_model *m = c->model;
+    deep_optimizer *opt = NULL, *own = NULL;
+    deep_tensor *bias = NULL;
+    int64_t two = 2;
+#define TRY(call) (c->status[c->count] = (call), snprintf(c->message[c->count], 300, "%s", deep_last_error()), \
+                   c->count++)
+    /* refused: 0..9 */
+    TRY(deep_model_set_int(m, DEEP_MODEL_EARLY_STOPPING_PATIENCE, 2));
+    TRY(deep_model_set_int(m, DEEP_MODEL_CHECKPOINT_PERIOD, 1));
+    TRY(deep_model_set_string(m, DEEP_MODEL_CHECKPOINT_PATH, "/nonexistent/never-written"));
+    TRY(deep_model_set_int(m, DEEP_MODEL_THREADS, 2));
+    TRY(deep_model_set_int(m, DEEP_MODEL_INITIAL_EPOCH, 3));
+    TRY(deep_model_set_float(m, DEEP_MODEL_VALIDATION_SPLIT, 0.5));
+    TRY(deep_model_set_seed(m, 99));
+    deep_optimizer_new(DEEP_OPTIMIZER_SGD, &opt);
+    TRY(deep_model_compile(m, opt, DEEP_LOSS_SPARSE_CATEGORICAL_CROSSENTROPY, NULL, 0));
+    TRY(deep_model_add_dense(m, 2, DEEP_ACTIVATION_LINEAR, 1));
+    TRY(deep_model_set_layer_float(m, 0, DEEP_LAYER_DROPOUT, 0.5));
+    /* applied: 10..16 */
+    TRY(deep_model_set_int(m, DEEP_MODEL_SHUFFLE, 0));
+    TRY(deep_model_set_int(m, DEEP_MODEL_VERBOSE, 1));
+    TRY(deep_model_set_float(m, DEEP_MODEL_EARLY_STOPPING_MIN_DELTA, 0.25));
+    deep_tensor_new(1, &two, &bias); /* zeros */
+    TRY(deep_model_set_weight(m, 1, 1, bias));
+    TRY(deep_model_optimizer(m, &own) == DEEP_OK ? deep_optimizer_set_float(own, DEEP_OPT_LEARNING_RATE, 0.5f)
+                                                 : DEEP_ERR_STATE);
+    TRY(deep_model_set_log(m, log, c));
+    TRY(deep_model_set_callbacks(m, on_batch, on_epoch, c));
+#undef TRY
+    deep_tensor_free(bias);
+}
+
+static void log_to_nowhere(void *user, deep_log_level level, const char *message)
+{
+    (void)level;
+    (void)message;
+    try_setters(user, log_to_nowhere, NULL, NULL);
+}
+
+static int32_t setters_in_batch(void *user, int32_t epoch, int64_t batch, double loss)
+{
+    (void)epoch;
+    (void)loss;
+    if (batch == 1) /* the last one */
+        try_setters(user, NULL, setters_in_batch, NULL);
+    return 0;
+}
+
+static int32_t setters_in_epoch(void *user, deep_model *model, int32_t epoch)
+{
+    (void)model;
+    (void)epoch;
+    try_setters(user, NULL, NULL, setters_in_epoch);
+    return 0;
+}
+
+START_TEST(setters_from_fit_callbacks)
+{
+    deep_dataset *data = blobs(8, 28, false);
+    deep_model *model = blob_classifier(0, 0.01f);
+    from_callback c = {.model = model};
+    if (_i == 0) {
+        ASSERT_OK(deep_model_set_int(model, DEEP_MODEL_VERBOSE, 1));
+        ASSERT_OK(deep_model_set_log(model, log_to_nowhere, &c));
+    } else {
+        ASSERT_OK(deep_model_set_int(model, DEEP_MODEL_VERBOSE, 0));
+        ASSERT_OK(deep_model_set_callbacks(model, _i == 1 ? setters_in_batch : NULL, _i == 2 ? setters_in_epoch : NULL,
+                                           &c));
+    }
+    ASSERT_OK(deep_model_fit(model, data, 1, 4, NULL));
+    ck_assert(c.done);
+    ck_assert_int_eq(c.count, 17);
+    const char *refused[] = {"DEEP_MODEL_EARLY_STOPPING_PATIENCE cannot change", "DEEP_MODEL_CHECKPOINT_PERIOD",
+                             "DEEP_MODEL_CHECKPOINT_PATH", "DEEP_MODEL_THREADS", "DEEP_MODEL_INITIAL_EPOCH",
+                             "DEEP_MODEL_VALIDATION_SPLIT", "the seed cannot change", "cannot be compiled",
+                             "after deep_model_compile", "before deep_model_compile"};
+    const char *functions[] = {"deep_model_set_int", "deep_model_set_int", "deep_model_set_string",
+                               "deep_model_set_int", "deep_model_set_int", "deep_model_set_float",
+                               "deep_model_set_seed", "deep_model_compile", "deep_model_add_dense",
+                               "deep_model_set_layer_float"};
+    for (int i = 0; i < 10; i++) {
+        ck_assert_msg(c.status[i] == DEEP_ERR_STATE, "call %d returned %s: %s", i, deep_status_string(c.status[i]),
+                      c.message[i]);
+        ck_assert_msg(names_function(c.message[i], functions[i]) && strstr(c.message[i], refused[i]) != NULL,
+                      "call %d: message \"%s\"", i, c.message[i]);
+        if (i < 7)
+            ck_assert_msg(strstr(c.message[i], "from a callback of the running deep_model_fit") != NULL,
+                          "call %d: message \"%s\"", i, c.message[i]);
+    }
+    for (int i = 10; i < 17; i++)
+        ck_assert_msg(c.status[i] == DEEP_OK, "call %d returned %s: %s", i, deep_status_string(c.status[i]),
+                      c.message[i]);
+
+    /* The refused settings are as they were, the others applied. */
+    int64_t v = -1;
+    ASSERT_OK(deep_model_get_int(model, DEEP_MODEL_EARLY_STOPPING_PATIENCE, &v));
+    ck_assert_int_eq(v, 0);
+    ASSERT_OK(deep_model_get_int(model, DEEP_MODEL_CHECKPOINT_PERIOD, &v));
+    ck_assert_int_eq(v, 0);
+    ASSERT_OK(deep_model_get_int(model, DEEP_MODEL_THREADS, &v));
+    ck_assert_int_eq(v, 1);
+    ASSERT_OK(deep_model_get_int(model, DEEP_MODEL_SHUFFLE, &v));
+    ck_assert_int_eq(v, 0);
+    deep_optimizer *opt = NULL;
+    float rate = 0;
+    ASSERT_OK(deep_model_optimizer(model, &opt));
+    ASSERT_OK(deep_optimizer_get_float(opt, DEEP_OPT_LEARNING_RATE, &rate));
+    ck_assert_float_eq(rate, 0.5f);
+    int32_t layers = 0;
+    ASSERT_OK(deep_model_layer_count(model, &layers));
+    ck_assert_int_eq(layers, 2);
+    deep_tensor *bias = NULL;
+    const float *b = NULL;
+    ASSERT_OK(deep_model_get_weight(model, 1, 1, &bias)); /* set after the last update */
+    ASSERT_OK(deep_tensor_data(bias, &b));
+    ck_assert(b[0] == 0.0f && b[1] == 0.0f);
+    deep_tensor_free(bias);
+
+    /* After fit the refused settings may change again. */
+    ASSERT_OK(deep_model_set_int(model, DEEP_MODEL_EARLY_STOPPING_PATIENCE, 2));
+    ASSERT_OK(deep_model_set_seed(model, 99));
     deep_model_free(model);
     deep_dataset_free(data);
 }
@@ -1652,6 +1800,14 @@ START_TEST(concurrent_fit_is_refused)
     h.b_fit = deep_model_fit(model, data, 1, 4, NULL);
     h.b_message_ok = names_function(deep_last_error(), "deep_model_fit");
     h.b_evaluate = deep_model_evaluate(model, data, 4, values, 2);
+    /* Settings from another thread too, even those fit's callbacks may change. */
+    deep_status b_set = deep_model_set_int(model, DEEP_MODEL_SHUFFLE, 0);
+    bool b_set_message_ok = names_function(deep_last_error(), "deep_model_set_int");
+    deep_status b_weight = DEEP_ERR_NULL;
+    deep_tensor *kernel = NULL;
+    if (deep_model_get_weight(model, 0, 0, &kernel) == DEEP_OK)
+        b_weight = deep_model_set_weight(model, 0, 0, kernel);
+    deep_tensor_free(kernel);
     pthread_mutex_lock(&h.lock);
     h.b_done = true;
     pthread_cond_broadcast(&h.changed);
@@ -1661,6 +1817,9 @@ START_TEST(concurrent_fit_is_refused)
     ck_assert_int_eq(h.b_fit, DEEP_ERR_THREAD);
     ck_assert(h.b_message_ok);
     ck_assert_int_eq(h.b_evaluate, DEEP_ERR_THREAD);
+    ck_assert_int_eq(b_set, DEEP_ERR_THREAD);
+    ck_assert(b_set_message_ok);
+    ck_assert_int_eq(b_weight, DEEP_ERR_THREAD);
     ck_assert_int_eq(h.a_status, DEEP_OK);
     ck_assert_int_eq(history_length(model), 2);
     deep_model_free(model);
@@ -1865,6 +2024,7 @@ static Suite *model_suite(void)
 
     TCase *threads = tcase_create("concurrent calls");
     tcase_add_test(threads, reentrant_calls_from_a_callback);
+    tcase_add_loop_test(threads, setters_from_fit_callbacks, 0, 3);
     tcase_add_test(threads, concurrent_fit_is_refused);
     tcase_set_timeout(threads, 120);
     suite_add_tcase(s, threads);

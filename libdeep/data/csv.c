@@ -10,10 +10,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include "data/data.h"
+#include "io/file.h"
 
 /* ------------------------------------------------------------------------------ reading */
 
@@ -534,6 +534,8 @@ static void sink_flush(struct sink *s)
         ssize_t n = write(s->fd, s->buf + done, s->used - done);
         if (n < 0 && errno != EINTR)
             s->error = errno;
+        else if (n == 0)
+            s->error = EIO; /* no progress: stop rather than spin */
         done += n > 0 ? (size_t)n : 0;
     }
     s->used = 0;
@@ -622,44 +624,23 @@ deep_status deep_dataset_write_csv(const deep_dataset *dataset, const char *path
     }
     const float *values;
     DEEP_TRY(deep_dataset_values(__func__, dataset, &values));
-    /* A temporary file in the same directory, renamed over the target once complete: a
-     * reader never sees half a file, and a failed write leaves the old one in place. */
-    size_t n = strlen(path);
-    char *tmp = malloc(n + sizeof ".tmp-XXXXXX");
+    /* The atomic save every file writer shares (io/file.h): a temporary file next to the
+     * target, renamed over it once complete, keeping its mode and any symbolic link. */
     struct sink *s = malloc(sizeof *s);
-    if (tmp == NULL || s == NULL) {
-        free(tmp);
-        free(s);
+    if (s == NULL)
         return DEEP_FAIL(DEEP_ERR_NO_MEMORY, "out of memory writing '%s'", path);
-    }
-    memcpy(tmp, path, n);
-    memcpy(tmp + n, ".tmp-XXXXXX", sizeof ".tmp-XXXXXX");
-    *s = (struct sink){.fd = mkstemp(tmp)};
-    deep_status status = DEEP_OK;
-    if (s->fd < 0) {
-        status = DEEP_FAIL(DEEP_ERR_IO, "cannot create a temporary file next to '%s': %s", path, strerror(errno));
-    } else {
-        /* mkstemp makes the file private (0600); a table is ordinary data. */
-        if (fchmod(s->fd, 0644) != 0)
-            s->error = errno;
+    deep_file_writer w;
+    deep_status status = deep_file_begin(__func__, path, &w);
+    if (status == DEEP_OK) {
+        *s = (struct sink){.fd = w.fd};
         locale_t saved, c = c_locale_begin(&saved);
         if (c == NULL)
             s->error = ENOMEM;
         else
             sink_write_table(s, dataset, values);
         c_locale_end(c, saved);
-        if (!s->error && fsync(s->fd) != 0)
-            s->error = errno;
-        if (close(s->fd) != 0 && !s->error)
-            s->error = errno;
-        if (!s->error && rename(tmp, path) != 0)
-            s->error = errno;
-        if (s->error) {
-            unlink(tmp);
-            status = DEEP_FAIL(DEEP_ERR_IO, "cannot write '%s': %s", path, strerror(s->error));
-        }
+        status = deep_file_commit(&w, s->error);
     }
-    free(tmp);
     free(s);
     return status;
 }

@@ -1,5 +1,6 @@
 /* Describing a model: the Keras summary table, layer and parameter counts, and reading
  * and writing weights. */
+#include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -237,14 +238,20 @@ deep_status deep_model_set_weight(deep_model *model, int32_t layer, int32_t inde
     DEEP_REQUIRE(value);
     const deep_param *p = NULL;
     DEEP_TRY(find_weight(__func__, model, layer, index, &p));
-    if (atomic_load(&model->busy))
-        return DEEP_FAIL(DEEP_ERR_THREAD, "the model is being trained or evaluated by another call");
+    /* From fit's callbacks the weights may change: the next batch trains from them. */
+    DEEP_TRY(deep_model_may_change(model, __func__, "the weights cannot change", true));
     if (value->rank != p->rank || memcmp(value->shape, p->shape, (size_t)p->rank * sizeof *p->shape) != 0) {
         char want[128], got[128];
         return DEEP_FAIL(DEEP_ERR_SHAPE, "layer %d %s has shape %s but the value has shape %s", (int)layer, p->name,
                          deep_shape_format(want, sizeof want, p->rank, p->shape),
                          deep_shape_format(got, sizeof got, value->rank, value->shape));
     }
+    /* A non-finite weight would make every output NaN, and no file could hold it. */
+    for (int64_t i = 0; i < p->size; i++)
+        if (!isfinite(value->data[i]))
+            return DEEP_FAIL(DEEP_ERR_NUMERIC, "the value for layer %d %s holds %s at element %lld; weights must "
+                             "be finite", (int)layer, p->name, isnan(value->data[i]) ? "NaN" : "an infinity",
+                             (long long)i);
     memcpy(p->value, value->data, (size_t)p->size * sizeof(float));
     return DEEP_OK;
 }

@@ -11,6 +11,15 @@
 #include "kernels/kernels.h"
 #include "optim/optim.h"
 
+/* The model whose fit runs on this thread (fits nest when a callback fits another model),
+ * so that a call from a callback can be told from a call on another thread. */
+static _Thread_local const deep_model *fitting;
+
+bool deep_model_fitting_here(const deep_model *model)
+{
+    return model != NULL && fitting == model;
+}
+
 static double seconds_now(void)
 {
     struct timespec t;
@@ -278,8 +287,12 @@ deep_status deep_model_fit(deep_model *model, const deep_dataset *train, int32_t
     DEEP_REQUIRE(model);
     DEEP_REQUIRE(train);
     DEEP_TRY(check_fit(model, train, epochs, batch_size, validation));
+    if (deep_model_fitting_here(model))
+        return DEEP_FAIL(DEEP_ERR_THREAD, "the model is busy: this call comes from a callback of its running fit");
     if (atomic_exchange(&model->busy, 1))
         return DEEP_FAIL(DEEP_ERR_THREAD, "the model is already being trained or evaluated by another call");
+    const deep_model *outer = fitting;
+    fitting = model;
     fit_run run;
     deep_status status = prepare_run(model, train, batch_size, validation, &run);
     if (status == DEEP_OK) {
@@ -295,6 +308,7 @@ deep_status deep_model_fit(deep_model *model, const deep_dataset *train, int32_t
             model->stopping = (struct deep_stopping){0}; /* a failed fit may leave it pointing into the run */
     }
     release_run(model, &run);
+    fitting = outer;
     atomic_store(&model->busy, 0);
     return status;
 }

@@ -518,10 +518,55 @@ deep_status deep_model_set_layer_float(deep_model *model, int32_t layer, deep_la
     return DEEP_OK;
 }
 
-/* Settings cannot change while fit runs on another thread; from fit's own callbacks they may. */
+deep_status deep_model_may_change(const deep_model *model, const char *caller, const char *what, bool during_fit)
+{
+    if (!atomic_load(&model->busy))
+        return DEEP_OK;
+    if (!deep_model_fitting_here(model))
+        return deep_error_set(DEEP_ERR_THREAD, caller, "the model is being trained or evaluated by another call");
+    if (during_fit)
+        return DEEP_OK;
+    return deep_error_set(DEEP_ERR_STATE, caller, "%s from a callback of the running deep_model_fit; set it before fit",
+                          what);
+}
+
+static const char *model_option_name(deep_model_option option)
+{
+    switch (option) {
+    case DEEP_MODEL_THREADS: return "DEEP_MODEL_THREADS";
+    case DEEP_MODEL_SHUFFLE: return "DEEP_MODEL_SHUFFLE";
+    case DEEP_MODEL_VALIDATION_SPLIT: return "DEEP_MODEL_VALIDATION_SPLIT";
+    case DEEP_MODEL_EARLY_STOPPING_PATIENCE: return "DEEP_MODEL_EARLY_STOPPING_PATIENCE";
+    case DEEP_MODEL_EARLY_STOPPING_MIN_DELTA: return "DEEP_MODEL_EARLY_STOPPING_MIN_DELTA";
+    case DEEP_MODEL_VERBOSE: return "DEEP_MODEL_VERBOSE";
+    case DEEP_MODEL_CHECKPOINT_PERIOD: return "DEEP_MODEL_CHECKPOINT_PERIOD";
+    case DEEP_MODEL_INITIAL_EPOCH: return "DEEP_MODEL_INITIAL_EPOCH";
+    case DEEP_MODEL_CHECKPOINT_PATH: return "DEEP_MODEL_CHECKPOINT_PATH";
+    }
+    return "an unknown option";
+}
+
+/* Settings fit reads once when it starts, or whose change would leave its run
+ * inconsistent (patience sizes early stopping's copy of the weights; a checkpoint period
+ * needs a path), cannot change from fit's callbacks. The others apply from the next
+ * batch, epoch or log line. (deep.h lists them, next to the callbacks.) */
+static bool changes_during_fit(deep_model_option option)
+{
+    return option == DEEP_MODEL_SHUFFLE || option == DEEP_MODEL_VERBOSE ||
+           option == DEEP_MODEL_EARLY_STOPPING_MIN_DELTA;
+}
+
+static deep_status may_set(const deep_model *model, const char *caller, deep_model_option option)
+{
+    char what[96];
+    snprintf(what, sizeof what, "%s cannot change", model_option_name(option));
+    return deep_model_may_change(model, caller, what, changes_during_fit(option));
+}
+
 deep_status deep_model_set_seed(deep_model *model, uint64_t seed)
 {
     DEEP_REQUIRE(model);
+    DEEP_TRY(deep_model_may_change(model, __func__, "the seed cannot change", false));
     model->seed = seed;
     deep_rng_init(&model->rng, seed);
     return DEEP_OK;
@@ -534,6 +579,7 @@ deep_status deep_model_set_int(deep_model *model, deep_model_option option, int6
     case DEEP_MODEL_THREADS:
         if (value < 0 || value > 1024)
             return DEEP_FAIL(DEEP_ERR_INVALID_ARGUMENT, "threads %lld is outside 0..1024", (long long)value);
+        DEEP_TRY(may_set(model, __func__, option));
         model->threads = (int32_t)value;
         return DEEP_OK;
     case DEEP_MODEL_SHUFFLE:
@@ -541,6 +587,7 @@ deep_status deep_model_set_int(deep_model *model, deep_model_option option, int6
         if (value != 0 && value != 1)
             return DEEP_FAIL(DEEP_ERR_INVALID_ARGUMENT, "option %d takes 0 or 1, not %lld", (int)option,
                              (long long)value);
+        DEEP_TRY(may_set(model, __func__, option));
         if (option == DEEP_MODEL_SHUFFLE)
             model->shuffle = value != 0;
         else
@@ -549,6 +596,7 @@ deep_status deep_model_set_int(deep_model *model, deep_model_option option, int6
     case DEEP_MODEL_EARLY_STOPPING_PATIENCE:
         if (value < 0 || value > INT32_MAX)
             return DEEP_FAIL(DEEP_ERR_INVALID_ARGUMENT, "patience %lld must be >= 0", (long long)value);
+        DEEP_TRY(may_set(model, __func__, option));
         model->patience = (int32_t)value;
         return DEEP_OK;
     case DEEP_MODEL_CHECKPOINT_PERIOD:
@@ -557,6 +605,7 @@ deep_status deep_model_set_int(deep_model *model, deep_model_option option, int6
             return DEEP_FAIL(DEEP_ERR_INVALID_ARGUMENT, "%s %lld is outside 0..%d",
                              option == DEEP_MODEL_INITIAL_EPOCH ? "initial epoch" : "checkpoint period",
                              (long long)value, INT32_MAX);
+        DEEP_TRY(may_set(model, __func__, option));
         if (option == DEEP_MODEL_CHECKPOINT_PERIOD)
             model->checkpoint_period = (int32_t)value;
         else
@@ -578,11 +627,13 @@ deep_status deep_model_set_float(deep_model *model, deep_model_option option, do
     case DEEP_MODEL_VALIDATION_SPLIT:
         if (!(value >= 0.0 && value < 1.0))
             return DEEP_FAIL(DEEP_ERR_INVALID_ARGUMENT, "validation split %g is outside [0, 1)", value);
+        DEEP_TRY(may_set(model, __func__, option));
         model->validation_split = value;
         return DEEP_OK;
     case DEEP_MODEL_EARLY_STOPPING_MIN_DELTA:
         if (!(value >= 0.0) || !isfinite(value))
             return DEEP_FAIL(DEEP_ERR_INVALID_ARGUMENT, "min_delta %g must be finite and >= 0", value);
+        DEEP_TRY(may_set(model, __func__, option));
         model->min_delta = value;
         return DEEP_OK;
     case DEEP_MODEL_THREADS:
@@ -603,8 +654,7 @@ deep_status deep_model_set_string(deep_model *model, deep_model_option option, c
     DEEP_REQUIRE(model);
     if (option != DEEP_MODEL_CHECKPOINT_PATH)
         return DEEP_FAIL(DEEP_ERR_INVALID_ARGUMENT, "option %d is not a string option", (int)option);
-    if (atomic_load(&model->busy))
-        return DEEP_FAIL(DEEP_ERR_THREAD, "the model is being trained or evaluated by another call");
+    DEEP_TRY(may_set(model, __func__, option));
     char *copy = NULL;
     if (value != NULL) {
         if (value[0] == '\0')
@@ -641,6 +691,7 @@ deep_status deep_model_get_int(const deep_model *model, deep_model_option option
 deep_status deep_model_set_log(deep_model *model, deep_log_fn log, void *user)
 {
     DEEP_REQUIRE(model);
+    DEEP_TRY(deep_model_may_change(model, __func__, "the log", true));
     model->log = log;
     model->log_user = user;
     return DEEP_OK;
@@ -649,6 +700,7 @@ deep_status deep_model_set_log(deep_model *model, deep_log_fn log, void *user)
 deep_status deep_model_set_callbacks(deep_model *model, deep_batch_fn on_batch, deep_epoch_fn on_epoch, void *user)
 {
     DEEP_REQUIRE(model);
+    DEEP_TRY(deep_model_may_change(model, __func__, "the callbacks", true));
     model->on_batch = on_batch;
     model->on_epoch = on_epoch;
     model->callback_user = user;
@@ -727,10 +779,11 @@ deep_status deep_model_compile(deep_model *model, deep_optimizer *optimizer, dee
         return model == NULL ? DEEP_FAIL(DEEP_ERR_NULL, "argument 'model' is NULL")
                              : DEEP_FAIL(DEEP_ERR_NULL, "argument 'optimizer' is NULL");
     }
-    if (atomic_load(&model->busy)) {
+    deep_status idle = deep_model_may_change(model, __func__, "the model cannot be compiled", false);
+    if (idle != DEEP_OK) {
         if (model->optimizer != optimizer)
             deep_optimizer_free(optimizer);
-        return DEEP_FAIL(DEEP_ERR_THREAD, "the model is being trained or evaluated by another call");
+        return idle;
     }
     /* Everything that can fail happens before the model changes, so a failed compile
      * leaves the model as it was. */

@@ -157,6 +157,15 @@ deep_status deep_model_prepare_pool(deep_model *model);
 deep_status deep_model_evaluate_range(const char *caller, deep_model *model, const deep_dataset *data, int64_t first,
                                       int64_t count, int64_t batch_size, double *values);
 
+/* True when deep_model_fit of this model runs on the calling thread: the call comes from
+ * one of fit's callbacks (log, batch, epoch). */
+bool deep_model_fitting_here(const deep_model *model);
+
+/* Whether the model may change now. While fit or evaluate runs, a call from another
+ * thread is DEEP_ERR_THREAD; a call from fit's own callbacks is allowed when during_fit
+ * is true, else DEEP_ERR_STATE with `what` ("DEEP_MODEL_THREADS cannot change"). */
+deep_status deep_model_may_change(const deep_model *model, const char *caller, const char *what, bool during_fit);
+
 /* Drops early stopping state loaded from a file (compile and free call it). */
 void deep_model_forget_stopping(deep_model *model);
 

@@ -1,12 +1,13 @@
-/* Whole files in and out: the atomic writer every saver uses (trees, models) and the
- * reader every loader uses. Never installed. */
+/* Whole files in and out: the atomic writer every saver uses (trees, models, CSV tables)
+ * and the reader every loader uses (models, trees, vocabularies). Never installed. */
 #ifndef DEEP_IO_FILE_H
 #define DEEP_IO_FILE_H
 
 #include "core/core.h"
 
 /* A growing byte buffer. Appends after an allocation failure are dropped and `failed` is
- * set, so a writer checks once at the end. */
+ * set, so a writer checks once at the end; a loop that appends until the buffer reaches
+ * some length must also stop on `failed`, since the length then stays put. */
 typedef struct deep_bytes {
     uint8_t *data;
     size_t length, capacity;
@@ -17,14 +18,47 @@ void deep_bytes_put(deep_bytes *b, const void *bytes, size_t n);
 void deep_bytes_printf(deep_bytes *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void deep_bytes_free(deep_bytes *b);
 
-/* Writes data to a temporary file next to path (same directory, so rename stays on one
- * file system), flushes it to disk, then renames it over path: a reader never sees half a
- * file, and a failed write leaves the old one in place and no temporary file behind.
- * Errors are DEEP_ERR_IO naming caller and path. */
+/* The atomic save every file writer shares:
+ *   - path may be a symbolic link (chains too, dangling or not): the file it points to is
+ *     replaced and the link stays, as editors and SQLite do. An existing target that is
+ *     not a regular file (a directory, a device, a FIFO) is refused.
+ *   - The bytes go to a temporary file in the target's directory, named
+ *     ".<target name>.deep-tmp-<pid>-<random>" (the name cut to 200 bytes), created with
+ *     mode 0666 less the umask; when the target exists the temporary file takes its mode
+ *     (and, where permitted, its owner and group). It is flushed with fsync, renamed over
+ *     the target, and the directory is flushed too (best effort).
+ *   - A failed save removes its temporary file and leaves the target as it was. A save
+ *     killed midway leaves its temporary file; the next successful save to the same
+ *     target removes such leftovers whose process (the pid in the name) no longer exists
+ *     on this machine and that were not modified for a minute, and never a live save's.
+ * Errors are DEEP_ERR_IO naming caller and path, DEEP_ERR_NO_MEMORY. */
+typedef struct deep_file_writer {
+    const char *caller;
+    const char *path; /* as given, for messages */
+    char *target;     /* path with symbolic links followed */
+    char *tmp;        /* the temporary file */
+    int fd;
+    int error;        /* the first errno of a write */
+} deep_file_writer;
+
+/* Opens the temporary file; on failure nothing is left to release. */
+deep_status deep_file_begin(const char *caller, const char *path, deep_file_writer *w);
+/* Appends to the temporary file; a failure is kept in w->error for deep_file_commit. */
+void deep_file_put(deep_file_writer *w, const void *data, size_t length);
+/* Ends the save: when error (an errno from the caller's own writes to w->fd) and
+ * w->error are 0, flushes and renames the file into place; otherwise removes it and
+ * reports the error. Releases the writer in every case. */
+deep_status deep_file_commit(deep_file_writer *w, int error);
+
+/* deep_file_begin, deep_file_put and deep_file_commit on one buffer. */
 deep_status deep_file_write_atomic(const char *caller, const char *path, const void *data, size_t length);
 
-/* Reads the whole file into a new buffer (*data, free()d by the caller, NULL when the file
- * is empty or on failure). DEEP_ERR_IO when it cannot be opened or read. */
+/* Reads the whole of a regular file into a new buffer (*data, free()d by the caller, NULL
+ * when the file is empty or on failure). Anything else — a directory, a FIFO, a device
+ * such as /dev/zero — is refused without reading (opening does not block on a FIFO), and
+ * exactly the size fstat reports is read: a file that grows or shrinks meanwhile is an
+ * error, so a reader never runs on without end. There is no size limit beyond memory.
+ * DEEP_ERR_IO naming caller and path, DEEP_ERR_NO_MEMORY. */
 deep_status deep_file_read(const char *caller, const char *path, uint8_t **data, size_t *length);
 
 #endif

@@ -209,6 +209,18 @@ deep_status deep_model_serialize(const char *caller, const deep_model *model, de
                 tensors[t] = (deep_st_out){name, param->rank, param->shape, data, param->size};
             }
         }
+    /* Loading refuses non-finite values, so saving does too, before any file is touched:
+     * whatever saves loads. */
+    for (int64_t k = 0; status == DEEP_OK && k < t; k++)
+        for (int64_t i = 0; i < tensors[k].count; i++)
+            if (!isfinite(tensors[k].data[i])) {
+                status = deep_error_set(DEEP_ERR_NUMERIC, caller,
+                                        "tensor '%s' holds %s at element %lld; a model with non-finite weights or "
+                                        "optimizer state cannot be saved (loading refuses it)",
+                                        tensors[k].name, isnan(tensors[k].data[i]) ? "NaN" : "an infinity",
+                                        (long long)i);
+                break;
+            }
     if (status == DEEP_OK) {
         const char *keys[] = {META_FORMAT, META_VERSION, META_MODEL};
         const char *values[] = {"model", FORMAT_VERSION, (const char *)j.data};

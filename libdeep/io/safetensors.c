@@ -69,12 +69,14 @@ deep_status deep_safetensors_write(const char *caller, const deep_st_out *tensor
         offset += 4 * tensors[t].count;
     }
     deep_bytes_put(out, "}", 1);
-    while ((out->length - base) % 8 != 0)
-        deep_bytes_put(out, " ", 1);
+    /* A failed append leaves the length as it was: every loop that appends stops on it. */
+    static const char spaces[] = "       "; /* the most padding needed: 7 */
+    if (!out->failed && (out->length - base) % 8 != 0)
+        deep_bytes_put(out, spaces, 8 - (out->length - base) % 8);
     size_t header = out->length - base - 8;
-    for (int64_t t = 0; t < tensor_count; t++) {
+    for (int64_t t = 0; t < tensor_count && !out->failed; t++) {
         uint8_t chunk[4096];
-        for (int64_t i = 0; i < tensors[t].count;) {
+        for (int64_t i = 0; i < tensors[t].count && !out->failed;) {
             int64_t n = tensors[t].count - i < 1024 ? tensors[t].count - i : 1024;
             for (int64_t k = 0; k < n; k++) {
                 uint32_t bits;
