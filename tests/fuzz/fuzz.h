@@ -5,6 +5,7 @@
 #define LIBDEEP_FUZZ_H
 
 
+#include <stdbool.h>
 #include <stdio.h>
 #include <sys/mman.h>
 #include <sys/stat.h>

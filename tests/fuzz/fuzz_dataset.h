@@ -25,11 +25,12 @@ static void fuzz_check_dataset(const deep_dataset *d)
             fuzz_require(labels[i] >= 0 && labels[i] < classes, "label out of range");
         free(labels);
     }
-    /* The first and last samples as a batch, with one-hot targets when there are labels. */
+    /* The last samples as a batch, with their targets: one-hot rows when there are labels,
+     * unless a label in the millions asks for rows too long to build on every run. */
     deep_tensor *x = NULL, *y = NULL;
     int64_t take = count < 3 ? count : 3;
-    fuzz_require(deep_dataset_batch(d, count - take, take, &x, classes > 0 || width > 0 ? &y : NULL) == DEEP_OK,
-                 "deep_dataset_batch");
+    bool targets = width > 0 || (classes > 0 && classes <= 4096);
+    fuzz_require(deep_dataset_batch(d, count - take, take, &x, targets ? &y : NULL) == DEEP_OK, "deep_dataset_batch");
     int32_t x_rank = 0;
     fuzz_require(deep_tensor_rank(x, &x_rank) == DEEP_OK && x_rank == rank + 1, "batch rank");
     deep_tensor_free(x);

@@ -5,11 +5,34 @@
 #ifndef LIBDEEP_FUZZ_MODEL_H
 #define LIBDEEP_FUZZ_MODEL_H
 
+#include <zlib.h>
+
 #include "fuzz.h"
 
 /* Predicting is skipped for inputs larger than this many floats per sample, to keep each
  * run short; loading and saving are not. */
 #define FUZZ_MAX_SAMPLE 4096
+
+/* Writes the CRC-32 of the file into its "libdeep.checksum" digits (docs/model-format.md);
+ * false when it has no such key or the digits were right already. */
+static bool fuzz_fix_checksum(unsigned char *file, size_t size)
+{
+    static const char key[] = "\"libdeep.checksum\": \"";
+    const size_t n = sizeof key - 1;
+    for (size_t i = 0; i + n + 8 <= size; i++)
+        if (memcmp(file + i, key, n) == 0) {
+            size_t digits = i + n;
+            uLong crc = crc32(crc32(0L, Z_NULL, 0), file, (uInt)digits);
+            crc = crc32(crc, file + digits + 8, (uInt)(size - digits - 8));
+            char hex[9];
+            snprintf(hex, sizeof hex, "%08lx", crc);
+            if (memcmp(file + digits, hex, 8) == 0)
+                return false;
+            memcpy(file + digits, hex, 8);
+            return true;
+        }
+    return false;
+}
 
 static unsigned char *fuzz_save(const deep_model *model, int64_t *size)
 {

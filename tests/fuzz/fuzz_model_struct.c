@@ -4,25 +4,7 @@
  * length, pads the header with spaces to a multiple of 8 as libdeep does, appends the
  * data, sets "libdeep.checksum" to the CRC-32 of the result when the key is there, and
  * loads that. tests/fuzz/model-struct-seeds.py turns the golden files into seeds. */
-#include <zlib.h>
-
 #include "fuzz_model.h"
-
-static void set_checksum(unsigned char *file, size_t size)
-{
-    static const char key[] = "\"libdeep.checksum\": \"";
-    const size_t n = sizeof key - 1;
-    for (size_t i = 0; i + n + 8 <= size; i++)
-        if (memcmp(file + i, key, n) == 0) {
-            size_t digits = i + n;
-            uLong crc = crc32(crc32(0L, Z_NULL, 0), file, (uInt)digits);
-            crc = crc32(crc, file + digits + 8, (uInt)(size - digits - 8));
-            char hex[9];
-            snprintf(hex, sizeof hex, "%08lx", crc);
-            memcpy(file + digits, hex, 8);
-            return;
-        }
-}
 
 int LLVMFuzzerTestOneInput(const unsigned char *data, size_t size)
 {
@@ -39,7 +21,7 @@ int LLVMFuzzerTestOneInput(const unsigned char *data, size_t size)
     memset(file + 8 + header, ' ', padded - header);
     if (data_size > 0)
         memcpy(file + 8 + padded, end + 1, data_size);
-    set_checksum(file, total);
+    fuzz_fix_checksum(file, total);
     fuzz_load_model(file, total);
     free(file);
     return 0;
