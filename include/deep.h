@@ -31,7 +31,7 @@ extern "C" {
 /* ===================================================================================== */
 
 #define DEEP_VERSION_MAJOR 0
-#define DEEP_VERSION_MINOR 4
+#define DEEP_VERSION_MINOR 5
 #define DEEP_VERSION_PATCH 0
 #define DEEP_VERSION_NUMBER (DEEP_VERSION_MAJOR * 10000 + DEEP_VERSION_MINOR * 100 + DEEP_VERSION_PATCH)
 
