@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "data/data.h"
+#include "io/file.h"
 
 #define SIDE 32
 #define PLANE (SIDE * SIDE)
@@ -19,7 +20,7 @@
 static deep_status open_records(const char *caller, const char *path, int *fd, int64_t *records)
 {
     int64_t size;
-    DEEP_TRY(deep_data_open(caller, path, fd, &size));
+    DEEP_TRY(deep_file_open(caller, path, fd, &size));
     if (size == 0 || size % RECORD != 0) {
         close(*fd);
         *fd = -1;

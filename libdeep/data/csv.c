@@ -492,7 +492,7 @@ deep_status deep_dataset_load_csv(const char *path, const char *label_column, de
      * (/dev/zero) would otherwise be read until memory runs out. */
     int fd;
     int64_t size;
-    DEEP_TRY(deep_data_open(__func__, path, &fd, &size));
+    DEEP_TRY(deep_file_open(__func__, path, &fd, &size));
     char *text = (uint64_t)size < SIZE_MAX ? malloc((size_t)size + 1) : NULL;
     if (text == NULL) {
         close(fd);

@@ -57,10 +57,6 @@ char **deep_names_copy(char *const *names, int64_t count);
 /* Gives dst copies of src's column, class and label names. */
 deep_status deep_dataset_copy_names(const char *caller, deep_dataset *dst, const deep_dataset *src);
 
-/* Opens path for reading into *fd (close() it) with its size in *size, refusing anything
- * but a regular file (a device, pipe or directory) with DEEP_ERR_IO naming caller. */
-deep_status deep_data_open(const char *caller, const char *path, int *fd, int64_t *size);
-
 /* deep_dataset_load_csv on text already in memory; `name` (the path) only appears in
  * error messages. */
 deep_status deep_csv_parse(const char *caller, const char *name, const char *text, size_t len,

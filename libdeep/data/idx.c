@@ -14,6 +14,7 @@
 #include <zlib.h>
 
 #include "data/data.h"
+#include "io/file.h"
 
 #define IDX_UBYTE 0x08
 #define CHUNK_BYTES (1 << 18)
@@ -247,7 +248,7 @@ static deep_status source_open(const char *caller, const char *path, struct sour
 {
     *s = (struct source){.name = path};
     int fd;
-    DEEP_TRY(deep_data_open(caller, path, &fd, &s->file_size));
+    DEEP_TRY(deep_file_open(caller, path, &fd, &s->file_size));
     s->file = gzdopen(fd, "rb");
     if (s->file == NULL) {
         close(fd);

@@ -307,31 +307,46 @@ deep_status deep_file_write_atomic(const char *caller, const char *path, const v
 
 /* ---------------------------------------------------------------- the reader */
 
+deep_status deep_file_open(const char *caller, const char *path, int *fd, int64_t *size)
+{
+    *fd = -1;
+    *size = 0;
+    /* O_NONBLOCK: opening a FIFO without a writer would wait; it is refused below. */
+    int f = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+    if (f < 0)
+        return deep_error_set(DEEP_ERR_IO, caller, "cannot open '%s': %s", path, strerror(errno));
+    struct stat st;
+    int error = fstat(f, &st) != 0 ? errno : 0;
+    if (error == 0 && S_ISREG(st.st_mode)) {
+        int flags = fcntl(f, F_GETFL);
+        if (flags < 0 || fcntl(f, F_SETFL, flags & ~O_NONBLOCK) != 0)
+            error = errno;
+    }
+    if (error != 0 || !S_ISREG(st.st_mode)) {
+        close(f);
+        if (error != 0)
+            return deep_error_set(DEEP_ERR_IO, caller, "cannot read '%s': %s", path, strerror(error));
+        return deep_error_set(DEEP_ERR_IO, caller, "cannot read '%s': it is %s, not a regular file", path,
+                              file_kind(st.st_mode));
+    }
+    *fd = f;
+    *size = (int64_t)st.st_size;
+    return DEEP_OK;
+}
+
 deep_status deep_file_read(const char *caller, const char *path, uint8_t **data, size_t *length)
 {
     *data = NULL;
     *length = 0;
-    /* O_NONBLOCK: opening a FIFO without a writer would wait; it is refused below. */
-    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
-    if (fd < 0)
-        return deep_error_set(DEEP_ERR_IO, caller, "cannot open '%s': %s", path, strerror(errno));
-    struct stat st;
-    if (fstat(fd, &st) != 0) {
-        int error = errno;
-        close(fd);
-        return deep_error_set(DEEP_ERR_IO, caller, "cannot read '%s': %s", path, strerror(error));
-    }
-    if (!S_ISREG(st.st_mode)) {
-        close(fd);
-        return deep_error_set(DEEP_ERR_IO, caller, "cannot read '%s': it is %s, not a regular file", path,
-                              file_kind(st.st_mode));
-    }
-    if ((uintmax_t)st.st_size > (uintmax_t)(SIZE_MAX / 2)) {
+    int fd;
+    int64_t file_size;
+    DEEP_TRY(deep_file_open(caller, path, &fd, &file_size));
+    if ((uint64_t)file_size > (uint64_t)(SIZE_MAX / 2)) {
         close(fd);
         return deep_error_set(DEEP_ERR_NO_MEMORY, caller, "'%s' has %lld bytes, more than memory can hold", path,
-                              (long long)st.st_size);
+                              (long long)file_size);
     }
-    size_t size = (size_t)st.st_size;
+    size_t size = (size_t)file_size;
     uint8_t *bytes = size > 0 ? malloc(size) : NULL;
     if (size > 0 && bytes == NULL) {
         close(fd);

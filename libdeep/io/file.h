@@ -1,5 +1,5 @@
 /* Whole files in and out: the atomic writer every saver uses (trees, models, CSV tables)
- * and the reader every loader uses (models, trees, vocabularies). Never installed. */
+ * and the readers every loader uses (models, trees, vocabularies, datasets). Never installed. */
 #ifndef DEEP_IO_FILE_H
 #define DEEP_IO_FILE_H
 
@@ -53,11 +53,17 @@ deep_status deep_file_commit(deep_file_writer *w, int error);
 /* deep_file_begin, deep_file_put and deep_file_commit on one buffer. */
 deep_status deep_file_write_atomic(const char *caller, const char *path, const void *data, size_t length);
 
-/* Reads the whole of a regular file into a new buffer (*data, free()d by the caller, NULL
- * when the file is empty or on failure). Anything else — a directory, a FIFO, a device
- * such as /dev/zero — is refused without reading (opening does not block on a FIFO), and
- * exactly the size fstat reports is read: a file that grows or shrinks meanwhile is an
- * error, so a reader never runs on without end. There is no size limit beyond memory.
+/* Opens a regular file for reading into *fd (closed by the caller) and gives its size.
+ * Anything else — a directory, a FIFO, a device such as /dev/zero, which a reader would
+ * read without end or wait on — is refused without reading: the check is made on the
+ * opened descriptor, so the file read is the file checked, and opening does not block on
+ * a FIFO. DEEP_ERR_IO naming caller and path. */
+deep_status deep_file_open(const char *caller, const char *path, int *fd, int64_t *size);
+
+/* Reads the whole of a regular file (deep_file_open) into a new buffer (*data, free()d by
+ * the caller, NULL when the file is empty or on failure). Exactly the size fstat reports
+ * is read: a file that grows or shrinks meanwhile is an error, so a reader never runs on
+ * without end. There is no size limit beyond memory.
  * DEEP_ERR_IO naming caller and path, DEEP_ERR_NO_MEMORY. */
 deep_status deep_file_read(const char *caller, const char *path, uint8_t **data, size_t *length);
 
