@@ -7,7 +7,7 @@
 /* A dataset of count samples of the given shape without labels or targets. It adopts
  * `features` (count * sample size floats) or, when that is NULL, allocates them without
  * initialising them; on failure the caller keeps `features`. Validates everything; errors
- * name `caller`. Samples have rank at most DEEP_MAX_RANK - 1 so that a batch
+ * name `caller`. Samples have rank at most DEEP_MAX_SAMPLE_RANK so that a batch
  * (count, sample shape...) is a valid tensor. */
 deep_status deep_dataset_create(const char *caller, int64_t count, int32_t sample_rank,
                                 const int64_t *sample_shape, float *features, deep_dataset **out);

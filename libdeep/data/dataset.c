@@ -9,10 +9,10 @@
 static deep_status sample_shape_check(const char *caller, int32_t rank, const int64_t *shape,
                                       int64_t *size)
 {
-    if (rank < 1 || rank > DEEP_MAX_RANK - 1)
+    if (rank < 1 || rank > DEEP_MAX_SAMPLE_RANK)
         return deep_error_set(DEEP_ERR_INVALID_ARGUMENT, caller,
                               "sample rank %d is outside 1..%d (the batch axis makes it one more)",
-                              (int)rank, DEEP_MAX_RANK - 1);
+                              (int)rank, DEEP_MAX_SAMPLE_RANK);
     return deep_shape_check(caller, rank, shape, size);
 }
 

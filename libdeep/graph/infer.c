@@ -45,6 +45,8 @@ deep_status deep_model_evaluate(deep_model *model, const deep_dataset *data, int
         return DEEP_FAIL(DEEP_ERR_BUFFER_TOO_SMALL, "the loss and %d metrics need %d values but capacity is %d",
                          (int)model->metric_count, (int)deep_model_stat_count(model), (int)capacity);
     DEEP_TRY(deep_model_check_data(model, data, __func__));
+    if (deep_model_fitting_here(model))
+        return DEEP_FAIL(DEEP_ERR_THREAD, "the model is busy: this call comes from a callback of its running fit");
     if (atomic_exchange(&model->busy, 1))
         return DEEP_FAIL(DEEP_ERR_THREAD, "the model is already being trained or evaluated by another call");
     deep_status status = deep_model_prepare_pool(model);
