@@ -208,7 +208,7 @@ DEEP_API deep_status deep_tensor_argmax(const deep_tensor *tensor, int64_t *indi
 typedef struct deep_dataset deep_dataset;
 
 /* A dataset of `count` >= 1 samples of shape sample_shape[0..sample_rank-1] (rank 1 to
- * DEEP_MAX_RANK - 1, so that a batch is a tensor), copying features
+ * DEEP_MAX_SAMPLE_RANK, so that a batch is a tensor), copying features
  * (count * product(sample_shape) floats). It has no labels yet. */
 DEEP_API deep_status deep_dataset_new(int64_t count, int32_t sample_rank, const int64_t *sample_shape,
                                       const float *features, deep_dataset **out);
@@ -522,9 +522,9 @@ DEEP_API deep_status deep_vocab_encode(const deep_vocab *vocab, const char *text
 /* deep_model_add_*, then compile, fit, evaluate, predict. A model owns its layers and    */
 /* the optimizer it was compiled with. Predicting with one model from many threads at      */
 /* once is allowed; fit, evaluate and the setters must not run concurrently with any other */
-/* call on the same model (fit, evaluate and the setters detect a running fit or evaluate  */
-/* and fail with DEEP_ERR_THREAD). What fit's own callbacks may change is listed at        */
-/* deep_epoch_fn.                                                                          */
+/* call on the same model (fit, evaluate and the deep_model_set_* setters detect a running */
+/* fit or evaluate on another thread and fail with DEEP_ERR_THREAD; layers cannot change  */
+/* once compiled). What fit's own callbacks may change is listed at deep_epoch_fn.         */
 /* ===================================================================================== */
 
 typedef struct deep_model deep_model;
@@ -958,8 +958,10 @@ typedef enum deep_splitter {
  * *_set_int, "float" ones with *_set_float; the wrong setter, an option that does not
  * apply or a value out of range is DEEP_ERR_INVALID_ARGUMENT. The count settings
  * (max_depth, min_samples_split, min_samples_leaf, max_features, max_samples) take any
- * value up to INT64_MAX, from a setter or a tree/forest file: one beyond the training set
- * just stops splitting (or takes every feature), it never overflows. */
+ * value up to INT64_MAX, from a setter or a tree/forest file, and never overflow: one
+ * beyond the training set just stops splitting (or takes every feature), except
+ * max_samples, which fit refuses beyond the training set's size (DEEP_ERR_INVALID_ARGUMENT),
+ * as scikit-learn does. */
 typedef enum deep_tree_option {
     DEEP_TREE_CRITERION = 1,             /* int deep_criterion; gini (classifier), squared error (regressor) */
     DEEP_TREE_MAX_DEPTH = 2,             /* int >= 1, default DEEP_UNLIMITED */

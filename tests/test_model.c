@@ -1869,7 +1869,7 @@ static void round_trip_and_predict(deep_model *model, int32_t rank, const int64_
  * is accepted saves, loads and predicts. */
 START_TEST(ranks_follow_one_rule)
 {
-    ck_assert_int_eq(DEEP_MAX_SAMPLE_RANK, DEEP_MAX_RANK - 1);
+    _Static_assert(DEEP_MAX_SAMPLE_RANK == DEEP_MAX_RANK - 1, "a batch of samples is a tensor");
     const int64_t ones[DEEP_MAX_RANK] = {1, 1, 1, 1, 1, 1, 2, 2};
     deep_model *model = (deep_model *)&model;
     ASSERT_FAILS_WITH(deep_model_new(DEEP_MAX_RANK, ones, &model), DEEP_ERR_INVALID_ARGUMENT, "deep_model_new",

@@ -1134,7 +1134,7 @@ START_TEST(corrupt_folder_is_refused)
         deep_model *m = (deep_model *)&m;
         deep_clear_error();
         deep_status status = deep_model_load(path, &m);
-        ck_assert_msg(status != DEEP_OK, "%s loads", e->d_name);
+        ck_assert_msg(status == DEEP_ERR_FORMAT, "%s: %s, not DEEP_ERR_FORMAT", e->d_name, deep_status_string(status));
         ck_assert_msg(names_function(deep_last_error(), "deep_model_load"), "%s: message \"%s\"", e->d_name,
                       deep_last_error());
         ck_assert_ptr_null(m);

@@ -377,7 +377,7 @@ static deep_status read_rows(struct parser *ps, struct table *t)
     return DEEP_OK;
 }
 
-static int compare_names(const void *a, const void *b)
+int deep_compare_names(const void *a, const void *b)
 {
     return strcmp(*(char *const *)a, *(char *const *)b);
 }
@@ -393,7 +393,7 @@ static bool sort_classes(struct table *t)
     bool ok = sorted && rank;
     if (ok) {
         memcpy(sorted, t->classes.items, (size_t)n * sizeof *sorted);
-        qsort(sorted, (size_t)n, sizeof *sorted, compare_names);
+        qsort(sorted, (size_t)n, sizeof *sorted, deep_compare_names);
         /* The old id of each name is its slot in the hash table. */
         for (int64_t c = 0; c < n; c++)
             rank[t->slots[find_slot(t->slots, t->slot_count, t->classes.items, sorted[c])]] = (int32_t)c;
@@ -488,62 +488,36 @@ deep_status deep_dataset_load_csv(const char *path, const char *label_column, de
     DEEP_REQUIRE(out);
     *out = NULL;
     DEEP_REQUIRE(path);
-    /* A regular file only, read up to the size it had when opened: a device or pipe
-     * (/dev/zero) would otherwise be read until memory runs out. */
-    int fd;
-    int64_t size;
-    DEEP_TRY(deep_file_open(__func__, path, &fd, &size));
-    char *text = (uint64_t)size < SIZE_MAX ? malloc((size_t)size + 1) : NULL;
-    if (text == NULL) {
-        close(fd);
-        return DEEP_FAIL(DEEP_ERR_NO_MEMORY, "out of memory for the %lld bytes of '%s'", (long long)size, path);
-    }
-    size_t len = 0;
-    int error = 0;
-    while (len < (size_t)size) {
-        ssize_t n = read(fd, text + len, (size_t)size - len);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n < 0)
-            error = errno;
-        if (n <= 0)
-            break; /* an error, or the file shrank since it was opened */
-        len += (size_t)n;
-    }
-    close(fd);
-    deep_status status = error ? DEEP_FAIL(DEEP_ERR_IO, "cannot read '%s': %s", path, strerror(error))
-                               : deep_csv_parse(__func__, path, text, len, label_column, out);
+    /* A regular file only (a device or pipe such as /dev/zero would be read until memory
+     * runs out), read whole: one that changes size meanwhile is an error, not a cut row. */
+    uint8_t *text;
+    size_t len;
+    DEEP_TRY(deep_file_read(__func__, path, &text, &len));
+    deep_status status = deep_csv_parse(__func__, path, (const char *)text, len, label_column, out);
     free(text);
     return status;
 }
 
 /* ------------------------------------------------------------------------------ writing */
 
-/* Buffered output to a file descriptor; the first failure's errno sticks and later output
- * is dropped, so that the caller checks once at the end. (The library does not use stdio
- * for output: it must never be able to print.) */
+/* Buffered output to the atomic writer, whose first failure sticks (w->error) and drops
+ * later output, so that the caller checks once at the end. (The library does not use
+ * stdio for output: it must never be able to print.) */
 struct sink {
-    int fd, error;
+    deep_file_writer *w;
     size_t used;
     char buf[16384];
 };
 
 static void sink_flush(struct sink *s)
 {
-    for (size_t done = 0; done < s->used && !s->error;) {
-        ssize_t n = write(s->fd, s->buf + done, s->used - done);
-        if (n < 0 && errno != EINTR)
-            s->error = errno;
-        else if (n == 0)
-            s->error = EIO; /* no progress: stop rather than spin */
-        done += n > 0 ? (size_t)n : 0;
-    }
+    deep_file_put(s->w, s->buf, s->used);
     s->used = 0;
 }
 
 static void sink_add(struct sink *s, const char *text, size_t n)
 {
-    while (n > 0 && !s->error) {
+    while (n > 0 && !s->w->error) {
         if (s->used == sizeof s->buf)
             sink_flush(s);
         size_t part = n < sizeof s->buf - s->used ? n : sizeof s->buf - s->used;
@@ -591,7 +565,7 @@ static void sink_write_table(struct sink *s, const deep_dataset *d, const float 
     if (d->labels)
         sink_text(s, ",", d->label_name ? d->label_name : "label");
     sink_add(s, "\n", 1);
-    for (int64_t i = 0; i < d->count && !s->error; i++) {
+    for (int64_t i = 0; i < d->count && !s->w->error; i++) {
         const float *row = values + i * d->sample_size;
         for (int64_t j = 0; j < d->sample_size; j++) {
             if (isnan(row[j]))
@@ -631,16 +605,16 @@ deep_status deep_dataset_write_csv(const deep_dataset *dataset, const char *path
         return DEEP_FAIL(DEEP_ERR_NO_MEMORY, "out of memory writing '%s'", path);
     deep_file_writer w;
     deep_status status = deep_file_begin(__func__, path, &w);
-    if (status == DEEP_OK) {
-        *s = (struct sink){.fd = w.fd};
-        locale_t saved, c = c_locale_begin(&saved);
-        if (c == NULL)
-            s->error = ENOMEM;
-        else
-            sink_write_table(s, dataset, values);
-        c_locale_end(c, saved);
-        status = deep_file_commit(&w, s->error);
+    if (status != DEEP_OK) {
+        free(s);
+        return status;
     }
+    *s = (struct sink){.w = &w};
+    locale_t saved, c = c_locale_begin(&saved);
+    if (c != NULL)
+        sink_write_table(s, dataset, values);
+    c_locale_end(c, saved);
     free(s);
-    return status;
+    status = deep_file_commit(&w, c == NULL ? ECANCELED : 0);
+    return c == NULL ? DEEP_FAIL(DEEP_ERR_NO_MEMORY, "out of memory for the C locale writing '%s'", path) : status;
 }

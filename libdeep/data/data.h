@@ -54,6 +54,10 @@ deep_status deep_idx_parse(const char *caller, const char *images_name, const un
  * that a single free() releases it; NULL for names NULL or out of memory. */
 char **deep_names_copy(char *const *names, int64_t count);
 
+/* qsort/bsearch order of class names (char * items): byte-wise, as scikit-learn's
+ * LabelEncoder sorts them. */
+int deep_compare_names(const void *a, const void *b);
+
 /* Gives dst copies of src's column, class and label names. */
 deep_status deep_dataset_copy_names(const char *caller, deep_dataset *dst, const deep_dataset *src);
 

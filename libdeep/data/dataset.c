@@ -269,17 +269,6 @@ deep_status deep_dataset_target_width(const deep_dataset *dataset, int64_t *widt
     return DEEP_OK;
 }
 
-/* deep_tensor_new for a shape the dataset has already validated, so that the only possible
- * failure, memory, is reported under the public function's name. */
-static deep_status new_tensor(const char *caller, int32_t rank, const int64_t *shape, deep_tensor **out)
-{
-    if (deep_tensor_new(rank, shape, out) == DEEP_OK)
-        return DEEP_OK;
-    char s[160];
-    return deep_error_set(DEEP_ERR_NO_MEMORY, caller, "out of memory for a tensor of shape %s",
-                          deep_shape_format(s, sizeof s, rank, shape));
-}
-
 /* A new tensor (count, sample shape...) holding samples [start, start + count). */
 static deep_status features_tensor(const char *caller, const deep_dataset *d, int64_t start, int64_t count,
                                    deep_tensor **out)
@@ -287,7 +276,7 @@ static deep_status features_tensor(const char *caller, const deep_dataset *d, in
     int64_t shape[DEEP_MAX_RANK];
     shape[0] = count;
     memcpy(shape + 1, d->sample_shape, (size_t)d->sample_rank * sizeof *shape);
-    DEEP_TRY(new_tensor(caller, d->sample_rank + 1, shape, out));
+    DEEP_TRY(deep_tensor_create(caller, d->sample_rank + 1, shape, false, out));
     deep_dataset_read_samples(d, start, count, (*out)->data);
     return DEEP_OK;
 }
@@ -325,7 +314,7 @@ deep_status deep_dataset_batch(const deep_dataset *dataset, int64_t start, int64
     if (targets == NULL)
         return DEEP_OK;
     int64_t width = dataset->targets ? dataset->target_width : dataset->num_classes;
-    deep_status s = new_tensor(__func__, 2, (int64_t[]){count, width}, targets);
+    deep_status s = deep_tensor_create(__func__, 2, (int64_t[]){count, width}, false, targets);
     if (s != DEEP_OK) {
         deep_tensor_free(*features);
         *features = NULL;

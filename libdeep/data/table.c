@@ -308,11 +308,6 @@ static deep_status merge_classes(const char *caller, const deep_dataset *a, cons
     return *merged ? DEEP_OK : deep_error_set(DEEP_ERR_NO_MEMORY, caller, "out of memory for the class names");
 }
 
-static int compare_names(const void *a, const void *b)
-{
-    return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
 deep_status deep_dataset_use_classes(deep_dataset *dataset, const deep_dataset *reference)
 {
     DEEP_REQUIRE(dataset);
@@ -329,7 +324,7 @@ deep_status deep_dataset_use_classes(deep_dataset *dataset, const deep_dataset *
         status = DEEP_FAIL(DEEP_ERR_NO_MEMORY, "out of memory for %lld labels", (long long)dataset->count);
     for (int32_t c = 0; status == DEEP_OK && c < dataset->num_classes; c++) {
         char **found = bsearch(&dataset->class_names[c], reference->class_names, (size_t)reference->num_classes,
-                               sizeof *reference->class_names, compare_names);
+                               sizeof *reference->class_names, deep_compare_names);
         map[c] = found ? (int32_t)(found - reference->class_names) : -1;
     }
     for (int64_t i = 0; status == DEEP_OK && i < dataset->count; i++) {

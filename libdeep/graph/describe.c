@@ -230,7 +230,9 @@ deep_status deep_model_get_weight(const deep_model *model, int32_t layer, int32_
     *out = NULL;
     const deep_param *p = NULL;
     DEEP_TRY(find_weight(__func__, model, layer, index, &p));
-    return deep_tensor_new_from(p->rank, p->shape, p->value, p->size, out);
+    DEEP_TRY(deep_tensor_create(__func__, p->rank, p->shape, false, out));
+    memcpy((*out)->data, p->value, (size_t)p->size * sizeof(float));
+    return DEEP_OK;
 }
 
 deep_status deep_model_set_weight(deep_model *model, int32_t layer, int32_t index, const deep_tensor *value)

@@ -196,7 +196,7 @@ static deep_status prepare_run(deep_model *model, const deep_dataset *train, int
                               (int)batch_size);
     for (int64_t i = 0; i < run->train_count; i++)
         run->order[i] = i;
-    return deep_model_prepare_pool(model);
+    return deep_model_prepare_pool("deep_model_fit", model);
 }
 
 static void release_run(deep_model *model, fit_run *run)

@@ -49,7 +49,7 @@ deep_status deep_model_evaluate(deep_model *model, const deep_dataset *data, int
         return DEEP_FAIL(DEEP_ERR_THREAD, "the model is busy: this call comes from a callback of its running fit");
     if (atomic_exchange(&model->busy, 1))
         return DEEP_FAIL(DEEP_ERR_THREAD, "the model is already being trained or evaluated by another call");
-    deep_status status = deep_model_prepare_pool(model);
+    deep_status status = deep_model_prepare_pool(__func__, model);
     if (status == DEEP_OK) {
         int blas_threads = deep_blas_threads_single();
         status = deep_model_evaluate_range(__func__, model, data, 0, data->count, batch_size, values);
@@ -96,7 +96,7 @@ deep_status deep_model_predict(const deep_model *model, const deep_tensor *input
     int64_t shape[DEEP_MAX_RANK] = {n};
     memcpy(shape + 1, last->out_shape, (size_t)last->out_rank * sizeof *shape);
     deep_tensor *result;
-    DEEP_TRY(deep_tensor_new(last->out_rank + 1, shape, &result));
+    DEEP_TRY(deep_tensor_create(__func__, last->out_rank + 1, shape, true, &result));
 
     deep_workspace ws;
     if (deep_workspace_init(model, n < PREDICT_CHUNK ? n : PREDICT_CHUNK, false, &ws) != DEEP_OK) {

@@ -836,12 +836,13 @@ deep_status deep_model_optimizer(deep_model *model, deep_optimizer **optimizer)
     return DEEP_OK;
 }
 
-deep_status deep_model_prepare_pool(deep_model *model)
+deep_status deep_model_prepare_pool(const char *caller, deep_model *model)
 {
     int32_t wanted = model->threads > 0 ? model->threads : deep_cpu_count();
     if (model->pool != NULL && deep_pool_threads(model->pool) == wanted)
         return DEEP_OK;
     deep_pool_free(model->pool);
     model->pool = NULL;
-    return deep_pool_new(wanted, &model->pool);
+    deep_status status = deep_pool_new(wanted, &model->pool);
+    return status == DEEP_OK ? status : deep_error_set(status, caller, "could not start %d threads", (int)wanted);
 }

@@ -150,8 +150,8 @@ double deep_model_score_batch(const deep_model *model, deep_workspace *ws, int64
 /* Means of a pass into values[0..stat_count-1]. */
 void deep_pass_stats_means(const deep_model *model, const deep_pass_stats *stats, double *values);
 
-/* Ensures model->pool matches the thread setting. */
-deep_status deep_model_prepare_pool(deep_model *model);
+/* Ensures model->pool matches the thread setting; errors name caller. */
+deep_status deep_model_prepare_pool(const char *caller, deep_model *model);
 
 /* Inference loss and metrics over samples [first, first + count) of data; errors name caller. */
 deep_status deep_model_evaluate_range(const char *caller, deep_model *model, const deep_dataset *data, int64_t first,

@@ -30,7 +30,7 @@ void deep_bytes_free(deep_bytes *b);
  *   - A failed save removes its temporary file and leaves the target as it was. A save
  *     killed midway leaves its temporary file; the next successful save to the same
  *     target removes such leftovers whose process (the pid in the name) no longer exists
- *     on this machine and that were not modified for a minute, and never a live save's.
+ *     on this machine and that were not modified for ten minutes, and never a live save's.
  * Errors are DEEP_ERR_IO naming caller and path, DEEP_ERR_NO_MEMORY. */
 typedef struct deep_file_writer {
     const char *caller;

@@ -44,7 +44,7 @@ deep_status deep_shape_check(const char *caller, int32_t rank, const int64_t *sh
     return DEEP_OK;
 }
 
-static deep_status tensor_create(const char *caller, int32_t rank, const int64_t *shape,
+deep_status deep_tensor_create(const char *caller, int32_t rank, const int64_t *shape,
                                  bool zero, deep_tensor **out)
 {
     if (out == NULL)
@@ -70,12 +70,12 @@ static deep_status tensor_create(const char *caller, int32_t rank, const int64_t
 
 deep_status deep_tensor_new(int32_t rank, const int64_t *shape, deep_tensor **out)
 {
-    return tensor_create(__func__, rank, shape, true, out);
+    return deep_tensor_create(__func__, rank, shape, true, out);
 }
 
 deep_status deep_tensor_new_filled(int32_t rank, const int64_t *shape, float value, deep_tensor **out)
 {
-    DEEP_TRY(tensor_create(__func__, rank, shape, false, out));
+    DEEP_TRY(deep_tensor_create(__func__, rank, shape, false, out));
     for (int64_t i = 0; i < (*out)->size; i++)
         (*out)->data[i] = value;
     return DEEP_OK;
@@ -94,7 +94,7 @@ deep_status deep_tensor_new_from(int32_t rank, const int64_t *shape, const float
         return DEEP_FAIL(DEEP_ERR_SHAPE, "%lld values given for shape %s of %lld elements",
                          (long long)count, deep_shape_format(s, sizeof s, rank, shape), (long long)size);
     }
-    DEEP_TRY(tensor_create(__func__, rank, shape, false, out));
+    DEEP_TRY(deep_tensor_create(__func__, rank, shape, false, out));
     memcpy((*out)->data, data, (size_t)size * sizeof(float));
     return DEEP_OK;
 }
@@ -104,7 +104,7 @@ deep_status deep_tensor_clone(const deep_tensor *src, deep_tensor **out)
     DEEP_REQUIRE(out);
     *out = NULL;
     DEEP_REQUIRE(src);
-    DEEP_TRY(tensor_create(__func__, src->rank, src->shape, false, out));
+    DEEP_TRY(deep_tensor_create(__func__, src->rank, src->shape, false, out));
     memcpy((*out)->data, src->data, (size_t)src->size * sizeof(float));
     return DEEP_OK;
 }

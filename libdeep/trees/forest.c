@@ -389,8 +389,7 @@ static deep_status predict(const char *caller, const deep_forest *forest, const 
     DEEP_TRY(tree_inputs_check(caller, inputs, m->n_features, &n));
     int64_t shape[2] = {n, m->width};
     deep_tensor *result;
-    if (deep_tensor_new(proba ? 2 : 1, shape, &result) != DEEP_OK)
-        return deep_error_set(DEEP_ERR_NO_MEMORY, caller, "no memory for %lld predictions", (long long)n);
+    DEEP_TRY(deep_tensor_create(caller, proba ? 2 : 1, shape, true, &result));
     deep_status s = predict_into(caller, forest, inputs->data, n, proba, result->data);
     if (s != DEEP_OK) {
         deep_tensor_free(result);

@@ -88,10 +88,7 @@ static void predict_rows(const struct tree_model *m, const float *x, int64_t n, 
 static deep_status output(const char *caller, int64_t n, int64_t width, deep_tensor **out)
 {
     int64_t shape[2] = {n, width};
-    deep_status s = deep_tensor_new(width > 0 ? 2 : 1, shape, out);
-    if (s != DEEP_OK)
-        return deep_error_set(s, caller, "no memory for %lld predictions", (long long)n);
-    return DEEP_OK;
+    return deep_tensor_create(caller, width > 0 ? 2 : 1, shape, true, out);
 }
 
 deep_status deep_tree_predict(const deep_tree *tree, const deep_tensor *inputs, deep_tensor **out)
