@@ -849,10 +849,10 @@ DEEP_API deep_status deep_model_summary(const deep_model *model, char *buffer, i
 DEEP_API deep_status deep_model_layer_count(const deep_model *model, int32_t *count);
 /* The shape of one sample at the model's input (Keras' model.input_shape without the
  * batch axis, e.g. (28, 28, 1)) and at its output (model.output_shape; the input shape
- * while the model has no layer). *rank always receives the number of axes, and shape
- * receives them when capacity is at least that (DEEP_MAX_RANK always is). Capacity 0 is
- * the rank query (DEEP_OK); a smaller nonzero capacity is DEEP_ERR_BUFFER_TOO_SMALL and
- * leaves shape untouched. */
+ * while the model has no layer), as deep_dataset_sample_shape gives a dataset's: *rank
+ * receives the number of axes, also when capacity (the length of shape; DEEP_MAX_RANK
+ * always suffices) is smaller, which is DEEP_ERR_BUFFER_TOO_SMALL and leaves shape
+ * untouched. */
 DEEP_API deep_status deep_model_input_shape(const deep_model *model, int64_t *shape, int32_t capacity,
                                             int32_t *rank);
 DEEP_API deep_status deep_model_output_shape(const deep_model *model, int64_t *shape, int32_t capacity,

@@ -1867,6 +1867,46 @@ static void round_trip_and_predict(deep_model *model, int32_t rank, const int64_
  * to DEEP_MAX_RANK). Rank 8 was accepted by deep_model_new, saved with DEEP_OK, and could
  * neither be loaded nor predict; now it is refused at the door, and the largest rank that
  * is accepted saves, loads and predicts. */
+/* The sample shapes at the input and output, with deep_dataset_sample_shape's conventions:
+ * the rank comes back even when the caller's array is too small. */
+START_TEST(input_and_output_shapes)
+{
+    deep_model *model = NULL;
+    ASSERT_OK(deep_model_new(3, (const int64_t[]){28, 28, 1}, &model));
+    int64_t shape[DEEP_MAX_RANK] = {0};
+    int32_t rank = 0;
+    ASSERT_OK(deep_model_output_shape(model, shape, DEEP_MAX_RANK, &rank)); /* no layer: the input */
+    ck_assert_int_eq(rank, 3);
+    ck_assert(shape[0] == 28 && shape[1] == 28 && shape[2] == 1);
+    ASSERT_OK(deep_model_add_conv2d(model, 4, 3, 3, 2, 2, DEEP_PADDING_SAME, DEEP_ACTIVATION_RELU, 1));
+    ASSERT_OK(deep_model_output_shape(model, shape, DEEP_MAX_RANK, &rank));
+    ck_assert(rank == 3 && shape[0] == 14 && shape[1] == 14 && shape[2] == 4);
+    ASSERT_OK(deep_model_add_flatten(model));
+    ASSERT_OK(deep_model_add_dense(model, 10, DEEP_ACTIVATION_SOFTMAX, 1));
+    ASSERT_OK(deep_model_output_shape(model, shape, DEEP_MAX_RANK, &rank));
+    ck_assert(rank == 1 && shape[0] == 10);
+    ASSERT_OK(deep_model_input_shape(model, shape, 3, &rank));
+    ck_assert(rank == 3 && shape[0] == 28 && shape[1] == 28 && shape[2] == 1);
+
+    /* Too small an array: the rank needed, the array untouched. */
+    int64_t small[2] = {-1, -1};
+    rank = 0;
+    ASSERT_FAILS_WITH(deep_model_input_shape(model, small, 2, &rank), DEEP_ERR_BUFFER_TOO_SMALL,
+                      "deep_model_input_shape", "3 axes but capacity is 2");
+    ck_assert(rank == 3 && small[0] == -1 && small[1] == -1);
+    ASSERT_FAILS(deep_model_output_shape(model, small, 0, &rank), DEEP_ERR_BUFFER_TOO_SMALL,
+                 "deep_model_output_shape");
+    ck_assert_int_eq(rank, 1);
+    ASSERT_FAILS_WITH(deep_model_input_shape(NULL, shape, DEEP_MAX_RANK, &rank), DEEP_ERR_NULL,
+                      "deep_model_input_shape", "'model'");
+    ASSERT_FAILS_WITH(deep_model_output_shape(model, NULL, DEEP_MAX_RANK, &rank), DEEP_ERR_NULL,
+                      "deep_model_output_shape", "'shape'");
+    ASSERT_FAILS_WITH(deep_model_output_shape(model, shape, DEEP_MAX_RANK, NULL), DEEP_ERR_NULL,
+                      "deep_model_output_shape", "'rank'");
+    deep_model_free(model);
+}
+END_TEST
+
 START_TEST(ranks_follow_one_rule)
 {
     _Static_assert(DEEP_MAX_SAMPLE_RANK == DEEP_MAX_RANK - 1, "a batch of samples is a tensor");
@@ -2010,6 +2050,7 @@ static Suite *model_suite(void)
     tcase_add_test(misuse, null_arguments);
     tcase_add_test(misuse, new_rejects_bad_shapes);
     tcase_add_test(misuse, ranks_follow_one_rule);
+    tcase_add_test(misuse, input_and_output_shapes);
     tcase_add_test(misuse, layer_sizes_are_limited);
     tcase_add_test(misuse, add_layer_misuse);
     tcase_add_test(misuse, compile_misuse);

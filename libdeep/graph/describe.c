@@ -156,18 +156,16 @@ deep_status deep_model_parameter_count(const deep_model *model, int64_t *count)
     return DEEP_OK;
 }
 
-/* Copies rank entries of shape into the caller's array; capacity 0 only reports the rank. */
+/* The shape query convention of deep_dataset_sample_shape: *out_rank is set even when
+ * capacity is too small, as the capacity needed. */
 static deep_status copy_shape(const char *caller, int32_t rank, const int64_t *shape, int64_t *out, int32_t capacity,
                               int32_t *out_rank)
 {
+    if (out == NULL)
+        return deep_error_set(DEEP_ERR_NULL, caller, "argument 'shape' is NULL");
     if (out_rank == NULL)
         return deep_error_set(DEEP_ERR_NULL, caller, "argument 'rank' is NULL");
-    if (capacity < 0 || (capacity > 0 && out == NULL))
-        return deep_error_set(DEEP_ERR_INVALID_ARGUMENT, caller, "shape is NULL or capacity %d is negative",
-                              (int)capacity);
     *out_rank = rank;
-    if (capacity == 0)
-        return DEEP_OK;
     if (capacity < rank)
         return deep_error_set(DEEP_ERR_BUFFER_TOO_SMALL, caller, "the shape has %d axes but capacity is %d",
                               (int)rank, (int)capacity);
