@@ -217,9 +217,11 @@ deep_status deep_model_add_conv2d(deep_model *model, int64_t filters, int64_t ke
 static deep_status add_pooling(deep_model *model, const deep_layer_ops *ops, int64_t pool_h, int64_t pool_w,
                                int64_t stride_h, int64_t stride_w, deep_padding padding, const char *caller)
 {
-    /* Keras' strides=None: the windows tile the input. */
-    stride_h = stride_h == 0 ? pool_h : stride_h;
-    stride_w = stride_w == 0 ? pool_w : stride_w;
+    /* Keras' strides=None: the windows tile the input. A pool beyond the size limit is
+     * larger than any input, which the layer's build reports naming pool_size; the stride
+     * it would give must not be reported first. */
+    stride_h = stride_h == 0 ? (pool_h < DEEP_MAX_LAYER_SIZE ? pool_h : DEEP_MAX_LAYER_SIZE) : stride_h;
+    stride_w = stride_w == 0 ? (pool_w < DEEP_MAX_LAYER_SIZE ? pool_w : DEEP_MAX_LAYER_SIZE) : stride_w;
     DEEP_TRY(check_window(caller, "pool size", pool_h, pool_w, stride_h, stride_w, padding));
     deep_layer layer = {.ops = ops, .kernel = {pool_h, pool_w}, .strides = {stride_h, stride_w}, .padding = padding};
     return add_layer(model, &layer, caller);
