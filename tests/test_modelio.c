@@ -1057,7 +1057,7 @@ static uint8_t *crafted_file(const struct crafted *c, size_t *length)
                      c->input_shape, c->layers, c->compile);
     if (n <= 0 || n >= (int)sizeof model)
         return NULL;
-    char header[4096];
+    char header[2 * sizeof model + 256]; /* every quote of the model doubles; the rest is fixed text */
     const char *key = "\", \"libdeep.checksum\": \"";
     size_t h = (size_t)snprintf(header, sizeof header,
                                 "{\"__metadata__\": {\"libdeep.format\": \"model\", \"libdeep.format_version\": "
