@@ -493,7 +493,8 @@ deep_status deep_dataset_load_csv(const char *path, const char *label_column, de
     uint8_t *text;
     size_t len;
     DEEP_TRY(deep_file_read(__func__, path, &text, &len));
-    deep_status status = deep_csv_parse(__func__, path, (const char *)text, len, label_column, out);
+    /* An empty file comes back as NULL, which the parser must not offset. */
+    deep_status status = deep_csv_parse(__func__, path, len > 0 ? (const char *)text : "", len, label_column, out);
     free(text);
     return status;
 }
