@@ -13,7 +13,7 @@ fi
 [ $# -gt 0 ] || set -- model_load model_struct idx cifar csv vocab tree_load
 for target in "$@"; do
     case "$target" in
-    model_load | model_struct) sources='libdeep/(io|graph|layers)/' ;;
+    model_load | model_struct) sources='libdeep/io/' ;;
     idx) sources='libdeep/data/idx\.c' ;;
     cifar) sources='libdeep/data/cifar\.c' ;;
     csv) sources='libdeep/data/(csv|table)\.c' ;;
