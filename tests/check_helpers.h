@@ -12,10 +12,27 @@
 
 #include <check.h>
 #include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "deep.h"
+
+/* The whole of a file into a new buffer (free() it), its size in *length. */
+static inline uint8_t *read_all(const char *path, size_t *length)
+{
+    FILE *f = fopen(path, "rb");
+    ck_assert_msg(f != NULL, "cannot open %s", path);
+    fseek(f, 0, SEEK_END);
+    long n = ftell(f);
+    fseek(f, 0, SEEK_SET);
+    uint8_t *data = malloc((size_t)n + 1);
+    ck_assert_int_eq(fread(data, 1, (size_t)n, f), (size_t)n);
+    fclose(f);
+    *length = (size_t)n;
+    return data;
+}
 
 #define COUNT_OF(a) ((int)(sizeof(a) / sizeof((a)[0])))
 

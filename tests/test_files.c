@@ -139,20 +139,6 @@ static void scratch_close(scratch *s)
     remove_tree(s->dir);
 }
 
-static uint8_t *read_all(const char *path, size_t *length)
-{
-    FILE *f = fopen(path, "rb");
-    ck_assert_msg(f != NULL, "cannot open %s", path);
-    fseek(f, 0, SEEK_END);
-    long n = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    uint8_t *data = malloc((size_t)n + 1);
-    ck_assert_int_eq(fread(data, 1, (size_t)n, f), (size_t)n);
-    fclose(f);
-    *length = (size_t)n;
-    return data;
-}
-
 static void write_text(const char *path, const char *text)
 {
     FILE *f = fopen(path, "wb");

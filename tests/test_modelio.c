@@ -73,20 +73,6 @@ static void scratch_close(scratch *s)
     ck_assert_int_eq(rmdir(s->dir), 0);
 }
 
-static uint8_t *read_all(const char *path, size_t *length)
-{
-    FILE *f = fopen(path, "rb");
-    ck_assert_msg(f != NULL, "cannot open %s", path);
-    fseek(f, 0, SEEK_END);
-    long n = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    uint8_t *data = malloc((size_t)n + 1);
-    ck_assert_int_eq(fread(data, 1, (size_t)n, f), (size_t)n);
-    fclose(f);
-    *length = (size_t)n;
-    return data;
-}
-
 static void write_all(const char *path, const void *data, size_t length)
 {
     FILE *f = fopen(path, "wb");
