@@ -15,6 +15,16 @@ deep_status deep_error_set(deep_status status, const char *func, const char *fmt
 
 #define DEEP_FAIL(status, ...) deep_error_set((status), __func__, __VA_ARGS__)
 
+/* The reason of this thread's last error: its message without the "<func>: " that
+ * deep_error_set put first. Valid until the next error is recorded. */
+const char *deep_error_reason(void);
+
+/* Reports the failure of a nested call as func's own, with func's context before the
+ * nested reason: "<func>: <context>: <reason>". The message is kept as parts, so no
+ * caller ever parses a message to re-prefix it. */
+deep_status deep_error_wrap(deep_status status, const char *func, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
 /* Returns DEEP_ERR_NULL from the calling function when ptr is NULL, naming the argument. */
 #define DEEP_REQUIRE(ptr)                                                        \
     do {                                                                         \

@@ -1,6 +1,7 @@
 /* Status names and the per-thread last-error message. */
 #include <stdarg.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "core/core.h"
 
@@ -8,6 +9,8 @@
 #define DEEP_ERROR_CAPACITY 512
 
 static _Thread_local char last_error[DEEP_ERROR_CAPACITY];
+/* Where the reason starts in last_error, after "<func>: ". */
+static _Thread_local size_t reason_at;
 
 const char *deep_status_string(deep_status status)
 {
@@ -30,15 +33,49 @@ const char *deep_status_string(deep_status status)
     return "DEEP_ERR_UNKNOWN";
 }
 
-deep_status deep_error_set(deep_status status, const char *func, const char *fmt, ...)
+/* "<func>: " then fmt with args; the reason starts after the prefix. */
+static void record(const char *func, const char *fmt, va_list args)
 {
     int used = snprintf(last_error, sizeof last_error, "%s: ", func);
-    if (used < 0 || (size_t)used >= sizeof last_error)
-        return status;
+    if (used < 0 || (size_t)used >= sizeof last_error) {
+        reason_at = 0;
+        return;
+    }
+    reason_at = (size_t)used;
+    vsnprintf(last_error + used, sizeof last_error - (size_t)used, fmt, args);
+}
+
+deep_status deep_error_set(deep_status status, const char *func, const char *fmt, ...)
+{
     va_list args;
     va_start(args, fmt);
-    vsnprintf(last_error + used, sizeof last_error - (size_t)used, fmt, args);
+    record(func, fmt, args);
     va_end(args);
+    return status;
+}
+
+const char *deep_error_reason(void)
+{
+    return last_error + reason_at;
+}
+
+deep_status deep_error_wrap(deep_status status, const char *func, const char *fmt, ...)
+{
+    char reason[DEEP_ERROR_CAPACITY];
+    snprintf(reason, sizeof reason, "%s", deep_error_reason());
+    va_list args;
+    va_start(args, fmt);
+    record(func, fmt, args);
+    va_end(args);
+    /* Then ": <reason>", cut to what fits, as snprintf would. */
+    size_t used = strlen(last_error);
+    if (sizeof last_error - used > 2) {
+        memcpy(last_error + used, ": ", 2);
+        used += 2;
+        size_t n = strnlen(reason, sizeof last_error - used - 1);
+        memcpy(last_error + used, reason, n);
+        last_error[used + n] = '\0';
+    }
     return status;
 }
 
@@ -50,4 +87,5 @@ const char *deep_last_error(void)
 void deep_clear_error(void)
 {
     last_error[0] = '\0';
+    reason_at = 0;
 }

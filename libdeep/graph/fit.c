@@ -214,13 +214,8 @@ static deep_status save_checkpoint(deep_model *model, int32_t done)
     if (status == DEEP_OK)
         status = deep_file_write_atomic("deep_model_fit", model->checkpoint_path, b.data, b.length);
     deep_bytes_free(&b);
-    if (status != DEEP_OK) {
-        char reason[400];
-        snprintf(reason, sizeof reason, "%s", deep_last_error());
-        const char *colon = strstr(reason, ": ");
-        return deep_error_set(status, "deep_model_fit", "checkpoint after epoch %d: %s", (int)done,
-                              colon ? colon + 2 : reason);
-    }
+    if (status != DEEP_OK)
+        return deep_error_wrap(status, "deep_model_fit", "checkpoint after epoch %d", (int)done);
     return DEEP_OK;
 }
 

@@ -124,12 +124,7 @@ static deep_status add_layer(deep_model *model, deep_layer *layer, const char *c
                               model->layers[source]->name);
     deep_status status = layer->ops->build(layer);
     if (status != DEEP_OK) {
-        /* Re-prefix the message with the public function and the layer's position. */
-        char reason[400];
-        snprintf(reason, sizeof reason, "%s", deep_last_error());
-        const char *colon = strstr(reason, ": ");
-        return deep_error_set(status, caller, "layer %d (%s): %s", (int)model->layer_count, layer->name,
-                              colon ? colon + 2 : reason);
+        return deep_error_wrap(status, caller, "layer %d (%s)", (int)model->layer_count, layer->name);
     }
     DEEP_TRY(check_built(model, layer, caller));
 
@@ -456,13 +451,8 @@ static deep_status rebuild_for_option(deep_model *model, deep_layer *layer, cons
     int32_t position = 0;
     while (model->layers[position] != layer)
         position++;
-    if (layer->ops->build(layer) != DEEP_OK) {
-        char reason[400];
-        snprintf(reason, sizeof reason, "%s", deep_last_error());
-        const char *colon = strstr(reason, ": ");
-        return deep_error_set(DEEP_ERR_SHAPE, caller, "layer %d (%s): %s", (int)position, layer->name,
-                              colon ? colon + 2 : reason);
-    }
+    if (layer->ops->build(layer) != DEEP_OK)
+        return deep_error_wrap(DEEP_ERR_SHAPE, caller, "layer %d (%s)", (int)position, layer->name);
     for (int32_t i = position + 1; i < model->layer_count; i++) {
         int32_t source = deep_model_mask_source(model, i);
         const deep_layer *next = model->layers[i];

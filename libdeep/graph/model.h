@@ -43,7 +43,7 @@ struct deep_model {
 
     deep_pool *pool;           /* created by fit/evaluate for the current thread setting */
 
-    /* Checkpoints and resuming (libdeep/io/model.c writes and reads these). */
+    /* Checkpoints and resuming (libdeep/graph/persist.c writes and reads these). */
     char *checkpoint_path;     /* NULL: no checkpoints */
     int32_t checkpoint_period; /* epochs between checkpoints; 0: none */
     int32_t initial_epoch;     /* the next fit starts at this epoch (Keras' initial_epoch) */

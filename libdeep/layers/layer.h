@@ -1,7 +1,7 @@
 /* The private interface every layer type implements: a table of functions (shape
  * inference, initialisation, forward, backward) plus a description of the layer's
  * parameters. Adding a layer type is one new file and one entry in the model's add_* set;
- * to be savable, it also needs one entry in the table of libdeep/io/layer_config.c (its
+ * to be savable, it also needs one entry in the table of libdeep/graph/layer_config.c (its
  * config fields and the add_* call that rebuilds it), or deep_model_save refuses it. */
 #ifndef DEEP_LAYER_H
 #define DEEP_LAYER_H

@@ -2,8 +2,8 @@
  * of struct deep_layer make up its Keras config and which deep_model_add_* call rebuilds
  * it, so loading validates a file's layers exactly as the public API validates a caller's.
  * Never installed. */
-#ifndef DEEP_IO_LAYER_CONFIG_H
-#define DEEP_IO_LAYER_CONFIG_H
+#ifndef DEEP_GRAPH_LAYER_CONFIG_H
+#define DEEP_GRAPH_LAYER_CONFIG_H
 
 #include "io/json.h"
 #include "layers/layer.h"

@@ -9,9 +9,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "graph/layer_config.h"
 #include "graph/model.h"
 #include "io/file.h"
-#include "io/layer_config.h"
 #include "io/safetensors.h"
 #include "optim/optim.h"
 #include "tensor/tensor.h"
@@ -295,11 +295,8 @@ static deep_status nested(loader *l, deep_status status, const char *what)
 {
     if (status == DEEP_OK || l->status != DEEP_OK)
         return l->status;
-    char reason[400];
-    snprintf(reason, sizeof reason, "%s", deep_last_error());
-    const char *colon = strstr(reason, ": ");
-    l->status = deep_error_set(status == DEEP_ERR_NO_MEMORY ? status : DEEP_ERR_FORMAT, l->caller, "%s: %s: %s",
-                               l->source, what, colon ? colon + 2 : reason);
+    l->status = deep_error_wrap(status == DEEP_ERR_NO_MEMORY ? status : DEEP_ERR_FORMAT, l->caller, "%s: %s",
+                                l->source, what);
     return l->status;
 }
 

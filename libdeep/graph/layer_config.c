@@ -5,7 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "io/layer_config.h"
+#include "graph/layer_config.h"
 #include "kernels/kernels.h"
 
 typedef enum field_kind {
@@ -406,10 +406,7 @@ deep_status deep_layer_config_add(const char *caller, const char *context, deep_
     deep_status status = t->add(model, &c);
     if (status != DEEP_OK) {
         /* Keep the add call's reason, without its function name. */
-        char reason[400];
-        snprintf(reason, sizeof reason, "%s", deep_last_error());
-        const char *colon = strstr(reason, ": ");
-        const char *rest = colon ? colon + 2 : reason;
+        const char *rest = deep_error_reason();
         /* "layer 2 (conv2d_1): ..." from the add call: the context names the layer already. */
         size_t digits = strncmp(rest, "layer ", 6) == 0 ? strspn(rest + 6, "0123456789") : 0;
         if (digits > 0 && strncmp(rest + 6 + digits, " (", 2) == 0) {
