@@ -16,7 +16,8 @@ deep_status deep_error_set(deep_status status, const char *func, const char *fmt
 #define DEEP_FAIL(status, ...) deep_error_set((status), __func__, __VA_ARGS__)
 
 /* The reason of this thread's last error: its message without the "<func>: " that
- * deep_error_set put first. Valid until the next error is recorded. */
+ * deep_error_set put first. It points into the message itself: copy it before recording
+ * another error. */
 const char *deep_error_reason(void);
 
 /* Reports the failure of a nested call as func's own, with func's context before the

@@ -406,7 +406,9 @@ deep_status deep_layer_config_add(const char *caller, const char *context, deep_
     deep_status status = t->add(model, &c);
     if (status != DEEP_OK) {
         /* Keep the add call's reason, without its function name. */
-        const char *rest = deep_error_reason();
+        char reason[512];
+        snprintf(reason, sizeof reason, "%s", deep_error_reason());
+        const char *rest = reason;
         /* "layer 2 (conv2d_1): ..." from the add call: the context names the layer already. */
         size_t digits = strncmp(rest, "layer ", 6) == 0 ? strspn(rest + 6, "0123456789") : 0;
         if (digits > 0 && strncmp(rest + 6 + digits, " (", 2) == 0) {
