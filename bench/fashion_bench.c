@@ -216,7 +216,7 @@ int main(int argc, char **argv)
 
     double results[2] = {0.0, 0.0};
     start = seconds_now();
-    CHECK(deep_model_evaluate(model, test, batch_size, results, 2));
+    CHECK(deep_model_evaluate(model, test, batch_size, results, 2, &(int64_t){0}));
     double eval_seconds = seconds_now() - start;
 
     struct rusage usage;

@@ -131,7 +131,7 @@ static deep_status neural_network(void)
     STEP(deep_dataset_features(images, &x));
     STEP(deep_model_predict(loaded, x, &y));
     double values[2];
-    STEP(deep_model_evaluate(loaded, images, 4, values, 2));
+    STEP(deep_model_evaluate(loaded, images, 4, values, 2, &(int64_t){0}));
     deep_model_free(model);
     deep_model_free(loaded);
     deep_tensor_free(y);

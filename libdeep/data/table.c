@@ -9,35 +9,34 @@
 #include "data/data.h"
 #include "tensor/tensor.h"
 
-/* Copies one of `count` names into buf; errors name `caller`. */
+/* Copies one of `count` names into buffer by the caller-buffer contract; errors name `caller`. */
 static deep_status copy_name(const char *caller, char *const *names, int64_t count, int64_t index,
-                             const char *what, char *buf, int64_t capacity)
+                             const char *what, char *buffer, int64_t capacity, int64_t *needed)
 {
     if (names == NULL)
         return deep_error_set(DEEP_ERR_STATE, caller, "the dataset has no %s names", what);
     if (index < 0 || index >= count)
         return deep_error_set(DEEP_ERR_OUT_OF_RANGE, caller, "%s %lld is outside 0..%lld", what,
                               (long long)index, (long long)count - 1);
-    int64_t needed = (int64_t)strlen(names[index]) + 1;
-    if (capacity < needed)
-        return deep_error_set(DEEP_ERR_BUFFER_TOO_SMALL, caller, "the name of %s %lld needs %lld bytes but capacity is %lld",
-                              what, (long long)index, (long long)needed, (long long)capacity);
-    memcpy(buf, names[index], (size_t)needed);
-    return DEEP_OK;
+    return deep_output_text(caller, "the name", buffer, capacity, needed, names[index]);
 }
 
-deep_status deep_dataset_column_name(const deep_dataset *dataset, int64_t column, char *buf, int64_t capacity)
+deep_status deep_dataset_column_name(const deep_dataset *dataset, int64_t column, char *buffer, int64_t capacity,
+                                     int64_t *needed)
 {
+    DEEP_TRY(deep_output_args(__func__, buffer, capacity, needed)); /* first: *needed is 0 after any other failure */
     DEEP_REQUIRE(dataset);
-    DEEP_REQUIRE(buf);
-    return copy_name(__func__, dataset->column_names, dataset->sample_size, column, "column", buf, capacity);
+    return copy_name(__func__, dataset->column_names, dataset->sample_size, column, "column", buffer, capacity,
+                     needed);
 }
 
-deep_status deep_dataset_class_name(const deep_dataset *dataset, int32_t class_id, char *buf, int64_t capacity)
+deep_status deep_dataset_class_name(const deep_dataset *dataset, int32_t class_id, char *buffer, int64_t capacity,
+                                    int64_t *needed)
 {
+    DEEP_TRY(deep_output_args(__func__, buffer, capacity, needed)); /* first: *needed is 0 after any other failure */
     DEEP_REQUIRE(dataset);
-    DEEP_REQUIRE(buf);
-    return copy_name(__func__, dataset->class_names, dataset->num_classes, class_id, "class", buf, capacity);
+    return copy_name(__func__, dataset->class_names, dataset->num_classes, class_id, "class", buffer, capacity,
+                     needed);
 }
 
 static deep_status check_column(const char *caller, const deep_dataset *d, int64_t column)
@@ -140,10 +139,8 @@ __attribute__((format(printf, 4, 5))) static void append(char *buf, int64_t capa
 deep_status deep_dataset_describe_text(const deep_dataset *dataset, char *buffer, int64_t capacity,
                                        int64_t *needed)
 {
+    DEEP_TRY(deep_output_args(__func__, buffer, capacity, needed)); /* first: *needed is 0 after any other failure */
     DEEP_REQUIRE(dataset);
-    DEEP_REQUIRE(needed);
-    if (capacity < 0 || (capacity > 0 && buffer == NULL))
-        return DEEP_FAIL(DEEP_ERR_INVALID_ARGUMENT, "buffer is NULL or capacity %lld is negative", (long long)capacity);
     const float *values;
     DEEP_TRY(deep_dataset_values(__func__, dataset, &values));
     /* One row per column (pandas' describe().T): wide tables stay readable. */
@@ -152,22 +149,39 @@ deep_status deep_dataset_describe_text(const deep_dataset *dataset, char *buffer
         size_t n = strlen(dataset->column_names[j]);
         width = n > (size_t)width ? (n < 40 ? (int)n : 40) : width;
     }
+    struct column_stats *stats = deep_alloc(dataset->sample_size, sizeof *stats);
+    if (stats == NULL)
+        return DEEP_FAIL(DEEP_ERR_NO_MEMORY, "out of memory for the statistics of %lld columns",
+                         (long long)dataset->sample_size);
+    for (int64_t j = 0; j < dataset->sample_size; j++)
+        stats[j] = column_stats(dataset, values, j);
+    /* Two passes over the same statistics: the first measures the text, the second writes it
+     * only when it fits whole (a short buffer is never partly written). */
     int64_t used = 0;
-    append(buffer, capacity, &used, "%-*s %8s %8s %12s %12s %12s %12s\n", width, "column", "count", "missing",
-           "mean", "std", "min", "max");
-    for (int64_t j = 0; j < dataset->sample_size; j++) {
-        char name[32];
-        snprintf(name, sizeof name, "f%lld", (long long)j);
-        struct column_stats s = column_stats(dataset, values, j);
-        append(buffer, capacity, &used, "%-*.*s %8lld %8lld %12.6g %12.6g %12.6g %12.6g\n", width, width,
-               dataset->column_names ? dataset->column_names[j] : name, (long long)s.count, (long long)s.missing,
-               s.mean, s.std, s.min, s.max);
+    bool write = false;
+    deep_status status = DEEP_OK;
+    for (int pass = 0; pass < 2 && status == DEEP_OK; pass++) {
+        if (pass == 1) {
+            status = deep_output_check_text(__func__, "the table", buffer, capacity, needed, used + 1, &write);
+            if (!write)
+                break;
+        }
+        char *out = pass == 1 ? buffer : NULL;
+        int64_t room = pass == 1 ? capacity : 0;
+        used = 0;
+        append(out, room, &used, "%-*s %8s %8s %12s %12s %12s %12s\n", width, "column", "count", "missing", "mean",
+               "std", "min", "max");
+        for (int64_t j = 0; j < dataset->sample_size; j++) {
+            char name[32];
+            snprintf(name, sizeof name, "f%lld", (long long)j);
+            const struct column_stats *s = &stats[j];
+            append(out, room, &used, "%-*.*s %8lld %8lld %12.6g %12.6g %12.6g %12.6g\n", width, width,
+                   dataset->column_names ? dataset->column_names[j] : name, (long long)s->count,
+                   (long long)s->missing, s->mean, s->std, s->min, s->max);
+        }
     }
-    *needed = used + 1;
-    if (capacity > 0 && used >= capacity)
-        return DEEP_FAIL(DEEP_ERR_BUFFER_TOO_SMALL, "the table needs %lld bytes but capacity is %lld",
-                         (long long)*needed, (long long)capacity);
-    return DEEP_OK;
+    free(stats);
+    return status;
 }
 
 static int by_value(const void *a, const void *b)

@@ -31,19 +31,21 @@ deep_status deep_model_evaluate_range(const char *caller, deep_model *model, con
     return DEEP_OK;
 }
 
-deep_status deep_model_evaluate(deep_model *model, const deep_dataset *data, int32_t batch_size, double *values,
-                                int32_t capacity)
+deep_status deep_model_evaluate(deep_model *model, const deep_dataset *data, int64_t batch_size, double *values,
+                                int64_t capacity, int64_t *needed)
 {
+    DEEP_TRY(deep_output_args(__func__, values, capacity, needed)); /* first: *needed is 0 after any other failure */
     DEEP_REQUIRE(model);
     DEEP_REQUIRE(data);
-    DEEP_REQUIRE(values);
     if (!model->compiled)
         return DEEP_FAIL(DEEP_ERR_STATE, "the model must be compiled with deep_model_compile before evaluate");
     if (batch_size < 1)
-        return DEEP_FAIL(DEEP_ERR_INVALID_ARGUMENT, "batch_size is %d; it must be at least 1", (int)batch_size);
-    if (capacity < deep_model_stat_count(model))
-        return DEEP_FAIL(DEEP_ERR_BUFFER_TOO_SMALL, "the loss and %d metrics need %d values but capacity is %d",
-                         (int)model->metric_count, (int)deep_model_stat_count(model), (int)capacity);
+        return DEEP_FAIL(DEEP_ERR_INVALID_ARGUMENT, "batch_size is %lld; it must be at least 1", (long long)batch_size);
+    bool write;
+    DEEP_TRY(deep_output_check(__func__, "the loss and the metrics", values, capacity, needed,
+                               deep_model_stat_count(model), &write));
+    if (!write)
+        return DEEP_OK; /* the size query: nothing is evaluated */
     DEEP_TRY(deep_model_check_data(model, data, __func__));
     if (deep_model_fitting_here(model))
         return DEEP_FAIL(DEEP_ERR_THREAD, "the model is busy: this call comes from a callback of its running fit");

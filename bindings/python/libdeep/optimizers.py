@@ -10,7 +10,7 @@ callback). An optimizer can be bound to one model only.
 import ctypes
 
 from . import errors
-from ._lib import lib, out, f32
+from ._lib import lib, out, f64
 
 _KIND = {"sgd": 1, "adam": 2, "rmsprop": 3, "adagrad": 4}
 _OPTION = {
@@ -64,14 +64,14 @@ class Optimizer:
         if name not in self._options:
             raise AttributeError(f"{type(self).__name__} has no option {name!r}")
         if self._model is None:
-            value = f32(0)
+            value = f64(0)
             address = self._create()
             try:
                 lib.deep_optimizer_get_float(address, _OPTION[name], ctypes.byref(value))
             finally:
                 lib.deep_optimizer_free(address)
             return value.value
-        value = f32(0)
+        value = f64(0)
         lib.deep_optimizer_get_float(self._model_optimizer(), _OPTION[name], ctypes.byref(value))
         return value.value
 
