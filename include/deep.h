@@ -63,7 +63,8 @@ extern "C" {
 #endif
 
 /* DEEP_DEPRECATED(msg) marks a declaration that a later major version removes; GCC and
- * Clang then warn at each use with msg (what to use instead). Empty for other compilers. */
+ * Clang then warn at each use with msg (what to use instead). Empty for other compilers.
+ * Written first: DEEP_DEPRECATED("use deep_x_y") DEEP_API deep_status deep_x_old(...); */
 #if defined(__GNUC__) || defined(__clang__)
 #define DEEP_DEPRECATED(msg) __attribute__((deprecated(msg)))
 #else
