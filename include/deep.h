@@ -64,7 +64,7 @@ extern "C" {
 
 /* DEEP_DEPRECATED(msg) marks a declaration that a later major version removes; GCC and
  * Clang then warn at each use with msg (what to use instead). Empty for other compilers.
- * Written first: DEEP_DEPRECATED("use deep_x_y") DEEP_API deep_status deep_x_old(...); */
+ * It is written first in the declaration, before DEEP_API and the return type. */
 #if defined(__GNUC__) || defined(__clang__)
 #define DEEP_DEPRECATED(msg) __attribute__((deprecated(msg)))
 #else
