@@ -13,18 +13,19 @@ import numpy as np
 
 from . import errors
 from ._core import enum_value, new_tensor, tensor_to_array
+from . import _ffi as C
 from ._lib import lib, out, i32
 
 ACTIVATIONS = {
-    "linear": 0,
-    "relu": 1,
-    "sigmoid": 2,
-    "tanh": 3,
-    "softmax": 4,
-    "leaky_relu": 5,
-    "elu": 6,
+    "linear": C.DEEP_ACTIVATION_LINEAR,
+    "relu": C.DEEP_ACTIVATION_RELU,
+    "sigmoid": C.DEEP_ACTIVATION_SIGMOID,
+    "tanh": C.DEEP_ACTIVATION_TANH,
+    "softmax": C.DEEP_ACTIVATION_SOFTMAX,
+    "leaky_relu": C.DEEP_ACTIVATION_LEAKY_RELU,
+    "elu": C.DEEP_ACTIVATION_ELU,
 }
-_PADDING = {"valid": 0, "same": 1}
+_PADDING = {"valid": C.DEEP_PADDING_VALID, "same": C.DEEP_PADDING_SAME}
 
 
 def activation_value(activation):
@@ -210,11 +211,6 @@ class BatchNormalization(Layer):
         lib.deep_model_add_batch_normalization(address, self.momentum, self.epsilon)
 
 
-# deep_layer_option values (deep.h)
-_LAYER_DROPOUT, _LAYER_RECURRENT_DROPOUT, _LAYER_GO_BACKWARDS, _LAYER_UNIT_FORGET_BIAS = 1, 2, 3, 4
-_LAYER_MASK_ZERO, _LAYER_RESET_AFTER = 5, 6
-
-
 class Embedding(Layer):
     """Token ids (integers in [0, input_dim), given as numbers) to rows of a learned
     (input_dim, output_dim) matrix. input_length=None takes the input's length.
@@ -232,7 +228,7 @@ class Embedding(Layer):
 
     def _append(self, address):
         lib.deep_model_add_embedding(address, self.input_dim, self.output_dim, self.input_length)
-        lib.deep_model_set_layer_int(address, -1, _LAYER_MASK_ZERO, int(self.mask_zero))
+        lib.deep_model_set_layer_int(address, -1, C.DEEP_LAYER_MASK_ZERO, int(self.mask_zero))
 
 
 class Masking(Layer):
@@ -267,9 +263,9 @@ class SimpleRNN(Layer):
 
     def _append(self, address):
         self._add(address)
-        lib.deep_model_set_layer_float(address, -1, _LAYER_DROPOUT, self.dropout)
-        lib.deep_model_set_layer_float(address, -1, _LAYER_RECURRENT_DROPOUT, self.recurrent_dropout)
-        lib.deep_model_set_layer_int(address, -1, _LAYER_GO_BACKWARDS, int(self.go_backwards))
+        lib.deep_model_set_layer_float(address, -1, C.DEEP_LAYER_DROPOUT, self.dropout)
+        lib.deep_model_set_layer_float(address, -1, C.DEEP_LAYER_RECURRENT_DROPOUT, self.recurrent_dropout)
+        lib.deep_model_set_layer_int(address, -1, C.DEEP_LAYER_GO_BACKWARDS, int(self.go_backwards))
 
 
 class GRU(SimpleRNN):
@@ -289,7 +285,7 @@ class GRU(SimpleRNN):
     def _add(self, address):
         lib.deep_model_add_gru(address, self.units, self._activation, self._recurrent_activation,
                                int(self.use_bias), int(self.return_sequences))
-        lib.deep_model_set_layer_int(address, -1, _LAYER_RESET_AFTER, int(self.reset_after))
+        lib.deep_model_set_layer_int(address, -1, C.DEEP_LAYER_RESET_AFTER, int(self.reset_after))
 
 
 class LSTM(GRU):
@@ -308,10 +304,11 @@ class LSTM(GRU):
 
     def _append(self, address):
         super()._append(address)
-        lib.deep_model_set_layer_int(address, -1, _LAYER_UNIT_FORGET_BIAS, int(self.unit_forget_bias))
+        lib.deep_model_set_layer_int(address, -1, C.DEEP_LAYER_UNIT_FORGET_BIAS, int(self.unit_forget_bias))
 
 
-_MERGE_MODES = {"concat": 0, "sum": 1, "mul": 2, "ave": 3}
+_MERGE_MODES = {"concat": C.DEEP_MERGE_CONCAT, "sum": C.DEEP_MERGE_SUM, "mul": C.DEEP_MERGE_MUL,
+                "ave": C.DEEP_MERGE_AVE}
 
 
 class Bidirectional(Layer):
