@@ -1,8 +1,11 @@
 #!/usr/bin/env python3
 """Writes libdeep-sys/src/ffi.rs, the raw Rust declarations of include/deep.h: opaque
 handle types, enum types with their values, the integer macros, callback types and every
-DEEP_API function. Run it (through scripts/update-rust-sys.sh) after changing deep.h;
-scripts/check-rust.sh fails when ffi.rs is not what this script makes of the header.
+DEEP_API function. After changing deep.h run scripts/update-rust-sys.sh (and
+scripts/update-python-ffi.sh, for the Python binding) and commit the result with the
+header: scripts/check-rust.sh and the 'bindings' meson test suite fail when ffi.rs is not
+what this script makes of the header (docs/abi.md, "Bindings generated from the header").
+The header is read by bindings/deep_header.py, the parser shared with gen-ffi.py.
 
 Usage: gen-sys.py include/deep.h OUTPUT.rs
 """
