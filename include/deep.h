@@ -30,8 +30,8 @@ extern "C" {
 /* Versions: the header's version, and the version of the library actually loaded.       */
 /* ===================================================================================== */
 
-#define DEEP_VERSION_MAJOR 0
-#define DEEP_VERSION_MINOR 5
+#define DEEP_VERSION_MAJOR 1
+#define DEEP_VERSION_MINOR 0
 #define DEEP_VERSION_PATCH 0
 #define DEEP_VERSION_NUMBER (DEEP_VERSION_MAJOR * 10000 + DEEP_VERSION_MINOR * 100 + DEEP_VERSION_PATCH)
 

@@ -9,7 +9,7 @@ Keras-shaped interface), loaded through ctypes; no compiler needed.
     model.fit(x, y, epochs=5, batch_size=32)
 
 The shared library is found through LIBDEEP_LIBRARY (a path), else the dynamic loader
-(an installed libdeep.so.0). See bindings/python/README.md.
+(an installed libdeep.so.1). See bindings/python/README.md.
 """
 
 from ._version import __version__

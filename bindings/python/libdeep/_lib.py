@@ -3,7 +3,7 @@
 Lookup order:
   1. the LIBDEEP_LIBRARY environment variable, a path (or soname) given to dlopen as is;
   2. ctypes.util.find_library("deep") (the ldconfig cache: an installed library);
-  3. "libdeep.so.0", leaving the search to the dynamic loader (LD_LIBRARY_PATH, ...).
+  3. "libdeep.so.1", leaving the search to the dynamic loader (LD_LIBRARY_PATH, ...).
 
 Every function of deep.h is declared with its argtypes and restype, from the table
 libdeep/_ffi.py that bindings/python/gen-ffi.py generates from the header (run
@@ -58,10 +58,10 @@ def _open():
             return ctypes.CDLL(name), name
         except OSError as exc:
             failures.append(f"{name}: {exc}")
-    where = "LIBDEEP_LIBRARY" if explicit else "the dynamic loader (find_library('deep'), libdeep.so.0)"
+    where = "LIBDEEP_LIBRARY" if explicit else "the dynamic loader (find_library('deep'), libdeep.so.1)"
     raise errors.LibraryNotFoundError(
         "cannot load the libdeep shared library through " + where + ": " + "; ".join(failures)
-        + ". Install libdeep (meson install; ldconfig) or set LIBDEEP_LIBRARY to the path of libdeep.so.0")
+        + ". Install libdeep (meson install; ldconfig) or set LIBDEEP_LIBRARY to the path of libdeep.so.1")
 
 
 def check_version(number, version, path):

@@ -90,7 +90,7 @@ def _import_with(env_value, cwd):
 
 
 def test_a_missing_library_fails_clearly(tmp_path):
-    result = _import_with(str(tmp_path / "libdeep.so.0"), tmp_path)
+    result = _import_with(str(tmp_path / "libdeep.so.1"), tmp_path)
     assert result.returncode != 0
     assert "LibraryNotFoundError" in result.stderr and "LIBDEEP_LIBRARY" in result.stderr
 
