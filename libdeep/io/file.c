@@ -15,63 +15,6 @@
 
 #include "io/file.h"
 
-void deep_bytes_put(deep_bytes *b, const void *bytes, size_t n)
-{
-    if (b->failed || n == 0)
-        return;
-    if (n > SIZE_MAX / 2 - b->length) {
-        b->failed = true;
-        return;
-    }
-    if (b->length + n > b->capacity) {
-        size_t cap = b->capacity ? b->capacity : 4096;
-        while (cap < b->length + n)
-            cap *= 2;
-        uint8_t *grown = realloc(b->data, cap);
-        if (grown == NULL) {
-            b->failed = true;
-            return;
-        }
-        b->data = grown;
-        b->capacity = cap;
-    }
-    memcpy(b->data + b->length, bytes, n);
-    b->length += n;
-}
-
-void deep_bytes_printf(deep_bytes *b, const char *fmt, ...)
-{
-    char small[256];
-    va_list args;
-    va_start(args, fmt);
-    int n = vsnprintf(small, sizeof small, fmt, args);
-    va_end(args);
-    if (n < 0) {
-        b->failed = true;
-        return;
-    }
-    if ((size_t)n < sizeof small) {
-        deep_bytes_put(b, small, (size_t)n);
-        return;
-    }
-    char *large = malloc((size_t)n + 1);
-    if (large == NULL) {
-        b->failed = true;
-        return;
-    }
-    va_start(args, fmt);
-    vsnprintf(large, (size_t)n + 1, fmt, args);
-    va_end(args);
-    deep_bytes_put(b, large, (size_t)n);
-    free(large);
-}
-
-void deep_bytes_free(deep_bytes *b)
-{
-    free(b->data);
-    *b = (deep_bytes){0};
-}
-
 /* ---------------------------------------------------------------- the atomic writer */
 
 #define TMP_MARK ".deep-tmp-"

@@ -5,19 +5,6 @@
 
 #include "core/core.h"
 
-/* A growing byte buffer. Appends after an allocation failure are dropped and `failed` is
- * set, so a writer checks once at the end; a loop that appends until the buffer reaches
- * some length must also stop on `failed`, since the length then stays put. */
-typedef struct deep_bytes {
-    uint8_t *data;
-    size_t length, capacity;
-    bool failed;
-} deep_bytes;
-
-void deep_bytes_put(deep_bytes *b, const void *bytes, size_t n);
-void deep_bytes_printf(deep_bytes *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-void deep_bytes_free(deep_bytes *b);
-
 /* The atomic save every file writer shares:
  *   - path may be a symbolic link (chains too, dangling or not): the file it points to is
  *     replaced and the link stays, as editors and SQLite do. An existing target that is
