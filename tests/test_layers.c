@@ -18,6 +18,7 @@
 #include "losses/loss.h"
 
 #include "check_helpers.h"
+#include "header_enums.h"
 
 /* Finite differences in float: a step of 5e-3 keeps rounding noise (the loss itself is
  * summed in double) well below the absolute floor, and the curvature error tiny. */
@@ -134,6 +135,18 @@ START_TEST(activation_names_and_validity)
     ck_assert(!deep_activation_is_valid((deep_activation)-1));
     ck_assert(!deep_activation_is_valid((deep_activation)(DEEP_ACTIVATION_ELU + 1)));
     ck_assert_str_eq(deep_activation_name((deep_activation)99), "unknown");
+    /* Every activation of deep.h is valid and named as its enumerator spells it. */
+    header_enum e;
+    header_enum_read("deep_activation", &e);
+    ck_assert_int_eq(e.count, COUNT_OF(activations));
+    for (int i = 0; i < e.count; i++) {
+        char name[64];
+        const char *suffix = e.names[i] + strlen("DEEP_ACTIVATION_");
+        for (size_t k = 0; k <= strlen(suffix); k++)
+            name[k] = (char)tolower((unsigned char)suffix[k]);
+        ck_assert_msg(deep_activation_is_valid((deep_activation)e.values[i]), "%s is not valid", e.names[i]);
+        ck_assert_str_eq(deep_activation_name((deep_activation)e.values[i]), name);
+    }
 }
 END_TEST
 

@@ -105,12 +105,13 @@ static deep_status put_architecture(const char *caller, const deep_model *model,
         deep_json_put_key(j, false, "config");
         deep_bytes_put(j, "{", 1);
         bool first = true;
-        for (int o = DEEP_OPT_LEARNING_RATE; o <= DEEP_OPT_INITIAL_ACCUMULATOR; o++) {
+        for (int32_t i = 0; i < deep_optimizer_option_count(); i++) {
+            deep_optimizer_option o = deep_optimizer_option_at(i);
             float v;
-            if (!deep_optimizer_has_option(opt, (deep_optimizer_option)o))
+            if (!deep_optimizer_has_option(opt, o))
                 continue;
-            deep_optimizer_get_float(opt, (deep_optimizer_option)o, &v);
-            deep_json_put_key(j, first, deep_optimizer_option_name((deep_optimizer_option)o));
+            deep_optimizer_get_float(opt, o, &v);
+            deep_json_put_key(j, first, deep_optimizer_option_name(o));
             deep_json_put_float(j, v);
             first = false;
         }
@@ -453,21 +454,22 @@ static deep_optimizer *load_optimizer(loader *l, const deep_json_node *node, int
     if (!members(l, node, "compile.optimizer", keys, 3, f) ||
         !get_int(l, f[1], 0, INT64_MAX, "compile.optimizer.iterations", iterations))
         return NULL;
-    int kind = 0;
-    for (int k = DEEP_OPTIMIZER_SGD; k <= DEEP_OPTIMIZER_ADAGRAD; k++)
-        if (f[0]->type == DEEP_JSON_STRING &&
-            strcmp(deep_json_string(&l->doc, f[0]), deep_optimizer_kind_name((deep_optimizer_kind)k)) == 0)
-            kind = k;
+    deep_optimizer_kind kind =
+        f[0]->type == DEEP_JSON_STRING ? deep_optimizer_kind_by_name(deep_json_string(&l->doc, f[0])) : 0;
     if (kind == 0) {
-        bad(l, "compile.optimizer.class_name is not SGD, Adam, RMSprop or Adagrad");
+        char known[160] = "";
+        for (int32_t k = 0; k < deep_optimizer_kind_count(); k++)
+            snprintf(known + strlen(known), sizeof known - strlen(known), "%s%s", k ? ", " : "",
+                     deep_optimizer_kind_name(deep_optimizer_kind_at(k)));
+        bad(l, "compile.optimizer.class_name is not one of %s", known);
         return NULL;
     }
     deep_optimizer *opt = NULL;
-    if (nested(l, deep_optimizer_new((deep_optimizer_kind)kind, &opt), "compile.optimizer") != DEEP_OK)
+    if (nested(l, deep_optimizer_new(kind, &opt), "compile.optimizer") != DEEP_OK)
         return NULL;
     if (f[2]->type != DEEP_JSON_OBJECT)
         bad(l, "compile.optimizer.config is not an object");
-    uint32_t seen = 0;
+    uint32_t seen = 0; /* bits of options, all below DEEP_OPTIMIZER_OPTION_LIMIT */
     for (const deep_json_node *m = deep_json_at(&l->doc, f[2]->first); m && l->status == DEEP_OK;
          m = deep_json_at(&l->doc, m->next)) {
         const char *key = deep_json_key(&l->doc, m);
@@ -475,7 +477,7 @@ static deep_optimizer *load_optimizer(loader *l, const deep_json_node *node, int
         float v;
         if (o == 0 || !deep_optimizer_has_option(opt, o))
             bad(l, "compile.optimizer.config has field '%s', which %s does not take", key,
-                deep_optimizer_kind_name((deep_optimizer_kind)kind));
+                deep_optimizer_kind_name(kind));
         else if (seen & (1u << o))
             bad(l, "compile.optimizer.config has field '%s' twice", key);
         else if (!deep_json_float(&l->doc, m, &v))
@@ -484,9 +486,11 @@ static deep_optimizer *load_optimizer(loader *l, const deep_json_node *node, int
             nested(l, deep_optimizer_set_float(opt, o, v), "compile.optimizer.config");
         seen |= 1u << o;
     }
-    for (int o = DEEP_OPT_LEARNING_RATE; o <= DEEP_OPT_INITIAL_ACCUMULATOR && l->status == DEEP_OK; o++)
-        if (deep_optimizer_has_option(opt, (deep_optimizer_option)o) && !(seen & (1u << o)))
-            bad(l, "compile.optimizer.config lacks '%s'", deep_optimizer_option_name((deep_optimizer_option)o));
+    for (int32_t i = 0; i < deep_optimizer_option_count() && l->status == DEEP_OK; i++) {
+        deep_optimizer_option o = deep_optimizer_option_at(i);
+        if (deep_optimizer_has_option(opt, o) && !(seen & (1u << o)))
+            bad(l, "compile.optimizer.config lacks '%s'", deep_optimizer_option_name(o));
+    }
     if (l->status != DEEP_OK) {
         deep_optimizer_free(opt);
         return NULL;
