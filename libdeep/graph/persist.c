@@ -532,6 +532,26 @@ static void load_compile(loader *l, const deep_json_node *node, int64_t *iterati
     nested(l, deep_model_compile(l->model, opt, (deep_loss)loss, metrics, n), "compile");
 }
 
+/* The tensor called name, of exactly the shape of parameter `param` of layer `layer`;
+ * NULL, with the error recorded, when it is missing or of another shape. */
+static deep_st_entry *find_tensor(loader *l, const char *name, int32_t layer, const deep_param *param)
+{
+    const deep_layer *owner = l->model->layers[layer];
+    deep_st_entry *e = deep_safetensors_find(&l->st, name);
+    char want[128], got[128];
+    deep_shape_format(want, sizeof want, param->rank, param->shape);
+    if (e == NULL)
+        bad(l, "tensor '%s' is missing: layer %d (%s) needs %s, %lld floats", name, (int)layer, owner->ops->type,
+            want, (long long)param->size);
+    else if (e->rank != param->rank || memcmp(e->shape, param->shape, (size_t)param->rank * sizeof *e->shape) != 0)
+        bad(l, "tensor '%s' has shape %s but layer %d (%s) needs %s", name,
+            e->rank >= 1 ? deep_shape_format(got, sizeof got, e->rank, e->shape) : "()", (int)layer,
+            owner->ops->type, want);
+    else
+        return e;
+    return NULL;
+}
+
 /* Before anything is allocated for the weights: every weight the architecture declares
  * has its tensor in the file, of exactly its shape. The tensors were checked against the
  * file's bytes, so the weights a compiled model then allocates (and the optimizer's state
@@ -540,40 +560,21 @@ static void load_compile(loader *l, const deep_json_node *node, int64_t *iterati
 static void check_weight_tensors(loader *l)
 {
     const deep_model *m = l->model;
-    char name[NAME_CAPACITY], want[128], got[128];
+    char name[NAME_CAPACITY];
     for (int32_t k = 0; k < m->layer_count && l->status == DEEP_OK; k++)
         for (int32_t p = 0; p < m->layers[k]->param_count && l->status == DEEP_OK; p++) {
-            const deep_layer *layer = m->layers[k];
-            const deep_param *param = &layer->params[p];
-            snprintf(name, sizeof name, "%s/%s", layer->name, param->name);
-            const deep_st_entry *e = deep_safetensors_find(&l->st, name);
-            deep_shape_format(want, sizeof want, param->rank, param->shape);
-            if (e == NULL)
-                bad(l, "tensor '%s' is missing: layer %d (%s) needs %s, %lld floats", name, (int)k,
-                    layer->ops->type, want, (long long)param->size);
-            else if (e->rank != param->rank ||
-                     memcmp(e->shape, param->shape, (size_t)param->rank * sizeof *e->shape) != 0)
-                bad(l, "tensor '%s' has shape %s but layer %d (%s) needs %s", name,
-                    e->rank >= 1 ? deep_shape_format(got, sizeof got, e->rank, e->shape) : "()", (int)k,
-                    layer->ops->type, want);
+            const deep_param *param = &m->layers[k]->params[p];
+            snprintf(name, sizeof name, "%s/%s", m->layers[k]->name, param->name);
+            find_tensor(l, name, k, param);
         }
 }
 
-/* Copies the entry called name, of exactly the parameter's shape, into values. */
-static void load_tensor(loader *l, const char *name, const deep_param *param, float *values)
+/* Copies the tensor called name (find_tensor) into values, which must be finite. */
+static void load_tensor(loader *l, const char *name, int32_t layer, const deep_param *param, float *values)
 {
-    deep_st_entry *e = deep_safetensors_find(&l->st, name);
-    if (e == NULL) {
-        bad(l, "tensor '%s' is missing", name);
+    deep_st_entry *e = find_tensor(l, name, layer, param);
+    if (e == NULL)
         return;
-    }
-    char want[128], got[128];
-    if (e->rank != param->rank || memcmp(e->shape, param->shape, (size_t)param->rank * sizeof *e->shape) != 0) {
-        bad(l, "tensor '%s' has shape %s but the layer needs %s", name,
-            e->rank >= 1 ? deep_shape_format(got, sizeof got, e->rank, e->shape) : "()",
-            deep_shape_format(want, sizeof want, param->rank, param->shape));
-        return;
-    }
     deep_safetensors_copy(e, values);
     for (int64_t i = 0; i < e->count; i++)
         if (!isfinite(values[i])) {
@@ -645,15 +646,15 @@ static void load_state(loader *l, const deep_json_node *training, int64_t iterat
         for (int32_t p = 0; p < m->layers[k]->param_count && l->status == DEEP_OK; p++) {
             const deep_param *param = &m->layers[k]->params[p];
             snprintf(name, sizeof name, "%s/%s", m->layers[k]->name, param->name);
-            load_tensor(l, name, param, param->value);
+            load_tensor(l, name, k, param, param->value);
             for (int32_t slot = 0; slot < deep_optimizer_state_count(m->optimizer) && l->status == DEEP_OK; slot++) {
                 snprintf(name, sizeof name, "optimizer/%s/%s/%s", m->layers[k]->name, param->name,
                          deep_optimizer_state_name(m->optimizer, slot));
-                load_tensor(l, name, param, deep_optimizer_state(m->optimizer, slot) + (param->value - m->weights));
+                load_tensor(l, name, k, param, deep_optimizer_state(m->optimizer, slot) + (param->value - m->weights));
             }
             if (m->stopping.loaded && l->status == DEEP_OK) {
                 snprintf(name, sizeof name, "early_stopping/%s/%s", m->layers[k]->name, param->name);
-                load_tensor(l, name, param, m->stopping.weights + (param->value - m->weights));
+                load_tensor(l, name, k, param, m->stopping.weights + (param->value - m->weights));
             }
         }
     for (int64_t e = 0; e < l->st.entry_count && l->status == DEEP_OK; e++)
