@@ -1,6 +1,7 @@
-/* Tests of libdeep/layers and the activation kernels. Each layer is driven on its own
- * through its ops table, with no model around it: the test sets the input shape and the
- * configuration, builds the layer, owns its parameter memory and calls forward/backward.
+/* Tests of libdeep/layers, the activation kernels and the matrix product. Each layer is
+ * driven on its own through its ops table, with no model around it: the test sets the
+ * input shape and the configuration, builds the layer, owns its parameter memory and calls
+ * forward/backward.
  *
  * DESIGN.md: "Every trainable layer has a finite-difference gradient check in its tests."
  * One checker (grad_check_run, in gradcheck.h) serves every layer: with L = sum_i R_i * out_i
