@@ -884,7 +884,7 @@ DEEP_API deep_status deep_model_set_weight(deep_model *model, int32_t layer, int
  * 0666 less the umask); a symbolic link at path stays and the file it names is replaced;
  * an existing path that is not a regular file (a directory, a FIFO, a device) is refused.
  * The temporary file is ".<name>.deep-tmp-<pid>-<6 characters>" in the target's
- * directory; a save that was killed leaves it, and the next successful save to the same
+ * directory (a name over 200 bytes shortened with a hash of it); a save that was killed leaves it, and the next successful save to the same
  * path removes it once that process has ended and the file is ten minutes old
  * (docs/model-format.md, "Saving"). A model whose weights, optimizer state or early
  * stopping weights hold NaN or an infinity (training that diverged) is not saved:

@@ -1,6 +1,7 @@
-/* Tests of libdeep/layers and the activation kernels. Each layer is driven on its own
- * through its ops table, with no model around it: the test sets the input shape and the
- * configuration, builds the layer, owns its parameter memory and calls forward/backward.
+/* Tests of libdeep/layers, the activation kernels and the matrix product. Each layer is
+ * driven on its own through its ops table, with no model around it: the test sets the
+ * input shape and the configuration, builds the layer, owns its parameter memory and calls
+ * forward/backward.
  *
  * DESIGN.md: "Every trainable layer has a finite-difference gradient check in its tests."
  * One checker (grad_check_run, in gradcheck.h) serves every layer: with L = sum_i R_i * out_i
@@ -18,6 +19,7 @@
 #include "losses/loss.h"
 
 #include "check_helpers.h"
+#include "header_enums.h"
 
 /* Finite differences in float: a step of 5e-3 keeps rounding noise (the loss itself is
  * summed in double) well below the absolute floor, and the curvature error tiny. */
@@ -134,6 +136,18 @@ START_TEST(activation_names_and_validity)
     ck_assert(!deep_activation_is_valid((deep_activation)-1));
     ck_assert(!deep_activation_is_valid((deep_activation)(DEEP_ACTIVATION_ELU + 1)));
     ck_assert_str_eq(deep_activation_name((deep_activation)99), "unknown");
+    /* Every activation of deep.h is valid and named as its enumerator spells it. */
+    header_enum e;
+    header_enum_read("deep_activation", &e);
+    ck_assert_int_eq(e.count, COUNT_OF(activations));
+    for (int i = 0; i < e.count; i++) {
+        char name[64];
+        const char *suffix = e.names[i] + strlen("DEEP_ACTIVATION_");
+        for (size_t k = 0; k <= strlen(suffix); k++)
+            name[k] = (char)tolower((unsigned char)suffix[k]);
+        ck_assert_msg(deep_activation_is_valid((deep_activation)e.values[i]), "%s is not valid", e.names[i]);
+        ck_assert_str_eq(deep_activation_name((deep_activation)e.values[i]), name);
+    }
 }
 END_TEST
 
@@ -865,6 +879,55 @@ START_TEST(grad_check_catches_wrong_backward)
 END_TEST
 
 /* ----------------------------------------------------------------------------------- */
+/* Matrix products                                                                      */
+/* ----------------------------------------------------------------------------------- */
+
+/* CBLAS counts are ints, so deep_gemm splits the rows and the inner dimension into calls of
+ * at most INT_MAX; with a tiny limit the same splitting runs on small matrices and must
+ * give the unsplit product, for every transpose, strides wider than the block, beta != 0
+ * (the inner blocks after the first add to C) and an empty inner dimension (C *= beta). */
+START_TEST(gemm_blocks_match_one_call)
+{
+    enum { M = 7, N = 5, K = 9, PAD = 3 };
+    struct deep_rng rng;
+    deep_rng_init(&rng, 29);
+    float a[(K + PAD) * (M + PAD)], b[(K + PAD) * (N + PAD)], c0[M * (N + PAD)];
+    fill_uniform(&rng, a, COUNT_OF(a), -1.0f, 1.0f);
+    fill_uniform(&rng, b, COUNT_OF(b), -1.0f, 1.0f);
+    fill_uniform(&rng, c0, COUNT_OF(c0), -1.0f, 1.0f);
+    for (int t = 0; t < 4; t++) {
+        bool ta = t & 1, tb = t & 2;
+        int64_t lda = (ta ? M : K) + PAD, ldb = (tb ? K : N) + PAD, ldc = N + PAD;
+        for (int64_t k = 0; k <= K; k += K) {
+            /* The reference, in double precision. */
+            double want[M * N];
+            for (int64_t i = 0; i < M; i++)
+                for (int64_t j = 0; j < N; j++) {
+                    double sum = 0;
+                    for (int64_t p = 0; p < k; p++)
+                        sum += (double)(ta ? a[p * lda + i] : a[i * lda + p]) * (tb ? b[j * ldb + p] : b[p * ldb + j]);
+                    want[i * N + j] = 0.5 * sum - 2.0 * c0[i * ldc + j];
+                }
+            const int64_t limits[] = {1, 2, 4, INT64_MAX};
+            for (int l = 0; l < COUNT_OF(limits); l++) {
+                float c[COUNT_OF(c0)];
+                memcpy(c, c0, sizeof c);
+                deep_gemm_blocks(NULL, limits[l], ta, tb, M, N, k, 0.5f, a, lda, b, ldb, -2.0f, c, ldc);
+                for (int64_t i = 0; i < M; i++)
+                    for (int64_t j = 0; j < ldc; j++) {
+                        double expected = j < N ? want[i * N + j] : c0[i * ldc + j]; /* padding untouched */
+                        ck_assert_msg(fabs(c[i * ldc + j] - expected) < 1e-5,
+                                      "transpose %d%d, k %lld, limit %lld: C[%lld][%lld] = %g, not %g", ta, tb,
+                                      (long long)k, (long long)limits[l], (long long)i, (long long)j,
+                                      (double)c[i * ldc + j], expected);
+                    }
+            }
+        }
+    }
+}
+END_TEST
+
+/* ----------------------------------------------------------------------------------- */
 
 static Suite *layers_suite(void)
 {
@@ -879,6 +942,10 @@ static Suite *layers_suite(void)
     tcase_add_test(tc, softmax_matches_reference_and_rows_sum_to_one);
     tcase_add_test(tc, softmax_stable_for_huge_inputs);
     tcase_add_test(tc, softmax_backward_matches_jacobian);
+    suite_add_tcase(s, tc);
+
+    tc = tcase_create("matrix products");
+    tcase_add_test(tc, gemm_blocks_match_one_call);
     suite_add_tcase(s, tc);
 
     tc = tcase_create("dense");

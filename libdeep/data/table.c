@@ -1,11 +1,11 @@
 /* Tables as pandas handles them: column and class names, missing values (NaN) counted,
  * filled or dropped, per-column statistics, and concatenation by rows. */
 #include <math.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/bytes.h"
 #include "data/data.h"
 #include "tensor/tensor.h"
 
@@ -109,32 +109,35 @@ deep_status deep_dataset_missing_count(const deep_dataset *dataset, int64_t colu
     return DEEP_OK;
 }
 
+/* One statistic of s; false for an unknown one. No default: the compiler (-Wswitch) names
+ * a statistic of deep.h left out here, where a range of enumerators would go stale. */
+static bool stat_value(const struct column_stats *s, deep_column_stat stat, double *value)
+{
+    switch (stat) {
+    case DEEP_STAT_COUNT: *value = (double)s->count; return true;
+    case DEEP_STAT_MISSING: *value = (double)s->missing; return true;
+    case DEEP_STAT_MEAN: *value = s->mean; return true;
+    case DEEP_STAT_STD: *value = s->std; return true;
+    case DEEP_STAT_MIN: *value = s->min; return true;
+    case DEEP_STAT_MAX: *value = s->max; return true;
+    }
+    return false;
+}
+
 deep_status deep_dataset_describe(const deep_dataset *dataset, int64_t column, deep_column_stat stat, double *value)
 {
     DEEP_REQUIRE(dataset);
     DEEP_REQUIRE(value);
     DEEP_TRY(check_column(__func__, dataset, column));
-    if (stat < DEEP_STAT_COUNT || stat > DEEP_STAT_MAX)
+    const struct column_stats none = {0};
+    double unused;
+    if (!stat_value(&none, stat, &unused))
         return DEEP_FAIL(DEEP_ERR_INVALID_ARGUMENT, "unknown statistic %d", (int)stat);
     const float *features;
     DEEP_TRY(deep_dataset_values(__func__, dataset, &features));
     struct column_stats s = column_stats(dataset, features, column);
-    const double stats[] = {(double)s.count, (double)s.missing, s.mean, s.std, s.min, s.max};
-    *value = stats[stat - DEEP_STAT_COUNT];
+    stat_value(&s, stat, value);
     return DEEP_OK;
-}
-
-/* snprintf at buf + *used that keeps counting past the end of the buffer, so that one
- * pass both writes what fits and measures the whole text. */
-__attribute__((format(printf, 4, 5))) static void append(char *buf, int64_t capacity, int64_t *used,
-                                                         const char *fmt, ...)
-{
-    va_list args;
-    va_start(args, fmt);
-    char *at = *used < capacity ? buf + *used : NULL;
-    int n = vsnprintf(at, at ? (size_t)(capacity - *used) : 0, fmt, args);
-    va_end(args);
-    *used += n > 0 ? n : 0;
 }
 
 deep_status deep_dataset_describe_text(const deep_dataset *dataset, char *buffer, int64_t capacity,
@@ -152,22 +155,20 @@ deep_status deep_dataset_describe_text(const deep_dataset *dataset, char *buffer
         size_t n = strlen(dataset->column_names[j]);
         width = n > (size_t)width ? (n < 40 ? (int)n : 40) : width;
     }
-    int64_t used = 0;
-    append(buffer, capacity, &used, "%-*s %8s %8s %12s %12s %12s %12s\n", width, "column", "count", "missing",
-           "mean", "std", "min", "max");
+    deep_bytes text = {0};
+    deep_bytes_printf(&text, "%-*s %8s %8s %12s %12s %12s %12s\n", width, "column", "count", "missing", "mean",
+                      "std", "min", "max");
     for (int64_t j = 0; j < dataset->sample_size; j++) {
         char name[32];
         snprintf(name, sizeof name, "f%lld", (long long)j);
         struct column_stats s = column_stats(dataset, values, j);
-        append(buffer, capacity, &used, "%-*.*s %8lld %8lld %12.6g %12.6g %12.6g %12.6g\n", width, width,
-               dataset->column_names ? dataset->column_names[j] : name, (long long)s.count, (long long)s.missing,
-               s.mean, s.std, s.min, s.max);
+        deep_bytes_printf(&text, "%-*.*s %8lld %8lld %12.6g %12.6g %12.6g %12.6g\n", width, width,
+                          dataset->column_names ? dataset->column_names[j] : name, (long long)s.count,
+                          (long long)s.missing, s.mean, s.std, s.min, s.max);
     }
-    *needed = used + 1;
-    if (capacity > 0 && used >= capacity)
-        return DEEP_FAIL(DEEP_ERR_BUFFER_TOO_SMALL, "the table needs %lld bytes but capacity is %lld",
-                         (long long)*needed, (long long)capacity);
-    return DEEP_OK;
+    deep_status status = deep_bytes_copy_text(__func__, &text, "the table", buffer, capacity, needed);
+    deep_bytes_free(&text);
+    return status;
 }
 
 static int by_value(const void *a, const void *b)
