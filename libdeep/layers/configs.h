@@ -82,8 +82,8 @@ typedef struct deep_masking_config {
 } deep_masking_config;
 
 /* The storage of a layer's config in struct deep_layer: one member per struct above, and
- * bytes for the types whose struct is private to their file (DEEP_LAYER_CONFIG checks
- * that it fits). */
+ * bytes for the types whose struct is private to their file (DEEP_LAYER_CONFIG_FITS
+ * checks that it fits, DEEP_LAYER_CONFIG_READ reads it). */
 #define DEEP_LAYER_CONFIG_BYTES 128
 typedef union deep_layer_config {
     deep_dense_config dense;

@@ -55,14 +55,6 @@ deep_status deep_sample_shape_check(const char *caller, const char *what, int32_
     return DEEP_OK;
 }
 
-deep_status deep_size_check(const char *caller, const char *field, int64_t value, int64_t min)
-{
-    if (value < min || value > DEEP_MAX_LAYER_SIZE)
-        return deep_error_set(DEEP_ERR_INVALID_ARGUMENT, caller, "%s is %lld; it must be in %lld..%lld", field,
-                              (long long)value, (long long)min, (long long)DEEP_MAX_LAYER_SIZE);
-    return DEEP_OK;
-}
-
 void deep_init_glorot_uniform(float *w, int64_t count, int64_t fan_in, int64_t fan_out, struct deep_rng *rng)
 {
     float limit = sqrtf(6.0f / (float)(fan_in + fan_out));

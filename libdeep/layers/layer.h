@@ -9,6 +9,8 @@
 #ifndef DEEP_LAYER_H
 #define DEEP_LAYER_H
 
+#include <string.h>
+
 #include "core/core.h"
 #include "layers/configs.h"
 
@@ -152,7 +154,7 @@ struct deep_layer {
     int32_t param_count;
     deep_param params[DEEP_LAYER_MAX_PARAMS];
     /* The type's config struct (its ops->config_size bytes are used): typed members for
-     * the structs in configs.h, DEEP_LAYER_CONFIG for a type's private struct. */
+     * the structs in configs.h, DEEP_LAYER_CONFIG_READ for a type's private struct. */
     deep_layer_config cfg;
 };
 
@@ -170,9 +172,11 @@ extern const deep_layer_ops *const deep_layer_types[DEEP_LAYER_TYPE_COUNT];
 /* The type of that stable name, or NULL. */
 const deep_layer_ops *deep_layer_type_by_name(const char *type);
 
-/* A type's private config struct in a layer (DEEP_LAYER_CONFIG_FITS, in the type's file,
- * checks at compile time that it fits the storage). */
-#define DEEP_LAYER_CONFIG(layer, type) ((type *)(void *)(layer)->cfg.bytes)
+/* A type's private config struct, copied out of the layer's storage into `var` (a copy,
+ * not a cast, which the aliasing rules would not allow; configs are read when building, not
+ * per element). DEEP_LAYER_CONFIG_FITS, in the type's file, checks at compile time that the
+ * struct fits the storage. */
+#define DEEP_LAYER_CONFIG_READ(layer, var) memcpy(&(var), (layer)->cfg.bytes, sizeof(var))
 #define DEEP_LAYER_CONFIG_FITS(type) \
     _Static_assert(sizeof(type) <= DEEP_LAYER_CONFIG_BYTES, #type " does not fit DEEP_LAYER_CONFIG_BYTES")
 
@@ -236,10 +240,6 @@ deep_status deep_layer_declare_param(deep_layer *layer, int32_t index, const cha
  * DEEP_MAX_LAYER_SIZE, which is stored in *size. Errors name `caller` and `what` ("input_shape"). */
 deep_status deep_sample_shape_check(const char *caller, const char *what, int32_t rank, const int64_t *shape,
                                     int64_t *size);
-
-/* A size argument of a layer (units, filters, strides, ...): min..DEEP_MAX_LAYER_SIZE, or
- * DEEP_ERR_INVALID_ARGUMENT naming `caller` and `field`. */
-deep_status deep_size_check(const char *caller, const char *field, int64_t value, int64_t min);
 
 /* Keras' initialisers. Glorot uniform: U(-limit, limit) with limit = sqrt(6 / (fan_in +
  * fan_out)). Orthogonal (gain 1): a rows x cols matrix (row-major) whose rows (when rows

@@ -17,7 +17,9 @@ DEEP_LAYER_CONFIG_FITS(reshape_config);
 
 static deep_status reshape_build(deep_layer *layer)
 {
-    const reshape_config *c = DEEP_LAYER_CONFIG(layer, const reshape_config);
+    reshape_config config;
+    DEEP_LAYER_CONFIG_READ(layer, config);
+    const reshape_config *c = &config;
     int64_t known = 1;
     int32_t unknown = -1;
     bool fits = true;
