@@ -5,6 +5,7 @@
  *   test_registry write-docs docs/layers.md
  * Also Reshape (the type added through the registry alone) and the layer option getters. */
 #include <check.h>
+#include <dirent.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -121,7 +122,7 @@ START_TEST(docs_are_current)
     ck_assert_ptr_nonnull(want);
     size_t length = 0;
     uint8_t *have = read_all(docs_path(), &length);
-    ck_assert_msg(have != NULL, "%s is missing; write it with test_registry write-docs", docs_path());
+    have[length] = '\0'; /* read_all leaves room for it */
     ck_assert_msg(length == strlen(want) && memcmp(have, want, length) == 0,
                   "docs/layers.md is not current; regenerate it: build/tests/test_registry write-docs docs/layers.md");
     for (int t = 0; t < DEEP_LAYER_TYPE_COUNT; t++) {
@@ -194,6 +195,42 @@ START_TEST(descriptors_are_complete)
     FILE *file = fopen(path, "r");
     ck_assert_msg(file != NULL, "%s has no file %s", type->type, path);
     fclose(file);
+}
+END_TEST
+
+/* A file that defines a descriptor but has no line in registry.def would not even be built:
+ * every `const deep_layer_ops deep_<name>_ops = {` in libdeep/layers/ must be registered. */
+START_TEST(every_descriptor_is_registered)
+{
+    char dir_path[512];
+    snprintf(dir_path, sizeof dir_path, "%s/libdeep/layers", DEEP_SOURCE_DIR);
+    DIR *dir = opendir(dir_path);
+    ck_assert_msg(dir != NULL, "cannot open %s", dir_path);
+    int found = 0;
+    for (struct dirent *e; (e = readdir(dir)) != NULL;) {
+        size_t n = strlen(e->d_name);
+        if (n < 3 || strcmp(e->d_name + n - 2, ".c") != 0)
+            continue;
+        char path[1024];
+        snprintf(path, sizeof path, "%s/%s", dir_path, e->d_name);
+        size_t length = 0;
+        char *text = (char *)read_all(path, &length);
+        text[length] = '\0'; /* read_all leaves room for it */
+        static const char marker[] = "const deep_layer_ops deep_";
+        for (const char *at = strstr(text, marker); at != NULL; at = strstr(at + 1, marker)) {
+            const char *name = at + strlen(marker), *end = strstr(name, "_ops = {");
+            if (end == NULL || (size_t)(end - name) >= 64 || memchr(name, '\n', (size_t)(end - name)) != NULL)
+                continue;
+            char type[64];
+            snprintf(type, sizeof type, "%.*s", (int)(end - name), name);
+            ck_assert_msg(deep_layer_type_by_name(type) != NULL, "%s defines deep_%s_ops but registry.def has no "
+                          "LAYER(%s)", e->d_name, type, type);
+            found++;
+        }
+        free(text);
+    }
+    closedir(dir);
+    ck_assert_int_eq(found, DEEP_LAYER_TYPE_COUNT);
 }
 END_TEST
 
@@ -522,6 +559,7 @@ static Suite *registry_suite(void)
     TCase *tc = tcase_create("descriptors");
     tcase_add_loop_test(tc, descriptors_are_complete, 0, DEEP_LAYER_TYPE_COUNT);
     tcase_add_test(tc, docs_are_current);
+    tcase_add_test(tc, every_descriptor_is_registered);
     suite_add_tcase(s, tc);
     tc = tcase_create("round trips");
     tcase_add_loop_test(tc, every_type_saves_and_loads_bit_exactly, 0, DEEP_LAYER_TYPE_COUNT);
