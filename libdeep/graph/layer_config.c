@@ -159,7 +159,7 @@ static const char *const kind_names[] = {
     [DEEP_FIELD_CELL_ACTIVATION] = "an activation name",
     [DEEP_FIELD_PADDING] = "\"valid\" or \"same\"",
     [DEEP_FIELD_MERGE_MODE] = "\"concat\", \"sum\", \"mul\" or \"ave\"",
-    [DEEP_FIELD_LAYER] = "an object {\"type\": ..., \"config\": {...}} of an lstm, gru or simple_rnn",
+    [DEEP_FIELD_LAYER] = "an object {\"type\": ..., \"config\": {...}} of a wrappable type:",
     [DEEP_FIELD_SHAPE] = "an array of 1 to 7 integers",
 };
 _Static_assert(DEEP_MAX_SAMPLE_RANK == 7, "kind_names says 1 to 7");
@@ -203,8 +203,10 @@ static deep_status read_config(const char *caller, const char *context, const de
         memset(base, 0, type->config_size);
     if (config->type != DEEP_JSON_OBJECT)
         return deep_error_set(DEEP_ERR_FORMAT, caller, "%s: the %s config is not an object", context, type->type);
-    uint64_t seen = 0;
-    _Static_assert(sizeof seen * 8 >= 32, "more fields than bits");
+    uint64_t seen = 0; /* one bit per field; test_registry checks that a type has at most 64 */
+    if (type->field_count > 64)
+        return deep_error_set(DEEP_ERR_UNSUPPORTED, caller, "%s: the %s type has too many fields", context,
+                              type->type);
     for (const deep_json_node *m = deep_json_at(doc, config->first); m; m = deep_json_at(doc, m->next)) {
         const char *key = deep_json_key(doc, m);
         int32_t i = 0;
@@ -221,9 +223,15 @@ static deep_status read_config(const char *caller, const char *context, const de
             DEEP_TRY(read_wrapped(caller, context, doc, m, &type->fields[i], base, &ok));
         else
             ok = read_field(doc, m, &type->fields[i], base);
-        if (!ok)
-            return deep_error_set(DEEP_ERR_FORMAT, caller, "%s: config field '%s' must be %s", context, key,
-                                  kind_names[type->fields[i].kind]);
+        if (!ok) {
+            /* A wrapped layer's message lists the types that may be wrapped. */
+            char types[256] = "";
+            for (int t = 0; t < DEEP_LAYER_TYPE_COUNT && type->fields[i].kind == DEEP_FIELD_LAYER; t++)
+                if (deep_layer_types[t]->flags & DEEP_LAYER_WRAPPABLE)
+                    snprintf(types + strlen(types), sizeof types - strlen(types), " %s", deep_layer_types[t]->type);
+            return deep_error_set(DEEP_ERR_FORMAT, caller, "%s: config field '%s' must be %s%s", context, key,
+                                  kind_names[type->fields[i].kind], types);
+        }
     }
     for (int32_t i = 0; i < type->field_count; i++)
         if (!(seen & (UINT64_C(1) << i)) && !type->fields[i].optional)
@@ -240,8 +248,6 @@ deep_status deep_layer_config_add(const char *caller, const char *context, deep_
         return deep_error_set(DEEP_ERR_FORMAT, caller, "%s: unknown layer type '%s'", context, type);
     deep_layer_config c;
     memset(&c, 0, sizeof c);
-    if (t->field_count > 64)
-        return deep_error_set(DEEP_ERR_UNSUPPORTED, caller, "%s: the %s type has too many fields", context, type);
     DEEP_TRY(read_config(caller, context, t, doc, config, (char *)c.bytes));
     return deep_layer_append(model, t, c.bytes, false, caller, context);
 }
