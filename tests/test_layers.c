@@ -91,7 +91,8 @@ static void layer_setup(deep_layer *layer, int32_t in_rank, const int64_t *in_sh
 
 static deep_layer dense_layer(int64_t units, deep_activation activation, bool use_bias)
 {
-    return (deep_layer){.ops = &deep_dense_ops, .units = units, .activation = activation, .use_bias = use_bias};
+    return (deep_layer){.ops = &deep_dense_ops,
+                        .cfg.dense = {.units = units, .activation = activation, .use_bias = use_bias}};
 }
 
 /* The smallest |pre-activation| the layer's input produces: the layer run with a linear
@@ -99,7 +100,10 @@ static deep_layer dense_layer(int64_t units, deep_activation activation, bool us
 static double min_abs_pre_activation(const deep_layer *layer, const float *in, int64_t batch)
 {
     deep_layer linear = *layer;
-    linear.activation = DEEP_ACTIVATION_LINEAR;
+    if (layer->ops == &deep_activation_ops)
+        linear.cfg.activation.activation = DEEP_ACTIVATION_LINEAR;
+    else
+        linear.cfg.dense.activation = DEEP_ACTIVATION_LINEAR;
     deep_exec ex = {0};
     float *z = floats(batch * layer->out_size);
     linear.ops->forward(&linear, &ex, in, z, NULL, batch);
@@ -218,7 +222,8 @@ START_TEST(activation_finite_for_huge_inputs)
     for (int i = 0; i < COUNT_OF(x); i++) {
         ck_assert_msg(!isnan(x[i]) && !isnan(grad[i]), "%s: element %d gives %g with gradient %g",
                       activations[_i].name, i, (double)x[i], (double)grad[i]);
-        if (activations[_i].activation != DEEP_ACTIVATION_LINEAR && activations[_i].activation != DEEP_ACTIVATION_RELU &&
+        if (activations[_i].activation != DEEP_ACTIVATION_LINEAR &&
+            activations[_i].activation != DEEP_ACTIVATION_RELU &&
             activations[_i].activation != DEEP_ACTIVATION_LEAKY_RELU)
             ck_assert_msg(isfinite(x[i]), "%s: element %d gives %g", activations[_i].name, i, (double)x[i]);
     }
@@ -411,7 +416,7 @@ START_TEST(dense_sequence_gradients)
     float in[BATCH * STEPS * INPUTS];
     draw_inputs_away_from_kinks(&layer, &rng, in, BATCH, -1.0f, 1.0f);
     deep_layer linear = layer;
-    linear.activation = DEEP_ACTIVATION_LINEAR;
+    linear.cfg.dense.activation = DEEP_ACTIVATION_LINEAR;
     grad_check gc = {.what = what, .layer = &layer, .objective = fused ? &linear : NULL,
                      .ex = {.training = true, .fused_output = fused}, .in = in, .batch = BATCH};
     ASSERT_GRADIENTS_MATCH(&gc);
@@ -450,7 +455,7 @@ static void dense_case(deep_layer *layer, float *in, uint64_t seed)
     layer_setup(layer, 1, (int64_t[]){INPUTS}, seed);
     struct deep_rng rng;
     deep_rng_init(&rng, seed + 1);
-    if (layer->use_bias)
+    if (layer->cfg.dense.use_bias)
         fill_uniform(&rng, layer->params[1].value, UNITS, -0.5f, 0.5f);
     draw_inputs_away_from_kinks(layer, &rng, in, BATCH, -1.0f, 1.0f);
 }
@@ -495,7 +500,7 @@ START_TEST(dense_fused_output_takes_pre_activation_gradient)
     float in[BATCH * INPUTS];
     dense_case(&layer, in, 200 + (uint64_t)_i);
     deep_layer linear = layer;
-    linear.activation = DEEP_ACTIVATION_LINEAR;
+    linear.cfg.dense.activation = DEEP_ACTIVATION_LINEAR;
     grad_check gc = {.what = what, .layer = &layer, .objective = &linear,
                      .ex = {.training = true, .fused_output = true}, .in = in, .batch = BATCH};
     ASSERT_GRADIENTS_MATCH(&gc);
@@ -600,7 +605,7 @@ enum { ACT_SIZE = 6 };
 
 START_TEST(activation_layer_keeps_shape)
 {
-    deep_layer layer = {.ops = &deep_activation_ops, .activation = DEEP_ACTIVATION_RELU};
+    deep_layer layer = {.ops = &deep_activation_ops, .cfg.activation = {.activation = DEEP_ACTIVATION_RELU}};
     layer_setup(&layer, 3, (int64_t[]){2, 3, 4}, 1);
     ck_assert_int_eq(layer.out_rank, 3);
     ck_assert_int_eq(layer.out_shape[0], 2);
@@ -616,7 +621,7 @@ START_TEST(activation_layer_gradients)
 {
     char what[64];
     snprintf(what, sizeof what, "activation(%s) on (2, 3)", activations[_i].name);
-    deep_layer layer = {.ops = &deep_activation_ops, .activation = activations[_i].activation};
+    deep_layer layer = {.ops = &deep_activation_ops, .cfg.activation = {.activation = activations[_i].activation}};
     layer_setup(&layer, 2, act_shape, 1);
     float in[BATCH * ACT_SIZE];
     struct deep_rng rng;
@@ -629,7 +634,7 @@ END_TEST
 
 START_TEST(activation_layer_softmax_along_last_axis)
 {
-    deep_layer layer = {.ops = &deep_activation_ops, .activation = DEEP_ACTIVATION_SOFTMAX};
+    deep_layer layer = {.ops = &deep_activation_ops, .cfg.activation = {.activation = DEEP_ACTIVATION_SOFTMAX}};
     layer_setup(&layer, 2, act_shape, 1);
     float in[BATCH * ACT_SIZE], out[BATCH * ACT_SIZE];
     struct deep_rng rng;
@@ -652,7 +657,7 @@ END_TEST
 
 START_TEST(activation_layer_fused_output_passes_gradient_through)
 {
-    deep_layer layer = {.ops = &deep_activation_ops, .activation = DEEP_ACTIVATION_SOFTMAX};
+    deep_layer layer = {.ops = &deep_activation_ops, .cfg.activation = {.activation = DEEP_ACTIVATION_SOFTMAX}};
     layer_setup(&layer, 1, (int64_t[]){UNITS}, 1);
     float in[BATCH * UNITS], out[BATCH * UNITS], grad_out[BATCH * UNITS], grad[BATCH * UNITS], grad_in[BATCH * UNITS];
     struct deep_rng rng;
@@ -674,7 +679,7 @@ END_TEST
 
 START_TEST(dropout_build_keeps_shape_and_mask_scratch)
 {
-    deep_layer layer = {.ops = &deep_dropout_ops, .rate = 0.5f};
+    deep_layer layer = {.ops = &deep_dropout_ops, .cfg.dropout = {.rate = 0.5f}};
     layer_setup(&layer, 2, act_shape, 1);
     ck_assert_int_eq(layer.out_rank, 2);
     ck_assert_int_eq(layer.out_shape[0], 2);
@@ -686,7 +691,7 @@ END_TEST
 
 START_TEST(dropout_training_gradients)
 {
-    deep_layer layer = {.ops = &deep_dropout_ops, .rate = 0.4f};
+    deep_layer layer = {.ops = &deep_dropout_ops, .cfg.dropout = {.rate = 0.4f}};
     layer_setup(&layer, 2, act_shape, 1);
     float in[BATCH * ACT_SIZE];
     struct deep_rng rng, mask_rng;
@@ -707,7 +712,7 @@ START_TEST(dropout_identity_cases)
         bool training;
     } cases[] = {{"dropout(0.5) at inference", 0.5f, false}, {"dropout(0) in training", 0.0f, true}};
     enum { N = BATCH * ACT_SIZE };
-    deep_layer layer = {.ops = &deep_dropout_ops, .rate = cases[_i].rate};
+    deep_layer layer = {.ops = &deep_dropout_ops, .cfg.dropout = {.rate = cases[_i].rate}};
     layer_setup(&layer, 2, act_shape, 1);
     float in[N], out[N], scratch[N], grad_out[N], grad[N], grad_in[N];
     struct deep_rng rng;
@@ -728,7 +733,7 @@ START_TEST(dropout_keeps_one_minus_rate_scaled)
 {
     enum { N = 10000 };
     const float rate = 0.3f, scale = 1.0f / (1.0f - 0.3f);
-    deep_layer layer = {.ops = &deep_dropout_ops, .rate = rate};
+    deep_layer layer = {.ops = &deep_dropout_ops, .cfg.dropout = {.rate = rate}};
     layer_setup(&layer, 1, (int64_t[]){N}, 1);
     float *in = floats(N), *out = floats(N), *mask = floats(N), *again = floats(N);
     for (int i = 0; i < N; i++)
