@@ -57,7 +57,7 @@ static deep_status start(const char *checkpoint, deep_model **out)
     if (status == DEEP_OK)
         status = deep_model_add_dense(model, 128, DEEP_ACTIVATION_RELU, 1);
     if (status == DEEP_OK)
-        status = deep_model_add_dropout(model, 0.2f);
+        status = deep_model_add_dropout(model, 0.2);
     if (status == DEEP_OK)
         status = deep_model_add_dense(model, 10, DEEP_ACTIVATION_SOFTMAX, 1);
     deep_optimizer *adam = NULL;

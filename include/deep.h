@@ -75,8 +75,8 @@ extern "C" {
 /* Versions: the header's version, and the version of the library actually loaded.       */
 /* ===================================================================================== */
 
-#define DEEP_VERSION_MAJOR 0
-#define DEEP_VERSION_MINOR 5
+#define DEEP_VERSION_MAJOR 1
+#define DEEP_VERSION_MINOR 0
 #define DEEP_VERSION_PATCH 0
 #define DEEP_VERSION_NUMBER (DEEP_VERSION_MAJOR * 10000 + DEEP_VERSION_MINOR * 100 + DEEP_VERSION_PATCH)
 
@@ -650,9 +650,17 @@ DEEP_API deep_status deep_model_add_dense(deep_model *model, int64_t units, deep
                                           int32_t use_bias);
 DEEP_API deep_status deep_model_add_activation(deep_model *model, deep_activation activation);
 /* Dropout: zeroes a fraction `rate` in [0, 1) of its inputs while training and scales the
- * rest by 1 / (1 - rate); the identity at inference. */
-DEEP_API deep_status deep_model_add_dropout(deep_model *model, float rate);
+ * rest by 1 / (1 - rate); the identity at inference. The layer keeps rate as a float and
+ * checks it as kept (0.99999999 rounds to 1 and is refused). */
+DEEP_API deep_status deep_model_add_dropout(deep_model *model, double rate);
 DEEP_API deep_status deep_model_add_flatten(deep_model *model);
+/* Reshape, Keras' layer: the sample (not the batch axis) takes target_shape, rank 1 to
+ * DEEP_MAX_SAMPLE_RANK, with the same number of elements, in the same (row-major) order.
+ * One dimension may be -1: it is inferred from the others. A second -1, another value
+ * below 1, or a total that does not match the input's elements is an error
+ * (DEEP_ERR_INVALID_ARGUMENT for the arguments, DEEP_ERR_SHAPE for the element count,
+ * naming the layer). */
+DEEP_API deep_status deep_model_add_reshape(deep_model *model, int32_t rank, const int64_t *target_shape);
 
 /* Convolutional layers take and give channels-last samples (height, width, channels). */
 typedef enum deep_padding {
@@ -687,7 +695,7 @@ DEEP_API deep_status deep_model_add_global_average_pooling2d(deep_model *model);
  * moving = momentum * moving + (1 - momentum) * batch statistic while training and used at
  * inference. Keras defaults: momentum 0.99, epsilon 0.001. Weights in Keras order: gamma,
  * beta, moving_mean, moving_variance (the last two are not trainable). */
-DEEP_API deep_status deep_model_add_batch_normalization(deep_model *model, float momentum, float epsilon);
+DEEP_API deep_status deep_model_add_batch_normalization(deep_model *model, double momentum, double epsilon);
 
 /* Embedding, Keras' layer: each input value is a token id, an integer in [0, input_dim)
  * held as a float, replaced by its row of a (input_dim, output_dim) "embeddings" weight
@@ -720,7 +728,7 @@ DEEP_API deep_status deep_model_add_embedding(deep_model *model, int64_t input_d
 /* Masking: a step of a (timesteps, features) sample is padding when all its features equal
  * mask_value (Keras' default 0.0; it must be finite). The output is the input with the
  * padding steps set to 0, as Keras' inputs * mask. */
-DEEP_API deep_status deep_model_add_masking(deep_model *model, float mask_value);
+DEEP_API deep_status deep_model_add_masking(deep_model *model, double mask_value);
 
 /* Recurrent layers take samples of shape (timesteps, features), channels last as Keras
  * (a batch is (batch, timesteps, features)), and give (units,) — the last output — or,
@@ -801,11 +809,19 @@ typedef enum deep_layer_option {
 } deep_layer_option;
 
 /* layer counts from 0 in the order of the deep_model_add_* calls; negative values count
- * from the end, so -1 is the layer added last. */
+ * from the end, so -1 is the layer added last. Float options are kept as float and
+ * checked as kept. */
 DEEP_API deep_status deep_model_set_layer_int(deep_model *model, int32_t layer, deep_layer_option option,
                                               int64_t value);
 DEEP_API deep_status deep_model_set_layer_float(deep_model *model, int32_t layer, deep_layer_option option,
                                                 double value);
+/* The option's current value (the default when never set), before or after compile, with
+ * the same layer indexing; an option that layer's type does not have, or the wrong getter,
+ * is DEEP_ERR_INVALID_ARGUMENT. A float option reads back as the float the layer keeps. */
+DEEP_API deep_status deep_model_get_layer_int(const deep_model *model, int32_t layer, deep_layer_option option,
+                                              int64_t *value);
+DEEP_API deep_status deep_model_get_layer_float(const deep_model *model, int32_t layer, deep_layer_option option,
+                                                double *value);
 
 /* Seeds the model's random generator: weight initialisation (done by compile), shuffling
  * and dropout. Same seed and settings give the same training run. Default seed 0.
@@ -932,7 +948,7 @@ DEEP_API deep_status deep_model_set_weight(deep_model *model, int32_t layer, int
  * 0666 less the umask); a symbolic link at path stays and the file it names is replaced;
  * an existing path that is not a regular file (a directory, a FIFO, a device) is refused.
  * The temporary file is ".<name>.deep-tmp-<pid>-<6 characters>" in the target's
- * directory; a save that was killed leaves it, and the next successful save to the same
+ * directory (a name over 200 bytes shortened with a hash of it); a save that was killed leaves it, and the next successful save to the same
  * path removes it once that process has ended and the file is ten minutes old
  * (docs/model-format.md, "Saving"). A model whose weights, optimizer state or early
  * stopping weights hold NaN or an infinity (training that diverged) is not saved:

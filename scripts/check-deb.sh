@@ -2,14 +2,14 @@
 # Builds the Debian packages from a clean copy of the tree and tests them as a user of the
 # packages would, then removes them again:
 #   1. copies the tree (tracked and new files, no build directories) to a temporary
-#      directory and runs `dpkg-buildpackage -us -uc -b` there: libdeep0, libdeep-dev,
+#      directory and runs `dpkg-buildpackage -us -uc -b` there: libdeep<MAJOR>, libdeep-dev,
 #      libdeep-doc; the build runs the test suites and dpkg-gensymbols -c4, which fails on
-#      any difference between debian/libdeep0.symbols and the library's exports;
+#      any difference between debian/libdeep<MAJOR>.symbols and the library's exports;
 #   2. runs lintian on the result and fails on any error (warnings are shown);
 #   3. checks what each package holds, installs the three with apt (which pulls in their
 #      dependencies), and checks that pkg-config finds the packaged libdeep.pc in /usr;
 #   4. compiles tests/package/train_small.c outside the tree with only
-#      `pkg-config --cflags --libs libdeep`, checks it loads /usr/lib/<triplet>/libdeep.so.0,
+#      `pkg-config --cflags --libs libdeep`, checks it loads /usr/lib/<triplet>/libdeep.so.<MAJOR>,
 #      and runs it: it trains a small network and a forest and reports a misuse;
 #   5. runs the binding checks against the installed package: scripts/check-go.sh (go vet,
 #      go test -race and a Go program that trains, on a temporary copy of bindings/go) and
@@ -37,7 +37,9 @@ else
 fi
 apt_get() { "${as_root[@]}" env DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=600 "$@"; }
 
-packages=(libdeep0 libdeep-dev libdeep-doc)
+version=$(scripts/version.sh include/deep.h)
+major=${version%%.*}
+packages=(libdeep$major libdeep-dev libdeep-doc)
 for p in "${packages[@]}"; do
     if dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed'; then
         fail "$p is already installed; remove it first (apt-get purge ${packages[*]})"
@@ -48,8 +50,6 @@ if pkg-config --exists libdeep 2>/dev/null; then
   install (or unset PKG_CONFIG_PATH) so that only the packages are tested"
 fi
 
-version=$(scripts/version.sh include/deep.h)
-major=${version%%.*}
 triplet=$(dpkg-architecture -qDEB_HOST_MULTIARCH)
 tmp=$(mktemp -d)
 chmod 755 "$tmp"   # apt reads the .deb files as its sandbox user
@@ -112,20 +112,20 @@ expect() { # package-file path-regex what
 }
 expect "${debs[0]}" "^/usr/lib/$triplet/libdeep\.so\.$major$" "libdeep.so.$major"
 expect "${debs[0]}" "^/usr/lib/$triplet/libdeep\.so\.$version$" "libdeep.so.$version"
-contents "${debs[0]}" | grep -Eq '^/usr/include|\.pc$|/libdeep\.so$' && fail "libdeep0 contains development files"
+contents "${debs[0]}" | grep -Eq '^/usr/include|\.pc$|/libdeep\.so$' && fail "libdeep$major contains development files"
 expect "${debs[1]}" "^/usr/include/deep\.h$" "deep.h"
 expect "${debs[1]}" "^/usr/lib/$triplet/libdeep\.so$" "the libdeep.so link"
 expect "${debs[1]}" "^/usr/lib/$triplet/pkgconfig/libdeep\.pc$" "libdeep.pc"
 expect "${debs[2]}" "^/usr/share/doc/libdeep-doc/html/deep_8h\.html$" "the API reference (html/deep_8h.html)"
 expect "${debs[2]}" "^/usr/share/doc/libdeep-doc/guide\.md(\.gz)?$" "the user guide in /usr/share/doc/libdeep-doc"
 dpkg-deb -I "${debs[0]}" shlibs | grep -qx "libdeep $major libdeep$major (>= [0-9.]*)" \
-    || fail "libdeep0 has no shlibs line for libdeep $major"
-dpkg-deb -I "${debs[0]}" symbols > "$tmp/symbols" || fail "libdeep0 has no symbols control file"
-# The packaged symbols file is debian/libdeep0.symbols with the version nodes resolved:
+    || fail "libdeep$major has no shlibs line for libdeep $major"
+dpkg-deb -I "${debs[0]}" symbols > "$tmp/symbols" || fail "libdeep$major has no symbols control file"
+# The packaged symbols file is debian/libdeep$major.symbols with the version nodes resolved:
 # the same symbol names (the build already failed on any difference, dpkg-gensymbols -c4).
-diff <(awk '/^ / { print $1 }' debian/libdeep0.symbols | LC_ALL=C sort) \
+diff <(awk '/^ / { print $1 }' "debian/libdeep$major.symbols" | LC_ALL=C sort) \
      <(awk '/^ / { print $1 }' "$tmp/symbols" | LC_ALL=C sort) >/dev/null \
-    || fail "the packaged symbols file differs from debian/libdeep0.symbols"
+    || fail "the packaged symbols file differs from debian/libdeep$major.symbols"
 
 say "installing ${packages[*]}"
 installed=1

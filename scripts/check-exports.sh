@@ -2,7 +2,7 @@
 # Checks what the shared library exports and imports.
 #
 #   * It exports only deep_* functions (plus the absolute symbol naming its version node,
-#     DEEP_0), every one bound to a version node from libdeep/libdeep.map.
+#     DEEP_1), every one bound to a version node from libdeep/libdeep.map.
 #   * The exported functions are exactly the functions declared in include/deep.h: nothing
 #     internal leaks out, and nothing declared is missing.
 #   * It imports nothing that exits, aborts or prints: the library reports every failure as

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Checks that debian/libdeep0.symbols lists exactly the symbols the build's libdeep.so
+# Checks that debian/libdeep<MAJOR>.symbols lists exactly the symbols the build's libdeep.so
 # exports, under the right soname, and that debian/changelog is at the version of deep.h, so
 # that the Debian package build (which runs dpkg-gensymbols -c4 and fails on any difference,
 # and stops on a version mismatch) will pass. The file is regenerated with
@@ -12,12 +12,12 @@ export LC_ALL=C   # one collation for sort, comm and join
 root=$(cd "$(dirname "$0")/.." && pwd)
 build=$(realpath -m "$1")
 cd "$root"
-file=debian/libdeep0.symbols
+version=$(scripts/version.sh include/deep.h)
+major=${version%%.*}
+file=debian/libdeep$major.symbols   # the package of soname libdeep.so.$major
 fail() { printf 'check-symbols: FAIL: %s\n' "$1" >&2; exit 1; }
 
 [ -f "$file" ] || fail "$file is missing; create it with: scripts/update-symbols.sh $1"
-version=$(scripts/version.sh include/deep.h)
-major=${version%%.*}
 head -n 1 "$file" | grep -q "^libdeep\.so\.$major libdeep$major #MINVER#$" \
     || fail "$file does not start with 'libdeep.so.$major libdeep$major #MINVER#' (soname from include/deep.h)"
 

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Prints the symbols a build's libdeep.so exports as dpkg-gensymbols names them, sorted:
-# "name@NODE" for every versioned function and for each version node itself (DEEP_0@DEEP_0).
+# "name@NODE" for every versioned function and for each version node itself (DEEP_1@DEEP_1).
 # Used by scripts/update-symbols.sh and scripts/check-symbols.sh.
 #
 # Usage: scripts/list-symbols.sh BUILD_DIR

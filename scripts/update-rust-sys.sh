@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Regenerates bindings/rust/libdeep-sys/src/ffi.rs, the raw Rust declarations of
 # include/deep.h, with bindings/rust/gen-sys.py. Run it after changing the header and commit
-# the result with it; scripts/check-rust.sh fails while ffi.rs is out of date.
+# the result with it (run scripts/update-python-ffi.sh too); scripts/check-rust.sh and
+# `meson test --suite bindings` fail while ffi.rs is out of date.
 #
 # Usage: scripts/update-rust-sys.sh
 set -euo pipefail

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Regenerates debian/libdeep0.symbols, the Debian symbols file, from the symbols a build of
+# Regenerates debian/libdeep<MAJOR>.symbols, the Debian symbols file, from the symbols a build of
 # libdeep.so exports (the version script libdeep/libdeep.map binds them to DEEP_* nodes).
 # Symbols already listed keep the version they first appeared in; new ones get the version
 # of include/deep.h. A symbol that disappeared is an ABI break and is refused (docs/abi.md),
@@ -17,11 +17,11 @@ allow_break=${2:-}
 root=$(cd "$(dirname "$0")/.." && pwd)
 build=$(realpath -m "$1")
 cd "$root"
-file=debian/libdeep0.symbols
-
-ninja --quiet -C "$build"   # never record a stale library
 version=$(scripts/version.sh include/deep.h)
 major=${version%%.*}
+file=debian/libdeep$major.symbols   # the package of soname libdeep.so.$major
+
+ninja --quiet -C "$build"   # never record a stale library
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 

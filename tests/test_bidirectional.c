@@ -50,19 +50,19 @@ enum { STEPS = 4, FEATURES = 3, UNITS = 2 };
 /* A wrapped layer's configuration, as deep_model_add_* and the options leave it. */
 static deep_layer cell_config(const bidir_case *bc)
 {
-    return (deep_layer){.ops = kind_ops(bc->kind), .units = UNITS, .activation = TANH,
-                        .recurrent_activation = SIGMOID, .use_bias = bc->use_bias,
-                        .return_sequences = bc->return_sequences, .go_backwards = bc->go_backwards,
-                        .unit_forget_bias = true, .rate = bc->dropout, .recurrent_rate = bc->recurrent_dropout};
+    return (deep_layer){.ops = kind_ops(bc->kind),
+                        .cfg.rnn = {.units = UNITS, .activation = TANH, .recurrent_activation = SIGMOID,
+                                    .use_bias = bc->use_bias, .return_sequences = bc->return_sequences,
+                                    .go_backwards = bc->go_backwards, .unit_forget_bias = true,
+                                    .dropout = bc->dropout, .recurrent_dropout = bc->recurrent_dropout}};
 }
 
 /* The Bidirectional around it, built with parameter memory filled uniform in [-0.6, 0.6). */
 static void bidir_setup(deep_layer *layer, const bidir_case *bc, uint64_t seed)
 {
-    *layer = cell_config(bc);
-    layer->wrapped = layer->ops;
-    layer->ops = &deep_bidirectional_ops;
-    layer->merge_mode = bc->mode;
+    deep_layer cell = cell_config(bc);
+    *layer = (deep_layer){.ops = &deep_bidirectional_ops,
+                          .cfg.bidirectional = {.inner = cell.cfg.rnn, .wrapped = cell.ops, .merge_mode = bc->mode}};
     layer_build_and_alloc(layer, 2, (int64_t[]){STEPS, FEATURES});
     struct deep_rng rng;
     deep_rng_init(&rng, seed);
@@ -162,7 +162,7 @@ static float *run_forward(const deep_layer *layer, const float *in, int64_t batc
 static void plain_half(const deep_layer *bidir, const bidir_case *bc, int half, bool go_backwards, deep_layer *plain)
 {
     *plain = cell_config(bc);
-    plain->go_backwards = go_backwards;
+    plain->cfg.rnn.go_backwards = go_backwards;
     ck_assert_int_eq(layer_try_build(plain, 2, (int64_t[]){STEPS, FEATURES}), DEEP_OK);
     for (int32_t p = 0; p < plain->param_count; p++)
         plain->params[p] = bidir->params[half * plain->param_count + p];
@@ -192,7 +192,7 @@ START_TEST(bidirectional_halves_are_plain_layers)
     int64_t steps = seq ? STEPS : 1;
     float *merged[MODE_COUNT];
     for (int m = 1; m < MODE_COUNT; m++) {
-        layer.merge_mode = modes[m];
+        layer.cfg.bidirectional.merge_mode = modes[m];
         layer.out_shape[layer.out_rank - 1] = UNITS;
         layer.out_size = steps * UNITS;
         merged[m] = run_forward(&layer, in, BATCH);

@@ -130,9 +130,9 @@ static const conv_case conv_cases[] = {
 
 static deep_layer conv_layer(const conv_case *cc)
 {
-    return (deep_layer){.ops = &deep_conv2d_ops, .units = cc->filters, .kernel = {cc->kh, cc->kw},
+    return (deep_layer){.ops = &deep_conv2d_ops, .cfg.conv2d = {.filters = cc->filters, .kernel_size = {cc->kh, cc->kw},
                         .strides = {cc->sh, cc->sw}, .padding = cc->padding, .activation = cc->activation,
-                        .use_bias = cc->use_bias};
+                        .use_bias = cc->use_bias}};
 }
 
 static void conv_setup(deep_layer *layer, const conv_case *cc, uint64_t seed)
@@ -210,8 +210,9 @@ START_TEST(conv2d_build_follows_keras_shapes)
     int64_t oh, ow, pt, pl;
     keras_axis(cc->h, cc->kh, cc->sh, cc->padding, &oh, &pt);
     keras_axis(cc->w, cc->kw, cc->sw, cc->padding, &ow, &pl);
-    ck_assert_msg(layer.pad[0] == pt && layer.pad[1] == pl, "%s: padding before (%lld, %lld), Keras gives (%lld, %lld)",
-                  cc->what, (long long)layer.pad[0], (long long)layer.pad[1], (long long)pt, (long long)pl);
+    ck_assert_msg(layer.cfg.conv2d.pad[0] == pt && layer.cfg.conv2d.pad[1] == pl,
+                  "%s: padding before (%lld, %lld), Keras gives (%lld, %lld)", cc->what,
+                  (long long)layer.cfg.conv2d.pad[0], (long long)layer.cfg.conv2d.pad[1], (long long)pt, (long long)pl);
     ck_assert_int_eq(layer.param_count, cc->use_bias ? 2 : 1);
     const deep_param *kernel = &layer.params[0];
     ck_assert_str_eq(kernel->name, "kernel");
@@ -345,8 +346,13 @@ START_TEST(keras_output_shapes)
          {4, 4, 1}},
     };
     for (int i = 0; i < COUNT_OF(cases); i++) {
-        deep_layer layer = {.ops = cases[i].ops, .units = cases[i].units, .kernel = {cases[i].k, cases[i].k},
-                            .strides = {cases[i].s, cases[i].s}, .padding = cases[i].padding};
+        deep_layer layer = {.ops = cases[i].ops};
+        if (cases[i].ops == &deep_conv2d_ops)
+            layer.cfg.conv2d = (deep_conv2d_config){.filters = cases[i].units, .kernel_size = {cases[i].k, cases[i].k},
+                                                    .strides = {cases[i].s, cases[i].s}, .padding = cases[i].padding};
+        else
+            layer.cfg.pooling = (deep_pooling_config){.pool_size = {cases[i].k, cases[i].k},
+                                                      .strides = {cases[i].s, cases[i].s}, .padding = cases[i].padding};
         deep_status status = layer_try_build(&layer, 3, cases[i].in);
         ck_assert_msg(status == DEEP_OK, "%s: build failed: %s", cases[i].what, deep_last_error());
         ck_assert_msg(layer.out_rank == 3 && layer.out_shape[0] == cases[i].out[0] &&
@@ -371,7 +377,11 @@ START_TEST(image_layers_reject_other_ranks)
         for (int32_t rank = 1; rank <= 4; rank += 1) {
             if (rank == 3)
                 continue;
-            deep_layer layer = {.ops = ops[i], .units = 2, .kernel = {1, 1}, .strides = {1, 1}};
+            deep_layer layer = {.ops = ops[i]};
+            if (ops[i] == &deep_conv2d_ops)
+                layer.cfg.conv2d = (deep_conv2d_config){.filters = 2, .kernel_size = {1, 1}, .strides = {1, 1}};
+            else
+                layer.cfg.pooling = (deep_pooling_config){.pool_size = {1, 1}, .strides = {1, 1}};
             deep_status status = layer_try_build(&layer, rank, (int64_t[]){4, 4, 4, 4});
             ck_assert_msg(status == DEEP_ERR_SHAPE, "%s on a rank-%d input gives %s, not DEEP_ERR_SHAPE",
                           ops[i]->class_name, (int)rank, deep_status_string(status));
@@ -409,8 +419,9 @@ static const deep_layer_ops *pool_ops_of(int i)
 static void pool_setup(deep_layer *layer, int i)
 {
     const pool_case *pc = &pool_cases[i % COUNT_OF(pool_cases)];
-    *layer = (deep_layer){.ops = pool_ops_of(i), .kernel = {pc->kh, pc->kw}, .strides = {pc->sh, pc->sw},
-                          .padding = pc->padding};
+    *layer = (deep_layer){.ops = pool_ops_of(i),
+                          .cfg.pooling = {.pool_size = {pc->kh, pc->kw}, .strides = {pc->sh, pc->sw},
+                                          .padding = pc->padding}};
     layer_setup(layer, 3, (int64_t[]){pc->h, pc->w, pc->c}, 0, 0, 0);
 }
 
@@ -648,7 +659,8 @@ static const struct {
 
 static void bn_setup(deep_layer *layer, int i, float momentum, float epsilon)
 {
-    *layer = (deep_layer){.ops = &deep_batch_normalization_ops, .momentum = momentum, .epsilon = epsilon};
+    *layer = (deep_layer){.ops = &deep_batch_normalization_ops,
+                          .cfg.batch_norm = {.momentum = momentum, .epsilon = epsilon}};
     layer_setup(layer, bn_cases[i].rank, bn_cases[i].shape, 20 + (uint64_t)i, -1.0f, 1.0f);
     int64_t c = layer->params[GAMMA].size;
     struct deep_rng rng;
@@ -673,7 +685,7 @@ static void channel_statistics(const float *in, int64_t rows, int64_t c, double 
 
 START_TEST(batch_norm_build_declares_keras_weights)
 {
-    deep_layer layer = {.ops = &deep_batch_normalization_ops, .momentum = 0.99f, .epsilon = 1e-3f};
+    deep_layer layer = {.ops = &deep_batch_normalization_ops, .cfg.batch_norm = {.momentum = 0.99f, .epsilon = 1e-3f}};
     ck_assert_int_eq(layer_try_build(&layer, bn_cases[_i].rank, bn_cases[_i].shape), DEEP_OK);
     int64_t c = bn_cases[_i].shape[bn_cases[_i].rank - 1];
     ck_assert_msg(layer.out_rank == bn_cases[_i].rank &&

@@ -1,5 +1,6 @@
 /* Tests of libdeep/core: status names, per-thread errors, versions, logging, the random
- * generator (public and internal), checked sizes, allocation and the thread pool. */
+ * generator (public and internal), checked sizes, allocation, the growing byte buffer and
+ * the thread pool. */
 #include <check.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -9,6 +10,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "core/bytes.h"
 #include "core/core.h"
 #include "check_helpers.h"
 
@@ -552,6 +554,215 @@ START_TEST(alloc_small_and_zero_counts)
 END_TEST
 
 /* ----------------------------------------------------------------------------------- */
+/* The growing byte buffer (core/bytes.h)                                               */
+/* ----------------------------------------------------------------------------------- */
+
+/* This suite is linked with --wrap=malloc,realloc,calloc (tests/meson.build): while
+ * fail_allocations is set, every allocation the library makes fails. */
+void *__real_malloc(size_t size);
+void *__real_realloc(void *p, size_t size);
+void *__real_calloc(size_t n, size_t size);
+void *__wrap_malloc(size_t size);
+void *__wrap_realloc(void *p, size_t size);
+void *__wrap_calloc(size_t n, size_t size);
+
+static bool fail_allocations;
+
+void *__wrap_malloc(size_t size)
+{
+    return fail_allocations ? NULL : __real_malloc(size);
+}
+
+void *__wrap_realloc(void *p, size_t size)
+{
+    return fail_allocations ? NULL : __real_realloc(p, size);
+}
+
+void *__wrap_calloc(size_t n, size_t size)
+{
+    return fail_allocations ? NULL : __real_calloc(n, size);
+}
+
+START_TEST(bytes_grow_and_keep_every_byte)
+{
+    deep_bytes b = {0};
+    for (int i = 0; i < 5000; i++) {
+        uint8_t chunk[7];
+        for (int k = 0; k < 7; k++)
+            chunk[k] = (uint8_t)(i * 7 + k);
+        deep_bytes_put(&b, chunk, sizeof chunk);
+    }
+    deep_bytes_put(&b, "ignored", 0);
+    ck_assert(!b.failed);
+    ck_assert_uint_eq(b.length, 35000);
+    ck_assert_uint_eq(b.capacity, 65536); /* 4096 doubled until 35000 fit */
+    for (size_t i = 0; i < b.length; i++)
+        ck_assert_uint_eq(b.data[i], (uint8_t)i);
+    deep_bytes_free(&b);
+    ck_assert_ptr_null(b.data);
+    ck_assert_uint_eq(b.length, 0);
+    ck_assert_uint_eq(b.capacity, 0);
+    deep_bytes_free(&b); /* twice is harmless */
+}
+END_TEST
+
+START_TEST(bytes_printf_short_and_long)
+{
+    deep_bytes b = {0};
+    char long_text[1000];
+    memset(long_text, 'x', sizeof long_text - 1);
+    long_text[sizeof long_text - 1] = '\0';
+    deep_bytes_printf(&b, "%d-%s", 42, "ab");
+    deep_bytes_printf(&b, "[%s]", long_text); /* longer than the stack buffer */
+    deep_bytes_printf(&b, "%s", "");
+    ck_assert(!b.failed);
+    ck_assert_uint_eq(b.length, 5 + 1001);
+    ck_assert_int_eq(memcmp(b.data, "42-ab[", 6), 0);
+    ck_assert_int_eq(memcmp(b.data + 6, long_text, 999), 0);
+    ck_assert_int_eq(b.data[b.length - 1], ']');
+    deep_bytes_free(&b);
+}
+END_TEST
+
+START_TEST(bytes_put_le_orders_bytes)
+{
+    deep_bytes b = {0};
+    deep_bytes_put_le(&b, 0x0102030405060708u, 8);
+    deep_bytes_put_le(&b, 0xa1b2c3d4u, 4);
+    deep_bytes_put_le(&b, 0xffffu, 1); /* only the low byte */
+    static const uint8_t want[] = {8, 7, 6, 5, 4, 3, 2, 1, 0xd4, 0xc3, 0xb2, 0xa1, 0xff};
+    ck_assert(!b.failed);
+    ck_assert_uint_eq(b.length, sizeof want);
+    ck_assert_int_eq(memcmp(b.data, want, sizeof want), 0);
+    deep_bytes_put_le(&b, 1, 9); /* no such width: the output would be malformed */
+    ck_assert(b.failed);
+    ck_assert_uint_eq(b.length, sizeof want);
+    deep_bytes_free(&b);
+}
+END_TEST
+
+START_TEST(bytes_failure_is_sticky)
+{
+    deep_bytes b = {0};
+    deep_bytes_put(&b, "abc", 3);
+    ck_assert(!b.failed);
+    /* Filling the first 4096 bytes needs no allocation; the next byte does, and fails. */
+    uint8_t fill[4093] = {0};
+    deep_bytes_put(&b, fill, sizeof fill);
+    fail_allocations = true;
+    deep_bytes_put(&b, "d", 1);
+    fail_allocations = false;
+    ck_assert(b.failed);
+    ck_assert_uint_eq(b.length, 4096);
+    /* Memory is back, but the text already lost a part: every later append is dropped. */
+    deep_bytes_put(&b, "e", 1);
+    deep_bytes_printf(&b, "%d", 5);
+    deep_bytes_put_le(&b, 6, 4);
+    ck_assert(b.failed);
+    ck_assert_uint_eq(b.length, 4096);
+    ck_assert_int_eq(memcmp(b.data, "abc", 3), 0);
+    deep_bytes_free(&b);
+    ck_assert(!b.failed); /* freed, it starts over */
+
+    /* A long printf needs a scratch allocation of its own. */
+    deep_bytes_put(&b, "x", 1);
+    char long_text[600];
+    memset(long_text, 'y', sizeof long_text - 1);
+    long_text[sizeof long_text - 1] = '\0';
+    fail_allocations = true;
+    deep_bytes_printf(&b, "%s", long_text);
+    fail_allocations = false;
+    ck_assert(b.failed);
+    ck_assert_uint_eq(b.length, 1);
+    deep_bytes_free(&b);
+
+    /* The very first allocation failing. */
+    fail_allocations = true;
+    deep_bytes_put(&b, "z", 1);
+    fail_allocations = false;
+    ck_assert(b.failed);
+    ck_assert_ptr_null(b.data);
+    deep_bytes_free(&b);
+}
+END_TEST
+
+START_TEST(bytes_refuse_a_length_that_wraps)
+{
+    /* A length near SIZE_MAX, as a writer adding up huge sizes would reach: the check comes
+     * before any copy, so the small real block is never written past. */
+    deep_bytes b = {0};
+    deep_bytes_put(&b, "abcd", 4);
+    size_t real_length = b.length, real_capacity = b.capacity;
+    b.length = b.capacity = SIZE_MAX - 3;
+    deep_bytes_put(&b, "wxyz", 4);
+    ck_assert(b.failed);
+    ck_assert_uint_eq(b.length, SIZE_MAX - 3);
+    b.length = real_length;
+    b.capacity = real_capacity;
+    ck_assert_int_eq(memcmp(b.data, "abcd", 4), 0);
+    deep_bytes_free(&b);
+}
+END_TEST
+
+START_TEST(bytes_capacity_doubles_without_overflow)
+{
+    static const struct {
+        size_t capacity, needed, grown;
+    } cases[] = {
+        {0, 1, 4096},
+        {0, 4096, 4096},
+        {0, 4097, 8192},
+        {4096, 4097, 8192},
+        {4096, 100000, 131072},
+        {100, 101, 200},                        /* doubles from any start */
+        {SIZE_MAX / 2, SIZE_MAX / 2 + 1, SIZE_MAX - 1},
+        {SIZE_MAX / 2 + 1, SIZE_MAX / 2 + 2, SIZE_MAX / 2 + 2}, /* doubling would wrap */
+        {4096, SIZE_MAX, SIZE_MAX},
+        {SIZE_MAX - 10, SIZE_MAX, SIZE_MAX},
+    };
+    for (int i = 0; i < COUNT_OF(cases); i++) {
+        size_t grown = deep_bytes_grown_capacity(cases[i].capacity, cases[i].needed);
+        ck_assert_msg(grown == cases[i].grown, "case %d: %zu to hold %zu grew to %zu, not %zu", i, cases[i].capacity,
+                      cases[i].needed, grown, cases[i].grown);
+    }
+}
+END_TEST
+
+START_TEST(bytes_copy_text_to_a_caller)
+{
+    deep_bytes b = {0};
+    deep_bytes_printf(&b, "hello %s", "world");
+    int64_t needed = -1;
+    OK(deep_bytes_copy_text("caller_fn", &b, "the text", NULL, 0, &needed)); /* the size query */
+    ck_assert_int_eq(needed, 12);
+    char out[32];
+    memset(out, '#', sizeof out);
+    needed = -1;
+    OK(deep_bytes_copy_text("caller_fn", &b, "the text", out, 12, &needed));
+    ck_assert_int_eq(needed, 12);
+    ck_assert_str_eq(out, "hello world");
+    memset(out, '#', sizeof out);
+    ASSERT_FAILS_WITH(deep_bytes_copy_text("caller_fn", &b, "the text", out, 5, &needed), DEEP_ERR_BUFFER_TOO_SMALL,
+                      "caller_fn", "the text needs 12 bytes but capacity is 5");
+    ck_assert_int_eq(needed, 12);
+    for (size_t i = 0; i < sizeof out; i++) /* deep.h's buffer contract: never partly written */
+        ck_assert_int_eq(out[i], '#');
+    ASSERT_FAILS(deep_bytes_copy_text("caller_fn", &b, "the text", out, 1, &needed), DEEP_ERR_BUFFER_TOO_SMALL,
+                 "caller_fn");
+    ck_assert_int_eq(out[0], '#');
+    b.failed = true;
+    ASSERT_FAILS_WITH(deep_bytes_copy_text("caller_fn", &b, "the text", out, sizeof out, &needed),
+                      DEEP_ERR_NO_MEMORY, "caller_fn", "the text");
+    deep_bytes_free(&b);
+
+    deep_bytes empty = {0};
+    OK(deep_bytes_copy_text("caller_fn", &empty, "the text", out, 1, &needed));
+    ck_assert_int_eq(needed, 1);
+    ck_assert_str_eq(out, "");
+}
+END_TEST
+
+/* ----------------------------------------------------------------------------------- */
 /* Thread pool                                                                          */
 /* ----------------------------------------------------------------------------------- */
 
@@ -749,6 +960,15 @@ static Suite *core_suite(void)
     tcase_add_test(tc, mul_i64_detects_overflow);
     tcase_add_test(tc, alloc_rejects_absurd_counts);
     tcase_add_test(tc, alloc_small_and_zero_counts);
+
+    tc = new_tcase(s, "bytes");
+    tcase_add_test(tc, bytes_grow_and_keep_every_byte);
+    tcase_add_test(tc, bytes_printf_short_and_long);
+    tcase_add_test(tc, bytes_put_le_orders_bytes);
+    tcase_add_test(tc, bytes_failure_is_sticky);
+    tcase_add_test(tc, bytes_refuse_a_length_that_wraps);
+    tcase_add_test(tc, bytes_capacity_doubles_without_overflow);
+    tcase_add_test(tc, bytes_copy_text_to_a_caller);
 
     tc = new_tcase(s, "pool");
     tcase_add_test(tc, pool_new_thread_counts);

@@ -24,6 +24,7 @@
 #include <unistd.h>
 
 #include "graph/model.h"
+#include "io/file.h"
 #include "optim/optim.h"
 
 #define CHECK_NAMES_FUNCTION names_function_detailed
@@ -547,6 +548,66 @@ START_TEST(killed_save_leftovers_are_removed)
 }
 END_TEST
 
+/* Long target names: the temporary name keeps the first 200 bytes and a hash of the whole
+ * name, so it stays within NAME_MAX, and the cleanup after a save removes the stale
+ * temporary files of its own target only, not those of another name with the same first
+ * 200 bytes. */
+START_TEST(long_names_clean_up_only_their_own_leftovers)
+{
+    scratch s;
+    scratch_open(&s, "unused");
+    char a[256], b[256], exact[256];
+    memset(a, 'n', 240);
+    memcpy(b, a, 240);
+    memcpy(exact, a, 200);
+    a[240] = b[240] = exact[200] = '\0';
+    a[230] = 'a'; /* a and b differ only past byte 200 */
+    b[230] = 'b';
+    char pa[DEEP_FILE_TMP_PREFIX_MAX + 1], pb[DEEP_FILE_TMP_PREFIX_MAX + 1], pe[DEEP_FILE_TMP_PREFIX_MAX + 1];
+    size_t na = deep_file_tmp_prefix(a, pa, sizeof pa), nb = deep_file_tmp_prefix(b, pb, sizeof pb);
+    size_t ne = deep_file_tmp_prefix(exact, pe, sizeof pe);
+    ck_assert_uint_eq(na, DEEP_FILE_TMP_PREFIX_MAX);
+    ck_assert_uint_eq(nb, DEEP_FILE_TMP_PREFIX_MAX);
+    ck_assert_str_ne(pa, pb);
+    ck_assert_int_eq(strncmp(pa, pb, 201), 0);
+    ck_assert_uint_eq(ne, 1 + 200 + strlen(".deep-tmp-")); /* 200 bytes are kept whole */
+    ck_assert_int_eq(strncmp(pe + 1, exact, 200), 0);
+    ck_assert_str_eq(pe + 201, ".deep-tmp-");
+    char short_prefix[64];
+    deep_file_tmp_prefix("model.safetensors", short_prefix, sizeof short_prefix);
+    ck_assert_str_eq(short_prefix, ".model.safetensors.deep-tmp-");
+
+    /* A save's own temporary file has that prefix, and a name NAME_MAX allows. */
+    char path_a[400], path_b[400];
+    scratch_file(&s, a, path_a, sizeof path_a);
+    scratch_file(&s, b, path_b, sizeof path_b);
+    deep_file_writer w;
+    ASSERT_OK(deep_file_begin("test", path_a, &w));
+    char tmp_name[256];
+    ck_assert(scratch_find(&s, pa, tmp_name, sizeof tmp_name));
+    ck_assert_uint_le(strlen(tmp_name), 255);
+    deep_file_put(&w, "x", 1);
+    ASSERT_OK(deep_file_commit(&w, 0));
+
+    /* Stale leftovers of both targets; saving a removes a's only. */
+    char stale_a[512], stale_b[512];
+    snprintf(stale_a, sizeof stale_a, "%s/%s%ld-abcdef", s.dir, pa, (long)dead_pid());
+    snprintf(stale_b, sizeof stale_b, "%s/%s%ld-abcdef", s.dir, pb, (long)dead_pid());
+    write_text(stale_a, "a killed save of a");
+    write_text(stale_b, "a killed save of b");
+    make_old(stale_a);
+    make_old(stale_b);
+    ASSERT_OK(deep_file_write_atomic("test", path_a, "y", 1));
+    struct stat st;
+    ck_assert_int_ne(stat(stale_a, &st), 0);
+    ck_assert_int_eq(stat(stale_b, &st), 0);
+    ASSERT_OK(deep_file_write_atomic("test", path_b, "z", 1));
+    ck_assert_int_ne(stat(stale_b, &st), 0);
+    ck_assert_int_eq(scratch_entries(&s), 2); /* a and b themselves */
+    scratch_close(&s);
+}
+END_TEST
+
 /* ---- loaders ------------------------------------------------------------------------------ */
 
 /* /dev/zero, a directory and a FIFO without a writer are refused at once, naming the
@@ -620,6 +681,7 @@ static Suite *files_suite(void)
     tcase_add_test(saving, save_writes_through_symbolic_links);
     tcase_add_test(saving, save_refuses_what_is_not_a_regular_file);
     tcase_add_test(saving, killed_save_leftovers_are_removed);
+    tcase_add_test(saving, long_names_clean_up_only_their_own_leftovers);
     suite_add_tcase(suite, saving);
 
     TCase *loading = tcase_create("loading");

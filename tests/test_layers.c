@@ -1,6 +1,7 @@
-/* Tests of libdeep/layers and the activation kernels. Each layer is driven on its own
- * through its ops table, with no model around it: the test sets the input shape and the
- * configuration, builds the layer, owns its parameter memory and calls forward/backward.
+/* Tests of libdeep/layers, the activation kernels and the matrix product. Each layer is
+ * driven on its own through its ops table, with no model around it: the test sets the
+ * input shape and the configuration, builds the layer, owns its parameter memory and calls
+ * forward/backward.
  *
  * DESIGN.md: "Every trainable layer has a finite-difference gradient check in its tests."
  * One checker (grad_check_run, in gradcheck.h) serves every layer: with L = sum_i R_i * out_i
@@ -18,6 +19,7 @@
 #include "losses/loss.h"
 
 #include "check_helpers.h"
+#include "header_enums.h"
 
 /* Finite differences in float: a step of 5e-3 keeps rounding noise (the loss itself is
  * summed in double) well below the absolute floor, and the curvature error tiny. */
@@ -89,7 +91,8 @@ static void layer_setup(deep_layer *layer, int32_t in_rank, const int64_t *in_sh
 
 static deep_layer dense_layer(int64_t units, deep_activation activation, bool use_bias)
 {
-    return (deep_layer){.ops = &deep_dense_ops, .units = units, .activation = activation, .use_bias = use_bias};
+    return (deep_layer){.ops = &deep_dense_ops,
+                        .cfg.dense = {.units = units, .activation = activation, .use_bias = use_bias}};
 }
 
 /* The smallest |pre-activation| the layer's input produces: the layer run with a linear
@@ -97,7 +100,10 @@ static deep_layer dense_layer(int64_t units, deep_activation activation, bool us
 static double min_abs_pre_activation(const deep_layer *layer, const float *in, int64_t batch)
 {
     deep_layer linear = *layer;
-    linear.activation = DEEP_ACTIVATION_LINEAR;
+    if (layer->ops == &deep_activation_ops)
+        linear.cfg.activation.activation = DEEP_ACTIVATION_LINEAR;
+    else
+        linear.cfg.dense.activation = DEEP_ACTIVATION_LINEAR;
     deep_exec ex = {0};
     float *z = floats(batch * layer->out_size);
     linear.ops->forward(&linear, &ex, in, z, NULL, batch);
@@ -134,6 +140,18 @@ START_TEST(activation_names_and_validity)
     ck_assert(!deep_activation_is_valid((deep_activation)-1));
     ck_assert(!deep_activation_is_valid((deep_activation)(DEEP_ACTIVATION_ELU + 1)));
     ck_assert_str_eq(deep_activation_name((deep_activation)99), "unknown");
+    /* Every activation of deep.h is valid and named as its enumerator spells it. */
+    header_enum e;
+    header_enum_read("deep_activation", &e);
+    ck_assert_int_eq(e.count, COUNT_OF(activations));
+    for (int i = 0; i < e.count; i++) {
+        char name[64];
+        const char *suffix = e.names[i] + strlen("DEEP_ACTIVATION_");
+        for (size_t k = 0; k <= strlen(suffix); k++)
+            name[k] = (char)tolower((unsigned char)suffix[k]);
+        ck_assert_msg(deep_activation_is_valid((deep_activation)e.values[i]), "%s is not valid", e.names[i]);
+        ck_assert_str_eq(deep_activation_name((deep_activation)e.values[i]), name);
+    }
 }
 END_TEST
 
@@ -204,7 +222,8 @@ START_TEST(activation_finite_for_huge_inputs)
     for (int i = 0; i < COUNT_OF(x); i++) {
         ck_assert_msg(!isnan(x[i]) && !isnan(grad[i]), "%s: element %d gives %g with gradient %g",
                       activations[_i].name, i, (double)x[i], (double)grad[i]);
-        if (activations[_i].activation != DEEP_ACTIVATION_LINEAR && activations[_i].activation != DEEP_ACTIVATION_RELU &&
+        if (activations[_i].activation != DEEP_ACTIVATION_LINEAR &&
+            activations[_i].activation != DEEP_ACTIVATION_RELU &&
             activations[_i].activation != DEEP_ACTIVATION_LEAKY_RELU)
             ck_assert_msg(isfinite(x[i]), "%s: element %d gives %g", activations[_i].name, i, (double)x[i]);
     }
@@ -397,7 +416,7 @@ START_TEST(dense_sequence_gradients)
     float in[BATCH * STEPS * INPUTS];
     draw_inputs_away_from_kinks(&layer, &rng, in, BATCH, -1.0f, 1.0f);
     deep_layer linear = layer;
-    linear.activation = DEEP_ACTIVATION_LINEAR;
+    linear.cfg.dense.activation = DEEP_ACTIVATION_LINEAR;
     grad_check gc = {.what = what, .layer = &layer, .objective = fused ? &linear : NULL,
                      .ex = {.training = true, .fused_output = fused}, .in = in, .batch = BATCH};
     ASSERT_GRADIENTS_MATCH(&gc);
@@ -436,7 +455,7 @@ static void dense_case(deep_layer *layer, float *in, uint64_t seed)
     layer_setup(layer, 1, (int64_t[]){INPUTS}, seed);
     struct deep_rng rng;
     deep_rng_init(&rng, seed + 1);
-    if (layer->use_bias)
+    if (layer->cfg.dense.use_bias)
         fill_uniform(&rng, layer->params[1].value, UNITS, -0.5f, 0.5f);
     draw_inputs_away_from_kinks(layer, &rng, in, BATCH, -1.0f, 1.0f);
 }
@@ -481,7 +500,7 @@ START_TEST(dense_fused_output_takes_pre_activation_gradient)
     float in[BATCH * INPUTS];
     dense_case(&layer, in, 200 + (uint64_t)_i);
     deep_layer linear = layer;
-    linear.activation = DEEP_ACTIVATION_LINEAR;
+    linear.cfg.dense.activation = DEEP_ACTIVATION_LINEAR;
     grad_check gc = {.what = what, .layer = &layer, .objective = &linear,
                      .ex = {.training = true, .fused_output = true}, .in = in, .batch = BATCH};
     ASSERT_GRADIENTS_MATCH(&gc);
@@ -586,7 +605,7 @@ enum { ACT_SIZE = 6 };
 
 START_TEST(activation_layer_keeps_shape)
 {
-    deep_layer layer = {.ops = &deep_activation_ops, .activation = DEEP_ACTIVATION_RELU};
+    deep_layer layer = {.ops = &deep_activation_ops, .cfg.activation = {.activation = DEEP_ACTIVATION_RELU}};
     layer_setup(&layer, 3, (int64_t[]){2, 3, 4}, 1);
     ck_assert_int_eq(layer.out_rank, 3);
     ck_assert_int_eq(layer.out_shape[0], 2);
@@ -602,7 +621,7 @@ START_TEST(activation_layer_gradients)
 {
     char what[64];
     snprintf(what, sizeof what, "activation(%s) on (2, 3)", activations[_i].name);
-    deep_layer layer = {.ops = &deep_activation_ops, .activation = activations[_i].activation};
+    deep_layer layer = {.ops = &deep_activation_ops, .cfg.activation = {.activation = activations[_i].activation}};
     layer_setup(&layer, 2, act_shape, 1);
     float in[BATCH * ACT_SIZE];
     struct deep_rng rng;
@@ -615,7 +634,7 @@ END_TEST
 
 START_TEST(activation_layer_softmax_along_last_axis)
 {
-    deep_layer layer = {.ops = &deep_activation_ops, .activation = DEEP_ACTIVATION_SOFTMAX};
+    deep_layer layer = {.ops = &deep_activation_ops, .cfg.activation = {.activation = DEEP_ACTIVATION_SOFTMAX}};
     layer_setup(&layer, 2, act_shape, 1);
     float in[BATCH * ACT_SIZE], out[BATCH * ACT_SIZE];
     struct deep_rng rng;
@@ -638,7 +657,7 @@ END_TEST
 
 START_TEST(activation_layer_fused_output_passes_gradient_through)
 {
-    deep_layer layer = {.ops = &deep_activation_ops, .activation = DEEP_ACTIVATION_SOFTMAX};
+    deep_layer layer = {.ops = &deep_activation_ops, .cfg.activation = {.activation = DEEP_ACTIVATION_SOFTMAX}};
     layer_setup(&layer, 1, (int64_t[]){UNITS}, 1);
     float in[BATCH * UNITS], out[BATCH * UNITS], grad_out[BATCH * UNITS], grad[BATCH * UNITS], grad_in[BATCH * UNITS];
     struct deep_rng rng;
@@ -660,7 +679,7 @@ END_TEST
 
 START_TEST(dropout_build_keeps_shape_and_mask_scratch)
 {
-    deep_layer layer = {.ops = &deep_dropout_ops, .rate = 0.5f};
+    deep_layer layer = {.ops = &deep_dropout_ops, .cfg.dropout = {.rate = 0.5f}};
     layer_setup(&layer, 2, act_shape, 1);
     ck_assert_int_eq(layer.out_rank, 2);
     ck_assert_int_eq(layer.out_shape[0], 2);
@@ -672,7 +691,7 @@ END_TEST
 
 START_TEST(dropout_training_gradients)
 {
-    deep_layer layer = {.ops = &deep_dropout_ops, .rate = 0.4f};
+    deep_layer layer = {.ops = &deep_dropout_ops, .cfg.dropout = {.rate = 0.4f}};
     layer_setup(&layer, 2, act_shape, 1);
     float in[BATCH * ACT_SIZE];
     struct deep_rng rng, mask_rng;
@@ -693,7 +712,7 @@ START_TEST(dropout_identity_cases)
         bool training;
     } cases[] = {{"dropout(0.5) at inference", 0.5f, false}, {"dropout(0) in training", 0.0f, true}};
     enum { N = BATCH * ACT_SIZE };
-    deep_layer layer = {.ops = &deep_dropout_ops, .rate = cases[_i].rate};
+    deep_layer layer = {.ops = &deep_dropout_ops, .cfg.dropout = {.rate = cases[_i].rate}};
     layer_setup(&layer, 2, act_shape, 1);
     float in[N], out[N], scratch[N], grad_out[N], grad[N], grad_in[N];
     struct deep_rng rng;
@@ -714,7 +733,7 @@ START_TEST(dropout_keeps_one_minus_rate_scaled)
 {
     enum { N = 10000 };
     const float rate = 0.3f, scale = 1.0f / (1.0f - 0.3f);
-    deep_layer layer = {.ops = &deep_dropout_ops, .rate = rate};
+    deep_layer layer = {.ops = &deep_dropout_ops, .cfg.dropout = {.rate = rate}};
     layer_setup(&layer, 1, (int64_t[]){N}, 1);
     float *in = floats(N), *out = floats(N), *mask = floats(N), *again = floats(N);
     for (int i = 0; i < N; i++)
@@ -865,6 +884,55 @@ START_TEST(grad_check_catches_wrong_backward)
 END_TEST
 
 /* ----------------------------------------------------------------------------------- */
+/* Matrix products                                                                      */
+/* ----------------------------------------------------------------------------------- */
+
+/* CBLAS counts are ints, so deep_gemm splits the rows and the inner dimension into calls of
+ * at most INT_MAX; with a tiny limit the same splitting runs on small matrices and must
+ * give the unsplit product, for every transpose, strides wider than the block, beta != 0
+ * (the inner blocks after the first add to C) and an empty inner dimension (C *= beta). */
+START_TEST(gemm_blocks_match_one_call)
+{
+    enum { M = 7, N = 5, K = 9, PAD = 3 };
+    struct deep_rng rng;
+    deep_rng_init(&rng, 29);
+    float a[(K + PAD) * (M + PAD)], b[(K + PAD) * (N + PAD)], c0[M * (N + PAD)];
+    fill_uniform(&rng, a, COUNT_OF(a), -1.0f, 1.0f);
+    fill_uniform(&rng, b, COUNT_OF(b), -1.0f, 1.0f);
+    fill_uniform(&rng, c0, COUNT_OF(c0), -1.0f, 1.0f);
+    for (int t = 0; t < 4; t++) {
+        bool ta = t & 1, tb = t & 2;
+        int64_t lda = (ta ? M : K) + PAD, ldb = (tb ? K : N) + PAD, ldc = N + PAD;
+        for (int64_t k = 0; k <= K; k += K) {
+            /* The reference, in double precision. */
+            double want[M * N];
+            for (int64_t i = 0; i < M; i++)
+                for (int64_t j = 0; j < N; j++) {
+                    double sum = 0;
+                    for (int64_t p = 0; p < k; p++)
+                        sum += (double)(ta ? a[p * lda + i] : a[i * lda + p]) * (tb ? b[j * ldb + p] : b[p * ldb + j]);
+                    want[i * N + j] = 0.5 * sum - 2.0 * c0[i * ldc + j];
+                }
+            const int64_t limits[] = {1, 2, 4, INT64_MAX};
+            for (int l = 0; l < COUNT_OF(limits); l++) {
+                float c[COUNT_OF(c0)];
+                memcpy(c, c0, sizeof c);
+                deep_gemm_blocks(NULL, limits[l], ta, tb, M, N, k, 0.5f, a, lda, b, ldb, -2.0f, c, ldc);
+                for (int64_t i = 0; i < M; i++)
+                    for (int64_t j = 0; j < ldc; j++) {
+                        double expected = j < N ? want[i * N + j] : c0[i * ldc + j]; /* padding untouched */
+                        ck_assert_msg(fabs(c[i * ldc + j] - expected) < 1e-5,
+                                      "transpose %d%d, k %lld, limit %lld: C[%lld][%lld] = %g, not %g", ta, tb,
+                                      (long long)k, (long long)limits[l], (long long)i, (long long)j,
+                                      (double)c[i * ldc + j], expected);
+                    }
+            }
+        }
+    }
+}
+END_TEST
+
+/* ----------------------------------------------------------------------------------- */
 
 static Suite *layers_suite(void)
 {
@@ -879,6 +947,10 @@ static Suite *layers_suite(void)
     tcase_add_test(tc, softmax_matches_reference_and_rows_sum_to_one);
     tcase_add_test(tc, softmax_stable_for_huge_inputs);
     tcase_add_test(tc, softmax_backward_matches_jacobian);
+    suite_add_tcase(s, tc);
+
+    tc = tcase_create("matrix products");
+    tcase_add_test(tc, gemm_blocks_match_one_call);
     suite_add_tcase(s, tc);
 
     tc = tcase_create("dense");

@@ -7,6 +7,7 @@
 
 #include "losses/loss.h"
 #include "check_helpers.h"
+#include "header_enums.h"
 
 #define BATCH 3
 #define WIDTH 4
@@ -34,6 +35,11 @@ START_TEST(is_valid)
     const int invalid[] = {0, -1, 5, 1000};
     for (size_t i = 0; i < 4; i++)
         ck_assert(!deep_loss_is_valid((deep_loss)invalid[i]));
+    header_enum e;
+    header_enum_read("deep_loss", &e);
+    ck_assert_int_eq(e.count, 4);
+    for (int i = 0; i < e.count; i++)
+        ck_assert_msg(deep_loss_is_valid((deep_loss)e.values[i]), "%s is not valid", e.names[i]);
 }
 END_TEST
 

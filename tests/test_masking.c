@@ -48,9 +48,15 @@ static const uint8_t step_mask[BATCH * STEPS] = {
 /* A recurrent layer on (STEPS, FEATURES) inputs with its parameters uniform in [-0.6, 0.6). */
 static deep_layer masked_rnn(rnn_kind kind, bool return_sequences, bool go_backwards, bool reset_after, uint64_t seed)
 {
-    deep_layer layer = {.ops = kind_ops(kind), .units = UNITS, .activation = TANH, .recurrent_activation = SIGMOID,
-                        .use_bias = true, .return_sequences = return_sequences, .go_backwards = go_backwards,
-                        .unit_forget_bias = true, .reset_after = reset_after};
+    deep_layer layer = {.ops = kind_ops(kind),
+                        .cfg.rnn = {.units = UNITS,
+                                    .activation = TANH,
+                                    .recurrent_activation = SIGMOID,
+                                    .use_bias = true,
+                                    .return_sequences = return_sequences,
+                                    .go_backwards = go_backwards,
+                                    .unit_forget_bias = true,
+                                    .reset_after = reset_after}};
     layer_build_and_alloc(&layer, 2, (int64_t[]){STEPS, FEATURES});
     struct deep_rng rng;
     deep_rng_init(&rng, seed);
@@ -66,9 +72,9 @@ START_TEST(masked_rnn_gradients)
     rnn_kind kind = (rnn_kind)(_i / 8);
     bool sequences = _i & 1, backwards = (_i >> 1) & 1, dropout = (_i >> 2) & 1;
     deep_layer layer = masked_rnn(kind, sequences, backwards, true, 50 + (uint64_t)_i);
-    layer.zero_output_for_mask = dropout;
-    layer.rate = dropout ? 0.25f : 0.0f;
-    layer.recurrent_rate = dropout ? 0.25f : 0.0f;
+    layer.cfg.rnn.zero_output_for_mask = dropout;
+    layer.cfg.rnn.dropout = dropout ? 0.25f : 0.0f;
+    layer.cfg.rnn.recurrent_dropout = dropout ? 0.25f : 0.0f;
     char what[128];
     snprintf(what, sizeof what, "%s masked, return_sequences %d, go_backwards %d, dropout and zero outputs %d",
              kind_names[kind], sequences, backwards, dropout);
@@ -122,7 +128,7 @@ START_TEST(masked_rnn_outputs_follow_keras)
         }
     }
     /* zero_output_for_mask (Bidirectional's setting): zeros at every padding step. */
-    seq.zero_output_for_mask = true;
+    seq.cfg.rnn.zero_output_for_mask = true;
     seq.ops->forward(&seq, &ex, in, again, scratch, BATCH);
     for (int64_t b = 0; b < BATCH; b++)
         for (int64_t t = 0; t < STEPS; t++)
@@ -133,7 +139,7 @@ START_TEST(masked_rnn_outputs_follow_keras)
                               "%s zero_output_for_mask: sample %lld step %lld", kind_names[kind], (long long)b,
                               (long long)t);
             }
-    seq.zero_output_for_mask = false;
+    seq.cfg.rnn.zero_output_for_mask = false;
     /* New values at the padding steps: the same outputs. */
     for (int64_t i = 0; i < BATCH * STEPS; i++)
         if (!step_mask[i])
@@ -159,7 +165,8 @@ START_TEST(mask_of_ones_changes_nothing)
     for (int sequences = 0; sequences < 2; sequences++) {
         deep_layer layer = masked_rnn(kind, sequences, false, true, 90);
         int64_t n = BATCH * layer.out_size;
-        float *in = floats(BATCH * layer.in_size), *a = floats(n), *b = floats(n), *scratch = layer_scratch(&layer, BATCH);
+        float *in = floats(BATCH * layer.in_size), *a = floats(n), *b = floats(n),
+              *scratch = layer_scratch(&layer, BATCH);
         uint8_t ones[BATCH * STEPS];
         memset(ones, 1, sizeof ones);
         struct deep_rng rng;
@@ -186,7 +193,7 @@ END_TEST
 START_TEST(masking_marks_exactly_the_padding_steps)
 {
     enum { T = 6, F = 3 };
-    deep_layer layer = {.ops = &deep_masking_ops, .mask_value = -1.0f};
+    deep_layer layer = {.ops = &deep_masking_ops, .cfg.masking = {.mask_value = -1.0f}};
     ASSERT_OK(layer_try_build(&layer, 2, (int64_t[]){T, F}));
     ck_assert(layer.out_rank == 2 && layer.out_shape[0] == T && layer.out_shape[1] == F);
     ck_assert_int_eq(deep_layer_mask_flow(&layer), DEEP_MASK_MADE);
@@ -224,7 +231,7 @@ END_TEST
 
 START_TEST(masking_gradient_check)
 {
-    deep_layer layer = {.ops = &deep_masking_ops, .mask_value = 0.5f};
+    deep_layer layer = {.ops = &deep_masking_ops, .cfg.masking = {.mask_value = 0.5f}};
     layer_build_and_alloc(&layer, 2, (int64_t[]){STEPS, FEATURES});
     float in[BATCH * STEPS * FEATURES];
     struct deep_rng rng;
@@ -262,7 +269,8 @@ END_TEST
 
 START_TEST(embedding_mask_zero_marks_id_zero)
 {
-    deep_layer layer = {.ops = &deep_embedding_ops, .input_dim = 5, .units = 2, .mask_zero = true};
+    deep_layer layer = {.ops = &deep_embedding_ops,
+                        .cfg.embedding = {.input_dim = 5, .output_dim = 2, .mask_zero = true}};
     layer_build_and_alloc(&layer, 1, (int64_t[]){4});
     ck_assert_int_eq(deep_layer_mask_flow(&layer), DEEP_MASK_MADE);
     const float ids[8] = {0, 0, 3, 1, 4, 0, 2, 0};
@@ -270,10 +278,11 @@ START_TEST(embedding_mask_zero_marks_id_zero)
     layer.ops->compute_mask(&layer, ids, mask, 2);
     for (int i = 0; i < 8; i++)
         ck_assert_msg(mask[i] == (ids[i] != 0), "id %g: mask %d", (double)ids[i], mask[i]);
-    layer.mask_zero = false;
+    layer.cfg.embedding.mask_zero = false;
     ck_assert_int_eq(deep_layer_mask_flow(&layer), DEEP_MASK_ENDS);
     /* mask_zero needs (input_length,) sequences. */
-    deep_layer wide = {.ops = &deep_embedding_ops, .input_dim = 5, .units = 2, .mask_zero = true};
+    deep_layer wide = {.ops = &deep_embedding_ops,
+                       .cfg.embedding = {.input_dim = 5, .output_dim = 2, .mask_zero = true}};
     ck_assert_int_eq(layer_try_build(&wide, 2, (int64_t[]){4, 3}), DEEP_ERR_SHAPE);
     ck_assert_msg(strstr(deep_last_error(), "mask_zero") != NULL, "%s", deep_last_error());
     layer_release(&layer);
@@ -284,7 +293,7 @@ END_TEST
  * statistics uniform in [0.5, 1.5). */
 static deep_layer masked_batch_norm(void)
 {
-    deep_layer layer = {.ops = &deep_batch_normalization_ops, .momentum = 0.9f, .epsilon = 1e-3f};
+    deep_layer layer = {.ops = &deep_batch_normalization_ops, .cfg.batch_norm = {.momentum = 0.9f, .epsilon = 1e-3f}};
     layer_build_and_alloc(&layer, 2, (int64_t[]){STEPS, FEATURES});
     struct deep_rng rng;
     deep_rng_init(&rng, 80);
@@ -354,7 +363,8 @@ START_TEST(masked_batch_norm_counts_real_steps)
             if (step_mask[r])
                 squares += (in[r * FEATURES + f] - mean) * (in[r * FEATURES + f] - mean);
         double want_mean = 0.9 * start[0][f] + 0.1 * mean, want_var = 0.9 * start[1][f] + 0.1 * squares / n;
-        ck_assert_msg(within(moving[1][f], want_mean, 1e-5, 1e-6) && within(moving[1][FEATURES + f], want_var, 1e-5, 1e-6),
+        ck_assert_msg(within(moving[1][f], want_mean, 1e-5, 1e-6) &&
+                          within(moving[1][FEATURES + f], want_var, 1e-5, 1e-6),
                       "feature %d: moving mean %.7g and variance %.7g, want %.7g and %.7g from the real steps", f,
                       (double)moving[1][f], (double)moving[1][FEATURES + f], want_mean, want_var);
         ck_assert(moving[0][f] == moving[1][f] && moving[0][FEATURES + f] == moving[1][FEATURES + f]);
@@ -492,9 +502,9 @@ START_TEST(padded_sequences_match_unpadded)
                 ck_assert_msg(within(y[(side * SEQS + s) * 2 + j], w[j], 1e-5, 1e-6),
                               "%s%s (%s%s), %d steps padded %s: output %d is %.7g, unpadded %.7g",
                               spec.bidirectional ? "Bidirectional " : "", kind_names[spec.kind],
-                              spec.embedding ? "Embedding mask_zero" : "Masking", spec.backwards ? ", go_backwards" : "",
-                              s + 1, side == 0 ? "before" : "after", j, (double)y[(side * SEQS + s) * 2 + j],
-                              (double)w[j]);
+                              spec.embedding ? "Embedding mask_zero" : "Masking",
+                              spec.backwards ? ", go_backwards" : "", s + 1, side == 0 ? "before" : "after", j,
+                              (double)y[(side * SEQS + s) * 2 + j], (double)w[j]);
         deep_tensor_free(want);
         deep_model_free(model);
     }
@@ -943,16 +953,16 @@ END_TEST
  * n = activation(x W_n + b_n + (r * h) R_n) and h = z h + (1 - z) n. */
 static void gru_before_reference(const deep_layer *layer, const float *in, int64_t batch, double *out)
 {
-    int64_t T = layer->in_shape[0], F = layer->in_shape[1], U = layer->units, G = 3 * U;
+    int64_t T = layer->in_shape[0], F = layer->in_shape[1], U = layer->cfg.rnn.units, G = 3 * U;
     const float *W = layer->params[0].value, *R = layer->params[1].value;
-    const float *bias = layer->use_bias ? layer->params[2].value : NULL;
+    const float *bias = layer->cfg.rnn.use_bias ? layer->params[2].value : NULL;
     double h[16], x[48], zr[32], next[16];
     ck_assert(U <= 16);
     for (int64_t s = 0; s < batch; s++) {
         for (int64_t j = 0; j < U; j++)
             h[j] = 0;
         for (int64_t t = 0; t < T; t++) {
-            const float *xt = in + (s * T + (layer->go_backwards ? T - 1 - t : t)) * F;
+            const float *xt = in + (s * T + (layer->cfg.rnn.go_backwards ? T - 1 - t : t)) * F;
             for (int64_t j = 0; j < G; j++) {
                 x[j] = bias != NULL ? bias[j] : 0.0;
                 for (int64_t k = 0; k < F; k++)
@@ -971,10 +981,10 @@ static void gru_before_reference(const deep_layer *layer, const float *in, int64
                 next[j] = zr[j] * h[j] + (1 - zr[j]) * tanh(a);
             }
             memcpy(h, next, (size_t)U * sizeof *h);
-            if (layer->return_sequences)
+            if (layer->cfg.rnn.return_sequences)
                 memcpy(out + (s * T + t) * U, h, (size_t)U * sizeof *h);
         }
-        if (!layer->return_sequences)
+        if (!layer->cfg.rnn.return_sequences)
             memcpy(out + s * U, h, (size_t)U * sizeof *h);
     }
 }
@@ -1009,10 +1019,16 @@ END_TEST
  * bias, 17: one step. */
 START_TEST(gru_reset_before_gradients)
 {
-    deep_layer layer = {.ops = &deep_gru_ops, .units = UNITS, .activation = TANH, .recurrent_activation = SIGMOID,
-                        .use_bias = _i != 16, .return_sequences = _i & 1, .go_backwards = (_i >> 1) & 1,
-                        .reset_after = false, .rate = (_i >> 2) & 1 ? 0.25f : 0.0f,
-                        .recurrent_rate = (_i >> 2) & 1 ? 0.3f : 0.0f};
+    deep_layer layer = {.ops = &deep_gru_ops,
+                        .cfg.rnn = {.units = UNITS,
+                                    .activation = TANH,
+                                    .recurrent_activation = SIGMOID,
+                                    .use_bias = _i != 16,
+                                    .return_sequences = _i & 1,
+                                    .go_backwards = (_i >> 1) & 1,
+                                    .reset_after = false,
+                                    .dropout = (_i >> 2) & 1 ? 0.25f : 0.0f,
+                                    .recurrent_dropout = (_i >> 2) & 1 ? 0.3f : 0.0f}};
     int64_t steps = _i == 17 ? 1 : STEPS;
     layer_build_and_alloc(&layer, 2, (int64_t[]){steps, FEATURES});
     struct deep_rng rng, masks;

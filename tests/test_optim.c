@@ -1,11 +1,13 @@
 /* Optimizers: the public option API, and the internal bind / begin_step / update checked
  * step by step against double-precision reference formulas written out below. */
 #include <check.h>
+#include <ctype.h>
 #include <math.h>
 #include <string.h>
 
 #include "optim/optim.h"
 #include "check_helpers.h"
+#include "header_enums.h"
 
 #define N 7 /* weights in the step-by-step comparisons */
 
@@ -560,6 +562,59 @@ START_TEST(update_ignores_impossible_calls)
 }
 END_TEST
 
+/* The module's lists name every option and kind of deep.h, once each, under the Keras name
+ * its enumerator spells (DEEP_OPT_BETA_1: "beta_1"): model files iterate these lists, so
+ * an enumerator missing from them would silently not be saved. */
+static bool same_ignoring_case(const char *a, const char *b)
+{
+    for (; *a && *b; a++, b++)
+        if (tolower((unsigned char)*a) != tolower((unsigned char)*b))
+            return false;
+    return *a == *b;
+}
+
+START_TEST(lists_cover_every_enumerator)
+{
+    header_enum e;
+    header_enum_read("deep_optimizer_option", &e);
+    ck_assert_int_eq(deep_optimizer_option_count(), e.count);
+    for (int i = 0; i < e.count; i++) {
+        int found = 0;
+        for (int32_t k = 0; k < deep_optimizer_option_count(); k++)
+            found += deep_optimizer_option_at(k) == e.values[i];
+        ck_assert_msg(found == 1, "%s (%ld) is %d times in the option list", e.names[i], e.values[i], found);
+        deep_optimizer_option o = (deep_optimizer_option)e.values[i];
+        ck_assert_int_lt(o, DEEP_OPTIMIZER_OPTION_LIMIT);
+        const char *name = deep_optimizer_option_name(o);
+        ck_assert_msg(name != NULL && same_ignoring_case(name, e.names[i] + strlen("DEEP_OPT_")),
+                      "%s is called '%s'", e.names[i], name ? name : "(null)");
+        ck_assert_int_eq(deep_optimizer_option_by_name(name), o);
+    }
+    ck_assert_int_eq(deep_optimizer_option_at(-1), 0);
+    ck_assert_int_eq(deep_optimizer_option_at(deep_optimizer_option_count()), 0);
+
+    header_enum_read("deep_optimizer_kind", &e);
+    ck_assert_int_eq(deep_optimizer_kind_count(), e.count);
+    for (int i = 0; i < e.count; i++) {
+        int found = 0;
+        for (int32_t k = 0; k < deep_optimizer_kind_count(); k++)
+            found += deep_optimizer_kind_at(k) == e.values[i];
+        ck_assert_msg(found == 1, "%s (%ld) is %d times in the kind list", e.names[i], e.values[i], found);
+        deep_optimizer_kind kind = (deep_optimizer_kind)e.values[i];
+        const char *name = deep_optimizer_kind_name(kind);
+        ck_assert_msg(name != NULL && same_ignoring_case(name, e.names[i] + strlen("DEEP_OPTIMIZER_")),
+                      "%s is called '%s'", e.names[i], name ? name : "(null)");
+        ck_assert_int_eq(deep_optimizer_kind_by_name(name), kind);
+        deep_optimizer *opt = make(kind);
+        deep_optimizer_free(opt);
+    }
+    ck_assert_int_eq(deep_optimizer_kind_at(-1), 0);
+    ck_assert_int_eq(deep_optimizer_kind_at(deep_optimizer_kind_count()), 0);
+    ck_assert_int_eq(deep_optimizer_kind_by_name("adam"), 0); /* Keras' spelling only */
+    ck_assert_int_eq(deep_optimizer_option_by_name("Beta_1"), 0);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("optim");
@@ -570,6 +625,7 @@ int main(void)
     tcase_add_test(api, null_arguments);
     tcase_add_test(api, rejects_bad_values);
     tcase_add_test(api, option_not_applicable);
+    tcase_add_test(api, lists_cover_every_enumerator);
     suite_add_tcase(s, api);
 
     TCase *steps = tcase_create("steps");

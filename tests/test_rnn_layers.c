@@ -73,11 +73,11 @@ static const lstm_case lstm_cases[] = {
 
 static deep_layer rnn_layer(const lstm_case *lc, rnn_kind kind)
 {
-    return (deep_layer){.ops = kind_ops(kind), .units = lc->units, .activation = lc->activation,
+    return (deep_layer){.ops = kind_ops(kind), .cfg.rnn = {.units = lc->units, .activation = lc->activation,
                         .recurrent_activation = lc->recurrent_activation, .use_bias = lc->use_bias,
                         .return_sequences = lc->return_sequences, .go_backwards = lc->go_backwards,
-                        .unit_forget_bias = true, .reset_after = true, .rate = lc->dropout,
-                        .recurrent_rate = lc->recurrent_dropout};
+                        .unit_forget_bias = true, .reset_after = true, .dropout = lc->dropout,
+                        .recurrent_dropout = lc->recurrent_dropout}};
 }
 
 static deep_layer lstm_layer(const lstm_case *lc)
@@ -126,16 +126,16 @@ static double ref_activation(deep_activation activation, double x)
  * go_backwards) z = x_t W + h R + b, the gates, c and h. */
 static void lstm_reference(const deep_layer *layer, const float *in, int64_t batch, double *out)
 {
-    int64_t T = layer->in_shape[0], F = layer->in_shape[1], U = layer->units, G = 4 * U;
+    int64_t T = layer->in_shape[0], F = layer->in_shape[1], U = layer->cfg.rnn.units, G = 4 * U;
     const float *W = layer->params[0].value, *R = layer->params[1].value;
-    const float *bias = layer->use_bias ? layer->params[2].value : NULL;
+    const float *bias = layer->cfg.rnn.use_bias ? layer->params[2].value : NULL;
     double *h = calloc((size_t)U, sizeof *h), *c = calloc((size_t)U, sizeof *c), *z = calloc((size_t)G, sizeof *z);
     ck_assert_msg(h != NULL && c != NULL && z != NULL, "out of memory");
     for (int64_t s = 0; s < batch; s++) {
         memset(h, 0, (size_t)U * sizeof *h);
         memset(c, 0, (size_t)U * sizeof *c);
         for (int64_t t = 0; t < T; t++) {
-            const float *x = in + (s * T + (layer->go_backwards ? T - 1 - t : t)) * F;
+            const float *x = in + (s * T + (layer->cfg.rnn.go_backwards ? T - 1 - t : t)) * F;
             for (int64_t j = 0; j < G; j++) {
                 double sum = bias != NULL ? bias[j] : 0.0;
                 for (int64_t k = 0; k < F; k++)
@@ -145,17 +145,17 @@ static void lstm_reference(const deep_layer *layer, const float *in, int64_t bat
                 z[j] = sum;
             }
             for (int64_t j = 0; j < U; j++) {
-                double i = ref_activation(layer->recurrent_activation, z[j]);
-                double f = ref_activation(layer->recurrent_activation, z[U + j]);
-                double g = ref_activation(layer->activation, z[2 * U + j]);
-                double o = ref_activation(layer->recurrent_activation, z[3 * U + j]);
+                double i = ref_activation(layer->cfg.rnn.recurrent_activation, z[j]);
+                double f = ref_activation(layer->cfg.rnn.recurrent_activation, z[U + j]);
+                double g = ref_activation(layer->cfg.rnn.activation, z[2 * U + j]);
+                double o = ref_activation(layer->cfg.rnn.recurrent_activation, z[3 * U + j]);
                 c[j] = f * c[j] + i * g;
-                h[j] = o * ref_activation(layer->activation, c[j]);
+                h[j] = o * ref_activation(layer->cfg.rnn.activation, c[j]);
             }
-            if (layer->return_sequences)
+            if (layer->cfg.rnn.return_sequences)
                 memcpy(out + (s * T + t) * U, h, (size_t)U * sizeof *h);
         }
-        if (!layer->return_sequences)
+        if (!layer->cfg.rnn.return_sequences)
             memcpy(out + s * U, h, (size_t)U * sizeof *h);
     }
     free(h);
@@ -166,15 +166,15 @@ static void lstm_reference(const deep_layer *layer, const float *in, int64_t bat
 /* GRU (reset_after), from Keras' GRUCell: z, r, n and h = z h + (1 - z) n. */
 static void gru_reference(const deep_layer *layer, const float *in, int64_t batch, double *out)
 {
-    int64_t T = layer->in_shape[0], F = layer->in_shape[1], U = layer->units, G = 3 * U;
+    int64_t T = layer->in_shape[0], F = layer->in_shape[1], U = layer->cfg.rnn.units, G = 3 * U;
     const float *W = layer->params[0].value, *R = layer->params[1].value;
-    const float *bias = layer->use_bias ? layer->params[2].value : NULL;
+    const float *bias = layer->cfg.rnn.use_bias ? layer->params[2].value : NULL;
     double *h = calloc((size_t)U, sizeof *h), *x = calloc((size_t)G, sizeof *x), *r = calloc((size_t)G, sizeof *r);
     ck_assert_msg(h != NULL && x != NULL && r != NULL, "out of memory");
     for (int64_t s = 0; s < batch; s++) {
         memset(h, 0, (size_t)U * sizeof *h);
         for (int64_t t = 0; t < T; t++) {
-            const float *xt = in + (s * T + (layer->go_backwards ? T - 1 - t : t)) * F;
+            const float *xt = in + (s * T + (layer->cfg.rnn.go_backwards ? T - 1 - t : t)) * F;
             for (int64_t j = 0; j < G; j++) {
                 double a = bias != NULL ? bias[j] : 0.0, b = bias != NULL ? bias[G + j] : 0.0;
                 for (int64_t k = 0; k < F; k++)
@@ -185,15 +185,15 @@ static void gru_reference(const deep_layer *layer, const float *in, int64_t batc
                 r[j] = b;
             }
             for (int64_t j = 0; j < U; j++) {
-                double z = ref_activation(layer->recurrent_activation, x[j] + r[j]);
-                double rr = ref_activation(layer->recurrent_activation, x[U + j] + r[U + j]);
-                double n = ref_activation(layer->activation, x[2 * U + j] + rr * r[2 * U + j]);
+                double z = ref_activation(layer->cfg.rnn.recurrent_activation, x[j] + r[j]);
+                double rr = ref_activation(layer->cfg.rnn.recurrent_activation, x[U + j] + r[U + j]);
+                double n = ref_activation(layer->cfg.rnn.activation, x[2 * U + j] + rr * r[2 * U + j]);
                 h[j] = z * h[j] + (1 - z) * n;
             }
-            if (layer->return_sequences)
+            if (layer->cfg.rnn.return_sequences)
                 memcpy(out + (s * T + t) * U, h, (size_t)U * sizeof *h);
         }
-        if (!layer->return_sequences)
+        if (!layer->cfg.rnn.return_sequences)
             memcpy(out + s * U, h, (size_t)U * sizeof *h);
     }
     free(h);
@@ -204,28 +204,28 @@ static void gru_reference(const deep_layer *layer, const float *in, int64_t batc
 /* SimpleRNN: h = activation(x W + h R + b). */
 static void simple_rnn_reference(const deep_layer *layer, const float *in, int64_t batch, double *out)
 {
-    int64_t T = layer->in_shape[0], F = layer->in_shape[1], U = layer->units;
+    int64_t T = layer->in_shape[0], F = layer->in_shape[1], U = layer->cfg.rnn.units;
     const float *W = layer->params[0].value, *R = layer->params[1].value;
-    const float *bias = layer->use_bias ? layer->params[2].value : NULL;
+    const float *bias = layer->cfg.rnn.use_bias ? layer->params[2].value : NULL;
     double *h = calloc((size_t)U, sizeof *h), *next = calloc((size_t)U, sizeof *next);
     ck_assert_msg(h != NULL && next != NULL, "out of memory");
     for (int64_t s = 0; s < batch; s++) {
         memset(h, 0, (size_t)U * sizeof *h);
         for (int64_t t = 0; t < T; t++) {
-            const float *xt = in + (s * T + (layer->go_backwards ? T - 1 - t : t)) * F;
+            const float *xt = in + (s * T + (layer->cfg.rnn.go_backwards ? T - 1 - t : t)) * F;
             for (int64_t j = 0; j < U; j++) {
                 double a = bias != NULL ? bias[j] : 0.0;
                 for (int64_t k = 0; k < F; k++)
                     a += (double)xt[k] * W[k * U + j];
                 for (int64_t k = 0; k < U; k++)
                     a += h[k] * R[k * U + j];
-                next[j] = ref_activation(layer->activation, a);
+                next[j] = ref_activation(layer->cfg.rnn.activation, a);
             }
             memcpy(h, next, (size_t)U * sizeof *h);
-            if (layer->return_sequences)
+            if (layer->cfg.rnn.return_sequences)
                 memcpy(out + (s * T + t) * U, h, (size_t)U * sizeof *h);
         }
-        if (!layer->return_sequences)
+        if (!layer->cfg.rnn.return_sequences)
             memcpy(out + s * U, h, (size_t)U * sizeof *h);
     }
     free(h);
@@ -418,7 +418,7 @@ START_TEST(lstm_init_follows_keras)
         lstm_case lc = {"init", 3, 5, 6, TANH, SIGMOID, true, false, false, 0, 0};
         deep_layer layer;
         rnn_setup(&layer, &lc, KIND_LSTM, 1, 5.0f, 6.0f);
-        layer.unit_forget_bias = forget;
+        layer.cfg.rnn.unit_forget_bias = forget;
         struct deep_rng rng;
         deep_rng_init(&rng, 42);
         layer.ops->init(&layer, &rng);
@@ -619,9 +619,9 @@ END_TEST
 START_TEST(lstm_output_is_never_fused_with_the_loss)
 {
     deep_layer layer = lstm_layer(&lstm_cases[0]);
-    layer.activation = SIGMOID;
+    layer.cfg.rnn.activation = SIGMOID;
     ck_assert_int_eq(deep_layer_output_activation(&layer), LINEAR);
-    deep_layer dense = {.ops = &deep_dense_ops, .activation = SIGMOID};
+    deep_layer dense = {.ops = &deep_dense_ops, .cfg.dense = {.activation = SIGMOID}};
     ck_assert_int_eq(deep_layer_output_activation(&dense), SIGMOID);
 }
 END_TEST
@@ -632,8 +632,8 @@ END_TEST
 
 static deep_layer embedding_layer(int64_t input_dim, int64_t output_dim, int64_t input_length)
 {
-    return (deep_layer){.ops = &deep_embedding_ops, .input_dim = input_dim, .units = output_dim,
-                        .input_length = input_length};
+    return (deep_layer){.ops = &deep_embedding_ops, .cfg.embedding = {.input_dim = input_dim, .output_dim = output_dim,
+                        .input_length = input_length}};
 }
 
 START_TEST(embedding_build_follows_keras_shapes)

@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "data/data.h"
+#include "header_enums.h"
 
 /* The call fails with `status` and the message names the public function. */
 #define FAILS(expr, status, func)                                                              \
@@ -348,6 +349,12 @@ START_TEST(describe)
     FAILS(deep_dataset_describe(d, -1, DEEP_STAT_MEAN, &v), DEEP_ERR_OUT_OF_RANGE, "deep_dataset_describe");
     FAILS(deep_dataset_describe(d, 0, (deep_column_stat)0, &v), DEEP_ERR_INVALID_ARGUMENT, "deep_dataset_describe");
     FAILS(deep_dataset_describe(d, 0, (deep_column_stat)7, &v), DEEP_ERR_INVALID_ARGUMENT, "deep_dataset_describe");
+    /* Every statistic of deep.h is computed (a switch the compiler checks, not a range). */
+    header_enum e;
+    header_enum_read("deep_column_stat", &e);
+    for (int i = 0; i < e.count; i++)
+        ck_assert_msg(deep_dataset_describe(d, 0, (deep_column_stat)e.values[i], &v) == DEEP_OK, "%s: %s",
+                      e.names[i], deep_last_error());
     FAILS(deep_dataset_describe(NULL, 0, DEEP_STAT_MEAN, &v), DEEP_ERR_NULL, "deep_dataset_describe");
     FAILS(deep_dataset_describe(d, 0, DEEP_STAT_MEAN, NULL), DEEP_ERR_NULL, "deep_dataset_describe");
     deep_dataset_free(d);

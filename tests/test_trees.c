@@ -8,6 +8,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "header_enums.h"
 #include "tensor/tensor.h"
 #include "trees/trees.h"
 
@@ -1036,6 +1037,28 @@ START_TEST(misuse)
 }
 END_TEST
 
+/* Every splitter of deep.h is accepted (validity is a switch the compiler checks, not a
+ * range of enumerators), and a value none of them has is refused. */
+START_TEST(every_splitter_accepted)
+{
+    header_enum e;
+    header_enum_read("deep_splitter", &e);
+    deep_tree *tree;
+    OK(deep_tree_new(DEEP_TREE_CLASSIFIER, &tree));
+    long largest = 0;
+    for (int i = 0; i < e.count; i++) {
+        ck_assert_msg(deep_tree_set_int(tree, DEEP_TREE_SPLITTER, e.values[i]) == DEEP_OK, "%s refused: %s",
+                      e.names[i], deep_last_error());
+        largest = e.values[i] > largest ? e.values[i] : largest;
+    }
+    FAILS(deep_tree_set_int(tree, DEEP_TREE_SPLITTER, largest + 1), DEEP_ERR_INVALID_ARGUMENT, "deep_tree_set_int");
+    FAILS(deep_tree_set_int(tree, DEEP_TREE_SPLITTER, -1), DEEP_ERR_INVALID_ARGUMENT, "deep_tree_set_int");
+    FAILS(deep_tree_set_int(tree, DEEP_TREE_SPLITTER, (int64_t)1 << 32), DEEP_ERR_INVALID_ARGUMENT,
+          "deep_tree_set_int");
+    deep_tree_free(tree);
+}
+END_TEST
+
 int main(void)
 {
     snprintf(tmpdir, sizeof tmpdir, "%s", "/tmp/libdeep-test-trees-XXXXXX");
@@ -1052,7 +1075,7 @@ int main(void)
                     forest_class_weights, forest_concurrent_predict}},
         {"cross_validation", {cross_validation}},
         {"files", {save_and_load, huge_counts_do_not_overflow}},
-        {"misuse", {misuse, label_int32_max_refused}},
+        {"misuse", {misuse, label_int32_max_refused, every_splitter_accepted}},
     };
     for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
         TCase *tc = tcase_create(cases[i].name);

@@ -68,8 +68,8 @@ const (
 
 // Keras' defaults of BatchNormalization, for Model.AddBatchNormalization.
 const (
-	BatchNormMomentum float32 = 0.99
-	BatchNormEpsilon  float32 = 0.001
+	BatchNormMomentum float64 = 0.99
+	BatchNormEpsilon  float64 = 0.001
 )
 
 // LayerArg is an optional argument of a Model.Add* method. Each method says which ones it
@@ -173,10 +173,19 @@ func (m *Model) AddFlatten() error {
 }
 
 // AddDropout appends Dropout(rate): a fraction rate in [0, 1) of its inputs zeroed while
-// training.
-func (m *Model) AddDropout(rate float32) error {
+// training (kept and checked as a float32).
+func (m *Model) AddDropout(rate float64) error {
 	return m.write("Model.AddDropout", func(p *C.deep_model) C.deep_status {
-		return C.deep_model_add_dropout(p, C.float(rate))
+		return C.deep_model_add_dropout(p, C.double(rate))
+	})
+}
+
+// AddReshape appends Reshape(targetShape): each sample takes targetShape (the batch axis
+// stays), the same elements in the same order. One dimension may be -1, inferred from the
+// others; a second -1 or a shape of another element count is an error.
+func (m *Model) AddReshape(targetShape ...int64) error {
+	return m.write("Model.AddReshape", func(p *C.deep_model) C.deep_status {
+		return C.deep_model_add_reshape(p, C.int32_t(len(targetShape)), int64Ptr(targetShape))
 	})
 }
 
@@ -225,9 +234,9 @@ func (m *Model) AddGlobalAveragePooling2D() error {
 // AddBatchNormalization appends BatchNormalization(momentum, epsilon) over the last axis
 // (BatchNormMomentum and BatchNormEpsilon are Keras' defaults). Its weights are gamma,
 // beta, moving_mean and moving_variance.
-func (m *Model) AddBatchNormalization(momentum, epsilon float32) error {
+func (m *Model) AddBatchNormalization(momentum, epsilon float64) error {
 	return m.write("Model.AddBatchNormalization", func(p *C.deep_model) C.deep_status {
-		return C.deep_model_add_batch_normalization(p, C.float(momentum), C.float(epsilon))
+		return C.deep_model_add_batch_normalization(p, C.double(momentum), C.double(epsilon))
 	})
 }
 
@@ -283,9 +292,9 @@ func (m *Model) AddBidirectional(mode MergeMode) error {
 
 // AddMasking appends Masking(maskValue): a step whose features all equal maskValue is
 // padding, which the recurrent layers after it skip (as LayerMaskZero does for Embedding).
-func (m *Model) AddMasking(maskValue float32) error {
+func (m *Model) AddMasking(maskValue float64) error {
 	return m.write("Model.AddMasking", func(p *C.deep_model) C.deep_status {
-		return C.deep_model_add_masking(p, C.float(maskValue))
+		return C.deep_model_add_masking(p, C.double(maskValue))
 	})
 }
 
@@ -303,4 +312,24 @@ func (m *Model) SetLayerFloat(layer int, option LayerOption, value float64) erro
 	return m.write("Model.SetLayerFloat", func(p *C.deep_model) C.deep_status {
 		return C.deep_model_set_layer_float(p, C.int32_t(layer), C.deep_layer_option(option), C.double(value))
 	})
+}
+
+// LayerInt is the current value of an integer option of layer layer (the default when never
+// set), before or after Compile; an option its type does not have is ErrInvalidArgument.
+func (m *Model) LayerInt(layer int, option LayerOption) (int64, error) {
+	var v C.int64_t
+	err := m.read("Model.LayerInt", func(p *C.deep_model) C.deep_status {
+		return C.deep_model_get_layer_int(p, C.int32_t(layer), C.deep_layer_option(option), &v)
+	})
+	return int64(v), err
+}
+
+// LayerFloat is the current value of a float option of layer layer, as the float32 the
+// layer keeps.
+func (m *Model) LayerFloat(layer int, option LayerOption) (float64, error) {
+	var v C.double
+	err := m.read("Model.LayerFloat", func(p *C.deep_model) C.deep_status {
+		return C.deep_model_get_layer_float(p, C.int32_t(layer), C.deep_layer_option(option), &v)
+	})
+	return float64(v), err
 }

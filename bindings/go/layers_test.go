@@ -194,6 +194,28 @@ func TestConvolutionLayers(t *testing.T) {
 	}
 }
 
+func TestReshape(t *testing.T) {
+	m, err := NewModel(12)
+	must(t, err)
+	defer m.Close()
+	wantError(t, m.AddReshape(5, 3), ErrShape, "deep_model_add_reshape")
+	wantError(t, m.AddReshape(-1, 2, -1), ErrInvalidArgument, "more than one -1")
+	wantError(t, m.AddReshape(), ErrNull, "deep_model_add_reshape")
+	must(t, m.AddReshape(3, -1))
+	must(t, m.AddDense(2, Linear))
+	opt, _ := NewOptimizer(SGD)
+	must(t, m.Compile(opt, MeanSquaredError))
+	x, _ := NewTensorFilled([]int64{4, 12}, 0.5)
+	defer x.Close()
+	y, err := m.Predict(x)
+	must(t, err)
+	defer y.Close()
+	// Dense acts on the last axis of (3, 4): (3, 2) per sample.
+	if shape, _ := y.Shape(); len(shape) != 3 || shape[0] != 4 || shape[1] != 3 || shape[2] != 2 {
+		t.Fatalf("output shape %v, want [4 3 2]", shape)
+	}
+}
+
 func TestLayerErrors(t *testing.T) {
 	m, err := NewModel(8, 1)
 	must(t, err)
@@ -215,6 +237,19 @@ func TestLayerErrors(t *testing.T) {
 	must(t, m.SetLayerFloat(0, LayerDropout, 0.2))
 	must(t, m.SetLayerFloat(0, LayerRecurrentDropout, 0.1))
 	must(t, m.SetLayerInt(0, LayerUnitForgetBias, 0))
+	if v, err := m.LayerFloat(0, LayerDropout); err != nil || v != float64(float32(0.2)) {
+		t.Fatalf("LayerFloat(dropout) = %v, %v; want float32(0.2)", v, err)
+	}
+	if v, err := m.LayerInt(-1, LayerUnitForgetBias); err != nil || v != 0 {
+		t.Fatalf("LayerInt(unit_forget_bias) = %v, %v; want 0", v, err)
+	}
+	if v, err := m.LayerInt(0, LayerGoBackwards); err != nil || v != 0 {
+		t.Fatalf("LayerInt(go_backwards) = %v, %v; want the default 0", v, err)
+	}
+	_, err = m.LayerInt(0, LayerResetAfter)
+	wantError(t, err, ErrInvalidArgument, "deep_model_get_layer_int")
+	_, err = m.LayerFloat(0, LayerGoBackwards)
+	wantError(t, err, ErrInvalidArgument, "deep_model_get_layer_float")
 	wantError(t, m.SetLayerFloat(0, LayerDropout, 1.5), ErrInvalidArgument, "deep_model_set_layer_float")
 	wantError(t, m.SetLayerInt(0, LayerDropout, 1), ErrInvalidArgument, "deep_model_set_layer_int")
 	wantError(t, m.SetLayerInt(5, LayerGoBackwards, 1), ErrOutOfRange, "deep_model_set_layer_int")

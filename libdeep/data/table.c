@@ -1,15 +1,15 @@
 /* Tables as pandas handles them: column and class names, missing values (NaN) counted,
  * filled or dropped, per-column statistics, and concatenation by rows. */
 #include <math.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/bytes.h"
 #include "data/data.h"
 #include "tensor/tensor.h"
 
-/* Copies one of `count` names into buffer by the caller-buffer contract; errors name `caller`. */
+/* Copies one of `count` names into buf; errors name `caller`. */
 static deep_status copy_name(const char *caller, char *const *names, int64_t count, int64_t index,
                              const char *what, char *buffer, int64_t capacity, int64_t *needed)
 {
@@ -108,32 +108,35 @@ deep_status deep_dataset_missing_count(const deep_dataset *dataset, int64_t colu
     return DEEP_OK;
 }
 
+/* One statistic of s; false for an unknown one. No default: the compiler (-Wswitch) names
+ * a statistic of deep.h left out here, where a range of enumerators would go stale. */
+static bool stat_value(const struct column_stats *s, deep_column_stat stat, double *value)
+{
+    switch (stat) {
+    case DEEP_STAT_COUNT: *value = (double)s->count; return true;
+    case DEEP_STAT_MISSING: *value = (double)s->missing; return true;
+    case DEEP_STAT_MEAN: *value = s->mean; return true;
+    case DEEP_STAT_STD: *value = s->std; return true;
+    case DEEP_STAT_MIN: *value = s->min; return true;
+    case DEEP_STAT_MAX: *value = s->max; return true;
+    }
+    return false;
+}
+
 deep_status deep_dataset_describe(const deep_dataset *dataset, int64_t column, deep_column_stat stat, double *value)
 {
     DEEP_REQUIRE(dataset);
     DEEP_REQUIRE(value);
     DEEP_TRY(check_column(__func__, dataset, column));
-    if (stat < DEEP_STAT_COUNT || stat > DEEP_STAT_MAX)
+    const struct column_stats none = {0};
+    double unused;
+    if (!stat_value(&none, stat, &unused))
         return DEEP_FAIL(DEEP_ERR_INVALID_ARGUMENT, "unknown statistic %d", (int)stat);
     const float *features;
     DEEP_TRY(deep_dataset_values(__func__, dataset, &features));
     struct column_stats s = column_stats(dataset, features, column);
-    const double stats[] = {(double)s.count, (double)s.missing, s.mean, s.std, s.min, s.max};
-    *value = stats[stat - DEEP_STAT_COUNT];
+    stat_value(&s, stat, value);
     return DEEP_OK;
-}
-
-/* snprintf at buf + *used that keeps counting past the end of the buffer, so that one
- * pass both writes what fits and measures the whole text. */
-__attribute__((format(printf, 4, 5))) static void append(char *buf, int64_t capacity, int64_t *used,
-                                                         const char *fmt, ...)
-{
-    va_list args;
-    va_start(args, fmt);
-    char *at = *used < capacity ? buf + *used : NULL;
-    int n = vsnprintf(at, at ? (size_t)(capacity - *used) : 0, fmt, args);
-    va_end(args);
-    *used += n > 0 ? n : 0;
 }
 
 deep_status deep_dataset_describe_text(const deep_dataset *dataset, char *buffer, int64_t capacity,
@@ -149,38 +152,19 @@ deep_status deep_dataset_describe_text(const deep_dataset *dataset, char *buffer
         size_t n = strlen(dataset->column_names[j]);
         width = n > (size_t)width ? (n < 40 ? (int)n : 40) : width;
     }
-    struct column_stats *stats = deep_alloc(dataset->sample_size, sizeof *stats);
-    if (stats == NULL)
-        return DEEP_FAIL(DEEP_ERR_NO_MEMORY, "out of memory for the statistics of %lld columns",
-                         (long long)dataset->sample_size);
-    for (int64_t j = 0; j < dataset->sample_size; j++)
-        stats[j] = column_stats(dataset, values, j);
-    /* Two passes over the same statistics: the first measures the text, the second writes it
-     * only when it fits whole (a short buffer is never partly written). */
-    int64_t used = 0;
-    bool write = false;
-    deep_status status = DEEP_OK;
-    for (int pass = 0; pass < 2 && status == DEEP_OK; pass++) {
-        if (pass == 1) {
-            status = deep_output_check_text(__func__, "the table", buffer, capacity, needed, used + 1, &write);
-            if (!write)
-                break;
-        }
-        char *out = pass == 1 ? buffer : NULL;
-        int64_t room = pass == 1 ? capacity : 0;
-        used = 0;
-        append(out, room, &used, "%-*s %8s %8s %12s %12s %12s %12s\n", width, "column", "count", "missing", "mean",
-               "std", "min", "max");
-        for (int64_t j = 0; j < dataset->sample_size; j++) {
-            char name[32];
-            snprintf(name, sizeof name, "f%lld", (long long)j);
-            const struct column_stats *s = &stats[j];
-            append(out, room, &used, "%-*.*s %8lld %8lld %12.6g %12.6g %12.6g %12.6g\n", width, width,
-                   dataset->column_names ? dataset->column_names[j] : name, (long long)s->count,
-                   (long long)s->missing, s->mean, s->std, s->min, s->max);
-        }
+    deep_bytes text = {0};
+    deep_bytes_printf(&text, "%-*s %8s %8s %12s %12s %12s %12s\n", width, "column", "count", "missing", "mean",
+                      "std", "min", "max");
+    for (int64_t j = 0; j < dataset->sample_size; j++) {
+        char name[32];
+        snprintf(name, sizeof name, "f%lld", (long long)j);
+        struct column_stats s = column_stats(dataset, values, j);
+        deep_bytes_printf(&text, "%-*.*s %8lld %8lld %12.6g %12.6g %12.6g %12.6g\n", width, width,
+                          dataset->column_names ? dataset->column_names[j] : name, (long long)s.count,
+                          (long long)s.missing, s.mean, s.std, s.min, s.max);
     }
-    free(stats);
+    deep_status status = deep_bytes_copy_text(__func__, &text, "the table", buffer, capacity, needed);
+    deep_bytes_free(&text);
     return status;
 }
 

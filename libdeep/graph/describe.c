@@ -1,11 +1,10 @@
 /* Describing a model: the Keras summary table, layer and parameter counts, and reading
  * and writing weights. */
 #include <math.h>
-#include <stdarg.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
+#include "core/bytes.h"
 #include "graph/model.h"
 #include "tensor/tensor.h"
 
@@ -40,46 +39,13 @@ static void group_thousands(int64_t value, char *buf, size_t capacity)
     buf[used] = '\0';
 }
 
-/* Appends formatted text to a growing string; on allocation failure the text is dropped
- * and *failed is set, so the caller checks once at the end. */
-typedef struct text {
-    char *data;
-    size_t length, capacity;
-    bool failed;
-} text;
-
-__attribute__((format(printf, 2, 3))) static void text_add(text *t, const char *fmt, ...)
-{
-    va_list args;
-    va_start(args, fmt);
-    char line[256];
-    int n = vsnprintf(line, sizeof line, fmt, args);
-    va_end(args);
-    if (n < 0 || t->failed)
-        return;
-    size_t add = (size_t)n < sizeof line ? (size_t)n : sizeof line - 1;
-    if (t->length + add + 1 > t->capacity) {
-        size_t capacity = (t->length + add + 1) * 2;
-        char *grown = realloc(t->data, capacity);
-        if (grown == NULL) {
-            t->failed = true;
-            return;
-        }
-        t->data = grown;
-        t->capacity = capacity;
-    }
-    memcpy(t->data + t->length, line, add);
-    t->length += add;
-    t->data[t->length] = '\0';
-}
-
 /* "dense_1 (Dense)": the first column of the summary. */
 static int layer_label(const deep_layer *layer, char *buf, size_t capacity)
 {
     return snprintf(buf, capacity, "%s (%s)", layer->name, layer->ops->class_name);
 }
 
-static void summary_text(const deep_model *model, text *t)
+static void summary_text(const deep_model *model, deep_bytes *t)
 {
     /* Keras' column widths, with the first widened so that no label runs into the next. */
     int first = 28;
@@ -93,8 +59,8 @@ static void summary_text(const deep_model *model, text *t)
     memset(rule, '_', (size_t)line);
     memset(thick, '=', (size_t)line);
     rule[line] = thick[line] = '\0';
-    text_add(t, "Model: \"sequential\"\n%s\n", rule);
-    text_add(t, " %-*s%-26s%-10s\n%s\n", first - 1, "Layer (type)", "Output Shape", "Param #", thick);
+    deep_bytes_printf(t, "Model: \"sequential\"\n%s\n", rule);
+    deep_bytes_printf(t, " %-*s%-26s%-10s\n%s\n", first - 1, "Layer (type)", "Output Shape", "Param #", thick);
     for (int32_t i = 0; i < model->layer_count; i++) {
         const deep_layer *layer = model->layers[i];
         char label[96], shape[128], batch_shape[140];
@@ -103,30 +69,27 @@ static void summary_text(const deep_model *model, text *t)
         snprintf(batch_shape, sizeof batch_shape, "(None, %s", shape + 1);
         if (layer->out_rank == 1)
             batch_shape[strlen(batch_shape) - 2] = ')', batch_shape[strlen(batch_shape) - 1] = '\0';
-        text_add(t, " %-*s%-26s%-10lld\n", first - 1, label, batch_shape, (long long)layer_parameters(layer, false));
-        text_add(t, "%s\n", i + 1 < model->layer_count ? "" : thick);
+        deep_bytes_printf(t, " %-*s%-26s%-10lld\n", first - 1, label, batch_shape,
+                          (long long)layer_parameters(layer, false));
+        deep_bytes_printf(t, "%s\n", i + 1 < model->layer_count ? "" : thick);
     }
     int64_t all = total_parameters(model, false), trainable = total_parameters(model, true);
     char total[40], train[40], frozen[40];
     group_thousands(all, total, sizeof total);
     group_thousands(trainable, train, sizeof train);
     group_thousands(all - trainable, frozen, sizeof frozen);
-    text_add(t, "Total params: %s\nTrainable params: %s\nNon-trainable params: %s\n%s\n", total, train, frozen, rule);
+    deep_bytes_printf(t, "Total params: %s\nTrainable params: %s\nNon-trainable params: %s\n%s\n", total, train,
+                      frozen, rule);
 }
 
 deep_status deep_model_summary(const deep_model *model, char *buffer, int64_t capacity, int64_t *needed)
 {
     DEEP_TRY(deep_output_args(__func__, buffer, capacity, needed)); /* first: *needed is 0 after any other failure */
     DEEP_REQUIRE(model);
-    text t = {0};
+    deep_bytes t = {0};
     summary_text(model, &t);
-    if (t.failed) {
-        free(t.data);
-        return DEEP_FAIL(DEEP_ERR_NO_MEMORY, "out of memory");
-    }
-    deep_status status = deep_output_copy(__func__, "the summary", buffer, capacity, needed, t.data,
-                                          (int64_t)t.length + 1, 1);
-    free(t.data);
+    deep_status status = deep_bytes_copy_text(__func__, &t, "the summary", buffer, capacity, needed);
+    deep_bytes_free(&t);
     return status;
 }
 

@@ -6,6 +6,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "core/bytes.h"
 #include "graph/model.h"
 #include "io/file.h"
 #include "kernels/kernels.h"

@@ -67,7 +67,8 @@ static deep_status check_inputs(const deep_model *model, const deep_tensor *inpu
         return deep_error_set(DEEP_ERR_STATE, caller, "the model has no weights before deep_model_compile");
     int64_t per_sample = inputs->rank > 1 ? inputs->size / inputs->shape[0] : 0;
     const deep_layer *first = model->layers[0];
-    if (per_sample != model->in_size && per_sample > 0 && first->ops == &deep_embedding_ops && model->in_rank == 1)
+    if (per_sample != model->in_size && per_sample > 0 && (first->ops->flags & DEEP_LAYER_ID_INPUT) &&
+        model->in_rank == 1)
         return deep_error_set(DEEP_ERR_SHAPE, caller,
                               "sequences of %lld token ids but layer 0 (%s) takes sequences of %lld; pad or truncate "
                               "them to that length",
@@ -130,18 +131,18 @@ static deep_status check_states(const deep_layer *layer, int32_t position, int64
         return deep_error_set(DEEP_ERR_UNSUPPORTED, caller,
                               "layer %d (%s, %s) gives no states: read those of a layer that is not wrapped",
                               (int)position, layer->name, layer->ops->class_name);
-    if (state_c != NULL && layer->ops != &deep_lstm_ops)
+    if (state_c != NULL && !(layer->ops->flags & DEEP_LAYER_CELL_STATE))
         return deep_error_set(DEEP_ERR_INVALID_ARGUMENT, caller,
                               "layer %d (%s, %s) has no cell state c; only an LSTM does: pass NULL for state_c",
                               (int)position, layer->name, layer->ops->class_name);
     const deep_tensor *states[2] = {state_h, state_c};
     for (int k = 0; k < 2; k++) {
         const deep_tensor *t = states[k];
-        if (t != NULL && !(t->rank == 2 && t->shape[0] == n && t->shape[1] == layer->units)) {
+        if (t != NULL && !(t->rank == 2 && t->shape[0] == n && t->shape[1] == layer->cfg.rnn.units)) {
             char s[128];
             return deep_error_set(DEEP_ERR_SHAPE, caller, "%s has shape %s but layer %d (%s) needs (%lld, %lld)",
                                   k == 0 ? "state_h" : "state_c", deep_shape_format(s, sizeof s, t->rank, t->shape),
-                                  (int)position, layer->name, (long long)n, (long long)layer->units);
+                                  (int)position, layer->name, (long long)n, (long long)layer->cfg.rnn.units);
         }
     }
     return DEEP_OK;
@@ -159,7 +160,7 @@ deep_status deep_model_predict_states(const deep_model *model, const deep_tensor
     DEEP_TRY(check_inputs(model, inputs, __func__));
     int32_t position = layer < 0 ? layer + model->layer_count : layer;
     const deep_layer *target = model->layers[position];
-    int64_t n = inputs->shape[0], u = target->units;
+    int64_t n = inputs->shape[0], u = target->cfg.rnn.units;
     DEEP_TRY(check_states(target, position, n, state_h, state_c, __func__));
 
     deep_workspace ws;

@@ -1,7 +1,6 @@
-/* Layer configurations in model files: one table entry per layer type says which fields
- * of struct deep_layer make up its Keras config and which deep_model_add_* call rebuilds
- * it, so loading validates a file's layers exactly as the public API validates a caller's.
- * Never installed. */
+/* Layer configurations in model files, driven by each registered type's field table
+ * (layers/layer.h): loading validates a file's layers exactly as the public API validates
+ * a caller's. Never installed. */
 #ifndef DEEP_GRAPH_LAYER_CONFIG_H
 #define DEEP_GRAPH_LAYER_CONFIG_H
 
@@ -9,18 +8,14 @@
 #include "layers/layer.h"
 
 /* Appends the JSON object of the layer's configuration, e.g. {"units": 10, "activation":
- * "relu", "use_bias": true}. Fails (DEEP_ERR_UNSUPPORTED naming caller) for a layer type
- * the table does not know, so that no layer is ever silently left out of a file. */
+ * "relu", "use_bias": true}: its type's fields in table order. */
 deep_status deep_layer_config_write(const char *caller, const deep_layer *layer, deep_bytes *out);
 
 /* Appends to model a layer of `type` configured by the JSON object `config`: every field
  * present once, no unknown field, each value of its kind, then the deep_model_add_* call's
- * own checks. Errors are DEEP_ERR_FORMAT (DEEP_ERR_NO_MEMORY when memory runs out)
+ * own checks (deep_layer_append). Errors are DEEP_ERR_FORMAT (DEEP_ERR_NO_MEMORY when memory runs out)
  * naming caller, then `context` (which file and layer). */
 deep_status deep_layer_config_add(const char *caller, const char *context, deep_model *model, const char *type,
                                   const deep_json *doc, const deep_json_node *config);
-
-/* The activation of Keras' name ("relu"), or -1 (kernels.h has the other direction). */
-int deep_activation_by_name(const char *name);
 
 #endif

@@ -98,8 +98,9 @@ static deep_status check_built(const deep_model *model, deep_layer *layer, const
 }
 
 /* Appends a configured layer after building it against the current output shape. The
- * model is unchanged when the layer does not fit. */
-static deep_status add_layer(deep_model *model, deep_layer *layer, const char *caller)
+ * model is unchanged when the layer does not fit. With a context (the loader's), build
+ * errors are wrapped in it instead of naming the layer. */
+static deep_status add_layer(deep_model *model, deep_layer *layer, const char *caller, const char *context)
 {
     if (model->compiled)
         return deep_error_set(DEEP_ERR_STATE, caller, "layers cannot be added after deep_model_compile");
@@ -123,9 +124,9 @@ static deep_status add_layer(deep_model *model, deep_layer *layer, const char *c
                               (int)model->layer_count, layer->name, layer->ops->class_name, (int)source,
                               model->layers[source]->name);
     deep_status status = layer->ops->build(layer);
-    if (status != DEEP_OK) {
-        return deep_error_wrap(status, caller, "layer %d (%s)", (int)model->layer_count, layer->name);
-    }
+    if (status != DEEP_OK)
+        return context != NULL ? status /* deep_layer_append wraps it */
+                               : deep_error_wrap(status, caller, "layer %d (%s)", (int)model->layer_count, layer->name);
     DEEP_TRY(check_built(model, layer, caller));
 
     if (model->layer_count == model->layer_capacity) {
@@ -144,219 +145,45 @@ static deep_status add_layer(deep_model *model, deep_layer *layer, const char *c
     return DEEP_OK;
 }
 
-deep_status deep_model_add_dense(deep_model *model, int64_t units, deep_activation activation, int32_t use_bias)
-{
-    DEEP_REQUIRE(model);
-    DEEP_TRY(deep_size_check(__func__, "units", units, 1));
-    if (!deep_activation_is_valid(activation))
-        return DEEP_FAIL(DEEP_ERR_INVALID_ARGUMENT, "unknown activation %d", (int)activation);
-    deep_layer layer = {.ops = &deep_dense_ops, .units = units, .activation = activation, .use_bias = use_bias != 0};
-    return add_layer(model, &layer, __func__);
-}
-
-deep_status deep_model_add_activation(deep_model *model, deep_activation activation)
-{
-    DEEP_REQUIRE(model);
-    if (!deep_activation_is_valid(activation))
-        return DEEP_FAIL(DEEP_ERR_INVALID_ARGUMENT, "unknown activation %d", (int)activation);
-    deep_layer layer = {.ops = &deep_activation_ops, .activation = activation};
-    return add_layer(model, &layer, __func__);
-}
-
-deep_status deep_model_add_dropout(deep_model *model, float rate)
-{
-    DEEP_REQUIRE(model);
-    if (!(rate >= 0.0f && rate < 1.0f))
-        return DEEP_FAIL(DEEP_ERR_INVALID_ARGUMENT, "rate %g is outside [0, 1)", (double)rate);
-    deep_layer layer = {.ops = &deep_dropout_ops, .rate = rate};
-    return add_layer(model, &layer, __func__);
-}
-
-deep_status deep_model_add_flatten(deep_model *model)
-{
-    DEEP_REQUIRE(model);
-    deep_layer layer = {.ops = &deep_flatten_ops};
-    return add_layer(model, &layer, __func__);
-}
-
-static deep_status check_window(const char *caller, const char *what, int64_t h, int64_t w, int64_t stride_h,
-                                int64_t stride_w, deep_padding padding)
-{
-    /* The windows' upper bound depends on the input: the layer's build checks it. */
-    if (h < 1 || w < 1)
-        return deep_error_set(DEEP_ERR_INVALID_ARGUMENT, caller, "%s %lld x %lld must be at least 1 x 1", what,
-                              (long long)h, (long long)w);
-    if (stride_h < 1 || stride_w < 1 || stride_h > DEEP_MAX_LAYER_SIZE || stride_w > DEEP_MAX_LAYER_SIZE)
-        return deep_error_set(DEEP_ERR_INVALID_ARGUMENT, caller, "strides %lld x %lld must be in 1..%lld",
-                              (long long)stride_h, (long long)stride_w, (long long)DEEP_MAX_LAYER_SIZE);
-    if (padding != DEEP_PADDING_VALID && padding != DEEP_PADDING_SAME)
-        return deep_error_set(DEEP_ERR_INVALID_ARGUMENT, caller, "unknown padding %d", (int)padding);
-    return DEEP_OK;
-}
-
-deep_status deep_model_add_conv2d(deep_model *model, int64_t filters, int64_t kernel_h, int64_t kernel_w,
-                                  int64_t stride_h, int64_t stride_w, deep_padding padding, deep_activation activation,
-                                  int32_t use_bias)
-{
-    DEEP_REQUIRE(model);
-    DEEP_TRY(deep_size_check(__func__, "filters", filters, 1));
-    DEEP_TRY(check_window(__func__, "kernel size", kernel_h, kernel_w, stride_h, stride_w, padding));
-    if (!deep_activation_is_valid(activation))
-        return DEEP_FAIL(DEEP_ERR_INVALID_ARGUMENT, "unknown activation %d", (int)activation);
-    deep_layer layer = {.ops = &deep_conv2d_ops, .units = filters, .kernel = {kernel_h, kernel_w},
-                        .strides = {stride_h, stride_w}, .padding = padding, .activation = activation,
-                        .use_bias = use_bias != 0};
-    return add_layer(model, &layer, __func__);
-}
-
-static deep_status add_pooling(deep_model *model, const deep_layer_ops *ops, int64_t pool_h, int64_t pool_w,
-                               int64_t stride_h, int64_t stride_w, deep_padding padding, const char *caller)
-{
-    /* Keras' strides=None: the windows tile the input. A pool beyond the size limit is
-     * larger than any input, which the layer's build reports naming pool_size; the stride
-     * it would give must not be reported first. */
-    stride_h = stride_h == 0 ? (pool_h < DEEP_MAX_LAYER_SIZE ? pool_h : DEEP_MAX_LAYER_SIZE) : stride_h;
-    stride_w = stride_w == 0 ? (pool_w < DEEP_MAX_LAYER_SIZE ? pool_w : DEEP_MAX_LAYER_SIZE) : stride_w;
-    DEEP_TRY(check_window(caller, "pool size", pool_h, pool_w, stride_h, stride_w, padding));
-    deep_layer layer = {.ops = ops, .kernel = {pool_h, pool_w}, .strides = {stride_h, stride_w}, .padding = padding};
-    return add_layer(model, &layer, caller);
-}
-
-deep_status deep_model_add_max_pooling2d(deep_model *model, int64_t pool_h, int64_t pool_w, int64_t stride_h,
-                                         int64_t stride_w, deep_padding padding)
-{
-    DEEP_REQUIRE(model);
-    return add_pooling(model, &deep_max_pooling2d_ops, pool_h, pool_w, stride_h, stride_w, padding, __func__);
-}
-
-deep_status deep_model_add_average_pooling2d(deep_model *model, int64_t pool_h, int64_t pool_w, int64_t stride_h,
-                                             int64_t stride_w, deep_padding padding)
-{
-    DEEP_REQUIRE(model);
-    return add_pooling(model, &deep_average_pooling2d_ops, pool_h, pool_w, stride_h, stride_w, padding, __func__);
-}
-
-deep_status deep_model_add_global_average_pooling2d(deep_model *model)
-{
-    DEEP_REQUIRE(model);
-    deep_layer layer = {.ops = &deep_global_average_pooling2d_ops};
-    return add_layer(model, &layer, __func__);
-}
-
-deep_status deep_model_add_batch_normalization(deep_model *model, float momentum, float epsilon)
-{
-    DEEP_REQUIRE(model);
-    if (!(momentum >= 0.0f && momentum < 1.0f))
-        return DEEP_FAIL(DEEP_ERR_INVALID_ARGUMENT, "momentum %g is outside [0, 1)", (double)momentum);
-    if (!(epsilon > 0.0f) || !isfinite(epsilon))
-        return DEEP_FAIL(DEEP_ERR_INVALID_ARGUMENT, "epsilon %g must be finite and > 0", (double)epsilon);
-    deep_layer layer = {.ops = &deep_batch_normalization_ops, .momentum = momentum, .epsilon = epsilon};
-    return add_layer(model, &layer, __func__);
-}
-
-/* A recurrent cell applies its activations element by element. */
-static deep_status check_cell_activation(const char *caller, const char *what, deep_activation activation)
-{
-    if (!deep_activation_is_valid(activation))
-        return deep_error_set(DEEP_ERR_INVALID_ARGUMENT, caller, "unknown %s %d", what, (int)activation);
-    if (activation == DEEP_ACTIVATION_SOFTMAX)
-        return deep_error_set(DEEP_ERR_INVALID_ARGUMENT, caller,
-                              "%s softmax is not element-wise; a recurrent cell takes linear, relu, sigmoid, tanh, "
-                              "leaky_relu or elu", what);
-    return DEEP_OK;
-}
-
 /* Recurrent layers need (timesteps, features) inputs. Stacked on a recurrent layer that
  * returns only its last output, the message says what to change. */
-static deep_status add_recurrent(deep_model *model, deep_layer *layer, const char *caller)
+static deep_status check_stacking(deep_model *model, deep_layer *layer, const char *caller)
 {
-    if (!model->compiled && model->layer_count > 0) {
-        const deep_layer *prev = model->layers[model->layer_count - 1];
-        if (deep_layer_is_recurrent(prev) && !prev->return_sequences) {
-            name_layer(model, layer);
-            return deep_error_set(DEEP_ERR_SHAPE, caller,
-                                  "layer %d (%s): %s needs (timesteps, features) inputs but layer %d (%s) returns "
-                                  "only its last output, (%lld,); add that layer with return_sequences=1 to stack "
-                                  "recurrent layers",
-                                  (int)model->layer_count, layer->name, layer->ops->class_name,
-                                  (int)model->layer_count - 1, prev->name, (long long)prev->out_shape[0]);
-        }
-    }
-    return add_layer(model, layer, caller);
+    if (model->compiled || model->layer_count == 0 || !deep_layer_is_recurrent(layer))
+        return DEEP_OK;
+    const deep_layer *prev = model->layers[model->layer_count - 1];
+    if (!deep_layer_is_recurrent(prev) || prev->cfg.rnn.return_sequences)
+        return DEEP_OK;
+    name_layer(model, layer);
+    return deep_error_set(DEEP_ERR_SHAPE, caller,
+                          "layer %d (%s): %s needs (timesteps, features) inputs but layer %d (%s) returns only its "
+                          "last output, (%lld,); add that layer with return_sequences=1 to stack recurrent layers",
+                          (int)model->layer_count, layer->name, layer->ops->class_name, (int)model->layer_count - 1,
+                          prev->name, (long long)prev->out_shape[0]);
 }
 
-deep_status deep_model_add_lstm(deep_model *model, int64_t units, deep_activation activation,
-                                deep_activation recurrent_activation, int32_t use_bias, int32_t return_sequences)
+static deep_status append(deep_model *model, const deep_layer_ops *type, const void *config, bool replace_last,
+                          const char *caller, const char *context)
 {
-    DEEP_REQUIRE(model);
-    DEEP_TRY(deep_size_check(__func__, "units", units, 1));
-    DEEP_TRY(check_cell_activation(__func__, "activation", activation));
-    DEEP_TRY(check_cell_activation(__func__, "recurrent_activation", recurrent_activation));
-    deep_layer layer = {.ops = &deep_lstm_ops, .units = units, .activation = activation,
-                        .recurrent_activation = recurrent_activation, .use_bias = use_bias != 0,
-                        .return_sequences = return_sequences != 0, .unit_forget_bias = true};
-    return add_recurrent(model, &layer, __func__);
-}
-
-deep_status deep_model_add_gru(deep_model *model, int64_t units, deep_activation activation,
-                               deep_activation recurrent_activation, int32_t use_bias, int32_t return_sequences)
-{
-    DEEP_REQUIRE(model);
-    DEEP_TRY(deep_size_check(__func__, "units", units, 1));
-    DEEP_TRY(check_cell_activation(__func__, "activation", activation));
-    DEEP_TRY(check_cell_activation(__func__, "recurrent_activation", recurrent_activation));
-    deep_layer layer = {.ops = &deep_gru_ops, .units = units, .activation = activation,
-                        .recurrent_activation = recurrent_activation, .use_bias = use_bias != 0,
-                        .return_sequences = return_sequences != 0, .reset_after = true};
-    return add_recurrent(model, &layer, __func__);
-}
-
-deep_status deep_model_add_simple_rnn(deep_model *model, int64_t units, deep_activation activation, int32_t use_bias,
-                                      int32_t return_sequences)
-{
-    DEEP_REQUIRE(model);
-    DEEP_TRY(deep_size_check(__func__, "units", units, 1));
-    DEEP_TRY(check_cell_activation(__func__, "activation", activation));
-    deep_layer layer = {.ops = &deep_simple_rnn_ops, .units = units, .activation = activation,
-                        .use_bias = use_bias != 0, .return_sequences = return_sequences != 0};
-    return add_recurrent(model, &layer, __func__);
-}
-
-static bool merge_mode_is_valid(deep_merge_mode mode)
-{
-    return mode == DEEP_MERGE_CONCAT || mode == DEEP_MERGE_SUM || mode == DEEP_MERGE_MUL || mode == DEEP_MERGE_AVE;
-}
-
-/* The last layer is rebuilt as a Bidirectional with its configuration: it is taken off,
- * the wrapper added in its place (named and built as any layer), and put back if that
- * fails. */
-deep_status deep_model_add_bidirectional(deep_model *model, deep_merge_mode merge_mode)
-{
-    DEEP_REQUIRE(model);
-    if (!merge_mode_is_valid(merge_mode))
-        return DEEP_FAIL(DEEP_ERR_INVALID_ARGUMENT, "unknown merge_mode %d; use concat, sum, mul or ave",
-                         (int)merge_mode);
-    if (model->compiled)
-        return DEEP_FAIL(DEEP_ERR_STATE, "layers cannot be wrapped after deep_model_compile");
-    if (model->layer_count == 0)
-        return DEEP_FAIL(DEEP_ERR_STATE, "the model has no layer to wrap; add an LSTM, GRU or SimpleRNN first");
+    if (model == NULL)
+        return deep_error_set(DEEP_ERR_NULL, caller, "argument 'model' is NULL");
+    if (type->config_size > sizeof(deep_layer_config))
+        return deep_error_set(DEEP_ERR_UNSUPPORTED, caller, "the %s config does not fit", type->type);
+    deep_layer layer;
+    memset(&layer, 0, sizeof layer);
+    layer.ops = type;
+    if (type->config_size > 0)
+        memcpy(layer.cfg.bytes, config, type->config_size);
+    DEEP_TRY(deep_layer_config_check(type, layer.cfg.bytes, caller));
+    if (!replace_last)
+        return check_stacking(model, &layer, caller) == DEEP_OK ? add_layer(model, &layer, caller, context)
+                                                                : DEEP_ERR_SHAPE;
+    if (model->compiled || model->layer_count == 0)
+        return deep_error_set(DEEP_ERR_STATE, caller, "no layer to replace");
     int32_t position = model->layer_count - 1;
     deep_layer *last = model->layers[position];
-    if (last->ops == &deep_bidirectional_ops)
-        return DEEP_FAIL(DEEP_ERR_INVALID_ARGUMENT, "layer %d (%s) is already Bidirectional", (int)position,
-                         last->name);
-    if (!deep_layer_is_recurrent(last))
-        return DEEP_FAIL(DEEP_ERR_INVALID_ARGUMENT,
-                         "layer %d (%s) is a %s; Bidirectional wraps an LSTM, GRU or SimpleRNN", (int)position,
-                         last->name, last->ops->class_name);
-    deep_layer layer = *last;
-    layer.ops = &deep_bidirectional_ops;
-    layer.wrapped = last->ops;
-    layer.merge_mode = merge_mode;
-    layer.param_count = 0;
-    memset(layer.params, 0, sizeof layer.params);
     model->layer_count--;
-    deep_status status = add_layer(model, &layer, __func__);
+    deep_status status = add_layer(model, &layer, caller, context);
     if (status != DEEP_OK) {
         model->layers[position] = last;
         model->layer_count = position + 1;
@@ -366,81 +193,54 @@ deep_status deep_model_add_bidirectional(deep_model *model, deep_merge_mode merg
     return DEEP_OK;
 }
 
-deep_status deep_model_add_embedding(deep_model *model, int64_t input_dim, int64_t output_dim, int64_t input_length)
+deep_status deep_layer_append(deep_model *model, const deep_layer_ops *type, const void *config, bool replace_last,
+                              const char *caller, const char *context)
 {
-    DEEP_REQUIRE(model);
-    DEEP_TRY(deep_size_check(__func__, "input_dim", input_dim, 1));
-    DEEP_TRY(deep_size_check(__func__, "output_dim", output_dim, 1));
-    if (input_length < 0 || input_length > DEEP_MAX_LAYER_SIZE)
-        return DEEP_FAIL(DEEP_ERR_INVALID_ARGUMENT,
-                         "input_length is %lld; it must be in 0..%lld (0: the input's length)", (long long)input_length,
-                         (long long)DEEP_MAX_LAYER_SIZE);
-    deep_layer layer = {.ops = &deep_embedding_ops, .input_dim = input_dim, .units = output_dim,
-                        .input_length = input_length};
-    return add_layer(model, &layer, __func__);
+    deep_status status = append(model, type, config, replace_last, caller, context);
+    /* In a file, a layer that does not fit is a damaged file. */
+    if (status != DEEP_OK && context != NULL)
+        return deep_error_wrap(status == DEEP_ERR_NO_MEMORY ? status : DEEP_ERR_FORMAT, caller, "%s", context);
+    return status;
 }
 
-deep_status deep_model_add_masking(deep_model *model, float mask_value)
+deep_status deep_model_last_layer(const deep_model *model, const char *caller, const deep_layer **last,
+                                  int32_t *position)
 {
-    DEEP_REQUIRE(model);
-    if (!isfinite(mask_value))
-        return DEEP_FAIL(DEEP_ERR_INVALID_ARGUMENT, "mask_value %g is not finite", (double)mask_value);
-    deep_layer layer = {.ops = &deep_masking_ops, .mask_value = mask_value};
-    return add_layer(model, &layer, __func__);
+    if (model->compiled)
+        return deep_error_set(DEEP_ERR_STATE, caller, "layers cannot be wrapped after deep_model_compile");
+    *position = model->layer_count - 1;
+    *last = model->layer_count > 0 ? model->layers[model->layer_count - 1] : NULL;
+    return DEEP_OK;
 }
 
-static const char *layer_option_name(deep_layer_option option)
+/* The layer an option call addresses, its field and the struct holding it (a wrapped
+ * layer's inside Bidirectional), once the option, the layer and the call fit. */
+static deep_status option_target(const char *caller, const deep_model *model, int32_t index,
+                                 deep_layer_option option, bool as_float, bool setting, deep_layer **out,
+                                 const deep_layer_field **field, void **config)
 {
-    switch (option) {
-    case DEEP_LAYER_DROPOUT: return "dropout";
-    case DEEP_LAYER_RECURRENT_DROPOUT: return "recurrent_dropout";
-    case DEEP_LAYER_GO_BACKWARDS: return "go_backwards";
-    case DEEP_LAYER_UNIT_FORGET_BIAS: return "unit_forget_bias";
-    case DEEP_LAYER_MASK_ZERO: return "mask_zero";
-    case DEEP_LAYER_RESET_AFTER: return "reset_after";
-    }
-    return NULL;
-}
-
-static bool layer_takes_option(const deep_layer *layer, deep_layer_option option)
-{
-    switch (option) {
-    case DEEP_LAYER_DROPOUT:
-    case DEEP_LAYER_RECURRENT_DROPOUT:
-    case DEEP_LAYER_GO_BACKWARDS:
-        return deep_layer_is_recurrent(layer);
-    case DEEP_LAYER_UNIT_FORGET_BIAS:
-        return layer->ops == &deep_lstm_ops || layer->wrapped == &deep_lstm_ops;
-    case DEEP_LAYER_MASK_ZERO:
-        return layer->ops == &deep_embedding_ops;
-    case DEEP_LAYER_RESET_AFTER:
-        return layer->ops == &deep_gru_ops || layer->wrapped == &deep_gru_ops;
-    }
-    return false;
-}
-
-/* The layer an option call addresses, once the option, the layer and the setter fit. */
-static deep_status option_target(const char *caller, deep_model *model, int32_t index, deep_layer_option option,
-                                 bool as_float, deep_layer **out)
-{
-    const char *name = layer_option_name(option);
+    const char *name = deep_layer_option_name(option);
     if (name == NULL)
         return deep_error_set(DEEP_ERR_INVALID_ARGUMENT, caller, "unknown layer option %d", (int)option);
     if (index < -model->layer_count || index >= model->layer_count)
         return deep_error_set(DEEP_ERR_OUT_OF_RANGE, caller, "layer %d is outside the model's %d layers", (int)index,
                               (int)model->layer_count);
-    if (model->compiled)
+    if (setting && model->compiled)
         return deep_error_set(DEEP_ERR_STATE, caller, "layer options are set before deep_model_compile");
     int32_t position = index < 0 ? index + model->layer_count : index;
     deep_layer *layer = model->layers[position];
-    if (!layer_takes_option(layer, option))
+    const void *at = layer->cfg.bytes;
+    const deep_layer_field *f = deep_layer_option_field(layer->ops, option, &at);
+    if (f == NULL)
         return deep_error_set(DEEP_ERR_INVALID_ARGUMENT, caller, "option %s does not apply to layer %d (%s, %s)", name,
                               (int)position, layer->name, layer->ops->class_name);
-    bool is_float = option == DEEP_LAYER_DROPOUT || option == DEEP_LAYER_RECURRENT_DROPOUT;
+    bool is_float = deep_field_is_float(f->kind);
     if (is_float != as_float)
-        return deep_error_set(DEEP_ERR_INVALID_ARGUMENT, caller, "option %s is %s; use deep_model_set_layer_%s", name,
-                              is_float ? "a float" : "an integer", is_float ? "float" : "int");
+        return deep_error_set(DEEP_ERR_INVALID_ARGUMENT, caller, "option %s is %s; use deep_model_%s_layer_%s", name,
+                              is_float ? "a float" : "an integer", setting ? "set" : "get", is_float ? "float" : "int");
     *out = layer;
+    *field = f;
+    *config = (char *)layer->cfg.bytes + ((const char *)at - (const char *)layer->cfg.bytes);
     return DEEP_OK;
 }
 
@@ -465,48 +265,80 @@ static deep_status rebuild_for_option(deep_model *model, deep_layer *layer, cons
     return DEEP_OK;
 }
 
+/* Sets the option's field to the value (already in the field's C type in `value`),
+ * checks it with the table and the type's check, then builds the layer again: options may
+ * change the weights' shapes (reset_after) or what the layer accepts (mask_zero). On any
+ * failure the old value comes back. */
+static deep_status set_option(deep_model *model, deep_layer *target, const deep_layer_field *f, void *config,
+                              const void *value, size_t size, const char *caller)
+{
+    unsigned char before[sizeof(double)];
+    char *at = (char *)config + f->offset;
+    memcpy(before, at, size);
+    memcpy(at, value, size);
+    deep_status status = deep_field_check(f, config, caller);
+    if (status == DEEP_OK)
+        status = deep_layer_config_check(target->ops, target->cfg.bytes, caller);
+    if (status == DEEP_OK)
+        status = rebuild_for_option(model, target, caller);
+    if (status != DEEP_OK) {
+        char reason[512];
+        snprintf(reason, sizeof reason, "%s", deep_error_reason());
+        memcpy(at, before, size);
+        rebuild_for_option(model, target, caller);
+        return deep_error_set(status, caller, "%s", reason);
+    }
+    return DEEP_OK;
+}
+
 deep_status deep_model_set_layer_int(deep_model *model, int32_t layer, deep_layer_option option, int64_t value)
 {
     DEEP_REQUIRE(model);
     deep_layer *target = NULL;
-    DEEP_TRY(option_target(__func__, model, layer, option, false, &target));
+    const deep_layer_field *f = NULL;
+    void *config = NULL;
+    DEEP_TRY(option_target(__func__, model, layer, option, false, true, &target, &f, &config));
     if (value != 0 && value != 1)
-        return DEEP_FAIL(DEEP_ERR_INVALID_ARGUMENT, "option %s takes 0 or 1, not %lld", layer_option_name(option),
-                         (long long)value);
-    if (option == DEEP_LAYER_MASK_ZERO && value == 1 && target->input_dim < 2)
-        return DEEP_FAIL(DEEP_ERR_INVALID_ARGUMENT,
-                         "mask_zero makes id 0 padding, so input_dim must leave room for it (the vocabulary size "
-                         "plus 1), but it is %lld", (long long)target->input_dim);
-    bool *flag = option == DEEP_LAYER_GO_BACKWARDS ? &target->go_backwards
-                 : option == DEEP_LAYER_MASK_ZERO  ? &target->mask_zero
-                 : option == DEEP_LAYER_RESET_AFTER ? &target->reset_after
-                                                    : &target->unit_forget_bias;
-    bool before = *flag;
-    *flag = value != 0;
-    /* Options may change the weights' shapes (reset_after) or what the layer accepts
-     * (mask_zero): the layer is built again, and the option undone if that fails. */
-    deep_status status = rebuild_for_option(model, target, __func__);
-    if (status != DEEP_OK) {
-        *flag = before;
-        rebuild_for_option(model, target, __func__);
-    }
-    return status;
+        return DEEP_FAIL(DEEP_ERR_INVALID_ARGUMENT, "option %s takes 0 or 1, not %lld", f->name, (long long)value);
+    bool flag = value != 0;
+    return set_option(model, target, f, config, &flag, sizeof flag, __func__);
 }
 
 deep_status deep_model_set_layer_float(deep_model *model, int32_t layer, deep_layer_option option, double value)
 {
     DEEP_REQUIRE(model);
     deep_layer *target = NULL;
-    DEEP_TRY(option_target(__func__, model, layer, option, true, &target));
+    const deep_layer_field *f = NULL;
+    void *config = NULL;
+    DEEP_TRY(option_target(__func__, model, layer, option, true, true, &target, &f, &config));
     /* Checked as the float the layer keeps: 0.99999999 would round to 1. */
-    float rate = (float)value;
-    if (!(rate >= 0.0f && rate < 1.0f))
-        return DEEP_FAIL(DEEP_ERR_INVALID_ARGUMENT, "option %s is %g; it must be in [0, 1)", layer_option_name(option),
-                         value);
-    if (option == DEEP_LAYER_DROPOUT)
-        target->rate = rate;
-    else
-        target->recurrent_rate = rate;
+    float stored = (float)value;
+    return set_option(model, target, f, config, &stored, sizeof stored, __func__);
+}
+
+deep_status deep_model_get_layer_int(const deep_model *model, int32_t layer, deep_layer_option option,
+                                     int64_t *value)
+{
+    DEEP_REQUIRE(model);
+    DEEP_REQUIRE(value);
+    deep_layer *target = NULL;
+    const deep_layer_field *f = NULL;
+    void *config = NULL;
+    DEEP_TRY(option_target(__func__, model, layer, option, false, false, &target, &f, &config));
+    *value = *(const bool *)(const void *)((const char *)config + f->offset);
+    return DEEP_OK;
+}
+
+deep_status deep_model_get_layer_float(const deep_model *model, int32_t layer, deep_layer_option option,
+                                       double *value)
+{
+    DEEP_REQUIRE(model);
+    DEEP_REQUIRE(value);
+    deep_layer *target = NULL;
+    const deep_layer_field *f = NULL;
+    void *config = NULL;
+    DEEP_TRY(option_target(__func__, model, layer, option, true, false, &target, &f, &config));
+    *value = *(const float *)(const void *)((const char *)config + f->offset);
     return DEEP_OK;
 }
 

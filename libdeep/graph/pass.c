@@ -41,7 +41,8 @@ deep_status deep_workspace_init(const deep_model *model, int64_t max_batch, bool
     for (int32_t i = 0; ok && i < n; i++) {
         const deep_layer *layer = model->layers[i];
         if (layer->scratch_size > 0 || layer->scratch_fixed > 0)
-            ok = (ws->scratch[i] = deep_alloc(max_batch * layer->scratch_size + layer->scratch_fixed, sizeof(float))) != NULL;
+            ok = (ws->scratch[i] = deep_alloc(max_batch * layer->scratch_size + layer->scratch_fixed, sizeof(float))) !=
+                 NULL;
     }
     int64_t out_width = deep_model_output_layer(model)->out_size;
     if (ok && training) {
@@ -145,7 +146,7 @@ deep_status deep_model_check_data(const deep_model *model, const deep_dataset *d
     const deep_layer *first = model->layers[0];
     if (data->count < 1)
         return deep_error_set(DEEP_ERR_INVALID_ARGUMENT, caller, "the dataset is empty");
-    if (data->sample_size != model->in_size && first->ops == &deep_embedding_ops && model->in_rank == 1)
+    if (data->sample_size != model->in_size && (first->ops->flags & DEEP_LAYER_ID_INPUT) && model->in_rank == 1)
         return deep_error_set(DEEP_ERR_SHAPE, caller,
                               "sequences of %lld token ids but layer 0 (%s) takes sequences of %lld; pad or truncate "
                               "them to that length",

@@ -105,12 +105,13 @@ static deep_status put_architecture(const char *caller, const deep_model *model,
         deep_json_put_key(j, false, "config");
         deep_bytes_put(j, "{", 1);
         bool first = true;
-        for (int o = DEEP_OPT_LEARNING_RATE; o <= DEEP_OPT_INITIAL_ACCUMULATOR; o++) {
+        for (int32_t i = 0; i < deep_optimizer_option_count(); i++) {
+            deep_optimizer_option o = deep_optimizer_option_at(i);
             double v; /* the stored float, widened exactly */
-            if (!deep_optimizer_has_option(opt, (deep_optimizer_option)o))
+            if (!deep_optimizer_has_option(opt, o))
                 continue;
-            deep_optimizer_get_float(opt, (deep_optimizer_option)o, &v);
-            deep_json_put_key(j, first, deep_optimizer_option_name((deep_optimizer_option)o));
+            deep_optimizer_get_float(opt, o, &v);
+            deep_json_put_key(j, first, deep_optimizer_option_name(o));
             deep_json_put_float(j, (float)v);
             first = false;
         }
@@ -443,21 +444,22 @@ static deep_optimizer *load_optimizer(loader *l, const deep_json_node *node, int
     if (!members(l, node, "compile.optimizer", keys, 3, f) ||
         !get_int(l, f[1], 0, INT64_MAX, "compile.optimizer.iterations", iterations))
         return NULL;
-    int kind = 0;
-    for (int k = DEEP_OPTIMIZER_SGD; k <= DEEP_OPTIMIZER_ADAGRAD; k++)
-        if (f[0]->type == DEEP_JSON_STRING &&
-            strcmp(deep_json_string(&l->doc, f[0]), deep_optimizer_kind_name((deep_optimizer_kind)k)) == 0)
-            kind = k;
+    deep_optimizer_kind kind =
+        f[0]->type == DEEP_JSON_STRING ? deep_optimizer_kind_by_name(deep_json_string(&l->doc, f[0])) : 0;
     if (kind == 0) {
-        bad(l, "compile.optimizer.class_name is not SGD, Adam, RMSprop or Adagrad");
+        char known[160] = "";
+        for (int32_t k = 0; k < deep_optimizer_kind_count(); k++)
+            snprintf(known + strlen(known), sizeof known - strlen(known), "%s%s", k ? ", " : "",
+                     deep_optimizer_kind_name(deep_optimizer_kind_at(k)));
+        bad(l, "compile.optimizer.class_name is not one of %s", known);
         return NULL;
     }
     deep_optimizer *opt = NULL;
-    if (nested(l, deep_optimizer_new((deep_optimizer_kind)kind, &opt), "compile.optimizer") != DEEP_OK)
+    if (nested(l, deep_optimizer_new(kind, &opt), "compile.optimizer") != DEEP_OK)
         return NULL;
     if (f[2]->type != DEEP_JSON_OBJECT)
         bad(l, "compile.optimizer.config is not an object");
-    uint32_t seen = 0;
+    uint32_t seen = 0; /* bits of options, all below DEEP_OPTIMIZER_OPTION_LIMIT */
     for (const deep_json_node *m = deep_json_at(&l->doc, f[2]->first); m && l->status == DEEP_OK;
          m = deep_json_at(&l->doc, m->next)) {
         const char *key = deep_json_key(&l->doc, m);
@@ -465,7 +467,7 @@ static deep_optimizer *load_optimizer(loader *l, const deep_json_node *node, int
         float v;
         if (o == 0 || !deep_optimizer_has_option(opt, o))
             bad(l, "compile.optimizer.config has field '%s', which %s does not take", key,
-                deep_optimizer_kind_name((deep_optimizer_kind)kind));
+                deep_optimizer_kind_name(kind));
         else if (seen & (1u << o))
             bad(l, "compile.optimizer.config has field '%s' twice", key);
         else if (!deep_json_float(&l->doc, m, &v))
@@ -474,9 +476,11 @@ static deep_optimizer *load_optimizer(loader *l, const deep_json_node *node, int
             nested(l, deep_optimizer_set_float(opt, o, v), "compile.optimizer.config");
         seen |= 1u << o;
     }
-    for (int o = DEEP_OPT_LEARNING_RATE; o <= DEEP_OPT_INITIAL_ACCUMULATOR && l->status == DEEP_OK; o++)
-        if (deep_optimizer_has_option(opt, (deep_optimizer_option)o) && !(seen & (1u << o)))
-            bad(l, "compile.optimizer.config lacks '%s'", deep_optimizer_option_name((deep_optimizer_option)o));
+    for (int32_t i = 0; i < deep_optimizer_option_count() && l->status == DEEP_OK; i++) {
+        deep_optimizer_option o = deep_optimizer_option_at(i);
+        if (deep_optimizer_has_option(opt, o) && !(seen & (1u << o)))
+            bad(l, "compile.optimizer.config lacks '%s'", deep_optimizer_option_name(o));
+    }
     if (l->status != DEEP_OK) {
         deep_optimizer_free(opt);
         return NULL;
@@ -518,6 +522,26 @@ static void load_compile(loader *l, const deep_json_node *node, int64_t *iterati
     nested(l, deep_model_compile(l->model, opt, (deep_loss)loss, metrics, n), "compile");
 }
 
+/* The tensor called name, of exactly the shape of parameter `param` of layer `layer`;
+ * NULL, with the error recorded, when it is missing or of another shape. */
+static deep_st_entry *find_tensor(loader *l, const char *name, int32_t layer, const deep_param *param)
+{
+    const deep_layer *owner = l->model->layers[layer];
+    deep_st_entry *e = deep_safetensors_find(&l->st, name);
+    char want[128], got[128];
+    deep_shape_format(want, sizeof want, param->rank, param->shape);
+    if (e == NULL)
+        bad(l, "tensor '%s' is missing: layer %d (%s) needs %s, %lld floats", name, (int)layer, owner->ops->type,
+            want, (long long)param->size);
+    else if (e->rank != param->rank || memcmp(e->shape, param->shape, (size_t)param->rank * sizeof *e->shape) != 0)
+        bad(l, "tensor '%s' has shape %s but layer %d (%s) needs %s", name,
+            e->rank >= 1 ? deep_shape_format(got, sizeof got, e->rank, e->shape) : "()", (int)layer,
+            owner->ops->type, want);
+    else
+        return e;
+    return NULL;
+}
+
 /* Before anything is allocated for the weights: every weight the architecture declares
  * has its tensor in the file, of exactly its shape. The tensors were checked against the
  * file's bytes, so the weights a compiled model then allocates (and the optimizer's state
@@ -526,40 +550,21 @@ static void load_compile(loader *l, const deep_json_node *node, int64_t *iterati
 static void check_weight_tensors(loader *l)
 {
     const deep_model *m = l->model;
-    char name[NAME_CAPACITY], want[128], got[128];
+    char name[NAME_CAPACITY];
     for (int32_t k = 0; k < m->layer_count && l->status == DEEP_OK; k++)
         for (int32_t p = 0; p < m->layers[k]->param_count && l->status == DEEP_OK; p++) {
-            const deep_layer *layer = m->layers[k];
-            const deep_param *param = &layer->params[p];
-            snprintf(name, sizeof name, "%s/%s", layer->name, param->name);
-            const deep_st_entry *e = deep_safetensors_find(&l->st, name);
-            deep_shape_format(want, sizeof want, param->rank, param->shape);
-            if (e == NULL)
-                bad(l, "tensor '%s' is missing: layer %d (%s) needs %s, %lld floats", name, (int)k,
-                    layer->ops->type, want, (long long)param->size);
-            else if (e->rank != param->rank ||
-                     memcmp(e->shape, param->shape, (size_t)param->rank * sizeof *e->shape) != 0)
-                bad(l, "tensor '%s' has shape %s but layer %d (%s) needs %s", name,
-                    e->rank >= 1 ? deep_shape_format(got, sizeof got, e->rank, e->shape) : "()", (int)k,
-                    layer->ops->type, want);
+            const deep_param *param = &m->layers[k]->params[p];
+            snprintf(name, sizeof name, "%s/%s", m->layers[k]->name, param->name);
+            find_tensor(l, name, k, param);
         }
 }
 
-/* Copies the entry called name, of exactly the parameter's shape, into values. */
-static void load_tensor(loader *l, const char *name, const deep_param *param, float *values)
+/* Copies the tensor called name (find_tensor) into values, which must be finite. */
+static void load_tensor(loader *l, const char *name, int32_t layer, const deep_param *param, float *values)
 {
-    deep_st_entry *e = deep_safetensors_find(&l->st, name);
-    if (e == NULL) {
-        bad(l, "tensor '%s' is missing", name);
+    deep_st_entry *e = find_tensor(l, name, layer, param);
+    if (e == NULL)
         return;
-    }
-    char want[128], got[128];
-    if (e->rank != param->rank || memcmp(e->shape, param->shape, (size_t)param->rank * sizeof *e->shape) != 0) {
-        bad(l, "tensor '%s' has shape %s but the layer needs %s", name,
-            e->rank >= 1 ? deep_shape_format(got, sizeof got, e->rank, e->shape) : "()",
-            deep_shape_format(want, sizeof want, param->rank, param->shape));
-        return;
-    }
     deep_safetensors_copy(e, values);
     for (int64_t i = 0; i < e->count; i++)
         if (!isfinite(values[i])) {
@@ -631,15 +636,15 @@ static void load_state(loader *l, const deep_json_node *training, int64_t iterat
         for (int32_t p = 0; p < m->layers[k]->param_count && l->status == DEEP_OK; p++) {
             const deep_param *param = &m->layers[k]->params[p];
             snprintf(name, sizeof name, "%s/%s", m->layers[k]->name, param->name);
-            load_tensor(l, name, param, param->value);
+            load_tensor(l, name, k, param, param->value);
             for (int32_t slot = 0; slot < deep_optimizer_state_count(m->optimizer) && l->status == DEEP_OK; slot++) {
                 snprintf(name, sizeof name, "optimizer/%s/%s/%s", m->layers[k]->name, param->name,
                          deep_optimizer_state_name(m->optimizer, slot));
-                load_tensor(l, name, param, deep_optimizer_state(m->optimizer, slot) + (param->value - m->weights));
+                load_tensor(l, name, k, param, deep_optimizer_state(m->optimizer, slot) + (param->value - m->weights));
             }
             if (m->stopping.loaded && l->status == DEEP_OK) {
                 snprintf(name, sizeof name, "early_stopping/%s/%s", m->layers[k]->name, param->name);
-                load_tensor(l, name, param, m->stopping.weights + (param->value - m->weights));
+                load_tensor(l, name, k, param, m->stopping.weights + (param->value - m->weights));
             }
         }
     for (int64_t e = 0; e < l->st.entry_count && l->status == DEEP_OK; e++)

@@ -15,67 +15,10 @@
 
 #include "io/file.h"
 
-void deep_bytes_put(deep_bytes *b, const void *bytes, size_t n)
-{
-    if (b->failed || n == 0)
-        return;
-    if (n > SIZE_MAX / 2 - b->length) {
-        b->failed = true;
-        return;
-    }
-    if (b->length + n > b->capacity) {
-        size_t cap = b->capacity ? b->capacity : 4096;
-        while (cap < b->length + n)
-            cap *= 2;
-        uint8_t *grown = realloc(b->data, cap);
-        if (grown == NULL) {
-            b->failed = true;
-            return;
-        }
-        b->data = grown;
-        b->capacity = cap;
-    }
-    memcpy(b->data + b->length, bytes, n);
-    b->length += n;
-}
-
-void deep_bytes_printf(deep_bytes *b, const char *fmt, ...)
-{
-    char small[256];
-    va_list args;
-    va_start(args, fmt);
-    int n = vsnprintf(small, sizeof small, fmt, args);
-    va_end(args);
-    if (n < 0) {
-        b->failed = true;
-        return;
-    }
-    if ((size_t)n < sizeof small) {
-        deep_bytes_put(b, small, (size_t)n);
-        return;
-    }
-    char *large = malloc((size_t)n + 1);
-    if (large == NULL) {
-        b->failed = true;
-        return;
-    }
-    va_start(args, fmt);
-    vsnprintf(large, (size_t)n + 1, fmt, args);
-    va_end(args);
-    deep_bytes_put(b, large, (size_t)n);
-    free(large);
-}
-
-void deep_bytes_free(deep_bytes *b)
-{
-    free(b->data);
-    *b = (deep_bytes){0};
-}
-
 /* ---------------------------------------------------------------- the atomic writer */
 
 #define TMP_MARK ".deep-tmp-"
-#define TMP_NAME_MAX 200 /* bytes of the target's name kept in a temporary file's name */
+#define TMP_NAME_MAX 200 /* longest target name kept whole in a temporary file's name */
 #define MAX_LINKS 40     /* as the kernel's limit on a chain of symbolic links */
 #define STALE_SECONDS 600
 
@@ -124,11 +67,22 @@ static size_t directory_length(const char *target)
     return slash ? (size_t)(slash - target) + 1 : 0;
 }
 
-/* The start of every temporary file name of target: ".<name>.deep-tmp-". */
-static size_t tmp_prefix(const char *name, char *out, size_t capacity)
+/* FNV-1a, 64 bits: enough to tell apart long names that share their first bytes. */
+static uint64_t name_hash(const char *name)
 {
-    size_t n = strlen(name) < TMP_NAME_MAX ? strlen(name) : TMP_NAME_MAX;
-    return (size_t)snprintf(out, capacity, ".%.*s" TMP_MARK, (int)n, name);
+    uint64_t h = 0xcbf29ce484222325u;
+    for (const unsigned char *c = (const unsigned char *)name; *c; c++)
+        h = (h ^ *c) * 0x100000001b3u;
+    return h;
+}
+
+size_t deep_file_tmp_prefix(const char *name, char *out, size_t capacity)
+{
+    size_t n = strlen(name);
+    if (n <= TMP_NAME_MAX)
+        return (size_t)snprintf(out, capacity, ".%s" TMP_MARK, name);
+    return (size_t)snprintf(out, capacity, ".%.*s~%016llx" TMP_MARK, TMP_NAME_MAX, name,
+                            (unsigned long long)name_hash(name));
 }
 
 static const char *file_kind(mode_t mode)
@@ -154,8 +108,8 @@ deep_status deep_file_begin(const char *caller, const char *path, deep_file_writ
         return status;
     }
     size_t dir = directory_length(target);
-    char prefix[TMP_NAME_MAX + 32], suffix[48];
-    size_t np = tmp_prefix(target + dir, prefix, sizeof prefix);
+    char prefix[DEEP_FILE_TMP_PREFIX_MAX + 1], suffix[48];
+    size_t np = deep_file_tmp_prefix(target + dir, prefix, sizeof prefix);
     char *tmp = malloc(dir + np + sizeof suffix);
     if (tmp == NULL) {
         free(target);
@@ -230,8 +184,8 @@ void deep_file_put(deep_file_writer *w, const void *data, size_t length)
  * their process is gone and they have not changed for STALE_SECONDS. */
 static void remove_stale(DIR *d, const char *name, const char *own)
 {
-    char prefix[TMP_NAME_MAX + 32];
-    size_t np = tmp_prefix(name, prefix, sizeof prefix);
+    char prefix[DEEP_FILE_TMP_PREFIX_MAX + 1];
+    size_t np = deep_file_tmp_prefix(name, prefix, sizeof prefix);
     time_t now = time(NULL);
     for (struct dirent *e; (e = readdir(d)) != NULL;) {
         if (strncmp(e->d_name, prefix, np) != 0 || strcmp(e->d_name, own) == 0)

@@ -5,25 +5,12 @@
 
 #include "core/core.h"
 
-/* A growing byte buffer. Appends after an allocation failure are dropped and `failed` is
- * set, so a writer checks once at the end; a loop that appends until the buffer reaches
- * some length must also stop on `failed`, since the length then stays put. */
-typedef struct deep_bytes {
-    uint8_t *data;
-    size_t length, capacity;
-    bool failed;
-} deep_bytes;
-
-void deep_bytes_put(deep_bytes *b, const void *bytes, size_t n);
-void deep_bytes_printf(deep_bytes *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-void deep_bytes_free(deep_bytes *b);
-
 /* The atomic save every file writer shares:
  *   - path may be a symbolic link (chains too, dangling or not): the file it points to is
  *     replaced and the link stays, as editors and SQLite do. An existing target that is
  *     not a regular file (a directory, a device, a FIFO) is refused.
  *   - The bytes go to a temporary file in the target's directory, named
- *     ".<target name>.deep-tmp-<pid>-<random>" (the name cut to 200 bytes), created with
+ *     "<prefix><pid>-<random>" (deep_file_tmp_prefix), created with
  *     mode 0666 less the umask; when the target exists the temporary file takes its mode
  *     (and, where permitted, its owner and group). It is flushed with fsync, renamed over
  *     the target, and the directory is flushed too (best effort).
@@ -40,6 +27,15 @@ typedef struct deep_file_writer {
     int fd;
     int error;        /* the first errno of a write */
 } deep_file_writer;
+
+/* The start of the temporary file names of a target called name (its last path
+ * component), written to out: ".<name>.deep-tmp-" when name has at most 200 bytes, else
+ * ".<its first 200 bytes>~<16 hex digits of a 64-bit hash of the whole name>.deep-tmp-",
+ * so that the temporary name stays within NAME_MAX and two long names sharing their first
+ * 200 bytes do not share a prefix (the lengths keep the two forms apart too). Returns the
+ * prefix's length, at most DEEP_FILE_TMP_PREFIX_MAX. */
+#define DEEP_FILE_TMP_PREFIX_MAX 228 /* 1 + 200 + 1 + 16 + strlen(".deep-tmp-") */
+size_t deep_file_tmp_prefix(const char *name, char *out, size_t capacity);
 
 /* Opens the temporary file; on failure nothing is left to release. */
 deep_status deep_file_begin(const char *caller, const char *path, deep_file_writer *w);

@@ -5,7 +5,7 @@
 #ifndef DEEP_IO_JSON_H
 #define DEEP_IO_JSON_H
 
-#include "io/file.h"
+#include "core/bytes.h"
 
 /* Writing. Strings are escaped; floats use the shortest exact forms (%.9g, %.17g). */
 void deep_json_put_string(deep_bytes *b, const char *s, size_t length);

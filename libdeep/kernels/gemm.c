@@ -3,6 +3,7 @@
  * the pool's threads, each calling a single-threaded BLAS: libdeep's own loops and the
  * BLAS then share one set of threads instead of competing for the cores. */
 #include <cblas.h>
+#include <limits.h>
 
 #include "kernels/kernels.h"
 
@@ -33,25 +34,53 @@ typedef struct gemm_job {
     const float *a, *b;
     float *c;
     int64_t lda, ldb, ldc;
+    int64_t limit; /* most rows and most of the inner dimension one BLAS call takes */
 } gemm_job;
 
-/* Rows [begin, end) of C: the same rows of op(A), all of B. */
+static int64_t smaller(int64_t a, int64_t b)
+{
+    return a < b ? a : b;
+}
+
+/* Rows [begin, end) of C: the same rows of op(A), all of B. CBLAS takes int counts, so
+ * the rows and the inner dimension (both can be batch * steps or batch * pixels, beyond
+ * INT_MAX) go in blocks of at most `limit`; the inner blocks after the first add to C
+ * (beta 1). n and the strides are layer widths, at most DEEP_MAX_LAYER_SIZE = INT_MAX. */
 static void gemm_rows(void *raw, int64_t begin, int64_t end, int32_t worker)
 {
     (void)worker;
     const gemm_job *j = raw;
-    const float *a = j->transpose_a ? j->a + begin : j->a + begin * j->lda;
-    cblas_sgemm(CblasRowMajor, j->transpose_a ? CblasTrans : CblasNoTrans, j->transpose_b ? CblasTrans : CblasNoTrans,
-                (int)(end - begin), (int)j->n, (int)j->k, j->alpha, a, (int)j->lda, j->b, (int)j->ldb, j->beta,
-                j->c + begin * j->ldc, (int)j->ldc);
+    for (int64_t row = begin; row < end; row += j->limit) {
+        int64_t rows = smaller(end - row, j->limit);
+        float beta = j->beta;
+        int64_t inner = 0;
+        do { /* at least once: with k = 0 the call still scales C by beta */
+            int64_t depth = smaller(j->k - inner, j->limit);
+            const float *a = j->transpose_a ? j->a + inner * j->lda + row : j->a + row * j->lda + inner;
+            const float *b = j->transpose_b ? j->b + inner : j->b + inner * j->ldb;
+            cblas_sgemm(CblasRowMajor, j->transpose_a ? CblasTrans : CblasNoTrans,
+                        j->transpose_b ? CblasTrans : CblasNoTrans, (int)rows, (int)j->n, (int)depth, j->alpha, a,
+                        (int)j->lda, b, (int)j->ldb, beta, j->c + row * j->ldc, (int)j->ldc);
+            beta = 1.0f;
+            inner += depth;
+        } while (inner < j->k);
+    }
+}
+
+void deep_gemm_blocks(deep_pool *pool, int64_t limit, bool transpose_a, bool transpose_b, int64_t m, int64_t n,
+                      int64_t k, float alpha, const float *a, int64_t lda, const float *b, int64_t ldb, float beta,
+                      float *c, int64_t ldc)
+{
+    gemm_job job = {transpose_a, transpose_b, m, n, k, alpha, beta, a, b, c, lda, ldb, ldc,
+                    limit >= 1 && limit <= INT_MAX ? limit : INT_MAX};
+    deep_pool_run(pool, m, gemm_rows, &job);
 }
 
 void deep_gemm_strided(deep_pool *pool, bool transpose_a, bool transpose_b, int64_t m, int64_t n, int64_t k,
                        float alpha, const float *a, int64_t lda, const float *b, int64_t ldb, float beta, float *c,
                        int64_t ldc)
 {
-    gemm_job job = {transpose_a, transpose_b, m, n, k, alpha, beta, a, b, c, lda, ldb, ldc};
-    deep_pool_run(pool, m, gemm_rows, &job);
+    deep_gemm_blocks(pool, INT_MAX, transpose_a, transpose_b, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
 }
 
 void deep_gemm(deep_pool *pool, bool transpose_a, bool transpose_b, int64_t m, int64_t n, int64_t k, float alpha,

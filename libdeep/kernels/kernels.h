@@ -16,8 +16,10 @@ void deep_activation_backward(deep_activation activation, const float *y, float 
                               int64_t width);
 
 /* C = alpha * op(A) * op(B) + beta * C, all row-major, op = transpose when the flag is set;
- * M x K times K x N. Dimensions must fit in int, which the layers check when built. The
- * rows of C are split among the pool's threads (pool NULL: one call on the caller). */
+ * M x K times K x N. N and the strides must fit in int (layer widths, which the layers
+ * check when built); M and K may not (a batch's rows), and are split into BLAS calls of
+ * at most INT_MAX. The rows of C are split among the pool's threads (pool NULL: one call
+ * on the caller). */
 void deep_gemm(deep_pool *pool, bool transpose_a, bool transpose_b, int64_t m, int64_t n, int64_t k, float alpha,
                const float *a, const float *b, float beta, float *c);
 /* The same on blocks of wider matrices: lda, ldb, ldc are the row strides of A, B and C as
@@ -25,6 +27,12 @@ void deep_gemm(deep_pool *pool, bool transpose_a, bool transpose_b, int64_t m, i
 void deep_gemm_strided(deep_pool *pool, bool transpose_a, bool transpose_b, int64_t m, int64_t n, int64_t k,
                        float alpha, const float *a, int64_t lda, const float *b, int64_t ldb, float beta, float *c,
                        int64_t ldc);
+/* deep_gemm_strided with BLAS calls of at most `limit` rows and `limit` of the inner
+ * dimension (limit outside [1, INT_MAX]: INT_MAX), so that tests can check the splitting
+ * with small matrices. */
+void deep_gemm_blocks(deep_pool *pool, int64_t limit, bool transpose_a, bool transpose_b, int64_t m, int64_t n,
+                      int64_t k, float alpha, const float *a, int64_t lda, const float *b, int64_t ldb, float beta,
+                      float *c, int64_t ldc);
 
 /* While libdeep splits the products itself, OpenBLAS is asked for one thread, as
  * scikit-learn's threadpoolctl does; the setting is process-wide, so it is restored right

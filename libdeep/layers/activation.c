@@ -24,7 +24,7 @@ static void activation_forward(const deep_layer *layer, const deep_exec *ex, con
     (void)scratch;
     memcpy(out, in, (size_t)(batch * layer->in_size) * sizeof *out);
     int64_t width = row_width(layer);
-    deep_activation_forward(layer->activation, out, batch * layer->in_size / width, width);
+    deep_activation_forward(layer->cfg.activation.activation, out, batch * layer->in_size / width, width);
 }
 
 static void activation_backward(deep_layer *layer, const deep_exec *ex, const float *in, const float *out,
@@ -34,16 +34,29 @@ static void activation_backward(deep_layer *layer, const deep_exec *ex, const fl
     (void)scratch;
     int64_t width = row_width(layer);
     if (!ex->fused_output)
-        deep_activation_backward(layer->activation, out, grad_out, batch * layer->in_size / width, width);
+        deep_activation_backward(layer->cfg.activation.activation, out, grad_out, batch * layer->in_size / width,
+                                 width);
     if (grad_in != NULL)
         memcpy(grad_in, grad_out, (size_t)(batch * layer->in_size) * sizeof *grad_in);
 }
 
+static const deep_layer_field activation_fields[] = {
+    DEEP_FIELD(deep_activation_config, activation, DEEP_FIELD_ACTIVATION, .doc = "the function applied"),
+};
+
 const deep_layer_ops deep_activation_ops = {
     .type = "activation",
     .class_name = "Activation",
+    .config_size = sizeof(deep_activation_config),
+    DEEP_FIELDS(activation_fields),
     .build = activation_build,
     .forward = activation_forward,
     .backward = activation_backward,
     .mask_flow = deep_mask_kept,
 };
+
+deep_status deep_model_add_activation(deep_model *model, deep_activation activation)
+{
+    deep_activation_config c = {.activation = activation};
+    return deep_layer_append(model, &deep_activation_ops, &c, false, __func__, NULL);
+}

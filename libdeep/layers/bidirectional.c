@@ -3,8 +3,8 @@
  * mul or ave). With return_sequences the backward copy's sequence comes out in its reading
  * order, so it is reversed back before the merge and step t of both lines up.
  *
- * The wrapper holds no cell code: its configuration is the wrapped layer's (the same
- * fields of struct deep_layer, with `wrapped` naming the type), and each pass runs the
+ * The wrapper holds no cell code: its configuration is the wrapped layer's (`inner`, with
+ * `wrapped` naming the type, a DEEP_FIELD_LAYER field), and each pass runs the
  * wrapped type's own ops on a copy of the layer struct that views one half of the
  * parameters. The copy lives on the stack for the call only, so predicting from several
  * threads at once stays safe. The wrapped build only computes shapes, so it is simply run
@@ -19,11 +19,15 @@
  *   yf, yb            B * o each: the two directions' outputs (mul's gradient needs them)
  *   gf, gb            B * o each: backward's dL/d(yf), dL/d(yb)
  *   gin               B * in_size: the backward copy's dL/din, added to the forward one's */
+#include <stddef.h>
 #include <string.h>
 
 #include "layers/recurrent.h"
 
 enum { FORWARD = 0, BACKWARD = 1 };
+
+/* The recurrent helpers read a Bidirectional's config as its wrapped layer's. */
+_Static_assert(offsetof(deep_bidirectional_config, inner) == 0, "inner must come first");
 
 /* Keras' weight names: "<direction>_<wrapped type>/<weight>". */
 static const char *const weight_names[] = {
@@ -53,14 +57,15 @@ static const char *weight_name(const char *type, int direction, const char *weig
  * parameters are pointed at the wrapper's. */
 static void direction_config(const deep_layer *layer, int direction, deep_layer *cell)
 {
+    const deep_bidirectional_config *config = &layer->cfg.bidirectional;
     *cell = *layer;
-    cell->ops = layer->wrapped;
-    cell->wrapped = NULL;
+    cell->ops = config->wrapped;
+    cell->cfg.rnn = config->inner;
     cell->param_count = 0;
     /* Keras flips go_backwards for the backward copy, whatever the wrapped layer says, and
      * zeroes the padding steps of both copies' sequences, so that merged steps line up. */
-    cell->go_backwards = layer->go_backwards != (direction == BACKWARD);
-    cell->zero_output_for_mask = layer->return_sequences;
+    cell->cfg.rnn.go_backwards = config->inner.go_backwards != (direction == BACKWARD);
+    cell->cfg.rnn.zero_output_for_mask = config->inner.return_sequences;
 }
 
 /* A direction ready to run: the wrapped build gave its sizes, and its parameters view the
@@ -69,7 +74,9 @@ static void direction_view(const deep_layer *layer, int direction, deep_layer *c
 {
     direction_config(layer, direction, cell);
     (void)cell->ops->build(cell);
-    cell->out_size = layer->return_sequences ? layer->in_shape[0] * layer->units : layer->units;
+    cell->out_size = layer->cfg.bidirectional.inner.return_sequences
+                         ? layer->in_shape[0] * layer->cfg.bidirectional.inner.units
+                         : layer->cfg.bidirectional.inner.units;
     int32_t n = layer->param_count / 2;
     for (int32_t k = 0; k < n; k++)
         cell->params[k] = layer->params[direction * n + k];
@@ -77,7 +84,8 @@ static void direction_view(const deep_layer *layer, int direction, deep_layer *c
 
 static int64_t merged_width(const deep_layer *layer)
 {
-    return layer->merge_mode == DEEP_MERGE_CONCAT ? 2 * layer->units : layer->units;
+    return layer->cfg.bidirectional.merge_mode == DEEP_MERGE_CONCAT ? 2 * layer->cfg.bidirectional.inner.units
+                                                                    : layer->cfg.bidirectional.inner.units;
 }
 
 static deep_status bidirectional_build(deep_layer *layer)
@@ -85,13 +93,13 @@ static deep_status bidirectional_build(deep_layer *layer)
     deep_layer cell;
     direction_config(layer, FORWARD, &cell);
     DEEP_TRY(cell.ops->build(&cell));
-    int64_t out = cell.return_sequences ? cell.out_shape[0] * cell.units : cell.units;
+    int64_t out = cell.cfg.rnn.return_sequences ? cell.out_shape[0] * cell.cfg.rnn.units : cell.cfg.rnn.units;
     int64_t halves = 0, buffers = 0, scratch = 0;
     bool fits = deep_mul_i64(cell.scratch_size, 2, &halves) && deep_mul_i64(out, 4, &buffers) &&
                 deep_add_i64(halves, buffers, &scratch) && deep_add_i64(scratch, layer->in_size, &scratch);
     if (!fits || cell.scratch_fixed > INT64_MAX / 2)
         return DEEP_FAIL(DEEP_ERR_OVERFLOW, "Bidirectional(%s) of %lld units is too large", cell.ops->class_name,
-                         (long long)cell.units);
+                         (long long)cell.cfg.rnn.units);
     layer->scratch_size = scratch;
     layer->scratch_fixed = 2 * cell.scratch_fixed;
     layer->out_rank = cell.out_rank;
@@ -136,8 +144,8 @@ static halves split_scratch(const deep_layer *layer, const deep_layer *cell, flo
     h.g[FORWARD] = h.y[BACKWARD] + out;
     h.g[BACKWARD] = h.g[FORWARD] + out;
     h.grad_in = h.g[BACKWARD] + out;
-    h.steps = layer->return_sequences ? layer->in_shape[0] : 1;
-    h.units = layer->units;
+    h.steps = layer->cfg.bidirectional.inner.return_sequences ? layer->in_shape[0] : 1;
+    h.units = layer->cfg.bidirectional.inner.units;
     h.width = merged_width(layer);
     return h;
 }
@@ -201,7 +209,7 @@ static void bidirectional_forward(const deep_layer *layer, const deep_exec *ex, 
     /* Forward first, then backward: each draws its own dropout masks in that order. */
     for (int direction = FORWARD; direction <= BACKWARD; direction++)
         cells[direction].ops->forward(&cells[direction], ex, in, h.y[direction], h.scratch[direction], batch);
-    merge(layer->merge_mode, &h, batch, out);
+    merge(layer->cfg.bidirectional.merge_mode, &h, batch, out);
 }
 
 static void bidirectional_backward(deep_layer *layer, const deep_exec *ex, const float *in, const float *out,
@@ -212,7 +220,7 @@ static void bidirectional_backward(deep_layer *layer, const deep_exec *ex, const
     for (int direction = FORWARD; direction <= BACKWARD; direction++)
         direction_view(layer, direction, &cells[direction]);
     halves h = split_scratch(layer, &cells[FORWARD], scratch, batch);
-    unmerge(layer->merge_mode, &h, batch, grad_out);
+    unmerge(layer->cfg.bidirectional.merge_mode, &h, batch, grad_out);
     deep_exec inner = *ex;
     inner.fused_output = false; /* a recurrent output is never fused with the loss */
     cells[FORWARD].ops->backward(&cells[FORWARD], &inner, in, h.y[FORWARD], h.g[FORWARD], grad_in,
@@ -224,12 +232,46 @@ static void bidirectional_backward(deep_layer *layer, const deep_exec *ex, const
             grad_in[i] += h.grad_in[i];
 }
 
+static const deep_layer_field bidirectional_fields[] = {
+    {.name = "layer", .kind = DEEP_FIELD_LAYER, .offset = offsetof(deep_bidirectional_config, inner),
+     .aux = offsetof(deep_bidirectional_config, wrapped), .doc = "the wrapped LSTM, GRU or SimpleRNN and its config"},
+    DEEP_FIELD(deep_bidirectional_config, merge_mode, DEEP_FIELD_MERGE_MODE,
+               .doc = "how the two directions' outputs combine: concat, sum, mul or ave"),
+};
+
 const deep_layer_ops deep_bidirectional_ops = {
     .type = "bidirectional",
     .class_name = "Bidirectional",
+    .config_size = sizeof(deep_bidirectional_config),
+    DEEP_FIELDS(bidirectional_fields),
+    .flags = DEEP_LAYER_RECURRENT,
     .build = bidirectional_build,
     .init = bidirectional_init,
     .forward = bidirectional_forward,
     .backward = bidirectional_backward,
     .mask_flow = deep_rnn_mask_flow,
 };
+
+/* The last layer is rebuilt as a Bidirectional with its configuration: the wrapper takes
+ * its place (named and built as any layer), and it comes back if that fails. */
+deep_status deep_model_add_bidirectional(deep_model *model, deep_merge_mode merge_mode)
+{
+    DEEP_REQUIRE(model);
+    deep_bidirectional_config c = {.merge_mode = merge_mode};
+    DEEP_TRY(deep_field_check(&bidirectional_fields[1], &c, __func__));
+    const deep_layer *last = NULL;
+    int32_t position = -1;
+    DEEP_TRY(deep_model_last_layer(model, __func__, &last, &position));
+    if (last == NULL)
+        return DEEP_FAIL(DEEP_ERR_STATE, "the model has no layer to wrap; add an LSTM, GRU or SimpleRNN first");
+    if (last->ops == &deep_bidirectional_ops)
+        return DEEP_FAIL(DEEP_ERR_INVALID_ARGUMENT, "layer %d (%s) is already Bidirectional", (int)position,
+                         last->name);
+    if (!(last->ops->flags & DEEP_LAYER_WRAPPABLE))
+        return DEEP_FAIL(DEEP_ERR_INVALID_ARGUMENT,
+                         "layer %d (%s) is a %s; Bidirectional wraps an LSTM, GRU or SimpleRNN", (int)position,
+                         last->name, last->ops->class_name);
+    c.inner = last->cfg.rnn;
+    c.wrapped = last->ops;
+    return deep_layer_append(model, &deep_bidirectional_ops, &c, true, __func__, NULL);
+}

@@ -23,10 +23,18 @@ typedef struct conv_geometry {
 static conv_geometry geometry(const deep_layer *layer)
 {
     conv_geometry g = {
-        .h = layer->in_shape[0], .w = layer->in_shape[1], .c = layer->in_shape[2],
-        .oh = layer->out_shape[0], .ow = layer->out_shape[1], .f = layer->units,
-        .kh = layer->kernel[0], .kw = layer->kernel[1], .sh = layer->strides[0], .sw = layer->strides[1],
-        .pt = layer->pad[0], .pl = layer->pad[1],
+        .h = layer->in_shape[0],
+        .w = layer->in_shape[1],
+        .c = layer->in_shape[2],
+        .oh = layer->out_shape[0],
+        .ow = layer->out_shape[1],
+        .f = layer->cfg.conv2d.filters,
+        .kh = layer->cfg.conv2d.kernel_size[0],
+        .kw = layer->cfg.conv2d.kernel_size[1],
+        .sh = layer->cfg.conv2d.strides[0],
+        .sw = layer->cfg.conv2d.strides[1],
+        .pt = layer->cfg.conv2d.pad[0],
+        .pl = layer->cfg.conv2d.pad[1],
     };
     g.pixels = g.oh * g.ow;
     g.patch = g.kh * g.kw * g.c;
@@ -40,40 +48,43 @@ static deep_status conv2d_build(deep_layer *layer)
         return DEEP_FAIL(DEEP_ERR_SHAPE, "Conv2D needs (height, width, channels) inputs but gets %s",
                          deep_shape_format(s, sizeof s, layer->in_rank, layer->in_shape));
     for (int axis = 0; axis < 2; axis++)
-        DEEP_TRY(deep_window_axis("kernel_size", axis, layer->in_shape[axis], layer->kernel[axis],
-                                  layer->strides[axis], layer->padding, &layer->out_shape[axis], &layer->pad[axis]));
+        DEEP_TRY(deep_window_axis("kernel_size", axis, layer->in_shape[axis], layer->cfg.conv2d.kernel_size[axis],
+                                  layer->cfg.conv2d.strides[axis], layer->cfg.conv2d.padding, &layer->out_shape[axis],
+                                  &layer->cfg.conv2d.pad[axis]));
     layer->out_rank = 3;
-    layer->out_shape[2] = layer->units;
+    layer->out_shape[2] = layer->cfg.conv2d.filters;
     /* Each sample's im2col rows (pixels x patch) are one CBLAS operand: they must fit its int. */
     int64_t patch = 0, pixels = 0, cols = 0;
-    bool fits = deep_mul_i64(layer->kernel[0], layer->kernel[1], &patch) &&
+    bool fits = deep_mul_i64(layer->cfg.conv2d.kernel_size[0], layer->cfg.conv2d.kernel_size[1], &patch) &&
                 deep_mul_i64(patch, layer->in_shape[2], &patch) &&
                 deep_mul_i64(layer->out_shape[0], layer->out_shape[1], &pixels) && deep_mul_i64(pixels, patch, &cols);
-    if (!fits || cols > INT_MAX || layer->units > INT_MAX)
+    if (!fits || cols > INT_MAX || layer->cfg.conv2d.filters > INT_MAX)
         return DEEP_FAIL(DEEP_ERR_OVERFLOW,
                          "kernel_size %lld x %lld over %lld channels at %lld x %lld output positions takes more than "
                          "%d values per sample (im2col)",
-                         (long long)layer->kernel[0], (long long)layer->kernel[1], (long long)layer->in_shape[2],
-                         (long long)layer->out_shape[0], (long long)layer->out_shape[1], INT_MAX);
+                         (long long)layer->cfg.conv2d.kernel_size[0], (long long)layer->cfg.conv2d.kernel_size[1],
+                         (long long)layer->in_shape[2], (long long)layer->out_shape[0], (long long)layer->out_shape[1],
+                         INT_MAX);
     layer->scratch_size = cols;
-    int64_t kernel_shape[4] = {layer->kernel[0], layer->kernel[1], layer->in_shape[2], layer->units};
+    int64_t kernel_shape[4] = {layer->cfg.conv2d.kernel_size[0], layer->cfg.conv2d.kernel_size[1], layer->in_shape[2],
+                               layer->cfg.conv2d.filters};
     DEEP_TRY(deep_layer_declare_param(layer, 0, "kernel", 4, kernel_shape));
-    if (layer->use_bias)
-        DEEP_TRY(deep_layer_declare_param(layer, 1, "bias", 1, &layer->units));
+    if (layer->cfg.conv2d.use_bias)
+        DEEP_TRY(deep_layer_declare_param(layer, 1, "bias", 1, &layer->cfg.conv2d.filters));
     return DEEP_OK;
 }
 
 static void conv2d_init(deep_layer *layer, struct deep_rng *rng)
 {
     /* Glorot uniform with Keras' fans for a conv kernel: receptive field times channels. */
-    int64_t receptive = layer->kernel[0] * layer->kernel[1];
-    float fan_in = (float)(receptive * layer->in_shape[2]), fan_out = (float)(receptive * layer->units);
+    int64_t receptive = layer->cfg.conv2d.kernel_size[0] * layer->cfg.conv2d.kernel_size[1];
+    float fan_in = (float)(receptive * layer->in_shape[2]), fan_out = (float)(receptive * layer->cfg.conv2d.filters);
     float limit = sqrtf(6.0f / (fan_in + fan_out));
     deep_param *kernel = &layer->params[0];
     for (int64_t i = 0; i < kernel->size; i++)
         kernel->value[i] = (2.0f * deep_rng_float(rng) - 1.0f) * limit;
-    if (layer->use_bias)
-        memset(layer->params[1].value, 0, (size_t)layer->units * sizeof(float));
+    if (layer->cfg.conv2d.use_bias)
+        memset(layer->params[1].value, 0, (size_t)layer->cfg.conv2d.filters * sizeof(float));
 }
 
 /* The input cell feeding row (oy, ox) at kernel offset (ky, kx), or NULL in the padding. */
@@ -158,13 +169,13 @@ static void bias_activation_samples(void *raw, int64_t begin, int64_t end, int32
     const deep_layer *layer = ctx->layer;
     int64_t f = ctx->g.f, rows = (end - begin) * ctx->g.pixels;
     float *out = ctx->out + begin * ctx->g.pixels * f;
-    if (layer->use_bias) {
+    if (layer->cfg.conv2d.use_bias) {
         const float *bias = layer->params[1].value;
         for (int64_t r = 0; r < rows; r++)
             for (int64_t j = 0; j < f; j++)
                 out[r * f + j] += bias[j];
     }
-    deep_activation_forward(layer->activation, out, rows, f);
+    deep_activation_forward(layer->cfg.conv2d.activation, out, rows, f);
 }
 
 static void activation_grad_samples(void *raw, int64_t begin, int64_t end, int32_t worker)
@@ -172,7 +183,7 @@ static void activation_grad_samples(void *raw, int64_t begin, int64_t end, int32
     (void)worker;
     const conv_ctx *ctx = raw;
     int64_t offset = begin * ctx->g.pixels * ctx->g.f;
-    deep_activation_backward(ctx->layer->activation, ctx->out + offset, ctx->grad + offset,
+    deep_activation_backward(ctx->layer->cfg.conv2d.activation, ctx->out + offset, ctx->grad + offset,
                              (end - begin) * ctx->g.pixels, ctx->g.f);
 }
 
@@ -181,7 +192,8 @@ static void conv2d_forward(const deep_layer *layer, const deep_exec *ex, const f
 {
     conv_ctx ctx = {.layer = layer, .g = geometry(layer), .in = in, .cols = cols, .out = out};
     deep_pool_run(ex->pool, batch, im2col_samples, &ctx);
-    deep_gemm(ex->pool, false, false, batch * ctx.g.pixels, ctx.g.f, ctx.g.patch, 1.0f, cols, layer->params[0].value, 0.0f, out);
+    deep_gemm(ex->pool, false, false, batch * ctx.g.pixels, ctx.g.f, ctx.g.patch, 1.0f, cols, layer->params[0].value,
+              0.0f, out);
     deep_pool_run(ex->pool, batch, bias_activation_samples, &ctx);
 }
 
@@ -196,7 +208,7 @@ static void conv2d_backward(deep_layer *layer, const deep_exec *ex, const float 
     if (!ex->fused_output)
         deep_pool_run(ex->pool, batch, activation_grad_samples, &ctx);
     deep_gemm(ex->pool, true, false, g->patch, g->f, rows, 1.0f, cols, grad_out, 0.0f, layer->params[0].grad);
-    if (layer->use_bias) {
+    if (layer->cfg.conv2d.use_bias) {
         float *bias_grad = layer->params[1].grad;
         memset(bias_grad, 0, (size_t)g->f * sizeof(float));
         for (int64_t r = 0; r < rows; r++)
@@ -210,11 +222,32 @@ static void conv2d_backward(deep_layer *layer, const deep_exec *ex, const float 
     deep_pool_run(ex->pool, batch, col2im_samples, &ctx);
 }
 
+static const deep_layer_field conv2d_fields[] = {
+    DEEP_FIELD(deep_conv2d_config, filters, DEEP_FIELD_SIZE, .min = 1, .doc = "output channels"),
+    DEEP_FIELD(deep_conv2d_config, kernel_size, DEEP_FIELD_WINDOW, .doc = "window (height, width)"),
+    DEEP_FIELD(deep_conv2d_config, strides, DEEP_FIELD_STRIDES, .doc = "steps of the window (height, width)"),
+    DEEP_FIELD(deep_conv2d_config, padding, DEEP_FIELD_PADDING,
+               .doc = "valid: whole windows; same: ceil(input / stride)"),
+    DEEP_FIELD(deep_conv2d_config, activation, DEEP_FIELD_ACTIVATION, .doc = "applied to the output"),
+    DEEP_FIELD(deep_conv2d_config, use_bias, DEEP_FIELD_BOOL, .doc = "adds a bias per filter"),
+};
+
 const deep_layer_ops deep_conv2d_ops = {
     .type = "conv2d",
     .class_name = "Conv2D",
+    .config_size = sizeof(deep_conv2d_config),
+    DEEP_FIELDS(conv2d_fields),
     .build = conv2d_build,
     .init = conv2d_init,
     .forward = conv2d_forward,
     .backward = conv2d_backward,
 };
+
+deep_status deep_model_add_conv2d(deep_model *model, int64_t filters, int64_t kernel_h, int64_t kernel_w,
+                                  int64_t stride_h, int64_t stride_w, deep_padding padding, deep_activation activation,
+                                  int32_t use_bias)
+{
+    deep_conv2d_config c = {.filters = filters, .kernel_size = {kernel_h, kernel_w}, .strides = {stride_h, stride_w},
+                            .padding = padding, .activation = activation, .use_bias = use_bias != 0};
+    return deep_layer_append(model, &deep_conv2d_ops, &c, false, __func__, NULL);
+}

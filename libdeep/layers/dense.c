@@ -25,27 +25,27 @@ static int64_t sample_rows(const deep_layer *layer)
 static deep_status dense_build(deep_layer *layer)
 {
     int64_t inputs = row_inputs(layer);
-    if (inputs > INT_MAX || layer->units > INT_MAX || sample_rows(layer) > INT_MAX)
+    if (inputs > INT_MAX || layer->cfg.dense.units > INT_MAX || sample_rows(layer) > INT_MAX)
         return DEEP_FAIL(DEEP_ERR_OVERFLOW, "Dense of %lld inputs and %lld units over %lld rows is too large for CBLAS",
-                         (long long)inputs, (long long)layer->units, (long long)sample_rows(layer));
+                         (long long)inputs, (long long)layer->cfg.dense.units, (long long)sample_rows(layer));
     layer->out_rank = layer->in_rank;
     memcpy(layer->out_shape, layer->in_shape, sizeof layer->out_shape);
-    layer->out_shape[layer->out_rank - 1] = layer->units;
-    int64_t kernel[2] = {inputs, layer->units};
+    layer->out_shape[layer->out_rank - 1] = layer->cfg.dense.units;
+    int64_t kernel[2] = {inputs, layer->cfg.dense.units};
     DEEP_TRY(deep_layer_declare_param(layer, 0, "kernel", 2, kernel));
-    if (layer->use_bias)
-        DEEP_TRY(deep_layer_declare_param(layer, 1, "bias", 1, &layer->units));
+    if (layer->cfg.dense.use_bias)
+        DEEP_TRY(deep_layer_declare_param(layer, 1, "bias", 1, &layer->cfg.dense.units));
     return DEEP_OK;
 }
 
 static void dense_init(deep_layer *layer, struct deep_rng *rng)
 {
     deep_param *kernel = &layer->params[0];
-    float limit = sqrtf(6.0f / (float)(row_inputs(layer) + layer->units));
+    float limit = sqrtf(6.0f / (float)(row_inputs(layer) + layer->cfg.dense.units));
     for (int64_t i = 0; i < kernel->size; i++)
         kernel->value[i] = (2.0f * deep_rng_float(rng) - 1.0f) * limit;
-    if (layer->use_bias)
-        for (int64_t i = 0; i < layer->units; i++)
+    if (layer->cfg.dense.use_bias)
+        for (int64_t i = 0; i < layer->cfg.dense.units; i++)
             layer->params[1].value[i] = 0.0f;
 }
 
@@ -60,15 +60,15 @@ static void bias_activation_rows(void *raw, int64_t begin, int64_t end, int32_t 
     (void)worker;
     struct rows_ctx *c = raw;
     const deep_layer *layer = c->layer;
-    int64_t units = layer->units;
+    int64_t units = layer->cfg.dense.units;
     float *out = c->out + begin * units;
-    if (layer->use_bias) {
+    if (layer->cfg.dense.use_bias) {
         const float *bias = layer->params[1].value;
         for (int64_t r = 0; r < end - begin; r++)
             for (int64_t j = 0; j < units; j++)
                 out[r * units + j] += bias[j];
     }
-    deep_activation_forward(layer->activation, out, end - begin, units);
+    deep_activation_forward(layer->cfg.dense.activation, out, end - begin, units);
 }
 
 static void dense_forward(const deep_layer *layer, const deep_exec *ex, const float *in, float *out,
@@ -76,8 +76,8 @@ static void dense_forward(const deep_layer *layer, const deep_exec *ex, const fl
 {
     (void)scratch;
     int64_t rows = batch * sample_rows(layer);
-    deep_gemm(ex->pool, false, false, rows, layer->units, row_inputs(layer), 1.0f, in, layer->params[0].value, 0.0f,
-              out);
+    deep_gemm(ex->pool, false, false, rows, layer->cfg.dense.units, row_inputs(layer), 1.0f, in, layer->params[0].value,
+              0.0f, out);
     struct rows_ctx c = {layer, out, NULL};
     deep_pool_run(ex->pool, rows, bias_activation_rows, &c);
 }
@@ -86,8 +86,8 @@ static void activation_grad_rows(void *raw, int64_t begin, int64_t end, int32_t 
 {
     (void)worker;
     struct rows_ctx *c = raw;
-    int64_t units = c->layer->units;
-    deep_activation_backward(c->layer->activation, c->out + begin * units, c->grad + begin * units,
+    int64_t units = c->layer->cfg.dense.units;
+    deep_activation_backward(c->layer->cfg.dense.activation, c->out + begin * units, c->grad + begin * units,
                              end - begin, units);
 }
 
@@ -95,14 +95,14 @@ static void dense_backward(deep_layer *layer, const deep_exec *ex, const float *
                            float *grad_out, float *grad_in, float *scratch, int64_t batch)
 {
     (void)scratch;
-    int64_t units = layer->units, inputs = row_inputs(layer), rows = batch * sample_rows(layer);
+    int64_t units = layer->cfg.dense.units, inputs = row_inputs(layer), rows = batch * sample_rows(layer);
     if (!ex->fused_output) {
         struct rows_ctx c = {layer, (float *)out, grad_out};
         deep_pool_run(ex->pool, rows, activation_grad_rows, &c);
     }
     /* dKernel = in^T . dZ ; dBias = column sums of dZ ; dIn = dZ . kernel^T, over every row */
     deep_gemm(ex->pool, true, false, inputs, units, rows, 1.0f, in, grad_out, 0.0f, layer->params[0].grad);
-    if (layer->use_bias) {
+    if (layer->cfg.dense.use_bias) {
         float *bias_grad = layer->params[1].grad;
         for (int64_t j = 0; j < units; j++)
             bias_grad[j] = 0.0f;
@@ -114,9 +114,17 @@ static void dense_backward(deep_layer *layer, const deep_exec *ex, const float *
         deep_gemm(ex->pool, false, true, rows, inputs, units, 1.0f, grad_out, layer->params[0].value, 0.0f, grad_in);
 }
 
+static const deep_layer_field dense_fields[] = {
+    DEEP_FIELD(deep_dense_config, units, DEEP_FIELD_SIZE, .min = 1, .doc = "outputs per row"),
+    DEEP_FIELD(deep_dense_config, activation, DEEP_FIELD_ACTIVATION, .doc = "applied to the output"),
+    DEEP_FIELD(deep_dense_config, use_bias, DEEP_FIELD_BOOL, .doc = "adds a bias vector"),
+};
+
 const deep_layer_ops deep_dense_ops = {
     .type = "dense",
     .class_name = "Dense",
+    .config_size = sizeof(deep_dense_config),
+    DEEP_FIELDS(dense_fields),
     .build = dense_build,
     .init = dense_init,
     .forward = dense_forward,
@@ -124,3 +132,9 @@ const deep_layer_ops deep_dense_ops = {
     /* Per step on a masked sequence, as Keras' Dense: the loss then skips the padded steps. */
     .mask_flow = deep_mask_kept,
 };
+
+deep_status deep_model_add_dense(deep_model *model, int64_t units, deep_activation activation, int32_t use_bias)
+{
+    deep_dense_config c = {.units = units, .activation = activation, .use_bias = use_bias != 0};
+    return deep_layer_append(model, &deep_dense_ops, &c, false, __func__, NULL);
+}

@@ -29,20 +29,21 @@ static deep_status embedding_build(deep_layer *layer)
                          "Embedding adds an axis, which inputs of shape %s leave no room for (a sample's rank is at "
                          "most %d)",
                          deep_shape_format(s, sizeof s, layer->in_rank, layer->in_shape), DEEP_MAX_SAMPLE_RANK);
-    if (layer->input_length > 0 && (layer->in_rank != 1 || layer->in_shape[0] != layer->input_length))
+    if (layer->cfg.embedding.input_length > 0 &&
+        (layer->in_rank != 1 || layer->in_shape[0] != layer->cfg.embedding.input_length))
         return DEEP_FAIL(DEEP_ERR_SHAPE,
                          "input_length is %lld but the input is %s; the model's input shape must be (%lld,)",
-                         (long long)layer->input_length,
+                         (long long)layer->cfg.embedding.input_length,
                          deep_shape_format(s, sizeof s, layer->in_rank, layer->in_shape),
-                         (long long)layer->input_length);
-    if (layer->mask_zero && layer->in_rank != 1)
+                         (long long)layer->cfg.embedding.input_length);
+    if (layer->cfg.embedding.mask_zero && layer->in_rank != 1)
         return DEEP_FAIL(DEEP_ERR_SHAPE, "mask_zero needs (input_length,) sequences of ids but the input is %s",
                          deep_shape_format(s, sizeof s, layer->in_rank, layer->in_shape));
     /* The embeddings' element count is checked by their declaration. */
     layer->out_rank = layer->in_rank + 1;
     memcpy(layer->out_shape, layer->in_shape, (size_t)layer->in_rank * sizeof *layer->in_shape);
-    layer->out_shape[layer->in_rank] = layer->units;
-    int64_t shape[2] = {layer->input_dim, layer->units};
+    layer->out_shape[layer->in_rank] = layer->cfg.embedding.output_dim;
+    int64_t shape[2] = {layer->cfg.embedding.input_dim, layer->cfg.embedding.output_dim};
     return deep_layer_declare_param(layer, 0, "embeddings", 2, shape);
 }
 
@@ -56,10 +57,10 @@ static void embedding_init(deep_layer *layer, struct deep_rng *rng)
 /* The row of a value, or -1 when it is no id (negative, too large, NaN). */
 static inline int64_t token_row(const deep_layer *layer, float value)
 {
-    if (!(value > -0.5f && value < (float)layer->input_dim - 0.5f))
+    if (!(value > -0.5f && value < (float)layer->cfg.embedding.input_dim - 0.5f))
         return -1;
     int64_t id = (int64_t)(value + 0.5f);
-    return id < layer->input_dim ? id : -1;
+    return id < layer->cfg.embedding.input_dim ? id : -1;
 }
 
 typedef struct embedding_ctx {
@@ -75,7 +76,7 @@ static void lookup_samples(void *raw, int64_t begin, int64_t end, int32_t worker
     (void)worker;
     const embedding_ctx *c = raw;
     const deep_layer *layer = c->layer;
-    int64_t dim = layer->units;
+    int64_t dim = layer->cfg.embedding.output_dim;
     const float *table = layer->params[0].value;
     for (int64_t i = begin * layer->in_size; i < end * layer->in_size; i++) {
         int64_t row = token_row(layer, c->in[i]);
@@ -101,9 +102,9 @@ static void scatter_columns(void *raw, int64_t begin, int64_t end, int32_t worke
     (void)worker;
     const embedding_ctx *c = raw;
     const deep_layer *layer = c->layer;
-    int64_t dim = layer->units;
+    int64_t dim = layer->cfg.embedding.output_dim;
     float *grad = layer->params[0].grad;
-    for (int64_t r = 0; r < layer->input_dim; r++)
+    for (int64_t r = 0; r < layer->cfg.embedding.input_dim; r++)
         memset(grad + r * dim + begin, 0, (size_t)(end - begin) * sizeof(float));
     for (int64_t i = 0; i < c->tokens; i++) {
         int64_t row = token_row(layer, c->in[i]);
@@ -122,7 +123,7 @@ static void embedding_backward(deep_layer *layer, const deep_exec *ex, const flo
     (void)out;
     (void)scratch;
     embedding_ctx c = {.layer = layer, .in = in, .grad_out = grad_out, .tokens = batch * layer->in_size};
-    deep_pool_run(ex->pool, layer->units, scatter_columns, &c);
+    deep_pool_run(ex->pool, layer->cfg.embedding.output_dim, scatter_columns, &c);
     /* Ids are not differentiable: nothing flows further back. */
     if (grad_in != NULL)
         memset(grad_in, 0, (size_t)(batch * layer->in_size) * sizeof *grad_in);
@@ -134,7 +135,7 @@ static deep_status embedding_check_input(const deep_layer *layer, int32_t positi
     for (int64_t s = 0; s < count; s++)
         for (int64_t i = 0; i < layer->in_size; i++) {
             float v = in[s * layer->in_size + i];
-            if (v >= 0 && v < (float)layer->input_dim && v == floorf(v))
+            if (v >= 0 && v < (float)layer->cfg.embedding.input_dim && v == floorf(v))
                 continue;
             const char *problem = !(v == floorf(v)) ? "is not a whole number"
                                   : v < 0          ? "is negative"
@@ -143,14 +144,14 @@ static deep_status embedding_check_input(const deep_layer *layer, int32_t positi
                                   "layer %d (%s): sample %lld, position %lld: token id %.9g %s; ids must be "
                                   "integers in [0, %lld) (input_dim %lld)",
                                   (int)position, layer->name, (long long)s, (long long)i, (double)v, problem,
-                                  (long long)layer->input_dim, (long long)layer->input_dim);
+                                  (long long)layer->cfg.embedding.input_dim, (long long)layer->cfg.embedding.input_dim);
         }
     return DEEP_OK;
 }
 
 static deep_mask_flow embedding_mask_flow(const deep_layer *layer)
 {
-    return layer->mask_zero ? DEEP_MASK_MADE : DEEP_MASK_ENDS;
+    return layer->cfg.embedding.mask_zero ? DEEP_MASK_MADE : DEEP_MASK_ENDS;
 }
 
 /* Padding is id 0 as the first layer's check leaves it, or anything that rounds to it
@@ -161,9 +162,33 @@ static void embedding_compute_mask(const deep_layer *layer, const float *in, uin
         mask[i] = token_row(layer, in[i]) != 0;
 }
 
+/* mask_zero makes id 0 padding: the vocabulary needs room for it. */
+static deep_status embedding_check(const void *config, const char *caller)
+{
+    const deep_embedding_config *c = config;
+    if (c->mask_zero && c->input_dim < 2)
+        return deep_error_set(DEEP_ERR_INVALID_ARGUMENT, caller,
+                              "mask_zero makes id 0 padding, so input_dim must leave room for it (the vocabulary "
+                              "size plus 1), but it is %lld", (long long)c->input_dim);
+    return DEEP_OK;
+}
+
+static const deep_layer_field embedding_fields[] = {
+    DEEP_FIELD(deep_embedding_config, input_dim, DEEP_FIELD_SIZE, .min = 1, .doc = "vocabulary size (largest id + 1)"),
+    DEEP_FIELD(deep_embedding_config, output_dim, DEEP_FIELD_SIZE, .min = 1, .doc = "length of each id's vector"),
+    DEEP_FIELD(deep_embedding_config, input_length, DEEP_FIELD_SIZE, .min = 0, .note = "0: the input's length",
+               .doc = "ids per sample; 0 takes the input's length"),
+    DEEP_FIELD(deep_embedding_config, mask_zero, DEEP_FIELD_BOOL, .option = DEEP_LAYER_MASK_ZERO, .optional = true,
+               .doc = "id 0 is padding: the output is masked there"),
+};
+
 const deep_layer_ops deep_embedding_ops = {
     .type = "embedding",
     .class_name = "Embedding",
+    .config_size = sizeof(deep_embedding_config),
+    DEEP_FIELDS(embedding_fields),
+    .flags = DEEP_LAYER_ID_INPUT,
+    .check = embedding_check,
     .build = embedding_build,
     .init = embedding_init,
     .forward = embedding_forward,
@@ -172,3 +197,9 @@ const deep_layer_ops deep_embedding_ops = {
     .mask_flow = embedding_mask_flow,
     .compute_mask = embedding_compute_mask,
 };
+
+deep_status deep_model_add_embedding(deep_model *model, int64_t input_dim, int64_t output_dim, int64_t input_length)
+{
+    deep_embedding_config c = {.input_dim = input_dim, .output_dim = output_dim, .input_length = input_length};
+    return deep_layer_append(model, &deep_embedding_ops, &c, false, __func__, NULL);
+}

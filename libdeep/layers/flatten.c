@@ -37,3 +37,8 @@ const deep_layer_ops deep_flatten_ops = {
     .forward = flatten_forward,
     .backward = flatten_backward,
 };
+
+deep_status deep_model_add_flatten(deep_model *model)
+{
+    return deep_layer_append(model, &deep_flatten_ops, NULL, false, __func__, NULL);
+}

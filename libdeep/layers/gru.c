@@ -56,29 +56,29 @@ static const deep_rnn_cell gru_cell_before = {
 
 static deep_status gru_build(deep_layer *layer)
 {
-    DEEP_TRY(deep_rnn_build(layer, layer->reset_after ? &gru_cell : &gru_cell_before));
+    DEEP_TRY(deep_rnn_build(layer, layer->cfg.rnn.reset_after ? &gru_cell : &gru_cell_before));
     /* reset_after: input and recurrent biases, (2, 3 units); otherwise one, (3 units,). */
-    int64_t bias[2] = {2, 3 * layer->units};
-    if (layer->use_bias)
-        DEEP_TRY(deep_layer_declare_param(layer, 2, "bias", layer->reset_after ? 2 : 1,
-                                          layer->reset_after ? bias : bias + 1));
+    int64_t bias[2] = {2, 3 * layer->cfg.rnn.units};
+    if (layer->cfg.rnn.use_bias)
+        DEEP_TRY(deep_layer_declare_param(layer, 2, "bias", layer->cfg.rnn.reset_after ? 2 : 1,
+                                          layer->cfg.rnn.reset_after ? bias : bias + 1));
     return DEEP_OK;
 }
 
 static void gru_init(deep_layer *layer, struct deep_rng *rng)
 {
-    int64_t units = layer->units, features = layer->in_shape[1];
+    int64_t units = layer->cfg.rnn.units, features = layer->in_shape[1];
     deep_init_glorot_uniform(layer->params[0].value, layer->params[0].size, features, 3 * units, rng);
     deep_init_orthogonal(layer->params[1].value, units, 3 * units, rng);
-    if (layer->use_bias)
+    if (layer->cfg.rnn.use_bias)
         memset(layer->params[2].value, 0, (size_t)layer->params[2].size * sizeof(float));
 }
 
 static gru_ctx gru_context(const deep_layer *layer, const deep_exec *ex, float *scratch, int64_t batch)
 {
     gru_ctx c = {.layer = layer, .steps = layer->in_shape[0], .features = layer->in_shape[1],
-                 .units = layer->units, .gates = 3 * layer->units, .batch = batch,
-                 .st = {ex->mask, layer->in_shape[0], layer->go_backwards}};
+                 .units = layer->cfg.rnn.units, .gates = 3 * layer->cfg.rnn.units, .batch = batch,
+                 .st = {ex->mask, layer->in_shape[0], layer->cfg.rnn.go_backwards}};
     int64_t tb = c.steps * batch;
     float *p = scratch;
     c.xs = p, p += tb * c.features;
@@ -86,14 +86,14 @@ static gru_ctx gru_context(const deep_layer *layer, const deep_exec *ex, float *
     c.zh = p, p += tb * c.gates;
     c.hs = p, p += tb * c.units;
     c.hm = p, p += tb * c.units;
-    if (!layer->reset_after)
+    if (!layer->cfg.rnn.reset_after)
         c.rh = p, p += tb * c.units;
     c.dh = p, p += batch * c.units;
     c.dt = p, p += batch * c.units;
     bool dropping = ex->training && ex->rng != NULL;
-    c.imask = dropping && layer->rate > 0.0f ? p : NULL;
+    c.imask = dropping && layer->cfg.rnn.dropout > 0.0f ? p : NULL;
     p += batch * c.features;
-    c.rmask = dropping && layer->recurrent_rate > 0.0f ? p : NULL;
+    c.rmask = dropping && layer->cfg.rnn.recurrent_dropout > 0.0f ? p : NULL;
     return c;
 }
 
@@ -123,7 +123,7 @@ static inline DEEP_ALWAYS_INLINE void cell_forward(const gru_ctx *c, int64_t t, 
 {
     const deep_layer *layer = c->layer;
     int64_t u = c->units, g = c->gates, rows = t * c->batch;
-    const float *bias = layer->use_bias ? layer->params[2].value : NULL;
+    const float *bias = layer->cfg.rnn.use_bias ? layer->params[2].value : NULL;
     for (int64_t b = begin; b < end; b++) {
         float *xr = c->zx + (rows + b) * g, *hr = c->zh + (rows + b) * g, *h_now = c->hs + (rows + b) * u;
         float *out = deep_rnn_output(layer, &c->st, c->out, b, t);
@@ -158,7 +158,7 @@ static inline DEEP_ALWAYS_INLINE void forward_step(const gru_ctx *c, int64_t t, 
     else if (keras_default)
         cell_forward(c, t, begin, end, false, DEEP_ACTIVATION_TANH, DEEP_ACTIVATION_SIGMOID);
     else
-        cell_forward(c, t, begin, end, first, layer->activation, layer->recurrent_activation);
+        cell_forward(c, t, begin, end, first, layer->cfg.rnn.activation, layer->cfg.rnn.recurrent_activation);
 }
 
 /* ---- reset_after=False: the reset gate before the candidate's product ---------------- */
@@ -170,8 +170,8 @@ static void gates_before_row(const gru_ctx *c, float *restrict x, const float *r
     const deep_layer *layer = c->layer;
     int64_t u = c->units;
     for (int64_t j = 0; j < u; j++) {
-        float z = deep_activate(layer->recurrent_activation, x[j] + hzr[j]);
-        float r = deep_activate(layer->recurrent_activation, x[u + j] + hzr[u + j]);
+        float z = deep_activate(layer->cfg.rnn.recurrent_activation, x[j] + hzr[j]);
+        float r = deep_activate(layer->cfg.rnn.recurrent_activation, x[u + j] + hzr[u + j]);
         x[j] = z, x[u + j] = r;
         rh[j] = h_prev != NULL ? r * h_prev[j] : 0.0f;
     }
@@ -182,7 +182,7 @@ static void step_before(const gru_ctx *c, int64_t t, int64_t begin, int64_t end)
 {
     const deep_layer *layer = c->layer;
     int64_t u = c->units, g = c->gates, rows = end - begin, at = t * c->batch;
-    const float *R = layer->params[1].value, *bias = layer->use_bias ? layer->params[2].value : NULL;
+    const float *R = layer->params[1].value, *bias = layer->cfg.rnn.use_bias ? layer->params[2].value : NULL;
     const float *source = t > 0 ? recurrent_source(c) + (at - c->batch) * u : NULL;
     float *zh = c->zh + (at + begin) * g;
     if (t == 0)
@@ -204,12 +204,13 @@ static void step_before(const gru_ctx *c, int64_t t, int64_t begin, int64_t end)
         deep_gemm_strided(NULL, false, false, rows, u, u, 1.0f, c->rh + (at + begin) * u, u, R + 2 * u, g, 0.0f,
                           zh + 2 * u, g);
     for (int64_t b = begin; b < end; b++) {
-        float *x = c->zx + (at + b) * g, *h_now = c->hs + (at + b) * u, *out = deep_rnn_output(layer, &c->st, c->out, b, t);
+        float *x = c->zx + (at + b) * g, *h_now = c->hs + (at + b) * u,
+              *out = deep_rnn_output(layer, &c->st, c->out, b, t);
         const float *h_prev = t > 0 ? c->hs + (at - c->batch + b) * u : NULL;
         if (deep_rnn_kept(&c->st, b, t)) {
             const float *hn = c->zh + (at + b) * g + 2 * u;
             for (int64_t j = 0; j < u; j++) {
-                float n = deep_activate(layer->activation, x[2 * u + j] + hn[j]), z = x[j];
+                float n = deep_activate(layer->cfg.rnn.activation, x[2 * u + j] + hn[j]), z = x[j];
                 x[2 * u + j] = n;
                 h_now[j] = z * (h_prev != NULL ? h_prev[j] : 0.0f) + (1.0f - z) * n;
             }
@@ -242,8 +243,9 @@ static void step_before_backward(const gru_ctx *c, int64_t t, int64_t begin, int
         const float *h_prev = t > 0 ? c->hs + (at - c->batch + b) * u : NULL;
         for (int64_t j = 0; j < u; j++) {
             float z = x[j], n = x[2 * u + j], d = dh[j];
-            float dz = d * ((h_prev != NULL ? h_prev[j] : 0.0f) - n) * deep_activation_slope(layer->recurrent_activation, z);
-            float dn = d * (1.0f - z) * deep_activation_slope(layer->activation, n);
+            float dz = d * ((h_prev != NULL ? h_prev[j] : 0.0f) - n) *
+                       deep_activation_slope(layer->cfg.rnn.recurrent_activation, z);
+            float dn = d * (1.0f - z) * deep_activation_slope(layer->cfg.rnn.activation, n);
             x[j] = hr[j] = dz;
             x[2 * u + j] = hr[2 * u + j] = dn;
             dh[j] = d * z;
@@ -266,7 +268,8 @@ static void step_before_backward(const gru_ctx *c, int64_t t, int64_t begin, int
         float *x = c->zx + (at + b) * g, *hr = c->zh + (at + b) * g, *dh = c->dh + b * u;
         for (int64_t j = 0; j < u; j++) {
             float r = x[u + j], drh = c->dt[b * u + j];
-            x[u + j] = hr[u + j] = drh * source[b * u + j] * deep_activation_slope(layer->recurrent_activation, r);
+            x[u + j] = hr[u + j] =
+                drh * source[b * u + j] * deep_activation_slope(layer->cfg.rnn.recurrent_activation, r);
             /* r * h_{t-1} met h through the recurrent mask */
             dh[j] += drh * r * (c->rmask != NULL ? c->rmask[b * u + j] : 1.0f);
         }
@@ -291,7 +294,7 @@ DEEP_VECTOR_CLONES static void recur_backward_before(void *raw, int64_t begin, i
     (void)worker;
     const gru_ctx *c = raw;
     int64_t u = c->units, steps = c->steps;
-    bool sequences = c->layer->return_sequences;
+    bool sequences = c->layer->cfg.rnn.return_sequences;
     for (int64_t b = begin; b < end; b++)
         for (int64_t j = 0; j < u; j++)
             c->dh[b * u + j] = sequences ? 0.0f : c->grad_out[b * u + j];
@@ -312,8 +315,8 @@ DEEP_VECTOR_CLONES static void recur_forward(void *raw, int64_t begin, int64_t e
     const gru_ctx *c = raw;
     const deep_layer *layer = c->layer;
     int64_t u = c->units, g = c->gates, rows = end - begin;
-    bool keras_default = layer->activation == DEEP_ACTIVATION_TANH &&
-                         layer->recurrent_activation == DEEP_ACTIVATION_SIGMOID;
+    bool keras_default = layer->cfg.rnn.activation == DEEP_ACTIVATION_TANH &&
+                         layer->cfg.rnn.recurrent_activation == DEEP_ACTIVATION_SIGMOID;
     for (int64_t t = 0; t < c->steps; t++) {
         float *zh = c->zh + (t * c->batch + begin) * g;
         if (t == 0) /* h_0 = 0: only the recurrent bias */
@@ -331,14 +334,14 @@ static void gru_forward(const deep_layer *layer, const deep_exec *ex, const floa
     gru_ctx c = gru_context(layer, ex, scratch, batch);
     c.out = out;
     if (c.imask != NULL)
-        deep_rnn_draw_mask(ex->rng, c.imask, batch * c.features, layer->rate);
+        deep_rnn_draw_mask(ex->rng, c.imask, batch * c.features, layer->cfg.rnn.dropout);
     if (c.rmask != NULL)
-        deep_rnn_draw_mask(ex->rng, c.rmask, batch * c.units, layer->recurrent_rate);
+        deep_rnn_draw_mask(ex->rng, c.rmask, batch * c.units, layer->cfg.rnn.recurrent_dropout);
     deep_rnn_input io = {.steps = c.steps, .features = c.features, .batch = batch,
-                         .go_backwards = layer->go_backwards, .in = in, .xs = c.xs, .mask = c.imask};
+                         .go_backwards = layer->cfg.rnn.go_backwards, .in = in, .xs = c.xs, .mask = c.imask};
     deep_rnn_gather(ex->pool, &io);
     deep_rnn_gemm_steps(ex->pool, c.steps, batch, false, c.gates, c.features, c.xs, layer->params[0].value, c.zx);
-    deep_pool_run(ex->pool, batch, layer->reset_after ? recur_forward : recur_forward_before, &c);
+    deep_pool_run(ex->pool, batch, layer->cfg.rnn.reset_after ? recur_forward : recur_forward_before, &c);
 }
 
 /* One sample's cell backward at one step: from dL/dh_t in dh, the gradients of both
@@ -384,8 +387,8 @@ DEEP_VECTOR_CLONES static void recur_backward(void *raw, int64_t begin, int64_t 
     int64_t u = c->units, g = c->gates, rows = end - begin, steps = c->steps;
     float *dh = c->dh + begin * u, *dt = c->dt + begin * u;
     deep_rnn_init_dh(layer, c->grad_out, c->dh, begin, end);
-    bool keras_default = layer->activation == DEEP_ACTIVATION_TANH &&
-                         layer->recurrent_activation == DEEP_ACTIVATION_SIGMOID;
+    bool keras_default = layer->cfg.rnn.activation == DEEP_ACTIVATION_TANH &&
+                         layer->cfg.rnn.recurrent_activation == DEEP_ACTIVATION_SIGMOID;
     for (int64_t t = steps - 1; t >= 0; t--) {
         for (int64_t b = begin; b < end; b++)
             deep_rnn_add_step_grad(layer, c->grad_out, c->dh, steps, b, t);
@@ -395,7 +398,7 @@ DEEP_VECTOR_CLONES static void recur_backward(void *raw, int64_t begin, int64_t 
         else if (keras_default)
             cell_backward(c, t, begin, end, false, DEEP_ACTIVATION_TANH, DEEP_ACTIVATION_SIGMOID);
         else
-            cell_backward(c, t, begin, end, first, layer->activation, layer->recurrent_activation);
+            cell_backward(c, t, begin, end, first, layer->cfg.rnn.activation, layer->cfg.rnn.recurrent_activation);
         if (first)
             break;
         /* dL/dh_{t-1} += dL/d(recurrent projection) . recurrent_kernel^T, through the mask. */
@@ -418,25 +421,30 @@ static void gru_backward(deep_layer *layer, const deep_exec *ex, const float *in
     gru_ctx c = gru_context(layer, ex, scratch, batch);
     deep_rnn_drop_padding_grads(layer, &c.st, grad_out, batch);
     c.grad_out = grad_out;
-    deep_pool_run(ex->pool, batch, layer->reset_after ? recur_backward : recur_backward_before, &c);
+    deep_pool_run(ex->pool, batch, layer->cfg.rnn.reset_after ? recur_backward : recur_backward_before, &c);
 
     int64_t g = c.gates, u = c.units, steps = c.steps;
     deep_rnn_gemm_sum(ex->pool, steps, batch, c.features, g, c.xs, c.zx, layer->params[0].grad);
     deep_rnn_gemm_sum(ex->pool, steps - 1, batch, u, g, recurrent_source(&c), c.zh + batch * g,
                       layer->params[1].grad);
-    if (!layer->reset_after) /* the n block met r * h_{t-1}, not h_{t-1} */
+    if (!layer->cfg.rnn.reset_after) /* the n block met r * h_{t-1}, not h_{t-1} */
         for (int64_t t = 1; t < steps; t++)
             deep_gemm_strided(ex->pool, true, false, u, u, batch, 1.0f, c.rh + t * batch * u, u,
                               c.zh + t * batch * g + 2 * u, g, t == 1 ? 0.0f : 1.0f, layer->params[1].grad + 2 * u, g);
-    if (layer->use_bias)
+    if (layer->cfg.rnn.use_bias)
         deep_rnn_column_sums(ex->pool, c.zx, steps * batch, g, layer->params[2].grad);
-    if (layer->use_bias && layer->reset_after)
+    if (layer->cfg.rnn.use_bias && layer->cfg.rnn.reset_after)
         deep_rnn_column_sums(ex->pool, c.zh, steps * batch, g, layer->params[2].grad + g);
     if (grad_in == NULL)
         return;
     deep_rnn_gemm_steps(ex->pool, steps, batch, true, c.features, g, c.zx, layer->params[0].value, c.xs);
-    deep_rnn_input io = {.steps = steps, .features = c.features, .batch = batch, .go_backwards = layer->go_backwards,
-                         .grad_in = grad_in, .xs = c.xs, .mask = c.imask};
+    deep_rnn_input io = {.steps = steps,
+                         .features = c.features,
+                         .batch = batch,
+                         .go_backwards = layer->cfg.rnn.go_backwards,
+                         .grad_in = grad_in,
+                         .xs = c.xs,
+                         .mask = c.imask};
     deep_rnn_scatter(ex->pool, &io);
 }
 
@@ -447,9 +455,22 @@ static void gru_final_state(const deep_layer *layer, const float *scratch, int64
     deep_rnn_last_state(x.hs, x.steps, batch, x.units, h);
 }
 
+static const deep_layer_field gru_fields[] = {
+    DEEP_RNN_FIELDS,
+    DEEP_FIELD(deep_rnn_config, recurrent_activation, DEEP_FIELD_CELL_ACTIVATION, .doc = "of the gates"),
+    DEEP_FIELD(deep_rnn_config, reset_after, DEEP_FIELD_BOOL, .option = DEEP_LAYER_RESET_AFTER, .optional = true,
+               .doc = "the reset gate after the recurrent kernel (TensorFlow 2)"),
+};
+
 const deep_layer_ops deep_gru_ops = {
     .type = "gru",
     .class_name = "GRU",
+    .config_size = sizeof(deep_rnn_config),
+    .defaults = &(const deep_rnn_config){.units = 1, .activation = DEEP_ACTIVATION_TANH,
+                                         .recurrent_activation = DEEP_ACTIVATION_SIGMOID, .use_bias = true,
+                                         .reset_after = true},
+    DEEP_FIELDS(gru_fields),
+    .flags = DEEP_LAYER_RECURRENT | DEEP_LAYER_WRAPPABLE,
     .build = gru_build,
     .init = gru_init,
     .forward = gru_forward,
@@ -457,3 +478,15 @@ const deep_layer_ops deep_gru_ops = {
     .mask_flow = deep_rnn_mask_flow,
     .final_state = gru_final_state,
 };
+
+deep_status deep_model_add_gru(deep_model *model, int64_t units, deep_activation activation,
+                               deep_activation recurrent_activation, int32_t use_bias, int32_t return_sequences)
+{
+    deep_rnn_config c = *(const deep_rnn_config *)deep_gru_ops.defaults;
+    c.units = units;
+    c.activation = activation;
+    c.recurrent_activation = recurrent_activation;
+    c.use_bias = use_bias != 0;
+    c.return_sequences = return_sequences != 0;
+    return deep_layer_append(model, &deep_gru_ops, &c, false, __func__, NULL);
+}

@@ -55,14 +55,6 @@ deep_status deep_sample_shape_check(const char *caller, const char *what, int32_
     return DEEP_OK;
 }
 
-deep_status deep_size_check(const char *caller, const char *field, int64_t value, int64_t min)
-{
-    if (value < min || value > DEEP_MAX_LAYER_SIZE)
-        return deep_error_set(DEEP_ERR_INVALID_ARGUMENT, caller, "%s is %lld; it must be in %lld..%lld", field,
-                              (long long)value, (long long)min, (long long)DEEP_MAX_LAYER_SIZE);
-    return DEEP_OK;
-}
-
 void deep_init_glorot_uniform(float *w, int64_t count, int64_t fan_in, int64_t fan_out, struct deep_rng *rng)
 {
     float limit = sqrtf(6.0f / (float)(fan_in + fan_out));
@@ -114,12 +106,6 @@ void deep_init_orthogonal(float *w, int64_t rows, int64_t cols, struct deep_rng 
 
 #undef ORTHO_AT
 
-bool deep_layer_is_recurrent(const deep_layer *layer)
-{
-    return layer->ops == &deep_lstm_ops || layer->ops == &deep_gru_ops || layer->ops == &deep_simple_rnn_ops ||
-           layer->ops == &deep_bidirectional_ops;
-}
-
 deep_mask_flow deep_mask_kept(const deep_layer *layer)
 {
     (void)layer;
@@ -133,7 +119,11 @@ deep_mask_flow deep_layer_mask_flow(const deep_layer *layer)
 
 deep_activation deep_layer_output_activation(const deep_layer *layer)
 {
-    return deep_layer_is_recurrent(layer) ? DEEP_ACTIVATION_LINEAR : layer->activation;
+    /* The type's output activation field; a recurrent cell's activations are not one. */
+    for (int32_t i = 0; i < layer->ops->field_count; i++)
+        if (layer->ops->fields[i].kind == DEEP_FIELD_ACTIVATION)
+            return *(const deep_activation *)(const void *)(layer->cfg.bytes + layer->ops->fields[i].offset);
+    return DEEP_ACTIVATION_LINEAR;
 }
 
 deep_status deep_window_axis(const char *field, int axis, int64_t input, int64_t window, int64_t stride,

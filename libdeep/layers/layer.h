@@ -1,12 +1,18 @@
-/* The private interface every layer type implements: a table of functions (shape
- * inference, initialisation, forward, backward) plus a description of the layer's
- * parameters. Adding a layer type is one new file and one entry in the model's add_* set;
- * to be savable, it also needs one entry in the table of libdeep/graph/layer_config.c (its
- * config fields and the add_* call that rebuilds it), or deep_model_save refuses it. */
+/* The private interface every layer type implements. A layer type is one file,
+ * layers/<name>.c, plus one line LAYER(<name>) in layers/registry.def (which both the C
+ * registry and layers/meson.build read). The file defines `const deep_layer_ops
+ * deep_<name>_ops`, the type's whole descriptor: its names, its config struct (size and
+ * defaults), the field table that drives validation, save/load and the layer options,
+ * capability flags and its ops; and the public deep_model_add_<name>, which fills the
+ * config and calls deep_layer_append. Nothing else in the library names a type: generic
+ * code (graph/layer_config.c, graph/model.c) reads the descriptor. */
 #ifndef DEEP_LAYER_H
 #define DEEP_LAYER_H
 
+#include <string.h>
+
 #include "core/core.h"
+#include "layers/configs.h"
 
 #define DEEP_LAYER_MAX_PARAMS 6 /* Bidirectional: two recurrent layers' three */
 
@@ -44,10 +50,69 @@ typedef enum deep_mask_flow {
 } deep_mask_flow;
 
 typedef struct deep_layer deep_layer;
+typedef struct deep_layer_ops deep_layer_ops;
 
-typedef struct deep_layer_ops {
-    const char *type;        /* stable lower-case name, used in files: "dense" */
+/* The kinds of config field: the C type at the field's offset, its JSON form in model
+ * files and its valid values. Floats are stored as float (what the kernels read) and
+ * checked as stored. */
+typedef enum deep_field_kind {
+    DEEP_FIELD_SIZE,            /* int64_t in min..DEEP_MAX_LAYER_SIZE; JSON integer */
+    DEEP_FIELD_WINDOW,          /* int64_t[2] each >= 1 (build checks it against the input); [h, w] */
+    DEEP_FIELD_STRIDES,         /* int64_t[2] each in 1..DEEP_MAX_LAYER_SIZE; [h, w] */
+    DEEP_FIELD_BOOL,            /* bool; true/false */
+    DEEP_FIELD_RATE,            /* float in [0, 1) */
+    DEEP_FIELD_POSITIVE,        /* float, finite and > 0 */
+    DEEP_FIELD_FINITE,          /* float, finite */
+    DEEP_FIELD_ACTIVATION,      /* deep_activation, by Keras name: the layer's output activation */
+    DEEP_FIELD_CELL_ACTIVATION, /* deep_activation inside a recurrent cell: element-wise (no softmax) */
+    DEEP_FIELD_PADDING,         /* deep_padding, "valid" or "same" */
+    DEEP_FIELD_MERGE_MODE,      /* deep_merge_mode, "concat", "sum", "mul" or "ave" */
+    DEEP_FIELD_LAYER,           /* a wrapped layer: its type (a const deep_layer_ops * at `aux`) and
+                                   its config (at offset): {"type": "lstm", "config": {...}} */
+    DEEP_FIELD_SHAPE            /* int32_t rank at `aux`, int64_t[DEEP_MAX_SAMPLE_RANK] at offset,
+                                   each in 1..DEEP_MAX_LAYER_SIZE or -1 (at most one); JSON array */
+} deep_field_kind;
+
+typedef struct deep_layer_field {
+    const char *name;          /* Keras' argument name, in files and messages */
+    deep_field_kind kind;
+    size_t offset;             /* in the type's config struct */
+    size_t aux;                /* DEEP_FIELD_LAYER, DEEP_FIELD_SHAPE: the second member */
+    int64_t min;               /* DEEP_FIELD_SIZE: the smallest value */
+    const char *note;          /* DEEP_FIELD_SIZE: what the smallest value means, for messages */
+    deep_layer_option option;  /* 0: a constructor argument; else the option that sets it afterwards
+                                  (deep_model_set_layer_int/_float) */
+    bool optional;             /* files older than the field may omit it: absent is the default */
+    const char *doc;           /* one line for docs/layers.md */
+} deep_layer_field;
+
+/* A field whose member in config_type is named as Keras' argument; the rest are
+ * designated initialisers of deep_layer_field (.min, .option, .optional, .doc, ...). */
+#define DEEP_FIELD(config_type, member, field_kind, ...) \
+    {.name = #member, .kind = (field_kind), .offset = offsetof(config_type, member), __VA_ARGS__}
+#define DEEP_FIELDS(table) .fields = (table), .field_count = (int32_t)(sizeof(table) / sizeof((table)[0]))
+
+/* Capability flags: what generic code asks of a type instead of testing which it is. */
+enum {
+    DEEP_LAYER_RECURRENT = 1u << 0,     /* steps through time; its config reads as deep_rnn_config */
+    DEEP_LAYER_WRAPPABLE = 1u << 1,     /* Bidirectional may wrap it */
+    DEEP_LAYER_ID_INPUT = 1u << 2,      /* reads integer ids (Embedding): a model of (n,) ids takes only n */
+    DEEP_LAYER_CELL_STATE = 1u << 3,    /* has a cell state c besides h (LSTM) */
+};
+
+struct deep_layer_ops {
+    const char *type;        /* stable lower-case name, used in files and as the file name: "dense" */
     const char *class_name;  /* Keras' class name, used in summaries: "Dense" */
+    size_t config_size;      /* sizeof its config struct (at most DEEP_LAYER_CONFIG_BYTES) */
+    const void *defaults;    /* its config with Keras' defaults (NULL: all zero): options and
+                                optional fields start from it */
+    const deep_layer_field *fields;
+    int32_t field_count;
+    unsigned flags;          /* DEEP_LAYER_* capabilities */
+    /* Optional: checks between fields that the table cannot say (Embedding: mask_zero needs
+     * input_dim >= 2); run after the fields' own checks, on add, load and option changes.
+     * Errors name `caller`. */
+    deep_status (*check)(const void *config, const char *caller);
     /* From in_rank/in_shape (already set), sets out_rank/out_shape, the parameters'
      * shapes and scratch sizes; fails with a message when the input does not fit. */
     deep_status (*build)(deep_layer *layer);
@@ -76,7 +141,7 @@ typedef struct deep_layer_ops {
     /* Recurrent layers: the states after the last step of the forward pass that left
      * `scratch` (inference), h (batch * units) and, for the LSTM, c; c NULL skips it. */
     void (*final_state)(const deep_layer *layer, const float *scratch, int64_t batch, float *h, float *c);
-} deep_layer_ops;
+};
 
 struct deep_layer {
     const deep_layer_ops *ops;
@@ -88,52 +153,58 @@ struct deep_layer {
     int64_t scratch_fixed;                /* plus this many per batch (e.g. per-channel statistics) */
     int32_t param_count;
     deep_param params[DEEP_LAYER_MAX_PARAMS];
-    /* Configuration; each layer type reads the fields it needs. */
-    int64_t units;                        /* Dense units, Conv2D filters */
-    deep_activation activation;
-    bool use_bias;
-    float rate;                           /* Dropout */
-    int64_t kernel[2], strides[2];        /* Conv2D kernel, pooling window; their strides */
-    deep_padding padding;
-    int64_t pad[2];                       /* top and left padding, derived by build */
-    float momentum, epsilon;              /* BatchNormalization */
-    /* Recurrent layers: `activation` acts inside the cell and `rate` is the input
-     * dropout; the others are Keras' arguments of the same names. */
-    deep_activation recurrent_activation;
-    bool return_sequences;
-    bool go_backwards;
-    bool unit_forget_bias;                /* LSTM: the forget gate's bias starts at 1 */
-    float recurrent_rate;                 /* recurrent_dropout */
-    /* Keras' zero_output_for_mask, not a public option: padding steps of the output
-     * sequence are zeros instead of the previous output (what Keras' Bidirectional sets
-     * on its layers with return_sequences, so that the reversed sequence lines up). */
-    bool zero_output_for_mask;
-    bool reset_after;                     /* GRU: the reset gate after the recurrent kernel (Keras' default) */
-    /* Embedding: `units` is output_dim. */
-    int64_t input_dim;
-    int64_t input_length;                 /* 0: not given (Keras' None) */
-    /* Bidirectional: the wrapped recurrent type, whose configuration is the fields above. */
-    const struct deep_layer_ops *wrapped;
-    deep_merge_mode merge_mode;
-    bool mask_zero;                       /* id 0 is padding: the output is masked there */
-    float mask_value;                     /* Masking */
+    /* The type's config struct (its ops->config_size bytes are used): typed members for
+     * the structs in configs.h, DEEP_LAYER_CONFIG_READ for a type's private struct. */
+    deep_layer_config cfg;
 };
 
-extern const deep_layer_ops deep_dense_ops;
-extern const deep_layer_ops deep_activation_ops;
-extern const deep_layer_ops deep_dropout_ops;
-extern const deep_layer_ops deep_flatten_ops;
-extern const deep_layer_ops deep_conv2d_ops;
-extern const deep_layer_ops deep_max_pooling2d_ops;
-extern const deep_layer_ops deep_average_pooling2d_ops;
-extern const deep_layer_ops deep_global_average_pooling2d_ops;
-extern const deep_layer_ops deep_batch_normalization_ops;
-extern const deep_layer_ops deep_lstm_ops;
-extern const deep_layer_ops deep_gru_ops;
-extern const deep_layer_ops deep_simple_rnn_ops;
-extern const deep_layer_ops deep_embedding_ops;
-extern const deep_layer_ops deep_bidirectional_ops;
-extern const deep_layer_ops deep_masking_ops;
+/* The registry: one descriptor per line of layers/registry.def. */
+#define LAYER(name) extern const deep_layer_ops deep_##name##_ops;
+#include "layers/registry.def"
+#undef LAYER
+#define LAYER(name) +1
+enum { DEEP_LAYER_TYPE_COUNT = 0
+#include "layers/registry.def"
+};
+#undef LAYER
+/* The registered types, in registry.def's order (never used in files: they name types). */
+extern const deep_layer_ops *const deep_layer_types[DEEP_LAYER_TYPE_COUNT];
+/* The type of that stable name, or NULL. */
+const deep_layer_ops *deep_layer_type_by_name(const char *type);
+
+/* A type's private config struct, copied out of the layer's storage into `var` (a copy,
+ * not a cast, which the aliasing rules would not allow; configs are read when building, not
+ * per element). DEEP_LAYER_CONFIG_FITS, in the type's file, checks at compile time that the
+ * struct fits the storage. */
+#define DEEP_LAYER_CONFIG_READ(layer, var) memcpy(&(var), (layer)->cfg.bytes, sizeof(var))
+#define DEEP_LAYER_CONFIG_FITS(type) \
+    _Static_assert(sizeof(type) <= DEEP_LAYER_CONFIG_BYTES, #type " does not fit DEEP_LAYER_CONFIG_BYTES")
+
+/* Appends a layer of `type` configured by `config` (the type's struct) to the model: checks
+ * every field against the table and the type's check, then builds the layer against the
+ * current output and appends it. Errors name `caller`; with `context` (the loader's "file:
+ * layer N (type)") they are wrapped in it instead of naming the layer. The model is unchanged
+ * on failure. With `replace_last` the new layer takes the last layer's place (Bidirectional
+ * wrapping it), which comes back if the new one fails. Implemented in graph/model.c. */
+deep_status deep_layer_append(deep_model *model, const deep_layer_ops *type, const void *config, bool replace_last,
+                              const char *caller, const char *context);
+/* For a wrapper's add: the model's last layer and its position (NULL and -1 when it has
+ * none); DEEP_ERR_STATE naming caller once the model is compiled. */
+deep_status deep_model_last_layer(const deep_model *model, const char *caller, const deep_layer **last,
+                                  int32_t *position);
+
+/* Checks a config against its type's field table and check (nested configs too). */
+deep_status deep_layer_config_check(const deep_layer_ops *type, const void *config, const char *caller);
+/* The field of a type that the option sets, looking inside a wrapped layer; *config becomes
+ * the struct holding it. NULL when the type has no such option. */
+const deep_layer_field *deep_layer_option_field(const deep_layer_ops *type, deep_layer_option option,
+                                                const void **config);
+/* The option's Keras name, from any registered type's table; NULL for an unknown option. */
+const char *deep_layer_option_name(deep_layer_option option);
+/* Whether the field kind is stored as a float (set with deep_model_set_layer_float). */
+bool deep_field_is_float(deep_field_kind kind);
+/* Checks one field's value as stored in config (the table's rule and message). */
+deep_status deep_field_check(const deep_layer_field *field, const void *config, const char *caller);
 
 /* mask_flow of the layers that keep the time axis and pass the mask on as it is. */
 deep_mask_flow deep_mask_kept(const deep_layer *layer);
@@ -146,13 +217,17 @@ static inline bool deep_step_kept(const uint8_t *mask, int64_t steps, int64_t b,
     return mask == NULL || mask[b * steps + (go_backwards ? steps - 1 - t : t)] != 0;
 }
 
-/* True for the layer types that step through time (LSTM, GRU, SimpleRNN, and
- * Bidirectional around one of them). */
-bool deep_layer_is_recurrent(const deep_layer *layer);
+/* True for the layer types that step through time (DEEP_LAYER_RECURRENT). */
+static inline bool deep_layer_is_recurrent(const deep_layer *layer)
+{
+    return (layer->ops->flags & DEEP_LAYER_RECURRENT) != 0;
+}
 /* The activation applied last to the layer's output, the one a loss may fuse with: the
  * layer's activation, except for recurrent layers, whose activation acts inside the cell
  * (their output is linear in that sense). */
 deep_activation deep_layer_output_activation(const deep_layer *layer);
+/* The activation of Keras' name ("relu"), or -1 (kernels.h has the other direction). */
+int deep_activation_by_name(const char *name);
 
 /* Declares trainable parameter `index` with the given shape; the model allocates its
  * memory later. Fails (DEEP_ERR_OVERFLOW, naming the weight and its shape) when a
@@ -165,10 +240,6 @@ deep_status deep_layer_declare_param(deep_layer *layer, int32_t index, const cha
  * DEEP_MAX_LAYER_SIZE, which is stored in *size. Errors name `caller` and `what` ("input_shape"). */
 deep_status deep_sample_shape_check(const char *caller, const char *what, int32_t rank, const int64_t *shape,
                                     int64_t *size);
-
-/* A size argument of a layer (units, filters, strides, ...): min..DEEP_MAX_LAYER_SIZE, or
- * DEEP_ERR_INVALID_ARGUMENT naming `caller` and `field`. */
-deep_status deep_size_check(const char *caller, const char *field, int64_t value, int64_t min);
 
 /* Keras' initialisers. Glorot uniform: U(-limit, limit) with limit = sqrt(6 / (fan_in +
  * fan_out)). Orthogonal (gain 1): a rows x cols matrix (row-major) whose rows (when rows

@@ -55,31 +55,31 @@ static const deep_rnn_cell lstm_cell = {
 static deep_status lstm_build(deep_layer *layer)
 {
     DEEP_TRY(deep_rnn_build(layer, &lstm_cell));
-    int64_t bias = 4 * layer->units;
-    if (layer->use_bias)
+    int64_t bias = 4 * layer->cfg.rnn.units;
+    if (layer->cfg.rnn.use_bias)
         DEEP_TRY(deep_layer_declare_param(layer, 2, "bias", 1, &bias));
     return DEEP_OK;
 }
 
 static void lstm_init(deep_layer *layer, struct deep_rng *rng)
 {
-    int64_t units = layer->units, features = layer->in_shape[1];
+    int64_t units = layer->cfg.rnn.units, features = layer->in_shape[1];
     /* Keras: Glorot-uniform kernel (fans: features and 4 units), orthogonal recurrent
      * kernel, zero bias but ones for the forget gate (unit_forget_bias). */
     deep_init_glorot_uniform(layer->params[0].value, layer->params[0].size, features, 4 * units, rng);
     deep_init_orthogonal(layer->params[1].value, units, 4 * units, rng);
-    if (layer->use_bias) {
+    if (layer->cfg.rnn.use_bias) {
         float *bias = layer->params[2].value;
         for (int64_t j = 0; j < 4 * units; j++)
-            bias[j] = layer->unit_forget_bias && j >= units && j < 2 * units ? 1.0f : 0.0f;
+            bias[j] = layer->cfg.rnn.unit_forget_bias && j >= units && j < 2 * units ? 1.0f : 0.0f;
     }
 }
 
 static lstm_ctx lstm_context(const deep_layer *layer, const deep_exec *ex, float *scratch, int64_t batch)
 {
     lstm_ctx c = {.layer = layer, .steps = layer->in_shape[0], .features = layer->in_shape[1],
-                  .units = layer->units, .gates = 4 * layer->units, .batch = batch,
-                  .st = {ex->mask, layer->in_shape[0], layer->go_backwards}};
+                  .units = layer->cfg.rnn.units, .gates = 4 * layer->cfg.rnn.units, .batch = batch,
+                  .st = {ex->mask, layer->in_shape[0], layer->cfg.rnn.go_backwards}};
     int64_t tb = c.steps * batch;
     float *p = scratch;
     c.xs = p, p += tb * c.features;
@@ -90,9 +90,9 @@ static lstm_ctx lstm_context(const deep_layer *layer, const deep_exec *ex, float
     c.dh = p, p += batch * c.units;
     c.dc = p, p += batch * c.units;
     bool dropping = ex->training && ex->rng != NULL;
-    c.imask = dropping && layer->rate > 0.0f ? p : NULL;
+    c.imask = dropping && layer->cfg.rnn.dropout > 0.0f ? p : NULL;
     p += batch * c.features;
-    c.rmask = dropping && layer->recurrent_rate > 0.0f ? p : NULL;
+    c.rmask = dropping && layer->cfg.rnn.recurrent_dropout > 0.0f ? p : NULL;
     return c;
 }
 
@@ -124,7 +124,7 @@ static inline DEEP_ALWAYS_INLINE void cell_forward(const lstm_ctx *c, int64_t t,
 {
     const deep_layer *layer = c->layer;
     int64_t u = c->units, g = c->gates, rows = t * c->batch;
-    const float *bias = layer->use_bias ? layer->params[2].value : NULL;
+    const float *bias = layer->cfg.rnn.use_bias ? layer->params[2].value : NULL;
     for (int64_t b = begin; b < end; b++) {
         float *zr = c->z + (rows + b) * g;
         float *h_now = c->hs + (rows + b) * u;
@@ -155,8 +155,8 @@ DEEP_VECTOR_CLONES static void recur_forward(void *raw, int64_t begin, int64_t e
     const deep_layer *layer = c->layer;
     int64_t u = c->units, g = c->gates, rows = end - begin;
     memset(c->cs + begin * u, 0, (size_t)(rows * u) * sizeof(float)); /* c_0 */
-    bool keras_default = layer->activation == DEEP_ACTIVATION_TANH &&
-                         layer->recurrent_activation == DEEP_ACTIVATION_SIGMOID;
+    bool keras_default = layer->cfg.rnn.activation == DEEP_ACTIVATION_TANH &&
+                         layer->cfg.rnn.recurrent_activation == DEEP_ACTIVATION_SIGMOID;
     for (int64_t t = 0; t < c->steps; t++) {
         if (t > 0) /* z_t += h_{t-1} . recurrent_kernel; h_0 = 0 adds nothing */
             deep_gemm(NULL, false, false, rows, g, u, 1.0f, c->hs + ((t - 1) * c->batch + begin) * u,
@@ -164,14 +164,14 @@ DEEP_VECTOR_CLONES static void recur_forward(void *raw, int64_t begin, int64_t e
         if (keras_default)
             cell_forward(c, t, begin, end, DEEP_ACTIVATION_TANH, DEEP_ACTIVATION_SIGMOID);
         else
-            cell_forward(c, t, begin, end, layer->activation, layer->recurrent_activation);
+            cell_forward(c, t, begin, end, layer->cfg.rnn.activation, layer->cfg.rnn.recurrent_activation);
     }
 }
 
 static deep_rnn_input input_side(const lstm_ctx *c, const float *in, float *grad_in)
 {
     return (deep_rnn_input){.steps = c->steps, .features = c->features, .batch = c->batch,
-                            .go_backwards = c->layer->go_backwards, .in = in, .grad_in = grad_in, .xs = c->xs,
+                            .go_backwards = c->layer->cfg.rnn.go_backwards, .in = in, .grad_in = grad_in, .xs = c->xs,
                             .mask = c->imask};
 }
 
@@ -181,9 +181,9 @@ static void lstm_forward(const deep_layer *layer, const deep_exec *ex, const flo
     lstm_ctx c = lstm_context(layer, ex, scratch, batch);
     c.out = out;
     if (c.imask != NULL)
-        deep_rnn_draw_mask(ex->rng, c.imask, batch * c.features, layer->rate);
+        deep_rnn_draw_mask(ex->rng, c.imask, batch * c.features, layer->cfg.rnn.dropout);
     if (c.rmask != NULL)
-        deep_rnn_draw_mask(ex->rng, c.rmask, batch * c.units, layer->recurrent_rate);
+        deep_rnn_draw_mask(ex->rng, c.rmask, batch * c.units, layer->cfg.rnn.recurrent_dropout);
     deep_rnn_input io = input_side(&c, in, NULL);
     deep_rnn_gather(ex->pool, &io);
     /* The input projection of every step: z = xs . kernel. */
@@ -234,15 +234,15 @@ DEEP_VECTOR_CLONES static void recur_backward(void *raw, int64_t begin, int64_t 
     int64_t u = c->units, g = c->gates, rows = end - begin, steps = c->steps;
     memset(c->dc + begin * u, 0, (size_t)(rows * u) * sizeof(float));
     deep_rnn_init_dh(layer, c->grad_out, c->dh, begin, end);
-    bool keras_default = layer->activation == DEEP_ACTIVATION_TANH &&
-                         layer->recurrent_activation == DEEP_ACTIVATION_SIGMOID;
+    bool keras_default = layer->cfg.rnn.activation == DEEP_ACTIVATION_TANH &&
+                         layer->cfg.rnn.recurrent_activation == DEEP_ACTIVATION_SIGMOID;
     for (int64_t t = steps - 1; t >= 0; t--) {
         for (int64_t b = begin; b < end; b++)
             deep_rnn_add_step_grad(layer, c->grad_out, c->dh, steps, b, t);
         if (keras_default)
             cell_backward(c, t, begin, end, DEEP_ACTIVATION_TANH, DEEP_ACTIVATION_SIGMOID);
         else
-            cell_backward(c, t, begin, end, layer->activation, layer->recurrent_activation);
+            cell_backward(c, t, begin, end, layer->cfg.rnn.activation, layer->cfg.rnn.recurrent_activation);
         if (t == 0)
             break;
         /* dL/dh_{t-1} = dL/dz_t . recurrent_kernel^T, through the recurrent mask. */
@@ -266,7 +266,7 @@ static void lstm_backward(deep_layer *layer, const deep_exec *ex, const float *i
      * t >= 1 (h_0 = 0 adds nothing); dBias = the column sums of dz. */
     deep_rnn_gemm_sum(ex->pool, steps, batch, c.features, g, c.xs, c.z, layer->params[0].grad);
     deep_rnn_gemm_sum(ex->pool, steps - 1, batch, u, g, c.hs, c.z + batch * g, layer->params[1].grad);
-    if (layer->use_bias)
+    if (layer->cfg.rnn.use_bias)
         deep_rnn_column_sums(ex->pool, c.z, steps * batch, g, layer->params[2].grad);
     if (grad_in == NULL)
         return;
@@ -286,9 +286,22 @@ static void lstm_final_state(const deep_layer *layer, const float *scratch, int6
         memcpy(c, x.cs + (last + batch) * u, (size_t)(batch * u) * sizeof *c);
 }
 
+static const deep_layer_field lstm_fields[] = {
+    DEEP_RNN_FIELDS,
+    DEEP_FIELD(deep_rnn_config, recurrent_activation, DEEP_FIELD_CELL_ACTIVATION, .doc = "of the gates"),
+    DEEP_FIELD(deep_rnn_config, unit_forget_bias, DEEP_FIELD_BOOL, .option = DEEP_LAYER_UNIT_FORGET_BIAS,
+               .doc = "the forget gate's bias starts at 1"),
+};
+
 const deep_layer_ops deep_lstm_ops = {
     .type = "lstm",
     .class_name = "LSTM",
+    .config_size = sizeof(deep_rnn_config),
+    .defaults = &(const deep_rnn_config){.units = 1, .activation = DEEP_ACTIVATION_TANH,
+                                         .recurrent_activation = DEEP_ACTIVATION_SIGMOID, .use_bias = true,
+                                         .unit_forget_bias = true},
+    DEEP_FIELDS(lstm_fields),
+    .flags = DEEP_LAYER_RECURRENT | DEEP_LAYER_WRAPPABLE | DEEP_LAYER_CELL_STATE,
     .build = lstm_build,
     .init = lstm_init,
     .forward = lstm_forward,
@@ -296,3 +309,15 @@ const deep_layer_ops deep_lstm_ops = {
     .mask_flow = deep_rnn_mask_flow,
     .final_state = lstm_final_state,
 };
+
+deep_status deep_model_add_lstm(deep_model *model, int64_t units, deep_activation activation,
+                                deep_activation recurrent_activation, int32_t use_bias, int32_t return_sequences)
+{
+    deep_rnn_config c = *(const deep_rnn_config *)deep_lstm_ops.defaults;
+    c.units = units;
+    c.activation = activation;
+    c.recurrent_activation = recurrent_activation;
+    c.use_bias = use_bias != 0;
+    c.return_sequences = return_sequences != 0;
+    return deep_layer_append(model, &deep_lstm_ops, &c, false, __func__, NULL);
+}

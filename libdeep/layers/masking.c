@@ -31,7 +31,7 @@ static void masking_compute_mask(const deep_layer *layer, const float *in, uint8
 {
     int64_t features = layer->in_shape[1];
     for (int64_t s = 0; s < batch * layer->in_shape[0]; s++)
-        mask[s] = step_is_real(in + s * features, features, layer->mask_value);
+        mask[s] = step_is_real(in + s * features, features, layer->cfg.masking.mask_value);
 }
 
 static void masking_forward(const deep_layer *layer, const deep_exec *ex, const float *in, float *out,
@@ -42,7 +42,7 @@ static void masking_forward(const deep_layer *layer, const deep_exec *ex, const 
     int64_t features = layer->in_shape[1];
     for (int64_t s = 0; s < batch * layer->in_shape[0]; s++) {
         const float *step = in + s * features;
-        if (step_is_real(step, features, layer->mask_value))
+        if (step_is_real(step, features, layer->cfg.masking.mask_value))
             memcpy(out + s * features, step, (size_t)features * sizeof *out);
         else
             memset(out + s * features, 0, (size_t)features * sizeof *out);
@@ -60,7 +60,7 @@ static void masking_backward(deep_layer *layer, const deep_exec *ex, const float
         return;
     int64_t features = layer->in_shape[1];
     for (int64_t s = 0; s < batch * layer->in_shape[0]; s++) {
-        if (step_is_real(in + s * features, features, layer->mask_value))
+        if (step_is_real(in + s * features, features, layer->cfg.masking.mask_value))
             memcpy(grad_in + s * features, grad_out + s * features, (size_t)features * sizeof *grad_in);
         else
             memset(grad_in + s * features, 0, (size_t)features * sizeof *grad_in);
@@ -73,12 +73,25 @@ static deep_mask_flow masking_mask_flow(const deep_layer *layer)
     return DEEP_MASK_MADE;
 }
 
+static const deep_layer_field masking_fields[] = {
+    DEEP_FIELD(deep_masking_config, mask_value, DEEP_FIELD_FINITE,
+               .doc = "a step whose features all equal it is padding"),
+};
+
 const deep_layer_ops deep_masking_ops = {
     .type = "masking",
     .class_name = "Masking",
+    .config_size = sizeof(deep_masking_config),
+    DEEP_FIELDS(masking_fields),
     .build = masking_build,
     .forward = masking_forward,
     .backward = masking_backward,
     .mask_flow = masking_mask_flow,
     .compute_mask = masking_compute_mask,
 };
+
+deep_status deep_model_add_masking(deep_model *model, double mask_value)
+{
+    deep_masking_config c = {.mask_value = (float)mask_value};
+    return deep_layer_append(model, &deep_masking_ops, &c, false, __func__, NULL);
+}

@@ -1,13 +1,13 @@
-/* MaxPooling2D, AveragePooling2D and GlobalAveragePooling2D over channels-last samples.
- * Max pooling remembers, in scratch, which input cell won each window; backward sends the
- * gradient there. Average pooling over `same` padding divides by the cells inside the
- * input only, as Keras does. */
+/* What MaxPooling2D and AveragePooling2D share (their files hold their descriptors):
+ * windows over channels-last samples. Max pooling remembers, in scratch, which input cell won each window; backward
+ * sends the gradient there. Average pooling over `same` padding divides by the cells inside the input only, as Keras
+ * does. */
 #include <string.h>
 
-#include "layers/layer.h"
+#include "layers/pooling.h"
 #include "tensor/tensor.h"
 
-static deep_status check_image_input(const deep_layer *layer)
+deep_status deep_pooling_image_input(const deep_layer *layer)
 {
     char s[128];
     if (layer->in_rank != 3)
@@ -16,17 +16,18 @@ static deep_status check_image_input(const deep_layer *layer)
     return DEEP_OK;
 }
 
-static deep_status pooling_build(deep_layer *layer)
+deep_status deep_pooling_build(deep_layer *layer, bool max)
 {
-    DEEP_TRY(check_image_input(layer));
+    DEEP_TRY(deep_pooling_image_input(layer));
     for (int axis = 0; axis < 2; axis++)
-        DEEP_TRY(deep_window_axis("pool_size", axis, layer->in_shape[axis], layer->kernel[axis], layer->strides[axis],
-                                  layer->padding, &layer->out_shape[axis], &layer->pad[axis]));
+        DEEP_TRY(deep_window_axis("pool_size", axis, layer->in_shape[axis], layer->cfg.pooling.pool_size[axis],
+                                  layer->cfg.pooling.strides[axis], layer->cfg.pooling.padding, &layer->out_shape[axis],
+                                  &layer->cfg.pooling.pad[axis]));
     layer->out_rank = 3;
     layer->out_shape[2] = layer->in_shape[2];
     /* The output has at most the input's cells (windows >= 1 cell, strides >= 1), which
      * the model checked; the winners are int32 indices into the input, which fits too. */
-    if (layer->ops == &deep_max_pooling2d_ops)
+    if (max)
         layer->scratch_size = layer->out_shape[0] * layer->out_shape[1] * layer->out_shape[2];
     return DEEP_OK;
 }
@@ -39,10 +40,10 @@ typedef struct window {
 static window window_at(const deep_layer *layer, int64_t oy, int64_t ox)
 {
     window w;
-    w.y0 = oy * layer->strides[0] - layer->pad[0];
-    w.x0 = ox * layer->strides[1] - layer->pad[1];
-    w.y1 = w.y0 + layer->kernel[0];
-    w.x1 = w.x0 + layer->kernel[1];
+    w.y0 = oy * layer->cfg.pooling.strides[0] - layer->cfg.pooling.pad[0];
+    w.x0 = ox * layer->cfg.pooling.strides[1] - layer->cfg.pooling.pad[1];
+    w.y1 = w.y0 + layer->cfg.pooling.pool_size[0];
+    w.x1 = w.x0 + layer->cfg.pooling.pool_size[1];
     w.y0 = w.y0 < 0 ? 0 : w.y0;
     w.x0 = w.x0 < 0 ? 0 : w.x0;
     w.y1 = w.y1 > layer->in_shape[0] ? layer->in_shape[0] : w.y1;
@@ -158,87 +159,20 @@ static void average_backward_samples(void *raw, int64_t begin, int64_t end, int3
     average_samples(raw, begin, end, worker, true);
 }
 
-static void pooling_forward(const deep_layer *layer, const deep_exec *ex, const float *in, float *out, float *scratch,
-                            int64_t batch)
+void deep_pooling_forward(const deep_layer *layer, const deep_exec *ex, const float *in, float *out, float *scratch,
+                          int64_t batch, bool max)
 {
     pool_ctx ctx = {.layer = layer, .in = in, .out = out, .winners = (int32_t *)scratch};
-    bool max = layer->ops == &deep_max_pooling2d_ops;
     deep_pool_run(ex->pool, batch, max ? max_forward_samples : average_forward_samples, &ctx);
 }
 
-static void pooling_backward(deep_layer *layer, const deep_exec *ex, const float *in, const float *out,
-                             float *grad_out, float *grad_in, float *scratch, int64_t batch)
+void deep_pooling_backward(deep_layer *layer, const deep_exec *ex, const float *in, const float *out,
+                           float *grad_out, float *grad_in, float *scratch, int64_t batch, bool max)
 {
     (void)in;
     (void)out;
     if (grad_in == NULL)
         return;
     pool_ctx ctx = {.layer = layer, .grad_out = grad_out, .grad_in = grad_in, .winners = (int32_t *)scratch};
-    bool max = layer->ops == &deep_max_pooling2d_ops;
     deep_pool_run(ex->pool, batch, max ? max_backward_samples : average_backward_samples, &ctx);
 }
-
-const deep_layer_ops deep_max_pooling2d_ops = {
-    .type = "max_pooling2d",
-    .class_name = "MaxPooling2D",
-    .build = pooling_build,
-    .forward = pooling_forward,
-    .backward = pooling_backward,
-};
-
-const deep_layer_ops deep_average_pooling2d_ops = {
-    .type = "average_pooling2d",
-    .class_name = "AveragePooling2D",
-    .build = pooling_build,
-    .forward = pooling_forward,
-    .backward = pooling_backward,
-};
-
-static deep_status global_build(deep_layer *layer)
-{
-    DEEP_TRY(check_image_input(layer));
-    layer->out_rank = 1;
-    layer->out_shape[0] = layer->in_shape[2];
-    return DEEP_OK;
-}
-
-static void global_forward(const deep_layer *layer, const deep_exec *ex, const float *in, float *out, float *scratch,
-                           int64_t batch)
-{
-    (void)ex;
-    (void)scratch;
-    int64_t cells = layer->in_shape[0] * layer->in_shape[1], c = layer->in_shape[2];
-    for (int64_t s = 0; s < batch; s++) {
-        float *o = out + s * c;
-        memset(o, 0, (size_t)c * sizeof(float));
-        for (int64_t i = 0; i < cells; i++)
-            for (int64_t ch = 0; ch < c; ch++)
-                o[ch] += in[(s * cells + i) * c + ch];
-        for (int64_t ch = 0; ch < c; ch++)
-            o[ch] /= (float)cells;
-    }
-}
-
-static void global_backward(deep_layer *layer, const deep_exec *ex, const float *in, const float *out,
-                            float *grad_out, float *grad_in, float *scratch, int64_t batch)
-{
-    (void)ex;
-    (void)in;
-    (void)out;
-    (void)scratch;
-    if (grad_in == NULL)
-        return;
-    int64_t cells = layer->in_shape[0] * layer->in_shape[1], c = layer->in_shape[2];
-    for (int64_t s = 0; s < batch; s++)
-        for (int64_t i = 0; i < cells; i++)
-            for (int64_t ch = 0; ch < c; ch++)
-                grad_in[(s * cells + i) * c + ch] = grad_out[s * c + ch] / (float)cells;
-}
-
-const deep_layer_ops deep_global_average_pooling2d_ops = {
-    .type = "global_average_pooling2d",
-    .class_name = "GlobalAveragePooling2D",
-    .build = global_build,
-    .forward = global_forward,
-    .backward = global_backward,
-};

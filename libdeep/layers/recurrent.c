@@ -13,7 +13,7 @@ deep_status deep_rnn_build(deep_layer *layer, const deep_rnn_cell *cell)
     if (layer->in_rank != 2)
         return DEEP_FAIL(DEEP_ERR_SHAPE, "%s needs (timesteps, features) inputs but gets %s", name,
                          deep_shape_format(s, sizeof s, layer->in_rank, layer->in_shape));
-    int64_t steps = layer->in_shape[0], features = layer->in_shape[1], units = layer->units;
+    int64_t steps = layer->in_shape[0], features = layer->in_shape[1], units = layer->cfg.rnn.units;
     /* units * widest fits int, so the gate widths (gates * units <= widest * units) and the
      * multiples of units below cannot overflow. */
     if (units < 1 || units > INT_MAX / cell->widest || features > INT_MAX)
@@ -27,8 +27,8 @@ deep_status deep_rnn_build(deep_layer *layer, const deep_rnn_cell *cell)
         return DEEP_FAIL(DEEP_ERR_OVERFLOW, "%s of %lld units over %lld steps of %lld features is too large", name,
                          (long long)units, (long long)steps, (long long)features);
     layer->scratch_size = scratch;
-    layer->out_rank = layer->return_sequences ? 2 : 1;
-    layer->out_shape[0] = layer->return_sequences ? steps : units;
+    layer->out_rank = layer->cfg.rnn.return_sequences ? 2 : 1;
+    layer->out_shape[0] = layer->cfg.rnn.return_sequences ? steps : units;
     layer->out_shape[1] = units;
     int64_t kernel[2] = {features, cell->gates * units}, recurrent[2] = {units, cell->gates * units};
     DEEP_TRY(deep_layer_declare_param(layer, 0, "kernel", 2, kernel));
@@ -37,17 +37,17 @@ deep_status deep_rnn_build(deep_layer *layer, const deep_rnn_cell *cell)
 
 deep_mask_flow deep_rnn_mask_flow(const deep_layer *layer)
 {
-    return layer->return_sequences ? DEEP_MASK_KEPT : DEEP_MASK_ENDS;
+    return layer->cfg.rnn.return_sequences ? DEEP_MASK_KEPT : DEEP_MASK_ENDS;
 }
 
 float *deep_rnn_output(const deep_layer *layer, const deep_rnn_steps *st, float *out, int64_t b, int64_t t)
 {
-    int64_t u = layer->units, steps = st->steps;
+    int64_t u = layer->cfg.rnn.units, steps = st->steps;
     bool kept = deep_rnn_kept(st, b, t);
-    if (layer->return_sequences) {
+    if (layer->cfg.rnn.return_sequences) {
         float *row = out + (b * steps + t) * u;
         if (!kept) {
-            if (t == 0 || layer->zero_output_for_mask)
+            if (t == 0 || layer->cfg.rnn.zero_output_for_mask)
                 memset(row, 0, (size_t)u * sizeof *row);
             else
                 memcpy(row, row - u, (size_t)u * sizeof *row);
@@ -64,12 +64,13 @@ float *deep_rnn_output(const deep_layer *layer, const deep_rnn_steps *st, float 
 
 void deep_rnn_drop_padding_grads(const deep_layer *layer, const deep_rnn_steps *st, float *grad_out, int64_t batch)
 {
-    if (!layer->zero_output_for_mask || !layer->return_sequences || st->mask == NULL)
+    if (!layer->cfg.rnn.zero_output_for_mask || !layer->cfg.rnn.return_sequences || st->mask == NULL)
         return;
     for (int64_t b = 0; b < batch; b++)
         for (int64_t t = 0; t < st->steps; t++)
             if (!deep_rnn_kept(st, b, t))
-                memset(grad_out + (b * st->steps + t) * layer->units, 0, (size_t)layer->units * sizeof *grad_out);
+                memset(grad_out + (b * st->steps + t) * layer->cfg.rnn.units, 0,
+                       (size_t)layer->cfg.rnn.units * sizeof *grad_out);
 }
 
 void deep_rnn_state_grad(const deep_rnn_steps *st, int64_t t, int64_t begin, int64_t end, int64_t units,

@@ -9,6 +9,20 @@
 
 #include "layers/layer.h"
 
+/* The fields every recurrent type has, in the order of its config in model files. */
+#define DEEP_RNN_FIELDS                                                                                        \
+    DEEP_FIELD(deep_rnn_config, units, DEEP_FIELD_SIZE, .min = 1, .doc = "size of the state and the output"), \
+        DEEP_FIELD(deep_rnn_config, activation, DEEP_FIELD_CELL_ACTIVATION, .doc = "of the cell"),           \
+        DEEP_FIELD(deep_rnn_config, use_bias, DEEP_FIELD_BOOL, .doc = "adds the bias"),                      \
+        DEEP_FIELD(deep_rnn_config, return_sequences, DEEP_FIELD_BOOL,                                       \
+                   .doc = "outputs every step (timesteps, units), not only the last"),                       \
+        DEEP_FIELD(deep_rnn_config, go_backwards, DEEP_FIELD_BOOL, .option = DEEP_LAYER_GO_BACKWARDS,        \
+                   .doc = "processes the steps last to first"),                                             \
+        DEEP_FIELD(deep_rnn_config, dropout, DEEP_FIELD_RATE, .option = DEEP_LAYER_DROPOUT,                  \
+                   .doc = "fraction of the inputs dropped while training"),                                  \
+        DEEP_FIELD(deep_rnn_config, recurrent_dropout, DEEP_FIELD_RATE, .option = DEEP_LAYER_RECURRENT_DROPOUT, \
+                   .doc = "fraction of the state dropped while training")
+
 /* What a recurrent cell's build needs to know of it. */
 typedef struct deep_rnn_cell {
     const char *class_name; /* names the layer in messages: "LSTM" */
@@ -90,20 +104,20 @@ void deep_rnn_drop_padding_grads(const deep_layer *layer, const deep_rnn_steps *
 static inline void deep_rnn_init_dh(const deep_layer *layer, const float *grad_out, float *dh, int64_t begin,
                                     int64_t end)
 {
-    size_t bytes = (size_t)((end - begin) * layer->units) * sizeof *dh;
-    if (layer->return_sequences)
-        memset(dh + begin * layer->units, 0, bytes);
+    size_t bytes = (size_t)((end - begin) * layer->cfg.rnn.units) * sizeof *dh;
+    if (layer->cfg.rnn.return_sequences)
+        memset(dh + begin * layer->cfg.rnn.units, 0, bytes);
     else
-        memcpy(dh + begin * layer->units, grad_out + begin * layer->units, bytes);
+        memcpy(dh + begin * layer->cfg.rnn.units, grad_out + begin * layer->cfg.rnn.units, bytes);
 }
 
 /* With return_sequences: adds the gradient of step t's output of sample b to its dL/dh. */
 static inline void deep_rnn_add_step_grad(const deep_layer *layer, const float *grad_out, float *dh, int64_t steps,
                                           int64_t b, int64_t t)
 {
-    if (!layer->return_sequences)
+    if (!layer->cfg.rnn.return_sequences)
         return;
-    int64_t u = layer->units;
+    int64_t u = layer->cfg.rnn.units;
     const float *from_output = grad_out + (b * steps + t) * u;
     for (int64_t j = 0; j < u; j++)
         dh[b * u + j] += from_output[j];

@@ -26,29 +26,34 @@ typedef struct rnn_ctx {
     const float *grad_out;
 } rnn_ctx;
 
-static const deep_rnn_cell simple_rnn_cell = {.class_name = "SimpleRNN", .gates = 1, .widest = 1, .step_units = 3, .fixed_units = 2};
+static const deep_rnn_cell simple_rnn_cell = {
+    .class_name = "SimpleRNN", .gates = 1, .widest = 1, .step_units = 3, .fixed_units = 2};
 
 static deep_status simple_rnn_build(deep_layer *layer)
 {
     DEEP_TRY(deep_rnn_build(layer, &simple_rnn_cell));
-    if (layer->use_bias)
-        DEEP_TRY(deep_layer_declare_param(layer, 2, "bias", 1, &layer->units));
+    if (layer->cfg.rnn.use_bias)
+        DEEP_TRY(deep_layer_declare_param(layer, 2, "bias", 1, &layer->cfg.rnn.units));
     return DEEP_OK;
 }
 
 static void simple_rnn_init(deep_layer *layer, struct deep_rng *rng)
 {
-    int64_t units = layer->units, features = layer->in_shape[1];
+    int64_t units = layer->cfg.rnn.units, features = layer->in_shape[1];
     deep_init_glorot_uniform(layer->params[0].value, layer->params[0].size, features, units, rng);
     deep_init_orthogonal(layer->params[1].value, units, units, rng);
-    if (layer->use_bias)
+    if (layer->cfg.rnn.use_bias)
         memset(layer->params[2].value, 0, (size_t)units * sizeof(float));
 }
 
 static rnn_ctx rnn_context(const deep_layer *layer, const deep_exec *ex, float *scratch, int64_t batch)
 {
-    rnn_ctx c = {.layer = layer, .steps = layer->in_shape[0], .features = layer->in_shape[1],
-                 .units = layer->units, .batch = batch, .st = {ex->mask, layer->in_shape[0], layer->go_backwards}};
+    rnn_ctx c = {.layer = layer,
+                 .steps = layer->in_shape[0],
+                 .features = layer->in_shape[1],
+                 .units = layer->cfg.rnn.units,
+                 .batch = batch,
+                 .st = {ex->mask, layer->in_shape[0], layer->cfg.rnn.go_backwards}};
     int64_t tb = c.steps * batch;
     float *p = scratch;
     c.xs = p, p += tb * c.features;
@@ -57,9 +62,9 @@ static rnn_ctx rnn_context(const deep_layer *layer, const deep_exec *ex, float *
     c.hm = p, p += tb * c.units;
     c.dh = p, p += batch * c.units;
     bool dropping = ex->training && ex->rng != NULL;
-    c.imask = dropping && layer->rate > 0.0f ? p : NULL;
+    c.imask = dropping && layer->cfg.rnn.dropout > 0.0f ? p : NULL;
     p += batch * c.features;
-    c.rmask = dropping && layer->recurrent_rate > 0.0f ? p : NULL;
+    c.rmask = dropping && layer->cfg.rnn.recurrent_dropout > 0.0f ? p : NULL;
     return c;
 }
 
@@ -84,7 +89,7 @@ static inline DEEP_ALWAYS_INLINE void cell_forward(const rnn_ctx *c, int64_t t, 
 {
     const deep_layer *layer = c->layer;
     int64_t u = c->units, rows = t * c->batch;
-    const float *bias = layer->use_bias ? layer->params[2].value : NULL;
+    const float *bias = layer->cfg.rnn.use_bias ? layer->params[2].value : NULL;
     for (int64_t b = begin; b < end; b++) {
         float *h_now = c->hs + (rows + b) * u;
         float *out = deep_rnn_output(layer, &c->st, c->out, b, t);
@@ -113,10 +118,10 @@ DEEP_VECTOR_CLONES static void recur_forward(void *raw, int64_t begin, int64_t e
         if (t > 0) /* z_t += h_{t-1} . recurrent_kernel; h_0 = 0 adds nothing */
             deep_gemm(NULL, false, false, rows, u, u, 1.0f, recurrent_source(c) + ((t - 1) * c->batch + begin) * u,
                       layer->params[1].value, 1.0f, c->z + (t * c->batch + begin) * u);
-        if (layer->activation == DEEP_ACTIVATION_TANH)
+        if (layer->cfg.rnn.activation == DEEP_ACTIVATION_TANH)
             cell_forward(c, t, begin, end, DEEP_ACTIVATION_TANH);
         else
-            cell_forward(c, t, begin, end, layer->activation);
+            cell_forward(c, t, begin, end, layer->cfg.rnn.activation);
     }
 }
 
@@ -126,11 +131,11 @@ static void simple_rnn_forward(const deep_layer *layer, const deep_exec *ex, con
     rnn_ctx c = rnn_context(layer, ex, scratch, batch);
     c.out = out;
     if (c.imask != NULL)
-        deep_rnn_draw_mask(ex->rng, c.imask, batch * c.features, layer->rate);
+        deep_rnn_draw_mask(ex->rng, c.imask, batch * c.features, layer->cfg.rnn.dropout);
     if (c.rmask != NULL)
-        deep_rnn_draw_mask(ex->rng, c.rmask, batch * c.units, layer->recurrent_rate);
+        deep_rnn_draw_mask(ex->rng, c.rmask, batch * c.units, layer->cfg.rnn.recurrent_dropout);
     deep_rnn_input io = {.steps = c.steps, .features = c.features, .batch = batch,
-                         .go_backwards = layer->go_backwards, .in = in, .xs = c.xs, .mask = c.imask};
+                         .go_backwards = layer->cfg.rnn.go_backwards, .in = in, .xs = c.xs, .mask = c.imask};
     deep_rnn_gather(ex->pool, &io);
     deep_rnn_gemm_steps(ex->pool, c.steps, batch, false, c.units, c.features, c.xs, layer->params[0].value, c.z);
     deep_pool_run(ex->pool, batch, recur_forward, &c);
@@ -159,10 +164,10 @@ DEEP_VECTOR_CLONES static void recur_backward(void *raw, int64_t begin, int64_t 
             const float *h = c->hs + (at + b) * u;
             if (!deep_rnn_kept(&c->st, b, t)) /* dh passes through; nothing reaches the cell */
                 memset(dz, 0, (size_t)u * sizeof *dz);
-            else if (layer->activation == DEEP_ACTIVATION_TANH)
+            else if (layer->cfg.rnn.activation == DEEP_ACTIVATION_TANH)
                 slope_row(dz, h, c->dh + b * u, u, DEEP_ACTIVATION_TANH);
             else
-                slope_row(dz, h, c->dh + b * u, u, layer->activation);
+                slope_row(dz, h, c->dh + b * u, u, layer->cfg.rnn.activation);
         }
         if (t == 0)
             break;
@@ -186,13 +191,18 @@ static void simple_rnn_backward(deep_layer *layer, const deep_exec *ex, const fl
     deep_rnn_gemm_sum(ex->pool, steps, batch, c.features, u, c.xs, c.z, layer->params[0].grad);
     deep_rnn_gemm_sum(ex->pool, steps - 1, batch, u, u, recurrent_source(&c), c.z + batch * u,
                       layer->params[1].grad);
-    if (layer->use_bias)
+    if (layer->cfg.rnn.use_bias)
         deep_rnn_column_sums(ex->pool, c.z, steps * batch, u, layer->params[2].grad);
     if (grad_in == NULL)
         return;
     deep_rnn_gemm_steps(ex->pool, steps, batch, true, c.features, u, c.z, layer->params[0].value, c.xs);
-    deep_rnn_input io = {.steps = steps, .features = c.features, .batch = batch, .go_backwards = layer->go_backwards,
-                         .grad_in = grad_in, .xs = c.xs, .mask = c.imask};
+    deep_rnn_input io = {.steps = steps,
+                         .features = c.features,
+                         .batch = batch,
+                         .go_backwards = layer->cfg.rnn.go_backwards,
+                         .grad_in = grad_in,
+                         .xs = c.xs,
+                         .mask = c.imask};
     deep_rnn_scatter(ex->pool, &io);
 }
 
@@ -203,9 +213,15 @@ static void simple_rnn_final_state(const deep_layer *layer, const float *scratch
     deep_rnn_last_state(x.hs, x.steps, batch, x.units, h);
 }
 
+static const deep_layer_field simple_rnn_fields[] = {DEEP_RNN_FIELDS};
+
 const deep_layer_ops deep_simple_rnn_ops = {
     .type = "simple_rnn",
     .class_name = "SimpleRNN",
+    .config_size = sizeof(deep_rnn_config),
+    .defaults = &(const deep_rnn_config){.units = 1, .activation = DEEP_ACTIVATION_TANH, .use_bias = true},
+    DEEP_FIELDS(simple_rnn_fields),
+    .flags = DEEP_LAYER_RECURRENT | DEEP_LAYER_WRAPPABLE,
     .build = simple_rnn_build,
     .init = simple_rnn_init,
     .forward = simple_rnn_forward,
@@ -213,3 +229,14 @@ const deep_layer_ops deep_simple_rnn_ops = {
     .mask_flow = deep_rnn_mask_flow,
     .final_state = simple_rnn_final_state,
 };
+
+deep_status deep_model_add_simple_rnn(deep_model *model, int64_t units, deep_activation activation, int32_t use_bias,
+                                      int32_t return_sequences)
+{
+    deep_rnn_config c = *(const deep_rnn_config *)deep_simple_rnn_ops.defaults;
+    c.units = units;
+    c.activation = activation;
+    c.use_bias = use_bias != 0;
+    c.return_sequences = return_sequences != 0;
+    return deep_layer_append(model, &deep_simple_rnn_ops, &c, false, __func__, NULL);
+}

@@ -23,9 +23,21 @@ void deep_optimizer_update(deep_optimizer *optimizer, int32_t slot, float *weigh
  * count. A state array holds one float per bound element (all slots' sizes added). */
 deep_optimizer_kind deep_optimizer_kind_of(const deep_optimizer *optimizer);
 const char *deep_optimizer_kind_name(deep_optimizer_kind kind); /* NULL for an unknown kind */
+/* The kind whose Keras class name is name ("Adam"), or 0 when there is none. */
+deep_optimizer_kind deep_optimizer_kind_by_name(const char *name);
 /* The option called name (e.g. "beta_1"), or 0 when there is none. */
 deep_optimizer_option deep_optimizer_option_by_name(const char *name);
 const char *deep_optimizer_option_name(deep_optimizer_option option);
+
+/* Every kind and every option, each once: the module's own lists, which model files
+ * iterate instead of a range of enumerators (test_optim checks them against deep.h).
+ * An index outside [0, count) gives 0. Option values are below
+ * DEEP_OPTIMIZER_OPTION_LIMIT, so a uint32_t holds a set of them as bits. */
+#define DEEP_OPTIMIZER_OPTION_LIMIT 32
+int32_t deep_optimizer_kind_count(void);
+deep_optimizer_kind deep_optimizer_kind_at(int32_t index);
+int32_t deep_optimizer_option_count(void);
+deep_optimizer_option deep_optimizer_option_at(int32_t index);
 bool deep_optimizer_has_option(const deep_optimizer *optimizer, deep_optimizer_option option);
 int32_t deep_optimizer_state_count(const deep_optimizer *optimizer);
 const char *deep_optimizer_state_name(const deep_optimizer *optimizer, int32_t index);

@@ -9,9 +9,14 @@
 #include "kernels/fastmath.h"
 #include "optim/optim.h"
 
+/* The tables below are indexed by enumerator value, so their sizes are one past the last
+ * enumerator; everything else (model files included) iterates them through
+ * deep_optimizer_option_at and deep_optimizer_kind_at, and test_optim checks that they
+ * name every enumerator of deep.h, so a new option or kind cannot be left out silently. */
 #define OPTION_COUNT (DEEP_OPT_INITIAL_ACCUMULATOR + 1)
 #define KIND_COUNT (DEEP_OPTIMIZER_ADAGRAD + 1)
 #define BIT(option) (1u << (option))
+_Static_assert(OPTION_COUNT <= DEEP_OPTIMIZER_OPTION_LIMIT, "options are bits of a uint32_t");
 
 struct kind_info {
     const char *name;
@@ -303,6 +308,34 @@ deep_optimizer_kind deep_optimizer_kind_of(const deep_optimizer *optimizer)
 const char *deep_optimizer_kind_name(deep_optimizer_kind kind)
 {
     return kind > 0 && kind < KIND_COUNT ? kinds[kind].name : NULL;
+}
+
+int32_t deep_optimizer_kind_count(void)
+{
+    return KIND_COUNT - 1;
+}
+
+deep_optimizer_kind deep_optimizer_kind_at(int32_t index)
+{
+    return index >= 0 && index < KIND_COUNT - 1 ? (deep_optimizer_kind)(index + 1) : (deep_optimizer_kind)0;
+}
+
+deep_optimizer_kind deep_optimizer_kind_by_name(const char *name)
+{
+    for (int k = 1; k < KIND_COUNT; k++)
+        if (strcmp(kinds[k].name, name) == 0)
+            return (deep_optimizer_kind)k;
+    return (deep_optimizer_kind)0;
+}
+
+int32_t deep_optimizer_option_count(void)
+{
+    return OPTION_COUNT - 1;
+}
+
+deep_optimizer_option deep_optimizer_option_at(int32_t index)
+{
+    return index >= 0 && index < OPTION_COUNT - 1 ? (deep_optimizer_option)(index + 1) : (deep_optimizer_option)0;
 }
 
 deep_optimizer_option deep_optimizer_option_by_name(const char *name)

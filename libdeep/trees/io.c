@@ -27,6 +27,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "core/bytes.h"
 #include "io/file.h"
 #include "trees/trees.h"
 
@@ -34,58 +35,26 @@
 
 /* ---------------------------------------------------------------- writing */
 
-struct out {
-    uint8_t *data;
-    size_t length, capacity;
-    bool failed;
-};
+/* Little-endian fields, as the format above lays them out. */
+static void put_u32(deep_bytes *o, uint32_t v) { deep_bytes_put_le(o, v, 4); }
+static void put_u64(deep_bytes *o, uint64_t v) { deep_bytes_put_le(o, v, 8); }
+static void put_i64(deep_bytes *o, int64_t v) { put_u64(o, (uint64_t)v); }
 
-static void put_bytes(struct out *o, const void *bytes, size_t n)
-{
-    if (o->failed)
-        return;
-    if (o->length + n > o->capacity) {
-        size_t cap = o->capacity ? o->capacity : 4096;
-        while (cap < o->length + n)
-            cap *= 2;
-        uint8_t *grown = realloc(o->data, cap);
-        if (grown == NULL) {
-            o->failed = true;
-            return;
-        }
-        o->data = grown;
-        o->capacity = cap;
-    }
-    memcpy(o->data + o->length, bytes, n);
-    o->length += n;
-}
-
-static void put_u64(struct out *o, uint64_t v, int bytes)
-{
-    uint8_t b[8];
-    for (int i = 0; i < bytes; i++)
-        b[i] = (uint8_t)(v >> (8 * i));
-    put_bytes(o, b, (size_t)bytes);
-}
-
-static void put_u32(struct out *o, uint32_t v) { put_u64(o, v, 4); }
-static void put_i64(struct out *o, int64_t v) { put_u64(o, (uint64_t)v, 8); }
-
-static void put_f32(struct out *o, float v)
+static void put_f32(deep_bytes *o, float v)
 {
     uint32_t bits;
     memcpy(&bits, &v, sizeof bits);
     put_u32(o, bits);
 }
 
-static void put_f64(struct out *o, double v)
+static void put_f64(deep_bytes *o, double v)
 {
     uint64_t bits;
     memcpy(&bits, &v, sizeof bits);
-    put_u64(o, bits, 8);
+    put_u64(o, bits);
 }
 
-static void put_params(struct out *o, const struct tree_params *p)
+static void put_params(deep_bytes *o, const struct tree_params *p)
 {
     put_u32(o, (uint32_t)p->kind);
     put_u32(o, (uint32_t)p->criterion);
@@ -95,7 +64,7 @@ static void put_params(struct out *o, const struct tree_params *p)
     put_i64(o, p->max_features);
     put_f64(o, p->max_features_fraction);
     put_f64(o, p->min_impurity_decrease);
-    put_u64(o, p->seed, 8);
+    put_u64(o, p->seed);
     put_u32(o, (uint32_t)p->splitter);
     put_u32(o, (uint32_t)p->max_bins);
     put_u32(o, (uint32_t)p->class_weight_count);
@@ -103,7 +72,7 @@ static void put_params(struct out *o, const struct tree_params *p)
         put_f64(o, p->class_weights[c]);
 }
 
-static void put_model(struct out *o, const struct tree_model *m)
+static void put_model(deep_bytes *o, const struct tree_model *m)
 {
     put_i64(o, m->n_features);
     put_u32(o, (uint32_t)m->n_classes);
@@ -125,14 +94,14 @@ static void put_model(struct out *o, const struct tree_model *m)
         put_f64(o, m->importances[f]);
 }
 
-static void put_header(struct out *o, const char *magic)
+static void put_header(deep_bytes *o, const char *magic)
 {
-    put_bytes(o, magic, 8);
+    deep_bytes_put(o, magic, 8);
     put_u32(o, FORMAT_VERSION);
     put_u32(o, 0);
 }
 
-static deep_status write_atomic(const char *caller, const char *path, struct out *o)
+static deep_status write_atomic(const char *caller, const char *path, deep_bytes *o)
 {
     if (o->failed)
         return deep_error_set(DEEP_ERR_NO_MEMORY, caller, "out of memory writing '%s'", path);
@@ -145,12 +114,12 @@ deep_status deep_tree_save(const deep_tree *tree, const char *path)
     DEEP_REQUIRE(path);
     if (tree->model.node_count == 0)
         return DEEP_FAIL(DEEP_ERR_STATE, "the tree is not fitted yet (call deep_tree_fit)");
-    struct out o = {0};
+    deep_bytes o = {0};
     put_header(&o, "DEEPTREE");
     put_params(&o, &tree->params);
     put_model(&o, &tree->model);
     deep_status s = write_atomic(__func__, path, &o);
-    free(o.data);
+    deep_bytes_free(&o);
     return s;
 }
 
@@ -160,7 +129,7 @@ deep_status deep_forest_save(const deep_forest *forest, const char *path)
     DEEP_REQUIRE(path);
     if (forest->tree_count == 0)
         return DEEP_FAIL(DEEP_ERR_STATE, "the forest is not fitted yet (call deep_forest_fit)");
-    struct out o = {0};
+    deep_bytes o = {0};
     put_header(&o, "DEEPFRST");
     put_params(&o, &forest->params);
     put_i64(&o, forest->n_estimators);
@@ -175,7 +144,7 @@ deep_status deep_forest_save(const deep_forest *forest, const char *path)
     for (int64_t t = 0; t < forest->tree_count; t++)
         put_model(&o, &forest->trees[t]);
     deep_status s = write_atomic(__func__, path, &o);
-    free(o.data);
+    deep_bytes_free(&o);
     return s;
 }
 

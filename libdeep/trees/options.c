@@ -34,6 +34,19 @@ deep_status tree_params_copy(const char *caller, struct tree_params *dst, const 
     return tree_params_set_class_weights(caller, dst, src->class_weights, src->class_weight_count);
 }
 
+/* A switch without a default: the compiler (-Wswitch) names a splitter of deep.h left out
+ * here, where a range of enumerators would silently refuse it. */
+static bool splitter_is_valid(deep_splitter splitter)
+{
+    switch (splitter) {
+    case DEEP_SPLITTER_AUTO:
+    case DEEP_SPLITTER_EXACT:
+    case DEEP_SPLITTER_HISTOGRAM:
+        return true;
+    }
+    return false;
+}
+
 deep_status tree_params_set_int(const char *caller, struct tree_params *p, deep_tree_option option, int64_t value)
 {
     switch (option) {
@@ -77,7 +90,7 @@ deep_status tree_params_set_int(const char *caller, struct tree_params *p, deep_
         p->seed = (uint64_t)value;
         return DEEP_OK;
     case DEEP_TREE_SPLITTER:
-        if (value < DEEP_SPLITTER_AUTO || value > DEEP_SPLITTER_HISTOGRAM)
+        if (value < INT32_MIN || value > INT32_MAX || !splitter_is_valid((deep_splitter)value))
             return deep_error_set(DEEP_ERR_INVALID_ARGUMENT, caller, "splitter %lld is not a deep_splitter",
                                   (long long)value);
         p->splitter = (deep_splitter)value;

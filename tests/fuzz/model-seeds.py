@@ -2,7 +2,7 @@
 """Writes model files with the layer types the golden files lack (Embedding with mask_zero,
 Masking, SimpleRNN, GRU in both reset_after forms, LSTM, Bidirectional in two merge modes,
 go_backwards, dropout) as seeds for the model fuzz targets, through the Python binding.
-Usage: LIBDEEP_LIBRARY=build/libdeep.so.0 PYTHONPATH=bindings/python model-seeds.py OUT_DIR"""
+Usage: LIBDEEP_LIBRARY=build/libdeep.so.1 PYTHONPATH=bindings/python model-seeds.py OUT_DIR"""
 import os
 import sys
 

@@ -9,7 +9,7 @@ Keras-shaped interface), loaded through ctypes; no compiler needed.
     model.fit(x, y, epochs=5, batch_size=32)
 
 The shared library is found through LIBDEEP_LIBRARY (a path), else the dynamic loader
-(an installed libdeep.so.0). See bindings/python/README.md.
+(an installed libdeep.so.1). See bindings/python/README.md.
 """
 
 from ._version import __version__
@@ -20,7 +20,7 @@ from .errors import (Error, NullError, InvalidArgumentError, ShapeError, OutOfRa
 from . import layers, optimizers, metrics, utils
 from . import data as datasets
 from .data import Dataset, load_idx, load_csv, load_cifar10, kfold_indices
-from .layers import (Input, Dense, Activation, Dropout, Flatten, Conv2D, MaxPooling2D, AveragePooling2D,
+from .layers import (Input, Dense, Activation, Dropout, Flatten, Reshape, Conv2D, MaxPooling2D, AveragePooling2D,
                      GlobalAveragePooling2D, BatchNormalization, Embedding, Masking, SimpleRNN, GRU, LSTM,
                      Bidirectional)
 from .models import Sequential, load_model, load_model_from_bytes, Callback, EarlyStopping, History, \
@@ -55,7 +55,7 @@ __all__ = [
     # data
     "Dataset", "load_idx", "load_csv", "load_cifar10", "kfold_indices",
     # models
-    "Input", "Dense", "Activation", "Dropout", "Flatten", "Conv2D", "MaxPooling2D", "AveragePooling2D",
+    "Input", "Dense", "Activation", "Dropout", "Flatten", "Reshape", "Conv2D", "MaxPooling2D", "AveragePooling2D",
     "GlobalAveragePooling2D", "BatchNormalization", "Embedding", "Masking", "SimpleRNN", "GRU", "LSTM", "Bidirectional",
     "Sequential", "load_model", "load_model_from_bytes",
     "Callback", "EarlyStopping", "History", "LearningRateScheduler",

@@ -3,15 +3,19 @@
 Lookup order:
   1. the LIBDEEP_LIBRARY environment variable, a path (or soname) given to dlopen as is;
   2. ctypes.util.find_library("deep") (the ldconfig cache: an installed library);
-  3. "libdeep.so.0", leaving the search to the dynamic loader (LD_LIBRARY_PATH, ...).
+  3. "libdeep.so.1", leaving the search to the dynamic loader (LD_LIBRARY_PATH, ...).
 
-Every function is declared with its argtypes and restype. Functions returning deep_status
+Every function of deep.h is declared with its argtypes and restype, from the table
+libdeep/_ffi.py that bindings/python/gen-ffi.py generates from the header (run
+scripts/update-python-ffi.sh after changing deep.h). Functions returning deep_status
 get an errcheck that turns a failure into a libdeep.Error subclass carrying
 deep_status_string() and deep_last_error(); errcheck runs right after the call on the same
 thread, so the thread-local message is the one of this call.
 
-Handles and array buffers are passed as c_void_p (plain addresses); the Python classes
-around them make sure no handle of the wrong type or a freed one is ever passed.
+Handles are passed as c_void_p (plain addresses); the Python classes around them make sure
+no handle of the wrong type or a freed one is ever passed. Data pointers (int64_t *,
+double *, ...) take an address (NumPy's array.ctypes.data), None, or a ctypes array or
+byref() of exactly the C type, so a wrong-sized out-parameter is a TypeError.
 """
 
 import ctypes
@@ -20,184 +24,18 @@ import os
 
 from . import errors
 from ._version import REQUIRED_MAJOR, REQUIRED_MINOR
+from ._ffi import FUNCTIONS, c_status, deep_log_fn, deep_batch_fn, deep_epoch_fn
 
-
-
-class c_status(ctypes.c_int):
-    """deep_status: a distinct type so that _declare can tell it from int32_t results."""
-c_enum = ctypes.c_int
+# Short names of the ctypes types the modules use to make arguments and out-parameters.
 i32 = ctypes.c_int32
 i64 = ctypes.c_int64
 u64 = ctypes.c_uint64
 f32 = ctypes.c_float
 f64 = ctypes.c_double
-ptr = ctypes.c_void_p  # handles and array buffers
-out_ptr = ctypes.POINTER(ctypes.c_void_p)  # deep_x **out
-p_i32 = ctypes.POINTER(i32)
-p_i64 = ctypes.POINTER(i64)
-p_u64 = ctypes.POINTER(u64)
-p_f32 = ctypes.POINTER(f32)
-p_f64 = ctypes.POINTER(f64)
-p_f32_ptr = ctypes.POINTER(ctypes.c_void_p)  # const float **data
-cstr = ctypes.c_char_p
 
-LOG_FN = ctypes.CFUNCTYPE(None, ctypes.c_void_p, ctypes.c_int, ctypes.c_char_p)
-BATCH_FN = ctypes.CFUNCTYPE(i32, ctypes.c_void_p, i64, i64, f64)
-EPOCH_FN = ctypes.CFUNCTYPE(i32, ctypes.c_void_p, ctypes.c_void_p, i64)
-
-# name: (restype, [argtypes]); restype c_status means "check the status".
-_FUNCTIONS = {
-    # versions, errors, memory
-    "deep_version_string": (cstr, []),
-    "deep_version_number": (i32, []),
-    "deep_status_string": (cstr, [c_status]),
-    "deep_last_error": (cstr, []),
-    "deep_clear_error": (None, []),
-    "deep_cpu_count": (i64, []),
-    # tensors
-    "deep_tensor_new": (c_status, [i32, ptr, out_ptr]),
-    "deep_tensor_new_from": (c_status, [i32, ptr, ptr, i64, out_ptr]),
-    "deep_tensor_free": (None, [ptr]),
-    "deep_tensor_rank": (c_status, [ptr, p_i32]),
-    "deep_tensor_shape": (c_status, [ptr, ptr, i64, p_i64]),
-    "deep_tensor_size": (c_status, [ptr, p_i64]),
-    "deep_tensor_data": (c_status, [ptr, p_f32_ptr]),
-    "deep_tensor_data_mut": (c_status, [ptr, p_f32_ptr]),
-    # datasets
-    "deep_dataset_new": (c_status, [i64, i32, ptr, ptr, out_ptr]),
-    "deep_dataset_free": (None, [ptr]),
-    "deep_dataset_load_idx": (c_status, [cstr, cstr, out_ptr]),
-    "deep_dataset_load_cifar10": (c_status, [ptr, i64, out_ptr]),
-    "deep_dataset_load_csv": (c_status, [cstr, cstr, out_ptr]),
-    "deep_dataset_write_csv": (c_status, [ptr, cstr]),
-    "deep_dataset_set_labels": (c_status, [ptr, ptr, i64, i32]),
-    "deep_dataset_set_targets": (c_status, [ptr, ptr, i64, i64]),
-    "deep_dataset_count": (c_status, [ptr, p_i64]),
-    "deep_dataset_sample_shape": (c_status, [ptr, ptr, i64, p_i64]),
-    "deep_dataset_reshape": (c_status, [ptr, i32, ptr]),
-    "deep_dataset_num_classes": (c_status, [ptr, p_i32]),
-    "deep_dataset_labels": (c_status, [ptr, ptr, i64, p_i64]),
-    "deep_dataset_target_width": (c_status, [ptr, p_i64]),
-    "deep_dataset_features": (c_status, [ptr, out_ptr]),
-    "deep_dataset_batch": (c_status, [ptr, i64, i64, out_ptr, out_ptr]),
-    "deep_dataset_to_categorical": (c_status, [ptr]),
-    "deep_dataset_scale": (c_status, [ptr, f64, f64]),
-    "deep_dataset_standardize": (c_status, [ptr, ptr]),
-    "deep_dataset_minmax_scale": (c_status, [ptr, ptr]),
-    "deep_dataset_shuffle": (c_status, [ptr, u64]),
-    "deep_dataset_subset": (c_status, [ptr, ptr, i64, out_ptr]),
-    "deep_dataset_split": (c_status, [ptr, f64, u64, i32, out_ptr, out_ptr]),
-    "deep_dataset_column_name": (c_status, [ptr, i64, ptr, i64, p_i64]),
-    "deep_dataset_class_name": (c_status, [ptr, i32, ptr, i64, p_i64]),
-    "deep_dataset_missing_count": (c_status, [ptr, i64, p_i64]),
-    "deep_dataset_fill_missing": (c_status, [ptr, c_enum, ptr]),
-    "deep_dataset_drop_missing": (c_status, [ptr]),
-    "deep_dataset_describe": (c_status, [ptr, i64, c_enum, p_f64]),
-    "deep_dataset_describe_text": (c_status, [ptr, ptr, i64, p_i64]),
-    "deep_dataset_concat": (c_status, [ptr, ptr, out_ptr]),
-    "deep_dataset_use_classes": (c_status, [ptr, ptr]),
-    "deep_kfold_indices": (c_status, [i64, i64, i64, i32, u64, ptr, i64, p_i64, ptr, i64, p_i64]),
-    # metrics
-    "deep_metric_accuracy": (c_status, [ptr, ptr, i64, p_f64]),
-    "deep_metric_confusion_matrix": (c_status, [ptr, ptr, i64, i32, ptr]),
-    "deep_metric_precision_recall_f1": (c_status, [ptr, ptr, i64, i32, ptr, ptr, ptr, p_f64, p_f64, p_f64]),
-    # optimizers
-    "deep_optimizer_new": (c_status, [c_enum, out_ptr]),
-    "deep_optimizer_free": (None, [ptr]),
-    "deep_optimizer_set_float": (c_status, [ptr, c_enum, f64]),
-    "deep_optimizer_get_float": (c_status, [ptr, c_enum, p_f64]),
-    # models
-    "deep_model_new": (c_status, [i32, ptr, out_ptr]),
-    "deep_model_free": (None, [ptr]),
-    "deep_model_add_dense": (c_status, [ptr, i64, c_enum, i32]),
-    "deep_model_add_activation": (c_status, [ptr, c_enum]),
-    "deep_model_add_dropout": (c_status, [ptr, f32]),
-    "deep_model_add_flatten": (c_status, [ptr]),
-    "deep_model_add_conv2d": (c_status, [ptr, i64, i64, i64, i64, i64, c_enum, c_enum, i32]),
-    "deep_model_add_max_pooling2d": (c_status, [ptr, i64, i64, i64, i64, c_enum]),
-    "deep_model_add_average_pooling2d": (c_status, [ptr, i64, i64, i64, i64, c_enum]),
-    "deep_model_add_global_average_pooling2d": (c_status, [ptr]),
-    "deep_model_add_batch_normalization": (c_status, [ptr, f32, f32]),
-    "deep_model_add_embedding": (c_status, [ptr, i64, i64, i64]),
-    "deep_model_add_masking": (c_status, [ptr, f32]),
-    "deep_model_add_lstm": (c_status, [ptr, i64, c_enum, c_enum, i32, i32]),
-    "deep_model_add_gru": (c_status, [ptr, i64, c_enum, c_enum, i32, i32]),
-    "deep_model_add_simple_rnn": (c_status, [ptr, i64, c_enum, i32, i32]),
-    "deep_model_add_bidirectional": (c_status, [ptr, c_enum]),
-    "deep_model_set_layer_int": (c_status, [ptr, i32, c_enum, i64]),
-    "deep_model_set_layer_float": (c_status, [ptr, i32, c_enum, f64]),
-    "deep_model_set_seed": (c_status, [ptr, u64]),
-    "deep_model_set_int": (c_status, [ptr, c_enum, i64]),
-    "deep_model_set_float": (c_status, [ptr, c_enum, f64]),
-    "deep_model_get_int": (c_status, [ptr, c_enum, p_i64]),
-    "deep_model_get_float": (c_status, [ptr, c_enum, p_f64]),
-    "deep_model_get_string": (c_status, [ptr, c_enum, ptr, i64, p_i64]),
-    "deep_model_get_seed": (c_status, [ptr, p_u64]),
-    "deep_model_set_log": (c_status, [ptr, LOG_FN, ptr]),
-    "deep_model_set_callbacks": (c_status, [ptr, BATCH_FN, EPOCH_FN, ptr]),
-    "deep_model_compile": (c_status, [ptr, ptr, c_enum, ptr, i64]),
-    "deep_model_optimizer": (c_status, [ptr, out_ptr]),
-    "deep_model_fit": (c_status, [ptr, ptr, i64, i64, ptr]),
-    "deep_model_history_length": (c_status, [ptr, p_i64]),
-    "deep_model_history": (c_status, [ptr, i64, c_enum, i32, p_f64]),
-    "deep_model_evaluate": (c_status, [ptr, ptr, i64, ptr, i64, p_i64]),
-    "deep_model_predict": (c_status, [ptr, ptr, out_ptr]),
-    "deep_model_predict_states": (c_status, [ptr, ptr, i32, ptr, ptr]),
-    "deep_model_summary": (c_status, [ptr, ptr, i64, p_i64]),
-    "deep_model_layer_count": (c_status, [ptr, p_i32]),
-    "deep_model_parameter_count": (c_status, [ptr, p_i64]),
-    "deep_model_input_shape": (c_status, [ptr, p_i64, i64, p_i64]),
-    "deep_model_output_shape": (c_status, [ptr, p_i64, i64, p_i64]),
-    "deep_model_weight_count": (c_status, [ptr, i32, p_i32]),
-    "deep_model_get_weight": (c_status, [ptr, i32, i32, out_ptr]),
-    "deep_model_set_weight": (c_status, [ptr, i32, i32, ptr]),
-    # trees
-    "deep_tree_new": (c_status, [c_enum, out_ptr]),
-    "deep_tree_free": (None, [ptr]),
-    "deep_tree_set_int": (c_status, [ptr, c_enum, i64]),
-    "deep_tree_set_float": (c_status, [ptr, c_enum, f64]),
-    "deep_tree_get_int": (c_status, [ptr, c_enum, p_i64]),
-    "deep_tree_get_float": (c_status, [ptr, c_enum, p_f64]),
-    "deep_tree_set_class_weights": (c_status, [ptr, ptr, i64]),
-    "deep_tree_get_class_weights": (c_status, [ptr, ptr, i64, p_i64]),
-    "deep_tree_fit": (c_status, [ptr, ptr]),
-    "deep_tree_predict": (c_status, [ptr, ptr, out_ptr]),
-    "deep_tree_predict_proba": (c_status, [ptr, ptr, out_ptr]),
-    "deep_tree_score": (c_status, [ptr, ptr, p_f64]),
-    "deep_tree_feature_importances": (c_status, [ptr, ptr, i64, p_i64]),
-    "deep_tree_node_count": (c_status, [ptr, p_i64]),
-    "deep_tree_depth": (c_status, [ptr, p_i64]),
-    "deep_tree_node": (c_status, [ptr, i64, p_i64, p_f32, p_i64, p_i64]),
-    "deep_tree_node_value": (c_status, [ptr, i64, ptr, i64, p_i64]),
-    "deep_tree_to_json": (c_status, [ptr, ptr, i64, p_i64]),
-    "deep_tree_save": (c_status, [ptr, cstr]),
-    "deep_tree_load": (c_status, [cstr, out_ptr]),
-    "deep_tree_cross_val_score": (c_status, [ptr, ptr, i64, u64, ptr, i64, p_i64]),
-    # forests
-    "deep_forest_new": (c_status, [c_enum, out_ptr]),
-    "deep_forest_free": (None, [ptr]),
-    "deep_forest_set_int": (c_status, [ptr, c_enum, i64]),
-    "deep_forest_set_float": (c_status, [ptr, c_enum, f64]),
-    "deep_forest_get_int": (c_status, [ptr, c_enum, p_i64]),
-    "deep_forest_get_float": (c_status, [ptr, c_enum, p_f64]),
-    "deep_forest_set_class_weights": (c_status, [ptr, ptr, i64]),
-    "deep_forest_get_class_weights": (c_status, [ptr, ptr, i64, p_i64]),
-    "deep_forest_fit": (c_status, [ptr, ptr]),
-    "deep_forest_predict": (c_status, [ptr, ptr, out_ptr]),
-    "deep_forest_predict_proba": (c_status, [ptr, ptr, out_ptr]),
-    "deep_forest_score": (c_status, [ptr, ptr, p_f64]),
-    "deep_forest_oob_score": (c_status, [ptr, p_f64]),
-    "deep_forest_feature_importances": (c_status, [ptr, ptr, i64, p_i64]),
-    "deep_forest_tree_count": (c_status, [ptr, p_i64]),
-    "deep_forest_save": (c_status, [ptr, cstr]),
-    "deep_forest_load": (c_status, [cstr, out_ptr]),
-    "deep_forest_cross_val_score": (c_status, [ptr, ptr, i64, u64, ptr, i64, p_i64]),
-    "deep_model_save": (c_status, [ptr, cstr]),
-    "deep_model_load": (c_status, [cstr, out_ptr]),
-    "deep_model_save_buffer": (c_status, [ptr, ptr, i64, p_i64]),
-    "deep_model_load_buffer": (c_status, [ptr, i64, out_ptr]),
-}
-
+LOG_FN = deep_log_fn
+BATCH_FN = deep_batch_fn
+EPOCH_FN = deep_epoch_fn
 
 
 def _candidates():
@@ -220,10 +58,10 @@ def _open():
             return ctypes.CDLL(name), name
         except OSError as exc:
             failures.append(f"{name}: {exc}")
-    where = "LIBDEEP_LIBRARY" if explicit else "the dynamic loader (find_library('deep'), libdeep.so.0)"
+    where = "LIBDEEP_LIBRARY" if explicit else "the dynamic loader (find_library('deep'), libdeep.so.1)"
     raise errors.LibraryNotFoundError(
         "cannot load the libdeep shared library through " + where + ": " + "; ".join(failures)
-        + ". Install libdeep (meson install; ldconfig) or set LIBDEEP_LIBRARY to the path of libdeep.so.0")
+        + ". Install libdeep (meson install; ldconfig) or set LIBDEEP_LIBRARY to the path of libdeep.so.1")
 
 
 def check_version(number, version, path):
@@ -241,7 +79,7 @@ class _Library:
 
     def __init__(self):
         self.cdll, self.path = _open()
-        for name, (restype, argtypes) in _FUNCTIONS.items():
+        for name, (restype, argtypes) in FUNCTIONS.items():
             try:
                 fn = getattr(self.cdll, name)
             except AttributeError:

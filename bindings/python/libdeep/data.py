@@ -15,10 +15,12 @@ import numpy as np
 
 from . import errors
 from ._core import Handle, as_float_array, as_label_array, enum_value, pointer_of, tensor_to_array
+from . import _ffi as C
 from ._lib import lib, out, shape_array, read_text, i32, i64, f64
 
-_FILL = {"mean": 1, "median": 2}
-_STATS = {"count": 1, "missing": 2, "mean": 3, "std": 4, "min": 5, "max": 6}
+_FILL = {"mean": C.DEEP_FILL_MEAN, "median": C.DEEP_FILL_MEDIAN}
+_STATS = {"count": C.DEEP_STAT_COUNT, "missing": C.DEEP_STAT_MISSING, "mean": C.DEEP_STAT_MEAN,
+          "std": C.DEEP_STAT_STD, "min": C.DEEP_STAT_MIN, "max": C.DEEP_STAT_MAX}
 
 
 def _path(path):
@@ -123,8 +125,8 @@ class Dataset(Handle):
     @property
     def sample_shape(self):
         rank = i64(0)
-        shape = (i64 * 8)()  # DEEP_MAX_RANK always suffices
-        lib.deep_dataset_sample_shape(self._ptr, shape, 8, ctypes.byref(rank))
+        shape = (i64 * C.DEEP_MAX_RANK)()  # always enough
+        lib.deep_dataset_sample_shape(self._ptr, shape, C.DEEP_MAX_RANK, ctypes.byref(rank))
         return tuple(shape[: rank.value])
 
     @property

@@ -9,6 +9,8 @@ catches ValueError keeps working. An exception raised for a failed C call carrie
     message      deep_last_error() read right after the failing call on the same thread
 """
 
+from . import _ffi as C
+
 
 class Error(Exception):
     """Base class of every exception raised by libdeep."""
@@ -87,17 +89,17 @@ class LibraryNotFoundError(Error, ImportError):
 
 # deep_status value -> exception class. Unknown (newer) codes raise the base Error.
 STATUS_CLASSES = {
-    -1: NullError,
-    -2: InvalidArgumentError,
-    -3: ShapeError,
-    -4: OutOfRangeError,
-    -5: OutOfMemoryError,
-    -6: SizeOverflowError,
-    -7: StateError,
-    -8: FileError,
-    -9: FormatError,
-    -10: NumericError,
-    -11: UnsupportedError,
-    -12: ThreadError,
-    -13: BufferTooSmallError,
+    C.DEEP_ERR_NULL: NullError,
+    C.DEEP_ERR_INVALID_ARGUMENT: InvalidArgumentError,
+    C.DEEP_ERR_SHAPE: ShapeError,
+    C.DEEP_ERR_OUT_OF_RANGE: OutOfRangeError,
+    C.DEEP_ERR_NO_MEMORY: OutOfMemoryError,
+    C.DEEP_ERR_OVERFLOW: SizeOverflowError,
+    C.DEEP_ERR_STATE: StateError,
+    C.DEEP_ERR_IO: FileError,
+    C.DEEP_ERR_FORMAT: FormatError,
+    C.DEEP_ERR_NUMERIC: NumericError,
+    C.DEEP_ERR_UNSUPPORTED: UnsupportedError,
+    C.DEEP_ERR_THREAD: ThreadError,
+    C.DEEP_ERR_BUFFER_TOO_SMALL: BufferTooSmallError,
 }

@@ -1,6 +1,8 @@
-"""Keras layer constructors: Dense, Activation, Dropout, Flatten, Conv2D, MaxPooling2D,
-AveragePooling2D, GlobalAveragePooling2D, BatchNormalization, Embedding, Masking, SimpleRNN,
-GRU, LSTM, the Bidirectional wrapper, and Input.
+"""Keras layer constructors: Dense, Activation, Dropout, Flatten, Reshape, Conv2D,
+MaxPooling2D, AveragePooling2D, GlobalAveragePooling2D, BatchNormalization, Embedding,
+Masking, SimpleRNN, GRU, LSTM, the Bidirectional wrapper, and Input. docs/layers.md lists
+each layer's arguments as the C library's field tables define them (a test checks that the
+constructors here take the same ones).
 
 A layer object describes a layer until it is added to a Sequential model; from then on it
 belongs to that model (it cannot be added to another) and reads and writes the model's
@@ -13,18 +15,19 @@ import numpy as np
 
 from . import errors
 from ._core import enum_value, new_tensor, tensor_to_array
-from ._lib import lib, out, i32
+from . import _ffi as C
+from ._lib import lib, out, i32, i64, f64
 
 ACTIVATIONS = {
-    "linear": 0,
-    "relu": 1,
-    "sigmoid": 2,
-    "tanh": 3,
-    "softmax": 4,
-    "leaky_relu": 5,
-    "elu": 6,
+    "linear": C.DEEP_ACTIVATION_LINEAR,
+    "relu": C.DEEP_ACTIVATION_RELU,
+    "sigmoid": C.DEEP_ACTIVATION_SIGMOID,
+    "tanh": C.DEEP_ACTIVATION_TANH,
+    "softmax": C.DEEP_ACTIVATION_SOFTMAX,
+    "leaky_relu": C.DEEP_ACTIVATION_LEAKY_RELU,
+    "elu": C.DEEP_ACTIVATION_ELU,
 }
-_PADDING = {"valid": 0, "same": 1}
+_PADDING = {"valid": C.DEEP_PADDING_VALID, "same": C.DEEP_PADDING_SAME}
 
 
 def activation_value(activation):
@@ -110,6 +113,21 @@ class Layer:
     def weights(self):
         return self.get_weights()
 
+    def get_option(self, option):
+        """The current value of a layer option as the model keeps it ("dropout",
+        "recurrent_dropout": float; "go_backwards", "unit_forget_bias", "mask_zero",
+        "reset_after": bool), read back from the C library (a float option as the float32 it
+        keeps). An option this layer's type does not have is InvalidArgumentError."""
+        model = self._require_model()
+        value = enum_value(_LAYER_OPTIONS, option, "layer option")
+        if option.lower() in _FLOAT_OPTIONS:
+            result = f64(0.0)
+            lib.deep_model_get_layer_float(model._ptr, self._index, value, ctypes.byref(result))
+            return result.value
+        result = i64(0)
+        lib.deep_model_get_layer_int(model._ptr, self._index, value, ctypes.byref(result))
+        return bool(result.value)
+
     def __repr__(self):
         return f"<libdeep.layers.{type(self).__name__}>"
 
@@ -152,6 +170,22 @@ class Dropout(Layer):
 class Flatten(Layer):
     def _append(self, address):
         lib.deep_model_add_flatten(address)
+
+
+class Reshape(Layer):
+    """keras.layers.Reshape(target_shape): each sample takes target_shape (the batch axis
+    stays), the same elements in the same order; one dimension may be -1, inferred."""
+
+    def __init__(self, target_shape, input_shape=None, name=None):
+        super().__init__(input_shape, name)
+        try:
+            self.target_shape = tuple(int(d) for d in target_shape)
+        except TypeError:
+            raise TypeError(f"target_shape must be a tuple of ints; got {target_shape!r}") from None
+
+    def _append(self, address):
+        dims = (ctypes.c_int64 * max(len(self.target_shape), 1))(*self.target_shape)
+        lib.deep_model_add_reshape(address, len(self.target_shape), dims)
 
 
 class Conv2D(Layer):
@@ -210,9 +244,10 @@ class BatchNormalization(Layer):
         lib.deep_model_add_batch_normalization(address, self.momentum, self.epsilon)
 
 
-# deep_layer_option values (deep.h)
-_LAYER_DROPOUT, _LAYER_RECURRENT_DROPOUT, _LAYER_GO_BACKWARDS, _LAYER_UNIT_FORGET_BIAS = 1, 2, 3, 4
-_LAYER_MASK_ZERO, _LAYER_RESET_AFTER = 5, 6
+_LAYER_OPTIONS = {"dropout": C.DEEP_LAYER_DROPOUT, "recurrent_dropout": C.DEEP_LAYER_RECURRENT_DROPOUT,
+                  "go_backwards": C.DEEP_LAYER_GO_BACKWARDS, "unit_forget_bias": C.DEEP_LAYER_UNIT_FORGET_BIAS,
+                  "mask_zero": C.DEEP_LAYER_MASK_ZERO, "reset_after": C.DEEP_LAYER_RESET_AFTER}
+_FLOAT_OPTIONS = ("dropout", "recurrent_dropout")
 
 
 class Embedding(Layer):
@@ -232,7 +267,7 @@ class Embedding(Layer):
 
     def _append(self, address):
         lib.deep_model_add_embedding(address, self.input_dim, self.output_dim, self.input_length)
-        lib.deep_model_set_layer_int(address, -1, _LAYER_MASK_ZERO, int(self.mask_zero))
+        lib.deep_model_set_layer_int(address, -1, C.DEEP_LAYER_MASK_ZERO, int(self.mask_zero))
 
 
 class Masking(Layer):
@@ -267,9 +302,9 @@ class SimpleRNN(Layer):
 
     def _append(self, address):
         self._add(address)
-        lib.deep_model_set_layer_float(address, -1, _LAYER_DROPOUT, self.dropout)
-        lib.deep_model_set_layer_float(address, -1, _LAYER_RECURRENT_DROPOUT, self.recurrent_dropout)
-        lib.deep_model_set_layer_int(address, -1, _LAYER_GO_BACKWARDS, int(self.go_backwards))
+        lib.deep_model_set_layer_float(address, -1, C.DEEP_LAYER_DROPOUT, self.dropout)
+        lib.deep_model_set_layer_float(address, -1, C.DEEP_LAYER_RECURRENT_DROPOUT, self.recurrent_dropout)
+        lib.deep_model_set_layer_int(address, -1, C.DEEP_LAYER_GO_BACKWARDS, int(self.go_backwards))
 
 
 class GRU(SimpleRNN):
@@ -289,7 +324,7 @@ class GRU(SimpleRNN):
     def _add(self, address):
         lib.deep_model_add_gru(address, self.units, self._activation, self._recurrent_activation,
                                int(self.use_bias), int(self.return_sequences))
-        lib.deep_model_set_layer_int(address, -1, _LAYER_RESET_AFTER, int(self.reset_after))
+        lib.deep_model_set_layer_int(address, -1, C.DEEP_LAYER_RESET_AFTER, int(self.reset_after))
 
 
 class LSTM(GRU):
@@ -308,10 +343,11 @@ class LSTM(GRU):
 
     def _append(self, address):
         super()._append(address)
-        lib.deep_model_set_layer_int(address, -1, _LAYER_UNIT_FORGET_BIAS, int(self.unit_forget_bias))
+        lib.deep_model_set_layer_int(address, -1, C.DEEP_LAYER_UNIT_FORGET_BIAS, int(self.unit_forget_bias))
 
 
-_MERGE_MODES = {"concat": 0, "sum": 1, "mul": 2, "ave": 3}
+_MERGE_MODES = {"concat": C.DEEP_MERGE_CONCAT, "sum": C.DEEP_MERGE_SUM, "mul": C.DEEP_MERGE_MUL,
+                "ave": C.DEEP_MERGE_AVE}
 
 
 class Bidirectional(Layer):
@@ -341,7 +377,8 @@ class Bidirectional(Layer):
 
 
 class LoadedLayer(Layer):
-    """A layer of a model loaded from a file: its weights are reachable, its settings are not."""
+    """A layer of a model loaded from a file: its weights and options (get_option) are
+    reachable, its constructor arguments are not."""
 
     def _append(self, address):
         raise errors.StateError("a layer of a loaded model cannot be added to another model")

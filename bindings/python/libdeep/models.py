@@ -16,6 +16,7 @@ import threading
 import numpy as np
 
 from . import errors
+from . import _ffi as C
 from . import optimizers as _optimizers
 from ._core import Handle, new_tensor, tensor_to_array
 from ._lib import lib, out, shape_array, read_text, BATCH_FN, EPOCH_FN, LOG_FN, i32, i64, f64
@@ -23,15 +24,14 @@ from .data import Dataset
 from .layers import LSTM, Input, Layer, LoadedLayer, SimpleRNN
 
 _LOSSES = {
-    "mse": 1,
-    "mean_squared_error": 1,
-    "binary_crossentropy": 2,
-    "categorical_crossentropy": 3,
-    "sparse_categorical_crossentropy": 4,
+    "mse": C.DEEP_LOSS_MEAN_SQUARED_ERROR,
+    "mean_squared_error": C.DEEP_LOSS_MEAN_SQUARED_ERROR,
+    "binary_crossentropy": C.DEEP_LOSS_BINARY_CROSSENTROPY,
+    "categorical_crossentropy": C.DEEP_LOSS_CATEGORICAL_CROSSENTROPY,
+    "sparse_categorical_crossentropy": C.DEEP_LOSS_SPARSE_CATEGORICAL_CROSSENTROPY,
 }
-_METRICS = {"accuracy": 1, "acc": 1, "mae": 2, "mean_absolute_error": 2}
-_OPT_THREADS, _OPT_SHUFFLE, _OPT_VALIDATION_SPLIT, _OPT_PATIENCE, _OPT_MIN_DELTA, _OPT_VERBOSE = 1, 2, 3, 4, 5, 6
-_OPT_INITIAL_EPOCH = 8
+_METRICS = {"accuracy": C.DEEP_METRIC_ACCURACY, "acc": C.DEEP_METRIC_ACCURACY,
+            "mae": C.DEEP_METRIC_MEAN_ABSOLUTE_ERROR, "mean_absolute_error": C.DEEP_METRIC_MEAN_ABSOLUTE_ERROR}
 
 
 class Callback:
@@ -290,12 +290,12 @@ class Sequential(Handle):
                     plain.append(cb)
                 else:
                     raise TypeError(f"callbacks must be libdeep.callbacks.Callback instances; got {cb!r}")
-            lib.deep_model_set_int(model, _OPT_SHUFFLE, int(bool(shuffle)))
-            lib.deep_model_set_float(model, _OPT_VALIDATION_SPLIT, float(validation_split))
-            lib.deep_model_set_int(model, _OPT_PATIENCE, patience)
-            lib.deep_model_set_float(model, _OPT_MIN_DELTA, min_delta)
+            lib.deep_model_set_int(model, C.DEEP_MODEL_SHUFFLE, int(bool(shuffle)))
+            lib.deep_model_set_float(model, C.DEEP_MODEL_VALIDATION_SPLIT, float(validation_split))
+            lib.deep_model_set_int(model, C.DEEP_MODEL_EARLY_STOPPING_PATIENCE, patience)
+            lib.deep_model_set_float(model, C.DEEP_MODEL_EARLY_STOPPING_MIN_DELTA, min_delta)
             verbose = 1 if verbose == "auto" else int(verbose)
-            lib.deep_model_set_int(model, _OPT_VERBOSE, 1 if verbose else 0)
+            lib.deep_model_set_int(model, C.DEEP_MODEL_VERBOSE, 1 if verbose else 0)
             self._set_log(verbose)
             failure = []
             self.stop_training = False
@@ -303,7 +303,7 @@ class Sequential(Handle):
             restore = _catch_ctrl_c(failure)
             try:
                 first_epoch = i64(0)
-                lib.deep_model_get_int(model, _OPT_INITIAL_EPOCH, ctypes.byref(first_epoch))
+                lib.deep_model_get_int(model, C.DEEP_MODEL_INITIAL_EPOCH, ctypes.byref(first_epoch))
                 if first_epoch.value < int(epochs):
                     for cb in plain:
                         cb.on_epoch_begin(first_epoch.value, {})
@@ -328,7 +328,7 @@ class Sequential(Handle):
             def log(user, level, message):
                 try:
                     text = message.decode("utf-8", "replace")
-                    print(text, file=sys.stderr if level >= 2 else sys.stdout, flush=True)
+                    print(text, file=sys.stderr if level >= C.DEEP_LOG_WARNING else sys.stdout, flush=True)
                 except Exception:  # never let an exception cross the C frame
                     pass
             self._log_cb = LOG_FN(log)
@@ -377,7 +377,7 @@ class Sequential(Handle):
         return ["loss"] + list(self._metric_names or [])
 
     def _stat_codes(self):
-        return [0] + [_METRICS[m] for m in self._metric_names or []]
+        return [C.DEEP_METRIC_LOSS] + [_METRICS[m] for m in self._metric_names or []]
 
     def _epoch_logs(self, epoch):
         logs = {}
@@ -474,7 +474,7 @@ class Sequential(Handle):
         return read_text(lib.deep_model_summary, self._ptr)
 
     def _shape(self, fn):
-        dims = (i64 * 8)()
+        dims = (i64 * C.DEEP_MAX_RANK)()
         rank = i64(0)
         fn(self._ptr, dims, len(dims), ctypes.byref(rank))
         return (None,) + tuple(dims[: rank.value])
@@ -513,7 +513,7 @@ class Sequential(Handle):
 
     def set_threads(self, threads):
         """Threads used by fit and evaluate (0 = all cores)."""
-        lib.deep_model_set_int(self._ptr, _OPT_THREADS, int(threads))
+        lib.deep_model_set_int(self._ptr, C.DEEP_MODEL_THREADS, int(threads))
 
     # ---- files -------------------------------------------------------------------------
 

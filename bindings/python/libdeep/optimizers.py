@@ -10,18 +10,20 @@ callback). An optimizer can be bound to one model only.
 import ctypes
 
 from . import errors
+from . import _ffi as C
 from ._lib import lib, out, f64
 
-_KIND = {"sgd": 1, "adam": 2, "rmsprop": 3, "adagrad": 4}
+_KIND = {"sgd": C.DEEP_OPTIMIZER_SGD, "adam": C.DEEP_OPTIMIZER_ADAM, "rmsprop": C.DEEP_OPTIMIZER_RMSPROP,
+         "adagrad": C.DEEP_OPTIMIZER_ADAGRAD}
 _OPTION = {
-    "learning_rate": 1,
-    "momentum": 2,
-    "nesterov": 3,
-    "beta_1": 4,
-    "beta_2": 5,
-    "epsilon": 6,
-    "rho": 7,
-    "initial_accumulator_value": 8,
+    "learning_rate": C.DEEP_OPT_LEARNING_RATE,
+    "momentum": C.DEEP_OPT_MOMENTUM,
+    "nesterov": C.DEEP_OPT_NESTEROV,
+    "beta_1": C.DEEP_OPT_BETA_1,
+    "beta_2": C.DEEP_OPT_BETA_2,
+    "epsilon": C.DEEP_OPT_EPSILON,
+    "rho": C.DEEP_OPT_RHO,
+    "initial_accumulator_value": C.DEEP_OPT_INITIAL_ACCUMULATOR,
 }
 
 

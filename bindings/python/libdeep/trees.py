@@ -15,22 +15,27 @@ import os
 
 import numpy as np
 
+from . import _ffi as C
 from . import errors
 from ._core import Handle, as_float_array, new_tensor, read_array, tensor_to_array
 from ._lib import lib, out, read_text, i64, f32, f64
 from .data import Dataset
 
-_CLASSIFIER, _REGRESSOR = 1, 2
-_CRITERION = {"gini": 1, "entropy": 2, "squared_error": 3}
-_SPLITTER = {"auto": 0, "exact": 1, "histogram": 2}
-_MAX_FEATURES = {"sqrt": -1, "log2": -2}
-_UNLIMITED = 2 ** 63 - 1
+_CLASSIFIER, _REGRESSOR = C.DEEP_TREE_CLASSIFIER, C.DEEP_TREE_REGRESSOR
+_CRITERION = {"gini": C.DEEP_CRITERION_GINI, "entropy": C.DEEP_CRITERION_ENTROPY,
+              "squared_error": C.DEEP_CRITERION_SQUARED_ERROR}
+_SPLITTER = {"auto": C.DEEP_SPLITTER_AUTO, "exact": C.DEEP_SPLITTER_EXACT, "histogram": C.DEEP_SPLITTER_HISTOGRAM}
+_MAX_FEATURES = {"sqrt": C.DEEP_MAX_FEATURES_SQRT, "log2": C.DEEP_MAX_FEATURES_LOG2}
+_UNLIMITED = C.DEEP_UNLIMITED
+# scikit-learn's parameter names -> deep_tree_option.
 _OPT = {
-    "criterion": 1, "max_depth": 2, "min_samples_split": 3, "min_samples_leaf": 4, "max_features": 5,
-    "min_impurity_decrease": 6, "random_state": 7, "splitter": 8, "max_bins": 9,
-    "n_estimators": 20, "bootstrap": 21, "max_samples": 22, "n_jobs": 23, "oob_score": 24,
+    "criterion": C.DEEP_TREE_CRITERION, "max_depth": C.DEEP_TREE_MAX_DEPTH,
+    "min_samples_split": C.DEEP_TREE_MIN_SAMPLES_SPLIT, "min_samples_leaf": C.DEEP_TREE_MIN_SAMPLES_LEAF,
+    "max_features": C.DEEP_TREE_MAX_FEATURES, "min_impurity_decrease": C.DEEP_TREE_MIN_IMPURITY_DECREASE,
+    "random_state": C.DEEP_TREE_SEED, "splitter": C.DEEP_TREE_SPLITTER, "max_bins": C.DEEP_TREE_MAX_BINS,
+    "n_estimators": C.DEEP_FOREST_N_ESTIMATORS, "bootstrap": C.DEEP_FOREST_BOOTSTRAP,
+    "max_samples": C.DEEP_FOREST_MAX_SAMPLES, "n_jobs": C.DEEP_FOREST_THREADS, "oob_score": C.DEEP_FOREST_OOB_SCORE,
 }
-
 
 class _Estimator(Handle):
     _prefix = None  # "deep_tree" or "deep_forest"

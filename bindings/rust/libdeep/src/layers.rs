@@ -49,7 +49,9 @@ c_enum!(
 c_enum!(
     /// Options of one layer (`deep_layer_option`): the Keras arguments that do not change
     /// its output shape, set before compile with [`Model::set_layer_float`] (`Dropout`,
-    /// `RecurrentDropout`) or [`Model::set_layer_int`] (`GoBackwards`, `UnitForgetBias`).
+    /// `RecurrentDropout`) or [`Model::set_layer_int`] (the others), read at any time with
+    /// [`Model::layer_float`] / [`Model::layer_int`]. `docs/layers.md` lists which layer
+    /// types take which.
     LayerOption {
         /// float in [0, 1): recurrent layers, fraction of the input features dropped while training.
         Dropout = sys::DEEP_LAYER_DROPOUT,
@@ -109,8 +111,14 @@ impl Model {
         self.add(Flatten)
     }
 
-    /// Appends Dropout(rate).
-    pub fn add_dropout(&mut self, rate: f32) -> Result<()> {
+    /// Appends Reshape(target_shape): each sample takes `target_shape`, the same elements in
+    /// the same order; one dimension may be -1, inferred from the others.
+    pub fn add_reshape(&mut self, target_shape: &[i64]) -> Result<()> {
+        self.add(Reshape::new(target_shape))
+    }
+
+    /// Appends Dropout(rate) (kept and checked as an f32).
+    pub fn add_dropout(&mut self, rate: f64) -> Result<()> {
         self.add(Dropout::new(rate))
     }
 
@@ -172,7 +180,7 @@ impl Model {
 
     /// Appends Masking(mask_value): a step whose features all equal `mask_value` is
     /// padding, which the recurrent layers after it skip.
-    pub fn add_masking(&mut self, mask_value: f32) -> Result<()> {
+    pub fn add_masking(&mut self, mask_value: f64) -> Result<()> {
         check(unsafe { sys::deep_model_add_masking(self.ptr(), mask_value) })
     }
 
@@ -184,6 +192,21 @@ impl Model {
     /// Sets a float option of `layer` (from 0 in the order added; -1 is the last).
     pub fn set_layer_float(&mut self, layer: i32, option: LayerOption, value: f64) -> Result<()> {
         check(unsafe { sys::deep_model_set_layer_float(self.ptr(), layer, option as i32, value) })
+    }
+
+    /// The current value of an integer option of `layer` (the default when never set),
+    /// before or after compile; an option its type does not have is `Status::InvalidArgument`.
+    pub fn layer_int(&self, layer: i32, option: LayerOption) -> Result<i64> {
+        let mut value = 0i64;
+        check(unsafe { sys::deep_model_get_layer_int(self.ptr(), layer, option as i32, &mut value) })?;
+        Ok(value)
+    }
+
+    /// The current value of a float option of `layer`, as the f32 the layer keeps.
+    pub fn layer_float(&self, layer: i32, option: LayerOption) -> Result<f64> {
+        let mut value = 0f64;
+        check(unsafe { sys::deep_model_get_layer_float(self.ptr(), layer, option as i32, &mut value) })?;
+        Ok(value)
     }
 }
 
@@ -235,15 +258,36 @@ impl Layer for Flatten {
     }
 }
 
+/// Reshape: each sample takes `target_shape` (rank 1 to 7), the same elements in the same
+/// order; one dimension may be -1, inferred from the others.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Reshape {
+    target_shape: Vec<i64>,
+}
+
+impl Reshape {
+    /// Reshape(target_shape).
+    pub fn new(target_shape: &[i64]) -> Reshape {
+        Reshape { target_shape: target_shape.to_vec() }
+    }
+}
+
+impl Layer for Reshape {
+    fn add_to(&self, model: &mut Model) -> Result<()> {
+        let rank = i32::try_from(self.target_shape.len()).unwrap_or(i32::MAX);
+        check(unsafe { sys::deep_model_add_reshape(model.ptr(), rank, self.target_shape.as_ptr()) })
+    }
+}
+
 /// Dropout: zeroes a fraction `rate` in [0, 1) of its inputs while training.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Dropout {
-    rate: f32,
+    rate: f64,
 }
 
 impl Dropout {
-    /// Dropout(rate), rate in [0, 1).
-    pub fn new(rate: f32) -> Dropout {
+    /// Dropout(rate), rate in [0, 1) (kept and checked as an f32).
+    pub fn new(rate: f64) -> Dropout {
         Dropout { rate }
     }
 }
@@ -364,8 +408,8 @@ impl Layer for GlobalAveragePooling2d {
 /// BatchNormalization over the last axis; Keras' defaults momentum 0.99, epsilon 0.001.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct BatchNormalization {
-    momentum: f32,
-    epsilon: f32,
+    momentum: f64,
+    epsilon: f64,
 }
 
 impl BatchNormalization {
@@ -374,12 +418,12 @@ impl BatchNormalization {
         BatchNormalization { momentum: 0.99, epsilon: 0.001 }
     }
     /// The momentum of the moving statistics, in [0, 1).
-    pub fn momentum(mut self, momentum: f32) -> BatchNormalization {
+    pub fn momentum(mut self, momentum: f64) -> BatchNormalization {
         self.momentum = momentum;
         self
     }
     /// Added to the variance, > 0.
-    pub fn epsilon(mut self, epsilon: f32) -> BatchNormalization {
+    pub fn epsilon(mut self, epsilon: f64) -> BatchNormalization {
         self.epsilon = epsilon;
         self
     }

@@ -6,7 +6,7 @@ mod common;
 use common::{expect_error, Lcg};
 use libdeep::layers::{
     AveragePooling2d, BatchNormalization, Conv2d, Dense, Embedding, Flatten, GlobalAveragePooling2d, Gru, Lstm,
-    MaxPooling2d, SimpleRnn,
+    MaxPooling2d, Reshape, SimpleRnn,
 };
 use libdeep::{
     Activation, Dataset, Layer, LayerOption, Loss, Metric, Model, ModelOption, Optimizer, OptimizerKind, OptimizerOption,
@@ -249,6 +249,11 @@ fn layer_misuse_is_an_error() {
     assert!(err.message().contains("dropout"), "{}", err);
     assert_eq!(r.layer_count().unwrap(), 0);
     r.add(Gru::new(4)).unwrap();
+    assert_eq!(r.layer_int(-1, LayerOption::ResetAfter).unwrap(), 1);
+    r.set_layer_float(-1, LayerOption::RecurrentDropout, 0.1).unwrap();
+    assert_eq!(r.layer_float(0, LayerOption::RecurrentDropout).unwrap(), f64::from(0.1f32));
+    expect_error(r.layer_int(0, LayerOption::UnitForgetBias), Status::InvalidArgument, "deep_model_get_layer_int");
+    expect_error(r.layer_float(0, LayerOption::GoBackwards), Status::InvalidArgument, "deep_model_get_layer_float");
     expect_error(r.set_layer_float(-1, LayerOption::Dropout, -0.1), Status::InvalidArgument, "deep_model_set_layer_float");
     // GRU has no unit_forget_bias; dropout is a float option, not an int one.
     expect_error(r.set_layer_int(-1, LayerOption::UnitForgetBias, 0), Status::InvalidArgument, "deep_model_set_layer_int");
@@ -257,8 +262,9 @@ fn layer_misuse_is_an_error() {
     r.add_dense(2, Activation::Softmax).unwrap();
     expect_error(r.set_layer_float(-1, LayerOption::Dropout, 0.1), Status::InvalidArgument, "deep_model_set_layer_float");
     compile_adam(&mut r, 0.01);
-    // After compile: no more layers, no more options.
+    // After compile: no more layers, no more options, but they can be read.
     expect_error(r.set_layer_float(0, LayerOption::Dropout, 0.1), Status::State, "deep_model_set_layer_float");
+    assert_eq!(r.layer_int(0, LayerOption::GoBackwards).unwrap(), 0);
     expect_error(r.add(Dense::new(2)), Status::State, "deep_model_add_dense");
 
     let mut c = Model::new(&[4, 4, 1]).unwrap();
@@ -268,4 +274,17 @@ fn layer_misuse_is_an_error() {
     expect_error(c.add(BatchNormalization::new().momentum(1.5)), Status::InvalidArgument, "deep_model_add_batch_normalization");
     expect_error(c.add(Embedding::new(0, 4)), Status::InvalidArgument, "deep_model_add_embedding");
     expect_error(Model::new(&[3]).unwrap().add(GlobalAveragePooling2d), Status::Shape, "deep_model_add_global_average_pooling2d");
+}
+
+#[test]
+fn reshape_gives_the_target_shape_and_refuses_bad_ones() {
+    let mut m = Model::new(&[12]).unwrap();
+    expect_error(m.add(Reshape::new(&[5, 3])), Status::Shape, "deep_model_add_reshape");
+    expect_error(m.add_reshape(&[-1, 2, -1]), Status::InvalidArgument, "more than one -1");
+    expect_error(m.add_reshape(&[0, 12]), Status::InvalidArgument, "deep_model_add_reshape");
+    assert_eq!(m.layer_count().unwrap(), 0);
+    m.add_reshape(&[3, -1]).unwrap();
+    m.add(Flatten).unwrap();
+    m.add_dense(2, Activation::Linear).unwrap();
+    assert_eq!(m.layer_count().unwrap(), 3);
 }

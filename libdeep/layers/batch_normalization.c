@@ -95,8 +95,10 @@ static void batch_norm_forward(const deep_layer *layer, const deep_exec *ex, con
         /* Training mutates the running statistics: that is why fit is never concurrent. A
          * batch of padding only leaves them alone. */
         for (int64_t ch = 0; ch < c && counted_rows > 0; ch++) {
-            moving_mean[ch] = layer->momentum * moving_mean[ch] + (1 - layer->momentum) * (float)mean[ch];
-            moving_var[ch] = layer->momentum * moving_var[ch] + (1 - layer->momentum) * (float)variance[ch];
+            moving_mean[ch] = layer->cfg.batch_norm.momentum * moving_mean[ch] +
+                              (1 - layer->cfg.batch_norm.momentum) * (float)mean[ch];
+            moving_var[ch] = layer->cfg.batch_norm.momentum * moving_var[ch] +
+                             (1 - layer->cfg.batch_norm.momentum) * (float)variance[ch];
         }
     } else {
         for (int64_t ch = 0; ch < c; ch++) {
@@ -105,7 +107,7 @@ static void batch_norm_forward(const deep_layer *layer, const deep_exec *ex, con
         }
     }
     for (int64_t ch = 0; ch < c; ch++)
-        variance[ch] = 1.0 / sqrt(variance[ch] + layer->epsilon); /* now the inverse std */
+        variance[ch] = 1.0 / sqrt(variance[ch] + layer->cfg.batch_norm.epsilon); /* now the inverse std */
     for (int64_t r = 0; r < rows; r++)
         for (int64_t ch = 0; ch < c; ch++)
             out[r * c + ch] = gamma[ch] * (float)((in[r * c + ch] - mean[ch]) * variance[ch]) + beta[ch];
@@ -121,7 +123,7 @@ static void batch_norm_backward(deep_layer *layer, const deep_exec *ex, const fl
     double *mean = statistics_space(scratch), *inv_std = mean + c;
     int64_t n = batch_statistics(layer, ex->mask, in, rows, mean, inv_std);
     for (int64_t ch = 0; ch < c; ch++) {
-        inv_std[ch] = 1.0 / sqrt(inv_std[ch] + layer->epsilon);
+        inv_std[ch] = 1.0 / sqrt(inv_std[ch] + layer->cfg.batch_norm.epsilon);
         dgamma[ch] = dbeta[ch] = 0;
     }
     for (int64_t r = 0; r < rows; r++)
@@ -151,12 +153,26 @@ static void batch_norm_backward(deep_layer *layer, const deep_exec *ex, const fl
     }
 }
 
+static const deep_layer_field batch_norm_fields[] = {
+    DEEP_FIELD(deep_batch_norm_config, momentum, DEEP_FIELD_RATE, .doc = "weight of the old moving statistics"),
+    DEEP_FIELD(deep_batch_norm_config, epsilon, DEEP_FIELD_POSITIVE, .doc = "added to the variance"),
+};
+
 const deep_layer_ops deep_batch_normalization_ops = {
     .type = "batch_normalization",
     .class_name = "BatchNormalization",
+    .config_size = sizeof(deep_batch_norm_config),
+    .defaults = &(const deep_batch_norm_config){.momentum = 0.99f, .epsilon = 1e-3f},
+    DEEP_FIELDS(batch_norm_fields),
     .build = batch_norm_build,
     .init = batch_norm_init,
     .forward = batch_norm_forward,
     .backward = batch_norm_backward,
     .mask_flow = deep_mask_kept,
 };
+
+deep_status deep_model_add_batch_normalization(deep_model *model, double momentum, double epsilon)
+{
+    deep_batch_norm_config c = {.momentum = (float)momentum, .epsilon = (float)epsilon};
+    return deep_layer_append(model, &deep_batch_normalization_ops, &c, false, __func__, NULL);
+}
