@@ -3,7 +3,6 @@
  * and written in the "C" locale whatever the program set, so that files travel. */
 #include <errno.h>
 #include <float.h>
-#include <locale.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdbool.h>
@@ -12,6 +11,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "core/c_locale.h"
 #include "data/data.h"
 #include "io/file.h"
 
@@ -440,36 +440,19 @@ static deep_status build_dataset(const char *caller, struct table *t, deep_datas
     return DEEP_OK;
 }
 
-/* The "C" locale for this thread while a file is read or written; uselocale is per-thread,
- * so other threads keep theirs. */
-static locale_t c_locale_begin(locale_t *saved)
-{
-    locale_t c = newlocale(LC_NUMERIC_MASK, "C", (locale_t)0);
-    *saved = c ? uselocale(c) : (locale_t)0;
-    return c;
-}
-
-static void c_locale_end(locale_t c, locale_t saved)
-{
-    if (c) {
-        uselocale(saved);
-        freelocale(c);
-    }
-}
-
 deep_status deep_csv_parse(const char *caller, const char *name, const char *text, size_t len,
                            const char *label_column, deep_dataset **out)
 {
     *out = NULL;
     struct parser ps = {.caller = caller, .name = name, .p = text, .end = text + len, .line = 1};
     struct table t = {.label_at = -1, .all_digits = true};
-    locale_t saved, c = c_locale_begin(&saved);
-    deep_status status = c ? DEEP_OK : no_memory(&ps);
+    deep_c_locale locale = deep_c_locale_begin();
+    deep_status status = locale.c != NULL ? DEEP_OK : no_memory(&ps);
     if (status == DEEP_OK)
         status = read_header(&ps, &t, label_column);
     if (status == DEEP_OK)
         status = read_rows(&ps, &t);
-    c_locale_end(c, saved);
+    deep_c_locale_end(locale);
     if (status == DEEP_OK)
         status = build_dataset(caller, &t, out);
     free(ps.text);
@@ -611,11 +594,11 @@ deep_status deep_dataset_write_csv(const deep_dataset *dataset, const char *path
         return status;
     }
     *s = (struct sink){.w = &w};
-    locale_t saved, c = c_locale_begin(&saved);
-    if (c != NULL)
+    deep_c_locale locale = deep_c_locale_begin();
+    if (locale.c != NULL)
         sink_write_table(s, dataset, values);
-    c_locale_end(c, saved);
+    deep_c_locale_end(locale);
     free(s);
-    status = deep_file_commit(&w, c == NULL ? ECANCELED : 0);
-    return c == NULL ? DEEP_FAIL(DEEP_ERR_NO_MEMORY, "out of memory for the C locale writing '%s'", path) : status;
+    status = deep_file_commit(&w, locale.c == NULL ? ECANCELED : 0);
+    return locale.c == NULL ? DEEP_FAIL(DEEP_ERR_NO_MEMORY, "out of memory for the C locale writing '%s'", path) : status;
 }

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "core/bytes.h"
+#include "core/c_locale.h"
 #include "data/data.h"
 #include "tensor/tensor.h"
 
@@ -152,6 +153,7 @@ deep_status deep_dataset_describe_text(const deep_dataset *dataset, char *buffer
         size_t n = strlen(dataset->column_names[j]);
         width = n > (size_t)width ? (n < 40 ? (int)n : 40) : width;
     }
+    deep_c_locale locale = deep_c_locale_begin(); /* numbers as pandas prints them */
     deep_bytes text = {0};
     deep_bytes_printf(&text, "%-*s %8s %8s %12s %12s %12s %12s\n", width, "column", "count", "missing", "mean",
                       "std", "min", "max");
@@ -163,6 +165,7 @@ deep_status deep_dataset_describe_text(const deep_dataset *dataset, char *buffer
                           dataset->column_names ? dataset->column_names[j] : name, (long long)s.count,
                           (long long)s.missing, s.mean, s.std, s.min, s.max);
     }
+    deep_c_locale_end(locale);
     deep_status status = deep_bytes_copy_text(__func__, &text, "the table", buffer, capacity, needed);
     deep_bytes_free(&text);
     return status;

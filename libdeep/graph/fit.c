@@ -7,6 +7,7 @@
 #include <time.h>
 
 #include "core/bytes.h"
+#include "core/c_locale.h"
 #include "graph/model.h"
 #include "io/file.h"
 #include "kernels/kernels.h"
@@ -39,6 +40,7 @@ static void log_epoch(const deep_model *model, int32_t epoch, int32_t epochs, do
     if (!model->verbose || model->log == NULL)
         return;
     char line[512];
+    deep_c_locale locale = deep_c_locale_begin(); /* "loss: 0.1234" whatever the program's locale */
     int used = snprintf(line, sizeof line, "Epoch %d/%d - %.1fs", (int)epoch + 1, (int)epochs, seconds);
     for (int32_t part = 0; part < (validation ? 2 : 1); part++) {
         const double *values = part == 0 ? train : validation;
@@ -46,6 +48,7 @@ static void log_epoch(const deep_model *model, int32_t epoch, int32_t epochs, do
             used += snprintf(line + used, sizeof line - (size_t)used, " - %s%s: %.4f", part ? "val_" : "",
                              metric_name(i == 0 ? DEEP_METRIC_LOSS : model->metrics[i - 1]), values[i]);
     }
+    deep_c_locale_end(locale);
     model->log(model->log_user, DEEP_LOG_INFO, line);
 }
 

@@ -6,6 +6,7 @@
 #define DEEP_IO_JSON_H
 
 #include "core/bytes.h"
+#include "core/c_locale.h"
 
 /* Writing. Strings are escaped; floats use the shortest exact forms (%.9g, %.17g). */
 void deep_json_put_string(deep_bytes *b, const char *s, size_t length);
@@ -74,13 +75,5 @@ static inline const char *deep_json_string(const deep_json *doc, const deep_json
 bool deep_json_int(const deep_json *doc, const deep_json_node *node, int64_t *value);
 bool deep_json_double(const deep_json *doc, const deep_json_node *node, double *value);
 bool deep_json_float(const deep_json *doc, const deep_json_node *node, float *value);
-
-/* Switches this thread to the "C" numeric locale for the duration of a load or save
- * (uselocale is per thread). end accepts what begin returned, even NULL. */
-typedef struct deep_c_locale {
-    void *c, *saved;
-} deep_c_locale;
-deep_c_locale deep_c_locale_begin(void);
-void deep_c_locale_end(deep_c_locale l);
 
 #endif

@@ -1,5 +1,6 @@
 /* The JSON dump of a fitted tree, handed out with a size query like deep_model_summary. */
 #include "core/bytes.h"
+#include "core/c_locale.h"
 #include "trees/trees.h"
 
 static const char *criterion_name(deep_criterion c)
@@ -14,6 +15,7 @@ deep_status deep_tree_to_json(const deep_tree *tree, char *buffer, int64_t capac
     const struct tree_model *m = tree_model_of(tree);
     if (m->node_count == 0)
         return DEEP_FAIL(DEEP_ERR_STATE, "the tree is not fitted yet (call deep_tree_fit)");
+    deep_c_locale locale = deep_c_locale_begin(); /* JSON numbers have a decimal point */
     deep_bytes t = {0};
     deep_bytes_printf(&t, "{\"kind\": \"%s\", \"criterion\": \"%s\", \"n_features\": %lld, \"n_classes\": %d, "
                           "\"depth\": %lld, \"nodes\": [",
@@ -34,6 +36,7 @@ deep_status deep_tree_to_json(const deep_tree *tree, char *buffer, int64_t capac
         deep_bytes_printf(&t, "]}");
     }
     deep_bytes_printf(&t, "\n]}\n");
+    deep_c_locale_end(locale);
     deep_status status = deep_bytes_copy_text(__func__, &t, "the JSON text", buffer, capacity, needed);
     deep_bytes_free(&t);
     return status;
