@@ -19,8 +19,10 @@
  *    query: DEEP_OK, buffer may be NULL and nothing is written (nor computed, where the
  *    size is known beforehand: evaluate and cross-validation do not run). A non-zero
  *    capacity below *needed is DEEP_ERR_BUFFER_TOO_SMALL and the buffer is left untouched,
- *    never partly written; a negative capacity is DEEP_ERR_INVALID_ARGUMENT. *needed is set
- *    on DEEP_OK and on DEEP_ERR_BUFFER_TOO_SMALL. A function with two outputs
+ *    never partly written; a negative capacity is DEEP_ERR_INVALID_ARGUMENT, a NULL buffer
+ *    with a non-zero capacity (or a NULL needed) DEEP_ERR_NULL. *needed is set on DEEP_OK
+ *    and on DEEP_ERR_BUFFER_TOO_SMALL, and is 0 after any other failure (so a failed call
+ *    never reads as a size). A function with two outputs
  *    (deep_kfold_indices) takes one triple per output and is a size query when every
  *    capacity is 0; otherwise every buffer must be large enough.
  * 2. Output whose size the caller fixed itself keeps the "exact count" rule, without

@@ -46,18 +46,22 @@ deep_status deep_model_evaluate(deep_model *model, const deep_dataset *data, int
                                deep_model_stat_count(model), &write));
     if (!write)
         return DEEP_OK; /* the size query: nothing is evaluated */
-    DEEP_TRY(deep_model_check_data(model, data, __func__));
-    if (deep_model_fitting_here(model))
-        return DEEP_FAIL(DEEP_ERR_THREAD, "the model is busy: this call comes from a callback of its running fit");
-    if (atomic_exchange(&model->busy, 1))
-        return DEEP_FAIL(DEEP_ERR_THREAD, "the model is already being trained or evaluated by another call");
-    deep_status status = deep_model_prepare_pool(__func__, model);
-    if (status == DEEP_OK) {
-        int blas_threads = deep_blas_threads_single();
-        status = deep_model_evaluate_range(__func__, model, data, 0, data->count, batch_size, values);
-        deep_blas_threads_restore(blas_threads);
+    deep_status status = deep_model_check_data(model, data, __func__);
+    if (status == DEEP_OK && deep_model_fitting_here(model))
+        status = DEEP_FAIL(DEEP_ERR_THREAD, "the model is busy: this call comes from a callback of its running fit");
+    else if (status == DEEP_OK && atomic_exchange(&model->busy, 1))
+        status = DEEP_FAIL(DEEP_ERR_THREAD, "the model is already being trained or evaluated by another call");
+    else if (status == DEEP_OK) {
+        status = deep_model_prepare_pool(__func__, model);
+        if (status == DEEP_OK) {
+            int blas_threads = deep_blas_threads_single();
+            status = deep_model_evaluate_range(__func__, model, data, 0, data->count, batch_size, values);
+            deep_blas_threads_restore(blas_threads);
+        }
+        atomic_store(&model->busy, 0);
     }
-    atomic_store(&model->busy, 0);
+    if (status != DEEP_OK)
+        *needed = 0; /* deep.h: 0 after any failure but a short buffer */
     return status;
 }
 

@@ -44,11 +44,11 @@ static deep_status cross_validate(const char *caller, deep_tree_kind kind, const
     if (folds < 2 || folds > data->count)
         return deep_error_set(DEEP_ERR_INVALID_ARGUMENT, caller, "folds must be in [2, %lld], got %lld",
                               (long long)data->count, (long long)folds);
+    DEEP_TRY(tree_score_check(caller, kind, data, data->sample_size, NULL));
     bool write;
     DEEP_TRY(deep_output_check(caller, "one score per fold", scores, capacity, needed, folds, &write));
     if (!write)
         return DEEP_OK; /* the size query: nothing is fitted */
-    DEEP_TRY(tree_score_check(caller, kind, data, data->sample_size, NULL));
     int64_t *train_idx = deep_alloc(data->count, sizeof *train_idx);
     int64_t *test_idx = deep_alloc(data->count, sizeof *test_idx);
     double *fold_scores = deep_alloc(folds, sizeof *fold_scores); /* scores is written only on success */
@@ -77,6 +77,8 @@ static deep_status cross_validate(const char *caller, deep_tree_kind kind, const
     }
     if (s == DEEP_OK)
         memcpy(scores, fold_scores, (size_t)folds * sizeof *scores);
+    else
+        *needed = 0; /* deep.h: 0 after any failure but a short buffer */
     free(train_idx);
     free(test_idx);
     free(fold_scores);
