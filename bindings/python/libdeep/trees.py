@@ -7,6 +7,12 @@ encoded through np.unique into classes_, and predict returns values of classes_.
 classifier fitted on a Dataset uses its integer labels, so classes_ is 0..num_classes-1.
 Settings are checked by the C library when the estimator is created; set_params changes
 them before the next fit.
+
+scikit-learn's tools accept these estimators: get_params/set_params, _estimator_type and
+__sklearn_tags__ (scikit-learn >= 1.6) make sklearn.base.clone and is_classifier work, so
+sklearn's cross_val_score(cv=5) uses stratified folds for the classifiers and
+GridSearchCV searches their parameters (with n_jobs=None: the C handles cannot be pickled
+to worker processes).
 """
 
 import ctypes
@@ -53,6 +59,22 @@ class _Estimator(Handle):
 
     def _fn(self, verb):
         return getattr(lib, f"{self._prefix}_{verb}")
+
+    # ---- what scikit-learn's tools look at (clone, is_classifier, cross_val_score, GridSearchCV)
+
+    def __sklearn_tags__(self):
+        """The estimator tags of scikit-learn >= 1.6 (ImportError with an older one, which
+        reads _estimator_type instead)."""
+        from sklearn.utils import ClassifierTags, InputTags, RegressorTags, Tags, TargetTags
+        classifier = self._is_classifier
+        return Tags(estimator_type="classifier" if classifier else "regressor",
+                    target_tags=TargetTags(required=True),
+                    classifier_tags=ClassifierTags() if classifier else None,
+                    regressor_tags=None if classifier else RegressorTags(),
+                    input_tags=InputTags())
+
+    def __sklearn_is_fitted__(self):
+        return self.n_features_in_ is not None
 
     # ---- settings ----------------------------------------------------------------------
 
@@ -420,6 +442,7 @@ class _Forest(_Estimator):
 
 
 class DecisionTreeClassifier(_Tree):
+    _estimator_type = "classifier"  # what scikit-learn < 1.6 reads (is_classifier, check_cv)
     _tree_kind = _CLASSIFIER
 
     def __init__(self, criterion="gini", splitter="auto", max_depth=None, min_samples_split=2, min_samples_leaf=1,
@@ -431,6 +454,7 @@ class DecisionTreeClassifier(_Tree):
 
 
 class DecisionTreeRegressor(_Tree):
+    _estimator_type = "regressor"  # what scikit-learn < 1.6 reads (is_classifier, check_cv)
     _tree_kind = _REGRESSOR
     _params = tuple(p for p in _Tree._params if p != "class_weight")
 
@@ -443,6 +467,7 @@ class DecisionTreeRegressor(_Tree):
 
 
 class RandomForestClassifier(_Forest):
+    _estimator_type = "classifier"  # what scikit-learn < 1.6 reads (is_classifier, check_cv)
     _tree_kind = _CLASSIFIER
 
     def __init__(self, n_estimators=100, criterion="gini", max_depth=None, min_samples_split=2, min_samples_leaf=1,
@@ -456,6 +481,7 @@ class RandomForestClassifier(_Forest):
 
 
 class RandomForestRegressor(_Forest):
+    _estimator_type = "regressor"  # what scikit-learn < 1.6 reads (is_classifier, check_cv)
     _tree_kind = _REGRESSOR
     _params = tuple(p for p in _Forest._params if p != "class_weight")
 
