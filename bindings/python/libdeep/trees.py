@@ -11,13 +11,14 @@ them before the next fit.
 scikit-learn's tools accept these estimators: get_params/set_params, _estimator_type and
 __sklearn_tags__ (scikit-learn >= 1.6) make sklearn.base.clone and is_classifier work, so
 sklearn's cross_val_score(cv=5) uses stratified folds for the classifiers and
-GridSearchCV searches their parameters (with n_jobs=None: the C handles cannot be pickled
-to worker processes).
+GridSearchCV searches their parameters. Pickling (and copy.copy / deepcopy) makes an
+independent estimator through the model file, so joblib's worker processes (n_jobs) work.
 """
 
 import ctypes
 import json
 import os
+import tempfile
 
 import numpy as np
 
@@ -75,6 +76,26 @@ class _Estimator(Handle):
 
     def __sklearn_is_fitted__(self):
         return self.n_features_in_ is not None
+
+    # Pickling and copying make an independent estimator (a new C object), so that joblib
+    # can send estimators to worker processes: cross_val_score / GridSearchCV with n_jobs.
+    def __reduce__(self):
+        """The parameters and, once fitted, the model file's bytes and classes_."""
+        fitted = None
+        if self.n_features_in_ is not None:
+            with tempfile.TemporaryDirectory(prefix="libdeep-pickle-") as directory:
+                path = os.path.join(directory, "estimator")
+                self.save(path)
+                with open(path, "rb") as f:
+                    fitted = f.read()
+        return _rebuild, (type(self), dict(self._param_values), fitted, self.classes_)
+
+    def __copy__(self):
+        function, args = self.__reduce__()
+        return function(*args)
+
+    def __deepcopy__(self, memo):
+        return self.__copy__()
 
     # ---- settings ----------------------------------------------------------------------
 
@@ -318,6 +339,23 @@ class _Estimator(Handle):
     def __repr__(self):
         params = ", ".join(f"{k}={v!r}" for k, v in self._param_values.items())
         return f"{type(self).__name__}({params})"
+
+
+def _rebuild(cls, params, fitted, classes):
+    if fitted is None:
+        return cls(**params)
+    with tempfile.TemporaryDirectory(prefix="libdeep-pickle-") as directory:
+        path = os.path.join(directory, "estimator")
+        with open(path, "wb") as f:
+            f.write(fitted)
+        estimator = cls.load(path)
+    try:
+        estimator.set_params(**params)
+    except BaseException:
+        estimator.close()
+        raise
+    estimator.classes_ = classes
+    return estimator
 
 
 def _features(X):

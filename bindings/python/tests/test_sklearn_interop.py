@@ -1,6 +1,8 @@
 """scikit-learn's own tools on libdeep's trees and forests: is_classifier, clone,
-cross_val_score (stratified for classifiers) and GridSearchCV."""
+cross_val_score (stratified for classifiers), GridSearchCV, pickling for n_jobs."""
 
+import copy
+import pickle
 import sys
 import types
 
@@ -112,3 +114,33 @@ def test_sklearn_tags_need_a_recent_scikit_learn():
         with pytest.raises(ImportError):
             DecisionTreeClassifier().__sklearn_tags__()
         assert sklearn.__version__ < "1.6"
+
+
+@pytest.mark.parametrize("cls", [DecisionTreeClassifier, RandomForestClassifier])
+def test_pickle_and_copy_make_independent_estimators(cls):
+    x, y = load_iris(return_X_y=True)
+    names = np.array(["setosa", "versicolor", "virginica"])[y]
+    fitted = cls(max_depth=3, class_weight="balanced", random_state=2).fit(x, names)
+    for twin in (pickle.loads(pickle.dumps(fitted)), copy.copy(fitted), copy.deepcopy(fitted)):
+        assert type(twin) is cls and twin._ptr != fitted._ptr
+        assert twin.get_params() == fitted.get_params()
+        assert twin.classes_.tolist() == fitted.classes_.tolist() and twin.n_features_in_ == 4
+        np.testing.assert_array_equal(twin.predict(x), fitted.predict(x))
+        np.testing.assert_allclose(twin.predict_proba(x), fitted.predict_proba(x))
+        twin.close()
+    assert fitted.score(x, names) > 0.9  # the original is untouched by closing the copies
+    unfitted = pickle.loads(pickle.dumps(cls(max_depth=2)))
+    assert unfitted.get_params()["max_depth"] == 2 and not unfitted.__sklearn_is_fitted__()
+    regressor = RandomForestRegressor(n_estimators=5).fit(x[:, :3], x[:, 3])
+    np.testing.assert_allclose(pickle.loads(pickle.dumps(regressor)).predict(x[:, :3]), regressor.predict(x[:, :3]))
+    fitted.close()
+    with pytest.raises(libdeep.ClosedError):
+        pickle.dumps(fitted)
+
+
+def test_parallel_cross_validation_through_joblib():
+    sk = need("sklearn.model_selection")
+    x, y = load_iris(return_X_y=True)
+    forest = RandomForestClassifier(n_estimators=20, random_state=0)
+    np.testing.assert_allclose(sk.cross_val_score(forest, x, y, cv=3, n_jobs=2),
+                               sk.cross_val_score(forest, x, y, cv=3))
