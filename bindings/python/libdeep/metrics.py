@@ -45,6 +45,8 @@ def _any_pair(y_true, y_pred, function):
     if truth.shape != predicted.shape:
         raise errors.ShapeError(f"{function}: y_true and y_pred must have the same length; got "
                                 f"{truth.shape[0]} and {predicted.shape[0]} samples")
+    if truth.size == 0:
+        raise ValueError(f"{function}: y_true and y_pred are empty; at least one sample is needed")
     kind = _labels.target_type(truth, predicted, names=["y_true", "y_pred"])
     if kind == "continuous":
         raise ValueError(f"{function}: y_true and y_pred must hold class labels; got continuous values "

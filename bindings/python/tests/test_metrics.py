@@ -90,6 +90,8 @@ def test_binary_average_pos_label_and_errors():
         metrics.f1_score(truth, pred, average="samples")
     with pytest.raises(ValueError, match="continuous"):
         metrics.accuracy_score([0.5, 1.0], [0.5, 1.0])
+    with pytest.raises(ValueError, match="accuracy_score: y_true and y_pred are empty"):
+        metrics.accuracy_score([], [])
     with pytest.raises(ValueError, match="mix"):
         metrics.f1_score(["a", "b"], [0, 1], average="macro")
 
