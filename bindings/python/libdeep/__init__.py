@@ -17,8 +17,7 @@ from ._lib import lib as _lib
 from .errors import (Error, NullError, InvalidArgumentError, ShapeError, OutOfRangeError, OutOfMemoryError,
                      SizeOverflowError, StateError, FileError, FormatError, NumericError, UnsupportedError,
                      ThreadError, BufferTooSmallError, ClosedError, LibraryNotFoundError)
-from . import layers, optimizers, metrics, utils
-from . import data as datasets
+from . import layers, optimizers, metrics, utils, data, datasets, model_selection, preprocessing
 from .data import Dataset, load_idx, load_csv, load_cifar10, kfold_indices
 from .layers import (Input, Dense, Activation, Dropout, Flatten, Reshape, Conv2D, MaxPooling2D, AveragePooling2D,
                      GlobalAveragePooling2D, BatchNormalization, Embedding, Masking, SimpleRNN, GRU, LSTM,
@@ -51,7 +50,7 @@ __all__ = [
     "SizeOverflowError", "StateError", "FileError", "FormatError", "NumericError", "UnsupportedError",
     "ThreadError", "BufferTooSmallError", "ClosedError", "LibraryNotFoundError",
     # modules
-    "layers", "optimizers", "metrics", "utils", "datasets", "callbacks",
+    "layers", "optimizers", "metrics", "utils", "data", "datasets", "model_selection", "preprocessing", "callbacks",
     # data
     "Dataset", "load_idx", "load_csv", "load_cifar10", "kfold_indices",
     # models

@@ -307,28 +307,3 @@ def kfold_indices(count, folds, fold, shuffle=True, seed=0):
                            test.ctypes.data, test.size, ctypes.byref(n_test))
     return train, test
 
-
-def _fashion_split(path, prefix):
-    images = os.path.join(path, f"{prefix}-images-idx3-ubyte.gz")
-    labels = os.path.join(path, f"{prefix}-labels-idx1-ubyte.gz")
-    return Dataset.from_idx(images, labels)
-
-
-class fashion_mnist:
-    """Keras' keras.datasets.fashion_mnist, read by libdeep's IDX loader from Debian's
-    dataset-fashion-mnist package (or another directory holding the four .gz files)."""
-
-    DEFAULT_PATH = "/usr/share/datasets/fashion-mnist"
-
-    @staticmethod
-    def load_datasets(path=DEFAULT_PATH):
-        """(train, test) Datasets of (28, 28) samples, values 0..255, with labels."""
-        return _fashion_split(path, "train"), _fashion_split(path, "t10k")
-
-    @staticmethod
-    def load_data(path=DEFAULT_PATH):
-        """((x_train, y_train), (x_test, y_test)) as NumPy arrays, as Keras: x float32 of
-        shape (n, 28, 28) with values 0..255, y int32 class ids."""
-        train, test = fashion_mnist.load_datasets(path)
-        with train, test:
-            return (train.features, train.labels), (test.features, test.labels)

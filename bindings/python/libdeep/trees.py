@@ -7,11 +7,18 @@ encoded through np.unique into classes_, and predict returns values of classes_.
 classifier fitted on a Dataset uses its integer labels, so classes_ is 0..num_classes-1.
 Settings are checked by the C library when the estimator is created; set_params changes
 them before the next fit.
+
+scikit-learn's tools accept these estimators: get_params/set_params, _estimator_type and
+__sklearn_tags__ (scikit-learn >= 1.6) make sklearn.base.clone and is_classifier work, so
+sklearn's cross_val_score(cv=5) uses stratified folds for the classifiers and
+GridSearchCV searches their parameters. Pickling (and copy.copy / deepcopy) makes an
+independent estimator through the model file, so joblib's worker processes (n_jobs) work.
 """
 
 import ctypes
 import json
 import os
+import tempfile
 
 import numpy as np
 
@@ -53,6 +60,42 @@ class _Estimator(Handle):
 
     def _fn(self, verb):
         return getattr(lib, f"{self._prefix}_{verb}")
+
+    # ---- what scikit-learn's tools look at (clone, is_classifier, cross_val_score, GridSearchCV)
+
+    def __sklearn_tags__(self):
+        """The estimator tags of scikit-learn >= 1.6 (ImportError with an older one, which
+        reads _estimator_type instead)."""
+        from sklearn.utils import ClassifierTags, InputTags, RegressorTags, Tags, TargetTags
+        classifier = self._is_classifier
+        return Tags(estimator_type="classifier" if classifier else "regressor",
+                    target_tags=TargetTags(required=True),
+                    classifier_tags=ClassifierTags() if classifier else None,
+                    regressor_tags=None if classifier else RegressorTags(),
+                    input_tags=InputTags())
+
+    def __sklearn_is_fitted__(self):
+        return self.n_features_in_ is not None
+
+    # Pickling and copying make an independent estimator (a new C object), so that joblib
+    # can send estimators to worker processes: cross_val_score / GridSearchCV with n_jobs.
+    def __reduce__(self):
+        """The parameters and, once fitted, the model file's bytes and classes_."""
+        fitted = None
+        if self.n_features_in_ is not None:
+            with tempfile.TemporaryDirectory(prefix="libdeep-pickle-") as directory:
+                path = os.path.join(directory, "estimator")
+                self.save(path)
+                with open(path, "rb") as f:
+                    fitted = f.read()
+        return _rebuild, (type(self), dict(self._param_values), fitted, self.classes_)
+
+    def __copy__(self):
+        function, args = self.__reduce__()
+        return function(*args)
+
+    def __deepcopy__(self, memo):
+        return self.__copy__()
 
     # ---- settings ----------------------------------------------------------------------
 
@@ -295,6 +338,23 @@ class _Estimator(Handle):
         return f"{type(self).__name__}({params})"
 
 
+def _rebuild(cls, params, fitted, classes):
+    if fitted is None:
+        return cls(**params)
+    with tempfile.TemporaryDirectory(prefix="libdeep-pickle-") as directory:
+        path = os.path.join(directory, "estimator")
+        with open(path, "wb") as f:
+            f.write(fitted)
+        estimator = cls.load(path)
+    try:
+        estimator.set_params(**params)
+    except BaseException:
+        estimator.close()
+        raise
+    estimator.classes_ = classes
+    return estimator
+
+
 def _features(X):
     array = as_float_array(X, "X")
     if array.ndim == 1:
@@ -408,6 +468,7 @@ class _Forest(_Estimator):
 
 
 class DecisionTreeClassifier(_Tree):
+    _estimator_type = "classifier"  # what scikit-learn < 1.6 reads (is_classifier, check_cv)
     _tree_kind = _CLASSIFIER
 
     def __init__(self, criterion="gini", splitter="auto", max_depth=None, min_samples_split=2, min_samples_leaf=1,
@@ -419,6 +480,7 @@ class DecisionTreeClassifier(_Tree):
 
 
 class DecisionTreeRegressor(_Tree):
+    _estimator_type = "regressor"  # what scikit-learn < 1.6 reads (is_classifier, check_cv)
     _tree_kind = _REGRESSOR
     _params = tuple(p for p in _Tree._params if p != "class_weight")
 
@@ -431,6 +493,7 @@ class DecisionTreeRegressor(_Tree):
 
 
 class RandomForestClassifier(_Forest):
+    _estimator_type = "classifier"  # what scikit-learn < 1.6 reads (is_classifier, check_cv)
     _tree_kind = _CLASSIFIER
 
     def __init__(self, n_estimators=100, criterion="gini", max_depth=None, min_samples_split=2, min_samples_leaf=1,
@@ -444,6 +507,7 @@ class RandomForestClassifier(_Forest):
 
 
 class RandomForestRegressor(_Forest):
+    _estimator_type = "regressor"  # what scikit-learn < 1.6 reads (is_classifier, check_cv)
     _tree_kind = _REGRESSOR
     _params = tuple(p for p in _Forest._params if p != "class_weight")
 

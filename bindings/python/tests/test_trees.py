@@ -6,6 +6,7 @@ import pytest
 
 import libdeep
 from libdeep import DecisionTreeClassifier, DecisionTreeRegressor, RandomForestClassifier, RandomForestRegressor
+from optional import need
 
 IRIS = os.path.join(os.path.dirname(__file__), "..", "..", "..", "examples", "data", "iris.csv")
 
@@ -127,7 +128,7 @@ def test_fit_on_a_csv_dataset():
 
 
 def test_matches_scikit_learn_on_iris():
-    sklearn_tree = pytest.importorskip("sklearn.tree")
+    sklearn_tree = need("sklearn.tree")
     data = libdeep.load_csv(IRIS, "species")
     x, y = data.features, data.labels
     ours = DecisionTreeClassifier(max_depth=3, splitter="exact").fit(x, y)
