@@ -170,6 +170,11 @@ func TestEveryLayerTypeHasAMethod(t *testing.T) {
 			t.Errorf("%s: Model.%s: %v", rt.name, methods[rt.add][0], err)
 			continue
 		}
+		summary, err := m.Summary()
+		must(t, err)
+		if !strings.Contains(summary, "("+rt.name+")") {
+			t.Errorf("%s: the model Model.%s builds has no layer of that type:\n%s", rt.name, methods[rt.add][0], summary)
+		}
 		m.Close()
 	}
 }
