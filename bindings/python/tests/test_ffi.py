@@ -23,9 +23,9 @@ NOT_BOUND = {
     "DEEP_LOG_DEBUG": "the log callback only tells WARNING and above (stderr) from the rest",
     "DEEP_LOG_INFO": "as DEEP_LOG_DEBUG",
     "DEEP_LOG_ERROR": "as DEEP_LOG_DEBUG",
-    "DEEP_PAD_PRE": "no sequence padding in the Python API yet",
+    "DEEP_PAD_PRE": "preprocessing.sequence.pad_sequences pads in NumPy (see NOT_BOUND_FUNCTIONS)",
     "DEEP_PAD_POST": "as DEEP_PAD_PRE",
-    "DEEP_TOKENS_CHARACTERS": "no vocabulary in the Python API yet",
+    "DEEP_TOKENS_CHARACTERS": "preprocessing.text.Tokenizer is Python, not deep_vocab (see NOT_BOUND_FUNCTIONS)",
     "DEEP_TOKENS_WORDS": "as DEEP_TOKENS_CHARACTERS",
 }
 
