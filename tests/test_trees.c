@@ -778,6 +778,14 @@ START_TEST(save_and_load)
     spill(bad, copy, length);
     FAILS(deep_tree_load(bad, &loaded), DEEP_ERR_FORMAT, "deep_tree_load");
     ck_assert_ptr_nonnull(strstr(deep_last_error(), "node 0"));
+    /* A setting the setters refuse (max_depth 0, at byte 16 + 8) is reported once, as the
+     * loader's own error: the nested setter's message is not repeated with its name. */
+    memcpy(copy, bytes, (size_t)length);
+    memset(copy + 24, 0, 8);
+    spill(bad, copy, length);
+    FAILS(deep_tree_load(bad, &loaded), DEEP_ERR_FORMAT, "deep_tree_load");
+    ck_assert_ptr_nonnull(strstr(deep_last_error(), "max_depth must be >= 1"));
+    ck_assert_msg(strstr(deep_last_error() + 1, "deep_tree_load") == NULL, "%s", deep_last_error());
     free(copy);
     free(bytes);
     snprintf(bad, sizeof bad, "%s/missing.bin", tmpdir);
