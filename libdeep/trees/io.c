@@ -424,6 +424,10 @@ deep_status deep_forest_load(const char *path, deep_forest **out)
     if (r.status == DEEP_OK && (bootstrap > 1 || oob > 1 || has_oob > 1 || threads > 1024 ||
                                 forest->max_samples_fraction < 0 || forest->max_samples_fraction > 1))
         bad(&r, "bootstrap, oob_score, threads, has_oob or max_samples_fraction out of range");
+    /* One kind of max_samples, as the setters leave it: the getters answer to that kind. */
+    if (r.status == DEEP_OK && forest->max_samples > 0 && forest->max_samples_fraction > 0)
+        bad(&r, "max_samples %lld and max_samples_fraction %g are both set; a forest has one or the other",
+            (long long)forest->max_samples, forest->max_samples_fraction);
     forest->threads = (int32_t)threads;
     forest->bootstrap = bootstrap == 1;
     forest->oob = oob == 1;
