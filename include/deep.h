@@ -971,7 +971,7 @@ DEEP_API deep_status deep_model_set_weight(deep_model *model, int32_t layer, int
  * and the weights end bit-identical to an uninterrupted run's (early stopping's state is
  * in the checkpoint too). The history then holds the resumed epochs only. A loaded
  * checkpoint saved again stays a resume point; compile or a finished fit clears that. */
-/* A layer type the file format does not know yet is DEEP_ERR_UNSUPPORTED, never left out. */
+/* Every layer type saves: its config in the file is its registered field table. */
 DEEP_API deep_status deep_model_save(const deep_model *model, const char *path);
 /* A new model in *out (NULL on failure), freed with deep_model_free. */
 DEEP_API deep_status deep_model_load(const char *path, deep_model **out);
