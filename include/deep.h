@@ -881,7 +881,8 @@ DEEP_API deep_status deep_model_optimizer(deep_model *model, deep_optimizer **op
 
 /* Trains for `epochs` passes over train in batches of batch_size. validation may be NULL;
  * when given it replaces DEEP_MODEL_VALIDATION_SPLIT. A non-finite loss stops training
- * with DEEP_ERR_NUMERIC naming the epoch and batch. epochs is at most INT32_MAX. */
+ * with DEEP_ERR_NUMERIC naming the epoch and batch. epochs and batch_size are at most
+ * INT32_MAX (a larger batch_size is DEEP_ERR_INVALID_ARGUMENT, not cut to the data). */
 DEEP_API deep_status deep_model_fit(deep_model *model, const deep_dataset *train, int64_t epochs,
                                     int64_t batch_size, const deep_dataset *validation);
 /* Epochs recorded by the last fit. */
@@ -892,7 +893,7 @@ DEEP_API deep_status deep_model_history(const deep_model *model, int64_t epoch, 
                                         int32_t validation, double *value);
 
 /* Mean loss then each compiled metric, in compile order: metric_count + 1 values (buffer
- * contract; the size query does not evaluate). */
+ * contract; the size query does not evaluate). batch_size is 1..INT32_MAX, as for fit. */
 DEEP_API deep_status deep_model_evaluate(deep_model *model, const deep_dataset *data, int64_t batch_size,
                                          double *values, int64_t capacity, int64_t *needed);
 /* Outputs for inputs of shape (n, input shape...) as a new tensor (n, output shape...). */
@@ -970,7 +971,7 @@ DEEP_API deep_status deep_model_set_weight(deep_model *model, int32_t layer, int
  * and the weights end bit-identical to an uninterrupted run's (early stopping's state is
  * in the checkpoint too). The history then holds the resumed epochs only. A loaded
  * checkpoint saved again stays a resume point; compile or a finished fit clears that. */
-/* A layer type the file format does not know yet is DEEP_ERR_UNSUPPORTED, never left out. */
+/* Every layer type saves: its config in the file is its registered field table. */
 DEEP_API deep_status deep_model_save(const deep_model *model, const char *path);
 /* A new model in *out (NULL on failure), freed with deep_model_free. */
 DEEP_API deep_status deep_model_load(const char *path, deep_model **out);

@@ -292,6 +292,21 @@ START_TEST(the_list_covers_the_header)
 }
 END_TEST
 
+/* A failure after the sizes are known (here out of memory: count * 8 bytes of indices
+ * cannot be allocated) leaves both needed at 0, as every other failure but a short buffer. */
+START_TEST(kfold_failure_leaves_needed_zero)
+{
+    int64_t train[1], test[1], train_needed = -1, test_needed = -1;
+    int64_t count = INT64_MAX / 2;
+    deep_status s = deep_kfold_indices(count, 2, 0, 0, 0, train, INT64_MAX, &train_needed, test, INT64_MAX,
+                                       &test_needed);
+    ck_assert_int_eq(s, DEEP_ERR_NO_MEMORY);
+    ck_assert_msg(strncmp(deep_last_error(), "deep_kfold_indices", 18) == 0, "%s", deep_last_error());
+    ck_assert_int_eq(train_needed, 0);
+    ck_assert_int_eq(test_needed, 0);
+}
+END_TEST
+
 static Suite *buffers_suite(void)
 {
     Suite *s = suite_create("buffers");
@@ -299,6 +314,7 @@ static Suite *buffers_suite(void)
     tcase_set_timeout(tc, 120);
     tcase_add_loop_test(tc, every_function_keeps_the_contract, 0, COUNT_OF(cases));
     tcase_add_test(tc, the_list_covers_the_header);
+    tcase_add_test(tc, kfold_failure_leaves_needed_zero);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -4,6 +4,7 @@
  * The suite runs under de_DE.UTF-8, which tests/meson.build generates with localedef into
  * the build directory (LOCPATH); it fails, rather than skips, when that locale is missing. */
 #include <check.h>
+#include <errno.h>
 #include <locale.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -13,6 +14,22 @@
 
 #include "deep.h"
 #include "check_helpers.h"
+
+/* The library's calls to newlocale go through this wrapper (tests/meson.build links the
+ * suite with --wrap=newlocale), so that a test can make the "C" locale unavailable, as
+ * when memory runs out. */
+locale_t __real_newlocale(int mask, const char *name, locale_t base);
+locale_t __wrap_newlocale(int mask, const char *name, locale_t base);
+static bool no_c_locale;
+
+locale_t __wrap_newlocale(int mask, const char *name, locale_t base)
+{
+    if (no_c_locale) {
+        errno = ENOMEM;
+        return (locale_t)0;
+    }
+    return __real_newlocale(mask, name, base);
+}
 
 static void german(void)
 {
@@ -181,6 +198,54 @@ START_TEST(fit_logs_and_model_files_have_decimal_points)
 }
 END_TEST
 
+/* Without the "C" locale (no memory for it), text that programs parse — a model file, a
+ * tree's JSON — is refused rather than written with decimal commas, and a model file is
+ * not read with the program's locale (which would misread its numbers). */
+START_TEST(no_c_locale_is_no_memory_for_files)
+{
+    german();
+    const int64_t input[] = {1};
+    deep_model *model = NULL;
+    ASSERT_OK(deep_model_new(1, input, &model));
+    ASSERT_OK(deep_model_add_dense(model, 2, DEEP_ACTIVATION_SOFTMAX, 1));
+    deep_optimizer *sgd = NULL;
+    ASSERT_OK(deep_optimizer_new(DEEP_OPTIMIZER_SGD, &sgd));
+    ASSERT_OK(deep_optimizer_set_float(sgd, DEEP_OPT_LEARNING_RATE, 0.25));
+    ASSERT_OK(deep_model_compile(model, sgd, DEEP_LOSS_SPARSE_CATEGORICAL_CROSSENTROPY, NULL, 0));
+    int64_t size = 0;
+    ASSERT_OK(deep_model_save_buffer(model, NULL, 0, &size));
+    void *file = malloc((size_t)size);
+    ASSERT_OK(deep_model_save_buffer(model, file, size, &size));
+    deep_dataset *d = halves();
+    deep_tree *tree = NULL;
+    ASSERT_OK(deep_tree_new(DEEP_TREE_CLASSIFIER, &tree));
+    ASSERT_OK(deep_tree_fit(tree, d));
+
+    no_c_locale = true;
+    int64_t needed = -1;
+    deep_status s = deep_model_save_buffer(model, NULL, 0, &needed);
+    ck_assert_msg(s == DEEP_ERR_NO_MEMORY, "save_buffer: %s: %s", deep_status_string(s), deep_last_error());
+    ck_assert_int_eq(needed, 0);
+    deep_model *loaded = NULL;
+    s = deep_model_load_buffer(file, size, &loaded);
+    ck_assert_msg(s == DEEP_ERR_NO_MEMORY, "load_buffer: %s: %s", deep_status_string(s), deep_last_error());
+    ck_assert_ptr_null(loaded);
+    needed = -1;
+    s = deep_tree_to_json(tree, NULL, 0, &needed);
+    ck_assert_msg(s == DEEP_ERR_NO_MEMORY, "tree_to_json: %s: %s", deep_status_string(s), deep_last_error());
+    ck_assert_int_eq(needed, 0);
+    no_c_locale = false;
+
+    ASSERT_OK(deep_model_load_buffer(file, size, &loaded));
+    deep_model_free(loaded);
+    deep_tree_free(tree);
+    deep_dataset_free(d);
+    free(file);
+    deep_model_free(model);
+    back_to_c();
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("locale");
@@ -189,6 +254,7 @@ int main(void)
     tcase_add_test(tc, describe_table_has_decimal_points);
     tcase_add_test(tc, csv_files_travel);
     tcase_add_test(tc, fit_logs_and_model_files_have_decimal_points);
+    tcase_add_test(tc, no_c_locale_is_no_memory_for_files);
     suite_add_tcase(s, tc);
     SRunner *runner = srunner_create(s);
     srunner_run_all(runner, CK_NORMAL);

@@ -1307,6 +1307,18 @@ START_TEST(fit_rejects_bad_data)
     ASSERT_FAILS_WITH(deep_model_fit(model, good, 1, 0, NULL), DEEP_ERR_INVALID_ARGUMENT, "deep_model_fit",
                       "batch_size");
     ASSERT_FAILS(deep_model_fit(model, good, 1, -1, NULL), DEEP_ERR_INVALID_ARGUMENT, "deep_model_fit");
+    /* Batches are counted in int32_t inside (every batch-sized buffer is sized on that
+     * bound), so a batch_size beyond INT32_MAX is refused, not cut to the data. */
+    ASSERT_OK(deep_model_fit(model, good, 1, INT32_MAX, NULL));
+    g = guard_model(model);
+    ASSERT_FAILS_WITH(deep_model_fit(model, good, 1, (int64_t)INT32_MAX + 1, NULL), DEEP_ERR_INVALID_ARGUMENT,
+                      "deep_model_fit", "batch_size");
+    double loss_value = 0;
+    int64_t loss_needed = -1;
+    ASSERT_FAILS_WITH(deep_model_evaluate(model, good, (int64_t)INT32_MAX + 1, &loss_value, 1, &loss_needed),
+                      DEEP_ERR_INVALID_ARGUMENT, "deep_model_evaluate", "batch_size");
+    ck_assert_int_eq(loss_needed, 0);
+    ASSERT_OK(deep_model_evaluate(model, good, INT32_MAX, &loss_value, 1, &loss_needed));
     assert_unchanged(model, &g);
 
     /* Categorical cross-entropy needs one-hot rows of the output width. */

@@ -778,6 +778,14 @@ START_TEST(save_and_load)
     spill(bad, copy, length);
     FAILS(deep_tree_load(bad, &loaded), DEEP_ERR_FORMAT, "deep_tree_load");
     ck_assert_ptr_nonnull(strstr(deep_last_error(), "node 0"));
+    /* A setting the setters refuse (max_depth 0, at byte 16 + 8) is reported once, as the
+     * loader's own error: the nested setter's message is not repeated with its name. */
+    memcpy(copy, bytes, (size_t)length);
+    memset(copy + 24, 0, 8);
+    spill(bad, copy, length);
+    FAILS(deep_tree_load(bad, &loaded), DEEP_ERR_FORMAT, "deep_tree_load");
+    ck_assert_ptr_nonnull(strstr(deep_last_error(), "max_depth must be >= 1"));
+    ck_assert_msg(strstr(deep_last_error() + 1, "deep_tree_load") == NULL, "%s", deep_last_error());
     free(copy);
     free(bytes);
     snprintf(bad, sizeof bad, "%s/missing.bin", tmpdir);
@@ -812,6 +820,20 @@ START_TEST(save_and_load)
         FAILS(deep_forest_load(bad, &none), DEEP_ERR_FORMAT, "deep_forest_load");
         ck_assert_ptr_null(none);
     }
+    free(bytes);
+    /* max_samples is a count or a fraction, never both (the setters clear the other one, and
+     * the getters answer to one kind): a file holding both is refused. The count sits at
+     * byte 16 + 76 settings + 16 (n_estimators, bootstrap, oob_score). */
+    OK(deep_forest_set_float(forest, DEEP_FOREST_MAX_SAMPLES, 0.5));
+    OK(deep_forest_save(forest, path));
+    bytes = slurp(path, &length);
+    ck_assert_int_eq(bytes[108], 0);
+    bytes[108] = 5;
+    spill(bad, bytes, length);
+    deep_forest *both = (deep_forest *)&both;
+    FAILS(deep_forest_load(bad, &both), DEEP_ERR_FORMAT, "deep_forest_load");
+    ck_assert_ptr_nonnull(strstr(deep_last_error(), "max_samples"));
+    ck_assert_ptr_null(both);
     free(bytes);
     deep_tensor_free(p1);
     deep_tensor_free(p2);

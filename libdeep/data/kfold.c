@@ -34,6 +34,7 @@ deep_status deep_kfold_indices(int64_t count, int64_t folds, int64_t fold, int32
     if (order == NULL || in_test == NULL) {
         free(order);
         free(in_test);
+        *train_needed = *test_needed = 0; /* deep.h: 0 after any failure but a short buffer */
         return DEEP_FAIL(DEEP_ERR_NO_MEMORY, "out of memory for %lld indices", (long long)count);
     }
     for (int64_t i = 0; i < count; i++)

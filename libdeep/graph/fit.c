@@ -156,9 +156,11 @@ static deep_status check_fit(const deep_model *model, const deep_dataset *train,
     if (epochs < 1 || epochs > INT32_MAX)
         return deep_error_set(DEEP_ERR_INVALID_ARGUMENT, "deep_model_fit", "epochs is %lld; it must be in [1, %d]",
                               (long long)epochs, INT32_MAX);
-    if (batch_size < 1)
-        return deep_error_set(DEEP_ERR_INVALID_ARGUMENT, "deep_model_fit", "batch_size is %lld; it must be at least 1",
-                              (long long)batch_size);
+    /* So are batches: every batch-sized buffer (batch * a layer's size or working memory)
+     * fits int64_t because a batch holds at most INT32_MAX samples (graph/model.c). */
+    if (batch_size < 1 || batch_size > INT32_MAX)
+        return deep_error_set(DEEP_ERR_INVALID_ARGUMENT, "deep_model_fit", "batch_size is %lld; it must be in [1, %d]",
+                              (long long)batch_size, INT32_MAX);
     DEEP_TRY(deep_model_check_data(model, train, "deep_model_fit"));
     if (validation != NULL)
         DEEP_TRY(deep_model_check_data(model, validation, "deep_model_fit (validation)"));

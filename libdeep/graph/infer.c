@@ -39,8 +39,9 @@ deep_status deep_model_evaluate(deep_model *model, const deep_dataset *data, int
     DEEP_REQUIRE(data);
     if (!model->compiled)
         return DEEP_FAIL(DEEP_ERR_STATE, "the model must be compiled with deep_model_compile before evaluate");
-    if (batch_size < 1)
-        return DEEP_FAIL(DEEP_ERR_INVALID_ARGUMENT, "batch_size is %lld; it must be at least 1", (long long)batch_size);
+    if (batch_size < 1 || batch_size > INT32_MAX) /* as fit's: batch buffers are sized on that bound */
+        return DEEP_FAIL(DEEP_ERR_INVALID_ARGUMENT, "batch_size is %lld; it must be in [1, %d]", (long long)batch_size,
+                         INT32_MAX);
     bool write;
     DEEP_TRY(deep_output_check(__func__, "the loss and the metrics", values, capacity, needed,
                                deep_model_stat_count(model), &write));

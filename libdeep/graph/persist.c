@@ -171,7 +171,9 @@ deep_status deep_model_serialize(const char *caller, const deep_model *model, de
 {
     deep_c_locale locale = deep_c_locale_begin();
     deep_bytes j = {0};
-    deep_status status = put_architecture(caller, model, &j);
+    /* Without the C locale the numbers would take the program's decimal comma. */
+    deep_status status = locale.c != NULL ? put_architecture(caller, model, &j)
+                                          : deep_error_set(DEEP_ERR_NO_MEMORY, caller, "out of memory for the C locale");
     deep_bytes_put(&j, "", 1); /* the terminating NUL */
     deep_c_locale_end(locale);
     if (status == DEEP_OK && j.failed)
@@ -677,6 +679,8 @@ static deep_status load_bytes(const char *caller, const char *source, const uint
                 version ? version : "(none)", FORMAT_VERSION);
     }
     deep_c_locale locale = deep_c_locale_begin();
+    if (l.status == DEEP_OK && locale.c == NULL) /* the program's locale would misread the numbers */
+        l.status = deep_error_set(DEEP_ERR_NO_MEMORY, caller, "out of memory for the C locale reading %s", source);
     bool parsed = l.status == DEEP_OK && deep_json_parse(&l.doc, text, strlen(text));
     if (l.status == DEEP_OK && !parsed) {
         if (l.doc.no_memory)

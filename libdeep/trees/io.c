@@ -170,6 +170,16 @@ __attribute__((format(printf, 2, 3))) static void bad(struct in *r, const char *
     r->status = deep_error_set(DEEP_ERR_FORMAT, r->caller, "'%s' at byte %zu: %s", r->path, r->at, what);
 }
 
+/* Records the failure of a setter that refused a value read from the file (its message
+ * already says what is wrong) as the loader's own: a format error, or out of memory.
+ * DEEP_OK records nothing. */
+static void bad_setting(struct in *r, deep_status status)
+{
+    if (status != DEEP_OK && r->status == DEEP_OK)
+        r->status = deep_error_wrap(status == DEEP_ERR_NO_MEMORY ? status : DEEP_ERR_FORMAT, r->caller,
+                                    "'%s' at byte %zu", r->path, r->at);
+}
+
 static uint64_t get_u64(struct in *r, int bytes)
 {
     if (r->status != DEEP_OK)
@@ -240,15 +250,15 @@ static void get_params(struct in *r, struct tree_params *p)
                                         DEEP_TREE_MIN_SAMPLES_LEAF, DEEP_TREE_MAX_FEATURES, DEEP_TREE_SPLITTER,
                                         DEEP_TREE_MAX_BINS};
     const int64_t values[] = {criterion, ints[0], ints[1], ints[2], ints[3], splitter, max_bins};
-    for (int i = 0; i < 7 && r->status == DEEP_OK; i++)
-        if (tree_params_set_int(r->caller, p, options[i], values[i]) != DEEP_OK)
-            bad(r, "%s", deep_last_error());
-    if (r->status == DEEP_OK && fraction != 0 &&
-        tree_params_set_float(r->caller, p, DEEP_TREE_MAX_FEATURES, fraction) != DEEP_OK)
-        bad(r, "%s", deep_last_error());
-    if (r->status == DEEP_OK &&
-        tree_params_set_float(r->caller, p, DEEP_TREE_MIN_IMPURITY_DECREASE, decrease) != DEEP_OK)
-        bad(r, "%s", deep_last_error());
+    deep_status s = DEEP_OK;
+    for (int i = 0; i < 7 && s == DEEP_OK; i++)
+        s = tree_params_set_int(r->caller, p, options[i], values[i]);
+    if (s == DEEP_OK && fraction != 0)
+        s = tree_params_set_float(r->caller, p, DEEP_TREE_MAX_FEATURES, fraction);
+    if (s == DEEP_OK)
+        s = tree_params_set_float(r->caller, p, DEEP_TREE_MIN_IMPURITY_DECREASE, decrease);
+    if (s != DEEP_OK)
+        bad_setting(r, s);
     p->seed = seed;
     if (r->status != DEEP_OK || weights == 0)
         return;
@@ -263,8 +273,8 @@ static void get_params(struct in *r, struct tree_params *p)
     }
     for (uint32_t c = 0; c < weights; c++)
         w[c] = get_f64(r, "a class weight");
-    if (r->status == DEEP_OK && tree_params_set_class_weights(r->caller, p, w, (int32_t)weights) != DEEP_OK)
-        bad(r, "%s", deep_last_error());
+    if (r->status == DEEP_OK)
+        bad_setting(r, tree_params_set_class_weights(r->caller, p, w, (int32_t)weights));
     free(w);
 }
 
@@ -414,6 +424,10 @@ deep_status deep_forest_load(const char *path, deep_forest **out)
     if (r.status == DEEP_OK && (bootstrap > 1 || oob > 1 || has_oob > 1 || threads > 1024 ||
                                 forest->max_samples_fraction < 0 || forest->max_samples_fraction > 1))
         bad(&r, "bootstrap, oob_score, threads, has_oob or max_samples_fraction out of range");
+    /* One kind of max_samples, as the setters leave it: the getters answer to that kind. */
+    if (r.status == DEEP_OK && forest->max_samples > 0 && forest->max_samples_fraction > 0)
+        bad(&r, "max_samples %lld and max_samples_fraction %g are both set; a forest has one or the other",
+            (long long)forest->max_samples, forest->max_samples_fraction);
     forest->threads = (int32_t)threads;
     forest->bootstrap = bootstrap == 1;
     forest->oob = oob == 1;

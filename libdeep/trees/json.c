@@ -16,6 +16,8 @@ deep_status deep_tree_to_json(const deep_tree *tree, char *buffer, int64_t capac
     if (m->node_count == 0)
         return DEEP_FAIL(DEEP_ERR_STATE, "the tree is not fitted yet (call deep_tree_fit)");
     deep_c_locale locale = deep_c_locale_begin(); /* JSON numbers have a decimal point */
+    if (locale.c == NULL)
+        return DEEP_FAIL(DEEP_ERR_NO_MEMORY, "out of memory for the C locale");
     deep_bytes t = {0};
     deep_bytes_printf(&t, "{\"kind\": \"%s\", \"criterion\": \"%s\", \"n_features\": %lld, \"n_classes\": %d, "
                           "\"depth\": %lld, \"nodes\": [",
