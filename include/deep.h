@@ -521,10 +521,11 @@ DEEP_API deep_status deep_vocab_encode(const deep_vocab *vocab, const char *text
 /* Models: a Sequential chain of layers (Keras' Sequential). Build with deep_model_new and  */
 /* deep_model_add_*, then compile, fit, evaluate, predict. A model owns its layers and    */
 /* the optimizer it was compiled with. Predicting with one model from many threads at      */
-/* once is allowed; fit, evaluate and the setters must not run concurrently with any other */
-/* call on the same model (fit, evaluate and the deep_model_set_* setters detect a running */
-/* fit or evaluate on another thread and fail with DEEP_ERR_THREAD; layers cannot change  */
-/* once compiled). What fit's own callbacks may change is listed at deep_epoch_fn.         */
+/* once is allowed; fit, evaluate, the *_on_batch calls and the setters must not run       */
+/* concurrently with any other call on the same model (they detect a running fit,          */
+/* evaluate or *_on_batch call on another thread and fail with DEEP_ERR_THREAD; layers     */
+/* cannot change once compiled). What fit's own callbacks may change is listed at          */
+/* deep_epoch_fn.                                                                          */
 /* ===================================================================================== */
 
 typedef struct deep_model deep_model;
