@@ -3,6 +3,7 @@
  * copy_weights and clone; and their misuse. The suite wraps malloc to count allocations. */
 #include <check.h>
 #include <math.h>
+#include <pthread.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -450,6 +451,88 @@ START_TEST(on_batch_misuse)
 }
 END_TEST
 
+/* While fit runs on one thread, the online calls and a copy into the model from another
+ * thread are refused with DEEP_ERR_THREAD. */
+typedef struct handshake {
+    pthread_mutex_t lock;
+    pthread_cond_t changed;
+    bool a_in_fit, b_done;
+    deep_model *model;
+    deep_dataset *data;
+    deep_status a_status;
+} handshake;
+
+static int32_t pause_in_batch(void *user, int32_t epoch, int64_t batch, double loss)
+{
+    (void)epoch;
+    (void)loss;
+    handshake *h = user;
+    if (batch == 0) {
+        pthread_mutex_lock(&h->lock);
+        h->a_in_fit = true;
+        pthread_cond_broadcast(&h->changed);
+        while (!h->b_done)
+            pthread_cond_wait(&h->changed, &h->lock);
+        pthread_mutex_unlock(&h->lock);
+    }
+    return 0;
+}
+
+static void *fit_thread(void *raw)
+{
+    handshake *h = raw;
+    h->a_status = deep_model_fit(h->model, h->data, 1, BATCH, NULL);
+    return NULL;
+}
+
+START_TEST(online_calls_during_another_threads_fit)
+{
+    problem p;
+    make_problem(&p);
+    deep_model *model = new_model(false, 1, 5), *other = new_model(false, 1, 6);
+    deep_dataset *data = dataset(&p, false, 0, N);
+    handshake h = {.lock = PTHREAD_MUTEX_INITIALIZER, .changed = PTHREAD_COND_INITIALIZER, .model = model,
+                   .data = data};
+    ASSERT_OK(deep_model_set_callbacks(model, pause_in_batch, NULL, &h));
+    pthread_t a;
+    ck_assert_int_eq(pthread_create(&a, NULL, fit_thread, &h), 0);
+    pthread_mutex_lock(&h.lock);
+    while (!h.a_in_fit)
+        pthread_cond_wait(&h.changed, &h.lock);
+    pthread_mutex_unlock(&h.lock);
+
+    deep_tensor *x = rows(p.x, 3, 0, 4, false), *y = batch_y(&p, false, 0, 4);
+    double values[2];
+    float out[8];
+    int64_t needed;
+    deep_status train = deep_model_train_on_batch(model, x, y, values, 2, &needed);
+    bool train_named = names_function(deep_last_error(), "deep_model_train_on_batch");
+    deep_status test = deep_model_test_on_batch(model, x, y, values, 2, &needed);
+    deep_status predict = deep_model_predict_on_batch(model, x, out, 8, &needed);
+    deep_status copy = deep_model_copy_weights(model, other);
+    pthread_mutex_lock(&h.lock);
+    h.b_done = true;
+    pthread_cond_broadcast(&h.changed);
+    pthread_mutex_unlock(&h.lock);
+    ck_assert_int_eq(pthread_join(a, NULL), 0);
+
+    ck_assert_int_eq(train, DEEP_ERR_THREAD);
+    ck_assert(train_named);
+    ck_assert_int_eq(test, DEEP_ERR_THREAD);
+    ck_assert_int_eq(predict, DEEP_ERR_THREAD);
+    ck_assert_int_eq(copy, DEEP_ERR_THREAD);
+    ck_assert_int_eq(h.a_status, DEEP_OK);
+    /* Once fit is over, they work. */
+    ASSERT_OK(deep_model_train_on_batch(model, x, y, values, 2, &needed));
+    ASSERT_OK(deep_model_copy_weights(model, other));
+    deep_tensor_free(x);
+    deep_tensor_free(y);
+    deep_dataset_free(data);
+    deep_model_free(model);
+    deep_model_free(other);
+}
+END_TEST
+
 /* Float targets: (n, 2) for two outputs, (n,) for one; anything else names the axis. */
 START_TEST(float_target_shapes)
 {
@@ -664,6 +747,7 @@ static Suite *online_suite(void)
     tcase_add_test(steps, no_allocation_after_the_first_call);
     tcase_add_test(steps, on_batch_misuse);
     tcase_add_test(steps, float_target_shapes);
+    tcase_add_test(steps, online_calls_during_another_threads_fit);
     tcase_set_timeout(steps, 120);
     suite_add_tcase(s, steps);
 
