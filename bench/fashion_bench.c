@@ -214,9 +214,10 @@ int main(int argc, char **argv)
     CHECK(deep_model_fit(model, train, 1, batch_size, NULL));
     double epoch_seconds = seconds_now() - start;
 
-    double results[2] = {0.0, 0.0};
+    double results[2] = {0.0, 0.0}; /* the loss and the one metric compiled */
+    int64_t needed;
     start = seconds_now();
-    CHECK(deep_model_evaluate(model, test, batch_size, results, 2));
+    CHECK(deep_model_evaluate(model, test, batch_size, results, 2, &needed));
     double eval_seconds = seconds_now() - start;
 
     struct rusage usage;

@@ -96,9 +96,10 @@ int main(int argc, char **argv)
 
     CHECK(deep_model_save(model, final));
     CHECK(deep_model_load(final, &loaded));
-    double a[2], b[2];
-    CHECK(deep_model_evaluate(model, test, 256, a, 2));
-    CHECK(deep_model_evaluate(loaded, test, 256, b, 2));
+    double a[2], b[2]; /* the loss and the one metric compiled */
+    int64_t needed;
+    CHECK(deep_model_evaluate(model, test, 256, a, 2, &needed));
+    CHECK(deep_model_evaluate(loaded, test, 256, b, 2, &needed));
     printf("test accuracy: %.4f (trained), %.4f (loaded from %s)\n", a[1], b[1], final);
     remove(checkpoint);
     exit_code = a[1] == b[1] ? 0 : 1;

@@ -76,14 +76,14 @@ typedef struct schedule {
     deep_status status; /* a failure stops fit and is kept here */
 } schedule;
 
-static int32_t halve_learning_rate(void *user, deep_model *model, int32_t epoch)
+static int32_t halve_learning_rate(void *user, deep_model *model, int64_t epoch)
 {
     schedule *run = user;
-    int32_t next = epoch + 1;
+    int64_t next = epoch + 1;
     if (next < 3 || next >= run->epochs)
         return 0;
     deep_optimizer *optimizer = NULL;
-    float learning_rate = 0.0f;
+    double learning_rate = 0.0;
     run->status = deep_model_optimizer(model, &optimizer);
     if (run->status == DEEP_OK)
         run->status = deep_optimizer_get_float(optimizer, DEEP_OPT_LEARNING_RATE, &learning_rate);
@@ -129,8 +129,9 @@ int main(int argc, char **argv)
     CHECK(deep_model_fit(model, train, epochs, 32, NULL));
     CHECK(run.status);
 
-    double results[2];
-    CHECK(deep_model_evaluate(model, test, 256, results, 2));
+    double results[2]; /* the loss and the one metric compiled */
+    int64_t needed;
+    CHECK(deep_model_evaluate(model, test, 256, results, 2, &needed));
     printf("test loss: %.4f\n", results[0]);
     printf("test accuracy: %.4f\n", results[1]);
     exit_code = 0;

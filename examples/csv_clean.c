@@ -40,8 +40,7 @@ static int describe(const deep_dataset *data, const char *title)
 /* Every missing cell of the first column that has one: the value each strategy puts there. */
 static int compare_fills(const deep_dataset *data)
 {
-    int64_t count, columns, missing = 0, column = 0;
-    int32_t rank;
+    int64_t count, columns, missing = 0, column = 0, rank, needed;
     if (check(deep_dataset_count(data, &count), "deep_dataset_count") ||
         check(deep_dataset_sample_shape(data, &columns, 1, &rank), "deep_dataset_sample_shape"))
         return 1;
@@ -57,7 +56,7 @@ static int compare_fills(const deep_dataset *data)
     int64_t *all = malloc((size_t)count * sizeof *all);
     for (int64_t i = 0; all && i < count; i++)
         all[i] = i;
-    int failed = all == NULL || check(deep_dataset_column_name(data, column, name, sizeof name), "deep_dataset_column_name") ||
+    int failed = all == NULL || check(deep_dataset_column_name(data, column, name, sizeof name, &needed), "deep_dataset_column_name") ||
                  check(deep_dataset_describe(data, column, DEEP_STAT_MEAN, &mean), "deep_dataset_describe") ||
                  check(deep_dataset_subset(data, all, count, &copy), "deep_dataset_subset") ||
                  check(deep_dataset_fill_missing(copy, DEEP_FILL_MEDIAN, NULL), "deep_dataset_fill_missing") ||
@@ -95,7 +94,8 @@ int main(int argc, char **argv)
     if (!failed) {
         printf("%s: %lld rows, %lld missing cells, classes:", input, (long long)rows, (long long)missing);
         for (int32_t c = 0; c < classes && !failed; c++) {
-            failed = check(deep_dataset_class_name(cars, c, name, sizeof name), "deep_dataset_class_name");
+            int64_t needed;
+            failed = check(deep_dataset_class_name(cars, c, name, sizeof name, &needed), "deep_dataset_class_name");
             printf(" %d=%s", (int)c, failed ? "?" : name);
         }
         printf("\n");

@@ -80,8 +80,8 @@ int main(int argc, char **argv)
     CHECK(deep_model_set_log(model, deep_log_console, NULL));
     CHECK(deep_model_fit(model, train, epochs, 128, NULL));
 
-    double results[2];
-    CHECK(deep_model_evaluate(model, test, 128, results, 2));
+    double results[2]; /* the loss and the one metric compiled */
+    CHECK(deep_model_evaluate(model, test, 128, results, 2, &needed));
     printf("test loss: %.4f\n", results[0]);
     printf("test accuracy: %.4f\n", results[1]);
     exit_code = 0;

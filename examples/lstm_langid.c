@@ -177,7 +177,7 @@ int main(int argc, char **argv)
     for (int64_t i = 0; i < n_train; i++)
         CHECK(deep_vocab_add_text(vocab, words[i].text, (int64_t)strlen(words[i].text)));
     CHECK(deep_vocab_freeze(vocab, 0, 1));
-    int32_t vocab_size;
+    int64_t vocab_size;
     CHECK(deep_vocab_size(vocab, &vocab_size));
     CHECK(encode_words(vocab, words, n_train, languages, &train));
     CHECK(encode_words(vocab, words + n_train, n_test, languages, &test));
@@ -208,8 +208,9 @@ int main(int argc, char **argv)
     rows = malloc((size_t)n_test * sizeof *rows);
     if (rows == NULL)
         goto done;
-    CHECK(deep_tensor_argmax(probabilities, rows, n_test));
-    CHECK(deep_dataset_labels(test, truth, n_test));
+    int64_t needed;
+    CHECK(deep_tensor_argmax(probabilities, rows, n_test, &needed));
+    CHECK(deep_dataset_labels(test, truth, n_test, &needed));
     int64_t per_class[MAX_LANGUAGES] = {0}, majority = 0;
     for (int64_t i = 0; i < n_test; i++) {
         guess[i] = (int32_t)rows[i];

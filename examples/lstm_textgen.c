@@ -81,7 +81,8 @@ static deep_status generate(const deep_model *model, const deep_vocab *vocab, co
     deep_tensor *input = NULL, *output = NULL;
     deep_status status = DEEP_OK;
     for (int step = 0; step < SAMPLE_LENGTH && status == DEEP_OK; step++) {
-        int32_t size, id;
+        int64_t size;
+        int32_t id;
         const float *p;
         char token[8];
         int64_t needed;
@@ -93,7 +94,7 @@ static deep_status generate(const deep_model *model, const deep_vocab *vocab, co
         if (status == DEEP_OK)
             status = deep_tensor_data(output, &p);
         if (status == DEEP_OK)
-            status = sample_id(p, size, temperature, rng, &id);
+            status = sample_id(p, (int32_t)size, temperature, rng, &id); /* ids are int32_t */
         if (status == DEEP_OK)
             status = deep_vocab_token(vocab, id, token, sizeof token, &needed);
         if (status == DEEP_OK) {
@@ -135,7 +136,7 @@ int main(int argc, char **argv)
     CHECK(deep_vocab_new(DEEP_TOKENS_CHARACTERS, &vocab));
     CHECK(deep_vocab_add_text(vocab, text, length));
     CHECK(deep_vocab_freeze(vocab, 0, 1));
-    int32_t vocab_size;
+    int64_t vocab_size;
     CHECK(deep_vocab_size(vocab, &vocab_size));
     deep_vocab_encode(vocab, text, length, NULL, 0, &count); /* sizes the buffer */
     ids = malloc((size_t)count * sizeof *ids);

@@ -24,8 +24,8 @@ int main(void)
     if (check(deep_tensor_new_from(2, shape, scores, 6, &t), "deep_tensor_new_from"))
         return 1;
 
-    int64_t classes[2];
-    if (check(deep_tensor_argmax(t, classes, 2), "deep_tensor_argmax")) {
+    int64_t classes[2], needed;
+    if (check(deep_tensor_argmax(t, classes, 2, &needed), "deep_tensor_argmax")) {
         deep_tensor_free(t);
         return 1;
     }

@@ -42,7 +42,8 @@ static int32_t *predict_labels(const deep_tree *tree, const deep_dataset *data, 
 static int report(const deep_tree *tree, const deep_dataset *data, const deep_dataset *test)
 {
     int64_t count, features;
-    int32_t classes, rank;
+    int32_t classes;
+    int64_t rank, needed;
     double accuracy;
     if (check(deep_dataset_count(test, &count), "deep_dataset_count") ||
         check(deep_dataset_num_classes(data, &classes), "deep_dataset_num_classes") ||
@@ -55,23 +56,23 @@ static int report(const deep_tree *tree, const deep_dataset *data, const deep_da
     int64_t matrix[16 * 16];
     double importances[64];
     int failed = truth == NULL || predicted == NULL || classes > 16 || features > 64 ||
-                 check(deep_dataset_labels(test, truth, count), "deep_dataset_labels") ||
+                 check(deep_dataset_labels(test, truth, count, &needed), "deep_dataset_labels") ||
                  check(deep_metric_confusion_matrix(truth, predicted, count, classes, matrix),
                        "deep_metric_confusion_matrix") ||
-                 check(deep_tree_feature_importances(tree, importances, 64), "deep_tree_feature_importances");
+                 check(deep_tree_feature_importances(tree, importances, 64, &needed), "deep_tree_feature_importances");
     if (!failed) {
         char name[64];
         printf("\nconfusion matrix (rows: true class, columns: predicted)\n%12s", "");
         for (int32_t p = 0; p < classes; p++)
-            printf(" %11s", deep_dataset_class_name(data, p, name, sizeof name) == DEEP_OK ? name : "?");
+            printf(" %11s", deep_dataset_class_name(data, p, name, sizeof name, &needed) == DEEP_OK ? name : "?");
         for (int32_t t = 0; t < classes; t++) {
-            printf("\n%12s", deep_dataset_class_name(data, t, name, sizeof name) == DEEP_OK ? name : "?");
+            printf("\n%12s", deep_dataset_class_name(data, t, name, sizeof name, &needed) == DEEP_OK ? name : "?");
             for (int32_t p = 0; p < classes; p++)
                 printf(" %11lld", (long long)matrix[t * classes + p]);
         }
         printf("\n\nfeature importances\n");
         for (int64_t f = 0; f < features; f++)
-            printf("  %-14s %.4f\n", deep_dataset_column_name(data, f, name, sizeof name) == DEEP_OK ? name : "?",
+            printf("  %-14s %.4f\n", deep_dataset_column_name(data, f, name, sizeof name, &needed) == DEEP_OK ? name : "?",
                    importances[f]);
     }
     free(truth);
@@ -105,7 +106,9 @@ int main(int argc, char **argv)
         failed = failed || report(tree, data, test);
     }
     double scores[5];
-    if (!failed && !check(deep_tree_cross_val_score(tree, data, 5, 42, scores, 5), "deep_tree_cross_val_score")) {
+    int64_t needed;
+    if (!failed &&
+        !check(deep_tree_cross_val_score(tree, data, 5, 42, scores, 5, &needed), "deep_tree_cross_val_score")) {
         double mean = 0;
         printf("\n5-fold cross-validation accuracy:");
         for (int k = 0; k < 5; k++) {

@@ -6,8 +6,46 @@
  * returns a deep_status and, on failure, leaves a message for deep_last_error().
  *
  * Ownership: every deep_*_new / deep_*_load has exactly one deep_*_free, which accepts NULL.
- * Buffers the library allocates for the caller are released with deep_free().
- * The library never aborts, exits or prints on its own; logs go to a callback you install.
+ * The library never hands the caller memory to free: variable-size results go into the
+ * caller's buffers (below). It never aborts, exits or prints on its own; logs go to a
+ * callback you install.
+ *
+ * Conventions — one rule per question, followed by every function below:
+ *
+ * 1. Variable-size output into a caller's buffer (text, shapes, label and index arrays,
+ *    scores, a model file): the parameters are (T *buffer, int64_t capacity,
+ *    int64_t *needed). `needed` is required and receives the full size of the result in
+ *    entries of T (for text: bytes including the terminating NUL). capacity 0 is the size
+ *    query: DEEP_OK, buffer may be NULL and nothing is written (nor computed, where the
+ *    size is known beforehand: evaluate and cross-validation do not run). A non-zero
+ *    capacity below *needed is DEEP_ERR_BUFFER_TOO_SMALL and the buffer is left untouched,
+ *    never partly written; a negative capacity is DEEP_ERR_INVALID_ARGUMENT, a NULL buffer
+ *    with a non-zero capacity (or a NULL needed) DEEP_ERR_NULL. *needed is set on DEEP_OK
+ *    and on DEEP_ERR_BUFFER_TOO_SMALL, and is 0 after any other failure (so a failed call
+ *    never reads as a size). A function with two outputs
+ *    (deep_kfold_indices) takes one triple per output and is a size query when every
+ *    capacity is 0; otherwise every buffer must be large enough.
+ * 2. Output whose size the caller fixed itself keeps the "exact count" rule, without
+ *    `needed`: deep_tensor_copy_to (count == the tensor's element count, from
+ *    deep_tensor_size), deep_metric_confusion_matrix and deep_metric_precision_recall_f1
+ *    (num_classes * num_classes and num_classes entries, from the caller's num_classes).
+ *    Fixed-size outputs are plain out-parameters.
+ * 3. Types: double for every hyperparameter, setting and scalar statistic (setters and
+ *    getters of options, learning rates, scale factors, fill ranges and distributions,
+ *    fractions); float only for data values (tensor elements, dataset features and
+ *    targets, a fill value, a node's threshold in feature units). int64_t for every count,
+ *    size, length, capacity, epoch and batch size. int32_t only for ranks, axes, indexes of
+ *    layers and of a layer's weights, class and token ids (and the counts of those: a
+ *    model's layer count, a dataset's class count), 0/1 flags and version numbers. Enums
+ *    for closed sets of choices; uint64_t for seeds.
+ * 4. Options: every enum-keyed setter has the matching getter (deep_<object>_get_int,
+ *    _get_float, _get_string), and so do the seed, the log and the callbacks. Setting an
+ *    option with the setter of another kind, or getting it with the getter of another
+ *    kind, is DEEP_ERR_INVALID_ARGUMENT.
+ * 5. Versions: everything in this header exists since 1.0 unless its comment says
+ *    "since 1.x". There is no experimental tier: what is not ready stays out of the
+ *    installed header. A function on its way out is marked DEEP_DEPRECATED("use ...") for
+ *    at least one minor version before the next major version removes it.
  */
 #ifndef DEEP_H
 #define DEEP_H
@@ -24,6 +62,15 @@ extern "C" {
 #define DEEP_API __attribute__((visibility("default")))
 #else
 #define DEEP_API
+#endif
+
+/* DEEP_DEPRECATED(msg) marks a declaration that a later major version removes; GCC and
+ * Clang then warn at each use with msg (what to use instead). Empty for other compilers.
+ * It is written first in the declaration, before DEEP_API and the return type. */
+#if defined(__GNUC__) || defined(__clang__)
+#define DEEP_DEPRECATED(msg) __attribute__((deprecated(msg)))
+#else
+#define DEEP_DEPRECATED(msg)
 #endif
 
 /* ===================================================================================== */
@@ -74,9 +121,6 @@ DEEP_API const char *deep_last_error(void);
 /* Forgets this thread's last error message. */
 DEEP_API void deep_clear_error(void);
 
-/* Frees a buffer the library allocated for the caller. Accepts NULL. */
-DEEP_API void deep_free(void *buffer);
-
 /* ===================================================================================== */
 /* Logging and progress. The library prints nothing itself: handles that report (models, */
 /* forests) take a callback. deep_log_console is a ready-made callback for programs.      */
@@ -102,7 +146,7 @@ DEEP_API void deep_log_console(void *user, deep_log_level level, const char *mes
 /* "one per available core". This tells how many cores the process may use.               */
 /* ===================================================================================== */
 
-DEEP_API int32_t deep_cpu_count(void);
+DEEP_API int64_t deep_cpu_count(void);
 
 /* ===================================================================================== */
 /* Random generator: a seedable stream (xoshiro256**) owned by whoever holds it. There is */
@@ -156,8 +200,9 @@ DEEP_API deep_status deep_tensor_clone(const deep_tensor *src, deep_tensor **out
 DEEP_API void deep_tensor_free(deep_tensor *tensor);
 
 DEEP_API deep_status deep_tensor_rank(const deep_tensor *tensor, int32_t *rank);
-/* Copies the shape into shape[0..rank-1]; capacity is the length of the caller's array. */
-DEEP_API deep_status deep_tensor_shape(const deep_tensor *tensor, int64_t *shape, int32_t capacity);
+/* The shape, rank entries (buffer contract; DEEP_MAX_RANK entries always suffice). */
+DEEP_API deep_status deep_tensor_shape(const deep_tensor *tensor, int64_t *shape, int64_t capacity,
+                                       int64_t *needed);
 /* The size of one axis; negative axes count from the end as in NumPy. */
 DEEP_API deep_status deep_tensor_dim(const deep_tensor *tensor, int32_t axis, int64_t *dim);
 /* The number of elements. */
@@ -185,19 +230,20 @@ DEEP_API deep_status deep_tensor_reshape(deep_tensor *tensor, int32_t rank, cons
 /* Sets every element to value. */
 DEEP_API deep_status deep_tensor_fill(deep_tensor *tensor, float value);
 /* x = x * scale + shift for every element, e.g. scale = 1/255 to bring pixels to [0, 1]. */
-DEEP_API deep_status deep_tensor_scale_shift(deep_tensor *tensor, float scale, float shift);
+DEEP_API deep_status deep_tensor_scale_shift(deep_tensor *tensor, double scale, double shift);
 /* Fills with uniform values in [low, high) drawn from rng. */
-DEEP_API deep_status deep_tensor_fill_uniform(deep_tensor *tensor, deep_rng *rng, float low,
-                                              float high);
+DEEP_API deep_status deep_tensor_fill_uniform(deep_tensor *tensor, deep_rng *rng, double low,
+                                              double high);
 /* Fills with normal values of the given mean and standard deviation drawn from rng. */
-DEEP_API deep_status deep_tensor_fill_normal(deep_tensor *tensor, deep_rng *rng, float mean,
-                                             float stddev);
+DEEP_API deep_status deep_tensor_fill_normal(deep_tensor *tensor, deep_rng *rng, double mean,
+                                             double stddev);
 /* Sum of all elements, accumulated in double precision. */
 DEEP_API deep_status deep_tensor_sum(const deep_tensor *tensor, double *sum);
 /* Index of the largest element along the last axis, for each of the size/last_dim rows
- * (e.g. the predicted class of each sample). capacity must be at least the row count;
- * ties go to the first index. */
-DEEP_API deep_status deep_tensor_argmax(const deep_tensor *tensor, int64_t *indices, int64_t capacity);
+ * (e.g. the predicted class of each sample), one entry per row (buffer contract); ties go
+ * to the first index. */
+DEEP_API deep_status deep_tensor_argmax(const deep_tensor *tensor, int64_t *indices, int64_t capacity,
+                                        int64_t *needed);
 
 /* ===================================================================================== */
 /* Datasets: samples held as one contiguous float buffer of features, each sample of the  */
@@ -240,19 +286,20 @@ DEEP_API deep_status deep_dataset_set_targets(deep_dataset *dataset, const float
                                               int64_t width);
 
 DEEP_API deep_status deep_dataset_count(const deep_dataset *dataset, int64_t *count);
-/* The shape of one sample; *rank receives its rank (also when capacity, the length of
- * shape, is too small: DEEP_ERR_BUFFER_TOO_SMALL then tells the capacity needed). */
-DEEP_API deep_status deep_dataset_sample_shape(const deep_dataset *dataset, int64_t *shape, int32_t capacity,
-                                               int32_t *rank);
+/* The shape of one sample: *needed receives its rank (buffer contract; DEEP_MAX_RANK
+ * entries always suffice). */
+DEEP_API deep_status deep_dataset_sample_shape(const deep_dataset *dataset, int64_t *shape, int64_t capacity,
+                                               int64_t *needed);
 /* Gives every sample a new shape with the same number of features, e.g. (28, 28) to
  * (28, 28, 1) for a Conv2D input or to (784,) for a Dense one. All dimensions are explicit
  * (no -1). */
 DEEP_API deep_status deep_dataset_reshape(deep_dataset *dataset, int32_t sample_rank, const int64_t *sample_shape);
 /* Number of classes (0 when the dataset has no labels). */
 DEEP_API deep_status deep_dataset_num_classes(const deep_dataset *dataset, int32_t *num_classes);
-/* Copies the labels into a caller's buffer of at least count entries; DEEP_ERR_STATE when
- * the dataset has none (as for to_categorical and stratified splits). */
-DEEP_API deep_status deep_dataset_labels(const deep_dataset *dataset, int32_t *labels, int64_t capacity);
+/* The labels, one per sample (buffer contract); DEEP_ERR_STATE when the dataset has none
+ * (as for to_categorical and stratified splits). */
+DEEP_API deep_status deep_dataset_labels(const deep_dataset *dataset, int32_t *labels, int64_t capacity,
+                                         int64_t *needed);
 /* Target width per sample (0 when the dataset has no targets). */
 DEEP_API deep_status deep_dataset_target_width(const deep_dataset *dataset, int64_t *width);
 /* All features as a new tensor of shape (count, sample shape...), e.g. for deep_model_predict. */
@@ -270,12 +317,12 @@ DEEP_API deep_status deep_dataset_batch(const deep_dataset *dataset, int64_t sta
  * paths holds path_count files (e.g. data_batch_1.bin .. data_batch_5.bin); a file whose
  * size is not a whole number of records, or a label above 9, is DEEP_ERR_FORMAT; anything
  * but a regular file is DEEP_ERR_IO. */
-DEEP_API deep_status deep_dataset_load_cifar10(const char *const *paths, int32_t path_count, deep_dataset **out);
+DEEP_API deep_status deep_dataset_load_cifar10(const char *const *paths, int64_t path_count, deep_dataset **out);
 
 /* Sets float targets to the one-hot rows of the labels (Keras to_categorical); labels stay. */
 DEEP_API deep_status deep_dataset_to_categorical(deep_dataset *dataset);
 /* features = features * scale + shift, e.g. scale 1/255 brings pixels to [0, 1]. */
-DEEP_API deep_status deep_dataset_scale(deep_dataset *dataset, float scale, float shift);
+DEEP_API deep_status deep_dataset_scale(deep_dataset *dataset, double scale, double shift);
 /* Per-feature scaling with statistics taken from `reference` (pass the training set when
  * scaling a test set, or the dataset itself / NULL to use its own statistics).
  * Standardize: zero mean, unit variance (constant features become 0).
@@ -324,14 +371,13 @@ DEEP_API deep_status deep_dataset_load_csv(const char *path, const char *label_c
  * them apart), and nothing is written. */
 DEEP_API deep_status deep_dataset_write_csv(const deep_dataset *dataset, const char *path);
 
-/* Copies the name of feature column `column` (0-based), or of class class_id, into buf
- * with its terminating NUL. DEEP_ERR_STATE when the dataset has no such names (it was not
- * loaded from CSV, or its labels were integers), DEEP_ERR_BUFFER_TOO_SMALL when the name
- * does not fit in capacity bytes. */
-DEEP_API deep_status deep_dataset_column_name(const deep_dataset *dataset, int64_t column, char *buf,
-                                              int64_t capacity);
-DEEP_API deep_status deep_dataset_class_name(const deep_dataset *dataset, int32_t class_id, char *buf,
-                                             int64_t capacity);
+/* The name of feature column `column` (0-based), or of class class_id, as text (buffer
+ * contract). DEEP_ERR_STATE when the dataset has no such names (it was not loaded from
+ * CSV, or its labels were integers). */
+DEEP_API deep_status deep_dataset_column_name(const deep_dataset *dataset, int64_t column, char *buffer,
+                                              int64_t capacity, int64_t *needed);
+DEEP_API deep_status deep_dataset_class_name(const deep_dataset *dataset, int32_t class_id, char *buffer,
+                                             int64_t capacity, int64_t *needed);
 
 /* Number of missing (NaN) features in one column, or in all of them with column -1. */
 DEEP_API deep_status deep_dataset_missing_count(const deep_dataset *dataset, int64_t column, int64_t *count);
@@ -366,8 +412,7 @@ typedef enum deep_column_stat {
 DEEP_API deep_status deep_dataset_describe(const deep_dataset *dataset, int64_t column, deep_column_stat stat,
                                            double *value);
 /* The statistics of every feature column as a text table, one row per column (pandas'
- * describe().T). Writes at most capacity bytes including the terminating NUL and stores
- * the full length plus one in *needed; call with buffer NULL and capacity 0 to size it. */
+ * describe().T), by the buffer contract. */
 DEEP_API deep_status deep_dataset_describe_text(const deep_dataset *dataset, char *buffer, int64_t capacity,
                                                 int64_t *needed);
 
@@ -390,12 +435,12 @@ DEEP_API deep_status deep_dataset_use_classes(deep_dataset *dataset, const deep_
 /* The train and test indices of fold `fold` of `folds` over count samples (scikit-learn
  * KFold): test folds are consecutive runs of the (seeded-shuffled when shuffle != 0)
  * order, the first count % folds of them one longer, and both lists come out sorted.
- * 2 <= folds <= count. *train_count and *test_count are set even when a capacity is too
- * small (DEEP_ERR_BUFFER_TOO_SMALL), so they can be queried with capacities 0. */
-DEEP_API deep_status deep_kfold_indices(int64_t count, int32_t folds, int32_t fold, int32_t shuffle,
+ * 2 <= folds <= count. Two outputs by the buffer contract: both capacities 0 is the size
+ * query, otherwise both buffers must be large enough. */
+DEEP_API deep_status deep_kfold_indices(int64_t count, int64_t folds, int64_t fold, int32_t shuffle,
                                         uint64_t seed, int64_t *train_indices, int64_t train_capacity,
-                                        int64_t *train_count, int64_t *test_indices, int64_t test_capacity,
-                                        int64_t *test_count);
+                                        int64_t *train_needed, int64_t *test_indices, int64_t test_capacity,
+                                        int64_t *test_needed);
 
 /* ===================================================================================== */
 /* Metrics on label arrays: what the model predicted against the truth.                   */
@@ -444,11 +489,12 @@ typedef enum deep_optimizer_option {
 
 DEEP_API deep_status deep_optimizer_new(deep_optimizer_kind kind, deep_optimizer **out);
 DEEP_API void deep_optimizer_free(deep_optimizer *optimizer);
-/* An option that does not apply to the optimizer's kind is DEEP_ERR_INVALID_ARGUMENT. */
+/* An option that does not apply to the optimizer's kind is DEEP_ERR_INVALID_ARGUMENT. The
+ * optimizer computes in float: get returns the value set, rounded to float. */
 DEEP_API deep_status deep_optimizer_set_float(deep_optimizer *optimizer, deep_optimizer_option option,
-                                              float value);
+                                              double value);
 DEEP_API deep_status deep_optimizer_get_float(const deep_optimizer *optimizer, deep_optimizer_option option,
-                                              float *value);
+                                              double *value);
 
 /* ===================================================================================== */
 /* Sequences: integer token ids for Embedding and recurrent layers — Keras' pad_sequences */
@@ -499,23 +545,18 @@ DEEP_API deep_status deep_vocab_add_file(deep_vocab *vocab, const char *path);
 /* Numbers the tokens seen at least min_count (>= 1) times, the most frequent first, up to
  * max_size ids in all (the reserved 0 and 1 included; 0 for no limit, else > 2); the rest
  * map to 1. */
-DEEP_API deep_status deep_vocab_freeze(deep_vocab *vocab, int32_t max_size, int64_t min_count);
+DEEP_API deep_status deep_vocab_freeze(deep_vocab *vocab, int64_t max_size, int64_t min_count);
 /* The number of ids, reserved ones included: the input_dim of an Embedding, the units of
  * a softmax over tokens. */
-DEEP_API deep_status deep_vocab_size(const deep_vocab *vocab, int32_t *size);
+DEEP_API deep_status deep_vocab_size(const deep_vocab *vocab, int64_t *size);
 /* The id of one token (1 when the vocabulary left it out or never saw it). */
 DEEP_API deep_status deep_vocab_id(const deep_vocab *vocab, const char *token, int32_t *id);
-/* The token of an id, NUL-terminated, into buffer; "" for 0 and "<unknown>" for 1.
- * *needed is set to its size in bytes (NUL included) even when capacity is too small
- * (DEEP_ERR_BUFFER_TOO_SMALL). */
+/* The token of an id as text (buffer contract); "" for 0 and "<unknown>" for 1. */
 DEEP_API deep_status deep_vocab_token(const deep_vocab *vocab, int32_t id, char *buffer, int64_t capacity,
                                       int64_t *needed);
-/* The ids of the tokens of text[0..length) into ids (capacity entries); *count is set to
- * the token count even when capacity is too small, which is DEEP_ERR_BUFFER_TOO_SMALL
- * after the first `capacity` ids were written (a truncated encoding): call with ids NULL
- * and capacity 0 to size the buffer. */
+/* The ids of the tokens of text[0..length), one per token (buffer contract). */
 DEEP_API deep_status deep_vocab_encode(const deep_vocab *vocab, const char *text, int64_t length, int32_t *ids,
-                                       int64_t capacity, int64_t *count);
+                                       int64_t capacity, int64_t *needed);
 
 /* ===================================================================================== */
 /* Models: a Sequential chain of layers (Keras' Sequential). Build with deep_model_new and  */
@@ -793,15 +834,23 @@ DEEP_API deep_status deep_model_set_int(deep_model *model, deep_model_option opt
 DEEP_API deep_status deep_model_set_float(deep_model *model, deep_model_option option, double value);
 /* String options (DEEP_MODEL_CHECKPOINT_PATH): the model keeps a copy; NULL clears it. */
 DEEP_API deep_status deep_model_set_string(deep_model *model, deep_model_option option, const char *value);
-/* The current value of an integer option, e.g. DEEP_MODEL_INITIAL_EPOCH after loading a
- * checkpoint. A float or string option is DEEP_ERR_INVALID_ARGUMENT. */
+/* The current value of an option, e.g. DEEP_MODEL_INITIAL_EPOCH after loading a checkpoint;
+ * the getter of another kind than the option's is DEEP_ERR_INVALID_ARGUMENT. A string
+ * option comes back as text by the buffer contract; an unset one (NULL) is "" (needed 1). */
 DEEP_API deep_status deep_model_get_int(const deep_model *model, deep_model_option option, int64_t *value);
+DEEP_API deep_status deep_model_get_float(const deep_model *model, deep_model_option option, double *value);
+DEEP_API deep_status deep_model_get_string(const deep_model *model, deep_model_option option, char *buffer,
+                                           int64_t capacity, int64_t *needed);
+/* The seed last given to deep_model_set_seed (0 by default; a loaded model's saved seed). */
+DEEP_API deep_status deep_model_get_seed(const deep_model *model, uint64_t *seed);
 /* Progress lines ("epoch 3/10 - 2.1s - loss: 0.3120 - accuracy: 0.8861") go here. NULL
  * (the default) discards them. May be changed from fit's callbacks. */
 DEEP_API deep_status deep_model_set_log(deep_model *model, deep_log_fn log, void *user);
+/* The log callback and its user pointer (NULL, NULL by default); either output may be NULL. */
+DEEP_API deep_status deep_model_get_log(const deep_model *model, deep_log_fn *log, void **user);
 
 /* Called after every training batch with its mean loss; return nonzero to stop fit. */
-typedef int32_t (*deep_batch_fn)(void *user, int32_t epoch, int64_t batch, double loss);
+typedef int32_t (*deep_batch_fn)(void *user, int64_t epoch, int64_t batch, double loss);
 /* Called after every epoch (0-based) once its history is recorded; the callback may read
  * deep_model_history and change the learning rate through deep_model_optimizer. Return
  * nonzero to stop fit.
@@ -815,34 +864,38 @@ typedef int32_t (*deep_batch_fn)(void *user, int32_t epoch, int64_t batch, doubl
  * threads, validation split, initial epoch), the seed, compile, adding layers and layer
  * options. fit and evaluate of the same model are DEEP_ERR_THREAD (it is busy). A callback
  * must not free the model. */
-typedef int32_t (*deep_epoch_fn)(void *user, deep_model *model, int32_t epoch);
+typedef int32_t (*deep_epoch_fn)(void *user, deep_model *model, int64_t epoch);
 DEEP_API deep_status deep_model_set_callbacks(deep_model *model, deep_batch_fn on_batch, deep_epoch_fn on_epoch,
                                               void *user);
+/* The callbacks and their user pointer (NULL by default); any output may be NULL. */
+DEEP_API deep_status deep_model_get_callbacks(const deep_model *model, deep_batch_fn *on_batch,
+                                              deep_epoch_fn *on_epoch, void **user);
 
 /* Initialises the weights and fixes the training configuration. The model takes
  * ownership of optimizer in every case, even when compile fails. metrics may be NULL
  * when metric_count is 0. Compiling again re-initialises the weights. DEEP_ERR_STATE
  * from fit's callbacks. */
 DEEP_API deep_status deep_model_compile(deep_model *model, deep_optimizer *optimizer, deep_loss loss,
-                                        const deep_metric *metrics, int32_t metric_count);
+                                        const deep_metric *metrics, int64_t metric_count);
 /* The optimizer the model was compiled with, still owned by the model. */
 DEEP_API deep_status deep_model_optimizer(deep_model *model, deep_optimizer **optimizer);
 
 /* Trains for `epochs` passes over train in batches of batch_size. validation may be NULL;
  * when given it replaces DEEP_MODEL_VALIDATION_SPLIT. A non-finite loss stops training
- * with DEEP_ERR_NUMERIC naming the epoch and batch. */
-DEEP_API deep_status deep_model_fit(deep_model *model, const deep_dataset *train, int32_t epochs,
-                                    int32_t batch_size, const deep_dataset *validation);
+ * with DEEP_ERR_NUMERIC naming the epoch and batch. epochs is at most INT32_MAX. */
+DEEP_API deep_status deep_model_fit(deep_model *model, const deep_dataset *train, int64_t epochs,
+                                    int64_t batch_size, const deep_dataset *validation);
 /* Epochs recorded by the last fit. */
-DEEP_API deep_status deep_model_history_length(const deep_model *model, int32_t *epochs);
+DEEP_API deep_status deep_model_history_length(const deep_model *model, int64_t *epochs);
 /* The value of a compiled metric (or DEEP_METRIC_LOSS) at an epoch of the last fit, on
  * the training data or (validation != 0) on the validation data. */
-DEEP_API deep_status deep_model_history(const deep_model *model, int32_t epoch, deep_metric metric,
+DEEP_API deep_status deep_model_history(const deep_model *model, int64_t epoch, deep_metric metric,
                                         int32_t validation, double *value);
 
-/* Mean loss then each compiled metric, in compile order, into values[0..metric_count]. */
-DEEP_API deep_status deep_model_evaluate(deep_model *model, const deep_dataset *data, int32_t batch_size,
-                                         double *values, int32_t capacity);
+/* Mean loss then each compiled metric, in compile order: metric_count + 1 values (buffer
+ * contract; the size query does not evaluate). */
+DEEP_API deep_status deep_model_evaluate(deep_model *model, const deep_dataset *data, int64_t batch_size,
+                                         double *values, int64_t capacity, int64_t *needed);
 /* Outputs for inputs of shape (n, input shape...) as a new tensor (n, output shape...). */
 DEEP_API deep_status deep_model_predict(const deep_model *model, const deep_tensor *inputs, deep_tensor **out);
 /* Keras' return_state for a Sequential model: runs the model on inputs (n, input shape...)
@@ -913,21 +966,18 @@ DEEP_API deep_status deep_model_copy_weights(deep_model *dst, const deep_model *
 DEEP_API deep_status deep_model_clone(const deep_model *src, deep_model **out);
 
 /* The Keras summary table (layer name and type, output shape, parameter count, totals) as
- * text. Writes at most capacity bytes including the terminating NUL and stores the full
- * length plus one in *needed; call with buffer NULL and capacity 0 to size the buffer. */
+ * text, by the buffer contract. */
 DEEP_API deep_status deep_model_summary(const deep_model *model, char *buffer, int64_t capacity, int64_t *needed);
 
 DEEP_API deep_status deep_model_layer_count(const deep_model *model, int32_t *count);
 /* The shape of one sample at the model's input (Keras' model.input_shape without the
  * batch axis, e.g. (28, 28, 1)) and at its output (model.output_shape; the input shape
- * while the model has no layer), as deep_dataset_sample_shape gives a dataset's: *rank
- * receives the number of axes, also when capacity (the length of shape; DEEP_MAX_RANK
- * always suffices) is smaller, which is DEEP_ERR_BUFFER_TOO_SMALL and leaves shape
- * untouched. */
-DEEP_API deep_status deep_model_input_shape(const deep_model *model, int64_t *shape, int32_t capacity,
-                                            int32_t *rank);
-DEEP_API deep_status deep_model_output_shape(const deep_model *model, int64_t *shape, int32_t capacity,
-                                             int32_t *rank);
+ * while the model has no layer), as deep_dataset_sample_shape gives a dataset's: *needed
+ * receives the number of axes (buffer contract; DEEP_MAX_RANK entries always suffice). */
+DEEP_API deep_status deep_model_input_shape(const deep_model *model, int64_t *shape, int64_t capacity,
+                                            int64_t *needed);
+DEEP_API deep_status deep_model_output_shape(const deep_model *model, int64_t *shape, int64_t capacity,
+                                             int64_t *needed);
 /* Total parameters, trainable or not (Keras' "Total params"). */
 DEEP_API deep_status deep_model_parameter_count(const deep_model *model, int64_t *count);
 /* Weight tensors of a layer in Keras order (Dense: kernel then bias). */
@@ -979,10 +1029,8 @@ DEEP_API deep_status deep_model_set_weight(deep_model *model, int32_t layer, int
 DEEP_API deep_status deep_model_save(const deep_model *model, const char *path);
 /* A new model in *out (NULL on failure), freed with deep_model_free. */
 DEEP_API deep_status deep_model_load(const char *path, deep_model **out);
-/* The same file in caller-owned memory. *needed receives the file's size whenever the file
- * could be built (0 otherwise); capacity 0 is the size query (DEEP_OK), a smaller nonzero
- * capacity is DEEP_ERR_BUFFER_TOO_SMALL and leaves the buffer untouched. load_buffer
- * only reads data during the call. */
+/* The same file in caller-owned memory, by the buffer contract (bytes). load_buffer only
+ * reads data during the call. */
 DEEP_API deep_status deep_model_save_buffer(const deep_model *model, void *buffer, int64_t capacity,
                                             int64_t *needed);
 DEEP_API deep_status deep_model_load_buffer(const void *data, int64_t size, deep_model **out);
@@ -1057,10 +1105,20 @@ DEEP_API deep_status deep_tree_new(deep_tree_kind kind, deep_tree **out);
 DEEP_API void deep_tree_free(deep_tree *tree);
 DEEP_API deep_status deep_tree_set_int(deep_tree *tree, deep_tree_option option, int64_t value);
 DEEP_API deep_status deep_tree_set_float(deep_tree *tree, deep_tree_option option, double value);
+/* The current value of an option (its default until set). Getting an "int" option with
+ * get_float or a "float" one with get_int is DEEP_ERR_INVALID_ARGUMENT; DEEP_TREE_MAX_FEATURES
+ * and DEEP_FOREST_MAX_SAMPLES, which take either, answer to the getter of the kind last
+ * set (int for their defaults) and refuse the other. A DEEP_FOREST_* option of a tree is
+ * DEEP_ERR_INVALID_ARGUMENT. */
+DEEP_API deep_status deep_tree_get_int(const deep_tree *tree, deep_tree_option option, int64_t *value);
+DEEP_API deep_status deep_tree_get_float(const deep_tree *tree, deep_tree_option option, double *value);
 /* Classifier: every sample of class c weighs weights[c] (count entries, each finite and
  * >= 0), as scikit-learn's class_weight. weights NULL (count 0) goes back to weight 1.
  * Fit fails with DEEP_ERR_SHAPE when count differs from the dataset's class count. */
-DEEP_API deep_status deep_tree_set_class_weights(deep_tree *tree, const double *weights, int32_t count);
+DEEP_API deep_status deep_tree_set_class_weights(deep_tree *tree, const double *weights, int64_t count);
+/* The class weights set (buffer contract; needed 0 when none are set). */
+DEEP_API deep_status deep_tree_get_class_weights(const deep_tree *tree, double *weights, int64_t capacity,
+                                                 int64_t *needed);
 
 /* Grows the tree on data's features and its labels (classifier) or its width-1 targets,
  * else its labels as numbers (regressor). Non-finite features or targets are
@@ -1076,9 +1134,10 @@ DEEP_API deep_status deep_tree_predict(const deep_tree *tree, const deep_tensor 
 DEEP_API deep_status deep_tree_predict_proba(const deep_tree *tree, const deep_tensor *inputs, deep_tensor **out);
 /* Accuracy (classifier) or the coefficient of determination R^2 (regressor) on data. */
 DEEP_API deep_status deep_tree_score(const deep_tree *tree, const deep_dataset *data, double *score);
-/* Impurity-based importances of the `features` inputs, normalised to sum 1 (all 0 when
- * the tree is a single leaf); capacity must be at least the feature count. */
-DEEP_API deep_status deep_tree_feature_importances(const deep_tree *tree, double *importances, int64_t capacity);
+/* Impurity-based importances, one per input feature (buffer contract), normalised to sum 1
+ * (all 0 when the tree is a single leaf). */
+DEEP_API deep_status deep_tree_feature_importances(const deep_tree *tree, double *importances, int64_t capacity,
+                                                   int64_t *needed);
 /* Nodes are numbered 0 (the root) to count - 1 in depth-first order, left child first. */
 DEEP_API deep_status deep_tree_node_count(const deep_tree *tree, int64_t *count);
 /* Depth of the deepest leaf (a single leaf has depth 0). */
@@ -1088,12 +1147,11 @@ DEEP_API deep_status deep_tree_depth(const deep_tree *tree, int64_t *depth);
 DEEP_API deep_status deep_tree_node(const deep_tree *tree, int64_t node, int64_t *feature, float *threshold,
                                     int64_t *left, int64_t *right);
 /* A node's prediction: the weighted class fractions (classes entries) or the mean value
- * (1 entry) into values; capacity is the length of values. */
-DEEP_API deep_status deep_tree_node_value(const deep_tree *tree, int64_t node, double *values, int64_t capacity);
+ * (1 entry), by the buffer contract. */
+DEEP_API deep_status deep_tree_node_value(const deep_tree *tree, int64_t node, double *values, int64_t capacity,
+                                          int64_t *needed);
 /* The fitted tree as JSON text (settings and every node with its feature, threshold,
- * children, impurity, samples and value). Writes at most capacity bytes including the
- * terminating NUL and stores the full length plus one in *needed; call with buffer NULL
- * and capacity 0 to size the buffer. */
+ * children, impurity, samples and value), by the buffer contract. */
 DEEP_API deep_status deep_tree_to_json(const deep_tree *tree, char *buffer, int64_t capacity, int64_t *needed);
 
 /* Random forest: N_ESTIMATORS trees, each grown on a bootstrap sample (when BOOTSTRAP is
@@ -1104,7 +1162,12 @@ DEEP_API deep_status deep_forest_new(deep_tree_kind kind, deep_forest **out);
 DEEP_API void deep_forest_free(deep_forest *forest);
 DEEP_API deep_status deep_forest_set_int(deep_forest *forest, deep_tree_option option, int64_t value);
 DEEP_API deep_status deep_forest_set_float(deep_forest *forest, deep_tree_option option, double value);
-DEEP_API deep_status deep_forest_set_class_weights(deep_forest *forest, const double *weights, int32_t count);
+/* As deep_tree_get_int / _get_float, for every option of the forest. */
+DEEP_API deep_status deep_forest_get_int(const deep_forest *forest, deep_tree_option option, int64_t *value);
+DEEP_API deep_status deep_forest_get_float(const deep_forest *forest, deep_tree_option option, double *value);
+DEEP_API deep_status deep_forest_set_class_weights(deep_forest *forest, const double *weights, int64_t count);
+DEEP_API deep_status deep_forest_get_class_weights(const deep_forest *forest, double *weights, int64_t capacity,
+                                                   int64_t *needed);
 DEEP_API deep_status deep_forest_fit(deep_forest *forest, const deep_dataset *data);
 /* As the tree's: the class with the largest mean probability, or the mean prediction.
  * Inputs of 1024 rows or more are spread over DEEP_FOREST_THREADS threads started for the
@@ -1117,9 +1180,9 @@ DEEP_API deep_status deep_forest_score(const deep_forest *forest, const deep_dat
 /* Accuracy or R^2 of the out-of-bag predictions over the training samples left out of at
  * least one tree; DEEP_ERR_STATE unless fit ran with OOB_SCORE 1 and BOOTSTRAP 1. */
 DEEP_API deep_status deep_forest_oob_score(const deep_forest *forest, double *score);
-/* The mean of the trees' normalised importances, normalised to sum 1. */
+/* The mean of the trees' normalised importances, normalised to sum 1 (buffer contract). */
 DEEP_API deep_status deep_forest_feature_importances(const deep_forest *forest, double *importances,
-                                                     int64_t capacity);
+                                                     int64_t capacity, int64_t *needed);
 DEEP_API deep_status deep_forest_tree_count(const deep_forest *forest, int64_t *count);
 
 /* Model files: a fitted tree or forest with its settings, in libdeep's versioned binary
@@ -1137,11 +1200,13 @@ DEEP_API deep_status deep_forest_load(const char *path, deep_forest **out);
 /* k-fold cross-validation (scikit-learn's cross_val_score with a shuffled KFold): for each
  * of `folds` folds of deep_kfold_indices(shuffle 1, seed), a fresh learner with the
  * handle's settings is fitted on the other folds and scored (accuracy or R^2) on this
- * one, into scores[0..folds-1]. The handle itself is not changed. 2 <= folds <= samples. */
-DEEP_API deep_status deep_tree_cross_val_score(const deep_tree *tree, const deep_dataset *data, int32_t folds,
-                                               uint64_t seed, double *scores, int32_t capacity);
+ * one: `folds` scores (buffer contract; the size query fits nothing, and a failed fold
+ * leaves scores untouched). The handle itself is not changed. 2 <= folds <= samples. */
+DEEP_API deep_status deep_tree_cross_val_score(const deep_tree *tree, const deep_dataset *data, int64_t folds,
+                                               uint64_t seed, double *scores, int64_t capacity, int64_t *needed);
 DEEP_API deep_status deep_forest_cross_val_score(const deep_forest *forest, const deep_dataset *data,
-                                                 int32_t folds, uint64_t seed, double *scores, int32_t capacity);
+                                                 int64_t folds, uint64_t seed, double *scores, int64_t capacity,
+                                                 int64_t *needed);
 
 #ifdef __cplusplus
 }

@@ -5,6 +5,10 @@
 #include <deep.h>
 #include <deep.h>
 
+/* The deprecation macro expands to something strict C99 (and C++) accept, where deep.h
+ * would use it; unused here, so it warns nothing. */
+DEEP_DEPRECATED("use deep_tensor_size") DEEP_API deep_status header_old_size(const deep_tensor *t, int64_t *n);
+
 /* FFI bindings assume a status is an int. */
 typedef char deep_status_is_int_sized[sizeof(deep_status) == sizeof(int) ? 1 : -1];
 

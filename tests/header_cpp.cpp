@@ -5,6 +5,9 @@
 static_assert(DEEP_OK == 0, "DEEP_OK is zero");
 static_assert(sizeof(deep_status) == sizeof(int), "FFI bindings assume a status is an int");
 
+// The deprecation macro expands to something C++ accepts where deep.h would use it.
+DEEP_DEPRECATED("use deep_rng_next") DEEP_API deep_status header_old_next(deep_rng *rng, uint64_t *out);
+
 int main()
 {
     deep_rng *rng = nullptr;

@@ -38,7 +38,7 @@ static void write_expected(const char *dir, const char *name, const deep_model *
         int64_t dims[DEEP_MAX_RANK], n;
         const float *data;
         FIXTURE(deep_tensor_rank(parts[p], &r));
-        FIXTURE(deep_tensor_shape(parts[p], dims, DEEP_MAX_RANK));
+        FIXTURE(deep_tensor_shape(parts[p], dims, DEEP_MAX_RANK, &(int64_t){0}));
         FIXTURE(deep_tensor_size(parts[p], &n));
         FIXTURE(deep_tensor_data(parts[p], &data));
         fprintf(f, "%s %d", labels[p], (int)r);

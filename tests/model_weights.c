@@ -40,7 +40,7 @@ int main(int argc, char **argv)
             int64_t shape[DEEP_MAX_RANK], n;
             const float *data;
             FIXTURE(deep_tensor_rank(t, &rank));
-            FIXTURE(deep_tensor_shape(t, shape, DEEP_MAX_RANK));
+            FIXTURE(deep_tensor_shape(t, shape, DEEP_MAX_RANK, &(int64_t){0}));
             FIXTURE(deep_tensor_size(t, &n));
             FIXTURE(deep_tensor_data(t, &data));
             printf("%s/%s %d", m->layers[i]->name, m->layers[i]->params[w].name, (int)rank);

@@ -131,7 +131,7 @@ static deep_status neural_network(void)
     STEP(deep_dataset_features(images, &x));
     STEP(deep_model_predict(loaded, x, &y));
     double values[2];
-    STEP(deep_model_evaluate(loaded, images, 4, values, 2));
+    STEP(deep_model_evaluate(loaded, images, 4, values, 2, &(int64_t){0}));
     /* Online training on the loaded model, and a target network made from it. */
     float class_ids[8];
     for (int i = 0; i < 8; i++)

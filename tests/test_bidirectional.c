@@ -412,7 +412,7 @@ START_TEST(bidirectional_summary_and_weights)
         int64_t shape[2] = {0, 0};
         int32_t rank = 0;
         ASSERT_OK(deep_tensor_rank(t, &rank));
-        ASSERT_OK(deep_tensor_shape(t, shape, 2));
+        ASSERT_OK(deep_tensor_shape(t, shape, 2, &(int64_t){0}));
         ck_assert_int_eq(rank, shapes[w][1] == 0 ? 1 : 2);
         ck_assert_int_eq(shape[0], shapes[w][0]);
         ck_assert_int_eq(shape[1], shapes[w][1]);
@@ -492,7 +492,7 @@ START_TEST(stacked_bidirectional_compares_both_ends)
     ASSERT_OK(deep_model_set_int(model, DEEP_MODEL_THREADS, 2));
     ASSERT_OK(deep_model_fit(model, train, 20, 32, NULL));
     double values[2] = {0};
-    ASSERT_OK(deep_model_evaluate(model, test, 64, values, 2));
+    ASSERT_OK(deep_model_evaluate(model, test, 64, values, 2, &(int64_t){0}));
     ck_assert_msg(values[1] >= 0.85, "test accuracy %.3f (loss %.4f) after 20 epochs; chance is 0.5, want >= 0.85",
                   values[1], values[0]);
     deep_model_free(model);

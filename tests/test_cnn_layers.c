@@ -962,7 +962,7 @@ START_TEST(windows_beyond_the_input_are_refused)
     ASSERT_OK(deep_tensor_new_filled(4, (int64_t[]){2, 28, 28, 1}, 0.5f, &x));
     ASSERT_OK(deep_model_predict(model, x, &y));
     int64_t shape[DEEP_MAX_RANK];
-    ASSERT_OK(deep_tensor_shape(y, shape, DEEP_MAX_RANK));
+    ASSERT_OK(deep_tensor_shape(y, shape, DEEP_MAX_RANK, &(int64_t){0}));
     ck_assert(shape[0] == 2 && shape[1] == 1);
     deep_tensor_free(x);
     deep_tensor_free(y);
@@ -1199,7 +1199,7 @@ START_TEST(tiny_cnn_learns_bar_orientation)
 
     ASSERT_OK(deep_model_fit(model, train, 12, 8, NULL));
     double values[2] = {0};
-    ASSERT_OK(deep_model_evaluate(model, test, 16, values, 2));
+    ASSERT_OK(deep_model_evaluate(model, test, 16, values, 2, &(int64_t){0}));
     ck_assert_msg(values[1] >= 0.95, "test accuracy %.3f (loss %.4f) after 12 epochs; want >= 0.95", values[1],
                   values[0]);
     deep_model_free(model);

@@ -150,7 +150,7 @@ START_TEST(last_error_is_per_thread)
 END_TEST
 
 /* ----------------------------------------------------------------------------------- */
-/* Versions, deep_free, cpu count                                                       */
+/* Versions, cpu count                                                                  */
 /* ----------------------------------------------------------------------------------- */
 
 START_TEST(version_matches_header)
@@ -167,16 +167,9 @@ START_TEST(version_matches_header)
 }
 END_TEST
 
-START_TEST(free_accepts_null_and_library_buffers)
-{
-    deep_free(NULL);
-    deep_free(deep_alloc(10, sizeof(float)));
-}
-END_TEST
-
 START_TEST(cpu_count_is_positive)
 {
-    int32_t n = deep_cpu_count();
+    int64_t n = deep_cpu_count();
     ck_assert_int_ge(n, 1);
     ck_assert_int_le(n, 1024);
 }
@@ -543,20 +536,20 @@ START_TEST(alloc_small_and_zero_counts)
     void *q = deep_alloc_zero(0, sizeof(float));
     ck_assert_ptr_nonnull(p);
     ck_assert_ptr_nonnull(q);
-    deep_free(p);
-    deep_free(q);
+    free(p);
+    free(q);
 
     float *z = deep_alloc_zero(64, sizeof *z);
     ck_assert_ptr_nonnull(z);
     for (int i = 0; i < 64; i++)
         ck_assert_float_eq(z[i], 0.0f);
-    deep_free(z);
+    free(z);
 
     int64_t *w = deep_alloc(64, sizeof *w);
     ck_assert_ptr_nonnull(w);
     for (int i = 0; i < 64; i++)
         w[i] = i; /* the whole requested size is writable (checked by ASan/valgrind) */
-    deep_free(w);
+    free(w);
 }
 END_TEST
 
@@ -752,11 +745,11 @@ START_TEST(bytes_copy_text_to_a_caller)
     ASSERT_FAILS_WITH(deep_bytes_copy_text("caller_fn", &b, "the text", out, 5, &needed), DEEP_ERR_BUFFER_TOO_SMALL,
                       "caller_fn", "the text needs 12 bytes but capacity is 5");
     ck_assert_int_eq(needed, 12);
-    ck_assert_str_eq(out, "hell");
-    ck_assert_int_eq(out[5], '#'); /* nothing past capacity */
+    for (size_t i = 0; i < sizeof out; i++) /* deep.h's buffer contract: never partly written */
+        ck_assert_int_eq(out[i], '#');
     ASSERT_FAILS(deep_bytes_copy_text("caller_fn", &b, "the text", out, 1, &needed), DEEP_ERR_BUFFER_TOO_SMALL,
                  "caller_fn");
-    ck_assert_str_eq(out, "");
+    ck_assert_int_eq(out[0], '#');
     b.failed = true;
     ASSERT_FAILS_WITH(deep_bytes_copy_text("caller_fn", &b, "the text", out, sizeof out, &needed),
                       DEEP_ERR_NO_MEMORY, "caller_fn", "the text");
@@ -944,7 +937,6 @@ static Suite *core_suite(void)
 
     tc = new_tcase(s, "misc");
     tcase_add_test(tc, version_matches_header);
-    tcase_add_test(tc, free_accepts_null_and_library_buffers);
     tcase_add_test(tc, cpu_count_is_positive);
 
     tc = new_tcase(s, "log");

@@ -68,7 +68,8 @@ START_TEST(new_and_queries)
     deep_dataset *d;
     OK(deep_dataset_new(3, 2, (int64_t[]){2, 2}, f, &d));
     int64_t count, shape[4], width;
-    int32_t rank, classes;
+    int64_t rank;
+    int32_t classes;
     OK(deep_dataset_count(d, &count));
     ck_assert_int_eq(count, 3);
     OK(deep_dataset_sample_shape(d, shape, 4, &rank));
@@ -80,12 +81,12 @@ START_TEST(new_and_queries)
     OK(deep_dataset_target_width(d, &width));
     ck_assert_int_eq(width, 0);
     int32_t labels[3];
-    FAILS(deep_dataset_labels(d, labels, 3), DEEP_ERR_STATE, "deep_dataset_labels");
+    FAILS(deep_dataset_labels(d, labels, 3, &(int64_t){0}), DEEP_ERR_STATE, "deep_dataset_labels");
 
     deep_tensor *t;
     OK(deep_dataset_features(d, &t));
     int64_t tshape[3];
-    OK(deep_tensor_shape(t, tshape, 3));
+    OK(deep_tensor_shape(t, tshape, 3, &(int64_t){0}));
     ck_assert_int_eq(tshape[0], 3);
     ck_assert_int_eq(tshape[1], 2);
     ck_assert_int_eq(tshape[2], 2);
@@ -134,7 +135,7 @@ START_TEST(labels_and_targets)
     int32_t classes, back[6];
     OK(deep_dataset_num_classes(d, &classes));
     ck_assert_int_eq(classes, 5); /* largest label plus one */
-    OK(deep_dataset_labels(d, back, 6));
+    OK(deep_dataset_labels(d, back, 6, &(int64_t){0}));
     ck_assert_mem_eq(back, labels, sizeof labels);
     OK(deep_dataset_set_labels(d, labels, 6, 7));
     OK(deep_dataset_num_classes(d, &classes));
@@ -154,12 +155,12 @@ START_TEST(labels_and_targets)
     /* Failures leave the previous labels in place. */
     OK(deep_dataset_num_classes(d, &classes));
     ck_assert_int_eq(classes, 7);
-    OK(deep_dataset_labels(d, back, 6));
+    OK(deep_dataset_labels(d, back, 6, &(int64_t){0}));
     ck_assert_mem_eq(back, labels, sizeof labels);
 
-    FAILS(deep_dataset_labels(d, back, 5), DEEP_ERR_BUFFER_TOO_SMALL, "deep_dataset_labels");
-    FAILS(deep_dataset_labels(NULL, back, 6), DEEP_ERR_NULL, "deep_dataset_labels");
-    FAILS(deep_dataset_labels(d, NULL, 6), DEEP_ERR_NULL, "deep_dataset_labels");
+    FAILS(deep_dataset_labels(d, back, 5, &(int64_t){0}), DEEP_ERR_BUFFER_TOO_SMALL, "deep_dataset_labels");
+    FAILS(deep_dataset_labels(NULL, back, 6, &(int64_t){0}), DEEP_ERR_NULL, "deep_dataset_labels");
+    FAILS(deep_dataset_labels(d, NULL, 6, &(int64_t){0}), DEEP_ERR_NULL, "deep_dataset_labels");
     FAILS(deep_dataset_num_classes(NULL, &classes), DEEP_ERR_NULL, "deep_dataset_num_classes");
     FAILS(deep_dataset_num_classes(d, NULL), DEEP_ERR_NULL, "deep_dataset_num_classes");
 
@@ -189,12 +190,14 @@ START_TEST(shape_queries_and_reshape)
     deep_dataset *d;
     OK(deep_dataset_new(2, 2, (int64_t[]){3, 4}, f, &d));
     int64_t shape[3];
-    int32_t rank = 0;
+    int64_t rank = 0;
     FAILS(deep_dataset_sample_shape(d, shape, 1, &rank), DEEP_ERR_BUFFER_TOO_SMALL,
           "deep_dataset_sample_shape");
     ck_assert_int_eq(rank, 2); /* tells the capacity needed */
     FAILS(deep_dataset_sample_shape(NULL, shape, 3, &rank), DEEP_ERR_NULL, "deep_dataset_sample_shape");
     FAILS(deep_dataset_sample_shape(d, NULL, 3, &rank), DEEP_ERR_NULL, "deep_dataset_sample_shape");
+    OK(deep_dataset_sample_shape(d, NULL, 0, &rank)); /* the size query */
+    ck_assert_int_eq(rank, 2);
     FAILS(deep_dataset_sample_shape(d, shape, 3, NULL), DEEP_ERR_NULL, "deep_dataset_sample_shape");
     int64_t count;
     FAILS(deep_dataset_count(NULL, &count), DEEP_ERR_NULL, "deep_dataset_count");
@@ -235,7 +238,7 @@ START_TEST(batches)
     deep_tensor *x, *y;
     OK(deep_dataset_batch(d, 2, 3, &x, NULL));
     int64_t shape[2];
-    OK(deep_tensor_shape(x, shape, 2));
+    OK(deep_tensor_shape(x, shape, 2, &(int64_t){0}));
     ck_assert_int_eq(shape[0], 3);
     ck_assert_int_eq(shape[1], 2);
     ck_assert_float_eq(x->data[0], 2.0f);
@@ -244,7 +247,7 @@ START_TEST(batches)
 
     /* Labels only: one-hot targets. */
     OK(deep_dataset_batch(d, 4, 2, &x, &y));
-    OK(deep_tensor_shape(y, shape, 2));
+    OK(deep_tensor_shape(y, shape, 2, &(int64_t){0}));
     ck_assert_int_eq(shape[0], 2);
     ck_assert_int_eq(shape[1], 3);
     const float hot[6] = {0, 1, 0, 0, 0, 1}; /* labels 1 and 2 */

@@ -656,7 +656,7 @@ START_TEST(loader_reads_the_size_it_was_told)
     write_text(s.path, "a b a");
     ASSERT_OK(deep_vocab_add_file(vocab, s.path));
     ASSERT_OK(deep_vocab_freeze(vocab, 0, 1));
-    int32_t size = 0;
+    int64_t size = 0;
     ASSERT_OK(deep_vocab_size(vocab, &size));
     ck_assert_int_eq(size, 4); /* the reserved 0 and 1, then "a" and "b" */
     deep_vocab_free(vocab);

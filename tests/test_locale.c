@@ -170,9 +170,9 @@ START_TEST(fit_logs_and_model_files_have_decimal_points)
     ASSERT_OK(deep_model_load_buffer(file, size, &loaded));
     deep_optimizer *opt = NULL;
     ASSERT_OK(deep_model_optimizer(loaded, &opt));
-    float rate = 0;
+    double rate = 0;
     ASSERT_OK(deep_optimizer_get_float(opt, DEEP_OPT_LEARNING_RATE, &rate));
-    ck_assert_float_eq(rate, 0.25f);
+    ck_assert_double_eq(rate, 0.25);
     deep_model_free(loaded);
     free(file);
     deep_model_free(model);

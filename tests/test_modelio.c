@@ -107,8 +107,8 @@ static void assert_same_weights(const deep_model *a, const deep_model *b)
             ASSERT_OK(deep_model_get_weight(a, i, w, &ta));
             ASSERT_OK(deep_model_get_weight(b, i, w, &tb));
             int64_t sa[DEEP_MAX_RANK] = {0}, sb[DEEP_MAX_RANK] = {0}, n;
-            ASSERT_OK(deep_tensor_shape(ta, sa, DEEP_MAX_RANK));
-            ASSERT_OK(deep_tensor_shape(tb, sb, DEEP_MAX_RANK));
+            ASSERT_OK(deep_tensor_shape(ta, sa, DEEP_MAX_RANK, &(int64_t){0}));
+            ASSERT_OK(deep_tensor_shape(tb, sb, DEEP_MAX_RANK, &(int64_t){0}));
             ck_assert_mem_eq(sa, sb, sizeof sa);
             ASSERT_OK(deep_tensor_size(ta, &n));
             const float *da, *db;
@@ -190,7 +190,7 @@ START_TEST(round_trip_every_layer_and_optimizer)
     deep_optimizer *oa, *ob;
     ASSERT_OK(deep_model_optimizer(model, &oa));
     ASSERT_OK(deep_model_optimizer(loaded, &ob));
-    float la, lb;
+    double la, lb;
     ASSERT_OK(deep_optimizer_get_float(oa, DEEP_OPT_LEARNING_RATE, &la));
     ASSERT_OK(deep_optimizer_get_float(ob, DEEP_OPT_LEARNING_RATE, &lb));
     ck_assert(la == lb);
@@ -391,7 +391,7 @@ END_TEST
 
 /* ---- checkpoints ---------------------------------------------------------------------- */
 
-static int32_t stop_after_fourth(void *user, deep_model *model, int32_t epoch)
+static int32_t stop_after_fourth(void *user, deep_model *model, int64_t epoch)
 {
     (void)model;
     int32_t *seen = user;
@@ -439,7 +439,7 @@ START_TEST(checkpoint_resume_matches_uninterrupted_run)
     ASSERT_OK(deep_model_get_int(resumed, DEEP_MODEL_CHECKPOINT_PERIOD, &value));
     ck_assert_int_eq(value, 0); /* checkpoint settings are not part of the file */
     ASSERT_OK(deep_model_fit(resumed, data, 6, 8, NULL));
-    int32_t epochs = -1;
+    int64_t epochs = -1;
     ASSERT_OK(deep_model_history_length(resumed, &epochs));
     ck_assert_int_eq(epochs, 2);
     assert_same_weights(straight, resumed);
@@ -462,7 +462,7 @@ END_TEST
 /* Early stopping across a resume: patience 2 with a min_delta no later epoch can beat, so
  * the run stops after its third epoch and restores the first epoch's weights. The crash
  * comes after epoch `crash` (1-based); the resumed fit must end as the uninterrupted one. */
-static int32_t stop_at(void *user, deep_model *model, int32_t epoch)
+static int32_t stop_at(void *user, deep_model *model, int64_t epoch)
 {
     (void)model;
     return epoch + 1 == *(const int32_t *)user;
@@ -494,7 +494,7 @@ START_TEST(checkpoint_resume_with_early_stopping)
     deep_dataset *data = fixture_images(24, 6);
     deep_model *straight = stopping_model(NULL, NULL);
     ASSERT_OK(deep_model_fit(straight, data, 6, 8, NULL));
-    int32_t ran = 0;
+    int64_t ran = 0;
     ASSERT_OK(deep_model_history_length(straight, &ran));
     if (_i < 3)
         ck_assert_int_eq(ran, 3);
@@ -545,7 +545,7 @@ START_TEST(checkpoint_periods_and_initial_epoch)
     ASSERT_OK(deep_model_set_float(c, DEEP_MODEL_VALIDATION_SPLIT, 0));
     /* Nothing left to do: fit returns at once with an empty history, as Keras does. */
     ASSERT_OK(deep_model_fit(c, data, 6, 4, NULL));
-    int32_t epochs = -1;
+    int64_t epochs = -1;
     ASSERT_OK(deep_model_history_length(c, &epochs));
     ck_assert_int_eq(epochs, 0);
     /* A plain save after fit is no resume point. */
@@ -1163,7 +1163,7 @@ START_TEST(misuse)
     ASSERT_FAILS(deep_model_save_buffer(NULL, buffer, 16, &needed), DEEP_ERR_NULL, "deep_model_save_buffer");
     ck_assert_int_eq(needed, 0);
     ASSERT_FAILS(deep_model_save_buffer(m, buffer, 16, NULL), DEEP_ERR_NULL, "deep_model_save_buffer");
-    ASSERT_FAILS(deep_model_save_buffer(m, NULL, 16, &needed), DEEP_ERR_INVALID_ARGUMENT, "deep_model_save_buffer");
+    ASSERT_FAILS(deep_model_save_buffer(m, NULL, 16, &needed), DEEP_ERR_NULL, "deep_model_save_buffer");
     ASSERT_FAILS(deep_model_save_buffer(m, buffer, -1, &needed), DEEP_ERR_INVALID_ARGUMENT, "deep_model_save_buffer");
     ASSERT_FAILS(deep_model_save_buffer(m, buffer, 16, &needed), DEEP_ERR_BUFFER_TOO_SMALL, "deep_model_save_buffer");
     ck_assert_int_gt(needed, 16);

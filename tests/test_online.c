@@ -240,7 +240,7 @@ START_TEST(test_and_predict_on_batch_equal_evaluate_and_predict)
         deep_tensor *x = rows(p.x, 3, N - n, n, false), *y = batch_y(&p, regression, N - n, n), *predicted = NULL;
         double expected[2], values[2];
         int64_t needed = 0;
-        ASSERT_OK(deep_model_evaluate(model, data, (int32_t)n, expected, 2));
+        ASSERT_OK(deep_model_evaluate(model, data, n, expected, 2, &needed));
         ASSERT_OK(deep_model_test_on_batch(model, x, y, values, 2, &needed));
         ck_assert_int_eq(needed, 2);
         ck_assert(memcmp(values, expected, sizeof values) == 0);
@@ -321,7 +321,7 @@ END_TEST
 
 /* ---- misuse ---------------------------------------------------------------------------- */
 
-static int32_t train_from_callback(void *user, deep_model *model, int32_t epoch)
+static int32_t train_from_callback(void *user, deep_model *model, int64_t epoch)
 {
     (void)epoch;
     deep_tensor **xy = user;
@@ -382,6 +382,7 @@ START_TEST(on_batch_misuse)
     deep_tensor *bad = tensor_from(2, wrong_x, p.x);
     ASSERT_FAILS_WITH(deep_model_train_on_batch(model, bad, y, values, 2, &needed), DEEP_ERR_SHAPE, train,
                       "axis 1 has 2 entries, not 3");
+    ck_assert_int_eq(needed, 0); /* deep.h: 0 after any failure but a short buffer */
     deep_tensor_free(bad);
     bad = tensor_from(3, wrong_rank, p.x);
     ASSERT_FAILS_WITH(deep_model_predict_on_batch(model, bad, out, 8, &needed), DEEP_ERR_SHAPE,
@@ -462,7 +463,7 @@ typedef struct handshake {
     deep_status a_status;
 } handshake;
 
-static int32_t pause_in_batch(void *user, int32_t epoch, int64_t batch, double loss)
+static int32_t pause_in_batch(void *user, int64_t epoch, int64_t batch, double loss)
 {
     (void)epoch;
     (void)loss;

@@ -35,9 +35,9 @@ static deep_optimizer *make(deep_optimizer_kind kind)
 
 static float get(const deep_optimizer *opt, deep_optimizer_option option)
 {
-    float value = NAN;
+    double value = NAN;
     ck_assert_int_eq(deep_optimizer_get_float(opt, option, &value), DEEP_OK);
-    return value;
+    return (float)value;
 }
 
 static void set(deep_optimizer *opt, deep_optimizer_option option, float value)
@@ -79,7 +79,7 @@ START_TEST(defaults_match_keras)
         deep_optimizer *opt = make(all_kinds[k]);
         for (int o = 1; o <= 8; o++) {
             const float expected = keras_defaults[all_kinds[k]][o];
-            float value = 42;
+            double value = 42;
             deep_status s = deep_optimizer_get_float(opt, (deep_optimizer_option)o, &value);
             if (isnan(expected)) {
                 ck_assert_int_eq(s, DEEP_ERR_INVALID_ARGUMENT);
@@ -120,7 +120,7 @@ END_TEST
 START_TEST(null_arguments)
 {
     deep_optimizer *opt = make(DEEP_OPTIMIZER_ADAM);
-    float value;
+    double value;
     ck_assert_int_eq(deep_optimizer_set_float(NULL, DEEP_OPT_LEARNING_RATE, 0.1f), DEEP_ERR_NULL);
     assert_error_mentions("deep_optimizer_set_float", "optimizer", "NULL");
     ck_assert_int_eq(deep_optimizer_get_float(NULL, DEEP_OPT_LEARNING_RATE, &value), DEEP_ERR_NULL);
@@ -171,7 +171,7 @@ START_TEST(option_not_applicable)
         for (int o = 1; o <= 8; o++) {
             if (!isnan(keras_defaults[all_kinds[k]][o]))
                 continue;
-            float value;
+            double value;
             ck_assert_int_eq(deep_optimizer_set_float(opt, (deep_optimizer_option)o, 0.5f),
                              DEEP_ERR_INVALID_ARGUMENT);
             assert_error_mentions("deep_optimizer_set_float", option_names[o], kind_names[all_kinds[k]]);
@@ -181,7 +181,7 @@ START_TEST(option_not_applicable)
         }
         const int unknown[] = {0, -1, 9, 1000};
         for (size_t i = 0; i < 4; i++) {
-            float value;
+            double value;
             ck_assert_int_eq(deep_optimizer_set_float(opt, (deep_optimizer_option)unknown[i], 0.5f),
                              DEEP_ERR_INVALID_ARGUMENT);
             assert_error_mentions("deep_optimizer_set_float", "unknown option", "");

@@ -984,7 +984,7 @@ START_TEST(embedding_misuse)
         ck_assert_msg(strstr(deep_last_error(), "layer 0 (embedding): sample 1, position 2") != NULL,
                       "%s: the message does not name the place: %s", cases[i].what, deep_last_error());
         double values[1];
-        status = deep_model_evaluate(model, data, 2, values, 1);
+        status = deep_model_evaluate(model, data, 2, values, 1, &(int64_t){0});
         expect_failure(status, cases[i].want, "deep_model_evaluate", cases[i].fragment, cases[i].what, model, 3);
         deep_tensor *inputs = NULL, *out = NULL;
         ASSERT_OK(deep_dataset_features(data, &inputs));
@@ -1011,7 +1011,7 @@ START_TEST(embedding_misuse)
         expect_failure(status, DEEP_ERR_SHAPE, "deep_model_fit", "takes sequences of 4", "sequences of another length",
                        model, 3);
         double values[1];
-        status = deep_model_evaluate(model, data, 2, values, 1);
+        status = deep_model_evaluate(model, data, 2, values, 1, &(int64_t){0});
         expect_failure(status, DEEP_ERR_SHAPE, "deep_model_evaluate", "pad or truncate", "another length", model, 3);
         deep_tensor *inputs = NULL, *out = NULL;
         ASSERT_OK(deep_dataset_features(data, &inputs));
@@ -1189,7 +1189,7 @@ START_TEST(rnn_learns_to_remember_the_first_step)
     deep_model *model = memory_model(kind, 2, _i % 3 == 1, _i % 3 == 2);
     ASSERT_OK(deep_model_fit(model, train, 15, 32, NULL));
     double values[2] = {0};
-    ASSERT_OK(deep_model_evaluate(model, test, 64, values, 2));
+    ASSERT_OK(deep_model_evaluate(model, test, 64, values, 2, &(int64_t){0}));
     ck_assert_msg(values[1] >= 0.95, "%s, case %d: test accuracy %.3f (loss %.4f) after 15 epochs; want >= 0.95",
                   kind_names[kind], _i % 3, values[1], values[0]);
     deep_model_free(model);
@@ -1314,7 +1314,7 @@ START_TEST(text_classifier_seed_learns)
     ASSERT_OK(deep_model_compile(model, adam, DEEP_LOSS_BINARY_CROSSENTROPY, metrics, 1));
     ASSERT_OK(deep_model_fit(model, train, 15, 32, NULL));
     double values[2] = {0};
-    ASSERT_OK(deep_model_evaluate(model, test, 64, values, 2));
+    ASSERT_OK(deep_model_evaluate(model, test, 64, values, 2, &(int64_t){0}));
     ck_assert_msg(values[1] >= 0.95, "test accuracy %.3f (loss %.4f) after 15 epochs; want >= 0.95", values[1],
                   values[0]);
     deep_model_free(model);

@@ -106,7 +106,7 @@ START_TEST(sequence_tagger_learns)
     deep_model *model = tagger(_i == 1, DEEP_LOSS_CATEGORICAL_CROSSENTROPY);
     ASSERT_OK(deep_model_fit(model, train, 15, 32, NULL));
     double values[3] = {0};
-    ASSERT_OK(deep_model_evaluate(model, test, 64, values, 3));
+    ASSERT_OK(deep_model_evaluate(model, test, 64, values, 3, &(int64_t){0}));
     double chance = majority_rate(test);
     if (_i == 2)
         ck_assert_msg(values[1] < chance + 0.1, "%s: per-step accuracy %.3f, but the majority tag gives only %.3f",
@@ -153,7 +153,7 @@ static void assert_evaluates_to(deep_model *model, const deep_dataset *data, int
                                 const char *what)
 {
     double values[3] = {0};
-    ASSERT_OK(deep_model_evaluate(model, data, batch, values, 3));
+    ASSERT_OK(deep_model_evaluate(model, data, batch, values, 3, &(int64_t){0}));
     for (int i = 0; i < 3; i++)
         ck_assert_msg(fabs(values[i] - want[i]) < 1e-5, "%s, value %d: evaluate gives %.7g, worked out %.7g", what, i,
                       values[i], want[i]);
@@ -382,7 +382,7 @@ START_TEST(masked_loss_gradient_check)
                 wv[k] = original + (side ? h : -h);
                 ASSERT_OK(deep_model_set_weight(model, checked[c].layer, 0, w));
                 double values[3];
-                ASSERT_OK(deep_model_evaluate(model, data, PADDED, values, 3));
+                ASSERT_OK(deep_model_evaluate(model, data, PADDED, values, 3, &(int64_t){0}));
                 loss[side] = values[0];
             }
             wv[k] = original;

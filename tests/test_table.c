@@ -50,18 +50,20 @@ static deep_status load_text(const char *text, const char *label, deep_dataset *
     return s;
 }
 
-static void check_name(deep_status (*query)(const deep_dataset *, int64_t, char *, int64_t),
+static void check_name(deep_status (*query)(const deep_dataset *, int64_t, char *, int64_t, int64_t *),
                        const deep_dataset *d, int64_t index, const char *want)
 {
     char buf[64];
-    OK(query(d, index, buf, sizeof buf));
+    int64_t needed = 0;
+    OK(query(d, index, buf, sizeof buf, &needed));
     ck_assert_str_eq(buf, want);
+    ck_assert_int_eq(needed, (int64_t)strlen(want) + 1);
 }
 
 /* deep_dataset_class_name with the signature of deep_dataset_column_name, for check_name. */
-static deep_status class_name(const deep_dataset *d, int64_t id, char *buf, int64_t capacity)
+static deep_status class_name(const deep_dataset *d, int64_t id, char *buf, int64_t capacity, int64_t *needed)
 {
-    return deep_dataset_class_name(d, (int32_t)id, buf, capacity);
+    return deep_dataset_class_name(d, (int32_t)id, buf, capacity, needed);
 }
 
 /* ---------------------------------------------------------------------------- loading */
@@ -146,7 +148,7 @@ START_TEST(load_labels)
     ck_assert_int_eq(d->labels[2], 5);
     ck_assert_ptr_null(d->class_names);
     char buf[8];
-    FAILS(deep_dataset_class_name(d, 0, buf, sizeof buf), DEEP_ERR_STATE, "deep_dataset_class_name");
+    FAILS(deep_dataset_class_name(d, 0, buf, sizeof buf, &(int64_t){0}), DEEP_ERR_STATE, "deep_dataset_class_name");
     deep_dataset_free(d);
 
     const char *as_strings[] = {"x,y\n0,2\n0,-1\n0,2\n", "x,y\n0,2\n0,1.5\n0,2\n", "x,y\n0,2\n0,b\n0,2\n",
@@ -268,17 +270,17 @@ START_TEST(names)
     deep_dataset *d;
     OK(load_text("abc,label\n1,x\n2,y\n", "label", &d));
     char buf[4];
-    OK(deep_dataset_column_name(d, 0, buf, 4)); /* exactly fits with its NUL */
+    OK(deep_dataset_column_name(d, 0, buf, 4, &(int64_t){0})); /* exactly fits with its NUL */
     ck_assert_str_eq(buf, "abc");
-    FAILS(deep_dataset_column_name(d, 0, buf, 3), DEEP_ERR_BUFFER_TOO_SMALL, "deep_dataset_column_name");
+    FAILS(deep_dataset_column_name(d, 0, buf, 3, &(int64_t){0}), DEEP_ERR_BUFFER_TOO_SMALL, "deep_dataset_column_name");
     SAYS("needs 4 bytes but capacity is 3");
-    FAILS(deep_dataset_column_name(d, 1, buf, 4), DEEP_ERR_OUT_OF_RANGE, "deep_dataset_column_name");
-    FAILS(deep_dataset_column_name(d, -1, buf, 4), DEEP_ERR_OUT_OF_RANGE, "deep_dataset_column_name");
-    FAILS(deep_dataset_column_name(NULL, 0, buf, 4), DEEP_ERR_NULL, "deep_dataset_column_name");
-    FAILS(deep_dataset_column_name(d, 0, NULL, 4), DEEP_ERR_NULL, "deep_dataset_column_name");
-    FAILS(deep_dataset_class_name(d, 2, buf, 4), DEEP_ERR_OUT_OF_RANGE, "deep_dataset_class_name");
-    FAILS(deep_dataset_class_name(d, 0, buf, 1), DEEP_ERR_BUFFER_TOO_SMALL, "deep_dataset_class_name");
-    FAILS(deep_dataset_class_name(NULL, 0, buf, 4), DEEP_ERR_NULL, "deep_dataset_class_name");
+    FAILS(deep_dataset_column_name(d, 1, buf, 4, &(int64_t){0}), DEEP_ERR_OUT_OF_RANGE, "deep_dataset_column_name");
+    FAILS(deep_dataset_column_name(d, -1, buf, 4, &(int64_t){0}), DEEP_ERR_OUT_OF_RANGE, "deep_dataset_column_name");
+    FAILS(deep_dataset_column_name(NULL, 0, buf, 4, &(int64_t){0}), DEEP_ERR_NULL, "deep_dataset_column_name");
+    FAILS(deep_dataset_column_name(d, 0, NULL, 4, &(int64_t){0}), DEEP_ERR_NULL, "deep_dataset_column_name");
+    FAILS(deep_dataset_class_name(d, 2, buf, 4, &(int64_t){0}), DEEP_ERR_OUT_OF_RANGE, "deep_dataset_class_name");
+    FAILS(deep_dataset_class_name(d, 0, buf, 1, &(int64_t){0}), DEEP_ERR_BUFFER_TOO_SMALL, "deep_dataset_class_name");
+    FAILS(deep_dataset_class_name(NULL, 0, buf, 4, &(int64_t){0}), DEEP_ERR_NULL, "deep_dataset_class_name");
 
     /* Names travel with subsets, splits and shuffles. */
     deep_dataset *sub, *train, *test;
@@ -293,7 +295,7 @@ START_TEST(names)
     check_name(class_name, d, 1, "y");
     /* New labels make the old class names meaningless. */
     OK(deep_dataset_set_labels(d, (int32_t[]){0, 1}, 2, 0));
-    FAILS(deep_dataset_class_name(d, 0, buf, 4), DEEP_ERR_STATE, "deep_dataset_class_name");
+    FAILS(deep_dataset_class_name(d, 0, buf, 4, &(int64_t){0}), DEEP_ERR_STATE, "deep_dataset_class_name");
     check_name(deep_dataset_column_name, d, 0, "abc");
     deep_dataset_free(sub);
     deep_dataset_free(train);
@@ -301,7 +303,7 @@ START_TEST(names)
     deep_dataset_free(d);
 
     OK(deep_dataset_new(1, 1, (int64_t[]){1}, (float[]){0}, &d));
-    FAILS(deep_dataset_column_name(d, 0, buf, 4), DEEP_ERR_STATE, "deep_dataset_column_name");
+    FAILS(deep_dataset_column_name(d, 0, buf, 4, &(int64_t){0}), DEEP_ERR_STATE, "deep_dataset_column_name");
     SAYS("no column names");
     deep_dataset_free(d);
 }
@@ -377,11 +379,11 @@ START_TEST(describe_text)
         "c             1        4            5          nan            5            5\n"
         "d             5        0            9      1.58114            7           11\n";
     ck_assert_str_eq(text, want);
-    /* Too small: what fits, NUL-terminated, and the size needed. */
+    /* Too small: the buffer untouched, and the size needed. */
     FAILS(deep_dataset_describe_text(d, text, 10, &again), DEEP_ERR_BUFFER_TOO_SMALL, "deep_dataset_describe_text");
     ck_assert_int_eq(again, needed);
-    ck_assert_str_eq(text, "column   ");
-    FAILS(deep_dataset_describe_text(d, NULL, 10, &again), DEEP_ERR_INVALID_ARGUMENT, "deep_dataset_describe_text");
+    ck_assert_str_eq(text, want);
+    FAILS(deep_dataset_describe_text(d, NULL, 10, &again), DEEP_ERR_NULL, "deep_dataset_describe_text");
     FAILS(deep_dataset_describe_text(d, text, -1, &again), DEEP_ERR_INVALID_ARGUMENT, "deep_dataset_describe_text");
     FAILS(deep_dataset_describe_text(d, text, needed, NULL), DEEP_ERR_NULL, "deep_dataset_describe_text");
     FAILS(deep_dataset_describe_text(NULL, text, needed, &again), DEEP_ERR_NULL, "deep_dataset_describe_text");
@@ -706,9 +708,9 @@ START_TEST(kfold_shuffle_and_misuse)
     FAILS(deep_kfold_indices(0, 2, 0, 0, 0, kfold_train, 64, &n_train, kfold_test, 64, &n_test), DEEP_ERR_INVALID_ARGUMENT, f);
     FAILS(deep_kfold_indices(5, 2, 2, 0, 0, kfold_train, 64, &n_train, kfold_test, 64, &n_test), DEEP_ERR_OUT_OF_RANGE, f);
     FAILS(deep_kfold_indices(5, 2, -1, 0, 0, kfold_train, 64, &n_train, kfold_test, 64, &n_test), DEEP_ERR_OUT_OF_RANGE, f);
-    /* Sizes come back with a too-small capacity, so capacities 0 query them. */
+    /* Capacities 0 are the size query; a too-small capacity tells the sizes too. */
     n_train = n_test = -1;
-    FAILS(deep_kfold_indices(5, 2, 0, 0, 0, NULL, 0, &n_train, NULL, 0, &n_test), DEEP_ERR_BUFFER_TOO_SMALL, f);
+    OK(deep_kfold_indices(5, 2, 0, 0, 0, NULL, 0, &n_train, NULL, 0, &n_test));
     ck_assert_int_eq(n_train, 2);
     ck_assert_int_eq(n_test, 3);
     FAILS(deep_kfold_indices(5, 2, 0, 0, 0, kfold_train, 2, &n_train, kfold_test, 2, &n_test), DEEP_ERR_BUFFER_TOO_SMALL, f);

@@ -36,7 +36,7 @@ static void assert_shape(const deep_tensor *t, int32_t rank, const int64_t *shap
     int64_t got[DEEP_MAX_RANK], size, expected_size = 1;
     ASSERT_OK(deep_tensor_rank(t, &r));
     ck_assert_int_eq(r, rank);
-    ASSERT_OK(deep_tensor_shape(t, got, DEEP_MAX_RANK));
+    ASSERT_OK(deep_tensor_shape(t, got, DEEP_MAX_RANK, &(int64_t){0}));
     for (int32_t i = 0; i < rank; i++) {
         ck_assert_int_eq(got[i], shape[i]);
         expected_size *= shape[i];
@@ -313,9 +313,9 @@ START_TEST(queries_report_shape)
     ck_assert_int_eq(rank, 3);
     ASSERT_OK(deep_tensor_size(t, &size));
     ck_assert_int_eq(size, 24);
-    ASSERT_OK(deep_tensor_shape(t, shape, 3)); /* exactly rank */
+    ASSERT_OK(deep_tensor_shape(t, shape, 3, &(int64_t){0})); /* exactly rank */
     ck_assert_mem_eq(shape, SHAPE_234, sizeof SHAPE_234);
-    ASSERT_OK(deep_tensor_shape(t, shape, INT32_MAX)); /* a larger capacity is fine... */
+    ASSERT_OK(deep_tensor_shape(t, shape, INT32_MAX, &(int64_t){0})); /* a larger capacity is fine... */
     ck_assert_mem_eq(shape, SHAPE_234, sizeof SHAPE_234);
     for (int i = 3; i < DEEP_MAX_RANK; i++)
         ck_assert_int_eq(shape[i], -7); /* ...and nothing past rank is written */
@@ -352,14 +352,19 @@ END_TEST
 
 START_TEST(shape_rejects_small_capacity)
 {
-    static const int32_t capacities[] = {2, 1, 0, -1, INT32_MIN};
+    /* Too small: refused, untouched, the rank in needed; negative: invalid; 0: the size query. */
+    static const int64_t capacities[] = {2, 1, -1, INT64_MIN};
     deep_tensor *t = iota(3, SHAPE_234);
     for (int i = 0; i < COUNT_OF(capacities); i++) {
-        int64_t shape[DEEP_MAX_RANK] = {-7, -7, -7};
-        ASSERT_FAILS(deep_tensor_shape(t, shape, capacities[i]), DEEP_ERR_BUFFER_TOO_SMALL,
-                     "deep_tensor_shape");
+        int64_t shape[DEEP_MAX_RANK] = {-7, -7, -7}, needed = -1;
+        ASSERT_FAILS(deep_tensor_shape(t, shape, capacities[i], &needed),
+                     capacities[i] > 0 ? DEEP_ERR_BUFFER_TOO_SMALL : DEEP_ERR_INVALID_ARGUMENT, "deep_tensor_shape");
+        ck_assert_int_eq(needed, capacities[i] > 0 ? 3 : 0);
         ck_assert_int_eq(shape[0], -7);
     }
+    int64_t needed = -1;
+    ASSERT_OK(deep_tensor_shape(t, NULL, 0, &needed));
+    ck_assert_int_eq(needed, 3);
     deep_tensor_free(t);
 }
 END_TEST
@@ -371,8 +376,8 @@ START_TEST(queries_reject_null)
     int64_t v, shape[DEEP_MAX_RANK];
     ASSERT_FAILS(deep_tensor_rank(NULL, &rank), DEEP_ERR_NULL, "deep_tensor_rank");
     ASSERT_FAILS(deep_tensor_rank(t, NULL), DEEP_ERR_NULL, "deep_tensor_rank");
-    ASSERT_FAILS(deep_tensor_shape(NULL, shape, DEEP_MAX_RANK), DEEP_ERR_NULL, "deep_tensor_shape");
-    ASSERT_FAILS(deep_tensor_shape(t, NULL, DEEP_MAX_RANK), DEEP_ERR_NULL, "deep_tensor_shape");
+    ASSERT_FAILS(deep_tensor_shape(NULL, shape, DEEP_MAX_RANK, &(int64_t){0}), DEEP_ERR_NULL, "deep_tensor_shape");
+    ASSERT_FAILS(deep_tensor_shape(t, NULL, DEEP_MAX_RANK, &(int64_t){0}), DEEP_ERR_NULL, "deep_tensor_shape");
     ASSERT_FAILS(deep_tensor_dim(NULL, 0, &v), DEEP_ERR_NULL, "deep_tensor_dim");
     ASSERT_FAILS(deep_tensor_dim(t, 0, NULL), DEEP_ERR_NULL, "deep_tensor_dim");
     ASSERT_FAILS(deep_tensor_size(NULL, &v), DEEP_ERR_NULL, "deep_tensor_size");
@@ -572,8 +577,10 @@ START_TEST(reshape_accepts_same_count)
     /* The last axis decides argmax rows: the new shape is really in use. */
     int64_t rows = 24 / good_reshapes[_i].resolved[good_reshapes[_i].rank - 1];
     int64_t indices[24];
-    ASSERT_OK(deep_tensor_argmax(t, indices, rows));
-    ASSERT_FAILS(deep_tensor_argmax(t, indices, rows - 1), DEEP_ERR_BUFFER_TOO_SMALL, "deep_tensor_argmax");
+    ASSERT_OK(deep_tensor_argmax(t, indices, rows, &(int64_t){0}));
+    if (rows > 1)
+        ASSERT_FAILS(deep_tensor_argmax(t, indices, rows - 1, &(int64_t){0}), DEEP_ERR_BUFFER_TOO_SMALL,
+                     "deep_tensor_argmax");
     deep_tensor_free(t);
 }
 END_TEST
@@ -695,8 +702,8 @@ static void moments(const deep_tensor *t, double *mean, double *stddev)
 }
 
 /* Two generators with one seed fill two tensors identically, and differently from a third. */
-static void assert_fill_reproducible(deep_status (*fill)(deep_tensor *, deep_rng *, float, float),
-                                     float a, float b)
+static void assert_fill_reproducible(deep_status (*fill)(deep_tensor *, deep_rng *, double, double),
+                                     double a, double b)
 {
     const int64_t shape[] = {1000};
     deep_rng *r1 = NULL, *r2 = NULL;
@@ -927,10 +934,10 @@ static void assert_argmax(int32_t rank, const int64_t *shape, const float *data,
     deep_tensor *t = NULL;
     int64_t indices[8] = {-7, -7, -7, -7, -7, -7, -7, -7};
     ASSERT_OK(deep_tensor_new_from(rank, shape, data, count, &t));
-    ASSERT_OK(deep_tensor_argmax(t, indices, 8));
+    ASSERT_OK(deep_tensor_argmax(t, indices, 8, &(int64_t){0}));
     for (int64_t r = 0; r < 8; r++)
         ck_assert_int_eq(indices[r], r < rows ? expected[r] : -7);
-    ASSERT_OK(deep_tensor_argmax(t, indices, rows)); /* exactly the row count */
+    ASSERT_OK(deep_tensor_argmax(t, indices, rows, &(int64_t){0})); /* exactly the row count */
     deep_tensor_free(t);
 }
 
@@ -971,16 +978,19 @@ END_TEST
 
 START_TEST(argmax_rejects_small_capacity)
 {
-    static const int64_t capacities[] = {3, 1, 0, -1, INT64_MIN};
+    static const int64_t capacities[] = {3, 1, -1, INT64_MIN};
     const int64_t shape[] = {4, 6};
     deep_tensor *t = NULL;
     ASSERT_OK(deep_tensor_new(2, shape, &t));
     for (int i = 0; i < COUNT_OF(capacities); i++) {
         int64_t indices[4] = {-7, -7, -7, -7};
-        ASSERT_FAILS(deep_tensor_argmax(t, indices, capacities[i]), DEEP_ERR_BUFFER_TOO_SMALL,
-                     "deep_tensor_argmax");
+        ASSERT_FAILS(deep_tensor_argmax(t, indices, capacities[i], &(int64_t){0}),
+                     capacities[i] > 0 ? DEEP_ERR_BUFFER_TOO_SMALL : DEEP_ERR_INVALID_ARGUMENT, "deep_tensor_argmax");
         ck_assert_int_eq(indices[0], -7);
     }
+    int64_t rows = 0;
+    ASSERT_OK(deep_tensor_argmax(t, NULL, 0, &rows)); /* the size query */
+    ck_assert_int_eq(rows, 4);
     deep_tensor_free(t);
 }
 END_TEST
@@ -989,8 +999,8 @@ START_TEST(argmax_rejects_null)
 {
     deep_tensor *t = iota(3, SHAPE_234);
     int64_t indices[6];
-    ASSERT_FAILS(deep_tensor_argmax(NULL, indices, 6), DEEP_ERR_NULL, "deep_tensor_argmax");
-    ASSERT_FAILS(deep_tensor_argmax(t, NULL, 6), DEEP_ERR_NULL, "deep_tensor_argmax");
+    ASSERT_FAILS(deep_tensor_argmax(NULL, indices, 6, &(int64_t){0}), DEEP_ERR_NULL, "deep_tensor_argmax");
+    ASSERT_FAILS(deep_tensor_argmax(t, NULL, 6, &(int64_t){0}), DEEP_ERR_NULL, "deep_tensor_argmax");
     deep_tensor_free(t);
 }
 END_TEST

@@ -5,12 +5,12 @@
 #include <deep.h>
 #include "_cgo_export.h"
 
-static int32_t batch_trampoline(void *user, int32_t epoch, int64_t batch, double loss)
+static int32_t batch_trampoline(void *user, int64_t epoch, int64_t batch, double loss)
 {
     return goDeepBatch((uintptr_t)user, epoch, batch, loss);
 }
 
-static int32_t epoch_trampoline(void *user, deep_model *model, int32_t epoch)
+static int32_t epoch_trampoline(void *user, deep_model *model, int64_t epoch)
 {
     return goDeepEpoch((uintptr_t)user, model, epoch);
 }

@@ -114,7 +114,7 @@ func stopCode(stop bool) C.int32_t {
 }
 
 //export goDeepBatch
-func goDeepBatch(user C.uintptr_t, epoch C.int32_t, batch C.int64_t, loss C.double) C.int32_t {
+func goDeepBatch(user C.uintptr_t, epoch C.int64_t, batch C.int64_t, loss C.double) C.int32_t {
 	s := stateOf(user)
 	return stopCode(s.guard(func() bool {
 		return s.onBatch != nil && s.onBatch(int(epoch), int64(batch), float64(loss))
@@ -122,7 +122,7 @@ func goDeepBatch(user C.uintptr_t, epoch C.int32_t, batch C.int64_t, loss C.doub
 }
 
 //export goDeepEpoch
-func goDeepEpoch(user C.uintptr_t, model *C.deep_model, epoch C.int32_t) C.int32_t {
+func goDeepEpoch(user C.uintptr_t, model *C.deep_model, epoch C.int64_t) C.int32_t {
 	s := stateOf(user)
 	return stopCode(s.guard(func() bool {
 		if s.onEpoch == nil {
@@ -243,7 +243,7 @@ func (e *Epoch) do(op string, f func(p *C.deep_model) C.deep_status) error {
 func (e *Epoch) Value(metric Metric, validation bool) (float64, error) {
 	var v C.double
 	err := e.do("Epoch.Value", func(p *C.deep_model) C.deep_status {
-		var n C.int32_t
+		var n C.int64_t
 		if s := C.deep_model_history_length(p, &n); s != C.DEEP_OK {
 			return s
 		}
@@ -257,7 +257,7 @@ func (e *Epoch) Loss() (float64, error) { return e.Value(MetricLoss, false) }
 
 // HistoryLength is the number of epochs this Fit has recorded so far.
 func (e *Epoch) HistoryLength() (int, error) {
-	var n C.int32_t
+	var n C.int64_t
 	err := e.do("Epoch.HistoryLength", func(p *C.deep_model) C.deep_status {
 		return C.deep_model_history_length(p, &n)
 	})
@@ -268,21 +268,21 @@ func (e *Epoch) HistoryLength() (int, error) {
 func (e *Epoch) History(epoch int, metric Metric, validation bool) (float64, error) {
 	var v C.double
 	err := e.do("Epoch.History", func(p *C.deep_model) C.deep_status {
-		return C.deep_model_history(p, C.int32_t(epoch), C.deep_metric(metric), cBool(validation), &v)
+		return C.deep_model_history(p, C.int64_t(epoch), C.deep_metric(metric), cBool(validation), &v)
 	})
 	return float64(v), err
 }
 
 // OptimizerFloat is an option of the model's optimizer, e.g. LearningRate.
-func (e *Epoch) OptimizerFloat(option OptimizerOption) (float32, error) {
-	var v C.float
+func (e *Epoch) OptimizerFloat(option OptimizerOption) (float64, error) {
+	var v C.double
 	err := e.do("Epoch.OptimizerFloat", func(p *C.deep_model) C.deep_status { return optimizerFloat(p, option, &v) })
-	return float32(v), err
+	return float64(v), err
 }
 
 // SetOptimizerFloat changes an option of the model's optimizer for the epochs that follow,
 // e.g. a learning-rate schedule.
-func (e *Epoch) SetOptimizerFloat(option OptimizerOption, value float32) error {
+func (e *Epoch) SetOptimizerFloat(option OptimizerOption, value float64) error {
 	return e.do("Epoch.SetOptimizerFloat", func(p *C.deep_model) C.deep_status {
 		return setOptimizerFloat(p, option, value)
 	})

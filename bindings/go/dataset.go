@@ -185,7 +185,7 @@ func (d *Dataset) Labels() ([]int32, error) {
 			return s
 		}
 		labels = make([]int32, int(n))
-		return C.deep_dataset_labels(p, int32Ptr(labels), n)
+		return C.deep_dataset_labels(p, int32Ptr(labels), n, &n)
 	})
 	if err != nil {
 		return nil, err
@@ -243,9 +243,9 @@ func LoadIDX(imagesPath, labelsPath string) (*Dataset, error) {
 func (d *Dataset) SampleShape() ([]int64, error) {
 	var shape []int64
 	err := d.read("Dataset.SampleShape", func(p *C.deep_dataset) C.deep_status {
-		var rank C.int32_t
+		var rank C.int64_t
 		buf := make([]int64, C.DEEP_MAX_RANK)
-		s := C.deep_dataset_sample_shape(p, int64Ptr(buf), C.int32_t(len(buf)), &rank)
+		s := C.deep_dataset_sample_shape(p, int64Ptr(buf), C.int64_t(len(buf)), &rank)
 		shape = buf[:int(rank)]
 		return s
 	})
@@ -264,9 +264,9 @@ func (d *Dataset) Reshape(sampleShape []int64) error {
 }
 
 // Scale sets every feature to feature*scale + shift (scale 1/255 brings pixels to [0, 1]).
-func (d *Dataset) Scale(scale, shift float32) error {
+func (d *Dataset) Scale(scale, shift float64) error {
 	return d.write("Dataset.Scale", func(p *C.deep_dataset) C.deep_status {
-		return C.deep_dataset_scale(p, C.float(scale), C.float(shift))
+		return C.deep_dataset_scale(p, C.double(scale), C.double(shift))
 	})
 }
 
@@ -298,7 +298,7 @@ func LoadCIFAR10(paths ...string) (*Dataset, error) {
 	}
 	var p *C.deep_dataset
 	if err := call(func() C.deep_status {
-		return C.deep_dataset_load_cifar10(&cpaths[0], C.int32_t(len(paths)), &p)
+		return C.deep_dataset_load_cifar10(&cpaths[0], C.int64_t(len(paths)), &p)
 	}); err != nil {
 		return nil, err
 	}

@@ -23,7 +23,8 @@
 // and is raised again by Fit once the C call has returned.
 //
 // Every function of deep.h has a Go counterpart except these, on purpose:
-//   - deep_free: no function of this version hands the caller a buffer to free;
+//   - deep_model_get_log and deep_model_get_callbacks: the Go side keeps the functions it
+//     installed;
 //   - deep_clear_error and deep_last_error: used by every call internally, so that an
 //     *Error always carries the message of its own C call;
 //   - deep_tensor_data and deep_tensor_data_mut are reached through Tensor.View and
@@ -215,7 +216,7 @@ func cBool(b bool) C.int32_t {
 // stores the text in out.
 func text(out *string, f func(buf *C.char, capacity C.int64_t, needed *C.int64_t) C.deep_status) C.deep_status {
 	var needed C.int64_t
-	if s := f(nil, 0, &needed); s != C.DEEP_OK && s != C.DEEP_ERR_BUFFER_TOO_SMALL {
+	if s := f(nil, 0, &needed); s != C.DEEP_OK { // the size query (deep.h's buffer contract)
 		return s
 	}
 	if needed < 1 {
@@ -233,22 +234,19 @@ func text(out *string, f func(buf *C.char, capacity C.int64_t, needed *C.int64_t
 	return C.DEEP_OK
 }
 
-// name runs one of the C calls that copy a name into a caller's buffer without telling its
-// size, growing the buffer until the name fits, and stores the name in out.
-func name(out *string, f func(buf *C.char, capacity C.int64_t) C.deep_status) C.deep_status {
-	for capacity := C.int64_t(64); ; capacity *= 4 {
-		buf := C.malloc(C.size_t(capacity))
-		if buf == nil {
-			return C.DEEP_ERR_NO_MEMORY
-		}
-		s := f((*C.char)(buf), capacity)
-		if s == C.DEEP_OK {
-			*out = C.GoString((*C.char)(buf))
-		}
-		C.free(buf)
-		if s != C.DEEP_ERR_BUFFER_TOO_SMALL || capacity >= 1<<30 {
+// doubles runs a C call that fills a caller's double array (deep.h's buffer contract): the
+// size query, then the values into a new slice stored in out.
+func doubles(out *[]float64, f func(buf *C.double, capacity C.int64_t, needed *C.int64_t) C.deep_status) C.deep_status {
+	var needed C.int64_t
+	if s := f(nil, 0, &needed); s != C.DEEP_OK {
+		return s
+	}
+	values := make([]float64, int(needed))
+	if needed > 0 {
+		if s := f(doublePtr(values), needed, &needed); s != C.DEEP_OK {
 			return s
 		}
-		C.deep_clear_error()
 	}
+	*out = values
+	return C.DEEP_OK
 }

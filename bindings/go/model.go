@@ -53,13 +53,12 @@ const (
 // Model is a Sequential chain of layers (Keras' Sequential).
 type Model struct {
 	handle
-	p       *C.deep_model
-	metrics int // compiled metrics, so that Evaluate knows how many values come back; -1 unknown
-	cb      *callbackState
+	p  *C.deep_model
+	cb *callbackState
 }
 
-func wrapModel(p *C.deep_model, metrics int) *Model {
-	m := &Model{p: p, metrics: metrics}
+func wrapModel(p *C.deep_model) *Model {
+	m := &Model{p: p}
 	runtime.SetFinalizer(m, func(m *Model) {
 		if m.p != nil {
 			finalized.Add(1)
@@ -79,7 +78,7 @@ func NewModel(inputShape ...int64) (*Model, error) {
 	}); err != nil {
 		return nil, err
 	}
-	return wrapModel(p, 0), nil
+	return wrapModel(p), nil
 }
 
 // Close frees the model, its layers and its optimizer, and forgets its callbacks. Closing
@@ -169,17 +168,45 @@ func (m *Model) Int(option ModelOption) (int64, error) {
 	return int64(v), err
 }
 
+// Float is the current value of a float option; another kind is an ErrInvalidArgument.
+func (m *Model) Float(option ModelOption) (float64, error) {
+	var v C.double
+	err := m.read("Model.Float", func(p *C.deep_model) C.deep_status {
+		return C.deep_model_get_float(p, C.deep_model_option(option), &v)
+	})
+	return float64(v), err
+}
+
+// StringOption is the current value of a string option ("" when unset); another kind is an
+// ErrInvalidArgument.
+func (m *Model) StringOption(option ModelOption) (string, error) {
+	var out string
+	err := m.read("Model.StringOption", func(p *C.deep_model) C.deep_status {
+		return text(&out, func(buf *C.char, capacity C.int64_t, needed *C.int64_t) C.deep_status {
+			return C.deep_model_get_string(p, C.deep_model_option(option), buf, capacity, needed)
+		})
+	})
+	return out, err
+}
+
+// Seed is the seed last given to SetSeed (0 by default, a loaded model's saved seed).
+func (m *Model) Seed() (uint64, error) {
+	var v C.uint64_t
+	err := m.read("Model.Seed", func(p *C.deep_model) C.deep_status { return C.deep_model_get_seed(p, &v) })
+	return uint64(v), err
+}
+
 // OptimizerFloat is an option of the optimizer the model was compiled with (ErrState before
 // Compile).
-func (m *Model) OptimizerFloat(option OptimizerOption) (float32, error) {
-	var v C.float
+func (m *Model) OptimizerFloat(option OptimizerOption) (float64, error) {
+	var v C.double
 	err := m.read("Model.OptimizerFloat", func(p *C.deep_model) C.deep_status { return optimizerFloat(p, option, &v) })
-	return float32(v), err
+	return float64(v), err
 }
 
 // SetOptimizerFloat changes an option of the optimizer the model was compiled with, e.g.
 // LearningRate between two Fit calls.
-func (m *Model) SetOptimizerFloat(option OptimizerOption, value float32) error {
+func (m *Model) SetOptimizerFloat(option OptimizerOption, value float64) error {
 	return m.write("Model.SetOptimizerFloat", func(p *C.deep_model) C.deep_status {
 		return setOptimizerFloat(p, option, value)
 	})
@@ -214,13 +241,9 @@ func (m *Model) Compile(optimizer *Optimizer, loss Loss, metrics ...Metric) erro
 	}
 	op := optimizer.p
 	optimizer.p = nil // owned by the model from here on, whatever compile says
-	err := call(func() C.deep_status {
-		return C.deep_model_compile(m.p, op, C.deep_loss(loss), cmp, C.int32_t(len(cm)))
+	return call(func() C.deep_status {
+		return C.deep_model_compile(m.p, op, C.deep_loss(loss), cmp, C.int64_t(len(cm)))
 	})
-	if err == nil {
-		m.metrics = len(metrics)
-	}
-	return err
 }
 
 // Fit trains for epochs passes over train in batches of batchSize; validation may be nil
@@ -253,7 +276,7 @@ func (m *Model) Fit(train *Dataset, epochs, batchSize int, validation *Dataset) 
 		return closedError("Model.Fit")
 	}
 	err = call(func() C.deep_status {
-		return C.deep_model_fit(m.p, tp, C.int32_t(epochs), C.int32_t(batchSize), vp)
+		return C.deep_model_fit(m.p, tp, C.int64_t(epochs), C.int64_t(batchSize), vp)
 	})
 	m.cb.repanic()
 	return err
@@ -276,23 +299,13 @@ func (m *Model) Evaluate(data *Dataset, batchSize int) ([]float64, error) {
 		return nil, closedError("Model.Evaluate")
 	}
 	err = call(func() C.deep_status {
-		// A loaded model's metric count is learnt from the library: capacity is checked
-		// before any work, so a too small one fails at once.
-		for n := m.metrics; n < 64; n++ {
-			if n < 0 {
-				continue
-			}
-			values = make([]float64, n+1)
-			s := C.deep_model_evaluate(m.p, dp, C.int32_t(batchSize), doublePtr(values), C.int32_t(len(values)))
-			if s != C.DEEP_ERR_BUFFER_TOO_SMALL || m.metrics >= 0 {
-				if s == C.DEEP_OK {
-					m.metrics = n
-				}
-				return s
-			}
-			C.deep_clear_error()
+		// The size query tells the loss and metric count without evaluating.
+		var needed C.int64_t
+		if s := C.deep_model_evaluate(m.p, dp, C.int64_t(batchSize), nil, 0, &needed); s != C.DEEP_OK {
+			return s
 		}
-		return C.DEEP_ERR_BUFFER_TOO_SMALL
+		values = make([]float64, int(needed))
+		return C.deep_model_evaluate(m.p, dp, C.int64_t(batchSize), doublePtr(values), needed, &needed)
 	})
 	if err != nil {
 		return nil, err
@@ -357,7 +370,7 @@ func (m *Model) Summary() (string, error) {
 
 // HistoryLength is the number of epochs the last Fit recorded.
 func (m *Model) HistoryLength() (int, error) {
-	var n C.int32_t
+	var n C.int64_t
 	err := m.read("Model.HistoryLength", func(p *C.deep_model) C.deep_status {
 		return C.deep_model_history_length(p, &n)
 	})
@@ -369,7 +382,7 @@ func (m *Model) HistoryLength() (int, error) {
 func (m *Model) History(epoch int, metric Metric, validation bool) (float64, error) {
 	var v C.double
 	err := m.read("Model.History", func(p *C.deep_model) C.deep_status {
-		return C.deep_model_history(p, C.int32_t(epoch), C.deep_metric(metric), cBool(validation), &v)
+		return C.deep_model_history(p, C.int64_t(epoch), C.deep_metric(metric), cBool(validation), &v)
 	})
 	return float64(v), err
 }

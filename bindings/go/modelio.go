@@ -57,7 +57,7 @@ func LoadModel(path string) (*Model, error) {
 	if err := call(func() C.deep_status { return C.deep_model_load(cpath, &p) }); err != nil {
 		return nil, err
 	}
-	return wrapModel(p, -1), nil
+	return wrapModel(p), nil
 }
 
 // LoadModelBuffer loads a model from the bytes of a model file (SaveBuffer); data is only
@@ -71,13 +71,13 @@ func LoadModelBuffer(data []byte) (*Model, error) {
 	if err := call(func() C.deep_status { return C.deep_model_load_buffer(ptr, C.int64_t(len(data)), &p) }); err != nil {
 		return nil, err
 	}
-	return wrapModel(p, -1), nil
+	return wrapModel(p), nil
 }
 
 // InputShape is the shape of one sample at the model's input (Keras' input_shape without
 // the batch axis).
 func (m *Model) InputShape() ([]int64, error) {
-	return m.shape("Model.InputShape", func(p *C.deep_model, buf *C.int64_t, n C.int32_t, rank *C.int32_t) C.deep_status {
+	return m.shape("Model.InputShape", func(p *C.deep_model, buf *C.int64_t, n C.int64_t, rank *C.int64_t) C.deep_status {
 		return C.deep_model_input_shape(p, buf, n, rank)
 	})
 }
@@ -85,17 +85,17 @@ func (m *Model) InputShape() ([]int64, error) {
 // OutputShape is the shape of one sample at the model's output (Keras' output_shape
 // without the batch axis); the input shape while the model has no layer.
 func (m *Model) OutputShape() ([]int64, error) {
-	return m.shape("Model.OutputShape", func(p *C.deep_model, buf *C.int64_t, n C.int32_t, rank *C.int32_t) C.deep_status {
+	return m.shape("Model.OutputShape", func(p *C.deep_model, buf *C.int64_t, n C.int64_t, rank *C.int64_t) C.deep_status {
 		return C.deep_model_output_shape(p, buf, n, rank)
 	})
 }
 
-func (m *Model) shape(what string, get func(*C.deep_model, *C.int64_t, C.int32_t, *C.int32_t) C.deep_status) ([]int64, error) {
+func (m *Model) shape(what string, get func(*C.deep_model, *C.int64_t, C.int64_t, *C.int64_t) C.deep_status) ([]int64, error) {
 	var shape []int64
 	err := m.read(what, func(p *C.deep_model) C.deep_status {
-		var rank C.int32_t
+		var rank C.int64_t
 		buf := make([]int64, C.DEEP_MAX_RANK)
-		s := get(p, int64Ptr(buf), C.int32_t(len(buf)), &rank)
+		s := get(p, int64Ptr(buf), C.int64_t(len(buf)), &rank)
 		shape = buf[:int(rank)]
 		return s
 	})

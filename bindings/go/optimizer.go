@@ -87,24 +87,24 @@ func (o *Optimizer) do(shared bool, op string, f func(p *C.deep_optimizer) C.dee
 }
 
 // SetFloat sets an option; one that does not apply to the kind is an ErrInvalidArgument.
-func (o *Optimizer) SetFloat(option OptimizerOption, value float32) error {
+func (o *Optimizer) SetFloat(option OptimizerOption, value float64) error {
 	return o.do(false, "Optimizer.SetFloat", func(p *C.deep_optimizer) C.deep_status {
-		return C.deep_optimizer_set_float(p, C.deep_optimizer_option(option), C.float(value))
+		return C.deep_optimizer_set_float(p, C.deep_optimizer_option(option), C.double(value))
 	})
 }
 
 // Float is the value of an option; one that does not apply to the kind is an
 // ErrInvalidArgument.
-func (o *Optimizer) Float(option OptimizerOption) (float32, error) {
-	var v C.float
+func (o *Optimizer) Float(option OptimizerOption) (float64, error) {
+	var v C.double
 	err := o.do(true, "Optimizer.Float", func(p *C.deep_optimizer) C.deep_status {
 		return C.deep_optimizer_get_float(p, C.deep_optimizer_option(option), &v)
 	})
-	return float32(v), err
+	return float64(v), err
 }
 
 // optimizerFloat and setOptimizerFloat reach the optimizer a model owns.
-func optimizerFloat(p *C.deep_model, option OptimizerOption, v *C.float) C.deep_status {
+func optimizerFloat(p *C.deep_model, option OptimizerOption, v *C.double) C.deep_status {
 	var o *C.deep_optimizer
 	if s := C.deep_model_optimizer(p, &o); s != C.DEEP_OK {
 		return s
@@ -112,10 +112,10 @@ func optimizerFloat(p *C.deep_model, option OptimizerOption, v *C.float) C.deep_
 	return C.deep_optimizer_get_float(o, C.deep_optimizer_option(option), v)
 }
 
-func setOptimizerFloat(p *C.deep_model, option OptimizerOption, v float32) C.deep_status {
+func setOptimizerFloat(p *C.deep_model, option OptimizerOption, v float64) C.deep_status {
 	var o *C.deep_optimizer
 	if s := C.deep_model_optimizer(p, &o); s != C.DEEP_OK {
 		return s
 	}
-	return C.deep_optimizer_set_float(o, C.deep_optimizer_option(option), C.float(v))
+	return C.deep_optimizer_set_float(o, C.deep_optimizer_option(option), C.double(v))
 }

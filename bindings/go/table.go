@@ -52,8 +52,8 @@ func (d *Dataset) WriteCSV(path string) error {
 func (d *Dataset) ColumnName(column int64) (string, error) {
 	var out string
 	err := d.read("Dataset.ColumnName", func(p *C.deep_dataset) C.deep_status {
-		return name(&out, func(buf *C.char, capacity C.int64_t) C.deep_status {
-			return C.deep_dataset_column_name(p, C.int64_t(column), buf, capacity)
+		return text(&out, func(buf *C.char, capacity C.int64_t, needed *C.int64_t) C.deep_status {
+			return C.deep_dataset_column_name(p, C.int64_t(column), buf, capacity, needed)
 		})
 	})
 	return out, err
@@ -64,8 +64,8 @@ func (d *Dataset) ColumnName(column int64) (string, error) {
 func (d *Dataset) ClassName(classID int32) (string, error) {
 	var out string
 	err := d.read("Dataset.ClassName", func(p *C.deep_dataset) C.deep_status {
-		return name(&out, func(buf *C.char, capacity C.int64_t) C.deep_status {
-			return C.deep_dataset_class_name(p, C.int32_t(classID), buf, capacity)
+		return text(&out, func(buf *C.char, capacity C.int64_t, needed *C.int64_t) C.deep_status {
+			return C.deep_dataset_class_name(p, C.int32_t(classID), buf, capacity, needed)
 		})
 	})
 	return out, err
@@ -139,14 +139,14 @@ func (d *Dataset) DescribeText() (string, error) {
 func KFoldIndices(count int64, folds, fold int32, shuffle bool, seed uint64) (train, test []int64, err error) {
 	var trainCount, testCount C.int64_t
 	err = call(func() C.deep_status {
-		s := C.deep_kfold_indices(C.int64_t(count), C.int32_t(folds), C.int32_t(fold), cBool(shuffle),
-			C.uint64_t(seed), nil, 0, &trainCount, nil, 0, &testCount)
-		if s != C.DEEP_OK && s != C.DEEP_ERR_BUFFER_TOO_SMALL {
+		s := C.deep_kfold_indices(C.int64_t(count), C.int64_t(folds), C.int64_t(fold), cBool(shuffle),
+			C.uint64_t(seed), nil, 0, &trainCount, nil, 0, &testCount) // the size query
+		if s != C.DEEP_OK {
 			return s
 		}
 		train = make([]int64, int(trainCount))
 		test = make([]int64, int(testCount))
-		return C.deep_kfold_indices(C.int64_t(count), C.int32_t(folds), C.int32_t(fold), cBool(shuffle),
+		return C.deep_kfold_indices(C.int64_t(count), C.int64_t(folds), C.int64_t(fold), cBool(shuffle),
 			C.uint64_t(seed), int64Ptr(train), C.int64_t(len(train)), &trainCount, int64Ptr(test),
 			C.int64_t(len(test)), &testCount)
 	})

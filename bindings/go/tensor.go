@@ -130,7 +130,8 @@ func (t *Tensor) Shape() ([]int64, error) {
 			return s
 		}
 		shape = make([]int64, int(rank))
-		return C.deep_tensor_shape(p, int64Ptr(shape), rank)
+		var needed C.int64_t
+		return C.deep_tensor_shape(p, int64Ptr(shape), C.int64_t(rank), &needed)
 	})
 	return shape, err
 }
@@ -187,7 +188,7 @@ func (t *Tensor) Argmax() ([]int64, error) {
 			return s
 		}
 		out = make([]int64, int(n/last))
-		return C.deep_tensor_argmax(p, int64Ptr(out), C.int64_t(len(out)))
+		return C.deep_tensor_argmax(p, int64Ptr(out), C.int64_t(len(out)), &n)
 	})
 	return out, err
 }
@@ -241,27 +242,27 @@ func (t *Tensor) Fill(value float32) error {
 }
 
 // ScaleShift sets every element x to x*scale + shift (scale 1/255 brings pixels to [0, 1]).
-func (t *Tensor) ScaleShift(scale, shift float32) error {
+func (t *Tensor) ScaleShift(scale, shift float64) error {
 	return t.write("Tensor.ScaleShift", func(p *C.deep_tensor) C.deep_status {
-		return C.deep_tensor_scale_shift(p, C.float(scale), C.float(shift))
+		return C.deep_tensor_scale_shift(p, C.double(scale), C.double(shift))
 	})
 }
 
 // FillUniform fills the tensor with values uniform in [low, high) drawn from rng.
-func (t *Tensor) FillUniform(rng *Rng, low, high float32) error {
+func (t *Tensor) FillUniform(rng *Rng, low, high float64) error {
 	return rng.use("Tensor.FillUniform", func(r *C.deep_rng) error {
 		return t.write("Tensor.FillUniform", func(p *C.deep_tensor) C.deep_status {
-			return C.deep_tensor_fill_uniform(p, r, C.float(low), C.float(high))
+			return C.deep_tensor_fill_uniform(p, r, C.double(low), C.double(high))
 		})
 	})
 }
 
 // FillNormal fills the tensor with normal values of the given mean and standard deviation
 // drawn from rng.
-func (t *Tensor) FillNormal(rng *Rng, mean, stddev float32) error {
+func (t *Tensor) FillNormal(rng *Rng, mean, stddev float64) error {
 	return rng.use("Tensor.FillNormal", func(r *C.deep_rng) error {
 		return t.write("Tensor.FillNormal", func(p *C.deep_tensor) C.deep_status {
-			return C.deep_tensor_fill_normal(p, r, C.float(mean), C.float(stddev))
+			return C.deep_tensor_fill_normal(p, r, C.double(mean), C.double(stddev))
 		})
 	})
 }

@@ -69,8 +69,7 @@ const (
 // Tree is a decision tree (scikit-learn's DecisionTreeClassifier / DecisionTreeRegressor).
 type Tree struct {
 	handle
-	p     *C.deep_tree
-	width int // values per node (classes, or 1), found by NodeValue; 0 until then
+	p *C.deep_tree
 }
 
 // Forest is a random forest (RandomForestClassifier / RandomForestRegressor).
@@ -222,6 +221,36 @@ func (t *Tree) SetFloat(option TreeOption, value float64) error {
 	})
 }
 
+// Int is the current value of an integer option (its default until set); a float option
+// is an ErrInvalidArgument (TreeMaxFeatures answers to the kind it was last set as).
+func (t *Tree) Int(option TreeOption) (int64, error) {
+	var v C.int64_t
+	err := t.do(true, "Tree.Int", func() C.deep_status {
+		return C.deep_tree_get_int(t.p, C.deep_tree_option(option), &v)
+	})
+	return int64(v), err
+}
+
+// Float is the current value of a float option; an integer option is an ErrInvalidArgument.
+func (t *Tree) Float(option TreeOption) (float64, error) {
+	var v C.double
+	err := t.do(true, "Tree.Float", func() C.deep_status {
+		return C.deep_tree_get_float(t.p, C.deep_tree_option(option), &v)
+	})
+	return float64(v), err
+}
+
+// ClassWeights is the class weights set (empty when none are).
+func (t *Tree) ClassWeights() ([]float64, error) {
+	var out []float64
+	err := t.do(true, "Tree.ClassWeights", func() C.deep_status {
+		return doubles(&out, func(buf *C.double, capacity C.int64_t, needed *C.int64_t) C.deep_status {
+			return C.deep_tree_get_class_weights(t.p, buf, capacity, needed)
+		})
+	})
+	return out, err
+}
+
 // Fit grows the tree on data's features and labels (classifier) or targets (regressor).
 func (t *Tree) Fit(data *Dataset) error {
 	dp, release, err := data.borrow("Tree.Fit: data")
@@ -230,7 +259,6 @@ func (t *Tree) Fit(data *Dataset) error {
 	}
 	defer release()
 	return t.do(false, "Tree.Fit", func() C.deep_status {
-		t.width = 0
 		return C.deep_tree_fit(t.p, dp)
 	})
 }
@@ -265,12 +293,14 @@ func (t *Tree) Score(data *Dataset) (float64, error) {
 	return float64(score), err
 }
 
-// FeatureImportances is the impurity-based importance of each of the tree's features
-// (features must be at least the number it was fitted on), normalised to sum 1.
-func (t *Tree) FeatureImportances(features int) ([]float64, error) {
-	out := make([]float64, features)
+// FeatureImportances is the impurity-based importance of each of the tree's features,
+// normalised to sum 1.
+func (t *Tree) FeatureImportances() ([]float64, error) {
+	var out []float64
 	err := t.do(true, "Tree.FeatureImportances", func() C.deep_status {
-		return C.deep_tree_feature_importances(t.p, doublePtr(out), C.int64_t(len(out)))
+		return doubles(&out, func(buf *C.double, capacity C.int64_t, needed *C.int64_t) C.deep_status {
+			return C.deep_tree_feature_importances(t.p, buf, capacity, needed)
+		})
 	})
 	if err != nil {
 		return nil, err
@@ -307,6 +337,35 @@ func (f *Forest) SetFloat(option TreeOption, value float64) error {
 	return f.do(false, "Forest.SetFloat", func() C.deep_status {
 		return C.deep_forest_set_float(f.p, C.deep_tree_option(option), C.double(value))
 	})
+}
+
+// Int is the current value of an integer option, as Tree.Int.
+func (f *Forest) Int(option TreeOption) (int64, error) {
+	var v C.int64_t
+	err := f.do(true, "Forest.Int", func() C.deep_status {
+		return C.deep_forest_get_int(f.p, C.deep_tree_option(option), &v)
+	})
+	return int64(v), err
+}
+
+// Float is the current value of a float option, as Tree.Float.
+func (f *Forest) Float(option TreeOption) (float64, error) {
+	var v C.double
+	err := f.do(true, "Forest.Float", func() C.deep_status {
+		return C.deep_forest_get_float(f.p, C.deep_tree_option(option), &v)
+	})
+	return float64(v), err
+}
+
+// ClassWeights is the class weights set (empty when none are).
+func (f *Forest) ClassWeights() ([]float64, error) {
+	var out []float64
+	err := f.do(true, "Forest.ClassWeights", func() C.deep_status {
+		return doubles(&out, func(buf *C.double, capacity C.int64_t, needed *C.int64_t) C.deep_status {
+			return C.deep_forest_get_class_weights(f.p, buf, capacity, needed)
+		})
+	})
+	return out, err
 }
 
 // Fit grows the forest's trees on data.
@@ -352,10 +411,12 @@ func (f *Forest) Score(data *Dataset) (float64, error) {
 }
 
 // FeatureImportances is the mean of the trees' importances, normalised to sum 1.
-func (f *Forest) FeatureImportances(features int) ([]float64, error) {
-	out := make([]float64, features)
+func (f *Forest) FeatureImportances() ([]float64, error) {
+	var out []float64
 	err := f.do(true, "Forest.FeatureImportances", func() C.deep_status {
-		return C.deep_forest_feature_importances(f.p, doublePtr(out), C.int64_t(len(out)))
+		return doubles(&out, func(buf *C.double, capacity C.int64_t, needed *C.int64_t) C.deep_status {
+			return C.deep_forest_feature_importances(f.p, buf, capacity, needed)
+		})
 	})
 	if err != nil {
 		return nil, err

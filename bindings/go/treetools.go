@@ -46,14 +46,14 @@ func (f *Forest) PredictProba(inputs *Tensor) (*Tensor, error) {
 // from the dataset's class count.
 func (t *Tree) SetClassWeights(weights []float64) error {
 	return t.do(false, "Tree.SetClassWeights", func() C.deep_status {
-		return C.deep_tree_set_class_weights(t.p, doublePtr(weights), C.int32_t(len(weights)))
+		return C.deep_tree_set_class_weights(t.p, doublePtr(weights), C.int64_t(len(weights)))
 	})
 }
 
 // SetClassWeights makes every sample of class c weigh weights[c]; nil goes back to 1.
 func (f *Forest) SetClassWeights(weights []float64) error {
 	return f.do(false, "Forest.SetClassWeights", func() C.deep_status {
-		return C.deep_forest_set_class_weights(f.p, doublePtr(weights), C.int32_t(len(weights)))
+		return C.deep_forest_set_class_weights(f.p, doublePtr(weights), C.int64_t(len(weights)))
 	})
 }
 
@@ -74,13 +74,11 @@ func (t *Tree) CrossValScore(data *Dataset, folds int32, seed uint64) ([]float64
 		return nil, err
 	}
 	defer release()
-	if folds < 0 {
-		folds = 0 // the C library names the error
-	}
-	scores := make([]float64, folds)
+	var scores []float64
 	if err := t.do(true, "Tree.CrossValScore", func() C.deep_status {
-		return C.deep_tree_cross_val_score(t.p, dp, C.int32_t(folds), C.uint64_t(seed), doublePtr(scores),
-			C.int32_t(len(scores)))
+		return doubles(&scores, func(buf *C.double, capacity C.int64_t, needed *C.int64_t) C.deep_status {
+			return C.deep_tree_cross_val_score(t.p, dp, C.int64_t(folds), C.uint64_t(seed), buf, capacity, needed)
+		})
 	}); err != nil {
 		return nil, err
 	}
@@ -94,13 +92,11 @@ func (f *Forest) CrossValScore(data *Dataset, folds int32, seed uint64) ([]float
 		return nil, err
 	}
 	defer release()
-	if folds < 0 {
-		folds = 0
-	}
-	scores := make([]float64, folds)
+	var scores []float64
 	if err := f.do(true, "Forest.CrossValScore", func() C.deep_status {
-		return C.deep_forest_cross_val_score(f.p, dp, C.int32_t(folds), C.uint64_t(seed), doublePtr(scores),
-			C.int32_t(len(scores)))
+		return doubles(&scores, func(buf *C.double, capacity C.int64_t, needed *C.int64_t) C.deep_status {
+			return C.deep_forest_cross_val_score(f.p, dp, C.int64_t(folds), C.uint64_t(seed), buf, capacity, needed)
+		})
 	}); err != nil {
 		return nil, err
 	}
@@ -144,8 +140,6 @@ func (t *Tree) NodeValue(node int64) ([]float64, error) {
 	if t == nil {
 		return nil, nilError("Tree.NodeValue")
 	}
-	// The C call fails, without writing, while the capacity is below the node's width; the
-	// width is found once by bisection and kept until the next Fit.
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	if t.p == nil {
@@ -153,39 +147,9 @@ func (t *Tree) NodeValue(node int64) ([]float64, error) {
 	}
 	var values []float64
 	err := call(func() C.deep_status {
-		if t.width == 0 {
-			probe := make([]float64, 1)
-			fits := func(capacity int) C.deep_status {
-				if capacity > len(probe) {
-					probe = make([]float64, capacity)
-				}
-				return C.deep_tree_node_value(t.p, C.int64_t(node), doublePtr(probe), C.int64_t(capacity))
-			}
-			high := 1
-			for {
-				s := fits(high)
-				if s == C.DEEP_OK {
-					break
-				}
-				if s != C.DEEP_ERR_BUFFER_TOO_SMALL || high >= 1<<30 {
-					return s
-				}
-				high *= 2
-			}
-			low := high / 2 // fails (or is 0)
-			for high-low > 1 {
-				mid := (low + high) / 2
-				if fits(mid) == C.DEEP_OK {
-					high = mid
-				} else {
-					low = mid
-				}
-			}
-			C.deep_clear_error()
-			t.width = high
-		}
-		values = make([]float64, t.width)
-		return C.deep_tree_node_value(t.p, C.int64_t(node), doublePtr(values), C.int64_t(len(values)))
+		return doubles(&values, func(buf *C.double, capacity C.int64_t, needed *C.int64_t) C.deep_status {
+			return C.deep_tree_node_value(t.p, C.int64_t(node), buf, capacity, needed)
+		})
 	})
 	if err != nil {
 		return nil, err

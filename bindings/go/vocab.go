@@ -106,17 +106,17 @@ func (v *Vocab) AddFile(path string) error {
 // Freeze numbers the tokens seen at least minCount (>= 1) times, the most frequent first,
 // up to maxSize ids in all (the reserved 0 and 1 included; 0 for no limit); the others
 // become UnknownID.
-func (v *Vocab) Freeze(maxSize int32, minCount int64) error {
+func (v *Vocab) Freeze(maxSize int64, minCount int64) error {
 	return v.do(false, "Vocab.Freeze", func(p *C.deep_vocab) C.deep_status {
-		return C.deep_vocab_freeze(p, C.int32_t(maxSize), C.int64_t(minCount))
+		return C.deep_vocab_freeze(p, C.int64_t(maxSize), C.int64_t(minCount))
 	})
 }
 
 // Size is the number of ids, the reserved ones included: an Embedding's input dimension.
-func (v *Vocab) Size() (int32, error) {
-	var n C.int32_t
+func (v *Vocab) Size() (int64, error) {
+	var n C.int64_t
 	err := v.do(true, "Vocab.Size", func(p *C.deep_vocab) C.deep_status { return C.deep_vocab_size(p, &n) })
-	return int32(n), err
+	return int64(n), err
 }
 
 // ID is the id of one token (UnknownID when it was left out or never seen).
@@ -149,8 +149,8 @@ func (v *Vocab) Encode(text string) ([]int32, error) {
 	var ids []int32
 	err := v.do(true, "Vocab.Encode", func(p *C.deep_vocab) C.deep_status {
 		var count C.int64_t
-		s := C.deep_vocab_encode(p, ctext, C.int64_t(len(text)), nil, 0, &count)
-		if s != C.DEEP_OK && s != C.DEEP_ERR_BUFFER_TOO_SMALL {
+		s := C.deep_vocab_encode(p, ctext, C.int64_t(len(text)), nil, 0, &count) // the size query
+		if s != C.DEEP_OK {
 			return s
 		}
 		ids = make([]int32, int(count))

@@ -85,6 +85,8 @@ def ctypes_type(ctype, header, result=False):
             return 'ctypes.c_void_p'
         if result:
             return 'ctypes.c_void_p'
+        if base in callbacks:  # deep_log_fn *log: a getter's out-parameter
+            return f'_typed_pointer({base})'
         return f'_typed_pointer({"ctypes.c_int" if base in enums else SCALARS[base]})'
     if levels == 2 and base == 'char':
         return 'ctypes.c_void_p' if result else '_typed_pointer(ctypes.c_char_p)'

@@ -44,8 +44,3 @@ void *deep_alloc_zero(int64_t count, size_t size)
         return NULL;
     return calloc(bytes ? bytes : 1, 1);
 }
-
-void deep_free(void *buffer)
-{
-    free(buffer);
-}

@@ -94,15 +94,12 @@ deep_status deep_bytes_copy_text(const char *caller, const deep_bytes *b, const 
 {
     if (b->failed || b->length >= (size_t)INT64_MAX)
         return deep_error_set(DEEP_ERR_NO_MEMORY, caller, "out of memory building %s", what);
-    *needed = (int64_t)b->length + 1;
-    if (capacity <= 0 || buffer == NULL)
-        return DEEP_OK; /* the size query */
-    size_t copy = b->length < (uint64_t)capacity ? b->length : (size_t)capacity - 1;
-    if (copy > 0)
-        memcpy(buffer, b->data, copy);
-    buffer[copy] = '\0';
-    if (copy < b->length)
-        return deep_error_set(DEEP_ERR_BUFFER_TOO_SMALL, caller, "%s needs %lld bytes but capacity is %lld", what,
-                              (long long)*needed, (long long)capacity);
+    bool write;
+    DEEP_TRY(deep_output_check_text(caller, what, buffer, capacity, needed, (int64_t)b->length + 1, &write));
+    if (write) { /* the whole text fits: a short buffer is never partly written */
+        if (b->length > 0)
+            memcpy(buffer, b->data, b->length);
+        buffer[b->length] = '\0';
+    }
     return DEEP_OK;
 }

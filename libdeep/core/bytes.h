@@ -30,12 +30,12 @@ void deep_bytes_free(deep_bytes *b);
  * the tests. */
 size_t deep_bytes_grown_capacity(size_t capacity, size_t needed);
 
-/* Hands the text built in b to a caller's buffer, the way every text output of the
- * library does (deep_model_summary, deep_tree_to_json, deep_dataset_describe_text):
- * *needed = the text's length + 1; capacity 0 is the size query; a buffer too small gets
- * as much of the text as fits, NUL-terminated, and DEEP_ERR_BUFFER_TOO_SMALL; a failed b
+/* Hands the text built in b to a caller's buffer by deep.h's buffer contract, as every
+ * text output of the library does (deep_model_summary, deep_tree_to_json,
+ * deep_dataset_describe_text): *needed = the text's length + 1; capacity 0 is the size
+ * query; a buffer too small is DEEP_ERR_BUFFER_TOO_SMALL and left untouched; a failed b
  * is DEEP_ERR_NO_MEMORY. `what` names the text in messages ("the summary"). Errors name
- * caller. The caller has checked capacity >= 0 and buffer != NULL when capacity > 0. */
+ * caller. The caller has called deep_output_args first. */
 deep_status deep_bytes_copy_text(const char *caller, const deep_bytes *b, const char *what, char *buffer,
                                  int64_t capacity, int64_t *needed);
 

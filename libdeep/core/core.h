@@ -46,6 +46,25 @@ bool deep_mul_i64(int64_t a, int64_t b, int64_t *out);
 /* a + b into *out, false when the sum overflows int64_t or an operand is negative. */
 bool deep_add_i64(int64_t a, int64_t b, int64_t *out);
 
+/* The caller-buffer contract of deep.h ("Conventions"). deep_output_check validates
+ * (buffer, capacity, needed), stores size (entries; for text, bytes with the NUL) in
+ * *needed and sets *write when the result must be written: capacity 0 is the size query
+ * (DEEP_OK, nothing written), a smaller capacity DEEP_ERR_BUFFER_TOO_SMALL. Call it only
+ * once the whole result is known, so that a short buffer is never partly written.
+ * deep_output_copy and deep_output_text do the check and the copy in one call.
+ * deep_output_args only validates the arguments, for functions that check them before
+ * computing a costly result. */
+deep_status deep_output_args(const char *caller, const void *buffer, int64_t capacity, int64_t *needed);
+deep_status deep_output_check(const char *caller, const char *what, const void *buffer, int64_t capacity,
+                              int64_t *needed, int64_t size, bool *write);
+/* deep_output_check for text, whose size counts bytes (the NUL included). */
+deep_status deep_output_check_text(const char *caller, const char *what, const char *buffer, int64_t capacity,
+                                   int64_t *needed, int64_t size, bool *write);
+deep_status deep_output_copy(const char *caller, const char *what, void *buffer, int64_t capacity, int64_t *needed,
+                             const void *source, int64_t size, size_t item_size);
+deep_status deep_output_text(const char *caller, const char *what, char *buffer, int64_t capacity, int64_t *needed,
+                             const char *text);
+
 /* malloc / calloc of count elements of size bytes; NULL on overflow or exhaustion. */
 void *deep_alloc(int64_t count, size_t size);
 void *deep_alloc_zero(int64_t count, size_t size);

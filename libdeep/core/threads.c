@@ -41,12 +41,12 @@ struct worker_arg {
     int32_t index;
 };
 
-int32_t deep_cpu_count(void)
+int64_t deep_cpu_count(void)
 {
     /* The cores this process may run on (affinity, cpusets), not all the machine has. */
     cpu_set_t set;
     long n = sched_getaffinity(0, sizeof set, &set) == 0 ? CPU_COUNT(&set) : sysconf(_SC_NPROCESSORS_ONLN);
-    return n < 1 ? 1 : (n > 1024 ? 1024 : (int32_t)n);
+    return n < 1 ? 1 : (n > 1024 ? 1024 : (int64_t)n);
 }
 
 /* Chunk `index` of `parts` nearly equal chunks of [0, n); the first n % parts are one longer. */
@@ -96,7 +96,7 @@ deep_status deep_pool_new(int32_t threads, deep_pool **out)
     DEEP_REQUIRE(out);
     *out = NULL;
     if (threads <= 0)
-        threads = deep_cpu_count();
+        threads = (int32_t)deep_cpu_count(); /* at most 1024 */
     deep_pool *pool = calloc(1, sizeof *pool);
     if (pool == NULL)
         return DEEP_FAIL(DEEP_ERR_NO_MEMORY, "out of memory");

@@ -72,23 +72,23 @@ static deep_status read_records(const char *caller, const char *path, int fd, in
     return status;
 }
 
-deep_status deep_dataset_load_cifar10(const char *const *paths, int32_t path_count, deep_dataset **out)
+deep_status deep_dataset_load_cifar10(const char *const *paths, int64_t path_count, deep_dataset **out)
 {
     DEEP_REQUIRE(out);
     *out = NULL;
     DEEP_REQUIRE(paths);
     if (path_count < 1)
-        return DEEP_FAIL(DEEP_ERR_INVALID_ARGUMENT, "path_count is %d; give at least one file", (int)path_count);
+        return DEEP_FAIL(DEEP_ERR_INVALID_ARGUMENT, "path_count is %lld; give at least one file", (long long)path_count);
     int64_t total = 0;
-    for (int32_t i = 0; i < path_count; i++) {
+    for (int64_t i = 0; i < path_count; i++) {
         if (paths[i] == NULL)
-            return DEEP_FAIL(DEEP_ERR_NULL, "paths[%d] is NULL", (int)i);
+            return DEEP_FAIL(DEEP_ERR_NULL, "paths[%lld] is NULL", (long long)i);
         int64_t records = 0;
         int fd;
         DEEP_TRY(open_records(__func__, paths[i], &fd, &records));
         close(fd);
         if (!deep_add_i64(total, records, &total))
-            return DEEP_FAIL(DEEP_ERR_OVERFLOW, "the records of the %d files overflow 64 bits", (int)path_count);
+            return DEEP_FAIL(DEEP_ERR_OVERFLOW, "the records of the %lld files overflow 64 bits", (long long)path_count);
     }
     const int64_t shape[] = {SIDE, SIDE, 3};
     deep_dataset *dataset;
@@ -100,7 +100,7 @@ deep_status deep_dataset_load_cifar10(const char *const *paths, int32_t path_cou
     }
     deep_status status = DEEP_OK;
     int64_t first = 0;
-    for (int32_t i = 0; i < path_count && status == DEEP_OK; i++) {
+    for (int64_t i = 0; i < path_count && status == DEEP_OK; i++) {
         int64_t records = 0;
         int fd = -1;
         status = open_records(__func__, paths[i], &fd, &records);

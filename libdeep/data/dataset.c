@@ -207,18 +207,13 @@ deep_status deep_dataset_count(const deep_dataset *dataset, int64_t *count)
     return DEEP_OK;
 }
 
-deep_status deep_dataset_sample_shape(const deep_dataset *dataset, int64_t *shape, int32_t capacity,
-                                      int32_t *rank)
+deep_status deep_dataset_sample_shape(const deep_dataset *dataset, int64_t *shape, int64_t capacity,
+                                      int64_t *needed)
 {
+    DEEP_TRY(deep_output_args(__func__, shape, capacity, needed)); /* first: *needed is 0 after any other failure */
     DEEP_REQUIRE(dataset);
-    DEEP_REQUIRE(shape);
-    DEEP_REQUIRE(rank);
-    *rank = dataset->sample_rank; /* set even on failure: it is the capacity needed */
-    if (capacity < dataset->sample_rank)
-        return DEEP_FAIL(DEEP_ERR_BUFFER_TOO_SMALL, "samples have rank %d but capacity is %d",
-                         (int)dataset->sample_rank, (int)capacity);
-    memcpy(shape, dataset->sample_shape, (size_t)dataset->sample_rank * sizeof *shape);
-    return DEEP_OK;
+    return deep_output_copy(__func__, "the sample shape", shape, capacity, needed, dataset->sample_shape,
+                            dataset->sample_rank, sizeof *shape);
 }
 
 deep_status deep_dataset_reshape(deep_dataset *dataset, int32_t sample_rank, const int64_t *sample_shape)
@@ -248,17 +243,14 @@ deep_status deep_dataset_num_classes(const deep_dataset *dataset, int32_t *num_c
     return DEEP_OK;
 }
 
-deep_status deep_dataset_labels(const deep_dataset *dataset, int32_t *labels, int64_t capacity)
+deep_status deep_dataset_labels(const deep_dataset *dataset, int32_t *labels, int64_t capacity, int64_t *needed)
 {
+    DEEP_TRY(deep_output_args(__func__, labels, capacity, needed)); /* first: *needed is 0 after any other failure */
     DEEP_REQUIRE(dataset);
-    DEEP_REQUIRE(labels);
     if (dataset->labels == NULL)
         return DEEP_FAIL(DEEP_ERR_STATE, "the dataset has no labels");
-    if (capacity < dataset->count)
-        return DEEP_FAIL(DEEP_ERR_BUFFER_TOO_SMALL, "the dataset has %lld labels but capacity is %lld",
-                         (long long)dataset->count, (long long)capacity);
-    memcpy(labels, dataset->labels, (size_t)dataset->count * sizeof *labels);
-    return DEEP_OK;
+    return deep_output_copy(__func__, "the labels", labels, capacity, needed, dataset->labels, dataset->count,
+                            sizeof *labels);
 }
 
 deep_status deep_dataset_target_width(const deep_dataset *dataset, int64_t *width)

@@ -3,29 +3,30 @@
 
 #include "data/data.h"
 
-deep_status deep_kfold_indices(int64_t count, int32_t folds, int32_t fold, int32_t shuffle, uint64_t seed,
-                               int64_t *train_indices, int64_t train_capacity, int64_t *train_count,
-                               int64_t *test_indices, int64_t test_capacity, int64_t *test_count)
+deep_status deep_kfold_indices(int64_t count, int64_t folds, int64_t fold, int32_t shuffle, uint64_t seed,
+                               int64_t *train_indices, int64_t train_capacity, int64_t *train_needed,
+                               int64_t *test_indices, int64_t test_capacity, int64_t *test_needed)
 {
-    DEEP_REQUIRE(train_count);
-    DEEP_REQUIRE(test_count);
+    DEEP_TRY(deep_output_args(__func__, train_indices, train_capacity, train_needed));
+    DEEP_TRY(deep_output_args(__func__, test_indices, test_capacity, test_needed));
     if (folds < 2 || count < folds)
-        return DEEP_FAIL(DEEP_ERR_INVALID_ARGUMENT, "%d folds of %lld samples; 2 <= folds <= count is needed",
-                         (int)folds, (long long)count);
+        return DEEP_FAIL(DEEP_ERR_INVALID_ARGUMENT, "%lld folds of %lld samples; 2 <= folds <= count is needed",
+                         (long long)folds, (long long)count);
     if (fold < 0 || fold >= folds)
-        return DEEP_FAIL(DEEP_ERR_OUT_OF_RANGE, "fold %d is outside 0..%d", (int)fold, (int)folds - 1);
+        return DEEP_FAIL(DEEP_ERR_OUT_OF_RANGE, "fold %lld is outside 0..%lld", (long long)fold, (long long)folds - 1);
     /* Fold f holds count / folds samples, one more for the first count % folds folds. */
     int64_t size = count / folds, extra = count % folds;
     int64_t start = fold * size + (fold < extra ? fold : extra);
     int64_t n_test = size + (fold < extra);
-    *test_count = n_test;
-    *train_count = count - n_test;
+    *test_needed = n_test;
+    *train_needed = count - n_test;
+    /* Two outputs, one call: a size query when both capacities are 0, else both must fit. */
+    if (train_capacity == 0 && test_capacity == 0)
+        return DEEP_OK;
     if (train_capacity < count - n_test || test_capacity < n_test)
-        return DEEP_FAIL(DEEP_ERR_BUFFER_TOO_SMALL, "fold %d has %lld train and %lld test indices but the capacities "
-                         "are %lld and %lld", (int)fold, (long long)(count - n_test), (long long)n_test,
-                         (long long)train_capacity, (long long)test_capacity);
-    DEEP_REQUIRE(train_indices);
-    DEEP_REQUIRE(test_indices);
+        return DEEP_FAIL(DEEP_ERR_BUFFER_TOO_SMALL, "fold %lld has %lld train and %lld test indices but the "
+                         "capacities are %lld and %lld", (long long)fold, (long long)(count - n_test),
+                         (long long)n_test, (long long)train_capacity, (long long)test_capacity);
     /* The fold is a run of the order (seeded-shuffled or not); marking its members and
      * sweeping 0..count-1 gives both lists sorted, as scikit-learn returns them. */
     int64_t *order = deep_alloc(count, sizeof *order);

@@ -12,33 +12,32 @@
 
 /* Copies one of `count` names into buf; errors name `caller`. */
 static deep_status copy_name(const char *caller, char *const *names, int64_t count, int64_t index,
-                             const char *what, char *buf, int64_t capacity)
+                             const char *what, char *buffer, int64_t capacity, int64_t *needed)
 {
     if (names == NULL)
         return deep_error_set(DEEP_ERR_STATE, caller, "the dataset has no %s names", what);
     if (index < 0 || index >= count)
         return deep_error_set(DEEP_ERR_OUT_OF_RANGE, caller, "%s %lld is outside 0..%lld", what,
                               (long long)index, (long long)count - 1);
-    int64_t needed = (int64_t)strlen(names[index]) + 1;
-    if (capacity < needed)
-        return deep_error_set(DEEP_ERR_BUFFER_TOO_SMALL, caller, "the name of %s %lld needs %lld bytes but capacity is %lld",
-                              what, (long long)index, (long long)needed, (long long)capacity);
-    memcpy(buf, names[index], (size_t)needed);
-    return DEEP_OK;
+    return deep_output_text(caller, "the name", buffer, capacity, needed, names[index]);
 }
 
-deep_status deep_dataset_column_name(const deep_dataset *dataset, int64_t column, char *buf, int64_t capacity)
+deep_status deep_dataset_column_name(const deep_dataset *dataset, int64_t column, char *buffer, int64_t capacity,
+                                     int64_t *needed)
 {
+    DEEP_TRY(deep_output_args(__func__, buffer, capacity, needed)); /* first: *needed is 0 after any other failure */
     DEEP_REQUIRE(dataset);
-    DEEP_REQUIRE(buf);
-    return copy_name(__func__, dataset->column_names, dataset->sample_size, column, "column", buf, capacity);
+    return copy_name(__func__, dataset->column_names, dataset->sample_size, column, "column", buffer, capacity,
+                     needed);
 }
 
-deep_status deep_dataset_class_name(const deep_dataset *dataset, int32_t class_id, char *buf, int64_t capacity)
+deep_status deep_dataset_class_name(const deep_dataset *dataset, int32_t class_id, char *buffer, int64_t capacity,
+                                    int64_t *needed)
 {
+    DEEP_TRY(deep_output_args(__func__, buffer, capacity, needed)); /* first: *needed is 0 after any other failure */
     DEEP_REQUIRE(dataset);
-    DEEP_REQUIRE(buf);
-    return copy_name(__func__, dataset->class_names, dataset->num_classes, class_id, "class", buf, capacity);
+    return copy_name(__func__, dataset->class_names, dataset->num_classes, class_id, "class", buffer, capacity,
+                     needed);
 }
 
 static deep_status check_column(const char *caller, const deep_dataset *d, int64_t column)
@@ -144,10 +143,8 @@ deep_status deep_dataset_describe(const deep_dataset *dataset, int64_t column, d
 deep_status deep_dataset_describe_text(const deep_dataset *dataset, char *buffer, int64_t capacity,
                                        int64_t *needed)
 {
+    DEEP_TRY(deep_output_args(__func__, buffer, capacity, needed)); /* first: *needed is 0 after any other failure */
     DEEP_REQUIRE(dataset);
-    DEEP_REQUIRE(needed);
-    if (capacity < 0 || (capacity > 0 && buffer == NULL))
-        return DEEP_FAIL(DEEP_ERR_INVALID_ARGUMENT, "buffer is NULL or capacity %lld is negative", (long long)capacity);
     const float *values;
     DEEP_TRY(deep_dataset_values(__func__, dataset, &values));
     /* One row per column (pandas' describe().T): wide tables stay readable. */

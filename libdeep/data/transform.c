@@ -5,12 +5,15 @@
 
 #include "data/data.h"
 
-deep_status deep_dataset_scale(deep_dataset *dataset, float scale, float shift)
+/* The settings are doubles (deep.h's type rule); features are float, so the arithmetic
+ * stays in float, and a value beyond float's range is refused as not finite. */
+deep_status deep_dataset_scale(deep_dataset *dataset, double scale_setting, double shift_setting)
 {
     DEEP_REQUIRE(dataset);
+    float scale = (float)scale_setting, shift = (float)shift_setting;
     if (!isfinite(scale) || !isfinite(shift))
-        return DEEP_FAIL(DEEP_ERR_NUMERIC, "scale %g and shift %g must be finite", (double)scale,
-                         (double)shift);
+        return DEEP_FAIL(DEEP_ERR_NUMERIC, "scale %g and shift %g must be finite floats", scale_setting,
+                         shift_setting);
     if (dataset->bytes != NULL && dataset->byte_scale == 1.0f && dataset->byte_shift == 0.0f) {
         /* Bytes that still are their own values take the scale as it is: the values stay
          * exactly what scaling their floats gives, b * scale + shift. */

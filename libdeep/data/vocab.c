@@ -224,17 +224,17 @@ static int by_frequency(const void *pa, const void *pb)
     return a->first_seen < b->first_seen ? -1 : a->first_seen > b->first_seen;
 }
 
-deep_status deep_vocab_freeze(deep_vocab *vocab, int32_t max_size, int64_t min_count)
+deep_status deep_vocab_freeze(deep_vocab *vocab, int64_t max_size, int64_t min_count)
 {
     DEEP_REQUIRE(vocab);
     if (vocab->frozen)
         return DEEP_FAIL(DEEP_ERR_STATE, "the vocabulary is already frozen");
-    if (max_size != 0 && max_size <= FIRST_ID)
-        return DEEP_FAIL(DEEP_ERR_INVALID_ARGUMENT, "max_size is %d; 0 (no limit) or more than the %d reserved ids "
-                         "is needed", (int)max_size, FIRST_ID);
+    if (max_size < 0 || (max_size != 0 && max_size <= FIRST_ID))
+        return DEEP_FAIL(DEEP_ERR_INVALID_ARGUMENT, "max_size is %lld; 0 (no limit) or more than the %d reserved ids "
+                         "is needed", (long long)max_size, FIRST_ID);
     if (min_count < 1)
         return DEEP_FAIL(DEEP_ERR_INVALID_ARGUMENT, "min_count is %lld; 1 or more is needed", (long long)min_count);
-    int64_t limit = max_size == 0 ? INT32_MAX : max_size;
+    int64_t limit = max_size == 0 || max_size > INT32_MAX ? INT32_MAX : max_size; /* ids are int32_t */
     vocab_entry **order = deep_alloc(vocab->entry_count > 0 ? vocab->entry_count : 1, sizeof *order);
     if (order == NULL)
         return DEEP_FAIL(DEEP_ERR_NO_MEMORY, "out of memory for %lld tokens", (long long)vocab->entry_count);
@@ -259,7 +259,7 @@ static deep_status require_frozen(const char *caller, const deep_vocab *v)
     return DEEP_OK;
 }
 
-deep_status deep_vocab_size(const deep_vocab *vocab, int32_t *size)
+deep_status deep_vocab_size(const deep_vocab *vocab, int64_t *size)
 {
     DEEP_REQUIRE(vocab);
     DEEP_REQUIRE(size);
@@ -288,27 +288,20 @@ deep_status deep_vocab_id(const deep_vocab *vocab, const char *token, int32_t *i
 
 deep_status deep_vocab_token(const deep_vocab *vocab, int32_t id, char *buffer, int64_t capacity, int64_t *needed)
 {
+    DEEP_TRY(deep_output_args(__func__, buffer, capacity, needed)); /* first: *needed is 0 after any other failure */
     DEEP_REQUIRE(vocab);
-    DEEP_REQUIRE(needed);
     DEEP_TRY(require_frozen(__func__, vocab));
     if (id < 0 || id >= vocab->size)
         return DEEP_FAIL(DEEP_ERR_OUT_OF_RANGE, "id %d is outside 0..%d", (int)id, (int)vocab->size - 1);
     const char *token = id == PAD_ID ? "" : id == UNKNOWN_ID ? "<unknown>" : vocab->by_id[id - FIRST_ID]->token;
-    size_t length = strlen(token);
-    *needed = (int64_t)length + 1;
-    if (capacity < *needed)
-        return DEEP_FAIL(DEEP_ERR_BUFFER_TOO_SMALL, "token %d needs %lld bytes but the buffer has %lld", (int)id,
-                         (long long)*needed, (long long)capacity);
-    DEEP_REQUIRE(buffer);
-    memcpy(buffer, token, length + 1);
-    return DEEP_OK;
+    return deep_output_text(__func__, "the token", buffer, capacity, needed, token);
 }
 
 deep_status deep_vocab_encode(const deep_vocab *vocab, const char *text, int64_t length, int32_t *ids,
-                              int64_t capacity, int64_t *count)
+                              int64_t capacity, int64_t *needed)
 {
+    DEEP_TRY(deep_output_args(__func__, ids, capacity, needed)); /* first: *needed is 0 after any other failure */
     DEEP_REQUIRE(vocab);
-    DEEP_REQUIRE(count);
     if (length < 0)
         return DEEP_FAIL(DEEP_ERR_INVALID_ARGUMENT, "length is %lld", (long long)length);
     if (length > 0)
@@ -318,16 +311,12 @@ deep_status deep_vocab_encode(const deep_vocab *vocab, const char *text, int64_t
     DEEP_TRY(check_utf8(__func__, text, n));
     size_t at = 0, start, token_length;
     int64_t tokens = 0;
-    while (next_token(vocab->kind, text, n, &at, &start, &token_length)) {
-        if (tokens < capacity && ids != NULL)
-            ids[tokens] = id_of(vocab, text + start, token_length);
-        tokens++;
-    }
-    *count = tokens;
-    if (capacity < tokens)
-        return DEEP_FAIL(DEEP_ERR_BUFFER_TOO_SMALL, "the text has %lld tokens but the buffer holds %lld",
-                         (long long)tokens, (long long)capacity);
-    if (tokens > 0)
-        DEEP_REQUIRE(ids);
+    while (next_token(vocab->kind, text, n, &at, &start, &token_length))
+        tokens++; /* counted first: a short buffer is never partly written */
+    bool write;
+    DEEP_TRY(deep_output_check(__func__, "the encoding", ids, capacity, needed, tokens, &write));
+    at = 0;
+    for (int64_t i = 0; write && next_token(vocab->kind, text, n, &at, &start, &token_length); i++)
+        ids[i] = id_of(vocab, text + start, token_length);
     return DEEP_OK;
 }

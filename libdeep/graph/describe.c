@@ -84,10 +84,8 @@ static void summary_text(const deep_model *model, deep_bytes *t)
 
 deep_status deep_model_summary(const deep_model *model, char *buffer, int64_t capacity, int64_t *needed)
 {
+    DEEP_TRY(deep_output_args(__func__, buffer, capacity, needed)); /* first: *needed is 0 after any other failure */
     DEEP_REQUIRE(model);
-    DEEP_REQUIRE(needed);
-    if (capacity < 0 || (capacity > 0 && buffer == NULL))
-        return DEEP_FAIL(DEEP_ERR_INVALID_ARGUMENT, "buffer is NULL or capacity %lld is negative", (long long)capacity);
     deep_bytes t = {0};
     summary_text(model, &t);
     deep_status status = deep_bytes_copy_text(__func__, &t, "the summary", buffer, capacity, needed);
@@ -111,36 +109,24 @@ deep_status deep_model_parameter_count(const deep_model *model, int64_t *count)
     return DEEP_OK;
 }
 
-/* The shape query convention of deep_dataset_sample_shape: *out_rank is set even when
- * capacity is too small, as the capacity needed. */
-static deep_status copy_shape(const char *caller, int32_t rank, const int64_t *shape, int64_t *out, int32_t capacity,
-                              int32_t *out_rank)
+deep_status deep_model_input_shape(const deep_model *model, int64_t *shape, int64_t capacity, int64_t *needed)
 {
-    if (out == NULL)
-        return deep_error_set(DEEP_ERR_NULL, caller, "argument 'shape' is NULL");
-    if (out_rank == NULL)
-        return deep_error_set(DEEP_ERR_NULL, caller, "argument 'rank' is NULL");
-    *out_rank = rank;
-    if (capacity < rank)
-        return deep_error_set(DEEP_ERR_BUFFER_TOO_SMALL, caller, "the shape has %d axes but capacity is %d",
-                              (int)rank, (int)capacity);
-    memcpy(out, shape, (size_t)rank * sizeof *out);
-    return DEEP_OK;
-}
-
-deep_status deep_model_input_shape(const deep_model *model, int64_t *shape, int32_t capacity, int32_t *rank)
-{
+    DEEP_TRY(deep_output_args(__func__, shape, capacity, needed)); /* first: *needed is 0 after any other failure */
     DEEP_REQUIRE(model);
-    return copy_shape(__func__, model->in_rank, model->in_shape, shape, capacity, rank);
+    return deep_output_copy(__func__, "the shape", shape, capacity, needed, model->in_shape, model->in_rank,
+                            sizeof *shape);
 }
 
-deep_status deep_model_output_shape(const deep_model *model, int64_t *shape, int32_t capacity, int32_t *rank)
+deep_status deep_model_output_shape(const deep_model *model, int64_t *shape, int64_t capacity, int64_t *needed)
 {
+    DEEP_TRY(deep_output_args(__func__, shape, capacity, needed)); /* first: *needed is 0 after any other failure */
     DEEP_REQUIRE(model);
     if (model->layer_count == 0)
-        return copy_shape(__func__, model->in_rank, model->in_shape, shape, capacity, rank);
+        return deep_output_copy(__func__, "the shape", shape, capacity, needed, model->in_shape, model->in_rank,
+                                sizeof *shape);
     const deep_layer *last = deep_model_output_layer(model);
-    return copy_shape(__func__, last->out_rank, last->out_shape, shape, capacity, rank);
+    return deep_output_copy(__func__, "the shape", shape, capacity, needed, last->out_shape, last->out_rank,
+                            sizeof *shape);
 }
 
 static deep_status find_layer(const char *caller, const deep_model *model, int32_t layer, const deep_layer **out)

@@ -151,18 +151,19 @@ static bool early_stopping(deep_model *model, fit_run *run, double monitored, do
     return ++*waited >= model->patience;
 }
 
-static deep_status check_fit(const deep_model *model, const deep_dataset *train, int32_t epochs, int32_t batch_size,
+static deep_status check_fit(const deep_model *model, const deep_dataset *train, int64_t epochs, int64_t batch_size,
                              const deep_dataset *validation)
 {
     if (!model->compiled)
         return deep_error_set(DEEP_ERR_STATE, "deep_model_fit",
                               "the model must be compiled with deep_model_compile before fit");
-    if (epochs < 1)
-        return deep_error_set(DEEP_ERR_INVALID_ARGUMENT, "deep_model_fit", "epochs is %d; it must be at least 1",
-                              (int)epochs);
+    /* Epochs are counted in int32_t inside (and in model files): 2^31 - 1 is plenty. */
+    if (epochs < 1 || epochs > INT32_MAX)
+        return deep_error_set(DEEP_ERR_INVALID_ARGUMENT, "deep_model_fit", "epochs is %lld; it must be in [1, %d]",
+                              (long long)epochs, INT32_MAX);
     if (batch_size < 1)
-        return deep_error_set(DEEP_ERR_INVALID_ARGUMENT, "deep_model_fit", "batch_size is %d; it must be at least 1",
-                              (int)batch_size);
+        return deep_error_set(DEEP_ERR_INVALID_ARGUMENT, "deep_model_fit", "batch_size is %lld; it must be at least 1",
+                              (long long)batch_size);
     DEEP_TRY(deep_model_check_data(model, train, "deep_model_fit"));
     if (validation != NULL)
         DEEP_TRY(deep_model_check_data(model, validation, "deep_model_fit (validation)"));
@@ -173,7 +174,7 @@ static deep_status check_fit(const deep_model *model, const deep_dataset *train,
     return DEEP_OK;
 }
 
-static deep_status prepare_run(deep_model *model, const deep_dataset *train, int32_t batch_size,
+static deep_status prepare_run(deep_model *model, const deep_dataset *train, int64_t batch_size,
                                const deep_dataset *validation, fit_run *run)
 {
     memset(run, 0, sizeof *run);
@@ -201,8 +202,8 @@ static deep_status prepare_run(deep_model *model, const deep_dataset *train, int
         run->best_weights = deep_alloc(model->weight_total, sizeof(float));
     if (run->order == NULL || (model->patience > 0 && run->best_weights == NULL) ||
         deep_workspace_init(model, max_batch, true, &run->ws) != DEEP_OK)
-        return deep_error_set(DEEP_ERR_NO_MEMORY, "deep_model_fit", "out of memory for batches of %d samples",
-                              (int)batch_size);
+        return deep_error_set(DEEP_ERR_NO_MEMORY, "deep_model_fit", "out of memory for batches of %lld samples",
+                              (long long)max_batch);
     for (int64_t i = 0; i < run->train_count; i++)
         run->order[i] = i;
     return deep_model_prepare_pool("deep_model_fit", model);
@@ -285,7 +286,7 @@ static deep_status fit_epochs(deep_model *model, fit_run *run, int32_t epochs)
     return DEEP_OK;
 }
 
-deep_status deep_model_fit(deep_model *model, const deep_dataset *train, int32_t epochs, int32_t batch_size,
+deep_status deep_model_fit(deep_model *model, const deep_dataset *train, int64_t epochs, int64_t batch_size,
                            const deep_dataset *validation)
 {
     DEEP_REQUIRE(model);
@@ -302,7 +303,7 @@ deep_status deep_model_fit(deep_model *model, const deep_dataset *train, int32_t
     if (status == DEEP_OK) {
         int blas_threads = deep_blas_threads_single();
         model->resume_epoch = model->initial_epoch;
-        status = fit_epochs(model, &run, epochs);
+        status = fit_epochs(model, &run, (int32_t)epochs);
         deep_blas_threads_restore(blas_threads);
         /* initial_epoch applies to the one fit that ran, as Keras' argument; later saves
          * are no resume points. A fit that could not start keeps both for a retry. */
@@ -317,7 +318,7 @@ deep_status deep_model_fit(deep_model *model, const deep_dataset *train, int32_t
     return status;
 }
 
-deep_status deep_model_history_length(const deep_model *model, int32_t *epochs)
+deep_status deep_model_history_length(const deep_model *model, int64_t *epochs)
 {
     DEEP_REQUIRE(model);
     DEEP_REQUIRE(epochs);
@@ -325,13 +326,13 @@ deep_status deep_model_history_length(const deep_model *model, int32_t *epochs)
     return DEEP_OK;
 }
 
-deep_status deep_model_history(const deep_model *model, int32_t epoch, deep_metric metric, int32_t validation,
+deep_status deep_model_history(const deep_model *model, int64_t epoch, deep_metric metric, int32_t validation,
                                double *value)
 {
     DEEP_REQUIRE(model);
     DEEP_REQUIRE(value);
     if (epoch < 0 || epoch >= model->history_length)
-        return DEEP_FAIL(DEEP_ERR_OUT_OF_RANGE, "epoch %d is outside the %d recorded epochs", (int)epoch,
+        return DEEP_FAIL(DEEP_ERR_OUT_OF_RANGE, "epoch %lld is outside the %d recorded epochs", (long long)epoch,
                          (int)model->history_length);
     int32_t column = -1;
     if (metric == DEEP_METRIC_LOSS)

@@ -31,31 +31,37 @@ deep_status deep_model_evaluate_range(const char *caller, deep_model *model, con
     return DEEP_OK;
 }
 
-deep_status deep_model_evaluate(deep_model *model, const deep_dataset *data, int32_t batch_size, double *values,
-                                int32_t capacity)
+deep_status deep_model_evaluate(deep_model *model, const deep_dataset *data, int64_t batch_size, double *values,
+                                int64_t capacity, int64_t *needed)
 {
+    DEEP_TRY(deep_output_args(__func__, values, capacity, needed)); /* first: *needed is 0 after any other failure */
     DEEP_REQUIRE(model);
     DEEP_REQUIRE(data);
-    DEEP_REQUIRE(values);
     if (!model->compiled)
         return DEEP_FAIL(DEEP_ERR_STATE, "the model must be compiled with deep_model_compile before evaluate");
     if (batch_size < 1)
-        return DEEP_FAIL(DEEP_ERR_INVALID_ARGUMENT, "batch_size is %d; it must be at least 1", (int)batch_size);
-    if (capacity < deep_model_stat_count(model))
-        return DEEP_FAIL(DEEP_ERR_BUFFER_TOO_SMALL, "the loss and %d metrics need %d values but capacity is %d",
-                         (int)model->metric_count, (int)deep_model_stat_count(model), (int)capacity);
-    DEEP_TRY(deep_model_check_data(model, data, __func__));
-    if (deep_model_fitting_here(model))
-        return DEEP_FAIL(DEEP_ERR_THREAD, "the model is busy: this call comes from a callback of its running fit");
-    if (atomic_exchange(&model->busy, 1))
-        return DEEP_FAIL(DEEP_ERR_THREAD, "the model is already being trained or evaluated by another call");
-    deep_status status = deep_model_prepare_pool(__func__, model);
-    if (status == DEEP_OK) {
-        int blas_threads = deep_blas_threads_single();
-        status = deep_model_evaluate_range(__func__, model, data, 0, data->count, batch_size, values);
-        deep_blas_threads_restore(blas_threads);
+        return DEEP_FAIL(DEEP_ERR_INVALID_ARGUMENT, "batch_size is %lld; it must be at least 1", (long long)batch_size);
+    bool write;
+    DEEP_TRY(deep_output_check(__func__, "the loss and the metrics", values, capacity, needed,
+                               deep_model_stat_count(model), &write));
+    if (!write)
+        return DEEP_OK; /* the size query: nothing is evaluated */
+    deep_status status = deep_model_check_data(model, data, __func__);
+    if (status == DEEP_OK && deep_model_fitting_here(model))
+        status = DEEP_FAIL(DEEP_ERR_THREAD, "the model is busy: this call comes from a callback of its running fit");
+    else if (status == DEEP_OK && atomic_exchange(&model->busy, 1))
+        status = DEEP_FAIL(DEEP_ERR_THREAD, "the model is already being trained or evaluated by another call");
+    else if (status == DEEP_OK) {
+        status = deep_model_prepare_pool(__func__, model);
+        if (status == DEEP_OK) {
+            int blas_threads = deep_blas_threads_single();
+            status = deep_model_evaluate_range(__func__, model, data, 0, data->count, batch_size, values);
+            deep_blas_threads_restore(blas_threads);
+        }
+        atomic_store(&model->busy, 0);
     }
-    atomic_store(&model->busy, 0);
+    if (status != DEEP_OK)
+        *needed = 0; /* deep.h: 0 after any failure but a short buffer */
     return status;
 }
 

@@ -513,6 +513,67 @@ deep_status deep_model_get_int(const deep_model *model, deep_model_option option
     return DEEP_FAIL(DEEP_ERR_INVALID_ARGUMENT, "unknown option %d", (int)option);
 }
 
+deep_status deep_model_get_float(const deep_model *model, deep_model_option option, double *value)
+{
+    DEEP_REQUIRE(model);
+    DEEP_REQUIRE(value);
+    switch (option) {
+    case DEEP_MODEL_VALIDATION_SPLIT: *value = model->validation_split; return DEEP_OK;
+    case DEEP_MODEL_EARLY_STOPPING_MIN_DELTA: *value = model->min_delta; return DEEP_OK;
+    case DEEP_MODEL_THREADS:
+    case DEEP_MODEL_SHUFFLE:
+    case DEEP_MODEL_EARLY_STOPPING_PATIENCE:
+    case DEEP_MODEL_VERBOSE:
+    case DEEP_MODEL_CHECKPOINT_PERIOD:
+    case DEEP_MODEL_INITIAL_EPOCH:
+    case DEEP_MODEL_CHECKPOINT_PATH:
+        return DEEP_FAIL(DEEP_ERR_INVALID_ARGUMENT, "option %d is not a float option", (int)option);
+    }
+    return DEEP_FAIL(DEEP_ERR_INVALID_ARGUMENT, "unknown option %d", (int)option);
+}
+
+deep_status deep_model_get_string(const deep_model *model, deep_model_option option, char *buffer, int64_t capacity,
+                                  int64_t *needed)
+{
+    DEEP_TRY(deep_output_args(__func__, buffer, capacity, needed)); /* first: *needed is 0 after any other failure */
+    DEEP_REQUIRE(model);
+    if (option != DEEP_MODEL_CHECKPOINT_PATH)
+        return DEEP_FAIL(DEEP_ERR_INVALID_ARGUMENT, "option %d is not a string option", (int)option);
+    return deep_output_text(__func__, "the checkpoint path", buffer, capacity, needed,
+                            model->checkpoint_path ? model->checkpoint_path : "");
+}
+
+deep_status deep_model_get_seed(const deep_model *model, uint64_t *seed)
+{
+    DEEP_REQUIRE(model);
+    DEEP_REQUIRE(seed);
+    *seed = model->seed;
+    return DEEP_OK;
+}
+
+deep_status deep_model_get_log(const deep_model *model, deep_log_fn *log, void **user)
+{
+    DEEP_REQUIRE(model);
+    if (log != NULL)
+        *log = model->log;
+    if (user != NULL)
+        *user = model->log_user;
+    return DEEP_OK;
+}
+
+deep_status deep_model_get_callbacks(const deep_model *model, deep_batch_fn *on_batch, deep_epoch_fn *on_epoch,
+                                     void **user)
+{
+    DEEP_REQUIRE(model);
+    if (on_batch != NULL)
+        *on_batch = model->on_batch;
+    if (on_epoch != NULL)
+        *on_epoch = model->on_epoch;
+    if (user != NULL)
+        *user = model->callback_user;
+    return DEEP_OK;
+}
+
 deep_status deep_model_set_log(deep_model *model, deep_log_fn log, void *user)
 {
     DEEP_REQUIRE(model);
@@ -559,19 +620,19 @@ static void adopt_weights(deep_model *model, float *weights, float *grads, int64
 }
 
 static deep_status check_compile(const deep_model *model, deep_loss loss, const deep_metric *metrics,
-                                 int32_t metric_count)
+                                 int64_t metric_count)
 {
     if (model->layer_count == 0)
         return deep_error_set(DEEP_ERR_STATE, "deep_model_compile", "the model has no layers");
     if (!deep_loss_is_valid(loss))
         return deep_error_set(DEEP_ERR_INVALID_ARGUMENT, "deep_model_compile", "unknown loss %d", (int)loss);
     if (metric_count < 0 || metric_count > DEEP_MAX_METRICS)
-        return deep_error_set(DEEP_ERR_INVALID_ARGUMENT, "deep_model_compile", "metric_count %d is outside 0..%d",
-                              (int)metric_count, DEEP_MAX_METRICS);
+        return deep_error_set(DEEP_ERR_INVALID_ARGUMENT, "deep_model_compile", "metric_count %lld is outside 0..%d",
+                              (long long)metric_count, DEEP_MAX_METRICS);
     if (metric_count > 0 && metrics == NULL)
         return deep_error_set(DEEP_ERR_NULL, "deep_model_compile",
-                              "argument 'metrics' is NULL but metric_count is %d", (int)metric_count);
-    for (int32_t i = 0; i < metric_count; i++)
+                              "argument 'metrics' is NULL but metric_count is %lld", (long long)metric_count);
+    for (int64_t i = 0; i < metric_count; i++)
         if (metrics[i] != DEEP_METRIC_ACCURACY && metrics[i] != DEEP_METRIC_MEAN_ABSOLUTE_ERROR)
             return deep_error_set(DEEP_ERR_INVALID_ARGUMENT, "deep_model_compile",
                                   "metric %d (value %d) is not a compilable metric", (int)i, (int)metrics[i]);
@@ -596,7 +657,7 @@ static deep_status check_compile(const deep_model *model, deep_loss loss, const 
 }
 
 deep_status deep_model_compile(deep_model *model, deep_optimizer *optimizer, deep_loss loss,
-                               const deep_metric *metrics, int32_t metric_count)
+                               const deep_metric *metrics, int64_t metric_count)
 {
     if (model == NULL || optimizer == NULL) {
         if (model == NULL || model->optimizer != optimizer)
@@ -635,7 +696,7 @@ deep_status deep_model_compile(deep_model *model, deep_optimizer *optimizer, dee
         deep_optimizer_free(model->optimizer);
     model->optimizer = optimizer;
     model->loss = loss;
-    model->metric_count = metric_count;
+    model->metric_count = (int32_t)metric_count; /* at most DEEP_MAX_METRICS */
     for (int32_t i = 0; i < metric_count; i++)
         model->metrics[i] = metrics[i];
     /* Re-seeding here makes the initial weights a function of the seed alone. */
@@ -663,7 +724,7 @@ deep_status deep_model_optimizer(deep_model *model, deep_optimizer **optimizer)
 
 deep_status deep_model_prepare_pool(const char *caller, deep_model *model)
 {
-    int32_t wanted = model->threads > 0 ? model->threads : deep_cpu_count();
+    int32_t wanted = model->threads > 0 ? model->threads : (int32_t)deep_cpu_count(); /* at most 1024 */
     if (model->pool != NULL && deep_pool_threads(model->pool) == wanted)
         return DEEP_OK;
     deep_pool_free(model->pool);

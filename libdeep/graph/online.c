@@ -114,10 +114,12 @@ static deep_status check_y(const deep_model *model, const deep_tensor *x, const 
     return DEEP_OK;
 }
 
-/* The checks all three calls share, then the size query: *proceed is false when the call
- * is only a size query (capacity 0) and nothing must run. */
+/* The checks all three calls share, then the size query (the buffer contract of deep.h,
+ * core/output.c): *proceed is false when the call is only a size query (capacity 0) and
+ * nothing must run. *needed is 0 after any failure but a short buffer. */
 static deep_status check_call(const deep_model *model, const deep_tensor *x, const deep_tensor *y, int64_t result,
-                              int64_t capacity, int64_t *needed, const char *caller, bool *proceed)
+                              const void *buffer, int64_t capacity, int64_t *needed, const char *what,
+                              const char *caller, bool *proceed)
 {
     *proceed = false;
     if (!model->compiled)
@@ -125,19 +127,16 @@ static deep_status check_call(const deep_model *model, const deep_tensor *x, con
     DEEP_TRY(check_x(model, x, caller));
     if (y != NULL)
         DEEP_TRY(check_y(model, x, y, caller));
-    if (capacity < 0)
-        return deep_error_set(DEEP_ERR_INVALID_ARGUMENT, caller, "capacity is %lld; it must be >= 0",
-                              (long long)capacity);
-    *needed = result;
-    if (capacity == 0)
+    bool write;
+    DEEP_TRY(deep_output_check(caller, what, buffer, capacity, needed, result, &write));
+    if (!write)
         return DEEP_OK;
-    if (capacity < result)
-        return deep_error_set(DEEP_ERR_BUFFER_TOO_SMALL, caller, "the result has %lld values but capacity is %lld",
-                              (long long)result, (long long)capacity);
-    if (deep_model_fitting_here(model))
+    if (deep_model_fitting_here(model)) {
+        *needed = 0;
         return deep_error_set(DEEP_ERR_THREAD, caller,
                               "the model is busy: this call comes from a callback of its running fit; use "
                               "deep_model_predict there");
+    }
     *proceed = true;
     return DEEP_OK;
 }
@@ -172,17 +171,21 @@ static deep_status begin(deep_model *model, const deep_tensor *x, const deep_ten
 deep_status deep_model_train_on_batch(deep_model *model, const deep_tensor *x, const deep_tensor *y, double *values,
                                       int64_t capacity, int64_t *needed)
 {
+    DEEP_TRY(deep_output_args(__func__, values, capacity, needed)); /* first: *needed is 0 after any other failure */
     DEEP_REQUIRE(model);
     DEEP_REQUIRE(x);
     DEEP_REQUIRE(y);
-    DEEP_REQUIRE(needed);
     bool proceed;
-    DEEP_TRY(check_call(model, x, y, deep_model_stat_count(model), capacity, needed, __func__, &proceed));
+    DEEP_TRY(check_call(model, x, y, deep_model_stat_count(model), values, capacity, needed, "the loss and the metrics",
+                        __func__, &proceed));
     if (!proceed)
         return DEEP_OK;
-    DEEP_REQUIRE(values);
     deep_workspace *ws;
-    DEEP_TRY(begin(model, x, y, __func__, &ws));
+    deep_status started = begin(model, x, y, __func__, &ws);
+    if (started != DEEP_OK) {
+        *needed = 0;
+        return started;
+    }
     int blas_threads = deep_blas_threads_single();
     int64_t n = x->shape[0];
     deep_exec ex = {.pool = model->pool, .rng = &model->rng, .training = true};
@@ -197,6 +200,7 @@ deep_status deep_model_train_on_batch(deep_model *model, const deep_tensor *x, c
     } else {
         status = DEEP_FAIL(DEEP_ERR_NUMERIC, "the loss is %s; the weights were not changed (check the batch for NaN "
                            "or lower the learning rate)", isnan(loss) ? "NaN" : "infinite");
+        *needed = 0;
     }
     deep_blas_threads_restore(blas_threads);
     atomic_store(&model->busy, 0);
@@ -206,17 +210,21 @@ deep_status deep_model_train_on_batch(deep_model *model, const deep_tensor *x, c
 deep_status deep_model_test_on_batch(deep_model *model, const deep_tensor *x, const deep_tensor *y, double *values,
                                      int64_t capacity, int64_t *needed)
 {
+    DEEP_TRY(deep_output_args(__func__, values, capacity, needed)); /* first: *needed is 0 after any other failure */
     DEEP_REQUIRE(model);
     DEEP_REQUIRE(x);
     DEEP_REQUIRE(y);
-    DEEP_REQUIRE(needed);
     bool proceed;
-    DEEP_TRY(check_call(model, x, y, deep_model_stat_count(model), capacity, needed, __func__, &proceed));
+    DEEP_TRY(check_call(model, x, y, deep_model_stat_count(model), values, capacity, needed, "the loss and the metrics",
+                        __func__, &proceed));
     if (!proceed)
         return DEEP_OK;
-    DEEP_REQUIRE(values);
     deep_workspace *ws;
-    DEEP_TRY(begin(model, x, y, __func__, &ws));
+    deep_status started = begin(model, x, y, __func__, &ws);
+    if (started != DEEP_OK) {
+        *needed = 0;
+        return started;
+    }
     int blas_threads = deep_blas_threads_single();
     int64_t n = x->shape[0];
     deep_exec ex = {.pool = model->pool};
@@ -232,20 +240,23 @@ deep_status deep_model_test_on_batch(deep_model *model, const deep_tensor *x, co
 deep_status deep_model_predict_on_batch(deep_model *model, const deep_tensor *x, float *out, int64_t capacity,
                                         int64_t *needed)
 {
+    DEEP_TRY(deep_output_args(__func__, out, capacity, needed)); /* first: *needed is 0 after any other failure */
     DEEP_REQUIRE(model);
     DEEP_REQUIRE(x);
-    DEEP_REQUIRE(needed);
     bool proceed;
     /* Both factors are at most INT32_MAX once checked, so the product fits. */
     int64_t result = model->compiled && x->shape[0] <= INT32_MAX
                          ? x->shape[0] * deep_model_output_layer(model)->out_size
                          : 0;
-    DEEP_TRY(check_call(model, x, NULL, result, capacity, needed, __func__, &proceed));
+    DEEP_TRY(check_call(model, x, NULL, result, out, capacity, needed, "the outputs", __func__, &proceed));
     if (!proceed)
         return DEEP_OK;
-    DEEP_REQUIRE(out);
     deep_workspace *ws;
-    DEEP_TRY(begin(model, x, NULL, __func__, &ws));
+    deep_status started = begin(model, x, NULL, __func__, &ws);
+    if (started != DEEP_OK) {
+        *needed = 0;
+        return started;
+    }
     /* As deep_model_predict: on the calling thread, so the values are predict's. */
     deep_exec ex = {0};
     deep_model_forward(model, ws, &ex, x->shape[0]);

@@ -107,12 +107,12 @@ static deep_status put_architecture(const char *caller, const deep_model *model,
         bool first = true;
         for (int32_t i = 0; i < deep_optimizer_option_count(); i++) {
             deep_optimizer_option o = deep_optimizer_option_at(i);
-            float v;
+            double v; /* the stored float, widened exactly */
             if (!deep_optimizer_has_option(opt, o))
                 continue;
             deep_optimizer_get_float(opt, o, &v);
             deep_json_put_key(j, first, deep_optimizer_option_name(o));
-            deep_json_put_float(j, v);
+            deep_json_put_float(j, (float)v);
             first = false;
         }
         deep_bytes_put(j, "}}}", 3);
@@ -247,22 +247,12 @@ deep_status deep_model_save(const deep_model *model, const char *path)
 
 deep_status deep_model_save_buffer(const deep_model *model, void *buffer, int64_t capacity, int64_t *needed)
 {
-    DEEP_REQUIRE(needed);
-    *needed = 0;
+    DEEP_TRY(deep_output_args(__func__, buffer, capacity, needed)); /* first: *needed is 0 after any other failure */
     DEEP_REQUIRE(model);
-    if (capacity < 0 || (capacity > 0 && buffer == NULL))
-        return DEEP_FAIL(DEEP_ERR_INVALID_ARGUMENT, "buffer must hold capacity >= 0 bytes (capacity %lld)",
-                         (long long)capacity);
     deep_bytes b = {0};
     deep_status status = deep_model_serialize(__func__, model, &b);
-    if (status == DEEP_OK) {
-        *needed = (int64_t)b.length;
-        if (capacity > 0 && capacity < (int64_t)b.length)
-            status = DEEP_FAIL(DEEP_ERR_BUFFER_TOO_SMALL, "the model file needs %lld bytes, the buffer holds %lld",
-                               (long long)b.length, (long long)capacity);
-        else if (capacity > 0)
-            memcpy(buffer, b.data, b.length);
-    }
+    if (status == DEEP_OK)
+        status = deep_output_copy(__func__, "the model file", buffer, capacity, needed, b.data, (int64_t)b.length, 1);
     deep_bytes_free(&b);
     return status;
 }

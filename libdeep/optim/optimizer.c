@@ -123,19 +123,22 @@ static const char *value_rule(deep_optimizer_option option, float value)
     return "a known option";
 }
 
-deep_status deep_optimizer_set_float(deep_optimizer *optimizer, deep_optimizer_option option, float value)
+/* Settings arrive as double (deep.h's type rule) and are kept as the float the update
+ * arithmetic uses; the rule is checked on that float (0.999999999 rounds to 1). */
+deep_status deep_optimizer_set_float(deep_optimizer *optimizer, deep_optimizer_option option, double value)
 {
     DEEP_REQUIRE(optimizer);
     DEEP_TRY(check_option(optimizer, option, __func__));
-    const char *rule = value_rule(option, value);
+    float stored = (float)value;
+    const char *rule = value_rule(option, stored);
     if (rule != NULL)
-        return DEEP_FAIL(DEEP_ERR_INVALID_ARGUMENT, "%s of %s must be %s, got %g", option_names[option],
-                         optimizer->info->name, rule, (double)value);
-    optimizer->settings[option] = value;
+        return DEEP_FAIL(DEEP_ERR_INVALID_ARGUMENT, "%s of %s must be %s (as a float), got %g", option_names[option],
+                         optimizer->info->name, rule, value);
+    optimizer->settings[option] = stored;
     return DEEP_OK;
 }
 
-deep_status deep_optimizer_get_float(const deep_optimizer *optimizer, deep_optimizer_option option, float *value)
+deep_status deep_optimizer_get_float(const deep_optimizer *optimizer, deep_optimizer_option option, double *value)
 {
     DEEP_REQUIRE(optimizer);
     DEEP_REQUIRE(value);

@@ -125,15 +125,12 @@ deep_status deep_tensor_rank(const deep_tensor *tensor, int32_t *rank)
     return DEEP_OK;
 }
 
-deep_status deep_tensor_shape(const deep_tensor *tensor, int64_t *shape, int32_t capacity)
+deep_status deep_tensor_shape(const deep_tensor *tensor, int64_t *shape, int64_t capacity, int64_t *needed)
 {
+    DEEP_TRY(deep_output_args(__func__, shape, capacity, needed)); /* first: *needed is 0 after any other failure */
     DEEP_REQUIRE(tensor);
-    DEEP_REQUIRE(shape);
-    if (capacity < tensor->rank)
-        return DEEP_FAIL(DEEP_ERR_BUFFER_TOO_SMALL, "the tensor has rank %d but capacity is %d",
-                         (int)tensor->rank, (int)capacity);
-    memcpy(shape, tensor->shape, (size_t)tensor->rank * sizeof *shape);
-    return DEEP_OK;
+    return deep_output_copy(__func__, "the shape", shape, capacity, needed, tensor->shape, tensor->rank,
+                            sizeof *shape);
 }
 
 deep_status deep_tensor_dim(const deep_tensor *tensor, int32_t axis, int64_t *dim)

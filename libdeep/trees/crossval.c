@@ -35,24 +35,27 @@ static deep_status forest_fold(const char *caller, const void *learner, const de
 }
 
 static deep_status cross_validate(const char *caller, deep_tree_kind kind, const void *learner, fold_fn fold,
-                                  const deep_dataset *data, int32_t folds, uint64_t seed, double *scores,
-                                  int32_t capacity)
+                                  const deep_dataset *data, int64_t folds, uint64_t seed, double *scores,
+                                  int64_t capacity, int64_t *needed)
 {
-    if (data == NULL || scores == NULL)
-        return deep_error_set(DEEP_ERR_NULL, caller, "argument '%s' is NULL", data ? "scores" : "data");
+    if (data == NULL)
+        return deep_error_set(DEEP_ERR_NULL, caller, "argument 'data' is NULL");
+    DEEP_TRY(deep_output_args(caller, scores, capacity, needed));
     if (folds < 2 || folds > data->count)
-        return deep_error_set(DEEP_ERR_INVALID_ARGUMENT, caller, "folds must be in [2, %lld], got %d",
-                              (long long)data->count, (int)folds);
-    if (capacity < folds)
-        return deep_error_set(DEEP_ERR_BUFFER_TOO_SMALL, caller, "capacity %d is below the %d folds", (int)capacity,
-                              (int)folds);
+        return deep_error_set(DEEP_ERR_INVALID_ARGUMENT, caller, "folds must be in [2, %lld], got %lld",
+                              (long long)data->count, (long long)folds);
     DEEP_TRY(tree_score_check(caller, kind, data, data->sample_size, NULL));
+    bool write;
+    DEEP_TRY(deep_output_check(caller, "one score per fold", scores, capacity, needed, folds, &write));
+    if (!write)
+        return DEEP_OK; /* the size query: nothing is fitted */
     int64_t *train_idx = deep_alloc(data->count, sizeof *train_idx);
     int64_t *test_idx = deep_alloc(data->count, sizeof *test_idx);
-    deep_status s = train_idx && test_idx ? DEEP_OK : DEEP_ERR_NO_MEMORY;
+    double *fold_scores = deep_alloc(folds, sizeof *fold_scores); /* scores is written only on success */
+    deep_status s = train_idx && test_idx && fold_scores ? DEEP_OK : DEEP_ERR_NO_MEMORY;
     if (s != DEEP_OK)
         deep_error_set(s, caller, "no memory for the fold indices");
-    for (int32_t k = 0; k < folds && s == DEEP_OK; k++) {
+    for (int64_t k = 0; k < folds && s == DEEP_OK; k++) {
         int64_t n_train, n_test;
         deep_dataset *train = NULL, *test = NULL;
         s = deep_kfold_indices(data->count, folds, k, 1, seed, train_idx, data->count, &n_train, test_idx,
@@ -62,31 +65,40 @@ static deep_status cross_validate(const char *caller, deep_tree_kind kind, const
         if (s == DEEP_OK)
             s = deep_dataset_subset(data, test_idx, n_test, &test);
         if (s == DEEP_OK)
-            s = fold(caller, learner, train, test, &scores[k]);
+            s = fold(caller, learner, train, test, &fold_scores[k]);
         if (s != DEEP_OK) {
             /* Name this function, keeping the nested call's explanation. */
             char nested[512];
             snprintf(nested, sizeof nested, "%s", deep_last_error());
-            deep_error_set(s, caller, "fold %d: %s", (int)k, nested);
+            deep_error_set(s, caller, "fold %lld: %s", (long long)k, nested);
         }
         deep_dataset_free(train);
         deep_dataset_free(test);
     }
+    if (s == DEEP_OK)
+        memcpy(scores, fold_scores, (size_t)folds * sizeof *scores);
+    else
+        *needed = 0; /* deep.h: 0 after any failure but a short buffer */
     free(train_idx);
     free(test_idx);
+    free(fold_scores);
     return s;
 }
 
-deep_status deep_tree_cross_val_score(const deep_tree *tree, const deep_dataset *data, int32_t folds,
-                                      uint64_t seed, double *scores, int32_t capacity)
+deep_status deep_tree_cross_val_score(const deep_tree *tree, const deep_dataset *data, int64_t folds,
+                                      uint64_t seed, double *scores, int64_t capacity, int64_t *needed)
 {
+    DEEP_TRY(deep_output_args(__func__, scores, capacity, needed)); /* first: *needed is 0 after any other failure */
     DEEP_REQUIRE(tree);
-    return cross_validate(__func__, tree->params.kind, tree, tree_fold, data, folds, seed, scores, capacity);
+    return cross_validate(__func__, tree->params.kind, tree, tree_fold, data, folds, seed, scores, capacity,
+                          needed);
 }
 
-deep_status deep_forest_cross_val_score(const deep_forest *forest, const deep_dataset *data, int32_t folds,
-                                        uint64_t seed, double *scores, int32_t capacity)
+deep_status deep_forest_cross_val_score(const deep_forest *forest, const deep_dataset *data, int64_t folds,
+                                        uint64_t seed, double *scores, int64_t capacity, int64_t *needed)
 {
+    DEEP_TRY(deep_output_args(__func__, scores, capacity, needed)); /* first: *needed is 0 after any other failure */
     DEEP_REQUIRE(forest);
-    return cross_validate(__func__, forest->params.kind, forest, forest_fold, data, folds, seed, scores, capacity);
+    return cross_validate(__func__, forest->params.kind, forest, forest_fold, data, folds, seed, scores, capacity,
+                          needed);
 }

@@ -90,10 +90,51 @@ deep_status deep_forest_set_float(deep_forest *forest, deep_tree_option option, 
     return DEEP_OK;
 }
 
-deep_status deep_forest_set_class_weights(deep_forest *forest, const double *weights, int32_t count)
+deep_status deep_forest_get_int(const deep_forest *forest, deep_tree_option option, int64_t *value)
+{
+    DEEP_REQUIRE(forest);
+    DEEP_REQUIRE(value);
+    switch (option) {
+    case DEEP_FOREST_N_ESTIMATORS: *value = forest->n_estimators; return DEEP_OK;
+    case DEEP_FOREST_BOOTSTRAP: *value = forest->bootstrap; return DEEP_OK;
+    case DEEP_FOREST_OOB_SCORE: *value = forest->oob; return DEEP_OK;
+    case DEEP_FOREST_THREADS: *value = forest->threads; return DEEP_OK;
+    case DEEP_FOREST_MAX_SAMPLES:
+        if (forest->max_samples_fraction > 0)
+            return DEEP_FAIL(DEEP_ERR_INVALID_ARGUMENT, "max_samples was set as a fraction; read it with "
+                             "deep_forest_get_float");
+        *value = forest->max_samples;
+        return DEEP_OK;
+    default:
+        return tree_params_get_int(__func__, &forest->params, option, value);
+    }
+}
+
+deep_status deep_forest_get_float(const deep_forest *forest, deep_tree_option option, double *value)
+{
+    DEEP_REQUIRE(forest);
+    DEEP_REQUIRE(value);
+    if (option != DEEP_FOREST_MAX_SAMPLES)
+        return tree_params_get_float(__func__, &forest->params, option, value);
+    if (!(forest->max_samples_fraction > 0))
+        return DEEP_FAIL(DEEP_ERR_INVALID_ARGUMENT, "max_samples is a count (0 = all); read it with "
+                         "deep_forest_get_int");
+    *value = forest->max_samples_fraction;
+    return DEEP_OK;
+}
+
+deep_status deep_forest_set_class_weights(deep_forest *forest, const double *weights, int64_t count)
 {
     DEEP_REQUIRE(forest);
     return tree_params_set_class_weights(__func__, &forest->params, weights, count);
+}
+
+deep_status deep_forest_get_class_weights(const deep_forest *forest, double *weights, int64_t capacity,
+                                          int64_t *needed)
+{
+    DEEP_TRY(deep_output_args(__func__, weights, capacity, needed)); /* first: *needed is 0 after any other failure */
+    DEEP_REQUIRE(forest);
+    return tree_params_get_class_weights(__func__, &forest->params, weights, capacity, needed);
 }
 
 /* One fit's shared state for the workers. */
@@ -280,7 +321,7 @@ static deep_status oob_score(deep_forest *forest, const struct tree_table *table
 /* The forest's pool with its current thread setting. */
 static deep_status ensure_pool(deep_forest *forest)
 {
-    int32_t want = forest->threads > 0 ? forest->threads : deep_cpu_count();
+    int32_t want = forest->threads > 0 ? forest->threads : (int32_t)deep_cpu_count(); /* at most 1024 */
     if (forest->pool && deep_pool_threads(forest->pool) == want)
         return DEEP_OK;
     deep_pool_free(forest->pool);
@@ -364,7 +405,7 @@ static deep_status fitted(const char *caller, const deep_forest *forest)
 static deep_status predict_into(const char *caller, const deep_forest *forest, const float *x, int64_t n, bool proba,
                                 float *out)
 {
-    int32_t threads = forest->threads > 0 ? forest->threads : deep_cpu_count();
+    int32_t threads = forest->threads > 0 ? forest->threads : (int32_t)deep_cpu_count(); /* at most 1024 */
     deep_pool *pool = NULL;
     if (n >= 4 * BLOCK && threads > 1 && deep_pool_new(threads, &pool) != DEEP_OK)
         pool = NULL;
@@ -436,14 +477,16 @@ deep_status deep_forest_oob_score(const deep_forest *forest, double *score)
     return DEEP_OK;
 }
 
-deep_status deep_forest_feature_importances(const deep_forest *forest, double *importances, int64_t capacity)
+deep_status deep_forest_feature_importances(const deep_forest *forest, double *importances, int64_t capacity,
+                                            int64_t *needed)
 {
-    DEEP_REQUIRE(importances);
+    DEEP_TRY(deep_output_args(__func__, importances, capacity, needed)); /* first: *needed is 0 after any other failure */
     DEEP_TRY(fitted(__func__, forest));
     int64_t nf = forest->trees[0].n_features;
-    if (capacity < nf)
-        return DEEP_FAIL(DEEP_ERR_BUFFER_TOO_SMALL, "capacity %lld is below the %lld features", (long long)capacity,
-                         (long long)nf);
+    bool write;
+    DEEP_TRY(deep_output_check(__func__, "one importance per feature", importances, capacity, needed, nf, &write));
+    if (!write)
+        return DEEP_OK;
     /* As scikit-learn: the mean over the trees that split at all, normalised again. */
     memset(importances, 0, (size_t)nf * sizeof *importances);
     double sum = 0;

@@ -10,11 +10,8 @@ static const char *criterion_name(deep_criterion c)
 
 deep_status deep_tree_to_json(const deep_tree *tree, char *buffer, int64_t capacity, int64_t *needed)
 {
+    DEEP_TRY(deep_output_args(__func__, buffer, capacity, needed)); /* first: *needed is 0 after any other failure */
     DEEP_REQUIRE(tree);
-    DEEP_REQUIRE(needed);
-    if (capacity < 0 || (capacity > 0 && buffer == NULL))
-        return DEEP_FAIL(DEEP_ERR_INVALID_ARGUMENT, "buffer must hold capacity >= 0 bytes (capacity %lld)",
-                         (long long)capacity);
     const struct tree_model *m = tree_model_of(tree);
     if (m->node_count == 0)
         return DEEP_FAIL(DEEP_ERR_STATE, "the tree is not fitted yet (call deep_tree_fit)");

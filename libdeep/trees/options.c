@@ -129,11 +129,14 @@ deep_status tree_params_set_float(const char *caller, struct tree_params *p, dee
 }
 
 deep_status tree_params_set_class_weights(const char *caller, struct tree_params *p, const double *weights,
-                                          int32_t count)
+                                          int64_t count)
 {
     if (count < 0 || (count > 0 && weights == NULL))
-        return deep_error_set(DEEP_ERR_INVALID_ARGUMENT, caller, "weights must hold count >= 0 entries (count %d)",
-                              (int)count);
+        return deep_error_set(DEEP_ERR_INVALID_ARGUMENT, caller, "weights must hold count >= 0 entries (count %lld)",
+                              (long long)count);
+    if (count > INT32_MAX) /* class ids are int32_t */
+        return deep_error_set(DEEP_ERR_INVALID_ARGUMENT, caller, "%lld class weights exceed the %d classes possible",
+                              (long long)count, INT32_MAX);
     if (count > 0 && p->kind != DEEP_TREE_CLASSIFIER)
         return deep_error_set(DEEP_ERR_INVALID_ARGUMENT, caller, "class weights only apply to classifiers");
     for (int32_t c = 0; c < count; c++)
@@ -149,8 +152,55 @@ deep_status tree_params_set_class_weights(const char *caller, struct tree_params
     }
     free(p->class_weights);
     p->class_weights = copy;
-    p->class_weight_count = count;
+    p->class_weight_count = (int32_t)count;
     return DEEP_OK;
+}
+
+deep_status tree_params_get_int(const char *caller, const struct tree_params *p, deep_tree_option option,
+                                int64_t *value)
+{
+    switch (option) {
+    case DEEP_TREE_CRITERION: *value = p->criterion; return DEEP_OK;
+    case DEEP_TREE_MAX_DEPTH: *value = p->max_depth; return DEEP_OK;
+    case DEEP_TREE_MIN_SAMPLES_SPLIT: *value = p->min_samples_split; return DEEP_OK;
+    case DEEP_TREE_MIN_SAMPLES_LEAF: *value = p->min_samples_leaf; return DEEP_OK;
+    case DEEP_TREE_MAX_FEATURES:
+        if (p->max_features_fraction > 0)
+            return deep_error_set(DEEP_ERR_INVALID_ARGUMENT, caller,
+                                  "max_features was set as a fraction; read it with the float getter");
+        *value = p->max_features;
+        return DEEP_OK;
+    case DEEP_TREE_SEED: *value = (int64_t)p->seed; return DEEP_OK; /* the bits set_int stored */
+    case DEEP_TREE_SPLITTER: *value = p->splitter; return DEEP_OK;
+    case DEEP_TREE_MAX_BINS: *value = p->max_bins; return DEEP_OK;
+    default:
+        return deep_error_set(DEEP_ERR_INVALID_ARGUMENT, caller, "option %d is not an integer tree option",
+                              (int)option);
+    }
+}
+
+deep_status tree_params_get_float(const char *caller, const struct tree_params *p, deep_tree_option option,
+                                  double *value)
+{
+    switch (option) {
+    case DEEP_TREE_MIN_IMPURITY_DECREASE: *value = p->min_impurity_decrease; return DEEP_OK;
+    case DEEP_TREE_MAX_FEATURES:
+        if (!(p->max_features_fraction > 0))
+            return deep_error_set(DEEP_ERR_INVALID_ARGUMENT, caller,
+                                  "max_features is a count (or DEEP_MAX_FEATURES_*); read it with the int getter");
+        *value = p->max_features_fraction;
+        return DEEP_OK;
+    default:
+        return deep_error_set(DEEP_ERR_INVALID_ARGUMENT, caller, "option %d is not a float tree option",
+                              (int)option);
+    }
+}
+
+deep_status tree_params_get_class_weights(const char *caller, const struct tree_params *p, double *weights,
+                                          int64_t capacity, int64_t *needed)
+{
+    return deep_output_copy(caller, "the class weights", weights, capacity, needed, p->class_weights,
+                            p->class_weight_count, sizeof *weights);
 }
 
 int64_t tree_params_features(const struct tree_params *p, int64_t n_features)

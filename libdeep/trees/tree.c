@@ -39,10 +39,31 @@ deep_status deep_tree_set_float(deep_tree *tree, deep_tree_option option, double
     return tree_params_set_float(__func__, &tree->params, option, value);
 }
 
-deep_status deep_tree_set_class_weights(deep_tree *tree, const double *weights, int32_t count)
+deep_status deep_tree_get_int(const deep_tree *tree, deep_tree_option option, int64_t *value)
+{
+    DEEP_REQUIRE(tree);
+    DEEP_REQUIRE(value);
+    return tree_params_get_int(__func__, &tree->params, option, value);
+}
+
+deep_status deep_tree_get_float(const deep_tree *tree, deep_tree_option option, double *value)
+{
+    DEEP_REQUIRE(tree);
+    DEEP_REQUIRE(value);
+    return tree_params_get_float(__func__, &tree->params, option, value);
+}
+
+deep_status deep_tree_set_class_weights(deep_tree *tree, const double *weights, int64_t count)
 {
     DEEP_REQUIRE(tree);
     return tree_params_set_class_weights(__func__, &tree->params, weights, count);
+}
+
+deep_status deep_tree_get_class_weights(const deep_tree *tree, double *weights, int64_t capacity, int64_t *needed)
+{
+    DEEP_TRY(deep_output_args(__func__, weights, capacity, needed)); /* first: *needed is 0 after any other failure */
+    DEEP_REQUIRE(tree);
+    return tree_params_get_class_weights(__func__, &tree->params, weights, capacity, needed);
 }
 
 deep_status deep_tree_fit(deep_tree *tree, const deep_dataset *data)
@@ -161,15 +182,13 @@ deep_status deep_tree_score(const deep_tree *tree, const deep_dataset *data, dou
     return s;
 }
 
-deep_status deep_tree_feature_importances(const deep_tree *tree, double *importances, int64_t capacity)
+deep_status deep_tree_feature_importances(const deep_tree *tree, double *importances, int64_t capacity,
+                                          int64_t *needed)
 {
-    DEEP_REQUIRE(importances);
+    DEEP_TRY(deep_output_args(__func__, importances, capacity, needed)); /* first: *needed is 0 after any other failure */
     DEEP_TRY(fitted(__func__, tree));
-    if (capacity < tree->model.n_features)
-        return DEEP_FAIL(DEEP_ERR_BUFFER_TOO_SMALL, "capacity %lld is below the %lld features", (long long)capacity,
-                         (long long)tree->model.n_features);
-    memcpy(importances, tree->model.importances, (size_t)tree->model.n_features * sizeof *importances);
-    return DEEP_OK;
+    return deep_output_copy(__func__, "one importance per feature", importances, capacity, needed,
+                            tree->model.importances, tree->model.n_features, sizeof *importances);
 }
 
 deep_status deep_tree_node_count(const deep_tree *tree, int64_t *count)
@@ -214,16 +233,14 @@ deep_status deep_tree_node(const deep_tree *tree, int64_t node, int64_t *feature
     return DEEP_OK;
 }
 
-deep_status deep_tree_node_value(const deep_tree *tree, int64_t node, double *values, int64_t capacity)
+deep_status deep_tree_node_value(const deep_tree *tree, int64_t node, double *values, int64_t capacity,
+                                 int64_t *needed)
 {
-    DEEP_REQUIRE(values);
+    DEEP_TRY(deep_output_args(__func__, values, capacity, needed)); /* first: *needed is 0 after any other failure */
     DEEP_TRY(node_at(__func__, tree, node));
     int32_t width = tree->model.width;
-    if (capacity < width)
-        return DEEP_FAIL(DEEP_ERR_BUFFER_TOO_SMALL, "capacity %lld is below the %d values of a node",
-                         (long long)capacity, (int)width);
-    memcpy(values, tree->model.values + node * width, (size_t)width * sizeof *values);
-    return DEEP_OK;
+    return deep_output_copy(__func__, "the node's value", values, capacity, needed,
+                            tree->model.values + node * width, width, sizeof *values);
 }
 
 /* For the JSON writer. */

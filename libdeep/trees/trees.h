@@ -36,7 +36,14 @@ deep_status tree_params_copy(const char *caller, struct tree_params *dst, const 
 deep_status tree_params_set_int(const char *caller, struct tree_params *p, deep_tree_option option, int64_t value);
 deep_status tree_params_set_float(const char *caller, struct tree_params *p, deep_tree_option option, double value);
 deep_status tree_params_set_class_weights(const char *caller, struct tree_params *p, const double *weights,
-                                          int32_t count);
+                                          int64_t count);
+/* The getters' side: the wrong getter for an option is DEEP_ERR_INVALID_ARGUMENT. */
+deep_status tree_params_get_int(const char *caller, const struct tree_params *p, deep_tree_option option,
+                                int64_t *value);
+deep_status tree_params_get_float(const char *caller, const struct tree_params *p, deep_tree_option option,
+                                  double *value);
+deep_status tree_params_get_class_weights(const char *caller, const struct tree_params *p, double *weights,
+                                          int64_t capacity, int64_t *needed);
 /* Features tried per split for a table of n_features. */
 int64_t tree_params_features(const struct tree_params *p, int64_t n_features);
 

@@ -40,7 +40,6 @@ int main(void)
     printf("error handled: %s: %s\n", deep_status_string(status), message);
 
     deep_clear_error();
-    deep_free(NULL);
     deep_tensor_free(NULL);
     printf("consumer OK\n");
     return 0;

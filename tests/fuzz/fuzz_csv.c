@@ -27,17 +27,18 @@ static float *features(const deep_dataset *d, int64_t *n)
     return values;
 }
 
-static void same_name(deep_status (*get)(const deep_dataset *, int64_t, char *, int64_t), const deep_dataset *a,
-                      const deep_dataset *b, int64_t i)
+static void same_name(deep_status (*get)(const deep_dataset *, int64_t, char *, int64_t, int64_t *),
+                      const deep_dataset *a, const deep_dataset *b, int64_t i)
 {
     char x[512], y[512];
-    deep_status sa = get(a, i, x, sizeof x), sb = get(b, i, y, sizeof y);
+    int64_t nx = 0, ny = 0;
+    deep_status sa = get(a, i, x, sizeof x, &nx), sb = get(b, i, y, sizeof y, &ny);
     fuzz_require(sa == sb && (sa != DEEP_OK || strcmp(x, y) == 0), "a name changed on the round trip");
 }
 
-static deep_status class_name(const deep_dataset *d, int64_t i, char *buf, int64_t capacity)
+static deep_status class_name(const deep_dataset *d, int64_t i, char *buf, int64_t capacity, int64_t *needed)
 {
-    return deep_dataset_class_name(d, (int32_t)i, buf, capacity);
+    return deep_dataset_class_name(d, (int32_t)i, buf, capacity, needed);
 }
 
 static void check_round_trip(const deep_dataset *a, const deep_dataset *b)
@@ -50,7 +51,8 @@ static void check_round_trip(const deep_dataset *a, const deep_dataset *b)
     free(fa);
     free(fb);
     int64_t count = 0, shape[2];
-    int32_t rank, ca = 0, cb = 0;
+    int64_t rank;
+    int32_t ca = 0, cb = 0;
     fuzz_require(deep_dataset_count(a, &count) == DEEP_OK && deep_dataset_sample_shape(a, shape, 2, &rank) == DEEP_OK,
                  "shape");
     for (int64_t j = 0; j < shape[0]; j++)
@@ -60,15 +62,15 @@ static void check_round_trip(const deep_dataset *a, const deep_dataset *b)
                  "the class count changed on the round trip");
     if (ca > 0) {
         int32_t *la = malloc((size_t)count * sizeof *la), *lb = malloc((size_t)count * sizeof *lb);
-        fuzz_require(la && lb && deep_dataset_labels(a, la, count) == DEEP_OK &&
-                         deep_dataset_labels(b, lb, count) == DEEP_OK,
+        fuzz_require(la && lb && deep_dataset_labels(a, la, count, &(int64_t){0}) == DEEP_OK &&
+                         deep_dataset_labels(b, lb, count, &(int64_t){0}) == DEEP_OK,
                      "labels");
         fuzz_require(memcmp(la, lb, (size_t)count * sizeof *la) == 0, "a label changed on the round trip");
         free(la);
         free(lb);
         /* Names exist for string labels only; integer labels may be ids in the millions. */
         char name[8];
-        for (int32_t c = 0; deep_dataset_class_name(a, 0, name, sizeof name) != DEEP_ERR_STATE && c < ca; c++)
+        for (int32_t c = 0; deep_dataset_class_name(a, 0, name, sizeof name, &(int64_t){0}) != DEEP_ERR_STATE && c < ca; c++)
             same_name(class_name, a, b, c);
     }
 }
@@ -76,7 +78,7 @@ static void check_round_trip(const deep_dataset *a, const deep_dataset *b)
 static void describe(const deep_dataset *d)
 {
     int64_t needed = 0, columns, missing;
-    int32_t rank;
+    int64_t rank;
     fuzz_require(deep_dataset_describe_text(d, NULL, 0, &needed) == DEEP_OK && needed >= 1, "describe_text size");
     char *text = malloc((size_t)needed);
     fuzz_require(text != NULL && deep_dataset_describe_text(d, text, needed, &needed) == DEEP_OK &&

@@ -8,19 +8,20 @@
 static void fuzz_check_dataset(const deep_dataset *d)
 {
     int64_t count = 0, shape[DEEP_MAX_RANK], width = -1;
-    int32_t rank = 0, classes = -1;
+    int64_t rank = 0;
+    int32_t classes = -1;
     fuzz_require(deep_dataset_count(d, &count) == DEEP_OK && count >= 1, "deep_dataset_count");
     fuzz_require(deep_dataset_sample_shape(d, shape, DEEP_MAX_RANK, &rank) == DEEP_OK && rank >= 1 &&
                      rank < DEEP_MAX_RANK,
                  "deep_dataset_sample_shape");
-    for (int32_t i = 0; i < rank; i++)
+    for (int64_t i = 0; i < rank; i++)
         fuzz_require(shape[i] >= 1, "sample dimension below 1");
     fuzz_require(deep_dataset_num_classes(d, &classes) == DEEP_OK && classes >= 0, "deep_dataset_num_classes");
     fuzz_require(deep_dataset_target_width(d, &width) == DEEP_OK && width >= 0, "deep_dataset_target_width");
     if (classes > 0) {
         int32_t *labels = malloc((size_t)count * sizeof *labels);
         fuzz_require(labels != NULL, "out of memory");
-        fuzz_require(deep_dataset_labels(d, labels, count) == DEEP_OK, "deep_dataset_labels");
+        fuzz_require(deep_dataset_labels(d, labels, count, &(int64_t){0}) == DEEP_OK, "deep_dataset_labels");
         for (int64_t i = 0; i < count; i++)
             fuzz_require(labels[i] >= 0 && labels[i] < classes, "label out of range");
         free(labels);

@@ -47,7 +47,8 @@ static unsigned char *fuzz_save(const deep_model *model, int64_t *size)
 static void fuzz_predict(const deep_model *model)
 {
     int64_t shape[DEEP_MAX_RANK], out_shape[DEEP_MAX_RANK];
-    int32_t rank = 0, out_rank = 0, layers = 0;
+    int64_t rank = 0, out_rank = 0;
+    int32_t layers = 0;
     fuzz_require(deep_model_input_shape(model, shape + 1, DEEP_MAX_RANK - 1, &rank) == DEEP_OK && rank >= 1,
                  "deep_model_input_shape");
     fuzz_require(deep_model_output_shape(model, out_shape + 1, DEEP_MAX_RANK - 1, &out_rank) == DEEP_OK &&
@@ -71,7 +72,7 @@ static void fuzz_predict(const deep_model *model)
         int64_t got[DEEP_MAX_RANK];
         int32_t got_rank = 0;
         fuzz_require(deep_tensor_rank(y, &got_rank) == DEEP_OK && got_rank == out_rank + 1, "prediction rank");
-        fuzz_require(deep_tensor_shape(y, got, DEEP_MAX_RANK) == DEEP_OK &&
+        fuzz_require(deep_tensor_shape(y, got, DEEP_MAX_RANK, &(int64_t){0}) == DEEP_OK &&
                          memcmp(got, out_shape, (size_t)got_rank * sizeof *got) == 0,
                      "prediction shape differs from deep_model_output_shape");
     }

@@ -215,7 +215,7 @@ static void exercise_tree(deep_tree *tree, const unsigned char *data, size_t siz
     deep_tensor_free(x);
     double *importances = malloc((size_t)n_features * sizeof *importances);
     require(importances != NULL, "out of memory");
-    require(deep_tree_feature_importances(tree, importances, n_features) == DEEP_OK,
+    require(deep_tree_feature_importances(tree, importances, n_features, &(int64_t){0}) == DEEP_OK,
             "deep_tree_feature_importances");
     free(importances);
     require(deep_tree_to_json(tree, NULL, 0, &needed) == DEEP_OK && needed > 1, "deep_tree_to_json size query");
@@ -253,7 +253,7 @@ static void exercise_forest(deep_forest *forest, const unsigned char *data, size
     deep_tensor_free(x);
     double *importances = malloc((size_t)n_features * sizeof *importances), oob;
     require(importances != NULL, "out of memory");
-    require(deep_forest_feature_importances(forest, importances, n_features) == DEEP_OK,
+    require(deep_forest_feature_importances(forest, importances, n_features, &(int64_t){0}) == DEEP_OK,
             "deep_forest_feature_importances");
     free(importances);
     deep_status s = deep_forest_oob_score(forest, &oob);

@@ -17,7 +17,7 @@ int LLVMFuzzerTestOneInput(const unsigned char *data, size_t size)
         __builtin_trap();
     if (deep_vocab_freeze(vocab, 0, 1) != DEEP_OK)
         __builtin_trap();
-    int32_t vocab_size;
+    int64_t vocab_size;
     int64_t count, needed;
     if (deep_vocab_size(vocab, &vocab_size) != DEEP_OK || (added != DEEP_OK && vocab_size != 2))
         __builtin_trap();
@@ -43,7 +43,7 @@ int LLVMFuzzerTestOneInput(const unsigned char *data, size_t size)
     fuzz_require(deep_vocab_new((deep_token_kind)(data[0] & 1), &from_file) == DEEP_OK, "deep_vocab_new");
     deep_status read = deep_vocab_add_file(from_file, fuzz_file(0, text, (size_t)length));
     fuzz_require(read == added, "deep_vocab_add_file and deep_vocab_add_text disagree");
-    int32_t file_size = 0;
+    int64_t file_size = 0;
     fuzz_require(deep_vocab_freeze(from_file, 0, 1) == DEEP_OK && deep_vocab_size(from_file, &file_size) == DEEP_OK &&
                      file_size == vocab_size,
                  "deep_vocab_add_file counted other tokens");

@@ -92,7 +92,8 @@ class Tensor(Handle):
         rank = i32(0)
         lib.deep_tensor_rank(self._ptr, ctypes.byref(rank))
         shape = (i64 * rank.value)()
-        lib.deep_tensor_shape(self._ptr, shape, rank.value)
+        needed = i64(0)
+        lib.deep_tensor_shape(self._ptr, shape, rank.value, ctypes.byref(needed))
         return tuple(shape)
 
     @property
@@ -100,6 +101,17 @@ class Tensor(Handle):
         data = ctypes.c_void_p()
         lib.deep_tensor_data_mut(self._ptr, ctypes.byref(data))
         return {"shape": self.shape, "typestr": "<f4", "data": (data.value, False), "version": 3}
+
+
+def read_array(fn, *args, dtype):
+    """Calls a (..., T *buffer, int64_t capacity, int64_t *needed) function twice (deep.h's
+    buffer contract): the size query, then the values into a new NumPy array."""
+    needed = i64(0)
+    fn(*args, None, 0, ctypes.byref(needed))
+    values = np.empty(needed.value, dtype=dtype)
+    if values.size:
+        fn(*args, values.ctypes.data, values.size, ctypes.byref(needed))
+    return values
 
 
 def tensor_to_array(address):

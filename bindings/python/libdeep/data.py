@@ -124,8 +124,8 @@ class Dataset(Handle):
 
     @property
     def sample_shape(self):
-        rank = i32(0)
-        shape = (i64 * C.DEEP_MAX_RANK)()
+        rank = i64(0)
+        shape = (i64 * C.DEEP_MAX_RANK)()  # always enough
         lib.deep_dataset_sample_shape(self._ptr, shape, C.DEEP_MAX_RANK, ctypes.byref(rank))
         return tuple(shape[: rank.value])
 
@@ -152,7 +152,8 @@ class Dataset(Handle):
     def labels(self):
         """The integer labels as a new int32 array (StateError when there are none)."""
         labels = np.empty(len(self), dtype=np.int32)
-        lib.deep_dataset_labels(self._ptr, labels.ctypes.data, labels.size)
+        needed = i64(0)
+        lib.deep_dataset_labels(self._ptr, labels.ctypes.data, labels.size, ctypes.byref(needed))
         return labels
 
     @property
@@ -170,16 +171,7 @@ class Dataset(Handle):
         return self._name(lib.deep_dataset_class_name, int(class_id))
 
     def _name(self, fn, index):
-        capacity = 64
-        while True:
-            buf = ctypes.create_string_buffer(capacity)
-            try:
-                fn(self._ptr, index, buf, capacity)
-                return buf.value.decode("utf-8", "replace")
-            except errors.BufferTooSmallError:
-                if capacity >= 1 << 20:
-                    raise
-                capacity *= 4
+        return read_text(fn, self._ptr, index)
 
     @property
     def column_names(self):
@@ -308,10 +300,7 @@ def kfold_indices(count, folds, fold, shuffle=True, seed=0):
     """(train_indices, test_indices) of one fold, as scikit-learn's KFold, int64 arrays."""
     n_train, n_test = i64(0), i64(0)
     args = (int(count), int(folds), int(fold), int(bool(shuffle)), int(seed))
-    try:
-        lib.deep_kfold_indices(*args, None, 0, ctypes.byref(n_train), None, 0, ctypes.byref(n_test))
-    except errors.BufferTooSmallError:
-        pass
+    lib.deep_kfold_indices(*args, None, 0, ctypes.byref(n_train), None, 0, ctypes.byref(n_test))  # sizes
     train = np.empty(n_train.value, dtype=np.int64)
     test = np.empty(n_test.value, dtype=np.int64)
     lib.deep_kfold_indices(*args, train.ctypes.data, train.size, ctypes.byref(n_train),

@@ -393,7 +393,7 @@ class Sequential(Handle):
         return logs
 
     def _history(self, has_validation):
-        length = i32(0)
+        length = i64(0)
         lib.deep_model_history_length(self._ptr, ctypes.byref(length))
         history = {}
         parts = [0, 1] if has_validation else [0]
@@ -415,21 +415,11 @@ class Sequential(Handle):
         batch_size = 32 if batch_size is None else int(batch_size)
         data, owned = self._dataset(x, y, "evaluate")
         try:
-            if self._metric_names is not None:
-                capacity = 1 + len(self._metric_names)
-                values = (f64 * capacity)()
-                lib.deep_model_evaluate(model, data._ptr, batch_size, values, capacity)
-            else:  # a loaded model: its metric count is not known to Python, so ask
-                capacity = 1
-                while True:
-                    values = (f64 * capacity)()
-                    try:
-                        lib.deep_model_evaluate(model, data._ptr, batch_size, values, capacity)
-                        break
-                    except errors.BufferTooSmallError:
-                        if capacity >= 64:
-                            raise
-                        capacity += 1
+            needed = i64(0)  # the loss and the metrics: the size query does not evaluate
+            lib.deep_model_evaluate(model, data._ptr, batch_size, None, 0, ctypes.byref(needed))
+            capacity = needed.value
+            values = (f64 * capacity)()
+            lib.deep_model_evaluate(model, data._ptr, batch_size, values, capacity, ctypes.byref(needed))
         finally:
             if owned:
                 data.close()
@@ -548,7 +538,7 @@ class Sequential(Handle):
 
     def _shape(self, fn):
         dims = (i64 * C.DEEP_MAX_RANK)()
-        rank = i32(0)
+        rank = i64(0)
         fn(self._ptr, dims, len(dims), ctypes.byref(rank))
         return (None,) + tuple(dims[: rank.value])
 

@@ -11,7 +11,7 @@ import ctypes
 
 from . import errors
 from . import _ffi as C
-from ._lib import lib, out, f32
+from ._lib import lib, out, f64
 
 _KIND = {"sgd": C.DEEP_OPTIMIZER_SGD, "adam": C.DEEP_OPTIMIZER_ADAM, "rmsprop": C.DEEP_OPTIMIZER_RMSPROP,
          "adagrad": C.DEEP_OPTIMIZER_ADAGRAD}
@@ -66,14 +66,14 @@ class Optimizer:
         if name not in self._options:
             raise AttributeError(f"{type(self).__name__} has no option {name!r}")
         if self._model is None:
-            value = f32(0)
+            value = f64(0)
             address = self._create()
             try:
                 lib.deep_optimizer_get_float(address, _OPTION[name], ctypes.byref(value))
             finally:
                 lib.deep_optimizer_free(address)
             return value.value
-        value = f32(0)
+        value = f64(0)
         lib.deep_optimizer_get_float(self._model_optimizer(), _OPTION[name], ctypes.byref(value))
         return value.value
 

@@ -24,7 +24,7 @@ import numpy as np
 
 from . import _ffi as C
 from . import errors
-from ._core import Handle, as_float_array, new_tensor, tensor_to_array
+from ._core import Handle, as_float_array, new_tensor, read_array, tensor_to_array
 from ._lib import lib, out, read_text, i64, f32, f64
 from .data import Dataset
 
@@ -294,9 +294,7 @@ class _Estimator(Handle):
     def feature_importances_(self):
         if self.n_features_in_ is None:
             raise errors.StateError(f"this {type(self).__name__} is not fitted yet; call fit first")
-        values = np.empty(self.n_features_in_, dtype=np.float64)
-        self._fn("feature_importances")(self._ptr, values.ctypes.data, values.size)
-        return values
+        return read_array(self._fn("feature_importances"), self._ptr, dtype=np.float64)
 
     def cross_val_score(self, X, y=None, cv=5, seed=0):
         """scikit-learn's cross_val_score with a shuffled KFold: one score per fold; fresh
@@ -307,9 +305,8 @@ class _Estimator(Handle):
         finally:
             self.classes_ = classes
         try:
-            scores = np.empty(int(cv), dtype=np.float64)
-            self._fn("cross_val_score")(self._ptr, data._ptr, int(cv), int(seed), scores.ctypes.data, scores.size)
-            return scores
+            return read_array(self._fn("cross_val_score"), self._ptr, data._ptr, int(cv), int(seed),
+                              dtype=np.float64)
         finally:
             if owned:
                 data.close()
@@ -411,10 +408,7 @@ class _Tree(_Estimator):
 
     def node_value(self, index):
         """The node's class fractions (classifier) or mean value (regressor)."""
-        width = len(self._classes()) if self._is_classifier else 1
-        values = np.empty(width, dtype=np.float64)
-        lib.deep_tree_node_value(self._ptr, int(index), values.ctypes.data, values.size)
-        return values
+        return read_array(lib.deep_tree_node_value, self._ptr, int(index), dtype=np.float64)
 
     def to_json(self):
         return read_text(lib.deep_tree_to_json, self._ptr)
@@ -451,17 +445,11 @@ class _Forest(_Estimator):
         return count.value
 
     def _after_load(self):
-        # The file does not tell Python its feature count or kind: find the feature count
-        # from the importances (the library writes exactly that many), then the kind.
-        capacity = 1
-        while True:
-            values = np.full(capacity, np.nan)
-            try:
-                lib.deep_forest_feature_importances(self._ptr, values.ctypes.data, capacity)
-                break
-            except errors.BufferTooSmallError:
-                capacity *= 2
-        self.n_features_in_ = int(np.count_nonzero(~np.isnan(values)))
+        # The file does not tell Python its feature count or kind: the importances' size
+        # query gives the feature count, then a probe the kind.
+        needed = i64(0)
+        lib.deep_forest_feature_importances(self._ptr, None, 0, ctypes.byref(needed))
+        self.n_features_in_ = int(needed.value)
         probe = np.zeros((1, self.n_features_in_), dtype=np.float32)
         with new_tensor(probe) as inputs:
             result = out()

@@ -97,6 +97,6 @@ def test_a_wrong_sized_out_parameter_is_refused():
         lib.deep_dataset_count(data._ptr, ctypes.byref(count))
         assert count.value == 2
         shape = (i64 * _ffi.DEEP_MAX_RANK)()
-        rank = i32(0)
+        rank = i64(0)
         lib.deep_dataset_sample_shape(data._ptr, ctypes.addressof(shape), len(shape), ctypes.byref(rank))
         assert shape[: rank.value] == [2]

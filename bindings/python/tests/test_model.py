@@ -470,6 +470,6 @@ def test_ctrl_c_stops_fit(blobs, mlp):
 
 def ctypes_length(model):
     import ctypes
-    n = ctypes.c_int32()
+    n = ctypes.c_int64()
     libdeep._lib.deep_model_history_length(model._ptr, ctypes.byref(n))
     return n.value

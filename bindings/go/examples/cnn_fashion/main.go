@@ -60,7 +60,7 @@ func load(dir, prefix string, limit int64) (*deep.Dataset, error) {
 		d.Close()
 		return nil, err
 	}
-	if err := d.Scale(float32(1/(255*pixelStd)), float32(-pixelMean/pixelStd)); err != nil {
+	if err := d.Scale(1/(255*pixelStd), -pixelMean/pixelStd); err != nil {
 		d.Close()
 		return nil, err
 	}

@@ -43,7 +43,7 @@ fn load_split(dir: &Path, prefix: &str, limit: usize) -> libdeep::Result<Dataset
         data = data.subset(&(0..limit).collect::<Vec<_>>())?;
     }
     data.reshape(&[28, 28, 1])?;
-    data.scale((1.0 / (255.0 * PIXEL_STD)) as f32, (-PIXEL_MEAN / PIXEL_STD) as f32)?;
+    data.scale(1.0 / (255.0 * PIXEL_STD), -PIXEL_MEAN / PIXEL_STD)?;
     Ok(data)
 }
 

@@ -89,9 +89,8 @@ fn csv(args: &[String]) -> Result<(), Box<dyn std::error::Error>> {
         let row: Vec<String> = matrix.row(c).iter().map(|n| format!("{:4}", n)).collect();
         println!("  {:>12} {}", name, row.join(""));
     }
-    let features = data.sample_shape()?[0] as usize;
     println!("feature importances:");
-    for (i, importance) in forest.feature_importances(features)?.iter().enumerate() {
+    for (i, importance) in forest.feature_importances()?.iter().enumerate() {
         let name = data.column_name(i).unwrap_or_else(|_| format!("f{}", i));
         println!("  {:>12} {:.4}", name, importance);
     }

@@ -61,7 +61,7 @@ fn run() -> Result<(), Box<dyn std::error::Error>> {
     model.set_log_console()?;
     model.set_epoch_callback(|m, epoch| {
         let loss = m.history(epoch, Metric::Loss, false).unwrap_or(f64::NAN);
-        let rate = m.optimizer().and_then(|o| o.get(OptimizerOption::LearningRate)).unwrap_or(f32::NAN);
+        let rate = m.optimizer().and_then(|o| o.get(OptimizerOption::LearningRate)).unwrap_or(f64::NAN);
         println!("  epoch {} done: loss {:.4} at learning rate {}", epoch + 1, loss, rate);
         ControlFlow::Continue(())
     })?;

@@ -84,7 +84,7 @@ unsafe extern "C" fn log_trampoline(user: *mut c_void, level: sys::deep_log_leve
     });
 }
 
-unsafe extern "C" fn batch_trampoline(user: *mut c_void, epoch: i32, batch: i64, loss: f64) -> i32 {
+unsafe extern "C" fn batch_trampoline(user: *mut c_void, epoch: i64, batch: i64, loss: f64) -> i32 {
     let hooks = user as *mut Hooks;
     let flow = guarded(hooks, |hooks| match (*hooks).batch.as_mut() {
         Some(f) => f(epoch.max(0) as usize, batch.max(0) as usize, loss),
@@ -94,7 +94,7 @@ unsafe extern "C" fn batch_trampoline(user: *mut c_void, epoch: i32, batch: i64,
     matches!(flow, None | Some(ControlFlow::Break(()))) as i32
 }
 
-unsafe extern "C" fn epoch_trampoline(user: *mut c_void, model: *mut sys::deep_model, epoch: i32) -> i32 {
+unsafe extern "C" fn epoch_trampoline(user: *mut c_void, model: *mut sys::deep_model, epoch: i64) -> i32 {
     let hooks = user as *mut Hooks;
     let flow = guarded(hooks, |hooks| match ((*hooks).epoch.as_mut(), NonNull::new(model)) {
         (Some(f), Some(raw)) => f(&mut EpochModel { raw, _fit: PhantomData }, epoch.max(0) as usize),

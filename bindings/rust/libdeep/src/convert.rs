@@ -14,11 +14,6 @@ pub(crate) fn rank(shape: &[i64]) -> i32 {
     i32::try_from(shape.len()).unwrap_or(i32::MAX)
 }
 
-/// A count as an `int32_t` (saturating: the C side refuses what is too large).
-pub(crate) fn int32(n: usize) -> i32 {
-    i32::try_from(n).unwrap_or(i32::MAX)
-}
-
 /// A count as an `int64_t` (saturating).
 pub(crate) fn len64(n: usize) -> i64 {
     i64::try_from(n).unwrap_or(i64::MAX)
@@ -71,30 +66,23 @@ pub(crate) fn string_until_nul(buffer: &[u8]) -> String {
     String::from_utf8_lossy(&buffer[..end]).into_owned()
 }
 
-/// Text from a C call of the `(buffer, capacity, *needed)` kind that stores the full length
-/// plus one in `*needed`: sized with a first call of capacity 0, then filled.
+/// Text from a C call of deep.h's buffer contract `(buffer, capacity, *needed)`, `*needed`
+/// counting the NUL: the size query (capacity 0), then the text.
 pub(crate) fn text_sized(mut call: impl FnMut(*mut c_char, i64, &mut i64) -> sys::deep_status) -> Result<String> {
-    let mut needed = 0i64;
-    let first = call(ptr::null_mut(), 0, &mut needed);
-    if first != sys::DEEP_OK && first != sys::DEEP_ERR_BUFFER_TOO_SMALL {
-        return Err(Error::last(first));
-    }
-    let mut buffer = vec![0u8; size(needed).max(1)];
-    check(call(buffer.as_mut_ptr() as *mut c_char, len64(buffer.len()), &mut needed))?;
-    Ok(string_until_nul(&buffer))
+    let bytes = array_sized(|buffer: *mut u8, capacity, needed| call(buffer as *mut c_char, capacity, needed))?;
+    Ok(string_until_nul(&bytes))
 }
 
-/// Text from a C call of the `(buffer, capacity)` kind with no size query: the buffer grows
-/// until the text fits (DEEP_ERR_BUFFER_TOO_SMALL until then).
-pub(crate) fn text_growing(mut call: impl FnMut(*mut c_char, i64) -> sys::deep_status) -> Result<String> {
-    let mut buffer = vec![0u8; 64];
-    loop {
-        let code = call(buffer.as_mut_ptr() as *mut c_char, len64(buffer.len()));
-        if code == sys::DEEP_ERR_BUFFER_TOO_SMALL && buffer.len() < (1 << 24) {
-            buffer.resize(buffer.len() * 4, 0);
-            continue;
-        }
-        check(code)?;
-        return Ok(string_until_nul(&buffer));
+/// The entries of a C call of deep.h's buffer contract `(T *buffer, capacity, *needed)`:
+/// the size query (capacity 0), then the values into a vector of exactly that size.
+pub(crate) fn array_sized<T: Copy + Default>(
+    mut call: impl FnMut(*mut T, i64, &mut i64) -> sys::deep_status,
+) -> Result<Vec<T>> {
+    let mut needed = 0i64;
+    check(call(ptr::null_mut(), 0, &mut needed))?;
+    let mut values = vec![T::default(); size(needed)];
+    if !values.is_empty() {
+        check(call(values.as_mut_ptr(), len64(values.len()), &mut needed))?;
     }
+    Ok(values)
 }

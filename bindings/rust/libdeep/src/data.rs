@@ -9,7 +9,7 @@ use std::ptr::{self, NonNull};
 
 use libdeep_sys as sys;
 
-use crate::convert::{c_path, c_string, elements, indices64, int32, len64, rank, size, text_growing, text_sized};
+use crate::convert::{array_sized, c_path, c_string, elements, indices64, len64, rank, size, text_sized};
 use crate::error::{check, Error, Result, Status};
 use crate::tensor::Tensor;
 
@@ -146,7 +146,7 @@ impl Dataset {
         let paths: Vec<CString> = paths.iter().map(|p| c_path(p.as_ref())).collect::<Result<_>>()?;
         let pointers: Vec<*const c_char> = paths.iter().map(|p| p.as_ptr()).collect();
         let mut raw = ptr::null_mut();
-        check(unsafe { sys::deep_dataset_load_cifar10(pointers.as_ptr(), int32(pointers.len()), &mut raw) })?;
+        check(unsafe { sys::deep_dataset_load_cifar10(pointers.as_ptr(), len64(pointers.len()), &mut raw) })?;
         Ok(Dataset::from_raw(raw))
     }
 
@@ -158,11 +158,9 @@ impl Dataset {
 
     /// The shape of one sample.
     pub fn sample_shape(&self) -> Result<Vec<i64>> {
-        let mut shape = vec![0i64; sys::DEEP_MAX_RANK as usize];
-        let mut r = 0i32;
-        check(unsafe { sys::deep_dataset_sample_shape(self.ptr(), shape.as_mut_ptr(), int32(shape.len()), &mut r) })?;
-        shape.truncate(r as usize);
-        Ok(shape)
+        array_sized(|buffer, capacity, needed| unsafe {
+            sys::deep_dataset_sample_shape(self.ptr(), buffer, capacity, needed)
+        })
     }
 
     /// Gives every sample a new shape with the same number of features.
@@ -171,7 +169,7 @@ impl Dataset {
     }
 
     /// feature = feature * scale + shift for every feature.
-    pub fn scale(&mut self, scale: f32, shift: f32) -> Result<()> {
+    pub fn scale(&mut self, scale: f64, shift: f64) -> Result<()> {
         check(unsafe { sys::deep_dataset_scale(self.ptr(), scale, shift) })
     }
 
@@ -231,9 +229,7 @@ impl Dataset {
 
     /// A copy of the labels; a `Status::State` error when there are none.
     pub fn labels(&self) -> Result<Vec<i32>> {
-        let mut labels = vec![0i32; self.count()?];
-        check(unsafe { sys::deep_dataset_labels(self.ptr(), labels.as_mut_ptr(), len64(labels.len())) })?;
-        Ok(labels)
+        array_sized(|buffer, capacity, needed| unsafe { sys::deep_dataset_labels(self.ptr(), buffer, capacity, needed) })
     }
 
     /// All features as a new tensor (count, sample shape...).
@@ -287,12 +283,12 @@ impl Dataset {
 
     /// The name of feature column `column` (a dataset loaded from CSV).
     pub fn column_name(&self, column: usize) -> Result<String> {
-        text_growing(|buf, cap| unsafe { sys::deep_dataset_column_name(self.ptr(), len64(column), buf, cap) })
+        text_sized(|buf, cap, needed| unsafe { sys::deep_dataset_column_name(self.ptr(), len64(column), buf, cap, needed) })
     }
 
     /// The name of class `class_id` (a CSV whose labels were strings).
     pub fn class_name(&self, class_id: i32) -> Result<String> {
-        text_growing(|buf, cap| unsafe { sys::deep_dataset_class_name(self.ptr(), class_id, buf, cap) })
+        text_sized(|buf, cap, needed| unsafe { sys::deep_dataset_class_name(self.ptr(), class_id, buf, cap, needed) })
     }
 
     /// Missing (NaN) features in one column, or in all of them with None.
@@ -340,20 +336,18 @@ impl Dataset {
 pub fn kfold_indices(count: usize, folds: i32, fold: i32, shuffle: bool, seed: u64) -> Result<(Vec<usize>, Vec<usize>)> {
     let (mut n_train, mut n_test) = (0i64, 0i64);
     let (mut train, mut test) = (Vec::<i64>::new(), Vec::<i64>::new());
-    let sizing = unsafe {
+    check(unsafe {
+        // Both capacities 0: the size query.
         sys::deep_kfold_indices(
-            len64(count), folds, fold, shuffle as i32, seed,
-            train.as_mut_ptr(), 0, &mut n_train, test.as_mut_ptr(), 0, &mut n_test,
+            len64(count), folds as i64, fold as i64, shuffle as i32, seed,
+            ptr::null_mut(), 0, &mut n_train, ptr::null_mut(), 0, &mut n_test,
         )
-    };
-    if sizing != sys::DEEP_ERR_BUFFER_TOO_SMALL {
-        check(sizing)?;
-    }
+    })?;
     train.resize(size(n_train), 0);
     test.resize(size(n_test), 0);
     check(unsafe {
         sys::deep_kfold_indices(
-            len64(count), folds, fold, shuffle as i32, seed,
+            len64(count), folds as i64, fold as i64, shuffle as i32, seed,
             train.as_mut_ptr(), n_train, &mut n_train, test.as_mut_ptr(), n_test, &mut n_test,
         )
     })?;

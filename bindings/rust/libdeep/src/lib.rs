@@ -32,9 +32,9 @@
 //! generator. Callbacks installed on a model run inside `fit`, so they must be `Send` (the
 //! model may move) but need not be `Sync`.
 //!
-//! Not wrapped: `deep_free` (no function of the current header hands out a buffer to free)
-//! and `deep_clear_error` (errors are captured into [`Error`] values when they happen, so
-//! there is nothing left to clear).
+//! Not wrapped: `deep_clear_error` (errors are captured into [`Error`] values when they
+//! happen, so there is nothing left to clear) and `deep_model_get_log` /
+//! `deep_model_get_callbacks` (the closures installed are owned by the [`Model`]).
 //!
 //! ```
 //! use libdeep::{Activation, Loss, Metric, Model, Optimizer, OptimizerKind};
@@ -181,6 +181,6 @@ pub fn version_number() -> i32 {
 }
 
 /// The number of cores the process may use.
-pub fn cpu_count() -> i32 {
+pub fn cpu_count() -> i64 {
     unsafe { sys::deep_cpu_count() }
 }

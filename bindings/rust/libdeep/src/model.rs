@@ -6,7 +6,7 @@ use std::ptr::{self, NonNull};
 use libdeep_sys as sys;
 
 use crate::callbacks::Hooks;
-use crate::convert::{c_string, int32, rank};
+use crate::convert::{array_sized, c_string, len64, rank, size, text_sized};
 use crate::data::Dataset;
 use crate::error::{check, Result};
 use crate::optimizer::{Optimizer, OptimizerRef};
@@ -63,8 +63,6 @@ c_enum!(
 /// A Sequential chain of layers (Keras' Sequential).
 pub struct Model {
     pub(crate) raw: NonNull<sys::deep_model>,
-    /// The metric count given to compile; None for a loaded model until evaluate finds it.
-    pub(crate) metrics: Option<usize>,
     /// The closures of the log and the callbacks, owned here and lent to C as `user`.
     pub(crate) hooks: Option<NonNull<Hooks>>,
 }
@@ -96,14 +94,14 @@ pub(crate) mod read {
     use super::*;
 
     pub(crate) fn history_length(raw: *mut sys::deep_model) -> Result<usize> {
-        let mut n = 0i32;
+        let mut n = 0i64;
         check(unsafe { sys::deep_model_history_length(raw, &mut n) })?;
-        Ok(n as usize)
+        Ok(size(n))
     }
 
     pub(crate) fn history(raw: *mut sys::deep_model, epoch: usize, metric: Metric, validation: bool) -> Result<f64> {
         let mut v = 0f64;
-        check(unsafe { sys::deep_model_history(raw, int32(epoch), metric as i32, validation as i32, &mut v) })?;
+        check(unsafe { sys::deep_model_history(raw, len64(epoch), metric as i32, validation as i32, &mut v) })?;
         Ok(v)
     }
 }
@@ -114,15 +112,15 @@ impl Model {
     }
 
     /// A model around a handle the library just made (new or loaded).
-    pub(crate) fn from_raw(raw: *mut sys::deep_model, metrics: Option<usize>) -> Model {
-        Model { raw: NonNull::new(raw).expect("libdeep returned a NULL model"), metrics, hooks: None }
+    pub(crate) fn from_raw(raw: *mut sys::deep_model) -> Model {
+        Model { raw: NonNull::new(raw).expect("libdeep returned a NULL model"), hooks: None }
     }
 
     /// An empty model whose samples have `input_shape` (channels last, no batch axis).
     pub fn new(input_shape: &[i64]) -> Result<Model> {
         let mut raw = ptr::null_mut();
         check(unsafe { sys::deep_model_new(rank(input_shape), input_shape.as_ptr(), &mut raw) })?;
-        Ok(Model::from_raw(raw, Some(0)))
+        Ok(Model::from_raw(raw))
     }
 
     /// Seeds the model's generator: weight initialisation (at compile), shuffling, dropout.
@@ -157,6 +155,29 @@ impl Model {
         Ok(value)
     }
 
+    /// The current value of a float option; another kind is a `Status::InvalidArgument` error.
+    pub fn get_float(&self, option: ModelOption) -> Result<f64> {
+        let mut value = 0f64;
+        check(unsafe { sys::deep_model_get_float(self.ptr(), option as i32, &mut value) })?;
+        Ok(value)
+    }
+
+    /// The current value of a string option (None when unset); another kind is a
+    /// `Status::InvalidArgument` error.
+    pub fn get_string(&self, option: ModelOption) -> Result<Option<String>> {
+        let text = text_sized(|buffer, capacity, needed| unsafe {
+            sys::deep_model_get_string(self.ptr(), option as i32, buffer, capacity, needed)
+        })?;
+        Ok(if text.is_empty() { None } else { Some(text) })
+    }
+
+    /// The seed last given to `set_seed` (0 by default; a loaded model's saved seed).
+    pub fn seed(&self) -> Result<u64> {
+        let mut seed = 0u64;
+        check(unsafe { sys::deep_model_get_seed(self.ptr(), &mut seed) })?;
+        Ok(seed)
+    }
+
     /// Initialises the weights and fixes the loss and metrics. The model takes the
     /// optimizer over in every case, even when this fails.
     pub fn compile(&mut self, optimizer: Optimizer, loss: Loss, metrics: &[Metric]) -> Result<()> {
@@ -164,8 +185,7 @@ impl Model {
         std::mem::forget(optimizer); // freed by the model from now on
         let codes: Vec<i32> = metrics.iter().map(|&m| m as i32).collect();
         let codes_ptr = if codes.is_empty() { ptr::null() } else { codes.as_ptr() };
-        check(unsafe { sys::deep_model_compile(self.ptr(), raw, loss as i32, codes_ptr, int32(codes.len())) })?;
-        self.metrics = Some(metrics.len());
+        check(unsafe { sys::deep_model_compile(self.ptr(), raw, loss as i32, codes_ptr, len64(codes.len())) })?;
         Ok(())
     }
 
@@ -180,29 +200,17 @@ impl Model {
     /// the run: its panic resumes here, once fit has returned.
     pub fn fit(&mut self, train: &Dataset, epochs: i32, batch_size: i32, validation: Option<&Dataset>) -> Result<()> {
         let v = validation.map_or(ptr::null_mut(), |d| d.ptr());
-        let code = unsafe { sys::deep_model_fit(self.ptr(), train.ptr(), epochs, batch_size, v) };
+        let code = unsafe { sys::deep_model_fit(self.ptr(), train.ptr(), epochs as i64, batch_size as i64, v) };
         self.resume_callback_panic();
         check(code)
     }
 
     /// The mean loss then each compiled metric, in compile order.
     pub fn evaluate(&mut self, data: &Dataset, batch_size: i32) -> Result<Vec<f64>> {
-        let call = |values: &mut Vec<f64>| unsafe {
-            sys::deep_model_evaluate(self.ptr(), data.ptr(), batch_size, values.as_mut_ptr(), int32(values.len()))
-        };
-        let mut values = vec![0f64; self.metrics.unwrap_or(0) + 1];
-        let mut code = call(&mut values);
-        if self.metrics.is_none() {
-            // A loaded model: the capacity check comes before any work, so grow it until
-            // it holds the loss and every metric (at most 8 in a model file).
-            while code == sys::DEEP_ERR_BUFFER_TOO_SMALL && values.len() < 64 {
-                values.push(0.0);
-                code = call(&mut values);
-            }
-        }
-        check(code)?;
-        self.metrics = Some(values.len() - 1);
-        Ok(values)
+        // The size query (the loss and the metrics) evaluates nothing.
+        array_sized(|buffer, capacity, needed| unsafe {
+            sys::deep_model_evaluate(self.ptr(), data.ptr(), batch_size as i64, buffer, capacity, needed)
+        })
     }
 
     /// The outputs for inputs of shape (n, input shape...); callable from many threads.
@@ -256,13 +264,9 @@ impl Model {
 
     fn shape(
         &self,
-        get: unsafe extern "C" fn(*const sys::deep_model, *mut i64, i32, *mut i32) -> sys::deep_status,
+        get: unsafe extern "C" fn(*const sys::deep_model, *mut i64, i64, *mut i64) -> sys::deep_status,
     ) -> Result<Vec<i64>> {
-        let mut shape = vec![0i64; sys::DEEP_MAX_RANK as usize];
-        let mut r = 0i32;
-        check(unsafe { get(self.ptr(), shape.as_mut_ptr(), shape.len() as i32, &mut r) })?;
-        shape.truncate(r as usize);
-        Ok(shape)
+        array_sized(|buffer, capacity, needed| unsafe { get(self.ptr(), buffer, capacity, needed) })
     }
 
     /// The number of layers.

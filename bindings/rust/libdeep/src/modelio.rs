@@ -46,7 +46,7 @@ impl Model {
         let path = c_path(path.as_ref())?;
         let mut raw = ptr::null_mut();
         check(unsafe { sys::deep_model_load(path.as_ptr(), &mut raw) })?;
-        Ok(Model::from_raw(raw, None))
+        Ok(Model::from_raw(raw))
     }
 
     /// The bytes of the file [`Model::save`] would write.
@@ -58,7 +58,7 @@ impl Model {
     pub fn from_bytes(data: &[u8]) -> Result<Model> {
         let mut raw = ptr::null_mut();
         check(unsafe { sys::deep_model_load_buffer(data.as_ptr() as *const c_void, len64(data.len()), &mut raw) })?;
-        Ok(Model::from_raw(raw, None))
+        Ok(Model::from_raw(raw))
     }
 
     /// The number of weight tensors of `layer` (from 0 in the order added).

@@ -48,12 +48,12 @@ pub struct Optimizer {
 handle!(Optimizer, sys::deep_optimizer, sys::deep_optimizer_free);
 unsafe impl Send for Optimizer {}
 
-fn set(raw: *mut sys::deep_optimizer, option: OptimizerOption, value: f32) -> Result<()> {
+fn set(raw: *mut sys::deep_optimizer, option: OptimizerOption, value: f64) -> Result<()> {
     check(unsafe { sys::deep_optimizer_set_float(raw, option as i32, value) })
 }
 
-fn get(raw: *mut sys::deep_optimizer, option: OptimizerOption) -> Result<f32> {
-    let mut value = 0f32;
+fn get(raw: *mut sys::deep_optimizer, option: OptimizerOption) -> Result<f64> {
+    let mut value = 0f64;
     check(unsafe { sys::deep_optimizer_get_float(raw, option as i32, &mut value) })?;
     Ok(value)
 }
@@ -67,12 +67,12 @@ impl Optimizer {
     }
 
     /// Sets an option; one that does not apply to the kind is `Status::InvalidArgument`.
-    pub fn set(&mut self, option: OptimizerOption, value: f32) -> Result<()> {
+    pub fn set(&mut self, option: OptimizerOption, value: f64) -> Result<()> {
         set(self.ptr(), option, value)
     }
 
     /// The current value of an option.
-    pub fn get(&self, option: OptimizerOption) -> Result<f32> {
+    pub fn get(&self, option: OptimizerOption) -> Result<f64> {
         get(self.ptr(), option)
     }
 }
@@ -95,12 +95,12 @@ impl<'a> OptimizerRef<'a> {
     }
 
     /// Sets an option, as [`Optimizer::set`].
-    pub fn set(&mut self, option: OptimizerOption, value: f32) -> Result<()> {
+    pub fn set(&mut self, option: OptimizerOption, value: f64) -> Result<()> {
         set(self.raw.as_ptr(), option, value)
     }
 
     /// The current value of an option.
-    pub fn get(&self, option: OptimizerOption) -> Result<f32> {
+    pub fn get(&self, option: OptimizerOption) -> Result<f64> {
         get(self.raw.as_ptr(), option)
     }
 }

@@ -3,7 +3,7 @@ use std::ptr::{self, NonNull};
 
 use libdeep_sys as sys;
 
-use crate::convert::{len64, rank, size};
+use crate::convert::{array_sized, len64, rank};
 use crate::error::{check, Result};
 use crate::rng::Rng;
 
@@ -47,11 +47,7 @@ impl Tensor {
 
     /// The dimensions.
     pub fn shape(&self) -> Result<Vec<i64>> {
-        let mut r = 0i32;
-        check(unsafe { sys::deep_tensor_rank(self.ptr(), &mut r) })?;
-        let mut shape = vec![0i64; r as usize];
-        check(unsafe { sys::deep_tensor_shape(self.ptr(), shape.as_mut_ptr(), r) })?;
-        Ok(shape)
+        array_sized(|buffer, capacity, needed| unsafe { sys::deep_tensor_shape(self.ptr(), buffer, capacity, needed) })
     }
 
     /// The size of one axis; negative axes count from the end (-1 is the last).
@@ -124,17 +120,17 @@ impl Tensor {
     }
 
     /// x = x * scale + shift for every element (scale 1/255 brings pixels to [0, 1]).
-    pub fn scale_shift(&mut self, scale: f32, shift: f32) -> Result<()> {
+    pub fn scale_shift(&mut self, scale: f64, shift: f64) -> Result<()> {
         check(unsafe { sys::deep_tensor_scale_shift(self.ptr(), scale, shift) })
     }
 
     /// Fills with uniform values in [low, high) drawn from `rng`.
-    pub fn fill_uniform(&mut self, rng: &mut Rng, low: f32, high: f32) -> Result<()> {
+    pub fn fill_uniform(&mut self, rng: &mut Rng, low: f64, high: f64) -> Result<()> {
         check(unsafe { sys::deep_tensor_fill_uniform(self.ptr(), rng.ptr(), low, high) })
     }
 
     /// Fills with normal values of the given mean and standard deviation drawn from `rng`.
-    pub fn fill_normal(&mut self, rng: &mut Rng, mean: f32, stddev: f32) -> Result<()> {
+    pub fn fill_normal(&mut self, rng: &mut Rng, mean: f64, stddev: f64) -> Result<()> {
         check(unsafe { sys::deep_tensor_fill_normal(self.ptr(), rng.ptr(), mean, stddev) })
     }
 
@@ -147,10 +143,6 @@ impl Tensor {
 
     /// The index of the largest element of each row along the last axis (ties: the first).
     pub fn argmax(&self) -> Result<Vec<i64>> {
-        let n = len64(self.len()?);
-        let last = self.dim(-1)?;
-        let mut out = vec![0i64; size(n / last.max(1))];
-        check(unsafe { sys::deep_tensor_argmax(self.ptr(), out.as_mut_ptr(), len64(out.len())) })?;
-        Ok(out)
+        array_sized(|buffer, capacity, needed| unsafe { sys::deep_tensor_argmax(self.ptr(), buffer, capacity, needed) })
     }
 }

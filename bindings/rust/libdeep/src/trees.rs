@@ -5,7 +5,7 @@ use std::ptr::{self, NonNull};
 
 use libdeep_sys as sys;
 
-use crate::convert::{c_path, int32, len64, size, text_sized};
+use crate::convert::{array_sized, c_path, len64, size, text_sized};
 use crate::data::Dataset;
 use crate::error::{check, Result};
 use crate::tensor::Tensor;
@@ -137,7 +137,7 @@ macro_rules! learner {
             /// when the count differs from the data's class count.
             pub fn set_class_weights(&mut self, weights: &[f64]) -> Result<()> {
                 let p = if weights.is_empty() { ptr::null() } else { weights.as_ptr() };
-                check(unsafe { $weights(self.ptr(), p, int32(weights.len())) })
+                check(unsafe { $weights(self.ptr(), p, len64(weights.len())) })
             }
 
             /// Fits on data's features and labels (classifier) or targets (regressor).
@@ -166,12 +166,9 @@ macro_rules! learner {
                 Ok(score)
             }
 
-            /// Impurity-based importance of each feature, normalised to sum 1; `features` must
-            /// be at least the number it was fitted on.
-            pub fn feature_importances(&self, features: usize) -> Result<Vec<f64>> {
-                let mut out = vec![0f64; features];
-                check(unsafe { $importances(self.ptr(), out.as_mut_ptr(), len64(out.len())) })?;
-                Ok(out)
+            /// Impurity-based importance of each feature, normalised to sum 1.
+            pub fn feature_importances(&self) -> Result<Vec<f64>> {
+                array_sized(|buffer, capacity, needed| unsafe { $importances(self.ptr(), buffer, capacity, needed) })
             }
 
             /// Writes the fitted learner to path, atomically.
@@ -184,9 +181,9 @@ macro_rules! learner {
             /// KFold): the score of a fresh learner with these settings on each of `folds`
             /// folds, fitted on the others. This learner is not changed.
             pub fn cross_val_score(&self, data: &Dataset, folds: i32, seed: u64) -> Result<Vec<f64>> {
-                let mut scores = vec![0f64; folds.max(0) as usize];
-                check(unsafe { $cv(self.ptr(), data.ptr(), folds, seed, scores.as_mut_ptr(), int32(scores.len())) })?;
-                Ok(scores)
+                array_sized(|buffer, capacity, needed| unsafe {
+                    $cv(self.ptr(), data.ptr(), folds as i64, seed, buffer, capacity, needed)
+                })
             }
         }
     };
@@ -200,6 +197,36 @@ learner!(Forest, sys::deep_forest_new, sys::deep_forest_set_int, sys::deep_fores
          sys::deep_forest_set_class_weights, sys::deep_forest_fit, sys::deep_forest_predict,
          sys::deep_forest_predict_proba, sys::deep_forest_score, sys::deep_forest_feature_importances,
          sys::deep_forest_save, sys::deep_forest_load, sys::deep_forest_cross_val_score);
+
+/// The getters of every setter (deep.h, "Conventions"): the getter of another kind than the
+/// option's is a `Status::InvalidArgument` error.
+macro_rules! option_getters {
+    ($name:ident, $get_int:path, $get_float:path, $get_weights:path) => {
+        impl $name {
+            /// The current value of an integer option (its default until set).
+            pub fn get_int(&self, option: TreeOption) -> Result<i64> {
+                let mut value = 0i64;
+                check(unsafe { $get_int(self.ptr(), option as i32, &mut value) })?;
+                Ok(value)
+            }
+
+            /// The current value of a float option.
+            pub fn get_float(&self, option: TreeOption) -> Result<f64> {
+                let mut value = 0f64;
+                check(unsafe { $get_float(self.ptr(), option as i32, &mut value) })?;
+                Ok(value)
+            }
+
+            /// The class weights set (empty when none are).
+            pub fn class_weights(&self) -> Result<Vec<f64>> {
+                array_sized(|buffer, capacity, needed| unsafe { $get_weights(self.ptr(), buffer, capacity, needed) })
+            }
+        }
+    };
+}
+
+option_getters!(Tree, sys::deep_tree_get_int, sys::deep_tree_get_float, sys::deep_tree_get_class_weights);
+option_getters!(Forest, sys::deep_forest_get_int, sys::deep_forest_get_float, sys::deep_forest_get_class_weights);
 
 /// How an inner node splits: samples with `feature <= threshold` go `left`.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -239,38 +266,13 @@ impl Tree {
         Ok(size(n))
     }
 
-    fn value_into(&self, node: usize, values: &mut [f64]) -> sys::deep_status {
-        unsafe { sys::deep_tree_node_value(self.ptr(), len64(node), values.as_mut_ptr(), len64(values.len())) }
-    }
-
-    /// The number of values of a node (classes, or 1): the smallest capacity
-    /// `deep_tree_node_value` accepts (it has no size query).
-    fn value_width(&self, node: usize) -> Result<usize> {
-        let mut buffer = vec![0f64; 1];
-        let mut code = self.value_into(node, &mut buffer);
-        while code == sys::DEEP_ERR_BUFFER_TOO_SMALL && buffer.len() < (1 << 30) {
-            buffer.resize(buffer.len() * 2, 0.0);
-            code = self.value_into(node, &mut buffer);
-        }
-        check(code)?;
-        let (mut low, mut high) = (buffer.len() / 2 + 1, buffer.len()); // high fits, low - 1 does not
-        while low < high {
-            let mid = (low + high) / 2;
-            if self.value_into(node, &mut buffer[..mid]) == sys::DEEP_OK {
-                high = mid;
-            } else {
-                low = mid + 1;
-            }
-        }
-        Ok(high.max(1))
-    }
-
     /// Node `node` (0 is the root): its split and its value.
     pub fn node(&self, node: usize) -> Result<Node> {
         let (mut feature, mut threshold, mut left, mut right) = (0i64, 0f32, 0i64, 0i64);
         check(unsafe { sys::deep_tree_node(self.ptr(), len64(node), &mut feature, &mut threshold, &mut left, &mut right) })?;
-        let mut value = vec![0f64; self.value_width(node)?];
-        check(self.value_into(node, &mut value))?;
+        let value = array_sized(|buffer, capacity, needed| unsafe {
+            sys::deep_tree_node_value(self.ptr(), len64(node), buffer, capacity, needed)
+        })?;
         let split = if feature < 0 {
             None
         } else {

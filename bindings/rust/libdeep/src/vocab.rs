@@ -5,8 +5,8 @@ use std::ptr::{self, NonNull};
 
 use libdeep_sys as sys;
 
-use crate::convert::{c_path, c_string, int32, len64, size, string_until_nul};
-use crate::error::{check, Error, Result};
+use crate::convert::{array_sized, c_path, c_string, len64, text_sized};
+use crate::error::{check, Result};
 
 c_enum!(
     /// What a token is (`deep_token_kind`).
@@ -61,12 +61,12 @@ impl Vocab {
     /// to `max_size` ids in all (0 and 1 included; 0 for no limit, else more than 2).
     pub fn freeze(&mut self, max_size: usize, min_count: u64) -> Result<()> {
         let min_count = i64::try_from(min_count).unwrap_or(i64::MAX);
-        check(unsafe { sys::deep_vocab_freeze(self.ptr(), int32(max_size), min_count) })
+        check(unsafe { sys::deep_vocab_freeze(self.ptr(), len64(max_size), min_count) })
     }
 
     /// The number of ids, 0 and 1 included: an Embedding's `input_dim`.
-    pub fn size(&self) -> Result<i32> {
-        let mut n = 0i32;
+    pub fn size(&self) -> Result<i64> {
+        let mut n = 0i64;
         check(unsafe { sys::deep_vocab_size(self.ptr(), &mut n) })?;
         Ok(n)
     }
@@ -81,34 +81,14 @@ impl Vocab {
 
     /// The token of an id: `""` for 0, `"<unknown>"` for 1.
     pub fn token(&self, id: i32) -> Result<String> {
-        let mut needed = 0i64;
-        let mut buffer = vec![0u8; 16];
-        loop {
-            let code = unsafe {
-                sys::deep_vocab_token(self.ptr(), id, buffer.as_mut_ptr() as *mut c_char, len64(buffer.len()), &mut needed)
-            };
-            if code == sys::DEEP_ERR_BUFFER_TOO_SMALL && size(needed) > buffer.len() {
-                buffer.resize(size(needed), 0);
-                continue;
-            }
-            check(code)?;
-            return Ok(string_until_nul(&buffer));
-        }
+        text_sized(|buffer, capacity, needed| unsafe { sys::deep_vocab_token(self.ptr(), id, buffer, capacity, needed) })
     }
 
     /// The ids of the tokens of `text`.
     pub fn encode(&self, text: &str) -> Result<Vec<i32>> {
         let (bytes, length) = (text.as_ptr() as *const c_char, len64(text.len()));
-        let mut count = 0i64;
-        let mut ids: Vec<i32> = Vec::new();
-        let first = unsafe { sys::deep_vocab_encode(self.ptr(), bytes, length, ptr::null_mut(), 0, &mut count) };
-        if first != sys::DEEP_OK && first != sys::DEEP_ERR_BUFFER_TOO_SMALL {
-            return Err(Error::last(first));
-        }
-        ids.resize(size(count), 0);
-        if !ids.is_empty() {
-            check(unsafe { sys::deep_vocab_encode(self.ptr(), bytes, length, ids.as_mut_ptr(), count, &mut count) })?;
-        }
-        Ok(ids)
+        array_sized(|buffer, capacity, needed| unsafe {
+            sys::deep_vocab_encode(self.ptr(), bytes, length, buffer, capacity, needed)
+        })
     }
 }

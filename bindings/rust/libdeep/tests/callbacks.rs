@@ -87,7 +87,7 @@ fn epoch_callback_stops_fit_and_sets_the_learning_rate() {
     m.set_epoch_callback(move |model, epoch| {
         let mut opt = model.optimizer().unwrap();
         r.lock().unwrap().push(opt.get(OptimizerOption::LearningRate).unwrap());
-        opt.set(OptimizerOption::LearningRate, 0.1 / (epoch as f32 + 2.0)).unwrap();
+        opt.set(OptimizerOption::LearningRate, 0.1 / (epoch as f64 + 2.0)).unwrap();
         if epoch == 2 { ControlFlow::Break(()) } else { ControlFlow::Continue(()) }
     })
     .unwrap();

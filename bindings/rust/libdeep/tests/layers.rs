@@ -32,7 +32,7 @@ fn sign_of_sum(seed: u64, count: usize, steps: usize) -> Dataset {
     d
 }
 
-fn compile_adam(model: &mut Model, learning_rate: f32) {
+fn compile_adam(model: &mut Model, learning_rate: f64) {
     let mut adam = Optimizer::new(OptimizerKind::Adam).unwrap();
     adam.set(OptimizerOption::LearningRate, learning_rate).unwrap();
     model.compile(adam, Loss::SparseCategoricalCrossentropy, &[Metric::Accuracy]).unwrap();

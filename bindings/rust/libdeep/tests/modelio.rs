@@ -171,3 +171,21 @@ fn checkpoints_resume_where_they_stopped() {
     let inputs = train.features().unwrap();
     assert_eq!(resumed.predict(&inputs).unwrap().data().unwrap(), whole.predict(&inputs).unwrap().data().unwrap());
 }
+
+/// Every setter has a getter (deep.h, "Conventions"), and a file keeps the seed.
+#[test]
+fn model_option_getters() {
+    let mut model = Model::new(&[2]).unwrap();
+    assert_eq!(model.get_float(ModelOption::ValidationSplit).unwrap(), 0.0);
+    assert_eq!(model.get_string(ModelOption::CheckpointPath).unwrap(), None);
+    model.set_float(ModelOption::ValidationSplit, 0.125).unwrap();
+    model.set_string(ModelOption::CheckpointPath, Some("ckpt.deep")).unwrap();
+    model.set_seed(u64::MAX).unwrap();
+    assert_eq!(model.get_float(ModelOption::ValidationSplit).unwrap(), 0.125);
+    assert_eq!(model.get_string(ModelOption::CheckpointPath).unwrap().as_deref(), Some("ckpt.deep"));
+    assert_eq!(model.seed().unwrap(), u64::MAX);
+    let err = model.get_float(ModelOption::Threads).expect_err("an integer option read as a float");
+    assert_eq!(err.status(), Status::InvalidArgument);
+    let loaded = Model::from_bytes(&model.to_bytes().unwrap()).unwrap();
+    assert_eq!(loaded.seed().unwrap(), u64::MAX);
+}

@@ -136,3 +136,24 @@ fn tree_misuse_is_an_error() {
     nan.set_labels(&[0, 1], 2).unwrap();
     expect_error(tree.fit(&nan), Status::Numeric, "deep_tree_fit");
 }
+
+/// Every setter has a getter (deep.h, "Conventions").
+#[test]
+fn option_getters_give_back_defaults_and_settings() {
+    let mut tree = Tree::new(TreeKind::Classifier).unwrap();
+    assert_eq!(tree.get_int(TreeOption::MinSamplesSplit).unwrap(), 2);
+    tree.set_int(TreeOption::MaxDepth, 3).unwrap();
+    tree.set_float(TreeOption::MinImpurityDecrease, 0.25).unwrap();
+    tree.set_class_weights(&[2.0, 0.5]).unwrap();
+    assert_eq!(tree.get_int(TreeOption::MaxDepth).unwrap(), 3);
+    assert_eq!(tree.get_float(TreeOption::MinImpurityDecrease).unwrap(), 0.25);
+    assert_eq!(tree.class_weights().unwrap(), vec![2.0, 0.5]);
+    expect_error(tree.get_float(TreeOption::MaxDepth), Status::InvalidArgument, "deep_tree_get_float");
+    let mut forest = Forest::new(TreeKind::Classifier).unwrap();
+    assert_eq!(forest.get_int(TreeOption::ForestNEstimators).unwrap(), 100);
+    assert_eq!(forest.get_int(TreeOption::MaxFeatures).unwrap(), MAX_FEATURES_SQRT);
+    forest.set_float(TreeOption::ForestMaxSamples, 0.5).unwrap();
+    assert_eq!(forest.get_float(TreeOption::ForestMaxSamples).unwrap(), 0.5);
+    expect_error(forest.get_int(TreeOption::ForestMaxSamples), Status::InvalidArgument, "deep_forest_get_int");
+    assert!(forest.class_weights().unwrap().is_empty());
+}

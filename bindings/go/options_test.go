@@ -1,0 +1,74 @@
+package deep
+
+import "testing"
+
+// Every setter has a getter (deep.h, "Conventions"): defaults, what was set, and the
+// getter of the wrong kind refused.
+func TestModelOptionGetters(t *testing.T) {
+	m, err := NewModel(3)
+	must(t, err)
+	defer m.Close()
+	if v, _ := m.Float(ModelValidationSplit); v != 0 {
+		t.Fatalf("default validation split %v", v)
+	}
+	if s, _ := m.StringOption(ModelCheckpointPath); s != "" {
+		t.Fatalf("default checkpoint path %q", s)
+	}
+	must(t, m.SetFloat(ModelValidationSplit, 0.25))
+	must(t, m.SetString(ModelCheckpointPath, "run/ckpt.deep"))
+	must(t, m.SetSeed(1<<63+5))
+	if v, _ := m.Float(ModelValidationSplit); v != 0.25 {
+		t.Fatalf("validation split %v after setting 0.25", v)
+	}
+	if s, _ := m.StringOption(ModelCheckpointPath); s != "run/ckpt.deep" {
+		t.Fatalf("checkpoint path %q", s)
+	}
+	if seed, _ := m.Seed(); seed != 1<<63+5 {
+		t.Fatalf("seed %d", seed)
+	}
+	_, err = m.Float(ModelThreads)
+	wantError(t, err, ErrInvalidArgument, "deep_model_get_float")
+	_, err = m.StringOption(ModelThreads)
+	wantError(t, err, ErrInvalidArgument, "deep_model_get_string")
+}
+
+func TestTreeAndForestOptionGetters(t *testing.T) {
+	tree, err := NewTree(Classifier)
+	must(t, err)
+	defer tree.Close()
+	if v, _ := tree.Int(TreeMaxDepth); v != Unlimited {
+		t.Fatalf("default max depth %d", v)
+	}
+	must(t, tree.SetInt(TreeMaxDepth, 4))
+	must(t, tree.SetFloat(TreeMinImpurityDecrease, 0.5))
+	must(t, tree.SetClassWeights([]float64{1, 3}))
+	if v, _ := tree.Int(TreeMaxDepth); v != 4 {
+		t.Fatalf("max depth %d after setting 4", v)
+	}
+	if v, _ := tree.Float(TreeMinImpurityDecrease); v != 0.5 {
+		t.Fatalf("min impurity decrease %v", v)
+	}
+	if w, _ := tree.ClassWeights(); len(w) != 2 || w[0] != 1 || w[1] != 3 {
+		t.Fatalf("class weights %v", w)
+	}
+	_, err = tree.Float(TreeMaxDepth)
+	wantError(t, err, ErrInvalidArgument, "deep_tree_get_float")
+	_, err = tree.Int(ForestNEstimators)
+	wantError(t, err, ErrInvalidArgument, "deep_tree_get_int")
+
+	forest, err := NewForest(Regressor)
+	must(t, err)
+	defer forest.Close()
+	if v, _ := forest.Int(ForestNEstimators); v != 100 {
+		t.Fatalf("default n_estimators %d", v)
+	}
+	must(t, forest.SetFloat(ForestMaxSamples, 0.5))
+	if v, _ := forest.Float(ForestMaxSamples); v != 0.5 {
+		t.Fatalf("max samples %v", v)
+	}
+	_, err = forest.Int(ForestMaxSamples)
+	wantError(t, err, ErrInvalidArgument, "deep_forest_get_int")
+	if w, _ := forest.ClassWeights(); len(w) != 0 {
+		t.Fatalf("class weights %v before any were set", w)
+	}
+}
