@@ -13,8 +13,7 @@ import "unsafe"
 // size the library allocates nothing for calls of that size or smaller. Like Fit they hold
 // the model exclusively, and must not be called from Fit's callbacks.
 
-// onBatch runs a train_on_batch or test_on_batch call, learning a loaded model's value
-// count with the size query (capacity 0 runs nothing).
+// onBatch runs a train_on_batch or test_on_batch call.
 func (m *Model) onBatch(op string, x, y *Tensor,
 	f func(p *C.deep_model, x, y *C.deep_tensor, values *C.double, capacity C.int64_t, needed *C.int64_t) C.deep_status) ([]float64, error) {
 	xp, releaseX, err := x.borrow(op + ": x")
@@ -29,13 +28,10 @@ func (m *Model) onBatch(op string, x, y *Tensor,
 	defer releaseY()
 	var values []float64
 	err = m.write(op, func(p *C.deep_model) C.deep_status {
+		// The size query tells the loss and metric count and runs nothing.
 		var needed C.int64_t
-		if m.metrics < 0 {
-			if s := f(p, xp, yp, nil, 0, &needed); s != C.DEEP_OK {
-				return s
-			}
-		} else {
-			needed = C.int64_t(m.metrics + 1)
+		if s := f(p, xp, yp, nil, 0, &needed); s != C.DEEP_OK {
+			return s
 		}
 		values = make([]float64, int(needed))
 		return f(p, xp, yp, doublePtr(values), needed, &needed)
@@ -124,5 +120,5 @@ func (m *Model) Clone() (*Model, error) {
 	}); err != nil {
 		return nil, err
 	}
-	return wrapModel(out, 0), nil
+	return wrapModel(out), nil
 }

@@ -21,19 +21,13 @@ type OnBatch = unsafe extern "C" fn(
 ) -> sys::deep_status;
 
 impl Model {
-    /// Runs a train/test call; a loaded model's value count comes from the size query
-    /// (capacity 0 runs nothing).
+    /// Runs a train/test call; the value count comes from the size query (capacity 0 runs
+    /// nothing).
     fn on_batch(&mut self, f: OnBatch, x: &Tensor, y: &Tensor) -> Result<Vec<f64>> {
         let mut needed = 0i64;
-        let count = match self.metrics {
-            Some(m) => m + 1,
-            None => {
-                check(unsafe { f(self.ptr(), x.ptr(), y.ptr(), ptr::null_mut(), 0, &mut needed) })?;
-                needed as usize
-            }
-        };
-        let mut values = vec![0f64; count];
-        check(unsafe { f(self.ptr(), x.ptr(), y.ptr(), values.as_mut_ptr(), count as i64, &mut needed) })?;
+        check(unsafe { f(self.ptr(), x.ptr(), y.ptr(), ptr::null_mut(), 0, &mut needed) })?;
+        let mut values = vec![0f64; needed as usize];
+        check(unsafe { f(self.ptr(), x.ptr(), y.ptr(), values.as_mut_ptr(), needed, &mut needed) })?;
         Ok(values)
     }
 
@@ -73,6 +67,6 @@ impl Model {
     pub fn clone_model(&self) -> Result<Model> {
         let mut raw = ptr::null_mut();
         check(unsafe { sys::deep_model_clone(self.ptr(), &mut raw) })?;
-        Ok(Model::from_raw(raw, None))
+        Ok(Model::from_raw(raw))
     }
 }
