@@ -9,7 +9,9 @@
 #     trees and forests trained, model files and weights, callbacks and logs, datasets,
 #     CSV tables, vocabularies, metrics against values computed by hand; every C error as a
 #     *deep.Error with its message, misuse (wrong shapes, use after Close, nil handles,
-#     invalid options) as errors, finalizers, concurrent predictions;
+#     invalid options) as errors, finalizers, concurrent predictions; every enum value and
+#     function of deep.h used by the binding or listed as left out with a reason, and every
+#     layer type and layer option of docs/layers.md reachable from Go;
 #   * every program under examples/ builds; examples/xor links the expected
 #     libdeep.so.MAJOR, trains and exits 0;
 #   * examples/cnn_fashion trains 1 epoch on 2000 images and exits 0, when Fashion-MNIST is
@@ -46,6 +48,7 @@ fi
 echo "check-go: $(go version), libdeep $version from $libdir"
 
 cp -r bindings/go "$tmp/src"
+export LIBDEEP_LAYERS_DOC=$root/docs/layers.md  # the copy has no ../../docs
 export GOCACHE=$tmp/cache GOPATH=$tmp/gopath GOPROXY=off CGO_ENABLED=1
 cd "$tmp/src"
 unformatted=$(gofmt -l .)

@@ -11,7 +11,9 @@
 #     the log through C trampolines, panics caught; data, vocab, metrics, trees, tensor:
 #     results checked against values worked out by hand); every C error as an Error with
 #     its message; wrong shapes and slice lengths, invalid options, calls in the wrong
-#     order, bad files; concurrent predictions; and doc tests showing that use after drop,
+#     order, bad files; concurrent predictions; every enum value and function of deep.h used
+#     by the safe API or listed as left out with a reason, and every layer type and layer
+#     option of docs/layers.md reachable through its builder; and doc tests showing that use after drop,
 #     reuse of a compiled optimizer, sharing a Dataset, Optimizer or Rng between threads,
 #     a callback that is not Send and keeping the callback's model do not compile;
 #   * every example builds (xor, cnn_fashion, lstm_fashion, forest); xor links the expected
@@ -57,6 +59,7 @@ fi
 echo "check-rust: $(cargo --version), $(rustc --version), libdeep $version from $libdir"
 
 cp -r bindings/rust "$tmp/src"
+export LIBDEEP_LAYERS_DOC=$root/docs/layers.md  # the copy has no ../../../docs
 export CARGO_HOME=$tmp/cargo-home CARGO_TARGET_DIR=$tmp/target CARGO_NET_OFFLINE=true
 cd "$tmp/src"
 cargo test --offline -j "$(nproc)" > "$tmp/test.log" 2>&1 || { cat "$tmp/test.log" >&2; fail "cargo test failed"; }

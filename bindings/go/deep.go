@@ -29,6 +29,11 @@
 //     *Error always carries the message of its own C call;
 //   - deep_tensor_data and deep_tensor_data_mut are reached through Tensor.View and
 //     Tensor.Update, which lend the C buffer as a slice only for the length of a call.
+//
+// The tests keep this true against the deep.h the package is built with: every DEEP_API
+// function is called by the package or listed with its reason (coverage_test.go), every
+// enum value is used (header_test.go), and every layer type and layer option of the
+// registry's docs/layers.md has its Model method and LayerOption (registry_test.go).
 package deep
 
 /*

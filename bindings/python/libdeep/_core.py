@@ -29,7 +29,7 @@ from ._lib import lib, out, shape_array, i32, i64
 class Handle:
     """An owned C handle. Subclasses set _free to the C function that releases it."""
 
-    _free = None  # name of the C function that frees the handle
+    _free = None  # the ctypes function that frees the handle, e.g. deep_model_free
     _kind = "object"
 
     def __init__(self, address):
@@ -37,7 +37,7 @@ class Handle:
             raise errors.NullError(f"libdeep returned a NULL {self._kind}")
         self._address = address
         # The finaliser holds the C function itself, so it works during interpreter exit.
-        self._finalizer = weakref.finalize(self, getattr(lib, self._free), address)
+        self._finalizer = weakref.finalize(self, self._free, address)
 
     @property
     def _ptr(self):
@@ -84,7 +84,7 @@ class Handle:
 class Tensor(Handle):
     """A deep_tensor owned by Python; user code sees NumPy arrays instead (see as_array)."""
 
-    _free = "deep_tensor_free"
+    _free = lib.deep_tensor_free
     _kind = "tensor"
 
     @property

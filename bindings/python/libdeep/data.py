@@ -31,7 +31,7 @@ class Dataset(Handle):
     """A deep_dataset. Dataset(x, y=None) copies NumPy arrays: x of shape (n, sample...);
     y either integer class labels of shape (n,) or float targets of shape (n, ...)."""
 
-    _free = "deep_dataset_free"
+    _free = lib.deep_dataset_free
     _kind = "dataset"
     _copy_hint = " (dataset.subset(range(len(dataset))) makes an independent copy)"
 

@@ -207,7 +207,7 @@ class Conv2D(Layer):
 
 
 class _Pooling2D(Layer):
-    _c_name = None
+    _add = None  # its deep_model_add_* (a ctypes function: not bound to self)
 
     def __init__(self, pool_size=(2, 2), strides=None, padding="valid", input_shape=None, name=None):
         super().__init__(input_shape, name)
@@ -218,15 +218,15 @@ class _Pooling2D(Layer):
 
     def _append(self, address):
         strides = self.strides or (0, 0)  # 0: equal to the pool size, as Keras' strides=None
-        getattr(lib, self._c_name)(address, *self.pool_size, *strides, self._padding)
+        self._add(address, *self.pool_size, *strides, self._padding)
 
 
 class MaxPooling2D(_Pooling2D):
-    _c_name = "deep_model_add_max_pooling2d"
+    _add = lib.deep_model_add_max_pooling2d
 
 
 class AveragePooling2D(_Pooling2D):
-    _c_name = "deep_model_add_average_pooling2d"
+    _add = lib.deep_model_add_average_pooling2d
 
 
 class GlobalAveragePooling2D(Layer):

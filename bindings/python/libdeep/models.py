@@ -33,6 +33,19 @@ _LOSSES = {
 _METRICS = {"accuracy": C.DEEP_METRIC_ACCURACY, "acc": C.DEEP_METRIC_ACCURACY,
             "mae": C.DEEP_METRIC_MEAN_ABSOLUTE_ERROR, "mean_absolute_error": C.DEEP_METRIC_MEAN_ABSOLUTE_ERROR}
 
+# Model.get_option / set_option names -> (deep_model_option, Python type of the value).
+_MODEL_OPTIONS = {
+    "threads": (C.DEEP_MODEL_THREADS, int),
+    "shuffle": (C.DEEP_MODEL_SHUFFLE, bool),
+    "validation_split": (C.DEEP_MODEL_VALIDATION_SPLIT, float),
+    "early_stopping_patience": (C.DEEP_MODEL_EARLY_STOPPING_PATIENCE, int),
+    "early_stopping_min_delta": (C.DEEP_MODEL_EARLY_STOPPING_MIN_DELTA, float),
+    "verbose": (C.DEEP_MODEL_VERBOSE, int),
+    "checkpoint_period": (C.DEEP_MODEL_CHECKPOINT_PERIOD, int),
+    "initial_epoch": (C.DEEP_MODEL_INITIAL_EPOCH, int),
+    "checkpoint_path": (C.DEEP_MODEL_CHECKPOINT_PATH, str),
+}
+
 
 class Callback:
     """Keras-style callback: override on_epoch_begin(epoch, logs), on_epoch_end(epoch, logs)
@@ -113,7 +126,7 @@ class Sequential(Handle):
     """keras.Sequential. The input shape comes from input_shape=, an Input(shape) first
     element, or input_shape= on the first layer; the C model is created then."""
 
-    _free = "deep_model_free"
+    _free = lib.deep_model_free
     _kind = "model"
     _copy_hint = " (save and load it, or copy its weights with get_weights/set_weights)"
 
@@ -209,6 +222,51 @@ class Sequential(Handle):
         self._seed = int(seed)
         if self._address is not None:
             lib.deep_model_set_seed(self._address, self._seed)
+
+    def get_seed(self):
+        """The seed the C model holds (deep_model_get_seed); before the model has an input
+        shape, the one set_seed keeps for it (None when none was set)."""
+        if self._address is None:
+            return self._seed
+        seed = ctypes.c_uint64(0)
+        lib.deep_model_get_seed(self._ptr, ctypes.byref(seed))
+        return seed.value
+
+    def set_option(self, name, value):
+        """Sets a model option by name: threads, shuffle, validation_split,
+        early_stopping_patience, early_stopping_min_delta, verbose, checkpoint_period,
+        initial_epoch, checkpoint_path (None clears it). fit sets shuffle, validation_split,
+        the early-stopping pair and verbose from its own arguments on every call."""
+        option, kind = self._option(name)
+        if kind is str:
+            lib.deep_model_set_string(self._ptr, option, None if value is None else os.fsencode(value))
+        elif kind is float:
+            lib.deep_model_set_float(self._ptr, option, float(value))
+        else:
+            if isinstance(value, float) or (kind is int and isinstance(value, bool)):
+                raise TypeError(f"model option {name!r} takes an int; got {value!r}")
+            lib.deep_model_set_int(self._ptr, option, int(value))
+
+    def get_option(self, name):
+        """The current value of a model option (names as set_option), read from the C model:
+        e.g. initial_epoch after loading a checkpoint. checkpoint_path is None when unset."""
+        option, kind = self._option(name)
+        if kind is str:
+            text = read_text(lib.deep_model_get_string, self._ptr, option)
+            return text or None
+        if kind is float:
+            value = f64(0)
+            lib.deep_model_get_float(self._ptr, option, ctypes.byref(value))
+            return value.value
+        value = i64(0)
+        lib.deep_model_get_int(self._ptr, option, ctypes.byref(value))
+        return bool(value.value) if kind is bool else value.value
+
+    @staticmethod
+    def _option(name):
+        if name not in _MODEL_OPTIONS:
+            raise ValueError(f"no model option {name!r}; the options are {sorted(_MODEL_OPTIONS)}")
+        return _MODEL_OPTIONS[name]
 
     # ---- compile -----------------------------------------------------------------------
 

@@ -45,7 +45,7 @@ _OPT = {
 }
 
 class _Estimator(Handle):
-    _prefix = None  # "deep_tree" or "deep_forest"
+    _C = None  # {verb: C function} of deep_tree_* or deep_forest_*
     _tree_kind = None
     _params = ()
 
@@ -59,7 +59,7 @@ class _Estimator(Handle):
         self.set_params(**params)
 
     def _fn(self, verb):
-        return getattr(lib, f"{self._prefix}_{verb}")
+        return self._C[verb]
 
     # ---- what scikit-learn's tools look at (clone, is_classifier, cross_val_score, GridSearchCV)
 
@@ -146,6 +146,59 @@ class _Estimator(Handle):
             set_int(self._ptr, option, 0 if value is None or value == -1 else _int(value, name))
         else:
             set_int(self._ptr, option, _int(value, name))
+
+    def _read_params(self):
+        """The parameters as the C estimator holds them (deep_*_get_int / _get_float /
+        _get_class_weights), in scikit-learn's names and values: what get_params reports
+        for a loaded estimator. The inverse of _apply, up to the values _apply folds
+        together (random_state None reads 0, n_jobs -1 reads None)."""
+        get_int, get_float = self._fn("get_int"), self._fn("get_float")
+
+        def read_int(option):
+            value = i64(0)
+            get_int(self._ptr, option, ctypes.byref(value))
+            return value.value
+
+        def read_float(option):
+            value = f64(0)
+            get_float(self._ptr, option, ctypes.byref(value))
+            return value.value
+
+        params = {}
+        for name in self._params:
+            if name == "class_weight":
+                weights = read_array(self._fn("get_class_weights"), self._ptr, dtype=np.float64)
+                params[name] = weights.tolist() if weights.size else None
+                continue
+            option = _OPT[name]
+            if name == "criterion":
+                params[name] = _name_of(_CRITERION, read_int(option))
+            elif name == "splitter":
+                params[name] = _name_of(_SPLITTER, read_int(option))
+            elif name == "max_depth":
+                depth = read_int(option)
+                params[name] = None if depth == _UNLIMITED else depth
+            elif name in ("max_features", "max_samples"):
+                try:  # either kind: the getter of the kind last set answers
+                    value = read_int(option)
+                except errors.InvalidArgumentError:
+                    params[name] = read_float(option)
+                    continue
+                if value == 0:
+                    params[name] = None
+                elif name == "max_features" and value < 0:
+                    params[name] = _name_of(_MAX_FEATURES, value)
+                else:
+                    params[name] = value
+            elif name == "min_impurity_decrease":
+                params[name] = read_float(option)
+            elif name in ("bootstrap", "oob_score"):
+                params[name] = bool(read_int(option))
+            elif name == "n_jobs":
+                params[name] = read_int(option) or None
+            else:
+                params[name] = read_int(option)
+        return params
 
     # ---- data --------------------------------------------------------------------------
 
@@ -320,7 +373,7 @@ class _Estimator(Handle):
     @classmethod
     def load(cls, path):
         handle = out()
-        getattr(lib, f"{cls._prefix}_load")(os.fsencode(path), ctypes.byref(handle))
+        cls._C["load"](os.fsencode(path), ctypes.byref(handle))
         self = cls.__new__(cls)
         Handle.__init__(self, handle.value)
         self._param_values = {}
@@ -328,6 +381,7 @@ class _Estimator(Handle):
         self.classes_ = None
         try:
             self._after_load()
+            self._param_values = self._read_params()
         except BaseException:
             self.close()
             raise
@@ -371,6 +425,10 @@ def _lookup(table, value, name):
     return table[value]
 
 
+def _name_of(table, value):
+    return next(name for name, code in table.items() if code == value)
+
+
 def _int(value, name):
     if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
         raise TypeError(f"{name} must be an int; got {value!r}")
@@ -378,8 +436,14 @@ def _int(value, name):
 
 
 class _Tree(_Estimator):
-    _prefix = "deep_tree"
-    _free = "deep_tree_free"
+    # Written out rather than built from a prefix, so that tests/test_ffi.py sees each bound.
+    _C = {"new": lib.deep_tree_new, "set_int": lib.deep_tree_set_int, "set_float": lib.deep_tree_set_float,
+          "get_int": lib.deep_tree_get_int, "get_float": lib.deep_tree_get_float,
+          "set_class_weights": lib.deep_tree_set_class_weights, "get_class_weights": lib.deep_tree_get_class_weights,
+          "fit": lib.deep_tree_fit, "predict": lib.deep_tree_predict, "predict_proba": lib.deep_tree_predict_proba,
+          "score": lib.deep_tree_score, "feature_importances": lib.deep_tree_feature_importances,
+          "cross_val_score": lib.deep_tree_cross_val_score, "save": lib.deep_tree_save, "load": lib.deep_tree_load}
+    _free = lib.deep_tree_free
     _kind = "tree"
     _copy_hint = " (save and load it to copy it)"
     _params = ("criterion", "splitter", "max_depth", "min_samples_split", "min_samples_leaf", "max_features",
@@ -424,8 +488,16 @@ class _Tree(_Estimator):
 
 
 class _Forest(_Estimator):
-    _prefix = "deep_forest"
-    _free = "deep_forest_free"
+    _C = {"new": lib.deep_forest_new, "set_int": lib.deep_forest_set_int, "set_float": lib.deep_forest_set_float,
+          "get_int": lib.deep_forest_get_int, "get_float": lib.deep_forest_get_float,
+          "set_class_weights": lib.deep_forest_set_class_weights,
+          "get_class_weights": lib.deep_forest_get_class_weights,
+          "fit": lib.deep_forest_fit, "predict": lib.deep_forest_predict,
+          "predict_proba": lib.deep_forest_predict_proba, "score": lib.deep_forest_score,
+          "feature_importances": lib.deep_forest_feature_importances,
+          "cross_val_score": lib.deep_forest_cross_val_score, "save": lib.deep_forest_save,
+          "load": lib.deep_forest_load}
+    _free = lib.deep_forest_free
     _kind = "forest"
     _copy_hint = " (save and load it to copy it)"
     _params = ("n_estimators", "criterion", "splitter", "max_depth", "min_samples_split", "min_samples_leaf",

@@ -1,8 +1,15 @@
-"""Small array helpers in Keras' spelling."""
+"""Small array helpers in Keras' spelling, and the core count the library sees."""
 
 import numpy as np
 
 from ._core import as_label_array
+from ._lib import lib
+
+
+def cpu_count():
+    """The cores this process may use, as the C library counts them (deep_cpu_count): what
+    threads=0 / n_jobs=None mean for fit, evaluate and forests."""
+    return int(lib.deep_cpu_count())
 
 
 def to_categorical(y, num_classes=None):

@@ -448,23 +448,34 @@ pub struct Embedding {
     input_dim: i64,
     output_dim: i64,
     input_length: i64,
+    mask_zero: bool,
 }
 
 impl Embedding {
     /// Embedding(input_dim, output_dim) taking the input's length.
     pub fn new(input_dim: i64, output_dim: i64) -> Embedding {
-        Embedding { input_dim, output_dim, input_length: 0 }
+        Embedding { input_dim, output_dim, input_length: 0, mask_zero: false }
     }
     /// The sequence length; the model's input must then be (input_length,).
     pub fn input_length(mut self, input_length: i64) -> Embedding {
         self.input_length = input_length;
         self
     }
+    /// Id 0 is padding (default false): the recurrent layers after it skip those steps, as
+    /// Keras' mask_zero. Needs an input_length.
+    pub fn mask_zero(mut self, mask_zero: bool) -> Embedding {
+        self.mask_zero = mask_zero;
+        self
+    }
 }
 
 impl Layer for Embedding {
     fn add_to(&self, model: &mut Model) -> Result<()> {
-        check(unsafe { sys::deep_model_add_embedding(model.ptr(), self.input_dim, self.output_dim, self.input_length) })
+        check(unsafe { sys::deep_model_add_embedding(model.ptr(), self.input_dim, self.output_dim, self.input_length) })?;
+        if self.mask_zero {
+            model.set_layer_int(-1, LayerOption::MaskZero, 1)?;
+        }
+        Ok(())
     }
 }
 
@@ -480,6 +491,7 @@ struct Recurrent {
     recurrent_dropout: f64,
     go_backwards: bool,
     unit_forget_bias: bool,
+    reset_after: bool,
 }
 
 impl Recurrent {
@@ -494,6 +506,7 @@ impl Recurrent {
             recurrent_dropout: 0.0,
             go_backwards: false,
             unit_forget_bias: true,
+            reset_after: true,
         }
     }
 
@@ -511,8 +524,9 @@ impl Recurrent {
         Ok(())
     }
 
-    /// Sets the options that differ from the C defaults on the layer just added.
-    fn set_options(&self, model: &mut Model, lstm: bool) -> Result<()> {
+    /// Sets the options that differ from the C defaults on the layer just added
+    /// (unit_forget_bias and reset_after only differ when Lstm's or Gru's builder set them).
+    fn set_options(&self, model: &mut Model) -> Result<()> {
         if self.dropout != 0.0 {
             model.set_layer_float(-1, LayerOption::Dropout, self.dropout)?;
         }
@@ -522,8 +536,11 @@ impl Recurrent {
         if self.go_backwards {
             model.set_layer_int(-1, LayerOption::GoBackwards, 1)?;
         }
-        if lstm && !self.unit_forget_bias {
+        if !self.unit_forget_bias {
             model.set_layer_int(-1, LayerOption::UnitForgetBias, 0)?;
+        }
+        if !self.reset_after {
+            model.set_layer_int(-1, LayerOption::ResetAfter, 0)?;
         }
         Ok(())
     }
@@ -600,7 +617,7 @@ impl Layer for Lstm {
                 r.use_bias as i32, r.return_sequences as i32,
             )
         })?;
-        r.set_options(model, true)
+        r.set_options(model)
     }
 }
 
@@ -619,6 +636,12 @@ impl Gru {
         self.0.recurrent_activation = activation;
         self
     }
+    /// TensorFlow 2's reset gate after the recurrent kernel (default true); false is the
+    /// original GRU (Keras' reset_after=False), with a (1, 3 * units) bias.
+    pub fn reset_after(mut self, reset_after: bool) -> Gru {
+        self.0.reset_after = reset_after;
+        self
+    }
 }
 recurrent_builder!(Gru);
 
@@ -632,7 +655,7 @@ impl Layer for Gru {
                 r.use_bias as i32, r.return_sequences as i32,
             )
         })?;
-        r.set_options(model, false)
+        r.set_options(model)
     }
 }
 
@@ -655,6 +678,6 @@ impl Layer for SimpleRnn {
         check(unsafe {
             sys::deep_model_add_simple_rnn(model.ptr(), r.units, r.activation as i32, r.use_bias as i32, r.return_sequences as i32)
         })?;
-        r.set_options(model, false)
+        r.set_options(model)
     }
 }

@@ -50,6 +50,13 @@ impl Tensor {
         array_sized(|buffer, capacity, needed| unsafe { sys::deep_tensor_shape(self.ptr(), buffer, capacity, needed) })
     }
 
+    /// The number of dimensions (1 to `DEEP_MAX_RANK`).
+    pub fn rank(&self) -> Result<i32> {
+        let mut r = 0i32;
+        check(unsafe { sys::deep_tensor_rank(self.ptr(), &mut r) })?;
+        Ok(r)
+    }
+
     /// The size of one axis; negative axes count from the end (-1 is the last).
     pub fn dim(&self, axis: i32) -> Result<i64> {
         let mut d = 0i64;

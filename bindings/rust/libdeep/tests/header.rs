@@ -1,6 +1,7 @@
 //! Every enum value of deep.h is used by the safe API as `sys::DEEP_...`, or listed in
-//! NOT_BOUND with the reason it is left out, so that a value added to the header fails this
-//! test until the binding handles it. The values are read from the -sys crate's ffi.rs,
+//! NOT_BOUND with the reason it is left out, and every function as `sys::deep_...`, or
+//! listed in NOT_BOUND_FUNCTIONS, so that a value or a function added to the header fails
+//! this test until the binding handles it. The names are read from the -sys crate's ffi.rs,
 //! which gen-sys.py generates from deep.h (scripts/check-rust.sh and the 'bindings' meson
 //! suite fail when it is stale); the numbers themselves cannot drift, since the safe API
 //! spells them as the -sys constants.
@@ -10,6 +11,99 @@ use std::path::Path;
 
 /// Enum values the Rust binding leaves out on purpose, and why.
 const NOT_BOUND: &[(&str, &str)] = &[];
+
+/// Functions the Rust binding leaves out on purpose, and why. A `deep_model_add_*` may not
+/// be listed: every layer type has its builder (tests/registry.rs).
+const NOT_BOUND_FUNCTIONS: &[(&str, &str)] = &[
+    ("deep_clear_error", "errors become Error values when they happen: no message is left to clear"),
+    ("deep_model_get_log", "the Model owns the log closure it installs"),
+    ("deep_model_get_callbacks", "the Model owns the callback closures it installs"),
+];
+
+/// The names of the `pub fn deep_x(` declarations of ffi.rs (the header's functions).
+fn functions(ffi: &str) -> BTreeSet<String> {
+    ffi.lines()
+        .filter_map(|line| {
+            let name = line.trim().strip_prefix("pub fn ")?.split('(').next()?;
+            name.starts_with("deep_").then(|| name.to_string())
+        })
+        .collect()
+}
+
+/// The `deep_*` names written as `sys::deep_...` in `texts` (types too: only the header's
+/// functions are looked up).
+fn used_functions(texts: &[String]) -> BTreeSet<String> {
+    let mut used = BTreeSet::new();
+    for text in texts {
+        for piece in text.split("sys::").skip(1) {
+            let name: String = piece.chars().take_while(|c| c.is_ascii_alphanumeric() || *c == '_').collect();
+            if name.starts_with("deep_") {
+                used.insert(name);
+            }
+        }
+    }
+    used
+}
+
+fn sources(src: &Path) -> Vec<String> {
+    let mut texts = Vec::new();
+    for entry in fs::read_dir(src).unwrap() {
+        let path = entry.unwrap().path();
+        if path.extension().map_or(false, |e| e == "rs") {
+            texts.push(fs::read_to_string(&path).unwrap());
+        }
+    }
+    texts
+}
+
+/// (missing, stale, forbidden): functions neither used nor listed, listed ones that are
+/// used or not in the header, listed layer types.
+fn function_coverage(
+    functions: &BTreeSet<String>,
+    used: &BTreeSet<String>,
+    listed: &[(&str, &str)],
+) -> (Vec<String>, Vec<String>, Vec<String>) {
+    let names: BTreeSet<String> = listed.iter().map(|(name, _)| name.to_string()).collect();
+    let missing = functions.iter().filter(|f| !used.contains(*f) && !names.contains(*f)).cloned().collect();
+    let stale = names.iter().filter(|f| used.contains(*f) || !functions.contains(*f)).cloned().collect();
+    let forbidden = names.iter().filter(|f| f.starts_with("deep_model_add_")).cloned().collect();
+    (missing, stale, forbidden)
+}
+
+#[test]
+fn every_function_of_the_header_is_bound() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let ffi = fs::read_to_string(root.join("../libdeep-sys/src/ffi.rs")).unwrap();
+    let functions = functions(&ffi);
+    assert!(functions.len() > 150, "only {} functions read from ffi.rs", functions.len());
+    let used = used_functions(&sources(&root.join("src")));
+    let (missing, stale, forbidden) = function_coverage(&functions, &used, NOT_BOUND_FUNCTIONS);
+    assert!(
+        missing.is_empty(),
+        "deep.h has functions the Rust binding does not call as sys::<name> (bind them or list them in NOT_BOUND_FUNCTIONS): {:?}",
+        missing
+    );
+    assert!(stale.is_empty(), "NOT_BOUND_FUNCTIONS lists functions that are bound or no longer in deep.h: {:?}", stale);
+    assert!(forbidden.is_empty(), "layer types must be bound, not listed in NOT_BOUND_FUNCTIONS: {:?}", forbidden);
+    assert!(NOT_BOUND_FUNCTIONS.iter().all(|(_, reason)| !reason.trim().is_empty()));
+}
+
+#[test]
+fn the_function_coverage_check_can_fail() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let functions = functions(&fs::read_to_string(root.join("../libdeep-sys/src/ffi.rs")).unwrap());
+    let texts = sources(&root.join("src"));
+    // A binding call removed: that function is missing.
+    let without: Vec<String> = texts.iter().map(|t| t.replace("sys::deep_tensor_rank", "sys_deep_tensor_rank")).collect();
+    let (missing, _, _) = function_coverage(&functions, &used_functions(&without), NOT_BOUND_FUNCTIONS);
+    assert_eq!(missing, vec!["deep_tensor_rank".to_string()]);
+    // A bound function listed is stale; a layer type listed is refused.
+    let mut listed = NOT_BOUND_FUNCTIONS.to_vec();
+    listed.push(("deep_model_add_dense", "not allowed"));
+    let (_, stale, forbidden) = function_coverage(&functions, &used_functions(&texts), &listed);
+    assert_eq!(stale, vec!["deep_model_add_dense".to_string()]);
+    assert_eq!(forbidden, vec!["deep_model_add_dense".to_string()]);
+}
 
 /// The names of `pub const DEEP_X: deep_enum = N;` lines: constants typed by an enum
 /// (the macros are i32 or i64).

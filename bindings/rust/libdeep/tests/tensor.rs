@@ -9,6 +9,8 @@ fn element_access_fill_scale_and_sum() {
     let mut t = Tensor::filled(&[2, 3], 1.5).unwrap();
     assert_eq!(t.sum().unwrap(), 9.0);
     assert_eq!((t.dim(0).unwrap(), t.dim(-1).unwrap()), (2, 3));
+    assert_eq!(t.rank().unwrap(), 2);
+    assert_eq!(Tensor::zeros(&[4, 1, 2]).unwrap().rank().unwrap(), 3);
     t.set(&[1, 2], 4.0).unwrap();
     assert_eq!(t.get(&[1, 2]).unwrap(), 4.0);
     assert_eq!(t.data().unwrap()[5], 4.0);
