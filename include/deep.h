@@ -562,10 +562,11 @@ DEEP_API deep_status deep_vocab_encode(const deep_vocab *vocab, const char *text
 /* Models: a Sequential chain of layers (Keras' Sequential). Build with deep_model_new and  */
 /* deep_model_add_*, then compile, fit, evaluate, predict. A model owns its layers and    */
 /* the optimizer it was compiled with. Predicting with one model from many threads at      */
-/* once is allowed; fit, evaluate and the setters must not run concurrently with any other */
-/* call on the same model (fit, evaluate and the deep_model_set_* setters detect a running */
-/* fit or evaluate on another thread and fail with DEEP_ERR_THREAD; layers cannot change  */
-/* once compiled). What fit's own callbacks may change is listed at deep_epoch_fn.         */
+/* once is allowed; fit, evaluate, the *_on_batch calls and the setters must not run       */
+/* concurrently with any other call on the same model (they detect a running fit,          */
+/* evaluate or *_on_batch call on another thread and fail with DEEP_ERR_THREAD; layers     */
+/* cannot change once compiled). What fit's own callbacks may change is listed at          */
+/* deep_epoch_fn.                                                                          */
 /* ===================================================================================== */
 
 typedef struct deep_model deep_model;
@@ -910,6 +911,60 @@ DEEP_API deep_status deep_model_predict(const deep_model *model, const deep_tens
  * directions have separate states); tensors of another shape DEEP_ERR_SHAPE. */
 DEEP_API deep_status deep_model_predict_states(const deep_model *model, const deep_tensor *inputs, int32_t layer,
                                                deep_tensor *state_h, deep_tensor *state_c);
+
+/* Online training, Keras' train_on_batch / test_on_batch / predict_on_batch: one step on
+ * arrays the caller passes, without a dataset, for reinforcement learning, online learning
+ * and serving. x is a batch (n, input shape...) with exactly the model's input shape after
+ * the batch axis, n from 1 to INT32_MAX; a wrong rank or axis is DEEP_ERR_SHAPE naming the
+ * axis. y holds float targets (n, output shape...) (for one output per sample (n,) too),
+ * or, for sparse categorical cross-entropy, the class labels as floats, shape (n,) or
+ * (n, 1): whole numbers in 0..outputs - 1 (DEEP_ERR_OUT_OF_RANGE otherwise, naming the
+ * sample). values receives the loss then each compiled metric, in compile order, as
+ * deep_model_evaluate gives them (1 + metric count entries; convention 1: capacity 0 is
+ * the size query and runs nothing, a smaller capacity is DEEP_ERR_BUFFER_TOO_SMALL).
+ * The model keeps one workspace for these three calls, grown to the largest batch seen
+ * (freed with the model): after the first call with a batch size, calls with that size or
+ * a smaller one allocate nothing. Threads: as fit, one call at a time per model; they use
+ * the model's threads (DEEP_MODEL_THREADS) as fit does, and fail with DEEP_ERR_THREAD when
+ * another thread is fitting or evaluating the model, or running one of them on it, and
+ * when called from fit's own callbacks (use deep_model_predict there). Before compile they
+ * are DEEP_ERR_STATE. The settings of fit (shuffle, validation split, early
+ * stopping, checkpoints, callbacks, history) do not apply to them. */
+/* One gradient step on (x, y) with the model's optimizer, whose state (moments, step
+ * count) carries over from call to call and to and from fit. The values are the loss and
+ * metrics of the batch before the step (the forward pass it trains on, in training mode,
+ * so with dropout), as Keras' train_on_batch and fit's per-batch loss. A sequence of calls
+ * on the batches of an epoch gives the same weights as fit over those batches with
+ * DEEP_MODEL_SHUFFLE 0 and the same thread count. A non-finite loss is DEEP_ERR_NUMERIC and
+ * leaves the weights and the optimizer as they were. Fit's history is not changed. */
+DEEP_API deep_status deep_model_train_on_batch(deep_model *model, const deep_tensor *x, const deep_tensor *y,
+                                               double *values, int64_t capacity, int64_t *needed);
+/* The loss and metrics of (x, y) in inference mode, equal to deep_model_evaluate on the
+ * same samples with batch_size n. */
+DEEP_API deep_status deep_model_test_on_batch(deep_model *model, const deep_tensor *x, const deep_tensor *y,
+                                              double *values, int64_t capacity, int64_t *needed);
+/* The outputs for x into out, row-major (n, output shape...): n times the output size
+ * entries (*needed; deep_model_output_shape gives the shape), the same values as
+ * deep_model_predict. It runs on the calling thread alone, as predict does. */
+DEEP_API deep_status deep_model_predict_on_batch(deep_model *model, const deep_tensor *x, float *out,
+                                                 int64_t capacity, int64_t *needed);
+
+/* Copies every weight of src into dst in one call (Keras' dst.set_weights(src.get_weights()),
+ * the target network of DQN). Both must be compiled and have the same architecture: the same
+ * number of layers, and layer by layer the same type and the same weight shapes
+ * (DEEP_ERR_SHAPE naming the first layer or weight that differs). dst's optimizer state,
+ * settings and history are untouched. src's weights must be finite (DEEP_ERR_NUMERIC, dst
+ * unchanged). Allowed from dst's fit callbacks, as deep_model_set_weight is; src must not
+ * be training on another thread meanwhile. */
+DEEP_API deep_status deep_model_copy_weights(deep_model *dst, const deep_model *src);
+/* A new uncompiled model with src's architecture (Keras' clone_model): the same input
+ * shape, the same layers with the same configurations, options and names, and src's
+ * settings (seed, threads, shuffle, validation split, early stopping, verbose). Not copied:
+ * weights, optimizer, loss, metrics, history, the log and callbacks, the checkpoint path
+ * and period. Compile the clone to give it weights, fresh from its seed (the same seed as
+ * src's unless changed with deep_model_set_seed); deep_model_copy_weights then makes it
+ * an exact copy. *out is NULL on failure; free the clone with deep_model_free. */
+DEEP_API deep_status deep_model_clone(const deep_model *src, deep_model **out);
 
 /* The Keras summary table (layer name and type, output shape, parameter count, totals) as
  * text, by the buffer contract. */

@@ -97,10 +97,10 @@ static deep_optimizer *take(deep_optimizer **optimizer)
 static deep_status neural_network(void)
 {
     deep_status status = DEEP_OK;
-    deep_model *model = NULL, *loaded = NULL;
+    deep_model *model = NULL, *loaded = NULL, *twin = NULL;
     deep_optimizer *optimizer = NULL;
     deep_dataset *images = NULL, *words = NULL;
-    deep_tensor *x = NULL, *y = NULL;
+    deep_tensor *x = NULL, *y = NULL, *ids_tensor = NULL;
     float pixels[8 * 6 * 6];
     int32_t labels[8];
     for (int i = 0; i < 8 * 36; i++)
@@ -132,6 +132,21 @@ static deep_status neural_network(void)
     STEP(deep_model_predict(loaded, x, &y));
     double values[2];
     STEP(deep_model_evaluate(loaded, images, 4, values, 2, &(int64_t){0}));
+    /* Online training on the loaded model, and a target network made from it. */
+    float class_ids[8];
+    for (int i = 0; i < 8; i++)
+        class_ids[i] = (float)labels[i];
+    STEP(deep_tensor_new_from(1, (const int64_t[]){8}, class_ids, 8, &ids_tensor));
+    STEP(deep_model_train_on_batch(loaded, x, ids_tensor, values, 2, &needed));
+    STEP(deep_model_test_on_batch(loaded, x, ids_tensor, values, 2, &needed));
+    float outputs[8 * 3];
+    STEP(deep_model_predict_on_batch(loaded, x, outputs, 8 * 3, &needed));
+    STEP(deep_model_clone(loaded, &twin));
+    STEP(deep_optimizer_new(DEEP_OPTIMIZER_SGD, &optimizer));
+    STEP(deep_model_compile(twin, take(&optimizer), DEEP_LOSS_SPARSE_CATEGORICAL_CROSSENTROPY, NULL, 0));
+    STEP(deep_model_copy_weights(twin, loaded));
+    deep_model_free(twin);
+    twin = NULL;
     deep_model_free(model);
     deep_model_free(loaded);
     deep_tensor_free(y);
@@ -161,6 +176,8 @@ done:
     deep_optimizer_free(optimizer);
     deep_model_free(model);
     deep_model_free(loaded);
+    deep_model_free(twin);
+    deep_tensor_free(ids_tensor);
     deep_dataset_free(images);
     deep_dataset_free(words);
     deep_tensor_free(x);

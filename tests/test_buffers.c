@@ -20,6 +20,7 @@ typedef struct {
     deep_dataset *images;    /* samples (2, 2), targets of width 6 */
     deep_vocab *vocab;
     deep_model *model;       /* (2, 2) -> Dense(3) = (2, 3), compiled with MAE */
+    deep_tensor *x, *y;      /* the images' features (3, 2, 2) and targets (3, 2, 3) as tensors */
     deep_tree *tree;         /* fitted classifier with class weights */
     deep_forest *forest;
 } world;
@@ -42,6 +43,18 @@ static deep_status model_get_string(void *b, int64_t c, int64_t *n)
     return deep_model_get_string(w.model, DEEP_MODEL_CHECKPOINT_PATH, b, c, n);
 }
 static deep_status model_evaluate(void *b, int64_t c, int64_t *n) { return deep_model_evaluate(w.model, w.images, 2, b, c, n); }
+static deep_status model_train_on_batch(void *b, int64_t c, int64_t *n)
+{
+    return deep_model_train_on_batch(w.model, w.x, w.y, b, c, n);
+}
+static deep_status model_test_on_batch(void *b, int64_t c, int64_t *n)
+{
+    return deep_model_test_on_batch(w.model, w.x, w.y, b, c, n);
+}
+static deep_status model_predict_on_batch(void *b, int64_t c, int64_t *n)
+{
+    return deep_model_predict_on_batch(w.model, w.x, b, c, n);
+}
 static deep_status model_summary(void *b, int64_t c, int64_t *n) { return deep_model_summary(w.model, b, c, n); }
 static deep_status model_input_shape(void *b, int64_t c, int64_t *n) { return deep_model_input_shape(w.model, b, c, n); }
 static deep_status model_output_shape(void *b, int64_t c, int64_t *n) { return deep_model_output_shape(w.model, b, c, n); }
@@ -98,6 +111,9 @@ static const struct {
     {"deep_vocab_encode", vocab_encode, sizeof(int32_t), false},
     {"deep_model_get_string", model_get_string, 1, true},
     {"deep_model_evaluate", model_evaluate, sizeof(double), false},
+    {"deep_model_train_on_batch", model_train_on_batch, sizeof(double), false},
+    {"deep_model_test_on_batch", model_test_on_batch, sizeof(double), false},
+    {"deep_model_predict_on_batch", model_predict_on_batch, sizeof(float), false},
     {"deep_model_summary", model_summary, 1, true},
     {"deep_model_input_shape", model_input_shape, sizeof(int64_t), false},
     {"deep_model_output_shape", model_output_shape, sizeof(int64_t), false},
@@ -131,6 +147,8 @@ static void make_world(void)
         features[i] = (float)i / 12;
     ASSERT_OK(deep_dataset_new(3, 2, (const int64_t[]){2, 2}, features, &w.images));
     ASSERT_OK(deep_dataset_set_targets(w.images, targets, 3, 6));
+    ASSERT_OK(deep_tensor_new_from(3, (const int64_t[]){3, 2, 2}, features, 12, &w.x));
+    ASSERT_OK(deep_tensor_new_from(3, (const int64_t[]){3, 2, 3}, targets, 18, &w.y));
 
     ASSERT_OK(deep_vocab_new(DEEP_TOKENS_CHARACTERS, &w.vocab));
     ASSERT_OK(deep_vocab_add_text(w.vocab, "aab", 3));
@@ -158,6 +176,8 @@ static void make_world(void)
 static void free_world(void)
 {
     deep_tensor_free(w.tensor);
+    deep_tensor_free(w.x);
+    deep_tensor_free(w.y);
     deep_dataset_free(w.table);
     deep_dataset_free(w.images);
     deep_vocab_free(w.vocab);

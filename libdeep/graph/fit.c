@@ -83,6 +83,13 @@ static void update_weights(void *raw, int64_t begin, int64_t end, int32_t worker
     deep_optimizer_update(model->optimizer, 0, model->weights, model->grads, begin, end);
 }
 
+void deep_model_apply_gradients(deep_model *model)
+{
+    deep_optimizer_begin_step(model->optimizer);
+    struct update_ctx ctx = {model};
+    deep_pool_run(model->pool, model->weight_total, update_weights, &ctx);
+}
+
 /* Everything one fit call needs besides the model. */
 typedef struct fit_run {
     const deep_dataset *train;
@@ -119,9 +126,7 @@ static deep_status train_epoch(deep_model *model, fit_run *run, int32_t epoch, d
                                   "or check the data for NaN", isnan(loss) ? "NaN" : "infinite", (int)epoch + 1,
                                   (long long)b + 1);
         deep_model_backward(model, &run->ws, &ex, batch);
-        deep_optimizer_begin_step(model->optimizer);
-        struct update_ctx ctx = {model};
-        deep_pool_run(model->pool, model->weight_total, update_weights, &ctx);
+        deep_model_apply_gradients(model);
         if (model->on_batch != NULL && model->on_batch(model->callback_user, epoch, b, loss) != 0) {
             *stop = true;
             break;

@@ -65,7 +65,11 @@ struct deep_model {
     double *history;
     int32_t history_length, history_capacity;
 
-    atomic_int busy;           /* set while fit or evaluate runs */
+    atomic_int busy;           /* set while fit, evaluate or a *_on_batch call runs */
+
+    /* The workspace of train_on_batch, test_on_batch and predict_on_batch (graph/online.c),
+     * for batches of up to its max_batch; acts is NULL until the first call. */
+    struct deep_workspace *online;
 };
 
 /* Values recorded per epoch and per part (training, validation). */
@@ -165,6 +169,12 @@ bool deep_model_fitting_here(const deep_model *model);
  * thread is DEEP_ERR_THREAD; a call from fit's own callbacks is allowed when during_fit
  * is true, else DEEP_ERR_STATE with `what` ("DEEP_MODEL_THREADS cannot change"). */
 deep_status deep_model_may_change(const deep_model *model, const char *caller, const char *what, bool during_fit);
+
+/* One optimizer step from the gradients of the last backward pass (fit, train_on_batch). */
+void deep_model_apply_gradients(deep_model *model);
+
+/* Frees the workspace of the *_on_batch calls (deep_model_free calls it). */
+void deep_model_release_online(deep_model *model);
 
 /* Drops early stopping state loaded from a file (compile and free call it). */
 void deep_model_forget_stopping(deep_model *model);

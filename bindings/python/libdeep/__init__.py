@@ -22,7 +22,7 @@ from .data import Dataset, load_idx, load_csv, load_cifar10, kfold_indices
 from .layers import (Input, Dense, Activation, Dropout, Flatten, Reshape, Conv2D, MaxPooling2D, AveragePooling2D,
                      GlobalAveragePooling2D, BatchNormalization, Embedding, Masking, SimpleRNN, GRU, LSTM,
                      Bidirectional)
-from .models import Sequential, load_model, load_model_from_bytes, Callback, EarlyStopping, History, \
+from .models import Sequential, load_model, load_model_from_bytes, clone_model, Callback, EarlyStopping, History, \
     LearningRateScheduler
 from . import callbacks
 from .trees import DecisionTreeClassifier, DecisionTreeRegressor, RandomForestClassifier, RandomForestRegressor
@@ -56,7 +56,7 @@ __all__ = [
     # models
     "Input", "Dense", "Activation", "Dropout", "Flatten", "Reshape", "Conv2D", "MaxPooling2D", "AveragePooling2D",
     "GlobalAveragePooling2D", "BatchNormalization", "Embedding", "Masking", "SimpleRNN", "GRU", "LSTM", "Bidirectional",
-    "Sequential", "load_model", "load_model_from_bytes",
+    "Sequential", "load_model", "load_model_from_bytes", "clone_model",
     "Callback", "EarlyStopping", "History", "LearningRateScheduler",
     # trees
     "DecisionTreeClassifier", "DecisionTreeRegressor", "RandomForestClassifier", "RandomForestRegressor",

@@ -503,6 +503,69 @@ class Sequential(Handle):
             lib.deep_model_predict(model, inputs._ptr, ctypes.byref(result))
         return tensor_to_array(result.value)
 
+    # ---- online training: one step on arrays ------------------------------------------
+
+    def _batch_y(self, y):
+        """y as the C call takes it: float32, labels (sparse loss) as whole floats."""
+        array = np.asarray(y)
+        if array.dtype.kind not in "biuf":
+            raise TypeError(f"y must hold numbers; got dtype {array.dtype}")
+        return new_tensor(np.ascontiguousarray(array, dtype=np.float32), "y")
+
+    def _on_batch(self, fn, x, y, return_dict):
+        model = self._ptr
+        with new_tensor(x, "x") as inputs, self._batch_y(y) as targets:
+            needed = i64(0)
+            if self._metric_names is not None:
+                capacity = 1 + len(self._metric_names)
+            else:  # a loaded or cloned model: ask (capacity 0 runs nothing)
+                fn(model, inputs._ptr, targets._ptr, None, 0, ctypes.byref(needed))
+                capacity = needed.value
+            values = (f64 * capacity)()
+            fn(model, inputs._ptr, targets._ptr, values, capacity, ctypes.byref(needed))
+        results = list(values)
+        if return_dict:
+            names = self._stat_names() if self._metric_names is not None else \
+                ["loss"] + [f"metric_{i}" for i in range(1, capacity)]
+            return dict(zip(names, results))
+        return results[0] if len(results) == 1 else results
+
+    def train_on_batch(self, x, y, return_dict=False):
+        """Keras' train_on_batch: one gradient step on the batch (x, y), no dataset. Returns
+        the loss of the batch before the step, or [loss, metric...] when metrics were
+        compiled. y: float targets (n, output shape...), or class labels (n,) for
+        sparse_categorical_crossentropy. The optimizer's state carries over between calls
+        and to and from fit. After the first call with a batch size the library allocates
+        nothing for calls of that size or smaller. Not from fit's callbacks, and one call
+        at a time per model (as fit)."""
+        return self._on_batch(lib.deep_model_train_on_batch, x, y, return_dict)
+
+    def test_on_batch(self, x, y, return_dict=False):
+        """Keras' test_on_batch: the loss (and metrics) of the batch in inference mode, as
+        evaluate(x, y, batch_size=len(x)) gives them."""
+        return self._on_batch(lib.deep_model_test_on_batch, x, y, return_dict)
+
+    def predict_on_batch(self, x):
+        """Keras' predict_on_batch: the outputs for one batch x as a new float32 array
+        (n, output shape...), the values predict gives. Uses the model's workspace (no
+        allocation in the library after the first call with that batch size), so, unlike
+        predict, one call at a time per model."""
+        with new_tensor(x, "x") as inputs:
+            n = inputs.shape[0]
+            result = np.empty((n,) + self.output_shape[1:], dtype=np.float32)
+            needed = i64(0)
+            lib.deep_model_predict_on_batch(self._ptr, inputs._ptr, result.ctypes.data, result.size,
+                                            ctypes.byref(needed))
+        return result
+
+    def copy_weights_from(self, source):
+        """Copies every weight of `source`, a compiled model of the same architecture, into
+        this compiled model in one call (as self.set_weights(source.get_weights()), the
+        target network of DQN); this model's optimizer state stays."""
+        if not isinstance(source, Sequential):
+            raise TypeError(f"copy_weights_from() takes a libdeep model; got {source!r}")
+        lib.deep_model_copy_weights(self._ptr, source._ptr)
+
     def predict_states(self, x, layer=-1):
         """Keras' return_state: the final states of recurrent layer `layer` (an index, negative
         from the end, or the layer itself) after running the model on x, as a list of float32
@@ -626,6 +689,18 @@ def load_model_from_bytes(data):
     return Sequential._from_handle(handle.value)
 
 
+
+def clone_model(model):
+    """keras.models.clone_model: a new, uncompiled model with model's architecture (layers,
+    their options and names) and settings (seed, threads); compile it to give it fresh
+    weights from its seed, and copy_weights_from(model) to make it an exact copy."""
+    if not isinstance(model, Sequential):
+        raise TypeError(f"clone_model() takes a libdeep model; got {model!r}")
+    handle = out()
+    lib.deep_model_clone(model._ptr, ctypes.byref(handle))
+    clone = Sequential._from_handle(handle.value)
+    clone._seed = model._seed
+    return clone
 
 def _state_size(layer):
     """(units, whether it has a cell state) of a recurrent layer; (1, False) for anything

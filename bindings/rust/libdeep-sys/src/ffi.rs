@@ -342,6 +342,11 @@ extern "C" {
     pub fn deep_model_evaluate(model: *mut deep_model, data: *const deep_dataset, batch_size: i64, values: *mut f64, capacity: i64, needed: *mut i64) -> deep_status;
     pub fn deep_model_predict(model: *const deep_model, inputs: *const deep_tensor, out: *mut *mut deep_tensor) -> deep_status;
     pub fn deep_model_predict_states(model: *const deep_model, inputs: *const deep_tensor, layer: i32, state_h: *mut deep_tensor, state_c: *mut deep_tensor) -> deep_status;
+    pub fn deep_model_train_on_batch(model: *mut deep_model, x: *const deep_tensor, y: *const deep_tensor, values: *mut f64, capacity: i64, needed: *mut i64) -> deep_status;
+    pub fn deep_model_test_on_batch(model: *mut deep_model, x: *const deep_tensor, y: *const deep_tensor, values: *mut f64, capacity: i64, needed: *mut i64) -> deep_status;
+    pub fn deep_model_predict_on_batch(model: *mut deep_model, x: *const deep_tensor, out: *mut f32, capacity: i64, needed: *mut i64) -> deep_status;
+    pub fn deep_model_copy_weights(dst: *mut deep_model, src: *const deep_model) -> deep_status;
+    pub fn deep_model_clone(src: *const deep_model, out: *mut *mut deep_model) -> deep_status;
     pub fn deep_model_summary(model: *const deep_model, buffer: *mut c_char, capacity: i64, needed: *mut i64) -> deep_status;
     pub fn deep_model_layer_count(model: *const deep_model, count: *mut i32) -> deep_status;
     pub fn deep_model_input_shape(model: *const deep_model, shape: *mut i64, capacity: i64, needed: *mut i64) -> deep_status;

@@ -17,6 +17,7 @@
 //! | `model` | [`Model`]: compile, fit, evaluate, predict, settings, history |
 //! | [`layers`] | the layer builders ([`layers::Lstm`], [`layers::Conv2d`], ...) and [`Model::add`] |
 //! | `modelio` | model files and buffers, weights |
+//! | `online` | [`Model::train_on_batch`], [`Model::predict_on_batch`], [`Model::copy_weights_from`], [`Model::clone_model`] |
 //! | `callbacks` | log, batch and epoch callbacks as Rust closures ([`Model::set_log`], [`Model::set_epoch_callback`]) |
 //! | `trees` | [`Tree`], [`Forest`], [`Node`] |
 //!
@@ -150,6 +151,7 @@ pub mod layers;
 mod metrics;
 mod model;
 mod modelio;
+mod online;
 mod optimizer;
 mod rng;
 mod tensor;
