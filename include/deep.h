@@ -427,8 +427,10 @@ typedef struct deep_optimizer deep_optimizer;
 typedef enum deep_optimizer_kind {
     DEEP_OPTIMIZER_SGD = 1,     /* learning_rate 0.01, momentum 0, nesterov 0 */
     DEEP_OPTIMIZER_ADAM = 2,    /* learning_rate 0.001, beta_1 0.9, beta_2 0.999, epsilon 1e-7 */
-    DEEP_OPTIMIZER_RMSPROP = 3, /* learning_rate 0.001, rho 0.9, momentum 0, epsilon 1e-7 */
-    DEEP_OPTIMIZER_ADAGRAD = 4  /* learning_rate 0.001, initial_accumulator 0.1, epsilon 1e-7 */
+    DEEP_OPTIMIZER_RMSPROP = 3, /* learning_rate 0.001, rho 0.9, momentum 0, epsilon 1e-7; divides by
+                                   sqrt(v + epsilon) as Keras (PyTorch: sqrt(v) + epsilon) */
+    DEEP_OPTIMIZER_ADAGRAD = 4  /* learning_rate 0.001, initial_accumulator 0.1, epsilon 1e-7; divides
+                                   by sqrt(accumulator + epsilon) as Keras */
 } deep_optimizer_kind;
 
 typedef enum deep_optimizer_option {
@@ -547,8 +549,10 @@ typedef enum deep_activation {
 typedef enum deep_loss {
     DEEP_LOSS_MEAN_SQUARED_ERROR = 1,               /* float targets */
     DEEP_LOSS_BINARY_CROSSENTROPY = 2,              /* float targets in [0, 1] */
-    DEEP_LOSS_CATEGORICAL_CROSSENTROPY = 3,         /* one-hot targets (deep_dataset_to_categorical) */
-    DEEP_LOSS_SPARSE_CATEGORICAL_CROSSENTROPY = 4   /* integer labels */
+    DEEP_LOSS_CATEGORICAL_CROSSENTROPY = 3,         /* one-hot targets (deep_dataset_to_categorical);
+                                                       each prediction row is divided by its sum first,
+                                                       as Keras */
+    DEEP_LOSS_SPARSE_CATEGORICAL_CROSSENTROPY = 4   /* integer labels; rows normalised likewise */
 } deep_loss;
 
 /* DEEP_METRIC_LOSS names the loss itself in deep_model_history and deep_model_evaluate. */
