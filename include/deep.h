@@ -538,8 +538,22 @@ typedef enum deep_activation {
     DEEP_ACTIVATION_TANH = 3,
     DEEP_ACTIVATION_SOFTMAX = 4,    /* over the last axis */
     DEEP_ACTIVATION_LEAKY_RELU = 5, /* slope 0.3 below zero, as Keras' LeakyReLU */
-    DEEP_ACTIVATION_ELU = 6         /* alpha 1.0 */
+    DEEP_ACTIVATION_ELU = 6,        /* alpha 1.0 */
+    DEEP_ACTIVATION_GELU = 7,       /* x Phi(x), the exact form (Keras' gelu, approximate=False) */
+    DEEP_ACTIVATION_GELU_TANH = 8,  /* 0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3))) (Keras' gelu,
+                                       approximate=True); named "gelu_approximate" in model files */
+    DEEP_ACTIVATION_SILU = 9,       /* x sigmoid(x), also called swish */
+    DEEP_ACTIVATION_SOFTPLUS = 10,  /* log(1 + e^x) */
+    DEEP_ACTIVATION_SOFTSIGN = 11,  /* x / (1 + |x|) */
+    DEEP_ACTIVATION_SELU = 12,      /* 1.0507 elu(x, alpha 1.6733), Keras' constants */
+    DEEP_ACTIVATION_HARD_SIGMOID = 13, /* relu6(x + 3) / 6, Keras 3's definition */
+    DEEP_ACTIVATION_EXPONENTIAL = 14,  /* e^x */
+    DEEP_ACTIVATION_RELU6 = 15         /* min(max(x, 0), 6) */
 } deep_activation;
+/* gelu, gelu_approximate and silu are not functions of their output, so their derivative
+ * needs the input: Dense and Conv2D keep their pre-activations for it (one more float per
+ * output). Recurrent cells (LSTM, GRU, SimpleRNN) take only the values up to
+ * DEEP_ACTIVATION_ELU (others are DEEP_ERR_INVALID_ARGUMENT). */
 
 /* Losses and metrics act on the last axis of the model's output, as Keras': an output of
  * shape (steps, classes) is scored step by step, against float targets of width

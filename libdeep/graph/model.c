@@ -263,6 +263,12 @@ static deep_status check_cell_activation(const char *caller, const char *what, d
         return deep_error_set(DEEP_ERR_INVALID_ARGUMENT, caller,
                               "%s softmax is not element-wise; a recurrent cell takes linear, relu, sigmoid, tanh, "
                               "leaky_relu or elu", what);
+    /* The cells inline fastmath.h's forms of the 0.x activations only; gelu and silu
+     * would also need the pre-activations, which the cells do not keep. */
+    if (activation > DEEP_ACTIVATION_ELU)
+        return deep_error_set(DEEP_ERR_INVALID_ARGUMENT, caller,
+                              "%s %s is not supported in a recurrent cell, which takes linear, relu, sigmoid, "
+                              "tanh, leaky_relu or elu", what, deep_activation_name(activation));
     return DEEP_OK;
 }
 
