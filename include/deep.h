@@ -472,8 +472,10 @@ typedef struct deep_optimizer deep_optimizer;
 typedef enum deep_optimizer_kind {
     DEEP_OPTIMIZER_SGD = 1,     /* learning_rate 0.01, momentum 0, nesterov 0 */
     DEEP_OPTIMIZER_ADAM = 2,    /* learning_rate 0.001, beta_1 0.9, beta_2 0.999, epsilon 1e-7 */
-    DEEP_OPTIMIZER_RMSPROP = 3, /* learning_rate 0.001, rho 0.9, momentum 0, epsilon 1e-7 */
-    DEEP_OPTIMIZER_ADAGRAD = 4  /* learning_rate 0.001, initial_accumulator 0.1, epsilon 1e-7 */
+    DEEP_OPTIMIZER_RMSPROP = 3, /* learning_rate 0.001, rho 0.9, momentum 0, epsilon 1e-7; divides by
+                                   sqrt(v + epsilon) as Keras (PyTorch: sqrt(v) + epsilon) */
+    DEEP_OPTIMIZER_ADAGRAD = 4  /* learning_rate 0.001, initial_accumulator 0.1, epsilon 1e-7; divides
+                                   by sqrt(accumulator + epsilon) as Keras */
 } deep_optimizer_kind;
 
 typedef enum deep_optimizer_option {
@@ -578,8 +580,22 @@ typedef enum deep_activation {
     DEEP_ACTIVATION_TANH = 3,
     DEEP_ACTIVATION_SOFTMAX = 4,    /* over the last axis */
     DEEP_ACTIVATION_LEAKY_RELU = 5, /* slope 0.3 below zero, as Keras' LeakyReLU */
-    DEEP_ACTIVATION_ELU = 6         /* alpha 1.0 */
+    DEEP_ACTIVATION_ELU = 6,        /* alpha 1.0 */
+    DEEP_ACTIVATION_GELU = 7,       /* x Phi(x), the exact form (Keras' gelu, approximate=False) */
+    DEEP_ACTIVATION_GELU_TANH = 8,  /* 0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3))) (Keras' gelu,
+                                       approximate=True); named "gelu_tanh" in model files */
+    DEEP_ACTIVATION_SILU = 9,       /* x sigmoid(x), also called swish */
+    DEEP_ACTIVATION_SOFTPLUS = 10,  /* log(1 + e^x) */
+    DEEP_ACTIVATION_SOFTSIGN = 11,  /* x / (1 + |x|) */
+    DEEP_ACTIVATION_SELU = 12,      /* 1.0507 elu(x, alpha 1.6733), Keras' constants */
+    DEEP_ACTIVATION_HARD_SIGMOID = 13, /* relu6(x + 3) / 6, Keras 3's definition */
+    DEEP_ACTIVATION_EXPONENTIAL = 14,  /* e^x */
+    DEEP_ACTIVATION_RELU6 = 15         /* min(max(x, 0), 6) */
 } deep_activation;
+/* gelu, gelu_tanh and silu are not functions of their output, so their derivative
+ * needs the input: Dense and Conv2D keep their pre-activations for it (one more float per
+ * output). Recurrent cells (LSTM, GRU, SimpleRNN) take only the values up to
+ * DEEP_ACTIVATION_ELU (others are DEEP_ERR_INVALID_ARGUMENT). */
 
 /* Losses and metrics act on the last axis of the model's output, as Keras': an output of
  * shape (steps, classes) is scored step by step, against float targets of width
@@ -589,8 +605,10 @@ typedef enum deep_activation {
 typedef enum deep_loss {
     DEEP_LOSS_MEAN_SQUARED_ERROR = 1,               /* float targets */
     DEEP_LOSS_BINARY_CROSSENTROPY = 2,              /* float targets in [0, 1] */
-    DEEP_LOSS_CATEGORICAL_CROSSENTROPY = 3,         /* one-hot targets (deep_dataset_to_categorical) */
-    DEEP_LOSS_SPARSE_CATEGORICAL_CROSSENTROPY = 4   /* integer labels */
+    DEEP_LOSS_CATEGORICAL_CROSSENTROPY = 3,         /* one-hot targets (deep_dataset_to_categorical);
+                                                       each prediction row is divided by its sum first,
+                                                       as Keras */
+    DEEP_LOSS_SPARSE_CATEGORICAL_CROSSENTROPY = 4   /* integer labels; rows normalised likewise */
 } deep_loss;
 
 /* DEEP_METRIC_LOSS names the loss itself in deep_model_history and deep_model_evaluate. */

@@ -91,6 +91,10 @@ static double reference_activation(deep_activation activation, double x)
         return x > 0 ? x : 0;
     case DEEP_ACTIVATION_TANH:
         return tanh(x);
+    case DEEP_ACTIVATION_GELU: /* Keras' exact gelu */
+        return 0.5 * x * (1 + erf(x / sqrt(2.0)));
+    case DEEP_ACTIVATION_SILU:
+        return x / (1 + exp(-x));
     default:
         ck_abort_msg("no reference for activation %d", (int)activation);
         return 0;
@@ -126,6 +130,9 @@ static const conv_case conv_cases[] = {
     {"1x1 valid, 3 channels", 3, 3, 3, 2, 1, 1, 1, 1, VALID, LINEAR, true, 3, 3},
     {"kernel as large as the input, tanh", 3, 3, 2, 2, 3, 3, 1, 1, VALID, TANH, true, 1, 1},
     {"2x2 valid stride 3 (gaps between windows), relu", 7, 7, 1, 2, 2, 2, 3, 3, VALID, RELU, true, 2, 2},
+    /* gelu and silu take their gradient from the pre-activations kept after the rows. */
+    {"3 channels, 4 filters, 3x3 same, gelu", 5, 4, 3, 4, 3, 3, 1, 1, SAME, DEEP_ACTIVATION_GELU, true, 5, 4},
+    {"3x3 valid stride 2, silu", 7, 7, 2, 3, 3, 3, 2, 2, VALID, DEEP_ACTIVATION_SILU, false, 3, 3},
 };
 
 static deep_layer conv_layer(const conv_case *cc)

@@ -46,6 +46,19 @@ static double ref_sigmoid(double x) { return 1.0 / (1.0 + exp(-x)); }
 static double ref_tanh(double x) { return tanh(x); }
 static double ref_leaky_relu(double x) { return x > 0 ? x : 0.3 * x; }
 static double ref_elu(double x) { return x > 0 ? x : expm1(x); }
+/* The new activations, from Keras' definitions (keras/src/activations/activations.py). */
+static double ref_gelu(double x) { return 0.5 * x * (1 + erf(x / sqrt(2.0))); }
+static double ref_gelu_tanh(double x) { return 0.5 * x * (1 + tanh(0.79788456080286535588 * (x + 0.044715 * x * x * x))); /* sqrt(2/pi) */ }
+static double ref_silu(double x) { return x / (1 + exp(-x)); }
+static double ref_softplus(double x) { return log1p(exp(x)); }
+static double ref_softsign(double x) { return x / (1 + fabs(x)); }
+static double ref_selu(double x)
+{
+    const double alpha = 1.6732632423543772848170429916717, scale = 1.0507009873554804934193349852946;
+    return scale * (x > 0 ? x : alpha * expm1(x));
+}
+static double ref_relu6(double x) { return fmin(fmax(x, 0), 6); }
+static double ref_hard_sigmoid(double x) { return ref_relu6(x + 3) / 6; }
 
 static const struct {
     deep_activation activation;
@@ -59,7 +72,26 @@ static const struct {
     {DEEP_ACTIVATION_SOFTMAX, "softmax", NULL},
     {DEEP_ACTIVATION_LEAKY_RELU, "leaky_relu", ref_leaky_relu},
     {DEEP_ACTIVATION_ELU, "elu", ref_elu},
+    {DEEP_ACTIVATION_GELU, "gelu", ref_gelu},
+    {DEEP_ACTIVATION_GELU_TANH, "gelu_tanh", ref_gelu_tanh},
+    {DEEP_ACTIVATION_SILU, "silu", ref_silu},
+    {DEEP_ACTIVATION_SOFTPLUS, "softplus", ref_softplus},
+    {DEEP_ACTIVATION_SOFTSIGN, "softsign", ref_softsign},
+    {DEEP_ACTIVATION_SELU, "selu", ref_selu},
+    {DEEP_ACTIVATION_HARD_SIGMOID, "hard_sigmoid", ref_hard_sigmoid},
+    {DEEP_ACTIVATION_EXPONENTIAL, "exponential", exp},
+    {DEEP_ACTIVATION_RELU6, "relu6", ref_relu6},
 };
+
+/* The derivative of any element-wise activation at x: from the output, or for gelu and
+ * silu (deep_activation_needs_input) from the input, as the layers call them. */
+static void backward_at(deep_activation activation, const float *x, const float *y, float *grad, int64_t n)
+{
+    if (deep_activation_needs_input(activation))
+        deep_activation_backward_input(activation, x, grad, n);
+    else
+        deep_activation_backward(activation, y, grad, 1, n);
+}
 
 /* Softmax of one row in double, shifted by the maximum. */
 static void ref_softmax(const double *x, double *y, int n)
@@ -138,7 +170,8 @@ START_TEST(activation_names_and_validity)
         ck_assert_str_eq(deep_activation_name(activations[i].activation), activations[i].name);
     }
     ck_assert(!deep_activation_is_valid((deep_activation)-1));
-    ck_assert(!deep_activation_is_valid((deep_activation)(DEEP_ACTIVATION_ELU + 1)));
+    ck_assert(!deep_activation_is_valid((deep_activation)(DEEP_ACTIVATION_RELU6 + 1)));
+    ck_assert_int_eq(COUNT_OF(activations), DEEP_ACTIVATION_RELU6 + 1); /* every one is in the table */
     ck_assert_str_eq(deep_activation_name((deep_activation)99), "unknown");
     /* Every activation of deep.h is valid and named as its enumerator spells it. */
     header_enum e;
@@ -183,7 +216,7 @@ START_TEST(activation_backward_matches_derivative)
     deep_activation_forward(activations[_i].activation, y, 1, COUNT_OF(y));
     for (int i = 0; i < COUNT_OF(grad); i++)
         grad[i] = 1.0f;
-    deep_activation_backward(activations[_i].activation, y, grad, 1, COUNT_OF(grad));
+    backward_at(activations[_i].activation, sample_points, y, grad, COUNT_OF(grad));
     for (int i = 0; i < COUNT_OF(grad); i++) {
         double x = sample_points[i], h = 1e-6;
         double numeric = (activations[_i].f(x + h) - activations[_i].f(x - h)) / (2 * h);
@@ -203,7 +236,7 @@ START_TEST(activation_backward_scales_upstream_gradient)
     deep_activation_forward(activations[_i].activation, y, 1, COUNT_OF(y));
     for (int i = 0; i < COUNT_OF(grad); i++)
         grad[i] = -1.5f + 0.5f * (float)i;
-    deep_activation_backward(activations[_i].activation, y, grad, 1, COUNT_OF(grad));
+    backward_at(activations[_i].activation, sample_points, y, grad, COUNT_OF(grad));
     for (int i = 0; i < COUNT_OF(grad); i++) {
         double x = sample_points[i], h = 1e-6;
         double want = (-1.5 + 0.5 * i) * (activations[_i].f(x + h) - activations[_i].f(x - h)) / (2 * h);
@@ -215,16 +248,22 @@ END_TEST
 
 START_TEST(activation_finite_for_huge_inputs)
 {
+    const float in[] = {-1e4f, -100.0f, 100.0f, 1e4f};
     float x[] = {-1e4f, -100.0f, 100.0f, 1e4f};
     deep_activation_forward(activations[_i].activation, x, 2, 2);
     float grad[] = {1, 1, 1, 1};
-    deep_activation_backward(activations[_i].activation, x, grad, 2, 2);
+    if (deep_activation_needs_input(activations[_i].activation))
+        deep_activation_backward_input(activations[_i].activation, in, grad, 4);
+    else
+        deep_activation_backward(activations[_i].activation, x, grad, 2, 2);
     for (int i = 0; i < COUNT_OF(x); i++) {
         ck_assert_msg(!isnan(x[i]) && !isnan(grad[i]), "%s: element %d gives %g with gradient %g",
                       activations[_i].name, i, (double)x[i], (double)grad[i]);
-        if (activations[_i].activation != DEEP_ACTIVATION_LINEAR &&
-            activations[_i].activation != DEEP_ACTIVATION_RELU &&
-            activations[_i].activation != DEEP_ACTIVATION_LEAKY_RELU)
+        /* Unbounded ones may overflow to infinity (exponential, as Keras' e^x) but never NaN. */
+        const deep_activation a = activations[_i].activation;
+        if (a != DEEP_ACTIVATION_LINEAR && a != DEEP_ACTIVATION_RELU && a != DEEP_ACTIVATION_LEAKY_RELU &&
+            a != DEEP_ACTIVATION_GELU && a != DEEP_ACTIVATION_GELU_TANH && a != DEEP_ACTIVATION_SILU &&
+            a != DEEP_ACTIVATION_SOFTPLUS && a != DEEP_ACTIVATION_SELU && a != DEEP_ACTIVATION_EXPONENTIAL)
             ck_assert_msg(isfinite(x[i]), "%s: element %d gives %g", activations[_i].name, i, (double)x[i]);
     }
 }

@@ -47,7 +47,7 @@ START_TEST(hand_computed_values)
 {
     /* MSE: samples (1, 2) vs (1, 0) and (3, 4) vs (3, 0): means 2 and 8, batch mean 5. */
     const float mp[4] = {1, 2, 3, 4}, my[4] = {1, 0, 3, 0};
-    float grad[4];
+    float grad[4], grad6[6];
     ck_assert_double_eq_tol(deep_loss_compute(DEEP_LOSS_MEAN_SQUARED_ERROR, mp, my, NULL, 2, 2, grad), 5.0, 1e-12);
     const float mse_grad[4] = {0, 2 * 2 / 4.0f, 0, 2 * 4 / 4.0f};
     ck_assert_mem_eq(grad, mse_grad, sizeof grad);
@@ -64,13 +64,34 @@ START_TEST(hand_computed_values)
     const float cp[6] = {0.2f, 0.7f, 0.1f, 0.5f, 0.25f, 0.25f}, cy[6] = {0, 1, 0, 1, 0, 0};
     const int32_t cl[2] = {1, 0};
     const double cce = (-log((double)0.7f) - log(0.5)) / 2;
-    ck_assert_double_eq_tol(deep_loss_compute(DEEP_LOSS_CATEGORICAL_CROSSENTROPY, cp, cy, NULL, 2, 3, NULL), cce, 1e-12);
+    ck_assert_double_eq_tol(deep_loss_compute(DEEP_LOSS_CATEGORICAL_CROSSENTROPY, cp, cy, NULL, 2, 3, NULL), cce, 1e-7);
     ck_assert_double_eq_tol(deep_loss_compute(DEEP_LOSS_SPARSE_CATEGORICAL_CROSSENTROPY, cp, NULL, cl, 2, 3, NULL), cce,
-                            1e-12);
+                            1e-7);
     const float soft[3] = {0.25f, 0.5f, 0.25f};
     const double soft_cce = -(0.25 * log((double)0.2f) + 0.5 * log((double)0.7f) + 0.25 * log((double)0.1f));
     ck_assert_double_eq_tol(deep_loss_compute(DEEP_LOSS_CATEGORICAL_CROSSENTROPY, cp, soft, NULL, 1, 3, NULL), soft_cce,
-                            1e-12);
+                            1e-7);
+
+    /* Keras divides each prediction row by its sum first. Rows (0.2, 0.3, 0.1), class 1,
+     * and (0.5, 0.4, 0.6), class 2, become (1/3, 1/2, 1/6) and (1/3, 4/15, 2/5):
+     * loss (-log(1/2) - log(2/5)) / 2 = 0.804718940 (unnormalised it would be 0.857).
+     * Gradient (g_k - sum_j g_j q_j) / S / 2 with g_j = -y_j / q_j: row 0 (S = 0.6, sum 1)
+     * (5/6, -5/6, 5/6); row 1 (S = 1.5, sum -1) (1/3, 1/3, -1/2). Soft target (1/4, 1/2,
+     * 1/4) on row 0: -(log(1/3) / 4 + log(1/2) / 2 + log(1/6) / 4) = 1.069166530. */
+    const float np_[6] = {0.2f, 0.3f, 0.1f, 0.5f, 0.4f, 0.6f}, ny[6] = {0, 1, 0, 0, 0, 1};
+    const int32_t nl[2] = {1, 2};
+    const double ngrad[6] = {5 / 6.0, -5 / 6.0, 5 / 6.0, 1 / 3.0, 1 / 3.0, -0.5};
+    float sgrad[6];
+    ck_assert_double_eq_tol(deep_loss_compute(DEEP_LOSS_CATEGORICAL_CROSSENTROPY, np_, ny, NULL, 2, 3, grad6), 0.804718940,
+                            1e-7);
+    ck_assert_double_eq_tol(deep_loss_compute(DEEP_LOSS_SPARSE_CATEGORICAL_CROSSENTROPY, np_, NULL, nl, 2, 3, sgrad),
+                            0.804718940, 1e-7);
+    for (int i = 0; i < 6; i++) {
+        ck_assert_double_eq_tol(grad6[i], ngrad[i], 1e-6);
+        ck_assert_double_eq_tol(sgrad[i], ngrad[i], 1e-6);
+    }
+    ck_assert_double_eq_tol(deep_loss_compute(DEEP_LOSS_CATEGORICAL_CROSSENTROPY, np_, soft, NULL, 1, 3, NULL),
+                            1.069166530, 1e-7);
 }
 END_TEST
 

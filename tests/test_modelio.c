@@ -18,6 +18,7 @@
 #include <zlib.h>
 
 #include "io/json.h"
+#include "kernels/kernels.h"
 
 #define CHECK_NAMES_FUNCTION names_function_detailed
 #include "check_helpers.h"
@@ -337,6 +338,51 @@ START_TEST(round_trip_buffer)
     free(buffer);
     deep_model_free(model);
     scratch_close(&s);
+}
+END_TEST
+
+/* Every activation (loop index = its value) in Conv2D, Dense and Activation layers: the
+ * file names it, the loaded model predicts the same bits, and one more epoch on both
+ * (through the kept pre-activations of gelu and silu) gives the same weights. */
+START_TEST(round_trip_every_activation)
+{
+    const deep_activation act = (deep_activation)_i;
+    deep_model *model = NULL;
+    ASSERT_OK(deep_model_new(3, (const int64_t[]){6, 6, 2}, &model));
+    ASSERT_OK(deep_model_set_seed(model, 5 + (uint64_t)_i));
+    ASSERT_OK(deep_model_set_int(model, DEEP_MODEL_THREADS, 1));
+    ASSERT_OK(deep_model_set_int(model, DEEP_MODEL_VERBOSE, 0));
+    ASSERT_OK(deep_model_add_conv2d(model, 2, 3, 3, 1, 1, DEEP_PADDING_SAME, act, 1));
+    ASSERT_OK(deep_model_add_flatten(model));
+    ASSERT_OK(deep_model_add_dense(model, 4, act, 1));
+    ASSERT_OK(deep_model_add_activation(model, act));
+    ASSERT_OK(deep_model_add_dense(model, 3, DEEP_ACTIVATION_SOFTMAX, 1));
+    fixture_compile(model, DEEP_OPTIMIZER_ADAM, DEEP_LOSS_SPARSE_CATEGORICAL_CROSSENTROPY);
+    deep_dataset *data = fixture_images(16, 3);
+    ASSERT_OK(deep_model_fit(model, data, 1, 8, NULL));
+    int64_t length;
+    uint8_t *buffer = to_buffer(model, &length);
+    char quoted[40];
+    /* The config is JSON inside the file's metadata string, so its quotes are escaped. */
+    snprintf(quoted, sizeof quoted, "\\\"%s\\\"", deep_activation_name(act));
+    bool named = false;
+    for (int64_t i = 0; !named && i + (int64_t)strlen(quoted) <= length; i++)
+        named = memcmp(buffer + i, quoted, strlen(quoted)) == 0;
+    ck_assert_msg(named, "the file does not hold %s", quoted);
+    deep_model *loaded = NULL;
+    ASSERT_OK(deep_model_load_buffer(buffer, length, &loaded));
+    deep_tensor *x = image_inputs(5), *ya = predict(model, x), *yb = predict(loaded, x);
+    assert_same_tensor(ya, yb);
+    ASSERT_OK(deep_model_fit(model, data, 1, 8, NULL));
+    ASSERT_OK(deep_model_fit(loaded, data, 1, 8, NULL));
+    assert_same_weights(model, loaded);
+    deep_tensor_free(x);
+    deep_tensor_free(ya);
+    deep_tensor_free(yb);
+    free(buffer);
+    deep_model_free(model);
+    deep_model_free(loaded);
+    deep_dataset_free(data);
 }
 END_TEST
 
@@ -1259,6 +1305,7 @@ static Suite *modelio_suite(bool exhaustive)
     tcase_add_loop_test(round, round_trip_every_layer_and_optimizer, 0, COUNT_OF(all_kinds));
     tcase_add_loop_test(round, round_trip_recurrent_layers, 0, 3);
     tcase_add_test(round, round_trip_buffer);
+    tcase_add_loop_test(round, round_trip_every_activation, 0, DEEP_ACTIVATION_RELU6 + 1);
     tcase_add_test(round, uncompiled_loads_uncompiled);
     tcase_add_test(round, empty_model_round_trips);
     suite_add_tcase(suite, round);

@@ -238,13 +238,13 @@ static void ref_step(struct ref *r, double *w, const double *g)
         case DEEP_OPTIMIZER_RMSPROP: {
             const double rho = r->opt[DEEP_OPT_RHO];
             r->a[i] = rho * r->a[i] + (1 - rho) * g[i] * g[i];
-            r->b[i] = mu * r->b[i] + lr * g[i] / (sqrt(r->a[i]) + eps);
+            r->b[i] = mu * r->b[i] + lr * g[i] / sqrt(r->a[i] + eps); /* Keras: eps inside the root */
             w[i] -= r->b[i];
             break;
         }
         case DEEP_OPTIMIZER_ADAGRAD:
             r->a[i] += g[i] * g[i];
-            w[i] -= lr * g[i] / (sqrt(r->a[i]) + eps);
+            w[i] -= lr * g[i] / sqrt(r->a[i] + eps); /* Keras: eps inside the root */
             break;
         }
     }
@@ -339,6 +339,54 @@ START_TEST(adam_bias_correction)
         for (int i = 0; i < 3; i++)
             ck_assert_double_eq_tol(w[i], -t * 0.001 * (g[i] > 0 ? 1 : -1), 1e-7);
     }
+    deep_optimizer_free(opt);
+}
+END_TEST
+
+/* Keras' epsilon placement, against values computed by hand (in double) from Keras'
+ * update rules for a gradient of 1e-4 on two steps, default settings:
+ *   RMSprop: v = rho v + (1 - rho) g^2, w -= lr g / sqrt(v + eps) (momentum m = mu m + that
+ *            step, w -= m);
+ *   Adagrad: a += g^2, w -= lr g / sqrt(a + eps).
+ * RMSprop's first step is 3.1466e-4 (1e-3 * 1e-4 / sqrt(1e-9 + 1e-7)); with eps outside the
+ * root, as PyTorch, it would be 3.15e-3, ten times larger. */
+START_TEST(keras_epsilon_placement)
+{
+    static const struct {
+        deep_optimizer_kind kind;
+        deep_optimizer_option option;
+        float value;
+        double after[2];
+    } cases[] = {
+        {DEEP_OPTIMIZER_RMSPROP, 0, 0, {-0.0003146583877637763, -0.0006279241326020956}},
+        {DEEP_OPTIMIZER_RMSPROP, DEEP_OPT_MOMENTUM, 0.5f, {-0.0003146583877637763, -0.0007852533264839838}},
+        {DEEP_OPTIMIZER_ADAGRAD, DEEP_OPT_INITIAL_ACCUMULATOR, 0, {-0.0003015113445777637, -0.0005901864791725765}},
+    };
+    for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++) {
+        const int64_t size = 1;
+        deep_optimizer *opt = make(cases[c].kind);
+        if (cases[c].option)
+            set(opt, cases[c].option, cases[c].value);
+        ck_assert_int_eq(deep_optimizer_bind(opt, 1, &size), DEEP_OK);
+        float w = 0;
+        const float g = 1e-4f;
+        for (int t = 0; t < 2; t++) {
+            deep_optimizer_begin_step(opt);
+            deep_optimizer_update(opt, 0, &w, &g, 0, 1);
+            ck_assert_msg(fabs(w - cases[c].after[t]) < 1e-5 * fabs(cases[c].after[t]),
+                          "case %d step %d: %.9g, Keras %.9g", (int)c, t + 1, (double)w, cases[c].after[t]);
+        }
+        deep_optimizer_free(opt);
+    }
+    /* Adagrad's default initial accumulator 0.1, gradient 0.5: 1e-3 * 0.5 / sqrt(0.35 + 1e-7). */
+    const int64_t size = 1;
+    deep_optimizer *opt = make(DEEP_OPTIMIZER_ADAGRAD);
+    ck_assert_int_eq(deep_optimizer_bind(opt, 1, &size), DEEP_OK);
+    float w = 0;
+    const float g = 0.5f;
+    deep_optimizer_begin_step(opt);
+    deep_optimizer_update(opt, 0, &w, &g, 0, 1);
+    ck_assert_double_eq_tol(w, -0.0008451541339922204, 1e-9);
     deep_optimizer_free(opt);
 }
 END_TEST
@@ -631,6 +679,7 @@ int main(void)
     TCase *steps = tcase_create("steps");
     tcase_add_loop_test(steps, matches_reference, 0, CONFIG_COUNT);
     tcase_add_test(steps, adam_bias_correction);
+    tcase_add_test(steps, keras_epsilon_placement);
     tcase_add_loop_test(steps, minimises_quadratic, 0, QUADRATIC_COUNT);
     suite_add_tcase(s, steps);
 

@@ -825,8 +825,15 @@ START_TEST(gru_and_simple_rnn_misuse)
     expect_failure(status, DEEP_ERR_INVALID_ARGUMENT, fg, "softmax", "GRU with softmax gates", model, 0);
     status = deep_model_add_simple_rnn(model, 4, DEEP_ACTIVATION_SOFTMAX, 1, 0);
     expect_failure(status, DEEP_ERR_INVALID_ARGUMENT, fs, "softmax", "SimpleRNN with a softmax", model, 0);
-    status = deep_model_add_simple_rnn(model, 4, (deep_activation)12, 1, 0);
-    expect_failure(status, DEEP_ERR_INVALID_ARGUMENT, fs, "12", "SimpleRNN with activation 12", model, 0);
+    status = deep_model_add_simple_rnn(model, 4, (deep_activation)99, 1, 0);
+    expect_failure(status, DEEP_ERR_INVALID_ARGUMENT, fs, "99", "SimpleRNN with activation 99", model, 0);
+    /* The activations added in 1.0 are refused by the cells, naming the activation. */
+    status = deep_model_add_simple_rnn(model, 4, DEEP_ACTIVATION_SELU, 1, 0);
+    expect_failure(status, DEEP_ERR_INVALID_ARGUMENT, fs, "selu", "SimpleRNN with selu", model, 0);
+    status = deep_model_add_gru(model, 4, TANH, DEEP_ACTIVATION_HARD_SIGMOID, 1, 0);
+    expect_failure(status, DEEP_ERR_INVALID_ARGUMENT, fg, "hard_sigmoid", "GRU with hard_sigmoid gates", model, 0);
+    status = deep_model_add_lstm(model, 4, DEEP_ACTIVATION_GELU, SIGMOID, 1, 0);
+    expect_failure(status, DEEP_ERR_INVALID_ARGUMENT, "deep_model_add_lstm", "gelu", "LSTM with gelu", model, 0);
     ck_assert_int_eq(deep_model_add_gru(NULL, 4, TANH, SIGMOID, 1, 0), DEEP_ERR_NULL);
     ck_assert_int_eq(deep_model_add_simple_rnn(NULL, 4, TANH, 1, 0), DEEP_ERR_NULL);
 

@@ -23,6 +23,18 @@ const (
 	Softmax   Activation = C.DEEP_ACTIVATION_SOFTMAX // over the last axis
 	LeakyReLU Activation = C.DEEP_ACTIVATION_LEAKY_RELU
 	ELU       Activation = C.DEEP_ACTIVATION_ELU
+	// GELU is exact (Keras' gelu, approximate=False); GELUTanh is its tanh approximation.
+	// Recurrent cells refuse the activations from GELU on.
+	GELU        Activation = C.DEEP_ACTIVATION_GELU
+	GELUTanh    Activation = C.DEEP_ACTIVATION_GELU_TANH
+	SiLU        Activation = C.DEEP_ACTIVATION_SILU // x sigmoid(x), also called swish
+	Swish       Activation = C.DEEP_ACTIVATION_SILU
+	Softplus    Activation = C.DEEP_ACTIVATION_SOFTPLUS
+	Softsign    Activation = C.DEEP_ACTIVATION_SOFTSIGN
+	SELU        Activation = C.DEEP_ACTIVATION_SELU
+	HardSigmoid Activation = C.DEEP_ACTIVATION_HARD_SIGMOID // relu6(x + 3) / 6, Keras 3
+	Exponential Activation = C.DEEP_ACTIVATION_EXPONENTIAL
+	ReLU6       Activation = C.DEEP_ACTIVATION_RELU6
 )
 
 // Padding of convolution and pooling layers (deep_padding).

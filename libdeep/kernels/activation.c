@@ -1,5 +1,6 @@
 /* Activation functions and their derivatives, written so the derivative only needs the
- * output: the forward pass then keeps one buffer per layer. */
+ * output where it can be (the forward pass then keeps one buffer per layer); gelu and silu
+ * take their derivative from the input. Names are Keras'. */
 #include <math.h>
 
 #include "kernels/fastmath.h"
@@ -21,6 +22,16 @@ static const char *known_name(deep_activation activation)
     case DEEP_ACTIVATION_SOFTMAX: return "softmax";
     case DEEP_ACTIVATION_LEAKY_RELU: return "leaky_relu";
     case DEEP_ACTIVATION_ELU: return "elu";
+    case DEEP_ACTIVATION_GELU: return "gelu";
+    /* Keras has no string for gelu(approximate=True); this one, libdeep's, spells the enumerator. */
+    case DEEP_ACTIVATION_GELU_TANH: return "gelu_tanh";
+    case DEEP_ACTIVATION_SILU: return "silu";
+    case DEEP_ACTIVATION_SOFTPLUS: return "softplus";
+    case DEEP_ACTIVATION_SOFTSIGN: return "softsign";
+    case DEEP_ACTIVATION_SELU: return "selu";
+    case DEEP_ACTIVATION_HARD_SIGMOID: return "hard_sigmoid";
+    case DEEP_ACTIVATION_EXPONENTIAL: return "exponential";
+    case DEEP_ACTIVATION_RELU6: return "relu6";
     }
     return NULL;
 }
@@ -34,6 +45,70 @@ const char *deep_activation_name(deep_activation activation)
 {
     const char *name = known_name(activation);
     return name != NULL ? name : "unknown";
+}
+
+bool deep_activation_needs_input(deep_activation activation)
+{
+    return activation == DEEP_ACTIVATION_GELU || activation == DEEP_ACTIVATION_GELU_TANH ||
+           activation == DEEP_ACTIVATION_SILU;
+}
+
+#define SELU_ALPHA 1.67326324235437728f /* Keras' constants (Klambauer et al.) */
+#define SELU_SCALE 1.05070098735548049f
+
+/* The activations added in 1.0, one value at a time; recurrent cells refuse them, so
+ * they live here rather than in fastmath.h's inlined forms. */
+static float newer_value(deep_activation activation, float x)
+{
+    switch (activation) {
+    case DEEP_ACTIVATION_GELU:
+        return 0.5f * x * (1.0f + erff(x * 0.70710678118654752f));
+    case DEEP_ACTIVATION_GELU_TANH:
+        return 0.5f * x * (1.0f + tanhf(0.79788456080286536f * (x + 0.044715f * x * x * x)));
+    case DEEP_ACTIVATION_SILU:
+        return x / (1.0f + expf(-x));
+    case DEEP_ACTIVATION_SOFTPLUS:
+        /* max(x, 0) + log(1 + e^-|x|): no overflow for large x, no lost digits for small. */
+        return (x > 0 ? x : 0) + log1pf(expf(-fabsf(x)));
+    case DEEP_ACTIVATION_SOFTSIGN:
+        return x / (1.0f + fabsf(x));
+    case DEEP_ACTIVATION_SELU:
+        return x > 0 ? SELU_SCALE * x : SELU_SCALE * SELU_ALPHA * expm1f(x);
+    case DEEP_ACTIVATION_HARD_SIGMOID: {
+        const float y = x / 6.0f + 0.5f; /* written so that NaN passes through, as relu's */
+        return y < 0 ? 0 : (y > 1 ? 1 : y);
+    }
+    case DEEP_ACTIVATION_EXPONENTIAL:
+        return expf(x);
+    case DEEP_ACTIVATION_RELU6:
+        return x < 0 ? 0 : (x > 6 ? 6 : x);
+    default:
+        return x;
+    }
+}
+
+/* f'(x) in terms of y = f(x) for the newer ones that allow it (not gelu and silu). At the
+ * kinks of relu6 and hard_sigmoid the slope is 0, as relu's is at 0. */
+static float newer_slope(deep_activation activation, float y)
+{
+    switch (activation) {
+    case DEEP_ACTIVATION_SOFTPLUS:
+        return -expm1f(-y); /* sigmoid(x) = 1 - e^-y */
+    case DEEP_ACTIVATION_SOFTSIGN: {
+        const float d = 1.0f - fabsf(y); /* 1 / (1 + |x|) */
+        return d * d;
+    }
+    case DEEP_ACTIVATION_SELU:
+        return y > 0 ? SELU_SCALE : y + SELU_SCALE * SELU_ALPHA;
+    case DEEP_ACTIVATION_HARD_SIGMOID:
+        return y > 0 && y < 1 ? 1.0f / 6.0f : 0.0f;
+    case DEEP_ACTIVATION_EXPONENTIAL:
+        return y;
+    case DEEP_ACTIVATION_RELU6:
+        return y > 0 && y < 6 ? 1.0f : 0.0f;
+    default:
+        return 1.0f;
+    }
 }
 
 static void softmax_rows(float *x, int64_t rows, int64_t width)
@@ -85,6 +160,18 @@ void deep_activation_forward(deep_activation activation, float *x, int64_t rows,
         for (int64_t i = 0; i < n; i++)
             x[i] = x[i] > 0 ? x[i] : ELU_ALPHA * expm1f(x[i]);
         break;
+    case DEEP_ACTIVATION_GELU:
+    case DEEP_ACTIVATION_GELU_TANH:
+    case DEEP_ACTIVATION_SILU:
+    case DEEP_ACTIVATION_SOFTPLUS:
+    case DEEP_ACTIVATION_SOFTSIGN:
+    case DEEP_ACTIVATION_SELU:
+    case DEEP_ACTIVATION_HARD_SIGMOID:
+    case DEEP_ACTIVATION_EXPONENTIAL:
+    case DEEP_ACTIVATION_RELU6:
+        for (int64_t i = 0; i < n; i++)
+            x[i] = newer_value(activation, x[i]);
+        break;
     }
 }
 
@@ -128,5 +215,47 @@ void deep_activation_backward(deep_activation activation, const float *y, float 
         for (int64_t i = 0; i < n; i++)
             grad[i] = y[i] > 0 ? grad[i] : grad[i] * (y[i] + ELU_ALPHA);
         break;
+    case DEEP_ACTIVATION_SOFTPLUS:
+    case DEEP_ACTIVATION_SOFTSIGN:
+    case DEEP_ACTIVATION_SELU:
+    case DEEP_ACTIVATION_HARD_SIGMOID:
+    case DEEP_ACTIVATION_EXPONENTIAL:
+    case DEEP_ACTIVATION_RELU6:
+        for (int64_t i = 0; i < n; i++)
+            grad[i] *= newer_slope(activation, y[i]);
+        break;
+    case DEEP_ACTIVATION_GELU:
+    case DEEP_ACTIVATION_GELU_TANH:
+    case DEEP_ACTIVATION_SILU:
+        break; /* the caller uses deep_activation_backward_input */
     }
+}
+
+/* f'(x) of gelu, its tanh form and silu, from the input x. */
+static inline float slope_of_input(deep_activation activation, float x)
+{
+    switch (activation) {
+    case DEEP_ACTIVATION_GELU: /* Phi(x) + x phi(x) */
+        return 0.5f * (1.0f + erff(x * 0.70710678118654752f)) + x * 0.39894228040143268f * expf(-0.5f * x * x);
+    case DEEP_ACTIVATION_GELU_TANH: {
+        const float c = 0.79788456080286536f, k = 0.044715f;
+        const float t = tanhf(c * (x + k * x * x * x)), sech2 = 1.0f - t * t;
+        /* Where tanh saturates, x^2 may be infinite: 0 * inf must not become NaN. */
+        return 0.5f * (1.0f + t) + (sech2 == 0 ? 0.0f : 0.5f * x * sech2 * c * (1.0f + 3.0f * k * x * x));
+    }
+    case DEEP_ACTIVATION_SILU: { /* s (1 + x (1 - s)) with s = sigmoid(x) */
+        const float sig = 1.0f / (1.0f + expf(-x));
+        return sig * (1.0f + x * (1.0f - sig));
+    }
+    default:
+        return 1.0f;
+    }
+}
+
+void deep_activation_backward_input(deep_activation activation, const float *x, float *grad, int64_t n)
+{
+    if (!deep_activation_needs_input(activation))
+        return;
+    for (int64_t i = 0; i < n; i++)
+        grad[i] *= slope_of_input(activation, x[i]);
 }

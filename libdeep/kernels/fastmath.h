@@ -111,6 +111,7 @@ static inline DEEP_ALWAYS_INLINE float deep_activate(deep_activation activation,
         return x > 0 ? x : DEEP_ELU_ALPHA * (deep_fast_expf(x) - 1.0f);
     case DEEP_ACTIVATION_LINEAR:
     case DEEP_ACTIVATION_SOFTMAX:
+    default: /* the 1.0 activations: recurrent cells refuse them (graph/model.c) */
         break;
     }
     return x;
@@ -132,6 +133,7 @@ static inline DEEP_ALWAYS_INLINE float deep_activation_slope(deep_activation act
         return y > 0 ? 1.0f : y + DEEP_ELU_ALPHA;
     case DEEP_ACTIVATION_LINEAR:
     case DEEP_ACTIVATION_SOFTMAX:
+    default: /* the 1.0 activations: recurrent cells refuse them (graph/model.c) */
         break;
     }
     return 1.0f;

@@ -14,6 +14,13 @@ void deep_activation_forward(deep_activation activation, float *x, int64_t rows,
  * layers keep from the forward pass (softmax uses the full Jacobian of each row). */
 void deep_activation_backward(deep_activation activation, const float *y, float *grad, int64_t rows,
                               int64_t width);
+/* True for gelu, gelu_tanh and silu: their derivative is not a function of their
+ * output, so deep_activation_backward leaves grad alone and the layer must keep the
+ * pre-activation x and call deep_activation_backward_input. */
+bool deep_activation_needs_input(deep_activation activation);
+/* grad = grad * f'(x) in place on n values, from the input x, for the activations
+ * deep_activation_needs_input names (the others leave grad alone). */
+void deep_activation_backward_input(deep_activation activation, const float *x, float *grad, int64_t n);
 
 /* C = alpha * op(A) * op(B) + beta * C, all row-major, op = transpose when the flag is set;
  * M x K times K x N. N and the strides must fit in int (layer widths, which the layers

@@ -30,12 +30,13 @@ static void activation_forward(const deep_layer *layer, const deep_exec *ex, con
 static void activation_backward(deep_layer *layer, const deep_exec *ex, const float *in, const float *out,
                                 float *grad_out, float *grad_in, float *scratch, int64_t batch)
 {
-    (void)in;
     (void)scratch;
     int64_t width = row_width(layer);
-    if (!ex->fused_output)
-        deep_activation_backward(layer->cfg.activation.activation, out, grad_out, batch * layer->in_size / width,
-                                 width);
+    /* The input is the pre-activation that gelu and silu take their derivative from. */
+    if (!ex->fused_output && deep_activation_needs_input(layer->cfg.activation.activation))
+        deep_activation_backward_input(layer->cfg.activation.activation, in, grad_out, batch * layer->in_size);
+    else if (!ex->fused_output)
+        deep_activation_backward(layer->cfg.activation.activation, out, grad_out, batch * layer->in_size / width, width);
     if (grad_in != NULL)
         memcpy(grad_in, grad_out, (size_t)(batch * layer->in_size) * sizeof *grad_in);
 }

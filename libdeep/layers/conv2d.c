@@ -62,12 +62,11 @@ static deep_status conv2d_build(deep_layer *layer)
         return DEEP_FAIL(DEEP_ERR_OVERFLOW,
                          "kernel_size %lld x %lld over %lld channels at %lld x %lld output positions takes more than "
                          "%d values per sample (im2col)",
-                         (long long)layer->cfg.conv2d.kernel_size[0], (long long)layer->cfg.conv2d.kernel_size[1],
-                         (long long)layer->in_shape[2], (long long)layer->out_shape[0], (long long)layer->out_shape[1],
-                         INT_MAX);
-    layer->scratch_size = cols;
-    int64_t kernel_shape[4] = {layer->cfg.conv2d.kernel_size[0], layer->cfg.conv2d.kernel_size[1], layer->in_shape[2],
-                               layer->cfg.conv2d.filters};
+                         (long long)layer->cfg.conv2d.kernel_size[0], (long long)layer->cfg.conv2d.kernel_size[1], (long long)layer->in_shape[2],
+                         (long long)layer->out_shape[0], (long long)layer->out_shape[1], INT_MAX);
+    /* Plus, for gelu and silu (whose gradient needs the input), the pre-activations. */
+    layer->scratch_size = cols + (deep_activation_needs_input(layer->cfg.conv2d.activation) ? pixels * layer->cfg.conv2d.filters : 0);
+    int64_t kernel_shape[4] = {layer->cfg.conv2d.kernel_size[0], layer->cfg.conv2d.kernel_size[1], layer->in_shape[2], layer->cfg.conv2d.filters};
     DEEP_TRY(deep_layer_declare_param(layer, 0, "kernel", 4, kernel_shape));
     if (layer->cfg.conv2d.use_bias)
         DEEP_TRY(deep_layer_declare_param(layer, 1, "bias", 1, &layer->cfg.conv2d.filters));
@@ -105,7 +104,14 @@ typedef struct conv_ctx {
     float *cols;
     float *out;
     float *grad;
+    float *pre; /* the pre-activations after the rows, kept for gelu and silu */
 } conv_ctx;
+
+/* Where the pre-activations are kept: after the batch's rows, NULL when not kept. */
+static float *pre_activations(const deep_layer *layer, const conv_geometry *g, float *scratch, int64_t batch)
+{
+    return deep_activation_needs_input(layer->cfg.conv2d.activation) ? scratch + batch * g->pixels * g->patch : NULL;
+}
 
 static void im2col_samples(void *raw, int64_t begin, int64_t end, int32_t worker)
 {
@@ -175,6 +181,8 @@ static void bias_activation_samples(void *raw, int64_t begin, int64_t end, int32
             for (int64_t j = 0; j < f; j++)
                 out[r * f + j] += bias[j];
     }
+    if (ctx->pre != NULL)
+        memcpy(ctx->pre + begin * ctx->g.pixels * f, out, (size_t)(rows * f) * sizeof *out);
     deep_activation_forward(layer->cfg.conv2d.activation, out, rows, f);
 }
 
@@ -183,14 +191,19 @@ static void activation_grad_samples(void *raw, int64_t begin, int64_t end, int32
     (void)worker;
     const conv_ctx *ctx = raw;
     int64_t offset = begin * ctx->g.pixels * ctx->g.f;
-    deep_activation_backward(ctx->layer->cfg.conv2d.activation, ctx->out + offset, ctx->grad + offset,
-                             (end - begin) * ctx->g.pixels, ctx->g.f);
+    if (ctx->pre != NULL)
+        deep_activation_backward_input(ctx->layer->cfg.conv2d.activation, ctx->pre + offset, ctx->grad + offset,
+                                       (end - begin) * ctx->g.pixels * ctx->g.f);
+    else
+        deep_activation_backward(ctx->layer->cfg.conv2d.activation, ctx->out + offset, ctx->grad + offset,
+                                 (end - begin) * ctx->g.pixels, ctx->g.f);
 }
 
 static void conv2d_forward(const deep_layer *layer, const deep_exec *ex, const float *in, float *out, float *cols,
                            int64_t batch)
 {
     conv_ctx ctx = {.layer = layer, .g = geometry(layer), .in = in, .cols = cols, .out = out};
+    ctx.pre = pre_activations(layer, &ctx.g, cols, batch);
     deep_pool_run(ex->pool, batch, im2col_samples, &ctx);
     deep_gemm(ex->pool, false, false, batch * ctx.g.pixels, ctx.g.f, ctx.g.patch, 1.0f, cols, layer->params[0].value,
               0.0f, out);
@@ -203,6 +216,7 @@ static void conv2d_backward(deep_layer *layer, const deep_exec *ex, const float 
     (void)in;
     conv_ctx ctx = {.layer = layer, .g = geometry(layer), .cols = cols, .out = (float *)out, .grad = grad_out,
                     .grad_in = grad_in};
+    ctx.pre = pre_activations(layer, &ctx.g, cols, batch);
     const conv_geometry *g = &ctx.g;
     int64_t rows = batch * g->pixels;
     if (!ex->fused_output)

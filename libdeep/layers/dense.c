@@ -31,6 +31,8 @@ static deep_status dense_build(deep_layer *layer)
     layer->out_rank = layer->in_rank;
     memcpy(layer->out_shape, layer->in_shape, sizeof layer->out_shape);
     layer->out_shape[layer->out_rank - 1] = layer->cfg.dense.units;
+    /* gelu and silu need their inputs for the gradient: one sample's outputs of scratch. */
+    layer->scratch_size = deep_activation_needs_input(layer->cfg.dense.activation) ? sample_rows(layer) * layer->cfg.dense.units : 0;
     int64_t kernel[2] = {inputs, layer->cfg.dense.units};
     DEEP_TRY(deep_layer_declare_param(layer, 0, "kernel", 2, kernel));
     if (layer->cfg.dense.use_bias)
@@ -53,6 +55,7 @@ struct rows_ctx {
     const deep_layer *layer;
     float *out;
     float *grad;
+    float *pre; /* the pre-activations, kept for gelu and silu (deep_activation_needs_input) */
 };
 
 static void bias_activation_rows(void *raw, int64_t begin, int64_t end, int32_t worker)
@@ -68,17 +71,18 @@ static void bias_activation_rows(void *raw, int64_t begin, int64_t end, int32_t 
             for (int64_t j = 0; j < units; j++)
                 out[r * units + j] += bias[j];
     }
+    if (c->pre != NULL)
+        memcpy(c->pre + begin * units, out, (size_t)((end - begin) * units) * sizeof *out);
     deep_activation_forward(layer->cfg.dense.activation, out, end - begin, units);
 }
 
 static void dense_forward(const deep_layer *layer, const deep_exec *ex, const float *in, float *out,
                           float *scratch, int64_t batch)
 {
-    (void)scratch;
     int64_t rows = batch * sample_rows(layer);
-    deep_gemm(ex->pool, false, false, rows, layer->cfg.dense.units, row_inputs(layer), 1.0f, in, layer->params[0].value,
-              0.0f, out);
-    struct rows_ctx c = {layer, out, NULL};
+    deep_gemm(ex->pool, false, false, rows, layer->cfg.dense.units, row_inputs(layer), 1.0f, in, layer->params[0].value, 0.0f,
+              out);
+    struct rows_ctx c = {layer, out, NULL, layer->scratch_size > 0 ? scratch : NULL};
     deep_pool_run(ex->pool, rows, bias_activation_rows, &c);
 }
 
@@ -87,17 +91,20 @@ static void activation_grad_rows(void *raw, int64_t begin, int64_t end, int32_t 
     (void)worker;
     struct rows_ctx *c = raw;
     int64_t units = c->layer->cfg.dense.units;
-    deep_activation_backward(c->layer->cfg.dense.activation, c->out + begin * units, c->grad + begin * units,
-                             end - begin, units);
+    if (c->pre != NULL)
+        deep_activation_backward_input(c->layer->cfg.dense.activation, c->pre + begin * units, c->grad + begin * units,
+                                       (end - begin) * units);
+    else
+        deep_activation_backward(c->layer->cfg.dense.activation, c->out + begin * units, c->grad + begin * units,
+                                 end - begin, units);
 }
 
 static void dense_backward(deep_layer *layer, const deep_exec *ex, const float *in, const float *out,
                            float *grad_out, float *grad_in, float *scratch, int64_t batch)
 {
-    (void)scratch;
     int64_t units = layer->cfg.dense.units, inputs = row_inputs(layer), rows = batch * sample_rows(layer);
     if (!ex->fused_output) {
-        struct rows_ctx c = {layer, (float *)out, grad_out};
+        struct rows_ctx c = {layer, (float *)out, grad_out, layer->scratch_size > 0 ? scratch : NULL};
         deep_pool_run(ex->pool, rows, activation_grad_rows, &c);
     }
     /* dKernel = in^T . dZ ; dBias = column sums of dZ ; dIn = dZ . kernel^T, over every row */

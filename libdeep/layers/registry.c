@@ -59,6 +59,13 @@ static deep_status check_shape(const deep_layer_field *f, const char *base, cons
     return DEEP_OK;
 }
 
+/* The activations a recurrent cell applies element by element: the 0.x ones but softmax. */
+static bool cell_takes(deep_activation a)
+{
+    return a == DEEP_ACTIVATION_LINEAR || a == DEEP_ACTIVATION_RELU || a == DEEP_ACTIVATION_SIGMOID ||
+           a == DEEP_ACTIVATION_TANH || a == DEEP_ACTIVATION_LEAKY_RELU || a == DEEP_ACTIVATION_ELU;
+}
+
 deep_status deep_field_check(const deep_layer_field *f, const void *config, const char *caller)
 {
     const char *base = config;
@@ -125,6 +132,12 @@ deep_status deep_field_check(const deep_layer_field *f, const void *config, cons
             return deep_error_set(DEEP_ERR_INVALID_ARGUMENT, caller,
                                   "%s softmax is not element-wise; a recurrent cell takes linear, relu, sigmoid, "
                                   "tanh, leaky_relu or elu", f->name);
+        /* The cells inline fastmath.h's forms of these only; gelu and silu would also need
+         * the pre-activations, which the cells do not keep. */
+        if (f->kind == DEEP_FIELD_CELL_ACTIVATION && !cell_takes(a))
+            return deep_error_set(DEEP_ERR_INVALID_ARGUMENT, caller,
+                                  "%s %s is not supported in a recurrent cell, which takes linear, relu, sigmoid, "
+                                  "tanh, leaky_relu or elu", f->name, deep_activation_name(a));
         return DEEP_OK;
     }
     case DEEP_FIELD_PADDING: {

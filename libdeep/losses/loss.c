@@ -4,7 +4,9 @@
  * p = 0 or p = 1 gives a large but finite loss. Where the clip is active the loss does not
  * depend on p, so its gradient there is 0, as TensorFlow's clip gradient is. The fused
  * gradients below are how a softmax or sigmoid output layer escapes that flat region.
- * NaN predictions pass through the clip so that the caller sees a non-finite loss. */
+ * NaN predictions pass through the clip so that the caller sees a non-finite loss.
+ * The categorical cross-entropies first divide each prediction row by its sum, as Keras
+ * does (PyTorch's NLL of log-probabilities does not); a softmax row is unchanged by it. */
 #include <math.h>
 #include <string.h>
 
@@ -42,6 +44,40 @@ static bool label_ok(int32_t label, int64_t width)
     return label >= 0 && label < width;
 }
 
+/* Keras' categorical cross-entropy of one row: the prediction is first divided by its
+ * sum (q = p / S, so a row that is not a softmax output is scored as the distribution it
+ * is proportional to), then clipped, then -sum_j y_j log q_j. With y NULL the target is
+ * one-hot at `label` (the sparse loss). When grad is not NULL it receives the gradient
+ * with respect to p divided by n: with g_j = dL/dq_j (0 where clipped),
+ * dL/dp_k = (g_k - sum_j g_j q_j) / S. A row summing to 0 gives NaN, as in Keras. */
+static double row_crossentropy(const float *p, const float *y, int32_t label, int64_t width, float *grad, int64_t n)
+{
+    double sum = 0;
+    for (int64_t j = 0; j < width; j++)
+        sum += p[j];
+    double loss = 0, dot = 0, dq;
+    for (int64_t j = 0; j < width; j++) {
+        const double weight = y ? y[j] : (double)(j == label);
+        if (weight == 0)
+            continue; /* also skips the log of a zero that the clip would bound anyway */
+        const double q = p[j] / sum;
+        loss += weight * neg_log(q, &dq);
+        dot += weight * dq * q;
+    }
+    if (grad) {
+        for (int64_t j = 0; j < width; j++) {
+            const double weight = y ? y[j] : (double)(j == label);
+            double g = 0;
+            if (weight != 0) {
+                neg_log(p[j] / sum, &dq);
+                g = weight * dq;
+            }
+            grad[j] = (float)((g - dot) / sum / n);
+        }
+    }
+    return loss;
+}
+
 /* An empty batch has loss 0 and no gradient; an unknown loss is NaN. A sparse label
  * outside [0, width) makes the loss NaN (its gradient row stays 0): the model checks
  * labels before training, so this only guards against reading out of bounds. */
@@ -72,12 +108,9 @@ double deep_loss_compute(deep_loss loss, const float *pred, const float *targets
         }
         return total / n;
     case DEEP_LOSS_CATEGORICAL_CROSSENTROPY:
-        for (int64_t i = 0; i < n; i++) {
-            const double y = targets[i];
-            total += y * neg_log(pred[i], &dp);
-            if (grad)
-                grad[i] = (float)(y * dp / batch);
-        }
+        for (int64_t b = 0; b < batch; b++)
+            total += row_crossentropy(pred + b * width, targets + b * width, 0, width,
+                                      grad ? grad + b * width : NULL, batch);
         return total / batch;
     case DEEP_LOSS_SPARSE_CATEGORICAL_CROSSENTROPY:
         if (grad)
@@ -87,10 +120,7 @@ double deep_loss_compute(deep_loss loss, const float *pred, const float *targets
                 total = NAN;
                 continue;
             }
-            const int64_t i = b * width + labels[b];
-            total += neg_log(pred[i], &dp);
-            if (grad)
-                grad[i] = (float)(dp / batch);
+            total += row_crossentropy(pred + b * width, NULL, labels[b], width, grad ? grad + b * width : NULL, batch);
         }
         return total / batch;
     }

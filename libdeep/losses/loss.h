@@ -8,7 +8,8 @@
 /* True for the four deep_loss values. */
 bool deep_loss_is_valid(deep_loss loss);
 
-/* Mean loss of a batch of predictions pred[batch * width]. Sparse categorical
+/* Mean loss of a batch of predictions pred[batch * width]. The categorical losses divide
+ * each row by its sum first, as Keras. Sparse categorical
  * cross-entropy reads labels[batch] (targets unused); the others read
  * targets[batch * width] (labels unused). Probabilities are clipped to [1e-7, 1 - 1e-7]
  * as Keras does. When grad is not NULL it receives d(mean loss)/d(pred). */

@@ -208,7 +208,9 @@ void deep_optimizer_begin_step(deep_optimizer *optimizer)
     }
 }
 
-/* The update rules. restrict and plain float loops let the compiler vectorise them, and
+/* The update rules. RMSprop and Adagrad add epsilon inside the square root, as Keras
+ * does (PyTorch adds it outside: sqrt(v) + eps); Adam adds it outside, as both do.
+ * restrict and plain float loops let the compiler vectorise them, and
  * each is also built for AVX2 (DEEP_VECTOR_CLONES): Adam was 8% of an MLP epoch at SSE width. */
 
 DEEP_VECTOR_CLONES static void sgd(float *restrict w, const float *restrict g, float *restrict v, int64_t n, float lr, float mu,
@@ -246,12 +248,12 @@ DEEP_VECTOR_CLONES static void rmsprop(float *restrict w, const float *restrict 
     if (mu == 0) {
         for (int64_t i = 0; i < n; i++) {
             a[i] = rho * a[i] + (1 - rho) * g[i] * g[i];
-            w[i] -= lr * g[i] / (sqrtf(a[i]) + eps);
+            w[i] -= lr * g[i] / sqrtf(a[i] + eps);
         }
     } else {
         for (int64_t i = 0; i < n; i++) {
             a[i] = rho * a[i] + (1 - rho) * g[i] * g[i];
-            mom[i] = mu * mom[i] + lr * g[i] / (sqrtf(a[i]) + eps);
+            mom[i] = mu * mom[i] + lr * g[i] / sqrtf(a[i] + eps);
             w[i] -= mom[i];
         }
     }
@@ -261,7 +263,7 @@ DEEP_VECTOR_CLONES static void adagrad(float *restrict w, const float *restrict 
 {
     for (int64_t i = 0; i < n; i++) {
         acc[i] += g[i] * g[i];
-        w[i] -= lr * g[i] / (sqrtf(acc[i]) + eps);
+        w[i] -= lr * g[i] / sqrtf(acc[i] + eps);
     }
 }
 

@@ -26,6 +26,17 @@ ACTIVATIONS = {
     "softmax": C.DEEP_ACTIVATION_SOFTMAX,
     "leaky_relu": C.DEEP_ACTIVATION_LEAKY_RELU,
     "elu": C.DEEP_ACTIVATION_ELU,
+    "gelu": C.DEEP_ACTIVATION_GELU,  # exact, Keras' gelu(approximate=False)
+    "gelu_approximate": C.DEEP_ACTIVATION_GELU_TANH,  # Keras' gelu(approximate=True)
+    "gelu_tanh": C.DEEP_ACTIVATION_GELU_TANH,
+    "silu": C.DEEP_ACTIVATION_SILU,
+    "swish": C.DEEP_ACTIVATION_SILU,  # Keras' alias
+    "softplus": C.DEEP_ACTIVATION_SOFTPLUS,
+    "softsign": C.DEEP_ACTIVATION_SOFTSIGN,
+    "selu": C.DEEP_ACTIVATION_SELU,
+    "hard_sigmoid": C.DEEP_ACTIVATION_HARD_SIGMOID,  # Keras 3: relu6(x + 3) / 6
+    "exponential": C.DEEP_ACTIVATION_EXPONENTIAL,
+    "relu6": C.DEEP_ACTIVATION_RELU6,
 }
 _PADDING = {"valid": C.DEEP_PADDING_VALID, "same": C.DEEP_PADDING_SAME}
 

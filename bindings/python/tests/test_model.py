@@ -315,7 +315,7 @@ def test_wrong_shapes(blobs, mlp):
 
 def test_layer_validation():
     with pytest.raises(ValueError, match="activation"):
-        Dense(3, activation="swish")
+        Dense(3, activation="mish")
     with pytest.raises(TypeError):
         Dense("3")
     with pytest.raises(libdeep.InvalidArgumentError):
@@ -473,3 +473,43 @@ def ctypes_length(model):
     n = ctypes.c_int64()
     libdeep._lib.deep_model_history_length(model._ptr, ctypes.byref(n))
     return n.value
+
+
+_SELU_ALPHA, _SELU_SCALE = 1.6732632423543772848, 1.0507009873554804934
+
+
+def _erf(x):
+    import math
+    return np.vectorize(math.erf)(x)
+
+
+# Keras' definitions (keras/src/activations/activations.py), in float64.
+_ACTIVATION_REFERENCES = {
+    "gelu": lambda x: 0.5 * x * (1 + _erf(x / np.sqrt(2))),
+    "gelu_approximate": lambda x: 0.5 * x * (1 + np.tanh(np.sqrt(2 / np.pi) * (x + 0.044715 * x**3))),
+    "gelu_tanh": lambda x: 0.5 * x * (1 + np.tanh(np.sqrt(2 / np.pi) * (x + 0.044715 * x**3))),
+    "silu": lambda x: x / (1 + np.exp(-x)),
+    "swish": lambda x: x / (1 + np.exp(-x)),
+    "softplus": lambda x: np.log1p(np.exp(x)),
+    "softsign": lambda x: x / (1 + np.abs(x)),
+    "selu": lambda x: _SELU_SCALE * np.where(x > 0, x, _SELU_ALPHA * np.expm1(x)),
+    "hard_sigmoid": lambda x: np.clip(x + 3, 0, 6) / 6,
+    "exponential": np.exp,
+    "relu6": lambda x: np.clip(x, 0, 6),
+}
+
+
+@pytest.mark.parametrize("name", sorted(_ACTIVATION_REFERENCES))
+def test_activation_names_follow_keras(name):
+    x = np.linspace(-7, 7, 29, dtype=np.float32).reshape(1, 29)
+    model = libdeep.Sequential([Input((29,)), libdeep.Activation(name)])
+    model.compile("sgd", "mse")
+    want = _ACTIVATION_REFERENCES[name](x.astype(np.float64))
+    np.testing.assert_allclose(model.predict(x), want, rtol=2e-5, atol=1e-6)
+
+
+def test_recurrent_cells_refuse_the_newer_activations():
+    with pytest.raises(libdeep.InvalidArgumentError, match="recurrent cell"):
+        libdeep.Sequential([Input((3, 2)), libdeep.SimpleRNN(4, activation="swish")])
+    with pytest.raises(libdeep.InvalidArgumentError, match="selu"):
+        libdeep.Sequential([Input((3, 2)), libdeep.SimpleRNN(4, activation="selu")])

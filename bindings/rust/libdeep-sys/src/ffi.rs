@@ -139,6 +139,15 @@ pub const DEEP_ACTIVATION_TANH: deep_activation = 3;
 pub const DEEP_ACTIVATION_SOFTMAX: deep_activation = 4;
 pub const DEEP_ACTIVATION_LEAKY_RELU: deep_activation = 5;
 pub const DEEP_ACTIVATION_ELU: deep_activation = 6;
+pub const DEEP_ACTIVATION_GELU: deep_activation = 7;
+pub const DEEP_ACTIVATION_GELU_TANH: deep_activation = 8;
+pub const DEEP_ACTIVATION_SILU: deep_activation = 9;
+pub const DEEP_ACTIVATION_SOFTPLUS: deep_activation = 10;
+pub const DEEP_ACTIVATION_SOFTSIGN: deep_activation = 11;
+pub const DEEP_ACTIVATION_SELU: deep_activation = 12;
+pub const DEEP_ACTIVATION_HARD_SIGMOID: deep_activation = 13;
+pub const DEEP_ACTIVATION_EXPONENTIAL: deep_activation = 14;
+pub const DEEP_ACTIVATION_RELU6: deep_activation = 15;
 
 pub type deep_loss = c_int;
 pub const DEEP_LOSS_MEAN_SQUARED_ERROR: deep_loss = 1;

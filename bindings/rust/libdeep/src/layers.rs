@@ -35,6 +35,25 @@ c_enum!(
         LeakyRelu = sys::DEEP_ACTIVATION_LEAKY_RELU,
         /// Alpha 1.0.
         Elu = sys::DEEP_ACTIVATION_ELU,
+        /// x Phi(x), exact (Keras' `gelu`, `approximate=False`). Recurrent cells refuse this
+        /// and every activation after it.
+        Gelu = sys::DEEP_ACTIVATION_GELU,
+        /// The tanh approximation of gelu (Keras' `approximate=True`).
+        GeluTanh = sys::DEEP_ACTIVATION_GELU_TANH,
+        /// x sigmoid(x), also called swish.
+        Silu = sys::DEEP_ACTIVATION_SILU,
+        /// log(1 + e^x).
+        Softplus = sys::DEEP_ACTIVATION_SOFTPLUS,
+        /// x / (1 + |x|).
+        Softsign = sys::DEEP_ACTIVATION_SOFTSIGN,
+        /// Scaled elu with Keras' constants.
+        Selu = sys::DEEP_ACTIVATION_SELU,
+        /// relu6(x + 3) / 6, Keras 3's definition.
+        HardSigmoid = sys::DEEP_ACTIVATION_HARD_SIGMOID,
+        /// e^x.
+        Exponential = sys::DEEP_ACTIVATION_EXPONENTIAL,
+        /// min(max(x, 0), 6).
+        Relu6 = sys::DEEP_ACTIVATION_RELU6,
     }
 );
 c_enum!(
