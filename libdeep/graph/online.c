@@ -168,6 +168,24 @@ static deep_status begin(deep_model *model, const deep_tensor *x, const deep_ten
     return DEEP_OK;
 }
 
+/* check_call, then begin: *ws is NULL when the call was only a size query. */
+static deep_status start(deep_model *model, const deep_tensor *x, const deep_tensor *y, int64_t result,
+                         const void *buffer, int64_t capacity, int64_t *needed, const char *what,
+                         const char *caller, deep_workspace **ws)
+{
+    *ws = NULL;
+    bool proceed;
+    DEEP_TRY(check_call(model, x, y, result, buffer, capacity, needed, what, caller, &proceed));
+    if (!proceed)
+        return DEEP_OK;
+    deep_status status = begin(model, x, y, caller, ws);
+    if (status != DEEP_OK) {
+        *ws = NULL;
+        *needed = 0;
+    }
+    return status;
+}
+
 deep_status deep_model_train_on_batch(deep_model *model, const deep_tensor *x, const deep_tensor *y, double *values,
                                       int64_t capacity, int64_t *needed)
 {
@@ -175,17 +193,11 @@ deep_status deep_model_train_on_batch(deep_model *model, const deep_tensor *x, c
     DEEP_REQUIRE(model);
     DEEP_REQUIRE(x);
     DEEP_REQUIRE(y);
-    bool proceed;
-    DEEP_TRY(check_call(model, x, y, deep_model_stat_count(model), values, capacity, needed, "the loss and the metrics",
-                        __func__, &proceed));
-    if (!proceed)
-        return DEEP_OK;
     deep_workspace *ws;
-    deep_status started = begin(model, x, y, __func__, &ws);
-    if (started != DEEP_OK) {
-        *needed = 0;
-        return started;
-    }
+    DEEP_TRY(start(model, x, y, deep_model_stat_count(model), values, capacity, needed, "the loss and the metrics",
+                   __func__, &ws));
+    if (ws == NULL)
+        return DEEP_OK; /* the size query */
     int blas_threads = deep_blas_threads_single();
     int64_t n = x->shape[0];
     deep_exec ex = {.pool = model->pool, .rng = &model->rng, .training = true};
@@ -214,17 +226,11 @@ deep_status deep_model_test_on_batch(deep_model *model, const deep_tensor *x, co
     DEEP_REQUIRE(model);
     DEEP_REQUIRE(x);
     DEEP_REQUIRE(y);
-    bool proceed;
-    DEEP_TRY(check_call(model, x, y, deep_model_stat_count(model), values, capacity, needed, "the loss and the metrics",
-                        __func__, &proceed));
-    if (!proceed)
-        return DEEP_OK;
     deep_workspace *ws;
-    deep_status started = begin(model, x, y, __func__, &ws);
-    if (started != DEEP_OK) {
-        *needed = 0;
-        return started;
-    }
+    DEEP_TRY(start(model, x, y, deep_model_stat_count(model), values, capacity, needed, "the loss and the metrics",
+                   __func__, &ws));
+    if (ws == NULL)
+        return DEEP_OK; /* the size query */
     int blas_threads = deep_blas_threads_single();
     int64_t n = x->shape[0];
     deep_exec ex = {.pool = model->pool};
@@ -243,20 +249,14 @@ deep_status deep_model_predict_on_batch(deep_model *model, const deep_tensor *x,
     DEEP_TRY(deep_output_args(__func__, out, capacity, needed)); /* first: *needed is 0 after any other failure */
     DEEP_REQUIRE(model);
     DEEP_REQUIRE(x);
-    bool proceed;
     /* Both factors are at most INT32_MAX once checked, so the product fits. */
     int64_t result = model->compiled && x->shape[0] <= INT32_MAX
                          ? x->shape[0] * deep_model_output_layer(model)->out_size
                          : 0;
-    DEEP_TRY(check_call(model, x, NULL, result, out, capacity, needed, "the outputs", __func__, &proceed));
-    if (!proceed)
-        return DEEP_OK;
     deep_workspace *ws;
-    deep_status started = begin(model, x, NULL, __func__, &ws);
-    if (started != DEEP_OK) {
-        *needed = 0;
-        return started;
-    }
+    DEEP_TRY(start(model, x, NULL, result, out, capacity, needed, "the outputs", __func__, &ws));
+    if (ws == NULL)
+        return DEEP_OK; /* the size query */
     /* As deep_model_predict: on the calling thread, so the values are predict's. */
     deep_exec ex = {0};
     deep_model_forward(model, ws, &ex, x->shape[0]);
