@@ -208,6 +208,13 @@ deep_status deep_field_check(const deep_layer_field *field, const void *config, 
 
 /* mask_flow of the layers that keep the time axis and pass the mask on as it is. */
 deep_mask_flow deep_mask_kept(const deep_layer *layer);
+
+/* forward and backward of the layers that only give each sample another shape (Flatten,
+ * Reshape): the values are copied as they are, row-major order being the same. */
+void deep_layer_copy_forward(const deep_layer *layer, const deep_exec *ex, const float *in, float *out,
+                             float *scratch, int64_t batch);
+void deep_layer_copy_backward(deep_layer *layer, const deep_exec *ex, const float *in, const float *out,
+                              float *grad_out, float *grad_in, float *scratch, int64_t batch);
 /* The layer's deep_mask_flow (DEEP_MASK_REFUSED when its ops say nothing). */
 deep_mask_flow deep_layer_mask_flow(const deep_layer *layer);
 /* Whether processing step t of sample b is a real step: input step t, or steps - 1 - t

@@ -44,25 +44,6 @@ static deep_status reshape_build(deep_layer *layer)
     return DEEP_OK;
 }
 
-static void reshape_forward(const deep_layer *layer, const deep_exec *ex, const float *in, float *out,
-                            float *scratch, int64_t batch)
-{
-    (void)ex;
-    (void)scratch;
-    memcpy(out, in, (size_t)(batch * layer->in_size) * sizeof *out);
-}
-
-static void reshape_backward(deep_layer *layer, const deep_exec *ex, const float *in, const float *out,
-                             float *grad_out, float *grad_in, float *scratch, int64_t batch)
-{
-    (void)ex;
-    (void)in;
-    (void)out;
-    (void)scratch;
-    if (grad_in != NULL)
-        memcpy(grad_in, grad_out, (size_t)(batch * layer->in_size) * sizeof *grad_in);
-}
-
 static const deep_layer_field reshape_fields[] = {
     {.name = "target_shape", .kind = DEEP_FIELD_SHAPE, .offset = offsetof(reshape_config, target_shape),
      .aux = offsetof(reshape_config, rank), .doc = "the sample's new shape; one -1 is inferred"},
@@ -74,8 +55,8 @@ const deep_layer_ops deep_reshape_ops = {
     .config_size = sizeof(reshape_config),
     DEEP_FIELDS(reshape_fields),
     .build = reshape_build,
-    .forward = reshape_forward,
-    .backward = reshape_backward,
+    .forward = deep_layer_copy_forward,
+    .backward = deep_layer_copy_backward,
 };
 
 deep_status deep_model_add_reshape(deep_model *model, int32_t rank, const int64_t *target_shape)
