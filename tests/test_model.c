@@ -1309,6 +1309,7 @@ START_TEST(fit_rejects_bad_data)
     ASSERT_FAILS(deep_model_fit(model, good, 1, -1, NULL), DEEP_ERR_INVALID_ARGUMENT, "deep_model_fit");
     /* Batches are counted in int32_t inside (every batch-sized buffer is sized on that
      * bound), so a batch_size beyond INT32_MAX is refused, not cut to the data. */
+    assert_unchanged(model, &g);
     ASSERT_OK(deep_model_fit(model, good, 1, INT32_MAX, NULL));
     g = guard_model(model);
     ASSERT_FAILS_WITH(deep_model_fit(model, good, 1, (int64_t)INT32_MAX + 1, NULL), DEEP_ERR_INVALID_ARGUMENT,

@@ -367,6 +367,7 @@ START_TEST(on_batch_misuse)
     ck_assert_int_eq(needed, 2);
     float *after = all_weights(model, &count);
     ck_assert(memcmp(before, after, (size_t)count * sizeof *after) == 0);
+    free(before);
     free(after);
     needed = -1;
     ASSERT_FAILS(deep_model_train_on_batch(model, x, y, values, 1, &needed), DEEP_ERR_BUFFER_TOO_SMALL, train);
