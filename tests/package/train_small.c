@@ -64,12 +64,13 @@ int main(void)
     CHECK(deep_model_add_dense(model, 16, DEEP_ACTIVATION_TANH, 1));
     CHECK(deep_model_add_dense(model, 2, DEEP_ACTIVATION_SOFTMAX, 1));
     CHECK(deep_optimizer_new(DEEP_OPTIMIZER_ADAM, &adam));
-    CHECK(deep_optimizer_set_float(adam, DEEP_OPT_LEARNING_RATE, 0.02f));
+    CHECK(deep_optimizer_set_float(adam, DEEP_OPT_LEARNING_RATE, 0.02));
     const deep_metric metrics[1] = {DEEP_METRIC_ACCURACY};
     CHECK(deep_model_compile(model, adam, DEEP_LOSS_SPARSE_CATEGORICAL_CROSSENTROPY, metrics, 1));
     CHECK(deep_model_fit(model, train, 40, 32, NULL));
     double values[2];
-    CHECK(deep_model_evaluate(model, test, 100, values, 2));
+    int64_t needed = 0;
+    CHECK(deep_model_evaluate(model, test, 100, values, 2, &needed));
     printf("network: test loss %.4f, test accuracy %.4f\n", values[0], values[1]);
     if (!(values[1] >= 0.9)) {
         fprintf(stderr, "the network did not learn XOR (accuracy %.4f < 0.9)\n", values[1]);
