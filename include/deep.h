@@ -608,7 +608,25 @@ typedef enum deep_loss {
     DEEP_LOSS_CATEGORICAL_CROSSENTROPY = 3,         /* one-hot targets (deep_dataset_to_categorical);
                                                        each prediction row is divided by its sum first,
                                                        as Keras */
-    DEEP_LOSS_SPARSE_CATEGORICAL_CROSSENTROPY = 4   /* integer labels; rows normalised likewise */
+    DEEP_LOSS_SPARSE_CATEGORICAL_CROSSENTROPY = 4,  /* integer labels; rows normalised likewise */
+    /* Keras' formulas, float targets; "mean" is over the last axis, then the batch. */
+    DEEP_LOSS_MEAN_ABSOLUTE_ERROR = 5,              /* mean |p - y| */
+    DEEP_LOSS_MEAN_ABSOLUTE_PERCENTAGE_ERROR = 6,   /* 100 mean |p - y| / max(|y|, 1e-7) */
+    DEEP_LOSS_HUBER = 7,                            /* mean of e^2 / 2 where |e| <= delta, else
+                                                       delta |e| - delta^2 / 2; e = p - y, delta is
+                                                       DEEP_MODEL_HUBER_DELTA (1.0) */
+    DEEP_LOSS_LOG_COSH = 8,                         /* mean log(cosh(p - y)) */
+    DEEP_LOSS_HINGE = 9,                            /* mean max(1 - y p, 0); targets -1 or 1, or 0
+                                                       or 1 (when every target of the batch is 0 or 1,
+                                                       they become 2y - 1, as Keras) */
+    DEEP_LOSS_SQUARED_HINGE = 10,                   /* mean max(1 - y p, 0)^2; targets as hinge */
+    DEEP_LOSS_CATEGORICAL_HINGE = 11,               /* max(max_j (1 - y_j) p_j - sum_j y_j p_j + 1, 0)
+                                                       per row; one-hot targets */
+    DEEP_LOSS_KL_DIVERGENCE = 12,                   /* sum_j t_j log(t_j / q_j) per row, t and q the
+                                                       targets and predictions clipped to [1e-7, 1] */
+    DEEP_LOSS_POISSON = 13,                         /* mean p - y log(p + 1e-7) */
+    DEEP_LOSS_COSINE_SIMILARITY = 14                /* -cos(y, p) per row (Keras' sign: -1 is best),
+                                                       each row divided by max(its L2 norm, 1e-7) */
 } deep_loss;
 
 /* DEEP_METRIC_LOSS names the loss itself in deep_model_history and deep_model_evaluate. */
@@ -643,7 +661,9 @@ typedef enum deep_model_option {
     DEEP_MODEL_INITIAL_EPOCH = 8,            /* int: the next fit runs epochs initial_epoch .. epochs - 1 (Keras'
                                                 initial_epoch), then this goes back to 0, as it does on compile;
                                                 set by deep_model_load from a checkpoint */
-    DEEP_MODEL_CHECKPOINT_PATH = 9           /* string: where checkpoints go (deep_model_set_string); NULL = none */
+    DEEP_MODEL_CHECKPOINT_PATH = 9,          /* string: where checkpoints go (deep_model_set_string); NULL = none */
+    DEEP_MODEL_HUBER_DELTA = 10              /* float: DEEP_LOSS_HUBER's delta, finite and > 0 (default 1.0, Keras');
+                                                saved with the compiled model */
 } deep_model_option;
 
 /* A new empty Sequential model whose samples have shape input_shape (Keras' input_shape,

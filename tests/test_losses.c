@@ -13,9 +13,13 @@
 #define WIDTH 4
 #define COUNT (BATCH * WIDTH)
 
-static const deep_loss all_losses[] = {DEEP_LOSS_MEAN_SQUARED_ERROR, DEEP_LOSS_BINARY_CROSSENTROPY,
-                                       DEEP_LOSS_CATEGORICAL_CROSSENTROPY,
-                                       DEEP_LOSS_SPARSE_CATEGORICAL_CROSSENTROPY};
+static const deep_loss all_losses[] = {
+    DEEP_LOSS_MEAN_SQUARED_ERROR,   DEEP_LOSS_BINARY_CROSSENTROPY,  DEEP_LOSS_CATEGORICAL_CROSSENTROPY,
+    DEEP_LOSS_SPARSE_CATEGORICAL_CROSSENTROPY, DEEP_LOSS_MEAN_ABSOLUTE_ERROR,
+    DEEP_LOSS_MEAN_ABSOLUTE_PERCENTAGE_ERROR, DEEP_LOSS_HUBER, DEEP_LOSS_LOG_COSH, DEEP_LOSS_HINGE,
+    DEEP_LOSS_SQUARED_HINGE, DEEP_LOSS_CATEGORICAL_HINGE, DEEP_LOSS_KL_DIVERGENCE, DEEP_LOSS_POISSON,
+    DEEP_LOSS_COSINE_SIMILARITY};
+#define LOSS_COUNT ((int)(sizeof all_losses / sizeof all_losses[0]))
 
 /* Predictions inside (0.05, 0.95), well away from the clip; soft targets; labels. */
 static const float pred[COUNT] = {0.2f, 0.7f, 0.05f, 0.35f, 0.5f, 0.25f, 0.15f, 0.9f, 0.6f, 0.1f, 0.3f, 0.45f};
@@ -30,14 +34,14 @@ static bool close_enough(double analytic, double numeric)
 
 START_TEST(is_valid)
 {
-    for (size_t i = 0; i < 4; i++)
+    for (int i = 0; i < LOSS_COUNT; i++)
         ck_assert(deep_loss_is_valid(all_losses[i]));
-    const int invalid[] = {0, -1, 5, 1000};
+    const int invalid[] = {0, -1, LOSS_COUNT + 1, 1000};
     for (size_t i = 0; i < 4; i++)
         ck_assert(!deep_loss_is_valid((deep_loss)invalid[i]));
     header_enum e;
     header_enum_read("deep_loss", &e);
-    ck_assert_int_eq(e.count, 4);
+    ck_assert_int_eq(e.count, LOSS_COUNT);
     for (int i = 0; i < e.count; i++)
         ck_assert_msg(deep_loss_is_valid((deep_loss)e.values[i]), "%s is not valid", e.names[i]);
 }
@@ -96,31 +100,109 @@ START_TEST(hand_computed_values)
 END_TEST
 
 /* Central differences of the mean loss in double, stepping a float input by h. */
-static double numeric_grad(deep_loss loss, float *p, const float *y, const int32_t *l, int i)
+static double numeric_grad(deep_loss loss, double delta, float *p, const float *y, const int32_t *l, int i)
 {
     const float saved = p[i], h = 1e-3f;
     p[i] = saved + h;
-    const double up = deep_loss_compute(loss, p, y, l, BATCH, WIDTH, NULL), p_up = p[i];
+    const double up = deep_loss_evaluate(loss, delta, p, y, l, BATCH, WIDTH, NULL), p_up = p[i];
     p[i] = saved - h;
-    const double down = deep_loss_compute(loss, p, y, l, BATCH, WIDTH, NULL), p_down = p[i];
+    const double down = deep_loss_evaluate(loss, delta, p, y, l, BATCH, WIDTH, NULL), p_down = p[i];
     p[i] = saved;
     return (up - down) / (p_up - p_down);
 }
 
-START_TEST(gradient_matches_finite_differences)
+static void check_gradient(deep_loss loss, double delta, const float *y)
 {
-    const deep_loss loss = all_losses[_i];
     float p[COUNT], grad[COUNT];
     memcpy(p, pred, sizeof p);
-    const double value = deep_loss_compute(loss, p, targets, labels, BATCH, WIDTH, grad);
-    ck_assert(isfinite(value) && value > 0);
+    const double value = deep_loss_evaluate(loss, delta, p, y, labels, BATCH, WIDTH, grad);
+    /* Cosine similarity is negative (-1 is a perfect match); KL divergence of rows that are
+     * not distributions may be either. */
+    ck_assert(isfinite(value) && value != 0);
+    ck_assert(loss == DEEP_LOSS_KL_DIVERGENCE || (loss == DEEP_LOSS_COSINE_SIMILARITY ? value < 0 : value > 0));
     for (int i = 0; i < COUNT; i++) {
-        const double numeric = numeric_grad(loss, p, targets, labels, i);
+        const double numeric = numeric_grad(loss, delta, p, y, labels, i);
         ck_assert_msg(close_enough(grad[i], numeric), "loss %d element %d: analytic %g, numeric %g", (int)loss, i,
                       (double)grad[i], numeric);
     }
     /* Without a gradient buffer the value is the same. */
-    ck_assert_double_eq(deep_loss_compute(loss, p, targets, labels, BATCH, WIDTH, NULL), value);
+    ck_assert_double_eq(deep_loss_evaluate(loss, delta, p, y, labels, BATCH, WIDTH, NULL), value);
+}
+
+START_TEST(gradient_matches_finite_differences)
+{
+    check_gradient(all_losses[_i], 1.0, targets);
+}
+END_TEST
+
+/* Huber's linear branch (|e| > delta for half of the elements, none near the kink), and
+ * hinge losses with {0, 1} targets, which Keras turns into {-1, 1}. */
+START_TEST(gradient_of_other_branches)
+{
+    check_gradient(DEEP_LOSS_HUBER, 0.25, targets);
+    float binary[COUNT];
+    for (int i = 0; i < COUNT; i++)
+        binary[i] = (float)(i % 3 == 0);
+    check_gradient(DEEP_LOSS_HINGE, 1.0, binary);
+    check_gradient(DEEP_LOSS_SQUARED_HINGE, 1.0, binary);
+    check_gradient(DEEP_LOSS_CATEGORICAL_HINGE, 1.0, binary);
+}
+END_TEST
+
+/* Keras' formulas evaluated in numpy on the batch below (two rows of three):
+ *   e = p - y; mean = mean over the last axis, then over the rows; eps = 1e-7
+ *   mae  mean |e|                                   = 0.775
+ *   mape mean 100 |e| / max(|y|, eps)               = 108333456.66666667
+ *   huber mean where(|e| <= d, e^2/2, d|e| - d^2/2) = 0.3935416666666667 (d = 1), 0.279375 (d = 0.5)
+ *   log_cosh mean e + softplus(-2e) - log 2         = 0.35456860792235695
+ *   hinge mean max(1 - y p, 0)                      = 0.6883333333333334; binary yb: 1.575
+ *   squared_hinge mean max(1 - y p, 0)^2            = 0.5888166666666667; binary yb: 3.4204166666666667
+ *   categorical_hinge (yb) mean max(max((1-yb) p) - sum(yb p) + 1, 0) = 2.4
+ *   kl_divergence mean sum t log(t / q), t, q clipped to [eps, 1]     = 0.9247842472322546
+ *   poisson mean p - y log(p + eps)                 = 1.1248651049558918
+ *   cosine_similarity mean -sum(y/|y| * p/|p|)      = -0.5273841895177573 */
+START_TEST(keras_values)
+{
+    const float p[6] = {0.6f, 0.4f, 2.5f, 0.2f, 0.9f, 0.05f};
+    const float y[6] = {0.0f, 1.0f, 0.5f, 1.0f, 0.3f, 0.0f};
+    const float yb[6] = {0, 1, 0, 1, 0, 0};
+    const struct {
+        deep_loss loss;
+        double delta;
+        const float *y;
+        double expected;
+    } cases[] = {
+        {DEEP_LOSS_MEAN_ABSOLUTE_ERROR, 1, y, 0.775},
+        {DEEP_LOSS_MEAN_ABSOLUTE_PERCENTAGE_ERROR, 1, y, 108333456.66666667},
+        {DEEP_LOSS_HUBER, 1, y, 0.3935416666666667},
+        {DEEP_LOSS_HUBER, 0.5, y, 0.279375},
+        {DEEP_LOSS_LOG_COSH, 1, y, 0.35456860792235695},
+        {DEEP_LOSS_HINGE, 1, y, 0.6883333333333334},
+        {DEEP_LOSS_HINGE, 1, yb, 1.575},
+        {DEEP_LOSS_SQUARED_HINGE, 1, y, 0.5888166666666667},
+        {DEEP_LOSS_SQUARED_HINGE, 1, yb, 3.4204166666666667},
+        {DEEP_LOSS_CATEGORICAL_HINGE, 1, yb, 2.4},
+        {DEEP_LOSS_KL_DIVERGENCE, 1, y, 0.9247842472322546},
+        {DEEP_LOSS_POISSON, 1, y, 1.1248651049558918},
+        {DEEP_LOSS_COSINE_SIMILARITY, 1, y, -0.5273841895177573},
+    };
+    for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++) {
+        const double got = deep_loss_evaluate(cases[c].loss, cases[c].delta, p, cases[c].y, NULL, 2, 3, NULL);
+        /* float inputs: relative 1e-6 */
+        ck_assert_msg(fabs(got - cases[c].expected) <= 1e-6 * fabs(cases[c].expected),
+                      "case %d (loss %d): got %.10g, Keras %.10g", (int)c, (int)cases[c].loss, got, cases[c].expected);
+    }
+    /* Keras' own docstring examples: huber [[0,1],[0,0]] vs [[0.6,0.4],[0.4,0.6]] = 0.155,
+     * log_cosh [[0,1],[0,0]] vs [[1,1],[0,0]] = 0.108 (rounded). */
+    const float hy[4] = {0, 1, 0, 0}, hp[4] = {0.6f, 0.4f, 0.4f, 0.6f}, lp[4] = {1, 1, 0, 0};
+    ck_assert_double_eq_tol(deep_loss_compute(DEEP_LOSS_HUBER, hp, hy, NULL, 2, 2, NULL), 0.155, 1e-6);
+    ck_assert_double_eq_tol(deep_loss_compute(DEEP_LOSS_LOG_COSH, lp, hy, NULL, 2, 2, NULL), 0.108, 5e-4);
+    /* A zero row has cosine 0, as Keras says, not NaN. */
+    const float zero[3] = {0, 0, 0}, one[3] = {1, 2, 3};
+    float g[3];
+    ck_assert_double_eq(deep_loss_compute(DEEP_LOSS_COSINE_SIMILARITY, zero, one, NULL, 1, 3, g), 0);
+    for (int i = 0; i < 3; i++)
+        ck_assert(isfinite(g[i]));
 }
 END_TEST
 
@@ -266,7 +348,7 @@ START_TEST(nan_propagates)
     float p[COUNT];
     memcpy(p, pred, sizeof p);
     p[WIDTH * 2] = NAN; /* sample 2's labelled class */
-    for (size_t i = 0; i < 4; i++)
+    for (int i = 0; i < LOSS_COUNT; i++)
         ck_assert(isnan(deep_loss_compute(all_losses[i], p, targets, labels, BATCH, WIDTH, NULL)));
 }
 END_TEST
@@ -274,12 +356,12 @@ END_TEST
 START_TEST(degenerate_calls)
 {
     float grad[COUNT];
-    for (size_t i = 0; i < 4; i++) {
+    for (int i = 0; i < LOSS_COUNT; i++) {
         ck_assert_double_eq(deep_loss_compute(all_losses[i], pred, targets, labels, 0, WIDTH, NULL), 0);
         ck_assert_double_eq(deep_loss_compute(all_losses[i], pred, targets, labels, BATCH, 0, NULL), 0);
     }
     ck_assert(isnan(deep_loss_compute((deep_loss)0, pred, targets, labels, BATCH, WIDTH, NULL)));
-    ck_assert(isnan(deep_loss_compute((deep_loss)5, pred, targets, labels, BATCH, WIDTH, NULL)));
+    ck_assert(isnan(deep_loss_compute((deep_loss)(LOSS_COUNT + 1), pred, targets, labels, BATCH, WIDTH, NULL)));
 
     /* A label outside [0, width) is never read past: NaN loss, zero gradient row. */
     const int32_t bad[BATCH] = {1, WIDTH, 0};
@@ -300,6 +382,7 @@ int main(void)
     TCase *values = tcase_create("values");
     tcase_add_test(values, is_valid);
     tcase_add_test(values, hand_computed_values);
+    tcase_add_test(values, keras_values);
     tcase_add_test(values, extreme_probabilities_are_finite);
     tcase_add_test(values, huge_logits_are_finite);
     tcase_add_test(values, nan_propagates);
@@ -307,7 +390,8 @@ int main(void)
     suite_add_tcase(s, values);
 
     TCase *grads = tcase_create("gradients");
-    tcase_add_loop_test(grads, gradient_matches_finite_differences, 0, 4);
+    tcase_add_loop_test(grads, gradient_matches_finite_differences, 0, LOSS_COUNT);
+    tcase_add_test(grads, gradient_of_other_branches);
     tcase_add_loop_test(grads, fused_gradient_is_chain_rule, 0, (int)(sizeof fused / sizeof fused[0]));
     tcase_add_test(grads, fuses_with);
     tcase_add_test(grads, fused_gradient_values);

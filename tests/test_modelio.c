@@ -997,6 +997,65 @@ START_TEST(configs_without_later_fields_load_with_defaults)
 }
 END_TEST
 
+/* Each loss after the cross-entropies (loop index + 5) under its Keras name; Huber's delta
+ * (written only when not 1.0) comes back; one more epoch on both gives the same weights. */
+static const char *const keras_loss_names[] = {"mean_absolute_error", "mean_absolute_percentage_error", "huber",
+                                               "log_cosh", "hinge", "squared_hinge", "categorical_hinge",
+                                               "kl_divergence", "poisson", "cosine_similarity"};
+
+START_TEST(round_trip_every_keras_loss)
+{
+    const deep_loss loss = (deep_loss)(DEEP_LOSS_MEAN_ABSOLUTE_ERROR + _i);
+    deep_model *model = fixture_tiny(3 + (uint64_t)_i);
+    if (loss == DEEP_LOSS_HUBER)
+        ASSERT_OK(deep_model_set_float(model, DEEP_MODEL_HUBER_DELTA, 0.375));
+    fixture_compile(model, DEEP_OPTIMIZER_ADAM, loss);
+    deep_dataset *data = fixture_points(16, 2);
+    ASSERT_OK(deep_model_fit(model, data, 1, 8, NULL));
+    int64_t length;
+    uint8_t *buffer = to_buffer(model, &length);
+    char quoted[64];
+    snprintf(quoted, sizeof quoted, "\\\"loss\\\": \\\"%s\\\"", keras_loss_names[_i]);
+    ck_assert_msg(has_text(buffer, (size_t)length, quoted), "the file does not hold %s", quoted);
+    ck_assert(has_text(buffer, (size_t)length, "huber_delta") == (loss == DEEP_LOSS_HUBER));
+    deep_model *loaded = NULL;
+    ASSERT_OK(deep_model_load_buffer(buffer, length, &loaded));
+    double delta = 0;
+    ASSERT_OK(deep_model_get_float(loaded, DEEP_MODEL_HUBER_DELTA, &delta));
+    ck_assert(delta == (loss == DEEP_LOSS_HUBER ? 0.375 : 1.0));
+    ASSERT_OK(deep_model_fit(model, data, 1, 8, NULL));
+    ASSERT_OK(deep_model_fit(loaded, data, 1, 8, NULL));
+    assert_same_weights(model, loaded);
+    free(buffer);
+    deep_model_free(model);
+    deep_model_free(loaded);
+    deep_dataset_free(data);
+}
+END_TEST
+
+/* A bad huber_delta is refused with the field named. */
+START_TEST(bad_huber_delta_is_refused)
+{
+    deep_model *model = fixture_tiny(1);
+    ASSERT_OK(deep_model_set_float(model, DEEP_MODEL_HUBER_DELTA, 0.5));
+    fixture_compile(model, DEEP_OPTIMIZER_SGD, DEEP_LOSS_HUBER);
+    int64_t length;
+    uint8_t *bytes = to_buffer(model, &length);
+    const char *from = "huber_delta\\\": 0.5", *to = "huber_delta\\\": 0e0"; /* 0: not > 0 */
+    ck_assert(has_text(bytes, (size_t)length, from));
+    for (size_t i = 0; i + strlen(from) <= (size_t)length; i++)
+        if (memcmp(bytes + i, from, strlen(from)) == 0)
+            memcpy(bytes + i, to, strlen(to));
+    refresh_checksum(bytes, (size_t)length);
+    deep_model *loaded = NULL;
+    ASSERT_FAILS_WITH(deep_model_load_buffer(bytes, length, &loaded), DEEP_ERR_FORMAT, "deep_model_load_buffer",
+                      "huber_delta");
+    ck_assert_ptr_null(loaded);
+    free(bytes);
+    deep_model_free(model);
+}
+END_TEST
+
 START_TEST(rejects_non_finite_weights_and_foreign_files)
 {
     /* A NaN in the first weight, with a valid checksum. */
@@ -1306,6 +1365,8 @@ static Suite *modelio_suite(bool exhaustive)
     tcase_add_loop_test(round, round_trip_recurrent_layers, 0, 3);
     tcase_add_test(round, round_trip_buffer);
     tcase_add_loop_test(round, round_trip_every_activation, 0, DEEP_ACTIVATION_RELU6 + 1);
+    tcase_add_loop_test(round, round_trip_every_keras_loss, 0, DEEP_LOSS_COSINE_SIMILARITY - DEEP_LOSS_MEAN_ABSOLUTE_ERROR + 1);
+    tcase_add_test(round, bad_huber_delta_is_refused);
     tcase_add_test(round, uncompiled_loads_uncompiled);
     tcase_add_test(round, empty_model_round_trips);
     suite_add_tcase(suite, round);

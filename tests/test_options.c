@@ -60,6 +60,7 @@ START_TEST(model_defaults)
     ck_assert_int_eq(model_int(model, DEEP_MODEL_INITIAL_EPOCH), 0);
     ck_assert(model_float(model, DEEP_MODEL_VALIDATION_SPLIT) == 0.0);
     ck_assert(model_float(model, DEEP_MODEL_EARLY_STOPPING_MIN_DELTA) == 0.0);
+    ck_assert(model_float(model, DEEP_MODEL_HUBER_DELTA) == 1.0); /* Keras' default */
     char path[8] = "xxxxxxx";
     int64_t needed = -1;
     ASSERT_OK(deep_model_get_string(model, DEEP_MODEL_CHECKPOINT_PATH, path, sizeof path, &needed));
@@ -89,6 +90,18 @@ START_TEST(model_set_then_get)
     ASSERT_OK(deep_model_set_int(model, DEEP_MODEL_EARLY_STOPPING_PATIENCE, 4));
     ASSERT_OK(deep_model_set_float(model, DEEP_MODEL_VALIDATION_SPLIT, 0.25));
     ASSERT_OK(deep_model_set_float(model, DEEP_MODEL_EARLY_STOPPING_MIN_DELTA, 1e-3));
+    ASSERT_OK(deep_model_set_float(model, DEEP_MODEL_HUBER_DELTA, 0.1));
+    /* Huber's delta must be finite and > 0; a refused value leaves the old one. */
+    ASSERT_FAILS_WITH(deep_model_set_float(model, DEEP_MODEL_HUBER_DELTA, 0), DEEP_ERR_INVALID_ARGUMENT,
+                      "deep_model_set_float", "Huber delta");
+    ASSERT_FAILS(deep_model_set_float(model, DEEP_MODEL_HUBER_DELTA, -1), DEEP_ERR_INVALID_ARGUMENT,
+                 "deep_model_set_float");
+    ASSERT_FAILS(deep_model_set_float(model, DEEP_MODEL_HUBER_DELTA, INFINITY), DEEP_ERR_INVALID_ARGUMENT,
+                 "deep_model_set_float");
+    ASSERT_FAILS(deep_model_set_float(model, DEEP_MODEL_HUBER_DELTA, NAN), DEEP_ERR_INVALID_ARGUMENT,
+                 "deep_model_set_float");
+    ASSERT_FAILS(deep_model_set_int(model, DEEP_MODEL_HUBER_DELTA, 1), DEEP_ERR_INVALID_ARGUMENT,
+                 "deep_model_set_int");
     ASSERT_OK(deep_model_set_string(model, DEEP_MODEL_CHECKPOINT_PATH, "run/ckpt.deep"));
     ASSERT_OK(deep_model_set_seed(model, UINT64_MAX - 1));
     int marker = 0;
@@ -100,6 +113,7 @@ START_TEST(model_set_then_get)
     ck_assert_int_eq(model_int(model, DEEP_MODEL_EARLY_STOPPING_PATIENCE), 4);
     ck_assert(model_float(model, DEEP_MODEL_VALIDATION_SPLIT) == 0.25); /* doubles come back exactly */
     ck_assert(model_float(model, DEEP_MODEL_EARLY_STOPPING_MIN_DELTA) == 1e-3);
+    ck_assert(model_float(model, DEEP_MODEL_HUBER_DELTA) == 0.1);
     int64_t needed = 0;
     ASSERT_OK(deep_model_get_string(model, DEEP_MODEL_CHECKPOINT_PATH, NULL, 0, &needed));
     ck_assert_int_eq(needed, 14);

@@ -19,6 +19,19 @@ const (
 	BinaryCrossentropy            Loss = C.DEEP_LOSS_BINARY_CROSSENTROPY
 	CategoricalCrossentropy       Loss = C.DEEP_LOSS_CATEGORICAL_CROSSENTROPY
 	SparseCategoricalCrossentropy Loss = C.DEEP_LOSS_SPARSE_CATEGORICAL_CROSSENTROPY
+	// Keras' other losses, on float targets (formulas in deep.h).
+	MeanAbsoluteError           Loss = C.DEEP_LOSS_MEAN_ABSOLUTE_ERROR
+	MeanAbsolutePercentageError Loss = C.DEEP_LOSS_MEAN_ABSOLUTE_PERCENTAGE_ERROR
+	// Huber's delta is ModelHuberDelta (1.0 by default).
+	Huber            Loss = C.DEEP_LOSS_HUBER
+	LogCosh          Loss = C.DEEP_LOSS_LOG_COSH
+	Hinge            Loss = C.DEEP_LOSS_HINGE
+	SquaredHinge     Loss = C.DEEP_LOSS_SQUARED_HINGE
+	CategoricalHinge Loss = C.DEEP_LOSS_CATEGORICAL_HINGE
+	KLDivergence     Loss = C.DEEP_LOSS_KL_DIVERGENCE
+	Poisson          Loss = C.DEEP_LOSS_POISSON
+	// CosineSimilarity is the negative cosine (Keras' sign: -1 is a perfect match).
+	CosineSimilarity Loss = C.DEEP_LOSS_COSINE_SIMILARITY
 )
 
 // Metric is a quantity a compiled model reports (deep_metric).
@@ -48,6 +61,9 @@ const (
 	ModelInitialEpoch ModelOption = C.DEEP_MODEL_INITIAL_EPOCH
 	// ModelCheckpointPath (string, SetString): where checkpoints go; "" = none.
 	ModelCheckpointPath ModelOption = C.DEEP_MODEL_CHECKPOINT_PATH
+	// ModelHuberDelta (float): the delta of the Huber loss, > 0 (default 1.0, Keras');
+	// saved with the compiled model.
+	ModelHuberDelta ModelOption = C.DEEP_MODEL_HUBER_DELTA
 )
 
 // Model is a Sequential chain of layers (Keras' Sequential).

@@ -93,6 +93,7 @@ deep_status deep_model_clone(const deep_model *src, deep_model **out)
     clone->validation_split = src->validation_split;
     clone->patience = src->patience;
     clone->min_delta = src->min_delta;
+    clone->huber_delta = src->huber_delta;
     clone->verbose = src->verbose;
     *out = clone;
     return DEEP_OK;

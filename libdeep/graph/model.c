@@ -24,6 +24,7 @@ deep_status deep_model_new(int32_t rank, const int64_t *input_shape, deep_model 
     memcpy(model->in_shape, input_shape, (size_t)rank * sizeof *input_shape);
     model->in_size = size;
     model->shuffle = true;
+    model->huber_delta = 1.0; /* Keras' default */
     model->verbose = true;
     deep_rng_init(&model->rng, 0);
     atomic_init(&model->busy, 0);
@@ -367,6 +368,7 @@ static const char *model_option_name(deep_model_option option)
     case DEEP_MODEL_CHECKPOINT_PERIOD: return "DEEP_MODEL_CHECKPOINT_PERIOD";
     case DEEP_MODEL_INITIAL_EPOCH: return "DEEP_MODEL_INITIAL_EPOCH";
     case DEEP_MODEL_CHECKPOINT_PATH: return "DEEP_MODEL_CHECKPOINT_PATH";
+    case DEEP_MODEL_HUBER_DELTA: return "DEEP_MODEL_HUBER_DELTA";
     }
     return "an unknown option";
 }
@@ -438,6 +440,7 @@ deep_status deep_model_set_int(deep_model *model, deep_model_option option, int6
         return DEEP_OK;
     case DEEP_MODEL_VALIDATION_SPLIT:
     case DEEP_MODEL_EARLY_STOPPING_MIN_DELTA:
+    case DEEP_MODEL_HUBER_DELTA:
         return DEEP_FAIL(DEEP_ERR_INVALID_ARGUMENT, "option %d is a float; use deep_model_set_float", (int)option);
     case DEEP_MODEL_CHECKPOINT_PATH:
         return DEEP_FAIL(DEEP_ERR_INVALID_ARGUMENT, "option %d is a string; use deep_model_set_string", (int)option);
@@ -460,6 +463,12 @@ deep_status deep_model_set_float(deep_model *model, deep_model_option option, do
             return DEEP_FAIL(DEEP_ERR_INVALID_ARGUMENT, "min_delta %g must be finite and >= 0", value);
         DEEP_TRY(may_set(model, __func__, option));
         model->min_delta = value;
+        return DEEP_OK;
+    case DEEP_MODEL_HUBER_DELTA:
+        if (!(value > 0.0) || !isfinite(value))
+            return DEEP_FAIL(DEEP_ERR_INVALID_ARGUMENT, "Huber delta %g must be finite and > 0", value);
+        DEEP_TRY(may_set(model, __func__, option));
+        model->huber_delta = value;
         return DEEP_OK;
     case DEEP_MODEL_THREADS:
     case DEEP_MODEL_SHUFFLE:
@@ -507,6 +516,7 @@ deep_status deep_model_get_int(const deep_model *model, deep_model_option option
     case DEEP_MODEL_INITIAL_EPOCH: *value = model->initial_epoch; return DEEP_OK;
     case DEEP_MODEL_VALIDATION_SPLIT:
     case DEEP_MODEL_EARLY_STOPPING_MIN_DELTA:
+    case DEEP_MODEL_HUBER_DELTA:
     case DEEP_MODEL_CHECKPOINT_PATH:
         return DEEP_FAIL(DEEP_ERR_INVALID_ARGUMENT, "option %d is not an integer option", (int)option);
     }
@@ -520,6 +530,7 @@ deep_status deep_model_get_float(const deep_model *model, deep_model_option opti
     switch (option) {
     case DEEP_MODEL_VALIDATION_SPLIT: *value = model->validation_split; return DEEP_OK;
     case DEEP_MODEL_EARLY_STOPPING_MIN_DELTA: *value = model->min_delta; return DEEP_OK;
+    case DEEP_MODEL_HUBER_DELTA: *value = model->huber_delta; return DEEP_OK;
     case DEEP_MODEL_THREADS:
     case DEEP_MODEL_SHUFFLE:
     case DEEP_MODEL_EARLY_STOPPING_PATIENCE:

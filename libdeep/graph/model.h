@@ -34,6 +34,7 @@ struct deep_model {
     double validation_split;
     int32_t patience;
     double min_delta;
+    double huber_delta;        /* DEEP_LOSS_HUBER's delta */
     bool verbose;
     deep_log_fn log;
     void *log_user;

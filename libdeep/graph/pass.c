@@ -297,7 +297,8 @@ double deep_model_score_batch(const deep_model *model, deep_workspace *ws, int64
     bool fused =
         grad != NULL && deep_loss_fuses_with(model->loss, deep_layer_output_activation(deep_model_output_layer(model)));
     /* Per row of the last axis, so that per-step losses average over the steps as Keras'. */
-    double loss = deep_loss_compute(model->loss, pred, targets, labels, scored, width, fused ? NULL : scored_grad);
+    double loss = deep_loss_evaluate(model->loss, model->huber_delta, pred, targets, labels, scored, width,
+                                     fused ? NULL : scored_grad);
     if (fused)
         deep_loss_fused_grad(model->loss, pred, targets, labels, scored, width, scored_grad);
     if (mask != NULL && grad != NULL)

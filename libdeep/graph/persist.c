@@ -28,6 +28,16 @@ static const char *const loss_names[] = {
     [DEEP_LOSS_BINARY_CROSSENTROPY] = "binary_crossentropy",
     [DEEP_LOSS_CATEGORICAL_CROSSENTROPY] = "categorical_crossentropy",
     [DEEP_LOSS_SPARSE_CATEGORICAL_CROSSENTROPY] = "sparse_categorical_crossentropy",
+    [DEEP_LOSS_MEAN_ABSOLUTE_ERROR] = "mean_absolute_error",
+    [DEEP_LOSS_MEAN_ABSOLUTE_PERCENTAGE_ERROR] = "mean_absolute_percentage_error",
+    [DEEP_LOSS_HUBER] = "huber",
+    [DEEP_LOSS_LOG_COSH] = "log_cosh",
+    [DEEP_LOSS_HINGE] = "hinge",
+    [DEEP_LOSS_SQUARED_HINGE] = "squared_hinge",
+    [DEEP_LOSS_CATEGORICAL_HINGE] = "categorical_hinge",
+    [DEEP_LOSS_KL_DIVERGENCE] = "kl_divergence",
+    [DEEP_LOSS_POISSON] = "poisson",
+    [DEEP_LOSS_COSINE_SIMILARITY] = "cosine_similarity",
 };
 
 static const char *const metric_names[] = {
@@ -91,6 +101,10 @@ static deep_status put_architecture(const char *caller, const deep_model *model,
         deep_bytes_put(j, "{", 1);
         deep_json_put_key(j, true, "loss");
         deep_bytes_printf(j, "\"%s\"", loss_names[model->loss]);
+        if (model->huber_delta != 1.0) { /* absent means Keras' 1.0, so files from before it load */
+            deep_json_put_key(j, false, "huber_delta");
+            deep_json_put_double(j, model->huber_delta);
+        }
         deep_json_put_key(j, false, "metrics");
         deep_bytes_put(j, "[", 1);
         for (int32_t m = 0; m < model->metric_count; m++)
@@ -293,9 +307,10 @@ static deep_status nested(loader *l, deep_status status, const char *what)
     return l->status;
 }
 
-/* Finds the members names[0..n) of object obj, each exactly once and nothing else. */
-static bool members(loader *l, const deep_json_node *obj, const char *what, const char *const *names, int n,
-                    const deep_json_node **found)
+/* Finds the members names[0..n) of object obj, each at most once and nothing else; those
+ * from names[required] on may be absent (NULL in found). */
+static bool some_members(loader *l, const deep_json_node *obj, const char *what, const char *const *names, int n,
+                         int required, const deep_json_node **found)
 {
     if (obj == NULL || obj->type != DEEP_JSON_OBJECT) {
         bad(l, "%s is not an object", what);
@@ -318,12 +333,19 @@ static bool members(loader *l, const deep_json_node *obj, const char *what, cons
         }
         found[i] = m;
     }
-    for (int i = 0; i < n; i++)
+    for (int i = 0; i < required; i++)
         if (found[i] == NULL) {
             bad(l, "%s lacks its field '%s'", what, names[i]);
             return false;
         }
     return true;
+}
+
+/* The same with every member required. */
+static bool members(loader *l, const deep_json_node *obj, const char *what, const char *const *names, int n,
+                    const deep_json_node **found)
+{
+    return some_members(l, obj, what, names, n, n, found);
 }
 
 static bool get_int(loader *l, const deep_json_node *v, int64_t lo, int64_t hi, const char *what, int64_t *out)
@@ -492,9 +514,17 @@ static deep_optimizer *load_optimizer(loader *l, const deep_json_node *node, int
 
 static void load_compile(loader *l, const deep_json_node *node, int64_t *iterations)
 {
-    static const char *const keys[] = {"loss", "metrics", "optimizer"};
-    const deep_json_node *f[3];
-    if (!members(l, node, "compile", keys, 3, f))
+    static const char *const keys[] = {"loss", "metrics", "optimizer", "huber_delta"};
+    const deep_json_node *f[4];
+    if (!some_members(l, node, "compile", keys, 4, 3, f))
+        return;
+    double huber_delta = 1.0;
+    if (f[3] != NULL && !deep_json_double(&l->doc, f[3], &huber_delta)) {
+        bad(l, "compile.huber_delta must be a finite number");
+        return;
+    }
+    nested(l, deep_model_set_float(l->model, DEEP_MODEL_HUBER_DELTA, huber_delta), "compile.huber_delta");
+    if (l->status != DEEP_OK)
         return;
     int loss = f[0]->type == DEEP_JSON_STRING ? name_index(loss_names, COUNT(loss_names),
                                                            deep_json_string(&l->doc, f[0]))

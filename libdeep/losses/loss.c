@@ -1,4 +1,4 @@
-/* The four Keras losses and their gradients, accumulated in double precision.
+/* MSE and the cross-entropies and their gradients (the other Keras losses are in extra.c), accumulated in double precision.
  *
  * Cross-entropies clip probabilities to [1e-7, 1 - 1e-7] (Keras' backend epsilon) so that
  * p = 0 or p = 1 gives a large but finite loss. Where the clip is active the loss does not
@@ -23,6 +23,16 @@ bool deep_loss_is_valid(deep_loss loss)
     case DEEP_LOSS_BINARY_CROSSENTROPY:
     case DEEP_LOSS_CATEGORICAL_CROSSENTROPY:
     case DEEP_LOSS_SPARSE_CATEGORICAL_CROSSENTROPY:
+    case DEEP_LOSS_MEAN_ABSOLUTE_ERROR:
+    case DEEP_LOSS_MEAN_ABSOLUTE_PERCENTAGE_ERROR:
+    case DEEP_LOSS_HUBER:
+    case DEEP_LOSS_LOG_COSH:
+    case DEEP_LOSS_HINGE:
+    case DEEP_LOSS_SQUARED_HINGE:
+    case DEEP_LOSS_CATEGORICAL_HINGE:
+    case DEEP_LOSS_KL_DIVERGENCE:
+    case DEEP_LOSS_POISSON:
+    case DEEP_LOSS_COSINE_SIMILARITY:
         return true;
     }
     return false;
@@ -84,6 +94,12 @@ static double row_crossentropy(const float *p, const float *y, int32_t label, in
 double deep_loss_compute(deep_loss loss, const float *pred, const float *targets, const int32_t *labels,
                          int64_t batch, int64_t width, float *grad)
 {
+    return deep_loss_evaluate(loss, 1.0, pred, targets, labels, batch, width, grad);
+}
+
+double deep_loss_evaluate(deep_loss loss, double huber_delta, const float *pred, const float *targets,
+                          const int32_t *labels, int64_t batch, int64_t width, float *grad)
+{
     if (!deep_loss_is_valid(loss))
         return NAN;
     if (batch <= 0 || width <= 0)
@@ -123,6 +139,17 @@ double deep_loss_compute(deep_loss loss, const float *pred, const float *targets
             total += row_crossentropy(pred + b * width, NULL, labels[b], width, grad ? grad + b * width : NULL, batch);
         }
         return total / batch;
+    case DEEP_LOSS_MEAN_ABSOLUTE_ERROR:
+    case DEEP_LOSS_MEAN_ABSOLUTE_PERCENTAGE_ERROR:
+    case DEEP_LOSS_HUBER:
+    case DEEP_LOSS_LOG_COSH:
+    case DEEP_LOSS_HINGE:
+    case DEEP_LOSS_SQUARED_HINGE:
+    case DEEP_LOSS_CATEGORICAL_HINGE:
+    case DEEP_LOSS_KL_DIVERGENCE:
+    case DEEP_LOSS_POISSON:
+    case DEEP_LOSS_COSINE_SIMILARITY:
+        return deep_loss_extra(loss, huber_delta, pred, targets, batch, width, grad);
     }
     return NAN;
 }
@@ -135,7 +162,7 @@ bool deep_loss_fuses_with(deep_loss loss, deep_activation activation)
     case DEEP_LOSS_CATEGORICAL_CROSSENTROPY:
     case DEEP_LOSS_SPARSE_CATEGORICAL_CROSSENTROPY:
         return activation == DEEP_ACTIVATION_SOFTMAX;
-    case DEEP_LOSS_MEAN_SQUARED_ERROR:
+    default: /* no other loss has a fused form */
         break;
     }
     return false;
@@ -167,7 +194,7 @@ void deep_loss_fused_grad(deep_loss loss, const float *pred, const float *target
                 grad[b * width + j] = (pred[b * width + j] - (float)(j == labels[b])) * scale;
         return;
     }
-    case DEEP_LOSS_MEAN_SQUARED_ERROR:
+    default:
         break;
     }
     memset(grad, 0, (size_t)n * sizeof *grad);

@@ -5,7 +5,7 @@
 
 #include "core/core.h"
 
-/* True for the four deep_loss values. */
+/* True for the deep_loss values of deep.h. */
 bool deep_loss_is_valid(deep_loss loss);
 
 /* Mean loss of a batch of predictions pred[batch * width]. The categorical losses divide
@@ -15,6 +15,12 @@ bool deep_loss_is_valid(deep_loss loss);
  * as Keras does. When grad is not NULL it receives d(mean loss)/d(pred). */
 double deep_loss_compute(deep_loss loss, const float *pred, const float *targets, const int32_t *labels,
                          int64_t batch, int64_t width, float *grad);
+/* The same with the model's Huber delta (deep_loss_compute uses Keras' 1.0). */
+double deep_loss_evaluate(deep_loss loss, double huber_delta, const float *pred, const float *targets,
+                          const int32_t *labels, int64_t batch, int64_t width, float *grad);
+/* The losses after sparse categorical cross-entropy in deep.h (extra.c); float targets. */
+double deep_loss_extra(deep_loss loss, double huber_delta, const float *pred, const float *targets, int64_t batch,
+                       int64_t width, float *grad);
 
 /* True when the loss pairs with the activation of the output layer so that the gradient
  * with respect to the pre-activation is simply (pred - target) / n: categorical and sparse

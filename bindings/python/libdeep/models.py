@@ -29,7 +29,27 @@ _LOSSES = {
     "binary_crossentropy": C.DEEP_LOSS_BINARY_CROSSENTROPY,
     "categorical_crossentropy": C.DEEP_LOSS_CATEGORICAL_CROSSENTROPY,
     "sparse_categorical_crossentropy": C.DEEP_LOSS_SPARSE_CATEGORICAL_CROSSENTROPY,
+    # Keras' names and its legacy aliases; the delta of "huber" is the huber_delta option.
+    "mean_absolute_error": C.DEEP_LOSS_MEAN_ABSOLUTE_ERROR,
+    "mae": C.DEEP_LOSS_MEAN_ABSOLUTE_ERROR,
+    "mean_absolute_percentage_error": C.DEEP_LOSS_MEAN_ABSOLUTE_PERCENTAGE_ERROR,
+    "mape": C.DEEP_LOSS_MEAN_ABSOLUTE_PERCENTAGE_ERROR,
+    "huber": C.DEEP_LOSS_HUBER,
+    "huber_loss": C.DEEP_LOSS_HUBER,
+    "log_cosh": C.DEEP_LOSS_LOG_COSH,
+    "logcosh": C.DEEP_LOSS_LOG_COSH,
+    "hinge": C.DEEP_LOSS_HINGE,
+    "squared_hinge": C.DEEP_LOSS_SQUARED_HINGE,
+    "categorical_hinge": C.DEEP_LOSS_CATEGORICAL_HINGE,
+    "kl_divergence": C.DEEP_LOSS_KL_DIVERGENCE,
+    "kld": C.DEEP_LOSS_KL_DIVERGENCE,
+    "kullback_leibler_divergence": C.DEEP_LOSS_KL_DIVERGENCE,
+    "poisson": C.DEEP_LOSS_POISSON,
+    "cosine_similarity": C.DEEP_LOSS_COSINE_SIMILARITY,
 }
+# Losses whose 1-D integer y are float targets (0/1 or values), not class labels.
+_FLOAT_TARGET_LOSSES = frozenset(_LOSSES.values()) - {
+    C.DEEP_LOSS_CATEGORICAL_CROSSENTROPY, C.DEEP_LOSS_SPARSE_CATEGORICAL_CROSSENTROPY}
 _METRICS = {"accuracy": C.DEEP_METRIC_ACCURACY, "acc": C.DEEP_METRIC_ACCURACY,
             "mae": C.DEEP_METRIC_MEAN_ABSOLUTE_ERROR, "mean_absolute_error": C.DEEP_METRIC_MEAN_ABSOLUTE_ERROR}
 
@@ -44,6 +64,7 @@ _MODEL_OPTIONS = {
     "checkpoint_period": (C.DEEP_MODEL_CHECKPOINT_PERIOD, int),
     "initial_epoch": (C.DEEP_MODEL_INITIAL_EPOCH, int),
     "checkpoint_path": (C.DEEP_MODEL_CHECKPOINT_PATH, str),
+    "huber_delta": (C.DEEP_MODEL_HUBER_DELTA, float),
 }
 
 
@@ -235,7 +256,8 @@ class Sequential(Handle):
     def set_option(self, name, value):
         """Sets a model option by name: threads, shuffle, validation_split,
         early_stopping_patience, early_stopping_min_delta, verbose, checkpoint_period,
-        initial_epoch, checkpoint_path (None clears it). fit sets shuffle, validation_split,
+        initial_epoch, checkpoint_path (None clears it), huber_delta (loss "huber"'s delta,
+        > 0, default 1.0, saved with the compiled model). fit sets shuffle, validation_split,
         the early-stopping pair and verbose from its own arguments on every call."""
         option, kind = self._option(name)
         if kind is str:
@@ -310,7 +332,7 @@ class Sequential(Handle):
                 array = np.asarray(y)
                 labels = array.dtype.kind in "biu" and array.ndim == 1
                 # Losses on float targets read 1-D integer y as 0/1 (or regression) values.
-                if self._loss in (_LOSSES["mse"], _LOSSES["binary_crossentropy"]) and array.ndim == 1:
+                if self._loss in _FLOAT_TARGET_LOSSES and array.ndim == 1:
                     labels = False
                 if labels:
                     data.set_labels(array)

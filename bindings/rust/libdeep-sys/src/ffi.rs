@@ -154,6 +154,16 @@ pub const DEEP_LOSS_MEAN_SQUARED_ERROR: deep_loss = 1;
 pub const DEEP_LOSS_BINARY_CROSSENTROPY: deep_loss = 2;
 pub const DEEP_LOSS_CATEGORICAL_CROSSENTROPY: deep_loss = 3;
 pub const DEEP_LOSS_SPARSE_CATEGORICAL_CROSSENTROPY: deep_loss = 4;
+pub const DEEP_LOSS_MEAN_ABSOLUTE_ERROR: deep_loss = 5;
+pub const DEEP_LOSS_MEAN_ABSOLUTE_PERCENTAGE_ERROR: deep_loss = 6;
+pub const DEEP_LOSS_HUBER: deep_loss = 7;
+pub const DEEP_LOSS_LOG_COSH: deep_loss = 8;
+pub const DEEP_LOSS_HINGE: deep_loss = 9;
+pub const DEEP_LOSS_SQUARED_HINGE: deep_loss = 10;
+pub const DEEP_LOSS_CATEGORICAL_HINGE: deep_loss = 11;
+pub const DEEP_LOSS_KL_DIVERGENCE: deep_loss = 12;
+pub const DEEP_LOSS_POISSON: deep_loss = 13;
+pub const DEEP_LOSS_COSINE_SIMILARITY: deep_loss = 14;
 
 pub type deep_metric = c_int;
 pub const DEEP_METRIC_LOSS: deep_metric = 0;
@@ -170,6 +180,7 @@ pub const DEEP_MODEL_VERBOSE: deep_model_option = 6;
 pub const DEEP_MODEL_CHECKPOINT_PERIOD: deep_model_option = 7;
 pub const DEEP_MODEL_INITIAL_EPOCH: deep_model_option = 8;
 pub const DEEP_MODEL_CHECKPOINT_PATH: deep_model_option = 9;
+pub const DEEP_MODEL_HUBER_DELTA: deep_model_option = 10;
 
 pub type deep_padding = c_int;
 pub const DEEP_PADDING_VALID: deep_padding = 0;

@@ -23,6 +23,26 @@ c_enum!(
         CategoricalCrossentropy = sys::DEEP_LOSS_CATEGORICAL_CROSSENTROPY,
         /// Integer labels.
         SparseCategoricalCrossentropy = sys::DEEP_LOSS_SPARSE_CATEGORICAL_CROSSENTROPY,
+        /// Mean |p - y| (Keras' formulas in deep.h; float targets from here on).
+        MeanAbsoluteError = sys::DEEP_LOSS_MEAN_ABSOLUTE_ERROR,
+        /// 100 mean |p - y| / max(|y|, 1e-7).
+        MeanAbsolutePercentageError = sys::DEEP_LOSS_MEAN_ABSOLUTE_PERCENTAGE_ERROR,
+        /// Huber, with delta [`ModelOption::HuberDelta`] (1.0 by default).
+        Huber = sys::DEEP_LOSS_HUBER,
+        /// Mean log(cosh(p - y)).
+        LogCosh = sys::DEEP_LOSS_LOG_COSH,
+        /// Mean max(1 - y p, 0); targets -1 or 1 (0 or 1 become -1 or 1, as Keras).
+        Hinge = sys::DEEP_LOSS_HINGE,
+        /// Mean max(1 - y p, 0)^2; targets as hinge.
+        SquaredHinge = sys::DEEP_LOSS_SQUARED_HINGE,
+        /// Keras' categorical hinge; one-hot targets.
+        CategoricalHinge = sys::DEEP_LOSS_CATEGORICAL_HINGE,
+        /// Kullback-Leibler divergence, targets and predictions clipped to [1e-7, 1].
+        KlDivergence = sys::DEEP_LOSS_KL_DIVERGENCE,
+        /// Mean p - y log(p + 1e-7).
+        Poisson = sys::DEEP_LOSS_POISSON,
+        /// The negative cosine of each row (Keras' sign: -1 is a perfect match).
+        CosineSimilarity = sys::DEEP_LOSS_COSINE_SIMILARITY,
     }
 );
 c_enum!(
@@ -57,6 +77,8 @@ c_enum!(
         InitialEpoch = sys::DEEP_MODEL_INITIAL_EPOCH,
         /// string: where checkpoints go ([`Model::set_string`]).
         CheckpointPath = sys::DEEP_MODEL_CHECKPOINT_PATH,
+        /// float: the Huber loss's delta, > 0 (default 1.0); saved with the compiled model.
+        HuberDelta = sys::DEEP_MODEL_HUBER_DELTA,
     }
 );
 
