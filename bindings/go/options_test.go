@@ -72,3 +72,28 @@ func TestTreeAndForestOptionGetters(t *testing.T) {
 		t.Fatalf("class weights %v before any were set", w)
 	}
 }
+
+// The Huber loss's delta: default 1.0 (Keras'), a bad value refused, the value set saved
+// with a model compiled with deep.Huber.
+func TestHuberDelta(t *testing.T) {
+	m, err := NewModel(2)
+	must(t, err)
+	defer m.Close()
+	if v, _ := m.Float(ModelHuberDelta); v != 1 {
+		t.Fatalf("default Huber delta %v", v)
+	}
+	wantError(t, m.SetFloat(ModelHuberDelta, 0), ErrInvalidArgument, "deep_model_set_float")
+	must(t, m.SetFloat(ModelHuberDelta, 0.5))
+	must(t, m.AddDense(1, Linear))
+	sgd, err := NewOptimizer(SGD)
+	must(t, err)
+	must(t, m.Compile(sgd, Huber))
+	data, err := m.SaveBuffer()
+	must(t, err)
+	loaded, err := LoadModelBuffer(data)
+	must(t, err)
+	defer loaded.Close()
+	if v, _ := loaded.Float(ModelHuberDelta); v != 0.5 {
+		t.Fatalf("loaded Huber delta %v", v)
+	}
+}

@@ -321,7 +321,7 @@ def test_layer_validation():
     with pytest.raises(libdeep.InvalidArgumentError):
         libdeep.Sequential([Input((4,)), Dropout(1.5)])
     with pytest.raises(ValueError, match="loss"):
-        libdeep.Sequential([Dense(3, input_shape=(4,))]).compile("adam", "hinge")
+        libdeep.Sequential([Dense(3, input_shape=(4,))]).compile("adam", "focal_loss")
     with pytest.raises(ValueError, match="metric"):
         libdeep.Sequential([Dense(3, input_shape=(4,))]).compile("adam", "mse", ["auc"])
     with pytest.raises(ValueError, match="optimizer"):

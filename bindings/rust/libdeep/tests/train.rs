@@ -218,3 +218,17 @@ fn _assert_threads() {
     sync::<libdeep::Vocab>();
     send::<libdeep::Rng>();
 }
+
+/// The Huber loss's delta: default 1.0 (Keras'), a bad value refused, the value set saved
+/// with a model compiled with `Loss::Huber`.
+#[test]
+fn huber_delta_is_an_option_saved_with_the_model() {
+    let mut model = Model::new(&[2]).unwrap();
+    assert_eq!(model.get_float(ModelOption::HuberDelta).unwrap(), 1.0);
+    expect_error(model.set_float(ModelOption::HuberDelta, 0.0), Status::InvalidArgument, "deep_model_set_float");
+    model.set_float(ModelOption::HuberDelta, 0.5).unwrap();
+    model.add_dense(1, Activation::Linear).unwrap();
+    model.compile(Optimizer::new(OptimizerKind::Sgd).unwrap(), Loss::Huber, &[]).unwrap();
+    let loaded = Model::from_bytes(&model.to_bytes().unwrap()).unwrap();
+    assert_eq!(loaded.get_float(ModelOption::HuberDelta).unwrap(), 0.5);
+}
