@@ -162,7 +162,9 @@ static void assert_evaluates_to(deep_model *model, const deep_dataset *data, int
 /* evaluate's loss and metrics are Keras': per step, then the mean over steps and samples. */
 START_TEST(per_step_losses_average_over_steps)
 {
-    static const deep_loss losses[] = {DEEP_LOSS_CATEGORICAL_CROSSENTROPY, DEEP_LOSS_MEAN_SQUARED_ERROR};
+    /* Also two row losses (a dot product or a sum over the last axis, per step). */
+    static const deep_loss losses[] = {DEEP_LOSS_CATEGORICAL_CROSSENTROPY, DEEP_LOSS_MEAN_SQUARED_ERROR,
+                                       DEEP_LOSS_COSINE_SIMILARITY, DEEP_LOSS_KL_DIVERGENCE};
     deep_loss loss = losses[_i];
     enum { N = 16 };
     deep_dataset *data = repeat_task(N, 3, -1);
@@ -176,15 +178,23 @@ START_TEST(per_step_losses_average_over_steps)
             double q = fmin(fmax(pr[j], 1e-7), 1 - 1e-7);
             if (loss == DEEP_LOSS_CATEGORICAL_CROSSENTROPY)
                 total += -yr[j] * log(q);
-            else
+            else if (loss == DEEP_LOSS_MEAN_SQUARED_ERROR)
                 total += 0.5 * (pr[j] - yr[j]) * (pr[j] - yr[j]);
+            else if (loss == DEEP_LOSS_KL_DIVERGENCE) {
+                const double t = fmin(fmax(yr[j], 1e-7), 1), c = fmin(fmax(pr[j], 1e-7), 1);
+                total += t * log(t / c);
+            }
             absolute += 0.5 * fabs(pr[j] - yr[j]);
         }
+        if (loss == DEEP_LOSS_COSINE_SIMILARITY)
+            total -= ((double)pr[0] * yr[0] + (double)pr[1] * yr[1]) / hypot(pr[0], pr[1]) / hypot(yr[0], yr[1]);
         correct += (pr[1] > pr[0]) == (yr[1] > yr[0]);
     }
     const double want[3] = {total / (N * STEPS), correct / (N * STEPS), absolute / (N * STEPS)};
     /* batches of 5 and a last one of 1 */
-    assert_evaluates_to(model, data, 5, want, loss == DEEP_LOSS_MEAN_SQUARED_ERROR ? "mse" : "cross-entropy");
+    char what[32];
+    snprintf(what, sizeof what, "loss %d", (int)loss);
+    assert_evaluates_to(model, data, 5, want, what);
     predictions_free(&got);
     deep_model_free(model);
     deep_dataset_free(data);
@@ -406,7 +416,7 @@ static Suite *sequence_outputs_suite(void)
     Suite *s = suite_create("sequence_outputs");
     TCase *tc = tcase_create("per_step");
     tcase_set_timeout(tc, 300);
-    tcase_add_loop_test(tc, per_step_losses_average_over_steps, 0, 2);
+    tcase_add_loop_test(tc, per_step_losses_average_over_steps, 0, 4);
     tcase_add_test(tc, per_step_misuse);
     tcase_add_loop_test(tc, sequence_tagger_learns, 0, 3);
     suite_add_tcase(s, tc);
