@@ -706,7 +706,9 @@ DEEP_API deep_status deep_model_add_reshape(deep_model *model, int32_t rank, con
 /* Convolutional layers take and give channels-last samples (height, width, channels). */
 typedef enum deep_padding {
     DEEP_PADDING_VALID = 0, /* no padding: the output shrinks by kernel - 1 */
-    DEEP_PADDING_SAME = 1   /* zero padding so that output = ceil(input / stride), as Keras */
+    DEEP_PADDING_SAME = 1,  /* zero padding so that output = ceil(input / stride), as Keras */
+    DEEP_PADDING_CAUSAL = 2 /* since 1.1, Conv1D only: zeros before the steps only, so output step t
+                               sees input steps <= t (Keras' causal); the other layers refuse it */
 } deep_padding;
 
 /* Conv2D: `filters` kernels of kernel_h x kernel_w over all input channels, Glorot-uniform
@@ -738,6 +740,45 @@ DEEP_API deep_status deep_model_add_global_average_pooling2d(deep_model *model);
  * beta, moving_mean, moving_variance (the last two are not trainable). */
 DEEP_API deep_status deep_model_add_batch_normalization(deep_model *model, double momentum, double epsilon);
 
+/* Layers for sequences and shapes (since 1.1). A sequence sample is (steps, channels),
+ * channels last as Keras. */
+/* Conv1D, Keras' layer: `filters` kernels of kernel_size steps over all channels, (steps,
+ * channels) to (output steps, filters); Glorot-uniform kernel of shape (kernel_size,
+ * channels, filters) and zero bias, as Keras. filters, kernel_size, strides and
+ * dilation_rate are 1..DEEP_MAX_LAYER_SIZE (Keras' defaults: strides 1, dilation_rate 1,
+ * DEEP_PADDING_VALID, linear, use_bias 1); the taps of a window are dilation_rate steps apart,
+ * so it spans dilation_rate * (kernel_size - 1) + 1 steps, and strides > 1 with
+ * dilation_rate > 1 is DEEP_ERR_INVALID_ARGUMENT, as in Keras. Padding: `valid` (the span
+ * fits in the steps), `same` (ceil(steps / strides) outputs; the span at most 2 * steps + 1)
+ * or `causal` (dilation_rate * (kernel_size - 1) zeros before the steps only: output step t
+ * sees inputs up to t; ceil(steps / strides) outputs). A span that does not fit is
+ * DEEP_ERR_SHAPE; im2col rows beyond CBLAS' int DEEP_ERR_OVERFLOW, as Conv2D. Since 1.1. */
+DEEP_API deep_status deep_model_add_conv1d(deep_model *model, int64_t filters, int64_t kernel_size, int64_t strides,
+                                           deep_padding padding, int64_t dilation_rate, deep_activation activation,
+                                           int32_t use_bias);
+/* MaxPooling1D, Keras' layer: the largest value of each channel over windows of pool_size
+ * steps (Keras' default 2), (steps, channels) to (output steps, channels). strides 0 means
+ * pool_size (Keras' strides=None), otherwise 1..DEEP_MAX_LAYER_SIZE; valid or same padding
+ * with Conv1D's window rule (DEEP_ERR_SHAPE otherwise). Since 1.1. */
+DEEP_API deep_status deep_model_add_max_pooling1d(deep_model *model, int64_t pool_size, int64_t strides,
+                                                  deep_padding padding);
+/* GlobalAveragePooling1D, Keras' layer: (steps, channels) to (channels,), or to (1, channels)
+ * with keepdims != 0. It takes masked inputs and ends the mask: the mean is over the real
+ * steps only, as Keras; a sample whose steps are all padding gives zeros (where Keras would
+ * divide by zero). Since 1.1. */
+DEEP_API deep_status deep_model_add_global_average_pooling1d(deep_model *model, int32_t keepdims);
+/* GlobalMaxPooling2D, Keras' layer: (height, width, channels) to (channels,), or to (1, 1,
+ * channels) with keepdims != 0; the gradient goes to the first largest cell. Since 1.1. */
+DEEP_API deep_status deep_model_add_global_max_pooling2d(deep_model *model, int32_t keepdims);
+/* Permute, Keras' layer: output axis i of a sample is its input axis dims[i], numbered from 1
+ * as Keras (the batch axis is not counted): dims = {2, 1} swaps the axes of a (steps,
+ * channels) sample. dims must hold each of 1..rank once (DEEP_ERR_INVALID_ARGUMENT) and rank
+ * must be the input's rank (DEEP_ERR_SHAPE). Since 1.1. */
+DEEP_API deep_status deep_model_add_permute(deep_model *model, int32_t rank, const int32_t *dims);
+/* RepeatVector, Keras' layer: (features,) samples to (n, features), the input n times
+ * (n 1..DEEP_MAX_LAYER_SIZE; a rank other than 1 is DEEP_ERR_SHAPE). Since 1.1. */
+DEEP_API deep_status deep_model_add_repeat_vector(deep_model *model, int64_t n);
+
 /* Embedding, Keras' layer: each input value is a token id, an integer in [0, input_dim)
  * held as a float, replaced by its row of a (input_dim, output_dim) "embeddings" weight
  * (uniform in [-0.05, 0.05] at first). Samples (input_length,) become (input_length,
@@ -757,7 +798,8 @@ DEEP_API deep_status deep_model_add_embedding(deep_model *model, int64_t input_d
  * DEEP_LAYER_MASK_ZERO 1 (id 0 is padding, as deep_dataset_new_sequences pads), passes
  * unchanged through Dropout, Activation, BatchNormalization (whose batch statistics count
  * the real steps only), Dense and recurrent layers with return_sequences, Bidirectional
- * ones included, and ends at a recurrent layer without return_sequences. At a
+ * ones included, and ends at a recurrent layer without return_sequences or at a
+ * GlobalAveragePooling1D (which averages the real steps only, since 1.1). At a
  * padded step a recurrent layer carries its state over unchanged and outputs its previous
  * output (zeros before the first real step), so a sequence padded before ('pre') or after
  * ('post') gives what the unpadded sequence gives; padded steps get no gradient through

@@ -53,6 +53,8 @@ static const char *kind_text(const deep_layer_field *f, char *buf, size_t capaci
     case DEEP_FIELD_MERGE_MODE: return "\"concat\", \"sum\", \"mul\" or \"ave\"";
     case DEEP_FIELD_LAYER: return "wrapped layer";
     case DEEP_FIELD_SHAPE: return "shape, one -1 allowed";
+    case DEEP_FIELD_CAUSAL_PADDING: return "\"valid\", \"same\" or \"causal\"";
+    case DEEP_FIELD_PERMUTATION: return "permutation of 1..rank";
     }
     return "?";
 }
@@ -150,10 +152,12 @@ static size_t kind_size(deep_field_kind kind)
     case DEEP_FIELD_FINITE: return sizeof(float);
     case DEEP_FIELD_ACTIVATION:
     case DEEP_FIELD_CELL_ACTIVATION: return sizeof(deep_activation);
-    case DEEP_FIELD_PADDING: return sizeof(deep_padding);
+    case DEEP_FIELD_PADDING:
+    case DEEP_FIELD_CAUSAL_PADDING: return sizeof(deep_padding);
     case DEEP_FIELD_MERGE_MODE: return sizeof(deep_merge_mode);
     case DEEP_FIELD_LAYER: return sizeof(deep_rnn_config);
-    case DEEP_FIELD_SHAPE: return DEEP_MAX_SAMPLE_RANK * sizeof(int64_t);
+    case DEEP_FIELD_SHAPE:
+    case DEEP_FIELD_PERMUTATION: return DEEP_MAX_SAMPLE_RANK * sizeof(int64_t);
     }
     return SIZE_MAX;
 }
@@ -318,6 +322,31 @@ static void add_reshape(deep_model *m)
     ASSERT_OK(deep_model_add_reshape(m, 3, (int64_t[]){2, -1, 3}));
 }
 
+static void add_conv1d(deep_model *m)
+{
+    ASSERT_OK(deep_model_add_conv1d(m, 3, 2, 1, DEEP_PADDING_CAUSAL, 2, DEEP_ACTIVATION_TANH, 1));
+}
+static void add_max_pooling1d(deep_model *m)
+{
+    ASSERT_OK(deep_model_add_max_pooling1d(m, 3, 2, DEEP_PADDING_SAME));
+}
+static void add_global_average_pooling1d(deep_model *m)
+{
+    ASSERT_OK(deep_model_add_global_average_pooling1d(m, 1));
+}
+static void add_global_max_pooling2d(deep_model *m)
+{
+    ASSERT_OK(deep_model_add_global_max_pooling2d(m, 1));
+}
+static void add_permute(deep_model *m)
+{
+    ASSERT_OK(deep_model_add_permute(m, 3, (int32_t[]){3, 1, 2}));
+}
+static void add_repeat_vector(deep_model *m)
+{
+    ASSERT_OK(deep_model_add_repeat_vector(m, 3));
+}
+
 static const example examples[] = {
     {"dense", 1, {5}, add_dense},
     {"activation", 2, {2, 3}, add_activation},
@@ -335,6 +364,12 @@ static const example examples[] = {
     {"simple_rnn", 2, {4, 3}, add_simple_rnn},
     {"bidirectional", 2, {4, 3}, add_bidirectional},
     {"reshape", 1, {12}, add_reshape},
+    {"conv1d", 2, {6, 2}, add_conv1d},
+    {"max_pooling1d", 2, {7, 2}, add_max_pooling1d},
+    {"global_average_pooling1d", 2, {4, 3}, add_global_average_pooling1d},
+    {"global_max_pooling2d", 3, {3, 2, 2}, add_global_max_pooling2d},
+    {"permute", 3, {2, 3, 4}, add_permute},
+    {"repeat_vector", 1, {4}, add_repeat_vector},
 };
 
 /* Field by field, so that padding bytes in a config never matter. */
@@ -350,7 +385,7 @@ static void assert_same_config(const char *what, const deep_layer_ops *type, con
             assert_same_config(what, ia, a + f->offset, b + f->offset);
             continue;
         }
-        if (f->kind == DEEP_FIELD_SHAPE) {
+        if (f->kind == DEEP_FIELD_SHAPE || f->kind == DEEP_FIELD_PERMUTATION) {
             int32_t ra = *(const int32_t *)(const void *)(a + f->aux), rb = *(const int32_t *)(const void *)(b + f->aux);
             ck_assert_msg(ra == rb, "%s: %s has rank %d, then %d", what, f->name, (int)ra, (int)rb);
             size = (size_t)ra * sizeof(int64_t);

@@ -22,6 +22,18 @@ static int merge_mode_by_name(const char *name)
     return -1;
 }
 
+static const char *const padding_names[] = {
+    [DEEP_PADDING_VALID] = "valid", [DEEP_PADDING_SAME] = "same", [DEEP_PADDING_CAUSAL] = "causal",
+};
+
+static int padding_by_name(const char *name)
+{
+    for (int i = 0; i < (int)(sizeof padding_names / sizeof padding_names[0]); i++)
+        if (strcmp(padding_names[i], name) == 0)
+            return i;
+    return -1;
+}
+
 static const deep_layer_ops *wrapped_type(const deep_layer_field *f, const char *base)
 {
     return *(const deep_layer_ops *const *)(const void *)(base + f->aux);
@@ -56,7 +68,8 @@ static deep_status write_config(const char *caller, const deep_layer_ops *type, 
             deep_bytes_printf(out, "\"%s\"", deep_activation_name(*(const deep_activation *)at));
             break;
         case DEEP_FIELD_PADDING:
-            deep_bytes_printf(out, "\"%s\"", *(const deep_padding *)at == DEEP_PADDING_SAME ? "same" : "valid");
+        case DEEP_FIELD_CAUSAL_PADDING:
+            deep_bytes_printf(out, "\"%s\"", padding_names[*(const deep_padding *)at]);
             break;
         case DEEP_FIELD_MERGE_MODE:
             deep_bytes_printf(out, "\"%s\"", merge_mode_names[*(const deep_merge_mode *)at]);
@@ -68,7 +81,8 @@ static deep_status write_config(const char *caller, const deep_layer_ops *type, 
             deep_bytes_put(out, "}", 1);
             break;
         }
-        case DEEP_FIELD_SHAPE: {
+        case DEEP_FIELD_SHAPE:
+        case DEEP_FIELD_PERMUTATION: {
             int32_t rank = *(const int32_t *)(const void *)(base + f->aux);
             deep_bytes_put(out, "[", 1);
             for (int32_t d = 0; d < rank; d++)
@@ -117,21 +131,19 @@ static bool read_field(const deep_json *doc, const deep_json_node *v, const deep
         *(deep_activation *)at = (deep_activation)i;
         return true;
     case DEEP_FIELD_PADDING:
-        if (v->type != DEEP_JSON_STRING)
+    case DEEP_FIELD_CAUSAL_PADDING:
+        /* "causal" reads for either kind; the field check refuses it where it does not apply. */
+        if (v->type != DEEP_JSON_STRING || (i = padding_by_name(deep_json_string(doc, v))) < 0)
             return false;
-        if (strcmp(deep_json_string(doc, v), "valid") == 0)
-            *(deep_padding *)at = DEEP_PADDING_VALID;
-        else if (strcmp(deep_json_string(doc, v), "same") == 0)
-            *(deep_padding *)at = DEEP_PADDING_SAME;
-        else
-            return false;
+        *(deep_padding *)at = (deep_padding)i;
         return true;
     case DEEP_FIELD_MERGE_MODE:
         if (v->type != DEEP_JSON_STRING || (i = merge_mode_by_name(deep_json_string(doc, v))) < 0)
             return false;
         *(deep_merge_mode *)at = (deep_merge_mode)i;
         return true;
-    case DEEP_FIELD_SHAPE: {
+    case DEEP_FIELD_SHAPE:
+    case DEEP_FIELD_PERMUTATION: {
         if (v->type != DEEP_JSON_ARRAY || v->count < 1 || v->count > DEEP_MAX_SAMPLE_RANK)
             return false;
         int32_t d = 0;
@@ -161,6 +173,8 @@ static const char *const kind_names[] = {
     [DEEP_FIELD_MERGE_MODE] = "\"concat\", \"sum\", \"mul\" or \"ave\"",
     [DEEP_FIELD_LAYER] = "an object {\"type\": ..., \"config\": {...}} of a wrappable type:",
     [DEEP_FIELD_SHAPE] = "an array of 1 to 7 integers",
+    [DEEP_FIELD_CAUSAL_PADDING] = "\"valid\", \"same\" or \"causal\"",
+    [DEEP_FIELD_PERMUTATION] = "an array of 1 to 7 integers",
 };
 _Static_assert(DEEP_MAX_SAMPLE_RANK == 7, "kind_names says 1 to 7");
 

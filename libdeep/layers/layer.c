@@ -129,7 +129,7 @@ deep_activation deep_layer_output_activation(const deep_layer *layer)
 deep_status deep_window_axis(const char *field, int axis, int64_t input, int64_t window, int64_t stride,
                              deep_padding padding, int64_t *output, int64_t *pad_before)
 {
-    const char *axis_name = axis == 0 ? "height" : "width";
+    const char *axis_name = axis == DEEP_AXIS_STEPS ? "steps" : axis == 0 ? "height" : "width";
     int64_t limit = padding == DEEP_PADDING_VALID ? input : input > INT64_MAX / 2 - 1 ? INT64_MAX : 2 * input + 1;
     if (window > limit) {
         if (padding == DEEP_PADDING_VALID)

@@ -69,8 +69,12 @@ typedef enum deep_field_kind {
     DEEP_FIELD_MERGE_MODE,      /* deep_merge_mode, "concat", "sum", "mul" or "ave" */
     DEEP_FIELD_LAYER,           /* a wrapped layer: its type (a const deep_layer_ops * at `aux`) and
                                    its config (at offset): {"type": "lstm", "config": {...}} */
-    DEEP_FIELD_SHAPE            /* int32_t rank at `aux`, int64_t[DEEP_MAX_SAMPLE_RANK] at offset,
+    DEEP_FIELD_SHAPE,           /* int32_t rank at `aux`, int64_t[DEEP_MAX_SAMPLE_RANK] at offset,
                                    each in 1..DEEP_MAX_LAYER_SIZE or -1 (at most one); JSON array */
+    DEEP_FIELD_CAUSAL_PADDING,  /* deep_padding, "valid", "same" or "causal" (Conv1D: Keras allows
+                                   causal for rank-1 convolutions only) */
+    DEEP_FIELD_PERMUTATION      /* int32_t rank at `aux`, int64_t[DEEP_MAX_SAMPLE_RANK] at offset: a
+                                   permutation of 1..rank (Keras' 1-based axes); JSON array */
 } deep_field_kind;
 
 typedef struct deep_layer_field {
@@ -254,12 +258,16 @@ deep_status deep_sample_shape_check(const char *caller, const char *what, int32_
 void deep_init_glorot_uniform(float *w, int64_t count, int64_t fan_in, int64_t fan_out, struct deep_rng *rng);
 void deep_init_orthogonal(float *w, int64_t rows, int64_t cols, struct deep_rng *rng);
 
+/* The `axis` of deep_window_axis that names the steps of a (steps, channels) sequence. */
+#define DEEP_AXIS_STEPS (-1)
+
 /* Output size of one spatial axis and the padding before it, Keras' rules: `valid` fits
  * whole windows, `same` gives ceil(input / stride) with the extra padding after. Fails
  * (DEEP_ERR_SHAPE, naming `field`, "kernel_size" or "pool_size", and the axis) when the
  * window exceeds the input: with `valid` it must fit in it, with `same` it may be at most
  * 2 * input + 1 (padding of at most the input's own size on each side). The window and the
- * stride are >= 1; the arithmetic cannot overflow for any such int64 values. */
+ * stride are >= 1; the arithmetic cannot overflow for any such int64 values. `axis` is 0
+ * (height), 1 (width) or DEEP_AXIS_STEPS, for messages. */
 deep_status deep_window_axis(const char *field, int axis, int64_t input, int64_t window, int64_t stride,
                              deep_padding padding, int64_t *output, int64_t *pad_before);
 

@@ -59,6 +59,25 @@ static deep_status check_shape(const deep_layer_field *f, const char *base, cons
     return DEEP_OK;
 }
 
+/* Keras' Permute rule: dims holds each of 1..rank once. */
+static deep_status check_permutation(const deep_layer_field *f, const char *base, const char *caller)
+{
+    int32_t rank = *(const int32_t *)(const void *)(base + f->aux);
+    const int64_t *dims = (const int64_t *)(const void *)(base + f->offset);
+    if (rank < 1 || rank > DEEP_MAX_SAMPLE_RANK)
+        return deep_error_set(DEEP_ERR_INVALID_ARGUMENT, caller, "%s has %d entries; it must have 1..%d", f->name,
+                              (int)rank, DEEP_MAX_SAMPLE_RANK);
+    bool seen[DEEP_MAX_SAMPLE_RANK] = {false};
+    for (int32_t i = 0; i < rank; i++) {
+        if (dims[i] < 1 || dims[i] > rank || seen[dims[i] - 1])
+            return deep_error_set(DEEP_ERR_INVALID_ARGUMENT, caller,
+                                  "%s must be a permutation of 1..%d (1-based axes, as Keras), but entry %d is %lld",
+                                  f->name, (int)rank, (int)i, (long long)dims[i]);
+        seen[dims[i] - 1] = true;
+    }
+    return DEEP_OK;
+}
+
 /* The activations a recurrent cell applies element by element: the 0.x ones but softmax. */
 static bool cell_takes(deep_activation a)
 {
@@ -140,9 +159,13 @@ deep_status deep_field_check(const deep_layer_field *f, const void *config, cons
                                   "tanh, leaky_relu or elu", f->name, deep_activation_name(a));
         return DEEP_OK;
     }
-    case DEEP_FIELD_PADDING: {
+    case DEEP_FIELD_PADDING:
+    case DEEP_FIELD_CAUSAL_PADDING: {
         deep_padding p = *(const deep_padding *)at;
-        if (p != DEEP_PADDING_VALID && p != DEEP_PADDING_SAME)
+        if (p == DEEP_PADDING_CAUSAL && f->kind == DEEP_FIELD_PADDING)
+            return deep_error_set(DEEP_ERR_INVALID_ARGUMENT, caller,
+                                  "%s 'causal' is only for Conv1D; use valid or same", f->name);
+        if (p != DEEP_PADDING_VALID && p != DEEP_PADDING_SAME && p != DEEP_PADDING_CAUSAL)
             return deep_error_set(DEEP_ERR_INVALID_ARGUMENT, caller, "unknown %s %d", f->name, (int)p);
         return DEEP_OK;
     }
@@ -162,6 +185,8 @@ deep_status deep_field_check(const deep_layer_field *f, const void *config, cons
     }
     case DEEP_FIELD_SHAPE:
         return check_shape(f, base, caller);
+    case DEEP_FIELD_PERMUTATION:
+        return check_permutation(f, base, caller);
     }
     return deep_error_set(DEEP_ERR_INVALID_ARGUMENT, caller, "field %s has an unknown kind", f->name);
 }

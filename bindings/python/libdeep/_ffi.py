@@ -168,6 +168,7 @@ class deep_model_option(enum.IntEnum):
 class deep_padding(enum.IntEnum):
     DEEP_PADDING_VALID = 0
     DEEP_PADDING_SAME = 1
+    DEEP_PADDING_CAUSAL = 2
 
 
 class deep_merge_mode(enum.IntEnum):
@@ -307,6 +308,7 @@ DEEP_MODEL_CHECKPOINT_PATH = deep_model_option.DEEP_MODEL_CHECKPOINT_PATH
 DEEP_MODEL_HUBER_DELTA = deep_model_option.DEEP_MODEL_HUBER_DELTA
 DEEP_PADDING_VALID = deep_padding.DEEP_PADDING_VALID
 DEEP_PADDING_SAME = deep_padding.DEEP_PADDING_SAME
+DEEP_PADDING_CAUSAL = deep_padding.DEEP_PADDING_CAUSAL
 DEEP_MERGE_CONCAT = deep_merge_mode.DEEP_MERGE_CONCAT
 DEEP_MERGE_SUM = deep_merge_mode.DEEP_MERGE_SUM
 DEEP_MERGE_MUL = deep_merge_mode.DEEP_MERGE_MUL
@@ -444,6 +446,12 @@ FUNCTIONS = {
     "deep_model_add_average_pooling2d": (c_status, [ctypes.c_void_p, ctypes.c_int64, ctypes.c_int64, ctypes.c_int64, ctypes.c_int64, ctypes.c_int]),
     "deep_model_add_global_average_pooling2d": (c_status, [ctypes.c_void_p]),
     "deep_model_add_batch_normalization": (c_status, [ctypes.c_void_p, ctypes.c_double, ctypes.c_double]),
+    "deep_model_add_conv1d": (c_status, [ctypes.c_void_p, ctypes.c_int64, ctypes.c_int64, ctypes.c_int64, ctypes.c_int, ctypes.c_int64, ctypes.c_int, ctypes.c_int32]),
+    "deep_model_add_max_pooling1d": (c_status, [ctypes.c_void_p, ctypes.c_int64, ctypes.c_int64, ctypes.c_int]),
+    "deep_model_add_global_average_pooling1d": (c_status, [ctypes.c_void_p, ctypes.c_int32]),
+    "deep_model_add_global_max_pooling2d": (c_status, [ctypes.c_void_p, ctypes.c_int32]),
+    "deep_model_add_permute": (c_status, [ctypes.c_void_p, ctypes.c_int32, _typed_pointer(ctypes.c_int32)]),
+    "deep_model_add_repeat_vector": (c_status, [ctypes.c_void_p, ctypes.c_int64]),
     "deep_model_add_embedding": (c_status, [ctypes.c_void_p, ctypes.c_int64, ctypes.c_int64, ctypes.c_int64]),
     "deep_model_add_masking": (c_status, [ctypes.c_void_p, ctypes.c_double]),
     "deep_model_add_lstm": (c_status, [ctypes.c_void_p, ctypes.c_int64, ctypes.c_int, ctypes.c_int, ctypes.c_int32, ctypes.c_int32]),

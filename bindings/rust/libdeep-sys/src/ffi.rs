@@ -185,6 +185,7 @@ pub const DEEP_MODEL_HUBER_DELTA: deep_model_option = 10;
 pub type deep_padding = c_int;
 pub const DEEP_PADDING_VALID: deep_padding = 0;
 pub const DEEP_PADDING_SAME: deep_padding = 1;
+pub const DEEP_PADDING_CAUSAL: deep_padding = 2;
 
 pub type deep_merge_mode = c_int;
 pub const DEEP_MERGE_CONCAT: deep_merge_mode = 0;
@@ -332,6 +333,12 @@ extern "C" {
     pub fn deep_model_add_average_pooling2d(model: *mut deep_model, pool_h: i64, pool_w: i64, stride_h: i64, stride_w: i64, padding: deep_padding) -> deep_status;
     pub fn deep_model_add_global_average_pooling2d(model: *mut deep_model) -> deep_status;
     pub fn deep_model_add_batch_normalization(model: *mut deep_model, momentum: f64, epsilon: f64) -> deep_status;
+    pub fn deep_model_add_conv1d(model: *mut deep_model, filters: i64, kernel_size: i64, strides: i64, padding: deep_padding, dilation_rate: i64, activation: deep_activation, use_bias: i32) -> deep_status;
+    pub fn deep_model_add_max_pooling1d(model: *mut deep_model, pool_size: i64, strides: i64, padding: deep_padding) -> deep_status;
+    pub fn deep_model_add_global_average_pooling1d(model: *mut deep_model, keepdims: i32) -> deep_status;
+    pub fn deep_model_add_global_max_pooling2d(model: *mut deep_model, keepdims: i32) -> deep_status;
+    pub fn deep_model_add_permute(model: *mut deep_model, rank: i32, dims: *const i32) -> deep_status;
+    pub fn deep_model_add_repeat_vector(model: *mut deep_model, n: i64) -> deep_status;
     pub fn deep_model_add_embedding(model: *mut deep_model, input_dim: i64, output_dim: i64, input_length: i64) -> deep_status;
     pub fn deep_model_add_masking(model: *mut deep_model, mask_value: f64) -> deep_status;
     pub fn deep_model_add_lstm(model: *mut deep_model, units: i64, activation: deep_activation, recurrent_activation: deep_activation, use_bias: i32, return_sequences: i32) -> deep_status;
