@@ -1,6 +1,7 @@
 """Keras layer constructors: Dense, Activation, Dropout, Flatten, Reshape, Conv2D,
 MaxPooling2D, AveragePooling2D, GlobalAveragePooling2D, BatchNormalization, Embedding,
-Masking, SimpleRNN, GRU, LSTM, the Bidirectional wrapper, and Input. docs/layers.md lists
+Masking, SimpleRNN, GRU, LSTM, the Bidirectional wrapper, Conv1D, MaxPooling1D,
+GlobalAveragePooling1D, GlobalMaxPooling2D, Permute, RepeatVector, and Input. docs/layers.md lists
 each layer's arguments as the C library's field tables define them (a test checks that the
 constructors here take the same ones).
 
@@ -39,6 +40,7 @@ ACTIVATIONS = {
     "relu6": C.DEEP_ACTIVATION_RELU6,
 }
 _PADDING = {"valid": C.DEEP_PADDING_VALID, "same": C.DEEP_PADDING_SAME}
+_CONV1D_PADDING = {**_PADDING, "causal": C.DEEP_PADDING_CAUSAL}  # Keras allows causal for Conv1D only
 
 
 def activation_value(activation):
@@ -55,6 +57,15 @@ def _pair(value, what):
         return int(a), int(b)
     except (TypeError, ValueError):
         raise TypeError(f"{what} must be an int or a pair of ints; got {value!r}") from None
+
+
+def _single(value, what):
+    """Keras' 1-D argument: an int or a tuple of one int."""
+    if isinstance(value, (tuple, list)) and len(value) == 1:
+        value = value[0]
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
+        raise TypeError(f"{what} must be an int or a tuple of one int; got {value!r}")
+    return int(value)
 
 
 def _positive_int(value, what):
@@ -393,3 +404,92 @@ class LoadedLayer(Layer):
 
     def _append(self, address):
         raise errors.StateError("a layer of a loaded model cannot be added to another model")
+
+
+class Conv1D(Layer):
+    """keras.layers.Conv1D over (steps, channels) samples: padding "valid", "same" or
+    "causal" (zeros before the steps only, so step t sees inputs up to t); taps
+    dilation_rate steps apart (dilation_rate > 1 needs strides=1, as Keras)."""
+
+    def __init__(self, filters, kernel_size, strides=1, padding="valid", dilation_rate=1, activation=None,
+                 use_bias=True, input_shape=None, name=None):
+        super().__init__(input_shape, name)
+        self.filters = _positive_int(filters, "filters")
+        self.kernel_size = _single(kernel_size, "kernel_size")
+        self.strides = _single(strides, "strides")
+        self.padding = padding
+        self._padding = enum_value(_CONV1D_PADDING, padding, "padding")
+        self.dilation_rate = _single(dilation_rate, "dilation_rate")
+        self.activation = activation
+        self._activation = activation_value(activation)
+        self.use_bias = bool(use_bias)
+
+    def _append(self, address):
+        lib.deep_model_add_conv1d(address, self.filters, self.kernel_size, self.strides, self._padding,
+                                  self.dilation_rate, self._activation, int(self.use_bias))
+
+
+class MaxPooling1D(Layer):
+    """keras.layers.MaxPooling1D: the largest value of each channel over pool_size steps;
+    strides=None tiles the steps with the windows."""
+
+    def __init__(self, pool_size=2, strides=None, padding="valid", input_shape=None, name=None):
+        super().__init__(input_shape, name)
+        self.pool_size = _single(pool_size, "pool_size")
+        self.strides = None if strides is None else _single(strides, "strides")
+        self.padding = padding
+        self._padding = enum_value(_PADDING, padding, "padding")
+
+    def _append(self, address):
+        lib.deep_model_add_max_pooling1d(address, self.pool_size, self.strides or 0, self._padding)
+
+
+class GlobalAveragePooling1D(Layer):
+    """keras.layers.GlobalAveragePooling1D: (steps, channels) to (channels,), or (1, channels)
+    with keepdims. After Embedding(mask_zero=True) or Masking it averages the real steps only."""
+
+    def __init__(self, keepdims=False, input_shape=None, name=None):
+        super().__init__(input_shape, name)
+        self.keepdims = bool(keepdims)
+
+    def _append(self, address):
+        lib.deep_model_add_global_average_pooling1d(address, int(self.keepdims))
+
+
+class GlobalMaxPooling2D(Layer):
+    """keras.layers.GlobalMaxPooling2D: (height, width, channels) to (channels,), or
+    (1, 1, channels) with keepdims."""
+
+    def __init__(self, keepdims=False, input_shape=None, name=None):
+        super().__init__(input_shape, name)
+        self.keepdims = bool(keepdims)
+
+    def _append(self, address):
+        lib.deep_model_add_global_max_pooling2d(address, int(self.keepdims))
+
+
+class Permute(Layer):
+    """keras.layers.Permute(dims): output axis i is input axis dims[i], numbered from 1 (the
+    batch axis is not counted); Permute((2, 1)) swaps the axes of (steps, features) samples."""
+
+    def __init__(self, dims, input_shape=None, name=None):
+        super().__init__(input_shape, name)
+        try:
+            self.dims = tuple(_positive_int(d, "dims") for d in dims)
+        except TypeError:
+            raise TypeError(f"dims must be a tuple of ints; got {dims!r}") from None
+
+    def _append(self, address):
+        dims = (ctypes.c_int32 * max(len(self.dims), 1))(*self.dims)
+        lib.deep_model_add_permute(address, len(self.dims), dims)
+
+
+class RepeatVector(Layer):
+    """keras.layers.RepeatVector(n): (features,) samples to (n, features)."""
+
+    def __init__(self, n, input_shape=None, name=None):
+        super().__init__(input_shape, name)
+        self.n = _positive_int(n, "n")
+
+    def _append(self, address):
+        lib.deep_model_add_repeat_vector(address, self.n)
