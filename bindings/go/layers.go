@@ -5,7 +5,10 @@ package deep
 */
 import "C"
 
-import "strings"
+import (
+	"strings"
+	"unsafe"
+)
 
 // Layers of a Sequential model, appended in order with the Model.Add* methods; shapes are
 // checked as each layer is added. Keras' optional arguments are LayerArg values (NoBias,
@@ -43,6 +46,9 @@ type Padding int32
 const (
 	Valid Padding = C.DEEP_PADDING_VALID // no padding: the output shrinks by kernel - 1
 	Same  Padding = C.DEEP_PADDING_SAME  // output = ceil(input / stride), as Keras
+	// Causal (AddConv1D only, library 1.1): zeros before the steps only, so output step t
+	// sees input steps up to t.
+	Causal Padding = C.DEEP_PADDING_CAUSAL
 )
 
 // LayerOption is a layer setting that does not change its output shape, set with
@@ -98,6 +104,8 @@ type layerArgs struct {
 	activation          Activation
 	recurrentActivation Activation
 	returnSequences     bool
+	stride, dilation    int64 // 1-D layers; 0: the layer's default
+	keepDims            bool
 }
 
 // NoBias leaves out the bias (Keras' use_bias=False): Dense, Conv2D and recurrent layers.
@@ -130,6 +138,24 @@ func WithRecurrentActivation(activation Activation) LayerArg {
 // instead of the last one: what a recurrent layer stacked on top needs.
 func ReturnSequences() LayerArg {
 	return LayerArg{"ReturnSequences", func(a *layerArgs) { a.returnSequences = true }}
+}
+
+// Stride sets the step of a 1-D window: AddConv1D (default 1), AddMaxPooling1D (default the
+// pool size).
+func Stride(s int64) LayerArg {
+	return LayerArg{"Stride", func(a *layerArgs) { a.stride = s }}
+}
+
+// DilationRate sets the steps between the taps of an AddConv1D window (default 1; above 1
+// it needs stride 1, as Keras).
+func DilationRate(d int64) LayerArg {
+	return LayerArg{"DilationRate", func(a *layerArgs) { a.dilation = d }}
+}
+
+// KeepDims keeps the pooled axes with size 1 (Keras' keepdims=True): AddGlobalAveragePooling1D
+// gives (1, channels), AddGlobalMaxPooling2D (1, 1, channels).
+func KeepDims() LayerArg {
+	return LayerArg{"KeepDims", func(a *layerArgs) { a.keepDims = true }}
 }
 
 // parseArgs applies args over Keras' defaults, refusing those the layer does not take.
@@ -344,4 +370,69 @@ func (m *Model) LayerFloat(layer int, option LayerOption) (float64, error) {
 		return C.deep_model_get_layer_float(p, C.int32_t(layer), C.deep_layer_option(option), &v)
 	})
 	return float64(v), err
+}
+
+// AddConv1D appends Conv1D(filters, kernelSize, padding, activation) over sequences (steps,
+// channels), giving (output steps, filters); padding Valid, Same or Causal. Takes Stride
+// (default 1), DilationRate (default 1) and NoBias. Library 1.1.
+func (m *Model) AddConv1D(filters, kernelSize int64, padding Padding, activation Activation, args ...LayerArg) error {
+	return m.add("AddConv1D", args, []string{"Stride", "DilationRate", "NoBias"},
+		func(p *C.deep_model, a layerArgs) C.deep_status {
+			stride, dilation := a.stride, a.dilation
+			if stride == 0 {
+				stride = 1
+			}
+			if dilation == 0 {
+				dilation = 1
+			}
+			return C.deep_model_add_conv1d(p, C.int64_t(filters), C.int64_t(kernelSize), C.int64_t(stride),
+				C.deep_padding(padding), C.int64_t(dilation), C.deep_activation(activation), cBool(a.useBias))
+		})
+}
+
+// AddMaxPooling1D appends MaxPooling1D(poolSize) (Keras' default pool size is 2) over
+// sequences (steps, channels). Takes Stride (default the pool size) and WithPadding (default
+// Valid). Library 1.1.
+func (m *Model) AddMaxPooling1D(poolSize int64, args ...LayerArg) error {
+	return m.add("AddMaxPooling1D", args, []string{"Stride", "WithPadding"},
+		func(p *C.deep_model, a layerArgs) C.deep_status {
+			return C.deep_model_add_max_pooling1d(p, C.int64_t(poolSize), C.int64_t(a.stride), C.deep_padding(a.padding))
+		})
+}
+
+// AddGlobalAveragePooling1D appends GlobalAveragePooling1D(): (steps, channels) to (channels,).
+// After a mask (LayerMaskZero, AddMasking) it averages the real steps only, as Keras. Takes
+// KeepDims. Library 1.1.
+func (m *Model) AddGlobalAveragePooling1D(args ...LayerArg) error {
+	return m.add("AddGlobalAveragePooling1D", args, []string{"KeepDims"}, func(p *C.deep_model, a layerArgs) C.deep_status {
+		return C.deep_model_add_global_average_pooling1d(p, cBool(a.keepDims))
+	})
+}
+
+// AddGlobalMaxPooling2D appends GlobalMaxPooling2D(): (height, width, channels) to
+// (channels,). Takes KeepDims. Library 1.1.
+func (m *Model) AddGlobalMaxPooling2D(args ...LayerArg) error {
+	return m.add("AddGlobalMaxPooling2D", args, []string{"KeepDims"}, func(p *C.deep_model, a layerArgs) C.deep_status {
+		return C.deep_model_add_global_max_pooling2d(p, cBool(a.keepDims))
+	})
+}
+
+// AddPermute appends Permute(dims): output axis i of a sample is its input axis dims[i],
+// numbered from 1 as Keras (AddPermute(2, 1) swaps the axes of (steps, features) samples).
+// Library 1.1.
+func (m *Model) AddPermute(dims ...int32) error {
+	return m.write("Model.AddPermute", func(p *C.deep_model) C.deep_status {
+		var first *C.int32_t
+		if len(dims) > 0 {
+			first = (*C.int32_t)(unsafe.Pointer(&dims[0]))
+		}
+		return C.deep_model_add_permute(p, C.int32_t(len(dims)), first)
+	})
+}
+
+// AddRepeatVector appends RepeatVector(n): (features,) samples to (n, features). Library 1.1.
+func (m *Model) AddRepeatVector(n int64) error {
+	return m.write("Model.AddRepeatVector", func(p *C.deep_model) C.deep_status {
+		return C.deep_model_add_repeat_vector(p, C.int64_t(n))
+	})
 }

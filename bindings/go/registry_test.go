@@ -123,6 +123,22 @@ var layerBuilders = map[string]func() (*Model, error){
 	"AddLSTM":      func() (*Model, error) { return build([]int64{5, 2}, func(m *Model) error { return m.AddLSTM(3) }) },
 	"AddGRU":       func() (*Model, error) { return build([]int64{5, 2}, func(m *Model) error { return m.AddGRU(3) }) },
 	"AddSimpleRNN": func() (*Model, error) { return build([]int64{5, 2}, func(m *Model) error { return m.AddSimpleRNN(3) }) },
+	"AddConv1D": func() (*Model, error) {
+		return build([]int64{6, 2}, func(m *Model) error { return m.AddConv1D(2, 3, Causal, ReLU, DilationRate(2)) })
+	},
+	"AddMaxPooling1D": func() (*Model, error) {
+		return build([]int64{6, 2}, func(m *Model) error { return m.AddMaxPooling1D(2) })
+	},
+	"AddGlobalAveragePooling1D": func() (*Model, error) {
+		return build([]int64{6, 2}, func(m *Model) error { return m.AddGlobalAveragePooling1D() })
+	},
+	"AddGlobalMaxPooling2D": func() (*Model, error) {
+		return build([]int64{3, 3, 2}, func(m *Model) error { return m.AddGlobalMaxPooling2D(KeepDims()) })
+	},
+	"AddPermute": func() (*Model, error) {
+		return build([]int64{2, 3}, func(m *Model) error { return m.AddPermute(2, 1) })
+	},
+	"AddRepeatVector": func() (*Model, error) { return build([]int64{3}, func(m *Model) error { return m.AddRepeatVector(2) }) },
 	"AddBidirectional": func() (*Model, error) {
 		return build([]int64{5, 2}, func(m *Model) error {
 			if err := m.AddLSTM(3); err != nil {
