@@ -63,6 +63,9 @@ c_enum!(
         Valid = sys::DEEP_PADDING_VALID,
         /// Zero padding so that output = ceil(input / stride), as Keras.
         Same = sys::DEEP_PADDING_SAME,
+        /// [`Conv1d`] only (library 1.1): zeros before the steps only, so output step t sees
+        /// input steps up to t (Keras' causal).
+        Causal = sys::DEEP_PADDING_CAUSAL,
     }
 );
 c_enum!(
@@ -201,6 +204,37 @@ impl Model {
     /// padding, which the recurrent layers after it skip.
     pub fn add_masking(&mut self, mask_value: f64) -> Result<()> {
         check(unsafe { sys::deep_model_add_masking(self.ptr(), mask_value) })
+    }
+
+    /// Appends Conv1D(filters, kernel_size) over (steps, channels) samples with strides 1,
+    /// dilation 1 and a bias (library 1.1).
+    pub fn add_conv1d(&mut self, filters: i64, kernel_size: i64, padding: Padding, activation: Activation) -> Result<()> {
+        self.add(Conv1d::new(filters, kernel_size).padding(padding).activation(activation))
+    }
+
+    /// Appends MaxPooling1D(pool_size) with strides equal to the pool size (library 1.1).
+    pub fn add_max_pooling1d(&mut self, pool_size: i64) -> Result<()> {
+        self.add(MaxPooling1d::new(pool_size))
+    }
+
+    /// Appends GlobalAveragePooling1D: (steps, channels) to (channels,) (library 1.1).
+    pub fn add_global_average_pooling1d(&mut self) -> Result<()> {
+        self.add(GlobalAveragePooling1d::new())
+    }
+
+    /// Appends GlobalMaxPooling2D: (height, width, channels) to (channels,) (library 1.1).
+    pub fn add_global_max_pooling2d(&mut self) -> Result<()> {
+        self.add(GlobalMaxPooling2d::new())
+    }
+
+    /// Appends Permute(dims), 1-based axes as Keras (library 1.1).
+    pub fn add_permute(&mut self, dims: &[i32]) -> Result<()> {
+        self.add(Permute::new(dims))
+    }
+
+    /// Appends RepeatVector(n): (features,) to (n, features) (library 1.1).
+    pub fn add_repeat_vector(&mut self, n: i64) -> Result<()> {
+        self.add(RepeatVector::new(n))
     }
 
     /// Sets an integer option of `layer` (from 0 in the order added; -1 is the last).
@@ -698,5 +732,183 @@ impl Layer for SimpleRnn {
             sys::deep_model_add_simple_rnn(model.ptr(), r.units, r.activation as i32, r.use_bias as i32, r.return_sequences as i32)
         })?;
         r.set_options(model)
+    }
+}
+
+/// Conv1D (library 1.1): `filters` kernels of `kernel_size` steps over (steps, channels)
+/// samples. Defaults: strides 1, valid padding, dilation_rate 1, linear activation, a bias.
+/// Padding may also be [`Padding::Causal`]; dilation_rate > 1 needs strides 1, as Keras.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Conv1d {
+    filters: i64,
+    kernel_size: i64,
+    strides: i64,
+    padding: Padding,
+    dilation_rate: i64,
+    activation: Activation,
+    use_bias: bool,
+}
+
+impl Conv1d {
+    /// Conv1D(filters, kernel_size) with Keras' defaults.
+    pub fn new(filters: i64, kernel_size: i64) -> Conv1d {
+        Conv1d {
+            filters,
+            kernel_size,
+            strides: 1,
+            padding: Padding::Valid,
+            dilation_rate: 1,
+            activation: Activation::Linear,
+            use_bias: true,
+        }
+    }
+    /// The step of the window, default 1.
+    pub fn strides(mut self, strides: i64) -> Conv1d {
+        self.strides = strides;
+        self
+    }
+    /// Valid (default), same or causal padding.
+    pub fn padding(mut self, padding: Padding) -> Conv1d {
+        self.padding = padding;
+        self
+    }
+    /// The steps between the window's taps, default 1.
+    pub fn dilation_rate(mut self, dilation_rate: i64) -> Conv1d {
+        self.dilation_rate = dilation_rate;
+        self
+    }
+    /// The activation applied to the output.
+    pub fn activation(mut self, activation: Activation) -> Conv1d {
+        self.activation = activation;
+        self
+    }
+    /// With a bias (default true).
+    pub fn use_bias(mut self, use_bias: bool) -> Conv1d {
+        self.use_bias = use_bias;
+        self
+    }
+}
+
+impl Layer for Conv1d {
+    fn add_to(&self, model: &mut Model) -> Result<()> {
+        let s = self;
+        check(unsafe {
+            sys::deep_model_add_conv1d(
+                model.ptr(), s.filters, s.kernel_size, s.strides, s.padding as i32, s.dilation_rate,
+                s.activation as i32, s.use_bias as i32,
+            )
+        })
+    }
+}
+
+/// MaxPooling1D (library 1.1): the largest value of each channel over `pool_size` steps;
+/// defaults: strides the pool size, valid padding (Keras' pool_size default is 2).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct MaxPooling1d {
+    pool_size: i64,
+    strides: Option<i64>,
+    padding: Padding,
+}
+
+impl MaxPooling1d {
+    /// MaxPooling1D(pool_size), strides the pool size, valid padding.
+    pub fn new(pool_size: i64) -> MaxPooling1d {
+        MaxPooling1d { pool_size, strides: None, padding: Padding::Valid }
+    }
+    /// A step other than the pool size.
+    pub fn strides(mut self, strides: i64) -> MaxPooling1d {
+        self.strides = Some(strides);
+        self
+    }
+    /// Valid (default) or same padding.
+    pub fn padding(mut self, padding: Padding) -> MaxPooling1d {
+        self.padding = padding;
+        self
+    }
+}
+
+impl Layer for MaxPooling1d {
+    fn add_to(&self, model: &mut Model) -> Result<()> {
+        let strides = self.strides.unwrap_or(0); // 0: the pool size
+        check(unsafe { sys::deep_model_add_max_pooling1d(model.ptr(), self.pool_size, strides, self.padding as i32) })
+    }
+}
+
+macro_rules! global_pooling {
+    ($(#[$doc:meta])* $name:ident, $add:path) => {
+        $(#[$doc])*
+        #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+        pub struct $name {
+            keepdims: bool,
+        }
+
+        impl $name {
+            /// Without keepdims, as Keras' default.
+            pub fn new() -> $name {
+                $name { keepdims: false }
+            }
+            /// Keeps the pooled axes with size 1 (Keras' keepdims).
+            pub fn keepdims(mut self, keepdims: bool) -> $name {
+                self.keepdims = keepdims;
+                self
+            }
+        }
+
+        impl Layer for $name {
+            fn add_to(&self, model: &mut Model) -> Result<()> {
+                check(unsafe { $add(model.ptr(), self.keepdims as i32) })
+            }
+        }
+    };
+}
+
+global_pooling!(
+    /// GlobalAveragePooling1D (library 1.1): (steps, channels) to (channels,), or (1, channels)
+    /// with keepdims. After a mask it averages the real steps only, as Keras.
+    GlobalAveragePooling1d, sys::deep_model_add_global_average_pooling1d
+);
+global_pooling!(
+    /// GlobalMaxPooling2D (library 1.1): (height, width, channels) to (channels,), or
+    /// (1, 1, channels) with keepdims.
+    GlobalMaxPooling2d, sys::deep_model_add_global_max_pooling2d
+);
+
+/// Permute (library 1.1): output axis i of a sample is its input axis `dims[i]`, numbered
+/// from 1 as Keras (the batch axis is not counted).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Permute {
+    dims: Vec<i32>,
+}
+
+impl Permute {
+    /// Permute(dims), e.g. `&[2, 1]` to swap the axes of (steps, features) samples.
+    pub fn new(dims: &[i32]) -> Permute {
+        Permute { dims: dims.to_vec() }
+    }
+}
+
+impl Layer for Permute {
+    fn add_to(&self, model: &mut Model) -> Result<()> {
+        let rank = i32::try_from(self.dims.len()).unwrap_or(i32::MAX);
+        check(unsafe { sys::deep_model_add_permute(model.ptr(), rank, self.dims.as_ptr()) })
+    }
+}
+
+/// RepeatVector (library 1.1): (features,) samples to (n, features).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct RepeatVector {
+    n: i64,
+}
+
+impl RepeatVector {
+    /// RepeatVector(n).
+    pub fn new(n: i64) -> RepeatVector {
+        RepeatVector { n }
+    }
+}
+
+impl Layer for RepeatVector {
+    fn add_to(&self, model: &mut Model) -> Result<()> {
+        check(unsafe { sys::deep_model_add_repeat_vector(model.ptr(), self.n) })
     }
 }

@@ -9,8 +9,9 @@ use std::fs;
 use std::path::PathBuf;
 
 use libdeep::layers::{
-    AveragePooling2d, BatchNormalization, Conv2d, Dense, Dropout, Embedding, Flatten, GlobalAveragePooling2d, Gru, Lstm,
-    MaxPooling2d, Reshape, SimpleRnn,
+    AveragePooling2d, BatchNormalization, Conv1d, Conv2d, Dense, Dropout, Embedding, Flatten, GlobalAveragePooling1d,
+    GlobalAveragePooling2d, GlobalMaxPooling2d, Gru, Lstm, MaxPooling1d, MaxPooling2d, Permute, RepeatVector, Reshape,
+    SimpleRnn,
 };
 use libdeep::{Activation, LayerOption, MergeMode, Model, Padding, Result};
 
@@ -85,6 +86,12 @@ fn builders() -> BTreeMap<&'static str, (&'static [i64], Build)> {
     b.insert("LSTM", (&[5, 2], |m| m.add(Lstm::new(3))));
     b.insert("GRU", (&[5, 2], |m| m.add(Gru::new(3))));
     b.insert("SimpleRNN", (&[5, 2], |m| m.add(SimpleRnn::new(3))));
+    b.insert("Conv1D", (&[6, 2], |m| m.add(Conv1d::new(2, 3).padding(Padding::Causal).dilation_rate(2))));
+    b.insert("MaxPooling1D", (&[6, 2], |m| m.add(MaxPooling1d::new(2))));
+    b.insert("GlobalAveragePooling1D", (&[6, 2], |m| m.add(GlobalAveragePooling1d::new())));
+    b.insert("GlobalMaxPooling2D", (&[3, 3, 2], |m| m.add(GlobalMaxPooling2d::new().keepdims(true))));
+    b.insert("Permute", (&[2, 3], |m| m.add(Permute::new(&[2, 1]))));
+    b.insert("RepeatVector", (&[3], |m| m.add(RepeatVector::new(2))));
     b.insert("Bidirectional", (&[5, 2], |m| {
         m.add(Lstm::new(3))?;
         m.add_bidirectional(MergeMode::Concat)
