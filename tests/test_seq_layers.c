@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <zlib.h>
 
 #include "core/core.h"
 #include "graph/model.h"
@@ -1039,6 +1040,82 @@ START_TEST(masks_end_only_at_the_average)
 }
 END_TEST
 
+/* ---- model files ------------------------------------------------------------------------- */
+
+/* Every new type in one chain, saved: (8, 2) -> Conv1D causal dilated (8, 3) -> MaxPooling1D
+ * same (4, 3) -> Permute (3, 4) -> GlobalAveragePooling1D (4,) -> RepeatVector (3, 4) ->
+ * Reshape (3, 4, 1) -> GlobalMaxPooling2D keepdims (1, 1, 1). */
+static uint8_t *chain_file(int64_t *size)
+{
+    deep_model *model = new_model(2, (int64_t[]){8, 2});
+    ASSERT_OK(deep_model_add_conv1d(model, 3, 2, 1, CAUSAL, 2, TANH, 1));
+    ASSERT_OK(deep_model_add_max_pooling1d(model, 2, 0, SAME));
+    ASSERT_OK(deep_model_add_permute(model, 2, (int32_t[]){2, 1}));
+    ASSERT_OK(deep_model_add_global_average_pooling1d(model, 0));
+    ASSERT_OK(deep_model_add_repeat_vector(model, 3));
+    ASSERT_OK(deep_model_add_reshape(model, 3, (int64_t[]){3, 4, 1}));
+    ASSERT_OK(deep_model_add_global_max_pooling2d(model, 1));
+    ASSERT_OK(deep_model_save_buffer(model, NULL, 0, size));
+    uint8_t *bytes = malloc((size_t)*size);
+    ck_assert_ptr_nonnull(bytes);
+    ASSERT_OK(deep_model_save_buffer(model, bytes, *size, size));
+    deep_model_free(model);
+    return bytes;
+}
+
+/* Replaces `from` by `to` (same length) in the chain's file, recomputes its checksum (as a
+ * careless tool could) and expects the load to fail with `fragment` in the message. */
+static void edited_chain_rejected(const char *from, const char *to, const char *fragment)
+{
+    int64_t size = 0;
+    uint8_t *bytes = chain_file(&size);
+    size_t n = strlen(from), length = (size_t)size;
+    ck_assert_int_eq(n, strlen(to));
+    uint8_t *at = NULL;
+    for (size_t i = 0; i + n <= length && at == NULL; i++)
+        if (memcmp(bytes + i, from, n) == 0)
+            at = bytes + i;
+    ck_assert_msg(at != NULL, "'%s' is not in the file", from);
+    memcpy(at, to, n);
+    const char *key = "\"libdeep.checksum\": \"";
+    uint8_t *sum = NULL;
+    for (size_t i = 0; i + strlen(key) < length && sum == NULL; i++)
+        if (memcmp(bytes + i, key, strlen(key)) == 0)
+            sum = bytes + i + strlen(key);
+    ck_assert_ptr_nonnull(sum);
+    size_t skip = (size_t)(sum - bytes);
+    uLong crc = crc32(crc32(0L, Z_NULL, 0), bytes, (uInt)skip);
+    crc = crc32(crc, bytes + skip + 8, (uInt)(length - skip - 8));
+    char hex[9];
+    snprintf(hex, sizeof hex, "%08lx", crc);
+    memcpy(sum, hex, 8);
+    deep_model *m = NULL;
+    ASSERT_FAILS_WITH(deep_model_load_buffer(bytes, size, &m), DEEP_ERR_FORMAT, "deep_model_load_buffer", fragment);
+    ck_assert_ptr_null(m);
+    free(bytes);
+}
+
+START_TEST(files_round_trip_and_validate_the_new_fields)
+{
+    int64_t size = 0;
+    uint8_t *bytes = chain_file(&size);
+    deep_model *loaded = NULL;
+    ASSERT_OK(deep_model_load_buffer(bytes, size, &loaded));
+    ck_assert_int_eq(layer_count(loaded), 7);
+    ck_assert(loaded->layers[6]->out_rank == 3 && loaded->layers[6]->out_size == 1);
+    deep_model_free(loaded);
+    free(bytes);
+    edited_chain_rejected("\\\"dims\\\": [2, 1]", "\\\"dims\\\": [1, 1]", "dims must be a permutation of 1..2");
+    edited_chain_rejected("\\\"strides\\\": 1", "\\\"strides\\\": 3", "strides 3 > 1 cannot go with dilation_rate 2");
+    edited_chain_rejected("\\\"padding\\\": \\\"causal\\\"", "\\\"padding\\\": \\\"casual\\\"",
+                          "must be \"valid\", \"same\" or \"causal\"");
+    edited_chain_rejected("\\\"padding\\\": \\\"same\\\"", "\\\"padding\\\": \\\"sane\\\"",
+                          "must be \"valid\" or \"same\"");
+    edited_chain_rejected("\\\"n\\\": 3", "\\\"n\\\": 0", "n is 0");
+    edited_chain_rejected("\\\"keepdims\\\": false", "\\\"keepdims\\\": 12345", "must be true or false");
+}
+END_TEST
+
 /* ---------------------------------------------------------------------------------------- */
 
 static TCase *new_tcase(const char *name)
@@ -1077,6 +1154,7 @@ static Suite *seq_layers_suite(void)
     tcase_add_test(tc, repeat_vector_values_gradients_and_misuse);
     tcase_add_test(tc, pool_of_threads_matches_inline);
     tcase_add_test(tc, masks_end_only_at_the_average);
+    tcase_add_test(tc, files_round_trip_and_validate_the_new_fields);
     suite_add_tcase(s, tc);
 
     tc = new_tcase("end to end");
