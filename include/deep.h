@@ -738,6 +738,25 @@ DEEP_API deep_status deep_model_add_global_average_pooling2d(deep_model *model);
  * beta, moving_mean, moving_variance (the last two are not trainable). */
 DEEP_API deep_status deep_model_add_batch_normalization(deep_model *model, double momentum, double epsilon);
 
+/* Conv2DTranspose (since 1.1), Keras' layer: the transpose of Conv2D, which upsamples. Each
+ * input cell (i, j) adds its channels times kernel[ky, kx, :, :] to output cell
+ * (i * stride_h - pad_top + ky, j * stride_w - pad_left + kx). Glorot-uniform kernel of shape
+ * (kernel_h, kernel_w, filters, channels), as Keras stores it, and zero bias. Output size
+ * per axis, Keras' rules: `valid` gives (in - 1) * stride + kernel + output_padding, where
+ * an inferred output_padding is max(kernel, stride) - kernel; `same` gives in * stride, or
+ * (in - 1) * stride + kernel % 2 + output_padding when output_padding is given. Cells cut
+ * from the full (in - 1) * stride + kernel result go half before (rounded down), half after,
+ * as TensorFlow. output_padding_h and _w are both -1 (Keras' None: inferred) or each in
+ * 0..stride - 1 (DEEP_ERR_INVALID_ARGUMENT otherwise); filters and strides 1..DEEP_MAX_LAYER_SIZE;
+ * an output dimension below 1 is DEEP_ERR_SHAPE, one above DEEP_MAX_LAYER_SIZE
+ * DEEP_ERR_OVERFLOW. Keras defaults: strides 1, 1, padding valid, output_padding -1, -1,
+ * use_bias 1. */
+DEEP_API deep_status deep_model_add_conv2d_transpose(deep_model *model, int64_t filters, int64_t kernel_h,
+                                                     int64_t kernel_w, int64_t stride_h, int64_t stride_w,
+                                                     deep_padding padding, int64_t output_padding_h,
+                                                     int64_t output_padding_w, deep_activation activation,
+                                                     int32_t use_bias);
+
 /* Embedding, Keras' layer: each input value is a token id, an integer in [0, input_dim)
  * held as a float, replaced by its row of a (input_dim, output_dim) "embeddings" weight
  * (uniform in [-0.05, 0.05] at first). Samples (input_length,) become (input_length,

@@ -53,6 +53,7 @@ static const char *kind_text(const deep_layer_field *f, char *buf, size_t capaci
     case DEEP_FIELD_MERGE_MODE: return "\"concat\", \"sum\", \"mul\" or \"ave\"";
     case DEEP_FIELD_LAYER: return "wrapped layer";
     case DEEP_FIELD_SHAPE: return "shape, one -1 allowed";
+    case DEEP_FIELD_OUTPUT_PADDING: return "None (inferred) or (height, width), each >= 0";
     }
     return "?";
 }
@@ -154,6 +155,7 @@ static size_t kind_size(deep_field_kind kind)
     case DEEP_FIELD_MERGE_MODE: return sizeof(deep_merge_mode);
     case DEEP_FIELD_LAYER: return sizeof(deep_rnn_config);
     case DEEP_FIELD_SHAPE: return DEEP_MAX_SAMPLE_RANK * sizeof(int64_t);
+    case DEEP_FIELD_OUTPUT_PADDING: return 2 * sizeof(int64_t);
     }
     return SIZE_MAX;
 }
@@ -318,6 +320,13 @@ static void add_reshape(deep_model *m)
     ASSERT_OK(deep_model_add_reshape(m, 3, (int64_t[]){2, -1, 3}));
 }
 
+/* output_padding inferred (None, null in the file), then given. */
+static void add_conv2d_transpose(deep_model *m)
+{
+    ASSERT_OK(deep_model_add_conv2d_transpose(m, 2, 3, 3, 2, 2, DEEP_PADDING_VALID, -1, -1, DEEP_ACTIVATION_RELU, 0));
+    ASSERT_OK(deep_model_add_conv2d_transpose(m, 3, 3, 2, 2, 3, DEEP_PADDING_SAME, 1, 2, DEEP_ACTIVATION_SIGMOID, 1));
+}
+
 static const example examples[] = {
     {"dense", 1, {5}, add_dense},
     {"activation", 2, {2, 3}, add_activation},
@@ -335,6 +344,7 @@ static const example examples[] = {
     {"simple_rnn", 2, {4, 3}, add_simple_rnn},
     {"bidirectional", 2, {4, 3}, add_bidirectional},
     {"reshape", 1, {12}, add_reshape},
+    {"conv2d_transpose", 3, {3, 4, 2}, add_conv2d_transpose},
 };
 
 /* Field by field, so that padding bytes in a config never matter. */

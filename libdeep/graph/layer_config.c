@@ -76,6 +76,14 @@ static deep_status write_config(const char *caller, const deep_layer_ops *type, 
             deep_bytes_put(out, "]", 1);
             break;
         }
+        case DEEP_FIELD_OUTPUT_PADDING: {
+            const int64_t *v = at;
+            if (v[0] == -1 && v[1] == -1)
+                deep_bytes_printf(out, "null");
+            else
+                deep_bytes_printf(out, "[%lld, %lld]", (long long)v[0], (long long)v[1]);
+            break;
+        }
         }
     }
     deep_bytes_put(out, "}", 1);
@@ -143,6 +151,15 @@ static bool read_field(const deep_json *doc, const deep_json_node *v, const deep
     }
     case DEEP_FIELD_LAYER:
         return false; /* read_config reads it */
+    case DEEP_FIELD_OUTPUT_PADDING: {
+        if (v->type == DEEP_JSON_NULL) {
+            ((int64_t *)at)[0] = ((int64_t *)at)[1] = -1;
+            return true;
+        }
+        const deep_json_node *a = v->type == DEEP_JSON_ARRAY && v->count == 2 ? deep_json_at(doc, v->first) : NULL;
+        return a != NULL && deep_json_int(doc, a, &((int64_t *)at)[0]) &&
+               deep_json_int(doc, deep_json_at(doc, a->next), &((int64_t *)at)[1]);
+    }
     }
     return false;
 }
@@ -161,6 +178,7 @@ static const char *const kind_names[] = {
     [DEEP_FIELD_MERGE_MODE] = "\"concat\", \"sum\", \"mul\" or \"ave\"",
     [DEEP_FIELD_LAYER] = "an object {\"type\": ..., \"config\": {...}} of a wrappable type:",
     [DEEP_FIELD_SHAPE] = "an array of 1 to 7 integers",
+    [DEEP_FIELD_OUTPUT_PADDING] = "null or a pair of integers",
 };
 _Static_assert(DEEP_MAX_SAMPLE_RANK == 7, "kind_names says 1 to 7");
 

@@ -69,8 +69,10 @@ typedef enum deep_field_kind {
     DEEP_FIELD_MERGE_MODE,      /* deep_merge_mode, "concat", "sum", "mul" or "ave" */
     DEEP_FIELD_LAYER,           /* a wrapped layer: its type (a const deep_layer_ops * at `aux`) and
                                    its config (at offset): {"type": "lstm", "config": {...}} */
-    DEEP_FIELD_SHAPE            /* int32_t rank at `aux`, int64_t[DEEP_MAX_SAMPLE_RANK] at offset,
+    DEEP_FIELD_SHAPE,           /* int32_t rank at `aux`, int64_t[DEEP_MAX_SAMPLE_RANK] at offset,
                                    each in 1..DEEP_MAX_LAYER_SIZE or -1 (at most one); JSON array */
+    DEEP_FIELD_OUTPUT_PADDING   /* int64_t[2]: both -1 (Keras' None: inferred; JSON null) or each in
+                                   0..DEEP_MAX_LAYER_SIZE (the type's check bounds it further); [h, w] */
 } deep_field_kind;
 
 typedef struct deep_layer_field {
