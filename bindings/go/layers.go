@@ -98,6 +98,7 @@ type layerArgs struct {
 	activation          Activation
 	recurrentActivation Activation
 	returnSequences     bool
+	outputPadding       [2]int64 // -1, -1: Keras' None (Conv2DTranspose)
 }
 
 // NoBias leaves out the bias (Keras' use_bias=False): Dense, Conv2D and recurrent layers.
@@ -134,7 +135,7 @@ func ReturnSequences() LayerArg {
 
 // parseArgs applies args over Keras' defaults, refusing those the layer does not take.
 func parseArgs(op string, args []LayerArg, allowed ...string) (layerArgs, error) {
-	a := layerArgs{useBias: true, activation: Tanh, recurrentActivation: Sigmoid}
+	a := layerArgs{useBias: true, activation: Tanh, recurrentActivation: Sigmoid, outputPadding: [2]int64{-1, -1}}
 	for _, arg := range args {
 		if arg.apply == nil {
 			return a, goError(ErrInvalidArgument, "deep: Model.%s: a zero LayerArg", op)
@@ -344,4 +345,27 @@ func (m *Model) LayerFloat(layer int, option LayerOption) (float64, error) {
 		return C.deep_model_get_layer_float(p, C.int32_t(layer), C.deep_layer_option(option), &v)
 	})
 	return float64(v), err
+}
+
+// OutputPadding sets Conv2DTranspose's output_padding, each below its stride (default
+// Keras' None: inferred from the padding). Since libdeep 1.1.
+func OutputPadding(h, w int64) LayerArg {
+	return LayerArg{"OutputPadding", func(a *layerArgs) { a.outputPadding = [2]int64{h, w} }}
+}
+
+// AddConv2DTranspose appends Conv2DTranspose(filters, (kernelH, kernelW), padding,
+// activation), the transpose of Conv2D, which upsamples: with Strides(2, 2) and Same the
+// height and width double. Its kernel is (kernelH, kernelW, filters, channels), as Keras
+// stores it. Takes Strides (default 1, 1), OutputPadding and NoBias. Since libdeep 1.1.
+func (m *Model) AddConv2DTranspose(filters, kernelH, kernelW int64, padding Padding, activation Activation,
+	args ...LayerArg) error {
+	return m.add("AddConv2DTranspose", args, []string{"Strides", "OutputPadding", "NoBias"},
+		func(p *C.deep_model, a layerArgs) C.deep_status {
+			if a.strideH == 0 && a.strideW == 0 {
+				a.strideH, a.strideW = 1, 1
+			}
+			return C.deep_model_add_conv2d_transpose(p, C.int64_t(filters), C.int64_t(kernelH), C.int64_t(kernelW),
+				C.int64_t(a.strideH), C.int64_t(a.strideW), C.deep_padding(padding), C.int64_t(a.outputPadding[0]),
+				C.int64_t(a.outputPadding[1]), C.deep_activation(activation), cBool(a.useBias))
+		})
 }

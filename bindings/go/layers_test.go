@@ -271,3 +271,36 @@ func TestLayerErrors(t *testing.T) {
 		t.Fatalf("SetLayerInt after Close: %v", err)
 	}
 }
+
+func TestConv2DTranspose(t *testing.T) {
+	m, err := NewModel(4, 4, 3)
+	must(t, err)
+	defer m.Close()
+	wantError(t, m.AddConv2DTranspose(2, 3, 3, Same, ReLU, Strides(2, 2), OutputPadding(2, 0)), ErrInvalidArgument,
+		"output_padding 2 x 0 must be below the strides 2 x 2")
+	wantError(t, m.AddConv2DTranspose(2, 3, 3, Same, ReLU, WithPadding(Valid)), ErrInvalidArgument,
+		"WithPadding does not apply")
+	must(t, m.AddConv2DTranspose(5, 3, 3, Same, ReLU, Strides(2, 2)))                                   // 8x8x5
+	must(t, m.AddConv2DTranspose(2, 3, 2, Valid, Linear, Strides(2, 3), OutputPadding(1, 2), NoBias())) // 18x25x2
+	if n, _ := m.ParameterCount(); n != 3*3*5*3+5+3*2*2*5 {
+		t.Fatalf("parameter count %d", n)
+	}
+	opt, _ := NewOptimizer(SGD)
+	must(t, m.Compile(opt, MeanSquaredError))
+	if w, err := m.Weight(0, 0); err != nil {
+		t.Fatal(err)
+	} else {
+		defer w.Close()
+		if shape, _ := w.Shape(); len(shape) != 4 || shape[2] != 5 || shape[3] != 3 {
+			t.Fatalf("kernel shape %v, want (3, 3, 5, 3) as Keras stores it", shape)
+		}
+	}
+	x, _ := NewTensorFilled([]int64{2, 4, 4, 3}, 0.5)
+	defer x.Close()
+	y, err := m.Predict(x)
+	must(t, err)
+	defer y.Close()
+	if shape, _ := y.Shape(); len(shape) != 4 || shape[1] != 18 || shape[2] != 25 || shape[3] != 2 {
+		t.Fatalf("output shape %v, want (2, 18, 25, 2)", shape)
+	}
+}

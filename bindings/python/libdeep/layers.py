@@ -1,6 +1,7 @@
 """Keras layer constructors: Dense, Activation, Dropout, Flatten, Reshape, Conv2D,
 MaxPooling2D, AveragePooling2D, GlobalAveragePooling2D, BatchNormalization, Embedding,
-Masking, SimpleRNN, GRU, LSTM, the Bidirectional wrapper, and Input. docs/layers.md lists
+Masking, SimpleRNN, GRU, LSTM, the Bidirectional wrapper, Input, and since 1.1
+Conv2DTranspose. docs/layers.md lists
 each layer's arguments as the C library's field tables define them (a test checks that the
 constructors here take the same ones).
 
@@ -385,6 +386,31 @@ class Bidirectional(Layer):
         # added to an uncompiled model can only fail when memory runs out.
         self.layer._append(address)
         lib.deep_model_add_bidirectional(address, self._merge_mode)
+
+
+class Conv2DTranspose(Layer):
+    """keras.layers.Conv2DTranspose: the transpose of Conv2D, which upsamples (strides 2
+    doubles height and width with padding="same"). output_padding None infers it from the
+    padding, as Keras; otherwise each value is below its stride. The kernel is
+    (kh, kw, filters, channels), as Keras stores it. Since libdeep 1.1."""
+
+    def __init__(self, filters, kernel_size, strides=(1, 1), padding="valid", output_padding=None,
+                 activation=None, use_bias=True, input_shape=None, name=None):
+        super().__init__(input_shape, name)
+        self.filters = _positive_int(filters, "filters")
+        self.kernel_size = _pair(kernel_size, "kernel_size")
+        self.strides = _pair(strides, "strides")
+        self.padding = padding
+        self._padding = enum_value(_PADDING, padding, "padding")
+        self.output_padding = None if output_padding is None else _pair(output_padding, "output_padding")
+        self.activation = activation
+        self._activation = activation_value(activation)
+        self.use_bias = bool(use_bias)
+
+    def _append(self, address):
+        output_padding = self.output_padding or (-1, -1)  # -1, -1: Keras' None
+        lib.deep_model_add_conv2d_transpose(address, self.filters, *self.kernel_size, *self.strides, self._padding,
+                                            *output_padding, self._activation, int(self.use_bias))
 
 
 class LoadedLayer(Layer):

@@ -368,6 +368,74 @@ impl Layer for Conv2d {
     }
 }
 
+/// Conv2DTranspose (since libdeep 1.1): the transpose of Conv2D, which upsamples; with
+/// strides (2, 2) and same padding the height and width double. Its kernel is (kernel_h,
+/// kernel_w, filters, channels), as Keras stores it. Defaults: strides (1, 1), valid
+/// padding, output_padding None (inferred from the padding), linear activation, a bias.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Conv2dTranspose {
+    filters: i64,
+    kernel: (i64, i64),
+    strides: (i64, i64),
+    padding: Padding,
+    output_padding: Option<(i64, i64)>,
+    activation: Activation,
+    use_bias: bool,
+}
+
+impl Conv2dTranspose {
+    /// Conv2DTranspose(filters, kernel) with Keras' defaults.
+    pub fn new(filters: i64, kernel: (i64, i64)) -> Conv2dTranspose {
+        Conv2dTranspose {
+            filters,
+            kernel,
+            strides: (1, 1),
+            padding: Padding::Valid,
+            output_padding: None,
+            activation: Activation::Linear,
+            use_bias: true,
+        }
+    }
+    /// The strides (rows, columns), the upsampling factors; default (1, 1).
+    pub fn strides(mut self, strides: (i64, i64)) -> Conv2dTranspose {
+        self.strides = strides;
+        self
+    }
+    /// Valid (default) or same padding.
+    pub fn padding(mut self, padding: Padding) -> Conv2dTranspose {
+        self.padding = padding;
+        self
+    }
+    /// Keras' output_padding, each below its stride; None (default) infers it.
+    pub fn output_padding(mut self, output_padding: Option<(i64, i64)>) -> Conv2dTranspose {
+        self.output_padding = output_padding;
+        self
+    }
+    /// The activation applied to the output.
+    pub fn activation(mut self, activation: Activation) -> Conv2dTranspose {
+        self.activation = activation;
+        self
+    }
+    /// With a bias (default true).
+    pub fn use_bias(mut self, use_bias: bool) -> Conv2dTranspose {
+        self.use_bias = use_bias;
+        self
+    }
+}
+
+impl Layer for Conv2dTranspose {
+    fn add_to(&self, model: &mut Model) -> Result<()> {
+        let s = self;
+        let (op_h, op_w) = s.output_padding.unwrap_or((-1, -1)); // -1, -1: Keras' None
+        check(unsafe {
+            sys::deep_model_add_conv2d_transpose(
+                model.ptr(), s.filters, s.kernel.0, s.kernel.1, s.strides.0, s.strides.1, s.padding as i32, op_h,
+                op_w, s.activation as i32, s.use_bias as i32,
+            )
+        })
+    }
+}
+
 macro_rules! pooling {
     ($(#[$doc:meta])* $name:ident, $add:path) => {
         $(#[$doc])*
