@@ -756,6 +756,18 @@ DEEP_API deep_status deep_model_add_conv2d_transpose(deep_model *model, int64_t 
                                                      deep_padding padding, int64_t output_padding_h,
                                                      int64_t output_padding_w, deep_activation activation,
                                                      int32_t use_bias);
+/* UpSampling2D (since 1.1), Keras' layer: (height, width, channels) to (height * size_h,
+ * width * size_w, channels). size_h and size_w are 1..DEEP_MAX_LAYER_SIZE (Keras' default
+ * 2, 2); an output above DEEP_MAX_LAYER_SIZE elements is DEEP_ERR_OVERFLOW. */
+typedef enum deep_interpolation {
+    DEEP_INTERPOLATION_NEAREST = 0, /* Keras' default: each cell repeated size_h x size_w times */
+    DEEP_INTERPOLATION_BILINEAR = 1 /* linear in each axis between the two nearest input cells, with
+                                       half-pixel centres (input coordinate (out + 0.5) / size - 0.5,
+                                       clamped to the edge cells), as Keras, TensorFlow and PyTorch's
+                                       align_corners=False */
+} deep_interpolation;
+DEEP_API deep_status deep_model_add_up_sampling2d(deep_model *model, int64_t size_h, int64_t size_w,
+                                                  deep_interpolation interpolation);
 
 /* Embedding, Keras' layer: each input value is a token id, an integer in [0, input_dim)
  * held as a float, replaced by its row of a (input_dim, output_dim) "embeddings" weight

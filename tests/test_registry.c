@@ -54,6 +54,7 @@ static const char *kind_text(const deep_layer_field *f, char *buf, size_t capaci
     case DEEP_FIELD_LAYER: return "wrapped layer";
     case DEEP_FIELD_SHAPE: return "shape, one -1 allowed";
     case DEEP_FIELD_OUTPUT_PADDING: return "None (inferred) or (height, width), each >= 0";
+    case DEEP_FIELD_INTERPOLATION: return "\"nearest\" or \"bilinear\"";
     }
     return "?";
 }
@@ -156,6 +157,7 @@ static size_t kind_size(deep_field_kind kind)
     case DEEP_FIELD_LAYER: return sizeof(deep_rnn_config);
     case DEEP_FIELD_SHAPE: return DEEP_MAX_SAMPLE_RANK * sizeof(int64_t);
     case DEEP_FIELD_OUTPUT_PADDING: return 2 * sizeof(int64_t);
+    case DEEP_FIELD_INTERPOLATION: return sizeof(deep_interpolation);
     }
     return SIZE_MAX;
 }
@@ -326,6 +328,11 @@ static void add_conv2d_transpose(deep_model *m)
     ASSERT_OK(deep_model_add_conv2d_transpose(m, 2, 3, 3, 2, 2, DEEP_PADDING_VALID, -1, -1, DEEP_ACTIVATION_RELU, 0));
     ASSERT_OK(deep_model_add_conv2d_transpose(m, 3, 3, 2, 2, 3, DEEP_PADDING_SAME, 1, 2, DEEP_ACTIVATION_SIGMOID, 1));
 }
+static void add_up_sampling2d(deep_model *m)
+{
+    ASSERT_OK(deep_model_add_up_sampling2d(m, 2, 3, DEEP_INTERPOLATION_BILINEAR));
+    ASSERT_OK(deep_model_add_up_sampling2d(m, 1, 2, DEEP_INTERPOLATION_NEAREST));
+}
 
 static const example examples[] = {
     {"dense", 1, {5}, add_dense},
@@ -345,6 +352,7 @@ static const example examples[] = {
     {"bidirectional", 2, {4, 3}, add_bidirectional},
     {"reshape", 1, {12}, add_reshape},
     {"conv2d_transpose", 3, {3, 4, 2}, add_conv2d_transpose},
+    {"up_sampling2d", 3, {2, 3, 2}, add_up_sampling2d},
 };
 
 /* Field by field, so that padding bytes in a config never matter. */

@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "core/core.h"
+#include "graph/model.h"
 #include "layers/layer.h"
 
 #include "check_helpers.h"
@@ -22,6 +23,7 @@
 #define GRADCHECK_REL_TOL 1e-2
 #define GRADCHECK_ABS_TOL 1e-3
 #include "gradcheck.h"
+#include "header_enums.h"
 
 #define VALID DEEP_PADDING_VALID
 #define SAME DEEP_PADDING_SAME
@@ -473,6 +475,239 @@ START_TEST(conv2d_transpose_misuse)
 END_TEST
 
 /* ----------------------------------------------------------------------------------- */
+/* UpSampling2D                                                                           */
+/* ----------------------------------------------------------------------------------- */
+
+typedef struct up_sampling2d_config {
+    int64_t size[2];
+    deep_interpolation interpolation;
+} up_sampling2d_config;
+
+#define NEAREST DEEP_INTERPOLATION_NEAREST
+#define BILINEAR DEEP_INTERPOLATION_BILINEAR
+
+typedef struct up_case {
+    const char *what;
+    int64_t h, w, c, sh, sw;
+    deep_interpolation interpolation;
+} up_case;
+
+static const up_case up_cases[] = {
+    {"nearest 2x2 (Keras' default) on 3x4x2", 3, 4, 2, 2, 2, NEAREST},
+    {"nearest (1, 3) on 2x3x1", 2, 3, 1, 1, 3, NEAREST},
+    {"nearest (3, 2) on 1x1x3", 1, 1, 3, 3, 2, NEAREST},
+    {"bilinear 2x2 on 3x4x2", 3, 4, 2, 2, 2, BILINEAR},
+    {"bilinear (3, 2) on 2x3x1", 2, 3, 1, 3, 2, BILINEAR},
+    {"bilinear (1, 4) on 1x2x2 (one row)", 1, 2, 2, 1, 4, BILINEAR},
+};
+
+static deep_layer up_layer(int64_t sh, int64_t sw, deep_interpolation interpolation)
+{
+    up_sampling2d_config c = {.size = {sh, sw}, .interpolation = interpolation};
+    return layer_of(&deep_up_sampling2d_ops, &c, sizeof c);
+}
+
+/* Keras' definitions: nearest takes cell (y / sh, x / sw); bilinear reads each axis at
+ * (o + 0.5) / size - 0.5, clamped to [0, n - 1], linearly between its two neighbours. */
+static void axis_source(int64_t o, int64_t factor, int64_t n, int64_t *i0, int64_t *i1, double *t)
+{
+    double x = fmin(fmax((o + 0.5) / (double)factor - 0.5, 0.0), (double)(n - 1));
+    *i0 = (int64_t)floor(x);
+    *i1 = *i0 + 1 < n ? *i0 + 1 : n - 1;
+    *t = x - (double)*i0;
+}
+
+static double up_reference(const up_case *uc, const float *in, int64_t s, int64_t y, int64_t x, int64_t k)
+{
+#define AT(i, j) (double)in[((s * uc->h + (i)) * uc->w + (j)) * uc->c + k]
+    if (uc->interpolation == NEAREST)
+        return AT(y / uc->sh, x / uc->sw);
+    int64_t y0, y1, x0, x1;
+    double ty, tx;
+    axis_source(y, uc->sh, uc->h, &y0, &y1, &ty);
+    axis_source(x, uc->sw, uc->w, &x0, &x1, &tx);
+    return (1 - ty) * ((1 - tx) * AT(y0, x0) + tx * AT(y0, x1)) + ty * ((1 - tx) * AT(y1, x0) + tx * AT(y1, x1));
+#undef AT
+}
+
+START_TEST(up_sampling2d_shapes_and_values)
+{
+    enum { BATCH = 3 };
+    const up_case *uc = &up_cases[_i];
+    deep_layer layer = up_layer(uc->sh, uc->sw, uc->interpolation);
+    layer_setup(&layer, (int64_t[]){uc->h, uc->w, uc->c}, 0, 0, 0);
+    assert_out_shape(&layer, uc->what, uc->h * uc->sh, uc->w * uc->sw, uc->c);
+    ck_assert_int_eq(layer.param_count, 0);
+    float *in = floats(BATCH * layer.in_size), *out = floats(BATCH * layer.out_size);
+    struct deep_rng rng;
+    deep_rng_init(&rng, 500 + (uint64_t)_i);
+    fill_uniform(&rng, in, BATCH * layer.in_size, -1.0f, 1.0f);
+    layer.ops->forward(&layer, &(deep_exec){0}, in, out, NULL, BATCH);
+    for (int64_t s = 0; s < BATCH; s++)
+        for (int64_t y = 0; y < layer.out_shape[0]; y++)
+            for (int64_t x = 0; x < layer.out_shape[1]; x++)
+                for (int64_t k = 0; k < uc->c; k++) {
+                    int64_t at = ((s * layer.out_shape[0] + y) * layer.out_shape[1] + x) * uc->c + k;
+                    double want = up_reference(uc, in, s, y, x, k);
+                    ck_assert_msg(within(out[at], want, 1e-6, 1e-6), "%s: output (%lld, %lld, %lld, %lld) is %.7g, want %.7g",
+                                  uc->what, (long long)s, (long long)y, (long long)x, (long long)k, (double)out[at], want);
+                }
+    free(in);
+    free(out);
+    layer_release(&layer);
+}
+END_TEST
+
+START_TEST(up_sampling2d_gradients)
+{
+    enum { BATCH = 2 };
+    const up_case *uc = &up_cases[_i];
+    deep_layer layer = up_layer(uc->sh, uc->sw, uc->interpolation);
+    layer_setup(&layer, (int64_t[]){uc->h, uc->w, uc->c}, 0, 0, 0);
+    float *in = floats(BATCH * layer.in_size);
+    struct deep_rng rng;
+    deep_rng_init(&rng, 600 + (uint64_t)_i);
+    fill_uniform(&rng, in, BATCH * layer.in_size, -1.0f, 1.0f);
+    grad_check gc = {.what = uc->what, .layer = &layer, .ex = {.training = true}, .in = in, .batch = BATCH};
+    ASSERT_GRADIENTS_MATCH(&gc);
+    free(in);
+    layer_release(&layer);
+}
+END_TEST
+
+/* Fixed numbers, independent of the reference above. PyTorch's documented example:
+ * F.interpolate([1, 2], scale_factor=2, mode="linear", align_corners=False) is [1, 1.25,
+ * 1.75, 2], which Keras' bilinear UpSampling2D gives along a row. And from NumPy: x (2, 3, 2)
+ * = (arange(12) * 5 % 7 - 3) / 2, size (2, 3): y = einsum('Yh,Xw,hwc->YXc', A(2, 2),
+ * A(3, 3), x), where row o of the matrix A(n, f) puts weights 1 - t and t on cells floor(u)
+ * and min(floor(u) + 1, n - 1), u = max((o + 0.5) / f - 0.5, 0), t = u - floor(u). */
+START_TEST(up_sampling2d_bilinear_matches_pytorch_and_numpy)
+{
+    deep_layer row = up_layer(1, 2, BILINEAR);
+    layer_setup(&row, (int64_t[]){1, 2, 1}, 0, 0, 0);
+    float pair[2] = {1.0f, 2.0f}, four[4];
+    row.ops->forward(&row, &(deep_exec){0}, pair, four, NULL, 1);
+    static const float torch[4] = {1.0f, 1.25f, 1.75f, 2.0f};
+    for (int i = 0; i < 4; i++)
+        ck_assert_msg(four[i] == torch[i], "[1, 2] upsampled: entry %d is %g, PyTorch gives %g", i, (double)four[i],
+                      (double)torch[i]);
+
+    static const float want[4 * 9 * 2] = {
+         -1.5f, 1.0f, -1.5f, 1.0f, -1.0f, 0.33333333f, -0.5f, -0.33333333f, 0.0f, -1.0f, 0.5f, -0.5f, 1.0f, 0.0f,
+         1.5f, 0.5f, 1.5f, 0.5f, -1.25f, 0.375f, -1.25f, 0.375f, -0.75f, 0.0f, -0.25f, -0.375f, 0.25f, -0.75f,
+         0.45833333f, -0.25f, 0.66666667f, 0.25f, 0.875f, 0.75f, 0.875f, 0.75f, -0.75f, -0.875f, -0.75f, -0.875f,
+         -0.25f, -0.66666667f, 0.25f, -0.45833333f, 0.75f, -0.25f, 0.375f, 0.25f, 0.0f, 0.75f, -0.375f, 1.25f,
+         -0.375f, 1.25f, -0.5f, -1.5f, -0.5f, -1.5f, 0.0f, -1.0f, 0.5f, -0.5f, 1.0f, 0.0f, 0.33333333f, 0.5f,
+         -0.33333333f, 1.0f, -1.0f, 1.5f, -1.0f, 1.5f
+    };
+    deep_layer layer = up_layer(2, 3, BILINEAR);
+    layer_setup(&layer, (int64_t[]){2, 3, 2}, 0, 0, 0);
+    float in[12], out[4 * 9 * 2];
+    for (int i = 0; i < 12; i++)
+        in[i] = (float)(i * 5 % 7 - 3) / 2.0f;
+    layer.ops->forward(&layer, &(deep_exec){0}, in, out, NULL, 1);
+    for (int i = 0; i < 72; i++)
+        ck_assert_msg(fabsf(out[i] - want[i]) <= 1e-6f, "output %d is %.8g, NumPy gives %.8g", i, (double)out[i],
+                      (double)want[i]);
+    layer_release(&layer);
+    layer_release(&row);
+}
+END_TEST
+
+/* Every interpolation of deep.h's enum (read from the header, so that a new one must be
+ * named in the model file's table) builds, saves and loads as itself. */
+START_TEST(up_sampling2d_every_interpolation_round_trips)
+{
+    header_enum e;
+    header_enum_read("deep_interpolation", &e);
+    ck_assert_int_ge(e.count, 2);
+    for (int i = 0; i < e.count; i++) {
+        deep_model *model = image_model(3, 2, 1), *loaded = NULL;
+        ASSERT_OK(deep_model_add_up_sampling2d(model, 2, 3, (deep_interpolation)e.values[i]));
+        int64_t size = 0;
+        ASSERT_OK(deep_model_save_buffer(model, NULL, 0, &size));
+        uint8_t *bytes = malloc((size_t)size);
+        ck_assert_ptr_nonnull(bytes);
+        ASSERT_OK(deep_model_save_buffer(model, bytes, size, &size));
+        ASSERT_OK(deep_model_load_buffer(bytes, size, &loaded));
+        up_sampling2d_config c;
+        memcpy(&c, loaded->layers[0]->cfg.bytes, sizeof c);
+        ck_assert_msg(c.interpolation == e.values[i] && c.size[0] == 2 && c.size[1] == 3,
+                      "%s does not survive a round trip", e.names[i]);
+        free(bytes);
+        deep_model_free(loaded);
+        deep_model_free(model);
+    }
+}
+END_TEST
+
+START_TEST(up_sampling2d_misuse)
+{
+    static const char fn[] = "deep_model_add_up_sampling2d";
+    deep_model *model = image_model(4, 4, 2);
+    ASSERT_FAILS_WITH(deep_model_add_up_sampling2d(model, 0, 2, NEAREST), DEEP_ERR_INVALID_ARGUMENT, fn,
+                      "size 0 x 2 must be in 1..2147483647");
+    ASSERT_FAILS_WITH(deep_model_add_up_sampling2d(model, 2, -1, BILINEAR), DEEP_ERR_INVALID_ARGUMENT, fn,
+                      "size 2 x -1");
+    ASSERT_FAILS_WITH(deep_model_add_up_sampling2d(model, 2, 2, (deep_interpolation)2), DEEP_ERR_INVALID_ARGUMENT, fn,
+                      "unknown interpolation 2; use nearest or bilinear");
+    ASSERT_FAILS_WITH(deep_model_add_up_sampling2d(model, DEEP_MAX_LAYER_SIZE, 2, NEAREST), DEEP_ERR_OVERFLOW, fn,
+                      "the output of layer 0 (up_sampling2d)");
+    ck_assert_int_eq(deep_model_add_up_sampling2d(NULL, 2, 2, NEAREST), DEEP_ERR_NULL);
+    deep_model *flat = NULL;
+    ASSERT_OK(deep_model_new(2, (int64_t[]){4, 3}, &flat));
+    ASSERT_FAILS_WITH(deep_model_add_up_sampling2d(flat, 2, 2, NEAREST), DEEP_ERR_SHAPE, fn,
+                      "layer 0 (up_sampling2d): UpSampling2D needs (height, width, channels) inputs but gets (4, 3)");
+    ck_assert_int_eq(layer_count(model), 0);
+    ASSERT_OK(deep_model_add_up_sampling2d(model, 2, 2, BILINEAR));
+    char summary[2048];
+    int64_t needed = 0;
+    ASSERT_OK(deep_model_summary(model, summary, sizeof summary, &needed));
+    ck_assert_msg(strstr(summary, "up_sampling2d (UpSampling2D)") != NULL && strstr(summary, "(None, 8, 8, 2)") != NULL,
+                  "the summary lacks the layer or its (None, 8, 8, 2) output:\n%s", summary);
+    deep_model_free(flat);
+    deep_model_free(model);
+}
+END_TEST
+
+/* The batch split among threads gives the same bits (each sample is computed alone). */
+START_TEST(up_sampling2d_threads_match_inline)
+{
+    enum { BATCH = 5 };
+    deep_pool *threads = NULL;
+    ASSERT_OK(deep_pool_new(2, &threads));
+    for (int i = 0; i < COUNT_OF(up_cases); i++) {
+        const up_case *uc = &up_cases[i];
+        deep_layer layer = up_layer(uc->sh, uc->sw, uc->interpolation);
+        layer_setup(&layer, (int64_t[]){uc->h, uc->w, uc->c}, 0, 0, 0);
+        int64_t n_in = BATCH * layer.in_size, n_out = BATCH * layer.out_size;
+        float *in = floats(n_in), *out[2] = {floats(n_out), floats(n_out)}, *grad_in[2] = {floats(n_in), floats(n_in)};
+        float *r = floats(n_out);
+        struct deep_rng rng;
+        deep_rng_init(&rng, 13);
+        fill_uniform(&rng, in, n_in, -1.0f, 1.0f);
+        fill_uniform(&rng, r, n_out, -1.0f, 1.0f);
+        for (int run = 0; run < 2; run++) {
+            deep_exec ex = {.pool = run ? threads : NULL, .training = true};
+            layer.ops->forward(&layer, &ex, in, out[run], NULL, BATCH);
+            layer.ops->backward(&layer, &ex, in, out[run], r, grad_in[run], NULL, BATCH);
+        }
+        ck_assert_msg(memcmp(out[0], out[1], (size_t)n_out * sizeof(float)) == 0 &&
+                          memcmp(grad_in[0], grad_in[1], (size_t)n_in * sizeof(float)) == 0,
+                      "%s: the results differ with 2 threads", uc->what);
+        for (int run = 0; run < 2; run++) {
+            free(out[run]);
+            free(grad_in[run]);
+        }
+        free(in);
+        free(r);
+        layer_release(&layer);
+    }
+    deep_pool_free(threads);
+}
+END_TEST
+
+/* ----------------------------------------------------------------------------------- */
 /* Models end to end                                                                      */
 /* ----------------------------------------------------------------------------------- */
 
@@ -571,6 +806,23 @@ START_TEST(conv2d_transpose_autoencoder_trains_and_round_trips)
 }
 END_TEST
 
+static void nearest_decoder(deep_model *m)
+{
+    ASSERT_OK(deep_model_add_up_sampling2d(m, 2, 2, NEAREST));
+}
+
+static void bilinear_decoder(deep_model *m)
+{
+    ASSERT_OK(deep_model_add_up_sampling2d(m, 2, 2, BILINEAR));
+}
+
+START_TEST(up_sampling2d_autoencoders_train_and_round_trip)
+{
+    trains_and_round_trips("UpSampling2D nearest decoder", nearest_decoder);
+    trains_and_round_trips("UpSampling2D bilinear decoder", bilinear_decoder);
+}
+END_TEST
+
 static Suite *spatial_suite(void)
 {
     Suite *s = suite_create("spatial_layers");
@@ -583,9 +835,18 @@ static Suite *spatial_suite(void)
     tcase_add_test(tc, conv2d_transpose_threads_match_inline);
     tcase_add_test(tc, conv2d_transpose_misuse);
     suite_add_tcase(s, tc);
+    tc = tcase_create("up_sampling2d");
+    tcase_add_loop_test(tc, up_sampling2d_shapes_and_values, 0, COUNT_OF(up_cases));
+    tcase_add_loop_test(tc, up_sampling2d_gradients, 0, COUNT_OF(up_cases));
+    tcase_add_test(tc, up_sampling2d_bilinear_matches_pytorch_and_numpy);
+    tcase_add_test(tc, up_sampling2d_every_interpolation_round_trips);
+    tcase_add_test(tc, up_sampling2d_misuse);
+    tcase_add_test(tc, up_sampling2d_threads_match_inline);
+    suite_add_tcase(s, tc);
     tc = tcase_create("models");
     tcase_set_timeout(tc, 120);
     tcase_add_test(tc, conv2d_transpose_autoencoder_trains_and_round_trips);
+    tcase_add_test(tc, up_sampling2d_autoencoders_train_and_round_trip);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -22,6 +22,18 @@ static int merge_mode_by_name(const char *name)
     return -1;
 }
 
+static const char *const interpolation_names[] = {
+    [DEEP_INTERPOLATION_NEAREST] = "nearest", [DEEP_INTERPOLATION_BILINEAR] = "bilinear",
+};
+
+static int interpolation_by_name(const char *name)
+{
+    for (int i = 0; i < (int)(sizeof interpolation_names / sizeof interpolation_names[0]); i++)
+        if (strcmp(interpolation_names[i], name) == 0)
+            return i;
+    return -1;
+}
+
 static const deep_layer_ops *wrapped_type(const deep_layer_field *f, const char *base)
 {
     return *(const deep_layer_ops *const *)(const void *)(base + f->aux);
@@ -84,6 +96,9 @@ static deep_status write_config(const char *caller, const deep_layer_ops *type, 
                 deep_bytes_printf(out, "[%lld, %lld]", (long long)v[0], (long long)v[1]);
             break;
         }
+        case DEEP_FIELD_INTERPOLATION:
+            deep_bytes_printf(out, "\"%s\"", interpolation_names[*(const deep_interpolation *)at]);
+            break;
         }
     }
     deep_bytes_put(out, "}", 1);
@@ -160,6 +175,11 @@ static bool read_field(const deep_json *doc, const deep_json_node *v, const deep
         return a != NULL && deep_json_int(doc, a, &((int64_t *)at)[0]) &&
                deep_json_int(doc, deep_json_at(doc, a->next), &((int64_t *)at)[1]);
     }
+    case DEEP_FIELD_INTERPOLATION:
+        if (v->type != DEEP_JSON_STRING || (i = interpolation_by_name(deep_json_string(doc, v))) < 0)
+            return false;
+        *(deep_interpolation *)at = (deep_interpolation)i;
+        return true;
     }
     return false;
 }
@@ -179,6 +199,7 @@ static const char *const kind_names[] = {
     [DEEP_FIELD_LAYER] = "an object {\"type\": ..., \"config\": {...}} of a wrappable type:",
     [DEEP_FIELD_SHAPE] = "an array of 1 to 7 integers",
     [DEEP_FIELD_OUTPUT_PADDING] = "null or a pair of integers",
+    [DEEP_FIELD_INTERPOLATION] = "\"nearest\" or \"bilinear\"",
 };
 _Static_assert(DEEP_MAX_SAMPLE_RANK == 7, "kind_names says 1 to 7");
 

@@ -71,8 +71,9 @@ typedef enum deep_field_kind {
                                    its config (at offset): {"type": "lstm", "config": {...}} */
     DEEP_FIELD_SHAPE,           /* int32_t rank at `aux`, int64_t[DEEP_MAX_SAMPLE_RANK] at offset,
                                    each in 1..DEEP_MAX_LAYER_SIZE or -1 (at most one); JSON array */
-    DEEP_FIELD_OUTPUT_PADDING   /* int64_t[2]: both -1 (Keras' None: inferred; JSON null) or each in
+    DEEP_FIELD_OUTPUT_PADDING,  /* int64_t[2]: both -1 (Keras' None: inferred; JSON null) or each in
                                    0..DEEP_MAX_LAYER_SIZE (the type's check bounds it further); [h, w] */
+    DEEP_FIELD_INTERPOLATION    /* deep_interpolation, "nearest" or "bilinear" */
 } deep_field_kind;
 
 typedef struct deep_layer_field {

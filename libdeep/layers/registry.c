@@ -171,6 +171,13 @@ deep_status deep_field_check(const deep_layer_field *f, const void *config, cons
                                   (long long)v[0], (long long)v[1], (long long)DEEP_MAX_LAYER_SIZE);
         return DEEP_OK;
     }
+    case DEEP_FIELD_INTERPOLATION: {
+        deep_interpolation i = *(const deep_interpolation *)at;
+        if (i != DEEP_INTERPOLATION_NEAREST && i != DEEP_INTERPOLATION_BILINEAR)
+            return deep_error_set(DEEP_ERR_INVALID_ARGUMENT, caller, "unknown %s %d; use nearest or bilinear",
+                                  f->name, (int)i);
+        return DEEP_OK;
+    }
     }
     return deep_error_set(DEEP_ERR_INVALID_ARGUMENT, caller, "field %s has an unknown kind", f->name);
 }

@@ -170,6 +170,11 @@ class deep_padding(enum.IntEnum):
     DEEP_PADDING_SAME = 1
 
 
+class deep_interpolation(enum.IntEnum):
+    DEEP_INTERPOLATION_NEAREST = 0
+    DEEP_INTERPOLATION_BILINEAR = 1
+
+
 class deep_merge_mode(enum.IntEnum):
     DEEP_MERGE_CONCAT = 0
     DEEP_MERGE_SUM = 1
@@ -307,6 +312,8 @@ DEEP_MODEL_CHECKPOINT_PATH = deep_model_option.DEEP_MODEL_CHECKPOINT_PATH
 DEEP_MODEL_HUBER_DELTA = deep_model_option.DEEP_MODEL_HUBER_DELTA
 DEEP_PADDING_VALID = deep_padding.DEEP_PADDING_VALID
 DEEP_PADDING_SAME = deep_padding.DEEP_PADDING_SAME
+DEEP_INTERPOLATION_NEAREST = deep_interpolation.DEEP_INTERPOLATION_NEAREST
+DEEP_INTERPOLATION_BILINEAR = deep_interpolation.DEEP_INTERPOLATION_BILINEAR
 DEEP_MERGE_CONCAT = deep_merge_mode.DEEP_MERGE_CONCAT
 DEEP_MERGE_SUM = deep_merge_mode.DEEP_MERGE_SUM
 DEEP_MERGE_MUL = deep_merge_mode.DEEP_MERGE_MUL
@@ -445,6 +452,7 @@ FUNCTIONS = {
     "deep_model_add_global_average_pooling2d": (c_status, [ctypes.c_void_p]),
     "deep_model_add_batch_normalization": (c_status, [ctypes.c_void_p, ctypes.c_double, ctypes.c_double]),
     "deep_model_add_conv2d_transpose": (c_status, [ctypes.c_void_p, ctypes.c_int64, ctypes.c_int64, ctypes.c_int64, ctypes.c_int64, ctypes.c_int64, ctypes.c_int, ctypes.c_int64, ctypes.c_int64, ctypes.c_int, ctypes.c_int32]),
+    "deep_model_add_up_sampling2d": (c_status, [ctypes.c_void_p, ctypes.c_int64, ctypes.c_int64, ctypes.c_int]),
     "deep_model_add_embedding": (c_status, [ctypes.c_void_p, ctypes.c_int64, ctypes.c_int64, ctypes.c_int64]),
     "deep_model_add_masking": (c_status, [ctypes.c_void_p, ctypes.c_double]),
     "deep_model_add_lstm": (c_status, [ctypes.c_void_p, ctypes.c_int64, ctypes.c_int, ctypes.c_int, ctypes.c_int32, ctypes.c_int32]),
