@@ -369,3 +369,20 @@ func (m *Model) AddConv2DTranspose(filters, kernelH, kernelW int64, padding Padd
 				C.int64_t(a.outputPadding[1]), C.deep_activation(activation), cBool(a.useBias))
 		})
 }
+
+// Interpolation is how AddUpSampling2D fills the new cells (deep_interpolation). Since
+// libdeep 1.1.
+type Interpolation int32
+
+const (
+	Nearest  Interpolation = C.DEEP_INTERPOLATION_NEAREST  // each cell repeated (Keras' default)
+	Bilinear Interpolation = C.DEEP_INTERPOLATION_BILINEAR // half-pixel centres, as Keras
+)
+
+// AddUpSampling2D appends UpSampling2D((sizeH, sizeW), interpolation): height and width
+// multiplied by the factors (Keras' default 2, 2 and Nearest). Since libdeep 1.1.
+func (m *Model) AddUpSampling2D(sizeH, sizeW int64, interpolation Interpolation) error {
+	return m.write("Model.AddUpSampling2D", func(p *C.deep_model) C.deep_status {
+		return C.deep_model_add_up_sampling2d(p, C.int64_t(sizeH), C.int64_t(sizeW), C.deep_interpolation(interpolation))
+	})
+}

@@ -304,3 +304,30 @@ func TestConv2DTranspose(t *testing.T) {
 		t.Fatalf("output shape %v, want (2, 18, 25, 2)", shape)
 	}
 }
+
+func TestUpSampling2D(t *testing.T) {
+	m, err := NewModel(1, 2, 1)
+	must(t, err)
+	defer m.Close()
+	wantError(t, m.AddUpSampling2D(0, 2, Nearest), ErrInvalidArgument, "size 0 x 2")
+	wantError(t, m.AddUpSampling2D(2, 2, Interpolation(7)), ErrInvalidArgument, "unknown interpolation 7")
+	must(t, m.AddUpSampling2D(1, 2, Bilinear)) // (1, 4, 1)
+	must(t, m.AddUpSampling2D(2, 1, Nearest))  // (2, 4, 1)
+	opt, _ := NewOptimizer(SGD)
+	must(t, m.Compile(opt, MeanSquaredError))
+	x, _ := NewTensor([]int64{1, 1, 2, 1}, []float32{1, 2})
+	defer x.Close()
+	y, err := m.Predict(x)
+	must(t, err)
+	defer y.Close()
+	// PyTorch's interpolate([1, 2], scale_factor=2, mode="linear") is [1, 1.25, 1.75, 2];
+	// then each row twice.
+	want := []float32{1, 1.25, 1.75, 2, 1, 1.25, 1.75, 2}
+	got, err := y.Data()
+	must(t, err)
+	for i := range want {
+		if got[i] != want[i] {
+			t.Fatalf("output %v, want %v", got, want)
+		}
+	}
+}

@@ -134,6 +134,9 @@ var layerBuilders = map[string]func() (*Model, error){
 	"AddConv2DTranspose": func() (*Model, error) {
 		return build([]int64{3, 3, 2}, func(m *Model) error { return m.AddConv2DTranspose(2, 3, 3, Same, ReLU, Strides(2, 2)) })
 	},
+	"AddUpSampling2D": func() (*Model, error) {
+		return build([]int64{3, 3, 2}, func(m *Model) error { return m.AddUpSampling2D(2, 2, Bilinear) })
+	},
 }
 
 func build(shape []int64, add func(m *Model) error) (*Model, error) {

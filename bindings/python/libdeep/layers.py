@@ -1,7 +1,7 @@
 """Keras layer constructors: Dense, Activation, Dropout, Flatten, Reshape, Conv2D,
 MaxPooling2D, AveragePooling2D, GlobalAveragePooling2D, BatchNormalization, Embedding,
 Masking, SimpleRNN, GRU, LSTM, the Bidirectional wrapper, Input, and since 1.1
-Conv2DTranspose. docs/layers.md lists
+Conv2DTranspose and UpSampling2D. docs/layers.md lists
 each layer's arguments as the C library's field tables define them (a test checks that the
 constructors here take the same ones).
 
@@ -411,6 +411,24 @@ class Conv2DTranspose(Layer):
         output_padding = self.output_padding or (-1, -1)  # -1, -1: Keras' None
         lib.deep_model_add_conv2d_transpose(address, self.filters, *self.kernel_size, *self.strides, self._padding,
                                             *output_padding, self._activation, int(self.use_bias))
+
+
+_INTERPOLATION = {"nearest": C.DEEP_INTERPOLATION_NEAREST, "bilinear": C.DEEP_INTERPOLATION_BILINEAR}
+
+
+class UpSampling2D(Layer):
+    """keras.layers.UpSampling2D(size=(2, 2), interpolation="nearest"): height and width
+    multiplied by size; "nearest" repeats each cell, "bilinear" interpolates with half-pixel
+    centres as Keras. Since libdeep 1.1."""
+
+    def __init__(self, size=(2, 2), interpolation="nearest", input_shape=None, name=None):
+        super().__init__(input_shape, name)
+        self.size = _pair(size, "size")
+        self.interpolation = interpolation
+        self._interpolation = enum_value(_INTERPOLATION, interpolation, "interpolation")
+
+    def _append(self, address):
+        lib.deep_model_add_up_sampling2d(address, *self.size, self._interpolation)
 
 
 class LoadedLayer(Layer):

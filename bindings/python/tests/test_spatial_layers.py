@@ -74,6 +74,45 @@ def test_conv2d_transpose_keras_defaults_and_errors():
         layers.Conv2DTranspose(2, 3, output_padding="none")
 
 
+def up_sampling_numpy(x, size, interpolation):
+    """Keras' UpSampling2D in NumPy: repeat, or half-pixel bilinear weights per axis."""
+    if interpolation == "nearest":
+        return x.repeat(size[0], axis=1).repeat(size[1], axis=2)
+
+    def weights(n, f):
+        w = np.zeros((n * f, n))
+        for o in range(n * f):
+            u = max((o + 0.5) / f - 0.5, 0.0)
+            i0 = min(int(u), n - 1)
+            w[o, i0] += 1 - (u - i0)
+            w[o, min(i0 + 1, n - 1)] += u - i0
+        return w
+    return np.einsum("Yh,Xw,nhwc->nYXc", weights(x.shape[1], size[0]), weights(x.shape[2], size[1]), x)
+
+
+@pytest.mark.parametrize("size,interpolation", [((2, 2), "nearest"), ((1, 3), "nearest"), ((2, 2), "bilinear"),
+                                                ((3, 2), "bilinear")])
+def test_up_sampling2d_matches_numpy(size, interpolation):
+    x = np.random.default_rng(2).uniform(-1, 1, (2, 3, 4, 2)).astype(np.float32)
+    _, got = predict_one_layer(layers.UpSampling2D(size, interpolation=interpolation), x)
+    want = up_sampling_numpy(x.astype(np.float64), size, interpolation)
+    assert got.shape == want.shape
+    np.testing.assert_allclose(got, want, rtol=1e-6, atol=1e-6)
+
+
+def test_up_sampling2d_keras_defaults_and_errors():
+    layer = layers.UpSampling2D()
+    assert (layer.size, layer.interpolation) == ((2, 2), "nearest")
+    # torch.nn.functional.interpolate([1, 2], scale_factor=2, mode="linear") is [1, 1.25, 1.75, 2]
+    _, row = predict_one_layer(layers.UpSampling2D((1, 2), interpolation="bilinear"),
+                               np.array([[[[1.0], [2.0]]]], np.float32))
+    assert row.ravel().tolist() == [1.0, 1.25, 1.75, 2.0]
+    with pytest.raises(ValueError):
+        layers.UpSampling2D(interpolation="bicubic")
+    with pytest.raises(libdeep.InvalidArgumentError, match="size 0 x 2"):
+        libdeep.Sequential([layers.Input((4, 4, 1)), layers.UpSampling2D((0, 2))])
+
+
 def autoencoder(decoder):
     model = libdeep.Sequential([layers.Input((8, 8, 1)),
                                 layers.Conv2D(4, 3, strides=2, padding="same", activation="relu")]
@@ -93,7 +132,9 @@ def blobs(n, seed):
 
 @pytest.mark.parametrize("decoder", [
     lambda: [layers.Conv2DTranspose(4, 3, strides=2, padding="same", activation="relu")],
-], ids=["Conv2DTranspose"])
+    lambda: [layers.UpSampling2D()],
+    lambda: [layers.UpSampling2D(interpolation="bilinear")],
+], ids=["Conv2DTranspose", "UpSampling2D", "UpSampling2D-bilinear"])
 def test_autoencoder_trains_and_round_trips(decoder, tmp_path):
     x = blobs(64, 1)
     model = autoencoder(decoder())

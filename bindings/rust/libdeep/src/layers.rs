@@ -100,6 +100,17 @@ c_enum!(
     }
 );
 
+c_enum!(
+    /// How [`layers::UpSampling2d`](UpSampling2d) fills the new cells (`deep_interpolation`,
+    /// since libdeep 1.1).
+    Interpolation {
+        /// Each cell repeated (Keras' default).
+        Nearest = sys::DEEP_INTERPOLATION_NEAREST,
+        /// Linear in each axis with half-pixel centres, as Keras.
+        Bilinear = sys::DEEP_INTERPOLATION_BILINEAR,
+    }
+);
+
 /// Something [`Model::add`] appends: one of the builders below, or an [`Activation`].
 pub trait Layer {
     /// Appends the layer (and sets its options) at the end of `model`.
@@ -432,6 +443,41 @@ impl Layer for Conv2dTranspose {
                 model.ptr(), s.filters, s.kernel.0, s.kernel.1, s.strides.0, s.strides.1, s.padding as i32, op_h,
                 op_w, s.activation as i32, s.use_bias as i32,
             )
+        })
+    }
+}
+
+/// UpSampling2D (since libdeep 1.1): height and width multiplied by `size`. Defaults: size
+/// (2, 2), [`Interpolation::Nearest`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct UpSampling2d {
+    size: (i64, i64),
+    interpolation: Interpolation,
+}
+
+impl UpSampling2d {
+    /// UpSampling2D(size) with nearest interpolation.
+    pub fn new(size: (i64, i64)) -> UpSampling2d {
+        UpSampling2d { size, interpolation: Interpolation::Nearest }
+    }
+    /// Nearest (default) or bilinear.
+    pub fn interpolation(mut self, interpolation: Interpolation) -> UpSampling2d {
+        self.interpolation = interpolation;
+        self
+    }
+}
+
+impl Default for UpSampling2d {
+    /// Keras' UpSampling2D(): size (2, 2), nearest.
+    fn default() -> UpSampling2d {
+        UpSampling2d::new((2, 2))
+    }
+}
+
+impl Layer for UpSampling2d {
+    fn add_to(&self, model: &mut Model) -> Result<()> {
+        check(unsafe {
+            sys::deep_model_add_up_sampling2d(model.ptr(), self.size.0, self.size.1, self.interpolation as i32)
         })
     }
 }

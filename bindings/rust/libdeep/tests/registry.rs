@@ -10,7 +10,7 @@ use std::path::PathBuf;
 
 use libdeep::layers::{
     AveragePooling2d, BatchNormalization, Conv2d, Conv2dTranspose, Dense, Dropout, Embedding, Flatten,
-    GlobalAveragePooling2d, Gru, Lstm, MaxPooling2d, Reshape, SimpleRnn,
+    GlobalAveragePooling2d, Gru, Lstm, MaxPooling2d, Reshape, SimpleRnn, UpSampling2d,
 };
 use libdeep::{Activation, LayerOption, MergeMode, Model, Padding, Result};
 
@@ -77,6 +77,7 @@ fn builders() -> BTreeMap<&'static str, (&'static [i64], Build)> {
     b.insert("Reshape", (&[4], |m| m.add(Reshape::new(&[2, -1]))));
     b.insert("Conv2D", (&[6, 6, 1], |m| m.add(Conv2d::new(2, (3, 3)).padding(Padding::Same))));
     b.insert("Conv2DTranspose", (&[3, 3, 2], |m| m.add(Conv2dTranspose::new(2, (3, 3)).strides((2, 2)))));
+    b.insert("UpSampling2D", (&[3, 3, 2], |m| m.add(UpSampling2d::default())));
     b.insert("MaxPooling2D", (&[6, 6, 1], |m| m.add(MaxPooling2d::new((2, 2)))));
     b.insert("AveragePooling2D", (&[6, 6, 1], |m| m.add(AveragePooling2d::new((2, 2)))));
     b.insert("GlobalAveragePooling2D", (&[6, 6, 1], |m| m.add(GlobalAveragePooling2d)));

@@ -4,8 +4,8 @@
 mod common;
 
 use common::expect_error;
-use libdeep::layers::Conv2dTranspose;
-use libdeep::{Activation, Loss, Model, Optimizer, OptimizerKind, Padding, Status, Tensor};
+use libdeep::layers::{Conv2dTranspose, UpSampling2d};
+use libdeep::{Activation, Interpolation, Loss, Model, Optimizer, OptimizerKind, Padding, Status, Tensor};
 
 fn compiled(model: &mut Model) {
     model.compile(Optimizer::new(OptimizerKind::Sgd).unwrap(), Loss::MeanSquaredError, &[]).unwrap();
@@ -44,4 +44,18 @@ fn conv2d_transpose_of_ones_repeats_each_cell() {
     let loaded = Model::from_bytes(&m.to_bytes().unwrap()).unwrap();
     let again = loaded.predict(&Tensor::new(&[1, 2, 2, 1], &[1.0, 2.0, 3.0, 4.0]).unwrap()).unwrap();
     assert_eq!(again.data().unwrap(), &want[..]);
+}
+
+#[test]
+fn up_sampling2d_nearest_and_bilinear() {
+    let mut m = Model::new(&[1, 2, 1]).unwrap();
+    let err = expect_error(m.add(UpSampling2d::new((0, 2))), Status::InvalidArgument, "deep_model_add_up_sampling2d");
+    assert!(err.message().contains("size 0 x 2"), "{}", err.message());
+    m.add(UpSampling2d::new((1, 2)).interpolation(Interpolation::Bilinear)).unwrap(); // (1, 4, 1)
+    m.add(UpSampling2d::new((2, 1))).unwrap(); // (2, 4, 1)
+    compiled(&mut m);
+    let y = m.predict(&Tensor::new(&[1, 1, 2, 1], &[1.0, 2.0]).unwrap()).unwrap();
+    // PyTorch's interpolate([1, 2], scale_factor=2, mode="linear") is [1, 1.25, 1.75, 2]; then each row twice.
+    assert_eq!(y.data().unwrap(), &[1.0, 1.25, 1.75, 2.0, 1.0, 1.25, 1.75, 2.0][..]);
+    assert_eq!(UpSampling2d::default(), UpSampling2d::new((2, 2)).interpolation(Interpolation::Nearest));
 }
