@@ -768,6 +768,16 @@ typedef enum deep_interpolation {
 } deep_interpolation;
 DEEP_API deep_status deep_model_add_up_sampling2d(deep_model *model, int64_t size_h, int64_t size_w,
                                                   deep_interpolation interpolation);
+/* ZeroPadding2D (since 1.1), Keras' layer: top and bottom rows, left and right columns of
+ * zeros around each (height, width, channels) sample (Keras' padding ((top, bottom), (left,
+ * right)); its default is 1 on each side). Cropping2D (since 1.1), Keras' layer: that many
+ * rows and columns cut instead (Keras' default 0); at least one row and one column must stay
+ * (DEEP_ERR_SHAPE otherwise). Each amount is 0..DEEP_MAX_LAYER_SIZE
+ * (DEEP_ERR_INVALID_ARGUMENT otherwise). */
+DEEP_API deep_status deep_model_add_zero_padding2d(deep_model *model, int64_t top, int64_t bottom, int64_t left,
+                                                   int64_t right);
+DEEP_API deep_status deep_model_add_cropping2d(deep_model *model, int64_t top, int64_t bottom, int64_t left,
+                                               int64_t right);
 
 /* Embedding, Keras' layer: each input value is a token id, an integer in [0, input_dim)
  * held as a float, replaced by its row of a (input_dim, output_dim) "embeddings" weight

@@ -55,6 +55,7 @@ static const char *kind_text(const deep_layer_field *f, char *buf, size_t capaci
     case DEEP_FIELD_SHAPE: return "shape, one -1 allowed";
     case DEEP_FIELD_OUTPUT_PADDING: return "None (inferred) or (height, width), each >= 0";
     case DEEP_FIELD_INTERPOLATION: return "\"nearest\" or \"bilinear\"";
+    case DEEP_FIELD_SIDES: return "((top, bottom), (left, right)), each >= 0";
     }
     return "?";
 }
@@ -158,6 +159,7 @@ static size_t kind_size(deep_field_kind kind)
     case DEEP_FIELD_SHAPE: return DEEP_MAX_SAMPLE_RANK * sizeof(int64_t);
     case DEEP_FIELD_OUTPUT_PADDING: return 2 * sizeof(int64_t);
     case DEEP_FIELD_INTERPOLATION: return sizeof(deep_interpolation);
+    case DEEP_FIELD_SIDES: return 4 * sizeof(int64_t);
     }
     return SIZE_MAX;
 }
@@ -333,6 +335,14 @@ static void add_up_sampling2d(deep_model *m)
     ASSERT_OK(deep_model_add_up_sampling2d(m, 2, 3, DEEP_INTERPOLATION_BILINEAR));
     ASSERT_OK(deep_model_add_up_sampling2d(m, 1, 2, DEEP_INTERPOLATION_NEAREST));
 }
+static void add_zero_padding2d(deep_model *m)
+{
+    ASSERT_OK(deep_model_add_zero_padding2d(m, 1, 2, 0, 3));
+}
+static void add_cropping2d(deep_model *m)
+{
+    ASSERT_OK(deep_model_add_cropping2d(m, 0, 1, 2, 1));
+}
 
 static const example examples[] = {
     {"dense", 1, {5}, add_dense},
@@ -353,6 +363,8 @@ static const example examples[] = {
     {"reshape", 1, {12}, add_reshape},
     {"conv2d_transpose", 3, {3, 4, 2}, add_conv2d_transpose},
     {"up_sampling2d", 3, {2, 3, 2}, add_up_sampling2d},
+    {"zero_padding2d", 3, {2, 3, 2}, add_zero_padding2d},
+    {"cropping2d", 3, {3, 5, 2}, add_cropping2d},
 };
 
 /* Field by field, so that padding bytes in a config never matter. */

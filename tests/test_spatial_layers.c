@@ -708,6 +708,156 @@ START_TEST(up_sampling2d_threads_match_inline)
 END_TEST
 
 /* ----------------------------------------------------------------------------------- */
+/* ZeroPadding2D and Cropping2D                                                           */
+/* ----------------------------------------------------------------------------------- */
+
+/* Both types' private config: the four amounts, top, bottom, left, right. */
+typedef struct sides_config {
+    int64_t sides[4];
+} sides_config;
+
+typedef struct sides_case {
+    const char *what;
+    int64_t h, w, c, top, bottom, left, right;
+} sides_case;
+
+static const sides_case sides_cases[] = {
+    {"1 on each side (ZeroPadding2D's default) on 3x4x2", 3, 4, 2, 1, 1, 1, 1},
+    {"((2, 0), (0, 3)) on 4x5x1", 4, 5, 1, 2, 0, 0, 3},
+    {"((0, 1), (2, 1)) on 5x4x3", 5, 4, 3, 0, 1, 2, 1},
+    {"nothing on 2x3x2", 2, 3, 2, 0, 0, 0, 0},
+};
+
+/* _i runs over ZeroPadding2D then Cropping2D of every case. */
+static bool pads_of(int i)
+{
+    return i < COUNT_OF(sides_cases);
+}
+
+static deep_layer sides_layer(bool pads, int64_t top, int64_t bottom, int64_t left, int64_t right)
+{
+    sides_config c = {.sides = {top, bottom, left, right}};
+    return layer_of(pads ? &deep_zero_padding2d_ops : &deep_cropping2d_ops, &c, sizeof c);
+}
+
+START_TEST(padding_and_cropping_shapes_and_values)
+{
+    enum { BATCH = 3 };
+    const sides_case *sc = &sides_cases[_i % COUNT_OF(sides_cases)];
+    bool pads = pads_of(_i);
+    deep_layer layer = sides_layer(pads, sc->top, sc->bottom, sc->left, sc->right);
+    layer_setup(&layer, (int64_t[]){sc->h, sc->w, sc->c}, 0, 0, 0);
+    int64_t dh = sc->top + sc->bottom, dw = sc->left + sc->right;
+    int64_t oh = pads ? sc->h + dh : sc->h - dh, ow = pads ? sc->w + dw : sc->w - dw;
+    char what[160];
+    snprintf(what, sizeof what, "%s %s", layer.ops->class_name, sc->what);
+    assert_out_shape(&layer, what, oh, ow, sc->c);
+    ck_assert_int_eq(layer.param_count, 0);
+    float *in = floats(BATCH * layer.in_size), *out = floats(BATCH * layer.out_size);
+    struct deep_rng rng;
+    deep_rng_init(&rng, 700 + (uint64_t)_i);
+    fill_uniform(&rng, in, BATCH * layer.in_size, 0.5f, 1.0f); /* never 0: the zeros are the padding's */
+    for (int64_t i = 0; i < BATCH * layer.out_size; i++)
+        out[i] = NAN; /* every output must be written */
+    layer.ops->forward(&layer, &(deep_exec){0}, in, out, NULL, BATCH);
+    for (int64_t s = 0; s < BATCH; s++)
+        for (int64_t y = 0; y < oh; y++)
+            for (int64_t x = 0; x < ow; x++)
+                for (int64_t k = 0; k < sc->c; k++) {
+                    /* Padding: output (y, x) is input (y - top, x - left) or zero; cropping:
+                     * input (y + top, x + left). */
+                    int64_t iy = pads ? y - sc->top : y + sc->top, ix = pads ? x - sc->left : x + sc->left;
+                    bool inside = iy >= 0 && iy < sc->h && ix >= 0 && ix < sc->w;
+                    float want = inside ? in[((s * sc->h + iy) * sc->w + ix) * sc->c + k] : 0.0f;
+                    float got = out[((s * oh + y) * ow + x) * sc->c + k];
+                    ck_assert_msg(got == want, "%s: output (%lld, %lld, %lld, %lld) is %g, want %g", what, (long long)s,
+                                  (long long)y, (long long)x, (long long)k, (double)got, (double)want);
+                }
+    free(in);
+    free(out);
+    layer_release(&layer);
+}
+END_TEST
+
+START_TEST(padding_and_cropping_gradients)
+{
+    enum { BATCH = 2 };
+    const sides_case *sc = &sides_cases[_i % COUNT_OF(sides_cases)];
+    deep_layer layer = sides_layer(pads_of(_i), sc->top, sc->bottom, sc->left, sc->right);
+    layer_setup(&layer, (int64_t[]){sc->h, sc->w, sc->c}, 0, 0, 0);
+    float *in = floats(BATCH * layer.in_size);
+    struct deep_rng rng;
+    deep_rng_init(&rng, 800 + (uint64_t)_i);
+    fill_uniform(&rng, in, BATCH * layer.in_size, -1.0f, 1.0f);
+    char what[160];
+    snprintf(what, sizeof what, "%s %s", layer.ops->class_name, sc->what);
+    grad_check gc = {.what = what, .layer = &layer, .ex = {.training = true}, .in = in, .batch = BATCH};
+    ASSERT_GRADIENTS_MATCH(&gc);
+    free(in);
+    layer_release(&layer);
+}
+END_TEST
+
+/* Hand-written: [[1, 2], [3, 4]] padded ((1, 0), (0, 2)), then cropped back. */
+START_TEST(padding_and_cropping_by_hand)
+{
+    deep_model *model = image_model(2, 2, 1);
+    ASSERT_OK(deep_model_add_zero_padding2d(model, 1, 0, 0, 2));
+    ASSERT_OK(deep_model_add_cropping2d(model, 1, 0, 0, 1));
+    deep_layer pad = *model->layers[0], crop = *model->layers[1];
+    assert_out_shape(&pad, "ZeroPadding2D((1, 0), (0, 2)) of 2x2x1", 3, 4, 1);
+    assert_out_shape(&crop, "Cropping2D((1, 0), (0, 1)) of 3x4x1", 2, 3, 1);
+    const float in[4] = {1, 2, 3, 4};
+    float padded[12], cropped[6];
+    pad.ops->forward(&pad, &(deep_exec){0}, in, padded, NULL, 1);
+    crop.ops->forward(&crop, &(deep_exec){0}, padded, cropped, NULL, 1);
+    static const float want_padded[12] = {0, 0, 0, 0, 1, 2, 0, 0, 3, 4, 0, 0};
+    static const float want_cropped[6] = {1, 2, 0, 3, 4, 0};
+    ck_assert(memcmp(padded, want_padded, sizeof padded) == 0);
+    ck_assert(memcmp(cropped, want_cropped, sizeof cropped) == 0);
+    deep_model_free(model);
+}
+END_TEST
+
+START_TEST(padding_and_cropping_misuse)
+{
+    static const char zp[] = "deep_model_add_zero_padding2d", cr[] = "deep_model_add_cropping2d";
+    deep_model *model = image_model(4, 5, 2);
+    ASSERT_FAILS_WITH(deep_model_add_zero_padding2d(model, 1, -1, 0, 0), DEEP_ERR_INVALID_ARGUMENT, zp,
+                      "padding ((1, -1), (0, 0)) must be in 0..2147483647 on each side");
+    ASSERT_FAILS_WITH(deep_model_add_cropping2d(model, 0, 0, INT64_MAX, 0), DEEP_ERR_INVALID_ARGUMENT, cr,
+                      "cropping ((0, 0), (9223372036854775807, 0))");
+    ASSERT_FAILS_WITH(deep_model_add_cropping2d(model, 2, 2, 0, 0), DEEP_ERR_SHAPE, cr,
+                      "layer 0 (cropping2d): cropping (2, 2) leaves nothing of the input height 4; at least one row "
+                      "must stay");
+    ASSERT_FAILS_WITH(deep_model_add_cropping2d(model, 0, 0, 5, 0), DEEP_ERR_SHAPE, cr,
+                      "cropping (5, 0) leaves nothing of the input width 5; at least one column must stay");
+    ASSERT_FAILS_WITH(deep_model_add_zero_padding2d(model, DEEP_MAX_LAYER_SIZE, 0, 0, 0), DEEP_ERR_OVERFLOW, zp,
+                      "the output of layer 0 (zero_padding2d)");
+    ck_assert_int_eq(deep_model_add_zero_padding2d(NULL, 1, 1, 1, 1), DEEP_ERR_NULL);
+    ck_assert_int_eq(deep_model_add_cropping2d(NULL, 1, 1, 1, 1), DEEP_ERR_NULL);
+    deep_model *flat = NULL;
+    ASSERT_OK(deep_model_new(1, (int64_t[]){8}, &flat));
+    ASSERT_FAILS_WITH(deep_model_add_zero_padding2d(flat, 1, 1, 1, 1), DEEP_ERR_SHAPE, zp,
+                      "ZeroPadding2D needs (height, width, channels) inputs but gets (8,)");
+    ASSERT_FAILS_WITH(deep_model_add_cropping2d(flat, 1, 1, 1, 1), DEEP_ERR_SHAPE, cr,
+                      "Cropping2D needs (height, width, channels) inputs but gets (8,)");
+    ck_assert_int_eq(layer_count(model), 0);
+    ASSERT_OK(deep_model_add_cropping2d(model, 1, 2, 2, 2)); /* one row and one column stay */
+    ASSERT_OK(deep_model_add_zero_padding2d(model, 1, 1, 1, 1));
+    char summary[2048];
+    int64_t needed = 0;
+    ASSERT_OK(deep_model_summary(model, summary, sizeof summary, &needed));
+    ck_assert_msg(strstr(summary, "cropping2d (Cropping2D)") != NULL && strstr(summary, "(None, 1, 1, 2)") != NULL &&
+                      strstr(summary, "zero_padding2d (ZeroPadding2D)") != NULL &&
+                      strstr(summary, "(None, 3, 3, 2)") != NULL,
+                  "the summary lacks the layers or their outputs:\n%s", summary);
+    deep_model_free(flat);
+    deep_model_free(model);
+}
+END_TEST
+
+/* ----------------------------------------------------------------------------------- */
 /* Models end to end                                                                      */
 /* ----------------------------------------------------------------------------------- */
 
@@ -816,6 +966,20 @@ static void bilinear_decoder(deep_model *m)
     ASSERT_OK(deep_model_add_up_sampling2d(m, 2, 2, BILINEAR));
 }
 
+/* 4x4x4 padded to 6x6, transposed (valid, stride 2) to 13x13, cropped to 8x8. */
+static void padded_decoder(deep_model *m)
+{
+    ASSERT_OK(deep_model_add_zero_padding2d(m, 1, 1, 1, 1));
+    ASSERT_OK(deep_model_add_conv2d_transpose(m, 4, 3, 3, 2, 2, VALID, NONE, NONE, RELU, 1));
+    ASSERT_OK(deep_model_add_cropping2d(m, 2, 3, 2, 3));
+}
+
+START_TEST(padding_and_cropping_autoencoder_trains_and_round_trips)
+{
+    trains_and_round_trips("ZeroPadding2D, Conv2DTranspose, Cropping2D decoder", padded_decoder);
+}
+END_TEST
+
 START_TEST(up_sampling2d_autoencoders_train_and_round_trip)
 {
     trains_and_round_trips("UpSampling2D nearest decoder", nearest_decoder);
@@ -843,10 +1007,17 @@ static Suite *spatial_suite(void)
     tcase_add_test(tc, up_sampling2d_misuse);
     tcase_add_test(tc, up_sampling2d_threads_match_inline);
     suite_add_tcase(s, tc);
+    tc = tcase_create("zero_padding2d and cropping2d");
+    tcase_add_loop_test(tc, padding_and_cropping_shapes_and_values, 0, 2 * COUNT_OF(sides_cases));
+    tcase_add_loop_test(tc, padding_and_cropping_gradients, 0, 2 * COUNT_OF(sides_cases));
+    tcase_add_test(tc, padding_and_cropping_by_hand);
+    tcase_add_test(tc, padding_and_cropping_misuse);
+    suite_add_tcase(s, tc);
     tc = tcase_create("models");
     tcase_set_timeout(tc, 120);
     tcase_add_test(tc, conv2d_transpose_autoencoder_trains_and_round_trips);
     tcase_add_test(tc, up_sampling2d_autoencoders_train_and_round_trip);
+    tcase_add_test(tc, padding_and_cropping_autoencoder_trains_and_round_trips);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -99,6 +99,12 @@ static deep_status write_config(const char *caller, const deep_layer_ops *type, 
         case DEEP_FIELD_INTERPOLATION:
             deep_bytes_printf(out, "\"%s\"", interpolation_names[*(const deep_interpolation *)at]);
             break;
+        case DEEP_FIELD_SIDES: {
+            const int64_t *v = at;
+            deep_bytes_printf(out, "[[%lld, %lld], [%lld, %lld]]", (long long)v[0], (long long)v[1], (long long)v[2],
+                              (long long)v[3]);
+            break;
+        }
         }
     }
     deep_bytes_put(out, "}", 1);
@@ -180,6 +186,20 @@ static bool read_field(const deep_json *doc, const deep_json_node *v, const deep
             return false;
         *(deep_interpolation *)at = (deep_interpolation)i;
         return true;
+    case DEEP_FIELD_SIDES: {
+        /* [[top, bottom], [left, right]], as Keras writes its pairs of pairs. */
+        if (v->type != DEEP_JSON_ARRAY || v->count != 2)
+            return false;
+        int n = 0;
+        for (const deep_json_node *pair = deep_json_at(doc, v->first); pair; pair = deep_json_at(doc, pair->next)) {
+            if (pair->type != DEEP_JSON_ARRAY || pair->count != 2)
+                return false;
+            for (const deep_json_node *e = deep_json_at(doc, pair->first); e; e = deep_json_at(doc, e->next))
+                if (!deep_json_int(doc, e, &((int64_t *)at)[n++]))
+                    return false;
+        }
+        return n == 4;
+    }
     }
     return false;
 }
@@ -200,6 +220,7 @@ static const char *const kind_names[] = {
     [DEEP_FIELD_SHAPE] = "an array of 1 to 7 integers",
     [DEEP_FIELD_OUTPUT_PADDING] = "null or a pair of integers",
     [DEEP_FIELD_INTERPOLATION] = "\"nearest\" or \"bilinear\"",
+    [DEEP_FIELD_SIDES] = "[[top, bottom], [left, right]] of integers",
 };
 _Static_assert(DEEP_MAX_SAMPLE_RANK == 7, "kind_names says 1 to 7");
 

@@ -73,7 +73,9 @@ typedef enum deep_field_kind {
                                    each in 1..DEEP_MAX_LAYER_SIZE or -1 (at most one); JSON array */
     DEEP_FIELD_OUTPUT_PADDING,  /* int64_t[2]: both -1 (Keras' None: inferred; JSON null) or each in
                                    0..DEEP_MAX_LAYER_SIZE (the type's check bounds it further); [h, w] */
-    DEEP_FIELD_INTERPOLATION    /* deep_interpolation, "nearest" or "bilinear" */
+    DEEP_FIELD_INTERPOLATION,   /* deep_interpolation, "nearest" or "bilinear" */
+    DEEP_FIELD_SIDES            /* int64_t[4]: top, bottom, left, right, each in 0..DEEP_MAX_LAYER_SIZE;
+                                   [[top, bottom], [left, right]] */
 } deep_field_kind;
 
 typedef struct deep_layer_field {

@@ -178,6 +178,16 @@ deep_status deep_field_check(const deep_layer_field *f, const void *config, cons
                                   f->name, (int)i);
         return DEEP_OK;
     }
+    case DEEP_FIELD_SIDES: {
+        const int64_t *v = at;
+        for (int i = 0; i < 4; i++)
+            if (v[i] < 0 || v[i] > DEEP_MAX_LAYER_SIZE)
+                return deep_error_set(DEEP_ERR_INVALID_ARGUMENT, caller,
+                                      "%s ((%lld, %lld), (%lld, %lld)) must be in 0..%lld on each side", f->name,
+                                      (long long)v[0], (long long)v[1], (long long)v[2], (long long)v[3],
+                                      (long long)DEEP_MAX_LAYER_SIZE);
+        return DEEP_OK;
+    }
     }
     return deep_error_set(DEEP_ERR_INVALID_ARGUMENT, caller, "field %s has an unknown kind", f->name);
 }
