@@ -386,3 +386,19 @@ func (m *Model) AddUpSampling2D(sizeH, sizeW int64, interpolation Interpolation)
 		return C.deep_model_add_up_sampling2d(p, C.int64_t(sizeH), C.int64_t(sizeW), C.deep_interpolation(interpolation))
 	})
 }
+
+// AddZeroPadding2D appends ZeroPadding2D(((top, bottom), (left, right))): rows and columns of
+// zeros around each image (Keras' default is 1 on each side). Since libdeep 1.1.
+func (m *Model) AddZeroPadding2D(top, bottom, left, right int64) error {
+	return m.write("Model.AddZeroPadding2D", func(p *C.deep_model) C.deep_status {
+		return C.deep_model_add_zero_padding2d(p, C.int64_t(top), C.int64_t(bottom), C.int64_t(left), C.int64_t(right))
+	})
+}
+
+// AddCropping2D appends Cropping2D(((top, bottom), (left, right))): rows and columns cut from
+// each side; one row and one column must stay. Since libdeep 1.1.
+func (m *Model) AddCropping2D(top, bottom, left, right int64) error {
+	return m.write("Model.AddCropping2D", func(p *C.deep_model) C.deep_status {
+		return C.deep_model_add_cropping2d(p, C.int64_t(top), C.int64_t(bottom), C.int64_t(left), C.int64_t(right))
+	})
+}

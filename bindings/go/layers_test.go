@@ -331,3 +331,28 @@ func TestUpSampling2D(t *testing.T) {
 		}
 	}
 }
+
+func TestZeroPadding2DAndCropping2D(t *testing.T) {
+	m, err := NewModel(2, 2, 1)
+	must(t, err)
+	defer m.Close()
+	wantError(t, m.AddZeroPadding2D(1, -1, 0, 0), ErrInvalidArgument, "must be in 0..2147483647 on each side")
+	wantError(t, m.AddCropping2D(1, 1, 0, 0), ErrShape, "at least one row must stay")
+	must(t, m.AddZeroPadding2D(1, 0, 0, 2)) // (3, 4, 1)
+	must(t, m.AddCropping2D(1, 0, 0, 1))    // (2, 3, 1)
+	opt, _ := NewOptimizer(SGD)
+	must(t, m.Compile(opt, MeanSquaredError))
+	x, _ := NewTensor([]int64{1, 2, 2, 1}, []float32{1, 2, 3, 4})
+	defer x.Close()
+	y, err := m.Predict(x)
+	must(t, err)
+	defer y.Close()
+	want := []float32{1, 2, 0, 3, 4, 0} // by hand: two zero columns added on the right, one cut
+	got, err := y.Data()
+	must(t, err)
+	for i := range want {
+		if got[i] != want[i] {
+			t.Fatalf("output %v, want %v", got, want)
+		}
+	}
+}

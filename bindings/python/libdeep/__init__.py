@@ -22,7 +22,7 @@ from .data import Dataset, load_idx, load_csv, load_cifar10, kfold_indices
 from .layers import (Input, Dense, Activation, Dropout, Flatten, Reshape, Conv2D, MaxPooling2D, AveragePooling2D,
                      GlobalAveragePooling2D, BatchNormalization, Embedding, Masking, SimpleRNN, GRU, LSTM,
                      Bidirectional)
-from .layers import Conv2DTranspose, UpSampling2D
+from .layers import Conv2DTranspose, UpSampling2D, ZeroPadding2D, Cropping2D
 from .models import Sequential, load_model, load_model_from_bytes, clone_model, Callback, EarlyStopping, History, \
     LearningRateScheduler
 from . import callbacks
@@ -57,7 +57,7 @@ __all__ = [
     # models
     "Input", "Dense", "Activation", "Dropout", "Flatten", "Reshape", "Conv2D", "MaxPooling2D", "AveragePooling2D",
     "GlobalAveragePooling2D", "BatchNormalization", "Embedding", "Masking", "SimpleRNN", "GRU", "LSTM", "Bidirectional",
-    "Conv2DTranspose", "UpSampling2D",
+    "Conv2DTranspose", "UpSampling2D", "ZeroPadding2D", "Cropping2D",
     "Sequential", "load_model", "load_model_from_bytes", "clone_model",
     "Callback", "EarlyStopping", "History", "LearningRateScheduler",
     # trees

@@ -1,7 +1,7 @@
 """Keras layer constructors: Dense, Activation, Dropout, Flatten, Reshape, Conv2D,
 MaxPooling2D, AveragePooling2D, GlobalAveragePooling2D, BatchNormalization, Embedding,
 Masking, SimpleRNN, GRU, LSTM, the Bidirectional wrapper, Input, and since 1.1
-Conv2DTranspose and UpSampling2D. docs/layers.md lists
+Conv2DTranspose, UpSampling2D, ZeroPadding2D and Cropping2D. docs/layers.md lists
 each layer's arguments as the C library's field tables define them (a test checks that the
 constructors here take the same ones).
 
@@ -429,6 +429,47 @@ class UpSampling2D(Layer):
 
     def _append(self, address):
         lib.deep_model_add_up_sampling2d(address, *self.size, self._interpolation)
+
+
+def _sides(value, what):
+    """Keras' int, (symmetric_height, symmetric_width) or ((top, bottom), (left, right))."""
+    try:
+        if isinstance(value, (int, np.integer)) and not isinstance(value, bool):
+            return (int(value),) * 4
+        rows, cols = value
+        if isinstance(rows, (int, np.integer)) and isinstance(cols, (int, np.integer)):
+            return int(rows), int(rows), int(cols), int(cols)
+        (top, bottom), (left, right) = rows, cols
+        return int(top), int(bottom), int(left), int(right)
+    except (TypeError, ValueError):
+        raise TypeError(f"{what} must be an int, a pair of ints or a pair of pairs of ints; got {value!r}") from None
+
+
+class ZeroPadding2D(Layer):
+    """keras.layers.ZeroPadding2D(padding=(1, 1)): rows and columns of zeros around each
+    image; padding is an int, (height, width) for both sides, or ((top, bottom), (left,
+    right)). Since libdeep 1.1."""
+
+    def __init__(self, padding=(1, 1), input_shape=None, name=None):
+        super().__init__(input_shape, name)
+        self.padding = padding
+        self._sides = _sides(padding, "padding")
+
+    def _append(self, address):
+        lib.deep_model_add_zero_padding2d(address, *self._sides)
+
+
+class Cropping2D(Layer):
+    """keras.layers.Cropping2D(cropping=((0, 0), (0, 0))): rows and columns cut from each
+    side, in ZeroPadding2D's forms; one row and one column must stay. Since libdeep 1.1."""
+
+    def __init__(self, cropping=((0, 0), (0, 0)), input_shape=None, name=None):
+        super().__init__(input_shape, name)
+        self.cropping = cropping
+        self._sides = _sides(cropping, "cropping")
+
+    def _append(self, address):
+        lib.deep_model_add_cropping2d(address, *self._sides)
 
 
 class LoadedLayer(Layer):

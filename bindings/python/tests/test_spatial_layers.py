@@ -113,6 +113,27 @@ def test_up_sampling2d_keras_defaults_and_errors():
         libdeep.Sequential([layers.Input((4, 4, 1)), layers.UpSampling2D((0, 2))])
 
 
+@pytest.mark.parametrize("argument,sides", [(2, (2, 2, 2, 2)), ((1, 3), (1, 1, 3, 3)), (((0, 1), (2, 0)), (0, 1, 2, 0))])
+def test_zero_padding2d_and_cropping2d_match_numpy(argument, sides):
+    top, bottom, left, right = sides
+    x = np.random.default_rng(3).uniform(-1, 1, (2, 5, 8, 2)).astype(np.float32)
+    _, padded = predict_one_layer(layers.ZeroPadding2D(argument), x)
+    np.testing.assert_array_equal(padded, np.pad(x, ((0, 0), (top, bottom), (left, right), (0, 0))))
+    _, cropped = predict_one_layer(layers.Cropping2D(argument), x)
+    np.testing.assert_array_equal(cropped, x[:, top:x.shape[1] - bottom, left:x.shape[2] - right, :])
+
+
+def test_zero_padding2d_and_cropping2d_defaults_and_errors():
+    assert layers.ZeroPadding2D()._sides == (1, 1, 1, 1)
+    assert layers.Cropping2D()._sides == (0, 0, 0, 0)
+    with pytest.raises(libdeep.ShapeError, match="at least one row must stay"):
+        libdeep.Sequential([layers.Input((4, 4, 1)), layers.Cropping2D(((2, 2), (0, 0)))])
+    with pytest.raises(libdeep.InvalidArgumentError, match="must be in 0..2147483647 on each side"):
+        libdeep.Sequential([layers.Input((4, 4, 1)), layers.ZeroPadding2D(((0, -1), (0, 0)))])
+    with pytest.raises(TypeError):
+        layers.ZeroPadding2D("same")
+
+
 def autoencoder(decoder):
     model = libdeep.Sequential([layers.Input((8, 8, 1)),
                                 layers.Conv2D(4, 3, strides=2, padding="same", activation="relu")]
@@ -134,7 +155,9 @@ def blobs(n, seed):
     lambda: [layers.Conv2DTranspose(4, 3, strides=2, padding="same", activation="relu")],
     lambda: [layers.UpSampling2D()],
     lambda: [layers.UpSampling2D(interpolation="bilinear")],
-], ids=["Conv2DTranspose", "UpSampling2D", "UpSampling2D-bilinear"])
+    lambda: [layers.ZeroPadding2D(), layers.Conv2DTranspose(4, 3, strides=2, activation="relu"),
+             layers.Cropping2D(((2, 3), (2, 3)))],
+], ids=["Conv2DTranspose", "UpSampling2D", "UpSampling2D-bilinear", "ZeroPadding2D-Cropping2D"])
 def test_autoencoder_trains_and_round_trips(decoder, tmp_path):
     x = blobs(64, 1)
     model = autoencoder(decoder())

@@ -482,6 +482,57 @@ impl Layer for UpSampling2d {
     }
 }
 
+/// ZeroPadding2D (since libdeep 1.1): rows and columns of zeros around each image, given as
+/// Keras' ((top, bottom), (left, right)). Default: 1 on each side.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ZeroPadding2d {
+    rows: (i64, i64),
+    columns: (i64, i64),
+}
+
+impl ZeroPadding2d {
+    /// ZeroPadding2D(((top, bottom), (left, right))).
+    pub fn new(rows: (i64, i64), columns: (i64, i64)) -> ZeroPadding2d {
+        ZeroPadding2d { rows, columns }
+    }
+}
+
+impl Default for ZeroPadding2d {
+    /// Keras' ZeroPadding2D(): 1 on each side.
+    fn default() -> ZeroPadding2d {
+        ZeroPadding2d::new((1, 1), (1, 1))
+    }
+}
+
+impl Layer for ZeroPadding2d {
+    fn add_to(&self, model: &mut Model) -> Result<()> {
+        let (r, c) = (self.rows, self.columns);
+        check(unsafe { sys::deep_model_add_zero_padding2d(model.ptr(), r.0, r.1, c.0, c.1) })
+    }
+}
+
+/// Cropping2D (since libdeep 1.1): rows and columns cut from each side, given as Keras'
+/// ((top, bottom), (left, right)); one row and one column must stay.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Cropping2d {
+    rows: (i64, i64),
+    columns: (i64, i64),
+}
+
+impl Cropping2d {
+    /// Cropping2D(((top, bottom), (left, right))).
+    pub fn new(rows: (i64, i64), columns: (i64, i64)) -> Cropping2d {
+        Cropping2d { rows, columns }
+    }
+}
+
+impl Layer for Cropping2d {
+    fn add_to(&self, model: &mut Model) -> Result<()> {
+        let (r, c) = (self.rows, self.columns);
+        check(unsafe { sys::deep_model_add_cropping2d(model.ptr(), r.0, r.1, c.0, c.1) })
+    }
+}
+
 macro_rules! pooling {
     ($(#[$doc:meta])* $name:ident, $add:path) => {
         $(#[$doc])*

@@ -9,8 +9,8 @@ use std::fs;
 use std::path::PathBuf;
 
 use libdeep::layers::{
-    AveragePooling2d, BatchNormalization, Conv2d, Conv2dTranspose, Dense, Dropout, Embedding, Flatten,
-    GlobalAveragePooling2d, Gru, Lstm, MaxPooling2d, Reshape, SimpleRnn, UpSampling2d,
+    AveragePooling2d, BatchNormalization, Conv2d, Conv2dTranspose, Cropping2d, Dense, Dropout, Embedding, Flatten,
+    GlobalAveragePooling2d, Gru, Lstm, MaxPooling2d, Reshape, SimpleRnn, UpSampling2d, ZeroPadding2d,
 };
 use libdeep::{Activation, LayerOption, MergeMode, Model, Padding, Result};
 
@@ -78,6 +78,8 @@ fn builders() -> BTreeMap<&'static str, (&'static [i64], Build)> {
     b.insert("Conv2D", (&[6, 6, 1], |m| m.add(Conv2d::new(2, (3, 3)).padding(Padding::Same))));
     b.insert("Conv2DTranspose", (&[3, 3, 2], |m| m.add(Conv2dTranspose::new(2, (3, 3)).strides((2, 2)))));
     b.insert("UpSampling2D", (&[3, 3, 2], |m| m.add(UpSampling2d::default())));
+    b.insert("ZeroPadding2D", (&[3, 3, 2], |m| m.add(ZeroPadding2d::default())));
+    b.insert("Cropping2D", (&[3, 3, 2], |m| m.add(Cropping2d::new((1, 0), (0, 1)))));
     b.insert("MaxPooling2D", (&[6, 6, 1], |m| m.add(MaxPooling2d::new((2, 2)))));
     b.insert("AveragePooling2D", (&[6, 6, 1], |m| m.add(AveragePooling2d::new((2, 2)))));
     b.insert("GlobalAveragePooling2D", (&[6, 6, 1], |m| m.add(GlobalAveragePooling2d)));

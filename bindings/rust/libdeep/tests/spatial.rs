@@ -4,7 +4,7 @@
 mod common;
 
 use common::expect_error;
-use libdeep::layers::{Conv2dTranspose, UpSampling2d};
+use libdeep::layers::{Conv2dTranspose, Cropping2d, UpSampling2d, ZeroPadding2d};
 use libdeep::{Activation, Interpolation, Loss, Model, Optimizer, OptimizerKind, Padding, Status, Tensor};
 
 fn compiled(model: &mut Model) {
@@ -58,4 +58,18 @@ fn up_sampling2d_nearest_and_bilinear() {
     // PyTorch's interpolate([1, 2], scale_factor=2, mode="linear") is [1, 1.25, 1.75, 2]; then each row twice.
     assert_eq!(y.data().unwrap(), &[1.0, 1.25, 1.75, 2.0, 1.0, 1.25, 1.75, 2.0][..]);
     assert_eq!(UpSampling2d::default(), UpSampling2d::new((2, 2)).interpolation(Interpolation::Nearest));
+}
+
+#[test]
+fn zero_padding2d_and_cropping2d_by_hand() {
+    let mut m = Model::new(&[2, 2, 1]).unwrap();
+    let err = expect_error(m.add(Cropping2d::new((1, 1), (0, 0))), Status::Shape, "deep_model_add_cropping2d");
+    assert!(err.message().contains("at least one row must stay"), "{}", err.message());
+    expect_error(m.add(ZeroPadding2d::new((0, -1), (0, 0))), Status::InvalidArgument, "deep_model_add_zero_padding2d");
+    m.add(ZeroPadding2d::new((1, 0), (0, 2))).unwrap(); // (3, 4, 1)
+    m.add(Cropping2d::new((1, 0), (0, 1))).unwrap(); // (2, 3, 1)
+    compiled(&mut m);
+    let y = m.predict(&Tensor::new(&[1, 2, 2, 1], &[1.0, 2.0, 3.0, 4.0]).unwrap()).unwrap();
+    assert_eq!(y.data().unwrap(), &[1.0, 2.0, 0.0, 3.0, 4.0, 0.0][..]);
+    assert_eq!(ZeroPadding2d::default(), ZeroPadding2d::new((1, 1), (1, 1)));
 }
