@@ -987,6 +987,66 @@ START_TEST(up_sampling2d_autoencoders_train_and_round_trip)
 }
 END_TEST
 
+/* The configs in the model file read as Keras' get_config(): None is null, pairs of pairs are
+ * nested arrays. */
+START_TEST(model_file_configs_read_as_keras)
+{
+    deep_model *model = image_model(4, 4, 1);
+    ASSERT_OK(deep_model_add_conv2d_transpose(model, 2, 3, 3, 2, 2, SAME, NONE, NONE, RELU, 1));
+    ASSERT_OK(deep_model_add_conv2d_transpose(model, 2, 3, 3, 2, 2, VALID, 1, 0, LINEAR, 0));
+    ASSERT_OK(deep_model_add_up_sampling2d(model, 1, 2, BILINEAR));
+    ASSERT_OK(deep_model_add_zero_padding2d(model, 1, 2, 0, 3));
+    ASSERT_OK(deep_model_add_cropping2d(model, 0, 1, 2, 1));
+    int64_t size = 0;
+    ASSERT_OK(deep_model_save_buffer(model, NULL, 0, &size));
+    char *bytes = malloc((size_t)size + 1);
+    ck_assert_ptr_nonnull(bytes);
+    ASSERT_OK(deep_model_save_buffer(model, bytes, size, &size));
+    bytes[size] = '\0';
+    /* The architecture is a JSON string inside the safetensors header: its quotes are escaped. */
+    static const char *const fragments[] = {
+        "\\\"output_padding\\\": null",
+        "\\\"output_padding\\\": [1, 0]",
+        "\\\"size\\\": [1, 2], \\\"interpolation\\\": \\\"bilinear\\\"",
+        "\\\"padding\\\": [[1, 2], [0, 3]]",
+        "\\\"cropping\\\": [[0, 1], [2, 1]]",
+    };
+    for (int i = 0; i < COUNT_OF(fragments); i++) {
+        bool found = false;
+        for (int64_t at = 0; at + (int64_t)strlen(fragments[i]) <= size && !found; at++)
+            found = memcmp(bytes + at, fragments[i], strlen(fragments[i])) == 0;
+        ck_assert_msg(found, "the model file has no %s", fragments[i]);
+    }
+    free(bytes);
+    deep_model_free(model);
+}
+END_TEST
+
+/* A decoder ending in Conv2DTranspose(sigmoid) with binary cross-entropy: the loss hands the
+ * layer dL/d(pre-activation) (fused), which its backward must take as it is. */
+START_TEST(conv2d_transpose_output_with_binary_crossentropy_trains)
+{
+    deep_dataset *train = blobs(64, 3);
+    deep_model *model = image_model(IMAGE, IMAGE, 1);
+    ASSERT_OK(deep_model_set_seed(model, 9));
+    ASSERT_OK(deep_model_set_int(model, DEEP_MODEL_VERBOSE, 0));
+    ASSERT_OK(deep_model_add_conv2d(model, 4, 3, 3, 2, 2, SAME, RELU, 1));
+    ASSERT_OK(deep_model_add_conv2d_transpose(model, 1, 3, 3, 2, 2, SAME, NONE, NONE, DEEP_ACTIVATION_SIGMOID, 1));
+    deep_optimizer *adam = NULL;
+    ASSERT_OK(deep_optimizer_new(DEEP_OPTIMIZER_ADAM, &adam));
+    ASSERT_OK(deep_optimizer_set_float(adam, DEEP_OPT_LEARNING_RATE, 0.01f));
+    ASSERT_OK(deep_model_compile(model, adam, DEEP_LOSS_BINARY_CROSSENTROPY, NULL, 0));
+    ASSERT_OK(deep_model_fit(model, train, 20, 16, NULL));
+    double first = 0, last = 0;
+    ASSERT_OK(deep_model_history(model, 0, DEEP_METRIC_LOSS, 0, &first));
+    ASSERT_OK(deep_model_history(model, 19, DEEP_METRIC_LOSS, 0, &last));
+    /* The blobs' own entropy bounds the loss from below (about 0.2): the fall is smaller. */
+    ck_assert_msg(last < 0.8 * first, "binary cross-entropy went from %g to %g in 20 epochs", first, last);
+    deep_model_free(model);
+    deep_dataset_free(train);
+}
+END_TEST
+
 static Suite *spatial_suite(void)
 {
     Suite *s = suite_create("spatial_layers");
@@ -1018,6 +1078,8 @@ static Suite *spatial_suite(void)
     tcase_add_test(tc, conv2d_transpose_autoencoder_trains_and_round_trips);
     tcase_add_test(tc, up_sampling2d_autoencoders_train_and_round_trip);
     tcase_add_test(tc, padding_and_cropping_autoencoder_trains_and_round_trips);
+    tcase_add_test(tc, model_file_configs_read_as_keras);
+    tcase_add_test(tc, conv2d_transpose_output_with_binary_crossentropy_trains);
     suite_add_tcase(s, tc);
     return s;
 }
