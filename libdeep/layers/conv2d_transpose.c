@@ -14,7 +14,6 @@
  * conv2d_transpose (and Keras' JAX and Torch paths, which match it) crop from the full
  * (in - 1) * s + k result. */
 #include <limits.h>
-#include <math.h>
 #include <stddef.h>
 #include <string.h>
 

@@ -4,7 +4,6 @@
  * coordinate (o + 0.5) / size - 0.5, clamped at 0, between the cells floor of it and the
  * next one (the last cell repeats at the far edge). Backward sends each output gradient back
  * to the cells it was made of, with the same weights. No weights; no scratch. */
-#include <math.h>
 #include <stddef.h>
 #include <string.h>
 
