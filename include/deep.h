@@ -778,6 +778,46 @@ DEEP_API deep_status deep_model_add_permute(deep_model *model, int32_t rank, con
 /* RepeatVector, Keras' layer: (features,) samples to (n, features), the input n times
  * (n 1..DEEP_MAX_LAYER_SIZE; a rank other than 1 is DEEP_ERR_SHAPE). Since 1.1. */
 DEEP_API deep_status deep_model_add_repeat_vector(deep_model *model, int64_t n);
+/* Conv2DTranspose (since 1.1), Keras' layer: the transpose of Conv2D, which upsamples. Each
+ * input cell (i, j) adds its channels times kernel[ky, kx, :, :] to output cell
+ * (i * stride_h - pad_top + ky, j * stride_w - pad_left + kx). Glorot-uniform kernel of shape
+ * (kernel_h, kernel_w, filters, channels), as Keras stores it, and zero bias. Output size
+ * per axis, Keras' rules: `valid` gives (in - 1) * stride + kernel + output_padding, where
+ * an inferred output_padding is max(kernel, stride) - kernel; `same` gives in * stride, or
+ * (in - 1) * stride + kernel % 2 + output_padding when output_padding is given. Cells cut
+ * from the full (in - 1) * stride + kernel result go half before (rounded down), half after,
+ * as TensorFlow. output_padding_h and _w are both -1 (Keras' None: inferred) or each in
+ * 0..stride - 1 (DEEP_ERR_INVALID_ARGUMENT otherwise); filters and strides 1..DEEP_MAX_LAYER_SIZE;
+ * an output dimension below 1 is DEEP_ERR_SHAPE, one above DEEP_MAX_LAYER_SIZE
+ * DEEP_ERR_OVERFLOW. Keras defaults: strides 1, 1, padding valid, output_padding -1, -1,
+ * use_bias 1. */
+DEEP_API deep_status deep_model_add_conv2d_transpose(deep_model *model, int64_t filters, int64_t kernel_h,
+                                                     int64_t kernel_w, int64_t stride_h, int64_t stride_w,
+                                                     deep_padding padding, int64_t output_padding_h,
+                                                     int64_t output_padding_w, deep_activation activation,
+                                                     int32_t use_bias);
+/* UpSampling2D (since 1.1), Keras' layer: (height, width, channels) to (height * size_h,
+ * width * size_w, channels). size_h and size_w are 1..DEEP_MAX_LAYER_SIZE (Keras' default
+ * 2, 2); an output above DEEP_MAX_LAYER_SIZE elements is DEEP_ERR_OVERFLOW. */
+typedef enum deep_interpolation {
+    DEEP_INTERPOLATION_NEAREST = 0, /* Keras' default: each cell repeated size_h x size_w times */
+    DEEP_INTERPOLATION_BILINEAR = 1 /* linear in each axis between the two nearest input cells, with
+                                       half-pixel centres (input coordinate (out + 0.5) / size - 0.5,
+                                       clamped to the edge cells), as Keras, TensorFlow and PyTorch's
+                                       align_corners=False */
+} deep_interpolation;
+DEEP_API deep_status deep_model_add_up_sampling2d(deep_model *model, int64_t size_h, int64_t size_w,
+                                                  deep_interpolation interpolation);
+/* ZeroPadding2D (since 1.1), Keras' layer: top and bottom rows, left and right columns of
+ * zeros around each (height, width, channels) sample (Keras' padding ((top, bottom), (left,
+ * right)); its default is 1 on each side). Cropping2D (since 1.1), Keras' layer: that many
+ * rows and columns cut instead (Keras' default 0); at least one row and one column must stay
+ * (DEEP_ERR_SHAPE otherwise). Each amount is 0..DEEP_MAX_LAYER_SIZE
+ * (DEEP_ERR_INVALID_ARGUMENT otherwise). */
+DEEP_API deep_status deep_model_add_zero_padding2d(deep_model *model, int64_t top, int64_t bottom, int64_t left,
+                                                   int64_t right);
+DEEP_API deep_status deep_model_add_cropping2d(deep_model *model, int64_t top, int64_t bottom, int64_t left,
+                                               int64_t right);
 
 /* Embedding, Keras' layer: each input value is a token id, an integer in [0, input_dim)
  * held as a float, replaced by its row of a (input_dim, output_dim) "embeddings" weight

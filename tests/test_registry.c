@@ -55,6 +55,9 @@ static const char *kind_text(const deep_layer_field *f, char *buf, size_t capaci
     case DEEP_FIELD_SHAPE: return "shape, one -1 allowed";
     case DEEP_FIELD_CAUSAL_PADDING: return "\"valid\", \"same\" or \"causal\"";
     case DEEP_FIELD_PERMUTATION: return "permutation of 1..rank";
+    case DEEP_FIELD_OUTPUT_PADDING: return "None (inferred) or (height, width), each >= 0";
+    case DEEP_FIELD_INTERPOLATION: return "\"nearest\" or \"bilinear\"";
+    case DEEP_FIELD_SIDES: return "((top, bottom), (left, right)), each >= 0";
     }
     return "?";
 }
@@ -158,6 +161,9 @@ static size_t kind_size(deep_field_kind kind)
     case DEEP_FIELD_LAYER: return sizeof(deep_rnn_config);
     case DEEP_FIELD_SHAPE:
     case DEEP_FIELD_PERMUTATION: return DEEP_MAX_SAMPLE_RANK * sizeof(int64_t);
+    case DEEP_FIELD_OUTPUT_PADDING: return 2 * sizeof(int64_t);
+    case DEEP_FIELD_INTERPOLATION: return sizeof(deep_interpolation);
+    case DEEP_FIELD_SIDES: return 4 * sizeof(int64_t);
     }
     return SIZE_MAX;
 }
@@ -346,6 +352,25 @@ static void add_repeat_vector(deep_model *m)
 {
     ASSERT_OK(deep_model_add_repeat_vector(m, 3));
 }
+/* output_padding inferred (None, null in the file), then given. */
+static void add_conv2d_transpose(deep_model *m)
+{
+    ASSERT_OK(deep_model_add_conv2d_transpose(m, 2, 3, 3, 2, 2, DEEP_PADDING_VALID, -1, -1, DEEP_ACTIVATION_RELU, 0));
+    ASSERT_OK(deep_model_add_conv2d_transpose(m, 3, 3, 2, 2, 3, DEEP_PADDING_SAME, 1, 2, DEEP_ACTIVATION_SIGMOID, 1));
+}
+static void add_up_sampling2d(deep_model *m)
+{
+    ASSERT_OK(deep_model_add_up_sampling2d(m, 2, 3, DEEP_INTERPOLATION_BILINEAR));
+    ASSERT_OK(deep_model_add_up_sampling2d(m, 1, 2, DEEP_INTERPOLATION_NEAREST));
+}
+static void add_zero_padding2d(deep_model *m)
+{
+    ASSERT_OK(deep_model_add_zero_padding2d(m, 1, 2, 0, 3));
+}
+static void add_cropping2d(deep_model *m)
+{
+    ASSERT_OK(deep_model_add_cropping2d(m, 0, 1, 2, 1));
+}
 
 static const example examples[] = {
     {"dense", 1, {5}, add_dense},
@@ -370,6 +395,10 @@ static const example examples[] = {
     {"global_max_pooling2d", 3, {3, 2, 2}, add_global_max_pooling2d},
     {"permute", 3, {2, 3, 4}, add_permute},
     {"repeat_vector", 1, {4}, add_repeat_vector},
+    {"conv2d_transpose", 3, {3, 4, 2}, add_conv2d_transpose},
+    {"up_sampling2d", 3, {2, 3, 2}, add_up_sampling2d},
+    {"zero_padding2d", 3, {2, 3, 2}, add_zero_padding2d},
+    {"cropping2d", 3, {3, 5, 2}, add_cropping2d},
 };
 
 /* Field by field, so that padding bytes in a config never matter. */

@@ -106,6 +106,7 @@ type layerArgs struct {
 	returnSequences     bool
 	stride, dilation    int64 // 1-D layers; 0: the layer's default
 	keepDims            bool
+	outputPadding       [2]int64 // -1, -1: Keras' None (Conv2DTranspose)
 }
 
 // NoBias leaves out the bias (Keras' use_bias=False): Dense, Conv2D and recurrent layers.
@@ -160,7 +161,7 @@ func KeepDims() LayerArg {
 
 // parseArgs applies args over Keras' defaults, refusing those the layer does not take.
 func parseArgs(op string, args []LayerArg, allowed ...string) (layerArgs, error) {
-	a := layerArgs{useBias: true, activation: Tanh, recurrentActivation: Sigmoid}
+	a := layerArgs{useBias: true, activation: Tanh, recurrentActivation: Sigmoid, outputPadding: [2]int64{-1, -1}}
 	for _, arg := range args {
 		if arg.apply == nil {
 			return a, goError(ErrInvalidArgument, "deep: Model.%s: a zero LayerArg", op)
@@ -434,5 +435,58 @@ func (m *Model) AddPermute(dims ...int32) error {
 func (m *Model) AddRepeatVector(n int64) error {
 	return m.write("Model.AddRepeatVector", func(p *C.deep_model) C.deep_status {
 		return C.deep_model_add_repeat_vector(p, C.int64_t(n))
+// OutputPadding sets Conv2DTranspose's output_padding, each below its stride (default
+// Keras' None: inferred from the padding). Since libdeep 1.1.
+func OutputPadding(h, w int64) LayerArg {
+	return LayerArg{"OutputPadding", func(a *layerArgs) { a.outputPadding = [2]int64{h, w} }}
+}
+
+// AddConv2DTranspose appends Conv2DTranspose(filters, (kernelH, kernelW), padding,
+// activation), the transpose of Conv2D, which upsamples: with Strides(2, 2) and Same the
+// height and width double. Its kernel is (kernelH, kernelW, filters, channels), as Keras
+// stores it. Takes Strides (default 1, 1), OutputPadding and NoBias. Since libdeep 1.1.
+func (m *Model) AddConv2DTranspose(filters, kernelH, kernelW int64, padding Padding, activation Activation,
+	args ...LayerArg) error {
+	return m.add("AddConv2DTranspose", args, []string{"Strides", "OutputPadding", "NoBias"},
+		func(p *C.deep_model, a layerArgs) C.deep_status {
+			if a.strideH == 0 && a.strideW == 0 {
+				a.strideH, a.strideW = 1, 1
+			}
+			return C.deep_model_add_conv2d_transpose(p, C.int64_t(filters), C.int64_t(kernelH), C.int64_t(kernelW),
+				C.int64_t(a.strideH), C.int64_t(a.strideW), C.deep_padding(padding), C.int64_t(a.outputPadding[0]),
+				C.int64_t(a.outputPadding[1]), C.deep_activation(activation), cBool(a.useBias))
+		})
+}
+
+// Interpolation is how AddUpSampling2D fills the new cells (deep_interpolation). Since
+// libdeep 1.1.
+type Interpolation int32
+
+const (
+	Nearest  Interpolation = C.DEEP_INTERPOLATION_NEAREST  // each cell repeated (Keras' default)
+	Bilinear Interpolation = C.DEEP_INTERPOLATION_BILINEAR // half-pixel centres, as Keras
+)
+
+// AddUpSampling2D appends UpSampling2D((sizeH, sizeW), interpolation): height and width
+// multiplied by the factors (Keras' default 2, 2 and Nearest). Since libdeep 1.1.
+func (m *Model) AddUpSampling2D(sizeH, sizeW int64, interpolation Interpolation) error {
+	return m.write("Model.AddUpSampling2D", func(p *C.deep_model) C.deep_status {
+		return C.deep_model_add_up_sampling2d(p, C.int64_t(sizeH), C.int64_t(sizeW), C.deep_interpolation(interpolation))
+	})
+}
+
+// AddZeroPadding2D appends ZeroPadding2D(((top, bottom), (left, right))): rows and columns of
+// zeros around each image (Keras' default is 1 on each side). Since libdeep 1.1.
+func (m *Model) AddZeroPadding2D(top, bottom, left, right int64) error {
+	return m.write("Model.AddZeroPadding2D", func(p *C.deep_model) C.deep_status {
+		return C.deep_model_add_zero_padding2d(p, C.int64_t(top), C.int64_t(bottom), C.int64_t(left), C.int64_t(right))
+	})
+}
+
+// AddCropping2D appends Cropping2D(((top, bottom), (left, right))): rows and columns cut from
+// each side; one row and one column must stay. Since libdeep 1.1.
+func (m *Model) AddCropping2D(top, bottom, left, right int64) error {
+	return m.write("Model.AddCropping2D", func(p *C.deep_model) C.deep_status {
+		return C.deep_model_add_cropping2d(p, C.int64_t(top), C.int64_t(bottom), C.int64_t(left), C.int64_t(right))
 	})
 }

@@ -271,3 +271,88 @@ func TestLayerErrors(t *testing.T) {
 		t.Fatalf("SetLayerInt after Close: %v", err)
 	}
 }
+
+func TestConv2DTranspose(t *testing.T) {
+	m, err := NewModel(4, 4, 3)
+	must(t, err)
+	defer m.Close()
+	wantError(t, m.AddConv2DTranspose(2, 3, 3, Same, ReLU, Strides(2, 2), OutputPadding(2, 0)), ErrInvalidArgument,
+		"output_padding 2 x 0 must be below the strides 2 x 2")
+	wantError(t, m.AddConv2DTranspose(2, 3, 3, Same, ReLU, WithPadding(Valid)), ErrInvalidArgument,
+		"WithPadding does not apply")
+	must(t, m.AddConv2DTranspose(5, 3, 3, Same, ReLU, Strides(2, 2)))                                   // 8x8x5
+	must(t, m.AddConv2DTranspose(2, 3, 2, Valid, Linear, Strides(2, 3), OutputPadding(1, 2), NoBias())) // 18x25x2
+	if n, _ := m.ParameterCount(); n != 3*3*5*3+5+3*2*2*5 {
+		t.Fatalf("parameter count %d", n)
+	}
+	opt, _ := NewOptimizer(SGD)
+	must(t, m.Compile(opt, MeanSquaredError))
+	if w, err := m.Weight(0, 0); err != nil {
+		t.Fatal(err)
+	} else {
+		defer w.Close()
+		if shape, _ := w.Shape(); len(shape) != 4 || shape[2] != 5 || shape[3] != 3 {
+			t.Fatalf("kernel shape %v, want (3, 3, 5, 3) as Keras stores it", shape)
+		}
+	}
+	x, _ := NewTensorFilled([]int64{2, 4, 4, 3}, 0.5)
+	defer x.Close()
+	y, err := m.Predict(x)
+	must(t, err)
+	defer y.Close()
+	if shape, _ := y.Shape(); len(shape) != 4 || shape[1] != 18 || shape[2] != 25 || shape[3] != 2 {
+		t.Fatalf("output shape %v, want (2, 18, 25, 2)", shape)
+	}
+}
+
+func TestUpSampling2D(t *testing.T) {
+	m, err := NewModel(1, 2, 1)
+	must(t, err)
+	defer m.Close()
+	wantError(t, m.AddUpSampling2D(0, 2, Nearest), ErrInvalidArgument, "size 0 x 2")
+	wantError(t, m.AddUpSampling2D(2, 2, Interpolation(7)), ErrInvalidArgument, "unknown interpolation 7")
+	must(t, m.AddUpSampling2D(1, 2, Bilinear)) // (1, 4, 1)
+	must(t, m.AddUpSampling2D(2, 1, Nearest))  // (2, 4, 1)
+	opt, _ := NewOptimizer(SGD)
+	must(t, m.Compile(opt, MeanSquaredError))
+	x, _ := NewTensor([]int64{1, 1, 2, 1}, []float32{1, 2})
+	defer x.Close()
+	y, err := m.Predict(x)
+	must(t, err)
+	defer y.Close()
+	// PyTorch's interpolate([1, 2], scale_factor=2, mode="linear") is [1, 1.25, 1.75, 2];
+	// then each row twice.
+	want := []float32{1, 1.25, 1.75, 2, 1, 1.25, 1.75, 2}
+	got, err := y.Data()
+	must(t, err)
+	for i := range want {
+		if got[i] != want[i] {
+			t.Fatalf("output %v, want %v", got, want)
+		}
+	}
+}
+
+func TestZeroPadding2DAndCropping2D(t *testing.T) {
+	m, err := NewModel(2, 2, 1)
+	must(t, err)
+	defer m.Close()
+	wantError(t, m.AddZeroPadding2D(1, -1, 0, 0), ErrInvalidArgument, "must be in 0..2147483647 on each side")
+	wantError(t, m.AddCropping2D(1, 1, 0, 0), ErrShape, "at least one row must stay")
+	must(t, m.AddZeroPadding2D(1, 0, 0, 2)) // (3, 4, 1)
+	must(t, m.AddCropping2D(1, 0, 0, 1))    // (2, 3, 1)
+	opt, _ := NewOptimizer(SGD)
+	must(t, m.Compile(opt, MeanSquaredError))
+	x, _ := NewTensor([]int64{1, 2, 2, 1}, []float32{1, 2, 3, 4})
+	defer x.Close()
+	y, err := m.Predict(x)
+	must(t, err)
+	defer y.Close()
+	want := []float32{1, 2, 0, 3, 4, 0} // by hand: two zero columns added on the right, one cut
+	got, err := y.Data()
+	must(t, err)
+	for i := range want {
+		if got[i] != want[i] {
+			t.Fatalf("output %v, want %v", got, want)
+		}
+	}
+}

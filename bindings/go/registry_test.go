@@ -147,6 +147,18 @@ var layerBuilders = map[string]func() (*Model, error){
 			return m.AddBidirectional(MergeConcat)
 		})
 	},
+	"AddConv2DTranspose": func() (*Model, error) {
+		return build([]int64{3, 3, 2}, func(m *Model) error { return m.AddConv2DTranspose(2, 3, 3, Same, ReLU, Strides(2, 2)) })
+	},
+	"AddUpSampling2D": func() (*Model, error) {
+		return build([]int64{3, 3, 2}, func(m *Model) error { return m.AddUpSampling2D(2, 2, Bilinear) })
+	},
+	"AddZeroPadding2D": func() (*Model, error) {
+		return build([]int64{3, 3, 2}, func(m *Model) error { return m.AddZeroPadding2D(1, 1, 1, 1) })
+	},
+	"AddCropping2D": func() (*Model, error) {
+		return build([]int64{3, 3, 2}, func(m *Model) error { return m.AddCropping2D(1, 0, 0, 1) })
+	},
 }
 
 func build(shape []int64, add func(m *Model) error) (*Model, error) {

@@ -34,6 +34,18 @@ static int padding_by_name(const char *name)
     return -1;
 }
 
+static const char *const interpolation_names[] = {
+    [DEEP_INTERPOLATION_NEAREST] = "nearest", [DEEP_INTERPOLATION_BILINEAR] = "bilinear",
+};
+
+static int interpolation_by_name(const char *name)
+{
+    for (int i = 0; i < (int)(sizeof interpolation_names / sizeof interpolation_names[0]); i++)
+        if (strcmp(interpolation_names[i], name) == 0)
+            return i;
+    return -1;
+}
+
 static const deep_layer_ops *wrapped_type(const deep_layer_field *f, const char *base)
 {
     return *(const deep_layer_ops *const *)(const void *)(base + f->aux);
@@ -88,6 +100,23 @@ static deep_status write_config(const char *caller, const deep_layer_ops *type, 
             for (int32_t d = 0; d < rank; d++)
                 deep_bytes_printf(out, d == 0 ? "%lld" : ", %lld", (long long)((const int64_t *)at)[d]);
             deep_bytes_put(out, "]", 1);
+            break;
+        }
+        case DEEP_FIELD_OUTPUT_PADDING: {
+            const int64_t *v = at;
+            if (v[0] == -1 && v[1] == -1)
+                deep_bytes_printf(out, "null");
+            else
+                deep_bytes_printf(out, "[%lld, %lld]", (long long)v[0], (long long)v[1]);
+            break;
+        }
+        case DEEP_FIELD_INTERPOLATION:
+            deep_bytes_printf(out, "\"%s\"", interpolation_names[*(const deep_interpolation *)at]);
+            break;
+        case DEEP_FIELD_SIDES: {
+            const int64_t *v = at;
+            deep_bytes_printf(out, "[[%lld, %lld], [%lld, %lld]]", (long long)v[0], (long long)v[1], (long long)v[2],
+                              (long long)v[3]);
             break;
         }
         }
@@ -155,6 +184,34 @@ static bool read_field(const deep_json *doc, const deep_json_node *v, const deep
     }
     case DEEP_FIELD_LAYER:
         return false; /* read_config reads it */
+    case DEEP_FIELD_OUTPUT_PADDING: {
+        if (v->type == DEEP_JSON_NULL) {
+            ((int64_t *)at)[0] = ((int64_t *)at)[1] = -1;
+            return true;
+        }
+        const deep_json_node *a = v->type == DEEP_JSON_ARRAY && v->count == 2 ? deep_json_at(doc, v->first) : NULL;
+        return a != NULL && deep_json_int(doc, a, &((int64_t *)at)[0]) &&
+               deep_json_int(doc, deep_json_at(doc, a->next), &((int64_t *)at)[1]);
+    }
+    case DEEP_FIELD_INTERPOLATION:
+        if (v->type != DEEP_JSON_STRING || (i = interpolation_by_name(deep_json_string(doc, v))) < 0)
+            return false;
+        *(deep_interpolation *)at = (deep_interpolation)i;
+        return true;
+    case DEEP_FIELD_SIDES: {
+        /* [[top, bottom], [left, right]], as Keras writes its pairs of pairs. */
+        if (v->type != DEEP_JSON_ARRAY || v->count != 2)
+            return false;
+        int n = 0;
+        for (const deep_json_node *pair = deep_json_at(doc, v->first); pair; pair = deep_json_at(doc, pair->next)) {
+            if (pair->type != DEEP_JSON_ARRAY || pair->count != 2)
+                return false;
+            for (const deep_json_node *e = deep_json_at(doc, pair->first); e; e = deep_json_at(doc, e->next))
+                if (!deep_json_int(doc, e, &((int64_t *)at)[n++]))
+                    return false;
+        }
+        return n == 4;
+    }
     }
     return false;
 }
@@ -175,6 +232,9 @@ static const char *const kind_names[] = {
     [DEEP_FIELD_SHAPE] = "an array of 1 to 7 integers",
     [DEEP_FIELD_CAUSAL_PADDING] = "\"valid\", \"same\" or \"causal\"",
     [DEEP_FIELD_PERMUTATION] = "an array of 1 to 7 integers",
+    [DEEP_FIELD_OUTPUT_PADDING] = "null or a pair of integers",
+    [DEEP_FIELD_INTERPOLATION] = "\"nearest\" or \"bilinear\"",
+    [DEEP_FIELD_SIDES] = "[[top, bottom], [left, right]] of integers",
 };
 _Static_assert(DEEP_MAX_SAMPLE_RANK == 7, "kind_names says 1 to 7");
 

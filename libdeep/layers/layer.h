@@ -73,8 +73,13 @@ typedef enum deep_field_kind {
                                    each in 1..DEEP_MAX_LAYER_SIZE or -1 (at most one); JSON array */
     DEEP_FIELD_CAUSAL_PADDING,  /* deep_padding, "valid", "same" or "causal" (Conv1D: Keras allows
                                    causal for rank-1 convolutions only) */
-    DEEP_FIELD_PERMUTATION      /* int32_t rank at `aux`, int64_t[DEEP_MAX_SAMPLE_RANK] at offset: a
+    DEEP_FIELD_PERMUTATION,     /* int32_t rank at `aux`, int64_t[DEEP_MAX_SAMPLE_RANK] at offset: a
                                    permutation of 1..rank (Keras' 1-based axes); JSON array */
+    DEEP_FIELD_OUTPUT_PADDING,  /* int64_t[2]: both -1 (Keras' None: inferred; JSON null) or each in
+                                   0..DEEP_MAX_LAYER_SIZE (the type's check bounds it further); [h, w] */
+    DEEP_FIELD_INTERPOLATION,   /* deep_interpolation, "nearest" or "bilinear" */
+    DEEP_FIELD_SIDES            /* int64_t[4]: top, bottom, left, right, each in 0..DEEP_MAX_LAYER_SIZE;
+                                   [[top, bottom], [left, right]] */
 } deep_field_kind;
 
 typedef struct deep_layer_field {

@@ -187,6 +187,32 @@ deep_status deep_field_check(const deep_layer_field *f, const void *config, cons
         return check_shape(f, base, caller);
     case DEEP_FIELD_PERMUTATION:
         return check_permutation(f, base, caller);
+    case DEEP_FIELD_OUTPUT_PADDING: {
+        const int64_t *v = at;
+        bool none = v[0] == -1 && v[1] == -1;
+        if (!none && (v[0] < 0 || v[1] < 0 || v[0] > DEEP_MAX_LAYER_SIZE || v[1] > DEEP_MAX_LAYER_SIZE))
+            return deep_error_set(DEEP_ERR_INVALID_ARGUMENT, caller,
+                                  "%s %lld x %lld must be -1 x -1 (None: inferred) or in 0..%lld", f->name,
+                                  (long long)v[0], (long long)v[1], (long long)DEEP_MAX_LAYER_SIZE);
+        return DEEP_OK;
+    }
+    case DEEP_FIELD_INTERPOLATION: {
+        deep_interpolation i = *(const deep_interpolation *)at;
+        if (i != DEEP_INTERPOLATION_NEAREST && i != DEEP_INTERPOLATION_BILINEAR)
+            return deep_error_set(DEEP_ERR_INVALID_ARGUMENT, caller, "unknown %s %d; use nearest or bilinear",
+                                  f->name, (int)i);
+        return DEEP_OK;
+    }
+    case DEEP_FIELD_SIDES: {
+        const int64_t *v = at;
+        for (int i = 0; i < 4; i++)
+            if (v[i] < 0 || v[i] > DEEP_MAX_LAYER_SIZE)
+                return deep_error_set(DEEP_ERR_INVALID_ARGUMENT, caller,
+                                      "%s ((%lld, %lld), (%lld, %lld)) must be in 0..%lld on each side", f->name,
+                                      (long long)v[0], (long long)v[1], (long long)v[2], (long long)v[3],
+                                      (long long)DEEP_MAX_LAYER_SIZE);
+        return DEEP_OK;
+    }
     }
     return deep_error_set(DEEP_ERR_INVALID_ARGUMENT, caller, "field %s has an unknown kind", f->name);
 }

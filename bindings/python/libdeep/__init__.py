@@ -23,6 +23,7 @@ from .layers import (Input, Dense, Activation, Dropout, Flatten, Reshape, Conv2D
                      GlobalAveragePooling2D, BatchNormalization, Embedding, Masking, SimpleRNN, GRU, LSTM,
                      Bidirectional, Conv1D, MaxPooling1D, GlobalAveragePooling1D, GlobalMaxPooling2D, Permute,
                      RepeatVector)
+from .layers import Conv2DTranspose, UpSampling2D, ZeroPadding2D, Cropping2D
 from .models import Sequential, load_model, load_model_from_bytes, clone_model, Callback, EarlyStopping, History, \
     LearningRateScheduler
 from . import callbacks
@@ -58,6 +59,7 @@ __all__ = [
     "Input", "Dense", "Activation", "Dropout", "Flatten", "Reshape", "Conv2D", "MaxPooling2D", "AveragePooling2D",
     "GlobalAveragePooling2D", "BatchNormalization", "Embedding", "Masking", "SimpleRNN", "GRU", "LSTM", "Bidirectional",
     "Conv1D", "MaxPooling1D", "GlobalAveragePooling1D", "GlobalMaxPooling2D", "Permute", "RepeatVector",
+    "Conv2DTranspose", "UpSampling2D", "ZeroPadding2D", "Cropping2D",
     "Sequential", "load_model", "load_model_from_bytes", "clone_model",
     "Callback", "EarlyStopping", "History", "LearningRateScheduler",
     # trees

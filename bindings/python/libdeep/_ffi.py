@@ -171,6 +171,11 @@ class deep_padding(enum.IntEnum):
     DEEP_PADDING_CAUSAL = 2
 
 
+class deep_interpolation(enum.IntEnum):
+    DEEP_INTERPOLATION_NEAREST = 0
+    DEEP_INTERPOLATION_BILINEAR = 1
+
+
 class deep_merge_mode(enum.IntEnum):
     DEEP_MERGE_CONCAT = 0
     DEEP_MERGE_SUM = 1
@@ -309,6 +314,8 @@ DEEP_MODEL_HUBER_DELTA = deep_model_option.DEEP_MODEL_HUBER_DELTA
 DEEP_PADDING_VALID = deep_padding.DEEP_PADDING_VALID
 DEEP_PADDING_SAME = deep_padding.DEEP_PADDING_SAME
 DEEP_PADDING_CAUSAL = deep_padding.DEEP_PADDING_CAUSAL
+DEEP_INTERPOLATION_NEAREST = deep_interpolation.DEEP_INTERPOLATION_NEAREST
+DEEP_INTERPOLATION_BILINEAR = deep_interpolation.DEEP_INTERPOLATION_BILINEAR
 DEEP_MERGE_CONCAT = deep_merge_mode.DEEP_MERGE_CONCAT
 DEEP_MERGE_SUM = deep_merge_mode.DEEP_MERGE_SUM
 DEEP_MERGE_MUL = deep_merge_mode.DEEP_MERGE_MUL
@@ -452,6 +459,10 @@ FUNCTIONS = {
     "deep_model_add_global_max_pooling2d": (c_status, [ctypes.c_void_p, ctypes.c_int32]),
     "deep_model_add_permute": (c_status, [ctypes.c_void_p, ctypes.c_int32, _typed_pointer(ctypes.c_int32)]),
     "deep_model_add_repeat_vector": (c_status, [ctypes.c_void_p, ctypes.c_int64]),
+    "deep_model_add_conv2d_transpose": (c_status, [ctypes.c_void_p, ctypes.c_int64, ctypes.c_int64, ctypes.c_int64, ctypes.c_int64, ctypes.c_int64, ctypes.c_int, ctypes.c_int64, ctypes.c_int64, ctypes.c_int, ctypes.c_int32]),
+    "deep_model_add_up_sampling2d": (c_status, [ctypes.c_void_p, ctypes.c_int64, ctypes.c_int64, ctypes.c_int]),
+    "deep_model_add_zero_padding2d": (c_status, [ctypes.c_void_p, ctypes.c_int64, ctypes.c_int64, ctypes.c_int64, ctypes.c_int64]),
+    "deep_model_add_cropping2d": (c_status, [ctypes.c_void_p, ctypes.c_int64, ctypes.c_int64, ctypes.c_int64, ctypes.c_int64]),
     "deep_model_add_embedding": (c_status, [ctypes.c_void_p, ctypes.c_int64, ctypes.c_int64, ctypes.c_int64]),
     "deep_model_add_masking": (c_status, [ctypes.c_void_p, ctypes.c_double]),
     "deep_model_add_lstm": (c_status, [ctypes.c_void_p, ctypes.c_int64, ctypes.c_int, ctypes.c_int, ctypes.c_int32, ctypes.c_int32]),

@@ -1,7 +1,8 @@
 """Keras layer constructors: Dense, Activation, Dropout, Flatten, Reshape, Conv2D,
 MaxPooling2D, AveragePooling2D, GlobalAveragePooling2D, BatchNormalization, Embedding,
-Masking, SimpleRNN, GRU, LSTM, the Bidirectional wrapper, Conv1D, MaxPooling1D,
-GlobalAveragePooling1D, GlobalMaxPooling2D, Permute, RepeatVector, and Input. docs/layers.md lists
+Masking, SimpleRNN, GRU, LSTM, the Bidirectional wrapper, Input, and since 1.1 Conv1D,
+MaxPooling1D, GlobalAveragePooling1D, GlobalMaxPooling2D, Permute, RepeatVector,
+Conv2DTranspose, UpSampling2D, ZeroPadding2D and Cropping2D. docs/layers.md lists
 each layer's arguments as the C library's field tables define them (a test checks that the
 constructors here take the same ones).
 
@@ -396,6 +397,90 @@ class Bidirectional(Layer):
         # added to an uncompiled model can only fail when memory runs out.
         self.layer._append(address)
         lib.deep_model_add_bidirectional(address, self._merge_mode)
+
+
+class Conv2DTranspose(Layer):
+    """keras.layers.Conv2DTranspose: the transpose of Conv2D, which upsamples (strides 2
+    doubles height and width with padding="same"). output_padding None infers it from the
+    padding, as Keras; otherwise each value is below its stride. The kernel is
+    (kh, kw, filters, channels), as Keras stores it. Since libdeep 1.1."""
+
+    def __init__(self, filters, kernel_size, strides=(1, 1), padding="valid", output_padding=None,
+                 activation=None, use_bias=True, input_shape=None, name=None):
+        super().__init__(input_shape, name)
+        self.filters = _positive_int(filters, "filters")
+        self.kernel_size = _pair(kernel_size, "kernel_size")
+        self.strides = _pair(strides, "strides")
+        self.padding = padding
+        self._padding = enum_value(_PADDING, padding, "padding")
+        self.output_padding = None if output_padding is None else _pair(output_padding, "output_padding")
+        self.activation = activation
+        self._activation = activation_value(activation)
+        self.use_bias = bool(use_bias)
+
+    def _append(self, address):
+        output_padding = self.output_padding or (-1, -1)  # -1, -1: Keras' None
+        lib.deep_model_add_conv2d_transpose(address, self.filters, *self.kernel_size, *self.strides, self._padding,
+                                            *output_padding, self._activation, int(self.use_bias))
+
+
+_INTERPOLATION = {"nearest": C.DEEP_INTERPOLATION_NEAREST, "bilinear": C.DEEP_INTERPOLATION_BILINEAR}
+
+
+class UpSampling2D(Layer):
+    """keras.layers.UpSampling2D(size=(2, 2), interpolation="nearest"): height and width
+    multiplied by size; "nearest" repeats each cell, "bilinear" interpolates with half-pixel
+    centres as Keras. Since libdeep 1.1."""
+
+    def __init__(self, size=(2, 2), interpolation="nearest", input_shape=None, name=None):
+        super().__init__(input_shape, name)
+        self.size = _pair(size, "size")
+        self.interpolation = interpolation
+        self._interpolation = enum_value(_INTERPOLATION, interpolation, "interpolation")
+
+    def _append(self, address):
+        lib.deep_model_add_up_sampling2d(address, *self.size, self._interpolation)
+
+
+def _sides(value, what):
+    """Keras' int, (symmetric_height, symmetric_width) or ((top, bottom), (left, right))."""
+    try:
+        if isinstance(value, (int, np.integer)) and not isinstance(value, bool):
+            return (int(value),) * 4
+        rows, cols = value
+        if isinstance(rows, (int, np.integer)) and isinstance(cols, (int, np.integer)):
+            return int(rows), int(rows), int(cols), int(cols)
+        (top, bottom), (left, right) = rows, cols
+        return int(top), int(bottom), int(left), int(right)
+    except (TypeError, ValueError):
+        raise TypeError(f"{what} must be an int, a pair of ints or a pair of pairs of ints; got {value!r}") from None
+
+
+class ZeroPadding2D(Layer):
+    """keras.layers.ZeroPadding2D(padding=(1, 1)): rows and columns of zeros around each
+    image; padding is an int, (height, width) for both sides, or ((top, bottom), (left,
+    right)). Since libdeep 1.1."""
+
+    def __init__(self, padding=(1, 1), input_shape=None, name=None):
+        super().__init__(input_shape, name)
+        self.padding = padding
+        self._sides = _sides(padding, "padding")
+
+    def _append(self, address):
+        lib.deep_model_add_zero_padding2d(address, *self._sides)
+
+
+class Cropping2D(Layer):
+    """keras.layers.Cropping2D(cropping=((0, 0), (0, 0))): rows and columns cut from each
+    side, in ZeroPadding2D's forms; one row and one column must stay. Since libdeep 1.1."""
+
+    def __init__(self, cropping=((0, 0), (0, 0)), input_shape=None, name=None):
+        super().__init__(input_shape, name)
+        self.cropping = cropping
+        self._sides = _sides(cropping, "cropping")
+
+    def _append(self, address):
+        lib.deep_model_add_cropping2d(address, *self._sides)
 
 
 class LoadedLayer(Layer):

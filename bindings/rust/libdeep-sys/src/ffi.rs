@@ -187,6 +187,10 @@ pub const DEEP_PADDING_VALID: deep_padding = 0;
 pub const DEEP_PADDING_SAME: deep_padding = 1;
 pub const DEEP_PADDING_CAUSAL: deep_padding = 2;
 
+pub type deep_interpolation = c_int;
+pub const DEEP_INTERPOLATION_NEAREST: deep_interpolation = 0;
+pub const DEEP_INTERPOLATION_BILINEAR: deep_interpolation = 1;
+
 pub type deep_merge_mode = c_int;
 pub const DEEP_MERGE_CONCAT: deep_merge_mode = 0;
 pub const DEEP_MERGE_SUM: deep_merge_mode = 1;
@@ -339,6 +343,10 @@ extern "C" {
     pub fn deep_model_add_global_max_pooling2d(model: *mut deep_model, keepdims: i32) -> deep_status;
     pub fn deep_model_add_permute(model: *mut deep_model, rank: i32, dims: *const i32) -> deep_status;
     pub fn deep_model_add_repeat_vector(model: *mut deep_model, n: i64) -> deep_status;
+    pub fn deep_model_add_conv2d_transpose(model: *mut deep_model, filters: i64, kernel_h: i64, kernel_w: i64, stride_h: i64, stride_w: i64, padding: deep_padding, output_padding_h: i64, output_padding_w: i64, activation: deep_activation, use_bias: i32) -> deep_status;
+    pub fn deep_model_add_up_sampling2d(model: *mut deep_model, size_h: i64, size_w: i64, interpolation: deep_interpolation) -> deep_status;
+    pub fn deep_model_add_zero_padding2d(model: *mut deep_model, top: i64, bottom: i64, left: i64, right: i64) -> deep_status;
+    pub fn deep_model_add_cropping2d(model: *mut deep_model, top: i64, bottom: i64, left: i64, right: i64) -> deep_status;
     pub fn deep_model_add_embedding(model: *mut deep_model, input_dim: i64, output_dim: i64, input_length: i64) -> deep_status;
     pub fn deep_model_add_masking(model: *mut deep_model, mask_value: f64) -> deep_status;
     pub fn deep_model_add_lstm(model: *mut deep_model, units: i64, activation: deep_activation, recurrent_activation: deep_activation, use_bias: i32, return_sequences: i32) -> deep_status;

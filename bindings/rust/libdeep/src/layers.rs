@@ -103,6 +103,17 @@ c_enum!(
     }
 );
 
+c_enum!(
+    /// How [`layers::UpSampling2d`](UpSampling2d) fills the new cells (`deep_interpolation`,
+    /// since libdeep 1.1).
+    Interpolation {
+        /// Each cell repeated (Keras' default).
+        Nearest = sys::DEEP_INTERPOLATION_NEAREST,
+        /// Linear in each axis with half-pixel centres, as Keras.
+        Bilinear = sys::DEEP_INTERPOLATION_BILINEAR,
+    }
+);
+
 /// Something [`Model::add`] appends: one of the builders below, or an [`Activation`].
 pub trait Layer {
     /// Appends the layer (and sets its options) at the end of `model`.
@@ -399,6 +410,160 @@ impl Layer for Conv2d {
                 s.padding as i32, s.activation as i32, s.use_bias as i32,
             )
         })
+    }
+}
+
+/// Conv2DTranspose (since libdeep 1.1): the transpose of Conv2D, which upsamples; with
+/// strides (2, 2) and same padding the height and width double. Its kernel is (kernel_h,
+/// kernel_w, filters, channels), as Keras stores it. Defaults: strides (1, 1), valid
+/// padding, output_padding None (inferred from the padding), linear activation, a bias.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Conv2dTranspose {
+    filters: i64,
+    kernel: (i64, i64),
+    strides: (i64, i64),
+    padding: Padding,
+    output_padding: Option<(i64, i64)>,
+    activation: Activation,
+    use_bias: bool,
+}
+
+impl Conv2dTranspose {
+    /// Conv2DTranspose(filters, kernel) with Keras' defaults.
+    pub fn new(filters: i64, kernel: (i64, i64)) -> Conv2dTranspose {
+        Conv2dTranspose {
+            filters,
+            kernel,
+            strides: (1, 1),
+            padding: Padding::Valid,
+            output_padding: None,
+            activation: Activation::Linear,
+            use_bias: true,
+        }
+    }
+    /// The strides (rows, columns), the upsampling factors; default (1, 1).
+    pub fn strides(mut self, strides: (i64, i64)) -> Conv2dTranspose {
+        self.strides = strides;
+        self
+    }
+    /// Valid (default) or same padding.
+    pub fn padding(mut self, padding: Padding) -> Conv2dTranspose {
+        self.padding = padding;
+        self
+    }
+    /// Keras' output_padding, each below its stride; None (default) infers it.
+    pub fn output_padding(mut self, output_padding: Option<(i64, i64)>) -> Conv2dTranspose {
+        self.output_padding = output_padding;
+        self
+    }
+    /// The activation applied to the output.
+    pub fn activation(mut self, activation: Activation) -> Conv2dTranspose {
+        self.activation = activation;
+        self
+    }
+    /// With a bias (default true).
+    pub fn use_bias(mut self, use_bias: bool) -> Conv2dTranspose {
+        self.use_bias = use_bias;
+        self
+    }
+}
+
+impl Layer for Conv2dTranspose {
+    fn add_to(&self, model: &mut Model) -> Result<()> {
+        let s = self;
+        let (op_h, op_w) = s.output_padding.unwrap_or((-1, -1)); // -1, -1: Keras' None
+        check(unsafe {
+            sys::deep_model_add_conv2d_transpose(
+                model.ptr(), s.filters, s.kernel.0, s.kernel.1, s.strides.0, s.strides.1, s.padding as i32, op_h,
+                op_w, s.activation as i32, s.use_bias as i32,
+            )
+        })
+    }
+}
+
+/// UpSampling2D (since libdeep 1.1): height and width multiplied by `size`. Defaults: size
+/// (2, 2), [`Interpolation::Nearest`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct UpSampling2d {
+    size: (i64, i64),
+    interpolation: Interpolation,
+}
+
+impl UpSampling2d {
+    /// UpSampling2D(size) with nearest interpolation.
+    pub fn new(size: (i64, i64)) -> UpSampling2d {
+        UpSampling2d { size, interpolation: Interpolation::Nearest }
+    }
+    /// Nearest (default) or bilinear.
+    pub fn interpolation(mut self, interpolation: Interpolation) -> UpSampling2d {
+        self.interpolation = interpolation;
+        self
+    }
+}
+
+impl Default for UpSampling2d {
+    /// Keras' UpSampling2D(): size (2, 2), nearest.
+    fn default() -> UpSampling2d {
+        UpSampling2d::new((2, 2))
+    }
+}
+
+impl Layer for UpSampling2d {
+    fn add_to(&self, model: &mut Model) -> Result<()> {
+        check(unsafe {
+            sys::deep_model_add_up_sampling2d(model.ptr(), self.size.0, self.size.1, self.interpolation as i32)
+        })
+    }
+}
+
+/// ZeroPadding2D (since libdeep 1.1): rows and columns of zeros around each image, given as
+/// Keras' ((top, bottom), (left, right)). Default: 1 on each side.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ZeroPadding2d {
+    rows: (i64, i64),
+    columns: (i64, i64),
+}
+
+impl ZeroPadding2d {
+    /// ZeroPadding2D(((top, bottom), (left, right))).
+    pub fn new(rows: (i64, i64), columns: (i64, i64)) -> ZeroPadding2d {
+        ZeroPadding2d { rows, columns }
+    }
+}
+
+impl Default for ZeroPadding2d {
+    /// Keras' ZeroPadding2D(): 1 on each side.
+    fn default() -> ZeroPadding2d {
+        ZeroPadding2d::new((1, 1), (1, 1))
+    }
+}
+
+impl Layer for ZeroPadding2d {
+    fn add_to(&self, model: &mut Model) -> Result<()> {
+        let (r, c) = (self.rows, self.columns);
+        check(unsafe { sys::deep_model_add_zero_padding2d(model.ptr(), r.0, r.1, c.0, c.1) })
+    }
+}
+
+/// Cropping2D (since libdeep 1.1): rows and columns cut from each side, given as Keras'
+/// ((top, bottom), (left, right)); one row and one column must stay.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Cropping2d {
+    rows: (i64, i64),
+    columns: (i64, i64),
+}
+
+impl Cropping2d {
+    /// Cropping2D(((top, bottom), (left, right))).
+    pub fn new(rows: (i64, i64), columns: (i64, i64)) -> Cropping2d {
+        Cropping2d { rows, columns }
+    }
+}
+
+impl Layer for Cropping2d {
+    fn add_to(&self, model: &mut Model) -> Result<()> {
+        let (r, c) = (self.rows, self.columns);
+        check(unsafe { sys::deep_model_add_cropping2d(model.ptr(), r.0, r.1, c.0, c.1) })
     }
 }
 

@@ -161,7 +161,7 @@ mod vocab;
 pub use callbacks::{EpochModel, LogLevel};
 pub use data::{kfold_indices, ColumnStat, Dataset, FillStrategy, PadSide};
 pub use error::{Error, Result, Status};
-pub use layers::{Activation, Layer, LayerOption, MergeMode, Padding};
+pub use layers::{Activation, Interpolation, Layer, LayerOption, MergeMode, Padding};
 pub use metrics::{accuracy, confusion_matrix, precision_recall_f1, ClassificationReport, ConfusionMatrix};
 pub use model::{Loss, Metric, Model, ModelOption};
 pub use optimizer::{Optimizer, OptimizerKind, OptimizerOption, OptimizerRef};

@@ -12,6 +12,8 @@ use libdeep::layers::{
     AveragePooling2d, BatchNormalization, Conv1d, Conv2d, Dense, Dropout, Embedding, Flatten, GlobalAveragePooling1d,
     GlobalAveragePooling2d, GlobalMaxPooling2d, Gru, Lstm, MaxPooling1d, MaxPooling2d, Permute, RepeatVector, Reshape,
     SimpleRnn,
+    AveragePooling2d, BatchNormalization, Conv2d, Conv2dTranspose, Cropping2d, Dense, Dropout, Embedding, Flatten,
+    GlobalAveragePooling2d, Gru, Lstm, MaxPooling2d, Reshape, SimpleRnn, UpSampling2d, ZeroPadding2d,
 };
 use libdeep::{Activation, LayerOption, MergeMode, Model, Padding, Result};
 
@@ -77,6 +79,10 @@ fn builders() -> BTreeMap<&'static str, (&'static [i64], Build)> {
     b.insert("Flatten", (&[2, 2], |m| m.add(Flatten)));
     b.insert("Reshape", (&[4], |m| m.add(Reshape::new(&[2, -1]))));
     b.insert("Conv2D", (&[6, 6, 1], |m| m.add(Conv2d::new(2, (3, 3)).padding(Padding::Same))));
+    b.insert("Conv2DTranspose", (&[3, 3, 2], |m| m.add(Conv2dTranspose::new(2, (3, 3)).strides((2, 2)))));
+    b.insert("UpSampling2D", (&[3, 3, 2], |m| m.add(UpSampling2d::default())));
+    b.insert("ZeroPadding2D", (&[3, 3, 2], |m| m.add(ZeroPadding2d::default())));
+    b.insert("Cropping2D", (&[3, 3, 2], |m| m.add(Cropping2d::new((1, 0), (0, 1)))));
     b.insert("MaxPooling2D", (&[6, 6, 1], |m| m.add(MaxPooling2d::new((2, 2)))));
     b.insert("AveragePooling2D", (&[6, 6, 1], |m| m.add(AveragePooling2d::new((2, 2)))));
     b.insert("GlobalAveragePooling2D", (&[6, 6, 1], |m| m.add(GlobalAveragePooling2d)));
