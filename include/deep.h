@@ -737,6 +737,15 @@ DEEP_API deep_status deep_model_add_global_average_pooling2d(deep_model *model);
  * inference. Keras defaults: momentum 0.99, epsilon 0.001. Weights in Keras order: gamma,
  * beta, moving_mean, moving_variance (the last two are not trainable). */
 DEEP_API deep_status deep_model_add_batch_normalization(deep_model *model, double momentum, double epsilon);
+/* LayerNormalization, Keras' layer with axis=-1 (since 1.1): each sample's values along
+ * its last axis (of an input of any rank) are normalised by their own mean and biased
+ * variance, y = gamma * (x - mean) / sqrt(variance + epsilon) + beta, the same in training
+ * and inference. center != 0 adds the learned beta (zeros at first), scale != 0 the learned
+ * gamma (ones at first), each of the last axis' size; weights in Keras order: gamma, beta.
+ * epsilon is finite and > 0 as a float. Keras defaults: epsilon 0.001, center 1, scale 1.
+ * A mask passes through unchanged. */
+DEEP_API deep_status deep_model_add_layer_normalization(deep_model *model, double epsilon, int32_t center,
+                                                        int32_t scale);
 
 /* Embedding, Keras' layer: each input value is a token id, an integer in [0, input_dim)
  * held as a float, replaced by its row of a (input_dim, output_dim) "embeddings" weight
@@ -756,8 +765,8 @@ DEEP_API deep_status deep_model_add_embedding(deep_model *model, int64_t input_d
  * (one entry per sample and step) is made by a Masking layer, or by an Embedding with
  * DEEP_LAYER_MASK_ZERO 1 (id 0 is padding, as deep_dataset_new_sequences pads), passes
  * unchanged through Dropout, Activation, BatchNormalization (whose batch statistics count
- * the real steps only), Dense and recurrent layers with return_sequences, Bidirectional
- * ones included, and ends at a recurrent layer without return_sequences. At a
+ * the real steps only), LayerNormalization, Dense and recurrent layers with
+ * return_sequences, Bidirectional ones included, and ends at a recurrent layer without return_sequences. At a
  * padded step a recurrent layer carries its state over unchanged and outputs its previous
  * output (zeros before the first real step), so a sequence padded before ('pre') or after
  * ('post') gives what the unpadded sequence gives; padded steps get no gradient through

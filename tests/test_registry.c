@@ -317,6 +317,10 @@ static void add_reshape(deep_model *m)
 {
     ASSERT_OK(deep_model_add_reshape(m, 3, (int64_t[]){2, -1, 3}));
 }
+static void add_layer_normalization(deep_model *m)
+{
+    ASSERT_OK(deep_model_add_layer_normalization(m, 0.01, 0, 1));
+}
 
 static const example examples[] = {
     {"dense", 1, {5}, add_dense},
@@ -335,6 +339,7 @@ static const example examples[] = {
     {"simple_rnn", 2, {4, 3}, add_simple_rnn},
     {"bidirectional", 2, {4, 3}, add_bidirectional},
     {"reshape", 1, {12}, add_reshape},
+    {"layer_normalization", 3, {2, 2, 3}, add_layer_normalization},
 };
 
 /* Field by field, so that padding bytes in a config never matter. */
