@@ -345,3 +345,18 @@ func (m *Model) LayerFloat(layer int, option LayerOption) (float64, error) {
 	})
 	return float64(v), err
 }
+
+// Layer types since libdeep 1.1 (issue #16).
+
+// LayerNormEpsilon is Keras' default epsilon of LayerNormalization.
+const LayerNormEpsilon float64 = 0.001
+
+// AddLayerNormalization appends LayerNormalization(epsilon, center, scale) with Keras'
+// axis=-1: each sample's values along the last axis are normalised by their own mean and
+// variance, then scaled by gamma (scale) and shifted by beta (center), the weights in that
+// order. Keras' defaults: AddLayerNormalization(LayerNormEpsilon, true, true).
+func (m *Model) AddLayerNormalization(epsilon float64, center, scale bool) error {
+	return m.write("Model.AddLayerNormalization", func(p *C.deep_model) C.deep_status {
+		return C.deep_model_add_layer_normalization(p, C.double(epsilon), cBool(center), cBool(scale))
+	})
+}

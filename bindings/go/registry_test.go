@@ -131,6 +131,9 @@ var layerBuilders = map[string]func() (*Model, error){
 			return m.AddBidirectional(MergeConcat)
 		})
 	},
+	"AddLayerNormalization": func() (*Model, error) {
+		return build([]int64{2, 4}, func(m *Model) error { return m.AddLayerNormalization(LayerNormEpsilon, true, false) })
+	},
 }
 
 func build(shape []int64, add func(m *Model) error) (*Model, error) {

@@ -1,6 +1,7 @@
 """Keras layer constructors: Dense, Activation, Dropout, Flatten, Reshape, Conv2D,
 MaxPooling2D, AveragePooling2D, GlobalAveragePooling2D, BatchNormalization, Embedding,
-Masking, SimpleRNN, GRU, LSTM, the Bidirectional wrapper, and Input. docs/layers.md lists
+Masking, SimpleRNN, GRU, LSTM, the Bidirectional wrapper, and Input; since libdeep 1.1
+LayerNormalization. docs/layers.md lists
 each layer's arguments as the C library's field tables define them (a test checks that the
 constructors here take the same ones).
 
@@ -393,3 +394,22 @@ class LoadedLayer(Layer):
 
     def _append(self, address):
         raise errors.StateError("a layer of a loaded model cannot be added to another model")
+
+
+# ---- layer types since libdeep 1.1 (issue #16) ----------------------------------------------
+
+
+class LayerNormalization(Layer):
+    """keras.layers.LayerNormalization with its default axis=-1: each sample's values along
+    the last axis are normalised by their own mean and variance, then scaled by gamma
+    (scale=True) and shifted by beta (center=True); the same in training and inference.
+    Other axes are not supported (Keras' axis argument is not taken)."""
+
+    def __init__(self, epsilon=0.001, center=True, scale=True, input_shape=None, name=None):
+        super().__init__(input_shape, name)
+        self.epsilon = float(epsilon)
+        self.center = bool(center)
+        self.scale = bool(scale)
+
+    def _append(self, address):
+        lib.deep_model_add_layer_normalization(address, self.epsilon, int(self.center), int(self.scale))

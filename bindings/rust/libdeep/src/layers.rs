@@ -700,3 +700,51 @@ impl Layer for SimpleRnn {
         r.set_options(model)
     }
 }
+
+// ---- layer types since libdeep 1.1 (issue #16) -----------------------------------------
+
+/// LayerNormalization with Keras' axis=-1: each sample's values along the last axis are
+/// normalised by their own mean and variance, then scaled by gamma (`scale`) and shifted by
+/// beta (`center`), weights in that order. Keras' defaults: epsilon 0.001, center and scale.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct LayerNormalization {
+    epsilon: f64,
+    center: bool,
+    scale: bool,
+}
+
+impl LayerNormalization {
+    /// LayerNormalization with Keras' defaults.
+    pub fn new() -> LayerNormalization {
+        LayerNormalization { epsilon: 0.001, center: true, scale: true }
+    }
+    /// Added to the variance, > 0 (kept and checked as an f32).
+    pub fn epsilon(mut self, epsilon: f64) -> LayerNormalization {
+        self.epsilon = epsilon;
+        self
+    }
+    /// Whether it learns the offset beta (default true).
+    pub fn center(mut self, center: bool) -> LayerNormalization {
+        self.center = center;
+        self
+    }
+    /// Whether it learns the scale gamma (default true).
+    pub fn scale(mut self, scale: bool) -> LayerNormalization {
+        self.scale = scale;
+        self
+    }
+}
+
+impl Default for LayerNormalization {
+    fn default() -> Self {
+        LayerNormalization::new()
+    }
+}
+
+impl Layer for LayerNormalization {
+    fn add_to(&self, model: &mut Model) -> Result<()> {
+        check(unsafe {
+            sys::deep_model_add_layer_normalization(model.ptr(), self.epsilon, self.center as i32, self.scale as i32)
+        })
+    }
+}

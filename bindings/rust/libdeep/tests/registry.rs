@@ -89,6 +89,7 @@ fn builders() -> BTreeMap<&'static str, (&'static [i64], Build)> {
         m.add(Lstm::new(3))?;
         m.add_bidirectional(MergeMode::Concat)
     }));
+    b.insert("LayerNormalization", (&[2, 4], |m| m.add(libdeep::layers::LayerNormalization::new().center(false))));
     b
 }
 

@@ -1,0 +1,43 @@
+//! The layer types since libdeep 1.1 that take one input (issue #16): Keras' defaults and
+//! weights, forward values by Keras' formula, misuse as an Error naming the C function.
+mod common;
+
+use common::expect_error;
+use libdeep::layers::LayerNormalization;
+use libdeep::{Loss, Model, Optimizer, OptimizerKind, Status, Tensor};
+
+fn compiled(mut m: Model) -> Model {
+    m.compile(Optimizer::new(OptimizerKind::Sgd).unwrap(), Loss::MeanSquaredError, &[]).unwrap();
+    m
+}
+
+#[test]
+fn layer_normalization_follows_keras_formula() {
+    let mut m = Model::new(&[2, 3]).unwrap();
+    m.add(LayerNormalization::new()).unwrap();
+    let mut m = compiled(m);
+    assert_eq!(m.weight_count(0).unwrap(), 2); // gamma, beta
+    let (gamma, beta) = ([1.5f32, -0.5, 2.0], [0.1f32, 0.2, -0.3]);
+    m.set_weight(0, 0, &Tensor::new(&[3], &gamma).unwrap()).unwrap();
+    m.set_weight(0, 1, &Tensor::new(&[3], &beta).unwrap()).unwrap();
+    let x = [0.5f32, -1.0, 2.0, 3.0, 3.0, 3.5];
+    let out = m.predict(&Tensor::new(&[1, 2, 3], &x).unwrap()).unwrap();
+    let out = out.data().unwrap();
+    for row in 0..2 {
+        let r = &x[3 * row..3 * row + 3];
+        let mean = r.iter().map(|&v| v as f64).sum::<f64>() / 3.0;
+        let var = r.iter().map(|&v| (v as f64 - mean).powi(2)).sum::<f64>() / 3.0;
+        for i in 0..3 {
+            let want = gamma[i] as f64 * (r[i] as f64 - mean) / (var + 0.001).sqrt() + beta[i] as f64;
+            assert!((out[3 * row + i] as f64 - want).abs() < 1e-5, "{} vs {}", out[3 * row + i], want);
+        }
+    }
+}
+
+#[test]
+fn layer_normalization_options_and_misuse() {
+    let mut m = Model::new(&[4]).unwrap();
+    expect_error(m.add(LayerNormalization::new().epsilon(0.0)), Status::InvalidArgument, "deep_model_add_layer_normalization");
+    m.add(LayerNormalization::new().center(false).scale(false)).unwrap();
+    assert_eq!(m.parameter_count().unwrap(), 0);
+}
