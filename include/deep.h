@@ -746,6 +746,17 @@ DEEP_API deep_status deep_model_add_batch_normalization(deep_model *model, doubl
  * A mask passes through unchanged. */
 DEEP_API deep_status deep_model_add_layer_normalization(deep_model *model, double epsilon, int32_t center,
                                                         int32_t scale);
+/* DepthwiseConv2D, Keras' layer (since 1.1): each input channel is convolved on its own
+ * with depth_multiplier kernels of kernel_h x kernel_w, giving channels * depth_multiplier
+ * output channels (output channel c * depth_multiplier + m from input channel c), then the
+ * bias and the activation. Glorot-uniform kernel of shape (kernel_h, kernel_w, channels,
+ * depth_multiplier) and zero bias (channels * depth_multiplier), as Keras; weights kernel,
+ * bias. Strides, padding and the kernel's limits are Conv2D's; depth_multiplier is
+ * 1..DEEP_MAX_LAYER_SIZE (Keras' default 1). */
+DEEP_API deep_status deep_model_add_depthwise_conv2d(deep_model *model, int64_t kernel_h, int64_t kernel_w,
+                                                     int64_t stride_h, int64_t stride_w, deep_padding padding,
+                                                     int64_t depth_multiplier, deep_activation activation,
+                                                     int32_t use_bias);
 
 /* Embedding, Keras' layer: each input value is a token id, an integer in [0, input_dim)
  * held as a float, replaced by its row of a (input_dim, output_dim) "embeddings" weight

@@ -222,24 +222,38 @@ END_TEST
 
 /* ---- training end to end ------------------------------------------------------------ */
 
+/* A smooth target of every feature: a weighted sum through tanh. */
+static float mixed_target(const float *x, int64_t features)
+{
+    double t = 0;
+    for (int64_t j = 0; j < features; j++)
+        t += x[j] * sin((double)j + 1.0);
+    return (float)tanh(t / sqrt((double)features) * 2.0);
+}
+
+/* Of (height, width, 2) images: the sum of channel 0 minus channel 1, over 6. */
+static float channel_difference(const float *x, int64_t features)
+{
+    double t = 0;
+    for (int64_t j = 0; j < features; j++)
+        t += j % 2 == 0 ? x[j] : -x[j];
+    return (float)(t / 6.0);
+}
+
 /* Fits `model` (compiled here with Adam and MSE) on (n, features) -> (n, 1) data for
  * `epochs`, checks the training loss at least halves, then that a saved and reloaded copy
  * predicts the same bits. */
 static void assert_trains_and_round_trips(deep_model *model, int32_t rank, const int64_t *shape, int64_t n,
-                                          int64_t epochs, float learning_rate)
+                                          int64_t epochs, float learning_rate,
+                                          float (*target)(const float *x, int64_t features))
 {
     int64_t features = shape_size(rank, shape);
     float *x = floats(n * features), *y = floats(n);
     struct deep_rng rng;
     deep_rng_init(&rng, 77);
     fill_uniform(&rng, x, n * features, -1, 1);
-    /* A smooth target of every feature: a weighted sum through tanh. */
-    for (int64_t s = 0; s < n; s++) {
-        double t = 0;
-        for (int64_t j = 0; j < features; j++)
-            t += x[s * features + j] * sin((double)j + 1.0);
-        y[s] = (float)tanh(t / sqrt((double)features) * 2.0);
-    }
+    for (int64_t s = 0; s < n; s++)
+        y[s] = target(x + s * features, features);
     deep_dataset *data = NULL;
     ASSERT_OK(deep_dataset_new(n, rank, shape, x, &data));
     ASSERT_OK(deep_dataset_set_targets(data, y, n, 1));
@@ -289,7 +303,239 @@ START_TEST(layer_norm_trains_and_round_trips)
     ASSERT_OK(deep_model_add_layer_normalization(model, 1e-3, 1, 1));
     ASSERT_OK(deep_model_add_flatten(model));
     ASSERT_OK(deep_model_add_dense(model, 1, DEEP_ACTIVATION_LINEAR, 1));
-    assert_trains_and_round_trips(model, 2, (int64_t[]){4, 5}, 128, 30, 0.01f);
+    assert_trains_and_round_trips(model, 2, (int64_t[]){4, 5}, 128, 30, 0.01f, mixed_target);
+    deep_model_free(model);
+}
+END_TEST
+
+/* ---- DepthwiseConv2D -------------------------------------------------------------------- */
+
+/* x[i] = ((7 i) mod 11 - 5) / 4 and kernel[i] = ((5 i) mod 7 - 3) / 4 in Keras' layouts;
+ * the expectations are PyTorch's (1.13) conv2d with groups = channels on the transposed
+ * tensors, weight[c * dm + m, 0, ky, kx] = kernel[ky, kx, c, m], with Keras' same padding
+ * (total max((out - 1) * stride + k - in, 0), the smaller half before) by F.pad:
+ *   F.conv2d(F.pad(x.permute(0, 3, 1, 2), pads), weight, bias, stride, groups=c) */
+static void fill_pattern(float *x, int64_t n, int64_t mul, int64_t mod, int64_t shift)
+{
+    for (int64_t i = 0; i < n; i++)
+        x[i] = (float)((i * mul) % mod - shift) / 4.0f;
+}
+
+START_TEST(depthwise_forward_matches_pytorch)
+{
+    static const float same_dm2[40] = {
+        0.9750f,  -0.5125f, 1.0500f,  -2.8375f, 1.3500f,  0.3000f,  1.5500f,  -0.5875f, 1.0375f,  0.4250f,
+        -0.0125f, 0.9750f,  -2.0250f, -0.8250f, -0.2000f, -0.9000f, 0.8500f,  -1.2000f, 0.8000f,  -1.5250f,
+        -1.9625f, -0.0750f, 0.7375f,  -0.7125f, 0.6625f,  -1.0750f, 0.9875f,  -2.7750f, 1.2250f,  -0.7000f,
+        0.5500f,  -0.7125f, 1.1000f,  0.3625f,  -0.5750f, 0.6625f,  -1.0250f, 0.3000f,  -0.2000f, 0.3500f};
+    static const float valid_dm1[27] = {0.1875f,  1.1875f,  1.1875f,  -1.5000f, 1.1875f,  0.8125f,  -1.1250f,
+                                        1.1875f,  0.4375f,  -0.3750f, -2.2500f, 0.3750f,  0.0000f,  -2.2500f,
+                                        0.0000f,  0.3750f,  -2.2500f, -0.3750f, 0.4375f,  1.1875f,  -1.1250f,
+                                        0.8125f,  1.1875f,  -1.5000f, 1.1875f,  1.1875f,  0.1875f};
+    static const struct {
+        int64_t shape[3], kh, kw, sh, sw, dm, out[3];
+        deep_padding padding;
+        int32_t use_bias;
+        const float *want;
+    } cases[] = {
+        {{4, 5, 2}, 3, 2, 2, 1, 2, {2, 5, 4}, DEEP_PADDING_SAME, 1, same_dm2},
+        {{4, 4, 3}, 2, 2, 1, 1, 1, {3, 3, 3}, DEEP_PADDING_VALID, 0, valid_dm1},
+    };
+    for (int i = 0; i < COUNT_OF(cases); i++) {
+        deep_model *model = model_of(3, cases[i].shape);
+        ASSERT_OK(deep_model_add_depthwise_conv2d(model, cases[i].kh, cases[i].kw, cases[i].sh, cases[i].sw,
+                                                  cases[i].padding, cases[i].dm, DEEP_ACTIVATION_LINEAR,
+                                                  cases[i].use_bias));
+        deep_layer layer;
+        take_layer(&layer, model, 1, 0, 0);
+        ck_assert_int_eq(layer.out_rank, 3);
+        for (int a = 0; a < 3; a++)
+            ck_assert_int_eq(layer.out_shape[a], cases[i].out[a]);
+        ck_assert_str_eq(layer.params[0].name, "kernel");
+        ck_assert_int_eq(layer.params[0].rank, 4);
+        ck_assert_int_eq(layer.params[0].shape[2], cases[i].shape[2]);
+        ck_assert_int_eq(layer.params[0].shape[3], cases[i].dm);
+        ck_assert_int_eq(layer.param_count, cases[i].use_bias ? 2 : 1);
+        fill_pattern(layer.params[0].value, layer.params[0].size, 5, 7, 3);
+        if (cases[i].use_bias)
+            memcpy(layer.params[1].value, (float[]){0.1f, -0.2f, 0.3f, -0.4f}, 4 * sizeof(float));
+        float *in = floats(layer.in_size), *out = floats(layer.out_size), *scratch = layer_scratch(&layer, 1);
+        fill_pattern(in, layer.in_size, 7, 11, 5);
+        layer.ops->forward(&layer, &(deep_exec){0}, in, out, scratch, 1);
+        assert_close(i == 0 ? "depthwise same dm 2" : "depthwise valid dm 1", out, cases[i].want, layer.out_size,
+                     1e-5f);
+        free(in);
+        free(out);
+        free(scratch);
+        layer_release(&layer);
+        deep_model_free(model);
+    }
+}
+END_TEST
+
+START_TEST(depthwise_init_is_keras_glorot_and_zero_bias)
+{
+    deep_model *model = model_of(3, (int64_t[]){6, 6, 4});
+    ASSERT_OK(deep_model_add_depthwise_conv2d(model, 3, 3, 1, 1, DEEP_PADDING_SAME, 2, DEEP_ACTIVATION_RELU, 1));
+    deep_layer layer;
+    take_layer(&layer, model, 1, 5, 6);
+    struct deep_rng rng;
+    deep_rng_init(&rng, 3);
+    layer.ops->init(&layer, &rng);
+    /* fan_in = 3 * 3 * 4, fan_out = 3 * 3 * 2 (Keras' compute_fans of (3, 3, 4, 2)). */
+    float limit = sqrtf(6.0f / (36.0f + 18.0f)), largest = 0;
+    for (int64_t i = 0; i < layer.params[0].size; i++)
+        largest = fmaxf(largest, fabsf(layer.params[0].value[i]));
+    ck_assert_msg(largest <= limit && largest > 0.8f * limit, "largest |kernel| %g, limit %g", (double)largest,
+                  (double)limit);
+    for (int64_t i = 0; i < 8; i++)
+        ck_assert(layer.params[1].value[i] == 0.0f);
+    layer_release(&layer);
+    deep_model_free(model);
+}
+END_TEST
+
+START_TEST(depthwise_gradients)
+{
+    static const struct {
+        int64_t shape[3], kh, kw, sh, sw, dm;
+        deep_padding padding;
+        deep_activation activation;
+        int32_t use_bias;
+    } cases[] = {
+        {{5, 4, 2}, 3, 3, 1, 1, 1, DEEP_PADDING_SAME, DEEP_ACTIVATION_LINEAR, 1},
+        {{5, 5, 3}, 3, 2, 2, 2, 2, DEEP_PADDING_SAME, DEEP_ACTIVATION_TANH, 1},
+        {{4, 6, 2}, 2, 3, 1, 2, 3, DEEP_PADDING_VALID, DEEP_ACTIVATION_SIGMOID, 0},
+        {{3, 3, 1}, 4, 4, 1, 1, 2, DEEP_PADDING_SAME, DEEP_ACTIVATION_GELU, 1}, /* kernel beyond the input */
+        {{4, 4, 2}, 1, 1, 1, 1, 2, DEEP_PADDING_VALID, DEEP_ACTIVATION_SILU, 1},
+    };
+    for (int i = 0; i < COUNT_OF(cases); i++) {
+        deep_model *model = model_of(3, cases[i].shape);
+        ASSERT_OK(deep_model_add_depthwise_conv2d(model, cases[i].kh, cases[i].kw, cases[i].sh, cases[i].sw,
+                                                  cases[i].padding, cases[i].dm, cases[i].activation,
+                                                  cases[i].use_bias));
+        deep_layer layer;
+        take_layer(&layer, model, 10 + (uint64_t)i, -1, 1);
+        enum { BATCH = 2 };
+        float *in = floats(BATCH * layer.in_size);
+        struct deep_rng rng;
+        deep_rng_init(&rng, 20 + (uint64_t)i);
+        fill_uniform(&rng, in, BATCH * layer.in_size, -1, 1);
+        char what[64];
+        snprintf(what, sizeof what, "depthwise case %d", i);
+        grad_check gc = {.what = what, .layer = &layer, .in = in, .batch = BATCH, .ex = {.training = true}};
+        ASSERT_GRADIENTS_MATCH(&gc);
+        free(in);
+        layer_release(&layer);
+        deep_model_free(model);
+    }
+}
+END_TEST
+
+/* Two threads give the same bits as one: samples and output channels are split, never
+ * the sums. Also a backward without dL/din (a first layer). */
+START_TEST(depthwise_threads_match_inline)
+{
+    deep_model *model = model_of(3, (int64_t[]){7, 6, 3});
+    ASSERT_OK(deep_model_add_depthwise_conv2d(model, 3, 3, 2, 1, DEEP_PADDING_SAME, 2, DEEP_ACTIVATION_TANH, 1));
+    deep_layer layer;
+    take_layer(&layer, model, 4, -1, 1);
+    deep_pool *pool = NULL;
+    ASSERT_OK(deep_pool_new(2, &pool));
+    enum { BATCH = 5 };
+    int64_t n_in = BATCH * layer.in_size, n_out = BATCH * layer.out_size;
+    float *in = floats(n_in), *out[2], *grad_in[2], *kgrad[2], *bgrad[2];
+    struct deep_rng rng;
+    deep_rng_init(&rng, 8);
+    fill_uniform(&rng, in, n_in, -1, 1);
+    for (int run = 0; run < 3; run++) {
+        deep_exec ex = {.pool = run == 1 ? pool : NULL, .training = true};
+        float *scratch = layer_scratch(&layer, BATCH), *grad_out = floats(n_out), *o = floats(n_out),
+              *gi = run < 2 ? floats(n_in) : NULL;
+        for (int64_t j = 0; j < n_out; j++)
+            grad_out[j] = cosf((float)j);
+        layer.ops->forward(&layer, &ex, in, o, scratch, BATCH);
+        layer.ops->backward(&layer, &ex, in, o, grad_out, gi, scratch, BATCH);
+        if (run < 2) {
+            out[run] = o;
+            grad_in[run] = gi;
+            kgrad[run] = floats(layer.params[0].size);
+            bgrad[run] = floats(layer.params[1].size);
+            memcpy(kgrad[run], layer.params[0].grad, (size_t)layer.params[0].size * sizeof(float));
+            memcpy(bgrad[run], layer.params[1].grad, (size_t)layer.params[1].size * sizeof(float));
+        } else {
+            ck_assert(memcmp(kgrad[0], layer.params[0].grad, (size_t)layer.params[0].size * sizeof(float)) == 0);
+            free(o);
+        }
+        free(scratch);
+        free(grad_out);
+    }
+    ck_assert(memcmp(out[0], out[1], (size_t)n_out * sizeof(float)) == 0);
+    ck_assert(memcmp(grad_in[0], grad_in[1], (size_t)n_in * sizeof(float)) == 0);
+    ck_assert(memcmp(kgrad[0], kgrad[1], (size_t)layer.params[0].size * sizeof(float)) == 0);
+    ck_assert(memcmp(bgrad[0], bgrad[1], (size_t)layer.params[1].size * sizeof(float)) == 0);
+    for (int run = 0; run < 2; run++) {
+        free(out[run]);
+        free(grad_in[run]);
+        free(kgrad[run]);
+        free(bgrad[run]);
+    }
+    free(in);
+    deep_pool_free(pool);
+    layer_release(&layer);
+    deep_model_free(model);
+}
+END_TEST
+
+START_TEST(depthwise_misuse)
+{
+    static const char fn[] = "deep_model_add_depthwise_conv2d";
+    const deep_padding valid = DEEP_PADDING_VALID, same = DEEP_PADDING_SAME;
+    const deep_activation linear = DEEP_ACTIVATION_LINEAR;
+    ck_assert_int_eq(deep_model_add_depthwise_conv2d(NULL, 3, 3, 1, 1, valid, 1, linear, 1), DEEP_ERR_NULL);
+    deep_model *flat = model_of(1, (int64_t[]){16});
+    ASSERT_FAILS_WITH(deep_model_add_depthwise_conv2d(flat, 3, 3, 1, 1, valid, 1, linear, 1), DEEP_ERR_SHAPE, fn,
+                      "DepthwiseConv2D needs (height, width, channels) inputs but gets (16,)");
+    deep_model_free(flat);
+    deep_model *model = model_of(3, (int64_t[]){5, 5, 2});
+    ASSERT_FAILS_WITH(deep_model_add_depthwise_conv2d(model, 6, 3, 1, 1, valid, 1, linear, 1), DEEP_ERR_SHAPE, fn,
+                      "layer 0 (depthwise_conv2d): kernel_size");
+    ASSERT_FAILS_WITH(deep_model_add_depthwise_conv2d(model, 12, 3, 1, 1, same, 1, linear, 1), DEEP_ERR_SHAPE, fn,
+                      "kernel_size");
+    ASSERT_FAILS_WITH(deep_model_add_depthwise_conv2d(model, 0, 3, 1, 1, valid, 1, linear, 1),
+                      DEEP_ERR_INVALID_ARGUMENT, fn, "kernel size 0 x 3");
+    ASSERT_FAILS_WITH(deep_model_add_depthwise_conv2d(model, 3, 3, 0, 1, valid, 1, linear, 1),
+                      DEEP_ERR_INVALID_ARGUMENT, fn, "strides");
+    ASSERT_FAILS_WITH(deep_model_add_depthwise_conv2d(model, 3, 3, 1, 1, (deep_padding)2, 1, linear, 1),
+                      DEEP_ERR_INVALID_ARGUMENT, fn, "padding");
+    ASSERT_FAILS_WITH(deep_model_add_depthwise_conv2d(model, 3, 3, 1, 1, valid, 0, linear, 1),
+                      DEEP_ERR_INVALID_ARGUMENT, fn, "depth_multiplier");
+    ASSERT_FAILS_WITH(deep_model_add_depthwise_conv2d(model, 3, 3, 1, 1, valid, -2, linear, 1),
+                      DEEP_ERR_INVALID_ARGUMENT, fn, "depth_multiplier");
+    ASSERT_FAILS_WITH(deep_model_add_depthwise_conv2d(model, 3, 3, 1, 1, valid, 1, (deep_activation)99, 1),
+                      DEEP_ERR_INVALID_ARGUMENT, fn, "activation");
+    /* 2 channels times 2^30 output channels: more than the limit. */
+    ASSERT_FAILS_WITH(deep_model_add_depthwise_conv2d(model, 3, 3, 1, 1, valid, (int64_t)1 << 30, linear, 1),
+                      DEEP_ERR_OVERFLOW, fn, "depth_multiplier");
+    /* 2^28 output channels over 3 x 3 positions: an output beyond the limit. */
+    ck_assert_int_ne(deep_model_add_depthwise_conv2d(model, 3, 3, 1, 1, valid, (int64_t)1 << 27, linear, 1),
+                     DEEP_OK);
+    ck_assert_int_eq(model->layer_count, 0);
+    ASSERT_OK(deep_model_add_depthwise_conv2d(model, 3, 3, 1, 1, valid, 3, linear, 1));
+    int64_t params = 0;
+    ASSERT_OK(deep_model_parameter_count(model, &params));
+    ck_assert_int_eq(params, 3 * 3 * 2 * 3 + 6);
+    deep_model_free(model);
+}
+END_TEST
+
+START_TEST(depthwise_trains_and_round_trips)
+{
+    deep_model *model = model_of(3, (int64_t[]){6, 6, 2});
+    ASSERT_OK(deep_model_add_depthwise_conv2d(model, 3, 3, 1, 1, DEEP_PADDING_SAME, 2, DEEP_ACTIVATION_TANH, 1));
+    ASSERT_OK(deep_model_add_global_average_pooling2d(model));
+    ASSERT_OK(deep_model_add_dense(model, 1, DEEP_ACTIVATION_LINEAR, 1));
+    assert_trains_and_round_trips(model, 3, (int64_t[]){6, 6, 2}, 128, 40, 0.02f, channel_difference);
     deep_model_free(model);
 }
 END_TEST
@@ -304,9 +550,17 @@ static Suite *norm_suite(void)
     tcase_add_test(tc, layer_norm_threads_match_inline);
     tcase_add_test(tc, layer_norm_misuse);
     suite_add_tcase(s, tc);
+    tc = tcase_create("depthwise_conv2d");
+    tcase_add_test(tc, depthwise_forward_matches_pytorch);
+    tcase_add_test(tc, depthwise_init_is_keras_glorot_and_zero_bias);
+    tcase_add_test(tc, depthwise_gradients);
+    tcase_add_test(tc, depthwise_threads_match_inline);
+    tcase_add_test(tc, depthwise_misuse);
+    suite_add_tcase(s, tc);
     tc = tcase_create("training");
     tcase_set_timeout(tc, 60);
     tcase_add_test(tc, layer_norm_trains_and_round_trips);
+    tcase_add_test(tc, depthwise_trains_and_round_trips);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -321,6 +321,10 @@ static void add_layer_normalization(deep_model *m)
 {
     ASSERT_OK(deep_model_add_layer_normalization(m, 0.01, 0, 1));
 }
+static void add_depthwise_conv2d(deep_model *m)
+{
+    ASSERT_OK(deep_model_add_depthwise_conv2d(m, 3, 2, 2, 1, DEEP_PADDING_SAME, 2, DEEP_ACTIVATION_RELU, 1));
+}
 
 static const example examples[] = {
     {"dense", 1, {5}, add_dense},
@@ -340,6 +344,7 @@ static const example examples[] = {
     {"bidirectional", 2, {4, 3}, add_bidirectional},
     {"reshape", 1, {12}, add_reshape},
     {"layer_normalization", 3, {2, 2, 3}, add_layer_normalization},
+    {"depthwise_conv2d", 3, {5, 4, 2}, add_depthwise_conv2d},
 };
 
 /* Field by field, so that padding bytes in a config never matter. */
