@@ -360,3 +360,21 @@ func (m *Model) AddLayerNormalization(epsilon float64, center, scale bool) error
 		return C.deep_model_add_layer_normalization(p, C.double(epsilon), cBool(center), cBool(scale))
 	})
 }
+
+// AddDepthwiseConv2D appends DepthwiseConv2D((kernelH, kernelW), padding, depthMultiplier,
+// activation) over channels-last samples: each input channel is convolved on its own with
+// depthMultiplier kernels, giving channels * depthMultiplier outputs (Keras' default
+// depthMultiplier is 1). Its weights are kernel (kernelH, kernelW, channels,
+// depthMultiplier) and bias. Takes Strides (default 1, 1) and NoBias.
+func (m *Model) AddDepthwiseConv2D(kernelH, kernelW int64, padding Padding, depthMultiplier int64,
+	activation Activation, args ...LayerArg) error {
+	return m.add("AddDepthwiseConv2D", args, []string{"Strides", "NoBias"},
+		func(p *C.deep_model, a layerArgs) C.deep_status {
+			if a.strideH == 0 && a.strideW == 0 {
+				a.strideH, a.strideW = 1, 1
+			}
+			return C.deep_model_add_depthwise_conv2d(p, C.int64_t(kernelH), C.int64_t(kernelW), C.int64_t(a.strideH),
+				C.int64_t(a.strideW), C.deep_padding(padding), C.int64_t(depthMultiplier),
+				C.deep_activation(activation), cBool(a.useBias))
+		})
+}

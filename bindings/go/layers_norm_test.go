@@ -56,3 +56,51 @@ func TestLayerNormalization(t *testing.T) {
 		t.Fatalf("%d parameters without center and scale", n)
 	}
 }
+
+func TestDepthwiseConv2D(t *testing.T) {
+	m, err := NewModel(3, 4, 2)
+	must(t, err)
+	defer m.Close()
+	wantError(t, m.AddDepthwiseConv2D(3, 3, Valid, 0, Linear), ErrInvalidArgument, "depth_multiplier")
+	wantError(t, m.AddDepthwiseConv2D(4, 3, Valid, 1, Linear), ErrShape, "kernel_size")
+	wantError(t, m.AddDepthwiseConv2D(2, 2, Valid, 1, Linear, ReturnSequences()), ErrInvalidArgument,
+		"ReturnSequences does not apply")
+	// Same padding with strides (1, 2): output (3, 2, 2 * 2).
+	must(t, m.AddDepthwiseConv2D(2, 2, Same, 2, Linear, Strides(1, 2), NoBias()))
+	opt, _ := NewOptimizer(SGD)
+	must(t, m.Compile(opt, MeanSquaredError))
+	if n, _ := m.WeightCount(0); n != 1 {
+		t.Fatalf("%d weights without a bias, want the kernel only", n)
+	}
+	kernel, err := m.Weight(0, 0)
+	must(t, err)
+	defer kernel.Close()
+	if shape, _ := kernel.Shape(); len(shape) != 4 || shape[0] != 2 || shape[1] != 2 || shape[2] != 2 || shape[3] != 2 {
+		t.Fatalf("kernel shape %v, want [2 2 2 2]", shape)
+	}
+	// A kernel of ones except at (0, 0): each output sums the 2x2 window of its channel;
+	// with channel values 1 and 10 everywhere, a window inside the image sums 4 and 40.
+	ones, _ := NewTensorFilled([]int64{2, 2, 2, 2}, 1)
+	defer ones.Close()
+	must(t, m.SetWeight(0, 0, ones))
+	data := make([]float32, 3*4*2)
+	for i := range data {
+		data[i] = []float32{1, 10}[i%2]
+	}
+	x, _ := NewTensor([]int64{1, 3, 4, 2}, data)
+	defer x.Close()
+	y, err := m.Predict(x)
+	must(t, err)
+	defer y.Close()
+	if shape, _ := y.Shape(); len(shape) != 4 || shape[1] != 3 || shape[2] != 2 || shape[3] != 4 {
+		t.Fatalf("output shape %v, want [1 3 2 4]", shape)
+	}
+	got, _ := y.Data()
+	// Output (0, 0): rows 0-1 (padding of 1 goes after), columns 0-1: 4 cells.
+	want := []float32{4, 4, 40, 40}
+	for i, v := range want {
+		if got[i] != v {
+			t.Fatalf("output (0, 0) channel %d: %v, want %v (all %v)", i, got[i], v, got[:4])
+		}
+	}
+}

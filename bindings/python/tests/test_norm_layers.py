@@ -59,3 +59,64 @@ def test_layer_normalization_trains_and_round_trips():
     losses = history.history["loss"]
     assert losses[-1] < 0.5 * losses[0]
     _round_trip_predicts_the_same(model, x)
+
+
+def _depthwise_reference(x, kernel, bias, strides, padding):
+    """NumPy's version of Keras' DepthwiseConv2D (channels last) for the test."""
+    n, h, w, c = x.shape
+    kh, kw, _, dm = kernel.shape
+    sh, sw = strides
+    if padding == "same":
+        oh, ow = -(-h // sh), -(-w // sw)
+        ph, pw = max((oh - 1) * sh + kh - h, 0), max((ow - 1) * sw + kw - w, 0)
+        x = np.pad(x, ((0, 0), (ph // 2, ph - ph // 2), (pw // 2, pw - pw // 2), (0, 0)))
+    else:
+        oh, ow = (h - kh) // sh + 1, (w - kw) // sw + 1
+    out = np.zeros((n, oh, ow, c * dm))
+    for oy in range(oh):
+        for ox in range(ow):
+            patch = x[:, oy * sh:oy * sh + kh, ox * sw:ox * sw + kw, :]  # (n, kh, kw, c)
+            out[:, oy, ox, :] = np.einsum("nijc,ijcm->ncm", patch, kernel).reshape(n, c * dm)
+    return out + bias
+
+
+@pytest.mark.parametrize("strides,padding,depth_multiplier", [((1, 1), "valid", 1), ((2, 1), "same", 3)])
+def test_depthwise_conv2d_matches_keras_formula(strides, padding, depth_multiplier):
+    rng = np.random.default_rng(2)
+    conv = layers.DepthwiseConv2D((3, 2), strides=strides, padding=padding, depth_multiplier=depth_multiplier)
+    model = libdeep.Sequential([layers.Input((5, 6, 2)), conv])
+    model.compile("sgd", "mse")
+    kernel, bias = conv.get_weights()
+    assert kernel.shape == (3, 2, 2, depth_multiplier) and bias.shape == (2 * depth_multiplier,)
+    kernel = rng.normal(size=kernel.shape).astype(np.float32)
+    bias = rng.normal(size=bias.shape).astype(np.float32)
+    conv.set_weights([kernel, bias])
+    x = rng.normal(size=(3, 5, 6, 2)).astype(np.float32)
+    np.testing.assert_allclose(model.predict(x), _depthwise_reference(x, kernel, bias, strides, padding),
+                               rtol=1e-5, atol=1e-5)
+
+
+def test_depthwise_conv2d_defaults_and_errors():
+    conv = layers.DepthwiseConv2D(3)
+    assert (conv.kernel_size, conv.strides, conv.padding, conv.depth_multiplier, conv.activation, conv.use_bias) == \
+        ((3, 3), (1, 1), "valid", 1, None, True)
+    with pytest.raises(libdeep.InvalidArgumentError, match="depth_multiplier"):
+        libdeep.Sequential([layers.Input((4, 4, 1)), layers.DepthwiseConv2D(3, depth_multiplier=0)])
+    with pytest.raises(libdeep.ShapeError, match="kernel_size"):
+        libdeep.Sequential([layers.Input((4, 4, 1)), layers.DepthwiseConv2D(5)])
+    with pytest.raises(libdeep.ShapeError, match="height, width, channels"):
+        libdeep.Sequential([layers.Input((16,)), layers.DepthwiseConv2D(3)])
+
+
+def test_depthwise_conv2d_trains_and_round_trips():
+    rng = np.random.default_rng(4)
+    x = rng.uniform(-1, 1, size=(128, 6, 6, 2)).astype(np.float32)
+    y = ((x[..., 0] - x[..., 1]).sum(axis=(1, 2)) / 6).astype(np.float32).reshape(-1, 1)
+    model = libdeep.Sequential([layers.Input((6, 6, 2)),
+                                layers.DepthwiseConv2D(3, padding="same", depth_multiplier=2, activation="tanh"),
+                                layers.GlobalAveragePooling2D(), layers.Dense(1)])
+    model.set_seed(3)
+    model.compile(libdeep.optimizers.Adam(learning_rate=0.02), "mse")
+    losses = model.fit(x, y, epochs=20, batch_size=16, verbose=0).history["loss"]
+    assert losses[-1] < 0.5 * losses[0]
+    _round_trip_predicts_the_same(model, x)

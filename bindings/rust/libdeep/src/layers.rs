@@ -748,3 +748,74 @@ impl Layer for LayerNormalization {
         })
     }
 }
+
+/// DepthwiseConv2D: each input channel convolved on its own with `depth_multiplier` kernels,
+/// giving channels * depth_multiplier output channels; weights kernel (kh, kw, channels,
+/// depth_multiplier) and bias, as Keras. Defaults: strides (1, 1), valid padding,
+/// depth_multiplier 1, linear activation, a bias.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct DepthwiseConv2d {
+    kernel: (i64, i64),
+    strides: (i64, i64),
+    padding: Padding,
+    depth_multiplier: i64,
+    activation: Activation,
+    use_bias: bool,
+}
+
+impl DepthwiseConv2d {
+    /// DepthwiseConv2D(kernel) with Keras' defaults.
+    pub fn new(kernel: (i64, i64)) -> DepthwiseConv2d {
+        DepthwiseConv2d {
+            kernel,
+            strides: (1, 1),
+            padding: Padding::Valid,
+            depth_multiplier: 1,
+            activation: Activation::Linear,
+            use_bias: true,
+        }
+    }
+    /// The strides (rows, columns), default (1, 1).
+    pub fn strides(mut self, strides: (i64, i64)) -> DepthwiseConv2d {
+        self.strides = strides;
+        self
+    }
+    /// Valid (default) or same padding.
+    pub fn padding(mut self, padding: Padding) -> DepthwiseConv2d {
+        self.padding = padding;
+        self
+    }
+    /// Output channels per input channel, default 1.
+    pub fn depth_multiplier(mut self, depth_multiplier: i64) -> DepthwiseConv2d {
+        self.depth_multiplier = depth_multiplier;
+        self
+    }
+    /// The activation applied to the output.
+    pub fn activation(mut self, activation: Activation) -> DepthwiseConv2d {
+        self.activation = activation;
+        self
+    }
+    /// With a bias (default true).
+    pub fn use_bias(mut self, use_bias: bool) -> DepthwiseConv2d {
+        self.use_bias = use_bias;
+        self
+    }
+}
+
+impl Layer for DepthwiseConv2d {
+    fn add_to(&self, model: &mut Model) -> Result<()> {
+        check(unsafe {
+            sys::deep_model_add_depthwise_conv2d(
+                model.ptr(),
+                self.kernel.0,
+                self.kernel.1,
+                self.strides.0,
+                self.strides.1,
+                self.padding as i32,
+                self.depth_multiplier,
+                self.activation as i32,
+                self.use_bias as i32,
+            )
+        })
+    }
+}

@@ -3,8 +3,8 @@
 mod common;
 
 use common::expect_error;
-use libdeep::layers::LayerNormalization;
-use libdeep::{Loss, Model, Optimizer, OptimizerKind, Status, Tensor};
+use libdeep::layers::{DepthwiseConv2d, LayerNormalization};
+use libdeep::{Activation, Loss, Model, Optimizer, OptimizerKind, Padding, Status, Tensor};
 
 fn compiled(mut m: Model) -> Model {
     m.compile(Optimizer::new(OptimizerKind::Sgd).unwrap(), Loss::MeanSquaredError, &[]).unwrap();
@@ -40,4 +40,27 @@ fn layer_normalization_options_and_misuse() {
     expect_error(m.add(LayerNormalization::new().epsilon(0.0)), Status::InvalidArgument, "deep_model_add_layer_normalization");
     m.add(LayerNormalization::new().center(false).scale(false)).unwrap();
     assert_eq!(m.parameter_count().unwrap(), 0);
+}
+
+#[test]
+fn depthwise_conv2d_keeps_channels_apart() {
+    let mut m = Model::new(&[3, 4, 2]).unwrap();
+    let f = "deep_model_add_depthwise_conv2d";
+    expect_error(m.add(DepthwiseConv2d::new((3, 3)).depth_multiplier(0)), Status::InvalidArgument, f);
+    expect_error(m.add(DepthwiseConv2d::new((4, 3))), Status::Shape, f);
+    // Same padding with strides (1, 2): (3, 4, 2) to (3, 2, 4).
+    m.add(DepthwiseConv2d::new((2, 2)).padding(Padding::Same).strides((1, 2)).depth_multiplier(2).use_bias(false)
+        .activation(Activation::Linear))
+        .unwrap();
+    let mut m = compiled(m);
+    assert_eq!(m.weight_count(0).unwrap(), 1);
+    m.set_weight(0, 0, &Tensor::new(&[2, 2, 2, 2], &[1.0; 16]).unwrap()).unwrap();
+    // Channel values 1 and 10 everywhere: a window inside the image sums 4 and 40, one
+    // on the last row (padding after) 2 and 20.
+    let x: Vec<f32> = (0..24).map(|i| if i % 2 == 0 { 1.0 } else { 10.0 }).collect();
+    let out = m.predict(&Tensor::new(&[1, 3, 4, 2], &x).unwrap()).unwrap();
+    assert_eq!(out.shape().unwrap(), vec![1, 3, 2, 4]);
+    let out = out.data().unwrap();
+    assert_eq!(&out[..4], &[4.0, 4.0, 40.0, 40.0]);
+    assert_eq!(&out[16..20], &[2.0, 2.0, 20.0, 20.0]);
 }

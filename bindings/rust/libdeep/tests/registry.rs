@@ -90,6 +90,9 @@ fn builders() -> BTreeMap<&'static str, (&'static [i64], Build)> {
         m.add_bidirectional(MergeMode::Concat)
     }));
     b.insert("LayerNormalization", (&[2, 4], |m| m.add(libdeep::layers::LayerNormalization::new().center(false))));
+    b.insert("DepthwiseConv2D", (&[6, 6, 2], |m| {
+        m.add(libdeep::layers::DepthwiseConv2d::new((3, 3)).padding(Padding::Same).depth_multiplier(2))
+    }));
     b
 }
 
