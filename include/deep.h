@@ -757,6 +757,17 @@ DEEP_API deep_status deep_model_add_depthwise_conv2d(deep_model *model, int64_t 
                                                      int64_t stride_h, int64_t stride_w, deep_padding padding,
                                                      int64_t depth_multiplier, deep_activation activation,
                                                      int32_t use_bias);
+/* SeparableConv2D, Keras' layer (since 1.1): DepthwiseConv2D's convolution without its bias
+ * (channels * depth_multiplier intermediate channels), then a pointwise 1x1 convolution to
+ * `filters` channels, the bias and the activation. Glorot-uniform depthwise_kernel (kernel_h,
+ * kernel_w, channels, depth_multiplier) and pointwise_kernel (1, 1, channels *
+ * depth_multiplier, filters), zero bias (filters); weights in that order, as Keras. Limits
+ * as DepthwiseConv2D's; filters is 1..DEEP_MAX_LAYER_SIZE and the intermediate has at most
+ * DEEP_MAX_LAYER_SIZE elements per sample (DEEP_ERR_OVERFLOW). */
+DEEP_API deep_status deep_model_add_separable_conv2d(deep_model *model, int64_t filters, int64_t kernel_h,
+                                                     int64_t kernel_w, int64_t stride_h, int64_t stride_w,
+                                                     deep_padding padding, int64_t depth_multiplier,
+                                                     deep_activation activation, int32_t use_bias);
 
 /* Embedding, Keras' layer: each input value is a token id, an integer in [0, input_dim)
  * held as a float, replaced by its row of a (input_dim, output_dim) "embeddings" weight

@@ -540,6 +540,200 @@ START_TEST(depthwise_trains_and_round_trips)
 }
 END_TEST
 
+/* ---- SeparableConv2D -------------------------------------------------------------------- */
+
+/* Input and depthwise kernel as in depthwise_forward_matches_pytorch, pointwise kernel
+ * (channels * dm, filters) with p[i] = ((3 i) mod 5 - 2) / 4, bias [0.1, -0.2, 0.3]; PyTorch:
+ *   d = F.conv2d(F.pad(x, pads), depthwise_weight, stride=(2, 2), groups=2)
+ *   y = F.conv2d(d, p.t().reshape(3, 4, 1, 1), bias)
+ * for a (4, 5, 2) input, kernel 3 x 2, strides (2, 2), same padding, depth_multiplier 2. */
+START_TEST(separable_forward_matches_pytorch)
+{
+    static const float want[18] = {-0.306250f, 1.050000f,  0.003125f,  -0.134375f, -0.575000f, -0.059375f,
+                                   -0.650000f, 0.425000f,  0.581250f,  1.303125f,  -0.668750f, 0.893750f,
+                                   -0.650000f, 0.175000f,  0.315625f,  0.787500f,  -0.731250f, 0.268750f};
+    deep_model *model = model_of(3, (int64_t[]){4, 5, 2});
+    ASSERT_OK(deep_model_add_separable_conv2d(model, 3, 3, 2, 2, 2, DEEP_PADDING_SAME, 2, DEEP_ACTIVATION_LINEAR, 1));
+    deep_layer layer;
+    take_layer(&layer, model, 1, 0, 0);
+    ck_assert_int_eq(layer.param_count, 3);
+    static const char *const names[] = {"depthwise_kernel", "pointwise_kernel", "bias"};
+    static const int64_t shapes[3][4] = {{3, 2, 2, 2}, {1, 1, 4, 3}, {3}};
+    for (int p = 0; p < 3; p++) {
+        ck_assert_str_eq(layer.params[p].name, names[p]);
+        for (int a = 0; a < layer.params[p].rank; a++)
+            ck_assert_int_eq(layer.params[p].shape[a], shapes[p][a]);
+    }
+    ck_assert_int_eq(layer.out_shape[0], 2);
+    ck_assert_int_eq(layer.out_shape[1], 3);
+    ck_assert_int_eq(layer.out_shape[2], 3);
+    fill_pattern(layer.params[0].value, layer.params[0].size, 5, 7, 3);
+    fill_pattern(layer.params[1].value, layer.params[1].size, 3, 5, 2);
+    memcpy(layer.params[2].value, (float[]){0.1f, -0.2f, 0.3f}, 3 * sizeof(float));
+    float *in = floats(layer.in_size), *out = floats(layer.out_size), *scratch = layer_scratch(&layer, 1);
+    fill_pattern(in, layer.in_size, 7, 11, 5);
+    layer.ops->forward(&layer, &(deep_exec){0}, in, out, scratch, 1);
+    assert_close("separable", out, want, 18, 1e-5f);
+    free(in);
+    free(out);
+    free(scratch);
+    layer_release(&layer);
+    deep_model_free(model);
+}
+END_TEST
+
+START_TEST(separable_init_is_keras_glorot_and_zero_bias)
+{
+    deep_model *model = model_of(3, (int64_t[]){6, 6, 4});
+    ASSERT_OK(deep_model_add_separable_conv2d(model, 8, 3, 3, 1, 1, DEEP_PADDING_SAME, 2, DEEP_ACTIVATION_RELU, 1));
+    deep_layer layer;
+    take_layer(&layer, model, 1, 5, 6);
+    struct deep_rng rng;
+    deep_rng_init(&rng, 3);
+    layer.ops->init(&layer, &rng);
+    /* Fans: depthwise (3 * 3 * 4, 3 * 3 * 2), pointwise (4 * 2, 8). */
+    const float limits[2] = {sqrtf(6.0f / (36.0f + 18.0f)), sqrtf(6.0f / (8.0f + 8.0f))};
+    for (int p = 0; p < 2; p++) {
+        float largest = 0;
+        for (int64_t i = 0; i < layer.params[p].size; i++)
+            largest = fmaxf(largest, fabsf(layer.params[p].value[i]));
+        ck_assert_msg(largest <= limits[p] && largest > 0.75f * limits[p], "%s: largest %g, limit %g",
+                      layer.params[p].name, (double)largest, (double)limits[p]);
+    }
+    for (int64_t i = 0; i < 8; i++)
+        ck_assert(layer.params[2].value[i] == 0.0f);
+    layer_release(&layer);
+    deep_model_free(model);
+}
+END_TEST
+
+START_TEST(separable_gradients)
+{
+    static const struct {
+        int64_t shape[3], filters, kh, kw, sh, sw, dm;
+        deep_padding padding;
+        deep_activation activation;
+        int32_t use_bias;
+    } cases[] = {
+        {{5, 4, 2}, 3, 3, 3, 1, 1, 1, DEEP_PADDING_SAME, DEEP_ACTIVATION_LINEAR, 1},
+        {{5, 5, 3}, 2, 3, 2, 2, 2, 2, DEEP_PADDING_SAME, DEEP_ACTIVATION_TANH, 1},
+        {{4, 6, 2}, 4, 2, 3, 1, 2, 3, DEEP_PADDING_VALID, DEEP_ACTIVATION_SIGMOID, 0},
+        {{3, 3, 1}, 2, 4, 4, 1, 1, 2, DEEP_PADDING_SAME, DEEP_ACTIVATION_GELU, 1},
+    };
+    for (int i = 0; i < COUNT_OF(cases); i++) {
+        deep_model *model = model_of(3, cases[i].shape);
+        ASSERT_OK(deep_model_add_separable_conv2d(model, cases[i].filters, cases[i].kh, cases[i].kw, cases[i].sh,
+                                                  cases[i].sw, cases[i].padding, cases[i].dm, cases[i].activation,
+                                                  cases[i].use_bias));
+        deep_layer layer;
+        take_layer(&layer, model, 30 + (uint64_t)i, -1, 1);
+        enum { BATCH = 2 };
+        float *in = floats(BATCH * layer.in_size);
+        struct deep_rng rng;
+        deep_rng_init(&rng, 50 + (uint64_t)i);
+        fill_uniform(&rng, in, BATCH * layer.in_size, -1, 1);
+        char what[64];
+        snprintf(what, sizeof what, "separable case %d", i);
+        grad_check gc = {.what = what, .layer = &layer, .in = in, .batch = BATCH, .ex = {.training = true}};
+        ASSERT_GRADIENTS_MATCH(&gc);
+        free(in);
+        layer_release(&layer);
+        deep_model_free(model);
+    }
+}
+END_TEST
+
+/* The kernels' gradients do not depend on whether dL/din is asked for (a first layer). */
+START_TEST(separable_backward_without_input_gradient)
+{
+    deep_model *model = model_of(3, (int64_t[]){5, 5, 2});
+    ASSERT_OK(deep_model_add_separable_conv2d(model, 3, 3, 3, 1, 1, DEEP_PADDING_SAME, 2, DEEP_ACTIVATION_TANH, 1));
+    deep_layer layer;
+    take_layer(&layer, model, 6, -1, 1);
+    enum { BATCH = 3 };
+    int64_t n_in = BATCH * layer.in_size, n_out = BATCH * layer.out_size;
+    float *in = floats(n_in), *out = floats(n_out), *grad_in = floats(n_in), *saved[3];
+    struct deep_rng rng;
+    deep_rng_init(&rng, 9);
+    fill_uniform(&rng, in, n_in, -1, 1);
+    for (int run = 0; run < 2; run++) {
+        float *scratch = layer_scratch(&layer, BATCH), *grad_out = floats(n_out);
+        for (int64_t j = 0; j < n_out; j++)
+            grad_out[j] = sinf(0.3f * (float)j);
+        layer.ops->forward(&layer, &(deep_exec){.training = true}, in, out, scratch, BATCH);
+        layer.ops->backward(&layer, &(deep_exec){.training = true}, in, out, grad_out, run ? NULL : grad_in, scratch,
+                            BATCH);
+        for (int p = 0; p < 3; p++) {
+            size_t bytes = (size_t)layer.params[p].size * sizeof(float);
+            if (run == 0) {
+                saved[p] = floats(layer.params[p].size);
+                memcpy(saved[p], layer.params[p].grad, bytes);
+            } else {
+                ck_assert_msg(memcmp(saved[p], layer.params[p].grad, bytes) == 0, "%s differs", layer.params[p].name);
+                free(saved[p]);
+            }
+        }
+        free(scratch);
+        free(grad_out);
+    }
+    free(in);
+    free(out);
+    free(grad_in);
+    layer_release(&layer);
+    deep_model_free(model);
+}
+END_TEST
+
+START_TEST(separable_misuse)
+{
+    static const char fn[] = "deep_model_add_separable_conv2d";
+    const deep_padding valid = DEEP_PADDING_VALID;
+    const deep_activation linear = DEEP_ACTIVATION_LINEAR;
+    ck_assert_int_eq(deep_model_add_separable_conv2d(NULL, 2, 3, 3, 1, 1, valid, 1, linear, 1), DEEP_ERR_NULL);
+    deep_model *flat = model_of(2, (int64_t[]){4, 4});
+    ASSERT_FAILS_WITH(deep_model_add_separable_conv2d(flat, 2, 3, 3, 1, 1, valid, 1, linear, 1), DEEP_ERR_SHAPE, fn,
+                      "SeparableConv2D needs (height, width, channels) inputs but gets (4, 4)");
+    deep_model_free(flat);
+    deep_model *model = model_of(3, (int64_t[]){5, 5, 2});
+    ASSERT_FAILS_WITH(deep_model_add_separable_conv2d(model, 0, 3, 3, 1, 1, valid, 1, linear, 1),
+                      DEEP_ERR_INVALID_ARGUMENT, fn, "filters");
+    ASSERT_FAILS_WITH(deep_model_add_separable_conv2d(model, 2, 3, 6, 1, 1, valid, 1, linear, 1), DEEP_ERR_SHAPE, fn,
+                      "layer 0 (separable_conv2d): kernel_size");
+    ASSERT_FAILS_WITH(deep_model_add_separable_conv2d(model, 2, 3, 3, 1, -1, valid, 1, linear, 1),
+                      DEEP_ERR_INVALID_ARGUMENT, fn, "strides");
+    ASSERT_FAILS_WITH(deep_model_add_separable_conv2d(model, 2, 3, 3, 1, 1, (deep_padding)-1, 1, linear, 1),
+                      DEEP_ERR_INVALID_ARGUMENT, fn, "padding");
+    ASSERT_FAILS_WITH(deep_model_add_separable_conv2d(model, 2, 3, 3, 1, 1, valid, 0, linear, 1),
+                      DEEP_ERR_INVALID_ARGUMENT, fn, "depth_multiplier");
+    ASSERT_FAILS_WITH(deep_model_add_separable_conv2d(model, 2, 3, 3, 1, 1, valid, 1, (deep_activation)-3, 1),
+                      DEEP_ERR_INVALID_ARGUMENT, fn, "activation");
+    /* (3, 3, 2 * 2^28) intermediate values: beyond the limit, named. */
+    ASSERT_FAILS_WITH(deep_model_add_separable_conv2d(model, 2, 3, 3, 1, 1, valid, (int64_t)1 << 28, linear, 1),
+                      DEEP_ERR_OVERFLOW, fn, "depthwise output");
+    /* A pointwise kernel of 2 * 2^20 x 2^11 elements: beyond the limit. */
+    ASSERT_FAILS_WITH(
+        deep_model_add_separable_conv2d(model, (int64_t)1 << 11, 3, 3, 1, 1, valid, (int64_t)1 << 20, linear, 1),
+        DEEP_ERR_OVERFLOW, fn, "pointwise_kernel");
+    ck_assert_int_eq(model->layer_count, 0);
+    ASSERT_OK(deep_model_add_separable_conv2d(model, 4, 3, 3, 1, 1, valid, 2, linear, 1));
+    int64_t params = 0;
+    ASSERT_OK(deep_model_parameter_count(model, &params));
+    ck_assert_int_eq(params, 3 * 3 * 2 * 2 + 4 * 4 + 4);
+    deep_model_free(model);
+}
+END_TEST
+
+START_TEST(separable_trains_and_round_trips)
+{
+    deep_model *model = model_of(3, (int64_t[]){6, 6, 2});
+    ASSERT_OK(deep_model_add_separable_conv2d(model, 4, 3, 3, 1, 1, DEEP_PADDING_SAME, 2, DEEP_ACTIVATION_TANH, 1));
+    ASSERT_OK(deep_model_add_global_average_pooling2d(model));
+    ASSERT_OK(deep_model_add_dense(model, 1, DEEP_ACTIVATION_LINEAR, 1));
+    assert_trains_and_round_trips(model, 3, (int64_t[]){6, 6, 2}, 128, 40, 0.02f, channel_difference);
+    deep_model_free(model);
+}
+END_TEST
+
 static Suite *norm_suite(void)
 {
     Suite *s = suite_create("norm_layers");
@@ -557,10 +751,18 @@ static Suite *norm_suite(void)
     tcase_add_test(tc, depthwise_threads_match_inline);
     tcase_add_test(tc, depthwise_misuse);
     suite_add_tcase(s, tc);
+    tc = tcase_create("separable_conv2d");
+    tcase_add_test(tc, separable_forward_matches_pytorch);
+    tcase_add_test(tc, separable_init_is_keras_glorot_and_zero_bias);
+    tcase_add_test(tc, separable_gradients);
+    tcase_add_test(tc, separable_backward_without_input_gradient);
+    tcase_add_test(tc, separable_misuse);
+    suite_add_tcase(s, tc);
     tc = tcase_create("training");
     tcase_set_timeout(tc, 60);
     tcase_add_test(tc, layer_norm_trains_and_round_trips);
     tcase_add_test(tc, depthwise_trains_and_round_trips);
+    tcase_add_test(tc, separable_trains_and_round_trips);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -325,6 +325,10 @@ static void add_depthwise_conv2d(deep_model *m)
 {
     ASSERT_OK(deep_model_add_depthwise_conv2d(m, 3, 2, 2, 1, DEEP_PADDING_SAME, 2, DEEP_ACTIVATION_RELU, 1));
 }
+static void add_separable_conv2d(deep_model *m)
+{
+    ASSERT_OK(deep_model_add_separable_conv2d(m, 3, 2, 3, 1, 2, DEEP_PADDING_VALID, 3, DEEP_ACTIVATION_ELU, 0));
+}
 
 static const example examples[] = {
     {"dense", 1, {5}, add_dense},
@@ -345,6 +349,7 @@ static const example examples[] = {
     {"reshape", 1, {12}, add_reshape},
     {"layer_normalization", 3, {2, 2, 3}, add_layer_normalization},
     {"depthwise_conv2d", 3, {5, 4, 2}, add_depthwise_conv2d},
+    {"separable_conv2d", 3, {5, 4, 2}, add_separable_conv2d},
 };
 
 /* Field by field, so that padding bytes in a config never matter. */

@@ -446,6 +446,7 @@ FUNCTIONS = {
     "deep_model_add_batch_normalization": (c_status, [ctypes.c_void_p, ctypes.c_double, ctypes.c_double]),
     "deep_model_add_layer_normalization": (c_status, [ctypes.c_void_p, ctypes.c_double, ctypes.c_int32, ctypes.c_int32]),
     "deep_model_add_depthwise_conv2d": (c_status, [ctypes.c_void_p, ctypes.c_int64, ctypes.c_int64, ctypes.c_int64, ctypes.c_int64, ctypes.c_int, ctypes.c_int64, ctypes.c_int, ctypes.c_int32]),
+    "deep_model_add_separable_conv2d": (c_status, [ctypes.c_void_p, ctypes.c_int64, ctypes.c_int64, ctypes.c_int64, ctypes.c_int64, ctypes.c_int64, ctypes.c_int, ctypes.c_int64, ctypes.c_int, ctypes.c_int32]),
     "deep_model_add_embedding": (c_status, [ctypes.c_void_p, ctypes.c_int64, ctypes.c_int64, ctypes.c_int64]),
     "deep_model_add_masking": (c_status, [ctypes.c_void_p, ctypes.c_double]),
     "deep_model_add_lstm": (c_status, [ctypes.c_void_p, ctypes.c_int64, ctypes.c_int, ctypes.c_int, ctypes.c_int32, ctypes.c_int32]),

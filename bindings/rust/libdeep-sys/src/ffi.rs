@@ -334,6 +334,7 @@ extern "C" {
     pub fn deep_model_add_batch_normalization(model: *mut deep_model, momentum: f64, epsilon: f64) -> deep_status;
     pub fn deep_model_add_layer_normalization(model: *mut deep_model, epsilon: f64, center: i32, scale: i32) -> deep_status;
     pub fn deep_model_add_depthwise_conv2d(model: *mut deep_model, kernel_h: i64, kernel_w: i64, stride_h: i64, stride_w: i64, padding: deep_padding, depth_multiplier: i64, activation: deep_activation, use_bias: i32) -> deep_status;
+    pub fn deep_model_add_separable_conv2d(model: *mut deep_model, filters: i64, kernel_h: i64, kernel_w: i64, stride_h: i64, stride_w: i64, padding: deep_padding, depth_multiplier: i64, activation: deep_activation, use_bias: i32) -> deep_status;
     pub fn deep_model_add_embedding(model: *mut deep_model, input_dim: i64, output_dim: i64, input_length: i64) -> deep_status;
     pub fn deep_model_add_masking(model: *mut deep_model, mask_value: f64) -> deep_status;
     pub fn deep_model_add_lstm(model: *mut deep_model, units: i64, activation: deep_activation, recurrent_activation: deep_activation, use_bias: i32, return_sequences: i32) -> deep_status;
