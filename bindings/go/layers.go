@@ -378,3 +378,21 @@ func (m *Model) AddDepthwiseConv2D(kernelH, kernelW int64, padding Padding, dept
 				C.deep_activation(activation), cBool(a.useBias))
 		})
 }
+
+// AddSeparableConv2D appends SeparableConv2D(filters, (kernelH, kernelW), padding,
+// depthMultiplier, activation): AddDepthwiseConv2D's convolution without its bias, then a
+// 1x1 convolution to filters channels. Its weights are depthwise_kernel (kernelH, kernelW,
+// channels, depthMultiplier), pointwise_kernel (1, 1, channels * depthMultiplier, filters)
+// and bias. Takes Strides (default 1, 1) and NoBias.
+func (m *Model) AddSeparableConv2D(filters, kernelH, kernelW int64, padding Padding, depthMultiplier int64,
+	activation Activation, args ...LayerArg) error {
+	return m.add("AddSeparableConv2D", args, []string{"Strides", "NoBias"},
+		func(p *C.deep_model, a layerArgs) C.deep_status {
+			if a.strideH == 0 && a.strideW == 0 {
+				a.strideH, a.strideW = 1, 1
+			}
+			return C.deep_model_add_separable_conv2d(p, C.int64_t(filters), C.int64_t(kernelH), C.int64_t(kernelW),
+				C.int64_t(a.strideH), C.int64_t(a.strideW), C.deep_padding(padding), C.int64_t(depthMultiplier),
+				C.deep_activation(activation), cBool(a.useBias))
+		})
+}

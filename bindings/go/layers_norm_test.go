@@ -104,3 +104,58 @@ func TestDepthwiseConv2D(t *testing.T) {
 		}
 	}
 }
+
+func TestSeparableConv2D(t *testing.T) {
+	m, err := NewModel(4, 4, 2)
+	must(t, err)
+	defer m.Close()
+	wantError(t, m.AddSeparableConv2D(0, 3, 3, Valid, 1, Linear), ErrInvalidArgument, "filters")
+	wantError(t, m.AddSeparableConv2D(2, 3, 3, Valid, 0, Linear), ErrInvalidArgument, "depth_multiplier")
+	must(t, m.AddSeparableConv2D(3, 2, 2, Valid, 2, Linear, Strides(2, 2)))
+	opt, _ := NewOptimizer(SGD)
+	must(t, m.Compile(opt, MeanSquaredError))
+	// depthwise (2, 2, 2, 2), pointwise (1, 1, 4, 3), bias (3).
+	if n, _ := m.ParameterCount(); n != 16+12+3 {
+		t.Fatalf("parameter count %d, want 31", n)
+	}
+	want := [][]int64{{2, 2, 2, 2}, {1, 1, 4, 3}, {3}}
+	for w, shape := range want {
+		weight, err := m.Weight(0, w)
+		must(t, err)
+		got, _ := weight.Shape()
+		weight.Close()
+		if len(got) != len(shape) {
+			t.Fatalf("weight %d has shape %v, want %v", w, got, shape)
+		}
+		for i := range shape {
+			if got[i] != shape[i] {
+				t.Fatalf("weight %d has shape %v, want %v", w, got, shape)
+			}
+		}
+	}
+	// Kernels of ones, zero bias: each output sums its 2x2 window over both channels,
+	// twice (depth multiplier 2), so 4 cells * (1 + 10) * 2 = 88 in every filter.
+	for w, shape := range want[:2] {
+		ones, _ := NewTensorFilled(shape, 1)
+		must(t, m.SetWeight(0, w, ones))
+		ones.Close()
+	}
+	data := make([]float32, 4*4*2)
+	for i := range data {
+		data[i] = []float32{1, 10}[i%2]
+	}
+	x, _ := NewTensor([]int64{1, 4, 4, 2}, data)
+	defer x.Close()
+	y, err := m.Predict(x)
+	must(t, err)
+	defer y.Close()
+	got, _ := y.Data()
+	if len(got) != 2*2*3 {
+		t.Fatalf("%d outputs, want 12", len(got))
+	}
+	for i, v := range got {
+		if v != 88 {
+			t.Fatalf("output %d: %v, want 88", i, v)
+		}
+	}
+}

@@ -22,7 +22,7 @@ from .data import Dataset, load_idx, load_csv, load_cifar10, kfold_indices
 from .layers import (Input, Dense, Activation, Dropout, Flatten, Reshape, Conv2D, MaxPooling2D, AveragePooling2D,
                      GlobalAveragePooling2D, BatchNormalization, Embedding, Masking, SimpleRNN, GRU, LSTM,
                      Bidirectional)
-from .layers import LayerNormalization, DepthwiseConv2D  # since 1.1
+from .layers import LayerNormalization, DepthwiseConv2D, SeparableConv2D  # since 1.1
 from .models import Sequential, load_model, load_model_from_bytes, clone_model, Callback, EarlyStopping, History, \
     LearningRateScheduler
 from . import callbacks
@@ -57,7 +57,7 @@ __all__ = [
     # models
     "Input", "Dense", "Activation", "Dropout", "Flatten", "Reshape", "Conv2D", "MaxPooling2D", "AveragePooling2D",
     "GlobalAveragePooling2D", "BatchNormalization", "Embedding", "Masking", "SimpleRNN", "GRU", "LSTM", "Bidirectional",
-    "LayerNormalization", "DepthwiseConv2D",  # since 1.1
+    "LayerNormalization", "DepthwiseConv2D", "SeparableConv2D",  # since 1.1
     "Sequential", "load_model", "load_model_from_bytes", "clone_model",
     "Callback", "EarlyStopping", "History", "LearningRateScheduler",
     # trees

@@ -1,7 +1,7 @@
 """Keras layer constructors: Dense, Activation, Dropout, Flatten, Reshape, Conv2D,
 MaxPooling2D, AveragePooling2D, GlobalAveragePooling2D, BatchNormalization, Embedding,
 Masking, SimpleRNN, GRU, LSTM, the Bidirectional wrapper, and Input; since libdeep 1.1
-LayerNormalization and DepthwiseConv2D. docs/layers.md lists
+LayerNormalization, DepthwiseConv2D and SeparableConv2D. docs/layers.md lists
 each layer's arguments as the C library's field tables define them (a test checks that the
 constructors here take the same ones).
 
@@ -435,4 +435,28 @@ class DepthwiseConv2D(Layer):
 
     def _append(self, address):
         lib.deep_model_add_depthwise_conv2d(address, *self.kernel_size, *self.strides, self._padding,
+                                            self.depth_multiplier, self._activation, int(self.use_bias))
+
+
+class SeparableConv2D(Layer):
+    """keras.layers.SeparableConv2D: DepthwiseConv2D's convolution (without bias), then a
+    1x1 convolution to `filters` channels, the bias and the activation; weights
+    depthwise_kernel (kh, kw, channels, depth_multiplier), pointwise_kernel (1, 1,
+    channels * depth_multiplier, filters) and bias, as Keras."""
+
+    def __init__(self, filters, kernel_size, strides=(1, 1), padding="valid", depth_multiplier=1, activation=None,
+                 use_bias=True, input_shape=None, name=None):
+        super().__init__(input_shape, name)
+        self.filters = _positive_int(filters, "filters")
+        self.kernel_size = _pair(kernel_size, "kernel_size")
+        self.strides = _pair(strides, "strides")
+        self.padding = padding
+        self._padding = enum_value(_PADDING, padding, "padding")
+        self.depth_multiplier = _positive_int(depth_multiplier, "depth_multiplier")
+        self.activation = activation
+        self._activation = activation_value(activation)
+        self.use_bias = bool(use_bias)
+
+    def _append(self, address):
+        lib.deep_model_add_separable_conv2d(address, self.filters, *self.kernel_size, *self.strides, self._padding,
                                             self.depth_multiplier, self._activation, int(self.use_bias))

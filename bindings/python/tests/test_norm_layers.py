@@ -120,3 +120,37 @@ def test_depthwise_conv2d_trains_and_round_trips():
     losses = model.fit(x, y, epochs=20, batch_size=16, verbose=0).history["loss"]
     assert losses[-1] < 0.5 * losses[0]
     _round_trip_predicts_the_same(model, x)
+
+
+def test_separable_conv2d_matches_keras_formula():
+    rng = np.random.default_rng(5)
+    conv = layers.SeparableConv2D(4, (2, 3), strides=(1, 2), padding="same", depth_multiplier=2, activation="tanh")
+    model = libdeep.Sequential([layers.Input((5, 6, 3)), conv])
+    model.compile("sgd", "mse")
+    depthwise, pointwise, bias = conv.get_weights()
+    assert depthwise.shape == (2, 3, 3, 2) and pointwise.shape == (1, 1, 6, 4) and bias.shape == (4,)
+    depthwise, pointwise, bias = (rng.normal(size=w.shape).astype(np.float32) for w in (depthwise, pointwise, bias))
+    conv.set_weights([depthwise, pointwise, bias])
+    x = rng.normal(size=(2, 5, 6, 3)).astype(np.float32)
+    middle = _depthwise_reference(x, depthwise, 0.0, (1, 2), "same")
+    want = np.tanh(middle @ pointwise.reshape(6, 4) + bias)
+    np.testing.assert_allclose(model.predict(x), want, rtol=1e-5, atol=1e-5)
+
+
+def test_separable_conv2d_defaults_errors_and_training():
+    conv = layers.SeparableConv2D(8, 3)
+    assert (conv.filters, conv.kernel_size, conv.strides, conv.padding, conv.depth_multiplier, conv.activation,
+            conv.use_bias) == (8, (3, 3), (1, 1), "valid", 1, None, True)
+    with pytest.raises(libdeep.InvalidArgumentError, match="filters"):
+        libdeep.Sequential([layers.Input((4, 4, 1)), layers.SeparableConv2D(0, 3)])
+    rng = np.random.default_rng(6)
+    x = rng.uniform(-1, 1, size=(128, 6, 6, 2)).astype(np.float32)
+    y = ((x[..., 0] - x[..., 1]).sum(axis=(1, 2)) / 6).astype(np.float32).reshape(-1, 1)
+    model = libdeep.Sequential([layers.Input((6, 6, 2)),
+                                layers.SeparableConv2D(4, 3, padding="same", activation="tanh"),
+                                layers.GlobalAveragePooling2D(), layers.Dense(1)])
+    model.set_seed(3)
+    model.compile(libdeep.optimizers.Adam(learning_rate=0.02), "mse")
+    losses = model.fit(x, y, epochs=20, batch_size=16, verbose=0).history["loss"]
+    assert losses[-1] < 0.5 * losses[0]
+    _round_trip_predicts_the_same(model, x)

@@ -819,3 +819,64 @@ impl Layer for DepthwiseConv2d {
         })
     }
 }
+
+/// SeparableConv2D: [`DepthwiseConv2d`]'s convolution without its bias, then a 1x1
+/// convolution to `filters` channels, the bias and the activation; weights
+/// depthwise_kernel, pointwise_kernel and bias, as Keras. Defaults as DepthwiseConv2d's.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct SeparableConv2d {
+    filters: i64,
+    depthwise: DepthwiseConv2d,
+}
+
+impl SeparableConv2d {
+    /// SeparableConv2D(filters, kernel) with Keras' defaults.
+    pub fn new(filters: i64, kernel: (i64, i64)) -> SeparableConv2d {
+        SeparableConv2d { filters, depthwise: DepthwiseConv2d::new(kernel) }
+    }
+    /// The strides (rows, columns), default (1, 1).
+    pub fn strides(mut self, strides: (i64, i64)) -> SeparableConv2d {
+        self.depthwise = self.depthwise.strides(strides);
+        self
+    }
+    /// Valid (default) or same padding.
+    pub fn padding(mut self, padding: Padding) -> SeparableConv2d {
+        self.depthwise = self.depthwise.padding(padding);
+        self
+    }
+    /// Depthwise output channels per input channel, default 1.
+    pub fn depth_multiplier(mut self, depth_multiplier: i64) -> SeparableConv2d {
+        self.depthwise = self.depthwise.depth_multiplier(depth_multiplier);
+        self
+    }
+    /// The activation applied to the output.
+    pub fn activation(mut self, activation: Activation) -> SeparableConv2d {
+        self.depthwise = self.depthwise.activation(activation);
+        self
+    }
+    /// With a bias (default true).
+    pub fn use_bias(mut self, use_bias: bool) -> SeparableConv2d {
+        self.depthwise = self.depthwise.use_bias(use_bias);
+        self
+    }
+}
+
+impl Layer for SeparableConv2d {
+    fn add_to(&self, model: &mut Model) -> Result<()> {
+        let d = &self.depthwise;
+        check(unsafe {
+            sys::deep_model_add_separable_conv2d(
+                model.ptr(),
+                self.filters,
+                d.kernel.0,
+                d.kernel.1,
+                d.strides.0,
+                d.strides.1,
+                d.padding as i32,
+                d.depth_multiplier,
+                d.activation as i32,
+                d.use_bias as i32,
+            )
+        })
+    }
+}

@@ -3,7 +3,7 @@
 mod common;
 
 use common::expect_error;
-use libdeep::layers::{DepthwiseConv2d, LayerNormalization};
+use libdeep::layers::{DepthwiseConv2d, LayerNormalization, SeparableConv2d};
 use libdeep::{Activation, Loss, Model, Optimizer, OptimizerKind, Padding, Status, Tensor};
 
 fn compiled(mut m: Model) -> Model {
@@ -63,4 +63,21 @@ fn depthwise_conv2d_keeps_channels_apart() {
     let out = out.data().unwrap();
     assert_eq!(&out[..4], &[4.0, 4.0, 40.0, 40.0]);
     assert_eq!(&out[16..20], &[2.0, 2.0, 20.0, 20.0]);
+}
+
+#[test]
+fn separable_conv2d_has_keras_weights() {
+    let mut m = Model::new(&[4, 4, 2]).unwrap();
+    let f = "deep_model_add_separable_conv2d";
+    expect_error(m.add(SeparableConv2d::new(0, (3, 3))), Status::InvalidArgument, f);
+    m.add(SeparableConv2d::new(3, (2, 2)).strides((2, 2)).depth_multiplier(2)).unwrap();
+    let mut m = compiled(m);
+    assert_eq!(m.parameter_count().unwrap(), 16 + 12 + 3); // depthwise, pointwise, bias
+    m.set_weight(0, 0, &Tensor::new(&[2, 2, 2, 2], &[1.0; 16]).unwrap()).unwrap();
+    m.set_weight(0, 1, &Tensor::new(&[1, 1, 4, 3], &[1.0; 12]).unwrap()).unwrap();
+    // Every output sums a 2x2 window of both channels (1 and 10) twice: 4 * 11 * 2.
+    let x: Vec<f32> = (0..32).map(|i| if i % 2 == 0 { 1.0 } else { 10.0 }).collect();
+    let out = m.predict(&Tensor::new(&[1, 4, 4, 2], &x).unwrap()).unwrap();
+    assert_eq!(out.shape().unwrap(), vec![1, 2, 2, 3]);
+    assert!(out.data().unwrap().iter().all(|&v| v == 88.0));
 }

@@ -93,6 +93,9 @@ fn builders() -> BTreeMap<&'static str, (&'static [i64], Build)> {
     b.insert("DepthwiseConv2D", (&[6, 6, 2], |m| {
         m.add(libdeep::layers::DepthwiseConv2d::new((3, 3)).padding(Padding::Same).depth_multiplier(2))
     }));
+    b.insert("SeparableConv2D", (&[6, 6, 2], |m| {
+        m.add(libdeep::layers::SeparableConv2d::new(4, (3, 3)).padding(Padding::Same).depth_multiplier(2))
+    }));
     b
 }
 
