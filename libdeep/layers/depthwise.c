@@ -21,9 +21,8 @@ deep_status deep_depthwise_geometry(const char *class_name, int32_t in_rank, con
                                   &out[axis], &pad[axis]));
     int64_t oc = 0;
     if (!deep_mul_i64(in_shape[2], depth_multiplier, &oc) || oc > DEEP_MAX_LAYER_SIZE)
-        return DEEP_FAIL(DEEP_ERR_OVERFLOW,
-                         "%lld channels times depth_multiplier %lld exceed %lld output channels", (long long)in_shape[2],
-                         (long long)depth_multiplier, (long long)DEEP_MAX_LAYER_SIZE);
+        return DEEP_FAIL(DEEP_ERR_OVERFLOW, "%lld channels times depth_multiplier %lld exceed %lld output channels",
+                         (long long)in_shape[2], (long long)depth_multiplier, (long long)DEEP_MAX_LAYER_SIZE);
     *g = (deep_depthwise){.h = in_shape[0], .w = in_shape[1], .c = in_shape[2], .oh = out[0], .ow = out[1], .oc = oc,
                           .kh = kernel_size[0], .kw = kernel_size[1], .sh = strides[0], .sw = strides[1],
                           .dm = depth_multiplier, .pt = pad[0], .pl = pad[1]};
@@ -49,6 +48,15 @@ static void window(const deep_depthwise *g, int64_t oy, int64_t ox, int64_t *ky0
     *kx1 = x0 + g->kw > g->w ? g->w - x0 : g->kw;
 }
 
+/* The offset in a sample's image of the cell under kernel tap (ky, kx) of output (oy, ox),
+ * inside the image (see window). */
+static inline int64_t cell(const deep_depthwise *g, int64_t oy, int64_t ox, int64_t ky, int64_t kx)
+{
+    return ((oy * g->sh - g->pt + ky) * g->w + ox * g->sw - g->pl + kx) * g->c;
+}
+
+/* restrict: the output, the gradients and the inputs are distinct buffers, which lets the
+ * compiler vectorise the channel loops without run-time overlap checks. */
 static void forward_samples(void *raw, int64_t begin, int64_t end, int32_t worker)
 {
     (void)worker;
@@ -59,14 +67,14 @@ static void forward_samples(void *raw, int64_t begin, int64_t end, int32_t worke
         const float *image = ctx->in + s * g->h * g->w * g->c;
         for (int64_t oy = 0; oy < g->oh; oy++)
             for (int64_t ox = 0; ox < g->ow; ox++) {
-                float *o = ctx->out + ((s * g->oh + oy) * g->ow + ox) * oc;
+                float *restrict o = ctx->out + ((s * g->oh + oy) * g->ow + ox) * oc;
                 memset(o, 0, (size_t)oc * sizeof *o);
                 int64_t ky0, ky1, kx0, kx1;
                 window(g, oy, ox, &ky0, &ky1, &kx0, &kx1);
                 for (int64_t ky = ky0; ky < ky1; ky++)
                     for (int64_t kx = kx0; kx < kx1; kx++) {
-                        const float *src = image + ((oy * g->sh - g->pt + ky) * g->w + ox * g->sw - g->pl + kx) * g->c;
-                        const float *k = ctx->kernel + (ky * g->kw + kx) * oc;
+                        const float *restrict src = image + cell(g, oy, ox, ky, kx);
+                        const float *restrict k = ctx->kernel + (ky * g->kw + kx) * oc;
                         if (dm == 1) {
                             for (int64_t j = 0; j < oc; j++)
                                 o[j] += src[j] * k[j];
@@ -91,12 +99,12 @@ static void input_grad_samples(void *raw, int64_t begin, int64_t end, int32_t wo
         memset(image, 0, (size_t)(g->h * g->w * g->c) * sizeof *image);
         for (int64_t oy = 0; oy < g->oh; oy++)
             for (int64_t ox = 0; ox < g->ow; ox++) {
-                const float *go = ctx->grad_out + ((s * g->oh + oy) * g->ow + ox) * oc;
+                const float *restrict go = ctx->grad_out + ((s * g->oh + oy) * g->ow + ox) * oc;
                 int64_t ky0, ky1, kx0, kx1;
                 window(g, oy, ox, &ky0, &ky1, &kx0, &kx1);
                 for (int64_t ky = ky0; ky < ky1; ky++)
                     for (int64_t kx = kx0; kx < kx1; kx++) {
-                        float *dst = image + ((oy * g->sh - g->pt + ky) * g->w + ox * g->sw - g->pl + kx) * g->c;
+                        float *restrict dst = image + cell(g, oy, ox, ky, kx);
                         const float *k = ctx->kernel + (ky * g->kw + kx) * oc;
                         if (dm == 1) {
                             for (int64_t j = 0; j < oc; j++)
@@ -124,13 +132,13 @@ static void kernel_grad_channels(void *raw, int64_t begin, int64_t end, int32_t 
         const float *image = ctx->in + s * g->h * g->w * g->c;
         for (int64_t oy = 0; oy < g->oh; oy++)
             for (int64_t ox = 0; ox < g->ow; ox++) {
-                const float *go = ctx->grad_out + ((s * g->oh + oy) * g->ow + ox) * oc;
+                const float *restrict go = ctx->grad_out + ((s * g->oh + oy) * g->ow + ox) * oc;
                 int64_t ky0, ky1, kx0, kx1;
                 window(g, oy, ox, &ky0, &ky1, &kx0, &kx1);
                 for (int64_t ky = ky0; ky < ky1; ky++)
                     for (int64_t kx = kx0; kx < kx1; kx++) {
-                        const float *src = image + ((oy * g->sh - g->pt + ky) * g->w + ox * g->sw - g->pl + kx) * g->c;
-                        float *kg = ctx->kernel_grad + (ky * g->kw + kx) * oc;
+                        const float *src = image + cell(g, oy, ox, ky, kx);
+                        float *restrict kg = ctx->kernel_grad + (ky * g->kw + kx) * oc;
                         if (dm == 1) {
                             for (int64_t j = begin; j < end; j++)
                                 kg[j] += src[j] * go[j];
