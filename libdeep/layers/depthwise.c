@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "kernels/kernels.h"
 #include "layers/depthwise.h"
 #include "tensor/tensor.h"
 
@@ -166,4 +167,53 @@ void deep_depthwise_backward(deep_pool *pool, const deep_depthwise *g, const flo
     deep_pool_run(pool, g->oc, kernel_grad_channels, &ctx);
     if (grad_in != NULL)
         deep_pool_run(pool, batch, input_grad_samples, &ctx);
+}
+
+typedef struct channels_ctx {
+    float *out, *pre, *grad;
+    const float *bias, *y;
+    deep_activation activation;
+    int64_t rows, width;
+} channels_ctx;
+
+static void bias_activation_samples(void *raw, int64_t begin, int64_t end, int32_t worker)
+{
+    (void)worker;
+    const channels_ctx *ctx = raw;
+    int64_t rows = (end - begin) * ctx->rows, width = ctx->width;
+    float *out = ctx->out + begin * ctx->rows * width;
+    if (ctx->bias != NULL)
+        for (int64_t r = 0; r < rows; r++)
+            for (int64_t j = 0; j < width; j++)
+                out[r * width + j] += ctx->bias[j];
+    if (ctx->pre != NULL)
+        memcpy(ctx->pre + begin * ctx->rows * width, out, (size_t)(rows * width) * sizeof *out);
+    deep_activation_forward(ctx->activation, out, rows, width);
+}
+
+void deep_channels_bias_activation(deep_pool *pool, float *out, const float *bias, float *pre,
+                                   deep_activation activation, int64_t batch, int64_t rows, int64_t width)
+{
+    channels_ctx ctx = {.out = out, .bias = bias, .pre = pre, .activation = activation, .rows = rows,
+                        .width = width};
+    deep_pool_run(pool, batch, bias_activation_samples, &ctx);
+}
+
+static void activation_grad_samples(void *raw, int64_t begin, int64_t end, int32_t worker)
+{
+    (void)worker;
+    const channels_ctx *ctx = raw;
+    int64_t offset = begin * ctx->rows * ctx->width, rows = (end - begin) * ctx->rows;
+    if (ctx->pre != NULL)
+        deep_activation_backward_input(ctx->activation, ctx->pre + offset, ctx->grad + offset, rows * ctx->width);
+    else
+        deep_activation_backward(ctx->activation, ctx->y + offset, ctx->grad + offset, rows, ctx->width);
+}
+
+void deep_channels_activation_grad(deep_pool *pool, const float *out, const float *pre, float *grad,
+                                   deep_activation activation, int64_t batch, int64_t rows, int64_t width)
+{
+    channels_ctx ctx = {.y = out, .pre = (float *)pre, .grad = grad, .activation = activation, .rows = rows,
+                        .width = width};
+    deep_pool_run(pool, batch, activation_grad_samples, &ctx);
 }

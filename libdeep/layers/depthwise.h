@@ -1,8 +1,8 @@
 /* What DepthwiseConv2D and SeparableConv2D share: the depthwise convolution itself, channels
  * last. Each input channel c has its own depth_multiplier kernels; output channel
  * c * depth_multiplier + m is input channel c convolved with kernel (kh, kw, c, m), Keras'
- * layout. Bias, activation and (for SeparableConv2D) the pointwise product are the layers'
- * own. Work is split by sample (forward, input gradient) or by output channel (kernel
+ * layout. Also their bias and activation steps, split by sample like Conv2D's; the pointwise
+ * product is SeparableConv2D's own. Work is split by sample (forward, input gradient) or by output channel (kernel
  * gradient), so results do not depend on the thread count. */
 #ifndef DEEP_LAYERS_DEPTHWISE_H
 #define DEEP_LAYERS_DEPTHWISE_H
@@ -29,5 +29,14 @@ void deep_depthwise_forward(deep_pool *pool, const deep_depthwise *g, const floa
  * grad_out = dL/dout. */
 void deep_depthwise_backward(deep_pool *pool, const deep_depthwise *g, const float *in, const float *kernel,
                              const float *grad_out, float *kernel_grad, float *grad_in, int64_t batch);
+
+/* The layers' last steps on `batch` samples of `rows` rows of `width` channels, split by
+ * sample among the pool's threads: adds bias (NULL: none), copies the result to pre (NULL:
+ * not kept; gelu and silu need it) and applies the activation. */
+void deep_channels_bias_activation(deep_pool *pool, float *out, const float *bias, float *pre,
+                                   deep_activation activation, int64_t batch, int64_t rows, int64_t width);
+/* grad (dL/d(output)) becomes dL/d(pre-activation), from pre when kept, else from out. */
+void deep_channels_activation_grad(deep_pool *pool, const float *out, const float *pre, float *grad,
+                                   deep_activation activation, int64_t batch, int64_t rows, int64_t width);
 
 #endif

@@ -72,16 +72,9 @@ static void depthwise_forward(const deep_layer *layer, const deep_exec *ex, cons
     depthwise_conv2d_config c = config_of(layer);
     deep_depthwise g = geometry(layer, &c);
     deep_depthwise_forward(ex->pool, &g, in, layer->params[0].value, out, batch);
-    int64_t rows = batch * g.oh * g.ow;
-    if (c.use_bias) {
-        const float *bias = layer->params[1].value;
-        for (int64_t r = 0; r < rows; r++)
-            for (int64_t j = 0; j < g.oc; j++)
-                out[r * g.oc + j] += bias[j];
-    }
-    if (deep_activation_needs_input(c.activation))
-        memcpy(scratch, out, (size_t)(rows * g.oc) * sizeof *out);
-    deep_activation_forward(c.activation, out, rows, g.oc);
+    deep_channels_bias_activation(ex->pool, out, c.use_bias ? layer->params[1].value : NULL,
+                                  deep_activation_needs_input(c.activation) ? scratch : NULL, c.activation, batch,
+                                  g.oh * g.ow, g.oc);
 }
 
 static void depthwise_backward(deep_layer *layer, const deep_exec *ex, const float *in, const float *out,
@@ -90,12 +83,9 @@ static void depthwise_backward(deep_layer *layer, const deep_exec *ex, const flo
     depthwise_conv2d_config c = config_of(layer);
     deep_depthwise g = geometry(layer, &c);
     int64_t rows = batch * g.oh * g.ow;
-    if (!ex->fused_output) {
-        if (deep_activation_needs_input(c.activation))
-            deep_activation_backward_input(c.activation, scratch, grad_out, rows * g.oc);
-        else
-            deep_activation_backward(c.activation, out, grad_out, rows, g.oc);
-    }
+    if (!ex->fused_output)
+        deep_channels_activation_grad(ex->pool, out, deep_activation_needs_input(c.activation) ? scratch : NULL,
+                                      grad_out, c.activation, batch, g.oh * g.ow, g.oc);
     if (c.use_bias) {
         float *bias_grad = layer->params[1].grad;
         memset(bias_grad, 0, (size_t)g.oc * sizeof(float));

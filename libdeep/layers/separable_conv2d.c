@@ -89,15 +89,9 @@ static void separable_forward(const deep_layer *layer, const deep_exec *ex, cons
     float *mid = scratch, *pre = scratch + rows * g.oc;
     deep_depthwise_forward(ex->pool, &g, in, layer->params[DEPTHWISE].value, mid, batch);
     deep_gemm(ex->pool, false, false, rows, c.filters, g.oc, 1.0f, mid, layer->params[POINTWISE].value, 0.0f, out);
-    if (c.use_bias) {
-        const float *bias = layer->params[BIAS].value;
-        for (int64_t r = 0; r < rows; r++)
-            for (int64_t j = 0; j < c.filters; j++)
-                out[r * c.filters + j] += bias[j];
-    }
-    if (deep_activation_needs_input(c.activation))
-        memcpy(pre, out, (size_t)(rows * c.filters) * sizeof *out);
-    deep_activation_forward(c.activation, out, rows, c.filters);
+    deep_channels_bias_activation(ex->pool, out, c.use_bias ? layer->params[BIAS].value : NULL,
+                                  deep_activation_needs_input(c.activation) ? pre : NULL, c.activation, batch,
+                                  g.oh * g.ow, c.filters);
 }
 
 static void separable_backward(deep_layer *layer, const deep_exec *ex, const float *in, const float *out,
@@ -107,12 +101,9 @@ static void separable_backward(deep_layer *layer, const deep_exec *ex, const flo
     deep_depthwise g = geometry(layer, &c);
     int64_t rows = batch * g.oh * g.ow;
     float *mid = scratch, *pre = scratch + rows * g.oc;
-    if (!ex->fused_output) {
-        if (deep_activation_needs_input(c.activation))
-            deep_activation_backward_input(c.activation, pre, grad_out, rows * c.filters);
-        else
-            deep_activation_backward(c.activation, out, grad_out, rows, c.filters);
-    }
+    if (!ex->fused_output)
+        deep_channels_activation_grad(ex->pool, out, deep_activation_needs_input(c.activation) ? pre : NULL,
+                                      grad_out, c.activation, batch, g.oh * g.ow, c.filters);
     if (c.use_bias) {
         float *bias_grad = layer->params[BIAS].grad;
         memset(bias_grad, 0, (size_t)c.filters * sizeof(float));
