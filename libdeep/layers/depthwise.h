@@ -1,9 +1,10 @@
 /* What DepthwiseConv2D and SeparableConv2D share: the depthwise convolution itself, channels
- * last. Each input channel c has its own depth_multiplier kernels; output channel
- * c * depth_multiplier + m is input channel c convolved with kernel (kh, kw, c, m), Keras'
- * layout. Also their bias and activation steps, split by sample like Conv2D's; the pointwise
- * product is SeparableConv2D's own. Work is split by sample (forward, input gradient) or by output channel (kernel
- * gradient), so results do not depend on the thread count. */
+ * last, and their bias and activation steps. Each input channel c has its own
+ * depth_multiplier kernels; output channel c * depth_multiplier + m is input channel c
+ * convolved with kernel (kh, kw, c, m), Keras' layout. The pointwise product is
+ * SeparableConv2D's own. Work is split by sample (forward, input gradient, bias and
+ * activation) or by output channel (kernel gradient), so results do not depend on the
+ * thread count. */
 #ifndef DEEP_LAYERS_DEPTHWISE_H
 #define DEEP_LAYERS_DEPTHWISE_H
 
