@@ -739,6 +739,37 @@ DEEP_API deep_status deep_model_add_global_average_pooling2d(deep_model *model);
  * inference. Keras defaults: momentum 0.99, epsilon 0.001. Weights in Keras order: gamma,
  * beta, moving_mean, moving_variance (the last two are not trainable). */
 DEEP_API deep_status deep_model_add_batch_normalization(deep_model *model, double momentum, double epsilon);
+/* LayerNormalization, Keras' layer with axis=-1 (since 1.1): each sample's values along
+ * its last axis (of an input of any rank) are normalised by their own mean and biased
+ * variance, y = gamma * (x - mean) / sqrt(variance + epsilon) + beta, the same in training
+ * and inference. center != 0 adds the learned beta (zeros at first), scale != 0 the learned
+ * gamma (ones at first), each of the last axis' size; weights in Keras order: gamma, beta.
+ * epsilon is finite and > 0 as a float. Keras defaults: epsilon 0.001, center 1, scale 1.
+ * A mask passes through unchanged. */
+DEEP_API deep_status deep_model_add_layer_normalization(deep_model *model, double epsilon, int32_t center,
+                                                        int32_t scale);
+/* DepthwiseConv2D, Keras' layer (since 1.1): each input channel is convolved on its own
+ * with depth_multiplier kernels of kernel_h x kernel_w, giving channels * depth_multiplier
+ * output channels (output channel c * depth_multiplier + m from input channel c), then the
+ * bias and the activation. Glorot-uniform kernel of shape (kernel_h, kernel_w, channels,
+ * depth_multiplier) and zero bias (channels * depth_multiplier), as Keras; weights kernel,
+ * bias. Strides, padding and the kernel's limits are Conv2D's; depth_multiplier is
+ * 1..DEEP_MAX_LAYER_SIZE (Keras' default 1). */
+DEEP_API deep_status deep_model_add_depthwise_conv2d(deep_model *model, int64_t kernel_h, int64_t kernel_w,
+                                                     int64_t stride_h, int64_t stride_w, deep_padding padding,
+                                                     int64_t depth_multiplier, deep_activation activation,
+                                                     int32_t use_bias);
+/* SeparableConv2D, Keras' layer (since 1.1): DepthwiseConv2D's convolution without its bias
+ * (channels * depth_multiplier intermediate channels), then a pointwise 1x1 convolution to
+ * `filters` channels, the bias and the activation. Glorot-uniform depthwise_kernel (kernel_h,
+ * kernel_w, channels, depth_multiplier) and pointwise_kernel (1, 1, channels *
+ * depth_multiplier, filters), zero bias (filters); weights in that order, as Keras. Limits
+ * as DepthwiseConv2D's; filters is 1..DEEP_MAX_LAYER_SIZE and the intermediate has at most
+ * DEEP_MAX_LAYER_SIZE elements per sample (DEEP_ERR_OVERFLOW). */
+DEEP_API deep_status deep_model_add_separable_conv2d(deep_model *model, int64_t filters, int64_t kernel_h,
+                                                     int64_t kernel_w, int64_t stride_h, int64_t stride_w,
+                                                     deep_padding padding, int64_t depth_multiplier,
+                                                     deep_activation activation, int32_t use_bias);
 
 /* Layers for sequences and shapes (since 1.1). A sequence sample is (steps, channels),
  * channels last as Keras. */
@@ -837,9 +868,10 @@ DEEP_API deep_status deep_model_add_embedding(deep_model *model, int64_t input_d
  * (one entry per sample and step) is made by a Masking layer, or by an Embedding with
  * DEEP_LAYER_MASK_ZERO 1 (id 0 is padding, as deep_dataset_new_sequences pads), passes
  * unchanged through Dropout, Activation, BatchNormalization (whose batch statistics count
- * the real steps only), Dense and recurrent layers with return_sequences, Bidirectional
- * ones included, and ends at a recurrent layer without return_sequences or at a
- * GlobalAveragePooling1D (which averages the real steps only, since 1.1). At a
+ * the real steps only), LayerNormalization, Dense and recurrent layers with
+ * return_sequences, Bidirectional ones included, and ends at a recurrent layer without
+ * return_sequences or at a GlobalAveragePooling1D (which averages the real steps only,
+ * since 1.1). At a
  * padded step a recurrent layer carries its state over unchanged and outputs its previous
  * output (zeros before the first real step), so a sequence padded before ('pre') or after
  * ('post') gives what the unpadded sequence gives; padded steps get no gradient through

@@ -327,6 +327,18 @@ static void add_reshape(deep_model *m)
 {
     ASSERT_OK(deep_model_add_reshape(m, 3, (int64_t[]){2, -1, 3}));
 }
+static void add_layer_normalization(deep_model *m)
+{
+    ASSERT_OK(deep_model_add_layer_normalization(m, 0.01, 0, 1));
+}
+static void add_depthwise_conv2d(deep_model *m)
+{
+    ASSERT_OK(deep_model_add_depthwise_conv2d(m, 3, 2, 2, 1, DEEP_PADDING_SAME, 2, DEEP_ACTIVATION_RELU, 1));
+}
+static void add_separable_conv2d(deep_model *m)
+{
+    ASSERT_OK(deep_model_add_separable_conv2d(m, 3, 2, 3, 1, 2, DEEP_PADDING_VALID, 3, DEEP_ACTIVATION_ELU, 0));
+}
 
 static void add_conv1d(deep_model *m)
 {
@@ -399,6 +411,9 @@ static const example examples[] = {
     {"up_sampling2d", 3, {2, 3, 2}, add_up_sampling2d},
     {"zero_padding2d", 3, {2, 3, 2}, add_zero_padding2d},
     {"cropping2d", 3, {3, 5, 2}, add_cropping2d},
+    {"layer_normalization", 3, {2, 2, 3}, add_layer_normalization},
+    {"depthwise_conv2d", 3, {5, 4, 2}, add_depthwise_conv2d},
+    {"separable_conv2d", 3, {5, 4, 2}, add_separable_conv2d},
 };
 
 /* Field by field, so that padding bytes in a config never matter. */

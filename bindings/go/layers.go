@@ -435,6 +435,9 @@ func (m *Model) AddPermute(dims ...int32) error {
 func (m *Model) AddRepeatVector(n int64) error {
 	return m.write("Model.AddRepeatVector", func(p *C.deep_model) C.deep_status {
 		return C.deep_model_add_repeat_vector(p, C.int64_t(n))
+	})
+}
+
 // OutputPadding sets Conv2DTranspose's output_padding, each below its stride (default
 // Keras' None: inferred from the padding). Since libdeep 1.1.
 func OutputPadding(h, w int64) LayerArg {
@@ -489,4 +492,55 @@ func (m *Model) AddCropping2D(top, bottom, left, right int64) error {
 	return m.write("Model.AddCropping2D", func(p *C.deep_model) C.deep_status {
 		return C.deep_model_add_cropping2d(p, C.int64_t(top), C.int64_t(bottom), C.int64_t(left), C.int64_t(right))
 	})
+}
+
+// Layer types since libdeep 1.1 (issue #16).
+
+// LayerNormEpsilon is Keras' default epsilon of LayerNormalization.
+const LayerNormEpsilon float64 = 0.001
+
+// AddLayerNormalization appends LayerNormalization(epsilon, center, scale) with Keras'
+// axis=-1: each sample's values along the last axis are normalised by their own mean and
+// variance, then scaled by gamma (scale) and shifted by beta (center), the weights in that
+// order. Keras' defaults: AddLayerNormalization(LayerNormEpsilon, true, true).
+func (m *Model) AddLayerNormalization(epsilon float64, center, scale bool) error {
+	return m.write("Model.AddLayerNormalization", func(p *C.deep_model) C.deep_status {
+		return C.deep_model_add_layer_normalization(p, C.double(epsilon), cBool(center), cBool(scale))
+	})
+}
+
+// AddDepthwiseConv2D appends DepthwiseConv2D((kernelH, kernelW), padding, depthMultiplier,
+// activation) over channels-last samples: each input channel is convolved on its own with
+// depthMultiplier kernels, giving channels * depthMultiplier outputs (Keras' default
+// depthMultiplier is 1). Its weights are kernel (kernelH, kernelW, channels,
+// depthMultiplier) and bias. Takes Strides (default 1, 1) and NoBias.
+func (m *Model) AddDepthwiseConv2D(kernelH, kernelW int64, padding Padding, depthMultiplier int64,
+	activation Activation, args ...LayerArg) error {
+	return m.add("AddDepthwiseConv2D", args, []string{"Strides", "NoBias"},
+		func(p *C.deep_model, a layerArgs) C.deep_status {
+			if a.strideH == 0 && a.strideW == 0 {
+				a.strideH, a.strideW = 1, 1
+			}
+			return C.deep_model_add_depthwise_conv2d(p, C.int64_t(kernelH), C.int64_t(kernelW), C.int64_t(a.strideH),
+				C.int64_t(a.strideW), C.deep_padding(padding), C.int64_t(depthMultiplier),
+				C.deep_activation(activation), cBool(a.useBias))
+		})
+}
+
+// AddSeparableConv2D appends SeparableConv2D(filters, (kernelH, kernelW), padding,
+// depthMultiplier, activation): AddDepthwiseConv2D's convolution without its bias, then a
+// 1x1 convolution to filters channels. Its weights are depthwise_kernel (kernelH, kernelW,
+// channels, depthMultiplier), pointwise_kernel (1, 1, channels * depthMultiplier, filters)
+// and bias. Takes Strides (default 1, 1) and NoBias.
+func (m *Model) AddSeparableConv2D(filters, kernelH, kernelW int64, padding Padding, depthMultiplier int64,
+	activation Activation, args ...LayerArg) error {
+	return m.add("AddSeparableConv2D", args, []string{"Strides", "NoBias"},
+		func(p *C.deep_model, a layerArgs) C.deep_status {
+			if a.strideH == 0 && a.strideW == 0 {
+				a.strideH, a.strideW = 1, 1
+			}
+			return C.deep_model_add_separable_conv2d(p, C.int64_t(filters), C.int64_t(kernelH), C.int64_t(kernelW),
+				C.int64_t(a.strideH), C.int64_t(a.strideW), C.deep_padding(padding), C.int64_t(depthMultiplier),
+				C.deep_activation(activation), cBool(a.useBias))
+		})
 }

@@ -159,6 +159,15 @@ var layerBuilders = map[string]func() (*Model, error){
 	"AddCropping2D": func() (*Model, error) {
 		return build([]int64{3, 3, 2}, func(m *Model) error { return m.AddCropping2D(1, 0, 0, 1) })
 	},
+	"AddLayerNormalization": func() (*Model, error) {
+		return build([]int64{2, 4}, func(m *Model) error { return m.AddLayerNormalization(LayerNormEpsilon, true, false) })
+	},
+	"AddDepthwiseConv2D": func() (*Model, error) {
+		return build([]int64{6, 6, 2}, func(m *Model) error { return m.AddDepthwiseConv2D(3, 3, Same, 2, ReLU) })
+	},
+	"AddSeparableConv2D": func() (*Model, error) {
+		return build([]int64{6, 6, 2}, func(m *Model) error { return m.AddSeparableConv2D(4, 3, 3, Same, 2, ReLU) })
+	},
 }
 
 func build(shape []int64, add func(m *Model) error) (*Model, error) {

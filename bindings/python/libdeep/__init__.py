@@ -24,6 +24,7 @@ from .layers import (Input, Dense, Activation, Dropout, Flatten, Reshape, Conv2D
                      Bidirectional, Conv1D, MaxPooling1D, GlobalAveragePooling1D, GlobalMaxPooling2D, Permute,
                      RepeatVector)
 from .layers import Conv2DTranspose, UpSampling2D, ZeroPadding2D, Cropping2D
+from .layers import LayerNormalization, DepthwiseConv2D, SeparableConv2D
 from .models import Sequential, load_model, load_model_from_bytes, clone_model, Callback, EarlyStopping, History, \
     LearningRateScheduler
 from . import callbacks
@@ -60,6 +61,7 @@ __all__ = [
     "GlobalAveragePooling2D", "BatchNormalization", "Embedding", "Masking", "SimpleRNN", "GRU", "LSTM", "Bidirectional",
     "Conv1D", "MaxPooling1D", "GlobalAveragePooling1D", "GlobalMaxPooling2D", "Permute", "RepeatVector",
     "Conv2DTranspose", "UpSampling2D", "ZeroPadding2D", "Cropping2D",
+    "LayerNormalization", "DepthwiseConv2D", "SeparableConv2D",  # since 1.1
     "Sequential", "load_model", "load_model_from_bytes", "clone_model",
     "Callback", "EarlyStopping", "History", "LearningRateScheduler",
     # trees

@@ -2,7 +2,8 @@
 MaxPooling2D, AveragePooling2D, GlobalAveragePooling2D, BatchNormalization, Embedding,
 Masking, SimpleRNN, GRU, LSTM, the Bidirectional wrapper, Input, and since 1.1 Conv1D,
 MaxPooling1D, GlobalAveragePooling1D, GlobalMaxPooling2D, Permute, RepeatVector,
-Conv2DTranspose, UpSampling2D, ZeroPadding2D and Cropping2D. docs/layers.md lists
+Conv2DTranspose, UpSampling2D, ZeroPadding2D, Cropping2D, LayerNormalization,
+DepthwiseConv2D and SeparableConv2D. docs/layers.md lists
 each layer's arguments as the C library's field tables define them (a test checks that the
 constructors here take the same ones).
 
@@ -578,3 +579,69 @@ class RepeatVector(Layer):
 
     def _append(self, address):
         lib.deep_model_add_repeat_vector(address, self.n)
+
+
+# ---- layer types since libdeep 1.1 (issue #16) ----------------------------------------------
+
+
+class LayerNormalization(Layer):
+    """keras.layers.LayerNormalization with its default axis=-1: each sample's values along
+    the last axis are normalised by their own mean and variance, then scaled by gamma
+    (scale=True) and shifted by beta (center=True); the same in training and inference.
+    Other axes are not supported (Keras' axis argument is not taken)."""
+
+    def __init__(self, epsilon=0.001, center=True, scale=True, input_shape=None, name=None):
+        super().__init__(input_shape, name)
+        self.epsilon = float(epsilon)
+        self.center = bool(center)
+        self.scale = bool(scale)
+
+    def _append(self, address):
+        lib.deep_model_add_layer_normalization(address, self.epsilon, int(self.center), int(self.scale))
+
+
+class DepthwiseConv2D(Layer):
+    """keras.layers.DepthwiseConv2D: each input channel convolved on its own with
+    depth_multiplier kernels (channels * depth_multiplier outputs, output channel
+    c * depth_multiplier + m from input channel c); kernel (kh, kw, channels,
+    depth_multiplier) and bias, as Keras."""
+
+    def __init__(self, kernel_size, strides=(1, 1), padding="valid", depth_multiplier=1, activation=None,
+                 use_bias=True, input_shape=None, name=None):
+        super().__init__(input_shape, name)
+        self.kernel_size = _pair(kernel_size, "kernel_size")
+        self.strides = _pair(strides, "strides")
+        self.padding = padding
+        self._padding = enum_value(_PADDING, padding, "padding")
+        self.depth_multiplier = _positive_int(depth_multiplier, "depth_multiplier")
+        self.activation = activation
+        self._activation = activation_value(activation)
+        self.use_bias = bool(use_bias)
+
+    def _append(self, address):
+        lib.deep_model_add_depthwise_conv2d(address, *self.kernel_size, *self.strides, self._padding,
+                                            self.depth_multiplier, self._activation, int(self.use_bias))
+
+
+class SeparableConv2D(Layer):
+    """keras.layers.SeparableConv2D: DepthwiseConv2D's convolution (without bias), then a
+    1x1 convolution to `filters` channels, the bias and the activation; weights
+    depthwise_kernel (kh, kw, channels, depth_multiplier), pointwise_kernel (1, 1,
+    channels * depth_multiplier, filters) and bias, as Keras."""
+
+    def __init__(self, filters, kernel_size, strides=(1, 1), padding="valid", depth_multiplier=1, activation=None,
+                 use_bias=True, input_shape=None, name=None):
+        super().__init__(input_shape, name)
+        self.filters = _positive_int(filters, "filters")
+        self.kernel_size = _pair(kernel_size, "kernel_size")
+        self.strides = _pair(strides, "strides")
+        self.padding = padding
+        self._padding = enum_value(_PADDING, padding, "padding")
+        self.depth_multiplier = _positive_int(depth_multiplier, "depth_multiplier")
+        self.activation = activation
+        self._activation = activation_value(activation)
+        self.use_bias = bool(use_bias)
+
+    def _append(self, address):
+        lib.deep_model_add_separable_conv2d(address, self.filters, *self.kernel_size, *self.strides, self._padding,
+                                            self.depth_multiplier, self._activation, int(self.use_bias))

@@ -337,6 +337,9 @@ extern "C" {
     pub fn deep_model_add_average_pooling2d(model: *mut deep_model, pool_h: i64, pool_w: i64, stride_h: i64, stride_w: i64, padding: deep_padding) -> deep_status;
     pub fn deep_model_add_global_average_pooling2d(model: *mut deep_model) -> deep_status;
     pub fn deep_model_add_batch_normalization(model: *mut deep_model, momentum: f64, epsilon: f64) -> deep_status;
+    pub fn deep_model_add_layer_normalization(model: *mut deep_model, epsilon: f64, center: i32, scale: i32) -> deep_status;
+    pub fn deep_model_add_depthwise_conv2d(model: *mut deep_model, kernel_h: i64, kernel_w: i64, stride_h: i64, stride_w: i64, padding: deep_padding, depth_multiplier: i64, activation: deep_activation, use_bias: i32) -> deep_status;
+    pub fn deep_model_add_separable_conv2d(model: *mut deep_model, filters: i64, kernel_h: i64, kernel_w: i64, stride_h: i64, stride_w: i64, padding: deep_padding, depth_multiplier: i64, activation: deep_activation, use_bias: i32) -> deep_status;
     pub fn deep_model_add_conv1d(model: *mut deep_model, filters: i64, kernel_size: i64, strides: i64, padding: deep_padding, dilation_rate: i64, activation: deep_activation, use_bias: i32) -> deep_status;
     pub fn deep_model_add_max_pooling1d(model: *mut deep_model, pool_size: i64, strides: i64, padding: deep_padding) -> deep_status;
     pub fn deep_model_add_global_average_pooling1d(model: *mut deep_model, keepdims: i32) -> deep_status;

@@ -1077,3 +1077,183 @@ impl Layer for RepeatVector {
         check(unsafe { sys::deep_model_add_repeat_vector(model.ptr(), self.n) })
     }
 }
+
+// ---- layer types since libdeep 1.1 (issue #16) -----------------------------------------
+
+/// LayerNormalization with Keras' axis=-1: each sample's values along the last axis are
+/// normalised by their own mean and variance, then scaled by gamma (`scale`) and shifted by
+/// beta (`center`), weights in that order. Keras' defaults: epsilon 0.001, center and scale.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct LayerNormalization {
+    epsilon: f64,
+    center: bool,
+    scale: bool,
+}
+
+impl LayerNormalization {
+    /// LayerNormalization with Keras' defaults.
+    pub fn new() -> LayerNormalization {
+        LayerNormalization { epsilon: 0.001, center: true, scale: true }
+    }
+    /// Added to the variance, > 0 (kept and checked as an f32).
+    pub fn epsilon(mut self, epsilon: f64) -> LayerNormalization {
+        self.epsilon = epsilon;
+        self
+    }
+    /// Whether it learns the offset beta (default true).
+    pub fn center(mut self, center: bool) -> LayerNormalization {
+        self.center = center;
+        self
+    }
+    /// Whether it learns the scale gamma (default true).
+    pub fn scale(mut self, scale: bool) -> LayerNormalization {
+        self.scale = scale;
+        self
+    }
+}
+
+impl Default for LayerNormalization {
+    fn default() -> Self {
+        LayerNormalization::new()
+    }
+}
+
+impl Layer for LayerNormalization {
+    fn add_to(&self, model: &mut Model) -> Result<()> {
+        check(unsafe {
+            sys::deep_model_add_layer_normalization(model.ptr(), self.epsilon, self.center as i32, self.scale as i32)
+        })
+    }
+}
+
+/// DepthwiseConv2D: each input channel convolved on its own with `depth_multiplier` kernels,
+/// giving channels * depth_multiplier output channels; weights kernel (kh, kw, channels,
+/// depth_multiplier) and bias, as Keras. Defaults: strides (1, 1), valid padding,
+/// depth_multiplier 1, linear activation, a bias.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct DepthwiseConv2d {
+    kernel: (i64, i64),
+    strides: (i64, i64),
+    padding: Padding,
+    depth_multiplier: i64,
+    activation: Activation,
+    use_bias: bool,
+}
+
+impl DepthwiseConv2d {
+    /// DepthwiseConv2D(kernel) with Keras' defaults.
+    pub fn new(kernel: (i64, i64)) -> DepthwiseConv2d {
+        DepthwiseConv2d {
+            kernel,
+            strides: (1, 1),
+            padding: Padding::Valid,
+            depth_multiplier: 1,
+            activation: Activation::Linear,
+            use_bias: true,
+        }
+    }
+    /// The strides (rows, columns), default (1, 1).
+    pub fn strides(mut self, strides: (i64, i64)) -> DepthwiseConv2d {
+        self.strides = strides;
+        self
+    }
+    /// Valid (default) or same padding.
+    pub fn padding(mut self, padding: Padding) -> DepthwiseConv2d {
+        self.padding = padding;
+        self
+    }
+    /// Output channels per input channel, default 1.
+    pub fn depth_multiplier(mut self, depth_multiplier: i64) -> DepthwiseConv2d {
+        self.depth_multiplier = depth_multiplier;
+        self
+    }
+    /// The activation applied to the output.
+    pub fn activation(mut self, activation: Activation) -> DepthwiseConv2d {
+        self.activation = activation;
+        self
+    }
+    /// With a bias (default true).
+    pub fn use_bias(mut self, use_bias: bool) -> DepthwiseConv2d {
+        self.use_bias = use_bias;
+        self
+    }
+}
+
+impl Layer for DepthwiseConv2d {
+    fn add_to(&self, model: &mut Model) -> Result<()> {
+        check(unsafe {
+            sys::deep_model_add_depthwise_conv2d(
+                model.ptr(),
+                self.kernel.0,
+                self.kernel.1,
+                self.strides.0,
+                self.strides.1,
+                self.padding as i32,
+                self.depth_multiplier,
+                self.activation as i32,
+                self.use_bias as i32,
+            )
+        })
+    }
+}
+
+/// SeparableConv2D: [`DepthwiseConv2d`]'s convolution without its bias, then a 1x1
+/// convolution to `filters` channels, the bias and the activation; weights
+/// depthwise_kernel, pointwise_kernel and bias, as Keras. Defaults as DepthwiseConv2d's.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct SeparableConv2d {
+    filters: i64,
+    depthwise: DepthwiseConv2d,
+}
+
+impl SeparableConv2d {
+    /// SeparableConv2D(filters, kernel) with Keras' defaults.
+    pub fn new(filters: i64, kernel: (i64, i64)) -> SeparableConv2d {
+        SeparableConv2d { filters, depthwise: DepthwiseConv2d::new(kernel) }
+    }
+    /// The strides (rows, columns), default (1, 1).
+    pub fn strides(mut self, strides: (i64, i64)) -> SeparableConv2d {
+        self.depthwise = self.depthwise.strides(strides);
+        self
+    }
+    /// Valid (default) or same padding.
+    pub fn padding(mut self, padding: Padding) -> SeparableConv2d {
+        self.depthwise = self.depthwise.padding(padding);
+        self
+    }
+    /// Depthwise output channels per input channel, default 1.
+    pub fn depth_multiplier(mut self, depth_multiplier: i64) -> SeparableConv2d {
+        self.depthwise = self.depthwise.depth_multiplier(depth_multiplier);
+        self
+    }
+    /// The activation applied to the output.
+    pub fn activation(mut self, activation: Activation) -> SeparableConv2d {
+        self.depthwise = self.depthwise.activation(activation);
+        self
+    }
+    /// With a bias (default true).
+    pub fn use_bias(mut self, use_bias: bool) -> SeparableConv2d {
+        self.depthwise = self.depthwise.use_bias(use_bias);
+        self
+    }
+}
+
+impl Layer for SeparableConv2d {
+    fn add_to(&self, model: &mut Model) -> Result<()> {
+        let d = &self.depthwise;
+        check(unsafe {
+            sys::deep_model_add_separable_conv2d(
+                model.ptr(),
+                self.filters,
+                d.kernel.0,
+                d.kernel.1,
+                d.strides.0,
+                d.strides.1,
+                d.padding as i32,
+                d.depth_multiplier,
+                d.activation as i32,
+                d.use_bias as i32,
+            )
+        })
+    }
+}

@@ -9,11 +9,9 @@ use std::fs;
 use std::path::PathBuf;
 
 use libdeep::layers::{
-    AveragePooling2d, BatchNormalization, Conv1d, Conv2d, Dense, Dropout, Embedding, Flatten, GlobalAveragePooling1d,
-    GlobalAveragePooling2d, GlobalMaxPooling2d, Gru, Lstm, MaxPooling1d, MaxPooling2d, Permute, RepeatVector, Reshape,
-    SimpleRnn,
-    AveragePooling2d, BatchNormalization, Conv2d, Conv2dTranspose, Cropping2d, Dense, Dropout, Embedding, Flatten,
-    GlobalAveragePooling2d, Gru, Lstm, MaxPooling2d, Reshape, SimpleRnn, UpSampling2d, ZeroPadding2d,
+    AveragePooling2d, BatchNormalization, Conv1d, Conv2d, Conv2dTranspose, Cropping2d, Dense, Dropout, Embedding,
+    Flatten, GlobalAveragePooling1d, GlobalAveragePooling2d, GlobalMaxPooling2d, Gru, Lstm, MaxPooling1d, MaxPooling2d,
+    Permute, RepeatVector, Reshape, SimpleRnn, UpSampling2d, ZeroPadding2d,
 };
 use libdeep::{Activation, LayerOption, MergeMode, Model, Padding, Result};
 
@@ -101,6 +99,13 @@ fn builders() -> BTreeMap<&'static str, (&'static [i64], Build)> {
     b.insert("Bidirectional", (&[5, 2], |m| {
         m.add(Lstm::new(3))?;
         m.add_bidirectional(MergeMode::Concat)
+    }));
+    b.insert("LayerNormalization", (&[2, 4], |m| m.add(libdeep::layers::LayerNormalization::new().center(false))));
+    b.insert("DepthwiseConv2D", (&[6, 6, 2], |m| {
+        m.add(libdeep::layers::DepthwiseConv2d::new((3, 3)).padding(Padding::Same).depth_multiplier(2))
+    }));
+    b.insert("SeparableConv2D", (&[6, 6, 2], |m| {
+        m.add(libdeep::layers::SeparableConv2d::new(4, (3, 3)).padding(Padding::Same).depth_multiplier(2))
     }));
     b
 }
