@@ -85,7 +85,7 @@ static void update_weights(void *raw, int64_t begin, int64_t end, int32_t worker
 
 void deep_model_apply_gradients(deep_model *model)
 {
-    deep_optimizer_begin_step(model->optimizer);
+    deep_optimizer_begin_step(model->optimizer, model->grads);
     struct update_ctx ctx = {model};
     deep_pool_run(model->pool, model->weight_total, update_weights, &ctx);
 }
