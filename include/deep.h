@@ -989,6 +989,24 @@ DEEP_API deep_status deep_model_compile(deep_model *model, deep_optimizer *optim
 /* The optimizer the model was compiled with, still owned by the model. */
 DEEP_API deep_status deep_model_optimizer(deep_model *model, deep_optimizer **optimizer);
 
+/* Keras' ReduceLROnPlateau as a setting of fit (since 1.1): after each epoch, when the
+ * monitored loss (the validation loss when fit has validation data, else the training
+ * loss) has not fallen below its best by more than min_delta for `patience` epochs, the
+ * optimizer's learning rate is multiplied by factor (never below min_lr; nothing when it is
+ * at min_lr already), and the next `cooldown` epochs count nothing. Keras' defaults:
+ * factor 0.1, patience 10, min_delta 1e-4, cooldown 0, min_lr 0. factor 0 (the default)
+ * turns it off; otherwise factor in (0, 1), patience and cooldown in [0, INT32_MAX],
+ * min_delta and min_lr finite and >= 0. Its state starts afresh with every fit call (a
+ * resumed checkpoint too); the settings are not saved in model files (a Keras callback is
+ * not). fit fails with DEEP_ERR_STATE when it is on and the optimizer has a schedule. May
+ * be called from fit's callbacks (from the next epoch). With DEEP_MODEL_VERBOSE, each
+ * reduction logs a line. */
+DEEP_API deep_status deep_model_set_reduce_lr_on_plateau(deep_model *model, double factor, int64_t patience,
+                                                         double min_delta, int64_t cooldown, double min_lr);
+/* The settings above (all 0 when it was never turned on); any output may be NULL. Since 1.1. */
+DEEP_API deep_status deep_model_get_reduce_lr_on_plateau(const deep_model *model, double *factor, int64_t *patience,
+                                                         double *min_delta, int64_t *cooldown, double *min_lr);
+
 /* Trains for `epochs` passes over train in batches of batch_size. validation may be NULL;
  * when given it replaces DEEP_MODEL_VALIDATION_SPLIT. A non-finite loss stops training
  * with DEEP_ERR_NUMERIC naming the epoch and batch. epochs and batch_size are at most

@@ -127,6 +127,7 @@
 #include <string.h>
 
 #include "check_helpers.h"
+#include "graph/optimize.h"
 #include "optim/optim.h"
 #include "optim/schedule.h"
 
@@ -737,6 +738,120 @@ START_TEST(decay_spares_moving_statistics)
 }
 END_TEST
 
+/* ReduceLROnPlateau against a transcription of Keras' callback (min mode, best None at the
+ * start, cooldown, min_lr compared as float32):
+ *
+ *   def keras_plateau(values, lr, factor, patience, min_delta, cooldown, min_lr):
+ *       best, wait, cd, out = None, 0, 0, []
+ *       for current in values:
+ *           if cd > 0:
+ *               cd -= 1; wait = 0
+ *           if best is None or current + (-min_delta) < best:   # _is_improvement
+ *               best = current; wait = 0
+ *           elif not cd > 0:
+ *               wait += 1
+ *               if wait >= patience:
+ *                   old = float(np.float32(lr))
+ *                   if old > np.float32(min_lr):
+ *                       lr = float(np.float32(max(old * factor, min_lr)))
+ *                       cd = cooldown; wait = 0
+ *           out.append(lr)
+ *       return out
+ */
+START_TEST(plateau_as_keras)
+{
+    static const double monitored[15] = {1.0, 0.9, 0.95, 0.95, 0.95, 0.8, 0.85, 0.85,
+                                         0.85, 0.85, 0.795, 0.9, 0.9, 0.9, 0.9};
+    static const double keras[15] = {0.1, 0.1, 0.1, 0.05, 0.05, 0.05, 0.05, 0.025,
+                                     0.025, 0.02, 0.02, 0.02, 0.02, 0.02, 0.02};
+    deep_optimizer *opt = NULL;
+    ck_assert_int_eq(deep_optimizer_new(DEEP_OPTIMIZER_SGD, &opt), DEEP_OK);
+    ck_assert_int_eq(deep_optimizer_set_float(opt, DEEP_OPT_LEARNING_RATE, 0.1), DEEP_OK);
+    deep_model *m = small_model(opt);
+    ck_assert_int_eq(deep_model_plateau_epoch(m, 0, true, 1.0), DEEP_OK); /* off: nothing */
+    ck_assert_float_eq(option(opt, DEEP_OPT_LEARNING_RATE), 0.1f);
+    ck_assert_int_eq(deep_model_set_reduce_lr_on_plateau(m, 0.5, 2, 0.01, 1, 0.02), DEEP_OK);
+    for (int e = 0; e < 15; e++) {
+        ck_assert_int_eq(deep_model_plateau_epoch(m, e, e == 0, monitored[e]), DEEP_OK);
+        ck_assert_msg(fabs(option(opt, DEEP_OPT_LEARNING_RATE) - keras[e]) < 1e-8, "epoch %d: %g, Keras %g", e,
+                      option(opt, DEEP_OPT_LEARNING_RATE), keras[e]);
+    }
+    /* A new fit starts afresh: its first epoch is the best so far. */
+    ck_assert_int_eq(deep_model_plateau_epoch(m, 0, true, 5.0), DEEP_OK);
+    ck_assert_float_eq(option(opt, DEEP_OPT_LEARNING_RATE), 0.02f);
+    deep_model_free(m);
+}
+END_TEST
+
+START_TEST(plateau_settings)
+{
+    deep_optimizer *opt = NULL;
+    ck_assert_int_eq(deep_optimizer_new(DEEP_OPTIMIZER_ADAM, &opt), DEEP_OK);
+    deep_model *m = small_model(opt);
+    double factor = -1, delta = -1, min_lr = -1;
+    int64_t patience = -1, cooldown = -1;
+    ck_assert_int_eq(deep_model_get_reduce_lr_on_plateau(m, &factor, &patience, &delta, &cooldown, &min_lr), DEEP_OK);
+    ck_assert(factor == 0 && patience == 0 && delta == 0 && cooldown == 0 && min_lr == 0);
+    ck_assert_int_eq(deep_model_set_reduce_lr_on_plateau(m, 0.1, 10, 1e-4, 0, 0), DEEP_OK); /* Keras' defaults */
+    ck_assert_int_eq(deep_model_get_reduce_lr_on_plateau(m, &factor, &patience, &delta, &cooldown, &min_lr), DEEP_OK);
+    ck_assert(factor == 0.1 && patience == 10 && delta == 1e-4 && cooldown == 0 && min_lr == 0);
+    ck_assert_int_eq(deep_model_get_reduce_lr_on_plateau(m, NULL, NULL, NULL, NULL, NULL), DEEP_OK);
+    ck_assert_int_eq(deep_model_set_reduce_lr_on_plateau(m, 1.0, 10, 0, 0, 0), DEEP_ERR_INVALID_ARGUMENT);
+    assert_error_mentions("deep_model_set_reduce_lr_on_plateau", "factor");
+    ck_assert_int_eq(deep_model_set_reduce_lr_on_plateau(m, -0.1, 10, 0, 0, 0), DEEP_ERR_INVALID_ARGUMENT);
+    ck_assert_int_eq(deep_model_set_reduce_lr_on_plateau(m, NAN, 10, 0, 0, 0), DEEP_ERR_INVALID_ARGUMENT);
+    ck_assert_int_eq(deep_model_set_reduce_lr_on_plateau(m, 0.5, -1, 0, 0, 0), DEEP_ERR_INVALID_ARGUMENT);
+    assert_error_mentions("deep_model_set_reduce_lr_on_plateau", "patience");
+    ck_assert_int_eq(deep_model_set_reduce_lr_on_plateau(m, 0.5, 1, -1, 0, 0), DEEP_ERR_INVALID_ARGUMENT);
+    ck_assert_int_eq(deep_model_set_reduce_lr_on_plateau(m, 0.5, 1, 0, -1, 0), DEEP_ERR_INVALID_ARGUMENT);
+    ck_assert_int_eq(deep_model_set_reduce_lr_on_plateau(m, 0.5, 1, 0, 0, INFINITY), DEEP_ERR_INVALID_ARGUMENT);
+    assert_error_mentions("deep_model_set_reduce_lr_on_plateau", "min_lr");
+    ck_assert_int_eq(deep_model_set_reduce_lr_on_plateau(NULL, 0.5, 1, 0, 0, 0), DEEP_ERR_NULL);
+    ck_assert_int_eq(deep_model_get_reduce_lr_on_plateau(NULL, &factor, NULL, NULL, NULL, NULL), DEEP_ERR_NULL);
+    ck_assert_int_eq(deep_model_get_reduce_lr_on_plateau(m, &factor, NULL, NULL, NULL, NULL), DEEP_OK);
+    ck_assert(factor == 0.1); /* refused calls changed nothing */
+    deep_model_free(m);
+}
+END_TEST
+
+static deep_dataset *regression_data(void)
+{
+    float x[16 * 3], y[16 * 2];
+    for (int i = 0; i < 16 * 3; i++)
+        x[i] = (float)sin(0.7 * i);
+    for (int i = 0; i < 16 * 2; i++)
+        y[i] = (float)cos(0.3 * i);
+    const int64_t features = 3;
+    deep_dataset *d = NULL;
+    ck_assert_int_eq(deep_dataset_new(16, 1, &features, x, &d), DEEP_OK);
+    ck_assert_int_eq(deep_dataset_set_targets(d, y, 16, 2), DEEP_OK);
+    return d;
+}
+
+/* Through fit: with a min_delta no epoch can beat and patience 0, every epoch after the
+ * first halves the rate; with a schedule fit refuses to start. */
+START_TEST(plateau_in_fit)
+{
+    deep_optimizer *opt = NULL;
+    ck_assert_int_eq(deep_optimizer_new(DEEP_OPTIMIZER_SGD, &opt), DEEP_OK);
+    ck_assert_int_eq(deep_optimizer_set_float(opt, DEEP_OPT_LEARNING_RATE, 0.08), DEEP_OK);
+    deep_model *m = small_model(opt);
+    deep_dataset *d = regression_data();
+    ck_assert_int_eq(deep_model_set_reduce_lr_on_plateau(m, 0.5, 0, 1e9, 0, 0), DEEP_OK);
+    ck_assert_int_eq(deep_model_fit(m, d, 4, 8, NULL), DEEP_OK);
+    ck_assert_float_eq(option(opt, DEEP_OPT_LEARNING_RATE), 0.01f);
+    deep_schedule *s = NULL;
+    ck_assert_int_eq(deep_schedule_new_exponential_decay(0.1, 10, 0.5, 0, &s), DEEP_OK);
+    ck_assert_int_eq(deep_optimizer_set_schedule(opt, s), DEEP_OK);
+    ck_assert_int_eq(deep_model_fit(m, d, 1, 8, NULL), DEEP_ERR_STATE);
+    assert_error_mentions("deep_model_fit", "schedule");
+    ck_assert_int_eq(deep_model_set_reduce_lr_on_plateau(m, 0, 0, 0, 0, 0), DEEP_OK); /* off again */
+    ck_assert_int_eq(deep_model_fit(m, d, 1, 8, NULL), DEEP_OK);
+    deep_dataset_free(d);
+    deep_model_free(m);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("optim_keras");
@@ -763,6 +878,9 @@ int main(void)
     TCase *model = tcase_create("model");
     tcase_add_loop_test(model, model_file_resumes, 0, 5);
     tcase_add_test(model, decay_spares_moving_statistics);
+    tcase_add_test(model, plateau_as_keras);
+    tcase_add_test(model, plateau_settings);
+    tcase_add_test(model, plateau_in_fit);
     suite_add_tcase(s, model);
     return run_suite(s, CK_NORMAL);
 }

@@ -9,6 +9,7 @@
 #include "core/bytes.h"
 #include "core/c_locale.h"
 #include "graph/model.h"
+#include "graph/optimize.h"
 #include "io/file.h"
 #include "kernels/kernels.h"
 #include "optim/optim.h"
@@ -269,6 +270,7 @@ static deep_status fit_epochs(deep_model *model, fit_run *run, int32_t epochs)
         double monitored = validation ? validation[0] : train_values[0];
         if (early_stopping(model, run, monitored, &best, &waited))
             stop = true;
+        DEEP_TRY(deep_model_plateau_epoch(model, epoch, epoch == first, monitored));
         improved_once = improved_once || waited == 0;
         model->resume_epoch = epoch + 1; /* what a save from here on records */
         if (model->patience > 0)

@@ -23,7 +23,7 @@ from .layers import (Input, Dense, Activation, Dropout, Flatten, Reshape, Conv2D
                      GlobalAveragePooling2D, BatchNormalization, Embedding, Masking, SimpleRNN, GRU, LSTM,
                      Bidirectional)
 from .models import Sequential, load_model, load_model_from_bytes, clone_model, Callback, EarlyStopping, History, \
-    LearningRateScheduler
+    LearningRateScheduler, ReduceLROnPlateau
 from . import callbacks
 from .trees import DecisionTreeClassifier, DecisionTreeRegressor, RandomForestClassifier, RandomForestRegressor
 
@@ -57,7 +57,7 @@ __all__ = [
     "Input", "Dense", "Activation", "Dropout", "Flatten", "Reshape", "Conv2D", "MaxPooling2D", "AveragePooling2D",
     "GlobalAveragePooling2D", "BatchNormalization", "Embedding", "Masking", "SimpleRNN", "GRU", "LSTM", "Bidirectional",
     "Sequential", "load_model", "load_model_from_bytes", "clone_model",
-    "Callback", "EarlyStopping", "History", "LearningRateScheduler",
+    "Callback", "EarlyStopping", "History", "LearningRateScheduler", "ReduceLROnPlateau",
     # trees
     "DecisionTreeClassifier", "DecisionTreeRegressor", "RandomForestClassifier", "RandomForestRegressor",
 ]

@@ -501,6 +501,8 @@ FUNCTIONS = {
     "deep_model_get_callbacks": (c_status, [ctypes.c_void_p, _typed_pointer(deep_batch_fn), _typed_pointer(deep_epoch_fn), _typed_pointer(ctypes.c_void_p)]),
     "deep_model_compile": (c_status, [ctypes.c_void_p, ctypes.c_void_p, ctypes.c_int, _typed_pointer(ctypes.c_int), ctypes.c_int64]),
     "deep_model_optimizer": (c_status, [ctypes.c_void_p, _typed_pointer(ctypes.c_void_p)]),
+    "deep_model_set_reduce_lr_on_plateau": (c_status, [ctypes.c_void_p, ctypes.c_double, ctypes.c_int64, ctypes.c_double, ctypes.c_int64, ctypes.c_double]),
+    "deep_model_get_reduce_lr_on_plateau": (c_status, [ctypes.c_void_p, _typed_pointer(ctypes.c_double), _typed_pointer(ctypes.c_int64), _typed_pointer(ctypes.c_double), _typed_pointer(ctypes.c_int64), _typed_pointer(ctypes.c_double)]),
     "deep_model_fit": (c_status, [ctypes.c_void_p, ctypes.c_void_p, ctypes.c_int64, ctypes.c_int64, ctypes.c_void_p]),
     "deep_model_history_length": (c_status, [ctypes.c_void_p, _typed_pointer(ctypes.c_int64)]),
     "deep_model_history": (c_status, [ctypes.c_void_p, ctypes.c_int64, ctypes.c_int, ctypes.c_int32, _typed_pointer(ctypes.c_double)]),

@@ -201,3 +201,27 @@ def test_model_files_resume_exactly(make):
         loaded.train_on_batch(X, Y)
     for a, b in zip(model.get_weights(), loaded.get_weights()):
         np.testing.assert_array_equal(a, b)
+
+
+def test_reduce_lr_on_plateau_in_fit():
+    x = np.tile(X, (4, 1))
+    y = np.tile(Y, (4, 1))
+    model = linear_model(libdeep.optimizers.SGD(learning_rate=0.08))
+    # No epoch can beat the first by 1e9: with patience 0 each later epoch halves the rate.
+    plateau = libdeep.callbacks.ReduceLROnPlateau(monitor="loss", factor=0.5, patience=0, min_delta=1e9)
+    model.fit(x, y, epochs=4, batch_size=8, verbose=0, callbacks=[plateau])
+    assert model.optimizer.learning_rate == pytest.approx(0.01)
+    model.fit(x, y, epochs=2, batch_size=8, verbose=0)  # without the callback: off again
+    assert model.optimizer.learning_rate == pytest.approx(0.01)
+    model.fit(x, y, epochs=2, batch_size=8, verbose=0, validation_split=0.25,
+              callbacks=[libdeep.ReduceLROnPlateau(factor=0.5, patience=0, min_delta=1e9, min_lr=0.008)])
+    assert model.optimizer.learning_rate == pytest.approx(0.008)  # never below min_lr
+    with pytest.raises(ValueError, match="factor"):
+        libdeep.ReduceLROnPlateau(factor=1.0)
+    with pytest.raises(ValueError, match="monitors the loss"):
+        libdeep.ReduceLROnPlateau(monitor="val_accuracy")
+    with pytest.raises(libdeep.InvalidArgumentError, match="patience"):
+        model.fit(x, y, epochs=1, verbose=0, callbacks=[libdeep.ReduceLROnPlateau(patience=-1)])
+    scheduled = linear_model(libdeep.optimizers.SGD(learning_rate=schedules.ExponentialDecay(0.1, 10, 0.5)))
+    with pytest.raises(libdeep.StateError, match="schedule"):
+        scheduled.fit(x, y, epochs=1, verbose=0, callbacks=[libdeep.ReduceLROnPlateau()])

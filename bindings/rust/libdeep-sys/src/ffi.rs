@@ -384,6 +384,8 @@ extern "C" {
     pub fn deep_model_get_callbacks(model: *const deep_model, on_batch: *mut deep_batch_fn, on_epoch: *mut deep_epoch_fn, user: *mut *mut c_void) -> deep_status;
     pub fn deep_model_compile(model: *mut deep_model, optimizer: *mut deep_optimizer, loss: deep_loss, metrics: *const deep_metric, metric_count: i64) -> deep_status;
     pub fn deep_model_optimizer(model: *mut deep_model, optimizer: *mut *mut deep_optimizer) -> deep_status;
+    pub fn deep_model_set_reduce_lr_on_plateau(model: *mut deep_model, factor: f64, patience: i64, min_delta: f64, cooldown: i64, min_lr: f64) -> deep_status;
+    pub fn deep_model_get_reduce_lr_on_plateau(model: *const deep_model, factor: *mut f64, patience: *mut i64, min_delta: *mut f64, cooldown: *mut i64, min_lr: *mut f64) -> deep_status;
     pub fn deep_model_fit(model: *mut deep_model, train: *const deep_dataset, epochs: i64, batch_size: i64, validation: *const deep_dataset) -> deep_status;
     pub fn deep_model_history_length(model: *const deep_model, epochs: *mut i64) -> deep_status;
     pub fn deep_model_history(model: *const deep_model, epoch: i64, metric: deep_metric, validation: i32, value: *mut f64) -> deep_status;
