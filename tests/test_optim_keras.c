@@ -703,6 +703,35 @@ START_TEST(model_file_resumes)
 }
 END_TEST
 
+/* A schedule whose first rate is 0 (a warm-up from 0) saves and loads before any step:
+ * the file's learning_rate is the one set on the optimizer, not the schedule's 0. */
+START_TEST(model_file_with_zero_first_rate)
+{
+    deep_optimizer *opt = NULL;
+    deep_schedule *s = NULL;
+    ck_assert_int_eq(deep_optimizer_new(DEEP_OPTIMIZER_ADAMW, &opt), DEEP_OK);
+    ck_assert_int_eq(deep_optimizer_set_float(opt, DEEP_OPT_LEARNING_RATE, 0.003), DEEP_OK);
+    ck_assert_int_eq(deep_schedule_new_cosine_decay(0.0, 100, 0.0, 0.01, 10, &s), DEEP_OK);
+    ck_assert_int_eq(deep_optimizer_set_schedule(opt, s), DEEP_OK);
+    deep_model *m = small_model(opt);
+    ck_assert_float_eq(option(opt, DEEP_OPT_LEARNING_RATE), 0);
+    int64_t size = 0;
+    ck_assert_int_eq(deep_model_save_buffer(m, NULL, 0, &size), DEEP_OK);
+    char *file = malloc((size_t)size);
+    ck_assert_int_eq(deep_model_save_buffer(m, file, size, &size), DEEP_OK);
+    deep_model *loaded = NULL;
+    ck_assert_int_eq(deep_model_load_buffer(file, size, &loaded), DEEP_OK);
+    free(file);
+    deep_optimizer *lo = NULL;
+    ck_assert_int_eq(deep_model_optimizer(loaded, &lo), DEEP_OK);
+    ck_assert_float_eq(option(lo, DEEP_OPT_LEARNING_RATE), 0);
+    ck_assert_int_eq(deep_optimizer_set_schedule(lo, NULL), DEEP_OK);
+    ck_assert_float_eq(option(lo, DEEP_OPT_LEARNING_RATE), 0.003f);
+    deep_model_free(m);
+    deep_model_free(loaded);
+}
+END_TEST
+
 /* Weight decay spares what is not trained: batch norm's moving statistics, which the
  * forward pass of the first step updates identically with and without decay, are then
  * left alone by the update (a decay of 1 at learning rate 0.5 would halve them). */
@@ -878,6 +907,7 @@ int main(void)
     TCase *model = tcase_create("model");
     tcase_add_loop_test(model, model_file_resumes, 0, 5);
     tcase_add_test(model, decay_spares_moving_statistics);
+    tcase_add_test(model, model_file_with_zero_first_rate);
     tcase_add_test(model, plateau_as_keras);
     tcase_add_test(model, plateau_settings);
     tcase_add_test(model, plateau_in_fit);

@@ -122,12 +122,10 @@ static deep_status put_architecture(const char *caller, const deep_model *model,
         bool first = true;
         for (int32_t i = 0; i < deep_optimizer_option_count(); i++) {
             deep_optimizer_option o = deep_optimizer_option_at(i);
-            double v; /* the stored float, widened exactly */
             if (!deep_optimizer_option_saved(opt, o)) /* those added since 1.0: only when not the default */
                 continue;
-            deep_optimizer_get_float(opt, o, &v);
             deep_json_put_key(j, first, deep_optimizer_option_name(o));
-            deep_json_put_float(j, (float)v);
+            deep_json_put_float(j, deep_optimizer_setting(opt, o)); /* learning_rate: the set one, not a schedule's */
             first = false;
         }
         deep_bytes_put(j, "}", 1);

@@ -63,6 +63,9 @@ void deep_optimizer_set_step(deep_optimizer *optimizer, int64_t step);
  * added since only when it differs from the kind's default, so that such a file still
  * loads in libdeep 1.0. */
 bool deep_optimizer_option_required(deep_optimizer_option option);
+/* The value set for an option the kind has, as kept (learning_rate: the one set, not a
+ * schedule's rate, which deep_optimizer_get_float gives), for model files. */
+float deep_optimizer_setting(const deep_optimizer *optimizer, deep_optimizer_option option);
 bool deep_optimizer_option_saved(const deep_optimizer *optimizer, deep_optimizer_option option);
 
 #endif

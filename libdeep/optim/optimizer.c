@@ -719,6 +719,11 @@ bool deep_optimizer_option_required(deep_optimizer_option option)
     return option > 0 && option < OPTION_COUNT && !(SINCE_1_1 & BIT(option));
 }
 
+float deep_optimizer_setting(const deep_optimizer *optimizer, deep_optimizer_option option)
+{
+    return option > 0 && option < OPTION_COUNT ? optimizer->settings[option] : 0;
+}
+
 bool deep_optimizer_option_saved(const deep_optimizer *optimizer, deep_optimizer_option option)
 {
     return deep_optimizer_has_option(optimizer, option) &&
