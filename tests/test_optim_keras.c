@@ -857,8 +857,15 @@ static deep_dataset *regression_data(void)
     return d;
 }
 
+static void count_reductions(void *user, deep_log_level level, const char *message)
+{
+    (void)level;
+    if (strstr(message, "ReduceLROnPlateau reducing learning rate to ") != NULL)
+        ++*(int *)user;
+}
+
 /* Through fit: with a min_delta no epoch can beat and patience 0, every epoch after the
- * first halves the rate; with a schedule fit refuses to start. */
+ * first halves the rate (and says so in the log); with a schedule fit refuses to start. */
 START_TEST(plateau_in_fit)
 {
     deep_optimizer *opt = NULL;
@@ -867,8 +874,11 @@ START_TEST(plateau_in_fit)
     deep_model *m = small_model(opt);
     deep_dataset *d = regression_data();
     ck_assert_int_eq(deep_model_set_reduce_lr_on_plateau(m, 0.5, 0, 1e9, 0, 0), DEEP_OK);
+    int reductions = 0;
+    ck_assert_int_eq(deep_model_set_log(m, count_reductions, &reductions), DEEP_OK);
     ck_assert_int_eq(deep_model_fit(m, d, 4, 8, NULL), DEEP_OK);
     ck_assert_float_eq(option(opt, DEEP_OPT_LEARNING_RATE), 0.01f);
+    ck_assert_int_eq(reductions, 3);
     deep_schedule *s = NULL;
     ck_assert_int_eq(deep_schedule_new_exponential_decay(0.1, 10, 0.5, 0, &s), DEEP_OK);
     ck_assert_int_eq(deep_optimizer_set_schedule(opt, s), DEEP_OK);

@@ -95,11 +95,11 @@ deep_status deep_model_plateau_epoch(deep_model *model, int32_t epoch, bool firs
     double rate;
     deep_optimizer_get_float(model->optimizer, DEEP_OPT_LEARNING_RATE, &rate);
     /* As Keras: only above min_lr (compared as float), and never below it. */
-    if (rate > (double)(float)p->min_lr) {
-        double reduced = fmax(rate * p->factor, p->min_lr);
-        /* A rate rounding to 0 in float is no rate: the optimizer refuses it. */
-        if ((float)reduced > 0)
-            DEEP_TRY(deep_optimizer_set_float(model->optimizer, DEEP_OPT_LEARNING_RATE, reduced));
+    const double reduced = fmax(rate * p->factor, p->min_lr);
+    /* A rate that rounds to 0 in float is no rate (the optimizer refuses it): the smallest
+     * positive float is as low as it goes. */
+    if (rate > (double)(float)p->min_lr && (float)reduced > 0) {
+        DEEP_TRY(deep_optimizer_set_float(model->optimizer, DEEP_OPT_LEARNING_RATE, reduced));
         log_reduction(model, epoch, reduced);
         p->cooldown_left = p->cooldown;
         p->wait = 0;
