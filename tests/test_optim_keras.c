@@ -4,12 +4,15 @@
  * that the numpy script below prints (Keras' update rules written out in float64; Keras
  * itself computes in float32, so both sides agree to about 1e-7).
  *
- * PyTorch: AdamW agrees (w -= lr * wd * w, then Adam; PyTorch's default weight_decay is
- * 0.01, Keras' 0.004). AMSGrad agrees as Adam does (Keras' epsilon is the paper's
- * epsilon-hat). Adamax differs in epsilon: PyTorch takes max(beta_2 u, |g| + eps), Keras
- * divides by u + eps. NAdam differs: PyTorch's momentum schedule is
- * beta_1 (1 - 0.5 * 0.96^(t * momentum_decay)) with momentum_decay 0.004, Keras' is
- * beta_1 (1 - 0.5 * 0.96^t); libdeep follows Keras.
+ * PyTorch 1.13 (Debian's python3-torch) on the same three steps, largest difference from
+ * the Keras numbers below: AdamW (weight_decay 0.1) 4.1e-6 and AMSGrad (beta_2 0.5) 4.7e-8,
+ * the same algorithm up to Adam's epsilon (Keras adds it to sqrt(v) with the bias
+ * correction folded into the rate, PyTorch to the corrected sqrt(v)); PyTorch's default
+ * weight_decay is 0.01, Keras' 0.004. Adamax 2.1e-11 with epsilon 1e-7 but 8.5e-5 with
+ * epsilon 0.01: PyTorch takes max(beta_2 u, |g| + eps), Keras divides by u + eps. NAdam
+ * differs (4.8e-3): PyTorch's momentum schedule is beta_1 (1 - 0.5 * 0.96^(0.004 t)) by
+ * default (momentum_decay), Keras' beta_1 (1 - 0.5 * 0.96^t), and their bias corrections
+ * differ too (1.8e-3 still with momentum_decay 1). libdeep follows Keras.
  *
  * The script (tests/optim_keras_reference.py in spirit; kept here so the numbers and
  * their source stay together):
