@@ -627,6 +627,22 @@ static void train(deep_model *m, int steps)
     deep_tensor_free(ty);
 }
 
+/* One step of the golden tiny model (2 inputs, 2 sigmoid outputs). */
+static void train_tiny_once(deep_model *m)
+{
+    static const float x[2 * 2] = {0.3f, -0.2f, -0.5f, 0.9f}, y[2 * 2] = {1, 0, 0, 1};
+    const int64_t shape[2] = {2, 2};
+    deep_tensor *tx = NULL, *ty = NULL;
+    ck_assert_int_eq(deep_tensor_new_from(2, shape, x, 4, &tx), DEEP_OK);
+    ck_assert_int_eq(deep_tensor_new_from(2, shape, y, 4, &ty), DEEP_OK);
+    double loss;
+    int64_t needed;
+    ck_assert_int_eq(deep_model_train_on_batch(m, tx, ty, &loss, 1, &needed), DEEP_OK);
+    ck_assert(isfinite(loss));
+    deep_tensor_free(tx);
+    deep_tensor_free(ty);
+}
+
 static void weights_of(const deep_model *m, float *out)
 {
     int64_t at = 0;
@@ -732,6 +748,37 @@ START_TEST(model_file_with_zero_first_rate)
     ck_assert_float_eq(option(lo, DEEP_OPT_LEARNING_RATE), 0.003f);
     deep_model_free(m);
     deep_model_free(loaded);
+}
+END_TEST
+
+/* The golden file of 1.1's optimizer fields (tests/make_golden.c) keeps loading with
+ * everything it holds: kind, options (weight_decay absent: AdamW's default), schedule,
+ * step count and the velocity_hat state. */
+START_TEST(golden_file_loads)
+{
+    deep_model *m = NULL;
+    ck_assert_int_eq(deep_model_load(DEEP_GOLDEN_DIR "/v1/optimizers-1.1.safetensors", &m), DEEP_OK);
+    deep_optimizer *opt = NULL;
+    ck_assert_int_eq(deep_model_optimizer(m, &opt), DEEP_OK);
+    ck_assert_int_eq(deep_optimizer_kind_of(opt), DEEP_OPTIMIZER_ADAMW);
+    ck_assert_float_eq(option(opt, DEEP_OPT_AMSGRAD), 1);
+    ck_assert_float_eq(option(opt, DEEP_OPT_GLOBAL_CLIPNORM), 0.5f);
+    ck_assert_float_eq(option(opt, DEEP_OPT_WEIGHT_DECAY), 0.004f);
+    ck_assert_float_eq(option(opt, DEEP_OPT_CLIPNORM), 0);
+    ck_assert_int_eq(deep_optimizer_step(opt), 8); /* 2 epochs of 4 batches */
+    const deep_schedule *s = NULL;
+    ck_assert_int_eq(deep_optimizer_get_schedule(opt, &s), DEEP_OK);
+    ck_assert_ptr_nonnull(s);
+    double at8 = 0;
+    ck_assert_int_eq(deep_schedule_learning_rate(s, 8, &at8), DEEP_OK);
+    /* Keras' CosineDecay(0.001, 20, alpha=0.1, warmup_target=0.01, warmup_steps=4)(8). */
+    const double keras = 0.01 * (0.9 * 0.5 * (1 + cos(3.14159265358979323846 * 4 / 20)) + 0.1);
+    ck_assert_double_eq_tol(at8, keras, 1e-15);
+    ck_assert_float_eq(option(opt, DEEP_OPT_LEARNING_RATE), (float)keras);
+    ck_assert_int_eq(deep_optimizer_state_count(opt), 3);
+    train_tiny_once(m);
+    ck_assert_int_eq(deep_optimizer_step(opt), 9);
+    deep_model_free(m);
 }
 END_TEST
 
@@ -921,6 +968,7 @@ int main(void)
     tcase_add_loop_test(model, model_file_resumes, 0, 5);
     tcase_add_test(model, decay_spares_moving_statistics);
     tcase_add_test(model, model_file_with_zero_first_rate);
+    tcase_add_test(model, golden_file_loads);
     tcase_add_test(model, plateau_as_keras);
     tcase_add_test(model, plateau_settings);
     tcase_add_test(model, plateau_in_fit);
