@@ -256,44 +256,37 @@ static double nadam_product(double beta_1, int64_t t)
     return product;
 }
 
-/* Sets the tensor partition of n elements to the given sizes (NULL: one tensor of n),
- * all decayed unless decays says otherwise. Leaves the optimizer as it was on failure. */
+/* Sets the tensor partition of n bound elements to `count` tensors of the given sizes,
+ * decayed unless decays (NULL: all decay) says otherwise. Leaves the optimizer as it was
+ * on failure. */
 static deep_status partition(deep_optimizer *opt, int32_t count, const int64_t *sizes, const bool *decays,
                              int64_t n, const char *func)
 {
-    int32_t c = sizes == NULL ? 1 : count;
-    int64_t *offsets = deep_alloc((int64_t)c + 1, sizeof *offsets);
-    bool *d = deep_alloc(c > 0 ? c : 1, sizeof *d);
-    float *scales = deep_alloc(c > 0 ? c : 1, sizeof *scales);
+    const int64_t room = count > 0 ? count : 1;
+    int64_t *offsets = deep_alloc(room + 1, sizeof *offsets);
+    bool *d = deep_alloc(room, sizeof *d);
+    float *scales = deep_alloc(room, sizeof *scales);
+    deep_status status = DEEP_OK;
     if (offsets == NULL || d == NULL || scales == NULL) {
-        free(offsets);
-        free(d);
-        free(scales);
-        return deep_error_set(DEEP_ERR_NO_MEMORY, func, "out of memory for %d weight tensors", (int)c);
+        status = deep_error_set(DEEP_ERR_NO_MEMORY, func, "out of memory for %d weight tensors", (int)count);
+        goto fail;
     }
     offsets[0] = 0;
-    for (int32_t i = 0; i < c; i++) {
-        int64_t size = sizes == NULL ? n : sizes[i];
-        if (size < 0 || size > n - offsets[i]) {
-            free(offsets);
-            free(d);
-            free(scales);
-            return deep_error_set(DEEP_ERR_INVALID_ARGUMENT, func,
-                                  "weight tensor %d of size %lld does not fit in the %lld bound elements", (int)i,
-                                  (long long)size, (long long)n);
+    for (int32_t i = 0; i < count; i++) {
+        if (sizes[i] < 0 || sizes[i] > n - offsets[i]) {
+            status = deep_error_set(DEEP_ERR_INVALID_ARGUMENT, func,
+                                    "weight tensor %d of size %lld does not fit in the %lld bound elements", (int)i,
+                                    (long long)sizes[i], (long long)n);
+            goto fail;
         }
-        offsets[i + 1] = offsets[i] + size;
+        offsets[i + 1] = offsets[i] + sizes[i];
         d[i] = decays == NULL || decays[i];
         scales[i] = 1;
     }
-    if (offsets[c] != n) {
-        const int64_t held = offsets[c];
-        free(offsets);
-        free(d);
-        free(scales);
-        return deep_error_set(DEEP_ERR_INVALID_ARGUMENT, func,
-                              "the weight tensors hold %lld elements but %lld are bound", (long long)held,
-                              (long long)n);
+    if (offsets[count] != n) {
+        status = deep_error_set(DEEP_ERR_INVALID_ARGUMENT, func, "the weight tensors hold %lld elements but %lld are bound",
+                                (long long)offsets[count], (long long)n);
+        goto fail;
     }
     free(opt->tensor_offsets);
     free(opt->decays);
@@ -301,8 +294,13 @@ static deep_status partition(deep_optimizer *opt, int32_t count, const int64_t *
     opt->tensor_offsets = offsets;
     opt->decays = d;
     opt->scales = scales;
-    opt->tensor_count = c;
+    opt->tensor_count = count;
     return DEEP_OK;
+fail:
+    free(offsets);
+    free(d);
+    free(scales);
+    return status;
 }
 
 deep_status deep_optimizer_set_tensors(deep_optimizer *optimizer, int32_t count, const int64_t *sizes,
@@ -315,9 +313,7 @@ deep_status deep_optimizer_set_tensors(deep_optimizer *optimizer, int32_t count,
         return DEEP_FAIL(DEEP_ERR_INVALID_ARGUMENT, "tensor count %d is negative", (int)count);
     if (count > 0 && sizes == NULL)
         return DEEP_FAIL(DEEP_ERR_NULL, "argument 'sizes' is NULL");
-    static const int64_t none[1] = {0}; /* no tensors: only valid when nothing is bound */
-    return partition(optimizer, count, count > 0 ? sizes : none, decays, optimizer->offsets[optimizer->count],
-                     __func__);
+    return partition(optimizer, count, sizes, decays, optimizer->offsets[optimizer->count], __func__);
 }
 
 /* Adagrad's accumulators start at initial_accumulator (read at bind, as Keras reads it
@@ -358,8 +354,7 @@ deep_status deep_optimizer_bind(deep_optimizer *optimizer, int32_t count, const 
         for (int64_t i = 0; i < total; i++)
             state[i] = initial;
     }
-    static const int64_t none[1] = {0};
-    deep_status status = partition(optimizer, count, count > 0 ? sizes : none, NULL, total, __func__);
+    deep_status status = partition(optimizer, count, sizes, NULL, total, __func__);
     if (status != DEEP_OK) {
         free(offsets);
         free(state);
