@@ -474,8 +474,15 @@ typedef enum deep_optimizer_kind {
     DEEP_OPTIMIZER_ADAM = 2,    /* learning_rate 0.001, beta_1 0.9, beta_2 0.999, epsilon 1e-7 */
     DEEP_OPTIMIZER_RMSPROP = 3, /* learning_rate 0.001, rho 0.9, momentum 0, epsilon 1e-7; divides by
                                    sqrt(v + epsilon) as Keras (PyTorch: sqrt(v) + epsilon) */
-    DEEP_OPTIMIZER_ADAGRAD = 4  /* learning_rate 0.001, initial_accumulator 0.1, epsilon 1e-7; divides
+    DEEP_OPTIMIZER_ADAGRAD = 4, /* learning_rate 0.001, initial_accumulator 0.1, epsilon 1e-7; divides
                                    by sqrt(accumulator + epsilon) as Keras */
+    /* Since 1.1, with Keras' update rules and defaults: */
+    DEEP_OPTIMIZER_NADAM = 5,   /* learning_rate 0.001, beta_1 0.9, beta_2 0.999, epsilon 1e-7; Keras'
+                                   momentum schedule beta_1 (1 - 0.5 * 0.96^t) (PyTorch's NAdam with
+                                   momentum_decay 0.004 differs in form) */
+    DEEP_OPTIMIZER_ADAMW = 6,   /* Adam with weight_decay 0.004 (decoupled: w -= w * weight_decay *
+                                   learning_rate before each step), amsgrad 0 */
+    DEEP_OPTIMIZER_ADAMAX = 7   /* learning_rate 0.001, beta_1 0.9, beta_2 0.999, epsilon 1e-7 */
 } deep_optimizer_kind;
 
 typedef enum deep_optimizer_option {
@@ -486,7 +493,21 @@ typedef enum deep_optimizer_option {
     DEEP_OPT_BETA_2 = 5,              /* Adam; in [0, 1) */
     DEEP_OPT_EPSILON = 6,             /* Adam, RMSprop, Adagrad; > 0 */
     DEEP_OPT_RHO = 7,                 /* RMSprop; in [0, 1) */
-    DEEP_OPT_INITIAL_ACCUMULATOR = 8  /* Adagrad; >= 0 */
+    DEEP_OPT_INITIAL_ACCUMULATOR = 8, /* Adagrad; >= 0 */
+    /* Since 1.1. beta_1, beta_2 and epsilon also apply to Nadam, AdamW and Adamax. The
+     * next four apply to every kind, as Keras' base optimizer arguments; 0 (the default,
+     * AdamW's weight_decay excepted) turns them off. At most one of the three clipping
+     * options may be non-zero (DEEP_ERR_INVALID_ARGUMENT naming the one already set). */
+    DEEP_OPT_WEIGHT_DECAY = 9,        /* >= 0: w -= w * weight_decay * learning_rate before each update,
+                                         for trainable weights (not batch norm's moving statistics) */
+    DEEP_OPT_CLIPNORM = 10,           /* >= 0: each weight tensor's gradient scaled to an L2 norm of at
+                                         most this */
+    DEEP_OPT_CLIPVALUE = 11,          /* >= 0: each gradient element clipped to [-clipvalue, clipvalue] */
+    DEEP_OPT_GLOBAL_CLIPNORM = 12,    /* >= 0: all gradients scaled together to a joint L2 norm of at
+                                         most this */
+    DEEP_OPT_AMSGRAD = 13             /* Adam, AdamW; 0 or 1: divide by the running maximum of the second
+                                         moment (state "velocity_hat"); fixed once compiled
+                                         (DEEP_ERR_STATE) */
 } deep_optimizer_option;
 
 DEEP_API deep_status deep_optimizer_new(deep_optimizer_kind kind, deep_optimizer **out);
@@ -497,6 +518,56 @@ DEEP_API deep_status deep_optimizer_set_float(deep_optimizer *optimizer, deep_op
                                               double value);
 DEEP_API deep_status deep_optimizer_get_float(const deep_optimizer *optimizer, deep_optimizer_option option,
                                               double *value);
+
+/* Learning-rate schedules (since 1.1), Keras' LearningRateSchedule objects: the learning
+ * rate as a function of the optimizer's step count, Keras' `iterations` (0 at the first
+ * step, counted on through fit, train_on_batch and resumed checkpoints). The optimizer
+ * evaluates its schedule before every step, and weight decay uses that rate too. A
+ * schedule cannot change once made; deep_schedule_free accepts NULL. */
+typedef struct deep_schedule deep_schedule;
+
+typedef enum deep_schedule_kind {
+    DEEP_SCHEDULE_EXPONENTIAL_DECAY = 1,
+    DEEP_SCHEDULE_PIECEWISE_CONSTANT_DECAY = 2,
+    DEEP_SCHEDULE_COSINE_DECAY = 3
+} deep_schedule_kind;
+
+/* initial_learning_rate * decay_rate ^ (step / decay_steps), the exponent rounded down when
+ * staircase is 1. initial_learning_rate and decay_rate finite and > 0, decay_steps >= 1,
+ * staircase 0 or 1. Since 1.1. */
+DEEP_API deep_status deep_schedule_new_exponential_decay(double initial_learning_rate, int64_t decay_steps,
+                                                         double decay_rate, int32_t staircase, deep_schedule **out);
+/* values[0] while step <= boundaries[0], values[i] while boundaries[i - 1] < step <=
+ * boundaries[i], values[count] after boundaries[count - 1]: count >= 1 boundaries, >= 0
+ * and strictly increasing, and count + 1 values, finite and > 0. Both arrays are copied.
+ * Since 1.1. */
+DEEP_API deep_status deep_schedule_new_piecewise_constant_decay(const int64_t *boundaries, int64_t count,
+                                                                const double *values, deep_schedule **out);
+/* Cosine decay with optional linear warm-up (Keras' CosineDecay). Without warm-up
+ * (warmup_target NaN, Keras' None): initial * ((1 - alpha) * c + alpha) with
+ * c = (1 + cos(pi * min(step, decay_steps) / decay_steps)) / 2. With warmup_target: for
+ * step < warmup_steps the rate goes linearly from initial_learning_rate to warmup_target,
+ * then decays from warmup_target as above over decay_steps more steps. initial_learning_rate
+ * finite and >= 0, decay_steps >= 1, alpha in [0, 1], warmup_target NaN or finite and > 0,
+ * warmup_steps >= 0. Since 1.1. */
+DEEP_API deep_status deep_schedule_new_cosine_decay(double initial_learning_rate, int64_t decay_steps, double alpha,
+                                                    double warmup_target, int64_t warmup_steps, deep_schedule **out);
+/* Since 1.1. */
+DEEP_API void deep_schedule_free(deep_schedule *schedule);
+/* Since 1.1. */
+DEEP_API deep_status deep_schedule_kind_of(const deep_schedule *schedule, deep_schedule_kind *kind);
+/* The learning rate at step (>= 0), Keras' schedule(step). Since 1.1. */
+DEEP_API deep_status deep_schedule_learning_rate(const deep_schedule *schedule, int64_t step,
+                                                 double *learning_rate);
+/* Makes schedule the optimizer's learning rate (Keras' learning_rate=schedule). The
+ * optimizer takes ownership of schedule in every case, even when the call fails, and frees
+ * it when freed itself or when another schedule (or NULL, which removes the schedule)
+ * replaces it. While a schedule is set, deep_optimizer_get_float(DEEP_OPT_LEARNING_RATE)
+ * gives the rate of the next step and setting DEEP_OPT_LEARNING_RATE is DEEP_ERR_STATE,
+ * as Keras refuses it. Model files save the schedule with the optimizer. Since 1.1. */
+DEEP_API deep_status deep_optimizer_set_schedule(deep_optimizer *optimizer, deep_schedule *schedule);
+/* The optimizer's schedule, still owned by the optimizer; NULL when it has none. Since 1.1. */
+DEEP_API deep_status deep_optimizer_get_schedule(const deep_optimizer *optimizer, const deep_schedule **schedule);
 
 /* ===================================================================================== */
 /* Sequences: integer token ids for Embedding and recurrent layers — Keras' pad_sequences */
@@ -1031,6 +1102,24 @@ DEEP_API deep_status deep_model_compile(deep_model *model, deep_optimizer *optim
                                         const deep_metric *metrics, int64_t metric_count);
 /* The optimizer the model was compiled with, still owned by the model. */
 DEEP_API deep_status deep_model_optimizer(deep_model *model, deep_optimizer **optimizer);
+
+/* Keras' ReduceLROnPlateau as a setting of fit (since 1.1): after each epoch, when the
+ * monitored loss (the validation loss when fit has validation data, else the training
+ * loss) has not fallen below its best by more than min_delta for `patience` epochs, the
+ * optimizer's learning rate is multiplied by factor (never below min_lr; nothing when it is
+ * at min_lr already), and the next `cooldown` epochs count nothing. Keras' defaults:
+ * factor 0.1, patience 10, min_delta 1e-4, cooldown 0, min_lr 0. factor 0 (the default)
+ * turns it off; otherwise factor in (0, 1), patience and cooldown in [0, INT32_MAX],
+ * min_delta and min_lr finite and >= 0. Its state starts afresh with every fit call (a
+ * resumed checkpoint too); the settings are not saved in model files (a Keras callback is
+ * not). fit fails with DEEP_ERR_STATE when it is on and the optimizer has a schedule. May
+ * be called from fit's callbacks (from the next epoch). With DEEP_MODEL_VERBOSE, each
+ * reduction logs a line. */
+DEEP_API deep_status deep_model_set_reduce_lr_on_plateau(deep_model *model, double factor, int64_t patience,
+                                                         double min_delta, int64_t cooldown, double min_lr);
+/* The settings above (all 0 when it was never turned on); any output may be NULL. Since 1.1. */
+DEEP_API deep_status deep_model_get_reduce_lr_on_plateau(const deep_model *model, double *factor, int64_t *patience,
+                                                         double *min_delta, int64_t *cooldown, double *min_lr);
 
 /* Trains for `epochs` passes over train in batches of batch_size. validation may be NULL;
  * when given it replaces DEEP_MODEL_VALIDATION_SPLIT. A non-finite loss stops training

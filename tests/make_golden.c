@@ -3,12 +3,17 @@
  * all-layers.safetensors  every layer type, compiled with Adam and trained for 2 epochs
  * tiny.safetensors        two Dense layers, SGD with momentum, trained for 2 epochs
  * uncompiled.safetensors  the all-layers architecture, never compiled
+ * optimizers-1.1.safetensors  the tiny model with AdamW, amsgrad, global_clipnorm and a
+ *                         cosine schedule with warm-up (the fields added in 1.1), trained
+ *                         2 epochs; tests/test_optim_keras.c reads it. Written alone by
+ *                         `make_golden DIRECTORY optimizers-1.1` (it came after the others). 
  * and, for the two trained ones, NAME.expected: inputs and the outputs deep_model_predict
  * gave for them, as C99 hexadecimal floats (exact). test_modelio loads these files and
  * checks the outputs; files of older versions stay in their folders and must keep loading,
  * so regenerate only the folder of a new version. */
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "model_fixtures.h"
 
@@ -65,10 +70,33 @@ static void save(const deep_model *model, const char *dir, const char *name)
     printf("wrote %s\n", path);
 }
 
+/* The optimizer fields of 1.1 in a model file. */
+static void optimizers_1_1(const char *dir)
+{
+    deep_model *tiny = fixture_tiny(3);
+    deep_optimizer *opt = NULL;
+    deep_schedule *cosine = NULL;
+    FIXTURE(deep_optimizer_new(DEEP_OPTIMIZER_ADAMW, &opt));
+    FIXTURE(deep_optimizer_set_float(opt, DEEP_OPT_AMSGRAD, 1));
+    FIXTURE(deep_optimizer_set_float(opt, DEEP_OPT_GLOBAL_CLIPNORM, 0.5));
+    FIXTURE(deep_schedule_new_cosine_decay(0.001, 20, 0.1, 0.01, 4, &cosine));
+    FIXTURE(deep_optimizer_set_schedule(opt, cosine));
+    FIXTURE(deep_model_compile(tiny, opt, DEEP_LOSS_BINARY_CROSSENTROPY, NULL, 0));
+    deep_dataset *points = fixture_points(16, 4);
+    FIXTURE(deep_model_fit(tiny, points, 2, 4, NULL));
+    save(tiny, dir, "optimizers-1.1");
+    deep_dataset_free(points);
+    deep_model_free(tiny);
+}
+
 int main(int argc, char **argv)
 {
+    if (argc == 3 && strcmp(argv[2], "optimizers-1.1") == 0) {
+        optimizers_1_1(argv[1]);
+        return 0;
+    }
     if (argc != 2) {
-        fprintf(stderr, "usage: %s DIRECTORY\n", argv[0]);
+        fprintf(stderr, "usage: %s DIRECTORY [optimizers-1.1]\n", argv[0]);
         return 2;
     }
     const char *dir = argv[1];
@@ -93,5 +121,6 @@ int main(int argc, char **argv)
     deep_dataset_free(points);
     deep_model_free(all);
     deep_model_free(tiny);
+    optimizers_1_1(dir);
     return 0;
 }

@@ -62,7 +62,7 @@ START_TEST(new_and_free)
 
     ck_assert_int_eq(deep_optimizer_new(DEEP_OPTIMIZER_SGD, NULL), DEEP_ERR_NULL);
     assert_error_mentions("deep_optimizer_new", "out", "NULL");
-    const int bad_kinds[] = {0, -1, 5, 1000};
+    const int bad_kinds[] = {0, -1, DEEP_OPTIMIZER_ADAMAX + 1, 1000};
     for (size_t i = 0; i < 4; i++) {
         static int sentinel;
         deep_optimizer *opt = (deep_optimizer *)&sentinel; /* must be reset to NULL */
@@ -179,7 +179,7 @@ START_TEST(option_not_applicable)
                              DEEP_ERR_INVALID_ARGUMENT);
             assert_error_mentions("deep_optimizer_get_float", option_names[o], kind_names[all_kinds[k]]);
         }
-        const int unknown[] = {0, -1, 9, 1000};
+        const int unknown[] = {0, -1, DEEP_OPT_AMSGRAD + 1, 1000};
         for (size_t i = 0; i < 4; i++) {
             double value;
             ck_assert_int_eq(deep_optimizer_set_float(opt, (deep_optimizer_option)unknown[i], 0.5f),
@@ -245,6 +245,10 @@ static void ref_step(struct ref *r, double *w, const double *g)
         case DEEP_OPTIMIZER_ADAGRAD:
             r->a[i] += g[i] * g[i];
             w[i] -= lr * g[i] / sqrt(r->a[i] + eps); /* Keras: eps inside the root */
+            break;
+        case DEEP_OPTIMIZER_NADAM: /* the kinds of 1.1: tests/test_optim_keras.c */
+        case DEEP_OPTIMIZER_ADAMW:
+        case DEEP_OPTIMIZER_ADAMAX:
             break;
         }
     }
@@ -312,7 +316,7 @@ START_TEST(matches_reference)
         gradient(step, g);
         for (int i = 0; i < N; i++)
             rg[i] = g[i];
-        deep_optimizer_begin_step(opt);
+        deep_optimizer_begin_step(opt, NULL);
         deep_optimizer_update(opt, 0, w, g, 0, N);
         ref_step(&r, rw, rg);
         for (int i = 0; i < N; i++)
@@ -334,7 +338,7 @@ START_TEST(adam_bias_correction)
     float w[3] = {0, 0, 0};
     const float g[3] = {2, -3, 0.5f};
     for (int t = 1; t <= 3; t++) {
-        deep_optimizer_begin_step(opt);
+        deep_optimizer_begin_step(opt, NULL);
         deep_optimizer_update(opt, 0, w, g, 0, 3);
         for (int i = 0; i < 3; i++)
             ck_assert_double_eq_tol(w[i], -t * 0.001 * (g[i] > 0 ? 1 : -1), 1e-7);
@@ -371,7 +375,7 @@ START_TEST(keras_epsilon_placement)
         float w = 0;
         const float g = 1e-4f;
         for (int t = 0; t < 2; t++) {
-            deep_optimizer_begin_step(opt);
+            deep_optimizer_begin_step(opt, NULL);
             deep_optimizer_update(opt, 0, &w, &g, 0, 1);
             ck_assert_msg(fabs(w - cases[c].after[t]) < 1e-5 * fabs(cases[c].after[t]),
                           "case %d step %d: %.9g, Keras %.9g", (int)c, t + 1, (double)w, cases[c].after[t]);
@@ -384,7 +388,7 @@ START_TEST(keras_epsilon_placement)
     ck_assert_int_eq(deep_optimizer_bind(opt, 1, &size), DEEP_OK);
     float w = 0;
     const float g = 0.5f;
-    deep_optimizer_begin_step(opt);
+    deep_optimizer_begin_step(opt, NULL);
     deep_optimizer_update(opt, 0, &w, &g, 0, 1);
     ck_assert_double_eq_tol(w, -0.0008451541339922204, 1e-9);
     deep_optimizer_free(opt);
@@ -416,7 +420,7 @@ START_TEST(minimises_quadratic)
     for (int step = 0; step < quadratic_cases[_i].steps; step++) {
         for (int i = 0; i < 4; i++)
             g[i] = 2 * (w[i] - 3);
-        deep_optimizer_begin_step(opt);
+        deep_optimizer_begin_step(opt, NULL);
         deep_optimizer_update(opt, 0, w, g, 0, 4);
     }
     for (int i = 0; i < 4; i++)
@@ -436,7 +440,7 @@ static void run_ranges(deep_optimizer *opt, int32_t slot, float *w, const int64_
     for (int step = 0; step < 3; step++) {
         for (int i = 0; i < BIG; i++)
             g[i] = (float)sin(0.37 * i + step);
-        deep_optimizer_begin_step(opt);
+        deep_optimizer_begin_step(opt, NULL);
         for (int c = 0; c + 1 < ncuts; c++)
             deep_optimizer_update(opt, slot, w, g, cuts[c], cuts[c + 1]);
     }
@@ -491,7 +495,7 @@ START_TEST(concurrent_updates)
     for (int step = 0; step < 3; step++) {
         for (int i = 0; i < BIG; i++)
             g[i] = (float)sin(0.37 * i + step);
-        deep_optimizer_begin_step(parallel);
+        deep_optimizer_begin_step(parallel, NULL);
         deep_pool_run(pool, BIG, pool_update, &job);
     }
     ck_assert_mem_eq(ws, wp, sizeof ws);
@@ -515,7 +519,7 @@ START_TEST(slots_are_independent)
     for (int step = 0; step < 3; step++) {
         for (int i = 0; i < BIG; i++)
             g[i] = (float)sin(0.37 * i + step);
-        deep_optimizer_begin_step(together);
+        deep_optimizer_begin_step(together, NULL);
         deep_optimizer_update(together, 0, w0, g, 0, BIG);
         deep_optimizer_update(together, 1, w0, g, 0, 0); /* an empty parameter */
         for (int i = 0; i < BIG; i++)
@@ -526,7 +530,7 @@ START_TEST(slots_are_independent)
     for (int step = 0; step < 3; step++) {
         for (int i = 0; i < BIG; i++)
             g[i] = (float)(-2 * sin(0.37 * i + step));
-        deep_optimizer_begin_step(last);
+        deep_optimizer_begin_step(last, NULL);
         deep_optimizer_update(last, 0, r2, g, 0, BIG);
     }
     ck_assert_mem_eq(w0, r0, sizeof w0);
@@ -575,7 +579,7 @@ START_TEST(bind_misuse)
     ck_assert_int_eq(deep_optimizer_bind(opt, 1, &huge), DEEP_ERR_NO_MEMORY);
     assert_error_mentions("deep_optimizer_bind", "memory", "");
     ck_assert_int_eq(deep_optimizer_bind(opt, 0, NULL), DEEP_OK); /* a model without weights */
-    deep_optimizer_begin_step(opt);
+    deep_optimizer_begin_step(opt, NULL);
     deep_optimizer_free(opt);
 }
 END_TEST
@@ -590,7 +594,7 @@ START_TEST(update_ignores_impossible_calls)
     deep_optimizer_update(opt, 0, w, g, 0, 4); /* not bound */
     ck_assert_int_eq(deep_optimizer_bind(opt, 1, &size), DEEP_OK);
     deep_optimizer_update(opt, 0, w, g, 0, 4); /* no step begun */
-    deep_optimizer_begin_step(opt);
+    deep_optimizer_begin_step(opt, NULL);
     deep_optimizer_update(opt, 1, w, g, 0, 4);
     deep_optimizer_update(opt, -1, w, g, 0, 4);
     deep_optimizer_update(opt, 0, w, g, 0, 5);
@@ -599,7 +603,7 @@ START_TEST(update_ignores_impossible_calls)
     deep_optimizer_update(opt, 0, w, NULL, 0, 4);
     deep_optimizer_update(opt, 0, NULL, g, 0, 4);
     deep_optimizer_update(NULL, 0, w, g, 0, 4);
-    deep_optimizer_begin_step(NULL);
+    deep_optimizer_begin_step(NULL, NULL);
     ck_assert_mem_eq(w, before, sizeof w);
     deep_optimizer_update(opt, 0, w, g, 1, 3);
     ck_assert_float_eq(w[0], 1);

@@ -220,6 +220,28 @@ func (m *Model) OptimizerFloat(option OptimizerOption) (float64, error) {
 	return float64(v), err
 }
 
+// SetReduceLROnPlateau turns on Keras' ReduceLROnPlateau for Fit: the learning rate is
+// multiplied by factor when the monitored loss (validation loss, else training loss) has
+// not improved by more than minDelta for patience epochs, then cooldown epochs count
+// nothing, never below minLR. Keras' defaults: 0.1, 10, 1e-4, 0, 0; factor 0 turns it off.
+// Since 1.1.
+func (m *Model) SetReduceLROnPlateau(factor float64, patience int64, minDelta float64, cooldown int64, minLR float64) error {
+	return m.write("Model.SetReduceLROnPlateau", func(p *C.deep_model) C.deep_status {
+		return C.deep_model_set_reduce_lr_on_plateau(p, C.double(factor), C.int64_t(patience), C.double(minDelta),
+			C.int64_t(cooldown), C.double(minLR))
+	})
+}
+
+// ReduceLROnPlateau returns the settings of SetReduceLROnPlateau (all 0 when off). Since 1.1.
+func (m *Model) ReduceLROnPlateau() (factor float64, patience int64, minDelta float64, cooldown int64, minLR float64, err error) {
+	var f, d, l C.double
+	var pa, c C.int64_t
+	err = m.read("Model.ReduceLROnPlateau", func(p *C.deep_model) C.deep_status {
+		return C.deep_model_get_reduce_lr_on_plateau(p, &f, &pa, &d, &c, &l)
+	})
+	return float64(f), int64(pa), float64(d), int64(c), float64(l), err
+}
+
 // SetOptimizerFloat changes an option of the optimizer the model was compiled with, e.g.
 // LearningRate between two Fit calls.
 func (m *Model) SetOptimizerFloat(option OptimizerOption, value float64) error {

@@ -9,6 +9,7 @@
 #include "core/bytes.h"
 #include "core/c_locale.h"
 #include "graph/model.h"
+#include "graph/optimize.h"
 #include "io/file.h"
 #include "kernels/kernels.h"
 #include "optim/optim.h"
@@ -85,7 +86,7 @@ static void update_weights(void *raw, int64_t begin, int64_t end, int32_t worker
 
 void deep_model_apply_gradients(deep_model *model)
 {
-    deep_optimizer_begin_step(model->optimizer);
+    deep_optimizer_begin_step(model->optimizer, model->grads);
     struct update_ctx ctx = {model};
     deep_pool_run(model->pool, model->weight_total, update_weights, &ctx);
 }
@@ -269,6 +270,7 @@ static deep_status fit_epochs(deep_model *model, fit_run *run, int32_t epochs)
         double monitored = validation ? validation[0] : train_values[0];
         if (early_stopping(model, run, monitored, &best, &waited))
             stop = true;
+        DEEP_TRY(deep_model_plateau_epoch(model, epoch, epoch == first, monitored));
         improved_once = improved_once || waited == 0;
         model->resume_epoch = epoch + 1; /* what a save from here on records */
         if (model->patience > 0)

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "graph/model.h"
+#include "graph/optimize.h"
 #include "kernels/kernels.h"
 #include "losses/loss.h"
 #include "optim/optim.h"
@@ -690,7 +691,7 @@ deep_status deep_model_compile(deep_model *model, deep_optimizer *optimizer, dee
     if (status == DEEP_OK && ((weights = deep_alloc(total, sizeof(float))) == NULL ||
                               (grads = deep_alloc_zero(total, sizeof(float))) == NULL))
         status = DEEP_FAIL(DEEP_ERR_NO_MEMORY, "out of memory for %lld weights", (long long)total);
-    if (status == DEEP_OK && deep_optimizer_bind(optimizer, 1, &total) != DEEP_OK)
+    if (status == DEEP_OK && deep_model_bind_optimizer(model, optimizer, total) != DEEP_OK)
         status = DEEP_FAIL(DEEP_ERR_NO_MEMORY, "out of memory for the optimizer state");
     if (status != DEEP_OK) {
         free(weights);

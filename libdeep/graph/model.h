@@ -5,6 +5,7 @@
 #include <stdatomic.h>
 
 #include "data/dataset.h"
+#include "graph/plateau.h"
 #include "layers/layer.h"
 
 #define DEEP_MAX_METRICS 8
@@ -71,6 +72,8 @@ struct deep_model {
     /* The workspace of train_on_batch, test_on_batch and predict_on_batch (graph/online.c),
      * for batches of up to its max_batch; acts is NULL until the first call. */
     struct deep_workspace *online;
+
+    struct deep_plateau plateau; /* ReduceLROnPlateau (graph/plateau.c) */
 };
 
 /* Values recorded per epoch and per part (training, validation). */

@@ -14,6 +14,7 @@
 #include "io/file.h"
 #include "io/safetensors.h"
 #include "optim/optim.h"
+#include "optim/schedule.h"
 #include "tensor/tensor.h"
 
 #define FORMAT_VERSION "1"
@@ -121,15 +122,20 @@ static deep_status put_architecture(const char *caller, const deep_model *model,
         bool first = true;
         for (int32_t i = 0; i < deep_optimizer_option_count(); i++) {
             deep_optimizer_option o = deep_optimizer_option_at(i);
-            double v; /* the stored float, widened exactly */
-            if (!deep_optimizer_has_option(opt, o))
+            if (!deep_optimizer_option_saved(opt, o)) /* those added since 1.0: only when not the default */
                 continue;
-            deep_optimizer_get_float(opt, o, &v);
             deep_json_put_key(j, first, deep_optimizer_option_name(o));
-            deep_json_put_float(j, (float)v);
+            deep_json_put_float(j, deep_optimizer_setting(opt, o)); /* learning_rate: the set one, not a schedule's */
             first = false;
         }
-        deep_bytes_put(j, "}}}", 3);
+        deep_bytes_put(j, "}", 1);
+        const deep_schedule *schedule = NULL;
+        deep_optimizer_get_schedule(opt, &schedule);
+        if (schedule != NULL) { /* absent means none, so files from before schedules load */
+            deep_json_put_key(j, false, "learning_rate_schedule");
+            deep_schedule_write_json(j, schedule);
+        }
+        deep_bytes_put(j, "}}", 2);
     }
 
     deep_json_put_key(j, false, "settings");
@@ -463,9 +469,9 @@ static void load_settings(loader *l, const deep_json_node *settings)
 /* The optimizer through the public setters, so a file cannot hold a setting they refuse. */
 static deep_optimizer *load_optimizer(loader *l, const deep_json_node *node, int64_t *iterations)
 {
-    static const char *const keys[] = {"class_name", "iterations", "config"};
-    const deep_json_node *f[3];
-    if (!members(l, node, "compile.optimizer", keys, 3, f) ||
+    static const char *const keys[] = {"class_name", "iterations", "config", "learning_rate_schedule"};
+    const deep_json_node *f[4];
+    if (!some_members(l, node, "compile.optimizer", keys, 4, 3, f) ||
         !get_int(l, f[1], 0, INT64_MAX, "compile.optimizer.iterations", iterations))
         return NULL;
     deep_optimizer_kind kind =
@@ -502,8 +508,14 @@ static deep_optimizer *load_optimizer(loader *l, const deep_json_node *node, int
     }
     for (int32_t i = 0; i < deep_optimizer_option_count() && l->status == DEEP_OK; i++) {
         deep_optimizer_option o = deep_optimizer_option_at(i);
-        if (deep_optimizer_has_option(opt, o) && !(seen & (1u << o)))
+        if (deep_optimizer_has_option(opt, o) && deep_optimizer_option_required(o) && !(seen & (1u << o)))
             bad(l, "compile.optimizer.config lacks '%s'", deep_optimizer_option_name(o));
+    }
+    if (f[3] != NULL && l->status == DEEP_OK) {
+        deep_schedule *schedule = NULL;
+        if (nested(l, deep_schedule_read_json(&l->doc, f[3], &schedule), "compile.optimizer.learning_rate_schedule") ==
+            DEEP_OK)
+            deep_optimizer_set_schedule(opt, schedule);
     }
     if (l->status != DEEP_OK) {
         deep_optimizer_free(opt);

@@ -26,7 +26,7 @@ from .layers import (Input, Dense, Activation, Dropout, Flatten, Reshape, Conv2D
 from .layers import Conv2DTranspose, UpSampling2D, ZeroPadding2D, Cropping2D
 from .layers import LayerNormalization, DepthwiseConv2D, SeparableConv2D
 from .models import Sequential, load_model, load_model_from_bytes, clone_model, Callback, EarlyStopping, History, \
-    LearningRateScheduler
+    LearningRateScheduler, ReduceLROnPlateau
 from . import callbacks
 from .trees import DecisionTreeClassifier, DecisionTreeRegressor, RandomForestClassifier, RandomForestRegressor
 
@@ -63,7 +63,7 @@ __all__ = [
     "Conv2DTranspose", "UpSampling2D", "ZeroPadding2D", "Cropping2D",
     "LayerNormalization", "DepthwiseConv2D", "SeparableConv2D",  # since 1.1
     "Sequential", "load_model", "load_model_from_bytes", "clone_model",
-    "Callback", "EarlyStopping", "History", "LearningRateScheduler",
+    "Callback", "EarlyStopping", "History", "LearningRateScheduler", "ReduceLROnPlateau",
     # trees
     "DecisionTreeClassifier", "DecisionTreeRegressor", "RandomForestClassifier", "RandomForestRegressor",
 ]

@@ -87,6 +87,9 @@ class deep_optimizer_kind(enum.IntEnum):
     DEEP_OPTIMIZER_ADAM = 2
     DEEP_OPTIMIZER_RMSPROP = 3
     DEEP_OPTIMIZER_ADAGRAD = 4
+    DEEP_OPTIMIZER_NADAM = 5
+    DEEP_OPTIMIZER_ADAMW = 6
+    DEEP_OPTIMIZER_ADAMAX = 7
 
 
 class deep_optimizer_option(enum.IntEnum):
@@ -98,6 +101,17 @@ class deep_optimizer_option(enum.IntEnum):
     DEEP_OPT_EPSILON = 6
     DEEP_OPT_RHO = 7
     DEEP_OPT_INITIAL_ACCUMULATOR = 8
+    DEEP_OPT_WEIGHT_DECAY = 9
+    DEEP_OPT_CLIPNORM = 10
+    DEEP_OPT_CLIPVALUE = 11
+    DEEP_OPT_GLOBAL_CLIPNORM = 12
+    DEEP_OPT_AMSGRAD = 13
+
+
+class deep_schedule_kind(enum.IntEnum):
+    DEEP_SCHEDULE_EXPONENTIAL_DECAY = 1
+    DEEP_SCHEDULE_PIECEWISE_CONSTANT_DECAY = 2
+    DEEP_SCHEDULE_COSINE_DECAY = 3
 
 
 class deep_pad_side(enum.IntEnum):
@@ -256,6 +270,9 @@ DEEP_OPTIMIZER_SGD = deep_optimizer_kind.DEEP_OPTIMIZER_SGD
 DEEP_OPTIMIZER_ADAM = deep_optimizer_kind.DEEP_OPTIMIZER_ADAM
 DEEP_OPTIMIZER_RMSPROP = deep_optimizer_kind.DEEP_OPTIMIZER_RMSPROP
 DEEP_OPTIMIZER_ADAGRAD = deep_optimizer_kind.DEEP_OPTIMIZER_ADAGRAD
+DEEP_OPTIMIZER_NADAM = deep_optimizer_kind.DEEP_OPTIMIZER_NADAM
+DEEP_OPTIMIZER_ADAMW = deep_optimizer_kind.DEEP_OPTIMIZER_ADAMW
+DEEP_OPTIMIZER_ADAMAX = deep_optimizer_kind.DEEP_OPTIMIZER_ADAMAX
 DEEP_OPT_LEARNING_RATE = deep_optimizer_option.DEEP_OPT_LEARNING_RATE
 DEEP_OPT_MOMENTUM = deep_optimizer_option.DEEP_OPT_MOMENTUM
 DEEP_OPT_NESTEROV = deep_optimizer_option.DEEP_OPT_NESTEROV
@@ -264,6 +281,14 @@ DEEP_OPT_BETA_2 = deep_optimizer_option.DEEP_OPT_BETA_2
 DEEP_OPT_EPSILON = deep_optimizer_option.DEEP_OPT_EPSILON
 DEEP_OPT_RHO = deep_optimizer_option.DEEP_OPT_RHO
 DEEP_OPT_INITIAL_ACCUMULATOR = deep_optimizer_option.DEEP_OPT_INITIAL_ACCUMULATOR
+DEEP_OPT_WEIGHT_DECAY = deep_optimizer_option.DEEP_OPT_WEIGHT_DECAY
+DEEP_OPT_CLIPNORM = deep_optimizer_option.DEEP_OPT_CLIPNORM
+DEEP_OPT_CLIPVALUE = deep_optimizer_option.DEEP_OPT_CLIPVALUE
+DEEP_OPT_GLOBAL_CLIPNORM = deep_optimizer_option.DEEP_OPT_GLOBAL_CLIPNORM
+DEEP_OPT_AMSGRAD = deep_optimizer_option.DEEP_OPT_AMSGRAD
+DEEP_SCHEDULE_EXPONENTIAL_DECAY = deep_schedule_kind.DEEP_SCHEDULE_EXPONENTIAL_DECAY
+DEEP_SCHEDULE_PIECEWISE_CONSTANT_DECAY = deep_schedule_kind.DEEP_SCHEDULE_PIECEWISE_CONSTANT_DECAY
+DEEP_SCHEDULE_COSINE_DECAY = deep_schedule_kind.DEEP_SCHEDULE_COSINE_DECAY
 DEEP_PAD_PRE = deep_pad_side.DEEP_PAD_PRE
 DEEP_PAD_POST = deep_pad_side.DEEP_PAD_POST
 DEEP_TOKENS_CHARACTERS = deep_token_kind.DEEP_TOKENS_CHARACTERS
@@ -430,6 +455,14 @@ FUNCTIONS = {
     "deep_optimizer_free": (None, [ctypes.c_void_p]),
     "deep_optimizer_set_float": (c_status, [ctypes.c_void_p, ctypes.c_int, ctypes.c_double]),
     "deep_optimizer_get_float": (c_status, [ctypes.c_void_p, ctypes.c_int, _typed_pointer(ctypes.c_double)]),
+    "deep_schedule_new_exponential_decay": (c_status, [ctypes.c_double, ctypes.c_int64, ctypes.c_double, ctypes.c_int32, _typed_pointer(ctypes.c_void_p)]),
+    "deep_schedule_new_piecewise_constant_decay": (c_status, [_typed_pointer(ctypes.c_int64), ctypes.c_int64, _typed_pointer(ctypes.c_double), _typed_pointer(ctypes.c_void_p)]),
+    "deep_schedule_new_cosine_decay": (c_status, [ctypes.c_double, ctypes.c_int64, ctypes.c_double, ctypes.c_double, ctypes.c_int64, _typed_pointer(ctypes.c_void_p)]),
+    "deep_schedule_free": (None, [ctypes.c_void_p]),
+    "deep_schedule_kind_of": (c_status, [ctypes.c_void_p, _typed_pointer(ctypes.c_int)]),
+    "deep_schedule_learning_rate": (c_status, [ctypes.c_void_p, ctypes.c_int64, _typed_pointer(ctypes.c_double)]),
+    "deep_optimizer_set_schedule": (c_status, [ctypes.c_void_p, ctypes.c_void_p]),
+    "deep_optimizer_get_schedule": (c_status, [ctypes.c_void_p, _typed_pointer(ctypes.c_void_p)]),
     "deep_dataset_new_sequences": (c_status, [_typed_pointer(ctypes.c_void_p), _typed_pointer(ctypes.c_int64), ctypes.c_int64, ctypes.c_int64, ctypes.c_int, ctypes.c_int, _typed_pointer(ctypes.c_void_p)]),
     "deep_dataset_new_windows": (c_status, [_typed_pointer(ctypes.c_int32), ctypes.c_int64, ctypes.c_int64, ctypes.c_int64, ctypes.c_int32, _typed_pointer(ctypes.c_void_p)]),
     "deep_vocab_new": (c_status, [ctypes.c_int, _typed_pointer(ctypes.c_void_p)]),
@@ -490,6 +523,8 @@ FUNCTIONS = {
     "deep_model_get_callbacks": (c_status, [ctypes.c_void_p, _typed_pointer(deep_batch_fn), _typed_pointer(deep_epoch_fn), _typed_pointer(ctypes.c_void_p)]),
     "deep_model_compile": (c_status, [ctypes.c_void_p, ctypes.c_void_p, ctypes.c_int, _typed_pointer(ctypes.c_int), ctypes.c_int64]),
     "deep_model_optimizer": (c_status, [ctypes.c_void_p, _typed_pointer(ctypes.c_void_p)]),
+    "deep_model_set_reduce_lr_on_plateau": (c_status, [ctypes.c_void_p, ctypes.c_double, ctypes.c_int64, ctypes.c_double, ctypes.c_int64, ctypes.c_double]),
+    "deep_model_get_reduce_lr_on_plateau": (c_status, [ctypes.c_void_p, _typed_pointer(ctypes.c_double), _typed_pointer(ctypes.c_int64), _typed_pointer(ctypes.c_double), _typed_pointer(ctypes.c_int64), _typed_pointer(ctypes.c_double)]),
     "deep_model_fit": (c_status, [ctypes.c_void_p, ctypes.c_void_p, ctypes.c_int64, ctypes.c_int64, ctypes.c_void_p]),
     "deep_model_history_length": (c_status, [ctypes.c_void_p, _typed_pointer(ctypes.c_int64)]),
     "deep_model_history": (c_status, [ctypes.c_void_p, ctypes.c_int64, ctypes.c_int, ctypes.c_int32, _typed_pointer(ctypes.c_double)]),

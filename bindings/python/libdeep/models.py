@@ -115,6 +115,24 @@ class EarlyStopping(Callback):
         self.min_delta = float(min_delta)
 
 
+class ReduceLROnPlateau(Callback):
+    """Keras' ReduceLROnPlateau, implemented by the C library's fit: monitors the validation
+    loss when fit has validation data, else the training loss ("val_loss" and "loss" both
+    mean that). Its state starts afresh with every fit call."""
+
+    def __init__(self, monitor="val_loss", factor=0.1, patience=10, verbose=0, mode="auto", min_delta=1e-4,
+                 cooldown=0, min_lr=0.0):
+        if monitor not in ("val_loss", "loss"):
+            raise ValueError(f"ReduceLROnPlateau monitors the loss ('val_loss' or 'loss'); got {monitor!r}")
+        if mode not in ("auto", "min"):
+            raise ValueError(f"ReduceLROnPlateau on a loss needs mode 'auto' or 'min'; got {mode!r}")
+        if factor >= 1.0:
+            raise ValueError(f"ReduceLROnPlateau does not support a factor >= 1.0. Received factor={factor}")
+        self.monitor, self.mode, self.verbose = monitor, mode, verbose
+        self.factor, self.patience, self.min_delta = float(factor), int(patience), float(min_delta)
+        self.cooldown, self.min_lr = int(cooldown), float(min_lr)
+
+
 class History:
     """What fit returns: history[name] lists one value per epoch (Keras' History)."""
 
@@ -362,10 +380,13 @@ class Sequential(Handle):
                     vx, vy = validation_data
                     validation, own_validation = self._dataset(vx, vy, "validation_data")
             patience, min_delta = 0, 0.0
+            plateau = (0.0, 0, 0.0, 0, 0.0)  # off
             plain = []
             for cb in callbacks:
                 if isinstance(cb, EarlyStopping):
                     patience, min_delta = cb.patience, cb.min_delta
+                elif isinstance(cb, ReduceLROnPlateau):
+                    plateau = (cb.factor, cb.patience, cb.min_delta, cb.cooldown, cb.min_lr)
                 elif isinstance(cb, Callback):
                     plain.append(cb)
                 else:
@@ -374,6 +395,7 @@ class Sequential(Handle):
             lib.deep_model_set_float(model, C.DEEP_MODEL_VALIDATION_SPLIT, float(validation_split))
             lib.deep_model_set_int(model, C.DEEP_MODEL_EARLY_STOPPING_PATIENCE, patience)
             lib.deep_model_set_float(model, C.DEEP_MODEL_EARLY_STOPPING_MIN_DELTA, min_delta)
+            lib.deep_model_set_reduce_lr_on_plateau(model, *plateau)
             verbose = 1 if verbose == "auto" else int(verbose)
             lib.deep_model_set_int(model, C.DEEP_MODEL_VERBOSE, 1 if verbose else 0)
             self._set_log(verbose)

@@ -37,6 +37,8 @@ NOT_BOUND_FUNCTIONS = {
     "deep_log_console": "fit's verbose log goes to a Python callback that prints to sys.stdout, as Keras",
     "deep_model_get_log": "the binding owns the log callback it installs (Sequential keeps it)",
     "deep_model_get_callbacks": "the binding owns the callbacks it installs (Sequential keeps them)",
+    "deep_optimizer_get_schedule": "the Optimizer object keeps the schedule object it was given (Optimizer.schedule)",
+    "deep_model_get_reduce_lr_on_plateau": "fit sets it from its ReduceLROnPlateau callback on every call; the callback keeps the settings",
     "deep_rng_new": "NumPy's Generator is Python's random source; models and estimators take seeds",
     "deep_rng_free": "as deep_rng_new",
     "deep_rng_seed": "as deep_rng_new",

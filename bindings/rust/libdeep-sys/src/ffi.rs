@@ -45,6 +45,13 @@ pub struct deep_optimizer {
     _not_send_sync: core::marker::PhantomData<(*mut u8, core::marker::PhantomPinned)>,
 }
 
+/// Opaque handle `deep_schedule` of deep.h.
+#[repr(C)]
+pub struct deep_schedule {
+    _private: [u8; 0],
+    _not_send_sync: core::marker::PhantomData<(*mut u8, core::marker::PhantomPinned)>,
+}
+
 /// Opaque handle `deep_vocab` of deep.h.
 #[repr(C)]
 pub struct deep_vocab {
@@ -112,6 +119,9 @@ pub const DEEP_OPTIMIZER_SGD: deep_optimizer_kind = 1;
 pub const DEEP_OPTIMIZER_ADAM: deep_optimizer_kind = 2;
 pub const DEEP_OPTIMIZER_RMSPROP: deep_optimizer_kind = 3;
 pub const DEEP_OPTIMIZER_ADAGRAD: deep_optimizer_kind = 4;
+pub const DEEP_OPTIMIZER_NADAM: deep_optimizer_kind = 5;
+pub const DEEP_OPTIMIZER_ADAMW: deep_optimizer_kind = 6;
+pub const DEEP_OPTIMIZER_ADAMAX: deep_optimizer_kind = 7;
 
 pub type deep_optimizer_option = c_int;
 pub const DEEP_OPT_LEARNING_RATE: deep_optimizer_option = 1;
@@ -122,6 +132,16 @@ pub const DEEP_OPT_BETA_2: deep_optimizer_option = 5;
 pub const DEEP_OPT_EPSILON: deep_optimizer_option = 6;
 pub const DEEP_OPT_RHO: deep_optimizer_option = 7;
 pub const DEEP_OPT_INITIAL_ACCUMULATOR: deep_optimizer_option = 8;
+pub const DEEP_OPT_WEIGHT_DECAY: deep_optimizer_option = 9;
+pub const DEEP_OPT_CLIPNORM: deep_optimizer_option = 10;
+pub const DEEP_OPT_CLIPVALUE: deep_optimizer_option = 11;
+pub const DEEP_OPT_GLOBAL_CLIPNORM: deep_optimizer_option = 12;
+pub const DEEP_OPT_AMSGRAD: deep_optimizer_option = 13;
+
+pub type deep_schedule_kind = c_int;
+pub const DEEP_SCHEDULE_EXPONENTIAL_DECAY: deep_schedule_kind = 1;
+pub const DEEP_SCHEDULE_PIECEWISE_CONSTANT_DECAY: deep_schedule_kind = 2;
+pub const DEEP_SCHEDULE_COSINE_DECAY: deep_schedule_kind = 3;
 
 pub type deep_pad_side = c_int;
 pub const DEEP_PAD_PRE: deep_pad_side = 0;
@@ -314,6 +334,14 @@ extern "C" {
     pub fn deep_optimizer_free(optimizer: *mut deep_optimizer);
     pub fn deep_optimizer_set_float(optimizer: *mut deep_optimizer, option: deep_optimizer_option, value: f64) -> deep_status;
     pub fn deep_optimizer_get_float(optimizer: *const deep_optimizer, option: deep_optimizer_option, value: *mut f64) -> deep_status;
+    pub fn deep_schedule_new_exponential_decay(initial_learning_rate: f64, decay_steps: i64, decay_rate: f64, staircase: i32, out: *mut *mut deep_schedule) -> deep_status;
+    pub fn deep_schedule_new_piecewise_constant_decay(boundaries: *const i64, count: i64, values: *const f64, out: *mut *mut deep_schedule) -> deep_status;
+    pub fn deep_schedule_new_cosine_decay(initial_learning_rate: f64, decay_steps: i64, alpha: f64, warmup_target: f64, warmup_steps: i64, out: *mut *mut deep_schedule) -> deep_status;
+    pub fn deep_schedule_free(schedule: *mut deep_schedule);
+    pub fn deep_schedule_kind_of(schedule: *const deep_schedule, kind: *mut deep_schedule_kind) -> deep_status;
+    pub fn deep_schedule_learning_rate(schedule: *const deep_schedule, step: i64, learning_rate: *mut f64) -> deep_status;
+    pub fn deep_optimizer_set_schedule(optimizer: *mut deep_optimizer, schedule: *mut deep_schedule) -> deep_status;
+    pub fn deep_optimizer_get_schedule(optimizer: *const deep_optimizer, schedule: *mut *const deep_schedule) -> deep_status;
     pub fn deep_dataset_new_sequences(sequences: *const *const i32, lengths: *const i64, count: i64, maxlen: i64, padding: deep_pad_side, truncating: deep_pad_side, out: *mut *mut deep_dataset) -> deep_status;
     pub fn deep_dataset_new_windows(ids: *const i32, count: i64, window: i64, stride: i64, num_classes: i32, out: *mut *mut deep_dataset) -> deep_status;
     pub fn deep_vocab_new(kind: deep_token_kind, out: *mut *mut deep_vocab) -> deep_status;
@@ -374,6 +402,8 @@ extern "C" {
     pub fn deep_model_get_callbacks(model: *const deep_model, on_batch: *mut deep_batch_fn, on_epoch: *mut deep_epoch_fn, user: *mut *mut c_void) -> deep_status;
     pub fn deep_model_compile(model: *mut deep_model, optimizer: *mut deep_optimizer, loss: deep_loss, metrics: *const deep_metric, metric_count: i64) -> deep_status;
     pub fn deep_model_optimizer(model: *mut deep_model, optimizer: *mut *mut deep_optimizer) -> deep_status;
+    pub fn deep_model_set_reduce_lr_on_plateau(model: *mut deep_model, factor: f64, patience: i64, min_delta: f64, cooldown: i64, min_lr: f64) -> deep_status;
+    pub fn deep_model_get_reduce_lr_on_plateau(model: *const deep_model, factor: *mut f64, patience: *mut i64, min_delta: *mut f64, cooldown: *mut i64, min_lr: *mut f64) -> deep_status;
     pub fn deep_model_fit(model: *mut deep_model, train: *const deep_dataset, epochs: i64, batch_size: i64, validation: *const deep_dataset) -> deep_status;
     pub fn deep_model_history_length(model: *const deep_model, epochs: *mut i64) -> deep_status;
     pub fn deep_model_history(model: *const deep_model, epoch: i64, metric: deep_metric, validation: i32, value: *mut f64) -> deep_status;

@@ -164,7 +164,7 @@ pub use error::{Error, Result, Status};
 pub use layers::{Activation, Interpolation, Layer, LayerOption, MergeMode, Padding};
 pub use metrics::{accuracy, confusion_matrix, precision_recall_f1, ClassificationReport, ConfusionMatrix};
 pub use model::{Loss, Metric, Model, ModelOption};
-pub use optimizer::{Optimizer, OptimizerKind, OptimizerOption, OptimizerRef};
+pub use optimizer::{Optimizer, OptimizerKind, OptimizerOption, OptimizerRef, Schedule, ScheduleKind};
 pub use rng::Rng;
 pub use tensor::Tensor;
 pub use trees::{

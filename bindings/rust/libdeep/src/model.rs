@@ -155,6 +155,30 @@ impl Model {
         check(unsafe { sys::deep_model_set_int(self.ptr(), option as i32, value) })
     }
 
+    /// Keras' `ReduceLROnPlateau` for `fit`: the learning rate is multiplied by `factor`
+    /// when the monitored loss (validation loss, else training loss) has not improved by
+    /// more than `min_delta` for `patience` epochs, then `cooldown` epochs count nothing,
+    /// never below `min_lr`. Keras' defaults: 0.1, 10, 1e-4, 0, 0.0; factor 0 turns it
+    /// off. Since 1.1.
+    pub fn set_reduce_lr_on_plateau(
+        &mut self,
+        factor: f64,
+        patience: i64,
+        min_delta: f64,
+        cooldown: i64,
+        min_lr: f64,
+    ) -> Result<()> {
+        check(unsafe { sys::deep_model_set_reduce_lr_on_plateau(self.ptr(), factor, patience, min_delta, cooldown, min_lr) })
+    }
+
+    /// The settings of `set_reduce_lr_on_plateau` as (factor, patience, min_delta,
+    /// cooldown, min_lr), all 0 when off. Since 1.1.
+    pub fn reduce_lr_on_plateau(&self) -> Result<(f64, i64, f64, i64, f64)> {
+        let (mut f, mut p, mut d, mut c, mut l) = (0f64, 0i64, 0f64, 0i64, 0f64);
+        check(unsafe { sys::deep_model_get_reduce_lr_on_plateau(self.ptr(), &mut f, &mut p, &mut d, &mut c, &mut l) })?;
+        Ok((f, p, d, c, l))
+    }
+
     /// Sets a float option.
     pub fn set_float(&mut self, option: ModelOption, value: f64) -> Result<()> {
         check(unsafe { sys::deep_model_set_float(self.ptr(), option as i32, value) })
