@@ -442,6 +442,70 @@ DEEP_API deep_status deep_kfold_indices(int64_t count, int64_t folds, int64_t fo
                                         int64_t *train_needed, int64_t *test_indices, int64_t test_capacity,
                                         int64_t *test_needed);
 
+/* Typed tables (since 1.1): text columns kept as categorical columns, encoded one-hot   */
+/* (pandas get_dummies) or ordinally (scikit-learn OrdinalEncoder); columns selected,    */
+/* dropped and renamed by name; value counts.                                             */
+
+/* deep_dataset_load_csv, except that a feature column holding a present cell that is not
+ * a number is a categorical column (pandas' object columns) instead of an error: its
+ * distinct texts (surrounding blanks removed) are its categories, numbered in sorted
+ * (strcmp) order, and its values are the category ids 0, 1, ... as floats, with the
+ * missing spellings of deep_dataset_load_csv ("", NA, NaN, nan) as NaN. Numeric columns
+ * load as deep_dataset_load_csv loads them. More than 2^24 categories in one column is
+ * DEEP_ERR_FORMAT. Calls that compute with feature values (scale, standardize, minmax_scale,
+ * fill_missing) refuse a dataset with categorical columns (DEEP_ERR_STATE naming the
+ * column): encode it first. Subsets, splits, shuffles, drop_missing and write_csv keep the
+ * categories (write_csv writes the texts); concat needs the same categories in both. A
+ * model or forest fitted on such a dataset sees the ids. Since 1.1. */
+DEEP_API deep_status deep_dataset_load_csv_typed(const char *path, const char *label_column, deep_dataset **out);
+/* The index of the feature column named `name` (the first, if several are); DEEP_ERR_STATE
+ * without column names, DEEP_ERR_INVALID_ARGUMENT naming an unknown column. Since 1.1. */
+DEEP_API deep_status deep_dataset_column_index(const deep_dataset *dataset, const char *name, int64_t *column);
+/* The number of categories of feature column `column`: 0 for a numeric column. Since 1.1. */
+DEEP_API deep_status deep_dataset_category_count(const deep_dataset *dataset, int64_t column, int64_t *count);
+/* The name of category `category` of a categorical column (buffer contract);
+ * DEEP_ERR_STATE for a numeric column. Since 1.1. */
+DEEP_API deep_status deep_dataset_category_name(const deep_dataset *dataset, int64_t column, int64_t category,
+                                                char *buffer, int64_t capacity, int64_t *needed);
+
+typedef enum deep_encoding {
+    DEEP_ENCODE_ONE_HOT = 1, /* pandas get_dummies: the numeric columns first, in order, then
+                                one 0/1 column per category of each categorical column, named
+                                "<column>_<category>"; a missing value is a row of zeros */
+    DEEP_ENCODE_ORDINAL = 2  /* scikit-learn OrdinalEncoder: each categorical column stays in
+                                place as the numeric column of its category ids (missing: NaN) */
+} deep_encoding;
+
+/* A new dataset with every categorical column of `dataset` encoded, numeric columns, labels
+ * and targets copied. The categories are those of `reference` (the training table when
+ * encoding a test table; NULL for the dataset's own), matched by column name: then the
+ * reference must have the same feature columns (by name, in order), categorical where
+ * dataset's are. A category of dataset that the reference lacks is DEEP_ERR_INVALID_ARGUMENT
+ * naming it, the column and a sample holding it, unless ignore_unknown is 1: then it encodes
+ * as a missing value (a row of zeros; NaN ordinally), as scikit-learn's
+ * handle_unknown="ignore". A dataset without categorical columns is copied. Since 1.1. */
+DEEP_API deep_status deep_dataset_encode(const deep_dataset *dataset, const deep_dataset *reference,
+                                         deep_encoding encoding, int32_t ignore_unknown, deep_dataset **out);
+/* A new dataset of the feature columns names[0..count-1] in that order (repeats allowed;
+ * pandas df[[...]]), or of all the other ones (drop; pandas df.drop(columns=...)), with
+ * their categories, and the labels and targets. Needs column names (DEEP_ERR_STATE) and
+ * samples of rank 1; an unknown name is DEEP_ERR_INVALID_ARGUMENT naming it, and so is
+ * dropping every column. count >= 1. Since 1.1. */
+DEEP_API deep_status deep_dataset_select_columns(const deep_dataset *dataset, const char *const *names,
+                                                 int64_t count, deep_dataset **out);
+DEEP_API deep_status deep_dataset_drop_columns(const deep_dataset *dataset, const char *const *names,
+                                               int64_t count, deep_dataset **out);
+/* Renames feature column `name` (the first of that name) to new_name, or the label column
+ * when `name` is its name and no feature column has it. Since 1.1. */
+DEEP_API deep_status deep_dataset_rename_column(deep_dataset *dataset, const char *name, const char *new_name);
+/* The distinct present values of feature column `column` (category ids for a categorical
+ * column) and how often each occurs, most frequent first, ties in order of first appearance
+ * (pandas value_counts, missing values left out). Two outputs by the buffer contract, of
+ * equal size: both capacities 0 is the size query. Since 1.1. */
+DEEP_API deep_status deep_dataset_value_counts(const deep_dataset *dataset, int64_t column, double *values,
+                                               int64_t values_capacity, int64_t *values_needed, int64_t *counts,
+                                               int64_t counts_capacity, int64_t *counts_needed);
+
 /* ===================================================================================== */
 /* Metrics on label arrays: what the model predicted against the truth.                   */
 /* ===================================================================================== */

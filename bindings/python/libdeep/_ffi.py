@@ -82,6 +82,11 @@ class deep_column_stat(enum.IntEnum):
     DEEP_STAT_MAX = 6
 
 
+class deep_encoding(enum.IntEnum):
+    DEEP_ENCODE_ONE_HOT = 1
+    DEEP_ENCODE_ORDINAL = 2
+
+
 class deep_optimizer_kind(enum.IntEnum):
     DEEP_OPTIMIZER_SGD = 1
     DEEP_OPTIMIZER_ADAM = 2
@@ -246,6 +251,8 @@ DEEP_STAT_MEAN = deep_column_stat.DEEP_STAT_MEAN
 DEEP_STAT_STD = deep_column_stat.DEEP_STAT_STD
 DEEP_STAT_MIN = deep_column_stat.DEEP_STAT_MIN
 DEEP_STAT_MAX = deep_column_stat.DEEP_STAT_MAX
+DEEP_ENCODE_ONE_HOT = deep_encoding.DEEP_ENCODE_ONE_HOT
+DEEP_ENCODE_ORDINAL = deep_encoding.DEEP_ENCODE_ORDINAL
 DEEP_OPTIMIZER_SGD = deep_optimizer_kind.DEEP_OPTIMIZER_SGD
 DEEP_OPTIMIZER_ADAM = deep_optimizer_kind.DEEP_OPTIMIZER_ADAM
 DEEP_OPTIMIZER_RMSPROP = deep_optimizer_kind.DEEP_OPTIMIZER_RMSPROP
@@ -414,6 +421,15 @@ FUNCTIONS = {
     "deep_dataset_concat": (c_status, [ctypes.c_void_p, ctypes.c_void_p, _typed_pointer(ctypes.c_void_p)]),
     "deep_dataset_use_classes": (c_status, [ctypes.c_void_p, ctypes.c_void_p]),
     "deep_kfold_indices": (c_status, [ctypes.c_int64, ctypes.c_int64, ctypes.c_int64, ctypes.c_int32, ctypes.c_uint64, _typed_pointer(ctypes.c_int64), ctypes.c_int64, _typed_pointer(ctypes.c_int64), _typed_pointer(ctypes.c_int64), ctypes.c_int64, _typed_pointer(ctypes.c_int64)]),
+    "deep_dataset_load_csv_typed": (c_status, [ctypes.c_char_p, ctypes.c_char_p, _typed_pointer(ctypes.c_void_p)]),
+    "deep_dataset_column_index": (c_status, [ctypes.c_void_p, ctypes.c_char_p, _typed_pointer(ctypes.c_int64)]),
+    "deep_dataset_category_count": (c_status, [ctypes.c_void_p, ctypes.c_int64, _typed_pointer(ctypes.c_int64)]),
+    "deep_dataset_category_name": (c_status, [ctypes.c_void_p, ctypes.c_int64, ctypes.c_int64, _typed_pointer(ctypes.c_char), ctypes.c_int64, _typed_pointer(ctypes.c_int64)]),
+    "deep_dataset_encode": (c_status, [ctypes.c_void_p, ctypes.c_void_p, ctypes.c_int, ctypes.c_int32, _typed_pointer(ctypes.c_void_p)]),
+    "deep_dataset_select_columns": (c_status, [ctypes.c_void_p, _typed_pointer(ctypes.c_char_p), ctypes.c_int64, _typed_pointer(ctypes.c_void_p)]),
+    "deep_dataset_drop_columns": (c_status, [ctypes.c_void_p, _typed_pointer(ctypes.c_char_p), ctypes.c_int64, _typed_pointer(ctypes.c_void_p)]),
+    "deep_dataset_rename_column": (c_status, [ctypes.c_void_p, ctypes.c_char_p, ctypes.c_char_p]),
+    "deep_dataset_value_counts": (c_status, [ctypes.c_void_p, ctypes.c_int64, _typed_pointer(ctypes.c_double), ctypes.c_int64, _typed_pointer(ctypes.c_int64), _typed_pointer(ctypes.c_int64), ctypes.c_int64, _typed_pointer(ctypes.c_int64)]),
     "deep_metric_accuracy": (c_status, [_typed_pointer(ctypes.c_int32), _typed_pointer(ctypes.c_int32), ctypes.c_int64, _typed_pointer(ctypes.c_double)]),
     "deep_metric_confusion_matrix": (c_status, [_typed_pointer(ctypes.c_int32), _typed_pointer(ctypes.c_int32), ctypes.c_int64, ctypes.c_int32, _typed_pointer(ctypes.c_int64)]),
     "deep_metric_precision_recall_f1": (c_status, [_typed_pointer(ctypes.c_int32), _typed_pointer(ctypes.c_int32), ctypes.c_int64, ctypes.c_int32, _typed_pointer(ctypes.c_double), _typed_pointer(ctypes.c_double), _typed_pointer(ctypes.c_double), _typed_pointer(ctypes.c_double), _typed_pointer(ctypes.c_double), _typed_pointer(ctypes.c_double)]),
