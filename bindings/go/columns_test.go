@@ -1,0 +1,140 @@
+package deep
+
+import (
+	"math"
+	"os"
+	"path/filepath"
+	"reflect"
+	"testing"
+)
+
+// The values are pandas 1.5.3's on the same text: pd.get_dummies(X), X["city"].value_counts().
+const typedTrain = `age,city,income,pet,y
+30,Paris,50,cat,yes
+25,Lyon,,dog,no
+40,Paris,70,,yes
+35,Nice,60,cat,no
+28,Lyon,55,dog,yes
+`
+
+const typedTest = `age,city,income,pet,y
+22,Lyon,45,cat,no
+50,Berlin,80,dog,yes
+`
+
+func loadTyped(t *testing.T, name, text string) *Dataset {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), name)
+	must(t, os.WriteFile(path, []byte(text), 0o644))
+	d, err := LoadCSVTyped(path, "y")
+	must(t, err)
+	return d
+}
+
+func features(t *testing.T, d *Dataset) []float32 {
+	t.Helper()
+	x, err := d.Features()
+	must(t, err)
+	defer x.Close()
+	values, err := x.Data()
+	must(t, err)
+	return values
+}
+
+func columnNames(t *testing.T, d *Dataset) []string {
+	t.Helper()
+	shape, err := d.SampleShape()
+	must(t, err)
+	names := make([]string, shape[0])
+	for j := range names {
+		names[j], err = d.ColumnName(int64(j))
+		must(t, err)
+	}
+	return names
+}
+
+func sameValues(t *testing.T, got []float32, want []float64) {
+	t.Helper()
+	if len(got) != len(want) {
+		t.Fatalf("%d values, want %d", len(got), len(want))
+	}
+	for i := range want {
+		if math.IsNaN(want[i]) != math.IsNaN(float64(got[i])) || (!math.IsNaN(want[i]) && float64(got[i]) != want[i]) {
+			t.Fatalf("value %d is %v, want %v", i, got[i], want[i])
+		}
+	}
+}
+
+func TestTypedTableGetDummies(t *testing.T) {
+	train := loadTyped(t, "train.csv", typedTrain)
+	defer train.Close()
+	test := loadTyped(t, "test.csv", typedTest)
+	defer test.Close()
+	cities, err := train.Categories(1)
+	must(t, err)
+	if !reflect.DeepEqual(cities, []string{"Lyon", "Nice", "Paris"}) {
+		t.Fatalf("categories %v", cities)
+	}
+	if none, err := train.Categories(0); err != nil || len(none) != 0 {
+		t.Fatalf("numeric column: %v %v", none, err)
+	}
+	wantError(t, train.Standardize(nil), ErrState, "deep_dataset_standardize")
+
+	onehot, err := train.Encode(EncodeOneHot, nil, false)
+	must(t, err)
+	defer onehot.Close()
+	want := []string{"age", "income", "city_Lyon", "city_Nice", "city_Paris", "pet_cat", "pet_dog"}
+	if got := columnNames(t, onehot); !reflect.DeepEqual(got, want) {
+		t.Fatalf("columns %v", got)
+	}
+	nan := math.NaN()
+	sameValues(t, features(t, onehot), []float64{30, 50, 0, 0, 1, 1, 0, 25, nan, 1, 0, 0, 0, 1, 40, 70, 0, 0, 1, 0, 0,
+		35, 60, 0, 1, 0, 1, 0, 28, 55, 1, 0, 0, 0, 1})
+
+	_, err = test.Encode(EncodeOneHot, train, false)
+	wantError(t, err, ErrInvalidArgument, "'Berlin'")
+	ignored, err := test.Encode(EncodeOneHot, train, true)
+	must(t, err)
+	defer ignored.Close()
+	sameValues(t, features(t, ignored), []float64{22, 45, 1, 0, 0, 1, 0, 50, 80, 0, 0, 0, 0, 1})
+	ordinal, err := test.Encode(EncodeOrdinal, train, true)
+	must(t, err)
+	defer ordinal.Close()
+	sameValues(t, features(t, ordinal), []float64{22, 0, 45, 0, 50, nan, 80, 1})
+}
+
+func TestTypedTableColumns(t *testing.T) {
+	d := loadTyped(t, "train.csv", typedTrain)
+	defer d.Close()
+	column, err := d.ColumnIndex("city")
+	must(t, err)
+	values, counts, err := d.ValueCounts(column)
+	must(t, err)
+	// pandas: Paris 2, Lyon 2, Nice 1 (ids 2, 0, 1).
+	if !reflect.DeepEqual(values, []float64{2, 0, 1}) || !reflect.DeepEqual(counts, []int64{2, 2, 1}) {
+		t.Fatalf("value counts %v %v", values, counts)
+	}
+	picked, err := d.SelectColumns("pet", "age")
+	must(t, err)
+	defer picked.Close()
+	if got := columnNames(t, picked); !reflect.DeepEqual(got, []string{"pet", "age"}) {
+		t.Fatalf("columns %v", got)
+	}
+	sameValues(t, features(t, picked), []float64{0, 30, 1, 25, math.NaN(), 40, 0, 35, 1, 28})
+	rest, err := d.DropColumns("city", "pet")
+	must(t, err)
+	defer rest.Close()
+	if got := columnNames(t, rest); !reflect.DeepEqual(got, []string{"age", "income"}) {
+		t.Fatalf("columns %v", got)
+	}
+	_, err = d.SelectColumns("town")
+	wantError(t, err, ErrInvalidArgument, "'town'")
+	_, err = d.SelectColumns()
+	wantError(t, err, ErrInvalidArgument, "at least one column")
+	must(t, d.RenameColumn("income", "salary"))
+	if name, _ := d.ColumnName(2); name != "salary" {
+		t.Fatalf("renamed to %q", name)
+	}
+	_, err = d.ColumnIndex("income")
+	wantError(t, err, ErrInvalidArgument, "deep_dataset_column_index")
+}

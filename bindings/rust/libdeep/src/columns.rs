@@ -1,0 +1,125 @@
+//! Typed tables (libdeep 1.1): text columns kept as categorical columns, encoded one-hot
+//! (pandas get_dummies) or ordinally (scikit-learn OrdinalEncoder) with a training table's
+//! categories; columns selected, dropped and renamed by name; value counts.
+use std::ffi::CString;
+use std::os::raw::c_char;
+use std::path::Path;
+use std::ptr;
+
+use libdeep_sys as sys;
+
+use crate::convert::{c_path, c_string, len64, size, text_sized};
+use crate::data::Dataset;
+use crate::error::{check, Error, Result, Status};
+
+c_enum!(
+    /// How `Dataset::encode` turns categorical columns into numbers (`deep_encoding`).
+    Encoding {
+        /// pandas get_dummies: the numeric columns, then one 0/1 column per category named
+        /// "<column>_<category>"; a missing value is a row of zeros.
+        OneHot = sys::DEEP_ENCODE_ONE_HOT,
+        /// scikit-learn OrdinalEncoder: category ids in place, missing as NaN.
+        Ordinal = sys::DEEP_ENCODE_ORDINAL,
+    }
+);
+
+fn c_names(what: &str, names: &[&str]) -> Result<Vec<CString>> {
+    if names.is_empty() {
+        return Err(Error::new(Status::InvalidArgument, format!("{}: name at least one column", what)));
+    }
+    names.iter().map(|n| c_string(what, n)).collect()
+}
+
+impl Dataset {
+    /// Loads a CSV file as `load_csv` does, except that a column holding text is kept as a
+    /// categorical column (sorted categories from `categories`, values their ids) instead
+    /// of being an error.
+    pub fn load_csv_typed<P: AsRef<Path>>(path: P, label_column: Option<&str>) -> Result<Dataset> {
+        let path = c_path(path.as_ref())?;
+        let label = match label_column {
+            Some(l) => Some(c_string("Dataset::load_csv_typed: label column", l)?),
+            None => None,
+        };
+        let label_ptr: *const c_char = label.as_ref().map_or(ptr::null(), |l| l.as_ptr());
+        let mut raw = ptr::null_mut();
+        check(unsafe { sys::deep_dataset_load_csv_typed(path.as_ptr(), label_ptr, &mut raw) })?;
+        Ok(Dataset::from_raw(raw))
+    }
+
+    /// The index of the first feature column called `name`.
+    pub fn column_index(&self, name: &str) -> Result<usize> {
+        let name = c_string("Dataset::column_index", name)?;
+        let mut column = 0i64;
+        check(unsafe { sys::deep_dataset_column_index(self.ptr(), name.as_ptr(), &mut column) })?;
+        Ok(size(column))
+    }
+
+    /// The sorted category names of feature column `column`; empty for a numeric column.
+    pub fn categories(&self, column: usize) -> Result<Vec<String>> {
+        let mut count = 0i64;
+        check(unsafe { sys::deep_dataset_category_count(self.ptr(), len64(column), &mut count) })?;
+        (0..count)
+            .map(|c| {
+                text_sized(|buf, cap, needed| unsafe {
+                    sys::deep_dataset_category_name(self.ptr(), len64(column), c, buf, cap, needed)
+                })
+            })
+            .collect()
+    }
+
+    /// The distinct present values of a column (category ids for a categorical one) with
+    /// their counts, most frequent first, ties in order of first appearance (pandas
+    /// value_counts).
+    pub fn value_counts(&self, column: usize) -> Result<Vec<(f64, usize)>> {
+        let (mut nv, mut nc) = (0i64, 0i64);
+        check(unsafe {
+            sys::deep_dataset_value_counts(self.ptr(), len64(column), ptr::null_mut(), 0, &mut nv, ptr::null_mut(), 0, &mut nc)
+        })?;
+        let mut values = vec![0f64; size(nv)];
+        let mut counts = vec![0i64; size(nc)];
+        if nv > 0 {
+            check(unsafe {
+                sys::deep_dataset_value_counts(self.ptr(), len64(column), values.as_mut_ptr(), nv, &mut nv,
+                                               counts.as_mut_ptr(), nc, &mut nc)
+            })?;
+        }
+        Ok(values.into_iter().zip(counts.into_iter().map(size)).collect())
+    }
+
+    /// A new dataset of the named feature columns in that order (pandas `df[names]`), with
+    /// the labels and targets.
+    pub fn select_columns(&self, names: &[&str]) -> Result<Dataset> {
+        let owned = c_names("Dataset::select_columns", names)?;
+        let pointers: Vec<*const c_char> = owned.iter().map(|n| n.as_ptr()).collect();
+        let mut raw = ptr::null_mut();
+        check(unsafe { sys::deep_dataset_select_columns(self.ptr(), pointers.as_ptr(), len64(pointers.len()), &mut raw) })?;
+        Ok(Dataset::from_raw(raw))
+    }
+
+    /// A new dataset without the named feature columns (pandas `df.drop(columns=...)`).
+    pub fn drop_columns(&self, names: &[&str]) -> Result<Dataset> {
+        let owned = c_names("Dataset::drop_columns", names)?;
+        let pointers: Vec<*const c_char> = owned.iter().map(|n| n.as_ptr()).collect();
+        let mut raw = ptr::null_mut();
+        check(unsafe { sys::deep_dataset_drop_columns(self.ptr(), pointers.as_ptr(), len64(pointers.len()), &mut raw) })?;
+        Ok(Dataset::from_raw(raw))
+    }
+
+    /// Renames a feature column (or the label column) in place.
+    pub fn rename_column(&mut self, name: &str, new_name: &str) -> Result<()> {
+        let name = c_string("Dataset::rename_column", name)?;
+        let new_name = c_string("Dataset::rename_column", new_name)?;
+        check(unsafe { sys::deep_dataset_rename_column(self.ptr(), name.as_ptr(), new_name.as_ptr()) })
+    }
+
+    /// A new dataset with every categorical column encoded with `reference`'s categories
+    /// (the training table for a test table; None for this one's). A category the
+    /// reference lacks is `Status::InvalidArgument` naming it unless `ignore_unknown`, which
+    /// encodes it as missing.
+    pub fn encode(&self, encoding: Encoding, reference: Option<&Dataset>, ignore_unknown: bool) -> Result<Dataset> {
+        let reference = reference.map_or(ptr::null(), |r| r.ptr() as *const _);
+        let mut raw = ptr::null_mut();
+        check(unsafe { sys::deep_dataset_encode(self.ptr(), reference, encoding as i32, ignore_unknown as i32, &mut raw) })?;
+        Ok(Dataset::from_raw(raw))
+    }
+}

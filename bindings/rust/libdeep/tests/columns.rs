@@ -1,0 +1,69 @@
+//! Typed tables: text columns as categories, one-hot and ordinal encoding with a training
+//! table's categories, columns by name, value counts. The expected values are pandas
+//! 1.5.3's on the same text (pd.get_dummies(X), X["city"].value_counts()).
+mod common;
+
+use common::{expect_error, TempDir};
+use libdeep::{Dataset, Encoding, Status};
+
+const TRAIN: &str = "age,city,income,pet,y\n30,Paris,50,cat,yes\n25,Lyon,,dog,no\n40,Paris,70,,yes\n35,Nice,60,cat,no\n28,Lyon,55,dog,yes\n";
+const TEST: &str = "age,city,income,pet,y\n22,Lyon,45,cat,no\n50,Berlin,80,dog,yes\n";
+
+fn load(dir: &TempDir, name: &str, text: &str) -> Dataset {
+    let path = dir.join(name);
+    std::fs::write(&path, text).unwrap();
+    Dataset::load_csv_typed(&path, Some("y")).unwrap()
+}
+
+fn same(got: Vec<f32>, want: &[f64]) {
+    assert_eq!(got.len(), want.len());
+    for (i, (g, w)) in got.iter().zip(want).enumerate() {
+        assert!(if w.is_nan() { g.is_nan() } else { f64::from(*g) == *w }, "value {}: {} != {}", i, g, w);
+    }
+}
+
+fn names(d: &Dataset) -> Vec<String> {
+    (0..d.sample_shape().unwrap()[0] as usize).map(|j| d.column_name(j).unwrap()).collect()
+}
+
+#[test]
+fn get_dummies_with_the_training_categories() {
+    let dir = TempDir::new("columns-encode");
+    let train = load(&dir, "train.csv", TRAIN);
+    let test = load(&dir, "test.csv", TEST);
+    let path = dir.join("train.csv");
+    expect_error(Dataset::load_csv(&path, Some("y")), Status::Format, "deep_dataset_load_csv");
+    assert_eq!(train.categories(1).unwrap(), vec!["Lyon", "Nice", "Paris"]);
+    assert!(train.categories(0).unwrap().is_empty());
+    let onehot = train.encode(Encoding::OneHot, None, false).unwrap();
+    assert_eq!(names(&onehot), vec!["age", "income", "city_Lyon", "city_Nice", "city_Paris", "pet_cat", "pet_dog"]);
+    let nan = f64::NAN;
+    same(onehot.features().unwrap().data().unwrap().to_vec(),
+         &[30., 50., 0., 0., 1., 1., 0., 25., nan, 1., 0., 0., 0., 1., 40., 70., 0., 0., 1., 0., 0.,
+           35., 60., 0., 1., 0., 1., 0., 28., 55., 1., 0., 0., 0., 1.]);
+    expect_error(test.encode(Encoding::OneHot, Some(&train), false), Status::InvalidArgument, "'Berlin'");
+    let ignored = test.encode(Encoding::OneHot, Some(&train), true).unwrap();
+    same(ignored.features().unwrap().data().unwrap().to_vec(), &[22., 45., 1., 0., 0., 1., 0., 50., 80., 0., 0., 0., 0., 1.]);
+    let ordinal = test.encode(Encoding::Ordinal, Some(&train), true).unwrap();
+    same(ordinal.features().unwrap().data().unwrap().to_vec(), &[22., 0., 45., 0., 50., nan, 80., 1.]);
+}
+
+#[test]
+fn columns_by_name_and_value_counts() {
+    let dir = TempDir::new("columns-names");
+    let mut d = load(&dir, "train.csv", TRAIN);
+    let city = d.column_index("city").unwrap();
+    assert_eq!(city, 1);
+    // pandas: Paris 2, Lyon 2, Nice 1 (ids 2, 0, 1).
+    assert_eq!(d.value_counts(city).unwrap(), vec![(2.0, 2), (0.0, 2), (1.0, 1)]);
+    let picked = d.select_columns(&["pet", "age"]).unwrap();
+    assert_eq!(names(&picked), vec!["pet", "age"]);
+    assert_eq!(picked.categories(0).unwrap(), vec!["cat", "dog"]);
+    let rest = d.drop_columns(&["city", "pet"]).unwrap();
+    assert_eq!(names(&rest), vec!["age", "income"]);
+    expect_error(d.select_columns(&["town"]), Status::InvalidArgument, "'town'");
+    expect_error(d.select_columns(&[]), Status::InvalidArgument, "at least one column");
+    d.rename_column("income", "salary").unwrap();
+    assert_eq!(d.column_name(2).unwrap(), "salary");
+    expect_error(d.column_index("income"), Status::InvalidArgument, "deep_dataset_column_index");
+}
