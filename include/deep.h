@@ -383,14 +383,18 @@ DEEP_API deep_status deep_dataset_class_name(const deep_dataset *dataset, int32_
 DEEP_API deep_status deep_dataset_missing_count(const deep_dataset *dataset, int64_t column, int64_t *count);
 
 typedef enum deep_fill {
-    DEEP_FILL_MEAN = 1,  /* the column's mean */
-    DEEP_FILL_MEDIAN = 2 /* the column's median (mean of the two middle values for even counts) */
+    DEEP_FILL_MEAN = 1,          /* the column's mean */
+    DEEP_FILL_MEDIAN = 2,        /* the column's median (mean of the two middle values for even counts) */
+    DEEP_FILL_MOST_FREQUENT = 3, /* the most frequent present value, the smallest of equally frequent
+                                    ones (scikit-learn); a deep_imputer strategy, since 1.1 */
+    DEEP_FILL_CONSTANT = 4       /* a value given with the strategy; a deep_imputer strategy, since 1.1 */
 } deep_fill;
 
 /* Replaces each missing feature with a statistic of its column's present values in
  * `reference` (the training set when filling a test set; NULL for the dataset itself),
  * as scikit-learn's SimpleImputer. A column with no present value is DEEP_ERR_NUMERIC
- * and the dataset is left unchanged. */
+ * and the dataset is left unchanged. Takes DEEP_FILL_MEAN and DEEP_FILL_MEDIAN; a
+ * deep_imputer fills column by column with any strategy. */
 DEEP_API deep_status deep_dataset_fill_missing(deep_dataset *dataset, deep_fill strategy,
                                                const deep_dataset *reference);
 /* Removes the samples that have any missing feature (pandas dropna). Removing every
@@ -505,6 +509,43 @@ DEEP_API deep_status deep_dataset_rename_column(deep_dataset *dataset, const cha
 DEEP_API deep_status deep_dataset_value_counts(const deep_dataset *dataset, int64_t column, double *values,
                                                int64_t values_capacity, int64_t *values_needed, int64_t *counts,
                                                int64_t counts_capacity, int64_t *counts_needed);
+
+/* Per-column cleaning (since 1.1): scikit-learn's SimpleImputer with a strategy per     */
+/* column (pandas fillna with a dict), fitted on one table and applied to others.        */
+
+typedef struct deep_imputer deep_imputer;
+
+/* An imputer whose strategy for every column not set otherwise is `strategy`, with
+ * fill_value the value of DEEP_FILL_CONSTANT (ignored otherwise; a text column filled with
+ * a constant gets the category "missing_value", scikit-learn's default). Since 1.1. */
+DEEP_API deep_status deep_imputer_new(deep_fill strategy, double fill_value, deep_imputer **out);
+DEEP_API void deep_imputer_free(deep_imputer *imputer);
+/* The strategy of the feature column named `column`, replacing an earlier one; takes effect
+ * at the next fit. fill_value is DEEP_FILL_CONSTANT's value for a numeric column, fill_text
+ * its category for a text column (NULL: "missing_value"); both are ignored by the other
+ * strategies. Since 1.1. */
+DEEP_API deep_status deep_imputer_set_column(deep_imputer *imputer, const char *column, deep_fill strategy,
+                                             double fill_value, const char *fill_text);
+/* Computes the fill value of every feature column of `data`: its mean, median or most
+ * frequent present value (for a text column of deep_dataset_load_csv_typed, the most
+ * frequent category, the first in sorted order among equally frequent ones; mean and
+ * median refuse a text column with DEEP_ERR_STATE), or the constant. A column set by name
+ * that `data` lacks is DEEP_ERR_INVALID_ARGUMENT; a column with no present value (but for
+ * a constant) is DEEP_ERR_NUMERIC naming it; on failure the imputer keeps its earlier fit.
+ * Since 1.1. */
+DEEP_API deep_status deep_imputer_fit(deep_imputer *imputer, const deep_dataset *data);
+/* Replaces the missing values of `data` in place with the fitted fill values. data needs
+ * the fitted table's columns (same count; the same names in order when both have names;
+ * text where they were text), else DEEP_ERR_INVALID_ARGUMENT, and DEEP_ERR_STATE before a
+ * fit. A text fill value that data's column lacks is added to its categories (which stay
+ * sorted, the ids renumbered). On failure data is unchanged. Since 1.1. */
+DEEP_API deep_status deep_imputer_transform(const deep_imputer *imputer, deep_dataset *data);
+/* The fitted fill value of feature column `column` (scikit-learn's statistics_): NaN for a
+ * text column, whose fill category deep_imputer_fill_text gives (buffer contract;
+ * DEEP_ERR_STATE for a numeric column). DEEP_ERR_STATE before a fit. Since 1.1. */
+DEEP_API deep_status deep_imputer_statistic(const deep_imputer *imputer, int64_t column, double *value);
+DEEP_API deep_status deep_imputer_fill_text(const deep_imputer *imputer, int64_t column, char *buffer,
+                                            int64_t capacity, int64_t *needed);
 
 /* ===================================================================================== */
 /* Metrics on label arrays: what the model predicted against the truth.                   */

@@ -97,6 +97,17 @@ static deep_status category_name(void *b, int64_t c, int64_t *n)
 {
     return deep_dataset_category_name(w.typed, 1, 0, b, c, n);
 }
+static deep_status imputer_fill_text(void *b, int64_t c, int64_t *n)
+{
+    deep_imputer *imp = NULL;
+    deep_status s = deep_imputer_new(DEEP_FILL_MOST_FREQUENT, 0.0, &imp);
+    if (s == DEEP_OK)
+        s = deep_imputer_fit(imp, w.typed);
+    if (s == DEEP_OK)
+        s = deep_imputer_fill_text(imp, 1, b, c, n);
+    deep_imputer_free(imp);
+    return s;
+}
 static double counts_values[16];
 static int64_t counts_counts[16];
 static deep_status value_counts_values(void *b, int64_t c, int64_t *n)
@@ -147,6 +158,7 @@ static const struct {
     {"deep_dataset_category_name", category_name, 1, true},
     {"deep_dataset_value_counts", value_counts_values, sizeof(double), false},
     {"deep_dataset_value_counts", value_counts_counts, sizeof(int64_t), false},
+    {"deep_imputer_fill_text", imputer_fill_text, 1, true},
 };
 
 static void make_world(void)

@@ -138,3 +138,52 @@ func TestTypedTableColumns(t *testing.T) {
 	_, err = d.ColumnIndex("income")
 	wantError(t, err, ErrInvalidArgument, "deep_dataset_column_index")
 }
+
+// scikit-learn 1.2.1's SimpleImputer on this text: age mean 31.6, income median 55, city
+// most frequent "Lyon" (Paris and Lyon tie: the smallest).
+const imputeTrain = `age,city,income,pet,y
+30,Paris,50,cat,yes
+25,Lyon,,dog,no
+40,Paris,70,,yes
+35,,60,cat,no
+28,Lyon,55,dog,yes
+,Nice,55,,no
+`
+
+func TestImputerPerColumn(t *testing.T) {
+	train := loadTyped(t, "train.csv", imputeTrain)
+	defer train.Close()
+	test := loadTyped(t, "test.csv", "age,city,income,pet,y\n,Berlin,,dog,no\n50,,80,,yes\n")
+	defer test.Close()
+	imp, err := NewImputer(FillMedian, 0)
+	must(t, err)
+	defer imp.Close()
+	wantError(t, imp.Fit(train), ErrState, "holds text")
+	must(t, imp.SetColumn("age", FillMean, 0, ""))
+	must(t, imp.SetColumn("city", FillMostFrequent, 0, ""))
+	must(t, imp.SetColumn("pet", FillConstant, 0, "none"))
+	wantError(t, imp.Transform(test), ErrState, "not fitted")
+	must(t, imp.Fit(train))
+	if v, _ := imp.Statistic(0); math.Abs(v-31.6) > 1e-12 {
+		t.Fatalf("age mean %v", v)
+	}
+	if v, _ := imp.Statistic(2); v != 55 {
+		t.Fatalf("income median %v", v)
+	}
+	if s, _ := imp.FillText(1); s != "Lyon" {
+		t.Fatalf("city %q", s)
+	}
+	must(t, imp.Transform(test))
+	if n, _ := test.MissingCount(AllColumns); n != 0 {
+		t.Fatalf("%d missing", n)
+	}
+	pets, _ := test.Categories(3)
+	if !reflect.DeepEqual(pets, []string{"dog", "none"}) {
+		t.Fatalf("pets %v", pets)
+	}
+	sameValues(t, features(t, test), []float64{float64(float32(31.6)), 0, 55, 0, 50, 1, 80, 1})
+	must(t, imp.SetColumn("town", FillMean, 0, ""))
+	wantError(t, imp.Fit(train), ErrInvalidArgument, "'town'")
+	_, err = NewImputer(Fill(9), 0)
+	wantError(t, err, ErrInvalidArgument, "deep_imputer_new")
+}

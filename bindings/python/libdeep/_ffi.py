@@ -71,6 +71,8 @@ class deep_log_level(enum.IntEnum):
 class deep_fill(enum.IntEnum):
     DEEP_FILL_MEAN = 1
     DEEP_FILL_MEDIAN = 2
+    DEEP_FILL_MOST_FREQUENT = 3
+    DEEP_FILL_CONSTANT = 4
 
 
 class deep_column_stat(enum.IntEnum):
@@ -245,6 +247,8 @@ DEEP_LOG_WARNING = deep_log_level.DEEP_LOG_WARNING
 DEEP_LOG_ERROR = deep_log_level.DEEP_LOG_ERROR
 DEEP_FILL_MEAN = deep_fill.DEEP_FILL_MEAN
 DEEP_FILL_MEDIAN = deep_fill.DEEP_FILL_MEDIAN
+DEEP_FILL_MOST_FREQUENT = deep_fill.DEEP_FILL_MOST_FREQUENT
+DEEP_FILL_CONSTANT = deep_fill.DEEP_FILL_CONSTANT
 DEEP_STAT_COUNT = deep_column_stat.DEEP_STAT_COUNT
 DEEP_STAT_MISSING = deep_column_stat.DEEP_STAT_MISSING
 DEEP_STAT_MEAN = deep_column_stat.DEEP_STAT_MEAN
@@ -430,6 +434,13 @@ FUNCTIONS = {
     "deep_dataset_drop_columns": (c_status, [ctypes.c_void_p, _typed_pointer(ctypes.c_char_p), ctypes.c_int64, _typed_pointer(ctypes.c_void_p)]),
     "deep_dataset_rename_column": (c_status, [ctypes.c_void_p, ctypes.c_char_p, ctypes.c_char_p]),
     "deep_dataset_value_counts": (c_status, [ctypes.c_void_p, ctypes.c_int64, _typed_pointer(ctypes.c_double), ctypes.c_int64, _typed_pointer(ctypes.c_int64), _typed_pointer(ctypes.c_int64), ctypes.c_int64, _typed_pointer(ctypes.c_int64)]),
+    "deep_imputer_new": (c_status, [ctypes.c_int, ctypes.c_double, _typed_pointer(ctypes.c_void_p)]),
+    "deep_imputer_free": (None, [ctypes.c_void_p]),
+    "deep_imputer_set_column": (c_status, [ctypes.c_void_p, ctypes.c_char_p, ctypes.c_int, ctypes.c_double, ctypes.c_char_p]),
+    "deep_imputer_fit": (c_status, [ctypes.c_void_p, ctypes.c_void_p]),
+    "deep_imputer_transform": (c_status, [ctypes.c_void_p, ctypes.c_void_p]),
+    "deep_imputer_statistic": (c_status, [ctypes.c_void_p, ctypes.c_int64, _typed_pointer(ctypes.c_double)]),
+    "deep_imputer_fill_text": (c_status, [ctypes.c_void_p, ctypes.c_int64, _typed_pointer(ctypes.c_char), ctypes.c_int64, _typed_pointer(ctypes.c_int64)]),
     "deep_metric_accuracy": (c_status, [_typed_pointer(ctypes.c_int32), _typed_pointer(ctypes.c_int32), ctypes.c_int64, _typed_pointer(ctypes.c_double)]),
     "deep_metric_confusion_matrix": (c_status, [_typed_pointer(ctypes.c_int32), _typed_pointer(ctypes.c_int32), ctypes.c_int64, ctypes.c_int32, _typed_pointer(ctypes.c_int64)]),
     "deep_metric_precision_recall_f1": (c_status, [_typed_pointer(ctypes.c_int32), _typed_pointer(ctypes.c_int32), ctypes.c_int64, ctypes.c_int32, _typed_pointer(ctypes.c_double), _typed_pointer(ctypes.c_double), _typed_pointer(ctypes.c_double), _typed_pointer(ctypes.c_double), _typed_pointer(ctypes.c_double), _typed_pointer(ctypes.c_double)]),

@@ -38,6 +38,13 @@ pub struct deep_dataset {
     _not_send_sync: core::marker::PhantomData<(*mut u8, core::marker::PhantomPinned)>,
 }
 
+/// Opaque handle `deep_imputer` of deep.h.
+#[repr(C)]
+pub struct deep_imputer {
+    _private: [u8; 0],
+    _not_send_sync: core::marker::PhantomData<(*mut u8, core::marker::PhantomPinned)>,
+}
+
 /// Opaque handle `deep_optimizer` of deep.h.
 #[repr(C)]
 pub struct deep_optimizer {
@@ -98,6 +105,8 @@ pub const DEEP_LOG_ERROR: deep_log_level = 3;
 pub type deep_fill = c_int;
 pub const DEEP_FILL_MEAN: deep_fill = 1;
 pub const DEEP_FILL_MEDIAN: deep_fill = 2;
+pub const DEEP_FILL_MOST_FREQUENT: deep_fill = 3;
+pub const DEEP_FILL_CONSTANT: deep_fill = 4;
 
 pub type deep_column_stat = c_int;
 pub const DEEP_STAT_COUNT: deep_column_stat = 1;
@@ -315,6 +324,13 @@ extern "C" {
     pub fn deep_dataset_drop_columns(dataset: *const deep_dataset, names: *const *const c_char, count: i64, out: *mut *mut deep_dataset) -> deep_status;
     pub fn deep_dataset_rename_column(dataset: *mut deep_dataset, name: *const c_char, new_name: *const c_char) -> deep_status;
     pub fn deep_dataset_value_counts(dataset: *const deep_dataset, column: i64, values: *mut f64, values_capacity: i64, values_needed: *mut i64, counts: *mut i64, counts_capacity: i64, counts_needed: *mut i64) -> deep_status;
+    pub fn deep_imputer_new(strategy: deep_fill, fill_value: f64, out: *mut *mut deep_imputer) -> deep_status;
+    pub fn deep_imputer_free(imputer: *mut deep_imputer);
+    pub fn deep_imputer_set_column(imputer: *mut deep_imputer, column: *const c_char, strategy: deep_fill, fill_value: f64, fill_text: *const c_char) -> deep_status;
+    pub fn deep_imputer_fit(imputer: *mut deep_imputer, data: *const deep_dataset) -> deep_status;
+    pub fn deep_imputer_transform(imputer: *const deep_imputer, data: *mut deep_dataset) -> deep_status;
+    pub fn deep_imputer_statistic(imputer: *const deep_imputer, column: i64, value: *mut f64) -> deep_status;
+    pub fn deep_imputer_fill_text(imputer: *const deep_imputer, column: i64, buffer: *mut c_char, capacity: i64, needed: *mut i64) -> deep_status;
     pub fn deep_metric_accuracy(truth: *const i32, predicted: *const i32, count: i64, accuracy: *mut f64) -> deep_status;
     pub fn deep_metric_confusion_matrix(truth: *const i32, predicted: *const i32, count: i64, num_classes: i32, matrix: *mut i64) -> deep_status;
     pub fn deep_metric_precision_recall_f1(truth: *const i32, predicted: *const i32, count: i64, num_classes: i32, precision: *mut f64, recall: *mut f64, f1: *mut f64, macro_precision: *mut f64, macro_recall: *mut f64, macro_f1: *mut f64) -> deep_status;
