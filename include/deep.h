@@ -547,6 +547,28 @@ DEEP_API deep_status deep_imputer_statistic(const deep_imputer *imputer, int64_t
 DEEP_API deep_status deep_imputer_fill_text(const deep_imputer *imputer, int64_t column, char *buffer,
                                             int64_t capacity, int64_t *needed);
 
+/* Merge (since 1.1): pandas' merge of two tables on key columns.                         */
+
+typedef enum deep_join {
+    DEEP_JOIN_INNER = 1, /* the rows of left that have a match in right */
+    DEEP_JOIN_LEFT = 2   /* every row of left; right's columns missing where it has no match */
+} deep_join;
+
+/* A new table joining left and right on the feature columns on[0..on_count-1], which both
+ * must have (by name; both numeric or both text, text keys matched by category name and
+ * missing keys matching each other, as pandas does). Rows: each row of left in order, once
+ * per matching row of right in right's order (pandas' documented order, which pandas 2.2
+ * follows for inner joins too; pandas 1.x grouped an inner join's rows by key), and for
+ * DEEP_JOIN_LEFT once with missing values where right has no match. Columns: left's (the
+ * keys among them), then right's other columns; a name both have besides the keys takes
+ * left_suffix and right_suffix (NULL: "_x" and "_y"). Text columns keep their categories.
+ * Labels and targets are left's (right's are not used). An unknown key column is
+ * DEEP_ERR_INVALID_ARGUMENT naming it; a join without rows is DEEP_ERR_SHAPE (a dataset
+ * has at least one sample). Since 1.1. */
+DEEP_API deep_status deep_dataset_merge(const deep_dataset *left, const deep_dataset *right, const char *const *on,
+                                        int64_t on_count, deep_join how, const char *left_suffix,
+                                        const char *right_suffix, deep_dataset **out);
+
 /* ===================================================================================== */
 /* Metrics on label arrays: what the model predicted against the truth.                   */
 /* ===================================================================================== */

@@ -193,3 +193,44 @@ func (d *Dataset) Encode(encoding Encoding, reference *Dataset, ignoreUnknown bo
 	}
 	return wrapDataset(out), nil
 }
+
+// Join is how Merge keeps rows (deep_join).
+type Join int32
+
+const (
+	JoinInner Join = C.DEEP_JOIN_INNER // the rows of left with a match in right
+	JoinLeft  Join = C.DEEP_JOIN_LEFT  // every row of left, right's columns missing without a match
+)
+
+// Merge is pandas' merge of left and right on the key columns on: each row of left in
+// order, once per matching row of right (in right's order), left's columns then right's
+// others, clashing names suffixed ("" for "_x" and "_y"). Labels and targets are left's.
+func Merge(left, right *Dataset, on []string, how Join, leftSuffix, rightSuffix string) (*Dataset, error) {
+	if len(on) == 0 {
+		return nil, goError(ErrInvalidArgument, "deep.Merge: name at least one key column")
+	}
+	keys, release, err := cNames("Merge", append(append([]string{}, on...), leftSuffix, rightSuffix))
+	if err != nil {
+		return nil, err
+	}
+	defer release()
+	ls, rs := keys[len(on)], keys[len(on)+1]
+	if leftSuffix == "" {
+		ls = nil
+	}
+	if rightSuffix == "" {
+		rs = nil
+	}
+	pr, releaseRight, err := right.borrow("Merge: right")
+	if err != nil {
+		return nil, err
+	}
+	defer releaseRight()
+	var out *C.deep_dataset
+	if err := left.read("Merge", func(pl *C.deep_dataset) C.deep_status {
+		return C.deep_dataset_merge(pl, pr, &keys[0], C.int64_t(len(on)), C.deep_join(how), ls, rs, &out)
+	}); err != nil {
+		return nil, err
+	}
+	return wrapDataset(out), nil
+}

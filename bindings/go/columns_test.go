@@ -187,3 +187,38 @@ func TestImputerPerColumn(t *testing.T) {
 	_, err = NewImputer(Fill(9), 0)
 	wantError(t, err, ErrInvalidArgument, "deep_imputer_new")
 }
+
+// pandas 1.5.3: pd.merge(L, R, on="city", how="left"), in left order.
+func TestMergeAsPandas(t *testing.T) {
+	left := loadTyped(t, "l.csv", "id,city,score,y\n1,Paris,0.5,yes\n2,Lyon,0.7,no\n3,Paris,0.2,yes\n4,Nice,0.9,no\n")
+	defer left.Close()
+	path := filepath.Join(t.TempDir(), "r.csv")
+	must(t, os.WriteFile(path, []byte("city,pop,score\nLyon,500,1\nParis,2100,2\nParis,2200,3\n"), 0o644))
+	right, err := LoadCSVTyped(path, "")
+	must(t, err)
+	defer right.Close()
+	m, err := Merge(left, right, []string{"city"}, JoinLeft, "", "")
+	must(t, err)
+	defer m.Close()
+	if got := columnNames(t, m); !reflect.DeepEqual(got, []string{"id", "city", "score_x", "pop", "score_y"}) {
+		t.Fatalf("columns %v", got)
+	}
+	nan := math.NaN()
+	f := func(x float32) float64 { return float64(x) }
+	// Cities: Lyon 0, Nice 1, Paris 2 (left's categories).
+	sameValues(t, features(t, m), []float64{1, 2, f(0.5), 2100, 2, 1, 2, f(0.5), 2200, 3, 2, 0, f(0.7), 500, 1,
+		3, 2, f(0.2), 2100, 2, 3, 2, f(0.2), 2200, 3, 4, 1, f(0.9), nan, nan})
+	labels, err := m.Labels()
+	must(t, err)
+	if !reflect.DeepEqual(labels, []int32{1, 1, 0, 1, 1, 0}) {
+		t.Fatalf("labels %v", labels)
+	}
+	inner, err := Merge(left, right, []string{"city"}, JoinInner, "_l", "_r")
+	must(t, err)
+	defer inner.Close()
+	if n, _ := inner.Count(); n != 5 {
+		t.Fatalf("%d rows", n)
+	}
+	_, err = Merge(left, right, []string{"town"}, JoinInner, "", "")
+	wantError(t, err, ErrInvalidArgument, "'town'")
+}

@@ -89,6 +89,11 @@ class deep_encoding(enum.IntEnum):
     DEEP_ENCODE_ORDINAL = 2
 
 
+class deep_join(enum.IntEnum):
+    DEEP_JOIN_INNER = 1
+    DEEP_JOIN_LEFT = 2
+
+
 class deep_optimizer_kind(enum.IntEnum):
     DEEP_OPTIMIZER_SGD = 1
     DEEP_OPTIMIZER_ADAM = 2
@@ -257,6 +262,8 @@ DEEP_STAT_MIN = deep_column_stat.DEEP_STAT_MIN
 DEEP_STAT_MAX = deep_column_stat.DEEP_STAT_MAX
 DEEP_ENCODE_ONE_HOT = deep_encoding.DEEP_ENCODE_ONE_HOT
 DEEP_ENCODE_ORDINAL = deep_encoding.DEEP_ENCODE_ORDINAL
+DEEP_JOIN_INNER = deep_join.DEEP_JOIN_INNER
+DEEP_JOIN_LEFT = deep_join.DEEP_JOIN_LEFT
 DEEP_OPTIMIZER_SGD = deep_optimizer_kind.DEEP_OPTIMIZER_SGD
 DEEP_OPTIMIZER_ADAM = deep_optimizer_kind.DEEP_OPTIMIZER_ADAM
 DEEP_OPTIMIZER_RMSPROP = deep_optimizer_kind.DEEP_OPTIMIZER_RMSPROP
@@ -441,6 +448,7 @@ FUNCTIONS = {
     "deep_imputer_transform": (c_status, [ctypes.c_void_p, ctypes.c_void_p]),
     "deep_imputer_statistic": (c_status, [ctypes.c_void_p, ctypes.c_int64, _typed_pointer(ctypes.c_double)]),
     "deep_imputer_fill_text": (c_status, [ctypes.c_void_p, ctypes.c_int64, _typed_pointer(ctypes.c_char), ctypes.c_int64, _typed_pointer(ctypes.c_int64)]),
+    "deep_dataset_merge": (c_status, [ctypes.c_void_p, ctypes.c_void_p, _typed_pointer(ctypes.c_char_p), ctypes.c_int64, ctypes.c_int, ctypes.c_char_p, ctypes.c_char_p, _typed_pointer(ctypes.c_void_p)]),
     "deep_metric_accuracy": (c_status, [_typed_pointer(ctypes.c_int32), _typed_pointer(ctypes.c_int32), ctypes.c_int64, _typed_pointer(ctypes.c_double)]),
     "deep_metric_confusion_matrix": (c_status, [_typed_pointer(ctypes.c_int32), _typed_pointer(ctypes.c_int32), ctypes.c_int64, ctypes.c_int32, _typed_pointer(ctypes.c_int64)]),
     "deep_metric_precision_recall_f1": (c_status, [_typed_pointer(ctypes.c_int32), _typed_pointer(ctypes.c_int32), ctypes.c_int64, ctypes.c_int32, _typed_pointer(ctypes.c_double), _typed_pointer(ctypes.c_double), _typed_pointer(ctypes.c_double), _typed_pointer(ctypes.c_double), _typed_pointer(ctypes.c_double), _typed_pointer(ctypes.c_double)]),

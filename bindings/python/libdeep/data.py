@@ -22,6 +22,7 @@ _FILL = {"mean": C.DEEP_FILL_MEAN, "median": C.DEEP_FILL_MEDIAN}
 _ENCODINGS = {"onehot": C.DEEP_ENCODE_ONE_HOT, "one_hot": C.DEEP_ENCODE_ONE_HOT,
               "ordinal": C.DEEP_ENCODE_ORDINAL}
 _UNKNOWN = {"error": 0, "ignore": 1}
+_JOINS = {"inner": C.DEEP_JOIN_INNER, "left": C.DEEP_JOIN_LEFT}
 _STATS = {"count": C.DEEP_STAT_COUNT, "missing": C.DEEP_STAT_MISSING, "mean": C.DEEP_STAT_MEAN,
           "std": C.DEEP_STAT_STD, "min": C.DEEP_STAT_MIN, "max": C.DEEP_STAT_MAX}
 
@@ -271,6 +272,18 @@ class Dataset(Handle):
         lib.deep_dataset_encode(self._ptr, None if reference is None else reference._ptr,
                                 enum_value(_ENCODINGS, encoding, "encoding"),
                                 enum_value(_UNKNOWN, handle_unknown, "handle_unknown"), ctypes.byref(handle))
+        return Dataset._wrap(handle)
+
+    def merge(self, right, on, how="inner", suffixes=("_x", "_y")):
+        """pandas' merge: a new table of this one's rows joined with right's on the key
+        column(s) `on` ("inner" or "left"): each row in order, once per matching row of right
+        (in right's order), its columns then right's others, clashing names suffixed. Labels
+        and targets are this table's."""
+        names, count = self._names_array(on, "merge")
+        left_suffix, right_suffix = (None if s is None else str(s).encode() for s in suffixes)
+        handle = out()
+        lib.deep_dataset_merge(self._ptr, right._ptr, names, count, enum_value(_JOINS, how, "how"),
+                               left_suffix, right_suffix, ctypes.byref(handle))
         return Dataset._wrap(handle)
 
     def get_dummies(self, reference=None, handle_unknown="error"):

@@ -120,6 +120,10 @@ pub type deep_encoding = c_int;
 pub const DEEP_ENCODE_ONE_HOT: deep_encoding = 1;
 pub const DEEP_ENCODE_ORDINAL: deep_encoding = 2;
 
+pub type deep_join = c_int;
+pub const DEEP_JOIN_INNER: deep_join = 1;
+pub const DEEP_JOIN_LEFT: deep_join = 2;
+
 pub type deep_optimizer_kind = c_int;
 pub const DEEP_OPTIMIZER_SGD: deep_optimizer_kind = 1;
 pub const DEEP_OPTIMIZER_ADAM: deep_optimizer_kind = 2;
@@ -331,6 +335,7 @@ extern "C" {
     pub fn deep_imputer_transform(imputer: *const deep_imputer, data: *mut deep_dataset) -> deep_status;
     pub fn deep_imputer_statistic(imputer: *const deep_imputer, column: i64, value: *mut f64) -> deep_status;
     pub fn deep_imputer_fill_text(imputer: *const deep_imputer, column: i64, buffer: *mut c_char, capacity: i64, needed: *mut i64) -> deep_status;
+    pub fn deep_dataset_merge(left: *const deep_dataset, right: *const deep_dataset, on: *const *const c_char, on_count: i64, how: deep_join, left_suffix: *const c_char, right_suffix: *const c_char, out: *mut *mut deep_dataset) -> deep_status;
     pub fn deep_metric_accuracy(truth: *const i32, predicted: *const i32, count: i64, accuracy: *mut f64) -> deep_status;
     pub fn deep_metric_confusion_matrix(truth: *const i32, predicted: *const i32, count: i64, num_classes: i32, matrix: *mut i64) -> deep_status;
     pub fn deep_metric_precision_recall_f1(truth: *const i32, predicted: *const i32, count: i64, num_classes: i32, precision: *mut f64, recall: *mut f64, f1: *mut f64, macro_precision: *mut f64, macro_recall: *mut f64, macro_f1: *mut f64) -> deep_status;

@@ -23,6 +23,16 @@ c_enum!(
     }
 );
 
+c_enum!(
+    /// Which rows `Dataset::merge` keeps (`deep_join`).
+    Join {
+        /// The rows of the left table that have a match in the right one.
+        Inner = sys::DEEP_JOIN_INNER,
+        /// Every row of the left table; the right's columns missing where it has no match.
+        Left = sys::DEEP_JOIN_LEFT,
+    }
+);
+
 fn c_names(what: &str, names: &[&str]) -> Result<Vec<CString>> {
     if names.is_empty() {
         return Err(Error::new(Status::InvalidArgument, format!("{}: name at least one column", what)));
@@ -120,6 +130,25 @@ impl Dataset {
         let reference = reference.map_or(ptr::null(), |r| r.ptr() as *const _);
         let mut raw = ptr::null_mut();
         check(unsafe { sys::deep_dataset_encode(self.ptr(), reference, encoding as i32, ignore_unknown as i32, &mut raw) })?;
+        Ok(Dataset::from_raw(raw))
+    }
+
+    /// pandas' merge with `right` on the key columns `on`: each row of this table in order,
+    /// once per matching row of `right` (in its order), this table's columns then `right`'s
+    /// others, clashing names suffixed (None: "_x" and "_y"). Labels and targets are this
+    /// table's.
+    pub fn merge(&self, right: &Dataset, on: &[&str], how: Join, suffixes: Option<(&str, &str)>) -> Result<Dataset> {
+        let owned = c_names("Dataset::merge", on)?;
+        let pointers: Vec<*const c_char> = owned.iter().map(|n| n.as_ptr()).collect();
+        let suffixes = match suffixes {
+            Some((l, r)) => Some((c_string("Dataset::merge: suffix", l)?, c_string("Dataset::merge: suffix", r)?)),
+            None => None,
+        };
+        let (ls, rs) = suffixes.as_ref().map_or((ptr::null(), ptr::null()), |(l, r)| (l.as_ptr(), r.as_ptr()));
+        let mut raw = ptr::null_mut();
+        check(unsafe {
+            sys::deep_dataset_merge(self.ptr(), right.ptr(), pointers.as_ptr(), len64(pointers.len()), how as i32, ls, rs, &mut raw)
+        })?;
         Ok(Dataset::from_raw(raw))
     }
 }

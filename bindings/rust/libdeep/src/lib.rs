@@ -163,7 +163,7 @@ mod vocab;
 
 pub use callbacks::{EpochModel, LogLevel};
 pub use data::{kfold_indices, ColumnStat, Dataset, FillStrategy, PadSide};
-pub use columns::Encoding;
+pub use columns::{Encoding, Join};
 pub use imputer::Imputer;
 pub use error::{Error, Result, Status};
 pub use layers::{Activation, Layer, LayerOption, MergeMode, Padding};

@@ -4,7 +4,7 @@
 mod common;
 
 use common::{expect_error, TempDir};
-use libdeep::{Dataset, Encoding, FillStrategy, Imputer, Status};
+use libdeep::{Dataset, Encoding, FillStrategy, Imputer, Join, Status};
 
 const TRAIN: &str = "age,city,income,pet,y\n30,Paris,50,cat,yes\n25,Lyon,,dog,no\n40,Paris,70,,yes\n35,Nice,60,cat,no\n28,Lyon,55,dog,yes\n";
 const TEST: &str = "age,city,income,pet,y\n22,Lyon,45,cat,no\n50,Berlin,80,dog,yes\n";
@@ -92,4 +92,27 @@ fn imputer_per_column_fitted_on_train() {
     assert_eq!(test.missing_count(None).unwrap(), 0);
     assert_eq!(test.categories(3).unwrap(), vec!["dog", "none"]);
     same(test.features().unwrap().data().unwrap().to_vec(), &[f64::from(31.6f32), 0., 55., 0., 50., 1., 80., 1.]);
+}
+
+/// pandas 1.5.3: pd.merge(L, R, on="city", how="left"), in left order.
+#[test]
+fn merge_as_pandas() {
+    let dir = TempDir::new("columns-merge");
+    let left = load(&dir, "l.csv", "id,city,score,y\n1,Paris,0.5,yes\n2,Lyon,0.7,no\n3,Paris,0.2,yes\n4,Nice,0.9,no\n");
+    let path = dir.join("r.csv");
+    std::fs::write(&path, "city,pop,score\nLyon,500,1\nParis,2100,2\nParis,2200,3\n").unwrap();
+    let right = Dataset::load_csv_typed(&path, None).unwrap();
+    let m = left.merge(&right, &["city"], Join::Left, None).unwrap();
+    assert_eq!(names(&m), vec!["id", "city", "score_x", "pop", "score_y"]);
+    let f = |x: f32| f64::from(x);
+    let nan = f64::NAN;
+    // Cities: Lyon 0, Nice 1, Paris 2 (left's categories).
+    same(m.features().unwrap().data().unwrap().to_vec(),
+         &[1., 2., f(0.5), 2100., 2., 1., 2., f(0.5), 2200., 3., 2., 0., f(0.7), 500., 1.,
+           3., 2., f(0.2), 2100., 2., 3., 2., f(0.2), 2200., 3., 4., 1., f(0.9), nan, nan]);
+    assert_eq!(m.labels().unwrap(), vec![1, 1, 0, 1, 1, 0]);
+    let inner = left.merge(&right, &["city"], Join::Inner, Some(("_l", "_r"))).unwrap();
+    assert_eq!(inner.count().unwrap(), 5);
+    assert_eq!(names(&inner)[2], "score_l");
+    expect_error(left.merge(&right, &["town"], Join::Inner, None), Status::InvalidArgument, "'town'");
 }
