@@ -569,6 +569,34 @@ DEEP_API deep_status deep_dataset_merge(const deep_dataset *left, const deep_dat
                                         int64_t on_count, deep_join how, const char *left_suffix,
                                         const char *right_suffix, deep_dataset **out);
 
+/* SQLite (since 1.1): tables read from and written to SQLite databases. Optional at      */
+/* build time (meson option sqlite, Debian's libsqlite3-dev); without it both calls exist */
+/* and return DEEP_ERR_UNSUPPORTED.                                                       */
+
+/* Runs `query` (one SQL statement, e.g. a SELECT) on the SQLite database file `database`,
+ * opened read-only, and loads its rows as a typed table, as deep_dataset_load_csv_typed
+ * loads a CSV file: each result column is a feature column named as the query names it;
+ * a column holding a TEXT value is a categorical column (sorted categories), the others
+ * numbers; NULL is a missing value. parameters[0..parameter_count-1] are bound to the
+ * query's ?, ?NNN or :name placeholders in order, as text (SQLite applies the compared
+ * column's affinity), never pasted into the SQL. label_column (NULL: none) names the
+ * label column, read as load_csv reads one (integers >= 0 are class ids, other values
+ * string classes in sorted order; NULL is DEEP_ERR_FORMAT). A missing file is DEEP_ERR_IO;
+ * SQL errors (syntax, unknown table, wrong parameter count) DEEP_ERR_INVALID_ARGUMENT with
+ * SQLite's message; a BLOB value, no rows, or only the label column DEEP_ERR_FORMAT.
+ * Since 1.1. */
+DEEP_API deep_status deep_dataset_load_sqlite(const char *database, const char *query,
+                                              const char *const *parameters, int64_t parameter_count,
+                                              const char *label_column, deep_dataset **out);
+/* Writes the dataset as table `table` of the SQLite database file `database` (created when
+ * missing), in one transaction: the feature columns (REAL, or TEXT holding the category
+ * names of a categorical column), named as deep_dataset_write_csv names them, then the
+ * labels (INTEGER ids, or TEXT class names) under the label column's name; missing values
+ * are NULL. An existing table is DEEP_ERR_INVALID_ARGUMENT unless replace is 1 (then it is
+ * dropped first). Targets are not written. Since 1.1. */
+DEEP_API deep_status deep_dataset_write_sqlite(const deep_dataset *dataset, const char *database, const char *table,
+                                               int32_t replace);
+
 /* ===================================================================================== */
 /* Metrics on label arrays: what the model predicted against the truth.                   */
 /* ===================================================================================== */

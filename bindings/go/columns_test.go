@@ -222,3 +222,31 @@ func TestMergeAsPandas(t *testing.T) {
 	_, err = Merge(left, right, []string{"town"}, JoinInner, "", "")
 	wantError(t, err, ErrInvalidArgument, "'town'")
 }
+
+func TestSQLiteRoundTrip(t *testing.T) {
+	dir := t.TempDir()
+	d := loadTyped(t, "train.csv", typedTrain)
+	defer d.Close()
+	db := filepath.Join(dir, "t.db")
+	err := d.WriteSQLite(db, "people", false)
+	if e, ok := err.(*Error); ok && e.Status == ErrUnsupported {
+		t.Skip("libdeep built without SQLite")
+	}
+	must(t, err)
+	wantError(t, d.WriteSQLite(db, "people", false), ErrInvalidArgument, "already exists")
+	back, err := LoadSQLite(db, `SELECT * FROM people WHERE age > ? ORDER BY age`, []string{"26"}, "y")
+	must(t, err)
+	defer back.Close()
+	// Rows with age > 26 by age: 28 Lyon, 30 Paris, 35 Nice, 40 Paris (categories of these rows).
+	cities, _ := back.Categories(1)
+	if !reflect.DeepEqual(cities, []string{"Lyon", "Nice", "Paris"}) {
+		t.Fatalf("cities %v", cities)
+	}
+	sameValues(t, features(t, back), []float64{28, 0, 55, 1, 30, 2, 50, 0, 35, 1, 60, 0, 40, 2, 70, math.NaN()})
+	labels, _ := back.Labels()
+	if !reflect.DeepEqual(labels, []int32{1, 1, 0, 1}) {
+		t.Fatalf("labels %v", labels)
+	}
+	_, err = LoadSQLite(db, "SELECT * FROM nowhere", nil, "")
+	wantError(t, err, ErrInvalidArgument, "no such table")
+}

@@ -81,6 +81,26 @@ class Dataset(Handle):
         return cls._wrap(handle)
 
     @classmethod
+    def from_sqlite(cls, database, query, params=(), label_column=None):
+        """The rows of an SQL query on an SQLite database file (pandas read_sql_query): a
+        typed table (text columns categorical, NULL missing); params are bound to the
+        query's ? placeholders, never pasted into it. NotSupportedError when libdeep was
+        built without SQLite."""
+        values = [str(p).encode() for p in params]
+        array = (ctypes.c_char_p * len(values))(*values) if values else None
+        handle = out()
+        lib.deep_dataset_load_sqlite(_path(database), query.encode(), array, len(values),
+                                     None if label_column is None else label_column.encode(), ctypes.byref(handle))
+        return cls._wrap(handle)
+
+    def to_sqlite(self, database, table, if_exists="fail"):
+        """Writes the table into an SQLite database (pandas to_sql): if_exists "fail" or
+        "replace"."""
+        if if_exists not in ("fail", "replace"):
+            raise ValueError(f"if_exists must be 'fail' or 'replace'; got {if_exists!r}")
+        lib.deep_dataset_write_sqlite(self._ptr, _path(database), table.encode(), int(if_exists == "replace"))
+
+    @classmethod
     def from_cifar10(cls, paths):
         """CIFAR-10 binary batches; samples (32, 32, 3) channels last, values 0..255."""
         if isinstance(paths, (str, bytes, os.PathLike)):
@@ -398,6 +418,10 @@ def load_idx(images_path, labels_path=None):
 
 def load_csv(path, label_column=None, *, categorical=False):
     return Dataset.from_csv(path, label_column, categorical=categorical)
+
+
+def load_sqlite(database, query, params=(), label_column=None):
+    return Dataset.from_sqlite(database, query, params, label_column)
 
 
 def load_cifar10(paths):

@@ -336,6 +336,8 @@ extern "C" {
     pub fn deep_imputer_statistic(imputer: *const deep_imputer, column: i64, value: *mut f64) -> deep_status;
     pub fn deep_imputer_fill_text(imputer: *const deep_imputer, column: i64, buffer: *mut c_char, capacity: i64, needed: *mut i64) -> deep_status;
     pub fn deep_dataset_merge(left: *const deep_dataset, right: *const deep_dataset, on: *const *const c_char, on_count: i64, how: deep_join, left_suffix: *const c_char, right_suffix: *const c_char, out: *mut *mut deep_dataset) -> deep_status;
+    pub fn deep_dataset_load_sqlite(database: *const c_char, query: *const c_char, parameters: *const *const c_char, parameter_count: i64, label_column: *const c_char, out: *mut *mut deep_dataset) -> deep_status;
+    pub fn deep_dataset_write_sqlite(dataset: *const deep_dataset, database: *const c_char, table: *const c_char, replace: i32) -> deep_status;
     pub fn deep_metric_accuracy(truth: *const i32, predicted: *const i32, count: i64, accuracy: *mut f64) -> deep_status;
     pub fn deep_metric_confusion_matrix(truth: *const i32, predicted: *const i32, count: i64, num_classes: i32, matrix: *mut i64) -> deep_status;
     pub fn deep_metric_precision_recall_f1(truth: *const i32, predicted: *const i32, count: i64, num_classes: i32, precision: *mut f64, recall: *mut f64, f1: *mut f64, macro_precision: *mut f64, macro_recall: *mut f64, macro_f1: *mut f64) -> deep_status;

@@ -151,4 +151,33 @@ impl Dataset {
         })?;
         Ok(Dataset::from_raw(raw))
     }
+
+    /// The rows of an SQL query on an SQLite database file as a typed table: text columns
+    /// categorical, NULL missing, `params` bound to the query's `?` placeholders (never
+    /// pasted into it). `Status::Unsupported` when libdeep was built without SQLite.
+    pub fn load_sqlite<P: AsRef<Path>>(database: P, query: &str, params: &[&str], label_column: Option<&str>) -> Result<Dataset> {
+        let database = c_path(database.as_ref())?;
+        let query = c_string("Dataset::load_sqlite: query", query)?;
+        let owned = params.iter().map(|p| c_string("Dataset::load_sqlite: parameter", p)).collect::<Result<Vec<CString>>>()?;
+        let pointers: Vec<*const c_char> = owned.iter().map(|p| p.as_ptr()).collect();
+        let label = match label_column {
+            Some(l) => Some(c_string("Dataset::load_sqlite: label column", l)?),
+            None => None,
+        };
+        let label_ptr: *const c_char = label.as_ref().map_or(ptr::null(), |l| l.as_ptr());
+        let mut raw = ptr::null_mut();
+        check(unsafe {
+            sys::deep_dataset_load_sqlite(database.as_ptr(), query.as_ptr(), if pointers.is_empty() { ptr::null() } else { pointers.as_ptr() },
+                                          len64(pointers.len()), label_ptr, &mut raw)
+        })?;
+        Ok(Dataset::from_raw(raw))
+    }
+
+    /// Writes the table as `table` of an SQLite database file (created if missing); an
+    /// existing table is `Status::InvalidArgument` unless `replace`.
+    pub fn write_sqlite<P: AsRef<Path>>(&self, database: P, table: &str, replace: bool) -> Result<()> {
+        let database = c_path(database.as_ref())?;
+        let table = c_string("Dataset::write_sqlite: table", table)?;
+        check(unsafe { sys::deep_dataset_write_sqlite(self.ptr(), database.as_ptr(), table.as_ptr(), replace as i32) })
+    }
 }

@@ -116,3 +116,22 @@ fn merge_as_pandas() {
     assert_eq!(names(&inner)[2], "score_l");
     expect_error(left.merge(&right, &["town"], Join::Inner, None), Status::InvalidArgument, "'town'");
 }
+
+#[test]
+fn sqlite_round_trip() {
+    let dir = TempDir::new("columns-sqlite");
+    let d = load(&dir, "train.csv", TRAIN);
+    let db = dir.join("t.db");
+    match d.write_sqlite(&db, "people", false) {
+        Err(e) if e.status() == Status::Unsupported => return, // built without SQLite
+        other => other.unwrap(),
+    }
+    expect_error(d.write_sqlite(&db, "people", false), Status::InvalidArgument, "already exists");
+    let back = Dataset::load_sqlite(&db, "SELECT * FROM people WHERE age > ? ORDER BY age", &["26"], Some("y")).unwrap();
+    // Rows with age > 26 by age: 28 Lyon, 30 Paris, 35 Nice, 40 Paris.
+    assert_eq!(back.categories(1).unwrap(), vec!["Lyon", "Nice", "Paris"]);
+    same(back.features().unwrap().data().unwrap().to_vec(),
+         &[28., 0., 55., 1., 30., 2., 50., 0., 35., 1., 60., 0., 40., 2., 70., f64::NAN]);
+    assert_eq!(back.labels().unwrap(), vec![1, 1, 0, 1]);
+    expect_error(Dataset::load_sqlite(&db, "SELECT * FROM nowhere", &[], None), Status::InvalidArgument, "no such table");
+}
