@@ -597,6 +597,21 @@ DEEP_API deep_status deep_dataset_load_sqlite(const char *database, const char *
 DEEP_API deep_status deep_dataset_write_sqlite(const deep_dataset *dataset, const char *database, const char *table,
                                                int32_t replace);
 
+/* Histograms (since 1.1): numpy's histogram of a column, the counts pandas' hist draws.  */
+
+/* The histogram of the present values of feature column `column`, as numpy.histogram
+ * computes it on them as doubles: `bins` equal bins over [min, max] ([v - 0.5, v + 0.5]
+ * when all values are v), each bin half-open but the last; bins 0 is numpy's "auto"
+ * (the smaller of the Sturges and Freedman-Diaconis widths, Sturges when the interquartile
+ * range is 0). Two outputs by the buffer contract: the bins + 1 edges and the bins counts
+ * (both capacities 0: the size query, which computes the bin count). Missing values are
+ * left out (as pandas' hist); a column without any is DEEP_ERR_NUMERIC, a categorical
+ * column DEEP_ERR_STATE (deep_dataset_value_counts counts its categories), more than
+ * 10^7 bins DEEP_ERR_INVALID_ARGUMENT. Since 1.1. */
+DEEP_API deep_status deep_dataset_histogram(const deep_dataset *dataset, int64_t column, int64_t bins, double *edges,
+                                            int64_t edges_capacity, int64_t *edges_needed, int64_t *counts,
+                                            int64_t counts_capacity, int64_t *counts_needed);
+
 /* ===================================================================================== */
 /* Metrics on label arrays: what the model predicted against the truth.                   */
 /* ===================================================================================== */

@@ -108,6 +108,18 @@ static deep_status imputer_fill_text(void *b, int64_t c, int64_t *n)
     deep_imputer_free(imp);
     return s;
 }
+static double histogram_edges[16];
+static int64_t histogram_counts[16];
+static deep_status histogram_edges_fill(void *b, int64_t c, int64_t *n)
+{
+    int64_t other;
+    return deep_dataset_histogram(w.typed, 0, 3, b, c, n, histogram_counts, c == 0 ? 0 : 16, &other);
+}
+static deep_status histogram_counts_fill(void *b, int64_t c, int64_t *n)
+{
+    int64_t other;
+    return deep_dataset_histogram(w.typed, 0, 3, histogram_edges, c == 0 ? 0 : 16, &other, b, c, n);
+}
 static double counts_values[16];
 static int64_t counts_counts[16];
 static deep_status value_counts_values(void *b, int64_t c, int64_t *n)
@@ -159,6 +171,8 @@ static const struct {
     {"deep_dataset_value_counts", value_counts_values, sizeof(double), false},
     {"deep_dataset_value_counts", value_counts_counts, sizeof(int64_t), false},
     {"deep_imputer_fill_text", imputer_fill_text, 1, true},
+    {"deep_dataset_histogram", histogram_edges_fill, sizeof(double), false},
+    {"deep_dataset_histogram", histogram_counts_fill, sizeof(int64_t), false},
 };
 
 static void make_world(void)
@@ -345,7 +359,7 @@ START_TEST(the_list_covers_the_header)
         snprintf(call, sizeof call, " %s(", cases[i].function);
         ck_assert_msg(strstr(header, call) != NULL, "%s is listed but not declared in deep.h", cases[i].function);
     }
-    ck_assert_int_eq(found, COUNT_OF(cases) - 2); /* deep_kfold_indices and value_counts are listed twice */
+    ck_assert_int_eq(found, COUNT_OF(cases) - 3); /* kfold_indices, value_counts and histogram are listed twice */
     free(header);
 }
 END_TEST

@@ -264,6 +264,49 @@ START_TEST(write_and_reload)
 }
 END_TEST
 
+/* numpy 1.24: np.histogram([1, 2, 2, 3, 3, 3, 4, 4, 4, 4, 10.5, 7.25], bins=10 / "auto"),
+ * and np.histogram([5.0, 5.0], bins="auto"). */
+START_TEST(histograms_as_numpy)
+{
+    float x[] = {1, 2, 2, 3, 3, 3, 4, 4, 4, 4, 10.5f, NAN, 7.25f};
+    deep_dataset *d;
+    OK(deep_dataset_new(13, 1, (int64_t[]){1}, x, &d));
+    double edges[11];
+    int64_t counts[10], ne, nc;
+    OK(deep_dataset_histogram(d, 0, 10, NULL, 0, &ne, NULL, 0, &nc));
+    ck_assert(ne == 11 && nc == 10);
+    OK(deep_dataset_histogram(d, 0, 10, edges, 11, &ne, counts, 10, &nc));
+    const int64_t ten[] = {1, 2, 3, 4, 0, 0, 1, 0, 0, 1};
+    const double ten_edges[] = {1.0, 1.95, 2.9, 3.8499999999999996, 4.8, 5.75, 6.699999999999999, 7.6499999999999995,
+                                8.6, 9.549999999999999, 10.5};
+    for (int b = 0; b < 10; b++)
+        ck_assert_int_eq(counts[b], ten[b]);
+    for (int b = 0; b < 11; b++)
+        ck_assert_msg(edges[b] == ten_edges[b], "edge %d is %.17g", b, edges[b]);
+    OK(deep_dataset_histogram(d, 0, 0, NULL, 0, &ne, NULL, 0, &nc));
+    ck_assert_int_eq(nc, 9); /* "auto" */
+    OK(deep_dataset_histogram(d, 0, 0, edges, 11, &ne, counts, 10, &nc));
+    const int64_t automatic[] = {3, 3, 4, 0, 0, 1, 0, 0, 1};
+    for (int b = 0; b < 9; b++)
+        ck_assert_int_eq(counts[b], automatic[b]);
+    ck_assert(edges[1] == 2.0555555555555554);
+    FAILS(deep_dataset_histogram(d, 0, 10, edges, 10, &ne, counts, 10, &nc), DEEP_ERR_BUFFER_TOO_SMALL, "11 edges");
+    FAILS(deep_dataset_histogram(d, 0, -1, edges, 11, &ne, counts, 10, &nc), DEEP_ERR_INVALID_ARGUMENT, "bins");
+    FAILS(deep_dataset_histogram(d, 1, 10, edges, 11, &ne, counts, 10, &nc), DEEP_ERR_OUT_OF_RANGE, "column 1");
+    deep_dataset_free(d);
+    OK(deep_dataset_new(2, 1, (int64_t[]){1}, (float[]){5, 5}, &d));
+    OK(deep_dataset_histogram(d, 0, 0, edges, 11, &ne, counts, 10, &nc));
+    ck_assert(nc == 1 && counts[0] == 2 && edges[0] == 4.5 && edges[1] == 5.5);
+    deep_dataset_free(d);
+    OK(deep_dataset_new(1, 1, (int64_t[]){1}, (float[]){NAN}, &d));
+    FAILS(deep_dataset_histogram(d, 0, 10, edges, 11, &ne, counts, 10, &nc), DEEP_ERR_NUMERIC, "no present value");
+    deep_dataset_free(d);
+    OK(load(TRAIN, true, &d));
+    FAILS(deep_dataset_histogram(d, 1, 10, edges, 11, &ne, counts, 10, &nc), DEEP_ERR_STATE, "value_counts");
+    deep_dataset_free(d);
+}
+END_TEST
+
 int main(void)
 {
     snprintf(dir, sizeof dir, "%s", "/tmp/libdeep-test-columns-XXXXXX");
@@ -277,6 +320,7 @@ int main(void)
     tcase_add_test(tc, one_hot_as_get_dummies);
     tcase_add_test(tc, columns_by_name);
     tcase_add_test(tc, write_and_reload);
+    tcase_add_test(tc, histograms_as_numpy);
     suite_add_tcase(s, tc);
     SRunner *r = srunner_create(s);
     srunner_run_all(r, CK_NORMAL);

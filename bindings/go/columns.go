@@ -234,3 +234,21 @@ func Merge(left, right *Dataset, on []string, how Join, leftSuffix, rightSuffix 
 	}
 	return wrapDataset(out), nil
 }
+
+// Histogram is numpy.histogram of a numeric column's present values: bins equal bins (0 for
+// numpy's "auto"), their counts and the bins + 1 edges.
+func (d *Dataset) Histogram(column, bins int64) (counts []int64, edges []float64, err error) {
+	err = d.read("Dataset.Histogram", func(p *C.deep_dataset) C.deep_status {
+		var ne, nc C.int64_t
+		if s := C.deep_dataset_histogram(p, C.int64_t(column), C.int64_t(bins), nil, 0, &ne, nil, 0, &nc); s != C.DEEP_OK {
+			return s
+		}
+		edges, counts = make([]float64, int(ne)), make([]int64, int(nc))
+		return C.deep_dataset_histogram(p, C.int64_t(column), C.int64_t(bins), (*C.double)(unsafe.Pointer(&edges[0])),
+			ne, &ne, int64Ptr(counts), nc, &nc)
+	})
+	if err != nil {
+		return nil, nil, err
+	}
+	return counts, edges, nil
+}

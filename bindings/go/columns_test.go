@@ -250,3 +250,22 @@ func TestSQLiteRoundTrip(t *testing.T) {
 	_, err = LoadSQLite(db, "SELECT * FROM nowhere", nil, "")
 	wantError(t, err, ErrInvalidArgument, "no such table")
 }
+
+// numpy 1.24: np.histogram([1, 2, 2, 3, 3, 3, 4, 4, 4, 4, 10.5, 7.25], bins="auto").
+func TestHistogramAsNumpy(t *testing.T) {
+	d, err := NewDataset([]int64{1}, []float32{1, 2, 2, 3, 3, 3, 4, 4, 4, 4, 10.5, float32(math.NaN()), 7.25})
+	must(t, err)
+	defer d.Close()
+	counts, edges, err := d.Histogram(0, 0)
+	must(t, err)
+	if !reflect.DeepEqual(counts, []int64{3, 3, 4, 0, 0, 1, 0, 0, 1}) || len(edges) != 10 || edges[1] != 2.0555555555555554 {
+		t.Fatalf("counts %v edges %v", counts, edges)
+	}
+	counts, _, err = d.Histogram(0, 3)
+	must(t, err)
+	if !reflect.DeepEqual(counts, []int64{10, 1, 1}) {
+		t.Fatalf("counts %v", counts)
+	}
+	_, _, err = d.Histogram(0, -1)
+	wantError(t, err, ErrInvalidArgument, "deep_dataset_histogram")
+}

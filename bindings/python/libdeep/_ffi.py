@@ -451,6 +451,7 @@ FUNCTIONS = {
     "deep_dataset_merge": (c_status, [ctypes.c_void_p, ctypes.c_void_p, _typed_pointer(ctypes.c_char_p), ctypes.c_int64, ctypes.c_int, ctypes.c_char_p, ctypes.c_char_p, _typed_pointer(ctypes.c_void_p)]),
     "deep_dataset_load_sqlite": (c_status, [ctypes.c_char_p, ctypes.c_char_p, _typed_pointer(ctypes.c_char_p), ctypes.c_int64, ctypes.c_char_p, _typed_pointer(ctypes.c_void_p)]),
     "deep_dataset_write_sqlite": (c_status, [ctypes.c_void_p, ctypes.c_char_p, ctypes.c_char_p, ctypes.c_int32]),
+    "deep_dataset_histogram": (c_status, [ctypes.c_void_p, ctypes.c_int64, ctypes.c_int64, _typed_pointer(ctypes.c_double), ctypes.c_int64, _typed_pointer(ctypes.c_int64), _typed_pointer(ctypes.c_int64), ctypes.c_int64, _typed_pointer(ctypes.c_int64)]),
     "deep_metric_accuracy": (c_status, [_typed_pointer(ctypes.c_int32), _typed_pointer(ctypes.c_int32), ctypes.c_int64, _typed_pointer(ctypes.c_double)]),
     "deep_metric_confusion_matrix": (c_status, [_typed_pointer(ctypes.c_int32), _typed_pointer(ctypes.c_int32), ctypes.c_int64, ctypes.c_int32, _typed_pointer(ctypes.c_int64)]),
     "deep_metric_precision_recall_f1": (c_status, [_typed_pointer(ctypes.c_int32), _typed_pointer(ctypes.c_int32), ctypes.c_int64, ctypes.c_int32, _typed_pointer(ctypes.c_double), _typed_pointer(ctypes.c_double), _typed_pointer(ctypes.c_double), _typed_pointer(ctypes.c_double), _typed_pointer(ctypes.c_double), _typed_pointer(ctypes.c_double)]),

@@ -250,6 +250,25 @@ class Dataset(Handle):
         keys = [names[int(v)] for v in values] if names else values.tolist()
         return dict(zip(keys, counts.tolist()))
 
+    def histogram(self, column, bins=10):
+        """(counts, bin_edges) of a numeric column's present values, as numpy.histogram
+        gives them (bins a count or "auto"): the counts pandas' hist draws."""
+        column = self._column(column)
+        if isinstance(bins, str):
+            if bins != "auto":
+                raise ValueError(f"bins must be a count or 'auto'; got {bins!r}")
+            bins = 0
+        elif int(bins) < 1:
+            raise ValueError(f"bins must be at least 1; got {bins!r}")
+        n_edges, n_counts = i64(0), i64(0)
+        lib.deep_dataset_histogram(self._ptr, column, int(bins), None, 0, ctypes.byref(n_edges), None, 0,
+                                   ctypes.byref(n_counts))
+        edges = np.empty(n_edges.value, dtype=np.float64)
+        counts = np.empty(n_counts.value, dtype=np.int64)
+        lib.deep_dataset_histogram(self._ptr, column, int(bins), edges.ctypes.data, edges.size, ctypes.byref(n_edges),
+                                   counts.ctypes.data, counts.size, ctypes.byref(n_counts))
+        return counts, edges
+
     # ---- columns by name and encoding (new datasets) ----------------------------------
 
     def _names_array(self, columns, what):

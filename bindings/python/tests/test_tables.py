@@ -108,3 +108,19 @@ def test_typed_tables_write_and_read_back(files, tmp_path):
     back = libdeep.load_csv(tmp_path / "back.csv", "y", categorical=True)
     assert back.categories("city") == data.categories("city")
     np.testing.assert_array_equal(back.features, data.features)
+
+
+@pytest.mark.parametrize("bins", [10, "auto", 3, 1])
+def test_histograms_agree_with_numpy(bins):
+    rng = np.random.default_rng(19)
+    x = np.concatenate([rng.normal(0, 1, 500), rng.exponential(3, 300), [np.nan] * 7]).astype(np.float32)
+    rng.shuffle(x)
+    data = libdeep.Dataset(np.stack([x, np.round(x)], axis=1))
+    for column in range(2):
+        values = data.features[:, column].astype(np.float64)
+        want_counts, want_edges = np.histogram(values[~np.isnan(values)], bins=bins)
+        counts, edges = data.histogram(column, bins)
+        np.testing.assert_array_equal(counts, want_counts)
+        np.testing.assert_array_equal(edges, want_edges)
+    with pytest.raises(ValueError, match="auto"):
+        data.histogram(0, "fd")

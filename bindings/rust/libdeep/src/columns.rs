@@ -180,4 +180,20 @@ impl Dataset {
         let table = c_string("Dataset::write_sqlite: table", table)?;
         check(unsafe { sys::deep_dataset_write_sqlite(self.ptr(), database.as_ptr(), table.as_ptr(), replace as i32) })
     }
+
+    /// numpy.histogram of a numeric column's present values: `bins` equal bins (None for
+    /// numpy's "auto"), as (counts, the bins + 1 edges).
+    pub fn histogram(&self, column: usize, bins: Option<usize>) -> Result<(Vec<usize>, Vec<f64>)> {
+        let bins = bins.map_or(0, len64);
+        let (mut ne, mut nc) = (0i64, 0i64);
+        check(unsafe {
+            sys::deep_dataset_histogram(self.ptr(), len64(column), bins, ptr::null_mut(), 0, &mut ne, ptr::null_mut(), 0, &mut nc)
+        })?;
+        let mut edges = vec![0f64; size(ne)];
+        let mut counts = vec![0i64; size(nc)];
+        check(unsafe {
+            sys::deep_dataset_histogram(self.ptr(), len64(column), bins, edges.as_mut_ptr(), ne, &mut ne, counts.as_mut_ptr(), nc, &mut nc)
+        })?;
+        Ok((counts.into_iter().map(size).collect(), edges))
+    }
 }

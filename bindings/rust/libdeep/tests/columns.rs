@@ -135,3 +135,15 @@ fn sqlite_round_trip() {
     assert_eq!(back.labels().unwrap(), vec![1, 1, 0, 1]);
     expect_error(Dataset::load_sqlite(&db, "SELECT * FROM nowhere", &[], None), Status::InvalidArgument, "no such table");
 }
+
+/// numpy 1.24: np.histogram([1, 2, 2, 3, 3, 3, 4, 4, 4, 4, 10.5, 7.25], bins="auto" / 3).
+#[test]
+fn histogram_as_numpy() {
+    let d = Dataset::new(&[1], &[1., 2., 2., 3., 3., 3., 4., 4., 4., 4., 10.5, f32::NAN, 7.25]).unwrap();
+    let (counts, edges) = d.histogram(0, None).unwrap();
+    assert_eq!(counts, vec![3, 3, 4, 0, 0, 1, 0, 0, 1]);
+    assert_eq!(edges.len(), 10);
+    assert_eq!(edges[1], 2.0555555555555554);
+    assert_eq!(d.histogram(0, Some(3)).unwrap().0, vec![10, 1, 1]);
+    expect_error(d.histogram(1, Some(3)), Status::OutOfRange, "deep_dataset_histogram");
+}
