@@ -383,14 +383,18 @@ DEEP_API deep_status deep_dataset_class_name(const deep_dataset *dataset, int32_
 DEEP_API deep_status deep_dataset_missing_count(const deep_dataset *dataset, int64_t column, int64_t *count);
 
 typedef enum deep_fill {
-    DEEP_FILL_MEAN = 1,  /* the column's mean */
-    DEEP_FILL_MEDIAN = 2 /* the column's median (mean of the two middle values for even counts) */
+    DEEP_FILL_MEAN = 1,          /* the column's mean */
+    DEEP_FILL_MEDIAN = 2,        /* the column's median (mean of the two middle values for even counts) */
+    DEEP_FILL_MOST_FREQUENT = 3, /* the most frequent present value, the smallest of equally frequent
+                                    ones (scikit-learn); a deep_imputer strategy, since 1.1 */
+    DEEP_FILL_CONSTANT = 4       /* a value given with the strategy; a deep_imputer strategy, since 1.1 */
 } deep_fill;
 
 /* Replaces each missing feature with a statistic of its column's present values in
  * `reference` (the training set when filling a test set; NULL for the dataset itself),
  * as scikit-learn's SimpleImputer. A column with no present value is DEEP_ERR_NUMERIC
- * and the dataset is left unchanged. */
+ * and the dataset is left unchanged. Takes DEEP_FILL_MEAN and DEEP_FILL_MEDIAN; a
+ * deep_imputer fills column by column with any strategy. */
 DEEP_API deep_status deep_dataset_fill_missing(deep_dataset *dataset, deep_fill strategy,
                                                const deep_dataset *reference);
 /* Removes the samples that have any missing feature (pandas dropna). Removing every
@@ -441,6 +445,172 @@ DEEP_API deep_status deep_kfold_indices(int64_t count, int64_t folds, int64_t fo
                                         uint64_t seed, int64_t *train_indices, int64_t train_capacity,
                                         int64_t *train_needed, int64_t *test_indices, int64_t test_capacity,
                                         int64_t *test_needed);
+
+/* Typed tables (since 1.1): text columns kept as categorical columns, encoded one-hot   */
+/* (pandas get_dummies) or ordinally (scikit-learn OrdinalEncoder); columns selected,    */
+/* dropped and renamed by name; value counts.                                             */
+
+/* deep_dataset_load_csv, except that a feature column holding a present cell that is not
+ * a number is a categorical column (pandas' object columns) instead of an error: its
+ * distinct texts (surrounding blanks removed) are its categories, numbered in sorted
+ * (strcmp) order, and its values are the category ids 0, 1, ... as floats, with the
+ * missing spellings of deep_dataset_load_csv ("", NA, NaN, nan) as NaN. Numeric columns
+ * load as deep_dataset_load_csv loads them. More than 2^24 categories in one column is
+ * DEEP_ERR_FORMAT. Calls that compute with feature values (scale, standardize, minmax_scale,
+ * fill_missing) refuse a dataset with categorical columns (DEEP_ERR_STATE naming the
+ * column): encode it first. Subsets, splits, shuffles, drop_missing and write_csv keep the
+ * categories (write_csv writes the texts); concat needs the same categories in both. A
+ * model or forest fitted on such a dataset sees the ids. Since 1.1. */
+DEEP_API deep_status deep_dataset_load_csv_typed(const char *path, const char *label_column, deep_dataset **out);
+/* The index of the feature column named `name` (the first, if several are); DEEP_ERR_STATE
+ * without column names, DEEP_ERR_INVALID_ARGUMENT naming an unknown column. Since 1.1. */
+DEEP_API deep_status deep_dataset_column_index(const deep_dataset *dataset, const char *name, int64_t *column);
+/* The number of categories of feature column `column`: 0 for a numeric column. Since 1.1. */
+DEEP_API deep_status deep_dataset_category_count(const deep_dataset *dataset, int64_t column, int64_t *count);
+/* The name of category `category` of a categorical column (buffer contract);
+ * DEEP_ERR_STATE for a numeric column. Since 1.1. */
+DEEP_API deep_status deep_dataset_category_name(const deep_dataset *dataset, int64_t column, int64_t category,
+                                                char *buffer, int64_t capacity, int64_t *needed);
+
+typedef enum deep_encoding {
+    DEEP_ENCODE_ONE_HOT = 1, /* pandas get_dummies: the numeric columns first, in order, then
+                                one 0/1 column per category of each categorical column, named
+                                "<column>_<category>"; a missing value is a row of zeros */
+    DEEP_ENCODE_ORDINAL = 2  /* scikit-learn OrdinalEncoder: each categorical column stays in
+                                place as the numeric column of its category ids (missing: NaN) */
+} deep_encoding;
+
+/* A new dataset with every categorical column of `dataset` encoded, numeric columns, labels
+ * and targets copied. The categories are those of `reference` (the training table when
+ * encoding a test table; NULL for the dataset's own), matched by column name: then the
+ * reference must have the same feature columns (by name, in order), categorical where
+ * dataset's are. A category of dataset that the reference lacks is DEEP_ERR_INVALID_ARGUMENT
+ * naming it, the column and a sample holding it, unless ignore_unknown is 1: then it encodes
+ * as a missing value (a row of zeros; NaN ordinally), as scikit-learn's
+ * handle_unknown="ignore". A dataset without categorical columns is copied. Since 1.1. */
+DEEP_API deep_status deep_dataset_encode(const deep_dataset *dataset, const deep_dataset *reference,
+                                         deep_encoding encoding, int32_t ignore_unknown, deep_dataset **out);
+/* A new dataset of the feature columns names[0..count-1] in that order (repeats allowed;
+ * pandas df[[...]]), or of all the other ones (drop; pandas df.drop(columns=...)), with
+ * their categories, and the labels and targets. Needs column names (DEEP_ERR_STATE) and
+ * samples of rank 1; an unknown name is DEEP_ERR_INVALID_ARGUMENT naming it, and so is
+ * dropping every column. count >= 1. Since 1.1. */
+DEEP_API deep_status deep_dataset_select_columns(const deep_dataset *dataset, const char *const *names,
+                                                 int64_t count, deep_dataset **out);
+DEEP_API deep_status deep_dataset_drop_columns(const deep_dataset *dataset, const char *const *names,
+                                               int64_t count, deep_dataset **out);
+/* Renames feature column `name` (the first of that name) to new_name, or the label column
+ * when `name` is its name and no feature column has it. Since 1.1. */
+DEEP_API deep_status deep_dataset_rename_column(deep_dataset *dataset, const char *name, const char *new_name);
+/* The distinct present values of feature column `column` (category ids for a categorical
+ * column) and how often each occurs, most frequent first, ties in order of first appearance
+ * (pandas value_counts, missing values left out). Two outputs by the buffer contract, of
+ * equal size: both capacities 0 is the size query. Since 1.1. */
+DEEP_API deep_status deep_dataset_value_counts(const deep_dataset *dataset, int64_t column, double *values,
+                                               int64_t values_capacity, int64_t *values_needed, int64_t *counts,
+                                               int64_t counts_capacity, int64_t *counts_needed);
+
+/* Per-column cleaning (since 1.1): scikit-learn's SimpleImputer with a strategy per     */
+/* column (pandas fillna with a dict), fitted on one table and applied to others.        */
+
+typedef struct deep_imputer deep_imputer;
+
+/* An imputer whose strategy for every column not set otherwise is `strategy`, with
+ * fill_value the value of DEEP_FILL_CONSTANT (ignored otherwise; a text column filled with
+ * a constant gets the category "missing_value", scikit-learn's default). Since 1.1. */
+DEEP_API deep_status deep_imputer_new(deep_fill strategy, double fill_value, deep_imputer **out);
+DEEP_API void deep_imputer_free(deep_imputer *imputer);
+/* The strategy of the feature column named `column`, replacing an earlier one; takes effect
+ * at the next fit. fill_value is DEEP_FILL_CONSTANT's value for a numeric column, fill_text
+ * its category for a text column (NULL: "missing_value"); both are ignored by the other
+ * strategies. Since 1.1. */
+DEEP_API deep_status deep_imputer_set_column(deep_imputer *imputer, const char *column, deep_fill strategy,
+                                             double fill_value, const char *fill_text);
+/* Computes the fill value of every feature column of `data`: its mean, median or most
+ * frequent present value (for a text column of deep_dataset_load_csv_typed, the most
+ * frequent category, the first in sorted order among equally frequent ones; mean and
+ * median refuse a text column with DEEP_ERR_STATE), or the constant. A column set by name
+ * that `data` lacks is DEEP_ERR_INVALID_ARGUMENT; a column with no present value (but for
+ * a constant) is DEEP_ERR_NUMERIC naming it; on failure the imputer keeps its earlier fit.
+ * Since 1.1. */
+DEEP_API deep_status deep_imputer_fit(deep_imputer *imputer, const deep_dataset *data);
+/* Replaces the missing values of `data` in place with the fitted fill values. data needs
+ * the fitted table's columns (same count; the same names in order when both have names;
+ * text where they were text), else DEEP_ERR_INVALID_ARGUMENT, and DEEP_ERR_STATE before a
+ * fit. A text fill value that data's column lacks is added to its categories (which stay
+ * sorted, the ids renumbered). On failure data is unchanged. Since 1.1. */
+DEEP_API deep_status deep_imputer_transform(const deep_imputer *imputer, deep_dataset *data);
+/* The fitted fill value of feature column `column` (scikit-learn's statistics_): NaN for a
+ * text column, whose fill category deep_imputer_fill_text gives (buffer contract;
+ * DEEP_ERR_STATE for a numeric column). DEEP_ERR_STATE before a fit. Since 1.1. */
+DEEP_API deep_status deep_imputer_statistic(const deep_imputer *imputer, int64_t column, double *value);
+DEEP_API deep_status deep_imputer_fill_text(const deep_imputer *imputer, int64_t column, char *buffer,
+                                            int64_t capacity, int64_t *needed);
+
+/* Merge (since 1.1): pandas' merge of two tables on key columns.                         */
+
+typedef enum deep_join {
+    DEEP_JOIN_INNER = 1, /* the rows of left that have a match in right */
+    DEEP_JOIN_LEFT = 2   /* every row of left; right's columns missing where it has no match */
+} deep_join;
+
+/* A new table joining left and right on the feature columns on[0..on_count-1], which both
+ * must have (by name; both numeric or both text, text keys matched by category name and
+ * missing keys matching each other, as pandas does). Rows: each row of left in order, once
+ * per matching row of right in right's order (pandas' documented order, which pandas 2.2
+ * follows for inner joins too; pandas 1.x grouped an inner join's rows by key), and for
+ * DEEP_JOIN_LEFT once with missing values where right has no match. Columns: left's (the
+ * keys among them), then right's other columns; a name both have besides the keys takes
+ * left_suffix and right_suffix (NULL: "_x" and "_y"). Text columns keep their categories.
+ * Labels and targets are left's (right's are not used). An unknown key column is
+ * DEEP_ERR_INVALID_ARGUMENT naming it; a join without rows is DEEP_ERR_SHAPE (a dataset
+ * has at least one sample). Since 1.1. */
+DEEP_API deep_status deep_dataset_merge(const deep_dataset *left, const deep_dataset *right, const char *const *on,
+                                        int64_t on_count, deep_join how, const char *left_suffix,
+                                        const char *right_suffix, deep_dataset **out);
+
+/* SQLite (since 1.1): tables read from and written to SQLite databases. Optional at      */
+/* build time (meson option sqlite, Debian's libsqlite3-dev); without it both calls exist */
+/* and return DEEP_ERR_UNSUPPORTED.                                                       */
+
+/* Runs `query` (one SQL statement, e.g. a SELECT) on the SQLite database file `database`,
+ * opened read-only, and loads its rows as a typed table, as deep_dataset_load_csv_typed
+ * loads a CSV file: each result column is a feature column named as the query names it;
+ * a column holding a TEXT value is a categorical column (sorted categories), the others
+ * numbers; NULL is a missing value. parameters[0..parameter_count-1] are bound to the
+ * query's ?, ?NNN or :name placeholders in order, as text (SQLite applies the compared
+ * column's affinity), never pasted into the SQL. label_column (NULL: none) names the
+ * label column, read as load_csv reads one (integers >= 0 are class ids, other values
+ * string classes in sorted order; NULL is DEEP_ERR_FORMAT). A missing file is DEEP_ERR_IO;
+ * SQL errors (syntax, unknown table, wrong parameter count) DEEP_ERR_INVALID_ARGUMENT with
+ * SQLite's message; a BLOB value, no rows, or only the label column DEEP_ERR_FORMAT.
+ * Since 1.1. */
+DEEP_API deep_status deep_dataset_load_sqlite(const char *database, const char *query,
+                                              const char *const *parameters, int64_t parameter_count,
+                                              const char *label_column, deep_dataset **out);
+/* Writes the dataset as table `table` of the SQLite database file `database` (created when
+ * missing), in one transaction: the feature columns (REAL, or TEXT holding the category
+ * names of a categorical column), named as deep_dataset_write_csv names them, then the
+ * labels (INTEGER ids, or TEXT class names) under the label column's name; missing values
+ * are NULL. An existing table is DEEP_ERR_INVALID_ARGUMENT unless replace is 1 (then it is
+ * dropped first). Targets are not written. Since 1.1. */
+DEEP_API deep_status deep_dataset_write_sqlite(const deep_dataset *dataset, const char *database, const char *table,
+                                               int32_t replace);
+
+/* Histograms (since 1.1): numpy's histogram of a column, the counts pandas' hist draws.  */
+
+/* The histogram of the present values of feature column `column`, as numpy.histogram
+ * computes it on them as doubles: `bins` equal bins over [min, max] ([v - 0.5, v + 0.5]
+ * when all values are v), each bin half-open but the last; bins 0 is numpy's "auto"
+ * (the smaller of the Sturges and Freedman-Diaconis widths, Sturges when the interquartile
+ * range is 0). Two outputs by the buffer contract: the bins + 1 edges and the bins counts
+ * (both capacities 0: the size query, which computes the bin count). Missing values are
+ * left out (as pandas' hist); a column without any is DEEP_ERR_NUMERIC, a categorical
+ * column DEEP_ERR_STATE (deep_dataset_value_counts counts its categories), more than
+ * 10^7 bins DEEP_ERR_INVALID_ARGUMENT. Since 1.1. */
+DEEP_API deep_status deep_dataset_histogram(const deep_dataset *dataset, int64_t column, int64_t bins, double *edges,
+                                            int64_t edges_capacity, int64_t *edges_needed, int64_t *counts,
+                                            int64_t counts_capacity, int64_t *counts_needed);
 
 /* ===================================================================================== */
 /* Metrics on label arrays: what the model predicted against the truth.                   */

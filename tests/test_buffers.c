@@ -23,6 +23,7 @@ typedef struct {
     deep_tensor *x, *y;      /* the images' features (3, 2, 2) and targets (3, 2, 3) as tensors */
     deep_tree *tree;         /* fitted classifier with class weights */
     deep_forest *forest;
+    deep_dataset *typed;     /* from CSV with a text column "city" (column 1) */
 } world;
 
 static world w;
@@ -91,6 +92,46 @@ static deep_status kfold_test(void *b, int64_t c, int64_t *n)
     int64_t other;
     return deep_kfold_indices(5, 2, 0, 1, 3, kfold_other, c == 0 ? 0 : 16, &other, b, c, n);
 }
+/* Typed tables (since 1.1); deep_dataset_value_counts has two outputs, as kfold. */
+static deep_status category_name(void *b, int64_t c, int64_t *n)
+{
+    return deep_dataset_category_name(w.typed, 1, 0, b, c, n);
+}
+static deep_status imputer_fill_text(void *b, int64_t c, int64_t *n)
+{
+    deep_imputer *imp = NULL;
+    deep_status s = deep_imputer_new(DEEP_FILL_MOST_FREQUENT, 0.0, &imp);
+    if (s == DEEP_OK)
+        s = deep_imputer_fit(imp, w.typed);
+    if (s == DEEP_OK)
+        s = deep_imputer_fill_text(imp, 1, b, c, n);
+    deep_imputer_free(imp);
+    return s;
+}
+static double histogram_edges[16];
+static int64_t histogram_counts[16];
+static deep_status histogram_edges_fill(void *b, int64_t c, int64_t *n)
+{
+    int64_t other;
+    return deep_dataset_histogram(w.typed, 0, 3, b, c, n, histogram_counts, c == 0 ? 0 : 16, &other);
+}
+static deep_status histogram_counts_fill(void *b, int64_t c, int64_t *n)
+{
+    int64_t other;
+    return deep_dataset_histogram(w.typed, 0, 3, histogram_edges, c == 0 ? 0 : 16, &other, b, c, n);
+}
+static double counts_values[16];
+static int64_t counts_counts[16];
+static deep_status value_counts_values(void *b, int64_t c, int64_t *n)
+{
+    int64_t other;
+    return deep_dataset_value_counts(w.typed, 1, b, c, n, counts_counts, c == 0 ? 0 : 16, &other);
+}
+static deep_status value_counts_counts(void *b, int64_t c, int64_t *n)
+{
+    int64_t other;
+    return deep_dataset_value_counts(w.typed, 1, counts_values, c == 0 ? 0 : 16, &other, b, c, n);
+}
 
 static const struct {
     const char *function; /* as declared in deep.h */
@@ -126,6 +167,12 @@ static const struct {
     {"deep_forest_feature_importances", forest_importances, sizeof(double), false},
     {"deep_tree_cross_val_score", tree_cross_val, sizeof(double), false},
     {"deep_forest_cross_val_score", forest_cross_val, sizeof(double), false},
+    {"deep_dataset_category_name", category_name, 1, true},
+    {"deep_dataset_value_counts", value_counts_values, sizeof(double), false},
+    {"deep_dataset_value_counts", value_counts_counts, sizeof(int64_t), false},
+    {"deep_imputer_fill_text", imputer_fill_text, 1, true},
+    {"deep_dataset_histogram", histogram_edges_fill, sizeof(double), false},
+    {"deep_dataset_histogram", histogram_counts_fill, sizeof(int64_t), false},
 };
 
 static void make_world(void)
@@ -137,6 +184,10 @@ static void make_world(void)
     fputs("alpha,beta,kind\n1,5,cat\n2,4,dog\n3,3,cat\n4,2,dog\n5,1,cat\n6,0,dog\n", f);
     fclose(f);
     ASSERT_OK(deep_dataset_load_csv(path, "kind", &w.table));
+    f = fopen(path, "w");
+    fputs("age,city\n1,Paris\n2,Lyon\n3,Paris\n4,Nice\n", f);
+    fclose(f);
+    ASSERT_OK(deep_dataset_load_csv_typed(path, NULL, &w.typed));
     remove(path);
 
     const float values[] = {0.5f, 2, 1, -1, 3, 3};
@@ -184,6 +235,7 @@ static void free_world(void)
     deep_model_free(w.model);
     deep_tree_free(w.tree);
     deep_forest_free(w.forest);
+    deep_dataset_free(w.typed);
     memset(&w, 0, sizeof w);
 }
 
@@ -307,7 +359,7 @@ START_TEST(the_list_covers_the_header)
         snprintf(call, sizeof call, " %s(", cases[i].function);
         ck_assert_msg(strstr(header, call) != NULL, "%s is listed but not declared in deep.h", cases[i].function);
     }
-    ck_assert_int_eq(found, COUNT_OF(cases) - 1); /* deep_kfold_indices is listed twice */
+    ck_assert_int_eq(found, COUNT_OF(cases) - 3); /* kfold_indices, value_counts and histogram are listed twice */
     free(header);
 }
 END_TEST

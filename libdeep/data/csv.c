@@ -204,17 +204,27 @@ static int64_t parse_class_id(const char *s)
     return id < INT32_MAX ? id : -1;
 }
 
+/* Distinct strings numbered by first appearance: a hash table of ids into `names`. */
+struct dict {
+    struct names names;
+    int32_t *slots; /* -1: empty; slot_count a power of two */
+    int64_t slot_count;
+};
+
 /* Everything a parse builds, freed in one place whatever happened. */
 struct table {
-    struct names header, classes;
+    struct names header;
+    struct dict classes;
     int64_t label_at; /* the label column, or -1 */
     int64_t features, rows, row_capacity;
     float *values;
     int32_t *by_name;   /* each row's class id: by first appearance, then (sort_classes) by name */
     int64_t *by_digits; /* each row's class id when written as digits, else -1 */
     bool all_digits;
-    int32_t *slots;     /* hash table of class ids (-1: empty), slot_count a power of two */
-    int64_t slot_count;
+    /* deep_dataset_load_csv_typed: text[k] tells that feature k has a cell that is not a
+     * number, and texts[k] numbers its distinct cells; both NULL for the numeric loader. */
+    bool *text;
+    struct dict *texts;
 };
 
 /* "a, b, c" for the message about an unknown label column, cut short for long headers. */
@@ -270,7 +280,7 @@ static uint64_t hash_text(const char *s)
     return h;
 }
 
-/* The slot holding class name s, or the empty slot where it belongs (linear probing). */
+/* The slot holding name s, or the empty slot where it belongs (linear probing). */
 static int64_t find_slot(const int32_t *slots, int64_t slot_count, char *const *names, const char *s)
 {
     uint64_t mask = (uint64_t)slot_count - 1, h = hash_text(s) & mask;
@@ -279,30 +289,42 @@ static int64_t find_slot(const int32_t *slots, int64_t slot_count, char *const *
     return (int64_t)h;
 }
 
-/* The id of class name s, added when new. A hash table kept at most half full, so that a
- * column of many distinct strings (an id column chosen by mistake) still loads in linear time. */
-static bool class_id(struct table *t, const char *s, int32_t *id)
+/* The id of s in d, added when new; false when out of memory or beyond `limit` names. A
+ * hash table kept at most half full, so that a column of many distinct strings (an id
+ * column chosen by mistake) still loads in linear time. */
+static bool dict_id(struct dict *d, const char *s, int64_t limit, int32_t *id)
 {
-    if (2 * (t->classes.count + 1) > t->slot_count) {
-        int64_t n = t->slot_count ? 2 * t->slot_count : 64;
+    if (2 * (d->names.count + 1) > d->slot_count) {
+        int64_t n = d->slot_count ? 2 * d->slot_count : 64;
         int32_t *slots = deep_alloc(n, sizeof *slots);
         if (slots == NULL)
             return false;
         memset(slots, 0xff, (size_t)n * sizeof *slots); /* all -1 */
-        for (int64_t c = 0; c < t->classes.count; c++)
-            slots[find_slot(slots, n, t->classes.items, t->classes.items[c])] = (int32_t)c;
-        free(t->slots);
-        t->slots = slots;
-        t->slot_count = n;
+        for (int64_t c = 0; c < d->names.count; c++)
+            slots[find_slot(slots, n, d->names.items, d->names.items[c])] = (int32_t)c;
+        free(d->slots);
+        d->slots = slots;
+        d->slot_count = n;
     }
-    int64_t at = find_slot(t->slots, t->slot_count, t->classes.items, s);
-    if (t->slots[at] < 0) {
-        if (t->classes.count == INT32_MAX || !names_push(&t->classes, s))
+    int64_t at = find_slot(d->slots, d->slot_count, d->names.items, s);
+    if (d->slots[at] < 0) {
+        if (d->names.count >= limit || !names_push(&d->names, s))
             return false;
-        t->slots[at] = (int32_t)(t->classes.count - 1);
+        d->slots[at] = (int32_t)(d->names.count - 1);
     }
-    *id = t->slots[at];
+    *id = d->slots[at];
     return true;
+}
+
+static void dict_clear(struct dict *d)
+{
+    names_clear(&d->names);
+    free(d->slots);
+}
+
+static bool class_id(struct table *t, const char *s, int32_t *id)
+{
+    return dict_id(&t->classes, s, INT32_MAX, id);
 }
 
 /* Records the label cell of the current row. */
@@ -317,6 +339,65 @@ static deep_status read_label(struct parser *ps, struct table *t, char *cell)
         return no_memory(ps);
     t->by_digits[t->rows] = parse_class_id(s);
     t->all_digits = t->all_digits && t->by_digits[t->rows] >= 0;
+    return DEEP_OK;
+}
+
+/* The spellings of a missing cell, after trimming. */
+static bool is_missing(const char *s)
+{
+    return *s == '\0' || strcmp(s, "NA") == 0 || strcmp(s, "NaN") == 0 || strcmp(s, "nan") == 0;
+}
+
+/* Categories are stored as float ids, exact up to 2^24. */
+#define MAX_CATEGORIES ((int64_t)1 << 24)
+
+/* Records a cell of text column j (feature k) as its category id, or NaN when missing. */
+static deep_status read_text(struct parser *ps, struct table *t, int64_t j, char *cell, float *value)
+{
+    char *s = trim(cell);
+    int32_t id;
+    int64_t k = j - (t->label_at >= 0 && j > t->label_at);
+    if (is_missing(s)) {
+        *value = NAN;
+        return DEEP_OK;
+    }
+    if (!dict_id(&t->texts[k], s, MAX_CATEGORIES, &id))
+        return t->texts[k].names.count >= MAX_CATEGORIES
+                   ? deep_error_set(DEEP_ERR_FORMAT, ps->caller, "%s:%lld: column %lld (%s) has more than %lld "
+                                    "distinct texts", ps->name, (long long)ps->record_line, (long long)j + 1,
+                                    t->header.items[j], (long long)MAX_CATEGORIES)
+                   : no_memory(ps);
+    *value = (float)id;
+    return DEEP_OK;
+}
+
+/* The typed loader's first pass: a feature column is text when one of its present cells is
+ * not a number (as pandas gives such a column the object dtype). Ragged rows are left to
+ * read_rows, which reports them. The parser is put back where it was. */
+static deep_status find_text_columns(struct parser *ps, struct table *t)
+{
+    t->text = deep_alloc_zero(t->features, sizeof *t->text);
+    t->texts = deep_alloc_zero(t->features, sizeof *t->texts);
+    if (t->text == NULL || t->texts == NULL)
+        return no_memory(ps);
+    const char *p = ps->p;
+    int64_t line = ps->line;
+    for (;;) {
+        bool got;
+        DEEP_TRY(next_record(ps, &got));
+        if (!got)
+            break;
+        for (int64_t j = 0, k = 0; j < ps->fields && j < t->header.count; j++) {
+            float v;
+            if (j == t->label_at)
+                continue;
+            if (!t->text[k] && parse_feature(ps->text + ps->start[j], &v) != NULL)
+                t->text[k] = true;
+            k++;
+        }
+    }
+    ps->p = p;
+    ps->line = line;
     return DEEP_OK;
 }
 
@@ -365,6 +446,8 @@ static deep_status read_rows(struct parser *ps, struct table *t)
             const char *wrong = NULL;
             if (j == t->label_at)
                 DEEP_TRY(read_label(ps, t, cell));
+            else if (t->text && t->text[k])
+                DEEP_TRY(read_text(ps, t, j, cell, &row[k++]));
             else if ((wrong = parse_feature(cell, &row[k++])) != NULL)
                 return deep_error_set(DEEP_ERR_FORMAT, ps->caller, "%s:%lld: column %lld (%s): '%.40s' %s", ps->name,
                                       (long long)ps->record_line, (long long)j + 1, t->header.items[j], trim(cell),
@@ -382,34 +465,65 @@ int deep_compare_names(const void *a, const void *b)
     return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-/* Renumbers string classes in sorted (byte-wise) order, as scikit-learn's LabelEncoder:
- * sorts t->classes and rewrites by_name, so that two files holding the same classes give
- * them the same ids whatever order they appear in. */
-static bool sort_classes(struct table *t)
+/* Renumbers strings in sorted (byte-wise) order, as scikit-learn's LabelEncoder and pandas'
+ * categories: dict_sort sorts d's names and returns the new id of each old one (NULL when
+ * out of memory); sort_classes rewrites by_name with it, so that two files holding the same
+ * classes give them the same ids whatever order they appear in. */
+static int32_t *dict_sort(struct dict *d)
 {
-    int64_t n = t->classes.count;
+    int64_t n = d->names.count;
     char **sorted = deep_alloc(n, sizeof *sorted);
     int32_t *rank = deep_alloc(n, sizeof *rank);
-    bool ok = sorted && rank;
-    if (ok) {
-        memcpy(sorted, t->classes.items, (size_t)n * sizeof *sorted);
+    if (sorted && rank) {
+        memcpy(sorted, d->names.items, (size_t)n * sizeof *sorted);
         qsort(sorted, (size_t)n, sizeof *sorted, deep_compare_names);
         /* The old id of each name is its slot in the hash table. */
         for (int64_t c = 0; c < n; c++)
-            rank[t->slots[find_slot(t->slots, t->slot_count, t->classes.items, sorted[c])]] = (int32_t)c;
-        for (int64_t i = 0; i < t->rows; i++)
-            t->by_name[i] = rank[t->by_name[i]];
-        memcpy(t->classes.items, sorted, (size_t)n * sizeof *sorted);
+            rank[d->slots[find_slot(d->slots, d->slot_count, d->names.items, sorted[c])]] = (int32_t)c;
+        memcpy(d->names.items, sorted, (size_t)n * sizeof *sorted);
     }
     free(sorted);
+    if (sorted == NULL) {
+        free(rank);
+        return NULL;
+    }
+    return rank;
+}
+
+static bool sort_classes(struct table *t)
+{
+    int32_t *rank = dict_sort(&t->classes);
+    for (int64_t i = 0; rank && i < t->rows; i++)
+        t->by_name[i] = rank[t->by_name[i]];
     free(rank);
-    return ok;
+    return rank != NULL;
+}
+
+/* Sorts the categories of every text column and renumbers its cells accordingly. */
+static bool sort_texts(struct table *t)
+{
+    for (int64_t k = 0; t->text && k < t->features; k++) {
+        if (!t->text[k])
+            continue;
+        int32_t *rank = dict_sort(&t->texts[k]);
+        if (rank == NULL)
+            return false;
+        for (int64_t i = 0; i < t->rows; i++) {
+            float *v = &t->values[i * t->features + k];
+            if (!isnan(*v))
+                *v = (float)rank[(int64_t)*v];
+        }
+        free(rank);
+    }
+    return true;
 }
 
 /* Moves the table's buffers into a new dataset. */
 static deep_status build_dataset(const char *caller, struct table *t, deep_dataset **out)
 {
     deep_dataset *d;
+    if (!sort_texts(t))
+        return deep_error_set(DEEP_ERR_NO_MEMORY, caller, "out of memory for the categories of a table");
     DEEP_TRY(deep_dataset_create(caller, t->rows, 1, (int64_t[]){t->features}, t->values, &d));
     t->values = NULL;
     /* The feature names are the header without the label column. */
@@ -420,6 +534,9 @@ static deep_status build_dataset(const char *caller, struct table *t, deep_datas
         t->header.count--;
     }
     bool ok = (d->column_names = deep_names_copy(t->header.items, t->features)) != NULL;
+    for (int64_t k = 0; ok && t->text && k < t->features; k++)
+        if (t->text[k])
+            ok = deep_categories_set(d, k, t->texts[k].names.items, t->texts[k].names.count);
     if (ok && t->label_at >= 0 && !t->all_digits)
         ok = sort_classes(t);
     if (ok && t->label_at >= 0) {
@@ -430,7 +547,7 @@ static deep_status build_dataset(const char *caller, struct table *t, deep_datas
             d->num_classes = labels[i] >= d->num_classes ? labels[i] + 1 : d->num_classes;
         }
         if (ok && !t->all_digits)
-            ok = (d->class_names = deep_names_copy(t->classes.items, t->classes.count)) != NULL;
+            ok = (d->class_names = deep_names_copy(t->classes.names.items, t->classes.names.count)) != NULL;
     }
     if (!ok) {
         deep_dataset_free(d);
@@ -441,7 +558,7 @@ static deep_status build_dataset(const char *caller, struct table *t, deep_datas
 }
 
 deep_status deep_csv_parse(const char *caller, const char *name, const char *text, size_t len,
-                           const char *label_column, deep_dataset **out)
+                           const char *label_column, bool typed, deep_dataset **out)
 {
     *out = NULL;
     struct parser ps = {.caller = caller, .name = name, .p = text, .end = text + len, .line = 1};
@@ -450,6 +567,8 @@ deep_status deep_csv_parse(const char *caller, const char *name, const char *tex
     deep_status status = locale.c != NULL ? DEEP_OK : no_memory(&ps);
     if (status == DEEP_OK)
         status = read_header(&ps, &t, label_column);
+    if (status == DEEP_OK && typed)
+        status = find_text_columns(&ps, &t);
     if (status == DEEP_OK)
         status = read_rows(&ps, &t);
     deep_c_locale_end(locale);
@@ -458,28 +577,45 @@ deep_status deep_csv_parse(const char *caller, const char *name, const char *tex
     free(ps.text);
     free(ps.start);
     names_clear(&t.header);
-    names_clear(&t.classes);
+    dict_clear(&t.classes);
+    for (int64_t k = 0; t.texts && k < t.features; k++)
+        dict_clear(&t.texts[k]);
+    free(t.text);
+    free(t.texts);
     free(t.values);
     free(t.by_name);
     free(t.by_digits);
-    free(t.slots);
+    return status;
+}
+
+static deep_status load_csv(const char *caller, const char *path, const char *label_column, bool typed,
+                            deep_dataset **out)
+{
+    if (out == NULL)
+        return deep_error_set(DEEP_ERR_NULL, caller, "argument 'out' is NULL");
+    *out = NULL;
+    if (path == NULL)
+        return deep_error_set(DEEP_ERR_NULL, caller, "argument 'path' is NULL");
+    /* A regular file only (a device or pipe such as /dev/zero would be read until memory
+     * runs out), read whole: one that changes size meanwhile is an error, not a cut row. */
+    uint8_t *text;
+    size_t len;
+    DEEP_TRY(deep_file_read(caller, path, &text, &len));
+    /* An empty file comes back as NULL, which the parser must not offset. */
+    deep_status status =
+        deep_csv_parse(caller, path, len > 0 ? (const char *)text : "", len, label_column, typed, out);
+    free(text);
     return status;
 }
 
 deep_status deep_dataset_load_csv(const char *path, const char *label_column, deep_dataset **out)
 {
-    DEEP_REQUIRE(out);
-    *out = NULL;
-    DEEP_REQUIRE(path);
-    /* A regular file only (a device or pipe such as /dev/zero would be read until memory
-     * runs out), read whole: one that changes size meanwhile is an error, not a cut row. */
-    uint8_t *text;
-    size_t len;
-    DEEP_TRY(deep_file_read(__func__, path, &text, &len));
-    /* An empty file comes back as NULL, which the parser must not offset. */
-    deep_status status = deep_csv_parse(__func__, path, len > 0 ? (const char *)text : "", len, label_column, out);
-    free(text);
-    return status;
+    return load_csv(__func__, path, label_column, false, out);
+}
+
+deep_status deep_dataset_load_csv_typed(const char *path, const char *label_column, deep_dataset **out)
+{
+    return load_csv(__func__, path, label_column, true, out);
 }
 
 /* ------------------------------------------------------------------------------ writing */
@@ -554,9 +690,12 @@ static void sink_write_table(struct sink *s, const deep_dataset *d, const float 
         for (int64_t j = 0; j < d->sample_size; j++) {
             if (isnan(row[j]))
                 cell[0] = '\0'; /* missing */
+            else if (deep_column_is_categorical(d, j))
+                sink_text(s, j ? "," : "", d->categories[j][(int64_t)row[j]]);
             else
                 snprintf(cell, sizeof cell, "%.9g", (double)row[j]);
-            sink_text(s, j ? "," : "", cell);
+            if (isnan(row[j]) || !deep_column_is_categorical(d, j))
+                sink_text(s, j ? "," : "", cell);
         }
         if (d->labels) {
             snprintf(cell, sizeof cell, "%d", (int)d->labels[i]);

@@ -58,12 +58,31 @@ char **deep_names_copy(char *const *names, int64_t count);
  * LabelEncoder sorts them. */
 int deep_compare_names(const void *a, const void *b);
 
-/* Gives dst copies of src's column, class and label names. */
+/* Categorical columns (dataset.h). clear drops them all; set gives column `column` a copy
+ * of names[0..count-1] (sorted, distinct), false when out of memory (d unchanged but for
+ * possibly allocated empty arrays). */
+void deep_categories_clear(deep_dataset *d);
+bool deep_categories_set(deep_dataset *d, int64_t column, char *const *names, int64_t count);
+bool deep_column_is_categorical(const deep_dataset *d, int64_t column);
+bool deep_dataset_has_categories(const deep_dataset *d);
+/* DEEP_ERR_STATE naming `caller` and d's first categorical column, for the calls that
+ * compute with feature values; DEEP_OK when d has none. */
+deep_status deep_refuse_categories(const char *caller, const deep_dataset *d);
+
+/* A new table (rank-1 samples) of src's count samples and `columns` columns, its features
+ * uninitialised, with src's labels, targets, class and label names, and a zeroed array of
+ * `columns` column name pointers to fill with borrowed names; deep_table_finish_names then
+ * replaces the array with an owned block of those names (on failure the caller frees the
+ * array itself, with free, before deep_dataset_free). */
+deep_status deep_table_build(const char *caller, const deep_dataset *src, int64_t columns, deep_dataset **out);
+deep_status deep_table_finish_names(const char *caller, deep_dataset *d, char *const *names);
+
+/* Gives dst copies of src's column, class, label and category names. */
 deep_status deep_dataset_copy_names(const char *caller, deep_dataset *dst, const deep_dataset *src);
 
-/* deep_dataset_load_csv on text already in memory; `name` (the path) only appears in
- * error messages. */
+/* deep_dataset_load_csv (typed: deep_dataset_load_csv_typed) on text already in memory;
+ * `name` (the path) only appears in error messages. */
 deep_status deep_csv_parse(const char *caller, const char *name, const char *text, size_t len,
-                           const char *label_column, deep_dataset **out);
+                           const char *label_column, bool typed, deep_dataset **out);
 
 #endif

@@ -92,6 +92,7 @@ void deep_dataset_free(deep_dataset *dataset)
     free(dataset->column_names);
     free(dataset->class_names);
     free(dataset->label_name);
+    deep_categories_clear(dataset);
     free(dataset);
 }
 
@@ -117,8 +118,68 @@ char **deep_names_copy(char *const *names, int64_t count)
     return copy;
 }
 
+void deep_categories_clear(deep_dataset *d)
+{
+    for (int64_t j = 0; d->categories && j < d->sample_size; j++)
+        free(d->categories[j]);
+    free(d->categories);
+    free(d->category_counts);
+    d->categories = NULL;
+    d->category_counts = NULL;
+}
+
+bool deep_categories_set(deep_dataset *d, int64_t column, char *const *names, int64_t count)
+{
+    if (d->categories == NULL) {
+        d->categories = deep_alloc_zero(d->sample_size, sizeof *d->categories);
+        d->category_counts = deep_alloc_zero(d->sample_size, sizeof *d->category_counts);
+        if (d->categories == NULL || d->category_counts == NULL) {
+            free(d->categories);
+            free(d->category_counts);
+            d->categories = NULL;
+            d->category_counts = NULL;
+            return false;
+        }
+    }
+    char **copy = deep_names_copy(names, count);
+    if (copy == NULL)
+        return false;
+    free(d->categories[column]);
+    d->categories[column] = copy;
+    d->category_counts[column] = count;
+    return true;
+}
+
+bool deep_column_is_categorical(const deep_dataset *d, int64_t column)
+{
+    return d->categories != NULL && d->categories[column] != NULL;
+}
+
+bool deep_dataset_has_categories(const deep_dataset *d)
+{
+    for (int64_t j = 0; d->categories && j < d->sample_size; j++)
+        if (d->categories[j])
+            return true;
+    return false;
+}
+
+deep_status deep_refuse_categories(const char *caller, const deep_dataset *d)
+{
+    for (int64_t j = 0; d->categories && j < d->sample_size; j++)
+        if (d->categories[j])
+            return deep_error_set(DEEP_ERR_STATE, caller, "column %lld (%s) holds text categories; encode them first "
+                                  "(deep_dataset_encode)", (long long)j, d->column_names ? d->column_names[j] : "?");
+    return DEEP_OK;
+}
+
 deep_status deep_dataset_copy_names(const char *caller, deep_dataset *dst, const deep_dataset *src)
 {
+    deep_categories_clear(dst);
+    for (int64_t j = 0; deep_dataset_has_categories(src) && j < src->sample_size; j++)
+        if (src->categories[j] && !deep_categories_set(dst, j, src->categories[j], src->category_counts[j])) {
+            deep_categories_clear(dst);
+            return deep_error_set(DEEP_ERR_NO_MEMORY, caller, "out of memory for the category names");
+        }
     char **columns = deep_names_copy(src->column_names, src->sample_size);
     char **classes = deep_names_copy(src->class_names, src->num_classes);
     char *label = src->label_name ? strdup(src->label_name) : NULL;

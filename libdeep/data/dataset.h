@@ -27,6 +27,12 @@ struct deep_dataset {
                                              always distinct and in strcmp order (CSV loading
                                              sorts them, concat merges, use_classes copies) */
     char *label_name;                     /* the label column's name */
+    /* Categorical (text) columns, since 1.1 (deep_dataset_load_csv_typed): NULL when every
+     * column is numeric, else sample_size entries, NULL for a numeric column and for a
+     * categorical one the block (deep_names_copy) of its category_counts[j] names, distinct
+     * and in strcmp order. Such a column's values are category ids 0..count-1 (NaN: missing). */
+    char ***categories;
+    int64_t *category_counts;
 };
 
 #endif

@@ -197,6 +197,8 @@ deep_status deep_dataset_fill_missing(deep_dataset *dataset, deep_fill strategy,
     DEEP_REQUIRE(dataset);
     if (reference == NULL)
         reference = dataset;
+    DEEP_TRY(deep_refuse_categories(__func__, dataset));
+    DEEP_TRY(deep_refuse_categories(__func__, reference));
     if (strategy != DEEP_FILL_MEAN && strategy != DEEP_FILL_MEDIAN)
         return DEEP_FAIL(DEEP_ERR_INVALID_ARGUMENT, "unknown strategy %d; use DEEP_FILL_MEAN or DEEP_FILL_MEDIAN",
                          (int)strategy);
@@ -361,6 +363,13 @@ static deep_status check_concat(const char *caller, const deep_dataset *a, const
                               deep_shape_format(sb, sizeof sb, b->sample_rank, b->sample_shape));
     if (a->column_names && b->column_names && !same_names(a->column_names, b->column_names, a->sample_size))
         return deep_error_set(DEEP_ERR_INVALID_ARGUMENT, caller, "the datasets have different column names");
+    for (int64_t j = 0; j < a->sample_size; j++) {
+        bool ca = deep_column_is_categorical(a, j), cb = deep_column_is_categorical(b, j);
+        if (ca != cb || (ca && (a->category_counts[j] != b->category_counts[j] ||
+                                !same_names(a->categories[j], b->categories[j], a->category_counts[j]))))
+            return deep_error_set(DEEP_ERR_INVALID_ARGUMENT, caller, "column %lld has different categories in a and "
+                                  "b; encode b with a's (deep_dataset_encode) first", (long long)j);
+    }
     if ((a->labels == NULL) != (b->labels == NULL))
         return deep_error_set(DEEP_ERR_STATE, caller, "%s has labels but %s has none", a->labels ? "a" : "b",
                               a->labels ? "b" : "a");

@@ -10,6 +10,7 @@
 deep_status deep_dataset_scale(deep_dataset *dataset, double scale_setting, double shift_setting)
 {
     DEEP_REQUIRE(dataset);
+    DEEP_TRY(deep_refuse_categories(__func__, dataset));
     float scale = (float)scale_setting, shift = (float)shift_setting;
     if (!isfinite(scale) || !isfinite(shift))
         return DEEP_FAIL(DEEP_ERR_NUMERIC, "scale %g and shift %g must be finite floats", scale_setting,
@@ -43,6 +44,8 @@ static deep_status scale_features(const char *caller, deep_dataset *d, const dee
         return deep_error_set(DEEP_ERR_NULL, caller, "argument 'dataset' is NULL");
     if (ref == NULL)
         ref = d;
+    DEEP_TRY(deep_refuse_categories(caller, d));
+    DEEP_TRY(deep_refuse_categories(caller, ref));
     if (ref->sample_size != d->sample_size)
         return deep_error_set(DEEP_ERR_SHAPE, caller,
                               "the reference has %lld features per sample but the dataset has %lld",

@@ -1,6 +1,6 @@
 /* Fuzz target: CSV tables through the public calls of the pandas workflow. The first
  * input byte is the length of the label column's name that follows (0: no labels); the
- * rest is the file. A table that loads is described, written back with
+ * rest is the file. The typed loader runs on it too (see typed()). A table that loads is described, written back with
  * deep_dataset_write_csv and loaded again, which must give the same samples, labels and
  * names; then its missing values are filled (the copy) and dropped (the original). */
 #include <math.h>
@@ -95,6 +95,60 @@ static void describe(const deep_dataset *d)
     fuzz_require(deep_dataset_missing_count(d, -1, &missing) == DEEP_OK && missing >= 0, "missing_count");
 }
 
+/* The typed loader (1.1) on the same file: it loads whatever the numeric loader loads, to
+ * the same values without categories; a categorical column holds ids in range or NaN, and
+ * encoding, value counts and a most-frequent imputer work on what it loads. */
+static void typed(const char *path, const char *label, const deep_dataset *numeric)
+{
+    deep_dataset *t = (deep_dataset *)&t, *e = NULL;
+    if (deep_dataset_load_csv_typed(path, label, &t) != DEEP_OK) {
+        fuzz_require(numeric == NULL, "the typed loader refuses what load_csv loads");
+        fuzz_check_failure(t, "deep_dataset_load_csv_typed");
+        return;
+    }
+    fuzz_check_dataset(t);
+    int64_t n = 0, columns, rank, count, categories, needed;
+    float *values = features(t, &n);
+    fuzz_require(deep_dataset_count(t, &count) == DEEP_OK && deep_dataset_sample_shape(t, &columns, 1, &rank) == DEEP_OK,
+                 "shape");
+    for (int64_t j = 0; j < columns; j++) {
+        fuzz_require(deep_dataset_category_count(t, j, &categories) == DEEP_OK, "category_count");
+        fuzz_require(numeric == NULL || categories == 0, "a numeric table has categories");
+        for (int64_t i = 0; categories > 0 && i < count; i++) {
+            float v = values[i * columns + j];
+            fuzz_require(isnan(v) || (v >= 0 && v < (float)categories && v == floorf(v)), "a category id is out of range");
+        }
+        deep_status s = deep_dataset_value_counts(t, j, NULL, 0, &needed, NULL, 0, &needed);
+        fuzz_require(s == DEEP_OK, "value_counts");
+    }
+    if (numeric != NULL) {
+        int64_t m = 0;
+        float *want = features(numeric, &m);
+        fuzz_require(m == n, "the typed loader gives another size");
+        for (int64_t i = 0; i < n; i++)
+            fuzz_require(isnan(want[i]) ? isnan(values[i]) : want[i] == values[i], "the typed loader gives other values");
+        free(want);
+    }
+    free(values);
+    for (int how = DEEP_ENCODE_ONE_HOT; how <= DEEP_ENCODE_ORDINAL; how++) {
+        deep_status s = deep_dataset_encode(t, NULL, (deep_encoding)how, 0, &e);
+        fuzz_require(s == DEEP_OK || s == DEEP_ERR_SHAPE || s == DEEP_ERR_OVERFLOW || s == DEEP_ERR_NO_MEMORY, "encode");
+        deep_dataset_free(e);
+        e = NULL;
+    }
+    deep_imputer *imp = NULL;
+    fuzz_require(deep_imputer_new(DEEP_FILL_MOST_FREQUENT, 0.0, &imp) == DEEP_OK, "imputer_new");
+    deep_status fitted = deep_imputer_fit(imp, t);
+    fuzz_require(fitted == DEEP_OK || fitted == DEEP_ERR_NUMERIC, "imputer_fit");
+    if (fitted == DEEP_OK) {
+        fuzz_require(deep_imputer_transform(imp, t) == DEEP_OK, "imputer_transform");
+        int64_t missing = -1;
+        fuzz_require(deep_dataset_missing_count(t, -1, &missing) == DEEP_OK && missing == 0, "missing after impute");
+    }
+    deep_imputer_free(imp);
+    deep_dataset_free(t);
+}
+
 int LLVMFuzzerTestOneInput(const unsigned char *data, size_t size)
 {
     if (size < 1 || size - 1 < data[0])
@@ -113,8 +167,10 @@ int LLVMFuzzerTestOneInput(const unsigned char *data, size_t size)
     deep_dataset *d = (deep_dataset *)&d; /* must come back NULL on failure */
     if (deep_dataset_load_csv(path, data[0] ? label : NULL, &d) != DEEP_OK) {
         fuzz_check_failure(d, "deep_dataset_load_csv");
+        typed(path, data[0] ? label : NULL, NULL);
         return 0;
     }
+    typed(path, data[0] ? label : NULL, d);
     fuzz_check_dataset(d);
     describe(d);
 

@@ -71,6 +71,8 @@ class deep_log_level(enum.IntEnum):
 class deep_fill(enum.IntEnum):
     DEEP_FILL_MEAN = 1
     DEEP_FILL_MEDIAN = 2
+    DEEP_FILL_MOST_FREQUENT = 3
+    DEEP_FILL_CONSTANT = 4
 
 
 class deep_column_stat(enum.IntEnum):
@@ -80,6 +82,16 @@ class deep_column_stat(enum.IntEnum):
     DEEP_STAT_STD = 4
     DEEP_STAT_MIN = 5
     DEEP_STAT_MAX = 6
+
+
+class deep_encoding(enum.IntEnum):
+    DEEP_ENCODE_ONE_HOT = 1
+    DEEP_ENCODE_ORDINAL = 2
+
+
+class deep_join(enum.IntEnum):
+    DEEP_JOIN_INNER = 1
+    DEEP_JOIN_LEFT = 2
 
 
 class deep_optimizer_kind(enum.IntEnum):
@@ -260,12 +272,18 @@ DEEP_LOG_WARNING = deep_log_level.DEEP_LOG_WARNING
 DEEP_LOG_ERROR = deep_log_level.DEEP_LOG_ERROR
 DEEP_FILL_MEAN = deep_fill.DEEP_FILL_MEAN
 DEEP_FILL_MEDIAN = deep_fill.DEEP_FILL_MEDIAN
+DEEP_FILL_MOST_FREQUENT = deep_fill.DEEP_FILL_MOST_FREQUENT
+DEEP_FILL_CONSTANT = deep_fill.DEEP_FILL_CONSTANT
 DEEP_STAT_COUNT = deep_column_stat.DEEP_STAT_COUNT
 DEEP_STAT_MISSING = deep_column_stat.DEEP_STAT_MISSING
 DEEP_STAT_MEAN = deep_column_stat.DEEP_STAT_MEAN
 DEEP_STAT_STD = deep_column_stat.DEEP_STAT_STD
 DEEP_STAT_MIN = deep_column_stat.DEEP_STAT_MIN
 DEEP_STAT_MAX = deep_column_stat.DEEP_STAT_MAX
+DEEP_ENCODE_ONE_HOT = deep_encoding.DEEP_ENCODE_ONE_HOT
+DEEP_ENCODE_ORDINAL = deep_encoding.DEEP_ENCODE_ORDINAL
+DEEP_JOIN_INNER = deep_join.DEEP_JOIN_INNER
+DEEP_JOIN_LEFT = deep_join.DEEP_JOIN_LEFT
 DEEP_OPTIMIZER_SGD = deep_optimizer_kind.DEEP_OPTIMIZER_SGD
 DEEP_OPTIMIZER_ADAM = deep_optimizer_kind.DEEP_OPTIMIZER_ADAM
 DEEP_OPTIMIZER_RMSPROP = deep_optimizer_kind.DEEP_OPTIMIZER_RMSPROP
@@ -448,6 +466,26 @@ FUNCTIONS = {
     "deep_dataset_concat": (c_status, [ctypes.c_void_p, ctypes.c_void_p, _typed_pointer(ctypes.c_void_p)]),
     "deep_dataset_use_classes": (c_status, [ctypes.c_void_p, ctypes.c_void_p]),
     "deep_kfold_indices": (c_status, [ctypes.c_int64, ctypes.c_int64, ctypes.c_int64, ctypes.c_int32, ctypes.c_uint64, _typed_pointer(ctypes.c_int64), ctypes.c_int64, _typed_pointer(ctypes.c_int64), _typed_pointer(ctypes.c_int64), ctypes.c_int64, _typed_pointer(ctypes.c_int64)]),
+    "deep_dataset_load_csv_typed": (c_status, [ctypes.c_char_p, ctypes.c_char_p, _typed_pointer(ctypes.c_void_p)]),
+    "deep_dataset_column_index": (c_status, [ctypes.c_void_p, ctypes.c_char_p, _typed_pointer(ctypes.c_int64)]),
+    "deep_dataset_category_count": (c_status, [ctypes.c_void_p, ctypes.c_int64, _typed_pointer(ctypes.c_int64)]),
+    "deep_dataset_category_name": (c_status, [ctypes.c_void_p, ctypes.c_int64, ctypes.c_int64, _typed_pointer(ctypes.c_char), ctypes.c_int64, _typed_pointer(ctypes.c_int64)]),
+    "deep_dataset_encode": (c_status, [ctypes.c_void_p, ctypes.c_void_p, ctypes.c_int, ctypes.c_int32, _typed_pointer(ctypes.c_void_p)]),
+    "deep_dataset_select_columns": (c_status, [ctypes.c_void_p, _typed_pointer(ctypes.c_char_p), ctypes.c_int64, _typed_pointer(ctypes.c_void_p)]),
+    "deep_dataset_drop_columns": (c_status, [ctypes.c_void_p, _typed_pointer(ctypes.c_char_p), ctypes.c_int64, _typed_pointer(ctypes.c_void_p)]),
+    "deep_dataset_rename_column": (c_status, [ctypes.c_void_p, ctypes.c_char_p, ctypes.c_char_p]),
+    "deep_dataset_value_counts": (c_status, [ctypes.c_void_p, ctypes.c_int64, _typed_pointer(ctypes.c_double), ctypes.c_int64, _typed_pointer(ctypes.c_int64), _typed_pointer(ctypes.c_int64), ctypes.c_int64, _typed_pointer(ctypes.c_int64)]),
+    "deep_imputer_new": (c_status, [ctypes.c_int, ctypes.c_double, _typed_pointer(ctypes.c_void_p)]),
+    "deep_imputer_free": (None, [ctypes.c_void_p]),
+    "deep_imputer_set_column": (c_status, [ctypes.c_void_p, ctypes.c_char_p, ctypes.c_int, ctypes.c_double, ctypes.c_char_p]),
+    "deep_imputer_fit": (c_status, [ctypes.c_void_p, ctypes.c_void_p]),
+    "deep_imputer_transform": (c_status, [ctypes.c_void_p, ctypes.c_void_p]),
+    "deep_imputer_statistic": (c_status, [ctypes.c_void_p, ctypes.c_int64, _typed_pointer(ctypes.c_double)]),
+    "deep_imputer_fill_text": (c_status, [ctypes.c_void_p, ctypes.c_int64, _typed_pointer(ctypes.c_char), ctypes.c_int64, _typed_pointer(ctypes.c_int64)]),
+    "deep_dataset_merge": (c_status, [ctypes.c_void_p, ctypes.c_void_p, _typed_pointer(ctypes.c_char_p), ctypes.c_int64, ctypes.c_int, ctypes.c_char_p, ctypes.c_char_p, _typed_pointer(ctypes.c_void_p)]),
+    "deep_dataset_load_sqlite": (c_status, [ctypes.c_char_p, ctypes.c_char_p, _typed_pointer(ctypes.c_char_p), ctypes.c_int64, ctypes.c_char_p, _typed_pointer(ctypes.c_void_p)]),
+    "deep_dataset_write_sqlite": (c_status, [ctypes.c_void_p, ctypes.c_char_p, ctypes.c_char_p, ctypes.c_int32]),
+    "deep_dataset_histogram": (c_status, [ctypes.c_void_p, ctypes.c_int64, ctypes.c_int64, _typed_pointer(ctypes.c_double), ctypes.c_int64, _typed_pointer(ctypes.c_int64), _typed_pointer(ctypes.c_int64), ctypes.c_int64, _typed_pointer(ctypes.c_int64)]),
     "deep_metric_accuracy": (c_status, [_typed_pointer(ctypes.c_int32), _typed_pointer(ctypes.c_int32), ctypes.c_int64, _typed_pointer(ctypes.c_double)]),
     "deep_metric_confusion_matrix": (c_status, [_typed_pointer(ctypes.c_int32), _typed_pointer(ctypes.c_int32), ctypes.c_int64, ctypes.c_int32, _typed_pointer(ctypes.c_int64)]),
     "deep_metric_precision_recall_f1": (c_status, [_typed_pointer(ctypes.c_int32), _typed_pointer(ctypes.c_int32), ctypes.c_int64, ctypes.c_int32, _typed_pointer(ctypes.c_double), _typed_pointer(ctypes.c_double), _typed_pointer(ctypes.c_double), _typed_pointer(ctypes.c_double), _typed_pointer(ctypes.c_double), _typed_pointer(ctypes.c_double)]),

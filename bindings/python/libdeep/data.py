@@ -19,6 +19,10 @@ from . import _ffi as C
 from ._lib import lib, out, shape_array, read_text, i32, i64, f64
 
 _FILL = {"mean": C.DEEP_FILL_MEAN, "median": C.DEEP_FILL_MEDIAN}
+_ENCODINGS = {"onehot": C.DEEP_ENCODE_ONE_HOT, "one_hot": C.DEEP_ENCODE_ONE_HOT,
+              "ordinal": C.DEEP_ENCODE_ORDINAL}
+_UNKNOWN = {"error": 0, "ignore": 1}
+_JOINS = {"inner": C.DEEP_JOIN_INNER, "left": C.DEEP_JOIN_LEFT}
 _STATS = {"count": C.DEEP_STAT_COUNT, "missing": C.DEEP_STAT_MISSING, "mean": C.DEEP_STAT_MEAN,
           "std": C.DEEP_STAT_STD, "min": C.DEEP_STAT_MIN, "max": C.DEEP_STAT_MAX}
 
@@ -66,12 +70,35 @@ class Dataset(Handle):
         return cls._wrap(handle)
 
     @classmethod
-    def from_csv(cls, path, label_column=None):
-        """A CSV file with a header row; label_column names the column holding the labels."""
+    def from_csv(cls, path, label_column=None, *, categorical=False):
+        """A CSV file with a header row; label_column names the column holding the labels.
+        With categorical=True a column holding text is kept as a categorical column (its
+        values are the ids of its sorted categories, see categories()) instead of being an
+        error: encode it with get_dummies() or ordinal_encode() before scaling or training."""
         handle = out()
-        lib.deep_dataset_load_csv(_path(path), None if label_column is None else label_column.encode(),
-                                  ctypes.byref(handle))
+        load = lib.deep_dataset_load_csv_typed if categorical else lib.deep_dataset_load_csv
+        load(_path(path), None if label_column is None else label_column.encode(), ctypes.byref(handle))
         return cls._wrap(handle)
+
+    @classmethod
+    def from_sqlite(cls, database, query, params=(), label_column=None):
+        """The rows of an SQL query on an SQLite database file (pandas read_sql_query): a
+        typed table (text columns categorical, NULL missing); params are bound to the
+        query's ? placeholders, never pasted into it. NotSupportedError when libdeep was
+        built without SQLite."""
+        values = [str(p).encode() for p in params]
+        array = (ctypes.c_char_p * len(values))(*values) if values else None
+        handle = out()
+        lib.deep_dataset_load_sqlite(_path(database), query.encode(), array, len(values),
+                                     None if label_column is None else label_column.encode(), ctypes.byref(handle))
+        return cls._wrap(handle)
+
+    def to_sqlite(self, database, table, if_exists="fail"):
+        """Writes the table into an SQLite database (pandas to_sql): if_exists "fail" or
+        "replace"."""
+        if if_exists not in ("fail", "replace"):
+            raise ValueError(f"if_exists must be 'fail' or 'replace'; got {if_exists!r}")
+        lib.deep_dataset_write_sqlite(self._ptr, _path(database), table.encode(), int(if_exists == "replace"))
 
     @classmethod
     def from_cifar10(cls, paths):
@@ -184,6 +211,126 @@ class Dataset(Handle):
         """Names of the classes (CSV datasets with string labels); StateError for others."""
         return [self.class_name(c) for c in range(self.num_classes)]
 
+    def column_index(self, name):
+        """The index of the first feature column called name (InvalidArgumentError if none)."""
+        column = i64(0)
+        lib.deep_dataset_column_index(self._ptr, name.encode(), ctypes.byref(column))
+        return column.value
+
+    def _column(self, column):
+        return self.column_index(column) if isinstance(column, str) else int(column)
+
+    def categories(self, column):
+        """The sorted category names of a categorical column (by name or index); [] for a
+        numeric one. A categorical column's values are indices into this list (NaN: missing)."""
+        column = self._column(column)
+        count = i64(0)
+        lib.deep_dataset_category_count(self._ptr, column, ctypes.byref(count))
+        return [read_text(lib.deep_dataset_category_name, self._ptr, column, c) for c in range(count.value)]
+
+    def is_categorical(self, column):
+        count = i64(0)
+        lib.deep_dataset_category_count(self._ptr, self._column(column), ctypes.byref(count))
+        return count.value > 0
+
+    def value_counts(self, column):
+        """{value: count} of a column's present values, most frequent first, ties in order of
+        first appearance (pandas' Series.value_counts); category names for a categorical column."""
+        column = self._column(column)
+        n_values, n_counts = i64(0), i64(0)
+        lib.deep_dataset_value_counts(self._ptr, column, None, 0, ctypes.byref(n_values), None, 0,
+                                      ctypes.byref(n_counts))
+        values = np.empty(n_values.value, dtype=np.float64)
+        counts = np.empty(n_counts.value, dtype=np.int64)
+        if values.size:
+            lib.deep_dataset_value_counts(self._ptr, column, values.ctypes.data, values.size,
+                                          ctypes.byref(n_values), counts.ctypes.data, counts.size,
+                                          ctypes.byref(n_counts))
+        names = self.categories(column)
+        keys = [names[int(v)] for v in values] if names else values.tolist()
+        return dict(zip(keys, counts.tolist()))
+
+    def histogram(self, column, bins=10):
+        """(counts, bin_edges) of a numeric column's present values, as numpy.histogram
+        gives them (bins a count or "auto"): the counts pandas' hist draws."""
+        column = self._column(column)
+        if isinstance(bins, str):
+            if bins != "auto":
+                raise ValueError(f"bins must be a count or 'auto'; got {bins!r}")
+            bins = 0
+        elif int(bins) < 1:
+            raise ValueError(f"bins must be at least 1; got {bins!r}")
+        n_edges, n_counts = i64(0), i64(0)
+        lib.deep_dataset_histogram(self._ptr, column, int(bins), None, 0, ctypes.byref(n_edges), None, 0,
+                                   ctypes.byref(n_counts))
+        edges = np.empty(n_edges.value, dtype=np.float64)
+        counts = np.empty(n_counts.value, dtype=np.int64)
+        lib.deep_dataset_histogram(self._ptr, column, int(bins), edges.ctypes.data, edges.size, ctypes.byref(n_edges),
+                                   counts.ctypes.data, counts.size, ctypes.byref(n_counts))
+        return counts, edges
+
+    # ---- columns by name and encoding (new datasets) ----------------------------------
+
+    def _names_array(self, columns, what):
+        if isinstance(columns, str):
+            columns = [columns]
+        encoded = [str(c).encode() for c in columns]
+        if not encoded:
+            raise ValueError(f"{what}: name at least one column")
+        return (ctypes.c_char_p * len(encoded))(*encoded), len(encoded)
+
+    def select(self, columns):
+        """A new dataset of the named feature columns in that order (pandas df[columns]),
+        with the labels and targets."""
+        names, count = self._names_array(columns, "select")
+        handle = out()
+        lib.deep_dataset_select_columns(self._ptr, names, count, ctypes.byref(handle))
+        return Dataset._wrap(handle)
+
+    def drop(self, columns):
+        """A new dataset without the named feature columns (pandas df.drop(columns=...))."""
+        names, count = self._names_array(columns, "drop")
+        handle = out()
+        lib.deep_dataset_drop_columns(self._ptr, names, count, ctypes.byref(handle))
+        return Dataset._wrap(handle)
+
+    def rename(self, columns):
+        """Renames columns in place from a {old: new} mapping (the label column too); returns self."""
+        for old, new in dict(columns).items():
+            lib.deep_dataset_rename_column(self._ptr, str(old).encode(), str(new).encode())
+        return self
+
+    def encode(self, encoding="onehot", reference=None, handle_unknown="error"):
+        """A new dataset with every categorical column encoded: "onehot" as pandas
+        get_dummies (numeric columns first, then "<column>_<category>" 0/1 columns),
+        "ordinal" as scikit-learn's OrdinalEncoder (ids in place, missing as NaN). The
+        categories are reference's (the training table, to encode a test table alike);
+        handle_unknown="ignore" encodes a category reference lacks as missing instead of
+        raising InvalidArgumentError naming it."""
+        handle = out()
+        lib.deep_dataset_encode(self._ptr, None if reference is None else reference._ptr,
+                                enum_value(_ENCODINGS, encoding, "encoding"),
+                                enum_value(_UNKNOWN, handle_unknown, "handle_unknown"), ctypes.byref(handle))
+        return Dataset._wrap(handle)
+
+    def merge(self, right, on, how="inner", suffixes=("_x", "_y")):
+        """pandas' merge: a new table of this one's rows joined with right's on the key
+        column(s) `on` ("inner" or "left"): each row in order, once per matching row of right
+        (in right's order), its columns then right's others, clashing names suffixed. Labels
+        and targets are this table's."""
+        names, count = self._names_array(on, "merge")
+        left_suffix, right_suffix = (None if s is None else str(s).encode() for s in suffixes)
+        handle = out()
+        lib.deep_dataset_merge(self._ptr, right._ptr, names, count, enum_value(_JOINS, how, "how"),
+                               left_suffix, right_suffix, ctypes.byref(handle))
+        return Dataset._wrap(handle)
+
+    def get_dummies(self, reference=None, handle_unknown="error"):
+        return self.encode("onehot", reference, handle_unknown)
+
+    def ordinal_encode(self, reference=None, handle_unknown="error"):
+        return self.encode("ordinal", reference, handle_unknown)
+
     # ---- transformations (in place; return self so calls can be chained) ---------------
 
     def reshape(self, *sample_shape):
@@ -288,8 +435,12 @@ def load_idx(images_path, labels_path=None):
     return Dataset.from_idx(images_path, labels_path)
 
 
-def load_csv(path, label_column=None):
-    return Dataset.from_csv(path, label_column)
+def load_csv(path, label_column=None, *, categorical=False):
+    return Dataset.from_csv(path, label_column, categorical=categorical)
+
+
+def load_sqlite(database, query, params=(), label_column=None):
+    return Dataset.from_sqlite(database, query, params, label_column)
 
 
 def load_cifar10(paths):

@@ -38,6 +38,13 @@ pub struct deep_dataset {
     _not_send_sync: core::marker::PhantomData<(*mut u8, core::marker::PhantomPinned)>,
 }
 
+/// Opaque handle `deep_imputer` of deep.h.
+#[repr(C)]
+pub struct deep_imputer {
+    _private: [u8; 0],
+    _not_send_sync: core::marker::PhantomData<(*mut u8, core::marker::PhantomPinned)>,
+}
+
 /// Opaque handle `deep_optimizer` of deep.h.
 #[repr(C)]
 pub struct deep_optimizer {
@@ -105,6 +112,8 @@ pub const DEEP_LOG_ERROR: deep_log_level = 3;
 pub type deep_fill = c_int;
 pub const DEEP_FILL_MEAN: deep_fill = 1;
 pub const DEEP_FILL_MEDIAN: deep_fill = 2;
+pub const DEEP_FILL_MOST_FREQUENT: deep_fill = 3;
+pub const DEEP_FILL_CONSTANT: deep_fill = 4;
 
 pub type deep_column_stat = c_int;
 pub const DEEP_STAT_COUNT: deep_column_stat = 1;
@@ -113,6 +122,14 @@ pub const DEEP_STAT_MEAN: deep_column_stat = 3;
 pub const DEEP_STAT_STD: deep_column_stat = 4;
 pub const DEEP_STAT_MIN: deep_column_stat = 5;
 pub const DEEP_STAT_MAX: deep_column_stat = 6;
+
+pub type deep_encoding = c_int;
+pub const DEEP_ENCODE_ONE_HOT: deep_encoding = 1;
+pub const DEEP_ENCODE_ORDINAL: deep_encoding = 2;
+
+pub type deep_join = c_int;
+pub const DEEP_JOIN_INNER: deep_join = 1;
+pub const DEEP_JOIN_LEFT: deep_join = 2;
 
 pub type deep_optimizer_kind = c_int;
 pub const DEEP_OPTIMIZER_SGD: deep_optimizer_kind = 1;
@@ -327,6 +344,26 @@ extern "C" {
     pub fn deep_dataset_concat(a: *const deep_dataset, b: *const deep_dataset, out: *mut *mut deep_dataset) -> deep_status;
     pub fn deep_dataset_use_classes(dataset: *mut deep_dataset, reference: *const deep_dataset) -> deep_status;
     pub fn deep_kfold_indices(count: i64, folds: i64, fold: i64, shuffle: i32, seed: u64, train_indices: *mut i64, train_capacity: i64, train_needed: *mut i64, test_indices: *mut i64, test_capacity: i64, test_needed: *mut i64) -> deep_status;
+    pub fn deep_dataset_load_csv_typed(path: *const c_char, label_column: *const c_char, out: *mut *mut deep_dataset) -> deep_status;
+    pub fn deep_dataset_column_index(dataset: *const deep_dataset, name: *const c_char, column: *mut i64) -> deep_status;
+    pub fn deep_dataset_category_count(dataset: *const deep_dataset, column: i64, count: *mut i64) -> deep_status;
+    pub fn deep_dataset_category_name(dataset: *const deep_dataset, column: i64, category: i64, buffer: *mut c_char, capacity: i64, needed: *mut i64) -> deep_status;
+    pub fn deep_dataset_encode(dataset: *const deep_dataset, reference: *const deep_dataset, encoding: deep_encoding, ignore_unknown: i32, out: *mut *mut deep_dataset) -> deep_status;
+    pub fn deep_dataset_select_columns(dataset: *const deep_dataset, names: *const *const c_char, count: i64, out: *mut *mut deep_dataset) -> deep_status;
+    pub fn deep_dataset_drop_columns(dataset: *const deep_dataset, names: *const *const c_char, count: i64, out: *mut *mut deep_dataset) -> deep_status;
+    pub fn deep_dataset_rename_column(dataset: *mut deep_dataset, name: *const c_char, new_name: *const c_char) -> deep_status;
+    pub fn deep_dataset_value_counts(dataset: *const deep_dataset, column: i64, values: *mut f64, values_capacity: i64, values_needed: *mut i64, counts: *mut i64, counts_capacity: i64, counts_needed: *mut i64) -> deep_status;
+    pub fn deep_imputer_new(strategy: deep_fill, fill_value: f64, out: *mut *mut deep_imputer) -> deep_status;
+    pub fn deep_imputer_free(imputer: *mut deep_imputer);
+    pub fn deep_imputer_set_column(imputer: *mut deep_imputer, column: *const c_char, strategy: deep_fill, fill_value: f64, fill_text: *const c_char) -> deep_status;
+    pub fn deep_imputer_fit(imputer: *mut deep_imputer, data: *const deep_dataset) -> deep_status;
+    pub fn deep_imputer_transform(imputer: *const deep_imputer, data: *mut deep_dataset) -> deep_status;
+    pub fn deep_imputer_statistic(imputer: *const deep_imputer, column: i64, value: *mut f64) -> deep_status;
+    pub fn deep_imputer_fill_text(imputer: *const deep_imputer, column: i64, buffer: *mut c_char, capacity: i64, needed: *mut i64) -> deep_status;
+    pub fn deep_dataset_merge(left: *const deep_dataset, right: *const deep_dataset, on: *const *const c_char, on_count: i64, how: deep_join, left_suffix: *const c_char, right_suffix: *const c_char, out: *mut *mut deep_dataset) -> deep_status;
+    pub fn deep_dataset_load_sqlite(database: *const c_char, query: *const c_char, parameters: *const *const c_char, parameter_count: i64, label_column: *const c_char, out: *mut *mut deep_dataset) -> deep_status;
+    pub fn deep_dataset_write_sqlite(dataset: *const deep_dataset, database: *const c_char, table: *const c_char, replace: i32) -> deep_status;
+    pub fn deep_dataset_histogram(dataset: *const deep_dataset, column: i64, bins: i64, edges: *mut f64, edges_capacity: i64, edges_needed: *mut i64, counts: *mut i64, counts_capacity: i64, counts_needed: *mut i64) -> deep_status;
     pub fn deep_metric_accuracy(truth: *const i32, predicted: *const i32, count: i64, accuracy: *mut f64) -> deep_status;
     pub fn deep_metric_confusion_matrix(truth: *const i32, predicted: *const i32, count: i64, num_classes: i32, matrix: *mut i64) -> deep_status;
     pub fn deep_metric_precision_recall_f1(truth: *const i32, predicted: *const i32, count: i64, num_classes: i32, precision: *mut f64, recall: *mut f64, f1: *mut f64, macro_precision: *mut f64, macro_recall: *mut f64, macro_f1: *mut f64) -> deep_status;

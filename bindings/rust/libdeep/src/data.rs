@@ -29,6 +29,10 @@ c_enum!(
         Mean = sys::DEEP_FILL_MEAN,
         /// The column's median.
         Median = sys::DEEP_FILL_MEDIAN,
+        /// The most frequent value, the smallest on ties (an `Imputer` strategy, libdeep 1.1).
+        MostFrequent = sys::DEEP_FILL_MOST_FREQUENT,
+        /// A constant given with the strategy (an `Imputer` strategy, libdeep 1.1).
+        Constant = sys::DEEP_FILL_CONSTANT,
     }
 );
 c_enum!(

@@ -11,6 +11,7 @@
 //! | `error` | [`Status`], [`Error`], [`Result`] |
 //! | `tensor`, `rng` | [`Tensor`], [`Rng`] |
 //! | `data` | [`Dataset`] (IDX, CSV, CIFAR-10, sequences, windows, scaling, missing values), [`kfold_indices`] |
+//! | `columns` | typed tables: [`Dataset::load_csv_typed`], [`Encoding`] (get_dummies, ordinal), columns by name, value counts |
 //! | `vocab` | [`Vocab`], Keras' `Tokenizer` |
 //! | `metrics` | [`accuracy`], [`confusion_matrix`], [`precision_recall_f1`] |
 //! | `optimizer` | [`Optimizer`], [`OptimizerRef`] |
@@ -146,6 +147,8 @@ macro_rules! c_enum {
 mod callbacks;
 mod convert;
 mod data;
+mod columns;
+mod imputer;
 mod error;
 pub mod layers;
 mod metrics;
@@ -160,6 +163,8 @@ mod vocab;
 
 pub use callbacks::{EpochModel, LogLevel};
 pub use data::{kfold_indices, ColumnStat, Dataset, FillStrategy, PadSide};
+pub use columns::{Encoding, Join};
+pub use imputer::Imputer;
 pub use error::{Error, Result, Status};
 pub use layers::{Activation, Interpolation, Layer, LayerOption, MergeMode, Padding};
 pub use metrics::{accuracy, confusion_matrix, precision_recall_f1, ClassificationReport, ConfusionMatrix};
