@@ -71,6 +71,10 @@ struct deep_model {
     /* The workspace of train_on_batch, test_on_batch and predict_on_batch (graph/online.c),
      * for batches of up to its max_batch; acts is NULL until the first call. */
     struct deep_workspace *online;
+
+    /* predict's workspaces kept between calls (graph/parallel.c), made by the first
+     * predict; freed with the model by deep_model_release_predict. */
+    _Atomic(struct deep_predict_cache *) predict_cache;
 };
 
 /* Values recorded per epoch and per part (training, validation). */
@@ -184,6 +188,8 @@ deep_status deep_model_predict_rows(const char *caller, const deep_model *model,
 int32_t deep_model_predict_slices(const deep_model *model, int64_t n);
 /* About how many multiply-adds one sample's forward pass takes. */
 double deep_model_sample_work(const deep_model *model);
+/* Frees predict's kept workspaces (deep_model_free calls it). */
+void deep_model_release_predict(deep_model *model);
 
 /* Frees the workspace of the *_on_batch calls (deep_model_free calls it). */
 void deep_model_release_online(deep_model *model);
