@@ -646,18 +646,21 @@ typedef enum deep_metric {
  * Threads: fit and evaluate split every matrix product and loop among the model's own
  * threads. While they run with more than one thread and the BLAS is OpenBLAS, libdeep asks
  * OpenBLAS for a single thread (openblas_set_num_threads) and restores its previous count
- * when the call returns, as scikit-learn's threadpoolctl does: two pools of threads on the
+ * when the call returns (the last of overlapping calls restores it), as scikit-learn's
+ * threadpoolctl does: two pools of threads on the
  * same cores slow each other down. OpenBLAS's count is process-wide, so other threads of
  * the program calling OpenBLAS meanwhile run single-threaded. Since 1.1 the pool hands out
  * its work in chunks that any of its threads may take, so a thread the OS set aside (on a
  * busy machine) does not hold the others up, runs work too small to pay for a wake-up on
  * the calling thread, and its idle threads sleep after a short spin.
  * predict: a batch of little work (about 4 million multiply-adds or less: one image of
- * the seed CNN, some ten samples of the seed MLP) runs on the calling thread, leaving the
- * BLAS alone. Since 1.1 a larger batch is cut into slices of samples, one per thread, up
- * to DEEP_MODEL_THREADS threads (0: all cores) started for the call, during which OpenBLAS
- * is asked for one thread as in fit; each sample's outputs are those of one thread up to
- * the last bits of rounding in the matrix products (bit for bit for Dense layers).
+ * the seed CNN, some ten samples of the seed MLP) runs on the calling thread. Since 1.1 a
+ * larger batch is cut into slices of samples, one per thread, up to DEEP_MODEL_THREADS
+ * threads (0: all cores) started for the call; each sample's outputs are those of one
+ * thread up to the last bits of rounding in the matrix products (bit for bit for Dense
+ * layers). Since 1.1 predict also asks OpenBLAS for one thread while it runs, as fit does
+ * (OpenBLAS's threads wait for each other by spinning, which on a busy machine cost a
+ * small predict a hundredfold).
  * deep_model_predict only reads the model and shares no buffers
  * between calls (the model keeps some buffers for later calls, each taken by one call at
  * a time), so any number of threads may predict with one model at once; give

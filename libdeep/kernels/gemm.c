@@ -4,6 +4,7 @@
  * BLAS then share one set of threads instead of competing for the cores. */
 #include <cblas.h>
 #include <limits.h>
+#include <pthread.h>
 
 #include "kernels/kernels.h"
 
@@ -11,20 +12,35 @@
 extern void openblas_set_num_threads(int threads) __attribute__((weak));
 extern int openblas_get_num_threads(void) __attribute__((weak));
 
+/* Calls that want OpenBLAS single-threaded may overlap (fit on one model, predicts on
+ * others from many threads), and the setting is process-wide: the first of them saves
+ * OpenBLAS's count and sets one thread, the last one out restores it, so that one call's
+ * restore never hands the threads back while another still runs. */
+static pthread_mutex_t blas_lock = PTHREAD_MUTEX_INITIALIZER;
+static int blas_depth, blas_saved;
+
 int deep_blas_threads_single(void)
 {
     if (openblas_set_num_threads == NULL || openblas_get_num_threads == NULL)
         return 0;
-    int previous = openblas_get_num_threads();
-    if (previous > 1)
-        openblas_set_num_threads(1);
-    return previous;
+    pthread_mutex_lock(&blas_lock);
+    if (blas_depth++ == 0) {
+        blas_saved = openblas_get_num_threads();
+        if (blas_saved > 1)
+            openblas_set_num_threads(1);
+    }
+    pthread_mutex_unlock(&blas_lock);
+    return 1;
 }
 
-void deep_blas_threads_restore(int previous)
+void deep_blas_threads_restore(int token)
 {
-    if (previous > 1 && openblas_set_num_threads != NULL)
-        openblas_set_num_threads(previous);
+    if (token == 0)
+        return;
+    pthread_mutex_lock(&blas_lock);
+    if (--blas_depth == 0 && blas_saved > 1)
+        openblas_set_num_threads(blas_saved);
+    pthread_mutex_unlock(&blas_lock);
 }
 
 typedef struct gemm_job {

@@ -44,7 +44,8 @@ void deep_gemm_blocks(deep_pool *pool, int64_t limit, bool transpose_a, bool tra
 
 /* While libdeep splits the products itself, OpenBLAS is asked for one thread, as
  * scikit-learn's threadpoolctl does; the setting is process-wide, so it is restored right
- * after. single returns what restore needs (0 when the BLAS is not OpenBLAS). */
+ * after, by the last of overlapping calls. single returns what restore needs (0 when the
+ * BLAS is not OpenBLAS); every single is followed by one restore on the same thread. */
 int deep_blas_threads_single(void);
 void deep_blas_threads_restore(int previous);
 
