@@ -9,7 +9,8 @@
  *   counter: the caller works through every chunk no worker has claimed, so a worker that
  *   is late or descheduled delays the job by at most the chunk it took, never by a whole
  *   share;
- * - work too small to pay for waking a worker runs on the caller (deep_pool_run_work);
+ * - work too small to pay for waking a worker runs on the caller (deep_pool_run_work),
+ *   and so does all work for a while after a worker kept the caller waiting (below);
  * - waiting threads spin for a bounded time (about the gap between the jobs of one
  *   step), then sleep on a condition variable, so an idle pool burns no core. */
 #define _GNU_SOURCE /* sched_getaffinity, CPU_COUNT */
@@ -17,6 +18,7 @@
 #include <sched.h>
 #include <stdatomic.h>
 #include <stdlib.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "core/core.h"
@@ -37,6 +39,9 @@ struct deep_pool {
     int64_t n, chunks;
     _Atomic int64_t next;     /* the next chunk to claim */
     _Atomic int64_t finished; /* chunks done */
+    /* Only the calling thread reads and writes these (one job at a time): */
+    int64_t solo;             /* jobs left to run on the caller alone */
+    int64_t solo_period;      /* the next such run's length, doubled after each stall */
 };
 
 /* Spins before blocking: tens of microseconds, longer than the gap between the jobs of a
@@ -194,9 +199,34 @@ int64_t deep_pool_chunks(const deep_pool *pool, int64_t n, double work)
     return chunks < n ? (chunks < 1 ? 1 : chunks) : n;
 }
 
+/* When waiting for a worker's chunk took longer than the caller's own share of a job,
+ * the workers are not getting a core (another process has it): the next jobs run on the
+ * caller alone, with the same chunk boundaries (so the same results), for a period that
+ * doubles at each stall in a row (up to MAX_SOLO jobs) and then the workers are tried
+ * again. A busy machine then costs a step little more than one thread would. */
+#define MIN_SOLO 16
+#define MAX_SOLO 4096
+
+static double now_seconds(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (double)t.tv_sec + (double)t.tv_nsec * 1e-9;
+}
+
 /* Runs fn over [0, n) in `chunks` chunks, the caller taking part. */
 static void run_job(deep_pool *pool, int64_t n, int64_t chunks, deep_pool_fn fn, void *ctx)
 {
+    if (pool->solo > 0) {
+        pool->solo--;
+        for (int64_t c = 0; c < chunks; c++) {
+            int64_t begin = n * c / chunks, end = n * (c + 1) / chunks;
+            if (begin < end)
+                fn(ctx, begin, end, 0);
+        }
+        return;
+    }
+    double start = now_seconds();
     pool->fn = fn;
     pool->ctx = ctx;
     pool->n = n;
@@ -214,13 +244,22 @@ static void run_job(deep_pool *pool, int64_t n, int64_t chunks, deep_pool_fn fn,
     for (int i = 0; i < SPIN_ROUNDS && atomic_load_explicit(&pool->finished, memory_order_acquire) < chunks; i++)
         spin_pause();
     if (atomic_load(&pool->finished) < chunks) {
+        double mine = now_seconds() - start;
         pthread_mutex_lock(&pool->lock);
         atomic_store(&pool->caller_waits, 1);
         while (atomic_load(&pool->finished) < chunks)
             pthread_cond_wait(&pool->done, &pool->lock);
         atomic_store(&pool->caller_waits, 0);
         pthread_mutex_unlock(&pool->lock);
+        if (now_seconds() - start > 2 * mine + 50e-6) {
+            pool->solo_period = pool->solo_period < MIN_SOLO ? MIN_SOLO
+                                : pool->solo_period < MAX_SOLO ? 2 * pool->solo_period
+                                                               : MAX_SOLO;
+            pool->solo = pool->solo_period;
+            return;
+        }
     }
+    pool->solo_period /= 2; /* the workers kept up: trust them more */
 }
 
 void deep_pool_run_work(deep_pool *pool, int64_t n, double work, deep_pool_fn fn, void *ctx)

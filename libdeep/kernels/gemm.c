@@ -93,6 +93,8 @@ static void gemm_rows(void *raw, int64_t begin, int64_t end, int32_t worker)
  * batch) splitting the rows would give each thread a sliver of A and all of B to pack,
  * while splitting the columns gives each thread its own part of B. */
 #define COLUMN_BLOCK 16
+/* Fewer rows than this per chunk: split the columns instead. */
+#define MIN_SPLIT_ROWS 64
 
 static void gemm_columns(void *raw, int64_t begin, int64_t end, int32_t worker)
 {
@@ -111,7 +113,7 @@ void deep_gemm_blocks(deep_pool *pool, int64_t limit, bool transpose_a, bool tra
     /* Small products run on the caller (deep_pool_run_work decides from the work). */
     double work = (double)m * (double)n * (double)(k > 0 ? k : 1);
     int64_t column_blocks = (n + COLUMN_BLOCK - 1) / COLUMN_BLOCK;
-    if (m < 8 * (int64_t)deep_pool_threads(pool) && column_blocks > m)
+    if (m < MIN_SPLIT_ROWS * deep_pool_chunks(pool, m, work) && column_blocks > 1)
         deep_pool_run_work(pool, column_blocks, work, gemm_columns, &job);
     else
         deep_pool_run_work(pool, m, work, gemm_rows, &job);
