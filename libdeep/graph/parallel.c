@@ -1,8 +1,8 @@
 /* predict's batch splitting: a large batch is cut into contiguous slices of samples, one
  * per thread, each running the forward pass on its slice with a workspace of its own; a
- * small one runs on the calling thread. The threads are started for the call and share
- * nothing with other calls, so predict stays safe to call from many threads on one model
- * at once (it only reads the model). Each sample's outputs depend only on its inputs (the
+ * small one runs on the calling thread. The threads are started for the call, and the
+ * workspaces kept between calls are handed to one slice at a time, so predict stays safe
+ * to call from many threads on one model at once (it only reads the model's values). Each sample's outputs depend only on its inputs (the
  * layers of inference mode act on each sample alone) and, with slices aligned as below,
  * on the slicing only through the last bits of the matrix products' rounding (none for
  * Dense layers). */
@@ -154,8 +154,10 @@ double deep_model_sample_work(const deep_model *model)
 
 int32_t deep_model_predict_slices(const deep_model *model, int64_t n)
 {
-    int64_t threads = model->threads > 0 ? model->threads : deep_cpu_count();
     double by_work = deep_model_sample_work(model) * (double)n / SLICE_WORK;
+    if (by_work < 2 || n < 2)
+        return 1; /* before deep_cpu_count's system call: small predicts are most calls */
+    int64_t threads = model->threads > 0 ? model->threads : deep_cpu_count();
     int64_t slices = by_work < (double)threads ? (int64_t)by_work : threads;
     if (slices > n)
         slices = n;
