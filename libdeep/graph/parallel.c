@@ -13,10 +13,17 @@
 #include "graph/model.h"
 #include "kernels/kernels.h"
 
-/* Inference goes through buffers of this many samples at a time: enough rows for
- * efficient products, few enough that the buffers kept between calls stay small (the
- * seed CNN's take about 10 MB). A multiple of SLICE_ALIGN. */
-#define PREDICT_CHUNK 64
+/* Inference goes through buffers of a chunk of samples at a time: as many as fit in
+ * CHUNK_BYTES (more rows make more efficient products: 256 for the seed MLP), few enough
+ * that the buffers kept between calls stay small (the seed CNN's chunk is 80 samples).
+ * A multiple of SLICE_ALIGN. */
+#define CHUNK_BYTES (16.0 * 1024 * 1024)
+#define CHUNK_MIN 16
+/* Not more: OpenBLAS blocks the rows of a taller product in other places (its GEMM_P),
+ * which changes the last bits, and the outputs must not depend on the slicing. */
+#define CHUNK_MAX 256
+/* Slices start on multiples of this many samples (see slice_start). */
+#define SLICE_ALIGN 16
 
 /* A slice is worth a thread of its own from about this many multiply-adds (some hundreds
  * of microseconds): starting and joining a thread costs tens. */
@@ -104,6 +111,17 @@ void deep_model_release_predict(deep_model *model)
     atomic_store(&model->predict_cache, NULL);
 }
 
+/* The samples of a chunk for this model (see CHUNK_BYTES). */
+static int64_t chunk_samples(const deep_model *model)
+{
+    double floats = (double)model->in_size;
+    for (int32_t i = 0; i < model->layer_count; i++)
+        floats += (double)(model->layers[i]->out_size + model->layers[i]->scratch_size);
+    double fit = CHUNK_BYTES / (4.0 * floats + 8.0); /* + labels and masks, roughly */
+    int64_t chunk = fit >= CHUNK_MAX ? CHUNK_MAX : fit <= CHUNK_MIN ? CHUNK_MIN : (int64_t)fit;
+    return chunk / SLICE_ALIGN * SLICE_ALIGN;
+}
+
 typedef struct slice {
     const deep_model *model;
     const float *in;
@@ -118,7 +136,7 @@ static void *run_slice(void *raw)
     const deep_model *model = s->model;
     int64_t out_size = deep_model_output_layer(model)->out_size;
     /* Every kept workspace holds a full chunk, so that any call can reuse it. */
-    deep_workspace *ws = take_workspace(model, PREDICT_CHUNK);
+    deep_workspace *ws = take_workspace(model, chunk_samples(model));
     if (ws == NULL) {
         s->status = DEEP_ERR_NO_MEMORY;
         return NULL;
@@ -167,11 +185,10 @@ int32_t deep_model_predict_slices(const deep_model *model, int64_t n)
 /* Where slice i of n samples starts: a multiple of SLICE_ALIGN. OpenBLAS computes the
  * rows of a product in blocks of its kernel's height and a short block with other
  * kernels, whose last bits differ, so a slice starting mid-block would change its samples'
- * outputs; starting on a multiple of 16 (a multiple of those heights, and PREDICT_CHUNK a
+ * outputs; starting on a multiple of 16 (a multiple of those heights, and the chunk a
  * multiple of it) keeps a Dense model's outputs those of one thread bit for bit
  * (tests/test_online.c checks it). A recurrent layer lays its rows out step by step, so
  * there a different last chunk can still change the last bits. */
-#define SLICE_ALIGN 16
 static int64_t slice_start(int64_t n, int32_t slices, int32_t i)
 {
     if (i >= slices)
