@@ -887,12 +887,28 @@ typedef enum deep_metric {
  * Threads: fit and evaluate split every matrix product and loop among the model's own
  * threads. While they run with more than one thread and the BLAS is OpenBLAS, libdeep asks
  * OpenBLAS for a single thread (openblas_set_num_threads) and restores its previous count
- * when the call returns, as scikit-learn's threadpoolctl does: two pools of threads on the
+ * when the call returns (the last of overlapping calls restores it), as scikit-learn's
+ * threadpoolctl does: two pools of threads on the
  * same cores slow each other down. OpenBLAS's count is process-wide, so other threads of
- * the program calling OpenBLAS meanwhile run single-threaded. predict leaves the BLAS
- * alone and runs on the calling thread. */
+ * the program calling OpenBLAS meanwhile run single-threaded. Since 1.1 the pool hands out
+ * its work in chunks that any of its threads may take, so a thread the OS set aside (on a
+ * busy machine) does not hold the others up, runs work too small to pay for a wake-up on
+ * the calling thread, and its idle threads sleep after a short spin.
+ * predict: a batch of little work (about 4 million multiply-adds or less: one image of
+ * the seed CNN, some ten samples of the seed MLP) runs on the calling thread. Since 1.1 a
+ * larger batch is cut into slices of samples, one per thread, up to DEEP_MODEL_THREADS
+ * threads (0: all cores) started for the call; each sample's outputs are those of one
+ * thread up to the last bits of rounding in the matrix products (bit for bit for Dense
+ * layers). Since 1.1 predict also asks OpenBLAS for one thread while it runs, as fit does
+ * (OpenBLAS's threads wait for each other by spinning, which on a busy machine cost a
+ * small predict a hundredfold).
+ * deep_model_predict only reads the model and shares no buffers
+ * between calls (the model keeps some buffers for later calls, each taken by one call at
+ * a time), so any number of threads may predict with one model at once; give
+ * DEEP_MODEL_THREADS 1 to keep every predict on its calling thread. */
 typedef enum deep_model_option {
-    DEEP_MODEL_THREADS = 1,                  /* int: threads of fit and evaluate; 0 = all cores (default) */
+    DEEP_MODEL_THREADS = 1,                  /* int: threads of fit, evaluate, the *_on_batch calls and (since
+                                                1.1) of predict's large batches; 0 = all cores (default) */
     DEEP_MODEL_SHUFFLE = 2,                  /* int: 1 (default) reshuffles the training samples every epoch */
     DEEP_MODEL_VALIDATION_SPLIT = 3,         /* float: last fraction of the training data held out, as Keras; 0 = none */
     DEEP_MODEL_EARLY_STOPPING_PATIENCE = 4,  /* int: epochs without improvement before stopping; 0 = off */
@@ -1308,7 +1324,9 @@ DEEP_API deep_status deep_model_history(const deep_model *model, int64_t epoch, 
  * contract; the size query does not evaluate). batch_size is 1..INT32_MAX, as for fit. */
 DEEP_API deep_status deep_model_evaluate(deep_model *model, const deep_dataset *data, int64_t batch_size,
                                          double *values, int64_t capacity, int64_t *needed);
-/* Outputs for inputs of shape (n, input shape...) as a new tensor (n, output shape...). */
+/* Outputs for inputs of shape (n, input shape...) as a new tensor (n, output shape...).
+ * Threads: see the model options above (large batches are split among threads; any number
+ * of threads may predict with one model at once). */
 DEEP_API deep_status deep_model_predict(const deep_model *model, const deep_tensor *inputs, deep_tensor **out);
 /* Keras' return_state for a Sequential model: runs the model on inputs (n, input shape...)
  * up to recurrent layer `layer` (negative counts from the end) and writes that layer's final
@@ -1356,7 +1374,8 @@ DEEP_API deep_status deep_model_test_on_batch(deep_model *model, const deep_tens
                                               double *values, int64_t capacity, int64_t *needed);
 /* The outputs for x into out, row-major (n, output shape...): n times the output size
  * entries (*needed; deep_model_output_shape gives the shape), the same values as
- * deep_model_predict. It runs on the calling thread alone, as predict does. */
+ * deep_model_predict. It runs on the calling thread alone, as deep_model_predict does for
+ * small batches, so that it allocates nothing. */
 DEEP_API deep_status deep_model_predict_on_batch(deep_model *model, const deep_tensor *x, float *out,
                                                  int64_t capacity, int64_t *needed);
 

@@ -5,9 +5,11 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "core/bytes.h"
@@ -773,7 +775,7 @@ END_TEST
  * slots need no locking; each element index belongs to exactly one chunk. */
 struct coverage {
     int hits[MAX_N];
-    int owner[MAX_N];
+    int64_t chunk[MAX_N]; /* the first index of the chunk that ran it */
     int calls[MAX_WORKERS];
     int bad_calls;  /* empty or out-of-bounds ranges, or a worker index out of range */
     int32_t threads;
@@ -795,17 +797,22 @@ static void record(void *raw, int64_t begin, int64_t end, int32_t worker)
         c->ran_on_caller = 1;
     for (int64_t i = begin; i < end; i++) {
         c->hits[i]++;
-        c->owner[i] = worker;
+        c->chunk[i] = begin;
     }
 }
 
-static void run_and_check(deep_pool *pool, int64_t n, struct coverage *c)
+/* Runs n items (work < 0: deep_pool_run, else deep_pool_run_work) and checks that every
+ * index ran exactly once, in the number of chunks the pool promises. */
+static void run_work_and_check(deep_pool *pool, int64_t n, double work, struct coverage *c)
 {
     memset(c, 0, sizeof *c);
     c->threads = deep_pool_threads(pool);
     c->n = n;
     c->caller = pthread_self();
-    deep_pool_run(pool, n, record, c);
+    if (work < 0)
+        deep_pool_run(pool, n, record, c);
+    else
+        deep_pool_run_work(pool, n, work, record, c);
     ck_assert_int_eq(c->bad_calls, 0);
     int64_t wrong = 0, first_wrong = -1;
     for (int64_t i = 0; i < n; i++)
@@ -813,8 +820,16 @@ static void run_and_check(deep_pool *pool, int64_t n, struct coverage *c)
             first_wrong = i;
     ck_assert_msg(wrong == 0, "n=%lld threads=%d: %lld indices not run exactly once, first %lld",
                   (long long)n, (int)c->threads, (long long)wrong, (long long)first_wrong);
+    int64_t calls = 0;
     for (int w = 0; w < c->threads && w < MAX_WORKERS; w++)
-        ck_assert_int_le(c->calls[w], 1); /* one contiguous chunk per worker */
+        calls += c->calls[w];
+    int64_t chunks = n == 0 ? 0 : work < 0 ? (n < c->threads ? n : c->threads) : deep_pool_chunks(pool, n, work);
+    ck_assert_int_eq(calls, chunks);
+}
+
+static void run_and_check(deep_pool *pool, int64_t n, struct coverage *c)
+{
+    run_work_and_check(pool, n, -1, c);
 }
 
 START_TEST(pool_new_thread_counts)
@@ -886,12 +901,87 @@ START_TEST(pool_chunks_are_reproducible)
     ASSERT_OK(deep_pool_new(4, &pool));
     run_and_check(pool, MAX_N, &first);
     run_and_check(pool, MAX_N, &again);
-    ck_assert_mem_eq(first.owner, again.owner, sizeof first.owner);
-    /* Chunks are contiguous and in worker order; with 1000 items every worker gets some. */
-    for (int i = 1; i < MAX_N; i++)
-        ck_assert_int_ge(first.owner[i], first.owner[i - 1]);
-    for (int w = 0; w < 4; w++)
-        ck_assert_int_eq(first.calls[w], 1);
+    /* Which thread runs a chunk depends on timing; where chunks begin does not. */
+    ck_assert_mem_eq(first.chunk, again.chunk, sizeof first.chunk);
+    /* Contiguous chunks in order; with 1000 items one per thread. */
+    int chunks = 1;
+    for (int i = 1; i < MAX_N; i++) {
+        ck_assert_int_ge(first.chunk[i], first.chunk[i - 1]);
+        chunks += first.chunk[i] != first.chunk[i - 1];
+    }
+    ck_assert_int_eq(chunks, 4);
+    run_work_and_check(pool, MAX_N, 1e9, &first);
+    run_work_and_check(pool, MAX_N, 1e9, &again);
+    ck_assert_mem_eq(first.chunk, again.chunk, sizeof first.chunk);
+    deep_pool_free(pool);
+}
+END_TEST
+
+START_TEST(pool_small_work_runs_on_the_caller)
+{
+    static struct coverage c;
+    deep_pool *pool = NULL;
+    ASSERT_OK(deep_pool_new(4, &pool));
+    static const double works[] = {0, 1, 1000, 20000};
+    for (int i = 0; i < COUNT_OF(works); i++) {
+        ck_assert_int_eq(deep_pool_chunks(pool, MAX_N, works[i]), 1);
+        run_work_and_check(pool, MAX_N, works[i], &c);
+        ck_assert_int_eq(c.calls[0], 1);
+        ck_assert_int_eq(c.ran_on_caller, 1);
+    }
+    /* Large work: more chunks than threads (a late thread's share is taken by the others),
+     * never more than items. */
+    ck_assert_int_gt(deep_pool_chunks(pool, MAX_N, 1e9), 4);
+    ck_assert_int_eq(deep_pool_chunks(pool, 3, 1e9), 3);
+    ck_assert_int_eq(deep_pool_chunks(NULL, MAX_N, 1e9), 1);
+    for (int64_t n = 0; n <= 9; n++)
+        run_work_and_check(pool, n, 1e9, &c);
+    deep_pool_free(pool);
+}
+END_TEST
+
+/* A worker that stalls inside its chunk (as one the OS descheduled) must not keep the
+ * others from the rest: the caller claims every chunk the worker has not, and after such
+ * a wait runs the next jobs alone. The stalled
+ * chunk waits until the caller has run all the others (2 s at most, so an old-style
+ * fixed split fails instead of hanging). */
+struct stall {
+    deep_pool *pool;
+    int64_t chunks;
+    _Atomic int64_t caller_chunks, stalled;
+};
+
+static void stall_record(void *raw, int64_t begin, int64_t end, int32_t worker)
+{
+    (void)begin, (void)end;
+    struct stall *s = raw;
+    if (worker == 0) {
+        atomic_fetch_add(&s->caller_chunks, 1);
+        return;
+    }
+    atomic_fetch_add(&s->stalled, 1);
+    for (int i = 0; i < 2000 && atomic_load(&s->caller_chunks) < s->chunks - atomic_load(&s->stalled); i++)
+        nanosleep(&(struct timespec){0, 1000000}, NULL);
+}
+
+START_TEST(pool_late_worker_does_not_stall_the_job)
+{
+    deep_pool *pool = NULL;
+    ASSERT_OK(deep_pool_new(2, &pool));
+    for (int run = 0; run < 20; run++) {
+        struct stall s = {pool, deep_pool_chunks(pool, MAX_N, 1e9), 0, 0};
+        ck_assert_int_ge(s.chunks, 3);
+        deep_pool_run_work(pool, MAX_N, 1e9, stall_record, &s);
+        ck_assert_int_eq(atomic_load(&s.caller_chunks) + atomic_load(&s.stalled), s.chunks);
+        ck_assert_int_le(atomic_load(&s.stalled), 1); /* the stalled worker claimed one at most */
+        if (atomic_load(&s.stalled) == 1) {
+            /* The caller waited for it: the next jobs run on the caller alone, in the
+             * same chunks. */
+            static struct coverage c;
+            run_work_and_check(pool, MAX_N, 1e9, &c);
+            ck_assert_int_eq(c.calls[0], s.chunks);
+        }
+    }
     deep_pool_free(pool);
 }
 END_TEST
@@ -978,6 +1068,8 @@ static Suite *core_suite(void)
     tcase_add_test(tc, pool_null_runs_inline);
     tcase_add_test(tc, pool_chunks_are_reproducible);
     tcase_add_test(tc, pool_repeated_runs);
+    tcase_add_test(tc, pool_small_work_runs_on_the_caller);
+    tcase_add_test(tc, pool_late_worker_does_not_stall_the_job);
     return s;
 }
 

@@ -284,18 +284,20 @@ START_TEST(optimizer_state_carries_over_to_and_from_fit)
 }
 END_TEST
 
-/* After the first call with a batch size, calls with that size or smaller allocate nothing. */
+/* After the first call with a batch size, calls with that size or smaller allocate nothing,
+ * on one thread (_i 0) and with the model's thread pool (_i 1: 2 threads). */
 START_TEST(no_allocation_after_the_first_call)
 {
     problem p;
     make_problem(&p);
-    deep_model *model = new_model(false, 1, 5);
+    deep_model *model = new_model(false, _i ? 2 : 1, 5);
     deep_tensor *x = rows(p.x, 3, 0, BATCH, false), *y = batch_y(&p, false, 0, BATCH);
     deep_tensor *x1 = rows(p.x, 3, 0, 1, false), *y1 = batch_y(&p, false, 0, 1);
     double values[2];
     float out[BATCH * 2];
     int64_t needed;
     ASSERT_OK(deep_model_train_on_batch(model, x, y, values, 2, &needed));
+    ASSERT_OK(deep_model_test_on_batch(model, x, y, values, 2, &needed));
     /* Only the library's calls are counted: Check allocates in every assertion. */
     long before = allocations;
     deep_status status[5 * 5];
@@ -739,6 +741,128 @@ START_TEST(clone_copies_the_architecture)
 }
 END_TEST
 
+/* ---- predict's batch splitting (graph/parallel.c) -------------------------------------- */
+
+#define WIDE_N 600
+#define WIDE_IN 64
+
+/* A model large enough that predict cuts WIDE_N samples into one slice per thread. */
+static deep_model *wide_model(int64_t threads)
+{
+    int64_t features = WIDE_IN;
+    deep_model *model = NULL;
+    ASSERT_OK(deep_model_new(1, &features, &model));
+    ASSERT_OK(deep_model_set_seed(model, 21));
+    ASSERT_OK(deep_model_set_int(model, DEEP_MODEL_THREADS, threads));
+    ASSERT_OK(deep_model_add_dense(model, 256, DEEP_ACTIVATION_RELU, 1));
+    ASSERT_OK(deep_model_add_dense(model, 256, DEEP_ACTIVATION_TANH, 1));
+    ASSERT_OK(deep_model_add_dense(model, 7, DEEP_ACTIVATION_SOFTMAX, 1));
+    deep_optimizer *opt = NULL;
+    ASSERT_OK(deep_optimizer_new(DEEP_OPTIMIZER_SGD, &opt));
+    ASSERT_OK(deep_model_compile(model, opt, DEEP_LOSS_SPARSE_CATEGORICAL_CROSSENTROPY, NULL, 0));
+    return model;
+}
+
+static deep_tensor *wide_inputs(void)
+{
+    static float data[WIDE_N * WIDE_IN];
+    uint32_t state = 99;
+    for (int i = 0; i < WIDE_N * WIDE_IN; i++) {
+        state = state * 1664525u + 1013904223u;
+        data[i] = (float)(state >> 8) / 16777216.0f - 0.5f;
+    }
+    return tensor_from(2, (int64_t[]){WIDE_N, WIDE_IN}, data);
+}
+
+/* Slices change which thread computes a sample, not its outputs: bit for bit those of
+ * one thread, and of predict_on_batch (the whole batch on the caller). Small batches are
+ * not split. (Slices that start mid-way through OpenBLAS's row blocks fail this.) */
+START_TEST(sliced_predict_equals_one_thread)
+{
+    deep_model *model = wide_model(4);
+    deep_tensor *x = wide_inputs(), *sliced = NULL, *single = NULL;
+    ck_assert_int_eq(deep_model_predict_slices(model, WIDE_N), 4);
+    ck_assert_int_eq(deep_model_predict_slices(model, 1), 1);
+    ASSERT_OK(deep_model_predict(model, x, &sliced));
+    ASSERT_OK(deep_model_set_int(model, DEEP_MODEL_THREADS, 1));
+    ck_assert_int_eq(deep_model_predict_slices(model, WIDE_N), 1);
+    ASSERT_OK(deep_model_predict(model, x, &single));
+    const float *a = NULL, *b = NULL;
+    ASSERT_OK(deep_tensor_data(sliced, &a));
+    ASSERT_OK(deep_tensor_data(single, &b));
+    ck_assert(memcmp(a, b, sizeof(float) * WIDE_N * 7) == 0);
+    /* predict_on_batch runs a batch in one pass, predict in passes of up to 256 samples:
+     * they agree on batches of up to 256 (beyond, OpenBLAS may block the rows otherwise). */
+    static float in256[256 * WIDE_IN], out[256 * 7];
+    const float *all = NULL;
+    ASSERT_OK(deep_tensor_data(x, &all));
+    memcpy(in256, all, sizeof in256);
+    deep_tensor *x256 = tensor_from(2, (int64_t[]){256, WIDE_IN}, in256), *sliced256 = NULL;
+    ASSERT_OK(deep_model_set_int(model, DEEP_MODEL_THREADS, 4));
+    ck_assert_int_eq(deep_model_predict_slices(model, 256), 4);
+    ASSERT_OK(deep_model_predict(model, x256, &sliced256));
+    int64_t needed = 0;
+    ASSERT_OK(deep_model_predict_on_batch(model, x256, out, COUNT_OF(out), &needed));
+    ASSERT_OK(deep_tensor_data(sliced256, &a));
+    ck_assert(memcmp(a, out, sizeof out) == 0);
+    deep_tensor_free(sliced256);
+    deep_tensor_free(x256);
+    deep_tensor_free(sliced);
+    deep_tensor_free(single);
+    deep_tensor_free(x);
+    deep_model_free(model);
+}
+END_TEST
+
+struct predictor {
+    const deep_model *model;
+    const deep_tensor *x;
+    const float *want;
+    int mismatches;
+    deep_status status;
+};
+
+static void *predict_many(void *raw)
+{
+    struct predictor *p = raw;
+    for (int i = 0; i < 5 && p->status == DEEP_OK; i++) {
+        deep_tensor *out = NULL;
+        p->status = deep_model_predict(p->model, p->x, &out);
+        const float *got = NULL;
+        if (p->status == DEEP_OK && deep_tensor_data(out, &got) == DEEP_OK &&
+            memcmp(got, p->want, sizeof(float) * WIDE_N * 7) != 0)
+            p->mismatches++;
+        deep_tensor_free(out);
+    }
+    return NULL;
+}
+
+/* deep.h: any number of threads may predict with one model at once, each call with
+ * threads of its own. */
+START_TEST(sliced_predicts_from_many_threads_at_once)
+{
+    deep_model *model = wide_model(2);
+    deep_tensor *x = wide_inputs(), *want = NULL;
+    ASSERT_OK(deep_model_predict(model, x, &want));
+    const float *w = NULL;
+    ASSERT_OK(deep_tensor_data(want, &w));
+    struct predictor ps[3];
+    pthread_t threads[3];
+    for (int i = 0; i < 3; i++) {
+        ps[i] = (struct predictor){model, x, w, 0, DEEP_OK};
+        ck_assert_int_eq(pthread_create(&threads[i], NULL, predict_many, &ps[i]), 0);
+    }
+    for (int i = 0; i < 3; i++) {
+        pthread_join(threads[i], NULL);
+        ck_assert_int_eq(ps[i].status, DEEP_OK);
+        ck_assert_int_eq(ps[i].mismatches, 0);
+    }
+    deep_tensor_free(want);
+    deep_tensor_free(x);
+    deep_model_free(model);
+}
+END_TEST
+
 static Suite *online_suite(void)
 {
     Suite *s = suite_create("online");
@@ -746,7 +870,9 @@ static Suite *online_suite(void)
     tcase_add_loop_test(steps, train_on_batch_sequence_equals_fit, 0, 4);
     tcase_add_loop_test(steps, test_and_predict_on_batch_equal_evaluate_and_predict, 0, 2);
     tcase_add_test(steps, optimizer_state_carries_over_to_and_from_fit);
-    tcase_add_test(steps, no_allocation_after_the_first_call);
+    tcase_add_loop_test(steps, no_allocation_after_the_first_call, 0, 2);
+    tcase_add_test(steps, sliced_predict_equals_one_thread);
+    tcase_add_test(steps, sliced_predicts_from_many_threads_at_once);
     tcase_add_test(steps, on_batch_misuse);
     tcase_add_test(steps, float_target_shapes);
     tcase_add_test(steps, online_calls_during_another_threads_fit);

@@ -84,9 +84,12 @@ float deep_rng_normal(struct deep_rng *rng);
 /* Fisher-Yates shuffle of n indices. */
 void deep_rng_shuffle_i64(struct deep_rng *rng, int64_t *items, int64_t n);
 
-/* A fixed set of worker threads owned by one handle. deep_pool_run splits [0, n) into one
- * contiguous chunk per thread (the calling thread takes chunk 0) and returns when all are
- * done, so chunking depends only on n and the thread count: results are reproducible. */
+/* A fixed set of worker threads owned by one handle. deep_pool_run splits [0, n) into
+ * contiguous chunks, which the calling thread and the workers claim as they come free, and
+ * returns when all are done. The chunk boundaries depend only on n, the thread count (and
+ * for deep_pool_run_work the work), never on timing, and fn's worker argument (0 for the
+ * caller, 1..threads-1) tells which thread runs a chunk, for per-thread buffers: results
+ * are reproducible. */
 typedef struct deep_pool deep_pool;
 typedef void (*deep_pool_fn)(void *ctx, int64_t begin, int64_t end, int32_t worker);
 
@@ -94,7 +97,13 @@ typedef void (*deep_pool_fn)(void *ctx, int64_t begin, int64_t end, int32_t work
 deep_status deep_pool_new(int32_t threads, deep_pool **out);
 void deep_pool_free(deep_pool *pool);
 int32_t deep_pool_threads(const deep_pool *pool);
-/* Runs fn over [0, n); with pool NULL or one thread it runs inline. */
+/* Runs fn over [0, n), one chunk per thread; with pool NULL or one thread it runs inline. */
 void deep_pool_run(deep_pool *pool, int64_t n, deep_pool_fn fn, void *ctx);
+/* The same for a job of about `work` operations in all (multiply-adds, element updates):
+ * below a few tens of thousands it runs inline on the caller, since waking a worker would
+ * cost as much; above, in up to two chunks per thread, each still worth a wake-up. */
+void deep_pool_run_work(deep_pool *pool, int64_t n, double work, deep_pool_fn fn, void *ctx);
+/* The chunks deep_pool_run_work cuts such a job into (1: inline). */
+int64_t deep_pool_chunks(const deep_pool *pool, int64_t n, double work);
 
 #endif

@@ -88,7 +88,8 @@ void deep_model_apply_gradients(deep_model *model)
 {
     deep_optimizer_begin_step(model->optimizer, model->grads);
     struct update_ctx ctx = {model};
-    deep_pool_run(model->pool, model->weight_total, update_weights, &ctx);
+    /* An optimizer's update is some ten operations per weight. */
+    deep_pool_run_work(model->pool, model->weight_total, 10.0 * (double)model->weight_total, update_weights, &ctx);
 }
 
 /* Everything one fit call needs besides the model. */

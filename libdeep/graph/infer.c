@@ -1,6 +1,6 @@
 /* Inference: evaluate (loss and metrics on a dataset) and predict (outputs for inputs).
  * predict only reads the model and uses buffers of its own, so any number of threads may
- * predict with one model at once. */
+ * predict with one model at once; graph/parallel.c splits its large batches. */
 #include <string.h>
 
 #include "graph/model.h"
@@ -106,20 +106,11 @@ deep_status deep_model_predict(const deep_model *model, const deep_tensor *input
     deep_tensor *result;
     DEEP_TRY(deep_tensor_create(__func__, last->out_rank + 1, shape, true, &result));
 
-    deep_workspace ws;
-    if (deep_workspace_init(model, n < PREDICT_CHUNK ? n : PREDICT_CHUNK, false, &ws) != DEEP_OK) {
+    deep_status status = deep_model_predict_rows(__func__, model, inputs->data, n, result->data);
+    if (status != DEEP_OK) {
         deep_tensor_free(result);
-        return DEEP_FAIL(DEEP_ERR_NO_MEMORY, "out of memory for prediction buffers");
+        return status;
     }
-    deep_exec ex = {0};
-    for (int64_t start = 0; start < n; start += ws.max_batch) {
-        int64_t batch = n - start < ws.max_batch ? n - start : ws.max_batch;
-        memcpy(ws.acts[0], inputs->data + start * model->in_size, (size_t)(batch * model->in_size) * sizeof(float));
-        deep_model_forward(model, &ws, &ex, batch);
-        memcpy(result->data + start * last->out_size, ws.acts[model->layer_count],
-               (size_t)(batch * last->out_size) * sizeof(float));
-    }
-    deep_workspace_release(model, &ws);
     *out = result;
     return DEEP_OK;
 }

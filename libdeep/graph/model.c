@@ -57,6 +57,7 @@ void deep_model_free(deep_model *model)
         return;
     deep_model_forget_stopping(model);
     deep_model_release_online(model); /* before the layers it is sized by */
+    deep_model_release_predict(model); /* the same */
     release_weights(model);
     for (int32_t i = 0; i < model->layer_count; i++)
         free(model->layers[i]);

@@ -74,6 +74,9 @@ struct deep_model {
     struct deep_workspace *online;
 
     struct deep_plateau plateau; /* ReduceLROnPlateau (graph/plateau.c) */
+    /* predict's workspaces kept between calls (graph/parallel.c), made by the first
+     * predict; freed with the model by deep_model_release_predict. */
+    _Atomic(struct deep_predict_cache *) predict_cache;
 };
 
 /* Values recorded per epoch and per part (training, validation). */
@@ -176,6 +179,19 @@ deep_status deep_model_may_change(const deep_model *model, const char *caller, c
 
 /* One optimizer step from the gradients of the last backward pass (fit, train_on_batch). */
 void deep_model_apply_gradients(deep_model *model);
+
+/* predict's batch splitting (graph/parallel.c). The forward pass of n samples from in
+ * (n * in_size floats) into out (n * output size), on the caller for small work, else in
+ * slices on threads started for the call; errors name caller. */
+#define DEEP_MAX_PREDICT_THREADS 64
+deep_status deep_model_predict_rows(const char *caller, const deep_model *model, const float *in, int64_t n,
+                                    float *out);
+/* The slices (threads) deep_model_predict_rows uses for n samples. */
+int32_t deep_model_predict_slices(const deep_model *model, int64_t n);
+/* About how many multiply-adds one sample's forward pass takes. */
+double deep_model_sample_work(const deep_model *model);
+/* Frees predict's kept workspaces (deep_model_free calls it). */
+void deep_model_release_predict(deep_model *model);
 
 /* Frees the workspace of the *_on_batch calls (deep_model_free calls it). */
 void deep_model_release_online(deep_model *model);

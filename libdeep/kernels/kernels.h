@@ -25,7 +25,8 @@ void deep_activation_backward_input(deep_activation activation, const float *x, 
 /* C = alpha * op(A) * op(B) + beta * C, all row-major, op = transpose when the flag is set;
  * M x K times K x N. N and the strides must fit in int (layer widths, which the layers
  * check when built); M and K may not (a batch's rows), and are split into BLAS calls of
- * at most INT_MAX. The rows of C are split among the pool's threads (pool NULL: one call
+ * at most INT_MAX. The rows of C (or its columns when it has few rows) are split among
+ * the pool's threads when the product is large enough to pay for it (pool NULL: one call
  * on the caller). */
 void deep_gemm(deep_pool *pool, bool transpose_a, bool transpose_b, int64_t m, int64_t n, int64_t k, float alpha,
                const float *a, const float *b, float beta, float *c);
@@ -43,7 +44,8 @@ void deep_gemm_blocks(deep_pool *pool, int64_t limit, bool transpose_a, bool tra
 
 /* While libdeep splits the products itself, OpenBLAS is asked for one thread, as
  * scikit-learn's threadpoolctl does; the setting is process-wide, so it is restored right
- * after. single returns what restore needs (0 when the BLAS is not OpenBLAS). */
+ * after, by the last of overlapping calls. single returns what restore needs (0 when the
+ * BLAS is not OpenBLAS); every single is followed by one restore on the same thread. */
 int deep_blas_threads_single(void);
 void deep_blas_threads_restore(int previous);
 

@@ -204,10 +204,11 @@ static void conv2d_forward(const deep_layer *layer, const deep_exec *ex, const f
 {
     conv_ctx ctx = {.layer = layer, .g = geometry(layer), .in = in, .cols = cols, .out = out};
     ctx.pre = pre_activations(layer, &ctx.g, cols, batch);
-    deep_pool_run(ex->pool, batch, im2col_samples, &ctx);
+    deep_pool_run_work(ex->pool, batch, (double)batch * (double)(ctx.g.pixels * ctx.g.patch), im2col_samples, &ctx);
     deep_gemm(ex->pool, false, false, batch * ctx.g.pixels, ctx.g.f, ctx.g.patch, 1.0f, cols, layer->params[0].value,
               0.0f, out);
-    deep_pool_run(ex->pool, batch, bias_activation_samples, &ctx);
+    deep_pool_run_work(ex->pool, batch, (double)batch * (double)(ctx.g.pixels * ctx.g.f), bias_activation_samples,
+                       &ctx);
 }
 
 static void conv2d_backward(deep_layer *layer, const deep_exec *ex, const float *in, const float *out, float *grad_out,
@@ -220,7 +221,7 @@ static void conv2d_backward(deep_layer *layer, const deep_exec *ex, const float 
     const conv_geometry *g = &ctx.g;
     int64_t rows = batch * g->pixels;
     if (!ex->fused_output)
-        deep_pool_run(ex->pool, batch, activation_grad_samples, &ctx);
+        deep_pool_run_work(ex->pool, batch, (double)batch * (double)(g->pixels * g->f), activation_grad_samples, &ctx);
     deep_gemm(ex->pool, true, false, g->patch, g->f, rows, 1.0f, cols, grad_out, 0.0f, layer->params[0].grad);
     if (layer->cfg.conv2d.use_bias) {
         float *bias_grad = layer->params[1].grad;
@@ -233,7 +234,7 @@ static void conv2d_backward(deep_layer *layer, const deep_exec *ex, const float 
         return;
     /* The rows are no longer needed: their space takes the rows' gradient. */
     deep_gemm(ex->pool, false, true, rows, g->patch, g->f, 1.0f, grad_out, layer->params[0].value, 0.0f, cols);
-    deep_pool_run(ex->pool, batch, col2im_samples, &ctx);
+    deep_pool_run_work(ex->pool, batch, (double)batch * (double)(g->pixels * g->patch), col2im_samples, &ctx);
 }
 
 static const deep_layer_field conv2d_fields[] = {

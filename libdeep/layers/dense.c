@@ -83,7 +83,7 @@ static void dense_forward(const deep_layer *layer, const deep_exec *ex, const fl
     deep_gemm(ex->pool, false, false, rows, layer->cfg.dense.units, row_inputs(layer), 1.0f, in, layer->params[0].value, 0.0f,
               out);
     struct rows_ctx c = {layer, out, NULL, layer->scratch_size > 0 ? scratch : NULL};
-    deep_pool_run(ex->pool, rows, bias_activation_rows, &c);
+    deep_pool_run_work(ex->pool, rows, (double)rows * (double)layer->cfg.dense.units, bias_activation_rows, &c);
 }
 
 static void activation_grad_rows(void *raw, int64_t begin, int64_t end, int32_t worker)
@@ -105,7 +105,7 @@ static void dense_backward(deep_layer *layer, const deep_exec *ex, const float *
     int64_t units = layer->cfg.dense.units, inputs = row_inputs(layer), rows = batch * sample_rows(layer);
     if (!ex->fused_output) {
         struct rows_ctx c = {layer, (float *)out, grad_out, layer->scratch_size > 0 ? scratch : NULL};
-        deep_pool_run(ex->pool, rows, activation_grad_rows, &c);
+        deep_pool_run_work(ex->pool, rows, (double)rows * (double)units, activation_grad_rows, &c);
     }
     /* dKernel = in^T . dZ ; dBias = column sums of dZ ; dIn = dZ . kernel^T, over every row */
     deep_gemm(ex->pool, true, false, inputs, units, rows, 1.0f, in, grad_out, 0.0f, layer->params[0].grad);

@@ -163,7 +163,8 @@ void deep_pooling_forward(const deep_layer *layer, const deep_exec *ex, const fl
                           int64_t batch, bool max)
 {
     pool_ctx ctx = {.layer = layer, .in = in, .out = out, .winners = (int32_t *)scratch};
-    deep_pool_run(ex->pool, batch, max ? max_forward_samples : average_forward_samples, &ctx);
+    deep_pool_run_work(ex->pool, batch, (double)batch * (double)layer->in_size,
+                       max ? max_forward_samples : average_forward_samples, &ctx);
 }
 
 void deep_pooling_backward(deep_layer *layer, const deep_exec *ex, const float *in, const float *out,
@@ -174,5 +175,6 @@ void deep_pooling_backward(deep_layer *layer, const deep_exec *ex, const float *
     if (grad_in == NULL)
         return;
     pool_ctx ctx = {.layer = layer, .grad_out = grad_out, .grad_in = grad_in, .winners = (int32_t *)scratch};
-    deep_pool_run(ex->pool, batch, max ? max_backward_samples : average_backward_samples, &ctx);
+    deep_pool_run_work(ex->pool, batch, (double)batch * (double)layer->in_size,
+                       max ? max_backward_samples : average_backward_samples, &ctx);
 }

@@ -137,12 +137,14 @@ static void scatter_samples(void *raw, int64_t begin, int64_t end, int32_t worke
 
 void deep_rnn_gather(deep_pool *pool, const deep_rnn_input *io)
 {
-    deep_pool_run(pool, io->batch, gather_samples, (void *)io);
+    deep_pool_run_work(pool, io->batch, (double)io->batch * (double)(io->steps * io->features), gather_samples,
+                       (void *)io);
 }
 
 void deep_rnn_scatter(deep_pool *pool, const deep_rnn_input *io)
 {
-    deep_pool_run(pool, io->batch, scatter_samples, (void *)io);
+    deep_pool_run_work(pool, io->batch, (double)io->batch * (double)(io->steps * io->features), scatter_samples,
+                       (void *)io);
 }
 
 void deep_rnn_draw_mask(struct deep_rng *rng, float *mask, int64_t n, float rate)
