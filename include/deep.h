@@ -703,6 +703,99 @@ DEEP_API deep_status deep_model_add_flatten(deep_model *model);
  * naming the layer). */
 DEEP_API deep_status deep_model_add_reshape(deep_model *model, int32_t rank, const int64_t *target_shape);
 
+/* Layer graphs (Keras' functional API), since 1.1. A model is a graph of nodes: inputs,
+ * and calls of layers on earlier nodes. deep_model_new makes node 0, the first input;
+ * every deep_model_add_* adds a layer and the node calling it, on the last node (the
+ * Sequential chain) or on the nodes chosen just before with deep_model_connect. Node
+ * numbers are the model's, assigned in creation order (so a graph never has a cycle), and
+ * stay valid while the model lives; layers are numbered in the order they were added, as
+ * always. A model owns all its nodes and layers; there is nothing to free but the model.
+ *
+ *   int32_t image = 0, extra, a, b;                          // an image and 8 extra features
+ *   deep_model_new(3, (int64_t[]){28, 28, 1}, &m);           // node 0
+ *   deep_model_add_input(m, 1, (int64_t[]){8}, &extra);       // node 1
+ *   deep_model_connect(m, &image, 1);                         // the next layer takes node 0
+ *   deep_model_add_flatten(m);                                // node 2
+ *   deep_model_add_dense(m, 32, DEEP_ACTIVATION_RELU, 1);     // node 3, on node 2 (the last node)
+ *   deep_model_last_node(m, &a);
+ *   deep_model_connect(m, &extra, 1);
+ *   deep_model_add_dense(m, 32, DEEP_ACTIVATION_RELU, 1);     // node 4, on node 1
+ *   deep_model_last_node(m, &b);
+ *   deep_model_connect(m, (int32_t[]){a, b}, 2);
+ *   deep_model_add_concatenate(m, -1);                        // node 5: (64,)
+ *   deep_model_add_dense(m, 10, DEEP_ACTIVATION_SOFTMAX, 1);  // node 6, the output
+ *
+ * With several inputs, a dataset row (and a row of predict's input tensor, shaped
+ * (n, total features)) holds each input's sample flattened, one after the other in the
+ * order of deep_model_input_nodes. The output is the last node unless
+ * deep_model_set_outputs says otherwise. Compile checks the graph: every input must reach
+ * the output (DEEP_ERR_INVALID_ARGUMENT naming a dangling input). Models with several
+ * outputs can be built and cut into sub-models, but compile, fit, evaluate and predict
+ * refuse them with DEEP_ERR_UNSUPPORTED for now. Errors of these calls: a node number
+ * outside the model is DEEP_ERR_OUT_OF_RANGE; a call after compile (or on a sub-model) is
+ * DEEP_ERR_STATE; shapes a layer cannot take are DEEP_ERR_SHAPE at the call, naming the
+ * layer, as for deep_model_add_*. */
+/* A new input node of that sample shape (rules as deep_model_new's); at most 16 inputs. */
+DEEP_API deep_status deep_model_add_input(deep_model *model, int32_t rank, const int64_t *shape, int32_t *node);
+/* The next deep_model_add_* applies its new layer to these `count` nodes (1 for most
+ * layers; 2 to 16 for merge layers such as deep_model_add_add) instead of the last node.
+ * Applies to that one add; a failed add keeps it for the next. */
+DEEP_API deep_status deep_model_connect(deep_model *model, const int32_t *nodes, int64_t count);
+/* The node made last: the output of the layer added (or applied) last. */
+DEEP_API deep_status deep_model_last_node(const deep_model *model, int32_t *node);
+/* Applies layer `layer` (an index as in deep_model_get_weight; negative counts from the
+ * end) again to `nodes`, sharing its weights (Keras calling one layer object twice:
+ * Siamese networks, tied weights). The nodes must have the shapes of the layer's first
+ * call (DEEP_ERR_SHAPE). *node receives the new node. */
+DEEP_API deep_status deep_model_apply_layer(deep_model *model, int32_t layer, const int32_t *nodes, int64_t count,
+                                            int32_t *node);
+/* Makes `nodes` the model's outputs (Keras' Model(inputs, outputs)); each must be a
+ * layer's node. Without it the output is the last node. */
+DEEP_API deep_status deep_model_set_outputs(deep_model *model, const int32_t *nodes, int64_t count);
+/* The graph, read back: the number of nodes; the layer a node calls (-1 for an input);
+ * its output shape per sample and its input nodes (buffer contract); the model's input
+ * and output nodes (buffer contract). */
+DEEP_API deep_status deep_model_node_count(const deep_model *model, int32_t *count);
+DEEP_API deep_status deep_model_node_layer(const deep_model *model, int32_t node, int32_t *layer);
+DEEP_API deep_status deep_model_node_shape(const deep_model *model, int32_t node, int64_t *shape, int64_t capacity,
+                                           int64_t *needed);
+DEEP_API deep_status deep_model_node_inputs(const deep_model *model, int32_t node, int32_t *nodes, int64_t capacity,
+                                            int64_t *needed);
+DEEP_API deep_status deep_model_input_nodes(const deep_model *model, int32_t *nodes, int64_t capacity,
+                                            int64_t *needed);
+DEEP_API deep_status deep_model_output_nodes(const deep_model *model, int32_t *nodes, int64_t capacity,
+                                             int64_t *needed);
+/* A new model made of the part of `model` between `inputs` and `outputs` (Keras'
+ * Model(encoder_input, code) on a trained autoencoder's nodes): the inputs may be any
+ * nodes (an intermediate node becomes an input of that shape), every output must be
+ * computable from them alone and every input must reach an output
+ * (DEEP_ERR_INVALID_ARGUMENT otherwise). Layers keep their names and configurations.
+ * When `model` is compiled the sub-model shares its weights: it predicts at once, and
+ * training either model (or deep_model_set_weight on either) changes both; the shared
+ * weights live until both models are freed. Compiling the sub-model gives it a loss and an
+ * optimizer but keeps those weights; its graph cannot change. Cut from an uncompiled
+ * model, it has the architecture only, and compile gives it fresh weights. Free it with
+ * deep_model_free. */
+DEEP_API deep_status deep_model_submodel(const deep_model *model, const int32_t *inputs, int64_t input_count,
+                                         const int32_t *outputs, int64_t output_count, deep_model **out);
+
+/* Merge layers (Keras' Add, Subtract, Multiply, Average, Maximum, Minimum, Concatenate),
+ * since 1.1: they take 2 to 16 nodes chosen with deep_model_connect (one node is
+ * DEEP_ERR_INVALID_ARGUMENT). The element-wise ones need inputs of one shape
+ * (DEEP_ERR_SHAPE naming both shapes otherwise; Keras' broadcasting is not done) and give
+ * that shape; Subtract takes exactly two (the first minus the second). Maximum and Minimum
+ * pass the gradient to the first input holding the extreme value. Concatenate joins along
+ * `axis` (Keras': 1 is a sample's first axis, -1 its last; 0, the batch axis, and axes
+ * beyond the samples' rank are DEEP_ERR_SHAPE), the inputs agreeing on every other axis.
+ * None of them takes masked inputs. */
+DEEP_API deep_status deep_model_add_add(deep_model *model);
+DEEP_API deep_status deep_model_add_subtract(deep_model *model);
+DEEP_API deep_status deep_model_add_multiply(deep_model *model);
+DEEP_API deep_status deep_model_add_average(deep_model *model);
+DEEP_API deep_status deep_model_add_maximum(deep_model *model);
+DEEP_API deep_status deep_model_add_minimum(deep_model *model);
+DEEP_API deep_status deep_model_add_concatenate(deep_model *model, int64_t axis);
+
 /* Convolutional layers take and give channels-last samples (height, width, channels). */
 typedef enum deep_padding {
     DEEP_PADDING_VALID = 0, /* no padding: the output shrinks by kernel - 1 */

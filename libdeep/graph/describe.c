@@ -121,12 +121,8 @@ deep_status deep_model_output_shape(const deep_model *model, int64_t *shape, int
 {
     DEEP_TRY(deep_output_args(__func__, shape, capacity, needed)); /* first: *needed is 0 after any other failure */
     DEEP_REQUIRE(model);
-    if (model->layer_count == 0)
-        return deep_output_copy(__func__, "the shape", shape, capacity, needed, model->in_shape, model->in_rank,
-                                sizeof *shape);
-    const deep_layer *last = deep_model_output_layer(model);
-    return deep_output_copy(__func__, "the shape", shape, capacity, needed, last->out_shape, last->out_rank,
-                            sizeof *shape);
+    const deep_node *last = &model->nodes[deep_model_output_node(model)];
+    return deep_output_copy(__func__, "the shape", shape, capacity, needed, last->shape, last->rank, sizeof *shape);
 }
 
 static deep_status find_layer(const char *caller, const deep_model *model, int32_t layer, const deep_layer **out)

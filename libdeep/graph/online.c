@@ -41,14 +41,17 @@ static deep_status online_workspace(deep_model *model, int64_t n, const char *ca
 static deep_status check_x(const deep_model *model, const deep_tensor *x, const char *caller)
 {
     char got[128], want[128];
-    int64_t shape[DEEP_MAX_RANK] = {x->shape[0]};
-    memcpy(shape + 1, model->in_shape, (size_t)model->in_rank * sizeof *shape);
+    /* Several inputs come as one row per sample, their features one after the other. */
+    int32_t rank = model->input_count == 1 ? model->in_rank : 1;
+    int64_t shape[DEEP_MAX_RANK] = {x->shape[0], model->in_size};
+    if (model->input_count == 1)
+        memcpy(shape + 1, model->in_shape, (size_t)model->in_rank * sizeof *shape);
     deep_shape_format(got, sizeof got, x->rank, x->shape);
-    deep_shape_format(want, sizeof want, model->in_rank + 1, shape);
-    if (x->rank != model->in_rank + 1)
+    deep_shape_format(want, sizeof want, rank + 1, shape);
+    if (x->rank != rank + 1)
         return deep_error_set(DEEP_ERR_SHAPE, caller,
                               "x has shape %s, of rank %d, but the model takes batches %s, of rank %d", got,
-                              (int)x->rank, want, (int)model->in_rank + 1);
+                              (int)x->rank, want, (int)rank + 1);
     for (int32_t axis = 1; axis < x->rank; axis++)
         if (x->shape[axis] != shape[axis])
             return deep_error_set(DEEP_ERR_SHAPE, caller,
@@ -57,10 +60,7 @@ static deep_status check_x(const deep_model *model, const deep_tensor *x, const 
     if (x->shape[0] > INT32_MAX)
         return deep_error_set(DEEP_ERR_INVALID_ARGUMENT, caller, "x has %lld samples; a batch takes at most %d",
                               (long long)x->shape[0], INT32_MAX);
-    const deep_layer *first = model->layers[0];
-    if (first->ops->check_input != NULL)
-        return first->ops->check_input(first, 0, x->data, x->shape[0], caller);
-    return DEEP_OK;
+    return deep_model_check_input_values(model, x->data, x->shape[0], caller);
 }
 
 /* Sparse labels, one per sample: whole numbers in 0..width - 1. */
@@ -157,7 +157,7 @@ static deep_status begin(deep_model *model, const deep_tensor *x, const deep_ten
         return status;
     }
     deep_workspace *ws = *out;
-    memcpy(ws->acts[0], x->data, (size_t)(n * model->in_size) * sizeof(float));
+    deep_model_load_inputs(model, ws, x->data, n);
     if (y == NULL)
         return DEEP_OK;
     if (model->loss == DEEP_LOSS_SPARSE_CATEGORICAL_CROSSENTROPY)
@@ -260,7 +260,7 @@ deep_status deep_model_predict_on_batch(deep_model *model, const deep_tensor *x,
     /* As deep_model_predict: on the calling thread, so the values are predict's. */
     deep_exec ex = {0};
     deep_model_forward(model, ws, &ex, x->shape[0]);
-    memcpy(out, ws->acts[model->layer_count], (size_t)result * sizeof(float));
+    memcpy(out, deep_model_output_batch(model, ws), (size_t)result * sizeof(float));
     atomic_store(&model->busy, 0);
     return DEEP_OK;
 }
