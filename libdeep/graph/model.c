@@ -258,8 +258,9 @@ static int32_t next_inputs(const deep_model *model, int32_t *inputs)
  * errors are wrapped in it instead of naming the layer. */
 static deep_status add_layer(deep_model *model, deep_layer *layer, const char *caller, const char *context)
 {
-    if (model->compiled)
-        return deep_error_set(DEEP_ERR_STATE, caller, "layers cannot be added after deep_model_compile");
+    if (model->compiled || model->borrowed)
+        return deep_error_set(DEEP_ERR_STATE, caller, "layers cannot be added after deep_model_compile%s",
+                              model->borrowed ? " nor to a sub-model" : "");
     int32_t inputs[DEEP_MAX_LAYER_INPUTS];
     int32_t count = next_inputs(model, inputs);
     name_layer(model, layer);

@@ -156,6 +156,11 @@ typedef struct deep_workspace {
     int32_t grad_slots;
     float **accumulate;        /* DEEP_MAX_LAYER_INPUTS, NULL unless some node feeds several calls */
     bool *grad_started;        /* per node, during backward: grads[node] holds a sum already */
+    /* A layer called at several nodes sums its weights' gradients over the calls: the
+     * calls after the first keep the sum so far in param_sum while backward overwrites. */
+    int32_t *node_layer;       /* per node, its layer's position (-1: an input) */
+    bool *layer_seen;          /* per layer, during backward: one of its calls is done */
+    float *param_sum;          /* the weights of the largest layer called more than once */
     float *grad_a;             /* grads[output node]: dL/d(output), what scoring writes */
     /* Keras' masks: masks[i] is the mask of node i's output (NULL: none), batch * steps
      * entries, either made by its layer into mask_store[i] or passed on from its input's. */
@@ -255,6 +260,9 @@ deep_status deep_model_push_input(deep_model *model, int32_t rank, const int64_t
  * errors name caller. */
 deep_status deep_model_call_layer(deep_model *model, int32_t position, int32_t count, const int32_t *inputs,
                                   const char *caller, int32_t *node);
+/* A Sequential chain: one input, node i + 1 calling layer i on node i, the last node the
+ * output (what files, summaries and messages of 1.0 describe). */
+bool deep_model_is_sequential(const deep_model *model);
 /* Checks what compile needs of the graph: every input reaches the output, which is a
  * layer's (not an input), and one output (several are not trainable yet); errors name caller. */
 deep_status deep_model_check_graph(const deep_model *model, const char *caller);

@@ -6,6 +6,19 @@
 
 #include "graph/model.h"
 
+bool deep_model_is_sequential(const deep_model *model)
+{
+    if (model->input_count != 1 || model->node_count != model->layer_count + 1 ||
+        (model->output_count > 0 && (model->output_count > 1 || model->outputs[0] != model->node_count - 1)))
+        return false;
+    for (int32_t i = 1; i < model->node_count; i++) {
+        const deep_node *n = &model->nodes[i];
+        if (n->layer != model->layers[i - 1] || n->input_count != 1 || n->inputs[0] != i - 1)
+            return false;
+    }
+    return true;
+}
+
 static deep_status check_node(const char *caller, const deep_model *model, const char *what, int32_t node)
 {
     if (node < 0 || node >= model->node_count)

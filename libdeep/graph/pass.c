@@ -48,6 +48,55 @@ static int32_t assign_grad_slots(const deep_model *model, int32_t *slot, bool *f
     return slots;
 }
 
+static int64_t weight_floats(const deep_layer *layer)
+{
+    int64_t total = 0;
+    for (int32_t p = 0; p < layer->param_count; p++)
+        total += layer->params[p].size;
+    return total;
+}
+
+/* What backward needs to sum the weight gradients of layers called more than once. */
+static bool init_shared_sums(const deep_model *model, int64_t max_batch, deep_workspace *ws)
+{
+    (void)max_batch;
+    ws->node_layer = calloc((size_t)model->node_count, sizeof *ws->node_layer);
+    ws->layer_seen = calloc((size_t)model->layer_count + 1, sizeof *ws->layer_seen);
+    if (ws->node_layer == NULL || ws->layer_seen == NULL)
+        return false;
+    int64_t largest = 0;
+    for (int32_t i = 0; i < model->node_count; i++) {
+        const deep_layer *layer = model->nodes[i].layer;
+        ws->node_layer[i] = -1;
+        for (int32_t l = 0; layer != NULL && l < model->layer_count; l++)
+            if (model->layers[l] == layer)
+                ws->node_layer[i] = l;
+        if (layer != NULL && deep_model_node_of(model, layer) != i && weight_floats(layer) > largest)
+            largest = weight_floats(layer); /* a second call */
+    }
+    return largest == 0 || (ws->param_sum = deep_alloc(largest, sizeof(float))) != NULL;
+}
+
+/* Before a later call's backward: the sum of the earlier calls' weight gradients aside. */
+static void keep_param_grads(const deep_layer *layer, float *sum)
+{
+    for (int32_t p = 0; p < layer->param_count; p++) {
+        memcpy(sum, layer->params[p].grad, (size_t)layer->params[p].size * sizeof *sum);
+        sum += layer->params[p].size;
+    }
+}
+
+/* After it: that sum added back to the call's own gradients. */
+static void add_param_grads(const deep_layer *layer, const float *sum)
+{
+    for (int32_t p = 0; p < layer->param_count; p++) {
+        float *grad = layer->params[p].grad;
+        for (int64_t i = 0; i < layer->params[p].size; i++)
+            grad[i] += sum[i];
+        sum += layer->params[p].size;
+    }
+}
+
 deep_status deep_workspace_init(const deep_model *model, int64_t max_batch, bool training, deep_workspace *ws)
 {
     memset(ws, 0, sizeof *ws);
@@ -98,6 +147,7 @@ deep_status deep_workspace_init(const deep_model *model, int64_t max_batch, bool
         if (ok)
             ws->grad_a = ws->grads[output];
         free(slot);
+        ok = ok && init_shared_sums(model, max_batch, ws);
     }
     ok = ok && (ws->labels = deep_alloc(max_batch, sizeof(int32_t))) != NULL &&
          (ws->targets = deep_alloc(max_batch * out_width, sizeof(float))) != NULL;
@@ -132,6 +182,9 @@ void deep_workspace_release(const deep_model *model, deep_workspace *ws)
     free(ws->mask_store);
     free(ws->grads);
     free(ws->grad_started);
+    free(ws->node_layer);
+    free(ws->layer_seen);
+    free(ws->param_sum);
     free(ws->labels);
     free(ws->targets);
     free(ws->kept_pred);
@@ -204,6 +257,7 @@ void deep_model_backward(deep_model *model, deep_workspace *ws, deep_exec *ex, i
     int32_t output = deep_model_output_node(model);
     bool fused = deep_loss_fuses_with(model->loss, deep_layer_output_activation(deep_model_output_layer(model)));
     memset(ws->grad_started, 0, (size_t)model->node_count * sizeof *ws->grad_started);
+    memset(ws->layer_seen, 0, (size_t)model->layer_count * sizeof *ws->layer_seen);
     ws->grad_started[output] = true;
     for (int32_t i = output; i >= 0; i--) {
         const deep_node *node = &model->nodes[i];
@@ -220,6 +274,10 @@ void deep_model_backward(deep_model *model, deep_workspace *ws, deep_exec *ex, i
         }
         ex->fused_output = fused && i == output;
         ex->mask = ws->masks[node->inputs[0]];
+        bool again = ws->layer_seen[ws->node_layer[i]];
+        if (again)
+            keep_param_grads(layer, ws->param_sum);
+        ws->layer_seen[ws->node_layer[i]] = true;
         if (layer->ops->flags & DEEP_LAYER_MERGE) {
             const float *in[DEEP_MAX_LAYER_INPUTS];
             for (int32_t k = 0; k < node->input_count; k++)
@@ -229,6 +287,8 @@ void deep_model_backward(deep_model *model, deep_workspace *ws, deep_exec *ex, i
             layer->ops->backward(layer, ex, ws->acts[node->inputs[0]], ws->acts[i], ws->grads[i], grad_in[0],
                                  ws->scratch[i], batch);
         }
+        if (again)
+            add_param_grads(layer, ws->param_sum);
         for (int32_t k = 0; k < node->input_count; k++) {
             int32_t in = node->inputs[k];
             if (grad_in[k] == NULL)

@@ -68,21 +68,6 @@ static bool has_stopping(const deep_model *model)
     return model->compiled && (model->stopping.saved || model->stopping.loaded) && isfinite(model->stopping.best);
 }
 
-/* A Sequential chain: one input, node i + 1 calling layer i on node i, the last node the
- * output. Its file has no "graph", as files from before graphs. */
-static bool is_chain(const deep_model *model)
-{
-    if (model->input_count != 1 || (model->output_count > 0 &&
-                                    (model->output_count > 1 || model->outputs[0] != model->node_count - 1)))
-        return false;
-    for (int32_t i = 1; i < model->node_count; i++) {
-        const deep_node *n = &model->nodes[i];
-        if (n->layer != model->layers[i - 1] || n->input_count != 1 || n->inputs[0] != i - 1)
-            return false;
-    }
-    return model->node_count == model->layer_count + 1;
-}
-
 /* "graph": the nodes in order, each an input {"input_shape": [...]} or a call
  * {"layer": name, "inbound_nodes": [node, ...]}, and the output nodes. */
 static void put_graph(const deep_model *model, deep_bytes *j)
@@ -143,7 +128,7 @@ static deep_status put_architecture(const char *caller, const deep_model *model,
         deep_bytes_put(j, "}", 1);
     }
     deep_bytes_put(j, "]", 1);
-    if (!is_chain(model))
+    if (!deep_model_is_sequential(model)) /* files of Sequential models have no "graph", as before 1.1 */
         put_graph(model, j);
 
     deep_json_put_key(j, false, "compile");
