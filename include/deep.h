@@ -561,7 +561,8 @@ DEEP_API deep_status deep_vocab_encode(const deep_vocab *vocab, const char *text
                                        int64_t capacity, int64_t *needed);
 
 /* ===================================================================================== */
-/* Models: a Sequential chain of layers (Keras' Sequential). Build with deep_model_new and  */
+/* Models: a Sequential chain of layers (Keras' Sequential), or since 1.1 any graph of     */
+/* layers (Keras' functional API, "Layer graphs" below). Build with deep_model_new and     */
 /* deep_model_add_*, then compile, fit, evaluate, predict. A model owns its layers and    */
 /* the optimizer it was compiled with. Predicting with one model from many threads at      */
 /* once is allowed; fit, evaluate, the *_on_batch calls and the setters must not run       */
