@@ -729,10 +729,9 @@ DEEP_API deep_status deep_model_add_reshape(deep_model *model, int32_t rank, con
  * With several inputs, a dataset row (and a row of predict's input tensor, shaped
  * (n, total features)) holds each input's sample flattened, one after the other in the
  * order of deep_model_input_nodes. The output is the last node unless
- * deep_model_set_outputs says otherwise. Compile checks the graph: every input must reach
- * the output (DEEP_ERR_INVALID_ARGUMENT naming a dangling input). Models with several
- * outputs can be built and cut into sub-models, but compile, fit, evaluate and predict
- * refuse them with DEEP_ERR_UNSUPPORTED for now. Errors of these calls: a node number
+ * deep_model_set_outputs says otherwise; with several, see deep_model_compile_outputs.
+ * Compile checks the graph: every input must reach an output (DEEP_ERR_INVALID_ARGUMENT
+ * naming a dangling input). Errors of these calls: a node number
  * outside the model is DEEP_ERR_OUT_OF_RANGE; a call after compile (or on a sub-model) is
  * DEEP_ERR_STATE; shapes a layer cannot take are DEEP_ERR_SHAPE at the call, naming the
  * layer, as for deep_model_add_*. */
@@ -1005,10 +1004,23 @@ DEEP_API deep_status deep_model_get_callbacks(const deep_model *model, deep_batc
 
 /* Initialises the weights and fixes the training configuration. The model takes
  * ownership of optimizer in every case, even when compile fails. metrics may be NULL
- * when metric_count is 0. Compiling again re-initialises the weights. DEEP_ERR_STATE
- * from fit's callbacks. */
+ * when metric_count is 0. Compiling again re-initialises the weights (except a sub-model's,
+ * which keeps the weights it shares). DEEP_ERR_STATE from fit's callbacks. */
 DEEP_API deep_status deep_model_compile(deep_model *model, deep_optimizer *optimizer, deep_loss loss,
                                         const deep_metric *metrics, int64_t metric_count);
+/* Compile for a model with several outputs (since 1.1): losses[k] (and, unless
+ * loss_weights is NULL, weight loss_weights[k], finite and >= 0; 1 by default) for output
+ * k, output_count being the model's number of outputs (DEEP_ERR_INVALID_ARGUMENT otherwise).
+ * The model minimises the weighted sum of the outputs' losses (Keras' loss_weights); the
+ * metrics are computed for every output. The data: float targets (a dataset's
+ * deep_dataset_set_targets, train_on_batch's y of shape (n, width)) whose rows hold every
+ * output's targets one after the other, each the output's size, or one label (a whole
+ * number) for sparse categorical cross-entropy. deep_model_compile gives every output the
+ * same loss. Outputs carrying a mask are DEEP_ERR_UNSUPPORTED with several outputs. Takes
+ * the optimizer as deep_model_compile does, also on failure. */
+DEEP_API deep_status deep_model_compile_outputs(deep_model *model, deep_optimizer *optimizer, const deep_loss *losses,
+                                                const double *loss_weights, int64_t output_count,
+                                                const deep_metric *metrics, int64_t metric_count);
 /* The optimizer the model was compiled with, still owned by the model. */
 DEEP_API deep_status deep_model_optimizer(deep_model *model, deep_optimizer **optimizer);
 
@@ -1021,15 +1033,25 @@ DEEP_API deep_status deep_model_fit(deep_model *model, const deep_dataset *train
 /* Epochs recorded by the last fit. */
 DEEP_API deep_status deep_model_history_length(const deep_model *model, int64_t *epochs);
 /* The value of a compiled metric (or DEEP_METRIC_LOSS) at an epoch of the last fit, on
- * the training data or (validation != 0) on the validation data. */
+ * the training data or (validation != 0) on the validation data. With several outputs the
+ * loss is the total (weighted) loss and a metric is the first output's. */
 DEEP_API deep_status deep_model_history(const deep_model *model, int64_t epoch, deep_metric metric,
                                         int32_t validation, double *value);
+/* The same for output `output` of a model with several (0-based, in the order of
+ * deep_model_output_nodes; -1 is deep_model_history's total): its own loss (unweighted) or
+ * its value of a compiled metric (Keras' "dense_2_loss", "dense_2_accuracy"). Since 1.1. */
+DEEP_API deep_status deep_model_history_output(const deep_model *model, int64_t epoch, int32_t output,
+                                               deep_metric metric, int32_t validation, double *value);
 
 /* Mean loss then each compiled metric, in compile order: metric_count + 1 values (buffer
- * contract; the size query does not evaluate). batch_size is 1..INT32_MAX, as for fit. */
+ * contract; the size query does not evaluate). batch_size is 1..INT32_MAX, as for fit.
+ * With k > 1 outputs, Keras' order: the total loss, each output's loss, then for each
+ * output its metrics: 1 + k * (1 + metric_count) values. */
 DEEP_API deep_status deep_model_evaluate(deep_model *model, const deep_dataset *data, int64_t batch_size,
                                          double *values, int64_t capacity, int64_t *needed);
-/* Outputs for inputs of shape (n, input shape...) as a new tensor (n, output shape...). */
+/* Outputs for inputs of shape (n, input shape...) as a new tensor (n, output shape...);
+ * with several outputs (n, their sizes summed), each sample's outputs flattened one after
+ * the other in the order of deep_model_output_nodes. */
 DEEP_API deep_status deep_model_predict(const deep_model *model, const deep_tensor *inputs, deep_tensor **out);
 /* Keras' return_state for a Sequential model: runs the model on inputs (n, input shape...)
  * up to recurrent layer `layer` (negative counts from the end) and writes that layer's final

@@ -167,6 +167,78 @@ START_TEST(two_inputs_pass_gradient_checks)
 }
 END_TEST
 
+/* Two outputs with weighted losses, one of them sparse; the first output also feeds the
+ * second, so its gradient is its loss's plus the second's through it. */
+START_TEST(two_outputs_pass_gradient_checks)
+{
+    deep_model *model = NULL;
+    ASSERT_OK(deep_model_new(1, (int64_t[]){4}, &model));
+    int32_t h = dense_on(model, 0, 3, DEEP_ACTIVATION_TANH);
+    int32_t classes = dense_on(model, h, 3, DEEP_ACTIVATION_SOFTMAX);
+    int32_t value = dense_on(model, classes, 2, DEEP_ACTIVATION_LINEAR);
+    ASSERT_OK(deep_model_set_outputs(model, (int32_t[]){classes, value}, 2));
+    deep_optimizer *sgd = NULL;
+    ASSERT_OK(deep_optimizer_new(DEEP_OPTIMIZER_SGD, &sgd));
+    const deep_metric metrics[] = {DEEP_METRIC_ACCURACY};
+    ASSERT_OK(deep_model_compile_outputs(model, sgd,
+                                         (deep_loss[]){DEEP_LOSS_SPARSE_CATEGORICAL_CROSSENTROPY,
+                                                       DEEP_LOSS_MEAN_SQUARED_ERROR},
+                                         (double[]){0.5, 2.0}, 2, metrics, 1));
+    ck_assert_int_eq(deep_model_target_total(model), 3); /* a label, then two values */
+    ck_assert(!deep_model_output_fuses(model, 0));       /* it feeds the second output */
+    /* Finite differences need valid labels in column 0. */
+    struct deep_rng rng;
+    deep_rng_init(&rng, 4);
+    int64_t batch = 4;
+    float x[4 * 4], y[4 * 3];
+    for (int i = 0; i < 16; i++)
+        x[i] = 2.0f * deep_rng_float(&rng) - 1.0f;
+    for (int b = 0; b < 4; b++) {
+        y[b * 3] = (float)(b % 3);
+        y[b * 3 + 1] = deep_rng_float(&rng);
+        y[b * 3 + 2] = -deep_rng_float(&rng);
+    }
+    for (int64_t i = 0; i < model->weight_total; i++)
+        model->weights[i] = 0.9f * (float)sin(1.3 * (double)i + 0.2);
+    deep_workspace ws;
+    ck_assert_int_eq(deep_workspace_init(model, batch, true, &ws), DEEP_OK);
+    deep_exec ex = {0};
+    deep_model_load_inputs(model, &ws, x, batch);
+    memcpy(ws.targets, y, sizeof y);
+    deep_model_forward(model, &ws, &ex, batch);
+    deep_pass_stats stats = {0};
+    deep_model_score_batch(model, &ws, batch, &stats, ws.grad_a);
+    deep_model_backward(model, &ws, &ex, batch);
+    float analytic[64];
+    ck_assert_int_le(model->weight_total, 64);
+    memcpy(analytic, model->grads, (size_t)model->weight_total * sizeof(float));
+    for (int64_t i = 0; i < model->weight_total; i++) {
+        float saved = model->weights[i];
+        double l[2];
+        for (int side = 0; side < 2; side++) {
+            model->weights[i] = saved + (side ? -1e-2f : 1e-2f);
+            deep_model_load_inputs(model, &ws, x, batch);
+            memcpy(ws.targets, y, sizeof y);
+            deep_model_forward(model, &ws, &ex, batch);
+            deep_pass_stats s2 = {0};
+            l[side] = deep_model_score_batch(model, &ws, batch, &s2, NULL);
+        }
+        model->weights[i] = saved;
+        double numeric = (l[0] - l[1]) / 2e-2;
+        ck_assert_msg(fabs(numeric - analytic[i]) <= 2e-3 + 2e-2 * fabs(numeric),
+                      "weight %lld: backward gives %g, finite differences %g", (long long)i, (double)analytic[i],
+                      numeric);
+    }
+    /* The total is the weighted sum of the outputs' losses, recorded in Keras' order. */
+    double values[5];
+    deep_pass_stats_means(model, &stats, values);
+    ck_assert_int_eq(deep_model_stat_count(model), 5);
+    ck_assert_double_eq_tol(values[0], 0.5 * values[1] + 2.0 * values[2], 1e-9);
+    deep_workspace_release(model, &ws);
+    deep_model_free(model);
+}
+END_TEST
+
 /* Gradient buffers by liveness: a chain of any length needs two. */
 START_TEST(a_chain_needs_two_gradient_buffers)
 {
@@ -366,11 +438,26 @@ START_TEST(graph_misuse)
     ck_assert_ptr_null(sub);
     ASSERT_OK(deep_model_submodel(model, (int32_t[]){2}, 1, (int32_t[]){3}, 1, &sub));
     deep_model_free(sub);
-    /* Several outputs build but do not compile yet. */
+    /* Several outputs: one loss each. */
     ASSERT_OK(deep_model_set_outputs(model, (int32_t[]){2, 3}, 2));
     ASSERT_OK(deep_optimizer_new(DEEP_OPTIMIZER_SGD, &sgd));
-    ASSERT_FAILS_WITH(deep_model_compile(model, sgd, DEEP_LOSS_MEAN_SQUARED_ERROR, NULL, 0), DEEP_ERR_UNSUPPORTED,
-                      "deep_model_compile", "2 outputs");
+    ASSERT_FAILS_WITH(deep_model_compile_outputs(model, sgd, (deep_loss[]){DEEP_LOSS_MEAN_SQUARED_ERROR}, NULL, 1,
+                                                 NULL, 0),
+                      DEEP_ERR_INVALID_ARGUMENT, "deep_model_compile_outputs", "2 outputs");
+    deep_model *two = NULL; /* without the dangling input */
+    ASSERT_OK(deep_model_new(1, (int64_t[]){4}, &two));
+    int32_t p = dense_on(two, 0, 2, DEEP_ACTIVATION_LINEAR), q = dense_on(two, 0, 2, DEEP_ACTIVATION_LINEAR);
+    ASSERT_OK(deep_model_set_outputs(two, (int32_t[]){p, q}, 2));
+    ASSERT_OK(deep_optimizer_new(DEEP_OPTIMIZER_SGD, &sgd));
+    ASSERT_FAILS_WITH(deep_model_compile_outputs(two, sgd, (deep_loss[]){1, 1}, (double[]){1, -1}, 2, NULL, 0),
+                      DEEP_ERR_INVALID_ARGUMENT, "deep_model_compile_outputs", "loss weight -1 of output 1 (dense_1)");
+    ASSERT_OK(deep_optimizer_new(DEEP_OPTIMIZER_SGD, &sgd));
+    ASSERT_FAILS_WITH(deep_model_compile_outputs(two, sgd, (deep_loss[]){1, 99}, NULL, 2, NULL, 0),
+                      DEEP_ERR_INVALID_ARGUMENT, "deep_model_compile_outputs", "unknown loss 99 of output 1");
+    deep_model_free(two);
+    ASSERT_OK(deep_optimizer_new(DEEP_OPTIMIZER_SGD, &sgd));
+    ASSERT_FAILS(deep_model_compile_outputs(model, sgd, NULL, NULL, 2, NULL, 0), DEEP_ERR_NULL,
+                 "deep_model_compile_outputs");
     deep_model_free(model);
 }
 END_TEST
@@ -423,6 +510,95 @@ START_TEST(graphs_save_and_load)
 }
 END_TEST
 
+/* Two inputs and two outputs (a class and a value), through fit, evaluate, history,
+ * predict, train_on_batch and a model file. */
+START_TEST(two_inputs_two_outputs_train)
+{
+    enum { N = 64 };
+    float x[N * 5], y[N * 2];
+    for (int i = 0; i < N; i++) {
+        for (int j = 0; j < 5; j++)
+            x[i * 5 + j] = (float)sin(i * 5 + j + 1);
+        y[i * 2] = x[i * 5] + x[i * 5 + 3] > 0; /* the class from both inputs */
+        y[i * 2 + 1] = x[i * 5 + 1] - x[i * 5 + 4];
+    }
+    deep_dataset *data = NULL;
+    ASSERT_OK(deep_dataset_new(N, 1, (int64_t[]){5}, x, &data));
+    ASSERT_OK(deep_dataset_set_targets(data, y, N, 2));
+    deep_model *model = NULL, *loaded = NULL;
+    int32_t second;
+    ASSERT_OK(deep_model_new(1, (int64_t[]){3}, &model));
+    ASSERT_OK(deep_model_add_input(model, 1, (int64_t[]){2}, &second));
+    int32_t a = dense_on(model, 0, 8, DEEP_ACTIVATION_TANH), b = dense_on(model, second, 8, DEEP_ACTIVATION_TANH);
+    ASSERT_OK(deep_model_connect(model, (int32_t[]){a, b}, 2));
+    ASSERT_OK(deep_model_add_concatenate(model, -1));
+    int32_t joined = last(model);
+    int32_t classes = dense_on(model, joined, 2, DEEP_ACTIVATION_SOFTMAX);
+    int32_t value = dense_on(model, joined, 1, DEEP_ACTIVATION_LINEAR);
+    ASSERT_OK(deep_model_set_outputs(model, (int32_t[]){classes, value}, 2));
+    deep_optimizer *adam = NULL;
+    ASSERT_OK(deep_optimizer_new(DEEP_OPTIMIZER_ADAM, &adam));
+    ASSERT_OK(deep_optimizer_set_float(adam, DEEP_OPT_LEARNING_RATE, 0.02));
+    const deep_metric metrics[] = {DEEP_METRIC_ACCURACY, DEEP_METRIC_MEAN_ABSOLUTE_ERROR};
+    ASSERT_OK(deep_model_set_seed(model, 1));
+    ASSERT_OK(deep_model_compile_outputs(
+        model, adam, (deep_loss[]){DEEP_LOSS_SPARSE_CATEGORICAL_CROSSENTROPY, DEEP_LOSS_MEAN_SQUARED_ERROR},
+        (double[]){1.0, 0.5}, 2, metrics, 2));
+    ASSERT_OK(deep_model_set_int(model, DEEP_MODEL_VERBOSE, 0));
+    ASSERT_OK(deep_model_fit(model, data, 40, 16, NULL));
+    double first_loss, last_loss, class_loss, accuracy;
+    ASSERT_OK(deep_model_history(model, 0, DEEP_METRIC_LOSS, 0, &first_loss));
+    ASSERT_OK(deep_model_history(model, 39, DEEP_METRIC_LOSS, 0, &last_loss));
+    ASSERT_OK(deep_model_history_output(model, 39, 0, DEEP_METRIC_LOSS, 0, &class_loss));
+    ASSERT_OK(deep_model_history_output(model, 39, 0, DEEP_METRIC_ACCURACY, 0, &accuracy));
+    ck_assert_msg(last_loss < 0.5 * first_loss, "loss %g -> %g", first_loss, last_loss);
+    ck_assert_msg(accuracy > 0.85, "accuracy %g", accuracy);
+    ASSERT_FAILS(deep_model_history_output(model, 0, 2, DEEP_METRIC_LOSS, 0, &accuracy), DEEP_ERR_OUT_OF_RANGE,
+                 "deep_model_history_output");
+    /* evaluate: total, two losses, then accuracy and MAE of each output. */
+    double values[7];
+    int64_t needed = 0;
+    ASSERT_OK(deep_model_evaluate(model, data, 64, values, 7, &needed));
+    ck_assert_int_eq(needed, 7);
+    ck_assert_double_eq_tol(values[0], values[1] + 0.5 * values[2], 1e-6);
+    ck_assert_double_eq_tol(values[1], class_loss, 0.2);
+    /* predict: each sample's class probabilities, then its value. */
+    deep_tensor *p = predict(model, x, N, 5);
+    ck_assert_int_eq(p->rank, 2);
+    ck_assert_int_eq(p->shape[1], 3);
+    ck_assert_float_eq_tol(p->data[0] + p->data[1], 1.0f, 1e-5f);
+    /* The model file keeps both losses and weights. */
+    int64_t size = 0;
+    ASSERT_OK(deep_model_save_buffer(model, NULL, 0, &size));
+    uint8_t *bytes = malloc((size_t)size);
+    ASSERT_OK(deep_model_save_buffer(model, bytes, size, &size));
+    ASSERT_OK(deep_model_load_buffer(bytes, size, &loaded));
+    ck_assert_int_eq(loaded->losses[0], DEEP_LOSS_SPARSE_CATEGORICAL_CROSSENTROPY);
+    ck_assert_double_eq(loaded->loss_weights[1], 0.5);
+    double again[7];
+    ASSERT_OK(deep_model_evaluate(loaded, data, 64, again, 7, &needed));
+    for (int i = 0; i < 7; i++)
+        ck_assert_double_eq_tol(again[i], values[i], 1e-9);
+    /* train_on_batch takes y of width 2 (a label, a value) and checks the labels. */
+    deep_tensor *xs = NULL, *ys = NULL, *bad = NULL;
+    ASSERT_OK(deep_tensor_new_from(2, (int64_t[]){2, 5}, x, 10, &xs));
+    ASSERT_OK(deep_tensor_new_from(2, (int64_t[]){2, 3}, (float[]){0, 1, 2, 1, 1, 1}, 6, &ys));
+    ASSERT_FAILS_WITH(deep_model_train_on_batch(loaded, xs, ys, values, 7, &needed), DEEP_ERR_SHAPE,
+                      "deep_model_train_on_batch", "(2, 2)");
+    ASSERT_OK(deep_tensor_new_from(2, (int64_t[]){2, 2}, (float[]){0, 1, 2, 1}, 4, &bad));
+    ASSERT_FAILS_WITH(deep_model_train_on_batch(loaded, xs, bad, values, 7, &needed), DEEP_ERR_OUT_OF_RANGE,
+                      "deep_model_train_on_batch", "sample 1");
+    deep_tensor_free(xs);
+    deep_tensor_free(ys);
+    deep_tensor_free(bad);
+    deep_tensor_free(p);
+    free(bytes);
+    deep_model_free(loaded);
+    deep_model_free(model);
+    deep_dataset_free(data);
+}
+END_TEST
+
 static Suite *graph_suite(void)
 {
     Suite *s = suite_create("graph");
@@ -430,6 +606,7 @@ static Suite *graph_suite(void)
     tcase_add_loop_test(gradients, merge_layers_pass_gradient_checks, 0, COUNT_OF(merges));
     tcase_add_test(gradients, fan_out_and_shared_layers_sum_gradients);
     tcase_add_test(gradients, two_inputs_pass_gradient_checks);
+    tcase_add_test(gradients, two_outputs_pass_gradient_checks);
     tcase_add_test(gradients, a_chain_needs_two_gradient_buffers);
     tcase_set_timeout(gradients, 120);
     suite_add_tcase(s, gradients);
@@ -438,6 +615,7 @@ static Suite *graph_suite(void)
     tcase_add_test(models, submodel_shares_weights);
     tcase_add_test(models, graph_misuse);
     tcase_add_test(models, graphs_save_and_load);
+    tcase_add_test(models, two_inputs_two_outputs_train);
     tcase_set_timeout(models, 120);
     suite_add_tcase(s, models);
     return s;

@@ -104,12 +104,18 @@ deep_status deep_model_predict(const deep_model *model, const deep_tensor *input
     DEEP_TRY(check_inputs(model, inputs, __func__));
     /* Every layer's output is a sample of rank <= DEEP_MAX_SAMPLE_RANK (checked as it was
      * added), so the batch of outputs is a tensor. */
+    /* One output: (n, its shape); several: (n, their sizes summed), each sample's outputs one
+     * after the other. */
     const deep_node *last = &model->nodes[deep_model_output_node(model)];
-    int64_t n = inputs->shape[0];
-    int64_t shape[DEEP_MAX_RANK] = {n};
-    memcpy(shape + 1, last->shape, (size_t)last->rank * sizeof *shape);
+    int32_t outputs = deep_model_output_count(model);
+    int64_t n = inputs->shape[0], row = 0;
+    for (int32_t k = 0; k < outputs; k++)
+        row += model->nodes[deep_model_output_node_at(model, k)].size;
+    int64_t shape[DEEP_MAX_RANK] = {n, row};
+    if (outputs == 1)
+        memcpy(shape + 1, last->shape, (size_t)last->rank * sizeof *shape);
     deep_tensor *result;
-    DEEP_TRY(deep_tensor_create(__func__, last->rank + 1, shape, true, &result));
+    DEEP_TRY(deep_tensor_create(__func__, outputs == 1 ? last->rank + 1 : 2, shape, true, &result));
 
     deep_workspace ws;
     if (deep_workspace_init(model, n < PREDICT_CHUNK ? n : PREDICT_CHUNK, false, &ws) != DEEP_OK) {
@@ -121,8 +127,7 @@ deep_status deep_model_predict(const deep_model *model, const deep_tensor *input
         int64_t batch = n - start < ws.max_batch ? n - start : ws.max_batch;
         deep_model_load_inputs(model, &ws, inputs->data + start * model->in_size, batch);
         deep_model_forward(model, &ws, &ex, batch);
-        memcpy(result->data + start * last->size, deep_model_output_batch(model, &ws),
-               (size_t)(batch * last->size) * sizeof(float));
+        deep_model_store_outputs(model, &ws, batch, result->data + start * row);
     }
     deep_workspace_release(model, &ws);
     *out = result;

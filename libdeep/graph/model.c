@@ -815,53 +815,78 @@ static void adopt_weights(deep_model *model, deep_weight_block *block, float *gr
     deep_model_point_params(model, block->values, grads);
 }
 
-static deep_status check_compile(const deep_model *model, deep_loss loss, const deep_metric *metrics,
-                                 int64_t metric_count)
+/* The checks of one output's loss; `which` names it in messages ("" for a model with one
+ * output, " of output 1 (dense_2)" with several). */
+static deep_status check_output_loss(const deep_model *model, int32_t k, deep_loss loss, const char *caller,
+                                     const char *which)
 {
-    if (model->layer_count == 0)
-        return deep_error_set(DEEP_ERR_STATE, "deep_model_compile", "the model has no layers");
-    DEEP_TRY(deep_model_check_graph(model, "deep_model_compile"));
+    const deep_node *out = &model->nodes[deep_model_output_node_at(model, k)];
+    int64_t width = out->shape[out->rank - 1], rows = out->size / width;
     if (!deep_loss_is_valid(loss))
-        return deep_error_set(DEEP_ERR_INVALID_ARGUMENT, "deep_model_compile", "unknown loss %d", (int)loss);
-    if (metric_count < 0 || metric_count > DEEP_MAX_METRICS)
-        return deep_error_set(DEEP_ERR_INVALID_ARGUMENT, "deep_model_compile", "metric_count %lld is outside 0..%d",
-                              (long long)metric_count, DEEP_MAX_METRICS);
-    if (metric_count > 0 && metrics == NULL)
-        return deep_error_set(DEEP_ERR_NULL, "deep_model_compile",
-                              "argument 'metrics' is NULL but metric_count is %lld", (long long)metric_count);
-    for (int64_t i = 0; i < metric_count; i++)
-        if (metrics[i] != DEEP_METRIC_ACCURACY && metrics[i] != DEEP_METRIC_MEAN_ABSOLUTE_ERROR)
-            return deep_error_set(DEEP_ERR_INVALID_ARGUMENT, "deep_model_compile",
-                                  "metric %d (value %d) is not a compilable metric", (int)i, (int)metrics[i]);
+        return deep_error_set(DEEP_ERR_INVALID_ARGUMENT, caller, "unknown loss %d%s", (int)loss, which);
     /* Losses act on the last axis; sparse labels, one per sample, cannot label each step. */
-    if (loss == DEEP_LOSS_SPARSE_CATEGORICAL_CROSSENTROPY && deep_model_output_rows(model) > 1) {
+    if (loss == DEEP_LOSS_SPARSE_CATEGORICAL_CROSSENTROPY && rows > 1) {
         char s[128];
-        const deep_layer *out = deep_model_output_layer(model);
-        return deep_error_set(DEEP_ERR_UNSUPPORTED, "deep_model_compile",
-                              "sparse categorical cross-entropy takes one label per sample, but the output %s has "
+        return deep_error_set(DEEP_ERR_UNSUPPORTED, caller,
+                              "sparse categorical cross-entropy%s takes one label per sample, but the output %s has "
                               "%lld rows per sample; give one-hot targets of width %lld per sample (steps x classes, "
                               "deep_dataset_set_targets) and use categorical cross-entropy",
-                              deep_shape_format(s, sizeof s, out->out_rank, out->out_shape),
-                              (long long)deep_model_output_rows(model), (long long)out->out_size);
+                              which, deep_shape_format(s, sizeof s, out->rank, out->shape), (long long)rows,
+                              (long long)out->size);
     }
-    int64_t width = deep_model_output_width(model);
     if (loss == DEEP_LOSS_BINARY_CROSSENTROPY && width != 1 &&
-        deep_layer_output_activation(deep_model_output_layer(model)) == DEEP_ACTIVATION_SOFTMAX)
-        return deep_error_set(DEEP_ERR_INVALID_ARGUMENT, "deep_model_compile",
-                              "binary cross-entropy after a softmax of %lld outputs; use categorical cross-entropy",
-                              (long long)width);
+        deep_layer_output_activation(out->layer) == DEEP_ACTIVATION_SOFTMAX)
+        return deep_error_set(DEEP_ERR_INVALID_ARGUMENT, caller,
+                              "binary cross-entropy%s after a softmax of %lld outputs; use categorical cross-entropy",
+                              which, (long long)width);
+    return DEEP_OK;
+}
+
+static deep_status check_compile(const deep_model *model, const deep_loss *losses, const double *weights,
+                                 const deep_metric *metrics, int64_t metric_count, const char *caller)
+{
+    if (model->layer_count == 0)
+        return deep_error_set(DEEP_ERR_STATE, caller, "the model has no layers");
+    DEEP_TRY(deep_model_check_graph(model, caller));
+    if (metric_count < 0 || metric_count > DEEP_MAX_METRICS)
+        return deep_error_set(DEEP_ERR_INVALID_ARGUMENT, caller, "metric_count %lld is outside 0..%d",
+                              (long long)metric_count, DEEP_MAX_METRICS);
+    if (metric_count > 0 && metrics == NULL)
+        return deep_error_set(DEEP_ERR_NULL, caller, "argument 'metrics' is NULL but metric_count is %lld",
+                              (long long)metric_count);
+    for (int64_t i = 0; i < metric_count; i++)
+        if (metrics[i] != DEEP_METRIC_ACCURACY && metrics[i] != DEEP_METRIC_MEAN_ABSOLUTE_ERROR)
+            return deep_error_set(DEEP_ERR_INVALID_ARGUMENT, caller, "metric %d (value %d) is not a compilable metric",
+                                  (int)i, (int)metrics[i]);
+    int32_t outputs = deep_model_output_count(model);
+    for (int32_t k = 0; k < outputs; k++) {
+        char which[96] = "";
+        if (outputs > 1)
+            snprintf(which, sizeof which, " of output %d (%s)", (int)k,
+                     model->nodes[deep_model_output_node_at(model, k)].layer->name);
+        DEEP_TRY(check_output_loss(model, k, losses[k], caller, which));
+        if (weights != NULL && !(weights[k] >= 0.0 && isfinite(weights[k])))
+            return deep_error_set(DEEP_ERR_INVALID_ARGUMENT, caller, "loss weight %g%s must be finite and >= 0",
+                                  weights[k], which);
+        if (outputs > 1 && model->nodes[deep_model_output_node_at(model, k)].layer != NULL &&
+            deep_model_mask_source(model, deep_model_output_node_at(model, k)) >= 0)
+            return deep_error_set(DEEP_ERR_UNSUPPORTED, caller,
+                                  "output %d (%s) carries a mask; only a model with one output scores masked steps",
+                                  (int)k, model->nodes[deep_model_output_node_at(model, k)].layer->name);
+    }
     return DEEP_OK;
 }
 
 /* The weights compile gives a model: a new block, or the one it borrows from the model it
  * was cut from (its parameters already point into it; only the gradients are new). */
-static deep_status compile_weights(deep_model *model, deep_weight_block **block, float **grads, int64_t *total)
+static deep_status compile_weights(deep_model *model, deep_weight_block **block, float **grads, int64_t *total,
+                                   const char *caller)
 {
     *total = model->borrowed ? model->weight_total : weight_count(model);
     *block = NULL;
     *grads = deep_alloc_zero(*total, sizeof(float));
     if (*grads == NULL)
-        return deep_error_set(DEEP_ERR_NO_MEMORY, "deep_model_compile", "out of memory for %lld weights", (long long)*total);
+        return deep_error_set(DEEP_ERR_NO_MEMORY, caller, "out of memory for %lld weights", (long long)*total);
     if (model->borrowed)
         return DEEP_OK;
     if ((*block = calloc(1, sizeof **block)) == NULL ||
@@ -870,22 +895,22 @@ static deep_status compile_weights(deep_model *model, deep_weight_block **block,
         free(*grads);
         *block = NULL;
         *grads = NULL;
-        return deep_error_set(DEEP_ERR_NO_MEMORY, "deep_model_compile", "out of memory for %lld weights", (long long)*total);
+        return deep_error_set(DEEP_ERR_NO_MEMORY, caller, "out of memory for %lld weights", (long long)*total);
     }
     atomic_init(&(*block)->refs, 1);
     return DEEP_OK;
 }
 
-deep_status deep_model_compile(deep_model *model, deep_optimizer *optimizer, deep_loss loss,
-                               const deep_metric *metrics, int64_t metric_count)
+/* Compile with losses[k] and weights[k] (NULL: all 1) for each output; errors name caller. */
+static deep_status compile(deep_model *model, deep_optimizer *optimizer, const deep_loss *losses,
+                           const double *weights, const deep_metric *metrics, int64_t metric_count, const char *caller)
 {
     if (model == NULL || optimizer == NULL) {
         if (model == NULL || model->optimizer != optimizer)
             deep_optimizer_free(optimizer);
-        return model == NULL ? DEEP_FAIL(DEEP_ERR_NULL, "argument 'model' is NULL")
-                             : DEEP_FAIL(DEEP_ERR_NULL, "argument 'optimizer' is NULL");
+        return deep_error_set(DEEP_ERR_NULL, caller, "argument '%s' is NULL", model == NULL ? "model" : "optimizer");
     }
-    deep_status idle = deep_model_may_change(model, __func__, "the model cannot be compiled", false);
+    deep_status idle = deep_model_may_change(model, caller, "the model cannot be compiled", false);
     if (idle != DEEP_OK) {
         if (model->optimizer != optimizer)
             deep_optimizer_free(optimizer);
@@ -893,14 +918,14 @@ deep_status deep_model_compile(deep_model *model, deep_optimizer *optimizer, dee
     }
     /* Everything that can fail happens before the model changes, so a failed compile
      * leaves the model as it was. */
-    deep_status status = check_compile(model, loss, metrics, metric_count);
+    deep_status status = check_compile(model, losses, weights, metrics, metric_count, caller);
     int64_t total = 0;
     deep_weight_block *block = NULL;
     float *grads = NULL;
     if (status == DEEP_OK)
-        status = compile_weights(model, &block, &grads, &total);
+        status = compile_weights(model, &block, &grads, &total, caller);
     if (status == DEEP_OK && deep_optimizer_bind(optimizer, 1, &total) != DEEP_OK)
-        status = DEEP_FAIL(DEEP_ERR_NO_MEMORY, "out of memory for the optimizer state");
+        status = deep_error_set(DEEP_ERR_NO_MEMORY, caller, "out of memory for the optimizer state");
     if (status != DEEP_OK) {
         if (block != NULL)
             free(block->values);
@@ -927,7 +952,11 @@ deep_status deep_model_compile(deep_model *model, deep_optimizer *optimizer, dee
     if (model->optimizer != optimizer)
         deep_optimizer_free(model->optimizer);
     model->optimizer = optimizer;
-    model->loss = loss;
+    for (int32_t k = 0; k < deep_model_output_count(model); k++) {
+        model->losses[k] = losses[k];
+        model->loss_weights[k] = weights != NULL ? weights[k] : 1.0;
+    }
+    model->loss = losses[0];
     model->metric_count = (int32_t)metric_count; /* at most DEEP_MAX_METRICS */
     for (int32_t i = 0; i < metric_count; i++)
         model->metrics[i] = metrics[i];
@@ -942,6 +971,33 @@ deep_status deep_model_compile(deep_model *model, deep_optimizer *optimizer, dee
     model->history_length = model->history_capacity = 0;
     model->compiled = true;
     return DEEP_OK;
+}
+
+deep_status deep_model_compile(deep_model *model, deep_optimizer *optimizer, deep_loss loss,
+                               const deep_metric *metrics, int64_t metric_count)
+{
+    deep_loss losses[DEEP_MAX_MODEL_INPUTS];
+    for (int32_t k = 0; k < DEEP_MAX_MODEL_INPUTS; k++) /* Keras: one loss for every output */
+        losses[k] = loss;
+    return compile(model, optimizer, losses, NULL, metrics, metric_count, __func__);
+}
+
+deep_status deep_model_compile_outputs(deep_model *model, deep_optimizer *optimizer, const deep_loss *losses,
+                                       const double *loss_weights, int64_t output_count, const deep_metric *metrics,
+                                       int64_t metric_count)
+{
+    deep_status status = DEEP_OK;
+    if (model != NULL && losses == NULL)
+        status = DEEP_FAIL(DEEP_ERR_NULL, "argument 'losses' is NULL");
+    else if (model != NULL && output_count != deep_model_output_count(model))
+        status = DEEP_FAIL(DEEP_ERR_INVALID_ARGUMENT, "output_count is %lld but the model has %d outputs",
+                           (long long)output_count, (int)deep_model_output_count(model));
+    if (status != DEEP_OK) {
+        if (model->optimizer != optimizer)
+            deep_optimizer_free(optimizer);
+        return status;
+    }
+    return compile(model, optimizer, losses, loss_weights, metrics, metric_count, __func__);
 }
 
 deep_status deep_model_optimizer(deep_model *model, deep_optimizer **optimizer)

@@ -48,7 +48,10 @@ struct deep_model {
     /* Set by compile. All weights live in one block, their gradients in another. */
     bool compiled;
     deep_optimizer *optimizer;
-    deep_loss loss;
+    deep_loss loss;            /* losses[0]: the loss of a model with one output */
+    /* One loss per output and its weight in the total (Keras' loss_weights, 1 by default). */
+    deep_loss losses[DEEP_MAX_MODEL_INPUTS];
+    double loss_weights[DEEP_MAX_MODEL_INPUTS];
     deep_metric metrics[DEEP_MAX_METRICS];
     int32_t metric_count;
     float *weights;
@@ -108,10 +111,18 @@ typedef struct deep_weight_block {
     float *values;
 } deep_weight_block;
 
-/* Values recorded per epoch and per part (training, validation). */
+/* The number of outputs (1 for a Sequential model). */
+static inline int32_t deep_model_output_count(const deep_model *model)
+{
+    return model->output_count > 0 ? model->output_count : 1;
+}
+
+/* Values recorded per epoch and per part (training, validation), in Keras' order: the
+ * loss, then with several outputs each output's loss, then each output's metrics. */
 static inline int32_t deep_model_stat_count(const deep_model *model)
 {
-    return 1 + model->metric_count;
+    int32_t outputs = deep_model_output_count(model);
+    return outputs == 1 ? 1 + model->metric_count : 1 + outputs * (1 + model->metric_count);
 }
 
 /* The node whose output is the model's output: the one set by deep_model_set_outputs, else
@@ -119,6 +130,12 @@ static inline int32_t deep_model_stat_count(const deep_model *model)
 static inline int32_t deep_model_output_node(const deep_model *model)
 {
     return model->output_count > 0 ? model->outputs[0] : model->node_count - 1;
+}
+
+/* Output k's node. */
+static inline int32_t deep_model_output_node_at(const deep_model *model, int32_t k)
+{
+    return model->output_count > 0 ? model->outputs[k] : model->node_count - 1;
 }
 
 /* The layer whose output is the model's output. */
@@ -140,6 +157,19 @@ static inline int64_t deep_model_output_rows(const deep_model *model)
 {
     return model->nodes[deep_model_output_node(model)].size / deep_model_output_width(model);
 }
+
+/* The target values of output k per sample: one label for a sparse loss, else its size. */
+int64_t deep_model_target_width(const deep_model *model, int32_t k);
+/* With several outputs: checks that the labels of sparse outputs in `count` target rows are
+ * classes of their outputs; errors name caller. */
+deep_status deep_model_check_target_rows(const deep_model *model, const float *rows, int64_t count,
+                                         const char *caller);
+/* Their sum over the outputs: a dataset's target width for a model with several outputs,
+ * whose target row is each output's targets one after the other. */
+int64_t deep_model_target_total(const deep_model *model);
+/* Whether output k's loss takes the gradient through its layer's activation in one step
+ * (not when the output also feeds another layer, whose gradient is dL/d(output)). */
+bool deep_model_output_fuses(const deep_model *model, int32_t k);
 
 /* Buffers for passes over batches of up to max_batch samples, indexed by node (for a
  * Sequential model node i + 1 is layer i's output, node 0 the input). */
@@ -167,7 +197,9 @@ typedef struct deep_workspace {
     const uint8_t **masks;     /* node_count */
     uint8_t **mask_store;      /* per node, NULL unless its layer makes a mask */
     int32_t *labels;           /* the batch's labels, when the dataset has them */
-    float *targets;            /* the batch's float targets, when the loss or metrics need them */
+    float *targets;            /* the batch's float targets, when the loss or metrics need them;
+                                  with several outputs, rows of deep_model_target_total */
+    float *output_targets;     /* several outputs: one output's targets, gathered to score it */
     /* Only when the output has a mask: its unmasked rows (of the last axis) gathered
      * together, what the loss and metrics score, and the loss gradient on them. */
     float *kept_pred, *kept_targets, *kept_grad;
@@ -189,6 +221,9 @@ static inline float *deep_model_output_batch(const deep_model *model, const deep
 {
     return ws->acts[deep_model_output_node(model)];
 }
+/* Copies the outputs of a forward pass into `rows`: with several outputs each sample's
+ * outputs one after the other. */
+void deep_model_store_outputs(const deep_model *model, const deep_workspace *ws, int64_t batch, float *rows);
 /* Every node from the inputs to the output for `batch` samples. */
 void deep_model_forward(const deep_model *model, deep_workspace *ws, const deep_exec *ex, int64_t batch);
 /* The same for the nodes numbered below `limit` only. */
@@ -215,9 +250,10 @@ void deep_model_gather(const deep_model *model, const deep_dataset *data, const 
 /* Running sums of the loss and metrics over the batches of a pass. The loss is a mean
  * over samples of the batch losses, as Keras'; a metric a mean over the scored rows (all
  * of them, or the unmasked steps of a masked per-step output). */
+#define DEEP_MAX_STATS (1 + DEEP_MAX_MODEL_INPUTS * (1 + DEEP_MAX_METRICS))
 typedef struct deep_pass_stats {
-    double sums[1 + DEEP_MAX_METRICS];
-    double counts[1 + DEEP_MAX_METRICS];
+    double sums[DEEP_MAX_STATS];
+    double counts[DEEP_MAX_STATS];
     int64_t samples;
 } deep_pass_stats;
 

@@ -134,18 +134,17 @@ static deep_status check_reach(const char *caller, const deep_model *model, cons
 
 deep_status deep_model_check_graph(const deep_model *model, const char *caller)
 {
-    int32_t output = deep_model_output_node(model);
-    if (model->output_count > 1)
-        return deep_error_set(DEEP_ERR_UNSUPPORTED, caller,
-                              "the model has %d outputs; compiling and running models with several outputs is not "
-                              "supported yet (cut one output with deep_model_submodel, or concatenate them)",
-                              (int)model->output_count);
-    if (model->nodes[output].layer == NULL)
-        return deep_error_set(DEEP_ERR_STATE, caller, "the output, node %d, is an input: add a layer", (int)output);
+    int32_t outputs[DEEP_MAX_MODEL_INPUTS], count = deep_model_output_count(model);
+    for (int32_t k = 0; k < count; k++) {
+        outputs[k] = deep_model_output_node_at(model, k);
+        if (model->nodes[outputs[k]].layer == NULL)
+            return deep_error_set(DEEP_ERR_STATE, caller, "the output, node %d, is an input: add a layer",
+                                  (int)outputs[k]);
+    }
     bool *needed = calloc((size_t)model->node_count, sizeof *needed);
     if (needed == NULL)
         return deep_error_set(DEEP_ERR_NO_MEMORY, caller, "out of memory");
-    deep_status status = check_reach(caller, model, model->inputs, model->input_count, &output, 1, needed);
+    deep_status status = check_reach(caller, model, model->inputs, model->input_count, outputs, count, needed);
     free(needed);
     return status;
 }

@@ -90,6 +90,15 @@ static deep_status check_y(const deep_model *model, const deep_tensor *x, const 
     if (y->shape[0] != x->shape[0])
         return deep_error_set(DEEP_ERR_SHAPE, caller, "y has shape %s, %lld samples on axis 0, but x has %lld", got,
                               (long long)y->shape[0], (long long)x->shape[0]);
+    if (deep_model_output_count(model) > 1) { /* rows of every output's targets, as a dataset's */
+        int64_t total = deep_model_target_total(model);
+        if (y->rank != 2 || y->shape[1] != total)
+            return deep_error_set(DEEP_ERR_SHAPE, caller,
+                                  "y has shape %s but the model's %d outputs take (%lld, %lld): each output's "
+                                  "targets one after the other, one label for a sparse loss",
+                                  got, (int)deep_model_output_count(model), (long long)y->shape[0], (long long)total);
+        return deep_model_check_target_rows(model, y->data, y->shape[0], caller);
+    }
     if (model->loss == DEEP_LOSS_SPARSE_CATEGORICAL_CROSSENTROPY) {
         if (!(y->rank == 1 || (y->rank == 2 && y->shape[1] == 1)))
             return deep_error_set(DEEP_ERR_SHAPE, caller,
@@ -160,7 +169,7 @@ static deep_status begin(deep_model *model, const deep_tensor *x, const deep_ten
     deep_model_load_inputs(model, ws, x->data, n);
     if (y == NULL)
         return DEEP_OK;
-    if (model->loss == DEEP_LOSS_SPARSE_CATEGORICAL_CROSSENTROPY)
+    if (model->loss == DEEP_LOSS_SPARSE_CATEGORICAL_CROSSENTROPY && deep_model_output_count(model) == 1)
         for (int64_t i = 0; i < n; i++)
             ws->labels[i] = (int32_t)y->data[i];
     else
@@ -250,9 +259,10 @@ deep_status deep_model_predict_on_batch(deep_model *model, const deep_tensor *x,
     DEEP_REQUIRE(model);
     DEEP_REQUIRE(x);
     /* Both factors are at most INT32_MAX once checked, so the product fits. */
-    int64_t result = model->compiled && x->shape[0] <= INT32_MAX
-                         ? x->shape[0] * deep_model_output_layer(model)->out_size
-                         : 0;
+    int64_t row = 0;
+    for (int32_t k = 0; k < deep_model_output_count(model); k++)
+        row += model->nodes[deep_model_output_node_at(model, k)].size;
+    int64_t result = model->compiled && x->shape[0] <= INT32_MAX ? x->shape[0] * row : 0;
     deep_workspace *ws;
     DEEP_TRY(start(model, x, NULL, result, out, capacity, needed, "the outputs", __func__, &ws));
     if (ws == NULL)
@@ -260,7 +270,7 @@ deep_status deep_model_predict_on_batch(deep_model *model, const deep_tensor *x,
     /* As deep_model_predict: on the calling thread, so the values are predict's. */
     deep_exec ex = {0};
     deep_model_forward(model, ws, &ex, x->shape[0]);
-    memcpy(out, deep_model_output_batch(model, ws), (size_t)result * sizeof(float));
+    deep_model_store_outputs(model, ws, x->shape[0], out);
     atomic_store(&model->busy, 0);
     return DEEP_OK;
 }

@@ -8,6 +8,40 @@
 #include "graph/model.h"
 #include "losses/loss.h"
 
+/* The highest-numbered output node: the passes run nodes up to it. */
+static int32_t last_output(const deep_model *model)
+{
+    int32_t last = 0;
+    for (int32_t k = 0; k < deep_model_output_count(model); k++)
+        last = deep_model_output_node_at(model, k) > last ? deep_model_output_node_at(model, k) : last;
+    return last;
+}
+
+int64_t deep_model_target_width(const deep_model *model, int32_t k)
+{
+    return model->losses[k] == DEEP_LOSS_SPARSE_CATEGORICAL_CROSSENTROPY
+               ? 1
+               : model->nodes[deep_model_output_node_at(model, k)].size;
+}
+
+int64_t deep_model_target_total(const deep_model *model)
+{
+    int64_t total = 0;
+    for (int32_t k = 0; k < deep_model_output_count(model); k++)
+        total += deep_model_target_width(model, k);
+    return total;
+}
+
+bool deep_model_output_fuses(const deep_model *model, int32_t k)
+{
+    int32_t node = deep_model_output_node_at(model, k);
+    for (int32_t i = node + 1; i < model->node_count; i++)
+        for (int32_t j = 0; model->nodes[i].layer != NULL && j < model->nodes[i].input_count; j++)
+            if (model->nodes[i].inputs[j] == node)
+                return false;
+    return deep_loss_fuses_with(model->losses[k], deep_layer_output_activation(model->nodes[node].layer));
+}
+
 static int64_t largest_activation(const deep_model *model)
 {
     int64_t largest = 1;
@@ -24,12 +58,12 @@ static int32_t assign_grad_slots(const deep_model *model, int32_t *slot, bool *f
 {
     int32_t n = model->node_count, slots = 0, free_count = 0;
     int32_t *free_slots = slot + n; /* the caller gives 2n entries */
-    int32_t output = deep_model_output_node(model);
     *fan_out = false;
     for (int32_t i = 0; i < n; i++)
         slot[i] = -1;
-    slot[output] = slots++;
-    for (int32_t i = output; i >= 0; i--) {
+    for (int32_t k = 0; k < deep_model_output_count(model); k++) /* the losses' gradients, from the start */
+        slot[deep_model_output_node_at(model, k)] = slots++;
+    for (int32_t i = last_output(model); i >= 0; i--) {
         const deep_node *node = &model->nodes[i];
         if (node->layer == NULL || slot[i] < 0)
             continue; /* an input, or a node the output does not depend on */
@@ -124,7 +158,13 @@ deep_status deep_workspace_init(const deep_model *model, int64_t max_batch, bool
                  NULL;
     }
     int32_t output = deep_model_output_node(model);
-    int64_t out_width = model->nodes[output].size;
+    int64_t out_width = model->nodes[output].size, target_width = out_width;
+    if (deep_model_output_count(model) > 1) {
+        target_width = 0;
+        for (int32_t k = 0; k < deep_model_output_count(model); k++)
+            target_width += model->nodes[deep_model_output_node_at(model, k)].size;
+        ok = ok && (ws->output_targets = deep_alloc(max_batch * largest_activation(model), sizeof(float))) != NULL;
+    }
     if (ok && training) {
         int64_t largest = largest_activation(model);
         int32_t *slot = calloc(2 * (size_t)n, sizeof *slot);
@@ -150,7 +190,7 @@ deep_status deep_workspace_init(const deep_model *model, int64_t max_batch, bool
         ok = ok && init_shared_sums(model, max_batch, ws);
     }
     ok = ok && (ws->labels = deep_alloc(max_batch, sizeof(int32_t))) != NULL &&
-         (ws->targets = deep_alloc(max_batch * out_width, sizeof(float))) != NULL;
+         (ws->targets = deep_alloc(max_batch * target_width, sizeof(float))) != NULL;
     if (ok && ws->masks[output] != NULL)
         ok = (ws->kept_pred = deep_alloc(max_batch * out_width, sizeof(float))) != NULL &&
              (ws->kept_targets = deep_alloc(max_batch * out_width, sizeof(float))) != NULL &&
@@ -187,6 +227,7 @@ void deep_workspace_release(const deep_model *model, deep_workspace *ws)
     free(ws->param_sum);
     free(ws->labels);
     free(ws->targets);
+    free(ws->output_targets);
     free(ws->kept_pred);
     free(ws->kept_targets);
     free(ws->kept_grad);
@@ -208,9 +249,30 @@ void deep_model_load_inputs(const deep_model *model, deep_workspace *ws, const f
     }
 }
 
+void deep_model_store_outputs(const deep_model *model, const deep_workspace *ws, int64_t batch, float *rows)
+{
+    int32_t outputs = deep_model_output_count(model);
+    if (outputs == 1) {
+        memcpy(rows, deep_model_output_batch(model, ws),
+               (size_t)(batch * model->nodes[deep_model_output_node(model)].size) * sizeof(float));
+        return;
+    }
+    int64_t row = 0;
+    for (int32_t k = 0; k < outputs; k++)
+        row += model->nodes[deep_model_output_node_at(model, k)].size;
+    int64_t offset = 0;
+    for (int32_t k = 0; k < outputs; k++) {
+        int32_t node = deep_model_output_node_at(model, k);
+        int64_t size = model->nodes[node].size;
+        for (int64_t b = 0; b < batch; b++)
+            memcpy(rows + b * row + offset, ws->acts[node] + b * size, (size_t)size * sizeof(float));
+        offset += size;
+    }
+}
+
 void deep_model_forward(const deep_model *model, deep_workspace *ws, const deep_exec *ex, int64_t batch)
 {
-    deep_model_forward_nodes(model, ws, ex, batch, deep_model_output_node(model) + 1);
+    deep_model_forward_nodes(model, ws, ex, batch, last_output(model) + 1);
 }
 
 void deep_model_forward_nodes(const deep_model *model, deep_workspace *ws, const deep_exec *ex, int64_t batch,
@@ -254,12 +316,11 @@ static float *grad_target(deep_workspace *ws, int32_t input, int32_t k)
 
 void deep_model_backward(deep_model *model, deep_workspace *ws, deep_exec *ex, int64_t batch)
 {
-    int32_t output = deep_model_output_node(model);
-    bool fused = deep_loss_fuses_with(model->loss, deep_layer_output_activation(deep_model_output_layer(model)));
     memset(ws->grad_started, 0, (size_t)model->node_count * sizeof *ws->grad_started);
     memset(ws->layer_seen, 0, (size_t)model->layer_count * sizeof *ws->layer_seen);
-    ws->grad_started[output] = true;
-    for (int32_t i = output; i >= 0; i--) {
+    for (int32_t k = 0; k < deep_model_output_count(model); k++)
+        ws->grad_started[deep_model_output_node_at(model, k)] = true;
+    for (int32_t i = last_output(model); i >= 0; i--) {
         const deep_node *node = &model->nodes[i];
         deep_layer *layer = node->layer;
         if (layer == NULL || !ws->grad_started[i])
@@ -272,7 +333,9 @@ void deep_model_backward(deep_model *model, deep_workspace *ws, deep_exec *ex, i
                 if (node->inputs[j] == node->inputs[k] && grad_in[k] != NULL)
                     grad_in[k] = ws->accumulate[k];
         }
-        ex->fused_output = fused && i == output;
+        ex->fused_output = false;
+        for (int32_t k = 0; k < deep_model_output_count(model); k++)
+            ex->fused_output |= i == deep_model_output_node_at(model, k) && deep_model_output_fuses(model, k);
         ex->mask = ws->masks[node->inputs[0]];
         bool again = ws->layer_seen[ws->node_layer[i]];
         if (again)
@@ -346,7 +409,41 @@ deep_status deep_model_check_input_values(const deep_model *model, const float *
  * as its labels read as 0/1 values. */
 static bool uses_label_targets(const deep_model *model, const deep_dataset *data)
 {
-    return data->targets == NULL && data->labels != NULL && model->nodes[deep_model_output_node(model)].size == 1;
+    return deep_model_output_count(model) == 1 && data->targets == NULL && data->labels != NULL && model->nodes[deep_model_output_node(model)].size == 1;
+}
+
+deep_status deep_model_check_target_rows(const deep_model *model, const float *rows, int64_t count,
+                                         const char *caller)
+{
+    int64_t total = deep_model_target_total(model), offset = 0;
+    for (int32_t k = 0; k < deep_model_output_count(model); k++) {
+        int64_t classes = model->nodes[deep_model_output_node_at(model, k)].size;
+        for (int64_t s = 0; model->losses[k] == DEEP_LOSS_SPARSE_CATEGORICAL_CROSSENTROPY && s < count; s++) {
+            float v = rows[s * total + offset];
+            if (!(v >= 0 && v < (float)classes) || v != floorf(v))
+                return deep_error_set(DEEP_ERR_OUT_OF_RANGE, caller,
+                                      "sample %lld: output %d's label (target column %lld) is %g, not a class in "
+                                      "0..%lld", (long long)s, (int)k, (long long)offset, (double)v,
+                                      (long long)classes - 1);
+        }
+        offset += deep_model_target_width(model, k);
+    }
+    return DEEP_OK;
+}
+
+/* Several outputs take float target rows: each output's targets one after the other, a
+ * sparse loss's label as one whole number. */
+static deep_status check_output_targets(const deep_model *model, const deep_dataset *data, const char *caller)
+{
+    int64_t total = deep_model_target_total(model);
+    if (data->targets == NULL || data->target_width != total)
+        return deep_error_set(DEEP_ERR_SHAPE, caller,
+                              "the model's %d outputs take float targets of width %lld per sample (each output's "
+                              "targets one after the other, one label for a sparse loss); the dataset has %s %lld",
+                              (int)deep_model_output_count(model), (long long)total,
+                              data->targets == NULL ? "none, width" : "width",
+                              data->targets == NULL ? 0LL : (long long)data->target_width);
+    return deep_model_check_target_rows(model, data->targets, data->count, caller);
 }
 
 deep_status deep_model_check_data(const deep_model *model, const deep_dataset *data, const char *caller)
@@ -373,6 +470,8 @@ deep_status deep_model_check_data(const deep_model *model, const deep_dataset *d
         DEEP_TRY(deep_dataset_values(caller, data, &values));
         DEEP_TRY(deep_model_check_input_values(model, values, data->count, caller));
     }
+    if (deep_model_output_count(model) > 1)
+        return check_output_targets(model, data, caller);
     int64_t width = model->nodes[deep_model_output_node(model)].size;
     if (model->loss == DEEP_LOSS_SPARSE_CATEGORICAL_CROSSENTROPY) {
         if (data->labels == NULL)
@@ -405,7 +504,8 @@ void deep_model_gather(const deep_model *model, const deep_dataset *data, const 
                        int64_t batch, deep_workspace *ws)
 {
     int64_t in_size = data->sample_size;
-    int64_t width = model->nodes[deep_model_output_node(model)].size;
+    int64_t width = deep_model_output_count(model) > 1 ? deep_model_target_total(model)
+                                                        : model->nodes[deep_model_output_node(model)].size;
     bool label_targets = uses_label_targets(model, data);
     for (int64_t b = 0; b < batch; b++) {
         int64_t s = order != NULL ? order[b] : first + b;
@@ -503,36 +603,86 @@ static void spread_kept_grad(const float *kept_grad, const uint8_t *mask, int64_
     }
 }
 
+/* Output k's targets (or labels, for a sparse loss) from the model's target rows, where
+ * they start at column `offset`. */
+static void output_targets(const deep_model *model, deep_workspace *ws, int32_t k, int64_t batch, int64_t offset,
+                           const float **targets, const int32_t **labels)
+{
+    int64_t total = deep_model_target_total(model), width = deep_model_target_width(model, k);
+    if (model->losses[k] == DEEP_LOSS_SPARSE_CATEGORICAL_CROSSENTROPY) {
+        for (int64_t b = 0; b < batch; b++)
+            ws->labels[b] = (int32_t)ws->targets[b * total + offset];
+        *targets = NULL;
+        *labels = ws->labels;
+        return;
+    }
+    for (int64_t b = 0; b < batch; b++)
+        memcpy(ws->output_targets + b * width, ws->targets + b * total + offset, (size_t)width * sizeof(float));
+    *targets = ws->output_targets;
+    *labels = NULL;
+}
+
+/* Scores output k on its targets: its mean loss (returned), its metrics added into
+ * stats from column `column`, and with `grad` dL_k/d(output) (or d(pre-activation), fused)
+ * written there. */
+static double score_output(const deep_model *model, deep_workspace *ws, int32_t k, int64_t batch,
+                           const float *targets, const int32_t *labels, deep_pass_stats *stats, int32_t column,
+                           float *grad)
+{
+    const deep_node *out = &model->nodes[deep_model_output_node_at(model, k)];
+    int64_t width = out->shape[out->rank - 1], rows = batch * (out->size / width);
+    const float *pred = ws->acts[deep_model_output_node_at(model, k)];
+    const uint8_t *mask = ws->masks[deep_model_output_node_at(model, k)];
+    int64_t scored = mask != NULL ? keep_unmasked_rows(ws, mask, rows, width, &pred, &targets, &labels) : rows;
+    float *scored_grad = mask != NULL && grad != NULL ? ws->kept_grad : grad;
+    bool fused = grad != NULL && deep_model_output_fuses(model, k);
+    /* Per row of the last axis, so that per-step losses average over the steps as Keras'. */
+    double loss = deep_loss_evaluate(model->losses[k], model->huber_delta, pred, targets, labels, scored, width,
+                                     fused ? NULL : scored_grad);
+    if (fused)
+        deep_loss_fused_grad(model->losses[k], pred, targets, labels, scored, width, scored_grad);
+    if (mask != NULL && grad != NULL)
+        spread_kept_grad(scored_grad, mask, rows, width, grad);
+    for (int32_t m = 0; m < model->metric_count; m++) {
+        stats->sums[column + m] += model->metrics[m] == DEEP_METRIC_ACCURACY
+                                       ? (double)count_correct(pred, targets, labels, scored, width)
+                                       : absolute_error_sum(pred, targets, labels, scored, width);
+        stats->counts[column + m] += (double)scored;
+    }
+    return loss;
+}
+
 double deep_model_score_batch(const deep_model *model, deep_workspace *ws, int64_t batch, deep_pass_stats *stats,
                               float *grad)
 {
-    int64_t width = deep_model_output_width(model), rows = batch * deep_model_output_rows(model);
-    const float *pred = deep_model_output_batch(model, ws);
-    bool sparse = model->loss == DEEP_LOSS_SPARSE_CATEGORICAL_CROSSENTROPY;
-    /* Sparse losses gather labels only; other losses gather targets (or labels as targets). */
-    const float *targets = sparse ? NULL : ws->targets;
-    const int32_t *labels = sparse ? ws->labels : NULL;
-    const uint8_t *mask = ws->masks[deep_model_output_node(model)];
-    int64_t scored = mask != NULL ? keep_unmasked_rows(ws, mask, rows, width, &pred, &targets, &labels) : rows;
-    float *scored_grad = mask != NULL && grad != NULL ? ws->kept_grad : grad;
-    bool fused =
-        grad != NULL && deep_loss_fuses_with(model->loss, deep_layer_output_activation(deep_model_output_layer(model)));
-    /* Per row of the last axis, so that per-step losses average over the steps as Keras'. */
-    double loss = deep_loss_evaluate(model->loss, model->huber_delta, pred, targets, labels, scored, width,
-                                     fused ? NULL : scored_grad);
-    if (fused)
-        deep_loss_fused_grad(model->loss, pred, targets, labels, scored, width, scored_grad);
-    if (mask != NULL && grad != NULL)
-        spread_kept_grad(scored_grad, mask, rows, width, grad);
-
+    int32_t outputs = deep_model_output_count(model);
+    double loss = 0.0;
+    if (outputs == 1) {
+        bool sparse = model->loss == DEEP_LOSS_SPARSE_CATEGORICAL_CROSSENTROPY;
+        /* Sparse losses gather labels only; other losses gather targets (or labels as targets). */
+        loss = score_output(model, ws, 0, batch, sparse ? NULL : ws->targets, sparse ? ws->labels : NULL, stats, 1,
+                            grad);
+    } else {
+        int64_t offset = 0;
+        for (int32_t k = 0; k < outputs; k++) {
+            const float *targets;
+            const int32_t *labels;
+            output_targets(model, ws, k, batch, offset, &targets, &labels);
+            offset += deep_model_target_width(model, k);
+            float *g = grad != NULL ? ws->grads[deep_model_output_node_at(model, k)] : NULL;
+            double part = score_output(model, ws, k, batch, targets, labels, stats,
+                                       1 + outputs + k * model->metric_count, g);
+            double weight = model->loss_weights[k];
+            int64_t size = batch * model->nodes[deep_model_output_node_at(model, k)].size;
+            for (int64_t i = 0; g != NULL && weight != 1.0 && i < size; i++)
+                g[i] *= (float)weight;
+            loss += weight * part;
+            stats->sums[1 + k] += part * (double)batch;
+            stats->counts[1 + k] += (double)batch;
+        }
+    }
     stats->sums[0] += loss * (double)batch;
     stats->counts[0] += (double)batch;
-    for (int32_t m = 0; m < model->metric_count; m++) {
-        stats->sums[1 + m] += model->metrics[m] == DEEP_METRIC_ACCURACY
-                                  ? (double)count_correct(pred, targets, labels, scored, width)
-                                  : absolute_error_sum(pred, targets, labels, scored, width);
-        stats->counts[1 + m] += (double)scored;
-    }
     stats->samples += batch;
     return loss;
 }

@@ -143,6 +143,20 @@ static deep_status put_architecture(const char *caller, const deep_model *model,
             deep_json_put_key(j, false, "huber_delta");
             deep_json_put_double(j, model->huber_delta);
         }
+        if (deep_model_output_count(model) > 1) { /* since 1.1: one loss and weight per output */
+            deep_json_put_key(j, false, "losses");
+            deep_bytes_put(j, "[", 1);
+            for (int32_t k = 0; k < deep_model_output_count(model); k++)
+                deep_bytes_printf(j, "%s\"%s\"", k ? ", " : "", loss_names[model->losses[k]]);
+            deep_bytes_put(j, "]", 1);
+            deep_json_put_key(j, false, "loss_weights");
+            deep_bytes_put(j, "[", 1);
+            for (int32_t k = 0; k < deep_model_output_count(model); k++) {
+                deep_bytes_put(j, k ? ", " : "", k ? 2 : 0);
+                deep_json_put_double(j, model->loss_weights[k]);
+            }
+            deep_bytes_put(j, "]", 1);
+        }
         deep_json_put_key(j, false, "metrics");
         deep_bytes_put(j, "[", 1);
         for (int32_t m = 0; m < model->metric_count; m++)
@@ -666,11 +680,37 @@ static deep_optimizer *load_optimizer(loader *l, const deep_json_node *node, int
     return opt;
 }
 
+/* compile.losses and compile.loss_weights: one loss name and one number per output. */
+static bool load_output_losses(loader *l, const deep_json_node *names, const deep_json_node *numbers,
+                               deep_loss *losses, double *weights, int32_t *count)
+{
+    if (names->type != DEEP_JSON_ARRAY || numbers->type != DEEP_JSON_ARRAY || names->count != numbers->count ||
+        names->count < 2 || names->count > DEEP_MAX_MODEL_INPUTS) {
+        bad(l, "compile.losses and compile.loss_weights must be arrays of one entry per output (2 to %d)",
+            DEEP_MAX_MODEL_INPUTS);
+        return false;
+    }
+    *count = 0;
+    const deep_json_node *w = deep_json_at(&l->doc, numbers->first);
+    for (const deep_json_node *v = deep_json_at(&l->doc, names->first); v;
+         v = deep_json_at(&l->doc, v->next), w = deep_json_at(&l->doc, w->next)) {
+        int loss = v->type == DEEP_JSON_STRING ? name_index(loss_names, COUNT(loss_names), deep_json_string(&l->doc, v))
+                                               : 0;
+        if (loss == 0 || !deep_json_double(&l->doc, w, &weights[*count])) {
+            bad(l, "compile.losses[%d] must be a known loss and compile.loss_weights[%d] a finite number", (int)*count,
+                (int)*count);
+            return false;
+        }
+        losses[(*count)++] = (deep_loss)loss;
+    }
+    return true;
+}
+
 static void load_compile(loader *l, const deep_json_node *node, int64_t *iterations)
 {
-    static const char *const keys[] = {"loss", "metrics", "optimizer", "huber_delta"};
-    const deep_json_node *f[4];
-    if (!some_members(l, node, "compile", keys, 4, 3, f))
+    static const char *const keys[] = {"loss", "metrics", "optimizer", "huber_delta", "losses", "loss_weights"};
+    const deep_json_node *f[6];
+    if (!some_members(l, node, "compile", keys, 6, 3, f))
         return;
     double huber_delta = 1.0;
     if (f[3] != NULL && !deep_json_double(&l->doc, f[3], &huber_delta)) {
@@ -702,10 +742,22 @@ static void load_compile(loader *l, const deep_json_node *node, int64_t *iterati
         }
         metrics[n++] = (deep_metric)m;
     }
+    deep_loss losses[DEEP_MAX_MODEL_INPUTS];
+    double weights[DEEP_MAX_MODEL_INPUTS];
+    int32_t outputs = 0;
+    if ((f[4] != NULL) != (f[5] != NULL)) {
+        bad(l, "compile.losses and compile.loss_weights come together");
+        return;
+    }
+    if (f[4] != NULL && !load_output_losses(l, f[4], f[5], losses, weights, &outputs))
+        return;
     deep_optimizer *opt = load_optimizer(l, f[2], iterations);
     if (opt == NULL)
         return;
-    nested(l, deep_model_compile(l->model, opt, (deep_loss)loss, metrics, n), "compile");
+    if (outputs > 0)
+        nested(l, deep_model_compile_outputs(l->model, opt, losses, weights, outputs, metrics, n), "compile");
+    else
+        nested(l, deep_model_compile(l->model, opt, (deep_loss)loss, metrics, n), "compile");
 }
 
 /* The tensor called name, of exactly the shape of parameter `param` of layer `layer`;

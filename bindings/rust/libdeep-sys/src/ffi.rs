@@ -374,10 +374,12 @@ extern "C" {
     pub fn deep_model_set_callbacks(model: *mut deep_model, on_batch: deep_batch_fn, on_epoch: deep_epoch_fn, user: *mut c_void) -> deep_status;
     pub fn deep_model_get_callbacks(model: *const deep_model, on_batch: *mut deep_batch_fn, on_epoch: *mut deep_epoch_fn, user: *mut *mut c_void) -> deep_status;
     pub fn deep_model_compile(model: *mut deep_model, optimizer: *mut deep_optimizer, loss: deep_loss, metrics: *const deep_metric, metric_count: i64) -> deep_status;
+    pub fn deep_model_compile_outputs(model: *mut deep_model, optimizer: *mut deep_optimizer, losses: *const deep_loss, loss_weights: *const f64, output_count: i64, metrics: *const deep_metric, metric_count: i64) -> deep_status;
     pub fn deep_model_optimizer(model: *mut deep_model, optimizer: *mut *mut deep_optimizer) -> deep_status;
     pub fn deep_model_fit(model: *mut deep_model, train: *const deep_dataset, epochs: i64, batch_size: i64, validation: *const deep_dataset) -> deep_status;
     pub fn deep_model_history_length(model: *const deep_model, epochs: *mut i64) -> deep_status;
     pub fn deep_model_history(model: *const deep_model, epoch: i64, metric: deep_metric, validation: i32, value: *mut f64) -> deep_status;
+    pub fn deep_model_history_output(model: *const deep_model, epoch: i64, output: i32, metric: deep_metric, validation: i32, value: *mut f64) -> deep_status;
     pub fn deep_model_evaluate(model: *mut deep_model, data: *const deep_dataset, batch_size: i64, values: *mut f64, capacity: i64, needed: *mut i64) -> deep_status;
     pub fn deep_model_predict(model: *const deep_model, inputs: *const deep_tensor, out: *mut *mut deep_tensor) -> deep_status;
     pub fn deep_model_predict_states(model: *const deep_model, inputs: *const deep_tensor, layer: i32, state_h: *mut deep_tensor, state_c: *mut deep_tensor) -> deep_status;
