@@ -802,7 +802,8 @@ DEEP_API deep_status deep_vocab_encode(const deep_vocab *vocab, const char *text
                                        int64_t capacity, int64_t *needed);
 
 /* ===================================================================================== */
-/* Models: a Sequential chain of layers (Keras' Sequential). Build with deep_model_new and  */
+/* Models: a Sequential chain of layers (Keras' Sequential), or since 1.1 any graph of     */
+/* layers (Keras' functional API, "Layer graphs" below). Build with deep_model_new and     */
 /* deep_model_add_*, then compile, fit, evaluate, predict. A model owns its layers and    */
 /* the optimizer it was compiled with. Predicting with one model from many threads at      */
 /* once is allowed; fit, evaluate, the *_on_batch calls and the setters must not run       */
@@ -959,6 +960,98 @@ DEEP_API deep_status deep_model_add_flatten(deep_model *model);
  * (DEEP_ERR_INVALID_ARGUMENT for the arguments, DEEP_ERR_SHAPE for the element count,
  * naming the layer). */
 DEEP_API deep_status deep_model_add_reshape(deep_model *model, int32_t rank, const int64_t *target_shape);
+
+/* Layer graphs (Keras' functional API), since 1.1. A model is a graph of nodes: inputs,
+ * and calls of layers on earlier nodes. deep_model_new makes node 0, the first input;
+ * every deep_model_add_* adds a layer and the node calling it, on the last node (the
+ * Sequential chain) or on the nodes chosen just before with deep_model_connect. Node
+ * numbers are the model's, assigned in creation order (so a graph never has a cycle), and
+ * stay valid while the model lives; layers are numbered in the order they were added, as
+ * always. A model owns all its nodes and layers; there is nothing to free but the model.
+ *
+ *   int32_t image = 0, extra, a, b;                          // an image and 8 extra features
+ *   deep_model_new(3, (int64_t[]){28, 28, 1}, &m);           // node 0
+ *   deep_model_add_input(m, 1, (int64_t[]){8}, &extra);       // node 1
+ *   deep_model_connect(m, &image, 1);                         // the next layer takes node 0
+ *   deep_model_add_flatten(m);                                // node 2
+ *   deep_model_add_dense(m, 32, DEEP_ACTIVATION_RELU, 1);     // node 3, on node 2 (the last node)
+ *   deep_model_last_node(m, &a);
+ *   deep_model_connect(m, &extra, 1);
+ *   deep_model_add_dense(m, 32, DEEP_ACTIVATION_RELU, 1);     // node 4, on node 1
+ *   deep_model_last_node(m, &b);
+ *   deep_model_connect(m, (int32_t[]){a, b}, 2);
+ *   deep_model_add_concatenate(m, -1);                        // node 5: (64,)
+ *   deep_model_add_dense(m, 10, DEEP_ACTIVATION_SOFTMAX, 1);  // node 6, the output
+ *
+ * With several inputs, a dataset row (and a row of predict's input tensor, shaped
+ * (n, total features)) holds each input's sample flattened, one after the other in the
+ * order of deep_model_input_nodes. The output is the last node unless
+ * deep_model_set_outputs says otherwise; with several, see deep_model_compile_outputs.
+ * Compile checks the graph: every input must reach an output (DEEP_ERR_INVALID_ARGUMENT
+ * naming a dangling input). Errors of these calls: a node number
+ * outside the model is DEEP_ERR_OUT_OF_RANGE; a call after compile (or on a sub-model) is
+ * DEEP_ERR_STATE; shapes a layer cannot take are DEEP_ERR_SHAPE at the call, naming the
+ * layer, as for deep_model_add_*. */
+/* A new input node of that sample shape (rules as deep_model_new's); at most 16 inputs. */
+DEEP_API deep_status deep_model_add_input(deep_model *model, int32_t rank, const int64_t *shape, int32_t *node);
+/* The next deep_model_add_* applies its new layer to these `count` nodes (1 for most
+ * layers; 2 to 16 for merge layers such as deep_model_add_add) instead of the last node.
+ * Applies to that one add; a failed add keeps it for the next. */
+DEEP_API deep_status deep_model_connect(deep_model *model, const int32_t *nodes, int64_t count);
+/* The node made last: the output of the layer added (or applied) last. */
+DEEP_API deep_status deep_model_last_node(const deep_model *model, int32_t *node);
+/* Applies layer `layer` (an index as in deep_model_get_weight; negative counts from the
+ * end) again to `nodes`, sharing its weights (Keras calling one layer object twice:
+ * Siamese networks, tied weights). The nodes must have the shapes of the layer's first
+ * call (DEEP_ERR_SHAPE). *node receives the new node. */
+DEEP_API deep_status deep_model_apply_layer(deep_model *model, int32_t layer, const int32_t *nodes, int64_t count,
+                                            int32_t *node);
+/* Makes `nodes` the model's outputs (Keras' Model(inputs, outputs)); each must be a
+ * layer's node. Without it the output is the last node. */
+DEEP_API deep_status deep_model_set_outputs(deep_model *model, const int32_t *nodes, int64_t count);
+/* The graph, read back: the number of nodes; the layer a node calls (-1 for an input);
+ * its output shape per sample and its input nodes (buffer contract); the model's input
+ * and output nodes (buffer contract). */
+DEEP_API deep_status deep_model_node_count(const deep_model *model, int32_t *count);
+DEEP_API deep_status deep_model_node_layer(const deep_model *model, int32_t node, int32_t *layer);
+DEEP_API deep_status deep_model_node_shape(const deep_model *model, int32_t node, int64_t *shape, int64_t capacity,
+                                           int64_t *needed);
+DEEP_API deep_status deep_model_node_inputs(const deep_model *model, int32_t node, int32_t *nodes, int64_t capacity,
+                                            int64_t *needed);
+DEEP_API deep_status deep_model_input_nodes(const deep_model *model, int32_t *nodes, int64_t capacity,
+                                            int64_t *needed);
+DEEP_API deep_status deep_model_output_nodes(const deep_model *model, int32_t *nodes, int64_t capacity,
+                                             int64_t *needed);
+/* A new model made of the part of `model` between `inputs` and `outputs` (Keras'
+ * Model(encoder_input, code) on a trained autoencoder's nodes): the inputs may be any
+ * nodes (an intermediate node becomes an input of that shape), every output must be
+ * computable from them alone and every input must reach an output
+ * (DEEP_ERR_INVALID_ARGUMENT otherwise). Layers keep their names and configurations.
+ * When `model` is compiled the sub-model shares its weights: it predicts at once, and
+ * training either model (or deep_model_set_weight on either) changes both; the shared
+ * weights live until both models are freed. Compiling the sub-model gives it a loss and an
+ * optimizer but keeps those weights; its graph cannot change. Cut from an uncompiled
+ * model, it has the architecture only, and compile gives it fresh weights. Free it with
+ * deep_model_free. */
+DEEP_API deep_status deep_model_submodel(const deep_model *model, const int32_t *inputs, int64_t input_count,
+                                         const int32_t *outputs, int64_t output_count, deep_model **out);
+
+/* Merge layers (Keras' Add, Subtract, Multiply, Average, Maximum, Minimum, Concatenate),
+ * since 1.1: they take 2 to 16 nodes chosen with deep_model_connect (one node is
+ * DEEP_ERR_INVALID_ARGUMENT). The element-wise ones need inputs of one shape
+ * (DEEP_ERR_SHAPE naming both shapes otherwise; Keras' broadcasting is not done) and give
+ * that shape; Subtract takes exactly two (the first minus the second). Maximum and Minimum
+ * pass the gradient to the first input holding the extreme value. Concatenate joins along
+ * `axis` (Keras': 1 is a sample's first axis, -1 its last; 0, the batch axis, and axes
+ * beyond the samples' rank are DEEP_ERR_SHAPE), the inputs agreeing on every other axis.
+ * None of them takes masked inputs. */
+DEEP_API deep_status deep_model_add_add(deep_model *model);
+DEEP_API deep_status deep_model_add_subtract(deep_model *model);
+DEEP_API deep_status deep_model_add_multiply(deep_model *model);
+DEEP_API deep_status deep_model_add_average(deep_model *model);
+DEEP_API deep_status deep_model_add_maximum(deep_model *model);
+DEEP_API deep_status deep_model_add_minimum(deep_model *model);
+DEEP_API deep_status deep_model_add_concatenate(deep_model *model, int64_t axis);
 
 /* Convolutional layers take and give channels-last samples (height, width, channels). */
 typedef enum deep_padding {
@@ -1282,10 +1375,23 @@ DEEP_API deep_status deep_model_get_callbacks(const deep_model *model, deep_batc
 
 /* Initialises the weights and fixes the training configuration. The model takes
  * ownership of optimizer in every case, even when compile fails. metrics may be NULL
- * when metric_count is 0. Compiling again re-initialises the weights. DEEP_ERR_STATE
- * from fit's callbacks. */
+ * when metric_count is 0. Compiling again re-initialises the weights (except a sub-model's,
+ * which keeps the weights it shares). DEEP_ERR_STATE from fit's callbacks. */
 DEEP_API deep_status deep_model_compile(deep_model *model, deep_optimizer *optimizer, deep_loss loss,
                                         const deep_metric *metrics, int64_t metric_count);
+/* Compile for a model with several outputs (since 1.1): losses[k] (and, unless
+ * loss_weights is NULL, weight loss_weights[k], finite and >= 0; 1 by default) for output
+ * k, output_count being the model's number of outputs (DEEP_ERR_INVALID_ARGUMENT otherwise).
+ * The model minimises the weighted sum of the outputs' losses (Keras' loss_weights); the
+ * metrics are computed for every output. The data: float targets (a dataset's
+ * deep_dataset_set_targets, train_on_batch's y of shape (n, width)) whose rows hold every
+ * output's targets one after the other, each the output's size, or one label (a whole
+ * number) for sparse categorical cross-entropy. deep_model_compile gives every output the
+ * same loss. Outputs carrying a mask are DEEP_ERR_UNSUPPORTED with several outputs. Takes
+ * the optimizer as deep_model_compile does, also on failure. */
+DEEP_API deep_status deep_model_compile_outputs(deep_model *model, deep_optimizer *optimizer, const deep_loss *losses,
+                                                const double *loss_weights, int64_t output_count,
+                                                const deep_metric *metrics, int64_t metric_count);
 /* The optimizer the model was compiled with, still owned by the model. */
 DEEP_API deep_status deep_model_optimizer(deep_model *model, deep_optimizer **optimizer);
 
@@ -1316,17 +1422,27 @@ DEEP_API deep_status deep_model_fit(deep_model *model, const deep_dataset *train
 /* Epochs recorded by the last fit. */
 DEEP_API deep_status deep_model_history_length(const deep_model *model, int64_t *epochs);
 /* The value of a compiled metric (or DEEP_METRIC_LOSS) at an epoch of the last fit, on
- * the training data or (validation != 0) on the validation data. */
+ * the training data or (validation != 0) on the validation data. With several outputs the
+ * loss is the total (weighted) loss and a metric is the first output's. */
 DEEP_API deep_status deep_model_history(const deep_model *model, int64_t epoch, deep_metric metric,
                                         int32_t validation, double *value);
+/* The same for output `output` of a model with several (0-based, in the order of
+ * deep_model_output_nodes; -1 is deep_model_history's total): its own loss (unweighted) or
+ * its value of a compiled metric (Keras' "dense_2_loss", "dense_2_accuracy"). Since 1.1. */
+DEEP_API deep_status deep_model_history_output(const deep_model *model, int64_t epoch, int32_t output,
+                                               deep_metric metric, int32_t validation, double *value);
 
 /* Mean loss then each compiled metric, in compile order: metric_count + 1 values (buffer
- * contract; the size query does not evaluate). batch_size is 1..INT32_MAX, as for fit. */
+ * contract; the size query does not evaluate). batch_size is 1..INT32_MAX, as for fit.
+ * With k > 1 outputs, Keras' order: the total loss, each output's loss, then for each
+ * output its metrics: 1 + k * (1 + metric_count) values. */
 DEEP_API deep_status deep_model_evaluate(deep_model *model, const deep_dataset *data, int64_t batch_size,
                                          double *values, int64_t capacity, int64_t *needed);
-/* Outputs for inputs of shape (n, input shape...) as a new tensor (n, output shape...).
- * Threads: see the model options above (large batches are split among threads; any number
- * of threads may predict with one model at once). */
+/* Outputs for inputs of shape (n, input shape...) as a new tensor (n, output shape...);
+ * with several outputs (n, their sizes summed), each sample's outputs flattened one after
+ * the other in the order of deep_model_output_nodes. Threads: see the model options above
+ * (large batches are split among threads; any number of threads may predict with one
+ * model at once). */
 DEEP_API deep_status deep_model_predict(const deep_model *model, const deep_tensor *inputs, deep_tensor **out);
 /* Keras' return_state for a Sequential model: runs the model on inputs (n, input shape...)
  * up to recurrent layer `layer` (negative counts from the end) and writes that layer's final

@@ -24,6 +24,7 @@ typedef struct {
     deep_tree *tree;         /* fitted classifier with class weights */
     deep_forest *forest;
     deep_dataset *typed;     /* from CSV with a text column "city" (column 1) */
+    deep_model *graph;       /* inputs (2,) and (3,), outputs Dense(2) of each (nodes 2 and 3) */
 } world;
 
 static world w;
@@ -59,6 +60,10 @@ static deep_status model_predict_on_batch(void *b, int64_t c, int64_t *n)
 static deep_status model_summary(void *b, int64_t c, int64_t *n) { return deep_model_summary(w.model, b, c, n); }
 static deep_status model_input_shape(void *b, int64_t c, int64_t *n) { return deep_model_input_shape(w.model, b, c, n); }
 static deep_status model_output_shape(void *b, int64_t c, int64_t *n) { return deep_model_output_shape(w.model, b, c, n); }
+static deep_status model_node_shape(void *b, int64_t c, int64_t *n) { return deep_model_node_shape(w.model, 1, b, c, n); }
+static deep_status model_node_inputs(void *b, int64_t c, int64_t *n) { return deep_model_node_inputs(w.graph, 4, b, c, n); }
+static deep_status model_input_nodes(void *b, int64_t c, int64_t *n) { return deep_model_input_nodes(w.graph, b, c, n); }
+static deep_status model_output_nodes(void *b, int64_t c, int64_t *n) { return deep_model_output_nodes(w.graph, b, c, n); }
 static deep_status model_save_buffer(void *b, int64_t c, int64_t *n) { return deep_model_save_buffer(w.model, b, c, n); }
 static deep_status tree_class_weights(void *b, int64_t c, int64_t *n) { return deep_tree_get_class_weights(w.tree, b, c, n); }
 static deep_status tree_importances(void *b, int64_t c, int64_t *n) { return deep_tree_feature_importances(w.tree, b, c, n); }
@@ -158,6 +163,10 @@ static const struct {
     {"deep_model_summary", model_summary, 1, true},
     {"deep_model_input_shape", model_input_shape, sizeof(int64_t), false},
     {"deep_model_output_shape", model_output_shape, sizeof(int64_t), false},
+    {"deep_model_node_shape", model_node_shape, sizeof(int64_t), false},
+    {"deep_model_node_inputs", model_node_inputs, sizeof(int32_t), false},
+    {"deep_model_input_nodes", model_input_nodes, sizeof(int32_t), false},
+    {"deep_model_output_nodes", model_output_nodes, sizeof(int32_t), false},
     {"deep_model_save_buffer", model_save_buffer, 1, false},
     {"deep_tree_get_class_weights", tree_class_weights, sizeof(double), false},
     {"deep_tree_feature_importances", tree_importances, sizeof(double), false},
@@ -213,6 +222,19 @@ static void make_world(void)
     ASSERT_OK(deep_model_compile(w.model, opt, DEEP_LOSS_MEAN_SQUARED_ERROR, metrics, 1));
     ASSERT_OK(deep_model_set_string(w.model, DEEP_MODEL_CHECKPOINT_PATH, "ckpt.deep"));
 
+    int32_t second, a, b;
+    ASSERT_OK(deep_model_new(1, (const int64_t[]){2}, &w.graph));
+    ASSERT_OK(deep_model_add_input(w.graph, 1, (const int64_t[]){3}, &second));
+    ASSERT_OK(deep_model_connect(w.graph, (const int32_t[]){0}, 1));
+    ASSERT_OK(deep_model_add_dense(w.graph, 2, DEEP_ACTIVATION_LINEAR, 1));
+    ASSERT_OK(deep_model_last_node(w.graph, &a));
+    ASSERT_OK(deep_model_connect(w.graph, &second, 1));
+    ASSERT_OK(deep_model_add_dense(w.graph, 2, DEEP_ACTIVATION_LINEAR, 1));
+    ASSERT_OK(deep_model_last_node(w.graph, &b));
+    ASSERT_OK(deep_model_set_outputs(w.graph, (const int32_t[]){a, b}, 2));
+    ASSERT_OK(deep_model_connect(w.graph, (const int32_t[]){a, b}, 2));
+    ASSERT_OK(deep_model_add_concatenate(w.graph, -1)); /* node 4, on nodes 2 and 3 */
+
     const double weights[] = {1.0, 2.0};
     ASSERT_OK(deep_tree_new(DEEP_TREE_CLASSIFIER, &w.tree));
     ASSERT_OK(deep_tree_set_class_weights(w.tree, weights, 2));
@@ -233,6 +255,7 @@ static void free_world(void)
     deep_dataset_free(w.images);
     deep_vocab_free(w.vocab);
     deep_model_free(w.model);
+    deep_model_free(w.graph);
     deep_tree_free(w.tree);
     deep_forest_free(w.forest);
     deep_dataset_free(w.typed);

@@ -174,8 +174,11 @@ START_TEST(descriptors_are_complete)
     ck_assert_ptr_nonnull(type);
     ck_assert_msg(type->type != NULL && type->type[0] != '\0', "type %d has no name", _i);
     ck_assert_msg(type->class_name != NULL && type->class_name[0] != '\0', "%s has no class name", type->type);
-    ck_assert_msg(type->build != NULL && type->forward != NULL && type->backward != NULL, "%s lacks an op",
-                  type->type);
+    bool merge = (type->flags & DEEP_LAYER_MERGE) != 0;
+    ck_assert_msg(type->build != NULL &&
+                      (merge ? type->forward_merge != NULL && type->backward_merge != NULL && type->forward == NULL
+                             : type->forward != NULL && type->backward != NULL && type->forward_merge == NULL),
+                  "%s lacks an op", type->type);
     ck_assert_msg(type->config_size <= DEEP_LAYER_CONFIG_BYTES, "%s's config does not fit", type->type);
     ck_assert_msg(type->field_count >= 0 && type->field_count <= 64, "%s has %d fields", type->type,
                   (int)type->field_count);
@@ -384,6 +387,49 @@ static void add_cropping2d(deep_model *m)
     ASSERT_OK(deep_model_add_cropping2d(m, 0, 1, 2, 1));
 }
 
+/* Merge layers: on a Dense of the input and the input itself (a residual connection), so
+ * the model has weights and a node feeding two calls. */
+static void merge_on_dense(deep_model *m, deep_status (*add)(deep_model *))
+{
+    int32_t dense;
+    ASSERT_OK(deep_model_add_dense(m, 3, DEEP_ACTIVATION_TANH, 1));
+    ASSERT_OK(deep_model_last_node(m, &dense));
+    ASSERT_OK(deep_model_connect(m, (int32_t[]){0, dense}, 2));
+    ASSERT_OK(add(m));
+}
+static void add_add(deep_model *m)
+{
+    merge_on_dense(m, deep_model_add_add);
+}
+static void add_subtract(deep_model *m)
+{
+    merge_on_dense(m, deep_model_add_subtract);
+}
+static void add_multiply(deep_model *m)
+{
+    merge_on_dense(m, deep_model_add_multiply);
+}
+static void add_average(deep_model *m)
+{
+    merge_on_dense(m, deep_model_add_average);
+}
+static void add_maximum(deep_model *m)
+{
+    merge_on_dense(m, deep_model_add_maximum);
+}
+static void add_minimum(deep_model *m)
+{
+    merge_on_dense(m, deep_model_add_minimum);
+}
+static deep_status concatenate_first_axis(deep_model *m)
+{
+    return deep_model_add_concatenate(m, 1);
+}
+static void add_concatenate(deep_model *m)
+{
+    merge_on_dense(m, concatenate_first_axis);
+}
+
 static const example examples[] = {
     {"dense", 1, {5}, add_dense},
     {"activation", 2, {2, 3}, add_activation},
@@ -414,6 +460,13 @@ static const example examples[] = {
     {"layer_normalization", 3, {2, 2, 3}, add_layer_normalization},
     {"depthwise_conv2d", 3, {5, 4, 2}, add_depthwise_conv2d},
     {"separable_conv2d", 3, {5, 4, 2}, add_separable_conv2d},
+    {"add", 2, {2, 3}, add_add},
+    {"subtract", 2, {2, 3}, add_subtract},
+    {"multiply", 2, {2, 3}, add_multiply},
+    {"average", 2, {2, 3}, add_average},
+    {"maximum", 2, {2, 3}, add_maximum},
+    {"minimum", 2, {2, 3}, add_minimum},
+    {"concatenate", 2, {2, 3}, add_concatenate},
 };
 
 /* Field by field, so that padding bytes in a config never matter. */

@@ -29,6 +29,9 @@ deep_status deep_dataset_values_mut(const char *caller, deep_dataset *d, float *
 
 /* Samples [first, first + count) of d as floats into dst, from either storage. */
 void deep_dataset_read_samples(const deep_dataset *d, int64_t first, int64_t count, float *dst);
+/* Features [offset, offset + count) of one sample as floats into dst (one input of a
+ * model with several). */
+void deep_dataset_read_features(const deep_dataset *d, int64_t sample, int64_t offset, int64_t count, float *dst);
 
 /* The value a stored byte stands for, after the dataset's scale and shift: the one
  * conversion every reader of byte storage uses, so that all see the same floats. */

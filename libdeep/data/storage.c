@@ -21,6 +21,15 @@ void deep_dataset_read_samples(const deep_dataset *d, int64_t first, int64_t cou
         memcpy(dst, d->features + first * m, (size_t)(count * m) * sizeof *dst);
 }
 
+void deep_dataset_read_features(const deep_dataset *d, int64_t sample, int64_t offset, int64_t count, float *dst)
+{
+    int64_t at = sample * d->sample_size + offset;
+    if (d->bytes != NULL)
+        deep_dataset_convert_bytes(d->bytes + at, count, d->byte_scale, d->byte_shift, dst);
+    else
+        memcpy(dst, d->features + at, (size_t)count * sizeof *dst);
+}
+
 deep_status deep_dataset_values(const char *caller, const deep_dataset *d, const float **values)
 {
     float *features = __atomic_load_n(&d->features, __ATOMIC_ACQUIRE);

@@ -72,29 +72,15 @@ deep_status deep_model_clone(const deep_model *src, deep_model **out)
     deep_model *clone = calloc(1, sizeof *clone);
     if (clone == NULL)
         return DEEP_FAIL(DEEP_ERR_NO_MEMORY, "out of memory");
-    clone->in_rank = src->in_rank;
-    memcpy(clone->in_shape, src->in_shape, sizeof src->in_shape);
-    clone->in_size = src->in_size;
     atomic_init(&clone->busy, 0);
-    /* Each layer is appended from its configuration, as the loader does, so the clone is
-     * checked and built exactly as src was; names come out the same. */
-    for (int32_t i = 0; i < src->layer_count; i++) {
-        const deep_layer *layer = src->layers[i];
-        deep_status status = deep_layer_append(clone, layer->ops, layer->cfg.bytes, false, __func__, NULL);
-        if (status != DEEP_OK) {
-            deep_model_free(clone);
-            return deep_error_wrap(status, __func__, "layer %d (%s)", (int)i, layer->name);
-        }
+    /* Each layer is added from its configuration, as the loader does, so the clone is
+     * checked and built exactly as src was; names and node numbers come out the same. */
+    deep_status status = deep_model_replay(src, clone, __func__);
+    if (status != DEEP_OK) {
+        deep_model_free(clone);
+        return status;
     }
-    clone->seed = src->seed;
-    deep_rng_init(&clone->rng, src->seed);
-    clone->threads = src->threads;
-    clone->shuffle = src->shuffle;
-    clone->validation_split = src->validation_split;
-    clone->patience = src->patience;
-    clone->min_delta = src->min_delta;
-    clone->huber_delta = src->huber_delta;
-    clone->verbose = src->verbose;
+    deep_model_copy_settings(src, clone);
     *out = clone;
     return DEEP_OK;
 }

@@ -39,14 +39,37 @@ static void group_thousands(int64_t value, char *buf, size_t capacity)
     buf[used] = '\0';
 }
 
+enum { LINE_FUNCTIONAL = 98 };
+
+/* The summary's last lines: the parameter counts, then a rule `line` long. */
+static void totals(const deep_model *model, deep_bytes *t, int line)
+{
+    int64_t all = total_parameters(model, false), trainable = total_parameters(model, true);
+    char total[40], train[40], frozen[40], rule[128];
+    group_thousands(all, total, sizeof total);
+    group_thousands(trainable, train, sizeof train);
+    group_thousands(all - trainable, frozen, sizeof frozen);
+    memset(rule, '_', (size_t)line);
+    rule[line] = '\0';
+    deep_bytes_printf(t, "Total params: %s\nTrainable params: %s\nNon-trainable params: %s\n%s\n", total, train,
+                      frozen, rule);
+}
+
 /* "dense_1 (Dense)": the first column of the summary. */
 static int layer_label(const deep_layer *layer, char *buf, size_t capacity)
 {
     return snprintf(buf, capacity, "%s (%s)", layer->name, layer->ops->class_name);
 }
 
+static void functional_summary(const deep_model *model, deep_bytes *t);
+
 static void summary_text(const deep_model *model, deep_bytes *t)
 {
+    if (!deep_model_is_sequential(model)) {
+        functional_summary(model, t);
+        totals(model, t, LINE_FUNCTIONAL);
+        return;
+    }
     /* Keras' column widths, with the first widened so that no label runs into the next. */
     int first = 28;
     for (int32_t i = 0; i < model->layer_count; i++) {
@@ -73,13 +96,78 @@ static void summary_text(const deep_model *model, deep_bytes *t)
                           (long long)layer_parameters(layer, false));
         deep_bytes_printf(t, "%s\n", i + 1 < model->layer_count ? "" : thick);
     }
-    int64_t all = total_parameters(model, false), trainable = total_parameters(model, true);
-    char total[40], train[40], frozen[40];
-    group_thousands(all, total, sizeof total);
-    group_thousands(trainable, train, sizeof train);
-    group_thousands(all - trainable, frozen, sizeof frozen);
-    deep_bytes_printf(t, "Total params: %s\nTrainable params: %s\nNon-trainable params: %s\n%s\n", total, train,
-                      frozen, rule);
+    totals(model, t, line);
+}
+
+/* "(None, 28, 28, 1)": a node's batch shape. */
+static void batch_shape_text(int32_t rank, const int64_t *shape, char *buf, size_t capacity)
+{
+    char sample[128];
+    deep_shape_format(sample, sizeof sample, rank, shape);
+    snprintf(buf, capacity, "(None, %s", sample + 1);
+    if (rank == 1) { /* "(None, 3,)" -> "(None, 3)" */
+        size_t n = strlen(buf);
+        buf[n - 2] = ')';
+        buf[n - 1] = '\0';
+    }
+}
+
+/* Keras' name of a node's output in "Connected to": the layer (input_<k> for the k-th
+ * input, from 1), the call of that layer which made it, and the tensor (always 0). */
+static void node_name(const deep_model *model, int32_t node, char *buf, size_t capacity)
+{
+    const deep_node *n = &model->nodes[node];
+    int32_t index = 0;
+    for (int32_t i = 0; i < node; i++)
+        index += n->layer != NULL ? model->nodes[i].layer == n->layer : model->nodes[i].layer == NULL;
+    if (n->layer == NULL)
+        snprintf(buf, capacity, "input_%d[0][0]", (int)index + 1);
+    else
+        snprintf(buf, capacity, "%s[%d][0]", n->layer->name, (int)index);
+}
+
+/* Keras' functional table: the inputs as InputLayer rows, then each layer with the nodes
+ * its calls take. */
+static void functional_summary(const deep_model *model, deep_bytes *t)
+{
+    enum { LABEL = 31, SHAPE = 21, PARAMS = 12, LINE = LINE_FUNCTIONAL };
+    char rule[LINE + 1], thick[LINE + 1];
+    memset(rule, '_', LINE);
+    memset(thick, '=', LINE);
+    rule[LINE] = thick[LINE] = '\0';
+    deep_bytes_printf(t, "Model: \"model\"\n%s\n", rule);
+    deep_bytes_printf(t, " %-*s%-*s%-*s%s\n%s\n", LABEL - 1, "Layer (type)", SHAPE, "Output Shape", PARAMS, "Param #",
+                      "Connected to", thick);
+    int32_t rows = model->input_count + model->layer_count, row = 0;
+    for (int32_t i = 0; i < model->node_count; i++) {
+        const deep_node *n = &model->nodes[i];
+        if (n->layer != NULL && deep_model_node_of(model, n->layer) != i)
+            continue; /* a shared layer has one row, its first call's */
+        char label[112], shape[160], connected[1024] = "";
+        size_t used = 0;
+        batch_shape_text(n->rank, n->shape, shape, sizeof shape);
+        if (n->layer == NULL) {
+            char name[64];
+            node_name(model, i, name, sizeof name);
+            snprintf(label, sizeof label, "%.*s (InputLayer)", (int)(strlen(name) - 6), name);
+            char bracketed[170];
+            snprintf(bracketed, sizeof bracketed, "[%s]", shape);
+            deep_bytes_printf(t, " %-*s%-*s%-*d[]\n", LABEL - 1, label, SHAPE, bracketed, PARAMS, 0);
+        } else {
+            layer_label(n->layer, label, sizeof label);
+            for (int32_t j = i; j < model->node_count; j++) /* the inbound nodes of every call */
+                for (int32_t k = 0; model->nodes[j].layer == n->layer && k < model->nodes[j].input_count; k++) {
+                    char name[64];
+                    node_name(model, model->nodes[j].inputs[k], name, sizeof name);
+                    if (used + strlen(name) + 8 < sizeof connected)
+                        used += (size_t)snprintf(connected + used, sizeof connected - used, "%s'%s'",
+                                                 used ? ", " : "[", name);
+                }
+            deep_bytes_printf(t, " %-*s%-*s%-*lld%s]\n", LABEL - 1, label, SHAPE, shape, PARAMS,
+                              (long long)layer_parameters(n->layer, false), connected);
+        }
+        deep_bytes_printf(t, "%s\n", ++row < rows ? "" : thick);
+    }
 }
 
 deep_status deep_model_summary(const deep_model *model, char *buffer, int64_t capacity, int64_t *needed)
@@ -121,12 +209,8 @@ deep_status deep_model_output_shape(const deep_model *model, int64_t *shape, int
 {
     DEEP_TRY(deep_output_args(__func__, shape, capacity, needed)); /* first: *needed is 0 after any other failure */
     DEEP_REQUIRE(model);
-    if (model->layer_count == 0)
-        return deep_output_copy(__func__, "the shape", shape, capacity, needed, model->in_shape, model->in_rank,
-                                sizeof *shape);
-    const deep_layer *last = deep_model_output_layer(model);
-    return deep_output_copy(__func__, "the shape", shape, capacity, needed, last->out_shape, last->out_rank,
-                            sizeof *shape);
+    const deep_node *last = &model->nodes[deep_model_output_node(model)];
+    return deep_output_copy(__func__, "the shape", shape, capacity, needed, last->shape, last->rank, sizeof *shape);
 }
 
 static deep_status find_layer(const char *caller, const deep_model *model, int32_t layer, const deep_layer **out)

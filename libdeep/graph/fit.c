@@ -35,6 +35,25 @@ static const char *metric_name(deep_metric metric)
     return metric == DEEP_METRIC_ACCURACY ? "accuracy" : metric == DEEP_METRIC_MEAN_ABSOLUTE_ERROR ? "mae" : "loss";
 }
 
+/* Keras' name of stat i: "loss", "accuracy"; with several outputs also "dense_2_loss" and
+ * "dense_2_accuracy", named by the output layers. */
+static void stat_name(const deep_model *model, int32_t i, char *buf, size_t capacity)
+{
+    int32_t outputs = deep_model_output_count(model), m = model->metric_count;
+    if (outputs == 1) {
+        snprintf(buf, capacity, "%s", metric_name(i == 0 ? DEEP_METRIC_LOSS : model->metrics[i - 1]));
+        return;
+    }
+    if (i == 0) {
+        snprintf(buf, capacity, "loss");
+        return;
+    }
+    int32_t k = i <= outputs ? i - 1 : (i - 1 - outputs) / m;
+    deep_metric metric = i <= outputs ? DEEP_METRIC_LOSS : model->metrics[(i - 1 - outputs) % m];
+    snprintf(buf, capacity, "%s_%s", model->nodes[deep_model_output_node_at(model, k)].layer->name,
+             metric_name(metric));
+}
+
 static void log_epoch(const deep_model *model, int32_t epoch, int32_t epochs, double seconds, const double *train,
                       const double *validation)
 {
@@ -45,9 +64,12 @@ static void log_epoch(const deep_model *model, int32_t epoch, int32_t epochs, do
     int used = snprintf(line, sizeof line, "Epoch %d/%d - %.1fs", (int)epoch + 1, (int)epochs, seconds);
     for (int32_t part = 0; part < (validation ? 2 : 1); part++) {
         const double *values = part == 0 ? train : validation;
-        for (int32_t i = 0; i < deep_model_stat_count(model) && used < (int)sizeof line; i++)
-            used += snprintf(line + used, sizeof line - (size_t)used, " - %s%s: %.4f", part ? "val_" : "",
-                             metric_name(i == 0 ? DEEP_METRIC_LOSS : model->metrics[i - 1]), values[i]);
+        for (int32_t i = 0; i < deep_model_stat_count(model) && used < (int)sizeof line; i++) {
+            char name[80];
+            stat_name(model, i, name, sizeof name);
+            used += snprintf(line + used, sizeof line - (size_t)used, " - %s%s: %.4f", part ? "val_" : "", name,
+                             values[i]);
+        }
     }
     deep_c_locale_end(locale);
     model->log(model->log_user, DEEP_LOG_INFO, line);
@@ -235,7 +257,7 @@ static deep_status save_checkpoint(deep_model *model, int32_t done)
 
 static deep_status fit_epochs(deep_model *model, fit_run *run, int32_t epochs)
 {
-    double train_values[1 + DEEP_MAX_METRICS], validation_values[1 + DEEP_MAX_METRICS];
+    double train_values[DEEP_MAX_STATS], validation_values[DEEP_MAX_STATS];
     double best = INFINITY;
     int32_t waited = 0;
     bool improved_once = false;
@@ -331,26 +353,51 @@ deep_status deep_model_history_length(const deep_model *model, int64_t *epochs)
     return DEEP_OK;
 }
 
+/* The history column of output k's metric (k -1: the total loss), or -1. */
+static int32_t history_column(const deep_model *model, int32_t output, deep_metric metric)
+{
+    int32_t outputs = deep_model_output_count(model);
+    if (metric == DEEP_METRIC_LOSS)
+        return output < 0 ? 0 : outputs == 1 ? 0 : 1 + output;
+    for (int32_t i = 0; i < model->metric_count; i++)
+        if (model->metrics[i] == metric)
+            return outputs == 1 ? 1 + i : 1 + outputs + (output < 0 ? 0 : output) * model->metric_count + i;
+    return -1;
+}
+
+static deep_status history_value(const char *caller, const deep_model *model, int64_t epoch, int32_t output,
+                                 deep_metric metric, int32_t validation, double *value)
+{
+    if (epoch < 0 || epoch >= model->history_length)
+        return deep_error_set(DEEP_ERR_OUT_OF_RANGE, caller, "epoch %lld is outside the %d recorded epochs",
+                              (long long)epoch, (int)model->history_length);
+    if (output < -1 || output >= deep_model_output_count(model))
+        return deep_error_set(DEEP_ERR_OUT_OF_RANGE, caller, "output %d is outside the model's %d outputs",
+                              (int)output, (int)deep_model_output_count(model));
+    int32_t column = history_column(model, output, metric);
+    if (column < 0)
+        return deep_error_set(DEEP_ERR_INVALID_ARGUMENT, caller, "metric %d was not compiled into the model",
+                              (int)metric);
+    int32_t count = deep_model_stat_count(model);
+    double v = model->history[(size_t)epoch * 2 * (size_t)count + (validation ? (size_t)count : 0) + (size_t)column];
+    if (isnan(v) && validation)
+        return deep_error_set(DEEP_ERR_STATE, caller, "the last fit had no validation data");
+    *value = v;
+    return DEEP_OK;
+}
+
 deep_status deep_model_history(const deep_model *model, int64_t epoch, deep_metric metric, int32_t validation,
                                double *value)
 {
     DEEP_REQUIRE(model);
     DEEP_REQUIRE(value);
-    if (epoch < 0 || epoch >= model->history_length)
-        return DEEP_FAIL(DEEP_ERR_OUT_OF_RANGE, "epoch %lld is outside the %d recorded epochs", (long long)epoch,
-                         (int)model->history_length);
-    int32_t column = -1;
-    if (metric == DEEP_METRIC_LOSS)
-        column = 0;
-    for (int32_t i = 0; i < model->metric_count && column < 0; i++)
-        if (model->metrics[i] == metric)
-            column = 1 + i;
-    if (column < 0)
-        return DEEP_FAIL(DEEP_ERR_INVALID_ARGUMENT, "metric %d was not compiled into the model", (int)metric);
-    int32_t count = deep_model_stat_count(model);
-    double v = model->history[(size_t)epoch * 2 * (size_t)count + (validation ? (size_t)count : 0) + (size_t)column];
-    if (isnan(v) && validation)
-        return DEEP_FAIL(DEEP_ERR_STATE, "the last fit had no validation data");
-    *value = v;
-    return DEEP_OK;
+    return history_value(__func__, model, epoch, -1, metric, validation, value);
+}
+
+deep_status deep_model_history_output(const deep_model *model, int64_t epoch, int32_t output, deep_metric metric,
+                                      int32_t validation, double *value)
+{
+    DEEP_REQUIRE(model);
+    DEEP_REQUIRE(value);
+    return history_value(__func__, model, epoch, output, metric, validation, value);
 }

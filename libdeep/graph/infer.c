@@ -68,26 +68,31 @@ deep_status deep_model_evaluate(deep_model *model, const deep_dataset *data, int
 
 static deep_status check_inputs(const deep_model *model, const deep_tensor *inputs, const char *caller)
 {
-    if (!model->compiled)
+    if (!model->compiled && !model->borrowed)
         return deep_error_set(DEEP_ERR_STATE, caller, "the model has no weights before deep_model_compile");
+    DEEP_TRY(deep_model_check_graph(model, caller));
     int64_t per_sample = inputs->rank > 1 ? inputs->size / inputs->shape[0] : 0;
-    const deep_layer *first = model->layers[0];
-    if (per_sample != model->in_size && per_sample > 0 && (first->ops->flags & DEEP_LAYER_ID_INPUT) &&
-        model->in_rank == 1)
+    const deep_layer *first = model->nodes[1].layer;
+    if (model->input_count == 1 && per_sample != model->in_size && per_sample > 0 && first != NULL &&
+        (first->ops->flags & DEEP_LAYER_ID_INPUT) && model->in_rank == 1)
         return deep_error_set(DEEP_ERR_SHAPE, caller,
                               "sequences of %lld token ids but layer 0 (%s) takes sequences of %lld; pad or truncate "
                               "them to that length",
                               (long long)per_sample, first->name, (long long)model->in_size);
     if (per_sample != model->in_size) {
         char s[128];
+        if (model->input_count > 1)
+            return deep_error_set(DEEP_ERR_SHAPE, caller,
+                                  "inputs of shape %s have %lld features per sample but the model's %d inputs take "
+                                  "%lld in all (each sample is the inputs' features one after the other)",
+                                  deep_shape_format(s, sizeof s, inputs->rank, inputs->shape), (long long)per_sample,
+                                  (int)model->input_count, (long long)model->in_size);
         return deep_error_set(DEEP_ERR_SHAPE, caller,
                               "inputs of shape %s have %lld features per sample but layer 0 (%s) expects %lld",
                               deep_shape_format(s, sizeof s, inputs->rank, inputs->shape), (long long)per_sample,
                               model->layers[0]->name, (long long)model->in_size);
     }
-    if (first->ops->check_input != NULL)
-        return first->ops->check_input(first, 0, inputs->data, inputs->shape[0], caller);
-    return DEEP_OK;
+    return deep_model_check_input_values(model, inputs->data, inputs->shape[0], caller);
 }
 
 deep_status deep_model_predict(const deep_model *model, const deep_tensor *inputs, deep_tensor **out)
@@ -99,12 +104,16 @@ deep_status deep_model_predict(const deep_model *model, const deep_tensor *input
     DEEP_TRY(check_inputs(model, inputs, __func__));
     /* Every layer's output is a sample of rank <= DEEP_MAX_SAMPLE_RANK (checked as it was
      * added), so the batch of outputs is a tensor. */
-    const deep_layer *last = deep_model_output_layer(model);
+    /* One output: (n, its shape); several: (n, their sizes summed), each sample's outputs one
+     * after the other. */
+    const deep_node *last = &model->nodes[deep_model_output_node(model)];
+    int32_t outputs = deep_model_output_count(model);
     int64_t n = inputs->shape[0];
-    int64_t shape[DEEP_MAX_RANK] = {n};
-    memcpy(shape + 1, last->out_shape, (size_t)last->out_rank * sizeof *shape);
+    int64_t shape[DEEP_MAX_RANK] = {n, deep_model_output_row(model)};
+    if (outputs == 1)
+        memcpy(shape + 1, last->shape, (size_t)last->rank * sizeof *shape);
     deep_tensor *result;
-    DEEP_TRY(deep_tensor_create(__func__, last->out_rank + 1, shape, true, &result));
+    DEEP_TRY(deep_tensor_create(__func__, outputs == 1 ? last->rank + 1 : 2, shape, true, &result));
 
     deep_status status = deep_model_predict_rows(__func__, model, inputs->data, n, result->data);
     if (status != DEEP_OK) {
@@ -156,6 +165,7 @@ deep_status deep_model_predict_states(const deep_model *model, const deep_tensor
     DEEP_TRY(check_inputs(model, inputs, __func__));
     int32_t position = layer < 0 ? layer + model->layer_count : layer;
     const deep_layer *target = model->layers[position];
+    int32_t node = deep_model_node_of(model, target); /* its first call, for a shared layer */
     int64_t n = inputs->shape[0], u = target->cfg.rnn.units;
     DEEP_TRY(check_states(target, position, n, state_h, state_c, __func__));
 
@@ -165,9 +175,9 @@ deep_status deep_model_predict_states(const deep_model *model, const deep_tensor
     deep_exec ex = {0};
     for (int64_t start = 0; start < n; start += ws.max_batch) {
         int64_t batch = n - start < ws.max_batch ? n - start : ws.max_batch;
-        memcpy(ws.acts[0], inputs->data + start * model->in_size, (size_t)(batch * model->in_size) * sizeof(float));
-        deep_model_forward_layers(model, &ws, &ex, batch, position + 1);
-        target->ops->final_state(target, ws.scratch[position], batch, state_h->data + start * u,
+        deep_model_load_inputs(model, &ws, inputs->data + start * model->in_size, batch);
+        deep_model_forward_nodes(model, &ws, &ex, batch, node + 1);
+        target->ops->final_state(target, ws.scratch[node], batch, state_h->data + start * u,
                                  state_c != NULL ? state_c->data + start * u : NULL);
     }
     deep_workspace_release(model, &ws);

@@ -21,21 +21,28 @@ deep_status deep_model_new(int32_t rank, const int64_t *input_shape, deep_model 
     deep_model *model = calloc(1, sizeof *model);
     if (model == NULL)
         return DEEP_FAIL(DEEP_ERR_NO_MEMORY, "out of memory");
-    model->in_rank = rank;
-    memcpy(model->in_shape, input_shape, (size_t)rank * sizeof *input_shape);
-    model->in_size = size;
     model->shuffle = true;
     model->huber_delta = 1.0; /* Keras' default */
     model->verbose = true;
     deep_rng_init(&model->rng, 0);
     atomic_init(&model->busy, 0);
+    int32_t node;
+    if (deep_model_push_input(model, rank, input_shape, __func__, &node) != DEEP_OK) {
+        free(model);
+        return DEEP_ERR_NO_MEMORY;
+    }
     *out = model;
     return DEEP_OK;
 }
 
 static void release_weights(deep_model *model)
 {
-    free(model->weights);
+    if (model->block != NULL && atomic_fetch_sub(&model->block->refs, 1) == 1) {
+        free(model->block->values);
+        free(model->block);
+    }
+    model->block = NULL;
+    model->borrowed = false;
     free(model->grads);
     model->weights = model->grads = NULL;
     model->weight_total = 0;
@@ -62,6 +69,7 @@ void deep_model_free(deep_model *model)
     for (int32_t i = 0; i < model->layer_count; i++)
         free(model->layers[i]);
     free(model->layers);
+    free(model->nodes);
     deep_optimizer_free(model->optimizer);
     deep_pool_free(model->pool);
     free(model->history);
@@ -101,32 +109,164 @@ static deep_status check_built(const deep_model *model, deep_layer *layer, const
     return DEEP_OK;
 }
 
-/* Appends a configured layer after building it against the current output shape. The
+static deep_status grow_nodes(deep_model *model, const char *caller)
+{
+    if (model->node_count < model->node_capacity)
+        return DEEP_OK;
+    if (model->node_count >= INT32_MAX / 2)
+        return deep_error_set(DEEP_ERR_OVERFLOW, caller, "the model has %d nodes already", (int)model->node_count);
+    int32_t capacity = model->node_capacity ? 2 * model->node_capacity : 8;
+    deep_node *grown = realloc(model->nodes, (size_t)capacity * sizeof *grown);
+    if (grown == NULL)
+        return deep_error_set(DEEP_ERR_NO_MEMORY, caller, "out of memory");
+    model->nodes = grown;
+    model->node_capacity = capacity;
+    return DEEP_OK;
+}
+
+deep_status deep_model_push_input(deep_model *model, int32_t rank, const int64_t *shape, const char *caller,
+                                  int32_t *node)
+{
+    int64_t size;
+    DEEP_TRY(deep_sample_shape_check(caller, "input_shape", rank, shape, &size));
+    if (model->input_count == DEEP_MAX_MODEL_INPUTS)
+        return deep_error_set(DEEP_ERR_OUT_OF_RANGE, caller, "a model takes at most %d inputs",
+                              DEEP_MAX_MODEL_INPUTS);
+    if (model->in_size + size > DEEP_MAX_LAYER_SIZE)
+        return deep_error_set(DEEP_ERR_OVERFLOW, caller,
+                              "the inputs would have %lld features per sample in all, more than %lld",
+                              (long long)(model->in_size + size), (long long)DEEP_MAX_LAYER_SIZE);
+    DEEP_TRY(grow_nodes(model, caller));
+    deep_node *n = &model->nodes[model->node_count];
+    memset(n, 0, sizeof *n);
+    n->rank = rank;
+    memcpy(n->shape, shape, (size_t)rank * sizeof *shape);
+    n->size = size;
+    n->offset = model->in_size;
+    if (model->input_count == 0) {
+        model->in_rank = rank;
+        memcpy(model->in_shape, shape, (size_t)rank * sizeof *shape);
+    }
+    model->in_size += size;
+    model->inputs[model->input_count++] = model->node_count;
+    *node = model->node_count++;
+    return DEEP_OK;
+}
+
+int32_t deep_model_mask_source(const deep_model *model, int32_t node)
+{
+    for (;;) {
+        const deep_node *n = &model->nodes[node];
+        if (n->layer == NULL)
+            return -1;
+        deep_mask_flow flow = deep_layer_mask_flow(n->layer);
+        if (flow == DEEP_MASK_MADE)
+            return node;
+        if (flow != DEEP_MASK_KEPT)
+            return -1;
+        node = n->inputs[0];
+    }
+}
+
+/* The position of a node's layer in model->layers, for messages. */
+static int32_t layer_position(const deep_model *model, const deep_layer *layer)
+{
+    for (int32_t i = 0; i < model->layer_count; i++)
+        if (model->layers[i] == layer)
+            return i;
+    return -1;
+}
+
+/* Checks that a layer (new, or one applied again) takes the given input nodes: one node
+ * unless it merges, the shapes a shared layer was built for, and no mask it refuses. With
+ * `build` the layer takes the nodes' shapes as its input shapes. */
+static deep_status check_call(const deep_model *model, deep_layer *layer, int32_t position, int32_t count,
+                              const int32_t *inputs, bool build, const char *caller)
+{
+    bool merge = (layer->ops->flags & DEEP_LAYER_MERGE) != 0;
+    if (!merge && count != 1)
+        return deep_error_set(DEEP_ERR_INVALID_ARGUMENT, caller,
+                              "layer %d (%s, %s) takes one input, not %d; only merge layers (Add, Concatenate, "
+                              "...) take several", (int)position, layer->name, layer->ops->class_name, (int)count);
+    if (merge && count < 2)
+        return deep_error_set(DEEP_ERR_INVALID_ARGUMENT, caller,
+                              "layer %d (%s, %s) merges 2 or more inputs; choose them with deep_model_connect first",
+                              (int)position, layer->name, layer->ops->class_name);
+    for (int32_t k = 0; k < count; k++) {
+        const deep_node *n = &model->nodes[inputs[k]];
+        if (build) {
+            layer->in_ranks[k] = n->rank;
+            memcpy(layer->in_shapes[k], n->shape, sizeof n->shape);
+            layer->in_sizes[k] = n->size;
+        } else if (n->rank != layer->in_ranks[k] ||
+                   memcmp(n->shape, layer->in_shapes[k], (size_t)n->rank * sizeof *n->shape) != 0) {
+            char got[128], want[128];
+            return deep_error_set(DEEP_ERR_SHAPE, caller,
+                                  "layer %d (%s) was built for input %d of shape %s; node %d has shape %s (a shared "
+                                  "layer takes the same shapes at every call)",
+                                  (int)position, layer->name, (int)k,
+                                  deep_shape_format(want, sizeof want, layer->in_ranks[k], layer->in_shapes[k]),
+                                  (int)inputs[k], deep_shape_format(got, sizeof got, n->rank, n->shape));
+        }
+        int32_t source = deep_model_mask_source(model, inputs[k]);
+        if (source >= 0 && (merge || deep_layer_mask_flow(layer) == DEEP_MASK_REFUSED)) {
+            const deep_layer *masking = model->nodes[source].layer;
+            return deep_error_set(DEEP_ERR_INVALID_ARGUMENT, caller,
+                                  "layer %d (%s): %s does not take masked inputs, and layer %d (%s) masks the steps "
+                                  "before it; end the mask first with a recurrent layer without return_sequences",
+                                  (int)position, layer->name, layer->ops->class_name,
+                                  (int)layer_position(model, masking), masking->name);
+        }
+    }
+    if (build) {
+        layer->input_count = count;
+        layer->in_rank = layer->in_ranks[0];
+        memcpy(layer->in_shape, layer->in_shapes[0], sizeof layer->in_shape);
+        layer->in_size = layer->in_sizes[0];
+    }
+    return DEEP_OK;
+}
+
+/* Appends a node calling `layer` (owned by the model) on `inputs`, its shapes checked. */
+static deep_status push_call(deep_model *model, deep_layer *layer, int32_t count, const int32_t *inputs,
+                             const char *caller, int32_t *node)
+{
+    DEEP_TRY(grow_nodes(model, caller));
+    deep_node *n = &model->nodes[model->node_count];
+    memset(n, 0, sizeof *n);
+    n->layer = layer;
+    n->input_count = count;
+    memcpy(n->inputs, inputs, (size_t)count * sizeof *inputs);
+    n->rank = layer->out_rank;
+    memcpy(n->shape, layer->out_shape, sizeof n->shape);
+    n->size = layer->out_size;
+    *node = model->node_count++;
+    return DEEP_OK;
+}
+
+/* The nodes the next new layer takes: deep_model_connect's, else the last node. */
+static int32_t next_inputs(const deep_model *model, int32_t *inputs)
+{
+    if (model->pending_count > 0) {
+        memcpy(inputs, model->pending, (size_t)model->pending_count * sizeof *inputs);
+        return model->pending_count;
+    }
+    inputs[0] = model->node_count - 1;
+    return 1;
+}
+
+/* Adds a configured layer, built against its input nodes, and the node calling it. The
  * model is unchanged when the layer does not fit. With a context (the loader's), build
  * errors are wrapped in it instead of naming the layer. */
 static deep_status add_layer(deep_model *model, deep_layer *layer, const char *caller, const char *context)
 {
-    if (model->compiled)
-        return deep_error_set(DEEP_ERR_STATE, caller, "layers cannot be added after deep_model_compile");
-    if (model->layer_count == 0) {
-        layer->in_rank = model->in_rank;
-        memcpy(layer->in_shape, model->in_shape, sizeof model->in_shape);
-    } else {
-        const deep_layer *prev = model->layers[model->layer_count - 1];
-        layer->in_rank = prev->out_rank;
-        memcpy(layer->in_shape, prev->out_shape, sizeof prev->out_shape);
-    }
-    /* The input is the model's or the previous layer's output, both checked samples. */
-    layer->in_size = model->layer_count == 0 ? model->in_size : model->layers[model->layer_count - 1]->out_size;
+    if (model->compiled || model->borrowed)
+        return deep_error_set(DEEP_ERR_STATE, caller, "layers cannot be added after deep_model_compile%s",
+                              model->borrowed ? " nor to a sub-model" : "");
+    int32_t inputs[DEEP_MAX_LAYER_INPUTS];
+    int32_t count = next_inputs(model, inputs);
     name_layer(model, layer);
-
-    int32_t source = deep_model_mask_source(model, model->layer_count);
-    if (source >= 0 && deep_layer_mask_flow(layer) == DEEP_MASK_REFUSED)
-        return deep_error_set(DEEP_ERR_INVALID_ARGUMENT, caller,
-                              "layer %d (%s): %s does not take masked inputs, and layer %d (%s) masks the steps "
-                              "before it; end the mask first with a recurrent layer without return_sequences",
-                              (int)model->layer_count, layer->name, layer->ops->class_name, (int)source,
-                              model->layers[source]->name);
+    DEEP_TRY(check_call(model, layer, model->layer_count, count, inputs, true, caller));
     deep_status status = layer->ops->build(layer);
     if (status != DEEP_OK)
         return context != NULL ? status /* deep_layer_append wraps it */
@@ -145,24 +285,40 @@ static deep_status add_layer(deep_model *model, deep_layer *layer, const char *c
     if (owned == NULL)
         return deep_error_set(DEEP_ERR_NO_MEMORY, caller, "out of memory");
     *owned = *layer;
+    int32_t node;
+    if (push_call(model, owned, count, inputs, caller, &node) != DEEP_OK) {
+        free(owned);
+        return DEEP_ERR_NO_MEMORY;
+    }
     model->layers[model->layer_count++] = owned;
+    model->pending_count = 0;
     return DEEP_OK;
+}
+
+deep_status deep_model_call_layer(deep_model *model, int32_t position, int32_t count, const int32_t *inputs,
+                                  const char *caller, int32_t *node)
+{
+    deep_layer *layer = model->layers[position];
+    DEEP_TRY(check_call(model, layer, position, count, inputs, false, caller));
+    return push_call(model, layer, count, inputs, caller, node);
 }
 
 /* Recurrent layers need (timesteps, features) inputs. Stacked on a recurrent layer that
  * returns only its last output, the message says what to change. */
 static deep_status check_stacking(deep_model *model, deep_layer *layer, const char *caller)
 {
-    if (model->compiled || model->layer_count == 0 || !deep_layer_is_recurrent(layer))
+    int32_t inputs[DEEP_MAX_LAYER_INPUTS];
+    if (model->compiled || next_inputs(model, inputs) != 1 || !deep_layer_is_recurrent(layer))
         return DEEP_OK;
-    const deep_layer *prev = model->layers[model->layer_count - 1];
-    if (!deep_layer_is_recurrent(prev) || prev->cfg.rnn.return_sequences)
+    const deep_layer *prev = model->nodes[inputs[0]].layer;
+    if (prev == NULL || !deep_layer_is_recurrent(prev) || prev->cfg.rnn.return_sequences)
         return DEEP_OK;
     name_layer(model, layer);
+    int32_t prev_position = layer_position(model, prev);
     return deep_error_set(DEEP_ERR_SHAPE, caller,
                           "layer %d (%s): %s needs (timesteps, features) inputs but layer %d (%s) returns only its "
                           "last output, (%lld,); add that layer with return_sequences=1 to stack recurrent layers",
-                          (int)model->layer_count, layer->name, layer->ops->class_name, (int)model->layer_count - 1,
+                          (int)model->layer_count, layer->name, layer->ops->class_name, (int)prev_position,
                           prev->name, (long long)prev->out_shape[0]);
 }
 
@@ -182,17 +338,34 @@ static deep_status append(deep_model *model, const deep_layer_ops *type, const v
     if (!replace_last)
         return check_stacking(model, &layer, caller) == DEEP_OK ? add_layer(model, &layer, caller, context)
                                                                 : DEEP_ERR_SHAPE;
+    /* A wrapper takes the place of the last layer, on the same inputs: the last layer must
+     * be called once, by the last node. */
     if (model->compiled || model->layer_count == 0)
         return deep_error_set(DEEP_ERR_STATE, caller, "no layer to replace");
     int32_t position = model->layer_count - 1;
     deep_layer *last = model->layers[position];
+    deep_node last_node = model->nodes[model->node_count - 1];
+    if (last_node.layer != last || deep_model_node_of(model, last) != model->node_count - 1)
+        return deep_error_set(DEEP_ERR_STATE, caller,
+                              "layer %d (%s) is not only the last node's layer; wrap a layer right after adding it",
+                              (int)position, last->name);
+    int32_t saved_pending[DEEP_MAX_LAYER_INPUTS], saved_count = model->pending_count;
+    memcpy(saved_pending, model->pending, sizeof saved_pending);
     model->layer_count--;
+    model->node_count--;
+    model->pending_count = last_node.input_count;
+    memcpy(model->pending, last_node.inputs, sizeof last_node.inputs);
     deep_status status = add_layer(model, &layer, caller, context);
     if (status != DEEP_OK) {
         model->layers[position] = last;
         model->layer_count = position + 1;
+        model->nodes[model->node_count++] = last_node;
+        model->pending_count = saved_count;
+        memcpy(model->pending, saved_pending, sizeof saved_pending);
         return status;
     }
+    model->pending_count = saved_count;
+    memcpy(model->pending, saved_pending, sizeof saved_pending);
     free(last);
     return DEEP_OK;
 }
@@ -248,23 +421,29 @@ static deep_status option_target(const char *caller, const deep_model *model, in
     return DEEP_OK;
 }
 
-/* Builds an existing layer again after an option changed, and checks that the layers after
- * it still take the mask that reaches them. */
+/* Builds an existing layer again after an option changed, and checks that every call of a
+ * layer still takes the mask that reaches it. */
 static deep_status rebuild_for_option(deep_model *model, deep_layer *layer, const char *caller)
 {
-    int32_t position = 0;
-    while (model->layers[position] != layer)
-        position++;
+    int32_t position = layer_position(model, layer);
     if (layer->ops->build(layer) != DEEP_OK)
         return deep_error_wrap(DEEP_ERR_SHAPE, caller, "layer %d (%s)", (int)position, layer->name);
-    for (int32_t i = position + 1; i < model->layer_count; i++) {
-        int32_t source = deep_model_mask_source(model, i);
-        const deep_layer *next = model->layers[i];
-        if (source >= 0 && deep_layer_mask_flow(next) == DEEP_MASK_REFUSED)
-            return deep_error_set(DEEP_ERR_INVALID_ARGUMENT, caller,
-                                  "layer %d (%s) would mask the steps, but layer %d (%s, %s) after it does not take "
-                                  "masked inputs", (int)source, model->layers[source]->name, (int)i, next->name,
-                                  next->ops->class_name);
+    for (int32_t i = 0; i < model->node_count; i++) {
+        const deep_node *n = &model->nodes[i];
+        if (n->layer == NULL)
+            continue;
+        bool merge = (n->layer->ops->flags & DEEP_LAYER_MERGE) != 0;
+        for (int32_t k = 0; k < n->input_count; k++) {
+            int32_t source = deep_model_mask_source(model, n->inputs[k]);
+            if (source >= 0 && (merge || deep_layer_mask_flow(n->layer) == DEEP_MASK_REFUSED)) {
+                const deep_layer *masking = model->nodes[source].layer;
+                return deep_error_set(DEEP_ERR_INVALID_ARGUMENT, caller,
+                                      "layer %d (%s) would mask the steps, but layer %d (%s, %s) after it does not "
+                                      "take masked inputs", (int)layer_position(model, masking), masking->name,
+                                      (int)layer_position(model, n->layer), n->layer->name,
+                                      n->layer->ops->class_name);
+            }
+        }
     }
     return DEEP_OK;
 }
@@ -615,13 +794,8 @@ static int64_t weight_count(const deep_model *model)
     return total;
 }
 
-/* Replaces the weight blocks and points every parameter at its place in them. */
-static void adopt_weights(deep_model *model, float *weights, float *grads, int64_t total)
+void deep_model_point_params(deep_model *model, float *weights, float *grads)
 {
-    release_weights(model);
-    model->weights = weights;
-    model->grads = grads;
-    model->weight_total = total;
     int64_t offset = 0;
     for (int32_t i = 0; i < model->layer_count; i++)
         for (int32_t p = 0; p < model->layers[i]->param_count; p++) {
@@ -632,53 +806,113 @@ static void adopt_weights(deep_model *model, float *weights, float *grads, int64
         }
 }
 
-static deep_status check_compile(const deep_model *model, deep_loss loss, const deep_metric *metrics,
-                                 int64_t metric_count)
+/* Replaces the weight blocks and points every parameter at its place in them. */
+static void adopt_weights(deep_model *model, deep_weight_block *block, float *grads, int64_t total)
 {
-    if (model->layer_count == 0)
-        return deep_error_set(DEEP_ERR_STATE, "deep_model_compile", "the model has no layers");
+    release_weights(model);
+    model->block = block;
+    model->weights = block->values;
+    model->grads = grads;
+    model->weight_total = total;
+    deep_model_point_params(model, block->values, grads);
+}
+
+/* The checks of one output's loss; `which` names it in messages ("" for a model with one
+ * output, " of output 1 (dense_2)" with several). */
+static deep_status check_output_loss(const deep_model *model, int32_t k, deep_loss loss, const char *caller,
+                                     const char *which)
+{
+    const deep_node *out = &model->nodes[deep_model_output_node_at(model, k)];
+    int64_t width = out->shape[out->rank - 1], rows = out->size / width;
     if (!deep_loss_is_valid(loss))
-        return deep_error_set(DEEP_ERR_INVALID_ARGUMENT, "deep_model_compile", "unknown loss %d", (int)loss);
-    if (metric_count < 0 || metric_count > DEEP_MAX_METRICS)
-        return deep_error_set(DEEP_ERR_INVALID_ARGUMENT, "deep_model_compile", "metric_count %lld is outside 0..%d",
-                              (long long)metric_count, DEEP_MAX_METRICS);
-    if (metric_count > 0 && metrics == NULL)
-        return deep_error_set(DEEP_ERR_NULL, "deep_model_compile",
-                              "argument 'metrics' is NULL but metric_count is %lld", (long long)metric_count);
-    for (int64_t i = 0; i < metric_count; i++)
-        if (metrics[i] != DEEP_METRIC_ACCURACY && metrics[i] != DEEP_METRIC_MEAN_ABSOLUTE_ERROR)
-            return deep_error_set(DEEP_ERR_INVALID_ARGUMENT, "deep_model_compile",
-                                  "metric %d (value %d) is not a compilable metric", (int)i, (int)metrics[i]);
+        return deep_error_set(DEEP_ERR_INVALID_ARGUMENT, caller, "unknown loss %d%s", (int)loss, which);
     /* Losses act on the last axis; sparse labels, one per sample, cannot label each step. */
-    if (loss == DEEP_LOSS_SPARSE_CATEGORICAL_CROSSENTROPY && deep_model_output_rows(model) > 1) {
+    if (loss == DEEP_LOSS_SPARSE_CATEGORICAL_CROSSENTROPY && rows > 1) {
         char s[128];
-        const deep_layer *out = deep_model_output_layer(model);
-        return deep_error_set(DEEP_ERR_UNSUPPORTED, "deep_model_compile",
-                              "sparse categorical cross-entropy takes one label per sample, but the output %s has "
+        return deep_error_set(DEEP_ERR_UNSUPPORTED, caller,
+                              "sparse categorical cross-entropy%s takes one label per sample, but the output %s has "
                               "%lld rows per sample; give one-hot targets of width %lld per sample (steps x classes, "
                               "deep_dataset_set_targets) and use categorical cross-entropy",
-                              deep_shape_format(s, sizeof s, out->out_rank, out->out_shape),
-                              (long long)deep_model_output_rows(model), (long long)out->out_size);
+                              which, deep_shape_format(s, sizeof s, out->rank, out->shape), (long long)rows,
+                              (long long)out->size);
     }
-    int64_t width = deep_model_output_width(model);
     if (loss == DEEP_LOSS_BINARY_CROSSENTROPY && width != 1 &&
-        deep_layer_output_activation(deep_model_output_layer(model)) == DEEP_ACTIVATION_SOFTMAX)
-        return deep_error_set(DEEP_ERR_INVALID_ARGUMENT, "deep_model_compile",
-                              "binary cross-entropy after a softmax of %lld outputs; use categorical cross-entropy",
-                              (long long)width);
+        deep_layer_output_activation(out->layer) == DEEP_ACTIVATION_SOFTMAX)
+        return deep_error_set(DEEP_ERR_INVALID_ARGUMENT, caller,
+                              "binary cross-entropy%s after a softmax of %lld outputs; use categorical cross-entropy",
+                              which, (long long)width);
     return DEEP_OK;
 }
 
-deep_status deep_model_compile(deep_model *model, deep_optimizer *optimizer, deep_loss loss,
-                               const deep_metric *metrics, int64_t metric_count)
+static deep_status check_compile(const deep_model *model, const deep_loss *losses, const double *weights,
+                                 const deep_metric *metrics, int64_t metric_count, const char *caller)
+{
+    if (model->layer_count == 0)
+        return deep_error_set(DEEP_ERR_STATE, caller, "the model has no layers");
+    DEEP_TRY(deep_model_check_graph(model, caller));
+    if (metric_count < 0 || metric_count > DEEP_MAX_METRICS)
+        return deep_error_set(DEEP_ERR_INVALID_ARGUMENT, caller, "metric_count %lld is outside 0..%d",
+                              (long long)metric_count, DEEP_MAX_METRICS);
+    if (metric_count > 0 && metrics == NULL)
+        return deep_error_set(DEEP_ERR_NULL, caller, "argument 'metrics' is NULL but metric_count is %lld",
+                              (long long)metric_count);
+    for (int64_t i = 0; i < metric_count; i++)
+        if (metrics[i] != DEEP_METRIC_ACCURACY && metrics[i] != DEEP_METRIC_MEAN_ABSOLUTE_ERROR)
+            return deep_error_set(DEEP_ERR_INVALID_ARGUMENT, caller, "metric %d (value %d) is not a compilable metric",
+                                  (int)i, (int)metrics[i]);
+    int32_t outputs = deep_model_output_count(model);
+    for (int32_t k = 0; k < outputs; k++) {
+        char which[96] = "";
+        if (outputs > 1)
+            snprintf(which, sizeof which, " of output %d (%s)", (int)k,
+                     model->nodes[deep_model_output_node_at(model, k)].layer->name);
+        DEEP_TRY(check_output_loss(model, k, losses[k], caller, which));
+        if (weights != NULL && !(weights[k] >= 0.0 && isfinite(weights[k])))
+            return deep_error_set(DEEP_ERR_INVALID_ARGUMENT, caller, "loss weight %g%s must be finite and >= 0",
+                                  weights[k], which);
+        if (outputs > 1 && model->nodes[deep_model_output_node_at(model, k)].layer != NULL &&
+            deep_model_mask_source(model, deep_model_output_node_at(model, k)) >= 0)
+            return deep_error_set(DEEP_ERR_UNSUPPORTED, caller,
+                                  "output %d (%s) carries a mask; only a model with one output scores masked steps",
+                                  (int)k, model->nodes[deep_model_output_node_at(model, k)].layer->name);
+    }
+    return DEEP_OK;
+}
+
+/* The weights compile gives a model: a new block, or the one it borrows from the model it
+ * was cut from (its parameters already point into it; only the gradients are new). */
+static deep_status compile_weights(deep_model *model, deep_weight_block **block, float **grads, int64_t *total,
+                                   const char *caller)
+{
+    *total = model->borrowed ? model->weight_total : weight_count(model);
+    *block = NULL;
+    *grads = deep_alloc_zero(*total, sizeof(float));
+    if (*grads == NULL)
+        return deep_error_set(DEEP_ERR_NO_MEMORY, caller, "out of memory for %lld weights", (long long)*total);
+    if (model->borrowed)
+        return DEEP_OK;
+    if ((*block = calloc(1, sizeof **block)) == NULL ||
+        ((*block)->values = deep_alloc(*total, sizeof(float))) == NULL) {
+        free(*block);
+        free(*grads);
+        *block = NULL;
+        *grads = NULL;
+        return deep_error_set(DEEP_ERR_NO_MEMORY, caller, "out of memory for %lld weights", (long long)*total);
+    }
+    atomic_init(&(*block)->refs, 1);
+    return DEEP_OK;
+}
+
+/* Compile with losses[k] and weights[k] (NULL: all 1) for each output; errors name caller. */
+static deep_status compile(deep_model *model, deep_optimizer *optimizer, const deep_loss *losses,
+                           const double *weights, const deep_metric *metrics, int64_t metric_count, const char *caller)
 {
     if (model == NULL || optimizer == NULL) {
         if (model == NULL || model->optimizer != optimizer)
             deep_optimizer_free(optimizer);
-        return model == NULL ? DEEP_FAIL(DEEP_ERR_NULL, "argument 'model' is NULL")
-                             : DEEP_FAIL(DEEP_ERR_NULL, "argument 'optimizer' is NULL");
+        return deep_error_set(DEEP_ERR_NULL, caller, "argument '%s' is NULL", model == NULL ? "model" : "optimizer");
     }
-    deep_status idle = deep_model_may_change(model, __func__, "the model cannot be compiled", false);
+    deep_status idle = deep_model_may_change(model, caller, "the model cannot be compiled", false);
     if (idle != DEEP_OK) {
         if (model->optimizer != optimizer)
             deep_optimizer_free(optimizer);
@@ -686,35 +920,51 @@ deep_status deep_model_compile(deep_model *model, deep_optimizer *optimizer, dee
     }
     /* Everything that can fail happens before the model changes, so a failed compile
      * leaves the model as it was. */
-    deep_status status = check_compile(model, loss, metrics, metric_count);
-    int64_t total = weight_count(model);
-    float *weights = NULL, *grads = NULL;
-    if (status == DEEP_OK && ((weights = deep_alloc(total, sizeof(float))) == NULL ||
-                              (grads = deep_alloc_zero(total, sizeof(float))) == NULL))
-        status = DEEP_FAIL(DEEP_ERR_NO_MEMORY, "out of memory for %lld weights", (long long)total);
+    deep_status status = check_compile(model, losses, weights, metrics, metric_count, caller);
+    int64_t total = 0;
+    deep_weight_block *block = NULL;
+    float *grads = NULL;
+    if (status == DEEP_OK)
+        status = compile_weights(model, &block, &grads, &total, caller);
     if (status == DEEP_OK && deep_model_bind_optimizer(model, optimizer, total) != DEEP_OK)
-        status = DEEP_FAIL(DEEP_ERR_NO_MEMORY, "out of memory for the optimizer state");
+        status = deep_error_set(DEEP_ERR_NO_MEMORY, caller, "out of memory for the optimizer state");
     if (status != DEEP_OK) {
-        free(weights);
+        if (block != NULL)
+            free(block->values);
+        free(block);
         free(grads);
         if (model->optimizer != optimizer)
             deep_optimizer_free(optimizer);
         return status;
     }
-    adopt_weights(model, weights, grads, total);
+    if (model->borrowed) { /* the same weights (at the places they have in the block), new gradients */
+        free(model->grads);
+        model->grads = grads;
+        for (int32_t i = 0; i < model->layer_count; i++)
+            for (int32_t p = 0; p < model->layers[i]->param_count; p++) {
+                deep_param *param = &model->layers[i]->params[p];
+                param->grad = grads + (param->value - model->weights);
+            }
+    } else {
+        adopt_weights(model, block, grads, total);
+    }
     /* A resume point belonged to the old weights. */
     deep_model_forget_stopping(model);
     model->initial_epoch = 0;
     if (model->optimizer != optimizer)
         deep_optimizer_free(model->optimizer);
     model->optimizer = optimizer;
-    model->loss = loss;
+    for (int32_t k = 0; k < deep_model_output_count(model); k++) {
+        model->losses[k] = losses[k];
+        model->loss_weights[k] = weights != NULL ? weights[k] : 1.0;
+    }
+    model->loss = losses[0];
     model->metric_count = (int32_t)metric_count; /* at most DEEP_MAX_METRICS */
     for (int32_t i = 0; i < metric_count; i++)
         model->metrics[i] = metrics[i];
     /* Re-seeding here makes the initial weights a function of the seed alone. */
     deep_rng_init(&model->rng, model->seed);
-    for (int32_t i = 0; i < model->layer_count; i++)
+    for (int32_t i = 0; i < model->layer_count && !model->borrowed; i++)
         if (model->layers[i]->ops->init != NULL)
             model->layers[i]->ops->init(model->layers[i], &model->rng);
     /* History rows are sized by the metric count: drop any kept from an earlier compile. */
@@ -723,6 +973,33 @@ deep_status deep_model_compile(deep_model *model, deep_optimizer *optimizer, dee
     model->history_length = model->history_capacity = 0;
     model->compiled = true;
     return DEEP_OK;
+}
+
+deep_status deep_model_compile(deep_model *model, deep_optimizer *optimizer, deep_loss loss,
+                               const deep_metric *metrics, int64_t metric_count)
+{
+    deep_loss losses[DEEP_MAX_MODEL_INPUTS];
+    for (int32_t k = 0; k < DEEP_MAX_MODEL_INPUTS; k++) /* Keras: one loss for every output */
+        losses[k] = loss;
+    return compile(model, optimizer, losses, NULL, metrics, metric_count, __func__);
+}
+
+deep_status deep_model_compile_outputs(deep_model *model, deep_optimizer *optimizer, const deep_loss *losses,
+                                       const double *loss_weights, int64_t output_count, const deep_metric *metrics,
+                                       int64_t metric_count)
+{
+    deep_status status = DEEP_OK;
+    if (model != NULL && losses == NULL)
+        status = DEEP_FAIL(DEEP_ERR_NULL, "argument 'losses' is NULL");
+    else if (model != NULL && output_count != deep_model_output_count(model))
+        status = DEEP_FAIL(DEEP_ERR_INVALID_ARGUMENT, "output_count is %lld but the model has %d outputs",
+                           (long long)output_count, (int)deep_model_output_count(model));
+    if (status != DEEP_OK) {
+        if (model->optimizer != optimizer)
+            deep_optimizer_free(optimizer);
+        return status;
+    }
+    return compile(model, optimizer, losses, loss_weights, metrics, metric_count, __func__);
 }
 
 deep_status deep_model_optimizer(deep_model *model, deep_optimizer **optimizer)

@@ -9,18 +9,50 @@
 #include "layers/layer.h"
 
 #define DEEP_MAX_METRICS 8
+#define DEEP_MAX_MODEL_INPUTS 16 /* a model's input nodes, and its output nodes */
+
+/* One node of the layer graph: a model input (layer NULL) or one call of a layer on the
+ * outputs of earlier nodes. Nodes are numbered in creation order, which is a topological
+ * order (a call can only name nodes that exist), so running them by number runs every node
+ * after its inputs; cycles cannot be built. A Sequential model is the chain where node 0 is
+ * the input and node i + 1 is layers[i] applied to node i. */
+typedef struct deep_node {
+    deep_layer *layer;                         /* NULL for an input; else owned by model->layers */
+    int32_t input_count;
+    int32_t inputs[DEEP_MAX_LAYER_INPUTS];     /* node numbers, each < this node's */
+    int32_t rank;                              /* the shape of one sample of its output */
+    int64_t shape[DEEP_MAX_RANK];
+    int64_t size;
+    int64_t offset;                            /* inputs: where its features start in a dataset row */
+} deep_node;
 
 struct deep_model {
+    /* The first input's shape, and in_size the features of a whole sample: with several
+     * inputs a dataset row is their samples one after the other, in model->inputs order. */
     int32_t in_rank;
     int64_t in_shape[DEEP_MAX_RANK];
     int64_t in_size;
-    deep_layer **layers;
+    deep_layer **layers;                       /* every layer once, in creation order */
     int32_t layer_count, layer_capacity;
+    deep_node *nodes;
+    int32_t node_count, node_capacity;
+    int32_t inputs[DEEP_MAX_MODEL_INPUTS], input_count;   /* input nodes, in dataset order */
+    int32_t outputs[DEEP_MAX_MODEL_INPUTS], output_count; /* 0: the last node (Sequential) */
+    /* deep_model_connect's nodes, which the next added layer takes instead of the last node. */
+    int32_t pending[DEEP_MAX_LAYER_INPUTS], pending_count;
+    /* The block behind `weights`, counted, since sub-models share it (deep_model_submodel).
+     * borrowed: the weights came from the model this one was cut from, so compile keeps
+     * them instead of allocating and initialising new ones. */
+    struct deep_weight_block *block;
+    bool borrowed;
 
     /* Set by compile. All weights live in one block, their gradients in another. */
     bool compiled;
     deep_optimizer *optimizer;
-    deep_loss loss;
+    deep_loss loss;            /* losses[0]: the loss of a model with one output */
+    /* One loss per output and its weight in the total (Keras' loss_weights, 1 by default). */
+    deep_loss losses[DEEP_MAX_MODEL_INPUTS];
+    double loss_weights[DEEP_MAX_MODEL_INPUTS];
     deep_metric metrics[DEEP_MAX_METRICS];
     int32_t metric_count;
     float *weights;
@@ -79,16 +111,52 @@ struct deep_model {
     _Atomic(struct deep_predict_cache *) predict_cache;
 };
 
-/* Values recorded per epoch and per part (training, validation). */
-static inline int32_t deep_model_stat_count(const deep_model *model)
+/* A block of weights shared by a model and the sub-models cut from it: freed with the last. */
+typedef struct deep_weight_block {
+    atomic_int refs;
+    float *values;
+} deep_weight_block;
+
+/* The number of outputs (1 for a Sequential model). */
+static inline int32_t deep_model_output_count(const deep_model *model)
 {
-    return 1 + model->metric_count;
+    return model->output_count > 0 ? model->output_count : 1;
 }
 
-/* The last layer, whose output is the model's output. */
+/* Values recorded per epoch and per part (training, validation), in Keras' order: the
+ * loss, then with several outputs each output's loss, then each output's metrics. */
+static inline int32_t deep_model_stat_count(const deep_model *model)
+{
+    int32_t outputs = deep_model_output_count(model);
+    return outputs == 1 ? 1 + model->metric_count : 1 + outputs * (1 + model->metric_count);
+}
+
+/* The node whose output is the model's output: the one set by deep_model_set_outputs, else
+ * the last node (Sequential). */
+static inline int32_t deep_model_output_node(const deep_model *model)
+{
+    return model->output_count > 0 ? model->outputs[0] : model->node_count - 1;
+}
+
+/* Output k's node. */
+static inline int32_t deep_model_output_node_at(const deep_model *model, int32_t k)
+{
+    return model->output_count > 0 ? model->outputs[k] : model->node_count - 1;
+}
+
+/* The values of one sample's outputs (with several, their sizes summed). */
+static inline int64_t deep_model_output_row(const deep_model *model)
+{
+    int64_t row = 0;
+    for (int32_t k = 0; k < deep_model_output_count(model); k++)
+        row += model->nodes[deep_model_output_node_at(model, k)].size;
+    return row;
+}
+
+/* The layer whose output is the model's output. */
 static inline const deep_layer *deep_model_output_layer(const deep_model *model)
 {
-    return model->layers[model->layer_count - 1];
+    return model->nodes[deep_model_output_node(model)].layer;
 }
 
 /* Losses and metrics act on the last axis of the output, as Keras': an output
@@ -96,27 +164,57 @@ static inline const deep_layer *deep_model_output_layer(const deep_model *model)
  * averaged. These give that axis' width and the rows of one sample (1 for rank 1). */
 static inline int64_t deep_model_output_width(const deep_model *model)
 {
-    const deep_layer *out = deep_model_output_layer(model);
-    return out->out_shape[out->out_rank - 1];
+    const deep_node *out = &model->nodes[deep_model_output_node(model)];
+    return out->shape[out->rank - 1];
 }
 
 static inline int64_t deep_model_output_rows(const deep_model *model)
 {
-    return deep_model_output_layer(model)->out_size / deep_model_output_width(model);
+    return model->nodes[deep_model_output_node(model)].size / deep_model_output_width(model);
 }
 
-/* Buffers for passes over batches of up to max_batch samples. */
+/* The target values of output k per sample: one label for a sparse loss, else its size. */
+int64_t deep_model_target_width(const deep_model *model, int32_t k);
+/* With several outputs: checks that the labels of sparse outputs in `count` target rows are
+ * classes of their outputs; errors name caller. */
+deep_status deep_model_check_target_rows(const deep_model *model, const float *rows, int64_t count,
+                                         const char *caller);
+/* Their sum over the outputs: a dataset's target width for a model with several outputs,
+ * whose target row is each output's targets one after the other. */
+int64_t deep_model_target_total(const deep_model *model);
+/* Whether output k's loss takes the gradient through its layer's activation in one step
+ * (not when the output also feeds another layer, whose gradient is dL/d(output)). */
+bool deep_model_output_fuses(const deep_model *model, int32_t k);
+
+/* Buffers for passes over batches of up to max_batch samples, indexed by node (for a
+ * Sequential model node i + 1 is layer i's output, node 0 the input). */
 typedef struct deep_workspace {
     int64_t max_batch;
-    float **acts;              /* layer_count + 1: acts[0] is the input batch */
-    float **scratch;           /* per layer, NULL when a layer needs none */
-    float *grad_a, *grad_b;    /* training only: dL/d(activations), swapped layer by layer */
-    /* Keras' masks: masks[i] is the mask of acts[i] (NULL: none), batch * steps entries,
-     * either made by layer i - 1 into mask_store[i - 1] or passed on from masks[i - 1]. */
-    const uint8_t **masks;     /* layer_count + 1 */
-    uint8_t **mask_store;      /* per layer, NULL unless it makes a mask */
+    float **acts;              /* node_count: each node's output batch */
+    float **scratch;           /* per node, NULL for inputs and layers that need none */
+    /* Training only: dL/d(node output) in grads[node], for the nodes whose gradient is
+     * needed; nodes share buffers when their gradients are never live at once (a chain
+     * needs two, whatever its length). accumulate[k] receives the k-th input's gradient of
+     * a call when that input already has one from another consumer, to be added to it. */
+    float **grads;             /* node_count pointers into grad_store */
+    float **grad_store;        /* grad_slots buffers of the largest activation */
+    int32_t grad_slots;
+    float **accumulate;        /* DEEP_MAX_LAYER_INPUTS, NULL unless some node feeds several calls */
+    bool *grad_started;        /* per node, during backward: grads[node] holds a sum already */
+    /* A layer called at several nodes sums its weights' gradients over the calls: the
+     * calls after the first keep the sum so far in param_sum while backward overwrites. */
+    int32_t *node_layer;       /* per node, its layer's position (-1: an input) */
+    bool *layer_seen;          /* per layer, during backward: one of its calls is done */
+    float *param_sum;          /* the weights of the largest layer called more than once */
+    float *grad_a;             /* grads[output node]: dL/d(output), what scoring writes */
+    /* Keras' masks: masks[i] is the mask of node i's output (NULL: none), batch * steps
+     * entries, either made by its layer into mask_store[i] or passed on from its input's. */
+    const uint8_t **masks;     /* node_count */
+    uint8_t **mask_store;      /* per node, NULL unless its layer makes a mask */
     int32_t *labels;           /* the batch's labels, when the dataset has them */
-    float *targets;            /* the batch's float targets, when the loss or metrics need them */
+    float *targets;            /* the batch's float targets, when the loss or metrics need them;
+                                  with several outputs, rows of deep_model_target_total */
+    float *output_targets;     /* several outputs: one output's targets, gathered to score it */
     /* Only when the output has a mask: its unmasked rows (of the last axis) gathered
      * together, what the loss and metrics score, and the loss gradient on them. */
     float *kept_pred, *kept_targets, *kept_grad;
@@ -126,17 +224,36 @@ typedef struct deep_workspace {
 deep_status deep_workspace_init(const deep_model *model, int64_t max_batch, bool training, deep_workspace *ws);
 void deep_workspace_release(const deep_model *model, deep_workspace *ws);
 
-/* The layer (0-based) whose mask reaches the input of layer `position` (position
- * layer_count: the model's output), or -1 when that input has no mask. */
-int32_t deep_model_mask_source(const deep_model *model, int32_t position);
+/* The node whose layer makes the mask that node `node`'s output carries, or -1 when it
+ * has none. */
+int32_t deep_model_mask_source(const deep_model *model, int32_t node);
 
-/* acts[0] -> acts[layer_count] for `batch` samples. */
+/* Copies `batch` dataset rows (the inputs' samples one after the other) into the input
+ * nodes' buffers; `rows` is batch * in_size floats. */
+void deep_model_load_inputs(const deep_model *model, deep_workspace *ws, const float *rows, int64_t batch);
+/* The model's output batch after a forward pass. */
+static inline float *deep_model_output_batch(const deep_model *model, const deep_workspace *ws)
+{
+    return ws->acts[deep_model_output_node(model)];
+}
+/* Copies the outputs of a forward pass into `rows`: with several outputs each sample's
+ * outputs one after the other. */
+void deep_model_store_outputs(const deep_model *model, const deep_workspace *ws, int64_t batch, float *rows);
+/* Every node from the inputs to the output for `batch` samples. */
 void deep_model_forward(const deep_model *model, deep_workspace *ws, const deep_exec *ex, int64_t batch);
-/* The same through the first `count` layers only. */
-void deep_model_forward_layers(const deep_model *model, deep_workspace *ws, const deep_exec *ex, int64_t batch,
-                               int32_t count);
+/* The same for the nodes numbered below `limit` only. */
+void deep_model_forward_nodes(const deep_model *model, deep_workspace *ws, const deep_exec *ex, int64_t batch,
+                              int32_t limit);
 /* From dL/d(output) in ws->grad_a, fills every parameter's gradient. */
 void deep_model_backward(deep_model *model, deep_workspace *ws, deep_exec *ex, int64_t batch);
+/* The first node that calls `layer` (every layer has one). */
+int32_t deep_model_node_of(const deep_model *model, const deep_layer *layer);
+/* Whether some layer reading an input node checks its values (Embedding's ids). */
+bool deep_model_checks_inputs(const deep_model *model);
+/* Runs the check_input of every layer that reads an input node directly on `count` dataset
+ * rows; errors name caller. */
+deep_status deep_model_check_input_values(const deep_model *model, const float *rows, int64_t count,
+                                          const char *caller);
 
 /* Checks that a dataset fits the model and its loss; `caller` names the public function. */
 deep_status deep_model_check_data(const deep_model *model, const deep_dataset *data, const char *caller);
@@ -148,9 +265,10 @@ void deep_model_gather(const deep_model *model, const deep_dataset *data, const 
 /* Running sums of the loss and metrics over the batches of a pass. The loss is a mean
  * over samples of the batch losses, as Keras'; a metric a mean over the scored rows (all
  * of them, or the unmasked steps of a masked per-step output). */
+#define DEEP_MAX_STATS (1 + DEEP_MAX_MODEL_INPUTS * (1 + DEEP_MAX_METRICS))
 typedef struct deep_pass_stats {
-    double sums[1 + DEEP_MAX_METRICS];
-    double counts[1 + DEEP_MAX_METRICS];
+    double sums[DEEP_MAX_STATS];
+    double counts[DEEP_MAX_STATS];
     int64_t samples;
 } deep_pass_stats;
 
@@ -198,6 +316,29 @@ void deep_model_release_online(deep_model *model);
 
 /* Drops early stopping state loaded from a file (compile and free call it). */
 void deep_model_forget_stopping(deep_model *model);
+
+/* Appends an input node of that (checked) shape; errors name caller. */
+deep_status deep_model_push_input(deep_model *model, int32_t rank, const int64_t *shape, const char *caller,
+                                  int32_t *node);
+/* Appends a node applying the model's layer `position` again (shared weights) to `inputs`;
+ * errors name caller. */
+deep_status deep_model_call_layer(deep_model *model, int32_t position, int32_t count, const int32_t *inputs,
+                                  const char *caller, int32_t *node);
+/* A Sequential chain: one input, node i + 1 calling layer i on node i, the last node the
+ * output (what files, summaries and messages of 1.0 describe). */
+bool deep_model_is_sequential(const deep_model *model);
+/* Checks what compile needs of the graph: every input reaches the output, which is a
+ * layer's (not an input), and one output (several are not trainable yet); errors name caller. */
+deep_status deep_model_check_graph(const deep_model *model, const char *caller);
+/* Copies the settings a clone or sub-model inherits (seed, threads, shuffle, validation
+ * split, early stopping, Huber delta, verbose). */
+void deep_model_copy_settings(const deep_model *from, deep_model *to);
+/* Builds in the empty model dst (no nodes) the graph of src, node for node and layer for
+ * layer from their configurations; errors name caller. */
+deep_status deep_model_replay(const deep_model *src, deep_model *dst, const char *caller);
+/* Points every parameter of the model's layers at its place in `weights` (laid out layer by
+ * layer in model->layers order, as compile does) and the gradients likewise. */
+void deep_model_point_params(deep_model *model, float *weights, float *grads);
 
 /* Appends the whole model file (safetensors) to out; errors name caller. */
 typedef struct deep_bytes deep_bytes;

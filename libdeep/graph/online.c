@@ -41,14 +41,17 @@ static deep_status online_workspace(deep_model *model, int64_t n, const char *ca
 static deep_status check_x(const deep_model *model, const deep_tensor *x, const char *caller)
 {
     char got[128], want[128];
-    int64_t shape[DEEP_MAX_RANK] = {x->shape[0]};
-    memcpy(shape + 1, model->in_shape, (size_t)model->in_rank * sizeof *shape);
+    /* Several inputs come as one row per sample, their features one after the other. */
+    int32_t rank = model->input_count == 1 ? model->in_rank : 1;
+    int64_t shape[DEEP_MAX_RANK] = {x->shape[0], model->in_size};
+    if (model->input_count == 1)
+        memcpy(shape + 1, model->in_shape, (size_t)model->in_rank * sizeof *shape);
     deep_shape_format(got, sizeof got, x->rank, x->shape);
-    deep_shape_format(want, sizeof want, model->in_rank + 1, shape);
-    if (x->rank != model->in_rank + 1)
+    deep_shape_format(want, sizeof want, rank + 1, shape);
+    if (x->rank != rank + 1)
         return deep_error_set(DEEP_ERR_SHAPE, caller,
                               "x has shape %s, of rank %d, but the model takes batches %s, of rank %d", got,
-                              (int)x->rank, want, (int)model->in_rank + 1);
+                              (int)x->rank, want, (int)rank + 1);
     for (int32_t axis = 1; axis < x->rank; axis++)
         if (x->shape[axis] != shape[axis])
             return deep_error_set(DEEP_ERR_SHAPE, caller,
@@ -57,10 +60,7 @@ static deep_status check_x(const deep_model *model, const deep_tensor *x, const 
     if (x->shape[0] > INT32_MAX)
         return deep_error_set(DEEP_ERR_INVALID_ARGUMENT, caller, "x has %lld samples; a batch takes at most %d",
                               (long long)x->shape[0], INT32_MAX);
-    const deep_layer *first = model->layers[0];
-    if (first->ops->check_input != NULL)
-        return first->ops->check_input(first, 0, x->data, x->shape[0], caller);
-    return DEEP_OK;
+    return deep_model_check_input_values(model, x->data, x->shape[0], caller);
 }
 
 /* Sparse labels, one per sample: whole numbers in 0..width - 1. */
@@ -90,6 +90,15 @@ static deep_status check_y(const deep_model *model, const deep_tensor *x, const 
     if (y->shape[0] != x->shape[0])
         return deep_error_set(DEEP_ERR_SHAPE, caller, "y has shape %s, %lld samples on axis 0, but x has %lld", got,
                               (long long)y->shape[0], (long long)x->shape[0]);
+    if (deep_model_output_count(model) > 1) { /* rows of every output's targets, as a dataset's */
+        int64_t total = deep_model_target_total(model);
+        if (y->rank != 2 || y->shape[1] != total)
+            return deep_error_set(DEEP_ERR_SHAPE, caller,
+                                  "y has shape %s but the model's %d outputs take (%lld, %lld): each output's "
+                                  "targets one after the other, one label for a sparse loss",
+                                  got, (int)deep_model_output_count(model), (long long)y->shape[0], (long long)total);
+        return deep_model_check_target_rows(model, y->data, y->shape[0], caller);
+    }
     if (model->loss == DEEP_LOSS_SPARSE_CATEGORICAL_CROSSENTROPY) {
         if (!(y->rank == 1 || (y->rank == 2 && y->shape[1] == 1)))
             return deep_error_set(DEEP_ERR_SHAPE, caller,
@@ -157,10 +166,10 @@ static deep_status begin(deep_model *model, const deep_tensor *x, const deep_ten
         return status;
     }
     deep_workspace *ws = *out;
-    memcpy(ws->acts[0], x->data, (size_t)(n * model->in_size) * sizeof(float));
+    deep_model_load_inputs(model, ws, x->data, n);
     if (y == NULL)
         return DEEP_OK;
-    if (model->loss == DEEP_LOSS_SPARSE_CATEGORICAL_CROSSENTROPY)
+    if (model->loss == DEEP_LOSS_SPARSE_CATEGORICAL_CROSSENTROPY && deep_model_output_count(model) == 1)
         for (int64_t i = 0; i < n; i++)
             ws->labels[i] = (int32_t)y->data[i];
     else
@@ -250,9 +259,7 @@ deep_status deep_model_predict_on_batch(deep_model *model, const deep_tensor *x,
     DEEP_REQUIRE(model);
     DEEP_REQUIRE(x);
     /* Both factors are at most INT32_MAX once checked, so the product fits. */
-    int64_t result = model->compiled && x->shape[0] <= INT32_MAX
-                         ? x->shape[0] * deep_model_output_layer(model)->out_size
-                         : 0;
+    int64_t result = model->compiled && x->shape[0] <= INT32_MAX ? x->shape[0] * deep_model_output_row(model) : 0;
     deep_workspace *ws;
     DEEP_TRY(start(model, x, NULL, result, out, capacity, needed, "the outputs", __func__, &ws));
     if (ws == NULL)
@@ -260,7 +267,7 @@ deep_status deep_model_predict_on_batch(deep_model *model, const deep_tensor *x,
     /* As deep_model_predict: on the calling thread, so the values are predict's. */
     deep_exec ex = {0};
     deep_model_forward(model, ws, &ex, x->shape[0]);
-    memcpy(out, ws->acts[model->layer_count], (size_t)result * sizeof(float));
+    deep_model_store_outputs(model, ws, x->shape[0], out);
     atomic_store(&model->busy, 0);
     return DEEP_OK;
 }

@@ -114,9 +114,10 @@ void deep_model_release_predict(deep_model *model)
 /* The samples of a chunk for this model (see CHUNK_BYTES). */
 static int64_t chunk_samples(const deep_model *model)
 {
-    double floats = (double)model->in_size;
-    for (int32_t i = 0; i < model->layer_count; i++)
-        floats += (double)(model->layers[i]->out_size + model->layers[i]->scratch_size);
+    double floats = 0;
+    for (int32_t i = 0; i < model->node_count; i++)
+        floats += (double)model->nodes[i].size +
+                  (model->nodes[i].layer != NULL ? (double)model->nodes[i].layer->scratch_size : 0.0);
     double fit = CHUNK_BYTES / (4.0 * floats + 8.0); /* + labels and masks, roughly */
     int64_t chunk = fit >= CHUNK_MAX ? CHUNK_MAX : fit <= CHUNK_MIN ? CHUNK_MIN : (int64_t)fit;
     return chunk / SLICE_ALIGN * SLICE_ALIGN;
@@ -134,7 +135,7 @@ static void *run_slice(void *raw)
 {
     slice *s = raw;
     const deep_model *model = s->model;
-    int64_t out_size = deep_model_output_layer(model)->out_size;
+    int64_t row = deep_model_output_row(model);
     /* Every kept workspace holds a full chunk, so that any call can reuse it. */
     deep_workspace *ws = take_workspace(model, chunk_samples(model));
     if (ws == NULL) {
@@ -144,9 +145,9 @@ static void *run_slice(void *raw)
     deep_exec ex = {0};
     for (int64_t start = 0; start < s->count; start += ws->max_batch) {
         int64_t batch = s->count - start < ws->max_batch ? s->count - start : ws->max_batch;
-        memcpy(ws->acts[0], s->in + start * model->in_size, (size_t)(batch * model->in_size) * sizeof(float));
+        deep_model_load_inputs(model, ws, s->in + start * model->in_size, batch);
         deep_model_forward(model, ws, &ex, batch);
-        memcpy(s->out + start * out_size, ws->acts[model->layer_count], (size_t)(batch * out_size) * sizeof(float));
+        deep_model_store_outputs(model, ws, batch, s->out + start * row);
     }
     give_workspace(model, ws);
     s->status = DEEP_OK;
@@ -159,8 +160,10 @@ double deep_model_sample_work(const deep_model *model)
      * convolution, a step of a recurrent layer, 1 for a Dense layer on vectors), plus
      * the element-wise work of the layer's input and output. */
     double work = 0;
-    for (int32_t i = 0; i < model->layer_count; i++) {
-        const deep_layer *layer = model->layers[i];
+    for (int32_t i = 0; i < model->node_count; i++) {
+        const deep_layer *layer = model->nodes[i].layer; /* per call: a shared layer works at each */
+        if (layer == NULL)
+            continue;
         int64_t last = layer->in_rank > 0 ? layer->in_shape[layer->in_rank - 1] : 1;
         double positions = last > 0 ? (double)(layer->in_size / last) : 1.0;
         for (int32_t p = 0; p < layer->param_count; p++)
@@ -206,11 +209,11 @@ deep_status deep_model_predict_rows(const char *caller, const deep_model *model,
     slice parts[DEEP_MAX_PREDICT_THREADS];
     pthread_t threads[DEEP_MAX_PREDICT_THREADS];
     bool started[DEEP_MAX_PREDICT_THREADS] = {false};
-    int64_t out_size = deep_model_output_layer(model)->out_size;
+    int64_t row = deep_model_output_row(model);
     for (int32_t i = 0; i < wanted; i++) {
         int64_t begin = slice_start(n, wanted, i), end = slice_start(n, wanted, i + 1);
         if (begin < end) /* alignment can leave a slice of a small batch empty */
-            parts[slices++] = (slice){model, in + begin * model->in_size, out + begin * out_size, end - begin, DEEP_OK};
+            parts[slices++] = (slice){model, in + begin * model->in_size, out + begin * row, end - begin, DEEP_OK};
     }
     if (slices == 0)
         return DEEP_OK; /* no samples */

@@ -8,51 +8,190 @@
 #include "graph/model.h"
 #include "losses/loss.h"
 
+/* The highest-numbered output node: the passes run nodes up to it. */
+static int32_t last_output(const deep_model *model)
+{
+    int32_t last = 0;
+    for (int32_t k = 0; k < deep_model_output_count(model); k++)
+        last = deep_model_output_node_at(model, k) > last ? deep_model_output_node_at(model, k) : last;
+    return last;
+}
+
+int64_t deep_model_target_width(const deep_model *model, int32_t k)
+{
+    return model->losses[k] == DEEP_LOSS_SPARSE_CATEGORICAL_CROSSENTROPY
+               ? 1
+               : model->nodes[deep_model_output_node_at(model, k)].size;
+}
+
+int64_t deep_model_target_total(const deep_model *model)
+{
+    int64_t total = 0;
+    for (int32_t k = 0; k < deep_model_output_count(model); k++)
+        total += deep_model_target_width(model, k);
+    return total;
+}
+
+bool deep_model_output_fuses(const deep_model *model, int32_t k)
+{
+    int32_t node = deep_model_output_node_at(model, k);
+    for (int32_t i = node + 1; i < model->node_count; i++)
+        for (int32_t j = 0; model->nodes[i].layer != NULL && j < model->nodes[i].input_count; j++)
+            if (model->nodes[i].inputs[j] == node)
+                return false;
+    return deep_loss_fuses_with(model->losses[k], deep_layer_output_activation(model->nodes[node].layer));
+}
+
 static int64_t largest_activation(const deep_model *model)
 {
-    int64_t largest = model->in_size;
-    for (int32_t i = 0; i < model->layer_count; i++)
-        largest = model->layers[i]->out_size > largest ? model->layers[i]->out_size : largest;
+    int64_t largest = 1;
+    for (int32_t i = 0; i < model->node_count; i++)
+        largest = model->nodes[i].size > largest ? model->nodes[i].size : largest;
     return largest;
+}
+
+/* Assigns gradient buffers to nodes by liveness, walking backward in reverse node order:
+ * a node's gradient lives from its last consumer's backward to its own; the output's from
+ * the start. Inputs never need one. Returns the number of buffers (slots), sets slot[node]
+ * (-1: none) and whether some node feeds several calls (its gradient is a sum). */
+static int32_t assign_grad_slots(const deep_model *model, int32_t *slot, bool *fan_out)
+{
+    int32_t n = model->node_count, slots = 0, free_count = 0;
+    int32_t *free_slots = slot + n; /* the caller gives 2n entries */
+    *fan_out = false;
+    for (int32_t i = 0; i < n; i++)
+        slot[i] = -1;
+    for (int32_t k = 0; k < deep_model_output_count(model); k++) /* the losses' gradients, from the start */
+        slot[deep_model_output_node_at(model, k)] = slots++;
+    for (int32_t i = last_output(model); i >= 0; i--) {
+        const deep_node *node = &model->nodes[i];
+        if (node->layer == NULL || slot[i] < 0)
+            continue; /* an input, or a node the output does not depend on */
+        for (int32_t k = 0; k < node->input_count; k++) {
+            int32_t in = node->inputs[k];
+            if (model->nodes[in].layer == NULL)
+                continue;
+            if (slot[in] >= 0) {
+                *fan_out = true;
+                continue;
+            }
+            slot[in] = free_count > 0 ? free_slots[--free_count] : slots++;
+        }
+        free_slots[free_count++] = slot[i]; /* free after this node's backward */
+    }
+    return slots;
+}
+
+static int64_t weight_floats(const deep_layer *layer)
+{
+    int64_t total = 0;
+    for (int32_t p = 0; p < layer->param_count; p++)
+        total += layer->params[p].size;
+    return total;
+}
+
+/* What backward needs to sum the weight gradients of layers called more than once. */
+static bool init_shared_sums(const deep_model *model, int64_t max_batch, deep_workspace *ws)
+{
+    (void)max_batch;
+    ws->node_layer = calloc((size_t)model->node_count, sizeof *ws->node_layer);
+    ws->layer_seen = calloc((size_t)model->layer_count + 1, sizeof *ws->layer_seen);
+    if (ws->node_layer == NULL || ws->layer_seen == NULL)
+        return false;
+    int64_t largest = 0;
+    for (int32_t i = 0; i < model->node_count; i++) {
+        const deep_layer *layer = model->nodes[i].layer;
+        ws->node_layer[i] = -1;
+        for (int32_t l = 0; layer != NULL && l < model->layer_count; l++)
+            if (model->layers[l] == layer)
+                ws->node_layer[i] = l;
+        if (layer != NULL && deep_model_node_of(model, layer) != i && weight_floats(layer) > largest)
+            largest = weight_floats(layer); /* a second call */
+    }
+    return largest == 0 || (ws->param_sum = deep_alloc(largest, sizeof(float))) != NULL;
+}
+
+/* Before a later call's backward: the sum of the earlier calls' weight gradients aside. */
+static void keep_param_grads(const deep_layer *layer, float *sum)
+{
+    for (int32_t p = 0; p < layer->param_count; p++) {
+        memcpy(sum, layer->params[p].grad, (size_t)layer->params[p].size * sizeof *sum);
+        sum += layer->params[p].size;
+    }
+}
+
+/* After it: that sum added back to the call's own gradients. */
+static void add_param_grads(const deep_layer *layer, const float *sum)
+{
+    for (int32_t p = 0; p < layer->param_count; p++) {
+        float *grad = layer->params[p].grad;
+        for (int64_t i = 0; i < layer->params[p].size; i++)
+            grad[i] += sum[i];
+        sum += layer->params[p].size;
+    }
 }
 
 deep_status deep_workspace_init(const deep_model *model, int64_t max_batch, bool training, deep_workspace *ws)
 {
     memset(ws, 0, sizeof *ws);
     ws->max_batch = max_batch;
-    int32_t n = model->layer_count;
-    ws->acts = calloc((size_t)n + 1, sizeof *ws->acts);
+    int32_t n = model->node_count;
+    ws->acts = calloc((size_t)n, sizeof *ws->acts);
     ws->scratch = calloc((size_t)n, sizeof *ws->scratch);
-    ws->masks = calloc((size_t)n + 1, sizeof *ws->masks);
+    ws->masks = calloc((size_t)n, sizeof *ws->masks);
     ws->mask_store = calloc((size_t)n, sizeof *ws->mask_store);
     bool ok = ws->acts != NULL && ws->scratch != NULL && ws->masks != NULL && ws->mask_store != NULL;
     for (int32_t i = 0; ok && i < n; i++) {
-        const deep_layer *layer = model->layers[i];
-        deep_mask_flow flow = deep_layer_mask_flow(layer);
+        const deep_node *node = &model->nodes[i];
+        deep_mask_flow flow = node->layer != NULL ? deep_layer_mask_flow(node->layer) : DEEP_MASK_REFUSED;
         if (flow == DEEP_MASK_MADE)
-            ok = (ws->masks[i + 1] = ws->mask_store[i] = deep_alloc(max_batch * layer->in_shape[0], 1)) != NULL;
+            ok = (ws->masks[i] = ws->mask_store[i] = deep_alloc(max_batch * node->layer->in_shape[0], 1)) != NULL;
         else if (flow == DEEP_MASK_KEPT)
-            ws->masks[i + 1] = ws->masks[i];
+            ws->masks[i] = ws->masks[node->inputs[0]];
     }
-    for (int32_t i = 0; ok && i <= n; i++) {
-        int64_t width = i == 0 ? model->in_size : model->layers[i - 1]->out_size;
-        ok = (ws->acts[i] = deep_alloc(max_batch * width, sizeof(float))) != NULL;
-    }
+    for (int32_t i = 0; ok && i < n; i++)
+        ok = (ws->acts[i] = deep_alloc(max_batch * model->nodes[i].size, sizeof(float))) != NULL;
     for (int32_t i = 0; ok && i < n; i++) {
-        const deep_layer *layer = model->layers[i];
-        if (layer->scratch_size > 0 || layer->scratch_fixed > 0)
+        const deep_layer *layer = model->nodes[i].layer;
+        if (layer != NULL && (layer->scratch_size > 0 || layer->scratch_fixed > 0))
             ok = (ws->scratch[i] = deep_alloc(max_batch * layer->scratch_size + layer->scratch_fixed, sizeof(float))) !=
                  NULL;
     }
-    int64_t out_width = deep_model_output_layer(model)->out_size;
+    int32_t output = deep_model_output_node(model);
+    int64_t out_width = model->nodes[output].size, target_width = out_width;
+    if (deep_model_output_count(model) > 1) {
+        target_width = 0;
+        for (int32_t k = 0; k < deep_model_output_count(model); k++)
+            target_width += model->nodes[deep_model_output_node_at(model, k)].size;
+        ok = ok && (ws->output_targets = deep_alloc(max_batch * largest_activation(model), sizeof(float))) != NULL;
+    }
     if (ok && training) {
         int64_t largest = largest_activation(model);
-        ok = (ws->grad_a = deep_alloc(max_batch * largest, sizeof(float))) != NULL &&
-             (ws->grad_b = deep_alloc(max_batch * largest, sizeof(float))) != NULL;
+        int32_t *slot = calloc(2 * (size_t)n, sizeof *slot);
+        bool fan_out = false;
+        ok = slot != NULL && (ws->grads = calloc((size_t)n, sizeof *ws->grads)) != NULL &&
+             (ws->grad_started = calloc((size_t)n, sizeof *ws->grad_started)) != NULL;
+        if (ok) {
+            ws->grad_slots = assign_grad_slots(model, slot, &fan_out);
+            ok = (ws->grad_store = calloc((size_t)ws->grad_slots, sizeof *ws->grad_store)) != NULL;
+        }
+        for (int32_t k = 0; ok && k < ws->grad_slots; k++)
+            ok = (ws->grad_store[k] = deep_alloc(max_batch * largest, sizeof(float))) != NULL;
+        for (int32_t i = 0; ok && i < n; i++)
+            ws->grads[i] = slot[i] >= 0 ? ws->grad_store[slot[i]] : NULL;
+        if (ok && fan_out) {
+            ok = (ws->accumulate = calloc(DEEP_MAX_LAYER_INPUTS, sizeof *ws->accumulate)) != NULL;
+            for (int32_t k = 0; ok && k < DEEP_MAX_LAYER_INPUTS; k++)
+                ok = (ws->accumulate[k] = deep_alloc(max_batch * largest, sizeof(float))) != NULL;
+        }
+        if (ok)
+            ws->grad_a = ws->grads[output];
+        free(slot);
+        ok = ok && init_shared_sums(model, max_batch, ws);
     }
     ok = ok && (ws->labels = deep_alloc(max_batch, sizeof(int32_t))) != NULL &&
-         (ws->targets = deep_alloc(max_batch * out_width, sizeof(float))) != NULL;
-    if (ok && ws->masks[n] != NULL)
+         (ws->targets = deep_alloc(max_batch * target_width, sizeof(float))) != NULL;
+    if (ok && ws->masks[output] != NULL)
         ok = (ws->kept_pred = deep_alloc(max_batch * out_width, sizeof(float))) != NULL &&
              (ws->kept_targets = deep_alloc(max_batch * out_width, sizeof(float))) != NULL &&
              (ws->kept_grad = deep_alloc(max_batch * out_width, sizeof(float))) != NULL &&
@@ -64,22 +203,31 @@ deep_status deep_workspace_init(const deep_model *model, int64_t max_batch, bool
     return DEEP_OK;
 }
 
+static void free_all(float **buffers, int32_t count)
+{
+    for (int32_t i = 0; buffers != NULL && i < count; i++)
+        free(buffers[i]);
+    free(buffers);
+}
+
 void deep_workspace_release(const deep_model *model, deep_workspace *ws)
 {
-    for (int32_t i = 0; ws->acts != NULL && i <= model->layer_count; i++)
-        free(ws->acts[i]);
-    for (int32_t i = 0; ws->scratch != NULL && i < model->layer_count; i++)
-        free(ws->scratch[i]);
-    for (int32_t i = 0; ws->mask_store != NULL && i < model->layer_count; i++)
+    free_all(ws->acts, model->node_count);
+    free_all(ws->scratch, model->node_count);
+    free_all(ws->grad_store, ws->grad_slots);
+    free_all(ws->accumulate, ws->accumulate != NULL ? DEEP_MAX_LAYER_INPUTS : 0);
+    for (int32_t i = 0; ws->mask_store != NULL && i < model->node_count; i++)
         free(ws->mask_store[i]);
-    free(ws->acts);
-    free(ws->scratch);
     free(ws->masks);
     free(ws->mask_store);
-    free(ws->grad_a);
-    free(ws->grad_b);
+    free(ws->grads);
+    free(ws->grad_started);
+    free(ws->node_layer);
+    free(ws->layer_seen);
+    free(ws->param_sum);
     free(ws->labels);
     free(ws->targets);
+    free(ws->output_targets);
     free(ws->kept_pred);
     free(ws->kept_targets);
     free(ws->kept_grad);
@@ -87,79 +235,244 @@ void deep_workspace_release(const deep_model *model, deep_workspace *ws)
     memset(ws, 0, sizeof *ws);
 }
 
-int32_t deep_model_mask_source(const deep_model *model, int32_t position)
+void deep_model_load_inputs(const deep_model *model, deep_workspace *ws, const float *rows, int64_t batch)
 {
-    int32_t source = -1;
-    for (int32_t i = 0; i < position; i++) {
-        deep_mask_flow flow = deep_layer_mask_flow(model->layers[i]);
-        source = flow == DEEP_MASK_MADE ? i : flow == DEEP_MASK_KEPT ? source : -1;
+    if (model->input_count == 1) {
+        memcpy(ws->acts[model->inputs[0]], rows, (size_t)(batch * model->in_size) * sizeof(float));
+        return;
     }
-    return source;
+    for (int32_t k = 0; k < model->input_count; k++) {
+        const deep_node *in = &model->nodes[model->inputs[k]];
+        float *to = ws->acts[model->inputs[k]];
+        for (int64_t b = 0; b < batch; b++)
+            memcpy(to + b * in->size, rows + b * model->in_size + in->offset, (size_t)in->size * sizeof(float));
+    }
+}
+
+void deep_model_store_outputs(const deep_model *model, const deep_workspace *ws, int64_t batch, float *rows)
+{
+    int32_t outputs = deep_model_output_count(model);
+    if (outputs == 1) {
+        memcpy(rows, deep_model_output_batch(model, ws),
+               (size_t)(batch * model->nodes[deep_model_output_node(model)].size) * sizeof(float));
+        return;
+    }
+    int64_t row = 0;
+    for (int32_t k = 0; k < outputs; k++)
+        row += model->nodes[deep_model_output_node_at(model, k)].size;
+    int64_t offset = 0;
+    for (int32_t k = 0; k < outputs; k++) {
+        int32_t node = deep_model_output_node_at(model, k);
+        int64_t size = model->nodes[node].size;
+        for (int64_t b = 0; b < batch; b++)
+            memcpy(rows + b * row + offset, ws->acts[node] + b * size, (size_t)size * sizeof(float));
+        offset += size;
+    }
 }
 
 void deep_model_forward(const deep_model *model, deep_workspace *ws, const deep_exec *ex, int64_t batch)
 {
-    deep_model_forward_layers(model, ws, ex, batch, model->layer_count);
+    deep_model_forward_nodes(model, ws, ex, batch, last_output(model) + 1);
 }
 
-void deep_model_forward_layers(const deep_model *model, deep_workspace *ws, const deep_exec *ex, int64_t batch,
-                               int32_t count)
+void deep_model_forward_nodes(const deep_model *model, deep_workspace *ws, const deep_exec *ex, int64_t batch,
+                              int32_t limit)
 {
-    for (int32_t i = 0; i < count; i++) {
-        const deep_layer *layer = model->layers[i];
+    for (int32_t i = 0; i < limit; i++) {
+        const deep_node *node = &model->nodes[i];
+        const deep_layer *layer = node->layer;
+        if (layer == NULL)
+            continue;
+        const float *in0 = ws->acts[node->inputs[0]];
         if (ws->mask_store[i] != NULL)
-            layer->ops->compute_mask(layer, ws->acts[i], ws->mask_store[i], batch);
+            layer->ops->compute_mask(layer, in0, ws->mask_store[i], batch);
         deep_exec own = *ex;
-        own.mask = ws->masks[i];
-        layer->ops->forward(layer, &own, ws->acts[i], ws->acts[i + 1], ws->scratch[i], batch);
+        own.mask = ws->masks[node->inputs[0]];
+        if (layer->ops->flags & DEEP_LAYER_MERGE) {
+            const float *in[DEEP_MAX_LAYER_INPUTS];
+            for (int32_t k = 0; k < node->input_count; k++)
+                in[k] = ws->acts[node->inputs[k]];
+            layer->ops->forward_merge(layer, &own, in, ws->acts[i], ws->scratch[i], batch);
+        } else {
+            layer->ops->forward(layer, &own, in0, ws->acts[i], ws->scratch[i], batch);
+        }
     }
+}
+
+static void add_into(float *sum, const float *term, int64_t count)
+{
+    for (int64_t i = 0; i < count; i++)
+        sum[i] += term[i];
+}
+
+/* Where a call writes the gradient of its k-th input: the input's own buffer for its first
+ * contribution, else an accumulation buffer added to it afterwards (NULL: not needed). */
+static float *grad_target(deep_workspace *ws, int32_t input, int32_t k)
+{
+    if (ws->grads[input] == NULL)
+        return NULL;
+    return ws->grad_started[input] ? ws->accumulate[k] : ws->grads[input];
 }
 
 void deep_model_backward(deep_model *model, deep_workspace *ws, deep_exec *ex, int64_t batch)
 {
-    float *grad_out = ws->grad_a, *grad_in = ws->grad_b;
-    bool fused = deep_loss_fuses_with(model->loss, deep_layer_output_activation(deep_model_output_layer(model)));
-    for (int32_t i = model->layer_count - 1; i >= 0; i--) {
-        deep_layer *layer = model->layers[i];
-        ex->fused_output = fused && i == model->layer_count - 1;
-        ex->mask = ws->masks[i];
-        /* The first layer's input gradient is never needed. */
-        layer->ops->backward(layer, ex, ws->acts[i], ws->acts[i + 1], grad_out, i > 0 ? grad_in : NULL,
-                             ws->scratch[i], batch);
-        float *t = grad_out;
-        grad_out = grad_in;
-        grad_in = t;
+    memset(ws->grad_started, 0, (size_t)model->node_count * sizeof *ws->grad_started);
+    memset(ws->layer_seen, 0, (size_t)model->layer_count * sizeof *ws->layer_seen);
+    for (int32_t k = 0; k < deep_model_output_count(model); k++)
+        ws->grad_started[deep_model_output_node_at(model, k)] = true;
+    for (int32_t i = last_output(model); i >= 0; i--) {
+        const deep_node *node = &model->nodes[i];
+        deep_layer *layer = node->layer;
+        if (layer == NULL || !ws->grad_started[i])
+            continue; /* an input, or not on a path to the output */
+        float *grad_in[DEEP_MAX_LAYER_INPUTS];
+        for (int32_t k = 0; k < node->input_count; k++) {
+            grad_in[k] = grad_target(ws, node->inputs[k], k);
+            /* The same node twice in one call (Add(x, x)): the second writes aside. */
+            for (int32_t j = 0; j < k; j++)
+                if (node->inputs[j] == node->inputs[k] && grad_in[k] != NULL)
+                    grad_in[k] = ws->accumulate[k];
+        }
+        ex->fused_output = false;
+        for (int32_t k = 0; k < deep_model_output_count(model); k++)
+            ex->fused_output |= i == deep_model_output_node_at(model, k) && deep_model_output_fuses(model, k);
+        ex->mask = ws->masks[node->inputs[0]];
+        bool again = ws->layer_seen[ws->node_layer[i]];
+        if (again)
+            keep_param_grads(layer, ws->param_sum);
+        ws->layer_seen[ws->node_layer[i]] = true;
+        if (layer->ops->flags & DEEP_LAYER_MERGE) {
+            const float *in[DEEP_MAX_LAYER_INPUTS];
+            for (int32_t k = 0; k < node->input_count; k++)
+                in[k] = ws->acts[node->inputs[k]];
+            layer->ops->backward_merge(layer, ex, in, ws->acts[i], ws->grads[i], grad_in, ws->scratch[i], batch);
+        } else {
+            layer->ops->backward(layer, ex, ws->acts[node->inputs[0]], ws->acts[i], ws->grads[i], grad_in[0],
+                                 ws->scratch[i], batch);
+        }
+        if (again)
+            add_param_grads(layer, ws->param_sum);
+        for (int32_t k = 0; k < node->input_count; k++) {
+            int32_t in = node->inputs[k];
+            if (grad_in[k] == NULL)
+                continue;
+            if (grad_in[k] != ws->grads[in])
+                add_into(ws->grads[in], grad_in[k], batch * model->nodes[in].size);
+            ws->grad_started[in] = true;
+        }
     }
     ex->fused_output = false;
     ex->mask = NULL;
+}
+
+int32_t deep_model_node_of(const deep_model *model, const deep_layer *layer)
+{
+    for (int32_t i = 0; i < model->node_count; i++)
+        if (model->nodes[i].layer == layer)
+            return i;
+    return -1;
+}
+
+bool deep_model_checks_inputs(const deep_model *model)
+{
+    for (int32_t i = 0; i < model->node_count; i++) {
+        const deep_node *node = &model->nodes[i];
+        if (node->layer != NULL && node->layer->ops->check_input != NULL && model->nodes[node->inputs[0]].layer == NULL)
+            return true;
+    }
+    return false;
+}
+
+deep_status deep_model_check_input_values(const deep_model *model, const float *rows, int64_t count,
+                                          const char *caller)
+{
+    for (int32_t i = 0; i < model->node_count; i++) {
+        const deep_node *node = &model->nodes[i];
+        if (node->layer == NULL || node->layer->ops->check_input == NULL || model->nodes[node->inputs[0]].layer)
+            continue;
+        const deep_node *in = &model->nodes[node->inputs[0]];
+        int32_t position = 0;
+        while (model->layers[position] != node->layer)
+            position++;
+        if (model->input_count == 1) {
+            DEEP_TRY(node->layer->ops->check_input(node->layer, position, rows, count, caller));
+            continue;
+        }
+        for (int64_t b = 0; b < count; b++)
+            DEEP_TRY(node->layer->ops->check_input(node->layer, position, rows + b * model->in_size + in->offset, 1,
+                                                   caller));
+    }
+    return DEEP_OK;
 }
 
 /* The dataset supplies float targets for the loss either as targets or, for one output,
  * as its labels read as 0/1 values. */
 static bool uses_label_targets(const deep_model *model, const deep_dataset *data)
 {
-    return data->targets == NULL && data->labels != NULL && deep_model_output_layer(model)->out_size == 1;
+    return deep_model_output_count(model) == 1 && data->targets == NULL && data->labels != NULL && model->nodes[deep_model_output_node(model)].size == 1;
+}
+
+deep_status deep_model_check_target_rows(const deep_model *model, const float *rows, int64_t count,
+                                         const char *caller)
+{
+    int64_t total = deep_model_target_total(model), offset = 0;
+    for (int32_t k = 0; k < deep_model_output_count(model); k++) {
+        int64_t classes = model->nodes[deep_model_output_node_at(model, k)].size;
+        for (int64_t s = 0; model->losses[k] == DEEP_LOSS_SPARSE_CATEGORICAL_CROSSENTROPY && s < count; s++) {
+            float v = rows[s * total + offset];
+            if (!(v >= 0 && v < (float)classes) || v != floorf(v))
+                return deep_error_set(DEEP_ERR_OUT_OF_RANGE, caller,
+                                      "sample %lld: output %d's label (target column %lld) is %g, not a class in "
+                                      "0..%lld", (long long)s, (int)k, (long long)offset, (double)v,
+                                      (long long)classes - 1);
+        }
+        offset += deep_model_target_width(model, k);
+    }
+    return DEEP_OK;
+}
+
+/* Several outputs take float target rows: each output's targets one after the other, a
+ * sparse loss's label as one whole number. */
+static deep_status check_output_targets(const deep_model *model, const deep_dataset *data, const char *caller)
+{
+    int64_t total = deep_model_target_total(model);
+    if (data->targets == NULL || data->target_width != total)
+        return deep_error_set(DEEP_ERR_SHAPE, caller,
+                              "the model's %d outputs take float targets of width %lld per sample (each output's "
+                              "targets one after the other, one label for a sparse loss); the dataset has %s %lld",
+                              (int)deep_model_output_count(model), (long long)total,
+                              data->targets == NULL ? "none, width" : "width",
+                              data->targets == NULL ? 0LL : (long long)data->target_width);
+    return deep_model_check_target_rows(model, data->targets, data->count, caller);
 }
 
 deep_status deep_model_check_data(const deep_model *model, const deep_dataset *data, const char *caller)
 {
-    const deep_layer *first = model->layers[0];
+    const deep_layer *first = model->nodes[1].layer; /* a Sequential model's first layer */
     if (data->count < 1)
         return deep_error_set(DEEP_ERR_INVALID_ARGUMENT, caller, "the dataset is empty");
-    if (data->sample_size != model->in_size && (first->ops->flags & DEEP_LAYER_ID_INPUT) && model->in_rank == 1)
+    if (model->input_count == 1 && data->sample_size != model->in_size && first != NULL &&
+        (first->ops->flags & DEEP_LAYER_ID_INPUT) && model->in_rank == 1)
         return deep_error_set(DEEP_ERR_SHAPE, caller,
                               "sequences of %lld token ids but layer 0 (%s) takes sequences of %lld; pad or truncate "
                               "them to that length",
                               (long long)data->sample_size, first->name, (long long)model->in_size);
+    if (data->sample_size != model->in_size && model->input_count > 1)
+        return deep_error_set(DEEP_ERR_SHAPE, caller,
+                              "input has %lld features but the model's %d inputs take %lld in all (each sample is "
+                              "the inputs' features one after the other)",
+                              (long long)data->sample_size, (int)model->input_count, (long long)model->in_size);
     if (data->sample_size != model->in_size)
         return deep_error_set(DEEP_ERR_SHAPE, caller, "input has %lld features but layer 0 (%s) expects %lld",
-                              (long long)data->sample_size, first->name, (long long)model->in_size);
-    if (first->ops->check_input != NULL) {
+                              (long long)data->sample_size, model->layers[0]->name, (long long)model->in_size);
+    if (deep_model_checks_inputs(model)) { /* only then the features as floats (bytes cost 4x) */
         const float *values;
         DEEP_TRY(deep_dataset_values(caller, data, &values));
-        DEEP_TRY(first->ops->check_input(first, 0, values, data->count, caller));
+        DEEP_TRY(deep_model_check_input_values(model, values, data->count, caller));
     }
-    int64_t width = deep_model_output_layer(model)->out_size;
+    if (deep_model_output_count(model) > 1)
+        return check_output_targets(model, data, caller);
+    int64_t width = model->nodes[deep_model_output_node(model)].size;
     if (model->loss == DEEP_LOSS_SPARSE_CATEGORICAL_CROSSENTROPY) {
         if (data->labels == NULL)
             return deep_error_set(DEEP_ERR_INVALID_ARGUMENT, caller,
@@ -191,11 +504,19 @@ void deep_model_gather(const deep_model *model, const deep_dataset *data, const 
                        int64_t batch, deep_workspace *ws)
 {
     int64_t in_size = data->sample_size;
-    int64_t width = deep_model_output_layer(model)->out_size;
+    int64_t width = deep_model_output_count(model) > 1 ? deep_model_target_total(model)
+                                                        : model->nodes[deep_model_output_node(model)].size;
     bool label_targets = uses_label_targets(model, data);
     for (int64_t b = 0; b < batch; b++) {
         int64_t s = order != NULL ? order[b] : first + b;
-        deep_dataset_read_samples(data, s, 1, ws->acts[0] + b * in_size);
+        if (model->input_count == 1) {
+            deep_dataset_read_samples(data, s, 1, ws->acts[model->inputs[0]] + b * in_size);
+        } else {
+            for (int32_t k = 0; k < model->input_count; k++) {
+                const deep_node *in = &model->nodes[model->inputs[k]];
+                deep_dataset_read_features(data, s, in->offset, in->size, ws->acts[model->inputs[k]] + b * in->size);
+            }
+        }
         if (data->labels != NULL)
             ws->labels[b] = data->labels[s];
         if (data->targets != NULL)
@@ -282,36 +603,86 @@ static void spread_kept_grad(const float *kept_grad, const uint8_t *mask, int64_
     }
 }
 
+/* Output k's targets (or labels, for a sparse loss) from the model's target rows, where
+ * they start at column `offset`. */
+static void output_targets(const deep_model *model, deep_workspace *ws, int32_t k, int64_t batch, int64_t offset,
+                           const float **targets, const int32_t **labels)
+{
+    int64_t total = deep_model_target_total(model), width = deep_model_target_width(model, k);
+    if (model->losses[k] == DEEP_LOSS_SPARSE_CATEGORICAL_CROSSENTROPY) {
+        for (int64_t b = 0; b < batch; b++)
+            ws->labels[b] = (int32_t)ws->targets[b * total + offset];
+        *targets = NULL;
+        *labels = ws->labels;
+        return;
+    }
+    for (int64_t b = 0; b < batch; b++)
+        memcpy(ws->output_targets + b * width, ws->targets + b * total + offset, (size_t)width * sizeof(float));
+    *targets = ws->output_targets;
+    *labels = NULL;
+}
+
+/* Scores output k on its targets: its mean loss (returned), its metrics added into
+ * stats from column `column`, and with `grad` dL_k/d(output) (or d(pre-activation), fused)
+ * written there. */
+static double score_output(const deep_model *model, deep_workspace *ws, int32_t k, int64_t batch,
+                           const float *targets, const int32_t *labels, deep_pass_stats *stats, int32_t column,
+                           float *grad)
+{
+    const deep_node *out = &model->nodes[deep_model_output_node_at(model, k)];
+    int64_t width = out->shape[out->rank - 1], rows = batch * (out->size / width);
+    const float *pred = ws->acts[deep_model_output_node_at(model, k)];
+    const uint8_t *mask = ws->masks[deep_model_output_node_at(model, k)];
+    int64_t scored = mask != NULL ? keep_unmasked_rows(ws, mask, rows, width, &pred, &targets, &labels) : rows;
+    float *scored_grad = mask != NULL && grad != NULL ? ws->kept_grad : grad;
+    bool fused = grad != NULL && deep_model_output_fuses(model, k);
+    /* Per row of the last axis, so that per-step losses average over the steps as Keras'. */
+    double loss = deep_loss_evaluate(model->losses[k], model->huber_delta, pred, targets, labels, scored, width,
+                                     fused ? NULL : scored_grad);
+    if (fused)
+        deep_loss_fused_grad(model->losses[k], pred, targets, labels, scored, width, scored_grad);
+    if (mask != NULL && grad != NULL)
+        spread_kept_grad(scored_grad, mask, rows, width, grad);
+    for (int32_t m = 0; m < model->metric_count; m++) {
+        stats->sums[column + m] += model->metrics[m] == DEEP_METRIC_ACCURACY
+                                       ? (double)count_correct(pred, targets, labels, scored, width)
+                                       : absolute_error_sum(pred, targets, labels, scored, width);
+        stats->counts[column + m] += (double)scored;
+    }
+    return loss;
+}
+
 double deep_model_score_batch(const deep_model *model, deep_workspace *ws, int64_t batch, deep_pass_stats *stats,
                               float *grad)
 {
-    int64_t width = deep_model_output_width(model), rows = batch * deep_model_output_rows(model);
-    const float *pred = ws->acts[model->layer_count];
-    bool sparse = model->loss == DEEP_LOSS_SPARSE_CATEGORICAL_CROSSENTROPY;
-    /* Sparse losses gather labels only; other losses gather targets (or labels as targets). */
-    const float *targets = sparse ? NULL : ws->targets;
-    const int32_t *labels = sparse ? ws->labels : NULL;
-    const uint8_t *mask = ws->masks[model->layer_count];
-    int64_t scored = mask != NULL ? keep_unmasked_rows(ws, mask, rows, width, &pred, &targets, &labels) : rows;
-    float *scored_grad = mask != NULL && grad != NULL ? ws->kept_grad : grad;
-    bool fused =
-        grad != NULL && deep_loss_fuses_with(model->loss, deep_layer_output_activation(deep_model_output_layer(model)));
-    /* Per row of the last axis, so that per-step losses average over the steps as Keras'. */
-    double loss = deep_loss_evaluate(model->loss, model->huber_delta, pred, targets, labels, scored, width,
-                                     fused ? NULL : scored_grad);
-    if (fused)
-        deep_loss_fused_grad(model->loss, pred, targets, labels, scored, width, scored_grad);
-    if (mask != NULL && grad != NULL)
-        spread_kept_grad(scored_grad, mask, rows, width, grad);
-
+    int32_t outputs = deep_model_output_count(model);
+    double loss = 0.0;
+    if (outputs == 1) {
+        bool sparse = model->loss == DEEP_LOSS_SPARSE_CATEGORICAL_CROSSENTROPY;
+        /* Sparse losses gather labels only; other losses gather targets (or labels as targets). */
+        loss = score_output(model, ws, 0, batch, sparse ? NULL : ws->targets, sparse ? ws->labels : NULL, stats, 1,
+                            grad);
+    } else {
+        int64_t offset = 0;
+        for (int32_t k = 0; k < outputs; k++) {
+            const float *targets;
+            const int32_t *labels;
+            output_targets(model, ws, k, batch, offset, &targets, &labels);
+            offset += deep_model_target_width(model, k);
+            float *g = grad != NULL ? ws->grads[deep_model_output_node_at(model, k)] : NULL;
+            double part = score_output(model, ws, k, batch, targets, labels, stats,
+                                       1 + outputs + k * model->metric_count, g);
+            double weight = model->loss_weights[k];
+            int64_t size = batch * model->nodes[deep_model_output_node_at(model, k)].size;
+            for (int64_t i = 0; g != NULL && weight != 1.0 && i < size; i++)
+                g[i] *= (float)weight;
+            loss += weight * part;
+            stats->sums[1 + k] += part * (double)batch;
+            stats->counts[1 + k] += (double)batch;
+        }
+    }
     stats->sums[0] += loss * (double)batch;
     stats->counts[0] += (double)batch;
-    for (int32_t m = 0; m < model->metric_count; m++) {
-        stats->sums[1 + m] += model->metrics[m] == DEEP_METRIC_ACCURACY
-                                  ? (double)count_correct(pred, targets, labels, scored, width)
-                                  : absolute_error_sum(pred, targets, labels, scored, width);
-        stats->counts[1 + m] += (double)scored;
-    }
     stats->samples += batch;
     return loss;
 }

@@ -69,6 +69,42 @@ static bool has_stopping(const deep_model *model)
     return model->compiled && (model->stopping.saved || model->stopping.loaded) && isfinite(model->stopping.best);
 }
 
+/* "graph": the nodes in order, each an input {"input_shape": [...]} or a call
+ * {"layer": name, "inbound_nodes": [node, ...]}, and the output nodes. */
+static void put_graph(const deep_model *model, deep_bytes *j)
+{
+    deep_json_put_key(j, false, "graph");
+    deep_bytes_put(j, "{", 1);
+    deep_json_put_key(j, true, "nodes");
+    deep_bytes_put(j, "[", 1);
+    for (int32_t i = 0; i < model->node_count; i++) {
+        const deep_node *n = &model->nodes[i];
+        deep_bytes_put(j, i ? ", {" : "{", i ? 3 : 1);
+        if (n->layer == NULL) {
+            deep_json_put_key(j, true, "input_shape");
+            deep_bytes_put(j, "[", 1);
+            for (int32_t d = 0; d < n->rank; d++)
+                deep_bytes_printf(j, "%s%lld", d ? ", " : "", (long long)n->shape[d]);
+        } else {
+            deep_json_put_key(j, true, "layer");
+            deep_json_put_string(j, n->layer->name, strlen(n->layer->name));
+            deep_json_put_key(j, false, "inbound_nodes");
+            deep_bytes_put(j, "[", 1);
+            for (int32_t k = 0; k < n->input_count; k++)
+                deep_bytes_printf(j, "%s%d", k ? ", " : "", (int)n->inputs[k]);
+        }
+        deep_bytes_put(j, "]}", 2);
+    }
+    deep_bytes_put(j, "]", 1);
+    deep_json_put_key(j, false, "output_nodes");
+    deep_bytes_put(j, "[", 1);
+    int32_t last = model->node_count - 1;
+    const int32_t *outputs = model->output_count > 0 ? model->outputs : &last;
+    for (int32_t k = 0; k < (model->output_count > 0 ? model->output_count : 1); k++)
+        deep_bytes_printf(j, "%s%d", k ? ", " : "", (int)outputs[k]);
+    deep_bytes_put(j, "]}", 2);
+}
+
 static deep_status put_architecture(const char *caller, const deep_model *model, deep_bytes *j)
 {
     deep_bytes_put(j, "{", 1);
@@ -93,6 +129,8 @@ static deep_status put_architecture(const char *caller, const deep_model *model,
         deep_bytes_put(j, "}", 1);
     }
     deep_bytes_put(j, "]", 1);
+    if (!deep_model_is_sequential(model)) /* files of Sequential models have no "graph", as before 1.1 */
+        put_graph(model, j);
 
     deep_json_put_key(j, false, "compile");
     if (!model->compiled) {
@@ -105,6 +143,20 @@ static deep_status put_architecture(const char *caller, const deep_model *model,
         if (model->huber_delta != 1.0) { /* absent means Keras' 1.0, so files from before it load */
             deep_json_put_key(j, false, "huber_delta");
             deep_json_put_double(j, model->huber_delta);
+        }
+        if (deep_model_output_count(model) > 1) { /* since 1.1: one loss and weight per output */
+            deep_json_put_key(j, false, "losses");
+            deep_bytes_put(j, "[", 1);
+            for (int32_t k = 0; k < deep_model_output_count(model); k++)
+                deep_bytes_printf(j, "%s\"%s\"", k ? ", " : "", loss_names[model->losses[k]]);
+            deep_bytes_put(j, "]", 1);
+            deep_json_put_key(j, false, "loss_weights");
+            deep_bytes_put(j, "[", 1);
+            for (int32_t k = 0; k < deep_model_output_count(model); k++) {
+                deep_bytes_put(j, k ? ", " : "", k ? 2 : 0);
+                deep_json_put_double(j, model->loss_weights[k]);
+            }
+            deep_bytes_put(j, "]", 1);
         }
         deep_json_put_key(j, false, "metrics");
         deep_bytes_put(j, "[", 1);
@@ -391,49 +443,165 @@ static bool get_u64(loader *l, const deep_json_node *v, const char *what, uint64
     return true;
 }
 
-static void load_layers(loader *l, const deep_json_node *shape, const deep_json_node *layers)
+/* The member `key` of an object, or NULL. */
+static const deep_json_node *member(loader *l, const deep_json_node *obj, const char *key)
+{
+    for (const deep_json_node *m = deep_json_at(&l->doc, obj->first); m; m = deep_json_at(&l->doc, m->next))
+        if (strcmp(deep_json_key(&l->doc, m), key) == 0)
+            return m;
+    return NULL;
+}
+
+static bool read_shape(loader *l, const deep_json_node *shape, const char *what, int32_t *rank, int64_t *dims)
 {
     /* The rank and sizes are deep_model_new's rule; the array is bounded here to read it. */
-    int64_t dims[DEEP_MAX_SAMPLE_RANK];
     if (shape->type != DEEP_JSON_ARRAY || shape->count < 1 || shape->count > DEEP_MAX_SAMPLE_RANK) {
-        bad(l, "input_shape must be an array of 1 to %d sizes (DEEP_MAX_SAMPLE_RANK)", DEEP_MAX_SAMPLE_RANK);
-        return;
+        bad(l, "%s must be an array of 1 to %d sizes (DEEP_MAX_SAMPLE_RANK)", what, DEEP_MAX_SAMPLE_RANK);
+        return false;
     }
-    int32_t rank = 0;
+    *rank = 0;
     for (const deep_json_node *v = deep_json_at(&l->doc, shape->first); v; v = deep_json_at(&l->doc, v->next))
-        if (!get_int(l, v, 1, INT64_MAX, "a dimension of input_shape", &dims[rank++]))
-            return;
-    if (nested(l, deep_model_new(rank, dims, &l->model), "input_shape") != DEEP_OK)
+        if (!get_int(l, v, 1, INT64_MAX, "a dimension of an input shape", &dims[(*rank)++]))
+            return false;
+    return true;
+}
+
+/* Adds layer i (an entry of "layers") to the model, on the nodes chosen before. */
+static bool add_layer_entry(loader *l, const deep_json_node *v, int32_t i)
+{
+    char what[64];
+    snprintf(what, sizeof what, "layer %d", (int)i);
+    static const char *const keys[] = {"type", "name", "config"};
+    const deep_json_node *f[3];
+    if (!members(l, v, what, keys, 3, f))
+        return false;
+    if (f[0]->type != DEEP_JSON_STRING || f[1]->type != DEEP_JSON_STRING) {
+        bad(l, "%s: type and name must be strings", what);
+        return false;
+    }
+    const char *type = deep_json_string(&l->doc, f[0]), *name = deep_json_string(&l->doc, f[1]);
+    char context[512];
+    snprintf(context, sizeof context, "%s: layer %d (%s)", l->source, (int)i, type);
+    l->status = deep_layer_config_add(l->caller, context, l->model, type, &l->doc, f[2]);
+    if (l->status != DEEP_OK)
+        return false;
+    /* Names are derived from the types in order, so a different one means a damaged file. */
+    if (strcmp(l->model->layers[i]->name, name) != 0) {
+        bad(l, "layer %d is named '%s' but a %s layer at that place is named '%s'", (int)i, name, type,
+            l->model->layers[i]->name);
+        return false;
+    }
+    return true;
+}
+
+/* The layer entry named `name`, and its index, or NULL. */
+static const deep_json_node *layer_entry(loader *l, const deep_json_node *layers, const char *name, int32_t *index)
+{
+    *index = 0;
+    for (const deep_json_node *v = deep_json_at(&l->doc, layers->first); v;
+         v = deep_json_at(&l->doc, v->next), (*index)++) {
+        const deep_json_node *n = v->type == DEEP_JSON_OBJECT ? member(l, v, "name") : NULL;
+        if (n != NULL && n->type == DEEP_JSON_STRING && strcmp(deep_json_string(&l->doc, n), name) == 0)
+            return v;
+    }
+    return NULL;
+}
+
+/* One node of "graph": an input, a layer's first call (which adds the layer), or a call
+ * of a layer added before (shared weights). Inbound nodes must come before it. */
+static bool load_node(loader *l, const deep_json_node *layers, const deep_json_node *v, int32_t i)
+{
+    char what[64];
+    snprintf(what, sizeof what, "graph node %d", (int)i);
+    if (v->type == DEEP_JSON_OBJECT && member(l, v, "input_shape") != NULL) {
+        static const char *const keys[] = {"input_shape"};
+        const deep_json_node *f[1];
+        int32_t rank, node;
+        int64_t dims[DEEP_MAX_SAMPLE_RANK];
+        if (!members(l, v, what, keys, 1, f) || !read_shape(l, f[0], what, &rank, dims))
+            return false;
+        if (i == 0) /* deep_model_new made it from input_shape: they must agree */
+            return l->model->nodes[0].rank == rank &&
+                           memcmp(l->model->nodes[0].shape, dims, (size_t)rank * sizeof *dims) == 0
+                       ? true
+                       : (bad(l, "graph node 0 has another shape than input_shape"), false);
+        return nested(l, deep_model_add_input(l->model, rank, dims, &node), what) == DEEP_OK;
+    }
+    static const char *const keys[] = {"layer", "inbound_nodes"};
+    const deep_json_node *f[2];
+    if (!members(l, v, what, keys, 2, f))
+        return false;
+    if (f[0]->type != DEEP_JSON_STRING || f[1]->type != DEEP_JSON_ARRAY || f[1]->count < 1 ||
+        f[1]->count > DEEP_MAX_LAYER_INPUTS) {
+        bad(l, "%s: layer must be a name and inbound_nodes an array of 1 to %d nodes", what, DEEP_MAX_LAYER_INPUTS);
+        return false;
+    }
+    int32_t inbound[DEEP_MAX_LAYER_INPUTS], count = 0, index, node;
+    for (const deep_json_node *e = deep_json_at(&l->doc, f[1]->first); e; e = deep_json_at(&l->doc, e->next)) {
+        int64_t n;
+        if (!get_int(l, e, 0, i - 1, "an inbound node (a node before this one)", &n))
+            return false;
+        inbound[count++] = (int32_t)n;
+    }
+    const deep_json_node *entry = layer_entry(l, layers, deep_json_string(&l->doc, f[0]), &index);
+    if (entry == NULL || index > l->model->layer_count) {
+        bad(l, "%s calls layer '%s', which is not %s", what, deep_json_string(&l->doc, f[0]),
+            entry == NULL ? "in layers" : "the next layer of layers nor one before it");
+        return false;
+    }
+    if (index < l->model->layer_count)
+        return nested(l, deep_model_apply_layer(l->model, index, inbound, count, &node), what) == DEEP_OK;
+    return nested(l, deep_model_connect(l->model, inbound, count), what) == DEEP_OK &&
+           add_layer_entry(l, entry, index);
+}
+
+static void load_layers(loader *l, const deep_json_node *shape, const deep_json_node *layers,
+                        const deep_json_node *graph)
+{
+    int64_t dims[DEEP_MAX_SAMPLE_RANK];
+    int32_t rank = 0;
+    if (!read_shape(l, shape, "input_shape", &rank, dims) ||
+        nested(l, deep_model_new(rank, dims, &l->model), "input_shape") != DEEP_OK)
         return;
     if (layers->type != DEEP_JSON_ARRAY) {
         bad(l, "layers must be an array");
         return;
     }
-    int32_t i = 0;
-    for (const deep_json_node *v = deep_json_at(&l->doc, layers->first); v; v = deep_json_at(&l->doc, v->next), i++) {
-        char what[64];
-        snprintf(what, sizeof what, "layer %d", (int)i);
-        static const char *const keys[] = {"type", "name", "config"};
-        const deep_json_node *f[3];
-        if (!members(l, v, what, keys, 3, f))
-            return;
-        if (f[0]->type != DEEP_JSON_STRING || f[1]->type != DEEP_JSON_STRING) {
-            bad(l, "%s: type and name must be strings", what);
-            return;
-        }
-        const char *type = deep_json_string(&l->doc, f[0]), *name = deep_json_string(&l->doc, f[1]);
-        char context[512];
-        snprintf(context, sizeof context, "%s: layer %d (%s)", l->source, (int)i, type);
-        l->status = deep_layer_config_add(l->caller, context, l->model, type, &l->doc, f[2]);
-        if (l->status != DEEP_OK)
-            return;
-        /* Names are derived from the types in order, so a different one means a damaged file. */
-        if (strcmp(l->model->layers[i]->name, name) != 0) {
-            bad(l, "layer %d is named '%s' but a %s layer at that place is named '%s'", (int)i, name, type,
-                l->model->layers[i]->name);
-            return;
-        }
+    if (graph == NULL) { /* a Sequential chain */
+        int32_t i = 0;
+        for (const deep_json_node *v = deep_json_at(&l->doc, layers->first); v;
+             v = deep_json_at(&l->doc, v->next), i++)
+            if (!add_layer_entry(l, v, i))
+                return;
+        return;
     }
+    static const char *const keys[] = {"nodes", "output_nodes"};
+    const deep_json_node *f[2];
+    if (!members(l, graph, "graph", keys, 2, f))
+        return;
+    if (f[0]->type != DEEP_JSON_ARRAY || f[0]->count < 1 || f[1]->type != DEEP_JSON_ARRAY || f[1]->count < 1 ||
+        f[1]->count > DEEP_MAX_MODEL_INPUTS) {
+        bad(l, "graph.nodes must be a non-empty array and graph.output_nodes an array of 1 to %d nodes",
+            DEEP_MAX_MODEL_INPUTS);
+        return;
+    }
+    int32_t i = 0;
+    for (const deep_json_node *v = deep_json_at(&l->doc, f[0]->first); v; v = deep_json_at(&l->doc, v->next), i++)
+        if (!load_node(l, layers, v, i))
+            return;
+    if (l->model->layer_count != (int32_t)layers->count) {
+        bad(l, "layers has %d entries but graph.nodes calls %d of them", (int)layers->count,
+            (int)l->model->layer_count);
+        return;
+    }
+    int32_t outputs[DEEP_MAX_MODEL_INPUTS], count = 0;
+    for (const deep_json_node *e = deep_json_at(&l->doc, f[1]->first); e; e = deep_json_at(&l->doc, e->next)) {
+        int64_t n;
+        if (!get_int(l, e, 0, l->model->node_count - 1, "an output node", &n))
+            return;
+        outputs[count++] = (int32_t)n;
+    }
+    nested(l, deep_model_set_outputs(l->model, outputs, count), "graph.output_nodes");
 }
 
 static void load_settings(loader *l, const deep_json_node *settings)
@@ -524,11 +692,37 @@ static deep_optimizer *load_optimizer(loader *l, const deep_json_node *node, int
     return opt;
 }
 
+/* compile.losses and compile.loss_weights: one loss name and one number per output. */
+static bool load_output_losses(loader *l, const deep_json_node *names, const deep_json_node *numbers,
+                               deep_loss *losses, double *weights, int32_t *count)
+{
+    if (names->type != DEEP_JSON_ARRAY || numbers->type != DEEP_JSON_ARRAY || names->count != numbers->count ||
+        names->count < 2 || names->count > DEEP_MAX_MODEL_INPUTS) {
+        bad(l, "compile.losses and compile.loss_weights must be arrays of one entry per output (2 to %d)",
+            DEEP_MAX_MODEL_INPUTS);
+        return false;
+    }
+    *count = 0;
+    const deep_json_node *w = deep_json_at(&l->doc, numbers->first);
+    for (const deep_json_node *v = deep_json_at(&l->doc, names->first); v;
+         v = deep_json_at(&l->doc, v->next), w = deep_json_at(&l->doc, w->next)) {
+        int loss = v->type == DEEP_JSON_STRING ? name_index(loss_names, COUNT(loss_names), deep_json_string(&l->doc, v))
+                                               : 0;
+        if (loss == 0 || !deep_json_double(&l->doc, w, &weights[*count])) {
+            bad(l, "compile.losses[%d] must be a known loss and compile.loss_weights[%d] a finite number", (int)*count,
+                (int)*count);
+            return false;
+        }
+        losses[(*count)++] = (deep_loss)loss;
+    }
+    return true;
+}
+
 static void load_compile(loader *l, const deep_json_node *node, int64_t *iterations)
 {
-    static const char *const keys[] = {"loss", "metrics", "optimizer", "huber_delta"};
-    const deep_json_node *f[4];
-    if (!some_members(l, node, "compile", keys, 4, 3, f))
+    static const char *const keys[] = {"loss", "metrics", "optimizer", "huber_delta", "losses", "loss_weights"};
+    const deep_json_node *f[6];
+    if (!some_members(l, node, "compile", keys, 6, 3, f))
         return;
     double huber_delta = 1.0;
     if (f[3] != NULL && !deep_json_double(&l->doc, f[3], &huber_delta)) {
@@ -560,10 +754,22 @@ static void load_compile(loader *l, const deep_json_node *node, int64_t *iterati
         }
         metrics[n++] = (deep_metric)m;
     }
+    deep_loss losses[DEEP_MAX_MODEL_INPUTS];
+    double weights[DEEP_MAX_MODEL_INPUTS];
+    int32_t outputs = 0;
+    if ((f[4] != NULL) != (f[5] != NULL)) {
+        bad(l, "compile.losses and compile.loss_weights come together");
+        return;
+    }
+    if (f[4] != NULL && !load_output_losses(l, f[4], f[5], losses, weights, &outputs))
+        return;
     deep_optimizer *opt = load_optimizer(l, f[2], iterations);
     if (opt == NULL)
         return;
-    nested(l, deep_model_compile(l->model, opt, (deep_loss)loss, metrics, n), "compile");
+    if (outputs > 0)
+        nested(l, deep_model_compile_outputs(l->model, opt, losses, weights, outputs, metrics, n), "compile");
+    else
+        nested(l, deep_model_compile(l->model, opt, (deep_loss)loss, metrics, n), "compile");
 }
 
 /* The tensor called name, of exactly the shape of parameter `param` of layer `layer`;
@@ -731,15 +937,16 @@ static deep_status load_bytes(const char *caller, const char *source, const uint
             bad(&l, "the model description (metadata \"%s\") is malformed at character %zu: %s", META_MODEL,
                 l.doc.error_at, l.doc.error);
     }
+    /* "graph" only in files of models that are not a Sequential chain (since 1.1). */
     static const char *const keys[] = {"library_version", "input_shape", "layers", "compile", "settings",
-                                       "training"};
-    const deep_json_node *f[6];
+                                       "training", "graph"};
+    const deep_json_node *f[7];
     int64_t iterations = 0;
-    if (l.status == DEEP_OK && members(&l, deep_json_root(&l.doc), "the model description", keys, 6, f)) {
+    if (l.status == DEEP_OK && some_members(&l, deep_json_root(&l.doc), "the model description", keys, 7, 6, f)) {
         if (f[0]->type != DEEP_JSON_STRING)
             bad(&l, "library_version is not a string");
         if (l.status == DEEP_OK)
-            load_layers(&l, f[1], f[2]);
+            load_layers(&l, f[1], f[2], f[6]);
         if (l.status == DEEP_OK)
             load_settings(&l, f[4]);
         if (l.status == DEEP_OK && f[3]->type != DEEP_JSON_NULL)

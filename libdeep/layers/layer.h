@@ -15,6 +15,7 @@
 #include "layers/configs.h"
 
 #define DEEP_LAYER_MAX_PARAMS 6 /* Bidirectional: two recurrent layers' three */
+#define DEEP_MAX_LAYER_INPUTS 16 /* inputs of one call of a merge layer (Add, Concatenate) */
 
 /* One weight tensor of a layer. The model owns the memory behind value and grad: all
  * parameters live in one block so the optimizer sweeps them in a single pass. */
@@ -107,6 +108,9 @@ enum {
     DEEP_LAYER_WRAPPABLE = 1u << 1,     /* Bidirectional may wrap it */
     DEEP_LAYER_ID_INPUT = 1u << 2,      /* reads integer ids (Embedding): a model of (n,) ids takes only n */
     DEEP_LAYER_CELL_STATE = 1u << 3,    /* has a cell state c besides h (LSTM) */
+    DEEP_LAYER_MERGE = 1u << 4,         /* takes 2 or more inputs (Add, Concatenate): forward_merge and
+                                           backward_merge instead of forward and backward; never
+                                           added to a chain, only applied to nodes (deep_model_connect) */
 };
 
 struct deep_layer_ops {
@@ -147,6 +151,13 @@ struct deep_layer_ops {
     deep_mask_flow (*mask_flow)(const deep_layer *layer);
     /* With DEEP_MASK_MADE: mask[batch * in_shape[0]] from the layer's input. */
     void (*compute_mask)(const deep_layer *layer, const float *in, uint8_t *mask, int64_t batch);
+    /* Merge layers: forward and backward over the layer's input_count inputs, in[k] of
+     * in_sizes[k] floats per sample. backward_merge writes dL/din[k] into grad_in[k] unless it
+     * is NULL. */
+    void (*forward_merge)(const deep_layer *layer, const deep_exec *ex, const float *const *in, float *out,
+                          float *scratch, int64_t batch);
+    void (*backward_merge)(deep_layer *layer, const deep_exec *ex, const float *const *in, const float *out,
+                           float *grad_out, float *const *grad_in, float *scratch, int64_t batch);
     /* Recurrent layers: the states after the last step of the forward pass that left
      * `scratch` (inference), h (batch * units) and, for the LSTM, c; c NULL skips it. */
     void (*final_state)(const deep_layer *layer, const float *scratch, int64_t batch, float *h, float *c);
@@ -155,9 +166,16 @@ struct deep_layer_ops {
 struct deep_layer {
     const deep_layer_ops *ops;
     char name[48];                        /* "dense_1", numbered per type as Keras does */
-    int32_t in_rank, out_rank;
+    int32_t in_rank, out_rank;            /* in_: the (first) input's */
     int64_t in_shape[DEEP_MAX_RANK], out_shape[DEEP_MAX_RANK];
     int64_t in_size, out_size;            /* per sample */
+    /* Merge layers: the shapes of all their inputs (index 0 is in_rank/in_shape/in_size
+     * again); 1 for every other layer. A layer applied several times (shared weights) takes
+     * the same shapes at every call. */
+    int32_t input_count;
+    int32_t in_ranks[DEEP_MAX_LAYER_INPUTS];
+    int64_t in_shapes[DEEP_MAX_LAYER_INPUTS][DEEP_MAX_RANK];
+    int64_t in_sizes[DEEP_MAX_LAYER_INPUTS];
     int64_t scratch_size;                 /* floats of scratch per sample */
     int64_t scratch_fixed;                /* plus this many per batch (e.g. per-channel statistics) */
     int32_t param_count;

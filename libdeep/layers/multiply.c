@@ -1,0 +1,18 @@
+/* Multiply, Keras' merge layer: the element-wise product of inputs of one shape (merge.h). */
+#include "layers/merge.h"
+
+DEEP_MERGE_OPS(multiply, DEEP_MERGE_OP_MULTIPLY)
+
+const deep_layer_ops deep_multiply_ops = {
+    .type = "multiply",
+    .class_name = "Multiply",
+    .flags = DEEP_LAYER_MERGE,
+    .build = deep_merge_build,
+    .forward_merge = multiply_forward,
+    .backward_merge = multiply_backward,
+};
+
+deep_status deep_model_add_multiply(deep_model *model)
+{
+    return deep_layer_append(model, &deep_multiply_ops, NULL, false, __func__, NULL);
+}
