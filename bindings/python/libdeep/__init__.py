@@ -21,10 +21,11 @@ from . import layers, optimizers, metrics, utils, data, datasets, model_selectio
 from .data import Dataset, load_idx, load_csv, load_cifar10, kfold_indices
 from .layers import (Input, Dense, Activation, Dropout, Flatten, Reshape, Conv2D, MaxPooling2D, AveragePooling2D,
                      GlobalAveragePooling2D, BatchNormalization, Embedding, Masking, SimpleRNN, GRU, LSTM,
-                     Bidirectional)
+                     Bidirectional, Add, Subtract, Multiply, Average, Maximum, Minimum, Concatenate)
 from .models import Sequential, load_model, load_model_from_bytes, clone_model, Callback, EarlyStopping, History, \
     LearningRateScheduler
-from . import callbacks
+from .functional import Model
+from . import callbacks, functional
 from .trees import DecisionTreeClassifier, DecisionTreeRegressor, RandomForestClassifier, RandomForestRegressor
 
 #: Version of the C library actually loaded ("MAJOR.MINOR.PATCH").
@@ -51,12 +52,14 @@ __all__ = [
     "ThreadError", "BufferTooSmallError", "ClosedError", "LibraryNotFoundError",
     # modules
     "layers", "optimizers", "metrics", "utils", "data", "datasets", "model_selection", "preprocessing", "callbacks",
+    "functional",
     # data
     "Dataset", "load_idx", "load_csv", "load_cifar10", "kfold_indices",
     # models
     "Input", "Dense", "Activation", "Dropout", "Flatten", "Reshape", "Conv2D", "MaxPooling2D", "AveragePooling2D",
     "GlobalAveragePooling2D", "BatchNormalization", "Embedding", "Masking", "SimpleRNN", "GRU", "LSTM", "Bidirectional",
-    "Sequential", "load_model", "load_model_from_bytes", "clone_model",
+    "Add", "Subtract", "Multiply", "Average", "Maximum", "Minimum", "Concatenate",
+    "Sequential", "Model", "load_model", "load_model_from_bytes", "clone_model",
     "Callback", "EarlyStopping", "History", "LearningRateScheduler",
     # trees
     "DecisionTreeClassifier", "DecisionTreeRegressor", "RandomForestClassifier", "RandomForestRegressor",
