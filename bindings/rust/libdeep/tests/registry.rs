@@ -9,10 +9,10 @@ use std::fs;
 use std::path::PathBuf;
 
 use libdeep::layers::{
-    AveragePooling2d, BatchNormalization, Conv2d, Dense, Dropout, Embedding, Flatten, GlobalAveragePooling2d, Gru, Lstm,
-    MaxPooling2d, Reshape, SimpleRnn,
+    Add, Average, AveragePooling2d, BatchNormalization, Concatenate, Conv2d, Dense, Dropout, Embedding, Flatten,
+    GlobalAveragePooling2d, Gru, Lstm, MaxPooling2d, Maximum, Minimum, Multiply, Reshape, SimpleRnn, Subtract,
 };
-use libdeep::{Activation, LayerOption, MergeMode, Model, Padding, Result};
+use libdeep::{Activation, Layer, LayerOption, MergeMode, Model, NodeId, Padding, Result};
 
 /// One "## Name" section: its add function and its (field, kind, DEEP_LAYER_X) options.
 struct RegistryType {
@@ -89,7 +89,21 @@ fn builders() -> BTreeMap<&'static str, (&'static [i64], Build)> {
         m.add(Lstm::new(3))?;
         m.add_bidirectional(MergeMode::Concat)
     }));
+    b.insert("Add", (&[4], |m| merged(m, Add)));
+    b.insert("Subtract", (&[4], |m| merged(m, Subtract)));
+    b.insert("Multiply", (&[4], |m| merged(m, Multiply)));
+    b.insert("Average", (&[4], |m| merged(m, Average)));
+    b.insert("Maximum", (&[4], |m| merged(m, Maximum)));
+    b.insert("Minimum", (&[4], |m| merged(m, Minimum)));
+    b.insert("Concatenate", (&[4], |m| merged(m, Concatenate::new(-1))));
     b
+}
+
+/// A second (4,) input joined to the first by a merge layer.
+fn merged<L: Layer>(m: &mut Model, layer: L) -> Result<()> {
+    let second = m.add_input(&[4])?;
+    m.connect(&[NodeId(0), second])?;
+    m.add(layer)
 }
 
 /// For each (type, option field): the builder method of that name set away from its
