@@ -10,6 +10,8 @@ than its input) fails at once with the library's own error, as in Keras.
 import ctypes
 import itertools
 
+import numpy as np
+
 from . import errors
 from . import _ffi as C
 from ._lib import lib, out, shape_array, i32, i64
@@ -46,6 +48,32 @@ def node_shape(address, node):
     rank = i64(0)
     lib.deep_model_node_shape(address, node, dims, len(dims), ctypes.byref(rank))
     return tuple(dims[: rank.value])
+
+
+def input_shapes(address):
+    """The sample shapes of a C model's inputs, in the order of their columns in a row."""
+    needed = i64(0)
+    lib.deep_model_input_nodes(address, None, 0, ctypes.byref(needed))
+    nodes = (i32 * max(1, needed.value))()
+    lib.deep_model_input_nodes(address, nodes, needed.value, ctypes.byref(needed))
+    return [node_shape(address, nodes[k]) for k in range(needed.value)]
+
+
+def join_inputs(arrays, shapes):
+    """One float32 array of rows from one array per input: each sample's inputs flattened,
+    one after the other, the rows a C model of several inputs reads."""
+    arrays = [np.asarray(a) for a in arrays]
+    if len(arrays) != len(shapes):
+        raise ValueError(f"the model has {len(shapes)} inputs; got a list of {len(arrays)} arrays")
+    n = arrays[0].shape[0] if arrays[0].ndim else 0
+    columns = []
+    for k, (array, shape) in enumerate(zip(arrays, shapes)):
+        if array.ndim == 0 or array.shape[0] != n:
+            raise ValueError(f"input {k} has {array.shape[0] if array.ndim else 0} samples; input 0 has {n}")
+        if array.shape[1:] != tuple(shape) and int(np.prod(array.shape[1:])) != int(np.prod(shape)):
+            raise errors.ShapeError(f"input {k} takes samples of shape {tuple(shape)}; got {array.shape[1:]}")
+        columns.append(np.ascontiguousarray(array, dtype=np.float32).reshape(n, -1))
+    return np.concatenate(columns, axis=1)
 
 
 def node_array(nodes):

@@ -15,7 +15,7 @@ import numpy as np
 
 from . import errors
 from ._core import Handle
-from ._graph import Node, node_array
+from ._graph import Node, join_inputs, node_array
 from ._lib import lib, out, shape_array, i32
 from .data import Dataset
 from .layers import Input, LoadedLayer
@@ -193,21 +193,10 @@ class Model(Sequential):
                 raise ValueError(f"the model has {len(self._input_nodes)} inputs: pass a list of as many arrays "
                                  f"(or one array of {total} columns: each input's sample flattened, in order)")
             return x
-        arrays = [np.asarray(a) for a in x]
-        if len(arrays) != len(self._input_nodes):
-            raise ValueError(f"the model has {len(self._input_nodes)} inputs; got a list of {len(arrays)} arrays")
-        if len(arrays) == 1:
-            return arrays[0]
-        n = arrays[0].shape[0] if arrays[0].ndim else 0
-        columns = []
-        for k, (array, node) in enumerate(zip(arrays, self._input_nodes)):
-            if array.ndim == 0 or array.shape[0] != n:
-                raise ValueError(f"input {k} has {array.shape[0] if array.ndim else 0} samples; input 0 has {n}")
-            if array.shape[1:] != node._sample_shape and int(np.prod(array.shape[1:])) != int(np.prod(node._sample_shape)):
-                raise errors.ShapeError(f"input {k} takes samples of shape {node._sample_shape}; got "
-                                        f"{array.shape[1:]}")
-            columns.append(np.ascontiguousarray(array, dtype=np.float32).reshape(n, -1))
-        return np.concatenate(columns, axis=1)
+        if len(self._input_nodes) == 1:  # [x] (Keras' list of inputs), else rows given as lists
+            rank = len(self._input_nodes[0]._sample_shape) + 1
+            return np.asarray(x[0]) if len(x) == 1 and np.ndim(x[0]) == rank else np.asarray(x)
+        return join_inputs(x, [n._sample_shape for n in self._input_nodes])
 
     def __repr__(self):
         if self._closed:

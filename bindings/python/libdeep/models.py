@@ -15,7 +15,7 @@ import threading
 
 import numpy as np
 
-from . import errors
+from . import errors, _graph
 from . import _ffi as C
 from . import optimizers as _optimizers
 from ._core import Handle, new_tensor, tensor_to_array
@@ -255,7 +255,12 @@ class Sequential(Handle):
         raise ValueError(f"no layer named {name!r}; the layers are {[layer.name for layer in self.layers]}")
 
     def _join(self, x):
-        """x as the C model takes it (a functional Model joins several inputs' arrays)."""
+        """x as the C model takes it: for a model of several inputs (a loaded layer graph),
+        a list of one array per input becomes one array of rows (functional.Model too)."""
+        if isinstance(x, (list, tuple)) and self._address is not None:
+            shapes = _graph.input_shapes(self._ptr)
+            if len(shapes) > 1:
+                return _graph.join_inputs(x, shapes)
         return x
 
     def set_seed(self, seed):

@@ -75,7 +75,6 @@ NOT_BOUND_FUNCTIONS = {
                              "and builds the C graph from it: it never reads the C graph back",
     "deep_model_node_layer": "as deep_model_node_count",
     "deep_model_node_inputs": "as deep_model_node_count",
-    "deep_model_input_nodes": "as deep_model_node_count",
     "deep_model_output_nodes": "as deep_model_node_count",
 }
 

@@ -81,6 +81,8 @@ def test_residual_mlp_block_trains(rng):
     first = relu(dense(model.layers[0], data))
     expected = dense(model.layers[3], first + relu(dense(model.layers[1], first)))
     np.testing.assert_allclose(model.predict(data), expected, rtol=1e-4, atol=1e-4)
+    np.testing.assert_array_equal(model.predict([data]), model.predict(data))  # Keras' list of inputs
+    np.testing.assert_array_equal(model.predict(data[:2].tolist()), model.predict(data[:2]))  # rows as lists
 
 
 def test_shared_layer_is_one_layer_with_its_weights(rng):
@@ -150,6 +152,9 @@ def test_graph_model_round_trips_through_bytes(rng):
     loaded = libdeep.load_model_from_bytes(model.to_bytes())
     rows = np.concatenate([x1, x2], axis=1)
     np.testing.assert_array_equal(loaded.predict(rows), model.predict([x1, x2]))
+    np.testing.assert_array_equal(loaded.predict([x1, x2]), model.predict([x1, x2]))
+    with pytest.raises(ValueError, match="2 inputs"):
+        loaded.predict([x1])
 
 
 def test_several_outputs_build_but_do_not_compile():
