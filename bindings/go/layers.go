@@ -544,3 +544,48 @@ func (m *Model) AddSeparableConv2D(filters, kernelH, kernelW int64, padding Padd
 				C.deep_activation(activation), cBool(a.useBias))
 		})
 }
+
+// Merge layers (Keras' Add, Subtract, Multiply, Average, Maximum, Minimum, Concatenate),
+// since 1.1: each joins the 2 to 16 nodes chosen just before with Model.Connect (one node
+// is ErrInvalidArgument). The element-wise ones need inputs of one shape (ErrShape naming
+// both otherwise; no broadcasting) and give that shape; Subtract takes exactly two, the
+// first minus the second.
+
+// AddAdd appends Add(): the element-wise sum of the connected nodes.
+func (m *Model) AddAdd() error {
+	return m.write("Model.AddAdd", func(p *C.deep_model) C.deep_status { return C.deep_model_add_add(p) })
+}
+
+// AddSubtract appends Subtract(): the first connected node minus the second.
+func (m *Model) AddSubtract() error {
+	return m.write("Model.AddSubtract", func(p *C.deep_model) C.deep_status { return C.deep_model_add_subtract(p) })
+}
+
+// AddMultiply appends Multiply(): the element-wise product.
+func (m *Model) AddMultiply() error {
+	return m.write("Model.AddMultiply", func(p *C.deep_model) C.deep_status { return C.deep_model_add_multiply(p) })
+}
+
+// AddAverage appends Average(): the element-wise mean.
+func (m *Model) AddAverage() error {
+	return m.write("Model.AddAverage", func(p *C.deep_model) C.deep_status { return C.deep_model_add_average(p) })
+}
+
+// AddMaximum appends Maximum(): the element-wise maximum (the gradient goes to the first
+// input holding it).
+func (m *Model) AddMaximum() error {
+	return m.write("Model.AddMaximum", func(p *C.deep_model) C.deep_status { return C.deep_model_add_maximum(p) })
+}
+
+// AddMinimum appends Minimum(): the element-wise minimum.
+func (m *Model) AddMinimum() error {
+	return m.write("Model.AddMinimum", func(p *C.deep_model) C.deep_status { return C.deep_model_add_minimum(p) })
+}
+
+// AddConcatenate appends Concatenate(axis): the connected nodes joined along axis (Keras':
+// 1 is a sample's first axis, -1 its last), agreeing on every other axis.
+func (m *Model) AddConcatenate(axis int64) error {
+	return m.write("Model.AddConcatenate", func(p *C.deep_model) C.deep_status {
+		return C.deep_model_add_concatenate(p, C.int64_t(axis))
+	})
+}

@@ -168,6 +168,29 @@ var layerBuilders = map[string]func() (*Model, error){
 	"AddSeparableConv2D": func() (*Model, error) {
 		return build([]int64{6, 6, 2}, func(m *Model) error { return m.AddSeparableConv2D(4, 3, 3, Same, 2, ReLU) })
 	},
+	"AddAdd":         mergeBuilder(func(m *Model) error { return m.AddAdd() }),
+	"AddSubtract":    mergeBuilder(func(m *Model) error { return m.AddSubtract() }),
+	"AddMultiply":    mergeBuilder(func(m *Model) error { return m.AddMultiply() }),
+	"AddAverage":     mergeBuilder(func(m *Model) error { return m.AddAverage() }),
+	"AddMaximum":     mergeBuilder(func(m *Model) error { return m.AddMaximum() }),
+	"AddMinimum":     mergeBuilder(func(m *Model) error { return m.AddMinimum() }),
+	"AddConcatenate": mergeBuilder(func(m *Model) error { return m.AddConcatenate(-1) }),
+}
+
+// mergeBuilder makes a model of two (4,) inputs joined by a merge layer.
+func mergeBuilder(add func(m *Model) error) func() (*Model, error) {
+	return func() (*Model, error) {
+		return build([]int64{4}, func(m *Model) error {
+			second, err := m.AddInput(4)
+			if err != nil {
+				return err
+			}
+			if err := m.Connect(0, second); err != nil {
+				return err
+			}
+			return add(m)
+		})
+	}
 }
 
 func build(shape []int64, add func(m *Model) error) (*Model, error) {

@@ -22,12 +22,13 @@ from .data import Dataset, load_idx, load_csv, load_cifar10, load_sqlite, kfold_
 from .layers import (Input, Dense, Activation, Dropout, Flatten, Reshape, Conv2D, MaxPooling2D, AveragePooling2D,
                      GlobalAveragePooling2D, BatchNormalization, Embedding, Masking, SimpleRNN, GRU, LSTM,
                      Bidirectional, Conv1D, MaxPooling1D, GlobalAveragePooling1D, GlobalMaxPooling2D, Permute,
-                     RepeatVector)
+                     RepeatVector, Add, Subtract, Multiply, Average, Maximum, Minimum, Concatenate)
 from .layers import Conv2DTranspose, UpSampling2D, ZeroPadding2D, Cropping2D
 from .layers import LayerNormalization, DepthwiseConv2D, SeparableConv2D
 from .models import Sequential, load_model, load_model_from_bytes, clone_model, Callback, EarlyStopping, History, \
     LearningRateScheduler, ReduceLROnPlateau
-from . import callbacks
+from .functional import Model
+from . import callbacks, functional
 from .trees import DecisionTreeClassifier, DecisionTreeRegressor, RandomForestClassifier, RandomForestRegressor
 
 #: Version of the C library actually loaded ("MAJOR.MINOR.PATCH").
@@ -54,6 +55,7 @@ __all__ = [
     "ThreadError", "BufferTooSmallError", "ClosedError", "LibraryNotFoundError",
     # modules
     "layers", "optimizers", "metrics", "utils", "data", "datasets", "model_selection", "preprocessing", "callbacks",
+    "functional",
     # data
     "Dataset", "load_idx", "load_csv", "load_cifar10", "load_sqlite", "kfold_indices",
     # models
@@ -62,7 +64,8 @@ __all__ = [
     "Conv1D", "MaxPooling1D", "GlobalAveragePooling1D", "GlobalMaxPooling2D", "Permute", "RepeatVector",
     "Conv2DTranspose", "UpSampling2D", "ZeroPadding2D", "Cropping2D",
     "LayerNormalization", "DepthwiseConv2D", "SeparableConv2D",  # since 1.1
-    "Sequential", "load_model", "load_model_from_bytes", "clone_model",
+    "Add", "Subtract", "Multiply", "Average", "Maximum", "Minimum", "Concatenate",
+    "Sequential", "Model", "load_model", "load_model_from_bytes", "clone_model",
     "Callback", "EarlyStopping", "History", "LearningRateScheduler", "ReduceLROnPlateau",
     # trees
     "DecisionTreeClassifier", "DecisionTreeRegressor", "RandomForestClassifier", "RandomForestRegressor",

@@ -1,22 +1,25 @@
 """Keras layer constructors: Dense, Activation, Dropout, Flatten, Reshape, Conv2D,
 MaxPooling2D, AveragePooling2D, GlobalAveragePooling2D, BatchNormalization, Embedding,
-Masking, SimpleRNN, GRU, LSTM, the Bidirectional wrapper, Input, and since 1.1 Conv1D,
+Masking, SimpleRNN, GRU, LSTM, the Bidirectional wrapper, Input, the merge layers Add,
+Subtract, Multiply, Average, Maximum, Minimum and Concatenate, and since 1.1 Conv1D,
 MaxPooling1D, GlobalAveragePooling1D, GlobalMaxPooling2D, Permute, RepeatVector,
 Conv2DTranspose, UpSampling2D, ZeroPadding2D, Cropping2D, LayerNormalization,
 DepthwiseConv2D and SeparableConv2D. docs/layers.md lists
 each layer's arguments as the C library's field tables define them (a test checks that the
 constructors here take the same ones).
 
-A layer object describes a layer until it is added to a Sequential model; from then on it
-belongs to that model (it cannot be added to another) and reads and writes the model's
+A layer object describes a layer until it is added to a Sequential model (or called on
+nodes and built into a Model); from then on it belongs to that model (it cannot be added to another) and reads and writes the model's
 weights. A layer keeps its model alive.
 """
 
 import ctypes
+import re
 
 import numpy as np
 
-from . import errors
+from . import errors, _graph
+from ._graph import Node
 from ._core import enum_value, new_tensor, tensor_to_array
 from . import _ffi as C
 from ._lib import lib, out, i32, i64, f64
@@ -76,24 +79,70 @@ def _positive_int(value, what):
     return int(value)
 
 
-class Input:
-    """keras.Input(shape=...): gives a Sequential model its input shape (without the batch axis)."""
+class Input(Node):
+    """keras.Input(shape=...): a symbolic input node of that sample shape (without the batch
+    axis; Input.shape has the batch axis first, as None). It starts a layer graph
+    (Model(inputs, outputs)) or gives a Sequential model its input shape."""
 
-    def __init__(self, shape):
-        self.shape = tuple(int(d) for d in shape)
+    def __init__(self, shape=None, name=None):
+        if shape is None:
+            raise TypeError("Input needs shape=, the shape of one sample without the batch axis, e.g. "
+                            "Input(shape=(28, 28, 1))")
+        try:
+            sample_shape = tuple(int(d) for d in shape)
+        except TypeError:
+            raise TypeError(f"Input's shape must be a tuple of ints; got {shape!r}") from None
+        super().__init__(sample_shape)
+        self.name = name
 
     def __repr__(self):
-        return f"Input(shape={self.shape})"
+        return f"Input(shape={self._sample_shape})"
 
 
 class Layer:
-    """Base class. Subclasses implement _append(model_address)."""
+    """Base class. Subclasses implement _append(model_address). _type is the C layer type
+    (model files, default names), derived from the class name unless a class sets it.
+
+    Called on nodes (layer(x), layer([a, b])) a layer records a call of a layer graph and
+    returns its output node; calling one layer object again shares its weights."""
+
+    _type = None
 
     def __init__(self, input_shape=None, name=None):
         self.input_shape = None if input_shape is None else tuple(int(d) for d in input_shape)
         self.name = name
         self._model = None
         self._index = None
+        self._calls = []  # output nodes of its calls in layer graphs, first call first
+
+    def __call__(self, inputs, **kwargs):
+        if kwargs:
+            raise TypeError(f"{type(self).__name__}() called with unsupported arguments {sorted(kwargs)}")
+        return _graph.call(self, inputs)
+
+    def _first_call(self, what):
+        if not self._calls:
+            raise AttributeError(f"{type(self).__name__} {self.name or ''} has never been called on a node, so it "
+                                 f"has no {what}")
+        return self._calls[0]
+
+    @property
+    def output(self):
+        """Keras' layer.output: the output node of the layer's first call."""
+        return self._first_call("output")
+
+    @property
+    def input(self):
+        """Keras' layer.input: the input node of the layer's first call (a list for several)."""
+        inputs = self._first_call("input")._inputs
+        return inputs[0] if len(inputs) == 1 else list(inputs)
+
+    @classmethod
+    def _c_type(cls):
+        if cls._type is not None:
+            return cls._type
+        # "MaxPooling2D" -> "max_pooling2d", "SimpleRNN" -> "simple_rnn", as the C registry names types
+        return re.sub(r"(?<=[a-z])(?=[A-Z])|(?<=[A-Z0-9])(?=[A-Z][a-z])", "_", cls.__name__).lower()
 
     def _attach(self, model, index):
         self._model = model
@@ -482,6 +531,55 @@ class Cropping2D(Layer):
 
     def _append(self, address):
         lib.deep_model_add_cropping2d(address, *self._sides)
+
+
+class _Merge(Layer):
+    """Keras' merge layers: called on a list of 2 to 16 nodes (Subtract: exactly 2). The
+    element-wise ones need one shape (no broadcasting); the library checks it."""
+
+    _add = None  # its deep_model_add_* (a ctypes function: not bound to self)
+
+    def __init__(self, name=None):
+        super().__init__(None, name)
+
+    def _append(self, address):
+        self._add(address)
+
+
+class Add(_Merge):
+    _add = lib.deep_model_add_add
+
+
+class Subtract(_Merge):
+    _add = lib.deep_model_add_subtract
+
+
+class Multiply(_Merge):
+    _add = lib.deep_model_add_multiply
+
+
+class Average(_Merge):
+    _add = lib.deep_model_add_average
+
+
+class Maximum(_Merge):
+    _add = lib.deep_model_add_maximum
+
+
+class Minimum(_Merge):
+    _add = lib.deep_model_add_minimum
+
+
+class Concatenate(Layer):
+    """keras.layers.Concatenate(axis=-1): joins the nodes along axis (1: a sample's first
+    axis, -1 its last); they agree on every other axis."""
+
+    def __init__(self, axis=-1, name=None):
+        super().__init__(None, name)
+        self.axis = _positive_int(axis, "axis")
+
+    def _append(self, address):
+        lib.deep_model_add_concatenate(address, self.axis)
 
 
 class LoadedLayer(Layer):

@@ -15,7 +15,7 @@ import threading
 
 import numpy as np
 
-from . import errors
+from . import errors, _graph
 from . import _ffi as C
 from . import optimizers as _optimizers
 from ._core import Handle, new_tensor, tensor_to_array
@@ -235,7 +235,7 @@ class Sequential(Handle):
         if self._closed:
             raise errors.ClosedError("this model has been closed")
         if isinstance(layer, Input):
-            self._build(layer.shape)
+            self._build(layer._sample_shape)
             return
         if not isinstance(layer, Layer):
             raise TypeError(f"add() takes a libdeep layer; got {layer!r}")
@@ -243,6 +243,9 @@ class Sequential(Handle):
             raise errors.StateError(f"this {type(layer).__name__} already belongs to a model")
         if getattr(layer, "_wrapper", None) is not None:
             raise errors.StateError(f"this {type(layer).__name__} is wrapped in a Bidirectional; add that instead")
+        if layer._calls:
+            raise errors.StateError(f"this {type(layer).__name__} has been called on nodes of a layer graph; "
+                                    f"it belongs in a Model, not a Sequential")
         if self._address is None:
             if layer.input_shape is not None:
                 self._build(layer.input_shape)
@@ -253,8 +256,30 @@ class Sequential(Handle):
 
     def _append(self, layer):
         layer._append(self._ptr)  # raises (and adds nothing) when the shapes do not fit
+        if layer.name is None:  # the library's name: "dense", then "dense_1", ... per type
+            same = sum(1 for other in self.layers if type(other)._c_type() == type(layer)._c_type())
+            layer.name = layer._c_type() + (f"_{same}" if same else "")
         layer._attach(self, len(self.layers))
         self.layers.append(layer)
+
+    def get_layer(self, name=None, index=None):
+        """Keras' get_layer: the layer of that name (given to the layer, else the library's
+        "dense", "dense_1", ... counted per type in this model), or at that index."""
+        if index is not None:
+            return self.layers[int(index)]
+        for layer in self.layers:
+            if layer.name == name:
+                return layer
+        raise ValueError(f"no layer named {name!r}; the layers are {[layer.name for layer in self.layers]}")
+
+    def _join(self, x):
+        """x as the C model takes it: for a model of several inputs (a loaded layer graph),
+        a list of one array per input becomes one array of rows (functional.Model too)."""
+        if isinstance(x, (list, tuple)) and self._address is not None:
+            shapes = _graph.input_shapes(self._ptr)
+            if len(shapes) > 1:
+                return _graph.join_inputs(x, shapes)
+        return x
 
     def set_seed(self, seed):
         """Seeds weight initialisation (done by compile), shuffling and dropout."""
@@ -344,7 +369,7 @@ class Sequential(Handle):
             return x, False
         if x is None:
             raise TypeError(f"{what} needs x")
-        data = Dataset(x)
+        data = Dataset(self._join(x))
         try:
             if y is not None:
                 array = np.asarray(y)
@@ -541,7 +566,7 @@ class Sequential(Handle):
             from ._core import Tensor
             inputs = Tensor(handle.value)
         else:
-            inputs = new_tensor(x, "predict input")
+            inputs = new_tensor(self._join(x), "predict input")
         with inputs:
             result = out()
             lib.deep_model_predict(model, inputs._ptr, ctypes.byref(result))
@@ -558,7 +583,7 @@ class Sequential(Handle):
 
     def _on_batch(self, fn, x, y, return_dict):
         model = self._ptr
-        with new_tensor(x, "x") as inputs, self._batch_y(y) as targets:
+        with new_tensor(self._join(x), "x") as inputs, self._batch_y(y) as targets:
             needed = i64(0)
             if self._metric_names is not None:
                 capacity = 1 + len(self._metric_names)
@@ -594,7 +619,7 @@ class Sequential(Handle):
         (n, output shape...), the values predict gives. Uses the model's workspace (no
         allocation in the library after the first call with that batch size), so, unlike
         predict, one call at a time per model."""
-        with new_tensor(x, "x") as inputs:
+        with new_tensor(self._join(x), "x") as inputs:
             n = inputs.shape[0]
             result = np.empty((n,) + self.output_shape[1:], dtype=np.float32)
             needed = i64(0)
@@ -617,7 +642,7 @@ class Sequential(Handle):
         last output (the last step of its sequence with return_sequences)."""
         index = self.layers.index(layer) if isinstance(layer, Layer) else int(layer)
         units, has_cell = _state_size(self.layers[index] if -len(self.layers) <= index < len(self.layers) else None)
-        with new_tensor(x, "predict_states input") as inputs:
+        with new_tensor(self._join(x), "predict_states input") as inputs:
             n = inputs.shape[0]
             states = [new_tensor(np.zeros((n, units), np.float32), "state") for _ in range(2 if has_cell else 1)]
             try:

@@ -1257,3 +1257,78 @@ impl Layer for SeparableConv2d {
         })
     }
 }
+
+macro_rules! merge_layer {
+    ($(#[$doc:meta])* $name:ident, $add:path) => {
+        $(#[$doc])*
+        #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+        pub struct $name;
+
+        impl Layer for $name {
+            fn add_to(&self, model: &mut Model) -> Result<()> {
+                check(unsafe { $add(model.ptr()) })
+            }
+        }
+    };
+}
+
+// Merge layers (Keras' Add, ..., Concatenate), since libdeep 1.1: each joins the 2 to 16
+// nodes chosen just before with Model::connect (one node is Status::InvalidArgument). The
+// element-wise ones need inputs of one shape (Status::Shape naming both; no broadcasting).
+merge_layer!(
+    /// Add: the element-wise sum of the connected nodes.
+    Add,
+    sys::deep_model_add_add
+);
+merge_layer!(
+    /// Subtract: the first connected node minus the second (exactly two).
+    Subtract,
+    sys::deep_model_add_subtract
+);
+merge_layer!(
+    /// Multiply: the element-wise product.
+    Multiply,
+    sys::deep_model_add_multiply
+);
+merge_layer!(
+    /// Average: the element-wise mean.
+    Average,
+    sys::deep_model_add_average
+);
+merge_layer!(
+    /// Maximum: the element-wise maximum (the gradient goes to the first input holding it).
+    Maximum,
+    sys::deep_model_add_maximum
+);
+merge_layer!(
+    /// Minimum: the element-wise minimum.
+    Minimum,
+    sys::deep_model_add_minimum
+);
+
+/// Concatenate(axis): the connected nodes joined along `axis` (Keras': 1 is a sample's
+/// first axis, -1 its last), agreeing on every other axis.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Concatenate {
+    axis: i64,
+}
+
+impl Concatenate {
+    /// Concatenate along `axis`.
+    pub fn new(axis: i64) -> Concatenate {
+        Concatenate { axis }
+    }
+}
+
+impl Default for Concatenate {
+    /// Keras' default, the last axis.
+    fn default() -> Concatenate {
+        Concatenate::new(-1)
+    }
+}
+
+impl Layer for Concatenate {
+    fn add_to(&self, model: &mut Model) -> Result<()> {
+        check(unsafe { sys::deep_model_add_concatenate(model.ptr(), self.axis) })
+    }
+}

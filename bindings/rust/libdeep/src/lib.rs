@@ -17,6 +17,7 @@
 //! | `optimizer` | [`Optimizer`], [`OptimizerRef`] |
 //! | `model` | [`Model`]: compile, fit, evaluate, predict, settings, history |
 //! | [`layers`] | the layer builders ([`layers::Lstm`], [`layers::Conv2d`], ...) and [`Model::add`] |
+//! | `graph` | layer graphs: [`Model::add_input`], [`Model::connect`], [`Model::apply_layer`], [`Model::submodel`], [`NodeId`]; merge layers in [`layers`] |
 //! | `modelio` | model files and buffers, weights |
 //! | `online` | [`Model::train_on_batch`], [`Model::predict_on_batch`], [`Model::copy_weights_from`], [`Model::clone_model`] |
 //! | `callbacks` | log, batch and epoch callbacks as Rust closures ([`Model::set_log`], [`Model::set_epoch_callback`]) |
@@ -150,6 +151,7 @@ mod data;
 mod columns;
 mod imputer;
 mod error;
+mod graph;
 pub mod layers;
 mod metrics;
 mod model;
@@ -166,6 +168,7 @@ pub use data::{kfold_indices, ColumnStat, Dataset, FillStrategy, PadSide};
 pub use columns::{Encoding, Join};
 pub use imputer::Imputer;
 pub use error::{Error, Result, Status};
+pub use graph::NodeId;
 pub use layers::{Activation, Interpolation, Layer, LayerOption, MergeMode, Padding};
 pub use metrics::{accuracy, confusion_matrix, precision_recall_f1, ClassificationReport, ConfusionMatrix};
 pub use model::{Loss, Metric, Model, ModelOption};

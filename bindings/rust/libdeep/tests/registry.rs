@@ -9,11 +9,12 @@ use std::fs;
 use std::path::PathBuf;
 
 use libdeep::layers::{
-    AveragePooling2d, BatchNormalization, Conv1d, Conv2d, Conv2dTranspose, Cropping2d, Dense, Dropout, Embedding,
-    Flatten, GlobalAveragePooling1d, GlobalAveragePooling2d, GlobalMaxPooling2d, Gru, Lstm, MaxPooling1d, MaxPooling2d,
-    Permute, RepeatVector, Reshape, SimpleRnn, UpSampling2d, ZeroPadding2d,
+    Add, Average, AveragePooling2d, BatchNormalization, Concatenate, Conv1d, Conv2d, Conv2dTranspose, Cropping2d, Dense,
+    Dropout, Embedding, Flatten, GlobalAveragePooling1d, GlobalAveragePooling2d, GlobalMaxPooling2d, Gru, Lstm,
+    MaxPooling1d, MaxPooling2d, Maximum, Minimum, Multiply, Permute, RepeatVector, Reshape, SimpleRnn, Subtract,
+    UpSampling2d, ZeroPadding2d,
 };
-use libdeep::{Activation, LayerOption, MergeMode, Model, Padding, Result};
+use libdeep::{Activation, Layer, LayerOption, MergeMode, Model, NodeId, Padding, Result};
 
 /// One "## Name" section: its add function and its (field, kind, DEEP_LAYER_X) options.
 struct RegistryType {
@@ -107,7 +108,21 @@ fn builders() -> BTreeMap<&'static str, (&'static [i64], Build)> {
     b.insert("SeparableConv2D", (&[6, 6, 2], |m| {
         m.add(libdeep::layers::SeparableConv2d::new(4, (3, 3)).padding(Padding::Same).depth_multiplier(2))
     }));
+    b.insert("Add", (&[4], |m| merged(m, Add)));
+    b.insert("Subtract", (&[4], |m| merged(m, Subtract)));
+    b.insert("Multiply", (&[4], |m| merged(m, Multiply)));
+    b.insert("Average", (&[4], |m| merged(m, Average)));
+    b.insert("Maximum", (&[4], |m| merged(m, Maximum)));
+    b.insert("Minimum", (&[4], |m| merged(m, Minimum)));
+    b.insert("Concatenate", (&[4], |m| merged(m, Concatenate::new(-1))));
     b
+}
+
+/// A second (4,) input joined to the first by a merge layer.
+fn merged<L: Layer>(m: &mut Model, layer: L) -> Result<()> {
+    let second = m.add_input(&[4])?;
+    m.connect(&[NodeId(0), second])?;
+    m.add(layer)
 }
 
 /// For each (type, option field): the builder method of that name set away from its
