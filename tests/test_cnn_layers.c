@@ -277,6 +277,66 @@ START_TEST(conv2d_gradients)
 }
 END_TEST
 
+/* The im2col rows are made a chunk of samples at a time, as many as the layer's scratch
+ * holds. Given room for two samples' rows, a batch of three runs as a chunk of two and a
+ * chunk of one: the output and every gradient (the kernel's summed over the chunks) must
+ * not change. */
+START_TEST(conv2d_chunks_of_samples)
+{
+    enum { BATCH = 3 };
+    const conv_case *cc = &conv_cases[_i];
+    deep_layer layer;
+    conv_setup(&layer, cc, 500 + (uint64_t)_i);
+    layer.scratch_fixed = 2 * cc->oh * cc->ow * cc->kh * cc->kw * cc->c;
+    float *in = floats(BATCH * layer.in_size), *out = floats(BATCH * layer.out_size);
+    float *scratch = layer_scratch(&layer, BATCH);
+    double *want = malloc((size_t)(BATCH * layer.out_size) * sizeof *want);
+    struct deep_rng rng;
+    deep_rng_init(&rng, 600 + (uint64_t)_i);
+    draw_conv_inputs(cc, &layer, &rng, in, BATCH);
+    deep_exec ex = {.training = false};
+    layer.ops->forward(&layer, &ex, in, out, scratch, BATCH);
+    conv_reference(cc, true, in, layer.params[0].value, cc->use_bias ? layer.params[1].value : NULL, BATCH, want);
+    for (int64_t i = 0; i < BATCH * layer.out_size; i++)
+        ck_assert_msg(within(out[i], want[i], 1e-5, 1e-5), "%s: output %lld is %.7g in chunks, the direct convolution gives %.7g",
+                      cc->what, (long long)i, (double)out[i], want[i]);
+    grad_check fc = {.what = cc->what, .layer = &layer, .ex = {.training = true}, .in = in, .batch = BATCH};
+    ASSERT_GRADIENTS_MATCH(&fc);
+    free(want);
+    free(in);
+    free(out);
+    free(scratch);
+    layer_release(&layer);
+}
+END_TEST
+
+/* The rows are not kept for the whole batch: but for gelu and silu's pre-activations, a
+ * Conv2D's scratch is one chunk of at most 2^18 floats (or one sample's rows, when larger),
+ * whatever the batch. */
+START_TEST(conv2d_scratch_does_not_grow_with_the_batch)
+{
+    const struct { int64_t h, c, filters, rows; } cases[] = {
+        {28, 1, 32, 28 * 28 * 9},       /* 7056 floats a sample: 37 samples a chunk */
+        {14, 32, 32, 14 * 14 * 288},    /* 56448: 4 samples */
+        {28, 32, 8, 28 * 28 * 288},     /* 225792: 1 sample */
+        {32, 32, 8, 32 * 32 * 288},     /* 294912, more than 2^18: still 1 sample */
+    };
+    for (size_t k = 0; k < COUNT_OF(cases); k++) {
+        conv_case cc = {"scratch", cases[k].h, cases[k].h, cases[k].c, cases[k].filters, 3, 3, 1, 1, SAME, RELU, false,
+                        cases[k].h, cases[k].h};
+        deep_layer layer = conv_layer(&cc);
+        deep_status status = layer_try_build(&layer, 3, (int64_t[]){cc.h, cc.w, cc.c});
+        ck_assert_msg(status == DEEP_OK, "build failed: %s", deep_last_error());
+        int64_t per_chunk = cases[k].rows > (1 << 18) ? 1 : (1 << 18) / cases[k].rows;
+        ck_assert_msg(layer.scratch_size == 0 && layer.scratch_fixed == per_chunk * cases[k].rows,
+                      "%lld x %lld x %lld: scratch %lld a sample + %lld, want 0 + %lld", (long long)cc.h, (long long)cc.w,
+                      (long long)cc.c, (long long)layer.scratch_size, (long long)layer.scratch_fixed,
+                      (long long)(per_chunk * cases[k].rows));
+        layer_release(&layer);
+    }
+}
+END_TEST
+
 START_TEST(conv2d_init_glorot_uniform_and_zero_bias)
 {
     const conv_case *cc = &conv_cases[4]; /* 3x3, 3 channels, 4 filters */
@@ -1310,6 +1370,8 @@ static Suite *cnn_layers_suite(void)
     tcase_add_loop_test(tc, conv2d_gradients, 0, COUNT_OF(conv_cases));
     tcase_add_test(tc, conv2d_init_glorot_uniform_and_zero_bias);
     tcase_add_test(tc, conv2d_backward_without_input_gradient);
+    tcase_add_loop_test(tc, conv2d_chunks_of_samples, 0, COUNT_OF(conv_cases));
+    tcase_add_test(tc, conv2d_scratch_does_not_grow_with_the_batch);
     tcase_add_test(tc, keras_output_shapes);
     tcase_add_test(tc, image_layers_reject_other_ranks);
     suite_add_tcase(s, tc);

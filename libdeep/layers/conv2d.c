@@ -1,8 +1,11 @@
-/* Conv2D, channels last, as im2col followed by one GEMM for the whole batch: each output
- * pixel's receptive field becomes a row of `cols` (kernel_h * kernel_w * channels values,
- * in the kernel's own (kh, kw, c) order), so cols . kernel is the (pixels, filters) output
- * already in channels-last layout. The rows stay in scratch for the kernel gradient; the
- * backward pass then reuses that space for the gradient of the rows (col2im). */
+/* Conv2D, channels last, as im2col followed by GEMMs: each output pixel's receptive field
+ * becomes a row of `cols` (kernel_h * kernel_w * channels values, in the kernel's own
+ * (kh, kw, c) order), so cols . kernel is the (pixels, filters) output already in
+ * channels-last layout. The rows are made for a chunk of samples at a time, at most
+ * CHUNK_FLOATS of them, and not kept: backward makes them again (a copy, cheap beside the
+ * products) for the kernel gradient, then reuses their space for the gradient of the rows
+ * (col2im). Keeping a whole batch's rows from forward to backward was most of a training
+ * step's memory (about 42 MB of a small ResNet's 96 at batch 64), and grew with the batch. */
 #include <limits.h>
 #include <math.h>
 #include <string.h>
@@ -10,6 +13,8 @@
 #include "kernels/kernels.h"
 #include "layers/layer.h"
 #include "tensor/tensor.h"
+
+#define CHUNK_FLOATS ((int64_t)1 << 18) /* 1 MiB of rows: products of hundreds of rows or more */
 
 typedef struct conv_geometry {
     int64_t h, w, c;          /* input */
@@ -64,8 +69,10 @@ static deep_status conv2d_build(deep_layer *layer)
                          "%d values per sample (im2col)",
                          (long long)layer->cfg.conv2d.kernel_size[0], (long long)layer->cfg.conv2d.kernel_size[1], (long long)layer->in_shape[2],
                          (long long)layer->out_shape[0], (long long)layer->out_shape[1], INT_MAX);
-    /* Plus, for gelu and silu (whose gradient needs the input), the pre-activations. */
-    layer->scratch_size = cols + (deep_activation_needs_input(layer->cfg.conv2d.activation) ? pixels * layer->cfg.conv2d.filters : 0);
+    /* One chunk's rows (at least one sample's, whatever their size), and, for gelu and
+     * silu (whose gradient needs the input), the batch's pre-activations. */
+    layer->scratch_fixed = cols > CHUNK_FLOATS ? cols : CHUNK_FLOATS / cols * cols;
+    layer->scratch_size = deep_activation_needs_input(layer->cfg.conv2d.activation) ? pixels * layer->cfg.conv2d.filters : 0;
     int64_t kernel_shape[4] = {layer->cfg.conv2d.kernel_size[0], layer->cfg.conv2d.kernel_size[1], layer->in_shape[2], layer->cfg.conv2d.filters};
     DEEP_TRY(deep_layer_declare_param(layer, 0, "kernel", 4, kernel_shape));
     if (layer->cfg.conv2d.use_bias)
@@ -107,10 +114,16 @@ typedef struct conv_ctx {
     float *pre; /* the pre-activations after the rows, kept for gelu and silu */
 } conv_ctx;
 
-/* Where the pre-activations are kept: after the batch's rows, NULL when not kept. */
-static float *pre_activations(const deep_layer *layer, const conv_geometry *g, float *scratch, int64_t batch)
+/* Where the pre-activations are kept: after the chunk's rows, NULL when not kept. */
+static float *pre_activations(const deep_layer *layer, float *scratch)
 {
-    return deep_activation_needs_input(layer->cfg.conv2d.activation) ? scratch + batch * g->pixels * g->patch : NULL;
+    return deep_activation_needs_input(layer->cfg.conv2d.activation) ? scratch + layer->scratch_fixed : NULL;
+}
+
+/* Samples per chunk of rows: as many as the scratch holds (conv2d_build sized it). */
+static int64_t chunk_samples(const deep_layer *layer, const conv_geometry *g)
+{
+    return layer->scratch_fixed / (g->pixels * g->patch);
 }
 
 static void im2col_samples(void *raw, int64_t begin, int64_t end, int32_t worker)
@@ -202,27 +215,45 @@ static void activation_grad_samples(void *raw, int64_t begin, int64_t end, int32
 static void conv2d_forward(const deep_layer *layer, const deep_exec *ex, const float *in, float *out, float *cols,
                            int64_t batch)
 {
-    conv_ctx ctx = {.layer = layer, .g = geometry(layer), .in = in, .cols = cols, .out = out};
-    ctx.pre = pre_activations(layer, &ctx.g, cols, batch);
-    deep_pool_run_work(ex->pool, batch, (double)batch * (double)(ctx.g.pixels * ctx.g.patch), im2col_samples, &ctx);
-    deep_gemm(ex->pool, false, false, batch * ctx.g.pixels, ctx.g.f, ctx.g.patch, 1.0f, cols, layer->params[0].value,
-              0.0f, out);
-    deep_pool_run_work(ex->pool, batch, (double)batch * (double)(ctx.g.pixels * ctx.g.f), bias_activation_samples,
-                       &ctx);
+    conv_ctx ctx = {.layer = layer, .g = geometry(layer), .cols = cols, .out = out};
+    ctx.pre = pre_activations(layer, cols);
+    const conv_geometry *g = &ctx.g;
+    int64_t chunk = chunk_samples(layer, g), in_size = g->h * g->w * g->c;
+    for (int64_t first = 0; first < batch; first += chunk) {
+        int64_t count = batch - first < chunk ? batch - first : chunk;
+        ctx.in = in + first * in_size;
+        deep_pool_run_work(ex->pool, count, (double)count * (double)(g->pixels * g->patch), im2col_samples, &ctx);
+        deep_gemm(ex->pool, false, false, count * g->pixels, g->f, g->patch, 1.0f, cols, layer->params[0].value, 0.0f,
+                  out + first * g->pixels * g->f);
+    }
+    deep_pool_run_work(ex->pool, batch, (double)batch * (double)(g->pixels * g->f), bias_activation_samples, &ctx);
 }
 
 static void conv2d_backward(deep_layer *layer, const deep_exec *ex, const float *in, const float *out, float *grad_out,
                             float *grad_in, float *cols, int64_t batch)
 {
-    (void)in;
-    conv_ctx ctx = {.layer = layer, .g = geometry(layer), .cols = cols, .out = (float *)out, .grad = grad_out,
-                    .grad_in = grad_in};
-    ctx.pre = pre_activations(layer, &ctx.g, cols, batch);
+    conv_ctx ctx = {.layer = layer, .g = geometry(layer), .cols = cols, .out = (float *)out, .grad = grad_out};
+    ctx.pre = pre_activations(layer, cols);
     const conv_geometry *g = &ctx.g;
     int64_t rows = batch * g->pixels;
     if (!ex->fused_output)
         deep_pool_run_work(ex->pool, batch, (double)batch * (double)(g->pixels * g->f), activation_grad_samples, &ctx);
-    deep_gemm(ex->pool, true, false, g->patch, g->f, rows, 1.0f, cols, grad_out, 0.0f, layer->params[0].grad);
+    int64_t chunk = chunk_samples(layer, g), in_size = g->h * g->w * g->c;
+    for (int64_t first = 0; first < batch; first += chunk) {
+        int64_t count = batch - first < chunk ? batch - first : chunk;
+        const float *grad_rows = grad_out + first * g->pixels * g->f;
+        ctx.in = in + first * in_size;
+        deep_pool_run_work(ex->pool, count, (double)count * (double)(g->pixels * g->patch), im2col_samples, &ctx);
+        deep_gemm(ex->pool, true, false, g->patch, g->f, count * g->pixels, 1.0f, cols, grad_rows, first == 0 ? 0.0f : 1.0f,
+                  layer->params[0].grad);
+        if (grad_in == NULL)
+            continue;
+        /* The rows are no longer needed: their space takes the rows' gradient. */
+        deep_gemm(ex->pool, false, true, count * g->pixels, g->patch, g->f, 1.0f, grad_rows, layer->params[0].value, 0.0f,
+                  cols);
+        ctx.grad_in = grad_in + first * in_size;
+        deep_pool_run_work(ex->pool, count, (double)count * (double)(g->pixels * g->patch), col2im_samples, &ctx);
+    }
     if (layer->cfg.conv2d.use_bias) {
         float *bias_grad = layer->params[1].grad;
         memset(bias_grad, 0, (size_t)g->f * sizeof(float));
@@ -230,11 +261,6 @@ static void conv2d_backward(deep_layer *layer, const deep_exec *ex, const float 
             for (int64_t j = 0; j < g->f; j++)
                 bias_grad[j] += grad_out[r * g->f + j];
     }
-    if (grad_in == NULL)
-        return;
-    /* The rows are no longer needed: their space takes the rows' gradient. */
-    deep_gemm(ex->pool, false, true, rows, g->patch, g->f, 1.0f, grad_out, layer->params[0].value, 0.0f, cols);
-    deep_pool_run_work(ex->pool, batch, (double)batch * (double)(g->pixels * g->patch), col2im_samples, &ctx);
 }
 
 static const deep_layer_field conv2d_fields[] = {
