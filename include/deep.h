@@ -1520,7 +1520,8 @@ DEEP_API deep_status deep_model_layer_count(const deep_model *model, int32_t *co
 /* The shape of one sample at the model's input (Keras' model.input_shape without the
  * batch axis, e.g. (28, 28, 1)) and at its output (model.output_shape; the input shape
  * while the model has no layer), as deep_dataset_sample_shape gives a dataset's: *needed
- * receives the number of axes (buffer contract; DEEP_MAX_RANK entries always suffice). */
+ * receives the number of axes (buffer contract; DEEP_MAX_RANK entries always suffice).
+ * With several inputs or outputs, those of the first (deep_model_node_shape gives each). */
 DEEP_API deep_status deep_model_input_shape(const deep_model *model, int64_t *shape, int64_t capacity,
                                             int64_t *needed);
 DEEP_API deep_status deep_model_output_shape(const deep_model *model, int64_t *shape, int64_t capacity,

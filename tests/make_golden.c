@@ -7,7 +7,11 @@
  *                         cosine schedule with warm-up (the fields added in 1.1), trained
  *                         2 epochs; tests/test_optim_keras.c reads it. Written alone by
  *                         `make_golden DIRECTORY optimizers-1.1` (it came after the others). 
- * and, for the two trained ones, NAME.expected: inputs and the outputs deep_model_predict
+ * graph-1.1.safetensors  a layer graph (since 1.1): inputs (2,) and (2,), a Dense shared by both,
+ *                         a residual Add, Concatenate, two outputs (a sigmoid pair with binary
+ *                         cross-entropy, a linear value with MSE, loss weights 1 and 0.5),
+ *                         trained 2 epochs; written alone by `make_golden DIRECTORY graph-1.1`
+ * and, for the trained ones, NAME.expected: inputs and the outputs deep_model_predict
  * gave for them, as C99 hexadecimal floats (exact). test_modelio loads these files and
  * checks the outputs; files of older versions stay in their folders and must keep loading,
  * so regenerate only the folder of a new version. */
@@ -89,14 +93,67 @@ static void optimizers_1_1(const char *dir)
     deep_model_free(tiny);
 }
 
+/* A layer graph with every kind of node and two outputs (the graph fields of 1.1). */
+static void graph_1_1(const char *dir)
+{
+    deep_model *m = NULL;
+    int32_t second, a, b, sum, joined, pair, value;
+    FIXTURE(deep_model_new(1, (const int64_t[]){2}, &m));
+    FIXTURE(deep_model_set_seed(m, 5));
+    FIXTURE(deep_model_add_input(m, 1, (const int64_t[]){2}, &second));
+    FIXTURE(deep_model_connect(m, (const int32_t[]){0}, 1));
+    FIXTURE(deep_model_add_dense(m, 2, DEEP_ACTIVATION_TANH, 1));
+    FIXTURE(deep_model_last_node(m, &a));
+    FIXTURE(deep_model_apply_layer(m, 0, &second, 1, &b)); /* shared weights */
+    FIXTURE(deep_model_connect(m, (const int32_t[]){a, b, 0}, 3));
+    FIXTURE(deep_model_add_add(m)); /* a residual connection to input 0 */
+    FIXTURE(deep_model_last_node(m, &sum));
+    FIXTURE(deep_model_connect(m, (const int32_t[]){sum, second}, 2));
+    FIXTURE(deep_model_add_concatenate(m, -1));
+    FIXTURE(deep_model_last_node(m, &joined));
+    FIXTURE(deep_model_add_dense(m, 2, DEEP_ACTIVATION_SIGMOID, 1));
+    FIXTURE(deep_model_last_node(m, &pair));
+    FIXTURE(deep_model_connect(m, &joined, 1));
+    FIXTURE(deep_model_add_dense(m, 1, DEEP_ACTIVATION_LINEAR, 1));
+    FIXTURE(deep_model_last_node(m, &value));
+    FIXTURE(deep_model_set_outputs(m, (const int32_t[]){pair, value}, 2));
+    deep_optimizer *opt = NULL;
+    FIXTURE(deep_optimizer_new(DEEP_OPTIMIZER_ADAM, &opt));
+    const deep_metric metrics[] = {DEEP_METRIC_ACCURACY};
+    FIXTURE(deep_model_compile_outputs(m, opt,
+                                       (const deep_loss[]){DEEP_LOSS_BINARY_CROSSENTROPY, DEEP_LOSS_MEAN_SQUARED_ERROR},
+                                       (const double[]){1.0, 0.5}, 2, metrics, 1));
+    /* Rows of both inputs; targets the points' two labels, then their sum. */
+    enum { N = 16 };
+    float *x = fixture_features(N, 4, 6), y[N * 3];
+    for (int i = 0; i < N; i++) {
+        y[3 * i] = x[4 * i] > x[4 * i + 2];
+        y[3 * i + 1] = x[4 * i + 1] + x[4 * i + 3] > 0;
+        y[3 * i + 2] = x[4 * i] + x[4 * i + 1];
+    }
+    deep_dataset *d = NULL;
+    FIXTURE(deep_dataset_new(N, 1, (const int64_t[]){4}, x, &d));
+    FIXTURE(deep_dataset_set_targets(d, y, N, 3));
+    FIXTURE(deep_model_fit(m, d, 2, 4, NULL));
+    save(m, dir, "graph-1.1");
+    write_expected(dir, "graph-1.1", m, 3, 1, (const int64_t[]){4});
+    free(x);
+    deep_dataset_free(d);
+    deep_model_free(m);
+}
+
 int main(int argc, char **argv)
 {
     if (argc == 3 && strcmp(argv[2], "optimizers-1.1") == 0) {
         optimizers_1_1(argv[1]);
         return 0;
     }
+    if (argc == 3 && strcmp(argv[2], "graph-1.1") == 0) {
+        graph_1_1(argv[1]);
+        return 0;
+    }
     if (argc != 2) {
-        fprintf(stderr, "usage: %s DIRECTORY [optimizers-1.1]\n", argv[0]);
+        fprintf(stderr, "usage: %s DIRECTORY [optimizers-1.1 | graph-1.1]\n", argv[0]);
         return 2;
     }
     const char *dir = argv[1];

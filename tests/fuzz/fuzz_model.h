@@ -44,6 +44,30 @@ static unsigned char *fuzz_save(const deep_model *model, int64_t *size)
     return bytes;
 }
 
+/* With several input (or output) nodes, a sample is one row of all their sizes: shape[1]
+ * becomes that total and *rank 1. */
+static void flatten_nodes(const deep_model *model, bool inputs, int64_t *shape, int64_t *rank)
+{
+    int32_t nodes[16];
+    int64_t count = 0, total = 0;
+    fuzz_require((inputs ? deep_model_input_nodes(model, nodes, 16, &count)
+                         : deep_model_output_nodes(model, nodes, 16, &count)) == DEEP_OK &&
+                     count >= 1,
+                 inputs ? "deep_model_input_nodes" : "deep_model_output_nodes");
+    if (count == 1)
+        return;
+    for (int64_t k = 0; k < count; k++) {
+        int64_t dims[DEEP_MAX_RANK], r = 0, size = 1;
+        fuzz_require(deep_model_node_shape(model, nodes[k], dims, DEEP_MAX_RANK, &r) == DEEP_OK,
+                     "deep_model_node_shape");
+        for (int64_t d = 0; d < r; d++)
+            size *= dims[d];
+        total += size;
+    }
+    shape[1] = total;
+    *rank = 1;
+}
+
 static void fuzz_predict(const deep_model *model)
 {
     int64_t shape[DEEP_MAX_RANK], out_shape[DEEP_MAX_RANK];
@@ -55,6 +79,9 @@ static void fuzz_predict(const deep_model *model)
                      out_rank >= 1,
                  "deep_model_output_shape");
     fuzz_require(deep_model_layer_count(model, &layers) == DEEP_OK, "deep_model_layer_count");
+    /* Several inputs (outputs) take (give) rows of all their samples one after the other. */
+    flatten_nodes(model, true, shape, &rank);
+    flatten_nodes(model, false, out_shape, &out_rank);
     int64_t size = 1;
     for (int32_t i = 1; i <= rank; i++) {
         fuzz_require(shape[i] >= 1, "input dimension below 1");
