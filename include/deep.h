@@ -1032,7 +1032,10 @@ DEEP_API deep_status deep_model_output_nodes(const deep_model *model, int32_t *n
  * weights live until both models are freed. Compiling the sub-model gives it a loss and an
  * optimizer but keeps those weights; its graph cannot change. Cut from an uncompiled
  * model, it has the architecture only, and compile gives it fresh weights. Free it with
- * deep_model_free. */
+ * deep_model_free. Threads: the two models share their weights, so the rules for one
+ * model hold for them together: do not predict with one while the other trains (nothing
+ * detects it). Saving an uncompiled sub-model saves its architecture only; compile it to
+ * save its weights too. */
 DEEP_API deep_status deep_model_submodel(const deep_model *model, const int32_t *inputs, int64_t input_count,
                                          const int32_t *outputs, int64_t output_count, deep_model **out);
 

@@ -381,6 +381,32 @@ START_TEST(submodel_shares_weights)
 }
 END_TEST
 
+/* copy_weights into a sub-model writes its layers' places in the shared block, and only those. */
+START_TEST(copy_weights_into_a_submodel)
+{
+    deep_model *ae = NULL, *decoder = NULL, *other = NULL;
+    ASSERT_OK(deep_model_new(1, (int64_t[]){4}, &ae));
+    ASSERT_OK(deep_model_add_dense(ae, 2, DEEP_ACTIVATION_TANH, 1));
+    int32_t code = last(ae);
+    ASSERT_OK(deep_model_add_dense(ae, 4, DEEP_ACTIVATION_LINEAR, 1));
+    compile_mse(ae);
+    ASSERT_OK(deep_model_submodel(ae, &code, 1, (int32_t[]){2}, 1, &decoder));
+    compile_mse(decoder); /* keeps the shared weights */
+    ASSERT_OK(deep_model_clone(decoder, &other));
+    ASSERT_OK(deep_model_set_seed(other, 99));
+    compile_mse(other);
+    float encoder_kernel[8];
+    memcpy(encoder_kernel, ae->layers[0]->params[0].value, sizeof encoder_kernel);
+    ASSERT_OK(deep_model_copy_weights(decoder, other));
+    /* The autoencoder's second layer is the other model's now; its first is untouched. */
+    ck_assert(memcmp(ae->layers[1]->params[0].value, other->layers[0]->params[0].value, 8 * sizeof(float)) == 0);
+    ck_assert(memcmp(ae->layers[0]->params[0].value, encoder_kernel, sizeof encoder_kernel) == 0);
+    deep_model_free(other);
+    deep_model_free(decoder);
+    deep_model_free(ae);
+}
+END_TEST
+
 /* ---- errors ------------------------------------------------------------------------------ */
 
 START_TEST(graph_misuse)
@@ -613,6 +639,7 @@ static Suite *graph_suite(void)
     TCase *models = tcase_create("models");
     tcase_add_test(models, connected_chain_trains_as_sequential);
     tcase_add_test(models, submodel_shares_weights);
+    tcase_add_test(models, copy_weights_into_a_submodel);
     tcase_add_test(models, graph_misuse);
     tcase_add_test(models, graphs_save_and_load);
     tcase_add_test(models, two_inputs_two_outputs_train);

@@ -59,8 +59,11 @@ deep_status deep_model_copy_weights(deep_model *dst, const deep_model *src)
     DEEP_TRY(check_same_architecture(dst, src, __func__));
     DEEP_TRY(deep_model_may_change(dst, __func__, "the weights cannot change", true));
     DEEP_TRY(check_finite(src, __func__));
-    if (dst != src)
-        memcpy(dst->weights, src->weights, (size_t)src->weight_total * sizeof(float));
+    /* Weight by weight: a sub-model's weights lie in the block of the model it was cut from. */
+    for (int32_t i = 0; dst != src && i < dst->layer_count; i++)
+        for (int32_t p = 0; p < dst->layers[i]->param_count; p++)
+            memcpy(dst->layers[i]->params[p].value, src->layers[i]->params[p].value,
+                   (size_t)src->layers[i]->params[p].size * sizeof(float));
     return DEEP_OK;
 }
 
