@@ -407,6 +407,42 @@ START_TEST(copy_weights_into_a_submodel)
 }
 END_TEST
 
+/* One output with a loss weight: the loss (and its gradient) scaled, kept in the file. */
+START_TEST(one_output_loss_weight)
+{
+    float x[8] = {0.1f, 0.2f, -0.3f, 0.4f, 0.5f, -0.6f, 0.7f, 0.8f}, y[4] = {1, 0, 1, 0};
+    deep_dataset *data = NULL;
+    ASSERT_OK(deep_dataset_new(4, 1, (int64_t[]){2}, x, &data));
+    ASSERT_OK(deep_dataset_set_targets(data, y, 4, 1));
+    double losses[2];
+    deep_model *loaded = NULL;
+    for (int w = 0; w < 2; w++) {
+        deep_model *m = NULL;
+        deep_optimizer *sgd = NULL;
+        ASSERT_OK(deep_model_new(1, (int64_t[]){2}, &m));
+        ASSERT_OK(deep_model_add_dense(m, 1, DEEP_ACTIVATION_SIGMOID, 1));
+        ASSERT_OK(deep_optimizer_new(DEEP_OPTIMIZER_SGD, &sgd));
+        ASSERT_OK(deep_model_compile_outputs(m, sgd, (deep_loss[]){DEEP_LOSS_BINARY_CROSSENTROPY},
+                                             (double[]){w ? 2.5 : 1.0}, 1, NULL, 0));
+        int64_t needed = 0;
+        ASSERT_OK(deep_model_evaluate(m, data, 4, &losses[w], 1, &needed));
+        if (w == 1) {
+            int64_t size = 0;
+            ASSERT_OK(deep_model_save_buffer(m, NULL, 0, &size));
+            uint8_t *bytes = malloc((size_t)size);
+            ASSERT_OK(deep_model_save_buffer(m, bytes, size, &size));
+            ASSERT_OK(deep_model_load_buffer(bytes, size, &loaded));
+            ck_assert_double_eq(loaded->loss_weights[0], 2.5);
+            free(bytes);
+        }
+        deep_model_free(m);
+    }
+    ck_assert_double_eq_tol(losses[1], 2.5 * losses[0], 1e-6);
+    deep_model_free(loaded);
+    deep_dataset_free(data);
+}
+END_TEST
+
 /* ---- errors ------------------------------------------------------------------------------ */
 
 START_TEST(graph_misuse)
@@ -640,6 +676,7 @@ static Suite *graph_suite(void)
     tcase_add_test(models, connected_chain_trains_as_sequential);
     tcase_add_test(models, submodel_shares_weights);
     tcase_add_test(models, copy_weights_into_a_submodel);
+    tcase_add_test(models, one_output_loss_weight);
     tcase_add_test(models, graph_misuse);
     tcase_add_test(models, graphs_save_and_load);
     tcase_add_test(models, two_inputs_two_outputs_train);

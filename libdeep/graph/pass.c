@@ -652,6 +652,16 @@ static double score_output(const deep_model *model, deep_workspace *ws, int32_t 
     return loss;
 }
 
+/* Output k's loss times its weight (Keras' loss_weights), its gradient scaled alike. */
+static double weigh(const deep_model *model, int32_t k, double loss, float *grad, int64_t batch)
+{
+    double weight = model->loss_weights[k];
+    int64_t size = batch * model->nodes[deep_model_output_node_at(model, k)].size;
+    for (int64_t i = 0; grad != NULL && weight != 1.0 && i < size; i++)
+        grad[i] *= (float)weight;
+    return weight * loss;
+}
+
 double deep_model_score_batch(const deep_model *model, deep_workspace *ws, int64_t batch, deep_pass_stats *stats,
                               float *grad)
 {
@@ -662,6 +672,7 @@ double deep_model_score_batch(const deep_model *model, deep_workspace *ws, int64
         /* Sparse losses gather labels only; other losses gather targets (or labels as targets). */
         loss = score_output(model, ws, 0, batch, sparse ? NULL : ws->targets, sparse ? ws->labels : NULL, stats, 1,
                             grad);
+        loss = weigh(model, 0, loss, grad, batch);
     } else {
         int64_t offset = 0;
         for (int32_t k = 0; k < outputs; k++) {
@@ -672,11 +683,7 @@ double deep_model_score_batch(const deep_model *model, deep_workspace *ws, int64
             float *g = grad != NULL ? ws->grads[deep_model_output_node_at(model, k)] : NULL;
             double part = score_output(model, ws, k, batch, targets, labels, stats,
                                        1 + outputs + k * model->metric_count, g);
-            double weight = model->loss_weights[k];
-            int64_t size = batch * model->nodes[deep_model_output_node_at(model, k)].size;
-            for (int64_t i = 0; g != NULL && weight != 1.0 && i < size; i++)
-                g[i] *= (float)weight;
-            loss += weight * part;
+            loss += weigh(model, k, part, g, batch);
             stats->sums[1 + k] += part * (double)batch;
             stats->counts[1 + k] += (double)batch;
         }

@@ -144,7 +144,7 @@ static deep_status put_architecture(const char *caller, const deep_model *model,
             deep_json_put_key(j, false, "huber_delta");
             deep_json_put_double(j, model->huber_delta);
         }
-        if (deep_model_output_count(model) > 1) { /* since 1.1: one loss and weight per output */
+        if (deep_model_output_count(model) > 1 || model->loss_weights[0] != 1.0) { /* since 1.1: per output */
             deep_json_put_key(j, false, "losses");
             deep_bytes_put(j, "[", 1);
             for (int32_t k = 0; k < deep_model_output_count(model); k++)
@@ -697,8 +697,8 @@ static bool load_output_losses(loader *l, const deep_json_node *names, const dee
                                deep_loss *losses, double *weights, int32_t *count)
 {
     if (names->type != DEEP_JSON_ARRAY || numbers->type != DEEP_JSON_ARRAY || names->count != numbers->count ||
-        names->count < 2 || names->count > DEEP_MAX_MODEL_INPUTS) {
-        bad(l, "compile.losses and compile.loss_weights must be arrays of one entry per output (2 to %d)",
+        names->count < 1 || names->count > DEEP_MAX_MODEL_INPUTS) {
+        bad(l, "compile.losses and compile.loss_weights must be arrays of one entry per output (1 to %d)",
             DEEP_MAX_MODEL_INPUTS);
         return false;
     }
