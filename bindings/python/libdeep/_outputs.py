@@ -13,6 +13,7 @@ import ctypes
 
 import numpy as np
 
+from . import errors
 from . import _ffi as C
 from ._graph import node_shape
 from ._lib import lib, i32, i64
@@ -53,6 +54,24 @@ def per_output(value, names, what, default=None):
             raise ValueError(f"the model has {len(names)} outputs {names}; {what} has {len(value)} entries")
         return list(value)
     return [value] * len(names)
+
+
+def metric_list(metrics, names):
+    """compile's metrics as one list for every output: a flat list as it is, Keras'
+    per-output forms (a list of lists, a dict by output name) when every output gets the
+    same metrics, as the C library computes them."""
+    if metrics is None:
+        return []
+    nested = isinstance(metrics, dict) or (isinstance(metrics, (list, tuple)) and len(metrics) > 0 and
+                                           all(isinstance(m, (list, tuple)) or m is None for m in metrics))
+    if not nested:
+        return list(metrics)
+    lists = [list(m or []) for m in per_output(metrics, names, "metrics", [])]
+    keys = [[str(m).lower() for m in entry] for entry in lists]
+    if any(k != keys[0] for k in keys):
+        raise errors.UnsupportedError(f"metrics={metrics!r}: the library computes the same metrics for every "
+                                      f"output; give one list for all")
+    return lists[0]
 
 
 def target_rows(y, info, losses):

@@ -346,19 +346,27 @@ class Sequential(Handle):
         """Keras' compile. With several outputs (a functional Model), loss is one name for
         every output, a list in output order or a dict by output layer name; loss_weights a
         list or dict (1 for an output a dict leaves out); the metrics are computed for every
-        output."""
+        output (Keras' per-output forms, a list of lists or a dict, are taken when they name
+        the same metrics for every output)."""
         if loss is None:
             raise ValueError("compile() needs a loss, e.g. loss='sparse_categorical_crossentropy'")
-        names = [] if metrics is None else list(metrics)
+        info = _outputs.output_info(self)
+        output_names = [name for name, _ in info]
+        names = _outputs.metric_list(metrics, output_names)
         for m in names:
             if not isinstance(m, str) or m.lower() not in _METRICS:
                 raise ValueError(f"unknown metric {m!r}; expected one of {sorted(_METRICS)}")
-        info = _outputs.output_info(self)
-        output_names = [name for name, _ in info]
         losses = [_loss_code(item) for item in _outputs.per_output(loss, output_names, "loss")]
         weights = None
         if loss_weights is not None:
             weights = [float(w) for w in _outputs.per_output(loss_weights, output_names, "loss_weights", 1.0)]
+            if len(info) == 1 and weights != [1.0]:
+                # deep_model_compile_outputs keeps but does not apply the weight of a single
+                # output (libdeep 1.1): refuse rather than train on another loss than asked.
+                raise errors.UnsupportedError(f"loss_weights={loss_weights!r} on a model of one output: the "
+                                              f"library applies loss weights only with several outputs")
+            if len(info) == 1:
+                weights = None
         opt = _optimizers.get(optimizer)
         if opt._model is not None and opt._model is not self:
             raise errors.StateError("this optimizer is already used by another model; create a new one")

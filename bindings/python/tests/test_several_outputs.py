@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 import libdeep
+import libdeep.callbacks
 from libdeep import layers
 
 
@@ -151,3 +152,43 @@ def test_several_outputs_errors(data):
         model.evaluate(x, labels)
     with pytest.raises(ValueError, match="samples"):
         model.train_on_batch(x, [labels, values[:5]])
+
+
+def test_one_output_takes_the_list_forms_and_refuses_a_weight_it_would_ignore():
+    x = np.ones((4, 3), np.float32)
+    model = libdeep.Sequential([libdeep.Input((3,)), layers.Dense(2, name="out")])
+    model.compile("sgd", {"out": "mse"}, loss_weights=[1.0])
+    np.testing.assert_allclose(model.evaluate(x, np.zeros((4, 2), np.float32)), np.mean(model.predict(x) ** 2),
+                               rtol=1e-5)
+    with pytest.raises(libdeep.UnsupportedError, match="one output"):
+        model.compile("sgd", "mse", loss_weights=[2.0])
+
+
+def test_epoch_callbacks_get_the_per_output_logs(data):
+    x, labels, values = data
+    model = two_heads()
+    model.compile("adam", ["sparse_categorical_crossentropy", "mse"], metrics=["accuracy"])
+    seen = []
+
+    class Record(libdeep.callbacks.Callback):
+        def on_epoch_end(self, epoch, logs=None):
+            seen.append(dict(logs))
+
+    history = model.fit(x, [labels, values], epochs=2, batch_size=8, callbacks=[Record()],
+                        validation_data=(x, [labels, values]), verbose=0)
+    assert len(seen) == 2 and set(seen[1]) == set(history.history)
+    for key, series in history.history.items():
+        assert seen[1][key] == series[1]
+
+
+def test_per_output_metric_forms(data):
+    x, labels, values = data
+    model = two_heads()
+    model.compile("sgd", ["sparse_categorical_crossentropy", "mse"], metrics={"classes": ["accuracy"],
+                                                                            "values": ["accuracy"]})
+    assert list(model.evaluate(x, [labels, values], return_dict=True))[-2:] == ["classes_accuracy",
+                                                                                 "values_accuracy"]
+    model.compile("sgd", ["sparse_categorical_crossentropy", "mse"], metrics=[["mae"], ["mae"]])
+    assert len(model.evaluate(x, [labels, values])) == 5
+    with pytest.raises(libdeep.UnsupportedError, match="same metrics"):
+        model.compile("sgd", "mse", metrics=[["accuracy"], ["mae"]])
