@@ -131,7 +131,19 @@ func TestTwoOutputsLearn(t *testing.T) {
 	must(t, err)
 	defer data.Close()
 	must(t, data.SetTargets(rows, 3))
+	var seen []float64 // each epoch's accuracy of output 0, read in the epoch callback
+	must(t, m.SetCallbacks(nil, func(e *Epoch) bool {
+		v, err := e.HistoryOutput(e.Index, 0, MetricAccuracy, false)
+		if err != nil {
+			t.Error(err)
+		}
+		seen = append(seen, v)
+		return false
+	}))
 	must(t, m.Fit(data, 40, 32, nil))
+	if len(seen) != 40 || seen[39] != accuracyAt(t, m, 39) {
+		t.Fatalf("the epoch callback saw %d accuracies, the last %v", len(seen), seen[len(seen)-1])
+	}
 	first, err := m.History(0, MetricLoss, false)
 	must(t, err)
 	last, err := m.History(39, MetricLoss, false)
@@ -172,4 +184,11 @@ func TestCompileOutputsErrors(t *testing.T) {
 	if err := m.CompileOutputs(nil, nil, nil); !errors.Is(err, ErrNull) {
 		t.Fatalf("nil optimizer: %v", err)
 	}
+}
+
+func accuracyAt(t *testing.T, m *Model, epoch int) float64 {
+	t.Helper()
+	v, err := m.HistoryOutput(epoch, 0, MetricAccuracy, false)
+	must(t, err)
+	return v
 }

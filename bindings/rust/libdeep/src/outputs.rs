@@ -52,11 +52,7 @@ impl Model {
     /// metric at an epoch of the last fit (Keras' `"dense_2_loss"`, `"dense_2_accuracy"`);
     /// output -1 is [`Model::history`]'s total loss.
     pub fn history_output(&self, epoch: usize, output: i32, metric: Metric, validation: bool) -> Result<f64> {
-        let mut v = 0f64;
-        check(unsafe {
-            sys::deep_model_history_output(self.ptr(), len64(epoch), output, metric as i32, validation as i32, &mut v)
-        })?;
-        Ok(v)
+        crate::model::read::history_output(self.ptr(), epoch, output, metric, validation)
     }
 
     /// [`Model::predict`] split per output: one tensor per output, in the order of

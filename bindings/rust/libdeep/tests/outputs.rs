@@ -97,7 +97,18 @@ fn two_outputs_learn_and_report_history_per_output() {
     }
     let mut data = Dataset::new(&[4], &x).unwrap();
     data.set_targets(&rows, 3).unwrap();
+    let seen = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let s = seen.clone();
+    model
+        .set_epoch_callback(move |m, epoch| {
+            s.lock().unwrap().push(m.history_output(epoch, 0, Metric::Accuracy, false).unwrap());
+            std::ops::ControlFlow::Continue(())
+        })
+        .unwrap();
     model.fit(&data, 40, 32, None).unwrap();
+    let seen = seen.lock().unwrap().clone();
+    assert_eq!(seen.len(), 40);
+    assert_eq!(seen[39], model.history_output(39, 0, Metric::Accuracy, false).unwrap());
     let first = model.history(0, Metric::Loss, false).unwrap();
     let last = model.history(39, Metric::Loss, false).unwrap();
     let total = model.history_output(39, -1, Metric::Loss, false).unwrap();
