@@ -273,6 +273,17 @@ func (e *Epoch) History(epoch int, metric Metric, validation bool) (float64, err
 	return float64(v), err
 }
 
+// HistoryOutput is one output's own loss or metric at an earlier epoch of this Fit, as
+// Model.HistoryOutput (output -1: the total loss).
+func (e *Epoch) HistoryOutput(epoch, output int, metric Metric, validation bool) (float64, error) {
+	var v C.double
+	err := e.do("Epoch.HistoryOutput", func(p *C.deep_model) C.deep_status {
+		return C.deep_model_history_output(p, C.int64_t(epoch), C.int32_t(output), C.deep_metric(metric),
+			cBool(validation), &v)
+	})
+	return float64(v), err
+}
+
 // OptimizerFloat is an option of the model's optimizer, e.g. LearningRate.
 func (e *Epoch) OptimizerFloat(option OptimizerOption) (float64, error) {
 	var v C.double

@@ -13,8 +13,7 @@ import "C"
 //
 // With several inputs, a dataset row (and a row of Predict's input, shaped (n, total
 // features)) holds each input's sample flattened, one after the other in the order of
-// InputNodes. Models with several outputs can be built and cut with Submodel, but not
-// compiled yet (ErrUnsupported).
+// InputNodes. Models with several outputs compile with CompileOutputs (outputs.go).
 
 // Node is a node of a model's graph: an input, or a call of a layer.
 type Node int32

@@ -6,7 +6,8 @@ which is the order of their columns in a data row), then every call in creation 
 (deep_model_connect + the layer's deep_model_add_*, or deep_model_apply_layer for a layer
 called again), then deep_model_set_outputs. Nodes of a model already built make a
 sub-model instead (deep_model_submodel), which shares the weights of a compiled model.
-Everything else (compile, fit, evaluate, predict, weights, files) is Sequential's.
+Everything else (compile, fit, evaluate, predict, weights, files) is Sequential's, which
+handles several outputs through _outputs.py.
 """
 
 import ctypes
@@ -59,8 +60,11 @@ def _walk(inputs, outputs):
 class Model(Sequential):
     """keras.Model(inputs, outputs): inputs and outputs are a node or a list of nodes. With
     several inputs, fit, evaluate and predict take a list of arrays, one per input in the
-    order of `inputs`. A model of several outputs can be built and cut, but not compiled
-    (the C library does not run them yet)."""
+    order of `inputs`. With several outputs, compile takes one loss for all, a list or a
+    dict by output layer name (and loss_weights); fit, evaluate and train_on_batch take y
+    as a list of arrays (or a dict by output name; one label column per sample for a sparse
+    loss); predict returns a list of arrays; the history and evaluate(return_dict=True)
+    use Keras' names ("loss", "dense_2_loss", "dense_2_accuracy", "val_...")."""
 
     def __init__(self, inputs, outputs, name=None):
         super().__init__(name=name)
@@ -178,6 +182,11 @@ class Model(Sequential):
     @property
     def input_shape(self):
         shapes = [n.shape for n in self._input_nodes]
+        return shapes[0] if len(shapes) == 1 else shapes
+
+    @property
+    def output_shape(self):
+        shapes = [n.shape for n in self._output_nodes]
         return shapes[0] if len(shapes) == 1 else shapes
 
     # ---- data: one array per input -------------------------------------------------------

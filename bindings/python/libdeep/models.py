@@ -15,7 +15,7 @@ import threading
 
 import numpy as np
 
-from . import errors, _graph
+from . import errors, _graph, _outputs
 from . import _ffi as C
 from . import optimizers as _optimizers
 from ._core import Handle, new_tensor, tensor_to_array
@@ -157,6 +157,12 @@ def _catch_ctrl_c(failure):
     return lambda: signal.signal(signal.SIGINT, signal.default_int_handler)
 
 
+def _loss_code(loss):
+    if not isinstance(loss, str) or loss.lower() not in _LOSSES:
+        raise ValueError(f"unknown loss {loss!r}; expected one of {sorted(_LOSSES)}")
+    return _LOSSES[loss.lower()]
+
+
 def _load_path(path):
     return os.fsencode(path)
 
@@ -178,6 +184,7 @@ class Sequential(Handle):
         self._pending = []
         self._seed = None
         self._loss = None
+        self._losses = None  # one loss code per output, once compiled here
         self._metric_names = None
         self.optimizer = None
         self.stop_training = False
@@ -335,15 +342,31 @@ class Sequential(Handle):
 
     # ---- compile -----------------------------------------------------------------------
 
-    def compile(self, optimizer="rmsprop", loss=None, metrics=None):
+    def compile(self, optimizer="rmsprop", loss=None, metrics=None, loss_weights=None):
+        """Keras' compile. With several outputs (a functional Model), loss is one name for
+        every output, a list in output order or a dict by output layer name; loss_weights a
+        list or dict (1 for an output a dict leaves out); the metrics are computed for every
+        output (Keras' per-output forms, a list of lists or a dict, are taken when they name
+        the same metrics for every output)."""
         if loss is None:
             raise ValueError("compile() needs a loss, e.g. loss='sparse_categorical_crossentropy'")
-        if not isinstance(loss, str) or loss.lower() not in _LOSSES:
-            raise ValueError(f"unknown loss {loss!r}; expected one of {sorted(_LOSSES)}")
-        names = [] if metrics is None else list(metrics)
+        info = _outputs.output_info(self)
+        output_names = [name for name, _ in info]
+        names = _outputs.metric_list(metrics, output_names)
         for m in names:
             if not isinstance(m, str) or m.lower() not in _METRICS:
                 raise ValueError(f"unknown metric {m!r}; expected one of {sorted(_METRICS)}")
+        losses = [_loss_code(item) for item in _outputs.per_output(loss, output_names, "loss")]
+        weights = None
+        if loss_weights is not None:
+            weights = [float(w) for w in _outputs.per_output(loss_weights, output_names, "loss_weights", 1.0)]
+            if len(info) == 1 and weights != [1.0]:
+                # deep_model_compile_outputs keeps but does not apply the weight of a single
+                # output (libdeep 1.1): refuse rather than train on another loss than asked.
+                raise errors.UnsupportedError(f"loss_weights={loss_weights!r} on a model of one output: the "
+                                              f"library applies loss weights only with several outputs")
+            if len(info) == 1:
+                weights = None
         opt = _optimizers.get(optimizer)
         if opt._model is not None and opt._model is not self:
             raise errors.StateError("this optimizer is already used by another model; create a new one")
@@ -351,12 +374,18 @@ class Sequential(Handle):
         codes = (ctypes.c_int * max(1, len(names)))(*[_METRICS[m.lower()] for m in names])
         address = opt._create()
         # The C model owns the optimizer from here on, even when compile fails.
-        lib.deep_model_compile(model, address, _LOSSES[loss.lower()], codes if names else None, len(names))
+        if len(info) > 1 or weights is not None:
+            lib.deep_model_compile_outputs(model, address, (ctypes.c_int * len(losses))(*losses),
+                                           None if weights is None else (f64 * len(weights))(*weights),
+                                           len(losses), codes if names else None, len(names))
+        else:
+            lib.deep_model_compile(model, address, losses[0], codes if names else None, len(names))
         if self.optimizer is not None and self.optimizer is not opt:
             self.optimizer._unbind()  # the model freed it; the object keeps only its settings
         opt._bind(self)
         self.optimizer = opt
-        self._loss = _LOSSES[loss.lower()]
+        self._loss = losses[0]
+        self._losses = losses
         self._metric_names = [m.lower() for m in names]
 
     # ---- data --------------------------------------------------------------------------
@@ -371,7 +400,10 @@ class Sequential(Handle):
             raise TypeError(f"{what} needs x")
         data = Dataset(self._join(x))
         try:
-            if y is not None:
+            several = self._several_outputs()
+            if y is not None and several:
+                data.set_targets(_outputs.target_rows(y, several, self._losses or [None] * len(several)))
+            elif y is not None:
                 array = np.asarray(y)
                 labels = array.dtype.kind in "biu" and array.ndim == 1
                 # Losses on float targets read 1-D integer y as 0/1 (or regression) values.
@@ -500,21 +532,43 @@ class Sequential(Handle):
         self._callbacks_c = (BATCH_FN(on_batch), EPOCH_FN(on_epoch))
         lib.deep_model_set_callbacks(self._ptr, self._callbacks_c[0], self._callbacks_c[1], None)
 
+    def _several_outputs(self):
+        """[(name, shape)] of the outputs when the model has several, else None."""
+        if self._address is None:
+            return None
+        info = _outputs.output_info(self)
+        return info if len(info) > 1 else None
+
     def _stat_names(self):
+        several = self._several_outputs()
+        if several:
+            return _outputs.stat_names(several, self._metric_names or [])
         return ["loss"] + list(self._metric_names or [])
 
-    def _stat_codes(self):
-        return [C.DEEP_METRIC_LOSS] + [_METRICS[m] for m in self._metric_names or []]
+    def _stat_keys(self):
+        """(history key, output or None, metric code): None reads deep_model_history, an
+        output (-1 for the total) deep_model_history_output."""
+        codes = [_METRICS[m] for m in self._metric_names or []]
+        several = self._several_outputs()
+        if several:
+            return _outputs.stat_keys(several, self._metric_names or [], codes)
+        return list(zip(["loss"] + list(self._metric_names or []), [None] * (1 + len(codes)),
+                        [C.DEEP_METRIC_LOSS] + codes))
+
+    def _history_value(self, epoch, output, code, validation):
+        value = f64(0)
+        if output is None:
+            lib.deep_model_history(self._ptr, epoch, code, validation, ctypes.byref(value))
+        else:
+            lib.deep_model_history_output(self._ptr, epoch, output, code, validation, ctypes.byref(value))
+        return value.value
 
     def _epoch_logs(self, epoch):
         logs = {}
-        for name, code in zip(self._stat_names(), self._stat_codes()):
-            value = f64(0)
-            lib.deep_model_history(self._ptr, epoch, code, 0, ctypes.byref(value))
-            logs[name] = value.value
+        for name, output, code in self._stat_keys():
+            logs[name] = self._history_value(epoch, output, code, 0)
             try:
-                lib.deep_model_history(self._ptr, epoch, code, 1, ctypes.byref(value))
-                logs["val_" + name] = value.value
+                logs["val_" + name] = self._history_value(epoch, output, code, 1)
             except errors.Error:
                 pass
         return logs
@@ -525,19 +579,16 @@ class Sequential(Handle):
         history = {}
         parts = [0, 1] if has_validation else [0]
         for validation in parts:
-            for name, code in zip(self._stat_names(), self._stat_codes()):
-                values = []
-                for epoch in range(length.value):
-                    value = f64(0)
-                    lib.deep_model_history(self._ptr, epoch, code, validation, ctypes.byref(value))
-                    values.append(value.value)
-                history[("val_" if validation else "") + name] = values
+            for name, output, code in self._stat_keys():
+                history[("val_" if validation else "") + name] = \
+                    [self._history_value(epoch, output, code, validation) for epoch in range(length.value)]
         return History(history, length.value)
 
     # ---- evaluate / predict -----------------------------------------------------------
 
     def evaluate(self, x=None, y=None, batch_size=None, verbose="auto", return_dict=False):
-        """The loss, or [loss, metric...] when metrics were compiled (Keras' convention)."""
+        """The loss, or [loss, metric...] when metrics were compiled (Keras' convention); with
+        several outputs [total loss, each output's loss, each output's metrics...]."""
         model = self._ptr
         batch_size = 32 if batch_size is None else int(batch_size)
         data, owned = self._dataset(x, y, "evaluate")
@@ -558,7 +609,8 @@ class Sequential(Handle):
         return results[0] if len(results) == 1 else results
 
     def predict(self, x, batch_size=None, verbose="auto"):
-        """Outputs (n, output shape...) as a float32 NumPy array (a view of the C tensor)."""
+        """Outputs (n, output shape...) as a float32 NumPy array (a view of the C tensor); with
+        several outputs a list of such arrays, one per output."""
         model = self._ptr
         if isinstance(x, Dataset):
             handle = out()
@@ -570,12 +622,18 @@ class Sequential(Handle):
         with inputs:
             result = out()
             lib.deep_model_predict(model, inputs._ptr, ctypes.byref(result))
-        return tensor_to_array(result.value)
+        several = self._several_outputs()
+        rows = tensor_to_array(result.value)
+        return _outputs.split_rows(rows, several) if several else rows
 
     # ---- online training: one step on arrays ------------------------------------------
 
     def _batch_y(self, y):
-        """y as the C call takes it: float32, labels (sparse loss) as whole floats."""
+        """y as the C call takes it: float32, labels (sparse loss) as whole floats; with
+        several outputs, the target rows."""
+        several = self._several_outputs()
+        if several:
+            return new_tensor(_outputs.target_rows(y, several, self._losses or [None] * len(several)), "y")
         array = np.asarray(y)
         if array.dtype.kind not in "biuf":
             raise TypeError(f"y must hold numbers; got dtype {array.dtype}")
@@ -586,7 +644,7 @@ class Sequential(Handle):
         with new_tensor(self._join(x), "x") as inputs, self._batch_y(y) as targets:
             needed = i64(0)
             if self._metric_names is not None:
-                capacity = 1 + len(self._metric_names)
+                capacity = len(self._stat_names())
             else:  # a loaded or cloned model: ask (capacity 0 runs nothing)
                 fn(model, inputs._ptr, targets._ptr, None, 0, ctypes.byref(needed))
                 capacity = needed.value
@@ -603,7 +661,8 @@ class Sequential(Handle):
         """Keras' train_on_batch: one gradient step on the batch (x, y), no dataset. Returns
         the loss of the batch before the step, or [loss, metric...] when metrics were
         compiled. y: float targets (n, output shape...), or class labels (n,) for
-        sparse_categorical_crossentropy. The optimizer's state carries over between calls
+        sparse_categorical_crossentropy; with several outputs, y as fit takes it and the
+        values in evaluate's order. The optimizer's state carries over between calls
         and to and from fit. After the first call with a batch size the library allocates
         nothing for calls of that size or smaller. Not from fit's callbacks, and one call
         at a time per model (as fit)."""
@@ -619,13 +678,18 @@ class Sequential(Handle):
         (n, output shape...), the values predict gives. Uses the model's workspace (no
         allocation in the library after the first call with that batch size), so, unlike
         predict, one call at a time per model."""
+        several = self._several_outputs()
         with new_tensor(self._join(x), "x") as inputs:
             n = inputs.shape[0]
-            result = np.empty((n,) + self.output_shape[1:], dtype=np.float32)
+            if several:
+                shape = (sum(int(np.prod(s)) for _, s in several),)
+            else:
+                shape = self._shape(lib.deep_model_output_shape)[1:]
+            result = np.empty((n,) + shape, dtype=np.float32)
             needed = i64(0)
             lib.deep_model_predict_on_batch(self._ptr, inputs._ptr, result.ctypes.data, result.size,
                                             ctypes.byref(needed))
-        return result
+        return _outputs.split_rows(result, several) if several else result
 
     def copy_weights_from(self, source):
         """Copies every weight of `source`, a compiled model of the same architecture, into

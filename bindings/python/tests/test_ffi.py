@@ -74,10 +74,9 @@ NOT_BOUND_FUNCTIONS = {
     "deep_vocab_token": "as deep_vocab_new",
     "deep_vocab_encode": "as deep_vocab_new",
     "deep_model_node_count": "libdeep.Model records its graph in Python (nodes, inputs, outputs, layers' calls) "
-                             "and builds the C graph from it: it never reads the C graph back",
-    "deep_model_node_layer": "as deep_model_node_count",
+                             "and builds the C graph from it; it reads back only the outputs' nodes "
+                             "(_outputs.py)",
     "deep_model_node_inputs": "as deep_model_node_count",
-    "deep_model_output_nodes": "as deep_model_node_count",
 }
 
 

@@ -157,15 +157,6 @@ def test_graph_model_round_trips_through_bytes(rng):
         loaded.predict([x1])
 
 
-def test_several_outputs_build_but_do_not_compile():
-    inputs = libdeep.Input(shape=(4,))
-    hidden = layers.Dense(3)(inputs)
-    model = libdeep.Model(inputs, [layers.Dense(2)(hidden), layers.Dense(1)(hidden)])
-    assert len(model.outputs) == 2 and isinstance(model.output, list)
-    with pytest.raises(libdeep.UnsupportedError):
-        model.compile("sgd", "mse")
-
-
 def test_graph_errors():
     with pytest.raises(TypeError, match="shape="):
         libdeep.Input()

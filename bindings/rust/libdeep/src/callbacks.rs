@@ -127,6 +127,11 @@ impl EpochModel<'_> {
         read::history(self.ptr(), epoch, metric, validation)
     }
 
+    /// One output's own loss or metric of a recorded epoch, as [`Model::history_output`].
+    pub fn history_output(&self, epoch: usize, output: i32, metric: Metric, validation: bool) -> Result<f64> {
+        read::history_output(self.ptr(), epoch, output, metric, validation)
+    }
+
     /// The model's optimizer, e.g. to set its learning rate for the next epoch.
     pub fn optimizer(&mut self) -> Result<OptimizerRef<'_>> {
         OptimizerRef::of(self.ptr())

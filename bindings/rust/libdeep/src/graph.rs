@@ -60,8 +60,8 @@ impl Model {
     }
 
     /// Makes `nodes` the model's outputs (Keras' `Model(inputs, outputs)`); each must be a
-    /// layer's node. Without it the output is the last node. Several outputs can be built
-    /// and cut, but `compile` refuses them (`Status::Unsupported`) for now.
+    /// layer's node. Without it the output is the last node. Several outputs: see
+    /// [`Model::compile_outputs`].
     pub fn set_outputs(&mut self, nodes: &[NodeId]) -> Result<()> {
         check(unsafe { sys::deep_model_set_outputs(self.ptr(), ids(nodes), len64(nodes.len())) })
     }

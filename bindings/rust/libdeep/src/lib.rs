@@ -157,6 +157,7 @@ mod metrics;
 mod model;
 mod modelio;
 mod online;
+mod outputs;
 mod optimizer;
 mod rng;
 mod tensor;

@@ -126,6 +126,16 @@ pub(crate) mod read {
         check(unsafe { sys::deep_model_history(raw, len64(epoch), metric as i32, validation as i32, &mut v) })?;
         Ok(v)
     }
+
+    pub(crate) fn history_output(
+        raw: *mut sys::deep_model, epoch: usize, output: i32, metric: Metric, validation: bool,
+    ) -> Result<f64> {
+        let mut v = 0f64;
+        check(unsafe {
+            sys::deep_model_history_output(raw, len64(epoch), output, metric as i32, validation as i32, &mut v)
+        })?;
+        Ok(v)
+    }
 }
 
 impl Model {
