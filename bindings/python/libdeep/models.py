@@ -360,12 +360,7 @@ class Sequential(Handle):
         weights = None
         if loss_weights is not None:
             weights = [float(w) for w in _outputs.per_output(loss_weights, output_names, "loss_weights", 1.0)]
-            if len(info) == 1 and weights != [1.0]:
-                # deep_model_compile_outputs keeps but does not apply the weight of a single
-                # output (libdeep 1.1): refuse rather than train on another loss than asked.
-                raise errors.UnsupportedError(f"loss_weights={loss_weights!r} on a model of one output: the "
-                                              f"library applies loss weights only with several outputs")
-            if len(info) == 1:
+            if len(info) == 1 and weights == [1.0]:
                 weights = None
         opt = _optimizers.get(optimizer)
         if opt._model is not None and opt._model is not self:

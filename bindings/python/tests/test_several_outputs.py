@@ -154,14 +154,15 @@ def test_several_outputs_errors(data):
         model.train_on_batch(x, [labels, values[:5]])
 
 
-def test_one_output_takes_the_list_forms_and_refuses_a_weight_it_would_ignore():
+def test_one_output_takes_the_list_forms_and_its_weight():
     x = np.ones((4, 3), np.float32)
     model = libdeep.Sequential([libdeep.Input((3,)), layers.Dense(2, name="out")])
     model.compile("sgd", {"out": "mse"}, loss_weights=[1.0])
-    np.testing.assert_allclose(model.evaluate(x, np.zeros((4, 2), np.float32)), np.mean(model.predict(x) ** 2),
+    mse = np.mean(model.predict(x) ** 2)
+    np.testing.assert_allclose(model.evaluate(x, np.zeros((4, 2), np.float32)), mse, rtol=1e-5)
+    model.compile("sgd", "mse", loss_weights=[2.0])  # Keras scales the loss by the weight
+    np.testing.assert_allclose(model.evaluate(x, np.zeros((4, 2), np.float32)), 2 * np.mean(model.predict(x) ** 2),
                                rtol=1e-5)
-    with pytest.raises(libdeep.UnsupportedError, match="one output"):
-        model.compile("sgd", "mse", loss_weights=[2.0])
 
 
 def test_epoch_callbacks_get_the_per_output_logs(data):
