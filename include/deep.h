@@ -900,7 +900,7 @@ typedef enum deep_metric {
  * larger batch is cut into slices of samples, one per thread, up to DEEP_MODEL_THREADS
  * threads (0: all cores) started for the call; each sample's outputs are those of one
  * thread up to the last bits of rounding in the matrix products (bit for bit for Dense
- * layers). Since 1.1 predict also asks OpenBLAS for one thread while it runs, as fit does
+ * layers with OpenBLAS's AVX-512 kernels). Since 1.1 predict also asks OpenBLAS for one thread while it runs, as fit does
  * (OpenBLAS's threads wait for each other by spinning, which on a busy machine cost a
  * small predict a hundredfold).
  * deep_model_predict only reads the model and shares no buffers

@@ -189,8 +189,9 @@ int32_t deep_model_predict_slices(const deep_model *model, int64_t n)
  * rows of a product in blocks of its kernel's height and a short block with other
  * kernels, whose last bits differ, so a slice starting mid-block would change its samples'
  * outputs; starting on a multiple of 16 (a multiple of those heights, and the chunk a
- * multiple of it) keeps a Dense model's outputs those of one thread bit for bit
- * (tests/test_online.c checks it). A recurrent layer lays its rows out step by step, so
+ * multiple of it) keeps a Dense model's outputs those of one thread bit for bit with the
+ * AVX-512 kernels (other kernels, as under valgrind, may still differ in the last bits;
+ * tests/test_online.c checks the agreement to rounding). A recurrent layer lays its rows out step by step, so
  * there a different last chunk can still change the last bits. */
 static int64_t slice_start(int64_t n, int32_t slices, int32_t i)
 {
