@@ -199,7 +199,8 @@ typedef struct deep_workspace {
     float **grads;             /* node_count pointers into grad_store */
     float **grad_store;        /* grad_slots buffers of the largest activation */
     int32_t grad_slots;
-    float **accumulate;        /* DEEP_MAX_LAYER_INPUTS, NULL unless some node feeds several calls */
+    float **accumulate;        /* accumulate_count, NULL unless some node feeds several calls */
+    int32_t accumulate_count;  /* the most inputs of one call */
     bool *grad_started;        /* per node, during backward: grads[node] holds a sum already */
     /* A layer called at several nodes sums its weights' gradients over the calls: the
      * calls after the first keep the sum so far in param_sum while backward overwrites. */

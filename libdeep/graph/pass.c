@@ -179,9 +179,13 @@ deep_status deep_workspace_init(const deep_model *model, int64_t max_batch, bool
             ok = (ws->grad_store[k] = deep_alloc(max_batch * largest, sizeof(float))) != NULL;
         for (int32_t i = 0; ok && i < n; i++)
             ws->grads[i] = slot[i] >= 0 ? ws->grad_store[slot[i]] : NULL;
-        if (ok && fan_out) {
-            ok = (ws->accumulate = calloc(DEEP_MAX_LAYER_INPUTS, sizeof *ws->accumulate)) != NULL;
-            for (int32_t k = 0; ok && k < DEEP_MAX_LAYER_INPUTS; k++)
+        if (ok && fan_out) { /* one buffer per input of the widest call */
+            for (int32_t i = 0; i < n; i++)
+                ws->accumulate_count = model->nodes[i].input_count > ws->accumulate_count
+                                           ? model->nodes[i].input_count
+                                           : ws->accumulate_count;
+            ok = (ws->accumulate = calloc((size_t)ws->accumulate_count, sizeof *ws->accumulate)) != NULL;
+            for (int32_t k = 0; ok && k < ws->accumulate_count; k++)
                 ok = (ws->accumulate[k] = deep_alloc(max_batch * largest, sizeof(float))) != NULL;
         }
         if (ok)
@@ -215,7 +219,7 @@ void deep_workspace_release(const deep_model *model, deep_workspace *ws)
     free_all(ws->acts, model->node_count);
     free_all(ws->scratch, model->node_count);
     free_all(ws->grad_store, ws->grad_slots);
-    free_all(ws->accumulate, ws->accumulate != NULL ? DEEP_MAX_LAYER_INPUTS : 0);
+    free_all(ws->accumulate, ws->accumulate_count);
     for (int32_t i = 0; ws->mask_store != NULL && i < model->node_count; i++)
         free(ws->mask_store[i]);
     free(ws->masks);
