@@ -614,8 +614,9 @@ DEEP_API deep_status deep_dataset_histogram(const deep_dataset *dataset, int64_t
 /* The histogram of feature column `column` (bins as for deep_dataset_histogram, 0 for
  * "auto") drawn as an SVG file at path, replaced atomically: one bar per bin over the
  * bins' edges, axes with ticks, the column's name (from the CSV header, else "column N")
- * as title. Errors as deep_dataset_histogram's (a categorical column is DEEP_ERR_STATE);
- * a file that cannot be written is DEEP_ERR_IO naming path. Since 1.1. */
+ * as title. Errors as deep_dataset_histogram's (a categorical column is DEEP_ERR_STATE),
+ * and more than 100000 bins (given, or from "auto") is DEEP_ERR_INVALID_ARGUMENT; a file
+ * that cannot be written is DEEP_ERR_IO naming path. Since 1.1. */
 DEEP_API deep_status deep_dataset_histogram_svg(const deep_dataset *dataset, int64_t column, int64_t bins,
                                                 const char *path);
 

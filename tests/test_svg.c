@@ -210,6 +210,16 @@ START_TEST(test_histogram_bars)
     ck_assert_int_eq(count_of(text, "<rect class=\"bar\""), (int)nc);
     free(text);
     deep_dataset_free(plain);
+    /* Counts 1 and 2: the count axis has whole-number ticks only (the x axis "1.0" ...). */
+    OK(deep_dataset_new(3, 1, &shape, (const float[]){1, 2, 2}, &plain));
+    OK(deep_dataset_histogram_svg(plain, 0, 2, path));
+    text = read_text();
+    ck_assert_ptr_nonnull(strstr(text, ">1</text>"));
+    ck_assert_ptr_nonnull(strstr(text, ">2</text>"));
+    ck_assert_ptr_null(strstr(text, ">0.5</text>"));
+    ck_assert_ptr_null(strstr(text, ">1.5</text>"));
+    free(text);
+    deep_dataset_free(plain);
     deep_dataset_free(d);
 }
 END_TEST
@@ -222,6 +232,9 @@ START_TEST(test_histogram_errors)
     FAILS(deep_dataset_histogram_svg(d, 1, 3, path), DEEP_ERR_STATE, "deep_dataset_histogram_svg: column 1");
     FAILS(deep_dataset_histogram_svg(d, 7, 3, path), DEEP_ERR_OUT_OF_RANGE, "deep_dataset_histogram_svg");
     FAILS(deep_dataset_histogram_svg(d, 0, -1, path), DEEP_ERR_INVALID_ARGUMENT, "bins");
+    FAILS(deep_dataset_histogram_svg(d, 0, 100001, path), DEEP_ERR_INVALID_ARGUMENT, "100001 bins");
+    OK(deep_dataset_histogram_svg(d, 0, 100000, path)); /* the largest picture allowed */
+    ck_assert_int_eq(unlink(path), 0);
     char missing[160];
     snprintf(missing, sizeof missing, "%s/no/such/dir.svg", dir);
     FAILS(deep_dataset_histogram_svg(d, 0, 3, missing), DEEP_ERR_IO, missing);

@@ -7,6 +7,9 @@
 #include "data/data.h"
 #include "io/svg.h"
 
+/* Some 200 bytes a bar: at most about 20 MB of SVG, and already far more bars than pixels. */
+#define MAX_BARS 100000
+
 deep_status deep_dataset_histogram_svg(const deep_dataset *dataset, int64_t column, int64_t bins, const char *path)
 {
     DEEP_REQUIRE(dataset);
@@ -15,6 +18,10 @@ deep_status deep_dataset_histogram_svg(const deep_dataset *dataset, int64_t colu
     deep_status status = deep_dataset_histogram(dataset, column, bins, NULL, 0, &n_edges, NULL, 0, &n_counts);
     if (status != DEEP_OK)
         return deep_error_wrap(status, __func__, "column %lld", (long long)column);
+    if (n_counts > MAX_BARS)
+        return DEEP_FAIL(DEEP_ERR_INVALID_ARGUMENT,
+                         "%lld bins are more bars than a picture can show; use at most %d (bins, or \"auto\" as 0)",
+                         (long long)n_counts, MAX_BARS);
     double *edges = deep_alloc(n_edges, sizeof *edges);
     int64_t *counts = deep_alloc(n_counts, sizeof *counts);
     if (edges == NULL || counts == NULL) {
@@ -57,7 +64,7 @@ deep_status deep_dataset_histogram_svg(const deep_dataset *dataset, int64_t colu
                           (long long)counts[i], x, p.top + p.height - h, right - x, h, edges[i], edges[i + 1],
                           (long long)counts[i]);
     }
-    deep_svg_axes(&svg, &p, name, name, "count", false);
+    deep_svg_axes(&svg, &p, name, name, "count", false, true);
     free(edges);
     free(counts);
     return deep_svg_save(&svg, __func__, path);

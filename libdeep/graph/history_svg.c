@@ -39,7 +39,7 @@ static void draw_panel(deep_svg *svg, int32_t index, const char *name, const dou
     deep_svg_ticks(&lo, &hi, 6, true, &first, &step);
     p.y0 = lo, p.y1 = hi;
     p.x0 = n > 1 ? 1 : 0.5, p.x1 = n > 1 ? (double)n : 1.5;
-    deep_svg_axes(svg, &p, name, "epoch", name, true);
+    deep_svg_axes(svg, &p, name, "epoch", name, true, false);
     deep_svg_polyline(svg, &p, "train", epochs, values, n, "#1f77b4", false);
     if (validation)
         deep_svg_polyline(svg, &p, "validation", epochs, values + n, n, "#ff7f0e", true);

@@ -102,11 +102,16 @@ static void format_tick(char *buf, size_t capacity, double v, double step)
 }
 
 void deep_svg_axes(deep_svg *s, const deep_svg_panel *p, const char *title, const char *x_label,
-                   const char *y_label, bool integer_x)
+                   const char *y_label, bool integer_x, bool integer_y)
 {
     double lo = p->y0, hi = p->y1, first, step;
     char label[48];
     int n = deep_svg_ticks(&lo, &hi, 6, false, &first, &step);
+    if (integer_y && step < 1) {
+        step = 1;
+        first = ceil(p->y0);
+        n = (int)floor(p->y1 - first) + 1;
+    }
     for (int i = 0; i < n; i++) {
         double v = first + i * step, y = deep_svg_py(p, v);
         if (v > p->y1 + step * 1e-6)

@@ -37,9 +37,9 @@ double deep_svg_py(const deep_svg_panel *p, double y);
  * and *hi when `extend`. Returns the number of ticks. */
 int deep_svg_ticks(double *lo, double *hi, int target, bool extend, double *first, double *step);
 /* The frame of p with its ticks and labels on both axes, the axis titles and the panel's
- * title above it; x ticks at whole numbers only when `integer_x`. */
+ * title above it; ticks at whole numbers only on the axes marked integer (epochs, counts). */
 void deep_svg_axes(deep_svg *s, const deep_svg_panel *p, const char *title, const char *x_label,
-                   const char *y_label, bool integer_x);
+                   const char *y_label, bool integer_x, bool integer_y);
 /* A line through the finite points (x[i], y[i]) of p, one polyline per run of finite
  * points, with a circle at each point. dashed draws it dashed. */
 void deep_svg_polyline(deep_svg *s, const deep_svg_panel *p, const char *cls, const double *x, const double *y,
