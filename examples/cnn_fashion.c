@@ -20,10 +20,13 @@
  * constants below) instead of only divided by 255, and Adam's step halved before each of
  * the last two epochs, so that it settles into a minimum instead of hopping around it.
  *
- * Usage: cnn_fashion [DATA_DIR [EPOCHS [SEED]]]   (default /usr/share/datasets/fashion-mnist, 5, 42)
+ * Usage: cnn_fashion [--plot FILE] [DATA_DIR [EPOCHS [SEED]]]
+ *        (default /usr/share/datasets/fashion-mnist, 5, 42; --plot writes the loss and
+ *        accuracy per epoch as an SVG picture, as Keras users plot history.history)
  */
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include <deep.h>
 
@@ -94,6 +97,21 @@ static int32_t halve_learning_rate(void *user, deep_model *model, int64_t epoch)
 
 int main(int argc, char **argv)
 {
+    /* --plot FILE (anywhere) writes the training history as SVG; the rest are positional. */
+    const char *plot = NULL;
+    int kept = 1;
+    for (int i = 1; i < argc; i++) {
+        if (strcmp(argv[i], "--plot") == 0) {
+            if (i + 1 == argc) {
+                fprintf(stderr, "--plot needs a file name\n");
+                return 2;
+            }
+            plot = argv[++i];
+        } else {
+            argv[kept++] = argv[i];
+        }
+    }
+    argc = kept;
     const char *dir = argc > 1 ? argv[1] : "/usr/share/datasets/fashion-mnist";
     int epochs = argc > 2 ? atoi(argv[2]) : 5;
     unsigned long long seed = argc > 3 ? strtoull(argv[3], NULL, 10) : 42;
@@ -128,6 +146,10 @@ int main(int argc, char **argv)
     CHECK(deep_model_set_callbacks(model, NULL, halve_learning_rate, &run));
     CHECK(deep_model_fit(model, train, epochs, 32, NULL));
     CHECK(run.status);
+    if (plot != NULL) {
+        CHECK(deep_model_history_svg(model, plot));
+        printf("training history written to %s\n", plot);
+    }
 
     double results[2]; /* the loss and the one metric compiled */
     int64_t needed;

@@ -1,12 +1,14 @@
 /* csv_clean: the usual first steps with a table, as one would take them in pandas — load a
  * CSV with a string label column, describe it, fill the missing cells (column means;
- * medians shown for comparison), describe it again and write the cleaned table.
+ * medians shown for comparison), describe it again and write the cleaned table. Like
+ * pandas' df["mpg"].hist(), it also draws the histogram of the first column (before
+ * filling, "auto" bins) as an SVG file a browser opens.
  *
- * Usage: csv_clean [input.csv [output.csv]]
+ * Usage: csv_clean [input.csv [output.csv [histogram.svg]]]
  * The default input, examples/data/cars.csv (run from the source tree), is a small
  * synthetic table made up for this example in the style of the classic auto-mpg data:
  * five numeric columns with a few cells empty or "NA", and the car's origin as the label.
- * The default output is /tmp/cars-clean.csv. */
+ * The default outputs are /tmp/cars-clean.csv and /tmp/cars-hist.svg. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -81,11 +83,12 @@ int main(int argc, char **argv)
 {
     const char *input = argc > 1 ? argv[1] : "examples/data/cars.csv";
     const char *output = argc > 2 ? argv[2] : "/tmp/cars-clean.csv";
+    const char *plot = argc > 3 ? argv[3] : "/tmp/cars-hist.svg";
     deep_dataset *cars = NULL;
     if (check(deep_dataset_load_csv(input, "origin", &cars), "deep_dataset_load_csv"))
         return 1;
 
-    int64_t rows, missing;
+    int64_t rows, missing, needed_name;
     int32_t classes;
     char name[64];
     int failed = check(deep_dataset_count(cars, &rows), "deep_dataset_count") ||
@@ -100,6 +103,10 @@ int main(int argc, char **argv)
         }
         printf("\n");
     }
+    if (!failed && !(failed = check(deep_dataset_column_name(cars, 0, name, sizeof name, &needed_name),
+                                    "deep_dataset_column_name") ||
+                              check(deep_dataset_histogram_svg(cars, 0, 0, plot), "deep_dataset_histogram_svg")))
+        printf("histogram of column '%s' (numpy's \"auto\" bins) written to %s\n", name, plot);
     failed = failed || describe(cars, "Before cleaning:") || compare_fills(cars) ||
              check(deep_dataset_fill_missing(cars, DEEP_FILL_MEAN, NULL), "deep_dataset_fill_missing") ||
              describe(cars, "After filling with column means:") ||

@@ -611,6 +611,14 @@ DEEP_API deep_status deep_dataset_write_sqlite(const deep_dataset *dataset, cons
 DEEP_API deep_status deep_dataset_histogram(const deep_dataset *dataset, int64_t column, int64_t bins, double *edges,
                                             int64_t edges_capacity, int64_t *edges_needed, int64_t *counts,
                                             int64_t counts_capacity, int64_t *counts_needed);
+/* The histogram of feature column `column` (bins as for deep_dataset_histogram, 0 for
+ * "auto") drawn as an SVG file at path, replaced atomically: one bar per bin over the
+ * bins' edges, axes with ticks, the column's name (from the CSV header, else "column N")
+ * as title. Errors as deep_dataset_histogram's (a categorical column is DEEP_ERR_STATE),
+ * and more than 100000 bins (given, or from "auto") is DEEP_ERR_INVALID_ARGUMENT; a file
+ * that cannot be written is DEEP_ERR_IO naming path. Since 1.1. */
+DEEP_API deep_status deep_dataset_histogram_svg(const deep_dataset *dataset, int64_t column, int64_t bins,
+                                                const char *path);
 
 /* ===================================================================================== */
 /* Metrics on label arrays: what the model predicted against the truth.                   */
@@ -1434,6 +1442,13 @@ DEEP_API deep_status deep_model_history(const deep_model *model, int64_t epoch, 
  * its value of a compiled metric (Keras' "dense_2_loss", "dense_2_accuracy"). Since 1.1. */
 DEEP_API deep_status deep_model_history_output(const deep_model *model, int64_t epoch, int32_t output,
                                                deep_metric metric, int32_t validation, double *value);
+/* The history of the last fit drawn as an SVG file at path, replaced atomically: one panel
+ * per quantity (the loss, then each compiled metric in compile order; with several
+ * outputs, the values deep_model_history gives), each with the training curve over the
+ * epochs and, when the fit had validation data, the validation curve, a legend and axes.
+ * A model not yet fitted is DEEP_ERR_STATE; a file that cannot be written is DEEP_ERR_IO
+ * naming path. Since 1.1. */
+DEEP_API deep_status deep_model_history_svg(const deep_model *model, const char *path);
 
 /* Mean loss then each compiled metric, in compile order: metric_count + 1 values (buffer
  * contract; the size query does not evaluate). batch_size is 1..INT32_MAX, as for fit.

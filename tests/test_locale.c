@@ -4,6 +4,7 @@
  * The suite runs under de_DE.UTF-8, which tests/meson.build generates with localedef into
  * the build directory (LOCPATH); it fails, rather than skips, when that locale is missing. */
 #include <check.h>
+#include <ctype.h>
 #include <errno.h>
 #include <locale.h>
 #include <stdbool.h>
@@ -246,6 +247,44 @@ START_TEST(no_c_locale_is_no_memory_for_files)
 }
 END_TEST
 
+/* SVG pictures (since 1.1): numbers with a decimal point in a German program, and no
+ * file at all when the "C" locale cannot be set up. */
+START_TEST(svg_files_have_decimal_points)
+{
+    german();
+    const float features[] = {0.5f, 1.25f, -3.75f, 2.0f};
+    const int64_t shape[] = {1};
+    deep_dataset *d = NULL;
+    ASSERT_OK(deep_dataset_new(4, 1, shape, features, &d));
+    char path[] = "/tmp/libdeep-locale-XXXXXX";
+    int fd = mkstemp(path);
+    ck_assert_int_ge(fd, 0);
+    close(fd);
+    ASSERT_OK(deep_dataset_histogram_svg(d, 0, 4, path));
+    size_t length = 0;
+    uint8_t *bytes = read_all(path, &length);
+    ck_assert_ptr_nonnull(bytes);
+    char *text = calloc(length + 1, 1);
+    memcpy(text, bytes, length);
+    /* A histogram has no point lists, so any digit,digit is a decimal comma. */
+    for (size_t k = 1; k + 1 < length; k++)
+        ck_assert_msg(!(text[k] == ',' && isdigit((unsigned char)text[k - 1]) && isdigit((unsigned char)text[k + 1])),
+                      "a decimal comma in\n%s", text);
+    ck_assert_ptr_nonnull(strstr(text, "width=\"140.000\""));
+    ck_assert_ptr_nonnull(strstr(text, ">-3.75 to -2.3125: 1</title>"));
+    no_c_locale = true;
+    unlink(path);
+    deep_status s = deep_dataset_histogram_svg(d, 0, 4, path);
+    no_c_locale = false;
+    ck_assert_msg(s == DEEP_ERR_NO_MEMORY, "histogram_svg: %s: %s", deep_status_string(s), deep_last_error());
+    ck_assert_int_eq(access(path, F_OK), -1);
+    free(text);
+    free(bytes);
+    deep_dataset_free(d);
+    back_to_c();
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("locale");
@@ -255,6 +294,7 @@ int main(void)
     tcase_add_test(tc, csv_files_travel);
     tcase_add_test(tc, fit_logs_and_model_files_have_decimal_points);
     tcase_add_test(tc, no_c_locale_is_no_memory_for_files);
+    tcase_add_test(tc, svg_files_have_decimal_points);
     suite_add_tcase(s, tc);
     SRunner *runner = srunner_create(s);
     srunner_run_all(runner, CK_NORMAL);

@@ -31,6 +31,17 @@ def _path(path):
     return os.fsencode(path)
 
 
+def _bins_count(bins):
+    """numpy's bins argument as deep_dataset_histogram takes it: a count, or 0 for "auto"."""
+    if isinstance(bins, str):
+        if bins != "auto":
+            raise ValueError(f"bins must be a count or 'auto'; got {bins!r}")
+        return 0
+    if int(bins) < 1:
+        raise ValueError(f"bins must be at least 1; got {bins!r}")
+    return int(bins)
+
+
 class Dataset(Handle):
     """A deep_dataset. Dataset(x, y=None) copies NumPy arrays: x of shape (n, sample...);
     y either integer class labels of shape (n,) or float targets of shape (n, ...)."""
@@ -254,12 +265,7 @@ class Dataset(Handle):
         """(counts, bin_edges) of a numeric column's present values, as numpy.histogram
         gives them (bins a count or "auto"): the counts pandas' hist draws."""
         column = self._column(column)
-        if isinstance(bins, str):
-            if bins != "auto":
-                raise ValueError(f"bins must be a count or 'auto'; got {bins!r}")
-            bins = 0
-        elif int(bins) < 1:
-            raise ValueError(f"bins must be at least 1; got {bins!r}")
+        bins = _bins_count(bins)
         n_edges, n_counts = i64(0), i64(0)
         lib.deep_dataset_histogram(self._ptr, column, int(bins), None, 0, ctypes.byref(n_edges), None, 0,
                                    ctypes.byref(n_counts))
@@ -268,6 +274,12 @@ class Dataset(Handle):
         lib.deep_dataset_histogram(self._ptr, column, int(bins), edges.ctypes.data, edges.size, ctypes.byref(n_edges),
                                    counts.ctypes.data, counts.size, ctypes.byref(n_counts))
         return counts, edges
+
+    def histogram_svg(self, column, path, bins=10):
+        """Draws the histogram of a numeric column (the bins of histogram(column, bins)) as
+        an SVG file at path, replaced atomically: what pandas' df[column].hist() shows, as
+        a picture any browser opens. The column's name is the title."""
+        lib.deep_dataset_histogram_svg(self._ptr, self._column(column), _bins_count(bins), _path(path))
 
     # ---- columns by name and encoding (new datasets) ----------------------------------
 

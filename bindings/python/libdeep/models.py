@@ -134,11 +134,25 @@ class ReduceLROnPlateau(Callback):
 
 
 class History:
-    """What fit returns: history[name] lists one value per epoch (Keras' History)."""
+    """What fit returns: history[name] lists one value per epoch (Keras' History), a dict
+    of lists of floats, so plt.plot(history.history["loss"]) works as with Keras; model
+    is the model that was fitted."""
 
-    def __init__(self, history, epochs):
+    def __init__(self, history, epochs, model=None):
         self.history = history
         self.epoch = list(range(epochs))
+        self.model = model
+
+    def plot_svg(self, path):
+        """Draws the training curves as an SVG file at path without matplotlib: one panel
+        per quantity (loss, then each metric), training and, when fit had validation data,
+        validation per epoch. It draws the model's last fit, so it refuses (RuntimeError)
+        once the model has been fitted again."""
+        if self.model is None:
+            raise RuntimeError("History.plot_svg: this History has no model")
+        if self.model._fit_count != self._fit_count:
+            raise RuntimeError("History.plot_svg: the model has been fitted again since; plot the newer History")
+        lib.deep_model_history_svg(self.model._ptr, os.fsencode(path))
 
 
 def _catch_ctrl_c(failure):
@@ -418,6 +432,8 @@ class Sequential(Handle):
     def fit(self, x=None, y=None, batch_size=None, epochs=1, verbose="auto", callbacks=None,
             validation_split=0.0, validation_data=None, shuffle=True, seed=None):
         model = self._ptr
+        # Counts fits (failed ones too: they replace the C history) for History.plot_svg.
+        self._fit_count = getattr(self, "_fit_count", 0) + 1
         if seed is not None:
             self.set_seed(seed)
         batch_size = 32 if batch_size is None else int(batch_size)
@@ -577,7 +593,9 @@ class Sequential(Handle):
             for name, output, code in self._stat_keys():
                 history[("val_" if validation else "") + name] = \
                     [self._history_value(epoch, output, code, validation) for epoch in range(length.value)]
-        return History(history, length.value)
+        result = History(history, length.value, self)
+        result._fit_count = self._fit_count
+        return result
 
     # ---- evaluate / predict -----------------------------------------------------------
 

@@ -364,6 +364,7 @@ extern "C" {
     pub fn deep_dataset_load_sqlite(database: *const c_char, query: *const c_char, parameters: *const *const c_char, parameter_count: i64, label_column: *const c_char, out: *mut *mut deep_dataset) -> deep_status;
     pub fn deep_dataset_write_sqlite(dataset: *const deep_dataset, database: *const c_char, table: *const c_char, replace: i32) -> deep_status;
     pub fn deep_dataset_histogram(dataset: *const deep_dataset, column: i64, bins: i64, edges: *mut f64, edges_capacity: i64, edges_needed: *mut i64, counts: *mut i64, counts_capacity: i64, counts_needed: *mut i64) -> deep_status;
+    pub fn deep_dataset_histogram_svg(dataset: *const deep_dataset, column: i64, bins: i64, path: *const c_char) -> deep_status;
     pub fn deep_metric_accuracy(truth: *const i32, predicted: *const i32, count: i64, accuracy: *mut f64) -> deep_status;
     pub fn deep_metric_confusion_matrix(truth: *const i32, predicted: *const i32, count: i64, num_classes: i32, matrix: *mut i64) -> deep_status;
     pub fn deep_metric_precision_recall_f1(truth: *const i32, predicted: *const i32, count: i64, num_classes: i32, precision: *mut f64, recall: *mut f64, f1: *mut f64, macro_precision: *mut f64, macro_recall: *mut f64, macro_f1: *mut f64) -> deep_status;
@@ -465,6 +466,7 @@ extern "C" {
     pub fn deep_model_history_length(model: *const deep_model, epochs: *mut i64) -> deep_status;
     pub fn deep_model_history(model: *const deep_model, epoch: i64, metric: deep_metric, validation: i32, value: *mut f64) -> deep_status;
     pub fn deep_model_history_output(model: *const deep_model, epoch: i64, output: i32, metric: deep_metric, validation: i32, value: *mut f64) -> deep_status;
+    pub fn deep_model_history_svg(model: *const deep_model, path: *const c_char) -> deep_status;
     pub fn deep_model_evaluate(model: *mut deep_model, data: *const deep_dataset, batch_size: i64, values: *mut f64, capacity: i64, needed: *mut i64) -> deep_status;
     pub fn deep_model_predict(model: *const deep_model, inputs: *const deep_tensor, out: *mut *mut deep_tensor) -> deep_status;
     pub fn deep_model_predict_states(model: *const deep_model, inputs: *const deep_tensor, layer: i32, state_h: *mut deep_tensor, state_c: *mut deep_tensor) -> deep_status;

@@ -163,6 +163,7 @@ mod rng;
 mod tensor;
 mod trees;
 mod vocab;
+mod svg;
 
 pub use callbacks::{EpochModel, LogLevel};
 pub use data::{kfold_indices, ColumnStat, Dataset, FillStrategy, PadSide};
