@@ -453,8 +453,31 @@ START_TEST(graph_misuse)
     ck_assert_int_eq(node, -1);
     ASSERT_FAILS(deep_model_connect(NULL, &node, 1), DEEP_ERR_NULL, "deep_model_connect");
     ASSERT_FAILS(deep_model_last_node(NULL, &node), DEEP_ERR_NULL, "deep_model_last_node");
+    ASSERT_FAILS(deep_model_apply_layer(NULL, 0, &node, 1, &node), DEEP_ERR_NULL, "deep_model_apply_layer");
+    ASSERT_FAILS(deep_model_set_outputs(NULL, &node, 1), DEEP_ERR_NULL, "deep_model_set_outputs");
+    ASSERT_FAILS(deep_model_node_count(NULL, &node), DEEP_ERR_NULL, "deep_model_node_count");
+    ASSERT_FAILS(deep_model_node_layer(NULL, 0, &node), DEEP_ERR_NULL, "deep_model_node_layer");
+    ASSERT_FAILS(deep_model_submodel(NULL, &node, 1, &node, 1, &sub), DEEP_ERR_NULL, "deep_model_submodel");
+    ASSERT_FAILS(deep_model_history_output(NULL, 0, 0, DEEP_METRIC_LOSS, 0, &(double){0}), DEEP_ERR_NULL,
+                 "deep_model_history_output");
     ASSERT_OK(deep_model_new(1, (int64_t[]){4}, &model));
     ASSERT_FAILS(deep_model_add_input(model, 1, NULL, &node), DEEP_ERR_NULL, "deep_model_add_input");
+    ASSERT_FAILS(deep_model_node_count(model, NULL), DEEP_ERR_NULL, "deep_model_node_count");
+    ASSERT_FAILS(deep_model_node_layer(model, 0, NULL), DEEP_ERR_NULL, "deep_model_node_layer");
+    ASSERT_FAILS(deep_model_node_layer(model, 1, &node), DEEP_ERR_OUT_OF_RANGE, "deep_model_node_layer");
+    ASSERT_FAILS(deep_model_node_shape(model, -1, NULL, 0, &(int64_t){0}), DEEP_ERR_OUT_OF_RANGE,
+                 "deep_model_node_shape");
+    ASSERT_FAILS(deep_model_node_inputs(model, 7, NULL, 0, &(int64_t){0}), DEEP_ERR_OUT_OF_RANGE,
+                 "deep_model_node_inputs");
+    ASSERT_OK(deep_model_node_layer(model, 0, &node));
+    ck_assert_int_eq(node, -1); /* an input */
+    ASSERT_FAILS(deep_model_submodel(model, NULL, 1, &node, 1, &sub), DEEP_ERR_NULL, "deep_model_submodel");
+    ASSERT_FAILS(deep_model_submodel(model, (int32_t[]){0}, 1, (int32_t[]){0}, 1, &sub), DEEP_ERR_INVALID_ARGUMENT,
+                 "deep_model_submodel");
+    ASSERT_FAILS(deep_model_submodel(model, (int32_t[]){0}, 0, (int32_t[]){0}, 1, &sub), DEEP_ERR_INVALID_ARGUMENT,
+                 "deep_model_submodel");
+    ASSERT_FAILS(deep_model_history_output(model, 0, 0, DEEP_METRIC_LOSS, 0, &(double){0}), DEEP_ERR_OUT_OF_RANGE,
+                 "deep_model_history_output");
     ASSERT_FAILS(deep_model_add_input(model, 1, (int64_t[]){0}, &node), DEEP_ERR_INVALID_ARGUMENT,
                  "deep_model_add_input");
     ASSERT_FAILS(deep_model_connect(model, NULL, 1), DEEP_ERR_NULL, "deep_model_connect");
