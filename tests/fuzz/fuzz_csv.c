@@ -107,7 +107,7 @@ static void typed(const char *path, const char *label, const deep_dataset *numer
         return;
     }
     fuzz_check_dataset(t);
-    int64_t n = 0, columns, rank, count, categories, needed;
+    int64_t n = 0, columns = 0, rank = 0, count = 0, categories = 0, needed = 0;
     float *values = features(t, &n);
     fuzz_require(deep_dataset_count(t, &count) == DEEP_OK && deep_dataset_sample_shape(t, &columns, 1, &rank) == DEEP_OK,
                  "shape");
