@@ -941,8 +941,7 @@ START_TEST(pool_small_work_runs_on_the_caller)
 END_TEST
 
 /* A worker that stalls inside its chunk (as one the OS descheduled) must not keep the
- * others from the rest: the caller claims every chunk the worker has not, and after such
- * a wait runs the next jobs alone. The stalled
+ * others from the rest: the caller claims every chunk the worker has not. The stalled
  * chunk waits until the caller has run all the others (2 s at most, so an old-style
  * fixed split fails instead of hanging). */
 struct stall {
@@ -975,11 +974,11 @@ START_TEST(pool_late_worker_does_not_stall_the_job)
         ck_assert_int_eq(atomic_load(&s.caller_chunks) + atomic_load(&s.stalled), s.chunks);
         ck_assert_int_le(atomic_load(&s.stalled), 1); /* the stalled worker claimed one at most */
         if (atomic_load(&s.stalled) == 1) {
-            /* The caller waited for it: the next jobs run on the caller alone, in the
-             * same chunks. */
+            /* Whether the caller then runs the next jobs alone depends on how long it
+             * waited against its own share, which a loaded machine changes, so only the
+             * next job's coverage is checked here (unit tests never time things). */
             static struct coverage c;
             run_work_and_check(pool, MAX_N, 1e9, &c);
-            ck_assert_int_eq(c.calls[0], s.chunks);
         }
     }
     deep_pool_free(pool);
