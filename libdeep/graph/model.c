@@ -168,8 +168,7 @@ int32_t deep_model_mask_source(const deep_model *model, int32_t node)
     }
 }
 
-/* The position of a node's layer in model->layers, for messages. */
-static int32_t layer_position(const deep_model *model, const deep_layer *layer)
+int32_t deep_model_layer_position(const deep_model *model, const deep_layer *layer)
 {
     for (int32_t i = 0; i < model->layer_count; i++)
         if (model->layers[i] == layer)
@@ -215,7 +214,7 @@ static deep_status check_call(const deep_model *model, deep_layer *layer, int32_
                                   "layer %d (%s): %s does not take masked inputs, and layer %d (%s) masks the steps "
                                   "before it; end the mask first with a recurrent layer without return_sequences",
                                   (int)position, layer->name, layer->ops->class_name,
-                                  (int)layer_position(model, masking), masking->name);
+                                  (int)deep_model_layer_position(model, masking), masking->name);
         }
     }
     if (build) {
@@ -314,7 +313,7 @@ static deep_status check_stacking(deep_model *model, deep_layer *layer, const ch
     if (prev == NULL || !deep_layer_is_recurrent(prev) || prev->cfg.rnn.return_sequences)
         return DEEP_OK;
     name_layer(model, layer);
-    int32_t prev_position = layer_position(model, prev);
+    int32_t prev_position = deep_model_layer_position(model, prev);
     return deep_error_set(DEEP_ERR_SHAPE, caller,
                           "layer %d (%s): %s needs (timesteps, features) inputs but layer %d (%s) returns only its "
                           "last output, (%lld,); add that layer with return_sequences=1 to stack recurrent layers",
@@ -425,7 +424,7 @@ static deep_status option_target(const char *caller, const deep_model *model, in
  * layer still takes the mask that reaches it. */
 static deep_status rebuild_for_option(deep_model *model, deep_layer *layer, const char *caller)
 {
-    int32_t position = layer_position(model, layer);
+    int32_t position = deep_model_layer_position(model, layer);
     if (layer->ops->build(layer) != DEEP_OK)
         return deep_error_wrap(DEEP_ERR_SHAPE, caller, "layer %d (%s)", (int)position, layer->name);
     for (int32_t i = 0; i < model->node_count; i++) {
@@ -439,8 +438,8 @@ static deep_status rebuild_for_option(deep_model *model, deep_layer *layer, cons
                 const deep_layer *masking = model->nodes[source].layer;
                 return deep_error_set(DEEP_ERR_INVALID_ARGUMENT, caller,
                                       "layer %d (%s) would mask the steps, but layer %d (%s, %s) after it does not "
-                                      "take masked inputs", (int)layer_position(model, masking), masking->name,
-                                      (int)layer_position(model, n->layer), n->layer->name,
+                                      "take masked inputs", (int)deep_model_layer_position(model, masking), masking->name,
+                                      (int)deep_model_layer_position(model, n->layer), n->layer->name,
                                       n->layer->ops->class_name);
             }
         }

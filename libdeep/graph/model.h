@@ -247,6 +247,8 @@ void deep_model_forward_nodes(const deep_model *model, deep_workspace *ws, const
                               int32_t limit);
 /* From dL/d(output) in ws->grad_a, fills every parameter's gradient. */
 void deep_model_backward(deep_model *model, deep_workspace *ws, deep_exec *ex, int64_t batch);
+/* The position of `layer` in model->layers (-1 for NULL, an input's "layer"). */
+int32_t deep_model_layer_position(const deep_model *model, const deep_layer *layer);
 /* The first node that calls `layer` (every layer has one). */
 int32_t deep_model_node_of(const deep_model *model, const deep_layer *layer);
 /* Whether some layer reading an input node checks its values (Embedding's ids). */

@@ -177,9 +177,7 @@ deep_status deep_model_node_layer(const deep_model *model, int32_t node, int32_t
     *layer = -1;
     DEEP_REQUIRE(model);
     DEEP_TRY(check_node(__func__, model, "node", node));
-    for (int32_t i = 0; model->nodes[node].layer != NULL && i < model->layer_count; i++)
-        if (model->layers[i] == model->nodes[node].layer)
-            *layer = i;
+    *layer = deep_model_layer_position(model, model->nodes[node].layer);
     return DEEP_OK;
 }
 
@@ -340,9 +338,7 @@ deep_status deep_model_replay(const deep_model *src, deep_model *dst, const char
             DEEP_TRY(deep_model_push_input(dst, n->rank, n->shape, caller, &node));
             continue;
         }
-        int32_t position = 0;
-        while (src->layers[position] != n->layer)
-            position++;
+        int32_t position = deep_model_layer_position(src, n->layer);
         if (position < dst->layer_count) { /* called before: the same layer again */
             DEEP_TRY(deep_model_call_layer(dst, position, n->input_count, n->inputs, caller, &node));
             continue;

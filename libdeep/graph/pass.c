@@ -101,10 +101,7 @@ static bool init_shared_sums(const deep_model *model, int64_t max_batch, deep_wo
     int64_t largest = 0;
     for (int32_t i = 0; i < model->node_count; i++) {
         const deep_layer *layer = model->nodes[i].layer;
-        ws->node_layer[i] = -1;
-        for (int32_t l = 0; layer != NULL && l < model->layer_count; l++)
-            if (model->layers[l] == layer)
-                ws->node_layer[i] = l;
+        ws->node_layer[i] = deep_model_layer_position(model, layer);
         if (layer != NULL && deep_model_node_of(model, layer) != i && weight_floats(layer) > largest)
             largest = weight_floats(layer); /* a second call */
     }
@@ -160,9 +157,7 @@ deep_status deep_workspace_init(const deep_model *model, int64_t max_batch, bool
     int32_t output = deep_model_output_node(model);
     int64_t out_width = model->nodes[output].size, target_width = out_width;
     if (deep_model_output_count(model) > 1) {
-        target_width = 0;
-        for (int32_t k = 0; k < deep_model_output_count(model); k++)
-            target_width += model->nodes[deep_model_output_node_at(model, k)].size;
+        target_width = deep_model_output_row(model);
         ok = ok && (ws->output_targets = deep_alloc(max_batch * largest_activation(model), sizeof(float))) != NULL;
     }
     if (ok && training) {
@@ -395,9 +390,7 @@ deep_status deep_model_check_input_values(const deep_model *model, const float *
         if (node->layer == NULL || node->layer->ops->check_input == NULL || model->nodes[node->inputs[0]].layer)
             continue;
         const deep_node *in = &model->nodes[node->inputs[0]];
-        int32_t position = 0;
-        while (model->layers[position] != node->layer)
-            position++;
+        int32_t position = deep_model_layer_position(model, node->layer);
         if (model->input_count == 1) {
             DEEP_TRY(node->layer->ops->check_input(node->layer, position, rows, count, caller));
             continue;
