@@ -23,6 +23,7 @@ declare -A allowed=(
     [graph]="core io tensor kernels optim losses metrics layers data"
     [data]="core io tensor"
     [trees]="core io tensor data"
+    [onnx]="core io tensor kernels optim losses metrics layers data graph trees"
 )
 
 check() {
