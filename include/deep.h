@@ -121,6 +121,13 @@ DEEP_API const char *deep_last_error(void);
 /* Forgets this thread's last error message. */
 DEEP_API void deep_clear_error(void);
 
+/* Records "function: message" as this thread's last error (deep_last_error) and returns
+ * status, so that a companion library built on libdeep (libdeep-mpi) or a caller's
+ * callback can report a failure through libdeep's own channel (since 1.2). function NULL
+ * records the message alone; message NULL is an empty reason; a long message is cut to
+ * what the error buffer holds. */
+DEEP_API deep_status deep_set_last_error(deep_status status, const char *function, const char *message);
+
 /* ===================================================================================== */
 /* Logging and progress. The library prints nothing itself: handles that report (models, */
 /* forests) take a callback. deep_log_console is a ready-made callback for programs.      */

@@ -404,6 +404,7 @@ FUNCTIONS = {
     "deep_status_string": (ctypes.c_char_p, [ctypes.c_int]),
     "deep_last_error": (ctypes.c_char_p, []),
     "deep_clear_error": (None, []),
+    "deep_set_last_error": (c_status, [ctypes.c_int, ctypes.c_char_p, ctypes.c_char_p]),
     "deep_log_console": (None, [ctypes.c_void_p, ctypes.c_int, ctypes.c_char_p]),
     "deep_cpu_count": (ctypes.c_int64, []),
     "deep_rng_new": (c_status, [ctypes.c_uint64, _typed_pointer(ctypes.c_void_p)]),

@@ -282,6 +282,7 @@ extern "C" {
     pub fn deep_status_string(status: deep_status) -> *const c_char;
     pub fn deep_last_error() -> *const c_char;
     pub fn deep_clear_error();
+    pub fn deep_set_last_error(status: deep_status, function: *const c_char, message: *const c_char) -> deep_status;
     pub fn deep_log_console(user: *mut c_void, level: deep_log_level, message: *const c_char);
     pub fn deep_cpu_count() -> i64;
     pub fn deep_rng_new(seed: u64, out: *mut *mut deep_rng) -> deep_status;
