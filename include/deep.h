@@ -960,6 +960,17 @@ DEEP_API deep_status deep_model_add_activation(deep_model *model, deep_activatio
  * rest by 1 / (1 - rate); the identity at inference. The layer keeps rate as a float and
  * checks it as kept (0.99999999 rounds to 1 and is refused). */
 DEEP_API deep_status deep_model_add_dropout(deep_model *model, double rate);
+/* Regularisation layers of Keras (since 1.2), active while training only and the identity
+ * at inference; their draws come from the model's generator (deep_model_set_seed).
+ * SpatialDropout2D: drops whole channels of (height, width, channels) samples (another rank
+ * is DEEP_ERR_SHAPE), one draw per sample and channel, scaling the kept ones by
+ * 1 / (1 - rate), rate in [0, 1). GaussianNoise: adds normal noise of standard deviation
+ * stddev, in [0, 1] as Keras requires. GaussianDropout: multiplies by normal noise of mean 1
+ * and standard deviation sqrt(rate / (1 - rate)), rate in [0, 1). GaussianNoise and
+ * GaussianDropout take any shape and pass masks on. */
+DEEP_API deep_status deep_model_add_spatial_dropout2d(deep_model *model, double rate);
+DEEP_API deep_status deep_model_add_gaussian_noise(deep_model *model, double stddev);
+DEEP_API deep_status deep_model_add_gaussian_dropout(deep_model *model, double rate);
 DEEP_API deep_status deep_model_add_flatten(deep_model *model);
 /* Reshape, Keras' layer: the sample (not the batch axis) takes target_shape, rank 1 to
  * DEEP_MAX_SAMPLE_RANK, with the same number of elements, in the same (row-major) order.

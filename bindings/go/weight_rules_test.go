@@ -80,3 +80,33 @@ func TestRegularizerAndConstraint(t *testing.T) {
 		t.Fatal("a constraint on the activity was accepted")
 	}
 }
+
+func TestNoiseLayersAtInference(t *testing.T) {
+	m, err := NewModel(2, 2, 3)
+	must(t, err)
+	defer m.Close()
+	must(t, m.AddSpatialDropout2D(0.5))
+	must(t, m.AddGaussianNoise(0.5))
+	must(t, m.AddGaussianDropout(0.5))
+	opt, _ := NewOptimizer(SGD)
+	must(t, m.Compile(opt, MeanSquaredError))
+	in := make([]float32, 12)
+	for i := range in {
+		in[i] = float32(i) / 4
+	}
+	x, _ := NewTensor([]int64{1, 2, 2, 3}, in)
+	defer x.Close()
+	y, err := m.Predict(x)
+	must(t, err)
+	defer y.Close()
+	out, _ := y.Data()
+	for i := range in {
+		if out[i] != in[i] {
+			t.Fatalf("predict changed entry %d: %g, want %g", i, out[i], in[i])
+		}
+	}
+	flat, _ := NewModel(4)
+	defer flat.Close()
+	wantError(t, flat.AddSpatialDropout2D(0.5), ErrShape, "deep_model_add_spatial_dropout2d")
+	wantError(t, flat.AddGaussianNoise(2), ErrInvalidArgument, "deep_model_add_gaussian_noise")
+}

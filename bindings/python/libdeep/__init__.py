@@ -26,6 +26,7 @@ from .layers import (Input, Dense, Activation, Dropout, Flatten, Reshape, Conv2D
                      RepeatVector, Add, Subtract, Multiply, Average, Maximum, Minimum, Concatenate)
 from .layers import Conv2DTranspose, UpSampling2D, ZeroPadding2D, Cropping2D
 from .layers import LayerNormalization, DepthwiseConv2D, SeparableConv2D
+from .layers import SpatialDropout2D, GaussianNoise, GaussianDropout  # since 1.2
 from .models import Sequential, load_model, load_model_from_bytes, clone_model, Callback, EarlyStopping, History, \
     LearningRateScheduler, ReduceLROnPlateau
 from .functional import Model
@@ -65,6 +66,7 @@ __all__ = [
     "Conv1D", "MaxPooling1D", "GlobalAveragePooling1D", "GlobalMaxPooling2D", "Permute", "RepeatVector",
     "Conv2DTranspose", "UpSampling2D", "ZeroPadding2D", "Cropping2D",
     "LayerNormalization", "DepthwiseConv2D", "SeparableConv2D",  # since 1.1
+    "SpatialDropout2D", "GaussianNoise", "GaussianDropout",  # since 1.2
     "Add", "Subtract", "Multiply", "Average", "Maximum", "Minimum", "Concatenate",
     "Sequential", "Model", "load_model", "load_model_from_bytes", "clone_model",
     "Callback", "EarlyStopping", "History", "LearningRateScheduler", "ReduceLROnPlateau",

@@ -4,7 +4,8 @@ Masking, SimpleRNN, GRU, LSTM, the Bidirectional wrapper, Input, the merge layer
 Subtract, Multiply, Average, Maximum, Minimum and Concatenate, and since 1.1 Conv1D,
 MaxPooling1D, GlobalAveragePooling1D, GlobalMaxPooling2D, Permute, RepeatVector,
 Conv2DTranspose, UpSampling2D, ZeroPadding2D, Cropping2D, LayerNormalization,
-DepthwiseConv2D and SeparableConv2D. docs/layers.md lists
+DepthwiseConv2D and SeparableConv2D, and since 1.2 SpatialDropout2D, GaussianNoise and
+GaussianDropout. docs/layers.md lists
 each layer's arguments as the C library's field tables define them (a test checks that the
 constructors here take the same ones).
 
@@ -861,3 +862,42 @@ class SeparableConv2D(Layer):
     def _append(self, address):
         lib.deep_model_add_separable_conv2d(address, self.filters, *self.kernel_size, *self.strides, self._padding,
                                             self.depth_multiplier, self._activation, int(self.use_bias))
+
+
+# Keras' regularisation layers of 1.2: active while training only, the identity at inference,
+# their draws from the model's seed (a per-layer seed is not taken).
+
+class SpatialDropout2D(Layer):
+    """keras.layers.SpatialDropout2D (channels last): whole channels of (height, width,
+    channels) samples dropped while training, the kept ones scaled by 1 / (1 - rate)."""
+
+    def __init__(self, rate, input_shape=None, name=None):
+        super().__init__(input_shape, name)
+        self.rate = float(rate)
+
+    def _append(self, address):
+        lib.deep_model_add_spatial_dropout2d(address, self.rate)
+
+
+class GaussianNoise(Layer):
+    """keras.layers.GaussianNoise(stddev): normal noise of that standard deviation (in
+    [0, 1], Keras' rule) added while training."""
+
+    def __init__(self, stddev, input_shape=None, name=None):
+        super().__init__(input_shape, name)
+        self.stddev = float(stddev)
+
+    def _append(self, address):
+        lib.deep_model_add_gaussian_noise(address, self.stddev)
+
+
+class GaussianDropout(Layer):
+    """keras.layers.GaussianDropout(rate): inputs multiplied by normal noise of mean 1 and
+    standard deviation sqrt(rate / (1 - rate)) while training."""
+
+    def __init__(self, rate, input_shape=None, name=None):
+        super().__init__(input_shape, name)
+        self.rate = float(rate)
+
+    def _append(self, address):
+        lib.deep_model_add_gaussian_dropout(address, self.rate)

@@ -192,3 +192,21 @@ def test_misuse():
         model.compile("sgd", "mse")
     # use_bias=False: bias arguments are ignored, as Keras does.
     assert len(dense(2, 3, use_bias=False, bias_initializer="ones").get_weights()) == 1
+
+
+def test_noise_layers():
+    model = libdeep.Sequential([layers.Input((4, 4, 3)), layers.SpatialDropout2D(0.5), layers.GaussianNoise(0.5),
+                                layers.GaussianDropout(0.4), layers.Flatten(), layers.Dense(1)])
+    model.set_seed(3)
+    model.compile("sgd", "mse")
+    x = np.linspace(-1, 1, 96, dtype=np.float32).reshape(2, 4, 4, 3)
+    kernel, bias = model.layers[-1].get_weights()
+    # Identity at inference: predict is the Dense on the flattened input.
+    np.testing.assert_allclose(model.predict(x, verbose=0), x.reshape(2, -1) @ kernel + bias, rtol=1e-5, atol=1e-6)
+    # Training draws: the loss of train_on_batch differs from test_on_batch's.
+    y = np.zeros((2, 1), np.float32)
+    assert model.train_on_batch(x, y) != pytest.approx(model.test_on_batch(x, y))
+    with pytest.raises(libdeep.ShapeError, match="height, width, channels"):
+        libdeep.Sequential([layers.Input((4,)), layers.SpatialDropout2D(0.5)])
+    with pytest.raises(libdeep.InvalidArgumentError, match="stddev"):
+        libdeep.Sequential([layers.Input((4,)), layers.GaussianNoise(1.5)])

@@ -427,6 +427,9 @@ extern "C" {
     pub fn deep_model_add_dense(model: *mut deep_model, units: i64, activation: deep_activation, use_bias: i32) -> deep_status;
     pub fn deep_model_add_activation(model: *mut deep_model, activation: deep_activation) -> deep_status;
     pub fn deep_model_add_dropout(model: *mut deep_model, rate: f64) -> deep_status;
+    pub fn deep_model_add_spatial_dropout2d(model: *mut deep_model, rate: f64) -> deep_status;
+    pub fn deep_model_add_gaussian_noise(model: *mut deep_model, stddev: f64) -> deep_status;
+    pub fn deep_model_add_gaussian_dropout(model: *mut deep_model, rate: f64) -> deep_status;
     pub fn deep_model_add_flatten(model: *mut deep_model) -> deep_status;
     pub fn deep_model_add_reshape(model: *mut deep_model, rank: i32, target_shape: *const i64) -> deep_status;
     pub fn deep_model_add_input(model: *mut deep_model, rank: i32, shape: *const i64, node: *mut i32) -> deep_status;

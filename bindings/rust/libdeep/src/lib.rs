@@ -165,6 +165,7 @@ mod trees;
 mod vocab;
 mod svg;
 mod weight_rules;
+mod noise_layers;
 
 pub use callbacks::{EpochModel, LogLevel};
 pub use data::{kfold_indices, ColumnStat, Dataset, FillStrategy, PadSide};

@@ -45,3 +45,19 @@ fn regularizer_in_the_loss_and_saved() {
     expect_error(fresh.set_layer_initializer(0, WeightRole::Bias, Initializer::Ones, 0.0, 0.0),
                  Status::InvalidArgument, "deep_model_set_layer_initializer");
 }
+
+#[test]
+fn noise_layers_are_the_identity_at_inference() {
+    use libdeep::layers::{GaussianDropout, GaussianNoise, SpatialDropout2d};
+    let mut m = Model::new(&[2, 2, 3]).unwrap();
+    m.add(SpatialDropout2d::new(0.5)).unwrap();
+    m.add(GaussianNoise::new(0.5)).unwrap();
+    m.add(GaussianDropout::new(0.5)).unwrap();
+    m.compile(Optimizer::new(OptimizerKind::Sgd).unwrap(), Loss::MeanSquaredError, &[]).unwrap();
+    let x: Vec<f32> = (0..12).map(|i| i as f32 / 4.0).collect();
+    let out = m.predict(&Tensor::new(&[1, 2, 2, 3], &x).unwrap()).unwrap();
+    assert_eq!(out.data().unwrap(), &x[..]);
+    let mut flat = Model::new(&[4]).unwrap();
+    expect_error(flat.add(SpatialDropout2d::new(0.5)), Status::Shape, "deep_model_add_spatial_dropout2d");
+    expect_error(flat.add(GaussianNoise::new(2.0)), Status::InvalidArgument, "deep_model_add_gaussian_noise");
+}
