@@ -210,3 +210,14 @@ def test_noise_layers():
         libdeep.Sequential([layers.Input((4,)), layers.SpatialDropout2D(0.5)])
     with pytest.raises(libdeep.InvalidArgumentError, match="stddev"):
         libdeep.Sequential([layers.Input((4,)), layers.GaussianNoise(1.5)])
+
+
+def test_functional_models_take_them():
+    inputs = layers.Input((4,))
+    hidden = layers.Dense(3, kernel_initializer="ones", bias_initializer=initializers.Constant(2.0))(inputs)
+    outputs = layers.Dense(1, kernel_regularizer="l2")(hidden)
+    model = libdeep.Model(inputs, outputs)
+    model.compile("sgd", "mse")
+    kernel, bias = model.layers[0].get_weights()
+    assert np.all(kernel == 1) and np.all(bias == 2)
+    assert model.layers[1].get_weight_argument("kernel_regularizer") == regularizers.L2(0.01)
