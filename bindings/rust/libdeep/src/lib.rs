@@ -166,6 +166,8 @@ mod tensor;
 mod trees;
 mod vocab;
 mod svg;
+mod weight_rules;
+mod noise_layers;
 
 pub use callbacks::{EpochModel, LogLevel};
 pub use data::{kfold_indices, ColumnStat, Dataset, FillStrategy, PadSide};
@@ -184,6 +186,7 @@ pub use trees::{
     MAX_FEATURES_SQRT, UNLIMITED,
 };
 pub use vocab::{TokenKind, Vocab};
+pub use weight_rules::{Constraint, ConstraintSetting, Initializer, WeightRole};
 
 /// The version of the loaded C library, "MAJOR.MINOR.PATCH".
 pub fn version() -> &'static str {
