@@ -543,9 +543,12 @@ deep_status deep_forest_compute_oob_score(deep_forest *forest, const deep_datase
         return DEEP_FAIL(DEEP_ERR_STATE, "the forest holds %lld trees, not its %lld (n_estimators): every tree's "
                          "bootstrap sample is drawn from its index", (long long)forest->tree_count,
                          (long long)forest->n_estimators);
+    /* Only the rows are read: no histogram bins (binning costs as much as a few trees). */
+    struct tree_params rows_only = forest->params;
+    rows_only.splitter = DEEP_SPLITTER_EXACT;
     struct tree_table table;
     DEEP_TRY(ensure_pool(__func__, forest));
-    DEEP_TRY(tree_table_init(__func__, &forest->params, data, forest->pool, &table));
+    DEEP_TRY(tree_table_init(__func__, &rows_only, data, forest->pool, &table));
     const struct tree_model *m = &forest->trees[0];
     int64_t n = table.n, count = forest->tree_count, draws = 0, cells = 0;
     deep_status s = bootstrap_size(__func__, forest, n, &draws);
