@@ -50,7 +50,9 @@ static uint64_t mix_double(uint64_t h, double v)
 }
 
 /* The settings every rank must share for the blocks to make one forest: every option
- * of deep_tree_option, read as an int or else as a float, and the class weights. */
+ * of deep_tree_option but the thread count (which does not change a tree), read as an
+ * int or else as a float, and the class weights. The criterion tells the kind apart. An
+ * option added to deep_tree_option that shapes the trees belongs in this list. */
 static deep_status settings_hash(const deep_forest *forest, uint64_t *hash)
 {
     static const deep_tree_option options[] = {
