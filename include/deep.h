@@ -1889,6 +1889,32 @@ DEEP_API deep_status deep_forest_cross_val_score(const deep_forest *forest, cons
                                                  int64_t folds, uint64_t seed, double *scores, int64_t capacity,
                                                  int64_t *needed);
 
+/* Forests grown in pieces, e.g. by several processes (libdeep-mpi), and joined.
+ * deep_forest_fit_trees grows only trees [first, first + count) of the forest's
+ * n_estimators, each exactly as deep_forest_fit grows it (tree t's bootstrap sample and
+ * feature draws come from a generator of the seed and t alone); the forest then holds
+ * these count trees (replacing any), without an out-of-bag score. Pieces of consecutive
+ * ranges, joined in order, make the forest deep_forest_fit grows with the same settings
+ * and data, tree for tree and bit for bit. Since 1.2. */
+DEEP_API deep_status deep_forest_fit_trees(deep_forest *forest, const deep_dataset *data, int64_t first,
+                                           int64_t count);
+/* Replaces forest's trees with copies of the trees of parts[0], ..., parts[count - 1] in
+ * that order (forest itself may be a part). Every part must be fitted, of forest's kind,
+ * with the same feature and class counts; forest keeps its settings; its out-of-bag score
+ * is dropped. Since 1.2. */
+DEEP_API deep_status deep_forest_join(deep_forest *forest, const deep_forest *const *parts, int64_t count);
+/* The out-of-bag score of a forest holding all its n_estimators trees (tree t as
+ * deep_forest_fit grows tree t), on the data they were grown on: each tree's bootstrap
+ * sample is drawn again from the seed. Equal to the score deep_forest_fit computes; read
+ * it with deep_forest_oob_score. Needs bootstrap 1. Since 1.2. */
+DEEP_API deep_status deep_forest_compute_oob_score(deep_forest *forest, const deep_dataset *data);
+/* The forest file of deep_forest_save in caller-owned memory, by the buffer contract
+ * (bytes); load_buffer reads data only during the call ("the buffer" in its errors).
+ * Since 1.2. */
+DEEP_API deep_status deep_forest_save_buffer(const deep_forest *forest, void *buffer, int64_t capacity,
+                                             int64_t *needed);
+DEEP_API deep_status deep_forest_load_buffer(const void *data, int64_t size, deep_forest **out);
+
 #ifdef __cplusplus
 }
 #endif

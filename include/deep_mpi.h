@@ -39,6 +39,24 @@ DEEP_API void deep_mpi_free(deep_mpi *mpi);
 DEEP_API deep_status deep_mpi_rank(const deep_mpi *mpi, int32_t *rank);
 DEEP_API deep_status deep_mpi_size(const deep_mpi *mpi, int32_t *size);
 
+/* Distributed random forest (collective: every rank of the handle calls it, each with
+ * its forest and the whole training set). The n_estimators trees are divided among the
+ * ranks in contiguous blocks; each rank grows its block with deep_forest_fit_trees (tree
+ * t from the seed and t alone, on the forest's threads), and the blocks are gathered and
+ * joined in rank order, so that every rank ends with the forest deep_forest_fit grows in
+ * one process with the same settings and data: the same trees bit for bit, the same
+ * predictions, feature importances and (with DEEP_FOREST_OOB_SCORE 1) out-of-bag score,
+ * which every rank computes on the whole forest. What is distributed is the trees; one
+ * tree is grown by one rank.
+ * Every rank must pass the same settings (the thread count aside) and the same data: the
+ * ranks compare their sample and feature counts, outputs, a checksum of the data and of
+ * the settings before growing anything. A failure on any rank (bad data, other settings,
+ * out of memory) is returned by every rank, naming the failing rank ("rank 1 failed
+ * ...: ..."): the ranks agree on a status before each exchange, so none is left waiting
+ * in a collective. After a failure a rank's forest may hold only part of the trees: fit
+ * again before using it. Since 1.2. */
+DEEP_API deep_status deep_mpi_forest_fit(deep_mpi *mpi, deep_forest *forest, const deep_dataset *train);
+
 #ifdef __cplusplus
 }
 #endif

@@ -81,6 +81,7 @@ static deep_status forest_importances(void *b, int64_t c, int64_t *n)
 {
     return deep_forest_feature_importances(w.forest, b, c, n);
 }
+static deep_status forest_save_buffer(void *b, int64_t c, int64_t *n) { return deep_forest_save_buffer(w.forest, b, c, n); }
 static deep_status forest_cross_val(void *b, int64_t c, int64_t *n)
 {
     return deep_forest_cross_val_score(w.forest, w.table, 2, 7, b, c, n);
@@ -182,6 +183,7 @@ static const struct {
     {"deep_imputer_fill_text", imputer_fill_text, 1, true},
     {"deep_dataset_histogram", histogram_edges_fill, sizeof(double), false},
     {"deep_dataset_histogram", histogram_counts_fill, sizeof(int64_t), false},
+    {"deep_forest_save_buffer", forest_save_buffer, 1, false},
 };
 
 static void make_world(void)

@@ -1081,6 +1081,155 @@ START_TEST(every_splitter_accepted)
 }
 END_TEST
 
+/* The forest file's bytes (malloc'ed) and their count. */
+static unsigned char *forest_bytes(const deep_forest *forest, int64_t *size)
+{
+    OK(deep_forest_save_buffer(forest, NULL, 0, size));
+    unsigned char *bytes = malloc((size_t)*size);
+    OK(deep_forest_save_buffer(forest, bytes, *size, &(int64_t){0}));
+    return bytes;
+}
+
+static deep_forest *piece_forest(deep_tree_kind kind, int64_t trees, bool oob)
+{
+    deep_forest *forest;
+    OK(deep_forest_new(kind, &forest));
+    OK(deep_forest_set_int(forest, DEEP_FOREST_N_ESTIMATORS, trees));
+    OK(deep_forest_set_int(forest, DEEP_FOREST_OOB_SCORE, oob));
+    OK(deep_forest_set_int(forest, DEEP_TREE_SEED, 5));
+    OK(deep_forest_set_int(forest, DEEP_FOREST_THREADS, 2));
+    return forest;
+}
+
+/* Ranges grown apart (through their files, as processes would exchange them), joined in
+ * order, make the forest deep_forest_fit grows: same file bytes, OOB score, importances. */
+START_TEST(forest_in_pieces)
+{
+    float x[300], y[300];
+    for (int i = 0; i < 300; i++) {
+        x[i] = (float)(i % 150) / 15.0f;
+        y[i] = sinf(x[i]) + (float)(i % 7) * 0.01f;
+    }
+    deep_dataset *data[2] = {blobs(240, 5, 3, 9), table(300, 1, x, NULL, y)};
+    for (int k = 0; k < 2; k++) {
+        deep_tree_kind kind = k == 0 ? DEEP_TREE_CLASSIFIER : DEEP_TREE_REGRESSOR;
+        int64_t features = k == 0 ? 5 : 1;
+        deep_forest *whole = piece_forest(kind, 7, true), *joined = piece_forest(kind, 7, true);
+        OK(deep_forest_fit(whole, data[k]));
+        /* Ranges [0, 3), [3, 4), [4, 7); the joined forest grows [3, 4) itself. */
+        const int64_t first[3] = {0, 3, 4}, count[3] = {3, 1, 3};
+        deep_forest *parts[3];
+        for (int p = 0; p < 3; p++) {
+            deep_forest *grown = p == 1 ? joined : piece_forest(kind, 7, true);
+            OK(deep_forest_fit_trees(grown, data[k], first[p], count[p]));
+            FAILS(deep_forest_oob_score(grown, &(double){0}), DEEP_ERR_STATE, "deep_forest_oob_score");
+            if (p == 1) {
+                parts[p] = grown;
+                continue;
+            }
+            int64_t size;
+            unsigned char *bytes = forest_bytes(grown, &size);
+            OK(deep_forest_load_buffer(bytes, size, &parts[p]));
+            free(bytes);
+            deep_forest_free(grown);
+        }
+        OK(deep_forest_join(joined, (const deep_forest *const *)parts, 3));
+        int64_t trees;
+        OK(deep_forest_tree_count(joined, &trees));
+        ck_assert_int_eq(trees, 7);
+        FAILS(deep_forest_oob_score(joined, &(double){0}), DEEP_ERR_STATE, "deep_forest_oob_score");
+        OK(deep_forest_compute_oob_score(joined, data[k]));
+        double a, b, ia[5], ib[5];
+        OK(deep_forest_oob_score(whole, &a));
+        OK(deep_forest_oob_score(joined, &b));
+        ck_assert_double_eq(a, b);
+        ck_assert_double_gt(a, 0.5);
+        OK(deep_forest_feature_importances(whole, ia, 5, &(int64_t){0}));
+        OK(deep_forest_feature_importances(joined, ib, 5, &(int64_t){0}));
+        ck_assert_int_eq(memcmp(ia, ib, (size_t)features * sizeof *ia), 0);
+        int64_t size_a, size_b;
+        unsigned char *bytes_a = forest_bytes(whole, &size_a), *bytes_b = forest_bytes(joined, &size_b);
+        ck_assert_int_eq(size_a, size_b);
+        ck_assert_int_eq(memcmp(bytes_a, bytes_b, (size_t)size_a), 0);
+        /* The buffer holds the file deep_forest_save writes. */
+        char path[128];
+        snprintf(path, sizeof path, "%s/pieces.forest", tmpdir);
+        OK(deep_forest_save(whole, path));
+        long length;
+        unsigned char *file = slurp(path, &length);
+        ck_assert_int_eq(length, size_a);
+        ck_assert_int_eq(memcmp(file, bytes_a, (size_t)length), 0);
+        unlink(path);
+        free(file);
+        free(bytes_a);
+        free(bytes_b);
+        deep_forest_free(parts[0]);
+        deep_forest_free(parts[2]);
+        deep_forest_free(joined);
+        deep_forest_free(whole);
+    }
+    deep_dataset_free(data[0]);
+    deep_dataset_free(data[1]);
+}
+END_TEST
+
+START_TEST(forest_pieces_misuse)
+{
+    deep_dataset *d = blobs(60, 3, 2, 4), *wide = blobs(60, 4, 2, 4);
+    deep_forest *forest = piece_forest(DEEP_TREE_CLASSIFIER, 4, false), *other = piece_forest(DEEP_TREE_CLASSIFIER, 4, false);
+    FAILS(deep_forest_fit_trees(NULL, d, 0, 1), DEEP_ERR_NULL, "deep_forest_fit_trees");
+    FAILS(deep_forest_fit_trees(forest, NULL, 0, 1), DEEP_ERR_NULL, "deep_forest_fit_trees");
+    FAILS(deep_forest_fit_trees(forest, d, 3, 2), DEEP_ERR_INVALID_ARGUMENT, "deep_forest_fit_trees");
+    FAILS(deep_forest_fit_trees(forest, d, -1, 2), DEEP_ERR_INVALID_ARGUMENT, "deep_forest_fit_trees");
+    FAILS(deep_forest_fit_trees(forest, d, 0, 0), DEEP_ERR_INVALID_ARGUMENT, "deep_forest_fit_trees");
+    FAILS(deep_forest_fit_trees(forest, d, INT64_MAX, INT64_MAX), DEEP_ERR_INVALID_ARGUMENT, "deep_forest_fit_trees");
+    const deep_forest *parts[2] = {forest, other};
+    FAILS(deep_forest_join(forest, parts, 2), DEEP_ERR_STATE, "deep_forest_join");
+    FAILS(deep_forest_join(forest, NULL, 1), DEEP_ERR_NULL, "deep_forest_join");
+    FAILS(deep_forest_join(forest, parts, 0), DEEP_ERR_INVALID_ARGUMENT, "deep_forest_join");
+    FAILS(deep_forest_compute_oob_score(forest, d), DEEP_ERR_STATE, "deep_forest_compute_oob_score");
+    FAILS(deep_forest_save_buffer(forest, NULL, 0, &(int64_t){0}), DEEP_ERR_STATE, "deep_forest_save_buffer");
+    OK(deep_forest_fit_trees(forest, d, 0, 2));
+    OK(deep_forest_fit_trees(other, wide, 2, 2));
+    FAILS(deep_forest_join(forest, parts, 2), DEEP_ERR_SHAPE, "deep_forest_join");
+    const deep_forest *with_null[2] = {forest, NULL};
+    FAILS(deep_forest_join(forest, with_null, 2), DEEP_ERR_NULL, "deep_forest_join");
+    deep_forest *regressor = piece_forest(DEEP_TREE_REGRESSOR, 4, false);
+    FAILS(deep_forest_join(regressor, parts, 1), DEEP_ERR_INVALID_ARGUMENT, "deep_forest_join");
+    /* Half the trees: the bags of the missing ones are unknown. */
+    FAILS(deep_forest_compute_oob_score(forest, d), DEEP_ERR_STATE, "deep_forest_compute_oob_score");
+    OK(deep_forest_fit_trees(other, d, 2, 2));
+    OK(deep_forest_join(forest, parts, 2));
+    FAILS(deep_forest_compute_oob_score(forest, wide), DEEP_ERR_SHAPE, "deep_forest_compute_oob_score");
+    FAILS(deep_forest_compute_oob_score(forest, NULL), DEEP_ERR_NULL, "deep_forest_compute_oob_score");
+    OK(deep_forest_compute_oob_score(forest, d));
+    OK(deep_forest_set_int(forest, DEEP_FOREST_BOOTSTRAP, 0));
+    FAILS(deep_forest_compute_oob_score(forest, d), DEEP_ERR_INVALID_ARGUMENT, "deep_forest_compute_oob_score");
+    /* Buffers: the contract, and a corrupt one is a format error naming the offset. */
+    int64_t size;
+    unsigned char *bytes = forest_bytes(forest, &size);
+    deep_forest *loaded = NULL;
+    FAILS(deep_forest_load_buffer(bytes, size - 1, &loaded), DEEP_ERR_FORMAT, "deep_forest_load_buffer");
+    ck_assert_ptr_null(loaded);
+    ck_assert_ptr_nonnull(strstr(deep_last_error(), "the buffer at byte"));
+    FAILS(deep_forest_load_buffer(bytes, -1, &loaded), DEEP_ERR_INVALID_ARGUMENT, "deep_forest_load_buffer");
+    FAILS(deep_forest_load_buffer(NULL, size, &loaded), DEEP_ERR_NULL, "deep_forest_load_buffer");
+    FAILS(deep_forest_load_buffer(bytes, size, NULL), DEEP_ERR_NULL, "deep_forest_load_buffer");
+    bytes[0] = 'X';
+    FAILS(deep_forest_load_buffer(bytes, size, &loaded), DEEP_ERR_FORMAT, "deep_forest_load_buffer");
+    int64_t needed = -1;
+    FAILS(deep_forest_save_buffer(forest, bytes, 3, &needed), DEEP_ERR_BUFFER_TOO_SMALL, "deep_forest_save_buffer");
+    ck_assert_int_eq(needed, size);
+    FAILS(deep_forest_save_buffer(NULL, NULL, 0, &needed), DEEP_ERR_NULL, "deep_forest_save_buffer");
+    free(bytes);
+    deep_forest_free(regressor);
+    deep_forest_free(other);
+    deep_forest_free(forest);
+    deep_dataset_free(d);
+    deep_dataset_free(wide);
+}
+END_TEST
+
 int main(void)
 {
     snprintf(tmpdir, sizeof tmpdir, "%s", "/tmp/libdeep-test-trees-XXXXXX");
@@ -1097,6 +1246,7 @@ int main(void)
                     forest_class_weights, forest_concurrent_predict}},
         {"cross_validation", {cross_validation}},
         {"files", {save_and_load, huge_counts_do_not_overflow}},
+        {"pieces", {forest_in_pieces, forest_pieces_misuse}},
         {"misuse", {misuse, label_int32_max_refused, every_splitter_accepted}},
     };
     for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {

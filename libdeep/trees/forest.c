@@ -137,20 +137,32 @@ deep_status deep_forest_get_class_weights(const deep_forest *forest, double *wei
     return tree_params_get_class_weights(__func__, &forest->params, weights, capacity, needed);
 }
 
-/* One fit's shared state for the workers. */
+/* One fit's shared state for the workers: trees [first, first + count) of the forest's
+ * n_estimators, tree t at trees[t - first]. */
 struct fit_job {
     const deep_forest *forest;
     const struct tree_table *table;
     int64_t draws;         /* bootstrap sample size */
+    int64_t first;
     struct tree_model *trees;
     deep_status *status;   /* per tree */
-    uint8_t *in_bag;       /* tree_count * n when the OOB score is wanted, else NULL */
+    uint8_t *in_bag;       /* count * n when the OOB score is wanted, else NULL */
 };
 
-/* Tree t's own generator: a function of the seed and t only, never of the thread. */
+/* Tree t's own generator: a function of the seed and t only, never of the thread or of
+ * which trees one call grows (deep_forest_fit_trees relies on it). */
 static void tree_rng(uint64_t seed, int64_t t, struct deep_rng *rng)
 {
     deep_rng_init(rng, seed ^ (0x9E3779B97F4A7C15ull * (uint64_t)(t + 1)));
+}
+
+/* Tree t's bootstrap sample as per-row weights (n rows, `draws` draws), drawn from rng,
+ * which then seeds the tree itself. */
+static void draw_bag(struct deep_rng *rng, int64_t n, int64_t draws, double *weights)
+{
+    memset(weights, 0, (size_t)n * sizeof *weights);
+    for (int64_t k = 0; k < draws; k++)
+        weights[deep_rng_below(rng, (uint64_t)n)] += 1;
 }
 
 static void grow_trees(void *raw, int64_t begin, int64_t end, int32_t worker)
@@ -160,23 +172,21 @@ static void grow_trees(void *raw, int64_t begin, int64_t end, int32_t worker)
     const deep_forest *forest = job->forest;
     int64_t n = job->table->n;
     double *weights = forest->bootstrap ? deep_alloc(n, sizeof *weights) : NULL;
-    for (int64_t t = begin; t < end; t++) {
+    for (int64_t i = begin; i < end; i++) {
         struct deep_rng rng;
-        tree_rng(forest->params.seed, t, &rng);
+        tree_rng(forest->params.seed, job->first + i, &rng);
         if (forest->bootstrap) {
             if (weights == NULL) {
-                job->status[t] = DEEP_ERR_NO_MEMORY;
+                job->status[i] = DEEP_ERR_NO_MEMORY;
                 continue;
             }
-            memset(weights, 0, (size_t)n * sizeof *weights);
-            for (int64_t k = 0; k < job->draws; k++)
-                weights[deep_rng_below(&rng, (uint64_t)n)] += 1;
+            draw_bag(&rng, n, job->draws, weights);
             if (job->in_bag)
-                for (int64_t i = 0; i < n; i++)
-                    job->in_bag[t * n + i] = weights[i] > 0;
+                for (int64_t r = 0; r < n; r++)
+                    job->in_bag[i * n + r] = weights[r] > 0;
         }
-        job->status[t] = tree_grow("deep_forest_fit", &forest->params, job->table, weights, deep_rng_u64(&rng),
-                                   &job->trees[t]);
+        job->status[i] = tree_grow("deep_forest_fit", &forest->params, job->table, weights, deep_rng_u64(&rng),
+                                   &job->trees[i]);
     }
     free(weights);
 }
@@ -319,7 +329,7 @@ static deep_status oob_score(deep_forest *forest, const struct tree_table *table
 }
 
 /* The forest's pool with its current thread setting. */
-static deep_status ensure_pool(deep_forest *forest)
+static deep_status ensure_pool(const char *caller, deep_forest *forest)
 {
     int32_t want = forest->threads > 0 ? forest->threads : (int32_t)deep_cpu_count(); /* at most 1024 */
     if (forest->pool && deep_pool_threads(forest->pool) == want)
@@ -327,16 +337,16 @@ static deep_status ensure_pool(deep_forest *forest)
     deep_pool_free(forest->pool);
     forest->pool = NULL;
     deep_status s = deep_pool_new(want, &forest->pool);
-    return s == DEEP_OK ? s : deep_error_set(s, "deep_forest_fit", "could not start %d threads", (int)want);
+    return s == DEEP_OK ? s : deep_error_set(s, caller, "could not start %d threads", (int)want);
 }
 
 /* Checks the bootstrap settings against a table of n rows; *draws receives the size. */
-static deep_status bootstrap_size(const deep_forest *f, int64_t n, int64_t *draws)
+static deep_status bootstrap_size(const char *caller, const deep_forest *f, int64_t n, int64_t *draws)
 {
     if (f->oob && !f->bootstrap)
-        return deep_error_set(DEEP_ERR_INVALID_ARGUMENT, "deep_forest_fit", "the out-of-bag score needs bootstrap 1");
+        return deep_error_set(DEEP_ERR_INVALID_ARGUMENT, caller, "the out-of-bag score needs bootstrap 1");
     if (f->max_samples > n)
-        return deep_error_set(DEEP_ERR_INVALID_ARGUMENT, "deep_forest_fit",
+        return deep_error_set(DEEP_ERR_INVALID_ARGUMENT, caller,
                               "max_samples %lld exceeds the %lld training samples", (long long)f->max_samples,
                               (long long)n);
     *draws = f->max_samples > 0 ? f->max_samples : n;
@@ -348,24 +358,25 @@ static deep_status bootstrap_size(const deep_forest *f, int64_t n, int64_t *draw
     return DEEP_OK;
 }
 
-deep_status deep_forest_fit(deep_forest *forest, const deep_dataset *data)
+/* Grows trees [first, first + count) on data, replacing the forest's trees; with the OOB
+ * score when oob (and then first is 0 and count all trees). */
+static deep_status fit_range(const char *caller, deep_forest *forest, const deep_dataset *data, int64_t first,
+                             int64_t count, bool oob)
 {
-    DEEP_REQUIRE(forest);
-    DEEP_REQUIRE(data);
     struct tree_table table;
-    DEEP_TRY(ensure_pool(forest));
-    DEEP_TRY(tree_table_init(__func__, &forest->params, data, forest->pool, &table));
-    int64_t count = forest->n_estimators, n = table.n, draws = 0, cells = 0;
-    deep_status s = bootstrap_size(forest, n, &draws);
+    DEEP_TRY(ensure_pool(caller, forest));
+    DEEP_TRY(tree_table_init(caller, &forest->params, data, forest->pool, &table));
+    int64_t n = table.n, draws = 0, cells = 0;
+    deep_status s = bootstrap_size(caller, forest, n, &draws);
     if (s != DEEP_OK) {
         tree_table_clear(&table);
         return s;
     }
     drop_trees(forest);
-    struct fit_job job = {forest, &table, draws, calloc((size_t)count, sizeof *job.trees),
+    struct fit_job job = {forest, &table, draws, first, calloc((size_t)count, sizeof *job.trees),
                           calloc((size_t)count, sizeof *job.status), NULL};
     bool memory = job.trees && job.status;
-    if (forest->oob) {
+    if (oob) {
         memory = memory && deep_mul_i64(count, n, &cells);
         job.in_bag = memory ? deep_alloc(cells, 1) : NULL;
         memory = memory && job.in_bag;
@@ -377,17 +388,37 @@ deep_status deep_forest_fit(deep_forest *forest, const deep_dataset *data)
     }
     forest->trees = job.trees;
     forest->tree_count = job.trees ? count : 0;
-    if (memory && forest->oob)
+    if (memory && oob)
         memory = oob_score(forest, &table, job.in_bag) == DEEP_OK;
     free(job.status);
     free(job.in_bag);
     tree_table_clear(&table);
     if (!memory) {
         drop_trees(forest);
-        return DEEP_FAIL(DEEP_ERR_NO_MEMORY, "no memory to grow %lld trees on %lld samples", (long long)count,
-                         (long long)n);
+        return deep_error_set(DEEP_ERR_NO_MEMORY, caller, "no memory to grow %lld trees on %lld samples",
+                              (long long)count, (long long)n);
     }
     return DEEP_OK;
+}
+
+deep_status deep_forest_fit(deep_forest *forest, const deep_dataset *data)
+{
+    DEEP_REQUIRE(forest);
+    DEEP_REQUIRE(data);
+    return fit_range(__func__, forest, data, 0, forest->n_estimators, forest->oob);
+}
+
+deep_status deep_forest_fit_trees(deep_forest *forest, const deep_dataset *data, int64_t first, int64_t count)
+{
+    DEEP_REQUIRE(forest);
+    DEEP_REQUIRE(data);
+    if (first < 0 || count < 1 || first > forest->n_estimators - count)
+        return DEEP_FAIL(DEEP_ERR_INVALID_ARGUMENT,
+                         "trees [%lld, %lld + %lld) are not a non-empty range of the %lld trees (n_estimators)",
+                         (long long)first, (long long)first, (long long)count, (long long)forest->n_estimators);
+    if (forest->oob && !forest->bootstrap)
+        return DEEP_FAIL(DEEP_ERR_INVALID_ARGUMENT, "the out-of-bag score needs bootstrap 1");
+    return fit_range(__func__, forest, data, first, count, false);
 }
 
 static deep_status fitted(const char *caller, const deep_forest *forest)
@@ -500,6 +531,53 @@ deep_status deep_forest_feature_importances(const deep_forest *forest, double *i
         for (int64_t f = 0; f < nf; f++)
             importances[f] /= sum;
     return DEEP_OK;
+}
+
+deep_status deep_forest_compute_oob_score(deep_forest *forest, const deep_dataset *data)
+{
+    DEEP_TRY(fitted(__func__, forest));
+    DEEP_REQUIRE(data);
+    if (!forest->bootstrap)
+        return DEEP_FAIL(DEEP_ERR_INVALID_ARGUMENT, "the out-of-bag score needs bootstrap 1");
+    if (forest->tree_count != forest->n_estimators)
+        return DEEP_FAIL(DEEP_ERR_STATE, "the forest holds %lld trees, not its %lld (n_estimators): every tree's "
+                         "bootstrap sample is drawn from its index", (long long)forest->tree_count,
+                         (long long)forest->n_estimators);
+    /* Only the rows are read: no histogram bins (binning costs as much as a few trees). */
+    struct tree_params rows_only = forest->params;
+    rows_only.splitter = DEEP_SPLITTER_EXACT;
+    struct tree_table table;
+    DEEP_TRY(ensure_pool(__func__, forest));
+    DEEP_TRY(tree_table_init(__func__, &rows_only, data, forest->pool, &table));
+    const struct tree_model *m = &forest->trees[0];
+    int64_t n = table.n, count = forest->tree_count, draws = 0, cells = 0;
+    deep_status s = bootstrap_size(__func__, forest, n, &draws);
+    if (s == DEEP_OK && (table.n_features != m->n_features || table.n_classes != m->n_classes))
+        s = DEEP_FAIL(DEEP_ERR_SHAPE, "data has %lld features and %d classes, the trees %lld and %d",
+                      (long long)table.n_features, (int)table.n_classes, (long long)m->n_features,
+                      (int)m->n_classes);
+    if (s != DEEP_OK) {
+        tree_table_clear(&table);
+        return s;
+    }
+    /* The bags deep_forest_fit drew: each tree's generator starts with them. */
+    double *weights = deep_alloc(n, sizeof *weights);
+    uint8_t *in_bag = deep_mul_i64(count, n, &cells) ? deep_alloc(cells, 1) : NULL;
+    bool memory = weights && in_bag;
+    for (int64_t t = 0; memory && t < count; t++) {
+        struct deep_rng rng;
+        tree_rng(forest->params.seed, t, &rng);
+        draw_bag(&rng, n, draws, weights);
+        for (int64_t r = 0; r < n; r++)
+            in_bag[t * n + r] = weights[r] > 0;
+    }
+    if (memory)
+        memory = oob_score(forest, &table, in_bag) == DEEP_OK;
+    free(weights);
+    free(in_bag);
+    tree_table_clear(&table);
+    return memory ? DEEP_OK : DEEP_FAIL(DEEP_ERR_NO_MEMORY, "no memory for the out-of-bag votes of %lld trees on "
+                                        "%lld samples", (long long)count, (long long)n);
 }
 
 deep_status deep_forest_tree_count(const deep_forest *forest, int64_t *count)

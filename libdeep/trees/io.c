@@ -17,7 +17,8 @@
  *   node    := i32 feature (-1: leaf) i32 left i32 right f32 threshold f64 impurity
  *              f64 weight i64 samples
  * Nodes are in preorder: children have larger indices than their parent, so a valid file
- * cannot hold a cycle. Leaves have left = right = -1. Trailing bytes are an error. */
+ * cannot hold a cycle. Leaves have left = right = -1. Trailing bytes are an error.
+ * deep_forest_save_buffer / deep_forest_load_buffer hold the same bytes in memory. */
 #include <errno.h>
 #include <math.h>
 #include <stdarg.h>
@@ -123,6 +124,24 @@ deep_status deep_tree_save(const deep_tree *tree, const char *path)
     return s;
 }
 
+/* The forest file's bytes into o. */
+static void put_forest(deep_bytes *o, const deep_forest *forest)
+{
+    put_header(o, "DEEPFRST");
+    put_params(o, &forest->params);
+    put_i64(o, forest->n_estimators);
+    put_u32(o, forest->bootstrap);
+    put_u32(o, forest->oob);
+    put_i64(o, forest->max_samples);
+    put_f64(o, forest->max_samples_fraction);
+    put_u32(o, (uint32_t)forest->threads);
+    put_u32(o, forest->has_oob);
+    put_f64(o, forest->oob_score);
+    put_i64(o, forest->tree_count);
+    for (int64_t t = 0; t < forest->tree_count; t++)
+        put_model(o, &forest->trees[t]);
+}
+
 deep_status deep_forest_save(const deep_forest *forest, const char *path)
 {
     DEEP_REQUIRE(forest);
@@ -130,20 +149,23 @@ deep_status deep_forest_save(const deep_forest *forest, const char *path)
     if (forest->tree_count == 0)
         return DEEP_FAIL(DEEP_ERR_STATE, "the forest is not fitted yet (call deep_forest_fit)");
     deep_bytes o = {0};
-    put_header(&o, "DEEPFRST");
-    put_params(&o, &forest->params);
-    put_i64(&o, forest->n_estimators);
-    put_u32(&o, forest->bootstrap);
-    put_u32(&o, forest->oob);
-    put_i64(&o, forest->max_samples);
-    put_f64(&o, forest->max_samples_fraction);
-    put_u32(&o, (uint32_t)forest->threads);
-    put_u32(&o, forest->has_oob);
-    put_f64(&o, forest->oob_score);
-    put_i64(&o, forest->tree_count);
-    for (int64_t t = 0; t < forest->tree_count; t++)
-        put_model(&o, &forest->trees[t]);
+    put_forest(&o, forest);
     deep_status s = write_atomic(__func__, path, &o);
+    deep_bytes_free(&o);
+    return s;
+}
+
+deep_status deep_forest_save_buffer(const deep_forest *forest, void *buffer, int64_t capacity, int64_t *needed)
+{
+    DEEP_TRY(deep_output_args(__func__, buffer, capacity, needed)); /* first: *needed is 0 after any other failure */
+    DEEP_REQUIRE(forest);
+    if (forest->tree_count == 0)
+        return DEEP_FAIL(DEEP_ERR_STATE, "the forest is not fitted yet (call deep_forest_fit)");
+    deep_bytes o = {0};
+    put_forest(&o, forest);
+    deep_status s = o.failed ? DEEP_FAIL(DEEP_ERR_NO_MEMORY, "out of memory for the forest file")
+                             : deep_output_copy(__func__, "the forest file", buffer, capacity, needed, o.data,
+                                                (int64_t)o.length, 1);
     deep_bytes_free(&o);
     return s;
 }
@@ -151,7 +173,8 @@ deep_status deep_forest_save(const deep_forest *forest, const char *path)
 /* ---------------------------------------------------------------- reading */
 
 struct in {
-    const char *caller, *path;
+    const char *caller, *path; /* path: a file's, or "the buffer" */
+    const char *quote;         /* "'" around a file's path in messages, "" around "the buffer" */
     const uint8_t *data;
     size_t length, at;
     deep_status status; /* the first failure; later reads return zeros */
@@ -167,7 +190,8 @@ __attribute__((format(printf, 2, 3))) static void bad(struct in *r, const char *
     va_start(args, fmt);
     vsnprintf(what, sizeof what, fmt, args);
     va_end(args);
-    r->status = deep_error_set(DEEP_ERR_FORMAT, r->caller, "'%s' at byte %zu: %s", r->path, r->at, what);
+    r->status = deep_error_set(DEEP_ERR_FORMAT, r->caller, "%s%s%s at byte %zu: %s", r->quote, r->path, r->quote,
+                               r->at, what);
 }
 
 /* Records the failure of a setter that refused a value read from the file (its message
@@ -177,7 +201,7 @@ static void bad_setting(struct in *r, deep_status status)
 {
     if (status != DEEP_OK && r->status == DEEP_OK)
         r->status = deep_error_wrap(status == DEEP_ERR_NO_MEMORY ? status : DEEP_ERR_FORMAT, r->caller,
-                                    "'%s' at byte %zu", r->path, r->at);
+                                    "%s%s%s at byte %zu", r->quote, r->path, r->quote, r->at);
 }
 
 static uint64_t get_u64(struct in *r, int bytes)
@@ -268,7 +292,8 @@ static void get_params(struct in *r, struct tree_params *p)
     }
     double *w = deep_alloc(weights, sizeof *w);
     if (w == NULL) {
-        r->status = deep_error_set(DEEP_ERR_NO_MEMORY, r->caller, "out of memory reading '%s'", r->path);
+        r->status = deep_error_set(DEEP_ERR_NO_MEMORY, r->caller, "out of memory reading %s%s%s", r->quote, r->path,
+                                   r->quote);
         return;
     }
     for (uint32_t c = 0; c < weights; c++)
@@ -306,7 +331,8 @@ static void get_model(struct in *r, deep_tree_kind kind, struct tree_model *m)
     m->values = deep_alloc(nodes * m->width, sizeof *m->values);
     m->importances = deep_alloc(m->n_features, sizeof *m->importances);
     if (m->nodes == NULL || m->values == NULL || m->importances == NULL) {
-        r->status = deep_error_set(DEEP_ERR_NO_MEMORY, r->caller, "out of memory reading '%s'", r->path);
+        r->status = deep_error_set(DEEP_ERR_NO_MEMORY, r->caller, "out of memory reading %s%s%s", r->quote, r->path,
+                                   r->quote);
         return;
     }
     m->node_count = m->capacity = nodes;
@@ -336,18 +362,12 @@ static void get_model(struct in *r, deep_tree_kind kind, struct tree_model *m)
         m->importances[f] = get_f64(r, "an importance");
 }
 
-/* Reads the whole file, checks magic and version. */
-static deep_status open_file(const char *caller, const char *path, const char *magic, struct in *r, uint8_t **data)
+/* Checks r's magic and version. */
+static void check_header(struct in *r, const char *magic)
 {
-    *data = NULL;
-    size_t length;
-    uint8_t *bytes;
-    DEEP_TRY(deep_file_read(caller, path, &bytes, &length));
-    *data = bytes;
-    *r = (struct in){caller, path, bytes, length, 0, DEEP_OK};
-    if (length < 16 || memcmp(bytes, magic, 8) != 0) {
+    if (r->length < 16 || memcmp(r->data, magic, 8) != 0) {
         bad(r, "not a libdeep %s file (magic \"%s\" expected)", magic[4] == 'T' ? "tree" : "forest", magic);
-        return r->status;
+        return;
     }
     r->at = 8;
     uint32_t version = get_u32(r), zero = get_u32(r);
@@ -356,6 +376,18 @@ static deep_status open_file(const char *caller, const char *path, const char *m
             FORMAT_VERSION);
     else if (zero != 0)
         bad(r, "reserved field is %u, not 0", (unsigned)zero);
+}
+
+/* Reads the whole file, checks magic and version. */
+static deep_status open_file(const char *caller, const char *path, const char *magic, struct in *r, uint8_t **data)
+{
+    *data = NULL;
+    size_t length;
+    uint8_t *bytes;
+    DEEP_TRY(deep_file_read(caller, path, &bytes, &length));
+    *data = bytes;
+    *r = (struct in){caller, path, "'", bytes, length, 0, DEEP_OK};
+    check_header(r, magic);
     return r->status;
 }
 
@@ -397,6 +429,56 @@ deep_status deep_tree_load(const char *path, deep_tree **out)
     return DEEP_OK;
 }
 
+/* The forest of r, whose header is read; *out is NULL on failure. */
+static deep_status get_forest(struct in *r, deep_forest **out)
+{
+    deep_forest *forest = calloc(1, sizeof *forest);
+    if (forest == NULL)
+        return deep_error_set(DEEP_ERR_NO_MEMORY, r->caller, "out of memory reading %s%s%s", r->quote, r->path,
+                              r->quote);
+    get_params(r, &forest->params);
+    forest->n_estimators = get_count(r, 1, INT32_MAX, "n_estimators");
+    uint32_t bootstrap = get_u32(r), oob = get_u32(r);
+    forest->max_samples = get_count(r, 0, INT64_MAX, "max_samples");
+    forest->max_samples_fraction = get_f64(r, "max_samples_fraction");
+    uint32_t threads = get_u32(r), has_oob = get_u32(r);
+    forest->oob_score = get_f64(r, "the out-of-bag score");
+    if (r->status == DEEP_OK && (bootstrap > 1 || oob > 1 || has_oob > 1 || threads > 1024 ||
+                                 forest->max_samples_fraction < 0 || forest->max_samples_fraction > 1))
+        bad(r, "bootstrap, oob_score, threads, has_oob or max_samples_fraction out of range");
+    /* One kind of max_samples, as the setters leave it: the getters answer to that kind. */
+    if (r->status == DEEP_OK && forest->max_samples > 0 && forest->max_samples_fraction > 0)
+        bad(r, "max_samples %lld and max_samples_fraction %g are both set; a forest has one or the other",
+            (long long)forest->max_samples, forest->max_samples_fraction);
+    forest->threads = (int32_t)threads;
+    forest->bootstrap = bootstrap == 1;
+    forest->oob = oob == 1;
+    forest->has_oob = has_oob == 1;
+    /* Each tree takes at least 68 bytes. */
+    int64_t count = get_count(r, 1, r->status == DEEP_OK ? (int64_t)((r->length - r->at) / 68) : 1, "tree_count");
+    if (r->status == DEEP_OK) {
+        forest->trees = calloc((size_t)count, sizeof *forest->trees);
+        if (forest->trees == NULL)
+            r->status = deep_error_set(DEEP_ERR_NO_MEMORY, r->caller, "out of memory reading %s%s%s", r->quote,
+                                       r->path, r->quote);
+    }
+    for (int64_t t = 0; r->status == DEEP_OK && t < count; t++) {
+        get_model(r, forest->params.kind, &forest->trees[t]);
+        forest->trees[t].criterion = forest->params.criterion;
+        forest->tree_count = t + 1; /* so that free releases what was read */
+        if (r->status == DEEP_OK && (forest->trees[t].n_features != forest->trees[0].n_features ||
+                                     forest->trees[t].n_classes != forest->trees[0].n_classes))
+            bad(r, "tree %lld has other features or classes than tree 0", (long long)t);
+    }
+    expect_end(r);
+    if (r->status != DEEP_OK) {
+        deep_forest_free(forest);
+        return r->status;
+    }
+    *out = forest;
+    return DEEP_OK;
+}
+
 deep_status deep_forest_load(const char *path, deep_forest **out)
 {
     DEEP_REQUIRE(out);
@@ -404,55 +486,21 @@ deep_status deep_forest_load(const char *path, deep_forest **out)
     DEEP_REQUIRE(path);
     struct in r;
     uint8_t *data;
-    deep_status opened = open_file(__func__, path, "DEEPFRST", &r, &data);
-    if (opened != DEEP_OK) {
-        free(data);
-        return opened;
-    }
-    deep_forest *forest = calloc(1, sizeof *forest);
-    if (forest == NULL) {
-        free(data);
-        return DEEP_FAIL(DEEP_ERR_NO_MEMORY, "out of memory reading '%s'", path);
-    }
-    get_params(&r, &forest->params);
-    forest->n_estimators = get_count(&r, 1, INT32_MAX, "n_estimators");
-    uint32_t bootstrap = get_u32(&r), oob = get_u32(&r);
-    forest->max_samples = get_count(&r, 0, INT64_MAX, "max_samples");
-    forest->max_samples_fraction = get_f64(&r, "max_samples_fraction");
-    uint32_t threads = get_u32(&r), has_oob = get_u32(&r);
-    forest->oob_score = get_f64(&r, "the out-of-bag score");
-    if (r.status == DEEP_OK && (bootstrap > 1 || oob > 1 || has_oob > 1 || threads > 1024 ||
-                                forest->max_samples_fraction < 0 || forest->max_samples_fraction > 1))
-        bad(&r, "bootstrap, oob_score, threads, has_oob or max_samples_fraction out of range");
-    /* One kind of max_samples, as the setters leave it: the getters answer to that kind. */
-    if (r.status == DEEP_OK && forest->max_samples > 0 && forest->max_samples_fraction > 0)
-        bad(&r, "max_samples %lld and max_samples_fraction %g are both set; a forest has one or the other",
-            (long long)forest->max_samples, forest->max_samples_fraction);
-    forest->threads = (int32_t)threads;
-    forest->bootstrap = bootstrap == 1;
-    forest->oob = oob == 1;
-    forest->has_oob = has_oob == 1;
-    /* Each tree takes at least 68 bytes. */
-    int64_t count = get_count(&r, 1, r.status == DEEP_OK ? (int64_t)((r.length - r.at) / 68) : 1, "tree_count");
-    if (r.status == DEEP_OK) {
-        forest->trees = calloc((size_t)count, sizeof *forest->trees);
-        if (forest->trees == NULL)
-            r.status = DEEP_FAIL(DEEP_ERR_NO_MEMORY, "out of memory reading '%s'", path);
-    }
-    for (int64_t t = 0; r.status == DEEP_OK && t < count; t++) {
-        get_model(&r, forest->params.kind, &forest->trees[t]);
-        forest->trees[t].criterion = forest->params.criterion;
-        forest->tree_count = t + 1; /* so that free releases what was read */
-        if (r.status == DEEP_OK && (forest->trees[t].n_features != forest->trees[0].n_features ||
-                                    forest->trees[t].n_classes != forest->trees[0].n_classes))
-            bad(&r, "tree %lld has other features or classes than tree 0", (long long)t);
-    }
-    expect_end(&r);
+    deep_status s = open_file(__func__, path, "DEEPFRST", &r, &data);
+    if (s == DEEP_OK)
+        s = get_forest(&r, out);
     free(data);
-    if (r.status != DEEP_OK) {
-        deep_forest_free(forest);
-        return r.status;
-    }
-    *out = forest;
-    return DEEP_OK;
+    return s;
+}
+
+deep_status deep_forest_load_buffer(const void *data, int64_t size, deep_forest **out)
+{
+    DEEP_REQUIRE(out);
+    *out = NULL;
+    DEEP_REQUIRE(data);
+    if (size < 0)
+        return DEEP_FAIL(DEEP_ERR_INVALID_ARGUMENT, "size is %lld; it must be >= 0", (long long)size);
+    struct in r = {__func__, "the buffer", "", data, (size_t)size, 0, DEEP_OK};
+    check_header(&r, "DEEPFRST");
+    return r.status == DEEP_OK ? get_forest(&r, out) : r.status;
 }

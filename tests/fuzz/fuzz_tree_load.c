@@ -288,12 +288,27 @@ int LLVMFuzzerTestOneInput(const unsigned char *data, size_t size)
 
     deep_clear_error();
     deep_forest *forest = (deep_forest *)&forest;
-    if (deep_forest_load(path, &forest) == DEEP_OK) {
+    deep_status loaded = deep_forest_load(path, &forest);
+    if (loaded == DEEP_OK) {
         require(forest != NULL, "deep_forest_load: DEEP_OK without a forest");
         exercise_forest(forest, data, size);
         deep_forest_free(forest);
     } else {
         fuzz_check_failure(forest, "deep_forest_load");
+    }
+
+    /* The same bytes from memory: the same verdict, and a forest that saves to them. */
+    deep_clear_error();
+    forest = (deep_forest *)&forest;
+    deep_status from_memory = deep_forest_load_buffer(data, (int64_t)size, &forest);
+    require(from_memory == loaded, "deep_forest_load_buffer and deep_forest_load disagree");
+    if (from_memory == DEEP_OK) {
+        int64_t needed = 0;
+        require(deep_forest_save_buffer(forest, NULL, 0, &needed) == DEEP_OK && needed == (int64_t)size,
+                "deep_forest_save_buffer: not the loaded size");
+        deep_forest_free(forest);
+    } else {
+        fuzz_check_failure(forest, "deep_forest_load_buffer");
     }
     return 0;
 }

@@ -717,4 +717,9 @@ FUNCTIONS = {
     "deep_forest_load": (c_status, [ctypes.c_char_p, _typed_pointer(ctypes.c_void_p)]),
     "deep_tree_cross_val_score": (c_status, [ctypes.c_void_p, ctypes.c_void_p, ctypes.c_int64, ctypes.c_uint64, _typed_pointer(ctypes.c_double), ctypes.c_int64, _typed_pointer(ctypes.c_int64)]),
     "deep_forest_cross_val_score": (c_status, [ctypes.c_void_p, ctypes.c_void_p, ctypes.c_int64, ctypes.c_uint64, _typed_pointer(ctypes.c_double), ctypes.c_int64, _typed_pointer(ctypes.c_int64)]),
+    "deep_forest_fit_trees": (c_status, [ctypes.c_void_p, ctypes.c_void_p, ctypes.c_int64, ctypes.c_int64]),
+    "deep_forest_join": (c_status, [ctypes.c_void_p, _typed_pointer(ctypes.c_void_p), ctypes.c_int64]),
+    "deep_forest_compute_oob_score": (c_status, [ctypes.c_void_p, ctypes.c_void_p]),
+    "deep_forest_save_buffer": (c_status, [ctypes.c_void_p, ctypes.c_void_p, ctypes.c_int64, _typed_pointer(ctypes.c_int64)]),
+    "deep_forest_load_buffer": (c_status, [ctypes.c_void_p, ctypes.c_int64, _typed_pointer(ctypes.c_void_p)]),
 }

@@ -78,6 +78,11 @@ NOT_BOUND_FUNCTIONS = {
                              "and builds the C graph from it; it reads back only the outputs' nodes "
                              "(_outputs.py)",
     "deep_model_node_inputs": "as deep_model_node_count",
+    "deep_forest_fit_trees": "for libdeep-mpi's distributed forest fit (libdeep.mpi.forest_fit binds that); Forest.fit grows all trees",
+    "deep_forest_join": "as deep_forest_fit_trees: joining pieces grown by several processes is libdeep-mpi's job",
+    "deep_forest_compute_oob_score": "as deep_forest_fit_trees: Forest.fit computes the OOB score itself",
+    "deep_forest_save_buffer": "as deep_forest_fit_trees: Python forests pickle and copy through their file (deep_forest_save)",
+    "deep_forest_load_buffer": "as deep_forest_save_buffer",
 }
 
 

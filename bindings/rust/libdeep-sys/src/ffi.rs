@@ -567,4 +567,9 @@ extern "C" {
     pub fn deep_forest_load(path: *const c_char, out: *mut *mut deep_forest) -> deep_status;
     pub fn deep_tree_cross_val_score(tree: *const deep_tree, data: *const deep_dataset, folds: i64, seed: u64, scores: *mut f64, capacity: i64, needed: *mut i64) -> deep_status;
     pub fn deep_forest_cross_val_score(forest: *const deep_forest, data: *const deep_dataset, folds: i64, seed: u64, scores: *mut f64, capacity: i64, needed: *mut i64) -> deep_status;
+    pub fn deep_forest_fit_trees(forest: *mut deep_forest, data: *const deep_dataset, first: i64, count: i64) -> deep_status;
+    pub fn deep_forest_join(forest: *mut deep_forest, parts: *const *const deep_forest, count: i64) -> deep_status;
+    pub fn deep_forest_compute_oob_score(forest: *mut deep_forest, data: *const deep_dataset) -> deep_status;
+    pub fn deep_forest_save_buffer(forest: *const deep_forest, buffer: *mut c_void, capacity: i64, needed: *mut i64) -> deep_status;
+    pub fn deep_forest_load_buffer(data: *const c_void, size: i64, out: *mut *mut deep_forest) -> deep_status;
 }

@@ -19,6 +19,11 @@ const NOT_BOUND_FUNCTIONS: &[(&str, &str)] = &[
     ("deep_model_get_log", "the Model owns the log closure it installs"),
     ("deep_model_get_callbacks", "the Model owns the callback closures it installs"),
     ("deep_set_last_error", "for C companion libraries (libdeep-mpi) and C callbacks; Rust code returns its own Error"),
+    ("deep_forest_fit_trees", "forests grown in pieces across processes: libdeep-mpi's job, which has no Rust binding yet"),
+    ("deep_forest_join", "as deep_forest_fit_trees"),
+    ("deep_forest_compute_oob_score", "as deep_forest_fit_trees"),
+    ("deep_forest_save_buffer", "as deep_forest_fit_trees; Forest::save writes the same bytes to a file"),
+    ("deep_forest_load_buffer", "as deep_forest_save_buffer"),
 ];
 
 /// The names of the `pub fn deep_x(` declarations of ffi.rs (the header's functions).
