@@ -26,12 +26,13 @@
 /* The operator table as docs/onnx.md shows it (malloc'd). */
 static char *operator_table(void)
 {
-    size_t capacity = 1 << 15, used = 0;
+    size_t capacity = 1 << 15;
     char *out = malloc(capacity);
     if (out == NULL)
         return NULL;
     out[0] = '\0';
 #ifdef DEEP_HAVE_ONNX
+    size_t used = 0;
 #define PUT(...) (used += (size_t)snprintf(out + used, used < capacity ? capacity - used : 0, __VA_ARGS__))
     PUT("%s| ONNX operator | from opset | becomes in libdeep |\n| --- | --- | --- |\n", DOC_BEGIN);
     int64_t count = 0;
