@@ -184,6 +184,16 @@ START_TEST(test_depthwise_matches_torch)
 }
 END_TEST
 
+/* Reshape to rank 3, Transpose, a Dense per step with its softmax, Softmax over an image's
+ * channels, and flattened images reaching a Concat in ONNX's order. */
+START_TEST(test_shapes_match_torch)
+{
+    double e = compare_with_torch("shapes");
+    fprintf(stderr, "shapes: largest relative difference from PyTorch %.3g\n", e);
+    ck_assert_msg(e <= 1e-4, "shapes: relative difference %g", e);
+}
+END_TEST
+
 /* The buffer call gives the same model as the file call. */
 START_TEST(test_buffer_equals_file)
 {
@@ -387,6 +397,7 @@ static Suite *onnx_suite(void)
     tcase_add_test(tc, test_seed_cnn_matches_torch);
     tcase_add_test(tc, test_resnet_block_matches_torch);
     tcase_add_test(tc, test_depthwise_matches_torch);
+    tcase_add_test(tc, test_shapes_match_torch);
     tcase_add_test(tc, test_buffer_equals_file);
     tcase_add_test(tc, test_fine_tune);
     tcase_add_test(tc, test_null_and_bad_arguments);

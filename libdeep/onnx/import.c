@@ -32,6 +32,8 @@ deep_status deep_model_load_onnx_buffer(const void *data, int64_t size, deep_mod
 
 #else
 
+#include <unistd.h>
+
 #include "onnx/import.h"
 
 /* protobuf-c's allocations, counted: a file may make the unpacker allocate at most this
@@ -310,6 +312,14 @@ deep_status deep_model_load_onnx(const char *path, deep_model **out)
     DEEP_REQUIRE(out);
     *out = NULL;
     DEEP_REQUIRE(path);
+    /* The size first, so that a huge file is refused before it is read. */
+    int fd = -1;
+    int64_t bytes = 0;
+    DEEP_TRY(deep_file_open(__func__, path, &fd, &bytes));
+    close(fd);
+    if (bytes > DEEP_ONNX_MAX_BYTES)
+        return DEEP_FAIL(DEEP_ERR_UNSUPPORTED, "'%s' has %lld bytes; at most %lld are read", path, (long long)bytes,
+                         (long long)DEEP_ONNX_MAX_BYTES);
     uint8_t *data = NULL;
     size_t length = 0;
     DEEP_TRY(deep_file_read(__func__, path, &data, &length));

@@ -126,9 +126,9 @@ deep_status onnx_set_weight(onnx_import *im, int32_t index, int32_t rank, const 
 deep_status onnx_to_plain(onnx_import *im, onnx_value **value);
 deep_status onnx_to_nhwc(onnx_import *im, onnx_value **value);
 /* When the node's only output feeds exactly one node which is an activation layers can
- * fuse (Relu, Sigmoid, Tanh; Softmax on the last axis when allow_softmax), gives that
- * activation and marks the consumer done, its output name in *output. */
-void onnx_fuse_activation(onnx_import *im, const Onnx__NodeProto *node, bool allow_softmax, deep_activation *act,
+ * fuse (Relu, Sigmoid, Tanh; Softmax on the last axis of a value of rank softmax_rank, 0
+ * for none), gives that activation and marks the consumer done, its output name in *output. */
+void onnx_fuse_activation(onnx_import *im, const Onnx__NodeProto *node, int32_t softmax_rank, deep_activation *act,
                           const char **output);
 /* The index of the node reading value `name`, when exactly one node does and no graph
  * output is it; else -1. */

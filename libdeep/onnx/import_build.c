@@ -228,7 +228,7 @@ deep_status onnx_to_nhwc(onnx_import *im, onnx_value **value)
     return rebind(im, value, &like, "\x01nhwc");
 }
 
-void onnx_fuse_activation(onnx_import *im, const Onnx__NodeProto *node, bool allow_softmax, deep_activation *act,
+void onnx_fuse_activation(onnx_import *im, const Onnx__NodeProto *node, int32_t softmax_rank, deep_activation *act,
                           const char **output)
 {
     *act = DEEP_ACTIVATION_LINEAR;
@@ -247,10 +247,11 @@ void onnx_fuse_activation(onnx_import *im, const Onnx__NodeProto *node, bool all
         *act = DEEP_ACTIVATION_SIGMOID;
     else if (strcmp(op, "Tanh") == 0)
         *act = DEEP_ACTIVATION_TANH;
-    else if (strcmp(op, "Softmax") == 0 && allow_softmax) {
-        /* Over the last axis of a 2-D value: axis 1 or -1 (any opset's default for rank 2). */
+    else if (strcmp(op, "Softmax") == 0 && softmax_rank >= 2) {
+        /* Over the last axis only: the default since opset 13, and axis 1 of a matrix before. */
         const Onnx__AttributeProto *a = onnx_attr(c, "axis");
-        if (a == NULL || (a->has_i && (a->i == 1 || a->i == -1)))
+        int64_t axis = a == NULL ? (im->opset >= 13 ? -1 : 1) : a->has_i ? a->i : 0;
+        if (axis == -1 || axis == softmax_rank - 1)
             *act = DEEP_ACTIVATION_SOFTMAX;
     }
     if (*act != DEEP_ACTIVATION_LINEAR) {

@@ -172,7 +172,7 @@ deep_status onnx_op_conv(onnx_import *im, const Onnx__NodeProto *node)
                 }
     deep_activation act;
     const char *output;
-    onnx_fuse_activation(im, node, false, &act, &output);
+    onnx_fuse_activation(im, node, 0, &act, &output);
     deep_status s = onnx_connect(im, (const onnx_value *const[]){x}, 1);
     if (s == DEEP_OK)
         s = onnx_added(im,

@@ -210,7 +210,7 @@ deep_status onnx_op_gemm(onnx_import *im, const Onnx__NodeProto *node)
                                                                                                : i * units + u));
         deep_activation act;
         const char *output;
-        onnx_fuse_activation(im, node, true, &act, &output);
+        onnx_fuse_activation(im, node, 2, &act, &output);
         s = add_dense(im, a, kernel, inputs, units, bias, act, output);
     }
     free(kernel);
@@ -251,7 +251,7 @@ deep_status onnx_op_matmul(onnx_import *im, const Onnx__NodeProto *node)
             kernel[k] = (float)deep_onnx_array_float(&b->array, k);
         deep_activation act;
         const char *output;
-        onnx_fuse_activation(im, last, true, &act, &output);
+        onnx_fuse_activation(im, last, a->rank, &act, &output);
         s = add_dense(im, a, kernel, inputs, units, bias, act, output);
     }
     free(kernel);

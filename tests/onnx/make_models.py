@@ -106,6 +106,28 @@ class Depthwise(nn.Module):
         return torch.sigmoid(self.fc(x))
 
 
+class Shapes(nn.Module):
+    """Reshape to a rank-3 value and Transpose (Permute), MatMul + Add on its last axis
+    (Dense per step), Softmax over channels of an image (not the last ONNX axis), Softmax
+    on the last axis, Concat of two vectors, and a Flatten of NCHW features that feeds a
+    Concat, not a Dense (the importer puts them back in ONNX's order)."""
+
+    def __init__(self):
+        super().__init__()
+        self.conv = nn.Conv2d(3, 8, 3, padding=1)
+        self.w = nn.Parameter(torch.randn(8, 6) * 0.3)
+        self.b = nn.Parameter(torch.randn(6) * 0.1)
+        self.fc = nn.Linear(16 * 6, 5)
+
+    def forward(self, x):
+        x = torch.softmax(self.conv(x), dim=1)                  # (N, 8, 4, 4), over channels
+        flat = torch.flatten(x, 1)                              # (N, 128), ONNX's order
+        seq = x.reshape(x.shape[0], 8, 16).transpose(1, 2)      # (N, 16, 8)
+        seq = torch.softmax(seq @ self.w + self.b, dim=-1)       # (N, 16, 6)
+        y = self.fc(torch.flatten(seq, 1))
+        return torch.cat([y, flat], dim=1)
+
+
 def randomise_bn(model):
     """Fresh BatchNorm layers have mean 0 and variance 1: give them statistics to convert."""
     for m in model.modules():
@@ -182,6 +204,7 @@ def main():
     randomise_bn(res)
     export("resnet_block", res, torch.randn(4, 3, 8, 8), 11, dynamic_batch=True)
     export("depthwise", Depthwise(), torch.randn(4, 3, 12, 12), 17)
+    export("shapes", Shapes(), torch.randn(4, 3, 4, 4), 13)
     return 0
 
 
