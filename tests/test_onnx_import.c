@@ -130,6 +130,19 @@ static double compare_with_torch(const char *name)
     const float *have = NULL;
     ASSERT_OK(deep_tensor_data(y, &have));
     int64_t row = count / n;
+    int64_t oshape[DEEP_MAX_RANK], orank = 0;
+    ASSERT_OK(deep_model_output_shape(m, oshape, DEEP_MAX_RANK, &orank));
+    if (orank == 3) { /* an image output comes out (H, W, C); PyTorch's is (C, H, W) */
+        float *nchw = malloc((size_t)count * sizeof *nchw);
+        memcpy(nchw, want, (size_t)count * sizeof *nchw);
+        int64_t h = oshape[0], w = oshape[1], c = oshape[2];
+        for (int64_t i = 0; i < n; i++)
+            for (int64_t cc = 0; cc < c; cc++)
+                for (int64_t y = 0; y < h; y++)
+                    for (int64_t xx = 0; xx < w; xx++)
+                        want[i * row + (y * w + xx) * c + cc] = nchw[i * row + (cc * h + y) * w + xx];
+        free(nchw);
+    }
     double worst = 0;
     for (int64_t i = 0; i < n; i++) {
         double scale = 0;
@@ -191,6 +204,24 @@ START_TEST(test_shapes_match_torch)
     double e = compare_with_torch("shapes");
     fprintf(stderr, "shapes: largest relative difference from PyTorch %.3g\n", e);
     ck_assert_msg(e <= 1e-4, "shapes: relative difference %g", e);
+}
+END_TEST
+
+/* Embedding (int64 ids), LayerNormalization and a Dense per step. */
+START_TEST(test_tokens_match_torch)
+{
+    double e = compare_with_torch("tokens");
+    fprintf(stderr, "tokens: largest relative difference from PyTorch %.3g\n", e);
+    ck_assert_msg(e <= 1e-4, "tokens: relative difference %g", e);
+}
+END_TEST
+
+/* Resize (nearest and bilinear) and ConvTranspose with and without pads; an image output. */
+START_TEST(test_decoder_matches_torch)
+{
+    double e = compare_with_torch("decoder");
+    fprintf(stderr, "decoder: largest relative difference from PyTorch %.3g\n", e);
+    ck_assert_msg(e <= 1e-4, "decoder: relative difference %g", e);
 }
 END_TEST
 
@@ -398,6 +429,8 @@ static Suite *onnx_suite(void)
     tcase_add_test(tc, test_resnet_block_matches_torch);
     tcase_add_test(tc, test_depthwise_matches_torch);
     tcase_add_test(tc, test_shapes_match_torch);
+    tcase_add_test(tc, test_tokens_match_torch);
+    tcase_add_test(tc, test_decoder_matches_torch);
     tcase_add_test(tc, test_buffer_equals_file);
     tcase_add_test(tc, test_fine_tune);
     tcase_add_test(tc, test_null_and_bad_arguments);

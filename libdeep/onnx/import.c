@@ -103,9 +103,12 @@ static deep_status input_shape(onnx_import *im, const Onnx__ValueInfoProto *in, 
         t->tensor_type->shape == NULL)
         return deep_error_set(DEEP_ERR_UNSUPPORTED, im->caller, "graph input \"%.64s\" is not a tensor of known "
                               "shape", name);
-    if (t->tensor_type->elem_type != ONNX__TENSOR_PROTO__DATA_TYPE__FLOAT)
+    /* Integer inputs are ids (an embedding's): libdeep takes them as floats. */
+    int32_t type = t->tensor_type->elem_type;
+    if (type != ONNX__TENSOR_PROTO__DATA_TYPE__FLOAT && type != ONNX__TENSOR_PROTO__DATA_TYPE__INT64 &&
+        type != ONNX__TENSOR_PROTO__DATA_TYPE__INT32)
         return deep_error_set(DEEP_ERR_UNSUPPORTED, im->caller, "graph input \"%.64s\" has element type %d; "
-                              "float inputs are supported", name, (int)t->tensor_type->elem_type);
+                              "float inputs (and int64 or int32 ids) are supported", name, (int)type);
     const Onnx__TensorShapeProto *s = t->tensor_type->shape;
     if (s->n_dim < 2 || s->n_dim > DEEP_MAX_SAMPLE_RANK + 1)
         return deep_error_set(DEEP_ERR_UNSUPPORTED, im->caller, "graph input \"%.64s\" has rank %zu; a batch axis "

@@ -128,6 +128,39 @@ class Shapes(nn.Module):
         return torch.cat([y, flat], dim=1)
 
 
+class Tokens(nn.Module):
+    """Embedding (Gather of the table by int64 ids), LayerNormalization (opset 17's own
+    operator) and a Linear on every step (MatMul + Add of a rank-3 value)."""
+
+    def __init__(self):
+        super().__init__()
+        self.emb = nn.Embedding(12, 8)
+        self.ln = nn.LayerNorm(8)
+        self.fc = nn.Linear(8, 3)
+
+    def forward(self, ids):
+        return self.fc(self.ln(self.emb(ids)))
+
+
+class Decoder(nn.Module):
+    """A conv autoencoder's shapes: a strided Conv, Resize (nearest, whole factor), a
+    ConvTranspose with pads and output_padding (Cropping2D after), one without, bilinear
+    upsampling (align_corners=False) and a Sigmoid."""
+
+    def __init__(self):
+        super().__init__()
+        self.conv = nn.Conv2d(1, 4, 3, stride=2, padding=1)
+        self.up1 = nn.ConvTranspose2d(4, 3, 3, stride=2, padding=1, output_padding=1)
+        self.up2 = nn.ConvTranspose2d(3, 2, 2, stride=2)
+
+    def forward(self, x):
+        x = torch.relu(self.conv(x))                                         # 8x8 -> 4x4
+        x = nn.functional.interpolate(x, scale_factor=2, mode="nearest")     # 8x8
+        x = torch.relu(self.up1(x))                                          # 16x16
+        x = nn.functional.interpolate(x, scale_factor=2, mode="bilinear", align_corners=False)  # 32x32
+        return torch.sigmoid(self.up2(x))                                    # 64x64
+
+
 def randomise_bn(model):
     """Fresh BatchNorm layers have mean 0 and variance 1: give them statistics to convert."""
     for m in model.modules():
@@ -205,6 +238,8 @@ def main():
     export("resnet_block", res, torch.randn(4, 3, 8, 8), 11, dynamic_batch=True)
     export("depthwise", Depthwise(), torch.randn(4, 3, 12, 12), 17)
     export("shapes", Shapes(), torch.randn(4, 3, 4, 4), 13)
+    export("tokens", Tokens(), torch.randint(0, 12, (4, 5)), 17)
+    export("decoder", Decoder(), torch.rand(2, 1, 8, 8), 17)
     return 0
 
 
