@@ -225,6 +225,15 @@ START_TEST(test_decoder_matches_torch)
 }
 END_TEST
 
+/* Opset 10's forms (written with onnx.helper, computed with NumPy): Gemm with transB 0,
+ * alpha and beta, Clip's attributes, Identity, Softmax's old default axis. */
+START_TEST(test_opset10_matches_numpy)
+{
+    double e = compare_with_torch("opset10");
+    ck_assert_msg(e <= 1e-4, "opset10: relative difference %g", e);
+}
+END_TEST
+
 /* The buffer call gives the same model as the file call. */
 START_TEST(test_buffer_equals_file)
 {
@@ -431,6 +440,7 @@ static Suite *onnx_suite(void)
     tcase_add_test(tc, test_shapes_match_torch);
     tcase_add_test(tc, test_tokens_match_torch);
     tcase_add_test(tc, test_decoder_matches_torch);
+    tcase_add_test(tc, test_opset10_matches_numpy);
     tcase_add_test(tc, test_buffer_equals_file);
     tcase_add_test(tc, test_fine_tune);
     tcase_add_test(tc, test_null_and_bad_arguments);

@@ -2,7 +2,7 @@
 """Writes the ONNX models the import tests read, with PyTorch's own outputs.
 
 Run with Debian's /usr/bin/python3 (python3-torch, python3-onnx) from the repository's root:
-    /usr/bin/python3 tests/onnx/make_models.py
+    /usr/bin/python3 tests/onnx/make_models.py [--no-torch]
 For each model NAME it writes tests/onnx/NAME.onnx, NAME.in.f32 (the inputs, float32
 little-endian in PyTorch's NCHW order, 4 samples) and NAME.out.f32 (PyTorch's outputs for them).
 The files are committed (each well under 300 KB) because CI has no PyTorch; rerunning the
@@ -226,11 +226,42 @@ def bad_models():
     save("bad_weight", [helper.make_node("Conv", ["x", "w"], ["y"], name="conv")], image, [short])
 
 
+def opset10_model():
+    """Opset 10 forms, written with onnx.helper and computed with NumPy: Gemm with transB 0,
+    alpha and beta, Clip's min and max as attributes (Clip(0, 6): relu6), an Identity, and
+    Softmax with opset 10's default axis."""
+    import onnx
+    from onnx import TensorProto, helper
+    rng = np.random.RandomState(10)
+    b = rng.randn(6, 4).astype("f4")
+    c = rng.randn(4).astype("f4")
+    x = (rng.randn(4, 6) * 3).astype("f4")
+    nodes = [helper.make_node("Gemm", ["x", "b", "c"], ["g"], name="gemm", alpha=0.5, beta=2.0),
+             helper.make_node("Clip", ["g"], ["r"], name="clip", min=0.0, max=6.0),
+             helper.make_node("Identity", ["r"], ["i"], name="same"),
+             helper.make_node("Softmax", ["i"], ["y"], name="softmax")]
+    graph = helper.make_graph(nodes, "opset10", [helper.make_tensor_value_info("x", TensorProto.FLOAT, ["N", 6])],
+                              [helper.make_tensor_value_info("y", TensorProto.FLOAT, ["N", 4])],
+                              initializer=[helper.make_tensor("b", TensorProto.FLOAT, b.shape, b.flatten()),
+                                           helper.make_tensor("c", TensorProto.FLOAT, c.shape, c)])
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 10)], producer_name="libdeep")
+    onnx.checker.check_model(model)
+    onnx.save(model, os.path.join(HERE, "opset10.onnx"))
+    z = np.clip(0.5 * x.astype("f8") @ b + 2.0 * c, 0, 6)
+    y = np.exp(z - z.max(axis=1, keepdims=True))
+    y /= y.sum(axis=1, keepdims=True)
+    x.astype("<f4").tofile(os.path.join(HERE, "opset10.in.f32"))
+    y.astype("<f4").tofile(os.path.join(HERE, "opset10.out.f32"))
+    print("opset10")
+
+
 def main():
-    if len(sys.argv) > 1 and sys.argv[1] == "--bad-only":
+    if len(sys.argv) > 1 and sys.argv[1] == "--no-torch":  # the models written without PyTorch
         bad_models()
+        opset10_model()
         return 0
     bad_models()
+    opset10_model()
     export("mlp", MLP(), torch.randn(4, 20), 13)
     export("seed_cnn", SeedCNN(), torch.rand(4, 1, 10, 10), 13)
     res = ResBlock()
