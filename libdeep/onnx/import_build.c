@@ -237,7 +237,8 @@ void onnx_fuse_activation(onnx_import *im, const Onnx__NodeProto *node, int32_t 
     if (next <= im->node_index || im->done[next])
         return;
     const Onnx__NodeProto *c = im->graph->node[next];
-    if (c->n_output < 1 || c->n_input < 1 || strcmp(c->input[0], node->output[0]) != 0 ||
+    /* A later node is not checked yet: its op_type may be missing (NULL in protobuf-c). */
+    if (c->op_type == NULL || c->n_output < 1 || c->n_input < 1 || strcmp(c->input[0], node->output[0]) != 0 ||
         (c->domain != NULL && c->domain[0] != '\0'))
         return;
     const char *op = c->op_type;

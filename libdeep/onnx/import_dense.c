@@ -233,7 +233,9 @@ deep_status onnx_op_matmul(onnx_import *im, const Onnx__NodeProto *node)
     int64_t next = onnx_sole_consumer(im, node->output[0]);
     if (next > im->node_index && !im->done[next]) {
         const Onnx__NodeProto *add = im->graph->node[next];
-        if (strcmp(add->op_type, "Add") == 0 && add->n_input == 2 && add->n_output >= 1) {
+        /* A later node, not checked yet: its op_type may be missing. */
+        if (add->op_type != NULL && strcmp(add->op_type, "Add") == 0 && add->n_input == 2 && add->n_output >= 1 &&
+            (add->domain == NULL || add->domain[0] == '\0')) {
             size_t other = strcmp(add->input[0], node->output[0]) == 0 ? 1 : 0;
             onnx_value *v = onnx_find(im, add->input[other]);
             if (v != NULL && v->is_const && v->array.count == units && v->array.rank == 1) {
