@@ -43,6 +43,7 @@ deep_status deep_model_load_onnx_buffer(const void *data, int64_t size, deep_mod
 
 typedef struct counted {
     int64_t used, limit;
+    bool out_of_memory; /* malloc failed (not the limit): DEEP_ERR_NO_MEMORY, not a bad file */
 } counted;
 
 typedef union header {
@@ -56,8 +57,10 @@ static void *counted_alloc(void *data, size_t size)
     if (size > (size_t)(c->limit - c->used) || size > SIZE_MAX - sizeof(header))
         return NULL;
     header *h = malloc(sizeof(header) + size);
-    if (h == NULL)
+    if (h == NULL) {
+        c->out_of_memory = true;
         return NULL;
+    }
     h->size = size;
     c->used += (int64_t)size;
     return h + 1;
@@ -288,9 +291,11 @@ static deep_status load(const char *caller, const uint8_t *data, size_t size, de
     if ((uint64_t)size > (uint64_t)DEEP_ONNX_MAX_BYTES)
         return deep_error_set(DEEP_ERR_UNSUPPORTED, caller, "the model has %zu bytes; at most %lld are read", size,
                               (long long)DEEP_ONNX_MAX_BYTES);
-    counted budget = {0, (int64_t)size * ALLOCATION_FACTOR + ALLOCATION_SLACK};
+    counted budget = {0, (int64_t)size * ALLOCATION_FACTOR + ALLOCATION_SLACK, false};
     ProtobufCAllocator allocator = {counted_alloc, counted_free, &budget};
     Onnx__ModelProto *proto = onnx__model_proto__unpack(&allocator, size, data);
+    if (proto == NULL && budget.out_of_memory)
+        return deep_error_set(DEEP_ERR_NO_MEMORY, caller, "out of memory reading the model's %zu bytes", size);
     if (proto == NULL)
         return deep_error_set(DEEP_ERR_FORMAT, caller, "the data is not an ONNX model (protobuf-c could not read a "
                               "ModelProto from its %zu bytes: truncated, corrupt or too large)", size);
