@@ -266,7 +266,7 @@ static deep_status fold_constant(onnx_import *im, const Onnx__NodeProto *node, d
         deep_status s = deep_onnx_array_read(im->caller, "the value", a->t, out);
         return s == DEEP_OK ? s : onnx_wrap(im, s, "its value");
     }
-    int64_t one = 1, n = 0;
+    int64_t n = 0;
     if (strcmp(a->name, "value_float") == 0 && a->has_f) {
         DEEP_TRY(deep_onnx_array_new(im->caller, 0, NULL, true, out));
         out->f[0] = a->f;
@@ -283,13 +283,12 @@ static deep_status fold_constant(onnx_import *im, const Onnx__NodeProto *node, d
         if (n > 0)
             memcpy(out->i, a->ints, a->n_ints * sizeof(int64_t));
     } else {
-        (void)one;
         return onnx_fail(im, DEEP_ERR_UNSUPPORTED, "a Constant given by attribute %.32s is not supported", a->name);
     }
     return DEEP_OK;
 }
 
-/* Normalises an axis of a rank-`rank` tensor (`extra` more for Unsqueeze's output). */
+/* Normalises an axis of a rank-`rank` tensor. */
 static deep_status axis_of(onnx_import *im, int64_t axis, int32_t rank, int64_t *out)
 {
     if (axis < -(int64_t)rank || axis >= rank)
