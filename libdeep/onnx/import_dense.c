@@ -67,12 +67,14 @@ deep_status onnx_op_softmax(onnx_import *im, const Onnx__NodeProto *node)
         axis += x->rank;
     /* Before opset 13 Softmax flattens everything from axis on: the same for the last axis. */
     bool last = axis == x->rank - 1;
-    if (x->layout == ONNX_NHWC && axis == 1 && im->opset >= 13) {
-        last = true; /* the channels, libdeep's last axis */
-    } else if (x->layout != ONNX_PLAIN && x->layout != ONNX_SQUEEZED) {
+    if ((x->layout == ONNX_NHWC && axis == 1 && im->opset >= 13) || (x->layout == ONNX_SQUEEZED && axis == 1)) {
+        last = true; /* the channels, libdeep's last axis (the only one of a squeezed value) */
+    } else if (x->layout == ONNX_SQUEEZED) {
+        last = false;
+    } else if (x->layout != ONNX_PLAIN) {
         DEEP_TRY(onnx_to_plain(im, &x));
     }
-    if (!last || (x->layout == ONNX_SQUEEZED && axis != 1))
+    if (!last)
         return onnx_fail(im, DEEP_ERR_UNSUPPORTED, "Softmax over axis %lld of a rank %d value; the last axis (or "
                          "an image's channels) is supported", (long long)axis, (int)x->rank);
     return add_activation(im, x, DEEP_ACTIVATION_SOFTMAX, node->output[0]);
