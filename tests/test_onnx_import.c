@@ -234,6 +234,20 @@ START_TEST(test_opset10_matches_numpy)
 }
 END_TEST
 
+/* PyTorch's exact GELU pattern becomes one Activation(gelu): Dense, Activation, Dense. */
+START_TEST(test_gelu_matches_torch)
+{
+    double e = compare_with_torch("gelu");
+    fprintf(stderr, "gelu: largest relative difference from PyTorch %.3g\n", e);
+    ck_assert_msg(e <= 1e-4, "gelu: relative difference %g", e);
+    deep_model *m = load_model("gelu");
+    int32_t layers = 0;
+    ASSERT_OK(deep_model_layer_count(m, &layers));
+    ck_assert_int_eq(layers, 3);
+    deep_model_free(m);
+}
+END_TEST
+
 /* The buffer call gives the same model as the file call. */
 START_TEST(test_buffer_equals_file)
 {
@@ -441,6 +455,7 @@ static Suite *onnx_suite(void)
     tcase_add_test(tc, test_tokens_match_torch);
     tcase_add_test(tc, test_decoder_matches_torch);
     tcase_add_test(tc, test_opset10_matches_numpy);
+    tcase_add_test(tc, test_gelu_matches_torch);
     tcase_add_test(tc, test_buffer_equals_file);
     tcase_add_test(tc, test_fine_tune);
     tcase_add_test(tc, test_null_and_bad_arguments);

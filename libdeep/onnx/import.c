@@ -182,6 +182,25 @@ static deep_status add_initializers(onnx_import *im)
     return DEEP_OK;
 }
 
+/* Constant nodes first: they read nothing, and the patterns matched ahead of a node (a
+ * MatMul's bias, GELU's constants) may need one that comes later in the file. */
+static deep_status fold_constants(onnx_import *im)
+{
+    const Onnx__GraphProto *g = im->graph;
+    for (size_t n = 0; n < g->n_node; n++) {
+        const Onnx__NodeProto *node = g->node[n];
+        if (node->op_type == NULL || strcmp(node->op_type, "Constant") != 0 ||
+            (node->domain != NULL && node->domain[0] != '\0'))
+            continue;
+        im->node = node;
+        im->node_index = (int64_t)n;
+        DEEP_TRY(onnx_fold(im, node));
+        im->done[n] = true;
+    }
+    im->node = NULL;
+    return DEEP_OK;
+}
+
 static deep_status translate(onnx_import *im)
 {
     const Onnx__GraphProto *g = im->graph;
@@ -281,6 +300,7 @@ static deep_status import_graph(onnx_import *im)
         return deep_error_set(DEEP_ERR_NO_MEMORY, im->caller, "out of memory");
     DEEP_TRY(add_initializers(im));
     DEEP_TRY(add_inputs(im));
+    DEEP_TRY(fold_constants(im));
     DEEP_TRY(translate(im));
     DEEP_TRY(set_outputs(im));
     return finish(im);

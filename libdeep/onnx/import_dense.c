@@ -263,12 +263,63 @@ deep_status onnx_op_matmul(onnx_import *im, const Onnx__NodeProto *node)
     return s;
 }
 
+/* The index of the node reading `name` alone, when it is `op` of the default domain with
+ * input `name` and, when `other` is not NULL, its other input a constant scalar near *other
+ * (or, with other_name, that value); else -1. */
+static int64_t next_op(onnx_import *im, const char *name, const char *op, const double *other,
+                       const char *other_name)
+{
+    int64_t k = onnx_sole_consumer(im, name);
+    if (k <= im->node_index || im->done[k])
+        return -1;
+    const Onnx__NodeProto *n = im->graph->node[k];
+    if (n->op_type == NULL || strcmp(n->op_type, op) != 0 || n->n_output < 1 ||
+        (n->domain != NULL && n->domain[0] != '\0'))
+        return -1;
+    if (other == NULL && other_name == NULL)
+        return n->n_input == 1 && strcmp(n->input[0], name) == 0 ? k : -1;
+    if (n->n_input != 2 || (strcmp(n->input[0], name) != 0 && strcmp(n->input[1], name) != 0))
+        return -1;
+    const char *o = strcmp(n->input[0], name) == 0 ? n->input[1] : n->input[0];
+    if (other_name != NULL)
+        return strcmp(o, other_name) == 0 ? k : -1;
+    const onnx_value *v = onnx_find(im, o);
+    if (v == NULL || !v->is_const || v->array.count != 1 || fabs(deep_onnx_array_float(&v->array, 0) - *other) > 1e-5)
+        return -1;
+    return k;
+}
+
+/* PyTorch's exact GELU, x * 0.5 * (1 + erf(x / sqrt(2))) as Div, Erf, Add, Mul, Mul, is one
+ * Activation(gelu) (libdeep's exact form): the four nodes after the Div are marked done. */
+static bool match_gelu(onnx_import *im, const Onnx__NodeProto *div, onnx_value *x, const char **output)
+{
+    static const double root2 = 1.4142135623730951, one = 1.0, half = 0.5;
+    if (div->n_input != 2 || strcmp(div->input[0], x->name) != 0)
+        return false;
+    const onnx_value *c = onnx_find(im, div->input[1]);
+    if (c == NULL || !c->is_const || c->array.count != 1 || fabs(deep_onnx_array_float(&c->array, 0) - root2) > 1e-5)
+        return false;
+    const Onnx__NodeProto *const *nodes = (const Onnx__NodeProto *const *)im->graph->node;
+    int64_t erf = next_op(im, div->output[0], "Erf", NULL, NULL);
+    int64_t add = erf >= 0 ? next_op(im, nodes[erf]->output[0], "Add", &one, NULL) : -1;
+    int64_t mul = add >= 0 ? next_op(im, nodes[add]->output[0], "Mul", NULL, x->name) : -1;
+    int64_t scale = mul >= 0 ? next_op(im, nodes[mul]->output[0], "Mul", &half, NULL) : -1;
+    if (scale < 0)
+        return false;
+    im->done[erf] = im->done[add] = im->done[mul] = im->done[scale] = true;
+    *output = nodes[scale]->output[0];
+    return true;
+}
+
 deep_status onnx_op_binary(onnx_import *im, const Onnx__NodeProto *node)
 {
     onnx_value *x = NULL, *y = NULL;
     DEEP_TRY(onnx_input(im, node, 0, false, &x));
     DEEP_TRY(onnx_input(im, node, 1, false, &y));
     const char *op = node->op_type;
+    const char *gelu = NULL;
+    if (op[0] == 'D' && !x->is_const && y->is_const && match_gelu(im, node, x, &gelu))
+        return add_activation(im, x, DEEP_ACTIVATION_GELU, gelu);
     if (x->is_const || y->is_const) {
         /* x + 0, x - 0, x * 1, x / 1 are x; other constants would need a layer libdeep lacks. */
         onnx_value *g = x->is_const ? y : x, *k = x->is_const ? x : y;

@@ -161,6 +161,18 @@ class Decoder(nn.Module):
         return torch.sigmoid(self.up2(x))                                    # 64x64
 
 
+class Gelu(nn.Module):
+    """nn.GELU (exact), which PyTorch writes as Div, Erf, Add, Mul, Mul."""
+
+    def __init__(self):
+        super().__init__()
+        self.fc1 = nn.Linear(8, 16)
+        self.fc2 = nn.Linear(16, 3)
+
+    def forward(self, x):
+        return self.fc2(nn.functional.gelu(self.fc1(x)))
+
+
 def randomise_bn(model):
     """Fresh BatchNorm layers have mean 0 and variance 1: give them statistics to convert."""
     for m in model.modules():
@@ -271,6 +283,7 @@ def main():
     export("shapes", Shapes(), torch.randn(4, 3, 4, 4), 13)
     export("tokens", Tokens(), torch.randint(0, 12, (4, 5)), 17)
     export("decoder", Decoder(), torch.rand(2, 1, 8, 8), 17)
+    export("gelu", Gelu(), torch.randn(4, 8) * 2, 13)
     return 0
 
 
