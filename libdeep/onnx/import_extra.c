@@ -187,9 +187,11 @@ deep_status onnx_op_resize(onnx_import *im, const Onnx__NodeProto *node)
     for (int k = 0; k < 2; k++) {
         double v = deep_onnx_array_float(a, 2 + k);
         double f = scales != NULL ? v : v / (double)x->dims[2 + k];
+        /* Range first: converting NaN or a huge value to an integer is undefined. */
+        if (!(f >= 1 && f <= 65536) || (double)(int64_t)f != f)
+            return onnx_fail(im, DEEP_ERR_UNSUPPORTED, "a resize by %g; whole factors from 1 to 65536 are supported",
+                             f);
         factor[k] = (int64_t)f;
-        if (!(f >= 1 && f <= 65536 && (double)factor[k] == f))
-            return onnx_fail(im, DEEP_ERR_UNSUPPORTED, "a resize by %g; whole factors of at least 1 are supported", f);
     }
     if (deep_onnx_array_float(a, 0) != (scales != NULL ? 1 : (double)x->dims[0]) ||
         deep_onnx_array_float(a, 1) != (scales != NULL ? 1 : (double)x->dims[1]))
