@@ -1716,6 +1716,28 @@ DEEP_API deep_status deep_model_save_buffer(const deep_model *model, void *buffe
                                             int64_t *needed);
 DEEP_API deep_status deep_model_load_buffer(const void *data, int64_t size, deep_model **out);
 
+/* ONNX import (since 1.2): an ONNX model (a ModelProto file, as torch.onnx.export or tf2onnx
+ * write it) becomes a libdeep model, a graph of libdeep's own layers with the file's
+ * weights converted (docs/onnx.md lists the operators, opsets 9 to 17, and how each is
+ * translated). The new model is compiled with SGD and mean squared error so that it
+ * predicts at once; deep_model_fit trains its weights from the imported values (use
+ * deep_model_optimizer to change the learning rate). Compiling it again re-initialises
+ * the weights, as for every model: to fine-tune with another loss or optimizer, compile a
+ * deep_model_clone of it and deep_model_copy_weights from it. Layout: ONNX images are (N, C,
+ * H, W) and libdeep's (H, W, C): a graph input of rank 4 becomes a (H, W, C) input (give
+ * the model channels-last images, one conversion by the caller; one-channel images need
+ * none), kernels are converted at import, and a Flatten after a convolution permutes the
+ * next Dense's kernel rows instead of the data, so predicting costs no transposition. An
+ * image output (rank 4) comes out (H, W, C). Refused, with DEEP_ERR_UNSUPPORTED naming the
+ * node (its index and name), its operator and the model's opset: operators and attribute
+ * values libdeep has no layer for, other domains, external data, inputs without fixed
+ * sizes besides the batch axis; a file that is not an ONNX model, truncated or corrupt is
+ * DEEP_ERR_FORMAT; a file above 1 GiB DEEP_ERR_UNSUPPORTED. A libdeep built without ONNX
+ * (meson option onnx) returns DEEP_ERR_UNSUPPORTED. *out is NULL on failure; free the model
+ * with deep_model_free. load_onnx_buffer reads data only during the call. */
+DEEP_API deep_status deep_model_load_onnx(const char *path, deep_model **out);
+DEEP_API deep_status deep_model_load_onnx_buffer(const void *data, int64_t size, deep_model **out);
+
 /* ===================================================================================== */
 /* Trees and forests: scikit-learn's DecisionTreeClassifier / DecisionTreeRegressor and   */
 /* RandomForestClassifier / RandomForestRegressor on the features of a dataset (each      */

@@ -49,6 +49,7 @@ echo "check-go: $(go version), libdeep $version from $libdir"
 
 cp -r bindings/go "$tmp/src"
 export LIBDEEP_LAYERS_DOC=$root/docs/layers.md  # the copy has no ../../docs
+export LIBDEEP_ONNX_DIR=$root/tests/onnx        # nor ../../tests
 export GOCACHE=$tmp/cache GOPATH=$tmp/gopath GOPROXY=off CGO_ENABLED=1
 cd "$tmp/src"
 unformatted=$(gofmt -l .)

@@ -60,6 +60,7 @@ echo "check-rust: $(cargo --version), $(rustc --version), libdeep $version from 
 
 cp -r bindings/rust "$tmp/src"
 export LIBDEEP_LAYERS_DOC=$root/docs/layers.md  # the copy has no ../../../docs
+export LIBDEEP_ONNX_DIR=$root/tests/onnx        # nor ../../../tests
 export CARGO_HOME=$tmp/cargo-home CARGO_TARGET_DIR=$tmp/target CARGO_NET_OFFLINE=true
 cd "$tmp/src"
 cargo test --offline -j "$(nproc)" > "$tmp/test.log" 2>&1 || { cat "$tmp/test.log" >&2; fail "cargo test failed"; }

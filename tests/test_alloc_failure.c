@@ -228,6 +228,37 @@ done:
     return status;
 }
 
+#ifdef DEEP_HAVE_ONNX
+/* ONNX import (when built with it): models read into memory before the counting starts. */
+static uint8_t *onnx_models[3];
+static size_t onnx_sizes[3];
+
+static deep_status onnx_import(void)
+{
+    deep_status status = DEEP_OK;
+    deep_model *model = NULL;
+    deep_tensor *x = NULL, *y = NULL;
+    for (int k = 0; k < 3; k++) {
+        STEP(deep_model_load_onnx_buffer(onnx_models[k], (int64_t)onnx_sizes[k], &model));
+        int64_t shape[DEEP_MAX_RANK] = {2}, rank = 0;
+        STEP(deep_model_input_shape(model, shape + 1, DEEP_MAX_RANK - 1, &rank));
+        STEP(deep_model_set_int(model, DEEP_MODEL_THREADS, 1));
+        STEP(deep_tensor_new((int32_t)rank + 1, shape, &x));
+        STEP(deep_model_predict(model, x, &y));
+        deep_model_free(model);
+        deep_tensor_free(x);
+        deep_tensor_free(y);
+        model = NULL;
+        x = y = NULL;
+    }
+done:
+    deep_model_free(model);
+    deep_tensor_free(x);
+    deep_tensor_free(y);
+    return status;
+}
+#endif
+
 typedef deep_status (*workload_fn)(void);
 
 /* Runs the workload with allocation `fail` failing (0: none); returns its status. */
@@ -285,6 +316,22 @@ START_TEST(test_tree_and_table_allocations)
 }
 END_TEST
 
+START_TEST(test_onnx_import_allocations)
+{
+#ifdef DEEP_HAVE_ONNX
+    static const char *const names[3] = {"resnet_block", "shapes", "tokens"};
+    for (int k = 0; k < 3; k++) {
+        char path[512];
+        snprintf(path, sizeof path, "%s/tests/onnx/%s.onnx", DEEP_SOURCE_DIR, names[k]);
+        onnx_models[k] = read_all(path, &onnx_sizes[k]);
+    }
+    fail_each_allocation(onnx_import, "ONNX import workload");
+    for (int k = 0; k < 3; k++)
+        free(onnx_models[k]);
+#endif
+}
+END_TEST
+
 static Suite *alloc_failure_suite(void)
 {
     Suite *s = suite_create("alloc_failure");
@@ -293,6 +340,10 @@ static Suite *alloc_failure_suite(void)
     tcase_add_test(tc, test_neural_network_allocations);
     tcase_add_test(tc, test_tree_and_table_allocations);
     suite_add_tcase(s, tc);
+    TCase *onnx = tcase_create("onnx");
+    tcase_set_timeout(onnx, 600);
+    tcase_add_test(onnx, test_onnx_import_allocations);
+    suite_add_tcase(s, onnx);
     return s;
 }
 

@@ -1,7 +1,7 @@
 #!/bin/sh
 # Fuzzes one target with libFuzzer, ASan and UBSan (docs/fuzzing.md).
 # Usage: tests/fuzz/run-fuzz.sh TARGET [LIBFUZZER_FLAG...]
-#   TARGET: model_load, model_struct, idx, cifar, csv, vocab or tree_load
+#   TARGET: model_load, model_struct, idx, cifar, csv, vocab, tree_load or onnx
 #   flags default to -max_total_time=60; e.g. -runs=10000000 for a fixed count.
 # Builds build-fuzz (clang, -Dfuzzing=true) in the repository root, copies the target's
 # corpus (tests/fuzz/corpus/TARGET, plus the golden model files or the tree seeds) into
@@ -27,6 +27,7 @@ cp -n "$root/tests/fuzz/corpus/$target/"* "$work/corpus/" 2>/dev/null || true
 case "$target" in
 model_load) cp -n "$root"/tests/golden/v*/*.safetensors "$work/corpus/" ;;
 model_struct) "$root/tests/fuzz/model-struct-seeds.py" "$work/corpus" "$root"/tests/golden/v*/*.safetensors ;;
+onnx) for f in "$root"/tests/onnx/*.onnx; do cp -n "$f" "$work/corpus/seed-$(basename "$f" .onnx)"; done ;;
 tree_load) FUZZ_TREE_SEEDS="$work/corpus" "$build/tests/fuzz/fuzz_$target" ;;
 esac
 

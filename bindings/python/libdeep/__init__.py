@@ -18,7 +18,7 @@ from .errors import (Error, NullError, InvalidArgumentError, ShapeError, OutOfRa
                      SizeOverflowError, StateError, FileError, FormatError, NumericError, UnsupportedError,
                      ThreadError, BufferTooSmallError, ClosedError, LibraryNotFoundError)
 from . import layers, optimizers, metrics, utils, data, datasets, model_selection, preprocessing
-from . import initializers, regularizers, constraints  # since 1.2
+from . import initializers, regularizers, constraints, onnx  # since 1.2
 from .data import Dataset, load_idx, load_csv, load_cifar10, load_sqlite, kfold_indices
 from .layers import (Input, Dense, Activation, Dropout, Flatten, Reshape, Conv2D, MaxPooling2D, AveragePooling2D,
                      GlobalAveragePooling2D, BatchNormalization, Embedding, Masking, SimpleRNN, GRU, LSTM,
@@ -57,7 +57,7 @@ __all__ = [
     "ThreadError", "BufferTooSmallError", "ClosedError", "LibraryNotFoundError",
     # modules
     "layers", "optimizers", "metrics", "utils", "data", "datasets", "model_selection", "preprocessing", "callbacks",
-    "functional", "initializers", "regularizers", "constraints",
+    "functional", "initializers", "regularizers", "constraints", "onnx",  # the last four since 1.2
     # data
     "Dataset", "load_idx", "load_csv", "load_cifar10", "load_sqlite", "kfold_indices",
     # models

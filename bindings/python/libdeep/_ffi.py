@@ -678,6 +678,8 @@ FUNCTIONS = {
     "deep_model_load": (c_status, [ctypes.c_char_p, _typed_pointer(ctypes.c_void_p)]),
     "deep_model_save_buffer": (c_status, [ctypes.c_void_p, ctypes.c_void_p, ctypes.c_int64, _typed_pointer(ctypes.c_int64)]),
     "deep_model_load_buffer": (c_status, [ctypes.c_void_p, ctypes.c_int64, _typed_pointer(ctypes.c_void_p)]),
+    "deep_model_load_onnx": (c_status, [ctypes.c_char_p, _typed_pointer(ctypes.c_void_p)]),
+    "deep_model_load_onnx_buffer": (c_status, [ctypes.c_void_p, ctypes.c_int64, _typed_pointer(ctypes.c_void_p)]),
     "deep_tree_new": (c_status, [ctypes.c_int, _typed_pointer(ctypes.c_void_p)]),
     "deep_tree_free": (None, [ctypes.c_void_p]),
     "deep_tree_set_int": (c_status, [ctypes.c_void_p, ctypes.c_int, ctypes.c_int64]),

@@ -528,6 +528,8 @@ extern "C" {
     pub fn deep_model_load(path: *const c_char, out: *mut *mut deep_model) -> deep_status;
     pub fn deep_model_save_buffer(model: *const deep_model, buffer: *mut c_void, capacity: i64, needed: *mut i64) -> deep_status;
     pub fn deep_model_load_buffer(data: *const c_void, size: i64, out: *mut *mut deep_model) -> deep_status;
+    pub fn deep_model_load_onnx(path: *const c_char, out: *mut *mut deep_model) -> deep_status;
+    pub fn deep_model_load_onnx_buffer(data: *const c_void, size: i64, out: *mut *mut deep_model) -> deep_status;
     pub fn deep_tree_new(kind: deep_tree_kind, out: *mut *mut deep_tree) -> deep_status;
     pub fn deep_tree_free(tree: *mut deep_tree);
     pub fn deep_tree_set_int(tree: *mut deep_tree, option: deep_tree_option, value: i64) -> deep_status;

@@ -161,6 +161,7 @@ pub mod layers;
 mod metrics;
 mod model;
 mod modelio;
+mod onnx;
 mod online;
 mod outputs;
 mod optimizer;

@@ -1,0 +1,291 @@
+#!/usr/bin/python3
+"""Writes the ONNX models the import tests read, with PyTorch's own outputs.
+
+Run with Debian's /usr/bin/python3 (python3-torch, python3-onnx) from the repository's root:
+    /usr/bin/python3 tests/onnx/make_models.py [--no-torch]
+For each model NAME it writes tests/onnx/NAME.onnx, NAME.in.f32 (the inputs, float32
+little-endian in PyTorch's NCHW order, 4 samples) and NAME.out.f32 (PyTorch's outputs for them).
+The files are committed (each well under 300 KB) because CI has no PyTorch; rerunning the
+script gives new random weights, which the tests accept since they compare with the
+outputs written next to them.
+"""
+import os
+import sys
+
+import numpy as np
+import torch
+from torch import nn
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+torch.manual_seed(21)
+
+
+class MLP(nn.Module):
+    """Gemm (nn.Linear), MatMul + Add with constants (x @ w + b), Relu, Tanh, Softmax."""
+
+    def __init__(self):
+        super().__init__()
+        self.fc1 = nn.Linear(20, 32)
+        self.w = nn.Parameter(torch.randn(32, 16) * 0.2)
+        self.b = nn.Parameter(torch.randn(16) * 0.1)
+        self.fc3 = nn.Linear(16, 5)
+
+    def forward(self, x):
+        x = torch.relu(self.fc1(x))
+        x = torch.tanh(x @ self.w + self.b)
+        return torch.softmax(self.fc3(x), dim=1)
+
+
+class SeedCNN(nn.Module):
+    """examples/cnn_fashion.c's seed CNN (Conv2D 32 3x3 relu, MaxPool 2, Flatten, Dense 128
+    relu, Dense 10 softmax) on 10x10 images so that the file stays small; the example runs the
+    same layers at 28x28."""
+
+    def __init__(self, size=10):
+        super().__init__()
+        self.conv = nn.Conv2d(1, 32, 3)
+        self.pool = nn.MaxPool2d(2)
+        side = (size - 2) // 2
+        self.fc1 = nn.Linear(32 * side * side, 128)
+        self.fc2 = nn.Linear(128, 10)
+
+    def forward(self, x):
+        x = self.pool(torch.relu(self.conv(x)))
+        x = torch.flatten(x, 1)
+        return torch.softmax(self.fc2(torch.relu(self.fc1(x))), dim=1)
+
+
+class ResBlock(nn.Module):
+    """A ResNet basic block: Conv-BN-ReLU, Conv-BN, Add with the shortcut, ReLU, then a
+    BatchNormalization that cannot be folded into a Conv, GlobalAveragePool and the
+    x.view(x.size(0), -1) chain (Shape, Gather, Unsqueeze, Concat, Reshape) with a dynamic
+    batch axis."""
+
+    def __init__(self, channels=8):
+        super().__init__()
+        self.stem = nn.Conv2d(3, channels, 3, padding=1)
+        self.conv1 = nn.Conv2d(channels, channels, 3, padding=1, bias=False)
+        self.bn1 = nn.BatchNorm2d(channels)
+        self.conv2 = nn.Conv2d(channels, channels, 3, padding=1, bias=False)
+        self.bn2 = nn.BatchNorm2d(channels)
+        self.bn3 = nn.BatchNorm2d(channels)
+        self.fc = nn.Linear(channels, 4)
+
+    def forward(self, x):
+        x = torch.relu(self.stem(x))
+        y = torch.relu(self.bn1(self.conv1(x)))
+        y = self.bn2(self.conv2(y))
+        x = self.bn3(torch.relu(x + y))
+        x = nn.functional.adaptive_avg_pool2d(x, 1)
+        x = x.view(x.size(0), -1)
+        return self.fc(x)
+
+
+class Depthwise(nn.Module):
+    """Depthwise conv (groups == channels), a strided conv with symmetric padding 1 (not
+    TensorFlow's 'same': ZeroPadding2D), Clip(0, 6), AveragePool with and without
+    count_include_pad, MaxPool, Concat on channels, Sub and Mul of two graph values,
+    LeakyReLU(0.3), Elu, Sigmoid."""
+
+    def __init__(self):
+        super().__init__()
+        self.conv = nn.Conv2d(3, 8, 3, stride=2, padding=1)
+        self.dw = nn.Conv2d(8, 8, 3, padding=1, groups=8)
+        self.pw = nn.Conv2d(16, 6, 1)
+        self.fc = nn.Linear(6 * 3 * 3, 3)
+
+    def forward(self, x):
+        x = nn.functional.relu6(self.conv(x))                  # 12x12 -> 6x6
+        y = nn.functional.leaky_relu(self.dw(x), 0.3)
+        a = nn.functional.avg_pool2d(y, 3, 1, 1, count_include_pad=True)
+        b = nn.functional.avg_pool2d(x, 3, 1, 1, count_include_pad=False)
+        x = torch.cat([a - b, a * b], dim=1)
+        x = nn.functional.elu(self.pw(x))
+        x = nn.functional.max_pool2d(x, 2)                      # 6x6 -> 3x3
+        x = torch.flatten(x, 1)
+        return torch.sigmoid(self.fc(x))
+
+
+class Shapes(nn.Module):
+    """Reshape to a rank-3 value and Transpose (Permute), MatMul + Add on its last axis
+    (Dense per step), Softmax over channels of an image (not the last ONNX axis), Softmax
+    on the last axis, Concat of two vectors, and a Flatten of NCHW features that feeds a
+    Concat, not a Dense (the importer puts them back in ONNX's order)."""
+
+    def __init__(self):
+        super().__init__()
+        self.conv = nn.Conv2d(3, 8, 3, padding=1)
+        self.w = nn.Parameter(torch.randn(8, 6) * 0.3)
+        self.b = nn.Parameter(torch.randn(6) * 0.1)
+        self.fc = nn.Linear(16 * 6, 5)
+
+    def forward(self, x):
+        x = torch.softmax(self.conv(x), dim=1)                  # (N, 8, 4, 4), over channels
+        flat = torch.flatten(x, 1)                              # (N, 128), ONNX's order
+        seq = x.reshape(x.shape[0], 8, 16).transpose(1, 2)      # (N, 16, 8)
+        seq = torch.softmax(seq @ self.w + self.b, dim=-1)       # (N, 16, 6)
+        y = self.fc(torch.flatten(seq, 1))
+        return torch.cat([y, flat], dim=1)
+
+
+class Tokens(nn.Module):
+    """Embedding (Gather of the table by int64 ids), LayerNormalization (opset 17's own
+    operator) and a Linear on every step (MatMul + Add of a rank-3 value)."""
+
+    def __init__(self):
+        super().__init__()
+        self.emb = nn.Embedding(12, 8)
+        self.ln = nn.LayerNorm(8)
+        self.fc = nn.Linear(8, 3)
+
+    def forward(self, ids):
+        return self.fc(self.ln(self.emb(ids)))
+
+
+class Decoder(nn.Module):
+    """A conv autoencoder's shapes: a strided Conv, Resize (nearest, whole factor), a
+    ConvTranspose with pads and output_padding (Cropping2D after), one without, bilinear
+    upsampling (align_corners=False) and a Sigmoid."""
+
+    def __init__(self):
+        super().__init__()
+        self.conv = nn.Conv2d(1, 4, 3, stride=2, padding=1)
+        self.up1 = nn.ConvTranspose2d(4, 3, 3, stride=2, padding=1, output_padding=1)
+        self.up2 = nn.ConvTranspose2d(3, 2, 2, stride=2)
+
+    def forward(self, x):
+        x = torch.relu(self.conv(x))                                         # 8x8 -> 4x4
+        x = nn.functional.interpolate(x, scale_factor=2, mode="nearest")     # 8x8
+        x = torch.relu(self.up1(x))                                          # 16x16
+        x = nn.functional.interpolate(x, scale_factor=2, mode="bilinear", align_corners=False)  # 32x32
+        return torch.sigmoid(self.up2(x))                                    # 64x64
+
+
+class Gelu(nn.Module):
+    """nn.GELU (exact), which PyTorch writes as Div, Erf, Add, Mul, Mul."""
+
+    def __init__(self):
+        super().__init__()
+        self.fc1 = nn.Linear(8, 16)
+        self.fc2 = nn.Linear(16, 3)
+
+    def forward(self, x):
+        return self.fc2(nn.functional.gelu(self.fc1(x)))
+
+
+def randomise_bn(model):
+    """Fresh BatchNorm layers have mean 0 and variance 1: give them statistics to convert."""
+    for m in model.modules():
+        if isinstance(m, nn.BatchNorm2d):
+            with torch.no_grad():
+                m.running_mean.uniform_(-0.5, 0.5)
+                m.running_var.uniform_(0.5, 2.0)
+                m.weight.uniform_(0.5, 1.5)
+                m.bias.uniform_(-0.3, 0.3)
+
+
+def export(name, model, x, opset, dynamic_batch=False):
+    model.eval()
+    path = os.path.join(HERE, name + ".onnx")
+    kwargs = {}
+    if dynamic_batch:
+        kwargs["dynamic_axes"] = {"input": {0: "batch"}, "output": {0: "batch"}}
+    torch.onnx.export(model, x, path, opset_version=opset, input_names=["input"], output_names=["output"],
+                      **kwargs)
+    with torch.no_grad():
+        y = model(x)
+    x.numpy().astype("<f4").tofile(os.path.join(HERE, name + ".in.f32"))
+    y.numpy().astype("<f4").tofile(os.path.join(HERE, name + ".out.f32"))
+    print(name, "opset", opset, os.path.getsize(path), "bytes", tuple(x.shape), "->", tuple(y.shape))
+
+
+def bad_models():
+    """Small hand-made models the importer must refuse, each with a clear message (written
+    with onnx.helper, no PyTorch needed)."""
+    import onnx
+    from onnx import TensorProto, helper
+
+    def save(name, nodes, inputs, inits, opset=13, outputs=None):
+        graph = helper.make_graph(nodes, name, inputs,
+                                  outputs or [helper.make_tensor_value_info("y", TensorProto.FLOAT, None)],
+                                  initializer=inits)
+        model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", opset)], producer_name="libdeep")
+        onnx.save(model, os.path.join(HERE, name + ".onnx"))
+        print(name)
+
+    image = [helper.make_tensor_value_info("x", TensorProto.FLOAT, ["N", 4, 6, 6])]
+    w = np.random.RandomState(0).randn(4, 2, 3, 3).astype("f4")
+    # Conv with group 2 over 4 channels: neither a plain nor a depthwise convolution.
+    save("bad_group", [helper.make_node("Conv", ["x", "w"], ["y"], name="Conv_3", group=2)], image,
+         [helper.make_tensor("w", TensorProto.FLOAT, w.shape, w.flatten())])
+    # An operator libdeep has no layer for.
+    save("bad_op", [helper.make_node("Relu", ["x"], ["r"], name="relu"),
+                    helper.make_node("Erf", ["r"], ["y"], name="erf_1")], image, [])
+    # A custom domain.
+    save("bad_domain", [helper.make_node("Relu", ["x"], ["y"], name="custom", domain="com.example")], image, [])
+    # An input of absurd size.
+    save("bad_dims", [helper.make_node("Relu", ["x"], ["y"], name="relu")],
+         [helper.make_tensor_value_info("x", TensorProto.FLOAT, ["N", 1 << 40, 1 << 40])], [])
+    # Weights in an external file.
+    ext = TensorProto(name="w", data_type=TensorProto.FLOAT, dims=[4, 4, 3, 3])
+    ext.data_location = TensorProto.EXTERNAL
+    ext.external_data.add(key="location", value="weights.bin")
+    save("bad_external", [helper.make_node("Conv", ["x", "w"], ["y"], name="conv")], image, [ext])
+    # An opset beyond the supported ones.
+    save("bad_opset", [helper.make_node("Relu", ["x"], ["y"], name="relu")], image, [], opset=19)
+    # A weight whose data does not match its dims.
+    short = TensorProto(name="w", data_type=TensorProto.FLOAT, dims=[4, 4, 3, 3], float_data=[0.5] * 7)
+    save("bad_weight", [helper.make_node("Conv", ["x", "w"], ["y"], name="conv")], image, [short])
+
+
+def opset10_model():
+    """Opset 10 forms, written with onnx.helper and computed with NumPy: Gemm with transB 0,
+    alpha and beta, Clip's min and max as attributes (Clip(0, 6): relu6), an Identity, and
+    Softmax with opset 10's default axis."""
+    import onnx
+    from onnx import TensorProto, helper
+    rng = np.random.RandomState(10)
+    b = rng.randn(6, 4).astype("f4")
+    c = rng.randn(4).astype("f4")
+    x = (rng.randn(4, 6) * 3).astype("f4")
+    nodes = [helper.make_node("Gemm", ["x", "b", "c"], ["g"], name="gemm", alpha=0.5, beta=2.0),
+             helper.make_node("Clip", ["g"], ["r"], name="clip", min=0.0, max=6.0),
+             helper.make_node("Identity", ["r"], ["i"], name="same"),
+             helper.make_node("Softmax", ["i"], ["y"], name="softmax")]
+    graph = helper.make_graph(nodes, "opset10", [helper.make_tensor_value_info("x", TensorProto.FLOAT, ["N", 6])],
+                              [helper.make_tensor_value_info("y", TensorProto.FLOAT, ["N", 4])],
+                              initializer=[helper.make_tensor("b", TensorProto.FLOAT, b.shape, b.flatten()),
+                                           helper.make_tensor("c", TensorProto.FLOAT, c.shape, c)])
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 10)], producer_name="libdeep")
+    onnx.checker.check_model(model)
+    onnx.save(model, os.path.join(HERE, "opset10.onnx"))
+    z = np.clip(0.5 * x.astype("f8") @ b + 2.0 * c, 0, 6)
+    y = np.exp(z - z.max(axis=1, keepdims=True))
+    y /= y.sum(axis=1, keepdims=True)
+    x.astype("<f4").tofile(os.path.join(HERE, "opset10.in.f32"))
+    y.astype("<f4").tofile(os.path.join(HERE, "opset10.out.f32"))
+    print("opset10")
+
+
+def main():
+    if len(sys.argv) > 1 and sys.argv[1] == "--no-torch":  # the models written without PyTorch
+        bad_models()
+        opset10_model()
+        return 0
+    bad_models()
+    opset10_model()
+    export("mlp", MLP(), torch.randn(4, 20), 13)
+    export("seed_cnn", SeedCNN(), torch.rand(4, 1, 10, 10), 13)
+    res = ResBlock()
+    randomise_bn(res)
+    export("resnet_block", res, torch.randn(4, 3, 8, 8), 11, dynamic_batch=True)
+    export("depthwise", Depthwise(), torch.randn(4, 3, 12, 12), 17)
+    export("shapes", Shapes(), torch.randn(4, 3, 4, 4), 13)
+    export("tokens", Tokens(), torch.randint(0, 12, (4, 5)), 17)
+    export("decoder", Decoder(), torch.rand(2, 1, 8, 8), 17)
+    export("gelu", Gelu(), torch.randn(4, 8) * 2, 13)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
