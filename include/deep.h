@@ -1774,6 +1774,31 @@ DEEP_API deep_status deep_forest_cross_val_score(const deep_forest *forest, cons
                                                  int64_t folds, uint64_t seed, double *scores, int64_t capacity,
                                                  int64_t *needed);
 
+/* ===================================================================================== */
+/* ONNX export (since 1.2): models to ONNX files that other runtimes read (ONNX Runtime,  */
+/* OpenCV's dnn module, TensorRT). docs/onnx.md, section "Export", lists what each layer */
+/* becomes. Without ONNX support in the build (meson option onnx) they are                */
+/* DEEP_ERR_UNSUPPORTED.                                                                  */
+/* ===================================================================================== */
+
+/* The model's graph as an ONNX model of the default domain at `opset`, 13 to 17; 0 picks
+ * 13, which every current runtime reads (another opset is DEEP_ERR_UNSUPPORTED naming the
+ * range). Inputs are named "input" ("input_1", "input_2", ... with several) and outputs
+ * "output" ("output_1", ...); they keep libdeep's shapes, channels last (an image is
+ * (N, height, width, channels)) with a dynamic batch dimension "N". Inside, the graph
+ * transposes to channels first once where the convolutions start and back once where
+ * channels-last layers (Flatten, Dense) follow, never around each convolution. Weights
+ * become initializers named "<layer name>/<weight name>" (kernels written in ONNX's
+ * layout); a layer called at several nodes has one set of initializers used by every
+ * call. A model without weights (not compiled) is DEEP_ERR_STATE; a layer ONNX cannot
+ * express (Masking, Embedding with mask_zero, a Bidirectional with go_backwards) is
+ * DEEP_ERR_UNSUPPORTED naming the layer and its type. The file is written atomically, as
+ * deep_model_save writes. Since 1.2. */
+DEEP_API deep_status deep_model_save_onnx(const deep_model *model, const char *path, int32_t opset);
+/* The same ONNX bytes into a caller's buffer, by the buffer contract (bytes). Since 1.2. */
+DEEP_API deep_status deep_model_save_onnx_buffer(const deep_model *model, int32_t opset, void *buffer,
+                                                 int64_t capacity, int64_t *needed);
+
 #ifdef __cplusplus
 }
 #endif
