@@ -16,7 +16,7 @@ import onnx
 # What OpenCV 4.6 runs. The others pass the checker only: OpenCV 4.6 lacks or mis-reads
 # some of their operators (docs/onnx.md, "Export"); its LSTM and GRU importers fail on the
 # (steps, batch, features) transposes around ONNX's LSTM/GRU (a Permute shape assertion).
-OPENCV = {"mlp", "cnn", "autoencoder", "resnet", "two_inputs", "shared"}
+OPENCV = {"mlp", "cnn", "autoencoder", "resnet", "two_inputs", "shared", "image_layers"}
 TOLERANCE = 1e-4
 
 
