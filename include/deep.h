@@ -1775,9 +1775,9 @@ DEEP_API deep_status deep_forest_cross_val_score(const deep_forest *forest, cons
                                                  int64_t *needed);
 
 /* ===================================================================================== */
-/* ONNX export (since 1.2): models to ONNX files that other runtimes read (ONNX Runtime,  */
-/* OpenCV's dnn module, TensorRT). docs/onnx.md, section "Export", lists what each layer */
-/* becomes. Without ONNX support in the build (meson option onnx) they are                */
+/* ONNX export (since 1.2): models, trees and forests to ONNX files that other runtimes  */
+/* read (ONNX Runtime, OpenCV's dnn module). docs/onnx.md, section "Export", lists what   */
+/* each layer becomes. Without ONNX support in the build (meson option onnx) they are    */
 /* DEEP_ERR_UNSUPPORTED.                                                                  */
 /* ===================================================================================== */
 
@@ -1798,6 +1798,22 @@ DEEP_API deep_status deep_model_save_onnx(const deep_model *model, const char *p
 /* The same ONNX bytes into a caller's buffer, by the buffer contract (bytes). Since 1.2. */
 DEEP_API deep_status deep_model_save_onnx_buffer(const deep_model *model, int32_t opset, void *buffer,
                                                  int64_t capacity, int64_t *needed);
+/* A fitted tree or forest as one ONNX-ML operator (domain ai.onnx.ml version 3, the
+ * default domain at 13): TreeEnsembleClassifier with outputs "label" (int64, (N,)) and
+ * "probabilities" (float, (N, classes)), or TreeEnsembleRegressor with output "output"
+ * (float, (N, 1)); the input is "input", float (N, features). Splits are BRANCH_LEQ
+ * (feature <= threshold goes to the left child, as libdeep), thresholds the same floats;
+ * leaves hold deep_tree_node_value's values. A forest's probabilities are the mean of its
+ * trees' (each leaf's fractions divided by the tree count, since the operator sums its
+ * trees), its regression the mean (aggregate_function AVERAGE), as deep_forest_predict.
+ * Before fit: DEEP_ERR_STATE. Written atomically as deep_model_save writes. Since 1.2. */
+DEEP_API deep_status deep_tree_save_onnx(const deep_tree *tree, const char *path);
+DEEP_API deep_status deep_forest_save_onnx(const deep_forest *forest, const char *path);
+/* The same bytes into a caller's buffer, by the buffer contract (bytes). Since 1.2. */
+DEEP_API deep_status deep_tree_save_onnx_buffer(const deep_tree *tree, void *buffer, int64_t capacity,
+                                                int64_t *needed);
+DEEP_API deep_status deep_forest_save_onnx_buffer(const deep_forest *forest, void *buffer, int64_t capacity,
+                                                  int64_t *needed);
 
 #ifdef __cplusplus
 }

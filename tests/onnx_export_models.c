@@ -6,6 +6,10 @@
  *                   "outputs M" and M such lines, then "samples N"
  *   DIR/NAME.in     N samples of every input, float32, in predict's row layout
  *   DIR/NAME.out    N rows of every output, float32, as predict gives them
+ * The trees ("tree", "forest", "forest_regressor") are fitted on random data and write
+ * DIR/NAME.onnx, DIR/NAME.in (N rows of 4 features), DIR/NAME.out (predict_proba's rows,
+ * or predict's values), DIR/NAME.txt ("trees <kind> N") and, for the tree, DIR/NAME.json
+ * (deep_tree_to_json).
  * Usage: onnx_export_models DIR NAME [OPSET]; "list" as NAME prints the names. */
 #include <math.h>
 #include <stdbool.h>
@@ -179,8 +183,9 @@ static deep_model *build(const char *name)
     return m;
 }
 
-static const char *const names[] = {"mlp", "cnn", "autoencoder", "resnet", "two_inputs", "shared", "lstm", "gru",
-                                    "recurrent_all", "sequence_layers", "image_layers", "activations"};
+static const char *const names[] = {"mlp",   "cnn",           "autoencoder",     "resnet",       "two_inputs",
+                                    "shared", "lstm",          "gru",             "recurrent_all", "sequence_layers",
+                                    "image_layers", "activations", "tree",     "forest",       "forest_regressor"};
 
 static uint64_t state = 88172645463325252ull;
 static float uniform(float lo, float hi)
@@ -197,6 +202,86 @@ static void shape_line(FILE *f, const char *name, int32_t rank, const int64_t *s
     fprintf(f, "\n");
 }
 
+static void write_floats(const char *dir, const char *name, const char *ext, const float *v, int64_t count)
+{
+    char path[4096];
+    snprintf(path, sizeof path, "%s/%s.%s", dir, name, ext);
+    FILE *f = fopen(path, "wb");
+    fwrite(v, sizeof *v, (size_t)count, f);
+    fclose(f);
+}
+
+/* A tree or forest fitted on 80 random rows of 4 features (3 classes, or a value). */
+static int trees(const char *dir, const char *name)
+{
+    bool regressor = strcmp(name, "forest_regressor") == 0, forest = strcmp(name, "tree") != 0;
+    enum { N = 80, F = 4 };
+    float x[N * F], y[N];
+    int32_t labels[N];
+    for (int i = 0; i < N * F; i++)
+        x[i] = floorf(uniform(-2, 2) * 4) / 4; /* ties on thresholds: the split rule matters */
+    for (int i = 0; i < N; i++) {
+        y[i] = x[i * F] * 2 + x[i * F + 1] - x[i * F + 2] * x[i * F + 3] + uniform(-0.1f, 0.1f);
+        labels[i] = y[i] < -0.5f ? 0 : y[i] < 0.8f ? 1 : 2;
+    }
+    deep_dataset *d = NULL;
+    OK(deep_dataset_new(N, 1, (const int64_t[]){F}, x, &d));
+    if (regressor)
+        OK(deep_dataset_set_targets(d, y, N, 1));
+    else
+        OK(deep_dataset_set_labels(d, labels, N, 3));
+    /* Predictions on a grid twice as fine, whose values hit the thresholds (midpoints of
+     * the training grid) exactly: there <= and < part ways. */
+    float grid[N * F];
+    for (int i = 0; i < N * F; i++)
+        grid[i] = floorf(uniform(-2, 2) * 8) / 8;
+    deep_tensor *in = NULL, *out = NULL;
+    OK(deep_tensor_new_from(2, (const int64_t[]){N, F}, grid, N * F, &in));
+    char path[4096];
+    snprintf(path, sizeof path, "%s/%s.onnx", dir, name);
+    if (forest) {
+        deep_forest *f = NULL;
+        OK(deep_forest_new(regressor ? DEEP_TREE_REGRESSOR : DEEP_TREE_CLASSIFIER, &f));
+        OK(deep_forest_set_int(f, DEEP_FOREST_N_ESTIMATORS, 7));
+        OK(deep_forest_set_int(f, DEEP_TREE_MAX_DEPTH, 5));
+        OK(deep_forest_set_int(f, DEEP_TREE_SEED, 3));
+        OK(deep_forest_fit(f, d));
+        OK(deep_forest_save_onnx(f, path));
+        OK(regressor ? deep_forest_predict(f, in, &out) : deep_forest_predict_proba(f, in, &out));
+        deep_forest_free(f);
+    } else {
+        deep_tree *t = NULL;
+        OK(deep_tree_new(DEEP_TREE_CLASSIFIER, &t));
+        OK(deep_tree_fit(t, d));
+        OK(deep_tree_save_onnx(t, path));
+        OK(deep_tree_predict_proba(t, in, &out));
+        int64_t size = 0;
+        OK(deep_tree_to_json(t, NULL, 0, &size));
+        char *json = malloc((size_t)size);
+        OK(deep_tree_to_json(t, json, size, &size));
+        snprintf(path, sizeof path, "%s/%s.json", dir, name);
+        FILE *j = fopen(path, "w");
+        fputs(json, j);
+        fclose(j);
+        free(json);
+        deep_tree_free(t);
+    }
+    int64_t count;
+    const float *v;
+    OK(deep_tensor_size(out, &count));
+    OK(deep_tensor_data(out, &v));
+    write_floats(dir, name, "in", grid, N * F);
+    write_floats(dir, name, "out", v, count);
+    snprintf(path, sizeof path, "%s/%s.txt", dir, name);
+    FILE *meta = fopen(path, "w");
+    fprintf(meta, "trees %s %d\n", regressor ? "regressor" : "classifier", N);
+    fclose(meta);
+    deep_tensor_free(in);
+    deep_tensor_free(out);
+    deep_dataset_free(d);
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
     if (argc == 2 && strcmp(argv[1], "list") == 0) {
@@ -209,6 +294,8 @@ int main(int argc, char **argv)
         return 2;
     }
     int32_t opset = argc > 3 ? atoi(argv[3]) : 0;
+    if (strcmp(argv[2], "tree") == 0 || strncmp(argv[2], "forest", 6) == 0)
+        return trees(argv[1], argv[2]);
     deep_model *m = build(argv[2]);
     deep_optimizer *opt = NULL;
     OK(deep_optimizer_new(DEEP_OPTIMIZER_SGD, &opt));

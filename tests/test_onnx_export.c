@@ -266,6 +266,58 @@ START_TEST(test_recurrent_weights)
 }
 END_TEST
 
+START_TEST(test_trees)
+{
+    deep_tree *t = NULL;
+    deep_forest *f = NULL;
+    int64_t needed = 3;
+    OK(deep_tree_new(DEEP_TREE_CLASSIFIER, &t));
+    OK(deep_forest_new(DEEP_TREE_REGRESSOR, &f));
+    FAILS(deep_tree_save_onnx(NULL, "t.onnx"), DEEP_ERR_NULL, "deep_tree_save_onnx");
+    FAILS(deep_forest_save_onnx(f, NULL), DEEP_ERR_NULL, "deep_forest_save_onnx");
+    FAILS(deep_tree_save_onnx_buffer(t, NULL, 0, &needed), DEEP_ERR_STATE, "not fitted");
+    ck_assert_int_eq(needed, 0);
+    FAILS(deep_forest_save_onnx_buffer(f, NULL, 0, &needed), DEEP_ERR_STATE, "not fitted");
+    FAILS(deep_forest_save_onnx_buffer(f, NULL, 0, NULL), DEEP_ERR_NULL, "deep_forest_save_onnx_buffer");
+    /* Fitted on 4 points: a root split and two leaves per tree. */
+    deep_dataset *d = NULL;
+    const float x[] = {0, 1, 2, 3};
+    OK(deep_dataset_new(4, 1, (const int64_t[]){1}, x, &d));
+    OK(deep_dataset_set_labels(d, (const int32_t[]){0, 0, 1, 1}, 4, 2));
+    OK(deep_tree_fit(t, d));
+    int64_t size = 0;
+    OK(deep_tree_save_onnx_buffer(t, NULL, 0, &size));
+    uint8_t *bytes = malloc((size_t)size);
+    FAILS(deep_tree_save_onnx_buffer(t, bytes, size - 1, &needed), DEEP_ERR_BUFFER_TOO_SMALL,
+          "deep_tree_save_onnx_buffer");
+    ck_assert_int_eq(needed, size);
+    OK(deep_tree_save_onnx_buffer(t, bytes, size, &needed));
+    Onnx__ModelProto *p = onnx__model_proto__unpack(NULL, (size_t)size, bytes);
+    ck_assert_ptr_nonnull(p);
+    ck_assert_int_eq(p->n_opset_import, 2);
+    ck_assert_str_eq(p->opset_import[1]->domain, "ai.onnx.ml");
+    const Onnx__NodeProto *n = p->graph->node[0];
+    ck_assert_str_eq(n->op_type, "TreeEnsembleClassifier");
+    ck_assert_int_eq(n->n_output, 2);
+    for (size_t i = 0; i < n->n_attribute; i++) {
+        const Onnx__AttributeProto *a = n->attribute[i];
+        if (strcmp(a->name, "nodes_modes") == 0) {
+            ck_assert_int_eq(a->n_strings, 3);
+            ck_assert_int_eq(memcmp(a->strings[0].data, "BRANCH_LEQ", 10), 0);
+        }
+        if (strcmp(a->name, "nodes_values") == 0)
+            ck_assert_float_eq(a->floats[0], 1.5f);
+        if (strcmp(a->name, "class_weights") == 0)
+            ck_assert_int_eq(a->n_floats, 4); /* two leaves of two classes */
+    }
+    onnx__model_proto__free_unpacked(p, NULL);
+    free(bytes);
+    deep_dataset_free(d);
+    deep_tree_free(t);
+    deep_forest_free(f);
+}
+END_TEST
+
 #else
 
 START_TEST(test_unsupported)
@@ -276,6 +328,13 @@ START_TEST(test_unsupported)
     FAILS(deep_model_save_onnx_buffer(m, 0, NULL, 0, &needed), DEEP_ERR_UNSUPPORTED, "without ONNX");
     ck_assert_int_eq(needed, 0);
     deep_model_free(m);
+    deep_tree *t = NULL;
+    OK(deep_tree_new(DEEP_TREE_CLASSIFIER, &t));
+    FAILS(deep_tree_save_onnx(t, "t.onnx"), DEEP_ERR_UNSUPPORTED, "without ONNX");
+    needed = 5;
+    FAILS(deep_tree_save_onnx_buffer(t, NULL, 0, &needed), DEEP_ERR_UNSUPPORTED, "without ONNX");
+    ck_assert_int_eq(needed, 0);
+    deep_tree_free(t);
 }
 END_TEST
 
@@ -292,6 +351,7 @@ int main(void)
     tcase_add_test(t, test_graph_counts);
     tcase_add_test(t, test_refused_layers);
     tcase_add_test(t, test_recurrent_weights);
+    tcase_add_test(t, test_trees);
 #else
     tcase_add_test(t, test_unsupported);
 #endif
