@@ -648,4 +648,10 @@ FUNCTIONS = {
     "deep_forest_load": (c_status, [ctypes.c_char_p, _typed_pointer(ctypes.c_void_p)]),
     "deep_tree_cross_val_score": (c_status, [ctypes.c_void_p, ctypes.c_void_p, ctypes.c_int64, ctypes.c_uint64, _typed_pointer(ctypes.c_double), ctypes.c_int64, _typed_pointer(ctypes.c_int64)]),
     "deep_forest_cross_val_score": (c_status, [ctypes.c_void_p, ctypes.c_void_p, ctypes.c_int64, ctypes.c_uint64, _typed_pointer(ctypes.c_double), ctypes.c_int64, _typed_pointer(ctypes.c_int64)]),
+    "deep_model_save_onnx": (c_status, [ctypes.c_void_p, ctypes.c_char_p, ctypes.c_int32]),
+    "deep_model_save_onnx_buffer": (c_status, [ctypes.c_void_p, ctypes.c_int32, ctypes.c_void_p, ctypes.c_int64, _typed_pointer(ctypes.c_int64)]),
+    "deep_tree_save_onnx": (c_status, [ctypes.c_void_p, ctypes.c_char_p]),
+    "deep_forest_save_onnx": (c_status, [ctypes.c_void_p, ctypes.c_char_p]),
+    "deep_tree_save_onnx_buffer": (c_status, [ctypes.c_void_p, ctypes.c_void_p, ctypes.c_int64, _typed_pointer(ctypes.c_int64)]),
+    "deep_forest_save_onnx_buffer": (c_status, [ctypes.c_void_p, ctypes.c_void_p, ctypes.c_int64, _typed_pointer(ctypes.c_int64)]),
 }
