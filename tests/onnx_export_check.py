@@ -2,7 +2,10 @@
 /usr/bin/python3 has onnx and OpenCV). For every model of the helper onnx_export_models:
 onnx.checker.check_model(full_check=True) (which runs strict shape inference) at opsets 13
 and 17, and for the models OpenCV 4.6's dnn module runs, its predictions against libdeep's
-(relative error at most 1e-4 of the output's largest magnitude).
+(relative error at most 1e-4 of the output's largest magnitude). Every model also runs in
+onnx_reference.py, a NumPy evaluator written from ONNX's operator specification (Debian
+bookworm has no ONNX Runtime), against libdeep's predictions at both opsets, within the same
+1e-4.
 
 Trees and forests (ai.onnx.ml, which OpenCV does not run and Debian bookworm has no ONNX
 Runtime for): check_model, then the TreeEnsemble operator evaluated here from its
@@ -21,6 +24,9 @@ import json
 import numpy as np
 import onnx
 from onnx import helper
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import onnx_reference  # noqa: E402
 
 # What OpenCV 4.6 runs. The others pass the checker only: OpenCV 4.6 lacks or mis-reads
 # some of their operators (docs/onnx.md, "Export"); its LSTM and GRU importers fail on the
@@ -148,16 +154,25 @@ def main():
                 model = onnx.load(os.path.join(tmp, name + ".onnx"))
                 onnx.checker.check_model(model, full_check=True)
                 assert model.opset_import[0].version == opset, (name, model.opset_import)
-                print(f"opset {opset} {name}: check_model passes ({len(model.graph.node)} nodes, "
-                      f"{len(model.graph.initializer)} initializers)")
-                if cv2 is None or name not in OPENCV or opset != 13:
-                    continue
                 meta = read_meta(os.path.join(tmp, name + ".txt"))
                 n = meta["samples"]
                 x = np.fromfile(os.path.join(tmp, name + ".in"), dtype=np.float32)
                 want = np.fromfile(os.path.join(tmp, name + ".out"), dtype=np.float32)
                 inputs = split_rows(x, n, meta["inputs"])
                 expected = split_rows(want, n, meta["outputs"])
+                feeds = {input_name: value for (input_name, _), value in zip(meta["inputs"], inputs)}
+                reference = onnx_reference.run(model, feeds)
+                worst = 0.0
+                for (o, _), g, e in zip(meta["outputs"], reference, expected):
+                    err = float(np.max(np.abs(g.reshape(e.shape) - e)) / max(float(np.max(np.abs(e))), 1e-6))
+                    worst = max(worst, err)
+                    if not err <= TOLERANCE:
+                        failures.append(f"opset {opset} {name}/{o} (reference evaluator): {err:.2e}")
+                print(f"opset {opset} {name}: check_model passes ({len(model.graph.node)} nodes, "
+                      f"{len(model.graph.initializer)} initializers); reference evaluator: relative error "
+                      f"{worst:.2e}")
+                if cv2 is None or name not in OPENCV or opset != 13:
+                    continue
                 net = cv2.dnn.readNetFromONNX(os.path.join(tmp, name + ".onnx"))
                 for (input_name, _), value in zip(meta["inputs"], inputs):
                     net.setInput(value, input_name)
