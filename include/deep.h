@@ -1792,8 +1792,9 @@ DEEP_API deep_status deep_forest_cross_val_score(const deep_forest *forest, cons
  * layout); a layer called at several nodes has one set of initializers used by every
  * call. A model without weights (not compiled) is DEEP_ERR_STATE; a layer ONNX cannot
  * express (Masking, Embedding with mask_zero, a Bidirectional with go_backwards) is
- * DEEP_ERR_UNSUPPORTED naming the layer and its type. The file is written atomically, as
- * deep_model_save writes. Since 1.2. */
+ * DEEP_ERR_UNSUPPORTED naming the layer and its type. Weights are stored in the file (no
+ * external data): a file beyond the 2 GiB a protocol buffer holds is DEEP_ERR_OVERFLOW. The
+ * file is written atomically, as deep_model_save writes. Since 1.2. */
 DEEP_API deep_status deep_model_save_onnx(const deep_model *model, const char *path, int32_t opset);
 /* The same ONNX bytes into a caller's buffer, by the buffer contract (bytes). Since 1.2. */
 DEEP_API deep_status deep_model_save_onnx_buffer(const deep_model *model, int32_t opset, void *buffer,

@@ -83,6 +83,9 @@ static deep_model *build(const char *name)
         connect(m, 2, (const int32_t[]){a, b});
         OK(deep_model_add_add(m));
         OK(deep_model_add_activation(m, DEEP_ACTIVATION_RELU));
+        int32_t c = last(m);
+        connect(m, 2, (const int32_t[]){c, a}); /* channels, joined where they are channels first */
+        OK(deep_model_add_concatenate(m, -1));
         OK(deep_model_add_global_average_pooling2d(m));
         OK(deep_model_add_dense(m, 3, DEEP_ACTIVATION_SOFTMAX, 1));
     } else if (strcmp(name, "two_inputs") == 0) {

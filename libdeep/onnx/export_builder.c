@@ -414,6 +414,13 @@ deep_status ox_pack(onnx_ex *ex, Onnx__ValueInfoProto **inputs, size_t input_cou
     if (ex->status != DEEP_OK)
         return ex->status;
     size_t size = onnx__model_proto__get_packed_size(model);
+    /* Protocol buffers are limited to 2 GiB, and readers refuse larger ones; the exporter
+     * does not write weights as external data. */
+    if (size > (size_t)INT32_MAX)
+        return deep_error_set(DEEP_ERR_OVERFLOW, ex->caller,
+                              "the ONNX model takes %zu bytes, beyond the 2 GiB a protocol buffer may hold (weights "
+                              "as external data are not written)",
+                              size);
     uint8_t *bytes = malloc(size > 0 ? size : 1);
     if (bytes == NULL)
         return deep_error_set(DEEP_ERR_NO_MEMORY, ex->caller, "out of memory for %zu bytes of ONNX", size);
