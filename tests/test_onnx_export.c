@@ -20,25 +20,22 @@
                       deep_last_error(), (text));                                                \
     } while (0)
 
+static void compile(deep_model *m)
+{
+    deep_optimizer *opt = NULL;
+    OK(deep_optimizer_new(DEEP_OPTIMIZER_SGD, &opt));
+    OK(deep_model_compile(m, opt, DEEP_LOSS_MEAN_SQUARED_ERROR, NULL, 0));
+}
+
 static deep_model *mlp(bool compiled)
 {
     deep_model *m = NULL;
     OK(deep_model_new(1, (const int64_t[]){4}, &m));
     OK(deep_model_add_dense(m, 3, DEEP_ACTIVATION_RELU, 1));
     OK(deep_model_add_dense(m, 2, DEEP_ACTIVATION_SOFTMAX, 1));
-    if (compiled) {
-        deep_optimizer *opt = NULL;
-        OK(deep_optimizer_new(DEEP_OPTIMIZER_SGD, &opt));
-        OK(deep_model_compile(m, opt, DEEP_LOSS_MEAN_SQUARED_ERROR, NULL, 0));
-    }
+    if (compiled)
+        compile(m);
     return m;
-}
-
-static void compile(deep_model *m)
-{
-    deep_optimizer *opt = NULL;
-    OK(deep_optimizer_new(DEEP_OPTIMIZER_SGD, &opt));
-    OK(deep_model_compile(m, opt, DEEP_LOSS_MEAN_SQUARED_ERROR, NULL, 0));
 }
 
 #ifdef DEEP_HAVE_ONNX
