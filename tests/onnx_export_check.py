@@ -28,9 +28,9 @@ from onnx import helper
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import onnx_reference  # noqa: E402
 
-# What OpenCV 4.6 runs. The others pass the checker only: OpenCV 4.6 lacks or mis-reads
-# some of their operators (docs/onnx.md, "Export"); its LSTM and GRU importers fail on the
-# (steps, batch, features) transposes around ONNX's LSTM/GRU (a Permute shape assertion).
+# What OpenCV 4.6 runs. Its importer refuses the others (docs/onnx.md, "Export"): LSTM
+# with a dynamic batch, GRU without its optional inputs, Gather of computed indices
+# (Embedding), Clip with min/max inputs (relu6); the reference evaluator runs them.
 OPENCV = {"mlp", "cnn", "autoencoder", "resnet", "two_inputs", "shared", "image_layers"}
 TOLERANCE = 1e-4
 

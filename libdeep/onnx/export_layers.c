@@ -190,14 +190,12 @@ static void emit_conv2d(onnx_ex *ex, int32_t node, const deep_layer *l, int kind
     window_pads(l->in_shape, l->out_shape, window, stride, (const int64_t[]){1, 1}, padding, 2, pads);
     x = pad_evenly(ex, x, 2, pads);
     const char *y;
-    int32_t next = 1;
     if (kind == 0) {
         const char *w = weight_permuted(ex, l, 0, "_oihw", (const int32_t[]){3, 2, 0, 1}, 0, NULL);
         Onnx__NodeProto *n = l->param_count > 1 ? ox_op(ex, "Conv", 3, x, w, weight(ex, l, 1))
                                                 : ox_op(ex, "Conv", 2, x, w);
         set_conv_attrs(ex, n, 2, window, stride, NULL, pads, 1);
         y = ox_y(n);
-        next = 2;
     } else {
         /* Depthwise: output channel c * m + j from input channel c; ONNX groups of one
          * channel give output o from group o / m: the kernel (kh, kw, c, m) read as
@@ -219,7 +217,6 @@ static void emit_conv2d(onnx_ex *ex, int32_t node, const deep_layer *l, int kind
             y = ox_y(p);
         }
     }
-    (void)next;
     deep_activation act = (deep_activation)ox_field_int(l, "activation", 0);
     ox_set_value(ex, node, OX_FIRST, ox_activation(ex, y, act, 1, l->name));
 }
