@@ -1,6 +1,7 @@
-/* What the ONNX exporter's files share (export_graph.c, export_layers.c, export_rnn.c,
- * export_trees.c): a builder that collects ONNX nodes, initializers and graph inputs and
- * outputs into arena memory, and the per-node values of the model being exported. Only
+/* What the ONNX exporter's files share (export_builder.c, export_model.c, export_layers.c,
+ * export_conv.c, export_rnn.c, export_trees.c): a builder that collects ONNX nodes,
+ * initializers and graph inputs and outputs into arena memory, and the per-node values of
+ * the model being exported. Only
  * built with DEEP_HAVE_ONNX. Never installed; nothing here is shared with the importer.
  *
  * Errors are sticky: the first failure is kept in ex->status (its message already set)
@@ -102,9 +103,19 @@ float ox_field_float(const deep_layer *layer, const char *name);
 int32_t ox_field_shape(const deep_layer *layer, const char *name, int64_t *out);
 
 /* Emits the nodes of model node `node` (a layer call): in export_layers.c, which hands the
- * recurrent layers to export_rnn.c. */
+ * convolutional family to export_conv.c (false: not one of its types) and the recurrent
+ * layers to export_rnn.c. */
 void ox_emit_layer(onnx_ex *ex, int32_t node);
+bool ox_emit_conv(onnx_ex *ex, int32_t node);
 void ox_emit_recurrent(onnx_ex *ex, int32_t node);
+
+/* For the emitters: the k-th input node of call `node`; weight p of a layer as an
+ * initializer "<layer>/<weight>"; the same transposed (result axis i is the weight's axis
+ * perm[i], then reshaped to rank/dims unless dims is NULL) under "<layer>/<weight><suffix>". */
+int32_t ox_input(onnx_ex *ex, int32_t node, int k);
+const char *ox_weight(onnx_ex *ex, const deep_layer *layer, int32_t p);
+const char *ox_weight_permuted(onnx_ex *ex, const deep_layer *layer, int32_t p, const char *suffix,
+                               const int32_t *perm, int32_t rank, const int64_t *dims);
 
 /* The ONNX model around the collected graph: its inputs and outputs given, packed into
  * a new buffer (*data, free()d by the caller). ml_opset > 0 imports ai.onnx.ml too. */

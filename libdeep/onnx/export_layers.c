@@ -1,9 +1,8 @@
-/* The ONNX nodes of each layer type (but the recurrent ones, export_rnn.c), and of the
- * activations. Convolutions, pools, BatchNormalization, padding, cropping and resizing
- * read their input channels first (ONNX's NCHW); Dense, Flatten, Reshape, Permute and the
- * rest channels last; ox_value converts only where the layout changes. Kernels are
- * written in ONNX's layout (out channels, in channels, height, width) at export, so no
- * Transpose acts on weights at run time. */
+/* The ONNX nodes of the activations and of every layer type but the convolutional family
+ * (export_conv.c) and the recurrent ones (export_rnn.c), and the dispatch to those. Padding,
+ * cropping and resizing read their input channels first (ONNX's NCHW, as the convolutions
+ * around them); Dense, Flatten, Reshape, Permute and the rest channels last; ox_value
+ * converts only where the layout changes. */
 #ifdef DEEP_HAVE_ONNX
 
 #include <math.h>
@@ -11,8 +10,7 @@
 #include <string.h>
 
 #include "onnx/export.h"
-
-static const char *weight(onnx_ex *ex, const deep_layer *layer, int32_t p)
+const char *ox_weight(onnx_ex *ex, const deep_layer *layer, int32_t p)
 {
     char name[128];
     snprintf(name, sizeof name, "%s/%s", layer->name, layer->params[p].name);
@@ -20,7 +18,7 @@ static const char *weight(onnx_ex *ex, const deep_layer *layer, int32_t p)
     return ox_init_float(ex, name, w->rank, w->shape, w->value);
 }
 
-static const char *weight_permuted(onnx_ex *ex, const deep_layer *layer, int32_t p, const char *suffix,
+const char *ox_weight_permuted(onnx_ex *ex, const deep_layer *layer, int32_t p, const char *suffix,
                                    const int32_t *perm, int32_t rank, const int64_t *dims)
 {
     char name[128];
@@ -37,7 +35,6 @@ static const char *unary(onnx_ex *ex, const char *op, const char *x)
 {
     return ox_y(ox_op(ex, op, 1, x));
 }
-
 const char *ox_activation(onnx_ex *ex, const char *x, deep_activation activation, int64_t axis, const char *who)
 {
     Onnx__NodeProto *n = NULL;
@@ -103,59 +100,29 @@ const char *ox_activation(onnx_ex *ex, const char *x, deep_activation activation
     return "";
 }
 
-/* The input node of call `node` (its k-th). */
-static int32_t input_of(onnx_ex *ex, int32_t node, int k)
+/* The input node of call `node` (its k-th). */int32_t ox_input(onnx_ex *ex, int32_t node, int k)
 {
     return ex->model->nodes[node].inputs[k];
 }
 
 /* ONNX pads (begin..., end...) of a window over `axes` spatial axes: before from Keras'
- * rule (deep_window_axis), after whatever the last window needs beyond the input. */
-static void window_pads(const int64_t *in, const int64_t *out, const int64_t *window, const int64_t *stride,
-                        const int64_t *dilation, deep_padding padding, int axes, int64_t *pads)
+ * rule (deep_window_axis), after whatever the last window needs beyond the input. */static void emit_dense(onnx_ex *ex, int32_t node, const deep_layer *l)
 {
-    for (int a = 0; a < axes; a++) {
-        int64_t span = dilation[a] * (window[a] - 1) + 1, o, before = 0;
-        if (padding == DEEP_PADDING_CAUSAL)
-            before = span - 1;
-        else if (deep_window_axis("window", a, in[a], span, stride[a], padding, &o, &before) != DEEP_OK)
-            before = 0;
-        int64_t after = (out[a] - 1) * stride[a] + span - in[a] - before;
-        pads[a] = before;
-        pads[axes + a] = padding == DEEP_PADDING_VALID || after < 0 ? 0 : after;
-    }
-    deep_clear_error();
-}
-
-static void set_conv_attrs(onnx_ex *ex, Onnx__NodeProto *n, int axes, const int64_t *window, const int64_t *stride,
-                           const int64_t *dilation, const int64_t *pads, int64_t group)
-{
-    ox_attr_ints(ex, n, "kernel_shape", (size_t)axes, window);
-    ox_attr_ints(ex, n, "strides", (size_t)axes, stride);
-    if (dilation != NULL)
-        ox_attr_ints(ex, n, "dilations", (size_t)axes, dilation);
-    ox_attr_ints(ex, n, "pads", (size_t)(2 * axes), pads);
-    if (group > 1)
-        ox_attr_int(ex, n, "group", group);
-}
-
-static void emit_dense(onnx_ex *ex, int32_t node, const deep_layer *l)
-{
-    int32_t in = input_of(ex, node, 0);
+    int32_t in = ox_input(ex, node, 0);
     const char *x = ox_value(ex, in, OX_LAST);
     bool bias = l->param_count > 1;
     const char *y;
     if (ex->model->nodes[in].rank == 1) {
         /* Gemm with the kernel transposed to (units, inputs), as PyTorch writes it: the form
          * every runtime reads (OpenCV 4.6 misreads transB = 0 with a bias). */
-        const char *w = weight_permuted(ex, l, 0, "_t", (const int32_t[]){1, 0}, 0, NULL);
-        Onnx__NodeProto *g = bias ? ox_op(ex, "Gemm", 3, x, w, weight(ex, l, 1)) : ox_op(ex, "Gemm", 2, x, w);
+        const char *w = ox_weight_permuted(ex, l, 0, "_t", (const int32_t[]){1, 0}, 0, NULL);
+        Onnx__NodeProto *g = bias ? ox_op(ex, "Gemm", 3, x, w, ox_weight(ex, l, 1)) : ox_op(ex, "Gemm", 2, x, w);
         ox_attr_int(ex, g, "transB", 1);
         y = ox_y(g);
     } else {
-        y = binary(ex, "MatMul", x, weight(ex, l, 0));
+        y = binary(ex, "MatMul", x, ox_weight(ex, l, 0));
         if (bias)
-            y = binary(ex, "Add", y, weight(ex, l, 1));
+            y = binary(ex, "Add", y, ox_weight(ex, l, 1));
     }
     ox_set_value(ex, node, OX_LAST, ox_activation(ex, y, l->cfg.dense.activation, -1, l->name));
 }
@@ -163,170 +130,18 @@ static void emit_dense(onnx_ex *ex, int32_t node, const deep_layer *l)
 /* Conv2D, DepthwiseConv2D and SeparableConv2D: (kh, kw, c, f) kernels become (f, c, kh, kw). */
 /* Uneven pads (Keras' `same` with an even window, or a stride that leaves cells over)
  * become a Pad of zeros before the operator, whose own pads are then 0: OpenCV 4.6 refuses
- * asymmetric pads on convolutions. */
-static const char *pad_evenly(onnx_ex *ex, const char *x, int axes, int64_t *pads)
+ * asymmetric pads on convolutions. */static void emit_layer_norm(onnx_ex *ex, int32_t node, const deep_layer *l)
 {
-    bool even = true;
-    for (int a = 0; a < axes; a++)
-        even = even && pads[a] == pads[axes + a];
-    if (even)
-        return x;
-    int64_t p[8] = {0}; /* (N, C, spatial...) begins, then ends */
-    for (int a = 0; a < axes; a++) {
-        p[2 + a] = pads[a];
-        p[2 + axes + 2 + a] = pads[axes + a];
-        pads[a] = pads[axes + a] = 0;
-    }
-    return ox_y(ox_op(ex, "Pad", 2, x, ox_ints(ex, (size_t)(2 * (axes + 2)), p)));
-}
-
-static void emit_conv2d(onnx_ex *ex, int32_t node, const deep_layer *l, int kind)
-{
-    const char *x = ox_value(ex, input_of(ex, node, 0), OX_FIRST);
-    int64_t window[2] = {ox_field_int(l, "kernel_size", 0), ox_field_int(l, "kernel_size", 1)};
-    int64_t stride[2] = {ox_field_int(l, "strides", 0), ox_field_int(l, "strides", 1)};
-    int64_t pads[4], c = l->in_shape[2];
-    deep_padding padding = (deep_padding)ox_field_int(l, "padding", 0);
-    window_pads(l->in_shape, l->out_shape, window, stride, (const int64_t[]){1, 1}, padding, 2, pads);
-    x = pad_evenly(ex, x, 2, pads);
-    const char *y;
-    if (kind == 0) {
-        const char *w = weight_permuted(ex, l, 0, "_oihw", (const int32_t[]){3, 2, 0, 1}, 0, NULL);
-        Onnx__NodeProto *n = l->param_count > 1 ? ox_op(ex, "Conv", 3, x, w, weight(ex, l, 1))
-                                                : ox_op(ex, "Conv", 2, x, w);
-        set_conv_attrs(ex, n, 2, window, stride, NULL, pads, 1);
-        y = ox_y(n);
-    } else {
-        /* Depthwise: output channel c * m + j from input channel c; ONNX groups of one
-         * channel give output o from group o / m: the kernel (kh, kw, c, m) read as
-         * (c, m, kh, kw) and reshaped to (c * m, 1, kh, kw). */
-        int64_t m = ox_field_int(l, "depth_multiplier", 0);
-        const char *w = weight_permuted(ex, l, 0, "_oihw", (const int32_t[]){2, 3, 0, 1}, 4,
-                                        (const int64_t[]){c * m, 1, window[0], window[1]});
-        Onnx__NodeProto *n = kind == 1 && l->param_count > 1 ? ox_op(ex, "Conv", 3, x, w, weight(ex, l, 1))
-                                                             : ox_op(ex, "Conv", 2, x, w);
-        set_conv_attrs(ex, n, 2, window, stride, NULL, pads, c);
-        y = ox_y(n);
-        if (kind == 2) {
-            /* Pointwise (1, 1, c * m, f) becomes (f, c * m, 1, 1). */
-            const char *pw = weight_permuted(ex, l, 1, "_oihw", (const int32_t[]){3, 2, 0, 1}, 0, NULL);
-            Onnx__NodeProto *p = l->param_count > 2 ? ox_op(ex, "Conv", 3, y, pw, weight(ex, l, 2))
-                                                    : ox_op(ex, "Conv", 2, y, pw);
-            set_conv_attrs(ex, p, 2, (const int64_t[]){1, 1}, (const int64_t[]){1, 1}, NULL,
-                           (const int64_t[]){0, 0, 0, 0}, 1);
-            y = ox_y(p);
-        }
-    }
-    deep_activation act = (deep_activation)ox_field_int(l, "activation", 0);
-    ox_set_value(ex, node, OX_FIRST, ox_activation(ex, y, act, 1, l->name));
-}
-
-static void emit_conv1d(onnx_ex *ex, int32_t node, const deep_layer *l)
-{
-    const char *x = ox_value(ex, input_of(ex, node, 0), OX_FIRST);
-    int64_t window = ox_field_int(l, "kernel_size", 0), stride = ox_field_int(l, "strides", 0);
-    int64_t dilation = ox_field_int(l, "dilation_rate", 0), pads[2];
-    window_pads(l->in_shape, l->out_shape, &window, &stride, &dilation, (deep_padding)ox_field_int(l, "padding", 0),
-                1, pads);
-    /* (k, c, f) becomes (f, c, k). */
-    x = pad_evenly(ex, x, 1, pads);
-    const char *w = weight_permuted(ex, l, 0, "_oik", (const int32_t[]){2, 1, 0}, 0, NULL);
-    Onnx__NodeProto *n = l->param_count > 1 ? ox_op(ex, "Conv", 3, x, w, weight(ex, l, 1))
-                                            : ox_op(ex, "Conv", 2, x, w);
-    set_conv_attrs(ex, n, 1, &window, &stride, &dilation, pads, 1);
-    deep_activation act = (deep_activation)ox_field_int(l, "activation", 0);
-    ox_set_value(ex, node, OX_FIRST, ox_activation(ex, ox_y(n), act, 1, l->name));
-}
-
-static void emit_conv2d_transpose(onnx_ex *ex, int32_t node, const deep_layer *l)
-{
-    const char *x = ox_value(ex, input_of(ex, node, 0), OX_FIRST);
-    int64_t window[2] = {ox_field_int(l, "kernel_size", 0), ox_field_int(l, "kernel_size", 1)};
-    int64_t stride[2] = {ox_field_int(l, "strides", 0), ox_field_int(l, "strides", 1)};
-    int64_t pads[4], extra[2];
-    for (int a = 0; a < 2; a++) {
-        /* libdeep crops the full (in - 1) * stride + kernel result half before (rounded
-         * down), half after; a longer output gets zeros (then the bias) after it, which is
-         * ONNX's output_padding. */
-        int64_t full = (l->in_shape[a] - 1) * stride[a] + window[a], cut = full - l->out_shape[a];
-        pads[a] = cut > 0 ? cut / 2 : 0;
-        pads[2 + a] = cut > 0 ? cut - cut / 2 : 0;
-        extra[a] = cut < 0 ? -cut : 0;
-    }
-    /* Keras' kernel (kh, kw, f, c) becomes ONNX's (c, f, kh, kw). */
-    const char *w = weight_permuted(ex, l, 0, "_iohw", (const int32_t[]){3, 2, 0, 1}, 0, NULL);
-    Onnx__NodeProto *n = l->param_count > 1 ? ox_op(ex, "ConvTranspose", 3, x, w, weight(ex, l, 1))
-                                            : ox_op(ex, "ConvTranspose", 2, x, w);
-    /* Uneven cuts (OpenCV 4.6 refuses asymmetric pads) become a Slice of the full result. */
-    bool even = pads[0] == pads[2] && pads[1] == pads[3];
-    set_conv_attrs(ex, n, 2, window, stride, NULL, even ? pads : (const int64_t[]){0, 0, 0, 0}, 1);
-    if (extra[0] > 0 || extra[1] > 0)
-        ox_attr_ints(ex, n, "output_padding", 2, extra);
-    const char *y = ox_y(n);
-    if (!even) {
-        int64_t starts[2] = {pads[0], pads[1]}, ends[2] = {pads[0] + l->out_shape[0], pads[1] + l->out_shape[1]};
-        y = ox_y(ox_op(ex, "Slice", 4, y, ox_ints(ex, 2, starts), ox_ints(ex, 2, ends),
-                       ox_ints(ex, 2, (const int64_t[]){2, 3})));
-    }
-    deep_activation act = (deep_activation)ox_field_int(l, "activation", 0);
-    ox_set_value(ex, node, OX_FIRST, ox_activation(ex, y, act, 1, l->name));
-}
-
-static void emit_pool(onnx_ex *ex, int32_t node, const deep_layer *l, const char *op, int axes)
-{
-    const char *x = ox_value(ex, input_of(ex, node, 0), OX_FIRST);
-    int64_t window[2], stride[2], pads[4];
-    if (axes == 2) {
-        for (int a = 0; a < 2; a++) {
-            window[a] = l->cfg.pooling.pool_size[a];
-            stride[a] = l->cfg.pooling.strides[a] > 0 ? l->cfg.pooling.strides[a] : window[a];
-        }
-    } else {
-        window[0] = ox_field_int(l, "pool_size", 0);
-        stride[0] = ox_field_int(l, "strides", 0) > 0 ? ox_field_int(l, "strides", 0) : window[0];
-    }
-    deep_padding padding = (deep_padding)ox_field_int(l, "padding", 0);
-    window_pads(l->in_shape, l->out_shape, window, stride, (const int64_t[]){1, 1}, padding, axes, pads);
-    Onnx__NodeProto *n = ox_op(ex, op, 1, x);
-    set_conv_attrs(ex, n, axes, window, stride, NULL, pads, 1);
-    /* AveragePool's count_include_pad 0 (its default) averages the cells inside, as libdeep. */
-    ox_set_value(ex, node, OX_FIRST, ox_y(n));
-}
-
-/* Global pools: (N, C, spatial...) to (N, C, 1...), then without keepdims to (N, C). */
-static void emit_global_pool(onnx_ex *ex, int32_t node, const deep_layer *l, const char *op)
-{
-    const char *y = ox_y(ox_op(ex, op, 1, ox_value(ex, input_of(ex, node, 0), OX_FIRST)));
-    if (l->out_rank == 1) {
-        Onnx__NodeProto *f = ox_op(ex, "Flatten", 1, y);
-        ox_attr_int(ex, f, "axis", 1);
-        y = ox_y(f);
-    }
-    ox_set_value(ex, node, OX_FIRST, y);
-}
-
-static void emit_batch_norm(onnx_ex *ex, int32_t node, const deep_layer *l)
-{
-    const char *x = ox_value(ex, input_of(ex, node, 0), OX_FIRST);
-    Onnx__NodeProto *n = ox_node(ex, "BatchNormalization", NULL, 5,
-                                 (const char *[]){x, weight(ex, l, 0), weight(ex, l, 1), weight(ex, l, 2),
-                                                  weight(ex, l, 3)});
-    ox_attr_float(ex, n, "epsilon", l->cfg.batch_norm.epsilon);
-    ox_set_value(ex, node, OX_FIRST, ox_y(n));
-}
-
-static void emit_layer_norm(onnx_ex *ex, int32_t node, const deep_layer *l)
-{
-    const char *x = ox_value(ex, input_of(ex, node, 0), OX_LAST);
+    const char *x = ox_value(ex, ox_input(ex, node, 0), OX_LAST);
     int64_t width = l->in_shape[l->in_rank - 1];
     float epsilon = ox_field_float(l, "epsilon");
     bool center = ox_field_int(l, "center", 0) != 0, scale = ox_field_int(l, "scale", 0) != 0;
     const char *gamma = NULL, *beta = NULL;
     for (int32_t p = 0; p < l->param_count; p++) {
         if (strcmp(l->params[p].name, "gamma") == 0)
-            gamma = weight(ex, l, p);
+            gamma = ox_weight(ex, l, p);
         if (strcmp(l->params[p].name, "beta") == 0)
-            beta = weight(ex, l, p);
+            beta = ox_weight(ex, l, p);
     }
     const char *y;
     if (ex->opset >= 17) {
@@ -418,7 +233,9 @@ void ox_emit_layer(onnx_ex *ex, int32_t node)
         ox_emit_recurrent(ex, node);
         return;
     }
-    int32_t in = input_of(ex, node, 0);
+    if (ox_emit_conv(ex, node))
+        return;
+    int32_t in = ox_input(ex, node, 0);
     if (strcmp(type, "dense") == 0) {
         emit_dense(ex, node, l);
     } else if (strcmp(type, "activation") == 0) {
@@ -445,32 +262,6 @@ void ox_emit_layer(onnx_ex *ex, int32_t node)
     } else if (strcmp(type, "repeat_vector") == 0) {
         const char *u = binary(ex, "Unsqueeze", ox_value(ex, in, OX_LAST), ox_ints(ex, 1, (const int64_t[]){1}));
         ox_set_value(ex, node, OX_LAST, binary(ex, "Tile", u, ox_ints(ex, 3, (const int64_t[]){1, n->shape[0], 1})));
-    } else if (strcmp(type, "conv2d") == 0) {
-        emit_conv2d(ex, node, l, 0);
-    } else if (strcmp(type, "depthwise_conv2d") == 0) {
-        emit_conv2d(ex, node, l, 1);
-    } else if (strcmp(type, "separable_conv2d") == 0) {
-        emit_conv2d(ex, node, l, 2);
-    } else if (strcmp(type, "conv1d") == 0) {
-        emit_conv1d(ex, node, l);
-    } else if (strcmp(type, "conv2d_transpose") == 0) {
-        emit_conv2d_transpose(ex, node, l);
-    } else if (strcmp(type, "max_pooling2d") == 0) {
-        emit_pool(ex, node, l, "MaxPool", 2);
-    } else if (strcmp(type, "average_pooling2d") == 0) {
-        emit_pool(ex, node, l, "AveragePool", 2);
-    } else if (strcmp(type, "max_pooling1d") == 0) {
-        emit_pool(ex, node, l, "MaxPool", 1);
-    } else if (strcmp(type, "global_average_pooling2d") == 0 || strcmp(type, "global_average_pooling1d") == 0) {
-        if (deep_model_mask_source(ex->model, in) >= 0)
-            ox_fail(ex, DEEP_ERR_UNSUPPORTED,
-                    "layer %s (%s) averages a masked sequence, which ONNX's GlobalAveragePool cannot express",
-                    l->name, l->ops->class_name);
-        emit_global_pool(ex, node, l, "GlobalAveragePool");
-    } else if (strcmp(type, "global_max_pooling2d") == 0) {
-        emit_global_pool(ex, node, l, "GlobalMaxPool");
-    } else if (strcmp(type, "batch_normalization") == 0) {
-        emit_batch_norm(ex, node, l);
     } else if (strcmp(type, "layer_normalization") == 0) {
         emit_layer_norm(ex, node, l);
     } else if (strcmp(type, "up_sampling2d") == 0) {
@@ -504,7 +295,7 @@ void ox_emit_layer(onnx_ex *ex, int32_t node)
                     l->name);
         Onnx__NodeProto *c = ox_op(ex, "Cast", 1, ox_value(ex, in, OX_LAST));
         ox_attr_int(ex, c, "to", ONNX__TENSOR_PROTO__DATA_TYPE__INT64);
-        ox_set_value(ex, node, OX_LAST, binary(ex, "Gather", weight(ex, l, 0), ox_y(c)));
+        ox_set_value(ex, node, OX_LAST, binary(ex, "Gather", ox_weight(ex, l, 0), ox_y(c)));
     } else if (strcmp(type, "masking") == 0) {
         ox_fail(ex, DEEP_ERR_UNSUPPORTED,
                 "layer %s (Masking) cannot be exported: ONNX's recurrent operators skip only trailing padding "
