@@ -1,8 +1,8 @@
 /* What the ONNX exporter's files share (export_builder.c, export_model.c, export_layers.c,
  * export_conv.c, export_rnn.c, export_trees.c): a builder that collects ONNX nodes,
  * initializers and graph inputs and outputs into arena memory, and the per-node values of
- * the model being exported. Only
- * built with DEEP_HAVE_ONNX. Never installed; nothing here is shared with the importer.
+ * the model being exported. Only built with DEEP_HAVE_ONNX. Never installed; nothing here
+ * is shared with the importer.
  *
  * Errors are sticky: the first failure is kept in ex->status (its message already set)
  * and every later builder call does nothing and returns a harmless value ("" for a name,
