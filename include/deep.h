@@ -1936,6 +1936,47 @@ DEEP_API deep_status deep_forest_compute_oob_score(deep_forest *forest, const de
 DEEP_API deep_status deep_forest_save_buffer(const deep_forest *forest, void *buffer, int64_t capacity,
                                              int64_t *needed);
 DEEP_API deep_status deep_forest_load_buffer(const void *data, int64_t size, deep_forest **out);
+/* ===================================================================================== */
+/* ONNX export (since 1.2): models, trees and forests to ONNX files that other runtimes  */
+/* read (ONNX Runtime, OpenCV's dnn module). docs/onnx.md, section "Export", lists what   */
+/* each layer becomes. Without ONNX support in the build (meson option onnx) they are    */
+/* DEEP_ERR_UNSUPPORTED.                                                                  */
+/* ===================================================================================== */
+
+/* The model's graph as an ONNX model of the default domain at `opset`, 13 to 17; 0 picks
+ * 13, which every current runtime reads (another opset is DEEP_ERR_UNSUPPORTED naming the
+ * range). Inputs are named "input" ("input_1", "input_2", ... with several) and outputs
+ * "output" ("output_1", ...); they keep libdeep's shapes, channels last (an image is
+ * (N, height, width, channels)) with a dynamic batch dimension "N". Inside, the graph
+ * transposes to channels first once where the convolutions start and back once where
+ * channels-last layers (Flatten, Dense) follow, never around each convolution. Weights
+ * become initializers named "<layer name>/<weight name>" (kernels written in ONNX's
+ * layout); a layer called at several nodes has one set of initializers used by every
+ * call. A model without weights (not compiled) is DEEP_ERR_STATE; a layer ONNX cannot
+ * express (Masking, Embedding with mask_zero, a Bidirectional with go_backwards) is
+ * DEEP_ERR_UNSUPPORTED naming the layer and its type. Weights are stored in the file (no
+ * external data): a file beyond the 2 GiB a protocol buffer holds is DEEP_ERR_OVERFLOW. The
+ * file is written atomically, as deep_model_save writes. Since 1.2. */
+DEEP_API deep_status deep_model_save_onnx(const deep_model *model, const char *path, int32_t opset);
+/* The same ONNX bytes into a caller's buffer, by the buffer contract (bytes). Since 1.2. */
+DEEP_API deep_status deep_model_save_onnx_buffer(const deep_model *model, int32_t opset, void *buffer,
+                                                 int64_t capacity, int64_t *needed);
+/* A fitted tree or forest as one ONNX-ML operator (domain ai.onnx.ml version 3, the
+ * default domain at 13): TreeEnsembleClassifier with outputs "label" (int64, (N,)) and
+ * "probabilities" (float, (N, classes)), or TreeEnsembleRegressor with output "output"
+ * (float, (N, 1)); the input is "input", float (N, features). Splits are BRANCH_LEQ
+ * (feature <= threshold goes to the left child, as libdeep), thresholds the same floats;
+ * leaves hold deep_tree_node_value's values. A forest's probabilities are the mean of its
+ * trees' (each leaf's fractions divided by the tree count, since the operator sums its
+ * trees), its regression the mean (aggregate_function AVERAGE), as deep_forest_predict.
+ * Before fit: DEEP_ERR_STATE. Written atomically as deep_model_save writes. Since 1.2. */
+DEEP_API deep_status deep_tree_save_onnx(const deep_tree *tree, const char *path);
+DEEP_API deep_status deep_forest_save_onnx(const deep_forest *forest, const char *path);
+/* The same bytes into a caller's buffer, by the buffer contract (bytes). Since 1.2. */
+DEEP_API deep_status deep_tree_save_onnx_buffer(const deep_tree *tree, void *buffer, int64_t capacity,
+                                                int64_t *needed);
+DEEP_API deep_status deep_forest_save_onnx_buffer(const deep_forest *forest, void *buffer, int64_t capacity,
+                                                  int64_t *needed);
 
 #ifdef __cplusplus
 }

@@ -724,4 +724,10 @@ FUNCTIONS = {
     "deep_forest_compute_oob_score": (c_status, [ctypes.c_void_p, ctypes.c_void_p]),
     "deep_forest_save_buffer": (c_status, [ctypes.c_void_p, ctypes.c_void_p, ctypes.c_int64, _typed_pointer(ctypes.c_int64)]),
     "deep_forest_load_buffer": (c_status, [ctypes.c_void_p, ctypes.c_int64, _typed_pointer(ctypes.c_void_p)]),
+    "deep_model_save_onnx": (c_status, [ctypes.c_void_p, ctypes.c_char_p, ctypes.c_int32]),
+    "deep_model_save_onnx_buffer": (c_status, [ctypes.c_void_p, ctypes.c_int32, ctypes.c_void_p, ctypes.c_int64, _typed_pointer(ctypes.c_int64)]),
+    "deep_tree_save_onnx": (c_status, [ctypes.c_void_p, ctypes.c_char_p]),
+    "deep_forest_save_onnx": (c_status, [ctypes.c_void_p, ctypes.c_char_p]),
+    "deep_tree_save_onnx_buffer": (c_status, [ctypes.c_void_p, ctypes.c_void_p, ctypes.c_int64, _typed_pointer(ctypes.c_int64)]),
+    "deep_forest_save_onnx_buffer": (c_status, [ctypes.c_void_p, ctypes.c_void_p, ctypes.c_int64, _typed_pointer(ctypes.c_int64)]),
 }

@@ -574,4 +574,10 @@ extern "C" {
     pub fn deep_forest_compute_oob_score(forest: *mut deep_forest, data: *const deep_dataset) -> deep_status;
     pub fn deep_forest_save_buffer(forest: *const deep_forest, buffer: *mut c_void, capacity: i64, needed: *mut i64) -> deep_status;
     pub fn deep_forest_load_buffer(data: *const c_void, size: i64, out: *mut *mut deep_forest) -> deep_status;
+    pub fn deep_model_save_onnx(model: *const deep_model, path: *const c_char, opset: i32) -> deep_status;
+    pub fn deep_model_save_onnx_buffer(model: *const deep_model, opset: i32, buffer: *mut c_void, capacity: i64, needed: *mut i64) -> deep_status;
+    pub fn deep_tree_save_onnx(tree: *const deep_tree, path: *const c_char) -> deep_status;
+    pub fn deep_forest_save_onnx(forest: *const deep_forest, path: *const c_char) -> deep_status;
+    pub fn deep_tree_save_onnx_buffer(tree: *const deep_tree, buffer: *mut c_void, capacity: i64, needed: *mut i64) -> deep_status;
+    pub fn deep_forest_save_onnx_buffer(forest: *const deep_forest, buffer: *mut c_void, capacity: i64, needed: *mut i64) -> deep_status;
 }

@@ -172,6 +172,7 @@ mod vocab;
 mod svg;
 mod weight_rules;
 mod noise_layers;
+mod onnx_export;
 
 pub use callbacks::{EpochModel, LogLevel};
 pub use data::{kfold_indices, ColumnStat, Dataset, FillStrategy, PadSide};
