@@ -30,10 +30,6 @@ static double seconds_now(void)
     return (double)t.tv_sec + (double)t.tv_nsec * 1e-9;
 }
 
-static const char *metric_name(deep_metric metric)
-{
-    return metric == DEEP_METRIC_ACCURACY ? "accuracy" : metric == DEEP_METRIC_MEAN_ABSOLUTE_ERROR ? "mae" : "loss";
-}
 
 /* Keras' name of stat i: "loss", "accuracy"; with several outputs also "dense_2_loss" and
  * "dense_2_accuracy", named by the output layers. */
@@ -41,7 +37,7 @@ static void stat_name(const deep_model *model, int32_t i, char *buf, size_t capa
 {
     int32_t outputs = deep_model_output_count(model), m = model->metric_count;
     if (outputs == 1) {
-        snprintf(buf, capacity, "%s", metric_name(i == 0 ? DEEP_METRIC_LOSS : model->metrics[i - 1]));
+        snprintf(buf, capacity, "%s", deep_metric_log_name(i == 0 ? DEEP_METRIC_LOSS : model->metrics[i - 1]));
         return;
     }
     if (i == 0) {
@@ -51,7 +47,7 @@ static void stat_name(const deep_model *model, int32_t i, char *buf, size_t capa
     int32_t k = i <= outputs ? i - 1 : (i - 1 - outputs) / m;
     deep_metric metric = i <= outputs ? DEEP_METRIC_LOSS : model->metrics[(i - 1 - outputs) % m];
     snprintf(buf, capacity, "%s_%s", model->nodes[deep_model_output_node_at(model, k)].layer->name,
-             metric_name(metric));
+             deep_metric_log_name(metric));
 }
 
 static void log_epoch(const deep_model *model, int32_t epoch, int32_t epochs, double seconds, const double *train,

@@ -7,6 +7,7 @@
 #include "data/dataset.h"
 #include "graph/plateau.h"
 #include "layers/layer.h"
+#include "metrics/compiled.h"
 
 #define DEEP_MAX_METRICS 8
 #define DEEP_MAX_MODEL_INPUTS 16 /* a model's input nodes, and its output nodes */
@@ -68,6 +69,10 @@ struct deep_model {
     int32_t patience;
     double min_delta;
     double huber_delta;        /* DEEP_LOSS_HUBER's delta */
+    bool from_logits;          /* DEEP_MODEL_FROM_LOGITS */
+    double label_smoothing;    /* DEEP_MODEL_LABEL_SMOOTHING */
+    int64_t top_k;             /* DEEP_MODEL_TOP_K */
+    double metric_threshold;   /* DEEP_MODEL_METRIC_THRESHOLD */
     bool verbose;
     deep_log_fn log;
     void *log_user;
@@ -273,7 +278,12 @@ typedef struct deep_pass_stats {
     double sums[DEEP_MAX_STATS];
     double counts[DEEP_MAX_STATS];
     int64_t samples;
+    deep_curve curves[DEEP_MAX_CURVES]; /* the AUCs' confusion counts (deep_model_curve_slot) */
 } deep_pass_stats;
+
+/* Where output k's metric m keeps its curve in deep_pass_stats.curves, or -1 for a metric
+ * without one. compile allows at most DEEP_MAX_CURVES. */
+int32_t deep_model_curve_slot(const deep_model *model, int32_t k, int32_t m);
 
 /* Loss of the current batch (after a forward pass), added to stats with the metrics;
  * when grad is not NULL it receives dL/d(output) for backward. Returns the batch's loss. */

@@ -7,6 +7,7 @@
 #include "data/data.h"
 #include "graph/model.h"
 #include "losses/loss.h"
+#include "metrics/compiled.h"
 
 /* The highest-numbered output node: the passes run nodes up to it. */
 static int32_t last_output(const deep_model *model)
@@ -523,48 +524,6 @@ void deep_model_gather(const deep_model *model, const deep_dataset *data, const 
     }
 }
 
-static int64_t argmax_row(const float *row, int64_t width)
-{
-    int64_t best = 0;
-    for (int64_t j = 1; j < width; j++)
-        if (row[j] > row[best])
-            best = j;
-    return best;
-}
-
-/* Correct predictions in `rows` rows of the last axis (a batch of rank-1 outputs, or of
- * per-step outputs): the largest output against the label (or the target's largest
- * entry); for rows of a single output, both sides thresholded at 0.5. Labels (targets
- * NULL), one per sample, only come with one row per sample. */
-static int64_t count_correct(const float *pred, const float *targets, const int32_t *labels, int64_t rows,
-                             int64_t width)
-{
-    int64_t correct = 0;
-    for (int64_t r = 0; r < rows; r++) {
-        const float *row = pred + r * width;
-        if (width == 1) {
-            float truth = targets != NULL ? targets[r] : (float)labels[r];
-            correct += (row[0] > 0.5f) == (truth > 0.5f);
-        } else {
-            int64_t truth = targets != NULL ? argmax_row(targets + r * width, width) : labels[r];
-            correct += argmax_row(row, width) == truth;
-        }
-    }
-    return correct;
-}
-
-/* The sum over rows of each row's mean absolute error (labels read as one-hot rows). */
-static double absolute_error_sum(const float *pred, const float *targets, const int32_t *labels, int64_t rows,
-                                 int64_t width)
-{
-    double sum = 0;
-    for (int64_t i = 0; i < rows * width; i++) {
-        float truth = targets != NULL ? targets[i] : (float)(labels[i / width] == i % width);
-        sum += fabs((double)pred[i] - truth);
-    }
-    return sum / (double)width;
-}
-
 /* Gathers the rows whose mask entry is set into the workspace's kept_ buffers and points
  * pred, targets and labels at them (Keras' masked loss: padded steps are not scored).
  * Returns how many rows were kept. */
@@ -633,18 +592,21 @@ static double score_output(const deep_model *model, deep_workspace *ws, int32_t 
     int64_t scored = mask != NULL ? keep_unmasked_rows(ws, mask, rows, width, &pred, &targets, &labels) : rows;
     float *scored_grad = mask != NULL && grad != NULL ? ws->kept_grad : grad;
     bool fused = grad != NULL && deep_model_output_fuses(model, k);
+    const deep_loss_config config = {model->huber_delta, model->from_logits, model->label_smoothing};
     /* Per row of the last axis, so that per-step losses average over the steps as Keras'. */
-    double loss = deep_loss_evaluate(model->losses[k], model->huber_delta, pred, targets, labels, scored, width,
-                                     fused ? NULL : scored_grad);
+    double loss = deep_loss_apply(model->losses[k], &config, pred, targets, labels, scored, width,
+                                  fused ? NULL : scored_grad);
     if (fused)
-        deep_loss_fused_grad(model->losses[k], pred, targets, labels, scored, width, scored_grad);
+        deep_loss_fused_grad(model->losses[k], model->label_smoothing, pred, targets, labels, scored, width,
+                             scored_grad);
     if (mask != NULL && grad != NULL)
         spread_kept_grad(scored_grad, mask, rows, width, grad);
+    const deep_metric_config metric_config = {model->metric_threshold, model->top_k};
     for (int32_t m = 0; m < model->metric_count; m++) {
-        stats->sums[column + m] += model->metrics[m] == DEEP_METRIC_ACCURACY
-                                       ? (double)count_correct(pred, targets, labels, scored, width)
-                                       : absolute_error_sum(pred, targets, labels, scored, width);
-        stats->counts[column + m] += (double)scored;
+        int32_t curve = deep_model_curve_slot(model, k, m);
+        deep_metric_accumulate(model->metrics[m], &metric_config, pred, targets, labels, scored, width,
+                               &stats->sums[column + m], &stats->counts[column + m],
+                               curve >= 0 ? &stats->curves[curve] : NULL);
     }
     return loss;
 }
@@ -691,8 +653,33 @@ double deep_model_score_batch(const deep_model *model, deep_workspace *ws, int64
     return loss;
 }
 
+int32_t deep_model_curve_slot(const deep_model *model, int32_t k, int32_t m)
+{
+    if (!deep_metric_has_curve(model->metrics[m]))
+        return -1;
+    int32_t before = 0, per_output = 0;
+    for (int32_t i = 0; i < model->metric_count; i++) {
+        per_output += deep_metric_has_curve(model->metrics[i]);
+        before += i < m && deep_metric_has_curve(model->metrics[i]);
+    }
+    return k * per_output + before;
+}
+
+/* The loss columns are means over samples; each metric column is its metric's value from
+ * the sums (Keras' result() of the metric object). */
 void deep_pass_stats_means(const deep_model *model, const deep_pass_stats *stats, double *values)
 {
-    for (int32_t i = 0; i < deep_model_stat_count(model); i++)
-        values[i] = stats->samples == 0 ? NAN : stats->counts[i] > 0 ? stats->sums[i] / stats->counts[i] : 0.0;
+    int32_t outputs = deep_model_output_count(model), first_metric = outputs == 1 ? 1 : 1 + outputs;
+    for (int32_t i = 0; i < deep_model_stat_count(model); i++) {
+        if (stats->samples == 0) {
+            values[i] = NAN;
+        } else if (i < first_metric) {
+            values[i] = stats->counts[i] > 0 ? stats->sums[i] / stats->counts[i] : 0.0;
+        } else {
+            int32_t k = (i - first_metric) / model->metric_count, m = (i - first_metric) % model->metric_count;
+            int32_t curve = deep_model_curve_slot(model, k, m);
+            values[i] = deep_metric_result(model->metrics[m], stats->sums[i], stats->counts[i],
+                                           curve >= 0 ? &stats->curves[curve] : NULL);
+        }
+    }
 }

@@ -15,6 +15,29 @@ bool deep_loss_is_valid(deep_loss loss);
  * as Keras does. When grad is not NULL it receives d(mean loss)/d(pred). */
 double deep_loss_compute(deep_loss loss, const float *pred, const float *targets, const int32_t *labels,
                          int64_t batch, int64_t width, float *grad);
+/* The settings of Keras' loss objects that a model carries (deep.h's model options). */
+typedef struct deep_loss_config {
+    double huber_delta;     /* DEEP_LOSS_HUBER's delta (Keras' 1.0) */
+    bool from_logits;       /* the cross-entropies read logits */
+    double label_smoothing; /* binary and categorical cross-entropy, in [0, 1] */
+} deep_loss_config;
+
+/* deep_loss_compute with the model's settings. */
+double deep_loss_apply(deep_loss loss, const deep_loss_config *config, const float *pred, const float *targets,
+                       const int32_t *labels, int64_t batch, int64_t width, float *grad);
+/* The cross-entropies on logits (logits.c), Keras' from_logits=True, with label smoothing
+ * `smoothing` (binary and categorical only). */
+double deep_loss_logits(deep_loss loss, double smoothing, const float *logits, const float *targets,
+                        const int32_t *labels, int64_t batch, int64_t width, float *grad);
+/* The target Keras' label smoothing s makes of y: y (1 - s) + s / 2 for binary
+ * cross-entropy, y (1 - s) + s / width for the categorical one. */
+static inline double deep_loss_smooth(deep_loss loss, double y, double s, int64_t width)
+{
+    if (s == 0)
+        return y;
+    return y * (1 - s) + s / (loss == DEEP_LOSS_BINARY_CROSSENTROPY ? 2.0 : (double)width);
+}
+
 /* The same with the model's Huber delta (deep_loss_compute uses Keras' 1.0). */
 double deep_loss_evaluate(deep_loss loss, double huber_delta, const float *pred, const float *targets,
                           const int32_t *labels, int64_t batch, int64_t width, float *grad);
@@ -26,8 +49,9 @@ double deep_loss_extra(deep_loss loss, double huber_delta, const float *pred, co
  * with respect to the pre-activation is simply (pred - target) / n: categorical and sparse
  * categorical cross-entropy after softmax, binary cross-entropy after sigmoid. */
 bool deep_loss_fuses_with(deep_loss loss, deep_activation activation);
-/* That fused gradient with respect to the output layer's pre-activation. */
-void deep_loss_fused_grad(deep_loss loss, const float *pred, const float *targets, const int32_t *labels,
-                          int64_t batch, int64_t width, float *grad);
+/* That fused gradient with respect to the output layer's pre-activation, the targets
+ * smoothed by `smoothing` (Keras' label_smoothing; 0: none). */
+void deep_loss_fused_grad(deep_loss loss, double smoothing, const float *pred, const float *targets,
+                          const int32_t *labels, int64_t batch, int64_t width, float *grad);
 
 #endif

@@ -206,6 +206,14 @@ pub type deep_metric = c_int;
 pub const DEEP_METRIC_LOSS: deep_metric = 0;
 pub const DEEP_METRIC_ACCURACY: deep_metric = 1;
 pub const DEEP_METRIC_MEAN_ABSOLUTE_ERROR: deep_metric = 2;
+pub const DEEP_METRIC_PRECISION: deep_metric = 3;
+pub const DEEP_METRIC_RECALL: deep_metric = 4;
+pub const DEEP_METRIC_AUC: deep_metric = 5;
+pub const DEEP_METRIC_PR_AUC: deep_metric = 6;
+pub const DEEP_METRIC_TOP_K_CATEGORICAL_ACCURACY: deep_metric = 7;
+pub const DEEP_METRIC_MEAN_SQUARED_ERROR: deep_metric = 8;
+pub const DEEP_METRIC_ROOT_MEAN_SQUARED_ERROR: deep_metric = 9;
+pub const DEEP_METRIC_BINARY_ACCURACY: deep_metric = 10;
 
 pub type deep_model_option = c_int;
 pub const DEEP_MODEL_THREADS: deep_model_option = 1;
@@ -218,6 +226,10 @@ pub const DEEP_MODEL_CHECKPOINT_PERIOD: deep_model_option = 7;
 pub const DEEP_MODEL_INITIAL_EPOCH: deep_model_option = 8;
 pub const DEEP_MODEL_CHECKPOINT_PATH: deep_model_option = 9;
 pub const DEEP_MODEL_HUBER_DELTA: deep_model_option = 10;
+pub const DEEP_MODEL_FROM_LOGITS: deep_model_option = 11;
+pub const DEEP_MODEL_LABEL_SMOOTHING: deep_model_option = 12;
+pub const DEEP_MODEL_TOP_K: deep_model_option = 13;
+pub const DEEP_MODEL_METRIC_THRESHOLD: deep_model_option = 14;
 
 pub type deep_padding = c_int;
 pub const DEEP_PADDING_VALID: deep_padding = 0;
