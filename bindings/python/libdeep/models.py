@@ -18,6 +18,8 @@ import numpy as np
 from . import errors, _graph, _outputs
 from . import _ffi as C
 from . import optimizers as _optimizers
+from . import losses as _losses
+from . import _metric_objects
 from ._core import Handle, new_tensor, tensor_to_array
 from ._lib import lib, out, shape_array, read_text, BATCH_FN, EPOCH_FN, LOG_FN, i32, i64, f64
 from .data import Dataset
@@ -51,7 +53,16 @@ _LOSSES = {
 _FLOAT_TARGET_LOSSES = frozenset(_LOSSES.values()) - {
     C.DEEP_LOSS_CATEGORICAL_CROSSENTROPY, C.DEEP_LOSS_SPARSE_CATEGORICAL_CROSSENTROPY}
 _METRICS = {"accuracy": C.DEEP_METRIC_ACCURACY, "acc": C.DEEP_METRIC_ACCURACY,
-            "mae": C.DEEP_METRIC_MEAN_ABSOLUTE_ERROR, "mean_absolute_error": C.DEEP_METRIC_MEAN_ABSOLUTE_ERROR}
+            "mae": C.DEEP_METRIC_MEAN_ABSOLUTE_ERROR, "mean_absolute_error": C.DEEP_METRIC_MEAN_ABSOLUTE_ERROR,
+            # since 1.2: Keras' names (its metric objects are in libdeep.metrics)
+            "precision": C.DEEP_METRIC_PRECISION, "recall": C.DEEP_METRIC_RECALL, "auc": C.DEEP_METRIC_AUC,
+            "top_k_categorical_accuracy": C.DEEP_METRIC_TOP_K_CATEGORICAL_ACCURACY,
+            "sparse_top_k_categorical_accuracy": C.DEEP_METRIC_TOP_K_CATEGORICAL_ACCURACY,
+            "mse": C.DEEP_METRIC_MEAN_SQUARED_ERROR, "mean_squared_error": C.DEEP_METRIC_MEAN_SQUARED_ERROR,
+            "root_mean_squared_error": C.DEEP_METRIC_ROOT_MEAN_SQUARED_ERROR,
+            "binary_accuracy": C.DEEP_METRIC_BINARY_ACCURACY}
+# The model options compile sets from the loss and metric objects, at Keras' defaults.
+_COMPILE_SETTINGS = {"from_logits": False, "label_smoothing": 0.0, "top_k": 5, "metric_threshold": 0.5}
 
 # Model.get_option / set_option names -> (deep_model_option, Python type of the value).
 _MODEL_OPTIONS = {
@@ -65,6 +76,10 @@ _MODEL_OPTIONS = {
     "initial_epoch": (C.DEEP_MODEL_INITIAL_EPOCH, int),
     "checkpoint_path": (C.DEEP_MODEL_CHECKPOINT_PATH, str),
     "huber_delta": (C.DEEP_MODEL_HUBER_DELTA, float),
+    "from_logits": (C.DEEP_MODEL_FROM_LOGITS, bool),
+    "label_smoothing": (C.DEEP_MODEL_LABEL_SMOOTHING, float),
+    "top_k": (C.DEEP_MODEL_TOP_K, int),
+    "metric_threshold": (C.DEEP_MODEL_METRIC_THRESHOLD, float),
 }
 
 
@@ -172,9 +187,35 @@ def _catch_ctrl_c(failure):
 
 
 def _loss_code(loss):
+    if isinstance(loss, _losses.Loss):
+        return loss.code
     if not isinstance(loss, str) or loss.lower() not in _LOSSES:
-        raise ValueError(f"unknown loss {loss!r}; expected one of {sorted(_LOSSES)}")
+        raise ValueError(f"unknown loss {loss!r}; expected one of {sorted(_LOSSES)} or a libdeep.losses object")
     return _LOSSES[loss.lower()]
+
+
+def _metric_spec(metric):
+    """(history name, deep_metric code, {option: value}) of a metric string or object."""
+    if isinstance(metric, _metric_objects.Metric):
+        return metric.name, metric.code, metric.settings()
+    if not isinstance(metric, str) or metric.lower() not in _METRICS:
+        raise ValueError(f"unknown metric {metric!r}; expected one of {sorted(_METRICS)} or a libdeep.metrics object")
+    return metric.lower(), _METRICS[metric.lower()], {}
+
+
+def _compile_settings(losses, metric_settings):
+    """The model options of Keras' loss and metric objects; one value per model."""
+    chosen = {}
+    items = [loss.get_config() for loss in losses if isinstance(loss, _losses.Loss)] + metric_settings
+    for item in items:
+        for key, value in item.items():
+            if key not in _COMPILE_SETTINGS:
+                continue
+            if key in chosen and chosen[key] != value:
+                raise errors.UnsupportedError(f"compile: {key} is one setting for the whole model; got {chosen[key]!r} "
+                                              f"and {value!r}")
+            chosen[key] = value
+    return {**_COMPILE_SETTINGS, **chosen}
 
 
 def _load_path(path):
@@ -200,6 +241,7 @@ class Sequential(Handle):
         self._loss = None
         self._losses = None  # one loss code per output, once compiled here
         self._metric_names = None
+        self._metric_codes = None
         self.optimizer = None
         self.stop_training = False
         self._log_cb = None
@@ -321,7 +363,9 @@ class Sequential(Handle):
         """Sets a model option by name: threads, shuffle, validation_split,
         early_stopping_patience, early_stopping_min_delta, verbose, checkpoint_period,
         initial_epoch, checkpoint_path (None clears it), huber_delta (loss "huber"'s delta,
-        > 0, default 1.0, saved with the compiled model). fit sets shuffle, validation_split,
+        > 0, default 1.0, saved with the compiled model); since 1.2 from_logits,
+        label_smoothing, top_k and metric_threshold (saved with the compiled model; compile
+        sets them from its loss and metric objects, Keras' defaults for strings). fit sets shuffle, validation_split,
         the early-stopping pair and verbose from its own arguments on every call."""
         option, kind = self._option(name)
         if kind is str:
@@ -366,11 +410,11 @@ class Sequential(Handle):
             raise ValueError("compile() needs a loss, e.g. loss='sparse_categorical_crossentropy'")
         info = _outputs.output_info(self)
         output_names = [name for name, _ in info]
-        names = _outputs.metric_list(metrics, output_names)
-        for m in names:
-            if not isinstance(m, str) or m.lower() not in _METRICS:
-                raise ValueError(f"unknown metric {m!r}; expected one of {sorted(_METRICS)}")
-        losses = [_loss_code(item) for item in _outputs.per_output(loss, output_names, "loss")]
+        specs = [_metric_spec(m) for m in _outputs.metric_list(metrics, output_names)]
+        names = [name for name, _, _ in specs]
+        loss_items = _outputs.per_output(loss, output_names, "loss")
+        losses = [_loss_code(item) for item in loss_items]
+        settings = _compile_settings(loss_items, [extra for _, _, extra in specs])
         weights = None
         if loss_weights is not None:
             weights = [float(w) for w in _outputs.per_output(loss_weights, output_names, "loss_weights", 1.0)]
@@ -380,7 +424,7 @@ class Sequential(Handle):
         if opt._model is not None and opt._model is not self:
             raise errors.StateError("this optimizer is already used by another model; create a new one")
         model = self._ptr
-        codes = (ctypes.c_int * max(1, len(names)))(*[_METRICS[m.lower()] for m in names])
+        codes = (ctypes.c_int * max(1, len(names)))(*[code for _, code, _ in specs])
         address = opt._create()
         # The C model owns the optimizer from here on, even when compile fails.
         if len(info) > 1 or weights is not None:
@@ -395,7 +439,10 @@ class Sequential(Handle):
         self.optimizer = opt
         self._loss = losses[0]
         self._losses = losses
-        self._metric_names = [m.lower() for m in names]
+        self._metric_names = names
+        self._metric_codes = [code for _, code, _ in specs]
+        for key, value in settings.items():  # Keras' loss and metric objects carry these
+            self.set_option(key, value)
 
     # ---- data --------------------------------------------------------------------------
 
@@ -559,7 +606,7 @@ class Sequential(Handle):
     def _stat_keys(self):
         """(history key, output or None, metric code): None reads deep_model_history, an
         output (-1 for the total) deep_model_history_output."""
-        codes = [_METRICS[m] for m in self._metric_names or []]
+        codes = list(getattr(self, "_metric_codes", None) or [])
         several = self._several_outputs()
         if several:
             return _outputs.stat_keys(several, self._metric_names or [], codes)
