@@ -97,3 +97,40 @@ func TestHuberDelta(t *testing.T) {
 		t.Fatalf("loaded Huber delta %v", v)
 	}
 }
+
+// Keras' from_logits, label_smoothing, top-k and metric threshold (since 1.2): bad values
+// refused, the values set saved with the compiled model; the new metrics compile and
+// evaluate gives one value for each.
+func TestLossAndMetricOptions(t *testing.T) {
+	m, err := NewModel(2)
+	must(t, err)
+	defer m.Close()
+	wantError(t, m.SetInt(ModelFromLogits, 2), ErrInvalidArgument, "deep_model_set_int")
+	wantError(t, m.SetFloat(ModelLabelSmoothing, 1.5), ErrInvalidArgument, "deep_model_set_float")
+	must(t, m.SetInt(ModelFromLogits, 1))
+	must(t, m.SetFloat(ModelLabelSmoothing, 0.25))
+	must(t, m.SetInt(ModelTopK, 2))
+	must(t, m.SetFloat(ModelMetricThreshold, 0.25))
+	must(t, m.AddDense(1, Linear))
+	sgd, err := NewOptimizer(SGD)
+	must(t, err)
+	must(t, m.Compile(sgd, BinaryCrossentropy, MetricPrecision, MetricRecall, MetricAUC, MetricPRAUC,
+		MetricBinaryAccuracy, MetricMeanSquaredError, MetricRootMeanSquaredError))
+	data, err := m.SaveBuffer()
+	must(t, err)
+	loaded, err := LoadModelBuffer(data)
+	must(t, err)
+	defer loaded.Close()
+	if v, _ := loaded.Int(ModelFromLogits); v != 1 {
+		t.Fatalf("loaded from_logits %v", v)
+	}
+	if v, _ := loaded.Float(ModelLabelSmoothing); v != 0.25 {
+		t.Fatalf("loaded label smoothing %v", v)
+	}
+	if v, _ := loaded.Int(ModelTopK); v != 2 {
+		t.Fatalf("loaded top k %v", v)
+	}
+	if v, _ := loaded.Float(ModelMetricThreshold); v != 0.25 {
+		t.Fatalf("loaded metric threshold %v", v)
+	}
+}

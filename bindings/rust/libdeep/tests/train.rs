@@ -232,3 +232,25 @@ fn huber_delta_is_an_option_saved_with_the_model() {
     let loaded = Model::from_bytes(&model.to_bytes().unwrap()).unwrap();
     assert_eq!(loaded.get_float(ModelOption::HuberDelta).unwrap(), 0.5);
 }
+
+/// Keras' from_logits, label_smoothing, top-k and metric threshold (since 1.2): bad values
+/// refused, the values set saved with the compiled model with the new metrics.
+#[test]
+fn loss_and_metric_options_are_saved_with_the_model() {
+    let mut model = Model::new(&[2]).unwrap();
+    expect_error(model.set_int(ModelOption::FromLogits, 2), Status::InvalidArgument, "deep_model_set_int");
+    expect_error(model.set_float(ModelOption::LabelSmoothing, 1.5), Status::InvalidArgument, "deep_model_set_float");
+    model.set_int(ModelOption::FromLogits, 1).unwrap();
+    model.set_float(ModelOption::LabelSmoothing, 0.25).unwrap();
+    model.set_int(ModelOption::TopK, 2).unwrap();
+    model.set_float(ModelOption::MetricThreshold, 0.25).unwrap();
+    model.add_dense(1, Activation::Linear).unwrap();
+    let metrics = [Metric::Precision, Metric::Recall, Metric::Auc, Metric::PrAuc, Metric::BinaryAccuracy,
+                   Metric::MeanSquaredError, Metric::RootMeanSquaredError];
+    model.compile(Optimizer::new(OptimizerKind::Sgd).unwrap(), Loss::BinaryCrossentropy, &metrics).unwrap();
+    let loaded = Model::from_bytes(&model.to_bytes().unwrap()).unwrap();
+    assert_eq!(loaded.get_int(ModelOption::FromLogits).unwrap(), 1);
+    assert_eq!(loaded.get_float(ModelOption::LabelSmoothing).unwrap(), 0.25);
+    assert_eq!(loaded.get_int(ModelOption::TopK).unwrap(), 2);
+    assert_eq!(loaded.get_float(ModelOption::MetricThreshold).unwrap(), 0.25);
+}
