@@ -284,6 +284,18 @@ DEEP_API deep_status deep_dataset_set_labels(deep_dataset *dataset, const int32_
 /* Float targets, `width` per sample (regression, or one-hot rows). Replaces previous targets. */
 DEEP_API deep_status deep_dataset_set_targets(deep_dataset *dataset, const float *targets, int64_t count,
                                               int64_t width);
+/* Keras' sample_weight (since 1.2): one weight per sample, finite and >= 0 (count must be
+ * the sample count; DEEP_ERR_SHAPE, DEEP_ERR_INVALID_ARGUMENT naming the first bad one);
+ * NULL with count 0 removes them. fit and evaluate multiply each sample's loss by its weight
+ * and divide the batch's sum by the batch size, as Keras (2 and 3) does; the metrics are not
+ * weighted (Keras' `metrics`, not `weighted_metrics`). The weights follow their samples
+ * through shuffle, split, subset, concat (both datasets or neither must have them), merge
+ * (the left rows'), column selection and encoding. */
+DEEP_API deep_status deep_dataset_set_sample_weights(deep_dataset *dataset, const float *weights, int64_t count);
+/* The sample weights (buffer contract: count entries); DEEP_ERR_STATE when there are none.
+ * Since 1.2. */
+DEEP_API deep_status deep_dataset_sample_weights(const deep_dataset *dataset, float *weights, int64_t capacity,
+                                                 int64_t *needed);
 
 DEEP_API deep_status deep_dataset_count(const deep_dataset *dataset, int64_t *count);
 /* The shape of one sample: *needed receives its rank (buffer contract; DEEP_MAX_RANK
@@ -1544,6 +1556,28 @@ DEEP_API deep_status deep_model_train_on_batch(deep_model *model, const deep_ten
  * same samples with batch_size n. */
 DEEP_API deep_status deep_model_test_on_batch(deep_model *model, const deep_tensor *x, const deep_tensor *y,
                                               double *values, int64_t capacity, int64_t *needed);
+/* train_on_batch and test_on_batch with Keras' sample_weight (since 1.2): weights[i] (finite,
+ * >= 0; count == n, else DEEP_ERR_SHAPE) multiplies sample i's loss, the sum divided by n, as
+ * deep_dataset_set_sample_weights; weights NULL with count 0 is the unweighted call. The
+ * training call also applies the model's class weights, as fit does. */
+DEEP_API deep_status deep_model_train_on_batch_weighted(deep_model *model, const deep_tensor *x, const deep_tensor *y,
+                                                        const float *weights, int64_t count, double *values,
+                                                        int64_t capacity, int64_t *needed);
+DEEP_API deep_status deep_model_test_on_batch_weighted(deep_model *model, const deep_tensor *x, const deep_tensor *y,
+                                                       const float *weights, int64_t count, double *values,
+                                                       int64_t capacity, int64_t *needed);
+/* Keras' class_weight (since 1.2): weights[c] (finite, >= 0) multiplies the loss of every
+ * training sample of class c, in fit and train_on_batch (not in evaluate, test_on_batch or
+ * fit's validation, as Keras), on top of its sample weight. A sample's class is its label,
+ * the largest entry of a one-hot target row, or a single target rounded (binary). count 0
+ * (weights NULL) removes them. Only a model with one output of rank 1 takes them
+ * (DEEP_ERR_UNSUPPORTED at fit otherwise, as Keras); a training sample whose class is not
+ * below count is DEEP_ERR_OUT_OF_RANGE at fit. Not saved in model files (a fit argument in
+ * Keras). Set before fit, not from its callbacks (DEEP_ERR_STATE). */
+DEEP_API deep_status deep_model_set_class_weights(deep_model *model, const double *weights, int64_t count);
+/* The class weights (buffer contract; *needed 0 when there are none). Since 1.2. */
+DEEP_API deep_status deep_model_get_class_weights(const deep_model *model, double *weights, int64_t capacity,
+                                                  int64_t *needed);
 /* The outputs for x into out, row-major (n, output shape...): n times the output size
  * entries (*needed; deep_model_output_shape gives the shape), the same values as
  * deep_model_predict. It runs on the calling thread alone, as deep_model_predict does for

@@ -24,7 +24,7 @@ static const float probs[N] = {0.7f, 0.2f, 0.1f, 0.1f, 0.3f, 0.6f};
 
 static double apply(deep_loss loss, bool from_logits, double smoothing, const float *p, const float *y, float *grad)
 {
-    const deep_loss_config config = {1.0, from_logits, smoothing};
+    const deep_loss_config config = {.huber_delta = 1.0, .from_logits = from_logits, .label_smoothing = smoothing};
     return deep_loss_apply(loss, &config, p, y, labels, ROWS, WIDTH, grad);
 }
 
@@ -90,7 +90,7 @@ END_TEST
 START_TEST(huge_logits_are_finite)
 {
     const float x[2] = {1000.0f, -1000.0f}, zero[2] = {0, 0};
-    const deep_loss_config config = {1.0, true, 0};
+    const deep_loss_config config = {.huber_delta = 1.0, .from_logits = true};
     float grad[2];
     ck_assert_double_eq_tol(deep_loss_apply(DEEP_LOSS_BINARY_CROSSENTROPY, &config, x, zero, NULL, 1, 2, grad), 500.0,
                             1e-9);

@@ -138,6 +138,7 @@ static deep_status train_epoch(deep_model *model, fit_run *run, int32_t epoch, d
         int64_t first = b * run->batch_size;
         int64_t batch = run->train_count - first < run->batch_size ? run->train_count - first : run->batch_size;
         deep_model_gather(model, run->train, run->order + first, 0, batch, &run->ws);
+        deep_model_weigh_classes(model, &run->ws, batch);
         deep_model_forward(model, &run->ws, &ex, batch);
         double loss = deep_model_score_batch(model, &run->ws, batch, &stats, run->ws.grad_a);
         if (!isfinite(loss))
@@ -187,6 +188,9 @@ static deep_status check_fit(const deep_model *model, const deep_dataset *train,
         return deep_error_set(DEEP_ERR_INVALID_ARGUMENT, "deep_model_fit", "batch_size is %lld; it must be in [1, %d]",
                               (long long)batch_size, INT32_MAX);
     DEEP_TRY(deep_model_check_data(model, train, "deep_model_fit"));
+    bool sparse = model->loss == DEEP_LOSS_SPARSE_CATEGORICAL_CROSSENTROPY;
+    DEEP_TRY(deep_model_check_class_weights(model, sparse || train->targets == NULL ? train->labels : NULL,
+                                            train->targets, train->count, "deep_model_fit"));
     if (validation != NULL)
         DEEP_TRY(deep_model_check_data(model, validation, "deep_model_fit (validation)"));
     if (model->checkpoint_period > 0 && model->checkpoint_path == NULL)

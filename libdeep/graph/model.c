@@ -76,6 +76,7 @@ void deep_model_free(deep_model *model)
     deep_pool_free(model->pool);
     free(model->history);
     free(model->checkpoint_path);
+    free(model->class_weights);
     free(model);
 }
 

@@ -43,6 +43,18 @@ bool deep_model_output_fuses(const deep_model *model, int32_t k)
     return deep_loss_fuses_with(model->losses[k], deep_layer_output_activation(model->nodes[node].layer));
 }
 
+/* The most rows of the last axis one sample of an output has (its steps). */
+static int64_t most_steps(const deep_model *model)
+{
+    int64_t most = 1;
+    for (int32_t k = 0; k < deep_model_output_count(model); k++) {
+        const deep_node *out = &model->nodes[deep_model_output_node_at(model, k)];
+        int64_t steps = out->size / out->shape[out->rank - 1];
+        most = steps > most ? steps : most;
+    }
+    return most;
+}
+
 static int64_t largest_activation(const deep_model *model)
 {
     int64_t largest = 1;
@@ -190,7 +202,9 @@ deep_status deep_workspace_init(const deep_model *model, int64_t max_batch, bool
         ok = ok && init_shared_sums(model, max_batch, ws);
     }
     ok = ok && (ws->labels = deep_alloc(max_batch, sizeof(int32_t))) != NULL &&
-         (ws->targets = deep_alloc(max_batch * target_width, sizeof(float))) != NULL;
+         (ws->targets = deep_alloc(max_batch * target_width, sizeof(float))) != NULL &&
+         (ws->sample_weights = deep_alloc(max_batch, sizeof(float))) != NULL &&
+         (ws->row_weights = deep_alloc(max_batch * most_steps(model), sizeof(float))) != NULL;
     if (ok && ws->masks[output] != NULL)
         ok = (ws->kept_pred = deep_alloc(max_batch * out_width, sizeof(float))) != NULL &&
              (ws->kept_targets = deep_alloc(max_batch * out_width, sizeof(float))) != NULL &&
@@ -232,6 +246,8 @@ void deep_workspace_release(const deep_model *model, deep_workspace *ws)
     free(ws->kept_targets);
     free(ws->kept_grad);
     free(ws->kept_labels);
+    free(ws->sample_weights);
+    free(ws->row_weights);
     memset(ws, 0, sizeof *ws);
 }
 
@@ -521,7 +537,9 @@ void deep_model_gather(const deep_model *model, const deep_dataset *data, const 
             memcpy(ws->targets + b * width, data->targets + s * width, (size_t)width * sizeof(float));
         else if (label_targets)
             ws->targets[b] = (float)data->labels[s];
+        ws->sample_weights[b] = data->sample_weights != NULL ? data->sample_weights[s] : 1.0f;
     }
+    ws->weighted = data->sample_weights != NULL;
 }
 
 /* Gathers the rows whose mask entry is set into the workspace's kept_ buffers and points
@@ -589,16 +607,26 @@ static double score_output(const deep_model *model, deep_workspace *ws, int32_t 
     int64_t width = out->shape[out->rank - 1], rows = batch * (out->size / width);
     const float *pred = ws->acts[deep_model_output_node_at(model, k)];
     const uint8_t *mask = ws->masks[deep_model_output_node_at(model, k)];
+    if (ws->weighted) /* each row takes its sample's weight; kept rows keep theirs */
+        for (int64_t r = 0, kept = 0, steps = rows / batch; r < rows; r++)
+            if (mask == NULL || mask[r])
+                ws->row_weights[kept++] = ws->sample_weights[r / steps];
     int64_t scored = mask != NULL ? keep_unmasked_rows(ws, mask, rows, width, &pred, &targets, &labels) : rows;
     float *scored_grad = mask != NULL && grad != NULL ? ws->kept_grad : grad;
     bool fused = grad != NULL && deep_model_output_fuses(model, k);
-    const deep_loss_config config = {model->huber_delta, model->from_logits, model->label_smoothing};
+    const deep_loss_config config = {.huber_delta = model->huber_delta, .from_logits = model->from_logits,
+                                     .label_smoothing = model->label_smoothing};
     /* Per row of the last axis, so that per-step losses average over the steps as Keras'. */
     double loss = deep_loss_apply(model->losses[k], &config, pred, targets, labels, scored, width,
                                   fused ? NULL : scored_grad);
     if (fused)
         deep_loss_fused_grad(model->losses[k], model->label_smoothing, pred, targets, labels, scored, width,
                              scored_grad);
+    if (ws->weighted) { /* Keras' sample weights weigh the loss only, not the metrics */
+        loss = deep_loss_weighted(model->losses[k], &config, pred, targets, labels, scored, width, ws->row_weights);
+        if (scored_grad != NULL)
+            deep_loss_scale_rows(scored_grad, scored, width, ws->row_weights);
+    }
     if (mask != NULL && grad != NULL)
         spread_kept_grad(scored_grad, mask, rows, width, grad);
     const deep_metric_config metric_config = {model->metric_threshold, model->top_k};

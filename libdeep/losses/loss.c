@@ -164,7 +164,7 @@ double deep_loss_apply(deep_loss loss, const deep_loss_config *config, const flo
     case DEEP_LOSS_KL_DIVERGENCE:
     case DEEP_LOSS_POISSON:
     case DEEP_LOSS_COSINE_SIMILARITY:
-        return deep_loss_extra(loss, config->huber_delta, pred, targets, batch, width, grad);
+        return deep_loss_extra(loss, config, pred, targets, batch, width, grad);
     }
     return NAN;
 }

@@ -20,7 +20,19 @@ typedef struct deep_loss_config {
     double huber_delta;     /* DEEP_LOSS_HUBER's delta (Keras' 1.0) */
     bool from_logits;       /* the cross-entropies read logits */
     double label_smoothing; /* binary and categorical cross-entropy, in [0, 1] */
+    /* Hinge and squared hinge: 0 decides from the targets of the call (Keras' test over
+     * the batch), 1 turns {0, 1} targets into {-1, 1}, -1 keeps them; so that a weighted
+     * batch scored row by row keeps its batch's decision. */
+    int hinge_signs;
 } deep_loss_config;
+
+/* Keras' sample-weighted loss: sum_r w_r l_r / rows, l_r the loss of row r alone
+ * (reduction "sum_over_batch_size", Keras 2 and 3 alike). */
+double deep_loss_weighted(deep_loss loss, const deep_loss_config *config, const float *pred, const float *targets,
+                          const int32_t *labels, int64_t rows, int64_t width, const float *weights);
+/* Multiplies row r of grad (rows x width) by weights[r]: the gradient of the weighted loss
+ * from the unweighted one's, rows being independent. */
+void deep_loss_scale_rows(float *grad, int64_t rows, int64_t width, const float *weights);
 
 /* deep_loss_compute with the model's settings. */
 double deep_loss_apply(deep_loss loss, const deep_loss_config *config, const float *pred, const float *targets,
@@ -42,8 +54,10 @@ static inline double deep_loss_smooth(deep_loss loss, double y, double s, int64_
 double deep_loss_evaluate(deep_loss loss, double huber_delta, const float *pred, const float *targets,
                           const int32_t *labels, int64_t batch, int64_t width, float *grad);
 /* The losses after sparse categorical cross-entropy in deep.h (extra.c); float targets. */
-double deep_loss_extra(deep_loss loss, double huber_delta, const float *pred, const float *targets, int64_t batch,
-                       int64_t width, float *grad);
+double deep_loss_extra(deep_loss loss, const deep_loss_config *config, const float *pred, const float *targets,
+                       int64_t batch, int64_t width, float *grad);
+/* True when every target is 0 or 1: Keras' hinge then turns them into -1 and 1. */
+bool deep_loss_binary_targets(const float *targets, int64_t n);
 
 /* True when the loss pairs with the activation of the output layer so that the gradient
  * with respect to the pre-activation is simply (pred - target) / n: categorical and sparse

@@ -328,6 +328,8 @@ extern "C" {
     pub fn deep_dataset_load_idx(images_path: *const c_char, labels_path: *const c_char, out: *mut *mut deep_dataset) -> deep_status;
     pub fn deep_dataset_set_labels(dataset: *mut deep_dataset, labels: *const i32, count: i64, num_classes: i32) -> deep_status;
     pub fn deep_dataset_set_targets(dataset: *mut deep_dataset, targets: *const f32, count: i64, width: i64) -> deep_status;
+    pub fn deep_dataset_set_sample_weights(dataset: *mut deep_dataset, weights: *const f32, count: i64) -> deep_status;
+    pub fn deep_dataset_sample_weights(dataset: *const deep_dataset, weights: *mut f32, capacity: i64, needed: *mut i64) -> deep_status;
     pub fn deep_dataset_count(dataset: *const deep_dataset, count: *mut i64) -> deep_status;
     pub fn deep_dataset_sample_shape(dataset: *const deep_dataset, shape: *mut i64, capacity: i64, needed: *mut i64) -> deep_status;
     pub fn deep_dataset_reshape(dataset: *mut deep_dataset, sample_rank: i32, sample_shape: *const i64) -> deep_status;
@@ -484,6 +486,10 @@ extern "C" {
     pub fn deep_model_predict_states(model: *const deep_model, inputs: *const deep_tensor, layer: i32, state_h: *mut deep_tensor, state_c: *mut deep_tensor) -> deep_status;
     pub fn deep_model_train_on_batch(model: *mut deep_model, x: *const deep_tensor, y: *const deep_tensor, values: *mut f64, capacity: i64, needed: *mut i64) -> deep_status;
     pub fn deep_model_test_on_batch(model: *mut deep_model, x: *const deep_tensor, y: *const deep_tensor, values: *mut f64, capacity: i64, needed: *mut i64) -> deep_status;
+    pub fn deep_model_train_on_batch_weighted(model: *mut deep_model, x: *const deep_tensor, y: *const deep_tensor, weights: *const f32, count: i64, values: *mut f64, capacity: i64, needed: *mut i64) -> deep_status;
+    pub fn deep_model_test_on_batch_weighted(model: *mut deep_model, x: *const deep_tensor, y: *const deep_tensor, weights: *const f32, count: i64, values: *mut f64, capacity: i64, needed: *mut i64) -> deep_status;
+    pub fn deep_model_set_class_weights(model: *mut deep_model, weights: *const f64, count: i64) -> deep_status;
+    pub fn deep_model_get_class_weights(model: *const deep_model, weights: *mut f64, capacity: i64, needed: *mut i64) -> deep_status;
     pub fn deep_model_predict_on_batch(model: *mut deep_model, x: *const deep_tensor, out: *mut f32, capacity: i64, needed: *mut i64) -> deep_status;
     pub fn deep_model_copy_weights(dst: *mut deep_model, src: *const deep_model) -> deep_status;
     pub fn deep_model_clone(src: *const deep_model, out: *mut *mut deep_model) -> deep_status;
