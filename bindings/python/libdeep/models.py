@@ -446,11 +446,28 @@ class Sequential(Handle):
 
     # ---- data --------------------------------------------------------------------------
 
-    def _dataset(self, x, y, what):
-        """(dataset, owned): x when it is a Dataset, else a new one from arrays x and y."""
+    def _set_class_weights(self, class_weight):
+        """Keras' class_weight dict {class index: weight} as the model's class weights;
+        every class from 0 to the largest must have one, as Keras requires."""
+        if class_weight is None:
+            return
+        if not isinstance(class_weight, dict) or not class_weight:
+            raise TypeError(f"class_weight must be a dict {{class: weight}}; got {class_weight!r}")
+        size = max(int(k) for k in class_weight) + 1
+        missing = [c for c in range(size) if c not in class_weight]
+        if missing:
+            raise ValueError(f"class_weight has no weight for classes {missing}")
+        weights = (f64 * size)(*[float(class_weight[c]) for c in range(size)])
+        lib.deep_model_set_class_weights(self._ptr, weights, size)
+
+    def _dataset(self, x, y, what, sample_weight=None):
+        """(dataset, owned): x when it is a Dataset, else a new one from arrays x and y
+        (with sample_weight, when given)."""
         if isinstance(x, Dataset):
             if y is not None:
                 raise TypeError(f"{what}: pass either a Dataset or arrays x and y, not a Dataset and y")
+            if sample_weight is not None:
+                raise TypeError(f"{what}: a Dataset carries its own sample weights (Dataset.set_sample_weights)")
             return x, False
         if x is None:
             raise TypeError(f"{what} needs x")
@@ -469,6 +486,8 @@ class Sequential(Handle):
                     data.set_labels(array)
                 else:
                     data.set_targets(array.reshape(array.shape[0], -1) if array.ndim else array)
+            if sample_weight is not None:
+                data.set_sample_weights(sample_weight)
         except BaseException:
             data.close()
             raise
@@ -477,7 +496,13 @@ class Sequential(Handle):
     # ---- fit ---------------------------------------------------------------------------
 
     def fit(self, x=None, y=None, batch_size=None, epochs=1, verbose="auto", callbacks=None,
-            validation_split=0.0, validation_data=None, shuffle=True, seed=None):
+            validation_split=0.0, validation_data=None, shuffle=True, seed=None, class_weight=None,
+            sample_weight=None):
+        """Keras' fit. class_weight {class: weight} weighs the training loss of each class
+        (not the validation loss); sample_weight one weight per sample of x (arrays only; a
+        Dataset carries its own, Dataset.set_sample_weights); validation_data may be
+        (x, y, sample_weight). Each sample's loss is multiplied by its weight and the batch's
+        sum divided by the batch size, as Keras; the metrics are not weighted."""
         model = self._ptr
         # Counts fits (failed ones too: they replace the C history) for History.plot_svg.
         self._fit_count = getattr(self, "_fit_count", 0) + 1
@@ -485,15 +510,16 @@ class Sequential(Handle):
             self.set_seed(seed)
         batch_size = 32 if batch_size is None else int(batch_size)
         callbacks = list(callbacks or [])
-        train, own_train = self._dataset(x, y, "fit")
+        train, own_train = self._dataset(x, y, "fit", sample_weight)
         validation, own_validation = None, False
         try:
             if validation_data is not None:
                 if isinstance(validation_data, Dataset):
                     validation = validation_data
                 else:
-                    vx, vy = validation_data
-                    validation, own_validation = self._dataset(vx, vy, "validation_data")
+                    vx, vy, vw = tuple(validation_data) + (None,) * (3 - len(validation_data))
+                    validation, own_validation = self._dataset(vx, vy, "validation_data", vw)
+            self._set_class_weights(class_weight)
             patience, min_delta = 0, 0.0
             plateau = (0.0, 0, 0.0, 0, 0.0)  # off
             plain = []
@@ -535,6 +561,8 @@ class Sequential(Handle):
             has_validation = validation is not None or float(validation_split) > 0
             return self._history(has_validation)
         finally:
+            if class_weight is not None:  # a fit argument, as in Keras
+                lib.deep_model_set_class_weights(model, None, 0)
             if own_train:
                 train.close()
             if own_validation:
@@ -646,12 +674,13 @@ class Sequential(Handle):
 
     # ---- evaluate / predict -----------------------------------------------------------
 
-    def evaluate(self, x=None, y=None, batch_size=None, verbose="auto", return_dict=False):
+    def evaluate(self, x=None, y=None, batch_size=None, verbose="auto", return_dict=False, sample_weight=None):
         """The loss, or [loss, metric...] when metrics were compiled (Keras' convention); with
-        several outputs [total loss, each output's loss, each output's metrics...]."""
+        several outputs [total loss, each output's loss, each output's metrics...].
+        sample_weight weighs each sample's loss, as fit's."""
         model = self._ptr
         batch_size = 32 if batch_size is None else int(batch_size)
-        data, owned = self._dataset(x, y, "evaluate")
+        data, owned = self._dataset(x, y, "evaluate", sample_weight)
         try:
             needed = i64(0)  # the loss and the metrics: the size query does not evaluate
             lib.deep_model_evaluate(model, data._ptr, batch_size, None, 0, ctypes.byref(needed))
@@ -699,17 +728,23 @@ class Sequential(Handle):
             raise TypeError(f"y must hold numbers; got dtype {array.dtype}")
         return new_tensor(np.ascontiguousarray(array, dtype=np.float32), "y")
 
-    def _on_batch(self, fn, x, y, return_dict):
+    def _on_batch(self, fn, x, y, return_dict, sample_weight=None):
         model = self._ptr
+        extra = ()
+        if sample_weight is not None:  # the _weighted variant of fn, with the weights
+            fn = lib.deep_model_train_on_batch_weighted if fn is lib.deep_model_train_on_batch else \
+                lib.deep_model_test_on_batch_weighted
+            weights = np.ascontiguousarray(np.asarray(sample_weight, dtype=np.float32).reshape(-1))
+            extra = (weights.ctypes.data, weights.size)
         with new_tensor(self._join(x), "x") as inputs, self._batch_y(y) as targets:
             needed = i64(0)
             if self._metric_names is not None:
                 capacity = len(self._stat_names())
             else:  # a loaded or cloned model: ask (capacity 0 runs nothing)
-                fn(model, inputs._ptr, targets._ptr, None, 0, ctypes.byref(needed))
+                fn(model, inputs._ptr, targets._ptr, *extra, None, 0, ctypes.byref(needed))
                 capacity = needed.value
             values = (f64 * capacity)()
-            fn(model, inputs._ptr, targets._ptr, values, capacity, ctypes.byref(needed))
+            fn(model, inputs._ptr, targets._ptr, *extra, values, capacity, ctypes.byref(needed))
         results = list(values)
         if return_dict:
             names = self._stat_names() if self._metric_names is not None else \
@@ -717,7 +752,7 @@ class Sequential(Handle):
             return dict(zip(names, results))
         return results[0] if len(results) == 1 else results
 
-    def train_on_batch(self, x, y, return_dict=False):
+    def train_on_batch(self, x, y, sample_weight=None, class_weight=None, return_dict=False):
         """Keras' train_on_batch: one gradient step on the batch (x, y), no dataset. Returns
         the loss of the batch before the step, or [loss, metric...] when metrics were
         compiled. y: float targets (n, output shape...), or class labels (n,) for
@@ -725,13 +760,19 @@ class Sequential(Handle):
         values in evaluate's order. The optimizer's state carries over between calls
         and to and from fit. After the first call with a batch size the library allocates
         nothing for calls of that size or smaller. Not from fit's callbacks, and one call
-        at a time per model (as fit)."""
-        return self._on_batch(lib.deep_model_train_on_batch, x, y, return_dict)
+        at a time per model (as fit). sample_weight and class_weight as fit's."""
+        if class_weight is None:
+            return self._on_batch(lib.deep_model_train_on_batch, x, y, return_dict, sample_weight)
+        self._set_class_weights(class_weight)
+        try:
+            return self._on_batch(lib.deep_model_train_on_batch, x, y, return_dict, sample_weight)
+        finally:
+            lib.deep_model_set_class_weights(self._ptr, None, 0)
 
-    def test_on_batch(self, x, y, return_dict=False):
+    def test_on_batch(self, x, y, sample_weight=None, return_dict=False):
         """Keras' test_on_batch: the loss (and metrics) of the batch in inference mode, as
-        evaluate(x, y, batch_size=len(x)) gives them."""
-        return self._on_batch(lib.deep_model_test_on_batch, x, y, return_dict)
+        evaluate(x, y, batch_size=len(x)) gives them; sample_weight as evaluate's."""
+        return self._on_batch(lib.deep_model_test_on_batch, x, y, return_dict, sample_weight)
 
     def predict_on_batch(self, x):
         """Keras' predict_on_batch: the outputs for one batch x as a new float32 array

@@ -146,3 +146,54 @@ def test_top_k_and_saved_settings():
     loaded = libdeep.load_model_from_bytes(model.to_bytes())
     assert loaded.get_option("top_k") == 2
     assert loaded.evaluate(x, labels) == pytest.approx(model.evaluate(x, labels))
+
+
+def _identity(loss="mse", lr=0.1):
+    model = libdeep.Sequential([Input((1,)), Dense(1, activation="linear")])
+    model.set_threads(1)
+    model.compile(libdeep.optimizers.SGD(learning_rate=lr), loss, metrics=["mae"])
+    model.layers[0].set_weights([np.ones((1, 1), np.float32), np.zeros(1, np.float32)])
+    return model
+
+
+def test_sample_weight_in_evaluate_fit_and_on_batch():
+    x = np.array([[0.5], [1.0], [2.0], [-1.0]], np.float32)
+    y = np.zeros((4, 1), np.float32)
+    w = np.array([1, 2, 0, 0.5], np.float32)
+    model = _identity()
+    # Keras: (0.25 + 2 + 0 + 0.5) / 4; the metric is not weighted.
+    loss, mae = model.evaluate(x, y, batch_size=3, sample_weight=w)
+    assert loss == pytest.approx(0.6875) and mae == pytest.approx(1.125)
+    assert model.test_on_batch(x, y, sample_weight=w)[0] == pytest.approx(0.6875)
+    # Weights of 2 are a doubled learning rate for SGD.
+    doubled = _identity(lr=0.2)
+    model.train_on_batch(x, y, sample_weight=np.full(4, 2, np.float32))
+    doubled.train_on_batch(x, y)
+    for a, b in zip(model.get_weights(), doubled.get_weights()):
+        np.testing.assert_allclose(a, b, rtol=1e-6)
+    data = libdeep.Dataset(x)
+    data.set_targets(y)
+    assert data.sample_weights is None
+    data.set_sample_weights(w)
+    np.testing.assert_array_equal(data.sample_weights, w)
+    with pytest.raises(TypeError, match="sample weights"):
+        model.fit(data, sample_weight=w, verbose=0)
+    with pytest.raises(libdeep.InvalidArgumentError, match="sample weight"):
+        data.set_sample_weights([1, -1, 1, 1])
+
+
+def test_class_weight_is_sample_weight_of_the_class():
+    rng = np.random.default_rng(2)
+    x = rng.normal(size=(12, 1)).astype(np.float32)
+    y = (rng.random(12) < 0.5).astype(np.float32)
+    by_class, by_sample = _identity("binary_crossentropy"), _identity("binary_crossentropy")
+    history = by_class.fit(x, y, epochs=2, batch_size=5, shuffle=False, verbose=0, class_weight={0: 1.0, 1: 5.0},
+                           validation_data=(x, y))
+    by_sample.fit(x, y, epochs=2, batch_size=5, shuffle=False, verbose=0, sample_weight=np.where(y == 1, 5.0, 1.0))
+    for a, b in zip(by_class.get_weights(), by_sample.get_weights()):
+        np.testing.assert_allclose(a, b, rtol=1e-6)
+    # The validation loss is not class-weighted (Keras), and class_weight is a fit argument:
+    # evaluate afterwards is unweighted too.
+    assert history.history["val_loss"][-1] == pytest.approx(by_class.evaluate(x, y)[0], rel=1e-6)
+    with pytest.raises(ValueError, match="classes"):
+        by_class.fit(x, y, class_weight={1: 2.0}, verbose=0)
