@@ -164,6 +164,7 @@ mod tensor;
 mod trees;
 mod vocab;
 mod svg;
+mod weights;
 
 pub use callbacks::{EpochModel, LogLevel};
 pub use data::{kfold_indices, ColumnStat, Dataset, FillStrategy, PadSide};
