@@ -1563,6 +1563,7 @@ DEEP_API deep_status deep_model_test_on_batch(deep_model *model, const deep_tens
 DEEP_API deep_status deep_model_train_on_batch_weighted(deep_model *model, const deep_tensor *x, const deep_tensor *y,
                                                         const float *weights, int64_t count, double *values,
                                                         int64_t capacity, int64_t *needed);
+/* test_on_batch with the sample weights above (since 1.2). */
 DEEP_API deep_status deep_model_test_on_batch_weighted(deep_model *model, const deep_tensor *x, const deep_tensor *y,
                                                        const float *weights, int64_t count, double *values,
                                                        int64_t capacity, int64_t *needed);
