@@ -65,6 +65,9 @@ START_TEST(binary_values_match_keras)
     /* Keras' docstring: AUC of [0, 0, 1, 1] against [0, 0.5, 0.3, 0.9] is 0.75. */
     const float p4[4] = {0, 0.5f, 0.3f, 0.9f}, y4[4] = {0, 0, 1, 1};
     ck_assert_double_eq_tol(run(DEEP_METRIC_AUC, &defaults, p4, y4, NULL, 4, 1, 4), 0.75, 1e-12);
+    /* A NaN output counts as 0 in the AUC's buckets (never an index out of range). */
+    const float with_nan[4] = {NAN, 0.5f, 0.3f, 0.9f};
+    ck_assert_double_eq_tol(run(DEEP_METRIC_AUC, &defaults, with_nan, y4, NULL, 4, 1, 4), 0.75, 1e-12);
     /* Nothing positive: precision, recall and the AUCs are 0 (Keras' divide_no_nan). */
     const float none[4] = {0, 0, 0, 0};
     ck_assert_double_eq(run(DEEP_METRIC_PRECISION, &defaults, none, none, NULL, 4, 1, 4), 0.0);

@@ -123,7 +123,7 @@ static void add_to_curve(deep_curve *curve, const float *pred, const float *targ
     double tp_bucket[DEEP_AUC_THRESHOLDS] = {0}, fp_bucket[DEEP_AUC_THRESHOLDS] = {0};
     for (int64_t i = 0; i < n; i++) {
         float p = pred[i];
-        p = p < 0.0f ? 0.0f : p > 1.0f ? 1.0f : p;
+        p = p > 0.0f ? (p < 1.0f ? p : 1.0f) : 0.0f; /* a NaN goes to 0: its bucket must be an index */
         int64_t bucket = (int64_t)ceilf(p * (float)(DEEP_AUC_THRESHOLDS - 1)) - 1;
         bucket = bucket < 0 ? 0 : bucket;
         if (truth_at(targets, labels, i, width) != 0) {
