@@ -121,6 +121,13 @@ DEEP_API const char *deep_last_error(void);
 /* Forgets this thread's last error message. */
 DEEP_API void deep_clear_error(void);
 
+/* Records "function: message" as this thread's last error (deep_last_error) and returns
+ * status, so that a companion library built on libdeep (libdeep-mpi) or a caller's
+ * callback can report a failure through libdeep's own channel (since 1.2). function NULL
+ * records the message alone; message NULL is an empty reason; a long message is cut to
+ * what the error buffer holds. */
+DEEP_API deep_status deep_set_last_error(deep_status status, const char *function, const char *message);
+
 /* ===================================================================================== */
 /* Logging and progress. The library prints nothing itself: handles that report (models, */
 /* forests) take a callback. deep_log_console is a ready-made callback for programs.      */
@@ -1010,6 +1017,17 @@ DEEP_API deep_status deep_model_add_activation(deep_model *model, deep_activatio
  * rest by 1 / (1 - rate); the identity at inference. The layer keeps rate as a float and
  * checks it as kept (0.99999999 rounds to 1 and is refused). */
 DEEP_API deep_status deep_model_add_dropout(deep_model *model, double rate);
+/* Regularisation layers of Keras (since 1.2), active while training only and the identity
+ * at inference; their draws come from the model's generator (deep_model_set_seed).
+ * SpatialDropout2D: drops whole channels of (height, width, channels) samples (another rank
+ * is DEEP_ERR_SHAPE), one draw per sample and channel, scaling the kept ones by
+ * 1 / (1 - rate), rate in [0, 1). GaussianNoise: adds normal noise of standard deviation
+ * stddev, in [0, 1] as Keras requires. GaussianDropout: multiplies by normal noise of mean 1
+ * and standard deviation sqrt(rate / (1 - rate)), rate in [0, 1). GaussianNoise and
+ * GaussianDropout take any shape and pass masks on. */
+DEEP_API deep_status deep_model_add_spatial_dropout2d(deep_model *model, double rate);
+DEEP_API deep_status deep_model_add_gaussian_noise(deep_model *model, double stddev);
+DEEP_API deep_status deep_model_add_gaussian_dropout(deep_model *model, double rate);
 DEEP_API deep_status deep_model_add_flatten(deep_model *model);
 /* Reshape, Keras' layer: the sample (not the batch axis) takes target_shape, rank 1 to
  * DEEP_MAX_SAMPLE_RANK, with the same number of elements, in the same (row-major) order.
@@ -1388,6 +1406,103 @@ DEEP_API deep_status deep_model_get_layer_int(const deep_model *model, int32_t l
                                               int64_t *value);
 DEEP_API deep_status deep_model_get_layer_float(const deep_model *model, int32_t layer, deep_layer_option option,
                                                 double *value);
+
+/* Initialisers, regularisers and constraints of a layer's weights (since 1.2), Keras'
+ * kernel_initializer, bias_regularizer, kernel_constraint, ... A role names which weights
+ * of the layer a setting is for, by their Keras names: the kernel role covers "kernel",
+ * "depthwise_kernel" and "pointwise_kernel" (SeparableConv2D's two) and an Embedding's
+ * "embeddings"; Bidirectional's forward and backward copies share the settings. The
+ * activity role (regularisers only) is the layer's output. Settings are made before
+ * deep_model_compile (DEEP_ERR_STATE after, as layer options), the layer is indexed as by
+ * deep_model_set_layer_int, a layer without a weight of that role (a bias role with
+ * use_bias 0) is DEEP_ERR_INVALID_ARGUMENT, and they are saved in model files. */
+typedef enum deep_weight_role {
+    DEEP_WEIGHT_KERNEL = 0,           /* kernel_*, depthwise_* and pointwise_*, embeddings_* */
+    DEEP_WEIGHT_BIAS = 1,             /* bias_* */
+    DEEP_WEIGHT_RECURRENT_KERNEL = 2, /* recurrent_* of LSTM, GRU, SimpleRNN */
+    DEEP_WEIGHT_GAMMA = 3,            /* gamma_* of BatchNormalization and LayerNormalization */
+    DEEP_WEIGHT_BETA = 4,             /* beta_* of the same */
+    DEEP_WEIGHT_ACTIVITY = 5          /* activity_regularizer: the layer's output */
+} deep_weight_role;
+
+/* Keras' initialisers, drawn from the model's generator (deep_model_set_seed) by compile.
+ * fan_in and fan_out are Keras': a weight of shape (n,) has both n, (in, out) has in and
+ * out, and a convolution kernel (..., in, out) has its receptive field (the product of
+ * the leading axes) times in and times out. "Truncated" normals redraw every value more
+ * than 2 standard deviations from the mean, and the variance-scaling ones divide their
+ * standard deviation by 0.87962566103423978 (the truncated standard normal's) so that the
+ * result has the variance named. a and b are the parameters listed; those without are
+ * ignored and read back as 0. */
+typedef enum deep_initializer {
+    DEEP_INITIALIZER_DEFAULT = 0,          /* the layer's own, as documented with its add function */
+    DEEP_INITIALIZER_ZEROS = 1,
+    DEEP_INITIALIZER_ONES = 2,
+    DEEP_INITIALIZER_CONSTANT = 3,         /* a: the value (finite) */
+    DEEP_INITIALIZER_RANDOM_NORMAL = 4,    /* a: mean, b: stddev > 0 (Keras' 0, 0.05) */
+    DEEP_INITIALIZER_RANDOM_UNIFORM = 5,   /* U(a, b), a < b (Keras' -0.05, 0.05) */
+    DEEP_INITIALIZER_TRUNCATED_NORMAL = 6, /* a: mean, b: stddev > 0 of the normal before truncation
+                                              (Keras' 0, 0.05) */
+    DEEP_INITIALIZER_GLOROT_UNIFORM = 7,   /* U(-l, l), l = sqrt(6 / (fan_in + fan_out)) */
+    DEEP_INITIALIZER_GLOROT_NORMAL = 8,    /* truncated, variance 2 / (fan_in + fan_out) */
+    DEEP_INITIALIZER_HE_NORMAL = 9,        /* truncated, variance 2 / fan_in */
+    DEEP_INITIALIZER_HE_UNIFORM = 10,      /* U(-l, l), l = sqrt(6 / fan_in) */
+    DEEP_INITIALIZER_LECUN_NORMAL = 11,    /* truncated, variance 1 / fan_in */
+    DEEP_INITIALIZER_LECUN_UNIFORM = 12,   /* U(-l, l), l = sqrt(3 / fan_in) */
+    DEEP_INITIALIZER_ORTHOGONAL = 13       /* a: gain, finite (Keras' 1): gain times an orthogonal matrix
+                                              of (product of all axes but the last, last axis) */
+} deep_initializer;
+/* Since 1.2. */
+DEEP_API deep_status deep_model_set_layer_initializer(deep_model *model, int32_t layer, deep_weight_role role,
+                                                      deep_initializer initializer, double a, double b);
+/* Since 1.2: the initializer and its parameters (DEEP_INITIALIZER_DEFAULT, 0, 0 when never set). */
+DEEP_API deep_status deep_model_get_layer_initializer(const deep_model *model, int32_t layer, deep_weight_role role,
+                                                      deep_initializer *initializer, double *a, double *b);
+
+/* Keras' L1L2 regulariser (l1 and l2 finite and >= 0; 0, 0 is none, the default): the
+ * loss that fit, evaluate, train_on_batch and test_on_batch report and minimise gains
+ * l1 * sum(|w|) + l2 * sum(w^2) for each weight of the role (Keras' formula: no factor
+ * 1/2), and, for DEEP_WEIGHT_ACTIVITY, l1 * sum(|y|) + l2 * sum(y^2) over each call's
+ * output y divided by the batch size (as Keras). The gradient of |w| at 0 is 0. With
+ * several outputs the per-output losses leave it out and the total loss has it, as Keras'.
+ * An activity regulariser on an output layer whose activation the loss fuses with
+ * (softmax with categorical cross-entropy, sigmoid with binary cross-entropy) makes compile
+ * fail with DEEP_ERR_UNSUPPORTED. */
+/* Since 1.2. */
+DEEP_API deep_status deep_model_set_layer_regularizer(deep_model *model, int32_t layer, deep_weight_role role,
+                                                      double l1, double l2);
+/* Since 1.2: the l1 and l2 set (0, 0 when never set). */
+DEEP_API deep_status deep_model_get_layer_regularizer(const deep_model *model, int32_t layer, deep_weight_role role,
+                                                      double *l1, double *l2);
+
+/* Keras' weight constraints, applied to the weights of the role after every update of fit
+ * and train_on_batch. Norms are sqrt(sum(w^2)) over the given axes of the weight, one per
+ * position of the other axes, and eps is 1e-7 (Keras' epsilon):
+ * w * clip(norm, min, max) / (eps + norm), or w / (eps + norm) for the unit norm. */
+typedef enum deep_constraint {
+    DEEP_CONSTRAINT_NONE = 0,         /* the default */
+    DEEP_CONSTRAINT_MAX_NORM = 1,     /* norms clipped to [0, max_value] (Keras' max_value 2) */
+    DEEP_CONSTRAINT_NON_NEG = 2,      /* max(w, 0) */
+    DEEP_CONSTRAINT_UNIT_NORM = 3,    /* norms made 1 */
+    DEEP_CONSTRAINT_MIN_MAX_NORM = 4  /* norms become rate * clip(norm, min_value, max_value) + (1 - rate) *
+                                         norm (Keras' 0, 1, rate 1) */
+} deep_constraint;
+/* Since 1.2. min_value and max_value finite with 0 <= min_value <= max_value (only max_value for
+ * MAX_NORM, which needs max_value >= 0), rate in [0, 1] (MIN_MAX_NORM; otherwise ignored
+ * and read back as 0, as are unused values). axes: axis_count (1..8) distinct axes of the
+ * weight, negative ones counting from the end as in Python (Keras' axis=0 is {0}, its
+ * [0, 1, 2] for a convolution kernel {0, 1, 2}); checked against each weight's rank at
+ * compile. NON_NEG and NONE take no axes (axes may be NULL, axis_count 0). DEEP_WEIGHT_ACTIVITY
+ * is DEEP_ERR_INVALID_ARGUMENT. */
+DEEP_API deep_status deep_model_set_layer_constraint(deep_model *model, int32_t layer, deep_weight_role role,
+                                                     deep_constraint constraint, double min_value,
+                                                     double max_value, double rate, const int32_t *axes,
+                                                     int32_t axis_count);
+/* Since 1.2: the constraint, its values and its axes: axes has room for 8 (DEEP_MAX_RANK) entries, of
+ * which *axis_count are set; axes may be NULL to skip them. */
+DEEP_API deep_status deep_model_get_layer_constraint(const deep_model *model, int32_t layer, deep_weight_role role,
+                                                     deep_constraint *constraint, double *min_value,
+                                                     double *max_value, double *rate, int32_t *axes,
+                                                     int32_t *axis_count);
 
 /* Seeds the model's random generator: weight initialisation (done by compile), shuffling
  * and dropout. Same seed and settings give the same training run. Default seed 0.

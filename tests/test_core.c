@@ -88,6 +88,24 @@ START_TEST(clear_error_empties_message)
 }
 END_TEST
 
+START_TEST(set_last_error_records_message)
+{
+    ck_assert_int_eq(deep_set_last_error(DEEP_ERR_IO, "deep_mpi_fit", "rank 1 failed"), DEEP_ERR_IO);
+    ck_assert_str_eq(deep_last_error(), "deep_mpi_fit: rank 1 failed");
+    ck_assert_int_eq(deep_set_last_error(DEEP_ERR_STATE, NULL, "no function"), DEEP_ERR_STATE);
+    ck_assert_str_eq(deep_last_error(), "no function");
+    ck_assert_int_eq(deep_set_last_error(DEEP_ERR_NULL, "f", NULL), DEEP_ERR_NULL);
+    ck_assert_str_eq(deep_last_error(), "f: ");
+    char longer[2000];
+    memset(longer, 'x', sizeof longer - 1);
+    longer[sizeof longer - 1] = '\0';
+    deep_set_last_error(DEEP_ERR_FORMAT, NULL, longer);
+    size_t kept = strlen(deep_last_error());
+    ck_assert_uint_gt(kept, 100);
+    ck_assert_uint_lt(kept, sizeof longer - 1);
+}
+END_TEST
+
 START_TEST(successful_call_keeps_previous_message)
 {
     ASSERT_FAILS(deep_rng_seed(NULL, 1), DEEP_ERR_NULL, "deep_rng_seed");
@@ -1021,6 +1039,7 @@ static Suite *core_suite(void)
     tcase_add_test(tc, last_error_names_failing_function);
     tcase_add_test(tc, clear_error_empties_message);
     tcase_add_test(tc, successful_call_keeps_previous_message);
+    tcase_add_test(tc, set_last_error_records_message);
     tcase_add_test(tc, error_set_truncates_long_messages);
     tcase_add_test(tc, last_error_is_per_thread);
 

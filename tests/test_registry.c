@@ -430,6 +430,19 @@ static void add_concatenate(deep_model *m)
     merge_on_dense(m, concatenate_first_axis);
 }
 
+static void add_spatial_dropout2d(deep_model *m)
+{
+    ck_assert_int_eq(deep_model_add_spatial_dropout2d(m, 0.3), DEEP_OK);
+}
+static void add_gaussian_noise(deep_model *m)
+{
+    ck_assert_int_eq(deep_model_add_gaussian_noise(m, 0.2), DEEP_OK);
+}
+static void add_gaussian_dropout(deep_model *m)
+{
+    ck_assert_int_eq(deep_model_add_gaussian_dropout(m, 0.4), DEEP_OK);
+}
+
 static const example examples[] = {
     {"dense", 1, {5}, add_dense},
     {"activation", 2, {2, 3}, add_activation},
@@ -467,6 +480,9 @@ static const example examples[] = {
     {"maximum", 2, {2, 3}, add_maximum},
     {"minimum", 2, {2, 3}, add_minimum},
     {"concatenate", 2, {2, 3}, add_concatenate},
+    {"spatial_dropout2d", 3, {3, 3, 2}, add_spatial_dropout2d},
+    {"gaussian_noise", 2, {2, 3}, add_gaussian_noise},
+    {"gaussian_dropout", 1, {4}, add_gaussian_dropout},
 };
 
 /* Field by field, so that padding bytes in a config never matter. */

@@ -28,7 +28,9 @@
 //   - deep_clear_error and deep_last_error: used by every call internally, so that an
 //     *Error always carries the message of its own C call;
 //   - deep_tensor_data and deep_tensor_data_mut are reached through Tensor.View and
-//     Tensor.Update, which lend the C buffer as a slice only for the length of a call.
+//     Tensor.Update, which lend the C buffer as a slice only for the length of a call;
+//   - deep_set_last_error: for C companion libraries (libdeep-mpi) and C callbacks; Go code
+//     returns its own errors.
 //
 // The tests keep this true against the deep.h the package is built with: every DEEP_API
 // function is called by the package or listed with its reason (coverage_test.go), every

@@ -175,6 +175,15 @@ var layerBuilders = map[string]func() (*Model, error){
 	"AddMaximum":     mergeBuilder(func(m *Model) error { return m.AddMaximum() }),
 	"AddMinimum":     mergeBuilder(func(m *Model) error { return m.AddMinimum() }),
 	"AddConcatenate": mergeBuilder(func(m *Model) error { return m.AddConcatenate(-1) }),
+	"AddSpatialDropout2D": func() (*Model, error) {
+		return build([]int64{3, 3, 2}, func(m *Model) error { return m.AddSpatialDropout2D(0.2) })
+	},
+	"AddGaussianNoise": func() (*Model, error) {
+		return build([]int64{4}, func(m *Model) error { return m.AddGaussianNoise(0.1) })
+	},
+	"AddGaussianDropout": func() (*Model, error) {
+		return build([]int64{4}, func(m *Model) error { return m.AddGaussianDropout(0.3) })
+	},
 }
 
 // mergeBuilder makes a model of two (4,) inputs joined by a merge layer.

@@ -79,6 +79,15 @@ deep_status deep_error_wrap(deep_status status, const char *func, const char *fm
     return status;
 }
 
+deep_status deep_set_last_error(deep_status status, const char *function, const char *message)
+{
+    if (function)
+        return deep_error_set(status, function, "%s", message ? message : "");
+    snprintf(last_error, sizeof last_error, "%s", message ? message : "");
+    reason_at = 0;
+    return status;
+}
+
 const char *deep_last_error(void)
 {
     return last_error;

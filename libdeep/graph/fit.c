@@ -9,6 +9,7 @@
 #include "core/bytes.h"
 #include "core/c_locale.h"
 #include "graph/model.h"
+#include "graph/rules.h"
 #include "graph/optimize.h"
 #include "io/file.h"
 #include "kernels/kernels.h"
@@ -104,10 +105,12 @@ static void update_weights(void *raw, int64_t begin, int64_t end, int32_t worker
 
 void deep_model_apply_gradients(deep_model *model)
 {
+    deep_rules_add_grads(model); /* the regularizers' gradients, then the update, then the constraints */
     deep_optimizer_begin_step(model->optimizer, model->grads);
     struct update_ctx ctx = {model};
     /* An optimizer's update is some ten operations per weight. */
     deep_pool_run_work(model->pool, model->weight_total, 10.0 * (double)model->weight_total, update_weights, &ctx);
+    deep_rules_constrain(model);
 }
 
 /* Everything one fit call needs besides the model. */

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "graph/model.h"
+#include "graph/rules.h"
 #include "graph/optimize.h"
 #include "kernels/kernels.h"
 #include "losses/loss.h"
@@ -351,6 +352,8 @@ static deep_status append(deep_model *model, const deep_layer_ops *type, const v
         return deep_error_set(DEEP_ERR_STATE, caller,
                               "layer %d (%s) is not only the last node's layer; wrap a layer right after adding it",
                               (int)position, last->name);
+    /* The wrapper's copies have the wrapped layer's weights: they keep its weight rules. */
+    layer.rules = last->rules;
     int32_t saved_pending[DEEP_MAX_LAYER_INPUTS], saved_count = model->pending_count;
     memcpy(saved_pending, model->pending, sizeof saved_pending);
     model->layer_count--;
@@ -970,6 +973,8 @@ static deep_status compile(deep_model *model, deep_optimizer *optimizer, const d
     /* Everything that can fail happens before the model changes, so a failed compile
      * leaves the model as it was. */
     deep_status status = check_compile(model, losses, weights, metrics, metric_count, caller);
+    if (status == DEEP_OK)
+        status = deep_rules_check_compile(model, losses, caller);
     int64_t total = 0;
     deep_weight_block *block = NULL;
     float *grads = NULL;
@@ -1016,6 +1021,8 @@ static deep_status compile(deep_model *model, deep_optimizer *optimizer, const d
     for (int32_t i = 0; i < model->layer_count && !model->borrowed; i++)
         if (model->layers[i]->ops->init != NULL)
             model->layers[i]->ops->init(model->layers[i], &model->rng);
+    if (!model->borrowed) /* then the initializers set per layer (since 1.2), from the same generator */
+        deep_rules_initialize(model);
     /* History rows are sized by the metric count: drop any kept from an earlier compile. */
     free(model->history);
     model->history = NULL;

@@ -352,6 +352,7 @@ deep_status deep_model_replay(const deep_model *src, deep_model *dst, const char
         deep_status status = deep_layer_append(dst, n->layer->ops, n->layer->cfg.bytes, false, caller, NULL);
         if (status != DEEP_OK)
             return deep_error_wrap(status, caller, "layer %d (%s)", (int)position, n->layer->name);
+        dst->layers[dst->layer_count - 1]->rules = n->layer->rules; /* not part of the config */
     }
     memcpy(dst->outputs, src->outputs, sizeof src->outputs);
     dst->output_count = src->output_count;

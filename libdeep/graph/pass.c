@@ -6,6 +6,7 @@
 
 #include "data/data.h"
 #include "graph/model.h"
+#include "graph/rules.h"
 #include "losses/loss.h"
 #include "metrics/compiled.h"
 
@@ -353,6 +354,7 @@ void deep_model_backward(deep_model *model, deep_workspace *ws, deep_exec *ex, i
         for (int32_t k = 0; k < deep_model_output_count(model); k++)
             ex->fused_output |= i == deep_model_output_node_at(model, k) && deep_model_output_fuses(model, k);
         ex->mask = ws->masks[node->inputs[0]];
+        deep_rules_activity_grad(model, i, ws->acts[i], ws->grads[i], batch);
         bool again = ws->layer_seen[ws->node_layer[i]];
         if (again)
             keep_param_grads(layer, ws->param_sum);
@@ -675,6 +677,8 @@ double deep_model_score_batch(const deep_model *model, deep_workspace *ws, int64
             stats->counts[1 + k] += (double)batch;
         }
     }
+    /* The regularizers' terms (graph/rules.c) count in the total loss only, as Keras'. */
+    loss += deep_rules_penalty(model, ws, batch);
     stats->sums[0] += loss * (double)batch;
     stats->counts[0] += (double)batch;
     stats->samples += batch;

@@ -11,6 +11,7 @@
 
 #include "graph/layer_config.h"
 #include "graph/model.h"
+#include "graph/rules.h"
 #include "io/file.h"
 #include "io/safetensors.h"
 #include "optim/optim.h"
@@ -175,6 +176,16 @@ static deep_status put_architecture(const char *caller, const deep_model *model,
         deep_json_put_string(j, layer->name, strlen(layer->name));
         deep_json_put_key(j, false, "config");
         DEEP_TRY(deep_layer_config_write(caller, layer, j));
+        /* Since 1.2, only when the layer has some: "rules" (graph/rules_file.c). */
+        deep_bytes rules = {0};
+        bool wrote = false;
+        deep_rules_write(layer, &rules, &wrote);
+        if (wrote) {
+            deep_json_put_key(j, false, "rules");
+            deep_bytes_put(j, (const char *)rules.data, rules.length);
+        }
+        j->failed |= rules.failed;
+        deep_bytes_free(&rules);
         deep_bytes_put(j, "}", 1);
     }
     deep_bytes_put(j, "]", 1);
@@ -521,9 +532,9 @@ static bool add_layer_entry(loader *l, const deep_json_node *v, int32_t i)
 {
     char what[64];
     snprintf(what, sizeof what, "layer %d", (int)i);
-    static const char *const keys[] = {"type", "name", "config"};
-    const deep_json_node *f[3];
-    if (!members(l, v, what, keys, 3, f))
+    static const char *const keys[] = {"type", "name", "config", "rules"}; /* rules: since 1.2 */
+    const deep_json_node *f[4];
+    if (!some_members(l, v, what, keys, 4, 3, f))
         return false;
     if (f[0]->type != DEEP_JSON_STRING || f[1]->type != DEEP_JSON_STRING) {
         bad(l, "%s: type and name must be strings", what);
@@ -541,7 +552,9 @@ static bool add_layer_entry(loader *l, const deep_json_node *v, int32_t i)
             l->model->layers[i]->name);
         return false;
     }
-    return true;
+    if (f[3] != NULL)
+        l->status = deep_rules_read(l->model->layers[i], &l->doc, f[3], l->caller, context);
+    return l->status == DEEP_OK;
 }
 
 /* The layer entry named `name`, and its index, or NULL. */

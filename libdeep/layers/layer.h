@@ -13,6 +13,7 @@
 
 #include "core/core.h"
 #include "layers/configs.h"
+#include "layers/weight_rules.h"
 
 #define DEEP_LAYER_MAX_PARAMS 6 /* Bidirectional: two recurrent layers' three */
 #define DEEP_MAX_LAYER_INPUTS 16 /* inputs of one call of a merge layer (Add, Concatenate) */
@@ -183,6 +184,9 @@ struct deep_layer {
     /* The type's config struct (its ops->config_size bytes are used): typed members for
      * the structs in configs.h, DEEP_LAYER_CONFIG_READ for a type's private struct. */
     deep_layer_config cfg;
+    /* Initialisers, regularisers and constraints of its weights (since 1.2; all zero: the
+     * type's own initialisation and nothing else), applied by graph/rules.c. */
+    deep_weight_rules rules;
 };
 
 /* The registry: one descriptor per line of layers/registry.def. */

@@ -18,6 +18,7 @@ from .errors import (Error, NullError, InvalidArgumentError, ShapeError, OutOfRa
                      SizeOverflowError, StateError, FileError, FormatError, NumericError, UnsupportedError,
                      ThreadError, BufferTooSmallError, ClosedError, LibraryNotFoundError)
 from . import layers, optimizers, metrics, utils, data, datasets, model_selection, preprocessing, losses
+from . import initializers, regularizers, constraints  # since 1.2
 from .data import Dataset, load_idx, load_csv, load_cifar10, load_sqlite, kfold_indices
 from .layers import (Input, Dense, Activation, Dropout, Flatten, Reshape, Conv2D, MaxPooling2D, AveragePooling2D,
                      GlobalAveragePooling2D, BatchNormalization, Embedding, Masking, SimpleRNN, GRU, LSTM,
@@ -25,6 +26,7 @@ from .layers import (Input, Dense, Activation, Dropout, Flatten, Reshape, Conv2D
                      RepeatVector, Add, Subtract, Multiply, Average, Maximum, Minimum, Concatenate)
 from .layers import Conv2DTranspose, UpSampling2D, ZeroPadding2D, Cropping2D
 from .layers import LayerNormalization, DepthwiseConv2D, SeparableConv2D
+from .layers import SpatialDropout2D, GaussianNoise, GaussianDropout  # since 1.2
 from .models import Sequential, load_model, load_model_from_bytes, clone_model, Callback, EarlyStopping, History, \
     LearningRateScheduler, ReduceLROnPlateau
 from .functional import Model
@@ -55,7 +57,7 @@ __all__ = [
     "ThreadError", "BufferTooSmallError", "ClosedError", "LibraryNotFoundError",
     # modules
     "layers", "optimizers", "metrics", "utils", "data", "datasets", "model_selection", "preprocessing", "callbacks",
-    "functional",
+    "functional", "initializers", "regularizers", "constraints",
     # data
     "Dataset", "load_idx", "load_csv", "load_cifar10", "load_sqlite", "kfold_indices",
     # models
@@ -64,6 +66,7 @@ __all__ = [
     "Conv1D", "MaxPooling1D", "GlobalAveragePooling1D", "GlobalMaxPooling2D", "Permute", "RepeatVector",
     "Conv2DTranspose", "UpSampling2D", "ZeroPadding2D", "Cropping2D",
     "LayerNormalization", "DepthwiseConv2D", "SeparableConv2D",  # since 1.1
+    "SpatialDropout2D", "GaussianNoise", "GaussianDropout",  # since 1.2
     "Add", "Subtract", "Multiply", "Average", "Maximum", "Minimum", "Concatenate",
     "Sequential", "Model", "load_model", "load_model_from_bytes", "clone_model",
     "Callback", "EarlyStopping", "History", "LearningRateScheduler", "ReduceLROnPlateau",

@@ -230,6 +230,40 @@ class deep_layer_option(enum.IntEnum):
     DEEP_LAYER_RESET_AFTER = 6
 
 
+class deep_weight_role(enum.IntEnum):
+    DEEP_WEIGHT_KERNEL = 0
+    DEEP_WEIGHT_BIAS = 1
+    DEEP_WEIGHT_RECURRENT_KERNEL = 2
+    DEEP_WEIGHT_GAMMA = 3
+    DEEP_WEIGHT_BETA = 4
+    DEEP_WEIGHT_ACTIVITY = 5
+
+
+class deep_initializer(enum.IntEnum):
+    DEEP_INITIALIZER_DEFAULT = 0
+    DEEP_INITIALIZER_ZEROS = 1
+    DEEP_INITIALIZER_ONES = 2
+    DEEP_INITIALIZER_CONSTANT = 3
+    DEEP_INITIALIZER_RANDOM_NORMAL = 4
+    DEEP_INITIALIZER_RANDOM_UNIFORM = 5
+    DEEP_INITIALIZER_TRUNCATED_NORMAL = 6
+    DEEP_INITIALIZER_GLOROT_UNIFORM = 7
+    DEEP_INITIALIZER_GLOROT_NORMAL = 8
+    DEEP_INITIALIZER_HE_NORMAL = 9
+    DEEP_INITIALIZER_HE_UNIFORM = 10
+    DEEP_INITIALIZER_LECUN_NORMAL = 11
+    DEEP_INITIALIZER_LECUN_UNIFORM = 12
+    DEEP_INITIALIZER_ORTHOGONAL = 13
+
+
+class deep_constraint(enum.IntEnum):
+    DEEP_CONSTRAINT_NONE = 0
+    DEEP_CONSTRAINT_MAX_NORM = 1
+    DEEP_CONSTRAINT_NON_NEG = 2
+    DEEP_CONSTRAINT_UNIT_NORM = 3
+    DEEP_CONSTRAINT_MIN_MAX_NORM = 4
+
+
 class deep_tree_kind(enum.IntEnum):
     DEEP_TREE_CLASSIFIER = 1
     DEEP_TREE_REGRESSOR = 2
@@ -393,6 +427,31 @@ DEEP_LAYER_GO_BACKWARDS = deep_layer_option.DEEP_LAYER_GO_BACKWARDS
 DEEP_LAYER_UNIT_FORGET_BIAS = deep_layer_option.DEEP_LAYER_UNIT_FORGET_BIAS
 DEEP_LAYER_MASK_ZERO = deep_layer_option.DEEP_LAYER_MASK_ZERO
 DEEP_LAYER_RESET_AFTER = deep_layer_option.DEEP_LAYER_RESET_AFTER
+DEEP_WEIGHT_KERNEL = deep_weight_role.DEEP_WEIGHT_KERNEL
+DEEP_WEIGHT_BIAS = deep_weight_role.DEEP_WEIGHT_BIAS
+DEEP_WEIGHT_RECURRENT_KERNEL = deep_weight_role.DEEP_WEIGHT_RECURRENT_KERNEL
+DEEP_WEIGHT_GAMMA = deep_weight_role.DEEP_WEIGHT_GAMMA
+DEEP_WEIGHT_BETA = deep_weight_role.DEEP_WEIGHT_BETA
+DEEP_WEIGHT_ACTIVITY = deep_weight_role.DEEP_WEIGHT_ACTIVITY
+DEEP_INITIALIZER_DEFAULT = deep_initializer.DEEP_INITIALIZER_DEFAULT
+DEEP_INITIALIZER_ZEROS = deep_initializer.DEEP_INITIALIZER_ZEROS
+DEEP_INITIALIZER_ONES = deep_initializer.DEEP_INITIALIZER_ONES
+DEEP_INITIALIZER_CONSTANT = deep_initializer.DEEP_INITIALIZER_CONSTANT
+DEEP_INITIALIZER_RANDOM_NORMAL = deep_initializer.DEEP_INITIALIZER_RANDOM_NORMAL
+DEEP_INITIALIZER_RANDOM_UNIFORM = deep_initializer.DEEP_INITIALIZER_RANDOM_UNIFORM
+DEEP_INITIALIZER_TRUNCATED_NORMAL = deep_initializer.DEEP_INITIALIZER_TRUNCATED_NORMAL
+DEEP_INITIALIZER_GLOROT_UNIFORM = deep_initializer.DEEP_INITIALIZER_GLOROT_UNIFORM
+DEEP_INITIALIZER_GLOROT_NORMAL = deep_initializer.DEEP_INITIALIZER_GLOROT_NORMAL
+DEEP_INITIALIZER_HE_NORMAL = deep_initializer.DEEP_INITIALIZER_HE_NORMAL
+DEEP_INITIALIZER_HE_UNIFORM = deep_initializer.DEEP_INITIALIZER_HE_UNIFORM
+DEEP_INITIALIZER_LECUN_NORMAL = deep_initializer.DEEP_INITIALIZER_LECUN_NORMAL
+DEEP_INITIALIZER_LECUN_UNIFORM = deep_initializer.DEEP_INITIALIZER_LECUN_UNIFORM
+DEEP_INITIALIZER_ORTHOGONAL = deep_initializer.DEEP_INITIALIZER_ORTHOGONAL
+DEEP_CONSTRAINT_NONE = deep_constraint.DEEP_CONSTRAINT_NONE
+DEEP_CONSTRAINT_MAX_NORM = deep_constraint.DEEP_CONSTRAINT_MAX_NORM
+DEEP_CONSTRAINT_NON_NEG = deep_constraint.DEEP_CONSTRAINT_NON_NEG
+DEEP_CONSTRAINT_UNIT_NORM = deep_constraint.DEEP_CONSTRAINT_UNIT_NORM
+DEEP_CONSTRAINT_MIN_MAX_NORM = deep_constraint.DEEP_CONSTRAINT_MIN_MAX_NORM
 DEEP_TREE_CLASSIFIER = deep_tree_kind.DEEP_TREE_CLASSIFIER
 DEEP_TREE_REGRESSOR = deep_tree_kind.DEEP_TREE_REGRESSOR
 DEEP_CRITERION_GINI = deep_criterion.DEEP_CRITERION_GINI
@@ -428,6 +487,7 @@ FUNCTIONS = {
     "deep_status_string": (ctypes.c_char_p, [ctypes.c_int]),
     "deep_last_error": (ctypes.c_char_p, []),
     "deep_clear_error": (None, []),
+    "deep_set_last_error": (c_status, [ctypes.c_int, ctypes.c_char_p, ctypes.c_char_p]),
     "deep_log_console": (None, [ctypes.c_void_p, ctypes.c_int, ctypes.c_char_p]),
     "deep_cpu_count": (ctypes.c_int64, []),
     "deep_rng_new": (c_status, [ctypes.c_uint64, _typed_pointer(ctypes.c_void_p)]),
@@ -544,6 +604,9 @@ FUNCTIONS = {
     "deep_model_add_dense": (c_status, [ctypes.c_void_p, ctypes.c_int64, ctypes.c_int, ctypes.c_int32]),
     "deep_model_add_activation": (c_status, [ctypes.c_void_p, ctypes.c_int]),
     "deep_model_add_dropout": (c_status, [ctypes.c_void_p, ctypes.c_double]),
+    "deep_model_add_spatial_dropout2d": (c_status, [ctypes.c_void_p, ctypes.c_double]),
+    "deep_model_add_gaussian_noise": (c_status, [ctypes.c_void_p, ctypes.c_double]),
+    "deep_model_add_gaussian_dropout": (c_status, [ctypes.c_void_p, ctypes.c_double]),
     "deep_model_add_flatten": (c_status, [ctypes.c_void_p]),
     "deep_model_add_reshape": (c_status, [ctypes.c_void_p, ctypes.c_int32, _typed_pointer(ctypes.c_int64)]),
     "deep_model_add_input": (c_status, [ctypes.c_void_p, ctypes.c_int32, _typed_pointer(ctypes.c_int64), _typed_pointer(ctypes.c_int32)]),
@@ -593,6 +656,12 @@ FUNCTIONS = {
     "deep_model_set_layer_float": (c_status, [ctypes.c_void_p, ctypes.c_int32, ctypes.c_int, ctypes.c_double]),
     "deep_model_get_layer_int": (c_status, [ctypes.c_void_p, ctypes.c_int32, ctypes.c_int, _typed_pointer(ctypes.c_int64)]),
     "deep_model_get_layer_float": (c_status, [ctypes.c_void_p, ctypes.c_int32, ctypes.c_int, _typed_pointer(ctypes.c_double)]),
+    "deep_model_set_layer_initializer": (c_status, [ctypes.c_void_p, ctypes.c_int32, ctypes.c_int, ctypes.c_int, ctypes.c_double, ctypes.c_double]),
+    "deep_model_get_layer_initializer": (c_status, [ctypes.c_void_p, ctypes.c_int32, ctypes.c_int, _typed_pointer(ctypes.c_int), _typed_pointer(ctypes.c_double), _typed_pointer(ctypes.c_double)]),
+    "deep_model_set_layer_regularizer": (c_status, [ctypes.c_void_p, ctypes.c_int32, ctypes.c_int, ctypes.c_double, ctypes.c_double]),
+    "deep_model_get_layer_regularizer": (c_status, [ctypes.c_void_p, ctypes.c_int32, ctypes.c_int, _typed_pointer(ctypes.c_double), _typed_pointer(ctypes.c_double)]),
+    "deep_model_set_layer_constraint": (c_status, [ctypes.c_void_p, ctypes.c_int32, ctypes.c_int, ctypes.c_int, ctypes.c_double, ctypes.c_double, ctypes.c_double, _typed_pointer(ctypes.c_int32), ctypes.c_int32]),
+    "deep_model_get_layer_constraint": (c_status, [ctypes.c_void_p, ctypes.c_int32, ctypes.c_int, _typed_pointer(ctypes.c_int), _typed_pointer(ctypes.c_double), _typed_pointer(ctypes.c_double), _typed_pointer(ctypes.c_double), _typed_pointer(ctypes.c_int32), _typed_pointer(ctypes.c_int32)]),
     "deep_model_set_seed": (c_status, [ctypes.c_void_p, ctypes.c_uint64]),
     "deep_model_set_int": (c_status, [ctypes.c_void_p, ctypes.c_int, ctypes.c_int64]),
     "deep_model_set_float": (c_status, [ctypes.c_void_p, ctypes.c_int, ctypes.c_double]),

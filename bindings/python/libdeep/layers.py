@@ -4,7 +4,8 @@ Masking, SimpleRNN, GRU, LSTM, the Bidirectional wrapper, Input, the merge layer
 Subtract, Multiply, Average, Maximum, Minimum and Concatenate, and since 1.1 Conv1D,
 MaxPooling1D, GlobalAveragePooling1D, GlobalMaxPooling2D, Permute, RepeatVector,
 Conv2DTranspose, UpSampling2D, ZeroPadding2D, Cropping2D, LayerNormalization,
-DepthwiseConv2D and SeparableConv2D. docs/layers.md lists
+DepthwiseConv2D and SeparableConv2D, and since 1.2 SpatialDropout2D, GaussianNoise and
+GaussianDropout. docs/layers.md lists
 each layer's arguments as the C library's field tables define them (a test checks that the
 constructors here take the same ones).
 
@@ -18,7 +19,7 @@ import re
 
 import numpy as np
 
-from . import errors, _graph
+from . import errors, _graph, initializers, regularizers, constraints
 from ._graph import Node
 from ._core import enum_value, new_tensor, tensor_to_array
 from . import _ffi as C
@@ -99,6 +100,46 @@ class Input(Node):
         return f"Input(shape={self._sample_shape})"
 
 
+_ROLES = {"kernel": C.DEEP_WEIGHT_KERNEL, "depthwise": C.DEEP_WEIGHT_KERNEL, "pointwise": C.DEEP_WEIGHT_KERNEL,
+          "embeddings": C.DEEP_WEIGHT_KERNEL, "bias": C.DEEP_WEIGHT_BIAS, "recurrent": C.DEEP_WEIGHT_RECURRENT_KERNEL,
+          "gamma": C.DEEP_WEIGHT_GAMMA, "beta": C.DEEP_WEIGHT_BETA}
+_RULE_KINDS = {"initializer": initializers.get, "regularizer": regularizers.get, "constraint": constraints.get}
+
+
+def weight_arguments(cls):
+    """The Keras weight arguments a layer class takes (since 1.2), e.g. kernel_initializer."""
+    names = [f"{prefix}_{kind}" for prefix in cls._weight_prefixes for kind in _RULE_KINDS]
+    return names + (["activity_regularizer"] if names else [])
+
+
+def _weight_rules(cls, kwargs):
+    """[(C role, kind, rule object)] from a constructor's weight arguments; None values are
+    Keras' "the default". SeparableConv2D's two kernels share one setting in the library."""
+    allowed = weight_arguments(cls)
+    rules, by_role = [], {}
+    for key, value in kwargs.items():
+        if key not in allowed:
+            raise TypeError(f"{cls.__name__}() got an unexpected keyword argument {key!r}"
+                            + (f"; its weight arguments are {allowed}" if allowed else ""))
+        if value is None:
+            continue
+        prefix, kind = key.rsplit("_", 1)
+        role = C.DEEP_WEIGHT_ACTIVITY if prefix == "activity" else _ROLES[prefix]
+        rule = _RULE_KINDS[kind](value)
+        if isinstance(rule, initializers.Orthogonal) and role in (C.DEEP_WEIGHT_BIAS, C.DEEP_WEIGHT_GAMMA,
+                                                                    C.DEEP_WEIGHT_BETA):
+            raise ValueError(f"{cls.__name__}: {key}=Orthogonal needs a weight of rank 2 or more")
+        if (role, kind) in by_role:
+            if by_role[(role, kind)] != rule:
+                raise ValueError(f"{cls.__name__}: depthwise_{kind} and pointwise_{kind} must be the same here "
+                                 f"(libdeep keeps one setting for both kernels); got {by_role[(role, kind)]!r} and "
+                                 f"{rule!r}")
+            continue
+        by_role[(role, kind)] = rule
+        rules.append((role, kind, rule))
+    return rules
+
+
 class Layer:
     """Base class. Subclasses implement _append(model_address). _type is the C layer type
     (model files, default names), derived from the class name unless a class sets it.
@@ -107,18 +148,72 @@ class Layer:
     returns its output node; calling one layer object again shares its weights."""
 
     _type = None
+    # Keras' prefixes of the weight arguments the class takes (since 1.2): "kernel" means
+    # kernel_initializer, kernel_regularizer and kernel_constraint; a class with any also
+    # takes activity_regularizer.
+    _weight_prefixes = ()
 
-    def __init__(self, input_shape=None, name=None):
+    def __init__(self, input_shape=None, name=None, **kwargs):
         self.input_shape = None if input_shape is None else tuple(int(d) for d in input_shape)
         self.name = name
         self._model = None
         self._index = None
         self._calls = []  # output nodes of its calls in layer graphs, first call first
+        self._rules = _weight_rules(type(self), kwargs)
+        for key, value in kwargs.items():
+            setattr(self, key, value)
 
     def __call__(self, inputs, **kwargs):
         if kwargs:
             raise TypeError(f"{type(self).__name__}() called with unsupported arguments {sorted(kwargs)}")
         return _graph.call(self, inputs)
+
+    def _apply_rules(self, address):
+        """Sets the weight arguments on the layer just added (the last of the model)."""
+        for role, kind, rule in self._rules:
+            if role == C.DEEP_WEIGHT_BIAS and not getattr(self, "use_bias", True):
+                continue  # Keras ignores bias_* without a bias
+            if (role == C.DEEP_WEIGHT_BETA and not getattr(self, "center", True)) or \
+                    (role == C.DEEP_WEIGHT_GAMMA and not getattr(self, "scale", True)):
+                continue  # nor beta_* without center, gamma_* without scale
+            if kind == "initializer":
+                lib.deep_model_set_layer_initializer(address, -1, role, rule._kind, rule._a, rule._b)
+            elif kind == "regularizer":
+                lib.deep_model_set_layer_regularizer(address, -1, role, rule.l1, rule.l2)
+            else:
+                axes = (ctypes.c_int32 * max(1, len(rule._axes)))(*rule._axes)
+                lib.deep_model_set_layer_constraint(address, -1, role, rule._kind, rule._min, rule._max, rule._rate,
+                                                    axes, len(rule._axes))
+
+    def get_weight_argument(self, argument):
+        """The setting the model keeps for a Keras weight argument of this layer
+        ("kernel_initializer", "bias_regularizer", "activity_regularizer",
+        "recurrent_constraint", ...), read back from the library, so also for loaded models:
+        an initializers/regularizers/constraints instance, or None for the layer's default."""
+        model = self._require_model()
+        try:
+            prefix, kind = argument.rsplit("_", 1)
+            role = C.DEEP_WEIGHT_ACTIVITY if prefix == "activity" else _ROLES[prefix]
+        except (ValueError, KeyError):
+            raise ValueError(f"unknown weight argument {argument!r}, e.g. 'kernel_initializer'") from None
+        if kind == "regularizer":
+            l1, l2 = f64(0.0), f64(0.0)
+            lib.deep_model_get_layer_regularizer(model._ptr, self._index, role, ctypes.byref(l1), ctypes.byref(l2))
+            return None if l1.value == l2.value == 0 else regularizers.L1L2(l1.value, l2.value)
+        if kind == "initializer":
+            value, a, b = ctypes.c_int(0), f64(0.0), f64(0.0)
+            lib.deep_model_get_layer_initializer(model._ptr, self._index, role, ctypes.byref(value), ctypes.byref(a),
+                                                 ctypes.byref(b))
+            if value.value == C.DEEP_INITIALIZER_DEFAULT:
+                return None
+            return initializers.from_c(value.value, a.value, b.value)
+        if kind == "constraint":
+            value, lo, hi, rate = ctypes.c_int(0), f64(0.0), f64(0.0), f64(0.0)
+            axes, count = (ctypes.c_int32 * 8)(), i32(0)
+            lib.deep_model_get_layer_constraint(model._ptr, self._index, role, ctypes.byref(value), ctypes.byref(lo),
+                                                ctypes.byref(hi), ctypes.byref(rate), axes, ctypes.byref(count))
+            return constraints.from_c(value.value, lo.value, hi.value, rate.value, list(axes[:count.value]))
+        raise ValueError(f"unknown weight argument {argument!r}, e.g. 'kernel_initializer'")
 
     def _first_call(self, what):
         if not self._calls:
@@ -210,8 +305,10 @@ class Dense(Layer):
     samples it gives (timesteps, units), the same kernel at every step (TimeDistributed(Dense)),
     with a softmax over each step; fit such a model on y of shape (n, timesteps, classes)."""
 
-    def __init__(self, units, activation=None, use_bias=True, input_shape=None, name=None):
-        super().__init__(input_shape, name)
+    _weight_prefixes = ('kernel', 'bias')
+
+    def __init__(self, units, activation=None, use_bias=True, input_shape=None, name=None, **kwargs):
+        super().__init__(input_shape, name, **kwargs)
         self.units = _positive_int(units, "units")
         self.activation = activation
         self.use_bias = bool(use_bias)
@@ -262,9 +359,11 @@ class Reshape(Layer):
 
 
 class Conv2D(Layer):
+    _weight_prefixes = ('kernel', 'bias')
+
     def __init__(self, filters, kernel_size, strides=(1, 1), padding="valid", activation=None, use_bias=True,
-                 input_shape=None, name=None):
-        super().__init__(input_shape, name)
+                 input_shape=None, name=None, **kwargs):
+        super().__init__(input_shape, name, **kwargs)
         self.filters = _positive_int(filters, "filters")
         self.kernel_size = _pair(kernel_size, "kernel_size")
         self.strides = _pair(strides, "strides")
@@ -308,8 +407,10 @@ class GlobalAveragePooling2D(Layer):
 
 
 class BatchNormalization(Layer):
-    def __init__(self, momentum=0.99, epsilon=0.001, input_shape=None, name=None):
-        super().__init__(input_shape, name)
+    _weight_prefixes = ('gamma', 'beta')
+
+    def __init__(self, momentum=0.99, epsilon=0.001, input_shape=None, name=None, **kwargs):
+        super().__init__(input_shape, name, **kwargs)
         self.momentum = float(momentum)
         self.epsilon = float(epsilon)
 
@@ -329,10 +430,13 @@ class Embedding(Layer):
     mask_zero=True makes id 0 padding, skipped by the recurrent layers after it (input_dim
     then counts it: the vocabulary size plus 1)."""
 
-    def __init__(self, input_dim, output_dim, input_length=None, mask_zero=False, input_shape=None, name=None):
+    _weight_prefixes = ('embeddings',)
+
+    def __init__(self, input_dim, output_dim, input_length=None, mask_zero=False, input_shape=None, name=None,
+                 **kwargs):
         if input_shape is None and input_length is not None:
             input_shape = (input_length,)
-        super().__init__(input_shape, name)
+        super().__init__(input_shape, name, **kwargs)
         self.input_dim = _positive_int(input_dim, "input_dim")
         self.output_dim = _positive_int(output_dim, "output_dim")
         self.input_length = 0 if input_length is None else _positive_int(input_length, "input_length")
@@ -359,9 +463,11 @@ class SimpleRNN(Layer):
     """keras.layers.SimpleRNN: (timesteps, features) samples to (units,), or to (timesteps,
     units) with return_sequences=True. The other recurrent layers add to its arguments."""
 
+    _weight_prefixes = ('kernel', 'recurrent', 'bias')
+
     def __init__(self, units, activation="tanh", use_bias=True, return_sequences=False, dropout=0.0,
-                 recurrent_dropout=0.0, go_backwards=False, input_shape=None, name=None):
-        super().__init__(input_shape, name)
+                 recurrent_dropout=0.0, go_backwards=False, input_shape=None, name=None, **kwargs):
+        super().__init__(input_shape, name, **kwargs)
         self.units = _positive_int(units, "units")
         self.activation = activation
         self._activation = activation_value(activation)
@@ -387,9 +493,9 @@ class GRU(SimpleRNN):
 
     def __init__(self, units, activation="tanh", recurrent_activation="sigmoid", use_bias=True,
                  return_sequences=False, dropout=0.0, recurrent_dropout=0.0, go_backwards=False,
-                 reset_after=True, input_shape=None, name=None):
+                 reset_after=True, input_shape=None, name=None, **kwargs):
         super().__init__(units, activation, use_bias, return_sequences, dropout, recurrent_dropout, go_backwards,
-                         input_shape, name)
+                         input_shape, name, **kwargs)
         self.recurrent_activation = recurrent_activation
         self._recurrent_activation = activation_value(recurrent_activation)
         self.reset_after = bool(reset_after)
@@ -405,9 +511,9 @@ class LSTM(GRU):
 
     def __init__(self, units, activation="tanh", recurrent_activation="sigmoid", use_bias=True,
                  return_sequences=False, dropout=0.0, recurrent_dropout=0.0, go_backwards=False,
-                 unit_forget_bias=True, input_shape=None, name=None):
+                 unit_forget_bias=True, input_shape=None, name=None, **kwargs):
         super().__init__(units, activation, recurrent_activation, use_bias, return_sequences, dropout,
-                         recurrent_dropout, go_backwards, True, input_shape, name)
+                         recurrent_dropout, go_backwards, True, input_shape, name, **kwargs)
         self.unit_forget_bias = bool(unit_forget_bias)
 
     def _add(self, address):
@@ -448,6 +554,9 @@ class Bidirectional(Layer):
         self.layer._append(address)
         lib.deep_model_add_bidirectional(address, self._merge_mode)
 
+    def _apply_rules(self, address):
+        self.layer._apply_rules(address)  # the wrapped layer's: both copies take them
+
 
 class Conv2DTranspose(Layer):
     """keras.layers.Conv2DTranspose: the transpose of Conv2D, which upsamples (strides 2
@@ -455,9 +564,11 @@ class Conv2DTranspose(Layer):
     padding, as Keras; otherwise each value is below its stride. The kernel is
     (kh, kw, filters, channels), as Keras stores it. Since libdeep 1.1."""
 
+    _weight_prefixes = ('kernel', 'bias')
+
     def __init__(self, filters, kernel_size, strides=(1, 1), padding="valid", output_padding=None,
-                 activation=None, use_bias=True, input_shape=None, name=None):
-        super().__init__(input_shape, name)
+                 activation=None, use_bias=True, input_shape=None, name=None, **kwargs):
+        super().__init__(input_shape, name, **kwargs)
         self.filters = _positive_int(filters, "filters")
         self.kernel_size = _pair(kernel_size, "kernel_size")
         self.strides = _pair(strides, "strides")
@@ -595,9 +706,11 @@ class Conv1D(Layer):
     "causal" (zeros before the steps only, so step t sees inputs up to t); taps
     dilation_rate steps apart (dilation_rate > 1 needs strides=1, as Keras)."""
 
+    _weight_prefixes = ('kernel', 'bias')
+
     def __init__(self, filters, kernel_size, strides=1, padding="valid", dilation_rate=1, activation=None,
-                 use_bias=True, input_shape=None, name=None):
-        super().__init__(input_shape, name)
+                 use_bias=True, input_shape=None, name=None, **kwargs):
+        super().__init__(input_shape, name, **kwargs)
         self.filters = _positive_int(filters, "filters")
         self.kernel_size = _single(kernel_size, "kernel_size")
         self.strides = _single(strides, "strides")
@@ -688,8 +801,10 @@ class LayerNormalization(Layer):
     (scale=True) and shifted by beta (center=True); the same in training and inference.
     Other axes are not supported (Keras' axis argument is not taken)."""
 
-    def __init__(self, epsilon=0.001, center=True, scale=True, input_shape=None, name=None):
-        super().__init__(input_shape, name)
+    _weight_prefixes = ('gamma', 'beta')
+
+    def __init__(self, epsilon=0.001, center=True, scale=True, input_shape=None, name=None, **kwargs):
+        super().__init__(input_shape, name, **kwargs)
         self.epsilon = float(epsilon)
         self.center = bool(center)
         self.scale = bool(scale)
@@ -704,9 +819,11 @@ class DepthwiseConv2D(Layer):
     c * depth_multiplier + m from input channel c); kernel (kh, kw, channels,
     depth_multiplier) and bias, as Keras."""
 
+    _weight_prefixes = ('depthwise', 'bias')
+
     def __init__(self, kernel_size, strides=(1, 1), padding="valid", depth_multiplier=1, activation=None,
-                 use_bias=True, input_shape=None, name=None):
-        super().__init__(input_shape, name)
+                 use_bias=True, input_shape=None, name=None, **kwargs):
+        super().__init__(input_shape, name, **kwargs)
         self.kernel_size = _pair(kernel_size, "kernel_size")
         self.strides = _pair(strides, "strides")
         self.padding = padding
@@ -727,9 +844,11 @@ class SeparableConv2D(Layer):
     depthwise_kernel (kh, kw, channels, depth_multiplier), pointwise_kernel (1, 1,
     channels * depth_multiplier, filters) and bias, as Keras."""
 
+    _weight_prefixes = ('depthwise', 'pointwise', 'bias')
+
     def __init__(self, filters, kernel_size, strides=(1, 1), padding="valid", depth_multiplier=1, activation=None,
-                 use_bias=True, input_shape=None, name=None):
-        super().__init__(input_shape, name)
+                 use_bias=True, input_shape=None, name=None, **kwargs):
+        super().__init__(input_shape, name, **kwargs)
         self.filters = _positive_int(filters, "filters")
         self.kernel_size = _pair(kernel_size, "kernel_size")
         self.strides = _pair(strides, "strides")
@@ -743,3 +862,42 @@ class SeparableConv2D(Layer):
     def _append(self, address):
         lib.deep_model_add_separable_conv2d(address, self.filters, *self.kernel_size, *self.strides, self._padding,
                                             self.depth_multiplier, self._activation, int(self.use_bias))
+
+
+# Keras' regularisation layers of 1.2: active while training only, the identity at inference,
+# their draws from the model's seed (a per-layer seed is not taken).
+
+class SpatialDropout2D(Layer):
+    """keras.layers.SpatialDropout2D (channels last): whole channels of (height, width,
+    channels) samples dropped while training, the kept ones scaled by 1 / (1 - rate)."""
+
+    def __init__(self, rate, input_shape=None, name=None):
+        super().__init__(input_shape, name)
+        self.rate = float(rate)
+
+    def _append(self, address):
+        lib.deep_model_add_spatial_dropout2d(address, self.rate)
+
+
+class GaussianNoise(Layer):
+    """keras.layers.GaussianNoise(stddev): normal noise of that standard deviation (in
+    [0, 1], Keras' rule) added while training."""
+
+    def __init__(self, stddev, input_shape=None, name=None):
+        super().__init__(input_shape, name)
+        self.stddev = float(stddev)
+
+    def _append(self, address):
+        lib.deep_model_add_gaussian_noise(address, self.stddev)
+
+
+class GaussianDropout(Layer):
+    """keras.layers.GaussianDropout(rate): inputs multiplied by normal noise of mean 1 and
+    standard deviation sqrt(rate / (1 - rate)) while training."""
+
+    def __init__(self, rate, input_shape=None, name=None):
+        super().__init__(input_shape, name)
+        self.rate = float(rate)
+
+    def _append(self, address):
+        lib.deep_model_add_gaussian_dropout(address, self.rate)

@@ -319,6 +319,7 @@ class Sequential(Handle):
 
     def _append(self, layer):
         layer._append(self._ptr)  # raises (and adds nothing) when the shapes do not fit
+        layer._apply_rules(self._ptr)  # its weight arguments (since 1.2)
         if layer.name is None:  # the library's name: "dense", then "dense_1", ... per type
             same = sum(1 for other in self.layers if type(other)._c_type() == type(layer)._c_type())
             layer.name = layer._c_type() + (f"_{same}" if same else "")

@@ -34,6 +34,7 @@ _TENSOR = "tensors are NumPy arrays in Python (views of the C buffer): NumPy doe
 # listed: every layer type has its class (tests/test_layer_registry.py checks the fields).
 NOT_BOUND_FUNCTIONS = {
     "deep_clear_error": "errcheck reads deep_last_error only right after a failure: nothing is left to clear",
+    "deep_set_last_error": "for C companion libraries (libdeep-mpi) and C callbacks; Python code raises its own exceptions",
     "deep_log_console": "fit's verbose log goes to a Python callback that prints to sys.stdout, as Keras",
     "deep_model_get_log": "the binding owns the log callback it installs (Sequential keeps it)",
     "deep_model_get_callbacks": "the binding owns the callbacks it installs (Sequential keeps them)",

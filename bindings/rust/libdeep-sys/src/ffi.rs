@@ -254,6 +254,37 @@ pub const DEEP_LAYER_UNIT_FORGET_BIAS: deep_layer_option = 4;
 pub const DEEP_LAYER_MASK_ZERO: deep_layer_option = 5;
 pub const DEEP_LAYER_RESET_AFTER: deep_layer_option = 6;
 
+pub type deep_weight_role = c_int;
+pub const DEEP_WEIGHT_KERNEL: deep_weight_role = 0;
+pub const DEEP_WEIGHT_BIAS: deep_weight_role = 1;
+pub const DEEP_WEIGHT_RECURRENT_KERNEL: deep_weight_role = 2;
+pub const DEEP_WEIGHT_GAMMA: deep_weight_role = 3;
+pub const DEEP_WEIGHT_BETA: deep_weight_role = 4;
+pub const DEEP_WEIGHT_ACTIVITY: deep_weight_role = 5;
+
+pub type deep_initializer = c_int;
+pub const DEEP_INITIALIZER_DEFAULT: deep_initializer = 0;
+pub const DEEP_INITIALIZER_ZEROS: deep_initializer = 1;
+pub const DEEP_INITIALIZER_ONES: deep_initializer = 2;
+pub const DEEP_INITIALIZER_CONSTANT: deep_initializer = 3;
+pub const DEEP_INITIALIZER_RANDOM_NORMAL: deep_initializer = 4;
+pub const DEEP_INITIALIZER_RANDOM_UNIFORM: deep_initializer = 5;
+pub const DEEP_INITIALIZER_TRUNCATED_NORMAL: deep_initializer = 6;
+pub const DEEP_INITIALIZER_GLOROT_UNIFORM: deep_initializer = 7;
+pub const DEEP_INITIALIZER_GLOROT_NORMAL: deep_initializer = 8;
+pub const DEEP_INITIALIZER_HE_NORMAL: deep_initializer = 9;
+pub const DEEP_INITIALIZER_HE_UNIFORM: deep_initializer = 10;
+pub const DEEP_INITIALIZER_LECUN_NORMAL: deep_initializer = 11;
+pub const DEEP_INITIALIZER_LECUN_UNIFORM: deep_initializer = 12;
+pub const DEEP_INITIALIZER_ORTHOGONAL: deep_initializer = 13;
+
+pub type deep_constraint = c_int;
+pub const DEEP_CONSTRAINT_NONE: deep_constraint = 0;
+pub const DEEP_CONSTRAINT_MAX_NORM: deep_constraint = 1;
+pub const DEEP_CONSTRAINT_NON_NEG: deep_constraint = 2;
+pub const DEEP_CONSTRAINT_UNIT_NORM: deep_constraint = 3;
+pub const DEEP_CONSTRAINT_MIN_MAX_NORM: deep_constraint = 4;
+
 pub type deep_tree_kind = c_int;
 pub const DEEP_TREE_CLASSIFIER: deep_tree_kind = 1;
 pub const DEEP_TREE_REGRESSOR: deep_tree_kind = 2;
@@ -294,6 +325,7 @@ extern "C" {
     pub fn deep_status_string(status: deep_status) -> *const c_char;
     pub fn deep_last_error() -> *const c_char;
     pub fn deep_clear_error();
+    pub fn deep_set_last_error(status: deep_status, function: *const c_char, message: *const c_char) -> deep_status;
     pub fn deep_log_console(user: *mut c_void, level: deep_log_level, message: *const c_char);
     pub fn deep_cpu_count() -> i64;
     pub fn deep_rng_new(seed: u64, out: *mut *mut deep_rng) -> deep_status;
@@ -410,6 +442,9 @@ extern "C" {
     pub fn deep_model_add_dense(model: *mut deep_model, units: i64, activation: deep_activation, use_bias: i32) -> deep_status;
     pub fn deep_model_add_activation(model: *mut deep_model, activation: deep_activation) -> deep_status;
     pub fn deep_model_add_dropout(model: *mut deep_model, rate: f64) -> deep_status;
+    pub fn deep_model_add_spatial_dropout2d(model: *mut deep_model, rate: f64) -> deep_status;
+    pub fn deep_model_add_gaussian_noise(model: *mut deep_model, stddev: f64) -> deep_status;
+    pub fn deep_model_add_gaussian_dropout(model: *mut deep_model, rate: f64) -> deep_status;
     pub fn deep_model_add_flatten(model: *mut deep_model) -> deep_status;
     pub fn deep_model_add_reshape(model: *mut deep_model, rank: i32, target_shape: *const i64) -> deep_status;
     pub fn deep_model_add_input(model: *mut deep_model, rank: i32, shape: *const i64, node: *mut i32) -> deep_status;
@@ -459,6 +494,12 @@ extern "C" {
     pub fn deep_model_set_layer_float(model: *mut deep_model, layer: i32, option: deep_layer_option, value: f64) -> deep_status;
     pub fn deep_model_get_layer_int(model: *const deep_model, layer: i32, option: deep_layer_option, value: *mut i64) -> deep_status;
     pub fn deep_model_get_layer_float(model: *const deep_model, layer: i32, option: deep_layer_option, value: *mut f64) -> deep_status;
+    pub fn deep_model_set_layer_initializer(model: *mut deep_model, layer: i32, role: deep_weight_role, initializer: deep_initializer, a: f64, b: f64) -> deep_status;
+    pub fn deep_model_get_layer_initializer(model: *const deep_model, layer: i32, role: deep_weight_role, initializer: *mut deep_initializer, a: *mut f64, b: *mut f64) -> deep_status;
+    pub fn deep_model_set_layer_regularizer(model: *mut deep_model, layer: i32, role: deep_weight_role, l1: f64, l2: f64) -> deep_status;
+    pub fn deep_model_get_layer_regularizer(model: *const deep_model, layer: i32, role: deep_weight_role, l1: *mut f64, l2: *mut f64) -> deep_status;
+    pub fn deep_model_set_layer_constraint(model: *mut deep_model, layer: i32, role: deep_weight_role, constraint: deep_constraint, min_value: f64, max_value: f64, rate: f64, axes: *const i32, axis_count: i32) -> deep_status;
+    pub fn deep_model_get_layer_constraint(model: *const deep_model, layer: i32, role: deep_weight_role, constraint: *mut deep_constraint, min_value: *mut f64, max_value: *mut f64, rate: *mut f64, axes: *mut i32, axis_count: *mut i32) -> deep_status;
     pub fn deep_model_set_seed(model: *mut deep_model, seed: u64) -> deep_status;
     pub fn deep_model_set_int(model: *mut deep_model, option: deep_model_option, value: i64) -> deep_status;
     pub fn deep_model_set_float(model: *mut deep_model, option: deep_model_option, value: f64) -> deep_status;

@@ -18,6 +18,8 @@ use libdeep_sys as sys;
 use crate::error::{check, Error, Result, Status};
 use crate::model::Model;
 
+pub use crate::noise_layers::{GaussianDropout, GaussianNoise, SpatialDropout2d}; // library 1.2
+
 c_enum!(
     /// A layer's activation (`deep_activation`). As a [`Layer`] it is Keras' `Activation`.
     Activation {

@@ -36,7 +36,9 @@
 //!
 //! Not wrapped: `deep_clear_error` (errors are captured into [`Error`] values when they
 //! happen, so there is nothing left to clear) and `deep_model_get_log` /
-//! `deep_model_get_callbacks` (the closures installed are owned by the [`Model`]).
+//! `deep_model_get_callbacks` (the closures installed are owned by the [`Model`]), and
+//! `deep_set_last_error` (for C companion libraries such as libdeep-mpi; Rust code returns
+//! its own [`Error`]).
 //! `tests/header.rs` keeps this list true (every other function of the header is called by
 //! the crate, and a listed one must not be), and `tests/registry.rs` checks that every layer
 //! type of `docs/layers.md` has its builder and every layer option its builder method
@@ -164,6 +166,8 @@ mod tensor;
 mod trees;
 mod vocab;
 mod svg;
+mod weight_rules;
+mod noise_layers;
 mod weights;
 
 pub use callbacks::{EpochModel, LogLevel};
@@ -183,6 +187,7 @@ pub use trees::{
     MAX_FEATURES_SQRT, UNLIMITED,
 };
 pub use vocab::{TokenKind, Vocab};
+pub use weight_rules::{Constraint, ConstraintSetting, Initializer, WeightRole};
 
 /// The version of the loaded C library, "MAJOR.MINOR.PATCH".
 pub fn version() -> &'static str {

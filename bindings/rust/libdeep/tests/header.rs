@@ -18,6 +18,7 @@ const NOT_BOUND_FUNCTIONS: &[(&str, &str)] = &[
     ("deep_clear_error", "errors become Error values when they happen: no message is left to clear"),
     ("deep_model_get_log", "the Model owns the log closure it installs"),
     ("deep_model_get_callbacks", "the Model owns the callback closures it installs"),
+    ("deep_set_last_error", "for C companion libraries (libdeep-mpi) and C callbacks; Rust code returns its own Error"),
 ];
 
 /// The names of the `pub fn deep_x(` declarations of ffi.rs (the header's functions).

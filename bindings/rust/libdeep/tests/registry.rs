@@ -115,6 +115,9 @@ fn builders() -> BTreeMap<&'static str, (&'static [i64], Build)> {
     b.insert("Maximum", (&[4], |m| merged(m, Maximum)));
     b.insert("Minimum", (&[4], |m| merged(m, Minimum)));
     b.insert("Concatenate", (&[4], |m| merged(m, Concatenate::new(-1))));
+    b.insert("SpatialDropout2D", (&[3, 3, 2], |m| m.add(libdeep::layers::SpatialDropout2d::new(0.2))));
+    b.insert("GaussianNoise", (&[4], |m| m.add(libdeep::layers::GaussianNoise::new(0.1))));
+    b.insert("GaussianDropout", (&[4], |m| m.add(libdeep::layers::GaussianDropout::new(0.3))));
     b
 }
 
