@@ -60,7 +60,9 @@ _METRICS = {"accuracy": C.DEEP_METRIC_ACCURACY, "acc": C.DEEP_METRIC_ACCURACY,
             "sparse_top_k_categorical_accuracy": C.DEEP_METRIC_TOP_K_CATEGORICAL_ACCURACY,
             "mse": C.DEEP_METRIC_MEAN_SQUARED_ERROR, "mean_squared_error": C.DEEP_METRIC_MEAN_SQUARED_ERROR,
             "root_mean_squared_error": C.DEEP_METRIC_ROOT_MEAN_SQUARED_ERROR,
-            "binary_accuracy": C.DEEP_METRIC_BINARY_ACCURACY}
+            "binary_accuracy": C.DEEP_METRIC_BINARY_ACCURACY,
+            # Keras' names of what "accuracy" computes for one-hot rows and labels
+            "categorical_accuracy": C.DEEP_METRIC_ACCURACY, "sparse_categorical_accuracy": C.DEEP_METRIC_ACCURACY}
 # The model options compile sets from the loss and metric objects, at Keras' defaults.
 _COMPILE_SETTINGS = {"from_logits": False, "label_smoothing": 0.0, "top_k": 5, "metric_threshold": 0.5}
 

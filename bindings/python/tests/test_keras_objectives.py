@@ -137,12 +137,13 @@ def test_binary_metrics_are_keras_over_the_whole_data():
 def test_top_k_and_saved_settings():
     x, labels = _data(5)
     model = _model(5, "softmax", "sparse_categorical_crossentropy",
-                   [metrics.SparseTopKCategoricalAccuracy(k=2), "accuracy"])
+                   [metrics.SparseTopKCategoricalAccuracy(k=2), "sparse_categorical_accuracy"])
     assert model.get_option("top_k") == 2
     p = model.predict(x)
     rank = np.sum(p > p[np.arange(len(labels)), labels][:, None], axis=1)
     got = model.evaluate(x, labels, return_dict=True)
     assert got["sparse_top_k_categorical_accuracy"] == pytest.approx(np.mean(rank < 2))
+    assert got["sparse_categorical_accuracy"] == pytest.approx(np.mean(rank == 0))
     loaded = libdeep.load_model_from_bytes(model.to_bytes())
     assert loaded.get_option("top_k") == 2
     assert loaded.evaluate(x, labels) == pytest.approx(model.evaluate(x, labels))
