@@ -291,6 +291,18 @@ DEEP_API deep_status deep_dataset_set_labels(deep_dataset *dataset, const int32_
 /* Float targets, `width` per sample (regression, or one-hot rows). Replaces previous targets. */
 DEEP_API deep_status deep_dataset_set_targets(deep_dataset *dataset, const float *targets, int64_t count,
                                               int64_t width);
+/* Keras' sample_weight (since 1.2): one weight per sample, finite and >= 0 (count must be
+ * the sample count; DEEP_ERR_SHAPE, DEEP_ERR_INVALID_ARGUMENT naming the first bad one);
+ * NULL with count 0 removes them. fit and evaluate multiply each sample's loss by its weight
+ * and divide the batch's sum by the batch size, as Keras (2 and 3) does; the metrics are not
+ * weighted (Keras' `metrics`, not `weighted_metrics`). The weights follow their samples
+ * through shuffle, split, subset, concat (both datasets or neither must have them), merge
+ * (the left rows'), column selection and encoding. */
+DEEP_API deep_status deep_dataset_set_sample_weights(deep_dataset *dataset, const float *weights, int64_t count);
+/* The sample weights (buffer contract: count entries); DEEP_ERR_STATE when there are none.
+ * Since 1.2. */
+DEEP_API deep_status deep_dataset_sample_weights(const deep_dataset *dataset, float *weights, int64_t capacity,
+                                                 int64_t *needed);
 
 DEEP_API deep_status deep_dataset_count(const deep_dataset *dataset, int64_t *count);
 /* The shape of one sample: *needed receives its rank (buffer contract; DEEP_MAX_RANK
@@ -891,7 +903,29 @@ typedef enum deep_metric {
     DEEP_METRIC_LOSS = 0,
     DEEP_METRIC_ACCURACY = 1,           /* argmax match (per step for per-step outputs), or threshold 0.5
                                            for one output */
-    DEEP_METRIC_MEAN_ABSOLUTE_ERROR = 2
+    DEEP_METRIC_MEAN_ABSOLUTE_ERROR = 2,
+    /* Since 1.2, Keras' metric objects, accumulated over the whole epoch (or evaluate's
+     * data) as Keras' are, not averaged over batches. They compare every output entry with
+     * its target (integer labels read as one-hot rows), so with several classes precision,
+     * recall and the AUCs are micro-averaged over the one-hot entries, as Keras' Precision,
+     * Recall and AUC are on one-hot targets. A prediction counts as positive when it is
+     * above DEEP_MODEL_METRIC_THRESHOLD (0.5), a target when it is not 0. The metrics see
+     * the model's outputs as they are (logits too, with DEEP_MODEL_FROM_LOGITS). */
+    DEEP_METRIC_PRECISION = 3,          /* tp / (tp + fp); 0 when nothing is predicted positive */
+    DEEP_METRIC_RECALL = 4,             /* tp / (tp + fn); 0 when no target is positive */
+    DEEP_METRIC_AUC = 5,                /* area under the ROC curve, Keras' AUC(): 200 thresholds
+                                           (-1e-7, 1/199, ..., 198/199, 1 + 1e-7), outputs clipped to
+                                           [0, 1], trapezoidal interpolation */
+    DEEP_METRIC_PR_AUC = 6,             /* area under the precision-recall curve, Keras'
+                                           AUC(curve="PR"): the same thresholds, Davis and Goadrich's
+                                           interpolation as Keras' */
+    DEEP_METRIC_TOP_K_CATEGORICAL_ACCURACY = 7, /* the target's class (the largest entry of a one-hot
+                                           row, or the label of the sparse loss: Keras' sparse variant)
+                                           among the DEEP_MODEL_TOP_K (5) largest outputs; ties at the
+                                           boundary count as in, as TensorFlow's in_top_k */
+    DEEP_METRIC_MEAN_SQUARED_ERROR = 8,  /* mean (p - y)^2 */
+    DEEP_METRIC_ROOT_MEAN_SQUARED_ERROR = 9, /* sqrt of the mean (p - y)^2 over all the data */
+    DEEP_METRIC_BINARY_ACCURACY = 10     /* mean over entries of y == (p > DEEP_MODEL_METRIC_THRESHOLD) */
 } deep_metric;
 
 /* Settings of a model, set before fit. From fit's own callbacks (the log, batch and epoch
@@ -935,8 +969,24 @@ typedef enum deep_model_option {
                                                 initial_epoch), then this goes back to 0, as it does on compile;
                                                 set by deep_model_load from a checkpoint */
     DEEP_MODEL_CHECKPOINT_PATH = 9,          /* string: where checkpoints go (deep_model_set_string); NULL = none */
-    DEEP_MODEL_HUBER_DELTA = 10              /* float: DEEP_LOSS_HUBER's delta, finite and > 0 (default 1.0, Keras');
+    DEEP_MODEL_HUBER_DELTA = 10,             /* float: DEEP_LOSS_HUBER's delta, finite and > 0 (default 1.0, Keras');
                                                 saved with the compiled model */
+    /* Since 1.2; like the Huber delta, set before fit (not from its callbacks) and saved
+     * with the compiled model. */
+    DEEP_MODEL_FROM_LOGITS = 11,             /* int: 1 makes the cross-entropies (binary, categorical,
+                                                sparse categorical) read the outputs as logits, Keras'
+                                                from_logits=True: binary max(x, 0) - x y + log(1 + e^-|x|),
+                                                categorical -sum_j y_j log softmax(x)_j (no row
+                                                normalisation, no clip). Give the output layer no sigmoid
+                                                or softmax then. 0 (default): probabilities */
+    DEEP_MODEL_LABEL_SMOOTHING = 12,         /* float in [0, 1]: Keras' label_smoothing s of binary
+                                                cross-entropy (targets y (1 - s) + s / 2) and categorical
+                                                cross-entropy (y (1 - s) + s / classes); the sparse loss
+                                                takes none (as Keras'), other losses ignore it. Default 0 */
+    DEEP_MODEL_TOP_K = 13,                   /* int >= 1: k of DEEP_METRIC_TOP_K_CATEGORICAL_ACCURACY
+                                                (default 5, Keras') */
+    DEEP_MODEL_METRIC_THRESHOLD = 14         /* float, finite: the threshold of precision, recall and
+                                                binary accuracy (default 0.5, Keras') */
 } deep_model_option;
 
 /* A new empty Sequential model whose samples have shape input_shape (Keras' input_shape,
@@ -1621,6 +1671,29 @@ DEEP_API deep_status deep_model_train_on_batch(deep_model *model, const deep_ten
  * same samples with batch_size n. */
 DEEP_API deep_status deep_model_test_on_batch(deep_model *model, const deep_tensor *x, const deep_tensor *y,
                                               double *values, int64_t capacity, int64_t *needed);
+/* train_on_batch and test_on_batch with Keras' sample_weight (since 1.2): weights[i] (finite,
+ * >= 0; count == n, else DEEP_ERR_SHAPE) multiplies sample i's loss, the sum divided by n, as
+ * deep_dataset_set_sample_weights; weights NULL with count 0 is the unweighted call. The
+ * training call also applies the model's class weights, as fit does. */
+DEEP_API deep_status deep_model_train_on_batch_weighted(deep_model *model, const deep_tensor *x, const deep_tensor *y,
+                                                        const float *weights, int64_t count, double *values,
+                                                        int64_t capacity, int64_t *needed);
+/* test_on_batch with the sample weights above (since 1.2). */
+DEEP_API deep_status deep_model_test_on_batch_weighted(deep_model *model, const deep_tensor *x, const deep_tensor *y,
+                                                       const float *weights, int64_t count, double *values,
+                                                       int64_t capacity, int64_t *needed);
+/* Keras' class_weight (since 1.2): weights[c] (finite, >= 0) multiplies the loss of every
+ * training sample of class c, in fit and train_on_batch (not in evaluate, test_on_batch or
+ * fit's validation, as Keras), on top of its sample weight. A sample's class is its label,
+ * the largest entry of a one-hot target row, or a single target rounded (binary). count 0
+ * (weights NULL) removes them. Only a model with one output of rank 1 takes them
+ * (DEEP_ERR_UNSUPPORTED at fit otherwise, as Keras); a training sample whose class is not
+ * below count is DEEP_ERR_OUT_OF_RANGE at fit. Not saved in model files (a fit argument in
+ * Keras). Set before fit, not from its callbacks (DEEP_ERR_STATE). */
+DEEP_API deep_status deep_model_set_class_weights(deep_model *model, const double *weights, int64_t count);
+/* The class weights (buffer contract; *needed 0 when there are none). Since 1.2. */
+DEEP_API deep_status deep_model_get_class_weights(const deep_model *model, double *weights, int64_t capacity,
+                                                  int64_t *needed);
 /* The outputs for x into out, row-major (n, output shape...): n times the output size
  * entries (*needed; deep_model_output_shape gives the shape), the same values as
  * deep_model_predict. It runs on the calling thread alone, as deep_model_predict does for

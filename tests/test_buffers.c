@@ -53,6 +53,23 @@ static deep_status model_test_on_batch(void *b, int64_t c, int64_t *n)
 {
     return deep_model_test_on_batch(w.model, w.x, w.y, b, c, n);
 }
+static const float batch_weights[3] = {1, 0.5f, 2};
+static deep_status dataset_sample_weights(void *b, int64_t c, int64_t *n)
+{
+    return deep_dataset_sample_weights(w.images, b, c, n);
+}
+static deep_status model_train_on_batch_weighted(void *b, int64_t c, int64_t *n)
+{
+    return deep_model_train_on_batch_weighted(w.model, w.x, w.y, batch_weights, 3, b, c, n);
+}
+static deep_status model_test_on_batch_weighted(void *b, int64_t c, int64_t *n)
+{
+    return deep_model_test_on_batch_weighted(w.model, w.x, w.y, batch_weights, 3, b, c, n);
+}
+static deep_status model_class_weights(void *b, int64_t c, int64_t *n)
+{
+    return deep_model_get_class_weights(w.graph, b, c, n);
+}
 static deep_status model_predict_on_batch(void *b, int64_t c, int64_t *n)
 {
     return deep_model_predict_on_batch(w.model, w.x, b, c, n);
@@ -195,6 +212,10 @@ static const struct {
     {"deep_tree_save_onnx_buffer", tree_save_onnx, 1, false},
     {"deep_forest_save_onnx_buffer", forest_save_onnx, 1, false},
 #endif
+    {"deep_dataset_sample_weights", dataset_sample_weights, sizeof(float), false},
+    {"deep_model_train_on_batch_weighted", model_train_on_batch_weighted, sizeof(double), false},
+    {"deep_model_test_on_batch_weighted", model_test_on_batch_weighted, sizeof(double), false},
+    {"deep_model_get_class_weights", model_class_weights, sizeof(double), false},
 };
 
 static void make_world(void)
@@ -220,6 +241,7 @@ static void make_world(void)
         features[i] = (float)i / 12;
     ASSERT_OK(deep_dataset_new(3, 2, (const int64_t[]){2, 2}, features, &w.images));
     ASSERT_OK(deep_dataset_set_targets(w.images, targets, 3, 6));
+    ASSERT_OK(deep_dataset_set_sample_weights(w.images, batch_weights, 3));
     ASSERT_OK(deep_tensor_new_from(3, (const int64_t[]){3, 2, 2}, features, 12, &w.x));
     ASSERT_OK(deep_tensor_new_from(3, (const int64_t[]){3, 2, 3}, targets, 18, &w.y));
 
@@ -247,6 +269,7 @@ static void make_world(void)
     ASSERT_OK(deep_model_set_outputs(w.graph, (const int32_t[]){a, b}, 2));
     ASSERT_OK(deep_model_connect(w.graph, (const int32_t[]){a, b}, 2));
     ASSERT_OK(deep_model_add_concatenate(w.graph, -1)); /* node 4, on nodes 2 and 3 */
+    ASSERT_OK(deep_model_set_class_weights(w.graph, (const double[]){1, 4}, 2));
 
     const double weights[] = {1.0, 2.0};
     ASSERT_OK(deep_tree_new(DEEP_TREE_CLASSIFIER, &w.tree));

@@ -251,7 +251,7 @@ START_TEST(fused_gradient_is_chain_rule)
         z[i] = 2 * sin(1.7 * i + 0.3);
     float p[COUNT], grad[COUNT];
     fused[_i].activation(z, p);
-    deep_loss_fused_grad(fused[_i].loss, p, targets, labels, BATCH, WIDTH, grad);
+    deep_loss_fused_grad(fused[_i].loss, 0.0, p, targets, labels, BATCH, WIDTH, grad);
     for (int i = 0; i < COUNT; i++) {
         const double h = 1e-3, saved = z[i];
         z[i] = saved + h;
@@ -285,15 +285,15 @@ START_TEST(fused_gradient_values)
     float grad[COUNT], onehot[COUNT] = {0}, sparse[COUNT];
     for (int b = 0; b < BATCH; b++)
         onehot[b * WIDTH + labels[b]] = 1;
-    deep_loss_fused_grad(DEEP_LOSS_CATEGORICAL_CROSSENTROPY, pred, onehot, NULL, BATCH, WIDTH, grad);
-    deep_loss_fused_grad(DEEP_LOSS_SPARSE_CATEGORICAL_CROSSENTROPY, pred, NULL, labels, BATCH, WIDTH, sparse);
+    deep_loss_fused_grad(DEEP_LOSS_CATEGORICAL_CROSSENTROPY, 0.0, pred, onehot, NULL, BATCH, WIDTH, grad);
+    deep_loss_fused_grad(DEEP_LOSS_SPARSE_CATEGORICAL_CROSSENTROPY, 0.0, pred, NULL, labels, BATCH, WIDTH, sparse);
     ck_assert_mem_eq(grad, sparse, sizeof grad); /* sparse labels are one-hot rows */
     for (int i = 0; i < COUNT; i++)
         ck_assert_double_eq_tol(grad[i], ((double)pred[i] - onehot[i]) / BATCH, 1e-7);
-    deep_loss_fused_grad(DEEP_LOSS_BINARY_CROSSENTROPY, pred, targets, NULL, BATCH, WIDTH, grad);
+    deep_loss_fused_grad(DEEP_LOSS_BINARY_CROSSENTROPY, 0.0, pred, targets, NULL, BATCH, WIDTH, grad);
     for (int i = 0; i < COUNT; i++)
         ck_assert_double_eq_tol(grad[i], ((double)pred[i] - targets[i]) / COUNT, 1e-7);
-    deep_loss_fused_grad(DEEP_LOSS_MEAN_SQUARED_ERROR, pred, targets, NULL, BATCH, WIDTH, grad);
+    deep_loss_fused_grad(DEEP_LOSS_MEAN_SQUARED_ERROR, 0.0, pred, targets, NULL, BATCH, WIDTH, grad);
     for (int i = 0; i < COUNT; i++)
         ck_assert_float_eq(grad[i], 0); /* no fused form */
 }
@@ -335,7 +335,7 @@ START_TEST(huge_logits_are_finite)
         fused[c].activation(z, p);
         const double value = deep_loss_compute(fused[c].loss, p, targets, labels, BATCH, WIDTH, grad);
         ck_assert(isfinite(value) && value >= 0 && value <= -log(1e-7) * WIDTH);
-        deep_loss_fused_grad(fused[c].loss, p, targets, labels, BATCH, WIDTH, grad);
+        deep_loss_fused_grad(fused[c].loss, 0.0, p, targets, labels, BATCH, WIDTH, grad);
         for (int i = 0; i < COUNT; i++)
             ck_assert(isfinite(grad[i]) && fabsf(grad[i]) <= 1);
     }
@@ -370,7 +370,7 @@ START_TEST(degenerate_calls)
         ck_assert_float_eq(grad[WIDTH + j], 0);
     const int32_t negative[BATCH] = {-1, 0, 0};
     ck_assert(isnan(deep_loss_compute(DEEP_LOSS_SPARSE_CATEGORICAL_CROSSENTROPY, pred, NULL, negative, BATCH, WIDTH, NULL)));
-    deep_loss_fused_grad(DEEP_LOSS_SPARSE_CATEGORICAL_CROSSENTROPY, pred, NULL, bad, BATCH, WIDTH, grad);
+    deep_loss_fused_grad(DEEP_LOSS_SPARSE_CATEGORICAL_CROSSENTROPY, 0.0, pred, NULL, bad, BATCH, WIDTH, grad);
     for (int j = 0; j < WIDTH; j++)
         ck_assert_double_eq_tol(grad[WIDTH + j], pred[WIDTH + j] / 3.0, 1e-7);
 }

@@ -41,6 +41,18 @@ const (
 	MetricLoss              Metric = C.DEEP_METRIC_LOSS
 	MetricAccuracy          Metric = C.DEEP_METRIC_ACCURACY
 	MetricMeanAbsoluteError Metric = C.DEEP_METRIC_MEAN_ABSOLUTE_ERROR
+	// Since 1.2, Keras' metric objects, accumulated over the epoch as Keras' (see deep.h):
+	// precision and recall at ModelMetricThreshold, ROC and PR AUC (Keras' 200 thresholds
+	// and interpolation), top-k categorical accuracy (k = ModelTopK; the labels of the
+	// sparse loss too), mean squared error, its root, and binary accuracy.
+	MetricPrecision               Metric = C.DEEP_METRIC_PRECISION
+	MetricRecall                  Metric = C.DEEP_METRIC_RECALL
+	MetricAUC                     Metric = C.DEEP_METRIC_AUC
+	MetricPRAUC                   Metric = C.DEEP_METRIC_PR_AUC
+	MetricTopKCategoricalAccuracy Metric = C.DEEP_METRIC_TOP_K_CATEGORICAL_ACCURACY
+	MetricMeanSquaredError        Metric = C.DEEP_METRIC_MEAN_SQUARED_ERROR
+	MetricRootMeanSquaredError    Metric = C.DEEP_METRIC_ROOT_MEAN_SQUARED_ERROR
+	MetricBinaryAccuracy          Metric = C.DEEP_METRIC_BINARY_ACCURACY
 )
 
 // ModelOption is a model setting (deep_model_option).
@@ -64,6 +76,17 @@ const (
 	// ModelHuberDelta (float): the delta of the Huber loss, > 0 (default 1.0, Keras');
 	// saved with the compiled model.
 	ModelHuberDelta ModelOption = C.DEEP_MODEL_HUBER_DELTA
+	// Since 1.2, saved with the compiled model:
+	// ModelFromLogits (int 0 or 1): the cross-entropies read logits (Keras' from_logits).
+	ModelFromLogits ModelOption = C.DEEP_MODEL_FROM_LOGITS
+	// ModelLabelSmoothing (float in [0, 1]): Keras' label_smoothing of binary and
+	// categorical cross-entropy.
+	ModelLabelSmoothing ModelOption = C.DEEP_MODEL_LABEL_SMOOTHING
+	// ModelTopK (int >= 1): k of MetricTopKCategoricalAccuracy (default 5).
+	ModelTopK ModelOption = C.DEEP_MODEL_TOP_K
+	// ModelMetricThreshold (float): threshold of precision, recall and binary accuracy
+	// (default 0.5).
+	ModelMetricThreshold ModelOption = C.DEEP_MODEL_METRIC_THRESHOLD
 )
 
 // Model is a Sequential chain of layers (Keras' Sequential).

@@ -94,6 +94,9 @@ deep_status deep_table_build(const char *caller, const deep_dataset *src, int64_
         if (ok)
             memcpy(d->targets, src->targets, (size_t)(src->count * src->target_width) * sizeof *d->targets);
     }
+    if (ok && src->sample_weights &&
+        (ok = (d->sample_weights = deep_alloc(src->count, sizeof *d->sample_weights)) != NULL))
+        memcpy(d->sample_weights, src->sample_weights, (size_t)src->count * sizeof *d->sample_weights);
     if (ok && src->class_names)
         ok = (d->class_names = deep_names_copy(src->class_names, src->num_classes)) != NULL;
     if (ok && src->label_name)

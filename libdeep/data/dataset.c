@@ -89,6 +89,7 @@ void deep_dataset_free(deep_dataset *dataset)
     free(dataset->bytes);
     free(dataset->labels);
     free(dataset->targets);
+    free(dataset->sample_weights);
     free(dataset->column_names);
     free(dataset->class_names);
     free(dataset->label_name);
@@ -411,7 +412,9 @@ deep_status deep_dataset_gather(const char *caller, const deep_dataset *src, con
     int64_t target_total;
     if (src->targets && deep_mul_i64(count, src->target_width, &target_total))
         d->targets = deep_alloc(target_total, sizeof *d->targets);
-    if ((src->labels && !d->labels) || (src->targets && !d->targets)) {
+    if (src->sample_weights)
+        d->sample_weights = deep_alloc(count, sizeof *d->sample_weights);
+    if ((src->labels && !d->labels) || (src->targets && !d->targets) || (src->sample_weights && !d->sample_weights)) {
         deep_dataset_free(d);
         return deep_error_set(DEEP_ERR_NO_MEMORY, caller, "out of memory for %lld samples",
                               (long long)count);
@@ -435,6 +438,8 @@ deep_status deep_dataset_gather(const char *caller, const deep_dataset *src, con
             deep_dataset_read_samples(src, j, 1, d->features + i * m);
         if (d->labels)
             d->labels[i] = src->labels[j];
+        if (d->sample_weights)
+            d->sample_weights[i] = src->sample_weights[j];
         if (d->targets)
             memcpy(d->targets + i * d->target_width, src->targets + j * src->target_width, target_row);
     }

@@ -21,6 +21,7 @@ struct deep_dataset {
     int32_t num_classes;                  /* 0 without labels */
     float *targets;                       /* count * target_width, or NULL */
     int64_t target_width;                 /* 0 without targets */
+    float *sample_weights;                /* count Keras sample weights (since 1.2), or NULL */
     /* Names from a CSV header, each array one block (see deep_names_copy), or NULL. */
     char **column_names;                  /* sample_size feature names */
     char **class_names;                   /* num_classes label names, when labels were strings;

@@ -202,6 +202,9 @@ static deep_status build(const char *caller, const deep_dataset *left, const flo
         for (int64_t i = 0; i < rows; i++)
             memcpy(d->targets + i * left->target_width, left->targets + pairs[2 * i] * left->target_width,
                    (size_t)left->target_width * sizeof *d->targets);
+    if (ok && left->sample_weights && (ok = (d->sample_weights = deep_alloc(rows, sizeof *d->sample_weights)) != NULL))
+        for (int64_t i = 0; i < rows; i++)
+            d->sample_weights[i] = left->sample_weights[pairs[2 * i]];
     if (ok && left->class_names)
         ok = (d->class_names = deep_names_copy(left->class_names, left->num_classes)) != NULL;
     if (ok && left->label_name)

@@ -376,6 +376,9 @@ static deep_status check_concat(const char *caller, const deep_dataset *a, const
     if ((a->class_names == NULL) != (b->class_names == NULL))
         return deep_error_set(DEEP_ERR_STATE, caller, "%s has class names but %s has integer classes",
                               a->class_names ? "a" : "b", a->class_names ? "b" : "a");
+    if ((a->sample_weights == NULL) != (b->sample_weights == NULL))
+        return deep_error_set(DEEP_ERR_STATE, caller, "%s has sample weights but %s has none",
+                              a->sample_weights ? "a" : "b", a->sample_weights ? "b" : "a");
     if (a->target_width != b->target_width)
         return deep_error_set(DEEP_ERR_SHAPE, caller, "a has %lld targets per sample but b has %lld",
                               (long long)a->target_width, (long long)b->target_width);
@@ -438,6 +441,8 @@ deep_status deep_dataset_concat(const deep_dataset *a, const deep_dataset *b, de
             memcpy(d->targets + a->count * w, b->targets, (size_t)(b->count * w) * sizeof(float));
         for (int64_t i = 0; d->labels && i < b->count; i++)
             d->labels[a->count + i] = remap ? remap_b[b->labels[i]] : b->labels[i];
+        if (d->sample_weights)
+            memcpy(d->sample_weights + a->count, b->sample_weights, (size_t)b->count * sizeof(float));
         if (d->labels && !a->class_names && b->num_classes > d->num_classes)
             d->num_classes = b->num_classes;
         if (!d->column_names && b->column_names && (d->column_names = deep_names_copy(b->column_names, m)) == NULL)

@@ -31,10 +31,6 @@ static double seconds_now(void)
     return (double)t.tv_sec + (double)t.tv_nsec * 1e-9;
 }
 
-static const char *metric_name(deep_metric metric)
-{
-    return metric == DEEP_METRIC_ACCURACY ? "accuracy" : metric == DEEP_METRIC_MEAN_ABSOLUTE_ERROR ? "mae" : "loss";
-}
 
 /* Keras' name of stat i: "loss", "accuracy"; with several outputs also "dense_2_loss" and
  * "dense_2_accuracy", named by the output layers. */
@@ -42,7 +38,7 @@ static void stat_name(const deep_model *model, int32_t i, char *buf, size_t capa
 {
     int32_t outputs = deep_model_output_count(model), m = model->metric_count;
     if (outputs == 1) {
-        snprintf(buf, capacity, "%s", metric_name(i == 0 ? DEEP_METRIC_LOSS : model->metrics[i - 1]));
+        snprintf(buf, capacity, "%s", deep_metric_log_name(i == 0 ? DEEP_METRIC_LOSS : model->metrics[i - 1]));
         return;
     }
     if (i == 0) {
@@ -52,7 +48,7 @@ static void stat_name(const deep_model *model, int32_t i, char *buf, size_t capa
     int32_t k = i <= outputs ? i - 1 : (i - 1 - outputs) / m;
     deep_metric metric = i <= outputs ? DEEP_METRIC_LOSS : model->metrics[(i - 1 - outputs) % m];
     snprintf(buf, capacity, "%s_%s", model->nodes[deep_model_output_node_at(model, k)].layer->name,
-             metric_name(metric));
+             deep_metric_log_name(metric));
 }
 
 static void log_epoch(const deep_model *model, int32_t epoch, int32_t epochs, double seconds, const double *train,
@@ -145,6 +141,7 @@ static deep_status train_epoch(deep_model *model, fit_run *run, int32_t epoch, d
         int64_t first = b * run->batch_size;
         int64_t batch = run->train_count - first < run->batch_size ? run->train_count - first : run->batch_size;
         deep_model_gather(model, run->train, run->order + first, 0, batch, &run->ws);
+        deep_model_weigh_classes(model, &run->ws, batch);
         deep_model_forward(model, &run->ws, &ex, batch);
         double loss = deep_model_score_batch(model, &run->ws, batch, &stats, run->ws.grad_a);
         if (!isfinite(loss))
@@ -194,6 +191,9 @@ static deep_status check_fit(const deep_model *model, const deep_dataset *train,
         return deep_error_set(DEEP_ERR_INVALID_ARGUMENT, "deep_model_fit", "batch_size is %lld; it must be in [1, %d]",
                               (long long)batch_size, INT32_MAX);
     DEEP_TRY(deep_model_check_data(model, train, "deep_model_fit"));
+    bool sparse = model->loss == DEEP_LOSS_SPARSE_CATEGORICAL_CROSSENTROPY;
+    DEEP_TRY(deep_model_check_class_weights(model, sparse || train->targets == NULL ? train->labels : NULL,
+                                            train->targets, train->count, "deep_model_fit"));
     if (validation != NULL)
         DEEP_TRY(deep_model_check_data(model, validation, "deep_model_fit (validation)"));
     if (model->checkpoint_period > 0 && model->checkpoint_path == NULL)

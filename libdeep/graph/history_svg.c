@@ -11,16 +11,6 @@
 #define PANEL_HEIGHT 240
 #define PANEL_GAP 90
 
-static const char *quantity_name(deep_metric metric)
-{
-    switch (metric) {
-    case DEEP_METRIC_LOSS: return "loss";
-    case DEEP_METRIC_ACCURACY: return "accuracy";
-    case DEEP_METRIC_MEAN_ABSOLUTE_ERROR: return "mae";
-    }
-    return "metric";
-}
-
 /* One panel: the training curve and, when the fit had validation data, the validation
  * curve, with a legend. values holds the epochs' training values then their validation
  * values. */
@@ -86,7 +76,7 @@ deep_status deep_model_history_svg(const deep_model *model, const char *path)
                 status = deep_model_history(model, e, metric, 1, &values[n + e]);
         }
         if (status == DEEP_OK)
-            draw_panel(&svg, k, quantity_name(metric), epochs, values, n, validation);
+            draw_panel(&svg, k, deep_metric_log_name(metric), epochs, values, n, validation);
     }
     free(epochs);
     free(values);

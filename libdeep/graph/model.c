@@ -24,6 +24,8 @@ deep_status deep_model_new(int32_t rank, const int64_t *input_shape, deep_model 
         return DEEP_FAIL(DEEP_ERR_NO_MEMORY, "out of memory");
     model->shuffle = true;
     model->huber_delta = 1.0; /* Keras' default */
+    model->top_k = 5;               /* Keras' TopKCategoricalAccuracy */
+    model->metric_threshold = 0.5;  /* Keras' Precision, Recall, BinaryAccuracy */
     model->verbose = true;
     deep_rng_init(&model->rng, 0);
     atomic_init(&model->busy, 0);
@@ -75,6 +77,7 @@ void deep_model_free(deep_model *model)
     deep_pool_free(model->pool);
     free(model->history);
     free(model->checkpoint_path);
+    free(model->class_weights);
     free(model);
 }
 
@@ -552,6 +555,10 @@ static const char *model_option_name(deep_model_option option)
     case DEEP_MODEL_INITIAL_EPOCH: return "DEEP_MODEL_INITIAL_EPOCH";
     case DEEP_MODEL_CHECKPOINT_PATH: return "DEEP_MODEL_CHECKPOINT_PATH";
     case DEEP_MODEL_HUBER_DELTA: return "DEEP_MODEL_HUBER_DELTA";
+    case DEEP_MODEL_FROM_LOGITS: return "DEEP_MODEL_FROM_LOGITS";
+    case DEEP_MODEL_LABEL_SMOOTHING: return "DEEP_MODEL_LABEL_SMOOTHING";
+    case DEEP_MODEL_TOP_K: return "DEEP_MODEL_TOP_K";
+    case DEEP_MODEL_METRIC_THRESHOLD: return "DEEP_MODEL_METRIC_THRESHOLD";
     }
     return "an unknown option";
 }
@@ -621,9 +628,24 @@ deep_status deep_model_set_int(deep_model *model, deep_model_option option, int6
         else
             model->initial_epoch = (int32_t)value;
         return DEEP_OK;
+    case DEEP_MODEL_FROM_LOGITS:
+        if (value != 0 && value != 1)
+            return DEEP_FAIL(DEEP_ERR_INVALID_ARGUMENT, "DEEP_MODEL_FROM_LOGITS takes 0 or 1, not %lld",
+                             (long long)value);
+        DEEP_TRY(may_set(model, __func__, option));
+        model->from_logits = value != 0;
+        return DEEP_OK;
+    case DEEP_MODEL_TOP_K:
+        if (value < 1 || value > INT32_MAX)
+            return DEEP_FAIL(DEEP_ERR_INVALID_ARGUMENT, "top k %lld is outside 1..%d", (long long)value, INT32_MAX);
+        DEEP_TRY(may_set(model, __func__, option));
+        model->top_k = value;
+        return DEEP_OK;
     case DEEP_MODEL_VALIDATION_SPLIT:
     case DEEP_MODEL_EARLY_STOPPING_MIN_DELTA:
     case DEEP_MODEL_HUBER_DELTA:
+    case DEEP_MODEL_LABEL_SMOOTHING:
+    case DEEP_MODEL_METRIC_THRESHOLD:
         return DEEP_FAIL(DEEP_ERR_INVALID_ARGUMENT, "option %d is a float; use deep_model_set_float", (int)option);
     case DEEP_MODEL_CHECKPOINT_PATH:
         return DEEP_FAIL(DEEP_ERR_INVALID_ARGUMENT, "option %d is a string; use deep_model_set_string", (int)option);
@@ -653,12 +675,26 @@ deep_status deep_model_set_float(deep_model *model, deep_model_option option, do
         DEEP_TRY(may_set(model, __func__, option));
         model->huber_delta = value;
         return DEEP_OK;
+    case DEEP_MODEL_LABEL_SMOOTHING:
+        if (!(value >= 0.0 && value <= 1.0))
+            return DEEP_FAIL(DEEP_ERR_INVALID_ARGUMENT, "label smoothing %g is outside [0, 1]", value);
+        DEEP_TRY(may_set(model, __func__, option));
+        model->label_smoothing = value;
+        return DEEP_OK;
+    case DEEP_MODEL_METRIC_THRESHOLD:
+        if (!isfinite(value))
+            return DEEP_FAIL(DEEP_ERR_INVALID_ARGUMENT, "metric threshold %g must be finite", value);
+        DEEP_TRY(may_set(model, __func__, option));
+        model->metric_threshold = value;
+        return DEEP_OK;
     case DEEP_MODEL_THREADS:
     case DEEP_MODEL_SHUFFLE:
     case DEEP_MODEL_EARLY_STOPPING_PATIENCE:
     case DEEP_MODEL_VERBOSE:
     case DEEP_MODEL_CHECKPOINT_PERIOD:
     case DEEP_MODEL_INITIAL_EPOCH:
+    case DEEP_MODEL_FROM_LOGITS:
+    case DEEP_MODEL_TOP_K:
         return DEEP_FAIL(DEEP_ERR_INVALID_ARGUMENT, "option %d is an integer; use deep_model_set_int", (int)option);
     case DEEP_MODEL_CHECKPOINT_PATH:
         return DEEP_FAIL(DEEP_ERR_INVALID_ARGUMENT, "option %d is a string; use deep_model_set_string", (int)option);
@@ -697,9 +733,13 @@ deep_status deep_model_get_int(const deep_model *model, deep_model_option option
     case DEEP_MODEL_VERBOSE: *value = model->verbose; return DEEP_OK;
     case DEEP_MODEL_CHECKPOINT_PERIOD: *value = model->checkpoint_period; return DEEP_OK;
     case DEEP_MODEL_INITIAL_EPOCH: *value = model->initial_epoch; return DEEP_OK;
+    case DEEP_MODEL_FROM_LOGITS: *value = model->from_logits; return DEEP_OK;
+    case DEEP_MODEL_TOP_K: *value = model->top_k; return DEEP_OK;
     case DEEP_MODEL_VALIDATION_SPLIT:
     case DEEP_MODEL_EARLY_STOPPING_MIN_DELTA:
     case DEEP_MODEL_HUBER_DELTA:
+    case DEEP_MODEL_LABEL_SMOOTHING:
+    case DEEP_MODEL_METRIC_THRESHOLD:
     case DEEP_MODEL_CHECKPOINT_PATH:
         return DEEP_FAIL(DEEP_ERR_INVALID_ARGUMENT, "option %d is not an integer option", (int)option);
     }
@@ -714,6 +754,10 @@ deep_status deep_model_get_float(const deep_model *model, deep_model_option opti
     case DEEP_MODEL_VALIDATION_SPLIT: *value = model->validation_split; return DEEP_OK;
     case DEEP_MODEL_EARLY_STOPPING_MIN_DELTA: *value = model->min_delta; return DEEP_OK;
     case DEEP_MODEL_HUBER_DELTA: *value = model->huber_delta; return DEEP_OK;
+    case DEEP_MODEL_LABEL_SMOOTHING: *value = model->label_smoothing; return DEEP_OK;
+    case DEEP_MODEL_METRIC_THRESHOLD: *value = model->metric_threshold; return DEEP_OK;
+    case DEEP_MODEL_FROM_LOGITS:
+    case DEEP_MODEL_TOP_K:
     case DEEP_MODEL_THREADS:
     case DEEP_MODEL_SHUFFLE:
     case DEEP_MODEL_EARLY_STOPPING_PATIENCE:
@@ -858,11 +902,17 @@ static deep_status check_compile(const deep_model *model, const deep_loss *losse
     if (metric_count > 0 && metrics == NULL)
         return deep_error_set(DEEP_ERR_NULL, caller, "argument 'metrics' is NULL but metric_count is %lld",
                               (long long)metric_count);
-    for (int64_t i = 0; i < metric_count; i++)
-        if (metrics[i] != DEEP_METRIC_ACCURACY && metrics[i] != DEEP_METRIC_MEAN_ABSOLUTE_ERROR)
+    int32_t outputs = deep_model_output_count(model), curves = 0;
+    for (int64_t i = 0; i < metric_count; i++) {
+        if (!deep_metric_is_compilable(metrics[i]))
             return deep_error_set(DEEP_ERR_INVALID_ARGUMENT, caller, "metric %d (value %d) is not a compilable metric",
                                   (int)i, (int)metrics[i]);
-    int32_t outputs = deep_model_output_count(model);
+        curves += deep_metric_has_curve(metrics[i]) ? outputs : 0;
+    }
+    if (curves > DEEP_MAX_CURVES) /* each keeps its counts at 200 thresholds during a pass */
+        return deep_error_set(DEEP_ERR_UNSUPPORTED, caller,
+                              "%d AUC metrics over all outputs; at most %d are supported", (int)curves,
+                              DEEP_MAX_CURVES);
     for (int32_t k = 0; k < outputs; k++) {
         char which[96] = "";
         if (outputs > 1)

@@ -7,6 +7,7 @@
 #include "data/dataset.h"
 #include "graph/plateau.h"
 #include "layers/layer.h"
+#include "metrics/compiled.h"
 
 #define DEEP_MAX_METRICS 8
 #define DEEP_MAX_MODEL_INPUTS 16 /* a model's input nodes, and its output nodes */
@@ -68,6 +69,12 @@ struct deep_model {
     int32_t patience;
     double min_delta;
     double huber_delta;        /* DEEP_LOSS_HUBER's delta */
+    bool from_logits;          /* DEEP_MODEL_FROM_LOGITS */
+    double label_smoothing;    /* DEEP_MODEL_LABEL_SMOOTHING */
+    int64_t top_k;             /* DEEP_MODEL_TOP_K */
+    double metric_threshold;   /* DEEP_MODEL_METRIC_THRESHOLD */
+    double *class_weights;     /* Keras' class_weight (deep_model_set_class_weights), or NULL */
+    int32_t class_weight_count;
     bool verbose;
     deep_log_fn log;
     void *log_user;
@@ -220,6 +227,12 @@ typedef struct deep_workspace {
      * together, what the loss and metrics score, and the loss gradient on them. */
     float *kept_pred, *kept_targets, *kept_grad;
     int32_t *kept_labels;
+    /* Keras' sample weights of the batch (since 1.2): the dataset's (deep_model_gather),
+     * train_on_batch's, times the class weights in training; `weighted` says whether the
+     * batch has any. row_weights holds them per scored row of an output. */
+    bool weighted;
+    float *sample_weights;     /* max_batch */
+    float *row_weights;        /* max_batch times the most steps of an output */
 } deep_workspace;
 
 deep_status deep_workspace_init(const deep_model *model, int64_t max_batch, bool training, deep_workspace *ws);
@@ -265,6 +278,14 @@ deep_status deep_model_check_data(const deep_model *model, const deep_dataset *d
 void deep_model_gather(const deep_model *model, const deep_dataset *data, const int64_t *order, int64_t first,
                        int64_t batch, deep_workspace *ws);
 
+/* Multiplies the batch's sample weights by the class weights of its samples (training
+ * only, as Keras' class_weight); nothing when the model has none. */
+void deep_model_weigh_classes(const deep_model *model, deep_workspace *ws, int64_t batch);
+/* Checks that class weights fit the model and cover every class of `data` (or of the batch
+ * y: n rows of targets, or labels); errors name caller. */
+deep_status deep_model_check_class_weights(const deep_model *model, const int32_t *labels, const float *targets,
+                                           int64_t count, const char *caller);
+
 /* Running sums of the loss and metrics over the batches of a pass. The loss is a mean
  * over samples of the batch losses, as Keras'; a metric a mean over the scored rows (all
  * of them, or the unmasked steps of a masked per-step output). */
@@ -273,7 +294,12 @@ typedef struct deep_pass_stats {
     double sums[DEEP_MAX_STATS];
     double counts[DEEP_MAX_STATS];
     int64_t samples;
+    deep_curve curves[DEEP_MAX_CURVES]; /* the AUCs' confusion counts (deep_model_curve_slot) */
 } deep_pass_stats;
+
+/* Where output k's metric m keeps its curve in deep_pass_stats.curves, or -1 for a metric
+ * without one. compile allows at most DEEP_MAX_CURVES. */
+int32_t deep_model_curve_slot(const deep_model *model, int32_t k, int32_t m);
 
 /* Loss of the current batch (after a forward pass), added to stats with the metrics;
  * when grad is not NULL it receives dL/d(output) for backward. Returns the batch's loss. */

@@ -270,6 +270,10 @@ void deep_model_copy_settings(const deep_model *from, deep_model *to)
     to->patience = from->patience;
     to->min_delta = from->min_delta;
     to->huber_delta = from->huber_delta;
+    to->from_logits = from->from_logits;
+    to->label_smoothing = from->label_smoothing;
+    to->top_k = from->top_k;
+    to->metric_threshold = from->metric_threshold;
     to->verbose = from->verbose;
 }
 

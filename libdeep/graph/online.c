@@ -166,6 +166,7 @@ static deep_status begin(deep_model *model, const deep_tensor *x, const deep_ten
         return status;
     }
     deep_workspace *ws = *out;
+    ws->weighted = false; /* the workspace outlives the call */
     deep_model_load_inputs(model, ws, x->data, n);
     if (y == NULL)
         return DEEP_OK;
@@ -195,32 +196,68 @@ static deep_status start(deep_model *model, const deep_tensor *x, const deep_ten
     return status;
 }
 
-deep_status deep_model_train_on_batch(deep_model *model, const deep_tensor *x, const deep_tensor *y, double *values,
-                                      int64_t capacity, int64_t *needed)
+/* Sample weights of train_on_batch_weighted and test_on_batch_weighted: NULL with count 0,
+ * or n finite weights >= 0. */
+static deep_status check_weights(const char *caller, const deep_tensor *x, const float *weights, int64_t count)
 {
-    DEEP_TRY(deep_output_args(__func__, values, capacity, needed)); /* first: *needed is 0 after any other failure */
-    DEEP_REQUIRE(model);
-    DEEP_REQUIRE(x);
-    DEEP_REQUIRE(y);
+    if (weights == NULL && count == 0)
+        return DEEP_OK;
+    if (weights == NULL)
+        return deep_error_set(DEEP_ERR_NULL, caller, "argument 'weights' is NULL but count is %lld", (long long)count);
+    if (x != NULL && count != x->shape[0])
+        return deep_error_set(DEEP_ERR_SHAPE, caller, "%lld sample weights given for a batch of %lld samples",
+                              (long long)count, (long long)x->shape[0]);
+    for (int64_t i = 0; i < count; i++)
+        if (!(weights[i] >= 0.0f) || !isfinite(weights[i]))
+            return deep_error_set(DEEP_ERR_INVALID_ARGUMENT, caller,
+                                  "sample weight %g at position %lld must be finite and >= 0", (double)weights[i],
+                                  (long long)i);
+    return DEEP_OK;
+}
+
+/* The batch's sample weights into the workspace (none: all 1, unweighted). */
+static void load_weights(deep_workspace *ws, const float *weights, int64_t n)
+{
+    for (int64_t i = 0; i < n; i++)
+        ws->sample_weights[i] = weights != NULL ? weights[i] : 1.0f;
+    ws->weighted = weights != NULL;
+}
+
+static deep_status train_batch(deep_model *model, const deep_tensor *x, const deep_tensor *y, const float *weights,
+                               int64_t count, double *values, int64_t capacity, int64_t *needed, const char *caller)
+{
+    DEEP_TRY(deep_output_args(caller, values, capacity, needed)); /* first: *needed is 0 after any other failure */
+    if (model == NULL || x == NULL || y == NULL)
+        return deep_error_set(DEEP_ERR_NULL, caller, "argument '%s' is NULL",
+                              model == NULL ? "model" : x == NULL ? "x" : "y");
+    DEEP_TRY(check_weights(caller, x, weights, count));
     deep_workspace *ws;
     DEEP_TRY(start(model, x, y, deep_model_stat_count(model), values, capacity, needed, "the loss and the metrics",
-                   __func__, &ws));
+                   caller, &ws));
     if (ws == NULL)
         return DEEP_OK; /* the size query */
-    int blas_threads = deep_blas_threads_single();
     int64_t n = x->shape[0];
+    bool sparse = model->loss == DEEP_LOSS_SPARSE_CATEGORICAL_CROSSENTROPY && deep_model_output_count(model) == 1;
+    deep_status status = deep_model_check_class_weights(model, sparse ? ws->labels : NULL, ws->targets, n, caller);
+    if (status != DEEP_OK) {
+        *needed = 0;
+        atomic_store(&model->busy, 0);
+        return status;
+    }
+    load_weights(ws, weights, n);
+    deep_model_weigh_classes(model, ws, n);
+    int blas_threads = deep_blas_threads_single();
     deep_exec ex = {.pool = model->pool, .rng = &model->rng, .training = true};
     deep_pass_stats stats = {0};
     deep_model_forward(model, ws, &ex, n);
     double loss = deep_model_score_batch(model, ws, n, &stats, ws->grad_a);
-    deep_status status = DEEP_OK;
     if (isfinite(loss)) {
         deep_model_backward(model, ws, &ex, n);
         deep_model_apply_gradients(model);
         deep_pass_stats_means(model, &stats, values);
     } else {
-        status = DEEP_FAIL(DEEP_ERR_NUMERIC, "the loss is %s; the weights were not changed (check the batch for NaN "
-                           "or lower the learning rate)", isnan(loss) ? "NaN" : "infinite");
+        status = deep_error_set(DEEP_ERR_NUMERIC, caller, "the loss is %s; the weights were not changed (check the "
+                                "batch for NaN or lower the learning rate)", isnan(loss) ? "NaN" : "infinite");
         *needed = 0;
     }
     deep_blas_threads_restore(blas_threads);
@@ -228,20 +265,22 @@ deep_status deep_model_train_on_batch(deep_model *model, const deep_tensor *x, c
     return status;
 }
 
-deep_status deep_model_test_on_batch(deep_model *model, const deep_tensor *x, const deep_tensor *y, double *values,
-                                     int64_t capacity, int64_t *needed)
+static deep_status test_batch(deep_model *model, const deep_tensor *x, const deep_tensor *y, const float *weights,
+                              int64_t count, double *values, int64_t capacity, int64_t *needed, const char *caller)
 {
-    DEEP_TRY(deep_output_args(__func__, values, capacity, needed)); /* first: *needed is 0 after any other failure */
-    DEEP_REQUIRE(model);
-    DEEP_REQUIRE(x);
-    DEEP_REQUIRE(y);
+    DEEP_TRY(deep_output_args(caller, values, capacity, needed)); /* first: *needed is 0 after any other failure */
+    if (model == NULL || x == NULL || y == NULL)
+        return deep_error_set(DEEP_ERR_NULL, caller, "argument '%s' is NULL",
+                              model == NULL ? "model" : x == NULL ? "x" : "y");
+    DEEP_TRY(check_weights(caller, x, weights, count));
     deep_workspace *ws;
     DEEP_TRY(start(model, x, y, deep_model_stat_count(model), values, capacity, needed, "the loss and the metrics",
-                   __func__, &ws));
+                   caller, &ws));
     if (ws == NULL)
         return DEEP_OK; /* the size query */
-    int blas_threads = deep_blas_threads_single();
     int64_t n = x->shape[0];
+    load_weights(ws, weights, n);
+    int blas_threads = deep_blas_threads_single();
     deep_exec ex = {.pool = model->pool};
     deep_pass_stats stats = {0};
     deep_model_forward(model, ws, &ex, n);
@@ -250,6 +289,32 @@ deep_status deep_model_test_on_batch(deep_model *model, const deep_tensor *x, co
     deep_blas_threads_restore(blas_threads);
     atomic_store(&model->busy, 0);
     return DEEP_OK;
+}
+
+deep_status deep_model_train_on_batch(deep_model *model, const deep_tensor *x, const deep_tensor *y, double *values,
+                                      int64_t capacity, int64_t *needed)
+{
+    return train_batch(model, x, y, NULL, 0, values, capacity, needed, __func__);
+}
+
+deep_status deep_model_train_on_batch_weighted(deep_model *model, const deep_tensor *x, const deep_tensor *y,
+                                               const float *weights, int64_t count, double *values, int64_t capacity,
+                                               int64_t *needed)
+{
+    return train_batch(model, x, y, weights, count, values, capacity, needed, __func__);
+}
+
+deep_status deep_model_test_on_batch(deep_model *model, const deep_tensor *x, const deep_tensor *y, double *values,
+                                     int64_t capacity, int64_t *needed)
+{
+    return test_batch(model, x, y, NULL, 0, values, capacity, needed, __func__);
+}
+
+deep_status deep_model_test_on_batch_weighted(deep_model *model, const deep_tensor *x, const deep_tensor *y,
+                                              const float *weights, int64_t count, double *values, int64_t capacity,
+                                              int64_t *needed)
+{
+    return test_batch(model, x, y, weights, count, values, capacity, needed, __func__);
 }
 
 deep_status deep_model_predict_on_batch(deep_model *model, const deep_tensor *x, float *out, int64_t capacity,

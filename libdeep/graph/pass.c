@@ -8,6 +8,7 @@
 #include "graph/model.h"
 #include "graph/rules.h"
 #include "losses/loss.h"
+#include "metrics/compiled.h"
 
 /* The highest-numbered output node: the passes run nodes up to it. */
 static int32_t last_output(const deep_model *model)
@@ -41,6 +42,18 @@ bool deep_model_output_fuses(const deep_model *model, int32_t k)
             if (model->nodes[i].inputs[j] == node)
                 return false;
     return deep_loss_fuses_with(model->losses[k], deep_layer_output_activation(model->nodes[node].layer));
+}
+
+/* The most rows of the last axis one sample of an output has (its steps). */
+static int64_t most_steps(const deep_model *model)
+{
+    int64_t most = 1;
+    for (int32_t k = 0; k < deep_model_output_count(model); k++) {
+        const deep_node *out = &model->nodes[deep_model_output_node_at(model, k)];
+        int64_t steps = out->size / out->shape[out->rank - 1];
+        most = steps > most ? steps : most;
+    }
+    return most;
 }
 
 static int64_t largest_activation(const deep_model *model)
@@ -190,7 +203,9 @@ deep_status deep_workspace_init(const deep_model *model, int64_t max_batch, bool
         ok = ok && init_shared_sums(model, max_batch, ws);
     }
     ok = ok && (ws->labels = deep_alloc(max_batch, sizeof(int32_t))) != NULL &&
-         (ws->targets = deep_alloc(max_batch * target_width, sizeof(float))) != NULL;
+         (ws->targets = deep_alloc(max_batch * target_width, sizeof(float))) != NULL &&
+         (ws->sample_weights = deep_alloc(max_batch, sizeof(float))) != NULL &&
+         (ws->row_weights = deep_alloc(max_batch * most_steps(model), sizeof(float))) != NULL;
     if (ok && ws->masks[output] != NULL)
         ok = (ws->kept_pred = deep_alloc(max_batch * out_width, sizeof(float))) != NULL &&
              (ws->kept_targets = deep_alloc(max_batch * out_width, sizeof(float))) != NULL &&
@@ -232,6 +247,8 @@ void deep_workspace_release(const deep_model *model, deep_workspace *ws)
     free(ws->kept_targets);
     free(ws->kept_grad);
     free(ws->kept_labels);
+    free(ws->sample_weights);
+    free(ws->row_weights);
     memset(ws, 0, sizeof *ws);
 }
 
@@ -522,49 +539,9 @@ void deep_model_gather(const deep_model *model, const deep_dataset *data, const 
             memcpy(ws->targets + b * width, data->targets + s * width, (size_t)width * sizeof(float));
         else if (label_targets)
             ws->targets[b] = (float)data->labels[s];
+        ws->sample_weights[b] = data->sample_weights != NULL ? data->sample_weights[s] : 1.0f;
     }
-}
-
-static int64_t argmax_row(const float *row, int64_t width)
-{
-    int64_t best = 0;
-    for (int64_t j = 1; j < width; j++)
-        if (row[j] > row[best])
-            best = j;
-    return best;
-}
-
-/* Correct predictions in `rows` rows of the last axis (a batch of rank-1 outputs, or of
- * per-step outputs): the largest output against the label (or the target's largest
- * entry); for rows of a single output, both sides thresholded at 0.5. Labels (targets
- * NULL), one per sample, only come with one row per sample. */
-static int64_t count_correct(const float *pred, const float *targets, const int32_t *labels, int64_t rows,
-                             int64_t width)
-{
-    int64_t correct = 0;
-    for (int64_t r = 0; r < rows; r++) {
-        const float *row = pred + r * width;
-        if (width == 1) {
-            float truth = targets != NULL ? targets[r] : (float)labels[r];
-            correct += (row[0] > 0.5f) == (truth > 0.5f);
-        } else {
-            int64_t truth = targets != NULL ? argmax_row(targets + r * width, width) : labels[r];
-            correct += argmax_row(row, width) == truth;
-        }
-    }
-    return correct;
-}
-
-/* The sum over rows of each row's mean absolute error (labels read as one-hot rows). */
-static double absolute_error_sum(const float *pred, const float *targets, const int32_t *labels, int64_t rows,
-                                 int64_t width)
-{
-    double sum = 0;
-    for (int64_t i = 0; i < rows * width; i++) {
-        float truth = targets != NULL ? targets[i] : (float)(labels[i / width] == i % width);
-        sum += fabs((double)pred[i] - truth);
-    }
-    return sum / (double)width;
+    ws->weighted = data->sample_weights != NULL;
 }
 
 /* Gathers the rows whose mask entry is set into the workspace's kept_ buffers and points
@@ -632,21 +609,34 @@ static double score_output(const deep_model *model, deep_workspace *ws, int32_t 
     int64_t width = out->shape[out->rank - 1], rows = batch * (out->size / width);
     const float *pred = ws->acts[deep_model_output_node_at(model, k)];
     const uint8_t *mask = ws->masks[deep_model_output_node_at(model, k)];
+    if (ws->weighted) /* each row takes its sample's weight; kept rows keep theirs */
+        for (int64_t r = 0, kept = 0, steps = rows / batch; r < rows; r++)
+            if (mask == NULL || mask[r])
+                ws->row_weights[kept++] = ws->sample_weights[r / steps];
     int64_t scored = mask != NULL ? keep_unmasked_rows(ws, mask, rows, width, &pred, &targets, &labels) : rows;
     float *scored_grad = mask != NULL && grad != NULL ? ws->kept_grad : grad;
     bool fused = grad != NULL && deep_model_output_fuses(model, k);
+    const deep_loss_config config = {.huber_delta = model->huber_delta, .from_logits = model->from_logits,
+                                     .label_smoothing = model->label_smoothing};
     /* Per row of the last axis, so that per-step losses average over the steps as Keras'. */
-    double loss = deep_loss_evaluate(model->losses[k], model->huber_delta, pred, targets, labels, scored, width,
-                                     fused ? NULL : scored_grad);
+    double loss = deep_loss_apply(model->losses[k], &config, pred, targets, labels, scored, width,
+                                  fused ? NULL : scored_grad);
     if (fused)
-        deep_loss_fused_grad(model->losses[k], pred, targets, labels, scored, width, scored_grad);
+        deep_loss_fused_grad(model->losses[k], model->label_smoothing, pred, targets, labels, scored, width,
+                             scored_grad);
+    if (ws->weighted) { /* Keras' sample weights weigh the loss only, not the metrics */
+        loss = deep_loss_weighted(model->losses[k], &config, pred, targets, labels, scored, width, ws->row_weights);
+        if (scored_grad != NULL)
+            deep_loss_scale_rows(scored_grad, scored, width, ws->row_weights);
+    }
     if (mask != NULL && grad != NULL)
         spread_kept_grad(scored_grad, mask, rows, width, grad);
+    const deep_metric_config metric_config = {model->metric_threshold, model->top_k};
     for (int32_t m = 0; m < model->metric_count; m++) {
-        stats->sums[column + m] += model->metrics[m] == DEEP_METRIC_ACCURACY
-                                       ? (double)count_correct(pred, targets, labels, scored, width)
-                                       : absolute_error_sum(pred, targets, labels, scored, width);
-        stats->counts[column + m] += (double)scored;
+        int32_t curve = deep_model_curve_slot(model, k, m);
+        deep_metric_accumulate(model->metrics[m], &metric_config, pred, targets, labels, scored, width,
+                               &stats->sums[column + m], &stats->counts[column + m],
+                               curve >= 0 ? &stats->curves[curve] : NULL);
     }
     return loss;
 }
@@ -695,8 +685,33 @@ double deep_model_score_batch(const deep_model *model, deep_workspace *ws, int64
     return loss;
 }
 
+int32_t deep_model_curve_slot(const deep_model *model, int32_t k, int32_t m)
+{
+    if (!deep_metric_has_curve(model->metrics[m]))
+        return -1;
+    int32_t before = 0, per_output = 0;
+    for (int32_t i = 0; i < model->metric_count; i++) {
+        per_output += deep_metric_has_curve(model->metrics[i]);
+        before += i < m && deep_metric_has_curve(model->metrics[i]);
+    }
+    return k * per_output + before;
+}
+
+/* The loss columns are means over samples; each metric column is its metric's value from
+ * the sums (Keras' result() of the metric object). */
 void deep_pass_stats_means(const deep_model *model, const deep_pass_stats *stats, double *values)
 {
-    for (int32_t i = 0; i < deep_model_stat_count(model); i++)
-        values[i] = stats->samples == 0 ? NAN : stats->counts[i] > 0 ? stats->sums[i] / stats->counts[i] : 0.0;
+    int32_t outputs = deep_model_output_count(model), first_metric = outputs == 1 ? 1 : 1 + outputs;
+    for (int32_t i = 0; i < deep_model_stat_count(model); i++) {
+        if (stats->samples == 0) {
+            values[i] = NAN;
+        } else if (i < first_metric) {
+            values[i] = stats->counts[i] > 0 ? stats->sums[i] / stats->counts[i] : 0.0;
+        } else {
+            int32_t k = (i - first_metric) / model->metric_count, m = (i - first_metric) % model->metric_count;
+            int32_t curve = deep_model_curve_slot(model, k, m);
+            values[i] = deep_metric_result(model->metrics[m], stats->sums[i], stats->counts[i],
+                                           curve >= 0 ? &stats->curves[curve] : NULL);
+        }
+    }
 }

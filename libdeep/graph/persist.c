@@ -45,9 +45,58 @@ static const char *const loss_names[] = {
 static const char *const metric_names[] = {
     [DEEP_METRIC_ACCURACY] = "accuracy",
     [DEEP_METRIC_MEAN_ABSOLUTE_ERROR] = "mean_absolute_error",
+    /* since 1.2 */
+    [DEEP_METRIC_PRECISION] = "precision",
+    [DEEP_METRIC_RECALL] = "recall",
+    [DEEP_METRIC_AUC] = "auc",
+    [DEEP_METRIC_PR_AUC] = "pr_auc",
+    [DEEP_METRIC_TOP_K_CATEGORICAL_ACCURACY] = "top_k_categorical_accuracy",
+    [DEEP_METRIC_MEAN_SQUARED_ERROR] = "mean_squared_error",
+    [DEEP_METRIC_ROOT_MEAN_SQUARED_ERROR] = "root_mean_squared_error",
+    [DEEP_METRIC_BINARY_ACCURACY] = "binary_accuracy",
 };
 
 #define COUNT(a) ((int)(sizeof(a) / sizeof((a)[0])))
+
+/* Since 1.2: the settings of the loss and metric objects (deep.h's model options), each
+ * written only when it is not Keras' default, so files from before them load unchanged. */
+static const struct loss_setting {
+    const char *key;
+    deep_model_option option;
+    bool integer;
+    double keras_default;
+} loss_settings[] = {
+    {"from_logits", DEEP_MODEL_FROM_LOGITS, true, 0},
+    {"label_smoothing", DEEP_MODEL_LABEL_SMOOTHING, false, 0},
+    {"top_k", DEEP_MODEL_TOP_K, true, 5},
+    {"metric_threshold", DEEP_MODEL_METRIC_THRESHOLD, false, 0.5},
+};
+#define LOSS_SETTINGS COUNT(loss_settings)
+
+static double loss_setting_value(const deep_model *model, deep_model_option option)
+{
+    switch (option) {
+    case DEEP_MODEL_FROM_LOGITS: return model->from_logits;
+    case DEEP_MODEL_LABEL_SMOOTHING: return model->label_smoothing;
+    case DEEP_MODEL_TOP_K: return (double)model->top_k;
+    default: return model->metric_threshold;
+    }
+}
+
+static void put_loss_settings(const deep_model *model, deep_bytes *j)
+{
+    for (int i = 0; i < LOSS_SETTINGS; i++) {
+        double v = loss_setting_value(model, loss_settings[i].option);
+        if (v == loss_settings[i].keras_default)
+            continue;
+        deep_json_put_key(j, false, loss_settings[i].key);
+        if (loss_settings[i].integer)
+            deep_bytes_printf(j, "%lld", (long long)v);
+        else
+            deep_json_put_double(j, v);
+    }
+}
+
 
 static int name_index(const char *const *names, int count, const char *name)
 {
@@ -155,6 +204,7 @@ static deep_status put_architecture(const char *caller, const deep_model *model,
             deep_json_put_key(j, false, "huber_delta");
             deep_json_put_double(j, model->huber_delta);
         }
+        put_loss_settings(model, j);
         if (deep_model_output_count(model) > 1 || model->loss_weights[0] != 1.0) { /* since 1.1: per output */
             deep_json_put_key(j, false, "losses");
             deep_bytes_put(j, "[", 1);
@@ -731,11 +781,33 @@ static bool load_output_losses(loader *l, const deep_json_node *names, const dee
     return true;
 }
 
+/* Absent keys take Keras' defaults, which also undoes the settings of a model loaded over. */
+static void load_loss_settings(loader *l, const deep_json_node *const *f)
+{
+    for (int i = 0; i < LOSS_SETTINGS && l->status == DEEP_OK; i++) {
+        const struct loss_setting *s = &loss_settings[i];
+        char where[48];
+        snprintf(where, sizeof where, "compile.%s", s->key);
+        double v = s->keras_default;
+        int64_t n = (int64_t)v;
+        if (f[i] != NULL && (s->integer ? !deep_json_int(&l->doc, f[i], &n) : !deep_json_double(&l->doc, f[i], &v))) {
+            bad(l, "%s must be %s", where, s->integer ? "an integer" : "a finite number");
+            return;
+        }
+        nested(l, s->integer ? deep_model_set_int(l->model, s->option, n) : deep_model_set_float(l->model, s->option, v),
+               where);
+    }
+}
+
 static void load_compile(loader *l, const deep_json_node *node, int64_t *iterations)
 {
-    static const char *const keys[] = {"loss", "metrics", "optimizer", "huber_delta", "losses", "loss_weights"};
-    const deep_json_node *f[6];
-    if (!some_members(l, node, "compile", keys, 6, 3, f))
+    static const char *const keys[] = {"loss",         "metrics",     "optimizer", "huber_delta",    "losses",
+                                       "loss_weights", "from_logits", "label_smoothing", "top_k", "metric_threshold"};
+    const deep_json_node *f[10];
+    if (!some_members(l, node, "compile", keys, 10, 3, f))
+        return;
+    load_loss_settings(l, f + 6);
+    if (l->status != DEEP_OK)
         return;
     double huber_delta = 1.0;
     if (f[3] != NULL && !deep_json_double(&l->doc, f[3], &huber_delta)) {

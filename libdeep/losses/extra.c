@@ -35,7 +35,7 @@ static double log_cosh(double x, double *dx)
 
 /* Keras turns {0, 1} hinge targets into {-1, 1} when every target of the batch is 0 or
  * 1 (a test over the whole tensor, not per sample). */
-static bool binary_targets(const float *targets, int64_t n)
+bool deep_loss_binary_targets(const float *targets, int64_t n)
 {
     for (int64_t i = 0; i < n; i++)
         if (targets[i] != 0 && targets[i] != 1)
@@ -43,10 +43,11 @@ static bool binary_targets(const float *targets, int64_t n)
     return true;
 }
 
-static double elementwise(deep_loss loss, double delta, const float *pred, const float *targets, int64_t n,
-                          float *grad)
+static double elementwise(deep_loss loss, double delta, int hinge_signs, const float *pred, const float *targets,
+                          int64_t n, float *grad)
 {
-    const bool to_signs = (loss == DEEP_LOSS_HINGE || loss == DEEP_LOSS_SQUARED_HINGE) && binary_targets(targets, n);
+    const bool to_signs = (loss == DEEP_LOSS_HINGE || loss == DEEP_LOSS_SQUARED_HINGE) &&
+                          (hinge_signs != 0 ? hinge_signs > 0 : deep_loss_binary_targets(targets, n));
     double total = 0;
     for (int64_t i = 0; i < n; i++) {
         const double p = pred[i], e = p - targets[i];
@@ -158,15 +159,15 @@ static double cosine_similarity(const float *p, const float *y, int64_t width, f
     return value;
 }
 
-double deep_loss_extra(deep_loss loss, double delta, const float *pred, const float *targets, int64_t batch,
-                       int64_t width, float *grad)
+double deep_loss_extra(deep_loss loss, const deep_loss_config *config, const float *pred, const float *targets,
+                       int64_t batch, int64_t width, float *grad)
 {
     double (*row)(const float *, const float *, int64_t, float *, int64_t) = NULL;
     switch (loss) {
     case DEEP_LOSS_CATEGORICAL_HINGE: row = categorical_hinge; break;
     case DEEP_LOSS_KL_DIVERGENCE: row = kl_divergence; break;
     case DEEP_LOSS_COSINE_SIMILARITY: row = cosine_similarity; break;
-    default: return elementwise(loss, delta, pred, targets, batch * width, grad);
+    default: return elementwise(loss, config->huber_delta, config->hinge_signs, pred, targets, batch * width, grad);
     }
     double total = 0;
     for (int64_t b = 0; b < batch; b++)

@@ -60,14 +60,16 @@ static bool label_ok(int32_t label, int64_t width)
  * one-hot at `label` (the sparse loss). When grad is not NULL it receives the gradient
  * with respect to p divided by n: with g_j = dL/dq_j (0 where clipped),
  * dL/dp_k = (g_k - sum_j g_j q_j) / S. A row summing to 0 gives NaN, as in Keras. */
-static double row_crossentropy(const float *p, const float *y, int32_t label, int64_t width, float *grad, int64_t n)
+static double row_crossentropy(const float *p, const float *y, int32_t label, int64_t width, float *grad, int64_t n,
+                               double smoothing)
 {
     double sum = 0;
     for (int64_t j = 0; j < width; j++)
         sum += p[j];
     double loss = 0, dot = 0, dq;
     for (int64_t j = 0; j < width; j++) {
-        const double weight = y ? y[j] : (double)(j == label);
+        const double weight = deep_loss_smooth(DEEP_LOSS_CATEGORICAL_CROSSENTROPY, y ? y[j] : (double)(j == label),
+                                               smoothing, width);
         if (weight == 0)
             continue; /* also skips the log of a zero that the clip would bound anyway */
         const double q = p[j] / sum;
@@ -76,7 +78,8 @@ static double row_crossentropy(const float *p, const float *y, int32_t label, in
     }
     if (grad) {
         for (int64_t j = 0; j < width; j++) {
-            const double weight = y ? y[j] : (double)(j == label);
+            const double weight = deep_loss_smooth(DEEP_LOSS_CATEGORICAL_CROSSENTROPY, y ? y[j] : (double)(j == label),
+                                               smoothing, width);
             double g = 0;
             if (weight != 0) {
                 neg_log(p[j] / sum, &dq);
@@ -100,6 +103,18 @@ double deep_loss_compute(deep_loss loss, const float *pred, const float *targets
 double deep_loss_evaluate(deep_loss loss, double huber_delta, const float *pred, const float *targets,
                           const int32_t *labels, int64_t batch, int64_t width, float *grad)
 {
+    const deep_loss_config config = {.huber_delta = huber_delta};
+    return deep_loss_apply(loss, &config, pred, targets, labels, batch, width, grad);
+}
+
+/* The sparse loss takes no label smoothing, as Keras' SparseCategoricalCrossentropy. */
+double deep_loss_apply(deep_loss loss, const deep_loss_config *config, const float *pred, const float *targets,
+                       const int32_t *labels, int64_t batch, int64_t width, float *grad)
+{
+    const double smoothing = config->label_smoothing;
+    if (config->from_logits && (loss == DEEP_LOSS_BINARY_CROSSENTROPY || loss == DEEP_LOSS_CATEGORICAL_CROSSENTROPY ||
+                                loss == DEEP_LOSS_SPARSE_CATEGORICAL_CROSSENTROPY))
+        return deep_loss_logits(loss, smoothing, pred, targets, labels, batch, width, grad);
     if (!deep_loss_is_valid(loss))
         return NAN;
     if (batch <= 0 || width <= 0)
@@ -117,7 +132,7 @@ double deep_loss_evaluate(deep_loss loss, double huber_delta, const float *pred,
         return total / n;
     case DEEP_LOSS_BINARY_CROSSENTROPY:
         for (int64_t i = 0; i < n; i++) {
-            const double p = pred[i], y = targets[i];
+            const double p = pred[i], y = deep_loss_smooth(loss, targets[i], smoothing, width);
             total += y * neg_log(p, &dp) + (1 - y) * neg_log(1 - p, &dq);
             if (grad)
                 grad[i] = (float)((y * dp - (1 - y) * dq) / n);
@@ -126,7 +141,7 @@ double deep_loss_evaluate(deep_loss loss, double huber_delta, const float *pred,
     case DEEP_LOSS_CATEGORICAL_CROSSENTROPY:
         for (int64_t b = 0; b < batch; b++)
             total += row_crossentropy(pred + b * width, targets + b * width, 0, width,
-                                      grad ? grad + b * width : NULL, batch);
+                                      grad ? grad + b * width : NULL, batch, smoothing);
         return total / batch;
     case DEEP_LOSS_SPARSE_CATEGORICAL_CROSSENTROPY:
         if (grad)
@@ -136,7 +151,7 @@ double deep_loss_evaluate(deep_loss loss, double huber_delta, const float *pred,
                 total = NAN;
                 continue;
             }
-            total += row_crossentropy(pred + b * width, NULL, labels[b], width, grad ? grad + b * width : NULL, batch);
+            total += row_crossentropy(pred + b * width, NULL, labels[b], width, grad ? grad + b * width : NULL, batch, 0);
         }
         return total / batch;
     case DEEP_LOSS_MEAN_ABSOLUTE_ERROR:
@@ -149,7 +164,7 @@ double deep_loss_evaluate(deep_loss loss, double huber_delta, const float *pred,
     case DEEP_LOSS_KL_DIVERGENCE:
     case DEEP_LOSS_POISSON:
     case DEEP_LOSS_COSINE_SIMILARITY:
-        return deep_loss_extra(loss, huber_delta, pred, targets, batch, width, grad);
+        return deep_loss_extra(loss, config, pred, targets, batch, width, grad);
     }
     return NAN;
 }
@@ -172,8 +187,8 @@ bool deep_loss_fuses_with(deep_loss loss, deep_activation activation)
  * cross-entropy, the samples for the categorical ones. The fused gradient ignores the
  * clip, which is what lets a saturated output still learn. A loss that does not fuse
  * gets a zero gradient. */
-void deep_loss_fused_grad(deep_loss loss, const float *pred, const float *targets, const int32_t *labels,
-                          int64_t batch, int64_t width, float *grad)
+void deep_loss_fused_grad(deep_loss loss, double smoothing, const float *pred, const float *targets,
+                          const int32_t *labels, int64_t batch, int64_t width, float *grad)
 {
     if (batch <= 0 || width <= 0)
         return;
@@ -183,7 +198,7 @@ void deep_loss_fused_grad(deep_loss loss, const float *pred, const float *target
     case DEEP_LOSS_CATEGORICAL_CROSSENTROPY: {
         const float scale = (float)(1.0 / (loss == DEEP_LOSS_BINARY_CROSSENTROPY ? n : batch));
         for (int64_t i = 0; i < n; i++)
-            grad[i] = (pred[i] - targets[i]) * scale;
+            grad[i] = (pred[i] - (float)deep_loss_smooth(loss, targets[i], smoothing, width)) * scale;
         return;
     }
     case DEEP_LOSS_SPARSE_CATEGORICAL_CROSSENTROPY: {

@@ -17,7 +17,7 @@ from ._lib import lib as _lib
 from .errors import (Error, NullError, InvalidArgumentError, ShapeError, OutOfRangeError, OutOfMemoryError,
                      SizeOverflowError, StateError, FileError, FormatError, NumericError, UnsupportedError,
                      ThreadError, BufferTooSmallError, ClosedError, LibraryNotFoundError)
-from . import layers, optimizers, metrics, utils, data, datasets, model_selection, preprocessing
+from . import layers, optimizers, metrics, utils, data, datasets, model_selection, preprocessing, losses
 from . import initializers, regularizers, constraints, onnx  # since 1.2
 from .data import Dataset, load_idx, load_csv, load_cifar10, load_sqlite, kfold_indices
 from .layers import (Input, Dense, Activation, Dropout, Flatten, Reshape, Conv2D, MaxPooling2D, AveragePooling2D,

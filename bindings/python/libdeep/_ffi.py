@@ -176,6 +176,14 @@ class deep_metric(enum.IntEnum):
     DEEP_METRIC_LOSS = 0
     DEEP_METRIC_ACCURACY = 1
     DEEP_METRIC_MEAN_ABSOLUTE_ERROR = 2
+    DEEP_METRIC_PRECISION = 3
+    DEEP_METRIC_RECALL = 4
+    DEEP_METRIC_AUC = 5
+    DEEP_METRIC_PR_AUC = 6
+    DEEP_METRIC_TOP_K_CATEGORICAL_ACCURACY = 7
+    DEEP_METRIC_MEAN_SQUARED_ERROR = 8
+    DEEP_METRIC_ROOT_MEAN_SQUARED_ERROR = 9
+    DEEP_METRIC_BINARY_ACCURACY = 10
 
 
 class deep_model_option(enum.IntEnum):
@@ -189,6 +197,10 @@ class deep_model_option(enum.IntEnum):
     DEEP_MODEL_INITIAL_EPOCH = 8
     DEEP_MODEL_CHECKPOINT_PATH = 9
     DEEP_MODEL_HUBER_DELTA = 10
+    DEEP_MODEL_FROM_LOGITS = 11
+    DEEP_MODEL_LABEL_SMOOTHING = 12
+    DEEP_MODEL_TOP_K = 13
+    DEEP_MODEL_METRIC_THRESHOLD = 14
 
 
 class deep_padding(enum.IntEnum):
@@ -378,6 +390,14 @@ DEEP_LOSS_COSINE_SIMILARITY = deep_loss.DEEP_LOSS_COSINE_SIMILARITY
 DEEP_METRIC_LOSS = deep_metric.DEEP_METRIC_LOSS
 DEEP_METRIC_ACCURACY = deep_metric.DEEP_METRIC_ACCURACY
 DEEP_METRIC_MEAN_ABSOLUTE_ERROR = deep_metric.DEEP_METRIC_MEAN_ABSOLUTE_ERROR
+DEEP_METRIC_PRECISION = deep_metric.DEEP_METRIC_PRECISION
+DEEP_METRIC_RECALL = deep_metric.DEEP_METRIC_RECALL
+DEEP_METRIC_AUC = deep_metric.DEEP_METRIC_AUC
+DEEP_METRIC_PR_AUC = deep_metric.DEEP_METRIC_PR_AUC
+DEEP_METRIC_TOP_K_CATEGORICAL_ACCURACY = deep_metric.DEEP_METRIC_TOP_K_CATEGORICAL_ACCURACY
+DEEP_METRIC_MEAN_SQUARED_ERROR = deep_metric.DEEP_METRIC_MEAN_SQUARED_ERROR
+DEEP_METRIC_ROOT_MEAN_SQUARED_ERROR = deep_metric.DEEP_METRIC_ROOT_MEAN_SQUARED_ERROR
+DEEP_METRIC_BINARY_ACCURACY = deep_metric.DEEP_METRIC_BINARY_ACCURACY
 DEEP_MODEL_THREADS = deep_model_option.DEEP_MODEL_THREADS
 DEEP_MODEL_SHUFFLE = deep_model_option.DEEP_MODEL_SHUFFLE
 DEEP_MODEL_VALIDATION_SPLIT = deep_model_option.DEEP_MODEL_VALIDATION_SPLIT
@@ -388,6 +408,10 @@ DEEP_MODEL_CHECKPOINT_PERIOD = deep_model_option.DEEP_MODEL_CHECKPOINT_PERIOD
 DEEP_MODEL_INITIAL_EPOCH = deep_model_option.DEEP_MODEL_INITIAL_EPOCH
 DEEP_MODEL_CHECKPOINT_PATH = deep_model_option.DEEP_MODEL_CHECKPOINT_PATH
 DEEP_MODEL_HUBER_DELTA = deep_model_option.DEEP_MODEL_HUBER_DELTA
+DEEP_MODEL_FROM_LOGITS = deep_model_option.DEEP_MODEL_FROM_LOGITS
+DEEP_MODEL_LABEL_SMOOTHING = deep_model_option.DEEP_MODEL_LABEL_SMOOTHING
+DEEP_MODEL_TOP_K = deep_model_option.DEEP_MODEL_TOP_K
+DEEP_MODEL_METRIC_THRESHOLD = deep_model_option.DEEP_MODEL_METRIC_THRESHOLD
 DEEP_PADDING_VALID = deep_padding.DEEP_PADDING_VALID
 DEEP_PADDING_SAME = deep_padding.DEEP_PADDING_SAME
 DEEP_PADDING_CAUSAL = deep_padding.DEEP_PADDING_CAUSAL
@@ -498,6 +522,8 @@ FUNCTIONS = {
     "deep_dataset_load_idx": (c_status, [ctypes.c_char_p, ctypes.c_char_p, _typed_pointer(ctypes.c_void_p)]),
     "deep_dataset_set_labels": (c_status, [ctypes.c_void_p, _typed_pointer(ctypes.c_int32), ctypes.c_int64, ctypes.c_int32]),
     "deep_dataset_set_targets": (c_status, [ctypes.c_void_p, _typed_pointer(ctypes.c_float), ctypes.c_int64, ctypes.c_int64]),
+    "deep_dataset_set_sample_weights": (c_status, [ctypes.c_void_p, _typed_pointer(ctypes.c_float), ctypes.c_int64]),
+    "deep_dataset_sample_weights": (c_status, [ctypes.c_void_p, _typed_pointer(ctypes.c_float), ctypes.c_int64, _typed_pointer(ctypes.c_int64)]),
     "deep_dataset_count": (c_status, [ctypes.c_void_p, _typed_pointer(ctypes.c_int64)]),
     "deep_dataset_sample_shape": (c_status, [ctypes.c_void_p, _typed_pointer(ctypes.c_int64), ctypes.c_int64, _typed_pointer(ctypes.c_int64)]),
     "deep_dataset_reshape": (c_status, [ctypes.c_void_p, ctypes.c_int32, _typed_pointer(ctypes.c_int64)]),
@@ -663,6 +689,10 @@ FUNCTIONS = {
     "deep_model_predict_states": (c_status, [ctypes.c_void_p, ctypes.c_void_p, ctypes.c_int32, ctypes.c_void_p, ctypes.c_void_p]),
     "deep_model_train_on_batch": (c_status, [ctypes.c_void_p, ctypes.c_void_p, ctypes.c_void_p, _typed_pointer(ctypes.c_double), ctypes.c_int64, _typed_pointer(ctypes.c_int64)]),
     "deep_model_test_on_batch": (c_status, [ctypes.c_void_p, ctypes.c_void_p, ctypes.c_void_p, _typed_pointer(ctypes.c_double), ctypes.c_int64, _typed_pointer(ctypes.c_int64)]),
+    "deep_model_train_on_batch_weighted": (c_status, [ctypes.c_void_p, ctypes.c_void_p, ctypes.c_void_p, _typed_pointer(ctypes.c_float), ctypes.c_int64, _typed_pointer(ctypes.c_double), ctypes.c_int64, _typed_pointer(ctypes.c_int64)]),
+    "deep_model_test_on_batch_weighted": (c_status, [ctypes.c_void_p, ctypes.c_void_p, ctypes.c_void_p, _typed_pointer(ctypes.c_float), ctypes.c_int64, _typed_pointer(ctypes.c_double), ctypes.c_int64, _typed_pointer(ctypes.c_int64)]),
+    "deep_model_set_class_weights": (c_status, [ctypes.c_void_p, _typed_pointer(ctypes.c_double), ctypes.c_int64]),
+    "deep_model_get_class_weights": (c_status, [ctypes.c_void_p, _typed_pointer(ctypes.c_double), ctypes.c_int64, _typed_pointer(ctypes.c_int64)]),
     "deep_model_predict_on_batch": (c_status, [ctypes.c_void_p, ctypes.c_void_p, _typed_pointer(ctypes.c_float), ctypes.c_int64, _typed_pointer(ctypes.c_int64)]),
     "deep_model_copy_weights": (c_status, [ctypes.c_void_p, ctypes.c_void_p]),
     "deep_model_clone": (c_status, [ctypes.c_void_p, _typed_pointer(ctypes.c_void_p)]),

@@ -149,6 +149,28 @@ class Dataset(Handle):
         width = int(np.prod(array.shape[1:])) if array.ndim > 1 else 1
         lib.deep_dataset_set_targets(self._ptr, pointer_of(array), array.shape[0], width)
 
+    def set_sample_weights(self, weights):
+        """Keras' sample_weight for fit and evaluate (since 1.2): one weight per sample, finite
+        and >= 0; None removes them. They follow the samples through shuffle, split, subset
+        and concat."""
+        if weights is None:
+            lib.deep_dataset_set_sample_weights(self._ptr, None, 0)
+            return
+        array = as_float_array(weights, "sample weights").reshape(-1)
+        lib.deep_dataset_set_sample_weights(self._ptr, pointer_of(array), array.size)
+
+    @property
+    def sample_weights(self):
+        """The sample weights as a float32 array, or None when there are none."""
+        count = len(self)
+        out = np.empty(count, dtype=np.float32)
+        needed = i64(0)
+        try:
+            lib.deep_dataset_sample_weights(self._ptr, out.ctypes.data, count, ctypes.byref(needed))
+        except errors.StateError:
+            return None
+        return out
+
     # ---- properties ---------------------------------------------------------------------
 
     def __len__(self):

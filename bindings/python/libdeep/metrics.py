@@ -295,3 +295,9 @@ def precision_recall_fscore(y_true, y_pred, num_classes=None, average=None):
     if average is not None:
         raise ValueError(f"average must be None or 'macro'; got {average!r}")
     return precision, recall, f1
+
+
+# Keras' metric objects for compile(metrics=[...]) (since 1.2).
+from ._metric_objects import (Metric, Precision, Recall, AUC, TopKCategoricalAccuracy,  # noqa: E402,F401
+                              SparseTopKCategoricalAccuracy, MeanSquaredError, RootMeanSquaredError,
+                              BinaryAccuracy, Accuracy, MeanAbsoluteError)

@@ -18,6 +18,8 @@ import numpy as np
 from . import errors, _graph, _outputs
 from . import _ffi as C
 from . import optimizers as _optimizers
+from . import losses as _losses
+from . import _metric_objects
 from ._core import Handle, new_tensor, tensor_to_array
 from ._lib import lib, out, shape_array, read_text, BATCH_FN, EPOCH_FN, LOG_FN, i32, i64, f64
 from .data import Dataset
@@ -51,7 +53,18 @@ _LOSSES = {
 _FLOAT_TARGET_LOSSES = frozenset(_LOSSES.values()) - {
     C.DEEP_LOSS_CATEGORICAL_CROSSENTROPY, C.DEEP_LOSS_SPARSE_CATEGORICAL_CROSSENTROPY}
 _METRICS = {"accuracy": C.DEEP_METRIC_ACCURACY, "acc": C.DEEP_METRIC_ACCURACY,
-            "mae": C.DEEP_METRIC_MEAN_ABSOLUTE_ERROR, "mean_absolute_error": C.DEEP_METRIC_MEAN_ABSOLUTE_ERROR}
+            "mae": C.DEEP_METRIC_MEAN_ABSOLUTE_ERROR, "mean_absolute_error": C.DEEP_METRIC_MEAN_ABSOLUTE_ERROR,
+            # since 1.2: Keras' names (its metric objects are in libdeep.metrics)
+            "precision": C.DEEP_METRIC_PRECISION, "recall": C.DEEP_METRIC_RECALL, "auc": C.DEEP_METRIC_AUC,
+            "top_k_categorical_accuracy": C.DEEP_METRIC_TOP_K_CATEGORICAL_ACCURACY,
+            "sparse_top_k_categorical_accuracy": C.DEEP_METRIC_TOP_K_CATEGORICAL_ACCURACY,
+            "mse": C.DEEP_METRIC_MEAN_SQUARED_ERROR, "mean_squared_error": C.DEEP_METRIC_MEAN_SQUARED_ERROR,
+            "root_mean_squared_error": C.DEEP_METRIC_ROOT_MEAN_SQUARED_ERROR,
+            "binary_accuracy": C.DEEP_METRIC_BINARY_ACCURACY,
+            # Keras' names of what "accuracy" computes for one-hot rows and labels
+            "categorical_accuracy": C.DEEP_METRIC_ACCURACY, "sparse_categorical_accuracy": C.DEEP_METRIC_ACCURACY}
+# The model options compile sets from the loss and metric objects, at Keras' defaults.
+_COMPILE_SETTINGS = {"from_logits": False, "label_smoothing": 0.0, "top_k": 5, "metric_threshold": 0.5}
 
 # Model.get_option / set_option names -> (deep_model_option, Python type of the value).
 _MODEL_OPTIONS = {
@@ -65,6 +78,10 @@ _MODEL_OPTIONS = {
     "initial_epoch": (C.DEEP_MODEL_INITIAL_EPOCH, int),
     "checkpoint_path": (C.DEEP_MODEL_CHECKPOINT_PATH, str),
     "huber_delta": (C.DEEP_MODEL_HUBER_DELTA, float),
+    "from_logits": (C.DEEP_MODEL_FROM_LOGITS, bool),
+    "label_smoothing": (C.DEEP_MODEL_LABEL_SMOOTHING, float),
+    "top_k": (C.DEEP_MODEL_TOP_K, int),
+    "metric_threshold": (C.DEEP_MODEL_METRIC_THRESHOLD, float),
 }
 
 
@@ -172,9 +189,35 @@ def _catch_ctrl_c(failure):
 
 
 def _loss_code(loss):
+    if isinstance(loss, _losses.Loss):
+        return loss.code
     if not isinstance(loss, str) or loss.lower() not in _LOSSES:
-        raise ValueError(f"unknown loss {loss!r}; expected one of {sorted(_LOSSES)}")
+        raise ValueError(f"unknown loss {loss!r}; expected one of {sorted(_LOSSES)} or a libdeep.losses object")
     return _LOSSES[loss.lower()]
+
+
+def _metric_spec(metric):
+    """(history name, deep_metric code, {option: value}) of a metric string or object."""
+    if isinstance(metric, _metric_objects.Metric):
+        return metric.name, metric.code, metric.settings()
+    if not isinstance(metric, str) or metric.lower() not in _METRICS:
+        raise ValueError(f"unknown metric {metric!r}; expected one of {sorted(_METRICS)} or a libdeep.metrics object")
+    return metric.lower(), _METRICS[metric.lower()], {}
+
+
+def _compile_settings(losses, metric_settings):
+    """The model options of Keras' loss and metric objects; one value per model."""
+    chosen = {}
+    items = [loss.get_config() for loss in losses if isinstance(loss, _losses.Loss)] + metric_settings
+    for item in items:
+        for key, value in item.items():
+            if key not in _COMPILE_SETTINGS:
+                continue
+            if key in chosen and chosen[key] != value:
+                raise errors.UnsupportedError(f"compile: {key} is one setting for the whole model; got {chosen[key]!r} "
+                                              f"and {value!r}")
+            chosen[key] = value
+    return {**_COMPILE_SETTINGS, **chosen}
 
 
 def _load_path(path):
@@ -200,6 +243,7 @@ class Sequential(Handle):
         self._loss = None
         self._losses = None  # one loss code per output, once compiled here
         self._metric_names = None
+        self._metric_codes = None
         self.optimizer = None
         self.stop_training = False
         self._log_cb = None
@@ -322,7 +366,9 @@ class Sequential(Handle):
         """Sets a model option by name: threads, shuffle, validation_split,
         early_stopping_patience, early_stopping_min_delta, verbose, checkpoint_period,
         initial_epoch, checkpoint_path (None clears it), huber_delta (loss "huber"'s delta,
-        > 0, default 1.0, saved with the compiled model). fit sets shuffle, validation_split,
+        > 0, default 1.0, saved with the compiled model); since 1.2 from_logits,
+        label_smoothing, top_k and metric_threshold (saved with the compiled model; compile
+        sets them from its loss and metric objects, Keras' defaults for strings). fit sets shuffle, validation_split,
         the early-stopping pair and verbose from its own arguments on every call."""
         option, kind = self._option(name)
         if kind is str:
@@ -367,11 +413,11 @@ class Sequential(Handle):
             raise ValueError("compile() needs a loss, e.g. loss='sparse_categorical_crossentropy'")
         info = _outputs.output_info(self)
         output_names = [name for name, _ in info]
-        names = _outputs.metric_list(metrics, output_names)
-        for m in names:
-            if not isinstance(m, str) or m.lower() not in _METRICS:
-                raise ValueError(f"unknown metric {m!r}; expected one of {sorted(_METRICS)}")
-        losses = [_loss_code(item) for item in _outputs.per_output(loss, output_names, "loss")]
+        specs = [_metric_spec(m) for m in _outputs.metric_list(metrics, output_names)]
+        names = [name for name, _, _ in specs]
+        loss_items = _outputs.per_output(loss, output_names, "loss")
+        losses = [_loss_code(item) for item in loss_items]
+        settings = _compile_settings(loss_items, [extra for _, _, extra in specs])
         weights = None
         if loss_weights is not None:
             weights = [float(w) for w in _outputs.per_output(loss_weights, output_names, "loss_weights", 1.0)]
@@ -381,7 +427,7 @@ class Sequential(Handle):
         if opt._model is not None and opt._model is not self:
             raise errors.StateError("this optimizer is already used by another model; create a new one")
         model = self._ptr
-        codes = (ctypes.c_int * max(1, len(names)))(*[_METRICS[m.lower()] for m in names])
+        codes = (ctypes.c_int * max(1, len(names)))(*[code for _, code, _ in specs])
         address = opt._create()
         # The C model owns the optimizer from here on, even when compile fails.
         if len(info) > 1 or weights is not None:
@@ -396,15 +442,35 @@ class Sequential(Handle):
         self.optimizer = opt
         self._loss = losses[0]
         self._losses = losses
-        self._metric_names = [m.lower() for m in names]
+        self._metric_names = names
+        self._metric_codes = [code for _, code, _ in specs]
+        for key, value in settings.items():  # Keras' loss and metric objects carry these
+            self.set_option(key, value)
 
     # ---- data --------------------------------------------------------------------------
 
-    def _dataset(self, x, y, what):
-        """(dataset, owned): x when it is a Dataset, else a new one from arrays x and y."""
+    def _set_class_weights(self, class_weight):
+        """Keras' class_weight dict {class index: weight} as the model's class weights;
+        every class from 0 to the largest must have one, as Keras requires."""
+        if class_weight is None:
+            return
+        if not isinstance(class_weight, dict) or not class_weight:
+            raise TypeError(f"class_weight must be a dict {{class: weight}}; got {class_weight!r}")
+        size = max(int(k) for k in class_weight) + 1
+        missing = [c for c in range(size) if c not in class_weight]
+        if missing:
+            raise ValueError(f"class_weight has no weight for classes {missing}")
+        weights = (f64 * size)(*[float(class_weight[c]) for c in range(size)])
+        lib.deep_model_set_class_weights(self._ptr, weights, size)
+
+    def _dataset(self, x, y, what, sample_weight=None):
+        """(dataset, owned): x when it is a Dataset, else a new one from arrays x and y
+        (with sample_weight, when given)."""
         if isinstance(x, Dataset):
             if y is not None:
                 raise TypeError(f"{what}: pass either a Dataset or arrays x and y, not a Dataset and y")
+            if sample_weight is not None:
+                raise TypeError(f"{what}: a Dataset carries its own sample weights (Dataset.set_sample_weights)")
             return x, False
         if x is None:
             raise TypeError(f"{what} needs x")
@@ -423,6 +489,8 @@ class Sequential(Handle):
                     data.set_labels(array)
                 else:
                     data.set_targets(array.reshape(array.shape[0], -1) if array.ndim else array)
+            if sample_weight is not None:
+                data.set_sample_weights(sample_weight)
         except BaseException:
             data.close()
             raise
@@ -431,7 +499,13 @@ class Sequential(Handle):
     # ---- fit ---------------------------------------------------------------------------
 
     def fit(self, x=None, y=None, batch_size=None, epochs=1, verbose="auto", callbacks=None,
-            validation_split=0.0, validation_data=None, shuffle=True, seed=None):
+            validation_split=0.0, validation_data=None, shuffle=True, seed=None, class_weight=None,
+            sample_weight=None):
+        """Keras' fit. class_weight {class: weight} weighs the training loss of each class
+        (not the validation loss); sample_weight one weight per sample of x (arrays only; a
+        Dataset carries its own, Dataset.set_sample_weights); validation_data may be
+        (x, y, sample_weight). Each sample's loss is multiplied by its weight and the batch's
+        sum divided by the batch size, as Keras; the metrics are not weighted."""
         model = self._ptr
         # Counts fits (failed ones too: they replace the C history) for History.plot_svg.
         self._fit_count = getattr(self, "_fit_count", 0) + 1
@@ -439,15 +513,16 @@ class Sequential(Handle):
             self.set_seed(seed)
         batch_size = 32 if batch_size is None else int(batch_size)
         callbacks = list(callbacks or [])
-        train, own_train = self._dataset(x, y, "fit")
+        train, own_train = self._dataset(x, y, "fit", sample_weight)
         validation, own_validation = None, False
         try:
             if validation_data is not None:
                 if isinstance(validation_data, Dataset):
                     validation = validation_data
                 else:
-                    vx, vy = validation_data
-                    validation, own_validation = self._dataset(vx, vy, "validation_data")
+                    vx, vy, vw = tuple(validation_data) + (None,) * (3 - len(validation_data))
+                    validation, own_validation = self._dataset(vx, vy, "validation_data", vw)
+            self._set_class_weights(class_weight)
             patience, min_delta = 0, 0.0
             plateau = (0.0, 0, 0.0, 0, 0.0)  # off
             plain = []
@@ -489,6 +564,8 @@ class Sequential(Handle):
             has_validation = validation is not None or float(validation_split) > 0
             return self._history(has_validation)
         finally:
+            if class_weight is not None:  # a fit argument, as in Keras
+                lib.deep_model_set_class_weights(model, None, 0)
             if own_train:
                 train.close()
             if own_validation:
@@ -560,7 +637,7 @@ class Sequential(Handle):
     def _stat_keys(self):
         """(history key, output or None, metric code): None reads deep_model_history, an
         output (-1 for the total) deep_model_history_output."""
-        codes = [_METRICS[m] for m in self._metric_names or []]
+        codes = list(getattr(self, "_metric_codes", None) or [])
         several = self._several_outputs()
         if several:
             return _outputs.stat_keys(several, self._metric_names or [], codes)
@@ -600,12 +677,13 @@ class Sequential(Handle):
 
     # ---- evaluate / predict -----------------------------------------------------------
 
-    def evaluate(self, x=None, y=None, batch_size=None, verbose="auto", return_dict=False):
+    def evaluate(self, x=None, y=None, batch_size=None, verbose="auto", return_dict=False, sample_weight=None):
         """The loss, or [loss, metric...] when metrics were compiled (Keras' convention); with
-        several outputs [total loss, each output's loss, each output's metrics...]."""
+        several outputs [total loss, each output's loss, each output's metrics...].
+        sample_weight weighs each sample's loss, as fit's."""
         model = self._ptr
         batch_size = 32 if batch_size is None else int(batch_size)
-        data, owned = self._dataset(x, y, "evaluate")
+        data, owned = self._dataset(x, y, "evaluate", sample_weight)
         try:
             needed = i64(0)  # the loss and the metrics: the size query does not evaluate
             lib.deep_model_evaluate(model, data._ptr, batch_size, None, 0, ctypes.byref(needed))
@@ -653,17 +731,23 @@ class Sequential(Handle):
             raise TypeError(f"y must hold numbers; got dtype {array.dtype}")
         return new_tensor(np.ascontiguousarray(array, dtype=np.float32), "y")
 
-    def _on_batch(self, fn, x, y, return_dict):
+    def _on_batch(self, fn, x, y, return_dict, sample_weight=None):
         model = self._ptr
+        extra = ()
+        if sample_weight is not None:  # the _weighted variant of fn, with the weights
+            fn = lib.deep_model_train_on_batch_weighted if fn is lib.deep_model_train_on_batch else \
+                lib.deep_model_test_on_batch_weighted
+            weights = np.ascontiguousarray(np.asarray(sample_weight, dtype=np.float32).reshape(-1))
+            extra = (weights.ctypes.data, weights.size)
         with new_tensor(self._join(x), "x") as inputs, self._batch_y(y) as targets:
             needed = i64(0)
             if self._metric_names is not None:
                 capacity = len(self._stat_names())
             else:  # a loaded or cloned model: ask (capacity 0 runs nothing)
-                fn(model, inputs._ptr, targets._ptr, None, 0, ctypes.byref(needed))
+                fn(model, inputs._ptr, targets._ptr, *extra, None, 0, ctypes.byref(needed))
                 capacity = needed.value
             values = (f64 * capacity)()
-            fn(model, inputs._ptr, targets._ptr, values, capacity, ctypes.byref(needed))
+            fn(model, inputs._ptr, targets._ptr, *extra, values, capacity, ctypes.byref(needed))
         results = list(values)
         if return_dict:
             names = self._stat_names() if self._metric_names is not None else \
@@ -671,7 +755,7 @@ class Sequential(Handle):
             return dict(zip(names, results))
         return results[0] if len(results) == 1 else results
 
-    def train_on_batch(self, x, y, return_dict=False):
+    def train_on_batch(self, x, y, sample_weight=None, class_weight=None, return_dict=False):
         """Keras' train_on_batch: one gradient step on the batch (x, y), no dataset. Returns
         the loss of the batch before the step, or [loss, metric...] when metrics were
         compiled. y: float targets (n, output shape...), or class labels (n,) for
@@ -679,13 +763,19 @@ class Sequential(Handle):
         values in evaluate's order. The optimizer's state carries over between calls
         and to and from fit. After the first call with a batch size the library allocates
         nothing for calls of that size or smaller. Not from fit's callbacks, and one call
-        at a time per model (as fit)."""
-        return self._on_batch(lib.deep_model_train_on_batch, x, y, return_dict)
+        at a time per model (as fit). sample_weight and class_weight as fit's."""
+        if class_weight is None:
+            return self._on_batch(lib.deep_model_train_on_batch, x, y, return_dict, sample_weight)
+        self._set_class_weights(class_weight)
+        try:
+            return self._on_batch(lib.deep_model_train_on_batch, x, y, return_dict, sample_weight)
+        finally:
+            lib.deep_model_set_class_weights(self._ptr, None, 0)
 
-    def test_on_batch(self, x, y, return_dict=False):
+    def test_on_batch(self, x, y, sample_weight=None, return_dict=False):
         """Keras' test_on_batch: the loss (and metrics) of the batch in inference mode, as
-        evaluate(x, y, batch_size=len(x)) gives them."""
-        return self._on_batch(lib.deep_model_test_on_batch, x, y, return_dict)
+        evaluate(x, y, batch_size=len(x)) gives them; sample_weight as evaluate's."""
+        return self._on_batch(lib.deep_model_test_on_batch, x, y, return_dict, sample_weight)
 
     def predict_on_batch(self, x):
         """Keras' predict_on_batch: the outputs for one batch x as a new float32 array

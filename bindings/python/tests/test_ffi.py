@@ -40,6 +40,7 @@ NOT_BOUND_FUNCTIONS = {
     "deep_model_get_callbacks": "the binding owns the callbacks it installs (Sequential keeps them)",
     "deep_optimizer_get_schedule": "the Optimizer object keeps the schedule object it was given (Optimizer.schedule)",
     "deep_model_get_reduce_lr_on_plateau": "fit sets it from its ReduceLROnPlateau callback on every call; the callback keeps the settings",
+    "deep_model_get_class_weights": "class_weight is an argument of fit and train_on_batch, set and cleared by the call",
     "deep_rng_new": "NumPy's Generator is Python's random source; models and estimators take seeds",
     "deep_rng_free": "as deep_rng_new",
     "deep_rng_seed": "as deep_rng_new",

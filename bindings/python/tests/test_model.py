@@ -323,7 +323,7 @@ def test_layer_validation():
     with pytest.raises(ValueError, match="loss"):
         libdeep.Sequential([Dense(3, input_shape=(4,))]).compile("adam", "focal_loss")
     with pytest.raises(ValueError, match="metric"):
-        libdeep.Sequential([Dense(3, input_shape=(4,))]).compile("adam", "mse", ["auc"])
+        libdeep.Sequential([Dense(3, input_shape=(4,))]).compile("adam", "mse", ["cohen_kappa"])
     with pytest.raises(ValueError, match="optimizer"):
         libdeep.Sequential([Dense(3, input_shape=(4,))]).compile("lamb", "mse")
 

@@ -206,6 +206,14 @@ pub type deep_metric = c_int;
 pub const DEEP_METRIC_LOSS: deep_metric = 0;
 pub const DEEP_METRIC_ACCURACY: deep_metric = 1;
 pub const DEEP_METRIC_MEAN_ABSOLUTE_ERROR: deep_metric = 2;
+pub const DEEP_METRIC_PRECISION: deep_metric = 3;
+pub const DEEP_METRIC_RECALL: deep_metric = 4;
+pub const DEEP_METRIC_AUC: deep_metric = 5;
+pub const DEEP_METRIC_PR_AUC: deep_metric = 6;
+pub const DEEP_METRIC_TOP_K_CATEGORICAL_ACCURACY: deep_metric = 7;
+pub const DEEP_METRIC_MEAN_SQUARED_ERROR: deep_metric = 8;
+pub const DEEP_METRIC_ROOT_MEAN_SQUARED_ERROR: deep_metric = 9;
+pub const DEEP_METRIC_BINARY_ACCURACY: deep_metric = 10;
 
 pub type deep_model_option = c_int;
 pub const DEEP_MODEL_THREADS: deep_model_option = 1;
@@ -218,6 +226,10 @@ pub const DEEP_MODEL_CHECKPOINT_PERIOD: deep_model_option = 7;
 pub const DEEP_MODEL_INITIAL_EPOCH: deep_model_option = 8;
 pub const DEEP_MODEL_CHECKPOINT_PATH: deep_model_option = 9;
 pub const DEEP_MODEL_HUBER_DELTA: deep_model_option = 10;
+pub const DEEP_MODEL_FROM_LOGITS: deep_model_option = 11;
+pub const DEEP_MODEL_LABEL_SMOOTHING: deep_model_option = 12;
+pub const DEEP_MODEL_TOP_K: deep_model_option = 13;
+pub const DEEP_MODEL_METRIC_THRESHOLD: deep_model_option = 14;
 
 pub type deep_padding = c_int;
 pub const DEEP_PADDING_VALID: deep_padding = 0;
@@ -348,6 +360,8 @@ extern "C" {
     pub fn deep_dataset_load_idx(images_path: *const c_char, labels_path: *const c_char, out: *mut *mut deep_dataset) -> deep_status;
     pub fn deep_dataset_set_labels(dataset: *mut deep_dataset, labels: *const i32, count: i64, num_classes: i32) -> deep_status;
     pub fn deep_dataset_set_targets(dataset: *mut deep_dataset, targets: *const f32, count: i64, width: i64) -> deep_status;
+    pub fn deep_dataset_set_sample_weights(dataset: *mut deep_dataset, weights: *const f32, count: i64) -> deep_status;
+    pub fn deep_dataset_sample_weights(dataset: *const deep_dataset, weights: *mut f32, capacity: i64, needed: *mut i64) -> deep_status;
     pub fn deep_dataset_count(dataset: *const deep_dataset, count: *mut i64) -> deep_status;
     pub fn deep_dataset_sample_shape(dataset: *const deep_dataset, shape: *mut i64, capacity: i64, needed: *mut i64) -> deep_status;
     pub fn deep_dataset_reshape(dataset: *mut deep_dataset, sample_rank: i32, sample_shape: *const i64) -> deep_status;
@@ -513,6 +527,10 @@ extern "C" {
     pub fn deep_model_predict_states(model: *const deep_model, inputs: *const deep_tensor, layer: i32, state_h: *mut deep_tensor, state_c: *mut deep_tensor) -> deep_status;
     pub fn deep_model_train_on_batch(model: *mut deep_model, x: *const deep_tensor, y: *const deep_tensor, values: *mut f64, capacity: i64, needed: *mut i64) -> deep_status;
     pub fn deep_model_test_on_batch(model: *mut deep_model, x: *const deep_tensor, y: *const deep_tensor, values: *mut f64, capacity: i64, needed: *mut i64) -> deep_status;
+    pub fn deep_model_train_on_batch_weighted(model: *mut deep_model, x: *const deep_tensor, y: *const deep_tensor, weights: *const f32, count: i64, values: *mut f64, capacity: i64, needed: *mut i64) -> deep_status;
+    pub fn deep_model_test_on_batch_weighted(model: *mut deep_model, x: *const deep_tensor, y: *const deep_tensor, weights: *const f32, count: i64, values: *mut f64, capacity: i64, needed: *mut i64) -> deep_status;
+    pub fn deep_model_set_class_weights(model: *mut deep_model, weights: *const f64, count: i64) -> deep_status;
+    pub fn deep_model_get_class_weights(model: *const deep_model, weights: *mut f64, capacity: i64, needed: *mut i64) -> deep_status;
     pub fn deep_model_predict_on_batch(model: *mut deep_model, x: *const deep_tensor, out: *mut f32, capacity: i64, needed: *mut i64) -> deep_status;
     pub fn deep_model_copy_weights(dst: *mut deep_model, src: *const deep_model) -> deep_status;
     pub fn deep_model_clone(src: *const deep_model, out: *mut *mut deep_model) -> deep_status;

@@ -173,6 +173,7 @@ mod svg;
 mod weight_rules;
 mod noise_layers;
 mod onnx_export;
+mod weights;
 
 pub use callbacks::{EpochModel, LogLevel};
 pub use data::{kfold_indices, ColumnStat, Dataset, FillStrategy, PadSide};

@@ -54,6 +54,22 @@ c_enum!(
         Accuracy = sys::DEEP_METRIC_ACCURACY,
         /// The mean of |output - target|.
         MeanAbsoluteError = sys::DEEP_METRIC_MEAN_ABSOLUTE_ERROR,
+        /// Since 1.2: Keras' Precision at [`ModelOption::MetricThreshold`], over the epoch.
+        Precision = sys::DEEP_METRIC_PRECISION,
+        /// Since 1.2: Keras' Recall at [`ModelOption::MetricThreshold`], over the epoch.
+        Recall = sys::DEEP_METRIC_RECALL,
+        /// Since 1.2: Keras' AUC (ROC; 200 thresholds, Keras' interpolation).
+        Auc = sys::DEEP_METRIC_AUC,
+        /// Since 1.2: Keras' AUC(curve="PR").
+        PrAuc = sys::DEEP_METRIC_PR_AUC,
+        /// Since 1.2: the target class among the [`ModelOption::TopK`] largest outputs.
+        TopKCategoricalAccuracy = sys::DEEP_METRIC_TOP_K_CATEGORICAL_ACCURACY,
+        /// Since 1.2: the mean of (output - target)^2.
+        MeanSquaredError = sys::DEEP_METRIC_MEAN_SQUARED_ERROR,
+        /// Since 1.2: the root of the epoch's mean squared error.
+        RootMeanSquaredError = sys::DEEP_METRIC_ROOT_MEAN_SQUARED_ERROR,
+        /// Since 1.2: target == (output > [`ModelOption::MetricThreshold`]), per entry.
+        BinaryAccuracy = sys::DEEP_METRIC_BINARY_ACCURACY,
     }
 );
 c_enum!(
@@ -79,6 +95,15 @@ c_enum!(
         CheckpointPath = sys::DEEP_MODEL_CHECKPOINT_PATH,
         /// float: the Huber loss's delta, > 0 (default 1.0); saved with the compiled model.
         HuberDelta = sys::DEEP_MODEL_HUBER_DELTA,
+        /// int 0 or 1 (since 1.2): the cross-entropies read logits (Keras' from_logits).
+        FromLogits = sys::DEEP_MODEL_FROM_LOGITS,
+        /// float in [0, 1] (since 1.2): Keras' label_smoothing of the binary and categorical
+        /// cross-entropies.
+        LabelSmoothing = sys::DEEP_MODEL_LABEL_SMOOTHING,
+        /// int >= 1 (since 1.2): k of `Metric::TopKCategoricalAccuracy` (default 5).
+        TopK = sys::DEEP_MODEL_TOP_K,
+        /// float (since 1.2): threshold of precision, recall and binary accuracy (default 0.5).
+        MetricThreshold = sys::DEEP_MODEL_METRIC_THRESHOLD,
     }
 );
 

@@ -232,3 +232,53 @@ fn huber_delta_is_an_option_saved_with_the_model() {
     let loaded = Model::from_bytes(&model.to_bytes().unwrap()).unwrap();
     assert_eq!(loaded.get_float(ModelOption::HuberDelta).unwrap(), 0.5);
 }
+
+/// Keras' from_logits, label_smoothing, top-k and metric threshold (since 1.2): bad values
+/// refused, the values set saved with the compiled model with the new metrics.
+#[test]
+fn loss_and_metric_options_are_saved_with_the_model() {
+    let mut model = Model::new(&[2]).unwrap();
+    expect_error(model.set_int(ModelOption::FromLogits, 2), Status::InvalidArgument, "deep_model_set_int");
+    expect_error(model.set_float(ModelOption::LabelSmoothing, 1.5), Status::InvalidArgument, "deep_model_set_float");
+    model.set_int(ModelOption::FromLogits, 1).unwrap();
+    model.set_float(ModelOption::LabelSmoothing, 0.25).unwrap();
+    model.set_int(ModelOption::TopK, 2).unwrap();
+    model.set_float(ModelOption::MetricThreshold, 0.25).unwrap();
+    model.add_dense(1, Activation::Linear).unwrap();
+    let metrics = [Metric::Precision, Metric::Recall, Metric::Auc, Metric::PrAuc, Metric::BinaryAccuracy,
+                   Metric::MeanSquaredError, Metric::RootMeanSquaredError];
+    model.compile(Optimizer::new(OptimizerKind::Sgd).unwrap(), Loss::BinaryCrossentropy, &metrics).unwrap();
+    let loaded = Model::from_bytes(&model.to_bytes().unwrap()).unwrap();
+    assert_eq!(loaded.get_int(ModelOption::FromLogits).unwrap(), 1);
+    assert_eq!(loaded.get_float(ModelOption::LabelSmoothing).unwrap(), 0.25);
+    assert_eq!(loaded.get_int(ModelOption::TopK).unwrap(), 2);
+    assert_eq!(loaded.get_float(ModelOption::MetricThreshold).unwrap(), 0.25);
+}
+
+/// Keras' sample and class weights (since 1.2): weights of 2 double a batch's MSE (the
+/// metric stays), dataset and class weights read back, bad ones refused.
+#[test]
+fn sample_and_class_weights() {
+    let mut model = Model::new(&[1]).unwrap();
+    model.add_dense(1, Activation::Linear).unwrap();
+    model
+        .compile(Optimizer::new(OptimizerKind::Sgd).unwrap(), Loss::MeanSquaredError, &[Metric::MeanAbsoluteError])
+        .unwrap();
+    let x = Tensor::new(&[2, 1], &[0.5, 2.0]).unwrap();
+    let y = Tensor::new(&[2, 1], &[1.0, -1.0]).unwrap();
+    let plain = model.test_on_batch(&x, &y).unwrap();
+    let doubled = model.test_on_batch_weighted(&x, &y, &[2.0, 2.0]).unwrap();
+    assert!((doubled[0] - 2.0 * plain[0]).abs() <= 1e-6 * plain[0]);
+    assert_eq!(doubled[1], plain[1]);
+    expect_error(model.train_on_batch_weighted(&x, &y, &[1.0]), Status::Shape, "deep_model_train_on_batch_weighted");
+    model.train_on_batch_weighted(&x, &y, &[1.0, 0.5]).unwrap();
+    expect_error(model.set_class_weights(&[1.0, -1.0]), Status::InvalidArgument, "deep_model_set_class_weights");
+    model.set_class_weights(&[1.0, 4.0]).unwrap();
+    assert_eq!(model.class_weights().unwrap(), vec![1.0, 4.0]);
+    model.set_class_weights(&[]).unwrap();
+    assert!(model.class_weights().unwrap().is_empty());
+    let mut data = Dataset::new(&[1], &[0.5, 2.0]).unwrap();
+    expect_error(data.set_sample_weights(&[1.0]), Status::Shape, "deep_dataset_set_sample_weights");
+    data.set_sample_weights(&[1.0, 3.0]).unwrap();
+    assert_eq!(data.sample_weights().unwrap(), vec![1.0, 3.0]);
+}
