@@ -445,6 +445,22 @@ DEEP_API deep_status deep_kfold_indices(int64_t count, int64_t folds, int64_t fo
                                         uint64_t seed, int64_t *train_indices, int64_t train_capacity,
                                         int64_t *train_needed, int64_t *test_indices, int64_t test_capacity,
                                         int64_t *test_needed);
+/* The same for class labels (scikit-learn's StratifiedKFold, since 1.2): each fold keeps
+ * every class's share. Classes are numbered by first appearance in labels; the samples
+ * sorted by that number are dealt to the folds in turn, which fixes how many of each class
+ * fold f holds, and each class gives its fold numbers to its samples in index order, as
+ * one run per fold. Without shuffle the folds equal scikit-learn's exactly; with shuffle
+ * each class's fold numbers are shuffled from seed (libdeep's generator, so the counts per
+ * fold and class are scikit-learn's but not which samples). labels may be any int32
+ * values. More folds than the samples of every class is DEEP_ERR_INVALID_ARGUMENT (fewer
+ * than the smallest class's is allowed, as scikit-learn allows it with a warning). The
+ * buffers as deep_kfold_indices; the size query computes the folds (their sizes depend on
+ * the labels). */
+DEEP_API deep_status deep_stratified_kfold_indices(const int32_t *labels, int64_t count, int64_t folds,
+                                                   int64_t fold, int32_t shuffle, uint64_t seed,
+                                                   int64_t *train_indices, int64_t train_capacity,
+                                                   int64_t *train_needed, int64_t *test_indices,
+                                                   int64_t test_capacity, int64_t *test_needed);
 
 /* Typed tables (since 1.1): text columns kept as categorical columns, encoded one-hot   */
 /* (pandas get_dummies) or ordinally (scikit-learn OrdinalEncoder); columns selected,    */
@@ -1773,6 +1789,26 @@ DEEP_API deep_status deep_tree_cross_val_score(const deep_tree *tree, const deep
 DEEP_API deep_status deep_forest_cross_val_score(const deep_forest *forest, const deep_dataset *data,
                                                  int64_t folds, uint64_t seed, double *scores, int64_t capacity,
                                                  int64_t *needed);
+/* The folds of cross-validation (since 1.2): DEEP_CV_AUTO is scikit-learn's choice in
+ * cross_val_score, stratified folds for a classifier and plain k-fold for a regressor;
+ * DEEP_CV_KFOLD is deep_kfold_indices, DEEP_CV_STRATIFIED deep_stratified_kfold_indices
+ * (classifiers only: a regressor's targets have no classes). */
+typedef enum deep_cv {
+    DEEP_CV_AUTO = 0,
+    DEEP_CV_KFOLD = 1,
+    DEEP_CV_STRATIFIED = 2
+} deep_cv;
+/* deep_tree_cross_val_score and deep_forest_cross_val_score with the folds chosen (since
+ * 1.2): `cv` and `shuffle` (0: the folds in sample order, as scikit-learn's
+ * cross_val_score(cv=k) takes them; 1: shuffled from seed, as the calls above). The two
+ * calls above stay plain shuffled k-fold, as documented since 1.0; scikit-learn's
+ * cross_val_score(cv=5) is DEEP_CV_AUTO with shuffle 0. Otherwise as those calls. */
+DEEP_API deep_status deep_tree_cross_val_score_cv(const deep_tree *tree, const deep_dataset *data, int64_t folds,
+                                                  deep_cv cv, int32_t shuffle, uint64_t seed, double *scores,
+                                                  int64_t capacity, int64_t *needed);
+DEEP_API deep_status deep_forest_cross_val_score_cv(const deep_forest *forest, const deep_dataset *data,
+                                                    int64_t folds, deep_cv cv, int32_t shuffle, uint64_t seed,
+                                                    double *scores, int64_t capacity, int64_t *needed);
 
 #ifdef __cplusplus
 }
