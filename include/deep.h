@@ -1400,10 +1400,23 @@ DEEP_API deep_status deep_model_set_callbacks(deep_model *model, deep_batch_fn o
 DEEP_API deep_status deep_model_get_callbacks(const deep_model *model, deep_batch_fn *on_batch,
                                               deep_epoch_fn *on_epoch, void **user);
 
+/* Keras' build (since 1.2): gives the model its weights, initialised from the seed as
+ * compile initialises them, without an optimizer, loss or metrics, so that predict,
+ * deep_model_predict_states, deep_model_get_weight / deep_model_set_weight and
+ * deep_model_copy_weights work before compile (fit, evaluate and the *_on_batch calls
+ * still need compile). Layers, graph calls and layer options are fixed from then on
+ * (DEEP_ERR_STATE, as after compile). Nothing happens for a model that has weights already
+ * (compiled, built, or a sub-model); an empty graph (no outputs yet) is DEEP_ERR_STATE. A
+ * built model saved before compile is saved as an uncompiled one: its architecture only. */
+DEEP_API deep_status deep_model_build(deep_model *model);
 /* Initialises the weights and fixes the training configuration. The model takes
  * ownership of optimizer in every case, even when compile fails. metrics may be NULL
  * when metric_count is 0. Compiling again re-initialises the weights (except a sub-model's,
- * which keeps the weights it shares). DEEP_ERR_STATE from fit's callbacks. */
+ * which keeps the weights it shares). DEEP_ERR_STATE from fit's callbacks.
+ * Since 1.2, the first compile of a model given weights by deep_model_build keeps those
+ * weights, with any the caller set (Keras' compile never re-initialises); the random
+ * generator then continues as after an initialising compile (build then compile trains
+ * exactly as compile alone). Every later compile re-initialises, as above. */
 DEEP_API deep_status deep_model_compile(deep_model *model, deep_optimizer *optimizer, deep_loss loss,
                                         const deep_metric *metrics, int64_t metric_count);
 /* Compile for a model with several outputs (since 1.1): losses[k] (and, unless
@@ -1472,6 +1485,22 @@ DEEP_API deep_status deep_model_history_svg(const deep_model *model, const char 
  * output its metrics: 1 + k * (1 + metric_count) values. */
 DEEP_API deep_status deep_model_evaluate(deep_model *model, const deep_dataset *data, int64_t batch_size,
                                          double *values, int64_t capacity, int64_t *needed);
+/* Input shapes (Keras' rule, since 1.2): fit, evaluate and predict (and
+ * deep_model_predict_states) take samples of exactly the model's input shape: a dataset's
+ * sample shape, or a tensor's shape after the batch axis. For 1.x compatibility a flat
+ * sample of as many features is accepted too (a dataset of sample shape (784,), a tensor
+ * (n, 784)) and read row-major as the input shape, as 1.0 read every sample. Another shape
+ * holding as many values, e.g. (3, 32, 32) for a (32, 32, 3) model, or (28, 28) for a
+ * (784,) one, is DEEP_ERR_SHAPE naming the axis that differs and, for a channels-first
+ * image, saying so (reshape explicitly with deep_dataset_reshape / deep_tensor_reshape;
+ * 1.0 and 1.1 accepted it because only the counts were compared). A tensor of exactly the
+ * input shape is one sample without the batch axis: DEEP_ERR_SHAPE saying to add it. The
+ * *_on_batch calls take exactly (n, input shape...), as since 1.0. Features passed as a
+ * flat float array with a count (deep_dataset_new's features, deep_tensor_new_from's data)
+ * carry no shape of their own: the shape given with them is the one checked. Models of
+ * several inputs take flat rows (their inputs one after the other): only the count is
+ * checked there.
+ * Before compile, predict needs the weights of deep_model_build (since 1.2). */
 /* Outputs for inputs of shape (n, input shape...) as a new tensor (n, output shape...);
  * with several outputs (n, their sizes summed), each sample's outputs flattened one after
  * the other in the order of deep_model_output_nodes. Threads: see the model options above
@@ -1485,9 +1514,10 @@ DEEP_API deep_status deep_model_predict(const deep_model *model, const deep_tens
  * the layer's last step (the first input step with go_backwards; padded steps carry them
  * over), so h equals the layer's output without return_sequences and the last step of its
  * output sequence with it. Like deep_model_predict it only reads the model: any number of
- * threads may call it at once. Before compile DEEP_ERR_STATE; a layer that is not
- * recurrent DEEP_ERR_INVALID_ARGUMENT; a Bidirectional layer DEEP_ERR_UNSUPPORTED (its two
- * directions have separate states); tensors of another shape DEEP_ERR_SHAPE. */
+ * threads may call it at once. Before compile (or since 1.2 deep_model_build)
+ * DEEP_ERR_STATE; a layer that is not recurrent DEEP_ERR_INVALID_ARGUMENT; a Bidirectional
+ * layer DEEP_ERR_UNSUPPORTED (its two directions have separate states); tensors of another
+ * shape DEEP_ERR_SHAPE. */
 DEEP_API deep_status deep_model_predict_states(const deep_model *model, const deep_tensor *inputs, int32_t layer,
                                                deep_tensor *state_h, deep_tensor *state_c);
 
@@ -1530,8 +1560,8 @@ DEEP_API deep_status deep_model_predict_on_batch(deep_model *model, const deep_t
                                                  int64_t capacity, int64_t *needed);
 
 /* Copies every weight of src into dst in one call (Keras' dst.set_weights(src.get_weights()),
- * the target network of DQN). Both must be compiled and have the same architecture: the same
- * number of layers, and layer by layer the same type and the same weight shapes
+ * the target network of DQN). Both must be compiled (or built, since 1.2) and have the same
+ * architecture: the same number of layers, and layer by layer the same type and the same weight shapes
  * (DEEP_ERR_SHAPE naming the first layer or weight that differs). dst's optimizer state,
  * settings and history are untouched. src's weights must be finite (DEEP_ERR_NUMERIC, dst
  * unchanged). Allowed from dst's fit callbacks, as deep_model_set_weight is; src must not
@@ -1564,7 +1594,8 @@ DEEP_API deep_status deep_model_output_shape(const deep_model *model, int64_t *s
 DEEP_API deep_status deep_model_parameter_count(const deep_model *model, int64_t *count);
 /* Weight tensors of a layer in Keras order (Dense: kernel then bias). */
 DEEP_API deep_status deep_model_weight_count(const deep_model *model, int32_t layer, int32_t *count);
-/* A copy of weight `index` of `layer`. */
+/* A copy of weight `index` of `layer`. Weights exist after compile or, since 1.2,
+ * deep_model_build (DEEP_ERR_STATE before). */
 DEEP_API deep_status deep_model_get_weight(const deep_model *model, int32_t layer, int32_t index,
                                            deep_tensor **out);
 /* Replaces weight `index` of `layer` with a copy of value, whose shape must match

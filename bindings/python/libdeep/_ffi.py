@@ -589,6 +589,7 @@ FUNCTIONS = {
     "deep_model_get_log": (c_status, [ctypes.c_void_p, _typed_pointer(deep_log_fn), _typed_pointer(ctypes.c_void_p)]),
     "deep_model_set_callbacks": (c_status, [ctypes.c_void_p, deep_batch_fn, deep_epoch_fn, ctypes.c_void_p]),
     "deep_model_get_callbacks": (c_status, [ctypes.c_void_p, _typed_pointer(deep_batch_fn), _typed_pointer(deep_epoch_fn), _typed_pointer(ctypes.c_void_p)]),
+    "deep_model_build": (c_status, [ctypes.c_void_p]),
     "deep_model_compile": (c_status, [ctypes.c_void_p, ctypes.c_void_p, ctypes.c_int, _typed_pointer(ctypes.c_int), ctypes.c_int64]),
     "deep_model_compile_outputs": (c_status, [ctypes.c_void_p, ctypes.c_void_p, _typed_pointer(ctypes.c_int), _typed_pointer(ctypes.c_double), ctypes.c_int64, _typed_pointer(ctypes.c_int), ctypes.c_int64]),
     "deep_model_optimizer": (c_status, [ctypes.c_void_p, _typed_pointer(ctypes.c_void_p)]),

@@ -463,6 +463,7 @@ extern "C" {
     pub fn deep_model_get_log(model: *const deep_model, log: *mut deep_log_fn, user: *mut *mut c_void) -> deep_status;
     pub fn deep_model_set_callbacks(model: *mut deep_model, on_batch: deep_batch_fn, on_epoch: deep_epoch_fn, user: *mut c_void) -> deep_status;
     pub fn deep_model_get_callbacks(model: *const deep_model, on_batch: *mut deep_batch_fn, on_epoch: *mut deep_epoch_fn, user: *mut *mut c_void) -> deep_status;
+    pub fn deep_model_build(model: *mut deep_model) -> deep_status;
     pub fn deep_model_compile(model: *mut deep_model, optimizer: *mut deep_optimizer, loss: deep_loss, metrics: *const deep_metric, metric_count: i64) -> deep_status;
     pub fn deep_model_compile_outputs(model: *mut deep_model, optimizer: *mut deep_optimizer, losses: *const deep_loss, loss_weights: *const f64, output_count: i64, metrics: *const deep_metric, metric_count: i64) -> deep_status;
     pub fn deep_model_optimizer(model: *mut deep_model, optimizer: *mut *mut deep_optimizer) -> deep_status;
