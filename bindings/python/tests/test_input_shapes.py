@@ -98,7 +98,7 @@ def test_weights_before_compile():
     # Layers cannot be added once the weights exist (built by get_weights here).
     other = image_model(6)
     other.get_weights()
-    with pytest.raises(libdeep.StateError, match="layers cannot be added after deep_model_build"):
+    with pytest.raises(libdeep.StateError, match=r"Sequential\.add\(\): Dense\(\): layers cannot be added after build\(\)"):
         other.add(layers.Dense(2))
 
 
