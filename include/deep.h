@@ -1600,7 +1600,9 @@ DEEP_API deep_status deep_model_get_weight(const deep_model *model, int32_t laye
                                            deep_tensor **out);
 /* Replaces weight `index` of `layer` with a copy of value, whose shape must match
  * (DEEP_ERR_SHAPE) and whose values must all be finite (DEEP_ERR_NUMERIC naming the first
- * NaN or infinity; the weight is then unchanged). Allowed from fit's callbacks. */
+ * NaN or infinity; the weight is then unchanged). Allowed from fit's callbacks. As
+ * deep_model_get_weight, after compile or deep_model_build; a first compile after
+ * deep_model_build keeps the weights set (since 1.2). */
 DEEP_API deep_status deep_model_set_weight(deep_model *model, int32_t layer, int32_t index,
                                            const deep_tensor *value);
 

@@ -157,6 +157,35 @@ START_TEST(flat_model_refuses_images)
 }
 END_TEST
 
+/* A (1, 4) model and a (1, 4) tensor: one flat sample (as 1.0 read it), not a missing
+ * batch axis; predict_on_batch, exact since 1.0, says the batch axis is missing. */
+START_TEST(one_step_sample_stays_a_batch)
+{
+    deep_model *m = NULL;
+    OK(deep_model_new(2, (const int64_t[]){1, 4}, &m));
+    OK(deep_model_add_dense(m, 2, DEEP_ACTIVATION_LINEAR, 1));
+    OK(deep_model_build(m));
+    deep_tensor *flat = batch(2, (const int64_t[]){1, 4}), *full = batch(3, (const int64_t[]){1, 1, 4});
+    deep_tensor *a = NULL, *b = NULL;
+    OK(deep_model_predict(m, flat, &a));
+    OK(deep_model_predict(m, full, &b));
+    const float *pa, *pb;
+    OK(deep_tensor_data(a, &pa));
+    OK(deep_tensor_data(b, &pb));
+    ck_assert_int_eq(memcmp(pa, pb, 2 * sizeof *pa), 0);
+    compile_sgd(m);
+    float out[2];
+    int64_t needed;
+    FAILS(deep_model_predict_on_batch(m, flat, out, 2, &needed), DEEP_ERR_SHAPE, "deep_model_predict_on_batch");
+    SAYS("without the batch axis");
+    deep_tensor_free(a);
+    deep_tensor_free(b);
+    deep_tensor_free(flat);
+    deep_tensor_free(full);
+    deep_model_free(m);
+}
+END_TEST
+
 static void weights_of(const deep_model *m, int32_t layer, int32_t index, float *dst, int64_t count)
 {
     deep_tensor *w = NULL;
@@ -245,6 +274,7 @@ int main(void)
     tcase_add_test(shapes, channels_first_refused);
     tcase_add_test(shapes, own_and_flat_shapes_accepted);
     tcase_add_test(shapes, flat_model_refuses_images);
+    tcase_add_test(shapes, one_step_sample_stays_a_batch);
     suite_add_tcase(s, shapes);
     TCase *build = tcase_create("build");
     tcase_add_test(build, build_before_compile);

@@ -94,6 +94,12 @@ deep_status deep_model_check_batch_shape(const deep_model *model, int32_t rank, 
 {
     if (model->input_count != 1)
         return DEEP_OK; /* several inputs come as flat rows: only their size can be checked */
+    int64_t size = 1;
+    for (int32_t k = 1; k < rank; k++)
+        size *= shape[k];
+    /* A valid batch first: (1, 4) for a (1, 4) model is one flat sample, as 1.0 read it. */
+    if (rank >= 2 && !hints_only && accepted(model, rank - 1, shape + 1, size))
+        return DEEP_OK;
     if (same_shape(rank, shape, model->in_rank, model->in_shape)) {
         char got[128], want[128];
         int64_t batch[DEEP_MAX_RANK] = {1};
@@ -105,9 +111,6 @@ deep_status deep_model_check_batch_shape(const deep_model *model, int32_t rank, 
     }
     if (rank < 2)
         return DEEP_OK; /* the size check that follows explains it */
-    int64_t size = 1;
-    for (int32_t k = 1; k < rank; k++)
-        size *= shape[k];
     if (accepted(model, rank - 1, shape + 1, size) || size != model->in_size)
         return DEEP_OK; /* a different count: the size check that follows says so */
     if (hints_only && !channels_first(rank - 1, shape + 1, model))
