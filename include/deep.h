@@ -464,6 +464,22 @@ DEEP_API deep_status deep_kfold_indices(int64_t count, int64_t folds, int64_t fo
                                         uint64_t seed, int64_t *train_indices, int64_t train_capacity,
                                         int64_t *train_needed, int64_t *test_indices, int64_t test_capacity,
                                         int64_t *test_needed);
+/* The same for class labels (scikit-learn's StratifiedKFold, since 1.2): each fold keeps
+ * every class's share. Classes are numbered by first appearance in labels; the samples
+ * sorted by that number are dealt to the folds in turn, which fixes how many of each class
+ * fold f holds, and each class gives its fold numbers to its samples in index order, as
+ * one run per fold. Without shuffle the folds equal scikit-learn's exactly; with shuffle
+ * each class's fold numbers are shuffled from seed (libdeep's generator, so the counts per
+ * fold and class are scikit-learn's but not which samples). labels may be any int32
+ * values. More folds than the samples of every class is DEEP_ERR_INVALID_ARGUMENT (fewer
+ * than the smallest class's is allowed, as scikit-learn allows it with a warning). The
+ * buffers as deep_kfold_indices; the size query computes the folds (their sizes depend on
+ * the labels). */
+DEEP_API deep_status deep_stratified_kfold_indices(const int32_t *labels, int64_t count, int64_t folds,
+                                                   int64_t fold, int32_t shuffle, uint64_t seed,
+                                                   int64_t *train_indices, int64_t train_capacity,
+                                                   int64_t *train_needed, int64_t *test_indices,
+                                                   int64_t test_capacity, int64_t *test_needed);
 
 /* Typed tables (since 1.1): text columns kept as categorical columns, encoded one-hot   */
 /* (pandas get_dummies) or ordinally (scikit-learn OrdinalEncoder); columns selected,    */
@@ -1549,10 +1565,23 @@ DEEP_API deep_status deep_model_set_callbacks(deep_model *model, deep_batch_fn o
 DEEP_API deep_status deep_model_get_callbacks(const deep_model *model, deep_batch_fn *on_batch,
                                               deep_epoch_fn *on_epoch, void **user);
 
+/* Keras' build (since 1.2): gives the model its weights, initialised from the seed as
+ * compile initialises them, without an optimizer, loss or metrics, so that predict,
+ * deep_model_predict_states, deep_model_get_weight / deep_model_set_weight and
+ * deep_model_copy_weights work before compile (fit, evaluate and the *_on_batch calls
+ * still need compile). Layers, graph calls and layer options are fixed from then on
+ * (DEEP_ERR_STATE, as after compile). Nothing happens for a model that has weights already
+ * (compiled, built, or a sub-model); an empty graph (no outputs yet) is DEEP_ERR_STATE. A
+ * built model saved before compile is saved as an uncompiled one: its architecture only. */
+DEEP_API deep_status deep_model_build(deep_model *model);
 /* Initialises the weights and fixes the training configuration. The model takes
  * ownership of optimizer in every case, even when compile fails. metrics may be NULL
  * when metric_count is 0. Compiling again re-initialises the weights (except a sub-model's,
- * which keeps the weights it shares). DEEP_ERR_STATE from fit's callbacks. */
+ * which keeps the weights it shares). DEEP_ERR_STATE from fit's callbacks.
+ * Since 1.2, the first compile of a model given weights by deep_model_build keeps those
+ * weights, with any the caller set (Keras' compile never re-initialises); the random
+ * generator then continues as after an initialising compile (build then compile trains
+ * exactly as compile alone). Every later compile re-initialises, as above. */
 DEEP_API deep_status deep_model_compile(deep_model *model, deep_optimizer *optimizer, deep_loss loss,
                                         const deep_metric *metrics, int64_t metric_count);
 /* Compile for a model with several outputs (since 1.1): losses[k] (and, unless
@@ -1621,6 +1650,22 @@ DEEP_API deep_status deep_model_history_svg(const deep_model *model, const char 
  * output its metrics: 1 + k * (1 + metric_count) values. */
 DEEP_API deep_status deep_model_evaluate(deep_model *model, const deep_dataset *data, int64_t batch_size,
                                          double *values, int64_t capacity, int64_t *needed);
+/* Input shapes (Keras' rule, since 1.2): fit, evaluate and predict (and
+ * deep_model_predict_states) take samples of exactly the model's input shape: a dataset's
+ * sample shape, or a tensor's shape after the batch axis. For 1.x compatibility a flat
+ * sample of as many features is accepted too (a dataset of sample shape (784,), a tensor
+ * (n, 784)) and read row-major as the input shape, as 1.0 read every sample. Another shape
+ * holding as many values, e.g. (3, 32, 32) for a (32, 32, 3) model, or (28, 28) for a
+ * (784,) one, is DEEP_ERR_SHAPE naming the axis that differs and, for a channels-first
+ * image, saying so (reshape explicitly with deep_dataset_reshape / deep_tensor_reshape;
+ * 1.0 and 1.1 accepted it because only the counts were compared). A tensor of exactly the
+ * input shape is one sample without the batch axis: DEEP_ERR_SHAPE saying to add it. The
+ * *_on_batch calls take exactly (n, input shape...), as since 1.0. Features passed as a
+ * flat float array with a count (deep_dataset_new's features, deep_tensor_new_from's data)
+ * carry no shape of their own: the shape given with them is the one checked. Models of
+ * several inputs take flat rows (their inputs one after the other): only the count is
+ * checked there.
+ * Before compile, predict needs the weights of deep_model_build (since 1.2). */
 /* Outputs for inputs of shape (n, input shape...) as a new tensor (n, output shape...);
  * with several outputs (n, their sizes summed), each sample's outputs flattened one after
  * the other in the order of deep_model_output_nodes. Threads: see the model options above
@@ -1634,9 +1679,10 @@ DEEP_API deep_status deep_model_predict(const deep_model *model, const deep_tens
  * the layer's last step (the first input step with go_backwards; padded steps carry them
  * over), so h equals the layer's output without return_sequences and the last step of its
  * output sequence with it. Like deep_model_predict it only reads the model: any number of
- * threads may call it at once. Before compile DEEP_ERR_STATE; a layer that is not
- * recurrent DEEP_ERR_INVALID_ARGUMENT; a Bidirectional layer DEEP_ERR_UNSUPPORTED (its two
- * directions have separate states); tensors of another shape DEEP_ERR_SHAPE. */
+ * threads may call it at once. Before compile (or since 1.2 deep_model_build)
+ * DEEP_ERR_STATE; a layer that is not recurrent DEEP_ERR_INVALID_ARGUMENT; a Bidirectional
+ * layer DEEP_ERR_UNSUPPORTED (its two directions have separate states); tensors of another
+ * shape DEEP_ERR_SHAPE. */
 DEEP_API deep_status deep_model_predict_states(const deep_model *model, const deep_tensor *inputs, int32_t layer,
                                                deep_tensor *state_h, deep_tensor *state_c);
 
@@ -1702,8 +1748,8 @@ DEEP_API deep_status deep_model_predict_on_batch(deep_model *model, const deep_t
                                                  int64_t capacity, int64_t *needed);
 
 /* Copies every weight of src into dst in one call (Keras' dst.set_weights(src.get_weights()),
- * the target network of DQN). Both must be compiled and have the same architecture: the same
- * number of layers, and layer by layer the same type and the same weight shapes
+ * the target network of DQN). Both must be compiled (or built, since 1.2) and have the same
+ * architecture: the same number of layers, and layer by layer the same type and the same weight shapes
  * (DEEP_ERR_SHAPE naming the first layer or weight that differs). dst's optimizer state,
  * settings and history are untouched. src's weights must be finite (DEEP_ERR_NUMERIC, dst
  * unchanged). Allowed from dst's fit callbacks, as deep_model_set_weight is; src must not
@@ -1736,12 +1782,15 @@ DEEP_API deep_status deep_model_output_shape(const deep_model *model, int64_t *s
 DEEP_API deep_status deep_model_parameter_count(const deep_model *model, int64_t *count);
 /* Weight tensors of a layer in Keras order (Dense: kernel then bias). */
 DEEP_API deep_status deep_model_weight_count(const deep_model *model, int32_t layer, int32_t *count);
-/* A copy of weight `index` of `layer`. */
+/* A copy of weight `index` of `layer`. Weights exist after compile or, since 1.2,
+ * deep_model_build (DEEP_ERR_STATE before). */
 DEEP_API deep_status deep_model_get_weight(const deep_model *model, int32_t layer, int32_t index,
                                            deep_tensor **out);
 /* Replaces weight `index` of `layer` with a copy of value, whose shape must match
  * (DEEP_ERR_SHAPE) and whose values must all be finite (DEEP_ERR_NUMERIC naming the first
- * NaN or infinity; the weight is then unchanged). Allowed from fit's callbacks. */
+ * NaN or infinity; the weight is then unchanged). Allowed from fit's callbacks. As
+ * deep_model_get_weight, after compile or deep_model_build; a first compile after
+ * deep_model_build keeps the weights set (since 1.2). */
 DEEP_API deep_status deep_model_set_weight(deep_model *model, int32_t layer, int32_t index,
                                            const deep_tensor *value);
 
@@ -1983,6 +2032,26 @@ DEEP_API deep_status deep_tree_cross_val_score(const deep_tree *tree, const deep
 DEEP_API deep_status deep_forest_cross_val_score(const deep_forest *forest, const deep_dataset *data,
                                                  int64_t folds, uint64_t seed, double *scores, int64_t capacity,
                                                  int64_t *needed);
+/* The folds of cross-validation (since 1.2): DEEP_CV_AUTO is scikit-learn's choice in
+ * cross_val_score, stratified folds for a classifier and plain k-fold for a regressor;
+ * DEEP_CV_KFOLD is deep_kfold_indices, DEEP_CV_STRATIFIED deep_stratified_kfold_indices
+ * (classifiers only: a regressor's targets have no classes). */
+typedef enum deep_cv {
+    DEEP_CV_AUTO = 0,
+    DEEP_CV_KFOLD = 1,
+    DEEP_CV_STRATIFIED = 2
+} deep_cv;
+/* deep_tree_cross_val_score and deep_forest_cross_val_score with the folds chosen (since
+ * 1.2): `cv` and `shuffle` (0: the folds in sample order, as scikit-learn's
+ * cross_val_score(cv=k) takes them; 1: shuffled from seed, as the calls above). The two
+ * calls above stay plain shuffled k-fold, as documented since 1.0; scikit-learn's
+ * cross_val_score(cv=5) is DEEP_CV_AUTO with shuffle 0. Otherwise as those calls. */
+DEEP_API deep_status deep_tree_cross_val_score_cv(const deep_tree *tree, const deep_dataset *data, int64_t folds,
+                                                  deep_cv cv, int32_t shuffle, uint64_t seed, double *scores,
+                                                  int64_t capacity, int64_t *needed);
+DEEP_API deep_status deep_forest_cross_val_score_cv(const deep_forest *forest, const deep_dataset *data,
+                                                    int64_t folds, deep_cv cv, int32_t shuffle, uint64_t seed,
+                                                    double *scores, int64_t capacity, int64_t *needed);
 
 /* Forests grown in pieces, e.g. by several processes (libdeep-mpi), and joined.
  * deep_forest_fit_trees grows only trees [first, first + count) of the forest's

@@ -121,6 +121,26 @@ static deep_status kfold_test(void *b, int64_t c, int64_t *n)
     int64_t other;
     return deep_kfold_indices(5, 2, 0, 1, 3, kfold_other, c == 0 ? 0 : 16, &other, b, c, n);
 }
+/* Stratified folds and cross-validation with a choice of folds (since 1.2). */
+static const int32_t skfold_labels[6] = {4, 4, 1, 1, 4, 1};
+static deep_status skfold_train(void *b, int64_t c, int64_t *n)
+{
+    int64_t other;
+    return deep_stratified_kfold_indices(skfold_labels, 6, 2, 0, 0, 3, b, c, n, kfold_other, c == 0 ? 0 : 16, &other);
+}
+static deep_status skfold_test(void *b, int64_t c, int64_t *n)
+{
+    int64_t other;
+    return deep_stratified_kfold_indices(skfold_labels, 6, 2, 0, 0, 3, kfold_other, c == 0 ? 0 : 16, &other, b, c, n);
+}
+static deep_status tree_cross_val_cv(void *b, int64_t c, int64_t *n)
+{
+    return deep_tree_cross_val_score_cv(w.tree, w.table, 2, DEEP_CV_AUTO, 0, 7, b, c, n);
+}
+static deep_status forest_cross_val_cv(void *b, int64_t c, int64_t *n)
+{
+    return deep_forest_cross_val_score_cv(w.forest, w.table, 2, DEEP_CV_STRATIFIED, 1, 7, b, c, n);
+}
 /* Typed tables (since 1.1); deep_dataset_value_counts has two outputs, as kfold. */
 static deep_status category_name(void *b, int64_t c, int64_t *n)
 {
@@ -216,6 +236,10 @@ static const struct {
     {"deep_model_train_on_batch_weighted", model_train_on_batch_weighted, sizeof(double), false},
     {"deep_model_test_on_batch_weighted", model_test_on_batch_weighted, sizeof(double), false},
     {"deep_model_get_class_weights", model_class_weights, sizeof(double), false},
+    {"deep_stratified_kfold_indices", skfold_train, sizeof(int64_t), false},
+    {"deep_stratified_kfold_indices", skfold_test, sizeof(int64_t), false},
+    {"deep_tree_cross_val_score_cv", tree_cross_val_cv, sizeof(double), false},
+    {"deep_forest_cross_val_score_cv", forest_cross_val_cv, sizeof(double), false},
 };
 
 static void make_world(void)
@@ -422,7 +446,8 @@ START_TEST(the_list_covers_the_header)
         snprintf(call, sizeof call, " %s(", cases[i].function);
         ck_assert_msg(strstr(header, call) != NULL, "%s is listed but not declared in deep.h", cases[i].function);
     }
-    ck_assert_int_eq(found, COUNT_OF(cases) - 3); /* kfold_indices, value_counts and histogram are listed twice */
+    /* kfold_indices, value_counts, histogram and stratified_kfold_indices are listed twice */
+    ck_assert_int_eq(found, COUNT_OF(cases) - 4);
     free(header);
 }
 END_TEST

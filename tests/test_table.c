@@ -720,6 +720,114 @@ START_TEST(kfold_shuffle_and_misuse)
 }
 END_TEST
 
+/* ------------------------------------------------------------------- stratified kfold */
+
+static void skfold(const int32_t *labels, int64_t count, int32_t folds, int32_t fold, int32_t shuffle, uint64_t seed,
+                   int64_t *n_train, int64_t *n_test)
+{
+    OK(deep_stratified_kfold_indices(labels, count, folds, fold, shuffle, seed, kfold_train, 64, n_train, kfold_test,
+                                     64, n_test));
+}
+
+START_TEST(stratified_kfold_exact)
+{
+    /* scikit-learn 1.2's StratifiedKFold(3).split on these labels (classes by first
+     * appearance 5, 2, 9, 7; class 7 has one sample, fewer than the folds). */
+    const int32_t labels[] = {5, 5, 2, 2, 2, 9, 5, 2, 9, 2, 5, 2, 9, 7};
+    const int64_t expect[3][5] = {{0, 1, 2, 3, 5}, {4, 6, 7, 8, 13}, {9, 10, 11, 12}};
+    const int64_t sizes[3] = {5, 5, 4};
+    for (int32_t f = 0; f < 3; f++) {
+        int64_t n_train, n_test;
+        skfold(labels, 14, 3, f, 0, 0, &n_train, &n_test);
+        ck_assert_int_eq(n_test, sizes[f]);
+        ck_assert_int_eq(n_train, 14 - sizes[f]);
+        for (int64_t i = 0; i < n_test; i++)
+            ck_assert_int_eq(kfold_test[i], expect[f][i]);
+        for (int64_t i = 0, k = 0, t = 0; i < 14; i++) {
+            if (t < n_test && kfold_test[t] == i)
+                t++;
+            else
+                ck_assert_int_eq(kfold_train[k++], i);
+        }
+    }
+}
+END_TEST
+
+START_TEST(stratified_kfold_shares)
+{
+    /* 3 classes of 20, 12 and 7 in a scrambled order, 4 folds: each fold holds each class's
+     * share within one, shuffled or not, and every sample is tested once. */
+    int32_t labels[39];
+    for (int i = 0; i < 39; i++)
+        labels[i] = (i * 17) % 39 < 20 ? 3 : (i * 17) % 39 < 32 ? -1 : 100;
+    for (int32_t shuffle = 0; shuffle < 2; shuffle++) {
+        int tested[39] = {0};
+        int64_t first[64], n_first = 0;
+        for (int32_t f = 0; f < 4; f++) {
+            int64_t n_train, n_test, per_class[3] = {0};
+            skfold(labels, 39, 4, f, shuffle, 11, &n_train, &n_test);
+            ck_assert_int_eq(n_train + n_test, 39);
+            for (int64_t i = 0; i < n_test; i++) {
+                ck_assert(i == 0 || kfold_test[i] > kfold_test[i - 1]);
+                tested[kfold_test[i]]++;
+                int32_t y = labels[kfold_test[i]];
+                per_class[y == 3 ? 0 : y == -1 ? 1 : 2]++;
+            }
+            ck_assert(per_class[0] == 5);
+            ck_assert(per_class[1] == 3);
+            ck_assert(per_class[2] == 1 || per_class[2] == 2);
+            if (f == 0) {
+                memcpy(first, kfold_test, sizeof first);
+                n_first = n_test;
+            }
+        }
+        for (int i = 0; i < 39; i++)
+            ck_assert_int_eq(tested[i], 1);
+        /* The same seed gives the same folds. */
+        int64_t n_train, n_test;
+        skfold(labels, 39, 4, 0, shuffle, 11, &n_train, &n_test);
+        ck_assert_int_eq(n_test, n_first);
+        ck_assert_int_eq(memcmp(first, kfold_test, (size_t)n_test * sizeof *first), 0);
+    }
+    /* Shuffling changes which samples of a class go together. */
+    int64_t n_train, n_test, plain[64];
+    skfold(labels, 39, 4, 0, 0, 11, &n_train, &n_test);
+    memcpy(plain, kfold_test, sizeof plain);
+    skfold(labels, 39, 4, 0, 1, 11, &n_train, &n_test);
+    ck_assert_int_ne(memcmp(plain, kfold_test, (size_t)n_test * sizeof *plain), 0);
+}
+END_TEST
+
+START_TEST(stratified_kfold_misuse)
+{
+    const char *f = "deep_stratified_kfold_indices";
+    const int32_t labels[] = {0, 0, 1, 1, 2};
+    int64_t n_train, n_test;
+    FAILS(deep_stratified_kfold_indices(labels, 5, 3, 0, 0, 0, kfold_train, 64, &n_train, kfold_test, 64, &n_test),
+          DEEP_ERR_INVALID_ARGUMENT, f);
+    SAYS("3 folds but no class has that many samples");
+    ck_assert_int_eq(n_train, 0);
+    FAILS(deep_stratified_kfold_indices(NULL, 5, 2, 0, 0, 0, kfold_train, 64, &n_train, kfold_test, 64, &n_test),
+          DEEP_ERR_NULL, f);
+    FAILS(deep_stratified_kfold_indices(labels, 5, 1, 0, 0, 0, kfold_train, 64, &n_train, kfold_test, 64, &n_test),
+          DEEP_ERR_INVALID_ARGUMENT, f);
+    FAILS(deep_stratified_kfold_indices(labels, 5, 2, 2, 0, 0, kfold_train, 64, &n_train, kfold_test, 64, &n_test),
+          DEEP_ERR_OUT_OF_RANGE, f);
+    /* The size query; a short buffer tells the sizes and writes nothing. */
+    n_train = n_test = -1;
+    OK(deep_stratified_kfold_indices(labels, 5, 2, 0, 0, 0, NULL, 0, &n_train, NULL, 0, &n_test));
+    ck_assert_int_eq(n_test, 3); /* scikit-learn: test (0, 2, 4), train (1, 3) */
+    ck_assert_int_eq(n_train, 2);
+    kfold_test[0] = -7;
+    FAILS(deep_stratified_kfold_indices(labels, 5, 2, 0, 0, 0, kfold_train, 2, &n_train, kfold_test, 2, &n_test),
+          DEEP_ERR_BUFFER_TOO_SMALL, f);
+    ck_assert_int_eq(kfold_test[0], -7);
+    ck_assert_int_eq(n_test, 3);
+    FAILS(deep_stratified_kfold_indices(labels, 5, 2, 0, 0, 0, kfold_train, 2, NULL, kfold_test, 3, &n_test),
+          DEEP_ERR_NULL, f);
+}
+END_TEST
+
 /* ------------------------------------------------------------------------------- write */
 
 /* Files in the temporary directory: a write leaves no temporary file behind. */
@@ -851,6 +959,7 @@ int main(void)
         {"concat", {concat}},
         {"class ids", {class_ids_agree_across_files}},
         {"kfold", {kfold_exact, kfold_partition, kfold_shuffle_and_misuse}},
+        {"stratified kfold", {stratified_kfold_exact, stratified_kfold_shares, stratified_kfold_misuse}},
         {"write", {write_round_trip}},
     };
     for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {

@@ -595,6 +595,61 @@ START_TEST(cross_validation)
 }
 END_TEST
 
+/* Stratified cross-validation (since 1.2): on samples sorted by class, unshuffled plain
+ * k-fold tests classes the learner never saw, stratified folds (scikit-learn's choice for
+ * a classifier, DEEP_CV_AUTO) do not. */
+START_TEST(cross_validation_stratified)
+{
+    float x[90];
+    int32_t labels[90];
+    for (int i = 0; i < 90; i++) {
+        labels[i] = i / 30;
+        x[i] = (float)labels[i] + 0.01f * (float)(i % 30);
+    }
+    deep_dataset *d = table(90, 1, x, labels, NULL);
+    deep_tree *tree;
+    OK(deep_tree_new(DEEP_TREE_CLASSIFIER, &tree));
+    double plain[3], auto_[3], strat[3], old[3];
+    OK(deep_tree_cross_val_score_cv(tree, d, 3, DEEP_CV_KFOLD, 0, 0, plain, 3, &(int64_t){0}));
+    OK(deep_tree_cross_val_score_cv(tree, d, 3, DEEP_CV_AUTO, 0, 0, auto_, 3, &(int64_t){0}));
+    OK(deep_tree_cross_val_score_cv(tree, d, 3, DEEP_CV_STRATIFIED, 0, 0, strat, 3, &(int64_t){0}));
+    for (int k = 0; k < 3; k++) {
+        ck_assert_double_eq(plain[k], 0.0); /* each test fold is a class absent from training */
+        ck_assert_double_eq(auto_[k], 1.0);
+        ck_assert_double_eq(strat[k], auto_[k]);
+    }
+    /* Shuffled plain k-fold is the 1.0 call's. */
+    OK(deep_tree_cross_val_score_cv(tree, d, 3, DEEP_CV_KFOLD, 1, 9, plain, 3, &(int64_t){0}));
+    OK(deep_tree_cross_val_score(tree, d, 3, 9, old, 3, &(int64_t){0}));
+    for (int k = 0; k < 3; k++)
+        ck_assert_double_eq(plain[k], old[k]);
+    const char *f = "deep_tree_cross_val_score_cv";
+    FAILS(deep_tree_cross_val_score_cv(tree, d, 3, (deep_cv)7, 0, 0, strat, 3, &(int64_t){0}), DEEP_ERR_INVALID_ARGUMENT, f);
+    FAILS(deep_tree_cross_val_score_cv(tree, d, 3, DEEP_CV_AUTO, 2, 0, strat, 3, &(int64_t){0}), DEEP_ERR_INVALID_ARGUMENT, f);
+    FAILS(deep_tree_cross_val_score_cv(NULL, d, 3, DEEP_CV_AUTO, 0, 0, strat, 3, &(int64_t){0}), DEEP_ERR_NULL, f);
+    FAILS(deep_tree_cross_val_score_cv(tree, d, 31, DEEP_CV_AUTO, 0, 0, strat, 31, &(int64_t){0}), DEEP_ERR_INVALID_ARGUMENT, f);
+    ck_assert_ptr_nonnull(strstr(deep_last_error(), "no class has that many samples"));
+    /* A regressor: AUTO is plain k-fold, STRATIFIED an error. */
+    float y[90];
+    for (int i = 0; i < 90; i++)
+        y[i] = x[i] * 2;
+    deep_dataset *r = table(90, 1, x, NULL, y);
+    deep_forest *forest;
+    OK(deep_forest_new(DEEP_TREE_REGRESSOR, &forest));
+    OK(deep_forest_set_int(forest, DEEP_FOREST_N_ESTIMATORS, 3));
+    OK(deep_forest_cross_val_score_cv(forest, r, 3, DEEP_CV_AUTO, 1, 0, strat, 3, &(int64_t){0}));
+    for (int k = 0; k < 3; k++)
+        ck_assert_double_gt(strat[k], 0.9);
+    FAILS(deep_forest_cross_val_score_cv(forest, r, 3, DEEP_CV_STRATIFIED, 1, 0, strat, 3, &(int64_t){0}),
+          DEEP_ERR_INVALID_ARGUMENT, "deep_forest_cross_val_score_cv");
+    ck_assert_ptr_nonnull(strstr(deep_last_error(), "stratified folds need class labels"));
+    deep_forest_free(forest);
+    deep_dataset_free(r);
+    deep_tree_free(tree);
+    deep_dataset_free(d);
+}
+END_TEST
+
 /* Predicting with one fitted forest from several threads at once is allowed. */
 struct predictor {
     const deep_forest *forest;
@@ -1244,7 +1299,7 @@ int main(void)
         {"histogram", {histogram_matches_exact_on_few_values, binning, radix_sort}},
         {"forest", {forest_reproducible_across_threads, forest_generalises, forest_regressor,
                     forest_class_weights, forest_concurrent_predict}},
-        {"cross_validation", {cross_validation}},
+        {"cross_validation", {cross_validation, cross_validation_stratified}},
         {"files", {save_and_load, huge_counts_do_not_overflow}},
         {"pieces", {forest_in_pieces, forest_pieces_misuse}},
         {"misuse", {misuse, label_int32_max_refused, every_splitter_accepted}},

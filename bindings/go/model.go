@@ -273,6 +273,13 @@ func (m *Model) SetOptimizerFloat(option OptimizerOption, value float64) error {
 	})
 }
 
+// Build gives the model its weights before Compile (Keras' build, since libdeep 1.2), so
+// that Predict and the weight calls work without an optimizer; the first Compile keeps
+// them. Layers cannot be added afterwards.
+func (m *Model) Build() error {
+	return m.write("Model.Build", func(p *C.deep_model) C.deep_status { return C.deep_model_build(p) })
+}
+
 // Compile initialises the weights and fixes the loss and metrics. The model takes the
 // optimizer over in every case, even when Compile fails: its handle is closed afterwards.
 func (m *Model) Compile(optimizer *Optimizer, loss Loss, metrics ...Metric) error {

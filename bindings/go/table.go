@@ -155,3 +155,31 @@ func KFoldIndices(count int64, folds, fold int32, shuffle bool, seed uint64) (tr
 	}
 	return train, test, nil
 }
+
+// StratifiedKFoldIndices is the sorted train and test indices of fold fold of folds over
+// labels (scikit-learn's StratifiedKFold, since libdeep 1.2): every fold keeps each class's
+// share; unshuffled, the folds are scikit-learn's own.
+func StratifiedKFoldIndices(labels []int32, folds, fold int32, shuffle bool, seed uint64) (train, test []int64, err error) {
+	var trainCount, testCount C.int64_t
+	var lp *C.int32_t
+	if len(labels) > 0 {
+		lp = (*C.int32_t)(unsafe.Pointer(&labels[0]))
+	}
+	n := C.int64_t(len(labels))
+	err = call(func() C.deep_status {
+		s := C.deep_stratified_kfold_indices(lp, n, C.int64_t(folds), C.int64_t(fold), cBool(shuffle),
+			C.uint64_t(seed), nil, 0, &trainCount, nil, 0, &testCount) // the size query
+		if s != C.DEEP_OK {
+			return s
+		}
+		train = make([]int64, int(trainCount))
+		test = make([]int64, int(testCount))
+		return C.deep_stratified_kfold_indices(lp, n, C.int64_t(folds), C.int64_t(fold), cBool(shuffle),
+			C.uint64_t(seed), int64Ptr(train), C.int64_t(len(train)), &trainCount, int64Ptr(test),
+			C.int64_t(len(test)), &testCount)
+	})
+	if err != nil {
+		return nil, nil, err
+	}
+	return train, test, nil
+}

@@ -103,6 +103,55 @@ func (f *Forest) CrossValScore(data *Dataset, folds int32, seed uint64) ([]float
 	return scores, nil
 }
 
+// CV chooses the folds of cross-validation (deep_cv, since libdeep 1.2).
+type CV int32
+
+const (
+	CVAuto       CV = C.DEEP_CV_AUTO       // scikit-learn's choice: stratified for a classifier
+	CVKFold      CV = C.DEEP_CV_KFOLD      // plain k-fold
+	CVStratified CV = C.DEEP_CV_STRATIFIED // stratified k-fold (classifiers only)
+)
+
+// CrossValScoreCV is CrossValScore with the folds chosen (since libdeep 1.2): CVAuto gives
+// stratified folds for a classifier as scikit-learn's cross_val_score; shuffle false takes
+// the folds in sample order (scikit-learn's cross_val_score(cv=k) exactly).
+func (t *Tree) CrossValScoreCV(data *Dataset, folds int32, cv CV, shuffle bool, seed uint64) ([]float64, error) {
+	dp, release, err := data.borrow("Tree.CrossValScoreCV: data")
+	if err != nil {
+		return nil, err
+	}
+	defer release()
+	var scores []float64
+	if err := t.do(true, "Tree.CrossValScoreCV", func() C.deep_status {
+		return doubles(&scores, func(buf *C.double, capacity C.int64_t, needed *C.int64_t) C.deep_status {
+			return C.deep_tree_cross_val_score_cv(t.p, dp, C.int64_t(folds), C.deep_cv(cv), cBool(shuffle),
+				C.uint64_t(seed), buf, capacity, needed)
+		})
+	}); err != nil {
+		return nil, err
+	}
+	return scores, nil
+}
+
+// CrossValScoreCV is the forest's cross-validation with the folds chosen, as Tree.CrossValScoreCV.
+func (f *Forest) CrossValScoreCV(data *Dataset, folds int32, cv CV, shuffle bool, seed uint64) ([]float64, error) {
+	dp, release, err := data.borrow("Forest.CrossValScoreCV: data")
+	if err != nil {
+		return nil, err
+	}
+	defer release()
+	var scores []float64
+	if err := f.do(true, "Forest.CrossValScoreCV", func() C.deep_status {
+		return doubles(&scores, func(buf *C.double, capacity C.int64_t, needed *C.int64_t) C.deep_status {
+			return C.deep_forest_cross_val_score_cv(f.p, dp, C.int64_t(folds), C.deep_cv(cv), cBool(shuffle),
+				C.uint64_t(seed), buf, capacity, needed)
+		})
+	}); err != nil {
+		return nil, err
+	}
+	return scores, nil
+}
+
 // TreeNode is one node of a fitted tree. Nodes are numbered from 0 (the root) in
 // depth-first order, left child first; a sample goes left when its feature <= Threshold.
 type TreeNode struct {

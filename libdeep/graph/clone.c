@@ -52,10 +52,10 @@ deep_status deep_model_copy_weights(deep_model *dst, const deep_model *src)
 {
     DEEP_REQUIRE(dst);
     DEEP_REQUIRE(src);
-    if (!src->compiled)
-        return DEEP_FAIL(DEEP_ERR_STATE, "src has no weights before deep_model_compile");
-    if (!dst->compiled)
-        return DEEP_FAIL(DEEP_ERR_STATE, "dst has no weights before deep_model_compile");
+    if (!src->compiled && !src->built)
+        return DEEP_FAIL(DEEP_ERR_STATE, "src has no weights before deep_model_build or deep_model_compile");
+    if (!dst->compiled && !dst->built)
+        return DEEP_FAIL(DEEP_ERR_STATE, "dst has no weights before deep_model_build or deep_model_compile");
     DEEP_TRY(check_same_architecture(dst, src, __func__));
     DEEP_TRY(deep_model_may_change(dst, __func__, "the weights cannot change", true));
     DEEP_TRY(check_finite(src, __func__));

@@ -232,8 +232,8 @@ static deep_status find_weight(const char *caller, const deep_model *model, int3
     if (index < 0 || index >= l->param_count)
         return deep_error_set(DEEP_ERR_OUT_OF_RANGE, caller, "layer %d (%s) has %d weights, not %d", (int)layer,
                               l->name, (int)l->param_count, (int)index + 1);
-    if (!model->compiled)
-        return deep_error_set(DEEP_ERR_STATE, caller, "weights are created by deep_model_compile");
+    if (!model->compiled && !model->built)
+        return deep_error_set(DEEP_ERR_STATE, caller, "weights are created by deep_model_build or deep_model_compile");
     *out = &l->params[index];
     return DEEP_OK;
 }

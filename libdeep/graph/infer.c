@@ -68,8 +68,9 @@ deep_status deep_model_evaluate(deep_model *model, const deep_dataset *data, int
 
 static deep_status check_inputs(const deep_model *model, const deep_tensor *inputs, const char *caller)
 {
-    if (!model->compiled && !model->borrowed)
-        return deep_error_set(DEEP_ERR_STATE, caller, "the model has no weights before deep_model_compile");
+    if (!model->compiled && !model->borrowed && !model->built)
+        return deep_error_set(DEEP_ERR_STATE, caller,
+                              "the model has no weights before deep_model_build or deep_model_compile");
     DEEP_TRY(deep_model_check_graph(model, caller));
     int64_t per_sample = inputs->rank > 1 ? inputs->size / inputs->shape[0] : 0;
     const deep_layer *first = model->nodes[1].layer;
@@ -79,6 +80,7 @@ static deep_status check_inputs(const deep_model *model, const deep_tensor *inpu
                               "sequences of %lld token ids but layer 0 (%s) takes sequences of %lld; pad or truncate "
                               "them to that length",
                               (long long)per_sample, first->name, (long long)model->in_size);
+    DEEP_TRY(deep_model_check_batch_shape(model, inputs->rank, inputs->shape, false, "inputs", caller));
     if (per_sample != model->in_size) {
         char s[128];
         if (model->input_count > 1)

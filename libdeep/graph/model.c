@@ -263,9 +263,9 @@ static int32_t next_inputs(const deep_model *model, int32_t *inputs)
  * errors are wrapped in it instead of naming the layer. */
 static deep_status add_layer(deep_model *model, deep_layer *layer, const char *caller, const char *context)
 {
-    if (model->compiled || model->borrowed)
-        return deep_error_set(DEEP_ERR_STATE, caller, "layers cannot be added after deep_model_compile%s",
-                              model->borrowed ? " nor to a sub-model" : "");
+    if (model->compiled || model->borrowed || model->built)
+        return deep_error_set(DEEP_ERR_STATE, caller, "layers cannot be added after deep_model_%s%s",
+                              model->built ? "build" : "compile", model->borrowed ? " nor to a sub-model" : "");
     int32_t inputs[DEEP_MAX_LAYER_INPUTS];
     int32_t count = next_inputs(model, inputs);
     name_layer(model, layer);
@@ -388,8 +388,9 @@ deep_status deep_layer_append(deep_model *model, const deep_layer_ops *type, con
 deep_status deep_model_last_layer(const deep_model *model, const char *caller, const deep_layer **last,
                                   int32_t *position)
 {
-    if (model->compiled)
-        return deep_error_set(DEEP_ERR_STATE, caller, "layers cannot be wrapped after deep_model_compile");
+    if (model->compiled || model->built)
+        return deep_error_set(DEEP_ERR_STATE, caller, "layers cannot be wrapped after deep_model_%s",
+                              model->built ? "build" : "compile");
     *position = model->layer_count - 1;
     *last = model->layer_count > 0 ? model->layers[model->layer_count - 1] : NULL;
     return DEEP_OK;
@@ -407,8 +408,9 @@ static deep_status option_target(const char *caller, const deep_model *model, in
     if (index < -model->layer_count || index >= model->layer_count)
         return deep_error_set(DEEP_ERR_OUT_OF_RANGE, caller, "layer %d is outside the model's %d layers", (int)index,
                               (int)model->layer_count);
-    if (setting && model->compiled)
-        return deep_error_set(DEEP_ERR_STATE, caller, "layer options are set before deep_model_compile");
+    if (setting && (model->compiled || model->built))
+        return deep_error_set(DEEP_ERR_STATE, caller, "layer options are set before deep_model_%s",
+                              model->built ? "build" : "compile");
     int32_t position = index < 0 ? index + model->layer_count : index;
     deep_layer *layer = model->layers[position];
     const void *at = layer->cfg.bytes;
@@ -955,6 +957,34 @@ static deep_status compile_weights(deep_model *model, deep_weight_block **block,
     return DEEP_OK;
 }
 
+/* The initial weights: every layer's initialiser from the model's seed. */
+static void init_weights(deep_model *model)
+{
+    deep_rng_init(&model->rng, model->seed);
+    for (int32_t i = 0; i < model->layer_count && !model->borrowed; i++)
+        if (model->layers[i]->ops->init != NULL)
+            model->layers[i]->ops->init(model->layers[i], &model->rng);
+    if (!model->borrowed) /* then the initializers set per layer (since 1.2), from the same generator */
+        deep_rules_initialize(model);
+}
+
+deep_status deep_model_build(deep_model *model)
+{
+    DEEP_REQUIRE(model);
+    if (model->compiled || model->built || model->borrowed)
+        return DEEP_OK; /* it has weights already (Keras' build does nothing then either) */
+    DEEP_TRY(deep_model_may_change(model, __func__, "the model cannot be built", false));
+    DEEP_TRY(deep_model_check_graph(model, __func__));
+    int64_t total = 0;
+    deep_weight_block *block = NULL;
+    float *grads = NULL;
+    DEEP_TRY(compile_weights(model, &block, &grads, &total, __func__));
+    adopt_weights(model, block, grads, total);
+    init_weights(model);
+    model->built = true;
+    return DEEP_OK;
+}
+
 /* Compile with losses[k] and weights[k] (NULL: all 1) for each output; errors name caller. */
 static deep_status compile(deep_model *model, deep_optimizer *optimizer, const deep_loss *losses,
                            const double *weights, const deep_metric *metrics, int64_t metric_count, const char *caller)
@@ -978,8 +1008,16 @@ static deep_status compile(deep_model *model, deep_optimizer *optimizer, const d
     int64_t total = 0;
     deep_weight_block *block = NULL;
     float *grads = NULL;
-    if (status == DEEP_OK)
+    /* A first compile of a built model keeps its weights (Keras); a later one starts afresh. */
+    bool keep = model->built && !model->compiled && !model->borrowed;
+    if (status == DEEP_OK && keep)
+        total = model->weight_total;
+    else if (status == DEEP_OK)
         status = compile_weights(model, &block, &grads, &total, caller);
+    float *kept = NULL;
+    if (status == DEEP_OK && keep && total > 0 && (kept = deep_alloc(total, sizeof *kept)) == NULL)
+        status = deep_error_set(DEEP_ERR_NO_MEMORY, caller, "out of memory for a copy of %lld weights",
+                                (long long)total);
     if (status == DEEP_OK && deep_model_bind_optimizer(model, optimizer, total) != DEEP_OK)
         status = deep_error_set(DEEP_ERR_NO_MEMORY, caller, "out of memory for the optimizer state");
     if (status != DEEP_OK) {
@@ -987,11 +1025,15 @@ static deep_status compile(deep_model *model, deep_optimizer *optimizer, const d
             free(block->values);
         free(block);
         free(grads);
+        free(kept);
         if (model->optimizer != optimizer)
             deep_optimizer_free(optimizer);
         return status;
     }
-    if (model->borrowed) { /* the same weights (at the places they have in the block), new gradients */
+    if (keep) {
+        if (total > 0)
+            memcpy(kept, model->weights, (size_t)total * sizeof *kept);
+    } else if (model->borrowed) { /* the same weights (at the places they have in the block), new gradients */
         free(model->grads);
         model->grads = grads;
         for (int32_t i = 0; i < model->layer_count; i++)
@@ -1016,13 +1058,17 @@ static deep_status compile(deep_model *model, deep_optimizer *optimizer, const d
     model->metric_count = (int32_t)metric_count; /* at most DEEP_MAX_METRICS */
     for (int32_t i = 0; i < metric_count; i++)
         model->metrics[i] = metrics[i];
-    /* Re-seeding here makes the initial weights a function of the seed alone. */
-    deep_rng_init(&model->rng, model->seed);
-    for (int32_t i = 0; i < model->layer_count && !model->borrowed; i++)
-        if (model->layers[i]->ops->init != NULL)
-            model->layers[i]->ops->init(model->layers[i], &model->rng);
-    if (!model->borrowed) /* then the initializers set per layer (since 1.2), from the same generator */
-        deep_rules_initialize(model);
+    /* Re-seeding here makes the initial weights a function of the seed alone. Kept weights
+     * are initialised too and then put back, so that the generator goes on as after any
+     * compile: build then compile trains as compile alone. */
+    init_weights(model);
+    if (keep) {
+        if (total > 0)
+            memcpy(model->weights, kept, (size_t)total * sizeof *kept);
+        free(kept);
+        memset(model->grads, 0, (size_t)total * sizeof *model->grads);
+    }
+    model->built = false;
     /* History rows are sized by the metric count: drop any kept from an earlier compile. */
     free(model->history);
     model->history = NULL;

@@ -47,6 +47,11 @@ struct deep_model {
     struct deep_weight_block *block;
     bool borrowed;
 
+    /* built: deep_model_build gave the model its weights before compile (since 1.2), so
+     * that predict and the weight calls work without an optimizer; a first compile keeps
+     * them. Layers are fixed from then on, as after compile. */
+    bool built;
+
     /* Set by compile. All weights live in one block, their gradients in another. */
     bool compiled;
     deep_optimizer *optimizer;
@@ -270,6 +275,16 @@ bool deep_model_checks_inputs(const deep_model *model);
  * rows; errors name caller. */
 deep_status deep_model_check_input_values(const deep_model *model, const float *rows, int64_t count,
                                           const char *caller);
+
+/* Keras' input shape rule (since 1.2, input_shape.c) for a model with one input: samples
+ * of the model's input shape, or flat ones of as many features (1.x compatibility); other
+ * shapes with the same count are DEEP_ERR_SHAPE naming the axis and the likely mistake
+ * (channels first; for a batch, a missing batch axis). Different counts pass, for the size
+ * checks that follow to explain; with hints_only only the mistakes it can name fail (for
+ * calls whose own checks are exact). */
+deep_status deep_model_check_dataset_shape(const deep_model *model, const deep_dataset *data, const char *caller);
+deep_status deep_model_check_batch_shape(const deep_model *model, int32_t rank, const int64_t *shape,
+                                         bool hints_only, const char *what, const char *caller);
 
 /* Checks that a dataset fits the model and its loss; `caller` names the public function. */
 deep_status deep_model_check_data(const deep_model *model, const deep_dataset *data, const char *caller);

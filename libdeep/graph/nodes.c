@@ -43,9 +43,9 @@ static deep_status check_nodes(const char *caller, const deep_model *model, cons
 /* Layers and calls are fixed once the model has weights (compiled, or cut from a model with weights). */
 static deep_status check_open(const char *caller, const deep_model *model)
 {
-    if (model->compiled || model->borrowed)
+    if (model->compiled || model->borrowed || model->built)
         return deep_error_set(DEEP_ERR_STATE, caller, "the graph cannot change once the model has weights (after "
-                                                      "deep_model_compile, or in a sub-model)");
+                                                      "deep_model_build or deep_model_compile, or in a sub-model)");
     return DEEP_OK;
 }
 
@@ -315,7 +315,7 @@ deep_status deep_model_submodel(const deep_model *model, const int32_t *inputs, 
         for (int64_t k = 0; k < output_count; k++)
             sub->outputs[k] = map[outputs[k]];
         sub->output_count = (int32_t)output_count;
-        if (model->compiled) { /* share the weight block */
+        if (model->compiled || model->built) { /* share the weight block */
             atomic_fetch_add(&model->block->refs, 1);
             sub->block = model->block;
             sub->weights = model->weights;

@@ -48,6 +48,7 @@ static deep_status check_x(const deep_model *model, const deep_tensor *x, const 
         memcpy(shape + 1, model->in_shape, (size_t)model->in_rank * sizeof *shape);
     deep_shape_format(got, sizeof got, x->rank, x->shape);
     deep_shape_format(want, sizeof want, rank + 1, shape);
+    DEEP_TRY(deep_model_check_batch_shape(model, x->rank, x->shape, true, "x", caller)); /* the hints; exact below */
     if (x->rank != rank + 1)
         return deep_error_set(DEEP_ERR_SHAPE, caller,
                               "x has shape %s, of rank %d, but the model takes batches %s, of rank %d", got,

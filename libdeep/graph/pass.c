@@ -473,6 +473,7 @@ deep_status deep_model_check_data(const deep_model *model, const deep_dataset *d
                               "sequences of %lld token ids but layer 0 (%s) takes sequences of %lld; pad or truncate "
                               "them to that length",
                               (long long)data->sample_size, first->name, (long long)model->in_size);
+    DEEP_TRY(deep_model_check_dataset_shape(model, data, caller));
     if (data->sample_size != model->in_size && model->input_count > 1)
         return deep_error_set(DEEP_ERR_SHAPE, caller,
                               "input has %lld features but the model's %d inputs take %lld in all (each sample is "

@@ -34,8 +34,54 @@ static deep_status forest_fold(const char *caller, const void *learner, const de
     return s;
 }
 
+/* How the folds are drawn: plain or stratified k-fold, shuffled or not. */
+typedef struct {
+    bool stratified;
+    int32_t shuffle;
+    uint64_t seed;
+} fold_plan;
+
+static deep_status plan_folds(const char *caller, deep_tree_kind kind, deep_cv cv, int32_t shuffle, uint64_t seed,
+                              fold_plan *plan)
+{
+    switch (cv) {
+    case DEEP_CV_AUTO:
+        plan->stratified = kind == DEEP_TREE_CLASSIFIER; /* scikit-learn's check_cv */
+        break;
+    case DEEP_CV_KFOLD:
+        plan->stratified = false;
+        break;
+    case DEEP_CV_STRATIFIED:
+        if (kind != DEEP_TREE_CLASSIFIER)
+            return deep_error_set(DEEP_ERR_INVALID_ARGUMENT, caller,
+                                  "stratified folds need class labels; a regressor's targets have none (use "
+                                  "DEEP_CV_KFOLD or DEEP_CV_AUTO)");
+        plan->stratified = true;
+        break;
+    default:
+        return deep_error_set(DEEP_ERR_INVALID_ARGUMENT, caller,
+                              "cv %d is not a deep_cv value (DEEP_CV_AUTO, DEEP_CV_KFOLD, DEEP_CV_STRATIFIED)",
+                              (int)cv);
+    }
+    if (shuffle != 0 && shuffle != 1)
+        return deep_error_set(DEEP_ERR_INVALID_ARGUMENT, caller, "shuffle must be 0 or 1, got %d", (int)shuffle);
+    plan->shuffle = shuffle;
+    plan->seed = seed;
+    return DEEP_OK;
+}
+
+static deep_status fold_indices(const fold_plan *plan, const deep_dataset *data, int64_t folds, int64_t k,
+                                int64_t *train_idx, int64_t *n_train, int64_t *test_idx, int64_t *n_test)
+{
+    if (plan->stratified)
+        return deep_stratified_kfold_indices(data->labels, data->count, folds, k, plan->shuffle, plan->seed,
+                                             train_idx, data->count, n_train, test_idx, data->count, n_test);
+    return deep_kfold_indices(data->count, folds, k, plan->shuffle, plan->seed, train_idx, data->count, n_train,
+                              test_idx, data->count, n_test);
+}
+
 static deep_status cross_validate(const char *caller, deep_tree_kind kind, const void *learner, fold_fn fold,
-                                  const deep_dataset *data, int64_t folds, uint64_t seed, double *scores,
+                                  const deep_dataset *data, int64_t folds, const fold_plan *plan, double *scores,
                                   int64_t capacity, int64_t *needed)
 {
     if (data == NULL)
@@ -45,6 +91,8 @@ static deep_status cross_validate(const char *caller, deep_tree_kind kind, const
         return deep_error_set(DEEP_ERR_INVALID_ARGUMENT, caller, "folds must be in [2, %lld], got %lld",
                               (long long)data->count, (long long)folds);
     DEEP_TRY(tree_score_check(caller, kind, data, data->sample_size, NULL));
+    if (plan->stratified && data->labels == NULL)
+        return deep_error_set(DEEP_ERR_STATE, caller, "stratified folds need the dataset's labels; it has none");
     bool write;
     DEEP_TRY(deep_output_check(caller, "one score per fold", scores, capacity, needed, folds, &write));
     if (!write)
@@ -58,8 +106,7 @@ static deep_status cross_validate(const char *caller, deep_tree_kind kind, const
     for (int64_t k = 0; k < folds && s == DEEP_OK; k++) {
         int64_t n_train, n_test;
         deep_dataset *train = NULL, *test = NULL;
-        s = deep_kfold_indices(data->count, folds, k, 1, seed, train_idx, data->count, &n_train, test_idx,
-                               data->count, &n_test);
+        s = fold_indices(plan, data, folds, k, train_idx, &n_train, test_idx, &n_test);
         if (s == DEEP_OK)
             s = deep_dataset_subset(data, train_idx, n_train, &train);
         if (s == DEEP_OK)
@@ -90,7 +137,8 @@ deep_status deep_tree_cross_val_score(const deep_tree *tree, const deep_dataset 
 {
     DEEP_TRY(deep_output_args(__func__, scores, capacity, needed)); /* first: *needed is 0 after any other failure */
     DEEP_REQUIRE(tree);
-    return cross_validate(__func__, tree->params.kind, tree, tree_fold, data, folds, seed, scores, capacity,
+    fold_plan plan = {false, 1, seed}; /* documented since 1.0: shuffled plain k-fold */
+    return cross_validate(__func__, tree->params.kind, tree, tree_fold, data, folds, &plan, scores, capacity,
                           needed);
 }
 
@@ -99,6 +147,31 @@ deep_status deep_forest_cross_val_score(const deep_forest *forest, const deep_da
 {
     DEEP_TRY(deep_output_args(__func__, scores, capacity, needed)); /* first: *needed is 0 after any other failure */
     DEEP_REQUIRE(forest);
-    return cross_validate(__func__, forest->params.kind, forest, forest_fold, data, folds, seed, scores, capacity,
+    fold_plan plan = {false, 1, seed};
+    return cross_validate(__func__, forest->params.kind, forest, forest_fold, data, folds, &plan, scores, capacity,
                           needed);
+}
+
+deep_status deep_tree_cross_val_score_cv(const deep_tree *tree, const deep_dataset *data, int64_t folds, deep_cv cv,
+                                         int32_t shuffle, uint64_t seed, double *scores, int64_t capacity,
+                                         int64_t *needed)
+{
+    DEEP_TRY(deep_output_args(__func__, scores, capacity, needed));
+    DEEP_REQUIRE(tree);
+    fold_plan plan;
+    DEEP_TRY(plan_folds(__func__, tree->params.kind, cv, shuffle, seed, &plan));
+    return cross_validate(__func__, tree->params.kind, tree, tree_fold, data, folds, &plan, scores, capacity,
+                          needed);
+}
+
+deep_status deep_forest_cross_val_score_cv(const deep_forest *forest, const deep_dataset *data, int64_t folds,
+                                           deep_cv cv, int32_t shuffle, uint64_t seed, double *scores,
+                                           int64_t capacity, int64_t *needed)
+{
+    DEEP_TRY(deep_output_args(__func__, scores, capacity, needed));
+    DEEP_REQUIRE(forest);
+    fold_plan plan;
+    DEEP_TRY(plan_folds(__func__, forest->params.kind, cv, shuffle, seed, &plan));
+    return cross_validate(__func__, forest->params.kind, forest, forest_fold, data, folds, &plan, scores,
+                          capacity, needed);
 }

@@ -19,7 +19,7 @@ from .errors import (Error, NullError, InvalidArgumentError, ShapeError, OutOfRa
                      ThreadError, BufferTooSmallError, ClosedError, LibraryNotFoundError)
 from . import layers, optimizers, metrics, utils, data, datasets, model_selection, preprocessing, losses
 from . import initializers, regularizers, constraints, onnx  # since 1.2
-from .data import Dataset, load_idx, load_csv, load_cifar10, load_sqlite, kfold_indices
+from .data import Dataset, load_idx, load_csv, load_cifar10, load_sqlite, kfold_indices, stratified_kfold_indices
 from .layers import (Input, Dense, Activation, Dropout, Flatten, Reshape, Conv2D, MaxPooling2D, AveragePooling2D,
                      GlobalAveragePooling2D, BatchNormalization, Embedding, Masking, SimpleRNN, GRU, LSTM,
                      Bidirectional, Conv1D, MaxPooling1D, GlobalAveragePooling1D, GlobalMaxPooling2D, Permute,
@@ -59,7 +59,7 @@ __all__ = [
     "layers", "optimizers", "metrics", "utils", "data", "datasets", "model_selection", "preprocessing", "callbacks",
     "functional", "initializers", "regularizers", "constraints", "onnx",  # the last four since 1.2
     # data
-    "Dataset", "load_idx", "load_csv", "load_cifar10", "load_sqlite", "kfold_indices",
+    "Dataset", "load_idx", "load_csv", "load_cifar10", "load_sqlite", "kfold_indices", "stratified_kfold_indices",
     # models
     "Input", "Dense", "Activation", "Dropout", "Flatten", "Reshape", "Conv2D", "MaxPooling2D", "AveragePooling2D",
     "GlobalAveragePooling2D", "BatchNormalization", "Embedding", "Masking", "SimpleRNN", "GRU", "LSTM", "Bidirectional",

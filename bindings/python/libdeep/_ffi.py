@@ -298,6 +298,12 @@ class deep_tree_option(enum.IntEnum):
     DEEP_FOREST_OOB_SCORE = 24
 
 
+class deep_cv(enum.IntEnum):
+    DEEP_CV_AUTO = 0
+    DEEP_CV_KFOLD = 1
+    DEEP_CV_STRATIFIED = 2
+
+
 DEEP_OK = deep_status.DEEP_OK
 DEEP_ERR_NULL = deep_status.DEEP_ERR_NULL
 DEEP_ERR_INVALID_ARGUMENT = deep_status.DEEP_ERR_INVALID_ARGUMENT
@@ -474,6 +480,9 @@ DEEP_FOREST_BOOTSTRAP = deep_tree_option.DEEP_FOREST_BOOTSTRAP
 DEEP_FOREST_MAX_SAMPLES = deep_tree_option.DEEP_FOREST_MAX_SAMPLES
 DEEP_FOREST_THREADS = deep_tree_option.DEEP_FOREST_THREADS
 DEEP_FOREST_OOB_SCORE = deep_tree_option.DEEP_FOREST_OOB_SCORE
+DEEP_CV_AUTO = deep_cv.DEEP_CV_AUTO
+DEEP_CV_KFOLD = deep_cv.DEEP_CV_KFOLD
+DEEP_CV_STRATIFIED = deep_cv.DEEP_CV_STRATIFIED
 
 # Callback types.
 deep_log_fn = ctypes.CFUNCTYPE(None, ctypes.c_void_p, ctypes.c_int, ctypes.c_char_p)
@@ -552,6 +561,7 @@ FUNCTIONS = {
     "deep_dataset_concat": (c_status, [ctypes.c_void_p, ctypes.c_void_p, _typed_pointer(ctypes.c_void_p)]),
     "deep_dataset_use_classes": (c_status, [ctypes.c_void_p, ctypes.c_void_p]),
     "deep_kfold_indices": (c_status, [ctypes.c_int64, ctypes.c_int64, ctypes.c_int64, ctypes.c_int32, ctypes.c_uint64, _typed_pointer(ctypes.c_int64), ctypes.c_int64, _typed_pointer(ctypes.c_int64), _typed_pointer(ctypes.c_int64), ctypes.c_int64, _typed_pointer(ctypes.c_int64)]),
+    "deep_stratified_kfold_indices": (c_status, [_typed_pointer(ctypes.c_int32), ctypes.c_int64, ctypes.c_int64, ctypes.c_int64, ctypes.c_int32, ctypes.c_uint64, _typed_pointer(ctypes.c_int64), ctypes.c_int64, _typed_pointer(ctypes.c_int64), _typed_pointer(ctypes.c_int64), ctypes.c_int64, _typed_pointer(ctypes.c_int64)]),
     "deep_dataset_load_csv_typed": (c_status, [ctypes.c_char_p, ctypes.c_char_p, _typed_pointer(ctypes.c_void_p)]),
     "deep_dataset_column_index": (c_status, [ctypes.c_void_p, ctypes.c_char_p, _typed_pointer(ctypes.c_int64)]),
     "deep_dataset_category_count": (c_status, [ctypes.c_void_p, ctypes.c_int64, _typed_pointer(ctypes.c_int64)]),
@@ -674,6 +684,7 @@ FUNCTIONS = {
     "deep_model_get_log": (c_status, [ctypes.c_void_p, _typed_pointer(deep_log_fn), _typed_pointer(ctypes.c_void_p)]),
     "deep_model_set_callbacks": (c_status, [ctypes.c_void_p, deep_batch_fn, deep_epoch_fn, ctypes.c_void_p]),
     "deep_model_get_callbacks": (c_status, [ctypes.c_void_p, _typed_pointer(deep_batch_fn), _typed_pointer(deep_epoch_fn), _typed_pointer(ctypes.c_void_p)]),
+    "deep_model_build": (c_status, [ctypes.c_void_p]),
     "deep_model_compile": (c_status, [ctypes.c_void_p, ctypes.c_void_p, ctypes.c_int, _typed_pointer(ctypes.c_int), ctypes.c_int64]),
     "deep_model_compile_outputs": (c_status, [ctypes.c_void_p, ctypes.c_void_p, _typed_pointer(ctypes.c_int), _typed_pointer(ctypes.c_double), ctypes.c_int64, _typed_pointer(ctypes.c_int), ctypes.c_int64]),
     "deep_model_optimizer": (c_status, [ctypes.c_void_p, _typed_pointer(ctypes.c_void_p)]),
@@ -749,6 +760,8 @@ FUNCTIONS = {
     "deep_forest_load": (c_status, [ctypes.c_char_p, _typed_pointer(ctypes.c_void_p)]),
     "deep_tree_cross_val_score": (c_status, [ctypes.c_void_p, ctypes.c_void_p, ctypes.c_int64, ctypes.c_uint64, _typed_pointer(ctypes.c_double), ctypes.c_int64, _typed_pointer(ctypes.c_int64)]),
     "deep_forest_cross_val_score": (c_status, [ctypes.c_void_p, ctypes.c_void_p, ctypes.c_int64, ctypes.c_uint64, _typed_pointer(ctypes.c_double), ctypes.c_int64, _typed_pointer(ctypes.c_int64)]),
+    "deep_tree_cross_val_score_cv": (c_status, [ctypes.c_void_p, ctypes.c_void_p, ctypes.c_int64, ctypes.c_int, ctypes.c_int32, ctypes.c_uint64, _typed_pointer(ctypes.c_double), ctypes.c_int64, _typed_pointer(ctypes.c_int64)]),
+    "deep_forest_cross_val_score_cv": (c_status, [ctypes.c_void_p, ctypes.c_void_p, ctypes.c_int64, ctypes.c_int, ctypes.c_int32, ctypes.c_uint64, _typed_pointer(ctypes.c_double), ctypes.c_int64, _typed_pointer(ctypes.c_int64)]),
     "deep_forest_fit_trees": (c_status, [ctypes.c_void_p, ctypes.c_void_p, ctypes.c_int64, ctypes.c_int64]),
     "deep_forest_join": (c_status, [ctypes.c_void_p, _typed_pointer(ctypes.c_void_p), ctypes.c_int64]),
     "deep_forest_compute_oob_score": (c_status, [ctypes.c_void_p, ctypes.c_void_p]),

@@ -22,6 +22,7 @@ import ctypes
 import ctypes.util
 import os
 
+from . import _pyerrors
 from . import errors
 from ._version import REQUIRED_MAJOR, REQUIRED_MINOR
 from ._ffi import FUNCTIONS, c_status, deep_log_fn, deep_batch_fn, deep_epoch_fn
@@ -104,7 +105,8 @@ class _Library:
             message = self.deep_last_error().decode("utf-8", "replace")
             name = self.deep_status_string(status).decode()
             cls = errors.STATUS_CLASSES.get(status, errors.Error)
-            raise cls(message or f"{fn.__name__} failed", status, name)
+            message = message or f"{fn.__name__} failed"
+            raise cls(message, status, name, _pyerrors.python_message(message))
         return status
 
     def has(self, name):

@@ -492,3 +492,25 @@ def kfold_indices(count, folds, fold, shuffle=True, seed=0):
                            test.ctypes.data, test.size, ctypes.byref(n_test))
     return train, test
 
+
+def stratified_kfold_indices(labels, folds, fold, shuffle=False, seed=0):
+    """(train_indices, test_indices) of one fold, as scikit-learn's StratifiedKFold, int64
+    arrays (deep_stratified_kfold_indices). labels: one class per sample, of any kind
+    (strings too); without shuffle the folds equal scikit-learn's."""
+    values = np.asarray(labels)
+    if values.ndim != 1:
+        values = values.reshape(len(values), -1)
+        if values.shape[1] != 1:
+            raise errors.ShapeError(f"stratified_kfold_indices(labels=...): one label per sample is needed; "
+                                    f"got shape {np.shape(labels)}")
+        values = values[:, 0]
+    codes = np.ascontiguousarray(np.unique(values, return_inverse=True)[1].reshape(-1), dtype=np.int32)
+    n_train, n_test = i64(0), i64(0)
+    args = (codes.ctypes.data, codes.size, int(folds), int(fold), int(bool(shuffle)), int(seed))
+    lib.deep_stratified_kfold_indices(*args, None, 0, ctypes.byref(n_train), None, 0, ctypes.byref(n_test))
+    train = np.empty(n_train.value, dtype=np.int64)
+    test = np.empty(n_test.value, dtype=np.int64)
+    lib.deep_stratified_kfold_indices(*args, train.ctypes.data, train.size, ctypes.byref(n_train),
+                                      test.ctypes.data, test.size, ctypes.byref(n_test))
+    return train, test
+

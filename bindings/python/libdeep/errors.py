@@ -7,6 +7,10 @@ catches ValueError keeps working. An exception raised for a failed C call carrie
     status       the deep_status value (a negative int)
     status_name  deep_status_string(status), e.g. "DEEP_ERR_SHAPE"
     message      deep_last_error() read right after the failing call on the same thread
+    python_message  the same worded for Python (since 1.2): the Python call that failed and
+                 the argument at fault, C names in their Python spelling, the C function
+                 last, e.g. "Sequential.compile(loss='mse'): ..." (None when not from C);
+                 str(error) shows it, with status_name
 """
 
 from . import _ffi as C
@@ -15,16 +19,18 @@ from . import _ffi as C
 class Error(Exception):
     """Base class of every exception raised by libdeep."""
 
-    def __init__(self, message, status=None, status_name=None):
+    def __init__(self, message, status=None, status_name=None, python_message=None):
         super().__init__(message)
         self.message = message
         self.status = status
         self.status_name = status_name
+        self.python_message = python_message
 
     def __str__(self):
+        text = self.python_message or self.message
         if self.status_name:
-            return f"{self.message} ({self.status_name})"
-        return self.message
+            return f"{text} ({self.status_name})"
+        return text
 
 
 class NullError(Error, ValueError):

@@ -255,6 +255,7 @@ class Layer:
     def get_weights(self):
         """The layer's weights in Keras order (Dense: kernel, bias) as NumPy arrays (copies)."""
         model = self._require_model()
+        model._ensure_weights()
         count = i32(0)
         lib.deep_model_weight_count(model._ptr, self._index, ctypes.byref(count))
         weights = []
@@ -267,6 +268,7 @@ class Layer:
     def set_weights(self, weights):
         """Replaces the layer's weights; each array must have the current weight's shape."""
         model = self._require_model()
+        model._ensure_weights()
         count = i32(0)
         lib.deep_model_weight_count(model._ptr, self._index, ctypes.byref(count))
         weights = list(weights)

@@ -4,8 +4,11 @@ cross_val_score, for NumPy arrays, lists and pandas objects (indexed by position
 Split sizes follow scikit-learn exactly: test_size 0.25 by default, a float test_size
 rounds the test set up, a float train_size rounds the train set down. The shuffled order
 comes from NumPy's RandomState(random_state) for train_test_split and StratifiedKFold,
-and from the C library's deep_kfold_indices for KFold; the folds of StratifiedKFold
-without shuffling are scikit-learn's own (which is what cross_val_score uses).
+and from the C library's deep_kfold_indices for KFold. StratifiedKFold without shuffling
+is the C library's deep_stratified_kfold_indices, whose folds are scikit-learn's own (which
+is what cross_val_score uses); with shuffle=True the classes' fold numbers are shuffled by
+NumPy's RandomState(random_state) as scikit-learn shuffles them, so that the folds equal
+scikit-learn's for the same random_state (the C call's generator is libdeep's own).
 """
 
 import math
@@ -16,7 +19,7 @@ import numpy as np
 
 from . import _labels
 from . import errors
-from .data import kfold_indices
+from .data import kfold_indices, stratified_kfold_indices
 
 
 def _length(array):
@@ -205,15 +208,19 @@ class StratifiedKFold(_Splitter):
         if self.n_splits > counts.min():
             warnings.warn(f"the least populated class in y has only {counts.min()} members, fewer than "
                           f"n_splits={self.n_splits}", UserWarning, stacklevel=2)
+        if not self.shuffle:
+            for fold in range(self.n_splits):
+                yield stratified_kfold_indices(encoded, self.n_splits, fold)
+            return
+        # Shuffled: scikit-learn's draws from NumPy's generator, so the folds equal its own.
         ordered = np.sort(encoded)
         share = np.array([np.bincount(ordered[f:: self.n_splits], minlength=len(counts))
                           for f in range(self.n_splits)])
-        rng = _rng(self.random_state) if self.shuffle else None
+        rng = _rng(self.random_state)
         fold_of = np.empty(n, dtype=np.int64)
         for c in range(len(counts)):
             folds = np.repeat(np.arange(self.n_splits), share[:, c])
-            if rng is not None:
-                rng.shuffle(folds)
+            rng.shuffle(folds)
             fold_of[encoded == c] = folds
         for fold in range(self.n_splits):
             yield np.nonzero(fold_of != fold)[0], np.nonzero(fold_of == fold)[0]

@@ -220,6 +220,22 @@ def _compile_settings(losses, metric_settings):
     return {**_COMPILE_SETTINGS, **chosen}
 
 
+def _sparse_labels(array, what):
+    """Sparse labels as Keras takes them: shape (n,) or (n, 1), integers or whole floats."""
+    if array.ndim == 2 and array.shape[1] == 1:
+        array = array[:, 0]
+    if array.ndim != 1:
+        raise errors.ShapeError(f"{what}(y=...): sparse_categorical_crossentropy takes one class label per "
+                                f"sample, shape (n,) or (n, 1); y has shape {array.shape} (one-hot rows go with "
+                                f"loss='categorical_crossentropy')")
+    if array.dtype.kind == "f":
+        if not np.all(np.isfinite(array)) or not np.all(array == np.round(array)):
+            raise ValueError(f"{what}(y=...): sparse_categorical_crossentropy takes whole class labels; y holds "
+                             f"fractions or non-finite values")
+        array = array.astype(np.int64)
+    return array
+
+
 def _load_path(path):
     return os.fsencode(path)
 
@@ -294,6 +310,23 @@ class Sequential(Handle):
         for layer in pending:
             self._append(layer)
 
+    def build(self, input_shape=None):
+        """Keras' build: gives the model its weights (initialised from the seed as compile
+        would) without compiling it, so that predict, get_weights and set_weights work; the
+        first compile keeps them. input_shape (with or without the batch axis) when the model
+        has none yet. Layers cannot be added afterwards. get_weights, set_weights, predict
+        and predict_states build a model that has no weights yet by themselves."""
+        if self._address is None:
+            if input_shape is None:
+                raise errors.StateError(f"{type(self).__name__}.build(input_shape=...): the model has no input "
+                                        "shape yet; pass one, e.g. build((None, 28, 28, 1))")
+            shape = tuple(input_shape)
+            self._build(shape[1:] if shape and shape[0] is None else shape)
+        self._ensure_weights()
+
+    def _ensure_weights(self):
+        lib.deep_model_build(self._ptr)  # nothing when the model has weights already
+
     # ---- building ----------------------------------------------------------------------
 
     def add(self, layer):
@@ -337,6 +370,44 @@ class Sequential(Handle):
             if layer.name == name:
                 return layer
         raise ValueError(f"no layer named {name!r}; the layers are {[layer.name for layer in self.layers]}")
+
+    def _check_x(self, x, method, flat=True):
+        """Keras' input rule in Python's words (the C library checks it too): x must be a
+        batch (n, input shape...); flat rows (n, features) too when `flat` (1.x)."""
+        if isinstance(x, (Dataset, list, tuple)) or not hasattr(x, "shape") or self._address is None:
+            return
+        shapes = _graph.input_shapes(self._ptr)
+        if len(shapes) != 1:
+            return
+        want = tuple(shapes[0])
+        got = tuple(int(d) for d in np.shape(x))
+        if got[1:] == want or (flat and len(got) == 2 and got[1] == int(np.prod(want))):
+            return
+        where = f"{type(self).__name__}.{method}(x=...)"
+        if got == want:
+            raise errors.ShapeError(f"{where}: x has shape {got}, the shape of one sample of the model's input "
+                                    f"{want}, without the batch axis; add a batch axis: x[None]")
+        if len(got) == 1 and want == (1,):
+            return  # (n,) for a model of one feature: the C library decides
+        if len(got) < 2:
+            raise errors.ShapeError(f"{where}: x has shape {got}, but the model takes batches of shape "
+                                    f"(n, {', '.join(map(str, want))}); add a batch axis: x[None]"
+                                    if got else f"{where}: x is a scalar; the model takes batches of shape "
+                                    f"(n, {', '.join(map(str, want))})")
+        sample = got[1:]
+        if int(np.prod(sample)) != int(np.prod(want)):
+            return  # another count: the C library's message says it (with this call's name)
+        text = f"{where}: x has shape {got}, so samples of shape {sample}, but the model's input is {want}"
+        if len(sample) == len(want):
+            axis = next(k for k in range(len(want)) if sample[k] != want[k])
+            text += f": axis {axis + 1} of x has {sample[axis]} entries, not {want[axis]}"
+            if len(want) >= 2 and sample == want[-1:] + want[:-1]:
+                order = ", ".join(map(str, [0] + list(range(2, len(want) + 1)) + [1]))
+                text += (f"; x looks channels-first while the model takes channels-last: "
+                         f"x.transpose({order})")
+        else:
+            text += f" (the same number of values, other axes): reshape x explicitly, x.reshape((-1,) + {want})"
+        raise errors.ShapeError(text)
 
     def _join(self, x):
         """x as the C model takes it: for a model of several inputs (a loaded layer graph),
@@ -481,6 +552,8 @@ class Sequential(Handle):
                 data.set_targets(_outputs.target_rows(y, several, self._losses or [None] * len(several)))
             elif y is not None:
                 array = np.asarray(y)
+                if self._loss == C.DEEP_LOSS_SPARSE_CATEGORICAL_CROSSENTROPY:
+                    array = _sparse_labels(array, what)
                 labels = array.dtype.kind in "biu" and array.ndim == 1
                 # Losses on float targets read 1-D integer y as 0/1 (or regression) values.
                 if self._loss in _FLOAT_TARGET_LOSSES and array.ndim == 1:
@@ -513,6 +586,7 @@ class Sequential(Handle):
             self.set_seed(seed)
         batch_size = 32 if batch_size is None else int(batch_size)
         callbacks = list(callbacks or [])
+        self._check_x(x, "fit")
         train, own_train = self._dataset(x, y, "fit", sample_weight)
         validation, own_validation = None, False
         try:
@@ -683,6 +757,7 @@ class Sequential(Handle):
         sample_weight weighs each sample's loss, as fit's."""
         model = self._ptr
         batch_size = 32 if batch_size is None else int(batch_size)
+        self._check_x(x, "evaluate")
         data, owned = self._dataset(x, y, "evaluate", sample_weight)
         try:
             needed = i64(0)  # the loss and the metrics: the size query does not evaluate
@@ -710,7 +785,9 @@ class Sequential(Handle):
             from ._core import Tensor
             inputs = Tensor(handle.value)
         else:
+            self._check_x(x, "predict")
             inputs = new_tensor(self._join(x), "predict input")
+        self._ensure_weights()
         with inputs:
             result = out()
             lib.deep_model_predict(model, inputs._ptr, ctypes.byref(result))
@@ -733,6 +810,7 @@ class Sequential(Handle):
 
     def _on_batch(self, fn, x, y, return_dict, sample_weight=None):
         model = self._ptr
+        self._check_x(x, fn.__name__[len("deep_model_"):], flat=False)
         extra = ()
         if sample_weight is not None:  # the _weighted variant of fn, with the weights
             fn = lib.deep_model_train_on_batch_weighted if fn is lib.deep_model_train_on_batch else \
@@ -783,6 +861,7 @@ class Sequential(Handle):
         allocation in the library after the first call with that batch size), so, unlike
         predict, one call at a time per model."""
         several = self._several_outputs()
+        self._check_x(x, "predict_on_batch", flat=False)
         with new_tensor(self._join(x), "x") as inputs:
             n = inputs.shape[0]
             if several:
@@ -801,6 +880,8 @@ class Sequential(Handle):
         target network of DQN); this model's optimizer state stays."""
         if not isinstance(source, Sequential):
             raise TypeError(f"copy_weights_from() takes a libdeep model; got {source!r}")
+        source._ensure_weights()
+        self._ensure_weights()
         lib.deep_model_copy_weights(self._ptr, source._ptr)
 
     def predict_states(self, x, layer=-1):
@@ -810,6 +891,8 @@ class Sequential(Handle):
         last output (the last step of its sequence with return_sequences)."""
         index = self.layers.index(layer) if isinstance(layer, Layer) else int(layer)
         units, has_cell = _state_size(self.layers[index] if -len(self.layers) <= index < len(self.layers) else None)
+        self._check_x(x, "predict_states")
+        self._ensure_weights()
         with new_tensor(self._join(x), "predict_states input") as inputs:
             n = inputs.shape[0]
             states = [new_tensor(np.zeros((n, units), np.float32), "state") for _ in range(2 if has_cell else 1)]
@@ -857,6 +940,7 @@ class Sequential(Handle):
 
     def set_weights(self, weights):
         weights = list(weights)
+        self._ensure_weights()
         counts = []
         for layer in self.layers:
             count = i32(0)

@@ -349,17 +349,24 @@ class _Estimator(Handle):
             raise errors.StateError(f"this {type(self).__name__} is not fitted yet; call fit first")
         return read_array(self._fn("feature_importances"), self._ptr, dtype=np.float64)
 
-    def cross_val_score(self, X, y=None, cv=5, seed=0):
-        """scikit-learn's cross_val_score with a shuffled KFold: one score per fold; fresh
-        learners with this estimator's settings (class weights set by fit are kept)."""
+    def cross_val_score(self, X, y=None, cv=5, seed=0, *, shuffle=True, stratify=None):
+        """Cross-validated scores in C, one per fold, of fresh learners with this
+        estimator's settings (class weights set by fit are kept). The folds are those
+        scikit-learn's cross_val_score chooses: stratified for a classifier, plain k-fold
+        for a regressor (stratify=True/False forces the choice), here shuffled from seed
+        unless shuffle=False (scikit-learn's cross_val_score(cv=k) does not shuffle)."""
+        kind = {None: C.DEEP_CV_AUTO, True: C.DEEP_CV_STRATIFIED, False: C.DEEP_CV_KFOLD}.get(stratify)
+        if kind is None:
+            raise TypeError(f"{type(self).__name__}.cross_val_score(stratify=...) takes None, True or False; "
+                            f"got {stratify!r}")
         classes = self.classes_  # _fit_dataset encodes y; the fitted estimator keeps its classes
         try:
             data, owned = self._fit_dataset(X, y)
         finally:
             self.classes_ = classes
         try:
-            return read_array(self._fn("cross_val_score"), self._ptr, data._ptr, int(cv), int(seed),
-                              dtype=np.float64)
+            return read_array(self._fn("cross_val_score_cv"), self._ptr, data._ptr, int(cv), kind,
+                              int(bool(shuffle)), int(seed), dtype=np.float64)
         finally:
             if owned:
                 data.close()
@@ -442,7 +449,8 @@ class _Tree(_Estimator):
           "set_class_weights": lib.deep_tree_set_class_weights, "get_class_weights": lib.deep_tree_get_class_weights,
           "fit": lib.deep_tree_fit, "predict": lib.deep_tree_predict, "predict_proba": lib.deep_tree_predict_proba,
           "score": lib.deep_tree_score, "feature_importances": lib.deep_tree_feature_importances,
-          "cross_val_score": lib.deep_tree_cross_val_score, "save": lib.deep_tree_save, "load": lib.deep_tree_load}
+          "cross_val_score": lib.deep_tree_cross_val_score, "cross_val_score_cv": lib.deep_tree_cross_val_score_cv,
+          "save": lib.deep_tree_save, "load": lib.deep_tree_load}
     _free = lib.deep_tree_free
     _kind = "tree"
     _copy_hint = " (save and load it to copy it)"
@@ -495,7 +503,8 @@ class _Forest(_Estimator):
           "fit": lib.deep_forest_fit, "predict": lib.deep_forest_predict,
           "predict_proba": lib.deep_forest_predict_proba, "score": lib.deep_forest_score,
           "feature_importances": lib.deep_forest_feature_importances,
-          "cross_val_score": lib.deep_forest_cross_val_score, "save": lib.deep_forest_save,
+          "cross_val_score": lib.deep_forest_cross_val_score,
+          "cross_val_score_cv": lib.deep_forest_cross_val_score_cv, "save": lib.deep_forest_save,
           "load": lib.deep_forest_load}
     _free = lib.deep_forest_free
     _kind = "forest"

@@ -45,7 +45,10 @@ def test_error_message_is_the_failing_calls_own():
     error = info.value
     assert error.status == -3 and error.status_name == "DEEP_ERR_SHAPE"
     assert error.message.startswith("deep_dataset_reshape:")
-    assert str(error) == error.message + " (DEEP_ERR_SHAPE)"
+    # str() is the Python wording (since 1.2): the Python call, then the C function.
+    assert error.python_message.startswith("Dataset.reshape(")
+    assert error.python_message.endswith("[deep_dataset_reshape]")
+    assert str(error) == error.python_message + " (DEEP_ERR_SHAPE)"
 
 
 def test_error_messages_are_per_thread():

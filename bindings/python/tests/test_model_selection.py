@@ -133,3 +133,63 @@ def test_cross_val_score_uses_stratified_folds_for_classifiers():
     assert r2.shape == (1,) and r2[0] > 0.8
     with pytest.raises(ValueError):
         ms.cross_val_score(forest, x, y, scoring="no such score")
+
+
+def test_c_stratified_kfold_indices_equal_scikit_learns():
+    """deep_stratified_kfold_indices, which StratifiedKFold(shuffle=False) calls, on labels
+    of several kinds (strings, unsorted ints, a class smaller than the folds)."""
+    sk = need("sklearn.model_selection")
+    rng = np.random.default_rng(4)
+    cases = [rng.choice(["b", "a", "c"], 97, p=[0.5, 0.35, 0.15]), rng.integers(-3, 9, 60),
+             np.array([5, 5, 2, 2, 2, 9, 5, 2, 9, 2, 5, 2, 9, 7])]
+    for y in cases:
+        x = np.zeros((len(y), 1))
+        for k in (2, 3, 4):
+            with pytest.warns(UserWarning) if np.bincount(np.unique(y, return_inverse=True)[1]).min() < k \
+                    else _no_warning():
+                theirs = list(sk.StratifiedKFold(k).split(x, y))
+            for fold, (train, test) in enumerate(theirs):
+                a, b = libdeep.stratified_kfold_indices(y, k, fold)
+                np.testing.assert_array_equal(a, train)
+                np.testing.assert_array_equal(b, test)
+    # Shuffled in C: each class's share per fold is scikit-learn's, the samples differ by seed.
+    y = cases[0]
+    for fold, (_, test) in enumerate(sk.StratifiedKFold(3).split(np.zeros((97, 1)), y)):
+        _, ours = libdeep.stratified_kfold_indices(y, 3, fold, shuffle=True, seed=8)
+        for label in np.unique(y):
+            assert np.sum(y[ours] == label) == np.sum(y[test] == label)
+    assert not np.array_equal(libdeep.stratified_kfold_indices(y, 3, 0, shuffle=True, seed=8)[1],
+                              libdeep.stratified_kfold_indices(y, 3, 0, shuffle=True, seed=9)[1])
+    with pytest.raises(libdeep.InvalidArgumentError, match="no class has that many samples"):
+        libdeep.stratified_kfold_indices([0, 0, 1, 1], 3, 0)
+    with pytest.raises(libdeep.ShapeError):
+        libdeep.stratified_kfold_indices(np.zeros((4, 2)), 2, 0)
+
+
+class _no_warning:
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        return False
+
+
+def test_tree_cross_val_score_method_is_stratified_for_classifiers():
+    """The estimators' own cross_val_score (in C) takes scikit-learn's choice of folds."""
+    x, y = load_iris(return_X_y=True)  # sorted by class
+    tree = libdeep.DecisionTreeClassifier(random_state=0)
+    ours = tree.cross_val_score(x, y, cv=5, shuffle=False)
+    expected = []
+    for train, test in ms.StratifiedKFold(5).split(x, y):
+        with libdeep.DecisionTreeClassifier(random_state=0).fit(x[train], y[train]) as model:
+            expected.append(model.score(x[test], y[test]))
+    np.testing.assert_allclose(ours, expected)
+    assert ours.min() >= 0.9
+    plain = tree.cross_val_score(x, y, cv=3, shuffle=False, stratify=False)
+    np.testing.assert_array_equal(plain, [0.0, 0.0, 0.0])  # each fold a species never trained on
+    shuffled = tree.cross_val_score(x, y, cv=5, seed=3)
+    assert shuffled.shape == (5,) and shuffled.min() > 0.8
+    with pytest.raises(libdeep.InvalidArgumentError, match="stratified folds need class labels"):
+        libdeep.DecisionTreeRegressor().cross_val_score(x[:, :3], x[:, 3], cv=3, stratify=True)
+    with pytest.raises(TypeError, match=r"cross_val_score\(stratify=...\)"):
+        tree.cross_val_score(x, y, stratify="yes")

@@ -315,6 +315,11 @@ pub const DEEP_FOREST_MAX_SAMPLES: deep_tree_option = 22;
 pub const DEEP_FOREST_THREADS: deep_tree_option = 23;
 pub const DEEP_FOREST_OOB_SCORE: deep_tree_option = 24;
 
+pub type deep_cv = c_int;
+pub const DEEP_CV_AUTO: deep_cv = 0;
+pub const DEEP_CV_KFOLD: deep_cv = 1;
+pub const DEEP_CV_STRATIFIED: deep_cv = 2;
+
 pub type deep_log_fn = Option<unsafe extern "C" fn(user: *mut c_void, level: deep_log_level, message: *const c_char)>;
 pub type deep_batch_fn = Option<unsafe extern "C" fn(user: *mut c_void, epoch: i64, batch: i64, loss: f64) -> i32>;
 pub type deep_epoch_fn = Option<unsafe extern "C" fn(user: *mut c_void, model: *mut deep_model, epoch: i64) -> i32>;
@@ -390,6 +395,7 @@ extern "C" {
     pub fn deep_dataset_concat(a: *const deep_dataset, b: *const deep_dataset, out: *mut *mut deep_dataset) -> deep_status;
     pub fn deep_dataset_use_classes(dataset: *mut deep_dataset, reference: *const deep_dataset) -> deep_status;
     pub fn deep_kfold_indices(count: i64, folds: i64, fold: i64, shuffle: i32, seed: u64, train_indices: *mut i64, train_capacity: i64, train_needed: *mut i64, test_indices: *mut i64, test_capacity: i64, test_needed: *mut i64) -> deep_status;
+    pub fn deep_stratified_kfold_indices(labels: *const i32, count: i64, folds: i64, fold: i64, shuffle: i32, seed: u64, train_indices: *mut i64, train_capacity: i64, train_needed: *mut i64, test_indices: *mut i64, test_capacity: i64, test_needed: *mut i64) -> deep_status;
     pub fn deep_dataset_load_csv_typed(path: *const c_char, label_column: *const c_char, out: *mut *mut deep_dataset) -> deep_status;
     pub fn deep_dataset_column_index(dataset: *const deep_dataset, name: *const c_char, column: *mut i64) -> deep_status;
     pub fn deep_dataset_category_count(dataset: *const deep_dataset, column: i64, count: *mut i64) -> deep_status;
@@ -512,6 +518,7 @@ extern "C" {
     pub fn deep_model_get_log(model: *const deep_model, log: *mut deep_log_fn, user: *mut *mut c_void) -> deep_status;
     pub fn deep_model_set_callbacks(model: *mut deep_model, on_batch: deep_batch_fn, on_epoch: deep_epoch_fn, user: *mut c_void) -> deep_status;
     pub fn deep_model_get_callbacks(model: *const deep_model, on_batch: *mut deep_batch_fn, on_epoch: *mut deep_epoch_fn, user: *mut *mut c_void) -> deep_status;
+    pub fn deep_model_build(model: *mut deep_model) -> deep_status;
     pub fn deep_model_compile(model: *mut deep_model, optimizer: *mut deep_optimizer, loss: deep_loss, metrics: *const deep_metric, metric_count: i64) -> deep_status;
     pub fn deep_model_compile_outputs(model: *mut deep_model, optimizer: *mut deep_optimizer, losses: *const deep_loss, loss_weights: *const f64, output_count: i64, metrics: *const deep_metric, metric_count: i64) -> deep_status;
     pub fn deep_model_optimizer(model: *mut deep_model, optimizer: *mut *mut deep_optimizer) -> deep_status;
@@ -587,6 +594,8 @@ extern "C" {
     pub fn deep_forest_load(path: *const c_char, out: *mut *mut deep_forest) -> deep_status;
     pub fn deep_tree_cross_val_score(tree: *const deep_tree, data: *const deep_dataset, folds: i64, seed: u64, scores: *mut f64, capacity: i64, needed: *mut i64) -> deep_status;
     pub fn deep_forest_cross_val_score(forest: *const deep_forest, data: *const deep_dataset, folds: i64, seed: u64, scores: *mut f64, capacity: i64, needed: *mut i64) -> deep_status;
+    pub fn deep_tree_cross_val_score_cv(tree: *const deep_tree, data: *const deep_dataset, folds: i64, cv: deep_cv, shuffle: i32, seed: u64, scores: *mut f64, capacity: i64, needed: *mut i64) -> deep_status;
+    pub fn deep_forest_cross_val_score_cv(forest: *const deep_forest, data: *const deep_dataset, folds: i64, cv: deep_cv, shuffle: i32, seed: u64, scores: *mut f64, capacity: i64, needed: *mut i64) -> deep_status;
     pub fn deep_forest_fit_trees(forest: *mut deep_forest, data: *const deep_dataset, first: i64, count: i64) -> deep_status;
     pub fn deep_forest_join(forest: *mut deep_forest, parts: *const *const deep_forest, count: i64) -> deep_status;
     pub fn deep_forest_compute_oob_score(forest: *mut deep_forest, data: *const deep_dataset) -> deep_status;

@@ -357,3 +357,27 @@ pub fn kfold_indices(count: usize, folds: i32, fold: i32, shuffle: bool, seed: u
     })?;
     Ok((train.into_iter().map(size).collect(), test.into_iter().map(size).collect()))
 }
+
+/// The sorted train and test indices of fold `fold` of `folds` over `labels`
+/// (scikit-learn's StratifiedKFold, since libdeep 1.2): each fold keeps every class's
+/// share; unshuffled, the folds are scikit-learn's own.
+pub fn stratified_kfold_indices(labels: &[i32], folds: i32, fold: i32, shuffle: bool, seed: u64)
+    -> Result<(Vec<usize>, Vec<usize>)> {
+    let (mut n_train, mut n_test) = (0i64, 0i64);
+    let (mut train, mut test) = (Vec::<i64>::new(), Vec::<i64>::new());
+    check(unsafe {
+        sys::deep_stratified_kfold_indices(
+            labels.as_ptr(), len64(labels.len()), folds as i64, fold as i64, shuffle as i32, seed,
+            ptr::null_mut(), 0, &mut n_train, ptr::null_mut(), 0, &mut n_test,
+        )
+    })?;
+    train.resize(size(n_train), 0);
+    test.resize(size(n_test), 0);
+    check(unsafe {
+        sys::deep_stratified_kfold_indices(
+            labels.as_ptr(), len64(labels.len()), folds as i64, fold as i64, shuffle as i32, seed,
+            train.as_mut_ptr(), n_train, &mut n_train, test.as_mut_ptr(), n_test, &mut n_test,
+        )
+    })?;
+    Ok((train.into_iter().map(size).collect(), test.into_iter().map(size).collect()))
+}

@@ -176,7 +176,7 @@ mod onnx_export;
 mod weights;
 
 pub use callbacks::{EpochModel, LogLevel};
-pub use data::{kfold_indices, ColumnStat, Dataset, FillStrategy, PadSide};
+pub use data::{kfold_indices, stratified_kfold_indices, ColumnStat, Dataset, FillStrategy, PadSide};
 pub use columns::{Encoding, Join};
 pub use imputer::Imputer;
 pub use error::{Error, Result, Status};
@@ -188,7 +188,7 @@ pub use optimizer::{Optimizer, OptimizerKind, OptimizerOption, OptimizerRef, Sch
 pub use rng::Rng;
 pub use tensor::Tensor;
 pub use trees::{
-    Criterion, Forest, Node, Split, Splitter, Tree, TreeKind, TreeOption, MAX_FEATURES_ALL, MAX_FEATURES_LOG2,
+    Criterion, Cv, Forest, Node, Split, Splitter, Tree, TreeKind, TreeOption, MAX_FEATURES_ALL, MAX_FEATURES_LOG2,
     MAX_FEATURES_SQRT, UNLIMITED,
 };
 pub use vocab::{TokenKind, Vocab};

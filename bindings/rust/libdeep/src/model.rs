@@ -259,6 +259,13 @@ impl Model {
         Ok(seed)
     }
 
+    /// Keras' build (since libdeep 1.2): the weights before `compile`, so that `predict`
+    /// and the weight calls work without an optimizer; the first `compile` keeps them.
+    /// Layers cannot be added afterwards.
+    pub fn build(&mut self) -> Result<()> {
+        check(unsafe { sys::deep_model_build(self.ptr()) })
+    }
+
     /// Initialises the weights and fixes the loss and metrics. The model takes the
     /// optimizer over in every case, even when this fails.
     pub fn compile(&mut self, optimizer: Optimizer, loss: Loss, metrics: &[Metric]) -> Result<()> {

@@ -41,6 +41,17 @@ c_enum!(
     }
 );
 c_enum!(
+    /// The folds of cross-validation (`deep_cv`, since libdeep 1.2).
+    Cv {
+        /// scikit-learn's choice in cross_val_score: stratified for a classifier.
+        Auto = sys::DEEP_CV_AUTO,
+        /// Plain k-fold.
+        KFold = sys::DEEP_CV_KFOLD,
+        /// Stratified k-fold (classifiers only).
+        Stratified = sys::DEEP_CV_STRATIFIED,
+    }
+);
+c_enum!(
     /// How thresholds are searched (`deep_splitter`), the value of `TreeOption::Splitter`.
     Splitter {
         /// Histogram above 20000 training samples, else exact (default).
@@ -105,7 +116,7 @@ unsafe impl Sync for Forest {}
 
 macro_rules! learner {
     ($name:ident, $new:path, $set_int:path, $set_float:path, $weights:path, $fit:path, $predict:path,
-     $proba:path, $score:path, $importances:path, $save:path, $load:path, $cv:path) => {
+     $proba:path, $score:path, $importances:path, $save:path, $load:path, $cv:path, $cv_with:path) => {
         impl $name {
             /// An unfitted learner with scikit-learn's defaults.
             pub fn new(kind: TreeKind) -> Result<$name> {
@@ -185,6 +196,17 @@ macro_rules! learner {
                     $cv(self.ptr(), data.ptr(), folds as i64, seed, buffer, capacity, needed)
                 })
             }
+
+            /// Cross-validation with the folds chosen (since libdeep 1.2): `Cv::Auto` gives
+            /// stratified folds for a classifier, as scikit-learn's cross_val_score; with
+            /// `shuffle` false the folds are taken in sample order (scikit-learn's exactly).
+            pub fn cross_val_score_cv(&self, data: &Dataset, folds: i32, cv: Cv, shuffle: bool, seed: u64)
+                -> Result<Vec<f64>> {
+                array_sized(|buffer, capacity, needed| unsafe {
+                    $cv_with(self.ptr(), data.ptr(), folds as i64, cv as i32, shuffle as i32, seed, buffer, capacity,
+                             needed)
+                })
+            }
         }
     };
 }
@@ -192,11 +214,13 @@ macro_rules! learner {
 learner!(Tree, sys::deep_tree_new, sys::deep_tree_set_int, sys::deep_tree_set_float,
          sys::deep_tree_set_class_weights, sys::deep_tree_fit, sys::deep_tree_predict,
          sys::deep_tree_predict_proba, sys::deep_tree_score, sys::deep_tree_feature_importances,
-         sys::deep_tree_save, sys::deep_tree_load, sys::deep_tree_cross_val_score);
+         sys::deep_tree_save, sys::deep_tree_load, sys::deep_tree_cross_val_score,
+         sys::deep_tree_cross_val_score_cv);
 learner!(Forest, sys::deep_forest_new, sys::deep_forest_set_int, sys::deep_forest_set_float,
          sys::deep_forest_set_class_weights, sys::deep_forest_fit, sys::deep_forest_predict,
          sys::deep_forest_predict_proba, sys::deep_forest_score, sys::deep_forest_feature_importances,
-         sys::deep_forest_save, sys::deep_forest_load, sys::deep_forest_cross_val_score);
+         sys::deep_forest_save, sys::deep_forest_load, sys::deep_forest_cross_val_score,
+         sys::deep_forest_cross_val_score_cv);
 
 /// The getters of every setter (deep.h, "Conventions"): the getter of another kind than the
 /// option's is a `Status::InvalidArgument` error.
