@@ -22,6 +22,7 @@ deep_status deep_model_new(int32_t rank, const int64_t *input_shape, deep_model 
     if (model == NULL)
         return DEEP_FAIL(DEEP_ERR_NO_MEMORY, "out of memory");
     model->shuffle = true;
+    model->replica_size = 1; /* an ordinary fit: replica 0 of 1 */
     model->huber_delta = 1.0; /* Keras' default */
     model->verbose = true;
     deep_rng_init(&model->rng, 0);

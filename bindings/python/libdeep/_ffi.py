@@ -252,6 +252,14 @@ class deep_tree_option(enum.IntEnum):
     DEEP_FOREST_OOB_SCORE = 24
 
 
+class deep_replica_event(enum.IntEnum):
+    DEEP_REPLICA_AGREE = 1
+    DEEP_REPLICA_BROADCAST = 2
+    DEEP_REPLICA_GRADIENTS = 3
+    DEEP_REPLICA_REDUCE = 4
+    DEEP_REPLICA_SUM = 5
+
+
 DEEP_OK = deep_status.DEEP_OK
 DEEP_ERR_NULL = deep_status.DEEP_ERR_NULL
 DEEP_ERR_INVALID_ARGUMENT = deep_status.DEEP_ERR_INVALID_ARGUMENT
@@ -391,11 +399,17 @@ DEEP_FOREST_BOOTSTRAP = deep_tree_option.DEEP_FOREST_BOOTSTRAP
 DEEP_FOREST_MAX_SAMPLES = deep_tree_option.DEEP_FOREST_MAX_SAMPLES
 DEEP_FOREST_THREADS = deep_tree_option.DEEP_FOREST_THREADS
 DEEP_FOREST_OOB_SCORE = deep_tree_option.DEEP_FOREST_OOB_SCORE
+DEEP_REPLICA_AGREE = deep_replica_event.DEEP_REPLICA_AGREE
+DEEP_REPLICA_BROADCAST = deep_replica_event.DEEP_REPLICA_BROADCAST
+DEEP_REPLICA_GRADIENTS = deep_replica_event.DEEP_REPLICA_GRADIENTS
+DEEP_REPLICA_REDUCE = deep_replica_event.DEEP_REPLICA_REDUCE
+DEEP_REPLICA_SUM = deep_replica_event.DEEP_REPLICA_SUM
 
 # Callback types.
 deep_log_fn = ctypes.CFUNCTYPE(None, ctypes.c_void_p, ctypes.c_int, ctypes.c_char_p)
 deep_batch_fn = ctypes.CFUNCTYPE(ctypes.c_int32, ctypes.c_void_p, ctypes.c_int64, ctypes.c_int64, ctypes.c_double)
 deep_epoch_fn = ctypes.CFUNCTYPE(ctypes.c_int32, ctypes.c_void_p, ctypes.c_void_p, ctypes.c_int64)
+deep_replica_fn = ctypes.CFUNCTYPE(ctypes.c_int, ctypes.c_void_p, ctypes.c_int, ctypes.c_int, ctypes.c_void_p, ctypes.c_int64, ctypes.c_int64)
 
 # name: (restype, [argtypes]), in the order of the header.
 FUNCTIONS = {
@@ -649,4 +663,6 @@ FUNCTIONS = {
     "deep_forest_load": (c_status, [ctypes.c_char_p, _typed_pointer(ctypes.c_void_p)]),
     "deep_tree_cross_val_score": (c_status, [ctypes.c_void_p, ctypes.c_void_p, ctypes.c_int64, ctypes.c_uint64, _typed_pointer(ctypes.c_double), ctypes.c_int64, _typed_pointer(ctypes.c_int64)]),
     "deep_forest_cross_val_score": (c_status, [ctypes.c_void_p, ctypes.c_void_p, ctypes.c_int64, ctypes.c_uint64, _typed_pointer(ctypes.c_double), ctypes.c_int64, _typed_pointer(ctypes.c_int64)]),
+    "deep_model_set_replica": (c_status, [ctypes.c_void_p, ctypes.c_int32, ctypes.c_int32, deep_replica_fn, ctypes.c_void_p]),
+    "deep_model_get_replica": (c_status, [ctypes.c_void_p, _typed_pointer(ctypes.c_int32), _typed_pointer(ctypes.c_int32), _typed_pointer(deep_replica_fn), _typed_pointer(ctypes.c_void_p)]),
 }
