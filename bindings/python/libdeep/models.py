@@ -430,7 +430,9 @@ class Sequential(Handle):
     # ---- fit ---------------------------------------------------------------------------
 
     def fit(self, x=None, y=None, batch_size=None, epochs=1, verbose="auto", callbacks=None,
-            validation_split=0.0, validation_data=None, shuffle=True, seed=None):
+            validation_split=0.0, validation_data=None, shuffle=True, seed=None, _fit_call=None):
+        # _fit_call: what runs the C fit (deep_model_fit's arguments); libdeep.mpi passes
+        # deep_mpi_fit's so that a distributed fit shares all of this.
         model = self._ptr
         # Counts fits (failed ones too: they replace the C history) for History.plot_svg.
         self._fit_count = getattr(self, "_fit_count", 0) + 1
@@ -477,8 +479,8 @@ class Sequential(Handle):
                 if first_epoch.value < int(epochs):
                     for cb in plain:
                         cb.on_epoch_begin(first_epoch.value, {})
-                lib.deep_model_fit(model, train._ptr, int(epochs), batch_size,
-                                   None if validation is None else validation._ptr)
+                (_fit_call or lib.deep_model_fit)(model, train._ptr, int(epochs), batch_size,
+                                                  None if validation is None else validation._ptr)
             finally:
                 restore()
                 lib.deep_model_set_callbacks(model, BATCH_FN(), EPOCH_FN(), None)
