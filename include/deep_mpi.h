@@ -66,7 +66,7 @@ DEEP_API deep_status deep_mpi_size(const deep_mpi *mpi, int32_t *size);
 DEEP_API deep_status deep_mpi_fit(deep_mpi *mpi, deep_model *model, const deep_dataset *train, int64_t epochs,
                                   int64_t batch_size, const deep_dataset *validation);
 /* The size in bytes of the gradient buckets deep_mpi_fit sums with one MPI_Iallreduce each
- * (4 to 2^32; default 1 MiB, 262144 floats). Smaller buckets start sooner (more overlap
+ * (4 to 2^32; default 256 KiB, 65536 floats). Smaller buckets start sooner (more overlap
  * with the backward pass), larger ones pay the per-message latency fewer times. Since 1.2. */
 DEEP_API deep_status deep_mpi_set_bucket_bytes(deep_mpi *mpi, int64_t bytes);
 DEEP_API deep_status deep_mpi_get_bucket_bytes(const deep_mpi *mpi, int64_t *bytes);

@@ -9,7 +9,7 @@
 
 #include "comm.h"
 
-#define DEFAULT_BUCKET_BYTES (1 << 20) /* 256 Ki floats: a few buckets for the seed CNN */
+#define DEFAULT_BUCKET_BYTES (1 << 18) /* 64 Ki floats: the seed CNN's Dense layers go while its convolutions run backward */
 #define MAX_CHUNK (1 << 30)            /* MPI counts are int: larger ranges go in pieces */
 
 /* One deep_mpi_fit call: the gradient buckets in flight and the one being filled. */
