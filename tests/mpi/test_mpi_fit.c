@@ -284,7 +284,7 @@ int main(int argc, char **argv)
     int64_t bucket = 0;
     MUST(deep_mpi_get_bucket_bytes(mpi, &bucket));
     EXPECT(bucket == 1 << 18); /* the documented default, 256 KiB */
-    /* the default buckets: the seed-like CNN's Dense layer alone fills one */
+    /* the default buckets (this small CNN fits in one) */
     equivalence(mpi, CNN, DEEP_OPTIMIZER_SGD, 5, 1 << 18);
 
     deep_optimizer_kind optimizers[] = {DEEP_OPTIMIZER_SGD, DEEP_OPTIMIZER_ADAM};
