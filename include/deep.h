@@ -1798,9 +1798,10 @@ DEEP_API deep_status deep_forest_cross_val_score(const deep_forest *forest, cons
  * DEEP_REPLICA_AGREE: a barrier on status (this replica's: DEEP_OK, or why it cannot go
  *   on) and on stopping (data: int32_t *, in: 1 when this replica wants to stop, out: 1
  *   when any does). Return DEEP_OK when every replica is fine, else an error (with its
- *   message) that every replica then returns. fit calls it once before training (after
- *   its own checks, also when they failed), then at every step once the batch's loss is
- *   known and before the gradients are exchanged, and after every epoch.
+ *   message) that every replica then returns. fit calls it twice before training (after
+ *   its own checks, also when they failed, and after preparing its buffers), then at every
+ *   step once the batch's loss is known and before the gradients are exchanged (and once
+ *   more after the batch callback, when there is one), and after every epoch.
  * DEEP_REPLICA_BROADCAST: replace data[0..count) (bytes) with replica 0's; before the first
  *   epoch, for the weights, the optimizer's state and step, and the generator.
  * DEEP_REPLICA_GRADIENTS: data is the model's gradient block (float), and its floats
