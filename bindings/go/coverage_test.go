@@ -17,6 +17,8 @@ var notBoundFunctions = map[string]string{
 	"deep_model_get_log":       "the binding owns the log function it installs (Model keeps it)",
 	"deep_model_get_callbacks": "the binding owns the callbacks it installs (Model keeps them)",
 	"deep_set_last_error":      "for C companion libraries (libdeep-mpi) and C callbacks; Go code returns its own errors",
+	"deep_model_set_replica":   "the replica hook is for a transport such as libdeep-mpi (deep_mpi_fit), which Go does not bind yet",
+	"deep_model_get_replica":   "as deep_model_set_replica",
 }
 
 // headerFunctions returns the names of the DEEP_API functions of the header at path.

@@ -38,7 +38,9 @@
 //! happen, so there is nothing left to clear) and `deep_model_get_log` /
 //! `deep_model_get_callbacks` (the closures installed are owned by the [`Model`]), and
 //! `deep_set_last_error` (for C companion libraries such as libdeep-mpi; Rust code returns
-//! its own [`Error`]).
+//! its own [`Error`]), and `deep_model_set_replica` / `deep_model_get_replica` with the
+//! `DEEP_REPLICA_*` events (the data-parallel hook, for a transport such as libdeep-mpi,
+//! not bound yet).
 //! `tests/header.rs` keeps this list true (every other function of the header is called by
 //! the crate, and a listed one must not be), and `tests/registry.rs` checks that every layer
 //! type of `docs/layers.md` has its builder and every layer option its builder method

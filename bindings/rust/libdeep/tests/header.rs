@@ -10,7 +10,13 @@ use std::fs;
 use std::path::Path;
 
 /// Enum values the Rust binding leaves out on purpose, and why.
-const NOT_BOUND: &[(&str, &str)] = &[];
+const NOT_BOUND: &[(&str, &str)] = &[
+    ("DEEP_REPLICA_AGREE", "the replica hook is for a transport such as libdeep-mpi, which Rust does not bind yet"),
+    ("DEEP_REPLICA_BROADCAST", "as DEEP_REPLICA_AGREE"),
+    ("DEEP_REPLICA_GRADIENTS", "as DEEP_REPLICA_AGREE"),
+    ("DEEP_REPLICA_REDUCE", "as DEEP_REPLICA_AGREE"),
+    ("DEEP_REPLICA_SUM", "as DEEP_REPLICA_AGREE"),
+];
 
 /// Functions the Rust binding leaves out on purpose, and why. A `deep_model_add_*` may not
 /// be listed: every layer type has its builder (tests/registry.rs).
@@ -19,6 +25,8 @@ const NOT_BOUND_FUNCTIONS: &[(&str, &str)] = &[
     ("deep_model_get_log", "the Model owns the log closure it installs"),
     ("deep_model_get_callbacks", "the Model owns the callback closures it installs"),
     ("deep_set_last_error", "for C companion libraries (libdeep-mpi) and C callbacks; Rust code returns its own Error"),
+    ("deep_model_set_replica", "the data-parallel hook, for a transport such as libdeep-mpi (deep_mpi_fit), not bound yet"),
+    ("deep_model_get_replica", "as deep_model_set_replica"),
 ];
 
 /// The names of the `pub fn deep_x(` declarations of ffi.rs (the header's functions).
