@@ -2120,6 +2120,67 @@ DEEP_API deep_status deep_tree_save_onnx_buffer(const deep_tree *tree, void *buf
 DEEP_API deep_status deep_forest_save_onnx_buffer(const deep_forest *forest, void *buffer, int64_t capacity,
                                                   int64_t *needed);
 
+/* ===================================================================================== */
+/* Replicas: deep_model_fit as one of several data-parallel copies (since 1.2). These     */
+/* hooks let a companion library (libdeep-mpi, deep_mpi.h, which most programs use        */
+/* instead) join the fits of several processes into one training run; libdeep itself      */
+/* knows no transport.                                                                    */
+/* ===================================================================================== */
+
+/* A model set as replica `rank` of `size` trains, in deep_model_fit, on its part of every
+ * global batch: all replicas hold the same training data, draw the same epoch order
+ * (replica 0's generator is broadcast), and cut each global batch of size * batch_size
+ * samples into `size` consecutive slices (replica r takes samples [L r / size,
+ * L (r + 1) / size) of a batch of L), so that size replicas of batch b see what one
+ * process of batch size * b sees. The hook moves the data between replicas:
+ *
+ * DEEP_REPLICA_AGREE: a barrier on status (this replica's: DEEP_OK, or why it cannot go
+ *   on) and on stopping (data: int32_t *, in: 1 when this replica wants to stop, out: 1
+ *   when any does). Return DEEP_OK when every replica is fine, else an error (with its
+ *   message) that every replica then returns. fit calls it twice before training (after
+ *   its own checks, also when they failed, and after preparing its buffers), then at every
+ *   step once the batch's loss is known and before the gradients are exchanged (and once
+ *   more after the batch callback, when there is one), and after every epoch.
+ * DEEP_REPLICA_BROADCAST: replace data[0..count) (bytes) with replica 0's; before the first
+ *   epoch, for the weights, the optimizer's state and step, and the generator.
+ * DEEP_REPLICA_GRADIENTS: data is the model's gradient block (float), and its floats
+ *   [offset, offset + count) are final for this step (a layer's gradients, reported as the
+ *   backward pass finishes each layer, last layer first). They hold this replica's share of
+ *   the mean over the global batch (already scaled by its slice's part of the batch), so
+ *   that their sum over replicas is the global gradient. The hook may start summing them
+ *   (a non-blocking allreduce) and must not touch them until REDUCE.
+ * DEEP_REPLICA_REDUCE: the backward pass is over; when the hook returns, every range given
+ *   this step must hold its sum over replicas (the optimizer steps next).
+ * DEEP_REPLICA_SUM: replace the `count` doubles at data with their sums over replicas
+ *   (the epoch's loss and metric sums and counts, before the history records them).
+ *
+ * The status argument is DEEP_OK except for AGREE; offset is 0 except for GRADIENTS. The
+ * history, early stopping, ReduceLROnPlateau and the epoch log then agree on every
+ * replica, validation data are scored whole by every replica, and only replica 0 writes
+ * checkpoints. The batch callback sees this replica's own batch loss. Dropout draws from a
+ * generator of its own per replica, so a model with dropout trains differently from one
+ * process (the epoch order still agrees). BatchNormalization normalises each replica's
+ * slice and keeps its moving statistics per replica (they are not exchanged). A failure
+ * inside GRADIENTS or REDUCE ends fit with that status after the step. */
+typedef enum deep_replica_event {
+    DEEP_REPLICA_AGREE = 1,
+    DEEP_REPLICA_BROADCAST = 2,
+    DEEP_REPLICA_GRADIENTS = 3,
+    DEEP_REPLICA_REDUCE = 4,
+    DEEP_REPLICA_SUM = 5
+} deep_replica_event;
+typedef deep_status (*deep_replica_fn)(void *user, deep_replica_event event, deep_status status, void *data,
+                                       int64_t offset, int64_t count);
+/* Makes the model's fits replica `rank` (0 <= rank < size) of `size` >= 1, with `hook`
+ * (NULL: an ordinary fit; rank 0 and size 1 then). size 1 with a hook is allowed: the hook
+ * sees every event of a one-process run. Settings, not saved in model files; DEEP_ERR_STATE
+ * from fit's callbacks. Since 1.2. */
+DEEP_API deep_status deep_model_set_replica(deep_model *model, int32_t rank, int32_t size, deep_replica_fn hook,
+                                            void *user);
+/* The replica setting (0, 1, NULL, NULL by default); any output may be NULL. Since 1.2. */
+DEEP_API deep_status deep_model_get_replica(const deep_model *model, int32_t *rank, int32_t *size,
+                                            deep_replica_fn *hook, void **user);
+
 #ifdef __cplusplus
 }
 #endif

@@ -56,6 +56,37 @@ DEEP_API deep_status deep_mpi_size(const deep_mpi *mpi, int32_t *size);
  * in a collective. After a failure a rank's forest may hold only part of the trees: fit
  * again before using it. Since 1.2. */
 DEEP_API deep_status deep_mpi_forest_fit(deep_mpi *mpi, deep_forest *forest, const deep_dataset *train);
+/* Data-parallel training (Horovod's and PyTorch DDP's scheme), collective over the handle's
+ * communicator: every rank calls it with its own copy of the same compiled model and the
+ * same training data (and validation data, if any), and each rank's deep_model_fit runs as
+ * one replica of one training run (deep.h, "Replicas"; deep_model_set_replica is how). At
+ * the start rank 0's weights, optimizer state and random generator are broadcast, so
+ * every rank draws the same epoch orders; batch_size is per rank: each global batch of
+ * size * batch_size samples is cut into `size` consecutive slices, one per rank, and the
+ * gradients are averaged over the global batch with MPI_Iallreduce in buckets (of
+ * deep_mpi_set_bucket_bytes) started as the backward pass finishes each layer, waited for
+ * before the optimizer step. So N ranks of batch b train as one process of batch N b on
+ * the same samples in the same order, up to the rounding of the sums' order. The loss and
+ * metrics of each epoch are summed over the ranks, so every rank records the same history,
+ * logs the same line, and early stopping and ReduceLROnPlateau decide alike; every rank
+ * scores the whole validation data; only rank 0 writes checkpoints (write your own model
+ * files from rank 0 too: the ranks' models are the same).
+ * Faults: before training, at every step before the gradients are exchanged, and after
+ * every epoch the ranks agree on their status (a small MPI_Allreduce), so a rank that
+ * fails (data that do not fit the model, a non-finite loss, a checkpoint it cannot write)
+ * makes every rank return its status with the message "deep_mpi_fit: rank R failed:
+ * <that rank's message>" instead of leaving them blocked. Training data whose sample
+ * counts differ between ranks is DEEP_ERR_SHAPE on every rank. The model's replica
+ * setting is put back afterwards. Not exchanged: dropout masks (each rank draws its own)
+ * and BatchNormalization's batch and moving statistics (per rank, as DDP without
+ * SyncBatchNorm). Since 1.2. */
+DEEP_API deep_status deep_mpi_fit(deep_mpi *mpi, deep_model *model, const deep_dataset *train, int64_t epochs,
+                                  int64_t batch_size, const deep_dataset *validation);
+/* The size in bytes of the gradient buckets deep_mpi_fit sums with one MPI_Iallreduce each
+ * (4 to 2^32; default 256 KiB, 65536 floats). Smaller buckets start sooner (more overlap
+ * with the backward pass), larger ones pay the per-message latency fewer times. Since 1.2. */
+DEEP_API deep_status deep_mpi_set_bucket_bytes(deep_mpi *mpi, int64_t bytes);
+DEEP_API deep_status deep_mpi_get_bucket_bytes(const deep_mpi *mpi, int64_t *bytes);
 
 #ifdef __cplusplus
 }

@@ -8,6 +8,7 @@ struct deep_mpi {
     MPI_Comm comm; /* the caller's communicator, duplicated; MPI_ERRORS_RETURN */
     int rank;
     int size;
+    int64_t bucket_bytes; /* deep_mpi_set_bucket_bytes; 0: the default */
 };
 
 /* Records "func: what: <MPI's error string>" as the last error; returns DEEP_ERR_IO (a
@@ -19,5 +20,13 @@ deep_status deep_mpi_fail(deep_status status, const char *func, const char *fmt,
     __attribute__((format(printf, 3, 4)));
 
 #define DEEP_MPI_FAIL(status, ...) deep_mpi_fail((status), __func__, __VA_ARGS__)
+
+/* Returns a failed status from a nested call, whose message stands. */
+#define DEEP_MPI_TRY(call)                                                                 \
+    do {                                                                                   \
+        deep_status deep_mpi_try_status = (call);                                          \
+        if (deep_mpi_try_status != DEEP_OK)                                                \
+            return deep_mpi_try_status;                                                    \
+    } while (0)
 
 #endif

@@ -3,14 +3,17 @@
 # packages would, then removes them again:
 #   1. copies the tree (tracked and new files, no build directories) to a temporary
 #      directory and runs `dpkg-buildpackage -us -uc -b` there: libdeep<MAJOR>, libdeep-dev,
-#      libdeep-doc; the build runs the test suites and dpkg-gensymbols -c4, which fails on
-#      any difference between debian/libdeep<MAJOR>.symbols and the library's exports;
+#      libdeep-doc, libdeep-mpi<MAJOR>, libdeep-mpi-dev; the build runs the test suites (the
+#      MPI ones under mpirun) and dpkg-gensymbols -c4, which fails on any difference between
+#      debian/libdeep<MAJOR>.symbols or debian/libdeep-mpi<MAJOR>.symbols and the exports;
 #   2. runs lintian on the result and fails on any error (warnings are shown);
 #   3. checks what each package holds, installs the three with apt (which pulls in their
 #      dependencies), and checks that pkg-config finds the packaged libdeep.pc in /usr;
 #   4. compiles tests/package/train_small.c outside the tree with only
 #      `pkg-config --cflags --libs libdeep`, checks it loads /usr/lib/<triplet>/libdeep.so.<MAJOR>,
-#      and runs it: it trains a small network and a forest and reports a misuse;
+#      and runs it: it trains a small network and a forest and reports a misuse; and
+#      tests/package/mpi_small.c with `pkg-config --cflags --libs libdeep-mpi`, run by
+#      mpirun on 2 ranks (a data-parallel fit);
 #   5. runs the binding checks against the installed package: scripts/check-go.sh (go vet,
 #      go test -race and a Go program that trains, on a temporary copy of bindings/go) and
 #      scripts/check-rust.sh (cargo test and a Rust program that trains, bindings/rust);
@@ -39,7 +42,7 @@ apt_get() { "${as_root[@]}" env DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::
 
 version=$(scripts/version.sh include/deep.h)
 major=${version%%.*}
-packages=(libdeep$major libdeep-dev libdeep-doc)
+packages=(libdeep$major libdeep-dev libdeep-doc libdeep-mpi$major libdeep-mpi-dev)
 for p in "${packages[@]}"; do
     if dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed'; then
         fail "$p is already installed; remove it first (apt-get purge ${packages[*]})"
@@ -118,6 +121,15 @@ expect "${debs[1]}" "^/usr/lib/$triplet/libdeep\.so$" "the libdeep.so link"
 expect "${debs[1]}" "^/usr/lib/$triplet/pkgconfig/libdeep\.pc$" "libdeep.pc"
 expect "${debs[2]}" "^/usr/share/doc/libdeep-doc/html/deep_8h\.html$" "the API reference (html/deep_8h.html)"
 expect "${debs[2]}" "^/usr/share/doc/libdeep-doc/guide\.md(\.gz)?$" "the user guide in /usr/share/doc/libdeep-doc"
+expect "${debs[3]}" "^/usr/lib/$triplet/libdeep-mpi\.so\.$major$" "libdeep-mpi.so.$major"
+contents "${debs[3]}" | grep -Eq '^/usr/include|\.pc$|/libdeep-mpi\.so$' && fail "libdeep-mpi$major contains development files"
+expect "${debs[4]}" "^/usr/include/deep_mpi\.h$" "deep_mpi.h"
+expect "${debs[4]}" "^/usr/lib/$triplet/libdeep-mpi\.so$" "the libdeep-mpi.so link"
+expect "${debs[4]}" "^/usr/lib/$triplet/pkgconfig/libdeep-mpi\.pc$" "libdeep-mpi.pc"
+dpkg-deb -I "${debs[3]}" symbols > "$tmp/mpi-symbols" || fail "libdeep-mpi$major has no symbols control file"
+diff <(awk '/^ / { print $1 }' "debian/libdeep-mpi$major.symbols" | LC_ALL=C sort) \
+     <(awk '/^ / { print $1 }' "$tmp/mpi-symbols" | LC_ALL=C sort) >/dev/null \
+    || fail "the packaged symbols file differs from debian/libdeep-mpi$major.symbols"
 dpkg-deb -I "${debs[0]}" shlibs | grep -qx "libdeep $major libdeep$major (>= [0-9.]*)" \
     || fail "libdeep$major has no shlibs line for libdeep $major"
 dpkg-deb -I "${debs[0]}" symbols > "$tmp/symbols" || fail "libdeep$major has no symbols control file"
@@ -158,6 +170,25 @@ cp tests/package/train_small.c "$work/"
     sed 's/^/  train_small: /' run.log
 ) || fail "the C program did not build, link to /usr/lib/$triplet/libdeep.so.$major or run"
 say "C program built against the installed package trained its models"
+
+work=$tmp/mpi-program
+mkdir "$work"
+cp tests/package/mpi_small.c "$work/"
+(
+    cd "$work"
+    unset PKG_CONFIG_PATH LD_LIBRARY_PATH
+    read -r -a flags <<< "$(pkg-config --cflags --libs libdeep-mpi)"
+    cc -std=c99 -Wall -Wextra -Werror mpi_small.c -o mpi_small "${flags[@]}"
+    loaded=$(ldd ./mpi_small | awk -v lib="libdeep-mpi.so.$major" '$1 == lib { print $3 }')
+    [ -n "$loaded" ] && [ "$(realpath "$loaded")" = "$(realpath "/usr/lib/$triplet/libdeep-mpi.so.$major")" ] \
+        || { ldd ./mpi_small >&2; exit 1; }
+    # Open MPI refuses root unless told; shared memory only (no network probing).
+    OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 OMPI_MCA_btl=self,vader \
+        mpirun --oversubscribe -np 2 ./mpi_small > run.log 2>&1 || { cat run.log >&2; exit 1; }
+    grep -qx 'package mpi program OK' run.log || { cat run.log >&2; exit 1; }
+    sed 's/^/  mpi_small: /' run.log
+) || fail "the MPI program did not build, link to /usr/lib/$triplet/libdeep-mpi.so.$major or run"
+say "MPI program built against the installed packages trained on 2 ranks"
 
 # --- 5. the bindings, against the installed package -------------------------------------------
 for check in scripts/check-go.sh scripts/check-rust.sh; do

@@ -31,6 +31,8 @@
 //     Tensor.Update, which lend the C buffer as a slice only for the length of a call;
 //   - deep_set_last_error: for C companion libraries (libdeep-mpi) and C callbacks; Go code
 //     returns its own errors.
+//   - deep_model_set_replica and deep_model_get_replica: the data-parallel hook, for a
+//     transport such as libdeep-mpi (deep_mpi_fit), which the Go binding does not bind yet.
 //
 // The tests keep this true against the deep.h the package is built with: every DEEP_API
 // function is called by the package or listed with its reason (coverage_test.go), every

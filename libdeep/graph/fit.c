@@ -11,6 +11,7 @@
 #include "graph/model.h"
 #include "graph/rules.h"
 #include "graph/optimize.h"
+#include "graph/replica.h"
 #include "io/file.h"
 #include "kernels/kernels.h"
 #include "optim/optim.h"
@@ -124,11 +125,41 @@ typedef struct fit_run {
     int64_t *order;
     float *best_weights;       /* early stopping's copy of the best weights, or NULL */
     deep_workspace ws;
+    deep_replica_run replica;  /* data-parallel fits (graph/replica.c) */
 } fit_run;
+
+/* One step of a replica: its slice of the global batch at order[first, first + length).
+ * Every replica makes the same calls of the hook, an empty slice too. */
+static deep_status replica_step(deep_model *model, fit_run *run, deep_exec *ex, int32_t epoch, int64_t b,
+                                int64_t first, int64_t length, deep_pass_stats *stats, double *loss)
+{
+    int64_t offset, batch;
+    deep_replica_slice(model, &run->replica, length, &offset, &batch);
+    deep_status local = DEEP_OK;
+    *loss = 0.0;
+    if (batch > 0) {
+        deep_model_gather(model, run->train, run->order + first + offset, 0, batch, &run->ws);
+        deep_model_forward(model, &run->ws, ex, batch);
+        *loss = deep_model_score_batch(model, &run->ws, batch, stats, run->ws.grad_a);
+        if (!isfinite(*loss))
+            local = deep_error_set(DEEP_ERR_NUMERIC, "deep_model_fit",
+                                   "the loss became %s at epoch %d, batch %lld; lower the learning rate or check the "
+                                   "data for NaN", isnan(*loss) ? "NaN" : "infinite", (int)epoch + 1, (long long)b + 1);
+    } else {
+        memset(model->grads, 0, (size_t)model->weight_total * sizeof(float));
+    }
+    /* Before any gradient is exchanged: a replica that cannot go on stops them all. */
+    DEEP_TRY(deep_replica_agree(model, local, NULL));
+    deep_model_backward(model, &run->ws, ex, batch);
+    DEEP_TRY(deep_replica_reduce(model, &run->replica));
+    deep_model_apply_gradients(model);
+    return DEEP_OK;
+}
 
 static deep_status train_epoch(deep_model *model, fit_run *run, int32_t epoch, double *train_values, bool *stop)
 {
     deep_exec ex = {.pool = model->pool, .rng = &model->rng, .training = true};
+    deep_replica_arm(model, &run->replica, &ex);
     deep_pass_stats stats = {0};
     /* Each epoch's order depends on the generator's state alone (not on the previous
      * epoch's order), so that a checkpoint's generator state is all a resumed fit needs. */
@@ -136,10 +167,25 @@ static deep_status train_epoch(deep_model *model, fit_run *run, int32_t epoch, d
         run->order[i] = i;
     if (model->shuffle)
         deep_rng_shuffle_i64(&model->rng, run->order, run->train_count);
-    int64_t batches = (run->train_count + run->batch_size - 1) / run->batch_size;
+    /* A replica's batches are slices of global batches of replica_size * batch_size. */
+    int64_t global = run->batch_size * model->replica_size;
+    int64_t batches = (run->train_count + global - 1) / global;
     for (int64_t b = 0; b < batches; b++) {
-        int64_t first = b * run->batch_size;
-        int64_t batch = run->train_count - first < run->batch_size ? run->train_count - first : run->batch_size;
+        int64_t first = b * global;
+        int64_t batch = run->train_count - first < global ? run->train_count - first : global;
+        if (run->replica.on) {
+            double loss;
+            DEEP_TRY(replica_step(model, run, &ex, epoch, b, first, batch, &stats, &loss));
+            bool wants = model->on_batch != NULL && model->on_batch(model->callback_user, epoch, b, loss) != 0;
+            /* The batch callback may stop one replica: all stop, after the same batch. */
+            if (model->on_batch != NULL)
+                DEEP_TRY(deep_replica_agree(model, DEEP_OK, &wants));
+            if (wants) {
+                *stop = true;
+                break;
+            }
+            continue;
+        }
         deep_model_gather(model, run->train, run->order + first, 0, batch, &run->ws);
         deep_model_weigh_classes(model, &run->ws, batch);
         deep_model_forward(model, &run->ws, &ex, batch);
@@ -156,6 +202,8 @@ static deep_status train_epoch(deep_model *model, fit_run *run, int32_t epoch, d
             break;
         }
     }
+    if (run->replica.on)
+        DEEP_TRY(deep_replica_sum_stats(model, &stats));
     deep_pass_stats_means(model, &stats, train_values);
     return DEEP_OK;
 }
@@ -235,6 +283,7 @@ static deep_status prepare_run(deep_model *model, const deep_dataset *train, int
                               (long long)max_batch);
     for (int64_t i = 0; i < run->train_count; i++)
         run->order[i] = i;
+    DEEP_TRY(deep_replica_prepare(model, &run->replica));
     return deep_model_prepare_pool("deep_model_fit", model);
 }
 
@@ -242,6 +291,7 @@ static void release_run(deep_model *model, fit_run *run)
 {
     free(run->order);
     free(run->best_weights);
+    deep_replica_release(&run->replica);
     deep_workspace_release(model, &run->ws);
 }
 
@@ -258,9 +308,51 @@ static deep_status save_checkpoint(deep_model *model, int32_t done)
     return DEEP_OK;
 }
 
+/* Early stopping's running state through one fit. */
+typedef struct stopping_run {
+    double best;
+    int32_t waited;
+    bool improved_once;
+} stopping_run;
+
+/* After an epoch's training: validation, history, log, early stopping, plateau, the epoch
+ * callback and the checkpoint. */
+static deep_status finish_epoch(deep_model *model, fit_run *run, int32_t epoch, int32_t epochs, int32_t first,
+                                double start, const double *train_values, stopping_run *sr, bool *stop)
+{
+    double validation_values[DEEP_MAX_STATS];
+    double *validation = NULL;
+    if (run->validation_count > 0) {
+        DEEP_TRY(deep_model_evaluate_range("deep_model_fit", model, run->validation, run->validation_first,
+                                           run->validation_count, run->batch_size, validation_values));
+        validation = validation_values;
+        if (!isfinite(validation[0]))
+            return deep_error_set(DEEP_ERR_NUMERIC, "deep_model_fit",
+                                  "the validation loss is not finite after epoch %d; check the validation data "
+                                  "for NaN", (int)epoch + 1);
+    }
+    DEEP_TRY(record_history(model, train_values, validation));
+    log_epoch(model, epoch, epochs, seconds_now() - start, train_values, validation);
+    double monitored = validation ? validation[0] : train_values[0];
+    if (early_stopping(model, run, monitored, &sr->best, &sr->waited))
+        *stop = true;
+    DEEP_TRY(deep_model_plateau_epoch(model, epoch, epoch == first, monitored));
+    sr->improved_once = sr->improved_once || sr->waited == 0;
+    model->resume_epoch = epoch + 1; /* what a save from here on records */
+    if (model->patience > 0)
+        model->stopping = (struct deep_stopping){.saved = true, .best = sr->best, .waited = sr->waited,
+                                                 .improved = sr->improved_once, .weights = run->best_weights};
+    if (model->on_epoch != NULL && model->on_epoch(model->callback_user, model, epoch) != 0)
+        *stop = true;
+    /* Of several replicas only the first writes: they all hold the same model. */
+    if (model->checkpoint_period > 0 && (epoch + 1) % model->checkpoint_period == 0 && deep_replica_writes(model))
+        DEEP_TRY(save_checkpoint(model, epoch + 1));
+    return DEEP_OK;
+}
+
 static deep_status fit_epochs(deep_model *model, fit_run *run, int32_t epochs)
 {
-    double train_values[DEEP_MAX_STATS], validation_values[DEEP_MAX_STATS];
+    double train_values[DEEP_MAX_STATS];
     double best = INFINITY;
     int32_t waited = 0;
     bool improved_once = false;
@@ -277,38 +369,20 @@ static deep_status fit_epochs(deep_model *model, fit_run *run, int32_t epochs)
     }
     deep_model_forget_stopping(model);
     model->history_length = 0;
+    stopping_run sr = {best, waited, improved_once};
     for (int32_t epoch = first; epoch < epochs; epoch++) {
         double start = seconds_now();
         bool stop = false;
         DEEP_TRY(train_epoch(model, run, epoch, train_values, &stop));
-        double *validation = NULL;
-        if (run->validation_count > 0) {
-            DEEP_TRY(deep_model_evaluate_range("deep_model_fit", model, run->validation, run->validation_first,
-                                               run->validation_count, run->batch_size, validation_values));
-            validation = validation_values;
-            if (!isfinite(validation[0]))
-                return deep_error_set(DEEP_ERR_NUMERIC, "deep_model_fit",
-                                      "the validation loss is not finite after epoch %d; check the validation data "
-                                      "for NaN", (int)epoch + 1);
-        }
-        DEEP_TRY(record_history(model, train_values, validation));
-        log_epoch(model, epoch, epochs, seconds_now() - start, train_values, validation);
-        double monitored = validation ? validation[0] : train_values[0];
-        if (early_stopping(model, run, monitored, &best, &waited))
-            stop = true;
-        DEEP_TRY(deep_model_plateau_epoch(model, epoch, epoch == first, monitored));
-        improved_once = improved_once || waited == 0;
-        model->resume_epoch = epoch + 1; /* what a save from here on records */
-        if (model->patience > 0)
-            model->stopping = (struct deep_stopping){.saved = true, .best = best, .waited = waited,
-                                                     .improved = improved_once, .weights = run->best_weights};
-        if (model->on_epoch != NULL && model->on_epoch(model->callback_user, model, epoch) != 0)
-            stop = true;
-        if (model->checkpoint_period > 0 && (epoch + 1) % model->checkpoint_period == 0)
-            DEEP_TRY(save_checkpoint(model, epoch + 1));
+        deep_status status = finish_epoch(model, run, epoch, epochs, first, start, train_values, &sr, &stop);
+        /* Replicas go on, or stop, or fail, together (a checkpoint may fail on one). */
+        if (run->replica.on)
+            status = deep_replica_agree(model, status, &stop);
+        DEEP_TRY(status);
         if (stop)
             break;
     }
+    improved_once = sr.improved_once;
     /* restore_best_weights: end with the weights of the best monitored epoch. */
     if (model->patience > 0 && improved_once)
         memcpy(model->weights, run->best_weights, (size_t)model->weight_total * sizeof(float));
@@ -316,12 +390,19 @@ static deep_status fit_epochs(deep_model *model, fit_run *run, int32_t epochs)
     return DEEP_OK;
 }
 
+/* A replica whose fit fails before training tells the others, which would wait for it. */
+static deep_status replica_refuse(deep_model *model, deep_status status)
+{
+    return model->replica_hook != NULL ? deep_replica_agree(model, status, NULL) : status;
+}
+
 deep_status deep_model_fit(deep_model *model, const deep_dataset *train, int64_t epochs, int64_t batch_size,
                            const deep_dataset *validation)
 {
     DEEP_REQUIRE(model);
-    DEEP_REQUIRE(train);
-    DEEP_TRY(check_fit(model, train, epochs, batch_size, validation));
+    if (train == NULL)
+        return replica_refuse(model, DEEP_FAIL(DEEP_ERR_NULL, "argument 'train' is NULL"));
+    DEEP_TRY(replica_refuse(model, check_fit(model, train, epochs, batch_size, validation)));
     if (deep_model_fitting_here(model))
         return DEEP_FAIL(DEEP_ERR_THREAD, "the model is busy: this call comes from a callback of its running fit");
     if (atomic_exchange(&model->busy, 1))
@@ -330,6 +411,8 @@ deep_status deep_model_fit(deep_model *model, const deep_dataset *train, int64_t
     fitting = model;
     fit_run run;
     deep_status status = prepare_run(model, train, batch_size, validation, &run);
+    if (model->replica_hook != NULL)
+        status = run.replica.on ? deep_replica_begin(model, &run.replica, status) : replica_refuse(model, status);
     if (status == DEEP_OK) {
         int blas_threads = deep_blas_threads_single();
         model->resume_epoch = model->initial_epoch;

@@ -23,6 +23,7 @@ deep_status deep_model_new(int32_t rank, const int64_t *input_shape, deep_model 
     if (model == NULL)
         return DEEP_FAIL(DEEP_ERR_NO_MEMORY, "out of memory");
     model->shuffle = true;
+    model->replica_size = 1; /* an ordinary fit: replica 0 of 1 */
     model->huber_delta = 1.0; /* Keras' default */
     model->top_k = 5;               /* Keras' TopKCategoricalAccuracy */
     model->metric_threshold = 0.5;  /* Keras' Precision, Recall, BinaryAccuracy */

@@ -121,6 +121,12 @@ struct deep_model {
     /* predict's workspaces kept between calls (graph/parallel.c), made by the first
      * predict; freed with the model by deep_model_release_predict. */
     _Atomic(struct deep_predict_cache *) predict_cache;
+
+    /* deep_model_set_replica (graph/replica.c): this fit is replica `replica_rank` of
+     * `replica_size`; replica_hook NULL for an ordinary fit. */
+    deep_replica_fn replica_hook;
+    void *replica_user;
+    int32_t replica_rank, replica_size;
 };
 
 /* A block of weights shared by a model and the sub-models cut from it: freed with the last. */
@@ -218,6 +224,8 @@ typedef struct deep_workspace {
      * calls after the first keep the sum so far in param_sum while backward overwrites. */
     int32_t *node_layer;       /* per node, its layer's position (-1: an input) */
     bool *layer_seen;          /* per layer, during backward: one of its calls is done */
+    bool *node_first;          /* per node: the layer's first call, the last its backward reaches */
+    bool *layer_reported;      /* per layer, during backward: grads_ready was called for it */
     float *param_sum;          /* the weights of the largest layer called more than once */
     float *grad_a;             /* grads[output node]: dL/d(output), what scoring writes */
     /* Keras' masks: masks[i] is the mask of node i's output (NULL: none), batch * steps

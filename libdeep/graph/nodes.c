@@ -275,6 +275,7 @@ void deep_model_copy_settings(const deep_model *from, deep_model *to)
     to->top_k = from->top_k;
     to->metric_threshold = from->metric_threshold;
     to->verbose = from->verbose;
+    to->replica_size = 1; /* a replica hook is the caller's per model (deep_model_set_replica); never copied */
 }
 
 deep_status deep_model_submodel(const deep_model *model, const int32_t *inputs, int64_t input_count,

@@ -110,12 +110,15 @@ static bool init_shared_sums(const deep_model *model, int64_t max_batch, deep_wo
     (void)max_batch;
     ws->node_layer = calloc((size_t)model->node_count, sizeof *ws->node_layer);
     ws->layer_seen = calloc((size_t)model->layer_count + 1, sizeof *ws->layer_seen);
-    if (ws->node_layer == NULL || ws->layer_seen == NULL)
+    ws->node_first = calloc((size_t)model->node_count, sizeof *ws->node_first);
+    ws->layer_reported = calloc((size_t)model->layer_count + 1, sizeof *ws->layer_reported);
+    if (ws->node_layer == NULL || ws->layer_seen == NULL || ws->node_first == NULL || ws->layer_reported == NULL)
         return false;
     int64_t largest = 0;
     for (int32_t i = 0; i < model->node_count; i++) {
         const deep_layer *layer = model->nodes[i].layer;
         ws->node_layer[i] = deep_model_layer_position(model, layer);
+        ws->node_first[i] = layer != NULL && deep_model_node_of(model, layer) == i;
         if (layer != NULL && deep_model_node_of(model, layer) != i && weight_floats(layer) > largest)
             largest = weight_floats(layer); /* a second call */
     }
@@ -239,6 +242,8 @@ void deep_workspace_release(const deep_model *model, deep_workspace *ws)
     free(ws->grad_started);
     free(ws->node_layer);
     free(ws->layer_seen);
+    free(ws->node_first);
+    free(ws->layer_reported);
     free(ws->param_sum);
     free(ws->labels);
     free(ws->targets);
@@ -331,10 +336,21 @@ static float *grad_target(deep_workspace *ws, int32_t input, int32_t k)
     return ws->grad_started[input] ? ws->accumulate[k] : ws->grads[input];
 }
 
+/* With a replica hook: layer `position`'s weight gradients are final for this step. */
+static void report_ready(const deep_model *model, deep_workspace *ws, const deep_exec *ex, int32_t position)
+{
+    if (ex->grads_ready == NULL || ws->layer_reported[position])
+        return;
+    ws->layer_reported[position] = true;
+    if (weight_floats(model->layers[position]) > 0)
+        ex->grads_ready(ex->ready_ctx, position);
+}
+
 void deep_model_backward(deep_model *model, deep_workspace *ws, deep_exec *ex, int64_t batch)
 {
     memset(ws->grad_started, 0, (size_t)model->node_count * sizeof *ws->grad_started);
     memset(ws->layer_seen, 0, (size_t)model->layer_count * sizeof *ws->layer_seen);
+    memset(ws->layer_reported, 0, (size_t)model->layer_count * sizeof *ws->layer_reported);
     for (int32_t k = 0; k < deep_model_output_count(model); k++)
         ws->grad_started[deep_model_output_node_at(model, k)] = true;
     for (int32_t i = last_output(model); i >= 0; i--) {
@@ -356,9 +372,20 @@ void deep_model_backward(deep_model *model, deep_workspace *ws, deep_exec *ex, i
         ex->mask = ws->masks[node->inputs[0]];
         deep_rules_activity_grad(model, i, ws->acts[i], ws->grads[i], batch);
         bool again = ws->layer_seen[ws->node_layer[i]];
+        ws->layer_seen[ws->node_layer[i]] = true;
+        /* An empty batch (a replica whose slice of the last global batch holds no
+         * sample) runs the bookkeeping alone, so that it reports its (zero) gradients in
+         * the same order as the other replicas. */
+        if (batch == 0) {
+            for (int32_t k = 0; k < node->input_count; k++)
+                if (grad_in[k] != NULL)
+                    ws->grad_started[node->inputs[k]] = true;
+            if (ws->node_first[i])
+                report_ready(model, ws, ex, ws->node_layer[i]);
+            continue;
+        }
         if (again)
             keep_param_grads(layer, ws->param_sum);
-        ws->layer_seen[ws->node_layer[i]] = true;
         if (layer->ops->flags & DEEP_LAYER_MERGE) {
             const float *in[DEEP_MAX_LAYER_INPUTS];
             for (int32_t k = 0; k < node->input_count; k++)
@@ -378,7 +405,13 @@ void deep_model_backward(deep_model *model, deep_workspace *ws, deep_exec *ex, i
                 add_into(ws->grads[in], grad_in[k], batch * model->nodes[in].size);
             ws->grad_started[in] = true;
         }
+        if (ws->node_first[i])
+            report_ready(model, ws, ex, ws->node_layer[i]);
     }
+    /* Layers whose first call is on no path to an output (their gradients stay as they
+     * were): reported last, still in the same order on every replica. */
+    for (int32_t position = model->layer_count - 1; position >= 0; position--)
+        report_ready(model, ws, ex, position);
     ex->fused_output = false;
     ex->mask = NULL;
 }

@@ -40,6 +40,11 @@ typedef struct deep_exec {
      * input's first axis), 1 for a real step and 0 for padding; NULL when the input has
      * none. The same in forward and backward. A wrapper passes it on to its inner layers. */
     const uint8_t *mask;
+    /* Training with a replica hook (graph/replica.c): called as soon as backward has
+     * finished layer `layer`'s weight gradients for this step (every call of it), so that
+     * their exchange can overlap the rest of the pass. NULL otherwise. */
+    void (*grads_ready)(void *ctx, int32_t layer);
+    void *ready_ctx;
 } deep_exec;
 
 /* What a layer does with masks (Keras' supports_masking and compute_mask). A mask only

@@ -1,4 +1,4 @@
-"""libdeep's Python forest_fit on MPI (bindings/python/libdeep/_mpi_forest.py), run under
+"""libdeep's Python forest_fit on MPI (bindings/python/libdeep/mpi.py), run under
 mpirun with 2 or 3 ranks by Debian's python3 with mpi4py: the forest every rank gets
 predicts, scores out of bag and weighs features exactly as RandomForest*.fit's, and a
 rank whose X has another width makes every rank raise an error naming it. Plain asserts
@@ -9,7 +9,7 @@ import numpy as np
 from mpi4py import MPI
 
 from libdeep import errors
-from libdeep._mpi_forest import forest_fit
+from libdeep.mpi import forest_fit
 from libdeep.trees import RandomForestClassifier, RandomForestRegressor
 
 comm = MPI.COMM_WORLD

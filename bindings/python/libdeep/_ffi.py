@@ -304,6 +304,14 @@ class deep_cv(enum.IntEnum):
     DEEP_CV_STRATIFIED = 2
 
 
+class deep_replica_event(enum.IntEnum):
+    DEEP_REPLICA_AGREE = 1
+    DEEP_REPLICA_BROADCAST = 2
+    DEEP_REPLICA_GRADIENTS = 3
+    DEEP_REPLICA_REDUCE = 4
+    DEEP_REPLICA_SUM = 5
+
+
 DEEP_OK = deep_status.DEEP_OK
 DEEP_ERR_NULL = deep_status.DEEP_ERR_NULL
 DEEP_ERR_INVALID_ARGUMENT = deep_status.DEEP_ERR_INVALID_ARGUMENT
@@ -483,11 +491,17 @@ DEEP_FOREST_OOB_SCORE = deep_tree_option.DEEP_FOREST_OOB_SCORE
 DEEP_CV_AUTO = deep_cv.DEEP_CV_AUTO
 DEEP_CV_KFOLD = deep_cv.DEEP_CV_KFOLD
 DEEP_CV_STRATIFIED = deep_cv.DEEP_CV_STRATIFIED
+DEEP_REPLICA_AGREE = deep_replica_event.DEEP_REPLICA_AGREE
+DEEP_REPLICA_BROADCAST = deep_replica_event.DEEP_REPLICA_BROADCAST
+DEEP_REPLICA_GRADIENTS = deep_replica_event.DEEP_REPLICA_GRADIENTS
+DEEP_REPLICA_REDUCE = deep_replica_event.DEEP_REPLICA_REDUCE
+DEEP_REPLICA_SUM = deep_replica_event.DEEP_REPLICA_SUM
 
 # Callback types.
 deep_log_fn = ctypes.CFUNCTYPE(None, ctypes.c_void_p, ctypes.c_int, ctypes.c_char_p)
 deep_batch_fn = ctypes.CFUNCTYPE(ctypes.c_int32, ctypes.c_void_p, ctypes.c_int64, ctypes.c_int64, ctypes.c_double)
 deep_epoch_fn = ctypes.CFUNCTYPE(ctypes.c_int32, ctypes.c_void_p, ctypes.c_void_p, ctypes.c_int64)
+deep_replica_fn = ctypes.CFUNCTYPE(ctypes.c_int, ctypes.c_void_p, ctypes.c_int, ctypes.c_int, ctypes.c_void_p, ctypes.c_int64, ctypes.c_int64)
 
 # name: (restype, [argtypes]), in the order of the header.
 FUNCTIONS = {
@@ -773,4 +787,6 @@ FUNCTIONS = {
     "deep_forest_save_onnx": (c_status, [ctypes.c_void_p, ctypes.c_char_p]),
     "deep_tree_save_onnx_buffer": (c_status, [ctypes.c_void_p, ctypes.c_void_p, ctypes.c_int64, _typed_pointer(ctypes.c_int64)]),
     "deep_forest_save_onnx_buffer": (c_status, [ctypes.c_void_p, ctypes.c_void_p, ctypes.c_int64, _typed_pointer(ctypes.c_int64)]),
+    "deep_model_set_replica": (c_status, [ctypes.c_void_p, ctypes.c_int32, ctypes.c_int32, deep_replica_fn, ctypes.c_void_p]),
+    "deep_model_get_replica": (c_status, [ctypes.c_void_p, _typed_pointer(ctypes.c_int32), _typed_pointer(ctypes.c_int32), _typed_pointer(deep_replica_fn), _typed_pointer(ctypes.c_void_p)]),
 }

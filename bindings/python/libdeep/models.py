@@ -573,12 +573,14 @@ class Sequential(Handle):
 
     def fit(self, x=None, y=None, batch_size=None, epochs=1, verbose="auto", callbacks=None,
             validation_split=0.0, validation_data=None, shuffle=True, seed=None, class_weight=None,
-            sample_weight=None):
+            sample_weight=None, _fit_call=None):
         """Keras' fit. class_weight {class: weight} weighs the training loss of each class
         (not the validation loss); sample_weight one weight per sample of x (arrays only; a
         Dataset carries its own, Dataset.set_sample_weights); validation_data may be
         (x, y, sample_weight). Each sample's loss is multiplied by its weight and the batch's
         sum divided by the batch size, as Keras; the metrics are not weighted."""
+        # _fit_call: what runs the C fit (deep_model_fit's arguments); libdeep.mpi passes
+        # deep_mpi_fit's so that a distributed fit shares all of this.
         model = self._ptr
         # Counts fits (failed ones too: they replace the C history) for History.plot_svg.
         self._fit_count = getattr(self, "_fit_count", 0) + 1
@@ -627,8 +629,8 @@ class Sequential(Handle):
                 if first_epoch.value < int(epochs):
                     for cb in plain:
                         cb.on_epoch_begin(first_epoch.value, {})
-                lib.deep_model_fit(model, train._ptr, int(epochs), batch_size,
-                                   None if validation is None else validation._ptr)
+                (_fit_call or lib.deep_model_fit)(model, train._ptr, int(epochs), batch_size,
+                                                  None if validation is None else validation._ptr)
             finally:
                 restore()
                 lib.deep_model_set_callbacks(model, BATCH_FN(), EPOCH_FN(), None)

@@ -27,6 +27,11 @@ NOT_BOUND = {
     "DEEP_PAD_POST": "as DEEP_PAD_PRE",
     "DEEP_TOKENS_CHARACTERS": "preprocessing.text.Tokenizer is Python, not deep_vocab (see NOT_BOUND_FUNCTIONS)",
     "DEEP_TOKENS_WORDS": "as DEEP_TOKENS_CHARACTERS",
+    "DEEP_REPLICA_AGREE": "the replica hook is libdeep-mpi's (libdeep.mpi.fit calls deep_mpi_fit)",
+    "DEEP_REPLICA_BROADCAST": "as DEEP_REPLICA_AGREE",
+    "DEEP_REPLICA_GRADIENTS": "as DEEP_REPLICA_AGREE",
+    "DEEP_REPLICA_REDUCE": "as DEEP_REPLICA_AGREE",
+    "DEEP_REPLICA_SUM": "as DEEP_REPLICA_AGREE",
 }
 
 _TENSOR = "tensors are NumPy arrays in Python (views of the C buffer): NumPy does this"
@@ -35,6 +40,8 @@ _TENSOR = "tensors are NumPy arrays in Python (views of the C buffer): NumPy doe
 NOT_BOUND_FUNCTIONS = {
     "deep_clear_error": "errcheck reads deep_last_error only right after a failure: nothing is left to clear",
     "deep_set_last_error": "for C companion libraries (libdeep-mpi) and C callbacks; Python code raises its own exceptions",
+    "deep_model_set_replica": "the replica hook is libdeep-mpi's: libdeep.mpi.fit calls deep_mpi_fit, which sets it",
+    "deep_model_get_replica": "as deep_model_set_replica",
     "deep_log_console": "fit's verbose log goes to a Python callback that prints to sys.stdout, as Keras",
     "deep_model_get_log": "the binding owns the log callback it installs (Sequential keeps it)",
     "deep_model_get_callbacks": "the binding owns the callbacks it installs (Sequential keeps them)",

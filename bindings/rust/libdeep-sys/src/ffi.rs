@@ -320,9 +320,17 @@ pub const DEEP_CV_AUTO: deep_cv = 0;
 pub const DEEP_CV_KFOLD: deep_cv = 1;
 pub const DEEP_CV_STRATIFIED: deep_cv = 2;
 
+pub type deep_replica_event = c_int;
+pub const DEEP_REPLICA_AGREE: deep_replica_event = 1;
+pub const DEEP_REPLICA_BROADCAST: deep_replica_event = 2;
+pub const DEEP_REPLICA_GRADIENTS: deep_replica_event = 3;
+pub const DEEP_REPLICA_REDUCE: deep_replica_event = 4;
+pub const DEEP_REPLICA_SUM: deep_replica_event = 5;
+
 pub type deep_log_fn = Option<unsafe extern "C" fn(user: *mut c_void, level: deep_log_level, message: *const c_char)>;
 pub type deep_batch_fn = Option<unsafe extern "C" fn(user: *mut c_void, epoch: i64, batch: i64, loss: f64) -> i32>;
 pub type deep_epoch_fn = Option<unsafe extern "C" fn(user: *mut c_void, model: *mut deep_model, epoch: i64) -> i32>;
+pub type deep_replica_fn = Option<unsafe extern "C" fn(user: *mut c_void, event: deep_replica_event, status: deep_status, data: *mut c_void, offset: i64, count: i64) -> deep_status>;
 
 extern "C" {
     pub fn deep_version_string() -> *const c_char;
@@ -607,4 +615,6 @@ extern "C" {
     pub fn deep_forest_save_onnx(forest: *const deep_forest, path: *const c_char) -> deep_status;
     pub fn deep_tree_save_onnx_buffer(tree: *const deep_tree, buffer: *mut c_void, capacity: i64, needed: *mut i64) -> deep_status;
     pub fn deep_forest_save_onnx_buffer(forest: *const deep_forest, buffer: *mut c_void, capacity: i64, needed: *mut i64) -> deep_status;
+    pub fn deep_model_set_replica(model: *mut deep_model, rank: i32, size: i32, hook: deep_replica_fn, user: *mut c_void) -> deep_status;
+    pub fn deep_model_get_replica(model: *const deep_model, rank: *mut i32, size: *mut i32, hook: *mut deep_replica_fn, user: *mut *mut c_void) -> deep_status;
 }

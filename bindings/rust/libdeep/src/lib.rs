@@ -38,10 +38,11 @@
 //! happen, so there is nothing left to clear) and `deep_model_get_log` /
 //! `deep_model_get_callbacks` (the closures installed are owned by the [`Model`]), and
 //! `deep_set_last_error` (for C companion libraries such as libdeep-mpi; Rust code returns
-//! its own [`Error`]), and the calls for forests grown in pieces across processes
+//! its own [`Error`]), the calls for forests grown in pieces across processes
 //! (`deep_forest_fit_trees`, `deep_forest_join`, `deep_forest_compute_oob_score`,
-//! `deep_forest_save_buffer`, `deep_forest_load_buffer`: libdeep-mpi's, which has no Rust
-//! binding yet).
+//! `deep_forest_save_buffer`, `deep_forest_load_buffer`) and `deep_model_set_replica` /
+//! `deep_model_get_replica` with the `DEEP_REPLICA_*` events (the data-parallel hook): these
+//! are libdeep-mpi's, which has no Rust binding yet.
 //! `tests/header.rs` keeps this list true (every other function of the header is called by
 //! the crate, and a listed one must not be), and `tests/registry.rs` checks that every layer
 //! type of `docs/layers.md` has its builder and every layer option its builder method

@@ -10,7 +10,13 @@ use std::fs;
 use std::path::Path;
 
 /// Enum values the Rust binding leaves out on purpose, and why.
-const NOT_BOUND: &[(&str, &str)] = &[];
+const NOT_BOUND: &[(&str, &str)] = &[
+    ("DEEP_REPLICA_AGREE", "the replica hook is for a transport such as libdeep-mpi, which Rust does not bind yet"),
+    ("DEEP_REPLICA_BROADCAST", "as DEEP_REPLICA_AGREE"),
+    ("DEEP_REPLICA_GRADIENTS", "as DEEP_REPLICA_AGREE"),
+    ("DEEP_REPLICA_REDUCE", "as DEEP_REPLICA_AGREE"),
+    ("DEEP_REPLICA_SUM", "as DEEP_REPLICA_AGREE"),
+];
 
 /// Functions the Rust binding leaves out on purpose, and why. A `deep_model_add_*` may not
 /// be listed: every layer type has its builder (tests/registry.rs).
@@ -24,6 +30,8 @@ const NOT_BOUND_FUNCTIONS: &[(&str, &str)] = &[
     ("deep_forest_compute_oob_score", "as deep_forest_fit_trees"),
     ("deep_forest_save_buffer", "as deep_forest_fit_trees; Forest::save writes the same bytes to a file"),
     ("deep_forest_load_buffer", "as deep_forest_save_buffer"),
+    ("deep_model_set_replica", "the data-parallel hook, for a transport such as libdeep-mpi (deep_mpi_fit), not bound yet"),
+    ("deep_model_get_replica", "as deep_model_set_replica"),
 ];
 
 /// The names of the `pub fn deep_x(` declarations of ffi.rs (the header's functions).

@@ -1,0 +1,210 @@
+/* mpi_allreduce: the measurements behind docs/distributed.md's scaling model.
+ *
+ *   mpirun -np 2 mpi_allreduce sizes            MPI_Allreduce (float sum) time against size
+ *   mpi_allreduce step [THREADS [BATCH]]        the seed CNN's training step on one process:
+ *                                               forward, whole step, and the gradient bytes
+ *   mpirun -np N mpi_allreduce fit [BATCH]      deep_mpi_fit's time per step on synthetic
+ *                                               images (1 thread per rank), against one rank
+ *   mpi_allreduce project STEP_MS BACKWARD_MS BYTES [ALPHA_US]
+ *                                               the model: epoch time and efficiency for 2..64
+ *                                               nodes on 10 and 100 Gb/s, with and without overlap
+ *
+ * Times are medians of repeated runs (the machine may be shared: medians resist the
+ * interruptions). */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <deep_mpi.h>
+
+static int rank, size;
+
+static int compare(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+static double median(double *v, int n)
+{
+    qsort(v, (size_t)n, sizeof *v, compare);
+    return n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
+}
+
+static void sizes(void)
+{
+    if (rank == 0)
+        printf("%12s %12s %12s %12s\n", "bytes", "median_us", "min_us", "algbw_MB/s");
+    /* powers of 4, and the seed CNN's gradients (121930 floats) */
+    for (long bytes = 4; bytes <= (64L << 20); bytes = bytes == 262144 ? 487720 : bytes == 487720 ? 1048576 : bytes * 4) {
+        long n = bytes / 4;
+        float *buffer = calloc((size_t)n, sizeof *buffer);
+        int reps = bytes <= (1 << 16) ? 200 : bytes <= (4 << 20) ? 30 : 6;
+        double times[200];
+        for (int warm = 0; warm < 3; warm++)
+            MPI_Allreduce(MPI_IN_PLACE, buffer, (int)n, MPI_FLOAT, MPI_SUM, MPI_COMM_WORLD);
+        for (int r = 0; r < reps; r++) {
+            MPI_Barrier(MPI_COMM_WORLD);
+            double start = MPI_Wtime();
+            MPI_Allreduce(MPI_IN_PLACE, buffer, (int)n, MPI_FLOAT, MPI_SUM, MPI_COMM_WORLD);
+            times[r] = MPI_Wtime() - start;
+        }
+        /* the slowest rank's time counts */
+        MPI_Allreduce(MPI_IN_PLACE, times, reps, MPI_DOUBLE, MPI_MAX, MPI_COMM_WORLD);
+        double t = median(times, reps); /* sorts times: times[0] is the fastest */
+        if (rank == 0)
+            printf("%12ld %12.1f %12.1f %12.1f\n", bytes, t * 1e6, times[0] * 1e6, (double)bytes / t / 1e6);
+        free(buffer);
+    }
+}
+
+static deep_model *seed_cnn(int threads)
+{
+    deep_model *m = NULL;
+    deep_model_new(3, (int64_t[]){28, 28, 1}, &m);
+    deep_model_set_seed(m, 42);
+    deep_model_set_int(m, DEEP_MODEL_THREADS, threads);
+    deep_model_set_int(m, DEEP_MODEL_VERBOSE, 0);
+    deep_model_add_conv2d(m, 32, 3, 3, 1, 1, DEEP_PADDING_VALID, DEEP_ACTIVATION_RELU, 1);
+    deep_model_add_max_pooling2d(m, 2, 2, 0, 0, DEEP_PADDING_VALID);
+    deep_model_add_conv2d(m, 64, 3, 3, 1, 1, DEEP_PADDING_VALID, DEEP_ACTIVATION_RELU, 1);
+    deep_model_add_max_pooling2d(m, 2, 2, 0, 0, DEEP_PADDING_VALID);
+    deep_model_add_flatten(m);
+    deep_model_add_dense(m, 64, DEEP_ACTIVATION_RELU, 1);
+    deep_model_add_dense(m, 10, DEEP_ACTIVATION_SOFTMAX, 1);
+    deep_optimizer *adam = NULL;
+    deep_optimizer_new(DEEP_OPTIMIZER_ADAM, &adam);
+    const deep_metric metrics[] = {DEEP_METRIC_ACCURACY};
+    if (deep_model_compile(m, adam, DEEP_LOSS_SPARSE_CATEGORICAL_CROSSENTROPY, metrics, 1) != DEEP_OK) {
+        fprintf(stderr, "compile: %s\n", deep_last_error());
+        exit(1);
+    }
+    return m;
+}
+
+static void fill(float *x, int64_t n, float *labels, int64_t count)
+{
+    for (int64_t i = 0; i < n; i++)
+        x[i] = (float)((i * 2654435761u) % 1000) / 500.0f - 1.0f;
+    for (int64_t i = 0; labels && i < count; i++)
+        labels[i] = (float)(i % 10);
+}
+
+static void step(int threads, int64_t batch)
+{
+    deep_model *m = seed_cnn(threads);
+    float *x = malloc((size_t)batch * 784 * sizeof *x), *y = malloc((size_t)batch * sizeof *y);
+    float *out = malloc((size_t)batch * 10 * sizeof *out);
+    fill(x, batch * 784, y, batch);
+    deep_tensor *tx = NULL, *ty = NULL;
+    deep_tensor_new_from(4, (int64_t[]){batch, 28, 28, 1}, x, batch * 784, &tx);
+    deep_tensor_new_from(1, (int64_t[]){batch}, y, batch, &ty);
+    double values[2], forward[60], whole[60];
+    int64_t needed;
+    for (int r = 0; r < 65; r++) {
+        double start = MPI_Wtime();
+        deep_model_predict_on_batch(m, tx, out, batch * 10, &needed);
+        double mid = MPI_Wtime();
+        deep_model_train_on_batch(m, tx, ty, values, 2, &needed);
+        double end = MPI_Wtime();
+        if (r >= 5) {
+            forward[r - 5] = mid - start;
+            whole[r - 5] = end - mid;
+        }
+    }
+    int64_t params = 0;
+    deep_model_parameter_count(m, &params);
+    double f = median(forward, 60), w = median(whole, 60);
+    printf("seed CNN, batch %lld, %d thread(s): step %.2f ms (forward %.2f ms, backward and update %.2f ms; "
+           "fastest step %.2f ms, forward %.2f ms), gradients %lld floats = %lld bytes\n", (long long)batch, threads,
+           w * 1e3, f * 1e3, (w - f) * 1e3, whole[0] * 1e3, forward[0] * 1e3, (long long)params,
+           (long long)params * 4);
+    deep_tensor_free(tx);
+    deep_tensor_free(ty);
+    free(x);
+    free(y);
+    free(out);
+    deep_model_free(m);
+}
+
+static void fit(int64_t batch)
+{
+    int64_t count = 64 * batch * size; /* 64 steps per epoch */
+    float *x = malloc((size_t)count * 784 * sizeof *x);
+    int32_t *labels = malloc((size_t)count * sizeof *labels);
+    fill(x, count * 784, NULL, 0);
+    for (int64_t i = 0; i < count; i++)
+        labels[i] = (int32_t)(i % 10);
+    deep_dataset *data = NULL;
+    deep_dataset_new(count, 3, (int64_t[]){28, 28, 1}, x, &data);
+    deep_dataset_set_labels(data, labels, count, 10);
+    deep_mpi *mpi = NULL;
+    deep_mpi_new(MPI_COMM_WORLD, &mpi);
+    deep_model *m = seed_cnn(1);
+    double times[3];
+    for (int r = 0; r < 3; r++) {
+        MPI_Barrier(MPI_COMM_WORLD);
+        double start = MPI_Wtime();
+        if (deep_mpi_fit(mpi, m, data, 1, batch, NULL) != DEEP_OK)
+            fprintf(stderr, "rank %d: %s\n", rank, deep_last_error());
+        times[r] = (MPI_Wtime() - start) / 64;
+    }
+    if (rank == 0)
+        printf("deep_mpi_fit, %d rank(s), batch %lld per rank, 1 thread each: %.2f ms per step (median of 3 "
+               "epochs of 64 steps)\n", size, (long long)batch, median(times, 3) * 1e3);
+    deep_model_free(m);
+    deep_mpi_free(mpi);
+    deep_dataset_free(data);
+    free(x);
+    free(labels);
+}
+
+/* Ring allreduce of `bytes` over n nodes: 2 (n - 1) / n bytes / bandwidth, plus 2 (n - 1)
+ * message latencies; and the status agreement before each step (recursive doubling, log2 n
+ * latencies). Overlap hides the gradient sum behind the backward pass still to run once
+ * the first bucket is sent (all of backward but the small Dense layers for the seed CNN,
+ * taken as 0.9 of it): only what exceeds it shows. */
+static void project(double step_ms, double backward_ms, double bytes, double alpha_us)
+{
+    const double links[] = {10e9, 100e9};
+    const int nodes[] = {2, 4, 8, 16, 32, 64};
+    const double samples = 60000; /* a Fashion-MNIST epoch */
+    for (int l = 0; l < 2; l++) {
+        printf("\n%.0f Gb/s, latency %.0f us, step %.2f ms (backward %.2f ms), %.0f gradient bytes\n",
+               links[l] / 1e9, alpha_us, step_ms, backward_ms, bytes);
+        printf("%6s %12s %12s %14s %14s %12s %12s\n", "nodes", "ring_ms", "agree_ms", "E_no_overlap",
+               "E_overlap", "epoch_s", "epoch_s_ovl");
+        for (int i = 0; i < 6; i++) {
+            double n = nodes[i];
+            double ring = 2 * (n - 1) / n * bytes / (links[l] / 8) * 1e3 + 2 * (n - 1) * alpha_us * 1e-3;
+            double agree = ceil(log2(n)) * alpha_us * 1e-3;
+            double hidden = 0.9 * backward_ms;
+            double plain = step_ms + agree + ring;
+            double overlapped = step_ms + agree + (ring > hidden ? ring - hidden : 0.0);
+            double steps = ceil(samples / (n * 32.0));
+            printf("%6.0f %12.3f %12.3f %13.1f%% %13.1f%% %12.2f %12.2f\n", n, ring, agree, 100 * step_ms / plain,
+                   100 * step_ms / overlapped, steps * plain / 1e3, steps * overlapped / 1e3);
+        }
+    }
+}
+
+int main(int argc, char **argv)
+{
+    MPI_Init(&argc, &argv);
+    MPI_Comm_rank(MPI_COMM_WORLD, &rank);
+    MPI_Comm_size(MPI_COMM_WORLD, &size);
+    const char *mode = argc > 1 ? argv[1] : "sizes";
+    if (strcmp(mode, "sizes") == 0)
+        sizes();
+    else if (strcmp(mode, "step") == 0)
+        step(argc > 2 ? atoi(argv[2]) : 1, argc > 3 ? atoll(argv[3]) : 32);
+    else if (strcmp(mode, "fit") == 0)
+        fit(argc > 2 ? atoll(argv[2]) : 32);
+    else if (strcmp(mode, "project") == 0 && argc >= 5 && rank == 0)
+        project(atof(argv[2]), atof(argv[3]), atof(argv[4]), argc > 5 ? atof(argv[5]) : 25.0);
+    else if (rank == 0)
+        fprintf(stderr, "usage: see the comment at the top of bench/mpi_allreduce.c\n");
+    MPI_Finalize();
+    return 0;
+}
