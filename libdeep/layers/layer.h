@@ -39,6 +39,16 @@ typedef struct deep_exec {
      * input's first axis), 1 for a real step and 0 for padding; NULL when the input has
      * none. The same in forward and backward. A wrapper passes it on to its inner layers. */
     const uint8_t *mask;
+    /* A recurrent call in a graph with initial states or state nodes (Keras' initial_state
+     * and return_state; graph/pass.c sets them per call, NULL otherwise): index 0 is h, 1 the
+     * LSTM's c, batch * units floats each, sample-major. The layer reads init_state (NULL:
+     * zeros) in forward and backward; forward writes its final states into final_state;
+     * backward adds final_grad (dL/d final state) to its gradient and writes dL/d initial
+     * state into init_grad. A NULL entry is not wanted. */
+    const float *init_state[2];
+    float *final_state[2];
+    const float *final_grad[2];
+    float *init_grad[2];
 } deep_exec;
 
 /* What a layer does with masks (Keras' supports_masking and compute_mask). A mask only
@@ -111,6 +121,9 @@ enum {
     DEEP_LAYER_MERGE = 1u << 4,         /* takes 2 or more inputs (Add, Concatenate): forward_merge and
                                            backward_merge instead of forward and backward; never
                                            added to a chain, only applied to nodes (deep_model_connect) */
+    DEEP_LAYER_STATES = 1u << 5,        /* a recurrent layer that takes initial states from nodes and
+                                           gives its final states as nodes (deep_exec's state
+                                           members): LSTM, GRU, SimpleRNN */
 };
 
 struct deep_layer_ops {
