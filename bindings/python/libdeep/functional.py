@@ -108,6 +108,12 @@ class Model(Sequential):
             for node in nodes:
                 if node._layer is None:
                     continue
+                if node._part:  # a recurrent call's state (return_state)
+                    h, c = i32(0), i32(0)
+                    lib.deep_model_state_nodes(self._ptr, numbers[id(node._inputs[0])], ctypes.byref(h),
+                                               ctypes.byref(c))
+                    numbers[id(node)] = (h if node._part == 1 else c).value
+                    continue
                 numbers[id(node)] = self._replay(node, [numbers[id(n)] for n in node._inputs])
             outputs = [numbers[id(n)] for n in self._output_nodes]
             lib.deep_model_set_outputs(self._ptr, node_array(outputs), len(outputs))

@@ -357,17 +357,36 @@ class Masking(Layer):
 
 class SimpleRNN(Layer):
     """keras.layers.SimpleRNN: (timesteps, features) samples to (units,), or to (timesteps,
-    units) with return_sequences=True. The other recurrent layers add to its arguments."""
+    units) with return_sequences=True. The other recurrent layers add to its arguments.
+
+    In a layer graph, layer(x, initial_state=[h]) ([h, c] for an LSTM) starts from those
+    nodes' states, each of shape (None, units), and with return_state=True the call returns
+    [output, h] ([output, h, c] for an LSTM): the final states as nodes, as Keras."""
+
+    _state_count = 1
 
     def __init__(self, units, activation="tanh", use_bias=True, return_sequences=False, dropout=0.0,
-                 recurrent_dropout=0.0, go_backwards=False, input_shape=None, name=None):
+                 recurrent_dropout=0.0, go_backwards=False, input_shape=None, name=None, return_state=False):
         super().__init__(input_shape, name)
+        self.return_state = bool(return_state)
         self.units = _positive_int(units, "units")
         self.activation = activation
         self._activation = activation_value(activation)
         self.use_bias, self.return_sequences = bool(use_bias), bool(return_sequences)
         self.dropout, self.recurrent_dropout = float(dropout), float(recurrent_dropout)
         self.go_backwards = bool(go_backwards)
+
+    def __call__(self, inputs, initial_state=None, **kwargs):
+        nodes = list(inputs) if isinstance(inputs, (list, tuple)) else [inputs]
+        if initial_state is not None:
+            nodes += list(initial_state) if isinstance(initial_state, (list, tuple)) else [initial_state]
+        if len(nodes) not in (1, 1 + self._state_count):
+            raise ValueError(f"{type(self).__name__} takes its sequence and {self._state_count} initial state(s) "
+                             f"{'[h, c]' if self._state_count == 2 else '[h]'}; got {len(nodes)} nodes")
+        output = super().__call__(nodes if len(nodes) > 1 else nodes[0], **kwargs)
+        if not self.return_state:
+            return output
+        return [output] + _graph.state_nodes(output, self._state_count, self.units)
 
     def _add(self, address):
         lib.deep_model_add_simple_rnn(address, self.units, self._activation, int(self.use_bias),
@@ -387,9 +406,9 @@ class GRU(SimpleRNN):
 
     def __init__(self, units, activation="tanh", recurrent_activation="sigmoid", use_bias=True,
                  return_sequences=False, dropout=0.0, recurrent_dropout=0.0, go_backwards=False,
-                 reset_after=True, input_shape=None, name=None):
+                 reset_after=True, input_shape=None, name=None, return_state=False):
         super().__init__(units, activation, use_bias, return_sequences, dropout, recurrent_dropout, go_backwards,
-                         input_shape, name)
+                         input_shape, name, return_state)
         self.recurrent_activation = recurrent_activation
         self._recurrent_activation = activation_value(recurrent_activation)
         self.reset_after = bool(reset_after)
@@ -401,13 +420,15 @@ class GRU(SimpleRNN):
 
 
 class LSTM(GRU):
-    """keras.layers.LSTM."""
+    """keras.layers.LSTM. Its states are h and c (initial_state=[h, c], return_state)."""
+
+    _state_count = 2
 
     def __init__(self, units, activation="tanh", recurrent_activation="sigmoid", use_bias=True,
                  return_sequences=False, dropout=0.0, recurrent_dropout=0.0, go_backwards=False,
-                 unit_forget_bias=True, input_shape=None, name=None):
+                 unit_forget_bias=True, input_shape=None, name=None, return_state=False):
         super().__init__(units, activation, recurrent_activation, use_bias, return_sequences, dropout,
-                         recurrent_dropout, go_backwards, True, input_shape, name)
+                         recurrent_dropout, go_backwards, True, input_shape, name, return_state)
         self.unit_forget_bias = bool(unit_forget_bias)
 
     def _add(self, address):

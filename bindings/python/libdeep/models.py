@@ -264,6 +264,9 @@ class Sequential(Handle):
             raise errors.StateError(f"this {type(layer).__name__} already belongs to a model")
         if getattr(layer, "_wrapper", None) is not None:
             raise errors.StateError(f"this {type(layer).__name__} is wrapped in a Bidirectional; add that instead")
+        if getattr(layer, "return_state", False):
+            raise ValueError(f"a {type(layer).__name__} with return_state=True has several outputs; a Sequential "
+                             f"model's layers have one (use the functional Model, or predict_states)")
         if layer._calls:
             raise errors.StateError(f"this {type(layer).__name__} has been called on nodes of a layer graph; "
                                     f"it belongs in a Model, not a Sequential")

@@ -33,8 +33,10 @@ def registry():
 
 
 def constructor_fields(cls):
+    # return_state is not in the C config: it asks the graph for a call's state nodes
+    # (deep_model_state_nodes), so the model file keeps it in the graph.
     params = inspect.signature(cls.__init__).parameters
-    return [name for name in params if name not in ("self", "input_shape", "name")]
+    return [name for name in params if name not in ("self", "input_shape", "name", "return_state")]
 
 
 def test_every_registered_type_has_a_python_class():

@@ -1,0 +1,489 @@
+/* Recurrent layers in graphs (Keras' initial_state and return_state): finite-difference
+ * gradient checks through initial states and state nodes (LSTM, both GRU forms, SimpleRNN;
+ * masked, reversed, per-step outputs), a seq2seq encoder-decoder that learns to reverse
+ * short sequences with teacher forcing, model files, sub-models, the summary, and errors. */
+#include <math.h>
+#include <zlib.h>
+
+#include "check_helpers.h"
+#include "graph/model.h"
+#include "losses/loss.h"
+#include "tensor/tensor.h"
+
+enum kind { LSTM, GRU, GRU_BEFORE, SIMPLE_RNN, KIND_COUNT };
+static const char *const kind_names[] = {"LSTM", "GRU", "GRU reset_after=0", "SimpleRNN"};
+
+static int32_t last(deep_model *model)
+{
+    int32_t node;
+    ASSERT_OK(deep_model_last_node(model, &node));
+    return node;
+}
+
+static int32_t dense_on(deep_model *model, int32_t node, int64_t units, deep_activation activation)
+{
+    ASSERT_OK(deep_model_connect(model, &node, 1));
+    ASSERT_OK(deep_model_add_dense(model, units, activation, 1));
+    return last(model);
+}
+
+/* A recurrent layer of that kind on `inputs` (the sequence, then its initial states). */
+static int32_t recurrent_on(deep_model *model, enum kind kind, const int32_t *inputs, int32_t count, int64_t units,
+                            int32_t sequences)
+{
+    ASSERT_OK(deep_model_connect(model, inputs, count));
+    if (kind == LSTM)
+        ASSERT_OK(deep_model_add_lstm(model, units, DEEP_ACTIVATION_TANH, DEEP_ACTIVATION_SIGMOID, 1, sequences));
+    else if (kind == SIMPLE_RNN)
+        ASSERT_OK(deep_model_add_simple_rnn(model, units, DEEP_ACTIVATION_TANH, 1, sequences));
+    else
+        ASSERT_OK(deep_model_add_gru(model, units, DEEP_ACTIVATION_TANH, DEEP_ACTIVATION_SIGMOID, 1, sequences));
+    if (kind == GRU_BEFORE)
+        ASSERT_OK(deep_model_set_layer_int(model, -1, DEEP_LAYER_RESET_AFTER, 0));
+    return last(model);
+}
+
+static int32_t state_count(enum kind kind)
+{
+    return kind == LSTM ? 2 : 1;
+}
+
+/* The model's mean batch loss on x and targets y after a forward pass. */
+static double batch_loss(deep_model *model, deep_workspace *ws, const float *x, const float *y, int64_t batch)
+{
+    deep_exec ex = {0};
+    deep_model_load_inputs(model, ws, x, batch);
+    memcpy(ws->targets, y, (size_t)(batch * model->nodes[deep_model_output_node(model)].size) * sizeof(float));
+    deep_model_forward(model, ws, &ex, batch);
+    deep_pass_stats stats = {0};
+    return deep_model_score_batch(model, ws, batch, &stats, NULL);
+}
+
+/* Backward's gradient of every weight against central differences of the loss on x. */
+static void check_gradients(deep_model *model, const float *x, int64_t batch, const char *what)
+{
+    int64_t out = model->nodes[deep_model_output_node(model)].size;
+    float *y = malloc((size_t)(batch * out) * sizeof *y);
+    for (int64_t i = 0; i < batch * out; i++)
+        y[i] = (float)cos(0.7 * (double)i);
+    for (int64_t i = 0; i < model->weight_total; i++)
+        model->weights[i] = 0.8f * (float)sin(1.7 * (double)i + 0.3);
+    deep_workspace ws;
+    ck_assert_int_eq(deep_workspace_init(model, batch, true, &ws), DEEP_OK);
+    deep_exec ex = {0};
+    deep_model_load_inputs(model, &ws, x, batch);
+    memcpy(ws.targets, y, (size_t)(batch * out) * sizeof(float));
+    deep_model_forward(model, &ws, &ex, batch);
+    deep_pass_stats stats = {0};
+    deep_model_score_batch(model, &ws, batch, &stats, ws.grad_a);
+    deep_model_backward(model, &ws, &ex, batch);
+    float *analytic = malloc((size_t)model->weight_total * sizeof *analytic);
+    memcpy(analytic, model->grads, (size_t)model->weight_total * sizeof *analytic);
+    const float h = 1e-2f;
+    for (int64_t i = 0; i < model->weight_total; i++) {
+        float saved = model->weights[i];
+        model->weights[i] = saved + h;
+        double up = batch_loss(model, &ws, x, y, batch);
+        model->weights[i] = saved - h;
+        double down = batch_loss(model, &ws, x, y, batch);
+        model->weights[i] = saved;
+        double numeric = (up - down) / (2.0 * h);
+        ck_assert_msg(fabs(numeric - analytic[i]) <= 1e-3 + 2e-2 * fabs(numeric),
+                      "%s: weight %lld: backward gives %g, finite differences %g", what, (long long)i,
+                      (double)analytic[i], numeric);
+    }
+    deep_workspace_release(model, &ws);
+    free(analytic);
+    free(y);
+}
+
+enum { STEPS = 4, FEATURES = 3, UNITS = 3, CONTEXT = 2, BATCH = 3 };
+
+/* Variants of the gradient check: 0 plain, the encoder returning sequences; 1 masked steps
+ * (a padding first step, last step, and a sequence padded after its first step); 2 the
+ * encoder reading backwards. */
+enum { PLAIN, MASKED, BACKWARDS, VARIANT_COUNT };
+
+/* An encoder whose initial states are Dense layers of a context input, a decoder starting
+ * from the encoder's final states, and a head on the decoder's output, the encoder's
+ * output and its last state (which thus feeds two calls): every path of the states. */
+static deep_model *states_graph(enum kind kind, int variant)
+{
+    deep_model *model = NULL;
+    ASSERT_OK(deep_model_new(2, (int64_t[]){STEPS, FEATURES}, &model));
+    int32_t context;
+    ASSERT_OK(deep_model_add_input(model, 1, (int64_t[]){CONTEXT}, &context));
+    int32_t sequence = 0;
+    if (variant == MASKED) {
+        ASSERT_OK(deep_model_connect(model, &sequence, 1));
+        ASSERT_OK(deep_model_add_masking(model, 0.0));
+        sequence = last(model);
+    }
+    int32_t inputs[3] = {sequence, dense_on(model, context, UNITS, DEEP_ACTIVATION_TANH),
+                         dense_on(model, context, UNITS, DEEP_ACTIVATION_LINEAR)};
+    int32_t n = 1 + state_count(kind);
+    int32_t encoder = recurrent_on(model, kind, inputs, n, UNITS, variant == PLAIN);
+    if (variant == BACKWARDS)
+        ASSERT_OK(deep_model_set_layer_int(model, -1, DEEP_LAYER_GO_BACKWARDS, 1));
+    int32_t states[2];
+    ASSERT_OK(deep_model_state_nodes(model, encoder, &states[0], &states[1]));
+    ck_assert_int_eq(states[1] >= 0, kind == LSTM);
+    int32_t decoder_inputs[3] = {sequence, states[0], states[1]};
+    int32_t decoder = recurrent_on(model, kind, decoder_inputs, n, UNITS, 0);
+    if (variant == PLAIN) {
+        ASSERT_OK(deep_model_connect(model, &encoder, 1));
+        ASSERT_OK(deep_model_add_flatten(model));
+        encoder = last(model);
+    }
+    ASSERT_OK(deep_model_connect(model, (int32_t[]){decoder, encoder, states[n - 2]}, 3));
+    ASSERT_OK(deep_model_add_concatenate(model, -1));
+    ASSERT_OK(deep_model_add_dense(model, 2, DEEP_ACTIVATION_LINEAR, 1));
+    deep_optimizer *sgd = NULL;
+    ASSERT_OK(deep_optimizer_new(DEEP_OPTIMIZER_SGD, &sgd));
+    ASSERT_OK(deep_model_set_seed(model, 3));
+    ASSERT_OK(deep_model_compile(model, sgd, DEEP_LOSS_MEAN_SQUARED_ERROR, NULL, 0));
+    return model;
+}
+
+static void states_input(int variant, float *x)
+{
+    enum { ROW = STEPS * FEATURES + CONTEXT };
+    for (int64_t i = 0; i < BATCH * ROW; i++)
+        x[i] = (float)sin(2.3 * (double)i + 0.5);
+    if (variant != MASKED)
+        return;
+    memset(x, 0, FEATURES * sizeof *x);                                     /* sample 0, step 0 */
+    memset(x + ROW + (STEPS - 1) * FEATURES, 0, FEATURES * sizeof *x);      /* sample 1, the last step */
+    memset(x + 2 * ROW + FEATURES, 0, (STEPS - 1) * FEATURES * sizeof *x); /* sample 2, after step 0 */
+}
+
+START_TEST(states_pass_gradient_checks)
+{
+    enum kind kind = (enum kind)(_i / VARIANT_COUNT);
+    int variant = _i % VARIANT_COUNT;
+    deep_model *model = states_graph(kind, variant);
+    float x[BATCH * (STEPS * FEATURES + CONTEXT)];
+    states_input(variant, x);
+    char what[64];
+    snprintf(what, sizeof what, "%s, variant %d", kind_names[kind], variant);
+    check_gradients(model, x, BATCH, what);
+    deep_model_free(model);
+}
+END_TEST
+
+/* A state node as a model output, and a layer called with and without initial states. */
+START_TEST(state_as_output_passes_gradient_check)
+{
+    for (int kind = 0; kind < KIND_COUNT; kind++) {
+        deep_model *model = NULL;
+        ASSERT_OK(deep_model_new(2, (int64_t[]){STEPS, FEATURES}, &model));
+        int32_t context, zero = 0, plain, states[2];
+        ASSERT_OK(deep_model_add_input(model, 1, (int64_t[]){UNITS}, &context));
+        int32_t inputs[3] = {0, context, context};
+        int32_t call = recurrent_on(model, kind, inputs, 1 + state_count(kind), UNITS, 1);
+        ASSERT_OK(deep_model_apply_layer(model, -1, &zero, 1, &plain)); /* the same layer from zeros */
+        ASSERT_OK(deep_model_state_nodes(model, plain, &states[0], &states[1]));
+        int32_t again;
+        ASSERT_OK(deep_model_state_nodes(model, plain, &again, NULL));
+        ck_assert_int_eq(again, states[0]);
+        int32_t output = states[kind == LSTM ? 1 : 0];
+        ASSERT_OK(deep_model_connect(model, &call, 1));
+        ASSERT_OK(deep_model_add_flatten(model));
+        int32_t flat = last(model);
+        ASSERT_OK(deep_model_connect(model, (int32_t[]){flat, output}, 2));
+        ASSERT_OK(deep_model_add_concatenate(model, -1));
+        ASSERT_OK(deep_model_set_outputs(model, (int32_t[]){last(model)}, 1));
+        int32_t index;
+        ASSERT_OK(deep_model_node_output_index(model, output, &index));
+        ck_assert_int_eq(index, kind == LSTM ? 2 : 1);
+        ASSERT_OK(deep_model_node_output_index(model, call, &index));
+        ck_assert_int_eq(index, 0);
+        deep_optimizer *sgd = NULL;
+        ASSERT_OK(deep_optimizer_new(DEEP_OPTIMIZER_SGD, &sgd));
+        ASSERT_OK(deep_model_compile(model, sgd, DEEP_LOSS_MEAN_SQUARED_ERROR, NULL, 0));
+        float x[BATCH * (STEPS * FEATURES + UNITS)];
+        for (int i = 0; i < COUNT_OF(x); i++)
+            x[i] = (float)cos(1.1 * i);
+        check_gradients(model, x, BATCH, kind_names[kind]);
+        deep_model_free(model);
+    }
+}
+END_TEST
+
+/* ---- seq2seq: reverse a sequence of digits ------------------------------------------- */
+
+enum { LENGTH = 4, DIGITS = 4, TOKENS = DIGITS + 1, SAMPLES = 1200 }; /* token DIGITS: start */
+
+/* Encoder (one-hot digits) and decoder input (the start token, then the reversed sequence
+ * but its last digit: teacher forcing) per row, one-hot reversed targets. */
+static void reverse_data(float *x, float *y, int64_t count, uint64_t seed)
+{
+    struct deep_rng rng;
+    deep_rng_init(&rng, seed);
+    int64_t row = 2 * LENGTH * TOKENS;
+    memset(x, 0, (size_t)(count * row) * sizeof *x);
+    memset(y, 0, (size_t)(count * LENGTH * TOKENS) * sizeof *y);
+    for (int64_t s = 0; s < count; s++) {
+        int digits[LENGTH];
+        for (int t = 0; t < LENGTH; t++)
+            digits[t] = (int)(deep_rng_float(&rng) * DIGITS) % DIGITS;
+        for (int t = 0; t < LENGTH; t++) {
+            int reversed = digits[LENGTH - 1 - t];
+            x[s * row + t * TOKENS + digits[t]] = 1.0f;
+            x[s * row + (LENGTH + t) * TOKENS + (t == 0 ? DIGITS : digits[LENGTH - t])] = 1.0f;
+            y[(s * LENGTH + t) * TOKENS + reversed] = 1.0f;
+        }
+    }
+}
+
+static deep_model *seq2seq(enum kind kind, int64_t units)
+{
+    deep_model *model = NULL;
+    int32_t decoder_in, states[2];
+    ASSERT_OK(deep_model_new(2, (int64_t[]){LENGTH, TOKENS}, &model));
+    ASSERT_OK(deep_model_add_input(model, 2, (int64_t[]){LENGTH, TOKENS}, &decoder_in));
+    int32_t zero = 0;
+    int32_t encoder = recurrent_on(model, kind, &zero, 1, units, 0);
+    ASSERT_OK(deep_model_state_nodes(model, encoder, &states[0], &states[1]));
+    int32_t inputs[3] = {decoder_in, states[0], states[1]};
+    int32_t decoder = recurrent_on(model, kind, inputs, 1 + state_count(kind), units, 1);
+    dense_on(model, decoder, TOKENS, DEEP_ACTIVATION_SOFTMAX);
+    deep_optimizer *adam = NULL;
+    ASSERT_OK(deep_optimizer_new(DEEP_OPTIMIZER_ADAM, &adam));
+    ASSERT_OK(deep_optimizer_set_float(adam, DEEP_OPT_LEARNING_RATE, 0.01));
+    const deep_metric accuracy = DEEP_METRIC_ACCURACY;
+    ASSERT_OK(deep_model_set_seed(model, 7));
+    ASSERT_OK(deep_model_compile(model, adam, DEEP_LOSS_CATEGORICAL_CROSSENTROPY, &accuracy, 1));
+    ASSERT_OK(deep_model_set_int(model, DEEP_MODEL_VERBOSE, 0));
+    return model;
+}
+
+static double reverse_accuracy(deep_model *model, const deep_dataset *data)
+{
+    double values[2];
+    int64_t needed = 0;
+    ASSERT_OK(deep_model_evaluate(model, data, 128, values, 2, &needed));
+    return values[1];
+}
+
+START_TEST(seq2seq_learns_to_reverse)
+{
+    enum kind kind = _i == 0 ? LSTM : GRU;
+    float *x = malloc(SAMPLES * 2 * LENGTH * TOKENS * sizeof *x), *y = malloc(SAMPLES * LENGTH * TOKENS * sizeof *y);
+    reverse_data(x, y, SAMPLES, 5);
+    deep_dataset *train = NULL, *test = NULL;
+    ASSERT_OK(deep_dataset_new(SAMPLES, 1, (int64_t[]){2 * LENGTH * TOKENS}, x, &train));
+    ASSERT_OK(deep_dataset_set_targets(train, y, SAMPLES, LENGTH * TOKENS));
+    reverse_data(x, y, 300, 99);
+    ASSERT_OK(deep_dataset_new(300, 1, (int64_t[]){2 * LENGTH * TOKENS}, x, &test));
+    ASSERT_OK(deep_dataset_set_targets(test, y, 300, LENGTH * TOKENS));
+    deep_model *model = seq2seq(kind, 32), *loaded = NULL;
+    ASSERT_OK(deep_model_fit(model, train, 25, 32, NULL));
+    double accuracy = reverse_accuracy(model, test);
+    ck_assert_msg(accuracy > 0.95, "%s: test accuracy %g", kind_names[kind], accuracy);
+    /* Only the encoder's states tell the decoder the digits: without them it guesses. */
+    float *blank = malloc(300 * 2 * LENGTH * TOKENS * sizeof *blank);
+    memcpy(blank, x, 300 * 2 * LENGTH * TOKENS * sizeof *blank);
+    for (int s = 0; s < 300; s++)
+        memset(blank + s * 2 * LENGTH * TOKENS, 0, LENGTH * TOKENS * sizeof *blank);
+    deep_dataset *blind = NULL;
+    ASSERT_OK(deep_dataset_new(300, 1, (int64_t[]){2 * LENGTH * TOKENS}, blank, &blind));
+    ASSERT_OK(deep_dataset_set_targets(blind, y, 300, LENGTH * TOKENS));
+    double guessing = reverse_accuracy(model, blind);
+    ck_assert_msg(guessing < 0.7, "%s: accuracy %g without the encoder's input", kind_names[kind], guessing);
+    deep_dataset_free(blind);
+    free(blank);
+    /* The encoder cut out as a sub-model of the trained graph gives the states that
+     * deep_model_predict_states reads from the whole model. */
+    int32_t state_nodes[2], zero = 0;
+    ASSERT_OK(deep_model_state_nodes(model, 2, &state_nodes[0], &state_nodes[1]));
+    deep_model *encoder = NULL;
+    int32_t n_states = state_count(kind);
+    ASSERT_OK(deep_model_submodel(model, &zero, 1, state_nodes, n_states, &encoder));
+    deep_tensor *inputs = NULL, *codes = NULL, *h = NULL, *c = NULL, *encoder_inputs = NULL;
+    ASSERT_OK(deep_tensor_new_from(2, (int64_t[]){8, 2 * LENGTH * TOKENS}, x, 8 * 2 * LENGTH * TOKENS, &inputs));
+    float first_half[8 * LENGTH * TOKENS];
+    for (int s = 0; s < 8; s++)
+        memcpy(first_half + s * LENGTH * TOKENS, x + s * 2 * LENGTH * TOKENS, LENGTH * TOKENS * sizeof(float));
+    ASSERT_OK(deep_tensor_new_from(3, (int64_t[]){8, LENGTH, TOKENS}, first_half, 8 * LENGTH * TOKENS,
+                                   &encoder_inputs));
+    ASSERT_OK(deep_model_predict(encoder, encoder_inputs, &codes));
+    ASSERT_OK(deep_tensor_new(2, (int64_t[]){8, 32}, &h));
+    ASSERT_OK(deep_tensor_new(2, (int64_t[]){8, 32}, &c));
+    ASSERT_OK(deep_model_predict_states(model, inputs, 0, h, kind == LSTM ? c : NULL));
+    ck_assert_int_eq(codes->shape[1], 32 * n_states);
+    for (int s = 0; s < 8; s++)
+        for (int j = 0; j < 32; j++) {
+            ck_assert_float_eq_tol(codes->data[s * 32 * n_states + j], h->data[s * 32 + j], 1e-6f);
+            if (kind == LSTM)
+                ck_assert_float_eq_tol(codes->data[s * 64 + 32 + j], c->data[s * 32 + j], 1e-6f);
+        }
+    deep_tensor_free(inputs);
+    deep_tensor_free(encoder_inputs);
+    deep_tensor_free(codes);
+    deep_tensor_free(h);
+    deep_tensor_free(c);
+    deep_model_free(encoder);
+    /* The model file: same predictions after loading, and the same bytes saved again. */
+    int64_t size = 0, again = 0;
+    ASSERT_OK(deep_model_save_buffer(model, NULL, 0, &size));
+    uint8_t *bytes = malloc((size_t)size), *bytes2 = NULL;
+    ASSERT_OK(deep_model_save_buffer(model, bytes, size, &size));
+    ASSERT_OK(deep_model_load_buffer(bytes, size, &loaded));
+    ck_assert_int_eq(loaded->node_count, model->node_count);
+    ck_assert_double_eq(reverse_accuracy(loaded, test), accuracy);
+    ASSERT_OK(deep_model_save_buffer(loaded, NULL, 0, &again));
+    ck_assert_int_eq(again, size);
+    bytes2 = malloc((size_t)again);
+    ASSERT_OK(deep_model_save_buffer(loaded, bytes2, again, &again));
+    ck_assert(memcmp(bytes, bytes2, (size_t)size) == 0);
+    free(bytes);
+    free(bytes2);
+    deep_model_free(loaded);
+    deep_model_free(model);
+    deep_dataset_free(train);
+    deep_dataset_free(test);
+    free(x);
+    free(y);
+}
+END_TEST
+
+/* The summary's "Connected to" names states by Keras' tensor index. */
+START_TEST(summary_names_states)
+{
+    deep_model *model = seq2seq(LSTM, 4);
+    char summary[4096];
+    int64_t needed = 0;
+    ASSERT_OK(deep_model_summary(model, summary, sizeof summary, &needed));
+    ck_assert_msg(strstr(summary, "'lstm[0][1]', 'lstm[0][2]'") != NULL, "%s", summary);
+    deep_model_free(model);
+}
+END_TEST
+
+START_TEST(states_misuse)
+{
+    deep_model *model = NULL;
+    int32_t node, h, c, wrong, context;
+    ASSERT_OK(deep_model_new(2, (int64_t[]){STEPS, FEATURES}, &model));
+    ASSERT_OK(deep_model_add_input(model, 1, (int64_t[]){UNITS}, &context));
+    ASSERT_OK(deep_model_add_input(model, 1, (int64_t[]){UNITS + 1}, &wrong));
+    /* A state count other than the layer's. */
+    ASSERT_OK(deep_model_connect(model, (int32_t[]){0, context}, 2));
+    ASSERT_FAILS_WITH(deep_model_add_lstm(model, UNITS, DEEP_ACTIVATION_TANH, DEEP_ACTIVATION_SIGMOID, 1, 0),
+                      DEEP_ERR_INVALID_ARGUMENT, "deep_model_add_lstm", "[h, c]");
+    ASSERT_OK(deep_model_connect(model, (int32_t[]){0, context, context}, 3));
+    ASSERT_FAILS_WITH(deep_model_add_gru(model, UNITS, DEEP_ACTIVATION_TANH, DEEP_ACTIVATION_SIGMOID, 1, 0),
+                      DEEP_ERR_INVALID_ARGUMENT, "deep_model_add_gru", "[h]");
+    /* A state of another shape. */
+    ASSERT_OK(deep_model_connect(model, (int32_t[]){0, wrong}, 2));
+    ASSERT_FAILS_WITH(deep_model_add_simple_rnn(model, UNITS, DEEP_ACTIVATION_TANH, 1, 0), DEEP_ERR_SHAPE,
+                      "deep_model_add_simple_rnn", "must have shape (3,)");
+    ASSERT_OK(deep_model_connect(model, (int32_t[]){0, context}, 2));
+    ASSERT_OK(deep_model_add_simple_rnn(model, UNITS, DEEP_ACTIVATION_TANH, 1, 0));
+    int32_t rnn = last(model);
+    ASSERT_FAILS_WITH(deep_model_apply_layer(model, -1, (int32_t[]){0, wrong}, 2, &node), DEEP_ERR_SHAPE,
+                      "deep_model_apply_layer", "initial state h");
+    /* return_state of a layer that has none, of an input, of a state; bad arguments. */
+    int32_t dense = dense_on(model, rnn, 2, DEEP_ACTIVATION_LINEAR);
+    ASSERT_FAILS_WITH(deep_model_state_nodes(model, dense, &h, &c), DEEP_ERR_INVALID_ARGUMENT,
+                      "deep_model_state_nodes", "Dense");
+    ck_assert_int_eq(h, -1);
+    ASSERT_FAILS_WITH(deep_model_state_nodes(model, 0, &h, &c), DEEP_ERR_INVALID_ARGUMENT, "deep_model_state_nodes",
+                      "an input");
+    ASSERT_OK(deep_model_state_nodes(model, rnn, &h, &c));
+    ck_assert_int_eq(c, -1);
+    ASSERT_FAILS_WITH(deep_model_state_nodes(model, h, &node, NULL), DEEP_ERR_INVALID_ARGUMENT,
+                      "deep_model_state_nodes", "a state node");
+    ASSERT_FAILS(deep_model_state_nodes(model, 99, &h, &c), DEEP_ERR_OUT_OF_RANGE, "deep_model_state_nodes");
+    ASSERT_FAILS(deep_model_state_nodes(model, rnn, NULL, &c), DEEP_ERR_NULL, "deep_model_state_nodes");
+    ASSERT_FAILS(deep_model_state_nodes(NULL, rnn, &h, &c), DEEP_ERR_NULL, "deep_model_state_nodes");
+    ASSERT_FAILS(deep_model_node_output_index(model, 99, &node), DEEP_ERR_OUT_OF_RANGE,
+                 "deep_model_node_output_index");
+    ASSERT_FAILS(deep_model_node_output_index(model, 0, NULL), DEEP_ERR_NULL, "deep_model_node_output_index");
+    /* Bidirectional takes no initial states. */
+    ASSERT_OK(deep_model_connect(model, (int32_t[]){0}, 1));
+    ASSERT_OK(deep_model_add_lstm(model, UNITS, DEEP_ACTIVATION_TANH, DEEP_ACTIVATION_SIGMOID, 1, 0));
+    ASSERT_OK(deep_model_add_bidirectional(model, DEEP_MERGE_CONCAT));
+    int32_t bi = last(model);
+    ASSERT_FAILS(deep_model_apply_layer(model, -1, (int32_t[]){0, context, context}, 3, &node),
+                 DEEP_ERR_INVALID_ARGUMENT, "deep_model_apply_layer");
+    ASSERT_FAILS(deep_model_state_nodes(model, bi, &h, &c), DEEP_ERR_INVALID_ARGUMENT, "deep_model_state_nodes");
+    deep_model_free(model);
+    /* After compile a call's states are read back, not added. */
+    model = seq2seq(GRU, 3);
+    ASSERT_OK(deep_model_state_nodes(model, 2, &h, &c));
+    ck_assert_int_eq(h, 3);
+    ASSERT_FAILS(deep_model_state_nodes(model, 4, &h, &c), DEEP_ERR_STATE, "deep_model_state_nodes");
+    deep_model_free(model);
+}
+END_TEST
+
+/* Recomputes the file's "libdeep.checksum" after an edit (as test_modelio.c does). */
+static void refresh_checksum(uint8_t *bytes, size_t length)
+{
+    const char *key = "\"libdeep.checksum\": \"";
+    uint8_t *at = NULL;
+    for (size_t i = 0; i + strlen(key) < length && at == NULL; i++)
+        if (memcmp(bytes + i, key, strlen(key)) == 0)
+            at = bytes + i + strlen(key);
+    ck_assert_ptr_nonnull(at);
+    size_t skip = (size_t)(at - bytes);
+    uLong crc = crc32(0L, Z_NULL, 0);
+    crc = crc32(crc, bytes, (uInt)skip);
+    crc = crc32(crc, bytes + skip + 8, (uInt)(length - skip - 8));
+    char hex[9];
+    snprintf(hex, sizeof hex, "%08lx", crc);
+    memcpy(at, hex, 8);
+}
+
+/* Files with a damaged state node fail to load with a message. */
+START_TEST(damaged_state_nodes_fail_to_load)
+{
+    deep_model *model = seq2seq(GRU, 3), *loaded = NULL;
+    int64_t size = 0;
+    ASSERT_OK(deep_model_save_buffer(model, NULL, 0, &size));
+    uint8_t *bytes = malloc((size_t)size);
+    ASSERT_OK(deep_model_save_buffer(model, bytes, size, &size));
+    /* The architecture is a JSON string in the file's metadata: its quotes are escaped. */
+    char *at = NULL;
+    for (int64_t i = 0; at == NULL && i + 12 <= size; i++)
+        if (memcmp(bytes + i, "output_index", 12) == 0)
+            at = (char *)bytes + i;
+    ck_assert_ptr_nonnull(at);
+    while (*at != '1')
+        at++;
+    *at = '2'; /* a GRU has no state c */
+    refresh_checksum(bytes, (size_t)size);
+    ASSERT_FAILS_WITH(deep_model_load_buffer(bytes, size, &loaded), DEEP_ERR_FORMAT, "deep_model_load_buffer",
+                      "state c");
+    *at = '3';
+    refresh_checksum(bytes, (size_t)size);
+    ASSERT_FAILS_WITH(deep_model_load_buffer(bytes, size, &loaded), DEEP_ERR_FORMAT, "deep_model_load_buffer",
+                      "output_index");
+    free(bytes);
+    deep_model_free(model);
+}
+END_TEST
+
+static Suite *rnn_states_suite(void)
+{
+    Suite *s = suite_create("rnn_states");
+    TCase *gradients = tcase_create("gradients");
+    tcase_add_loop_test(gradients, states_pass_gradient_checks, 0, KIND_COUNT * VARIANT_COUNT);
+    tcase_add_test(gradients, state_as_output_passes_gradient_check);
+    tcase_set_timeout(gradients, 120);
+    suite_add_tcase(s, gradients);
+    TCase *models = tcase_create("models");
+    tcase_add_loop_test(models, seq2seq_learns_to_reverse, 0, 2);
+    tcase_add_test(models, summary_names_states);
+    tcase_add_test(models, states_misuse);
+    tcase_add_test(models, damaged_state_nodes_fail_to_load);
+    tcase_set_timeout(models, 240);
+    suite_add_tcase(s, models);
+    return s;
+}
+
+int main(void)
+{
+    return run_suite(rnn_states_suite(), CK_NORMAL);
+}
