@@ -7,6 +7,11 @@
 
 #include "check_helpers.h"
 #include "graph/model.h"
+
+#define GRADCHECK_STEP 1e-2f
+#define GRADCHECK_REL_TOL 2e-2
+#define GRADCHECK_ABS_TOL 1e-3
+#include "gradcheck.h"
 #include "losses/loss.h"
 #include "tensor/tensor.h"
 
@@ -206,6 +211,178 @@ START_TEST(state_as_output_passes_gradient_check)
             x[i] = (float)cos(1.1 * i);
         check_gradients(model, x, BATCH, kind_names[kind]);
         deep_model_free(model);
+    }
+}
+END_TEST
+
+/* ---- one layer's states, with dropout and masks ------------------------------------- */
+
+/* A recurrent layer on its own, with initial states and final states: L = R . out +
+ * Rh . h_T + Rc . c_T, the dropout masks fixed by re-seeding before every forward. */
+typedef struct state_case {
+    deep_layer layer;
+    deep_exec ex;
+    struct deep_rng rng;
+    uint64_t seed;
+    int64_t batch, units;
+    float *in, *init[2], *final[2], *r, *r_final[2], *out, *scratch;
+} state_case;
+
+static double state_objective(state_case *sc)
+{
+    if (sc->ex.rng != NULL)
+        deep_rng_init(sc->ex.rng, sc->seed);
+    deep_exec ex = sc->ex;
+    ex.final_state[0] = sc->final[0];
+    ex.final_state[1] = sc->final[1];
+    sc->layer.ops->forward(&sc->layer, &ex, sc->in, sc->out, sc->scratch, sc->batch);
+    double loss = 0;
+    for (int64_t i = 0; i < sc->batch * sc->layer.out_size; i++)
+        loss += (double)sc->r[i] * sc->out[i];
+    for (int k = 0; k < 2; k++)
+        for (int64_t i = 0; sc->final[k] != NULL && i < sc->batch * sc->units; i++)
+            loss += (double)sc->r_final[k][i] * sc->final[k][i];
+    return loss;
+}
+
+static int state_compare(state_case *sc, const char *name, float *x, const float *analytic, int64_t n, char *first)
+{
+    int mismatches = 0;
+    for (int64_t i = 0; i < n; i++) {
+        float saved = x[i];
+        x[i] = saved + GRADCHECK_STEP;
+        double up = state_objective(sc);
+        x[i] = saved - GRADCHECK_STEP;
+        double down = state_objective(sc);
+        x[i] = saved;
+        double numeric = (up - down) / (2.0 * GRADCHECK_STEP);
+        if (!within(analytic[i], numeric, GRADCHECK_REL_TOL, GRADCHECK_ABS_TOL) && mismatches++ == 0)
+            snprintf(first, 256, "dL/d%s[%lld]: backward %.6g, finite differences %.6g", name, (long long)i,
+                     (double)analytic[i], numeric);
+    }
+    return mismatches;
+}
+
+/* Variants: 0 dropout (training) and return_sequences; 1 padding steps (one at step 0) and
+ * go_backwards; 2 dropout and padding steps. */
+START_TEST(layer_states_pass_gradient_checks)
+{
+    enum kind kind = (enum kind)(_i / 3);
+    int variant = _i % 3;
+    static const deep_layer_ops *const types[] = {&deep_lstm_ops, &deep_gru_ops, &deep_gru_ops,
+                                                  &deep_simple_rnn_ops};
+    state_case sc = {.seed = 77, .batch = 3, .units = UNITS};
+    sc.layer.ops = types[kind];
+    deep_rnn_config config = *(const deep_rnn_config *)types[kind]->defaults;
+    config.units = UNITS;
+    config.return_sequences = variant == 0;
+    config.go_backwards = variant == 1;
+    config.reset_after = kind != GRU_BEFORE;
+    if (variant != 1)
+        config.dropout = config.recurrent_dropout = 0.3f;
+    memcpy(sc.layer.cfg.bytes, &config, sizeof config);
+    layer_build_and_alloc(&sc.layer, 2, (const int64_t[]){STEPS, FEATURES});
+    struct deep_rng fill;
+    deep_rng_init(&fill, 3 + (uint64_t)_i);
+    for (int32_t p = 0; p < sc.layer.param_count; p++)
+        fill_uniform(&fill, sc.layer.params[p].value, sc.layer.params[p].size, -0.6f, 0.6f);
+    int64_t n_in = sc.batch * sc.layer.in_size, n_out = sc.batch * sc.layer.out_size, n_state = sc.batch * UNITS;
+    int states = state_count(kind);
+    sc.in = floats(n_in);
+    sc.r = floats(n_out);
+    sc.out = floats(n_out);
+    sc.scratch = layer_scratch(&sc.layer, sc.batch);
+    fill_uniform(&fill, sc.in, n_in, -1.0f, 1.0f);
+    fill_uniform(&fill, sc.r, n_out, -1.0f, 1.0f);
+    float *grad_init[2] = {NULL, NULL};
+    for (int k = 0; k < states; k++) {
+        sc.init[k] = floats(n_state);
+        sc.final[k] = floats(n_state);
+        sc.r_final[k] = floats(n_state);
+        grad_init[k] = floats(n_state);
+        fill_uniform(&fill, sc.init[k], n_state, -1.0f, 1.0f);
+        fill_uniform(&fill, sc.r_final[k], n_state, -1.0f, 1.0f);
+        sc.ex.init_state[k] = sc.init[k];
+    }
+    uint8_t mask[3 * STEPS] = {0, 1, 1, 1, /* */ 1, 1, 0, 0, /* */ 1, 0, 1, 1};
+    if (variant != 0)
+        sc.ex.mask = mask;
+    if (variant != 1) {
+        sc.ex.training = true;
+        sc.ex.rng = &sc.rng;
+    }
+
+    state_objective(&sc);
+    deep_exec back = sc.ex;
+    for (int k = 0; k < states; k++) {
+        back.final_grad[k] = sc.r_final[k];
+        back.init_grad[k] = grad_init[k];
+    }
+    float *grad_out = floats(n_out), *grad_in = floats(n_in);
+    memcpy(grad_out, sc.r, (size_t)n_out * sizeof *grad_out);
+    sc.layer.ops->backward(&sc.layer, &back, sc.in, sc.out, grad_out, grad_in, sc.scratch, sc.batch);
+
+    char first[256] = "";
+    int mismatches = 0;
+    for (int32_t p = 0; p < sc.layer.param_count; p++)
+        mismatches += state_compare(&sc, sc.layer.params[p].name, sc.layer.params[p].value, sc.layer.params[p].grad,
+                                    sc.layer.params[p].size, first);
+    mismatches += state_compare(&sc, "in", sc.in, grad_in, n_in, first);
+    mismatches += state_compare(&sc, "h0", sc.init[0], grad_init[0], n_state, first);
+    if (states == 2)
+        mismatches += state_compare(&sc, "c0", sc.init[1], grad_init[1], n_state, first);
+    ck_assert_msg(mismatches == 0, "%s, variant %d: %d gradients differ; first: %s", kind_names[kind], variant,
+                  mismatches, first);
+    for (int k = 0; k < states; k++) {
+        free(sc.init[k]);
+        free(sc.final[k]);
+        free(sc.r_final[k]);
+        free(grad_init[k]);
+    }
+    free(sc.in);
+    free(sc.r);
+    free(sc.out);
+    free(sc.scratch);
+    free(grad_out);
+    free(grad_in);
+    layer_release(&sc.layer);
+}
+END_TEST
+
+/* A sequence of padding only keeps its initial state, as Keras. */
+START_TEST(all_padding_keeps_the_initial_state)
+{
+    for (int kind = 0; kind < KIND_COUNT; kind++) {
+        static const deep_layer_ops *const types[] = {&deep_lstm_ops, &deep_gru_ops, &deep_gru_ops,
+                                                      &deep_simple_rnn_ops};
+        deep_layer layer = {.ops = types[kind]};
+        deep_rnn_config config = *(const deep_rnn_config *)types[kind]->defaults;
+        config.units = UNITS;
+        config.reset_after = kind != GRU_BEFORE;
+        memcpy(layer.cfg.bytes, &config, sizeof config);
+        layer_build_and_alloc(&layer, 2, (const int64_t[]){STEPS, FEATURES});
+        struct deep_rng fill;
+        deep_rng_init(&fill, 9);
+        for (int32_t p = 0; p < layer.param_count; p++)
+            fill_uniform(&fill, layer.params[p].value, layer.params[p].size, -0.6f, 0.6f);
+        float in[2 * STEPS * FEATURES], out[2 * UNITS], h0[2 * UNITS], c0[2 * UNITS], h[2 * UNITS], c[2 * UNITS];
+        fill_uniform(&fill, in, COUNT_OF(in), -1.0f, 1.0f);
+        fill_uniform(&fill, h0, COUNT_OF(h0), -1.0f, 1.0f);
+        fill_uniform(&fill, c0, COUNT_OF(c0), -1.0f, 1.0f);
+        uint8_t mask[2 * STEPS] = {0, 0, 0, 0, 1, 1, 1, 1};
+        deep_exec ex = {.mask = mask, .init_state = {h0, kind == LSTM ? c0 : NULL},
+                        .final_state = {h, kind == LSTM ? c : NULL}};
+        float *scratch = layer_scratch(&layer, 2);
+        layer.ops->forward(&layer, &ex, in, out, scratch, 2);
+        for (int j = 0; j < UNITS; j++) {
+            ck_assert_float_eq(h[j], h0[j]);
+            ck_assert_float_eq(out[j], 0.0f); /* Keras: the output of no real step is zeros */
+            if (kind == LSTM)
+                ck_assert_float_eq(c[j], c0[j]);
+            ck_assert_float_eq_tol(out[UNITS + j], h[UNITS + j], 1e-7f); /* a real sequence: h is the output */
+        }
+        free(scratch);
+        layer_release(&layer);
     }
 }
 END_TEST
@@ -465,17 +642,62 @@ START_TEST(damaged_state_nodes_fail_to_load)
 }
 END_TEST
 
+static void keep_last_line(void *user, deep_log_level level, const char *message)
+{
+    (void)level;
+    snprintf(user, 512, "%s", message);
+}
+
+/* With states among several outputs, the log names them after their layer: lstm_h_loss. */
+START_TEST(state_outputs_are_named_in_the_log)
+{
+    deep_model *model = NULL;
+    int32_t h, c;
+    ASSERT_OK(deep_model_new(2, (int64_t[]){STEPS, FEATURES}, &model));
+    ASSERT_OK(deep_model_add_lstm(model, UNITS, DEEP_ACTIVATION_TANH, DEEP_ACTIVATION_SIGMOID, 1, 0));
+    int32_t output = last(model);
+    ASSERT_OK(deep_model_state_nodes(model, output, &h, &c));
+    ASSERT_OK(deep_model_set_outputs(model, (int32_t[]){output, h, c}, 3));
+    deep_optimizer *sgd = NULL;
+    ASSERT_OK(deep_optimizer_new(DEEP_OPTIMIZER_SGD, &sgd));
+    deep_loss mse = DEEP_LOSS_MEAN_SQUARED_ERROR;
+    ASSERT_OK(deep_model_compile_outputs(model, sgd, (deep_loss[]){mse, mse, mse}, NULL, 3, NULL, 0));
+    float x[4 * STEPS * FEATURES], y[4 * 3 * UNITS] = {0};
+    for (int i = 0; i < COUNT_OF(x); i++)
+        x[i] = (float)sin(i);
+    deep_dataset *data = NULL;
+    ASSERT_OK(deep_dataset_new(4, 2, (int64_t[]){STEPS, FEATURES}, x, &data));
+    ASSERT_OK(deep_dataset_set_targets(data, y, 4, 3 * UNITS));
+    char line[512] = "";
+    ASSERT_OK(deep_model_set_log(model, keep_last_line, line));
+    ASSERT_OK(deep_model_set_int(model, DEEP_MODEL_VERBOSE, 1));
+    ASSERT_OK(deep_model_fit(model, data, 1, 4, NULL));
+    ck_assert_msg(strstr(line, " - lstm_loss: ") && strstr(line, " - lstm_h_loss: ") && strstr(line, " - lstm_c_loss: "),
+                  "%s", line);
+    /* Without masking the output is h: their losses agree. */
+    double values[4];
+    int64_t needed = 0;
+    ASSERT_OK(deep_model_evaluate(model, data, 4, values, 4, &needed));
+    ck_assert_double_eq_tol(values[1], values[2], 1e-9);
+    deep_dataset_free(data);
+    deep_model_free(model);
+}
+END_TEST
+
 static Suite *rnn_states_suite(void)
 {
     Suite *s = suite_create("rnn_states");
     TCase *gradients = tcase_create("gradients");
     tcase_add_loop_test(gradients, states_pass_gradient_checks, 0, KIND_COUNT * VARIANT_COUNT);
     tcase_add_test(gradients, state_as_output_passes_gradient_check);
+    tcase_add_loop_test(gradients, layer_states_pass_gradient_checks, 0, KIND_COUNT * 3);
+    tcase_add_test(gradients, all_padding_keeps_the_initial_state);
     tcase_set_timeout(gradients, 120);
     suite_add_tcase(s, gradients);
     TCase *models = tcase_create("models");
     tcase_add_loop_test(models, seq2seq_learns_to_reverse, 0, 2);
     tcase_add_test(models, summary_names_states);
+    tcase_add_test(models, state_outputs_are_named_in_the_log);
     tcase_add_test(models, states_misuse);
     tcase_add_test(models, damaged_state_nodes_fail_to_load);
     tcase_set_timeout(models, 240);

@@ -36,7 +36,8 @@ static const char *metric_name(deep_metric metric)
 }
 
 /* Keras' name of stat i: "loss", "accuracy"; with several outputs also "dense_2_loss" and
- * "dense_2_accuracy", named by the output layers. */
+ * "dense_2_accuracy", named by the output layers (a recurrent call's state: "lstm_h_loss",
+ * "lstm_c_loss", as the Python binding names them). */
 static void stat_name(const deep_model *model, int32_t i, char *buf, size_t capacity)
 {
     int32_t outputs = deep_model_output_count(model), m = model->metric_count;
@@ -50,7 +51,8 @@ static void stat_name(const deep_model *model, int32_t i, char *buf, size_t capa
     }
     int32_t k = i <= outputs ? i - 1 : (i - 1 - outputs) / m;
     deep_metric metric = i <= outputs ? DEEP_METRIC_LOSS : model->metrics[(i - 1 - outputs) % m];
-    snprintf(buf, capacity, "%s_%s", model->nodes[deep_model_output_node_at(model, k)].layer->name,
+    const deep_node *out = &model->nodes[deep_model_output_node_at(model, k)];
+    snprintf(buf, capacity, "%s%s_%s", out->layer->name, out->part == 0 ? "" : out->part == 1 ? "_h" : "_c",
              metric_name(metric));
 }
 
