@@ -1050,7 +1050,7 @@ DEEP_API deep_status deep_model_submodel(const deep_model *model, const int32_t 
                                          const int32_t *outputs, int64_t output_count, deep_model **out);
 
 /* Recurrent layers in graphs, since 1.2: Keras' initial_state and return_state for an
- * LSTM, GRU or SimpleRNN (not Bidirectional).
+ * LSTM, GRU or SimpleRNN (not Bidirectional yet).
  *
  * initial_state: apply the layer to its sequence followed by its initial states, h then c
  * for an LSTM ([sequence, h0, c0]) and h for a GRU or SimpleRNN ([sequence, h0]), each state
@@ -1060,18 +1060,19 @@ DEEP_API deep_status deep_model_submodel(const deep_model *model, const int32_t 
  * flow into the state nodes; a padding step (masking) keeps the state, as Keras.
  *
  * return_state: deep_model_state_nodes gives the nodes of the final states of the call at
- * `node` (Keras' [output, h, c] = LSTM(..., return_state=True)(x)): *h, and for an LSTM *c
- * (-1 for the others; c may be NULL), each (units,) per sample, the state after the last
- * real step (the initial state if every step is padding). The first call adds the state
- * nodes to the graph (after the last node; an LSTM's h and c together), later calls give the
- * same nodes. They feed other layers (the decoder of a seq2seq model takes the encoder's
+ * `node` (Keras' [output, h, c] = LSTM(..., return_state=True)(x)), by the buffer contract:
+ * h and c for an LSTM, h for a GRU or SimpleRNN, each (units,) per sample, the state after
+ * the last real step (the initial state if every step is padding). The first call that
+ * writes them adds the state nodes to the graph (after the last node, all together; the size
+ * query adds nothing), later calls give the same nodes. They feed other layers (the decoder of a seq2seq model takes the encoder's
  * states as its initial_state) or are model outputs. A node that is not an LSTM, GRU or
  * SimpleRNN call's output is DEEP_ERR_INVALID_ARGUMENT; after compile (or in a sub-model)
  * existing state nodes are given back and adding them is DEEP_ERR_STATE.
  * deep_model_node_layer names the state's layer and deep_model_node_inputs its call.
  * deep_model_node_output_index gives Keras' tensor index of a node: 0 for a layer call's
  * output or an input, 1 for a state h, 2 for a state c. */
-DEEP_API deep_status deep_model_state_nodes(deep_model *model, int32_t node, int32_t *h, int32_t *c);
+DEEP_API deep_status deep_model_state_nodes(deep_model *model, int32_t node, int32_t *states, int64_t capacity,
+                                            int64_t *needed);
 DEEP_API deep_status deep_model_node_output_index(const deep_model *model, int32_t node, int32_t *index);
 
 /* Merge layers (Keras' Add, Subtract, Multiply, Average, Maximum, Minimum, Concatenate),

@@ -159,7 +159,11 @@ static void seq2seq_1_2(const char *dir)
     FIXTURE(deep_model_add_masking(m, 0.0));
     FIXTURE(deep_model_add_lstm(m, 3, DEEP_ACTIVATION_TANH, DEEP_ACTIVATION_SIGMOID, 1, 0));
     FIXTURE(deep_model_last_node(m, &encoder));
-    FIXTURE(deep_model_state_nodes(m, encoder, &h, &c));
+    int32_t states[2];
+    int64_t count = 0;
+    FIXTURE(deep_model_state_nodes(m, encoder, states, 2, &count));
+    h = states[0];
+    c = states[1];
     FIXTURE(deep_model_connect(m, (const int32_t[]){decoder_in, h, c}, 3));
     FIXTURE(deep_model_add_lstm(m, 3, DEEP_ACTIVATION_TANH, DEEP_ACTIVATION_SIGMOID, 1, 1));
     FIXTURE(deep_model_add_dense(m, 2, DEEP_ACTIVATION_LINEAR, 1));

@@ -48,6 +48,18 @@ static int32_t recurrent_on(deep_model *model, enum kind kind, const int32_t *in
     return last(model);
 }
 
+/* deep_model_state_nodes into h and c (-1 when the layer has no c). */
+static deep_status state_nodes(deep_model *model, int32_t node, int32_t *h, int32_t *c)
+{
+    int32_t states[2] = {-1, -1};
+    int64_t needed = 0;
+    deep_status status = deep_model_state_nodes(model, node, states, 2, &needed);
+    *h = states[0];
+    if (c != NULL)
+        *c = states[1];
+    return status;
+}
+
 static int32_t state_count(enum kind kind)
 {
     return kind == LSTM ? 2 : 1;
@@ -131,7 +143,7 @@ static deep_model *states_graph(enum kind kind, int variant)
     if (variant == BACKWARDS)
         ASSERT_OK(deep_model_set_layer_int(model, -1, DEEP_LAYER_GO_BACKWARDS, 1));
     int32_t states[2];
-    ASSERT_OK(deep_model_state_nodes(model, encoder, &states[0], &states[1]));
+    ASSERT_OK(state_nodes(model, encoder, &states[0], &states[1]));
     ck_assert_int_eq(states[1] >= 0, kind == LSTM);
     int32_t decoder_inputs[3] = {sequence, states[0], states[1]};
     int32_t decoder = recurrent_on(model, kind, decoder_inputs, n, UNITS, 0);
@@ -187,9 +199,9 @@ START_TEST(state_as_output_passes_gradient_check)
         int32_t inputs[3] = {0, context, context};
         int32_t call = recurrent_on(model, kind, inputs, 1 + state_count(kind), UNITS, 1);
         ASSERT_OK(deep_model_apply_layer(model, -1, &zero, 1, &plain)); /* the same layer from zeros */
-        ASSERT_OK(deep_model_state_nodes(model, plain, &states[0], &states[1]));
+        ASSERT_OK(state_nodes(model, plain, &states[0], &states[1]));
         int32_t again;
-        ASSERT_OK(deep_model_state_nodes(model, plain, &again, NULL));
+        ASSERT_OK(state_nodes(model, plain, &again, NULL));
         ck_assert_int_eq(again, states[0]);
         int32_t output = states[kind == LSTM ? 1 : 0];
         ASSERT_OK(deep_model_connect(model, &call, 1));
@@ -421,7 +433,7 @@ static deep_model *seq2seq(enum kind kind, int64_t units)
     ASSERT_OK(deep_model_add_input(model, 2, (int64_t[]){LENGTH, TOKENS}, &decoder_in));
     int32_t zero = 0;
     int32_t encoder = recurrent_on(model, kind, &zero, 1, units, 0);
-    ASSERT_OK(deep_model_state_nodes(model, encoder, &states[0], &states[1]));
+    ASSERT_OK(state_nodes(model, encoder, &states[0], &states[1]));
     int32_t inputs[3] = {decoder_in, states[0], states[1]};
     int32_t decoder = recurrent_on(model, kind, inputs, 1 + state_count(kind), units, 1);
     dense_on(model, decoder, TOKENS, DEEP_ACTIVATION_SOFTMAX);
@@ -472,11 +484,11 @@ START_TEST(seq2seq_learns_to_reverse)
     free(blank);
     /* The encoder cut out as a sub-model of the trained graph gives the states that
      * deep_model_predict_states reads from the whole model. */
-    int32_t state_nodes[2], zero = 0;
-    ASSERT_OK(deep_model_state_nodes(model, 2, &state_nodes[0], &state_nodes[1]));
+    int32_t encoder_states[2], zero = 0;
+    ASSERT_OK(state_nodes(model, 2, &encoder_states[0], &encoder_states[1]));
     deep_model *encoder = NULL;
     int32_t n_states = state_count(kind);
-    ASSERT_OK(deep_model_submodel(model, &zero, 1, state_nodes, n_states, &encoder));
+    ASSERT_OK(deep_model_submodel(model, &zero, 1, encoder_states, n_states, &encoder));
     deep_tensor *inputs = NULL, *codes = NULL, *h = NULL, *c = NULL, *encoder_inputs = NULL;
     ASSERT_OK(deep_tensor_new_from(2, (int64_t[]){8, 2 * LENGTH * TOKENS}, x, 8 * 2 * LENGTH * TOKENS, &inputs));
     float first_half[8 * LENGTH * TOKENS];
@@ -562,18 +574,29 @@ START_TEST(states_misuse)
                       "deep_model_apply_layer", "initial state h");
     /* return_state of a layer that has none, of an input, of a state; bad arguments. */
     int32_t dense = dense_on(model, rnn, 2, DEEP_ACTIVATION_LINEAR);
-    ASSERT_FAILS_WITH(deep_model_state_nodes(model, dense, &h, &c), DEEP_ERR_INVALID_ARGUMENT,
+    int32_t buffer[2] = {-7, -7};
+    int64_t needed = 5;
+    ASSERT_FAILS_WITH(deep_model_state_nodes(model, dense, buffer, 2, &needed), DEEP_ERR_INVALID_ARGUMENT,
                       "deep_model_state_nodes", "Dense");
-    ck_assert_int_eq(h, -1);
-    ASSERT_FAILS_WITH(deep_model_state_nodes(model, 0, &h, &c), DEEP_ERR_INVALID_ARGUMENT, "deep_model_state_nodes",
+    ck_assert_int_eq(needed, 0);
+    ck_assert_int_eq(buffer[0], -7);
+    ASSERT_FAILS_WITH(deep_model_state_nodes(model, 0, buffer, 2, &needed), DEEP_ERR_INVALID_ARGUMENT, "deep_model_state_nodes",
                       "an input");
-    ASSERT_OK(deep_model_state_nodes(model, rnn, &h, &c));
+    /* The size query adds nothing; a short buffer neither. */
+    int32_t nodes_before = model->node_count;
+    ASSERT_OK(deep_model_state_nodes(model, rnn, NULL, 0, &needed));
+    ck_assert_int_eq(needed, 1);
+    ck_assert_int_eq(model->node_count, nodes_before);
+    ASSERT_OK(state_nodes(model, rnn, &h, &c));
     ck_assert_int_eq(c, -1);
-    ASSERT_FAILS_WITH(deep_model_state_nodes(model, h, &node, NULL), DEEP_ERR_INVALID_ARGUMENT,
+    ck_assert_int_eq(model->node_count, nodes_before + 1);
+    ASSERT_FAILS_WITH(deep_model_state_nodes(model, h, buffer, 2, &needed), DEEP_ERR_INVALID_ARGUMENT,
                       "deep_model_state_nodes", "a state node");
-    ASSERT_FAILS(deep_model_state_nodes(model, 99, &h, &c), DEEP_ERR_OUT_OF_RANGE, "deep_model_state_nodes");
-    ASSERT_FAILS(deep_model_state_nodes(model, rnn, NULL, &c), DEEP_ERR_NULL, "deep_model_state_nodes");
-    ASSERT_FAILS(deep_model_state_nodes(NULL, rnn, &h, &c), DEEP_ERR_NULL, "deep_model_state_nodes");
+    ASSERT_FAILS(deep_model_state_nodes(model, 99, buffer, 2, &needed), DEEP_ERR_OUT_OF_RANGE,
+                 "deep_model_state_nodes");
+    ASSERT_FAILS(deep_model_state_nodes(model, rnn, NULL, 2, &needed), DEEP_ERR_NULL, "deep_model_state_nodes");
+    ASSERT_FAILS(deep_model_state_nodes(model, rnn, buffer, 2, NULL), DEEP_ERR_NULL, "deep_model_state_nodes");
+    ASSERT_FAILS(deep_model_state_nodes(NULL, rnn, buffer, 2, &needed), DEEP_ERR_NULL, "deep_model_state_nodes");
     ASSERT_FAILS(deep_model_node_output_index(model, 99, &node), DEEP_ERR_OUT_OF_RANGE,
                  "deep_model_node_output_index");
     ASSERT_FAILS(deep_model_node_output_index(model, 0, NULL), DEEP_ERR_NULL, "deep_model_node_output_index");
@@ -584,13 +607,19 @@ START_TEST(states_misuse)
     int32_t bi = last(model);
     ASSERT_FAILS(deep_model_apply_layer(model, -1, (int32_t[]){0, context, context}, 3, &node),
                  DEEP_ERR_INVALID_ARGUMENT, "deep_model_apply_layer");
-    ASSERT_FAILS(deep_model_state_nodes(model, bi, &h, &c), DEEP_ERR_INVALID_ARGUMENT, "deep_model_state_nodes");
+    ASSERT_FAILS(state_nodes(model, bi, &h, &c), DEEP_ERR_INVALID_ARGUMENT, "deep_model_state_nodes");
     deep_model_free(model);
     /* After compile a call's states are read back, not added. */
     model = seq2seq(GRU, 3);
-    ASSERT_OK(deep_model_state_nodes(model, 2, &h, &c));
+    ASSERT_OK(state_nodes(model, 2, &h, &c));
     ck_assert_int_eq(h, 3);
-    ASSERT_FAILS(deep_model_state_nodes(model, 4, &h, &c), DEEP_ERR_STATE, "deep_model_state_nodes");
+    ASSERT_FAILS(state_nodes(model, 4, &h, &c), DEEP_ERR_STATE, "deep_model_state_nodes");
+    /* An LSTM's two states need room for two. */
+    deep_model_free(model);
+    model = seq2seq(LSTM, 3);
+    ASSERT_FAILS(deep_model_state_nodes(model, 2, buffer, 1, &needed), DEEP_ERR_BUFFER_TOO_SMALL,
+                 "deep_model_state_nodes");
+    ck_assert_int_eq(needed, 2);
     deep_model_free(model);
 }
 END_TEST
@@ -656,7 +685,7 @@ START_TEST(state_outputs_are_named_in_the_log)
     ASSERT_OK(deep_model_new(2, (int64_t[]){STEPS, FEATURES}, &model));
     ASSERT_OK(deep_model_add_lstm(model, UNITS, DEEP_ACTIVATION_TANH, DEEP_ACTIVATION_SIGMOID, 1, 0));
     int32_t output = last(model);
-    ASSERT_OK(deep_model_state_nodes(model, output, &h, &c));
+    ASSERT_OK(state_nodes(model, output, &h, &c));
     ASSERT_OK(deep_model_set_outputs(model, (int32_t[]){output, h, c}, 3));
     deep_optimizer *sgd = NULL;
     ASSERT_OK(deep_optimizer_new(DEEP_OPTIMIZER_SGD, &sgd));

@@ -65,16 +65,24 @@ func (m *Model) ApplyLayer(layer int, nodes ...Node) (Node, error) {
 }
 
 // StateNodes is Keras' return_state, since 1.2: the nodes of the final states of the LSTM,
-// GRU or SimpleRNN call at node, h and, for an LSTM, c (-1 for the others), each (units,)
+// GRU or SimpleRNN call at node, [h, c] for an LSTM and [h] for the others, each (units,)
 // per sample. The first call adds them to the graph, later ones give the same nodes. A
 // recurrent layer takes initial states (Keras' initial_state) as the nodes after its
 // sequence: Connect(sequence, h, c) before AddLSTM, or ApplyLayer(layer, sequence, h, c).
-func (m *Model) StateNodes(node Node) (h, c Node, err error) {
-	var ch, cc C.int32_t
-	err = m.write("Model.StateNodes", func(p *C.deep_model) C.deep_status {
-		return C.deep_model_state_nodes(p, C.int32_t(node), &ch, &cc)
+func (m *Model) StateNodes(node Node) ([]Node, error) {
+	var states [4]C.int32_t
+	var needed C.int64_t
+	err := m.write("Model.StateNodes", func(p *C.deep_model) C.deep_status {
+		return C.deep_model_state_nodes(p, C.int32_t(node), &states[0], C.int64_t(len(states)), &needed)
 	})
-	return Node(ch), Node(cc), err
+	if err != nil {
+		return nil, err
+	}
+	nodes := make([]Node, needed)
+	for k := range nodes {
+		nodes[k] = Node(states[k])
+	}
+	return nodes, nil
 }
 
 // NodeOutputIndex is Keras' tensor index of node, since 1.2: 0 for an input or a layer

@@ -257,15 +257,19 @@ func TestRecurrentStates(t *testing.T) {
 	must(t, m.AddLSTM(4))
 	encoder, err := m.LastNode()
 	must(t, err)
-	h, c, err := m.StateNodes(encoder)
+	states, err := m.StateNodes(encoder)
 	must(t, err)
+	if len(states) != 2 {
+		t.Fatalf("an LSTM has %d states, want 2", len(states))
+	}
+	h, c := states[0], states[1]
 	if index, err := m.NodeOutputIndex(c); err != nil || index != 2 {
 		t.Fatalf("state c has output index %d (%v), want 2", index, err)
 	}
 	must(t, m.Connect(decoderIn, h, c))
 	must(t, m.AddLSTM(4, ReturnSequences()))
 	must(t, m.AddDense(2, Linear))
-	_, _, err = m.StateNodes(0)
+	_, err = m.StateNodes(0)
 	wantError(t, err, ErrInvalidArgument, "deep_model_state_nodes")
 	opt, err := NewOptimizer(Adam)
 	must(t, err)

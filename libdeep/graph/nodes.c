@@ -93,12 +93,10 @@ deep_status deep_model_apply_layer(deep_model *model, int32_t layer, const int32
     return deep_model_call_layer(model, position, (int32_t)count, nodes, __func__, node);
 }
 
-deep_status deep_model_state_nodes(deep_model *model, int32_t node, int32_t *h, int32_t *c)
+deep_status deep_model_state_nodes(deep_model *model, int32_t node, int32_t *states, int64_t capacity,
+                                   int64_t *needed)
 {
-    DEEP_REQUIRE(h);
-    *h = -1;
-    if (c != NULL)
-        *c = -1;
+    DEEP_TRY(deep_output_args(__func__, states, capacity, needed));
     DEEP_REQUIRE(model);
     DEEP_TRY(check_node(__func__, model, "node", node));
     const deep_node *n = &model->nodes[node];
@@ -106,13 +104,23 @@ deep_status deep_model_state_nodes(deep_model *model, int32_t node, int32_t *h, 
         return DEEP_FAIL(DEEP_ERR_INVALID_ARGUMENT,
                          "node %d is %s, not the output of an LSTM, GRU or SimpleRNN call: only those return states",
                          (int)node, n->layer == NULL ? "an input" : n->part > 0 ? "a state node" : n->layer->ops->class_name);
-    if (n->states[0] == 0) /* adding them: the graph must still be open */
-        DEEP_TRY(check_open(__func__, model));
-    DEEP_TRY(deep_model_push_states(model, node, __func__));
-    n = &model->nodes[node]; /* the nodes may have moved */
-    *h = n->states[0];
-    if (c != NULL && deep_layer_state_count(n->layer) == 2)
-        *c = n->states[1];
+    int32_t count = deep_layer_state_count(n->layer);
+    *needed = count;
+    if (capacity == 0)
+        return DEEP_OK; /* the size query adds nothing */
+    if (capacity < count)
+        return DEEP_FAIL(DEEP_ERR_BUFFER_TOO_SMALL, "the states need %d entries; the buffer has %lld", (int)count,
+                         (long long)capacity);
+    if (n->states[0] == 0) { /* adding them: the graph must still be open */
+        deep_status status = check_open(__func__, model);
+        if (status == DEEP_OK)
+            status = deep_model_push_states(model, node, __func__);
+        if (status != DEEP_OK) {
+            *needed = 0;
+            return status;
+        }
+    }
+    memcpy(states, model->nodes[node].states, (size_t)count * sizeof *states);
     return DEEP_OK;
 }
 

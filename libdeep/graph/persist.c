@@ -526,8 +526,9 @@ static bool load_state_node(loader *l, const deep_json_node *const *f, const int
         bad(l, "%s: a state takes one inbound node, a call of its layer '%s'", what, deep_json_string(&l->doc, f[0]));
         return false;
     }
-    int32_t h, c;
-    if (index == 1 && nested(l, deep_model_state_nodes(l->model, inbound[0], &h, &c), what) != DEEP_OK)
+    int32_t states[2];
+    int64_t written = 0;
+    if (index == 1 && nested(l, deep_model_state_nodes(l->model, inbound[0], states, 2, &written), what) != DEEP_OK)
         return false;
     if (l->model->nodes[inbound[0]].states[index - 1] != i) {
         bad(l, "%s: node %d's state %s is node %d, not this one", what, (int)inbound[0], index == 1 ? "h" : "c",

@@ -17,7 +17,7 @@ import numpy as np
 from . import errors
 from ._core import Handle
 from ._graph import Node, join_inputs, node_array
-from ._lib import lib, out, shape_array, i32
+from ._lib import lib, out, shape_array, i32, i64
 from .data import Dataset
 from .layers import Input, LoadedLayer
 from .models import Sequential
@@ -109,10 +109,10 @@ class Model(Sequential):
                 if node._layer is None:
                     continue
                 if node._part:  # a recurrent call's state (return_state)
-                    h, c = i32(0), i32(0)
-                    lib.deep_model_state_nodes(self._ptr, numbers[id(node._inputs[0])], ctypes.byref(h),
-                                               ctypes.byref(c))
-                    numbers[id(node)] = (h if node._part == 1 else c).value
+                    states, needed = (i32 * 2)(), i64(0)
+                    lib.deep_model_state_nodes(self._ptr, numbers[id(node._inputs[0])], states, 2,
+                                               ctypes.byref(needed))
+                    numbers[id(node)] = states[node._part - 1]
                     continue
                 numbers[id(node)] = self._replay(node, [numbers[id(n)] for n in node._inputs])
             outputs = [numbers[id(n)] for n in self._output_nodes]

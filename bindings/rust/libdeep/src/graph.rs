@@ -67,14 +67,18 @@ impl Model {
     }
 
     /// Keras' `return_state`, since 1.2: the nodes of the final states of the LSTM, GRU or
-    /// SimpleRNN call at `node`, h and, for an LSTM, `Some(c)`, each `(units,)` per sample.
-    /// The first call adds them to the graph, later ones give the same nodes. A recurrent
-    /// layer takes initial states (Keras' `initial_state`) as the nodes after its sequence:
-    /// `connect(&[sequence, h, c])` before adding it, or `apply_layer(layer, &[sequence, h, c])`.
-    pub fn state_nodes(&mut self, node: NodeId) -> Result<(NodeId, Option<NodeId>)> {
-        let (mut h, mut c) = (-1, -1);
-        check(unsafe { sys::deep_model_state_nodes(self.ptr(), node.0, &mut h, &mut c) })?;
-        Ok((NodeId(h), if c < 0 { None } else { Some(NodeId(c)) }))
+    /// SimpleRNN call at `node`, `[h, c]` for an LSTM and `[h]` for the others, each
+    /// `(units,)` per sample. The first call adds them to the graph, later ones give the same
+    /// nodes. A recurrent layer takes initial states (Keras' `initial_state`) as the nodes
+    /// after its sequence: `connect(&[sequence, h, c])` before adding it, or
+    /// `apply_layer(layer, &[sequence, h, c])`.
+    pub fn state_nodes(&mut self, node: NodeId) -> Result<Vec<NodeId>> {
+        let mut states = [-1i32; 4];
+        let mut needed = 0i64;
+        check(unsafe {
+            sys::deep_model_state_nodes(self.ptr(), node.0, states.as_mut_ptr(), states.len() as i64, &mut needed)
+        })?;
+        Ok(states[..needed as usize].iter().map(|&n| NodeId(n)).collect())
     }
 
     /// Keras' tensor index of `node`, since 1.2: 0 for an input or a layer call's output, 1

@@ -163,10 +163,11 @@ fn recurrent_states_seq2seq() {
     model.connect(&[NodeId(0)]).unwrap();
     model.add_lstm(4, false).unwrap();
     let encoder = model.last_node().unwrap();
-    let (h, c) = model.state_nodes(encoder).unwrap();
-    let c = c.expect("an LSTM has a state c");
+    let states = model.state_nodes(encoder).unwrap();
+    assert_eq!(states.len(), 2, "an LSTM has states h and c");
+    let (h, c) = (states[0], states[1]);
     assert_eq!(model.node_output_index(c).unwrap(), 2);
-    assert_eq!(model.state_nodes(encoder).unwrap(), (h, Some(c)));
+    assert_eq!(model.state_nodes(encoder).unwrap(), vec![h, c]);
     model.connect(&[decoder_in, h, c]).unwrap();
     model.add_lstm(4, true).unwrap();
     model.add(Dense::new(2)).unwrap();
