@@ -537,14 +537,28 @@ START_TEST(seq2seq_learns_to_reverse)
 }
 END_TEST
 
-/* The summary's "Connected to" names states by Keras' tensor index. */
-START_TEST(summary_names_states)
+/* The summary's "Connected to" names states by Keras' tensor index; a clone has the same
+ * graph, state nodes included. */
+START_TEST(summary_and_clone_keep_states)
 {
-    deep_model *model = seq2seq(LSTM, 4);
-    char summary[4096];
+    deep_model *model = seq2seq(LSTM, 4), *clone = NULL;
+    char summary[4096], again[4096];
     int64_t needed = 0;
     ASSERT_OK(deep_model_summary(model, summary, sizeof summary, &needed));
     ck_assert_msg(strstr(summary, "'lstm[0][1]', 'lstm[0][2]'") != NULL, "%s", summary);
+    ASSERT_OK(deep_model_clone(model, &clone));
+    ck_assert_int_eq(clone->node_count, model->node_count);
+    for (int32_t i = 0; i < model->node_count; i++) {
+        ck_assert_int_eq(clone->nodes[i].part, model->nodes[i].part);
+        ck_assert_int_eq(clone->nodes[i].input_count, model->nodes[i].input_count);
+        ck_assert(memcmp(clone->nodes[i].inputs, model->nodes[i].inputs, sizeof model->nodes[i].inputs) == 0);
+    }
+    deep_optimizer *sgd = NULL;
+    ASSERT_OK(deep_optimizer_new(DEEP_OPTIMIZER_SGD, &sgd));
+    ASSERT_OK(deep_model_compile(clone, sgd, DEEP_LOSS_CATEGORICAL_CROSSENTROPY, NULL, 0));
+    ASSERT_OK(deep_model_summary(clone, again, sizeof again, &needed));
+    ck_assert_str_eq(again, summary);
+    deep_model_free(clone);
     deep_model_free(model);
 }
 END_TEST
@@ -725,7 +739,7 @@ static Suite *rnn_states_suite(void)
     suite_add_tcase(s, gradients);
     TCase *models = tcase_create("models");
     tcase_add_loop_test(models, seq2seq_learns_to_reverse, 0, 2);
-    tcase_add_test(models, summary_names_states);
+    tcase_add_test(models, summary_and_clone_keep_states);
     tcase_add_test(models, state_outputs_are_named_in_the_log);
     tcase_add_test(models, states_misuse);
     tcase_add_test(models, damaged_state_nodes_fail_to_load);

@@ -295,10 +295,10 @@ func TestRecurrentStates(t *testing.T) {
 	inputs, err := NewTensor([]int64{32, 3, 2}, encoderX)
 	must(t, err)
 	defer inputs.Close()
-	states, err := sub.Predict(inputs)
+	codes, err := sub.Predict(inputs)
 	must(t, err)
-	defer states.Close()
-	if shape, _ := states.Shape(); !reflect.DeepEqual(shape, []int64{32, 8}) {
+	defer codes.Close()
+	if shape, _ := codes.Shape(); !reflect.DeepEqual(shape, []int64{32, 8}) {
 		t.Fatalf("encoder states of shape %v, want [32 8]", shape)
 	}
 }
