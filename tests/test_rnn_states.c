@@ -227,6 +227,83 @@ START_TEST(state_as_output_passes_gradient_check)
 }
 END_TEST
 
+/* A Bidirectional encoder's forward and backward states, concatenated, start a decoder
+ * twice as wide (Keras' bidirectional seq2seq), through the whole executor. */
+START_TEST(bidirectional_encoder_passes_gradient_check)
+{
+    deep_model *model = NULL;
+    ASSERT_OK(deep_model_new(2, (int64_t[]){STEPS, FEATURES}, &model));
+    ASSERT_OK(deep_model_add_lstm(model, UNITS, DEEP_ACTIVATION_TANH, DEEP_ACTIVATION_SIGMOID, 1, 0));
+    ASSERT_OK(deep_model_add_bidirectional(model, DEEP_MERGE_CONCAT));
+    int32_t encoder = last(model), states[4], zero = 0;
+    int64_t needed = 0;
+    ASSERT_OK(deep_model_state_nodes(model, encoder, states, 4, &needed));
+    ASSERT_OK(deep_model_connect(model, (int32_t[]){states[0], states[2]}, 2));
+    ASSERT_OK(deep_model_add_concatenate(model, -1));
+    int32_t h = last(model);
+    ASSERT_OK(deep_model_connect(model, (int32_t[]){states[1], states[3]}, 2));
+    ASSERT_OK(deep_model_add_concatenate(model, -1));
+    int32_t c = last(model);
+    int32_t inputs[3] = {zero, h, c};
+    int32_t decoder = recurrent_on(model, LSTM, inputs, 3, 2 * UNITS, 0);
+    ASSERT_OK(deep_model_connect(model, (int32_t[]){decoder, encoder}, 2));
+    ASSERT_OK(deep_model_add_concatenate(model, -1));
+    ASSERT_OK(deep_model_add_dense(model, 2, DEEP_ACTIVATION_LINEAR, 1));
+    deep_optimizer *sgd = NULL;
+    ASSERT_OK(deep_optimizer_new(DEEP_OPTIMIZER_SGD, &sgd));
+    ASSERT_OK(deep_model_compile(model, sgd, DEEP_LOSS_MEAN_SQUARED_ERROR, NULL, 0));
+    float x[BATCH * STEPS * FEATURES];
+    for (int i = 0; i < COUNT_OF(x); i++)
+        x[i] = (float)sin(0.9 * i + 0.2);
+    check_gradients(model, x, BATCH, "Bidirectional encoder");
+    /* Saved and loaded: the same graph, state nodes of output_index 1 to 4 included. */
+    int64_t size = 0;
+    ASSERT_OK(deep_model_save_buffer(model, NULL, 0, &size));
+    uint8_t *bytes = malloc((size_t)size);
+    ASSERT_OK(deep_model_save_buffer(model, bytes, size, &size));
+    deep_model *loaded = NULL;
+    ASSERT_OK(deep_model_load_buffer(bytes, size, &loaded));
+    ck_assert_int_eq(loaded->node_count, model->node_count);
+    for (int32_t i = 0; i < model->node_count; i++)
+        ck_assert_int_eq(loaded->nodes[i].part, model->nodes[i].part);
+    free(bytes);
+    deep_model_free(loaded);
+    deep_model_free(model);
+}
+END_TEST
+
+/* A new Bidirectional(GRU) taking initial states: the GRU on the sequence, then the nodes
+ * connected before deep_model_add_bidirectional. */
+START_TEST(bidirectional_initial_states_pass_gradient_check)
+{
+    deep_model *model = NULL;
+    int32_t context, zero = 0;
+    ASSERT_OK(deep_model_new(2, (int64_t[]){STEPS, FEATURES}, &model));
+    ASSERT_OK(deep_model_add_input(model, 1, (int64_t[]){CONTEXT}, &context));
+    int32_t forward = dense_on(model, context, UNITS, DEEP_ACTIVATION_TANH);
+    int32_t backward = dense_on(model, context, UNITS, DEEP_ACTIVATION_LINEAR);
+    recurrent_on(model, GRU, &zero, 1, UNITS, 1);
+    ASSERT_OK(deep_model_connect(model, (int32_t[]){zero, forward, backward}, 3));
+    ASSERT_OK(deep_model_add_bidirectional(model, DEEP_MERGE_AVE));
+    int32_t bi = last(model), inputs[4];
+    int64_t needed = 0;
+    ASSERT_OK(deep_model_node_inputs(model, bi, inputs, 4, &needed));
+    ck_assert_int_eq(needed, 3);
+    ASSERT_OK(deep_model_connect(model, &zero, 1)); /* a pending choice is used once */
+    ASSERT_OK(deep_model_connect(model, &bi, 1));
+    ASSERT_OK(deep_model_add_flatten(model));
+    ASSERT_OK(deep_model_add_dense(model, 2, DEEP_ACTIVATION_LINEAR, 1));
+    deep_optimizer *sgd = NULL;
+    ASSERT_OK(deep_optimizer_new(DEEP_OPTIMIZER_SGD, &sgd));
+    ASSERT_OK(deep_model_compile(model, sgd, DEEP_LOSS_MEAN_SQUARED_ERROR, NULL, 0));
+    float x[BATCH * (STEPS * FEATURES + CONTEXT)];
+    for (int i = 0; i < COUNT_OF(x); i++)
+        x[i] = (float)cos(1.3 * i + 0.1);
+    check_gradients(model, x, BATCH, "Bidirectional(GRU) with initial states");
+    deep_model_free(model);
+}
+END_TEST
+
 /* ---- one layer's states, with dropout and masks ------------------------------------- */
 
 /* A recurrent layer on its own, with initial states and final states: L = R . out +
@@ -237,7 +314,8 @@ typedef struct state_case {
     struct deep_rng rng;
     uint64_t seed;
     int64_t batch, units;
-    float *in, *init[2], *final[2], *r, *r_final[2], *out, *scratch;
+    int states;
+    float *in, *init[DEEP_MAX_STATES], *final[DEEP_MAX_STATES], *r, *r_final[DEEP_MAX_STATES], *out, *scratch;
 } state_case;
 
 static double state_objective(state_case *sc)
@@ -245,14 +323,14 @@ static double state_objective(state_case *sc)
     if (sc->ex.rng != NULL)
         deep_rng_init(sc->ex.rng, sc->seed);
     deep_exec ex = sc->ex;
-    ex.final_state[0] = sc->final[0];
-    ex.final_state[1] = sc->final[1];
+    for (int k = 0; k < sc->states; k++)
+        ex.final_state[k] = sc->final[k];
     sc->layer.ops->forward(&sc->layer, &ex, sc->in, sc->out, sc->scratch, sc->batch);
     double loss = 0;
     for (int64_t i = 0; i < sc->batch * sc->layer.out_size; i++)
         loss += (double)sc->r[i] * sc->out[i];
-    for (int k = 0; k < 2; k++)
-        for (int64_t i = 0; sc->final[k] != NULL && i < sc->batch * sc->units; i++)
+    for (int k = 0; k < sc->states; k++)
+        for (int64_t i = 0; i < sc->batch * sc->units; i++)
             loss += (double)sc->r_final[k][i] * sc->final[k][i];
     return loss;
 }
@@ -276,37 +354,24 @@ static int state_compare(state_case *sc, const char *name, float *x, const float
 }
 
 /* Variants: 0 dropout (training) and return_sequences; 1 padding steps (one at step 0) and
- * go_backwards; 2 dropout and padding steps. */
-START_TEST(layer_states_pass_gradient_checks)
+ * go_backwards; 2 dropout and padding steps. The layer (ops and config set) is built here. */
+static void check_layer_states(deep_layer *layer, int states, int variant, uint64_t seed, const char *what)
 {
-    enum kind kind = (enum kind)(_i / 3);
-    int variant = _i % 3;
-    static const deep_layer_ops *const types[] = {&deep_lstm_ops, &deep_gru_ops, &deep_gru_ops,
-                                                  &deep_simple_rnn_ops};
-    state_case sc = {.seed = 77, .batch = 3, .units = UNITS};
-    sc.layer.ops = types[kind];
-    deep_rnn_config config = *(const deep_rnn_config *)types[kind]->defaults;
-    config.units = UNITS;
-    config.return_sequences = variant == 0;
-    config.go_backwards = variant == 1;
-    config.reset_after = kind != GRU_BEFORE;
-    if (variant != 1)
-        config.dropout = config.recurrent_dropout = 0.3f;
-    memcpy(sc.layer.cfg.bytes, &config, sizeof config);
+    state_case sc = {.seed = 77, .batch = 3, .units = UNITS, .states = states};
+    sc.layer = *layer;
     layer_build_and_alloc(&sc.layer, 2, (const int64_t[]){STEPS, FEATURES});
     struct deep_rng fill;
-    deep_rng_init(&fill, 3 + (uint64_t)_i);
+    deep_rng_init(&fill, seed);
     for (int32_t p = 0; p < sc.layer.param_count; p++)
         fill_uniform(&fill, sc.layer.params[p].value, sc.layer.params[p].size, -0.6f, 0.6f);
     int64_t n_in = sc.batch * sc.layer.in_size, n_out = sc.batch * sc.layer.out_size, n_state = sc.batch * UNITS;
-    int states = state_count(kind);
     sc.in = floats(n_in);
     sc.r = floats(n_out);
     sc.out = floats(n_out);
     sc.scratch = layer_scratch(&sc.layer, sc.batch);
     fill_uniform(&fill, sc.in, n_in, -1.0f, 1.0f);
     fill_uniform(&fill, sc.r, n_out, -1.0f, 1.0f);
-    float *grad_init[2] = {NULL, NULL};
+    float *grad_init[DEEP_MAX_STATES] = {NULL};
     for (int k = 0; k < states; k++) {
         sc.init[k] = floats(n_state);
         sc.final[k] = floats(n_state);
@@ -340,11 +405,13 @@ START_TEST(layer_states_pass_gradient_checks)
         mismatches += state_compare(&sc, sc.layer.params[p].name, sc.layer.params[p].value, sc.layer.params[p].grad,
                                     sc.layer.params[p].size, first);
     mismatches += state_compare(&sc, "in", sc.in, grad_in, n_in, first);
-    mismatches += state_compare(&sc, "h0", sc.init[0], grad_init[0], n_state, first);
-    if (states == 2)
-        mismatches += state_compare(&sc, "c0", sc.init[1], grad_init[1], n_state, first);
-    ck_assert_msg(mismatches == 0, "%s, variant %d: %d gradients differ; first: %s", kind_names[kind], variant,
-                  mismatches, first);
+    for (int k = 0; k < states; k++) {
+        char name[32];
+        snprintf(name, sizeof name, "state%d_0", k);
+        mismatches += state_compare(&sc, name, sc.init[k], grad_init[k], n_state, first);
+    }
+    ck_assert_msg(mismatches == 0, "%s, variant %d: %d gradients differ; first: %s", what, variant, mismatches,
+                  first);
     for (int k = 0; k < states; k++) {
         free(sc.init[k]);
         free(sc.final[k]);
@@ -358,6 +425,44 @@ START_TEST(layer_states_pass_gradient_checks)
     free(grad_out);
     free(grad_in);
     layer_release(&sc.layer);
+}
+
+static deep_rnn_config variant_config(const deep_layer_ops *type, int variant, bool reset_after)
+{
+    deep_rnn_config config = *(const deep_rnn_config *)type->defaults;
+    config.units = UNITS;
+    config.return_sequences = variant == 0;
+    config.go_backwards = variant == 1;
+    config.reset_after = reset_after;
+    if (variant != 1)
+        config.dropout = config.recurrent_dropout = 0.3f;
+    return config;
+}
+
+START_TEST(layer_states_pass_gradient_checks)
+{
+    enum kind kind = (enum kind)(_i / 3);
+    int variant = _i % 3;
+    static const deep_layer_ops *const types[] = {&deep_lstm_ops, &deep_gru_ops, &deep_gru_ops,
+                                                  &deep_simple_rnn_ops};
+    deep_layer layer = {.ops = types[kind]};
+    deep_rnn_config config = variant_config(types[kind], variant, kind != GRU_BEFORE);
+    memcpy(layer.cfg.bytes, &config, sizeof config);
+    check_layer_states(&layer, state_count(kind), variant, 3 + (uint64_t)_i, kind_names[kind]);
+}
+END_TEST
+
+/* Bidirectional: the forward copy's states, then the backward copy's. */
+START_TEST(bidirectional_states_pass_gradient_checks)
+{
+    const deep_layer_ops *wrapped = _i / 3 == 0 ? &deep_lstm_ops : &deep_gru_ops;
+    int variant = _i % 3;
+    deep_bidirectional_config config = {.inner = variant_config(wrapped, variant, true), .wrapped = wrapped,
+                                        .merge_mode = variant == 2 ? DEEP_MERGE_SUM : DEEP_MERGE_CONCAT};
+    deep_layer layer = {.ops = &deep_bidirectional_ops};
+    memcpy(layer.cfg.bytes, &config, sizeof config);
+    check_layer_states(&layer, wrapped == &deep_lstm_ops ? 4 : 2, variant, 40 + (uint64_t)_i,
+                       wrapped == &deep_lstm_ops ? "Bidirectional(LSTM)" : "Bidirectional(GRU)");
 }
 END_TEST
 
@@ -614,14 +719,20 @@ START_TEST(states_misuse)
     ASSERT_FAILS(deep_model_node_output_index(model, 99, &node), DEEP_ERR_OUT_OF_RANGE,
                  "deep_model_node_output_index");
     ASSERT_FAILS(deep_model_node_output_index(model, 0, NULL), DEEP_ERR_NULL, "deep_model_node_output_index");
-    /* Bidirectional takes no initial states. */
+    /* Bidirectional(LSTM) takes four initial states (the message names them), not three. */
     ASSERT_OK(deep_model_connect(model, (int32_t[]){0}, 1));
     ASSERT_OK(deep_model_add_lstm(model, UNITS, DEEP_ACTIVATION_TANH, DEEP_ACTIVATION_SIGMOID, 1, 0));
     ASSERT_OK(deep_model_add_bidirectional(model, DEEP_MERGE_CONCAT));
     int32_t bi = last(model);
-    ASSERT_FAILS(deep_model_apply_layer(model, -1, (int32_t[]){0, context, context}, 3, &node),
-                 DEEP_ERR_INVALID_ARGUMENT, "deep_model_apply_layer");
-    ASSERT_FAILS(state_nodes(model, bi, &h, &c), DEEP_ERR_INVALID_ARGUMENT, "deep_model_state_nodes");
+    ASSERT_FAILS_WITH(deep_model_apply_layer(model, -1, (int32_t[]){0, context, context}, 3, &node),
+                      DEEP_ERR_INVALID_ARGUMENT, "deep_model_apply_layer",
+                      "[forward_h, forward_c, backward_h, backward_c]");
+    /* Bidirectional(LSTM) gives four: forward h, c, then backward h, c. */
+    int32_t four[4];
+    ASSERT_OK(deep_model_state_nodes(model, bi, four, 4, &needed));
+    ck_assert_int_eq(needed, 4);
+    ASSERT_OK(deep_model_node_output_index(model, four[3], &node));
+    ck_assert_int_eq(node, 4);
     deep_model_free(model);
     /* After compile a call's states are read back, not added. */
     model = seq2seq(GRU, 3);
@@ -675,8 +786,8 @@ START_TEST(damaged_state_nodes_fail_to_load)
     *at = '2'; /* a GRU has no state c */
     refresh_checksum(bytes, (size_t)size);
     ASSERT_FAILS_WITH(deep_model_load_buffer(bytes, size, &loaded), DEEP_ERR_FORMAT, "deep_model_load_buffer",
-                      "state c");
-    *at = '3';
+                      "has no state 2");
+    *at = '5';
     refresh_checksum(bytes, (size_t)size);
     ASSERT_FAILS_WITH(deep_model_load_buffer(bytes, size, &loaded), DEEP_ERR_FORMAT, "deep_model_load_buffer",
                       "output_index");
@@ -733,7 +844,10 @@ static Suite *rnn_states_suite(void)
     TCase *gradients = tcase_create("gradients");
     tcase_add_loop_test(gradients, states_pass_gradient_checks, 0, KIND_COUNT * VARIANT_COUNT);
     tcase_add_test(gradients, state_as_output_passes_gradient_check);
+    tcase_add_test(gradients, bidirectional_encoder_passes_gradient_check);
+    tcase_add_test(gradients, bidirectional_initial_states_pass_gradient_check);
     tcase_add_loop_test(gradients, layer_states_pass_gradient_checks, 0, KIND_COUNT * 3);
+    tcase_add_loop_test(gradients, bidirectional_states_pass_gradient_checks, 0, 6);
     tcase_add_test(gradients, all_padding_keeps_the_initial_state);
     tcase_set_timeout(gradients, 120);
     suite_add_tcase(s, gradients);

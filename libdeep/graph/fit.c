@@ -52,8 +52,8 @@ static void stat_name(const deep_model *model, int32_t i, char *buf, size_t capa
     int32_t k = i <= outputs ? i - 1 : (i - 1 - outputs) / m;
     deep_metric metric = i <= outputs ? DEEP_METRIC_LOSS : model->metrics[(i - 1 - outputs) % m];
     const deep_node *out = &model->nodes[deep_model_output_node_at(model, k)];
-    snprintf(buf, capacity, "%s%s_%s", out->layer->name, out->part == 0 ? "" : out->part == 1 ? "_h" : "_c",
-             metric_name(metric));
+    snprintf(buf, capacity, "%s%s%s_%s", out->layer->name, out->part == 0 ? "" : "_",
+             out->part == 0 ? "" : deep_layer_state_name(out->layer, out->part - 1), metric_name(metric));
 }
 
 static void log_epoch(const deep_model *model, int32_t epoch, int32_t epochs, double seconds, const double *train,

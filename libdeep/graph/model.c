@@ -180,7 +180,29 @@ int32_t deep_layer_state_count(const deep_layer *layer)
 {
     if (!(layer->ops->flags & DEEP_LAYER_STATES))
         return 0;
+    if (layer->ops->state_count != NULL)
+        return layer->ops->state_count(layer);
     return layer->ops->flags & DEEP_LAYER_CELL_STATE ? 2 : 1;
+}
+
+const char *deep_layer_state_name(const deep_layer *layer, int32_t k)
+{
+    static const char *const one[] = {"h", "c"};
+    static const char *const two[][4] = {{"forward_h", "backward_h"}, {"forward_h", "forward_c", "backward_h", "backward_c"}};
+    int32_t count = deep_layer_state_count(layer);
+    if (layer->ops->state_count == NULL)
+        return one[k];
+    return two[count == 4][k];
+}
+
+/* "[h, c]", "[forward_h, backward_h]", ...: the states a layer takes, for messages. */
+static void state_list(const deep_layer *layer, char *buf, size_t capacity)
+{
+    size_t used = (size_t)snprintf(buf, capacity, "[");
+    for (int32_t k = 0; k < deep_layer_state_count(layer) && used < capacity; k++)
+        used += (size_t)snprintf(buf + used, capacity - used, "%s%s", k ? ", " : "", deep_layer_state_name(layer, k));
+    if (used < capacity)
+        snprintf(buf + used, capacity - used, "]");
 }
 
 /* Keras' initial_state: a recurrent call on [sequence, h0] (or [sequence, h0, c0] for an
@@ -190,18 +212,20 @@ static deep_status check_initial_states(const deep_model *model, const deep_laye
 {
     int32_t states = deep_layer_state_count(layer);
     int64_t units = layer->cfg.rnn.units;
+    char names[96];
+    state_list(layer, names, sizeof names);
     if (count != 1 + states)
         return deep_error_set(DEEP_ERR_INVALID_ARGUMENT, caller,
                               "layer %d (%s, %s) takes its sequence and %s (initial states), not %d nodes",
-                              (int)position, layer->name, layer->ops->class_name,
-                              states == 2 ? "[h, c]" : "[h]", (int)count);
+                              (int)position, layer->name, layer->ops->class_name, names, (int)count);
     for (int32_t k = 1; k < count; k++) {
         const deep_node *n = &model->nodes[inputs[k]];
         if (n->rank != 1 || n->shape[0] != units) {
             char got[128];
             return deep_error_set(DEEP_ERR_SHAPE, caller,
                                   "layer %d (%s): initial state %s must have shape (%lld,) (its units); node %d has "
-                                  "shape %s", (int)position, layer->name, k == 1 ? "h" : "c", (long long)units,
+                                  "shape %s", (int)position, layer->name, deep_layer_state_name(layer, k - 1),
+                                  (long long)units,
                                   (int)inputs[k], deep_shape_format(got, sizeof got, n->rank, n->shape));
         }
     }
@@ -409,8 +433,10 @@ static deep_status append(deep_model *model, const deep_layer_ops *type, const v
     memcpy(saved_pending, model->pending, sizeof saved_pending);
     model->layer_count--;
     model->node_count--;
-    model->pending_count = last_node.input_count;
-    memcpy(model->pending, last_node.inputs, sizeof last_node.inputs);
+    if (saved_count == 0) { /* the wrapped layer's inputs; else the nodes connected since (its states) */
+        model->pending_count = last_node.input_count;
+        memcpy(model->pending, last_node.inputs, sizeof last_node.inputs);
+    }
     deep_status status = add_layer(model, &layer, caller, context);
     if (status != DEEP_OK) {
         model->layers[position] = last;
@@ -420,8 +446,7 @@ static deep_status append(deep_model *model, const deep_layer_ops *type, const v
         memcpy(model->pending, saved_pending, sizeof saved_pending);
         return status;
     }
-    model->pending_count = saved_count;
-    memcpy(model->pending, saved_pending, sizeof saved_pending);
+    model->pending_count = 0; /* the wrapper took them */
     free(last);
     return DEEP_OK;
 }

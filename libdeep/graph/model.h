@@ -29,7 +29,7 @@ typedef struct deep_node {
      * has no layer call of its own: its call writes it in forward and reads its gradient in
      * backward. A recurrent call's inputs after the first are its initial states. */
     int32_t part;
-    int32_t states[2];                         /* a call's state nodes, h then c; 0: none */
+    int32_t states[DEEP_MAX_STATES];           /* a call's state nodes, h then c; 0: none */
 } deep_node;
 
 struct deep_model {
@@ -338,6 +338,8 @@ deep_status deep_model_call_layer(deep_model *model, int32_t position, int32_t c
 deep_status deep_model_push_states(deep_model *model, int32_t call, const char *caller);
 /* The number of states of a recurrent layer taking them (2 for an LSTM), else 0. */
 int32_t deep_layer_state_count(const deep_layer *layer);
+/* Keras' name of a layer's state k (0-based): "h", "c", "forward_h", ..., "backward_c". */
+const char *deep_layer_state_name(const deep_layer *layer, int32_t k);
 /* A Sequential chain: one input, node i + 1 calling layer i on node i, the last node the
  * output (what files, summaries and messages of 1.0 describe). */
 bool deep_model_is_sequential(const deep_model *model);

@@ -85,7 +85,7 @@ static int32_t assign_grad_slots(const deep_model *model, int32_t *slot, bool *f
             slot[in] = free_count > 0 ? free_slots[--free_count] : slots++;
         }
         free_slots[free_count++] = slot[i]; /* free after this node's backward */
-        for (int32_t k = 0; k < 2; k++)
+        for (int32_t k = 0; k < DEEP_MAX_STATES; k++)
             if (node->states[k] > 0 && slot[node->states[k]] >= 0)
                 free_slots[free_count++] = slot[node->states[k]];
     }
@@ -289,7 +289,7 @@ void deep_model_forward(const deep_model *model, deep_workspace *ws, const deep_
  * backward: its inputs after the sequence, and its state nodes. */
 static void point_states(const deep_node *node, const deep_workspace *ws, deep_exec *ex, bool backward)
 {
-    for (int32_t k = 0; k < 2; k++) {
+    for (int32_t k = 0; k < DEEP_MAX_STATES; k++) {
         bool given = k + 1 < node->input_count, kept = node->states[k] > 0;
         ex->init_state[k] = given ? ws->acts[node->inputs[k + 1]] : NULL;
         ex->final_state[k] = kept && !backward ? ws->acts[node->states[k]] : NULL;
@@ -350,7 +350,7 @@ void deep_model_backward(deep_model *model, deep_workspace *ws, deep_exec *ex, i
         if (layer == NULL || node->part > 0)
             continue; /* an input, or a state whose call reads its gradient */
         bool states_started = false;
-        for (int32_t k = 0; k < 2; k++)
+        for (int32_t k = 0; k < DEEP_MAX_STATES; k++)
             states_started |= node->states[k] > 0 && ws->grad_started[node->states[k]];
         if (!ws->grad_started[i] && !states_started)
             continue; /* not on a path to the output */

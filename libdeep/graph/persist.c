@@ -519,20 +519,21 @@ static bool load_state_node(loader *l, const deep_json_node *const *f, const int
     int64_t index;
     char what[64];
     snprintf(what, sizeof what, "graph node %d", (int)i);
-    if (!get_int(l, f[2], 1, 2, "output_index (1: h, 2: c)", &index))
+    if (!get_int(l, f[2], 1, DEEP_MAX_STATES, "output_index (1: h, 2: c, ...)", &index))
         return false;
     const deep_node *call = &l->model->nodes[inbound[0]];
     if (count != 1 || call->layer == NULL || call->part > 0 || strcmp(call->layer->name, deep_json_string(&l->doc, f[0])) != 0) {
         bad(l, "%s: a state takes one inbound node, a call of its layer '%s'", what, deep_json_string(&l->doc, f[0]));
         return false;
     }
-    int32_t states[2];
+    int32_t states[DEEP_MAX_STATES];
     int64_t written = 0;
-    if (index == 1 && nested(l, deep_model_state_nodes(l->model, inbound[0], states, 2, &written), what) != DEEP_OK)
+    if (index == 1 &&
+        nested(l, deep_model_state_nodes(l->model, inbound[0], states, DEEP_MAX_STATES, &written), what) != DEEP_OK)
         return false;
     if (l->model->nodes[inbound[0]].states[index - 1] != i) {
-        bad(l, "%s: node %d's state %s is node %d, not this one", what, (int)inbound[0], index == 1 ? "h" : "c",
-            (int)l->model->nodes[inbound[0]].states[index - 1]);
+        bad(l, "%s: node %d has no state %lld here (output_index %lld is node %d)", what, (int)inbound[0],
+            (long long)index, (long long)index, (int)l->model->nodes[inbound[0]].states[index - 1]);
         return false;
     }
     return true;

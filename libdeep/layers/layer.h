@@ -16,6 +16,7 @@
 
 #define DEEP_LAYER_MAX_PARAMS 6 /* Bidirectional: two recurrent layers' three */
 #define DEEP_MAX_LAYER_INPUTS 16 /* inputs of one call of a merge layer (Add, Concatenate) */
+#define DEEP_MAX_STATES 4 /* Bidirectional(LSTM): forward h, c, then backward h, c */
 
 /* One weight tensor of a layer. The model owns the memory behind value and grad: all
  * parameters live in one block so the optimizer sweeps them in a single pass. */
@@ -41,14 +42,15 @@ typedef struct deep_exec {
     const uint8_t *mask;
     /* A recurrent call in a graph with initial states or state nodes (Keras' initial_state
      * and return_state; graph/pass.c sets them per call, NULL otherwise): index 0 is h, 1 the
-     * LSTM's c, batch * units floats each, sample-major. The layer reads init_state (NULL:
+     * LSTM's c (Bidirectional: the forward layer's, then the backward layer's), batch * units
+     * floats each, sample-major. The layer reads init_state (NULL:
      * zeros) in forward and backward; forward writes its final states into final_state;
      * backward adds final_grad (dL/d final state) to its gradient and writes dL/d initial
      * state into init_grad. A NULL entry is not wanted. */
-    const float *init_state[2];
-    float *final_state[2];
-    const float *final_grad[2];
-    float *init_grad[2];
+    const float *init_state[DEEP_MAX_STATES];
+    float *final_state[DEEP_MAX_STATES];
+    const float *final_grad[DEEP_MAX_STATES];
+    float *init_grad[DEEP_MAX_STATES];
 } deep_exec;
 
 /* What a layer does with masks (Keras' supports_masking and compute_mask). A mask only
@@ -174,6 +176,9 @@ struct deep_layer_ops {
     /* Recurrent layers: the states after the last step of the forward pass that left
      * `scratch` (inference), h (batch * units) and, for the LSTM, c; c NULL skips it. */
     void (*final_state)(const deep_layer *layer, const float *scratch, int64_t batch, float *h, float *c);
+    /* Optional, with DEEP_LAYER_STATES (NULL: h, and c with DEEP_LAYER_CELL_STATE): how many
+     * states the layer takes and gives (Bidirectional: twice its wrapped layer's). */
+    int32_t (*state_count)(const deep_layer *layer);
 };
 
 struct deep_layer {
