@@ -95,8 +95,7 @@ def _infer(layer, nodes):
             lib.deep_model_add_input(address, len(node._sample_shape), shape_array(node._sample_shape),
                                      ctypes.byref(number))
             ids.append(number.value)
-        lib.deep_model_connect(address, node_array(ids), len(ids))
-        layer._append(address)
+        layer._append_on(address, ids)
         last = i32(0)
         lib.deep_model_last_node(address, ctypes.byref(last))
         return node_shape(address, last.value)

@@ -39,7 +39,9 @@ def output_info(model):
         part = i32(0)
         lib.deep_model_node_output_index(address, nodes[k], ctypes.byref(part))
         if name and part.value:
-            name += "_h" if part.value == 1 else "_c"
+            owner = model.layers[layer.value]
+            names = getattr(getattr(owner, "source", None) or owner, "_state_names", None)
+            name += "_" + (names[part.value - 1] if names else str(part.value))
         info.append((name or f"output_{k}", node_shape(address, nodes[k])))
     return info
 

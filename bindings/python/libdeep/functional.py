@@ -109,8 +109,8 @@ class Model(Sequential):
                 if node._layer is None:
                     continue
                 if node._part:  # a recurrent call's state (return_state)
-                    states, needed = (i32 * 2)(), i64(0)
-                    lib.deep_model_state_nodes(self._ptr, numbers[id(node._inputs[0])], states, 2,
+                    states, needed = (i32 * 4)(), i64(0)  # at most 4 (Bidirectional(LSTM))
+                    lib.deep_model_state_nodes(self._ptr, numbers[id(node._inputs[0])], states, len(states),
                                                ctypes.byref(needed))
                     numbers[id(node)] = states[node._part - 1]
                     continue
@@ -133,8 +133,7 @@ class Model(Sequential):
         if layer._model is self:  # called before: the same weights
             lib.deep_model_apply_layer(self._ptr, layer._index, node_array(inputs), len(inputs), ctypes.byref(number))
             return number.value
-        lib.deep_model_connect(self._ptr, node_array(inputs), len(inputs))
-        self._append(layer)
+        self._append(layer, inputs)
         lib.deep_model_last_node(self._ptr, ctypes.byref(number))
         return number.value
 

@@ -120,6 +120,11 @@ class Layer:
             raise TypeError(f"{type(self).__name__}() called with unsupported arguments {sorted(kwargs)}")
         return _graph.call(self, inputs)
 
+    def _append_on(self, address, nodes):
+        """Adds the layer to a C graph on those node numbers (a graph's first call)."""
+        lib.deep_model_connect(address, _graph.node_array(nodes), len(nodes))
+        self._append(address)
+
     def _first_call(self, what):
         if not self._calls:
             raise AttributeError(f"{type(self).__name__} {self.name or ''} has never been called on a node, so it "
@@ -355,6 +360,21 @@ class Masking(Layer):
         lib.deep_model_add_masking(address, self.mask_value)
 
 
+def _recurrent_call(layer, inputs, initial_state, kwargs):
+    """layer(x, initial_state=[...]) of a recurrent layer: its sequence then its states as
+    the call's nodes; with return_state, [output, state nodes...]."""
+    nodes = list(inputs) if isinstance(inputs, (list, tuple)) else [inputs]
+    if initial_state is not None:
+        nodes += list(initial_state) if isinstance(initial_state, (list, tuple)) else [initial_state]
+    if len(nodes) not in (1, 1 + layer._state_count):
+        raise ValueError(f"{type(layer).__name__} takes its sequence and {layer._state_count} initial states "
+                         f"[{', '.join(layer._state_names)}]; got {len(nodes)} nodes")
+    output = Layer.__call__(layer, nodes if len(nodes) > 1 else nodes[0], **kwargs)
+    if not layer.return_state:
+        return output
+    return [output] + _graph.state_nodes(output, layer._state_count, layer.units)
+
+
 class SimpleRNN(Layer):
     """keras.layers.SimpleRNN: (timesteps, features) samples to (units,), or to (timesteps,
     units) with return_sequences=True. The other recurrent layers add to its arguments.
@@ -377,16 +397,11 @@ class SimpleRNN(Layer):
         self.go_backwards = bool(go_backwards)
 
     def __call__(self, inputs, initial_state=None, **kwargs):
-        nodes = list(inputs) if isinstance(inputs, (list, tuple)) else [inputs]
-        if initial_state is not None:
-            nodes += list(initial_state) if isinstance(initial_state, (list, tuple)) else [initial_state]
-        if len(nodes) not in (1, 1 + self._state_count):
-            raise ValueError(f"{type(self).__name__} takes its sequence and {self._state_count} initial state(s) "
-                             f"{'[h, c]' if self._state_count == 2 else '[h]'}; got {len(nodes)} nodes")
-        output = super().__call__(nodes if len(nodes) > 1 else nodes[0], **kwargs)
-        if not self.return_state:
-            return output
-        return [output] + _graph.state_nodes(output, self._state_count, self.units)
+        return _recurrent_call(self, inputs, initial_state, kwargs)
+
+    @property
+    def _state_names(self):
+        return ["h", "c"][: self._state_count]
 
     def _add(self, address):
         lib.deep_model_add_simple_rnn(address, self.units, self._activation, int(self.use_bias),
@@ -463,10 +478,41 @@ class Bidirectional(Layer):
         self.layer, self.merge_mode = layer, merge_mode
         layer._wrapper = self
 
+    # Keras' initial_state and return_state: the forward copy's states, then the backward
+    # copy's; return_state is the wrapped layer's argument, as in Keras.
+    @property
+    def _state_count(self):
+        return 2 * self.layer._state_count
+
+    @property
+    def _state_names(self):
+        names = self.layer._state_names
+        return [f"forward_{n}" for n in names] + [f"backward_{n}" for n in names]
+
+    @property
+    def units(self):
+        return self.layer.units
+
+    @property
+    def return_state(self):
+        return self.layer.return_state
+
+    def __call__(self, inputs, initial_state=None, **kwargs):
+        return _recurrent_call(self, inputs, initial_state, kwargs)
+
     def _append(self, address):
         # The wrapped layer is added, then wrapped in place; wrapping a recurrent layer just
         # added to an uncompiled model can only fail when memory runs out.
         self.layer._append(address)
+        lib.deep_model_add_bidirectional(address, self._merge_mode)
+
+    def _append_on(self, address, nodes):
+        # With initial states the wrapped layer takes the sequence, the wrapper all the nodes.
+        if len(nodes) == 1:
+            return super()._append_on(address, nodes)
+        lib.deep_model_connect(address, _graph.node_array(nodes[:1]), 1)
+        self.layer._append(address)
+        lib.deep_model_connect(address, _graph.node_array(nodes), len(nodes))
         lib.deep_model_add_bidirectional(address, self._merge_mode)
 
 

@@ -278,8 +278,12 @@ class Sequential(Handle):
                 return
         self._append(layer)
 
-    def _append(self, layer):
-        layer._append(self._ptr)  # raises (and adds nothing) when the shapes do not fit
+    def _append(self, layer, nodes=None):
+        # raises (and adds nothing) when the shapes do not fit; nodes: a graph call's inputs
+        if nodes is None:
+            layer._append(self._ptr)
+        else:
+            layer._append_on(self._ptr, nodes)
         if layer.name is None:  # the library's name: "dense", then "dense_1", ... per type
             same = sum(1 for other in self.layers if type(other)._c_type() == type(layer)._c_type())
             layer.name = layer._c_type() + (f"_{same}" if same else "")

@@ -78,3 +78,21 @@ def test_state_misuse():
         layers.GRU(4)(x, initial_state=[h])
     with pytest.raises(ValueError, match="return_state"):
         libdeep.Sequential([libdeep.Input(shape=(3, 2)), layers.LSTM(4, return_state=True)])
+
+
+def test_bidirectional_states():
+    """Bidirectional(LSTM(return_state=True)) returns the output, then the forward and the
+    backward copy's h and c; a Bidirectional decoder starts from four states."""
+    x = libdeep.Input(shape=(3, 2))
+    output, fh, fc, bh, bc = layers.Bidirectional(layers.LSTM(4, return_state=True), name="bi")(x)
+    decoder = layers.Bidirectional(layers.LSTM(4), merge_mode="sum")(x, initial_state=[fh, fc, bh, bc])
+    model = libdeep.Model(x, [decoder, fh, bc])
+    model.compile(optimizer="sgd", loss="mse")
+    data = np.random.default_rng(2).normal(size=(5, 3, 2)).astype(np.float32)
+    got = model.predict(data, verbose=0)
+    assert [g.shape for g in got] == [(5, 4)] * 3
+    assert output.shape == (None, 8)
+    history = model.fit(data, [np.zeros((5, 4))] * 3, epochs=1, verbose=0)
+    assert {"bi_forward_h_loss", "bi_backward_c_loss"} <= set(history.history)
+    with pytest.raises(ValueError, match="forward_h, forward_c, backward_h, backward_c"):
+        layers.Bidirectional(layers.LSTM(4))(x, initial_state=[fh, fc])
