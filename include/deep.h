@@ -1069,10 +1069,11 @@ DEEP_API deep_status deep_model_submodel(const deep_model *model, const int32_t 
  * Bidirectional layer (at most 4), each (units,) per sample, the state after
  * the last real step (the initial state if every step is padding). The first call that
  * writes them adds the state nodes to the graph (after the last node, all together; the size
- * query adds nothing), later calls give the same nodes. They feed other layers (the decoder of a seq2seq model takes the encoder's
- * states as its initial_state) or are model outputs. A node that is not an LSTM, GRU,
- * SimpleRNN or Bidirectional call's output is DEEP_ERR_INVALID_ARGUMENT; after compile (or in a sub-model)
- * existing state nodes are given back and adding them is DEEP_ERR_STATE.
+ * query adds nothing), later calls give the same nodes. They feed other layers (the
+ * decoder of a seq2seq model takes the encoder's states as its initial_state) or are model
+ * outputs. A node that is not an LSTM, GRU, SimpleRNN or Bidirectional call's output is
+ * DEEP_ERR_INVALID_ARGUMENT; after compile (or in a sub-model) existing state nodes are
+ * given back and adding them is DEEP_ERR_STATE.
  * deep_model_node_layer names the state's layer and deep_model_node_inputs its call.
  * deep_model_node_output_index gives Keras' tensor index of a node: 0 for a layer call's
  * output or an input, k for the call's state k (1 for h, 2 for an LSTM's c, up to 4). */

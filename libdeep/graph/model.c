@@ -188,7 +188,8 @@ int32_t deep_layer_state_count(const deep_layer *layer)
 const char *deep_layer_state_name(const deep_layer *layer, int32_t k)
 {
     static const char *const one[] = {"h", "c"};
-    static const char *const two[][4] = {{"forward_h", "backward_h"}, {"forward_h", "forward_c", "backward_h", "backward_c"}};
+    static const char *const two[][4] = {{"forward_h", "backward_h"},
+                                         {"forward_h", "forward_c", "backward_h", "backward_c"}};
     int32_t count = deep_layer_state_count(layer);
     if (layer->ops->state_count == NULL)
         return one[k];

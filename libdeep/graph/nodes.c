@@ -102,8 +102,9 @@ deep_status deep_model_state_nodes(deep_model *model, int32_t node, int32_t *sta
     const deep_node *n = &model->nodes[node];
     if (n->layer == NULL || n->part > 0 || deep_layer_state_count(n->layer) == 0)
         return DEEP_FAIL(DEEP_ERR_INVALID_ARGUMENT,
-                         "node %d is %s, not the output of an LSTM, GRU, SimpleRNN or Bidirectional call: only those return states",
-                         (int)node, n->layer == NULL ? "an input" : n->part > 0 ? "a state node" : n->layer->ops->class_name);
+                         "node %d is %s, not the output of an LSTM, GRU, SimpleRNN or Bidirectional call: only "
+                         "those return states", (int)node,
+                         n->layer == NULL ? "an input" : n->part > 0 ? "a state node" : n->layer->ops->class_name);
     int32_t count = deep_layer_state_count(n->layer);
     *needed = count;
     if (capacity == 0)

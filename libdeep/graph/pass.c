@@ -112,7 +112,8 @@ static bool init_shared_sums(const deep_model *model, int64_t max_batch, deep_wo
     for (int32_t i = 0; i < model->node_count; i++) {
         const deep_layer *layer = model->nodes[i].layer;
         ws->node_layer[i] = deep_model_layer_position(model, layer);
-        if (layer != NULL && model->nodes[i].part == 0 && deep_model_node_of(model, layer) != i && weight_floats(layer) > largest)
+        if (layer != NULL && model->nodes[i].part == 0 && deep_model_node_of(model, layer) != i &&
+            weight_floats(layer) > largest)
             largest = weight_floats(layer); /* a second call */
     }
     return largest == 0 || (ws->param_sum = deep_alloc(largest, sizeof(float))) != NULL;

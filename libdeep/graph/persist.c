@@ -522,7 +522,8 @@ static bool load_state_node(loader *l, const deep_json_node *const *f, const int
     if (!get_int(l, f[2], 1, DEEP_MAX_STATES, "output_index (1: h, 2: c, ...)", &index))
         return false;
     const deep_node *call = &l->model->nodes[inbound[0]];
-    if (count != 1 || call->layer == NULL || call->part > 0 || strcmp(call->layer->name, deep_json_string(&l->doc, f[0])) != 0) {
+    if (count != 1 || call->layer == NULL || call->part > 0 ||
+        strcmp(call->layer->name, deep_json_string(&l->doc, f[0])) != 0) {
         bad(l, "%s: a state takes one inbound node, a call of its layer '%s'", what, deep_json_string(&l->doc, f[0]));
         return false;
     }

@@ -4,10 +4,10 @@
  *   i, f, o = recurrent_activation(z_i, z_f, z_o);   g = activation(z_c)
  *   c_t = f * c_{t-1} + i * g;                       h_t = o * activation(c_t)
  *
- * from h_0 = c_0 = 0, or the initial states of a graph call (Keras' initial_state). kernel (features, 4 units), recurrent_kernel (units, 4 units) and
- * bias (4 units) hold the four gates side by side in that order, as Keras stores them.
- * The output is h_T, or every h_t with return_sequences (in processing order, so reversed
- * with go_backwards, as Keras).
+ * from h_0 = c_0 = 0, or the initial states of a graph call (Keras' initial_state). kernel
+ * (features, 4 units), recurrent_kernel (units, 4 units) and bias (4 units) hold the four
+ * gates side by side in that order, as Keras stores them. The output is h_T, or every h_t
+ * with return_sequences (in processing order, so reversed with go_backwards, as Keras).
  *
  * The work is laid out time-major. The input is first copied to (timesteps, batch,
  * features) so that one GEMM projects the input of every step at once and each step's
