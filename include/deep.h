@@ -1087,7 +1087,8 @@ DEEP_API deep_status deep_model_add_reshape(deep_model *model, int32_t rank, con
 /* A new input node of that sample shape (rules as deep_model_new's); at most 16 inputs. */
 DEEP_API deep_status deep_model_add_input(deep_model *model, int32_t rank, const int64_t *shape, int32_t *node);
 /* The next deep_model_add_* applies its new layer to these `count` nodes (1 for most
- * layers; 2 to 16 for merge layers such as deep_model_add_add) instead of the last node.
+ * layers; 2 to 16 for merge layers such as deep_model_add_add; since 1.2 a recurrent layer's
+ * sequence then its initial states, see deep_model_state_nodes) instead of the last node.
  * Applies to that one add; a failed add keeps it for the next. */
 DEEP_API deep_status deep_model_connect(deep_model *model, const int32_t *nodes, int64_t count);
 /* The node made last: the output of the layer added (or applied) last. */
@@ -1095,7 +1096,8 @@ DEEP_API deep_status deep_model_last_node(const deep_model *model, int32_t *node
 /* Applies layer `layer` (an index as in deep_model_get_weight; negative counts from the
  * end) again to `nodes`, sharing its weights (Keras calling one layer object twice:
  * Siamese networks, tied weights). The nodes must have the shapes of the layer's first
- * call (DEEP_ERR_SHAPE). *node receives the new node. */
+ * call (DEEP_ERR_SHAPE); a recurrent layer's sequence must, with or without initial states
+ * after it (since 1.2). *node receives the new node. */
 DEEP_API deep_status deep_model_apply_layer(deep_model *model, int32_t layer, const int32_t *nodes, int64_t count,
                                             int32_t *node);
 /* Makes `nodes` the model's outputs (Keras' Model(inputs, outputs)); each must be a
@@ -1130,6 +1132,38 @@ DEEP_API deep_status deep_model_output_nodes(const deep_model *model, int32_t *n
  * save its weights too. */
 DEEP_API deep_status deep_model_submodel(const deep_model *model, const int32_t *inputs, int64_t input_count,
                                          const int32_t *outputs, int64_t output_count, deep_model **out);
+
+/* Recurrent layers in graphs, since 1.2: Keras' initial_state and return_state for an
+ * LSTM, GRU, SimpleRNN or Bidirectional.
+ *
+ * initial_state: apply the layer to its sequence followed by its initial states, h then c
+ * for an LSTM ([sequence, h0, c0]) and h for a GRU or SimpleRNN ([sequence, h0]); a
+ * Bidirectional layer takes its forward copy's states then its backward copy's
+ * ([sequence, forward h0, forward c0, backward h0, backward c0] around an LSTM: add the LSTM
+ * on the sequence, then deep_model_connect those nodes before deep_model_add_bidirectional,
+ * which takes them instead of the LSTM's input); each state
+ * node of shape (units,) (the wrapped layer's units); with deep_model_connect before its deep_model_add_* or with
+ * deep_model_apply_layer. Another node count is DEEP_ERR_INVALID_ARGUMENT, another state
+ * shape DEEP_ERR_SHAPE. A layer may be called with and without initial states. Gradients
+ * flow into the state nodes; a padding step (masking) keeps the state, as Keras.
+ *
+ * return_state: deep_model_state_nodes gives the nodes of the final states of the call at
+ * `node` (Keras' [output, h, c] = LSTM(..., return_state=True)(x)), by the buffer contract:
+ * h and c for an LSTM, h for a GRU or SimpleRNN, both copies' in that order for a
+ * Bidirectional layer (at most 4), each (units,) per sample, the state after
+ * the last real step (the initial state if every step is padding). The first call that
+ * writes them adds the state nodes to the graph (after the last node, all together; the size
+ * query adds nothing), later calls give the same nodes. They feed other layers (the
+ * decoder of a seq2seq model takes the encoder's states as its initial_state) or are model
+ * outputs. A node that is not an LSTM, GRU, SimpleRNN or Bidirectional call's output is
+ * DEEP_ERR_INVALID_ARGUMENT; after compile (or in a sub-model) existing state nodes are
+ * given back and adding them is DEEP_ERR_STATE.
+ * deep_model_node_layer names the state's layer and deep_model_node_inputs its call.
+ * deep_model_node_output_index gives Keras' tensor index of a node: 0 for a layer call's
+ * output or an input, k for the call's state k (1 for h, 2 for an LSTM's c, up to 4). */
+DEEP_API deep_status deep_model_state_nodes(deep_model *model, int32_t node, int32_t *states, int64_t capacity,
+                                            int64_t *needed);
+DEEP_API deep_status deep_model_node_output_index(const deep_model *model, int32_t node, int32_t *index);
 
 /* Merge layers (Keras' Add, Subtract, Multiply, Average, Maximum, Minimum, Concatenate),
  * since 1.1: they take 2 to 16 nodes chosen with deep_model_connect (one node is

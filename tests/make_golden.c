@@ -11,6 +11,11 @@
  *                         a residual Add, Concatenate, two outputs (a sigmoid pair with binary
  *                         cross-entropy, a linear value with MSE, loss weights 1 and 0.5),
  *                         trained 2 epochs; written alone by `make_golden DIRECTORY graph-1.1`
+ * seq2seq-1.2.safetensors  recurrent states in a graph (since 1.2): inputs (3, 2) and (3, 2), a
+ *                         Masking encoder LSTM whose final states (return_state) start a decoder
+ *                         LSTM (initial_state), a per-step Dense output and the encoder's h as a
+ *                         second output, MSE, trained 2 epochs; written alone by
+ *                         `make_golden DIRECTORY seq2seq-1.2`
  * and, for the trained ones, NAME.expected: inputs and the outputs deep_model_predict
  * gave for them, as C99 hexadecimal floats (exact). test_modelio loads these files and
  * checks the outputs; files of older versions stay in their folders and must keep loading,
@@ -142,8 +147,60 @@ static void graph_1_1(const char *dir)
     deep_model_free(m);
 }
 
+/* A seq2seq encoder-decoder: state nodes and initial states (the graph fields of 1.2). */
+static void seq2seq_1_2(const char *dir)
+{
+    deep_model *m = NULL;
+    int32_t decoder_in, encoder, h, c, steps;
+    FIXTURE(deep_model_new(2, (const int64_t[]){3, 2}, &m));
+    FIXTURE(deep_model_set_seed(m, 8));
+    FIXTURE(deep_model_add_input(m, 2, (const int64_t[]){3, 2}, &decoder_in));
+    FIXTURE(deep_model_connect(m, (const int32_t[]){0}, 1));
+    FIXTURE(deep_model_add_masking(m, 0.0));
+    FIXTURE(deep_model_add_lstm(m, 3, DEEP_ACTIVATION_TANH, DEEP_ACTIVATION_SIGMOID, 1, 0));
+    FIXTURE(deep_model_last_node(m, &encoder));
+    int32_t states[2];
+    int64_t count = 0;
+    FIXTURE(deep_model_state_nodes(m, encoder, states, 2, &count));
+    h = states[0];
+    c = states[1];
+    FIXTURE(deep_model_connect(m, (const int32_t[]){decoder_in, h, c}, 3));
+    FIXTURE(deep_model_add_lstm(m, 3, DEEP_ACTIVATION_TANH, DEEP_ACTIVATION_SIGMOID, 1, 1));
+    FIXTURE(deep_model_add_dense(m, 2, DEEP_ACTIVATION_LINEAR, 1));
+    FIXTURE(deep_model_last_node(m, &steps));
+    FIXTURE(deep_model_set_outputs(m, (const int32_t[]){steps, h}, 2));
+    deep_optimizer *opt = NULL;
+    FIXTURE(deep_optimizer_new(DEEP_OPTIMIZER_ADAM, &opt));
+    FIXTURE(deep_model_compile_outputs(m, opt,
+                                       (const deep_loss[]){DEEP_LOSS_MEAN_SQUARED_ERROR, DEEP_LOSS_MEAN_SQUARED_ERROR},
+                                       (const double[]){1.0, 0.5}, 2, NULL, 0));
+    enum { N = 16 };
+    float *x = fixture_features(N, 12, 6), y[N * 9];
+    for (int i = 0; i < N; i++) {
+        if (i % 4 == 0) /* a padded last encoder step */
+            x[12 * i + 4] = x[12 * i + 5] = 0.0f;
+        for (int j = 0; j < 6; j++) /* the decoder repeats the encoder's sequence */
+            y[9 * i + j] = x[12 * i + j];
+        for (int j = 0; j < 3; j++)
+            y[9 * i + 6 + j] = 0.5f;
+    }
+    deep_dataset *d = NULL;
+    FIXTURE(deep_dataset_new(N, 1, (const int64_t[]){12}, x, &d));
+    FIXTURE(deep_dataset_set_targets(d, y, N, 9));
+    FIXTURE(deep_model_fit(m, d, 2, 4, NULL));
+    save(m, dir, "seq2seq-1.2");
+    write_expected(dir, "seq2seq-1.2", m, 3, 1, (const int64_t[]){12});
+    free(x);
+    deep_dataset_free(d);
+    deep_model_free(m);
+}
+
 int main(int argc, char **argv)
 {
+    if (argc == 3 && strcmp(argv[2], "seq2seq-1.2") == 0) {
+        seq2seq_1_2(argv[1]);
+        return 0;
+    }
     if (argc == 3 && strcmp(argv[2], "optimizers-1.1") == 0) {
         optimizers_1_1(argv[1]);
         return 0;
@@ -153,7 +210,7 @@ int main(int argc, char **argv)
         return 0;
     }
     if (argc != 2) {
-        fprintf(stderr, "usage: %s DIRECTORY [optimizers-1.1 | graph-1.1]\n", argv[0]);
+        fprintf(stderr, "usage: %s DIRECTORY [optimizers-1.1 | graph-1.1 | seq2seq-1.2]\n", argv[0]);
         return 2;
     }
     const char *dir = argv[1];

@@ -25,6 +25,7 @@ typedef struct {
     deep_forest *forest;
     deep_dataset *typed;     /* from CSV with a text column "city" (column 1) */
     deep_model *graph;       /* inputs (2,) and (3,), outputs Dense(2) of each (nodes 2 and 3) */
+    deep_model *recurrent;   /* (3, 2) -> LSTM(2) at node 1 */
 } world;
 
 static world w;
@@ -81,6 +82,7 @@ static deep_status model_node_shape(void *b, int64_t c, int64_t *n) { return dee
 static deep_status model_node_inputs(void *b, int64_t c, int64_t *n) { return deep_model_node_inputs(w.graph, 4, b, c, n); }
 static deep_status model_input_nodes(void *b, int64_t c, int64_t *n) { return deep_model_input_nodes(w.graph, b, c, n); }
 static deep_status model_output_nodes(void *b, int64_t c, int64_t *n) { return deep_model_output_nodes(w.graph, b, c, n); }
+static deep_status model_state_nodes(void *b, int64_t c, int64_t *n) { return deep_model_state_nodes(w.recurrent, 1, b, c, n); }
 static deep_status model_save_buffer(void *b, int64_t c, int64_t *n) { return deep_model_save_buffer(w.model, b, c, n); }
 /* ONNX export (since 1.2): only in a build with ONNX, where the calls do their work. */
 #ifdef DEEP_HAVE_ONNX
@@ -211,6 +213,7 @@ static const struct {
     {"deep_model_node_inputs", model_node_inputs, sizeof(int32_t), false},
     {"deep_model_input_nodes", model_input_nodes, sizeof(int32_t), false},
     {"deep_model_output_nodes", model_output_nodes, sizeof(int32_t), false},
+    {"deep_model_state_nodes", model_state_nodes, sizeof(int32_t), false},
     {"deep_model_save_buffer", model_save_buffer, 1, false},
     {"deep_tree_get_class_weights", tree_class_weights, sizeof(double), false},
     {"deep_tree_feature_importances", tree_importances, sizeof(double), false},
@@ -294,6 +297,8 @@ static void make_world(void)
     ASSERT_OK(deep_model_connect(w.graph, (const int32_t[]){a, b}, 2));
     ASSERT_OK(deep_model_add_concatenate(w.graph, -1)); /* node 4, on nodes 2 and 3 */
     ASSERT_OK(deep_model_set_class_weights(w.graph, (const double[]){1, 4}, 2));
+    ASSERT_OK(deep_model_new(2, (const int64_t[]){3, 2}, &w.recurrent));
+    ASSERT_OK(deep_model_add_lstm(w.recurrent, 2, DEEP_ACTIVATION_TANH, DEEP_ACTIVATION_SIGMOID, 1, 0));
 
     const double weights[] = {1.0, 2.0};
     ASSERT_OK(deep_tree_new(DEEP_TREE_CLASSIFIER, &w.tree));
@@ -316,6 +321,7 @@ static void free_world(void)
     deep_vocab_free(w.vocab);
     deep_model_free(w.model);
     deep_model_free(w.graph);
+    deep_model_free(w.recurrent);
     deep_tree_free(w.tree);
     deep_forest_free(w.forest);
     deep_dataset_free(w.typed);

@@ -742,7 +742,7 @@ static deep_tensor *read_expected_line(FILE *f, const char *label)
     return t;
 }
 
-static const char *const golden_trained[] = {"v1/all-layers", "v1/tiny", "v1/graph-1.1"};
+static const char *const golden_trained[] = {"v1/all-layers", "v1/tiny", "v1/graph-1.1", "v1/seq2seq-1.2"};
 
 START_TEST(golden_files_predict_recorded_outputs)
 {

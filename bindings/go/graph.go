@@ -64,6 +64,37 @@ func (m *Model) ApplyLayer(layer int, nodes ...Node) (Node, error) {
 	return Node(node), err
 }
 
+// StateNodes is Keras' return_state, since 1.2: the nodes of the final states of the LSTM,
+// GRU or SimpleRNN call at node, [h, c] for an LSTM and [h] for the others, each (units,)
+// per sample. The first call adds them to the graph, later ones give the same nodes. A
+// recurrent layer takes initial states (Keras' initial_state) as the nodes after its
+// sequence: Connect(sequence, h, c) before AddLSTM, or ApplyLayer(layer, sequence, h, c).
+func (m *Model) StateNodes(node Node) ([]Node, error) {
+	var states [4]C.int32_t
+	var needed C.int64_t
+	err := m.write("Model.StateNodes", func(p *C.deep_model) C.deep_status {
+		return C.deep_model_state_nodes(p, C.int32_t(node), &states[0], C.int64_t(len(states)), &needed)
+	})
+	if err != nil {
+		return nil, err
+	}
+	nodes := make([]Node, needed)
+	for k := range nodes {
+		nodes[k] = Node(states[k])
+	}
+	return nodes, nil
+}
+
+// NodeOutputIndex is Keras' tensor index of node, since 1.2: 0 for an input or a layer
+// call's output, 1 for a recurrent call's state h, 2 for its state c.
+func (m *Model) NodeOutputIndex(node Node) (int, error) {
+	var index C.int32_t
+	err := m.read("Model.NodeOutputIndex", func(p *C.deep_model) C.deep_status {
+		return C.deep_model_node_output_index(p, C.int32_t(node), &index)
+	})
+	return int(index), err
+}
+
 // SetOutputs makes nodes the model's outputs (Keras' Model(inputs, outputs)); each must be
 // a layer's node. Without it the output is the last node.
 func (m *Model) SetOutputs(nodes ...Node) error {

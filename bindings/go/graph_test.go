@@ -244,3 +244,61 @@ func TestGraphErrors(t *testing.T) {
 	_, err = m.AddInput(3)
 	wantError(t, err, ErrState, "deep_model_add_input")
 }
+
+// A seq2seq encoder-decoder: the encoder LSTM's states (StateNodes) start the decoder
+// (initial states after its sequence); the encoder cut out gives those states.
+func TestRecurrentStates(t *testing.T) {
+	m, err := NewModel(3, 2)
+	must(t, err)
+	defer m.Close()
+	decoderIn, err := m.AddInput(3, 2)
+	must(t, err)
+	must(t, m.Connect(0))
+	must(t, m.AddLSTM(4))
+	encoder, err := m.LastNode()
+	must(t, err)
+	states, err := m.StateNodes(encoder)
+	must(t, err)
+	if len(states) != 2 {
+		t.Fatalf("an LSTM has %d states, want 2", len(states))
+	}
+	h, c := states[0], states[1]
+	if index, err := m.NodeOutputIndex(c); err != nil || index != 2 {
+		t.Fatalf("state c has output index %d (%v), want 2", index, err)
+	}
+	must(t, m.Connect(decoderIn, h, c))
+	must(t, m.AddLSTM(4, ReturnSequences()))
+	must(t, m.AddDense(2, Linear))
+	_, err = m.StateNodes(0)
+	wantError(t, err, ErrInvalidArgument, "deep_model_state_nodes")
+	opt, err := NewOptimizer(Adam)
+	must(t, err)
+	must(t, m.Compile(opt, MeanSquaredError))
+	x := noise(5, 32*12)
+	targets := make([]float32, 32*6)
+	for i := 0; i < 32; i++ {
+		copy(targets[i*6:i*6+6], x[i*12:i*12+6]) // repeat the encoder's sequence
+	}
+	data, err := NewDataset([]int64{12}, x)
+	must(t, err)
+	defer data.Close()
+	must(t, data.SetTargets(targets, 6))
+	must(t, m.SetInt(ModelVerbose, 0))
+	must(t, m.Fit(data, 2, 8, nil))
+	sub, err := m.Submodel([]Node{0}, []Node{h, c})
+	must(t, err)
+	defer sub.Close()
+	encoderX := make([]float32, 0, 32*6)
+	for i := 0; i < 32; i++ {
+		encoderX = append(encoderX, x[i*12:i*12+6]...)
+	}
+	inputs, err := NewTensor([]int64{32, 3, 2}, encoderX)
+	must(t, err)
+	defer inputs.Close()
+	codes, err := sub.Predict(inputs)
+	must(t, err)
+	defer codes.Close()
+	if shape, _ := codes.Shape(); !reflect.DeepEqual(shape, []int64{32, 8}) {
+		t.Fatalf("encoder states of shape %v, want [32 8]", shape)
+	}
+}

@@ -113,17 +113,22 @@ static void batch_shape_text(int32_t rank, const int64_t *shape, char *buf, size
 }
 
 /* Keras' name of a node's output in "Connected to": the layer (input_<k> for the k-th
- * input, from 1), the call of that layer which made it, and the tensor (always 0). */
+ * input, from 1), the call of that layer which made it, and the tensor (0, or a recurrent
+ * call's state: 1 for h, 2 for c). */
 static void node_name(const deep_model *model, int32_t node, char *buf, size_t capacity)
 {
+    int32_t part = model->nodes[node].part;
+    if (part > 0)
+        node = model->nodes[node].inputs[0];
     const deep_node *n = &model->nodes[node];
     int32_t index = 0;
     for (int32_t i = 0; i < node; i++)
-        index += n->layer != NULL ? model->nodes[i].layer == n->layer : model->nodes[i].layer == NULL;
+        index += n->layer != NULL ? model->nodes[i].layer == n->layer && model->nodes[i].part == 0
+                                  : model->nodes[i].layer == NULL;
     if (n->layer == NULL)
         snprintf(buf, capacity, "input_%d[0][0]", (int)index + 1);
     else
-        snprintf(buf, capacity, "%s[%d][0]", n->layer->name, (int)index);
+        snprintf(buf, capacity, "%s[%d][%d]", n->layer->name, (int)index, (int)part);
 }
 
 /* Keras' functional table: the inputs as InputLayer rows, then each layer with the nodes
@@ -156,7 +161,9 @@ static void functional_summary(const deep_model *model, deep_bytes *t)
         } else {
             layer_label(n->layer, label, sizeof label);
             for (int32_t j = i; j < model->node_count; j++) /* the inbound nodes of every call */
-                for (int32_t k = 0; model->nodes[j].layer == n->layer && k < model->nodes[j].input_count; k++) {
+                for (int32_t k = 0; model->nodes[j].layer == n->layer && model->nodes[j].part == 0 &&
+                                    k < model->nodes[j].input_count;
+                     k++) {
                     char name[64];
                     node_name(model, model->nodes[j].inputs[k], name, sizeof name);
                     if (used + strlen(name) + 8 < sizeof connected)

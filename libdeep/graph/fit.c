@@ -34,7 +34,8 @@ static double seconds_now(void)
 
 
 /* Keras' name of stat i: "loss", "accuracy"; with several outputs also "dense_2_loss" and
- * "dense_2_accuracy", named by the output layers. */
+ * "dense_2_accuracy", named by the output layers (a recurrent call's state: "lstm_h_loss",
+ * "lstm_c_loss", as the Python binding names them). */
 static void stat_name(const deep_model *model, int32_t i, char *buf, size_t capacity)
 {
     int32_t outputs = deep_model_output_count(model), m = model->metric_count;
@@ -48,8 +49,9 @@ static void stat_name(const deep_model *model, int32_t i, char *buf, size_t capa
     }
     int32_t k = i <= outputs ? i - 1 : (i - 1 - outputs) / m;
     deep_metric metric = i <= outputs ? DEEP_METRIC_LOSS : model->metrics[(i - 1 - outputs) % m];
-    snprintf(buf, capacity, "%s_%s", model->nodes[deep_model_output_node_at(model, k)].layer->name,
-             deep_metric_log_name(metric));
+    const deep_node *out = &model->nodes[deep_model_output_node_at(model, k)];
+    snprintf(buf, capacity, "%s%s%s_%s", out->layer->name, out->part == 0 ? "" : "_",
+             out->part == 0 ? "" : deep_layer_state_name(out->layer, out->part - 1), deep_metric_log_name(metric));
 }
 
 static void log_epoch(const deep_model *model, int32_t epoch, int32_t epochs, double seconds, const double *train,

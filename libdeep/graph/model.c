@@ -162,7 +162,7 @@ int32_t deep_model_mask_source(const deep_model *model, int32_t node)
 {
     for (;;) {
         const deep_node *n = &model->nodes[node];
-        if (n->layer == NULL)
+        if (n->layer == NULL || n->part > 0) /* a state has no time axis */
             return -1;
         deep_mask_flow flow = deep_layer_mask_flow(n->layer);
         if (flow == DEEP_MASK_MADE)
@@ -181,6 +181,85 @@ int32_t deep_model_layer_position(const deep_model *model, const deep_layer *lay
     return -1;
 }
 
+int32_t deep_layer_state_count(const deep_layer *layer)
+{
+    if (!(layer->ops->flags & DEEP_LAYER_STATES))
+        return 0;
+    if (layer->ops->state_count != NULL)
+        return layer->ops->state_count(layer);
+    return layer->ops->flags & DEEP_LAYER_CELL_STATE ? 2 : 1;
+}
+
+const char *deep_layer_state_name(const deep_layer *layer, int32_t k)
+{
+    static const char *const one[] = {"h", "c"};
+    static const char *const two[][4] = {{"forward_h", "backward_h"},
+                                         {"forward_h", "forward_c", "backward_h", "backward_c"}};
+    int32_t count = deep_layer_state_count(layer);
+    if (layer->ops->state_count == NULL)
+        return one[k];
+    return two[count == 4][k];
+}
+
+/* "[h, c]", "[forward_h, backward_h]", ...: the states a layer takes, for messages. */
+static void state_list(const deep_layer *layer, char *buf, size_t capacity)
+{
+    size_t used = (size_t)snprintf(buf, capacity, "[");
+    for (int32_t k = 0; k < deep_layer_state_count(layer) && used < capacity; k++)
+        used += (size_t)snprintf(buf + used, capacity - used, "%s%s", k ? ", " : "", deep_layer_state_name(layer, k));
+    if (used < capacity)
+        snprintf(buf + used, capacity - used, "]");
+}
+
+/* Keras' initial_state: a recurrent call on [sequence, h0] (or [sequence, h0, c0] for an
+ * LSTM), each state (units,) per sample. */
+static deep_status check_initial_states(const deep_model *model, const deep_layer *layer, int32_t position,
+                                        int32_t count, const int32_t *inputs, const char *caller)
+{
+    int32_t states = deep_layer_state_count(layer);
+    int64_t units = layer->cfg.rnn.units;
+    char names[96];
+    state_list(layer, names, sizeof names);
+    if (count != 1 + states)
+        return deep_error_set(DEEP_ERR_INVALID_ARGUMENT, caller,
+                              "layer %d (%s, %s) takes its sequence and %s (initial states), not %d nodes",
+                              (int)position, layer->name, layer->ops->class_name, names, (int)count);
+    for (int32_t k = 1; k < count; k++) {
+        const deep_node *n = &model->nodes[inputs[k]];
+        if (n->rank != 1 || n->shape[0] != units) {
+            char got[128];
+            return deep_error_set(DEEP_ERR_SHAPE, caller,
+                                  "layer %d (%s): initial state %s must have shape (%lld,) (its units); node %d has "
+                                  "shape %s", (int)position, layer->name, deep_layer_state_name(layer, k - 1),
+                                  (long long)units,
+                                  (int)inputs[k], deep_shape_format(got, sizeof got, n->rank, n->shape));
+        }
+    }
+    return DEEP_OK;
+}
+
+deep_status deep_model_push_states(deep_model *model, int32_t call, const char *caller)
+{
+    if (model->nodes[call].states[0] > 0)
+        return DEEP_OK;
+    const deep_layer *layer = model->nodes[call].layer;
+    int32_t count = deep_layer_state_count(layer);
+    for (int32_t k = 0; k < count; k++) {
+        DEEP_TRY(grow_nodes(model, caller));
+        deep_node *n = &model->nodes[model->node_count];
+        memset(n, 0, sizeof *n);
+        n->layer = model->nodes[call].layer;
+        n->part = k + 1;
+        n->input_count = 1;
+        n->inputs[0] = call;
+        n->rank = 1;
+        n->shape[0] = layer->cfg.rnn.units;
+        n->size = layer->cfg.rnn.units;
+        model->nodes[call].states[k] = model->node_count++;
+    }
+    return DEEP_OK;
+}
+
 /* Checks that a layer (new, or one applied again) takes the given input nodes: one node
  * unless it merges, the shapes a shared layer was built for, and no mask it refuses. With
  * `build` the layer takes the nodes' shapes as its input shapes. */
@@ -188,7 +267,10 @@ static deep_status check_call(const deep_model *model, deep_layer *layer, int32_
                               const int32_t *inputs, bool build, const char *caller)
 {
     bool merge = (layer->ops->flags & DEEP_LAYER_MERGE) != 0;
-    if (!merge && count != 1)
+    int32_t states = deep_layer_state_count(layer);
+    if (states > 0 && count != 1)
+        DEEP_TRY(check_initial_states(model, layer, position, count, inputs, caller));
+    else if (!merge && count != 1)
         return deep_error_set(DEEP_ERR_INVALID_ARGUMENT, caller,
                               "layer %d (%s, %s) takes one input, not %d; only merge layers (Add, Concatenate, "
                               "...) take several", (int)position, layer->name, layer->ops->class_name, (int)count);
@@ -196,7 +278,7 @@ static deep_status check_call(const deep_model *model, deep_layer *layer, int32_
         return deep_error_set(DEEP_ERR_INVALID_ARGUMENT, caller,
                               "layer %d (%s, %s) merges 2 or more inputs; choose them with deep_model_connect first",
                               (int)position, layer->name, layer->ops->class_name);
-    for (int32_t k = 0; k < count; k++) {
+    for (int32_t k = 0; k < (states > 0 ? 1 : count); k++) { /* a recurrent layer's states are checked */
         const deep_node *n = &model->nodes[inputs[k]];
         if (build) {
             layer->in_ranks[k] = n->rank;
@@ -223,7 +305,7 @@ static deep_status check_call(const deep_model *model, deep_layer *layer, int32_
         }
     }
     if (build) {
-        layer->input_count = count;
+        layer->input_count = states > 0 ? 1 : count;
         layer->in_rank = layer->in_ranks[0];
         memcpy(layer->in_shape, layer->in_shapes[0], sizeof layer->in_shape);
         layer->in_size = layer->in_sizes[0];
@@ -359,8 +441,10 @@ static deep_status append(deep_model *model, const deep_layer_ops *type, const v
     memcpy(saved_pending, model->pending, sizeof saved_pending);
     model->layer_count--;
     model->node_count--;
-    model->pending_count = last_node.input_count;
-    memcpy(model->pending, last_node.inputs, sizeof last_node.inputs);
+    if (saved_count == 0) { /* the wrapped layer's inputs; else the nodes connected since (its states) */
+        model->pending_count = last_node.input_count;
+        memcpy(model->pending, last_node.inputs, sizeof last_node.inputs);
+    }
     deep_status status = add_layer(model, &layer, caller, context);
     if (status != DEEP_OK) {
         model->layers[position] = last;
@@ -370,8 +454,7 @@ static deep_status append(deep_model *model, const deep_layer_ops *type, const v
         memcpy(model->pending, saved_pending, sizeof saved_pending);
         return status;
     }
-    model->pending_count = saved_count;
-    memcpy(model->pending, saved_pending, sizeof saved_pending);
+    model->pending_count = 0; /* the wrapper took them */
     free(last);
     return DEEP_OK;
 }

@@ -25,6 +25,12 @@ typedef struct deep_node {
     int64_t shape[DEEP_MAX_RANK];
     int64_t size;
     int64_t offset;                            /* inputs: where its features start in a dataset row */
+    /* Keras' tensor index within a call: 0 for the call's output; 1 (h) or 2 (c) for a state
+     * node (return_state), whose only input is the recurrent call giving it. A state node
+     * has no layer call of its own: its call writes it in forward and reads its gradient in
+     * backward. A recurrent call's inputs after the first are its initial states. */
+    int32_t part;
+    int32_t states[DEEP_MAX_STATES];           /* a call's state nodes, h then c; 0: none */
 } deep_node;
 
 struct deep_model {
@@ -376,6 +382,13 @@ deep_status deep_model_push_input(deep_model *model, int32_t rank, const int64_t
  * errors name caller. */
 deep_status deep_model_call_layer(deep_model *model, int32_t position, int32_t count, const int32_t *inputs,
                                   const char *caller, int32_t *node);
+/* Adds the state nodes of the recurrent call at node `call` (h, and c for an LSTM) after
+ * the last node, unless it has them; errors name caller. */
+deep_status deep_model_push_states(deep_model *model, int32_t call, const char *caller);
+/* The number of states of a recurrent layer taking them (2 for an LSTM), else 0. */
+int32_t deep_layer_state_count(const deep_layer *layer);
+/* Keras' name of a layer's state k (0-based): "h", "c", "forward_h", ..., "backward_c". */
+const char *deep_layer_state_name(const deep_layer *layer, int32_t k);
 /* A Sequential chain: one input, node i + 1 calling layer i on node i, the last node the
  * output (what files, summaries and messages of 1.0 describe). */
 bool deep_model_is_sequential(const deep_model *model);

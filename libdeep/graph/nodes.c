@@ -93,6 +93,48 @@ deep_status deep_model_apply_layer(deep_model *model, int32_t layer, const int32
     return deep_model_call_layer(model, position, (int32_t)count, nodes, __func__, node);
 }
 
+deep_status deep_model_state_nodes(deep_model *model, int32_t node, int32_t *states, int64_t capacity,
+                                   int64_t *needed)
+{
+    DEEP_TRY(deep_output_args(__func__, states, capacity, needed));
+    DEEP_REQUIRE(model);
+    DEEP_TRY(check_node(__func__, model, "node", node));
+    const deep_node *n = &model->nodes[node];
+    if (n->layer == NULL || n->part > 0 || deep_layer_state_count(n->layer) == 0)
+        return DEEP_FAIL(DEEP_ERR_INVALID_ARGUMENT,
+                         "node %d is %s, not the output of an LSTM, GRU, SimpleRNN or Bidirectional call: only "
+                         "those return states", (int)node,
+                         n->layer == NULL ? "an input" : n->part > 0 ? "a state node" : n->layer->ops->class_name);
+    int32_t count = deep_layer_state_count(n->layer);
+    *needed = count;
+    if (capacity == 0)
+        return DEEP_OK; /* the size query adds nothing */
+    if (capacity < count)
+        return DEEP_FAIL(DEEP_ERR_BUFFER_TOO_SMALL, "the states need %d entries; the buffer has %lld", (int)count,
+                         (long long)capacity);
+    if (n->states[0] == 0) { /* adding them: the graph must still be open */
+        deep_status status = check_open(__func__, model);
+        if (status == DEEP_OK)
+            status = deep_model_push_states(model, node, __func__);
+        if (status != DEEP_OK) {
+            *needed = 0;
+            return status;
+        }
+    }
+    memcpy(states, model->nodes[node].states, (size_t)count * sizeof *states);
+    return DEEP_OK;
+}
+
+deep_status deep_model_node_output_index(const deep_model *model, int32_t node, int32_t *index)
+{
+    DEEP_REQUIRE(index);
+    *index = 0;
+    DEEP_REQUIRE(model);
+    DEEP_TRY(check_node(__func__, model, "node", node));
+    *index = model->nodes[node].part;
+    return DEEP_OK;
+}
+
 /* Marks in `needed` every node that `from` depends on, stopping at the `stops`. */
 static void mark_ancestors(const deep_model *model, int32_t from, const bool *stops, bool *needed)
 {
@@ -230,6 +272,12 @@ static deep_status copy_calls(const char *caller, const deep_model *model, const
         const deep_node *n = &model->nodes[i];
         if (!needed[i] || map[i] >= 0)
             continue;
+        if (n->part > 0) { /* a state of a call copied before */
+            int32_t call = map[n->inputs[0]];
+            DEEP_TRY(deep_model_push_states(sub, call, caller));
+            map[i] = sub->nodes[call].states[n->part - 1];
+            continue;
+        }
         int32_t position = -1;
         for (int32_t l = 0; l < sub->layer_count && position < 0; l++)
             if (strcmp(sub->layers[l]->name, n->layer->name) == 0)
@@ -341,6 +389,10 @@ deep_status deep_model_replay(const deep_model *src, deep_model *dst, const char
         int32_t node;
         if (n->layer == NULL) {
             DEEP_TRY(deep_model_push_input(dst, n->rank, n->shape, caller, &node));
+            continue;
+        }
+        if (n->part > 0) { /* both states come at the first: the node numbers stay src's */
+            DEEP_TRY(deep_model_push_states(dst, n->inputs[0], caller));
             continue;
         }
         int32_t position = deep_model_layer_position(src, n->layer);

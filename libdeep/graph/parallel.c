@@ -162,8 +162,8 @@ double deep_model_sample_work(const deep_model *model)
     double work = 0;
     for (int32_t i = 0; i < model->node_count; i++) {
         const deep_layer *layer = model->nodes[i].layer; /* per call: a shared layer works at each */
-        if (layer == NULL)
-            continue;
+        if (layer == NULL || model->nodes[i].part > 0)
+            continue; /* an input, or a state its call wrote */
         int64_t last = layer->in_rank > 0 ? layer->in_shape[layer->in_rank - 1] : 1;
         double positions = last > 0 ? (double)(layer->in_size / last) : 1.0;
         for (int32_t p = 0; p < layer->param_count; p++)

@@ -37,6 +37,8 @@ int64_t deep_model_target_total(const deep_model *model)
 bool deep_model_output_fuses(const deep_model *model, int32_t k)
 {
     int32_t node = deep_model_output_node_at(model, k);
+    if (model->nodes[node].part > 0) /* a state: no activation of its own */
+        return false;
     for (int32_t i = node + 1; i < model->node_count; i++)
         for (int32_t j = 0; model->nodes[i].layer != NULL && j < model->nodes[i].input_count; j++)
             if (model->nodes[i].inputs[j] == node)
@@ -81,6 +83,11 @@ static int32_t assign_grad_slots(const deep_model *model, int32_t *slot, bool *f
         const deep_node *node = &model->nodes[i];
         if (node->layer == NULL || slot[i] < 0)
             continue; /* an input, or a node the output does not depend on */
+        if (node->part > 0) { /* a state: its gradient lives until its call's backward reads it */
+            if (slot[node->inputs[0]] < 0)
+                slot[node->inputs[0]] = free_count > 0 ? free_slots[--free_count] : slots++;
+            continue;
+        }
         for (int32_t k = 0; k < node->input_count; k++) {
             int32_t in = node->inputs[k];
             if (model->nodes[in].layer == NULL)
@@ -92,6 +99,9 @@ static int32_t assign_grad_slots(const deep_model *model, int32_t *slot, bool *f
             slot[in] = free_count > 0 ? free_slots[--free_count] : slots++;
         }
         free_slots[free_count++] = slot[i]; /* free after this node's backward */
+        for (int32_t k = 0; k < DEEP_MAX_STATES; k++)
+            if (node->states[k] > 0 && slot[node->states[k]] >= 0)
+                free_slots[free_count++] = slot[node->states[k]];
     }
     return slots;
 }
@@ -119,7 +129,8 @@ static bool init_shared_sums(const deep_model *model, int64_t max_batch, deep_wo
         const deep_layer *layer = model->nodes[i].layer;
         ws->node_layer[i] = deep_model_layer_position(model, layer);
         ws->node_first[i] = layer != NULL && deep_model_node_of(model, layer) == i;
-        if (layer != NULL && deep_model_node_of(model, layer) != i && weight_floats(layer) > largest)
+        if (layer != NULL && model->nodes[i].part == 0 && deep_model_node_of(model, layer) != i &&
+            weight_floats(layer) > largest)
             largest = weight_floats(layer); /* a second call */
     }
     return largest == 0 || (ws->param_sum = deep_alloc(largest, sizeof(float))) != NULL;
@@ -157,7 +168,8 @@ deep_status deep_workspace_init(const deep_model *model, int64_t max_batch, bool
     bool ok = ws->acts != NULL && ws->scratch != NULL && ws->masks != NULL && ws->mask_store != NULL;
     for (int32_t i = 0; ok && i < n; i++) {
         const deep_node *node = &model->nodes[i];
-        deep_mask_flow flow = node->layer != NULL ? deep_layer_mask_flow(node->layer) : DEEP_MASK_REFUSED;
+        deep_mask_flow flow = node->layer != NULL && node->part == 0 ? deep_layer_mask_flow(node->layer)
+                                                                     : DEEP_MASK_REFUSED;
         if (flow == DEEP_MASK_MADE)
             ok = (ws->masks[i] = ws->mask_store[i] = deep_alloc(max_batch * node->layer->in_shape[0], 1)) != NULL;
         else if (flow == DEEP_MASK_KEPT)
@@ -167,7 +179,7 @@ deep_status deep_workspace_init(const deep_model *model, int64_t max_batch, bool
         ok = (ws->acts[i] = deep_alloc(max_batch * model->nodes[i].size, sizeof(float))) != NULL;
     for (int32_t i = 0; ok && i < n; i++) {
         const deep_layer *layer = model->nodes[i].layer;
-        if (layer != NULL && (layer->scratch_size > 0 || layer->scratch_fixed > 0))
+        if (layer != NULL && model->nodes[i].part == 0 && (layer->scratch_size > 0 || layer->scratch_fixed > 0))
             ok = (ws->scratch[i] = deep_alloc(max_batch * layer->scratch_size + layer->scratch_fixed, sizeof(float))) !=
                  NULL;
     }
@@ -297,19 +309,33 @@ void deep_model_forward(const deep_model *model, deep_workspace *ws, const deep_
     deep_model_forward_nodes(model, ws, ex, batch, last_output(model) + 1);
 }
 
+/* A recurrent call's states (Keras' initial_state, return_state) for its forward and
+ * backward: its inputs after the sequence, and its state nodes. */
+static void point_states(const deep_node *node, const deep_workspace *ws, deep_exec *ex, bool backward)
+{
+    for (int32_t k = 0; k < DEEP_MAX_STATES; k++) {
+        bool given = k + 1 < node->input_count, kept = node->states[k] > 0;
+        ex->init_state[k] = given ? ws->acts[node->inputs[k + 1]] : NULL;
+        ex->final_state[k] = kept && !backward ? ws->acts[node->states[k]] : NULL;
+        ex->final_grad[k] = kept && backward && ws->grad_started[node->states[k]] ? ws->grads[node->states[k]] : NULL;
+        ex->init_grad[k] = NULL;
+    }
+}
+
 void deep_model_forward_nodes(const deep_model *model, deep_workspace *ws, const deep_exec *ex, int64_t batch,
                               int32_t limit)
 {
     for (int32_t i = 0; i < limit; i++) {
         const deep_node *node = &model->nodes[i];
         const deep_layer *layer = node->layer;
-        if (layer == NULL)
-            continue;
+        if (layer == NULL || node->part > 0)
+            continue; /* an input, or a state its call wrote */
         const float *in0 = ws->acts[node->inputs[0]];
         if (ws->mask_store[i] != NULL)
             layer->ops->compute_mask(layer, in0, ws->mask_store[i], batch);
         deep_exec own = *ex;
         own.mask = ws->masks[node->inputs[0]];
+        point_states(node, ws, &own, false);
         if (layer->ops->flags & DEEP_LAYER_MERGE) {
             const float *in[DEEP_MAX_LAYER_INPUTS];
             for (int32_t k = 0; k < node->input_count; k++)
@@ -356,8 +382,17 @@ void deep_model_backward(deep_model *model, deep_workspace *ws, deep_exec *ex, i
     for (int32_t i = last_output(model); i >= 0; i--) {
         const deep_node *node = &model->nodes[i];
         deep_layer *layer = node->layer;
-        if (layer == NULL || !ws->grad_started[i])
-            continue; /* an input, or not on a path to the output */
+        if (layer == NULL || node->part > 0)
+            continue; /* an input, or a state whose call reads its gradient */
+        bool states_started = false;
+        for (int32_t k = 0; k < DEEP_MAX_STATES; k++)
+            states_started |= node->states[k] > 0 && ws->grad_started[node->states[k]];
+        if (!ws->grad_started[i] && !states_started)
+            continue; /* not on a path to the output */
+        if (!ws->grad_started[i]) { /* only its states lead to the output */
+            memset(ws->grads[i], 0, (size_t)(batch * node->size) * sizeof(float));
+            ws->grad_started[i] = true;
+        }
         float *grad_in[DEEP_MAX_LAYER_INPUTS];
         for (int32_t k = 0; k < node->input_count; k++) {
             grad_in[k] = grad_target(ws, node->inputs[k], k);
@@ -371,6 +406,9 @@ void deep_model_backward(deep_model *model, deep_workspace *ws, deep_exec *ex, i
             ex->fused_output |= i == deep_model_output_node_at(model, k) && deep_model_output_fuses(model, k);
         ex->mask = ws->masks[node->inputs[0]];
         deep_rules_activity_grad(model, i, ws->acts[i], ws->grads[i], batch);
+        point_states(node, ws, ex, true);
+        for (int32_t k = 1; k < node->input_count && !(layer->ops->flags & DEEP_LAYER_MERGE); k++)
+            ex->init_grad[k - 1] = grad_in[k];
         bool again = ws->layer_seen[ws->node_layer[i]];
         ws->layer_seen[ws->node_layer[i]] = true;
         /* An empty batch (a replica whose slice of the last global batch holds no
@@ -414,6 +452,7 @@ void deep_model_backward(deep_model *model, deep_workspace *ws, deep_exec *ex, i
         report_ready(model, ws, ex, position);
     ex->fused_output = false;
     ex->mask = NULL;
+    point_states(&(deep_node){0}, ws, ex, true);
 }
 
 int32_t deep_model_node_of(const deep_model *model, const deep_layer *layer)

@@ -120,7 +120,9 @@ static bool has_stopping(const deep_model *model)
 }
 
 /* "graph": the nodes in order, each an input {"input_shape": [...]} or a call
- * {"layer": name, "inbound_nodes": [node, ...]}, and the output nodes. */
+ * {"layer": name, "inbound_nodes": [node, ...]} (a recurrent call's initial states after its
+ * sequence), a recurrent call's state {"layer": name, "inbound_nodes": [call],
+ * "output_index": 1 (h) or 2 (c)} (since 1.2; Keras' tensor index), and the output nodes. */
 static void put_graph(const deep_model *model, deep_bytes *j)
 {
     deep_json_put_key(j, false, "graph");
@@ -142,8 +144,10 @@ static void put_graph(const deep_model *model, deep_bytes *j)
             deep_bytes_put(j, "[", 1);
             for (int32_t k = 0; k < n->input_count; k++)
                 deep_bytes_printf(j, "%s%d", k ? ", " : "", (int)n->inputs[k]);
+            if (n->part > 0)
+                deep_bytes_printf(j, "], \"output_index\": %d", (int)n->part);
         }
-        deep_bytes_put(j, "]}", 2);
+        deep_bytes_put(j, n->part > 0 ? "}" : "]}", n->part > 0 ? 1 : 2);
     }
     deep_bytes_put(j, "]", 1);
     deep_json_put_key(j, false, "output_nodes");
@@ -570,6 +574,35 @@ static const deep_json_node *layer_entry(loader *l, const deep_json_node *layers
     return NULL;
 }
 
+/* A state node of "graph" (f: its layer, inbound_nodes and output_index), the call's
+ * states being added at its h. */
+static bool load_state_node(loader *l, const deep_json_node *const *f, const int32_t *inbound, int32_t count,
+                            int32_t i)
+{
+    int64_t index;
+    char what[64];
+    snprintf(what, sizeof what, "graph node %d", (int)i);
+    if (!get_int(l, f[2], 1, DEEP_MAX_STATES, "output_index (1: h, 2: c, ...)", &index))
+        return false;
+    const deep_node *call = &l->model->nodes[inbound[0]];
+    if (count != 1 || call->layer == NULL || call->part > 0 ||
+        strcmp(call->layer->name, deep_json_string(&l->doc, f[0])) != 0) {
+        bad(l, "%s: a state takes one inbound node, a call of its layer '%s'", what, deep_json_string(&l->doc, f[0]));
+        return false;
+    }
+    int32_t states[DEEP_MAX_STATES];
+    int64_t written = 0;
+    if (index == 1 &&
+        nested(l, deep_model_state_nodes(l->model, inbound[0], states, DEEP_MAX_STATES, &written), what) != DEEP_OK)
+        return false;
+    if (l->model->nodes[inbound[0]].states[index - 1] != i) {
+        bad(l, "%s: node %d has no state %lld here (output_index %lld is node %d)", what, (int)inbound[0],
+            (long long)index, (long long)index, (int)l->model->nodes[inbound[0]].states[index - 1]);
+        return false;
+    }
+    return true;
+}
+
 /* One node of "graph": an input, a layer's first call (which adds the layer), or a call
  * of a layer added before (shared weights). Inbound nodes must come before it. */
 static bool load_node(loader *l, const deep_json_node *layers, const deep_json_node *v, int32_t i)
@@ -590,9 +623,9 @@ static bool load_node(loader *l, const deep_json_node *layers, const deep_json_n
                        : (bad(l, "graph node 0 has another shape than input_shape"), false);
         return nested(l, deep_model_add_input(l->model, rank, dims, &node), what) == DEEP_OK;
     }
-    static const char *const keys[] = {"layer", "inbound_nodes"};
-    const deep_json_node *f[2];
-    if (!members(l, v, what, keys, 2, f))
+    static const char *const keys[] = {"layer", "inbound_nodes", "output_index"};
+    const deep_json_node *f[3];
+    if (!some_members(l, v, what, keys, 3, 2, f))
         return false;
     if (f[0]->type != DEEP_JSON_STRING || f[1]->type != DEEP_JSON_ARRAY || f[1]->count < 1 ||
         f[1]->count > DEEP_MAX_LAYER_INPUTS) {
@@ -606,6 +639,8 @@ static bool load_node(loader *l, const deep_json_node *layers, const deep_json_n
             return false;
         inbound[count++] = (int32_t)n;
     }
+    if (f[2] != NULL)
+        return load_state_node(l, f, inbound, count, i);
     const deep_json_node *entry = layer_entry(l, layers, deep_json_string(&l->doc, f[0]), &index);
     if (entry == NULL || index > l->model->layer_count) {
         bad(l, "%s calls layer '%s', which is not %s", what, deep_json_string(&l->doc, f[0]),

@@ -9,7 +9,9 @@
  * parameters. The copy lives on the stack for the call only, so predicting from several
  * threads at once stays safe. The wrapped build only computes shapes, so it is simply run
  * again on the copy to learn the direction's output and scratch sizes. A mask reaches both
- * copies through the pass (deep_exec), as for the wrapped layer alone.
+ * copies through the pass (deep_exec), as for the wrapped layer alone. So do the states of
+ * a graph call (Keras' initial_state and return_state): the forward copy's, then the
+ * backward copy's.
  *
  * Parameters: the forward copy's, then the backward copy's, in the wrapped type's order.
  * Scratch of a batch of B, with s, f the wrapped type's scratch_size and scratch_fixed and
@@ -199,6 +201,33 @@ static void unmerge(deep_merge_mode mode, const halves *h, int64_t batch, const 
         }
 }
 
+/* The wrapped layer's states: 1, or 2 for an LSTM. */
+static int32_t inner_states(const deep_layer *layer)
+{
+    return layer->cfg.bidirectional.wrapped->flags & DEEP_LAYER_CELL_STATE ? 2 : 1;
+}
+
+static int32_t bidirectional_state_count(const deep_layer *layer)
+{
+    return 2 * inner_states(layer);
+}
+
+/* A direction's exec: its half of the states (Keras: the forward layer's, then the
+ * backward layer's). */
+static deep_exec direction_exec(const deep_layer *layer, const deep_exec *ex, int direction)
+{
+    deep_exec e = *ex;
+    int32_t n = inner_states(layer);
+    for (int32_t k = 0; k < DEEP_MAX_STATES; k++) {
+        bool mine = k < n;
+        e.init_state[k] = mine ? ex->init_state[direction * n + k] : NULL;
+        e.final_state[k] = mine ? ex->final_state[direction * n + k] : NULL;
+        e.final_grad[k] = mine ? ex->final_grad[direction * n + k] : NULL;
+        e.init_grad[k] = mine ? ex->init_grad[direction * n + k] : NULL;
+    }
+    return e;
+}
+
 static void bidirectional_forward(const deep_layer *layer, const deep_exec *ex, const float *in, float *out,
                                   float *scratch, int64_t batch)
 {
@@ -207,8 +236,10 @@ static void bidirectional_forward(const deep_layer *layer, const deep_exec *ex, 
         direction_view(layer, direction, &cells[direction]);
     halves h = split_scratch(layer, &cells[FORWARD], scratch, batch);
     /* Forward first, then backward: each draws its own dropout masks in that order. */
-    for (int direction = FORWARD; direction <= BACKWARD; direction++)
-        cells[direction].ops->forward(&cells[direction], ex, in, h.y[direction], h.scratch[direction], batch);
+    for (int direction = FORWARD; direction <= BACKWARD; direction++) {
+        deep_exec e = direction_exec(layer, ex, direction);
+        cells[direction].ops->forward(&cells[direction], &e, in, h.y[direction], h.scratch[direction], batch);
+    }
     merge(layer->cfg.bidirectional.merge_mode, &h, batch, out);
 }
 
@@ -221,10 +252,12 @@ static void bidirectional_backward(deep_layer *layer, const deep_exec *ex, const
         direction_view(layer, direction, &cells[direction]);
     halves h = split_scratch(layer, &cells[FORWARD], scratch, batch);
     unmerge(layer->cfg.bidirectional.merge_mode, &h, batch, grad_out);
-    deep_exec inner = *ex;
+    deep_exec inner = direction_exec(layer, ex, FORWARD);
     inner.fused_output = false; /* a recurrent output is never fused with the loss */
     cells[FORWARD].ops->backward(&cells[FORWARD], &inner, in, h.y[FORWARD], h.g[FORWARD], grad_in,
                                  h.scratch[FORWARD], batch);
+    inner = direction_exec(layer, ex, BACKWARD);
+    inner.fused_output = false;
     cells[BACKWARD].ops->backward(&cells[BACKWARD], &inner, in, h.y[BACKWARD], h.g[BACKWARD],
                                   grad_in != NULL ? h.grad_in : NULL, h.scratch[BACKWARD], batch);
     if (grad_in != NULL)
@@ -244,12 +277,13 @@ const deep_layer_ops deep_bidirectional_ops = {
     .class_name = "Bidirectional",
     .config_size = sizeof(deep_bidirectional_config),
     DEEP_FIELDS(bidirectional_fields),
-    .flags = DEEP_LAYER_RECURRENT,
+    .flags = DEEP_LAYER_RECURRENT | DEEP_LAYER_STATES,
     .build = bidirectional_build,
     .init = bidirectional_init,
     .forward = bidirectional_forward,
     .backward = bidirectional_backward,
     .mask_flow = deep_rnn_mask_flow,
+    .state_count = bidirectional_state_count,
 };
 
 /* The last layer is rebuilt as a Bidirectional with its configuration: the wrapper takes

@@ -5,7 +5,7 @@
  *   z = recurrent_activation(x_z + h_z)     r = recurrent_activation(x_r + h_r)
  *   n = activation(x_n + r * h_n)           h_t = z * h_{t-1} + (1 - z) * n
  *
- * from h_0 = 0, the blocks z, r, n side by side in that order in kernel (features,
+ * from h_0 = 0 (or a graph call's initial state), the blocks z, r, n side by side in that order in kernel (features,
  * 3 units), recurrent_kernel (units, 3 units) and bias (2, 3 units): input bias, then
  * recurrent bias. Keras' initialisers: Glorot-uniform kernel, orthogonal recurrent kernel,
  * zero bias.
@@ -34,7 +34,9 @@
  *   xs     T * B * F     the input (times the dropout mask); backward: dL/d(xs)
  *   zx     T * B * 3U    the input projections, then z, r, n; backward: their dL/d
  *   zh     T * B * 3U    the recurrent projections (bias included); backward: their dL/d
+ *   h0     B * U         h_0: zeros or the initial state
  *   hs     T * B * U     h_1 .. h_T
+ *   hm0    B * U         h_0 times the recurrent mask
  *   hm     T * B * U     h_1 .. h_T times the recurrent mask (with recurrent dropout only)
  *   rh     T * B * U     reset_after=False only: r_t * h_{t-1} (masked as hm) at every step
  *   dh, dt B * U         backward's running dL/dh_t, and the product that adds to it
@@ -47,12 +49,14 @@ typedef struct gru_ctx {
     deep_rnn_steps st;    /* the padding mask */
     float *out;
     const float *grad_out;
+    const float *init_h, *final_dh; /* deep_exec's state members */
+    float *final_h, *init_dh;
 } gru_ctx;
 
-static const deep_rnn_cell gru_cell = {.class_name = "GRU", .gates = 3, .widest = 6, .step_units = 8, .fixed_units = 3};
+static const deep_rnn_cell gru_cell = {.class_name = "GRU", .gates = 3, .widest = 6, .step_units = 8, .fixed_units = 5};
 /* reset_after=False keeps r * h_{t-1} of every step too. */
 static const deep_rnn_cell gru_cell_before = {
-    .class_name = "GRU", .gates = 3, .widest = 6, .step_units = 9, .fixed_units = 3};
+    .class_name = "GRU", .gates = 3, .widest = 6, .step_units = 9, .fixed_units = 5};
 
 static deep_status gru_build(deep_layer *layer)
 {
@@ -78,13 +82,17 @@ static gru_ctx gru_context(const deep_layer *layer, const deep_exec *ex, float *
 {
     gru_ctx c = {.layer = layer, .steps = layer->in_shape[0], .features = layer->in_shape[1],
                  .units = layer->cfg.rnn.units, .gates = 3 * layer->cfg.rnn.units, .batch = batch,
-                 .st = {ex->mask, layer->in_shape[0], layer->cfg.rnn.go_backwards}};
+                 .st = {ex->mask, layer->in_shape[0], layer->cfg.rnn.go_backwards},
+                 .init_h = ex->init_state[0], .final_dh = ex->final_grad[0], .final_h = ex->final_state[0],
+                 .init_dh = ex->init_grad[0]};
     int64_t tb = c.steps * batch;
     float *p = scratch;
     c.xs = p, p += tb * c.features;
     c.zx = p, p += tb * c.gates;
     c.zh = p, p += tb * c.gates;
+    p += batch * c.units; /* h_0 */
     c.hs = p, p += tb * c.units;
+    p += batch * c.units; /* h_0 masked */
     c.hm = p, p += tb * c.units;
     if (!layer->cfg.rnn.reset_after)
         c.rh = p, p += tb * c.units;
@@ -101,6 +109,27 @@ static gru_ctx gru_context(const deep_layer *layer, const deep_exec *ex, float *
 static inline float *recurrent_source(const gru_ctx *c)
 {
     return c->rmask != NULL ? c->hm : c->hs;
+}
+
+/* Whether step t has an h_{t-1} (not the zeros before the first step). */
+static inline bool has_prev(const gru_ctx *c, int64_t t)
+{
+    return t > 0 || c->init_h != NULL;
+}
+
+/* The h_0 blocks before hs and hm, and final_h's start. */
+static void fill_h0(const gru_ctx *c, int64_t begin, int64_t end)
+{
+    int64_t u = c->units;
+    deep_rnn_fill_h0(c->hs - c->batch * u, c->init_h, NULL, begin, end, u);
+    if (c->rmask != NULL)
+        deep_rnn_fill_h0(c->hm - c->batch * u, c->init_h, c->rmask, begin, end, u);
+}
+
+/* After the last step: h_T (carried over padding steps) into final_h. */
+static void store_final(const gru_ctx *c, int64_t begin, int64_t end)
+{
+    deep_rnn_copy_rows(c->final_h, c->hs + (c->steps - 1) * c->batch * c->units, begin, end, c->units);
 }
 
 /* One sample's cell at one step (first: h_{t-1} = 0). */
@@ -128,7 +157,7 @@ static inline DEEP_ALWAYS_INLINE void cell_forward(const gru_ctx *c, int64_t t, 
         float *xr = c->zx + (rows + b) * g, *hr = c->zh + (rows + b) * g, *h_now = c->hs + (rows + b) * u;
         float *out = deep_rnn_output(layer, &c->st, c->out, b, t);
         if (!deep_rnn_kept(&c->st, b, t)) { /* padding: h stays what it was */
-            deep_rnn_carry(h_now, t, c->batch, u);
+            deep_rnn_carry(h_now, c->batch, u);
         } else {
             if (bias != NULL)
                 for (int64_t j = 0; j < g; j++) {
@@ -152,7 +181,7 @@ static inline DEEP_ALWAYS_INLINE void forward_step(const gru_ctx *c, int64_t t, 
                                                    bool keras_default)
 {
     const deep_layer *layer = c->layer;
-    bool first = t == 0;
+    bool first = !has_prev(c, t);
     if (keras_default && first)
         cell_forward(c, t, begin, end, true, DEEP_ACTIVATION_TANH, DEEP_ACTIVATION_SIGMOID);
     else if (keras_default)
@@ -183,9 +212,9 @@ static void step_before(const gru_ctx *c, int64_t t, int64_t begin, int64_t end)
     const deep_layer *layer = c->layer;
     int64_t u = c->units, g = c->gates, rows = end - begin, at = t * c->batch;
     const float *R = layer->params[1].value, *bias = layer->cfg.rnn.use_bias ? layer->params[2].value : NULL;
-    const float *source = t > 0 ? recurrent_source(c) + (at - c->batch) * u : NULL;
+    const float *source = has_prev(c, t) ? recurrent_source(c) + (at - c->batch) * u : NULL;
     float *zh = c->zh + (at + begin) * g;
-    if (t == 0)
+    if (!has_prev(c, t))
         memset(zh, 0, (size_t)(rows * g) * sizeof *zh);
     else /* h_{t-1} . recurrent_kernel for the z and r blocks */
         deep_gemm_strided(NULL, false, false, rows, 2 * u, u, 1.0f, source + begin * u, u, R, g, 0.0f, zh, g);
@@ -200,13 +229,13 @@ static void step_before(const gru_ctx *c, int64_t t, int64_t begin, int64_t end)
             memset(rh, 0, (size_t)u * sizeof *rh);
     }
     /* (r * h_{t-1}) . recurrent_kernel[:, n] into the n block of zh. */
-    if (t > 0)
+    if (has_prev(c, t))
         deep_gemm_strided(NULL, false, false, rows, u, u, 1.0f, c->rh + (at + begin) * u, u, R + 2 * u, g, 0.0f,
                           zh + 2 * u, g);
     for (int64_t b = begin; b < end; b++) {
         float *x = c->zx + (at + b) * g, *h_now = c->hs + (at + b) * u,
               *out = deep_rnn_output(layer, &c->st, c->out, b, t);
-        const float *h_prev = t > 0 ? c->hs + (at - c->batch + b) * u : NULL;
+        const float *h_prev = has_prev(c, t) ? c->hs + (at - c->batch + b) * u : NULL;
         if (deep_rnn_kept(&c->st, b, t)) {
             const float *hn = c->zh + (at + b) * g + 2 * u;
             for (int64_t j = 0; j < u; j++) {
@@ -217,7 +246,7 @@ static void step_before(const gru_ctx *c, int64_t t, int64_t begin, int64_t end)
             if (out != NULL)
                 memcpy(out, h_now, (size_t)u * sizeof *out);
         } else { /* padding: h stays what it was */
-            deep_rnn_carry(h_now, t, c->batch, u);
+            deep_rnn_carry(h_now, c->batch, u);
         }
         if (c->rmask != NULL)
             for (int64_t j = 0; j < u; j++)
@@ -240,7 +269,7 @@ static void step_before_backward(const gru_ctx *c, int64_t t, int64_t begin, int
             memset(hr, 0, (size_t)g * sizeof *hr);
             continue;
         }
-        const float *h_prev = t > 0 ? c->hs + (at - c->batch + b) * u : NULL;
+        const float *h_prev = has_prev(c, t) ? c->hs + (at - c->batch + b) * u : NULL;
         for (int64_t j = 0; j < u; j++) {
             float z = x[j], n = x[2 * u + j], d = dh[j];
             float dz = d * ((h_prev != NULL ? h_prev[j] : 0.0f) - n) *
@@ -251,7 +280,7 @@ static void step_before_backward(const gru_ctx *c, int64_t t, int64_t begin, int
             dh[j] = d * z;
         }
     }
-    if (t == 0) { /* r met h_0 = 0: no gradient */
+    if (!has_prev(c, t)) { /* r met h_0 = 0: no gradient */
         for (int64_t b = begin; b < end; b++)
             for (int64_t j = 0; j < u; j++)
                 c->zx[(at + b) * g + u + j] = c->zh[(at + b) * g + u + j] = 0.0f;
@@ -285,8 +314,10 @@ DEEP_VECTOR_CLONES static void recur_forward_before(void *raw, int64_t begin, in
 {
     (void)worker;
     const gru_ctx *c = raw;
+    fill_h0(c, begin, end);
     for (int64_t t = 0; t < c->steps; t++)
         step_before(c, t, begin, end);
+    store_final(c, begin, end);
 }
 
 DEEP_VECTOR_CLONES static void recur_backward_before(void *raw, int64_t begin, int64_t end, int32_t worker)
@@ -298,6 +329,7 @@ DEEP_VECTOR_CLONES static void recur_backward_before(void *raw, int64_t begin, i
     for (int64_t b = begin; b < end; b++)
         for (int64_t j = 0; j < u; j++)
             c->dh[b * u + j] = sequences ? 0.0f : c->grad_out[b * u + j];
+    deep_rnn_add_rows(c->dh, c->final_dh, begin, end, u);
     for (int64_t t = steps - 1; t >= 0; t--) {
         if (sequences)
             for (int64_t b = begin; b < end; b++)
@@ -305,6 +337,7 @@ DEEP_VECTOR_CLONES static void recur_backward_before(void *raw, int64_t begin, i
                     c->dh[b * u + j] += c->grad_out[(b * steps + t) * u + j];
         step_before_backward(c, t, begin, end);
     }
+    deep_rnn_copy_rows(c->init_dh, c->dh, begin, end, u); /* dh is now dL/dh_0 */
 }
 
 /* ---- reset_after=True -------------------------------------------------------------- */
@@ -317,15 +350,17 @@ DEEP_VECTOR_CLONES static void recur_forward(void *raw, int64_t begin, int64_t e
     int64_t u = c->units, g = c->gates, rows = end - begin;
     bool keras_default = layer->cfg.rnn.activation == DEEP_ACTIVATION_TANH &&
                          layer->cfg.rnn.recurrent_activation == DEEP_ACTIVATION_SIGMOID;
+    fill_h0(c, begin, end);
     for (int64_t t = 0; t < c->steps; t++) {
         float *zh = c->zh + (t * c->batch + begin) * g;
-        if (t == 0) /* h_0 = 0: only the recurrent bias */
+        if (!has_prev(c, t)) /* h_0 = 0: only the recurrent bias */
             memset(zh, 0, (size_t)(rows * g) * sizeof *zh);
         else
             deep_gemm(NULL, false, false, rows, g, u, 1.0f, recurrent_source(c) + ((t - 1) * c->batch + begin) * u,
                       layer->params[1].value, 0.0f, zh);
         forward_step(c, t, begin, end, keras_default);
     }
+    store_final(c, begin, end);
 }
 
 static void gru_forward(const deep_layer *layer, const deep_exec *ex, const float *in, float *out, float *scratch,
@@ -387,12 +422,13 @@ DEEP_VECTOR_CLONES static void recur_backward(void *raw, int64_t begin, int64_t 
     int64_t u = c->units, g = c->gates, rows = end - begin, steps = c->steps;
     float *dh = c->dh + begin * u, *dt = c->dt + begin * u;
     deep_rnn_init_dh(layer, c->grad_out, c->dh, begin, end);
+    deep_rnn_add_rows(c->dh, c->final_dh, begin, end, u);
     bool keras_default = layer->cfg.rnn.activation == DEEP_ACTIVATION_TANH &&
                          layer->cfg.rnn.recurrent_activation == DEEP_ACTIVATION_SIGMOID;
     for (int64_t t = steps - 1; t >= 0; t--) {
         for (int64_t b = begin; b < end; b++)
             deep_rnn_add_step_grad(layer, c->grad_out, c->dh, steps, b, t);
-        bool first = t == 0;
+        bool first = !has_prev(c, t);
         if (keras_default && first)
             cell_backward(c, t, begin, end, true, DEEP_ACTIVATION_TANH, DEEP_ACTIVATION_SIGMOID);
         else if (keras_default)
@@ -411,6 +447,7 @@ DEEP_VECTOR_CLONES static void recur_backward(void *raw, int64_t begin, int64_t 
                 dh[i] += dt[i] * c->rmask[begin * u + i];
         }
     }
+    deep_rnn_copy_rows(c->init_dh, c->dh, begin, end, u); /* dh is now dL/dh_0 */
 }
 
 static void gru_backward(deep_layer *layer, const deep_exec *ex, const float *in, const float *out, float *grad_out,
@@ -425,12 +462,14 @@ static void gru_backward(deep_layer *layer, const deep_exec *ex, const float *in
 
     int64_t g = c.gates, u = c.units, steps = c.steps;
     deep_rnn_gemm_sum(ex->pool, steps, batch, c.features, g, c.xs, c.zx, layer->params[0].grad);
-    deep_rnn_gemm_sum(ex->pool, steps - 1, batch, u, g, recurrent_source(&c), c.zh + batch * g,
-                      layer->params[1].grad);
+    int64_t first = c.init_h != NULL ? 0 : 1; /* the first step that met h_{t-1} */
+    deep_rnn_gemm_sum(ex->pool, steps - first, batch, u, g, recurrent_source(&c) + (first - 1) * batch * u,
+                      c.zh + first * batch * g, layer->params[1].grad);
     if (!layer->cfg.rnn.reset_after) /* the n block met r * h_{t-1}, not h_{t-1} */
-        for (int64_t t = 1; t < steps; t++)
+        for (int64_t t = first; t < steps; t++)
             deep_gemm_strided(ex->pool, true, false, u, u, batch, 1.0f, c.rh + t * batch * u, u,
-                              c.zh + t * batch * g + 2 * u, g, t == 1 ? 0.0f : 1.0f, layer->params[1].grad + 2 * u, g);
+                              c.zh + t * batch * g + 2 * u, g, t == first ? 0.0f : 1.0f,
+                              layer->params[1].grad + 2 * u, g);
     if (layer->cfg.rnn.use_bias)
         deep_rnn_column_sums(ex->pool, c.zx, steps * batch, g, layer->params[2].grad);
     if (layer->cfg.rnn.use_bias && layer->cfg.rnn.reset_after)
@@ -470,7 +509,7 @@ const deep_layer_ops deep_gru_ops = {
                                          .recurrent_activation = DEEP_ACTIVATION_SIGMOID, .use_bias = true,
                                          .reset_after = true},
     DEEP_FIELDS(gru_fields),
-    .flags = DEEP_LAYER_RECURRENT | DEEP_LAYER_WRAPPABLE,
+    .flags = DEEP_LAYER_RECURRENT | DEEP_LAYER_WRAPPABLE | DEEP_LAYER_STATES,
     .build = gru_build,
     .init = gru_init,
     .forward = gru_forward,

@@ -17,6 +17,7 @@
 
 #define DEEP_LAYER_MAX_PARAMS 6 /* Bidirectional: two recurrent layers' three */
 #define DEEP_MAX_LAYER_INPUTS 16 /* inputs of one call of a merge layer (Add, Concatenate) */
+#define DEEP_MAX_STATES 4 /* Bidirectional(LSTM): forward h, c, then backward h, c */
 
 /* One weight tensor of a layer. The model owns the memory behind value and grad: all
  * parameters live in one block so the optimizer sweeps them in a single pass. */
@@ -45,6 +46,17 @@ typedef struct deep_exec {
      * their exchange can overlap the rest of the pass. NULL otherwise. */
     void (*grads_ready)(void *ctx, int32_t layer);
     void *ready_ctx;
+    /* A recurrent call in a graph with initial states or state nodes (Keras' initial_state
+     * and return_state; graph/pass.c sets them per call, NULL otherwise): index 0 is h, 1 the
+     * LSTM's c (Bidirectional: the forward layer's, then the backward layer's), batch * units
+     * floats each, sample-major. The layer reads init_state (NULL:
+     * zeros) in forward and backward; forward writes its final states into final_state;
+     * backward adds final_grad (dL/d final state) to its gradient and writes dL/d initial
+     * state into init_grad. A NULL entry is not wanted. */
+    const float *init_state[DEEP_MAX_STATES];
+    float *final_state[DEEP_MAX_STATES];
+    const float *final_grad[DEEP_MAX_STATES];
+    float *init_grad[DEEP_MAX_STATES];
 } deep_exec;
 
 /* What a layer does with masks (Keras' supports_masking and compute_mask). A mask only
@@ -117,6 +129,9 @@ enum {
     DEEP_LAYER_MERGE = 1u << 4,         /* takes 2 or more inputs (Add, Concatenate): forward_merge and
                                            backward_merge instead of forward and backward; never
                                            added to a chain, only applied to nodes (deep_model_connect) */
+    DEEP_LAYER_STATES = 1u << 5,        /* a recurrent layer that takes initial states from nodes and
+                                           gives its final states as nodes (deep_exec's state
+                                           members): LSTM, GRU, SimpleRNN */
 };
 
 struct deep_layer_ops {
@@ -167,6 +182,9 @@ struct deep_layer_ops {
     /* Recurrent layers: the states after the last step of the forward pass that left
      * `scratch` (inference), h (batch * units) and, for the LSTM, c; c NULL skips it. */
     void (*final_state)(const deep_layer *layer, const float *scratch, int64_t batch, float *h, float *c);
+    /* Optional, with DEEP_LAYER_STATES (NULL: h, and c with DEEP_LAYER_CELL_STATE): how many
+     * states the layer takes and gives (Bidirectional: twice its wrapped layer's). */
+    int32_t (*state_count)(const deep_layer *layer);
 };
 
 struct deep_layer {

@@ -4,10 +4,10 @@
  *   i, f, o = recurrent_activation(z_i, z_f, z_o);   g = activation(z_c)
  *   c_t = f * c_{t-1} + i * g;                       h_t = o * activation(c_t)
  *
- * from h_0 = c_0 = 0. kernel (features, 4 units), recurrent_kernel (units, 4 units) and
- * bias (4 units) hold the four gates side by side in that order, as Keras stores them.
- * The output is h_T, or every h_t with return_sequences (in processing order, so reversed
- * with go_backwards, as Keras).
+ * from h_0 = c_0 = 0, or the initial states of a graph call (Keras' initial_state). kernel
+ * (features, 4 units), recurrent_kernel (units, 4 units) and bias (4 units) hold the four
+ * gates side by side in that order, as Keras stores them. The output is h_T, or every h_t
+ * with return_sequences (in processing order, so reversed with go_backwards, as Keras).
  *
  * The work is laid out time-major. The input is first copied to (timesteps, batch,
  * features) so that one GEMM projects the input of every step at once and each step's
@@ -35,6 +35,7 @@
  *   z      T * B * 4U     the gates after their activations; backward: dL/dz
  *   cs     (T + 1) * B * U  c_0 = 0, then c_1 .. c_T
  *   as     T * B * U      activation(c_t)
+ *   h0     B * U          h_0 (zeros or the initial state) times the recurrent dropout mask
  *   hs     T * B * U      h_1 .. h_T times the recurrent dropout mask: what step t + 1 reads
  *   dh, dc B * U          backward's running dL/dh_t and dL/dc_t
  *   imask  B * F, rmask B * U   the dropout masks */
@@ -46,11 +47,13 @@ typedef struct lstm_ctx {
     deep_rnn_steps st;    /* the padding mask */
     float *out;
     const float *grad_out;
+    const float *init_h, *init_c, *final_dh, *final_dc; /* deep_exec's state members */
+    float *final_h, *final_c, *init_dh, *init_dc;
 } lstm_ctx;
 
-/* Scratch per sample: steps * (F + 4U + 3U), then U (c_0), 2U (dh, dc), F + U (masks). */
+/* Scratch per sample: steps * (F + 4U + 3U), then U (c_0), U (h_0), 2U (dh, dc), F + U (masks). */
 static const deep_rnn_cell lstm_cell = {
-    .class_name = "LSTM", .gates = 4, .widest = 4, .step_units = 7, .fixed_units = 4};
+    .class_name = "LSTM", .gates = 4, .widest = 4, .step_units = 7, .fixed_units = 5};
 
 static deep_status lstm_build(deep_layer *layer)
 {
@@ -79,13 +82,17 @@ static lstm_ctx lstm_context(const deep_layer *layer, const deep_exec *ex, float
 {
     lstm_ctx c = {.layer = layer, .steps = layer->in_shape[0], .features = layer->in_shape[1],
                   .units = layer->cfg.rnn.units, .gates = 4 * layer->cfg.rnn.units, .batch = batch,
-                  .st = {ex->mask, layer->in_shape[0], layer->cfg.rnn.go_backwards}};
+                  .st = {ex->mask, layer->in_shape[0], layer->cfg.rnn.go_backwards},
+                  .init_h = ex->init_state[0], .init_c = ex->init_state[1], .final_dh = ex->final_grad[0],
+                  .final_dc = ex->final_grad[1], .final_h = ex->final_state[0], .final_c = ex->final_state[1],
+                  .init_dh = ex->init_grad[0], .init_dc = ex->init_grad[1]};
     int64_t tb = c.steps * batch;
     float *p = scratch;
     c.xs = p, p += tb * c.features;
     c.z = p, p += tb * c.gates;
     c.cs = p, p += (tb + batch) * c.units;
     c.as = p, p += tb * c.units;
+    p += batch * c.units; /* h_0, the block before hs */
     c.hs = p, p += tb * c.units;
     c.dh = p, p += batch * c.units;
     c.dc = p, p += batch * c.units;
@@ -132,7 +139,7 @@ static inline DEEP_ALWAYS_INLINE void cell_forward(const lstm_ctx *c, int64_t t,
         if (!deep_rnn_kept(&c->st, b, t)) {
             /* Padding: c and h (as step t + 1 reads it) stay what they were. */
             memcpy(c->cs + (rows + c->batch + b) * u, c->cs + (rows + b) * u, (size_t)u * sizeof(float));
-            deep_rnn_carry(h_now, t, c->batch, u);
+            deep_rnn_carry(h_now, c->batch, u);
             continue;
         }
         if (bias != NULL)
@@ -142,6 +149,8 @@ static inline DEEP_ALWAYS_INLINE void cell_forward(const lstm_ctx *c, int64_t t,
                          c->cs + (rows + c->batch + b) * u, c->as + (rows + b) * u, h_now, u, act, rec);
         if (out != NULL)
             memcpy(out, h_now, (size_t)u * sizeof *out);
+        if (c->final_h != NULL) /* unmasked: hs holds it times the recurrent mask */
+            memcpy(c->final_h + b * u, h_now, (size_t)u * sizeof *h_now);
         if (c->rmask != NULL)
             for (int64_t j = 0; j < u; j++)
                 h_now[j] *= c->rmask[b * u + j];
@@ -154,11 +163,17 @@ DEEP_VECTOR_CLONES static void recur_forward(void *raw, int64_t begin, int64_t e
     const lstm_ctx *c = raw;
     const deep_layer *layer = c->layer;
     int64_t u = c->units, g = c->gates, rows = end - begin;
-    memset(c->cs + begin * u, 0, (size_t)(rows * u) * sizeof(float)); /* c_0 */
+    if (c->init_c != NULL) /* c_0 */
+        deep_rnn_copy_rows(c->cs, c->init_c, begin, end, u);
+    else
+        memset(c->cs + begin * u, 0, (size_t)(rows * u) * sizeof(float));
+    deep_rnn_fill_h0(c->hs - c->batch * u, c->init_h, c->rmask, begin, end, u);
+    if (c->final_h != NULL) /* a sequence that is all padding keeps h_0 */
+        deep_rnn_fill_h0(c->final_h, c->init_h, NULL, begin, end, u);
     bool keras_default = layer->cfg.rnn.activation == DEEP_ACTIVATION_TANH &&
                          layer->cfg.rnn.recurrent_activation == DEEP_ACTIVATION_SIGMOID;
     for (int64_t t = 0; t < c->steps; t++) {
-        if (t > 0) /* z_t += h_{t-1} . recurrent_kernel; h_0 = 0 adds nothing */
+        if (t > 0 || c->init_h != NULL) /* z_t += h_{t-1} . recurrent_kernel; h_0 = 0 adds nothing */
             deep_gemm(NULL, false, false, rows, g, u, 1.0f, c->hs + ((t - 1) * c->batch + begin) * u,
                       layer->params[1].value, 1.0f, c->z + (t * c->batch + begin) * g);
         if (keras_default)
@@ -166,6 +181,8 @@ DEEP_VECTOR_CLONES static void recur_forward(void *raw, int64_t begin, int64_t e
         else
             cell_forward(c, t, begin, end, layer->cfg.rnn.activation, layer->cfg.rnn.recurrent_activation);
     }
+    if (c->final_c != NULL)
+        deep_rnn_copy_rows(c->final_c, c->cs + c->steps * c->batch * u, begin, end, u);
 }
 
 static deep_rnn_input input_side(const lstm_ctx *c, const float *in, float *grad_in)
@@ -232,8 +249,12 @@ DEEP_VECTOR_CLONES static void recur_backward(void *raw, int64_t begin, int64_t 
     const lstm_ctx *c = raw;
     const deep_layer *layer = c->layer;
     int64_t u = c->units, g = c->gates, rows = end - begin, steps = c->steps;
-    memset(c->dc + begin * u, 0, (size_t)(rows * u) * sizeof(float));
+    if (c->final_dc != NULL)
+        deep_rnn_copy_rows(c->dc, c->final_dc, begin, end, u);
+    else
+        memset(c->dc + begin * u, 0, (size_t)(rows * u) * sizeof(float));
     deep_rnn_init_dh(layer, c->grad_out, c->dh, begin, end);
+    deep_rnn_add_rows(c->dh, c->final_dh, begin, end, u);
     bool keras_default = layer->cfg.rnn.activation == DEEP_ACTIVATION_TANH &&
                          layer->cfg.rnn.recurrent_activation == DEEP_ACTIVATION_SIGMOID;
     for (int64_t t = steps - 1; t >= 0; t--) {
@@ -243,12 +264,14 @@ DEEP_VECTOR_CLONES static void recur_backward(void *raw, int64_t begin, int64_t 
             cell_backward(c, t, begin, end, DEEP_ACTIVATION_TANH, DEEP_ACTIVATION_SIGMOID);
         else
             cell_backward(c, t, begin, end, layer->cfg.rnn.activation, layer->cfg.rnn.recurrent_activation);
-        if (t == 0)
+        if (t == 0 && c->init_dh == NULL)
             break;
         /* dL/dh_{t-1} = dL/dz_t . recurrent_kernel^T, through the recurrent mask. */
         deep_rnn_state_grad(&c->st, t, begin, end, u, g, c->z + (t * c->batch + begin) * g, layer->params[1].value,
                             c->rmask, c->dh);
     }
+    deep_rnn_copy_rows(c->init_dh, c->dh, begin, end, u); /* dh and dc are now dL/dh_0, dL/dc_0 */
+    deep_rnn_copy_rows(c->init_dc, c->dc, begin, end, u);
 }
 
 static void lstm_backward(deep_layer *layer, const deep_exec *ex, const float *in, const float *out, float *grad_out,
@@ -263,9 +286,13 @@ static void lstm_backward(deep_layer *layer, const deep_exec *ex, const float *i
 
     int64_t g = c.gates, u = c.units, steps = c.steps;
     /* dKernel = xs^T . dz over every step; dRecurrent = h_{t-1}^T . dz_t over the steps
-     * t >= 1 (h_0 = 0 adds nothing); dBias = the column sums of dz. */
+     * t >= 1 (h_0 = 0 adds nothing) or, with an initial state, every step; dBias = the
+     * column sums of dz. */
     deep_rnn_gemm_sum(ex->pool, steps, batch, c.features, g, c.xs, c.z, layer->params[0].grad);
-    deep_rnn_gemm_sum(ex->pool, steps - 1, batch, u, g, c.hs, c.z + batch * g, layer->params[1].grad);
+    if (c.init_h != NULL)
+        deep_rnn_gemm_sum(ex->pool, steps, batch, u, g, c.hs - batch * u, c.z, layer->params[1].grad);
+    else
+        deep_rnn_gemm_sum(ex->pool, steps - 1, batch, u, g, c.hs, c.z + batch * g, layer->params[1].grad);
     if (layer->cfg.rnn.use_bias)
         deep_rnn_column_sums(ex->pool, c.z, steps * batch, g, layer->params[2].grad);
     if (grad_in == NULL)
@@ -301,7 +328,7 @@ const deep_layer_ops deep_lstm_ops = {
                                          .recurrent_activation = DEEP_ACTIVATION_SIGMOID, .use_bias = true,
                                          .unit_forget_bias = true},
     DEEP_FIELDS(lstm_fields),
-    .flags = DEEP_LAYER_RECURRENT | DEEP_LAYER_WRAPPABLE | DEEP_LAYER_CELL_STATE,
+    .flags = DEEP_LAYER_RECURRENT | DEEP_LAYER_WRAPPABLE | DEEP_LAYER_CELL_STATE | DEEP_LAYER_STATES,
     .build = lstm_build,
     .init = lstm_init,
     .forward = lstm_forward,

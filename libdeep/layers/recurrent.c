@@ -97,6 +97,30 @@ void deep_rnn_state_grad(const deep_rnn_steps *st, int64_t t, int64_t begin, int
                     dh[b * units + j] *= rmask[b * units + j];
 }
 
+void deep_rnn_fill_h0(float *h0, const float *init, const float *rmask, int64_t begin, int64_t end, int64_t units)
+{
+    size_t bytes = (size_t)((end - begin) * units) * sizeof *h0;
+    if (init == NULL) {
+        memset(h0 + begin * units, 0, bytes);
+        return;
+    }
+    memcpy(h0 + begin * units, init + begin * units, bytes);
+    for (int64_t i = begin * units; rmask != NULL && i < end * units; i++)
+        h0[i] *= rmask[i];
+}
+
+void deep_rnn_add_rows(float *dst, const float *src, int64_t begin, int64_t end, int64_t units)
+{
+    for (int64_t i = begin * units; src != NULL && i < end * units; i++)
+        dst[i] += src[i];
+}
+
+void deep_rnn_copy_rows(float *dst, const float *src, int64_t begin, int64_t end, int64_t units)
+{
+    if (dst != NULL)
+        memcpy(dst + begin * units, src + begin * units, (size_t)((end - begin) * units) * sizeof *dst);
+}
+
 /* The input step a processing step reads. */
 static inline int64_t source_step(const deep_rnn_input *io, int64_t t)
 {

@@ -77,15 +77,24 @@ static inline bool deep_rnn_kept(const deep_rnn_steps *st, int64_t b, int64_t t)
     return deep_step_kept(st->mask, st->steps, b, t, st->go_backwards);
 }
 
-/* A state row at a padding step t: what it was at step t - 1 (the row batch * units
- * before, time-major), or zeros at step 0. */
-static inline void deep_rnn_carry(float *row, int64_t t, int64_t batch, int64_t units)
+/* A state row at a padding step: what it was at the step before (the row batch * units
+ * before, time-major). Before step 0 the cells keep a block holding h_0 (zeros, or the
+ * initial state), so this holds at step 0 too. */
+static inline void deep_rnn_carry(float *row, int64_t batch, int64_t units)
 {
-    if (t == 0)
-        memset(row, 0, (size_t)units * sizeof *row);
-    else
-        memcpy(row, row - batch * units, (size_t)units * sizeof *row);
+    memcpy(row, row - batch * units, (size_t)units * sizeof *row);
 }
+
+/* The h_0 block of samples [begin, end) (batch * units, the block before step 0's): the
+ * initial state, times the recurrent dropout mask rmask unless NULL, or zeros. */
+void deep_rnn_fill_h0(float *h0, const float *init, const float *rmask, int64_t begin, int64_t end, int64_t units);
+
+/* Adds rows [begin, end) of src (batch * units) into dst, when src is not NULL. */
+void deep_rnn_add_rows(float *dst, const float *src, int64_t begin, int64_t end, int64_t units);
+/* Copies rows [begin, end) of src into dst, when dst is not NULL. */
+void deep_rnn_copy_rows(float *dst, const float *src, int64_t begin, int64_t end, int64_t units);
+
+
 
 /* Where sample b's output goes at processing step t, out being (batch, steps, units) with
  * return_sequences or (batch, units), or NULL when nothing is written there. A padding step

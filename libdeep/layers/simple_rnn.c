@@ -1,5 +1,5 @@
 /* SimpleRNN, as Keras' layer: per time step h_t = activation(x_t . kernel +
- * h_{t-1} . recurrent_kernel + bias) from h_0 = 0, with a Glorot-uniform kernel
+ * h_{t-1} . recurrent_kernel + bias) from h_0 = 0 (or a graph call's initial state), with a Glorot-uniform kernel
  * (features, units), an orthogonal recurrent_kernel (units, units) and a zero bias
  * (units). The layout, the threading and the handling of padding steps are the LSTM's
  * (lstm.c). */
@@ -12,7 +12,9 @@
 /* The scratch of a batch, in floats, each block time-major (row t * batch + b):
  *   xs     T * B * F   the input (times the dropout mask); backward: dL/d(xs)
  *   z      T * B * U   the pre-activations; backward: dL/dz
+ *   h0     B * U       h_0: zeros or the initial state
  *   hs     T * B * U   h_1 .. h_T
+ *   hm0    B * U       h_0 times the recurrent mask
  *   hm     T * B * U   h_1 .. h_T times the recurrent mask (with recurrent dropout only)
  *   dh     B * U       backward's running dL/dh_t
  *   imask  B * F, rmask B * U   the dropout masks */
@@ -24,10 +26,12 @@ typedef struct rnn_ctx {
     deep_rnn_steps st;    /* the padding mask */
     float *out;
     const float *grad_out;
+    const float *init_h, *final_dh; /* deep_exec's state members */
+    float *final_h, *init_dh;
 } rnn_ctx;
 
 static const deep_rnn_cell simple_rnn_cell = {
-    .class_name = "SimpleRNN", .gates = 1, .widest = 1, .step_units = 3, .fixed_units = 2};
+    .class_name = "SimpleRNN", .gates = 1, .widest = 1, .step_units = 3, .fixed_units = 4};
 
 static deep_status simple_rnn_build(deep_layer *layer)
 {
@@ -53,12 +57,18 @@ static rnn_ctx rnn_context(const deep_layer *layer, const deep_exec *ex, float *
                  .features = layer->in_shape[1],
                  .units = layer->cfg.rnn.units,
                  .batch = batch,
-                 .st = {ex->mask, layer->in_shape[0], layer->cfg.rnn.go_backwards}};
+                 .st = {ex->mask, layer->in_shape[0], layer->cfg.rnn.go_backwards},
+                 .init_h = ex->init_state[0],
+                 .final_dh = ex->final_grad[0],
+                 .final_h = ex->final_state[0],
+                 .init_dh = ex->init_grad[0]};
     int64_t tb = c.steps * batch;
     float *p = scratch;
     c.xs = p, p += tb * c.features;
     c.z = p, p += tb * c.units;
+    p += batch * c.units; /* h_0 */
     c.hs = p, p += tb * c.units;
+    p += batch * c.units; /* h_0 masked */
     c.hm = p, p += tb * c.units;
     c.dh = p, p += batch * c.units;
     bool dropping = ex->training && ex->rng != NULL;
@@ -94,7 +104,7 @@ static inline DEEP_ALWAYS_INLINE void cell_forward(const rnn_ctx *c, int64_t t, 
         float *h_now = c->hs + (rows + b) * u;
         float *out = deep_rnn_output(layer, &c->st, c->out, b, t);
         if (!deep_rnn_kept(&c->st, b, t)) { /* padding: h stays what it was */
-            deep_rnn_carry(h_now, t, c->batch, u);
+            deep_rnn_carry(h_now, c->batch, u);
         } else {
             activate_row(c->z + (rows + b) * u, bias, h_now, u, act);
             if (out != NULL)
@@ -114,8 +124,11 @@ DEEP_VECTOR_CLONES static void recur_forward(void *raw, int64_t begin, int64_t e
     const rnn_ctx *c = raw;
     const deep_layer *layer = c->layer;
     int64_t u = c->units, rows = end - begin;
+    deep_rnn_fill_h0(c->hs - c->batch * u, c->init_h, NULL, begin, end, u);
+    if (c->rmask != NULL)
+        deep_rnn_fill_h0(c->hm - c->batch * u, c->init_h, c->rmask, begin, end, u);
     for (int64_t t = 0; t < c->steps; t++) {
-        if (t > 0) /* z_t += h_{t-1} . recurrent_kernel; h_0 = 0 adds nothing */
+        if (t > 0 || c->init_h != NULL) /* z_t += h_{t-1} . recurrent_kernel; h_0 = 0 adds nothing */
             deep_gemm(NULL, false, false, rows, u, u, 1.0f, recurrent_source(c) + ((t - 1) * c->batch + begin) * u,
                       layer->params[1].value, 1.0f, c->z + (t * c->batch + begin) * u);
         if (layer->cfg.rnn.activation == DEEP_ACTIVATION_TANH)
@@ -123,6 +136,8 @@ DEEP_VECTOR_CLONES static void recur_forward(void *raw, int64_t begin, int64_t e
         else
             cell_forward(c, t, begin, end, layer->cfg.rnn.activation);
     }
+    if (c->final_h != NULL) /* the last step's h, carried over padding steps */
+        deep_rnn_copy_rows(c->final_h, c->hs + (c->steps - 1) * c->batch * u, begin, end, u);
 }
 
 static void simple_rnn_forward(const deep_layer *layer, const deep_exec *ex, const float *in, float *out,
@@ -156,6 +171,7 @@ DEEP_VECTOR_CLONES static void recur_backward(void *raw, int64_t begin, int64_t 
     const deep_layer *layer = c->layer;
     int64_t u = c->units, steps = c->steps;
     deep_rnn_init_dh(layer, c->grad_out, c->dh, begin, end);
+    deep_rnn_add_rows(c->dh, c->final_dh, begin, end, u);
     for (int64_t t = steps - 1; t >= 0; t--) {
         int64_t at = t * c->batch;
         for (int64_t b = begin; b < end; b++) {
@@ -169,12 +185,13 @@ DEEP_VECTOR_CLONES static void recur_backward(void *raw, int64_t begin, int64_t 
             else
                 slope_row(dz, h, c->dh + b * u, u, layer->cfg.rnn.activation);
         }
-        if (t == 0)
+        if (t == 0 && c->init_dh == NULL)
             break;
         /* dL/dh_{t-1} = dL/dz_t . recurrent_kernel^T, through the recurrent mask. */
         deep_rnn_state_grad(&c->st, t, begin, end, u, u, c->z + (at + begin) * u, layer->params[1].value, c->rmask,
                             c->dh);
     }
+    deep_rnn_copy_rows(c->init_dh, c->dh, begin, end, u); /* dh is now dL/dh_0 */
 }
 
 static void simple_rnn_backward(deep_layer *layer, const deep_exec *ex, const float *in, const float *out,
@@ -189,8 +206,11 @@ static void simple_rnn_backward(deep_layer *layer, const deep_exec *ex, const fl
 
     int64_t u = c.units, steps = c.steps;
     deep_rnn_gemm_sum(ex->pool, steps, batch, c.features, u, c.xs, c.z, layer->params[0].grad);
-    deep_rnn_gemm_sum(ex->pool, steps - 1, batch, u, u, recurrent_source(&c), c.z + batch * u,
-                      layer->params[1].grad);
+    if (c.init_h != NULL) /* h_0 met the recurrent kernel too */
+        deep_rnn_gemm_sum(ex->pool, steps, batch, u, u, recurrent_source(&c) - batch * u, c.z, layer->params[1].grad);
+    else
+        deep_rnn_gemm_sum(ex->pool, steps - 1, batch, u, u, recurrent_source(&c), c.z + batch * u,
+                          layer->params[1].grad);
     if (layer->cfg.rnn.use_bias)
         deep_rnn_column_sums(ex->pool, c.z, steps * batch, u, layer->params[2].grad);
     if (grad_in == NULL)
@@ -221,7 +241,7 @@ const deep_layer_ops deep_simple_rnn_ops = {
     .config_size = sizeof(deep_rnn_config),
     .defaults = &(const deep_rnn_config){.units = 1, .activation = DEEP_ACTIVATION_TANH, .use_bias = true},
     DEEP_FIELDS(simple_rnn_fields),
-    .flags = DEEP_LAYER_RECURRENT | DEEP_LAYER_WRAPPABLE,
+    .flags = DEEP_LAYER_RECURRENT | DEEP_LAYER_WRAPPABLE | DEEP_LAYER_STATES,
     .build = simple_rnn_build,
     .init = simple_rnn_init,
     .forward = simple_rnn_forward,

@@ -23,10 +23,12 @@ class Node:
     """A symbolic tensor (Keras' KerasTensor): a layer's output, or an input. shape has the
     batch axis first, as None."""
 
-    def __init__(self, sample_shape, layer=None, inputs=()):
+    def __init__(self, sample_shape, layer=None, inputs=(), part=0):
         self._sample_shape = tuple(int(d) for d in sample_shape)
         self._layer = layer
         self._inputs = tuple(inputs)
+        self._part = part  # Keras' tensor index: 1 (h) or 2 (c) for a recurrent call's state
+        self._states = None  # a recurrent call's state nodes, once asked for
         self._id = next(_creation)
         self._built = {}  # built Model -> this node's number in its C graph
 
@@ -93,13 +95,20 @@ def _infer(layer, nodes):
             lib.deep_model_add_input(address, len(node._sample_shape), shape_array(node._sample_shape),
                                      ctypes.byref(number))
             ids.append(number.value)
-        lib.deep_model_connect(address, node_array(ids), len(ids))
-        layer._append(address)
+        layer._append_on(address, ids)
         last = i32(0)
         lib.deep_model_last_node(address, ctypes.byref(last))
         return node_shape(address, last.value)
     finally:
         lib.deep_model_free(address)
+
+
+def state_nodes(output, count, units):
+    """The state nodes of the recurrent call that gave `output` (return_state): made once,
+    whose only input is the call's output node."""
+    if output._states is None:
+        output._states = [Node((units,), output._layer, [output], part=k + 1) for k in range(count)]
+    return list(output._states)
 
 
 def call(layer, inputs):
@@ -127,7 +136,13 @@ def call(layer, inputs):
     if layer._calls:  # shared weights: the shapes of the first call
         first = layer._calls[0]
         shapes = [n.shape for n in nodes]
-        if shapes != [n.shape for n in first._inputs]:
+        before = [n.shape for n in first._inputs]
+        if getattr(layer, "_state_count", 0):  # with or without initial states: the sequence's shape
+            shapes, before = shapes[:1], before[:1]
+            if len(nodes) > 1 and any(n._sample_shape != (layer.units,) for n in nodes[1:]):
+                raise errors.ShapeError(f"{kind} {layer.name or ''}: initial states must have shape "
+                                        f"{(None, layer.units)}; got {[n.shape for n in nodes[1:]]}")
+        if shapes != before:
             raise errors.ShapeError(f"{kind} {layer.name or ''} shares the weights of its first call, on "
                                     f"{[n.shape for n in first._inputs]}; it cannot take {shapes}")
         sample_shape = first._sample_shape

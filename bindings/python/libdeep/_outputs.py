@@ -21,8 +21,9 @@ from ._lib import lib, i32, i64
 
 def output_info(model):
     """[(name, sample shape)] of a C model's outputs, in the order of deep_model_output_nodes.
-    The name is the Python layer's (Keras' output name); "output_k" when it is unknown (a
-    loaded model's layers have no Python names)."""
+    The name is the Python layer's (Keras' output name), with "_h" or "_c" for a recurrent
+    call's state (return_state); "output_k" when it is unknown (a loaded model's layers have no
+    Python names)."""
     address = model._ptr
     needed = i64(0)
     lib.deep_model_output_nodes(address, None, 0, ctypes.byref(needed))
@@ -35,6 +36,12 @@ def output_info(model):
         name = None
         if 0 <= layer.value < len(model.layers):
             name = model.layers[layer.value].name
+        part = i32(0)
+        lib.deep_model_node_output_index(address, nodes[k], ctypes.byref(part))
+        if name and part.value:
+            owner = model.layers[layer.value]
+            names = getattr(getattr(owner, "source", None) or owner, "_state_names", None)
+            name += "_" + (names[part.value - 1] if names else str(part.value))
         info.append((name or f"output_{k}", node_shape(address, nodes[k])))
     return info
 

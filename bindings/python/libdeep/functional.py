@@ -17,7 +17,7 @@ import numpy as np
 from . import errors
 from ._core import Handle
 from ._graph import Node, join_inputs, node_array
-from ._lib import lib, out, shape_array, i32
+from ._lib import lib, out, shape_array, i32, i64
 from .data import Dataset
 from .layers import Input, LoadedLayer
 from .models import Sequential
@@ -108,6 +108,12 @@ class Model(Sequential):
             for node in nodes:
                 if node._layer is None:
                     continue
+                if node._part:  # a recurrent call's state (return_state)
+                    states, needed = (i32 * 4)(), i64(0)  # at most 4 (Bidirectional(LSTM))
+                    lib.deep_model_state_nodes(self._ptr, numbers[id(node._inputs[0])], states, len(states),
+                                               ctypes.byref(needed))
+                    numbers[id(node)] = states[node._part - 1]
+                    continue
                 numbers[id(node)] = self._replay(node, [numbers[id(n)] for n in node._inputs])
             outputs = [numbers[id(n)] for n in self._output_nodes]
             lib.deep_model_set_outputs(self._ptr, node_array(outputs), len(outputs))
@@ -127,8 +133,7 @@ class Model(Sequential):
         if layer._model is self:  # called before: the same weights
             lib.deep_model_apply_layer(self._ptr, layer._index, node_array(inputs), len(inputs), ctypes.byref(number))
             return number.value
-        lib.deep_model_connect(self._ptr, node_array(inputs), len(inputs))
-        self._append(layer)
+        self._append(layer, inputs)
         lib.deep_model_last_node(self._ptr, ctypes.byref(number))
         return number.value
 

@@ -215,6 +215,11 @@ class Layer:
             return constraints.from_c(value.value, lo.value, hi.value, rate.value, list(axes[:count.value]))
         raise ValueError(f"unknown weight argument {argument!r}, e.g. 'kernel_initializer'")
 
+    def _append_on(self, address, nodes):
+        """Adds the layer to a C graph on those node numbers (a graph's first call)."""
+        lib.deep_model_connect(address, _graph.node_array(nodes), len(nodes))
+        self._append(address)
+
     def _first_call(self, what):
         if not self._calls:
             raise AttributeError(f"{type(self).__name__} {self.name or ''} has never been called on a node, so it "
@@ -461,21 +466,51 @@ class Masking(Layer):
         lib.deep_model_add_masking(address, self.mask_value)
 
 
+def _recurrent_call(layer, inputs, initial_state, kwargs):
+    """layer(x, initial_state=[...]) of a recurrent layer: its sequence then its states as
+    the call's nodes; with return_state, [output, state nodes...]."""
+    nodes = list(inputs) if isinstance(inputs, (list, tuple)) else [inputs]
+    if initial_state is not None:
+        nodes += list(initial_state) if isinstance(initial_state, (list, tuple)) else [initial_state]
+    if len(nodes) not in (1, 1 + layer._state_count):
+        raise ValueError(f"{type(layer).__name__} takes its sequence and {layer._state_count} initial states "
+                         f"[{', '.join(layer._state_names)}]; got {len(nodes)} nodes")
+    output = Layer.__call__(layer, nodes if len(nodes) > 1 else nodes[0], **kwargs)
+    if not layer.return_state:
+        return output
+    return [output] + _graph.state_nodes(output, layer._state_count, layer.units)
+
+
 class SimpleRNN(Layer):
     """keras.layers.SimpleRNN: (timesteps, features) samples to (units,), or to (timesteps,
-    units) with return_sequences=True. The other recurrent layers add to its arguments."""
+    units) with return_sequences=True. The other recurrent layers add to its arguments.
+
+    In a layer graph, layer(x, initial_state=[h]) ([h, c] for an LSTM) starts from those
+    nodes' states, each of shape (None, units), and with return_state=True the call returns
+    [output, h] ([output, h, c] for an LSTM): the final states as nodes, as Keras."""
+
+    _state_count = 1
 
     _weight_prefixes = ('kernel', 'recurrent', 'bias')
 
     def __init__(self, units, activation="tanh", use_bias=True, return_sequences=False, dropout=0.0,
-                 recurrent_dropout=0.0, go_backwards=False, input_shape=None, name=None, **kwargs):
+                 recurrent_dropout=0.0, go_backwards=False, input_shape=None, name=None, return_state=False,
+                 **kwargs):
         super().__init__(input_shape, name, **kwargs)
+        self.return_state = bool(return_state)
         self.units = _positive_int(units, "units")
         self.activation = activation
         self._activation = activation_value(activation)
         self.use_bias, self.return_sequences = bool(use_bias), bool(return_sequences)
         self.dropout, self.recurrent_dropout = float(dropout), float(recurrent_dropout)
         self.go_backwards = bool(go_backwards)
+
+    def __call__(self, inputs, initial_state=None, **kwargs):
+        return _recurrent_call(self, inputs, initial_state, kwargs)
+
+    @property
+    def _state_names(self):
+        return ["h", "c"][: self._state_count]
 
     def _add(self, address):
         lib.deep_model_add_simple_rnn(address, self.units, self._activation, int(self.use_bias),
@@ -495,9 +530,9 @@ class GRU(SimpleRNN):
 
     def __init__(self, units, activation="tanh", recurrent_activation="sigmoid", use_bias=True,
                  return_sequences=False, dropout=0.0, recurrent_dropout=0.0, go_backwards=False,
-                 reset_after=True, input_shape=None, name=None, **kwargs):
+                 reset_after=True, input_shape=None, name=None, return_state=False, **kwargs):
         super().__init__(units, activation, use_bias, return_sequences, dropout, recurrent_dropout, go_backwards,
-                         input_shape, name, **kwargs)
+                         input_shape, name, return_state, **kwargs)
         self.recurrent_activation = recurrent_activation
         self._recurrent_activation = activation_value(recurrent_activation)
         self.reset_after = bool(reset_after)
@@ -509,13 +544,15 @@ class GRU(SimpleRNN):
 
 
 class LSTM(GRU):
-    """keras.layers.LSTM."""
+    """keras.layers.LSTM. Its states are h and c (initial_state=[h, c], return_state)."""
+
+    _state_count = 2
 
     def __init__(self, units, activation="tanh", recurrent_activation="sigmoid", use_bias=True,
                  return_sequences=False, dropout=0.0, recurrent_dropout=0.0, go_backwards=False,
-                 unit_forget_bias=True, input_shape=None, name=None, **kwargs):
+                 unit_forget_bias=True, input_shape=None, name=None, return_state=False, **kwargs):
         super().__init__(units, activation, recurrent_activation, use_bias, return_sequences, dropout,
-                         recurrent_dropout, go_backwards, True, input_shape, name, **kwargs)
+                         recurrent_dropout, go_backwards, True, input_shape, name, return_state, **kwargs)
         self.unit_forget_bias = bool(unit_forget_bias)
 
     def _add(self, address):
@@ -550,6 +587,28 @@ class Bidirectional(Layer):
         self.layer, self.merge_mode = layer, merge_mode
         layer._wrapper = self
 
+    # Keras' initial_state and return_state: the forward copy's states, then the backward
+    # copy's; return_state is the wrapped layer's argument, as in Keras.
+    @property
+    def _state_count(self):
+        return 2 * self.layer._state_count
+
+    @property
+    def _state_names(self):
+        names = self.layer._state_names
+        return [f"forward_{n}" for n in names] + [f"backward_{n}" for n in names]
+
+    @property
+    def units(self):
+        return self.layer.units
+
+    @property
+    def return_state(self):
+        return self.layer.return_state
+
+    def __call__(self, inputs, initial_state=None, **kwargs):
+        return _recurrent_call(self, inputs, initial_state, kwargs)
+
     def _append(self, address):
         # The wrapped layer is added, then wrapped in place; wrapping a recurrent layer just
         # added to an uncompiled model can only fail when memory runs out.
@@ -558,6 +617,15 @@ class Bidirectional(Layer):
 
     def _apply_rules(self, address):
         self.layer._apply_rules(address)  # the wrapped layer's: both copies take them
+
+    def _append_on(self, address, nodes):
+        # With initial states the wrapped layer takes the sequence, the wrapper all the nodes.
+        if len(nodes) == 1:
+            return super()._append_on(address, nodes)
+        lib.deep_model_connect(address, _graph.node_array(nodes[:1]), 1)
+        self.layer._append(address)
+        lib.deep_model_connect(address, _graph.node_array(nodes), len(nodes))
+        lib.deep_model_add_bidirectional(address, self._merge_mode)
 
 
 class Conv2DTranspose(Layer):

@@ -341,6 +341,9 @@ class Sequential(Handle):
             raise errors.StateError(f"this {type(layer).__name__} already belongs to a model")
         if getattr(layer, "_wrapper", None) is not None:
             raise errors.StateError(f"this {type(layer).__name__} is wrapped in a Bidirectional; add that instead")
+        if getattr(layer, "return_state", False):
+            raise ValueError(f"a {type(layer).__name__} with return_state=True has several outputs; a Sequential "
+                             f"model's layers have one (use the functional Model, or predict_states)")
         if layer._calls:
             raise errors.StateError(f"this {type(layer).__name__} has been called on nodes of a layer graph; "
                                     f"it belongs in a Model, not a Sequential")
@@ -352,8 +355,12 @@ class Sequential(Handle):
                 return
         self._append(layer)
 
-    def _append(self, layer):
-        layer._append(self._ptr)  # raises (and adds nothing) when the shapes do not fit
+    def _append(self, layer, nodes=None):
+        # raises (and adds nothing) when the shapes do not fit; nodes: a graph call's inputs
+        if nodes is None:
+            layer._append(self._ptr)
+        else:
+            layer._append_on(self._ptr, nodes)
         layer._apply_rules(self._ptr)  # its weight arguments (since 1.2)
         if layer.name is None:  # the library's name: "dense", then "dense_1", ... per type
             same = sum(1 for other in self.layers if type(other)._c_type() == type(layer)._c_type())

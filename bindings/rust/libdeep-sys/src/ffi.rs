@@ -473,6 +473,8 @@ extern "C" {
     pub fn deep_model_input_nodes(model: *const deep_model, nodes: *mut i32, capacity: i64, needed: *mut i64) -> deep_status;
     pub fn deep_model_output_nodes(model: *const deep_model, nodes: *mut i32, capacity: i64, needed: *mut i64) -> deep_status;
     pub fn deep_model_submodel(model: *const deep_model, inputs: *const i32, input_count: i64, outputs: *const i32, output_count: i64, out: *mut *mut deep_model) -> deep_status;
+    pub fn deep_model_state_nodes(model: *mut deep_model, node: i32, states: *mut i32, capacity: i64, needed: *mut i64) -> deep_status;
+    pub fn deep_model_node_output_index(model: *const deep_model, node: i32, index: *mut i32) -> deep_status;
     pub fn deep_model_add_add(model: *mut deep_model) -> deep_status;
     pub fn deep_model_add_subtract(model: *mut deep_model) -> deep_status;
     pub fn deep_model_add_multiply(model: *mut deep_model) -> deep_status;

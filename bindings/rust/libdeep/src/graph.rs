@@ -66,6 +66,29 @@ impl Model {
         check(unsafe { sys::deep_model_set_outputs(self.ptr(), ids(nodes), len64(nodes.len())) })
     }
 
+    /// Keras' `return_state`, since 1.2: the nodes of the final states of the LSTM, GRU or
+    /// SimpleRNN call at `node`, `[h, c]` for an LSTM and `[h]` for the others, each
+    /// `(units,)` per sample. The first call adds them to the graph, later ones give the same
+    /// nodes. A recurrent layer takes initial states (Keras' `initial_state`) as the nodes
+    /// after its sequence: `connect(&[sequence, h, c])` before adding it, or
+    /// `apply_layer(layer, &[sequence, h, c])`.
+    pub fn state_nodes(&mut self, node: NodeId) -> Result<Vec<NodeId>> {
+        let mut states = [-1i32; 4];
+        let mut needed = 0i64;
+        check(unsafe {
+            sys::deep_model_state_nodes(self.ptr(), node.0, states.as_mut_ptr(), states.len() as i64, &mut needed)
+        })?;
+        Ok(states[..needed as usize].iter().map(|&n| NodeId(n)).collect())
+    }
+
+    /// Keras' tensor index of `node`, since 1.2: 0 for an input or a layer call's output, 1
+    /// for a recurrent call's state h, 2 for its state c.
+    pub fn node_output_index(&self, node: NodeId) -> Result<i32> {
+        let mut index = 0;
+        check(unsafe { sys::deep_model_node_output_index(self.ptr(), node.0, &mut index) })?;
+        Ok(index)
+    }
+
     /// The number of nodes.
     pub fn node_count(&self) -> Result<i32> {
         let mut count = 0;

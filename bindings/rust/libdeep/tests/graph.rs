@@ -153,3 +153,34 @@ fn graph_errors() {
     model.compile(Optimizer::new(OptimizerKind::Sgd).unwrap(), Loss::MeanSquaredError, &[]).unwrap();
     expect_error(model.add_input(&[3]), Status::State, "deep_model_add_input");
 }
+
+#[test]
+fn recurrent_states_seq2seq() {
+    // The encoder LSTM's final states start the decoder LSTM (Keras' return_state and
+    // initial_state); the encoder cut out gives those states.
+    let mut model = Model::new(&[3, 2]).unwrap();
+    let decoder_in = model.add_input(&[3, 2]).unwrap();
+    model.connect(&[NodeId(0)]).unwrap();
+    model.add_lstm(4, false).unwrap();
+    let encoder = model.last_node().unwrap();
+    let states = model.state_nodes(encoder).unwrap();
+    assert_eq!(states.len(), 2, "an LSTM has states h and c");
+    let (h, c) = (states[0], states[1]);
+    assert_eq!(model.node_output_index(c).unwrap(), 2);
+    assert_eq!(model.state_nodes(encoder).unwrap(), vec![h, c]);
+    model.connect(&[decoder_in, h, c]).unwrap();
+    model.add_lstm(4, true).unwrap();
+    model.add(Dense::new(2)).unwrap();
+    expect_error(model.state_nodes(NodeId(0)), Status::InvalidArgument, "deep_model_state_nodes");
+    model.compile(Optimizer::new(OptimizerKind::Adam).unwrap(), Loss::MeanSquaredError, &[]).unwrap();
+    let x = noise(5, 32 * 12);
+    let targets: Vec<f32> = x.chunks(12).flat_map(|r| r[..6].to_vec()).collect();
+    let mut data = Dataset::new(&[12], &x).unwrap();
+    data.set_targets(&targets, 6).unwrap();
+    model.set_int(ModelOption::Verbose, 0).unwrap();
+    model.fit(&data, 2, 8, None).unwrap();
+    let sub = model.submodel(&[NodeId(0)], &[h, c]).unwrap();
+    let encoder_x: Vec<f32> = x.chunks(12).flat_map(|r| r[..6].to_vec()).collect();
+    let states = sub.predict(&Tensor::new(&[32, 3, 2], &encoder_x).unwrap()).unwrap();
+    assert_eq!(states.shape().unwrap(), vec![32, 8]);
+}
