@@ -22,9 +22,6 @@ var notBoundFunctions = map[string]string{
 	"deep_forest_compute_oob_score": "as deep_forest_fit_trees",
 	"deep_forest_save_buffer":       "as deep_forest_fit_trees; Forest.Save writes the same bytes to a file",
 	"deep_forest_load_buffer":       "as deep_forest_save_buffer",
-	"deep_model_get_log":            "the binding owns the log function it installs (Model keeps it)",
-	"deep_model_get_callbacks":      "the binding owns the callbacks it installs (Model keeps them)",
-	"deep_set_last_error":           "for C companion libraries (libdeep-mpi) and C callbacks; Go code returns its own errors",
 	"deep_model_set_replica":        "the replica hook is for a transport such as libdeep-mpi (deep_mpi_fit), which Go does not bind yet",
 	"deep_model_get_replica":        "as deep_model_set_replica",
 }
