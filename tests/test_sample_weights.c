@@ -262,7 +262,9 @@ START_TEST(dataset_weights_follow_samples)
     ASSERT_OK(deep_dataset_sample_weights(c, got, 7, &needed));
     ck_assert_int_eq(needed, 7);
     ASSERT_OK(deep_dataset_new(5, 1, (const int64_t[]){1}, x, &plain_data));
-    ASSERT_FAILS(deep_dataset_concat(plain_data, d, &c), DEEP_ERR_STATE, "deep_dataset_concat");
+    deep_dataset *refused = NULL;
+    ASSERT_FAILS(deep_dataset_concat(plain_data, d, &refused), DEEP_ERR_STATE, "deep_dataset_concat");
+    ck_assert_ptr_null(refused);
     ASSERT_OK(deep_dataset_set_sample_weights(d, NULL, 0));
     ASSERT_FAILS(deep_dataset_sample_weights(d, got, 5, &needed), DEEP_ERR_STATE, "deep_dataset_sample_weights");
     deep_dataset_free(plain_data);
