@@ -12,14 +12,6 @@
 
 #include "comm.h"
 
-/* Returns the status of expr when it is not DEEP_OK (libdeep's own macro is internal). */
-#define TRY(expr)                        \
-    do {                                 \
-        deep_status try_ = (expr);       \
-        if (try_ != DEEP_OK)             \
-            return try_;                 \
-    } while (0)
-
 /* What each rank tells the others at an agreement point: its status and message, and
  * (first point) what it is about to fit, which must be the same on every rank. */
 enum { FACT_COUNT, FACT_FEATURES, FACT_CLASSES, FACT_TARGETS, FACT_DATA, FACT_SETTINGS, FACT_BYTES, FACTS };
@@ -73,7 +65,7 @@ static deep_status settings_hash(const deep_forest *forest, uint64_t *hash)
             return DEEP_ERR_INVALID_ARGUMENT; /* an option of the list the forest does not know */
     }
     int64_t weights = 0;
-    TRY(deep_forest_get_class_weights(forest, NULL, 0, &weights));
+    DEEP_MPI_TRY(deep_forest_get_class_weights(forest, NULL, 0, &weights));
     if (weights > 0) {
         double *w = malloc((size_t)weights * sizeof *w);
         if (w == NULL)
@@ -83,7 +75,7 @@ static deep_status settings_hash(const deep_forest *forest, uint64_t *hash)
         for (int64_t c = 0; s == DEEP_OK && c < weights; c++)
             h = mix_double(h, w[c]);
         free(w);
-        TRY(s);
+        DEEP_MPI_TRY(s);
     }
     *hash = h;
     return DEEP_OK;
@@ -123,17 +115,17 @@ static deep_status describe(const deep_forest *forest, const deep_dataset *data,
 {
     int64_t count, shape[DEEP_MAX_RANK], rank, features = 1, targets;
     int32_t classes;
-    TRY(deep_dataset_count(data, &count));
-    TRY(deep_dataset_sample_shape(data, shape, DEEP_MAX_RANK, &rank));
+    DEEP_MPI_TRY(deep_dataset_count(data, &count));
+    DEEP_MPI_TRY(deep_dataset_sample_shape(data, shape, DEEP_MAX_RANK, &rank));
     for (int64_t d = 0; d < rank; d++)
         features *= shape[d];
-    TRY(deep_dataset_num_classes(data, &classes));
-    TRY(deep_dataset_target_width(data, &targets));
+    DEEP_MPI_TRY(deep_dataset_num_classes(data, &classes));
+    DEEP_MPI_TRY(deep_dataset_target_width(data, &targets));
     r->facts[FACT_COUNT] = (uint64_t)count;
     r->facts[FACT_FEATURES] = (uint64_t)features;
     r->facts[FACT_CLASSES] = (uint64_t)classes;
     r->facts[FACT_TARGETS] = (uint64_t)targets;
-    TRY(settings_hash(forest, &r->facts[FACT_SETTINGS]));
+    DEEP_MPI_TRY(settings_hash(forest, &r->facts[FACT_SETTINGS]));
     return data_hash(data, count, &r->facts[FACT_DATA]);
 }
 
@@ -185,8 +177,8 @@ static deep_status grow(deep_forest *forest, const deep_dataset *train, int64_t 
     *size = 0;
     if (count == 0)
         return DEEP_OK;
-    TRY(deep_forest_fit_trees(forest, train, first, count));
-    TRY(deep_forest_save_buffer(forest, NULL, 0, size));
+    DEEP_MPI_TRY(deep_forest_fit_trees(forest, train, first, count));
+    DEEP_MPI_TRY(deep_forest_save_buffer(forest, NULL, 0, size));
     *bytes = malloc((size_t)*size);
     if (*bytes == NULL)
         return deep_mpi_fail(DEEP_ERR_NO_MEMORY, "deep_mpi_forest_fit", "no memory for %lld bytes of trees",

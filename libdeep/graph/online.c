@@ -224,17 +224,26 @@ static void load_weights(deep_workspace *ws, const float *weights, int64_t n)
     ws->weighted = weights != NULL;
 }
 
-static deep_status train_batch(deep_model *model, const deep_tensor *x, const deep_tensor *y, const float *weights,
-                               int64_t count, double *values, int64_t capacity, int64_t *needed, const char *caller)
+/* What train_batch and test_batch do first: the arguments checked and the batch loaded
+ * (start), *ws NULL for a size query. */
+static deep_status begin_batch(deep_model *model, const deep_tensor *x, const deep_tensor *y, const float *weights,
+                               int64_t count, double *values, int64_t capacity, int64_t *needed, const char *caller,
+                               deep_workspace **ws)
 {
     DEEP_TRY(deep_output_args(caller, values, capacity, needed)); /* first: *needed is 0 after any other failure */
     if (model == NULL || x == NULL || y == NULL)
         return deep_error_set(DEEP_ERR_NULL, caller, "argument '%s' is NULL",
                               model == NULL ? "model" : x == NULL ? "x" : "y");
     DEEP_TRY(check_weights(caller, x, weights, count));
+    return start(model, x, y, deep_model_stat_count(model), values, capacity, needed, "the loss and the metrics",
+                 caller, ws);
+}
+
+static deep_status train_batch(deep_model *model, const deep_tensor *x, const deep_tensor *y, const float *weights,
+                               int64_t count, double *values, int64_t capacity, int64_t *needed, const char *caller)
+{
     deep_workspace *ws;
-    DEEP_TRY(start(model, x, y, deep_model_stat_count(model), values, capacity, needed, "the loss and the metrics",
-                   caller, &ws));
+    DEEP_TRY(begin_batch(model, x, y, weights, count, values, capacity, needed, caller, &ws));
     if (ws == NULL)
         return DEEP_OK; /* the size query */
     int64_t n = x->shape[0];
@@ -269,14 +278,8 @@ static deep_status train_batch(deep_model *model, const deep_tensor *x, const de
 static deep_status test_batch(deep_model *model, const deep_tensor *x, const deep_tensor *y, const float *weights,
                               int64_t count, double *values, int64_t capacity, int64_t *needed, const char *caller)
 {
-    DEEP_TRY(deep_output_args(caller, values, capacity, needed)); /* first: *needed is 0 after any other failure */
-    if (model == NULL || x == NULL || y == NULL)
-        return deep_error_set(DEEP_ERR_NULL, caller, "argument '%s' is NULL",
-                              model == NULL ? "model" : x == NULL ? "x" : "y");
-    DEEP_TRY(check_weights(caller, x, weights, count));
     deep_workspace *ws;
-    DEEP_TRY(start(model, x, y, deep_model_stat_count(model), values, capacity, needed, "the loss and the metrics",
-                   caller, &ws));
+    DEEP_TRY(begin_batch(model, x, y, weights, count, values, capacity, needed, caller, &ws));
     if (ws == NULL)
         return DEEP_OK; /* the size query */
     int64_t n = x->shape[0];

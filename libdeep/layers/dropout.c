@@ -1,17 +1,9 @@
 /* Dropout (inverted): while training, keeps each input with probability 1 - rate and
  * scales it by 1 / (1 - rate), so inference is the identity. The mask is kept in scratch
- * for backward. */
+ * for backward (deep_layer_factor_build and _backward, shared with GaussianDropout). */
 #include <string.h>
 
 #include "layers/layer.h"
-
-static deep_status dropout_build(deep_layer *layer)
-{
-    layer->out_rank = layer->in_rank;
-    memcpy(layer->out_shape, layer->in_shape, sizeof layer->in_shape);
-    layer->scratch_size = layer->in_size;
-    return DEEP_OK;
-}
 
 static void dropout_forward(const deep_layer *layer, const deep_exec *ex, const float *in, float *out,
                             float *mask, int64_t batch)
@@ -29,22 +21,6 @@ static void dropout_forward(const deep_layer *layer, const deep_exec *ex, const 
     }
 }
 
-static void dropout_backward(deep_layer *layer, const deep_exec *ex, const float *in, const float *out,
-                             float *grad_out, float *grad_in, float *mask, int64_t batch)
-{
-    (void)in;
-    (void)out;
-    if (grad_in == NULL)
-        return;
-    int64_t n = batch * layer->in_size;
-    if (!ex->training || layer->cfg.dropout.rate == 0.0f) {
-        memcpy(grad_in, grad_out, (size_t)n * sizeof *grad_in);
-        return;
-    }
-    for (int64_t i = 0; i < n; i++)
-        grad_in[i] = grad_out[i] * mask[i];
-}
-
 static const deep_layer_field dropout_fields[] = {
     DEEP_FIELD(deep_dropout_config, rate, DEEP_FIELD_RATE, .doc = "fraction of the inputs dropped while training"),
 };
@@ -54,9 +30,9 @@ const deep_layer_ops deep_dropout_ops = {
     .class_name = "Dropout",
     .config_size = sizeof(deep_dropout_config),
     DEEP_FIELDS(dropout_fields),
-    .build = dropout_build,
+    .build = deep_layer_factor_build,
     .forward = dropout_forward,
-    .backward = dropout_backward,
+    .backward = deep_layer_factor_backward,
     .mask_flow = deep_mask_kept,
 };
 

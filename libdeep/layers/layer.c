@@ -171,3 +171,27 @@ void deep_layer_copy_backward(deep_layer *layer, const deep_exec *ex, const floa
     if (grad_in != NULL)
         memcpy(grad_in, grad_out, (size_t)(batch * layer->in_size) * sizeof *grad_in);
 }
+
+deep_status deep_layer_factor_build(deep_layer *layer)
+{
+    layer->out_rank = layer->in_rank;
+    memcpy(layer->out_shape, layer->in_shape, sizeof layer->in_shape);
+    layer->scratch_size = layer->in_size;
+    return DEEP_OK;
+}
+
+void deep_layer_factor_backward(deep_layer *layer, const deep_exec *ex, const float *in, const float *out,
+                                float *grad_out, float *grad_in, float *factors, int64_t batch)
+{
+    (void)in;
+    (void)out;
+    if (grad_in == NULL)
+        return;
+    int64_t n = batch * layer->in_size;
+    if (!ex->training || layer->cfg.dropout.rate == 0.0f) {
+        memcpy(grad_in, grad_out, (size_t)n * sizeof *grad_in);
+        return;
+    }
+    for (int64_t i = 0; i < n; i++)
+        grad_in[i] = grad_out[i] * factors[i];
+}

@@ -269,6 +269,13 @@ void deep_layer_copy_forward(const deep_layer *layer, const deep_exec *ex, const
                              float *scratch, int64_t batch);
 void deep_layer_copy_backward(deep_layer *layer, const deep_exec *ex, const float *in, const float *out,
                               float *grad_out, float *grad_in, float *scratch, int64_t batch);
+/* build and backward of the layers that multiply each input by a factor drawn while
+ * training (Dropout, GaussianDropout): the output takes the input's shape and the factors
+ * stay in scratch (one per input); backward multiplies by them, and passes the gradient on
+ * unchanged at inference or with cfg.dropout.rate 0, where forward copies. */
+deep_status deep_layer_factor_build(deep_layer *layer);
+void deep_layer_factor_backward(deep_layer *layer, const deep_exec *ex, const float *in, const float *out,
+                                float *grad_out, float *grad_in, float *factors, int64_t batch);
 /* The layer's deep_mask_flow (DEEP_MASK_REFUSED when its ops say nothing). */
 deep_mask_flow deep_layer_mask_flow(const deep_layer *layer);
 /* Whether processing step t of sample b is a real step: input step t, or steps - 1 - t

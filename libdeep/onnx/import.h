@@ -122,6 +122,9 @@ deep_status onnx_connect(onnx_import *im, const onnx_value *const *inputs, int64
  * given ONNX dims and layout. */
 deep_status onnx_added(onnx_import *im, deep_status status, const char *output, const onnx_value *like);
 deep_status onnx_set_weight(onnx_import *im, int32_t index, int32_t rank, const int64_t *shape, float *values);
+/* A constant's values as a new float buffer for onnx_set_weight (free()d by the caller);
+ * NULL, the failure recorded, when out of memory. */
+float *onnx_floats(onnx_import *im, const deep_onnx_array *a);
 /* Brings a value into a plain or NHWC layout the next layer can take. */
 deep_status onnx_to_plain(onnx_import *im, onnx_value **value);
 deep_status onnx_to_nhwc(onnx_import *im, onnx_value **value);
@@ -148,6 +151,10 @@ deep_status onnx_op_flatten(onnx_import *im, const Onnx__NodeProto *node);
 deep_status onnx_op_reshape(onnx_import *im, const Onnx__NodeProto *node);
 deep_status onnx_op_transpose(onnx_import *im, const Onnx__NodeProto *node);
 deep_status onnx_op_concat(onnx_import *im, const Onnx__NodeProto *node);
+/* The inputs Conv and ConvTranspose share: X brought to NHWC, the constant weight W of
+ * rank 4 (2-D convolutions only) and the optional constant bias B (*b NULL without it). */
+deep_status onnx_conv_inputs(onnx_import *im, const Onnx__NodeProto *node, onnx_value **x,
+                             const deep_onnx_array **w, onnx_value **b);
 deep_status onnx_op_conv(onnx_import *im, const Onnx__NodeProto *node);
 deep_status onnx_op_pool(onnx_import *im, const Onnx__NodeProto *node);
 deep_status onnx_op_global_average_pool(onnx_import *im, const Onnx__NodeProto *node);

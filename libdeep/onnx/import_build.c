@@ -121,6 +121,18 @@ deep_status onnx_set_weight(onnx_import *im, int32_t index, int32_t rank, const 
     return DEEP_OK;
 }
 
+float *onnx_floats(onnx_import *im, const deep_onnx_array *a)
+{
+    float *out = deep_alloc(a->count > 0 ? a->count : 1, sizeof *out);
+    if (out == NULL) {
+        onnx_fail(im, DEEP_ERR_NO_MEMORY, "out of memory");
+        return NULL;
+    }
+    for (int64_t k = 0; k < a->count; k++)
+        out[k] = (float)deep_onnx_array_float(a, k);
+    return out;
+}
+
 /* Converted values live in the table under names ONNX cannot use ("<value>\x01plain"),
  * so the next reader of the same value finds the conversion and does not repeat it. */
 static char *converted_name(const onnx_value *v, const char *kind)

@@ -122,17 +122,25 @@ static deep_status zero_pad(onnx_import *im, onnx_value **x, int64_t top, int64_
     return DEEP_OK;
 }
 
+deep_status onnx_conv_inputs(onnx_import *im, const Onnx__NodeProto *node, onnx_value **x,
+                             const deep_onnx_array **w, onnx_value **b)
+{
+    onnx_value *wv = NULL;
+    DEEP_TRY(onnx_input_graph(im, node, 0, x));
+    DEEP_TRY(onnx_input_const(im, node, 1, false, &wv));
+    DEEP_TRY(onnx_input_const(im, node, 2, true, b));
+    if (wv->array.rank != 4)
+        return onnx_fail(im, DEEP_ERR_UNSUPPORTED, "a weight of rank %d; 2-D convolutions (rank 4) are supported",
+                         (int)wv->array.rank);
+    *w = &wv->array;
+    return onnx_to_nhwc(im, x);
+}
+
 deep_status onnx_op_conv(onnx_import *im, const Onnx__NodeProto *node)
 {
-    onnx_value *x = NULL, *wv = NULL, *bv = NULL;
-    DEEP_TRY(onnx_input_graph(im, node, 0, &x));
-    DEEP_TRY(onnx_input_const(im, node, 1, false, &wv));
-    DEEP_TRY(onnx_input_const(im, node, 2, true, &bv));
-    const deep_onnx_array *W = &wv->array;
-    if (W->rank != 4)
-        return onnx_fail(im, DEEP_ERR_UNSUPPORTED, "a weight of rank %d; 2-D convolutions (rank 4) are supported",
-                         (int)W->rank);
-    DEEP_TRY(onnx_to_nhwc(im, &x));
+    onnx_value *x = NULL, *bv = NULL;
+    const deep_onnx_array *W = NULL;
+    DEEP_TRY(onnx_conv_inputs(im, node, &x, &W, &bv));
     int64_t group = 1;
     DEEP_TRY(onnx_attr_int(im, node, "group", 1, &group));
     int64_t channels = x->dims[1], filters = W->dims[0], per_group = W->dims[1], kh = W->dims[2], kw = W->dims[3];
@@ -185,12 +193,8 @@ deep_status onnx_op_conv(onnx_import *im, const Onnx__NodeProto *node)
         s = onnx_set_weight(im, 0, 4, (int64_t[]){kh, kw, channels, mult}, kernel);
     free(kernel);
     if (s == DEEP_OK && bv != NULL) {
-        float *bias = deep_alloc(filters, sizeof *bias);
-        if (bias == NULL)
-            return onnx_fail(im, DEEP_ERR_NO_MEMORY, "out of memory");
-        for (int64_t m = 0; m < filters; m++)
-            bias[m] = (float)deep_onnx_array_float(&bv->array, m);
-        s = onnx_set_weight(im, 1, 1, &filters, bias);
+        float *bias = onnx_floats(im, &bv->array);
+        s = bias != NULL ? onnx_set_weight(im, 1, 1, &filters, bias) : DEEP_ERR_NO_MEMORY;
         free(bias);
     }
     return s;

@@ -247,12 +247,9 @@ deep_status onnx_op_matmul(onnx_import *im, const Onnx__NodeProto *node)
             }
         }
     }
-    float *kernel = deep_alloc(b->array.count, sizeof *kernel), *bias = NULL;
-    deep_status s = kernel != NULL ? bias_of(im, c, units, 1.0, &bias)
-                                   : onnx_fail(im, DEEP_ERR_NO_MEMORY, "out of memory");
+    float *kernel = onnx_floats(im, &b->array), *bias = NULL;
+    deep_status s = kernel != NULL ? bias_of(im, c, units, 1.0, &bias) : DEEP_ERR_NO_MEMORY;
     if (s == DEEP_OK) {
-        for (int64_t k = 0; k < b->array.count; k++)
-            kernel[k] = (float)deep_onnx_array_float(&b->array, k);
         deep_activation act;
         const char *output;
         onnx_fuse_activation(im, last, a->rank, &act, &output);

@@ -9,19 +9,6 @@
 
 #include "onnx/import.h"
 
-/* ONNX float values of a constant as a new float buffer (freed by the caller). */
-static float *floats_of(onnx_import *im, const deep_onnx_array *a)
-{
-    float *out = deep_alloc(a->count > 0 ? a->count : 1, sizeof *out);
-    if (out == NULL) {
-        onnx_fail(im, DEEP_ERR_NO_MEMORY, "out of memory");
-        return NULL;
-    }
-    for (int64_t k = 0; k < a->count; k++)
-        out[k] = (float)deep_onnx_array_float(a, k);
-    return out;
-}
-
 deep_status onnx_op_gather(onnx_import *im, const Onnx__NodeProto *node)
 {
     onnx_value *data = NULL, *ids = NULL;
@@ -39,7 +26,7 @@ deep_status onnx_op_gather(onnx_import *im, const Onnx__NodeProto *node)
         return onnx_fail(im, DEEP_ERR_UNSUPPORTED, "an embedding of ids of rank %d; (batch, steps) is supported",
                          (int)ids->rank);
     int64_t vocabulary = data->array.dims[0], dim = data->array.dims[1];
-    float *table = floats_of(im, &data->array);
+    float *table = onnx_floats(im, &data->array);
     if (table == NULL)
         return DEEP_ERR_NO_MEMORY;
     deep_status s = onnx_connect(im, (const onnx_value *const[]){ids}, 1);
@@ -72,7 +59,7 @@ deep_status onnx_op_layer_norm(onnx_import *im, const Onnx__NodeProto *node)
     DEEP_TRY(onnx_connect(im, (const onnx_value *const[]){x}, 1));
     DEEP_TRY(onnx_added(im, deep_model_add_layer_normalization(im->model, epsilon, bias != NULL, 1), node->output[0],
                         x));
-    float *g = floats_of(im, &scale->array), *b = bias != NULL ? floats_of(im, &bias->array) : NULL;
+    float *g = onnx_floats(im, &scale->array), *b = bias != NULL ? onnx_floats(im, &bias->array) : NULL;
     deep_status s = g != NULL && (bias == NULL || b != NULL) ? DEEP_OK : DEEP_ERR_NO_MEMORY;
     if (s == DEEP_OK)
         s = onnx_set_weight(im, 0, 1, &width, g); /* Keras' order: gamma, then beta */
@@ -85,14 +72,9 @@ deep_status onnx_op_layer_norm(onnx_import *im, const Onnx__NodeProto *node)
 
 deep_status onnx_op_conv_transpose(onnx_import *im, const Onnx__NodeProto *node)
 {
-    onnx_value *x = NULL, *wv = NULL, *bv = NULL;
-    DEEP_TRY(onnx_input_graph(im, node, 0, &x));
-    DEEP_TRY(onnx_input_const(im, node, 1, false, &wv));
-    DEEP_TRY(onnx_input_const(im, node, 2, true, &bv));
-    const deep_onnx_array *W = &wv->array;
-    if (W->rank != 4)
-        return onnx_fail(im, DEEP_ERR_UNSUPPORTED, "a weight of rank %d; 2-D (rank 4) is supported", (int)W->rank);
-    DEEP_TRY(onnx_to_nhwc(im, &x));
+    onnx_value *x = NULL, *bv = NULL;
+    const deep_onnx_array *W = NULL;
+    DEEP_TRY(onnx_conv_inputs(im, node, &x, &W, &bv));
     int64_t channels = W->dims[0], filters = W->dims[1], kh = W->dims[2], kw = W->dims[3];
     int64_t group = 1, strides[2] = {1, 1}, pads[4] = {0}, extra[2] = {0, 0}, dil[2] = {1, 1}, got = 0;
     bool present = false;
@@ -144,7 +126,7 @@ deep_status onnx_op_conv_transpose(onnx_import *im, const Onnx__NodeProto *node)
         s = onnx_set_weight(im, 0, 4, (int64_t[]){kh, kw, filters, channels}, kernel);
     free(kernel);
     if (s == DEEP_OK && bv != NULL) {
-        float *bias = floats_of(im, &bv->array);
+        float *bias = onnx_floats(im, &bv->array);
         s = bias != NULL ? onnx_set_weight(im, 1, 1, &filters, bias) : DEEP_ERR_NO_MEMORY;
         free(bias);
     }
