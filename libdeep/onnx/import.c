@@ -96,8 +96,30 @@ static deep_status check_opsets(onnx_import *im)
     return DEEP_OK;
 }
 
+/* Whether every node reading graph input `name` is Transpose(perm 0, 3, 1, 2): the input
+ * is then channels last (N, H, W, C), as libdeep's own exports and Keras' (tf2onnx) write
+ * it, and the transposes bring it to ONNX's channels-first order. */
+static bool channels_last_input(const Onnx__GraphProto *g, const char *name)
+{
+    bool read = false;
+    for (size_t i = 0; i < g->n_node; i++) {
+        const Onnx__NodeProto *node = g->node[i];
+        for (size_t j = 0; j < node->n_input; j++) {
+            if (node->input[j] == NULL || strcmp(node->input[j], name) != 0)
+                continue;
+            const Onnx__AttributeProto *perm = onnx_attr(node, "perm");
+            if (node->op_type == NULL || strcmp(node->op_type, "Transpose") != 0 || perm == NULL ||
+                perm->n_ints != 4 || perm->ints[0] != 0 || perm->ints[1] != 3 || perm->ints[2] != 1 ||
+                perm->ints[3] != 2)
+                return false;
+            read = true;
+        }
+    }
+    return read;
+}
+
 /* The sample shape of a graph input (batch axis dropped), libdeep's order: images (N, C, H,
- * W) become (H, W, C). */
+ * W) become (H, W, C); a channels-last image input (channels_last_input) keeps its order. */
 static deep_status input_shape(onnx_import *im, const Onnx__ValueInfoProto *in, onnx_value *v, int64_t *shape)
 {
     const char *name = in->name != NULL ? in->name : "";
@@ -129,8 +151,8 @@ static deep_status input_shape(onnx_import *im, const Onnx__ValueInfoProto *in, 
                                   "size from 1 to %lld", name, k, (long long)DEEP_ONNX_MAX_ELEMENTS);
         v->dims[k] = d->dim_value;
     }
-    v->layout = v->rank == 4 ? ONNX_NHWC : ONNX_PLAIN;
-    if (v->rank == 4) {
+    v->layout = v->rank == 4 && !channels_last_input(im->graph, name) ? ONNX_NHWC : ONNX_PLAIN;
+    if (v->layout == ONNX_NHWC) {
         shape[0] = v->dims[2];
         shape[1] = v->dims[3];
         shape[2] = v->dims[1];

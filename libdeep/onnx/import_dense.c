@@ -464,6 +464,15 @@ deep_status onnx_op_transpose(onnx_import *im, const Onnx__NodeProto *node)
         like.dims[3] = x->dims[1];
         return onnx_bind_graph(im, node->output[0], &like);
     }
+    /* And (N, H, W, C) to (N, C, H, W) is libdeep's (H, W, C) seen as ONNX's image order. */
+    if (x->layout == ONNX_PLAIN && count == 4 && perm[1] == 3 && perm[2] == 1 && perm[3] == 2) {
+        onnx_value like = *x;
+        like.layout = ONNX_NHWC;
+        like.dims[1] = x->dims[3];
+        like.dims[2] = x->dims[1];
+        like.dims[3] = x->dims[2];
+        return onnx_bind_graph(im, node->output[0], &like);
+    }
     DEEP_TRY(onnx_to_plain(im, &x));
     int32_t dims[DEEP_MAX_RANK];
     for (int64_t k = 1; k < count; k++) {

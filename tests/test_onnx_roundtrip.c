@@ -1,0 +1,139 @@
+/* ONNX round trip: a model libdeep exports (deep_model_save_onnx_buffer) and imports again
+ * (deep_model_load_onnx_buffer) predicts what the original predicts. The exported graph
+ * takes channels-last images and transposes them once for its convolutions; the importer
+ * recognises that input (as it does Keras' tf2onnx exports) and needs no conversion. */
+#include <check.h>
+#include <math.h>
+#include <stdlib.h>
+
+#include "check_helpers.h"
+
+#ifdef DEEP_HAVE_ONNX
+
+/* Compiles model, exports it, imports the bytes and returns the largest difference
+ * between the two models' predictions on n seeded random samples. */
+static double round_trip(deep_model *model, int64_t n)
+{
+    deep_optimizer *sgd = NULL;
+    ASSERT_OK(deep_optimizer_new(DEEP_OPTIMIZER_SGD, &sgd));
+    ASSERT_OK(deep_model_set_seed(model, 7));
+    ASSERT_OK(deep_model_compile(model, sgd, DEEP_LOSS_MEAN_SQUARED_ERROR, NULL, 0));
+    int64_t size = 0;
+    ASSERT_OK(deep_model_save_onnx_buffer(model, 13, NULL, 0, &size)); /* the size query */
+    unsigned char *bytes = malloc((size_t)size);
+    ck_assert_ptr_nonnull(bytes);
+    ASSERT_OK(deep_model_save_onnx_buffer(model, 13, bytes, size, &size));
+    deep_model *back = NULL;
+    ASSERT_OK(deep_model_load_onnx_buffer(bytes, size, &back));
+    free(bytes);
+
+    int64_t rank = 0, shape[8] = {n};
+    ASSERT_OK(deep_model_node_shape(model, 0, &shape[1], 7, &rank));
+    deep_tensor *x = NULL, *want = NULL, *got = NULL;
+    ASSERT_OK(deep_tensor_new((int32_t)rank + 1, shape, &x));
+    float *data = NULL;
+    ASSERT_OK(deep_tensor_data_mut(x, &data));
+    int64_t count = n;
+    for (int64_t k = 0; k < rank; k++)
+        count *= shape[k + 1];
+    srand(11);
+    for (int64_t i = 0; i < count; i++)
+        data[i] = (float)rand() / (float)RAND_MAX - 0.5f;
+    ASSERT_OK(deep_model_predict(model, x, &want));
+    ASSERT_OK(deep_model_predict(back, x, &got));
+    const float *a = NULL, *b = NULL;
+    int64_t outputs = 0, outputs_back = 0;
+    ASSERT_OK(deep_tensor_data(want, &a));
+    ASSERT_OK(deep_tensor_data(got, &b));
+    ASSERT_OK(deep_tensor_size(want, &outputs));
+    ASSERT_OK(deep_tensor_size(got, &outputs_back));
+    ck_assert_int_eq(outputs, outputs_back);
+    double worst = 0;
+    for (int64_t i = 0; i < outputs; i++)
+        worst = fmax(worst, fabs((double)a[i] - (double)b[i]));
+    deep_tensor_free(x);
+    deep_tensor_free(want);
+    deep_tensor_free(got);
+    deep_model_free(back);
+    deep_model_free(model);
+    return worst;
+}
+
+START_TEST(test_mlp)
+{
+    deep_model *m = NULL;
+    ASSERT_OK(deep_model_new(1, (const int64_t[]){8}, &m));
+    ASSERT_OK(deep_model_add_dense(m, 16, DEEP_ACTIVATION_RELU, 1));
+    ASSERT_OK(deep_model_add_dense(m, 3, DEEP_ACTIVATION_SOFTMAX, 1));
+    ck_assert_double_le(round_trip(m, 5), 1e-6);
+}
+END_TEST
+
+/* The seed CNN's shape: channels last in, Flatten after the convolution. */
+START_TEST(test_cnn)
+{
+    deep_model *m = NULL;
+    ASSERT_OK(deep_model_new(3, (const int64_t[]){8, 8, 3}, &m));
+    ASSERT_OK(deep_model_add_conv2d(m, 4, 3, 3, 1, 1, DEEP_PADDING_SAME, DEEP_ACTIVATION_RELU, 1));
+    ASSERT_OK(deep_model_add_batch_normalization(m, 0.99, 1e-3));
+    ASSERT_OK(deep_model_add_max_pooling2d(m, 2, 2, 2, 2, DEEP_PADDING_VALID));
+    ASSERT_OK(deep_model_add_flatten(m));
+    ASSERT_OK(deep_model_add_dense(m, 5, DEEP_ACTIVATION_SOFTMAX, 1));
+    ck_assert_double_le(round_trip(m, 4), 1e-6);
+}
+END_TEST
+
+/* A graph: two convolutions of the input added, concatenated with one of them, pooled. */
+START_TEST(test_graph)
+{
+    deep_model *m = NULL;
+    int32_t input = 0, a = 0, b = 0, sum = 0;
+    ASSERT_OK(deep_model_new(3, (const int64_t[]){6, 6, 2}, &m));
+    ASSERT_OK(deep_model_add_conv2d(m, 4, 3, 3, 1, 1, DEEP_PADDING_SAME, DEEP_ACTIVATION_RELU, 1));
+    ASSERT_OK(deep_model_last_node(m, &a));
+    ASSERT_OK(deep_model_connect(m, &input, 1));
+    ASSERT_OK(deep_model_add_conv2d(m, 4, 1, 1, 1, 1, DEEP_PADDING_VALID, DEEP_ACTIVATION_LINEAR, 1));
+    ASSERT_OK(deep_model_last_node(m, &b));
+    ASSERT_OK(deep_model_connect(m, (const int32_t[]){a, b}, 2));
+    ASSERT_OK(deep_model_add_add(m));
+    ASSERT_OK(deep_model_last_node(m, &sum));
+    ASSERT_OK(deep_model_connect(m, (const int32_t[]){sum, b}, 2));
+    ASSERT_OK(deep_model_add_concatenate(m, -1));
+    ASSERT_OK(deep_model_add_global_average_pooling2d(m));
+    ASSERT_OK(deep_model_add_dense(m, 2, DEEP_ACTIVATION_LINEAR, 1));
+    ck_assert_double_le(round_trip(m, 3), 1e-6);
+}
+END_TEST
+
+START_TEST(test_depthwise)
+{
+    deep_model *m = NULL;
+    ASSERT_OK(deep_model_new(3, (const int64_t[]){6, 6, 2}, &m));
+    ASSERT_OK(deep_model_add_depthwise_conv2d(m, 3, 3, 1, 1, DEEP_PADDING_VALID, 2, DEEP_ACTIVATION_RELU, 1));
+    ASSERT_OK(deep_model_add_average_pooling2d(m, 2, 2, 2, 2, DEEP_PADDING_VALID));
+    ASSERT_OK(deep_model_add_flatten(m));
+    ASSERT_OK(deep_model_add_dense(m, 2, DEEP_ACTIVATION_LINEAR, 1));
+    ck_assert_double_le(round_trip(m, 3), 1e-6);
+}
+END_TEST
+
+#endif
+
+static Suite *roundtrip_suite(void)
+{
+    Suite *s = suite_create("onnx_roundtrip");
+    TCase *tc = tcase_create("core");
+#ifdef DEEP_HAVE_ONNX
+    tcase_add_test(tc, test_mlp);
+    tcase_add_test(tc, test_cnn);
+    tcase_add_test(tc, test_graph);
+    tcase_add_test(tc, test_depthwise);
+#endif
+    suite_add_tcase(s, tc);
+    return s;
+}
+
+int main(void)
+{
+    return run_suite(roundtrip_suite(), CK_NORMAL);
+}
