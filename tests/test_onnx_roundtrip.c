@@ -11,8 +11,9 @@
 #ifdef DEEP_HAVE_ONNX
 
 /* Compiles model, exports it, imports the bytes and returns the largest difference
- * between the two models' predictions on n seeded random samples. */
-static double round_trip(deep_model *model, int64_t n)
+ * between the two models' predictions on n seeded random samples: values in [-0.5, 0.5],
+ * or with ids > 0 whole numbers in [0, ids) (an embedding's). */
+static double round_trip(deep_model *model, int64_t n, int ids)
 {
     deep_optimizer *sgd = NULL;
     ASSERT_OK(deep_optimizer_new(DEEP_OPTIMIZER_SGD, &sgd));
@@ -38,7 +39,7 @@ static double round_trip(deep_model *model, int64_t n)
         count *= shape[k + 1];
     srand(11);
     for (int64_t i = 0; i < count; i++)
-        data[i] = (float)rand() / (float)RAND_MAX - 0.5f;
+        data[i] = ids > 0 ? (float)(rand() % ids) : (float)rand() / (float)RAND_MAX - 0.5f;
     ASSERT_OK(deep_model_predict(model, x, &want));
     ASSERT_OK(deep_model_predict(back, x, &got));
     const float *a = NULL, *b = NULL;
@@ -65,7 +66,7 @@ START_TEST(test_mlp)
     ASSERT_OK(deep_model_new(1, (const int64_t[]){8}, &m));
     ASSERT_OK(deep_model_add_dense(m, 16, DEEP_ACTIVATION_RELU, 1));
     ASSERT_OK(deep_model_add_dense(m, 3, DEEP_ACTIVATION_SOFTMAX, 1));
-    ck_assert_double_le(round_trip(m, 5), 1e-6);
+    ck_assert_double_le(round_trip(m, 5, 0), 1e-6);
 }
 END_TEST
 
@@ -79,7 +80,7 @@ START_TEST(test_cnn)
     ASSERT_OK(deep_model_add_max_pooling2d(m, 2, 2, 2, 2, DEEP_PADDING_VALID));
     ASSERT_OK(deep_model_add_flatten(m));
     ASSERT_OK(deep_model_add_dense(m, 5, DEEP_ACTIVATION_SOFTMAX, 1));
-    ck_assert_double_le(round_trip(m, 4), 1e-6);
+    ck_assert_double_le(round_trip(m, 4, 0), 1e-6);
 }
 END_TEST
 
@@ -101,7 +102,7 @@ START_TEST(test_graph)
     ASSERT_OK(deep_model_add_concatenate(m, -1));
     ASSERT_OK(deep_model_add_global_average_pooling2d(m));
     ASSERT_OK(deep_model_add_dense(m, 2, DEEP_ACTIVATION_LINEAR, 1));
-    ck_assert_double_le(round_trip(m, 3), 1e-6);
+    ck_assert_double_le(round_trip(m, 3, 0), 1e-6);
 }
 END_TEST
 
@@ -113,7 +114,19 @@ START_TEST(test_depthwise)
     ASSERT_OK(deep_model_add_average_pooling2d(m, 2, 2, 2, 2, DEEP_PADDING_VALID));
     ASSERT_OK(deep_model_add_flatten(m));
     ASSERT_OK(deep_model_add_dense(m, 2, DEEP_ACTIVATION_LINEAR, 1));
-    ck_assert_double_le(round_trip(m, 3), 1e-6);
+    ck_assert_double_le(round_trip(m, 3, 0), 1e-6);
+}
+END_TEST
+
+/* Embedding: the exported Cast of the ids to int64 passes through on import. */
+START_TEST(test_embedding)
+{
+    deep_model *m = NULL;
+    ASSERT_OK(deep_model_new(1, (const int64_t[]){5}, &m));
+    ASSERT_OK(deep_model_add_embedding(m, 20, 4, 5));
+    ASSERT_OK(deep_model_add_flatten(m));
+    ASSERT_OK(deep_model_add_dense(m, 2, DEEP_ACTIVATION_LINEAR, 1));
+    ck_assert_double_le(round_trip(m, 3, 20), 1e-6);
 }
 END_TEST
 
@@ -128,6 +141,7 @@ static Suite *roundtrip_suite(void)
     tcase_add_test(tc, test_cnn);
     tcase_add_test(tc, test_graph);
     tcase_add_test(tc, test_depthwise);
+    tcase_add_test(tc, test_embedding);
 #endif
     suite_add_tcase(s, tc);
     return s;

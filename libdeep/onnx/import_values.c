@@ -499,6 +499,13 @@ static deep_status fold_cast(onnx_import *im, const Onnx__NodeProto *node, const
     return DEEP_OK;
 }
 
+/* Whether graph value x is one of the model's inputs (not a layer's output). */
+static bool graph_input(onnx_import *im, const onnx_value *x)
+{
+    int32_t layer = 0;
+    return deep_model_node_layer(im->model, x->node, &layer) == DEEP_OK && layer == -1;
+}
+
 deep_status onnx_fold(onnx_import *im, const Onnx__NodeProto *node)
 {
     const char *op = node->op_type;
@@ -513,8 +520,13 @@ deep_status onnx_fold(onnx_import *im, const Onnx__NodeProto *node)
         DEEP_TRY(onnx_input(im, node, 0, false, &x));
         if (strcmp(op, "Shape") == 0 || strcmp(op, "Unsqueeze") == 0 || strcmp(op, "Squeeze") == 0) {
             s = fold_shape_op(im, node, x, &out);
+        } else if (!x->is_const && strcmp(op, "Cast") == 0 && graph_input(im, x)) {
+            /* A graph input's ids (an embedding's) cast to integers: libdeep holds ids as the
+             * whole-number floats they are, so the cast passes them through. */
+            return onnx_bind_graph(im, node->output[0], x);
         } else if (!x->is_const) {
-            return onnx_fail(im, DEEP_ERR_UNSUPPORTED, "%s is folded only on constants", op);
+            return onnx_fail(im, DEEP_ERR_UNSUPPORTED, "%s is folded only on constants (and Cast on a graph input)",
+                             op);
         } else if (strcmp(op, "Gather") == 0) {
             DEEP_TRY(onnx_input_const(im, node, 1, false, &y));
             s = fold_gather(im, node, &x->array, &y->array, &out);
