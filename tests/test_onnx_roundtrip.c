@@ -118,6 +118,19 @@ START_TEST(test_depthwise)
 }
 END_TEST
 
+/* A decoder: Conv2DTranspose with same padding (exported with a Slice of its output),
+ * Cropping2D (a Slice too) and UpSampling2D (Resize). */
+START_TEST(test_decoder)
+{
+    deep_model *m = NULL;
+    ASSERT_OK(deep_model_new(3, (const int64_t[]){4, 4, 3}, &m));
+    ASSERT_OK(deep_model_add_conv2d_transpose(m, 2, 3, 3, 2, 2, DEEP_PADDING_SAME, -1, -1, DEEP_ACTIVATION_RELU, 1));
+    ASSERT_OK(deep_model_add_cropping2d(m, 1, 0, 0, 2));
+    ASSERT_OK(deep_model_add_up_sampling2d(m, 2, 2, DEEP_INTERPOLATION_NEAREST));
+    ck_assert_double_le(round_trip(m, 2, 0), 1e-6);
+}
+END_TEST
+
 /* Embedding: the exported Cast of the ids to int64 passes through on import. */
 START_TEST(test_embedding)
 {
@@ -142,6 +155,7 @@ static Suite *roundtrip_suite(void)
     tcase_add_test(tc, test_graph);
     tcase_add_test(tc, test_depthwise);
     tcase_add_test(tc, test_embedding);
+    tcase_add_test(tc, test_decoder);
 #endif
     suite_add_tcase(s, tc);
     return s;

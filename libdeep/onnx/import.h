@@ -160,6 +160,7 @@ deep_status onnx_op_pool(onnx_import *im, const Onnx__NodeProto *node);
 deep_status onnx_op_global_average_pool(onnx_import *im, const Onnx__NodeProto *node);
 deep_status onnx_op_batch_norm(onnx_import *im, const Onnx__NodeProto *node);
 deep_status onnx_op_pad(onnx_import *im, const Onnx__NodeProto *node);
+deep_status onnx_op_slice(onnx_import *im, const Onnx__NodeProto *node);
 deep_status onnx_op_gather(onnx_import *im, const Onnx__NodeProto *node);
 deep_status onnx_op_layer_norm(onnx_import *im, const Onnx__NodeProto *node);
 deep_status onnx_op_conv_transpose(onnx_import *im, const Onnx__NodeProto *node);

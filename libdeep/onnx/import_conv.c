@@ -313,4 +313,44 @@ deep_status onnx_op_pad(onnx_import *im, const Onnx__NodeProto *node)
     return zero_pad(im, &x, p[2], p[6], p[3], p[7], node->output[0], NULL);
 }
 
+/* Slice (opset 10 on: starts, ends, axes and steps as constant inputs) of an image's height
+ * and width, step 1: Cropping2D. What libdeep's own export writes after a ConvTranspose with
+ * same padding and for Cropping2D. */
+deep_status onnx_op_slice(onnx_import *im, const Onnx__NodeProto *node)
+{
+    onnx_value *x = NULL, *starts = NULL, *ends = NULL, *axes = NULL, *steps = NULL;
+    DEEP_TRY(onnx_input_graph(im, node, 0, &x));
+    DEEP_TRY(onnx_input_const(im, node, 1, false, &starts));
+    DEEP_TRY(onnx_input_const(im, node, 2, false, &ends));
+    DEEP_TRY(onnx_input_const(im, node, 3, true, &axes));
+    DEEP_TRY(onnx_input_const(im, node, 4, true, &steps));
+    int64_t count = starts->array.count;
+    if (x->rank != 4 || x->layout != ONNX_NHWC || count != ends->array.count || count > 4 ||
+        (axes != NULL && axes->array.count != count) || (steps != NULL && steps->array.count != count))
+        return onnx_fail(im, DEEP_ERR_UNSUPPORTED, "Slice of a channels-first image's height and width is supported");
+    int64_t begin[4] = {0, 0, 0, 0}, end[4] = {x->dims[0], x->dims[1], x->dims[2], x->dims[3]};
+    for (int64_t k = 0; k < count; k++) {
+        int64_t axis = axes != NULL ? deep_onnx_array_int(&axes->array, k) : k;
+        axis += axis < 0 ? 4 : 0;
+        if (axis != 2 && axis != 3)
+            return onnx_fail(im, DEEP_ERR_UNSUPPORTED, "Slice along axis %lld (height 2 and width 3 are supported)",
+                             (long long)axis);
+        if (steps != NULL && deep_onnx_array_int(&steps->array, k) != 1)
+            return onnx_fail(im, DEEP_ERR_UNSUPPORTED, "Slice with a step other than 1 is not supported");
+        /* ONNX's rules: negative positions count from the end, then clamp to [0, size]. */
+        int64_t size = x->dims[axis], from = deep_onnx_array_int(&starts->array, k),
+                to = deep_onnx_array_int(&ends->array, k);
+        from += from < 0 ? size : 0;
+        to += to < 0 ? size : 0;
+        begin[axis] = from < 0 ? 0 : from > size ? size : from;
+        end[axis] = to < 0 ? 0 : to > size ? size : to;
+        if (end[axis] <= begin[axis])
+            return onnx_fail(im, DEEP_ERR_UNSUPPORTED, "Slice leaves axis %lld empty", (long long)axis);
+    }
+    DEEP_TRY(onnx_connect(im, (const onnx_value *const[]){x}, 1));
+    return onnx_added(im, deep_model_add_cropping2d(im->model, begin[2], x->dims[2] - end[2], begin[3],
+                                                    x->dims[3] - end[3]),
+                      node->output[0], x);
+}
+
 #endif
