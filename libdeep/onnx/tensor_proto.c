@@ -18,20 +18,28 @@ void deep_onnx_array_free(deep_onnx_array *a)
     a->count = 0;
 }
 
+/* The element count of dims, checked: rank and count within the importer's limits. */
+static deep_status element_count(const char *caller, int32_t rank, const int64_t *dims, int64_t *count)
+{
+    if (rank < 0 || rank > DEEP_ONNX_MAX_RANK)
+        return deep_error_set(DEEP_ERR_FORMAT, caller, "a tensor of rank %d (at most %d)", (int)rank,
+                              DEEP_ONNX_MAX_RANK);
+    *count = 1;
+    for (int32_t k = 0; k < rank; k++)
+        if (dims[k] < 0 || !deep_mul_i64(*count, dims[k], count) || *count > DEEP_ONNX_MAX_ELEMENTS)
+            return deep_error_set(DEEP_ERR_FORMAT, caller, "a tensor's dims are negative or exceed %lld elements",
+                                  (long long)DEEP_ONNX_MAX_ELEMENTS);
+    return DEEP_OK;
+}
+
 deep_status deep_onnx_array_new(const char *caller, int32_t rank, const int64_t *dims, bool is_float,
                                 deep_onnx_array *out)
 {
     memset(out, 0, sizeof *out);
-    if (rank < 0 || rank > DEEP_ONNX_MAX_RANK)
-        return deep_error_set(DEEP_ERR_FORMAT, caller, "a tensor of rank %d (at most %d)", (int)rank,
-                              DEEP_ONNX_MAX_RANK);
-    int64_t count = 1;
-    for (int32_t k = 0; k < rank; k++) {
-        if (dims[k] < 0 || !deep_mul_i64(count, dims[k], &count) || count > DEEP_ONNX_MAX_ELEMENTS)
-            return deep_error_set(DEEP_ERR_FORMAT, caller, "a tensor's dims are negative or exceed %lld elements",
-                                  (long long)DEEP_ONNX_MAX_ELEMENTS);
+    int64_t count = 0;
+    DEEP_TRY(element_count(caller, rank, dims, &count));
+    for (int32_t k = 0; k < rank; k++)
         out->dims[k] = dims[k];
-    }
     out->rank = rank;
     out->count = count;
     out->is_float = is_float;
@@ -146,10 +154,10 @@ deep_status deep_onnx_array_read(const char *caller, const char *what, const Onn
         return deep_error_set(DEEP_ERR_FORMAT, caller, "%s has rank %zu (at most %d)", what, t->n_dims,
                               DEEP_ONNX_MAX_RANK);
     bool is_float = type == ONNX__TENSOR_PROTO__DATA_TYPE__FLOAT || type == ONNX__TENSOR_PROTO__DATA_TYPE__DOUBLE;
-    deep_status s = deep_onnx_array_new(caller, (int32_t)t->n_dims, t->dims, is_float, out);
+    int64_t count = 0;
+    deep_status s = element_count(caller, (int32_t)t->n_dims, t->dims, &count);
     if (s != DEEP_OK)
         return deep_error_wrap(s, caller, "%s", what);
-    int64_t count = out->count;
     size_t typed = 0;
     switch (type) {
     case ONNX__TENSOR_PROTO__DATA_TYPE__FLOAT:
@@ -174,11 +182,12 @@ deep_status deep_onnx_array_read(const char *caller, const char *what, const Onn
     } else if ((uint64_t)typed != (uint64_t)count) {
         problem = "a number of values that does not match its dims";
     }
-    if (problem != NULL) {
-        deep_onnx_array_free(out);
+    if (problem != NULL) /* before allocating: a few bytes of file must not claim gigabytes */
         return deep_error_set(DEEP_ERR_FORMAT, caller, "%s has %s (%lld elements expected)", what, problem,
                               (long long)count);
-    }
+    s = deep_onnx_array_new(caller, (int32_t)t->n_dims, t->dims, is_float, out);
+    if (s != DEEP_OK)
+        return deep_error_wrap(s, caller, "%s", what);
     for (int64_t k = 0; k < count; k++) {
         double fv = 0;
         int64_t iv = 0;
