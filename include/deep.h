@@ -78,7 +78,7 @@ extern "C" {
 /* ===================================================================================== */
 
 #define DEEP_VERSION_MAJOR 1
-#define DEEP_VERSION_MINOR 2
+#define DEEP_VERSION_MINOR 3
 #define DEEP_VERSION_PATCH 0
 #define DEEP_VERSION_NUMBER (DEEP_VERSION_MAJOR * 10000 + DEEP_VERSION_MINOR * 100 + DEEP_VERSION_PATCH)
 

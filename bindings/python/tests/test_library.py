@@ -12,7 +12,7 @@ PACKAGE_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
 def test_versions():
-    assert libdeep.__version__ == "1.2.0"
+    assert libdeep.__version__ == "1.3.0"
     major, minor, patch = (int(p) for p in libdeep.library_version.split("."))
     assert major == 1 and minor >= 0
     assert libdeep._lib.deep_version_number() == major * 10000 + minor * 100 + patch
@@ -162,8 +162,8 @@ def test_handles_cannot_be_copied_or_pickled(blobs, mlp):
 
 def test_version_check():
     from libdeep._lib import check_version
-    check_version(10200, "1.2.0", "lib")
+    check_version(10300, "1.3.0", "lib")
     check_version(10905, "1.9.5", "lib")
-    for number, version in ((500, "0.5.0"), (905, "0.9.5"), (0, "0.0.0"), (20000, "2.0.0"), (10000, "1.0.0"), (10100, "1.1.0")):
+    for number, version in ((500, "0.5.0"), (905, "0.9.5"), (0, "0.0.0"), (20000, "2.0.0"), (10000, "1.0.0"), (10100, "1.1.0"), (10200, "1.2.0")):
         with pytest.raises(libdeep.LibraryNotFoundError, match=f"is libdeep {version}, but this binding needs 1.x"):
             check_version(number, version, "lib")

@@ -6,9 +6,9 @@ use std::os::raw::{c_char, c_int};
 use std::os::raw::c_void;
 
 pub const DEEP_VERSION_MAJOR: i32 = 1;
-pub const DEEP_VERSION_MINOR: i32 = 2;
+pub const DEEP_VERSION_MINOR: i32 = 3;
 pub const DEEP_VERSION_PATCH: i32 = 0;
-pub const DEEP_VERSION_NUMBER: i32 = 10200;
+pub const DEEP_VERSION_NUMBER: i32 = 10300;
 pub const DEEP_MAX_RANK: i64 = 8;
 pub const DEEP_MAX_SAMPLE_RANK: i64 = 7;
 pub const DEEP_MAX_LAYER_SIZE: i64 = 2147483647;
