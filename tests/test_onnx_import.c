@@ -248,6 +248,43 @@ START_TEST(test_gelu_matches_torch)
 }
 END_TEST
 
+/* PyTorch's recurrent classifiers (make_models.py's Recurrent): each predicts what PyTorch
+ * did. */
+START_TEST(test_recurrent_match_torch)
+{
+    static const char *const names[] = {"lstm_bf", "lstm_tm", "gru", "lstm_bi", "lstm_stack", "rnn_tanh",
+                                        "embed_lstm"};
+    double worst = 0;
+    for (size_t k = 0; k < sizeof names / sizeof *names; k++) {
+        double e = compare_with_torch(names[k]);
+        fprintf(stderr, "%s: largest relative difference from PyTorch %.3g\n", names[k], e);
+        ck_assert_msg(e <= 1e-4, "%s: relative difference %g", names[k], e);
+        worst = fmax(worst, e);
+    }
+    fprintf(stderr, "recurrent models: largest relative difference from PyTorch %.3g\n", worst);
+}
+END_TEST
+
+/* out[:, -1] of a forward LSTM is the LSTM without return_sequences (its output is the last
+ * step): LSTM and Dense, nothing else; a time-major input is taken batch-first. */
+START_TEST(test_recurrent_layers)
+{
+    const char *names[] = {"lstm_bf", "lstm_tm"};
+    for (int k = 0; k < 2; k++) {
+        deep_model *m = load_model(names[k]);
+        int32_t layers = 0;
+        ASSERT_OK(deep_model_layer_count(m, &layers));
+        ck_assert_int_eq(layers, 2);
+        int64_t shape[4], rank = 0;
+        ASSERT_OK(deep_model_input_shape(m, shape, 4, &rank));
+        ck_assert_int_eq(rank, 2);
+        ck_assert_int_eq(shape[0], 5); /* steps */
+        ck_assert_int_eq(shape[1], 6); /* features */
+        deep_model_free(m);
+    }
+}
+END_TEST
+
 /* The buffer call gives the same model as the file call. */
 START_TEST(test_buffer_equals_file)
 {
@@ -456,6 +493,8 @@ static Suite *onnx_suite(void)
     tcase_add_test(tc, test_decoder_matches_torch);
     tcase_add_test(tc, test_opset10_matches_numpy);
     tcase_add_test(tc, test_gelu_matches_torch);
+    tcase_add_test(tc, test_recurrent_match_torch);
+    tcase_add_test(tc, test_recurrent_layers);
     tcase_add_test(tc, test_buffer_equals_file);
     tcase_add_test(tc, test_fine_tune);
     tcase_add_test(tc, test_null_and_bad_arguments);

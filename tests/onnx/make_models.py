@@ -4,7 +4,7 @@
 Run with Debian's /usr/bin/python3 (python3-torch, python3-onnx) from the repository's root:
     /usr/bin/python3 tests/onnx/make_models.py [--no-torch]
 For each model NAME it writes tests/onnx/NAME.onnx, NAME.in.f32 (the inputs, float32
-little-endian in PyTorch's NCHW order, 4 samples) and NAME.out.f32 (PyTorch's outputs for them).
+little-endian in PyTorch's NCHW order, 4 samples; a time-major sequence model's batch-first) and NAME.out.f32 (PyTorch's outputs for them).
 The files are committed (each well under 300 KB) because CI has no PyTorch; rerunning the
 script gives new random weights, which the tests accept since they compare with the
 outputs written next to them.
@@ -173,6 +173,54 @@ class Gelu(nn.Module):
         return self.fc2(nn.functional.gelu(self.fc1(x)))
 
 
+class Recurrent(nn.Module):
+    """A recurrent classifier as PyTorch users write them: `out, h = rnn(x)` then a Linear on
+    the last step (out[:, -1], or out[-1] time-major), on h[-1] ("h"), or on the last step
+    and both directions' h and c ("all")."""
+
+    def __init__(self, cell=nn.LSTM, features=6, hidden=8, classes=3, batch_first=True, bidirectional=False,
+                 layers=1, read="out", vocabulary=0, **kwargs):
+        super().__init__()
+        self.emb = nn.Embedding(vocabulary, features) if vocabulary else None
+        self.rnn = cell(features, hidden, num_layers=layers, batch_first=batch_first, bidirectional=bidirectional,
+                        **kwargs)
+        dirs = 2 if bidirectional else 1
+        width = {"out": dirs * hidden, "h": hidden, "all": (dirs + 2 * dirs) * hidden}[read]
+        self.fc = nn.Linear(width, classes)
+        self.batch_first, self.read = batch_first, read
+
+    def forward(self, x):
+        if self.emb is not None:
+            x = self.emb(x)
+        out, state = self.rnn(x)
+        h, c = state if isinstance(state, tuple) else (state, None)
+        last = out[:, -1] if self.batch_first else out[-1]
+        if self.read == "out":
+            return self.fc(last)
+        if self.read == "h":
+            return self.fc(h[-1])
+        parts = [last] + [h[k] for k in range(-h.shape[0] // self.layers_per(h), 0)]
+        parts += [c[k] for k in range(-c.shape[0] // self.layers_per(c), 0)]
+        return self.fc(torch.cat(parts, 1))
+
+    def layers_per(self, h):
+        return self.rnn.num_layers
+
+
+def recurrent_models():
+    """PyTorch's LSTM, GRU and RNN exports (hidden 8, 5 steps). A time-major model's input
+    file holds the samples batch-first, as libdeep takes them (docs/onnx.md)."""
+    torch.manual_seed(17)
+    x = torch.randn(4, 5, 6)
+    export("lstm_bf", Recurrent(), x, 13)
+    export("lstm_tm", Recurrent(batch_first=False), x.transpose(0, 1).contiguous(), 11, time_major=True)
+    export("gru", Recurrent(nn.GRU, read="h"), x, 14)
+    export("lstm_bi", Recurrent(bidirectional=True, layers=2, read="all"), x, 17)
+    export("lstm_stack", Recurrent(layers=2, hidden=12), x, 15)
+    export("rnn_tanh", Recurrent(nn.RNN, hidden=10), x, 12)
+    export("embed_lstm", Recurrent(vocabulary=20, read="h"), torch.randint(0, 20, (4, 7)), 13)
+
+
 def randomise_bn(model):
     """Fresh BatchNorm layers have mean 0 and variance 1: give them statistics to convert."""
     for m in model.modules():
@@ -184,7 +232,7 @@ def randomise_bn(model):
                 m.bias.uniform_(-0.3, 0.3)
 
 
-def export(name, model, x, opset, dynamic_batch=False):
+def export(name, model, x, opset, dynamic_batch=False, time_major=False):
     model.eval()
     path = os.path.join(HERE, name + ".onnx")
     kwargs = {}
@@ -194,7 +242,7 @@ def export(name, model, x, opset, dynamic_batch=False):
                       **kwargs)
     with torch.no_grad():
         y = model(x)
-    x.numpy().astype("<f4").tofile(os.path.join(HERE, name + ".in.f32"))
+    (x.transpose(0, 1) if time_major else x).numpy().astype("<f4").tofile(os.path.join(HERE, name + ".in.f32"))
     y.numpy().astype("<f4").tofile(os.path.join(HERE, name + ".out.f32"))
     print(name, "opset", opset, os.path.getsize(path), "bytes", tuple(x.shape), "->", tuple(y.shape))
 
@@ -272,6 +320,9 @@ def main():
         bad_models()
         opset10_model()
         return 0
+    if len(sys.argv) > 1 and sys.argv[1] == "--recurrent":  # the recurrent models only
+        recurrent_models()
+        return 0
     bad_models()
     opset10_model()
     export("mlp", MLP(), torch.randn(4, 20), 13)
@@ -284,6 +335,7 @@ def main():
     export("tokens", Tokens(), torch.randint(0, 12, (4, 5)), 17)
     export("decoder", Decoder(), torch.rand(2, 1, 8, 8), 17)
     export("gelu", Gelu(), torch.randn(4, 8) * 2, 13)
+    recurrent_models()
     return 0
 
 
