@@ -286,6 +286,37 @@ def bad_models():
     save("bad_weight", [helper.make_node("Conv", ["x", "w"], ["y"], name="conv")], image, [short])
 
 
+def bad_recurrent_models():
+    """Recurrent operators with what libdeep's cells do not compute, and a time-major value
+    read by an operator that cannot take one: each refused with the node named."""
+    import onnx
+    from onnx import TensorProto, helper
+    rng = np.random.RandomState(3)
+    T, F, H = 4, 3, 2
+
+    def save(name, node, gates=4, opset=14, extra=(), inits=(), y="y"):
+        ws = [helper.make_tensor("W", TensorProto.FLOAT, (1, gates * H, F), rng.randn(gates * H * F)),
+              helper.make_tensor("R", TensorProto.FLOAT, (1, gates * H, H), rng.randn(gates * H * H))]
+        graph = helper.make_graph([node, *extra], name,
+                                  [helper.make_tensor_value_info("x", TensorProto.FLOAT, [T, "N", F])],
+                                  [helper.make_tensor_value_info(y, TensorProto.FLOAT, None)],
+                                  initializer=ws + list(inits))
+        model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", opset)], producer_name="libdeep")
+        onnx.save(model, os.path.join(HERE, name + ".onnx"))
+        print(name)
+
+    save("bad_rnn_clip", helper.make_node("LSTM", ["x", "W", "R"], ["", "y"], name="lstm", hidden_size=H, clip=3.0))
+    save("bad_rnn_activation", helper.make_node("GRU", ["x", "W", "R"], ["", "y"], name="gru", hidden_size=H,
+                                                activations=["HardSigmoid", "Tanh"]), gates=3)
+    save("bad_rnn_layout", helper.make_node("LSTM", ["x", "W", "R"], ["", "y"], name="lstm", hidden_size=H,
+                                            layout=1))
+    h0 = helper.make_tensor("h0", TensorProto.FLOAT, (1, 1, H), [0.5] * H)
+    save("bad_rnn_state", helper.make_node("RNN", ["x", "W", "R", "", "", "h0"], ["", "y"], name="rnn",
+                                           hidden_size=H), gates=1, inits=[h0])
+    save("bad_rnn_reader", helper.make_node("LSTM", ["x", "W", "R"], ["seq"], name="lstm", hidden_size=H),
+         extra=[helper.make_node("Relu", ["seq"], ["y"], name="relu")])
+
+
 def opset10_model():
     """Opset 10 forms, written with onnx.helper and computed with NumPy: Gemm with transB 0,
     alpha and beta, Clip's min and max as attributes (Clip(0, 6): relu6), an Identity, and
@@ -318,12 +349,15 @@ def opset10_model():
 def main():
     if len(sys.argv) > 1 and sys.argv[1] == "--no-torch":  # the models written without PyTorch
         bad_models()
+        bad_recurrent_models()
         opset10_model()
         return 0
     if len(sys.argv) > 1 and sys.argv[1] == "--recurrent":  # the recurrent models only
+        bad_recurrent_models()
         recurrent_models()
         return 0
     bad_models()
+    bad_recurrent_models()
     opset10_model()
     export("mlp", MLP(), torch.randn(4, 20), 13)
     export("seed_cnn", SeedCNN(), torch.rand(4, 1, 10, 10), 13)
