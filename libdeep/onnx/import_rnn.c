@@ -274,6 +274,81 @@ static int64_t last_step_chain(onnx_import *im, const Onnx__NodeProto *node, con
     return -1;
 }
 
+/* The index a Gather of one entry on `axis` reads, when its data is `name` and its index
+ * a constant scalar (negative counts from the end of an axis of `size`); else -1. */
+static int64_t gathered_entry(onnx_import *im, const Onnx__NodeProto *c, const char *name, int64_t axis,
+                              int32_t rank, int64_t size)
+{
+    if (!is_op(c, "Gather") || c->n_input != 2 || strcmp(c->input[0], name) != 0)
+        return -1;
+    const Onnx__AttributeProto *a = onnx_attr(c, "axis");
+    int64_t got = a != NULL && a->has_i ? a->i : 0;
+    const onnx_value *idx = onnx_find(im, c->input[1]);
+    if ((got != axis && got != axis - rank) || idx == NULL || !idx->is_const || idx->array.rank != 0)
+        return -1;
+    int64_t at = deep_onnx_array_int(&idx->array, 0);
+    at = at < 0 ? at + size : at;
+    return at >= 0 && at < size ? at : -1;
+}
+
+/* libdeep's own export of Bidirectional (export_rnn.c): output `which` (Y, or Y_h) read by
+ * exactly two Gathers, of direction 0 and 1 on the direction axis, merged by one node:
+ * Concat on the last axis, Add (Div by 2 after it: the average) or Mul. Gives the merge
+ * mode and the node whose output is the merged value, and marks the pattern done; else
+ * -1 and nothing marked. */
+static int64_t merged_directions(onnx_import *im, const Onnx__NodeProto *node, size_t which, deep_merge_mode *mode)
+{
+    if (node->n_output <= which || onnx_use_count(im, node->output[which]) != 2)
+        return -1;
+    const char *name = node->output[which];
+    int64_t axis = which == 0 ? 1 : 0;
+    int32_t rank = which == 0 ? 4 : 3;
+    int64_t gathers[2] = {-1, -1};
+    const Onnx__GraphProto *g = im->graph;
+    for (size_t n = (size_t)im->node_index + 1; n < g->n_node; n++) {
+        const Onnx__NodeProto *c = g->node[n];
+        int64_t d = im->done[n] ? -1 : gathered_entry(im, c, name, axis, rank, 2);
+        if (d >= 0 && gathers[d] < 0)
+            gathers[d] = (int64_t)n;
+    }
+    if (gathers[0] < 0 || gathers[1] < 0)
+        return -1;
+    const char *g0 = g->node[gathers[0]]->output[0], *g1 = g->node[gathers[1]]->output[0];
+    int64_t m = onnx_sole_consumer(im, g0);
+    if (m < 0 || m != onnx_sole_consumer(im, g1) || im->done[m])
+        return -1;
+    const Onnx__NodeProto *c = g->node[m];
+    if (c->n_input != 2)
+        return -1;
+    int64_t end = m;
+    bool ordered = strcmp(c->input[0], g0) == 0 && strcmp(c->input[1], g1) == 0;
+    bool either = ordered || (strcmp(c->input[0], g1) == 0 && strcmp(c->input[1], g0) == 0);
+    if (is_op(c, "Concat") && ordered) {
+        const Onnx__AttributeProto *a = onnx_attr(c, "axis");
+        int64_t at = a != NULL && a->has_i ? a->i : 0;
+        if (at != -1 && at != rank - 2)
+            return -1;
+        *mode = DEEP_MERGE_CONCAT;
+    } else if (is_op(c, "Mul") && either) {
+        *mode = DEEP_MERGE_MUL;
+    } else if (is_op(c, "Add") && either) {
+        *mode = DEEP_MERGE_SUM;
+        int64_t div = onnx_sole_consumer(im, c->output[0]);
+        const Onnx__NodeProto *v = div > m ? g->node[div] : NULL;
+        const onnx_value *two = v != NULL && is_op(v, "Div") && v->n_input == 2 &&
+                                strcmp(v->input[0], c->output[0]) == 0 ? onnx_find(im, v->input[1]) : NULL;
+        if (two != NULL && two->is_const && two->array.count == 1 && deep_onnx_array_float(&two->array, 0) == 2) {
+            *mode = DEEP_MERGE_AVE;
+            end = div;
+            im->done[div] = true;
+        }
+    } else {
+        return -1;
+    }
+    im->done[gathers[0]] = im->done[gathers[1]] = im->done[m] = true;
+    return end;
+}
+
 /* Binds Y_h (which = 1) or Y_c (2), (D, N, H), to the layer's final states: its output for
  * h when that is the final state, else the state nodes deep_model_state_nodes adds. */
 static deep_status bind_states(onnx_import *im, const Onnx__NodeProto *node, rnn *r, size_t which,
@@ -314,6 +389,13 @@ deep_status onnx_op_recurrent(onnx_import *im, const Onnx__NodeProto *node)
     bool y_read = node->n_output > 0 && onnx_use_count(im, node->output[0]) > 0;
     int64_t last = y_read ? last_step_chain(im, node, &r) : -1;
     bool sequences = y_read && last < 0;
+    /* Two directions merged as libdeep's export writes Bidirectional: that merge mode. */
+    deep_merge_mode mode = DEEP_MERGE_CONCAT;
+    int64_t merged_y = -1, merged_h = -1;
+    if (r.D == 2 && y_read)
+        merged_y = merged_directions(im, node, 0, &mode);
+    else if (r.D == 2 && (node->n_output < 3 || onnx_use_count(im, node->output[2]) == 0))
+        merged_h = merged_directions(im, node, 1, &mode);
     if (sequences && r.reverse)
         return refuse(im, "Y of a reverse-only recurrent operator is not supported (its last step, Y_h, is)");
 
@@ -331,7 +413,7 @@ deep_status onnx_op_recurrent(onnx_import *im, const Onnx__NodeProto *node)
     if (s == DEEP_OK && r.reverse)
         s = deep_model_set_layer_int(im->model, -1, DEEP_LAYER_GO_BACKWARDS, 1);
     if (s == DEEP_OK && r.D == 2)
-        s = deep_model_add_bidirectional(im->model, DEEP_MERGE_CONCAT);
+        s = deep_model_add_bidirectional(im->model, mode);
     if (s == DEEP_OK)
         s = deep_model_last_node(im->model, &r.out_node);
     if (s != DEEP_OK)
@@ -339,9 +421,26 @@ deep_status onnx_op_recurrent(onnx_import *im, const Onnx__NodeProto *node)
     for (int64_t d = 0; d < r.D; d++)
         DEEP_TRY(set_weights(im, &r, d, (int32_t)(3 * d), w, rw, b));
 
-    /* Y: (T, D, N, H), held as (T, D * H) batch-first; or the last step (N, H). */
+    /* Y: (T, D, N, H), held as (T, D * H) batch-first; or the last step (N, H); or the
+     * merged directions. */
     onnx_value v = *x;
-    if (sequences) {
+    int64_t width = mode == DEEP_MERGE_CONCAT ? 2 * r.U : r.U;
+    if (merged_y >= 0) {
+        v.layout = ONNX_TIME_MAJOR;
+        v.rank = 3;
+        v.dims[0] = r.T;
+        v.dims[1] = x->dims[1];
+        v.dims[2] = width;
+        v.node = r.out_node;
+        DEEP_TRY(onnx_bind_graph(im, im->graph->node[merged_y]->output[0], &v));
+    } else if (merged_h >= 0) {
+        v.layout = ONNX_PLAIN;
+        v.rank = 2;
+        v.dims[0] = x->dims[1];
+        v.dims[1] = width;
+        v.node = r.out_node;
+        DEEP_TRY(onnx_bind_graph(im, im->graph->node[merged_h]->output[0], &v));
+    } else if (sequences) {
         v.layout = ONNX_RNN_Y;
         v.rank = 4;
         v.dims[0] = r.T;
@@ -361,7 +460,8 @@ deep_status onnx_op_recurrent(onnx_import *im, const Onnx__NodeProto *node)
     }
     v.dims[1] = x->dims[1];
     /* Without return_sequences a one-direction layer's output is its final h. */
-    DEEP_TRY(bind_states(im, node, &r, 1, &v, !sequences && r.D == 1));
+    if (merged_h < 0)
+        DEEP_TRY(bind_states(im, node, &r, 1, &v, !sequences && r.D == 1));
     if (r.c->gates == 4)
         DEEP_TRY(bind_states(im, node, &r, 2, &v, false));
     return DEEP_OK;

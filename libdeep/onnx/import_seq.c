@@ -214,6 +214,13 @@ deep_status onnx_seq_node(onnx_import *im, const Onnx__NodeProto *node, bool *ha
             return relabel(im, node, x, ONNX_TIME_MAJOR, 3, (const int64_t[]){d[0], d[2], d[3]});
         if (strcmp(op, "Transpose") == 0 && perm_is(node, 4, (const int64_t[]){0, 2, 1, 3}))
             return relabel(im, node, x, ONNX_TIME_MAJOR, 4, (const int64_t[]){d[0], d[2], d[1], d[3]});
+        /* The one direction there is (libdeep's export reads it so). */
+        const Onnx__AttributeProto *a = onnx_attr(node, "axis");
+        const onnx_value *idx = node->n_input == 2 ? onnx_find(im, node->input[1]) : NULL;
+        if (strcmp(op, "Gather") == 0 && d[1] == 1 && a != NULL && a->has_i && (a->i == 1 || a->i == -3) &&
+            idx != NULL && idx->is_const && idx->array.rank == 0 &&
+            (deep_onnx_array_int(&idx->array, 0) == 0 || deep_onnx_array_int(&idx->array, 0) == -1))
+            return relabel(im, node, x, ONNX_TIME_MAJOR, 3, (const int64_t[]){d[0], d[2], d[3]});
     }
     return onnx_fail(im, DEEP_ERR_UNSUPPORTED, "%s of a time-major sequence (%s) is not supported; Transpose(1, 0, "
                      "2), Squeeze of the direction axis, Transpose(0, 2, 1, 3) with a Reshape merging the "
