@@ -442,11 +442,13 @@ START_TEST(test_null_and_bad_arguments)
 }
 END_TEST
 
-/* Every prefix of a model and single-byte corruptions fail cleanly or load a model. */
+/* Every prefix of a model and single-byte corruptions fail cleanly or load a model: a
+ * ResNet block and a stacked bidirectional LSTM (time-major values, final states). */
 START_TEST(test_truncated_and_corrupt)
 {
+    static const char *const files[] = {ONNX_DIR "resnet_block.onnx", ONNX_DIR "lstm_bi.onnx"};
     size_t length = 0;
-    uint8_t *data = read_all(ONNX_DIR "resnet_block.onnx", &length);
+    uint8_t *data = read_all(files[_i], &length);
     int refused = 0;
     for (size_t n = 0; n < length; n += 7) {
         deep_model *m = NULL;
@@ -550,7 +552,7 @@ static Suite *onnx_suite(void)
     tcase_add_test(tc, test_buffer_equals_file);
     tcase_add_test(tc, test_fine_tune);
     tcase_add_test(tc, test_null_and_bad_arguments);
-    tcase_add_test(tc, test_truncated_and_corrupt);
+    tcase_add_loop_test(tc, test_truncated_and_corrupt, 0, 2);
     tcase_add_test(tc, test_refusals_name_the_node);
 #endif
     tcase_add_test(tc, test_docs_are_current);

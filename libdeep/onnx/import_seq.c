@@ -72,12 +72,15 @@ static bool merges_directions(onnx_import *im, const Onnx__NodeProto *node, cons
         got[k] = deep_onnx_array_int(&s->array, k);
         if (got[k] == 0)
             got[k] = x->dims[k];
-        if (got[k] == -1 && infer < 0)
+        if (got[k] == -1 && infer < 0) {
             infer = k;
-        else if (got[k] < 1)
+            continue;
+        }
+        if (got[k] < 1 || got[k] > DEEP_ONNX_MAX_ELEMENTS)
             return false;
-        else
-            known *= got[k] <= DEEP_ONNX_MAX_ELEMENTS ? got[k] : 0;
+        known *= got[k]; /* at most 2^31 squared: no overflow before the check */
+        if (known > DEEP_ONNX_MAX_ELEMENTS)
+            return false;
     }
     if (infer >= 0 && known > 0)
         got[infer] = want[0] * want[1] * want[2] / known;
