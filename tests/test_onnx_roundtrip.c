@@ -173,6 +173,16 @@ START_TEST(test_lstm_gru_rnn)
     e = round_trip(m, 4, 0);
     fprintf(stderr, "GRU (reset_after 0), LSTM (go_backwards) round trip: %.3g\n", e);
     ck_assert_double_le(e, 1e-6);
+
+    /* go_backwards with return_sequences: exported as direction reverse and a Slice that
+     * reverses the steps, which the importer recognises. */
+    m = sequence_model();
+    ASSERT_OK(deep_model_add_simple_rnn(m, 4, DEEP_ACTIVATION_TANH, 1, 1));
+    ASSERT_OK(deep_model_set_layer_int(m, -1, DEEP_LAYER_GO_BACKWARDS, 1));
+    ASSERT_OK(deep_model_add_lstm(m, 3, DEEP_ACTIVATION_TANH, DEEP_ACTIVATION_SIGMOID, 1, 1));
+    e = round_trip(m, 4, 0);
+    fprintf(stderr, "SimpleRNN (go_backwards, return_sequences), LSTM round trip: %.3g\n", e);
+    ck_assert_double_le(e, 1e-6);
 }
 END_TEST
 

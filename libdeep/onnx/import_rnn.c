@@ -226,54 +226,6 @@ static deep_status set_weights(onnx_import *im, const rnn *r, int64_t d, int32_t
     return s;
 }
 
-/* Follows Y through PyTorch's wrapping of a forward sequence, Squeeze(axis 1) and
- * Transpose(1, 0, 2), each the sole reader of the one before, to a Gather of the last
- * step: the Gather's index in the graph, else -1. The chain is marked done when found. */
-static int64_t last_step_chain(onnx_import *im, const Onnx__NodeProto *node, const rnn *r)
-{
-    if (r->D != 1 || r->reverse || node->n_output < 1)
-        return -1;
-    const char *cur = node->output[0];
-    int32_t rank = 4, time = 0;
-    int64_t chain[8], length = 0;
-    while (length < 8) {
-        int64_t n = onnx_sole_consumer(im, cur);
-        if (n <= im->node_index || im->done[n])
-            return -1;
-        const Onnx__NodeProto *c = im->graph->node[n];
-        if (!is_op(c, c->op_type ? c->op_type : "") || strcmp(c->input[0], cur) != 0)
-            return -1;
-        chain[length++] = n;
-        int64_t axis = 0;
-        if (is_op(c, "Squeeze") && rank == 4) {
-            if (!onnx_single_axis(im, c, &axis) || (axis != 1 && axis != -3))
-                return -1;
-            rank = 3;
-        } else if (is_op(c, "Transpose") && rank == 3) {
-            const Onnx__AttributeProto *p = onnx_attr(c, "perm");
-            if (p == NULL || p->n_ints != 3 || p->ints[0] != 1 || p->ints[1] != 0 || p->ints[2] != 2)
-                return -1;
-            time = 1 - time;
-        } else if (is_op(c, "Gather") && rank == 3 && c->n_input == 2) {
-            const Onnx__AttributeProto *a = onnx_attr(c, "axis");
-            axis = a != NULL && a->has_i ? a->i : 0;
-            const onnx_value *idx = onnx_find(im, c->input[1]);
-            if ((axis != time && axis != time - 3) || idx == NULL || !idx->is_const || idx->array.rank != 0)
-                return -1;
-            int64_t at = deep_onnx_array_int(&idx->array, 0);
-            if (at != -1 && at != r->T - 1)
-                return -1;
-            for (int64_t k = 0; k < length; k++)
-                im->done[chain[k]] = true;
-            return n;
-        } else {
-            return -1;
-        }
-        cur = c->output[0];
-    }
-    return -1;
-}
-
 /* The index a Gather of one entry on `axis` reads, when its data is `name` and its index
  * a constant scalar (negative counts from the end of an axis of `size`); else -1. */
 static int64_t gathered_entry(onnx_import *im, const Onnx__NodeProto *c, const char *name, int64_t axis,
@@ -289,6 +241,83 @@ static int64_t gathered_entry(onnx_import *im, const Onnx__NodeProto *c, const c
     int64_t at = deep_onnx_array_int(&idx->array, 0);
     at = at < 0 ? at + size : at;
     return at >= 0 && at < size ? at : -1;
+}
+
+/* Whether Slice node c reverses axis `time` of a rank-3 value of T steps (starts -1 or
+ * beyond, ends before the first step, step -1), as export_rnn.c writes go_backwards. */
+static bool reverses(onnx_import *im, const Onnx__NodeProto *c, int32_t time, int64_t T)
+{
+    if (c->n_input != 5)
+        return false;
+    int64_t v[4];
+    for (int k = 0; k < 4; k++) {
+        const onnx_value *in = onnx_find(im, c->input[k + 1]);
+        if (in == NULL || !in->is_const || in->array.count != 1)
+            return false;
+        v[k] = deep_onnx_array_int(&in->array, 0);
+    }
+    bool starts = v[0] == -1 || v[0] >= T - 1, ends = v[1] < -T;
+    return starts && ends && (v[2] == time || v[2] == time - 3) && v[3] == -1;
+}
+
+/* Follows Y of a one-direction node through the reshuffles around it, each the sole
+ * reader of the one before: Squeeze(axis 1) or Gather(axis 1, index 0) of the direction,
+ * Transpose(1, 0, 2). A forward Y may end in a Gather of the last step (PyTorch's
+ * out[:, -1]), which the layer without return_sequences gives; a reverse Y in the Slice
+ * that reverses the steps (libdeep's export of go_backwards), which the layer with
+ * go_backwards and return_sequences gives. The end node's index in the graph (the chain
+ * marked done, *time_out the time axis of its rank-3 output for a Slice), else -1. */
+static int64_t step_chain(onnx_import *im, const Onnx__NodeProto *node, const rnn *r, int32_t *time_out)
+{
+    if (r->D != 1 || node->n_output < 1)
+        return -1;
+    const char *cur = node->output[0];
+    int32_t rank = 4, time = 0;
+    int64_t chain[8], length = 0;
+    while (length < 8) {
+        int64_t n = onnx_sole_consumer(im, cur);
+        if (n <= im->node_index || im->done[n])
+            return -1;
+        const Onnx__NodeProto *c = im->graph->node[n];
+        if (!is_op(c, c->op_type ? c->op_type : "") || strcmp(c->input[0], cur) != 0)
+            return -1;
+        chain[length++] = n;
+        int64_t axis = 0;
+        bool end = false;
+        if (is_op(c, "Squeeze") && rank == 4) {
+            if (!onnx_single_axis(im, c, &axis) || (axis != 1 && axis != -3))
+                return -1;
+            rank = 3;
+        } else if (is_op(c, "Gather") && rank == 4) {
+            if (gathered_entry(im, c, cur, 1, 4, 1) != 0)
+                return -1;
+            rank = 3;
+        } else if (is_op(c, "Transpose") && rank == 3) {
+            const Onnx__AttributeProto *p = onnx_attr(c, "perm");
+            if (p == NULL || p->n_ints != 3 || p->ints[0] != 1 || p->ints[1] != 0 || p->ints[2] != 2)
+                return -1;
+            time = 1 - time;
+        } else if (is_op(c, "Gather") && rank == 3 && !r->reverse) {
+            int64_t at = gathered_entry(im, c, cur, time, 3, r->T);
+            if (at != r->T - 1)
+                return -1;
+            end = true;
+        } else if (is_op(c, "Slice") && rank == 3 && r->reverse) {
+            if (!reverses(im, c, time, r->T))
+                return -1;
+            end = true;
+        } else {
+            return -1;
+        }
+        if (end) {
+            for (int64_t k = 0; k < length; k++)
+                im->done[chain[k]] = true;
+            *time_out = time;
+            return n;
+        }
+        cur = c->output[0];
+    }
+    return -1;
 }
 
 /* libdeep's own export of Bidirectional (export_rnn.c): output `which` (Y, or Y_h) read by
@@ -387,8 +416,10 @@ deep_status onnx_op_recurrent(onnx_import *im, const Onnx__NodeProto *node)
     onnx_value *x = NULL, *w = NULL, *rw = NULL, *b = NULL;
     DEEP_TRY(check_inputs(im, node, &r, &x, &w, &rw, &b));
     bool y_read = node->n_output > 0 && onnx_use_count(im, node->output[0]) > 0;
-    int64_t last = y_read ? last_step_chain(im, node, &r) : -1;
-    bool sequences = y_read && last < 0;
+    int32_t time = 0;
+    int64_t last = y_read ? step_chain(im, node, &r, &time) : -1;
+    bool reversed = last >= 0 && r.reverse; /* the chain ends in a reversal, else the last step */
+    bool sequences = y_read && (last < 0 || reversed);
     /* Two directions merged as libdeep's export writes Bidirectional: that merge mode. */
     deep_merge_mode mode = DEEP_MERGE_CONCAT;
     int64_t merged_y = -1, merged_h = -1;
@@ -396,8 +427,9 @@ deep_status onnx_op_recurrent(onnx_import *im, const Onnx__NodeProto *node)
         merged_y = merged_directions(im, node, 0, &mode);
     else if (r.D == 2 && (node->n_output < 3 || onnx_use_count(im, node->output[2]) == 0))
         merged_h = merged_directions(im, node, 1, &mode);
-    if (sequences && r.reverse)
-        return refuse(im, "Y of a reverse-only recurrent operator is not supported (its last step, Y_h, is)");
+    if (sequences && r.reverse && !reversed)
+        return refuse(im, "Y of a reverse-only recurrent operator is supported only reversed back to reading "
+                      "order by a Slice (libdeep's export of go_backwards), or through Y_h");
 
     DEEP_TRY(onnx_connect(im, (const onnx_value *const[]){x}, 1));
     deep_status s;
@@ -440,6 +472,15 @@ deep_status onnx_op_recurrent(onnx_import *im, const Onnx__NodeProto *node)
         v.dims[1] = width;
         v.node = r.out_node;
         DEEP_TRY(onnx_bind_graph(im, im->graph->node[merged_h]->output[0], &v));
+    } else if (reversed) { /* go_backwards gives the steps in reading order, as the Slice */
+        v.layout = time == 1 ? ONNX_PLAIN : ONNX_TIME_MAJOR;
+        v.rank = 3;
+        v.dims[0] = time == 1 ? x->dims[1] : r.T;
+        v.dims[1] = time == 1 ? r.T : x->dims[1];
+        v.dims[2] = r.U;
+        v.node = r.out_node;
+        DEEP_TRY(onnx_bind_graph(im, im->graph->node[last]->output[0], &v));
+        im->done[last] = true;
     } else if (sequences) {
         v.layout = ONNX_RNN_Y;
         v.rank = 4;
