@@ -186,6 +186,21 @@ START_TEST(test_lstm_gru_rnn)
 }
 END_TEST
 
+/* Cell activations other than the defaults: SimpleRNN linear (ONNX's Affine 1, 0), GRU with
+ * elu, a Bidirectional LSTM with leaky_relu (libdeep's slope 0.3). */
+START_TEST(test_cell_activations)
+{
+    deep_model *m = sequence_model();
+    ASSERT_OK(deep_model_add_simple_rnn(m, 4, DEEP_ACTIVATION_LINEAR, 1, 1));
+    ASSERT_OK(deep_model_add_gru(m, 4, DEEP_ACTIVATION_ELU, DEEP_ACTIVATION_SIGMOID, 1, 1));
+    ASSERT_OK(deep_model_add_lstm(m, 3, DEEP_ACTIVATION_LEAKY_RELU, DEEP_ACTIVATION_SIGMOID, 1, 0));
+    ASSERT_OK(deep_model_add_bidirectional(m, DEEP_MERGE_CONCAT));
+    double e = round_trip(m, 4, 0);
+    fprintf(stderr, "cell activations round trip: %.3g\n", e);
+    ck_assert_double_le(e, 1e-6);
+}
+END_TEST
+
 /* Bidirectional in every merge mode, with and without return_sequences. */
 START_TEST(test_bidirectional)
 {
@@ -219,6 +234,7 @@ static Suite *roundtrip_suite(void)
     tcase_add_test(tc, test_decoder);
     tcase_add_test(tc, test_lstm_gru_rnn);
     tcase_add_test(tc, test_bidirectional);
+    tcase_add_test(tc, test_cell_activations);
 #endif
     suite_add_tcase(s, tc);
     return s;

@@ -49,18 +49,35 @@ static bool is_op(const Onnx__NodeProto *n, const char *op)
            n->n_input >= 1 && n->n_output >= 1;
 }
 
-/* ONNX's activation name as libdeep's (those libdeep's cells compute exactly). */
-static bool activation_of(const ProtobufCBinaryData *s, deep_activation *out)
+/* ONNX's activation as libdeep's, for those libdeep's cells compute exactly: Sigmoid,
+ * Tanh, Relu, and with their parameters (consumed from alpha and beta in order, as ONNX
+ * lists them) Affine(1, 0) (linear), LeakyRelu(0.3) and Elu(1), libdeep's fixed forms,
+ * which its export writes. */
+static bool activation_of(const ProtobufCBinaryData *s, const Onnx__AttributeProto *alpha, size_t *na,
+                          const Onnx__AttributeProto *beta, size_t *nb, deep_activation *out)
 {
     static const struct {
         const char *name;
         deep_activation act;
-    } known[] = {{"Sigmoid", DEEP_ACTIVATION_SIGMOID}, {"Tanh", DEEP_ACTIVATION_TANH}, {"Relu", DEEP_ACTIVATION_RELU}};
-    for (size_t k = 0; k < sizeof known / sizeof *known; k++)
-        if (s->len == strlen(known[k].name) && memcmp(s->data, known[k].name, s->len) == 0) {
-            *out = known[k].act;
-            return true;
+        int params;
+        float alpha, beta;
+    } known[] = {{"Sigmoid", DEEP_ACTIVATION_SIGMOID, 0, 0, 0}, {"Tanh", DEEP_ACTIVATION_TANH, 0, 0, 0},
+                 {"Relu", DEEP_ACTIVATION_RELU, 0, 0, 0}, {"Affine", DEEP_ACTIVATION_LINEAR, 2, 1, 0},
+                 {"LeakyRelu", DEEP_ACTIVATION_LEAKY_RELU, 1, 0.3f, 0}, {"Elu", DEEP_ACTIVATION_ELU, 1, 1, 0}};
+    for (size_t k = 0; k < sizeof known / sizeof *known; k++) {
+        if (s->len != strlen(known[k].name) || memcmp(s->data, known[k].name, s->len) != 0)
+            continue;
+        if (known[k].params >= 1) {
+            if (alpha == NULL || *na >= alpha->n_floats || alpha->floats[(*na)++] != known[k].alpha)
+                return false;
         }
+        if (known[k].params >= 2) {
+            if (beta == NULL || *nb >= beta->n_floats || beta->floats[(*nb)++] != known[k].beta)
+                return false;
+        }
+        *out = known[k].act;
+        return true;
+    }
     return false;
 }
 
@@ -85,8 +102,6 @@ static deep_status read_attributes(onnx_import *im, const Onnx__NodeProto *node,
         return refuse(im, "clip (a clipped cell input) is not supported: libdeep's cells do not clip");
     if (input_forget != 0)
         return refuse(im, "input_forget 1 (coupled input and forget gates) is not supported");
-    if (onnx_attr(node, "activation_alpha") != NULL || onnx_attr(node, "activation_beta") != NULL)
-        return refuse(im, "activation_alpha and activation_beta (activations with parameters) are not supported");
     r->reset_after = before_reset != 0;
     if (before_reset != 0 && before_reset != 1)
         return onnx_fail(im, DEEP_ERR_FORMAT, "linear_before_reset is %lld", (long long)before_reset);
@@ -97,6 +112,11 @@ static deep_status read_attributes(onnx_import *im, const Onnx__NodeProto *node,
     r->rec_act = DEEP_ACTIVATION_SIGMOID;
     r->act = DEEP_ACTIVATION_TANH;
     const Onnx__AttributeProto *a = onnx_attr(node, "activations");
+    const Onnx__AttributeProto *alpha = onnx_attr(node, "activation_alpha");
+    const Onnx__AttributeProto *beta = onnx_attr(node, "activation_beta");
+    size_t na = 0, nb = 0;
+    if (a == NULL && (alpha != NULL || beta != NULL))
+        return refuse(im, "activation_alpha or activation_beta without activations");
     if (a == NULL)
         return DEEP_OK;
     int count = r->c->activations;
@@ -105,10 +125,13 @@ static deep_status read_attributes(onnx_import *im, const Onnx__NodeProto *node,
                          (long long)r->D, count);
     deep_activation got[6];
     for (size_t k = 0; k < a->n_strings; k++)
-        if (!activation_of(&a->strings[k], &got[k]))
-            return onnx_fail(im, DEEP_ERR_UNSUPPORTED, "activation \"%.*s\" is not supported (Sigmoid, Tanh and "
-                             "Relu are)", (int)(a->strings[k].len > 32 ? 32 : a->strings[k].len),
+        if (!activation_of(&a->strings[k], alpha, &na, beta, &nb, &got[k]))
+            return onnx_fail(im, DEEP_ERR_UNSUPPORTED, "activation \"%.*s\" is not supported with these "
+                             "parameters (Sigmoid, Tanh, Relu, and libdeep's fixed Affine(1, 0), LeakyRelu(0.3) "
+                             "and Elu(1) are)", (int)(a->strings[k].len > 32 ? 32 : a->strings[k].len),
                              (const char *)a->strings[k].data);
+    if ((alpha != NULL && na != alpha->n_floats) || (beta != NULL && nb != beta->n_floats))
+        return onnx_fail(im, DEEP_ERR_FORMAT, "activation_alpha or activation_beta has values no activation takes");
     for (int k = 0; k < count; k++)
         if (r->D == 2 && got[k] != got[count + k])
             return refuse(im, "different activations in the two directions are not supported");
