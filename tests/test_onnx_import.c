@@ -252,8 +252,8 @@ END_TEST
  * did. */
 START_TEST(test_recurrent_match_torch)
 {
-    static const char *const names[] = {"lstm_bf", "lstm_tm", "gru", "lstm_bi", "lstm_stack", "rnn_tanh",
-                                        "embed_lstm"};
+    static const char *const names[] = {"lstm_bf", "lstm_tm", "gru",        "lstm_bi", "lstm_stack",
+                                        "rnn_tanh", "embed_lstm", "gru_bi", "rnn_relu"};
     double worst = 0;
     for (size_t k = 0; k < sizeof names / sizeof *names; k++) {
         double e = compare_with_torch(names[k]);
@@ -266,11 +266,12 @@ START_TEST(test_recurrent_match_torch)
 END_TEST
 
 /* out[:, -1] of a forward LSTM is the LSTM without return_sequences (its output is the last
- * step): LSTM and Dense, nothing else; a time-major input is taken batch-first. */
+ * step), and cat(h[-2], h[-1]) of a bidirectional GRU is Bidirectional's concatenation: the
+ * recurrent layer and Dense, nothing else; a time-major input is taken batch-first. */
 START_TEST(test_recurrent_layers)
 {
-    const char *names[] = {"lstm_bf", "lstm_tm"};
-    for (int k = 0; k < 2; k++) {
+    const char *names[] = {"lstm_bf", "lstm_tm", "gru_bi", "rnn_relu"};
+    for (int k = 0; k < 4; k++) {
         deep_model *m = load_model(names[k]);
         int32_t layers = 0;
         ASSERT_OK(deep_model_layer_count(m, &layers));

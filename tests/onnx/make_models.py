@@ -185,7 +185,7 @@ class Recurrent(nn.Module):
         self.rnn = cell(features, hidden, num_layers=layers, batch_first=batch_first, bidirectional=bidirectional,
                         **kwargs)
         dirs = 2 if bidirectional else 1
-        width = {"out": dirs * hidden, "h": hidden, "all": (dirs + 2 * dirs) * hidden}[read]
+        width = {"out": dirs * hidden, "h": hidden, "all": (dirs + 2 * dirs) * hidden, "h2": 2 * hidden}[read]
         self.fc = nn.Linear(width, classes)
         self.batch_first, self.read = batch_first, read
 
@@ -199,6 +199,8 @@ class Recurrent(nn.Module):
             return self.fc(last)
         if self.read == "h":
             return self.fc(h[-1])
+        if self.read == "h2":  # both directions' final states, the usual bidirectional classifier
+            return self.fc(torch.cat((h[-2], h[-1]), 1))
         parts = [last] + [h[k] for k in range(-h.shape[0] // self.layers_per(h), 0)]
         parts += [c[k] for k in range(-c.shape[0] // self.layers_per(c), 0)]
         return self.fc(torch.cat(parts, 1))
@@ -219,6 +221,9 @@ def recurrent_models():
     export("lstm_stack", Recurrent(layers=2, hidden=12), x, 15)
     export("rnn_tanh", Recurrent(nn.RNN, hidden=10), x, 12)
     export("embed_lstm", Recurrent(vocabulary=20, read="h"), torch.randint(0, 20, (4, 7)), 13)
+    export("gru_bi", Recurrent(nn.GRU, bidirectional=True, read="h2"), x, 16)
+    export("rnn_relu", Recurrent(nn.RNN, batch_first=False, read="h", nonlinearity="relu"),
+           x.transpose(0, 1).contiguous(), 13, time_major=True)
 
 
 def randomise_bn(model):
