@@ -200,6 +200,10 @@ deep_status onnx_seq_node(onnx_import *im, const Onnx__NodeProto *node, bool *ha
     }
     const int64_t *d = x->dims;
     *handled = true;
+    /* Inference's identities keep the value as it is (Dropout's mask output stays refused). */
+    if ((strcmp(op, "Identity") == 0 || strcmp(op, "Dropout") == 0) &&
+        (node->n_output < 2 || node->output[1][0] == '\0'))
+        return relabel(im, node, x, x->layout, x->rank, x->dims);
     if (x->layout == ONNX_STATES)
         return states_node(im, node, x);
     if (x->layout == ONNX_TIME_MAJOR && x->rank == 3) {
