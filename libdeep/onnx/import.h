@@ -71,6 +71,7 @@ typedef struct onnx_import {
         int64_t consumer;   /* the last node reading it (-1: a graph output) */
     } *uses;
     int64_t use_slots;
+    int64_t expanded;       /* elements made by Expand and ConstantOfShape so far (import_seq.c) */
 } onnx_import;
 
 /* A translation: reads node's inputs, adds layers, binds node's outputs. */

@@ -357,7 +357,10 @@ static int64_t merged_directions(onnx_import *im, const Onnx__NodeProto *node, s
     int32_t rank = which == 0 ? 4 : 3;
     int64_t gathers[2] = {-1, -1};
     const Onnx__GraphProto *g = im->graph;
-    for (size_t n = (size_t)im->node_index + 1; n < g->n_node; n++) {
+    /* Exporters write the Gathers right after the node: a bounded look keeps a hostile graph
+     * of many recurrent nodes linear. */
+    size_t end_scan = (size_t)im->node_index + 1 + 64 < g->n_node ? (size_t)im->node_index + 1 + 64 : g->n_node;
+    for (size_t n = (size_t)im->node_index + 1; n < end_scan; n++) {
         const Onnx__NodeProto *c = g->node[n];
         int64_t d = im->done[n] ? -1 : gathered_entry(im, c, name, axis, rank, 2);
         if (d >= 0 && gathers[d] < 0)

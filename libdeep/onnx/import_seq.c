@@ -13,9 +13,19 @@
 
 #include "onnx/import.h"
 
-/* The largest constant Expand or ConstantOfShape may make (elements): a file of a few bytes
- * must not make the importer allocate gigabytes. */
+/* The most elements Expand and ConstantOfShape may make in one import, all nodes together:
+ * a file of a few bytes must not make the importer allocate gigabytes. */
 #define MAX_FOLDED (INT64_C(1) << 22)
+
+/* Counts count more elements against MAX_FOLDED. */
+static deep_status budget(onnx_import *im, int64_t count)
+{
+    if (count > MAX_FOLDED - im->expanded)
+        return onnx_fail(im, DEEP_ERR_UNSUPPORTED, "Expand and ConstantOfShape may make at most %lld values in a "
+                         "model", (long long)MAX_FOLDED);
+    im->expanded += count;
+    return DEEP_OK;
+}
 
 bool onnx_single_axis(onnx_import *im, const Onnx__NodeProto *node, int64_t *axis)
 {
@@ -275,6 +285,7 @@ static deep_status fold_expand(onnx_import *im, const Onnx__NodeProto *node, con
             return onnx_fail(im, DEEP_ERR_UNSUPPORTED, "Expand to more than %lld values", (long long)MAX_FOLDED);
         count *= dims[k];
     }
+    DEEP_TRY(budget(im, count));
     DEEP_TRY(deep_onnx_array_new(im->caller, rank, dims, a->is_float, out));
     for (int64_t j = 0; j < count; j++) {
         int64_t rest = j, from = 0, stride = 1;
@@ -308,6 +319,7 @@ static deep_status fold_constant_of_shape(onnx_import *im, const Onnx__NodeProto
                              (long long)MAX_FOLDED);
         count *= dims[k];
     }
+    DEEP_TRY(budget(im, count));
     deep_onnx_array value = {0};
     const Onnx__AttributeProto *a = onnx_attr(node, "value");
     if (a != NULL && a->t != NULL) {
