@@ -4,6 +4,7 @@
  * recognises that input (as it does Keras' tf2onnx exports) and needs no conversion. */
 #include <check.h>
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 
 #include "check_helpers.h"
@@ -143,6 +144,81 @@ START_TEST(test_embedding)
 }
 END_TEST
 
+/* Recurrent layers: export_rnn.c's LSTM, GRU and RNN nodes come back as the same layers.
+ * A sequence of 6 steps of 3 features through stacked layers with return_sequences. */
+static deep_model *sequence_model(void)
+{
+    deep_model *m = NULL;
+    ASSERT_OK(deep_model_new(2, (const int64_t[]){6, 3}, &m));
+    return m;
+}
+
+START_TEST(test_lstm_gru_rnn)
+{
+    deep_model *m = sequence_model();
+    ASSERT_OK(deep_model_add_lstm(m, 4, DEEP_ACTIVATION_TANH, DEEP_ACTIVATION_SIGMOID, 1, 1));
+    ASSERT_OK(deep_model_add_simple_rnn(m, 5, DEEP_ACTIVATION_RELU, 1, 1));
+    ASSERT_OK(deep_model_add_gru(m, 3, DEEP_ACTIVATION_TANH, DEEP_ACTIVATION_SIGMOID, 1, 0));
+    ASSERT_OK(deep_model_add_dense(m, 2, DEEP_ACTIVATION_SOFTMAX, 1));
+    double e = round_trip(m, 4, 0);
+    fprintf(stderr, "LSTM, SimpleRNN, GRU round trip: %.3g\n", e);
+    ck_assert_double_le(e, 1e-6);
+
+    /* GRU with reset_after 0 (linear_before_reset 0), go_backwards (direction reverse). */
+    m = sequence_model();
+    ASSERT_OK(deep_model_add_gru(m, 4, DEEP_ACTIVATION_TANH, DEEP_ACTIVATION_SIGMOID, 1, 1));
+    ASSERT_OK(deep_model_set_layer_int(m, -1, DEEP_LAYER_RESET_AFTER, 0));
+    ASSERT_OK(deep_model_add_lstm(m, 3, DEEP_ACTIVATION_TANH, DEEP_ACTIVATION_SIGMOID, 1, 0));
+    ASSERT_OK(deep_model_set_layer_int(m, -1, DEEP_LAYER_GO_BACKWARDS, 1));
+    e = round_trip(m, 4, 0);
+    fprintf(stderr, "GRU (reset_after 0), LSTM (go_backwards) round trip: %.3g\n", e);
+    ck_assert_double_le(e, 1e-6);
+
+    /* go_backwards with return_sequences: exported as direction reverse and a Slice that
+     * reverses the steps, which the importer recognises. */
+    m = sequence_model();
+    ASSERT_OK(deep_model_add_simple_rnn(m, 4, DEEP_ACTIVATION_TANH, 1, 1));
+    ASSERT_OK(deep_model_set_layer_int(m, -1, DEEP_LAYER_GO_BACKWARDS, 1));
+    ASSERT_OK(deep_model_add_lstm(m, 3, DEEP_ACTIVATION_TANH, DEEP_ACTIVATION_SIGMOID, 1, 1));
+    e = round_trip(m, 4, 0);
+    fprintf(stderr, "SimpleRNN (go_backwards, return_sequences), LSTM round trip: %.3g\n", e);
+    ck_assert_double_le(e, 1e-6);
+}
+END_TEST
+
+/* Cell activations other than the defaults: SimpleRNN linear (ONNX's Affine 1, 0), GRU with
+ * elu, a Bidirectional LSTM with leaky_relu (libdeep's slope 0.3). */
+START_TEST(test_cell_activations)
+{
+    deep_model *m = sequence_model();
+    ASSERT_OK(deep_model_add_simple_rnn(m, 4, DEEP_ACTIVATION_LINEAR, 1, 1));
+    ASSERT_OK(deep_model_add_gru(m, 4, DEEP_ACTIVATION_ELU, DEEP_ACTIVATION_SIGMOID, 1, 1));
+    ASSERT_OK(deep_model_add_lstm(m, 3, DEEP_ACTIVATION_LEAKY_RELU, DEEP_ACTIVATION_SIGMOID, 1, 0));
+    ASSERT_OK(deep_model_add_bidirectional(m, DEEP_MERGE_CONCAT));
+    double e = round_trip(m, 4, 0);
+    fprintf(stderr, "cell activations round trip: %.3g\n", e);
+    ck_assert_double_le(e, 1e-6);
+}
+END_TEST
+
+/* Bidirectional in every merge mode, with and without return_sequences. */
+START_TEST(test_bidirectional)
+{
+    deep_merge_mode modes[] = {DEEP_MERGE_CONCAT, DEEP_MERGE_SUM, DEEP_MERGE_MUL, DEEP_MERGE_AVE};
+    for (int k = 0; k < 4; k++) {
+        deep_model *m = sequence_model();
+        ASSERT_OK(deep_model_add_lstm(m, 4, DEEP_ACTIVATION_TANH, DEEP_ACTIVATION_SIGMOID, 1, 1));
+        ASSERT_OK(deep_model_add_bidirectional(m, modes[k]));
+        ASSERT_OK(deep_model_add_gru(m, 3, DEEP_ACTIVATION_TANH, DEEP_ACTIVATION_SIGMOID, 1, 0));
+        ASSERT_OK(deep_model_add_bidirectional(m, modes[3 - k]));
+        ASSERT_OK(deep_model_add_dense(m, 2, DEEP_ACTIVATION_LINEAR, 1));
+        double e = round_trip(m, 4, 0);
+        fprintf(stderr, "Bidirectional (modes %d, %d) round trip: %.3g\n", (int)modes[k], (int)modes[3 - k], e);
+        ck_assert_double_le(e, 1e-6);
+    }
+}
+END_TEST
+
 #endif
 
 static Suite *roundtrip_suite(void)
@@ -156,6 +232,9 @@ static Suite *roundtrip_suite(void)
     tcase_add_test(tc, test_depthwise);
     tcase_add_test(tc, test_embedding);
     tcase_add_test(tc, test_decoder);
+    tcase_add_test(tc, test_lstm_gru_rnn);
+    tcase_add_test(tc, test_bidirectional);
+    tcase_add_test(tc, test_cell_activations);
 #endif
     suite_add_tcase(s, tc);
     return s;

@@ -75,6 +75,10 @@ static void onnx_dims(onnx_value *v, int32_t rank, const int64_t *s)
         v->rank = 2;
         v->dims[1] = s[0];
         break;
+    case ONNX_TIME_MAJOR: /* bound by import_seq.c and import_rnn.c with their dims */
+    case ONNX_RNN_Y:
+    case ONNX_STATES:
+        return;
     case ONNX_PLAIN:
         v->rank = rank + 1;
         for (int32_t k = 0; k < rank; k++)

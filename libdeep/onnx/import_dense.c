@@ -369,6 +369,10 @@ static deep_status flatten_to(onnx_import *im, onnx_value *x, const char *output
         if (x->rank == 2)
             return onnx_bind_graph(im, output, x);
         break;
+    case ONNX_TIME_MAJOR: /* onnx_seq_node refuses these before any translation */
+    case ONNX_RNN_Y:
+    case ONNX_STATES:
+        return onnx_fail(im, DEEP_ERR_UNSUPPORTED, "Flatten of a time-major sequence");
     }
     DEEP_TRY(onnx_connect(im, (const onnx_value *const[]){x}, 1));
     return onnx_added(im, deep_model_add_flatten(im->model), output, &like);
