@@ -459,6 +459,10 @@ extern "C" {
     pub fn deep_model_add_spatial_dropout2d(model: *mut deep_model, rate: f64) -> deep_status;
     pub fn deep_model_add_gaussian_noise(model: *mut deep_model, stddev: f64) -> deep_status;
     pub fn deep_model_add_gaussian_dropout(model: *mut deep_model, rate: f64) -> deep_status;
+    pub fn deep_model_add_leaky_relu(model: *mut deep_model, negative_slope: f64) -> deep_status;
+    pub fn deep_model_add_elu(model: *mut deep_model, alpha: f64) -> deep_status;
+    pub fn deep_model_add_relu(model: *mut deep_model, max_value: f64, negative_slope: f64, threshold: f64) -> deep_status;
+    pub fn deep_model_add_prelu(model: *mut deep_model, shared_axes_count: i32, shared_axes: *const i64) -> deep_status;
     pub fn deep_model_add_flatten(model: *mut deep_model) -> deep_status;
     pub fn deep_model_add_reshape(model: *mut deep_model, rank: i32, target_shape: *const i64) -> deep_status;
     pub fn deep_model_add_input(model: *mut deep_model, rank: i32, shape: *const i64, node: *mut i32) -> deep_status;
