@@ -270,8 +270,12 @@ def run(model, feeds):
         elif op == "Gather":
             out = [np.take(x, ins[1], axis=a.get("axis", 0))]
         elif op == "Cast":
-            assert a["to"] == 7
-            out = [x.astype(np.int64)]
+            assert a["to"] in (1, 7)
+            out = [x.astype(np.int64 if a["to"] == 7 else np.float64)]
+        elif op == "PRelu":
+            out = [np.where(x >= 0, x, ins[1] * x)]
+        elif op == "Greater":
+            out = [np.greater(x, ins[1])]
         elif op == "Slice":
             out = [_slice(x, *[None if v is None else list(v) for v in ins[1:]])]
         elif op == "Pad":

@@ -248,6 +248,33 @@ START_TEST(test_gelu_matches_torch)
 }
 END_TEST
 
+/* The activations with arguments (1.3): PRelu per channel and shared, LeakyRelu(0.01),
+ * Elu(0.5), Clip(0, 3) and Clip(0, 6) become PReLU, LeakyReLU, ELU, ReLU(max_value 3) and
+ * Activation(relu6). */
+START_TEST(test_activations_match_torch)
+{
+    double e = compare_with_torch("activations");
+    fprintf(stderr, "activations: largest relative difference from PyTorch %.3g\n", e);
+    ck_assert_msg(e <= 1e-4, "activations: relative difference %g", e);
+    deep_model *m = load_model("activations");
+    char summary[8192];
+    int64_t needed = 0;
+    ASSERT_OK(deep_model_summary(m, summary, sizeof summary, &needed));
+    ck_assert_msg(strstr(summary, "PReLU") && strstr(summary, "LeakyReLU") && strstr(summary, "ELU") &&
+                      strstr(summary, "ReLU"),
+                  "%s", summary);
+    /* The first PReLU's alpha is one slope per channel, (1, 1, 4) after shared_axes [1, 2]. */
+    deep_tensor *alpha = NULL;
+    ASSERT_OK(deep_model_get_weight(m, 1, 0, &alpha));
+    int64_t shape[8], rank = 0;
+    ASSERT_OK(deep_tensor_shape(alpha, shape, 8, &rank));
+    ck_assert_int_eq(rank, 3);
+    ck_assert(shape[0] == 1 && shape[1] == 1 && shape[2] == 4);
+    deep_tensor_free(alpha);
+    deep_model_free(m);
+}
+END_TEST
+
 /* The buffer call gives the same model as the file call. */
 START_TEST(test_buffer_equals_file)
 {
@@ -456,6 +483,7 @@ static Suite *onnx_suite(void)
     tcase_add_test(tc, test_decoder_matches_torch);
     tcase_add_test(tc, test_opset10_matches_numpy);
     tcase_add_test(tc, test_gelu_matches_torch);
+    tcase_add_test(tc, test_activations_match_torch);
     tcase_add_test(tc, test_buffer_equals_file);
     tcase_add_test(tc, test_fine_tune);
     tcase_add_test(tc, test_null_and_bad_arguments);

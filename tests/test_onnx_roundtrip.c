@@ -143,6 +143,34 @@ START_TEST(test_embedding)
 }
 END_TEST
 
+/* The activation layers with arguments (1.3): LeakyRelu, Elu and PRelu (its per-channel
+ * slope in ONNX's channels-first order, converted back) and Clip (ReLU with max_value)
+ * come back as the same layers. PReLU's alpha is set away from its zeros first. */
+START_TEST(test_activation_layers)
+{
+    deep_model *m = NULL;
+    ASSERT_OK(deep_model_new(3, (const int64_t[]){5, 5, 3}, &m));
+    ASSERT_OK(deep_model_add_conv2d(m, 4, 3, 3, 1, 1, DEEP_PADDING_SAME, DEEP_ACTIVATION_LINEAR, 1));
+    ASSERT_OK(deep_model_add_prelu(m, 2, (const int64_t[]){1, 2}));
+    ASSERT_OK(deep_model_add_leaky_relu(m, 0.05));
+    ASSERT_OK(deep_model_add_elu(m, 0.7));
+    ASSERT_OK(deep_model_add_relu(m, 0.3, 0, 0));
+    ASSERT_OK(deep_model_add_flatten(m));
+    ASSERT_OK(deep_model_add_dense(m, 6, DEEP_ACTIVATION_LINEAR, 1));
+    ASSERT_OK(deep_model_add_prelu(m, 0, NULL));
+    ASSERT_OK(deep_model_build(m));
+    deep_tensor *a = NULL, *b = NULL;
+    ASSERT_OK(deep_tensor_new_from(3, (const int64_t[]){1, 1, 4}, (const float[]){0.1f, 0.2f, 0.3f, 0.4f}, 4, &a));
+    ASSERT_OK(deep_tensor_new_from(1, (const int64_t[]){6}, (const float[]){0.5f, -0.2f, 0.1f, 0.3f, 0.7f, 0.9f}, 6,
+                                   &b));
+    ASSERT_OK(deep_model_set_weight(m, 1, 0, a));
+    ASSERT_OK(deep_model_set_weight(m, 7, 0, b));
+    deep_tensor_free(a);
+    deep_tensor_free(b);
+    ck_assert_double_le(round_trip(m, 3, 0), 1e-6);
+}
+END_TEST
+
 #endif
 
 static Suite *roundtrip_suite(void)
@@ -156,6 +184,7 @@ static Suite *roundtrip_suite(void)
     tcase_add_test(tc, test_depthwise);
     tcase_add_test(tc, test_embedding);
     tcase_add_test(tc, test_decoder);
+    tcase_add_test(tc, test_activation_layers);
 #endif
     suite_add_tcase(s, tc);
     return s;

@@ -233,7 +233,7 @@ void ox_emit_layer(onnx_ex *ex, int32_t node)
         ox_emit_recurrent(ex, node);
         return;
     }
-    if (ox_emit_conv(ex, node))
+    if (ox_emit_conv(ex, node) || ox_emit_act(ex, node))
         return;
     int32_t in = ox_input(ex, node, 0);
     if (strcmp(type, "dense") == 0) {

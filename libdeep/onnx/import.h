@@ -165,5 +165,9 @@ deep_status onnx_op_gather(onnx_import *im, const Onnx__NodeProto *node);
 deep_status onnx_op_layer_norm(onnx_import *im, const Onnx__NodeProto *node);
 deep_status onnx_op_conv_transpose(onnx_import *im, const Onnx__NodeProto *node);
 deep_status onnx_op_resize(onnx_import *im, const Onnx__NodeProto *node);
+/* Activations with arguments (since 1.3; import_act.c). */
+deep_status onnx_op_leaky_relu(onnx_import *im, const Onnx__NodeProto *node);
+deep_status onnx_op_elu(onnx_import *im, const Onnx__NodeProto *node);
+deep_status onnx_op_prelu(onnx_import *im, const Onnx__NodeProto *node);
 
 #endif

@@ -1,4 +1,4 @@
-/* Translations of the dense and element-wise operators: activations, Softmax, Clip, Gemm,
+/* Translations of the dense and element-wise operators: activations, Softmax, Gemm,
  * MatMul (+ Add), Add/Sub/Mul of two values, Flatten, Reshape, Transpose, Concat, and the
  * nodes that add nothing (Identity, Dropout) or are folded. */
 #ifdef DEEP_HAVE_ONNX
@@ -36,23 +36,10 @@ deep_status onnx_op_activation(onnx_import *im, const Onnx__NodeProto *node)
     DEEP_TRY(onnx_input_graph(im, node, 0, &x));
     const char *op = node->op_type;
     deep_activation act = DEEP_ACTIVATION_RELU;
-    double alpha = 0;
     if (strcmp(op, "Sigmoid") == 0) {
         act = DEEP_ACTIVATION_SIGMOID;
     } else if (strcmp(op, "Tanh") == 0) {
         act = DEEP_ACTIVATION_TANH;
-    } else if (strcmp(op, "LeakyRelu") == 0) {
-        DEEP_TRY(onnx_attr_float(im, node, "alpha", 0.01, &alpha));
-        if (fabs(alpha - 0.3) > 1e-6)
-            return onnx_fail(im, DEEP_ERR_UNSUPPORTED, "alpha %g is not supported: libdeep's leaky_relu has "
-                             "Keras' slope 0.3", alpha);
-        act = DEEP_ACTIVATION_LEAKY_RELU;
-    } else if (strcmp(op, "Elu") == 0) {
-        DEEP_TRY(onnx_attr_float(im, node, "alpha", 1.0, &alpha));
-        if (fabs(alpha - 1.0) > 1e-6)
-            return onnx_fail(im, DEEP_ERR_UNSUPPORTED, "alpha %g is not supported: libdeep's elu has alpha 1",
-                             alpha);
-        act = DEEP_ACTIVATION_ELU;
     }
     return add_activation(im, x, act, node->output[0]);
 }
@@ -85,32 +72,6 @@ deep_status onnx_op_log_softmax(onnx_import *im, const Onnx__NodeProto *node)
     (void)node;
     return onnx_fail(im, DEEP_ERR_UNSUPPORTED, "LogSoftmax is not supported: libdeep has no log-softmax layer "
                      "(export the model with Softmax, or without its last LogSoftmax)");
-}
-
-deep_status onnx_op_clip(onnx_import *im, const Onnx__NodeProto *node)
-{
-    onnx_value *x = NULL, *lo = NULL, *hi = NULL;
-    DEEP_TRY(onnx_input_graph(im, node, 0, &x));
-    double min = -INFINITY, max = INFINITY;
-    if (im->opset < 11) {
-        DEEP_TRY(onnx_attr_float(im, node, "min", -INFINITY, &min));
-        DEEP_TRY(onnx_attr_float(im, node, "max", INFINITY, &max));
-    } else {
-        DEEP_TRY(onnx_input_const(im, node, 1, true, &lo));
-        DEEP_TRY(onnx_input_const(im, node, 2, true, &hi));
-        if ((lo != NULL && lo->array.count != 1) || (hi != NULL && hi->array.count != 1))
-            return onnx_fail(im, DEEP_ERR_FORMAT, "Clip's min and max must be scalars");
-        if (lo != NULL)
-            min = deep_onnx_array_float(&lo->array, 0);
-        if (hi != NULL)
-            max = deep_onnx_array_float(&hi->array, 0);
-    }
-    if (min == 0 && max == 6)
-        return add_activation(im, x, DEEP_ACTIVATION_RELU6, node->output[0]);
-    if (min == 0 && isinf(max) && max > 0)
-        return add_activation(im, x, DEEP_ACTIVATION_RELU, node->output[0]);
-    return onnx_fail(im, DEEP_ERR_UNSUPPORTED, "Clip(%g, %g) is not supported; Clip(0, 6) and Clip(0, none) are",
-                     min, max);
 }
 
 /* Adds Dense(units) on x from kernel rows in ONNX's (inputs, units) order — permuted for an

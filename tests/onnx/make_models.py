@@ -173,6 +173,40 @@ class Gelu(nn.Module):
         return self.fc2(nn.functional.gelu(self.fc1(x)))
 
 
+class Activations(nn.Module):
+    """The activations with arguments (libdeep 1.3): PReLU per channel after a Conv (slope
+    (C, 1, 1), converted to channels last), LeakyReLU with PyTorch's slope 0.01, ELU with
+    alpha 0.5, Hardtanh(0, 3) (Clip(0, 3): ReLU(max_value=3)), a PReLU with one shared slope
+    and ReLU6 (Clip(0, 6))."""
+
+    def __init__(self):
+        super().__init__()
+        self.conv1 = nn.Conv2d(3, 4, 3)
+        self.prelu1 = nn.PReLU(4)
+        self.conv2 = nn.Conv2d(4, 4, 3)
+        self.fc1 = nn.Linear(4 * 4 * 4, 12)
+        self.prelu2 = nn.PReLU()
+        self.fc2 = nn.Linear(12, 5)
+        with torch.no_grad():  # PyTorch's 0.25 everywhere would not show the slopes' order
+            self.prelu1.weight.uniform_(0.05, 0.6)
+            self.prelu2.weight.fill_(0.15)
+            self.fc2.weight.mul_(20)  # outputs past 6, so that ReLU6's clip shows
+
+    def forward(self, x):
+        x = self.prelu1(self.conv1(x))
+        x = nn.functional.leaky_relu(self.conv2(x), 0.01)
+        x = nn.functional.hardtanh(nn.functional.elu(x, alpha=0.5), 0.0, 3.0)
+        x = self.prelu2(self.fc1(torch.flatten(x, 1)))
+        return nn.functional.relu6(self.fc2(x))
+
+
+def activation_models():
+    """The models of libdeep 1.3's activations only, so that adding them leaves the other
+    committed files as they are: /usr/bin/python3 tests/onnx/make_models.py --activations"""
+    torch.manual_seed(13)
+    export("activations", Activations(), torch.randn(4, 3, 8, 8) * 2, 13)
+
+
 def randomise_bn(model):
     """Fresh BatchNorm layers have mean 0 and variance 1: give them statistics to convert."""
     for m in model.modules():
@@ -272,6 +306,9 @@ def main():
         bad_models()
         opset10_model()
         return 0
+    if len(sys.argv) > 1 and sys.argv[1] == "--activations":
+        activation_models()
+        return 0
     bad_models()
     opset10_model()
     export("mlp", MLP(), torch.randn(4, 20), 13)
@@ -284,6 +321,7 @@ def main():
     export("tokens", Tokens(), torch.randint(0, 12, (4, 5)), 17)
     export("decoder", Decoder(), torch.rand(2, 1, 8, 8), 17)
     export("gelu", Gelu(), torch.randn(4, 8) * 2, 13)
+    activation_models()
     return 0
 
 
