@@ -19,6 +19,7 @@ use crate::error::{check, Error, Result, Status};
 use crate::model::Model;
 
 pub use crate::noise_layers::{GaussianDropout, GaussianNoise, SpatialDropout2d}; // library 1.2
+pub use crate::act_layers::{Elu, LeakyRelu, PRelu, Relu}; // library 1.3
 
 c_enum!(
     /// A layer's activation (`deep_activation`). As a [`Layer`] it is Keras' `Activation`.
