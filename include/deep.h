@@ -875,7 +875,11 @@ typedef enum deep_activation {
     DEEP_ACTIVATION_SELU = 12,      /* 1.0507 elu(x, alpha 1.6733), Keras' constants */
     DEEP_ACTIVATION_HARD_SIGMOID = 13, /* relu6(x + 3) / 6, Keras 3's definition */
     DEEP_ACTIVATION_EXPONENTIAL = 14,  /* e^x */
-    DEEP_ACTIVATION_RELU6 = 15         /* min(max(x, 0), 6) */
+    DEEP_ACTIVATION_RELU6 = 15,        /* min(max(x, 0), 6) */
+    DEEP_ACTIVATION_LOG_SOFTMAX = 16   /* since 1.3: x - log(sum(e^x)) over the last axis (Keras' log_softmax,
+                                          ONNX's LogSoftmax); the cross-entropies take it only with
+                                          DEEP_MODEL_FROM_LOGITS 1 (categorical and sparse: then exactly
+                                          the negative log-likelihood, PyTorch's NLLLoss) */
 } deep_activation;
 /* gelu, gelu_tanh and silu are not functions of their output, so their derivative
  * needs the input: Dense and Conv2D keep their pre-activations for it (one more float per

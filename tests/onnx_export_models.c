@@ -191,6 +191,7 @@ static deep_model *build(const char *name)
         OK(deep_model_add_prelu(m, 0, NULL));
         OK(deep_model_add_dense(m, 4, DEEP_ACTIVATION_LINEAR, 1));
         OK(deep_model_add_relu(m, -1, 0, 0));
+        OK(deep_model_add_activation(m, DEEP_ACTIVATION_LOG_SOFTMAX));
     } else if (strcmp(name, "relu_arguments") == 0) { /* Keras' ReLU's arguments: Clip, then the general form */
         m = start(1, (const int64_t[]){6});
         OK(deep_model_add_dense(m, 8, DEEP_ACTIVATION_LINEAR, 1));

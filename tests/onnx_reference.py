@@ -232,6 +232,9 @@ def run(model, feeds):
         elif op == "Softmax":
             e = np.exp(x - x.max(axis=a.get("axis", -1), keepdims=True))
             out = [e / e.sum(axis=a.get("axis", -1), keepdims=True)]
+        elif op == "LogSoftmax":
+            shifted = x - x.max(axis=a.get("axis", -1), keepdims=True)
+            out = [shifted - np.log(np.exp(shifted).sum(axis=a.get("axis", -1), keepdims=True))]
         elif op == "LeakyRelu":
             out = [np.where(x >= 0, x, a.get("alpha", 0.01) * x)]
         elif op == "Elu":

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "core/core.h"
+#include "kernels/kernels.h"
 #include "layers/layer.h"
 
 #include "check_helpers.h"
@@ -231,6 +232,79 @@ START_TEST(prelu_trains_and_round_trips)
 }
 END_TEST
 
+/* log_softmax (1.3): each row's x - log(sum(e^x)), by hand for (1, 2, 3) and stable for
+ * large values; its backward against central differences of the double form. */
+START_TEST(log_softmax_values_and_gradient)
+{
+    float x[6] = {1.0f, 2.0f, 3.0f, 1000.0f, 1001.0f, 999.0f};
+    deep_activation_forward(DEEP_ACTIVATION_LOG_SOFTMAX, x, 2, 3);
+    const double lse = log(exp(1.0) + exp(2.0) + exp(3.0)); /* 3.40760596 */
+    const double big = 1001.0 + log(1.0 + exp(-1.0) + exp(-2.0));
+    const double want[6] = {1 - lse, 2 - lse, 3 - lse, 1000 - big, 1001 - big, 999 - big};
+    for (int i = 0; i < 6; i++)
+        ck_assert_msg(fabs(x[i] - want[i]) < 1e-5, "log_softmax entry %d: %.8g, want %.8g", i, (double)x[i],
+                      want[i]);
+    /* L = sum_j r_j y_j: backward of r against the numeric dL/dx. */
+    const double in[4] = {0.3, -1.2, 2.0, 0.5}, r[4] = {0.7, -0.4, 1.1, 0.2};
+    float y[4], g[4];
+    for (int j = 0; j < 4; j++) {
+        y[j] = (float)in[j];
+        g[j] = (float)r[j];
+    }
+    deep_activation_forward(DEEP_ACTIVATION_LOG_SOFTMAX, y, 1, 4);
+    deep_activation_backward(DEEP_ACTIVATION_LOG_SOFTMAX, y, g, 1, 4);
+    for (int k = 0; k < 4; k++) {
+        double objective[2];
+        for (int side = 0; side < 2; side++) {
+            double v[4], s = 0, total = 0;
+            for (int j = 0; j < 4; j++)
+                v[j] = in[j] + (j == k ? (side ? -1e-6 : 1e-6) : 0);
+            for (int j = 0; j < 4; j++)
+                s += exp(v[j]);
+            for (int j = 0; j < 4; j++)
+                total += r[j] * (v[j] - log(s));
+            objective[side] = total;
+        }
+        double numeric = (objective[0] - objective[1]) / 2e-6;
+        ck_assert_msg(fabs(g[k] - numeric) < 1e-4, "d/dx_%d: backward %.8g, numeric %.8g", k, (double)g[k], numeric);
+    }
+}
+END_TEST
+
+/* The cross-entropies take log_softmax outputs only as logits: with from_logits the
+ * categorical loss is the negative log-likelihood, -mean(y[label]). */
+START_TEST(log_softmax_with_losses)
+{
+    deep_model *model = NULL;
+    ASSERT_OK(deep_model_new(1, (const int64_t[]){3}, &model));
+    ASSERT_OK(deep_model_add_activation(model, DEEP_ACTIVATION_LOG_SOFTMAX));
+    deep_optimizer *opt = NULL;
+    ASSERT_OK(deep_optimizer_new(DEEP_OPTIMIZER_SGD, &opt));
+    ASSERT_FAILS_WITH(deep_model_compile(model, opt, DEEP_LOSS_CATEGORICAL_CROSSENTROPY, NULL, 0),
+                      DEEP_ERR_INVALID_ARGUMENT, "deep_model_compile", "DEEP_MODEL_FROM_LOGITS");
+    ASSERT_OK(deep_optimizer_new(DEEP_OPTIMIZER_SGD, &opt));
+    ASSERT_FAILS_WITH(deep_model_compile(model, opt, DEEP_LOSS_BINARY_CROSSENTROPY, NULL, 0),
+                      DEEP_ERR_INVALID_ARGUMENT, "deep_model_compile", "log_softmax");
+    ASSERT_OK(deep_model_set_int(model, DEEP_MODEL_FROM_LOGITS, 1));
+    ASSERT_OK(deep_optimizer_new(DEEP_OPTIMIZER_SGD, &opt));
+    ASSERT_OK(deep_model_compile(model, opt, DEEP_LOSS_CATEGORICAL_CROSSENTROPY, NULL, 0));
+    const float x[6] = {1, 2, 3, 0.5f, -1, 0};
+    const float t[6] = {0, 0, 1, 1, 0, 0};
+    deep_tensor *xt = NULL, *tt = NULL;
+    ASSERT_OK(deep_tensor_new_from(2, (const int64_t[]){2, 3}, x, 6, &xt));
+    ASSERT_OK(deep_tensor_new_from(2, (const int64_t[]){2, 3}, t, 6, &tt));
+    double loss = 0;
+    int64_t count = 0;
+    ASSERT_OK(deep_model_test_on_batch(model, xt, tt, &loss, 1, &count));
+    double nll0 = log(exp(1.0) + exp(2.0) + exp(3.0)) - 3.0;
+    double nll1 = log(exp(0.5) + exp(-1.0) + exp(0.0)) - 0.5;
+    ck_assert_msg(fabs(loss - (nll0 + nll1) / 2) < 1e-5, "loss %.8g, want %.8g", loss, (nll0 + nll1) / 2);
+    deep_tensor_free(xt);
+    deep_tensor_free(tt);
+    deep_model_free(model);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("act_layers");
@@ -239,6 +313,8 @@ int main(void)
     tcase_add_loop_test(tc, gradients, 0, 5);
     tcase_add_test(tc, arguments);
     tcase_add_test(tc, prelu_trains_and_round_trips);
+    tcase_add_test(tc, log_softmax_values_and_gradient);
+    tcase_add_test(tc, log_softmax_with_losses);
     suite_add_tcase(s, tc);
     return run_suite(s, CK_NORMAL);
 }

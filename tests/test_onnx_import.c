@@ -250,7 +250,7 @@ END_TEST
 
 /* The activations with arguments (1.3): PRelu per channel and shared, LeakyRelu(0.01),
  * Elu(0.5), Clip(0, 3) and Clip(0, 6) become PReLU, LeakyReLU, ELU, ReLU(max_value 3) and
- * Activation(relu6). */
+ * Activation(relu6), LogSoftmax Activation(log_softmax). */
 START_TEST(test_activations_match_torch)
 {
     double e = compare_with_torch("activations");

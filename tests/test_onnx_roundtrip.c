@@ -145,7 +145,8 @@ END_TEST
 
 /* The activation layers with arguments (1.3): LeakyRelu, Elu and PRelu (its per-channel
  * slope in ONNX's channels-first order, converted back) and Clip (ReLU with max_value)
- * come back as the same layers. PReLU's alpha is set away from its zeros first. */
+ * come back as the same layers, and log_softmax (LogSoftmax) too. PReLU's alpha is set away
+ * from its zeros first. */
 START_TEST(test_activation_layers)
 {
     deep_model *m = NULL;
@@ -158,6 +159,7 @@ START_TEST(test_activation_layers)
     ASSERT_OK(deep_model_add_flatten(m));
     ASSERT_OK(deep_model_add_dense(m, 6, DEEP_ACTIVATION_LINEAR, 1));
     ASSERT_OK(deep_model_add_prelu(m, 0, NULL));
+    ASSERT_OK(deep_model_add_activation(m, DEEP_ACTIVATION_LOG_SOFTMAX));
     ASSERT_OK(deep_model_build(m));
     deep_tensor *a = NULL, *b = NULL;
     ASSERT_OK(deep_tensor_new_from(3, (const int64_t[]){1, 1, 4}, (const float[]){0.1f, 0.2f, 0.3f, 0.4f}, 4, &a));

@@ -38,6 +38,9 @@ const (
 	HardSigmoid Activation = C.DEEP_ACTIVATION_HARD_SIGMOID // relu6(x + 3) / 6, Keras 3
 	Exponential Activation = C.DEEP_ACTIVATION_EXPONENTIAL
 	ReLU6       Activation = C.DEEP_ACTIVATION_RELU6
+	// LogSoftmax (library 1.3): x - log(sum(e^x)) over the last axis; the cross-entropies
+	// take it with FromLogits only (the negative log-likelihood).
+	LogSoftmax Activation = C.DEEP_ACTIVATION_LOG_SOFTMAX
 )
 
 // Padding of convolution and pooling layers (deep_padding).

@@ -167,10 +167,11 @@ deep_status deep_field_check(const deep_layer_field *f, const void *config, cons
         deep_activation a = *(const deep_activation *)at;
         if (!deep_activation_is_valid(a))
             return deep_error_set(DEEP_ERR_INVALID_ARGUMENT, caller, "unknown %s %d", f->name, (int)a);
-        if (f->kind == DEEP_FIELD_CELL_ACTIVATION && a == DEEP_ACTIVATION_SOFTMAX)
+        if (f->kind == DEEP_FIELD_CELL_ACTIVATION &&
+            (a == DEEP_ACTIVATION_SOFTMAX || a == DEEP_ACTIVATION_LOG_SOFTMAX))
             return deep_error_set(DEEP_ERR_INVALID_ARGUMENT, caller,
-                                  "%s softmax is not element-wise; a recurrent cell takes linear, relu, sigmoid, "
-                                  "tanh, leaky_relu or elu", f->name);
+                                  "%s %s is not element-wise; a recurrent cell takes linear, relu, sigmoid, "
+                                  "tanh, leaky_relu or elu", f->name, deep_activation_name(a));
         /* The cells inline fastmath.h's forms of these only; gelu and silu would also need
          * the pre-activations, which the cells do not keep. */
         if (f->kind == DEEP_FIELD_CELL_ACTIVATION && !cell_takes(a))

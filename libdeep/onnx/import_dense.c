@@ -44,7 +44,8 @@ deep_status onnx_op_activation(onnx_import *im, const Onnx__NodeProto *node)
     return add_activation(im, x, act, node->output[0]);
 }
 
-deep_status onnx_op_softmax(onnx_import *im, const Onnx__NodeProto *node)
+/* Softmax and LogSoftmax (since 1.3) over the last axis, or an image's channels. */
+static deep_status softmax_like(onnx_import *im, const Onnx__NodeProto *node, deep_activation act)
 {
     onnx_value *x = NULL;
     DEEP_TRY(onnx_input_graph(im, node, 0, &x));
@@ -62,16 +63,19 @@ deep_status onnx_op_softmax(onnx_import *im, const Onnx__NodeProto *node)
         DEEP_TRY(onnx_to_plain(im, &x));
     }
     if (!last)
-        return onnx_fail(im, DEEP_ERR_UNSUPPORTED, "Softmax over axis %lld of a rank %d value; the last axis (or "
-                         "an image's channels) is supported", (long long)axis, (int)x->rank);
-    return add_activation(im, x, DEEP_ACTIVATION_SOFTMAX, node->output[0]);
+        return onnx_fail(im, DEEP_ERR_UNSUPPORTED, "%s over axis %lld of a rank %d value; the last axis (or "
+                         "an image's channels) is supported", node->op_type, (long long)axis, (int)x->rank);
+    return add_activation(im, x, act, node->output[0]);
+}
+
+deep_status onnx_op_softmax(onnx_import *im, const Onnx__NodeProto *node)
+{
+    return softmax_like(im, node, DEEP_ACTIVATION_SOFTMAX);
 }
 
 deep_status onnx_op_log_softmax(onnx_import *im, const Onnx__NodeProto *node)
 {
-    (void)node;
-    return onnx_fail(im, DEEP_ERR_UNSUPPORTED, "LogSoftmax is not supported: libdeep has no log-softmax layer "
-                     "(export the model with Softmax, or without its last LogSoftmax)");
+    return softmax_like(im, node, DEEP_ACTIVATION_LOG_SOFTMAX);
 }
 
 /* Adds Dense(units) on x from kernel rows in ONNX's (inputs, units) order — permuted for an

@@ -176,8 +176,8 @@ class Gelu(nn.Module):
 class Activations(nn.Module):
     """The activations with arguments (libdeep 1.3): PReLU per channel after a Conv (slope
     (C, 1, 1), converted to channels last), LeakyReLU with PyTorch's slope 0.01, ELU with
-    alpha 0.5, Hardtanh(0, 3) (Clip(0, 3): ReLU(max_value=3)), a PReLU with one shared slope
-    and ReLU6 (Clip(0, 6))."""
+    alpha 0.5, Hardtanh(0, 3) (Clip(0, 3): ReLU(max_value=3)), a PReLU with one shared slope,
+    ReLU6 (Clip(0, 6)) and LogSoftmax."""
 
     def __init__(self):
         super().__init__()
@@ -197,7 +197,7 @@ class Activations(nn.Module):
         x = nn.functional.leaky_relu(self.conv2(x), 0.01)
         x = nn.functional.hardtanh(nn.functional.elu(x, alpha=0.5), 0.0, 3.0)
         x = self.prelu2(self.fc1(torch.flatten(x, 1)))
-        return nn.functional.relu6(self.fc2(x))
+        return torch.log_softmax(nn.functional.relu6(self.fc2(x)), dim=1)
 
 
 def activation_models():

@@ -44,6 +44,7 @@ ACTIVATIONS = {
     "hard_sigmoid": C.DEEP_ACTIVATION_HARD_SIGMOID,  # Keras 3: relu6(x + 3) / 6
     "exponential": C.DEEP_ACTIVATION_EXPONENTIAL,
     "relu6": C.DEEP_ACTIVATION_RELU6,
+    "log_softmax": C.DEEP_ACTIVATION_LOG_SOFTMAX,  # since 1.3, over the last axis
 }
 _PADDING = {"valid": C.DEEP_PADDING_VALID, "same": C.DEEP_PADDING_SAME}
 _CONV1D_PADDING = {**_PADDING, "causal": C.DEEP_PADDING_CAUSAL}  # Keras allows causal for Conv1D only

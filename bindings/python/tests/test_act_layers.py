@@ -69,3 +69,17 @@ def test_saved_and_loaded(tmp_path):
     np.testing.assert_array_equal(loaded.predict(X, verbose=0), model.predict(X, verbose=0))
     text = loaded.summary_text()
     assert "PReLU" in text and "LeakyReLU" in text and "ELU" in text
+
+
+def test_log_softmax_activation_and_nll():
+    x = np.array([[1.0, 2.0, 3.0], [0.5, -1.0, 0.0]], np.float32)
+    want = x - np.log(np.exp(x.astype(np.float64)).sum(axis=1, keepdims=True))
+    model = libdeep.Sequential([layers.Input((3,)), layers.Activation("log_softmax")])
+    with pytest.raises(libdeep.InvalidArgumentError, match="log_softmax"):
+        model.compile("sgd", "categorical_crossentropy")
+    model = libdeep.Sequential([layers.Input((3,)), layers.Activation("log_softmax")])
+    model.compile("sgd", libdeep.losses.CategoricalCrossentropy(from_logits=True))
+    np.testing.assert_allclose(model.predict(x, verbose=0), want, rtol=1e-6, atol=1e-6)
+    y = np.array([[0, 0, 1], [1, 0, 0]], np.float32)
+    nll = -np.mean(np.sum(y * want, axis=1))
+    assert model.evaluate(x, y, verbose=0) == pytest.approx(nll, rel=1e-5)

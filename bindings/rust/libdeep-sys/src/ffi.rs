@@ -185,6 +185,7 @@ pub const DEEP_ACTIVATION_SELU: deep_activation = 12;
 pub const DEEP_ACTIVATION_HARD_SIGMOID: deep_activation = 13;
 pub const DEEP_ACTIVATION_EXPONENTIAL: deep_activation = 14;
 pub const DEEP_ACTIVATION_RELU6: deep_activation = 15;
+pub const DEEP_ACTIVATION_LOG_SOFTMAX: deep_activation = 16;
 
 pub type deep_loss = c_int;
 pub const DEEP_LOSS_MEAN_SQUARED_ERROR: deep_loss = 1;

@@ -57,6 +57,9 @@ c_enum!(
         Exponential = sys::DEEP_ACTIVATION_EXPONENTIAL,
         /// min(max(x, 0), 6).
         Relu6 = sys::DEEP_ACTIVATION_RELU6,
+        /// x - log(sum(e^x)) over the last axis (library 1.3); the cross-entropies take it
+        /// with from_logits only (the negative log-likelihood).
+        LogSoftmax = sys::DEEP_ACTIVATION_LOG_SOFTMAX,
     }
 );
 c_enum!(
