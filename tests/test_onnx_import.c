@@ -275,6 +275,26 @@ START_TEST(test_activations_match_torch)
 }
 END_TEST
 
+/* Written out by PyTorch at opset 13: GELU's tanh form becomes one Activation(gelu_tanh) and
+ * LayerNorm's ReduceMean..Add one LayerNormalization: Dense, Activation, LayerNormalization,
+ * Dense. */
+START_TEST(test_written_out_match_torch)
+{
+    double e = compare_with_torch("written_out");
+    fprintf(stderr, "written_out: largest relative difference from PyTorch %.3g\n", e);
+    ck_assert_msg(e <= 1e-4, "written_out: relative difference %g", e);
+    deep_model *m = load_model("written_out");
+    int32_t layers = 0;
+    ASSERT_OK(deep_model_layer_count(m, &layers));
+    ck_assert_int_eq(layers, 4);
+    char summary[8192];
+    int64_t needed = 0;
+    ASSERT_OK(deep_model_summary(m, summary, sizeof summary, &needed));
+    ck_assert_msg(strstr(summary, "LayerNormalization") != NULL, "%s", summary);
+    deep_model_free(m);
+}
+END_TEST
+
 /* The buffer call gives the same model as the file call. */
 START_TEST(test_buffer_equals_file)
 {
@@ -484,6 +504,7 @@ static Suite *onnx_suite(void)
     tcase_add_test(tc, test_opset10_matches_numpy);
     tcase_add_test(tc, test_gelu_matches_torch);
     tcase_add_test(tc, test_activations_match_torch);
+    tcase_add_test(tc, test_written_out_match_torch);
     tcase_add_test(tc, test_buffer_equals_file);
     tcase_add_test(tc, test_fine_tune);
     tcase_add_test(tc, test_null_and_bad_arguments);

@@ -173,6 +173,32 @@ START_TEST(test_activation_layers)
 }
 END_TEST
 
+/* What the exporter writes out at opset 13 comes back as one layer each: gelu_tanh (as an
+ * Activation and as a Dense's activation) and LayerNormalization (ReduceMean .. Div, gamma,
+ * beta; also without beta). */
+START_TEST(test_written_out_forms)
+{
+    deep_model *m = NULL;
+    ASSERT_OK(deep_model_new(2, (const int64_t[]){3, 5}, &m));
+    ASSERT_OK(deep_model_add_dense(m, 6, DEEP_ACTIVATION_GELU_TANH, 1));
+    ASSERT_OK(deep_model_add_layer_normalization(m, 1e-3, 1, 1));
+    ASSERT_OK(deep_model_add_activation(m, DEEP_ACTIVATION_GELU_TANH));
+    ASSERT_OK(deep_model_add_layer_normalization(m, 1e-2, 0, 1));
+    ASSERT_OK(deep_model_add_dense(m, 2, DEEP_ACTIVATION_LINEAR, 1));
+    ASSERT_OK(deep_model_build(m));
+    deep_tensor *g = NULL, *b = NULL;
+    ASSERT_OK(deep_tensor_new_from(1, (const int64_t[]){6}, (const float[]){0.5f, 1.5f, 1, 2, 0.7f, 1.2f}, 6, &g));
+    ASSERT_OK(deep_tensor_new_from(1, (const int64_t[]){6}, (const float[]){0.1f, -0.3f, 0, 0.4f, 0.2f, -0.1f}, 6,
+                                   &b));
+    ASSERT_OK(deep_model_set_weight(m, 1, 0, g));
+    ASSERT_OK(deep_model_set_weight(m, 1, 1, b));
+    ASSERT_OK(deep_model_set_weight(m, 3, 0, g));
+    deep_tensor_free(g);
+    deep_tensor_free(b);
+    ck_assert_double_le(round_trip(m, 3, 0), 1e-5);
+}
+END_TEST
+
 #endif
 
 static Suite *roundtrip_suite(void)
@@ -187,6 +213,7 @@ static Suite *roundtrip_suite(void)
     tcase_add_test(tc, test_embedding);
     tcase_add_test(tc, test_decoder);
     tcase_add_test(tc, test_activation_layers);
+    tcase_add_test(tc, test_written_out_forms);
 #endif
     suite_add_tcase(s, tc);
     return s;

@@ -169,5 +169,13 @@ deep_status onnx_op_resize(onnx_import *im, const Onnx__NodeProto *node);
 deep_status onnx_op_leaky_relu(onnx_import *im, const Onnx__NodeProto *node);
 deep_status onnx_op_elu(onnx_import *im, const Onnx__NodeProto *node);
 deep_status onnx_op_prelu(onnx_import *im, const Onnx__NodeProto *node);
+/* GELU's tanh form written out (PyTorch's approximate='tanh', libdeep's own export), from
+ * the Mul(x, x) that starts it: the element-wise nodes on x and scalar constants that
+ * follow, up to the first whose output alone leaves them and which computes
+ * 0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3))) at sample points, are marked done; false
+ * (nothing marked) otherwise. */
+bool onnx_match_gelu_tanh(onnx_import *im, const Onnx__NodeProto *start, const char **output);
+/* ReduceMean: LayerNormalization written out before opset 17 (import_act.c). */
+deep_status onnx_op_reduce_mean(onnx_import *im, const Onnx__NodeProto *node);
 
 #endif

@@ -138,4 +138,270 @@ deep_status onnx_op_prelu(onnx_import *im, const Onnx__NodeProto *node)
     return s;
 }
 
+/* ------------------------------------------------------------ written-out patterns */
+
+/* How many times value `name` is read by nodes after `from`, and by the graph outputs. */
+static int64_t readers(const onnx_import *im, int64_t from, const char *name)
+{
+    int64_t count = 0;
+    for (size_t k = (size_t)from + 1; k < im->graph->n_node; k++)
+        for (size_t i = 0; i < im->graph->node[k]->n_input; i++)
+            count += strcmp(im->graph->node[k]->input[i], name) == 0;
+    for (size_t o = 0; o < im->graph->n_output; o++)
+        count += im->graph->output[o]->name != NULL && strcmp(im->graph->output[o]->name, name) == 0;
+    return count;
+}
+
+#define GELU_MAX_NODES 16
+
+/* An element-wise region over one value x: each node's operands are x, a scalar constant
+ * or an earlier node of the region. */
+typedef struct gelu_region {
+    int64_t node[GELU_MAX_NODES];
+    char op[GELU_MAX_NODES];         /* '*', '+', '-', '/', 't' (Tanh), '^' (Pow) */
+    int8_t kind[GELU_MAX_NODES][2];  /* operand: 0 x, 1 constant, 2 region node */
+    double value[GELU_MAX_NODES][2]; /* a constant's value */
+    int32_t from[GELU_MAX_NODES][2]; /* a region node's index */
+    int32_t count;
+} gelu_region;
+
+static char region_op(const char *op)
+{
+    static const struct {
+        const char *name;
+        char op;
+    } ops[] = {{"Mul", '*'}, {"Add", '+'}, {"Sub", '-'}, {"Div", '/'}, {"Tanh", 't'}, {"Pow", '^'}};
+    for (size_t i = 0; i < sizeof ops / sizeof ops[0]; i++)
+        if (strcmp(op, ops[i].name) == 0)
+            return ops[i].op;
+    return 0;
+}
+
+/* Adds node k to the region if it is element-wise on x, scalar constants and the region
+ * (at least one operand from the region); false otherwise. */
+static bool region_take(onnx_import *im, gelu_region *r, const char *x, int64_t k)
+{
+    const Onnx__NodeProto *n = im->graph->node[k];
+    if (r->count == GELU_MAX_NODES || im->done[k] || n->op_type == NULL || n->n_output < 1 ||
+        (n->domain != NULL && n->domain[0] != '\0'))
+        return false;
+    char op = region_op(n->op_type);
+    size_t arity = op == 't' ? 1 : 2;
+    if (op == 0 || n->n_input != arity)
+        return false;
+    int32_t at = r->count;
+    bool linked = false;
+    for (size_t i = 0; i < arity; i++) {
+        const char *name = n->input[i];
+        int32_t j = -1;
+        for (int32_t q = 0; q < at; q++)
+            if (strcmp(im->graph->node[r->node[q]]->output[0], name) == 0)
+                j = q;
+        const onnx_value *v = j < 0 ? onnx_find(im, name) : NULL;
+        if (j >= 0) {
+            r->kind[at][i] = 2, r->from[at][i] = j, linked = true;
+        } else if (strcmp(name, x) == 0) {
+            r->kind[at][i] = 0;
+        } else if (v != NULL && v->is_const && v->array.count == 1) {
+            r->kind[at][i] = 1, r->value[at][i] = deep_onnx_array_float(&v->array, 0);
+        } else {
+            return false;
+        }
+    }
+    if (!linked && at > 0)
+        return false;
+    r->node[at] = k;
+    r->op[at] = op;
+    r->count++;
+    return true;
+}
+
+static double region_eval(const gelu_region *r, double x)
+{
+    double v[GELU_MAX_NODES];
+    for (int32_t q = 0; q < r->count; q++) {
+        double a[2] = {0, 0};
+        for (int i = 0; i < (r->op[q] == 't' ? 1 : 2); i++)
+            a[i] = r->kind[q][i] == 0 ? x : r->kind[q][i] == 1 ? r->value[q][i] : v[r->from[q][i]];
+        switch (r->op[q]) {
+        case '*': v[q] = a[0] * a[1]; break;
+        case '+': v[q] = a[0] + a[1]; break;
+        case '-': v[q] = a[0] - a[1]; break;
+        case '/': v[q] = a[0] / a[1]; break;
+        case 't': v[q] = tanh(a[0]); break;
+        default: v[q] = pow(a[0], a[1]); break;
+        }
+    }
+    return v[r->count - 1];
+}
+
+/* Only the last node's output leaves the region: every other is read inside it alone. */
+static bool region_closed(onnx_import *im, const gelu_region *r)
+{
+    for (int32_t q = 0; q + 1 < r->count; q++) {
+        const char *out = im->graph->node[r->node[q]]->output[0];
+        int64_t inside = 0;
+        for (int32_t p = q + 1; p < r->count; p++) {
+            const Onnx__NodeProto *n = im->graph->node[r->node[p]];
+            for (size_t i = 0; i < n->n_input; i++)
+                inside += strcmp(n->input[i], out) == 0;
+        }
+        if (readers(im, r->node[0], out) != inside)
+            return false;
+    }
+    return true;
+}
+
+static bool region_is_gelu_tanh(const gelu_region *r)
+{
+    static const double points[] = {-4.0, -2.2, -1.0, -0.3, 0.1, 0.7, 1.6, 3.5};
+    for (size_t i = 0; i < sizeof points / sizeof points[0]; i++) {
+        double t = points[i];
+        double want = 0.5 * t * (1 + tanh(0.79788456080286536 * (t + 0.044715 * t * t * t)));
+        double got = region_eval(r, t);
+        if (!(fabs(got - want) <= 1e-6 * (1 + fabs(want))))
+            return false;
+    }
+    return true;
+}
+
+bool onnx_match_gelu_tanh(onnx_import *im, const Onnx__NodeProto *start, const char **output)
+{
+    if (start->n_input < 1)
+        return false;
+    const char *x = start->input[0];
+    gelu_region r = {.count = 0};
+    if (!region_take(im, &r, x, im->node_index))
+        return false;
+    for (int64_t k = im->node_index + 1; k < (int64_t)im->graph->n_node && r.count < GELU_MAX_NODES; k++) {
+        if (!region_take(im, &r, x, k))
+            continue; /* another branch's node; the region's next one may follow */
+        if (region_closed(im, &r) && region_is_gelu_tanh(&r)) {
+            for (int32_t q = 1; q < r.count; q++)
+                im->done[r.node[q]] = true;
+            *output = im->graph->node[r.node[r.count - 1]]->output[0];
+            return true;
+        }
+    }
+    return false;
+}
+
+/* The first node after `from` of op `op` (default domain, not done yet) reading `name`,
+ * else -1. */
+static int64_t reader_op(onnx_import *im, int64_t from, const char *name, const char *op)
+{
+    for (size_t k = (size_t)from + 1; k < im->graph->n_node; k++) {
+        const Onnx__NodeProto *n = im->graph->node[k];
+        if (im->done[k] || n->op_type == NULL || strcmp(n->op_type, op) != 0 || n->n_output < 1 ||
+            (n->domain != NULL && n->domain[0] != '\0'))
+            continue;
+        for (size_t i = 0; i < n->n_input; i++)
+            if (strcmp(n->input[i], name) == 0)
+                return (int64_t)k;
+    }
+    return -1;
+}
+
+/* The constant that is the other input of a two-input node than `name`, or NULL. */
+static const onnx_value *other_const(onnx_import *im, const Onnx__NodeProto *n, const char *name)
+{
+    if (n->n_input != 2)
+        return NULL;
+    const onnx_value *v = onnx_find(im, strcmp(n->input[0], name) == 0 ? n->input[1] : n->input[0]);
+    return v != NULL && v->is_const ? v : NULL;
+}
+
+/* A ReduceMean of the last axis, keeping it (opsets before 18: axes as an attribute). */
+static bool mean_of_last_axis(const Onnx__NodeProto *n, int32_t rank)
+{
+    const Onnx__AttributeProto *keep = onnx_attr(n, "keepdims");
+    const Onnx__AttributeProto *axes = onnx_attr(n, "axes");
+    if (n->n_input != 1 || (keep != NULL && (!keep->has_i || keep->i != 1)) || axes == NULL || axes->n_ints != 1)
+        return false;
+    return axes->ints[0] == -1 || axes->ints[0] == rank - 1;
+}
+
+/* LayerNormalization as PyTorch writes it before opset 17 (and libdeep's export below 17):
+ * m = ReduceMean(x), d = Sub(x, m), p = Pow(d, 2) or Mul(d, d), v = ReduceMean(p),
+ * s = Sqrt(Add(v, epsilon)), n = Div(d, s), then optionally Mul by gamma and Add of beta
+ * (constant vectors of the last axis' width), over the last axis. */
+deep_status onnx_op_reduce_mean(onnx_import *im, const Onnx__NodeProto *node)
+{
+    onnx_value *x = NULL;
+    DEEP_TRY(onnx_input_graph(im, node, 0, &x));
+    const Onnx__NodeProto *const *g = (const Onnx__NodeProto *const *)im->graph->node;
+    int64_t at = im->node_index, sub = -1, sq = -1, var = -1, add = -1, root = -1, div = -1;
+    bool ok = x->layout == ONNX_PLAIN && mean_of_last_axis(node, x->rank);
+    const char *m = node->output[0];
+    if (ok && (sub = reader_op(im, at, m, "Sub")) >= 0)
+        ok = g[sub]->n_input == 2 && strcmp(g[sub]->input[0], x->name) == 0 && strcmp(g[sub]->input[1], m) == 0;
+    ok = ok && sub >= 0;
+    const char *d = ok ? g[sub]->output[0] : NULL;
+    bool pow = false;
+    if (ok) {
+        sq = reader_op(im, sub, d, "Pow");
+        if (sq >= 0) {
+            const onnx_value *two = other_const(im, g[sq], d);
+            ok = g[sq]->n_input == 2 && strcmp(g[sq]->input[0], d) == 0 && two != NULL && two->array.count == 1 &&
+                 deep_onnx_array_float(&two->array, 0) == 2.0;
+            pow = true;
+        } else {
+            sq = reader_op(im, sub, d, "Mul");
+            ok = sq >= 0 && g[sq]->n_input == 2 && strcmp(g[sq]->input[0], d) == 0 && strcmp(g[sq]->input[1], d) == 0;
+        }
+    }
+    ok = ok && (var = reader_op(im, sq, g[sq]->output[0], "ReduceMean")) >= 0 &&
+         mean_of_last_axis(g[var], x->rank);
+    ok = ok && (add = reader_op(im, var, g[var]->output[0], "Add")) >= 0;
+    const onnx_value *eps = ok ? other_const(im, g[add], g[var]->output[0]) : NULL;
+    ok = ok && eps != NULL && eps->array.count == 1 && deep_onnx_array_float(&eps->array, 0) > 0;
+    ok = ok && (root = reader_op(im, add, g[add]->output[0], "Sqrt")) >= 0 && g[root]->n_input == 1;
+    ok = ok && (div = reader_op(im, root, d, "Div")) >= 0 && g[div]->n_input == 2 &&
+         strcmp(g[div]->input[0], d) == 0 && strcmp(g[div]->input[1], g[root]->output[0]) == 0;
+    /* The intermediate values must feed nothing else. */
+    ok = ok && readers(im, at, m) == 1 && readers(im, at, d) == (pow ? 2 : 3) &&
+         readers(im, at, g[sq]->output[0]) == 1 && readers(im, at, g[var]->output[0]) == 1 &&
+         readers(im, at, g[add]->output[0]) == 1 && readers(im, at, g[root]->output[0]) == 1;
+    if (!ok)
+        return onnx_fail(im, DEEP_ERR_UNSUPPORTED, "ReduceMean is supported only as the start of LayerNormalization "
+                         "written out over the last axis (ReduceMean, Sub, Pow or Mul, ReduceMean, Add, Sqrt, Div)");
+    int64_t width = x->dims[x->rank - 1], scale = -1, shift = -1;
+    const char *out = g[div]->output[0];
+    const onnx_value *gamma = NULL, *beta = NULL;
+    int64_t k = readers(im, at, out) == 1 ? reader_op(im, div, out, "Mul") : -1;
+    if (k >= 0 && (gamma = other_const(im, g[k], out)) != NULL && gamma->array.count == width) {
+        scale = k;
+        out = g[k]->output[0];
+    } else {
+        gamma = NULL;
+    }
+    k = readers(im, at, out) == 1 ? reader_op(im, scale >= 0 ? scale : div, out, "Add") : -1;
+    if (k >= 0 && (beta = other_const(im, g[k], out)) != NULL && beta->array.count == width) {
+        shift = k;
+        out = g[k]->output[0];
+    } else {
+        beta = NULL;
+    }
+    im->done[sub] = im->done[sq] = im->done[var] = im->done[add] = im->done[root] = im->done[div] = true;
+    if (scale >= 0)
+        im->done[scale] = true;
+    if (shift >= 0)
+        im->done[shift] = true;
+    double epsilon = deep_onnx_array_float(&eps->array, 0);
+    DEEP_TRY(onnx_connect(im, (const onnx_value *const[]){x}, 1));
+    DEEP_TRY(onnx_added(im, deep_model_add_layer_normalization(im->model, epsilon, beta != NULL, gamma != NULL), out,
+                        x));
+    float *gv = gamma != NULL ? onnx_floats(im, &gamma->array) : NULL;
+    float *bv = beta != NULL ? onnx_floats(im, &beta->array) : NULL;
+    deep_status s = (gamma == NULL || gv != NULL) && (beta == NULL || bv != NULL) ? DEEP_OK : DEEP_ERR_NO_MEMORY;
+    int32_t index = 0; /* Keras' order: gamma, then beta, each only when present */
+    if (s == DEEP_OK && gv != NULL)
+        s = onnx_set_weight(im, index++, 1, &width, gv);
+    if (s == DEEP_OK && bv != NULL)
+        s = onnx_set_weight(im, index, 1, &width, bv);
+    free(gv);
+    free(bv);
+    return s;
+}
+
 #endif

@@ -282,6 +282,8 @@ deep_status onnx_op_binary(onnx_import *im, const Onnx__NodeProto *node)
     const char *gelu = NULL;
     if (op[0] == 'D' && !x->is_const && y->is_const && match_gelu(im, node, x, &gelu))
         return add_activation(im, x, DEEP_ACTIVATION_GELU, gelu);
+    if (op[0] == 'M' && !x->is_const && x == y && onnx_match_gelu_tanh(im, node, &gelu)) /* x * x starts it */
+        return add_activation(im, x, DEEP_ACTIVATION_GELU_TANH, gelu);
     if (x->is_const || y->is_const) {
         /* x + 0, x - 0, x * 1, x / 1 are x; other constants would need a layer libdeep lacks. */
         onnx_value *g = x->is_const ? y : x, *k = x->is_const ? x : y;

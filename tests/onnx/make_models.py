@@ -200,11 +200,31 @@ class Activations(nn.Module):
         return torch.log_softmax(nn.functional.relu6(self.fc2(x)), dim=1)
 
 
+class WrittenOut(nn.Module):
+    """What PyTorch writes out before opset 17: GELU's tanh form (Mul, Mul, Mul, Add, Mul,
+    Tanh, Add, Mul, Mul) and LayerNorm (ReduceMean, Sub, Pow, ReduceMean, Add, Sqrt, Div,
+    Mul, Add), the latter on a sequence (a norm per step)."""
+
+    def __init__(self):
+        super().__init__()
+        self.fc1 = nn.Linear(6, 12)
+        self.norm = nn.LayerNorm(12, eps=1e-4)
+        self.fc2 = nn.Linear(12, 4)
+        with torch.no_grad():  # PyTorch's ones and zeros would not show the weights' order
+            self.norm.weight.uniform_(0.5, 1.5)
+            self.norm.bias.uniform_(-0.5, 0.5)
+
+    def forward(self, x):
+        x = nn.functional.gelu(self.fc1(x), approximate="tanh")
+        return self.fc2(self.norm(x))
+
+
 def activation_models():
     """The models of libdeep 1.3's activations only, so that adding them leaves the other
     committed files as they are: /usr/bin/python3 tests/onnx/make_models.py --activations"""
     torch.manual_seed(13)
     export("activations", Activations(), torch.randn(4, 3, 8, 8) * 2, 13)
+    export("written_out", WrittenOut(), torch.randn(4, 5, 6) * 2, 13)
 
 
 def randomise_bn(model):
