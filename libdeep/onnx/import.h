@@ -136,6 +136,8 @@ void onnx_fuse_activation(onnx_import *im, const Onnx__NodeProto *node, int32_t 
 /* The index of the node reading value `name`, when exactly one node does and no graph
  * output is it; else -1. */
 int64_t onnx_sole_consumer(onnx_import *im, const char *name);
+/* How many node inputs and graph outputs name value `name` (since 1.3). */
+int64_t onnx_use_count(onnx_import *im, const char *name);
 
 /* Translations by family. */
 deep_status onnx_op_fold(onnx_import *im, const Onnx__NodeProto *node);

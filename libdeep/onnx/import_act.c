@@ -140,17 +140,10 @@ deep_status onnx_op_prelu(onnx_import *im, const Onnx__NodeProto *node)
 
 /* ------------------------------------------------------------ written-out patterns */
 
-/* How many times value `name` is read by nodes after `from`, and by the graph outputs. */
-static int64_t readers(const onnx_import *im, int64_t from, const char *name)
-{
-    int64_t count = 0;
-    for (size_t k = (size_t)from + 1; k < im->graph->n_node; k++)
-        for (size_t i = 0; i < im->graph->node[k]->n_input; i++)
-            count += strcmp(im->graph->node[k]->input[i], name) == 0;
-    for (size_t o = 0; o < im->graph->n_output; o++)
-        count += im->graph->output[o]->name != NULL && strcmp(im->graph->output[o]->name, name) == 0;
-    return count;
-}
+/* The written-out forms' nodes follow one another, Constants and other branches' nodes
+ * between them at most this many apart: the searches stop there, so that a hostile file of
+ * many near-matches costs little. */
+#define PATTERN_GAP 16
 
 #define GELU_MAX_NODES 16
 
@@ -246,7 +239,7 @@ static bool region_closed(onnx_import *im, const gelu_region *r)
             for (size_t i = 0; i < n->n_input; i++)
                 inside += strcmp(n->input[i], out) == 0;
         }
-        if (readers(im, r->node[0], out) != inside)
+        if (onnx_use_count(im, out) != inside)
             return false;
     }
     return true;
@@ -273,10 +266,13 @@ bool onnx_match_gelu_tanh(onnx_import *im, const Onnx__NodeProto *start, const c
     gelu_region r = {.count = 0};
     if (!region_take(im, &r, x, im->node_index))
         return false;
-    for (int64_t k = im->node_index + 1; k < (int64_t)im->graph->n_node && r.count < GELU_MAX_NODES; k++) {
+    int64_t last = im->node_index;
+    for (int64_t k = last + 1; k < (int64_t)im->graph->n_node && k - last <= PATTERN_GAP && r.count < GELU_MAX_NODES;
+         k++) {
         if (!region_take(im, &r, x, k))
             continue; /* another branch's node; the region's next one may follow */
-        if (region_closed(im, &r) && region_is_gelu_tanh(&r)) {
+        last = k;
+        if (region_is_gelu_tanh(&r) && region_closed(im, &r)) {
             for (int32_t q = 1; q < r.count; q++)
                 im->done[r.node[q]] = true;
             *output = im->graph->node[r.node[r.count - 1]]->output[0];
@@ -286,11 +282,11 @@ bool onnx_match_gelu_tanh(onnx_import *im, const Onnx__NodeProto *start, const c
     return false;
 }
 
-/* The first node after `from` of op `op` (default domain, not done yet) reading `name`,
- * else -1. */
+/* The first node of op `op` (default domain, not done yet) reading `name` among the
+ * PATTERN_GAP after `from`, else -1. */
 static int64_t reader_op(onnx_import *im, int64_t from, const char *name, const char *op)
 {
-    for (size_t k = (size_t)from + 1; k < im->graph->n_node; k++) {
+    for (size_t k = (size_t)from + 1; k < im->graph->n_node && k - (size_t)from <= PATTERN_GAP; k++) {
         const Onnx__NodeProto *n = im->graph->node[k];
         if (im->done[k] || n->op_type == NULL || strcmp(n->op_type, op) != 0 || n->n_output < 1 ||
             (n->domain != NULL && n->domain[0] != '\0'))
@@ -359,23 +355,23 @@ deep_status onnx_op_reduce_mean(onnx_import *im, const Onnx__NodeProto *node)
     ok = ok && (div = reader_op(im, root, d, "Div")) >= 0 && g[div]->n_input == 2 &&
          strcmp(g[div]->input[0], d) == 0 && strcmp(g[div]->input[1], g[root]->output[0]) == 0;
     /* The intermediate values must feed nothing else. */
-    ok = ok && readers(im, at, m) == 1 && readers(im, at, d) == (pow ? 2 : 3) &&
-         readers(im, at, g[sq]->output[0]) == 1 && readers(im, at, g[var]->output[0]) == 1 &&
-         readers(im, at, g[add]->output[0]) == 1 && readers(im, at, g[root]->output[0]) == 1;
+    ok = ok && onnx_use_count(im, m) == 1 && onnx_use_count(im, d) == (pow ? 2 : 3) &&
+         onnx_use_count(im, g[sq]->output[0]) == 1 && onnx_use_count(im, g[var]->output[0]) == 1 &&
+         onnx_use_count(im, g[add]->output[0]) == 1 && onnx_use_count(im, g[root]->output[0]) == 1;
     if (!ok)
         return onnx_fail(im, DEEP_ERR_UNSUPPORTED, "ReduceMean is supported only as the start of LayerNormalization "
                          "written out over the last axis (ReduceMean, Sub, Pow or Mul, ReduceMean, Add, Sqrt, Div)");
     int64_t width = x->dims[x->rank - 1], scale = -1, shift = -1;
     const char *out = g[div]->output[0];
     const onnx_value *gamma = NULL, *beta = NULL;
-    int64_t k = readers(im, at, out) == 1 ? reader_op(im, div, out, "Mul") : -1;
+    int64_t k = onnx_use_count(im, out) == 1 ? reader_op(im, div, out, "Mul") : -1;
     if (k >= 0 && (gamma = other_const(im, g[k], out)) != NULL && gamma->array.count == width) {
         scale = k;
         out = g[k]->output[0];
     } else {
         gamma = NULL;
     }
-    k = readers(im, at, out) == 1 ? reader_op(im, scale >= 0 ? scale : div, out, "Add") : -1;
+    k = onnx_use_count(im, out) == 1 ? reader_op(im, scale >= 0 ? scale : div, out, "Add") : -1;
     if (k >= 0 && (beta = other_const(im, g[k], out)) != NULL && beta->array.count == width) {
         shift = k;
         out = g[k]->output[0];

@@ -152,6 +152,14 @@ int64_t onnx_sole_consumer(onnx_import *im, const char *name)
     return u->name != NULL && u->count == 1 ? u->consumer : -1;
 }
 
+int64_t onnx_use_count(onnx_import *im, const char *name)
+{
+    if (name == NULL || name[0] == '\0')
+        return 0;
+    const struct onnx_use *u = use_slot(im, name);
+    return u->name != NULL ? u->count : 0;
+}
+
 deep_status onnx_input(onnx_import *im, const Onnx__NodeProto *node, size_t k, bool optional, onnx_value **out)
 {
     *out = NULL;
