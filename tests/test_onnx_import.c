@@ -455,6 +455,12 @@ START_TEST(test_refusals_name_the_node)
     refused("bad_external", DEEP_ERR_UNSUPPORTED, "initializer \"w\" keeps its data in an external file");
     refused("bad_opset", DEEP_ERR_UNSUPPORTED, "opset is 19");
     refused("bad_weight", DEEP_ERR_FORMAT, "initializer \"w\" has a number of values");
+    /* The activations of 1.3: what has no layer is refused, naming the node. */
+    refused("bad_clip", DEEP_ERR_UNSUPPORTED, "node 0 \"clip\" (Clip, opset 13): Clip(-1, 1) is not supported");
+    refused("bad_leaky_relu", DEEP_ERR_UNSUPPORTED, "node 0 \"leaky\" (LeakyRelu, opset 13): alpha -0.5");
+    refused("bad_reduce_mean", DEEP_ERR_UNSUPPORTED, "node 0 \"mean\" (ReduceMean, opset 13): ReduceMean is supported "
+                                                     "only as the start of LayerNormalization");
+    refused("bad_prelu", DEEP_ERR_UNSUPPORTED, "node 0 \"prelu\" (PRelu, opset 13): input 1 \"x\" must be a constant");
 }
 END_TEST
 

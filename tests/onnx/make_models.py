@@ -219,9 +219,32 @@ class WrittenOut(nn.Module):
         return self.fc2(self.norm(x))
 
 
+def bad_activation_models():
+    """What the 1.3 activations refuse: Clip(-1, 1), a negative LeakyRelu slope, a ReduceMean
+    that starts no LayerNorm, a PRelu whose slope is the model's data."""
+    import onnx
+    from onnx import TensorProto, helper
+
+    def save(name, nodes, inits=()):
+        x = helper.make_tensor_value_info("x", TensorProto.FLOAT, ["N", 4])
+        graph = helper.make_graph(nodes, name, [x], [helper.make_tensor_value_info("y", TensorProto.FLOAT, None)],
+                                  initializer=list(inits))
+        model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 13)], producer_name="libdeep")
+        onnx.save(model, os.path.join(HERE, name + ".onnx"))
+        print(name)
+
+    scalar = helper.make_tensor
+    save("bad_clip", [helper.make_node("Clip", ["x", "lo", "hi"], ["y"], name="clip")],
+         [scalar("lo", TensorProto.FLOAT, [], [-1.0]), scalar("hi", TensorProto.FLOAT, [], [1.0])])
+    save("bad_leaky_relu", [helper.make_node("LeakyRelu", ["x"], ["y"], name="leaky", alpha=-0.5)])
+    save("bad_reduce_mean", [helper.make_node("ReduceMean", ["x"], ["y"], name="mean", axes=[-1])])
+    save("bad_prelu", [helper.make_node("PRelu", ["x", "x"], ["y"], name="prelu")])
+
+
 def activation_models():
     """The models of libdeep 1.3's activations only, so that adding them leaves the other
     committed files as they are: /usr/bin/python3 tests/onnx/make_models.py --activations"""
+    bad_activation_models()
     torch.manual_seed(13)
     export("activations", Activations(), torch.randn(4, 3, 8, 8) * 2, 13)
     export("written_out", WrittenOut(), torch.randn(4, 5, 6) * 2, 13)
@@ -324,6 +347,7 @@ def opset10_model():
 def main():
     if len(sys.argv) > 1 and sys.argv[1] == "--no-torch":  # the models written without PyTorch
         bad_models()
+        bad_activation_models()
         opset10_model()
         return 0
     if len(sys.argv) > 1 and sys.argv[1] == "--activations":
