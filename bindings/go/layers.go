@@ -39,7 +39,7 @@ const (
 	Exponential Activation = C.DEEP_ACTIVATION_EXPONENTIAL
 	ReLU6       Activation = C.DEEP_ACTIVATION_RELU6
 	// LogSoftmax (library 1.3): x - log(sum(e^x)) over the last axis; the cross-entropies
-	// take it with FromLogits only (the negative log-likelihood).
+	// take it with ModelFromLogits 1 only (the negative log-likelihood).
 	LogSoftmax Activation = C.DEEP_ACTIVATION_LOG_SOFTMAX
 )
 
