@@ -176,7 +176,7 @@ static bool region_take(onnx_import *im, gelu_region *r, const char *x, int64_t 
 {
     const Onnx__NodeProto *n = im->graph->node[k];
     if (r->count == GELU_MAX_NODES || im->done[k] || n->op_type == NULL || n->n_output < 1 ||
-        (n->domain != NULL && n->domain[0] != '\0'))
+        n->output[0][0] == '\0' || (n->domain != NULL && n->domain[0] != '\0'))
         return false;
     char op = region_op(n->op_type);
     size_t arity = op == 't' ? 1 : 2;
