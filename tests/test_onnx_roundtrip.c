@@ -160,6 +160,7 @@ START_TEST(test_activation_layers)
     ASSERT_OK(deep_model_add_dense(m, 6, DEEP_ACTIVATION_LINEAR, 1));
     ASSERT_OK(deep_model_add_prelu(m, 0, NULL));
     ASSERT_OK(deep_model_add_activation(m, DEEP_ACTIVATION_LOG_SOFTMAX));
+    ASSERT_OK(deep_model_add_dense(m, 3, DEEP_ACTIVATION_LOG_SOFTMAX, 1)); /* Gemm, LogSoftmax: one layer back */
     ASSERT_OK(deep_model_build(m));
     deep_tensor *a = NULL, *b = NULL;
     ASSERT_OK(deep_tensor_new_from(3, (const int64_t[]){1, 1, 4}, (const float[]){0.1f, 0.2f, 0.3f, 0.4f}, 4, &a));
@@ -169,6 +170,20 @@ START_TEST(test_activation_layers)
     ASSERT_OK(deep_model_set_weight(m, 7, 0, b));
     deep_tensor_free(a);
     deep_tensor_free(b);
+    /* Layer for layer: the Dense's LogSoftmax is its activation again, no layer of its own. */
+    int64_t size = 0;
+    ASSERT_OK(deep_model_save_onnx_buffer(m, 13, NULL, 0, &size));
+    unsigned char *bytes = malloc((size_t)size);
+    ck_assert_ptr_nonnull(bytes);
+    ASSERT_OK(deep_model_save_onnx_buffer(m, 13, bytes, size, &size));
+    deep_model *back = NULL;
+    ASSERT_OK(deep_model_load_onnx_buffer(bytes, size, &back));
+    int32_t layers = 0, layers_back = 0;
+    ASSERT_OK(deep_model_layer_count(m, &layers));
+    ASSERT_OK(deep_model_layer_count(back, &layers_back));
+    ck_assert_int_eq(layers_back, layers);
+    free(bytes);
+    deep_model_free(back);
     ck_assert_double_le(round_trip(m, 3, 0), 1e-6);
 }
 END_TEST

@@ -129,8 +129,8 @@ float *onnx_floats(onnx_import *im, const deep_onnx_array *a);
 deep_status onnx_to_plain(onnx_import *im, onnx_value **value);
 deep_status onnx_to_nhwc(onnx_import *im, onnx_value **value);
 /* When the node's only output feeds exactly one node which is an activation layers can
- * fuse (Relu, Sigmoid, Tanh; Softmax on the last axis of a value of rank softmax_rank, 0
- * for none), gives that activation and marks the consumer done, its output name in *output. */
+ * fuse (Relu, Sigmoid, Tanh; Softmax and, since 1.3, LogSoftmax on the last axis of a value
+ * of rank softmax_rank, 0 for none), gives that activation and marks the consumer done, its output name in *output. */
 void onnx_fuse_activation(onnx_import *im, const Onnx__NodeProto *node, int32_t softmax_rank, deep_activation *act,
                           const char **output);
 /* The index of the node reading value `name`, when exactly one node does and no graph
