@@ -331,6 +331,53 @@ START_TEST(test_recurrent_fine_tune)
 }
 END_TEST
 
+/* The activations with arguments (1.3): PRelu per channel and shared, LeakyRelu(0.01),
+ * Elu(0.5), Clip(0, 3) and Clip(0, 6) become PReLU, LeakyReLU, ELU, ReLU(max_value 3) and
+ * Activation(relu6), LogSoftmax Activation(log_softmax). */
+START_TEST(test_activations_match_torch)
+{
+    double e = compare_with_torch("activations");
+    fprintf(stderr, "activations: largest relative difference from PyTorch %.3g\n", e);
+    ck_assert_msg(e <= 1e-4, "activations: relative difference %g", e);
+    deep_model *m = load_model("activations");
+    char summary[8192];
+    int64_t needed = 0;
+    ASSERT_OK(deep_model_summary(m, summary, sizeof summary, &needed));
+    ck_assert_msg(strstr(summary, "PReLU") && strstr(summary, "LeakyReLU") && strstr(summary, "ELU") &&
+                      strstr(summary, "ReLU"),
+                  "%s", summary);
+    /* The first PReLU's alpha is one slope per channel, (1, 1, 4) after shared_axes [1, 2]. */
+    deep_tensor *alpha = NULL;
+    ASSERT_OK(deep_model_get_weight(m, 1, 0, &alpha));
+    int64_t shape[8], rank = 0;
+    ASSERT_OK(deep_tensor_shape(alpha, shape, 8, &rank));
+    ck_assert_int_eq(rank, 3);
+    ck_assert(shape[0] == 1 && shape[1] == 1 && shape[2] == 4);
+    deep_tensor_free(alpha);
+    deep_model_free(m);
+}
+END_TEST
+
+/* Written out by PyTorch at opset 13: GELU's tanh form becomes one Activation(gelu_tanh) and
+ * LayerNorm's ReduceMean..Add one LayerNormalization: Dense, Activation, LayerNormalization,
+ * Dense. */
+START_TEST(test_written_out_match_torch)
+{
+    double e = compare_with_torch("written_out");
+    fprintf(stderr, "written_out: largest relative difference from PyTorch %.3g\n", e);
+    ck_assert_msg(e <= 1e-4, "written_out: relative difference %g", e);
+    deep_model *m = load_model("written_out");
+    int32_t layers = 0;
+    ASSERT_OK(deep_model_layer_count(m, &layers));
+    ck_assert_int_eq(layers, 4);
+    char summary[8192];
+    int64_t needed = 0;
+    ASSERT_OK(deep_model_summary(m, summary, sizeof summary, &needed));
+    ck_assert_msg(strstr(summary, "LayerNormalization") != NULL, "%s", summary);
+    deep_model_free(m);
+}
+END_TEST
+
 /* The buffer call gives the same model as the file call. */
 START_TEST(test_buffer_equals_file)
 {
@@ -499,6 +546,12 @@ START_TEST(test_refusals_name_the_node)
     refused("bad_rnn_layout", DEEP_ERR_UNSUPPORTED, "node 0 \"lstm\" (LSTM, opset 14): layout 1");
     refused("bad_rnn_state", DEEP_ERR_UNSUPPORTED, "node 0 \"rnn\" (RNN, opset 14): initial_h that is not zero");
     refused("bad_rnn_reader", DEEP_ERR_UNSUPPORTED, "node 1 \"relu\" (Relu, opset 14): Relu of a time-major");
+    /* The activations of 1.3: what has no layer is refused, naming the node. */
+    refused("bad_clip", DEEP_ERR_UNSUPPORTED, "node 0 \"clip\" (Clip, opset 13): Clip(-1, 1) is not supported");
+    refused("bad_leaky_relu", DEEP_ERR_UNSUPPORTED, "node 0 \"leaky\" (LeakyRelu, opset 13): alpha -0.5");
+    refused("bad_reduce_mean", DEEP_ERR_UNSUPPORTED, "node 0 \"mean\" (ReduceMean, opset 13): ReduceMean is supported "
+                                                     "only as the start of LayerNormalization");
+    refused("bad_prelu", DEEP_ERR_UNSUPPORTED, "node 0 \"prelu\" (PRelu, opset 13): input 1 \"x\" must be a constant");
 }
 END_TEST
 
@@ -550,6 +603,8 @@ static Suite *onnx_suite(void)
     tcase_add_test(tc, test_recurrent_match_torch);
     tcase_add_test(tc, test_recurrent_layers);
     tcase_add_test(tc, test_recurrent_fine_tune);
+    tcase_add_test(tc, test_activations_match_torch);
+    tcase_add_test(tc, test_written_out_match_torch);
     tcase_add_test(tc, test_buffer_equals_file);
     tcase_add_test(tc, test_fine_tune);
     tcase_add_test(tc, test_null_and_bad_arguments);

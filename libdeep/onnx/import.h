@@ -136,13 +136,15 @@ float *onnx_floats(onnx_import *im, const deep_onnx_array *a);
 deep_status onnx_to_plain(onnx_import *im, onnx_value **value);
 deep_status onnx_to_nhwc(onnx_import *im, onnx_value **value);
 /* When the node's only output feeds exactly one node which is an activation layers can
- * fuse (Relu, Sigmoid, Tanh; Softmax on the last axis of a value of rank softmax_rank, 0
- * for none), gives that activation and marks the consumer done, its output name in *output. */
+ * fuse (Relu, Sigmoid, Tanh; Softmax and, since 1.3, LogSoftmax on the last axis of a value
+ * of rank softmax_rank, 0 for none), gives that activation and marks the consumer done, its output name in *output. */
 void onnx_fuse_activation(onnx_import *im, const Onnx__NodeProto *node, int32_t softmax_rank, deep_activation *act,
                           const char **output);
 /* The index of the node reading value `name`, when exactly one node does and no graph
  * output is it; else -1. */
 int64_t onnx_sole_consumer(onnx_import *im, const char *name);
+/* How many node inputs and graph outputs name value `name` (since 1.3). */
+int64_t onnx_use_count(onnx_import *im, const char *name);
 
 /* Translations by family. */
 deep_status onnx_op_fold(onnx_import *im, const Onnx__NodeProto *node);
@@ -172,6 +174,18 @@ deep_status onnx_op_gather(onnx_import *im, const Onnx__NodeProto *node);
 deep_status onnx_op_layer_norm(onnx_import *im, const Onnx__NodeProto *node);
 deep_status onnx_op_conv_transpose(onnx_import *im, const Onnx__NodeProto *node);
 deep_status onnx_op_resize(onnx_import *im, const Onnx__NodeProto *node);
+/* Activations with arguments (since 1.3; import_act.c). */
+deep_status onnx_op_leaky_relu(onnx_import *im, const Onnx__NodeProto *node);
+deep_status onnx_op_elu(onnx_import *im, const Onnx__NodeProto *node);
+deep_status onnx_op_prelu(onnx_import *im, const Onnx__NodeProto *node);
+/* GELU's tanh form written out (PyTorch's approximate='tanh', libdeep's own export), from
+ * the Mul(x, x) that starts it: the element-wise nodes on x and scalar constants that
+ * follow, up to the first whose output alone leaves them and which computes
+ * 0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3))) at sample points, are marked done; false
+ * (nothing marked) otherwise. */
+bool onnx_match_gelu_tanh(onnx_import *im, const Onnx__NodeProto *start, const char **output);
+/* ReduceMean: LayerNormalization written out before opset 17 (import_act.c). */
+deep_status onnx_op_reduce_mean(onnx_import *im, const Onnx__NodeProto *node);
 
 /* Recurrent operators (import_rnn.c) and time-major sequences (import_seq.c). */
 deep_status onnx_op_recurrent(onnx_import *im, const Onnx__NodeProto *node);

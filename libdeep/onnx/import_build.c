@@ -264,12 +264,12 @@ void onnx_fuse_activation(onnx_import *im, const Onnx__NodeProto *node, int32_t 
         *act = DEEP_ACTIVATION_SIGMOID;
     else if (strcmp(op, "Tanh") == 0)
         *act = DEEP_ACTIVATION_TANH;
-    else if (strcmp(op, "Softmax") == 0 && softmax_rank >= 2) {
+    else if ((strcmp(op, "Softmax") == 0 || strcmp(op, "LogSoftmax") == 0) && softmax_rank >= 2) {
         /* Over the last axis only: the default since opset 13, and axis 1 of a matrix before. */
         const Onnx__AttributeProto *a = onnx_attr(c, "axis");
         int64_t axis = a == NULL ? (im->opset >= 13 ? -1 : 1) : a->has_i ? a->i : 0;
         if (axis == -1 || axis == softmax_rank - 1)
-            *act = DEEP_ACTIVATION_SOFTMAX;
+            *act = op[0] == 'S' ? DEEP_ACTIVATION_SOFTMAX : DEEP_ACTIVATION_LOG_SOFTMAX;
     }
     if (*act != DEEP_ACTIVATION_LINEAR) {
         im->done[next] = true;

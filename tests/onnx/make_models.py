@@ -224,6 +224,81 @@ def recurrent_models():
     export("gru_bi", Recurrent(nn.GRU, bidirectional=True, read="h2"), x, 16)
     export("rnn_relu", Recurrent(nn.RNN, batch_first=False, read="h", nonlinearity="relu"),
            x.transpose(0, 1).contiguous(), 13, time_major=True)
+class Activations(nn.Module):
+    """The activations with arguments (libdeep 1.3): PReLU per channel after a Conv (slope
+    (C, 1, 1), converted to channels last), LeakyReLU with PyTorch's slope 0.01, ELU with
+    alpha 0.5, Hardtanh(0, 3) (Clip(0, 3): ReLU(max_value=3)), a PReLU with one shared slope,
+    ReLU6 (Clip(0, 6)) and LogSoftmax."""
+
+    def __init__(self):
+        super().__init__()
+        self.conv1 = nn.Conv2d(3, 4, 3)
+        self.prelu1 = nn.PReLU(4)
+        self.conv2 = nn.Conv2d(4, 4, 3)
+        self.fc1 = nn.Linear(4 * 4 * 4, 12)
+        self.prelu2 = nn.PReLU()
+        self.fc2 = nn.Linear(12, 5)
+        with torch.no_grad():  # PyTorch's 0.25 everywhere would not show the slopes' order
+            self.prelu1.weight.uniform_(0.05, 0.6)
+            self.prelu2.weight.fill_(0.15)
+            self.fc2.weight.mul_(20)  # outputs past 6, so that ReLU6's clip shows
+
+    def forward(self, x):
+        x = self.prelu1(self.conv1(x))
+        x = nn.functional.leaky_relu(self.conv2(x), 0.01)
+        x = nn.functional.hardtanh(nn.functional.elu(x, alpha=0.5), 0.0, 3.0)
+        x = self.prelu2(self.fc1(torch.flatten(x, 1)))
+        return torch.log_softmax(nn.functional.relu6(self.fc2(x)), dim=1)
+
+
+class WrittenOut(nn.Module):
+    """What PyTorch writes out before opset 17: GELU's tanh form (Mul, Mul, Mul, Add, Mul,
+    Tanh, Add, Mul, Mul) and LayerNorm (ReduceMean, Sub, Pow, ReduceMean, Add, Sqrt, Div,
+    Mul, Add), the latter on a sequence (a norm per step)."""
+
+    def __init__(self):
+        super().__init__()
+        self.fc1 = nn.Linear(6, 12)
+        self.norm = nn.LayerNorm(12, eps=1e-4)
+        self.fc2 = nn.Linear(12, 4)
+        with torch.no_grad():  # PyTorch's ones and zeros would not show the weights' order
+            self.norm.weight.uniform_(0.5, 1.5)
+            self.norm.bias.uniform_(-0.5, 0.5)
+
+    def forward(self, x):
+        x = nn.functional.gelu(self.fc1(x), approximate="tanh")
+        return self.fc2(self.norm(x))
+
+
+def bad_activation_models():
+    """What the 1.3 activations refuse: Clip(-1, 1), a negative LeakyRelu slope, a ReduceMean
+    that starts no LayerNorm, a PRelu whose slope is the model's data."""
+    import onnx
+    from onnx import TensorProto, helper
+
+    def save(name, nodes, inits=()):
+        x = helper.make_tensor_value_info("x", TensorProto.FLOAT, ["N", 4])
+        graph = helper.make_graph(nodes, name, [x], [helper.make_tensor_value_info("y", TensorProto.FLOAT, None)],
+                                  initializer=list(inits))
+        model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 13)], producer_name="libdeep")
+        onnx.save(model, os.path.join(HERE, name + ".onnx"))
+        print(name)
+
+    scalar = helper.make_tensor
+    save("bad_clip", [helper.make_node("Clip", ["x", "lo", "hi"], ["y"], name="clip")],
+         [scalar("lo", TensorProto.FLOAT, [], [-1.0]), scalar("hi", TensorProto.FLOAT, [], [1.0])])
+    save("bad_leaky_relu", [helper.make_node("LeakyRelu", ["x"], ["y"], name="leaky", alpha=-0.5)])
+    save("bad_reduce_mean", [helper.make_node("ReduceMean", ["x"], ["y"], name="mean", axes=[-1])])
+    save("bad_prelu", [helper.make_node("PRelu", ["x", "x"], ["y"], name="prelu")])
+
+
+def activation_models():
+    """The models of libdeep 1.3's activations only, so that adding them leaves the other
+    committed files as they are: /usr/bin/python3 tests/onnx/make_models.py --activations"""
+    bad_activation_models()
+    torch.manual_seed(13)
+    export("activations", Activations(), torch.randn(4, 3, 8, 8) * 2, 13)
+    export("written_out", WrittenOut(), torch.randn(4, 5, 6) * 2, 13)
 
 
 def randomise_bn(model):
@@ -355,11 +430,15 @@ def main():
     if len(sys.argv) > 1 and sys.argv[1] == "--no-torch":  # the models written without PyTorch
         bad_models()
         bad_recurrent_models()
+        bad_activation_models()
         opset10_model()
         return 0
     if len(sys.argv) > 1 and sys.argv[1] == "--recurrent":  # the recurrent models only
         bad_recurrent_models()
         recurrent_models()
+        return 0
+    if len(sys.argv) > 1 and sys.argv[1] == "--activations":
+        activation_models()
         return 0
     bad_models()
     bad_recurrent_models()
@@ -375,6 +454,7 @@ def main():
     export("decoder", Decoder(), torch.rand(2, 1, 8, 8), 17)
     export("gelu", Gelu(), torch.randn(4, 8) * 2, 13)
     recurrent_models()
+    activation_models()
     return 0
 
 
