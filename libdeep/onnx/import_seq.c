@@ -287,21 +287,28 @@ static deep_status fold_expand(onnx_import *im, const Onnx__NodeProto *node, con
     }
     DEEP_TRY(budget(im, count));
     DEEP_TRY(deep_onnx_array_new(im->caller, rank, dims, a->is_float, out));
-    for (int64_t j = 0; j < count; j++) {
-        int64_t rest = j, from = 0, stride = 1;
-        for (int32_t k = rank - 1; k >= 0; k--) {
-            int64_t at = rest % dims[k];
-            rest /= dims[k];
-            int32_t ka = k - (rank - a->rank);
-            if (ka < 0)
-                continue;
-            from += (a->dims[ka] == 1 ? 0 : at) * stride;
+    /* An odometer over the output's index: each step moves the source offset by the axis'
+     * stride in a (0 on broadcast axes), so the copy costs O(1) per value whatever the rank
+     * (a div/mod per axis per value made a hostile 4M-value Expand take seconds). */
+    int64_t at[DEEP_ONNX_MAX_RANK] = {0}, step[DEEP_ONNX_MAX_RANK], stride = 1, from = 0;
+    for (int32_t k = rank - 1; k >= 0; k--) {
+        int32_t ka = k - (rank - a->rank);
+        step[k] = ka < 0 || a->dims[ka] == 1 ? 0 : stride;
+        if (ka >= 0)
             stride *= a->dims[ka];
-        }
+    }
+    for (int64_t j = 0; j < count; j++) {
         if (out->is_float)
             out->f[j] = a->f[from];
         else
             out->i[j] = a->i[from];
+        for (int32_t k = rank - 1; k >= 0; k--) {
+            from += step[k];
+            if (++at[k] < dims[k])
+                break;
+            from -= step[k] * dims[k];
+            at[k] = 0;
+        }
     }
     return DEEP_OK;
 }
