@@ -257,9 +257,14 @@ typedef struct deep_workspace {
 deep_status deep_workspace_init(const deep_model *model, int64_t max_batch, bool training, deep_workspace *ws);
 void deep_workspace_release(const deep_model *model, deep_workspace *ws);
 
-/* The node whose layer makes the mask that node `node`'s output carries, or -1 when it
- * has none. */
+/* The node whose layer makes the mask that node `node`'s output carries (through a merge,
+ * its first masked input's), or -1 when it has none; errors name caller. */
+deep_status deep_model_find_mask_source(const deep_model *model, int32_t node, const char *caller, int32_t *source);
+/* The same, -1 also when memory runs out (for callers that have no status to return). */
 int32_t deep_model_mask_source(const deep_model *model, int32_t node);
+/* The same for nodes 0..count-1 at once, into sources[count]: fails (DEEP_ERR_SHAPE) when
+ * a merge cannot combine the masks of its inputs. */
+deep_status deep_model_mask_sources(const deep_model *model, int32_t count, int32_t *sources, const char *caller);
 
 /* Copies `batch` dataset rows (the inputs' samples one after the other) into the input
  * nodes' buffers; `rows` is batch * in_size floats. */
