@@ -1165,6 +1165,20 @@ DEEP_API deep_status deep_model_state_nodes(deep_model *model, int32_t node, int
                                             int64_t *needed);
 DEEP_API deep_status deep_model_node_output_index(const deep_model *model, int32_t node, int32_t *index);
 
+/* Layer names, since 1.3 (Keras' layer.name and name=). deep_model_layer_name gives layer
+ * `layer`'s name (an index as in deep_model_get_weight; negative counts from the end) by
+ * the buffer contract, the NUL included: the library's ("dense", "dense_1", ... numbered
+ * per type in the model, skipping names already taken) unless deep_model_set_layer_name
+ * gave it another. A name is 1 to 47 bytes of printable ASCII without '/' (which separates
+ * the layer from its weight in the file's tensor names) and unique in the model
+ * (DEEP_ERR_INVALID_ARGUMENT otherwise); it may change at any time but during fit
+ * (DEEP_ERR_STATE or DEEP_ERR_THREAD). Summaries, messages and model files use it, and a
+ * loaded model has the names it was saved with (a file with a given name needs 1.3 to
+ * load). */
+DEEP_API deep_status deep_model_layer_name(const deep_model *model, int32_t layer, char *name, int64_t capacity,
+                                           int64_t *needed);
+DEEP_API deep_status deep_model_set_layer_name(deep_model *model, int32_t layer, const char *name);
+
 /* Merge layers (Keras' Add, Subtract, Multiply, Average, Maximum, Minimum, Concatenate),
  * since 1.1: they take 2 to 16 nodes chosen with deep_model_connect (one node is
  * DEEP_ERR_INVALID_ARGUMENT). The element-wise ones broadcast their inputs' shapes as

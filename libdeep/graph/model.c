@@ -89,10 +89,16 @@ static void name_layer(const deep_model *model, deep_layer *layer)
     for (int32_t i = 0; i < model->layer_count; i++)
         if (model->layers[i]->ops == layer->ops)
             same++;
-    if (same == 0)
-        snprintf(layer->name, sizeof layer->name, "%s", layer->ops->type);
-    else
-        snprintf(layer->name, sizeof layer->name, "%s_%d", layer->ops->type, same);
+    /* Past the names given to other layers (deep_model_set_layer_name), as Keras makes
+     * names unique. */
+    for (;; same++) {
+        if (same == 0)
+            snprintf(layer->name, sizeof layer->name, "%s", layer->ops->type);
+        else
+            snprintf(layer->name, sizeof layer->name, "%s_%d", layer->ops->type, same);
+        if (!deep_model_name_taken(model, layer->name, NULL))
+            return;
+    }
 }
 
 /* What every built layer must satisfy, whatever its type, so that the model can be saved,

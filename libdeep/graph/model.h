@@ -410,6 +410,12 @@ deep_status deep_model_replay(const deep_model *src, deep_model *dst, const char
  * layer in model->layers order, as compile does) and the gradients likewise. */
 void deep_model_point_params(deep_model *model, float *weights, float *grads);
 
+/* Layer names (layer_names.c): whether a layer other than `except` has that name; renames
+ * the layer at `position`, checking the name (printable ASCII without '/', 1 to 47 bytes,
+ * unique in the model); errors name caller. */
+bool deep_model_name_taken(const deep_model *model, const char *name, const deep_layer *except);
+deep_status deep_model_rename_layer(deep_model *model, int32_t position, const char *name, const char *caller);
+
 /* Appends the whole model file (safetensors) to out; errors name caller. */
 typedef struct deep_bytes deep_bytes;
 deep_status deep_model_serialize(const char *caller, const deep_model *model, deep_bytes *out);
