@@ -214,7 +214,19 @@ START_TEST(masked_branches_merge_as_unpadded)
     for (int i = 0; i < 4; i++)
         ck_assert_msg(fabsf(p->data[i] - q->data[i]) < 1e-5f && fabsf(q->data[i]) > 1e-2f, "%s: value %d is %g padded, %g unpadded",
                       masked_merges[_i].name, i, (double)p->data[i], (double)q->data[i]);
+    /* Its file loads into the same graph, masks included. */
+    int64_t size = 0;
+    ASSERT_OK(deep_model_save_buffer(padded, NULL, 0, &size));
+    uint8_t *bytes = malloc((size_t)size);
+    ASSERT_OK(deep_model_save_buffer(padded, bytes, size, &size));
+    deep_model *loaded = NULL;
+    ASSERT_OK(deep_model_load_buffer(bytes, size, &loaded));
+    deep_tensor *r = predict(loaded, ids, 2, 6);
+    ck_assert(memcmp(p->data, r->data, 4 * sizeof(float)) == 0);
     check_gradients_on(padded, 2, 5, ids);
+    deep_tensor_free(r);
+    deep_model_free(loaded);
+    free(bytes);
     deep_tensor_free(p);
     deep_tensor_free(q);
     deep_model_free(padded);
