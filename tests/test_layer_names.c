@@ -48,7 +48,12 @@ START_TEST(names_given_and_kept)
     ck_assert_str_eq(name_of(loaded, 0), "code");
     ck_assert_str_eq(name_of(loaded, 1), "dense_2");
     ck_assert_str_eq(name_of(loaded, 2), "head");
-    /* A sub-model keeps them. */
+    /* A clone and a sub-model keep them. */
+    deep_model *clone = NULL;
+    ASSERT_OK(deep_model_clone(loaded, &clone));
+    ck_assert_str_eq(name_of(clone, 0), "code");
+    ck_assert_str_eq(name_of(clone, 2), "head");
+    deep_model_free(clone);
     ASSERT_OK(deep_model_submodel(loaded, (int32_t[]){0}, 1, (int32_t[]){1}, 1, &encoder));
     ck_assert_str_eq(name_of(encoder, 0), "code");
     free(bytes);
