@@ -1189,15 +1189,42 @@ DEEP_API deep_status deep_model_state_nodes(deep_model *model, int32_t node, int
                                             int64_t *needed);
 DEEP_API deep_status deep_model_node_output_index(const deep_model *model, int32_t node, int32_t *index);
 
+/* Layer names, since 1.3 (Keras' layer.name and name=). deep_model_layer_name gives layer
+ * `layer`'s name (an index as in deep_model_get_weight; negative counts from the end) by
+ * the buffer contract, the NUL included: the library's ("dense", "dense_1", ... numbered
+ * per type in the model, skipping names already taken) unless deep_model_set_layer_name
+ * gave it another. A name is 1 to 47 bytes of printable ASCII without '/' (which separates
+ * the layer from its weight in the file's tensor names) and unique in the model
+ * (DEEP_ERR_INVALID_ARGUMENT otherwise); it may change at any time but during fit
+ * (DEEP_ERR_STATE or DEEP_ERR_THREAD). Summaries, messages and model files use it, and a
+ * loaded model has the names it was saved with (a file with a given name needs 1.3 to
+ * load). */
+DEEP_API deep_status deep_model_layer_name(const deep_model *model, int32_t layer, char *name, int64_t capacity,
+                                           int64_t *needed);
+DEEP_API deep_status deep_model_set_layer_name(deep_model *model, int32_t layer, const char *name);
+
 /* Merge layers (Keras' Add, Subtract, Multiply, Average, Maximum, Minimum, Concatenate),
  * since 1.1: they take 2 to 16 nodes chosen with deep_model_connect (one node is
- * DEEP_ERR_INVALID_ARGUMENT). The element-wise ones need inputs of one shape
- * (DEEP_ERR_SHAPE naming both shapes otherwise; Keras' broadcasting is not done) and give
- * that shape; Subtract takes exactly two (the first minus the second). Maximum and Minimum
- * pass the gradient to the first input holding the extreme value. Concatenate joins along
- * `axis` (Keras': 1 is a sample's first axis, -1 its last; 0, the batch axis, and axes
+ * DEEP_ERR_INVALID_ARGUMENT). The element-wise ones broadcast their inputs' shapes as
+ * Keras 3 does (since 1.3; before, one shape only): NumPy's rule on the samples (never the
+ * batch axis), shapes aligned at their last axes, a missing leading axis counting as 1, and
+ * on each axis every input of the output's size or of 1, so (4, 4, 8) and (1, 1, 8), or
+ * (5, 8) and (8,), give (4, 4, 8) and (5, 8); other shapes are DEEP_ERR_SHAPE naming both
+ * (the inputs are folded in order, as Keras). A broadcast input's gradient is summed over
+ * the values it gave. Subtract takes exactly two (the first minus the second). Maximum and
+ * Minimum pass the gradient to the first input holding the extreme value. Concatenate joins
+ * along `axis` (Keras': 1 is a sample's first axis, -1 its last; 0, the batch axis, and axes
  * beyond the samples' rank are DEEP_ERR_SHAPE), the inputs agreeing on every other axis.
- * None of them takes masked inputs. */
+ * Masks (since 1.3; before, a masked input was DEEP_ERR_INVALID_ARGUMENT), as Keras 3's
+ * compute_mask: an element-wise merge's output has a mask when every input has one, their
+ * logical OR, and none otherwise; Concatenate's has one when any input has one, an
+ * unmasked input counting as all steps real: joined along the steps (axis 1) the masks are
+ * joined, along another axis a step is real where any input's is. A masked input of an
+ * element-wise merge must keep the output's rank and steps (DEEP_ERR_SHAPE naming it
+ * otherwise). The values follow Keras 3 too: Add, Subtract and Average ignore the masks,
+ * Multiply takes a padded step of an input as 1 (and gives 0 where every input is padding),
+ * Maximum and Minimum take the extreme of the inputs that are not padding there (the first
+ * input's value where all are). */
 DEEP_API deep_status deep_model_add_add(deep_model *model);
 DEEP_API deep_status deep_model_add_subtract(deep_model *model);
 DEEP_API deep_status deep_model_add_multiply(deep_model *model);
@@ -1372,7 +1399,8 @@ DEEP_API deep_status deep_model_add_embedding(deep_model *model, int64_t input_d
  * DEEP_LAYER_MASK_ZERO 1 (id 0 is padding, as deep_dataset_new_sequences pads), passes
  * unchanged through Dropout, Activation, BatchNormalization (whose batch statistics count
  * the real steps only), LayerNormalization, Dense and recurrent layers with
- * return_sequences, Bidirectional ones included, and ends at a recurrent layer without
+ * return_sequences, Bidirectional ones included, through merge layers combined with the
+ * other inputs' masks (since 1.3, see the merge layers), and ends at a recurrent layer without
  * return_sequences or at a GlobalAveragePooling1D (which averages the real steps only,
  * since 1.1). At a
  * padded step a recurrent layer carries its state over unchanged and outputs its previous

@@ -200,6 +200,28 @@ static deep_model *build(const char *name)
         OK(deep_model_add_relu(m, 0.6, 0.2, 0.1));
         OK(deep_model_add_dense(m, 5, DEEP_ACTIVATION_LINEAR, 1));
         OK(deep_model_add_relu(m, -1, 0, -0.05));
+    } else if (strcmp(name, "broadcast") == 0) { /* merges broadcasting as Keras 3 (since 1.3) */
+        m = start(3, (const int64_t[]){4, 4, 8});
+        int32_t sequence;
+        OK(deep_model_add_input(m, 2, (const int64_t[]){5, 3}, &sequence));
+        connect(m, 1, (const int32_t[]){0});
+        OK(deep_model_add_conv2d(m, 8, 1, 1, 1, 1, DEEP_PADDING_SAME, DEEP_ACTIVATION_RELU, 1));
+        int32_t image = last(m);
+        OK(deep_model_add_global_average_pooling2d(m));
+        OK(deep_model_add_dense(m, 8, DEEP_ACTIVATION_SIGMOID, 1));
+        int32_t gate = last(m);
+        OK(deep_model_add_reshape(m, 3, (const int64_t[]){1, 1, 8}));
+        int32_t bias = last(m);
+        connect(m, 2, (const int32_t[]){image, gate}); /* (4, 4, 8) * (8,): squeeze-and-excitation */
+        OK(deep_model_add_multiply(m));
+        connect(m, 2, (const int32_t[]){last(m), bias}); /* + (1, 1, 8) */
+        OK(deep_model_add_add(m));
+        int32_t first = last(m);
+        connect(m, 1, &gate);
+        OK(deep_model_add_dense(m, 3, DEEP_ACTIVATION_LINEAR, 1));
+        connect(m, 2, (const int32_t[]){sequence, last(m)}); /* (5, 3) and (3,) */
+        OK(deep_model_add_maximum(m));
+        OK(deep_model_set_outputs(m, (const int32_t[]){first, last(m)}, 2));
     } else {
         fprintf(stderr, "unknown model %s\n", name);
         exit(2);
@@ -210,7 +232,7 @@ static deep_model *build(const char *name)
 static const char *const names[] = {"mlp",   "cnn",           "autoencoder",     "resnet",       "two_inputs",
                                     "shared", "lstm",          "gru",             "recurrent_all", "sequence_layers",
                                     "image_layers", "activations", "tree",     "forest",       "forest_regressor",
-                                    "act_layers", "relu_arguments"};
+                                    "act_layers", "relu_arguments", "broadcast"};
 
 static uint64_t state = 88172645463325252ull;
 static float uniform(float lo, float hi)

@@ -84,6 +84,7 @@ static deep_status model_input_nodes(void *b, int64_t c, int64_t *n) { return de
 static deep_status model_output_nodes(void *b, int64_t c, int64_t *n) { return deep_model_output_nodes(w.graph, b, c, n); }
 static deep_status model_state_nodes(void *b, int64_t c, int64_t *n) { return deep_model_state_nodes(w.recurrent, 1, b, c, n); }
 static deep_status model_save_buffer(void *b, int64_t c, int64_t *n) { return deep_model_save_buffer(w.model, b, c, n); }
+static deep_status model_layer_name(void *b, int64_t c, int64_t *n) { return deep_model_layer_name(w.model, 0, b, c, n); }
 /* ONNX export (since 1.2): only in a build with ONNX, where the calls do their work. */
 #ifdef DEEP_HAVE_ONNX
 static deep_status model_save_onnx(void *b, int64_t c, int64_t *n) { return deep_model_save_onnx_buffer(w.model, 0, b, c, n); }
@@ -243,6 +244,7 @@ static const struct {
     {"deep_stratified_kfold_indices", skfold_test, sizeof(int64_t), false},
     {"deep_tree_cross_val_score_cv", tree_cross_val_cv, sizeof(double), false},
     {"deep_forest_cross_val_score_cv", forest_cross_val_cv, sizeof(double), false},
+    {"deep_model_layer_name", model_layer_name, 1, true},
 };
 
 static void make_world(void)

@@ -925,8 +925,11 @@ START_TEST(validates_every_field)
     edited_rejected("\\\"use_bias\\\": true", "\\\"use_bias\\\": 1234", DEEP_ERR_FORMAT, "must be true or false");
     edited_rejected("\\\"activation\\\": \\\"relu\\\"", "\\\"activation\\\": \\\"relx\\\"", DEEP_ERR_FORMAT,
                     "must be an activation name");
+    /* Since 1.3 a layer may have another name than the library's, but then its weights. */
     edited_rejected("\\\"name\\\": \\\"dense_1\\\"", "\\\"name\\\": \\\"dense_9\\\"", DEEP_ERR_FORMAT,
-                    "is named 'dense_9'");
+                    "tensor 'dense_9/kernel' is missing");
+    edited_rejected("\\\"name\\\": \\\"dense_1\\\"", "\\\"name\\\": \\\"dense/1\\\"", DEEP_ERR_FORMAT,
+                    "layer 1 (dense): layer name 'dense/1' has character 47 at 5");
     edited_rejected("\\\"momentum\\\": 0.899999976", "\\\"momentum\\\": 1.899999976", DEEP_ERR_FORMAT,
                     "momentum of SGD must be in [0, 1)");
     edited_rejected("\\\"momentum\\\": 0.899999976", "\\\"beta_1\\\":   0.899999976", DEEP_ERR_FORMAT,

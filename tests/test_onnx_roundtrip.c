@@ -264,6 +264,31 @@ START_TEST(test_activation_layers)
 }
 END_TEST
 
+/* Merges that broadcast (since 1.3): a squeeze-and-excitation gate (8,) and its (1, 1, 8)
+ * reshape on (4, 4, 8) images; the export reshapes the gate to (N, 1, 1, 8). */
+START_TEST(test_broadcast)
+{
+    deep_model *m = NULL;
+    int32_t image = 0, gate = 0, shaped = 0;
+    ASSERT_OK(deep_model_new(3, (const int64_t[]){4, 4, 8}, &m));
+    ASSERT_OK(deep_model_add_conv2d(m, 8, 1, 1, 1, 1, DEEP_PADDING_SAME, DEEP_ACTIVATION_RELU, 1));
+    ASSERT_OK(deep_model_last_node(m, &image));
+    ASSERT_OK(deep_model_add_global_average_pooling2d(m));
+    ASSERT_OK(deep_model_add_dense(m, 8, DEEP_ACTIVATION_SIGMOID, 1));
+    ASSERT_OK(deep_model_last_node(m, &gate));
+    ASSERT_OK(deep_model_add_reshape(m, 3, (const int64_t[]){1, 1, 8}));
+    ASSERT_OK(deep_model_last_node(m, &shaped));
+    ASSERT_OK(deep_model_connect(m, (const int32_t[]){image, shaped}, 2));
+    ASSERT_OK(deep_model_add_multiply(m));
+    ASSERT_OK(deep_model_last_node(m, &image));
+    ASSERT_OK(deep_model_connect(m, (const int32_t[]){image, gate}, 2));
+    ASSERT_OK(deep_model_add_add(m));
+    ASSERT_OK(deep_model_add_global_average_pooling2d(m));
+    ASSERT_OK(deep_model_add_dense(m, 2, DEEP_ACTIVATION_LINEAR, 1));
+    ck_assert_double_le(round_trip(m, 3, 0), 1e-6);
+}
+END_TEST
+
 /* What the exporter writes out at opset 13 comes back as one layer each: gelu_tanh (as an
  * Activation and as a Dense's activation) and LayerNormalization (ReduceMean .. Div, gamma,
  * beta; also without beta). */
@@ -308,6 +333,7 @@ static Suite *roundtrip_suite(void)
     tcase_add_test(tc, test_cell_activations);
     tcase_add_test(tc, test_activation_layers);
     tcase_add_test(tc, test_written_out_forms);
+    tcase_add_test(tc, test_broadcast);
 #endif
     suite_add_tcase(s, tc);
     return s;

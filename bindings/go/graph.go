@@ -1,9 +1,12 @@
 package deep
 
 /*
+#include <stdlib.h>
 #include <deep.h>
 */
 import "C"
+
+import "unsafe"
 
 // Layer graphs (Keras' functional API), since 1.1. NewModel makes node 0, the first input;
 // every Model.Add* adds a layer and the node that calls it, on the last node (the
@@ -189,4 +192,49 @@ func (m *Model) Submodel(inputs, outputs []Node) (*Model, error) {
 		return nil, err
 	}
 	return wrapModel(sub), nil
+}
+
+// LayerName is the name of layer `layer` (an index as in Weight; negative counts from the
+// end), since 1.3: the library's ("dense", "dense_1", ...) unless SetLayerName gave another;
+// model files keep it.
+func (m *Model) LayerName(layer int) (string, error) {
+	var out string
+	err := m.read("Model.LayerName", func(p *C.deep_model) C.deep_status {
+		return text(&out, func(buf *C.char, capacity C.int64_t, needed *C.int64_t) C.deep_status {
+			return C.deep_model_layer_name(p, C.int32_t(layer), buf, capacity, needed)
+		})
+	})
+	return out, err
+}
+
+// SetLayerName gives layer `layer` a name (Keras' name=), since 1.3: printable ASCII
+// without '/', 1 to 47 bytes, unique in the model (ErrInvalidArgument otherwise).
+func (m *Model) SetLayerName(layer int, name string) error {
+	cname, err := cString("Model.SetLayerName", name)
+	if err != nil {
+		return err
+	}
+	defer C.free(unsafe.Pointer(cname))
+	return m.write("Model.SetLayerName", func(p *C.deep_model) C.deep_status {
+		return C.deep_model_set_layer_name(p, C.int32_t(layer), cname)
+	})
+}
+
+// LayerIndex is the index of the layer named name (Keras' get_layer(name)), since 1.3; an
+// ErrInvalidArgument when no layer has it.
+func (m *Model) LayerIndex(name string) (int, error) {
+	count, err := m.LayerCount()
+	if err != nil {
+		return -1, err
+	}
+	for layer := 0; layer < count; layer++ {
+		got, err := m.LayerName(layer)
+		if err != nil {
+			return -1, err
+		}
+		if got == name {
+			return layer, nil
+		}
+	}
+	return -1, goError(ErrInvalidArgument, "deep: Model.LayerIndex: no layer is named %q", name)
 }

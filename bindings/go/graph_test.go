@@ -302,3 +302,46 @@ func TestRecurrentStates(t *testing.T) {
 		t.Fatalf("encoder states of shape %v, want [32 8]", shape)
 	}
 }
+
+// Keras' Dense(3, name="code"): the loaded model finds the layer by name, and its node
+// gives the encoder.
+func TestLayerNamesSurviveAFile(t *testing.T) {
+	m, err := NewModel(4)
+	must(t, err)
+	defer m.Close()
+	must(t, m.AddDense(3, Linear))
+	must(t, m.SetLayerName(0, "code"))
+	must(t, m.AddDense(4, Linear))
+	if err := m.SetLayerName(1, "code"); err == nil {
+		t.Fatal("a second layer named code was accepted")
+	}
+	opt, err := NewOptimizer(SGD)
+	must(t, err)
+	must(t, m.Compile(opt, MeanSquaredError))
+	data, err := m.SaveBuffer()
+	must(t, err)
+	loaded, err := LoadModelBuffer(data)
+	must(t, err)
+	defer loaded.Close()
+	if name, err := loaded.LayerName(-1); err != nil || name != "dense_1" {
+		t.Fatalf("LayerName(-1) = %q, %v", name, err)
+	}
+	code, err := loaded.LayerIndex("code")
+	must(t, err)
+	if _, err := loaded.LayerIndex("nope"); err == nil {
+		t.Fatal("LayerIndex found a layer named nope")
+	}
+	count, err := loaded.NodeCount()
+	must(t, err)
+	for n := 1; n < count; n++ {
+		if layer, _ := loaded.NodeLayer(Node(n)); layer == code {
+			encoder, err := loaded.Submodel([]Node{0}, []Node{Node(n)})
+			must(t, err)
+			defer encoder.Close()
+			x := noise(4, 5*4)
+			nearF32(t, "encoder", predict(t, encoder, x, 4), dense(x, weightData(t, m, 0, 0), weightData(t, m, 0, 1), 4, 3))
+			return
+		}
+	}
+	t.Fatal("no node calls the layer named code")
+}

@@ -89,10 +89,16 @@ static void name_layer(const deep_model *model, deep_layer *layer)
     for (int32_t i = 0; i < model->layer_count; i++)
         if (model->layers[i]->ops == layer->ops)
             same++;
-    if (same == 0)
-        snprintf(layer->name, sizeof layer->name, "%s", layer->ops->type);
-    else
-        snprintf(layer->name, sizeof layer->name, "%s_%d", layer->ops->type, same);
+    /* Past the names given to other layers (deep_model_set_layer_name), as Keras makes
+     * names unique. */
+    for (;; same++) {
+        if (same == 0)
+            snprintf(layer->name, sizeof layer->name, "%s", layer->ops->type);
+        else
+            snprintf(layer->name, sizeof layer->name, "%s_%d", layer->ops->type, same);
+        if (!deep_model_name_taken(model, layer->name, NULL))
+            return;
+    }
 }
 
 /* What every built layer must satisfy, whatever its type, so that the model can be saved,
@@ -158,19 +164,74 @@ deep_status deep_model_push_input(deep_model *model, int32_t rank, const int64_t
     return DEEP_OK;
 }
 
+/* Whether a merge call's output has a mask, from which of its inputs have one (sources[]
+ * of its inputs); fails when the layer cannot combine them. */
+static deep_status merged_mask(const deep_node *n, const int32_t *sources, int32_t *source)
+{
+    bool masked[DEEP_MAX_LAYER_INPUTS], has = false;
+    *source = -1;
+    for (int32_t k = 0; k < n->input_count; k++) {
+        masked[k] = sources[n->inputs[k]] >= 0;
+        if (masked[k] && *source < 0)
+            *source = sources[n->inputs[k]];
+    }
+    if (*source < 0)
+        return DEEP_OK;
+    DEEP_TRY(n->layer->ops->mask_merged(n->layer, masked, &has));
+    *source = has ? *source : -1;
+    return DEEP_OK;
+}
+
+deep_status deep_model_mask_sources(const deep_model *model, int32_t count, int32_t *sources, const char *caller)
+{
+    for (int32_t i = 0; i < count; i++) {
+        const deep_node *n = &model->nodes[i];
+        sources[i] = -1;
+        if (n->layer == NULL || n->part > 0) /* an input; a state has no time axis */
+            continue;
+        switch (deep_layer_mask_flow(n->layer)) {
+        case DEEP_MASK_MADE: sources[i] = i; break;
+        case DEEP_MASK_KEPT: sources[i] = sources[n->inputs[0]]; break;
+        case DEEP_MASK_MERGED:
+            if (merged_mask(n, sources, &sources[i]) != DEEP_OK)
+                return deep_error_wrap(DEEP_ERR_SHAPE, caller, "layer %d (%s)",
+                                       (int)deep_model_layer_position(model, n->layer), n->layer->name);
+            break;
+        case DEEP_MASK_REFUSED:
+        case DEEP_MASK_ENDS: break;
+        }
+    }
+    return DEEP_OK;
+}
+
+/* Every node's mask source, in a new array (node_count entries, at least one) the caller
+ * frees; errors name caller. */
+static deep_status all_mask_sources(const deep_model *model, const char *caller, int32_t **sources)
+{
+    *sources = malloc((size_t)(model->node_count > 0 ? model->node_count : 1) * sizeof **sources);
+    if (*sources == NULL)
+        return deep_error_set(DEEP_ERR_NO_MEMORY, caller, "out of memory");
+    deep_status status = deep_model_mask_sources(model, model->node_count, *sources, caller);
+    if (status != DEEP_OK) {
+        free(*sources);
+        *sources = NULL;
+    }
+    return status;
+}
+
+deep_status deep_model_find_mask_source(const deep_model *model, int32_t node, const char *caller, int32_t *source)
+{
+    int32_t *sources;
+    DEEP_TRY(all_mask_sources(model, caller, &sources));
+    *source = sources[node];
+    free(sources);
+    return DEEP_OK;
+}
+
 int32_t deep_model_mask_source(const deep_model *model, int32_t node)
 {
-    for (;;) {
-        const deep_node *n = &model->nodes[node];
-        if (n->layer == NULL || n->part > 0) /* a state has no time axis */
-            return -1;
-        deep_mask_flow flow = deep_layer_mask_flow(n->layer);
-        if (flow == DEEP_MASK_MADE)
-            return node;
-        if (flow != DEEP_MASK_KEPT)
-            return -1;
-        node = n->inputs[0];
-    }
+    int32_t source = -1;
+    return deep_model_find_mask_source(model, node, __func__, &source) == DEEP_OK ? source : -1;
 }
 
 int32_t deep_model_layer_position(const deep_model *model, const deep_layer *layer)
@@ -278,6 +339,8 @@ static deep_status check_call(const deep_model *model, deep_layer *layer, int32_
         return deep_error_set(DEEP_ERR_INVALID_ARGUMENT, caller,
                               "layer %d (%s, %s) merges 2 or more inputs; choose them with deep_model_connect first",
                               (int)position, layer->name, layer->ops->class_name);
+    int32_t *sources;
+    DEEP_TRY(all_mask_sources(model, caller, &sources));
     for (int32_t k = 0; k < (states > 0 ? 1 : count); k++) { /* a recurrent layer's states are checked */
         const deep_node *n = &model->nodes[inputs[k]];
         if (build) {
@@ -287,6 +350,7 @@ static deep_status check_call(const deep_model *model, deep_layer *layer, int32_
         } else if (n->rank != layer->in_ranks[k] ||
                    memcmp(n->shape, layer->in_shapes[k], (size_t)n->rank * sizeof *n->shape) != 0) {
             char got[128], want[128];
+            free(sources);
             return deep_error_set(DEEP_ERR_SHAPE, caller,
                                   "layer %d (%s) was built for input %d of shape %s; node %d has shape %s (a shared "
                                   "layer takes the same shapes at every call)",
@@ -294,9 +358,10 @@ static deep_status check_call(const deep_model *model, deep_layer *layer, int32_
                                   deep_shape_format(want, sizeof want, layer->in_ranks[k], layer->in_shapes[k]),
                                   (int)inputs[k], deep_shape_format(got, sizeof got, n->rank, n->shape));
         }
-        int32_t source = deep_model_mask_source(model, inputs[k]);
-        if (source >= 0 && (merge || deep_layer_mask_flow(layer) == DEEP_MASK_REFUSED)) {
+        int32_t source = sources[inputs[k]];
+        if (source >= 0 && !merge && deep_layer_mask_flow(layer) == DEEP_MASK_REFUSED) {
             const deep_layer *masking = model->nodes[source].layer;
+            free(sources);
             return deep_error_set(DEEP_ERR_INVALID_ARGUMENT, caller,
                                   "layer %d (%s): %s does not take masked inputs, and layer %d (%s) masks the steps "
                                   "before it; end the mask first with a recurrent layer without return_sequences",
@@ -304,6 +369,7 @@ static deep_status check_call(const deep_model *model, deep_layer *layer, int32_
                                   (int)deep_model_layer_position(model, masking), masking->name);
         }
     }
+    free(sources);
     if (build) {
         layer->input_count = states > 0 ? 1 : count;
         layer->in_rank = layer->in_ranks[0];
@@ -311,6 +377,23 @@ static deep_status check_call(const deep_model *model, deep_layer *layer, int32_
         layer->in_size = layer->in_sizes[0];
     }
     return DEEP_OK;
+}
+
+/* A merge call's masks: fails when its layer (built) cannot combine the masks these inputs
+ * carry (a masked input broadcast along the steps). */
+static deep_status check_merged_mask(const deep_model *model, const deep_layer *layer, int32_t position,
+                                     int32_t count, const int32_t *inputs, const char *caller)
+{
+    if (deep_layer_mask_flow(layer) != DEEP_MASK_MERGED)
+        return DEEP_OK;
+    int32_t *sources, source;
+    DEEP_TRY(all_mask_sources(model, caller, &sources));
+    deep_node call = {.layer = (deep_layer *)layer, .input_count = count};
+    memcpy(call.inputs, inputs, (size_t)count * sizeof *inputs);
+    deep_status status = merged_mask(&call, sources, &source);
+    free(sources);
+    return status == DEEP_OK ? DEEP_OK
+                             : deep_error_wrap(status, caller, "layer %d (%s)", (int)position, layer->name);
 }
 
 /* Appends a node calling `layer` (owned by the model) on `inputs`, its shapes checked. */
@@ -358,6 +441,7 @@ static deep_status add_layer(deep_model *model, deep_layer *layer, const char *c
         return context != NULL ? status /* deep_layer_append wraps it */
                                : deep_error_wrap(status, caller, "layer %d (%s)", (int)model->layer_count, layer->name);
     DEEP_TRY(check_built(model, layer, caller));
+    DEEP_TRY(check_merged_mask(model, layer, model->layer_count, count, inputs, caller));
 
     if (model->layer_count == model->layer_capacity) {
         int32_t capacity = model->layer_capacity ? 2 * model->layer_capacity : 8;
@@ -386,6 +470,7 @@ deep_status deep_model_call_layer(deep_model *model, int32_t position, int32_t c
 {
     deep_layer *layer = model->layers[position];
     DEEP_TRY(check_call(model, layer, position, count, inputs, false, caller));
+    DEEP_TRY(check_merged_mask(model, layer, position, count, inputs, caller));
     return push_call(model, layer, count, inputs, caller, node);
 }
 
@@ -519,23 +604,24 @@ static deep_status rebuild_for_option(deep_model *model, deep_layer *layer, cons
     int32_t position = deep_model_layer_position(model, layer);
     if (layer->ops->build(layer) != DEEP_OK)
         return deep_error_wrap(DEEP_ERR_SHAPE, caller, "layer %d (%s)", (int)position, layer->name);
+    int32_t *sources;
+    DEEP_TRY(all_mask_sources(model, caller, &sources));
     for (int32_t i = 0; i < model->node_count; i++) {
         const deep_node *n = &model->nodes[i];
-        if (n->layer == NULL)
+        if (n->layer == NULL || n->part > 0 || deep_layer_mask_flow(n->layer) != DEEP_MASK_REFUSED)
             continue;
-        bool merge = (n->layer->ops->flags & DEEP_LAYER_MERGE) != 0;
-        for (int32_t k = 0; k < n->input_count; k++) {
-            int32_t source = deep_model_mask_source(model, n->inputs[k]);
-            if (source >= 0 && (merge || deep_layer_mask_flow(n->layer) == DEEP_MASK_REFUSED)) {
-                const deep_layer *masking = model->nodes[source].layer;
-                return deep_error_set(DEEP_ERR_INVALID_ARGUMENT, caller,
-                                      "layer %d (%s) would mask the steps, but layer %d (%s, %s) after it does not "
-                                      "take masked inputs", (int)deep_model_layer_position(model, masking), masking->name,
-                                      (int)deep_model_layer_position(model, n->layer), n->layer->name,
-                                      n->layer->ops->class_name);
-            }
+        int32_t source = sources[n->inputs[0]];
+        if (source >= 0) {
+            const deep_layer *masking = model->nodes[source].layer;
+            free(sources);
+            return deep_error_set(DEEP_ERR_INVALID_ARGUMENT, caller,
+                                  "layer %d (%s) would mask the steps, but layer %d (%s, %s) after it does not "
+                                  "take masked inputs", (int)deep_model_layer_position(model, masking), masking->name,
+                                  (int)deep_model_layer_position(model, n->layer), n->layer->name,
+                                  n->layer->ops->class_name);
         }
     }
+    free(sources);
     return DEEP_OK;
 }
 
@@ -1019,8 +1105,10 @@ static deep_status check_compile(const deep_model *model, const deep_loss *losse
         if (weights != NULL && !(weights[k] >= 0.0 && isfinite(weights[k])))
             return deep_error_set(DEEP_ERR_INVALID_ARGUMENT, caller, "loss weight %g%s must be finite and >= 0",
                                   weights[k], which);
-        if (outputs > 1 && model->nodes[deep_model_output_node_at(model, k)].layer != NULL &&
-            deep_model_mask_source(model, deep_model_output_node_at(model, k)) >= 0)
+        int32_t source = -1;
+        if (outputs > 1 && model->nodes[deep_model_output_node_at(model, k)].layer != NULL)
+            DEEP_TRY(deep_model_find_mask_source(model, deep_model_output_node_at(model, k), caller, &source));
+        if (source >= 0)
             return deep_error_set(DEEP_ERR_UNSUPPORTED, caller,
                                   "output %d (%s) carries a mask; only a model with one output scores masked steps",
                                   (int)k, model->nodes[deep_model_output_node_at(model, k)].layer->name);

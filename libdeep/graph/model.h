@@ -257,9 +257,14 @@ typedef struct deep_workspace {
 deep_status deep_workspace_init(const deep_model *model, int64_t max_batch, bool training, deep_workspace *ws);
 void deep_workspace_release(const deep_model *model, deep_workspace *ws);
 
-/* The node whose layer makes the mask that node `node`'s output carries, or -1 when it
- * has none. */
+/* The node whose layer makes the mask that node `node`'s output carries (through a merge,
+ * its first masked input's), or -1 when it has none; errors name caller. */
+deep_status deep_model_find_mask_source(const deep_model *model, int32_t node, const char *caller, int32_t *source);
+/* The same, -1 also when memory runs out (for callers that have no status to return). */
 int32_t deep_model_mask_source(const deep_model *model, int32_t node);
+/* The same for nodes 0..count-1 at once, into sources[count]: fails (DEEP_ERR_SHAPE) when
+ * a merge cannot combine the masks of its inputs. */
+deep_status deep_model_mask_sources(const deep_model *model, int32_t count, int32_t *sources, const char *caller);
 
 /* Copies `batch` dataset rows (the inputs' samples one after the other) into the input
  * nodes' buffers; `rows` is batch * in_size floats. */
@@ -404,6 +409,12 @@ deep_status deep_model_replay(const deep_model *src, deep_model *dst, const char
 /* Points every parameter of the model's layers at its place in `weights` (laid out layer by
  * layer in model->layers order, as compile does) and the gradients likewise. */
 void deep_model_point_params(deep_model *model, float *weights, float *grads);
+
+/* Layer names (layer_names.c): whether a layer other than `except` has that name; renames
+ * the layer at `position`, checking the name (printable ASCII without '/', 1 to 47 bytes,
+ * unique in the model); errors name caller. */
+bool deep_model_name_taken(const deep_model *model, const char *name, const deep_layer *except);
+deep_status deep_model_rename_layer(deep_model *model, int32_t position, const char *name, const char *caller);
 
 /* Appends the whole model file (safetensors) to out; errors name caller. */
 typedef struct deep_bytes deep_bytes;

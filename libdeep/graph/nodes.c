@@ -406,6 +406,9 @@ deep_status deep_model_replay(const deep_model *src, deep_model *dst, const char
         if (status != DEEP_OK)
             return deep_error_wrap(status, caller, "layer %d (%s)", (int)position, n->layer->name);
         dst->layers[dst->layer_count - 1]->rules = n->layer->rules; /* not part of the config */
+        /* A name given to it (since 1.3): the earlier layers have src's names already, and src's
+         * names are unique, so no layer of dst has it. */
+        memcpy(dst->layers[dst->layer_count - 1]->name, n->layer->name, sizeof n->layer->name);
     }
     memcpy(dst->outputs, src->outputs, sizeof src->outputs);
     dst->output_count = src->output_count;

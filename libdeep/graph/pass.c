@@ -156,6 +156,26 @@ static void add_param_grads(const deep_layer *layer, const float *sum)
     }
 }
 
+/* Whether a merge call's output has a mask, from its inputs' (the graph checked at build
+ * time that its layer can combine them). */
+static bool merge_has_mask(const deep_node *node, const deep_workspace *ws)
+{
+    bool masked[DEEP_MAX_LAYER_INPUTS], any = false, has = false;
+    for (int32_t k = 0; k < node->input_count; k++)
+        any |= masked[k] = ws->masks[node->inputs[k]] != NULL;
+    return any && node->layer->ops->mask_merged(node->layer, masked, &has) == DEEP_OK && has;
+}
+
+/* A merge call's input masks for deep_exec.input_masks, in `masks`: NULL when none has one. */
+static const uint8_t *const *merge_input_masks(const deep_node *node, const deep_workspace *ws,
+                                               const uint8_t **masks)
+{
+    bool any = false;
+    for (int32_t k = 0; k < node->input_count; k++)
+        any |= (masks[k] = ws->masks[node->inputs[k]]) != NULL;
+    return any ? masks : NULL;
+}
+
 deep_status deep_workspace_init(const deep_model *model, int64_t max_batch, bool training, deep_workspace *ws)
 {
     memset(ws, 0, sizeof *ws);
@@ -174,6 +194,8 @@ deep_status deep_workspace_init(const deep_model *model, int64_t max_batch, bool
             ok = (ws->masks[i] = ws->mask_store[i] = deep_alloc(max_batch * node->layer->in_shape[0], 1)) != NULL;
         else if (flow == DEEP_MASK_KEPT)
             ws->masks[i] = ws->masks[node->inputs[0]];
+        else if (flow == DEEP_MASK_MERGED && merge_has_mask(node, ws))
+            ok = (ws->masks[i] = ws->mask_store[i] = deep_alloc(max_batch * node->shape[0], 1)) != NULL;
     }
     for (int32_t i = 0; ok && i < n; i++)
         ok = (ws->acts[i] = deep_alloc(max_batch * model->nodes[i].size, sizeof(float))) != NULL;
@@ -331,12 +353,17 @@ void deep_model_forward_nodes(const deep_model *model, deep_workspace *ws, const
         if (layer == NULL || node->part > 0)
             continue; /* an input, or a state its call wrote */
         const float *in0 = ws->acts[node->inputs[0]];
-        if (ws->mask_store[i] != NULL)
-            layer->ops->compute_mask(layer, in0, ws->mask_store[i], batch);
+        bool merge = (layer->ops->flags & DEEP_LAYER_MERGE) != 0;
+        const uint8_t *in_masks[DEEP_MAX_LAYER_INPUTS];
         deep_exec own = *ex;
         own.mask = ws->masks[node->inputs[0]];
+        own.input_masks = merge ? merge_input_masks(node, ws, in_masks) : NULL;
+        if (ws->mask_store[i] != NULL && merge)
+            layer->ops->merge_masks(layer, in_masks, ws->mask_store[i], batch);
+        else if (ws->mask_store[i] != NULL)
+            layer->ops->compute_mask(layer, in0, ws->mask_store[i], batch);
         point_states(node, ws, &own, false);
-        if (layer->ops->flags & DEEP_LAYER_MERGE) {
+        if (merge) {
             const float *in[DEEP_MAX_LAYER_INPUTS];
             for (int32_t k = 0; k < node->input_count; k++)
                 in[k] = ws->acts[node->inputs[k]];
@@ -405,6 +432,8 @@ void deep_model_backward(deep_model *model, deep_workspace *ws, deep_exec *ex, i
         for (int32_t k = 0; k < deep_model_output_count(model); k++)
             ex->fused_output |= i == deep_model_output_node_at(model, k) && deep_model_output_fuses(model, k);
         ex->mask = ws->masks[node->inputs[0]];
+        const uint8_t *in_masks[DEEP_MAX_LAYER_INPUTS];
+        ex->input_masks = layer->ops->flags & DEEP_LAYER_MERGE ? merge_input_masks(node, ws, in_masks) : NULL;
         deep_rules_activity_grad(model, i, ws->acts[i], ws->grads[i], batch);
         point_states(node, ws, ex, true);
         for (int32_t k = 1; k < node->input_count && !(layer->ops->flags & DEEP_LAYER_MERGE); k++)
@@ -452,6 +481,7 @@ void deep_model_backward(deep_model *model, deep_workspace *ws, deep_exec *ex, i
         report_ready(model, ws, ex, position);
     ex->fused_output = false;
     ex->mask = NULL;
+    ex->input_masks = NULL;
     point_states(&(deep_node){0}, ws, ex, true);
 }
 

@@ -550,10 +550,13 @@ static bool add_layer_entry(loader *l, const deep_json_node *v, int32_t i)
     l->status = deep_layer_config_add(l->caller, context, l->model, type, &l->doc, f[2]);
     if (l->status != DEEP_OK)
         return false;
-    /* Names are derived from the types in order, so a different one means a damaged file. */
-    if (strcmp(l->model->layers[i]->name, name) != 0) {
-        bad(l, "layer %d is named '%s' but a %s layer at that place is named '%s'", (int)i, name, type,
-            l->model->layers[i]->name);
+    /* The library's name derived from the types in order, or one given to the layer (since
+     * 1.3), which must be valid and unique. */
+    if (strcmp(l->model->layers[i]->name, name) != 0 &&
+        deep_model_rename_layer(l->model, i, name, l->caller) != DEEP_OK) {
+        char reason[256];
+        snprintf(reason, sizeof reason, "%s", deep_error_reason());
+        bad(l, "layer %d (%s): %s", (int)i, type, reason);
         return false;
     }
     if (f[3] != NULL)

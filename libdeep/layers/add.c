@@ -1,4 +1,4 @@
-/* Add, Keras' merge layer: the element-wise sum of inputs of one shape (merge.h). */
+/* Add, Keras' merge layer: the element-wise sum of its inputs, broadcast (merge.h). */
 #include "layers/merge.h"
 
 DEEP_MERGE_OPS(add, DEEP_MERGE_OP_ADD)
@@ -6,8 +6,7 @@ DEEP_MERGE_OPS(add, DEEP_MERGE_OP_ADD)
 const deep_layer_ops deep_add_ops = {
     .type = "add",
     .class_name = "Add",
-    .flags = DEEP_LAYER_MERGE,
-    .build = deep_merge_build,
+    DEEP_MERGE_MEMBERS,
     .forward_merge = add_forward,
     .backward_merge = add_backward,
 };

@@ -1,4 +1,4 @@
-/* Average, Keras' merge layer: the element-wise mean of inputs of one shape (merge.h). */
+/* Average, Keras' merge layer: the element-wise mean of its inputs, broadcast (merge.h). */
 #include "layers/merge.h"
 
 DEEP_MERGE_OPS(average, DEEP_MERGE_OP_AVERAGE)
@@ -6,8 +6,7 @@ DEEP_MERGE_OPS(average, DEEP_MERGE_OP_AVERAGE)
 const deep_layer_ops deep_average_ops = {
     .type = "average",
     .class_name = "Average",
-    .flags = DEEP_LAYER_MERGE,
-    .build = deep_merge_build,
+    DEEP_MERGE_MEMBERS,
     .forward_merge = average_forward,
     .backward_merge = average_backward,
 };

@@ -54,6 +54,49 @@ static deep_status concatenate_build(deep_layer *layer)
     return DEEP_OK;
 }
 
+/* Keras 3's compute_mask: an input without a mask counts as all steps kept, so the output
+ * has a mask when any input has one. */
+static deep_mask_flow concatenate_mask_flow(const deep_layer *layer)
+{
+    (void)layer;
+    return DEEP_MASK_MERGED;
+}
+
+static deep_status concatenate_mask_merged(const deep_layer *layer, const bool *masked, bool *has_mask)
+{
+    *has_mask = false;
+    for (int32_t k = 0; k < layer->input_count; k++)
+        *has_mask |= masked[k];
+    return DEEP_OK;
+}
+
+/* Joined along the steps (axis 1), the masks are joined too; along another axis a step is
+ * kept where any input keeps it. */
+static void concatenate_masks(const deep_layer *layer, const uint8_t *const *masks, uint8_t *mask, int64_t batch)
+{
+    int64_t steps = layer->out_shape[0];
+    for (int64_t b = 0; b < batch; b++) {
+        uint8_t *row = mask + b * steps;
+        if (sample_axis(layer) == 0) {
+            for (int32_t k = 0; k < layer->input_count; k++) {
+                int64_t own = layer->in_shapes[k][0];
+                if (masks[k] != NULL)
+                    memcpy(row, masks[k] + b * own, (size_t)own);
+                else
+                    memset(row, 1, (size_t)own);
+                row += own;
+            }
+            continue;
+        }
+        for (int64_t t = 0; t < steps; t++) {
+            uint8_t any = 0;
+            for (int32_t k = 0; k < layer->input_count; k++)
+                any |= masks[k] == NULL || masks[k][b * steps + t] != 0;
+            row[t] = any;
+        }
+    }
+}
+
 /* A sample is `outer` blocks (the axes before `axis`), each input contributing a run of
  * in_size / outer values to every block. */
 static int64_t outer_blocks(const deep_layer *layer)
@@ -104,6 +147,9 @@ const deep_layer_ops deep_concatenate_ops = {
     DEEP_FIELDS(concatenate_fields),
     .flags = DEEP_LAYER_MERGE,
     .build = concatenate_build,
+    .mask_flow = concatenate_mask_flow,
+    .mask_merged = concatenate_mask_merged,
+    .merge_masks = concatenate_masks,
     .forward_merge = concatenate_forward,
     .backward_merge = concatenate_backward,
 };

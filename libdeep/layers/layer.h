@@ -41,6 +41,10 @@ typedef struct deep_exec {
      * input's first axis), 1 for a real step and 0 for padding; NULL when the input has
      * none. The same in forward and backward. A wrapper passes it on to its inner layers. */
     const uint8_t *mask;
+    /* Merge layers: the masks of their inputs, one per input (an entry NULL for an input
+     * without one), or NULL when none has one. Each covers the steps of the merge's output
+     * (graph/model.c checks it: a masked input has the output's first axis). */
+    const uint8_t *const *input_masks;
     /* Training with a replica hook (graph/replica.c): called as soon as backward has
      * finished layer `layer`'s weight gradients for this step (every call of it), so that
      * their exchange can overlap the rest of the pass. NULL otherwise. */
@@ -65,7 +69,8 @@ typedef enum deep_mask_flow {
     DEEP_MASK_REFUSED = 0, /* a masked input is an error (the layer would lose the time axis) */
     DEEP_MASK_ENDS,        /* takes a masked input; its output has no mask */
     DEEP_MASK_KEPT,        /* its output has its input's mask, if any (the time axis stays) */
-    DEEP_MASK_MADE         /* compute_mask makes its output's mask from its input */
+    DEEP_MASK_MADE,        /* compute_mask makes its output's mask from its input */
+    DEEP_MASK_MERGED       /* merge layers: mask_merged and merge_masks combine their inputs' masks */
 } deep_mask_flow;
 
 typedef struct deep_layer deep_layer;
@@ -176,6 +181,13 @@ struct deep_layer_ops {
     deep_mask_flow (*mask_flow)(const deep_layer *layer);
     /* With DEEP_MASK_MADE: mask[batch * in_shape[0]] from the layer's input. */
     void (*compute_mask)(const deep_layer *layer, const float *in, uint8_t *mask, int64_t batch);
+    /* Merge layers with DEEP_MASK_MERGED (Keras' compute_mask of a merge): whether the output
+     * has a mask (*has_mask) when input k has one iff masked[k] (input_count entries, at
+     * least one true), failing (DEEP_ERR_SHAPE) when the layer cannot combine those masks;
+     * and that mask, mask[batch * out_shape[0]], from the inputs' (NULL entries for inputs
+     * without one). */
+    deep_status (*mask_merged)(const deep_layer *layer, const bool *masked, bool *has_mask);
+    void (*merge_masks)(const deep_layer *layer, const uint8_t *const *masks, uint8_t *mask, int64_t batch);
     /* Merge layers: forward and backward over the layer's input_count inputs, in[k] of
      * in_sizes[k] floats per sample. backward_merge writes dL/din[k] into grad_in[k] unless it
      * is NULL. */

@@ -1,4 +1,4 @@
-/* Maximum, Keras' merge layer: the element-wise maximum of inputs of one shape (merge.h). */
+/* Maximum, Keras' merge layer: the element-wise maximum of its inputs, broadcast (merge.h). */
 #include "layers/merge.h"
 
 DEEP_MERGE_OPS(maximum, DEEP_MERGE_OP_MAXIMUM)
@@ -6,8 +6,7 @@ DEEP_MERGE_OPS(maximum, DEEP_MERGE_OP_MAXIMUM)
 const deep_layer_ops deep_maximum_ops = {
     .type = "maximum",
     .class_name = "Maximum",
-    .flags = DEEP_LAYER_MERGE,
-    .build = deep_merge_build,
+    DEEP_MERGE_MEMBERS,
     .forward_merge = maximum_forward,
     .backward_merge = maximum_backward,
 };

@@ -1,6 +1,7 @@
 /* What the element-wise merge layers (Add, Subtract, Multiply, Average, Maximum, Minimum)
- * share: inputs of one shape, an output of that shape, and a forward and backward told
- * which operation to apply. Each type's file only names its operation. */
+ * share: Keras 3's broadcasting of their inputs' shapes, a forward and backward told which
+ * operation to apply, and Keras' rule for their inputs' masks. Each type's file only names
+ * its operation. */
 #ifndef DEEP_LAYERS_MERGE_H
 #define DEEP_LAYERS_MERGE_H
 
@@ -15,11 +16,24 @@ typedef enum deep_merge_op {
     DEEP_MERGE_OP_MINIMUM
 } deep_merge_op;
 
-/* Fails (DEEP_ERR_SHAPE) unless every input has the first one's shape, which the output takes. */
+/* The output shape is the inputs' shapes broadcast as NumPy does, sample by sample (the
+ * batch axis is never broadcast): shapes aligned at their last axes, a missing leading axis
+ * counting as 1, and on each axis every input of the output's size or of 1. Fails
+ * (DEEP_ERR_SHAPE, naming both shapes) otherwise. */
 deep_status deep_merge_build(deep_layer *layer);
-void deep_merge_forward(const deep_layer *layer, const float *const *in, float *out, int64_t batch,
-                        deep_merge_op op);
-void deep_merge_backward(const deep_layer *layer, const float *const *in, const float *out,
+/* Keras 3's masks of the element-wise merges: the output has a mask when every input has
+ * one, their logical OR. A masked input must have the output's rank and steps (its first
+ * axis is not broadcast), since a mask covers the steps. */
+deep_mask_flow deep_merge_mask_flow(const deep_layer *layer);
+deep_status deep_merge_mask_merged(const deep_layer *layer, const bool *masked, bool *has_mask);
+void deep_merge_masks(const deep_layer *layer, const uint8_t *const *masks, uint8_t *mask, int64_t batch);
+/* With masks (ex->input_masks), as Keras 3: Add, Subtract and Average ignore them, Multiply
+ * takes a masked-out step of an input as 1 (and gives 0 where every input is masked out),
+ * Maximum and Minimum take the extreme of the inputs not masked out there (input 0's value
+ * where all are). */
+void deep_merge_forward(const deep_layer *layer, const deep_exec *ex, const float *const *in, float *out,
+                        int64_t batch, deep_merge_op op);
+void deep_merge_backward(const deep_layer *layer, const deep_exec *ex, const float *const *in, const float *out,
                          const float *grad_out, float *const *grad_in, int64_t batch, deep_merge_op op);
 
 /* name_forward and name_backward of one element-wise merge type, for its descriptor. */
@@ -27,17 +41,20 @@ void deep_merge_backward(const deep_layer *layer, const float *const *in, const 
     static void name##_forward(const deep_layer *layer, const deep_exec *ex, const float *const *in,      \
                                float *out, float *scratch, int64_t batch)                                  \
     {                                                                                                      \
-        (void)ex;                                                                                          \
         (void)scratch;                                                                                     \
-        deep_merge_forward(layer, in, out, batch, op);                                                     \
+        deep_merge_forward(layer, ex, in, out, batch, op);                                                 \
     }                                                                                                      \
     static void name##_backward(deep_layer *layer, const deep_exec *ex, const float *const *in,           \
                                 const float *out, float *grad_out, float *const *grad_in, float *scratch,  \
                                 int64_t batch)                                                             \
     {                                                                                                      \
-        (void)ex;                                                                                          \
         (void)scratch;                                                                                     \
-        deep_merge_backward(layer, in, out, grad_out, grad_in, batch, op);                                 \
+        deep_merge_backward(layer, ex, in, out, grad_out, grad_in, batch, op);                             \
     }
+
+/* The descriptor members every element-wise merge type shares. */
+#define DEEP_MERGE_MEMBERS                                                                                 \
+    .flags = DEEP_LAYER_MERGE, .build = deep_merge_build, .mask_flow = deep_merge_mask_flow,              \
+    .mask_merged = deep_merge_mask_merged, .merge_masks = deep_merge_masks
 
 #endif

@@ -1,4 +1,4 @@
-/* Minimum, Keras' merge layer: the element-wise minimum of inputs of one shape (merge.h). */
+/* Minimum, Keras' merge layer: the element-wise minimum of its inputs, broadcast (merge.h). */
 #include "layers/merge.h"
 
 DEEP_MERGE_OPS(minimum, DEEP_MERGE_OP_MINIMUM)
@@ -6,8 +6,7 @@ DEEP_MERGE_OPS(minimum, DEEP_MERGE_OP_MINIMUM)
 const deep_layer_ops deep_minimum_ops = {
     .type = "minimum",
     .class_name = "Minimum",
-    .flags = DEEP_LAYER_MERGE,
-    .build = deep_merge_build,
+    DEEP_MERGE_MEMBERS,
     .forward_merge = minimum_forward,
     .backward_merge = minimum_backward,
 };

@@ -1,4 +1,4 @@
-/* Multiply, Keras' merge layer: the element-wise product of inputs of one shape (merge.h). */
+/* Multiply, Keras' merge layer: the element-wise product of its inputs, broadcast (merge.h). */
 #include "layers/merge.h"
 
 DEEP_MERGE_OPS(multiply, DEEP_MERGE_OP_MULTIPLY)
@@ -6,8 +6,7 @@ DEEP_MERGE_OPS(multiply, DEEP_MERGE_OP_MULTIPLY)
 const deep_layer_ops deep_multiply_ops = {
     .type = "multiply",
     .class_name = "Multiply",
-    .flags = DEEP_LAYER_MERGE,
-    .build = deep_merge_build,
+    DEEP_MERGE_MEMBERS,
     .forward_merge = multiply_forward,
     .backward_merge = multiply_backward,
 };

@@ -1,4 +1,4 @@
-/* Subtract, Keras' merge layer: the element-wise difference (exactly two inputs: the first minus the second) of inputs of one shape (merge.h). */
+/* Subtract, Keras' merge layer: the element-wise difference (exactly two inputs: the first minus the second) of its inputs, broadcast (merge.h). */
 #include "layers/merge.h"
 
 DEEP_MERGE_OPS(subtract, DEEP_MERGE_OP_SUBTRACT)
@@ -6,8 +6,7 @@ DEEP_MERGE_OPS(subtract, DEEP_MERGE_OP_SUBTRACT)
 const deep_layer_ops deep_subtract_ops = {
     .type = "subtract",
     .class_name = "Subtract",
-    .flags = DEEP_LAYER_MERGE,
-    .build = deep_merge_build,
+    DEEP_MERGE_MEMBERS,
     .forward_merge = subtract_forward,
     .backward_merge = subtract_backward,
 };

@@ -192,11 +192,27 @@ static void emit_merge(onnx_ex *ex, int32_t node, const deep_layer *l)
 {
     const deep_node *n = &ex->model->nodes[node];
     const char *type = l->ops->type;
-    /* Every input in the first input's layout (a ResNet's Add stays channels first). */
-    int layout = ox_layout_of(ex, n->inputs[0]);
+    /* Every input in the first input's layout (a ResNet's Add stays channels first); inputs
+     * that broadcast in Keras' order, a lower rank taking leading axes of 1 after the batch
+     * axis (ONNX's broadcasting would align it with the batch axis). */
+    bool same = true;
+    for (int32_t k = 0; k < n->input_count; k++) {
+        const deep_node *from = &ex->model->nodes[n->inputs[k]];
+        same &= from->rank == n->rank && memcmp(from->shape, n->shape, (size_t)n->rank * sizeof *n->shape) == 0;
+    }
+    int layout = same ? ox_layout_of(ex, n->inputs[0]) : OX_LAST;
     const char *in[DEEP_MAX_LAYER_INPUTS];
-    for (int32_t k = 0; k < n->input_count; k++)
+    for (int32_t k = 0; k < n->input_count; k++) {
+        const deep_node *from = &ex->model->nodes[n->inputs[k]];
         in[k] = ox_value(ex, n->inputs[k], layout);
+        if (from->rank < n->rank) {
+            int64_t shape[DEEP_MAX_RANK];
+            int32_t lead = n->rank - from->rank;
+            for (int32_t d = 0; d < n->rank; d++)
+                shape[d] = d < lead ? 1 : from->shape[d - lead];
+            in[k] = reshape_to(ex, in[k], n->rank, shape);
+        }
+    }
     const char *y;
     if (strcmp(type, "concatenate") == 0) {
         int32_t r = n->rank;

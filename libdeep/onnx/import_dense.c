@@ -303,12 +303,12 @@ deep_status onnx_op_binary(onnx_import *im, const Onnx__NodeProto *node)
         DEEP_TRY(onnx_to_plain(im, &x));
         DEEP_TRY(onnx_to_plain(im, &y));
     }
-    bool same = x->rank == y->rank;
-    for (int32_t k = 1; k < x->rank && same; k++)
-        same = x->dims[k] == y->dims[k];
-    if (!same)
-        return onnx_fail(im, DEEP_ERR_UNSUPPORTED, "%s of values of different shapes (broadcasting) is not "
-                         "supported", op);
+    /* Of one rank, ONNX's broadcasting is the merge layer's on the samples (both values in
+     * one layout: the same order of axes), which checks the dims; of two, it would align the
+     * lower rank's batch axis with a sample axis. */
+    if (x->rank != y->rank)
+        return onnx_fail(im, DEEP_ERR_UNSUPPORTED, "%s of values of ranks %d and %d (broadcasting across the "
+                         "batch axis) is not supported", op, (int)x->rank, (int)y->rank);
     DEEP_TRY(onnx_connect(im, (const onnx_value *const[]){x, y}, 2));
     deep_status s = op[0] == 'A' ? deep_model_add_add(im->model)
                     : op[0] == 'S' ? deep_model_add_subtract(im->model) : deep_model_add_multiply(im->model);

@@ -653,6 +653,8 @@ FUNCTIONS = {
     "deep_model_submodel": (c_status, [ctypes.c_void_p, _typed_pointer(ctypes.c_int32), ctypes.c_int64, _typed_pointer(ctypes.c_int32), ctypes.c_int64, _typed_pointer(ctypes.c_void_p)]),
     "deep_model_state_nodes": (c_status, [ctypes.c_void_p, ctypes.c_int32, _typed_pointer(ctypes.c_int32), ctypes.c_int64, _typed_pointer(ctypes.c_int64)]),
     "deep_model_node_output_index": (c_status, [ctypes.c_void_p, ctypes.c_int32, _typed_pointer(ctypes.c_int32)]),
+    "deep_model_layer_name": (c_status, [ctypes.c_void_p, ctypes.c_int32, _typed_pointer(ctypes.c_char), ctypes.c_int64, _typed_pointer(ctypes.c_int64)]),
+    "deep_model_set_layer_name": (c_status, [ctypes.c_void_p, ctypes.c_int32, ctypes.c_char_p]),
     "deep_model_add_add": (c_status, [ctypes.c_void_p]),
     "deep_model_add_subtract": (c_status, [ctypes.c_void_p]),
     "deep_model_add_multiply": (c_status, [ctypes.c_void_p]),

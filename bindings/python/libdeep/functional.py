@@ -16,8 +16,8 @@ import numpy as np
 
 from . import errors
 from ._core import Handle
-from ._graph import Node, join_inputs, node_array
-from ._lib import lib, out, shape_array, i32, i64
+from ._graph import Node, join_inputs, node_array, node_shape
+from ._lib import lib, out, shape_array, read_text, i32, i64
 from .data import Dataset
 from .layers import Input, LoadedLayer
 from .models import Sequential
@@ -31,6 +31,15 @@ def _node_list(value, what):
         if not isinstance(node, Node):
             raise TypeError(f"Model's {what} must be nodes (libdeep.Input(...) or a layer's output); got {node!r}")
     return nodes
+
+
+def _numbers(fn, *args):
+    """The node numbers a (..., int32_t *nodes, capacity, needed) call gives."""
+    needed = i64(0)
+    fn(*args, None, 0, ctypes.byref(needed))
+    numbers = (i32 * max(1, needed.value))()
+    fn(*args, numbers, needed.value, ctypes.byref(needed))
+    return list(numbers[: needed.value])
 
 
 def _owner(node):
@@ -165,6 +174,45 @@ class Model(Sequential):
             layer.source = firsts[index] if len(firsts) == count.value else None
             layer._attach(self, index)
             self.layers.append(layer)
+
+    # ---- a loaded graph -------------------------------------------------------------------
+
+    @classmethod
+    def _from_handle(cls, address):
+        """A C model (a loaded file, a clone) with the nodes of its graph, as if it had been
+        built here: an Input per input node, a node per call of its layers (whose names
+        are the file's), so that inputs, outputs, layer.output and sub-models work."""
+        model = cls.__new__(cls)
+        Sequential.__init__(model, _address=address)
+        count = i32(0)
+        lib.deep_model_layer_count(address, ctypes.byref(count))
+        for index in range(count.value):
+            layer = LoadedLayer(name=read_text(lib.deep_model_layer_name, address, index))
+            layer._attach(model, index)
+            model.layers.append(layer)
+        lib.deep_model_node_count(address, ctypes.byref(count))
+        nodes = []
+        for number in range(count.value):
+            layer, part = i32(0), i32(0)
+            lib.deep_model_node_layer(address, number, ctypes.byref(layer))
+            shape = node_shape(address, number)
+            if layer.value < 0:
+                node = Input(shape=shape)
+            else:
+                owner = model.layers[layer.value]
+                inputs = [nodes[k] for k in _numbers(lib.deep_model_node_inputs, address, number)]
+                lib.deep_model_node_output_index(address, number, ctypes.byref(part))
+                node = Node(shape, owner, inputs, part=part.value)
+                if part.value:  # a state of the call it reads (return_state)
+                    inputs[0]._states = (inputs[0]._states or []) + [node]
+                else:
+                    owner._calls.append(node)
+            node._built[model] = number
+            nodes.append(node)
+        model._input_nodes = [nodes[k] for k in _numbers(lib.deep_model_input_nodes, address)]
+        model._output_nodes = [nodes[k] for k in _numbers(lib.deep_model_output_nodes, address)]
+        model._inputs_given, model._outputs_given = model.input, model.output
+        return model
 
     # ---- Keras' properties ---------------------------------------------------------------
 

@@ -717,7 +717,8 @@ class Cropping2D(Layer):
 
 class _Merge(Layer):
     """Keras' merge layers: called on a list of 2 to 16 nodes (Subtract: exactly 2). The
-    element-wise ones need one shape (no broadcasting); the library checks it."""
+    element-wise ones broadcast their shapes as Keras 3 (since 1.3) and combine masks as
+    its compute_mask; the library checks the shapes."""
 
     _add = None  # its deep_model_add_* (a ctypes function: not bound to self)
 

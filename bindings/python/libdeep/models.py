@@ -356,16 +356,20 @@ class Sequential(Handle):
         self._append(layer)
 
     def _append(self, layer, nodes=None):
-        # raises (and adds nothing) when the shapes do not fit; nodes: a graph call's inputs
+        # raises (and adds nothing) when the shapes or the name do not fit; nodes: a graph call's inputs
+        if layer.name is not None:
+            _check_name(layer.name, self.layers)
         if nodes is None:
             layer._append(self._ptr)
         else:
             layer._append_on(self._ptr, nodes)
         layer._apply_rules(self._ptr)  # its weight arguments (since 1.2)
+        index = len(self.layers)
         if layer.name is None:  # the library's name: "dense", then "dense_1", ... per type
-            same = sum(1 for other in self.layers if type(other)._c_type() == type(layer)._c_type())
-            layer.name = layer._c_type() + (f"_{same}" if same else "")
-        layer._attach(self, len(self.layers))
+            layer.name = read_text(lib.deep_model_layer_name, self._ptr, index)
+        else:  # kept by the C model, hence by its files (since 1.3)
+            lib.deep_model_set_layer_name(self._ptr, index, layer.name.encode("ascii"))
+        layer._attach(self, index)
         self.layers.append(layer)
 
     def get_layer(self, name=None, index=None):
@@ -993,7 +997,7 @@ class Sequential(Handle):
         count = i32(0)
         lib.deep_model_layer_count(address, ctypes.byref(count))
         for index in range(count.value):
-            layer = LoadedLayer()
+            layer = LoadedLayer(name=read_text(lib.deep_model_layer_name, address, index))
             layer._attach(model, index)
             model.layers.append(layer)
         return model
@@ -1004,21 +1008,63 @@ class Sequential(Handle):
         return f"<libdeep.Sequential with {len(self.layers)} layers>"
 
 
+def _check_name(name, layers):
+    """Keras' rules for name= (and the library's, which keeps it): checked before the layer
+    is added, so that a refused name adds nothing."""
+    if not isinstance(name, str) or not 1 <= len(name) <= 47 or any(not " " <= c <= "~" or c == "/" for c in name):
+        raise ValueError(f"a layer name is 1 to 47 printable ASCII characters without '/'; got {name!r}")
+    if any(other.name == name for other in layers):
+        raise ValueError(f"the model has a layer named {name!r} already; layer names are unique in a model")
+
+
+def _is_chain(address):
+    """Whether a C model is a Sequential chain: node i + 1 calls layer i on node i, one input
+    (node 0), the last node the only output."""
+    count, layers = i32(0), i32(0)
+    lib.deep_model_node_count(address, ctypes.byref(count))
+    lib.deep_model_layer_count(address, ctypes.byref(layers))
+    if count.value != layers.value + 1:
+        return False
+    needed = i64(0)
+    ends = (i32 * 16)()
+    for fn, want in ((lib.deep_model_input_nodes, 0), (lib.deep_model_output_nodes, count.value - 1)):
+        fn(address, ends, len(ends), ctypes.byref(needed))
+        if needed.value != 1 or ends[0] != want:
+            return False
+    for node in range(1, count.value):
+        layer = i32(0)
+        lib.deep_model_node_layer(address, node, ctypes.byref(layer))
+        lib.deep_model_node_inputs(address, node, ends, len(ends), ctypes.byref(needed))
+        if layer.value != node - 1 or needed.value != 1 or ends[0] != node - 1:
+            return False
+    return True
+
+
+def _loaded(address):
+    """A loaded (or cloned) C model in Python: a Sequential for a chain, else a functional
+    Model with its nodes (model.inputs, layer.output, sub-models)."""
+    if _is_chain(address):
+        return Sequential._from_handle(address)
+    from .functional import Model  # functional builds on this module
+    return Model._from_handle(address)
+
+
 def load_model(path):
-    """A model saved by Model.save (a safetensors file, docs/model-format.md)."""
+    """A model saved by Model.save (a safetensors file, docs/model-format.md): a Sequential,
+    or for a layer graph a Model with Keras' nodes (inputs, outputs, layer.output)."""
     fn = lib.deep_model_load
     handle = out()
     fn(_load_path(path), ctypes.byref(handle))
-    return Sequential._from_handle(handle.value)
+    return _loaded(handle.value)
 
 
 def load_model_from_bytes(data):
-    """A model from the bytes of Model.to_bytes."""
+    """A model from the bytes of Model.to_bytes (a Sequential, or a Model for a graph)."""
     fn = lib.deep_model_load_buffer
     data = bytes(data)
     handle = out()
     fn(data, len(data), ctypes.byref(handle))
-    return Sequential._from_handle(handle.value)
+    return _loaded(handle.value)
 
 
 
@@ -1030,7 +1076,7 @@ def clone_model(model):
         raise TypeError(f"clone_model() takes a libdeep model; got {model!r}")
     handle = out()
     lib.deep_model_clone(model._ptr, ctypes.byref(handle))
-    clone = Sequential._from_handle(handle.value)
+    clone = _loaded(handle.value)
     clone._seed = model._seed
     return clone
 

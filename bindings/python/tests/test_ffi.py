@@ -82,10 +82,6 @@ NOT_BOUND_FUNCTIONS = {
     "deep_vocab_id": "as deep_vocab_new",
     "deep_vocab_token": "as deep_vocab_new",
     "deep_vocab_encode": "as deep_vocab_new",
-    "deep_model_node_count": "libdeep.Model records its graph in Python (nodes, inputs, outputs, layers' calls) "
-                             "and builds the C graph from it; it reads back only the outputs' nodes "
-                             "(_outputs.py)",
-    "deep_model_node_inputs": "as deep_model_node_count",
     "deep_forest_fit_trees": "for libdeep-mpi's distributed forest fit (libdeep.mpi.forest_fit binds that); Forest.fit grows all trees",
     "deep_forest_join": "as deep_forest_fit_trees: joining pieces grown by several processes is libdeep-mpi's job",
     "deep_forest_compute_oob_score": "as deep_forest_fit_trees: Forest.fit computes the OOB score itself",

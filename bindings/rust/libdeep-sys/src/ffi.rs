@@ -480,6 +480,8 @@ extern "C" {
     pub fn deep_model_submodel(model: *const deep_model, inputs: *const i32, input_count: i64, outputs: *const i32, output_count: i64, out: *mut *mut deep_model) -> deep_status;
     pub fn deep_model_state_nodes(model: *mut deep_model, node: i32, states: *mut i32, capacity: i64, needed: *mut i64) -> deep_status;
     pub fn deep_model_node_output_index(model: *const deep_model, node: i32, index: *mut i32) -> deep_status;
+    pub fn deep_model_layer_name(model: *const deep_model, layer: i32, name: *mut c_char, capacity: i64, needed: *mut i64) -> deep_status;
+    pub fn deep_model_set_layer_name(model: *mut deep_model, layer: i32, name: *const c_char) -> deep_status;
     pub fn deep_model_add_add(model: *mut deep_model) -> deep_status;
     pub fn deep_model_add_subtract(model: *mut deep_model) -> deep_status;
     pub fn deep_model_add_multiply(model: *mut deep_model) -> deep_status;

@@ -6,8 +6,8 @@ use std::ptr;
 
 use libdeep_sys as sys;
 
-use crate::convert::{array_sized, len64, rank};
-use crate::error::{check, Result};
+use crate::convert::{array_sized, c_string, len64, rank, text_sized};
+use crate::error::{check, Error, Result, Status};
 use crate::model::Model;
 
 /// A node of a model's graph: an input, or a call of a layer. Numbers are the model's, in
@@ -148,5 +148,32 @@ impl Model {
             )
         })?;
         Ok(Model::from_raw(out))
+    }
+
+    /// Layer `layer`'s name (an index as in `get_weight`; negative counts from the end), since
+    /// 1.3: the library's (`"dense"`, `"dense_1"`, ...) unless [`Model::set_layer_name`]
+    /// gave another; model files keep it.
+    pub fn layer_name(&self, layer: i32) -> Result<String> {
+        text_sized(|buf, cap, needed| unsafe { sys::deep_model_layer_name(self.ptr(), layer, buf, cap, needed) })
+    }
+
+    /// Gives layer `layer` a name (Keras' `name=`), since 1.3: printable ASCII without `/`,
+    /// 1 to 47 bytes, unique in the model (`Status::InvalidArgument` otherwise).
+    pub fn set_layer_name(&mut self, layer: i32, name: &str) -> Result<()> {
+        let name = c_string("Model::set_layer_name", name)?;
+        check(unsafe { sys::deep_model_set_layer_name(self.ptr(), layer, name.as_ptr()) })
+    }
+
+    /// The index of the layer named `name` (Keras' `get_layer(name)`), since 1.3;
+    /// `Status::InvalidArgument` when no layer has it.
+    pub fn layer_index(&self, name: &str) -> Result<i32> {
+        let mut count = 0;
+        check(unsafe { sys::deep_model_layer_count(self.ptr(), &mut count) })?;
+        for layer in 0..count {
+            if self.layer_name(layer)? == name {
+                return Ok(layer);
+            }
+        }
+        Err(Error::new(Status::InvalidArgument, format!("Model::layer_index: no layer is named {:?}", name)))
     }
 }

@@ -184,3 +184,26 @@ fn recurrent_states_seq2seq() {
     let states = sub.predict(&Tensor::new(&[32, 3, 2], &encoder_x).unwrap()).unwrap();
     assert_eq!(states.shape().unwrap(), vec![32, 8]);
 }
+
+#[test]
+fn layer_names_survive_a_file() {
+    // Keras' Dense(3, name="code"): the loaded model finds the layer by name, and its node
+    // gives the encoder.
+    let mut model = Model::new(&[4]).unwrap();
+    model.add(Dense::new(3)).unwrap();
+    model.set_layer_name(0, "code").unwrap();
+    model.add(Dense::new(4)).unwrap();
+    expect_error(model.set_layer_name(1, "code"), Status::InvalidArgument, "deep_model_set_layer_name");
+    expect_error(model.set_layer_name(1, "a/b"), Status::InvalidArgument, "deep_model_set_layer_name");
+    model.compile(Optimizer::new(OptimizerKind::Sgd).unwrap(), Loss::MeanSquaredError, &[]).unwrap();
+    let loaded = Model::from_bytes(&model.to_bytes().unwrap()).unwrap();
+    assert_eq!(loaded.layer_name(0).unwrap(), "code");
+    assert_eq!(loaded.layer_name(-1).unwrap(), "dense_1");
+    let code = loaded.layer_index("code").unwrap();
+    assert_eq!(code, 0);
+    assert!(loaded.layer_index("nope").is_err());
+    let node = (0..loaded.node_count().unwrap()).map(NodeId).find(|&n| loaded.node_layer(n).unwrap() == Some(code));
+    let encoder = loaded.submodel(&[NodeId(0)], &[node.unwrap()]).unwrap();
+    let x = noise(4, 5 * 4);
+    assert_near("encoder", &predict(&encoder, &x, 4), &dense(&x, &model, 0, 4, 3));
+}
