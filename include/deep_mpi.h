@@ -22,7 +22,7 @@ extern "C" {
 #endif
 
 #define DEEP_MPI_VERSION_MAJOR 1
-#define DEEP_MPI_VERSION_MINOR 2
+#define DEEP_MPI_VERSION_MINOR 3
 #define DEEP_MPI_VERSION_PATCH 0
 
 /* A communicator libdeep-mpi works on: the caller's, duplicated. */
@@ -87,6 +87,32 @@ DEEP_API deep_status deep_mpi_fit(deep_mpi *mpi, deep_model *model, const deep_d
  * with the backward pass), larger ones pay the per-message latency fewer times. Since 1.2. */
 DEEP_API deep_status deep_mpi_set_bucket_bytes(deep_mpi *mpi, int64_t bytes);
 DEEP_API deep_status deep_mpi_get_bucket_bytes(const deep_mpi *mpi, int64_t *bytes);
+
+/* What moves deep_mpi_fit's gradient sums on while the backward pass computes. Open MPI
+ * advances a non-blocking collective only inside MPI calls, so a sum started as a layer
+ * finishes does its work only when some thread of the process calls MPI. */
+typedef enum deep_mpi_progress {
+    DEEP_MPI_PROGRESS_AUTO = 0,   /* the default: THREAD when MPI was initialised with
+                                     MPI_THREAD_MULTIPLE (MPI_Query_thread), else LAYERS */
+    DEEP_MPI_PROGRESS_WAIT = 1,   /* nothing: the sums run in the wait after backward (no
+                                     overlap; the baseline to measure the others against) */
+    DEEP_MPI_PROGRESS_LAYERS = 2, /* an MPI_Testall each time backward finishes a layer
+                                     with weights (no thread; a few pushes per step) */
+    DEEP_MPI_PROGRESS_THREAD = 3  /* a thread of libdeep-mpi's own, started per deep_mpi_fit,
+                                     tests the sums in flight every 50 microseconds while
+                                     backward runs (sleeping in between, so it takes little of
+                                     a core); needs MPI_THREAD_MULTIPLE */
+} deep_mpi_progress;
+/* Sets how deep_mpi_fit drives its gradient sums (the default AUTO; THREAD when MPI's
+ * thread level is not MPI_THREAD_MULTIPLE is DEEP_ERR_STATE). The result is the same bit
+ * for bit in every mode: only when the sums' work happens changes. Since 1.3. */
+DEEP_API deep_status deep_mpi_set_progress(deep_mpi *mpi, deep_mpi_progress mode);
+DEEP_API deep_status deep_mpi_get_progress(const deep_mpi *mpi, deep_mpi_progress *mode);
+/* The time the current (from its callbacks) or last deep_mpi_fit on this handle spent
+ * waiting, after each backward pass, for the gradient sums to finish, summed over its
+ * steps, and the number of steps: the part of the exchange the backward pass did not
+ * hide (plus any wait for a slower rank). Since 1.3. */
+DEEP_API deep_status deep_mpi_get_wait(const deep_mpi *mpi, double *seconds, int64_t *steps);
 
 #ifdef __cplusplus
 }
