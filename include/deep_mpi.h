@@ -64,12 +64,15 @@ DEEP_API deep_status deep_mpi_forest_fit(deep_mpi *mpi, deep_forest *forest, con
  * every rank draws the same epoch orders; batch_size is per rank: each global batch of
  * size * batch_size samples is cut into `size` consecutive slices, one per rank, and the
  * gradients are averaged over the global batch with MPI_Iallreduce in buckets (of
- * deep_mpi_set_bucket_bytes) started as the backward pass finishes each layer, waited for
- * before the optimizer step. So N ranks of batch b train as one process of batch N b on
+ * deep_mpi_set_bucket_bytes) started as the backward pass finishes each layer, moved on
+ * while it goes on (deep_mpi_set_progress) and waited for before the optimizer step. So N ranks of batch b train as one process of batch N b on
  * the same samples in the same order, up to the rounding of the sums' order. The loss and
  * metrics of each epoch are summed over the ranks, so every rank records the same history,
- * logs the same line, and early stopping and ReduceLROnPlateau decide alike; every rank
- * scores the whole validation data; only rank 0 writes checkpoints (write your own model
+ * logs the same line, and early stopping and ReduceLROnPlateau decide alike. The validation
+ * data are split among the ranks as the training batches are (since 1.3; 1.2 scored them
+ * whole on every rank): each rank scores its part and the sums are added, so every rank
+ * records the whole data's validation metrics (one process's, to the rounding of the
+ * sums' order; deep_model_set_replica_validation is how). Only rank 0 writes checkpoints (write your own model
  * files from rank 0 too: the ranks' models are the same).
  * Faults: before training, at every step before the gradients are exchanged, and after
  * every epoch the ranks agree on their status (a small MPI_Allreduce), so a rank that

@@ -1,7 +1,8 @@
 /* Data-parallel training: deep_mpi_fit runs deep_model_fit on every rank as one replica of
  * the model (deep.h, "Replicas") and is the replica hook that moves its data over MPI:
  * agreement on status and stopping, rank 0's state broadcast, gradients summed in buckets
- * by non-blocking allreduces started while the backward pass goes on, epoch sums. */
+ * by non-blocking allreduces started while the backward pass goes on (and driven on by
+ * progress.c), the epoch's training and validation sums. */
 #include <limits.h>
 #include <stdbool.h>
 #include <stdlib.h>
@@ -160,16 +161,21 @@ deep_status deep_mpi_fit(deep_mpi *mpi, deep_model *model, const deep_dataset *t
     mpi->wait_seconds = 0.0;
     mpi->wait_steps = 0;
     deep_status local = check_local(mpi, model, train, &f);
-    int32_t old_rank = 0, old_size = 1;
+    int32_t old_rank = 0, old_size = 1, old_split = 0;
     deep_replica_fn old_hook = NULL;
     void *old_user = NULL;
     bool set = false;
     if (local == DEEP_OK)
         local = deep_model_get_replica(model, &old_rank, &old_size, &old_hook, &old_user);
+    if (local == DEEP_OK)
+        local = deep_model_get_replica_validation(model, &old_split);
     if (local == DEEP_OK) {
         local = deep_model_set_replica(model, mpi->rank, mpi->size, hook, &f);
         set = local == DEEP_OK;
     }
+    /* Each rank scores its part of the validation data; the sums make the whole's metrics. */
+    if (local == DEEP_OK)
+        local = deep_model_set_replica_validation(model, 1);
     /* Nothing collective has happened yet: from here on every rank makes the same calls. */
     deep_status status = agree(mpi, local, NULL);
     if (status == DEEP_OK)
@@ -182,6 +188,7 @@ deep_status deep_mpi_fit(deep_mpi *mpi, deep_model *model, const deep_dataset *t
         strncpy(message, deep_last_error(), sizeof message - 1);
         message[sizeof message - 1] = '\0';
         deep_model_set_replica(model, old_rank, old_size, old_hook, old_user);
+        deep_model_set_replica_validation(model, old_split);
         if (status != DEEP_OK)
             deep_set_last_error(status, NULL, message);
     }

@@ -13,6 +13,8 @@
  * they change when the sums' work happens, not what is summed. Run with the argument
  * "thread", the program initialises MPI with MPI_THREAD_MULTIPLE and covers the progress
  * thread as well.
+ * Validation: split among the ranks and summed, every rank records the metrics (AUC too)
+ * that scoring the whole validation data in one process gives for the final weights.
  * Faults: one rank with data that do not fit, or a NULL argument, or NaN data: every rank
  * returns the error naming that rank (the meson timeout bounds a hang), and the
  * communicator still works afterwards.
@@ -227,6 +229,51 @@ static void stopping_and_checkpoints(deep_mpi *mpi)
     deep_dataset_free(validation);
 }
 
+/* The validation data are split among the ranks and the sums added: after the last epoch
+ * the history's validation loss, accuracy and AUC are what deep_model_evaluate gives for the
+ * same weights on the whole validation data in this process (to the rounding of the sums'
+ * order), on every rank, for a count the ranks do not divide and for fewer samples than
+ * ranks (some ranks score none). The training AUC is global too. */
+static void validation_across_ranks(deep_mpi *mpi)
+{
+    deep_dataset *data = make_data(MLP, COUNT, 6);
+    const int64_t counts[] = {23, 2};
+    for (int c = 0; c < 2; c++) {
+        deep_dataset *validation = make_data(MLP, counts[c], 6);
+        deep_model *m = NULL;
+        MUST(deep_model_new(1, (int64_t[]){6}, &m));
+        MUST(deep_model_set_seed(m, 5));
+        MUST(deep_model_set_int(m, DEEP_MODEL_THREADS, 1));
+        MUST(deep_model_set_int(m, DEEP_MODEL_VERBOSE, 0));
+        MUST(deep_model_add_dense(m, 8, DEEP_ACTIVATION_TANH, 1));
+        MUST(deep_model_add_dense(m, 3, DEEP_ACTIVATION_SOFTMAX, 1));
+        deep_optimizer *opt = NULL;
+        MUST(deep_optimizer_new(DEEP_OPTIMIZER_ADAM, &opt));
+        deep_metric metrics[] = {DEEP_METRIC_ACCURACY, DEEP_METRIC_AUC};
+        MUST(deep_model_compile(m, opt, DEEP_LOSS_SPARSE_CATEGORICAL_CROSSENTROPY, metrics, 2));
+        MUST(deep_mpi_fit(mpi, m, data, 2, 4, validation));
+        deep_metric all[] = {DEEP_METRIC_LOSS, DEEP_METRIC_ACCURACY, DEEP_METRIC_AUC};
+        double recorded[4] = {0}, whole[3] = {0};
+        int64_t needed = 0;
+        MUST(deep_model_evaluate(m, validation, 4, whole, 3, &needed));
+        for (int i = 0; i < 3; i++) {
+            MUST(deep_model_history(m, 1, all[i], 1, &recorded[i]));
+            EXPECT(fabs(recorded[i] - whole[i]) <= 1e-9 * (1.0 + fabs(whole[i])));
+        }
+        MUST(deep_model_history(m, 1, DEEP_METRIC_AUC, 0, &recorded[3]));
+        EXPECT(same_everywhere(recorded, (int)sizeof recorded));
+        int32_t split = -1;
+        MUST(deep_model_get_replica_validation(m, &split));
+        EXPECT(split == 0); /* put back */
+        if (rank == 0 && c == 0)
+            printf("validation across %d ranks: loss %.6f (whole, one process: %.6f), AUC %.6f (%.6f)\n", size,
+                   recorded[0], whole[0], recorded[2], whole[2]);
+        deep_model_free(m);
+        deep_dataset_free(validation);
+    }
+    deep_dataset_free(data);
+}
+
 /* Every rank returns `expected` with a message naming the failed rank. */
 static void expect_everywhere(deep_status status, deep_status expected, int failed)
 {
@@ -340,6 +387,7 @@ int main(int argc, char **argv)
     /* batch 1 per rank: the last global batch leaves some ranks' slices empty */
     equivalence(mpi, MLP, DEEP_OPTIMIZER_SGD, 1, 1 << 20);
     stopping_and_checkpoints(mpi);
+    validation_across_ranks(mpi);
     faults(mpi);
 
     deep_mpi_free(mpi);
