@@ -90,7 +90,6 @@ void mpi_progress_layer(mpi_progress *p)
 
 deep_status mpi_progress_wait(mpi_progress *p)
 {
-    double start = MPI_Wtime();
     bool threaded = p->mode == DEEP_MPI_PROGRESS_THREAD;
     /* The thread must not test requests this thread waits on (MPI forbids two threads
      * completing one request): it holds the lock only around its MPI_Testall. */
@@ -102,8 +101,6 @@ deep_status mpi_progress_wait(mpi_progress *p)
     p->count = 0;
     if (threaded)
         pthread_mutex_unlock(&p->lock);
-    p->wait_seconds += MPI_Wtime() - start;
-    p->waits++;
     return code == MPI_SUCCESS ? DEEP_OK : deep_mpi_error("deep_mpi_fit", "MPI_Waitall on the gradient sums", code);
 }
 

@@ -20,8 +20,6 @@ typedef struct mpi_progress {
     pthread_mutex_t lock;
     pthread_cond_t wake;
     bool thread_started, active, quit;
-    double wait_seconds; /* time spent in the final waits, summed over the fit's steps */
-    int64_t waits;
 } mpi_progress;
 
 /* Resolves `mode` against the thread level MPI was initialised with (AUTO: THREAD when
@@ -32,7 +30,7 @@ deep_status mpi_progress_start(mpi_progress *p, deep_mpi_progress mode, int capa
 deep_status mpi_progress_allreduce(mpi_progress *p, float *data, int n, MPI_Comm comm);
 /* A layer of the backward pass is done: LAYERS tests the requests here. */
 void mpi_progress_layer(mpi_progress *p);
-/* Waits for every request started this step (timed into wait_seconds). */
+/* Waits for every request started this step. */
 deep_status mpi_progress_wait(mpi_progress *p);
 /* Stops the thread and frees the requests; p may be only partly started. */
 void mpi_progress_stop(mpi_progress *p);
