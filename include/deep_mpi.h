@@ -65,8 +65,10 @@ DEEP_API deep_status deep_mpi_forest_fit(deep_mpi *mpi, deep_forest *forest, con
  * size * batch_size samples is cut into `size` consecutive slices, one per rank, and the
  * gradients are averaged over the global batch with MPI_Iallreduce in buckets (of
  * deep_mpi_set_bucket_bytes) started as the backward pass finishes each layer, moved on
- * while it goes on (deep_mpi_set_progress) and waited for before the optimizer step. So N ranks of batch b train as one process of batch N b on
- * the same samples in the same order, up to the rounding of the sums' order. The loss and
+ * while it goes on (deep_mpi_set_progress) and waited for before the optimizer step (the
+ * last bucket, complete only when backward is, with a blocking MPI_Allreduce since 1.3).
+ * So N ranks of batch b train as one process of batch N b on the same samples in the same
+ * order, up to the rounding of the sums' order. The loss and
  * metrics of each epoch are summed over the ranks, so every rank records the same history,
  * logs the same line, and early stopping and ReduceLROnPlateau decide alike. The validation
  * data are split among the ranks as the training batches are (since 1.3; 1.2 scored them
@@ -86,6 +88,7 @@ DEEP_API deep_status deep_mpi_forest_fit(deep_mpi *mpi, deep_forest *forest, con
 DEEP_API deep_status deep_mpi_fit(deep_mpi *mpi, deep_model *model, const deep_dataset *train, int64_t epochs,
                                   int64_t batch_size, const deep_dataset *validation);
 /* The size in bytes of the gradient buckets deep_mpi_fit sums with one MPI_Iallreduce each
+ * (the last with MPI_Allreduce)
  * (4 to 2^32; default 256 KiB, 65536 floats). Smaller buckets start sooner (more overlap
  * with the backward pass), larger ones pay the per-message latency fewer times. Since 1.2. */
 DEEP_API deep_status deep_mpi_set_bucket_bytes(deep_mpi *mpi, int64_t bytes);
@@ -112,9 +115,10 @@ typedef enum deep_mpi_progress {
 DEEP_API deep_status deep_mpi_set_progress(deep_mpi *mpi, deep_mpi_progress mode);
 DEEP_API deep_status deep_mpi_get_progress(const deep_mpi *mpi, deep_mpi_progress *mode);
 /* The time the current (from its callbacks) or last deep_mpi_fit on this handle spent
- * waiting, after each backward pass, for the gradient sums to finish, summed over its
- * steps, and the number of steps: the part of the exchange the backward pass did not
- * hide (plus any wait for a slower rank). Since 1.3. */
+ * from the end of each backward pass until its gradient sums were complete (the last
+ * bucket's sum, started only then, included), summed over its steps, and the number of
+ * steps: the part of the exchange the backward pass did not hide, plus any wait for a
+ * slower rank. Since 1.3. */
 DEEP_API deep_status deep_mpi_get_wait(const deep_mpi *mpi, double *seconds, int64_t *steps);
 
 #ifdef __cplusplus

@@ -58,11 +58,23 @@ static deep_status reduce(mpi_fit *f)
     /* Timed from the end of backward: the last bucket (the first layers' gradients, final
      * only now) starts here, and its whole sum shows, as it does in PyTorch DDP. */
     double start = MPI_Wtime();
-    deep_status status = flush(f);
-    deep_status waited = mpi_progress_wait(&f->progress); /* what was started, even after a failed flush */
+    /* The earlier buckets first; the last one is summed by a blocking MPI_Allreduce, as it
+     * would be waited for at once: Open MPI's blocking collectives run on its fast path,
+     * where a non-blocking one waited for advances a round per few progress calls (under
+     * load each a scheduler's time slice: docs/distributed.md measures it). */
+    deep_status status = mpi_progress_wait(&f->progress);
+    /* Even after a failed wait: the other ranks make this call too, and must not be left in it. */
+    while (f->hi > f->lo) {
+        int64_t n = f->hi - f->lo < MAX_CHUNK ? f->hi - f->lo : MAX_CHUNK;
+        int code = MPI_Allreduce(MPI_IN_PLACE, f->grads + f->lo, (int)n, MPI_FLOAT, MPI_SUM, f->mpi->comm);
+        if (code != MPI_SUCCESS && status == DEEP_OK)
+            status = deep_mpi_error("deep_mpi_fit", "MPI_Allreduce of the last gradients", code);
+        f->lo += n;
+    }
+    f->lo = f->hi = 0;
     f->mpi->wait_seconds += MPI_Wtime() - start;
     f->mpi->wait_steps++;
-    return status != DEEP_OK ? status : waited;
+    return status;
 }
 
 /* Every rank learns whether all are fine; a failed rank's status and message travel to
