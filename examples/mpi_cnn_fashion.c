@@ -10,6 +10,8 @@
  * any number of ranks trains the same model as one process, up to float rounding. Rank 0
  * logs the epochs, scores the test set and prints the accuracy and the training time.
  * THREADS is each rank's DEEP_MODEL_THREADS: one per rank on a machine with a core each.
+ * MPI is initialised with MPI_THREAD_MULTIPLE so that libdeep-mpi's progress thread moves
+ * the gradient sums on while backward runs (deep_mpi_set_progress; docs/distributed.md).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -67,7 +69,8 @@ static int32_t halve_learning_rate(void *user, deep_model *model, int64_t epoch)
 
 int main(int argc, char **argv)
 {
-    MPI_Init(&argc, &argv);
+    int provided = 0;
+    MPI_Init_thread(&argc, &argv, MPI_THREAD_MULTIPLE, &provided);
     int rank = 0, size = 1;
     MPI_Comm_rank(MPI_COMM_WORLD, &rank);
     MPI_Comm_size(MPI_COMM_WORLD, &size);

@@ -2242,7 +2242,9 @@ DEEP_API deep_status deep_forest_save_onnx_buffer(const deep_forest *forest, voi
  *
  * The status argument is DEEP_OK except for AGREE; offset is 0 except for GRADIENTS. The
  * history, early stopping, ReduceLROnPlateau and the epoch log then agree on every
- * replica, validation data are scored whole by every replica, and only replica 0 writes
+ * replica (since 1.3 with AUC metrics too: their confusion counts are summed with a
+ * second SUM after the first), validation data are scored whole by every replica (or
+ * split among them: deep_model_set_replica_validation), and only replica 0 writes
  * checkpoints. The batch callback sees this replica's own batch loss. Dropout draws from a
  * generator of its own per replica, so a model with dropout trains differently from one
  * process (the epoch order still agrees). BatchNormalization normalises each replica's
@@ -2266,6 +2268,17 @@ DEEP_API deep_status deep_model_set_replica(deep_model *model, int32_t rank, int
 /* The replica setting (0, 1, NULL, NULL by default); any output may be NULL. Since 1.2. */
 DEEP_API deep_status deep_model_get_replica(const deep_model *model, int32_t *rank, int32_t *size,
                                             deep_replica_fn *hook, void **user);
+/* Validation split among the replicas: with split 1, a replica's fit scores only its part
+ * of the validation data (replica r of size: samples [V r / size, V (r + 1) / size) of the
+ * V validation samples) and sums the pass's loss and metric sums and counts over the
+ * replicas with DEEP_REPLICA_SUM (the AUCs' confusion counts with a second SUM), so that
+ * every replica records the validation loss and metrics of the whole data, equal to one
+ * process's up to the rounding of the sums' order, for 1/size of the work. 0 (the default;
+ * 1.2's behaviour): every replica scores all of it. Used only when a replica hook is set;
+ * a setting like the replica itself (not saved; DEEP_ERR_STATE from fit's callbacks);
+ * DEEP_ERR_INVALID_ARGUMENT for other values. Since 1.3. */
+DEEP_API deep_status deep_model_set_replica_validation(deep_model *model, int32_t split);
+DEEP_API deep_status deep_model_get_replica_validation(const deep_model *model, int32_t *split);
 
 #ifdef __cplusplus
 }

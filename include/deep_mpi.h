@@ -22,7 +22,7 @@ extern "C" {
 #endif
 
 #define DEEP_MPI_VERSION_MAJOR 1
-#define DEEP_MPI_VERSION_MINOR 2
+#define DEEP_MPI_VERSION_MINOR 3
 #define DEEP_MPI_VERSION_PATCH 0
 
 /* A communicator libdeep-mpi works on: the caller's, duplicated. */
@@ -64,12 +64,17 @@ DEEP_API deep_status deep_mpi_forest_fit(deep_mpi *mpi, deep_forest *forest, con
  * every rank draws the same epoch orders; batch_size is per rank: each global batch of
  * size * batch_size samples is cut into `size` consecutive slices, one per rank, and the
  * gradients are averaged over the global batch with MPI_Iallreduce in buckets (of
- * deep_mpi_set_bucket_bytes) started as the backward pass finishes each layer, waited for
- * before the optimizer step. So N ranks of batch b train as one process of batch N b on
- * the same samples in the same order, up to the rounding of the sums' order. The loss and
+ * deep_mpi_set_bucket_bytes) started as the backward pass finishes each layer, moved on
+ * while it goes on (deep_mpi_set_progress) and waited for before the optimizer step (the
+ * last bucket, complete only when backward is, with a blocking MPI_Allreduce since 1.3).
+ * So N ranks of batch b train as one process of batch N b on the same samples in the same
+ * order, up to the rounding of the sums' order. The loss and
  * metrics of each epoch are summed over the ranks, so every rank records the same history,
- * logs the same line, and early stopping and ReduceLROnPlateau decide alike; every rank
- * scores the whole validation data; only rank 0 writes checkpoints (write your own model
+ * logs the same line, and early stopping and ReduceLROnPlateau decide alike. The validation
+ * data are split among the ranks as the training batches are (since 1.3; 1.2 scored them
+ * whole on every rank): each rank scores its part and the sums are added, so every rank
+ * records the whole data's validation metrics (one process's, to the rounding of the
+ * sums' order; deep_model_set_replica_validation is how). Only rank 0 writes checkpoints (write your own model
  * files from rank 0 too: the ranks' models are the same).
  * Faults: before training, at every step before the gradients are exchanged, and after
  * every epoch the ranks agree on their status (a small MPI_Allreduce), so a rank that
@@ -83,10 +88,38 @@ DEEP_API deep_status deep_mpi_forest_fit(deep_mpi *mpi, deep_forest *forest, con
 DEEP_API deep_status deep_mpi_fit(deep_mpi *mpi, deep_model *model, const deep_dataset *train, int64_t epochs,
                                   int64_t batch_size, const deep_dataset *validation);
 /* The size in bytes of the gradient buckets deep_mpi_fit sums with one MPI_Iallreduce each
+ * (the last with MPI_Allreduce)
  * (4 to 2^32; default 256 KiB, 65536 floats). Smaller buckets start sooner (more overlap
  * with the backward pass), larger ones pay the per-message latency fewer times. Since 1.2. */
 DEEP_API deep_status deep_mpi_set_bucket_bytes(deep_mpi *mpi, int64_t bytes);
 DEEP_API deep_status deep_mpi_get_bucket_bytes(const deep_mpi *mpi, int64_t *bytes);
+
+/* What moves deep_mpi_fit's gradient sums on while the backward pass computes. Open MPI
+ * advances a non-blocking collective only inside MPI calls, so a sum started as a layer
+ * finishes does its work only when some thread of the process calls MPI. */
+typedef enum deep_mpi_progress {
+    DEEP_MPI_PROGRESS_AUTO = 0,   /* the default: THREAD when MPI was initialised with
+                                     MPI_THREAD_MULTIPLE (MPI_Query_thread), else LAYERS */
+    DEEP_MPI_PROGRESS_WAIT = 1,   /* nothing: the sums run in the wait after backward (no
+                                     overlap; the baseline to measure the others against) */
+    DEEP_MPI_PROGRESS_LAYERS = 2, /* an MPI_Testall each time backward finishes a layer
+                                     with weights (no thread; a few pushes per step) */
+    DEEP_MPI_PROGRESS_THREAD = 3  /* a thread of libdeep-mpi's own, started per deep_mpi_fit,
+                                     tests the sums in flight every 50 microseconds while
+                                     backward runs (sleeping in between, so it takes little of
+                                     a core); needs MPI_THREAD_MULTIPLE */
+} deep_mpi_progress;
+/* Sets how deep_mpi_fit drives its gradient sums (the default AUTO; THREAD when MPI's
+ * thread level is not MPI_THREAD_MULTIPLE is DEEP_ERR_STATE). The result is the same bit
+ * for bit in every mode: only when the sums' work happens changes. Since 1.3. */
+DEEP_API deep_status deep_mpi_set_progress(deep_mpi *mpi, deep_mpi_progress mode);
+DEEP_API deep_status deep_mpi_get_progress(const deep_mpi *mpi, deep_mpi_progress *mode);
+/* The time the current (from its callbacks) or last deep_mpi_fit on this handle spent
+ * from the end of each backward pass until its gradient sums were complete (the last
+ * bucket's sum, started only then, included), summed over its steps, and the number of
+ * steps: the part of the exchange the backward pass did not hide, plus any wait for a
+ * slower rank. Since 1.3. */
+DEEP_API deep_status deep_mpi_get_wait(const deep_mpi *mpi, double *seconds, int64_t *steps);
 
 #ifdef __cplusplus
 }

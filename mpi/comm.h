@@ -9,6 +9,9 @@ struct deep_mpi {
     int rank;
     int size;
     int64_t bucket_bytes; /* deep_mpi_set_bucket_bytes; 0: the default */
+    deep_mpi_progress progress; /* deep_mpi_set_progress; 0: AUTO */
+    double wait_seconds;  /* the current or last deep_mpi_fit's final waits (deep_mpi_get_wait) */
+    int64_t wait_steps;
 };
 
 /* Records "func: what: <MPI's error string>" as the last error; returns DEEP_ERR_IO (a

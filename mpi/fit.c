@@ -1,13 +1,15 @@
 /* Data-parallel training: deep_mpi_fit runs deep_model_fit on every rank as one replica of
  * the model (deep.h, "Replicas") and is the replica hook that moves its data over MPI:
  * agreement on status and stopping, rank 0's state broadcast, gradients summed in buckets
- * by non-blocking allreduces started while the backward pass goes on, epoch sums. */
+ * by non-blocking allreduces started while the backward pass goes on (and driven on by
+ * progress.c), the epoch's training and validation sums. */
 #include <limits.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "comm.h"
+#include "progress.h"
 
 #define DEFAULT_BUCKET_BYTES (1 << 18) /* 64 Ki floats: the seed CNN's Dense layers go while its convolutions run backward */
 #define MAX_CHUNK (1 << 30)            /* MPI counts are int: larger ranges go in pieces */
@@ -18,8 +20,7 @@ typedef struct mpi_fit {
     float *grads;            /* the model's gradient block, from the first GRADIENTS */
     int64_t lo, hi;          /* floats [lo, hi): final, not yet sent (lo == hi: none) */
     int64_t bucket;          /* floats per bucket */
-    MPI_Request *requests;   /* allocated once per fit: no allocation per step */
-    int count, capacity;
+    mpi_progress progress;   /* the sums in flight and what drives them (progress.c) */
 } mpi_fit;
 
 /* Starts summing floats [lo, hi) over the ranks. */
@@ -27,14 +28,7 @@ static deep_status flush(mpi_fit *f)
 {
     while (f->hi > f->lo) {
         int64_t n = f->hi - f->lo < MAX_CHUNK ? f->hi - f->lo : MAX_CHUNK;
-        if (f->count == f->capacity)
-            return deep_mpi_fail(DEEP_ERR_STATE, "deep_mpi_fit", "more gradient ranges than the %d planned",
-                                 f->capacity);
-        int code = MPI_Iallreduce(MPI_IN_PLACE, f->grads + f->lo, (int)n, MPI_FLOAT, MPI_SUM, f->mpi->comm,
-                                  &f->requests[f->count]);
-        if (code != MPI_SUCCESS)
-            return deep_mpi_error("deep_mpi_fit", "MPI_Iallreduce of the gradients", code);
-        f->count++;
+        DEEP_MPI_TRY(mpi_progress_allreduce(&f->progress, f->grads + f->lo, (int)n, f->mpi->comm));
         f->lo += n;
     }
     f->lo = f->hi = 0;
@@ -55,21 +49,31 @@ static deep_status gradients(mpi_fit *f, float *grads, int64_t offset, int64_t c
     }
     if (f->hi - f->lo >= f->bucket)
         DEEP_MPI_TRY(flush(f));
-    /* Open MPI moves a non-blocking collective on only inside MPI calls: poke it here,
-     * as each layer finishes, so that the sums progress while backward runs. */
-    int done = 0;
-    if (f->count > 0)
-        MPI_Testall(f->count, f->requests, &done, MPI_STATUSES_IGNORE);
+    mpi_progress_layer(&f->progress);
     return DEEP_OK;
 }
 
 static deep_status reduce(mpi_fit *f)
 {
-    deep_status status = flush(f);
-    int code = f->count > 0 ? MPI_Waitall(f->count, f->requests, MPI_STATUSES_IGNORE) : MPI_SUCCESS;
-    f->count = 0;
-    if (status == DEEP_OK && code != MPI_SUCCESS)
-        status = deep_mpi_error("deep_mpi_fit", "MPI_Waitall on the gradient sums", code);
+    /* Timed from the end of backward: the last bucket (the first layers' gradients, final
+     * only now) starts here, and its whole sum shows, as it does in PyTorch DDP. */
+    double start = MPI_Wtime();
+    /* The earlier buckets first; the last one is summed by a blocking MPI_Allreduce, as it
+     * would be waited for at once: Open MPI's blocking collectives run on its fast path,
+     * where a non-blocking one waited for advances a round per few progress calls (under
+     * load each a scheduler's time slice: docs/distributed.md measures it). */
+    deep_status status = mpi_progress_wait(&f->progress);
+    /* Even after a failed wait: the other ranks make this call too, and must not be left in it. */
+    while (f->hi > f->lo) {
+        int64_t n = f->hi - f->lo < MAX_CHUNK ? f->hi - f->lo : MAX_CHUNK;
+        int code = MPI_Allreduce(MPI_IN_PLACE, f->grads + f->lo, (int)n, MPI_FLOAT, MPI_SUM, f->mpi->comm);
+        if (code != MPI_SUCCESS && status == DEEP_OK)
+            status = deep_mpi_error("deep_mpi_fit", "MPI_Allreduce of the last gradients", code);
+        f->lo += n;
+    }
+    f->lo = f->hi = 0;
+    f->mpi->wait_seconds += MPI_Wtime() - start;
+    f->mpi->wait_steps++;
     return status;
 }
 
@@ -144,11 +148,7 @@ static deep_status check_local(const deep_mpi *mpi, deep_model *model, const dee
     f->bucket = bytes / (int64_t)sizeof(float) > 0 ? bytes / (int64_t)sizeof(float) : 1;
     /* Each layer's range flushes at most one bucket beyond its own, a range larger than
      * MAX_CHUNK a few more: 2 per layer, plus the tail, is plenty but for such giants. */
-    f->capacity = 2 * layers + 8;
-    f->requests = calloc((size_t)f->capacity, sizeof *f->requests);
-    if (!f->requests)
-        return deep_mpi_fail(DEEP_ERR_NO_MEMORY, "deep_mpi_fit", "no memory for %d requests", f->capacity);
-    return DEEP_OK;
+    return mpi_progress_start(&f->progress, mpi->progress, 2 * layers + 8, "deep_mpi_fit");
 }
 
 /* Every rank must train on the same samples: at least their counts must agree. */
@@ -173,17 +173,24 @@ deep_status deep_mpi_fit(deep_mpi *mpi, deep_model *model, const deep_dataset *t
     if (!mpi)
         return deep_mpi_fail(DEEP_ERR_NULL, "deep_mpi_fit", "argument 'mpi' is NULL");
     mpi_fit f = {.mpi = mpi};
+    mpi->wait_seconds = 0.0;
+    mpi->wait_steps = 0;
     deep_status local = check_local(mpi, model, train, &f);
-    int32_t old_rank = 0, old_size = 1;
+    int32_t old_rank = 0, old_size = 1, old_split = 0;
     deep_replica_fn old_hook = NULL;
     void *old_user = NULL;
     bool set = false;
     if (local == DEEP_OK)
         local = deep_model_get_replica(model, &old_rank, &old_size, &old_hook, &old_user);
+    if (local == DEEP_OK)
+        local = deep_model_get_replica_validation(model, &old_split);
     if (local == DEEP_OK) {
         local = deep_model_set_replica(model, mpi->rank, mpi->size, hook, &f);
         set = local == DEEP_OK;
     }
+    /* Each rank scores its part of the validation data; the sums make the whole's metrics. */
+    if (local == DEEP_OK)
+        local = deep_model_set_replica_validation(model, 1);
     /* Nothing collective has happened yet: from here on every rank makes the same calls. */
     deep_status status = agree(mpi, local, NULL);
     if (status == DEEP_OK)
@@ -196,10 +203,11 @@ deep_status deep_mpi_fit(deep_mpi *mpi, deep_model *model, const deep_dataset *t
         strncpy(message, deep_last_error(), sizeof message - 1);
         message[sizeof message - 1] = '\0';
         deep_model_set_replica(model, old_rank, old_size, old_hook, old_user);
+        deep_model_set_replica_validation(model, old_split);
         if (status != DEEP_OK)
             deep_set_last_error(status, NULL, message);
     }
-    free(f.requests);
+    mpi_progress_stop(&f.progress);
     return status;
 }
 
@@ -219,5 +227,38 @@ deep_status deep_mpi_get_bucket_bytes(const deep_mpi *mpi, int64_t *bytes)
     if (!mpi || !bytes)
         return DEEP_MPI_FAIL(DEEP_ERR_NULL, "argument '%s' is NULL", mpi ? "bytes" : "mpi");
     *bytes = mpi->bucket_bytes > 0 ? mpi->bucket_bytes : DEFAULT_BUCKET_BYTES;
+    return DEEP_OK;
+}
+
+deep_status deep_mpi_set_progress(deep_mpi *mpi, deep_mpi_progress mode)
+{
+    if (!mpi)
+        return DEEP_MPI_FAIL(DEEP_ERR_NULL, "argument 'mpi' is NULL");
+    if (mode < DEEP_MPI_PROGRESS_AUTO || mode > DEEP_MPI_PROGRESS_THREAD)
+        return DEEP_MPI_FAIL(DEEP_ERR_INVALID_ARGUMENT, "progress mode %d is unknown (0 to 3)", (int)mode);
+    int level = MPI_THREAD_SINGLE;
+    MPI_Query_thread(&level);
+    if (mode == DEEP_MPI_PROGRESS_THREAD && level != MPI_THREAD_MULTIPLE)
+        return DEEP_MPI_FAIL(DEEP_ERR_STATE, "DEEP_MPI_PROGRESS_THREAD needs MPI initialised with "
+                                             "MPI_Init_thread(..., MPI_THREAD_MULTIPLE, ...); this process has "
+                                             "thread level %d", level);
+    mpi->progress = mode;
+    return DEEP_OK;
+}
+
+deep_status deep_mpi_get_progress(const deep_mpi *mpi, deep_mpi_progress *mode)
+{
+    if (!mpi || !mode)
+        return DEEP_MPI_FAIL(DEEP_ERR_NULL, "argument '%s' is NULL", mpi ? "mode" : "mpi");
+    *mode = mpi->progress;
+    return DEEP_OK;
+}
+
+deep_status deep_mpi_get_wait(const deep_mpi *mpi, double *seconds, int64_t *steps)
+{
+    if (!mpi || !seconds || !steps)
+        return DEEP_MPI_FAIL(DEEP_ERR_NULL, "argument '%s' is NULL", !mpi ? "mpi" : !seconds ? "seconds" : "steps");
+    *seconds = mpi->wait_seconds;
+    *steps = mpi->wait_steps;
     return DEEP_OK;
 }

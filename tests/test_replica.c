@@ -334,6 +334,109 @@ START_TEST(replica_slices_and_checkpoints)
 }
 END_TEST
 
+/* What the SUM calls of one fit carried: their counts and the samples (the last double of
+ * the stats' SUM, before summing). The hook doubles every sum, as a twin replica with the
+ * same part would. */
+typedef struct sum_log {
+    int sums;
+    int64_t counts[16], samples[16];
+} sum_log;
+
+static deep_status sums_only(void *user, deep_replica_event event, deep_status status, void *data, int64_t offset,
+                             int64_t count)
+{
+    (void)offset;
+    sum_log *log = user;
+    if (event == DEEP_REPLICA_AGREE)
+        return status;
+    if (event == DEEP_REPLICA_SUM) {
+        if (log->sums < 16) {
+            log->counts[log->sums] = count;
+            log->samples[log->sums] = (int64_t)((double *)data)[count - 1];
+        }
+        log->sums++;
+        for (int64_t i = 0; i < count; i++)
+            ((double *)data)[i] *= 2.0;
+    }
+    return DEEP_OK;
+}
+
+/* deep_model_set_replica_validation: replica 1 of 2 scores its half of the 21 validation
+ * samples ([10, 21): 11) and sums it; the history then holds what the summed pass gives
+ * (a twin with the same half: the same means). With AUC the confusion counts follow in a
+ * second SUM, for the training pass and the validation pass. Split 0 scores all 21 with no
+ * SUM. */
+START_TEST(validation_split_among_replicas)
+{
+    deep_dataset *d = make_data();
+    deep_dataset *v = NULL;
+    float x[21 * 3];
+    int32_t labels[21];
+    for (int i = 0; i < 21; i++) {
+        labels[i] = i % 2;
+        for (int j = 0; j < 3; j++)
+            x[i * 3 + j] = (float)((i * 5 + j * 3) % 7) / 7.0f + (labels[i] ? 0.4f : -0.4f);
+    }
+    ASSERT_OK(deep_dataset_new(21, 1, (int64_t[]){3}, x, &v));
+    ASSERT_OK(deep_dataset_set_labels(v, labels, 21, 2));
+    deep_dataset *half = NULL; /* what replica 1 scores: samples [10, 21) */
+    ASSERT_OK(deep_dataset_new(11, 1, (int64_t[]){3}, x + 10 * 3, &half));
+    ASSERT_OK(deep_dataset_set_labels(half, labels + 10, 11, 2));
+    for (int auc = 0; auc < 2; auc++) {
+        deep_model *m = NULL;
+        ASSERT_OK(deep_model_new(1, (int64_t[]){3}, &m));
+        ASSERT_OK(deep_model_set_seed(m, 7));
+        ASSERT_OK(deep_model_set_int(m, DEEP_MODEL_VERBOSE, 0));
+        ASSERT_OK(deep_model_add_dense(m, 2, DEEP_ACTIVATION_SOFTMAX, 1));
+        deep_optimizer *opt = NULL;
+        ASSERT_OK(deep_optimizer_new(DEEP_OPTIMIZER_SGD, &opt));
+        deep_metric metrics[] = {DEEP_METRIC_ACCURACY, DEEP_METRIC_AUC};
+        ASSERT_OK(deep_model_compile(m, opt, DEEP_LOSS_SPARSE_CATEGORICAL_CROSSENTROPY, metrics, auc ? 2 : 1));
+        int32_t split = -1;
+        ASSERT_OK(deep_model_get_replica_validation(m, &split));
+        ck_assert_int_eq(split, 0); /* the default: whole */
+        sum_log log = {0};
+        ASSERT_OK(deep_model_set_replica(m, 1, 2, sums_only, &log));
+        ASSERT_OK(deep_model_set_replica_validation(m, 1));
+        ASSERT_OK(deep_model_get_replica_validation(m, &split));
+        ck_assert_int_eq(split, 1);
+        ASSERT_OK(deep_model_fit(m, d, 1, BATCH, v));
+        int per_pass = auc ? 2 : 1; /* the stats, then the curves */
+        ck_assert_int_eq(log.sums, 2 * per_pass);
+        ck_assert_int_eq(log.samples[per_pass], 11); /* the validation pass: replica 1's 11 */
+        ck_assert_int_eq(log.counts[per_pass], log.counts[0]);
+        if (auc)
+            ck_assert_int_eq(log.counts[1] % 2, 0); /* the confusion counts: all doubles */
+        /* The summed pass of twins is replica 1's part's own metrics. */
+        double values[3], recorded;
+        int64_t needed = 0;
+        ASSERT_OK(deep_model_set_replica(m, 0, 1, NULL, NULL));
+        ASSERT_OK(deep_model_evaluate(m, half, BATCH, values, 3, &needed));
+        deep_metric all[] = {DEEP_METRIC_LOSS, DEEP_METRIC_ACCURACY, DEEP_METRIC_AUC};
+        for (int i = 0; i < 2 + auc; i++) {
+            ASSERT_OK(deep_model_history(m, 0, all[i], 1, &recorded));
+            ck_assert_double_eq_tol(recorded, values[i], 1e-12);
+        }
+        /* split 0: every replica scores the whole validation data, without a SUM */
+        log = (sum_log){0};
+        ASSERT_OK(deep_model_set_replica(m, 1, 2, sums_only, &log));
+        ASSERT_OK(deep_model_set_replica_validation(m, 0));
+        ASSERT_OK(deep_model_fit(m, d, 1, BATCH, v));
+        ck_assert_int_eq(log.sums, per_pass);
+        deep_model_free(m);
+    }
+    deep_model *m = make_model(DEEP_OPTIMIZER_SGD);
+    ASSERT_FAILS(deep_model_set_replica_validation(m, 2), DEEP_ERR_INVALID_ARGUMENT,
+                 "deep_model_set_replica_validation");
+    ASSERT_FAILS(deep_model_set_replica_validation(NULL, 1), DEEP_ERR_NULL, "deep_model_set_replica_validation");
+    ASSERT_FAILS(deep_model_get_replica_validation(m, NULL), DEEP_ERR_NULL, "deep_model_get_replica_validation");
+    deep_model_free(m);
+    deep_dataset_free(half);
+    deep_dataset_free(v);
+    deep_dataset_free(d);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("replica");
@@ -345,6 +448,7 @@ int main(void)
     tcase_add_test(tc, sums_make_the_history);
     tcase_add_test(tc, agreement_fails_and_stops_fit);
     tcase_add_test(tc, replica_slices_and_checkpoints);
+    tcase_add_test(tc, validation_split_among_replicas);
     suite_add_tcase(s, tc);
     return run_suite(s, CK_NORMAL);
 }

@@ -24,6 +24,10 @@ var notBoundFunctions = map[string]string{
 	"deep_forest_load_buffer":       "as deep_forest_save_buffer",
 	"deep_model_set_replica":        "the replica hook is for a transport such as libdeep-mpi (deep_mpi_fit), which Go does not bind yet",
 	"deep_model_get_replica":        "as deep_model_set_replica",
+
+	// since 1.3
+	"deep_model_set_replica_validation": "as deep_model_set_replica (deep_mpi_fit sets it)",
+	"deep_model_get_replica_validation": "as deep_model_set_replica",
 }
 
 // headerFunctions returns the names of the DEEP_API functions of the header at path.

@@ -325,8 +325,12 @@ static deep_status finish_epoch(deep_model *model, fit_run *run, int32_t epoch, 
     double validation_values[DEEP_MAX_STATS];
     double *validation = NULL;
     if (run->validation_count > 0) {
-        DEEP_TRY(deep_model_evaluate_range("deep_model_fit", model, run->validation, run->validation_first,
-                                           run->validation_count, run->batch_size, validation_values));
+        if (run->replica.on && model->replica_split_validation)
+            DEEP_TRY(deep_replica_validate(model, run->validation, run->validation_first, run->validation_count,
+                                           run->batch_size, validation_values));
+        else
+            DEEP_TRY(deep_model_evaluate_range("deep_model_fit", model, run->validation, run->validation_first,
+                                               run->validation_count, run->batch_size, validation_values));
         validation = validation_values;
         if (!isfinite(validation[0]))
             return deep_error_set(DEEP_ERR_NUMERIC, "deep_model_fit",

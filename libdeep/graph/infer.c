@@ -10,24 +10,33 @@
 /* Inference goes through buffers of this many samples at a time. */
 #define PREDICT_CHUNK 256
 
-deep_status deep_model_evaluate_range(const char *caller, deep_model *model, const deep_dataset *data, int64_t first,
-                                      int64_t count, int64_t batch_size, double *values)
+deep_status deep_model_evaluate_stats(const char *caller, deep_model *model, const deep_dataset *data, int64_t first,
+                                      int64_t count, int64_t batch_size, deep_pass_stats *stats)
 {
+    if (count == 0)
+        return DEEP_OK; /* a replica's empty part of a small validation set */
     deep_workspace ws;
     int64_t max_batch = batch_size < count ? batch_size : count;
     if (deep_workspace_init(model, max_batch, false, &ws) != DEEP_OK)
         return deep_error_set(DEEP_ERR_NO_MEMORY, caller, "out of memory for batches of %lld samples",
                               (long long)batch_size);
     deep_exec ex = {.pool = model->pool};
-    deep_pass_stats stats = {0};
     for (int64_t start = 0; start < count; start += max_batch) {
         int64_t batch = count - start < max_batch ? count - start : max_batch;
         deep_model_gather(model, data, NULL, first + start, batch, &ws);
         deep_model_forward(model, &ws, &ex, batch);
-        deep_model_score_batch(model, &ws, batch, &stats, NULL);
+        deep_model_score_batch(model, &ws, batch, stats, NULL);
     }
-    deep_pass_stats_means(model, &stats, values);
     deep_workspace_release(model, &ws);
+    return DEEP_OK;
+}
+
+deep_status deep_model_evaluate_range(const char *caller, deep_model *model, const deep_dataset *data, int64_t first,
+                                      int64_t count, int64_t batch_size, double *values)
+{
+    deep_pass_stats stats = {0};
+    DEEP_TRY(deep_model_evaluate_stats(caller, model, data, first, count, batch_size, &stats));
+    deep_pass_stats_means(model, &stats, values);
     return DEEP_OK;
 }
 

@@ -133,6 +133,7 @@ struct deep_model {
     deep_replica_fn replica_hook;
     void *replica_user;
     int32_t replica_rank, replica_size;
+    int32_t replica_split_validation; /* deep_model_set_replica_validation (since 1.3) */
 };
 
 /* A block of weights shared by a model and the sub-models cut from it: freed with the last. */
@@ -345,6 +346,10 @@ void deep_pass_stats_means(const deep_model *model, const deep_pass_stats *stats
 /* Ensures model->pool matches the thread setting; errors name caller. */
 deep_status deep_model_prepare_pool(const char *caller, deep_model *model);
 
+/* Adds the inference loss and metrics of samples [first, first + count) of data (none when
+ * count is 0) to stats; errors name caller. */
+deep_status deep_model_evaluate_stats(const char *caller, deep_model *model, const deep_dataset *data, int64_t first,
+                                      int64_t count, int64_t batch_size, deep_pass_stats *stats);
 /* Inference loss and metrics over samples [first, first + count) of data; errors name caller. */
 deep_status deep_model_evaluate_range(const char *caller, deep_model *model, const deep_dataset *data, int64_t first,
                                       int64_t count, int64_t batch_size, double *values);

@@ -23,6 +23,24 @@ deep_status deep_model_set_replica(deep_model *model, int32_t rank, int32_t size
     return DEEP_OK;
 }
 
+deep_status deep_model_set_replica_validation(deep_model *model, int32_t split)
+{
+    DEEP_REQUIRE(model);
+    DEEP_TRY(deep_model_may_change(model, __func__, "the replica validation setting", false));
+    if (split != 0 && split != 1)
+        return DEEP_FAIL(DEEP_ERR_INVALID_ARGUMENT, "split is %d; it must be 0 (whole) or 1 (split)", (int)split);
+    model->replica_split_validation = split;
+    return DEEP_OK;
+}
+
+deep_status deep_model_get_replica_validation(const deep_model *model, int32_t *split)
+{
+    DEEP_REQUIRE(model);
+    DEEP_REQUIRE(split);
+    *split = model->replica_split_validation;
+    return DEEP_OK;
+}
+
 deep_status deep_model_get_replica(const deep_model *model, int32_t *rank, int32_t *size, deep_replica_fn *hook,
                                    void **user)
 {
@@ -164,6 +182,35 @@ deep_status deep_replica_sum_stats(deep_model *model, deep_pass_stats *stats)
         stats->counts[i] = values[n + i];
     }
     stats->samples = (int64_t)values[2 * n];
+    /* The AUCs' confusion counts are sums too (one more SUM, only with an AUC metric): the
+     * curve of the global pass, not of this replica's part. A deep_curve is all doubles. */
+    int32_t curves = 0;
+    for (int32_t k = 0; k < deep_model_output_count(model); k++)
+        for (int32_t m = 0; m < model->metric_count; m++) {
+            int32_t slot = deep_model_curve_slot(model, k, m);
+            curves = slot + 1 > curves ? slot + 1 : curves;
+        }
+    if (curves > 0)
+        DEEP_TRY(call(model, DEEP_REPLICA_SUM, DEEP_OK, (double *)stats->curves, 0,
+                      (int64_t)curves * (int64_t)(sizeof(deep_curve) / sizeof(double))));
+    return DEEP_OK;
+}
+
+_Static_assert(sizeof(deep_curve) % sizeof(double) == 0, "a deep_curve is summed as doubles");
+
+deep_status deep_replica_validate(deep_model *model, const deep_dataset *data, int64_t first, int64_t count,
+                                  int64_t batch_size, double *values)
+{
+    int64_t size = model->replica_size, rank = model->replica_rank;
+    int64_t begin = count * rank / size, end = count * (rank + 1) / size;
+    deep_pass_stats stats = {0};
+    /* A replica that fails here still sums (zeros), so that none is left in the hook;
+     * every replica then fails alike at the epoch's agreement. */
+    deep_status status = deep_model_evaluate_stats("deep_model_fit", model, data, first + begin, end - begin,
+                                                   batch_size, &stats);
+    DEEP_TRY(deep_replica_sum_stats(model, &stats));
+    DEEP_TRY(status);
+    deep_pass_stats_means(model, &stats, values);
     return DEEP_OK;
 }
 

@@ -32,6 +32,11 @@ void deep_replica_arm(deep_model *model, deep_replica_run *r, deep_exec *ex);
 deep_status deep_replica_reduce(deep_model *model, deep_replica_run *r);
 /* Sums a pass's loss and metric sums and counts over the replicas. */
 deep_status deep_replica_sum_stats(deep_model *model, deep_pass_stats *stats);
+/* With deep_model_set_replica_validation 1: scores this replica's part of validation
+ * samples [first, first + count) and sums the pass over the replicas, so that values gets
+ * the whole data's loss and metrics on every replica. */
+deep_status deep_replica_validate(deep_model *model, const deep_dataset *data, int64_t first, int64_t count,
+                                  int64_t batch_size, double *values);
 /* Whether this process writes fit's files (checkpoints): replica 0. */
 bool deep_replica_writes(const deep_model *model);
 

@@ -9,7 +9,12 @@
  * the runs seen with 2 and 3 ranks. 1e-5 leaves room for other BLAS kernels without hiding
  * a real error (a lost slice or a wrong weighting moves weights by 1e-3 or more).
  * Between ranks the weights and the history must agree bit for bit: they all apply the
- * same summed gradients.
+ * same summed gradients. So must the weights of the progress modes (deep_mpi_set_progress):
+ * they change when the sums' work happens, not what is summed. Run with the argument
+ * "thread", the program initialises MPI with MPI_THREAD_MULTIPLE and covers the progress
+ * thread as well.
+ * Validation: split among the ranks and summed, every rank records the metrics (AUC too)
+ * that scoring the whole validation data in one process gives for the final weights.
  * Faults: one rank with data that do not fit, or a NULL argument, or NaN data: every rank
  * returns the error naming that rank (the meson timeout bounds a hang), and the
  * communicator still works afterwards.
@@ -26,6 +31,9 @@
 #define MAX_WEIGHTS 4096
 
 static int failures, rank, size;
+/* The progress modes this run covers: THREAD only under MPI_THREAD_MULTIPLE. */
+static deep_mpi_progress modes[3] = {DEEP_MPI_PROGRESS_LAYERS, DEEP_MPI_PROGRESS_WAIT, DEEP_MPI_PROGRESS_THREAD};
+static int n_modes = 2;
 
 #define EXPECT(cond)                                                                                    \
     do {                                                                                                \
@@ -135,39 +143,53 @@ static int same_everywhere(const void *data, int bytes)
 static void equivalence(deep_mpi *mpi, int kind, deep_optimizer_kind optimizer, int64_t batch, int64_t bucket)
 {
     deep_dataset *data = make_data(kind, COUNT, 6);
-    deep_model *dist = make_model(kind, optimizer), *ref = make_reference(kind, optimizer);
-    MUST(deep_mpi_set_bucket_bytes(mpi, bucket));
-    MUST(deep_mpi_fit(mpi, dist, data, 3, batch, NULL));
+    deep_model *ref = make_reference(kind, optimizer);
     MUST(deep_model_fit(ref, data, 3, batch * size, NULL));
-    static float a[MAX_WEIGHTS], b[MAX_WEIGHTS];
-    int64_t n = weights_of(dist, a);
-    EXPECT(weights_of(ref, b) == n);
+    static float a[MAX_WEIGHTS], b[MAX_WEIGHTS], first[MAX_WEIGHTS];
+    int64_t n = weights_of(ref, b);
+    MUST(deep_mpi_set_bucket_bytes(mpi, bucket));
     double worst = 0.0;
-    for (int64_t i = 0; i < n && i < MAX_WEIGHTS; i++) {
-        double d = fabs((double)a[i] - (double)b[i]) / (1.0 + fabs((double)b[i]));
-        worst = d > worst ? d : worst;
+    for (int k = 0; k < n_modes; k++) {
+        deep_model *dist = make_model(kind, optimizer);
+        MUST(deep_mpi_set_progress(mpi, modes[k]));
+        MUST(deep_mpi_fit(mpi, dist, data, 3, batch, NULL));
+        EXPECT(weights_of(dist, a) == n);
+        for (int64_t i = 0; i < n && i < MAX_WEIGHTS; i++) {
+            double d = fabs((double)a[i] - (double)b[i]) / (1.0 + fabs((double)b[i]));
+            worst = d > worst ? d : worst;
+        }
+        EXPECT(worst <= TOLERANCE);
+        EXPECT(same_everywhere(a, (int)(n * (int64_t)sizeof(float))));
+        /* every progress mode: the first mode's weights, bit for bit */
+        if (k == 0)
+            memcpy(first, a, (size_t)n * sizeof *a);
+        EXPECT(memcmp(first, a, (size_t)n * sizeof *a) == 0);
+        /* one final wait per step: ceil(COUNT / (batch size)) steps in each of 3 epochs */
+        double waited = -1.0;
+        int64_t steps = -1, global = batch * size;
+        MUST(deep_mpi_get_wait(mpi, &waited, &steps));
+        EXPECT(steps == 3 * ((COUNT + global - 1) / global) && waited >= 0.0);
+        double history[6];
+        for (int64_t e = 0; e < 3; e++) {
+            double ref_loss = 0.0;
+            MUST(deep_model_history(dist, e, DEEP_METRIC_LOSS, 0, &history[2 * e]));
+            MUST(deep_model_history(dist, e, DEEP_METRIC_ACCURACY, 0, &history[2 * e + 1]));
+            MUST(deep_model_history(ref, e, DEEP_METRIC_LOSS, 0, &ref_loss));
+            EXPECT(fabs(history[2 * e] - ref_loss) <= TOLERANCE * (1.0 + fabs(ref_loss)));
+        }
+        EXPECT(same_everywhere(history, (int)sizeof history));
+        /* the replica setting is put back */
+        int32_t r = -1, s = -1;
+        deep_replica_fn hook = NULL;
+        MUST(deep_model_get_replica(dist, &r, &s, &hook, NULL));
+        EXPECT(r == 0 && s == 1 && hook == NULL);
+        deep_model_free(dist);
     }
-    EXPECT(worst <= TOLERANCE);
-    EXPECT(same_everywhere(a, (int)(n * (int64_t)sizeof(float))));
-    double history[6];
-    for (int64_t e = 0; e < 3; e++) {
-        double ref_loss = 0.0;
-        MUST(deep_model_history(dist, e, DEEP_METRIC_LOSS, 0, &history[2 * e]));
-        MUST(deep_model_history(dist, e, DEEP_METRIC_ACCURACY, 0, &history[2 * e + 1]));
-        MUST(deep_model_history(ref, e, DEEP_METRIC_LOSS, 0, &ref_loss));
-        EXPECT(fabs(history[2 * e] - ref_loss) <= TOLERANCE * (1.0 + fabs(ref_loss)));
-    }
-    EXPECT(same_everywhere(history, (int)sizeof history));
-    /* the replica setting is put back */
-    int32_t r = -1, s = -1;
-    deep_replica_fn hook = NULL;
-    MUST(deep_model_get_replica(dist, &r, &s, &hook, NULL));
-    EXPECT(r == 0 && s == 1 && hook == NULL);
+    MUST(deep_mpi_set_progress(mpi, DEEP_MPI_PROGRESS_AUTO));
     if (rank == 0)
-        printf("%s %s, batch %lld x %d, bucket %lld bytes: largest weight difference %.2e (relative)\n",
-               kind == MLP ? "MLP" : "CNN", optimizer == DEEP_OPTIMIZER_SGD ? "SGD" : "Adam", (long long)batch,
-               size, (long long)bucket, worst);
-    deep_model_free(dist);
+        printf("%s %s, batch %lld x %d, bucket %lld bytes, %d progress modes: largest weight difference %.2e "
+               "(relative)\n", kind == MLP ? "MLP" : "CNN", optimizer == DEEP_OPTIMIZER_SGD ? "SGD" : "Adam",
+               (long long)batch, size, (long long)bucket, n_modes, worst);
     deep_model_free(ref);
     deep_dataset_free(data);
 }
@@ -205,6 +227,51 @@ static void stopping_and_checkpoints(deep_mpi *mpi)
     deep_model_free(ref);
     deep_dataset_free(data);
     deep_dataset_free(validation);
+}
+
+/* The validation data are split among the ranks and the sums added: after the last epoch
+ * the history's validation loss, accuracy and AUC are what deep_model_evaluate gives for the
+ * same weights on the whole validation data in this process (to the rounding of the sums'
+ * order), on every rank, for a count the ranks do not divide and for fewer samples than
+ * ranks (some ranks score none). The training AUC is global too. */
+static void validation_across_ranks(deep_mpi *mpi)
+{
+    deep_dataset *data = make_data(MLP, COUNT, 6);
+    const int64_t counts[] = {23, 2};
+    for (int c = 0; c < 2; c++) {
+        deep_dataset *validation = make_data(MLP, counts[c], 6);
+        deep_model *m = NULL;
+        MUST(deep_model_new(1, (int64_t[]){6}, &m));
+        MUST(deep_model_set_seed(m, 5));
+        MUST(deep_model_set_int(m, DEEP_MODEL_THREADS, 1));
+        MUST(deep_model_set_int(m, DEEP_MODEL_VERBOSE, 0));
+        MUST(deep_model_add_dense(m, 8, DEEP_ACTIVATION_TANH, 1));
+        MUST(deep_model_add_dense(m, 3, DEEP_ACTIVATION_SOFTMAX, 1));
+        deep_optimizer *opt = NULL;
+        MUST(deep_optimizer_new(DEEP_OPTIMIZER_ADAM, &opt));
+        deep_metric metrics[] = {DEEP_METRIC_ACCURACY, DEEP_METRIC_AUC};
+        MUST(deep_model_compile(m, opt, DEEP_LOSS_SPARSE_CATEGORICAL_CROSSENTROPY, metrics, 2));
+        MUST(deep_mpi_fit(mpi, m, data, 2, 4, validation));
+        deep_metric all[] = {DEEP_METRIC_LOSS, DEEP_METRIC_ACCURACY, DEEP_METRIC_AUC};
+        double recorded[4] = {0}, whole[3] = {0};
+        int64_t needed = 0;
+        MUST(deep_model_evaluate(m, validation, 4, whole, 3, &needed));
+        for (int i = 0; i < 3; i++) {
+            MUST(deep_model_history(m, 1, all[i], 1, &recorded[i]));
+            EXPECT(fabs(recorded[i] - whole[i]) <= 1e-9 * (1.0 + fabs(whole[i])));
+        }
+        MUST(deep_model_history(m, 1, DEEP_METRIC_AUC, 0, &recorded[3]));
+        EXPECT(same_everywhere(recorded, (int)sizeof recorded));
+        int32_t split = -1;
+        MUST(deep_model_get_replica_validation(m, &split));
+        EXPECT(split == 0); /* put back */
+        if (rank == 0 && c == 0)
+            printf("validation across %d ranks: loss %.6f (whole, one process: %.6f), AUC %.6f (%.6f)\n", size,
+                   recorded[0], whole[0], recorded[2], whole[2]);
+        deep_model_free(m);
+        deep_dataset_free(validation);
+    }
+    deep_dataset_free(data);
 }
 
 /* Every rank returns `expected` with a message naming the failed rank. */
@@ -264,6 +331,22 @@ static void faults(deep_mpi *mpi)
     EXPECT(deep_mpi_set_bucket_bytes(mpi, 2) == DEEP_ERR_INVALID_ARGUMENT);
     EXPECT(deep_mpi_set_bucket_bytes(NULL, 1024) == DEEP_ERR_NULL);
     EXPECT(deep_mpi_get_bucket_bytes(mpi, NULL) == DEEP_ERR_NULL);
+    deep_mpi_progress mode = DEEP_MPI_PROGRESS_WAIT;
+    MUST(deep_mpi_get_progress(mpi, &mode));
+    EXPECT(mode == DEEP_MPI_PROGRESS_AUTO); /* the default */
+    EXPECT(deep_mpi_set_progress(mpi, (deep_mpi_progress)4) == DEEP_ERR_INVALID_ARGUMENT);
+    EXPECT(deep_mpi_set_progress(mpi, (deep_mpi_progress)-1) == DEEP_ERR_INVALID_ARGUMENT);
+    EXPECT(strstr(deep_last_error(), "deep_mpi_set_progress") != NULL);
+    EXPECT(deep_mpi_set_progress(NULL, DEEP_MPI_PROGRESS_WAIT) == DEEP_ERR_NULL);
+    EXPECT(deep_mpi_get_progress(mpi, NULL) == DEEP_ERR_NULL);
+    /* the thread needs MPI_THREAD_MULTIPLE */
+    EXPECT(deep_mpi_set_progress(mpi, DEEP_MPI_PROGRESS_THREAD) == (n_modes == 3 ? DEEP_OK : DEEP_ERR_STATE));
+    MUST(deep_mpi_set_progress(mpi, DEEP_MPI_PROGRESS_AUTO));
+    double waited = 0.0;
+    int64_t steps = 0;
+    EXPECT(deep_mpi_get_wait(NULL, &waited, &steps) == DEEP_ERR_NULL);
+    EXPECT(deep_mpi_get_wait(mpi, NULL, &steps) == DEEP_ERR_NULL);
+    EXPECT(deep_mpi_get_wait(mpi, &waited, NULL) == DEEP_ERR_NULL);
     free(x);
     deep_dataset_free(nans);
     deep_dataset_free(nan_data);
@@ -276,7 +359,15 @@ static void faults(deep_mpi *mpi)
 
 int main(int argc, char **argv)
 {
-    MPI_Init(&argc, &argv);
+    if (argc > 1 && strcmp(argv[1], "thread") == 0) {
+        int provided = 0;
+        MPI_Init_thread(&argc, &argv, MPI_THREAD_MULTIPLE, &provided);
+        n_modes = provided == MPI_THREAD_MULTIPLE ? 3 : 2;
+        if (n_modes < 3)
+            fprintf(stderr, "MPI_THREAD_MULTIPLE is not available: the progress thread is not tested\n");
+    } else {
+        MPI_Init(&argc, &argv);
+    }
     MPI_Comm_rank(MPI_COMM_WORLD, &rank);
     MPI_Comm_size(MPI_COMM_WORLD, &size);
     deep_mpi *mpi = NULL;
@@ -296,6 +387,7 @@ int main(int argc, char **argv)
     /* batch 1 per rank: the last global batch leaves some ranks' slices empty */
     equivalence(mpi, MLP, DEEP_OPTIMIZER_SGD, 1, 1 << 20);
     stopping_and_checkpoints(mpi);
+    validation_across_ranks(mpi);
     faults(mpi);
 
     deep_mpi_free(mpi);

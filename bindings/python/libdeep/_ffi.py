@@ -799,4 +799,6 @@ FUNCTIONS = {
     "deep_forest_save_onnx_buffer": (c_status, [ctypes.c_void_p, ctypes.c_void_p, ctypes.c_int64, _typed_pointer(ctypes.c_int64)]),
     "deep_model_set_replica": (c_status, [ctypes.c_void_p, ctypes.c_int32, ctypes.c_int32, deep_replica_fn, ctypes.c_void_p]),
     "deep_model_get_replica": (c_status, [ctypes.c_void_p, _typed_pointer(ctypes.c_int32), _typed_pointer(ctypes.c_int32), _typed_pointer(deep_replica_fn), _typed_pointer(ctypes.c_void_p)]),
+    "deep_model_set_replica_validation": (c_status, [ctypes.c_void_p, ctypes.c_int32]),
+    "deep_model_get_replica_validation": (c_status, [ctypes.c_void_p, _typed_pointer(ctypes.c_int32)]),
 }

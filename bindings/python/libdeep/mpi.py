@@ -14,7 +14,10 @@ Run it under mpirun (``mpirun -np 4 python3 train.py``). Every rank passes the s
 and its own copy of the same compiled model; ``batch_size`` is per rank, and N ranks train
 as one process would with batch N * batch_size (deep_mpi_fit in deep_mpi.h says how).
 Every rank returns the same History; only rank 0 logs (verbose is 0 on the others) and
-only rank 0 writes checkpoints. A rank that fails makes every rank raise the error, whose
+only rank 0 writes checkpoints. Validation data are split among the ranks and the sums
+added, so every rank's val_ metrics are the whole data's. mpi4py initialises MPI with
+MPI_THREAD_MULTIPLE by default, so libdeep-mpi's progress thread moves the gradient sums
+on while backward runs (deep_mpi_set_progress in deep_mpi.h). A rank that fails makes every rank raise the error, whose
 message names that rank.
 
 ``comm`` is an mpi4py communicator (its ``py2f()`` Fortran handle is what libdeep-mpi

@@ -42,6 +42,8 @@ NOT_BOUND_FUNCTIONS = {
     "deep_set_last_error": "for C companion libraries (libdeep-mpi) and C callbacks; Python code raises its own exceptions",
     "deep_model_set_replica": "the replica hook is libdeep-mpi's: libdeep.mpi.fit calls deep_mpi_fit, which sets it",
     "deep_model_get_replica": "as deep_model_set_replica",
+    "deep_model_set_replica_validation": "as deep_model_set_replica (deep_mpi_fit sets it)",
+    "deep_model_get_replica_validation": "as deep_model_set_replica",
     "deep_log_console": "fit's verbose log goes to a Python callback that prints to sys.stdout, as Keras",
     "deep_model_get_log": "the binding owns the log callback it installs (Sequential keeps it)",
     "deep_model_get_callbacks": "the binding owns the callbacks it installs (Sequential keeps them)",

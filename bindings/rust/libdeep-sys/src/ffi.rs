@@ -626,4 +626,6 @@ extern "C" {
     pub fn deep_forest_save_onnx_buffer(forest: *const deep_forest, buffer: *mut c_void, capacity: i64, needed: *mut i64) -> deep_status;
     pub fn deep_model_set_replica(model: *mut deep_model, rank: i32, size: i32, hook: deep_replica_fn, user: *mut c_void) -> deep_status;
     pub fn deep_model_get_replica(model: *const deep_model, rank: *mut i32, size: *mut i32, hook: *mut deep_replica_fn, user: *mut *mut c_void) -> deep_status;
+    pub fn deep_model_set_replica_validation(model: *mut deep_model, split: i32) -> deep_status;
+    pub fn deep_model_get_replica_validation(model: *const deep_model, split: *mut i32) -> deep_status;
 }

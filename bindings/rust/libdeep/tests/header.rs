@@ -32,6 +32,8 @@ const NOT_BOUND_FUNCTIONS: &[(&str, &str)] = &[
     ("deep_forest_load_buffer", "as deep_forest_save_buffer"),
     ("deep_model_set_replica", "the data-parallel hook, for a transport such as libdeep-mpi (deep_mpi_fit), not bound yet"),
     ("deep_model_get_replica", "as deep_model_set_replica"),
+    ("deep_model_set_replica_validation", "as deep_model_set_replica (deep_mpi_fit sets it)"),
+    ("deep_model_get_replica_validation", "as deep_model_set_replica"),
 ];
 
 /// The names of the `pub fn deep_x(` declarations of ffi.rs (the header's functions).
