@@ -885,8 +885,13 @@ typedef enum deep_activation {
 /* Losses and metrics act on the last axis of the model's output, as Keras': an output of
  * shape (steps, classes) is scored step by step, against float targets of width
  * steps * classes per sample (the (steps, classes) rows flattened, deep_dataset_set_targets),
- * and averaged over the steps and the samples. Integer labels are one per sample, so the
- * sparse loss needs a rank-1 output (compile fails with DEEP_ERR_UNSUPPORTED otherwise). */
+ * and averaged over the steps and the samples. Integer labels are one per sample; since 1.3
+ * the sparse loss also takes an output of several steps, (steps, classes), Keras' per-step
+ * sparse cross-entropy (1.2 refused it at compile with DEEP_ERR_UNSUPPORTED): its labels, one
+ * whole class number per step, come as float targets of width steps (a dataset's
+ * deep_dataset_set_targets; train_on_batch's y (n, steps) or (n, steps, 1)), each step is
+ * scored against its own label (loss, accuracy per step and the other metrics), masked steps
+ * are skipped, and with several outputs such an output takes `steps` target columns. */
 typedef enum deep_loss {
     DEEP_LOSS_MEAN_SQUARED_ERROR = 1,               /* float targets */
     DEEP_LOSS_BINARY_CROSSENTROPY = 2,              /* float targets in [0, 1] */

@@ -955,19 +955,9 @@ static deep_status check_output_loss(const deep_model *model, int32_t k, deep_lo
                                      const char *which)
 {
     const deep_node *out = &model->nodes[deep_model_output_node_at(model, k)];
-    int64_t width = out->shape[out->rank - 1], rows = out->size / width;
+    int64_t width = out->shape[out->rank - 1];
     if (!deep_loss_is_valid(loss))
         return deep_error_set(DEEP_ERR_INVALID_ARGUMENT, caller, "unknown loss %d%s", (int)loss, which);
-    /* Losses act on the last axis; sparse labels, one per sample, cannot label each step. */
-    if (loss == DEEP_LOSS_SPARSE_CATEGORICAL_CROSSENTROPY && rows > 1) {
-        char s[128];
-        return deep_error_set(DEEP_ERR_UNSUPPORTED, caller,
-                              "sparse categorical cross-entropy%s takes one label per sample, but the output %s has "
-                              "%lld rows per sample; give one-hot targets of width %lld per sample (steps x classes, "
-                              "deep_dataset_set_targets) and use categorical cross-entropy",
-                              which, deep_shape_format(s, sizeof s, out->rank, out->shape), (long long)rows,
-                              (long long)out->size);
-    }
     if (loss == DEEP_LOSS_BINARY_CROSSENTROPY && width != 1 &&
         deep_layer_output_activation(out->layer) == DEEP_ACTIVATION_SOFTMAX)
         return deep_error_set(DEEP_ERR_INVALID_ARGUMENT, caller,

@@ -197,8 +197,13 @@ static inline int64_t deep_model_output_rows(const deep_model *model)
     return model->nodes[deep_model_output_node(model)].size / deep_model_output_width(model);
 }
 
-/* The target values of output k per sample: one label for a sparse loss, else its size. */
+/* The target values of output k per sample: one label per row of the last axis for a
+ * sparse loss (one per sample, or per step of a (steps, classes) output), else its size. */
 int64_t deep_model_target_width(const deep_model *model, int32_t k);
+/* True for a model of one output of several steps compiled with the sparse loss: its labels,
+ * one per step, come as float target rows (datasets' targets, train_on_batch's y (n, steps)),
+ * not as a dataset's labels. */
+bool deep_model_labels_per_step(const deep_model *model);
 /* With several outputs: checks that the labels of sparse outputs in `count` target rows are
  * classes of their outputs; errors name caller. */
 deep_status deep_model_check_target_rows(const deep_model *model, const float *rows, int64_t count,

@@ -21,9 +21,15 @@ static int32_t last_output(const deep_model *model)
 
 int64_t deep_model_target_width(const deep_model *model, int32_t k)
 {
-    return model->losses[k] == DEEP_LOSS_SPARSE_CATEGORICAL_CROSSENTROPY
-               ? 1
-               : model->nodes[deep_model_output_node_at(model, k)].size;
+    const deep_node *out = &model->nodes[deep_model_output_node_at(model, k)];
+    return model->losses[k] == DEEP_LOSS_SPARSE_CATEGORICAL_CROSSENTROPY ? out->size / out->shape[out->rank - 1]
+                                                                          : out->size;
+}
+
+bool deep_model_labels_per_step(const deep_model *model)
+{
+    return deep_model_output_count(model) == 1 && model->loss == DEEP_LOSS_SPARSE_CATEGORICAL_CROSSENTROPY &&
+           deep_model_output_rows(model) > 1;
 }
 
 int64_t deep_model_target_total(const deep_model *model)
@@ -217,7 +223,8 @@ deep_status deep_workspace_init(const deep_model *model, int64_t max_batch, bool
         free(slot);
         ok = ok && init_shared_sums(model, max_batch, ws);
     }
-    ok = ok && (ws->labels = deep_alloc(max_batch, sizeof(int32_t))) != NULL &&
+    /* labels: one per row of the last axis, as the sparse loss on per-step outputs reads */
+    ok = ok && (ws->labels = deep_alloc(max_batch * most_steps(model), sizeof(int32_t))) != NULL &&
          (ws->targets = deep_alloc(max_batch * target_width, sizeof(float))) != NULL &&
          (ws->sample_weights = deep_alloc(max_batch, sizeof(float))) != NULL &&
          (ws->row_weights = deep_alloc(max_batch * most_steps(model), sizeof(float))) != NULL;
@@ -225,7 +232,7 @@ deep_status deep_workspace_init(const deep_model *model, int64_t max_batch, bool
         ok = (ws->kept_pred = deep_alloc(max_batch * out_width, sizeof(float))) != NULL &&
              (ws->kept_targets = deep_alloc(max_batch * out_width, sizeof(float))) != NULL &&
              (ws->kept_grad = deep_alloc(max_batch * out_width, sizeof(float))) != NULL &&
-             (ws->kept_labels = deep_alloc(max_batch, sizeof(int32_t))) != NULL;
+             (ws->kept_labels = deep_alloc(max_batch * most_steps(model), sizeof(int32_t))) != NULL;
     if (!ok) {
         deep_workspace_release(model, ws);
         return DEEP_ERR_NO_MEMORY;
@@ -505,15 +512,17 @@ deep_status deep_model_check_target_rows(const deep_model *model, const float *r
 {
     int64_t total = deep_model_target_total(model), offset = 0;
     for (int32_t k = 0; k < deep_model_output_count(model); k++) {
-        int64_t classes = model->nodes[deep_model_output_node_at(model, k)].size;
-        for (int64_t s = 0; model->losses[k] == DEEP_LOSS_SPARSE_CATEGORICAL_CROSSENTROPY && s < count; s++) {
-            float v = rows[s * total + offset];
-            if (!(v >= 0 && v < (float)classes) || v != floorf(v))
-                return deep_error_set(DEEP_ERR_OUT_OF_RANGE, caller,
-                                      "sample %lld: output %d's label (target column %lld) is %g, not a class in "
-                                      "0..%lld", (long long)s, (int)k, (long long)offset, (double)v,
-                                      (long long)classes - 1);
-        }
+        const deep_node *out = &model->nodes[deep_model_output_node_at(model, k)];
+        int64_t classes = out->shape[out->rank - 1], labels = deep_model_target_width(model, k);
+        for (int64_t s = 0; model->losses[k] == DEEP_LOSS_SPARSE_CATEGORICAL_CROSSENTROPY && s < count; s++)
+            for (int64_t c = offset; c < offset + labels; c++) {
+                float v = rows[s * total + c];
+                if (!(v >= 0 && v < (float)classes) || v != floorf(v))
+                    return deep_error_set(DEEP_ERR_OUT_OF_RANGE, caller,
+                                          "sample %lld: output %d's label (target column %lld) is %g, not a class "
+                                          "in 0..%lld", (long long)s, (int)k, (long long)c, (double)v,
+                                          (long long)classes - 1);
+            }
         offset += deep_model_target_width(model, k);
     }
     return DEEP_OK;
@@ -561,6 +570,18 @@ deep_status deep_model_check_data(const deep_model *model, const deep_dataset *d
     }
     if (deep_model_output_count(model) > 1)
         return check_output_targets(model, data, caller);
+    if (deep_model_labels_per_step(model)) {
+        int64_t steps = deep_model_output_rows(model);
+        if (data->targets == NULL || data->target_width != steps)
+            return deep_error_set(DEEP_ERR_SHAPE, caller,
+                                  "sparse categorical cross-entropy on an output of %lld steps takes one label per "
+                                  "step: float targets of width %lld holding whole class numbers "
+                                  "(deep_dataset_set_targets); the dataset has %s %lld",
+                                  (long long)steps, (long long)steps,
+                                  data->targets == NULL ? "none, width" : "width",
+                                  data->targets == NULL ? 0LL : (long long)data->target_width);
+        return deep_model_check_target_rows(model, data->targets, data->count, caller);
+    }
     int64_t width = model->nodes[deep_model_output_node(model)].size;
     if (model->loss == DEEP_LOSS_SPARSE_CATEGORICAL_CROSSENTROPY) {
         if (data->labels == NULL)
@@ -593,8 +614,9 @@ void deep_model_gather(const deep_model *model, const deep_dataset *data, const 
                        int64_t batch, deep_workspace *ws)
 {
     int64_t in_size = data->sample_size;
-    int64_t width = deep_model_output_count(model) > 1 ? deep_model_target_total(model)
-                                                        : model->nodes[deep_model_output_node(model)].size;
+    int64_t width = deep_model_output_count(model) > 1 || deep_model_labels_per_step(model)
+                        ? deep_model_target_total(model)
+                        : model->nodes[deep_model_output_node(model)].size;
     bool label_targets = uses_label_targets(model, data);
     for (int64_t b = 0; b < batch; b++) {
         int64_t s = order != NULL ? order[b] : first + b;
@@ -658,9 +680,10 @@ static void output_targets(const deep_model *model, deep_workspace *ws, int32_t 
                            const float **targets, const int32_t **labels)
 {
     int64_t total = deep_model_target_total(model), width = deep_model_target_width(model, k);
-    if (model->losses[k] == DEEP_LOSS_SPARSE_CATEGORICAL_CROSSENTROPY) {
+    if (model->losses[k] == DEEP_LOSS_SPARSE_CATEGORICAL_CROSSENTROPY) { /* one label per step */
         for (int64_t b = 0; b < batch; b++)
-            ws->labels[b] = (int32_t)ws->targets[b * total + offset];
+            for (int64_t t = 0; t < width; t++)
+                ws->labels[b * width + t] = (int32_t)ws->targets[b * total + offset + t];
         *targets = NULL;
         *labels = ws->labels;
         return;
@@ -729,7 +752,12 @@ double deep_model_score_batch(const deep_model *model, deep_workspace *ws, int64
 {
     int32_t outputs = deep_model_output_count(model);
     double loss = 0.0;
-    if (outputs == 1) {
+    if (outputs == 1 && deep_model_labels_per_step(model)) { /* the labels arrive as target rows */
+        const float *targets;
+        const int32_t *labels;
+        output_targets(model, ws, 0, batch, 0, &targets, &labels);
+        loss = weigh(model, 0, score_output(model, ws, 0, batch, targets, labels, stats, 1, grad), grad, batch);
+    } else if (outputs == 1) {
         bool sparse = model->loss == DEEP_LOSS_SPARSE_CATEGORICAL_CROSSENTROPY;
         /* Sparse losses gather labels only; other losses gather targets (or labels as targets). */
         loss = score_output(model, ws, 0, batch, sparse ? NULL : ws->targets, sparse ? ws->labels : NULL, stats, 1,

@@ -8,6 +8,7 @@ The C calls release the GIL while they run.
 """
 
 import ctypes
+import math
 import os
 import signal
 import sys
@@ -220,8 +221,20 @@ def _compile_settings(losses, metric_settings):
     return {**_COMPILE_SETTINGS, **chosen}
 
 
-def _sparse_labels(array, what):
-    """Sparse labels as Keras takes them: shape (n,) or (n, 1), integers or whole floats."""
+def _sparse_labels(array, what, steps=None):
+    """Sparse labels as Keras takes them: shape (n,) or (n, 1), integers or whole floats; for
+    an output of `steps` steps, one label per step: (n, steps) or (n, steps, 1) (since 1.3)."""
+    if steps is not None:
+        if array.ndim == 3 and array.shape[2] == 1:
+            array = array[:, :, 0]
+        if array.ndim != 2 or array.shape[1] != steps:
+            raise errors.ShapeError(f"{what}(y=...): sparse_categorical_crossentropy on an output of {steps} steps "
+                                    f"takes one class label per step, shape (n, {steps}); y has shape "
+                                    f"{array.shape}")
+        if not np.all(np.isfinite(array)) or not np.all(array == np.round(array)):
+            raise ValueError(f"{what}(y=...): sparse_categorical_crossentropy takes whole class labels; y holds "
+                             f"fractions or non-finite values")
+        return array.astype(np.float32)
     if array.ndim == 2 and array.shape[1] == 1:
         array = array[:, 0]
     if array.ndim != 1:
@@ -560,7 +573,7 @@ class Sequential(Handle):
             elif y is not None:
                 array = np.asarray(y)
                 if self._loss == C.DEEP_LOSS_SPARSE_CATEGORICAL_CROSSENTROPY:
-                    array = _sparse_labels(array, what)
+                    array = _sparse_labels(array, what, self._label_steps())
                 labels = array.dtype.kind in "biu" and array.ndim == 1
                 # Losses on float targets read 1-D integer y as 0/1 (or regression) values.
                 if self._loss in _FLOAT_TARGET_LOSSES and array.ndim == 1:
@@ -703,6 +716,12 @@ class Sequential(Handle):
 
         self._callbacks_c = (BATCH_FN(on_batch), EPOCH_FN(on_epoch))
         lib.deep_model_set_callbacks(self._ptr, self._callbacks_c[0], self._callbacks_c[1], None)
+
+    def _label_steps(self):
+        """The steps of a (steps, classes) output, which the sparse loss labels one by one;
+        None for an output of rank 1."""
+        shape = self.output_shape[1:]
+        return math.prod(shape[:-1]) if len(shape) > 1 else None
 
     def _several_outputs(self):
         """[(name, shape)] of the outputs when the model has several, else None."""

@@ -198,3 +198,32 @@ def test_class_weight_is_sample_weight_of_the_class():
     assert history.history["val_loss"][-1] == pytest.approx(by_class.evaluate(x, y)[0], rel=1e-6)
     with pytest.raises(ValueError, match="classes"):
         by_class.fit(x, y, class_weight={1: 2.0}, verbose=0)
+
+
+def test_sparse_crossentropy_on_per_step_outputs():
+    """Keras' per-step sparse_categorical_crossentropy (since 1.3): y (n, steps) of labels
+    against a (steps, classes) softmax; padded steps (Embedding mask_zero) are not scored."""
+    from libdeep import Embedding, LSTM
+    rng = np.random.default_rng(4)
+    n, steps, classes = 20, 6, 3
+    x = rng.integers(1, 7, size=(n, steps)).astype(np.float32)
+    x[::3, 4:] = 0  # padding
+    y = rng.integers(0, classes, size=(n, steps))
+    model = libdeep.Sequential([Input((steps,)), Embedding(7, 4, mask_zero=True), LSTM(5, return_sequences=True),
+                                Dense(classes, activation="softmax")])
+    model.set_seed(3)
+    model.set_threads(1)
+    model.compile("adam", "sparse_categorical_crossentropy", metrics=["sparse_categorical_accuracy"])
+    p = model.predict(x).astype(np.float64)
+    real = x != 0
+    picked = np.clip(np.take_along_axis(p, y[..., None], axis=-1)[..., 0], 1e-7, 1 - 1e-7)
+    loss = np.sum(-np.log(picked) * real) / np.sum(real)
+    accuracy = np.sum((np.argmax(p, axis=-1) == y) * real) / np.sum(real)
+    got = model.evaluate(x, y, batch_size=n, return_dict=True)
+    assert got["loss"] == pytest.approx(loss, rel=1e-5)
+    assert got["sparse_categorical_accuracy"] == pytest.approx(accuracy, rel=1e-6)
+    assert model.test_on_batch(x, y[..., None])[0] == pytest.approx(loss, rel=1e-5)
+    history = model.fit(x, y, epochs=3, batch_size=5, verbose=0)
+    assert history.history["loss"][-1] < history.history["loss"][0]
+    with pytest.raises(libdeep.ShapeError, match="one class label per step"):
+        model.fit(x, y[:, 0], verbose=0)
