@@ -931,7 +931,10 @@ typedef enum deep_metric {
      * recall and the AUCs are micro-averaged over the one-hot entries, as Keras' Precision,
      * Recall and AUC are on one-hot targets. A prediction counts as positive when it is
      * above DEEP_MODEL_METRIC_THRESHOLD (0.5), a target when it is not 0. The metrics see
-     * the model's outputs as they are (logits too, with DEEP_MODEL_FROM_LOGITS). */
+     * the model's outputs as they are (logits too, with DEEP_MODEL_FROM_LOGITS). Since 1.3
+     * each compiled metric may have its own threshold, class_id, top_k or num_thresholds
+     * (deep_model_set_metric_int / _float), and thresholds compare in float, as Keras'
+     * float32 ones. */
     DEEP_METRIC_PRECISION = 3,          /* tp / (tp + fp); 0 when nothing is predicted positive */
     DEEP_METRIC_RECALL = 4,             /* tp / (tp + fn); 0 when no target is positive */
     DEEP_METRIC_AUC = 5,                /* area under the ROC curve, Keras' AUC(): 200 thresholds
@@ -1638,6 +1641,41 @@ DEEP_API deep_status deep_model_compile_outputs(deep_model *model, deep_optimize
                                                 const deep_metric *metrics, int64_t metric_count);
 /* The optimizer the model was compiled with, still owned by the model. */
 DEEP_API deep_status deep_model_optimizer(deep_model *model, deep_optimizer **optimizer);
+
+/* Keras' metric object arguments, one compiled metric at a time (since 1.3), so that two
+ * metrics of one kind with different settings coexist (Precision(class_id=0) and
+ * Precision(class_id=1)). `metric` is the metric's position in compile's list (0-based;
+ * outside it DEEP_ERR_OUT_OF_RANGE, before compile DEEP_ERR_STATE); the setting applies to
+ * that metric of every output. Every compile starts the settings afresh (none set); they are
+ * saved with the compiled model, and are refused from fit's callbacks (DEEP_ERR_STATE) as
+ * the model options are. A metric that Keras' does not give the option to, or an int option
+ * through the float call, is DEEP_ERR_INVALID_ARGUMENT. The getters give the value in use:
+ * the one set, else the model-wide option or Keras' default. Keras' list of thresholds (one
+ * value per threshold) is not offered: one threshold per metric. */
+typedef enum deep_metric_option {
+    DEEP_METRIC_OPTION_THRESHOLD = 1,      /* float, finite: precision, recall (Keras' thresholds) and binary
+                                              accuracy (threshold); when not set, DEEP_MODEL_METRIC_THRESHOLD,
+                                              or for precision and recall with a top_k, -1e10 (Keras' NEG_INF:
+                                              the top k entries count as predicted) */
+    DEEP_METRIC_OPTION_CLASS_ID = 2,       /* int: precision and recall of one class only, the entry class_id of
+                                              the last axis (0..classes - 1 of every output); -1 (the default)
+                                              counts every entry */
+    DEEP_METRIC_OPTION_TOP_K = 3,          /* int >= 1: precision and recall: only each row's top_k largest
+                                              outputs may count as predicted (Keras' top_k: the others become
+                                              -1e10 before the threshold; ties go to the lower index, as
+                                              top_k's); 0 (the default) is none. Top-k categorical accuracy: its
+                                              k (when not set, DEEP_MODEL_TOP_K) */
+    DEEP_METRIC_OPTION_NUM_THRESHOLDS = 4  /* int in 2..1000: the AUCs' num_thresholds (Keras' default 200):
+                                              -1e-7, 1/(n - 1), ..., (n - 2)/(n - 1), 1 + 1e-7 */
+} deep_metric_option;
+DEEP_API deep_status deep_model_set_metric_int(deep_model *model, int32_t metric, deep_metric_option option,
+                                               int64_t value);
+DEEP_API deep_status deep_model_set_metric_float(deep_model *model, int32_t metric, deep_metric_option option,
+                                                 double value);
+DEEP_API deep_status deep_model_get_metric_int(const deep_model *model, int32_t metric, deep_metric_option option,
+                                               int64_t *value);
+DEEP_API deep_status deep_model_get_metric_float(const deep_model *model, int32_t metric, deep_metric_option option,
+                                                 double *value);
 
 /* Keras' ReduceLROnPlateau as a setting of fit (since 1.1): after each epoch, when the
  * monitored loss (the validation loss when fit has validation data, else the training

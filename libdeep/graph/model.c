@@ -27,6 +27,7 @@ deep_status deep_model_new(int32_t rank, const int64_t *input_shape, deep_model 
     model->huber_delta = 1.0; /* Keras' default */
     model->top_k = 5;               /* Keras' TopKCategoricalAccuracy */
     model->metric_threshold = 0.5;  /* Keras' Precision, Recall, BinaryAccuracy */
+    deep_model_reset_metric_settings(model);
     model->verbose = true;
     deep_rng_init(&model->rng, 0);
     atomic_init(&model->busy, 0);
@@ -1132,6 +1133,7 @@ static deep_status compile(deep_model *model, deep_optimizer *optimizer, const d
     model->metric_count = (int32_t)metric_count; /* at most DEEP_MAX_METRICS */
     for (int32_t i = 0; i < metric_count; i++)
         model->metrics[i] = metrics[i];
+    deep_model_reset_metric_settings(model);
     /* Re-seeding here makes the initial weights a function of the seed alone. Kept weights
      * are initialised too and then put back, so that the generator goes on as after any
      * compile: build then compile trains as compile alone. */

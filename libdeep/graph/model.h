@@ -67,6 +67,14 @@ struct deep_model {
     double loss_weights[DEEP_MAX_MODEL_INPUTS];
     deep_metric metrics[DEEP_MAX_METRICS];
     int32_t metric_count;
+    /* Since 1.3, each metric's own arguments (deep_model_set_metric_*; graph/metric_options.c),
+     * reset by compile: NAN, -1, 0 and 0 when not set. */
+    struct deep_metric_settings {
+        double threshold;
+        int64_t class_id;
+        int64_t top_k;
+        int32_t num_thresholds;
+    } metric_settings[DEEP_MAX_METRICS];
     float *weights;
     float *grads;
     int64_t weight_total;
@@ -334,6 +342,12 @@ typedef struct deep_pass_stats {
 /* Where output k's metric m keeps its curve in deep_pass_stats.curves, or -1 for a metric
  * without one. compile allows at most DEEP_MAX_CURVES. */
 int32_t deep_model_curve_slot(const deep_model *model, int32_t k, int32_t m);
+
+/* Compiled metric m's settings in use: its own (deep_model_set_metric_*), else the model's
+ * options and Keras' defaults (graph/metric_options.c). */
+deep_metric_config deep_model_metric_config(const deep_model *model, int32_t m);
+/* Every metric's own settings unset, as compile leaves them. */
+void deep_model_reset_metric_settings(deep_model *model);
 
 /* Loss of the current batch (after a forward pass), added to stats with the metrics;
  * when grad is not NULL it receives dL/d(output) for backward. Returns the batch's loss. */

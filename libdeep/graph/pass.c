@@ -727,9 +727,9 @@ static double score_output(const deep_model *model, deep_workspace *ws, int32_t 
     }
     if (mask != NULL && grad != NULL)
         spread_kept_grad(scored_grad, mask, rows, width, grad);
-    const deep_metric_config metric_config = {model->metric_threshold, model->top_k};
     for (int32_t m = 0; m < model->metric_count; m++) {
         int32_t curve = deep_model_curve_slot(model, k, m);
+        const deep_metric_config metric_config = deep_model_metric_config(model, m);
         deep_metric_accumulate(model->metrics[m], &metric_config, pred, targets, labels, scored, width,
                                &stats->sums[column + m], &stats->counts[column + m],
                                curve >= 0 ? &stats->curves[curve] : NULL);

@@ -98,6 +98,47 @@ static void put_loss_settings(const deep_model *model, deep_bytes *j)
 }
 
 
+/* Since 1.3: each metric's own settings (deep_model_set_metric_*), one object per metric
+ * holding those set; written only when some metric has one, so older files load as ever. */
+static void put_metric_settings(const deep_model *model, deep_bytes *j)
+{
+    bool any = false;
+    for (int32_t m = 0; m < model->metric_count; m++) {
+        const struct deep_metric_settings *s = &model->metric_settings[m];
+        any = any || !isnan(s->threshold) || s->class_id >= 0 || s->top_k > 0 || s->num_thresholds > 0;
+    }
+    if (!any)
+        return;
+    deep_json_put_key(j, false, "metric_settings");
+    deep_bytes_put(j, "[", 1);
+    for (int32_t m = 0; m < model->metric_count; m++) {
+        const struct deep_metric_settings *s = &model->metric_settings[m];
+        deep_bytes_put(j, m ? ", {" : "{", m ? 3 : 1);
+        bool first = true;
+        if (!isnan(s->threshold)) {
+            deep_json_put_key(j, first, "threshold");
+            deep_json_put_double(j, s->threshold);
+            first = false;
+        }
+        if (s->class_id >= 0) {
+            deep_json_put_key(j, first, "class_id");
+            deep_bytes_printf(j, "%lld", (long long)s->class_id);
+            first = false;
+        }
+        if (s->top_k > 0) {
+            deep_json_put_key(j, first, "top_k");
+            deep_bytes_printf(j, "%lld", (long long)s->top_k);
+            first = false;
+        }
+        if (s->num_thresholds > 0) {
+            deep_json_put_key(j, first, "num_thresholds");
+            deep_bytes_printf(j, "%d", (int)s->num_thresholds);
+        }
+        deep_bytes_put(j, "}", 1);
+    }
+    deep_bytes_put(j, "]", 1);
+}
+
 static int name_index(const char *const *names, int count, const char *name)
 {
     for (int i = 1; i < count; i++)
@@ -228,6 +269,7 @@ static deep_status put_architecture(const char *caller, const deep_model *model,
         for (int32_t m = 0; m < model->metric_count; m++)
             deep_bytes_printf(j, "%s\"%s\"", m ? ", " : "", metric_names[model->metrics[m]]);
         deep_bytes_put(j, "]", 1);
+        put_metric_settings(model, j);
         deep_json_put_key(j, false, "optimizer");
         deep_bytes_put(j, "{", 1);
         deep_json_put_key(j, true, "class_name");
@@ -834,12 +876,49 @@ static void load_loss_settings(loader *l, const deep_json_node *const *f)
     }
 }
 
+/* compile.metric_settings (since 1.3), read through the setters so that their rules apply;
+ * after compile, whose metrics they belong to. */
+static void load_metric_settings(loader *l, const deep_json_node *node)
+{
+    static const char *const keys[] = {"threshold", "class_id", "top_k", "num_thresholds"};
+    static const deep_metric_option options[] = {DEEP_METRIC_OPTION_THRESHOLD, DEEP_METRIC_OPTION_CLASS_ID,
+                                                 DEEP_METRIC_OPTION_TOP_K, DEEP_METRIC_OPTION_NUM_THRESHOLDS};
+    if (node->type != DEEP_JSON_ARRAY || node->count != l->model->metric_count) {
+        bad(l, "compile.metric_settings must be an array of one object per metric (%d)", (int)l->model->metric_count);
+        return;
+    }
+    int32_t m = 0;
+    for (const deep_json_node *v = deep_json_at(&l->doc, node->first); v && l->status == DEEP_OK;
+         v = deep_json_at(&l->doc, v->next), m++) {
+        char where[64];
+        snprintf(where, sizeof where, "compile.metric_settings[%d]", (int)m);
+        const deep_json_node *f[4];
+        if (!some_members(l, v, where, keys, 4, 0, f))
+            return;
+        for (int i = 0; i < 4 && l->status == DEEP_OK; i++) {
+            if (f[i] == NULL)
+                continue;
+            snprintf(where, sizeof where, "compile.metric_settings[%d].%s", (int)m, keys[i]);
+            double d = 0;
+            int64_t n = 0;
+            if (i == 0 ? !deep_json_double(&l->doc, f[i], &d) : !deep_json_int(&l->doc, f[i], &n)) {
+                bad(l, "%s must be %s", where, i == 0 ? "a finite number" : "an integer");
+                return;
+            }
+            nested(l, i == 0 ? deep_model_set_metric_float(l->model, m, options[i], d)
+                             : deep_model_set_metric_int(l->model, m, options[i], n),
+                   where);
+        }
+    }
+}
+
 static void load_compile(loader *l, const deep_json_node *node, int64_t *iterations)
 {
-    static const char *const keys[] = {"loss",         "metrics",     "optimizer", "huber_delta",    "losses",
-                                       "loss_weights", "from_logits", "label_smoothing", "top_k", "metric_threshold"};
-    const deep_json_node *f[10];
-    if (!some_members(l, node, "compile", keys, 10, 3, f))
+    static const char *const keys[] = {"loss",         "metrics",     "optimizer",       "huber_delta",
+                                       "losses",       "loss_weights", "from_logits",    "label_smoothing",
+                                       "top_k",        "metric_threshold", "metric_settings"};
+    const deep_json_node *f[11];
+    if (!some_members(l, node, "compile", keys, 11, 3, f))
         return;
     load_loss_settings(l, f + 6);
     if (l->status != DEEP_OK)
@@ -890,6 +969,8 @@ static void load_compile(loader *l, const deep_json_node *node, int64_t *iterati
         nested(l, deep_model_compile_outputs(l->model, opt, losses, weights, outputs, metrics, n), "compile");
     else
         nested(l, deep_model_compile(l->model, opt, (deep_loss)loss, metrics, n), "compile");
+    if (l->status == DEEP_OK && f[10] != NULL)
+        load_metric_settings(l, f[10]);
 }
 
 /* The tensor called name, of exactly the shape of parameter `param` of layer `layer`;

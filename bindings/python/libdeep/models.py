@@ -206,6 +206,16 @@ def _metric_spec(metric):
     return metric.lower(), _METRICS[metric.lower()], {}
 
 
+def _unique_names(names):
+    """Keras' names of several metrics of one name: precision, precision_1, precision_2, ..."""
+    seen, unique = {}, []
+    for name in names:
+        count = seen.get(name, 0)
+        unique.append(name if count == 0 else f"{name}_{count}")
+        seen[name] = count + 1
+    return unique
+
+
 def _compile_settings(losses, metric_settings):
     """The model options of Keras' loss and metric objects; one value per model."""
     chosen = {}
@@ -486,6 +496,37 @@ class Sequential(Handle):
         lib.deep_model_get_int(self._ptr, option, ctypes.byref(value))
         return bool(value.value) if kind is bool else value.value
 
+    _METRIC_OPTIONS = {"threshold": C.DEEP_METRIC_OPTION_THRESHOLD, "class_id": C.DEEP_METRIC_OPTION_CLASS_ID,
+                       "top_k": C.DEEP_METRIC_OPTION_TOP_K, "num_thresholds": C.DEEP_METRIC_OPTION_NUM_THRESHOLDS}
+
+    def _metric_option(self, metric, name):
+        if name not in self._METRIC_OPTIONS:
+            raise ValueError(f"no metric option {name!r}; the options are {sorted(self._METRIC_OPTIONS)}")
+        index = self._metric_names.index(metric) if isinstance(metric, str) and self._metric_names else metric
+        return int(index), self._METRIC_OPTIONS[name]
+
+    def get_metric_option(self, metric, name):
+        """A compiled metric's setting in use (since 1.3): metric is its position in
+        compile's list or its history name ("precision_1"); name one of "threshold",
+        "class_id" (-1: every class), "top_k" (0: none, for precision and recall),
+        "num_thresholds"."""
+        index, option = self._metric_option(metric, name)
+        if option == C.DEEP_METRIC_OPTION_THRESHOLD:
+            value = f64(0)
+            lib.deep_model_get_metric_float(self._ptr, index, option, ctypes.byref(value))
+        else:
+            value = i64(0)
+            lib.deep_model_get_metric_int(self._ptr, index, option, ctypes.byref(value))
+        return value.value
+
+    def set_metric_option(self, metric, name, value):
+        """Sets what a Keras metric object's argument sets (since 1.3), after compile."""
+        index, option = self._metric_option(metric, name)
+        if option == C.DEEP_METRIC_OPTION_THRESHOLD:
+            lib.deep_model_set_metric_float(self._ptr, index, option, float(value))
+        else:
+            lib.deep_model_set_metric_int(self._ptr, index, option, int(value))
+
     @staticmethod
     def _option(name):
         if name not in _MODEL_OPTIONS:
@@ -504,8 +545,9 @@ class Sequential(Handle):
             raise ValueError("compile() needs a loss, e.g. loss='sparse_categorical_crossentropy'")
         info = _outputs.output_info(self)
         output_names = [name for name, _ in info]
-        specs = [_metric_spec(m) for m in _outputs.metric_list(metrics, output_names)]
-        names = [name for name, _, _ in specs]
+        metric_items = _outputs.metric_list(metrics, output_names)
+        specs = [_metric_spec(m) for m in metric_items]
+        names = _unique_names([name for name, _, _ in specs])
         loss_items = _outputs.per_output(loss, output_names, "loss")
         losses = [_loss_code(item) for item in loss_items]
         settings = _compile_settings(loss_items, [extra for _, _, extra in specs])
@@ -537,6 +579,11 @@ class Sequential(Handle):
         self._metric_codes = [code for _, code, _ in specs]
         for key, value in settings.items():  # Keras' loss and metric objects carry these
             self.set_option(key, value)
+        for index, item in enumerate(metric_items):  # each metric object's own arguments (since 1.3)
+            if isinstance(item, _metric_objects.Metric):
+                for option, value in item.options():
+                    name = next(key for key, code in self._METRIC_OPTIONS.items() if code == option)
+                    self.set_metric_option(index, name, value)
 
     # ---- data --------------------------------------------------------------------------
 

@@ -285,6 +285,12 @@ pub const DEEP_CONSTRAINT_NON_NEG: deep_constraint = 2;
 pub const DEEP_CONSTRAINT_UNIT_NORM: deep_constraint = 3;
 pub const DEEP_CONSTRAINT_MIN_MAX_NORM: deep_constraint = 4;
 
+pub type deep_metric_option = c_int;
+pub const DEEP_METRIC_OPTION_THRESHOLD: deep_metric_option = 1;
+pub const DEEP_METRIC_OPTION_CLASS_ID: deep_metric_option = 2;
+pub const DEEP_METRIC_OPTION_TOP_K: deep_metric_option = 3;
+pub const DEEP_METRIC_OPTION_NUM_THRESHOLDS: deep_metric_option = 4;
+
 pub type deep_tree_kind = c_int;
 pub const DEEP_TREE_CLASSIFIER: deep_tree_kind = 1;
 pub const DEEP_TREE_REGRESSOR: deep_tree_kind = 2;
@@ -532,6 +538,10 @@ extern "C" {
     pub fn deep_model_compile(model: *mut deep_model, optimizer: *mut deep_optimizer, loss: deep_loss, metrics: *const deep_metric, metric_count: i64) -> deep_status;
     pub fn deep_model_compile_outputs(model: *mut deep_model, optimizer: *mut deep_optimizer, losses: *const deep_loss, loss_weights: *const f64, output_count: i64, metrics: *const deep_metric, metric_count: i64) -> deep_status;
     pub fn deep_model_optimizer(model: *mut deep_model, optimizer: *mut *mut deep_optimizer) -> deep_status;
+    pub fn deep_model_set_metric_int(model: *mut deep_model, metric: i32, option: deep_metric_option, value: i64) -> deep_status;
+    pub fn deep_model_set_metric_float(model: *mut deep_model, metric: i32, option: deep_metric_option, value: f64) -> deep_status;
+    pub fn deep_model_get_metric_int(model: *const deep_model, metric: i32, option: deep_metric_option, value: *mut i64) -> deep_status;
+    pub fn deep_model_get_metric_float(model: *const deep_model, metric: i32, option: deep_metric_option, value: *mut f64) -> deep_status;
     pub fn deep_model_set_reduce_lr_on_plateau(model: *mut deep_model, factor: f64, patience: i64, min_delta: f64, cooldown: i64, min_lr: f64) -> deep_status;
     pub fn deep_model_get_reduce_lr_on_plateau(model: *const deep_model, factor: *mut f64, patience: *mut i64, min_delta: *mut f64, cooldown: *mut i64, min_lr: *mut f64) -> deep_status;
     pub fn deep_model_fit(model: *mut deep_model, train: *const deep_dataset, epochs: i64, batch_size: i64, validation: *const deep_dataset) -> deep_status;
