@@ -1523,8 +1523,9 @@ DEEP_API deep_status deep_model_get_layer_initializer(const deep_model *model, i
  * output y divided by the batch size (as Keras). The gradient of |w| at 0 is 0. With
  * several outputs the per-output losses leave it out and the total loss has it, as Keras'.
  * An activity regulariser on an output layer whose activation the loss fuses with
- * (softmax with categorical cross-entropy, sigmoid with binary cross-entropy) makes compile
- * fail with DEEP_ERR_UNSUPPORTED. */
+ * (softmax with categorical cross-entropy, sigmoid with binary cross-entropy) made compile
+ * fail with DEEP_ERR_UNSUPPORTED in 1.2; since 1.3 it works there too (its gradient is
+ * taken through the activation). */
 /* Since 1.2. */
 DEEP_API deep_status deep_model_set_layer_regularizer(deep_model *model, int32_t layer, deep_weight_role role,
                                                       double l1, double l2);

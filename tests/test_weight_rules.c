@@ -304,13 +304,19 @@ START_TEST(regularizer_keras_values)
 END_TEST
 
 /* The gradient one SGD step applies, (w - w') / lr, against central differences of the
- * reported loss (data loss plus every regularizer) in each weight. */
+ * reported loss (data loss plus every regularizer) in each weight. Since 1.3 the output
+ * layer's activity regularizer also works where the loss is fused with its activation:
+ * _i 1 softmax with categorical cross-entropy, _i 2 sigmoid with binary cross-entropy. */
 START_TEST(regularizer_gradients)
 {
+    static const deep_activation output_activation[] = {DEEP_ACTIVATION_LINEAR, DEEP_ACTIVATION_SOFTMAX,
+                                                        DEEP_ACTIVATION_SIGMOID};
+    static const deep_loss output_loss[] = {DEEP_LOSS_MEAN_SQUARED_ERROR, DEEP_LOSS_CATEGORICAL_CROSSENTROPY,
+                                            DEEP_LOSS_BINARY_CROSSENTROPY};
     deep_model *model = NULL;
     ASSERT_OK(deep_model_new(1, (const int64_t[]){3}, &model));
     ASSERT_OK(deep_model_add_dense(model, 4, DEEP_ACTIVATION_TANH, 1));
-    ASSERT_OK(deep_model_add_dense(model, 2, DEEP_ACTIVATION_LINEAR, 1));
+    ASSERT_OK(deep_model_add_dense(model, 2, output_activation[_i], 1));
     ASSERT_OK(deep_model_set_layer_regularizer(model, 0, DEEP_WEIGHT_KERNEL, 0.03, 0.05));
     ASSERT_OK(deep_model_set_layer_regularizer(model, 0, DEEP_WEIGHT_BIAS, 0.02, 0.1));
     ASSERT_OK(deep_model_set_layer_regularizer(model, 0, DEEP_WEIGHT_ACTIVITY, 0.04, 0.07));
@@ -318,11 +324,14 @@ START_TEST(regularizer_gradients)
     ASSERT_OK(deep_model_set_layer_initializer(model, 0, DEEP_WEIGHT_BIAS, DEEP_INITIALIZER_RANDOM_UNIFORM, -1, 1));
     ASSERT_OK(deep_model_set_seed(model, 11));
     const double lr = 1e-3;
-    compile_mse(model, lr);
+    if (_i > 0) /* large enough to matter beside the cross-entropy's gradient */
+        ASSERT_OK(deep_model_set_layer_regularizer(model, 1, DEEP_WEIGHT_ACTIVITY, 0.3, 0.5));
+    ASSERT_OK(deep_model_compile(model, sgd(lr), output_loss[_i], NULL, 0));
     deep_tensor *x = NULL, *y = NULL;
     ASSERT_OK(deep_tensor_new_from(2, (const int64_t[]){3, 3},
                                    (const float[]){0.3f, -0.8f, 0.5f, 1.1f, 0.2f, -0.4f, -0.6f, 0.9f, 0.1f}, 9, &x));
-    ASSERT_OK(deep_tensor_new_from(2, (const int64_t[]){3, 2}, (const float[]){0.5f, -1, 0.2f, 0.3f, -0.7f, 1}, 6, &y));
+    static const float targets[3][6] = {{0.5f, -1, 0.2f, 0.3f, -0.7f, 1}, {1, 0, 0, 1, 1, 0}, {1, 0, 1, 1, 0, 0}};
+    ASSERT_OK(deep_tensor_new_from(2, (const int64_t[]){3, 2}, targets[_i], 6, &y));
     for (int32_t p = 0; p < 2; p++) {
         int64_t n;
         float *w = weight_values(model, 0, p, &n);
@@ -526,17 +535,16 @@ START_TEST(misuse)
     double a, b;
     ASSERT_FAILS(deep_model_get_layer_initializer(model, 0, DEEP_WEIGHT_KERNEL, NULL, &a, &b), DEEP_ERR_NULL,
                  "deep_model_get_layer_initializer");
-    /* Checked at compile: an axis beyond the weight's rank; an activity regularizer where
-     * the loss fuses with softmax. Both leave the model uncompiled. */
+    /* Checked at compile: an axis beyond the weight's rank, leaving the model uncompiled. */
     ASSERT_OK(deep_model_set_layer_constraint(model, 0, DEEP_WEIGHT_KERNEL, DEEP_CONSTRAINT_UNIT_NORM, 0, 0, 0,
                                               (const int32_t[]){2}, 1));
     ASSERT_FAILS_WITH(deep_model_compile(model, sgd(0.1), DEEP_LOSS_MEAN_SQUARED_ERROR, NULL, 0),
                       DEEP_ERR_INVALID_ARGUMENT, "deep_model_compile", "axis 2");
     ASSERT_OK(deep_model_set_layer_constraint(model, 0, DEEP_WEIGHT_KERNEL, DEEP_CONSTRAINT_NONE, 0, 0, 0, NULL, 0));
     ASSERT_OK(deep_model_set_layer_regularizer(model, 1, DEEP_WEIGHT_ACTIVITY, 0, 0.1));
-    ASSERT_FAILS(deep_model_compile(model, sgd(0.1), DEEP_LOSS_CATEGORICAL_CROSSENTROPY, NULL, 0),
-                 DEEP_ERR_UNSUPPORTED, "deep_model_compile");
-    compile_mse(model, 0.1); /* no fusing with mean squared error */
+    /* since 1.3 fused with the loss too (regularizer_gradients checks its gradient) */
+    ASSERT_OK(deep_model_compile(model, sgd(0.1), DEEP_LOSS_CATEGORICAL_CROSSENTROPY, NULL, 0));
+    compile_mse(model, 0.1);
     ASSERT_FAILS(deep_model_set_layer_regularizer(model, 0, DEEP_WEIGHT_KERNEL, 0, 1), DEEP_ERR_STATE,
                  "deep_model_set_layer_regularizer");
     ASSERT_OK(deep_model_get_layer_initializer(model, 0, DEEP_WEIGHT_KERNEL, &kind, &a, &b));
@@ -557,7 +565,7 @@ int main(void)
     tcase_add_test(tc, seeded_and_defaults_kept);
     tcase_add_test(tc, lstm_bias_and_recurrent);
     tcase_add_test(tc, regularizer_keras_values);
-    tcase_add_test(tc, regularizer_gradients);
+    tcase_add_loop_test(tc, regularizer_gradients, 0, 3);
     tcase_add_test(tc, constraint_keras_values);
     tcase_add_test(tc, saved_and_loaded);
     tcase_add_test(tc, misuse);

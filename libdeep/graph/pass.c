@@ -412,7 +412,7 @@ void deep_model_backward(deep_model *model, deep_workspace *ws, deep_exec *ex, i
         for (int32_t k = 0; k < deep_model_output_count(model); k++)
             ex->fused_output |= i == deep_model_output_node_at(model, k) && deep_model_output_fuses(model, k);
         ex->mask = ws->masks[node->inputs[0]];
-        deep_rules_activity_grad(model, i, ws->acts[i], ws->grads[i], batch);
+        deep_rules_activity_grad(model, i, ws->acts[i], ws->grads[i], batch, ex->fused_output);
         point_states(node, ws, ex, true);
         for (int32_t k = 1; k < node->input_count && !(layer->ops->flags & DEEP_LAYER_MERGE); k++)
             ex->init_grad[k - 1] = grad_in[k];

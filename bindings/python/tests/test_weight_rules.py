@@ -183,10 +183,16 @@ def test_misuse():
         constraints.MinMaxNorm(rate=2)
     with pytest.raises(ValueError, match="same here"):
         layers.SeparableConv2D(2, 3, depthwise_initializer="ones", pointwise_initializer="zeros")
+    # Since 1.3 an activity regularizer on a softmax output works with the fused loss: the
+    # loss is Keras' cross-entropy plus 0.01 * sum(y^2) / n.
     model = libdeep.Sequential([layers.Input((3,)), layers.Dense(2, activation="softmax",
                                                                  activity_regularizer="l2")])
-    with pytest.raises(libdeep.UnsupportedError, match="activity regularizer"):
-        model.compile("sgd", "categorical_crossentropy")
+    model.compile("sgd", "categorical_crossentropy")
+    x = np.array([[0.5, -1, 2], [1, 1, 0]], np.float32)
+    y = np.array([[1, 0], [0, 1]], np.float32)
+    p = model.predict(x).astype(np.float64)
+    want = np.mean(-np.sum(y * np.log(p), axis=1)) + 0.01 * np.sum(p ** 2) / 2
+    assert model.evaluate(x, y) == pytest.approx(want, rel=1e-5)
     model = libdeep.Sequential([layers.Input((3,)), layers.Dense(2, kernel_constraint=constraints.UnitNorm(axis=2))])
     with pytest.raises(libdeep.InvalidArgumentError, match="axis 2"):
         model.compile("sgd", "mse")
