@@ -1678,6 +1678,26 @@ DEEP_API deep_status deep_model_get_metric_int(const deep_model *model, int32_t 
 DEEP_API deep_status deep_model_get_metric_float(const deep_model *model, int32_t metric, deep_metric_option option,
                                                  double *value);
 
+/* Keras' loss object arguments of one output (since 1.3), for a model of several whose
+ * losses differ (from_logits on one output only, label smoothing on another): the model
+ * options DEEP_MODEL_FROM_LOGITS (int), DEEP_MODEL_LABEL_SMOOTHING and DEEP_MODEL_HUBER_DELTA
+ * (floats), with their rules, for output `output` (0-based, in the order of
+ * deep_model_output_nodes; outside it DEEP_ERR_OUT_OF_RANGE). An output's value, once set,
+ * replaces the model-wide one for that output; unset, the output uses the model's (the
+ * getters give the value in use). Set after compile (DEEP_ERR_STATE before); every compile
+ * starts them afresh; saved with the compiled model; refused from fit's callbacks. Another
+ * option, or the wrong call for its type, is DEEP_ERR_INVALID_ARGUMENT. An output reading
+ * logits is not fused with a softmax or sigmoid of its layer (the gradient is the logits
+ * loss's own). */
+DEEP_API deep_status deep_model_set_output_int(deep_model *model, int32_t output, deep_model_option option,
+                                               int64_t value);
+DEEP_API deep_status deep_model_set_output_float(deep_model *model, int32_t output, deep_model_option option,
+                                                 double value);
+DEEP_API deep_status deep_model_get_output_int(const deep_model *model, int32_t output, deep_model_option option,
+                                               int64_t *value);
+DEEP_API deep_status deep_model_get_output_float(const deep_model *model, int32_t output, deep_model_option option,
+                                                 double *value);
+
 /* Keras' ReduceLROnPlateau as a setting of fit (since 1.1): after each epoch, when the
  * monitored loss (the validation loss when fit has validation data, else the training
  * loss) has not fallen below its best by more than min_delta for `patience` epochs, the

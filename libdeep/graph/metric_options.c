@@ -13,6 +13,8 @@ void deep_model_reset_metric_settings(deep_model *model)
 {
     for (int32_t m = 0; m < DEEP_MAX_METRICS; m++)
         model->metric_settings[m] = (struct deep_metric_settings){NAN, -1, 0, 0};
+    for (int32_t k = 0; k < DEEP_MAX_MODEL_INPUTS; k++)
+        model->output_settings[k] = (struct deep_output_settings){-1, NAN, NAN};
 }
 
 deep_metric_config deep_model_metric_config(const deep_model *model, int32_t m)

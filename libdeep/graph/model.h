@@ -7,6 +7,7 @@
 #include "data/dataset.h"
 #include "graph/plateau.h"
 #include "layers/layer.h"
+#include "losses/loss.h"
 #include "metrics/compiled.h"
 
 #define DEEP_MAX_METRICS 8
@@ -75,6 +76,13 @@ struct deep_model {
         int64_t top_k;
         int32_t num_thresholds;
     } metric_settings[DEEP_MAX_METRICS];
+    /* Since 1.3, each output's own loss settings (deep_model_set_output_*;
+     * graph/output_options.c), reset by compile: -1, NAN, NAN when not set. */
+    struct deep_output_settings {
+        int32_t from_logits;
+        double label_smoothing;
+        double huber_delta;
+    } output_settings[DEEP_MAX_MODEL_INPUTS];
     float *weights;
     float *grads;
     int64_t weight_total;
@@ -346,8 +354,10 @@ int32_t deep_model_curve_slot(const deep_model *model, int32_t k, int32_t m);
 /* Compiled metric m's settings in use: its own (deep_model_set_metric_*), else the model's
  * options and Keras' defaults (graph/metric_options.c). */
 deep_metric_config deep_model_metric_config(const deep_model *model, int32_t m);
-/* Every metric's own settings unset, as compile leaves them. */
+/* Every metric's own settings unset, as compile leaves them; and every output's. */
 void deep_model_reset_metric_settings(deep_model *model);
+/* Output k's loss settings in use: its own (deep_model_set_output_*), else the model's. */
+deep_loss_config deep_model_loss_config(const deep_model *model, int32_t k);
 
 /* Loss of the current batch (after a forward pass), added to stats with the metrics;
  * when grad is not NULL it receives dL/d(output) for backward. Returns the batch's loss. */

@@ -49,7 +49,9 @@ bool deep_model_output_fuses(const deep_model *model, int32_t k)
         for (int32_t j = 0; model->nodes[i].layer != NULL && j < model->nodes[i].input_count; j++)
             if (model->nodes[i].inputs[j] == node)
                 return false;
-    return deep_loss_fuses_with(model->losses[k], deep_layer_output_activation(model->nodes[node].layer));
+    /* An output read as logits has the logits loss's own gradient, never the fused one. */
+    return !deep_model_loss_config(model, k).from_logits &&
+           deep_loss_fuses_with(model->losses[k], deep_layer_output_activation(model->nodes[node].layer));
 }
 
 /* The most rows of the last axis one sample of an output has (its steps). */
@@ -712,13 +714,12 @@ static double score_output(const deep_model *model, deep_workspace *ws, int32_t 
     int64_t scored = mask != NULL ? keep_unmasked_rows(ws, mask, rows, width, &pred, &targets, &labels) : rows;
     float *scored_grad = mask != NULL && grad != NULL ? ws->kept_grad : grad;
     bool fused = grad != NULL && deep_model_output_fuses(model, k);
-    const deep_loss_config config = {.huber_delta = model->huber_delta, .from_logits = model->from_logits,
-                                     .label_smoothing = model->label_smoothing};
+    const deep_loss_config config = deep_model_loss_config(model, k);
     /* Per row of the last axis, so that per-step losses average over the steps as Keras'. */
     double loss = deep_loss_apply(model->losses[k], &config, pred, targets, labels, scored, width,
                                   fused ? NULL : scored_grad);
     if (fused)
-        deep_loss_fused_grad(model->losses[k], model->label_smoothing, pred, targets, labels, scored, width,
+        deep_loss_fused_grad(model->losses[k], config.label_smoothing, pred, targets, labels, scored, width,
                              scored_grad);
     if (ws->weighted) { /* Keras' sample weights weigh the loss only, not the metrics */
         loss = deep_loss_weighted(model->losses[k], &config, pred, targets, labels, scored, width, ws->row_weights);

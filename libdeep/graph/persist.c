@@ -139,6 +139,42 @@ static void put_metric_settings(const deep_model *model, deep_bytes *j)
     deep_bytes_put(j, "]", 1);
 }
 
+/* Since 1.3: each output's own loss settings (deep_model_set_output_*), one object per
+ * output holding those set; written only when some output has one. */
+static void put_output_settings(const deep_model *model, deep_bytes *j)
+{
+    bool any = false;
+    for (int32_t k = 0; k < deep_model_output_count(model); k++) {
+        const struct deep_output_settings *s = &model->output_settings[k];
+        any = any || s->from_logits >= 0 || !isnan(s->label_smoothing) || !isnan(s->huber_delta);
+    }
+    if (!any)
+        return;
+    deep_json_put_key(j, false, "output_settings");
+    deep_bytes_put(j, "[", 1);
+    for (int32_t k = 0; k < deep_model_output_count(model); k++) {
+        const struct deep_output_settings *s = &model->output_settings[k];
+        deep_bytes_put(j, k ? ", {" : "{", k ? 3 : 1);
+        bool first = true;
+        if (s->from_logits >= 0) {
+            deep_json_put_key(j, first, "from_logits");
+            deep_bytes_printf(j, "%d", (int)s->from_logits);
+            first = false;
+        }
+        if (!isnan(s->label_smoothing)) {
+            deep_json_put_key(j, first, "label_smoothing");
+            deep_json_put_double(j, s->label_smoothing);
+            first = false;
+        }
+        if (!isnan(s->huber_delta)) {
+            deep_json_put_key(j, first, "huber_delta");
+            deep_json_put_double(j, s->huber_delta);
+        }
+        deep_bytes_put(j, "}", 1);
+    }
+    deep_bytes_put(j, "]", 1);
+}
+
 static int name_index(const char *const *names, int count, const char *name)
 {
     for (int i = 1; i < count; i++)
@@ -270,6 +306,7 @@ static deep_status put_architecture(const char *caller, const deep_model *model,
             deep_bytes_printf(j, "%s\"%s\"", m ? ", " : "", metric_names[model->metrics[m]]);
         deep_bytes_put(j, "]", 1);
         put_metric_settings(model, j);
+        put_output_settings(model, j);
         deep_json_put_key(j, false, "optimizer");
         deep_bytes_put(j, "{", 1);
         deep_json_put_key(j, true, "class_name");
@@ -912,13 +949,50 @@ static void load_metric_settings(loader *l, const deep_json_node *node)
     }
 }
 
+/* compile.output_settings (since 1.3), through the setters, after compile. */
+static void load_output_settings(loader *l, const deep_json_node *node)
+{
+    static const char *const keys[] = {"from_logits", "label_smoothing", "huber_delta"};
+    static const deep_model_option options[] = {DEEP_MODEL_FROM_LOGITS, DEEP_MODEL_LABEL_SMOOTHING,
+                                                DEEP_MODEL_HUBER_DELTA};
+    if (node->type != DEEP_JSON_ARRAY || node->count != deep_model_output_count(l->model)) {
+        bad(l, "compile.output_settings must be an array of one object per output (%d)",
+            (int)deep_model_output_count(l->model));
+        return;
+    }
+    int32_t k = 0;
+    for (const deep_json_node *v = deep_json_at(&l->doc, node->first); v && l->status == DEEP_OK;
+         v = deep_json_at(&l->doc, v->next), k++) {
+        char where[64];
+        snprintf(where, sizeof where, "compile.output_settings[%d]", (int)k);
+        const deep_json_node *f[3];
+        if (!some_members(l, v, where, keys, 3, 0, f))
+            return;
+        for (int i = 0; i < 3 && l->status == DEEP_OK; i++) {
+            if (f[i] == NULL)
+                continue;
+            snprintf(where, sizeof where, "compile.output_settings[%d].%s", (int)k, keys[i]);
+            double d = 0;
+            int64_t n = 0;
+            if (i > 0 ? !deep_json_double(&l->doc, f[i], &d) : !deep_json_int(&l->doc, f[i], &n)) {
+                bad(l, "%s must be %s", where, i > 0 ? "a finite number" : "an integer");
+                return;
+            }
+            nested(l, i > 0 ? deep_model_set_output_float(l->model, k, options[i], d)
+                            : deep_model_set_output_int(l->model, k, options[i], n),
+                   where);
+        }
+    }
+}
+
 static void load_compile(loader *l, const deep_json_node *node, int64_t *iterations)
 {
     static const char *const keys[] = {"loss",         "metrics",     "optimizer",       "huber_delta",
                                        "losses",       "loss_weights", "from_logits",    "label_smoothing",
-                                       "top_k",        "metric_threshold", "metric_settings"};
-    const deep_json_node *f[11];
-    if (!some_members(l, node, "compile", keys, 11, 3, f))
+                                       "top_k",        "metric_threshold", "metric_settings",
+                                       "output_settings"};
+    const deep_json_node *f[12];
+    if (!some_members(l, node, "compile", keys, 12, 3, f))
         return;
     load_loss_settings(l, f + 6);
     if (l->status != DEEP_OK)
@@ -971,6 +1045,8 @@ static void load_compile(loader *l, const deep_json_node *node, int64_t *iterati
         nested(l, deep_model_compile(l->model, opt, (deep_loss)loss, metrics, n), "compile");
     if (l->status == DEEP_OK && f[10] != NULL)
         load_metric_settings(l, f[10]);
+    if (l->status == DEEP_OK && f[11] != NULL)
+        load_output_settings(l, f[11]);
 }
 
 /* The tensor called name, of exactly the shape of parameter `param` of layer `layer`;

@@ -519,6 +519,41 @@ class Sequential(Handle):
             lib.deep_model_get_metric_int(self._ptr, index, option, ctypes.byref(value))
         return value.value
 
+    _OUTPUT_OPTIONS = {"from_logits": C.DEEP_MODEL_FROM_LOGITS, "label_smoothing": C.DEEP_MODEL_LABEL_SMOOTHING,
+                       "huber_delta": C.DEEP_MODEL_HUBER_DELTA}
+
+    def _output_index(self, output, name):
+        if name not in self._OUTPUT_OPTIONS:
+            raise ValueError(f"no output option {name!r}; the options are {sorted(self._OUTPUT_OPTIONS)}")
+        if isinstance(output, str):
+            names = [n for n, _ in _outputs.output_info(self)]
+            if output not in names:
+                raise ValueError(f"no output {output!r}; the outputs are {names}")
+            output = names.index(output)
+        return int(output), self._OUTPUT_OPTIONS[name]
+
+    def get_output_option(self, output, name):
+        """An output's loss setting in use (since 1.3): "from_logits", "label_smoothing" or
+        "huber_delta" of output `output` (its position or its layer's name); the model's
+        own option unless the output has its own."""
+        index, option = self._output_index(output, name)
+        if option == C.DEEP_MODEL_FROM_LOGITS:
+            value = i64(0)
+            lib.deep_model_get_output_int(self._ptr, index, option, ctypes.byref(value))
+            return bool(value.value)
+        value = f64(0)
+        lib.deep_model_get_output_float(self._ptr, index, option, ctypes.byref(value))
+        return value.value
+
+    def set_output_option(self, output, name, value):
+        """Sets one output's loss setting after compile (since 1.3); compile with Keras' loss
+        objects per output sets them."""
+        index, option = self._output_index(output, name)
+        if option == C.DEEP_MODEL_FROM_LOGITS:
+            lib.deep_model_set_output_int(self._ptr, index, option, int(bool(value)))
+        else:
+            lib.deep_model_set_output_float(self._ptr, index, option, float(value))
+
     def set_metric_option(self, metric, name, value):
         """Sets what a Keras metric object's argument sets (since 1.3), after compile."""
         index, option = self._metric_option(metric, name)
@@ -550,7 +585,9 @@ class Sequential(Handle):
         names = _unique_names([name for name, _, _ in specs])
         loss_items = _outputs.per_output(loss, output_names, "loss")
         losses = [_loss_code(item) for item in loss_items]
-        settings = _compile_settings(loss_items, [extra for _, _, extra in specs])
+        # With several outputs each loss object's settings are its output's own (since 1.3).
+        several_losses = len(info) > 1
+        settings = _compile_settings([] if several_losses else loss_items, [extra for _, _, extra in specs])
         weights = None
         if loss_weights is not None:
             weights = [float(w) for w in _outputs.per_output(loss_weights, output_names, "loss_weights", 1.0)]
@@ -579,6 +616,10 @@ class Sequential(Handle):
         self._metric_codes = [code for _, code, _ in specs]
         for key, value in settings.items():  # Keras' loss and metric objects carry these
             self.set_option(key, value)
+        for k, item in enumerate(loss_items if several_losses else []):
+            if isinstance(item, _losses.Loss):
+                self.set_output_option(k, "from_logits", item.from_logits)
+                self.set_output_option(k, "label_smoothing", item.label_smoothing)
         for index, item in enumerate(metric_items):  # each metric object's own arguments (since 1.3)
             if isinstance(item, _metric_objects.Metric):
                 for option, value in item.options():

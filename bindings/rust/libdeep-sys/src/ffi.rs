@@ -542,6 +542,10 @@ extern "C" {
     pub fn deep_model_set_metric_float(model: *mut deep_model, metric: i32, option: deep_metric_option, value: f64) -> deep_status;
     pub fn deep_model_get_metric_int(model: *const deep_model, metric: i32, option: deep_metric_option, value: *mut i64) -> deep_status;
     pub fn deep_model_get_metric_float(model: *const deep_model, metric: i32, option: deep_metric_option, value: *mut f64) -> deep_status;
+    pub fn deep_model_set_output_int(model: *mut deep_model, output: i32, option: deep_model_option, value: i64) -> deep_status;
+    pub fn deep_model_set_output_float(model: *mut deep_model, output: i32, option: deep_model_option, value: f64) -> deep_status;
+    pub fn deep_model_get_output_int(model: *const deep_model, output: i32, option: deep_model_option, value: *mut i64) -> deep_status;
+    pub fn deep_model_get_output_float(model: *const deep_model, output: i32, option: deep_model_option, value: *mut f64) -> deep_status;
     pub fn deep_model_set_reduce_lr_on_plateau(model: *mut deep_model, factor: f64, patience: i64, min_delta: f64, cooldown: i64, min_lr: f64) -> deep_status;
     pub fn deep_model_get_reduce_lr_on_plateau(model: *const deep_model, factor: *mut f64, patience: *mut i64, min_delta: *mut f64, cooldown: *mut i64, min_lr: *mut f64) -> deep_status;
     pub fn deep_model_fit(model: *mut deep_model, train: *const deep_dataset, epochs: i64, batch_size: i64, validation: *const deep_dataset) -> deep_status;
