@@ -1515,6 +1515,21 @@ DEEP_API deep_status deep_model_set_layer_initializer(deep_model *model, int32_t
 /* Since 1.2: the initializer and its parameters (DEEP_INITIALIZER_DEFAULT, 0, 0 when never set). */
 DEEP_API deep_status deep_model_get_layer_initializer(const deep_model *model, int32_t layer, deep_weight_role role,
                                                       deep_initializer *initializer, double *a, double *b);
+/* Keras' initializer seed= (since 1.3): with seeded 1, the initializer set for the role
+ * (deep_model_set_layer_initializer, which must come first and clears any seed) draws from
+ * its own generator started from `seed` instead of the model's (deep_model_set_seed): the
+ * same seed gives the same weights whatever the model's seed, the layers before it and the
+ * thread count, and two weights given one seed get the same draws (as Keras 3 does with one
+ * seeded initializer object). The model's generator is then not drawn from for those weights,
+ * so the weights initialised after them (by other seedless initializers) may differ from a
+ * run without the seed. seeded 0 removes the seed. Set before compile (DEEP_ERR_STATE after);
+ * DEEP_ERR_STATE for a role whose initializer is the layer's default, DEEP_ERR_INVALID_ARGUMENT
+ * for zeros, ones and constant (they draw nothing). Saved in model files. */
+DEEP_API deep_status deep_model_set_layer_initializer_seed(deep_model *model, int32_t layer, deep_weight_role role,
+                                                           int32_t seeded, uint64_t seed);
+/* Since 1.3: whether the role's initializer has a seed (0 or 1) and the seed (0 without). */
+DEEP_API deep_status deep_model_get_layer_initializer_seed(const deep_model *model, int32_t layer,
+                                                           deep_weight_role role, int32_t *seeded, uint64_t *seed);
 
 /* Keras' L1L2 regulariser (l1 and l2 finite and >= 0; 0, 0 is none, the default): the
  * loss that fit, evaluate, train_on_batch and test_on_batch report and minimise gains

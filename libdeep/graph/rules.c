@@ -49,7 +49,7 @@ deep_status deep_model_set_layer_initializer(deep_model *model, int32_t layer, d
     DEEP_REQUIRE(model);
     deep_layer *target;
     DEEP_TRY(rule_target(__func__, model, layer, role, true, true, &target));
-    deep_initializer_rule rule = {initializer, a, b};
+    deep_initializer_rule rule = {initializer, a, b, false, 0}; /* a new initializer: no seed yet */
     DEEP_TRY(deep_initializer_rule_check(&rule, __func__));
     if (initializer == DEEP_INITIALIZER_ORTHOGONAL)
         for (int32_t p = 0; p < target->param_count; p++)
@@ -72,6 +72,64 @@ deep_status deep_model_get_layer_initializer(const deep_model *model, int32_t la
     *initializer = target->rules.init[role].kind;
     *a = target->rules.init[role].a;
     *b = target->rules.init[role].b;
+    return DEEP_OK;
+}
+
+/* Whether the initializer draws at all: the constants take no seed (nor do Keras'). */
+static bool draws(deep_initializer kind)
+{
+    switch (kind) {
+    case DEEP_INITIALIZER_DEFAULT:
+    case DEEP_INITIALIZER_ZEROS:
+    case DEEP_INITIALIZER_ONES:
+    case DEEP_INITIALIZER_CONSTANT:
+        return false;
+    case DEEP_INITIALIZER_RANDOM_NORMAL:
+    case DEEP_INITIALIZER_RANDOM_UNIFORM:
+    case DEEP_INITIALIZER_TRUNCATED_NORMAL:
+    case DEEP_INITIALIZER_GLOROT_UNIFORM:
+    case DEEP_INITIALIZER_GLOROT_NORMAL:
+    case DEEP_INITIALIZER_HE_NORMAL:
+    case DEEP_INITIALIZER_HE_UNIFORM:
+    case DEEP_INITIALIZER_LECUN_NORMAL:
+    case DEEP_INITIALIZER_LECUN_UNIFORM:
+    case DEEP_INITIALIZER_ORTHOGONAL:
+        return true;
+    }
+    return false;
+}
+
+deep_status deep_model_set_layer_initializer_seed(deep_model *model, int32_t layer, deep_weight_role role,
+                                                  int32_t seeded, uint64_t seed)
+{
+    DEEP_REQUIRE(model);
+    deep_layer *target;
+    DEEP_TRY(rule_target(__func__, model, layer, role, true, true, &target));
+    if (seeded != 0 && seeded != 1)
+        return DEEP_FAIL(DEEP_ERR_INVALID_ARGUMENT, "seeded is %d; it must be 0 or 1", (int)seeded);
+    deep_initializer_rule *rule = &target->rules.init[role];
+    if (seeded && rule->kind == DEEP_INITIALIZER_DEFAULT)
+        return DEEP_FAIL(DEEP_ERR_STATE, "the %s weights of layer %d (%s) have no initializer set; set one with "
+                         "deep_model_set_layer_initializer first (the layer's own draws from the model's seed)",
+                         deep_weight_role_name(role), (int)layer, target->name);
+    if (seeded && !draws(rule->kind))
+        return DEEP_FAIL(DEEP_ERR_INVALID_ARGUMENT, "the %s initializer draws nothing and takes no seed",
+                         deep_initializer_name(rule->kind));
+    rule->seeded = seeded != 0;
+    rule->seed = seeded ? seed : 0;
+    return DEEP_OK;
+}
+
+deep_status deep_model_get_layer_initializer_seed(const deep_model *model, int32_t layer, deep_weight_role role,
+                                                  int32_t *seeded, uint64_t *seed)
+{
+    DEEP_REQUIRE(model);
+    DEEP_REQUIRE(seeded);
+    DEEP_REQUIRE(seed);
+    deep_layer *target;
+    DEEP_TRY(rule_target(__func__, model, layer, role, false, true, &target));
+    *seeded = target->rules.init[role].seeded;
+    *seed = target->rules.init[role].seed;
     return DEEP_OK;
 }
 
@@ -190,7 +248,11 @@ void deep_rules_initialize(deep_model *model)
             int role = deep_weight_role_of(param->name);
             if (role < 0 || layer->rules.init[role].kind == DEEP_INITIALIZER_DEFAULT)
                 continue;
-            deep_initializer_fill(&layer->rules.init[role], param->value, param->rank, param->shape, &model->rng);
+            const deep_initializer_rule *rule = &layer->rules.init[role];
+            struct deep_rng own; /* Keras' seed=: the same weights whatever the model's generator */
+            if (rule->seeded)
+                deep_rng_init(&own, rule->seed);
+            deep_initializer_fill(rule, param->value, param->rank, param->shape, rule->seeded ? &own : &model->rng);
             if (role == DEEP_WEIGHT_BIAS)
                 forget_gate_ones(layer, param);
         }

@@ -695,6 +695,8 @@ FUNCTIONS = {
     "deep_model_get_layer_float": (c_status, [ctypes.c_void_p, ctypes.c_int32, ctypes.c_int, _typed_pointer(ctypes.c_double)]),
     "deep_model_set_layer_initializer": (c_status, [ctypes.c_void_p, ctypes.c_int32, ctypes.c_int, ctypes.c_int, ctypes.c_double, ctypes.c_double]),
     "deep_model_get_layer_initializer": (c_status, [ctypes.c_void_p, ctypes.c_int32, ctypes.c_int, _typed_pointer(ctypes.c_int), _typed_pointer(ctypes.c_double), _typed_pointer(ctypes.c_double)]),
+    "deep_model_set_layer_initializer_seed": (c_status, [ctypes.c_void_p, ctypes.c_int32, ctypes.c_int, ctypes.c_int32, ctypes.c_uint64]),
+    "deep_model_get_layer_initializer_seed": (c_status, [ctypes.c_void_p, ctypes.c_int32, ctypes.c_int, _typed_pointer(ctypes.c_int32), _typed_pointer(ctypes.c_uint64)]),
     "deep_model_set_layer_regularizer": (c_status, [ctypes.c_void_p, ctypes.c_int32, ctypes.c_int, ctypes.c_double, ctypes.c_double]),
     "deep_model_get_layer_regularizer": (c_status, [ctypes.c_void_p, ctypes.c_int32, ctypes.c_int, _typed_pointer(ctypes.c_double), _typed_pointer(ctypes.c_double)]),
     "deep_model_set_layer_constraint": (c_status, [ctypes.c_void_p, ctypes.c_int32, ctypes.c_int, ctypes.c_int, ctypes.c_double, ctypes.c_double, ctypes.c_double, _typed_pointer(ctypes.c_int32), ctypes.c_int32]),

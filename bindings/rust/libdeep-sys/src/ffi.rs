@@ -518,6 +518,8 @@ extern "C" {
     pub fn deep_model_get_layer_float(model: *const deep_model, layer: i32, option: deep_layer_option, value: *mut f64) -> deep_status;
     pub fn deep_model_set_layer_initializer(model: *mut deep_model, layer: i32, role: deep_weight_role, initializer: deep_initializer, a: f64, b: f64) -> deep_status;
     pub fn deep_model_get_layer_initializer(model: *const deep_model, layer: i32, role: deep_weight_role, initializer: *mut deep_initializer, a: *mut f64, b: *mut f64) -> deep_status;
+    pub fn deep_model_set_layer_initializer_seed(model: *mut deep_model, layer: i32, role: deep_weight_role, seeded: i32, seed: u64) -> deep_status;
+    pub fn deep_model_get_layer_initializer_seed(model: *const deep_model, layer: i32, role: deep_weight_role, seeded: *mut i32, seed: *mut u64) -> deep_status;
     pub fn deep_model_set_layer_regularizer(model: *mut deep_model, layer: i32, role: deep_weight_role, l1: f64, l2: f64) -> deep_status;
     pub fn deep_model_get_layer_regularizer(model: *const deep_model, layer: i32, role: deep_weight_role, l1: *mut f64, l2: *mut f64) -> deep_status;
     pub fn deep_model_set_layer_constraint(model: *mut deep_model, layer: i32, role: deep_weight_role, constraint: deep_constraint, min_value: f64, max_value: f64, rate: f64, axes: *const i32, axis_count: i32) -> deep_status;

@@ -175,6 +175,7 @@ mod weight_rules;
 mod noise_layers;
 mod onnx_export;
 mod weights;
+mod keras_options;
 
 pub use callbacks::{EpochModel, LogLevel};
 pub use data::{kfold_indices, stratified_kfold_indices, ColumnStat, Dataset, FillStrategy, PadSide};
@@ -194,6 +195,7 @@ pub use trees::{
 };
 pub use vocab::{TokenKind, Vocab};
 pub use weight_rules::{Constraint, ConstraintSetting, Initializer, WeightRole};
+pub use keras_options::MetricOption;
 
 /// The version of the loaded C library, "MAJOR.MINOR.PATCH".
 pub fn version() -> &'static str {
