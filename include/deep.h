@@ -875,7 +875,11 @@ typedef enum deep_activation {
     DEEP_ACTIVATION_SELU = 12,      /* 1.0507 elu(x, alpha 1.6733), Keras' constants */
     DEEP_ACTIVATION_HARD_SIGMOID = 13, /* relu6(x + 3) / 6, Keras 3's definition */
     DEEP_ACTIVATION_EXPONENTIAL = 14,  /* e^x */
-    DEEP_ACTIVATION_RELU6 = 15         /* min(max(x, 0), 6) */
+    DEEP_ACTIVATION_RELU6 = 15,        /* min(max(x, 0), 6) */
+    DEEP_ACTIVATION_LOG_SOFTMAX = 16   /* since 1.3: x - log(sum(e^x)) over the last axis (Keras' log_softmax,
+                                          ONNX's LogSoftmax); the cross-entropies take it only with
+                                          DEEP_MODEL_FROM_LOGITS 1 (categorical and sparse: then exactly
+                                          the negative log-likelihood, PyTorch's NLLLoss) */
 } deep_activation;
 /* gelu, gelu_tanh and silu are not functions of their output, so their derivative
  * needs the input: Dense and Conv2D keep their pre-activations for it (one more float per
@@ -1052,6 +1056,26 @@ DEEP_API deep_status deep_model_add_dropout(deep_model *model, double rate);
 DEEP_API deep_status deep_model_add_spatial_dropout2d(deep_model *model, double rate);
 DEEP_API deep_status deep_model_add_gaussian_noise(deep_model *model, double stddev);
 DEEP_API deep_status deep_model_add_gaussian_dropout(deep_model *model, double rate);
+/* Activation layers with arguments (since 1.3), Keras' layers; element-wise, any input
+ * shape, masks pass on. LeakyReLU: x for x >= 0, negative_slope * x below (Keras 3's
+ * argument name, Keras 2's alpha; >= 0, Keras' default 0.3). ELU: x for x > 0,
+ * alpha * (e^x - 1) below (any finite alpha, Keras' default 1). ReLU: Keras' formula
+ * with max_value (>= 0; a negative value or infinity is Keras' None, no upper bound),
+ * negative_slope (>= 0) and threshold: x where x > threshold, else 0, clipped to
+ * [0, max_value] when there is a max_value, plus negative_slope * (x - threshold) where
+ * x < threshold (Keras' defaults: None, 0, 0). Bad values are DEEP_ERR_INVALID_ARGUMENT. */
+DEEP_API deep_status deep_model_add_leaky_relu(deep_model *model, double negative_slope);
+DEEP_API deep_status deep_model_add_elu(deep_model *model, double alpha);
+DEEP_API deep_status deep_model_add_relu(deep_model *model, double max_value, double negative_slope,
+                                         double threshold);
+/* PReLU (since 1.3), Keras' layer: x for x >= 0, alpha * x below, with one trainable weight
+ * "alpha" of the sample's shape, except that it has size 1 along each of shared_axes
+ * (shared_axes_count distinct 1-based sample axes, Keras' argument; 0 and NULL for None):
+ * shared_axes {1, 2} on (height, width, channels) images learns one slope per channel. alpha
+ * starts at zeros (Keras' alpha_initializer). An axis beyond the input's rank is
+ * DEEP_ERR_SHAPE; a count outside 0..DEEP_MAX_SAMPLE_RANK, a repeated axis or a NULL array
+ * with a count is DEEP_ERR_INVALID_ARGUMENT. */
+DEEP_API deep_status deep_model_add_prelu(deep_model *model, int32_t shared_axes_count, const int64_t *shared_axes);
 DEEP_API deep_status deep_model_add_flatten(deep_model *model);
 /* Reshape, Keras' layer: the sample (not the batch axis) takes target_shape, rank 1 to
  * DEEP_MAX_SAMPLE_RANK, with the same number of elements, in the same (row-major) order.
@@ -1703,7 +1727,9 @@ DEEP_API deep_status deep_model_get_metric_float(const deep_model *model, int32_
  * starts them afresh; saved with the compiled model; refused from fit's callbacks. Another
  * option, or the wrong call for its type, is DEEP_ERR_INVALID_ARGUMENT. An output reading
  * logits is not fused with a softmax or sigmoid of its layer (the gradient is the logits
- * loss's own). */
+ * loss's own). A log_softmax output with a categorical cross-entropy needs from_logits at
+ * compile (the model-wide option, which compile checks); turning it off for that output is
+ * DEEP_ERR_INVALID_ARGUMENT. */
 DEEP_API deep_status deep_model_set_output_int(deep_model *model, int32_t output, deep_model_option option,
                                                int64_t value);
 DEEP_API deep_status deep_model_set_output_float(deep_model *model, int32_t output, deep_model_option option,

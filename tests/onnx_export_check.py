@@ -30,8 +30,9 @@ import onnx_reference  # noqa: E402
 
 # What OpenCV 4.6 runs. Its importer refuses the others (docs/onnx.md, "Export"): LSTM
 # with a dynamic batch, GRU without its optional inputs, Gather of computed indices
-# (Embedding), Clip with min/max inputs (relu6); the reference evaluator runs them.
-OPENCV = {"mlp", "cnn", "autoencoder", "resnet", "two_inputs", "shared", "image_layers"}
+# (Embedding), Clip with min/max inputs (relu6, ReLU with max_value); the reference evaluator
+# runs them.
+OPENCV = {"mlp", "cnn", "autoencoder", "resnet", "two_inputs", "shared", "image_layers", "act_layers"}
 TOLERANCE = 1e-4
 
 

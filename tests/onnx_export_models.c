@@ -179,6 +179,27 @@ static deep_model *build(const char *name)
         connect(m, 2, (const int32_t[]){avg, mn});
         OK(deep_model_add_multiply(m));
         OK(deep_model_set_outputs(m, (const int32_t[]){c, last(m)}, 2));
+    } else if (strcmp(name, "act_layers") == 0) { /* the activation layers with arguments (1.3) */
+        m = start(3, (const int64_t[]){5, 5, 3});
+        OK(deep_model_add_conv2d(m, 4, 3, 3, 1, 1, DEEP_PADDING_SAME, DEEP_ACTIVATION_LINEAR, 1));
+        OK(deep_model_add_prelu(m, 2, (const int64_t[]){1, 2}));
+        OK(deep_model_add_leaky_relu(m, 0.1));
+        OK(deep_model_add_max_pooling2d(m, 2, 2, 1, 1, DEEP_PADDING_VALID));
+        OK(deep_model_add_elu(m, 0.5));
+        OK(deep_model_add_flatten(m));
+        OK(deep_model_add_dense(m, 6, DEEP_ACTIVATION_LINEAR, 1));
+        OK(deep_model_add_prelu(m, 0, NULL));
+        OK(deep_model_add_dense(m, 4, DEEP_ACTIVATION_LINEAR, 1));
+        OK(deep_model_add_relu(m, -1, 0, 0));
+        OK(deep_model_add_activation(m, DEEP_ACTIVATION_LOG_SOFTMAX));
+    } else if (strcmp(name, "relu_arguments") == 0) { /* Keras' ReLU's arguments: Clip, then the general form */
+        m = start(1, (const int64_t[]){6});
+        OK(deep_model_add_dense(m, 8, DEEP_ACTIVATION_LINEAR, 1));
+        OK(deep_model_add_relu(m, 0.8, 0, 0));
+        OK(deep_model_add_dense(m, 8, DEEP_ACTIVATION_LINEAR, 1));
+        OK(deep_model_add_relu(m, 0.6, 0.2, 0.1));
+        OK(deep_model_add_dense(m, 5, DEEP_ACTIVATION_LINEAR, 1));
+        OK(deep_model_add_relu(m, -1, 0, -0.05));
     } else {
         fprintf(stderr, "unknown model %s\n", name);
         exit(2);
@@ -188,7 +209,8 @@ static deep_model *build(const char *name)
 
 static const char *const names[] = {"mlp",   "cnn",           "autoencoder",     "resnet",       "two_inputs",
                                     "shared", "lstm",          "gru",             "recurrent_all", "sequence_layers",
-                                    "image_layers", "activations", "tree",     "forest",       "forest_regressor"};
+                                    "image_layers", "activations", "tree",     "forest",       "forest_regressor",
+                                    "act_layers", "relu_arguments"};
 
 static uint64_t state = 88172645463325252ull;
 static float uniform(float lo, float hi)

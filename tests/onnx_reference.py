@@ -232,6 +232,9 @@ def run(model, feeds):
         elif op == "Softmax":
             e = np.exp(x - x.max(axis=a.get("axis", -1), keepdims=True))
             out = [e / e.sum(axis=a.get("axis", -1), keepdims=True)]
+        elif op == "LogSoftmax":
+            shifted = x - x.max(axis=a.get("axis", -1), keepdims=True)
+            out = [shifted - np.log(np.exp(shifted).sum(axis=a.get("axis", -1), keepdims=True))]
         elif op == "LeakyRelu":
             out = [np.where(x >= 0, x, a.get("alpha", 0.01) * x)]
         elif op == "Elu":
@@ -270,8 +273,12 @@ def run(model, feeds):
         elif op == "Gather":
             out = [np.take(x, ins[1], axis=a.get("axis", 0))]
         elif op == "Cast":
-            assert a["to"] == 7
-            out = [x.astype(np.int64)]
+            assert a["to"] in (1, 7)
+            out = [x.astype(np.int64 if a["to"] == 7 else np.float64)]
+        elif op == "PRelu":
+            out = [np.where(x >= 0, x, ins[1] * x)]
+        elif op == "Greater":
+            out = [np.greater(x, ins[1])]
         elif op == "Slice":
             out = [_slice(x, *[None if v is None else list(v) for v in ins[1:]])]
         elif op == "Pad":

@@ -63,7 +63,7 @@ static double ref_hard_sigmoid(double x) { return ref_relu6(x + 3) / 6; }
 static const struct {
     deep_activation activation;
     const char *name;
-    double (*f)(double); /* NULL for softmax, which works on whole rows */
+    double (*f)(double); /* NULL for softmax and log_softmax, which work on whole rows */
 } activations[] = {
     {DEEP_ACTIVATION_LINEAR, "linear", ref_linear},
     {DEEP_ACTIVATION_RELU, "relu", ref_relu},
@@ -81,6 +81,7 @@ static const struct {
     {DEEP_ACTIVATION_HARD_SIGMOID, "hard_sigmoid", ref_hard_sigmoid},
     {DEEP_ACTIVATION_EXPONENTIAL, "exponential", exp},
     {DEEP_ACTIVATION_RELU6, "relu6", ref_relu6},
+    {DEEP_ACTIVATION_LOG_SOFTMAX, "log_softmax", NULL},
 };
 
 /* The derivative of any element-wise activation at x: from the output, or for gelu and
@@ -170,8 +171,8 @@ START_TEST(activation_names_and_validity)
         ck_assert_str_eq(deep_activation_name(activations[i].activation), activations[i].name);
     }
     ck_assert(!deep_activation_is_valid((deep_activation)-1));
-    ck_assert(!deep_activation_is_valid((deep_activation)(DEEP_ACTIVATION_RELU6 + 1)));
-    ck_assert_int_eq(COUNT_OF(activations), DEEP_ACTIVATION_RELU6 + 1); /* every one is in the table */
+    ck_assert(!deep_activation_is_valid((deep_activation)(DEEP_ACTIVATION_LOG_SOFTMAX + 1)));
+    ck_assert_int_eq(COUNT_OF(activations), DEEP_ACTIVATION_LOG_SOFTMAX + 1); /* every one is in the table */
     ck_assert_str_eq(deep_activation_name((deep_activation)99), "unknown");
     /* Every activation of deep.h is valid and named as its enumerator spells it. */
     header_enum e;

@@ -402,6 +402,18 @@ START_TEST(per_output_settings)
     ASSERT_FAILS(deep_model_set_output_int(bare, 0, DEEP_MODEL_FROM_LOGITS, 1), DEEP_ERR_STATE,
                  "deep_model_set_output_int");
     deep_model_free(bare);
+    /* log_softmax is read right as logits only: an output of it keeps from_logits. */
+    deep_model *logs = NULL;
+    ASSERT_OK(deep_model_new(1, (const int64_t[]){4}, &logs));
+    ASSERT_OK(deep_model_add_dense(logs, 3, DEEP_ACTIVATION_LOG_SOFTMAX, 1));
+    ASSERT_OK(deep_model_set_int(logs, DEEP_MODEL_FROM_LOGITS, 1));
+    deep_optimizer *opt = NULL;
+    ASSERT_OK(deep_optimizer_new(DEEP_OPTIMIZER_SGD, &opt));
+    ASSERT_OK(deep_model_compile(logs, opt, DEEP_LOSS_CATEGORICAL_CROSSENTROPY, NULL, 0));
+    ASSERT_FAILS_WITH(deep_model_set_output_int(logs, 0, DEEP_MODEL_FROM_LOGITS, 0), DEEP_ERR_INVALID_ARGUMENT,
+                      "deep_model_set_output_int", "log_softmax");
+    ASSERT_OK(deep_model_set_output_int(logs, 0, DEEP_MODEL_FROM_LOGITS, 1));
+    deep_model_free(logs);
     deep_model_free(loaded);
     deep_tensor_free(xt);
     deep_tensor_free(yt);

@@ -1146,7 +1146,7 @@ START_TEST(add_layer_misuse)
                       "deep_model_add_dense", "activation");
     ASSERT_FAILS(deep_model_add_dense(model, 4, (deep_activation)-1, 1), DEEP_ERR_INVALID_ARGUMENT,
                  "deep_model_add_dense");
-    ASSERT_FAILS(deep_model_add_activation(model, (deep_activation)(DEEP_ACTIVATION_RELU6 + 1)), DEEP_ERR_INVALID_ARGUMENT,
+    ASSERT_FAILS(deep_model_add_activation(model, (deep_activation)(DEEP_ACTIVATION_LOG_SOFTMAX + 1)), DEEP_ERR_INVALID_ARGUMENT,
                  "deep_model_add_activation");
     const float bad_rates[] = {-0.1f, 1.0f, 1.5f, NAN, INFINITY};
     for (int i = 0; i < COUNT_OF(bad_rates); i++)

@@ -248,6 +248,136 @@ START_TEST(test_gelu_matches_torch)
 }
 END_TEST
 
+/* PyTorch's recurrent classifiers (make_models.py's Recurrent): each predicts what PyTorch
+ * did. */
+START_TEST(test_recurrent_match_torch)
+{
+    static const char *const names[] = {"lstm_bf", "lstm_tm", "gru",        "lstm_bi", "lstm_stack",
+                                        "rnn_tanh", "embed_lstm", "gru_bi", "rnn_relu"};
+    double worst = 0;
+    for (size_t k = 0; k < sizeof names / sizeof *names; k++) {
+        double e = compare_with_torch(names[k]);
+        fprintf(stderr, "%s: largest relative difference from PyTorch %.3g\n", names[k], e);
+        ck_assert_msg(e <= 1e-4, "%s: relative difference %g", names[k], e);
+        worst = fmax(worst, e);
+    }
+    fprintf(stderr, "recurrent models: largest relative difference from PyTorch %.3g\n", worst);
+}
+END_TEST
+
+/* out[:, -1] of a forward LSTM is the LSTM without return_sequences (its output is the last
+ * step), and cat(h[-2], h[-1]) of a bidirectional GRU is Bidirectional's concatenation: the
+ * recurrent layer and Dense, nothing else; a time-major input is taken batch-first. */
+START_TEST(test_recurrent_layers)
+{
+    const char *names[] = {"lstm_bf", "lstm_tm", "gru_bi", "rnn_relu"};
+    for (int k = 0; k < 4; k++) {
+        deep_model *m = load_model(names[k]);
+        int32_t layers = 0;
+        ASSERT_OK(deep_model_layer_count(m, &layers));
+        ck_assert_int_eq(layers, 2);
+        int64_t shape[4], rank = 0;
+        ASSERT_OK(deep_model_input_shape(m, shape, 4, &rank));
+        ck_assert_int_eq(rank, 2);
+        ck_assert_int_eq(shape[0], 5); /* steps */
+        ck_assert_int_eq(shape[1], 6); /* features */
+        deep_model_free(m);
+    }
+}
+END_TEST
+
+/* An imported bidirectional LSTM fine-tunes: the loss falls and its recurrent kernels move. */
+START_TEST(test_recurrent_fine_tune)
+{
+    deep_model *m = load_model("lstm_bi");
+    enum { N = 48, T = 5, F = 6, C = 3 };
+    float *x = malloc(N * T * F * sizeof *x), *y = calloc(N * C, sizeof *y);
+    uint64_t state = 11;
+    for (int i = 0; i < N * T * F; i++) {
+        state = state * 6364136223846793005u + 1442695040888963407u;
+        x[i] = (float)((double)(state >> 11) / 9007199254740992.0 * 2 - 1);
+    }
+    for (int i = 0; i < N; i++) /* a class from the sign of the first step's first feature */
+        y[i * C + (x[i * T * F] > 0 ? 0 : 2)] = 1;
+    deep_dataset *d = NULL;
+    ASSERT_OK(deep_dataset_new(N, 2, (int64_t[]){T, F}, x, &d));
+    ASSERT_OK(deep_dataset_set_targets(d, y, N, C));
+    ASSERT_OK(deep_model_set_int(m, DEEP_MODEL_VERBOSE, 0));
+    ASSERT_OK(deep_model_set_int(m, DEEP_MODEL_THREADS, 1));
+    deep_optimizer *opt = NULL;
+    ASSERT_OK(deep_model_optimizer(m, &opt));
+    ASSERT_OK(deep_optimizer_set_float(opt, DEEP_OPT_LEARNING_RATE, 0.2));
+    deep_tensor *before = NULL, *after = NULL;
+    ASSERT_OK(deep_model_get_weight(m, 0, 1, &before));
+    ASSERT_OK(deep_model_fit(m, d, 6, 16, NULL));
+    double first = 0, last = 0;
+    ASSERT_OK(deep_model_history(m, 0, DEEP_METRIC_LOSS, 0, &first));
+    ASSERT_OK(deep_model_history(m, 5, DEEP_METRIC_LOSS, 0, &last));
+    fprintf(stderr, "lstm_bi fine-tuning: loss %.4f -> %.4f\n", first, last);
+    ck_assert_msg(last < first, "loss %g -> %g", first, last);
+    ASSERT_OK(deep_model_get_weight(m, 0, 1, &after));
+    int64_t count = 0;
+    ASSERT_OK(deep_tensor_size(before, &count));
+    const float *pb = NULL, *pa = NULL;
+    ASSERT_OK(deep_tensor_data(before, &pb));
+    ASSERT_OK(deep_tensor_data(after, &pa));
+    ck_assert(memcmp(pa, pb, (size_t)count * sizeof(float)) != 0);
+    deep_tensor_free(before);
+    deep_tensor_free(after);
+    deep_dataset_free(d);
+    deep_model_free(m);
+    free(x);
+    free(y);
+}
+END_TEST
+
+/* The activations with arguments (1.3): PRelu per channel and shared, LeakyRelu(0.01),
+ * Elu(0.5), Clip(0, 3) and Clip(0, 6) become PReLU, LeakyReLU, ELU, ReLU(max_value 3) and
+ * Activation(relu6), LogSoftmax Activation(log_softmax). */
+START_TEST(test_activations_match_torch)
+{
+    double e = compare_with_torch("activations");
+    fprintf(stderr, "activations: largest relative difference from PyTorch %.3g\n", e);
+    ck_assert_msg(e <= 1e-4, "activations: relative difference %g", e);
+    deep_model *m = load_model("activations");
+    char summary[8192];
+    int64_t needed = 0;
+    ASSERT_OK(deep_model_summary(m, summary, sizeof summary, &needed));
+    ck_assert_msg(strstr(summary, "PReLU") && strstr(summary, "LeakyReLU") && strstr(summary, "ELU") &&
+                      strstr(summary, "ReLU"),
+                  "%s", summary);
+    /* The first PReLU's alpha is one slope per channel, (1, 1, 4) after shared_axes [1, 2]. */
+    deep_tensor *alpha = NULL;
+    ASSERT_OK(deep_model_get_weight(m, 1, 0, &alpha));
+    int64_t shape[8], rank = 0;
+    ASSERT_OK(deep_tensor_shape(alpha, shape, 8, &rank));
+    ck_assert_int_eq(rank, 3);
+    ck_assert(shape[0] == 1 && shape[1] == 1 && shape[2] == 4);
+    deep_tensor_free(alpha);
+    deep_model_free(m);
+}
+END_TEST
+
+/* Written out by PyTorch at opset 13: GELU's tanh form becomes one Activation(gelu_tanh) and
+ * LayerNorm's ReduceMean..Add one LayerNormalization: Dense, Activation, LayerNormalization,
+ * Dense. */
+START_TEST(test_written_out_match_torch)
+{
+    double e = compare_with_torch("written_out");
+    fprintf(stderr, "written_out: largest relative difference from PyTorch %.3g\n", e);
+    ck_assert_msg(e <= 1e-4, "written_out: relative difference %g", e);
+    deep_model *m = load_model("written_out");
+    int32_t layers = 0;
+    ASSERT_OK(deep_model_layer_count(m, &layers));
+    ck_assert_int_eq(layers, 4);
+    char summary[8192];
+    int64_t needed = 0;
+    ASSERT_OK(deep_model_summary(m, summary, sizeof summary, &needed));
+    ck_assert_msg(strstr(summary, "LayerNormalization") != NULL, "%s", summary);
+    deep_model_free(m);
+}
+END_TEST
+
 /* The buffer call gives the same model as the file call. */
 START_TEST(test_buffer_equals_file)
 {
@@ -360,11 +490,13 @@ START_TEST(test_null_and_bad_arguments)
 }
 END_TEST
 
-/* Every prefix of a model and single-byte corruptions fail cleanly or load a model. */
+/* Every prefix of a model and single-byte corruptions fail cleanly or load a model: a
+ * ResNet block and a stacked bidirectional LSTM (time-major values, final states). */
 START_TEST(test_truncated_and_corrupt)
 {
+    static const char *const files[] = {ONNX_DIR "resnet_block.onnx", ONNX_DIR "lstm_bi.onnx"};
     size_t length = 0;
-    uint8_t *data = read_all(ONNX_DIR "resnet_block.onnx", &length);
+    uint8_t *data = read_all(files[_i], &length);
     int refused = 0;
     for (size_t n = 0; n < length; n += 7) {
         deep_model *m = NULL;
@@ -408,6 +540,18 @@ START_TEST(test_refusals_name_the_node)
     refused("bad_external", DEEP_ERR_UNSUPPORTED, "initializer \"w\" keeps its data in an external file");
     refused("bad_opset", DEEP_ERR_UNSUPPORTED, "opset is 19");
     refused("bad_weight", DEEP_ERR_FORMAT, "initializer \"w\" has a number of values");
+    refused("bad_rnn_clip", DEEP_ERR_UNSUPPORTED, "node 0 \"lstm\" (LSTM, opset 14): clip");
+    refused("bad_rnn_activation", DEEP_ERR_UNSUPPORTED,
+            "node 0 \"gru\" (GRU, opset 14): activation \"HardSigmoid\" is not supported");
+    refused("bad_rnn_layout", DEEP_ERR_UNSUPPORTED, "node 0 \"lstm\" (LSTM, opset 14): layout 1");
+    refused("bad_rnn_state", DEEP_ERR_UNSUPPORTED, "node 0 \"rnn\" (RNN, opset 14): initial_h that is not zero");
+    refused("bad_rnn_reader", DEEP_ERR_UNSUPPORTED, "node 1 \"relu\" (Relu, opset 14): Relu of a time-major");
+    /* The activations of 1.3: what has no layer is refused, naming the node. */
+    refused("bad_clip", DEEP_ERR_UNSUPPORTED, "node 0 \"clip\" (Clip, opset 13): Clip(-1, 1) is not supported");
+    refused("bad_leaky_relu", DEEP_ERR_UNSUPPORTED, "node 0 \"leaky\" (LeakyRelu, opset 13): alpha -0.5");
+    refused("bad_reduce_mean", DEEP_ERR_UNSUPPORTED, "node 0 \"mean\" (ReduceMean, opset 13): ReduceMean is supported "
+                                                     "only as the start of LayerNormalization");
+    refused("bad_prelu", DEEP_ERR_UNSUPPORTED, "node 0 \"prelu\" (PRelu, opset 13): input 1 \"x\" must be a constant");
 }
 END_TEST
 
@@ -456,10 +600,15 @@ static Suite *onnx_suite(void)
     tcase_add_test(tc, test_decoder_matches_torch);
     tcase_add_test(tc, test_opset10_matches_numpy);
     tcase_add_test(tc, test_gelu_matches_torch);
+    tcase_add_test(tc, test_recurrent_match_torch);
+    tcase_add_test(tc, test_recurrent_layers);
+    tcase_add_test(tc, test_recurrent_fine_tune);
+    tcase_add_test(tc, test_activations_match_torch);
+    tcase_add_test(tc, test_written_out_match_torch);
     tcase_add_test(tc, test_buffer_equals_file);
     tcase_add_test(tc, test_fine_tune);
     tcase_add_test(tc, test_null_and_bad_arguments);
-    tcase_add_test(tc, test_truncated_and_corrupt);
+    tcase_add_loop_test(tc, test_truncated_and_corrupt, 0, 2);
     tcase_add_test(tc, test_refusals_name_the_node);
 #endif
     tcase_add_test(tc, test_docs_are_current);

@@ -4,6 +4,7 @@
  * recognises that input (as it does Keras' tf2onnx exports) and needs no conversion. */
 #include <check.h>
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 
 #include "check_helpers.h"
@@ -143,6 +144,152 @@ START_TEST(test_embedding)
 }
 END_TEST
 
+/* Recurrent layers: export_rnn.c's LSTM, GRU and RNN nodes come back as the same layers.
+ * A sequence of 6 steps of 3 features through stacked layers with return_sequences. */
+static deep_model *sequence_model(void)
+{
+    deep_model *m = NULL;
+    ASSERT_OK(deep_model_new(2, (const int64_t[]){6, 3}, &m));
+    return m;
+}
+
+START_TEST(test_lstm_gru_rnn)
+{
+    deep_model *m = sequence_model();
+    ASSERT_OK(deep_model_add_lstm(m, 4, DEEP_ACTIVATION_TANH, DEEP_ACTIVATION_SIGMOID, 1, 1));
+    ASSERT_OK(deep_model_add_simple_rnn(m, 5, DEEP_ACTIVATION_RELU, 1, 1));
+    ASSERT_OK(deep_model_add_gru(m, 3, DEEP_ACTIVATION_TANH, DEEP_ACTIVATION_SIGMOID, 1, 0));
+    ASSERT_OK(deep_model_add_dense(m, 2, DEEP_ACTIVATION_SOFTMAX, 1));
+    double e = round_trip(m, 4, 0);
+    fprintf(stderr, "LSTM, SimpleRNN, GRU round trip: %.3g\n", e);
+    ck_assert_double_le(e, 1e-6);
+
+    /* GRU with reset_after 0 (linear_before_reset 0), go_backwards (direction reverse). */
+    m = sequence_model();
+    ASSERT_OK(deep_model_add_gru(m, 4, DEEP_ACTIVATION_TANH, DEEP_ACTIVATION_SIGMOID, 1, 1));
+    ASSERT_OK(deep_model_set_layer_int(m, -1, DEEP_LAYER_RESET_AFTER, 0));
+    ASSERT_OK(deep_model_add_lstm(m, 3, DEEP_ACTIVATION_TANH, DEEP_ACTIVATION_SIGMOID, 1, 0));
+    ASSERT_OK(deep_model_set_layer_int(m, -1, DEEP_LAYER_GO_BACKWARDS, 1));
+    e = round_trip(m, 4, 0);
+    fprintf(stderr, "GRU (reset_after 0), LSTM (go_backwards) round trip: %.3g\n", e);
+    ck_assert_double_le(e, 1e-6);
+
+    /* go_backwards with return_sequences: exported as direction reverse and a Slice that
+     * reverses the steps, which the importer recognises. */
+    m = sequence_model();
+    ASSERT_OK(deep_model_add_simple_rnn(m, 4, DEEP_ACTIVATION_TANH, 1, 1));
+    ASSERT_OK(deep_model_set_layer_int(m, -1, DEEP_LAYER_GO_BACKWARDS, 1));
+    ASSERT_OK(deep_model_add_lstm(m, 3, DEEP_ACTIVATION_TANH, DEEP_ACTIVATION_SIGMOID, 1, 1));
+    e = round_trip(m, 4, 0);
+    fprintf(stderr, "SimpleRNN (go_backwards, return_sequences), LSTM round trip: %.3g\n", e);
+    ck_assert_double_le(e, 1e-6);
+}
+END_TEST
+
+/* Cell activations other than the defaults: SimpleRNN linear (ONNX's Affine 1, 0), GRU with
+ * elu, a Bidirectional LSTM with leaky_relu (libdeep's slope 0.3). */
+START_TEST(test_cell_activations)
+{
+    deep_model *m = sequence_model();
+    ASSERT_OK(deep_model_add_simple_rnn(m, 4, DEEP_ACTIVATION_LINEAR, 1, 1));
+    ASSERT_OK(deep_model_add_gru(m, 4, DEEP_ACTIVATION_ELU, DEEP_ACTIVATION_SIGMOID, 1, 1));
+    ASSERT_OK(deep_model_add_lstm(m, 3, DEEP_ACTIVATION_LEAKY_RELU, DEEP_ACTIVATION_SIGMOID, 1, 0));
+    ASSERT_OK(deep_model_add_bidirectional(m, DEEP_MERGE_CONCAT));
+    double e = round_trip(m, 4, 0);
+    fprintf(stderr, "cell activations round trip: %.3g\n", e);
+    ck_assert_double_le(e, 1e-6);
+}
+END_TEST
+
+/* Bidirectional in every merge mode, with and without return_sequences. */
+START_TEST(test_bidirectional)
+{
+    deep_merge_mode modes[] = {DEEP_MERGE_CONCAT, DEEP_MERGE_SUM, DEEP_MERGE_MUL, DEEP_MERGE_AVE};
+    for (int k = 0; k < 4; k++) {
+        deep_model *m = sequence_model();
+        ASSERT_OK(deep_model_add_lstm(m, 4, DEEP_ACTIVATION_TANH, DEEP_ACTIVATION_SIGMOID, 1, 1));
+        ASSERT_OK(deep_model_add_bidirectional(m, modes[k]));
+        ASSERT_OK(deep_model_add_gru(m, 3, DEEP_ACTIVATION_TANH, DEEP_ACTIVATION_SIGMOID, 1, 0));
+        ASSERT_OK(deep_model_add_bidirectional(m, modes[3 - k]));
+        ASSERT_OK(deep_model_add_dense(m, 2, DEEP_ACTIVATION_LINEAR, 1));
+        double e = round_trip(m, 4, 0);
+        fprintf(stderr, "Bidirectional (modes %d, %d) round trip: %.3g\n", (int)modes[k], (int)modes[3 - k], e);
+        ck_assert_double_le(e, 1e-6);
+    }
+}
+END_TEST
+
+/* The activation layers with arguments (1.3): LeakyRelu, Elu and PRelu (its per-channel
+ * slope in ONNX's channels-first order, converted back) and Clip (ReLU with max_value)
+ * come back as the same layers, and log_softmax (LogSoftmax) too. PReLU's alpha is set away
+ * from its zeros first. */
+START_TEST(test_activation_layers)
+{
+    deep_model *m = NULL;
+    ASSERT_OK(deep_model_new(3, (const int64_t[]){5, 5, 3}, &m));
+    ASSERT_OK(deep_model_add_conv2d(m, 4, 3, 3, 1, 1, DEEP_PADDING_SAME, DEEP_ACTIVATION_LINEAR, 1));
+    ASSERT_OK(deep_model_add_prelu(m, 2, (const int64_t[]){1, 2}));
+    ASSERT_OK(deep_model_add_leaky_relu(m, 0.05));
+    ASSERT_OK(deep_model_add_elu(m, 0.7));
+    ASSERT_OK(deep_model_add_relu(m, 0.3, 0, 0));
+    ASSERT_OK(deep_model_add_flatten(m));
+    ASSERT_OK(deep_model_add_dense(m, 6, DEEP_ACTIVATION_LINEAR, 1));
+    ASSERT_OK(deep_model_add_prelu(m, 0, NULL));
+    ASSERT_OK(deep_model_add_activation(m, DEEP_ACTIVATION_LOG_SOFTMAX));
+    ASSERT_OK(deep_model_add_dense(m, 3, DEEP_ACTIVATION_LOG_SOFTMAX, 1)); /* Gemm, LogSoftmax: one layer back */
+    ASSERT_OK(deep_model_build(m));
+    deep_tensor *a = NULL, *b = NULL;
+    ASSERT_OK(deep_tensor_new_from(3, (const int64_t[]){1, 1, 4}, (const float[]){0.1f, 0.2f, 0.3f, 0.4f}, 4, &a));
+    ASSERT_OK(deep_tensor_new_from(1, (const int64_t[]){6}, (const float[]){0.5f, -0.2f, 0.1f, 0.3f, 0.7f, 0.9f}, 6,
+                                   &b));
+    ASSERT_OK(deep_model_set_weight(m, 1, 0, a));
+    ASSERT_OK(deep_model_set_weight(m, 7, 0, b));
+    deep_tensor_free(a);
+    deep_tensor_free(b);
+    /* Layer for layer: the Dense's LogSoftmax is its activation again, no layer of its own. */
+    int64_t size = 0;
+    ASSERT_OK(deep_model_save_onnx_buffer(m, 13, NULL, 0, &size));
+    unsigned char *bytes = malloc((size_t)size);
+    ck_assert_ptr_nonnull(bytes);
+    ASSERT_OK(deep_model_save_onnx_buffer(m, 13, bytes, size, &size));
+    deep_model *back = NULL;
+    ASSERT_OK(deep_model_load_onnx_buffer(bytes, size, &back));
+    int32_t layers = 0, layers_back = 0;
+    ASSERT_OK(deep_model_layer_count(m, &layers));
+    ASSERT_OK(deep_model_layer_count(back, &layers_back));
+    ck_assert_int_eq(layers_back, layers);
+    free(bytes);
+    deep_model_free(back);
+    ck_assert_double_le(round_trip(m, 3, 0), 1e-6);
+}
+END_TEST
+
+/* What the exporter writes out at opset 13 comes back as one layer each: gelu_tanh (as an
+ * Activation and as a Dense's activation) and LayerNormalization (ReduceMean .. Div, gamma,
+ * beta; also without beta). */
+START_TEST(test_written_out_forms)
+{
+    deep_model *m = NULL;
+    ASSERT_OK(deep_model_new(2, (const int64_t[]){3, 5}, &m));
+    ASSERT_OK(deep_model_add_dense(m, 6, DEEP_ACTIVATION_GELU_TANH, 1));
+    ASSERT_OK(deep_model_add_layer_normalization(m, 1e-3, 1, 1));
+    ASSERT_OK(deep_model_add_activation(m, DEEP_ACTIVATION_GELU_TANH));
+    ASSERT_OK(deep_model_add_layer_normalization(m, 1e-2, 0, 1));
+    ASSERT_OK(deep_model_add_dense(m, 2, DEEP_ACTIVATION_LINEAR, 1));
+    ASSERT_OK(deep_model_build(m));
+    deep_tensor *g = NULL, *b = NULL;
+    ASSERT_OK(deep_tensor_new_from(1, (const int64_t[]){6}, (const float[]){0.5f, 1.5f, 1, 2, 0.7f, 1.2f}, 6, &g));
+    ASSERT_OK(deep_tensor_new_from(1, (const int64_t[]){6}, (const float[]){0.1f, -0.3f, 0, 0.4f, 0.2f, -0.1f}, 6,
+                                   &b));
+    ASSERT_OK(deep_model_set_weight(m, 1, 0, g));
+    ASSERT_OK(deep_model_set_weight(m, 1, 1, b));
+    ASSERT_OK(deep_model_set_weight(m, 3, 0, g));
+    deep_tensor_free(g);
+    deep_tensor_free(b);
+    ck_assert_double_le(round_trip(m, 3, 0), 1e-5);
+}
+END_TEST
+
 #endif
 
 static Suite *roundtrip_suite(void)
@@ -156,6 +303,11 @@ static Suite *roundtrip_suite(void)
     tcase_add_test(tc, test_depthwise);
     tcase_add_test(tc, test_embedding);
     tcase_add_test(tc, test_decoder);
+    tcase_add_test(tc, test_lstm_gru_rnn);
+    tcase_add_test(tc, test_bidirectional);
+    tcase_add_test(tc, test_cell_activations);
+    tcase_add_test(tc, test_activation_layers);
+    tcase_add_test(tc, test_written_out_forms);
 #endif
     suite_add_tcase(s, tc);
     return s;

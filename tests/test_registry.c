@@ -58,6 +58,7 @@ static const char *kind_text(const deep_layer_field *f, char *buf, size_t capaci
     case DEEP_FIELD_OUTPUT_PADDING: return "None (inferred) or (height, width), each >= 0";
     case DEEP_FIELD_INTERPOLATION: return "\"nearest\" or \"bilinear\"";
     case DEEP_FIELD_SIDES: return "((top, bottom), (left, right)), each >= 0";
+    case DEEP_FIELD_AXES: return "list of 1-based axes, may be empty";
     }
     return "?";
 }
@@ -160,7 +161,8 @@ static size_t kind_size(deep_field_kind kind)
     case DEEP_FIELD_MERGE_MODE: return sizeof(deep_merge_mode);
     case DEEP_FIELD_LAYER: return sizeof(deep_rnn_config);
     case DEEP_FIELD_SHAPE:
-    case DEEP_FIELD_PERMUTATION: return DEEP_MAX_SAMPLE_RANK * sizeof(int64_t);
+    case DEEP_FIELD_PERMUTATION:
+    case DEEP_FIELD_AXES: return DEEP_MAX_SAMPLE_RANK * sizeof(int64_t);
     case DEEP_FIELD_OUTPUT_PADDING: return 2 * sizeof(int64_t);
     case DEEP_FIELD_INTERPOLATION: return sizeof(deep_interpolation);
     case DEEP_FIELD_SIDES: return 4 * sizeof(int64_t);
@@ -443,6 +445,24 @@ static void add_gaussian_dropout(deep_model *m)
     ck_assert_int_eq(deep_model_add_gaussian_dropout(m, 0.4), DEEP_OK);
 }
 
+static void add_leaky_relu(deep_model *m)
+{
+    ck_assert_int_eq(deep_model_add_leaky_relu(m, 0.1), DEEP_OK);
+}
+static void add_elu(deep_model *m)
+{
+    ck_assert_int_eq(deep_model_add_elu(m, 0.5), DEEP_OK);
+}
+static void add_relu(deep_model *m)
+{
+    ck_assert_int_eq(deep_model_add_relu(m, 6.0, 0.1, 0.5), DEEP_OK);
+}
+static void add_prelu(deep_model *m)
+{
+    const int64_t shared[] = {1, 2};
+    ck_assert_int_eq(deep_model_add_prelu(m, 2, shared), DEEP_OK);
+}
+
 static const example examples[] = {
     {"dense", 1, {5}, add_dense},
     {"activation", 2, {2, 3}, add_activation},
@@ -483,6 +503,10 @@ static const example examples[] = {
     {"spatial_dropout2d", 3, {3, 3, 2}, add_spatial_dropout2d},
     {"gaussian_noise", 2, {2, 3}, add_gaussian_noise},
     {"gaussian_dropout", 1, {4}, add_gaussian_dropout},
+    {"leaky_relu", 2, {2, 3}, add_leaky_relu},
+    {"elu", 1, {4}, add_elu},
+    {"relu", 2, {2, 3}, add_relu},
+    {"prelu", 3, {3, 3, 2}, add_prelu},
 };
 
 /* Field by field, so that padding bytes in a config never matter. */
@@ -498,7 +522,7 @@ static void assert_same_config(const char *what, const deep_layer_ops *type, con
             assert_same_config(what, ia, a + f->offset, b + f->offset);
             continue;
         }
-        if (f->kind == DEEP_FIELD_SHAPE || f->kind == DEEP_FIELD_PERMUTATION) {
+        if (f->kind == DEEP_FIELD_SHAPE || f->kind == DEEP_FIELD_PERMUTATION || f->kind == DEEP_FIELD_AXES) {
             int32_t ra = *(const int32_t *)(const void *)(a + f->aux), rb = *(const int32_t *)(const void *)(b + f->aux);
             ck_assert_msg(ra == rb, "%s: %s has rank %d, then %d", what, f->name, (int)ra, (int)rb);
             size = (size_t)ra * sizeof(int64_t);

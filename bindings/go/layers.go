@@ -38,6 +38,9 @@ const (
 	HardSigmoid Activation = C.DEEP_ACTIVATION_HARD_SIGMOID // relu6(x + 3) / 6, Keras 3
 	Exponential Activation = C.DEEP_ACTIVATION_EXPONENTIAL
 	ReLU6       Activation = C.DEEP_ACTIVATION_RELU6
+	// LogSoftmax (library 1.3): x - log(sum(e^x)) over the last axis; the cross-entropies
+	// take it with ModelFromLogits 1 only (the negative log-likelihood).
+	LogSoftmax Activation = C.DEEP_ACTIVATION_LOG_SOFTMAX
 )
 
 // Padding of convolution and pooling layers (deep_padding).
@@ -614,5 +617,45 @@ func (m *Model) AddGaussianNoise(stddev float64) error {
 func (m *Model) AddGaussianDropout(rate float64) error {
 	return m.write("Model.AddGaussianDropout", func(p *C.deep_model) C.deep_status {
 		return C.deep_model_add_gaussian_dropout(p, C.double(rate))
+	})
+}
+
+// Keras' activation layers with arguments, library 1.3. The Activation layer's LeakyReLU
+// and ELU keep their fixed 0.3 and 1.
+
+// AddLeakyReLU appends LeakyReLU(negative_slope): x for x >= 0, negativeSlope * x below
+// (>= 0; Keras' default 0.3).
+func (m *Model) AddLeakyReLU(negativeSlope float64) error {
+	return m.write("Model.AddLeakyReLU", func(p *C.deep_model) C.deep_status {
+		return C.deep_model_add_leaky_relu(p, C.double(negativeSlope))
+	})
+}
+
+// AddELU appends ELU(alpha): x for x > 0, alpha * (exp(x) - 1) below (Keras' default 1).
+func (m *Model) AddELU(alpha float64) error {
+	return m.write("Model.AddELU", func(p *C.deep_model) C.deep_status {
+		return C.deep_model_add_elu(p, C.double(alpha))
+	})
+}
+
+// AddReLU appends ReLU(max_value, negative_slope, threshold) with Keras' formula; a
+// negative maxValue or math.Inf(1) is Keras' None (no upper bound). Keras' defaults: None,
+// 0, 0.
+func (m *Model) AddReLU(maxValue, negativeSlope, threshold float64) error {
+	return m.write("Model.AddReLU", func(p *C.deep_model) C.deep_status {
+		return C.deep_model_add_relu(p, C.double(maxValue), C.double(negativeSlope), C.double(threshold))
+	})
+}
+
+// AddPReLU appends PReLU(shared_axes): x for x >= 0, alpha * x below, alpha learned from
+// zeros, of the sample's shape but of size 1 along sharedAxes (1-based sample axes, as
+// Keras: AddPReLU(1, 2) on images learns one alpha per channel; none: Keras' None).
+func (m *Model) AddPReLU(sharedAxes ...int64) error {
+	return m.write("Model.AddPReLU", func(p *C.deep_model) C.deep_status {
+		var first *C.int64_t
+		if len(sharedAxes) > 0 {
+			first = (*C.int64_t)(unsafe.Pointer(&sharedAxes[0]))
+		}
+		return C.deep_model_add_prelu(p, C.int32_t(len(sharedAxes)), first)
 	})
 }

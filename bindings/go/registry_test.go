@@ -184,6 +184,18 @@ var layerBuilders = map[string]func() (*Model, error){
 	"AddGaussianDropout": func() (*Model, error) {
 		return build([]int64{4}, func(m *Model) error { return m.AddGaussianDropout(0.3) })
 	},
+	"AddLeakyReLU": func() (*Model, error) {
+		return build([]int64{4}, func(m *Model) error { return m.AddLeakyReLU(0.1) })
+	},
+	"AddELU": func() (*Model, error) {
+		return build([]int64{4}, func(m *Model) error { return m.AddELU(0.5) })
+	},
+	"AddReLU": func() (*Model, error) {
+		return build([]int64{4}, func(m *Model) error { return m.AddReLU(6, 0.1, 0.5) })
+	},
+	"AddPReLU": func() (*Model, error) {
+		return build([]int64{3, 3, 2}, func(m *Model) error { return m.AddPReLU(1, 2) })
+	},
 }
 
 // mergeBuilder makes a model of two (4,) inputs joined by a merge layer.

@@ -94,7 +94,8 @@ static deep_status write_config(const char *caller, const deep_layer_ops *type, 
             break;
         }
         case DEEP_FIELD_SHAPE:
-        case DEEP_FIELD_PERMUTATION: {
+        case DEEP_FIELD_PERMUTATION:
+        case DEEP_FIELD_AXES: {
             int32_t rank = *(const int32_t *)(const void *)(base + f->aux);
             deep_bytes_put(out, "[", 1);
             for (int32_t d = 0; d < rank; d++)
@@ -172,8 +173,10 @@ static bool read_field(const deep_json *doc, const deep_json_node *v, const deep
         *(deep_merge_mode *)at = (deep_merge_mode)i;
         return true;
     case DEEP_FIELD_SHAPE:
-    case DEEP_FIELD_PERMUTATION: {
-        if (v->type != DEEP_JSON_ARRAY || v->count < 1 || v->count > DEEP_MAX_SAMPLE_RANK)
+    case DEEP_FIELD_PERMUTATION:
+    case DEEP_FIELD_AXES: {
+        if (v->type != DEEP_JSON_ARRAY || v->count < (f->kind == DEEP_FIELD_AXES ? 0 : 1) ||
+            v->count > DEEP_MAX_SAMPLE_RANK)
             return false;
         int32_t d = 0;
         for (const deep_json_node *e = deep_json_at(doc, v->first); e; e = deep_json_at(doc, e->next))
@@ -235,6 +238,7 @@ static const char *const kind_names[] = {
     [DEEP_FIELD_OUTPUT_PADDING] = "null or a pair of integers",
     [DEEP_FIELD_INTERPOLATION] = "\"nearest\" or \"bilinear\"",
     [DEEP_FIELD_SIDES] = "[[top, bottom], [left, right]] of integers",
+    [DEEP_FIELD_AXES] = "an array of 0 to 7 integers",
 };
 _Static_assert(DEEP_MAX_SAMPLE_RANK == 7, "kind_names says 1 to 7");
 

@@ -959,6 +959,17 @@ static deep_status check_output_loss(const deep_model *model, int32_t k, deep_lo
     int64_t width = out->shape[out->rank - 1];
     if (!deep_loss_is_valid(loss))
         return deep_error_set(DEEP_ERR_INVALID_ARGUMENT, caller, "unknown loss %d%s", (int)loss, which);
+    /* Log-probabilities are logits whose softmax is themselves: the categorical losses with
+     * from_logits read them right (the negative log-likelihood); as probabilities they would
+     * be nonsense. */
+    bool log_probs = deep_layer_output_activation(out->layer) == DEEP_ACTIVATION_LOG_SOFTMAX;
+    bool categorical = loss == DEEP_LOSS_CATEGORICAL_CROSSENTROPY || loss == DEEP_LOSS_SPARSE_CATEGORICAL_CROSSENTROPY;
+    if (log_probs && (loss == DEEP_LOSS_BINARY_CROSSENTROPY || (categorical && !model->from_logits)))
+        return deep_error_set(DEEP_ERR_INVALID_ARGUMENT, caller,
+                              "%s cross-entropy%s after log_softmax, whose outputs are log-probabilities; set "
+                              "DEEP_MODEL_FROM_LOGITS 1 for the categorical ones (the negative log-likelihood), or "
+                              "use softmax",
+                              loss == DEEP_LOSS_BINARY_CROSSENTROPY ? "binary" : "categorical", which);
     if (loss == DEEP_LOSS_BINARY_CROSSENTROPY && width != 1 &&
         deep_layer_output_activation(out->layer) == DEEP_ACTIVATION_SOFTMAX)
         return deep_error_set(DEEP_ERR_INVALID_ARGUMENT, caller,

@@ -42,6 +42,14 @@ deep_status deep_model_set_output_int(deep_model *model, int32_t output, deep_mo
     if (value != 0 && value != 1)
         return DEEP_FAIL(DEEP_ERR_INVALID_ARGUMENT, "DEEP_MODEL_FROM_LOGITS of output %d takes 0 or 1, not %lld",
                          (int)output, (long long)value);
+    /* As compile: log-probabilities are only read right as logits by the cross-entropies. */
+    const deep_loss loss = model->losses[output];
+    const deep_node *out = &model->nodes[deep_model_output_node_at(model, output)];
+    if (value == 0 && out->part == 0 && deep_layer_output_activation(out->layer) == DEEP_ACTIVATION_LOG_SOFTMAX &&
+        (loss == DEEP_LOSS_CATEGORICAL_CROSSENTROPY || loss == DEEP_LOSS_SPARSE_CATEGORICAL_CROSSENTROPY))
+        return DEEP_FAIL(DEEP_ERR_INVALID_ARGUMENT,
+                         "output %d (%s) ends in log_softmax, whose log-probabilities its cross-entropy reads only "
+                         "as logits (DEEP_MODEL_FROM_LOGITS 1)", (int)output, out->layer->name);
     DEEP_TRY(deep_model_may_change(model, __func__, "an output's loss settings cannot change", false));
     model->output_settings[output].from_logits = (int32_t)value;
     return DEEP_OK;

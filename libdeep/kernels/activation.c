@@ -32,6 +32,7 @@ static const char *known_name(deep_activation activation)
     case DEEP_ACTIVATION_HARD_SIGMOID: return "hard_sigmoid";
     case DEEP_ACTIVATION_EXPONENTIAL: return "exponential";
     case DEEP_ACTIVATION_RELU6: return "relu6";
+    case DEEP_ACTIVATION_LOG_SOFTMAX: return "log_softmax";
     }
     return NULL;
 }
@@ -130,6 +131,24 @@ static void softmax_rows(float *x, int64_t rows, int64_t width)
     }
 }
 
+/* x - max - log(sum(e^(x - max))): the maximum keeps exp from overflowing, and the
+ * difference keeps the digits a log of the softmax would lose for tiny probabilities. */
+static void log_softmax_rows(float *x, int64_t rows, int64_t width)
+{
+    for (int64_t r = 0; r < rows; r++) {
+        float *row = x + r * width;
+        float max = row[0];
+        for (int64_t j = 1; j < width; j++)
+            max = row[j] > max ? row[j] : max;
+        double sum = 0;
+        for (int64_t j = 0; j < width; j++)
+            sum += exp((double)row[j] - max);
+        double shift = max + log(sum); /* in double: x - shift is small where x is large */
+        for (int64_t j = 0; j < width; j++)
+            row[j] = (float)(row[j] - shift);
+    }
+}
+
 void deep_activation_forward(deep_activation activation, float *x, int64_t rows, int64_t width)
 {
     int64_t n = rows * width;
@@ -151,6 +170,9 @@ void deep_activation_forward(deep_activation activation, float *x, int64_t rows,
         break;
     case DEEP_ACTIVATION_SOFTMAX:
         softmax_rows(x, rows, width);
+        break;
+    case DEEP_ACTIVATION_LOG_SOFTMAX:
+        log_softmax_rows(x, rows, width);
         break;
     case DEEP_ACTIVATION_LEAKY_RELU:
         for (int64_t i = 0; i < n; i++)
@@ -204,6 +226,18 @@ void deep_activation_backward(deep_activation activation, const float *y, float 
                 dot += (double)gr[j] * yr[j];
             for (int64_t j = 0; j < width; j++)
                 gr[j] = yr[j] * (gr[j] - (float)dot);
+        }
+        break;
+    case DEEP_ACTIVATION_LOG_SOFTMAX:
+        /* dL/dx_j = dL/dy_j - e^(y_j) * sum_k dL/dy_k, e^y being the softmax */
+        for (int64_t r = 0; r < rows; r++) {
+            const float *yr = y + r * width;
+            float *gr = grad + r * width;
+            double sum = 0;
+            for (int64_t j = 0; j < width; j++)
+                sum += gr[j];
+            for (int64_t j = 0; j < width; j++)
+                gr[j] -= expf(yr[j]) * (float)sum;
         }
         break;
     case DEEP_ACTIVATION_LEAKY_RELU:

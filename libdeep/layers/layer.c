@@ -172,6 +172,13 @@ void deep_layer_copy_backward(deep_layer *layer, const deep_exec *ex, const floa
         memcpy(grad_in, grad_out, (size_t)(batch * layer->in_size) * sizeof *grad_in);
 }
 
+deep_status deep_layer_same_shape_build(deep_layer *layer)
+{
+    layer->out_rank = layer->in_rank;
+    memcpy(layer->out_shape, layer->in_shape, sizeof layer->in_shape);
+    return DEEP_OK;
+}
+
 deep_status deep_layer_factor_build(deep_layer *layer)
 {
     layer->out_rank = layer->in_rank;

@@ -97,8 +97,12 @@ typedef enum deep_field_kind {
     DEEP_FIELD_OUTPUT_PADDING,  /* int64_t[2]: both -1 (Keras' None: inferred; JSON null) or each in
                                    0..DEEP_MAX_LAYER_SIZE (the type's check bounds it further); [h, w] */
     DEEP_FIELD_INTERPOLATION,   /* deep_interpolation, "nearest" or "bilinear" */
-    DEEP_FIELD_SIDES            /* int64_t[4]: top, bottom, left, right, each in 0..DEEP_MAX_LAYER_SIZE;
+    DEEP_FIELD_SIDES,           /* int64_t[4]: top, bottom, left, right, each in 0..DEEP_MAX_LAYER_SIZE;
                                    [[top, bottom], [left, right]] */
+    DEEP_FIELD_AXES             /* int32_t count at `aux`, int64_t[DEEP_MAX_SAMPLE_RANK] at offset: 0 to
+                                   DEEP_MAX_SAMPLE_RANK distinct sample axes, each in 1..DEEP_MAX_SAMPLE_RANK
+                                   (Keras' 1-based axes; build checks them against the input); JSON array,
+                                   possibly empty (since 1.3: PReLU's shared_axes) */
 } deep_field_kind;
 
 typedef struct deep_layer_field {
@@ -269,6 +273,9 @@ void deep_layer_copy_forward(const deep_layer *layer, const deep_exec *ex, const
                              float *scratch, int64_t batch);
 void deep_layer_copy_backward(deep_layer *layer, const deep_exec *ex, const float *in, const float *out,
                               float *grad_out, float *grad_in, float *scratch, int64_t batch);
+/* build of the element-wise layers (LeakyReLU, ELU, ReLU): the output takes the input's
+ * shape, with no parameters or scratch. */
+deep_status deep_layer_same_shape_build(deep_layer *layer);
 /* build and backward of the layers that multiply each input by a factor drawn while
  * training (Dropout, GaussianDropout): the output takes the input's shape and the factors
  * stay in scratch (one per input); backward multiplies by them, and passes the gradient on

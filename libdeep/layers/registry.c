@@ -78,6 +78,26 @@ static deep_status check_permutation(const deep_layer_field *f, const char *base
     return DEEP_OK;
 }
 
+/* Keras' list of 1-based sample axes (PReLU's shared_axes): distinct, each in 1..7; the
+ * layer's build checks them against its input's rank. */
+static deep_status check_axes(const deep_layer_field *f, const char *base, const char *caller)
+{
+    int32_t count = *(const int32_t *)(const void *)(base + f->aux);
+    const int64_t *axes = (const int64_t *)(const void *)(base + f->offset);
+    if (count < 0 || count > DEEP_MAX_SAMPLE_RANK)
+        return deep_error_set(DEEP_ERR_INVALID_ARGUMENT, caller, "%s has %d entries; it may have 0..%d", f->name,
+                              (int)count, DEEP_MAX_SAMPLE_RANK);
+    bool seen[DEEP_MAX_SAMPLE_RANK] = {false};
+    for (int32_t i = 0; i < count; i++) {
+        if (axes[i] < 1 || axes[i] > DEEP_MAX_SAMPLE_RANK || seen[axes[i] - 1])
+            return deep_error_set(DEEP_ERR_INVALID_ARGUMENT, caller,
+                                  "%s entry %d is %lld; axes are distinct and in 1..%d (1-based, as Keras)", f->name,
+                                  (int)i, (long long)axes[i], DEEP_MAX_SAMPLE_RANK);
+        seen[axes[i] - 1] = true;
+    }
+    return DEEP_OK;
+}
+
 /* The activations a recurrent cell applies element by element: the 0.x ones but softmax. */
 static bool cell_takes(deep_activation a)
 {
@@ -147,10 +167,11 @@ deep_status deep_field_check(const deep_layer_field *f, const void *config, cons
         deep_activation a = *(const deep_activation *)at;
         if (!deep_activation_is_valid(a))
             return deep_error_set(DEEP_ERR_INVALID_ARGUMENT, caller, "unknown %s %d", f->name, (int)a);
-        if (f->kind == DEEP_FIELD_CELL_ACTIVATION && a == DEEP_ACTIVATION_SOFTMAX)
+        if (f->kind == DEEP_FIELD_CELL_ACTIVATION &&
+            (a == DEEP_ACTIVATION_SOFTMAX || a == DEEP_ACTIVATION_LOG_SOFTMAX))
             return deep_error_set(DEEP_ERR_INVALID_ARGUMENT, caller,
-                                  "%s softmax is not element-wise; a recurrent cell takes linear, relu, sigmoid, "
-                                  "tanh, leaky_relu or elu", f->name);
+                                  "%s %s is not element-wise; a recurrent cell takes linear, relu, sigmoid, "
+                                  "tanh, leaky_relu or elu", f->name, deep_activation_name(a));
         /* The cells inline fastmath.h's forms of these only; gelu and silu would also need
          * the pre-activations, which the cells do not keep. */
         if (f->kind == DEEP_FIELD_CELL_ACTIVATION && !cell_takes(a))
@@ -187,6 +208,8 @@ deep_status deep_field_check(const deep_layer_field *f, const void *config, cons
         return check_shape(f, base, caller);
     case DEEP_FIELD_PERMUTATION:
         return check_permutation(f, base, caller);
+    case DEEP_FIELD_AXES:
+        return check_axes(f, base, caller);
     case DEEP_FIELD_OUTPUT_PADDING: {
         const int64_t *v = at;
         bool none = v[0] == -1 && v[1] == -1;

@@ -108,6 +108,8 @@ int32_t ox_field_shape(const deep_layer *layer, const char *name, int64_t *out);
 void ox_emit_layer(onnx_ex *ex, int32_t node);
 bool ox_emit_conv(onnx_ex *ex, int32_t node);
 void ox_emit_recurrent(onnx_ex *ex, int32_t node);
+/* LeakyReLU, ELU, ReLU and PReLU (export_act.c, since 1.3); false: not one of them. */
+bool ox_emit_act(onnx_ex *ex, int32_t node);
 
 /* For the emitters: the k-th input node of call `node`; weight p of a layer as an
  * initializer "<layer>/<weight>"; the same transposed (result axis i is the weight's axis

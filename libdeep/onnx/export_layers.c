@@ -95,6 +95,10 @@ const char *ox_activation(onnx_ex *ex, const char *x, deep_activation activation
         return unary(ex, "Exp", x);
     case DEEP_ACTIVATION_RELU6:
         return ox_y(ox_op(ex, "Clip", 3, x, ox_scalar(ex, 0.0f), ox_scalar(ex, 6.0f)));
+    case DEEP_ACTIVATION_LOG_SOFTMAX:
+        n = ox_op(ex, "LogSoftmax", 1, x);
+        ox_attr_int(ex, n, "axis", axis);
+        return ox_y(n);
     }
     ox_fail(ex, DEEP_ERR_UNSUPPORTED, "%s: activation %d has no ONNX form", who, (int)activation);
     return "";
@@ -233,7 +237,7 @@ void ox_emit_layer(onnx_ex *ex, int32_t node)
         ox_emit_recurrent(ex, node);
         return;
     }
-    if (ox_emit_conv(ex, node))
+    if (ox_emit_conv(ex, node) || ox_emit_act(ex, node))
         return;
     int32_t in = ox_input(ex, node, 0);
     if (strcmp(type, "dense") == 0) {

@@ -141,6 +141,7 @@ int64_t ox_field_int(const deep_layer *layer, const char *name, int index)
     case DEEP_FIELD_LAYER:
     case DEEP_FIELD_SHAPE:
     case DEEP_FIELD_PERMUTATION:
+    case DEEP_FIELD_AXES:
         return 0;
     }
     return 0;

@@ -45,6 +45,7 @@ static const char *cell_activation(deep_activation a, float *alpha, float *beta,
     case DEEP_ACTIVATION_HARD_SIGMOID:
     case DEEP_ACTIVATION_EXPONENTIAL:
     case DEEP_ACTIVATION_RELU6:
+    case DEEP_ACTIVATION_LOG_SOFTMAX:
         return NULL;
     }
     return NULL;

@@ -119,7 +119,8 @@ static bool channels_last_input(const Onnx__GraphProto *g, const char *name)
 }
 
 /* The sample shape of a graph input (batch axis dropped), libdeep's order: images (N, C, H,
- * W) become (H, W, C); a channels-last image input (channels_last_input) keeps its order. */
+ * W) become (H, W, C); a channels-last image input (channels_last_input) keeps its order;
+ * a time-major sequence (T, N, F) (onnx_time_major_input) is taken batch-first, (T, F). */
 static deep_status input_shape(onnx_import *im, const Onnx__ValueInfoProto *in, onnx_value *v, int64_t *shape)
 {
     const char *name = in->name != NULL ? in->name : "";
@@ -139,11 +140,14 @@ static deep_status input_shape(onnx_import *im, const Onnx__ValueInfoProto *in, 
         return deep_error_set(DEEP_ERR_UNSUPPORTED, im->caller, "graph input \"%.64s\" has rank %zu; a batch axis "
                               "and 1 to %d more are supported", name, s->n_dim, DEEP_MAX_SAMPLE_RANK);
     v->rank = (int32_t)s->n_dim;
+    /* A sequence read only by recurrent operators is time-major (T, N, F), ONNX's order. */
+    bool time_major = s->n_dim == 3 && onnx_time_major_input(im->graph, name);
+    size_t batch = time_major ? 1 : 0;
     for (size_t k = 0; k < s->n_dim; k++) {
         const Onnx__TensorShapeProto__Dimension *d = s->dim[k];
         bool fixed = d->value_case == ONNX__TENSOR_SHAPE_PROTO__DIMENSION__VALUE_DIM_VALUE;
-        if (k == 0) { /* the batch: any, and 1 where a folded Shape reads it */
-            v->dims[0] = fixed && d->dim_value >= 1 ? d->dim_value : 1;
+        if (k == batch) { /* the batch: any, and 1 where a folded Shape reads it */
+            v->dims[k] = fixed && d->dim_value >= 1 ? d->dim_value : 1;
             continue;
         }
         if (!fixed || d->dim_value < 1 || d->dim_value > DEEP_ONNX_MAX_ELEMENTS)
@@ -152,7 +156,11 @@ static deep_status input_shape(onnx_import *im, const Onnx__ValueInfoProto *in, 
         v->dims[k] = d->dim_value;
     }
     v->layout = v->rank == 4 && !channels_last_input(im->graph, name) ? ONNX_NHWC : ONNX_PLAIN;
-    if (v->layout == ONNX_NHWC) {
+    if (time_major) { /* libdeep takes it batch-first: (T, F) per sample */
+        v->layout = ONNX_TIME_MAJOR;
+        shape[0] = v->dims[0];
+        shape[1] = v->dims[2];
+    } else if (v->layout == ONNX_NHWC) {
         shape[0] = v->dims[2];
         shape[1] = v->dims[3];
         shape[2] = v->dims[1];
@@ -255,7 +263,11 @@ static deep_status translate(onnx_import *im)
                         strcmp(op->op_type, "Add") == 0 || strcmp(op->op_type, "Sub") == 0 ||
                         strcmp(op->op_type, "Mul") == 0 || strcmp(op->op_type, "Div") == 0 ||
                         strcmp(op->op_type, "Concat") == 0;
-        DEEP_TRY(constants && foldable ? onnx_fold(im, node) : op->translate(im, node));
+        bool handled = false;
+        if (!constants)
+            DEEP_TRY(onnx_seq_node(im, node, &handled));
+        if (!handled)
+            DEEP_TRY(constants && foldable ? onnx_fold(im, node) : op->translate(im, node));
     }
     im->node = NULL;
     return DEEP_OK;
@@ -278,6 +290,11 @@ static deep_status set_outputs(onnx_import *im)
          * GlobalAveragePool's (N, C, 1, 1) is (C,). */
         if (v->layout == ONNX_FLAT_HWC)
             DEEP_TRY(onnx_to_plain(im, &v));
+        /* Sequences come out batch-first (N, T, ...); final states only one at a time. */
+        if (v->layout == ONNX_STATES && v->dims[0] != 1)
+            return deep_error_set(DEEP_ERR_UNSUPPORTED, im->caller, "graph output \"%.64s\" holds %lld final "
+                                  "states of recurrent operators; one (Y_h of one direction) is supported", name,
+                                  (long long)v->dims[0]);
         nodes[k] = v->node;
     }
     deep_status s = deep_model_set_outputs(im->model, nodes, (int64_t)g->n_output);

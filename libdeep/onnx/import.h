@@ -21,7 +21,12 @@ typedef enum onnx_layout {
     ONNX_NHWC = 1,     /* ONNX (N, C, H, W) is libdeep (H, W, C) */
     ONNX_FLAT_HWC = 2, /* ONNX (N, C*H*W), flattened from NCHW, is libdeep (H*W*C) flattened from
                           NHWC: the next Dense takes it by permuting its kernel's rows */
-    ONNX_SQUEEZED = 3  /* ONNX (N, C, 1, 1) is libdeep (C,) (GlobalAveragePool's output) */
+    ONNX_SQUEEZED = 3, /* ONNX (N, C, 1, 1) is libdeep (C,) (GlobalAveragePool's output) */
+    /* Sequences (import_seq.c), held batch-first by libdeep: */
+    ONNX_TIME_MAJOR = 4, /* ONNX (T, N, F) is libdeep (T, F); rank 4 (T, N, D, H) is (T, D * H) */
+    ONNX_RNN_Y = 5,      /* a recurrent operator's Y: ONNX (T, D, N, H) is libdeep (T, D * H) */
+    ONNX_STATES = 6      /* Y_h or Y_c (D, N, H), or a Concat of them on axis 0: ONNX (S, N, H) is the
+                            S libdeep nodes states[0..S-1], each (H,) */
 } onnx_layout;
 
 typedef struct onnx_value {
@@ -33,6 +38,7 @@ typedef struct onnx_value {
     int32_t rank;           /* a graph value's ONNX rank and dims, batch included (dims[0]) */
     int64_t dims[DEEP_ONNX_MAX_RANK];
     int64_t chw[3];         /* ONNX_FLAT_HWC: the C, H, W it was flattened from */
+    int32_t states[8];      /* ONNX_STATES: the node of each entry of axis 0 */
     char *owned_name;       /* the name of a conversion the importer made, freed with the table */
 } onnx_value;
 
@@ -65,6 +71,7 @@ typedef struct onnx_import {
         int64_t consumer;   /* the last node reading it (-1: a graph output) */
     } *uses;
     int64_t use_slots;
+    int64_t expanded;       /* elements made by Expand and ConstantOfShape so far (import_seq.c) */
 } onnx_import;
 
 /* A translation: reads node's inputs, adds layers, binds node's outputs. */
@@ -129,13 +136,15 @@ float *onnx_floats(onnx_import *im, const deep_onnx_array *a);
 deep_status onnx_to_plain(onnx_import *im, onnx_value **value);
 deep_status onnx_to_nhwc(onnx_import *im, onnx_value **value);
 /* When the node's only output feeds exactly one node which is an activation layers can
- * fuse (Relu, Sigmoid, Tanh; Softmax on the last axis of a value of rank softmax_rank, 0
- * for none), gives that activation and marks the consumer done, its output name in *output. */
+ * fuse (Relu, Sigmoid, Tanh; Softmax and, since 1.3, LogSoftmax on the last axis of a value
+ * of rank softmax_rank, 0 for none), gives that activation and marks the consumer done, its output name in *output. */
 void onnx_fuse_activation(onnx_import *im, const Onnx__NodeProto *node, int32_t softmax_rank, deep_activation *act,
                           const char **output);
 /* The index of the node reading value `name`, when exactly one node does and no graph
  * output is it; else -1. */
 int64_t onnx_sole_consumer(onnx_import *im, const char *name);
+/* How many node inputs and graph outputs name value `name` (since 1.3). */
+int64_t onnx_use_count(onnx_import *im, const char *name);
 
 /* Translations by family. */
 deep_status onnx_op_fold(onnx_import *im, const Onnx__NodeProto *node);
@@ -165,5 +174,33 @@ deep_status onnx_op_gather(onnx_import *im, const Onnx__NodeProto *node);
 deep_status onnx_op_layer_norm(onnx_import *im, const Onnx__NodeProto *node);
 deep_status onnx_op_conv_transpose(onnx_import *im, const Onnx__NodeProto *node);
 deep_status onnx_op_resize(onnx_import *im, const Onnx__NodeProto *node);
+/* Activations with arguments (since 1.3; import_act.c). */
+deep_status onnx_op_leaky_relu(onnx_import *im, const Onnx__NodeProto *node);
+deep_status onnx_op_elu(onnx_import *im, const Onnx__NodeProto *node);
+deep_status onnx_op_prelu(onnx_import *im, const Onnx__NodeProto *node);
+/* GELU's tanh form written out (PyTorch's approximate='tanh', libdeep's own export), from
+ * the Mul(x, x) that starts it: the element-wise nodes on x and scalar constants that
+ * follow, up to the first whose output alone leaves them and which computes
+ * 0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3))) at sample points, are marked done; false
+ * (nothing marked) otherwise. */
+bool onnx_match_gelu_tanh(onnx_import *im, const Onnx__NodeProto *start, const char **output);
+/* ReduceMean: LayerNormalization written out before opset 17 (import_act.c). */
+deep_status onnx_op_reduce_mean(onnx_import *im, const Onnx__NodeProto *node);
+
+/* Recurrent operators (import_rnn.c) and time-major sequences (import_seq.c). */
+deep_status onnx_op_recurrent(onnx_import *im, const Onnx__NodeProto *node);
+/* Called before every translation: handles (*handled) the reshuffles of sequences around
+ * recurrent operators and refuses other operators reading a time-major value. */
+deep_status onnx_seq_node(onnx_import *im, const Onnx__NodeProto *node, bool *handled);
+/* Whether graph input `name` is read only by recurrent operators (as X) and Shape: it is
+ * then time-major (T, N, F), and libdeep's model takes it batch-first. */
+bool onnx_time_major_input(const Onnx__GraphProto *g, const char *name);
+/* The one axis of a Squeeze (attribute before opset 13, constant input since). */
+bool onnx_single_axis(onnx_import *im, const Onnx__NodeProto *node, int64_t *axis);
+/* How many node inputs and graph outputs name `name`. */
+int64_t onnx_use_count(onnx_import *im, const char *name);
+/* Expand and ConstantOfShape of constants (a: the first input). */
+deep_status onnx_fold_seq(onnx_import *im, const Onnx__NodeProto *node, const deep_onnx_array *a,
+                          deep_onnx_array *out);
 
 #endif

@@ -75,6 +75,10 @@ static void onnx_dims(onnx_value *v, int32_t rank, const int64_t *s)
         v->rank = 2;
         v->dims[1] = s[0];
         break;
+    case ONNX_TIME_MAJOR: /* bound by import_seq.c and import_rnn.c with their dims */
+    case ONNX_RNN_Y:
+    case ONNX_STATES:
+        return;
     case ONNX_PLAIN:
         v->rank = rank + 1;
         for (int32_t k = 0; k < rank; k++)
@@ -260,12 +264,12 @@ void onnx_fuse_activation(onnx_import *im, const Onnx__NodeProto *node, int32_t 
         *act = DEEP_ACTIVATION_SIGMOID;
     else if (strcmp(op, "Tanh") == 0)
         *act = DEEP_ACTIVATION_TANH;
-    else if (strcmp(op, "Softmax") == 0 && softmax_rank >= 2) {
+    else if ((strcmp(op, "Softmax") == 0 || strcmp(op, "LogSoftmax") == 0) && softmax_rank >= 2) {
         /* Over the last axis only: the default since opset 13, and axis 1 of a matrix before. */
         const Onnx__AttributeProto *a = onnx_attr(c, "axis");
         int64_t axis = a == NULL ? (im->opset >= 13 ? -1 : 1) : a->has_i ? a->i : 0;
         if (axis == -1 || axis == softmax_rank - 1)
-            *act = DEEP_ACTIVATION_SOFTMAX;
+            *act = op[0] == 'S' ? DEEP_ACTIVATION_SOFTMAX : DEEP_ACTIVATION_LOG_SOFTMAX;
     }
     if (*act != DEEP_ACTIVATION_LINEAR) {
         im->done[next] = true;

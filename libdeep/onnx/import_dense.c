@@ -1,4 +1,4 @@
-/* Translations of the dense and element-wise operators: activations, Softmax, Clip, Gemm,
+/* Translations of the dense and element-wise operators: activations, Softmax, Gemm,
  * MatMul (+ Add), Add/Sub/Mul of two values, Flatten, Reshape, Transpose, Concat, and the
  * nodes that add nothing (Identity, Dropout) or are folded. */
 #ifdef DEEP_HAVE_ONNX
@@ -36,28 +36,16 @@ deep_status onnx_op_activation(onnx_import *im, const Onnx__NodeProto *node)
     DEEP_TRY(onnx_input_graph(im, node, 0, &x));
     const char *op = node->op_type;
     deep_activation act = DEEP_ACTIVATION_RELU;
-    double alpha = 0;
     if (strcmp(op, "Sigmoid") == 0) {
         act = DEEP_ACTIVATION_SIGMOID;
     } else if (strcmp(op, "Tanh") == 0) {
         act = DEEP_ACTIVATION_TANH;
-    } else if (strcmp(op, "LeakyRelu") == 0) {
-        DEEP_TRY(onnx_attr_float(im, node, "alpha", 0.01, &alpha));
-        if (fabs(alpha - 0.3) > 1e-6)
-            return onnx_fail(im, DEEP_ERR_UNSUPPORTED, "alpha %g is not supported: libdeep's leaky_relu has "
-                             "Keras' slope 0.3", alpha);
-        act = DEEP_ACTIVATION_LEAKY_RELU;
-    } else if (strcmp(op, "Elu") == 0) {
-        DEEP_TRY(onnx_attr_float(im, node, "alpha", 1.0, &alpha));
-        if (fabs(alpha - 1.0) > 1e-6)
-            return onnx_fail(im, DEEP_ERR_UNSUPPORTED, "alpha %g is not supported: libdeep's elu has alpha 1",
-                             alpha);
-        act = DEEP_ACTIVATION_ELU;
     }
     return add_activation(im, x, act, node->output[0]);
 }
 
-deep_status onnx_op_softmax(onnx_import *im, const Onnx__NodeProto *node)
+/* Softmax and LogSoftmax (since 1.3) over the last axis, or an image's channels. */
+static deep_status softmax_like(onnx_import *im, const Onnx__NodeProto *node, deep_activation act)
 {
     onnx_value *x = NULL;
     DEEP_TRY(onnx_input_graph(im, node, 0, &x));
@@ -75,42 +63,19 @@ deep_status onnx_op_softmax(onnx_import *im, const Onnx__NodeProto *node)
         DEEP_TRY(onnx_to_plain(im, &x));
     }
     if (!last)
-        return onnx_fail(im, DEEP_ERR_UNSUPPORTED, "Softmax over axis %lld of a rank %d value; the last axis (or "
-                         "an image's channels) is supported", (long long)axis, (int)x->rank);
-    return add_activation(im, x, DEEP_ACTIVATION_SOFTMAX, node->output[0]);
+        return onnx_fail(im, DEEP_ERR_UNSUPPORTED, "%s over axis %lld of a rank %d value; the last axis (or "
+                         "an image's channels) is supported", node->op_type, (long long)axis, (int)x->rank);
+    return add_activation(im, x, act, node->output[0]);
+}
+
+deep_status onnx_op_softmax(onnx_import *im, const Onnx__NodeProto *node)
+{
+    return softmax_like(im, node, DEEP_ACTIVATION_SOFTMAX);
 }
 
 deep_status onnx_op_log_softmax(onnx_import *im, const Onnx__NodeProto *node)
 {
-    (void)node;
-    return onnx_fail(im, DEEP_ERR_UNSUPPORTED, "LogSoftmax is not supported: libdeep has no log-softmax layer "
-                     "(export the model with Softmax, or without its last LogSoftmax)");
-}
-
-deep_status onnx_op_clip(onnx_import *im, const Onnx__NodeProto *node)
-{
-    onnx_value *x = NULL, *lo = NULL, *hi = NULL;
-    DEEP_TRY(onnx_input_graph(im, node, 0, &x));
-    double min = -INFINITY, max = INFINITY;
-    if (im->opset < 11) {
-        DEEP_TRY(onnx_attr_float(im, node, "min", -INFINITY, &min));
-        DEEP_TRY(onnx_attr_float(im, node, "max", INFINITY, &max));
-    } else {
-        DEEP_TRY(onnx_input_const(im, node, 1, true, &lo));
-        DEEP_TRY(onnx_input_const(im, node, 2, true, &hi));
-        if ((lo != NULL && lo->array.count != 1) || (hi != NULL && hi->array.count != 1))
-            return onnx_fail(im, DEEP_ERR_FORMAT, "Clip's min and max must be scalars");
-        if (lo != NULL)
-            min = deep_onnx_array_float(&lo->array, 0);
-        if (hi != NULL)
-            max = deep_onnx_array_float(&hi->array, 0);
-    }
-    if (min == 0 && max == 6)
-        return add_activation(im, x, DEEP_ACTIVATION_RELU6, node->output[0]);
-    if (min == 0 && isinf(max) && max > 0)
-        return add_activation(im, x, DEEP_ACTIVATION_RELU, node->output[0]);
-    return onnx_fail(im, DEEP_ERR_UNSUPPORTED, "Clip(%g, %g) is not supported; Clip(0, 6) and Clip(0, none) are",
-                     min, max);
+    return softmax_like(im, node, DEEP_ACTIVATION_LOG_SOFTMAX);
 }
 
 /* Adds Dense(units) on x from kernel rows in ONNX's (inputs, units) order — permuted for an
@@ -317,6 +282,8 @@ deep_status onnx_op_binary(onnx_import *im, const Onnx__NodeProto *node)
     const char *gelu = NULL;
     if (op[0] == 'D' && !x->is_const && y->is_const && match_gelu(im, node, x, &gelu))
         return add_activation(im, x, DEEP_ACTIVATION_GELU, gelu);
+    if (op[0] == 'M' && !x->is_const && x == y && onnx_match_gelu_tanh(im, node, &gelu)) /* x * x starts it */
+        return add_activation(im, x, DEEP_ACTIVATION_GELU_TANH, gelu);
     if (x->is_const || y->is_const) {
         /* x + 0, x - 0, x * 1, x / 1 are x; other constants would need a layer libdeep lacks. */
         onnx_value *g = x->is_const ? y : x, *k = x->is_const ? x : y;
@@ -369,6 +336,10 @@ static deep_status flatten_to(onnx_import *im, onnx_value *x, const char *output
         if (x->rank == 2)
             return onnx_bind_graph(im, output, x);
         break;
+    case ONNX_TIME_MAJOR: /* onnx_seq_node refuses these before any translation */
+    case ONNX_RNN_Y:
+    case ONNX_STATES:
+        return onnx_fail(im, DEEP_ERR_UNSUPPORTED, "Flatten of a time-major sequence");
     }
     DEEP_TRY(onnx_connect(im, (const onnx_value *const[]){x}, 1));
     return onnx_added(im, deep_model_add_flatten(im->model), output, &like);

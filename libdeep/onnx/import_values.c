@@ -152,6 +152,14 @@ int64_t onnx_sole_consumer(onnx_import *im, const char *name)
     return u->name != NULL && u->count == 1 ? u->consumer : -1;
 }
 
+int64_t onnx_use_count(onnx_import *im, const char *name)
+{
+    if (name == NULL || name[0] == '\0')
+        return 0;
+    const struct onnx_use *u = use_slot(im, name);
+    return u->name != NULL ? u->count : 0;
+}
+
 deep_status onnx_input(onnx_import *im, const Onnx__NodeProto *node, size_t k, bool optional, onnx_value **out)
 {
     *out = NULL;
@@ -534,6 +542,8 @@ deep_status onnx_fold(onnx_import *im, const Onnx__NodeProto *node)
             s = fold_concat(im, node, &out);
         } else if (strcmp(op, "Cast") == 0) {
             s = fold_cast(im, node, &x->array, &out);
+        } else if (strcmp(op, "Expand") == 0 || strcmp(op, "ConstantOfShape") == 0) {
+            s = onnx_fold_seq(im, node, &x->array, &out);
         } else if (strcmp(op, "Identity") == 0 || strcmp(op, "Dropout") == 0) {
             s = deep_onnx_array_new(im->caller, x->array.rank, x->array.dims, x->array.is_float, &out);
             if (s == DEEP_OK)

@@ -4,7 +4,7 @@
 Run with Debian's /usr/bin/python3 (python3-torch, python3-onnx) from the repository's root:
     /usr/bin/python3 tests/onnx/make_models.py [--no-torch]
 For each model NAME it writes tests/onnx/NAME.onnx, NAME.in.f32 (the inputs, float32
-little-endian in PyTorch's NCHW order, 4 samples) and NAME.out.f32 (PyTorch's outputs for them).
+little-endian in PyTorch's NCHW order, 4 samples; a time-major sequence model's batch-first) and NAME.out.f32 (PyTorch's outputs for them).
 The files are committed (each well under 300 KB) because CI has no PyTorch; rerunning the
 script gives new random weights, which the tests accept since they compare with the
 outputs written next to them.
@@ -173,6 +173,134 @@ class Gelu(nn.Module):
         return self.fc2(nn.functional.gelu(self.fc1(x)))
 
 
+class Recurrent(nn.Module):
+    """A recurrent classifier as PyTorch users write them: `out, h = rnn(x)` then a Linear on
+    the last step (out[:, -1], or out[-1] time-major), on h[-1] ("h"), or on the last step
+    and both directions' h and c ("all")."""
+
+    def __init__(self, cell=nn.LSTM, features=6, hidden=8, classes=3, batch_first=True, bidirectional=False,
+                 layers=1, read="out", vocabulary=0, **kwargs):
+        super().__init__()
+        self.emb = nn.Embedding(vocabulary, features) if vocabulary else None
+        self.rnn = cell(features, hidden, num_layers=layers, batch_first=batch_first, bidirectional=bidirectional,
+                        **kwargs)
+        dirs = 2 if bidirectional else 1
+        width = {"out": dirs * hidden, "h": hidden, "all": (dirs + 2 * dirs) * hidden, "h2": 2 * hidden}[read]
+        self.fc = nn.Linear(width, classes)
+        self.batch_first, self.read = batch_first, read
+
+    def forward(self, x):
+        if self.emb is not None:
+            x = self.emb(x)
+        out, state = self.rnn(x)
+        h, c = state if isinstance(state, tuple) else (state, None)
+        last = out[:, -1] if self.batch_first else out[-1]
+        if self.read == "out":
+            return self.fc(last)
+        if self.read == "h":
+            return self.fc(h[-1])
+        if self.read == "h2":  # both directions' final states, the usual bidirectional classifier
+            return self.fc(torch.cat((h[-2], h[-1]), 1))
+        parts = [last] + [h[k] for k in range(-h.shape[0] // self.layers_per(h), 0)]
+        parts += [c[k] for k in range(-c.shape[0] // self.layers_per(c), 0)]
+        return self.fc(torch.cat(parts, 1))
+
+    def layers_per(self, h):
+        return self.rnn.num_layers
+
+
+def recurrent_models():
+    """PyTorch's LSTM, GRU and RNN exports (hidden 8, 5 steps). A time-major model's input
+    file holds the samples batch-first, as libdeep takes them (docs/onnx.md)."""
+    torch.manual_seed(17)
+    x = torch.randn(4, 5, 6)
+    export("lstm_bf", Recurrent(), x, 13)
+    export("lstm_tm", Recurrent(batch_first=False), x.transpose(0, 1).contiguous(), 11, time_major=True)
+    export("gru", Recurrent(nn.GRU, read="h"), x, 14)
+    export("lstm_bi", Recurrent(bidirectional=True, layers=2, read="all"), x, 17)
+    export("lstm_stack", Recurrent(layers=2, hidden=12), x, 15)
+    export("rnn_tanh", Recurrent(nn.RNN, hidden=10), x, 12)
+    export("embed_lstm", Recurrent(vocabulary=20, read="h"), torch.randint(0, 20, (4, 7)), 13)
+    export("gru_bi", Recurrent(nn.GRU, bidirectional=True, read="h2"), x, 16)
+    export("rnn_relu", Recurrent(nn.RNN, batch_first=False, read="h", nonlinearity="relu"),
+           x.transpose(0, 1).contiguous(), 13, time_major=True)
+class Activations(nn.Module):
+    """The activations with arguments (libdeep 1.3): PReLU per channel after a Conv (slope
+    (C, 1, 1), converted to channels last), LeakyReLU with PyTorch's slope 0.01, ELU with
+    alpha 0.5, Hardtanh(0, 3) (Clip(0, 3): ReLU(max_value=3)), a PReLU with one shared slope,
+    ReLU6 (Clip(0, 6)) and LogSoftmax."""
+
+    def __init__(self):
+        super().__init__()
+        self.conv1 = nn.Conv2d(3, 4, 3)
+        self.prelu1 = nn.PReLU(4)
+        self.conv2 = nn.Conv2d(4, 4, 3)
+        self.fc1 = nn.Linear(4 * 4 * 4, 12)
+        self.prelu2 = nn.PReLU()
+        self.fc2 = nn.Linear(12, 5)
+        with torch.no_grad():  # PyTorch's 0.25 everywhere would not show the slopes' order
+            self.prelu1.weight.uniform_(0.05, 0.6)
+            self.prelu2.weight.fill_(0.15)
+            self.fc2.weight.mul_(20)  # outputs past 6, so that ReLU6's clip shows
+
+    def forward(self, x):
+        x = self.prelu1(self.conv1(x))
+        x = nn.functional.leaky_relu(self.conv2(x), 0.01)
+        x = nn.functional.hardtanh(nn.functional.elu(x, alpha=0.5), 0.0, 3.0)
+        x = self.prelu2(self.fc1(torch.flatten(x, 1)))
+        return torch.log_softmax(nn.functional.relu6(self.fc2(x)), dim=1)
+
+
+class WrittenOut(nn.Module):
+    """What PyTorch writes out before opset 17: GELU's tanh form (Mul, Mul, Mul, Add, Mul,
+    Tanh, Add, Mul, Mul) and LayerNorm (ReduceMean, Sub, Pow, ReduceMean, Add, Sqrt, Div,
+    Mul, Add), the latter on a sequence (a norm per step)."""
+
+    def __init__(self):
+        super().__init__()
+        self.fc1 = nn.Linear(6, 12)
+        self.norm = nn.LayerNorm(12, eps=1e-4)
+        self.fc2 = nn.Linear(12, 4)
+        with torch.no_grad():  # PyTorch's ones and zeros would not show the weights' order
+            self.norm.weight.uniform_(0.5, 1.5)
+            self.norm.bias.uniform_(-0.5, 0.5)
+
+    def forward(self, x):
+        x = nn.functional.gelu(self.fc1(x), approximate="tanh")
+        return self.fc2(self.norm(x))
+
+
+def bad_activation_models():
+    """What the 1.3 activations refuse: Clip(-1, 1), a negative LeakyRelu slope, a ReduceMean
+    that starts no LayerNorm, a PRelu whose slope is the model's data."""
+    import onnx
+    from onnx import TensorProto, helper
+
+    def save(name, nodes, inits=()):
+        x = helper.make_tensor_value_info("x", TensorProto.FLOAT, ["N", 4])
+        graph = helper.make_graph(nodes, name, [x], [helper.make_tensor_value_info("y", TensorProto.FLOAT, None)],
+                                  initializer=list(inits))
+        model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 13)], producer_name="libdeep")
+        onnx.save(model, os.path.join(HERE, name + ".onnx"))
+        print(name)
+
+    scalar = helper.make_tensor
+    save("bad_clip", [helper.make_node("Clip", ["x", "lo", "hi"], ["y"], name="clip")],
+         [scalar("lo", TensorProto.FLOAT, [], [-1.0]), scalar("hi", TensorProto.FLOAT, [], [1.0])])
+    save("bad_leaky_relu", [helper.make_node("LeakyRelu", ["x"], ["y"], name="leaky", alpha=-0.5)])
+    save("bad_reduce_mean", [helper.make_node("ReduceMean", ["x"], ["y"], name="mean", axes=[-1])])
+    save("bad_prelu", [helper.make_node("PRelu", ["x", "x"], ["y"], name="prelu")])
+
+
+def activation_models():
+    """The models of libdeep 1.3's activations only, so that adding them leaves the other
+    committed files as they are: /usr/bin/python3 tests/onnx/make_models.py --activations"""
+    bad_activation_models()
+    torch.manual_seed(13)
+    export("activations", Activations(), torch.randn(4, 3, 8, 8) * 2, 13)
+    export("written_out", WrittenOut(), torch.randn(4, 5, 6) * 2, 13)
+
+
 def randomise_bn(model):
     """Fresh BatchNorm layers have mean 0 and variance 1: give them statistics to convert."""
     for m in model.modules():
@@ -184,7 +312,7 @@ def randomise_bn(model):
                 m.bias.uniform_(-0.3, 0.3)
 
 
-def export(name, model, x, opset, dynamic_batch=False):
+def export(name, model, x, opset, dynamic_batch=False, time_major=False):
     model.eval()
     path = os.path.join(HERE, name + ".onnx")
     kwargs = {}
@@ -194,7 +322,7 @@ def export(name, model, x, opset, dynamic_batch=False):
                       **kwargs)
     with torch.no_grad():
         y = model(x)
-    x.numpy().astype("<f4").tofile(os.path.join(HERE, name + ".in.f32"))
+    (x.transpose(0, 1) if time_major else x).numpy().astype("<f4").tofile(os.path.join(HERE, name + ".in.f32"))
     y.numpy().astype("<f4").tofile(os.path.join(HERE, name + ".out.f32"))
     print(name, "opset", opset, os.path.getsize(path), "bytes", tuple(x.shape), "->", tuple(y.shape))
 
@@ -238,6 +366,37 @@ def bad_models():
     save("bad_weight", [helper.make_node("Conv", ["x", "w"], ["y"], name="conv")], image, [short])
 
 
+def bad_recurrent_models():
+    """Recurrent operators with what libdeep's cells do not compute, and a time-major value
+    read by an operator that cannot take one: each refused with the node named."""
+    import onnx
+    from onnx import TensorProto, helper
+    rng = np.random.RandomState(3)
+    T, F, H = 4, 3, 2
+
+    def save(name, node, gates=4, opset=14, extra=(), inits=(), y="y"):
+        ws = [helper.make_tensor("W", TensorProto.FLOAT, (1, gates * H, F), rng.randn(gates * H * F)),
+              helper.make_tensor("R", TensorProto.FLOAT, (1, gates * H, H), rng.randn(gates * H * H))]
+        graph = helper.make_graph([node, *extra], name,
+                                  [helper.make_tensor_value_info("x", TensorProto.FLOAT, [T, "N", F])],
+                                  [helper.make_tensor_value_info(y, TensorProto.FLOAT, None)],
+                                  initializer=ws + list(inits))
+        model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", opset)], producer_name="libdeep")
+        onnx.save(model, os.path.join(HERE, name + ".onnx"))
+        print(name)
+
+    save("bad_rnn_clip", helper.make_node("LSTM", ["x", "W", "R"], ["", "y"], name="lstm", hidden_size=H, clip=3.0))
+    save("bad_rnn_activation", helper.make_node("GRU", ["x", "W", "R"], ["", "y"], name="gru", hidden_size=H,
+                                                activations=["HardSigmoid", "Tanh"]), gates=3)
+    save("bad_rnn_layout", helper.make_node("LSTM", ["x", "W", "R"], ["", "y"], name="lstm", hidden_size=H,
+                                            layout=1))
+    h0 = helper.make_tensor("h0", TensorProto.FLOAT, (1, 1, H), [0.5] * H)
+    save("bad_rnn_state", helper.make_node("RNN", ["x", "W", "R", "", "", "h0"], ["", "y"], name="rnn",
+                                           hidden_size=H), gates=1, inits=[h0])
+    save("bad_rnn_reader", helper.make_node("LSTM", ["x", "W", "R"], ["seq"], name="lstm", hidden_size=H),
+         extra=[helper.make_node("Relu", ["seq"], ["y"], name="relu")])
+
+
 def opset10_model():
     """Opset 10 forms, written with onnx.helper and computed with NumPy: Gemm with transB 0,
     alpha and beta, Clip's min and max as attributes (Clip(0, 6): relu6), an Identity, and
@@ -270,9 +429,19 @@ def opset10_model():
 def main():
     if len(sys.argv) > 1 and sys.argv[1] == "--no-torch":  # the models written without PyTorch
         bad_models()
+        bad_recurrent_models()
+        bad_activation_models()
         opset10_model()
         return 0
+    if len(sys.argv) > 1 and sys.argv[1] == "--recurrent":  # the recurrent models only
+        bad_recurrent_models()
+        recurrent_models()
+        return 0
+    if len(sys.argv) > 1 and sys.argv[1] == "--activations":
+        activation_models()
+        return 0
     bad_models()
+    bad_recurrent_models()
     opset10_model()
     export("mlp", MLP(), torch.randn(4, 20), 13)
     export("seed_cnn", SeedCNN(), torch.rand(4, 1, 10, 10), 13)
@@ -284,6 +453,8 @@ def main():
     export("tokens", Tokens(), torch.randint(0, 12, (4, 5)), 17)
     export("decoder", Decoder(), torch.rand(2, 1, 8, 8), 17)
     export("gelu", Gelu(), torch.randn(4, 8) * 2, 13)
+    recurrent_models()
+    activation_models()
     return 0
 
 

@@ -27,6 +27,7 @@ from .layers import (Input, Dense, Activation, Dropout, Flatten, Reshape, Conv2D
 from .layers import Conv2DTranspose, UpSampling2D, ZeroPadding2D, Cropping2D
 from .layers import LayerNormalization, DepthwiseConv2D, SeparableConv2D
 from .layers import SpatialDropout2D, GaussianNoise, GaussianDropout  # since 1.2
+from .layers import LeakyReLU, ELU, ReLU, PReLU  # since 1.3
 from .models import Sequential, load_model, load_model_from_bytes, clone_model, Callback, EarlyStopping, History, \
     LearningRateScheduler, ReduceLROnPlateau
 from .functional import Model
@@ -67,6 +68,7 @@ __all__ = [
     "Conv2DTranspose", "UpSampling2D", "ZeroPadding2D", "Cropping2D",
     "LayerNormalization", "DepthwiseConv2D", "SeparableConv2D",  # since 1.1
     "SpatialDropout2D", "GaussianNoise", "GaussianDropout",  # since 1.2
+    "LeakyReLU", "ELU", "ReLU", "PReLU",  # since 1.3
     "Add", "Subtract", "Multiply", "Average", "Maximum", "Minimum", "Concatenate",
     "Sequential", "Model", "load_model", "load_model_from_bytes", "clone_model",
     "Callback", "EarlyStopping", "History", "LearningRateScheduler", "ReduceLROnPlateau",

@@ -153,6 +153,7 @@ class deep_activation(enum.IntEnum):
     DEEP_ACTIVATION_HARD_SIGMOID = 13
     DEEP_ACTIVATION_EXPONENTIAL = 14
     DEEP_ACTIVATION_RELU6 = 15
+    DEEP_ACTIVATION_LOG_SOFTMAX = 16
 
 
 class deep_loss(enum.IntEnum):
@@ -394,6 +395,7 @@ DEEP_ACTIVATION_SELU = deep_activation.DEEP_ACTIVATION_SELU
 DEEP_ACTIVATION_HARD_SIGMOID = deep_activation.DEEP_ACTIVATION_HARD_SIGMOID
 DEEP_ACTIVATION_EXPONENTIAL = deep_activation.DEEP_ACTIVATION_EXPONENTIAL
 DEEP_ACTIVATION_RELU6 = deep_activation.DEEP_ACTIVATION_RELU6
+DEEP_ACTIVATION_LOG_SOFTMAX = deep_activation.DEEP_ACTIVATION_LOG_SOFTMAX
 DEEP_LOSS_MEAN_SQUARED_ERROR = deep_loss.DEEP_LOSS_MEAN_SQUARED_ERROR
 DEEP_LOSS_BINARY_CROSSENTROPY = deep_loss.DEEP_LOSS_BINARY_CROSSENTROPY
 DEEP_LOSS_CATEGORICAL_CROSSENTROPY = deep_loss.DEEP_LOSS_CATEGORICAL_CROSSENTROPY
@@ -642,6 +644,10 @@ FUNCTIONS = {
     "deep_model_add_spatial_dropout2d": (c_status, [ctypes.c_void_p, ctypes.c_double]),
     "deep_model_add_gaussian_noise": (c_status, [ctypes.c_void_p, ctypes.c_double]),
     "deep_model_add_gaussian_dropout": (c_status, [ctypes.c_void_p, ctypes.c_double]),
+    "deep_model_add_leaky_relu": (c_status, [ctypes.c_void_p, ctypes.c_double]),
+    "deep_model_add_elu": (c_status, [ctypes.c_void_p, ctypes.c_double]),
+    "deep_model_add_relu": (c_status, [ctypes.c_void_p, ctypes.c_double, ctypes.c_double, ctypes.c_double]),
+    "deep_model_add_prelu": (c_status, [ctypes.c_void_p, ctypes.c_int32, _typed_pointer(ctypes.c_int64)]),
     "deep_model_add_flatten": (c_status, [ctypes.c_void_p]),
     "deep_model_add_reshape": (c_status, [ctypes.c_void_p, ctypes.c_int32, _typed_pointer(ctypes.c_int64)]),
     "deep_model_add_input": (c_status, [ctypes.c_void_p, ctypes.c_int32, _typed_pointer(ctypes.c_int64), _typed_pointer(ctypes.c_int32)]),

@@ -4,8 +4,8 @@ Masking, SimpleRNN, GRU, LSTM, the Bidirectional wrapper, Input, the merge layer
 Subtract, Multiply, Average, Maximum, Minimum and Concatenate, and since 1.1 Conv1D,
 MaxPooling1D, GlobalAveragePooling1D, GlobalMaxPooling2D, Permute, RepeatVector,
 Conv2DTranspose, UpSampling2D, ZeroPadding2D, Cropping2D, LayerNormalization,
-DepthwiseConv2D and SeparableConv2D, and since 1.2 SpatialDropout2D, GaussianNoise and
-GaussianDropout. docs/layers.md lists
+DepthwiseConv2D and SeparableConv2D, since 1.2 SpatialDropout2D, GaussianNoise and
+GaussianDropout, and since 1.3 LeakyReLU, ELU, ReLU and PReLU. docs/layers.md lists
 each layer's arguments as the C library's field tables define them (a test checks that the
 constructors here take the same ones).
 
@@ -44,6 +44,7 @@ ACTIVATIONS = {
     "hard_sigmoid": C.DEEP_ACTIVATION_HARD_SIGMOID,  # Keras 3: relu6(x + 3) / 6
     "exponential": C.DEEP_ACTIVATION_EXPONENTIAL,
     "relu6": C.DEEP_ACTIVATION_RELU6,
+    "log_softmax": C.DEEP_ACTIVATION_LOG_SOFTMAX,  # since 1.3, over the last axis
 }
 _PADDING = {"valid": C.DEEP_PADDING_VALID, "same": C.DEEP_PADDING_SAME}
 _CONV1D_PADDING = {**_PADDING, "causal": C.DEEP_PADDING_CAUSAL}  # Keras allows causal for Conv1D only
@@ -978,3 +979,84 @@ class GaussianDropout(Layer):
 
     def _append(self, address):
         lib.deep_model_add_gaussian_dropout(address, self.rate)
+
+
+# Keras' activation layers with arguments, since 1.3. The Activation layer's "leaky_relu" and
+# "elu" keep their fixed 0.3 and 1.
+
+class LeakyReLU(Layer):
+    """keras.layers.LeakyReLU(negative_slope=0.3): x for x >= 0, negative_slope * x below
+    (negative_slope >= 0). Keras 2's name for the argument, alpha=, is accepted too."""
+
+    _type = "leaky_relu"
+
+    def __init__(self, negative_slope=0.3, input_shape=None, name=None, **kwargs):
+        if "alpha" in kwargs:  # Keras 2
+            negative_slope = kwargs.pop("alpha")
+        super().__init__(input_shape, name, **kwargs)
+        self.negative_slope = float(negative_slope)
+
+    def _append(self, address):
+        lib.deep_model_add_leaky_relu(address, self.negative_slope)
+
+
+class ELU(Layer):
+    """keras.layers.ELU(alpha=1.0): x for x > 0, alpha * (exp(x) - 1) below."""
+
+    _type = "elu"
+
+    def __init__(self, alpha=1.0, input_shape=None, name=None):
+        super().__init__(input_shape, name)
+        self.alpha = float(alpha)
+
+    def _append(self, address):
+        lib.deep_model_add_elu(address, self.alpha)
+
+
+class ReLU(Layer):
+    """keras.layers.ReLU(max_value=None, negative_slope=0.0, threshold=0.0), Keras' formula:
+    x where x > threshold (else 0), clipped to [0, max_value] when max_value is given, plus
+    negative_slope * (x - threshold) where x < threshold."""
+
+    _type = "relu"
+
+    def __init__(self, max_value=None, negative_slope=0.0, threshold=0.0, input_shape=None, name=None):
+        super().__init__(input_shape, name)
+        if max_value is not None and not float(max_value) >= 0:
+            raise ValueError(f"ReLU: max_value must be >= 0 or None; got {max_value!r}")
+        self.max_value = None if max_value is None else float(max_value)
+        self.negative_slope = float(negative_slope)
+        self.threshold = float(threshold)
+
+    def _append(self, address):
+        # The library reads a negative max_value as None.
+        lib.deep_model_add_relu(address, -1.0 if self.max_value is None else self.max_value, self.negative_slope,
+                                self.threshold)
+
+
+class PReLU(Layer):
+    """keras.layers.PReLU(alpha_initializer="zeros", shared_axes=None): x for x >= 0,
+    alpha * x below, alpha learned, of the sample's shape but of size 1 along shared_axes
+    (1-based sample axes, as Keras: shared_axes=[1, 2] on images learns one alpha per
+    channel). The weight arguments other than Keras' defaults (alpha_initializer "zeros",
+    no alpha_regularizer or alpha_constraint) are not supported and raise ValueError."""
+
+    _type = "prelu"
+
+    def __init__(self, shared_axes=None, input_shape=None, name=None, **kwargs):
+        unsupported = {key: value for key, value in kwargs.items()
+                       if not (key == "alpha_initializer" and value in ("zeros", "Zeros", None))
+                       and not (key in ("alpha_regularizer", "alpha_constraint") and value is None)}
+        if unsupported:
+            raise ValueError(f"PReLU: {sorted(unsupported)} other than Keras' defaults are not supported "
+                             "(alpha starts at zeros, without regularizer or constraint)")
+        super().__init__(input_shape, name)
+        if shared_axes is None:
+            shared_axes = ()
+        elif isinstance(shared_axes, int):
+            shared_axes = (shared_axes,)
+        self.shared_axes = tuple(int(a) for a in shared_axes)
+
+    def _append(self, address):
+        axes = (ctypes.c_int64 * max(len(self.shared_axes), 1))(*self.shared_axes)
+        lib.deep_model_add_prelu(address, len(self.shared_axes), axes)

@@ -598,6 +598,8 @@ class Sequential(Handle):
             raise errors.StateError("this optimizer is already used by another model; create a new one")
         model = self._ptr
         codes = (ctypes.c_int * max(1, len(names)))(*[code for _, code, _ in specs])
+        # from_logits before compile too, which checks it against a log_softmax output (1.3).
+        self.set_option("from_logits", settings["from_logits"])
         address = opt._create()
         # The C model owns the optimizer from here on, even when compile fails.
         if len(info) > 1 or weights is not None:

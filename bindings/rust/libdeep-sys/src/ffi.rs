@@ -185,6 +185,7 @@ pub const DEEP_ACTIVATION_SELU: deep_activation = 12;
 pub const DEEP_ACTIVATION_HARD_SIGMOID: deep_activation = 13;
 pub const DEEP_ACTIVATION_EXPONENTIAL: deep_activation = 14;
 pub const DEEP_ACTIVATION_RELU6: deep_activation = 15;
+pub const DEEP_ACTIVATION_LOG_SOFTMAX: deep_activation = 16;
 
 pub type deep_loss = c_int;
 pub const DEEP_LOSS_MEAN_SQUARED_ERROR: deep_loss = 1;
@@ -465,6 +466,10 @@ extern "C" {
     pub fn deep_model_add_spatial_dropout2d(model: *mut deep_model, rate: f64) -> deep_status;
     pub fn deep_model_add_gaussian_noise(model: *mut deep_model, stddev: f64) -> deep_status;
     pub fn deep_model_add_gaussian_dropout(model: *mut deep_model, rate: f64) -> deep_status;
+    pub fn deep_model_add_leaky_relu(model: *mut deep_model, negative_slope: f64) -> deep_status;
+    pub fn deep_model_add_elu(model: *mut deep_model, alpha: f64) -> deep_status;
+    pub fn deep_model_add_relu(model: *mut deep_model, max_value: f64, negative_slope: f64, threshold: f64) -> deep_status;
+    pub fn deep_model_add_prelu(model: *mut deep_model, shared_axes_count: i32, shared_axes: *const i64) -> deep_status;
     pub fn deep_model_add_flatten(model: *mut deep_model) -> deep_status;
     pub fn deep_model_add_reshape(model: *mut deep_model, rank: i32, target_shape: *const i64) -> deep_status;
     pub fn deep_model_add_input(model: *mut deep_model, rank: i32, shape: *const i64, node: *mut i32) -> deep_status;

@@ -19,6 +19,7 @@ use crate::error::{check, Error, Result, Status};
 use crate::model::Model;
 
 pub use crate::noise_layers::{GaussianDropout, GaussianNoise, SpatialDropout2d}; // library 1.2
+pub use crate::act_layers::{Elu, LeakyRelu, PRelu, Relu}; // library 1.3
 
 c_enum!(
     /// A layer's activation (`deep_activation`). As a [`Layer`] it is Keras' `Activation`.
@@ -56,6 +57,9 @@ c_enum!(
         Exponential = sys::DEEP_ACTIVATION_EXPONENTIAL,
         /// min(max(x, 0), 6).
         Relu6 = sys::DEEP_ACTIVATION_RELU6,
+        /// x - log(sum(e^x)) over the last axis (library 1.3); the cross-entropies take it
+        /// with from_logits only (the negative log-likelihood).
+        LogSoftmax = sys::DEEP_ACTIVATION_LOG_SOFTMAX,
     }
 );
 c_enum!(

@@ -173,6 +173,7 @@ mod vocab;
 mod svg;
 mod weight_rules;
 mod noise_layers;
+mod act_layers;
 mod onnx_export;
 mod weights;
 mod keras_options;

@@ -118,6 +118,10 @@ fn builders() -> BTreeMap<&'static str, (&'static [i64], Build)> {
     b.insert("SpatialDropout2D", (&[3, 3, 2], |m| m.add(libdeep::layers::SpatialDropout2d::new(0.2))));
     b.insert("GaussianNoise", (&[4], |m| m.add(libdeep::layers::GaussianNoise::new(0.1))));
     b.insert("GaussianDropout", (&[4], |m| m.add(libdeep::layers::GaussianDropout::new(0.3))));
+    b.insert("LeakyReLU", (&[4], |m| m.add(libdeep::layers::LeakyRelu::new(0.1))));
+    b.insert("ELU", (&[4], |m| m.add(libdeep::layers::Elu::new(0.5))));
+    b.insert("ReLU", (&[4], |m| m.add(libdeep::layers::Relu::new(Some(6.0), 0.1, 0.5))));
+    b.insert("PReLU", (&[3, 3, 2], |m| m.add(libdeep::layers::PRelu::new(&[1, 2]))));
     b
 }
 
