@@ -889,8 +889,13 @@ typedef enum deep_activation {
 /* Losses and metrics act on the last axis of the model's output, as Keras': an output of
  * shape (steps, classes) is scored step by step, against float targets of width
  * steps * classes per sample (the (steps, classes) rows flattened, deep_dataset_set_targets),
- * and averaged over the steps and the samples. Integer labels are one per sample, so the
- * sparse loss needs a rank-1 output (compile fails with DEEP_ERR_UNSUPPORTED otherwise). */
+ * and averaged over the steps and the samples. Integer labels are one per sample; since 1.3
+ * the sparse loss also takes an output of several steps, (steps, classes), Keras' per-step
+ * sparse cross-entropy (1.2 refused it at compile with DEEP_ERR_UNSUPPORTED): its labels, one
+ * whole class number per step, come as float targets of width steps (a dataset's
+ * deep_dataset_set_targets; train_on_batch's y (n, steps) or (n, steps, 1)), each step is
+ * scored against its own label (loss, accuracy per step and the other metrics), masked steps
+ * are skipped, and with several outputs such an output takes `steps` target columns. */
 typedef enum deep_loss {
     DEEP_LOSS_MEAN_SQUARED_ERROR = 1,               /* float targets */
     DEEP_LOSS_BINARY_CROSSENTROPY = 2,              /* float targets in [0, 1] */
@@ -930,7 +935,10 @@ typedef enum deep_metric {
      * recall and the AUCs are micro-averaged over the one-hot entries, as Keras' Precision,
      * Recall and AUC are on one-hot targets. A prediction counts as positive when it is
      * above DEEP_MODEL_METRIC_THRESHOLD (0.5), a target when it is not 0. The metrics see
-     * the model's outputs as they are (logits too, with DEEP_MODEL_FROM_LOGITS). */
+     * the model's outputs as they are (logits too, with DEEP_MODEL_FROM_LOGITS). Since 1.3
+     * each compiled metric may have its own threshold, class_id, top_k or num_thresholds
+     * (deep_model_set_metric_int / _float), and thresholds compare in float, as Keras'
+     * float32 ones. */
     DEEP_METRIC_PRECISION = 3,          /* tp / (tp + fp); 0 when nothing is predicted positive */
     DEEP_METRIC_RECALL = 4,             /* tp / (tp + fn); 0 when no target is positive */
     DEEP_METRIC_AUC = 5,                /* area under the ROC curve, Keras' AUC(): 200 thresholds
@@ -1559,6 +1567,21 @@ DEEP_API deep_status deep_model_set_layer_initializer(deep_model *model, int32_t
 /* Since 1.2: the initializer and its parameters (DEEP_INITIALIZER_DEFAULT, 0, 0 when never set). */
 DEEP_API deep_status deep_model_get_layer_initializer(const deep_model *model, int32_t layer, deep_weight_role role,
                                                       deep_initializer *initializer, double *a, double *b);
+/* Keras' initializer seed= (since 1.3): with seeded 1, the initializer set for the role
+ * (deep_model_set_layer_initializer, which must come first and clears any seed) draws from
+ * its own generator started from `seed` instead of the model's (deep_model_set_seed): the
+ * same seed gives the same weights whatever the model's seed, the layers before it and the
+ * thread count, and two weights given one seed get the same draws (as Keras 3 does with one
+ * seeded initializer object). The model's generator is then not drawn from for those weights,
+ * so the weights initialised after them (by other seedless initializers) may differ from a
+ * run without the seed. seeded 0 removes the seed. Set before compile (DEEP_ERR_STATE after);
+ * DEEP_ERR_STATE for a role whose initializer is the layer's default, DEEP_ERR_INVALID_ARGUMENT
+ * for zeros, ones and constant (they draw nothing). Saved in model files. */
+DEEP_API deep_status deep_model_set_layer_initializer_seed(deep_model *model, int32_t layer, deep_weight_role role,
+                                                           int32_t seeded, uint64_t seed);
+/* Since 1.3: whether the role's initializer has a seed (0 or 1) and the seed (0 without). */
+DEEP_API deep_status deep_model_get_layer_initializer_seed(const deep_model *model, int32_t layer,
+                                                           deep_weight_role role, int32_t *seeded, uint64_t *seed);
 
 /* Keras' L1L2 regulariser (l1 and l2 finite and >= 0; 0, 0 is none, the default): the
  * loss that fit, evaluate, train_on_batch and test_on_batch report and minimise gains
@@ -1567,8 +1590,9 @@ DEEP_API deep_status deep_model_get_layer_initializer(const deep_model *model, i
  * output y divided by the batch size (as Keras). The gradient of |w| at 0 is 0. With
  * several outputs the per-output losses leave it out and the total loss has it, as Keras'.
  * An activity regulariser on an output layer whose activation the loss fuses with
- * (softmax with categorical cross-entropy, sigmoid with binary cross-entropy) makes compile
- * fail with DEEP_ERR_UNSUPPORTED. */
+ * (softmax with categorical cross-entropy, sigmoid with binary cross-entropy) made compile
+ * fail with DEEP_ERR_UNSUPPORTED in 1.2; since 1.3 it works there too (its gradient is
+ * taken through the activation). */
 /* Since 1.2. */
 DEEP_API deep_status deep_model_set_layer_regularizer(deep_model *model, int32_t layer, deep_weight_role role,
                                                       double l1, double l2);
@@ -1685,6 +1709,63 @@ DEEP_API deep_status deep_model_compile_outputs(deep_model *model, deep_optimize
                                                 const deep_metric *metrics, int64_t metric_count);
 /* The optimizer the model was compiled with, still owned by the model. */
 DEEP_API deep_status deep_model_optimizer(deep_model *model, deep_optimizer **optimizer);
+
+/* Keras' metric object arguments, one compiled metric at a time (since 1.3), so that two
+ * metrics of one kind with different settings coexist (Precision(class_id=0) and
+ * Precision(class_id=1)). `metric` is the metric's position in compile's list (0-based;
+ * outside it DEEP_ERR_OUT_OF_RANGE, before compile DEEP_ERR_STATE); the setting applies to
+ * that metric of every output. Every compile starts the settings afresh (none set); they are
+ * saved with the compiled model, and are refused from fit's callbacks (DEEP_ERR_STATE) as
+ * the model options are. A metric that Keras' does not give the option to, or an int option
+ * through the float call, is DEEP_ERR_INVALID_ARGUMENT. The getters give the value in use:
+ * the one set, else the model-wide option or Keras' default. Keras' list of thresholds (one
+ * value per threshold) is not offered: one threshold per metric. */
+typedef enum deep_metric_option {
+    DEEP_METRIC_OPTION_THRESHOLD = 1,      /* float, finite: precision, recall (Keras' thresholds) and binary
+                                              accuracy (threshold); when not set, DEEP_MODEL_METRIC_THRESHOLD,
+                                              or for precision and recall with a top_k, -1e10 (Keras' NEG_INF:
+                                              the top k entries count as predicted) */
+    DEEP_METRIC_OPTION_CLASS_ID = 2,       /* int: precision and recall of one class only, the entry class_id of
+                                              the last axis (0..classes - 1 of every output); -1 (the default)
+                                              counts every entry */
+    DEEP_METRIC_OPTION_TOP_K = 3,          /* int >= 1: precision and recall: only each row's top_k largest
+                                              outputs may count as predicted (Keras' top_k: the others become
+                                              -1e10 before the threshold; ties go to the lower index, as
+                                              top_k's); 0 (the default) is none. Top-k categorical accuracy: its
+                                              k (when not set, DEEP_MODEL_TOP_K) */
+    DEEP_METRIC_OPTION_NUM_THRESHOLDS = 4  /* int in 2..1000: the AUCs' num_thresholds (Keras' default 200):
+                                              -1e-7, 1/(n - 1), ..., (n - 2)/(n - 1), 1 + 1e-7 */
+} deep_metric_option;
+DEEP_API deep_status deep_model_set_metric_int(deep_model *model, int32_t metric, deep_metric_option option,
+                                               int64_t value);
+DEEP_API deep_status deep_model_set_metric_float(deep_model *model, int32_t metric, deep_metric_option option,
+                                                 double value);
+DEEP_API deep_status deep_model_get_metric_int(const deep_model *model, int32_t metric, deep_metric_option option,
+                                               int64_t *value);
+DEEP_API deep_status deep_model_get_metric_float(const deep_model *model, int32_t metric, deep_metric_option option,
+                                                 double *value);
+
+/* Keras' loss object arguments of one output (since 1.3), for a model of several whose
+ * losses differ (from_logits on one output only, label smoothing on another): the model
+ * options DEEP_MODEL_FROM_LOGITS (int), DEEP_MODEL_LABEL_SMOOTHING and DEEP_MODEL_HUBER_DELTA
+ * (floats), with their rules, for output `output` (0-based, in the order of
+ * deep_model_output_nodes; outside it DEEP_ERR_OUT_OF_RANGE). An output's value, once set,
+ * replaces the model-wide one for that output; unset, the output uses the model's (the
+ * getters give the value in use). Set after compile (DEEP_ERR_STATE before); every compile
+ * starts them afresh; saved with the compiled model; refused from fit's callbacks. Another
+ * option, or the wrong call for its type, is DEEP_ERR_INVALID_ARGUMENT. An output reading
+ * logits is not fused with a softmax or sigmoid of its layer (the gradient is the logits
+ * loss's own). A log_softmax output with a categorical cross-entropy needs from_logits at
+ * compile (the model-wide option, which compile checks); turning it off for that output is
+ * DEEP_ERR_INVALID_ARGUMENT. */
+DEEP_API deep_status deep_model_set_output_int(deep_model *model, int32_t output, deep_model_option option,
+                                               int64_t value);
+DEEP_API deep_status deep_model_set_output_float(deep_model *model, int32_t output, deep_model_option option,
+                                                 double value);
+DEEP_API deep_status deep_model_get_output_int(const deep_model *model, int32_t output, deep_model_option option,
+                                               int64_t *value);
+DEEP_API deep_status deep_model_get_output_float(const deep_model *model, int32_t output, deep_model_option option,
+                                                 double *value);
 
 /* Keras' ReduceLROnPlateau as a setting of fit (since 1.1): after each epoch, when the
  * monitored loss (the validation loss when fit has validation data, else the training

@@ -260,6 +260,168 @@ START_TEST(model_from_logits_and_smoothing)
 }
 END_TEST
 
+/* Input (4,) -> Dense(5, tanh) -> two heads Dense(3): head 0 linear (logits), head 1
+ * softmax; categorical cross-entropy on both, compiled with an SGD of rate `lr`. */
+static deep_model *two_heads(double lr)
+{
+    deep_model *m = NULL;
+    ASSERT_OK(deep_model_new(1, (const int64_t[]){4}, &m));
+    ASSERT_OK(deep_model_set_seed(m, 5));
+    ASSERT_OK(deep_model_set_int(m, DEEP_MODEL_THREADS, 1));
+    ASSERT_OK(deep_model_set_int(m, DEEP_MODEL_VERBOSE, 0));
+    ASSERT_OK(deep_model_add_dense(m, 5, DEEP_ACTIVATION_TANH, 1));
+    int32_t hidden = 0, heads[2];
+    ASSERT_OK(deep_model_last_node(m, &hidden));
+    for (int k = 0; k < 2; k++) {
+        ASSERT_OK(deep_model_connect(m, &hidden, 1));
+        ASSERT_OK(deep_model_add_dense(m, 3, k == 0 ? DEEP_ACTIVATION_LINEAR : DEEP_ACTIVATION_SOFTMAX, 1));
+        ASSERT_OK(deep_model_last_node(m, &heads[k]));
+    }
+    ASSERT_OK(deep_model_set_outputs(m, heads, 2));
+    deep_optimizer *sgd = NULL;
+    ASSERT_OK(deep_optimizer_new(DEEP_OPTIMIZER_SGD, &sgd));
+    ASSERT_OK(deep_optimizer_set_float(sgd, DEEP_OPT_LEARNING_RATE, lr));
+    const deep_loss losses[2] = {DEEP_LOSS_CATEGORICAL_CROSSENTROPY, DEEP_LOSS_CATEGORICAL_CROSSENTROPY};
+    ASSERT_OK(deep_model_compile_outputs(m, sgd, losses, NULL, 2, NULL, 0));
+    ASSERT_OK(deep_model_set_output_int(m, 0, DEEP_MODEL_FROM_LOGITS, 1));
+    ASSERT_OK(deep_model_set_output_float(m, 0, DEEP_MODEL_LABEL_SMOOTHING, 0.2));
+    return m;
+}
+
+/* Since 1.3, from_logits and label_smoothing per output (Keras' loss objects per output):
+ * each output's loss against Keras' formulas from predict, the gradient (one SGD step)
+ * against central differences of the total loss, save and load, and the checks. */
+START_TEST(per_output_settings)
+{
+    enum { S = 4 };
+    const float x[S * 4] = {0.5f, -1, 0.2f, 0.8f, -0.3f, 0.4f, 1.2f, -0.6f, 0.9f, 0.1f, -0.7f, 0.3f,
+                            -1.1f, 0.6f, 0.2f, 0.4f};
+    float y[S * 6] = {0};
+    for (int s = 0; s < S; s++) {
+        y[s * 6 + s % 3] = 1;           /* head 0: class s % 3 */
+        y[s * 6 + 3 + (s + 1) % 3] = 1; /* head 1: class (s + 1) % 3 */
+    }
+    deep_model *m = two_heads(1e-3);
+    int64_t flag = -1;
+    double smoothing = -1;
+    ASSERT_OK(deep_model_get_output_int(m, 1, DEEP_MODEL_FROM_LOGITS, &flag));
+    ASSERT_OK(deep_model_get_output_float(m, 0, DEEP_MODEL_LABEL_SMOOTHING, &smoothing));
+    ck_assert(flag == 0 && smoothing == 0.2);
+    deep_tensor *xt = NULL, *yt = NULL, *pred = NULL;
+    ASSERT_OK(deep_tensor_new_from(2, (const int64_t[]){S, 4}, x, S * 4, &xt));
+    ASSERT_OK(deep_tensor_new_from(2, (const int64_t[]){S, 6}, y, S * 6, &yt));
+    ASSERT_OK(deep_model_predict(m, xt, &pred));
+    const float *p = NULL;
+    ASSERT_OK(deep_tensor_data(pred, &p)); /* rows: head 0's 3 logits, head 1's 3 probabilities */
+    double want[2] = {0, 0};
+    for (int s = 0; s < S; s++) {
+        const float *z = p + s * 6, *q = p + s * 6 + 3;
+        double top = fmax(fmax(z[0], z[1]), z[2]), lse = 0, sum = q[0] + q[1] + q[2];
+        for (int j = 0; j < 3; j++)
+            lse += exp(z[j] - top);
+        for (int j = 0; j < 3; j++) {
+            double t = y[s * 6 + j] * 0.8 + 0.2 / 3; /* Keras' label smoothing */
+            want[0] -= t * (z[j] - top - log(lse));
+            want[1] -= y[s * 6 + 3 + j] * log(fmin(fmax(q[j] / sum, 1e-7), 1 - 1e-7));
+        }
+    }
+    double values[3];
+    int64_t needed;
+    ASSERT_OK(deep_model_test_on_batch(m, xt, yt, values, 3, &needed));
+    ck_assert_msg(fabs(values[1] - want[0] / S) < 1e-5 && fabs(values[2] - want[1] / S) < 1e-5,
+                  "output losses %.7g %.7g, Keras %.7g %.7g", values[1], values[2], want[0] / S, want[1] / S);
+    ck_assert_double_eq_tol(values[0], values[1] + values[2], 1e-6);
+    /* The gradient of the hidden kernel and of head 0's kernel: one SGD step of rate lr on
+     * a copy against central differences of the total loss. */
+    for (int32_t layer = 0; layer < 3; layer += 1) {
+        deep_model *stepped = two_heads(1e-3);
+        ASSERT_OK(deep_model_train_on_batch(stepped, xt, yt, values, 3, &needed));
+        deep_tensor *w = NULL, *after = NULL;
+        ASSERT_OK(deep_model_get_weight(m, layer, 0, &w));
+        ASSERT_OK(deep_model_get_weight(stepped, layer, 0, &after));
+        float *wv = NULL;
+        const float *av = NULL;
+        int64_t size = 0;
+        ASSERT_OK(deep_tensor_data_mut(w, &wv));
+        ASSERT_OK(deep_tensor_data(after, &av));
+        ASSERT_OK(deep_tensor_size(w, &size));
+        for (int64_t i = 0; i < size; i += 3) {
+            const float original = wv[i], h = 1e-2f;
+            double loss[2];
+            for (int side = 0; side < 2; side++) {
+                wv[i] = original + (side ? h : -h);
+                ASSERT_OK(deep_model_set_weight(m, layer, 0, w));
+                ASSERT_OK(deep_model_test_on_batch(m, xt, yt, values, 3, &needed));
+                loss[side] = values[0];
+            }
+            wv[i] = original;
+            ASSERT_OK(deep_model_set_weight(m, layer, 0, w));
+            double numeric = (loss[1] - loss[0]) / (2.0 * h), applied = ((double)original - av[i]) / 1e-3;
+            ck_assert_msg(fabs(numeric - applied) <= 2e-3 + 2e-2 * fabs(numeric),
+                          "layer %d kernel[%lld]: step %.6g, differences %.6g", (int)layer, (long long)i, applied,
+                          numeric);
+        }
+        deep_tensor_free(w);
+        deep_tensor_free(after);
+        deep_model_free(stepped);
+    }
+    /* Saved and loaded. */
+    char path[] = "/tmp/libdeep-output-settings-XXXXXX";
+    int fd = mkstemp(path);
+    ck_assert_int_ge(fd, 0);
+    ASSERT_OK(deep_model_save(m, path));
+    deep_model *loaded = NULL;
+    ASSERT_OK(deep_model_load(path, &loaded));
+    double again[3];
+    ASSERT_OK(deep_model_test_on_batch(m, xt, yt, values, 3, &needed));
+    ASSERT_OK(deep_model_test_on_batch(loaded, xt, yt, again, 3, &needed));
+    for (int i = 0; i < 3; i++)
+        ck_assert_double_eq(values[i], again[i]);
+    ASSERT_OK(deep_model_get_output_int(loaded, 0, DEEP_MODEL_FROM_LOGITS, &flag));
+    ck_assert_int_eq(flag, 1);
+    close(fd);
+    unlink(path);
+    /* The checks. */
+    ASSERT_FAILS_WITH(deep_model_set_output_int(m, 2, DEEP_MODEL_FROM_LOGITS, 1), DEEP_ERR_OUT_OF_RANGE,
+                      "deep_model_set_output_int", "2 outputs");
+    ASSERT_FAILS(deep_model_set_output_int(m, 0, DEEP_MODEL_FROM_LOGITS, 2), DEEP_ERR_INVALID_ARGUMENT,
+                 "deep_model_set_output_int");
+    ASSERT_FAILS(deep_model_set_output_float(m, 0, DEEP_MODEL_LABEL_SMOOTHING, 1.5), DEEP_ERR_INVALID_ARGUMENT,
+                 "deep_model_set_output_float");
+    ASSERT_FAILS(deep_model_set_output_float(m, 0, DEEP_MODEL_HUBER_DELTA, 0), DEEP_ERR_INVALID_ARGUMENT,
+                 "deep_model_set_output_float");
+    ASSERT_FAILS(deep_model_set_output_float(m, 0, DEEP_MODEL_FROM_LOGITS, 1), DEEP_ERR_INVALID_ARGUMENT,
+                 "deep_model_set_output_float");
+    ASSERT_FAILS(deep_model_set_output_int(m, 0, DEEP_MODEL_TOP_K, 1), DEEP_ERR_INVALID_ARGUMENT,
+                 "deep_model_set_output_int");
+    ASSERT_FAILS(deep_model_get_output_float(m, 0, DEEP_MODEL_HUBER_DELTA, NULL), DEEP_ERR_NULL,
+                 "deep_model_get_output_float");
+    deep_model *bare = NULL;
+    ASSERT_OK(deep_model_new(1, (const int64_t[]){4}, &bare));
+    ASSERT_OK(deep_model_add_dense(bare, 2, DEEP_ACTIVATION_LINEAR, 1));
+    ASSERT_FAILS(deep_model_set_output_int(bare, 0, DEEP_MODEL_FROM_LOGITS, 1), DEEP_ERR_STATE,
+                 "deep_model_set_output_int");
+    deep_model_free(bare);
+    /* log_softmax is read right as logits only: an output of it keeps from_logits. */
+    deep_model *logs = NULL;
+    ASSERT_OK(deep_model_new(1, (const int64_t[]){4}, &logs));
+    ASSERT_OK(deep_model_add_dense(logs, 3, DEEP_ACTIVATION_LOG_SOFTMAX, 1));
+    ASSERT_OK(deep_model_set_int(logs, DEEP_MODEL_FROM_LOGITS, 1));
+    deep_optimizer *opt = NULL;
+    ASSERT_OK(deep_optimizer_new(DEEP_OPTIMIZER_SGD, &opt));
+    ASSERT_OK(deep_model_compile(logs, opt, DEEP_LOSS_CATEGORICAL_CROSSENTROPY, NULL, 0));
+    ASSERT_FAILS_WITH(deep_model_set_output_int(logs, 0, DEEP_MODEL_FROM_LOGITS, 0), DEEP_ERR_INVALID_ARGUMENT,
+                      "deep_model_set_output_int", "log_softmax");
+    ASSERT_OK(deep_model_set_output_int(logs, 0, DEEP_MODEL_FROM_LOGITS, 1));
+    deep_model_free(logs);
+    deep_model_free(loaded);
+    deep_tensor_free(xt);
+    deep_tensor_free(yt);
+    deep_tensor_free(pred);
+    deep_model_free(m);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("loss_options");
@@ -270,6 +432,7 @@ int main(void)
     tcase_add_test(t, gradients_match_finite_differences);
     tcase_add_test(t, fused_gradient_smooths_targets);
     tcase_add_test(t, model_from_logits_and_smoothing);
+    tcase_add_test(t, per_output_settings);
     suite_add_tcase(s, t);
     return run_suite(s, CK_NORMAL);
 }

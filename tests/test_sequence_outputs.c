@@ -2,7 +2,8 @@
  * last axis (Keras' Dense, i.e. TimeDistributed(Dense)), a softmax normalises each step,
  * and the losses and metrics score each step against targets of shape (steps, classes)
  * flattened per sample, averaging over the steps as Keras does, over the real steps only
- * when a mask reaches the output. (The layer-level gradient
+ * when a mask reaches the output; the sparse loss takes one label per step (since 1.3).
+ * (The layer-level gradient
  * checks of the per-step Dense are in test_layers.c.) */
 #include <check.h>
 #include <math.h>
@@ -201,9 +202,9 @@ START_TEST(per_step_losses_average_over_steps)
 }
 END_TEST
 
-/* Integer labels are one per sample, so they cannot tag steps: sparse categorical
- * cross-entropy on a per-step output is refused at compile with what to do instead, and
- * targets of the wrong width fail fit. */
+/* Since 1.3 the sparse loss takes a per-step output (one label per step, as float targets
+ * of width STEPS); a dataset of labels (one per sample) or targets of another width fail
+ * fit with what to give, and categorical cross-entropy's targets of the wrong width too. */
 START_TEST(per_step_misuse)
 {
     deep_model *model = NULL;
@@ -213,16 +214,131 @@ START_TEST(per_step_misuse)
     ASSERT_OK(deep_model_add_dense(model, 2, SOFTMAX, 1));
     deep_optimizer *adam = NULL;
     ASSERT_OK(deep_optimizer_new(DEEP_OPTIMIZER_ADAM, &adam));
-    ASSERT_FAILS_WITH(deep_model_compile(model, adam, DEEP_LOSS_SPARSE_CATEGORICAL_CROSSENTROPY, NULL, 0),
-                      DEEP_ERR_UNSUPPORTED, "deep_model_compile", "one-hot targets of width 20");
+    ASSERT_OK(deep_model_compile(model, adam, DEEP_LOSS_SPARSE_CATEGORICAL_CROSSENTROPY, NULL, 0));
+    deep_dataset *data = repeat_task(8, 4, -1);
+    ASSERT_FAILS_WITH(deep_model_fit(model, data, 1, 4, NULL), DEEP_ERR_SHAPE, "deep_model_fit",
+                      "one label per step: float targets of width 10");
+    float labels[8 * STEPS] = {0};
+    labels[17] = 2; /* not a class of 2 */
+    ASSERT_OK(deep_dataset_set_targets(data, labels, 8, STEPS));
+    ASSERT_FAILS_WITH(deep_model_fit(model, data, 1, 4, NULL), DEEP_ERR_OUT_OF_RANGE, "deep_model_fit",
+                      "sample 1: output 0's label (target column 7) is 2");
+    labels[17] = 0.5f;
+    ASSERT_OK(deep_dataset_set_targets(data, labels, 8, STEPS));
+    ASSERT_FAILS(deep_model_fit(model, data, 1, 4, NULL), DEEP_ERR_OUT_OF_RANGE, "deep_model_fit");
     ASSERT_OK(deep_optimizer_new(DEEP_OPTIMIZER_ADAM, &adam));
     ASSERT_OK(deep_model_compile(model, adam, DEEP_LOSS_CATEGORICAL_CROSSENTROPY, NULL, 0));
-    deep_dataset *data = repeat_task(8, 4, -1);
     float y[8 * 2] = {0};
     ASSERT_OK(deep_dataset_set_targets(data, y, 8, 2));
     ASSERT_FAILS_WITH(deep_model_fit(model, data, 1, 4, NULL), DEEP_ERR_SHAPE, "deep_model_fit", "width 2");
     deep_dataset_free(data);
     deep_model_free(model);
+}
+END_TEST
+
+/* A dataset of one-hot (STEPS, 2) targets turned into one label per step (its argmax). */
+static deep_dataset *sparse_copy(const deep_dataset *data)
+{
+    int64_t n = 0;
+    ASSERT_OK(deep_dataset_count(data, &n));
+    deep_tensor *features = NULL, *targets = NULL;
+    ASSERT_OK(deep_dataset_batch(data, 0, n, &features, &targets));
+    const float *x = NULL, *y = NULL;
+    ASSERT_OK(deep_tensor_data(features, &x));
+    ASSERT_OK(deep_tensor_data(targets, &y));
+    float *labels = floats(n * STEPS);
+    for (int64_t r = 0; r < n * STEPS; r++)
+        labels[r] = y[2 * r + 1] > y[2 * r] ? 1.0f : 0.0f;
+    deep_dataset *sparse = NULL;
+    ASSERT_OK(deep_dataset_new(n, 2, (int64_t[]){STEPS, TOKENS}, x, &sparse));
+    ASSERT_OK(deep_dataset_set_targets(sparse, labels, n, STEPS));
+    free(labels);
+    deep_tensor_free(features);
+    deep_tensor_free(targets);
+    return sparse;
+}
+
+/* Keras' sparse_categorical_crossentropy on (n, STEPS) labels against a (STEPS, 2) softmax:
+ * -log p[label] per step (p clipped to [1e-7, 1 - 1e-7]), averaged over steps and samples;
+ * sparse_categorical_accuracy per step. Worked out from predict, and equal to categorical
+ * cross-entropy on the one-hot targets, in evaluate and in training (same weights after
+ * two epochs of fit). */
+START_TEST(sparse_labels_per_step)
+{
+    enum { N = 16 };
+    deep_dataset *onehot = repeat_task(N, 3, -1), *sparse = sparse_copy(onehot);
+    deep_model *model = tagger(false, DEEP_LOSS_SPARSE_CATEGORICAL_CROSSENTROPY);
+    deep_model *reference = tagger(false, DEEP_LOSS_CATEGORICAL_CROSSENTROPY);
+    predictions got = predict_all(model, onehot);
+    double total = 0, correct = 0, absolute = 0;
+    for (int64_t r = 0; r < N * STEPS; r++) {
+        const float *pr = got.p + 2 * r, *yr = got.y + 2 * r;
+        int label = yr[1] > yr[0];
+        total += -log(fmin(fmax(pr[label], 1e-7), 1 - 1e-7));
+        correct += (pr[1] > pr[0]) == label;
+        absolute += 0.5 * (fabs(pr[0] - (label == 0)) + fabs(pr[1] - (label == 1)));
+    }
+    const double want[3] = {total / (N * STEPS), correct / (N * STEPS), absolute / (N * STEPS)};
+    assert_evaluates_to(model, sparse, 5, want, "sparse per step");
+    assert_evaluates_to(reference, onehot, 5, want, "categorical on one-hot steps");
+    ASSERT_OK(deep_model_set_int(model, DEEP_MODEL_SHUFFLE, 0));
+    ASSERT_OK(deep_model_set_int(reference, DEEP_MODEL_SHUFFLE, 0));
+    ASSERT_OK(deep_model_fit(model, sparse, 2, 4, NULL));
+    ASSERT_OK(deep_model_fit(reference, onehot, 2, 4, NULL));
+    deep_tensor *a = NULL, *b = NULL;
+    ASSERT_OK(deep_model_get_weight(model, 1, 0, &a));
+    ASSERT_OK(deep_model_get_weight(reference, 1, 0, &b));
+    const float *da = NULL, *db = NULL;
+    ASSERT_OK(deep_tensor_data(a, &da));
+    ASSERT_OK(deep_tensor_data(b, &db));
+    for (int i = 0; i < 32; i++)
+        ck_assert_msg(fabsf(da[i] - db[i]) < 1e-5f, "Dense kernel[%d] after fit: %.7g sparse, %.7g categorical", i,
+                      (double)da[i], (double)db[i]);
+    double loss_a = 0, loss_b = 0;
+    ASSERT_OK(deep_model_history(model, 1, DEEP_METRIC_LOSS, 0, &loss_a));
+    ASSERT_OK(deep_model_history(reference, 1, DEEP_METRIC_LOSS, 0, &loss_b));
+    ck_assert_msg(fabs(loss_a - loss_b) < 1e-5, "epoch 2 loss %.7g sparse, %.7g categorical", loss_a, loss_b);
+    deep_tensor_free(a);
+    deep_tensor_free(b);
+    predictions_free(&got);
+    deep_model_free(model);
+    deep_model_free(reference);
+    deep_dataset_free(onehot);
+    deep_dataset_free(sparse);
+}
+END_TEST
+
+/* train_on_batch and test_on_batch take Keras' y of shape (n, STEPS) (or (n, STEPS, 1)),
+ * giving evaluate's values; other shapes are DEEP_ERR_SHAPE naming the one wanted. */
+START_TEST(sparse_labels_per_step_on_batch)
+{
+    enum { N = 6 };
+    deep_dataset *onehot = repeat_task(N, 8, -1), *sparse = sparse_copy(onehot);
+    deep_model *model = tagger(false, DEEP_LOSS_SPARSE_CATEGORICAL_CROSSENTROPY);
+    deep_tensor *x = NULL, *y = NULL, *bad = NULL;
+    ASSERT_OK(deep_dataset_batch(sparse, 0, N, &x, &y));
+    const float *labels = NULL;
+    ASSERT_OK(deep_tensor_data(y, &labels));
+    double want[3], got[3];
+    ASSERT_OK(deep_model_evaluate(model, sparse, N, want, 3, &(int64_t){0}));
+    ASSERT_OK(deep_model_test_on_batch(model, x, y, got, 3, &(int64_t){0}));
+    for (int i = 0; i < 3; i++)
+        ck_assert_msg(fabs(got[i] - want[i]) < 1e-6, "value %d: test_on_batch %.7g, evaluate %.7g", i, got[i], want[i]);
+    ASSERT_OK(deep_tensor_new_from(3, (int64_t[]){N, STEPS, 1}, labels, N * STEPS, &bad));
+    ASSERT_OK(deep_model_test_on_batch(model, x, bad, got, 3, &(int64_t){0}));
+    ck_assert(fabs(got[0] - want[0]) < 1e-6);
+    ASSERT_OK(deep_model_train_on_batch(model, x, y, got, 3, &(int64_t){0}));
+    ck_assert(fabs(got[0] - want[0]) < 1e-6); /* the batch's values before the step */
+    deep_tensor_free(bad);
+    ASSERT_OK(deep_tensor_new_from(1, (int64_t[]){N}, labels, N, &bad));
+    ASSERT_FAILS_WITH(deep_model_test_on_batch(model, x, bad, got, 3, &(int64_t){0}), DEEP_ERR_SHAPE,
+                      "deep_model_test_on_batch", "one label per step, (6, 10)");
+    deep_tensor_free(bad);
+    deep_tensor_free(x);
+    deep_tensor_free(y);
+    deep_model_free(model);
+    deep_dataset_free(onehot);
+    deep_dataset_free(sparse);
 }
 END_TEST
 
@@ -266,7 +382,8 @@ static deep_dataset *padded_repeat_task(uint64_t seed, float filler)
 
 /* [Masking] LSTM(8, return_sequences) Dense(2, softmax), categorical cross-entropy with
  * accuracy and MAE, trained without shuffling by `optimizer`. */
-static deep_model *masked_tagger(bool masked, deep_optimizer_kind optimizer, float learning_rate)
+static deep_model *masked_tagger_with(bool masked, deep_optimizer_kind optimizer, float learning_rate,
+                                     deep_loss loss)
 {
     deep_model *model = NULL;
     ASSERT_OK(deep_model_new(2, (int64_t[]){STEPS, TOKENS}, &model));
@@ -281,8 +398,13 @@ static deep_model *masked_tagger(bool masked, deep_optimizer_kind optimizer, flo
     ASSERT_OK(deep_optimizer_new(optimizer, &opt));
     ASSERT_OK(deep_optimizer_set_float(opt, DEEP_OPT_LEARNING_RATE, learning_rate));
     const deep_metric metrics[] = {DEEP_METRIC_ACCURACY, DEEP_METRIC_MEAN_ABSOLUTE_ERROR};
-    ASSERT_OK(deep_model_compile(model, opt, DEEP_LOSS_CATEGORICAL_CROSSENTROPY, metrics, 2));
+    ASSERT_OK(deep_model_compile(model, opt, loss, metrics, 2));
     return model;
+}
+
+static deep_model *masked_tagger(bool masked, deep_optimizer_kind optimizer, float learning_rate)
+{
+    return masked_tagger_with(masked, optimizer, learning_rate, DEEP_LOSS_CATEGORICAL_CROSSENTROPY);
 }
 
 /* evaluate in batches of 5, 5 and 2: each batch's loss is the mean over its real steps and
@@ -368,9 +490,16 @@ START_TEST(masked_loss_gradient_check)
 {
     enum { CHECKED_LSTM = 12 };
     const float lr = 1000.0f, h = 2e-3f;
-    deep_dataset *data = padded_repeat_task(7, 0.3f);
-    deep_model *model = masked_tagger(true, DEEP_OPTIMIZER_SGD, lr);
-    deep_model *stepped = masked_tagger(true, DEEP_OPTIMIZER_SGD, lr); /* the same seed: the same weights */
+    /* _i 1: the sparse loss, one label per step (the padded steps' labels 1) */
+    deep_dataset *data = padded_repeat_task(7, _i ? 0.0f : 0.3f);
+    if (_i == 1) {
+        deep_dataset *sparse = sparse_copy(data);
+        deep_dataset_free(data);
+        data = sparse;
+    }
+    deep_loss loss = _i ? DEEP_LOSS_SPARSE_CATEGORICAL_CROSSENTROPY : DEEP_LOSS_CATEGORICAL_CROSSENTROPY;
+    deep_model *model = masked_tagger_with(true, DEEP_OPTIMIZER_SGD, lr, loss);
+    deep_model *stepped = masked_tagger_with(true, DEEP_OPTIMIZER_SGD, lr, loss); /* the same seed and weights */
     ASSERT_OK(deep_model_fit(stepped, data, 1, PADDED, NULL));
     static const struct { int32_t layer; int64_t count; } checked[] = {{2, 16}, {1, CHECKED_LSTM}};
     for (size_t c = 0; c < sizeof checked / sizeof checked[0]; c++) {
@@ -411,6 +540,32 @@ START_TEST(masked_loss_gradient_check)
 }
 END_TEST
 
+/* The sparse loss behind a mask: evaluate gives what categorical cross-entropy gives on the
+ * one-hot targets (the mean over real steps, tested above against worked-out values), and
+ * the padded steps' labels change nothing. */
+START_TEST(sparse_masked_steps_are_not_scored)
+{
+    deep_dataset *a = padded_repeat_task(5, 0.0f), *b = padded_repeat_task(5, 1.0f);
+    deep_dataset *sa = sparse_copy(a), *sb = sparse_copy(b);
+    deep_model *model = masked_tagger_with(true, DEEP_OPTIMIZER_ADAM, 0.01f, DEEP_LOSS_SPARSE_CATEGORICAL_CROSSENTROPY);
+    deep_model *reference = masked_tagger(true, DEEP_OPTIMIZER_ADAM, 0.01f);
+    double want[3], got_a[3], got_b[3];
+    ASSERT_OK(deep_model_evaluate(reference, a, 5, want, 3, &(int64_t){0}));
+    ASSERT_OK(deep_model_evaluate(model, sa, 5, got_a, 3, &(int64_t){0}));
+    ASSERT_OK(deep_model_evaluate(model, sb, 5, got_b, 3, &(int64_t){0}));
+    for (int i = 0; i < 3; i++)
+        ck_assert_msg(fabs(got_a[i] - want[i]) < 1e-6 && got_a[i] == got_b[i],
+                      "value %d: sparse %.7g (other padding labels %.7g), categorical %.7g", i, got_a[i], got_b[i],
+                      want[i]);
+    deep_model_free(model);
+    deep_model_free(reference);
+    deep_dataset_free(a);
+    deep_dataset_free(b);
+    deep_dataset_free(sa);
+    deep_dataset_free(sb);
+}
+END_TEST
+
 static Suite *sequence_outputs_suite(void)
 {
     Suite *s = suite_create("sequence_outputs");
@@ -418,13 +573,16 @@ static Suite *sequence_outputs_suite(void)
     tcase_set_timeout(tc, 300);
     tcase_add_loop_test(tc, per_step_losses_average_over_steps, 0, 4);
     tcase_add_test(tc, per_step_misuse);
+    tcase_add_test(tc, sparse_labels_per_step);
+    tcase_add_test(tc, sparse_labels_per_step_on_batch);
     tcase_add_loop_test(tc, sequence_tagger_learns, 0, 3);
     suite_add_tcase(s, tc);
     tc = tcase_create("masked");
     tcase_set_timeout(tc, 300);
     tcase_add_test(tc, masked_steps_are_not_scored);
     tcase_add_test(tc, padded_step_targets_are_ignored);
-    tcase_add_test(tc, masked_loss_gradient_check);
+    tcase_add_loop_test(tc, masked_loss_gradient_check, 0, 2);
+    tcase_add_test(tc, sparse_masked_steps_are_not_scored);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -4,6 +4,7 @@
  * their gradients by finite differences), constraints (hand-computed results after an
  * update), saving and loading them, and misuse. */
 #include <math.h>
+#include <unistd.h>
 
 #include "check_helpers.h"
 
@@ -304,13 +305,19 @@ START_TEST(regularizer_keras_values)
 END_TEST
 
 /* The gradient one SGD step applies, (w - w') / lr, against central differences of the
- * reported loss (data loss plus every regularizer) in each weight. */
+ * reported loss (data loss plus every regularizer) in each weight. Since 1.3 the output
+ * layer's activity regularizer also works where the loss is fused with its activation:
+ * _i 1 softmax with categorical cross-entropy, _i 2 sigmoid with binary cross-entropy. */
 START_TEST(regularizer_gradients)
 {
+    static const deep_activation output_activation[] = {DEEP_ACTIVATION_LINEAR, DEEP_ACTIVATION_SOFTMAX,
+                                                        DEEP_ACTIVATION_SIGMOID};
+    static const deep_loss output_loss[] = {DEEP_LOSS_MEAN_SQUARED_ERROR, DEEP_LOSS_CATEGORICAL_CROSSENTROPY,
+                                            DEEP_LOSS_BINARY_CROSSENTROPY};
     deep_model *model = NULL;
     ASSERT_OK(deep_model_new(1, (const int64_t[]){3}, &model));
     ASSERT_OK(deep_model_add_dense(model, 4, DEEP_ACTIVATION_TANH, 1));
-    ASSERT_OK(deep_model_add_dense(model, 2, DEEP_ACTIVATION_LINEAR, 1));
+    ASSERT_OK(deep_model_add_dense(model, 2, output_activation[_i], 1));
     ASSERT_OK(deep_model_set_layer_regularizer(model, 0, DEEP_WEIGHT_KERNEL, 0.03, 0.05));
     ASSERT_OK(deep_model_set_layer_regularizer(model, 0, DEEP_WEIGHT_BIAS, 0.02, 0.1));
     ASSERT_OK(deep_model_set_layer_regularizer(model, 0, DEEP_WEIGHT_ACTIVITY, 0.04, 0.07));
@@ -318,11 +325,14 @@ START_TEST(regularizer_gradients)
     ASSERT_OK(deep_model_set_layer_initializer(model, 0, DEEP_WEIGHT_BIAS, DEEP_INITIALIZER_RANDOM_UNIFORM, -1, 1));
     ASSERT_OK(deep_model_set_seed(model, 11));
     const double lr = 1e-3;
-    compile_mse(model, lr);
+    if (_i > 0) /* large enough to matter beside the cross-entropy's gradient */
+        ASSERT_OK(deep_model_set_layer_regularizer(model, 1, DEEP_WEIGHT_ACTIVITY, 0.3, 0.5));
+    ASSERT_OK(deep_model_compile(model, sgd(lr), output_loss[_i], NULL, 0));
     deep_tensor *x = NULL, *y = NULL;
     ASSERT_OK(deep_tensor_new_from(2, (const int64_t[]){3, 3},
                                    (const float[]){0.3f, -0.8f, 0.5f, 1.1f, 0.2f, -0.4f, -0.6f, 0.9f, 0.1f}, 9, &x));
-    ASSERT_OK(deep_tensor_new_from(2, (const int64_t[]){3, 2}, (const float[]){0.5f, -1, 0.2f, 0.3f, -0.7f, 1}, 6, &y));
+    static const float targets[3][6] = {{0.5f, -1, 0.2f, 0.3f, -0.7f, 1}, {1, 0, 0, 1, 1, 0}, {1, 0, 1, 1, 0, 0}};
+    ASSERT_OK(deep_tensor_new_from(2, (const int64_t[]){3, 2}, targets[_i], 6, &y));
     for (int32_t p = 0; p < 2; p++) {
         int64_t n;
         float *w = weight_values(model, 0, p, &n);
@@ -526,21 +536,126 @@ START_TEST(misuse)
     double a, b;
     ASSERT_FAILS(deep_model_get_layer_initializer(model, 0, DEEP_WEIGHT_KERNEL, NULL, &a, &b), DEEP_ERR_NULL,
                  "deep_model_get_layer_initializer");
-    /* Checked at compile: an axis beyond the weight's rank; an activity regularizer where
-     * the loss fuses with softmax. Both leave the model uncompiled. */
+    /* Checked at compile: an axis beyond the weight's rank, leaving the model uncompiled. */
     ASSERT_OK(deep_model_set_layer_constraint(model, 0, DEEP_WEIGHT_KERNEL, DEEP_CONSTRAINT_UNIT_NORM, 0, 0, 0,
                                               (const int32_t[]){2}, 1));
     ASSERT_FAILS_WITH(deep_model_compile(model, sgd(0.1), DEEP_LOSS_MEAN_SQUARED_ERROR, NULL, 0),
                       DEEP_ERR_INVALID_ARGUMENT, "deep_model_compile", "axis 2");
     ASSERT_OK(deep_model_set_layer_constraint(model, 0, DEEP_WEIGHT_KERNEL, DEEP_CONSTRAINT_NONE, 0, 0, 0, NULL, 0));
     ASSERT_OK(deep_model_set_layer_regularizer(model, 1, DEEP_WEIGHT_ACTIVITY, 0, 0.1));
-    ASSERT_FAILS(deep_model_compile(model, sgd(0.1), DEEP_LOSS_CATEGORICAL_CROSSENTROPY, NULL, 0),
-                 DEEP_ERR_UNSUPPORTED, "deep_model_compile");
-    compile_mse(model, 0.1); /* no fusing with mean squared error */
+    /* since 1.3 fused with the loss too (regularizer_gradients checks its gradient) */
+    ASSERT_OK(deep_model_compile(model, sgd(0.1), DEEP_LOSS_CATEGORICAL_CROSSENTROPY, NULL, 0));
+    compile_mse(model, 0.1);
     ASSERT_FAILS(deep_model_set_layer_regularizer(model, 0, DEEP_WEIGHT_KERNEL, 0, 1), DEEP_ERR_STATE,
                  "deep_model_set_layer_regularizer");
     ASSERT_OK(deep_model_get_layer_initializer(model, 0, DEEP_WEIGHT_KERNEL, &kind, &a, &b));
     deep_model_free(model);
+}
+END_TEST
+
+/* Dense(4) -> Dense(4) -> Dense(4) on (4,) inputs, model seed `seed`; layers 1 and 2 get
+ * he_normal kernels, seeded with `kernel_seed` when it is not 0. */
+static deep_model *seeded_stack(uint64_t seed, uint64_t kernel_seed)
+{
+    deep_model *model = NULL;
+    ASSERT_OK(deep_model_new(1, (const int64_t[]){4}, &model));
+    ASSERT_OK(deep_model_set_seed(model, seed));
+    for (int i = 0; i < 3; i++)
+        ASSERT_OK(deep_model_add_dense(model, 4, DEEP_ACTIVATION_TANH, 1));
+    for (int32_t layer = 1; layer < 3; layer++) {
+        ASSERT_OK(deep_model_set_layer_initializer(model, layer, DEEP_WEIGHT_KERNEL, DEEP_INITIALIZER_HE_NORMAL, 0, 0));
+        if (kernel_seed != 0)
+            ASSERT_OK(deep_model_set_layer_initializer_seed(model, layer, DEEP_WEIGHT_KERNEL, 1, kernel_seed));
+    }
+    compile_mse(model, 0.1);
+    return model;
+}
+
+static bool same_weight(const deep_model *a, int32_t la, const deep_model *b, int32_t lb)
+{
+    int64_t n = 0, m = 0;
+    float *wa = weight_values(a, la, 0, &n), *wb = weight_values(b, lb, 0, &m);
+    bool same = n == m && memcmp(wa, wb, (size_t)n * sizeof *wa) == 0;
+    free(wa);
+    free(wb);
+    return same;
+}
+
+/* Keras' initializer seed= (since 1.3): a seeded kernel is the same whatever the model's
+ * seed, two kernels of one seed get the same draws, the layer's own bias still follows the
+ * model's seed; saved in model files; misuse refused. */
+START_TEST(initializer_seed)
+{
+    deep_model *a = seeded_stack(1, 42), *b = seeded_stack(2, 42), *c = seeded_stack(1, 0), *d = seeded_stack(1, 43);
+    ck_assert(same_weight(a, 1, b, 1) && same_weight(a, 2, b, 2)); /* another model seed: the same kernels */
+    ck_assert(same_weight(a, 1, a, 2));                            /* one seed, one shape: the same draws */
+    ck_assert(!same_weight(a, 0, b, 0));                           /* unseeded layer 0 follows the model */
+    ck_assert(!same_weight(a, 1, c, 1) && !same_weight(a, 1, d, 1));
+    /* Keras' he_normal statistics still hold for the seeded draw (truncated, variance 2 / 4
+     * over 16 entries: loosely). */
+    int64_t n = 0;
+    float *w = weight_values(a, 1, 0, &n);
+    double sq = 0;
+    for (int64_t i = 0; i < n; i++) {
+        ck_assert(fabsf(w[i]) <= 2 * sqrtf(0.5f) / 0.87962566f + 1e-6f);
+        sq += (double)w[i] * w[i];
+    }
+    ck_assert(sq / (double)n > 0.1 && sq / (double)n < 1.5);
+    free(w);
+    int32_t seeded = -1;
+    uint64_t seed = 0;
+    ASSERT_OK(deep_model_get_layer_initializer_seed(a, 2, DEEP_WEIGHT_KERNEL, &seeded, &seed));
+    ck_assert(seeded == 1 && seed == 42);
+    /* A seed of 2^64 - 1 survives a file; compiling again draws the same kernels. */
+    deep_model *big = NULL;
+    ASSERT_OK(deep_model_new(1, (const int64_t[]){4}, &big));
+    ASSERT_OK(deep_model_add_dense(big, 3, DEEP_ACTIVATION_LINEAR, 1));
+    ASSERT_OK(deep_model_set_layer_initializer(big, 0, DEEP_WEIGHT_KERNEL, DEEP_INITIALIZER_RANDOM_UNIFORM, -1, 1));
+    ASSERT_OK(deep_model_set_layer_initializer_seed(big, 0, DEEP_WEIGHT_KERNEL, 1, UINT64_MAX));
+    compile_mse(big, 0.1);
+    char path[] = "/tmp/libdeep-initializer-seed-XXXXXX";
+    int fd = mkstemp(path);
+    ck_assert_int_ge(fd, 0);
+    ASSERT_OK(deep_model_save(big, path));
+    deep_model *loaded = NULL;
+    ASSERT_OK(deep_model_load(path, &loaded));
+    ASSERT_OK(deep_model_get_layer_initializer_seed(loaded, 0, DEEP_WEIGHT_KERNEL, &seeded, &seed));
+    ck_assert(seeded == 1 && seed == UINT64_MAX);
+    ck_assert(same_weight(big, 0, loaded, 0));
+    close(fd);
+    unlink(path);
+    deep_model *again = seeded_stack(9, 42);
+    ck_assert(same_weight(a, 1, again, 1));
+    /* Misuse. */
+    ASSERT_FAILS(deep_model_set_layer_initializer_seed(a, 1, DEEP_WEIGHT_KERNEL, 1, 5), DEEP_ERR_STATE,
+                 "deep_model_set_layer_initializer_seed");
+    deep_model *fresh = NULL;
+    ASSERT_OK(deep_model_new(1, (const int64_t[]){4}, &fresh));
+    ASSERT_OK(deep_model_add_dense(fresh, 3, DEEP_ACTIVATION_LINEAR, 1));
+    ASSERT_FAILS_WITH(deep_model_set_layer_initializer_seed(fresh, 0, DEEP_WEIGHT_KERNEL, 1, 5), DEEP_ERR_STATE,
+                      "deep_model_set_layer_initializer_seed", "deep_model_set_layer_initializer first");
+    ASSERT_OK(deep_model_set_layer_initializer(fresh, 0, DEEP_WEIGHT_BIAS, DEEP_INITIALIZER_CONSTANT, 0.5, 0));
+    ASSERT_FAILS_WITH(deep_model_set_layer_initializer_seed(fresh, 0, DEEP_WEIGHT_BIAS, 1, 5),
+                      DEEP_ERR_INVALID_ARGUMENT, "deep_model_set_layer_initializer_seed", "takes no seed");
+    ASSERT_OK(deep_model_set_layer_initializer(fresh, 0, DEEP_WEIGHT_KERNEL, DEEP_INITIALIZER_ORTHOGONAL, 1, 0));
+    ASSERT_FAILS(deep_model_set_layer_initializer_seed(fresh, 0, DEEP_WEIGHT_KERNEL, 2, 5),
+                 DEEP_ERR_INVALID_ARGUMENT, "deep_model_set_layer_initializer_seed");
+    ASSERT_OK(deep_model_set_layer_initializer_seed(fresh, 0, DEEP_WEIGHT_KERNEL, 1, 5));
+    ASSERT_OK(deep_model_set_layer_initializer(fresh, 0, DEEP_WEIGHT_KERNEL, DEEP_INITIALIZER_ORTHOGONAL, 2, 0));
+    ASSERT_OK(deep_model_get_layer_initializer_seed(fresh, 0, DEEP_WEIGHT_KERNEL, &seeded, &seed));
+    ck_assert(seeded == 0 && seed == 0); /* a new initializer has no seed */
+    ASSERT_FAILS(deep_model_get_layer_initializer_seed(fresh, 0, DEEP_WEIGHT_KERNEL, NULL, &seed), DEEP_ERR_NULL,
+                 "deep_model_get_layer_initializer_seed");
+    ASSERT_FAILS(deep_model_set_layer_initializer_seed(fresh, 0, DEEP_WEIGHT_ACTIVITY, 1, 5),
+                 DEEP_ERR_INVALID_ARGUMENT, "deep_model_set_layer_initializer_seed");
+    deep_model_free(fresh);
+    deep_model_free(again);
+    deep_model_free(loaded);
+    deep_model_free(big);
+    deep_model_free(a);
+    deep_model_free(b);
+    deep_model_free(c);
+    deep_model_free(d);
 }
 END_TEST
 
@@ -557,7 +672,8 @@ int main(void)
     tcase_add_test(tc, seeded_and_defaults_kept);
     tcase_add_test(tc, lstm_bias_and_recurrent);
     tcase_add_test(tc, regularizer_keras_values);
-    tcase_add_test(tc, regularizer_gradients);
+    tcase_add_loop_test(tc, regularizer_gradients, 0, 3);
+    tcase_add_test(tc, initializer_seed);
     tcase_add_test(tc, constraint_keras_values);
     tcase_add_test(tc, saved_and_loaded);
     tcase_add_test(tc, misuse);

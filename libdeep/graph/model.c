@@ -27,6 +27,7 @@ deep_status deep_model_new(int32_t rank, const int64_t *input_shape, deep_model 
     model->huber_delta = 1.0; /* Keras' default */
     model->top_k = 5;               /* Keras' TopKCategoricalAccuracy */
     model->metric_threshold = 0.5;  /* Keras' Precision, Recall, BinaryAccuracy */
+    deep_model_reset_metric_settings(model);
     model->verbose = true;
     deep_rng_init(&model->rng, 0);
     atomic_init(&model->busy, 0);
@@ -1041,19 +1042,9 @@ static deep_status check_output_loss(const deep_model *model, int32_t k, deep_lo
                                      const char *which)
 {
     const deep_node *out = &model->nodes[deep_model_output_node_at(model, k)];
-    int64_t width = out->shape[out->rank - 1], rows = out->size / width;
+    int64_t width = out->shape[out->rank - 1];
     if (!deep_loss_is_valid(loss))
         return deep_error_set(DEEP_ERR_INVALID_ARGUMENT, caller, "unknown loss %d%s", (int)loss, which);
-    /* Losses act on the last axis; sparse labels, one per sample, cannot label each step. */
-    if (loss == DEEP_LOSS_SPARSE_CATEGORICAL_CROSSENTROPY && rows > 1) {
-        char s[128];
-        return deep_error_set(DEEP_ERR_UNSUPPORTED, caller,
-                              "sparse categorical cross-entropy%s takes one label per sample, but the output %s has "
-                              "%lld rows per sample; give one-hot targets of width %lld per sample (steps x classes, "
-                              "deep_dataset_set_targets) and use categorical cross-entropy",
-                              which, deep_shape_format(s, sizeof s, out->rank, out->shape), (long long)rows,
-                              (long long)out->size);
-    }
     /* Log-probabilities are logits whose softmax is themselves: the categorical losses with
      * from_logits read them right (the negative log-likelihood); as probabilities they would
      * be nonsense. */
@@ -1241,6 +1232,7 @@ static deep_status compile(deep_model *model, deep_optimizer *optimizer, const d
     model->metric_count = (int32_t)metric_count; /* at most DEEP_MAX_METRICS */
     for (int32_t i = 0; i < metric_count; i++)
         model->metrics[i] = metrics[i];
+    deep_model_reset_metric_settings(model);
     /* Re-seeding here makes the initial weights a function of the seed alone. Kept weights
      * are initialised too and then put back, so that the generator goes on as after any
      * compile: build then compile trains as compile alone. */

@@ -7,6 +7,7 @@
 #include "data/dataset.h"
 #include "graph/plateau.h"
 #include "layers/layer.h"
+#include "losses/loss.h"
 #include "metrics/compiled.h"
 
 #define DEEP_MAX_METRICS 8
@@ -67,6 +68,21 @@ struct deep_model {
     double loss_weights[DEEP_MAX_MODEL_INPUTS];
     deep_metric metrics[DEEP_MAX_METRICS];
     int32_t metric_count;
+    /* Since 1.3, each metric's own arguments (deep_model_set_metric_*; graph/metric_options.c),
+     * reset by compile: NAN, -1, 0 and 0 when not set. */
+    struct deep_metric_settings {
+        double threshold;
+        int64_t class_id;
+        int64_t top_k;
+        int32_t num_thresholds;
+    } metric_settings[DEEP_MAX_METRICS];
+    /* Since 1.3, each output's own loss settings (deep_model_set_output_*;
+     * graph/output_options.c), reset by compile: -1, NAN, NAN when not set. */
+    struct deep_output_settings {
+        int32_t from_logits;
+        double label_smoothing;
+        double huber_delta;
+    } output_settings[DEEP_MAX_MODEL_INPUTS];
     float *weights;
     float *grads;
     int64_t weight_total;
@@ -198,8 +214,13 @@ static inline int64_t deep_model_output_rows(const deep_model *model)
     return model->nodes[deep_model_output_node(model)].size / deep_model_output_width(model);
 }
 
-/* The target values of output k per sample: one label for a sparse loss, else its size. */
+/* The target values of output k per sample: one label per row of the last axis for a
+ * sparse loss (one per sample, or per step of a (steps, classes) output), else its size. */
 int64_t deep_model_target_width(const deep_model *model, int32_t k);
+/* True for a model of one output of several steps compiled with the sparse loss: its labels,
+ * one per step, come as float target rows (datasets' targets, train_on_batch's y (n, steps)),
+ * not as a dataset's labels. */
+bool deep_model_labels_per_step(const deep_model *model);
 /* With several outputs: checks that the labels of sparse outputs in `count` target rows are
  * classes of their outputs; errors name caller. */
 deep_status deep_model_check_target_rows(const deep_model *model, const float *rows, int64_t count,
@@ -335,6 +356,14 @@ typedef struct deep_pass_stats {
 /* Where output k's metric m keeps its curve in deep_pass_stats.curves, or -1 for a metric
  * without one. compile allows at most DEEP_MAX_CURVES. */
 int32_t deep_model_curve_slot(const deep_model *model, int32_t k, int32_t m);
+
+/* Compiled metric m's settings in use: its own (deep_model_set_metric_*), else the model's
+ * options and Keras' defaults (graph/metric_options.c). */
+deep_metric_config deep_model_metric_config(const deep_model *model, int32_t m);
+/* Every metric's own settings unset, as compile leaves them; and every output's. */
+void deep_model_reset_metric_settings(deep_model *model);
+/* Output k's loss settings in use: its own (deep_model_set_output_*), else the model's. */
+deep_loss_config deep_model_loss_config(const deep_model *model, int32_t k);
 
 /* Loss of the current batch (after a forward pass), added to stats with the metrics;
  * when grad is not NULL it receives dL/d(output) for backward. Returns the batch's loss. */

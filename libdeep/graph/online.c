@@ -100,6 +100,15 @@ static deep_status check_y(const deep_model *model, const deep_tensor *x, const 
                                   got, (int)deep_model_output_count(model), (long long)y->shape[0], (long long)total);
         return deep_model_check_target_rows(model, y->data, y->shape[0], caller);
     }
+    if (deep_model_labels_per_step(model)) { /* Keras' y (n, steps): one label per step */
+        int64_t steps = deep_model_output_rows(model);
+        if (!(y->rank == 2 && y->shape[1] == steps) && !(y->rank == 3 && y->shape[1] == steps && y->shape[2] == 1))
+            return deep_error_set(DEEP_ERR_SHAPE, caller,
+                                  "y has shape %s but sparse categorical cross-entropy on an output of %lld steps "
+                                  "takes one label per step, (%lld, %lld) or (%lld, %lld, 1)", got, (long long)steps,
+                                  (long long)y->shape[0], (long long)steps, (long long)y->shape[0], (long long)steps);
+        return deep_model_check_target_rows(model, y->data, y->shape[0], caller);
+    }
     if (model->loss == DEEP_LOSS_SPARSE_CATEGORICAL_CROSSENTROPY) {
         if (!(y->rank == 1 || (y->rank == 2 && y->shape[1] == 1)))
             return deep_error_set(DEEP_ERR_SHAPE, caller,
@@ -171,7 +180,8 @@ static deep_status begin(deep_model *model, const deep_tensor *x, const deep_ten
     deep_model_load_inputs(model, ws, x->data, n);
     if (y == NULL)
         return DEEP_OK;
-    if (model->loss == DEEP_LOSS_SPARSE_CATEGORICAL_CROSSENTROPY && deep_model_output_count(model) == 1)
+    if (model->loss == DEEP_LOSS_SPARSE_CATEGORICAL_CROSSENTROPY && deep_model_output_count(model) == 1 &&
+        !deep_model_labels_per_step(model))
         for (int64_t i = 0; i < n; i++)
             ws->labels[i] = (int32_t)y->data[i];
     else

@@ -21,9 +21,15 @@ static int32_t last_output(const deep_model *model)
 
 int64_t deep_model_target_width(const deep_model *model, int32_t k)
 {
-    return model->losses[k] == DEEP_LOSS_SPARSE_CATEGORICAL_CROSSENTROPY
-               ? 1
-               : model->nodes[deep_model_output_node_at(model, k)].size;
+    const deep_node *out = &model->nodes[deep_model_output_node_at(model, k)];
+    return model->losses[k] == DEEP_LOSS_SPARSE_CATEGORICAL_CROSSENTROPY ? out->size / out->shape[out->rank - 1]
+                                                                          : out->size;
+}
+
+bool deep_model_labels_per_step(const deep_model *model)
+{
+    return deep_model_output_count(model) == 1 && model->loss == DEEP_LOSS_SPARSE_CATEGORICAL_CROSSENTROPY &&
+           deep_model_output_rows(model) > 1;
 }
 
 int64_t deep_model_target_total(const deep_model *model)
@@ -43,7 +49,9 @@ bool deep_model_output_fuses(const deep_model *model, int32_t k)
         for (int32_t j = 0; model->nodes[i].layer != NULL && j < model->nodes[i].input_count; j++)
             if (model->nodes[i].inputs[j] == node)
                 return false;
-    return deep_loss_fuses_with(model->losses[k], deep_layer_output_activation(model->nodes[node].layer));
+    /* An output read as logits has the logits loss's own gradient, never the fused one. */
+    return !deep_model_loss_config(model, k).from_logits &&
+           deep_loss_fuses_with(model->losses[k], deep_layer_output_activation(model->nodes[node].layer));
 }
 
 /* The most rows of the last axis one sample of an output has (its steps). */
@@ -239,7 +247,8 @@ deep_status deep_workspace_init(const deep_model *model, int64_t max_batch, bool
         free(slot);
         ok = ok && init_shared_sums(model, max_batch, ws);
     }
-    ok = ok && (ws->labels = deep_alloc(max_batch, sizeof(int32_t))) != NULL &&
+    /* labels: one per row of the last axis, as the sparse loss on per-step outputs reads */
+    ok = ok && (ws->labels = deep_alloc(max_batch * most_steps(model), sizeof(int32_t))) != NULL &&
          (ws->targets = deep_alloc(max_batch * target_width, sizeof(float))) != NULL &&
          (ws->sample_weights = deep_alloc(max_batch, sizeof(float))) != NULL &&
          (ws->row_weights = deep_alloc(max_batch * most_steps(model), sizeof(float))) != NULL;
@@ -247,7 +256,7 @@ deep_status deep_workspace_init(const deep_model *model, int64_t max_batch, bool
         ok = (ws->kept_pred = deep_alloc(max_batch * out_width, sizeof(float))) != NULL &&
              (ws->kept_targets = deep_alloc(max_batch * out_width, sizeof(float))) != NULL &&
              (ws->kept_grad = deep_alloc(max_batch * out_width, sizeof(float))) != NULL &&
-             (ws->kept_labels = deep_alloc(max_batch, sizeof(int32_t))) != NULL;
+             (ws->kept_labels = deep_alloc(max_batch * most_steps(model), sizeof(int32_t))) != NULL;
     if (!ok) {
         deep_workspace_release(model, ws);
         return DEEP_ERR_NO_MEMORY;
@@ -434,7 +443,7 @@ void deep_model_backward(deep_model *model, deep_workspace *ws, deep_exec *ex, i
         ex->mask = ws->masks[node->inputs[0]];
         const uint8_t *in_masks[DEEP_MAX_LAYER_INPUTS];
         ex->input_masks = layer->ops->flags & DEEP_LAYER_MERGE ? merge_input_masks(node, ws, in_masks) : NULL;
-        deep_rules_activity_grad(model, i, ws->acts[i], ws->grads[i], batch);
+        deep_rules_activity_grad(model, i, ws->acts[i], ws->grads[i], batch, ex->fused_output);
         point_states(node, ws, ex, true);
         for (int32_t k = 1; k < node->input_count && !(layer->ops->flags & DEEP_LAYER_MERGE); k++)
             ex->init_grad[k - 1] = grad_in[k];
@@ -535,15 +544,17 @@ deep_status deep_model_check_target_rows(const deep_model *model, const float *r
 {
     int64_t total = deep_model_target_total(model), offset = 0;
     for (int32_t k = 0; k < deep_model_output_count(model); k++) {
-        int64_t classes = model->nodes[deep_model_output_node_at(model, k)].size;
-        for (int64_t s = 0; model->losses[k] == DEEP_LOSS_SPARSE_CATEGORICAL_CROSSENTROPY && s < count; s++) {
-            float v = rows[s * total + offset];
-            if (!(v >= 0 && v < (float)classes) || v != floorf(v))
-                return deep_error_set(DEEP_ERR_OUT_OF_RANGE, caller,
-                                      "sample %lld: output %d's label (target column %lld) is %g, not a class in "
-                                      "0..%lld", (long long)s, (int)k, (long long)offset, (double)v,
-                                      (long long)classes - 1);
-        }
+        const deep_node *out = &model->nodes[deep_model_output_node_at(model, k)];
+        int64_t classes = out->shape[out->rank - 1], labels = deep_model_target_width(model, k);
+        for (int64_t s = 0; model->losses[k] == DEEP_LOSS_SPARSE_CATEGORICAL_CROSSENTROPY && s < count; s++)
+            for (int64_t c = offset; c < offset + labels; c++) {
+                float v = rows[s * total + c];
+                if (!(v >= 0 && v < (float)classes) || v != floorf(v))
+                    return deep_error_set(DEEP_ERR_OUT_OF_RANGE, caller,
+                                          "sample %lld: output %d's label (target column %lld) is %g, not a class "
+                                          "in 0..%lld", (long long)s, (int)k, (long long)c, (double)v,
+                                          (long long)classes - 1);
+            }
         offset += deep_model_target_width(model, k);
     }
     return DEEP_OK;
@@ -591,6 +602,18 @@ deep_status deep_model_check_data(const deep_model *model, const deep_dataset *d
     }
     if (deep_model_output_count(model) > 1)
         return check_output_targets(model, data, caller);
+    if (deep_model_labels_per_step(model)) {
+        int64_t steps = deep_model_output_rows(model);
+        if (data->targets == NULL || data->target_width != steps)
+            return deep_error_set(DEEP_ERR_SHAPE, caller,
+                                  "sparse categorical cross-entropy on an output of %lld steps takes one label per "
+                                  "step: float targets of width %lld holding whole class numbers "
+                                  "(deep_dataset_set_targets); the dataset has %s %lld",
+                                  (long long)steps, (long long)steps,
+                                  data->targets == NULL ? "none, width" : "width",
+                                  data->targets == NULL ? 0LL : (long long)data->target_width);
+        return deep_model_check_target_rows(model, data->targets, data->count, caller);
+    }
     int64_t width = model->nodes[deep_model_output_node(model)].size;
     if (model->loss == DEEP_LOSS_SPARSE_CATEGORICAL_CROSSENTROPY) {
         if (data->labels == NULL)
@@ -623,8 +646,9 @@ void deep_model_gather(const deep_model *model, const deep_dataset *data, const 
                        int64_t batch, deep_workspace *ws)
 {
     int64_t in_size = data->sample_size;
-    int64_t width = deep_model_output_count(model) > 1 ? deep_model_target_total(model)
-                                                        : model->nodes[deep_model_output_node(model)].size;
+    int64_t width = deep_model_output_count(model) > 1 || deep_model_labels_per_step(model)
+                        ? deep_model_target_total(model)
+                        : model->nodes[deep_model_output_node(model)].size;
     bool label_targets = uses_label_targets(model, data);
     for (int64_t b = 0; b < batch; b++) {
         int64_t s = order != NULL ? order[b] : first + b;
@@ -688,9 +712,10 @@ static void output_targets(const deep_model *model, deep_workspace *ws, int32_t 
                            const float **targets, const int32_t **labels)
 {
     int64_t total = deep_model_target_total(model), width = deep_model_target_width(model, k);
-    if (model->losses[k] == DEEP_LOSS_SPARSE_CATEGORICAL_CROSSENTROPY) {
+    if (model->losses[k] == DEEP_LOSS_SPARSE_CATEGORICAL_CROSSENTROPY) { /* one label per step */
         for (int64_t b = 0; b < batch; b++)
-            ws->labels[b] = (int32_t)ws->targets[b * total + offset];
+            for (int64_t t = 0; t < width; t++)
+                ws->labels[b * width + t] = (int32_t)ws->targets[b * total + offset + t];
         *targets = NULL;
         *labels = ws->labels;
         return;
@@ -719,13 +744,12 @@ static double score_output(const deep_model *model, deep_workspace *ws, int32_t 
     int64_t scored = mask != NULL ? keep_unmasked_rows(ws, mask, rows, width, &pred, &targets, &labels) : rows;
     float *scored_grad = mask != NULL && grad != NULL ? ws->kept_grad : grad;
     bool fused = grad != NULL && deep_model_output_fuses(model, k);
-    const deep_loss_config config = {.huber_delta = model->huber_delta, .from_logits = model->from_logits,
-                                     .label_smoothing = model->label_smoothing};
+    const deep_loss_config config = deep_model_loss_config(model, k);
     /* Per row of the last axis, so that per-step losses average over the steps as Keras'. */
     double loss = deep_loss_apply(model->losses[k], &config, pred, targets, labels, scored, width,
                                   fused ? NULL : scored_grad);
     if (fused)
-        deep_loss_fused_grad(model->losses[k], model->label_smoothing, pred, targets, labels, scored, width,
+        deep_loss_fused_grad(model->losses[k], config.label_smoothing, pred, targets, labels, scored, width,
                              scored_grad);
     if (ws->weighted) { /* Keras' sample weights weigh the loss only, not the metrics */
         loss = deep_loss_weighted(model->losses[k], &config, pred, targets, labels, scored, width, ws->row_weights);
@@ -734,9 +758,9 @@ static double score_output(const deep_model *model, deep_workspace *ws, int32_t 
     }
     if (mask != NULL && grad != NULL)
         spread_kept_grad(scored_grad, mask, rows, width, grad);
-    const deep_metric_config metric_config = {model->metric_threshold, model->top_k};
     for (int32_t m = 0; m < model->metric_count; m++) {
         int32_t curve = deep_model_curve_slot(model, k, m);
+        const deep_metric_config metric_config = deep_model_metric_config(model, m);
         deep_metric_accumulate(model->metrics[m], &metric_config, pred, targets, labels, scored, width,
                                &stats->sums[column + m], &stats->counts[column + m],
                                curve >= 0 ? &stats->curves[curve] : NULL);
@@ -759,7 +783,12 @@ double deep_model_score_batch(const deep_model *model, deep_workspace *ws, int64
 {
     int32_t outputs = deep_model_output_count(model);
     double loss = 0.0;
-    if (outputs == 1) {
+    if (outputs == 1 && deep_model_labels_per_step(model)) { /* the labels arrive as target rows */
+        const float *targets;
+        const int32_t *labels;
+        output_targets(model, ws, 0, batch, 0, &targets, &labels);
+        loss = weigh(model, 0, score_output(model, ws, 0, batch, targets, labels, stats, 1, grad), grad, batch);
+    } else if (outputs == 1) {
         bool sparse = model->loss == DEEP_LOSS_SPARSE_CATEGORICAL_CROSSENTROPY;
         /* Sparse losses gather labels only; other losses gather targets (or labels as targets). */
         loss = score_output(model, ws, 0, batch, sparse ? NULL : ws->targets, sparse ? ws->labels : NULL, stats, 1,

@@ -98,6 +98,83 @@ static void put_loss_settings(const deep_model *model, deep_bytes *j)
 }
 
 
+/* Since 1.3: each metric's own settings (deep_model_set_metric_*), one object per metric
+ * holding those set; written only when some metric has one, so older files load as ever. */
+static void put_metric_settings(const deep_model *model, deep_bytes *j)
+{
+    bool any = false;
+    for (int32_t m = 0; m < model->metric_count; m++) {
+        const struct deep_metric_settings *s = &model->metric_settings[m];
+        any = any || !isnan(s->threshold) || s->class_id >= 0 || s->top_k > 0 || s->num_thresholds > 0;
+    }
+    if (!any)
+        return;
+    deep_json_put_key(j, false, "metric_settings");
+    deep_bytes_put(j, "[", 1);
+    for (int32_t m = 0; m < model->metric_count; m++) {
+        const struct deep_metric_settings *s = &model->metric_settings[m];
+        deep_bytes_put(j, m ? ", {" : "{", m ? 3 : 1);
+        bool first = true;
+        if (!isnan(s->threshold)) {
+            deep_json_put_key(j, first, "threshold");
+            deep_json_put_double(j, s->threshold);
+            first = false;
+        }
+        if (s->class_id >= 0) {
+            deep_json_put_key(j, first, "class_id");
+            deep_bytes_printf(j, "%lld", (long long)s->class_id);
+            first = false;
+        }
+        if (s->top_k > 0) {
+            deep_json_put_key(j, first, "top_k");
+            deep_bytes_printf(j, "%lld", (long long)s->top_k);
+            first = false;
+        }
+        if (s->num_thresholds > 0) {
+            deep_json_put_key(j, first, "num_thresholds");
+            deep_bytes_printf(j, "%d", (int)s->num_thresholds);
+        }
+        deep_bytes_put(j, "}", 1);
+    }
+    deep_bytes_put(j, "]", 1);
+}
+
+/* Since 1.3: each output's own loss settings (deep_model_set_output_*), one object per
+ * output holding those set; written only when some output has one. */
+static void put_output_settings(const deep_model *model, deep_bytes *j)
+{
+    bool any = false;
+    for (int32_t k = 0; k < deep_model_output_count(model); k++) {
+        const struct deep_output_settings *s = &model->output_settings[k];
+        any = any || s->from_logits >= 0 || !isnan(s->label_smoothing) || !isnan(s->huber_delta);
+    }
+    if (!any)
+        return;
+    deep_json_put_key(j, false, "output_settings");
+    deep_bytes_put(j, "[", 1);
+    for (int32_t k = 0; k < deep_model_output_count(model); k++) {
+        const struct deep_output_settings *s = &model->output_settings[k];
+        deep_bytes_put(j, k ? ", {" : "{", k ? 3 : 1);
+        bool first = true;
+        if (s->from_logits >= 0) {
+            deep_json_put_key(j, first, "from_logits");
+            deep_bytes_printf(j, "%d", (int)s->from_logits);
+            first = false;
+        }
+        if (!isnan(s->label_smoothing)) {
+            deep_json_put_key(j, first, "label_smoothing");
+            deep_json_put_double(j, s->label_smoothing);
+            first = false;
+        }
+        if (!isnan(s->huber_delta)) {
+            deep_json_put_key(j, first, "huber_delta");
+            deep_json_put_double(j, s->huber_delta);
+        }
+        deep_bytes_put(j, "}", 1);
+    }
+    deep_bytes_put(j, "]", 1);
+}
+
 static int name_index(const char *const *names, int count, const char *name)
 {
     for (int i = 1; i < count; i++)
@@ -228,6 +305,8 @@ static deep_status put_architecture(const char *caller, const deep_model *model,
         for (int32_t m = 0; m < model->metric_count; m++)
             deep_bytes_printf(j, "%s\"%s\"", m ? ", " : "", metric_names[model->metrics[m]]);
         deep_bytes_put(j, "]", 1);
+        put_metric_settings(model, j);
+        put_output_settings(model, j);
         deep_json_put_key(j, false, "optimizer");
         deep_bytes_put(j, "{", 1);
         deep_json_put_key(j, true, "class_name");
@@ -837,12 +916,86 @@ static void load_loss_settings(loader *l, const deep_json_node *const *f)
     }
 }
 
+/* compile.metric_settings (since 1.3), read through the setters so that their rules apply;
+ * after compile, whose metrics they belong to. */
+static void load_metric_settings(loader *l, const deep_json_node *node)
+{
+    static const char *const keys[] = {"threshold", "class_id", "top_k", "num_thresholds"};
+    static const deep_metric_option options[] = {DEEP_METRIC_OPTION_THRESHOLD, DEEP_METRIC_OPTION_CLASS_ID,
+                                                 DEEP_METRIC_OPTION_TOP_K, DEEP_METRIC_OPTION_NUM_THRESHOLDS};
+    if (node->type != DEEP_JSON_ARRAY || node->count != l->model->metric_count) {
+        bad(l, "compile.metric_settings must be an array of one object per metric (%d)", (int)l->model->metric_count);
+        return;
+    }
+    int32_t m = 0;
+    for (const deep_json_node *v = deep_json_at(&l->doc, node->first); v && l->status == DEEP_OK;
+         v = deep_json_at(&l->doc, v->next), m++) {
+        char where[64];
+        snprintf(where, sizeof where, "compile.metric_settings[%d]", (int)m);
+        const deep_json_node *f[4];
+        if (!some_members(l, v, where, keys, 4, 0, f))
+            return;
+        for (int i = 0; i < 4 && l->status == DEEP_OK; i++) {
+            if (f[i] == NULL)
+                continue;
+            snprintf(where, sizeof where, "compile.metric_settings[%d].%s", (int)m, keys[i]);
+            double d = 0;
+            int64_t n = 0;
+            if (i == 0 ? !deep_json_double(&l->doc, f[i], &d) : !deep_json_int(&l->doc, f[i], &n)) {
+                bad(l, "%s must be %s", where, i == 0 ? "a finite number" : "an integer");
+                return;
+            }
+            nested(l, i == 0 ? deep_model_set_metric_float(l->model, m, options[i], d)
+                             : deep_model_set_metric_int(l->model, m, options[i], n),
+                   where);
+        }
+    }
+}
+
+/* compile.output_settings (since 1.3), through the setters, after compile. */
+static void load_output_settings(loader *l, const deep_json_node *node)
+{
+    static const char *const keys[] = {"from_logits", "label_smoothing", "huber_delta"};
+    static const deep_model_option options[] = {DEEP_MODEL_FROM_LOGITS, DEEP_MODEL_LABEL_SMOOTHING,
+                                                DEEP_MODEL_HUBER_DELTA};
+    if (node->type != DEEP_JSON_ARRAY || node->count != deep_model_output_count(l->model)) {
+        bad(l, "compile.output_settings must be an array of one object per output (%d)",
+            (int)deep_model_output_count(l->model));
+        return;
+    }
+    int32_t k = 0;
+    for (const deep_json_node *v = deep_json_at(&l->doc, node->first); v && l->status == DEEP_OK;
+         v = deep_json_at(&l->doc, v->next), k++) {
+        char where[64];
+        snprintf(where, sizeof where, "compile.output_settings[%d]", (int)k);
+        const deep_json_node *f[3];
+        if (!some_members(l, v, where, keys, 3, 0, f))
+            return;
+        for (int i = 0; i < 3 && l->status == DEEP_OK; i++) {
+            if (f[i] == NULL)
+                continue;
+            snprintf(where, sizeof where, "compile.output_settings[%d].%s", (int)k, keys[i]);
+            double d = 0;
+            int64_t n = 0;
+            if (i > 0 ? !deep_json_double(&l->doc, f[i], &d) : !deep_json_int(&l->doc, f[i], &n)) {
+                bad(l, "%s must be %s", where, i > 0 ? "a finite number" : "an integer");
+                return;
+            }
+            nested(l, i > 0 ? deep_model_set_output_float(l->model, k, options[i], d)
+                            : deep_model_set_output_int(l->model, k, options[i], n),
+                   where);
+        }
+    }
+}
+
 static void load_compile(loader *l, const deep_json_node *node, int64_t *iterations)
 {
-    static const char *const keys[] = {"loss",         "metrics",     "optimizer", "huber_delta",    "losses",
-                                       "loss_weights", "from_logits", "label_smoothing", "top_k", "metric_threshold"};
-    const deep_json_node *f[10];
-    if (!some_members(l, node, "compile", keys, 10, 3, f))
+    static const char *const keys[] = {"loss",         "metrics",     "optimizer",       "huber_delta",
+                                       "losses",       "loss_weights", "from_logits",    "label_smoothing",
+                                       "top_k",        "metric_threshold", "metric_settings",
+                                       "output_settings"};
+    const deep_json_node *f[12];
+    if (!some_members(l, node, "compile", keys, 12, 3, f))
         return;
     load_loss_settings(l, f + 6);
     if (l->status != DEEP_OK)
@@ -893,6 +1046,10 @@ static void load_compile(loader *l, const deep_json_node *node, int64_t *iterati
         nested(l, deep_model_compile_outputs(l->model, opt, losses, weights, outputs, metrics, n), "compile");
     else
         nested(l, deep_model_compile(l->model, opt, (deep_loss)loss, metrics, n), "compile");
+    if (l->status == DEEP_OK && f[10] != NULL)
+        load_metric_settings(l, f[10]);
+    if (l->status == DEEP_OK && f[11] != NULL)
+        load_output_settings(l, f[11]);
 }
 
 /* The tensor called name, of exactly the shape of parameter `param` of layer `layer`;

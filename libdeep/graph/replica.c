@@ -1,5 +1,6 @@
 /* Data-parallel fits: deep_model_set_replica and the calls deep_model_fit makes of the
  * replica hook (deep.h, "Replicas"). libdeep knows no transport; libdeep-mpi supplies one. */
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -182,21 +183,24 @@ deep_status deep_replica_sum_stats(deep_model *model, deep_pass_stats *stats)
         stats->counts[i] = values[n + i];
     }
     stats->samples = (int64_t)values[2 * n];
-    /* The AUCs' confusion counts are sums too (one more SUM, only with an AUC metric): the
-     * curve of the global pass, not of this replica's part. A deep_curve is all doubles. */
-    int32_t curves = 0;
+    /* The AUCs' confusion counts are sums too (one more SUM per AUC metric): the curve of
+     * the global pass, not of this replica's part. Only the counts, the doubles before the
+     * curve's threshold count, are summed. */
     for (int32_t k = 0; k < deep_model_output_count(model); k++)
         for (int32_t m = 0; m < model->metric_count; m++) {
             int32_t slot = deep_model_curve_slot(model, k, m);
-            curves = slot + 1 > curves ? slot + 1 : curves;
+            if (slot < 0)
+                continue;
+            DEEP_TRY(call(model, DEEP_REPLICA_SUM, DEEP_OK, (double *)&stats->curves[slot], 0,
+                          (int64_t)(offsetof(deep_curve, thresholds) / sizeof(double))));
+            /* A replica that scored no sample never set its curve's threshold count. */
+            stats->curves[slot].thresholds = (int32_t)deep_model_metric_config(model, m).num_thresholds;
         }
-    if (curves > 0)
-        DEEP_TRY(call(model, DEEP_REPLICA_SUM, DEEP_OK, (double *)stats->curves, 0,
-                      (int64_t)curves * (int64_t)(sizeof(deep_curve) / sizeof(double))));
     return DEEP_OK;
 }
 
-_Static_assert(sizeof(deep_curve) % sizeof(double) == 0, "a deep_curve is summed as doubles");
+_Static_assert(offsetof(deep_curve, thresholds) == (2 * DEEP_AUC_MAX_THRESHOLDS + 2) * sizeof(double),
+               "a deep_curve's counts are summed as doubles");
 
 deep_status deep_replica_validate(deep_model *model, const deep_dataset *data, int64_t first, int64_t count,
                                   int64_t batch_size, double *values)

@@ -49,7 +49,7 @@ deep_status deep_model_set_layer_initializer(deep_model *model, int32_t layer, d
     DEEP_REQUIRE(model);
     deep_layer *target;
     DEEP_TRY(rule_target(__func__, model, layer, role, true, true, &target));
-    deep_initializer_rule rule = {initializer, a, b};
+    deep_initializer_rule rule = {initializer, a, b, false, 0}; /* a new initializer: no seed yet */
     DEEP_TRY(deep_initializer_rule_check(&rule, __func__));
     if (initializer == DEEP_INITIALIZER_ORTHOGONAL)
         for (int32_t p = 0; p < target->param_count; p++)
@@ -72,6 +72,64 @@ deep_status deep_model_get_layer_initializer(const deep_model *model, int32_t la
     *initializer = target->rules.init[role].kind;
     *a = target->rules.init[role].a;
     *b = target->rules.init[role].b;
+    return DEEP_OK;
+}
+
+/* Whether the initializer draws at all: the constants take no seed (nor do Keras'). */
+static bool draws(deep_initializer kind)
+{
+    switch (kind) {
+    case DEEP_INITIALIZER_DEFAULT:
+    case DEEP_INITIALIZER_ZEROS:
+    case DEEP_INITIALIZER_ONES:
+    case DEEP_INITIALIZER_CONSTANT:
+        return false;
+    case DEEP_INITIALIZER_RANDOM_NORMAL:
+    case DEEP_INITIALIZER_RANDOM_UNIFORM:
+    case DEEP_INITIALIZER_TRUNCATED_NORMAL:
+    case DEEP_INITIALIZER_GLOROT_UNIFORM:
+    case DEEP_INITIALIZER_GLOROT_NORMAL:
+    case DEEP_INITIALIZER_HE_NORMAL:
+    case DEEP_INITIALIZER_HE_UNIFORM:
+    case DEEP_INITIALIZER_LECUN_NORMAL:
+    case DEEP_INITIALIZER_LECUN_UNIFORM:
+    case DEEP_INITIALIZER_ORTHOGONAL:
+        return true;
+    }
+    return false;
+}
+
+deep_status deep_model_set_layer_initializer_seed(deep_model *model, int32_t layer, deep_weight_role role,
+                                                  int32_t seeded, uint64_t seed)
+{
+    DEEP_REQUIRE(model);
+    deep_layer *target;
+    DEEP_TRY(rule_target(__func__, model, layer, role, true, true, &target));
+    if (seeded != 0 && seeded != 1)
+        return DEEP_FAIL(DEEP_ERR_INVALID_ARGUMENT, "seeded is %d; it must be 0 or 1", (int)seeded);
+    deep_initializer_rule *rule = &target->rules.init[role];
+    if (seeded && rule->kind == DEEP_INITIALIZER_DEFAULT)
+        return DEEP_FAIL(DEEP_ERR_STATE, "the %s weights of layer %d (%s) have no initializer set; set one with "
+                         "deep_model_set_layer_initializer first (the layer's own draws from the model's seed)",
+                         deep_weight_role_name(role), (int)layer, target->name);
+    if (seeded && !draws(rule->kind))
+        return DEEP_FAIL(DEEP_ERR_INVALID_ARGUMENT, "the %s initializer draws nothing and takes no seed",
+                         deep_initializer_name(rule->kind));
+    rule->seeded = seeded != 0;
+    rule->seed = seeded ? seed : 0;
+    return DEEP_OK;
+}
+
+deep_status deep_model_get_layer_initializer_seed(const deep_model *model, int32_t layer, deep_weight_role role,
+                                                  int32_t *seeded, uint64_t *seed)
+{
+    DEEP_REQUIRE(model);
+    DEEP_REQUIRE(seeded);
+    DEEP_REQUIRE(seed);
+    deep_layer *target;
+    DEEP_TRY(rule_target(__func__, model, layer, role, false, true, &target));
+    *seeded = target->rules.init[role].seeded;
+    *seed = target->rules.init[role].seed;
     return DEEP_OK;
 }
 
@@ -151,6 +209,7 @@ static int32_t resolve_axis(int32_t axis, int32_t rank)
 
 deep_status deep_rules_check_compile(const deep_model *model, const deep_loss *losses, const char *caller)
 {
+    (void)losses; /* since 1.3 an activity regulariser works with every loss, fused or not */
     for (int32_t i = 0; i < model->layer_count; i++) {
         const deep_layer *layer = model->layers[i];
         for (int32_t p = 0; p < layer->param_count; p++) {
@@ -163,23 +222,6 @@ deep_status deep_rules_check_compile(const deep_model *model, const deep_loss *l
                                           (int)i, layer->name, deep_constraint_name(c->kind), (int)c->axes[k],
                                           layer->params[p].name, (int)layer->params[p].rank);
         }
-    }
-    for (int32_t k = 0; k < deep_model_output_count(model); k++) {
-        int32_t node = deep_model_output_node_at(model, k);
-        const deep_layer *layer = model->nodes[node].layer;
-        if (layer == NULL)
-            continue;
-        const deep_regularizer_rule *r = &layer->rules.reg[DEEP_WEIGHT_ACTIVITY];
-        bool consumed = false;
-        for (int32_t i = node + 1; i < model->node_count; i++)
-            for (int32_t j = 0; model->nodes[i].layer != NULL && j < model->nodes[i].input_count; j++)
-                consumed |= model->nodes[i].inputs[j] == node;
-        if ((r->l1 > 0 || r->l2 > 0) && !consumed &&
-            deep_loss_fuses_with(losses[k], deep_layer_output_activation(layer)))
-            return deep_error_set(DEEP_ERR_UNSUPPORTED, caller,
-                                  "layer %d (%s) has an activity regularizer, but output %d's loss is computed with "
-                                  "its activation fused; regularize a layer before it or use a linear output",
-                                  (int)deep_model_layer_position(model, layer), layer->name, (int)k);
     }
     return DEEP_OK;
 }
@@ -206,7 +248,11 @@ void deep_rules_initialize(deep_model *model)
             int role = deep_weight_role_of(param->name);
             if (role < 0 || layer->rules.init[role].kind == DEEP_INITIALIZER_DEFAULT)
                 continue;
-            deep_initializer_fill(&layer->rules.init[role], param->value, param->rank, param->shape, &model->rng);
+            const deep_initializer_rule *rule = &layer->rules.init[role];
+            struct deep_rng own; /* Keras' seed=: the same weights whatever the model's generator */
+            if (rule->seeded)
+                deep_rng_init(&own, rule->seed);
+            deep_initializer_fill(rule, param->value, param->rank, param->shape, rule->seeded ? &own : &model->rng);
             if (role == DEEP_WEIGHT_BIAS)
                 forget_gate_ones(layer, param);
         }
@@ -267,12 +313,39 @@ void deep_rules_add_grads(deep_model *model)
     }
 }
 
-void deep_rules_activity_grad(const deep_model *model, int32_t node, const float *out, float *grad, int64_t batch)
+/* Since 1.3, an output whose loss is fused with its activation (grad is then dL/dz, z the
+ * pre-activation) takes the activity term's gradient through that activation: g = dR/dy,
+ * then g * y (1 - y) for a sigmoid, y_j (g_j - sum_k y_k g_k) per row for a softmax. */
+static void add_fused_activity_grad(const deep_regularizer_rule *r, deep_activation activation, const float *y,
+                                    float *grad, int64_t count, int64_t width, double scale)
 {
-    const deep_layer *layer = model->nodes[node].layer;
+    const double l1 = r->l1 * scale, l2 = 2.0 * r->l2 * scale;
+    for (int64_t row = 0; row < count / width; row++) {
+        const float *yr = y + row * width;
+        float *gr = grad + row * width;
+        double dot = 0;
+        for (int64_t j = 0; activation == DEEP_ACTIVATION_SOFTMAX && j < width; j++)
+            dot += (double)yr[j] * (l1 * (double)((yr[j] > 0) - (yr[j] < 0)) + l2 * yr[j]);
+        for (int64_t j = 0; j < width; j++) {
+            const double g = l1 * (double)((yr[j] > 0) - (yr[j] < 0)) + l2 * yr[j];
+            gr[j] += (float)(activation == DEEP_ACTIVATION_SOFTMAX ? yr[j] * (g - dot) : g * yr[j] * (1.0 - yr[j]));
+        }
+    }
+}
+
+void deep_rules_activity_grad(const deep_model *model, int32_t node, const float *out, float *grad, int64_t batch,
+                              bool fused)
+{
+    const deep_node *n = &model->nodes[node];
+    const deep_layer *layer = n->layer;
     const deep_regularizer_rule *r = layer != NULL ? &layer->rules.reg[DEEP_WEIGHT_ACTIVITY] : NULL;
-    if (r != NULL && grad != NULL && (r->l1 > 0 || r->l2 > 0))
-        add_regularizer_grad(r, out, grad, batch * model->nodes[node].size, 1.0 / (double)batch);
+    if (r == NULL || grad == NULL || !(r->l1 > 0 || r->l2 > 0))
+        return;
+    if (fused)
+        add_fused_activity_grad(r, deep_layer_output_activation(layer), out, grad, batch * n->size,
+                                n->shape[n->rank - 1], 1.0 / (double)batch);
+    else
+        add_regularizer_grad(r, out, grad, batch * n->size, 1.0 / (double)batch);
 }
 
 /* One weight under a norm constraint: for every position of the axes not normed, the norm

@@ -8,7 +8,7 @@
 #include "io/json.h"
 
 /* Compile's checks, before it changes anything: constraint axes within each weight's
- * rank, no activity regulariser where the loss fuses with the output's activation. */
+ * rank. */
 deep_status deep_rules_check_compile(const deep_model *model, const deep_loss *losses, const char *caller);
 /* After the layers' own initialisation: redraws the weights whose role has an initializer. */
 void deep_rules_initialize(deep_model *model);
@@ -17,8 +17,11 @@ void deep_rules_initialize(deep_model *model);
 double deep_rules_penalty(const deep_model *model, const deep_workspace *ws, int64_t batch);
 /* Adds the weight regularisers' gradients to the weights' gradients (before an update). */
 void deep_rules_add_grads(deep_model *model);
-/* Adds the activity regulariser's gradient of node `node`'s output to grad (dL/d output). */
-void deep_rules_activity_grad(const deep_model *model, int32_t node, const float *out, float *grad, int64_t batch);
+/* Adds the activity regulariser's gradient of node `node`'s output to grad: dL/d output, or
+ * with `fused` (an output whose loss is fused with its sigmoid or softmax) dL/d(its
+ * pre-activation), the term's gradient taken through the activation. */
+void deep_rules_activity_grad(const deep_model *model, int32_t node, const float *out, float *grad, int64_t batch,
+                              bool fused);
 /* Applies the constraints (after an update). */
 void deep_rules_constrain(deep_model *model);
 /* Model files: the layer's "rules" member (nothing is written when it has none; *wrote

@@ -40,6 +40,10 @@ void deep_rules_write(const deep_layer *layer, deep_bytes *j, bool *wrote)
                 deep_json_put_double(j, init->a);
                 deep_json_put_key(j, false, "b");
                 deep_json_put_double(j, init->b);
+                if (init->seeded) { /* since 1.3; a string: JSON numbers lose 64-bit integers */
+                    deep_json_put_key(j, false, "seed");
+                    deep_bytes_printf(j, "\"%llu\"", (unsigned long long)init->seed);
+                }
             } else if (kind == 1) {
                 deep_json_put_key(j, true, "l1");
                 deep_json_put_double(j, reg->l1);
@@ -92,19 +96,41 @@ static deep_status bad(const char *caller, const char *context, const char *key,
     return deep_error_set(DEEP_ERR_FORMAT, caller, "%s: rules: %s %s", context, key, reason);
 }
 
+/* A seed written as a string of decimal digits, 0..2^64 - 1. */
+static bool read_seed(const deep_json *doc, const deep_json_node *v, uint64_t *seed)
+{
+    if (v->type != DEEP_JSON_STRING)
+        return false;
+    const char *text = deep_json_string(doc, v);
+    uint64_t value = 0;
+    if (*text == '\0' || strlen(text) > 20)
+        return false;
+    for (const char *c = text; *c; c++) {
+        if (*c < '0' || *c > '9' || value > (UINT64_MAX - (uint64_t)(*c - '0')) / 10)
+            return false;
+        value = value * 10 + (uint64_t)(*c - '0');
+    }
+    *seed = value;
+    return true;
+}
+
 static deep_status read_one(deep_weight_rules *r, int role, int kind, const deep_json *doc, const deep_json_node *v,
                             const char *key, const char *caller, const char *context)
 {
     const deep_json_node *f[5];
     if (kind == 0) {
-        static const char *const names[] = {"name", "a", "b"};
-        deep_initializer_rule rule;
+        static const char *const names[] = {"name", "a", "b", "seed"};
+        deep_initializer_rule rule = {0};
         int k = -1;
-        if (!take_members(doc, v, names, 3, f) || f[0]->type != DEEP_JSON_STRING ||
+        const int n = v->type == DEEP_JSON_OBJECT && v->count == 4 ? 4 : 3; /* "seed" since 1.3 */
+        if (!take_members(doc, v, names, n, f) || f[0]->type != DEEP_JSON_STRING ||
             (k = deep_initializer_by_name(deep_json_string(doc, f[0]))) < 0 || !deep_json_double(doc, f[1], &rule.a) ||
-            !deep_json_double(doc, f[2], &rule.b))
-            return bad(caller, context, key, "must be {\"name\": a known initializer, \"a\": number, \"b\": number}");
+            !deep_json_double(doc, f[2], &rule.b) || (n == 4 && !read_seed(doc, f[3], &rule.seed)))
+            return bad(caller, context, key,
+                       "must be {\"name\": a known initializer, \"a\": number, \"b\": number[, \"seed\": "
+                       "\"a 64-bit unsigned integer\"]}");
         rule.kind = (deep_initializer)k;
+        rule.seeded = n == 4;
         if (deep_initializer_rule_check(&rule, caller) != DEEP_OK)
             return bad(caller, context, key, deep_error_reason());
         r->init[role] = rule;

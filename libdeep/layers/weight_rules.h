@@ -12,6 +12,8 @@
 typedef struct deep_initializer_rule {
     deep_initializer kind; /* DEEP_INITIALIZER_DEFAULT: the layer's own init */
     double a, b;
+    bool seeded;   /* since 1.3: draws from its own generator seeded with `seed`, Keras' seed= */
+    uint64_t seed;
 } deep_initializer_rule;
 
 typedef struct deep_regularizer_rule {

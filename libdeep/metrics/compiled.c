@@ -114,17 +114,20 @@ static double top_k_rows(const float *pred, const float *targets, const int32_t 
     return (double)hits;
 }
 
-/* Keras' evenly spaced thresholds: an output p (clipped to [0, 1]) is above thresholds
- * 0..b with b = max(ceil(p * 199) - 1, 0) (threshold 0 is -1e-7, threshold i is i/199,
- * the last 1 + 1e-7), computed in float as Keras' float32 tensors. */
-static void add_to_curve(deep_curve *curve, const float *pred, const float *targets, const int32_t *labels, int64_t n,
-                         int64_t width)
+/* Keras' evenly spaced thresholds, n of them: an output p (clipped to [0, 1]) is above
+ * thresholds 0..b with b = max(ceil(p * (n - 1)) - 1, 0) (threshold 0 is -1e-7, threshold i
+ * is i/(n - 1), the last 1 + 1e-7), computed in float as Keras' float32 tensors. */
+static void add_to_curve(deep_curve *curve, int32_t n_thresholds, const float *pred, const float *targets,
+                         const int32_t *labels, int64_t n, int64_t width)
 {
-    double tp_bucket[DEEP_AUC_THRESHOLDS] = {0}, fp_bucket[DEEP_AUC_THRESHOLDS] = {0};
+    if (curve->thresholds == 0)
+        curve->thresholds = n_thresholds;
+    const int32_t count = curve->thresholds;
+    double tp_bucket[DEEP_AUC_MAX_THRESHOLDS] = {0}, fp_bucket[DEEP_AUC_MAX_THRESHOLDS] = {0};
     for (int64_t i = 0; i < n; i++) {
         float p = pred[i];
         p = p > 0.0f ? (p < 1.0f ? p : 1.0f) : 0.0f; /* a NaN goes to 0: its bucket must be an index */
-        int64_t bucket = (int64_t)ceilf(p * (float)(DEEP_AUC_THRESHOLDS - 1)) - 1;
+        int64_t bucket = (int64_t)ceilf(p * (float)(count - 1)) - 1;
         bucket = bucket < 0 ? 0 : bucket;
         if (truth_at(targets, labels, i, width) != 0) {
             tp_bucket[bucket] += 1;
@@ -135,11 +138,44 @@ static void add_to_curve(deep_curve *curve, const float *pred, const float *targ
         }
     }
     double tp = 0, fp = 0; /* sums from the top threshold down */
-    for (int64_t t = DEEP_AUC_THRESHOLDS - 1; t >= 0; t--) {
+    for (int64_t t = count - 1; t >= 0; t--) {
         tp += tp_bucket[t];
         fp += fp_bucket[t];
         curve->tp[t] += tp;
         curve->fp[t] += fp;
+    }
+}
+
+/* Whether entry j of a row is among its k largest, ties going to the lower index (the
+ * order of top_k's indices): fewer than k entries come before it in that order. */
+static bool in_top_k(const float *row, int64_t width, int64_t j, int64_t k)
+{
+    int64_t before = 0;
+    for (int64_t i = 0; i < width && before < k; i++)
+        before += row[i] > row[j] || (row[i] == row[j] && i < j);
+    return before < k;
+}
+
+/* Precision and recall as Keras' update_confusion_matrix_variables: the top-k filter on
+ * the whole row first, then the class_id entry only, then the threshold. sum: true
+ * positives; count: predicted positives (precision) or positives (recall). */
+static void count_positives(deep_metric metric, const deep_metric_config *config, const float *pred,
+                            const float *targets, const int32_t *labels, int64_t rows, int64_t width, double *sum,
+                            double *count)
+{
+    for (int64_t r = 0; r < rows; r++) {
+        int64_t first = config->class_id >= 0 ? config->class_id : 0;
+        int64_t end = config->class_id >= 0 ? config->class_id + 1 : width;
+        for (int64_t j = first; j < end && j < width; j++) {
+            const int64_t i = r * width + j;
+            float p = pred[i];
+            if (config->top_k > 0 && !in_top_k(pred + r * width, width, j, config->top_k))
+                p = -1e10f; /* Keras' NEG_INF */
+            /* in float, as Keras' float32 thresholds: 0.4f is not above a threshold of 0.4 */
+            const bool predicted = p > (float)config->threshold, actual = truth_at(targets, labels, i, width) != 0;
+            *sum += predicted && actual;
+            *count += metric == DEEP_METRIC_PRECISION ? predicted : actual;
+        }
     }
 }
 
@@ -169,7 +205,7 @@ void deep_metric_accumulate(deep_metric metric, const deep_metric_config *config
             if (metric == DEEP_METRIC_MEAN_ABSOLUTE_ERROR)
                 total += fabs(e);
             else if (metric == DEEP_METRIC_BINARY_ACCURACY)
-                total += y == (pred[i] > config->threshold ? 1.0 : 0.0);
+                total += y == (pred[i] > (float)config->threshold ? 1.0 : 0.0); /* float32, as Keras */
             else
                 total += e * e;
         }
@@ -179,16 +215,11 @@ void deep_metric_accumulate(deep_metric metric, const deep_metric_config *config
     }
     case DEEP_METRIC_PRECISION:
     case DEEP_METRIC_RECALL:
-        /* sum: true positives; count: predicted positives (precision) or positives (recall). */
-        for (int64_t i = 0; i < n; i++) {
-            const bool predicted = pred[i] > config->threshold, actual = truth_at(targets, labels, i, width) != 0;
-            *sum += predicted && actual;
-            *count += metric == DEEP_METRIC_PRECISION ? predicted : actual;
-        }
+        count_positives(metric, config, pred, targets, labels, rows, width, sum, count);
         return;
     case DEEP_METRIC_AUC:
     case DEEP_METRIC_PR_AUC:
-        add_to_curve(curve, pred, targets, labels, n, width);
+        add_to_curve(curve, config->num_thresholds, pred, targets, labels, n, width);
         return;
     case DEEP_METRIC_LOSS:
         break;
@@ -204,7 +235,7 @@ static double divide_no_nan(double a, double b)
 static double roc_auc(const deep_curve *c)
 {
     double area = 0;
-    for (int t = 0; t + 1 < DEEP_AUC_THRESHOLDS; t++) {
+    for (int t = 0; t + 1 < c->thresholds; t++) {
         const double x0 = divide_no_nan(c->fp[t], c->neg), x1 = divide_no_nan(c->fp[t + 1], c->neg);
         const double y0 = divide_no_nan(c->tp[t], c->pos), y1 = divide_no_nan(c->tp[t + 1], c->pos);
         area += (x0 - x1) * (y0 + y1) / 2;
@@ -218,7 +249,7 @@ static double roc_auc(const deep_curve *c)
 static double pr_auc(const deep_curve *c)
 {
     double area = 0;
-    for (int t = 0; t + 1 < DEEP_AUC_THRESHOLDS; t++) {
+    for (int t = 0; t + 1 < c->thresholds; t++) {
         const double pa = c->tp[t] + c->fp[t], pb = c->tp[t + 1] + c->fp[t + 1];
         const double dtp = c->tp[t] - c->tp[t + 1], dp = pa - pb;
         const double slope = divide_no_nan(dtp, fmax(dp, 0));

@@ -5,20 +5,25 @@
 
 #include "core/core.h"
 
-#define DEEP_AUC_THRESHOLDS 200 /* Keras' AUC num_thresholds */
-#define DEEP_MAX_CURVES 8       /* AUC metrics times outputs of one model */
+#define DEEP_AUC_THRESHOLDS 200      /* Keras' AUC num_thresholds */
+#define DEEP_AUC_MAX_THRESHOLDS 1000 /* the most DEEP_METRIC_OPTION_NUM_THRESHOLDS takes */
+#define DEEP_MAX_CURVES 8            /* AUC metrics times outputs of one model */
 
-/* An AUC's confusion counts: tp[i] and fp[i] count the entries above threshold i; pos
- * and neg all the positive and negative entries (fn = pos - tp, tn = neg - fp). */
+/* An AUC's confusion counts: tp[i] and fp[i] count the entries above threshold i (of
+ * `thresholds`, set by the first accumulation); pos and neg all the positive and negative
+ * entries (fn = pos - tp, tn = neg - fp). */
 typedef struct deep_curve {
-    double tp[DEEP_AUC_THRESHOLDS], fp[DEEP_AUC_THRESHOLDS];
+    double tp[DEEP_AUC_MAX_THRESHOLDS], fp[DEEP_AUC_MAX_THRESHOLDS];
     double pos, neg;
+    int32_t thresholds;
 } deep_curve;
 
-/* The metrics' settings (deep.h's model options). */
+/* A metric's settings: deep.h's model options, or its own (deep_metric_option). */
 typedef struct deep_metric_config {
-    double threshold; /* precision, recall, binary accuracy */
-    int64_t top_k;
+    double threshold;       /* precision, recall, binary accuracy */
+    int64_t top_k;          /* top-k accuracy's k; precision and recall: the top-k filter, 0 none */
+    int64_t class_id;       /* precision, recall: the one entry of the last axis scored, -1 all */
+    int32_t num_thresholds; /* the AUCs */
 } deep_metric_config;
 
 /* True for the deep_metric values compile takes (not DEEP_METRIC_LOSS). */

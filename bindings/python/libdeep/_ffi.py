@@ -265,6 +265,13 @@ class deep_constraint(enum.IntEnum):
     DEEP_CONSTRAINT_MIN_MAX_NORM = 4
 
 
+class deep_metric_option(enum.IntEnum):
+    DEEP_METRIC_OPTION_THRESHOLD = 1
+    DEEP_METRIC_OPTION_CLASS_ID = 2
+    DEEP_METRIC_OPTION_TOP_K = 3
+    DEEP_METRIC_OPTION_NUM_THRESHOLDS = 4
+
+
 class deep_tree_kind(enum.IntEnum):
     DEEP_TREE_CLASSIFIER = 1
     DEEP_TREE_REGRESSOR = 2
@@ -468,6 +475,10 @@ DEEP_CONSTRAINT_MAX_NORM = deep_constraint.DEEP_CONSTRAINT_MAX_NORM
 DEEP_CONSTRAINT_NON_NEG = deep_constraint.DEEP_CONSTRAINT_NON_NEG
 DEEP_CONSTRAINT_UNIT_NORM = deep_constraint.DEEP_CONSTRAINT_UNIT_NORM
 DEEP_CONSTRAINT_MIN_MAX_NORM = deep_constraint.DEEP_CONSTRAINT_MIN_MAX_NORM
+DEEP_METRIC_OPTION_THRESHOLD = deep_metric_option.DEEP_METRIC_OPTION_THRESHOLD
+DEEP_METRIC_OPTION_CLASS_ID = deep_metric_option.DEEP_METRIC_OPTION_CLASS_ID
+DEEP_METRIC_OPTION_TOP_K = deep_metric_option.DEEP_METRIC_OPTION_TOP_K
+DEEP_METRIC_OPTION_NUM_THRESHOLDS = deep_metric_option.DEEP_METRIC_OPTION_NUM_THRESHOLDS
 DEEP_TREE_CLASSIFIER = deep_tree_kind.DEEP_TREE_CLASSIFIER
 DEEP_TREE_REGRESSOR = deep_tree_kind.DEEP_TREE_REGRESSOR
 DEEP_CRITERION_GINI = deep_criterion.DEEP_CRITERION_GINI
@@ -692,6 +703,8 @@ FUNCTIONS = {
     "deep_model_get_layer_float": (c_status, [ctypes.c_void_p, ctypes.c_int32, ctypes.c_int, _typed_pointer(ctypes.c_double)]),
     "deep_model_set_layer_initializer": (c_status, [ctypes.c_void_p, ctypes.c_int32, ctypes.c_int, ctypes.c_int, ctypes.c_double, ctypes.c_double]),
     "deep_model_get_layer_initializer": (c_status, [ctypes.c_void_p, ctypes.c_int32, ctypes.c_int, _typed_pointer(ctypes.c_int), _typed_pointer(ctypes.c_double), _typed_pointer(ctypes.c_double)]),
+    "deep_model_set_layer_initializer_seed": (c_status, [ctypes.c_void_p, ctypes.c_int32, ctypes.c_int, ctypes.c_int32, ctypes.c_uint64]),
+    "deep_model_get_layer_initializer_seed": (c_status, [ctypes.c_void_p, ctypes.c_int32, ctypes.c_int, _typed_pointer(ctypes.c_int32), _typed_pointer(ctypes.c_uint64)]),
     "deep_model_set_layer_regularizer": (c_status, [ctypes.c_void_p, ctypes.c_int32, ctypes.c_int, ctypes.c_double, ctypes.c_double]),
     "deep_model_get_layer_regularizer": (c_status, [ctypes.c_void_p, ctypes.c_int32, ctypes.c_int, _typed_pointer(ctypes.c_double), _typed_pointer(ctypes.c_double)]),
     "deep_model_set_layer_constraint": (c_status, [ctypes.c_void_p, ctypes.c_int32, ctypes.c_int, ctypes.c_int, ctypes.c_double, ctypes.c_double, ctypes.c_double, _typed_pointer(ctypes.c_int32), ctypes.c_int32]),
@@ -712,6 +725,14 @@ FUNCTIONS = {
     "deep_model_compile": (c_status, [ctypes.c_void_p, ctypes.c_void_p, ctypes.c_int, _typed_pointer(ctypes.c_int), ctypes.c_int64]),
     "deep_model_compile_outputs": (c_status, [ctypes.c_void_p, ctypes.c_void_p, _typed_pointer(ctypes.c_int), _typed_pointer(ctypes.c_double), ctypes.c_int64, _typed_pointer(ctypes.c_int), ctypes.c_int64]),
     "deep_model_optimizer": (c_status, [ctypes.c_void_p, _typed_pointer(ctypes.c_void_p)]),
+    "deep_model_set_metric_int": (c_status, [ctypes.c_void_p, ctypes.c_int32, ctypes.c_int, ctypes.c_int64]),
+    "deep_model_set_metric_float": (c_status, [ctypes.c_void_p, ctypes.c_int32, ctypes.c_int, ctypes.c_double]),
+    "deep_model_get_metric_int": (c_status, [ctypes.c_void_p, ctypes.c_int32, ctypes.c_int, _typed_pointer(ctypes.c_int64)]),
+    "deep_model_get_metric_float": (c_status, [ctypes.c_void_p, ctypes.c_int32, ctypes.c_int, _typed_pointer(ctypes.c_double)]),
+    "deep_model_set_output_int": (c_status, [ctypes.c_void_p, ctypes.c_int32, ctypes.c_int, ctypes.c_int64]),
+    "deep_model_set_output_float": (c_status, [ctypes.c_void_p, ctypes.c_int32, ctypes.c_int, ctypes.c_double]),
+    "deep_model_get_output_int": (c_status, [ctypes.c_void_p, ctypes.c_int32, ctypes.c_int, _typed_pointer(ctypes.c_int64)]),
+    "deep_model_get_output_float": (c_status, [ctypes.c_void_p, ctypes.c_int32, ctypes.c_int, _typed_pointer(ctypes.c_double)]),
     "deep_model_set_reduce_lr_on_plateau": (c_status, [ctypes.c_void_p, ctypes.c_double, ctypes.c_int64, ctypes.c_double, ctypes.c_int64, ctypes.c_double]),
     "deep_model_get_reduce_lr_on_plateau": (c_status, [ctypes.c_void_p, _typed_pointer(ctypes.c_double), _typed_pointer(ctypes.c_int64), _typed_pointer(ctypes.c_double), _typed_pointer(ctypes.c_int64), _typed_pointer(ctypes.c_double)]),
     "deep_model_fit": (c_status, [ctypes.c_void_p, ctypes.c_void_p, ctypes.c_int64, ctypes.c_int64, ctypes.c_void_p]),

@@ -1,9 +1,12 @@
 """Keras' metric objects for compile(metrics=[...]) that the C library computes (deep_metric),
-accumulated over the epoch as Keras' are. Each has Keras' default name (the history key)
-and the settings the library supports; thresholds and k belong to the whole model, so two
-metrics asking for different ones are refused at compile."""
+accumulated over the epoch as Keras' are. Each has Keras' default name (the history key;
+compile numbers repeated names precision, precision_1, ... as Keras does) and, since 1.3,
+its own arguments (thresholds, class_id, top_k, k, num_thresholds), set on its compiled
+metric with deep_model_set_metric_int / _float, so two metrics of one kind with different
+settings coexist."""
 
 from . import _ffi as C
+from . import errors
 
 
 class Metric:
@@ -16,8 +19,13 @@ class Metric:
         self.name = name or self.default_name
 
     def settings(self):
-        """{model option name: value} this metric needs."""
+        """{model option name: value} this metric needs (none since 1.3: see options)."""
         return {}
+
+    def options(self):
+        """[(deep_metric_option, value)] of this metric's own arguments (ints, or a float
+        threshold), set after compile."""
+        return []
 
     def __repr__(self):
         return f"{type(self).__name__}(name={self.name!r})"
@@ -34,42 +42,68 @@ def _threshold(thresholds, what):
 
 
 class Precision(Metric):
-    """keras.metrics.Precision(thresholds=0.5): tp / (tp + fp) over the epoch; with several
-    classes over every entry of the one-hot rows (micro)."""
+    """keras.metrics.Precision(thresholds=None, top_k=None, class_id=None): tp / (tp + fp)
+    over the epoch; with several classes over every entry of the one-hot rows (micro), or
+    over entry class_id only; with top_k only each row's top_k largest outputs may count
+    (threshold then -1e10 unless given, as Keras). One threshold (Keras' list of several is
+    not offered)."""
 
     code = C.DEEP_METRIC_PRECISION
     default_name = "precision"
 
-    def __init__(self, thresholds=None, name=None):
+    def __init__(self, thresholds=None, top_k=None, class_id=None, name=None):
         super().__init__(name)
-        self.thresholds = _threshold(thresholds, type(self).__name__)
+        self.thresholds = None if thresholds is None else _threshold(thresholds, type(self).__name__)
+        self.top_k = None if top_k is None else int(top_k)
+        if self.top_k is not None and self.top_k < 1:
+            raise ValueError(f"{type(self).__name__}: top_k must be >= 1; got {top_k!r}")
+        self.class_id = None if class_id is None else int(class_id)
+        if self.class_id is not None and self.class_id < 0:
+            raise ValueError(f"{type(self).__name__}: class_id must be >= 0; got {class_id!r}")
 
-    def settings(self):
-        return {"metric_threshold": self.thresholds}
+    def options(self):
+        found = []
+        if self.thresholds is not None:
+            found.append((C.DEEP_METRIC_OPTION_THRESHOLD, float(self.thresholds)))
+        if self.top_k is not None:
+            found.append((C.DEEP_METRIC_OPTION_TOP_K, self.top_k))
+        if self.class_id is not None:
+            found.append((C.DEEP_METRIC_OPTION_CLASS_ID, self.class_id))
+        return found
 
 
 class Recall(Precision):
-    """keras.metrics.Recall(thresholds=0.5): tp / (tp + fn) over the epoch."""
+    """keras.metrics.Recall(thresholds=None, top_k=None, class_id=None): tp / (tp + fn) over
+    the epoch, with Precision's arguments."""
 
     code = C.DEEP_METRIC_RECALL
     default_name = "recall"
 
 
 class AUC(Metric):
-    """keras.metrics.AUC(curve="ROC" or "PR"): Keras' 200 thresholds and interpolation."""
+    """keras.metrics.AUC(num_thresholds=200, curve="ROC" or "PR"): Keras' evenly spaced
+    thresholds (2..1000 of them) and interpolation, micro-averaged over one-hot entries.
+    multi_label=True (one curve per class, areas averaged) is not offered."""
 
     code = C.DEEP_METRIC_AUC
     default_name = "auc"
 
-    def __init__(self, num_thresholds=200, curve="ROC", name=None):
-        if num_thresholds != 200:
-            raise ValueError("AUC: the library uses Keras' default of 200 thresholds")
+    def __init__(self, num_thresholds=200, curve="ROC", multi_label=False, name=None):
+        self.num_thresholds = int(num_thresholds)
+        if not 2 <= self.num_thresholds <= 1000:
+            raise ValueError(f"AUC: num_thresholds must be in 2..1000; got {num_thresholds!r}")
+        if multi_label:
+            raise errors.UnsupportedError("AUC(multi_label=True) is not offered: the library's AUC counts every "
+                                          "one-hot entry (Keras' multi_label=False)")
         curve = str(curve).upper()
         if curve not in ("ROC", "PR"):
             raise ValueError(f"AUC: curve must be 'ROC' or 'PR'; got {curve!r}")
         super().__init__(name or ("pr_auc" if curve == "PR" else "auc"))
         self.curve = curve
         self.code = C.DEEP_METRIC_PR_AUC if curve == "PR" else C.DEEP_METRIC_AUC
+
+    def options(self):
+        return [] if self.num_thresholds == 200 else [(C.DEEP_METRIC_OPTION_NUM_THRESHOLDS, self.num_thresholds)]
 
 
 class TopKCategoricalAccuracy(Metric):
@@ -84,8 +118,8 @@ class TopKCategoricalAccuracy(Metric):
         if self.k < 1:
             raise ValueError(f"k must be >= 1; got {k!r}")
 
-    def settings(self):
-        return {"top_k": self.k}
+    def options(self):
+        return [(C.DEEP_METRIC_OPTION_TOP_K, self.k)]
 
 
 class SparseTopKCategoricalAccuracy(TopKCategoricalAccuracy):
@@ -118,8 +152,8 @@ class BinaryAccuracy(Metric):
         super().__init__(name)
         self.threshold = float(threshold)
 
-    def settings(self):
-        return {"metric_threshold": self.threshold}
+    def options(self):
+        return [(C.DEEP_METRIC_OPTION_THRESHOLD, self.threshold)]
 
 
 class Accuracy(Metric):

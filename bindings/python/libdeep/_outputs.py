@@ -107,10 +107,13 @@ def target_rows(y, info, losses):
         column = array.reshape(n, -1).astype(np.float32)
         size = int(np.prod(shape))
         sparse = loss == C.DEEP_LOSS_SPARSE_CATEGORICAL_CROSSENTROPY
-        # A sparse loss reads one label; an unknown loss (a loaded model) one label or values.
-        width = 1 if sparse else size
+        # A sparse loss reads one label per sample, or per step of a (steps, classes) output;
+        # an unknown loss (a loaded model) one label or values.
+        steps = int(np.prod(shape[:-1])) if len(shape) > 1 else 1
+        width = steps if sparse else size
         if column.shape[1] != width and not (loss is None and column.shape[1] == 1):
-            what = "one label per sample, (n,) or (n, 1)" if sparse else f"samples of shape {tuple(shape)}"
+            what = (f"one label per step, (n, {steps})" if steps > 1 else "one label per sample, (n,) or (n, 1)") \
+                if sparse else f"samples of shape {tuple(shape)}"
             raise ValueError(f"output {name} takes {what}; got targets of shape {array.shape}")
         columns.append(column)
     return np.ascontiguousarray(np.concatenate(columns, axis=1))

@@ -1,9 +1,10 @@
 """Keras' initializers (since 1.2), for a layer's kernel_initializer, bias_initializer,
 recurrent_initializer, gamma_initializer and beta_initializer: a class instance
 (initializers.HeNormal(), initializers.Constant(0.1)) or its string alias ("he_normal").
-The draws come from the model's generator (Sequential.set_seed / the seed of compile): a
-per-initializer seed is not supported and is refused, so that one seed keeps a whole run
-reproducible."""
+The draws come from the model's generator (Sequential.set_seed / the seed of compile),
+unless the initializer has Keras' seed= (since 1.3): it then draws from its own generator
+started from that seed, so the same seed gives the same weights whatever the model's seed
+(libdeep's generator: the same numbers run after run, not Keras' numbers)."""
 
 import math
 
@@ -23,19 +24,24 @@ class Initializer:
     _kind = None
 
     def __init__(self, seed=None):
-        if seed is not None:
-            raise ValueError(f"{type(self).__name__}(seed={seed!r}): libdeep draws every initializer from the "
-                             "model's seed (model.set_seed); leave seed=None")
+        if seed is not None and (isinstance(seed, bool) or not isinstance(seed, int) or not 0 <= seed < 2 ** 64):
+            raise ValueError(f"{type(self).__name__}(seed={seed!r}): seed must be None or an integer in "
+                             f"[0, 2**64)")
+        self.seed = seed
         self._a = self._b = 0.0
 
     def get_config(self):
         return {}
 
     def __eq__(self, other):
-        return type(self) is type(other) and (self._a, self._b) == (other._a, other._b)
+        return type(self) is type(other) and (self._a, self._b) == (other._a, other._b) and \
+            getattr(self, "seed", None) == getattr(other, "seed", None)
 
     def __repr__(self):
-        args = ", ".join(f"{k}={v!r}" for k, v in self.get_config().items())
+        config = dict(self.get_config())
+        if getattr(self, "seed", None) is not None:
+            config["seed"] = self.seed
+        args = ", ".join(f"{k}={v!r}" for k, v in config.items())
         return f"{type(self).__name__}({args})"
 
 

@@ -179,6 +179,8 @@ class Layer:
                 continue  # nor beta_* without center, gamma_* without scale
             if kind == "initializer":
                 lib.deep_model_set_layer_initializer(address, -1, role, rule._kind, rule._a, rule._b)
+                if getattr(rule, "seed", None) is not None:  # Keras' seed= (since 1.3)
+                    lib.deep_model_set_layer_initializer_seed(address, -1, role, 1, rule.seed)
             elif kind == "regularizer":
                 lib.deep_model_set_layer_regularizer(address, -1, role, rule.l1, rule.l2)
             else:
@@ -207,7 +209,12 @@ class Layer:
                                                  ctypes.byref(b))
             if value.value == C.DEEP_INITIALIZER_DEFAULT:
                 return None
-            return initializers.from_c(value.value, a.value, b.value)
+            found = initializers.from_c(value.value, a.value, b.value)
+            seeded, seed = i32(0), ctypes.c_uint64(0)
+            lib.deep_model_get_layer_initializer_seed(model._ptr, self._index, role, ctypes.byref(seeded),
+                                                      ctypes.byref(seed))
+            found.seed = seed.value if seeded.value else None
+            return found
         if kind == "constraint":
             value, lo, hi, rate = ctypes.c_int(0), f64(0.0), f64(0.0), f64(0.0)
             axes, count = (ctypes.c_int32 * 8)(), i32(0)

@@ -4,8 +4,9 @@ compile(loss=...). Strings name the other losses ("mse", "huber", ...; see Seque
 
     model.compile(optimizer="adam", loss=libdeep.losses.BinaryCrossentropy(from_logits=True))
 
-The settings belong to the whole model: with several outputs every cross-entropy takes the
-same from_logits and label_smoothing.
+With one output the settings are the model's options; with several (since 1.3) each loss
+object's settings are its own output's (Model.get_output_option), so one output may read
+logits while another smooths its labels.
 """
 
 from . import _ffi as C

@@ -8,6 +8,7 @@ The C calls release the GIL while they run.
 """
 
 import ctypes
+import math
 import os
 import signal
 import sys
@@ -205,6 +206,16 @@ def _metric_spec(metric):
     return metric.lower(), _METRICS[metric.lower()], {}
 
 
+def _unique_names(names):
+    """Keras' names of several metrics of one name: precision, precision_1, precision_2, ..."""
+    seen, unique = {}, []
+    for name in names:
+        count = seen.get(name, 0)
+        unique.append(name if count == 0 else f"{name}_{count}")
+        seen[name] = count + 1
+    return unique
+
+
 def _compile_settings(losses, metric_settings):
     """The model options of Keras' loss and metric objects; one value per model."""
     chosen = {}
@@ -220,8 +231,20 @@ def _compile_settings(losses, metric_settings):
     return {**_COMPILE_SETTINGS, **chosen}
 
 
-def _sparse_labels(array, what):
-    """Sparse labels as Keras takes them: shape (n,) or (n, 1), integers or whole floats."""
+def _sparse_labels(array, what, steps=None):
+    """Sparse labels as Keras takes them: shape (n,) or (n, 1), integers or whole floats; for
+    an output of `steps` steps, one label per step: (n, steps) or (n, steps, 1) (since 1.3)."""
+    if steps is not None:
+        if array.ndim == 3 and array.shape[2] == 1:
+            array = array[:, :, 0]
+        if array.ndim != 2 or array.shape[1] != steps:
+            raise errors.ShapeError(f"{what}(y=...): sparse_categorical_crossentropy on an output of {steps} steps "
+                                    f"takes one class label per step, shape (n, {steps}); y has shape "
+                                    f"{array.shape}")
+        if not np.all(np.isfinite(array)) or not np.all(array == np.round(array)):
+            raise ValueError(f"{what}(y=...): sparse_categorical_crossentropy takes whole class labels; y holds "
+                             f"fractions or non-finite values")
+        return array.astype(np.float32)
     if array.ndim == 2 and array.shape[1] == 1:
         array = array[:, 0]
     if array.ndim != 1:
@@ -477,6 +500,72 @@ class Sequential(Handle):
         lib.deep_model_get_int(self._ptr, option, ctypes.byref(value))
         return bool(value.value) if kind is bool else value.value
 
+    _METRIC_OPTIONS = {"threshold": C.DEEP_METRIC_OPTION_THRESHOLD, "class_id": C.DEEP_METRIC_OPTION_CLASS_ID,
+                       "top_k": C.DEEP_METRIC_OPTION_TOP_K, "num_thresholds": C.DEEP_METRIC_OPTION_NUM_THRESHOLDS}
+
+    def _metric_option(self, metric, name):
+        if name not in self._METRIC_OPTIONS:
+            raise ValueError(f"no metric option {name!r}; the options are {sorted(self._METRIC_OPTIONS)}")
+        index = self._metric_names.index(metric) if isinstance(metric, str) and self._metric_names else metric
+        return int(index), self._METRIC_OPTIONS[name]
+
+    def get_metric_option(self, metric, name):
+        """A compiled metric's setting in use (since 1.3): metric is its position in
+        compile's list or its history name ("precision_1"); name one of "threshold",
+        "class_id" (-1: every class), "top_k" (0: none, for precision and recall),
+        "num_thresholds"."""
+        index, option = self._metric_option(metric, name)
+        if option == C.DEEP_METRIC_OPTION_THRESHOLD:
+            value = f64(0)
+            lib.deep_model_get_metric_float(self._ptr, index, option, ctypes.byref(value))
+        else:
+            value = i64(0)
+            lib.deep_model_get_metric_int(self._ptr, index, option, ctypes.byref(value))
+        return value.value
+
+    _OUTPUT_OPTIONS = {"from_logits": C.DEEP_MODEL_FROM_LOGITS, "label_smoothing": C.DEEP_MODEL_LABEL_SMOOTHING,
+                       "huber_delta": C.DEEP_MODEL_HUBER_DELTA}
+
+    def _output_index(self, output, name):
+        if name not in self._OUTPUT_OPTIONS:
+            raise ValueError(f"no output option {name!r}; the options are {sorted(self._OUTPUT_OPTIONS)}")
+        if isinstance(output, str):
+            names = [n for n, _ in _outputs.output_info(self)]
+            if output not in names:
+                raise ValueError(f"no output {output!r}; the outputs are {names}")
+            output = names.index(output)
+        return int(output), self._OUTPUT_OPTIONS[name]
+
+    def get_output_option(self, output, name):
+        """An output's loss setting in use (since 1.3): "from_logits", "label_smoothing" or
+        "huber_delta" of output `output` (its position or its layer's name); the model's
+        own option unless the output has its own."""
+        index, option = self._output_index(output, name)
+        if option == C.DEEP_MODEL_FROM_LOGITS:
+            value = i64(0)
+            lib.deep_model_get_output_int(self._ptr, index, option, ctypes.byref(value))
+            return bool(value.value)
+        value = f64(0)
+        lib.deep_model_get_output_float(self._ptr, index, option, ctypes.byref(value))
+        return value.value
+
+    def set_output_option(self, output, name, value):
+        """Sets one output's loss setting after compile (since 1.3); compile with Keras' loss
+        objects per output sets them."""
+        index, option = self._output_index(output, name)
+        if option == C.DEEP_MODEL_FROM_LOGITS:
+            lib.deep_model_set_output_int(self._ptr, index, option, int(bool(value)))
+        else:
+            lib.deep_model_set_output_float(self._ptr, index, option, float(value))
+
+    def set_metric_option(self, metric, name, value):
+        """Sets what a Keras metric object's argument sets (since 1.3), after compile."""
+        index, option = self._metric_option(metric, name)
+        if option == C.DEEP_METRIC_OPTION_THRESHOLD:
+            lib.deep_model_set_metric_float(self._ptr, index, option, float(value))
+        else:
+            lib.deep_model_set_metric_int(self._ptr, index, option, int(value))
+
     @staticmethod
     def _option(name):
         if name not in _MODEL_OPTIONS:
@@ -495,11 +584,14 @@ class Sequential(Handle):
             raise ValueError("compile() needs a loss, e.g. loss='sparse_categorical_crossentropy'")
         info = _outputs.output_info(self)
         output_names = [name for name, _ in info]
-        specs = [_metric_spec(m) for m in _outputs.metric_list(metrics, output_names)]
-        names = [name for name, _, _ in specs]
+        metric_items = _outputs.metric_list(metrics, output_names)
+        specs = [_metric_spec(m) for m in metric_items]
+        names = _unique_names([name for name, _, _ in specs])
         loss_items = _outputs.per_output(loss, output_names, "loss")
         losses = [_loss_code(item) for item in loss_items]
-        settings = _compile_settings(loss_items, [extra for _, _, extra in specs])
+        # With several outputs each loss object's settings are its output's own (since 1.3).
+        several_losses = len(info) > 1
+        settings = _compile_settings([] if several_losses else loss_items, [extra for _, _, extra in specs])
         weights = None
         if loss_weights is not None:
             weights = [float(w) for w in _outputs.per_output(loss_weights, output_names, "loss_weights", 1.0)]
@@ -530,6 +622,15 @@ class Sequential(Handle):
         self._metric_codes = [code for _, code, _ in specs]
         for key, value in settings.items():  # Keras' loss and metric objects carry these
             self.set_option(key, value)
+        for k, item in enumerate(loss_items if several_losses else []):
+            if isinstance(item, _losses.Loss):
+                self.set_output_option(k, "from_logits", item.from_logits)
+                self.set_output_option(k, "label_smoothing", item.label_smoothing)
+        for index, item in enumerate(metric_items):  # each metric object's own arguments (since 1.3)
+            if isinstance(item, _metric_objects.Metric):
+                for option, value in item.options():
+                    name = next(key for key, code in self._METRIC_OPTIONS.items() if code == option)
+                    self.set_metric_option(index, name, value)
 
     # ---- data --------------------------------------------------------------------------
 
@@ -566,7 +667,7 @@ class Sequential(Handle):
             elif y is not None:
                 array = np.asarray(y)
                 if self._loss == C.DEEP_LOSS_SPARSE_CATEGORICAL_CROSSENTROPY:
-                    array = _sparse_labels(array, what)
+                    array = _sparse_labels(array, what, self._label_steps())
                 labels = array.dtype.kind in "biu" and array.ndim == 1
                 # Losses on float targets read 1-D integer y as 0/1 (or regression) values.
                 if self._loss in _FLOAT_TARGET_LOSSES and array.ndim == 1:
@@ -709,6 +810,12 @@ class Sequential(Handle):
 
         self._callbacks_c = (BATCH_FN(on_batch), EPOCH_FN(on_epoch))
         lib.deep_model_set_callbacks(self._ptr, self._callbacks_c[0], self._callbacks_c[1], None)
+
+    def _label_steps(self):
+        """The steps of a (steps, classes) output, which the sparse loss labels one by one;
+        None for an output of rank 1."""
+        shape = self.output_shape[1:]
+        return math.prod(shape[:-1]) if len(shape) > 1 else None
 
     def _several_outputs(self):
         """[(name, shape)] of the outputs when the model has several, else None."""

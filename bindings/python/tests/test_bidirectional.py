@@ -124,11 +124,22 @@ def test_dense_on_sequences_tags_every_step():
     assert model.evaluate(tx, ty)[0] == pytest.approx(want, rel=1e-4)
 
 
-def test_per_step_integer_labels_are_refused():
-    model = libdeep.Sequential([Input(shape=(10, 3)), LSTM(4, return_sequences=True),
+def test_per_step_integer_labels():
+    """Since 1.3 the sparse loss takes one label per step, y (n, steps), as Keras; the
+    bidirectional tagger learns from them as from one-hot steps."""
+    x, y = repeat_task(512, 7)
+    model = libdeep.Sequential([Input(shape=(10, 3)), Bidirectional(LSTM(16, return_sequences=True)),
                                 Dense(2, activation="softmax")])
-    with pytest.raises(libdeep.UnsupportedError, match="one-hot targets"):
-        model.compile(optimizer="adam", loss="sparse_categorical_crossentropy")
+    model.set_seed(11)
+    model.compile(optimizer=libdeep.optimizers.Adam(learning_rate=0.01), loss="sparse_categorical_crossentropy",
+                  metrics=["sparse_categorical_accuracy"])
+    model.fit(x, y.argmax(-1), epochs=15, batch_size=32, verbose=0)
+    tx, ty = repeat_task(256, 8)
+    accuracy = (model.predict(tx).argmax(-1) == ty.argmax(-1)).mean()
+    assert accuracy > 0.95
+    assert model.evaluate(tx, ty.argmax(-1))[1] == pytest.approx(accuracy, abs=1e-6)
+    with pytest.raises(libdeep.ShapeError, match="one class label per step"):
+        model.evaluate(tx, ty)
 
 
 def test_masked_tagger_scores_only_the_real_steps():

@@ -79,8 +79,14 @@ def test_settings_are_checked():
     model = _model(1, "sigmoid", "binary_crossentropy")
     with pytest.raises(libdeep.InvalidArgumentError, match="label smoothing"):
         model.set_option("label_smoothing", -0.5)
-    with pytest.raises(libdeep.UnsupportedError, match="metric_threshold"):
-        model.compile("adam", "binary_crossentropy", metrics=[metrics.Precision(0.3), metrics.Recall(0.6)])
+    with pytest.raises(ValueError, match="top_k"):
+        metrics.Precision(top_k=0)
+    with pytest.raises(ValueError, match="num_thresholds"):
+        metrics.AUC(num_thresholds=1)
+    with pytest.raises(libdeep.UnsupportedError, match="multi_label"):
+        metrics.AUC(multi_label=True)
+    with pytest.raises(libdeep.InvalidArgumentError, match="class_id 3"):
+        model.compile("adam", "binary_crossentropy", metrics=[metrics.Precision(class_id=3)])
 
 
 def _keras_auc(y, p, curve):
@@ -138,14 +144,13 @@ def test_top_k_and_saved_settings():
     x, labels = _data(5)
     model = _model(5, "softmax", "sparse_categorical_crossentropy",
                    [metrics.SparseTopKCategoricalAccuracy(k=2), "sparse_categorical_accuracy"])
-    assert model.get_option("top_k") == 2
+    assert model.get_option("top_k") == 5  # k is the metric's own since 1.3, not the model's
     p = model.predict(x)
     rank = np.sum(p > p[np.arange(len(labels)), labels][:, None], axis=1)
     got = model.evaluate(x, labels, return_dict=True)
     assert got["sparse_top_k_categorical_accuracy"] == pytest.approx(np.mean(rank < 2))
     assert got["sparse_categorical_accuracy"] == pytest.approx(np.mean(rank == 0))
     loaded = libdeep.load_model_from_bytes(model.to_bytes())
-    assert loaded.get_option("top_k") == 2
     assert loaded.evaluate(x, labels) == pytest.approx(model.evaluate(x, labels))
 
 
@@ -198,3 +203,89 @@ def test_class_weight_is_sample_weight_of_the_class():
     assert history.history["val_loss"][-1] == pytest.approx(by_class.evaluate(x, y)[0], rel=1e-6)
     with pytest.raises(ValueError, match="classes"):
         by_class.fit(x, y, class_weight={1: 2.0}, verbose=0)
+
+
+def test_sparse_crossentropy_on_per_step_outputs():
+    """Keras' per-step sparse_categorical_crossentropy (since 1.3): y (n, steps) of labels
+    against a (steps, classes) softmax; padded steps (Embedding mask_zero) are not scored."""
+    from libdeep import Embedding, LSTM
+    rng = np.random.default_rng(4)
+    n, steps, classes = 20, 6, 3
+    x = rng.integers(1, 7, size=(n, steps)).astype(np.float32)
+    x[::3, 4:] = 0  # padding
+    y = rng.integers(0, classes, size=(n, steps))
+    model = libdeep.Sequential([Input((steps,)), Embedding(7, 4, mask_zero=True), LSTM(5, return_sequences=True),
+                                Dense(classes, activation="softmax")])
+    model.set_seed(3)
+    model.set_threads(1)
+    model.compile("adam", "sparse_categorical_crossentropy", metrics=["sparse_categorical_accuracy"])
+    p = model.predict(x).astype(np.float64)
+    real = x != 0
+    picked = np.clip(np.take_along_axis(p, y[..., None], axis=-1)[..., 0], 1e-7, 1 - 1e-7)
+    loss = np.sum(-np.log(picked) * real) / np.sum(real)
+    accuracy = np.sum((np.argmax(p, axis=-1) == y) * real) / np.sum(real)
+    got = model.evaluate(x, y, batch_size=n, return_dict=True)
+    assert got["loss"] == pytest.approx(loss, rel=1e-5)
+    assert got["sparse_categorical_accuracy"] == pytest.approx(accuracy, rel=1e-6)
+    assert model.test_on_batch(x, y[..., None])[0] == pytest.approx(loss, rel=1e-5)
+    history = model.fit(x, y, epochs=3, batch_size=5, verbose=0)
+    assert history.history["loss"][-1] < history.history["loss"][0]
+    with pytest.raises(libdeep.ShapeError, match="one class label per step"):
+        model.fit(x, y[:, 0], verbose=0)
+
+
+def test_metric_arguments_per_metric_with_keras_names():
+    """Keras' Precision(class_id=, top_k=, thresholds=), Recall, AUC(num_thresholds=) and
+    TopKCategoricalAccuracy(k=) each with its own arguments (since 1.3), two of a kind side
+    by side named as Keras names them; values from numpy transcriptions of Keras'
+    update_confusion_matrix_variables; saved with the model."""
+    x, labels = _data(4, n=80)
+    onehot = np.eye(4, dtype=np.float32)[labels]
+    metric_list = [metrics.Precision(class_id=1), metrics.Precision(class_id=2), metrics.Recall(top_k=2),
+                   metrics.Precision(top_k=1, thresholds=0.3), metrics.TopKCategoricalAccuracy(k=1),
+                   metrics.TopKCategoricalAccuracy(k=3), metrics.AUC(num_thresholds=7),
+                   metrics.BinaryAccuracy(threshold=0.2)]
+    model = _model(4, "softmax", "categorical_crossentropy", metric_list)
+    p = model.predict(x).astype(np.float32)
+    got = model.evaluate(x, onehot, batch_size=9, return_dict=True)
+    assert list(got) == ["loss", "precision", "precision_1", "recall", "precision_2", "top_k_categorical_accuracy",
+                         "top_k_categorical_accuracy_1", "auc", "binary_accuracy"]
+
+    def dnn(a, b):
+        return a / b if b else 0.0
+    for key, cls in (("precision", 1), ("precision_1", 2)):
+        hit = p[:, cls] > np.float32(0.5)
+        assert got[key] == pytest.approx(dnn(np.sum(hit & (labels == cls)), np.sum(hit)), abs=1e-7)
+    order = np.argsort(-p, axis=1, kind="stable")  # ties to the lower index, as top_k
+    top2 = np.zeros_like(p, bool)
+    np.put_along_axis(top2, order[:, :2], True, axis=1)
+    assert got["recall"] == pytest.approx(np.sum(top2 & (onehot == 1)) / len(labels))
+    top1 = np.zeros_like(p, bool)
+    np.put_along_axis(top1, order[:, :1], True, axis=1)
+    pred1 = top1 & (p > np.float32(0.3))
+    assert got["precision_2"] == pytest.approx(dnn(np.sum(pred1 & (onehot == 1)), np.sum(pred1)))
+    above = np.sum(p > p[np.arange(len(labels)), labels][:, None], axis=1)
+    assert got["top_k_categorical_accuracy"] == pytest.approx(np.mean(above < 1))
+    assert got["top_k_categorical_accuracy_1"] == pytest.approx(np.mean(above < 3))
+    # AUC(num_thresholds=7) with Keras' explicit thresholds, micro over the one-hot entries
+    thresholds = np.array([-1e-7] + [(i + 1) / 6 for i in range(5)] + [1 + 1e-7], np.float32)
+    flat, truth = p.ravel(), onehot.ravel()
+    tp = np.array([np.sum((flat > t) & (truth == 1)) for t in thresholds], float)
+    fp = np.array([np.sum((flat > t) & (truth == 0)) for t in thresholds], float)
+    tpr, fpr = tp / truth.sum(), fp / (truth.size - truth.sum())
+    assert got["auc"] == pytest.approx(np.sum((fpr[:-1] - fpr[1:]) * (tpr[:-1] + tpr[1:]) / 2), rel=1e-6)
+    assert abs(got["auc"] - _keras_auc(truth, flat, "ROC")) > 1e-4  # not the 200 thresholds' value
+    assert got["binary_accuracy"] == pytest.approx(np.mean(onehot == (p > np.float32(0.2))))
+    loaded = libdeep.load_model_from_bytes(model.to_bytes())
+    assert loaded.evaluate(x, onehot, batch_size=9) == pytest.approx(list(got.values()))
+    assert model.get_metric_option("precision_1", "class_id") == 2
+    assert loaded.get_metric_option(1, "class_id") == 2
+    assert model.get_metric_option("precision_2", "threshold") == pytest.approx(0.3)
+    assert model.get_metric_option("recall", "threshold") == -1e10  # Keras' NEG_INF with top_k
+    assert loaded.get_metric_option(6, "num_thresholds") == 7
+    model.set_metric_option("precision", "class_id", 3)
+    assert model.get_metric_option(0, "class_id") == 3
+    with pytest.raises(ValueError, match="no metric option"):
+        model.get_metric_option(0, "k")
+    with pytest.raises(libdeep.InvalidArgumentError, match="takes no DEEP_METRIC_OPTION_CLASS_ID"):
+        model.set_metric_option("auc", "class_id", 1)

@@ -58,11 +58,11 @@ def test_model_calls_name_the_method():
 def test_compile_names_the_loss():
     model = libdeep.Sequential([libdeep.Input((5, 2)), layers.LSTM(4, return_sequences=True),
                                 layers.Dense(3, activation="softmax")])
-    with pytest.raises(libdeep.UnsupportedError) as info:
-        model.compile("adam", "sparse_categorical_crossentropy")
+    with pytest.raises(libdeep.InvalidArgumentError) as info:
+        model.compile("adam", "binary_crossentropy")
     assert str(info.value).startswith(
-        "Sequential.compile(loss='sparse_categorical_crossentropy'): loss='sparse_categorical_crossentropy' takes "
-        "one label per sample")
+        "Sequential.compile(loss='binary_crossentropy'): loss='binary_crossentropy' after a softmax of 3 outputs; "
+        "use loss='categorical_crossentropy'")
     assert "deep_model_compile" in info.value.message
 
 

@@ -193,3 +193,37 @@ def test_per_output_metric_forms(data):
     assert len(model.evaluate(x, [labels, values])) == 5
     with pytest.raises(libdeep.UnsupportedError, match="same metrics"):
         model.compile("sgd", "mse", metrics=[["accuracy"], ["mae"]])
+
+
+def test_loss_objects_per_output():
+    """Since 1.3 each output keeps its loss object's from_logits and label_smoothing (Keras'
+    loss objects per output): output 0 reads logits, output 1 smooths its labels."""
+    from libdeep import losses
+    inputs = libdeep.Input(shape=(4,))
+    hidden = layers.Dense(5, activation="tanh")(inputs)
+    logits = layers.Dense(3, name="logits")(hidden)
+    probs = layers.Dense(3, activation="softmax", name="probs")(hidden)
+    model = libdeep.Model(inputs, [logits, probs])
+    model.set_seed(4)
+    model.compile("sgd", loss=[losses.CategoricalCrossentropy(from_logits=True),
+                               losses.CategoricalCrossentropy(label_smoothing=0.2)])
+    assert model.get_output_option("logits", "from_logits") is True
+    assert model.get_output_option(1, "from_logits") is False
+    assert model.get_output_option("probs", "label_smoothing") == pytest.approx(0.2)
+    assert model.get_option("from_logits") is False  # the model-wide option stays Keras' default
+    rng = np.random.default_rng(1)
+    x = rng.normal(size=(12, 4)).astype(np.float32)
+    y0 = np.eye(3, dtype=np.float32)[rng.integers(0, 3, 12)]
+    y1 = np.eye(3, dtype=np.float32)[rng.integers(0, 3, 12)]
+    z, p = (a.astype(np.float64) for a in model.predict(x))
+    log_softmax = z - z.max(1, keepdims=True) - np.log(np.exp(z - z.max(1, keepdims=True)).sum(1, keepdims=True))
+    want0 = np.mean(-np.sum(y0 * log_softmax, axis=1))
+    smoothed = y1 * 0.8 + 0.2 / 3
+    want1 = np.mean(-np.sum(smoothed * np.log(np.clip(p / p.sum(1, keepdims=True), 1e-7, 1 - 1e-7)), axis=1))
+    total, first, second = model.evaluate(x, [y0, y1])
+    assert first == pytest.approx(want0, rel=1e-5) and second == pytest.approx(want1, rel=1e-5)
+    loaded = libdeep.load_model_from_bytes(model.to_bytes())
+    assert loaded.evaluate(x, [y0, y1]) == pytest.approx([total, first, second])
+    assert loaded.get_output_option(0, "from_logits") is True
+    with pytest.raises(ValueError, match="no output option"):
+        model.get_output_option(0, "top_k")

@@ -171,8 +171,8 @@ def test_misuse():
         layers.Flatten(kernel_initializer="ones")
     with pytest.raises(ValueError, match="unknown initializer"):
         layers.Dense(2, kernel_initializer="he_gaussian")
-    with pytest.raises(ValueError, match="model's seed"):
-        initializers.HeNormal(seed=3)
+    with pytest.raises(ValueError, match="seed must be"):
+        initializers.HeNormal(seed=-3)
     with pytest.raises(ValueError, match="rank 2"):
         layers.Dense(2, bias_initializer="orthogonal")
     with pytest.raises(ValueError, match="stddev"):
@@ -183,10 +183,16 @@ def test_misuse():
         constraints.MinMaxNorm(rate=2)
     with pytest.raises(ValueError, match="same here"):
         layers.SeparableConv2D(2, 3, depthwise_initializer="ones", pointwise_initializer="zeros")
+    # Since 1.3 an activity regularizer on a softmax output works with the fused loss: the
+    # loss is Keras' cross-entropy plus 0.01 * sum(y^2) / n.
     model = libdeep.Sequential([layers.Input((3,)), layers.Dense(2, activation="softmax",
                                                                  activity_regularizer="l2")])
-    with pytest.raises(libdeep.UnsupportedError, match="activity regularizer"):
-        model.compile("sgd", "categorical_crossentropy")
+    model.compile("sgd", "categorical_crossentropy")
+    x = np.array([[0.5, -1, 2], [1, 1, 0]], np.float32)
+    y = np.array([[1, 0], [0, 1]], np.float32)
+    p = model.predict(x).astype(np.float64)
+    want = np.mean(-np.sum(y * np.log(p), axis=1)) + 0.01 * np.sum(p ** 2) / 2
+    assert model.evaluate(x, y) == pytest.approx(want, rel=1e-5)
     model = libdeep.Sequential([layers.Input((3,)), layers.Dense(2, kernel_constraint=constraints.UnitNorm(axis=2))])
     with pytest.raises(libdeep.InvalidArgumentError, match="axis 2"):
         model.compile("sgd", "mse")
@@ -221,3 +227,26 @@ def test_functional_models_take_them():
     kernel, bias = model.layers[0].get_weights()
     assert np.all(kernel == 1) and np.all(bias == 2)
     assert model.layers[1].get_weight_argument("kernel_regularizer") == regularizers.L2(0.01)
+
+
+def test_initializer_seed_is_the_models_own():
+    """Keras' seed= (since 1.3): the same seed gives the same kernel whatever the model's
+    seed; the unseeded bias still follows the model; read back and saved."""
+    def build(model_seed, init):
+        model = libdeep.Sequential([layers.Input((4,)), layers.Dense(3, kernel_initializer=init,
+                                                                     bias_initializer="random_normal")])
+        model.set_seed(model_seed)
+        model.compile("sgd", "mse")
+        return model
+    a = build(1, initializers.HeNormal(seed=7))
+    b = build(2, initializers.HeNormal(seed=7))
+    c = build(1, initializers.HeNormal(seed=8))
+    np.testing.assert_array_equal(a.get_weights()[0], b.get_weights()[0])
+    assert not np.array_equal(a.get_weights()[0], c.get_weights()[0])
+    assert not np.array_equal(a.get_weights()[1], b.get_weights()[1])
+    assert a.layers[0].get_weight_argument("kernel_initializer") == initializers.HeNormal(seed=7)
+    loaded = libdeep.load_model_from_bytes(a.to_bytes())
+    assert loaded.layers[0].get_weight_argument("kernel_initializer").seed == 7
+    assert loaded.layers[0].get_weight_argument("bias_initializer").seed is None
+    with pytest.raises(libdeep.InvalidArgumentError, match="takes no seed"):
+        build(1, initializers.Zeros(seed=1))

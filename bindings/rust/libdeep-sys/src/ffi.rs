@@ -286,6 +286,12 @@ pub const DEEP_CONSTRAINT_NON_NEG: deep_constraint = 2;
 pub const DEEP_CONSTRAINT_UNIT_NORM: deep_constraint = 3;
 pub const DEEP_CONSTRAINT_MIN_MAX_NORM: deep_constraint = 4;
 
+pub type deep_metric_option = c_int;
+pub const DEEP_METRIC_OPTION_THRESHOLD: deep_metric_option = 1;
+pub const DEEP_METRIC_OPTION_CLASS_ID: deep_metric_option = 2;
+pub const DEEP_METRIC_OPTION_TOP_K: deep_metric_option = 3;
+pub const DEEP_METRIC_OPTION_NUM_THRESHOLDS: deep_metric_option = 4;
+
 pub type deep_tree_kind = c_int;
 pub const DEEP_TREE_CLASSIFIER: deep_tree_kind = 1;
 pub const DEEP_TREE_REGRESSOR: deep_tree_kind = 2;
@@ -519,6 +525,8 @@ extern "C" {
     pub fn deep_model_get_layer_float(model: *const deep_model, layer: i32, option: deep_layer_option, value: *mut f64) -> deep_status;
     pub fn deep_model_set_layer_initializer(model: *mut deep_model, layer: i32, role: deep_weight_role, initializer: deep_initializer, a: f64, b: f64) -> deep_status;
     pub fn deep_model_get_layer_initializer(model: *const deep_model, layer: i32, role: deep_weight_role, initializer: *mut deep_initializer, a: *mut f64, b: *mut f64) -> deep_status;
+    pub fn deep_model_set_layer_initializer_seed(model: *mut deep_model, layer: i32, role: deep_weight_role, seeded: i32, seed: u64) -> deep_status;
+    pub fn deep_model_get_layer_initializer_seed(model: *const deep_model, layer: i32, role: deep_weight_role, seeded: *mut i32, seed: *mut u64) -> deep_status;
     pub fn deep_model_set_layer_regularizer(model: *mut deep_model, layer: i32, role: deep_weight_role, l1: f64, l2: f64) -> deep_status;
     pub fn deep_model_get_layer_regularizer(model: *const deep_model, layer: i32, role: deep_weight_role, l1: *mut f64, l2: *mut f64) -> deep_status;
     pub fn deep_model_set_layer_constraint(model: *mut deep_model, layer: i32, role: deep_weight_role, constraint: deep_constraint, min_value: f64, max_value: f64, rate: f64, axes: *const i32, axis_count: i32) -> deep_status;
@@ -539,6 +547,14 @@ extern "C" {
     pub fn deep_model_compile(model: *mut deep_model, optimizer: *mut deep_optimizer, loss: deep_loss, metrics: *const deep_metric, metric_count: i64) -> deep_status;
     pub fn deep_model_compile_outputs(model: *mut deep_model, optimizer: *mut deep_optimizer, losses: *const deep_loss, loss_weights: *const f64, output_count: i64, metrics: *const deep_metric, metric_count: i64) -> deep_status;
     pub fn deep_model_optimizer(model: *mut deep_model, optimizer: *mut *mut deep_optimizer) -> deep_status;
+    pub fn deep_model_set_metric_int(model: *mut deep_model, metric: i32, option: deep_metric_option, value: i64) -> deep_status;
+    pub fn deep_model_set_metric_float(model: *mut deep_model, metric: i32, option: deep_metric_option, value: f64) -> deep_status;
+    pub fn deep_model_get_metric_int(model: *const deep_model, metric: i32, option: deep_metric_option, value: *mut i64) -> deep_status;
+    pub fn deep_model_get_metric_float(model: *const deep_model, metric: i32, option: deep_metric_option, value: *mut f64) -> deep_status;
+    pub fn deep_model_set_output_int(model: *mut deep_model, output: i32, option: deep_model_option, value: i64) -> deep_status;
+    pub fn deep_model_set_output_float(model: *mut deep_model, output: i32, option: deep_model_option, value: f64) -> deep_status;
+    pub fn deep_model_get_output_int(model: *const deep_model, output: i32, option: deep_model_option, value: *mut i64) -> deep_status;
+    pub fn deep_model_get_output_float(model: *const deep_model, output: i32, option: deep_model_option, value: *mut f64) -> deep_status;
     pub fn deep_model_set_reduce_lr_on_plateau(model: *mut deep_model, factor: f64, patience: i64, min_delta: f64, cooldown: i64, min_lr: f64) -> deep_status;
     pub fn deep_model_get_reduce_lr_on_plateau(model: *const deep_model, factor: *mut f64, patience: *mut i64, min_delta: *mut f64, cooldown: *mut i64, min_lr: *mut f64) -> deep_status;
     pub fn deep_model_fit(model: *mut deep_model, train: *const deep_dataset, epochs: i64, batch_size: i64, validation: *const deep_dataset) -> deep_status;

@@ -176,6 +176,7 @@ mod noise_layers;
 mod act_layers;
 mod onnx_export;
 mod weights;
+mod keras_options;
 
 pub use callbacks::{EpochModel, LogLevel};
 pub use data::{kfold_indices, stratified_kfold_indices, ColumnStat, Dataset, FillStrategy, PadSide};
@@ -195,6 +196,7 @@ pub use trees::{
 };
 pub use vocab::{TokenKind, Vocab};
 pub use weight_rules::{Constraint, ConstraintSetting, Initializer, WeightRole};
+pub use keras_options::MetricOption;
 
 /// The version of the loaded C library, "MAJOR.MINOR.PATCH".
 pub fn version() -> &'static str {
