@@ -214,15 +214,18 @@ bool deep_model_output_fuses(const deep_model *model, int32_t k);
  * Sequential model node i + 1 is layer i's output, node 0 the input). */
 typedef struct deep_workspace {
     int64_t max_batch;
-    float **acts;              /* node_count: each node's output batch */
+    float **acts;              /* node_count: each node's output batch, in the arena */
     float **scratch;           /* per node, NULL for inputs and layers that need none */
     /* Training only: dL/d(node output) in grads[node], for the nodes whose gradient is
-     * needed; nodes share buffers when their gradients are never live at once (a chain
-     * needs two, whatever its length). accumulate[k] receives the k-th input's gradient of
-     * a call when that input already has one from another consumer, to be added to it. */
-    float **grads;             /* node_count pointers into grad_store */
-    float **grad_store;        /* grad_slots buffers of the largest activation */
-    int32_t grad_slots;
+     * needed. accumulate[k] receives the k-th input's gradient of a call when that input
+     * already has one from another consumer, to be added to it. */
+    float **grads;             /* node_count pointers into the arena (NULL: not needed) */
+    /* The outputs and gradients share one block, laid out by liveness (graph/plan.c):
+     * buffers never live at once share memory, so a chain's predict needs two outputs
+     * whatever its depth and training keeps only what backward reads. */
+    float *arena;
+    int64_t arena_floats;
+    int64_t bytes;             /* everything the workspace allocated for batches, for tests */
     float **accumulate;        /* accumulate_count, NULL unless some node feeds several calls */
     int32_t accumulate_count;  /* the most inputs of one call */
     bool *grad_started;        /* per node, during backward: grads[node] holds a sum already */
@@ -255,6 +258,12 @@ typedef struct deep_workspace {
 } deep_workspace;
 
 deep_status deep_workspace_init(const deep_model *model, int64_t max_batch, bool training, deep_workspace *ws);
+/* graph/plan.c: the offsets (in floats per sample) of each node's output and, in training,
+ * of the gradients grad_needed marks (-1 for the others) in an arena shared by liveness,
+ * for a pass running nodes 0..limit-1; returns the arena's floats per sample, -1 when out
+ * of memory. */
+int64_t deep_plan_buffers(const deep_model *model, bool training, const bool *grad_needed, int32_t limit,
+                          int64_t *out_at, int64_t *grad_at);
 void deep_workspace_release(const deep_model *model, deep_workspace *ws);
 
 /* The node whose layer makes the mask that node `node`'s output carries, or -1 when it

@@ -58,14 +58,6 @@ static int64_t most_steps(const deep_model *model)
     return most;
 }
 
-static int64_t largest_activation(const deep_model *model)
-{
-    int64_t largest = 1;
-    for (int32_t i = 0; i < model->node_count; i++)
-        largest = model->nodes[i].size > largest ? model->nodes[i].size : largest;
-    return largest;
-}
-
 /* Assigns gradient buffers to nodes by liveness, walking backward in reverse node order:
  * a node's gradient lives from its last consumer's backward to its own; the output's from
  * the start. Inputs never need one. Returns the number of buffers (slots), sets slot[node]
@@ -156,6 +148,75 @@ static void add_param_grads(const deep_layer *layer, const float *sum)
     }
 }
 
+/* The most floats of a node's output that feeds several calls, or a call and the loss
+ * (whose gradient then sums several terms through the accumulation buffers); 0 when none
+ * does. */
+static int64_t largest_fan_out(const deep_model *model, int32_t limit)
+{
+    int64_t largest = 0;
+    for (int32_t i = 0; i < limit; i++) {
+        int32_t uses = 0;
+        for (int32_t k = 0; k < deep_model_output_count(model); k++)
+            uses += deep_model_output_node_at(model, k) == i;
+        for (int32_t j = i + 1; j < limit; j++)
+            for (int32_t k = 0; model->nodes[j].layer != NULL && model->nodes[j].part == 0 &&
+                                k < model->nodes[j].input_count;
+                 k++)
+                uses += model->nodes[j].inputs[k] == i;
+        if (uses > 1 && model->nodes[i].size > largest)
+            largest = model->nodes[i].size;
+    }
+    return largest;
+}
+
+/* deep_alloc, counted in the workspace's bytes. */
+static void *take(deep_workspace *ws, int64_t count, size_t size)
+{
+    ws->bytes += count * (int64_t)size;
+    return deep_alloc(count, size);
+}
+
+/* Every node's output and (training) gradient in one arena laid out by liveness
+ * (graph/plan.c). */
+static bool init_arena(const deep_model *model, int64_t max_batch, bool training, deep_workspace *ws)
+{
+    int32_t n = model->node_count, limit = last_output(model) + 1;
+    int32_t *slot = calloc(2 * (size_t)n, sizeof *slot);
+    bool *needed = calloc((size_t)n, sizeof *needed);
+    int64_t *out_at = calloc((size_t)n, sizeof *out_at), *grad_at = calloc((size_t)n, sizeof *grad_at);
+    bool ok = slot != NULL && needed != NULL && out_at != NULL && grad_at != NULL, fan_out = false;
+    if (ok && training) {
+        assign_grad_slots(model, slot, &fan_out);
+        for (int32_t i = 0; i < n; i++)
+            needed[i] = slot[i] >= 0;
+        ok = (ws->grads = calloc((size_t)n, sizeof *ws->grads)) != NULL &&
+             (ws->grad_started = calloc((size_t)n, sizeof *ws->grad_started)) != NULL;
+    }
+    int64_t per_sample = ok ? deep_plan_buffers(model, training, needed, limit, out_at, grad_at) : -1;
+    ok = per_sample >= 0 && (ws->arena = take(ws, max_batch * (per_sample > 0 ? per_sample : 1), sizeof(float))) != NULL;
+    if (ok)
+        ws->arena_floats = max_batch * per_sample;
+    for (int32_t i = 0; ok && i < n; i++) {
+        ws->acts[i] = ws->arena + max_batch * out_at[i];
+        if (training)
+            ws->grads[i] = grad_at[i] >= 0 ? ws->arena + max_batch * grad_at[i] : NULL;
+    }
+    if (ok && training && fan_out) { /* one buffer per input of the widest call */
+        int64_t largest = largest_fan_out(model, limit);
+        for (int32_t i = 0; i < n; i++)
+            ws->accumulate_count = model->nodes[i].input_count > ws->accumulate_count ? model->nodes[i].input_count
+                                                                                      : ws->accumulate_count;
+        ok = (ws->accumulate = calloc((size_t)ws->accumulate_count, sizeof *ws->accumulate)) != NULL;
+        for (int32_t k = 0; ok && k < ws->accumulate_count; k++)
+            ok = (ws->accumulate[k] = take(ws, max_batch * (largest > 0 ? largest : 1), sizeof(float))) != NULL;
+    }
+    free(slot);
+    free(needed);
+    free(out_at);
+    free(grad_at);
+    return ok;
+}
+
 deep_status deep_workspace_init(const deep_model *model, int64_t max_batch, bool training, deep_workspace *ws)
 {
     memset(ws, 0, sizeof *ws);
@@ -171,61 +232,36 @@ deep_status deep_workspace_init(const deep_model *model, int64_t max_batch, bool
         deep_mask_flow flow = node->layer != NULL && node->part == 0 ? deep_layer_mask_flow(node->layer)
                                                                      : DEEP_MASK_REFUSED;
         if (flow == DEEP_MASK_MADE)
-            ok = (ws->masks[i] = ws->mask_store[i] = deep_alloc(max_batch * node->layer->in_shape[0], 1)) != NULL;
+            ok = (ws->masks[i] = ws->mask_store[i] = take(ws, max_batch * node->layer->in_shape[0], 1)) != NULL;
         else if (flow == DEEP_MASK_KEPT)
             ws->masks[i] = ws->masks[node->inputs[0]];
     }
-    for (int32_t i = 0; ok && i < n; i++)
-        ok = (ws->acts[i] = deep_alloc(max_batch * model->nodes[i].size, sizeof(float))) != NULL;
+    ok = ok && init_arena(model, max_batch, training, ws);
     for (int32_t i = 0; ok && i < n; i++) {
         const deep_layer *layer = model->nodes[i].layer;
         if (layer != NULL && model->nodes[i].part == 0 && (layer->scratch_size > 0 || layer->scratch_fixed > 0))
-            ok = (ws->scratch[i] = deep_alloc(max_batch * layer->scratch_size + layer->scratch_fixed, sizeof(float))) !=
+            ok = (ws->scratch[i] = take(ws, max_batch * layer->scratch_size + layer->scratch_fixed, sizeof(float))) !=
                  NULL;
     }
     int32_t output = deep_model_output_node(model);
     int64_t out_width = model->nodes[output].size, target_width = out_width;
     if (deep_model_output_count(model) > 1) {
         target_width = deep_model_output_row(model);
-        ok = ok && (ws->output_targets = deep_alloc(max_batch * largest_activation(model), sizeof(float))) != NULL;
+        ok = ok && (ws->output_targets = take(ws, max_batch * target_width, sizeof(float))) != NULL;
     }
     if (ok && training) {
-        int64_t largest = largest_activation(model);
-        int32_t *slot = calloc(2 * (size_t)n, sizeof *slot);
-        bool fan_out = false;
-        ok = slot != NULL && (ws->grads = calloc((size_t)n, sizeof *ws->grads)) != NULL &&
-             (ws->grad_started = calloc((size_t)n, sizeof *ws->grad_started)) != NULL;
-        if (ok) {
-            ws->grad_slots = assign_grad_slots(model, slot, &fan_out);
-            ok = (ws->grad_store = calloc((size_t)ws->grad_slots, sizeof *ws->grad_store)) != NULL;
-        }
-        for (int32_t k = 0; ok && k < ws->grad_slots; k++)
-            ok = (ws->grad_store[k] = deep_alloc(max_batch * largest, sizeof(float))) != NULL;
-        for (int32_t i = 0; ok && i < n; i++)
-            ws->grads[i] = slot[i] >= 0 ? ws->grad_store[slot[i]] : NULL;
-        if (ok && fan_out) { /* one buffer per input of the widest call */
-            for (int32_t i = 0; i < n; i++)
-                ws->accumulate_count = model->nodes[i].input_count > ws->accumulate_count
-                                           ? model->nodes[i].input_count
-                                           : ws->accumulate_count;
-            ok = (ws->accumulate = calloc((size_t)ws->accumulate_count, sizeof *ws->accumulate)) != NULL;
-            for (int32_t k = 0; ok && k < ws->accumulate_count; k++)
-                ok = (ws->accumulate[k] = deep_alloc(max_batch * largest, sizeof(float))) != NULL;
-        }
-        if (ok)
-            ws->grad_a = ws->grads[output];
-        free(slot);
-        ok = ok && init_shared_sums(model, max_batch, ws);
+        ws->grad_a = ws->grads[output];
+        ok = init_shared_sums(model, max_batch, ws);
     }
-    ok = ok && (ws->labels = deep_alloc(max_batch, sizeof(int32_t))) != NULL &&
-         (ws->targets = deep_alloc(max_batch * target_width, sizeof(float))) != NULL &&
-         (ws->sample_weights = deep_alloc(max_batch, sizeof(float))) != NULL &&
-         (ws->row_weights = deep_alloc(max_batch * most_steps(model), sizeof(float))) != NULL;
+    ok = ok && (ws->labels = take(ws, max_batch, sizeof(int32_t))) != NULL &&
+         (ws->targets = take(ws, max_batch * target_width, sizeof(float))) != NULL &&
+         (ws->sample_weights = take(ws, max_batch, sizeof(float))) != NULL &&
+         (ws->row_weights = take(ws, max_batch * most_steps(model), sizeof(float))) != NULL;
     if (ok && ws->masks[output] != NULL)
-        ok = (ws->kept_pred = deep_alloc(max_batch * out_width, sizeof(float))) != NULL &&
-             (ws->kept_targets = deep_alloc(max_batch * out_width, sizeof(float))) != NULL &&
-             (ws->kept_grad = deep_alloc(max_batch * out_width, sizeof(float))) != NULL &&
-             (ws->kept_labels = deep_alloc(max_batch, sizeof(int32_t))) != NULL;
+        ok = (ws->kept_pred = take(ws, max_batch * out_width, sizeof(float))) != NULL &&
+             (ws->kept_targets = take(ws, max_batch * out_width, sizeof(float))) != NULL &&
+             (ws->kept_grad = take(ws, max_batch * out_width, sizeof(float))) != NULL &&
+             (ws->kept_labels = take(ws, max_batch, sizeof(int32_t))) != NULL;
     if (!ok) {
         deep_workspace_release(model, ws);
         return DEEP_ERR_NO_MEMORY;
@@ -242,9 +278,9 @@ static void free_all(float **buffers, int32_t count)
 
 void deep_workspace_release(const deep_model *model, deep_workspace *ws)
 {
-    free_all(ws->acts, model->node_count);
+    free(ws->acts);
+    free(ws->arena);
     free_all(ws->scratch, model->node_count);
-    free_all(ws->grad_store, ws->grad_slots);
     free_all(ws->accumulate, ws->accumulate_count);
     for (int32_t i = 0; ws->mask_store != NULL && i < model->node_count; i++)
         free(ws->mask_store[i]);

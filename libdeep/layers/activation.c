@@ -22,7 +22,8 @@ static void activation_forward(const deep_layer *layer, const deep_exec *ex, con
 {
     (void)ex;
     (void)scratch;
-    memcpy(out, in, (size_t)(batch * layer->in_size) * sizeof *out);
+    if (out != in) /* in place (DEEP_LAYER_IN_PLACE): a ReLU after a BatchNormalization */
+        memcpy(out, in, (size_t)(batch * layer->in_size) * sizeof *out);
     int64_t width = row_width(layer);
     deep_activation_forward(layer->cfg.activation.activation, out, batch * layer->in_size / width, width);
 }
@@ -37,8 +38,17 @@ static void activation_backward(deep_layer *layer, const deep_exec *ex, const fl
         deep_activation_backward_input(layer->cfg.activation.activation, in, grad_out, batch * layer->in_size);
     else if (!ex->fused_output)
         deep_activation_backward(layer->cfg.activation.activation, out, grad_out, batch * layer->in_size / width, width);
-    if (grad_in != NULL)
+    if (grad_in != NULL && grad_in != grad_out)
         memcpy(grad_in, grad_out, (size_t)(batch * layer->in_size) * sizeof *grad_in);
+}
+
+/* gelu and silu take their derivative from the input, the others from the output. */
+static unsigned activation_reads(const deep_layer *layer)
+{
+    deep_activation activation = layer->cfg.activation.activation;
+    if (activation == DEEP_ACTIVATION_LINEAR)
+        return 0;
+    return deep_activation_needs_input(activation) ? DEEP_READS_INPUT : DEEP_READS_OUTPUT;
 }
 
 static const deep_layer_field activation_fields[] = {
@@ -53,6 +63,8 @@ const deep_layer_ops deep_activation_ops = {
     .build = activation_build,
     .forward = activation_forward,
     .backward = activation_backward,
+    .flags = DEEP_LAYER_IN_PLACE | DEEP_LAYER_GRAD_IN_PLACE,
+    .backward_reads = activation_reads,
     .mask_flow = deep_mask_kept,
 };
 

@@ -6,7 +6,10 @@ DEEP_MERGE_OPS(add, DEEP_MERGE_OP_ADD)
 const deep_layer_ops deep_add_ops = {
     .type = "add",
     .class_name = "Add",
-    .flags = DEEP_LAYER_MERGE,
+    /* Each output value is computed after reading every input's, and each input's gradient
+     * is the output's: both may run in place. */
+    .flags = DEEP_LAYER_MERGE | DEEP_LAYER_IN_PLACE | DEEP_LAYER_GRAD_IN_PLACE,
+    .backward_reads = deep_layer_reads_nothing,
     .build = deep_merge_build,
     .forward_merge = add_forward,
     .backward_merge = add_backward,
