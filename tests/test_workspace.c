@@ -69,7 +69,7 @@ static int64_t chain_arena(chain_kind kind, int depth, bool training)
 /* Floats of one buffer of `size` per sample: sizes round up to 16 floats (64 bytes). */
 static int64_t buffer(int64_t size)
 {
-    return BATCH * ((size + 15) / 16 * 16);
+    return (BATCH * size + 15) / 16 * 16;
 }
 
 START_TEST(predict_does_not_grow_with_depth)
@@ -79,10 +79,30 @@ START_TEST(predict_does_not_grow_with_depth)
         ck_assert_msg(deep == shallow, "kind %d: predict's buffers grow from %lld to %lld floats with depth", (int)kind,
                       (long long)shallow, (long long)deep);
     }
-    /* Input, output and two buffers that alternate (the rest runs in place). */
-    ck_assert_int_eq(chain_arena(CONV_BN_RELU, 30, false), buffer(6 * 6 * 3) * 3 + buffer(2));
+    /* Input, output, two buffers that alternate (the rest runs in place) and the layers'
+     * scratch (one convolution's at a time). */
+    deep_model *model = chain(CONV_BN_RELU, 30);
+    const deep_layer *conv = model->layers[0];
+    ck_assert_int_le(arena_floats(model, false), buffer(6 * 6 * 3) * 3 + buffer(2) +
+                                                     2 * (BATCH * conv->scratch_size + conv->scratch_fixed));
+    deep_model_free(model);
 }
 END_TEST
+
+/* Floats of the scratch one block of a chain keeps from forward to backward: the
+ * BatchNormalization's statistics and the ReLU's signs (a bit per value). */
+static int64_t kept_scratch(chain_kind kind)
+{
+    deep_model *model = chain(kind, 1);
+    int64_t floats = 0;
+    for (int32_t i = 0; i < model->layer_count; i++) {
+        const deep_layer *layer = model->layers[i];
+        if (layer->ops == &deep_batch_normalization_ops || layer->ops == &deep_activation_ops)
+            floats += (BATCH * layer->scratch_size + layer->scratch_fixed + 15) / 16 * 16;
+    }
+    deep_model_free(model);
+    return floats;
+}
 
 START_TEST(fit_keeps_what_backward_reads)
 {
@@ -90,13 +110,18 @@ START_TEST(fit_keeps_what_backward_reads)
      * more output, and nothing else grows. */
     ck_assert_int_eq(chain_arena(DENSE_TANH, 30, true) - chain_arena(DENSE_TANH, 10, true), 20 * buffer(8));
     /* Dense then ReLU: the ReLU runs in place over the Dense's output (which the Dense's
-     * backward does not read), so a pair keeps one buffer. */
-    ck_assert_int_eq(chain_arena(DENSE_RELU_LAYER, 30, true) - chain_arena(DENSE_RELU_LAYER, 10, true), 20 * buffer(8));
-    /* Dense, BatchNormalization (reads its input), ReLU in place over the normalised output:
-     * two buffers per block. */
-    ck_assert_int_eq(chain_arena(DENSE_BN_RELU, 30, true) - chain_arena(DENSE_BN_RELU, 10, true), 40 * buffer(8));
+     * backward does not read) and keeps its signs, so a pair keeps one buffer and the bits. */
+    ck_assert_int_gt(kept_scratch(DENSE_RELU_LAYER), 0);
+    ck_assert_int_eq(chain_arena(DENSE_RELU_LAYER, 30, true) - chain_arena(DENSE_RELU_LAYER, 10, true),
+                     20 * (buffer(8) + kept_scratch(DENSE_RELU_LAYER)));
+    /* Dense, BatchNormalization (reads its input and the statistics in its scratch), ReLU
+     * in place over the normalised output, which the next layer's backward reads: two
+     * buffers and the scratch per block. The convolutions' scratch is shared (backward does
+     * not read it). */
+    ck_assert_int_eq(chain_arena(DENSE_BN_RELU, 30, true) - chain_arena(DENSE_BN_RELU, 10, true),
+                     20 * (2 * buffer(8) + kept_scratch(DENSE_BN_RELU)));
     ck_assert_int_eq(chain_arena(CONV_BN_RELU, 30, true) - chain_arena(CONV_BN_RELU, 10, true),
-                     40 * buffer(6 * 6 * 3));
+                     20 * (2 * buffer(6 * 6 * 3) + kept_scratch(CONV_BN_RELU)));
 }
 END_TEST
 

@@ -4,11 +4,37 @@
 #include "kernels/kernels.h"
 #include "layers/layer.h"
 
+/* A ReLU's backward needs only which outputs are positive: one bit each, kept in scratch,
+ * so that its output need not stay for backward (graph/plan.c frees it when no one else
+ * reads it: a ReLU before a pooling layer). */
+static bool keeps_signs(const deep_layer *layer)
+{
+    return layer->cfg.activation.activation == DEEP_ACTIVATION_RELU;
+}
+
 static deep_status activation_build(deep_layer *layer)
 {
     layer->out_rank = layer->in_rank;
     memcpy(layer->out_shape, layer->in_shape, sizeof layer->in_shape);
+    /* 32 bits a float, so the batch's bits fit in the samples' words rounded up. */
+    layer->scratch_size = keeps_signs(layer) ? (layer->in_size + 31) / 32 : 0;
     return DEEP_OK;
+}
+
+static void keep_signs(const float *out, uint32_t *bits, int64_t n)
+{
+    for (int64_t w = 0; w * 32 < n; w++) {
+        uint32_t word = 0;
+        for (int64_t b = 0; b < 32 && w * 32 + b < n; b++)
+            word |= (uint32_t)(out[w * 32 + b] > 0) << b;
+        bits[w] = word;
+    }
+}
+
+static void relu_grad(const uint32_t *bits, float *grad, int64_t n)
+{
+    for (int64_t i = 0; i < n; i++)
+        grad[i] = bits[i / 32] >> (i % 32) & 1u ? grad[i] : 0.0f;
 }
 
 /* Softmax runs along the last axis, so rows are of that axis' width. */
@@ -21,20 +47,22 @@ static void activation_forward(const deep_layer *layer, const deep_exec *ex, con
                                float *scratch, int64_t batch)
 {
     (void)ex;
-    (void)scratch;
     if (out != in) /* in place (DEEP_LAYER_IN_PLACE): a ReLU after a BatchNormalization */
         memcpy(out, in, (size_t)(batch * layer->in_size) * sizeof *out);
     int64_t width = row_width(layer);
     deep_activation_forward(layer->cfg.activation.activation, out, batch * layer->in_size / width, width);
+    if (keeps_signs(layer))
+        keep_signs(out, (uint32_t *)(void *)scratch, batch * layer->in_size);
 }
 
 static void activation_backward(deep_layer *layer, const deep_exec *ex, const float *in, const float *out,
                                 float *grad_out, float *grad_in, float *scratch, int64_t batch)
 {
-    (void)scratch;
     int64_t width = row_width(layer);
     /* The input is the pre-activation that gelu and silu take their derivative from. */
-    if (!ex->fused_output && deep_activation_needs_input(layer->cfg.activation.activation))
+    if (!ex->fused_output && keeps_signs(layer))
+        relu_grad((const uint32_t *)(const void *)scratch, grad_out, batch * layer->in_size);
+    else if (!ex->fused_output && deep_activation_needs_input(layer->cfg.activation.activation))
         deep_activation_backward_input(layer->cfg.activation.activation, in, grad_out, batch * layer->in_size);
     else if (!ex->fused_output)
         deep_activation_backward(layer->cfg.activation.activation, out, grad_out, batch * layer->in_size / width, width);
@@ -42,12 +70,15 @@ static void activation_backward(deep_layer *layer, const deep_exec *ex, const fl
         memcpy(grad_in, grad_out, (size_t)(batch * layer->in_size) * sizeof *grad_in);
 }
 
-/* gelu and silu take their derivative from the input, the others from the output. */
+/* gelu and silu take their derivative from the input, relu from its signs, the others
+ * from the output. */
 static unsigned activation_reads(const deep_layer *layer)
 {
     deep_activation activation = layer->cfg.activation.activation;
     if (activation == DEEP_ACTIVATION_LINEAR)
         return 0;
+    if (keeps_signs(layer))
+        return DEEP_READS_SCRATCH;
     return deep_activation_needs_input(activation) ? DEEP_READS_INPUT : DEEP_READS_OUTPUT;
 }
 

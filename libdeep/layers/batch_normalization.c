@@ -4,20 +4,17 @@
  * only, as Keras 3's (every step is still normalised). Forward leaves the per-channel
  * mean and inverse deviation in the layer's fixed scratch for backward.
  *
- * Two passes over the data each way, split among the model's threads by blocks of rows:
- * forward sums each channel's values and squares (shifted by the channel's first value, so
- * that the variance loses no precision), then writes x * scale + bias; backward sums dy
- * and dy * xhat, then writes dx. The blocks depend on the number of rows only and their
- * partial sums are added in order, so results do not depend on the thread count. */
+ * Two passes over the data each way, split among the model's threads: forward sums each
+ * channel's values and squares (shifted by the channel's first value, so that the variance
+ * loses no precision), then writes x * scale + bias; backward sums dy and dy * xhat, then
+ * writes dx. The sums are split by channels (each summed over the rows in order, so results
+ * do not depend on the thread count), the element-wise passes by rows. */
 #include <math.h>
 #include <string.h>
 
 #include "layers/layer.h"
 
 enum { GAMMA, BETA, MOVING_MEAN, MOVING_VARIANCE };
-
-/* The most blocks of rows the sums are split into, and the fewest rows a block takes. */
-enum { MAX_BLOCKS = 32, MIN_BLOCK_ROWS = 256 };
 
 static int64_t channels(const deep_layer *layer)
 {
@@ -34,9 +31,9 @@ static deep_status batch_norm_build(deep_layer *layer)
         DEEP_TRY(deep_layer_declare_param(layer, p, names[p], 1, &c));
     layer->params[MOVING_MEAN].trainable = false;
     layer->params[MOVING_VARIANCE].trainable = false;
-    /* Doubles: the mean, inverse deviation and shift per channel, then two partial sums per
-     * channel and block. */
-    layer->scratch_fixed = (3 + 2 * MAX_BLOCKS) * c * (int64_t)(sizeof(double) / sizeof(float));
+    /* Doubles per channel: the mean and inverse deviation (backward reads them), the shift
+     * and two sums. */
+    layer->scratch_fixed = 5 * c * (int64_t)(sizeof(double) / sizeof(float));
     return DEEP_OK;
 }
 
@@ -73,55 +70,47 @@ typedef struct bn_job {
     const double *mean, *inv_std;   /* per channel */
     const double *shift;            /* statistics: each channel's first counted value */
     const float *scale, *bias, *xhat_scale; /* per channel, for the element-wise passes */
-    double *partial;                /* 2 * c per block */
-    int64_t c, rows, blocks;
+    double *sums;                   /* 2 * c: the two sums of the first pass */
+    int64_t c, rows;
 } bn_job;
 
-static int64_t block_begin(const bn_job *job, int64_t b)
-{
-    return job->rows * b / job->blocks;
-}
-
-/* Statistics: per block, the counted rows' sums of (x - shift) and (x - shift)^2. */
+/* Statistics, for channels begin..end-1: the counted rows' sums of (x - shift) and
+ * (x - shift)^2. */
 static void sum_values(void *raw, int64_t begin, int64_t end, int32_t worker)
 {
     (void)worker;
     const bn_job *job = raw;
     int64_t c = job->c;
-    for (int64_t b = begin; b < end; b++) {
-        double *sum = job->partial + 2 * c * b, *squares = sum + c;
-        for (int64_t ch = 0; ch < c; ch++)
-            sum[ch] = squares[ch] = 0;
-        for (int64_t r = block_begin(job, b); r < block_begin(job, b + 1); r++) {
-            if (!counted(job->layer, job->mask, r))
-                continue;
-            const float *x = job->in + r * c;
-            for (int64_t ch = 0; ch < c; ch++) {
-                double d = (double)x[ch] - job->shift[ch];
-                sum[ch] += d;
-                squares[ch] += d * d;
-            }
+    double *sum = job->sums, *squares = sum + c;
+    for (int64_t ch = begin; ch < end; ch++)
+        sum[ch] = squares[ch] = 0;
+    for (int64_t r = 0; r < job->rows; r++) {
+        if (!counted(job->layer, job->mask, r))
+            continue;
+        const float *x = job->in + r * c;
+        for (int64_t ch = begin; ch < end; ch++) {
+            double d = (double)x[ch] - job->shift[ch];
+            sum[ch] += d;
+            squares[ch] += d * d;
         }
     }
 }
 
-/* Backward's sums per block over every row: dy and dy * xhat. */
+/* Backward's sums over every row, for channels begin..end-1: dy and dy * xhat. */
 static void sum_gradients(void *raw, int64_t begin, int64_t end, int32_t worker)
 {
     (void)worker;
     const bn_job *job = raw;
     int64_t c = job->c;
-    for (int64_t b = begin; b < end; b++) {
-        double *sum_dy = job->partial + 2 * c * b, *sum_dy_xhat = sum_dy + c;
-        for (int64_t ch = 0; ch < c; ch++)
-            sum_dy[ch] = sum_dy_xhat[ch] = 0;
-        for (int64_t r = block_begin(job, b); r < block_begin(job, b + 1); r++) {
-            const float *x = job->in + r * c, *dy = job->dy + r * c;
-            for (int64_t ch = 0; ch < c; ch++) {
-                float xhat = (float)((x[ch] - job->mean[ch]) * job->inv_std[ch]);
-                sum_dy[ch] += dy[ch];
-                sum_dy_xhat[ch] += dy[ch] * xhat;
-            }
+    double *sum_dy = job->sums, *sum_dy_xhat = sum_dy + c;
+    for (int64_t ch = begin; ch < end; ch++)
+        sum_dy[ch] = sum_dy_xhat[ch] = 0;
+    for (int64_t r = 0; r < job->rows; r++) {
+        const float *x = job->in + r * c, *dy = job->dy + r * c;
+        for (int64_t ch = begin; ch < end; ch++) {
+            float xhat = (float)((x[ch] - job->mean[ch]) * job->inv_std[ch]);
+            sum_dy[ch] += dy[ch];
+            sum_dy_xhat[ch] += dy[ch] * xhat;
         }
     }
 }
@@ -165,26 +154,19 @@ static void input_gradient_rows(void *raw, int64_t begin, int64_t end, int32_t w
     }
 }
 
-/* Runs fn over the job's blocks, then adds their partial sums in block order into the
- * first block's: two sums per channel, returned. */
-static const double *sum_blocks(const deep_exec *ex, bn_job *job, deep_pool_fn fn)
+/* Runs one of the sums above over all channels; returns the sums. */
+static const double *sum_channels(const deep_exec *ex, bn_job *job, deep_pool_fn fn)
 {
-    deep_pool_run_work(ex->pool, job->blocks, (double)(job->rows * job->c), fn, job);
-    int64_t c = job->c;
-    for (int64_t b = 1; b < job->blocks; b++)
-        for (int64_t ch = 0; ch < 2 * c; ch++)
-            job->partial[ch] += job->partial[2 * c * b + ch];
-    return job->partial;
+    deep_pool_run_work(ex->pool, job->c, (double)(job->rows * job->c), fn, job);
+    return job->sums;
 }
 
 static bn_job make_job(const deep_layer *layer, const deep_exec *ex, const float *in, float *scratch, int64_t batch)
 {
     int64_t c = channels(layer), rows = batch * layer->in_size / c;
-    int64_t blocks = (rows + MIN_BLOCK_ROWS - 1) / MIN_BLOCK_ROWS;
     double *mean = statistics_space(scratch);
     return (bn_job){.layer = layer, .mask = ex->mask, .in = in, .mean = mean, .inv_std = mean + c,
-                    .shift = mean + 2 * c, .partial = mean + 3 * c, .c = c, .rows = rows,
-                    .blocks = blocks < 1 ? 1 : blocks > MAX_BLOCKS ? MAX_BLOCKS : blocks};
+                    .shift = mean + 2 * c, .sums = mean + 3 * c, .c = c, .rows = rows};
 }
 
 /* The batch's per-channel mean and variance into mean and inv_std (still the variance);
@@ -201,7 +183,7 @@ static int64_t batch_statistics(const deep_exec *ex, bn_job *job)
     for (int64_t ch = 0; ch < c; ch++)
         shift[ch] = first >= 0 ? job->in[first * c + ch] : 0.0;
     double *mean = (double *)job->mean, *variance = (double *)job->inv_std;
-    const double *sums = sum_blocks(ex, job, sum_values);
+    const double *sums = sum_channels(ex, job, sum_values);
     for (int64_t ch = 0; ch < c; ch++)
         mean[ch] = variance[ch] = 0;
     for (int64_t ch = 0; ch < c && n > 0; ch++) {
@@ -237,8 +219,8 @@ static void batch_norm_forward(const deep_layer *layer, const deep_exec *ex, con
             variance[ch] = moving_var[ch];
         }
     }
-    /* The per-channel factors live in the partial sums' space, free now. */
-    float *scale = (float *)(void *)job.partial, *bias = scale + c;
+    /* The per-channel factors live in the sums' space, free now. */
+    float *scale = (float *)(void *)job.sums, *bias = scale + c;
     for (int64_t ch = 0; ch < c; ch++) {
         variance[ch] = 1.0 / sqrt(variance[ch] + layer->cfg.batch_norm.epsilon); /* now the inverse std */
         scale[ch] = (float)(gamma[ch] * variance[ch]);
@@ -262,7 +244,7 @@ static void batch_norm_backward(deep_layer *layer, const deep_exec *ex, const fl
     float *dgamma = layer->params[GAMMA].grad, *dbeta = layer->params[BETA].grad;
     /* Forward left the mean and inverse deviation. */
     job.dy = grad_out;
-    const double *sums = sum_blocks(ex, &job, sum_gradients);
+    const double *sums = sum_channels(ex, &job, sum_gradients);
     for (int64_t ch = 0; ch < c; ch++) {
         dbeta[ch] = (float)sums[ch];
         dgamma[ch] = (float)sums[c + ch];
@@ -272,7 +254,7 @@ static void batch_norm_backward(deep_layer *layer, const deep_exec *ex, const fl
     memset(layer->params[MOVING_VARIANCE].grad, 0, (size_t)c * sizeof(float));
     if (grad_in == NULL)
         return;
-    float *scale = (float *)(void *)job.partial, *bias = scale + c, *xhat_scale = bias + c;
+    float *scale = (float *)(void *)job.sums, *bias = scale + c, *xhat_scale = bias + c;
     for (int64_t ch = 0; ch < c; ch++) {
         scale[ch] = gamma[ch] * (float)job.inv_std[ch];
         bias[ch] = n == 0 ? 0.0f : scale[ch] / (float)n * dbeta[ch];
@@ -288,7 +270,7 @@ static void batch_norm_backward(deep_layer *layer, const deep_exec *ex, const fl
 static unsigned batch_norm_reads(const deep_layer *layer)
 {
     (void)layer;
-    return DEEP_READS_INPUT;
+    return DEEP_READS_INPUT | DEEP_READS_SCRATCH; /* and the statistics */
 }
 
 static const deep_layer_field batch_norm_fields[] = {

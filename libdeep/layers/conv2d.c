@@ -269,7 +269,8 @@ static unsigned conv2d_reads(const deep_layer *layer)
 {
     deep_activation activation = layer->cfg.conv2d.activation;
     bool output = activation != DEEP_ACTIVATION_LINEAR && !deep_activation_needs_input(activation);
-    return DEEP_READS_INPUT | (output ? DEEP_READS_OUTPUT : 0u);
+    bool scratch = deep_activation_needs_input(activation);
+    return DEEP_READS_INPUT | (output ? DEEP_READS_OUTPUT : 0u) | (scratch ? DEEP_READS_SCRATCH : 0u);
 }
 
 static const deep_layer_field conv2d_fields[] = {

@@ -127,7 +127,8 @@ static unsigned dense_reads(const deep_layer *layer)
 {
     deep_activation activation = layer->cfg.dense.activation;
     bool output = activation != DEEP_ACTIVATION_LINEAR && !deep_activation_needs_input(activation);
-    return DEEP_READS_INPUT | (output ? DEEP_READS_OUTPUT : 0u);
+    bool scratch = deep_activation_needs_input(activation);
+    return DEEP_READS_INPUT | (output ? DEEP_READS_OUTPUT : 0u) | (scratch ? DEEP_READS_SCRATCH : 0u);
 }
 
 static const deep_layer_field dense_fields[] = {

@@ -202,3 +202,9 @@ unsigned deep_layer_reads_nothing(const deep_layer *layer)
     (void)layer;
     return 0;
 }
+
+unsigned deep_layer_reads_scratch(const deep_layer *layer)
+{
+    (void)layer;
+    return DEEP_READS_SCRATCH;
+}

@@ -143,6 +143,8 @@ enum {
 enum {
     DEEP_READS_INPUT = 1u << 0,  /* the input(s), `in` */
     DEEP_READS_OUTPUT = 1u << 1, /* the output, `out` */
+    DEEP_READS_SCRATCH = 1u << 2, /* what forward left in its scratch (without it, the scratch is
+                                     only used within each call and may be shared with others) */
 };
 
 struct deep_layer_ops {
@@ -196,8 +198,9 @@ struct deep_layer_ops {
     /* Optional, with DEEP_LAYER_STATES (NULL: h, and c with DEEP_LAYER_CELL_STATE): how many
      * states the layer takes and gives (Bidirectional: twice its wrapped layer's). */
     int32_t (*state_count)(const deep_layer *layer);
-    /* Optional (NULL: both): the DEEP_READS_* bits of what backward reads, which may depend
-     * on the configuration (a Dense layer reads its output only for a non-linear activation). */
+    /* Optional (NULL: all, and the scratch is the node's own): the DEEP_READS_* bits of what
+     * backward reads, which may depend on the configuration (a Dense layer reads its output
+     * only for a non-linear activation). */
     unsigned (*backward_reads)(const deep_layer *layer);
 };
 
@@ -285,6 +288,8 @@ void deep_layer_copy_backward(deep_layer *layer, const deep_exec *ex, const floa
                               float *grad_out, float *grad_in, float *scratch, int64_t batch);
 /* backward_reads of a layer whose backward reads neither its input nor its output. */
 unsigned deep_layer_reads_nothing(const deep_layer *layer);
+/* backward_reads of a layer whose backward reads its scratch only. */
+unsigned deep_layer_reads_scratch(const deep_layer *layer);
 /* build and backward of the layers that multiply each input by a factor drawn while
  * training (Dropout, GaussianDropout): the output takes the input's shape and the factors
  * stay in scratch (one per input); backward multiplies by them, and passes the gradient on
