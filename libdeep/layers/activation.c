@@ -21,20 +21,40 @@ static deep_status activation_build(deep_layer *layer)
     return DEEP_OK;
 }
 
-static void keep_signs(const float *out, uint32_t *bits, int64_t n)
+/* The ReLU over n values and their signs, split among the threads by words of 32. */
+typedef struct relu_job {
+    const float *in;
+    float *out; /* forward: the output; backward: the gradient, in place */
+    uint32_t *bits;
+    int64_t n;
+} relu_job;
+
+static void relu_words(void *raw, int64_t begin, int64_t end, int32_t worker)
 {
-    for (int64_t w = 0; w * 32 < n; w++) {
+    (void)worker;
+    const relu_job *job = raw;
+    for (int64_t w = begin; w < end; w++) {
         uint32_t word = 0;
-        for (int64_t b = 0; b < 32 && w * 32 + b < n; b++)
-            word |= (uint32_t)(out[w * 32 + b] > 0) << b;
-        bits[w] = word;
+        int64_t first = w * 32, count = job->n - first < 32 ? job->n - first : 32;
+        for (int64_t b = 0; b < count; b++) {
+            float v = job->in[first + b];
+            job->out[first + b] = v < 0 ? 0.0f : v; /* as the kernel's: NaN passes through */
+            word |= (uint32_t)(v > 0) << b;          /* its derivative, as from the output */
+        }
+        job->bits[w] = word;
     }
 }
 
-static void relu_grad(const uint32_t *bits, float *grad, int64_t n)
+static void relu_grad_words(void *raw, int64_t begin, int64_t end, int32_t worker)
 {
-    for (int64_t i = 0; i < n; i++)
-        grad[i] = bits[i / 32] >> (i % 32) & 1u ? grad[i] : 0.0f;
+    (void)worker;
+    const relu_job *job = raw;
+    for (int64_t w = begin; w < end; w++) {
+        uint32_t word = job->bits[w];
+        int64_t first = w * 32, count = job->n - first < 32 ? job->n - first : 32;
+        for (int64_t b = 0; b < count; b++)
+            job->out[first + b] = word >> b & 1u ? job->out[first + b] : 0.0f;
+    }
 }
 
 /* Softmax runs along the last axis, so rows are of that axis' width. */
@@ -46,13 +66,16 @@ static int64_t row_width(const deep_layer *layer)
 static void activation_forward(const deep_layer *layer, const deep_exec *ex, const float *in, float *out,
                                float *scratch, int64_t batch)
 {
-    (void)ex;
+    int64_t n = batch * layer->in_size;
+    if (keeps_signs(layer)) { /* in place or not */
+        relu_job job = {in, out, (uint32_t *)(void *)scratch, n};
+        deep_pool_run_work(ex->pool, (n + 31) / 32, (double)n, relu_words, &job);
+        return;
+    }
     if (out != in) /* in place (DEEP_LAYER_IN_PLACE): a ReLU after a BatchNormalization */
-        memcpy(out, in, (size_t)(batch * layer->in_size) * sizeof *out);
+        memcpy(out, in, (size_t)n * sizeof *out);
     int64_t width = row_width(layer);
-    deep_activation_forward(layer->cfg.activation.activation, out, batch * layer->in_size / width, width);
-    if (keeps_signs(layer))
-        keep_signs(out, (uint32_t *)(void *)scratch, batch * layer->in_size);
+    deep_activation_forward(layer->cfg.activation.activation, out, n / width, width);
 }
 
 static void activation_backward(deep_layer *layer, const deep_exec *ex, const float *in, const float *out,
@@ -60,9 +83,11 @@ static void activation_backward(deep_layer *layer, const deep_exec *ex, const fl
 {
     int64_t width = row_width(layer);
     /* The input is the pre-activation that gelu and silu take their derivative from. */
-    if (!ex->fused_output && keeps_signs(layer))
-        relu_grad((const uint32_t *)(const void *)scratch, grad_out, batch * layer->in_size);
-    else if (!ex->fused_output && deep_activation_needs_input(layer->cfg.activation.activation))
+    if (!ex->fused_output && keeps_signs(layer)) {
+        int64_t n = batch * layer->in_size;
+        relu_job job = {NULL, grad_out, (uint32_t *)(void *)scratch, n};
+        deep_pool_run_work(ex->pool, (n + 31) / 32, (double)n, relu_grad_words, &job);
+    } else if (!ex->fused_output && deep_activation_needs_input(layer->cfg.activation.activation))
         deep_activation_backward_input(layer->cfg.activation.activation, in, grad_out, batch * layer->in_size);
     else if (!ex->fused_output)
         deep_activation_backward(layer->cfg.activation.activation, out, grad_out, batch * layer->in_size / width, width);
