@@ -182,38 +182,6 @@ START_TEST(two_outputs_pass_gradient_checks)
 }
 END_TEST
 
-/* Gradient buffers by liveness: a chain of any length needs two. */
-START_TEST(a_chain_needs_two_gradient_buffers)
-{
-    deep_model *model = NULL;
-    ASSERT_OK(deep_model_new(1, (int64_t[]){4}, &model));
-    for (int i = 0; i < 30; i++)
-        ASSERT_OK(deep_model_add_dense(model, 4, DEEP_ACTIVATION_TANH, 1));
-    compile_mse(model);
-    deep_workspace ws;
-    ck_assert_int_eq(deep_workspace_init(model, 2, true, &ws), DEEP_OK);
-    ck_assert_int_eq(ws.grad_slots, 2);
-    ck_assert_ptr_null(ws.accumulate);
-    deep_workspace_release(model, &ws);
-    deep_model_free(model);
-
-    /* Ten residual blocks: three buffers, whatever the depth. */
-    ASSERT_OK(deep_model_new(1, (int64_t[]){4}, &model));
-    int32_t x = 0;
-    for (int i = 0; i < 10; i++) {
-        int32_t f = dense_on(model, dense_on(model, x, 4, DEEP_ACTIVATION_RELU), 4, DEEP_ACTIVATION_LINEAR);
-        ASSERT_OK(deep_model_connect(model, (int32_t[]){x, f}, 2));
-        ASSERT_OK(deep_model_add_add(model));
-        x = last(model);
-    }
-    compile_mse(model);
-    ck_assert_int_eq(deep_workspace_init(model, 2, true, &ws), DEEP_OK);
-    ck_assert_int_le(ws.grad_slots, 3);
-    deep_workspace_release(model, &ws);
-    deep_model_free(model);
-}
-END_TEST
-
 /* ---- Sequential is the chain of the same engine ----------------------------------------- */
 
 static deep_tensor *predict(const deep_model *model, const float *x, int64_t n, int64_t features)
@@ -635,7 +603,6 @@ static Suite *graph_suite(void)
     tcase_add_test(gradients, fan_out_and_shared_layers_sum_gradients);
     tcase_add_test(gradients, two_inputs_pass_gradient_checks);
     tcase_add_test(gradients, two_outputs_pass_gradient_checks);
-    tcase_add_test(gradients, a_chain_needs_two_gradient_buffers);
     tcase_set_timeout(gradients, 120);
     suite_add_tcase(s, gradients);
     TCase *models = tcase_create("models");

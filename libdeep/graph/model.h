@@ -236,17 +236,21 @@ bool deep_model_output_fuses(const deep_model *model, int32_t k);
  * Sequential model node i + 1 is layer i's output, node 0 the input). */
 typedef struct deep_workspace {
     int64_t max_batch;
-    float **acts;              /* node_count: each node's output batch */
-    float **scratch;           /* per node, NULL for inputs and layers that need none */
+    float **acts;              /* node_count: each node's output batch, in the arena */
+    float **scratch;           /* per node, in the arena; NULL for inputs and layers that need none */
     /* Training only: dL/d(node output) in grads[node], for the nodes whose gradient is
-     * needed; nodes share buffers when their gradients are never live at once (a chain
-     * needs two, whatever its length). accumulate[k] receives the k-th input's gradient of
-     * a call when that input already has one from another consumer, to be added to it. */
-    float **grads;             /* node_count pointers into grad_store */
-    float **grad_store;        /* grad_slots buffers of the largest activation */
-    int32_t grad_slots;
-    float **accumulate;        /* accumulate_count, NULL unless some node feeds several calls */
-    int32_t accumulate_count;  /* the most inputs of one call */
+     * needed. */
+    float **grads;             /* node_count pointers into the arena (NULL: not needed) */
+    /* The outputs, scratches and gradients share one block, laid out by liveness
+     * (graph/plan.c): buffers never live at once share memory, so a chain's predict needs
+     * two outputs whatever its depth and training keeps only what backward reads. */
+    float *arena;
+    int64_t arena_floats;
+    int64_t bytes;             /* everything the workspace allocated for batches, for tests */
+    /* accumulate[j * DEEP_MAX_LAYER_INPUTS + k] (in the arena, NULL: never needed) receives
+     * node j's k-th input's gradient when that input already has one from another consumer,
+     * to be added to it. */
+    float **accumulate;
     bool *grad_started;        /* per node, during backward: grads[node] holds a sum already */
     /* A layer called at several nodes sums its weights' gradients over the calls: the
      * calls after the first keep the sum so far in param_sum while backward overwrites. */
@@ -277,6 +281,19 @@ typedef struct deep_workspace {
 } deep_workspace;
 
 deep_status deep_workspace_init(const deep_model *model, int64_t max_batch, bool training, deep_workspace *ws);
+/* graph/plan.c: where the buffers of a pass over batches of up to max_batch samples, running
+ * nodes 0..limit-1, go in an arena shared by liveness: offsets in floats, -1 for none. */
+typedef struct deep_plan {
+    int64_t *out_at;        /* node_count: each node's output */
+    int64_t *grad_at;       /* node_count: in training, the gradients grad_needed marks */
+    int64_t *scratch_at;    /* node_count: each call's scratch, when its layer has one */
+    int64_t *accumulate_at; /* node_count * DEEP_MAX_LAYER_INPUTS: in training, where node j's
+                               backward writes its k-th input's gradient to be added to it */
+} deep_plan;
+/* Fills `plan` (arrays of the sizes above) and returns the arena's floats, -1 when out of
+ * memory. */
+int64_t deep_plan_buffers(const deep_model *model, int64_t max_batch, bool training, const bool *grad_needed,
+                          int32_t limit, deep_plan *plan);
 void deep_workspace_release(const deep_model *model, deep_workspace *ws);
 
 /* The node whose layer makes the mask that node `node`'s output carries (through a merge,

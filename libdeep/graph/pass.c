@@ -66,23 +66,13 @@ static int64_t most_steps(const deep_model *model)
     return most;
 }
 
-static int64_t largest_activation(const deep_model *model)
-{
-    int64_t largest = 1;
-    for (int32_t i = 0; i < model->node_count; i++)
-        largest = model->nodes[i].size > largest ? model->nodes[i].size : largest;
-    return largest;
-}
-
-/* Assigns gradient buffers to nodes by liveness, walking backward in reverse node order:
- * a node's gradient lives from its last consumer's backward to its own; the output's from
- * the start. Inputs never need one. Returns the number of buffers (slots), sets slot[node]
- * (-1: none) and whether some node feeds several calls (its gradient is a sum). */
-static int32_t assign_grad_slots(const deep_model *model, int32_t *slot, bool *fan_out)
+/* Which nodes need a gradient (slot[node] >= 0), walking backward in reverse node order
+ * as the pass does: the outputs', and those of calls on a path to them. Inputs never need
+ * one. (The slots number buffers by liveness; graph/plan.c lays out the real ones.) */
+static void assign_grad_slots(const deep_model *model, int32_t *slot)
 {
     int32_t n = model->node_count, slots = 0, free_count = 0;
     int32_t *free_slots = slot + n; /* the caller gives 2n entries */
-    *fan_out = false;
     for (int32_t i = 0; i < n; i++)
         slot[i] = -1;
     for (int32_t k = 0; k < deep_model_output_count(model); k++) /* the losses' gradients, from the start */
@@ -100,10 +90,8 @@ static int32_t assign_grad_slots(const deep_model *model, int32_t *slot, bool *f
             int32_t in = node->inputs[k];
             if (model->nodes[in].layer == NULL)
                 continue;
-            if (slot[in] >= 0) {
-                *fan_out = true;
+            if (slot[in] >= 0)
                 continue;
-            }
             slot[in] = free_count > 0 ? free_slots[--free_count] : slots++;
         }
         free_slots[free_count++] = slot[i]; /* free after this node's backward */
@@ -111,7 +99,6 @@ static int32_t assign_grad_slots(const deep_model *model, int32_t *slot, bool *f
             if (node->states[k] > 0 && slot[node->states[k]] >= 0)
                 free_slots[free_count++] = slot[node->states[k]];
     }
-    return slots;
 }
 
 static int64_t weight_floats(const deep_layer *layer)
@@ -184,6 +171,54 @@ static const uint8_t *const *merge_input_masks(const deep_node *node, const deep
     return any ? masks : NULL;
 }
 
+/* deep_alloc, counted in the workspace's bytes. */
+static void *take(deep_workspace *ws, int64_t count, size_t size)
+{
+    ws->bytes += count * (int64_t)size;
+    return deep_alloc(count, size);
+}
+
+/* Every node's output, scratch and (training) gradient in one arena laid out by liveness
+ * (graph/plan.c). */
+static bool init_arena(const deep_model *model, int64_t max_batch, bool training, deep_workspace *ws)
+{
+    int32_t n = model->node_count, limit = last_output(model) + 1;
+    size_t pairs = (size_t)n * DEEP_MAX_LAYER_INPUTS;
+    int32_t *slot = calloc(2 * (size_t)n, sizeof *slot);
+    bool *needed = calloc((size_t)n, sizeof *needed);
+    deep_plan plan = {calloc((size_t)n, sizeof(int64_t)), calloc((size_t)n, sizeof(int64_t)),
+                      calloc((size_t)n, sizeof(int64_t)), calloc(pairs, sizeof(int64_t))};
+    bool ok = slot != NULL && needed != NULL && plan.out_at != NULL && plan.grad_at != NULL &&
+              plan.scratch_at != NULL && plan.accumulate_at != NULL;
+    if (ok && training) {
+        assign_grad_slots(model, slot);
+        for (int32_t i = 0; i < n; i++)
+            needed[i] = slot[i] >= 0;
+        ok = (ws->grads = calloc((size_t)n, sizeof *ws->grads)) != NULL &&
+             (ws->grad_started = calloc((size_t)n, sizeof *ws->grad_started)) != NULL &&
+             (ws->accumulate = calloc(pairs, sizeof *ws->accumulate)) != NULL;
+    }
+    int64_t floats = ok ? deep_plan_buffers(model, max_batch, training, needed, limit, &plan) : -1;
+    ok = floats >= 0 && (ws->arena = take(ws, floats > 0 ? floats : 1, sizeof(float))) != NULL;
+    if (ok)
+        ws->arena_floats = floats;
+    for (int32_t i = 0; ok && i < n; i++) {
+        ws->acts[i] = ws->arena + plan.out_at[i];
+        ws->scratch[i] = plan.scratch_at[i] >= 0 ? ws->arena + plan.scratch_at[i] : NULL;
+        if (training)
+            ws->grads[i] = plan.grad_at[i] >= 0 ? ws->arena + plan.grad_at[i] : NULL;
+    }
+    for (size_t k = 0; ok && training && k < pairs; k++)
+        ws->accumulate[k] = plan.accumulate_at[k] >= 0 ? ws->arena + plan.accumulate_at[k] : NULL;
+    free(slot);
+    free(needed);
+    free(plan.out_at);
+    free(plan.grad_at);
+    free(plan.scratch_at);
+    free(plan.accumulate_at);
+    return ok;
+}
+
 deep_status deep_workspace_init(const deep_model *model, int64_t max_batch, bool training, deep_workspace *ws)
 {
     memset(ws, 0, sizeof *ws);
@@ -199,64 +234,33 @@ deep_status deep_workspace_init(const deep_model *model, int64_t max_batch, bool
         deep_mask_flow flow = node->layer != NULL && node->part == 0 ? deep_layer_mask_flow(node->layer)
                                                                      : DEEP_MASK_REFUSED;
         if (flow == DEEP_MASK_MADE)
-            ok = (ws->masks[i] = ws->mask_store[i] = deep_alloc(max_batch * node->layer->in_shape[0], 1)) != NULL;
+            ok = (ws->masks[i] = ws->mask_store[i] = take(ws, max_batch * node->layer->in_shape[0], 1)) != NULL;
         else if (flow == DEEP_MASK_KEPT)
             ws->masks[i] = ws->masks[node->inputs[0]];
         else if (flow == DEEP_MASK_MERGED && merge_has_mask(node, ws))
             ok = (ws->masks[i] = ws->mask_store[i] = deep_alloc(max_batch * node->shape[0], 1)) != NULL;
     }
-    for (int32_t i = 0; ok && i < n; i++)
-        ok = (ws->acts[i] = deep_alloc(max_batch * model->nodes[i].size, sizeof(float))) != NULL;
-    for (int32_t i = 0; ok && i < n; i++) {
-        const deep_layer *layer = model->nodes[i].layer;
-        if (layer != NULL && model->nodes[i].part == 0 && (layer->scratch_size > 0 || layer->scratch_fixed > 0))
-            ok = (ws->scratch[i] = deep_alloc(max_batch * layer->scratch_size + layer->scratch_fixed, sizeof(float))) !=
-                 NULL;
-    }
+    ok = ok && init_arena(model, max_batch, training, ws);
     int32_t output = deep_model_output_node(model);
     int64_t out_width = model->nodes[output].size, target_width = out_width;
     if (deep_model_output_count(model) > 1) {
         target_width = deep_model_output_row(model);
-        ok = ok && (ws->output_targets = deep_alloc(max_batch * largest_activation(model), sizeof(float))) != NULL;
+        ok = ok && (ws->output_targets = take(ws, max_batch * target_width, sizeof(float))) != NULL;
     }
     if (ok && training) {
-        int64_t largest = largest_activation(model);
-        int32_t *slot = calloc(2 * (size_t)n, sizeof *slot);
-        bool fan_out = false;
-        ok = slot != NULL && (ws->grads = calloc((size_t)n, sizeof *ws->grads)) != NULL &&
-             (ws->grad_started = calloc((size_t)n, sizeof *ws->grad_started)) != NULL;
-        if (ok) {
-            ws->grad_slots = assign_grad_slots(model, slot, &fan_out);
-            ok = (ws->grad_store = calloc((size_t)ws->grad_slots, sizeof *ws->grad_store)) != NULL;
-        }
-        for (int32_t k = 0; ok && k < ws->grad_slots; k++)
-            ok = (ws->grad_store[k] = deep_alloc(max_batch * largest, sizeof(float))) != NULL;
-        for (int32_t i = 0; ok && i < n; i++)
-            ws->grads[i] = slot[i] >= 0 ? ws->grad_store[slot[i]] : NULL;
-        if (ok && fan_out) { /* one buffer per input of the widest call */
-            for (int32_t i = 0; i < n; i++)
-                ws->accumulate_count = model->nodes[i].input_count > ws->accumulate_count
-                                           ? model->nodes[i].input_count
-                                           : ws->accumulate_count;
-            ok = (ws->accumulate = calloc((size_t)ws->accumulate_count, sizeof *ws->accumulate)) != NULL;
-            for (int32_t k = 0; ok && k < ws->accumulate_count; k++)
-                ok = (ws->accumulate[k] = deep_alloc(max_batch * largest, sizeof(float))) != NULL;
-        }
-        if (ok)
-            ws->grad_a = ws->grads[output];
-        free(slot);
-        ok = ok && init_shared_sums(model, max_batch, ws);
+        ws->grad_a = ws->grads[output];
+        ok = init_shared_sums(model, max_batch, ws);
     }
     /* labels: one per row of the last axis, as the sparse loss on per-step outputs reads */
-    ok = ok && (ws->labels = deep_alloc(max_batch * most_steps(model), sizeof(int32_t))) != NULL &&
-         (ws->targets = deep_alloc(max_batch * target_width, sizeof(float))) != NULL &&
-         (ws->sample_weights = deep_alloc(max_batch, sizeof(float))) != NULL &&
-         (ws->row_weights = deep_alloc(max_batch * most_steps(model), sizeof(float))) != NULL;
+    ok = ok && (ws->labels = take(ws, max_batch * most_steps(model), sizeof(int32_t))) != NULL &&
+         (ws->targets = take(ws, max_batch * target_width, sizeof(float))) != NULL &&
+         (ws->sample_weights = take(ws, max_batch, sizeof(float))) != NULL &&
+         (ws->row_weights = take(ws, max_batch * most_steps(model), sizeof(float))) != NULL;
     if (ok && ws->masks[output] != NULL)
-        ok = (ws->kept_pred = deep_alloc(max_batch * out_width, sizeof(float))) != NULL &&
-             (ws->kept_targets = deep_alloc(max_batch * out_width, sizeof(float))) != NULL &&
-             (ws->kept_grad = deep_alloc(max_batch * out_width, sizeof(float))) != NULL &&
-             (ws->kept_labels = deep_alloc(max_batch * most_steps(model), sizeof(int32_t))) != NULL;
+        ok = (ws->kept_pred = take(ws, max_batch * out_width, sizeof(float))) != NULL &&
+             (ws->kept_targets = take(ws, max_batch * out_width, sizeof(float))) != NULL &&
+             (ws->kept_grad = take(ws, max_batch * out_width, sizeof(float))) != NULL &&
+             (ws->kept_labels = take(ws, max_batch * most_steps(model), sizeof(int32_t))) != NULL;
     if (!ok) {
         deep_workspace_release(model, ws);
         return DEEP_ERR_NO_MEMORY;
@@ -264,19 +268,12 @@ deep_status deep_workspace_init(const deep_model *model, int64_t max_batch, bool
     return DEEP_OK;
 }
 
-static void free_all(float **buffers, int32_t count)
-{
-    for (int32_t i = 0; buffers != NULL && i < count; i++)
-        free(buffers[i]);
-    free(buffers);
-}
-
 void deep_workspace_release(const deep_model *model, deep_workspace *ws)
 {
-    free_all(ws->acts, model->node_count);
-    free_all(ws->scratch, model->node_count);
-    free_all(ws->grad_store, ws->grad_slots);
-    free_all(ws->accumulate, ws->accumulate_count);
+    free(ws->acts);
+    free(ws->arena);
+    free(ws->scratch);
+    free(ws->accumulate);
     for (int32_t i = 0; ws->mask_store != NULL && i < model->node_count; i++)
         free(ws->mask_store[i]);
     free(ws->masks);
@@ -389,13 +386,13 @@ static void add_into(float *sum, const float *term, int64_t count)
         sum[i] += term[i];
 }
 
-/* Where a call writes the gradient of its k-th input: the input's own buffer for its first
- * contribution, else an accumulation buffer added to it afterwards (NULL: not needed). */
-static float *grad_target(deep_workspace *ws, int32_t input, int32_t k)
+/* Where call `node` writes the gradient of its k-th input: the input's own buffer for its
+ * first contribution, else an accumulation buffer added to it afterwards (NULL: not needed). */
+static float *grad_target(deep_workspace *ws, int32_t node, int32_t input, int32_t k)
 {
     if (ws->grads[input] == NULL)
         return NULL;
-    return ws->grad_started[input] ? ws->accumulate[k] : ws->grads[input];
+    return ws->grad_started[input] ? ws->accumulate[node * DEEP_MAX_LAYER_INPUTS + k] : ws->grads[input];
 }
 
 /* With a replica hook: layer `position`'s weight gradients are final for this step. */
@@ -431,11 +428,11 @@ void deep_model_backward(deep_model *model, deep_workspace *ws, deep_exec *ex, i
         }
         float *grad_in[DEEP_MAX_LAYER_INPUTS];
         for (int32_t k = 0; k < node->input_count; k++) {
-            grad_in[k] = grad_target(ws, node->inputs[k], k);
+            grad_in[k] = grad_target(ws, i, node->inputs[k], k);
             /* The same node twice in one call (Add(x, x)): the second writes aside. */
             for (int32_t j = 0; j < k; j++)
                 if (node->inputs[j] == node->inputs[k] && grad_in[k] != NULL)
-                    grad_in[k] = ws->accumulate[k];
+                    grad_in[k] = ws->accumulate[i * DEEP_MAX_LAYER_INPUTS + k];
         }
         ex->fused_output = false;
         for (int32_t k = 0; k < deep_model_output_count(model); k++)

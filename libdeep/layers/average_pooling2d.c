@@ -27,6 +27,7 @@ const deep_layer_ops deep_average_pooling2d_ops = {
     DEEP_FIELDS(average_pooling2d_fields),
     .build = average_build,
     .forward = average_forward,
+    .backward_reads = deep_layer_reads_nothing,
     .backward = average_backward,
 };
 

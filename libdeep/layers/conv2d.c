@@ -263,6 +263,16 @@ static void conv2d_backward(deep_layer *layer, const deep_exec *ex, const float 
     }
 }
 
+/* The input for the kernel's gradient; the output for an activation's derivative, unless
+ * it is linear or takes the pre-activation kept in scratch (gelu, silu). */
+static unsigned conv2d_reads(const deep_layer *layer)
+{
+    deep_activation activation = layer->cfg.conv2d.activation;
+    bool output = activation != DEEP_ACTIVATION_LINEAR && !deep_activation_needs_input(activation);
+    bool scratch = deep_activation_needs_input(activation);
+    return DEEP_READS_INPUT | (output ? DEEP_READS_OUTPUT : 0u) | (scratch ? DEEP_READS_SCRATCH : 0u);
+}
+
 static const deep_layer_field conv2d_fields[] = {
     DEEP_FIELD(deep_conv2d_config, filters, DEEP_FIELD_SIZE, .min = 1, .doc = "output channels"),
     DEEP_FIELD(deep_conv2d_config, kernel_size, DEEP_FIELD_WINDOW, .doc = "window (height, width)"),
@@ -282,6 +292,7 @@ const deep_layer_ops deep_conv2d_ops = {
     .init = conv2d_init,
     .forward = conv2d_forward,
     .backward = conv2d_backward,
+    .backward_reads = conv2d_reads,
 };
 
 deep_status deep_model_add_conv2d(deep_model *model, int64_t filters, int64_t kernel_h, int64_t kernel_w,

@@ -121,6 +121,16 @@ static void dense_backward(deep_layer *layer, const deep_exec *ex, const float *
         deep_gemm(ex->pool, false, true, rows, inputs, units, 1.0f, grad_out, layer->params[0].value, 0.0f, grad_in);
 }
 
+/* The input for the kernel's gradient; the output for an activation's derivative, unless
+ * it is linear or takes the pre-activation kept in scratch (gelu, silu). */
+static unsigned dense_reads(const deep_layer *layer)
+{
+    deep_activation activation = layer->cfg.dense.activation;
+    bool output = activation != DEEP_ACTIVATION_LINEAR && !deep_activation_needs_input(activation);
+    bool scratch = deep_activation_needs_input(activation);
+    return DEEP_READS_INPUT | (output ? DEEP_READS_OUTPUT : 0u) | (scratch ? DEEP_READS_SCRATCH : 0u);
+}
+
 static const deep_layer_field dense_fields[] = {
     DEEP_FIELD(deep_dense_config, units, DEEP_FIELD_SIZE, .min = 1, .doc = "outputs per row"),
     DEEP_FIELD(deep_dense_config, activation, DEEP_FIELD_ACTIVATION, .doc = "applied to the output"),
@@ -136,6 +146,7 @@ const deep_layer_ops deep_dense_ops = {
     .init = dense_init,
     .forward = dense_forward,
     .backward = dense_backward,
+    .backward_reads = dense_reads,
     /* Per step on a masked sequence, as Keras' Dense: the loss then skips the padded steps. */
     .mask_flow = deep_mask_kept,
 };

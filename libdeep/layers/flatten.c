@@ -13,6 +13,8 @@ const deep_layer_ops deep_flatten_ops = {
     .type = "flatten",
     .class_name = "Flatten",
     .build = flatten_build,
+    .flags = DEEP_LAYER_IN_PLACE | DEEP_LAYER_GRAD_IN_PLACE, /* copies */
+    .backward_reads = deep_layer_reads_nothing,
     .forward = deep_layer_copy_forward,
     .backward = deep_layer_copy_backward,
 };

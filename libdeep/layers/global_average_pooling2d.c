@@ -49,6 +49,7 @@ const deep_layer_ops deep_global_average_pooling2d_ops = {
     .class_name = "GlobalAveragePooling2D",
     .build = global_build,
     .forward = global_forward,
+    .backward_reads = deep_layer_reads_nothing,
     .backward = global_backward,
 };
 

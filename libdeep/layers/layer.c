@@ -158,7 +158,8 @@ void deep_layer_copy_forward(const deep_layer *layer, const deep_exec *ex, const
 {
     (void)ex;
     (void)scratch;
-    memcpy(out, in, (size_t)(batch * layer->in_size) * sizeof *out);
+    if (out != in) /* in place (DEEP_LAYER_IN_PLACE): nothing to copy */
+        memcpy(out, in, (size_t)(batch * layer->in_size) * sizeof *out);
 }
 
 void deep_layer_copy_backward(deep_layer *layer, const deep_exec *ex, const float *in, const float *out,
@@ -168,7 +169,7 @@ void deep_layer_copy_backward(deep_layer *layer, const deep_exec *ex, const floa
     (void)in;
     (void)out;
     (void)scratch;
-    if (grad_in != NULL)
+    if (grad_in != NULL && grad_in != grad_out)
         memcpy(grad_in, grad_out, (size_t)(batch * layer->in_size) * sizeof *grad_in);
 }
 
@@ -201,4 +202,16 @@ void deep_layer_factor_backward(deep_layer *layer, const deep_exec *ex, const fl
     }
     for (int64_t i = 0; i < n; i++)
         grad_in[i] = grad_out[i] * factors[i];
+}
+
+unsigned deep_layer_reads_nothing(const deep_layer *layer)
+{
+    (void)layer;
+    return 0;
+}
+
+unsigned deep_layer_reads_scratch(const deep_layer *layer)
+{
+    (void)layer;
+    return DEEP_READS_SCRATCH;
 }

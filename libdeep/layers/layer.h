@@ -141,6 +141,19 @@ enum {
     DEEP_LAYER_STATES = 1u << 5,        /* a recurrent layer that takes initial states from nodes and
                                            gives its final states as nodes (deep_exec's state
                                            members): LSTM, GRU, SimpleRNN */
+    DEEP_LAYER_IN_PLACE = 1u << 6,      /* forward is element-wise and may run with out equal to its
+                                           input (a merge layer: to any one of its inputs) */
+    DEEP_LAYER_GRAD_IN_PLACE = 1u << 7, /* backward is element-wise and may run with grad_in (a merge
+                                           layer: any one grad_in[k]) equal to grad_out */
+};
+
+/* What a layer's backward reads of its forward pass besides its scratch (backward_reads):
+ * the executor frees the rest as soon as the forward pass is done with it (graph/plan.c). */
+enum {
+    DEEP_READS_INPUT = 1u << 0,  /* the input(s), `in` */
+    DEEP_READS_OUTPUT = 1u << 1, /* the output, `out` */
+    DEEP_READS_SCRATCH = 1u << 2, /* what forward left in its scratch (without it, the scratch is
+                                     only used within each call and may be shared with others) */
 };
 
 struct deep_layer_ops {
@@ -201,6 +214,10 @@ struct deep_layer_ops {
     /* Optional, with DEEP_LAYER_STATES (NULL: h, and c with DEEP_LAYER_CELL_STATE): how many
      * states the layer takes and gives (Bidirectional: twice its wrapped layer's). */
     int32_t (*state_count)(const deep_layer *layer);
+    /* Optional (NULL: all, and the scratch is the node's own): the DEEP_READS_* bits of what
+     * backward reads, which may depend on the configuration (a Dense layer reads its output
+     * only for a non-linear activation). */
+    unsigned (*backward_reads)(const deep_layer *layer);
 };
 
 struct deep_layer {
@@ -288,6 +305,10 @@ void deep_layer_copy_backward(deep_layer *layer, const deep_exec *ex, const floa
 /* build of the element-wise layers (LeakyReLU, ELU, ReLU): the output takes the input's
  * shape, with no parameters or scratch. */
 deep_status deep_layer_same_shape_build(deep_layer *layer);
+/* backward_reads of a layer whose backward reads neither its input nor its output. */
+unsigned deep_layer_reads_nothing(const deep_layer *layer);
+/* backward_reads of a layer whose backward reads its scratch only. */
+unsigned deep_layer_reads_scratch(const deep_layer *layer);
 /* build and backward of the layers that multiply each input by a factor drawn while
  * training (Dropout, GaussianDropout): the output takes the input's shape and the factors
  * stay in scratch (one per input); backward multiplies by them, and passes the gradient on

@@ -27,6 +27,7 @@ const deep_layer_ops deep_max_pooling2d_ops = {
     DEEP_FIELDS(max_pooling2d_fields),
     .build = max_build,
     .forward = max_forward,
+    .backward_reads = deep_layer_reads_scratch, /* the winners */
     .backward = max_backward,
 };
 

@@ -265,16 +265,21 @@ void deep_merge_backward(const deep_layer *layer, const deep_exec *ex, const flo
         backward_plain(layer, in, grad_out, grad_in, batch, op);
         return;
     }
+    /* Add may run in place (graph/plan.c): an input whose gradient buffer is grad_out has
+     * the output's size, so its gradient is grad_out as it stands, and is left alone. */
+    float *g[DEEP_MAX_LAYER_INPUTS];
+    for (int32_t k = 0; k < count; k++)
+        g[k] = grad_in[k] == grad_out && op == DEEP_MERGE_OP_ADD ? NULL : grad_in[k];
     /* A broadcast input's gradient sums over the output elements it gave. */
     for (int32_t k = 0; k < count; k++)
-        if (grad_in[k] != NULL)
-            memset(grad_in[k], 0, (size_t)(batch * layer->in_sizes[k]) * sizeof(float));
+        if (g[k] != NULL)
+            memset(g[k], 0, (size_t)(batch * layer->in_sizes[k]) * sizeof(float));
     for (int64_t b = 0; b < batch; b++)
         for (int64_t i = 0; i < layer->out_size; i++) {
             gather(layer, ex, in, b, i, &e);
             float d = grad_out[b * layer->out_size + i];
             for (int32_t k = 0; k < count; k++)
-                if (grad_in[k] != NULL)
-                    grad_in[k][e.at[k]] += input_grad(&e, count, k, d, op);
+                if (g[k] != NULL)
+                    g[k][e.at[k]] += input_grad(&e, count, k, d, op);
         }
 }

@@ -1,6 +1,7 @@
 /* What MaxPooling2D and AveragePooling2D share (their files hold their descriptors):
  * windows over channels-last samples. Max pooling remembers, in scratch, which input cell won each window; backward
- * sends the gradient there. Average pooling over `same` padding divides by the cells inside the input only, as Keras
+ * sends the gradient there. The winner is kept as its place in the window, one byte each, when windows have at most
+ * 256 cells (a quarter of an int32 index into the input, which larger windows keep). Average pooling over `same` padding divides by the cells inside the input only, as Keras
  * does. */
 #include <string.h>
 
@@ -16,6 +17,8 @@ deep_status deep_pooling_image_input(const deep_layer *layer)
     return DEEP_OK;
 }
 
+static bool byte_winners(const deep_layer *layer);
+
 deep_status deep_pooling_build(deep_layer *layer, bool max)
 {
     DEEP_TRY(deep_pooling_image_input(layer));
@@ -26,10 +29,18 @@ deep_status deep_pooling_build(deep_layer *layer, bool max)
     layer->out_rank = 3;
     layer->out_shape[2] = layer->in_shape[2];
     /* The output has at most the input's cells (windows >= 1 cell, strides >= 1), which
-     * the model checked; the winners are int32 indices into the input, which fits too. */
+     * the model checked; the winners are int32 indices into the input, which fits too, or
+     * bytes (4 a float) for small windows. */
+    int64_t cells = layer->out_shape[0] * layer->out_shape[1] * layer->out_shape[2];
     if (max)
-        layer->scratch_size = layer->out_shape[0] * layer->out_shape[1] * layer->out_shape[2];
+        layer->scratch_size = byte_winners(layer) ? (cells + 3) / 4 : cells;
     return DEEP_OK;
+}
+
+/* Whether the winners are kept as bytes, their places in their windows. */
+static bool byte_winners(const deep_layer *layer)
+{
+    return layer->cfg.pooling.pool_size[0] * layer->cfg.pooling.pool_size[1] <= 256;
 }
 
 /* The window of output cell (oy, ox), clipped to the input. */
@@ -57,7 +68,7 @@ typedef struct pool_ctx {
     float *out;
     const float *grad_out;
     float *grad_in;
-    int32_t *winners;
+    void *winners; /* int32_t, or uint8_t with byte_winners */
 } pool_ctx;
 
 /* The largest value of each channel in one window, and where it is. Cell by cell with
@@ -85,6 +96,28 @@ static void max_window(const float *restrict image, int64_t w_in, int64_t c, win
         }
 }
 
+/* The same with each winner's place in its (clipped) window, row-major, as a byte. */
+static void max_window_bytes(const float *restrict image, int64_t w_in, int64_t c, window w, float *restrict out,
+                             uint8_t *restrict winners)
+{
+    int32_t first = (int32_t)((w.y0 * w_in + w.x0) * c);
+    for (int64_t ch = 0; ch < c; ch++) {
+        out[ch] = image[first + ch];
+        winners[ch] = 0;
+    }
+    uint8_t place = 0;
+    for (int64_t y = w.y0; y < w.y1; y++)
+        for (int64_t x = w.x0; x < w.x1; x++, place++) {
+            const float *values = image + (y * w_in + x) * c;
+            for (int32_t ch = 0; ch < (int32_t)c; ch++) {
+                float v = values[ch], o = out[ch];
+                uint8_t larger = (uint8_t)-(int32_t)(v > o);
+                out[ch] = v > o ? v : o;
+                winners[ch] ^= (winners[ch] ^ place) & larger;
+            }
+        }
+}
+
 static void max_forward_samples(void *raw, int64_t begin, int64_t end, int32_t worker)
 {
     (void)worker;
@@ -94,7 +127,14 @@ static void max_forward_samples(void *raw, int64_t begin, int64_t end, int32_t w
     for (int64_t s = begin; s < end; s++) {
         const float *image = ctx->in + s * l->in_size;
         float *out = ctx->out + s * l->out_size;
-        int32_t *winners = ctx->winners + s * l->out_size;
+        if (byte_winners(l)) {
+            uint8_t *winners = (uint8_t *)ctx->winners + s * l->out_size;
+            for (int64_t oy = 0; oy < l->out_shape[0]; oy++)
+                for (int64_t ox = 0; ox < l->out_shape[1]; ox++, out += c, winners += c)
+                    max_window_bytes(image, l->in_shape[1], c, window_at(l, oy, ox), out, winners);
+            continue;
+        }
+        int32_t *winners = (int32_t *)ctx->winners + s * l->out_size;
         for (int64_t oy = 0; oy < l->out_shape[0]; oy++)
             for (int64_t ox = 0; ox < l->out_shape[1]; ox++, out += c, winners += c)
                 max_window(image, l->in_shape[1], c, window_at(l, oy, ox), out, winners);
@@ -106,13 +146,27 @@ static void max_backward_samples(void *raw, int64_t begin, int64_t end, int32_t 
     (void)worker;
     const pool_ctx *ctx = raw;
     const deep_layer *l = ctx->layer;
+    int64_t w_in = l->in_shape[1], c = l->in_shape[2];
     for (int64_t s = begin; s < end; s++) {
         float *grad_in = ctx->grad_in + s * l->in_size;
         const float *grad_out = ctx->grad_out + s * l->out_size;
-        const int32_t *winners = ctx->winners + s * l->out_size;
         memset(grad_in, 0, (size_t)l->in_size * sizeof(float));
-        for (int64_t i = 0; i < l->out_size; i++)
-            grad_in[winners[i]] += grad_out[i];
+        if (!byte_winners(l)) {
+            const int32_t *winners = (const int32_t *)ctx->winners + s * l->out_size;
+            for (int64_t i = 0; i < l->out_size; i++)
+                grad_in[winners[i]] += grad_out[i];
+            continue;
+        }
+        const uint8_t *winners = (const uint8_t *)ctx->winners + s * l->out_size;
+        for (int64_t oy = 0; oy < l->out_shape[0]; oy++)
+            for (int64_t ox = 0; ox < l->out_shape[1]; ox++, grad_out += c, winners += c) {
+                window w = window_at(l, oy, ox);
+                int64_t width = w.x1 - w.x0;
+                for (int64_t ch = 0; ch < c; ch++) {
+                    int64_t y = w.y0 + winners[ch] / width, x = w.x0 + winners[ch] % width;
+                    grad_in[(y * w_in + x) * c + ch] += grad_out[ch];
+                }
+            }
     }
 }
 
@@ -162,7 +216,7 @@ static void average_backward_samples(void *raw, int64_t begin, int64_t end, int3
 void deep_pooling_forward(const deep_layer *layer, const deep_exec *ex, const float *in, float *out, float *scratch,
                           int64_t batch, bool max)
 {
-    pool_ctx ctx = {.layer = layer, .in = in, .out = out, .winners = (int32_t *)scratch};
+    pool_ctx ctx = {.layer = layer, .in = in, .out = out, .winners = scratch};
     deep_pool_run_work(ex->pool, batch, (double)batch * (double)layer->in_size,
                        max ? max_forward_samples : average_forward_samples, &ctx);
 }
@@ -174,7 +228,7 @@ void deep_pooling_backward(deep_layer *layer, const deep_exec *ex, const float *
     (void)out;
     if (grad_in == NULL)
         return;
-    pool_ctx ctx = {.layer = layer, .grad_out = grad_out, .grad_in = grad_in, .winners = (int32_t *)scratch};
+    pool_ctx ctx = {.layer = layer, .grad_out = grad_out, .grad_in = grad_in, .winners = scratch};
     deep_pool_run_work(ex->pool, batch, (double)batch * (double)layer->in_size,
                        max ? max_backward_samples : average_backward_samples, &ctx);
 }

@@ -55,6 +55,8 @@ const deep_layer_ops deep_reshape_ops = {
     .config_size = sizeof(reshape_config),
     DEEP_FIELDS(reshape_fields),
     .build = reshape_build,
+    .flags = DEEP_LAYER_IN_PLACE | DEEP_LAYER_GRAD_IN_PLACE, /* copies */
+    .backward_reads = deep_layer_reads_nothing,
     .forward = deep_layer_copy_forward,
     .backward = deep_layer_copy_backward,
 };
