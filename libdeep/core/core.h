@@ -105,5 +105,18 @@ void deep_pool_run(deep_pool *pool, int64_t n, deep_pool_fn fn, void *ctx);
 void deep_pool_run_work(deep_pool *pool, int64_t n, double work, deep_pool_fn fn, void *ctx);
 /* The chunks deep_pool_run_work cuts such a job into (1: inline). */
 int64_t deep_pool_chunks(const deep_pool *pool, int64_t n, double work);
+/* A job whose workers made it slower than the caller alone would have been (a worker the
+ * OS descheduled inside its chunk: another process holds the core) makes the next jobs
+ * run on the caller alone, same chunks and so the same results, for a period that
+ * doubles at each such stall in a row (threads.c). The pool reads the time through a
+ * deep_pool_clock: CLOCK_MONOTONIC, or in the static test build a test's, so that tests
+ * can make a stall happen without timing anything. */
+typedef double (*deep_pool_clock)(void *ctx);
+#ifdef DEEP_STATIC
+/* Test hooks, not in the shared library: the clock the pool reads (NULL: the real one),
+ * and how many jobs it will still run on the caller alone. */
+void deep_pool_set_clock(deep_pool *pool, deep_pool_clock clock, void *ctx);
+int64_t deep_pool_solo_left(const deep_pool *pool);
+#endif
 
 #endif

@@ -10,7 +10,8 @@
  *   is late or descheduled delays the job by at most the chunk it took, never by a whole
  *   share;
  * - work too small to pay for waking a worker runs on the caller (deep_pool_run_work),
- *   and so does all work for a while after a worker kept the caller waiting (below);
+ *   and so does all work for a while after a job the workers made slower than the caller
+ *   alone would have been (below);
  * - waiting threads spin for a bounded time (about the gap between the jobs of one
  *   step), then sleep on a condition variable, so an idle pool burns no core. */
 #define _GNU_SOURCE /* sched_getaffinity, CPU_COUNT */
@@ -41,7 +42,10 @@ struct deep_pool {
     _Atomic int64_t finished; /* chunks done */
     /* Only the calling thread reads and writes these (one job at a time): */
     int64_t solo;             /* jobs left to run on the caller alone */
-    int64_t solo_period;      /* the next such run's length, doubled after each stall */
+    int64_t solo_period;      /* the last such run's length, doubled at each stall */
+    int64_t clean;            /* parallel jobs without a stall since the last stall or halving */
+    deep_pool_clock clock;    /* the time in seconds: CLOCK_MONOTONIC, or a test's */
+    void *clock_ctx;
 };
 
 /* Spins before blocking: tens of microseconds, longer than the gap between the jobs of a
@@ -78,14 +82,15 @@ int64_t deep_cpu_count(void)
 /* Claims and runs chunks of the current job until none is left. The claim comes first
  * and the job is read after it: a chunk claimed belongs to the job now published (the
  * caller resets `next` only after every chunk of the previous job finished), and the
- * caller cannot return, nor change the job, before this chunk is counted as finished. */
-static void run_chunks(deep_pool *pool, int32_t index)
+ * caller cannot return, nor change the job, before this chunk is counted as finished.
+ * Returns how many chunks this thread ran. */
+static int64_t run_chunks(deep_pool *pool, int32_t index)
 {
-    for (;;) {
+    for (int64_t ran = 0;; ran++) {
         int64_t c = atomic_fetch_add_explicit(&pool->next, 1, memory_order_acq_rel);
         int64_t chunks = pool->chunks;
         if (c >= chunks)
-            return;
+            return ran;
         int64_t n = pool->n;
         int64_t begin = n * c / chunks, end = n * (c + 1) / chunks;
         if (begin < end)
@@ -199,19 +204,55 @@ int64_t deep_pool_chunks(const deep_pool *pool, int64_t n, double work)
     return chunks < n ? (chunks < 1 ? 1 : chunks) : n;
 }
 
-/* When waiting for a worker's chunk took longer than the caller's own share of a job,
- * the workers are not getting a core (another process has it): the next jobs run on the
- * caller alone, with the same chunk boundaries (so the same results), for a period that
- * doubles at each stall in a row (up to MAX_SOLO jobs) and then the workers are tried
- * again. A busy machine then costs a step little more than one thread would. */
+/* The stall rule. When a job took longer than the caller alone would have (its own chunks'
+ * time scaled to all chunks, plus some slack for a late wake-up), the workers are not
+ * getting a core: another process has it, and a worker descheduled inside its chunk holds
+ * the job for a time slice, milliseconds, longer than most jobs of a step. The next jobs
+ * then run on the caller alone, with the same chunk boundaries (so the same results), for
+ * a period that doubles at each such stall (MIN_SOLO to MAX_SOLO jobs), after which the
+ * workers are tried again. The period halves only after as many clean parallel jobs as it
+ * is long, so that on a machine that stays busy it grows to MAX_SOLO and a step costs
+ * about what one thread would, while on a machine that became idle again the workers
+ * return within MAX_SOLO jobs (a fraction of a second of training). */
 #define MIN_SOLO 16
 #define MAX_SOLO 4096
+/* The slack: a sleeping worker wakes within tens of microseconds, a descheduled one comes
+ * back after a time slice (0.75 to several milliseconds), so a quarter of the caller's
+ * time alone plus 250 us tells the two apart. */
+#define STALL_FACTOR 1.25
+#define STALL_SLACK 250e-6
 
-static double now_seconds(void)
+static double monotonic_seconds(void *unused)
 {
+    (void)unused;
     struct timespec t;
     clock_gettime(CLOCK_MONOTONIC, &t);
     return (double)t.tv_sec + (double)t.tv_nsec * 1e-9;
+}
+
+static double pool_now(const deep_pool *pool)
+{
+    return pool->clock != NULL ? pool->clock(pool->clock_ctx) : monotonic_seconds(NULL);
+}
+
+/* After a parallel job: the caller ran `own` of the `chunks` chunks in `mine` seconds and
+ * the whole job took `took`. */
+static void judge_job(deep_pool *pool, double mine, double took, int64_t own, int64_t chunks)
+{
+    /* own 0: the workers took every chunk before the caller came to one, no stall. */
+    double alone = own > 0 ? mine * (double)chunks / (double)own : took;
+    if (own > 0 && took > STALL_FACTOR * alone + STALL_SLACK) {
+        pool->solo_period = pool->solo_period < MIN_SOLO ? MIN_SOLO
+                            : pool->solo_period < MAX_SOLO ? 2 * pool->solo_period
+                                                           : MAX_SOLO;
+        pool->solo = pool->solo_period;
+        pool->clean = 0;
+        return;
+    }
+    if (pool->solo_period > 0 && ++pool->clean >= pool->solo_period) {
+        pool->solo_period /= 2; /* the workers kept up for a whole period: trust them more */
+        pool->clean = 0;
+    }
 }
 
 /* Runs fn over [0, n) in `chunks` chunks, the caller taking part. */
@@ -226,7 +267,7 @@ static void run_job(deep_pool *pool, int64_t n, int64_t chunks, deep_pool_fn fn,
         }
         return;
     }
-    double start = now_seconds();
+    double start = pool_now(pool);
     pool->fn = fn;
     pool->ctx = ctx;
     pool->n = n;
@@ -239,28 +280,36 @@ static void run_job(deep_pool *pool, int64_t n, int64_t chunks, deep_pool_fn fn,
         pthread_cond_broadcast(&pool->wake);
         pthread_mutex_unlock(&pool->lock);
     }
-    run_chunks(pool, 0);
+    int64_t own = run_chunks(pool, 0);
+    double mine = pool_now(pool) - start;
     /* Only chunks that a running worker claimed are left: wait for them. */
     for (int i = 0; i < SPIN_ROUNDS && atomic_load_explicit(&pool->finished, memory_order_acquire) < chunks; i++)
         spin_pause();
     if (atomic_load(&pool->finished) < chunks) {
-        double mine = now_seconds() - start;
         pthread_mutex_lock(&pool->lock);
         atomic_store(&pool->caller_waits, 1);
         while (atomic_load(&pool->finished) < chunks)
             pthread_cond_wait(&pool->done, &pool->lock);
         atomic_store(&pool->caller_waits, 0);
         pthread_mutex_unlock(&pool->lock);
-        if (now_seconds() - start > 2 * mine + 50e-6) {
-            pool->solo_period = pool->solo_period < MIN_SOLO ? MIN_SOLO
-                                : pool->solo_period < MAX_SOLO ? 2 * pool->solo_period
-                                                               : MAX_SOLO;
-            pool->solo = pool->solo_period;
-            return;
-        }
     }
-    pool->solo_period /= 2; /* the workers kept up: trust them more */
+    judge_job(pool, mine, pool_now(pool) - start, own, chunks);
 }
+
+#ifdef DEEP_STATIC
+void deep_pool_set_clock(deep_pool *pool, deep_pool_clock clock, void *ctx)
+{
+    if (pool == NULL)
+        return;
+    pool->clock = clock;
+    pool->clock_ctx = ctx;
+}
+
+int64_t deep_pool_solo_left(const deep_pool *pool)
+{
+    return pool == NULL ? 0 : pool->solo;
+}
+#endif
 
 void deep_pool_run_work(deep_pool *pool, int64_t n, double work, deep_pool_fn fn, void *ctx)
 {
