@@ -1006,12 +1006,16 @@ END_TEST
 
 /* The stall rule (threads.c) without timing anything: the pool reads a scripted clock.
  * A parallel job reads it three times on the caller (start, after the caller's own
- * chunks, at the end) and a job run on the caller alone never does, so the script is: each
- * parallel job starts 10 s after the previous one, the caller's chunks take 1 ms, and the
- * wait for the workers takes `late` seconds more. */
+ * chunks, at the end) and a job run on the caller alone never does. The script: each
+ * parallel job starts 10 s after the previous one, each chunk takes 1 ms, so the caller's
+ * own chunks take 1 ms times the chunks it ran (which the job records) and the job alone
+ * would take 1 ms per chunk; the whole job takes that plus `late` (negative: the workers
+ * saved time). */
 struct script_clock {
     int64_t calls;
     double late;
+    const int *own;    /* the chunks the caller ran in the current job */
+    int64_t chunks;
 };
 
 static double scripted_now(void *raw)
@@ -1019,7 +1023,8 @@ static double scripted_now(void *raw)
     struct script_clock *sc = raw;
     int64_t job = sc->calls / 3, phase = sc->calls % 3;
     sc->calls++;
-    return 10.0 * (double)job + (phase == 0 ? 0.0 : phase == 1 ? 1e-3 : 1e-3 + sc->late);
+    double base = 10.0 * (double)job;
+    return phase == 0 ? base : phase == 1 ? base + 1e-3 * *sc->own : base + 1e-3 * (double)sc->chunks + sc->late;
 }
 
 /* A result that depends on where the chunks begin, as a float reduction does: each index
@@ -1076,17 +1081,18 @@ static int64_t run_solo_jobs(deep_pool *pool, const struct chunk_sums *reference
 START_TEST(pool_stall_runs_next_jobs_on_the_caller)
 {
     static struct chunk_sums reference, cs;
-    struct script_clock sc = {0, 0.0};
     deep_pool *pool = NULL;
     ASSERT_OK(deep_pool_new(2, &pool));
+    struct script_clock sc = {0, 0.0, &cs.cov.calls[0], deep_pool_chunks(pool, MAX_N, 1e9)};
     deep_pool_set_clock(pool, scripted_now, &sc);
-    ck_assert_int_ge(deep_pool_chunks(pool, MAX_N, 1e9), 3);
-    /* The workers keep up (the wait adds nothing): no stall. */
-    run_sums(pool, &reference);
+    ck_assert_int_ge(sc.chunks, 3);
+    /* The workers cost nothing: no stall. */
+    run_sums(pool, &cs);
+    reference = cs;
     ck_assert_int_eq(deep_pool_solo_left(pool), 0);
     ck_assert_int_eq(sc.calls, 3);
-    /* The wait takes a second against the caller's millisecond: the next jobs run on the
-     * caller alone, with the same chunks and bit for bit the same results. */
+    /* The job takes a second more than the caller alone would have: the next jobs run on
+     * the caller alone, with the same chunks and bit for bit the same results. */
     sc.late = 1.0;
     run_sums(pool, &cs);
     ck_assert_mem_eq(cs.sums, reference.sums, sizeof cs.sums);
@@ -1110,12 +1116,24 @@ START_TEST(pool_stall_runs_next_jobs_on_the_caller)
     sc.late = 1.0;
     run_sums(pool, &cs);
     ck_assert_int_eq(deep_pool_solo_left(pool), 2 * first);
-    /* A late wake-up within the slack (a quarter of the caller's time alone and 250 us)
-     * is no stall. */
     run_solo_jobs(pool, &reference, &cs);
+    /* Small losses (late wake-ups) add up: 0.1 ms twice is no stall, a third time is. */
     sc.late = 1e-4;
+    for (int job = 0; job < 3; job++) {
+        run_sums(pool, &cs);
+        ck_assert_int_eq(deep_pool_solo_left(pool) > 0, job == 2);
+    }
+    run_solo_jobs(pool, &reference, &cs);
+    /* Savings offset later losses, up to a cap (0.5 ms): after saving 2 ms, a loss of 0.6
+     * ms is no stall, and another 0.2 ms is. */
+    sc.late = -2e-3;
+    run_sums(pool, &cs);
+    sc.late = 6e-4;
     run_sums(pool, &cs);
     ck_assert_int_eq(deep_pool_solo_left(pool), 0);
+    sc.late = 2e-4;
+    run_sums(pool, &cs);
+    ck_assert_int_gt(deep_pool_solo_left(pool), 0);
     deep_pool_free(pool);
 }
 END_TEST

@@ -44,6 +44,7 @@ struct deep_pool {
     int64_t solo;             /* jobs left to run on the caller alone */
     int64_t solo_period;      /* the last such run's length, doubled at each stall */
     int64_t clean;            /* parallel jobs without a stall since the last stall or halving */
+    double balance;           /* seconds the workers saved, net, since the last stall (capped) */
     deep_pool_clock clock;    /* the time in seconds: CLOCK_MONOTONIC, or a test's */
     void *clock_ctx;
 };
@@ -204,23 +205,26 @@ int64_t deep_pool_chunks(const deep_pool *pool, int64_t n, double work)
     return chunks < n ? (chunks < 1 ? 1 : chunks) : n;
 }
 
-/* The stall rule. When a job took longer than the caller alone would have (its own chunks'
- * time scaled to all chunks, plus some slack for a late wake-up), the workers are not
- * getting a core: another process has it, and a worker descheduled inside its chunk holds
- * the job for a time slice, milliseconds, longer than most jobs of a step. The next jobs
- * then run on the caller alone, with the same chunk boundaries (so the same results), for
- * a period that doubles at each such stall (MIN_SOLO to MAX_SOLO jobs), after which the
- * workers are tried again. The period halves only after as many clean parallel jobs as it
- * is long, so that on a machine that stays busy it grows to MAX_SOLO and a step costs
- * about what one thread would, while on a machine that became idle again the workers
- * return within MAX_SOLO jobs (a fraction of a second of training). */
+/* The stall rule. After each parallel job the caller estimates what the workers saved:
+ * its own chunks' time scaled to all chunks (the job alone) minus the job's time. The
+ * savings add up in a balance, capped at BALANCE_CAP so that a long good past cannot
+ * hide a change. When the balance falls below -STALL_SLACK, the workers are costing more
+ * than they give: another process holds a core, and a worker descheduled inside its chunk
+ * holds the job for a time slice (milliseconds, more than most jobs of a step), or many
+ * jobs each lose a little to late wake-ups. The next jobs then run on the caller alone,
+ * with the same chunk boundaries (so the same results), for a period that doubles at each
+ * such stall (MIN_SOLO to MAX_SOLO jobs), after which the workers are tried again. The
+ * period halves only after as many parallel jobs without a stall as it is long, so that
+ * on a machine that stays busy it grows to MAX_SOLO and a step costs about what one
+ * thread would, while on a machine that became idle again the workers return within
+ * MAX_SOLO jobs (a fraction of a second of training). */
 #define MIN_SOLO 16
 #define MAX_SOLO 4096
-/* The slack: a sleeping worker wakes within tens of microseconds, a descheduled one comes
- * back after a time slice (0.75 to several milliseconds), so a quarter of the caller's
- * time alone plus 250 us tells the two apart. */
-#define STALL_FACTOR 1.25
+/* A sleeping worker wakes within tens of microseconds, a descheduled one comes back after
+ * a time slice (0.75 to several milliseconds): one such stall always trips the rule, a
+ * late wake-up now and then never does. */
 #define STALL_SLACK 250e-6
+#define BALANCE_CAP 500e-6
 
 static double monotonic_seconds(void *unused)
 {
@@ -239,14 +243,19 @@ static double pool_now(const deep_pool *pool)
  * the whole job took `took`. */
 static void judge_job(deep_pool *pool, double mine, double took, int64_t own, int64_t chunks)
 {
-    /* own 0: the workers took every chunk before the caller came to one, no stall. */
-    double alone = own > 0 ? mine * (double)chunks / (double)own : took;
-    if (own > 0 && took > STALL_FACTOR * alone + STALL_SLACK) {
+    if (own > 0) { /* else the workers took every chunk before the caller came to one */
+        double alone = mine * (double)chunks / (double)own;
+        pool->balance += alone - took;
+        if (pool->balance > BALANCE_CAP)
+            pool->balance = BALANCE_CAP;
+    }
+    if (pool->balance < -STALL_SLACK) {
         pool->solo_period = pool->solo_period < MIN_SOLO ? MIN_SOLO
                             : pool->solo_period < MAX_SOLO ? 2 * pool->solo_period
                                                            : MAX_SOLO;
         pool->solo = pool->solo_period;
         pool->clean = 0;
+        pool->balance = 0;
         return;
     }
     if (pool->solo_period > 0 && ++pool->clean >= pool->solo_period) {
