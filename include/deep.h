@@ -964,7 +964,9 @@ typedef enum deep_metric {
  * (a thread descheduled inside its share: another process holds the core) the following
  * jobs run on the calling thread alone, for a period that doubles while that repeats, so that
  * with a core kept busy by another process a step costs about what DEEP_MODEL_THREADS 1
- * would; the results are the same either way (the work is cut the same way).
+ * would; and fit and the *_on_batch training calls time their steps both ways now and
+ * then (a few steps in every 8 to 256) and run them the faster way. The results are the
+ * same either way (the work is cut the same way).
  * predict: a batch of little work (about 4 million multiply-adds or less: one image of
  * the seed CNN, some ten samples of the seed MLP) runs on the calling thread. Since 1.1 a
  * larger batch is cut into slices of samples, one per thread, up to DEEP_MODEL_THREADS

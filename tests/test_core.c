@@ -1138,6 +1138,77 @@ START_TEST(pool_stall_runs_next_jobs_on_the_caller)
 }
 END_TEST
 
+/* The step rule (threads.c), with a clock the test sets: every job of a step reads the
+ * same time, so no job is judged a stall, and the steps take what the script says. */
+static double manual_now(void *raw)
+{
+    return *(const double *)raw;
+}
+
+/* One step of `samples` samples with one job in it, taking `with_workers` seconds a
+ * sample with the workers or `alone` seconds on the caller alone; returns whether it ran
+ * alone, and checks that such a step's job ran every chunk on the caller with the
+ * reference's chunks and sums. */
+static bool timed_step(deep_pool *pool, double *now, int64_t samples, double with_workers, double alone_time,
+                       const struct chunk_sums *reference, struct chunk_sums *cs)
+{
+    deep_pool_step_begin(pool, samples);
+    bool alone = deep_pool_step_alone(pool);
+    run_sums(pool, cs);
+    if (alone) {
+        ck_assert_int_eq(cs->cov.calls[0], deep_pool_chunks(pool, MAX_N, 1e9));
+        ck_assert_mem_eq(cs->cov.chunk, reference->cov.chunk, sizeof cs->cov.chunk);
+    }
+    ck_assert_mem_eq(cs->sums, reference->sums, sizeof cs->sums);
+    *now += (alone ? alone_time : with_workers) * (double)samples;
+    deep_pool_step_end(pool);
+    ck_assert(!deep_pool_step_alone(pool));
+    return alone;
+}
+
+START_TEST(pool_steps_run_the_faster_way)
+{
+    static struct chunk_sums reference, cs;
+    double now = 0;
+    deep_pool *pool = NULL;
+    ASSERT_OK(deep_pool_new(2, &pool));
+    deep_pool_set_clock(pool, manual_now, &now);
+    run_sums(pool, &reference);
+    /* With the workers a step takes 2 ms a sample, alone 1 ms (another process holds a
+     * core): after some steps with the workers, a probe alone, and then alone it stays. */
+    int with_workers = 0, alone = 0;
+    for (int step = 0; step < 40; step++) {
+        bool a = timed_step(pool, &now, 32, 2e-3, 1e-3, &reference, &cs);
+        with_workers += !a;
+        alone += a;
+    }
+    ck_assert_int_ge(alone, 25); /* 9 steps with the workers, then probes */
+    ck_assert_int_ge(with_workers, 2);
+    ck_assert_int_le(with_workers, 16);
+    /* Alone stays preferred while the workers stay slower: probes (two steps each) come
+     * ever more rarely. */
+    with_workers = 0;
+    for (int step = 0; step < 200; step++) {
+        bool a = timed_step(pool, &now, 32, 2e-3, 1e-3, &reference, &cs);
+        with_workers += !a;
+    }
+    ck_assert_int_le(with_workers, 12);
+    /* The machine becomes idle: with the workers a step takes half the time, and after
+     * the next probe the steps use them again. Batch sizes differ (the time per sample
+     * is compared). */
+    int late_alone = 0;
+    for (int step = 0; step < 600; step++) {
+        int64_t samples = step % 2 ? 32 : 7;
+        bool a = timed_step(pool, &now, samples, 0.5e-3, 1e-3, &reference, &cs);
+        late_alone += a && step >= 300;
+    }
+    ck_assert_int_le(late_alone, 6); /* a probe alone now and then, ever more rarely */
+    deep_pool_step_begin(NULL, 3); /* ignored */
+    deep_pool_step_end(NULL);
+    deep_pool_free(pool);
+}
+END_TEST
+
 START_TEST(pool_repeated_runs)
 {
     static struct coverage c;
@@ -1224,6 +1295,7 @@ static Suite *core_suite(void)
     tcase_add_test(tc, pool_small_work_runs_on_the_caller);
     tcase_add_test(tc, pool_late_worker_does_not_stall_the_job);
     tcase_add_test(tc, pool_stall_runs_next_jobs_on_the_caller);
+    tcase_add_test(tc, pool_steps_run_the_faster_way);
     return s;
 }
 

@@ -45,6 +45,16 @@ struct deep_pool {
     int64_t solo_period;      /* the last such run's length, doubled at each stall */
     int64_t clean;            /* parallel jobs without a stall since the last stall or halving */
     double balance;           /* seconds the workers saved, net, since the last stall (capped) */
+    /* The step rule (deep_pool_step_begin/end), also the caller's alone: */
+    bool step_solo;           /* the current step runs on the caller alone */
+    bool prefer_solo;         /* the way steps run when not probing the other */
+    int64_t probe_in;         /* steps until the other way is probed */
+    int64_t probe_period;     /* steps between probes, doubled each time one confirms the way */
+    int64_t probing;          /* probe steps left (0: not probing) */
+    double rate[2];           /* seconds per sample of recent steps: [0] with workers, [1] alone */
+    double probe_sum;         /* seconds per sample summed over the current probe's steps */
+    double step_start;
+    int64_t step_samples;
     deep_pool_clock clock;    /* the time in seconds: CLOCK_MONOTONIC, or a test's */
     void *clock_ctx;
 };
@@ -267,8 +277,9 @@ static void judge_job(deep_pool *pool, double mine, double took, int64_t own, in
 /* Runs fn over [0, n) in `chunks` chunks, the caller taking part. */
 static void run_job(deep_pool *pool, int64_t n, int64_t chunks, deep_pool_fn fn, void *ctx)
 {
-    if (pool->solo > 0) {
-        pool->solo--;
+    if (pool->solo > 0 || pool->step_solo) {
+        if (!pool->step_solo)
+            pool->solo--;
         for (int64_t c = 0; c < chunks; c++) {
             int64_t begin = n * c / chunks, end = n * (c + 1) / chunks;
             if (begin < end)
@@ -305,7 +316,70 @@ static void run_job(deep_pool *pool, int64_t n, int64_t chunks, deep_pool_fn fn,
     judge_job(pool, mine, pool_now(pool) - start, own, chunks);
 }
 
+/* The step rule. Jobs are judged one by one above; a training step is judged whole, since
+ * what a user sees is the step, and costs the job rule cannot see (a worker's spin taking
+ * a core the caller or another process needed, wake-ups between jobs) show there. Steps
+ * run the preferred way (at first with the workers) and every probe_period steps
+ * PROBE_STEPS run the other way; each way's time per sample is kept (an average moving
+ * with weight RATE_WEIGHT for the preferred way, the probe's mean for the other). When
+ * the other way was faster by more than SWITCH_MARGIN it becomes the preferred one and
+ * probes come every PROBE_MIN steps again; else the probe period doubles up to PROBE_MAX,
+ * so that on a machine in a steady state probing costs little. Results do not change:
+ * alone, a job runs the same chunks. */
+#define PROBE_STEPS 2
+#define PROBE_MIN 8
+#define PROBE_MAX 256
+#define RATE_WEIGHT 0.25
+#define SWITCH_MARGIN 0.05
+
+void deep_pool_step_begin(deep_pool *pool, int64_t samples)
+{
+    if (pool == NULL || pool->threads == 1)
+        return;
+    if (pool->rate[pool->prefer_solo] <= 0)
+        pool->probe_in = PROBE_MIN; /* the preferred way's own time first */
+    else if (pool->probing == 0 && pool->probe_in-- <= 0) {
+        pool->probing = PROBE_STEPS;
+        pool->probe_sum = 0;
+    }
+    pool->step_solo = pool->prefer_solo != (pool->probing > 0);
+    pool->step_samples = samples > 0 ? samples : 1;
+    pool->step_start = pool_now(pool);
+}
+
+void deep_pool_step_end(deep_pool *pool)
+{
+    if (pool == NULL || pool->threads == 1)
+        return;
+    double per_sample = (pool_now(pool) - pool->step_start) / (double)pool->step_samples;
+    pool->step_solo = false;
+    int preferred = pool->prefer_solo;
+    if (pool->probing == 0) {
+        double *r = &pool->rate[preferred];
+        *r = *r > 0 ? (1 - RATE_WEIGHT) * *r + RATE_WEIGHT * per_sample : per_sample;
+        return;
+    }
+    pool->probe_sum += per_sample;
+    if (--pool->probing > 0)
+        return;
+    pool->rate[!preferred] = pool->probe_sum / PROBE_STEPS;
+    if (pool->rate[preferred] > 0 && pool->rate[!preferred] < (1 - SWITCH_MARGIN) * pool->rate[preferred]) {
+        pool->prefer_solo = !pool->prefer_solo;
+        pool->probe_period = PROBE_MIN;
+    } else {
+        pool->probe_period = pool->probe_period < PROBE_MIN ? PROBE_MIN
+                             : pool->probe_period < PROBE_MAX ? 2 * pool->probe_period
+                                                              : PROBE_MAX;
+    }
+    pool->probe_in = pool->probe_period;
+}
+
 #ifdef DEEP_STATIC
+bool deep_pool_step_alone(const deep_pool *pool)
+{
+    return pool != NULL && pool->step_solo;
+}
+
 void deep_pool_set_clock(deep_pool *pool, deep_pool_clock clock, void *ctx)
 {
     if (pool == NULL)
