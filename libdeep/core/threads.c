@@ -13,7 +13,9 @@
  *   and so does all work for a while after a job the workers made slower than the caller
  *   alone would have been (below);
  * - waiting threads spin for a bounded time (about the gap between the jobs of one
- *   step), then sleep on a condition variable, so an idle pool burns no core. */
+ *   step), then sleep on a condition variable, so an idle pool burns no core;
+ * - training steps, marked by deep_pool_step_begin/end, are timed with the workers and
+ *   on the caller alone now and then, and run the faster way (the step rule, below). */
 #define _GNU_SOURCE /* sched_getaffinity, CPU_COUNT */
 #include <pthread.h>
 #include <sched.h>
