@@ -20,9 +20,20 @@
  * Batch 10000 takes seconds: it is not warmed up again (the smaller batches did) and is
  * timed twice (the mean of the two).
  *
+ * The profile: each case also gives its floating-point work (flop=, the matrix products
+ * of the forward pass, 2 per multiply-add, elementwise work left out; a training step
+ * counts three times the forward pass at its batch: forward, input gradients, weight
+ * gradients), and the machine's sgemm ceiling for it: the same products, in blocks of at
+ * most 256 samples as libdeep's predict runs them (timed on 256 and scaled for 10000),
+ * called directly through the same CBLAS (OpenBLAS) in the same run with 1 and with 2
+ * BLAS threads, the median over about BUDGET/4 seconds. The time of the products alone
+ * at the better thread count, against PyTorch's whole call, is the lowest ratio libdeep
+ * could reach with this BLAS: where it is above 0.5, issue #18's 0.5x cannot be met.
+ *
  * Usage: latency_bench mlp|cnn|lstm [BUDGET_SECONDS]
- * Prints one line per case:
- *   libdeep model=M case=predict batch=B threads=default ms=X calls=N
+ * Prints one line per case and one per ceiling:
+ *   libdeep model=M case=predict batch=B threads=default ms=X calls=N flop=F
+ *   sgemm model=M case=predict batch=B threads=T ms=X gflops=G
  */
 #include <stdbool.h>
 #include <stdio.h>
@@ -30,7 +41,12 @@
 #include <string.h>
 #include <time.h>
 
+#include <cblas.h>
 #include <deep.h>
+
+/* OpenBLAS's thread control; weak, so they are NULL with another BLAS (no 2-thread row). */
+extern void openblas_set_num_threads(int threads) __attribute__((weak));
+extern int openblas_get_num_threads(void) __attribute__((weak));
 
 #define CHECK(call)                                                                                  \
     do {                                                                                             \
@@ -148,6 +164,96 @@ static deep_status time_case(case_fn run, void *ctx, double budget, int min_call
     return DEEP_OK;
 }
 
+/* The matrix products of one forward pass of b samples: C (m x n) = A (m x k) B (k x n),
+ * `repeat` times (an LSTM's recurrent product at each step). */
+typedef struct product {
+    int64_t m, n, k, repeat;
+} product;
+
+static int forward_products(workload kind, int64_t b, product *out)
+{
+    int count = 0;
+    if (kind == MLP) {
+        out[count++] = (product){b, 256, 784, 1};
+        out[count++] = (product){b, 128, 256, 1};
+    } else if (kind == CNN) { /* im2col: a row per output pixel, a column per filter */
+        out[count++] = (product){b * 26 * 26, 32, 3 * 3 * 1, 1};
+        out[count++] = (product){b * 11 * 11, 64, 3 * 3 * 32, 1};
+        out[count++] = (product){b, 64, 5 * 5 * 64, 1};
+    } else { /* the input projection of all steps at once, then the recurrent one per step */
+        out[count++] = (product){b * 28, 4 * 128, 28, 1};
+        out[count++] = (product){b, 4 * 128, 128, 28};
+    }
+    out[count++] = (product){b, 10, kind == CNN ? 64 : 128, 1}; /* the softmax layer */
+    return count;
+}
+
+static double forward_flop(workload kind, int64_t b)
+{
+    product p[8];
+    int count = forward_products(kind, b, p);
+    double flop = 0;
+    for (int i = 0; i < count; i++)
+        flop += 2.0 * (double)p[i].m * (double)p[i].n * (double)p[i].k * (double)p[i].repeat;
+    return flop;
+}
+
+/* Median seconds of one forward pass's products at batch b (b <= 256) with `threads` BLAS
+ * threads, over about `budget` seconds; the buffers are filled once and reused. */
+static double products_seconds(workload kind, int64_t b, int threads, double budget)
+{
+    product p[8];
+    int count = forward_products(kind, b, p);
+    size_t most = 0;
+    for (int i = 0; i < count; i++) {
+        size_t sizes[3] = {(size_t)(p[i].m * p[i].k), (size_t)(p[i].k * p[i].n), (size_t)(p[i].m * p[i].n)};
+        for (int j = 0; j < 3; j++)
+            most = sizes[j] > most ? sizes[j] : most;
+    }
+    float *buf = malloc(3 * most * sizeof *buf);
+    if (buf == NULL)
+        return -1;
+    for (size_t i = 0; i < 3 * most; i++)
+        buf[i] = (float)((i * 2654435761u) % 1000) / 1000.0f;
+    int saved = openblas_get_num_threads != NULL ? openblas_get_num_threads() : 1;
+    if (openblas_set_num_threads != NULL)
+        openblas_set_num_threads(threads);
+    static double times[MAX_CALLS];
+    int n = 0;
+    double start = seconds_now();
+    for (int round = -1; n < MAX_CALLS && (n < 3 || seconds_now() - start < budget); round++) {
+        double t0 = seconds_now();
+        for (int i = 0; i < count; i++)
+            for (int64_t r = 0; r < p[i].repeat; r++)
+                cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)p[i].m, (int)p[i].n, (int)p[i].k, 1.0f,
+                            buf, (int)p[i].k, buf + most, (int)p[i].n, 0.0f, buf + 2 * most, (int)p[i].n);
+        if (round >= 0) /* the first round warms up */
+            times[n++] = seconds_now() - t0;
+    }
+    if (openblas_set_num_threads != NULL)
+        openblas_set_num_threads(saved);
+    free(buf);
+    qsort(times, (size_t)n, sizeof *times, compare_doubles);
+    return n % 2 ? times[n / 2] : (times[n / 2 - 1] + times[n / 2]) / 2;
+}
+
+/* Prints the sgemm ceiling of a case: `passes` forward passes' products at batch b. */
+static void print_ceiling(const char *name, workload kind, const char *what, int64_t b, double passes,
+                          double budget)
+{
+    int64_t block = b < 256 ? b : 256;
+    for (int threads = 1; threads <= 2; threads++) {
+        if (threads == 2 && openblas_set_num_threads == NULL)
+            break;
+        double seconds = products_seconds(kind, block, threads, budget) * passes * (double)b / (double)block;
+        if (seconds <= 0)
+            continue;
+        printf("sgemm model=%s case=%s batch=%lld threads=%d ms=%.4f gflops=%.1f\n", name, what, (long long)b,
+               threads, 1e3 * seconds, passes * forward_flop(kind, b) / seconds * 1e-9);
+    }
+    fflush(stdout);
+}
+
 struct predict_ctx {
     deep_model *model;
     deep_tensor *x;
@@ -204,9 +310,10 @@ int main(int argc, char **argv)
         /* The largest batch takes seconds: warmed up by the smaller ones, timed twice. */
         bool large = batches[i] >= 10000;
         CHECK(time_case(predict_once, &ctx, large ? 0 : budget, large ? 2 : 3, &ms, &calls));
-        printf("libdeep model=%s case=predict batch=%lld threads=default ms=%.4f calls=%d\n", name,
-               (long long)batches[i], ms, calls);
+        printf("libdeep model=%s case=predict batch=%lld threads=default ms=%.4f calls=%d flop=%.0f\n", name,
+               (long long)batches[i], ms, calls, forward_flop(kind, batches[i]));
         fflush(stdout);
+        print_ceiling(name, kind, "predict", batches[i], 1, budget / 4);
         deep_tensor_free(x);
         x = NULL;
     }
@@ -224,10 +331,11 @@ int main(int argc, char **argv)
         double ms;
         int calls;
         CHECK(time_case(train_once, &ctx, budget, 3, &ms, &calls));
-        printf("libdeep model=%s case=train batch=%lld threads=%s ms=%.4f calls=%d\n", name, (long long)batch,
-               threads == 0 ? "default" : "1", ms, calls);
+        printf("libdeep model=%s case=train batch=%lld threads=%s ms=%.4f calls=%d flop=%.0f\n", name,
+               (long long)batch, threads == 0 ? "default" : "1", ms, calls, 3 * forward_flop(kind, batch));
         fflush(stdout);
     }
+    print_ceiling(name, kind, "train", batch, 3, budget / 4);
     exit_code = 0;
 done:
     deep_tensor_free(x);

@@ -4,7 +4,8 @@
 # CNN and LSTM, in the same run, with the default settings a user gets. Every case runs
 # twice: on the machine as it is ("idle"), and while a busy loop this script starts keeps
 # one core busy ("busy"), the normal case on a shared server. Prints the raw lines, then a
-# table of milliseconds and ratios (libdeep / PyTorch: below 1 means libdeep is faster).
+# table of milliseconds and ratios (libdeep / PyTorch: below 1 means libdeep is faster)
+# with the profile: both sides' GFLOP/s and the machine's sgemm ceiling for each case.
 #
 # Usage: bash bench/run-latency.sh [BUILD_DIR [MODELS...]]
 #   BUILD_DIR  an existing meson build directory to (re)build with ninja; when omitted,
@@ -63,20 +64,33 @@ for load in idle busy; do
 done
 echo
 
-# field LINE NAME: the value of NAME=... in LINE.
-printf '%-6s %-5s %-14s %12s %12s %12s %9s\n' load model case "libdeep ms" "libdeep 1t" "torch ms" ratio
+# The table: milliseconds, the ratio, then the profile: GFLOP/s of both sides (the flop
+# latency_bench prints for the case over each side's time), the sgemm ceiling of the
+# case's products with 1 and 2 BLAS threads (GFLOP/s), and "floor": the products' time at
+# the better of the two over PyTorch's time, the lowest ratio libdeep could reach with
+# this BLAS (above 0.5: the target cannot be met there).
+printf '%-6s %-5s %-14s %10s %10s %10s %6s %7s %7s %7s %7s %6s\n' load model case "libdeep ms" "1t ms" \
+    "torch ms" ratio "ld GF/s" "pt GF/s" "gemm 1t" "gemm 2t" floor
 for load in idle busy; do
     for model in "${models[@]}"; do
         for what in "predict 1" "predict 32" "predict 256" "predict 10000" "train 32"; do
             set -- $what
-            pick() { printf '%s' "$lines" | grep "^load=$load $1 model=$model case=$2 batch=$3 threads=$4 " |
-                         sed -n 's/.* ms=\([^ ]*\).*/\1/p' | head -1; }
-            ours=$(pick libdeep "$1" "$2" default)
-            single=$([ "$1" = train ] && pick libdeep train 32 1 || echo "")
-            theirs=$(pick pytorch "$1" "$2" default)
-            awk -v l="$load" -v m="$model" -v c="$1 $2" -v a="$ours" -v s="$single" -v b="$theirs" 'BEGIN {
-                printf "%-6s %-5s %-14s %12s %12s %12s %9s\n", l, m, c, a, (s == "" ? "-" : s), b,
-                    (a != "" && b > 0 ? sprintf("%.2f", a / b) : "n/a") }'
+            line() { printf '%s' "$lines" | grep "^load=$load $1 model=$model case=$2 batch=$3 threads=$4 " | head -1; }
+            field() { sed -n "s/.* $1=\([^ ]*\).*/\1/p"; }
+            ours=$(line libdeep "$1" "$2" default | field ms)
+            flop=$(line libdeep "$1" "$2" default | field flop)
+            single=$([ "$1" = train ] && line libdeep train 32 1 | field ms || echo "")
+            theirs=$(line pytorch "$1" "$2" default | field ms)
+            gemm1=$(line sgemm "$1" "$2" 1 | field ms)
+            gemm2=$(line sgemm "$1" "$2" 2 | field ms)
+            awk -v l="$load" -v m="$model" -v c="$1 $2" -v a="$ours" -v s="$single" -v b="$theirs" -v f="$flop" \
+                -v g1="$gemm1" -v g2="$gemm2" '
+                function gf(ms) { return (ms > 0 && f > 0) ? sprintf("%.1f", f / ms * 1e-6) : "-" }
+                BEGIN {
+                    best = (g2 > 0 && (g1 == "" || g2 < g1)) ? g2 : g1
+                    printf "%-6s %-5s %-14s %10s %10s %10s %6s %7s %7s %7s %7s %6s\n", l, m, c, a,
+                        (s == "" ? "-" : s), b, (a != "" && b > 0 ? sprintf("%.2f", a / b) : "n/a"),
+                        gf(a), gf(b), gf(g1), gf(g2), (best > 0 && b > 0 ? sprintf("%.2f", best / b) : "-") }'
         done
     done
 done

@@ -971,7 +971,14 @@ typedef enum deep_metric {
  * the program calling OpenBLAS meanwhile run single-threaded. Since 1.1 the pool hands out
  * its work in chunks that any of its threads may take, so a thread the OS set aside (on a
  * busy machine) does not hold the others up, runs work too small to pay for a wake-up on
- * the calling thread, and its idle threads sleep after a short spin.
+ * the calling thread, and its idle threads sleep after a short spin. Since 1.3 when the
+ * pool's threads have made its jobs slower than the calling thread alone would have been
+ * (a thread descheduled inside its share: another process holds the core) the following
+ * jobs run on the calling thread alone, for a period that doubles while that repeats, so that
+ * with a core kept busy by another process a step costs about what DEEP_MODEL_THREADS 1
+ * would; and fit and the *_on_batch training calls time their steps both ways now and
+ * then (a few steps in every 8 to 256) and run them the faster way. The results are the
+ * same either way (the work is cut the same way).
  * predict: a batch of little work (about 4 million multiply-adds or less: one image of
  * the seed CNN, some ten samples of the seed MLP) runs on the calling thread. Since 1.1 a
  * larger batch is cut into slices of samples, one per thread, up to DEEP_MODEL_THREADS

@@ -994,11 +994,217 @@ START_TEST(pool_late_worker_does_not_stall_the_job)
         if (atomic_load(&s.stalled) == 1) {
             /* Whether the caller then runs the next jobs alone depends on how long it
              * waited against its own share, which a loaded machine changes, so only the
-             * next job's coverage is checked here (unit tests never time things). */
+             * next job's coverage is checked here (unit tests never time things; the
+             * stall rule itself is tested with a scripted clock below). */
             static struct coverage c;
             run_work_and_check(pool, MAX_N, 1e9, &c);
         }
     }
+    deep_pool_free(pool);
+}
+END_TEST
+
+/* The stall rule (threads.c) without timing anything: the pool reads a scripted clock.
+ * A parallel job reads it three times on the caller (start, after the caller's own
+ * chunks, at the end) and a job run on the caller alone never does. The script: each
+ * parallel job starts 10 s after the previous one, each chunk takes 1 ms, so the caller's
+ * own chunks take 1 ms times the chunks it ran (which the job records) and the job alone
+ * would take 1 ms per chunk; the whole job takes that plus `late` (negative: the workers
+ * saved time). */
+struct script_clock {
+    int64_t calls;
+    double late;
+    const int *own;    /* the chunks the caller ran in the current job */
+    int64_t chunks;
+};
+
+static double scripted_now(void *raw)
+{
+    struct script_clock *sc = raw;
+    int64_t job = sc->calls / 3, phase = sc->calls % 3;
+    sc->calls++;
+    double base = 10.0 * (double)job;
+    return phase == 0 ? base : phase == 1 ? base + 1e-3 * *sc->own : base + 1e-3 * (double)sc->chunks + sc->late;
+}
+
+/* A result that depends on where the chunks begin, as a float reduction does: each index
+ * gets the running sum of 1/(i+1) from its chunk's first index. */
+struct chunk_sums {
+    struct coverage cov;
+    float sums[MAX_N];
+    _Atomic int caller_ran;
+};
+
+static void sum_chunk(void *raw, int64_t begin, int64_t end, int32_t worker)
+{
+    struct chunk_sums *cs = raw;
+    if (worker != 0) /* a worker waits until the caller ran a chunk (10 s at most) */
+        for (int i = 0; i < 10000 && !atomic_load(&cs->caller_ran); i++)
+            nanosleep(&(struct timespec){0, 1000000}, NULL);
+    float sum = 0;
+    for (int64_t i = begin; i < end; i++)
+        cs->sums[i] = sum += 1.0f / (float)(i + 1);
+    record(&cs->cov, begin, end, worker);
+    if (worker == 0)
+        atomic_store(&cs->caller_ran, 1);
+}
+
+/* One job of MAX_N items and large work, checked as run_work_and_check does. */
+static void run_sums(deep_pool *pool, struct chunk_sums *cs)
+{
+    memset(cs, 0, sizeof *cs);
+    cs->cov.threads = deep_pool_threads(pool);
+    cs->cov.n = MAX_N;
+    cs->cov.caller = pthread_self();
+    deep_pool_run_work(pool, MAX_N, 1e9, sum_chunk, cs);
+    ck_assert_int_eq(cs->cov.bad_calls, 0);
+    for (int64_t i = 0; i < MAX_N; i++)
+        ck_assert_int_eq(cs->cov.hits[i], 1);
+}
+
+/* Runs the solo jobs left after a stall and checks that each ran on the caller alone with
+ * the chunks and results of `reference`, a job its workers shared. Returns how many. */
+static int64_t run_solo_jobs(deep_pool *pool, const struct chunk_sums *reference, struct chunk_sums *cs)
+{
+    int64_t left = deep_pool_solo_left(pool), chunks = deep_pool_chunks(pool, MAX_N, 1e9);
+    for (int64_t job = 0; job < left; job++) {
+        run_sums(pool, cs);
+        ck_assert_int_eq(cs->cov.calls[0], chunks); /* every chunk on the calling thread */
+        ck_assert_int_eq(cs->cov.ran_on_caller, 1);
+        ck_assert_mem_eq(cs->cov.chunk, reference->cov.chunk, sizeof cs->cov.chunk);
+        ck_assert_mem_eq(cs->sums, reference->sums, sizeof cs->sums);
+        ck_assert_int_eq(deep_pool_solo_left(pool), left - job - 1);
+    }
+    return left;
+}
+
+START_TEST(pool_stall_runs_next_jobs_on_the_caller)
+{
+    static struct chunk_sums reference, cs;
+    deep_pool *pool = NULL;
+    ASSERT_OK(deep_pool_new(2, &pool));
+    struct script_clock sc = {0, 0.0, &cs.cov.calls[0], deep_pool_chunks(pool, MAX_N, 1e9)};
+    deep_pool_set_clock(pool, scripted_now, &sc);
+    ck_assert_int_ge(sc.chunks, 3);
+    /* The workers cost nothing: no stall. */
+    run_sums(pool, &cs);
+    reference = cs;
+    ck_assert_int_eq(deep_pool_solo_left(pool), 0);
+    ck_assert_int_eq(sc.calls, 3);
+    /* The job takes a second more than the caller alone would have: the next jobs run on
+     * the caller alone, with the same chunks and bit for bit the same results. */
+    sc.late = 1.0;
+    run_sums(pool, &cs);
+    ck_assert_mem_eq(cs.sums, reference.sums, sizeof cs.sums);
+    int64_t first = deep_pool_solo_left(pool);
+    ck_assert_int_gt(first, 0);
+    int64_t calls = sc.calls;
+    ck_assert_int_eq(run_solo_jobs(pool, &reference, &cs), first);
+    ck_assert_int_eq(sc.calls, calls); /* solo jobs read no clock */
+    /* A stall right after: the period doubles. */
+    run_sums(pool, &cs);
+    ck_assert_int_eq(deep_pool_solo_left(pool), 2 * first);
+    run_solo_jobs(pool, &reference, &cs);
+    /* As many clean parallel jobs as the period is long halve it: the next stall then
+     * brings back the doubled first period, not four times it. */
+    sc.late = 0.0;
+    for (int64_t job = 0; job < 2 * first; job++) {
+        run_sums(pool, &cs);
+        ck_assert_int_eq(deep_pool_solo_left(pool), 0);
+        ck_assert_mem_eq(cs.sums, reference.sums, sizeof cs.sums);
+    }
+    sc.late = 1.0;
+    run_sums(pool, &cs);
+    ck_assert_int_eq(deep_pool_solo_left(pool), 2 * first);
+    run_solo_jobs(pool, &reference, &cs);
+    /* Small losses (late wake-ups) add up: 0.1 ms twice is no stall, a third time is. */
+    sc.late = 1e-4;
+    for (int job = 0; job < 3; job++) {
+        run_sums(pool, &cs);
+        ck_assert_int_eq(deep_pool_solo_left(pool) > 0, job == 2);
+    }
+    run_solo_jobs(pool, &reference, &cs);
+    /* Savings offset later losses, up to a cap (0.5 ms): after saving 2 ms, a loss of 0.6
+     * ms is no stall, and another 0.2 ms is. */
+    sc.late = -2e-3;
+    run_sums(pool, &cs);
+    sc.late = 6e-4;
+    run_sums(pool, &cs);
+    ck_assert_int_eq(deep_pool_solo_left(pool), 0);
+    sc.late = 2e-4;
+    run_sums(pool, &cs);
+    ck_assert_int_gt(deep_pool_solo_left(pool), 0);
+    deep_pool_free(pool);
+}
+END_TEST
+
+/* The step rule (threads.c), with a clock the test sets: every job of a step reads the
+ * same time, so no job is judged a stall, and the steps take what the script says. */
+static double manual_now(void *raw)
+{
+    return *(const double *)raw;
+}
+
+/* One step of `samples` samples with one job in it, taking `with_workers` seconds a
+ * sample with the workers or `alone` seconds on the caller alone; returns whether it ran
+ * alone, and checks that such a step's job ran every chunk on the caller with the
+ * reference's chunks and sums. */
+static bool timed_step(deep_pool *pool, double *now, int64_t samples, double with_workers, double alone_time,
+                       const struct chunk_sums *reference, struct chunk_sums *cs)
+{
+    deep_pool_step_begin(pool, samples);
+    bool alone = deep_pool_step_alone(pool);
+    run_sums(pool, cs);
+    if (alone) {
+        ck_assert_int_eq(cs->cov.calls[0], deep_pool_chunks(pool, MAX_N, 1e9));
+        ck_assert_mem_eq(cs->cov.chunk, reference->cov.chunk, sizeof cs->cov.chunk);
+    }
+    ck_assert_mem_eq(cs->sums, reference->sums, sizeof cs->sums);
+    *now += (alone ? alone_time : with_workers) * (double)samples;
+    deep_pool_step_end(pool);
+    ck_assert(!deep_pool_step_alone(pool));
+    return alone;
+}
+
+START_TEST(pool_steps_run_the_faster_way)
+{
+    static struct chunk_sums reference, cs;
+    double now = 0;
+    deep_pool *pool = NULL;
+    ASSERT_OK(deep_pool_new(2, &pool));
+    deep_pool_set_clock(pool, manual_now, &now);
+    run_sums(pool, &reference);
+    /* With the workers a step takes 2 ms a sample, alone 1 ms (another process holds a
+     * core): after some steps with the workers, a probe alone, and then alone it stays. */
+    int with_workers = 0, alone = 0;
+    for (int step = 0; step < 40; step++) {
+        bool a = timed_step(pool, &now, 32, 2e-3, 1e-3, &reference, &cs);
+        with_workers += !a;
+        alone += a;
+    }
+    ck_assert_int_ge(alone, 25); /* 9 steps with the workers, then probes */
+    ck_assert_int_ge(with_workers, 2);
+    ck_assert_int_le(with_workers, 16);
+    /* Alone stays preferred while the workers stay slower: probes (two steps each) come
+     * ever more rarely. */
+    with_workers = 0;
+    for (int step = 0; step < 200; step++) {
+        bool a = timed_step(pool, &now, 32, 2e-3, 1e-3, &reference, &cs);
+        with_workers += !a;
+    }
+    ck_assert_int_le(with_workers, 12);
+    /* The machine becomes idle: with the workers a step takes half the time, and after
+     * the next probe the steps use them again. Batch sizes differ (the time per sample
+     * is compared). */
+    int late_alone = 0;
+    for (int step = 0; step < 600; step++) {
+        int64_t samples = step % 2 ? 32 : 7;
+        bool a = timed_step(pool, &now, samples, 0.5e-3, 1e-3, &reference, &cs);
+        late_alone += a && step >= 300;
+    }
+    ck_assert_int_le(late_alone, 6); /* a probe alone now and then, ever more rarely */
+    deep_pool_step_begin(NULL, 3); /* ignored */
+    deep_pool_step_end(NULL);
     deep_pool_free(pool);
 }
 END_TEST
@@ -1088,6 +1294,8 @@ static Suite *core_suite(void)
     tcase_add_test(tc, pool_repeated_runs);
     tcase_add_test(tc, pool_small_work_runs_on_the_caller);
     tcase_add_test(tc, pool_late_worker_does_not_stall_the_job);
+    tcase_add_test(tc, pool_stall_runs_next_jobs_on_the_caller);
+    tcase_add_test(tc, pool_steps_run_the_faster_way);
     return s;
 }
 

@@ -105,5 +105,26 @@ void deep_pool_run(deep_pool *pool, int64_t n, deep_pool_fn fn, void *ctx);
 void deep_pool_run_work(deep_pool *pool, int64_t n, double work, deep_pool_fn fn, void *ctx);
 /* The chunks deep_pool_run_work cuts such a job into (1: inline). */
 int64_t deep_pool_chunks(const deep_pool *pool, int64_t n, double work);
+/* A job whose workers made it slower than the caller alone would have been (a worker the
+ * OS descheduled inside its chunk: another process holds the core) makes the next jobs
+ * run on the caller alone, same chunks and so the same results, for a period that
+ * doubles at each such stall in a row (threads.c). The pool reads the time through a
+ * deep_pool_clock: CLOCK_MONOTONIC, or in the static test build a test's, so that tests
+ * can make a stall happen without timing anything. */
+typedef double (*deep_pool_clock)(void *ctx);
+/* Around one training step of `samples` samples (forward, backward, update): the pool
+ * times whole steps with its workers and on the caller alone, now and then trying the
+ * other way, and runs the steps the faster way (threads.c); results do not depend on it.
+ * Calls must pair; a pool NULL or of one thread ignores them. */
+void deep_pool_step_begin(deep_pool *pool, int64_t samples);
+void deep_pool_step_end(deep_pool *pool);
+#ifdef DEEP_STATIC
+/* Whether the current step runs on the caller alone (the step rule). */
+bool deep_pool_step_alone(const deep_pool *pool);
+/* Test hooks, not in the shared library: the clock the pool reads (NULL: the real one),
+ * and how many jobs it will still run on the caller alone. */
+void deep_pool_set_clock(deep_pool *pool, deep_pool_clock clock, void *ctx);
+int64_t deep_pool_solo_left(const deep_pool *pool);
+#endif
 
 #endif

@@ -190,15 +190,19 @@ static deep_status train_epoch(deep_model *model, fit_run *run, int32_t epoch, d
         }
         deep_model_gather(model, run->train, run->order + first, 0, batch, &run->ws);
         deep_model_weigh_classes(model, &run->ws, batch);
+        deep_pool_step_begin(model->pool, batch); /* the pool times the step (core/threads.c) */
         deep_model_forward(model, &run->ws, &ex, batch);
         double loss = deep_model_score_batch(model, &run->ws, batch, &stats, run->ws.grad_a);
-        if (!isfinite(loss))
+        if (!isfinite(loss)) {
+            deep_pool_step_end(model->pool);
             return deep_error_set(DEEP_ERR_NUMERIC, "deep_model_fit",
                                   "the loss became %s at epoch %d, batch %lld; lower the learning rate "
                                   "or check the data for NaN", isnan(loss) ? "NaN" : "infinite", (int)epoch + 1,
                                   (long long)b + 1);
+        }
         deep_model_backward(model, &run->ws, &ex, batch);
         deep_model_apply_gradients(model);
+        deep_pool_step_end(model->pool);
         if (model->on_batch != NULL && model->on_batch(model->callback_user, epoch, b, loss) != 0) {
             *stop = true;
             break;

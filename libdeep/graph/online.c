@@ -269,13 +269,16 @@ static deep_status train_batch(deep_model *model, const deep_tensor *x, const de
     int blas_threads = deep_blas_threads_single();
     deep_exec ex = {.pool = model->pool, .rng = &model->rng, .training = true};
     deep_pass_stats stats = {0};
+    deep_pool_step_begin(model->pool, n); /* the pool times the step (core/threads.c) */
     deep_model_forward(model, ws, &ex, n);
     double loss = deep_model_score_batch(model, ws, n, &stats, ws->grad_a);
     if (isfinite(loss)) {
         deep_model_backward(model, ws, &ex, n);
         deep_model_apply_gradients(model);
+        deep_pool_step_end(model->pool);
         deep_pass_stats_means(model, &stats, values);
     } else {
+        deep_pool_step_end(model->pool);
         status = deep_error_set(DEEP_ERR_NUMERIC, caller, "the loss is %s; the weights were not changed (check the "
                                 "batch for NaN or lower the learning rate)", isnan(loss) ? "NaN" : "infinite");
         *needed = 0;
