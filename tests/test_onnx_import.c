@@ -253,7 +253,7 @@ END_TEST
 START_TEST(test_recurrent_match_torch)
 {
     static const char *const names[] = {"lstm_bf", "lstm_tm", "gru",        "lstm_bi", "lstm_stack",
-                                        "rnn_tanh", "embed_lstm", "gru_bi", "rnn_relu"};
+                                        "rnn_tanh", "embed_lstm", "gru_bi", "rnn_relu", "gru_tm"};
     double worst = 0;
     for (size_t k = 0; k < sizeof names / sizeof *names; k++) {
         double e = compare_with_torch(names[k]);
@@ -270,8 +270,8 @@ END_TEST
  * recurrent layer and Dense, nothing else; a time-major input is taken batch-first. */
 START_TEST(test_recurrent_layers)
 {
-    const char *names[] = {"lstm_bf", "lstm_tm", "gru_bi", "rnn_relu"};
-    for (int k = 0; k < 4; k++) {
+    const char *names[] = {"lstm_bf", "lstm_tm", "gru_bi", "rnn_relu", "gru_tm"};
+    for (int k = 0; k < 5; k++) {
         deep_model *m = load_model(names[k]);
         int32_t layers = 0;
         ASSERT_OK(deep_model_layer_count(m, &layers));

@@ -210,7 +210,8 @@ class Recurrent(nn.Module):
 
 
 def recurrent_models():
-    """PyTorch's LSTM, GRU and RNN exports (hidden 8, 5 steps). A time-major model's input
+    """PyTorch's LSTM, GRU and RNN exports (hidden 8, 5 steps; the last one added last, so
+    that regenerating keeps the others' weights). A time-major model's input
     file holds the samples batch-first, as libdeep takes them (docs/onnx.md)."""
     torch.manual_seed(17)
     x = torch.randn(4, 5, 6)
@@ -224,6 +225,7 @@ def recurrent_models():
     export("gru_bi", Recurrent(nn.GRU, bidirectional=True, read="h2"), x, 16)
     export("rnn_relu", Recurrent(nn.RNN, batch_first=False, read="h", nonlinearity="relu"),
            x.transpose(0, 1).contiguous(), 13, time_major=True)
+    export("gru_tm", Recurrent(nn.GRU, batch_first=False), x.transpose(0, 1).contiguous(), 13, time_major=True)
 class Activations(nn.Module):
     """The activations with arguments (libdeep 1.3): PReLU per channel after a Conv (slope
     (C, 1, 1), converted to channels last), LeakyReLU with PyTorch's slope 0.01, ELU with
